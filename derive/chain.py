@@ -1,0 +1,138 @@
+"""The reverse walk: chain-rule records for every unit and every parameter.
+
+Records are data. Each unit gets its delta (dE/dnet) built from the factors a
+person writes; each parameter gets its chain and its delta form. Closed forms over
+node values are assembled on request by substituting the deltas downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import sympy as sp
+
+from .graph import Bias, Connection, Graph, GraphLayer, Unit
+from .progress import progress
+from .rules import CANCELLATIONS, _add, _mul
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way out of a hidden unit: dE/dnet_via * dnet_via/dout_unit = delta_via * w."""
+    via: Unit
+    connection: Connection
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    unit: Unit
+    d_out: sp.Expr                       # dE_total/dout_unit (over node and delta symbols)
+    paths: tuple[Path, ...]              # hidden units: the sum over the units this one feeds
+    d_act: sp.Expr | None                # dout/dnet for an elementwise activation
+    jacobian: tuple[sp.Expr, ...] | None  # softmax: dout_k/dnet_unit for every k of the layer
+    delta_chain: sp.Expr                 # dE/dnet as the chain gives it
+    delta: sp.Expr                       # dE/dnet as it is used (after a known cancellation)
+    cancellation: str | None             # the condition of that cancellation ('' when always)
+
+
+@dataclass(frozen=True)
+class ParamRecord:
+    symbol: sp.Symbol
+    layer: int
+    connection: Connection | None        # a weight
+    bias: Bias | None                    # a bias
+    d_net: sp.Expr                       # dnet/dparam: the source's output, or 1
+    delta_form: sp.Expr                  # delta_unit * d_net, summed over units for a shared bias
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return (self.connection.dest,) if self.connection else self.bias.units
+
+
+@dataclass(frozen=True)
+class Derivation:
+    graph: Graph
+    layers: tuple[tuple[UnitRecord, ...], ...]   # layers[l - 1][j]
+    params: tuple[ParamRecord, ...]
+
+    def unit(self, unit: Unit) -> UnitRecord:
+        return self.layers[unit.layer - 1][unit.index]
+
+    def param(self, symbol: sp.Symbol) -> ParamRecord:
+        for record in self.params:
+            if record.symbol == symbol:
+                return record
+        raise KeyError(symbol)
+
+    def layer_params(self, layer: int) -> tuple[ParamRecord, ...]:
+        return tuple(p for p in self.params if p.layer == layer)
+
+
+def derive(graph: Graph) -> Derivation:
+    total_units = sum(len(layer.units) for layer in graph.layers)
+    records: list[tuple[UnitRecord, ...]] = []
+    with progress(total_units, "deriving") as bar:
+        downstream: GraphLayer | None = None
+        for layer in reversed(graph.layers):
+            if downstream is None:
+                layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
+            else:
+                layer_records = tuple(_hidden_record(layer, downstream, u) for u in layer.units)
+            bar.update(len(layer.units))
+            records.insert(0, layer_records)
+            downstream = layer
+    params = tuple(p for layer in graph.layers for p in _param_records(layer))
+    return Derivation(graph, tuple(records), params)
+
+
+def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:
+    activation = layer.activation
+    outs = [u.out for u in layer.units]
+    nets = [u.net for u in layer.units]
+    d_out = graph.loss.derivative(unit.target, unit.out)
+    if activation.elementwise:
+        d_act = activation.derivative(outs, nets, unit.index, unit.index)
+        chain = _mul(d_out, d_act)
+        jacobian = None
+    else:
+        d_act = None
+        jacobian = tuple(activation.derivative(outs, nets, k, unit.index) for k in range(len(outs)))
+        chain = _add(*[_mul(graph.loss.derivative(u.target, u.out), jacobian[u.index]) for u in layer.units])
+    rule = CANCELLATIONS.get((activation.name, graph.loss.name))
+    delta = rule.delta(unit.target, unit.out) if rule else chain
+    return UnitRecord(unit, d_out, (), d_act, jacobian, chain, delta, rule.condition if rule else None)
+
+
+def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit) -> UnitRecord:
+    paths = tuple(Path(row[unit.index].dest, row[unit.index]) for row in downstream.connections)
+    d_out = _add(*[_mul(p.via.delta, p.connection.weight) for p in paths])
+    outs = [u.out for u in layer.units]
+    nets = [u.net for u in layer.units]
+    d_act = layer.activation.derivative(outs, nets, unit.index, unit.index)
+    chain = _mul(d_out, d_act)
+    return UnitRecord(unit, d_out, paths, d_act, None, chain, chain, None)
+
+
+def _param_records(layer: GraphLayer) -> Iterator[ParamRecord]:
+    for row in layer.connections:
+        for c in row:
+            yield ParamRecord(c.weight, layer.index, c, None, c.source.out, _mul(c.dest.delta, c.source.out))
+    for bias in layer.biases:
+        form = _add(*[u.delta for u in bias.units]) if len(bias.units) > 1 else bias.units[0].delta
+        yield ParamRecord(bias.symbol, layer.index, None, bias, sp.S.One, form)
+
+
+def delta_closed_forms(derivation: Derivation) -> dict[sp.Symbol, sp.Expr]:
+    """Each delta symbol -> its expression over node values only (no delta symbols)."""
+    forms: dict[sp.Symbol, sp.Expr] = {}
+    for layer in reversed(derivation.layers):
+        for record in layer:
+            forms[record.unit.delta] = record.delta.xreplace(forms)
+    return forms
+
+
+def closed_form(derivation: Derivation, symbol: sp.Symbol, forms: dict | None = None) -> sp.Expr:
+    """dE/dparam for one sample, over node values (out, net, target) and weights."""
+    forms = forms if forms is not None else delta_closed_forms(derivation)
+    return derivation.param(symbol).delta_form.xreplace(forms)

@@ -1,0 +1,93 @@
+"""The command line: argparse in, one line on stderr and exit code 2 for any bad input."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__, presets
+from .api import derive, load, render
+from .errors import DeriveError, OutputError
+from .render import FORMATS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line, like every other error."""
+
+    def error(self, message: str):
+        raise DeriveError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.")
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    report = commands.add_parser("report", help="write the step-by-step derivation of a network",
+                                 description="Derive backpropagation for SPEC and write the document.")
+    report.add_argument("spec", nargs="?", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
+    report.set_defaults(show_help=report.print_help)
+
+    commands.add_parser("presets", help="list the built-in networks", description="List the built-in networks.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "presets":
+            return _presets()
+        if args.command == "report":
+            if args.spec is None:
+                args.show_help()
+                return 0
+            return _report(args)
+        parser.print_help()
+        return 0
+    except DeriveError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+
+
+def _presets() -> int:
+    for name in presets.names():
+        print(f"{name:12} {presets.load(name).description}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    result = derive(load(args.spec))
+    text = render(result, args.format)
+    if args.output:
+        write_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise OutputError(f"{path}: the folder {directory} does not exist")
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        os.unlink(temp)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None

@@ -1,0 +1,138 @@
+"""The symbolic network: every unit's net input and output as SymPy expressions.
+
+Expressions are local: net_{o1} is written over out_{h1}, not expanded. `expand`
+substitutes the whole network when a test needs the loss over parameters only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .rules import ACTIVATIONS, LOSSES, Activation, Loss, _add, _mul
+from .spec import NetworkSpec
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    layer: int                  # 0 for an input
+    index: int                  # 0-based within its layer
+    out: sp.Symbol              # an input's own symbol, or out_{name}
+    net: sp.Symbol | None = None
+    target: sp.Symbol | None = None
+    delta: sp.Symbol | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    weight: sp.Symbol
+    number: int                 # k of w_k, row-major over the column-layout W
+    source: Unit
+    dest: Unit
+
+
+@dataclass(frozen=True)
+class Bias:
+    symbol: sp.Symbol
+    layer: int
+    units: tuple[Unit, ...]     # every unit it feeds (all of the layer when shared)
+
+
+@dataclass(frozen=True)
+class GraphLayer:
+    index: int                  # 1-based
+    activation: Activation
+    inputs: tuple[Unit, ...]
+    units: tuple[Unit, ...]
+    connections: tuple[tuple[Connection, ...], ...]  # [unit][input], column orientation
+    biases: tuple[Bias, ...]                         # one when shared, else one per unit
+    net_exprs: tuple[sp.Expr, ...]                   # sum_i w * out_i + b
+    out_exprs: tuple[sp.Expr, ...]                   # activation of the nets
+    shared_bias: bool
+
+    def bias_of(self, unit: Unit) -> Bias:
+        return self.biases[0] if self.shared_bias else self.biases[unit.index]
+
+
+@dataclass(frozen=True)
+class Graph:
+    inputs: tuple[Unit, ...]
+    layers: tuple[GraphLayer, ...]
+    loss: Loss
+    total: sp.Symbol                     # E_total
+    unit_errors: tuple[sp.Symbol, ...]   # E_{o1}, E_{o2}, ...
+    unit_error_exprs: tuple[sp.Expr, ...]
+
+    @property
+    def outputs(self) -> tuple[Unit, ...]:
+        return self.layers[-1].units
+
+    @property
+    def parameters(self) -> list[sp.Symbol]:
+        params = []
+        for layer in self.layers:
+            params += [c.weight for row in layer.connections for c in row]
+            params += [b.symbol for b in layer.biases]
+        return params
+
+
+def build(spec: NetworkSpec) -> Graph:
+    inputs = tuple(Unit(name, 0, j, sp.Symbol(name, real=True)) for j, name in enumerate(spec.input_names))
+    previous = inputs
+    layers = []
+    weight_number = 1
+    for l, layer_spec in enumerate(spec.layers, start=1):
+        units = tuple(Unit(name, l, j, sp.Symbol(f"out_{name}", real=True), sp.Symbol(f"net_{name}", real=True),
+                           sp.Symbol(f"target_{name}", real=True) if l == len(spec.layers) else None,
+                           sp.Symbol(f"delta_{name}", real=True))
+                      for j, name in enumerate(layer_spec.names))
+        connections = []
+        for unit in units:
+            row = []
+            for source in previous:
+                row.append(Connection(sp.Symbol(f"w{weight_number}", real=True), weight_number, source, unit))
+                weight_number += 1
+            connections.append(tuple(row))
+        if layer_spec.shared_bias:
+            biases = (Bias(sp.Symbol(f"b{l}", real=True), l, units),)
+        else:
+            biases = tuple(Bias(sp.Symbol(f"b_{u.name}", real=True), l, (u,)) for u in units)
+        activation = ACTIVATIONS[layer_spec.activation]
+        net_exprs = tuple(
+            _add(*[_mul(c.weight, c.source.out) for c in row],
+                 _mul(biases[0 if layer_spec.shared_bias else j].symbol, sp.S.One))
+            for j, row in enumerate(connections))
+        nets = [u.net for u in units]
+        out_exprs = tuple(activation.forward(nets, j) for j in range(len(units)))
+        layers.append(GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, out_exprs,
+                                  layer_spec.shared_bias))
+        previous = units
+    loss = LOSSES[spec.loss.function]
+    outputs = layers[-1].units
+    errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
+    error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
+    return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs)
+
+
+def node_values(graph: Graph) -> dict[sp.Symbol, sp.Expr]:
+    """Every net_ and out_ symbol as an expression over parameters and inputs."""
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for layer in graph.layers:
+        for unit, net, out in zip(layer.units, layer.net_exprs, layer.out_exprs):
+            values[unit.net] = net.doit().xreplace(values)
+        for unit, out in zip(layer.units, layer.out_exprs):
+            values[unit.out] = out.xreplace(values)
+    return values
+
+
+def expand(graph: Graph, expr: sp.Expr, values: dict | None = None) -> sp.Expr:
+    """Substitute the whole network into `expr`: the result is over parameters and inputs only."""
+    return expr.xreplace(values if values is not None else node_values(graph))
+
+
+def expanded_loss(graph: Graph) -> sp.Expr:
+    """The per-sample loss E_total over parameters, inputs and targets."""
+    values = node_values(graph)
+    return sp.Add(*[expand(graph, e, values) for e in graph.unit_error_exprs])

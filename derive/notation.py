@@ -1,0 +1,102 @@
+"""Neuron notation (seed 003) and the LaTeX printer that writes it.
+
+The printer is SymPy's LatexPrinter with the few overrides the notation needs:
+every symbol is looked up in the naming table (an unknown one is an error, not a
+guess), derivatives are always partial, and unevaluated products keep the order
+a person writes. Given `values`, symbols print as formatted numbers instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .graph import Graph
+
+TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
+
+
+def neuron_names(graph: Graph) -> dict[sp.Symbol, str]:
+    """Symbol -> LaTeX in neuron notation: w_{5}, net_{h1}, out_{h1}, \\delta_{o1}, E_{total}."""
+    names: dict[sp.Symbol, str] = {graph.total: "E_{total}"}
+    for unit in graph.inputs:
+        names[unit.out] = input_latex(unit.name)
+    for layer in graph.layers:
+        for unit in layer.units:
+            names[unit.out] = f"out_{{{unit.name}}}"
+            names[unit.net] = f"net_{{{unit.name}}}"
+            names[unit.delta] = rf"\delta_{{{unit.name}}}"
+            if unit.target is not None:
+                names[unit.target] = f"target_{{{unit.name}}}"
+        for row in layer.connections:
+            for c in row:
+                names[c.weight] = f"w_{{{c.number}}}"
+        for bias in layer.biases:
+            names[bias.symbol] = f"b_{{{layer.index}}}" if layer.shared_bias else f"b_{{{bias.units[0].name}}}"
+    for symbol, unit in zip(graph.unit_errors, graph.outputs):
+        names[symbol] = f"E_{{{unit.name}}}"
+    return names
+
+
+def input_latex(name: str) -> str:
+    """i1 -> i_{1}; a name without trailing digits prints as it is."""
+    match = TRAILING_DIGITS.fullmatch(name)
+    return f"{match.group(1)}_{{{match.group(2)}}}" if match else name
+
+
+def format_number(value: float, precision: int) -> str:
+    """`precision` significant digits, trailing zeros dropped; exponents as \\times 10^{n}."""
+    if not math.isfinite(value):
+        return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\mathrm{NaN}")
+    text = f"{value:.{precision}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return "0" if text == "-0" else text
+
+
+class NotationPrinter(LatexPrinter):
+    printmethod = "_derive_latex"
+
+    def __init__(self, names: Mapping[sp.Symbol, str], values: Mapping[sp.Symbol, str] | None = None):
+        super().__init__({"order": "none", "mul_symbol": "dot", "ln_notation": True})
+        self.names = names
+        self.values = values or {}
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if expr in self.values:
+            text = self.values[expr]
+            return rf"\left({text}\right)" if text.startswith("-") else text
+        try:
+            return self.names[expr]
+        except KeyError:
+            raise ValueError(f"no notation for symbol {expr.name!r}") from None
+
+    def _print_Mul(self, expr: sp.Expr) -> str:
+        # Keep a leading fraction in front, as people write it: \frac{1}{2} (t - o)^{2}.
+        first, rest = expr.args[0], expr.args[1:]
+        if rest and isinstance(first, sp.Rational) and not first.is_Integer and first.p == 1:
+            tail = sp.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+            return rf"{self._print(first)} {self.parenthesize(tail, sp.printing.precedence.PRECEDENCE['Mul'])}"
+        return super()._print_Mul(expr)
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        if expr in self.values:
+            text = self.values[expr]
+            return rf"\left({text}\right)" if text.startswith("-") else text
+        (variable, count), = expr.variable_count
+        if count != 1:
+            raise ValueError("only first partial derivatives are written")
+        return rf"\frac{{\partial {self._print(expr.expr)}}}{{\partial {self._print(variable)}}}"
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        raise ValueError("floats are printed through `values`, never from SymPy")
+
+
+def partial(numerator: sp.Symbol, denominator: sp.Symbol) -> sp.Derivative:
+    """The unevaluated partial derivative d numerator / d denominator, for printing."""
+    return sp.Derivative(numerator, denominator, evaluate=False)

@@ -1,0 +1,82 @@
+"""Context -> document: the Jinja2 environments and the JSON of the numbers."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import DeriveError
+from .numeric import Parameters, Values
+from .spec import NetworkSpec
+
+FORMATS = ("markdown", "json")
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def templates_dir() -> Path:
+    """derive/templates in an installed wheel; the repository's templates/ in a checkout."""
+    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"derive's templates are missing beside {PACKAGE_DIR}")
+
+
+@cache
+def markdown_environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir() / "markdown"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def markdown(context: dict[str, Any]) -> str:
+    return markdown_environment().get_template("report.md.j2").render(context)
+
+
+def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
+    """The JSON document: parameters, gradients and updates in the spec's own orientation."""
+    doc: dict[str, Any] = {
+        "loss": values.forward.loss,
+        "parameters": _named(spec, values.parameters),
+        "gradients": _named(spec, values.gradients),
+        "updated": _named(spec, values.updated),
+        "loss_after_step": values.after_step.loss,
+        "forward": {f"{kind}{l}": arrays[l - 1].tolist()
+                    for kind, arrays in (("net", values.forward.nets), ("out", values.forward.outs))
+                    for l in range(1, len(spec.layers) + 1)},
+        "deltas": {f"delta{l}": f.delta.tolist() for l, f in enumerate(values.factors, start=1)},
+        "outputs_after_step": values.after_step.outs[-1].tolist(),
+    }
+    if values.training is not None:
+        t = values.training
+        doc["training"] = {"iterations": t.iterations, "loss": t.loss, "outputs": t.outputs.tolist(),
+                           "parameters": _named(spec, t.parameters)}
+    return doc
+
+
+def _named(spec: NetworkSpec, params: Parameters) -> dict[str, Any]:
+    named: dict[str, Any] = {}
+    for l, (layer, w, b) in enumerate(zip(spec.layers, params.weights, params.biases), start=1):
+        named[f"W{l}"] = (w if spec.layout == "column" else w.T).tolist()
+        named[f"b{l}"] = float(b[0]) if layer.shared_bias else b.tolist()
+    return named
+
+
+def to_json(spec: NetworkSpec, values: Values) -> str:
+    try:
+        return json.dumps(numbers(spec, values), indent=2, allow_nan=False) + "\n"
+    except ValueError:
+        raise DeriveError("a figure is not finite (the training diverged or overflowed); "
+                          "expected finite numbers: try a smaller training.learning_rate") from None
+
+

@@ -1,0 +1,153 @@
+"""Rules as data: one row per activation and per loss.
+
+Each row holds the SymPy forward form, the derivative in the form people write
+(tests prove it equal to SymPy's own `diff`), the NumPy function and the LaTeX name.
+Expressions are built unevaluated so that the printer keeps a person's factor order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import sympy as sp
+
+Expr = sp.Expr
+
+
+def _mul(*factors: Expr) -> Expr:
+    return sp.Mul(*factors, evaluate=False)
+
+
+def _add(*terms: Expr) -> Expr:
+    return sp.Add(*terms, evaluate=False)
+
+
+def _neg(term: Expr) -> Expr:
+    return _mul(sp.S.NegativeOne, term)
+
+
+def _one_minus(x: Expr) -> Expr:
+    return _add(sp.S.One, _neg(x))
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    latex: str                      # how the function is named in a document
+    description: str
+    elementwise: bool
+    # forward(nets, j): SymPy out_j from the layer's net inputs
+    forward: Callable[[Sequence[Expr], int], Expr]
+    # derivative(outs, nets, k, j): d out_k / d net_j, written the way people do
+    derivative: Callable[[Sequence[Expr], Sequence[Expr], int, int], Expr]
+    numpy: Callable[[np.ndarray], np.ndarray]             # (m, units) -> (m, units)
+    # Stable log(out) and log(1 - out) from net, for the losses that take logarithms.
+    log_out: Callable[[np.ndarray], np.ndarray] | None = None
+    log_one_minus_out: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+def _elementwise(forward, derivative):
+    """Lift unit-wise rules f(net), f'(out, net) to the layer-wise signature."""
+    return (lambda nets, j: forward(nets[j]),
+            lambda outs, nets, k, j: derivative(outs[j], nets[j]) if k == j else sp.S.Zero)
+
+
+def _sigmoid_np(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _softmax_np(z):
+    shifted = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax_np(z):
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+LEAK = sp.Rational(1, 100)
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(
+        "sigmoid", r"\sigma", "the logistic function", True,
+        *_elementwise(lambda n: 1 / (1 + sp.exp(-n)), lambda o, n: _mul(o, _one_minus(o))),
+        numpy=_sigmoid_np,
+        log_out=lambda z: -np.logaddexp(0.0, -z),
+        log_one_minus_out=lambda z: -np.logaddexp(0.0, z)),
+    "tanh": Activation(
+        "tanh", r"\tanh", "the hyperbolic tangent", True,
+        *_elementwise(sp.tanh, lambda o, n: _one_minus(sp.Pow(o, 2))),
+        numpy=np.tanh),
+    "relu": Activation(
+        "relu", r"\operatorname{ReLU}", "the rectified linear unit", True,
+        *_elementwise(lambda n: sp.Max(0, n), lambda o, n: sp.Piecewise((1, n > 0), (0, True))),
+        numpy=lambda z: np.maximum(z, 0.0)),
+    "leaky_relu": Activation(
+        "leaky_relu", r"\operatorname{LeakyReLU}", "the leaky rectified linear unit, slope 0.01 below zero", True,
+        *_elementwise(lambda n: sp.Piecewise((n, n > 0), (LEAK * n, True)),
+                      lambda o, n: sp.Piecewise((1, n > 0), (LEAK, True))),
+        numpy=lambda z: np.where(z > 0, z, 0.01 * z)),
+    "linear": Activation(
+        "linear", r"\operatorname{id}", "the identity", True,
+        *_elementwise(lambda n: n, lambda o, n: sp.S.One),
+        numpy=lambda z: z),
+    "softmax": Activation(
+        "softmax", r"\operatorname{softmax}", "normalised exponentials, for the last layer only", False,
+        forward=lambda nets, j: sp.exp(nets[j]) / sp.Add(*[sp.exp(n) for n in nets]),
+        derivative=lambda outs, nets, k, j: (
+            _mul(outs[k], _one_minus(outs[j])) if k == j else _neg(_mul(outs[k], outs[j]))),
+        numpy=_softmax_np,
+        log_out=_log_softmax_np),
+}
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    description: str
+    output_activations: tuple[str, ...]
+    # unit(t, o): the error of one output unit, E_k
+    unit: Callable[[Expr, Expr], Expr]
+    # derivative(t, o): d E_k / d o, written the way people do
+    derivative: Callable[[Expr, Expr], Expr]
+    # numpy(t, out, log_out, log_one_minus_out): per-unit errors, (m, units)
+    numpy: Callable[..., np.ndarray]
+
+
+LOSSES: dict[str, Loss] = {
+    "half_sse": Loss(
+        "half_sse", "half the sum of squared errors over the outputs", tuple(ACTIVATIONS),
+        unit=lambda t, o: _mul(sp.S.Half, sp.Pow(_add(t, _neg(o)), 2)),
+        derivative=lambda t, o: _neg(_add(t, _neg(o))),
+        numpy=lambda t, out, log_out, log_1m: 0.5 * (t - out) ** 2),
+    "cross_entropy": Loss(
+        "cross_entropy", "the cross-entropy of the outputs against the targets (natural log)", ("sigmoid", "softmax"),
+        unit=lambda t, o: _neg(_mul(t, sp.log(o))),
+        derivative=lambda t, o: _neg(_mul(t, sp.Pow(o, -1))),
+        numpy=lambda t, out, log_out, log_1m: -t * log_out),
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy", "the binary cross-entropy of each output against its target (natural log)",
+        ("sigmoid",),
+        unit=lambda t, o: _neg(_add(_mul(t, sp.log(o)), _mul(_one_minus(t), sp.log(_one_minus(o))))),
+        derivative=lambda t, o: _neg(_add(_mul(t, sp.Pow(o, -1)),
+                                          _neg(_mul(_one_minus(t), sp.Pow(_one_minus(o), -1))))),
+        numpy=lambda t, out, log_out, log_1m: -(t * log_out + (1 - t) * log_1m)),
+}
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A known simplification of dE/dnet for an output activation and loss pair."""
+    delta: Callable[[Expr, Expr], Expr]   # (t_j, o_j) -> dE/dnet_j
+    condition: str                         # what must hold, in words ('' when always)
+
+
+CANCELLATIONS: dict[tuple[str, str], Cancellation] = {
+    ("softmax", "cross_entropy"): Cancellation(lambda t, o: _add(o, _neg(t)),
+                                               "the targets sum to 1"),
+    ("sigmoid", "binary_cross_entropy"): Cancellation(lambda t, o: _add(o, _neg(t)), ""),
+}

@@ -1,0 +1,333 @@
+"""TOML or a mapping -> NetworkSpec. Every check on the user's spec lives here.
+
+The spec is validated once, at the door; later stages trust it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import SpecError
+from .rules import ACTIVATIONS, LOSSES
+
+LAYOUTS = ("column", "row")
+REDUCTIONS = ("mean", "sum")
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,11}")
+# Names that would print like a parameter or a loss symbol.
+RESERVED_NAME = re.compile(r"(w|b)[0-9]+|E|eta|delta")
+# Default prefixes of hidden layers when there are several (avoid i, o, w, b, e, t, x).
+HIDDEN_PREFIXES = "hkpqrsuvyz"
+
+TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False,
+            "input": True, "target": True, "layers": True, "loss": True, "training": True}
+SECTION_KEYS = {
+    "input": {"names": False, "values": True},
+    "target": {"values": True},
+    "loss": {"function": True, "reduction": False},
+    "training": {"learning_rate": True, "update_bias": False, "iterations": False},
+}
+LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": True, "bias": True}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    units: int
+    activation: str
+    names: tuple[str, ...]
+    weights: tuple[tuple[float, ...], ...]  # in the spec's layout orientation
+    bias: float | tuple[float, ...]          # a float is one bias shared by the layer
+
+    @property
+    def shared_bias(self) -> bool:
+        return not isinstance(self.bias, tuple)
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    function: str
+    reduction: str = "mean"
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    learning_rate: float
+    update_bias: bool = True
+    iterations: int | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    title: str
+    description: str
+    layout: str
+    precision: int
+    input_names: tuple[str, ...]
+    inputs: tuple[tuple[float, ...], ...]   # one row per sample
+    targets: tuple[tuple[float, ...], ...]  # one row per sample
+    layers: tuple[LayerSpec, ...]
+    loss: LossSpec
+    training: TrainingSpec
+
+    @property
+    def samples(self) -> int:
+        return len(self.inputs)
+
+    def fan_in(self, layer_index: int) -> int:
+        """Inputs of layer `layer_index` (0-based)."""
+        return len(self.input_names) if layer_index == 0 else self.layers[layer_index - 1].units
+
+
+def load_file(path: str | Path) -> NetworkSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("", f"no such spec file (expected a TOML file or a preset name)", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError("", f"cannot read spec file: {exc}", str(path)) from None
+    return load_text(text, source=str(path))
+
+
+def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError("", f"TOML syntax error: {exc}", source) from None
+    return from_dict(data, source=source)
+
+
+def from_dict(data: Mapping[str, Any], source: str = "<spec>") -> NetworkSpec:
+    """Validate a mapping shaped like the TOML schema and build a NetworkSpec."""
+    return _Reader(source).network(data)
+
+
+class _Reader:
+    """Walks the raw mapping; every error names the field's path."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, field: str, message: str) -> SpecError:
+        return SpecError(field, message, self.source)
+
+    # -- generic checks ---------------------------------------------------
+    def table(self, value: Any, field: str, keys: dict[str, bool]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(field, f"expected a table, got {_kind(value)}")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise self.fail(f"{field}.{unknown[0]}" if field else unknown[0],
+                            f"unknown key (expected one of: {', '.join(keys)})")
+        for key, required in keys.items():
+            if required and key not in value:
+                what = "section" if key in SECTION_KEYS or key == "layers" else "key"
+                raise self.fail(f"{field}.{key}" if field else key, f"missing {what}")
+        return value
+
+    def number(self, value: Any, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(field, f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.fail(field, f"expected a finite number, got {value}")
+        return float(value)
+
+    def integer(self, value: Any, field: str, minimum: int, maximum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, f"expected a whole number, got {_kind(value)}")
+        if not minimum <= value <= maximum:
+            raise self.fail(field, f"expected a whole number from {minimum} to {maximum}, got {value}")
+        return value
+
+    def choice(self, value: Any, field: str, options) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise self.fail(field, f"unknown value {value!r} (expected one of: {', '.join(options)})")
+        return value
+
+    def vector(self, value: Any, field: str, length: int, what: str) -> tuple[float, ...]:
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list of {length} numbers ({what}), got {_kind(value)}")
+        if len(value) != length:
+            raise self.fail(field, f"expected {length} numbers ({what}), got {len(value)}")
+        return tuple(self.number(v, f"{field}[{i}]") for i, v in enumerate(value))
+
+    def rows(self, value: Any, field: str, width: int, what: str) -> tuple[tuple[float, ...], ...]:
+        """One sample per row; a flat list is one sample."""
+        if not isinstance(value, list) or not value:
+            raise self.fail(field, f"expected a non-empty list of samples of {width} numbers ({what})")
+        if not isinstance(value[0], list):
+            value = [value]
+        return tuple(self.vector(row, f"{field}[{i}]", width, what) for i, row in enumerate(value))
+
+    def names(self, value: Any, field: str, count: int, taken: set[str]) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) != count:
+            raise self.fail(field, f"expected a list of {count} names, got {_kind(value)}"
+                            + (f" of {len(value)}" if isinstance(value, list) else ""))
+        for i, name in enumerate(value):
+            where = f"{field}[{i}]"
+            if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+                raise self.fail(where, f"expected a name of 1-12 letters and digits starting with a letter, got {name!r}")
+            if RESERVED_NAME.fullmatch(name):
+                raise self.fail(where, f"name {name!r} is reserved for a parameter or loss symbol")
+            if name in taken:
+                raise self.fail(where, f"duplicate unit name {name!r} (names must be unique across the network)")
+            taken.add(name)
+        return tuple(value)
+
+    # -- the schema -------------------------------------------------------
+    def network(self, data: Mapping[str, Any]) -> NetworkSpec:
+        data = self.table(data, "", TOP_KEYS)
+        title = data.get("title", "Backpropagation, step by step")
+        description = data.get("description", "")
+        for key, value in (("title", title), ("description", description)):
+            if not isinstance(value, str):
+                raise self.fail(key, f"expected a string, got {_kind(value)}")
+        layout = self.choice(data.get("layout", "column"), "layout", LAYOUTS)
+        precision = self.integer(data.get("precision", 9), "precision", 3, 17)
+
+        inp = self.table(data["input"], "input", SECTION_KEYS["input"])
+        target = self.table(data["target"], "target", SECTION_KEYS["target"])
+        raw_layers = data["layers"]
+        if not isinstance(raw_layers, list) or not raw_layers:
+            raise self.fail("layers", "expected at least one [[layers]] table, got an empty list"
+                            if isinstance(raw_layers, list) else f"expected [[layers]] tables, got {_kind(raw_layers)}")
+
+        width = self._input_width(inp, raw_layers[0], layout)
+        taken: set[str] = set()
+        input_names = (self.names(inp["names"], "input.names", width, taken) if "names" in inp
+                       else self._defaults([f"x{j + 1}" for j in range(width)], "input.names", taken))
+        inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
+
+        layers = self.layers(raw_layers, layout, width, taken)
+        outputs = layers[-1].units
+        targets = self.rows(target["values"], "target.values", outputs,
+                            f"one per output unit; the last layer has {outputs}")
+        if len(targets) != len(inputs):
+            raise self.fail("target.values", f"expected {len(inputs)} samples (as many as input.values), got {len(targets)}")
+
+        loss = self.loss(self.table(data["loss"], "loss", SECTION_KEYS["loss"]), layers, targets)
+        training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
+        return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
+                           layers, loss, training)
+
+    def _input_width(self, inp: Mapping[str, Any], first_layer: Any, layout: str) -> int:
+        """The network's input count: from input.names, else the first weights, else the values."""
+        if isinstance(inp.get("names"), list) and inp["names"]:
+            return len(inp["names"])
+        weights = first_layer.get("weights") if isinstance(first_layer, Mapping) else None
+        if isinstance(weights, list) and weights and all(isinstance(r, list) for r in weights):
+            widths = {len(r) for r in weights}
+            if layout == "row":
+                return len(weights)
+            if len(widths) == 1:
+                return widths.pop()
+        values = inp["values"]
+        first_row = values[0] if isinstance(values, list) and values and isinstance(values[0], list) else values
+        if not isinstance(first_row, list) or not first_row:
+            raise self.fail("input.values", "expected a non-empty list of samples of numbers")
+        return len(first_row)
+
+    def _defaults(self, names: list[str], field: str, taken: set[str]) -> tuple[str, ...]:
+        clash = [n for n in names if n in taken]
+        if clash:
+            raise self.fail(field, f"default name {clash[0]!r} is already used; give names explicitly")
+        taken.update(names)
+        return tuple(names)
+
+    def layers(self, raw_layers: list, layout: str, width: int, taken: set[str]) -> tuple[LayerSpec, ...]:
+        layers = []
+        fan_in = width
+        hidden = len(raw_layers) - 1
+        for index, raw in enumerate(raw_layers):
+            field = f"layers[{index}]"
+            raw = self.table(raw, field, LAYER_KEYS)
+            units = self.integer(raw["units"], f"{field}.units", 1, 4096)
+            activation = self.choice(raw["activation"], f"{field}.activation", tuple(ACTIVATIONS))
+            if activation == "softmax" and index != len(raw_layers) - 1:
+                raise self.fail(f"{field}.activation", "softmax may be used in the last layer only")
+            if "names" in raw:
+                names = self.names(raw["names"], f"{field}.names", units, taken)
+            else:
+                names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
+            shape = (units, fan_in) if layout == "column" else (fan_in, units)
+            weights = self.matrix(raw["weights"], f"{field}.weights", shape, layout)
+            bias_value = raw["bias"]
+            if isinstance(bias_value, list):
+                bias: float | tuple[float, ...] = self.vector(bias_value, f"{field}.bias", units, "one per unit")
+            else:
+                bias = self.number(bias_value, f"{field}.bias")
+            layers.append(LayerSpec(units, activation, names, weights, bias))
+            fan_in = units
+        return tuple(layers)
+
+    def matrix(self, value: Any, field: str, shape: tuple[int, int], layout: str) -> tuple[tuple[float, ...], ...]:
+        rows, cols = shape
+        meaning = "(units, inputs)" if layout == "column" else "(inputs, units)"
+        expected = f"expected shape {rows}x{cols} {meaning} in {layout} layout"
+        if not isinstance(value, list) or any(not isinstance(r, list) for r in value):
+            raise self.fail(field, f"{expected}, got {_kind(value)}")
+        if len(value) != rows:
+            raise self.fail(field, f"{expected}, got {len(value)} rows")
+        for i, row in enumerate(value):
+            if len(row) != cols:
+                raise self.fail(field, f"{expected}, got {len(row)} numbers in row {i}")
+        return tuple(tuple(self.number(v, f"{field}[{i}][{j}]") for j, v in enumerate(row))
+                     for i, row in enumerate(value))
+
+    def loss(self, raw: Mapping[str, Any], layers: tuple[LayerSpec, ...], targets) -> LossSpec:
+        function = self.choice(raw["function"], "loss.function", tuple(LOSSES))
+        reduction = self.choice(raw.get("reduction", "mean"), "loss.reduction", REDUCTIONS)
+        output = layers[-1].activation
+        rule = LOSSES[function]
+        if output not in rule.output_activations:
+            raise self.fail("loss.function", f"{function} needs an output activation in "
+                            f"({', '.join(rule.output_activations)}), got {output!r}")
+        for s, row in enumerate(targets):
+            if function in ("cross_entropy", "binary_cross_entropy") and any(not 0 <= t <= 1 for t in row):
+                raise self.fail(f"target.values[{s}]", f"{function} targets must lie in [0, 1], got {list(row)}")
+            if function == "cross_entropy" and abs(sum(row) - 1) > 1e-9:
+                raise self.fail(f"target.values[{s}]",
+                                f"cross_entropy targets must be a distribution summing to 1, got sum {sum(row):g}")
+        return LossSpec(function, reduction)
+
+    def training(self, raw: Mapping[str, Any]) -> TrainingSpec:
+        rate = self.number(raw["learning_rate"], "training.learning_rate")
+        if rate <= 0:
+            raise self.fail("training.learning_rate", f"expected a positive number, got {rate:g}")
+        update_bias = raw.get("update_bias", True)
+        if not isinstance(update_bias, bool):
+            raise self.fail("training.update_bias", f"expected true or false, got {_kind(update_bias)}")
+        iterations = raw.get("iterations")
+        if iterations is not None:
+            iterations = self.integer(iterations, "training.iterations", 1, 10_000_000)
+        return TrainingSpec(rate, update_bias, iterations)
+
+
+def _default_names(index: int, hidden: int, units: int) -> list[str]:
+    if index == hidden:
+        prefix = "o"
+    elif hidden == 1:
+        prefix = "h"
+    elif index < len(HIDDEN_PREFIXES):
+        prefix = HIDDEN_PREFIXES[index]
+    else:
+        prefix = f"h{index + 1}n"
+    return [f"{prefix}{j + 1}" for j in range(units)]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
