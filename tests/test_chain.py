@@ -1,0 +1,106 @@
+"""Closed forms from the chain records equal SymPy's direct diff of the fully expanded loss."""
+
+import random
+
+import pytest
+import sympy as sp
+
+from derive.chain import closed_form, delta_closed_forms
+from derive.graph import node_values
+from helpers import MAZUR, names_of, run
+from oracles import random_spec, sympy_loss
+
+SMALL = {
+    "mazur": MAZUR,
+    "tanh-relu-1-2-1": {"input": {"values": [0.3]}, "target": {"values": [0.2]},
+                        "layers": [{"units": 2, "activation": "tanh", "weights": [[0.5], [-0.4]], "bias": [0.1, 0.2]},
+                                   {"units": 1, "activation": "relu", "weights": [[0.7, 0.3]], "bias": 0.4}],
+                        "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}},
+    "leaky-linear-row": {"layout": "row", "input": {"values": [0.3, -0.2]}, "target": {"values": [0.2]},
+                         "layers": [{"units": 2, "activation": "leaky_relu", "weights": [[0.5, -0.6], [-0.4, 0.2]],
+                                     "bias": 0.1},
+                                    {"units": 1, "activation": "linear", "weights": [[0.7], [0.3]], "bias": 0.4}],
+                         "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}},
+    "softmax-ce": {"input": {"values": [0.3, 0.8]}, "target": {"values": [0.2, 0.5, 0.3]},
+                   "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.5, 0.1], [-0.4, 0.2]], "bias": 0.1},
+                              {"units": 3, "activation": "softmax", "weights": [[0.7, 0.3], [0.1, -0.2], [0.4, 0.4]],
+                               "bias": [0.1, 0.0, -0.1]}],
+                   "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}},
+    "softmax-sse": {"input": {"values": [0.3]}, "target": {"values": [0.2, 0.8]},
+                    "layers": [{"units": 2, "activation": "softmax", "weights": [[0.5], [-0.4]], "bias": 0.1}],
+                    "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}},
+    "sigmoid-bce-deep": {"input": {"values": [0.3, 0.1]}, "target": {"values": [1.0, 0.0]},
+                         "layers": [{"units": 2, "activation": "tanh", "weights": [[0.5, 0.2], [-0.4, 0.3]], "bias": 0.1},
+                                    {"units": 2, "activation": "sigmoid", "weights": [[0.2, 0.6], [0.3, -0.5]], "bias": 0.2},
+                                    {"units": 2, "activation": "sigmoid", "weights": [[0.7, 0.3], [0.1, 0.9]], "bias": 0.4}],
+                         "loss": {"function": "binary_cross_entropy"}, "training": {"learning_rate": 0.1}},
+    "sigmoid-ce": {"input": {"values": [0.3]}, "target": {"values": [0.4, 0.6]},
+                   "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.5], [-0.4]], "bias": 0.1}],
+                   "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}},
+}
+
+
+def _expanded_closed_forms(result):
+    derivation = result.derivation
+    forms = delta_closed_forms(derivation)
+    values = node_values(derivation.graph)
+    return {p: closed_form(derivation, p, forms).doit().xreplace(values) for p in derivation.graph.parameters}
+
+
+def _point(symbols, rng, loss_name):
+    """Random values, exact targets that sum to 1 for cross-entropy."""
+    point = {s: sp.Float(rng.uniform(-1.2, 1.2), 30) for s in symbols}
+    targets = [s for s in symbols if s.name.startswith("target_")]
+    raw = [rng.randint(1, 9) for _ in targets]
+    for s, v in zip(targets, raw):
+        point[s] = sp.Rational(v, sum(raw)) if loss_name == "cross_entropy" else sp.Rational(v, 10)
+    return point
+
+
+def _assert_agree(spec, result, label, points=3):
+    oracle = sympy_loss(spec, names_of(result))
+    closed = _expanded_closed_forms(result)
+    symbols = sorted(oracle.free_symbols | set().union(*(c.free_symbols for c in closed.values())), key=str)
+    rng = random.Random(label)
+    for _ in range(points):
+        point = _point(symbols, rng, spec["loss"]["function"])
+        for param, form in closed.items():
+            direct = sp.diff(oracle, param).xreplace(point).evalf(30)
+            ours = form.xreplace(point).evalf(30)
+            assert abs(direct - ours) <= sp.Float("1e-25") * max(1, abs(direct)), (label, param)
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_closed_forms_equal_direct_diff_of_expanded_loss(name):
+    _assert_agree(SMALL[name], run(SMALL[name]), name)
+
+
+def test_closed_form_is_symbolically_identical_for_a_single_sigmoid_unit():
+    spec = {"input": {"values": [0.5]}, "target": {"values": [0.25]},
+            "layers": [{"units": 1, "activation": "sigmoid", "weights": [[0.1]], "bias": 0.2},
+                       {"units": 1, "activation": "sigmoid", "weights": [[0.3]], "bias": 0.4}],
+            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}
+    result = run(spec)
+    oracle = sympy_loss(spec, names_of(result))
+    for param, form in _expanded_closed_forms(result).items():
+        assert sp.simplify(sp.diff(oracle, param) - form) == 0, param
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_closed_forms_of_random_small_networks(seed):
+    spec = random_spec(seed)
+    _assert_agree(spec, run(spec), f"random-{seed}", points=1)
+
+
+def test_hidden_unit_sums_over_every_path():
+    result = run(MAZUR)
+    record = result.derivation.layers[0][0]
+    assert [p.via.name for p in record.paths] == ["o1", "o2"]
+    assert [p.connection.number for p in record.paths] == [5, 7]
+
+
+def test_shared_bias_gradient_is_the_sum_over_the_layer():
+    result = run(MAZUR)
+    b2 = sp.Symbol("b2", real=True)
+    graph = result.derivation.graph
+    assert result.derivation.param(b2).delta_form == sp.Add(*[u.delta for u in graph.outputs])

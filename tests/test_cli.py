@@ -1,0 +1,136 @@
+"""The command line: outputs, atomic files, presets, help and the progress bar."""
+
+import fcntl
+import json
+import os
+import pty
+import struct
+import termios
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main, write_atomically
+from helpers import MAZUR
+
+
+def test_presets_lists_each_with_a_description(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mazur ")
+    assert "2-2-2 sigmoid network" in out
+
+
+def test_report_without_argument_shows_help(capsys):
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: derive report")
+    assert "--format" in out
+
+
+def test_report_to_file_writes_the_same_as_stdout(tmp_path, capsys):
+    target = tmp_path / "mazur.md"
+    assert main(["report", "mazur", "-o", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["report", "mazur"]) == 0
+    assert target.read_text() == capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["mazur.md"]  # no temporary file left behind
+
+
+def test_output_into_a_missing_folder_is_a_clean_error(tmp_path, capsys):
+    assert main(["report", "mazur", "-o", str(tmp_path / "no" / "x.md")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "doc.md"
+    target.write_text("old")
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(Exception, match="No space left"):
+        write_atomically(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.md"]
+
+
+def test_json_output_is_clean_json(capsys):
+    assert main(["report", "mazur", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"loss", "parameters", "gradients", "updated", "loss_after_step", "training"}
+    assert doc["training"]["iterations"] == 10000
+
+
+def test_json_keeps_the_row_layouts_orientation_and_per_unit_biases(tmp_path, capsys):
+    spec = tmp_path / "row.toml"
+    spec.write_text("""layout = "row"
+[input]
+values = [0.1, 0.2, 0.3]
+[target]
+values = [0.5, 0.25]
+[[layers]]
+units = 2
+activation = "tanh"
+weights = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+bias = [0.1, -0.1]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+""")
+    assert main(["report", str(spec), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["gradients"]["W1"]) == 3 and len(doc["gradients"]["W1"][0]) == 2
+    assert isinstance(doc["gradients"]["b1"], list) and len(doc["gradients"]["b1"]) == 2
+    assert "training" not in doc
+
+
+def test_python_m_derive_and_console_script_agree():
+    a = subprocess.run([sys.executable, "-m", "derive", "presets"], capture_output=True, text=True, check=True)
+    b = subprocess.run(["derive", "presets"], capture_output=True, text=True, check=True)
+    assert a.stdout == b.stdout != ""
+
+
+def _long_training_spec(tmp_path: Path) -> Path:
+    lines = Path(__file__).parent.parent.joinpath("derive", "presets", "mazur.toml").read_text()
+    path = tmp_path / "long.toml"
+    path.write_text(lines.replace("iterations = 10000", "iterations = 60000"))
+    return path
+
+
+def _run_in_terminal(argv: list[str]) -> str:
+    """Run with stdin/stdout/stderr on a pseudo-terminal; return everything it showed."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        # a new pty is 0x0; give it a size, as a real terminal has
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        os.execvp(argv[0], argv)
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.waitpid(pid, 0)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_long_training_shows_a_progress_bar_on_a_terminal(tmp_path):
+    spec = _long_training_spec(tmp_path)
+    shown = _run_in_terminal(["derive", "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
+    assert "training:" in shown and "%|" in shown and "step/s" in shown
+
+
+def test_long_training_stays_quiet_in_a_pipe(tmp_path):
+    spec = _long_training_spec(tmp_path)
+    out = subprocess.run(["derive", "report", str(spec), "--format", "json"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert out.stderr == ""
+    json.loads(out.stdout)
