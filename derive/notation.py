@@ -76,6 +76,19 @@ class NotationPrinter(LatexPrinter):
         except KeyError:
             raise ValueError(f"no notation for symbol {expr.name!r}") from None
 
+    def _print_Add(self, expr: sp.Expr, order=None) -> str:
+        # Unevaluated negative terms would print as "+ -x"; write "- x" as people do.
+        pieces = []
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if self._needs_add_brackets(term):
+                text = rf"\left({text}\right)"
+            if i and text.startswith("-"):
+                pieces.append(f" - {text[1:].lstrip()}")
+            else:
+                pieces.append(text if i == 0 else f" + {text}")
+        return "".join(pieces)
+
     def _print_Mul(self, expr: sp.Expr) -> str:
         # Keep a leading fraction in front, as people write it: \frac{1}{2} (t - o)^{2}.
         first, rest = expr.args[0], expr.args[1:]
