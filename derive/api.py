@@ -11,7 +11,8 @@ from .chain import Derivation
 from .chain import derive as derive_chain
 from .errors import DeriveError
 from .graph import build as build_graph
-from .numeric import Values, evaluate
+from .numeric import Evaluator, Values, evaluate
+from .progress import progress
 from .spec import NetworkSpec, load_file
 
 
@@ -37,8 +38,13 @@ def load(source: str | Path) -> NetworkSpec:
 
 
 def derive(spec: NetworkSpec) -> Result:
-    derivation = derive_chain(build_graph(spec))
-    return Result(spec, derivation, evaluate(spec, derivation))
+    graph = build_graph(spec)
+    units = sum(len(layer.units) for layer in graph.layers)
+    # deriving and compiling are one stage to the user: one bar, two ticks per unit
+    with progress(2 * units, "deriving") as bar:
+        derivation = derive_chain(graph, tick=bar.update)
+        evaluator = Evaluator(spec, derivation, tick=bar.update)
+    return Result(spec, derivation, evaluate(evaluator))
 
 
 def render(result: Result, format: str = "markdown") -> str:

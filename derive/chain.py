@@ -8,12 +8,11 @@ node values are assembled on request by substituting the deltas downstream.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sympy as sp
 
 from .graph import Bias, Connection, Graph, GraphLayer, Unit
-from .progress import progress
 from .rules import CANCELLATIONS, _add, _mul
 
 
@@ -69,19 +68,18 @@ class Derivation:
         return tuple(p for p in self.params if p.layer == layer)
 
 
-def derive(graph: Graph) -> Derivation:
-    total_units = sum(len(layer.units) for layer in graph.layers)
+def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Derivation:
+    """Walk the layers from the output back; `tick(n)` reports n more units done."""
     records: list[tuple[UnitRecord, ...]] = []
-    with progress(total_units, "deriving") as bar:
-        downstream: GraphLayer | None = None
-        for layer in reversed(graph.layers):
-            if downstream is None:
-                layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
-            else:
-                layer_records = tuple(_hidden_record(layer, downstream, u) for u in layer.units)
-            bar.update(len(layer.units))
-            records.insert(0, layer_records)
-            downstream = layer
+    downstream: GraphLayer | None = None
+    for layer in reversed(graph.layers):
+        if downstream is None:
+            layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
+        else:
+            layer_records = tuple(_hidden_record(layer, downstream, u) for u in layer.units)
+        tick(len(layer.units))
+        records.insert(0, layer_records)
+        downstream = layer
     params = tuple(p for layer in graph.layers for p in _param_records(layer))
     return Derivation(graph, tuple(records), params)
 

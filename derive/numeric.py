@@ -76,14 +76,17 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
 class Evaluator:
     """The derivation compiled to NumPy: forward, backward, update."""
 
-    def __init__(self, spec: NetworkSpec, derivation: Derivation):
+    def __init__(self, spec: NetworkSpec, derivation: Derivation, tick: Callable[[int], object] = lambda n: None):
         self.spec = spec
         self.derivation = derivation
         self.graph = derivation.graph
         self.inputs = np.array(spec.inputs, dtype=float)
         self.targets = np.array(spec.targets, dtype=float)
         self.scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
-        self._delta_fns = [self._compile_layer(l, lambda r: r.delta) for l in range(len(self.graph.layers))]
+        self._delta_fns = []
+        for l, layer in enumerate(self.graph.layers):
+            self._delta_fns.append(self._compile_layer(l, lambda r: r.delta))
+            tick(len(layer.units))
 
     # -- compilation -------------------------------------------------------
     def _layer_args(self, l: int) -> list[sp.Symbol]:
@@ -172,10 +175,10 @@ class Evaluator:
         return Training(iterations, fwd.loss, fwd.outs[-1], history, params)
 
 
-def evaluate(spec: NetworkSpec, derivation: Derivation, params: Parameters | None = None) -> Values:
+def evaluate(evaluator: Evaluator, params: Parameters | None = None) -> Values:
     """Every number of the document: forward, factors, gradients, one update, training."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _evaluate(Evaluator(spec, derivation), params)
+        return _evaluate(evaluator, params)
 
 
 def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:

@@ -134,3 +134,37 @@ def test_long_training_stays_quiet_in_a_pipe(tmp_path):
     assert out.returncode == 0
     assert out.stderr == ""
     json.loads(out.stdout)
+
+
+def _wide_network_spec(tmp_path: Path, n: int = 96) -> Path:
+    import numpy as np
+    rng = np.random.default_rng(0)
+
+    def rows(a):
+        return "[" + ", ".join("[" + ", ".join(f"{v:.3f}" for v in r) + "]" for r in a) + "]"
+    layers = "".join(f"""
+[[layers]]
+units = {n}
+activation = "sigmoid"
+weights = {rows(rng.uniform(-0.3, 0.3, (n, n)))}
+bias = 0.1
+""" for _ in range(2))
+    path = tmp_path / "wide.toml"
+    path.write_text(f"""[input]
+values = [{", ".join("0.5" for _ in range(n))}]
+[target]
+values = [{", ".join("0.25" for _ in range(n))}]
+{layers}
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+""")
+    return path
+
+
+def test_deriving_a_large_network_shows_a_progress_bar_on_a_terminal(tmp_path):
+    spec = _wide_network_spec(tmp_path)
+    shown = _run_in_terminal(["derive", "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
+    assert "deriving:" in shown and "%|" in shown
+    assert json.loads((tmp_path / "out.json").read_text())["gradients"]["W1"]
