@@ -168,3 +168,13 @@ def test_deriving_a_large_network_shows_a_progress_bar_on_a_terminal(tmp_path):
     shown = _run_in_terminal(["derive", "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
     assert "deriving:" in shown and "%|" in shown
     assert json.loads((tmp_path / "out.json").read_text())["gradients"]["W1"]
+
+
+def test_readme_excerpt_is_what_the_report_prints(capsys):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    excerpt = readme.split("````markdown\n")[1].split("\n````")[0]
+    assert main(["report", "mazur"]) == 0
+    report = capsys.readouterr().out
+    for line in excerpt.splitlines():
+        if line not in ("", "…"):
+            assert line in report, line

@@ -4,7 +4,7 @@ derive: build the graph, walk the chain rule, lambdify the deltas, evaluate all 
 naive:  SymPy's direct diff of the fully expanded loss for every parameter, then lambdify
         and evaluate, in a child process killed after --cap seconds.
 
-    python benchmarks/bench_core.py [--cap 60] [--sizes 2 4 8 16 32 64]
+    python tests/benchmarks/bench_core.py [--cap 60] [--sizes 2 4 8 16 32 64]
 """
 
 from __future__ import annotations

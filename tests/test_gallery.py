@@ -1,0 +1,13 @@
+"""Golden files: the checked-in gallery is what derive writes now (regenerate: python tests/gallery.py)."""
+
+import pytest
+
+from gallery import ROOT, documents
+
+DOCUMENTS = documents()
+
+
+@pytest.mark.parametrize("path", sorted(DOCUMENTS), ids=lambda p: str(p.relative_to(ROOT)))
+def test_gallery_file_is_current(path):
+    assert path.exists(), f"{path} is missing: run python tests/gallery.py"
+    assert path.read_text(encoding="utf-8") == DOCUMENTS[path], f"{path} is stale: run python tests/gallery.py"
