@@ -64,24 +64,20 @@ def finite_differences(spec: dict, h: float = 1e-6) -> tuple[list[np.ndarray], l
     def at(ws, bs):
         return loss(spec, ws, [b[0] if s else b for b, s in zip(bs, shared)])
 
-    grad_w = []
-    for k, w in enumerate(weights):
-        g = np.zeros_like(w)
-        for idx in np.ndindex(w.shape):
-            plus, minus = copy.deepcopy(weights), copy.deepcopy(weights)
-            plus[k][idx] += h
-            minus[k][idx] -= h
-            g[idx] = (at(plus, biases) - at(minus, biases)) / (2 * h)
-        grad_w.append(g)
-    grad_b = []
-    for k, b in enumerate(biases):
-        g = np.zeros_like(b)
-        for idx in np.ndindex(b.shape):
-            plus, minus = copy.deepcopy(biases), copy.deepcopy(biases)
-            plus[k][idx] += h
-            minus[k][idx] -= h
-            g[idx] = (at(weights, plus) - at(weights, minus)) / (2 * h)
-        grad_b.append(g)
+    def central(arrays, evaluate):
+        grads = []
+        for k, array in enumerate(arrays):
+            g = np.zeros_like(array)
+            for idx in np.ndindex(array.shape):
+                plus, minus = copy.deepcopy(arrays), copy.deepcopy(arrays)
+                plus[k][idx] += h
+                minus[k][idx] -= h
+                g[idx] = (evaluate(plus) - evaluate(minus)) / (2 * h)
+            grads.append(g)
+        return grads
+
+    grad_w = central(weights, lambda ws: at(ws, biases))
+    grad_b = central(biases, lambda bs: at(weights, bs))
     return grad_w, grad_b
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import derive
 from helpers import run
-from oracles import finite_differences, loss
+from oracles import finite_differences, loss, random_spec
 
 DEEP_SOFTMAX_BATCH = {
     "title": "Deep softmax batch", "layout": "row",
@@ -67,14 +67,18 @@ def _oracle_gradients(spec: dict, result) -> dict[str, float]:
     return expected
 
 
-@pytest.mark.parametrize("spec", [DEEP_SOFTMAX_BATCH, DEEP_SINGLE], ids=["softmax-batch-row", "deep-single"])
-def test_every_printed_gradient_matches_finite_differences(spec):
+def _assert_printed_gradients_match_finite_differences(spec):
     result = run(spec)
     printed = _final_gradients(result.render())
     expected = _oracle_gradients(spec, result)
     assert set(printed) == set(expected)
     for name, value in expected.items():
         assert printed[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
+
+
+@pytest.mark.parametrize("spec", [DEEP_SOFTMAX_BATCH, DEEP_SINGLE], ids=["softmax-batch-row", "deep-single"])
+def test_every_printed_gradient_matches_finite_differences(spec):
+    _assert_printed_gradients_match_finite_differences(spec)
 
 
 def test_every_layer_gets_its_backward_section_and_sum_over_paths():
@@ -131,3 +135,8 @@ def test_gradients_in_the_document_equal_the_json():
     assert printed["w_{1}"] == pytest.approx(float(grads.weights[0][0, 0]), rel=1e-8)
     assert printed["w_{9}"] == pytest.approx(float(grads.weights[2][0, 0]), rel=1e-8)
     assert np.isfinite(list(printed.values())).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_network_reports_print_gradients_matching_finite_differences(seed):
+    _assert_printed_gradients_match_finite_differences(random_spec(500 + seed))
