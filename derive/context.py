@@ -170,7 +170,7 @@ def _backward_layer(w: _Writer, derivation: Derivation, layer: GraphLayer) -> di
     is_output = layer.index == len(g.layers)
     first_param = derivation.layer_params(layer.index)[0]
     deltas = [w.equation(r.unit.delta, r.delta, factors.delta[:, j]) for j, r in enumerate(records)]
-    params = [_param(w, derivation, p) for p in derivation.layer_params(layer.index)]
+    params = [_param(w, p) for p in derivation.layer_params(layer.index)]
     return {
         "index": layer.index,
         "is_output": is_output,
@@ -272,7 +272,7 @@ def _layer_units(g: Graph, unit: Unit) -> tuple[Unit, ...]:
     return g.layers[unit.layer - 1].units
 
 
-def _param(w: _Writer, derivation: Derivation, param: ParamRecord) -> dict[str, Any]:
+def _param(w: _Writer, param: ParamRecord) -> dict[str, Any]:
     l = param.layer - 1
     factors = w.values.factors[l]
     units = param.units
@@ -284,10 +284,8 @@ def _param(w: _Writer, derivation: Derivation, param: ParamRecord) -> dict[str, 
 
 
 def _updates(w: _Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
-    values = w.values
-    l = layer.index - 1
-    updated = _parameter_values(w.graph, values.updated)
-    gradients = _parameter_values(w.graph, values.gradients)
+    updated = _parameter_values(w.graph, w.values.updated)
+    gradients = _parameter_values(w.graph, w.values.gradients)
     rows = []
     for param in derivation.layer_params(layer.index):
         if param.bias is not None and not w.spec.training.update_bias:

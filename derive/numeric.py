@@ -162,6 +162,26 @@ class Evaluator:
                   if self.spec.training.update_bias else params.biases)
         return Parameters(weights, biases)
 
+    def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
+        """The per-sample chain factors the document prints, evaluated from the records."""
+        derivation = self.derivation
+        layers = []
+        for l, records in enumerate(derivation.layers):
+            below = deltas[l + 1] if l + 1 < len(deltas) else None
+            values = self._layer_values(l, params, fwd, below)
+            d_out = self._compile_layer(l, lambda r: r.d_out)(values)
+            elementwise = records[0].jacobian is None
+            d_act = self._compile_layer(l, lambda r: r.d_act)(values) if elementwise else None
+            jacobian = None
+            if not elementwise:
+                columns = [self._compile_layer(l, lambda r, k=k: r.jacobian[k])(values) for k in range(len(records))]
+                jacobian = np.stack(columns, axis=1)      # (m, k, j)
+            paths = None
+            if below is not None:
+                paths = below[:, :, None] * params.weights[l + 1][None, :, :]
+            layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths))
+        return tuple(layers)
+
     def train(self, params: Parameters, iterations: int) -> Training:
         history = np.empty(iterations + 1)
         with progress(iterations, "training") as bar:
@@ -188,28 +208,8 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
     deltas = evaluator.deltas(params, fwd)
     grads = evaluator.gradients(params, fwd, deltas)
     updated = evaluator.step(params, grads)
-    factors = _factors(evaluator, params, fwd, deltas)
+    factors = evaluator.factors(params, fwd, deltas)
     iterations = spec.training.iterations
     training = evaluator.train(params, iterations) if iterations else None
     return Values(params, fwd, factors, grads, updated, evaluator.forward(updated), training, evaluator.scale)
 
-
-def _factors(evaluator: Evaluator, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
-    """The per-sample chain factors the document prints, evaluated from the records."""
-    derivation = evaluator.derivation
-    layers = []
-    for l, records in enumerate(derivation.layers):
-        below = deltas[l + 1] if l + 1 < len(deltas) else None
-        values = evaluator._layer_values(l, params, fwd, below)
-        d_out = evaluator._compile_layer(l, lambda r: r.d_out)(values)
-        elementwise = records[0].jacobian is None
-        d_act = evaluator._compile_layer(l, lambda r: r.d_act)(values) if elementwise else None
-        jacobian = None
-        if not elementwise:
-            columns = [evaluator._compile_layer(l, lambda r, k=k: r.jacobian[k])(values) for k in range(len(records))]
-            jacobian = np.stack(columns, axis=1)      # (m, k, j)
-        paths = None
-        if below is not None:
-            paths = below[:, :, None] * params.weights[l + 1][None, :, :]
-        layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths))
-    return tuple(layers)
