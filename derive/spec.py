@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import SpecError
+from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
 
 LAYOUTS = ("column", "row")
@@ -24,14 +25,15 @@ RESERVED_NAME = re.compile(r"(w|b)[0-9]+|E|eta|delta")
 HIDDEN_PREFIXES = "hkpqrsuvyz"
 
 TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False,
-            "input": True, "target": True, "layers": True, "loss": True, "training": True}
+            "input": True, "target": True, "layers": True, "loss": True, "training": True, "init": False}
 SECTION_KEYS = {
     "input": {"names": False, "values": True},
     "target": {"values": True},
     "loss": {"function": True, "reduction": False},
     "training": {"learning_rate": True, "update_bias": False, "iterations": False},
+    "init": {"seed": True},
 }
-LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": True, "bias": True}
+LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False}
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,11 @@ class _Reader:
                        else self._defaults([f"x{j + 1}" for j in range(width)], "input.names", taken))
         inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
 
-        layers = self.layers(raw_layers, layout, width, taken)
+        init_seed = None
+        if "init" in data:
+            init = self.table(data["init"], "init", SECTION_KEYS["init"])
+            init_seed = self.integer(init["seed"], "init.seed", 0, 2**63 - 1)
+        layers = self.layers(raw_layers, layout, width, taken, init_seed)
         outputs = layers[-1].units
         targets = self.rows(target["values"], "target.values", outputs,
                             f"one per output unit; the last layer has {outputs}")
@@ -238,10 +244,12 @@ class _Reader:
         taken.update(names)
         return tuple(names)
 
-    def layers(self, raw_layers: list, layout: str, width: int, taken: set[str]) -> tuple[LayerSpec, ...]:
+    def layers(self, raw_layers: list, layout: str, width: int, taken: set[str],
+               init_seed: int | None) -> tuple[LayerSpec, ...]:
         layers = []
         fan_in = width
         hidden = len(raw_layers) - 1
+        drawn = self.drawn_weights(raw_layers, width, init_seed)
         for index, raw in enumerate(raw_layers):
             field = f"layers[{index}]"
             raw = self.table(raw, field, LAYER_KEYS)
@@ -254,8 +262,19 @@ class _Reader:
             else:
                 names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
             shape = (units, fan_in) if layout == "column" else (fan_in, units)
-            weights = self.matrix(raw["weights"], f"{field}.weights", shape, layout)
-            bias_value = raw["bias"]
+            if init_seed is None:
+                if "weights" not in raw:
+                    raise self.fail(f"{field}.weights", "missing key (give the weights, or [init] seed = N to draw them)")
+                weights = self.matrix(raw["weights"], f"{field}.weights", shape, layout)
+            elif "weights" in raw:
+                raise self.fail(f"{field}.weights", "given together with [init]; expected either explicit "
+                                "weights in every layer or [init] and no weights")
+            else:
+                matrix = drawn[index] if layout == "column" else drawn[index].T
+                weights = tuple(tuple(float(v) for v in row) for row in matrix)
+            if "bias" not in raw and init_seed is None:
+                raise self.fail(f"{field}.bias", "missing key (a number, or a list with one number per unit)")
+            bias_value = raw.get("bias", [0.0] * units)
             if isinstance(bias_value, list):
                 bias: float | tuple[float, ...] = self.vector(bias_value, f"{field}.bias", units, "one per unit")
             else:
@@ -263,6 +282,19 @@ class _Reader:
             layers.append(LayerSpec(units, activation, names, weights, bias))
             fan_in = units
         return tuple(layers)
+
+    def drawn_weights(self, raw_layers: list, width: int, init_seed: int | None) -> list:
+        """The [init] weights of every layer, drawn before any is validated, so that they do not
+        depend on which layers fail; only shapes are needed."""
+        if init_seed is None:
+            return []
+        shapes, fan_in = [], width
+        for index, raw in enumerate(raw_layers):
+            units = raw.get("units") if isinstance(raw, Mapping) else None
+            units = self.integer(units, f"layers[{index}].units", 1, 4096)
+            shapes.append((units, fan_in))
+            fan_in = units
+        return glorot_uniform(init_seed, shapes)
 
     def matrix(self, value: Any, field: str, shape: tuple[int, int], layout: str) -> tuple[tuple[float, ...], ...]:
         rows, cols = shape

@@ -113,3 +113,21 @@ def test_python_api_builds_the_same_network_as_toml():
     from helpers import MAZUR, ROOT
     from_toml = derive.load(ROOT / "derive" / "presets" / "mazur.toml")
     assert derive.from_dict(MAZUR) == from_toml
+
+
+def test_init_draws_glorot_uniform_weights_reproducibly():
+    spec = {"input": {"values": [[0.1, 0.2, 0.3]]}, "target": {"values": [[0.5, 0.5]]}, "init": {"seed": 11},
+            "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "sigmoid", "bias": 0.1}],
+            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}
+    a, b = derive.from_dict(spec), derive.from_dict(spec)
+    assert a == b
+    rng = np.random.default_rng(11)
+    first = rng.uniform(-np.sqrt(6 / 7), np.sqrt(6 / 7), (4, 3))
+    second = rng.uniform(-np.sqrt(6 / 6), np.sqrt(6 / 6), (2, 4))
+    assert np.array_equal(np.array(a.layers[0].weights), first)
+    assert np.array_equal(np.array(a.layers[1].weights), second)
+    assert a.layers[0].bias == (0.0,) * 4 and a.layers[1].bias == 0.1
+    row = derive.from_dict({**spec, "layout": "row"})
+    assert np.array_equal(np.array(row.layers[0].weights), first.T)
+    other = derive.from_dict({**spec, "init": {"seed": 12}})
+    assert other.layers[0].weights != a.layers[0].weights
