@@ -1,0 +1,197 @@
+"""Layer-level (matrix) derivation: each operation's vector-Jacobian rule, composed in reverse.
+
+SymPy's own matrix `diff` cannot differentiate through elementwise activations, so every
+operation carries its own rule here, as data:
+
+    affine      column: Z = W A + b 1ᵀ      row: Z = A W + 1 b
+                dA = Wᵀ G, dW = G Aᵀ, db = G 1   dA = G Wᵀ, dW = Aᵀ G, db = 1ᵀ G
+    activation  dZ = dA ⊙ g'(Z), with g' written over A where people do (σ' = A ⊙ (1 − A))
+    loss        dℒ/dA per sample; softmax couples a sample's outputs through diag(a) − a aᵀ
+
+δ^{[l]} = ∂ℒ/∂Z^{[l]} where ℒ is the sum of the per-sample losses; the reduction's 1/m is applied
+in the parameter gradients, as in the seeds: ∂J/∂W^{[l]} = (1/m) δ^{[l]} A^{[l−1]ᵀ}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .spec import NetworkSpec
+
+BATCH = sp.Symbol("m", integer=True, positive=True)
+_x = sp.Dummy("x", real=True)
+
+
+def _had(*factors):
+    return HadamardProduct(*factors, evaluate=False)
+
+
+def _sub(a, b):
+    return MatAdd(a, MatMul(sp.S.NegativeOne, b, evaluate=False), evaluate=False)
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """A named scalar function applied entry by entry (σ, tanh, g', ...)."""
+    latex: str
+    function: sp.Lambda
+
+
+def _apply(fn: Elementwise, matrix) -> sp.MatrixExpr:
+    return ElementwiseApplyFunction(fn.function, matrix)
+
+
+# Activation rows: forward function, and g'(Z) written as people write it (over A or Z).
+ACTIVATION_DERIVATIVES: dict[str, Callable] = {
+    "sigmoid": lambda Z, A, ones: _had(A, _sub(ones, A)),
+    "tanh": lambda Z, A, ones: _sub(ones, HadamardPower(A, 2)),
+    "linear": lambda Z, A, ones: ones,
+    "relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{ReLU}'",
+                                                  sp.Lambda(_x, sp.Piecewise((1, _x > 0), (0, True)))), Z),
+    "leaky_relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{LeakyReLU}'", sp.Lambda(
+        _x, sp.Piecewise((1, _x > 0), (sp.Rational(1, 100), True)))), Z),
+}
+
+# dℓ/dA for one sample, entry by entry.
+LOSS_DERIVATIVES: dict[str, Callable] = {
+    "half_sse": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(Y, A), evaluate=False),
+    "cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _had(Y, HadamardPower(A, -1)), evaluate=False),
+    "binary_cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(
+        _had(Y, HadamardPower(A, -1)), _had(_sub(ones, Y), HadamardPower(_sub(ones, A), -1))), evaluate=False),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a matrix derivation: lhs = rhs, and why."""
+    lhs: sp.Basic
+    rhs: sp.Basic
+    reason: str
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    index: int
+    activation: str
+    W: MatrixSymbol
+    b: sp.Basic                  # MatrixSymbol per unit, a Symbol when shared
+    Z: MatrixSymbol
+    A: MatrixSymbol
+    A_prev: MatrixSymbol
+    delta: MatrixSymbol
+    forward: sp.MatrixExpr       # W A_prev + b (the affine map)
+    d_act: sp.MatrixExpr | None  # g'(Z) as written (None for softmax)
+    steps: tuple[Step, ...]      # how δ^{[l]} is obtained
+    delta_expr: sp.MatrixExpr    # δ^{[l]} over δ^{[l+1]}, W, A, Y
+    grad_W: sp.MatrixExpr
+    grad_b: sp.Basic
+
+
+@dataclass(frozen=True)
+class LayerDerivation:
+    layout: str
+    reduction: str
+    X: MatrixSymbol
+    Y: MatrixSymbol
+    scale: sp.Expr               # 1/m for a mean, 1 for a sum
+    layers: tuple[LayerRecord, ...]
+    softmax_steps: tuple[Step, ...]   # one sample's Jacobian product, when the output is softmax
+
+
+def derive_layers(spec: NetworkSpec) -> LayerDerivation:
+    column = spec.layout == "column"
+    m = BATCH
+    widths = [len(spec.input_names)] + [layer.units for layer in spec.layers]
+
+    def shape(n):  # a layer's activations: units x samples (column) or samples x units (row)
+        return (n, m) if column else (m, n)
+
+    X = MatrixSymbol("A0", *shape(widths[0]))
+    Y = MatrixSymbol("Y", *shape(widths[-1]))
+    scale = 1 / m if spec.loss.reduction == "mean" else sp.S.One
+    symbols = []
+    for l, layer in enumerate(spec.layers, start=1):
+        n_in, n = widths[l - 1], widths[l]
+        W = MatrixSymbol(f"W{l}", n, n_in) if column else MatrixSymbol(f"W{l}", n_in, n)
+        b = sp.Symbol(f"b{l}", real=True) if layer.shared_bias else (
+            MatrixSymbol(f"b{l}", n, 1) if column else MatrixSymbol(f"b{l}", 1, n))
+        symbols.append((W, b, MatrixSymbol(f"Z{l}", *shape(n)), MatrixSymbol(f"A{l}", *shape(n)),
+                        MatrixSymbol(f"delta{l}", *shape(n))))
+
+    records: list[LayerRecord] = []
+    for l in reversed(range(1, len(spec.layers) + 1)):
+        layer = spec.layers[l - 1]
+        W, b, Z, A, delta = symbols[l - 1]
+        A_prev = X if l == 1 else symbols[l - 2][3]
+        ones = OneMatrix(*A.shape)
+        if l == len(spec.layers):
+            d_act, steps, delta_expr = _output_delta(layer.activation, spec.loss.function, Z, A, Y, ones, delta,
+                                                      column)
+        else:
+            W_next, delta_next = symbols[l][0], symbols[l][4]
+            d_act = ACTIVATION_DERIVATIVES[layer.activation](Z, A, ones)
+            back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
+            delta_expr = _had(back, d_act)
+            steps = (Step(delta, delta_expr, "recursion"),)
+        forward = MatAdd(MatMul(W, A_prev) if column else MatMul(A_prev, W), _bias_term(b, Z, m, column),
+                         evaluate=False)
+        grad_W = MatMul(scale, delta, Transpose(A_prev)) if column else MatMul(scale, Transpose(A_prev), delta)
+        grad_b = _bias_gradient(b, delta, scale, column)
+        records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, forward, d_act, steps,
+                                      delta_expr, grad_W, grad_b))
+    softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ()
+    return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps)
+
+
+def _bias_term(b, Z, m, column):
+    rows, cols = Z.shape
+    if isinstance(b, sp.Symbol):
+        return MatMul(b, OneMatrix(rows, cols), evaluate=False)
+    return MatMul(b, OneMatrix(1, m)) if column else MatMul(OneMatrix(m, 1), b)
+
+
+def _bias_gradient(b, delta, scale, column):
+    rows, cols = delta.shape
+    if isinstance(b, sp.Symbol):  # one bias feeds every unit: sum over units and samples
+        return MatMul(scale, OneMatrix(1, rows), delta, OneMatrix(cols, 1))
+    return MatMul(scale, delta, OneMatrix(cols, 1)) if column else MatMul(scale, OneMatrix(1, rows), delta)
+
+
+def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
+    """δ^{[L]}: the loss derivative through the output activation, with the known cancellations."""
+    d_loss = LOSS_DERIVATIVES[loss](Y, A, ones)
+    if activation == "softmax":
+        # per sample (diag(a) − a aᵀ) g = a ⊙ g − a (1ᵀ (a ⊙ g)); for the batch, 1 1ᵀ sums each sample
+        weighted = _had(A, d_loss)
+        n = A.shape[0] if column else A.shape[1]
+        sums = MatMul(OneMatrix(n, n), weighted) if column else MatMul(weighted, OneMatrix(n, n))
+        steps = [Step(delta, _sub(weighted, _had(A, sums)), "softmax-vjp")]
+        if loss == "cross_entropy":
+            steps.append(Step(delta, _sub(A, Y), "softmax-cross-entropy"))
+        return None, tuple(steps), steps[-1].rhs
+    d_act = ACTIVATION_DERIVATIVES[activation](Z, A, ones)
+    steps = [Step(delta, _had(d_loss, d_act), "chain")]
+    if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
+        steps.append(Step(delta, _sub(A, Y), "sigmoid-binary-cross-entropy"))
+    elif loss == "half_sse":
+        steps.append(Step(delta, _had(_sub(A, Y), d_act), "sign"))
+    return d_act, tuple(steps), steps[-1].rhs
+
+
+def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:
+    """One sample: (diag(a) − a aᵀ) dℓ/da, and its cancellation to a − y for cross-entropy."""
+    n = spec.layers[-1].units
+    a, y = MatrixSymbol("a", n, 1), MatrixSymbol("y", n, 1)
+    d = MatrixSymbol("dz", n, 1)
+    jacobian = _sub(sp.DiagMatrix(a), MatMul(a, Transpose(a)))
+    d_loss = LOSS_DERIVATIVES[spec.loss.function](y, a, OneMatrix(n, 1))
+    steps = [Step(d, MatMul(jacobian, d_loss), "softmax-jacobian")]
+    if spec.loss.function == "cross_entropy":
+        steps.append(Step(d, _sub(MatMul(a, OneMatrix(1, n), y), y), "expand"))
+        steps.append(Step(d, _sub(a, y), "targets-sum-to-one"))
+    return tuple(steps)
