@@ -7,12 +7,12 @@
 
 __version__ = "0.1.0"
 
-from .api import Result, derive, load, render
+from .api import Result, code, derive, load, render
 from .errors import DeriveError, PresetError, SpecError
 from .presets import names as preset_names
 from .spec import LayerSpec, LossSpec, NetworkSpec, TrainingSpec, from_dict, load_text
 
 __all__ = [
     "DeriveError", "LayerSpec", "LossSpec", "NetworkSpec", "PresetError", "Result", "SpecError",
-    "TrainingSpec", "derive", "from_dict", "load", "load_text", "preset_names", "render",
+    "TrainingSpec", "code", "derive", "from_dict", "load", "load_text", "preset_names", "render",
 ]

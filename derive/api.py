@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import codegen
 from . import context as context_module
 from . import presets, render as render_module
 from .chain import Derivation
@@ -45,6 +46,11 @@ def derive(spec: NetworkSpec) -> Result:
         derivation = derive_chain(graph, tick=bar.update)
         evaluator = Evaluator(spec, derivation, tick=bar.update)
     return Result(spec, derivation, evaluate(evaluator))
+
+
+def code(spec: NetworkSpec) -> str:
+    """A standalone NumPy module with forward(params, X) and gradients(params, X, Y)."""
+    return render_module.python_module(codegen.context(spec))
 
 
 def render(result: Result, format: str = "markdown") -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__, presets
+from .api import code as generate_code
 from .api import derive, load, render
 from .errors import DeriveError, OutputError
 from .render import FORMATS
@@ -34,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     report.set_defaults(show_help=report.print_help)
 
+    code = commands.add_parser("code", help="write a NumPy module generated from the derived closed forms",
+                               description="Write a standalone Python module (numpy only) with forward(params, X) "
+                                           "and gradients(params, X, Y), generated from SPEC's layer-level closed forms.")
+    code.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name")
+    code.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+
     commands.add_parser("presets", help="list the built-in networks", description="List the built-in networks.")
     return parser
 
@@ -49,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.show_help()
                 return 0
             return _report(args)
+        if args.command == "code":
+            return _emit(args.output, generate_code(load(args.spec)))
         parser.print_help()
         return 0
     except DeriveError as exc:
@@ -66,10 +75,12 @@ def _presets() -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    result = derive(load(args.spec))
-    text = render(result, args.format)
-    if args.output:
-        write_atomically(Path(args.output), text)
+    return _emit(args.output, render(derive(load(args.spec)), args.format))
+
+
+def _emit(output: str | None, text: str) -> int:
+    if output:
+        write_atomically(Path(output), text)
     else:
         sys.stdout.write(text)
     return 0

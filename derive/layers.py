@@ -140,7 +140,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             steps = (Step(delta, delta_expr, "recursion"),)
         forward = MatAdd(MatMul(W, A_prev) if column else MatMul(A_prev, W), _bias_term(b, Z, m, column),
                          evaluate=False)
-        grad_W = MatMul(scale, delta, Transpose(A_prev)) if column else MatMul(scale, Transpose(A_prev), delta)
+        grad_W = _scaled(scale, delta, Transpose(A_prev)) if column else _scaled(scale, Transpose(A_prev), delta)
         grad_b = _bias_gradient(b, delta, scale, column)
         records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, forward, d_act, steps,
                                       delta_expr, grad_W, grad_b))
@@ -158,8 +158,13 @@ def _bias_term(b, Z, m, column):
 def _bias_gradient(b, delta, scale, column):
     rows, cols = delta.shape
     if isinstance(b, sp.Symbol):  # one bias feeds every unit: sum over units and samples
-        return MatMul(scale, OneMatrix(1, rows), delta, OneMatrix(cols, 1))
-    return MatMul(scale, delta, OneMatrix(cols, 1)) if column else MatMul(scale, OneMatrix(1, rows), delta)
+        return _scaled(scale, OneMatrix(1, rows), delta, OneMatrix(cols, 1))
+    return _scaled(scale, delta, OneMatrix(cols, 1)) if column else _scaled(scale, OneMatrix(1, rows), delta)
+
+
+def _scaled(scale, *factors):
+    """scale · factors, leaving out a scale of 1 (a sum over samples)."""
+    return MatMul(*factors) if scale == 1 else MatMul(scale, *factors)
 
 
 def _output_delta(activation, loss, Z, A, Y, ones, delta, column):

@@ -39,6 +39,22 @@ def markdown_environment() -> jinja2.Environment:
     )
 
 
+@cache
+def code_environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir() / "code"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def python_module(context: dict[str, Any]) -> str:
+    return code_environment().get_template("module.py.j2").render(context)
+
+
 def markdown(context: dict[str, Any]) -> str:
     return markdown_environment().get_template("report.md.j2").render(context)
 

@@ -46,6 +46,7 @@ class Activation:
     # Stable log(out) and log(1 - out) from net, for the losses that take logarithms.
     log_out: Callable[[np.ndarray], np.ndarray] | None = None
     log_one_minus_out: Callable[[np.ndarray], np.ndarray] | None = None
+    code: str = ""                  # NumPy source of the forward map: {z} the net input, {axis} the unit axis
 
 
 def _elementwise(forward, derivative):
@@ -77,31 +78,37 @@ ACTIVATIONS: dict[str, Activation] = {
         *_elementwise(lambda n: 1 / (1 + sp.exp(-n)), lambda o, n: _mul(o, _one_minus(o))),
         numpy=_sigmoid_np,
         log_out=lambda z: -np.logaddexp(0.0, -z),
-        log_one_minus_out=lambda z: -np.logaddexp(0.0, z)),
+        log_one_minus_out=lambda z: -np.logaddexp(0.0, z),
+        code='1 / (1 + numpy.exp(-{z}))'),
     "tanh": Activation(
         "tanh", r"\tanh", "the hyperbolic tangent", True,
         *_elementwise(sp.tanh, lambda o, n: _one_minus(sp.Pow(o, 2))),
-        numpy=np.tanh),
+        numpy=np.tanh,
+        code='numpy.tanh({z})'),
     "relu": Activation(
         "relu", r"\operatorname{ReLU}", "the rectified linear unit", True,
         *_elementwise(lambda n: sp.Max(0, n), lambda o, n: sp.Piecewise((1, n > 0), (0, True))),
-        numpy=lambda z: np.maximum(z, 0.0)),
+        numpy=lambda z: np.maximum(z, 0.0),
+        code='numpy.maximum({z}, 0.0)'),
     "leaky_relu": Activation(
         "leaky_relu", r"\operatorname{LeakyReLU}", "the leaky rectified linear unit, slope 0.01 below zero", True,
         *_elementwise(lambda n: sp.Piecewise((n, n > 0), (LEAK * n, True)),
                       lambda o, n: sp.Piecewise((1, n > 0), (LEAK, True))),
-        numpy=lambda z: np.where(z > 0, z, 0.01 * z)),
+        numpy=lambda z: np.where(z > 0, z, 0.01 * z),
+        code='numpy.where({z} > 0, {z}, 0.01 * {z})'),
     "linear": Activation(
         "linear", r"\operatorname{id}", "the identity", True,
         *_elementwise(lambda n: n, lambda o, n: sp.S.One),
-        numpy=lambda z: z),
+        numpy=lambda z: z,
+        code='{z}'),
     "softmax": Activation(
         "softmax", r"\operatorname{softmax}", "normalised exponentials, for the last layer only", False,
         forward=lambda nets, j: sp.exp(nets[j]) / sp.Add(*[sp.exp(n) for n in nets]),
         derivative=lambda outs, nets, k, j: (
             _mul(outs[k], _one_minus(outs[j])) if k == j else _neg(_mul(outs[k], outs[j]))),
         numpy=_softmax_np,
-        log_out=_log_softmax_np),
+        log_out=_log_softmax_np,
+        code='softmax({z}, axis={axis})'),
 }
 
 

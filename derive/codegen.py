@@ -1,0 +1,140 @@
+"""`derive code`: a standalone NumPy module generated from the layer-level closed forms.
+
+Every backward line is the printed form of a derived matrix expression (δ, ∂J/∂W, ∂J/∂b);
+its comment is the same expression in LaTeX. The module's structure lives in a template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
+from sympy.printing.numpy import NumPyPrinter
+
+from .layers import BATCH, LayerDerivation, derive_layers
+from .layer_notation import layer_printer
+from .rules import ACTIVATIONS
+from .spec import NetworkSpec
+
+
+class MatrixCodePrinter(NumPyPrinter):
+    """NumPy source for matrix expressions: `@`, `.T`, elementwise `*`, sums for ones-vectors."""
+
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True})
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return expr.name
+
+    def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
+        return expr.name
+
+    def _print_Transpose(self, expr: Transpose) -> str:
+        return f"{self._wrap(expr.arg)}.T"
+
+    def _print_OneMatrix(self, expr: OneMatrix) -> str:
+        return "1"  # only reached inside elementwise sums and products, where 1 broadcasts
+
+    def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
+        factors = []
+        for arg in expr.args:
+            if isinstance(arg, HadamardPower) and arg.exp == -1:
+                factors.append(f"/ {self._wrap(arg.base)}")
+            else:
+                factors.append(f"* {self._wrap(arg)}")
+        return " ".join(factors)[2:]
+
+    def _print_HadamardPower(self, expr: HadamardPower) -> str:
+        if expr.exp == -1:
+            return f"1 / {self._wrap(expr.base)}"
+        return f"{self._wrap(expr.base)} ** {self._print(expr.exp)}"
+
+    def _print_MatAdd(self, expr: MatAdd) -> str:
+        text = ""
+        for i, term in enumerate(expr.args):
+            negative = isinstance(term, MatMul) and term.args[0] == -1
+            body = MatMul(*term.args[1:], evaluate=False) if negative and len(term.args) > 2 else (
+                term.args[1] if negative else term)
+            printed = self._wrap(body) if negative else self._print(body)
+            text += ("-" if i == 0 else " - ") + printed if negative else (" + " if i else "") + printed
+        return text
+
+    def _print_MatMul(self, expr: MatMul) -> str:
+        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+        matrices = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        if all(isinstance(m, OneMatrix) for m in matrices) and scalars:
+            return " * ".join(self._wrap_scalar(s) for s in scalars)  # a shared bias broadcasts
+        code = self._product(matrices)
+        if scalars == [-1]:
+            return f"-{code}"
+        if scalars:
+            prefix = " * ".join(self._wrap_scalar(s) for s in scalars)
+            return f"{prefix} * {code}" if code else prefix
+        return code
+
+    def _product(self, matrices: list) -> str:
+        """A product, where a ones-matrix beside a factor means a sum over that axis (or a broadcast)."""
+        core = [m for m in matrices if not isinstance(m, OneMatrix)]
+        if not core:
+            return "1"
+        if len(core) == 1 and not core[0].is_Matrix or (len(core) == 1 and _is_bias(core[0])):
+            return self._wrap(core[0])  # b 1ᵀ or 1 b: the bias broadcasts
+        text = " @ ".join(self._wrap(m) for m in core)
+        sums = isinstance(matrices[0], OneMatrix) or isinstance(matrices[-1], OneMatrix)
+        if len(core) > 1 and sums:
+            text = f"({text})"
+        if isinstance(matrices[0], OneMatrix):
+            text = f"{text}.sum(axis=0, keepdims=True)"
+        if isinstance(matrices[-1], OneMatrix):
+            text = f"{text}.sum(axis=1, keepdims=True)"
+        return text
+
+    def _print_ElementwiseApplyFunction(self, expr) -> str:
+        (variable,), body = expr.function.args
+        return NumPyPrinter({"fully_qualified_modules": True}).doprint(
+            body.xreplace({variable: sp.Symbol(self._print(expr.expr))}))
+
+    def _wrap(self, expr) -> str:
+        text = self._print(expr)
+        simple = isinstance(expr, (MatrixSymbol, sp.Symbol, Transpose)) or text.isidentifier()
+        return text if simple else f"({text})"
+
+    def _wrap_scalar(self, expr) -> str:
+        if expr == 1 / BATCH:
+            return "(1 / m)"
+        return self._wrap(expr)
+
+
+def _is_bias(expr) -> bool:
+    return getattr(expr, "name", "").startswith("b")
+
+
+def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[str, Any]:
+    layered = layered or derive_layers(spec)
+    code, latex = MatrixCodePrinter(), layer_printer(spec, layered)
+    column = spec.layout == "column"
+    axis = 0 if column else 1
+
+    def line(target: str, expr, lhs_latex: str) -> dict[str, str]:
+        return {"target": target, "code": code.doprint(expr), "comment": f"{lhs_latex} = {latex.doprint(expr)}"}
+
+    layers = []
+    for record in layered.layers:
+        activation = ACTIVATIONS[record.activation]
+        z = record.Z.name
+        layers.append({
+            "index": record.index,
+            "shared_bias": isinstance(record.b, sp.Symbol),
+            "net": line(z, record.forward, latex.doprint(record.Z)),
+            "out": {"target": record.A.name, "code": activation.code.format(z=z, axis=axis),
+                    "comment": rf"{latex.doprint(record.A)} = {activation.latex}\left({latex.doprint(record.Z)}\right)"},
+            "delta": line(record.delta.name, record.delta_expr, latex.doprint(record.delta)),
+            "grad_W": line(f"dW{record.index}", record.grad_W,
+                           rf"\frac{{\partial J}}{{\partial {latex.doprint(record.W)}}}"),
+            "grad_b": line(f"db{record.index}", record.grad_b,
+                           rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
+        })
+    return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
+            "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
+            "loss": spec.loss.function, "reduction": spec.loss.reduction}
