@@ -68,6 +68,8 @@ class MatrixCodePrinter(NumPyPrinter):
         code = self._product(matrices)
         if scalars == [-1]:
             return f"-{code}"
+        if scalars == [1 / BATCH]:
+            return f"{code} / m"  # scale the (usually smaller) result, as hand-written code does
         if scalars:
             prefix = " * ".join(self._wrap_scalar(s) for s in scalars)
             return f"{prefix} * {code}" if code else prefix

@@ -1,0 +1,147 @@
+"""Benchmark: the generated module against hand-written NumPy backprop (and PyTorch, when installed).
+
+Network 784-128-64-10 (sigmoid, sigmoid, softmax with cross-entropy), batch 256, float64.
+Also times the layer-form derivation itself at that size and at other widths.
+
+    python tests/benchmarks/bench_code.py [--repeats 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import derive
+from derive.layers import derive_layers
+
+SIZES = [784, 128, 64, 10]
+BATCH = 256
+
+
+def spec_for(sizes: list[int], batch: int = 4) -> derive.NetworkSpec:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (batch, sizes[0]))
+    y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], batch)]
+    acts = ["sigmoid"] * (len(sizes) - 2) + ["softmax"]
+    return derive.from_dict({"title": "benchmark", "init": {"seed": 1},
+                             "input": {"values": x.tolist()}, "target": {"values": y.tolist()},
+                             "layers": [{"units": n, "activation": a} for n, a in zip(sizes[1:], acts)],
+                             "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
+
+
+def hand_written(params, X, Y):
+    """The textbook backprop, written by hand (column layout)."""
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    A0 = X.T
+    A1 = 1 / (1 + np.exp(-(W1 @ A0 + b1[:, None])))
+    A2 = 1 / (1 + np.exp(-(W2 @ A1 + b2[:, None])))
+    Z3 = W3 @ A2 + b3[:, None]
+    E = np.exp(Z3 - Z3.max(axis=0, keepdims=True))
+    A3 = E / E.sum(axis=0, keepdims=True)
+    m = X.shape[0]
+    D3 = A3 - Y.T
+    D2 = (W3.T @ D3) * A2 * (1 - A2)
+    D1 = (W2.T @ D2) * A1 * (1 - A1)
+    return {"W1": D1 @ A0.T / m, "b1": D1.sum(axis=1) / m, "W2": D2 @ A1.T / m, "b2": D2.sum(axis=1) / m,
+            "W3": D3 @ A2.T / m, "b3": D3.sum(axis=1) / m}
+
+
+def best_of(fn, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+
+    spec = spec_for(SIZES)
+    source = derive.code(spec)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "generated.py")
+        path.write_text(source)
+        module_spec = importlib.util.spec_from_file_location("generated", path)
+        generated = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(generated)
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (BATCH, SIZES[0]))
+    Y = np.eye(SIZES[-1])[rng.integers(0, SIZES[-1], BATCH)]
+    params = {}
+    for l, (n_in, n) in enumerate(zip(SIZES, SIZES[1:]), start=1):
+        params[f"W{l}"] = rng.uniform(-0.1, 0.1, (n, n_in))
+        params[f"b{l}"] = rng.uniform(-0.1, 0.1, n)
+
+    ours, theirs = generated.gradients(params, X, Y), hand_written(params, X, Y)
+    error = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in theirs)
+
+    rows = []
+    # alternate single calls so that both see the same machine state; keep each one's best
+    t_generated, t_hand = float("inf"), float("inf")
+    for _ in range(args.repeats):
+        t_generated = min(t_generated, best_of(lambda: generated.gradients(params, X, Y), 1))
+        t_hand = min(t_hand, best_of(lambda: hand_written(params, X, Y), 1))
+    hand = t_hand
+    rows.append(("hand-written NumPy", hand))
+    rows.append(("derive code (generated)", t_generated))
+    try:
+        import torch
+        torch.set_num_threads(1)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        tx, ty = torch.tensor(X), torch.tensor(Y)
+
+        def torch_step():
+            a = tx
+            for l in (1, 2):
+                a = torch.sigmoid(a @ tp[f"W{l}"].T + tp[f"b{l}"])
+            logits = a @ tp["W3"].T + tp["b3"]
+            loss = -(ty * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+            for v in tp.values():
+                v.grad = None
+            loss.backward()
+        rows.append(("PyTorch CPU autograd (1 thread)", best_of(torch_step, args.repeats)))
+    except ImportError:
+        rows.append(("PyTorch CPU autograd", None))
+
+    print(f"784-128-64-10, batch {BATCH}, float64; best of {args.repeats} runs; max |generated - hand| = {error:.1e}")
+    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
+    for name, seconds in rows:
+        if seconds is None:
+            print(f"{name:34} {'not installed':>14}")
+        else:
+            print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+
+    print()
+    print(f"{'layer-form derivation':34} {'parameters':>10} {'seconds':>9}")
+    for sizes in ([784, 128, 64, 10], [78, 12, 6, 10], [7840, 1280, 640, 10]):
+        s = spec_for(sizes, batch=2) if sizes[0] < 5000 else None
+        if s is None:  # too large to list weights: derive_layers needs only the sizes
+            s = spec_for([784, 128, 64, 10], batch=2)
+            s = _resized(s, sizes)
+        params_count = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        start = time.perf_counter()
+        derive_layers(s)
+        print(f"{'-'.join(map(str, sizes)):34} {params_count:>10} {time.perf_counter() - start:9.4f}")
+
+
+def _resized(spec, sizes):
+    """The same spec with other layer widths (weights are not read by the layer-form derivation)."""
+    from dataclasses import replace
+    layers = tuple(replace(layer, units=n) for layer, n in zip(spec.layers, sizes[1:]))
+    names = tuple(f"x{i + 1}" for i in range(sizes[0]))
+    return replace(spec, layers=layers, input_names=names)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
