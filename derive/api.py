@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import codegen
+from . import codegen, layer_context
 from . import context as context_module
-from . import presets, render as render_module
+from . import documents, presets
 from .chain import Derivation
 from .chain import derive as derive_chain
 from .errors import DeriveError
 from .graph import build as build_graph
 from .numeric import Evaluator, Values, evaluate
 from .progress import progress
-from .spec import NetworkSpec, load_file
+from .layers import derive_layers
+from .proof import prove
+from .spec import NOTATIONS, NetworkSpec, load_file
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,20 @@ def derive(spec: NetworkSpec) -> Result:
 
 def code(spec: NetworkSpec) -> str:
     """A standalone NumPy module with forward(params, X) and gradients(params, X, Y)."""
-    return render_module.python_module(codegen.context(spec))
+    return documents.python_module(codegen.context(spec))
 
 
-def render(result: Result, format: str = "markdown") -> str:
+def render(result: Result, format: str = "markdown", notation: str | None = None) -> str:
+    """The document in `format`; `notation` (neuron or layer) overrides the spec's."""
+    notation = notation or result.spec.notation
+    if notation not in NOTATIONS:
+        raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
+    if format == "markdown" and notation == "layer":
+        layered = derive_layers(result.spec)
+        checks = prove(result.derivation, layered, result.spec.samples)
+        return documents.markdown(layer_context.build(result.spec, layered, result.values, checks), "layers.md.j2")
     if format == "markdown":
-        return render_module.markdown(result.context())
+        return documents.markdown(result.context())
     if format == "json":
-        return render_module.to_json(result.spec, result.values)
-    raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(render_module.FORMATS)})")
+        return documents.to_json(result.spec, result.values)
+    raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(documents.FORMATS)})")

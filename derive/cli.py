@@ -13,7 +13,8 @@ from . import __version__, presets
 from .api import code as generate_code
 from .api import derive, load, render
 from .errors import DeriveError, OutputError
-from .render import FORMATS
+from .documents import FORMATS
+from .spec import NOTATIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("spec", nargs="?", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
+    report.add_argument("--notation", choices=NOTATIONS,
+                        help="neuron (w_5, out_{h1}: seed 003) or layer (W^{[l]}, A^{[l]}, matrices); default: the spec's")
     report.set_defaults(show_help=report.print_help)
 
     code = commands.add_parser("code", help="write a NumPy module generated from the derived closed forms",
@@ -75,7 +78,7 @@ def _presets() -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    return _emit(args.output, render(derive(load(args.spec)), args.format))
+    return _emit(args.output, render(derive(load(args.spec)), args.format, args.notation))
 
 
 def _emit(output: str | None, text: str) -> int:

@@ -137,7 +137,9 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             d_act = ACTIVATION_DERIVATIVES[layer.activation](Z, A, ones)
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
             delta_expr = _had(back, d_act)
-            steps = (Step(delta, delta_expr, "recursion"),)
+            d_out = MatrixSymbol(f"dA{l}", *A.shape)
+            steps = (Step(d_out, back, "affine"), Step(delta, _had(d_out, d_act), "activation"),
+                     Step(delta, delta_expr, "recursion"))
         forward = MatAdd(MatMul(W, A_prev) if column else MatMul(A_prev, W), _bias_term(b, Z, m, column),
                          evaluate=False)
         grad_W = _scaled(scale, delta, Transpose(A_prev)) if column else _scaled(scale, Transpose(A_prev), delta)

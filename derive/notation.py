@@ -62,15 +62,17 @@ def format_number(value: float, precision: int) -> str:
 class NotationPrinter(LatexPrinter):
     printmethod = "_derive_latex"
 
-    def __init__(self, names: Mapping[sp.Symbol, str], values: Mapping[sp.Symbol, str] | None = None):
+    def __init__(self, names: Mapping[sp.Symbol, str], values: Mapping[sp.Symbol, str] | None = None,
+                 bracket_negatives: bool = True):
         super().__init__({"order": "none", "mul_symbol": "dot", "ln_notation": True})
         self.names = names
         self.values = values or {}
+        self.bracket_negatives = bracket_negatives
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr in self.values:
             text = self.values[expr]
-            return rf"\left({text}\right)" if text.startswith("-") else text
+            return rf"\left({text}\right)" if text.startswith("-") and self.bracket_negatives else text
         try:
             return self.names[expr]
         except KeyError:

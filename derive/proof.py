@@ -46,6 +46,8 @@ class _Entries:
             self._nodes(f"A{l}", [u.out for u in layer.units])
             self._nodes(f"Z{l}", [u.net for u in layer.units])
             self._nodes(f"delta{l}", [u.delta for u in layer.units])
+            # dℒ/dA of a hidden layer, written as the unit level writes it (a sum over paths)
+            self.matrices[f"dA{l}"] = self._grid([r.d_out for r in derivation.layers[l - 1]])
             weights = sp.Matrix([[c.weight for c in row] for row in layer.connections])
             self.matrices[f"W{l}"] = ImmutableMatrix(weights if self.column else weights.T)
             if not layer.shared_bias:
@@ -63,8 +65,12 @@ class _Entries:
         return sp.Symbol(f"{symbol.name}__s{s}", real=True)
 
     def _nodes(self, name: str, symbols: list[sp.Symbol]) -> None:
-        grid = sp.Matrix([[self.per_sample(x, s) for s in range(self.samples)] for x in symbols])
-        self.matrices[name] = ImmutableMatrix(grid if self.column else grid.T)
+        self.matrices[name] = self._grid(symbols)
+
+    def _grid(self, exprs: list[sp.Basic]) -> ImmutableMatrix:
+        """One row per unit, one column per sample (transposed for the row layout)."""
+        grid = sp.Matrix([[self.sample(x, s) for s in range(self.samples)] for x in exprs])
+        return ImmutableMatrix(grid if self.column else grid.T)
 
     def explicit(self, expr: sp.Basic) -> sp.Matrix:
         # an elementwise function is applied to the explicit entries of its argument
@@ -91,9 +97,9 @@ def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: 
     checks = []
     for record, units, layer in zip(layered.layers, derivation.layers, graph.layers):
         for step in record.steps:
-            chain = step.reason in ("chain", "softmax-vjp")
-            expected = [[entries.sample(u.delta_chain if chain else u.delta, s) for s in range(samples)]
-                        for u in units]
+            unit_form = {"chain": "delta_chain", "softmax-vjp": "delta_chain", "affine": "d_out"}.get(
+                step.reason, "delta")
+            expected = [[entries.sample(getattr(u, unit_form), s) for s in range(samples)] for u in units]
             checks.append(_compare(f"delta{record.index} ({step.reason})", step.rhs,
                                    _orient(expected, entries.column), seed, entries))
         grad_w = [[scale * sp.Add(*[entries.sample(derivation.param(c.weight).delta_form, s)

@@ -17,6 +17,7 @@ from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
 
 LAYOUTS = ("column", "row")
+NOTATIONS = ("neuron", "layer")
 REDUCTIONS = ("mean", "sum")
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,11}")
 # Names that would print like a parameter or a loss symbol.
@@ -24,7 +25,7 @@ RESERVED_NAME = re.compile(r"(w|b)[0-9]+|E|eta|delta")
 # Default prefixes of hidden layers when there are several (avoid i, o, w, b, e, t, x).
 HIDDEN_PREFIXES = "hkpqrsuvyz"
 
-TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False,
+TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False, "notation": False,
             "input": True, "target": True, "layers": True, "loss": True, "training": True, "init": False}
 SECTION_KEYS = {
     "input": {"names": False, "values": True},
@@ -74,6 +75,7 @@ class NetworkSpec:
     layers: tuple[LayerSpec, ...]
     loss: LossSpec
     training: TrainingSpec
+    notation: str = "neuron"
 
     @property
     def samples(self) -> int:
@@ -190,6 +192,7 @@ class _Reader:
                 raise self.fail(key, f"expected a string, got {_kind(value)}")
         layout = self.choice(data.get("layout", "column"), "layout", LAYOUTS)
         precision = self.integer(data.get("precision", 9), "precision", 3, 17)
+        notation = self.choice(data.get("notation", "neuron"), "notation", NOTATIONS)
 
         inp = self.table(data["input"], "input", SECTION_KEYS["input"])
         target = self.table(data["target"], "target", SECTION_KEYS["target"])
@@ -218,7 +221,7 @@ class _Reader:
         loss = self.loss(self.table(data["loss"], "loss", SECTION_KEYS["loss"]), layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
-                           layers, loss, training)
+                           layers, loss, training, notation)
 
     def _input_width(self, inp: Mapping[str, Any], first_layer: Any, layout: str) -> int:
         """The network's input count: from input.names, else the first weights, else the values."""

@@ -55,8 +55,8 @@ def python_module(context: dict[str, Any]) -> str:
     return code_environment().get_template("module.py.j2").render(context)
 
 
-def markdown(context: dict[str, Any]) -> str:
-    return markdown_environment().get_template("report.md.j2").render(context)
+def markdown(context: dict[str, Any], template: str = "report.md.j2") -> str:
+    return markdown_environment().get_template(template).render(context)
 
 
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
