@@ -12,20 +12,22 @@ import derive
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
-FORMATS = {"markdown": "report.md", "json": "numbers.json"}
-
-
 def documents() -> dict[Path, str]:
     """Every gallery file and the text it should hold now."""
     files = {}
     for name in derive.preset_names():
         result = derive.derive(derive.load(name))
-        for fmt, filename in FORMATS.items():
-            files[REPORTS / name / filename] = derive.render(result, fmt)
+        folder = REPORTS / name
+        files[folder / "neuron.md"] = derive.render(result, "markdown", "neuron")
+        files[folder / "layer.md"] = derive.render(result, "markdown", "layer")
+        files[folder / "numbers.json"] = derive.render(result, "json")
+        files[folder / "gradients.py"] = derive.code(result.spec)
     return files
 
 
 def main() -> int:
+    for stale in REPORTS.glob("*/*"):
+        stale.unlink()
     for path, text in documents().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

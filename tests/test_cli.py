@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pytest
 
+import derive
 from derive.cli import main, write_atomically
 from helpers import MAZUR
 
 
 def test_presets_lists_each_with_a_description(capsys):
     assert main(["presets"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("mazur ")
-    assert "2-2-2 sigmoid network" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == derive.preset_names() == sorted(derive.preset_names())
+    assert any(line.startswith("mazur ") and "2-2-2 sigmoid network" in line for line in lines)
+    assert all(len(line.split(maxsplit=1)) == 2 for line in lines)
 
 
 def test_report_without_argument_shows_help(capsys):
