@@ -23,7 +23,7 @@ from .spec import NOTATIONS, NetworkSpec, load_file
 class Result:
     spec: NetworkSpec
     derivation: Derivation
-    values: Values
+    values: Values | None          # None when the spec gives no numbers
 
     def context(self) -> dict:
         return context_module.build(self.spec, self.derivation, self.values)
@@ -44,6 +44,8 @@ def derive(spec: NetworkSpec) -> Result:
     graph = build_graph(spec)
     units = sum(len(layer.units) for layer in graph.layers)
     # deriving and compiling are one stage to the user: one bar, two ticks per unit
+    if not spec.has_values:
+        return Result(spec, derive_chain(graph), None)
     with progress(2 * units, "deriving") as bar:
         derivation = derive_chain(graph, tick=bar.update)
         evaluator = Evaluator(spec, derivation, tick=bar.update)
@@ -52,6 +54,10 @@ def derive(spec: NetworkSpec) -> Result:
 
 def code(spec: NetworkSpec) -> str:
     """A standalone NumPy module with forward(params, X) and gradients(params, X, Y)."""
+    for index, layer in enumerate(spec.layers):
+        if layer.activation == "g":
+            raise DeriveError(f"layers[{index}].activation: g has no numeric form, so there is no code to "
+                              "generate; expected a concrete activation")
     return documents.python_module(codegen.context(spec))
 
 
@@ -60,9 +66,12 @@ def render(result: Result, format: str = "markdown", notation: str | None = None
     notation = notation or result.spec.notation
     if notation not in NOTATIONS:
         raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
+    if result.values is None and (format != "markdown" or notation != "layer"):
+        raise DeriveError(f"the spec gives no numbers, so it is written in the layer notation only "
+                          f"(expected --notation layer and markdown, got {notation} {format})")
     if format == "markdown" and notation == "layer":
         layered = derive_layers(result.spec)
-        checks = prove(result.derivation, layered, result.spec.samples)
+        checks = prove(result.derivation, layered, max(result.spec.samples, 1))
         return documents.markdown(layer_context.build(result.spec, layered, result.values, checks), "layers.md.j2")
     if format == "markdown":
         return documents.markdown(result.context())

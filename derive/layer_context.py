@@ -92,7 +92,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             "forward": w.equation(r.Z, r.forward),
             "out": {"lhs": w.tex(r.A), "rhs": rf"{activation.latex}\left({w.tex(r.Z)}\right)"},
             "d_act": (w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act)
-                      if r.d_act is not None and r.activation != "linear" else None),
+                      if r.d_act is not None and r.activation not in ("linear", "g") else None),
             "steps": [w.equation(s.lhs, s.rhs) | {"text": STEP_TEXT[s.reason]} for s in r.steps],
             "grad_W": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.W)}}}", r.grad_W),
             "grad_b": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b),
@@ -113,8 +113,9 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
     return {
         "title": spec.title, "description": spec.description, "layout": spec.layout,
         "column": column, "reduction": spec.loss.reduction, "loss": spec.loss.function,
-        "samples": spec.samples, "learning_rate": format_number(spec.training.learning_rate, spec.precision),
-        "update_bias": spec.training.update_bias,
+        "samples": spec.samples,
+        "learning_rate": spec.training and format_number(spec.training.learning_rate, spec.precision),
+        "update_bias": spec.training is not None and spec.training.update_bias,
         "symbols": _symbol_table(w, records),
         "layers": layers,
         "softmax_steps": [w.equation(s.lhs, s.rhs) | {"text": SOFTMAX_TEXT[s.reason]} for s in layered.softmax_steps],

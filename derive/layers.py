@@ -57,6 +57,9 @@ ACTIVATION_DERIVATIVES: dict[str, Callable] = {
         _x, sp.Piecewise((1, _x > 0), (sp.Rational(1, 100), True)))), Z),
 }
 
+ACTIVATION_DERIVATIVES["g"] = lambda Z, A, ones: _apply(
+    Elementwise("g'", sp.Lambda(_x, sp.Derivative(sp.Function("g")(_x), _x))), Z)
+
 # dℓ/dA for one sample, entry by entry.
 LOSS_DERIVATIVES: dict[str, Callable] = {
     "half_sse": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(Y, A), evaluate=False),

@@ -104,6 +104,8 @@ class NotationPrinter(LatexPrinter):
             text = self.values[expr]
             return rf"\left({text}\right)" if text.startswith("-") else text
         (variable, count), = expr.variable_count
+        if isinstance(expr.expr, sp.core.function.AppliedUndef) and expr.expr.args == (variable,):
+            return rf"{expr.expr.func.__name__}'\left({self._print(variable)}\right)"  # g'(net)
         if count != 1:
             raise ValueError("only first partial derivatives are written")
         return rf"\frac{{\partial {self._print(expr.expr)}}}{{\partial {self._print(variable)}}}"

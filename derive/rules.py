@@ -42,7 +42,7 @@ class Activation:
     forward: Callable[[Sequence[Expr], int], Expr]
     # derivative(outs, nets, k, j): d out_k / d net_j, written the way people do
     derivative: Callable[[Sequence[Expr], Sequence[Expr], int, int], Expr]
-    numpy: Callable[[np.ndarray], np.ndarray]             # (m, units) -> (m, units)
+    numpy: Callable[[np.ndarray], np.ndarray] | None      # (m, units) -> (m, units); None: no numbers
     # Stable log(out) and log(1 - out) from net, for the losses that take logarithms.
     log_out: Callable[[np.ndarray], np.ndarray] | None = None
     log_one_minus_out: Callable[[np.ndarray], np.ndarray] | None = None
@@ -71,6 +71,7 @@ def _log_softmax_np(z):
 
 
 LEAK = sp.Rational(1, 100)
+G = sp.Function("g")  # the unspecified activation of derivations without numbers (seed 002)
 
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
@@ -109,6 +110,10 @@ ACTIVATIONS: dict[str, Activation] = {
         numpy=_softmax_np,
         log_out=_log_softmax_np,
         code='softmax({z}, axis={axis})'),
+    "g": Activation(
+        "g", "g", "an unspecified function g, for derivations without numbers", True,
+        *_elementwise(G, lambda o, n: sp.Derivative(G(n), n)),
+        numpy=None),
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from .checks import Checker, _kind
 from .errors import SpecError
 from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
@@ -19,16 +20,15 @@ from .rules import ACTIVATIONS, LOSSES
 LAYOUTS = ("column", "row")
 NOTATIONS = ("neuron", "layer")
 REDUCTIONS = ("mean", "sum")
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,11}")
-# Names that would print like a parameter or a loss symbol.
-RESERVED_NAME = re.compile(r"(w|b)[0-9]+|E|eta|delta")
 # Default prefixes of hidden layers when there are several (avoid i, o, w, b, e, t, x).
 HIDDEN_PREFIXES = "hkpqrsuvyz"
 
+# True: a required key; "section": a required section. Target and training are required with values.
 TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False, "notation": False,
-            "input": True, "target": True, "layers": True, "loss": True, "training": True, "init": False}
+            "input": "section", "target": False, "layers": "section", "loss": "section", "training": False,
+            "init": False}
 SECTION_KEYS = {
-    "input": {"names": False, "values": True},
+    "input": {"names": False, "values": False},
     "target": {"values": True},
     "loss": {"function": True, "reduction": False},
     "training": {"learning_rate": True, "update_bias": False, "iterations": False},
@@ -42,12 +42,12 @@ class LayerSpec:
     units: int
     activation: str
     names: tuple[str, ...]
-    weights: tuple[tuple[float, ...], ...]  # in the spec's layout orientation
-    bias: float | tuple[float, ...]          # a float is one bias shared by the layer
+    weights: tuple[tuple[float, ...], ...] | None  # in the spec's layout orientation; None without values
+    bias: float | tuple[float, ...] | None          # a float is one bias shared by the layer
 
     @property
     def shared_bias(self) -> bool:
-        return not isinstance(self.bias, tuple)
+        return isinstance(self.bias, float)
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,17 @@ class NetworkSpec:
     targets: tuple[tuple[float, ...], ...]  # one row per sample
     layers: tuple[LayerSpec, ...]
     loss: LossSpec
-    training: TrainingSpec
+    training: TrainingSpec | None          # None for a derivation without numbers
     notation: str = "neuron"
 
     @property
     def samples(self) -> int:
         return len(self.inputs)
+
+    @property
+    def has_values(self) -> bool:
+        """False for a derivation without numbers (no input values, weights or targets)."""
+        return bool(self.inputs)
 
     def fan_in(self, layer_index: int) -> int:
         """Inputs of layer `layer_index` (0-based)."""
@@ -110,77 +115,8 @@ def from_dict(data: Mapping[str, Any], source: str = "<spec>") -> NetworkSpec:
     return _Reader(source).network(data)
 
 
-class _Reader:
-    """Walks the raw mapping; every error names the field's path."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, field: str, message: str) -> SpecError:
-        return SpecError(field, message, self.source)
-
-    # -- generic checks ---------------------------------------------------
-    def table(self, value: Any, field: str, keys: dict[str, bool]) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(field, f"expected a table, got {_kind(value)}")
-        unknown = sorted(set(value) - set(keys))
-        if unknown:
-            raise self.fail(f"{field}.{unknown[0]}" if field else unknown[0],
-                            f"unknown key (expected one of: {', '.join(keys)})")
-        for key, required in keys.items():
-            if required and key not in value:
-                what = "section" if key in SECTION_KEYS or key == "layers" else "key"
-                raise self.fail(f"{field}.{key}" if field else key, f"missing {what}")
-        return value
-
-    def number(self, value: Any, field: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(field, f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(field, f"expected a finite number, got {value}")
-        return float(value)
-
-    def integer(self, value: Any, field: str, minimum: int, maximum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(field, f"expected a whole number, got {_kind(value)}")
-        if not minimum <= value <= maximum:
-            raise self.fail(field, f"expected a whole number from {minimum} to {maximum}, got {value}")
-        return value
-
-    def choice(self, value: Any, field: str, options) -> str:
-        if not isinstance(value, str) or value not in options:
-            raise self.fail(field, f"unknown value {value!r} (expected one of: {', '.join(options)})")
-        return value
-
-    def vector(self, value: Any, field: str, length: int, what: str) -> tuple[float, ...]:
-        if not isinstance(value, list):
-            raise self.fail(field, f"expected a list of {length} numbers ({what}), got {_kind(value)}")
-        if len(value) != length:
-            raise self.fail(field, f"expected {length} numbers ({what}), got {len(value)}")
-        return tuple(self.number(v, f"{field}[{i}]") for i, v in enumerate(value))
-
-    def rows(self, value: Any, field: str, width: int, what: str) -> tuple[tuple[float, ...], ...]:
-        """One sample per row; a flat list is one sample."""
-        if not isinstance(value, list) or not value:
-            raise self.fail(field, f"expected a non-empty list of samples of {width} numbers ({what})")
-        if not isinstance(value[0], list):
-            value = [value]
-        return tuple(self.vector(row, f"{field}[{i}]", width, what) for i, row in enumerate(value))
-
-    def names(self, value: Any, field: str, count: int, taken: set[str]) -> tuple[str, ...]:
-        if not isinstance(value, list) or len(value) != count:
-            raise self.fail(field, f"expected a list of {count} names, got {_kind(value)}"
-                            + (f" of {len(value)}" if isinstance(value, list) else ""))
-        for i, name in enumerate(value):
-            where = f"{field}[{i}]"
-            if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-                raise self.fail(where, f"expected a name of 1-12 letters and digits starting with a letter, got {name!r}")
-            if RESERVED_NAME.fullmatch(name):
-                raise self.fail(where, f"name {name!r} is reserved for a parameter or loss symbol")
-            if name in taken:
-                raise self.fail(where, f"duplicate unit name {name!r} (names must be unique across the network)")
-            taken.add(name)
-        return tuple(value)
+class _Reader(Checker):
+    """Walks the raw mapping of the schema; every error names the field's path."""
 
     # -- the schema -------------------------------------------------------
     def network(self, data: Mapping[str, Any]) -> NetworkSpec:
@@ -195,30 +131,46 @@ class _Reader:
         notation = self.choice(data.get("notation", "neuron"), "notation", NOTATIONS)
 
         inp = self.table(data["input"], "input", SECTION_KEYS["input"])
-        target = self.table(data["target"], "target", SECTION_KEYS["target"])
         raw_layers = data["layers"]
         if not isinstance(raw_layers, list) or not raw_layers:
             raise self.fail("layers", "expected at least one [[layers]] table, got an empty list"
                             if isinstance(raw_layers, list) else f"expected [[layers]] tables, got {_kind(raw_layers)}")
+        if "values" not in inp and "names" not in inp:
+            raise self.fail("input.values", "missing key (or give input.names alone for a derivation without numbers)")
+        numeric = "values" in inp
+        if not numeric:
+            for key in ("target", "training", "init"):
+                if key in data:
+                    raise self.fail(key, "given without input.values; a derivation without numbers takes no "
+                                    "targets, training or init")
+        else:
+            for key in ("target", "training"):
+                if key not in data:
+                    raise self.fail(key, "missing section")
 
         width = self._input_width(inp, raw_layers[0], layout)
         taken: set[str] = set()
         input_names = (self.names(inp["names"], "input.names", width, taken) if "names" in inp
                        else self._defaults([f"x{j + 1}" for j in range(width)], "input.names", taken))
-        inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
-
         init_seed = None
         if "init" in data:
             init = self.table(data["init"], "init", SECTION_KEYS["init"])
             init_seed = self.integer(init["seed"], "init.seed", 0, 2**63 - 1)
-        layers = self.layers(raw_layers, layout, width, taken, init_seed)
+        layers = self.layers(raw_layers, layout, width, taken, init_seed, numeric)
+        loss_table = self.table(data["loss"], "loss", SECTION_KEYS["loss"])
+        if not numeric:
+            loss = self.loss(loss_table, layers, ())
+            return NetworkSpec(title, description, layout, precision, input_names, (), (), layers, loss, None,
+                               notation)
+
+        inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
+        target = self.table(data["target"], "target", SECTION_KEYS["target"])
         outputs = layers[-1].units
         targets = self.rows(target["values"], "target.values", outputs,
                             f"one per output unit; the last layer has {outputs}")
         if len(targets) != len(inputs):
             raise self.fail("target.values", f"expected {len(inputs)} samples (as many as input.values), got {len(targets)}")
-
-        loss = self.loss(self.table(data["loss"], "loss", SECTION_KEYS["loss"]), layers, targets)
+        loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
                            layers, loss, training, notation)
@@ -248,7 +200,7 @@ class _Reader:
         return tuple(names)
 
     def layers(self, raw_layers: list, layout: str, width: int, taken: set[str],
-               init_seed: int | None) -> tuple[LayerSpec, ...]:
+               init_seed: int | None, numeric: bool) -> tuple[LayerSpec, ...]:
         layers = []
         fan_in = width
         hidden = len(raw_layers) - 1
@@ -264,6 +216,17 @@ class _Reader:
                 names = self.names(raw["names"], f"{field}.names", units, taken)
             else:
                 names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
+            if not numeric:
+                for key in ("weights", "bias"):
+                    if key in raw:
+                        raise self.fail(f"{field}.{key}", "given without input.values; a derivation without "
+                                        "numbers takes no weights or biases")
+                layers.append(LayerSpec(units, activation, names, None, None))
+                fan_in = units
+                continue
+            if activation == "g":
+                raise self.fail(f"{field}.activation", "g is an unspecified function with no numbers; a spec "
+                                "with input.values needs a concrete activation (or drop the values)")
             shape = (units, fan_in) if layout == "column" else (fan_in, units)
             if init_seed is None:
                 if "weights" not in raw:
@@ -352,17 +315,3 @@ def _default_names(index: int, hidden: int, units: int) -> list[str]:
     else:
         prefix = f"h{index + 1}n"
     return [f"{prefix}{j + 1}" for j in range(units)]
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a table"
-    return type(value).__name__

@@ -18,10 +18,12 @@ def documents() -> dict[Path, str]:
     for name in derive.preset_names():
         result = derive.derive(derive.load(name))
         folder = REPORTS / name
-        files[folder / "neuron.md"] = derive.render(result, "markdown", "neuron")
         files[folder / "layer.md"] = derive.render(result, "markdown", "layer")
-        files[folder / "numbers.json"] = derive.render(result, "json")
-        files[folder / "gradients.py"] = derive.code(result.spec)
+        if result.values is not None:  # a spec without numbers is written in the layer notation only
+            files[folder / "neuron.md"] = derive.render(result, "markdown", "neuron")
+            files[folder / "numbers.json"] = derive.render(result, "json")
+        if all(layer.activation != "g" for layer in result.spec.layers):
+            files[folder / "gradients.py"] = derive.code(result.spec)
     return files
 
 

@@ -41,7 +41,7 @@ def test_missing_file(capsys, tmp_path):
 
 def test_unknown_preset_lists_the_known_ones(capsys):
     assert main(["report", "mazurr"]) == 2
-    assert capsys.readouterr().err == "derive: error: unknown preset 'mazurr' (known presets: batch4, deep_sigmoid, mazur, niuguy)\n"
+    assert capsys.readouterr().err == "derive: error: unknown preset 'mazurr' (known presets: batch4, deep_sigmoid, khanal, mazur, niuguy)\n"
 
 
 def test_bad_spec_through_the_real_command_has_no_traceback():
@@ -56,3 +56,14 @@ def test_bad_usage_is_one_line_with_exit_code_2(capsys):
     assert main(["report", "mazur", "--format", "docx"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "invalid choice: 'docx'" in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["report", "khanal", "--format", "json"], "the spec gives no numbers, so it is written in the layer notation only"),
+    (["report", "khanal", "--notation", "neuron"], "the spec gives no numbers"),
+    (["code", "khanal"], "layers[0].activation: g has no numeric form, so there is no code to generate"),
+])
+def test_a_spec_without_numbers_refuses_what_needs_numbers(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and message in err

@@ -8,7 +8,7 @@ from derive.rules import ACTIVATIONS, CANCELLATIONS, LOSSES
 
 x = sp.Symbol("x", real=True)
 o, t = sp.symbols("o t", real=True)
-SMOOTH = ["sigmoid", "tanh", "linear"]
+SMOOTH = ["sigmoid", "tanh", "linear", "g"]
 KINKED = ["relu", "leaky_relu"]
 
 
@@ -52,7 +52,7 @@ def test_loss_rewrite_equals_raw_derivative(name):
     assert sp.simplify(sp.diff(rule.unit(t, o), o) - rule.derivative(t, o)) == 0
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("name", [name for name, rule in ACTIVATIONS.items() if rule.numpy is not None])
 def test_numpy_forward_matches_sympy_forward(name):
     rule = ACTIVATIONS[name]
     nets = sp.symbols("z0:3", real=True)
