@@ -25,8 +25,8 @@ class Result:
     derivation: Derivation
     values: Values | None          # None when the spec gives no numbers
 
-    def context(self) -> dict:
-        return context_module.build(self.spec, self.derivation, self.values)
+    def context(self, notation: str = "neuron") -> dict:
+        return context_module.build(self.spec, self.derivation, self.values, notation)
 
     def render(self, format: str = "markdown") -> str:
         return render(self, format)
@@ -62,7 +62,7 @@ def code(spec: NetworkSpec) -> str:
 
 
 def render(result: Result, format: str = "markdown", notation: str | None = None) -> str:
-    """The document in `format`; `notation` (neuron or layer) overrides the spec's."""
+    """The document in `format`; `notation` (neuron, index or layer) overrides the spec's."""
     notation = notation or result.spec.notation
     if notation not in NOTATIONS:
         raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
@@ -74,7 +74,7 @@ def render(result: Result, format: str = "markdown", notation: str | None = None
         checks = prove(result.derivation, layered, max(result.spec.samples, 1))
         return documents.markdown(layer_context.build(result.spec, layered, result.values, checks), "layers.md.j2")
     if format == "markdown":
-        return documents.markdown(result.context())
+        return documents.markdown(result.context(notation))
     if format == "json":
         return documents.to_json(result.spec, result.values)
     raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(documents.FORMATS)})")

@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     report.add_argument("--notation", choices=NOTATIONS,
-                        help="neuron (w_5, out_{h1}: seed 003) or layer (W^{[l]}, A^{[l]}, matrices); default: the spec's")
+                        help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
+                             "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
     report.set_defaults(show_help=report.print_help)
 
     code = commands.add_parser("code", help="write a NumPy module generated from the derived closed forms",

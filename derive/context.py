@@ -14,20 +14,20 @@ import sympy as sp
 
 from .chain import Derivation, ParamRecord, UnitRecord
 from .graph import Graph, GraphLayer, Unit
-from .notation import NotationPrinter, format_number, neuron_names, partial
+from .notation import NotationPrinter, format_number, partial
 from .numeric import Parameters, Values
 from .rules import _add, _mul, _neg
 from .spec import NetworkSpec
+from .unit_notations import ETA, FOUR_EQUATIONS, SCHEMES, TABLES
 
-ETA = sp.Symbol("eta")
 
 
 class _Writer:
     """Prints expressions symbolically and, per sample, with numbers."""
 
-    def __init__(self, spec: NetworkSpec, derivation: Derivation, values: Values):
+    def __init__(self, spec: NetworkSpec, derivation: Derivation, values: Values, notation: str):
         self.spec, self.graph, self.values = spec, derivation.graph, values
-        self.names = neuron_names(self.graph) | {ETA: r"\eta"}
+        self.names = SCHEMES[notation](self.graph)
         self.symbolic = NotationPrinter(self.names)
         self.param_values = _parameter_values(self.graph, values.parameters)
         self.samples = range(spec.samples)
@@ -93,11 +93,15 @@ def _parameter_values(graph: Graph, params: Parameters) -> dict[sp.Symbol, float
     return table
 
 
-def build(spec: NetworkSpec, derivation: Derivation, values: Values) -> dict[str, Any]:
-    w = _Writer(spec, derivation, values)
+def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: str = "neuron") -> dict[str, Any]:
+    w = _Writer(spec, derivation, values, notation)
     graph = derivation.graph
     layers = graph.layers
     return {
+        "notation": notation,
+        "symbols": [{"symbol": symbol, "meaning": meaning} for symbol, meaning in TABLES[notation]],
+        "four_equations": _four_equations(w, derivation) if notation == "index" else None,
+        "total": w.tex(graph.total),
         "title": spec.title,
         "description": spec.description,
         "samples": spec.samples,
@@ -306,7 +310,23 @@ def _training(w: _Writer, values: Values) -> dict[str, Any] | None:
     t = values.training
     if t is None:
         return None
-    outputs = [{"name": u.name, "figures": [w.num(t.outputs[s, j]) for s in w.samples],
+    outputs = [{"name": u.name, "symbol": w.tex(u.out), "figures": [w.num(t.outputs[s, j]) for s in w.samples],
                 "targets": [w.num(w.spec.targets[s][j]) for s in w.samples]} for j, u in enumerate(w.graph.outputs)]
     return {"iterations": t.iterations, "loss": w.num(t.loss), "initial_loss": w.num(t.history[0]),
             "outputs": outputs}
+
+
+def _four_equations(w: _Writer, derivation: Derivation) -> list[dict[str, str]]:
+    """BP1-BP4, each with one instance from this network's derivation."""
+    g = w.graph
+    output, first = derivation.layers[-1][0], derivation.layers[0][0]
+    weight = derivation.layer_params(1)[0]
+    bias = next(p for p in derivation.layer_params(1) if p.bias is not None)
+    instances = {
+        "BP1": f"{w.tex(output.unit.delta)} = {w.tex(output.delta)}",
+        "BP2": (f"{w.tex(first.unit.delta)} = {w.tex(first.delta)}" if first.paths
+                else "this network has no hidden layer"),
+        "BP3": f"{w.tex(partial(g.total, bias.symbol))} = {w.tex(bias.delta_form)}",
+        "BP4": f"{w.tex(partial(g.total, weight.symbol))} = {w.tex(weight.delta_form)}",
+    }
+    return [{"name": name, "general": general, "instance": instances[name]} for name, general in FOUR_EQUATIONS]

@@ -18,7 +18,7 @@ from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
 
 LAYOUTS = ("column", "row")
-NOTATIONS = ("neuron", "layer")
+NOTATIONS = ("neuron", "layer", "index")
 REDUCTIONS = ("mean", "sum")
 # Default prefixes of hidden layers when there are several (avoid i, o, w, b, e, t, x).
 HIDDEN_PREFIXES = "hkpqrsuvyz"

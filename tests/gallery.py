@@ -21,6 +21,7 @@ def documents() -> dict[Path, str]:
         files[folder / "layer.md"] = derive.render(result, "markdown", "layer")
         if result.values is not None:  # a spec without numbers is written in the layer notation only
             files[folder / "neuron.md"] = derive.render(result, "markdown", "neuron")
+            files[folder / "index.md"] = derive.render(result, "markdown", "index")
             files[folder / "numbers.json"] = derive.render(result, "json")
         if all(layer.activation != "g" for layer in result.spec.layers):
             files[folder / "gradients.py"] = derive.code(result.spec)

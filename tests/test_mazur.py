@@ -117,7 +117,7 @@ def test_report_prints_the_corrected_error_after_one_step(markdown_report):
 
 def test_report_follows_the_posts_order(markdown_report):
     headings = re.findall(r"^#+ (.*)$", markdown_report, flags=re.M)
-    assert headings[1:] == ["The network", "The forward pass", "Hidden layer 1", "Output layer",
+    assert headings[1:] == ["The network", "Notation", "The forward pass", "Hidden layer 1", "Output layer",
                             "The total error", "The backward pass", "Output layer", "The delta rule",
                             "Hidden layer 1", "The delta rule", "Updating the weights",
                             "The error after one step", "Training"]
