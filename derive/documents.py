@@ -28,21 +28,10 @@ def templates_dir() -> Path:
 
 
 @cache
-def markdown_environment() -> jinja2.Environment:
+def environment(family: str) -> jinja2.Environment:
+    """One Jinja2 environment per output family (a folder of templates/), strict about undefined names."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "markdown"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@cache
-def code_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "code"),
+        loader=jinja2.FileSystemLoader(templates_dir() / family),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -52,11 +41,11 @@ def code_environment() -> jinja2.Environment:
 
 
 def python_module(context: dict[str, Any]) -> str:
-    return code_environment().get_template("module.py.j2").render(context)
+    return environment("code").get_template("module.py.j2").render(context)
 
 
 def markdown(context: dict[str, Any], template: str = "report.md.j2") -> str:
-    return markdown_environment().get_template(template).render(context)
+    return environment("markdown").get_template(template).render(context)
 
 
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:

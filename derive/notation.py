@@ -1,4 +1,4 @@
-"""Neuron notation (seed 003) and the LaTeX printer that writes it.
+"""The LaTeX printer of derive's notations, and its number format.
 
 The printer is SymPy's LatexPrinter with the few overrides the notation needs:
 every symbol is looked up in the naming table (an unknown one is an error, not a
@@ -14,38 +14,6 @@ from typing import Mapping
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
-
-from .graph import Graph
-
-TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
-
-
-def neuron_names(graph: Graph) -> dict[sp.Symbol, str]:
-    """Symbol -> LaTeX in neuron notation: w_{5}, net_{h1}, out_{h1}, \\delta_{o1}, E_{total}."""
-    names: dict[sp.Symbol, str] = {graph.total: "E_{total}"}
-    for unit in graph.inputs:
-        names[unit.out] = input_latex(unit.name)
-    for layer in graph.layers:
-        for unit in layer.units:
-            names[unit.out] = f"out_{{{unit.name}}}"
-            names[unit.net] = f"net_{{{unit.name}}}"
-            names[unit.delta] = rf"\delta_{{{unit.name}}}"
-            if unit.target is not None:
-                names[unit.target] = f"target_{{{unit.name}}}"
-        for row in layer.connections:
-            for c in row:
-                names[c.weight] = f"w_{{{c.number}}}"
-        for bias in layer.biases:
-            names[bias.symbol] = f"b_{{{layer.index}}}" if layer.shared_bias else f"b_{{{bias.units[0].name}}}"
-    for symbol, unit in zip(graph.unit_errors, graph.outputs):
-        names[symbol] = f"E_{{{unit.name}}}"
-    return names
-
-
-def input_latex(name: str) -> str:
-    """i1 -> i_{1}; a name without trailing digits prints as it is."""
-    match = TRAILING_DIGITS.fullmatch(name)
-    return f"{match.group(1)}_{{{match.group(2)}}}" if match else name
 
 
 def format_number(value: float, precision: int) -> str:

@@ -5,42 +5,64 @@ A scheme maps every symbol of the graph to LaTeX; its table states the notation 
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from .graph import Graph
-from .notation import neuron_names
 
 ETA = sp.Symbol("eta")
+TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
 
 
-def index_names(graph: Graph) -> dict[sp.Basic, str]:
-    """w^{l}_{jk} (unit k of layer l-1 to unit j of layer l), b^{l}_{j}, z^{l}_{j}, a^{l}_{j}, δ^{l}_{j}, C, y_{j}."""
-    names: dict[sp.Basic, str] = {graph.total: "C", ETA: r"\eta"}
+def _names(graph: Graph, total: str, inputs, out, net, delta, target, weight, bias, error) -> dict[sp.Basic, str]:
+    """Walk the graph once; each argument after `total` formats one kind of symbol."""
+    names: dict[sp.Basic, str] = {graph.total: total, ETA: r"\eta"}
     for unit in graph.inputs:
-        names[unit.out] = f"x_{{{unit.index + 1}}}"
+        names[unit.out] = inputs(unit)
     for layer in graph.layers:
-        l = layer.index
         for unit in layer.units:
-            j = unit.index + 1
-            names[unit.out] = f"a^{{{l}}}_{{{j}}}"
-            names[unit.net] = f"z^{{{l}}}_{{{j}}}"
-            names[unit.delta] = rf"\delta^{{{l}}}_{{{j}}}"
+            names[unit.out], names[unit.net], names[unit.delta] = out(unit), net(unit), delta(unit)
             if unit.target is not None:
-                names[unit.target] = f"y_{{{j}}}"
+                names[unit.target] = target(unit)
         for row in layer.connections:
             for c in row:
-                names[c.weight] = f"w^{{{l}}}_{{{c.dest.index + 1}{c.source.index + 1}}}"
-        for bias in layer.biases:
-            names[bias.symbol] = f"b^{{{l}}}" if layer.shared_bias else f"b^{{{l}}}_{{{bias.units[0].index + 1}}}"
+                names[c.weight] = weight(c)
+        for b in layer.biases:
+            names[b.symbol] = bias(layer, b)
     for symbol, unit in zip(graph.unit_errors, graph.outputs):
-        names[symbol] = f"C_{{{unit.index + 1}}}"
+        names[symbol] = error(unit)
     return names
 
 
-SCHEMES = {
-    "neuron": lambda graph: neuron_names(graph) | {ETA: r"\eta"},
-    "index": index_names,
-}
+def neuron_names(graph: Graph) -> dict[sp.Basic, str]:
+    """Seed 003: w_{5}, net_{h1}, out_{h1}, target_{o1}, \\delta_{o1}, E_{o1}, E_{total}; inputs by name."""
+    return _names(
+        graph, "E_{total}", inputs=lambda u: input_latex(u.name), out=lambda u: f"out_{{{u.name}}}",
+        net=lambda u: f"net_{{{u.name}}}", delta=lambda u: rf"\delta_{{{u.name}}}",
+        target=lambda u: f"target_{{{u.name}}}", weight=lambda c: f"w_{{{c.number}}}",
+        bias=lambda layer, b: f"b_{{{layer.index}}}" if layer.shared_bias else f"b_{{{b.units[0].name}}}",
+        error=lambda u: f"E_{{{u.name}}}")
+
+
+def index_names(graph: Graph) -> dict[sp.Basic, str]:
+    """Nielsen: w^{l}_{jk} (unit k of layer l-1 to unit j of layer l), b^{l}_{j}, z^{l}_{j}, a^{l}_{j}, C."""
+    return _names(
+        graph, "C", inputs=lambda u: f"x_{{{u.index + 1}}}", out=lambda u: f"a^{{{u.layer}}}_{{{u.index + 1}}}",
+        net=lambda u: f"z^{{{u.layer}}}_{{{u.index + 1}}}", delta=lambda u: rf"\delta^{{{u.layer}}}_{{{u.index + 1}}}",
+        target=lambda u: f"y_{{{u.index + 1}}}",
+        weight=lambda c: f"w^{{{c.dest.layer}}}_{{{c.dest.index + 1}{c.source.index + 1}}}",
+        bias=lambda layer, b: f"b^{{{layer.index}}}" if layer.shared_bias else f"b^{{{layer.index}}}_{{{b.units[0].index + 1}}}",
+        error=lambda u: f"C_{{{u.index + 1}}}")
+
+
+def input_latex(name: str) -> str:
+    """i1 -> i_{1}; a name without trailing digits prints as it is."""
+    match = TRAILING_DIGITS.fullmatch(name)
+    return f"{match.group(1)}_{{{match.group(2)}}}" if match else name
+
+
+SCHEMES = {"neuron": neuron_names, "index": index_names}
 
 TABLES = {
     "neuron": [

@@ -4,7 +4,8 @@ import pytest
 import sympy as sp
 
 from derive.graph import build
-from derive.notation import NotationPrinter, format_number, input_latex, neuron_names, partial
+from derive.notation import NotationPrinter, format_number, partial
+from derive.unit_notations import input_latex, neuron_names
 from derive.rules import LOSSES
 import derive
 from helpers import MAZUR
