@@ -5,18 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import codegen, layer_context
-from . import context as context_module
-from . import documents, presets
+from . import codegen, documents, formats, presets
 from .chain import Derivation
 from .chain import derive as derive_chain
 from .errors import DeriveError
 from .graph import build as build_graph
 from .numeric import Evaluator, Values, evaluate
 from .progress import progress
-from .layers import derive_layers
-from .proof import prove
-from .spec import NOTATIONS, NetworkSpec, load_file
+from .spec import NetworkSpec, load_file
 
 
 @dataclass(frozen=True)
@@ -25,11 +21,8 @@ class Result:
     derivation: Derivation
     values: Values | None          # None when the spec gives no numbers
 
-    def context(self, notation: str = "neuron") -> dict:
-        return context_module.build(self.spec, self.derivation, self.values, notation)
-
-    def render(self, format: str = "markdown") -> str:
-        return render(self, format)
+    def render(self, format: str = "markdown", notation: str | None = None) -> str | bytes:
+        return render(self, format, notation)
 
 
 def load(source: str | Path) -> NetworkSpec:
@@ -61,20 +54,7 @@ def code(spec: NetworkSpec) -> str:
     return documents.python_module(codegen.context(spec))
 
 
-def render(result: Result, format: str = "markdown", notation: str | None = None) -> str:
-    """The document in `format`; `notation` (neuron, index or layer) overrides the spec's."""
-    notation = notation or result.spec.notation
-    if notation not in NOTATIONS:
-        raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
-    if result.values is None and (format != "markdown" or notation != "layer"):
-        raise DeriveError(f"the spec gives no numbers, so it is written in the layer notation only "
-                          f"(expected --notation layer and markdown, got {notation} {format})")
-    if format == "markdown" and notation == "layer":
-        layered = derive_layers(result.spec)
-        checks = prove(result.derivation, layered, max(result.spec.samples, 1))
-        return documents.markdown(layer_context.build(result.spec, layered, result.values, checks), "layers.md.j2")
-    if format == "markdown":
-        return documents.markdown(result.context(notation))
-    if format == "json":
-        return documents.to_json(result.spec, result.values)
-    raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(documents.FORMATS)})")
+def render(result: Result, format: str = "markdown", notation: str | None = None,
+           fragment: bool = False) -> str | bytes:
+    """The document in `format` (bytes for pdf); `notation` overrides the spec's."""
+    return formats.render(result, format, notation, fragment)

@@ -13,7 +13,7 @@ from . import __version__, presets
 from .api import code as generate_code
 from .api import derive, load, render
 from .errors import DeriveError, OutputError
-from .documents import FORMATS
+from .formats import FORMATS
 from .spec import NOTATIONS
 
 
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("spec", nargs="?", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
+    report.add_argument("--fragment", action="store_true",
+                        help="with --format latex: the body only, no preamble, for \\input{} in a paper")
     report.add_argument("--notation", choices=NOTATIONS,
                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
@@ -79,10 +81,12 @@ def _presets() -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    return _emit(args.output, render(derive(load(args.spec)), args.format, args.notation))
+    if args.format == "pdf" and not args.output:
+        raise DeriveError("--format pdf writes a binary file; expected -o FILE")
+    return _emit(args.output, render(derive(load(args.spec)), args.format, args.notation, args.fragment))
 
 
-def _emit(output: str | None, text: str) -> int:
+def _emit(output: str | None, text: str | bytes) -> int:
     if output:
         write_atomically(Path(output), text)
     else:
@@ -90,7 +94,7 @@ def _emit(output: str | None, text: str) -> int:
     return 0
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
@@ -100,7 +104,8 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
             handle.write(text)
         os.replace(temp, path)
     except OSError as exc:

@@ -297,7 +297,7 @@ def _updates(w: _Writer, derivation: Derivation, layer: GraphLayer) -> dict[str,
         gradient = partial(w.graph.total, param.symbol)
         rule = _add(param.symbol, _neg(_mul(ETA, gradient)))
         plus = sp.Symbol(f"{param.symbol.name}_plus")
-        names = w.names | {plus: w.names[param.symbol] + "^{+}"}
+        names = w.names | {plus: "{" + w.names[param.symbol] + "}^{+}"}
         numbers = NotationPrinter(names, {k: w.num(v) for k, v in
                                           (w.node_values[0] | {gradient: gradients[param.symbol]}).items()})
         rows.append({"lhs": NotationPrinter(names).doprint(plus), "formula": w.tex(rule),

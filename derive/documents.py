@@ -13,7 +13,6 @@ from .errors import DeriveError
 from .numeric import Parameters, Values
 from .spec import NetworkSpec
 
-FORMATS = ("markdown", "json")
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,24 +26,43 @@ def templates_dir() -> Path:
     raise FileNotFoundError(f"derive's templates are missing beside {PACKAGE_DIR}")
 
 
+# TeX's braces and percent signs stay free: LaTeX templates use <% %>, << >> and <# #>.
+LATEX_DELIMITERS = {"block_start_string": "<%", "block_end_string": "%>", "variable_start_string": "<<",
+                    "variable_end_string": ">>", "comment_start_string": "<#", "comment_end_string": "#>"}
+LATEX_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    """A user's string (a title, a unit name) as LaTeX text that prints verbatim."""
+    return "".join(LATEX_SPECIALS.get(char, char) for char in str(text))
+
+
 @cache
 def environment(family: str) -> jinja2.Environment:
     """One Jinja2 environment per output family (a folder of templates/), strict about undefined names."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir() / family),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        **(LATEX_DELIMITERS if family in ("latex", "beamer") else {}),
     )
+    env.filters["tex"] = latex_escape
+    return env
+
+
+def render_latex(family: str, context: dict[str, Any], template: str) -> str:
+    return environment(family).get_template(template).render(context)
 
 
 def python_module(context: dict[str, Any]) -> str:
     return environment("code").get_template("module.py.j2").render(context)
 
 
-def markdown(context: dict[str, Any], template: str = "report.md.j2") -> str:
+def markdown(context: dict[str, Any], template: str) -> str:
     return environment("markdown").get_template(template).render(context)
 
 

@@ -1,0 +1,52 @@
+"""Format dispatch: a derived Result -> the text (or bytes) of one output format."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import context, documents, layer_context
+from .errors import DeriveError
+from .layers import derive_layers
+from .pdf import compile_pdf
+from .proof import prove
+from .spec import NOTATIONS
+
+if TYPE_CHECKING:
+    from .api import Result
+
+FORMATS = ("markdown", "latex", "beamer", "pdf", "json")
+
+
+def render(result: "Result", format: str = "markdown", notation: str | None = None,
+           fragment: bool = False) -> str | bytes:
+    notation = notation or result.spec.notation
+    if format not in FORMATS:
+        raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+    if notation not in NOTATIONS:
+        raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
+    if fragment and format != "latex":
+        raise DeriveError(f"--fragment is for --format latex (a body to \\input), not {format}")
+    if result.values is None and (format == "json" or notation != "layer"):
+        raise DeriveError(f"the spec gives no numbers, so it is written in the layer notation only "
+                          f"(expected --notation layer and a document format, got {notation} {format})")
+    if format == "json":
+        return documents.to_json(result.spec, result.values)
+    data, template = _context(result, notation)
+    if format == "markdown":
+        return documents.markdown(data, f"{template}.md.j2")
+    if format == "beamer":
+        return documents.render_latex("beamer", data, f"{template}.tex.j2")
+    body = documents.render_latex("latex", data, f"{template}.tex.j2")
+    if fragment:
+        return body
+    whole = documents.render_latex("latex", {"title": result.spec.title, "body": body}, "article.tex.j2")
+    return compile_pdf(whole) if format == "pdf" else whole
+
+
+def _context(result: "Result", notation: str) -> tuple[dict, str]:
+    """The context and the template family's base name for a notation."""
+    if notation == "layer":
+        layered = derive_layers(result.spec)
+        checks = prove(result.derivation, layered, max(result.spec.samples, 1))
+        return layer_context.build(result.spec, layered, result.values, checks), "layers"
+    return context.build(result.spec, result.derivation, result.values, notation), "report"
