@@ -24,6 +24,14 @@ class Result:
     def render(self, format: str = "markdown", notation: str | None = None) -> str | bytes:
         return render(self, format, notation)
 
+    def _repr_markdown_(self) -> str:
+        """The whole derivation, in a Jupyter or VS Code notebook."""
+        return render(self, "markdown", None if self.values is not None else "layer")
+
+    def _repr_latex_(self) -> str:
+        """The gradients in one display: each parameter's value, or each layer's closed form."""
+        return formats.notebook_summary(self)
+
 
 def load(source: str | Path) -> NetworkSpec:
     """A preset name, or the path of a TOML spec."""
@@ -55,6 +63,7 @@ def code(spec: NetworkSpec) -> str:
 
 
 def render(result: Result, format: str = "markdown", notation: str | None = None,
-           fragment: bool = False) -> str | bytes:
-    """The document in `format` (bytes for pdf); `notation` overrides the spec's."""
-    return formats.render(result, format, notation, fragment)
+           fragment: bool = False, template_dir: str | None = None) -> str | bytes:
+    """The document in `format` (bytes for pdf); `notation` overrides the spec's; templates in
+    `template_dir` override the built-ins by name and render sandboxed."""
+    return formats.render(result, format, notation, fragment, template_dir)

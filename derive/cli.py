@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notation", choices=NOTATIONS,
                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
+    report.add_argument("--template-dir", metavar="DIR",
+                        help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
     report.set_defaults(show_help=report.print_help)
 
     code = commands.add_parser("code", help="write a NumPy module generated from the derived closed forms",
@@ -83,7 +85,10 @@ def _presets() -> int:
 def _report(args: argparse.Namespace) -> int:
     if args.format == "pdf" and not args.output:
         raise DeriveError("--format pdf writes a binary file; expected -o FILE")
-    return _emit(args.output, render(derive(load(args.spec)), args.format, args.notation, args.fragment))
+    if args.template_dir is not None and not Path(args.template_dir).is_dir():
+        raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
+    result = derive(load(args.spec))
+    return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir))
 
 
 def _emit(output: str | None, text: str | bytes) -> int:

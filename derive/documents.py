@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import traceback
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import DeriveError
 from .numeric import Parameters, Values
@@ -39,31 +42,56 @@ def latex_escape(text: str) -> str:
 
 
 @cache
-def environment(family: str) -> jinja2.Environment:
-    """One Jinja2 environment per output family (a folder of templates/), strict about undefined names."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / family),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        **(LATEX_DELIMITERS if family in ("latex", "beamer") else {}),
-    )
+def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
+    """One Jinja2 environment per output family (a folder of templates/), strict about undefined names.
+
+    With `user_dir`, templates found there (DIR/FAMILY/NAME or DIR/NAME) override the built-ins by
+    name, and everything renders in Jinja2's sandbox.
+    """
+    builtin = jinja2.FileSystemLoader(templates_dir() / family)
+    options = dict(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                   trim_blocks=True, lstrip_blocks=True,
+                   **(LATEX_DELIMITERS if family in ("latex", "beamer") else {}))
+    if user_dir is None:
+        env = jinja2.Environment(loader=builtin, **options)
+    else:
+        folder = Path(user_dir)
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([folder / family, folder]), builtin])
+        env = SandboxedEnvironment(loader=loader, **options)
     env.filters["tex"] = latex_escape
     return env
 
 
-def render_latex(family: str, context: dict[str, Any], template: str) -> str:
-    return environment(family).get_template(template).render(context)
+def render_template(family: str, template: str, context: dict[str, Any], user_dir: str | None = None) -> str:
+    """Render one template; any template error becomes one line naming the template and the line."""
+    if user_dir is not None and not Path(user_dir).is_dir():
+        raise DeriveError(f"--template-dir: no such folder: {user_dir}")
+    try:
+        return environment(family, user_dir).get_template(template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DeriveError(f"template {exc.filename or exc.name}, line {exc.lineno}: syntax error: {exc.message}") from None
+    except (jinja2.UndefinedError, SecurityError, jinja2.TemplateNotFound) as exc:
+        kind = {jinja2.UndefinedError: "undefined variable", SecurityError: "not allowed in a template",
+                jinja2.TemplateNotFound: "no such template"}[type(exc)]
+        raise DeriveError(f"template {_where(exc.__traceback__, template)}: {kind}: {exc}") from None
+
+
+def _where(tb, template: str) -> str:
+    """The innermost template file and line of a traceback (Jinja2 rewrites frames to template lines)."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else template
+
+
+def render_latex(family: str, context: dict[str, Any], template: str, user_dir: str | None = None) -> str:
+    return render_template(family, template, context, user_dir)
 
 
 def python_module(context: dict[str, Any]) -> str:
-    return environment("code").get_template("module.py.j2").render(context)
+    return render_template("code", "module.py.j2", context)
 
 
-def markdown(context: dict[str, Any], template: str) -> str:
-    return environment("markdown").get_template(template).render(context)
+def markdown(context: dict[str, Any], template: str, user_dir: str | None = None) -> str:
+    return render_template("markdown", template, context, user_dir)
 
 
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:

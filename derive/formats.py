@@ -18,7 +18,7 @@ FORMATS = ("markdown", "latex", "beamer", "pdf", "json")
 
 
 def render(result: "Result", format: str = "markdown", notation: str | None = None,
-           fragment: bool = False) -> str | bytes:
+           fragment: bool = False, template_dir: str | None = None) -> str | bytes:
     notation = notation or result.spec.notation
     if format not in FORMATS:
         raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
@@ -33,13 +33,14 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
         return documents.to_json(result.spec, result.values)
     data, template = _context(result, notation)
     if format == "markdown":
-        return documents.markdown(data, f"{template}.md.j2")
+        return documents.markdown(data, f"{template}.md.j2", template_dir)
     if format == "beamer":
-        return documents.render_latex("beamer", data, f"{template}.tex.j2")
-    body = documents.render_latex("latex", data, f"{template}.tex.j2")
+        return documents.render_latex("beamer", data, f"{template}.tex.j2", template_dir)
+    body = documents.render_latex("latex", data, f"{template}.tex.j2", template_dir)
     if fragment:
         return body
-    whole = documents.render_latex("latex", {"title": result.spec.title, "body": body}, "article.tex.j2")
+    whole = documents.render_latex("latex", {"title": result.spec.title, "body": body}, "article.tex.j2",
+                                   template_dir)
     return compile_pdf(whole) if format == "pdf" else whole
 
 
@@ -50,3 +51,16 @@ def _context(result: "Result", notation: str) -> tuple[dict, str]:
         checks = prove(result.derivation, layered, max(result.spec.samples, 1))
         return layer_context.build(result.spec, layered, result.values, checks), "layers"
     return context.build(result.spec, result.derivation, result.values, notation), "report"
+
+
+def notebook_summary(result: "Result") -> str:
+    """Every gradient with its value (or, without numbers, every layer's closed form) as one display."""
+    if result.values is None:
+        data, _ = _context(result, "layer")
+        rows = [{"lhs": e["lhs"], "rhs": e["rhs"]} for layer in data["layers"]
+                for e in (layer["grad_W"], layer["grad_b"])]
+    else:
+        data, _ = _context(result, result.spec.notation if result.spec.notation != "layer" else "neuron")
+        rows = [{"lhs": p["lhs"], "rhs": f"{p['formula']} = {p['value']}"}
+                for layer in reversed(data["backward"]) for p in layer["params"]]
+    return documents.render_template("notebook", "summary.tex.j2", {"rows": rows}).strip()

@@ -125,7 +125,7 @@ def test_report_without_iterations_has_no_training_section():
 def test_per_unit_biases_are_named_by_unit():
     text = run(DEEP_SINGLE).render()
     assert r"\frac{\partial E_{total}}{\partial b_{k1}} = \delta_{k1}" in text
-    assert "b_{k1}^{+}" in text
+    assert "{b_{k1}}^{+}" in text
 
 
 def test_gradients_in_the_document_equal_the_json():
