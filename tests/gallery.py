@@ -5,6 +5,8 @@ Regenerate it with `python tests/gallery.py`; tests/test_gallery.py fails when i
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +20,10 @@ def documents() -> dict[Path, str]:
     for name in derive.preset_names():
         result = derive.derive(derive.load(name))
         folder = REPORTS / name
+        notation = result.spec.notation
         files[folder / "layer.md"] = derive.render(result, "markdown", "layer")
+        files[folder / f"article-{notation}.tex"] = derive.render(result, "latex")
+        files[folder / f"slides-{notation}.tex"] = derive.render(result, "beamer")
         if result.values is not None:  # a spec without numbers is written in the layer notation only
             files[folder / "neuron.md"] = derive.render(result, "markdown", "neuron")
             files[folder / "index.md"] = derive.render(result, "markdown", "index")
@@ -35,7 +40,24 @@ def main() -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(path.relative_to(ROOT))
+        if path.suffix == ".tex":
+            compile_pdf(path)
+    # the README's picture: the first page of Mazur's article
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
+                    str(REPORTS / "mazur" / "article-neuron.pdf"), str(REPORTS / "mazur" / "article-page-1")],
+                   check=True)
     return 0
+
+
+def compile_pdf(source: Path) -> None:
+    """The PDF beside its .tex, reproducible (fixed dates), with no build files left behind."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", source.name],
+                   cwd=source.parent, check=True, capture_output=True, env=env)
+    subprocess.run(["latexmk", "-c", source.name], cwd=source.parent, check=True, capture_output=True)
+    for extra in ("nav", "snm", "vrb"):  # Beamer's files, which latexmk -c keeps
+        source.with_suffix(f".{extra}").unlink(missing_ok=True)
+    print(source.with_suffix(".pdf").relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -11,3 +11,9 @@ DOCUMENTS = documents()
 def test_gallery_file_is_current(path):
     assert path.exists(), f"{path} is missing: run python tests/gallery.py"
     assert path.read_text(encoding="utf-8") == DOCUMENTS[path], f"{path} is stale: run python tests/gallery.py"
+
+
+def test_every_gallery_tex_has_its_pdf():
+    for path in DOCUMENTS:
+        if path.suffix == ".tex":
+            assert path.with_suffix(".pdf").exists(), f"{path.with_suffix('.pdf')} is missing: run python tests/gallery.py"
