@@ -63,7 +63,7 @@ def code(spec: NetworkSpec) -> str:
 
 
 def render(result: Result, format: str = "markdown", notation: str | None = None,
-           fragment: bool = False, template_dir: str | None = None) -> str | bytes:
+           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax") -> str | bytes:
     """The document in `format` (bytes for pdf); `notation` overrides the spec's; templates in
     `template_dir` override the built-ins by name and render sandboxed."""
-    return formats.render(result, format, notation, fragment, template_dir)
+    return formats.render(result, format, notation, fragment, template_dir, flavor)

@@ -13,6 +13,7 @@ from . import __version__, presets
 from .api import code as generate_code
 from .api import derive, load, render
 from .errors import DeriveError, OutputError
+from .flavors import FLAVORS
 from .formats import FORMATS
 from .spec import NOTATIONS
 
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notation", choices=NOTATIONS,
                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
+    report.add_argument("--flavor", choices=FLAVORS, default="mathjax",
+                        help="Markdown math for: mathjax (default), katex, github, hugo, jekyll (with front matter)")
     report.add_argument("--template-dir", metavar="DIR",
                         help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
     report.set_defaults(show_help=report.print_help)
@@ -88,7 +91,8 @@ def _report(args: argparse.Namespace) -> int:
     if args.template_dir is not None and not Path(args.template_dir).is_dir():
         raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
     result = derive(load(args.spec))
-    return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir))
+    return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir,
+                                     args.flavor))
 
 
 def _emit(output: str | None, text: str | bytes) -> int:

@@ -12,6 +12,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import flavors
 from .errors import DeriveError
 from .numeric import Parameters, Values
 from .spec import NetworkSpec
@@ -59,7 +60,19 @@ def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([folder / family, folder]), builtin])
         env = SandboxedEnvironment(loader=loader, **options)
     env.filters["tex"] = latex_escape
+    env.filters["display"] = _display
+    env.filters["inline"] = _inline
     return env
+
+
+@jinja2.pass_context
+def _display(context, tex: str) -> str:
+    return flavors.DISPLAY[context.get("flavor", "mathjax")](tex)
+
+
+@jinja2.pass_context
+def _inline(context, tex: str) -> str:
+    return flavors.INLINE[context.get("flavor", "mathjax")](tex)
 
 
 def render_template(family: str, template: str, context: dict[str, Any], user_dir: str | None = None) -> str:
@@ -90,8 +103,9 @@ def python_module(context: dict[str, Any]) -> str:
     return render_template("code", "module.py.j2", context)
 
 
-def markdown(context: dict[str, Any], template: str, user_dir: str | None = None) -> str:
-    return render_template("markdown", template, context, user_dir)
+def markdown(context: dict[str, Any], template: str, user_dir: str | None = None, flavor: str = "mathjax",
+             front_matter: str = "") -> str:
+    return front_matter + render_template("markdown", template, context | {"flavor": flavor}, user_dir)
 
 
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:

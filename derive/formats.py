@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import context, documents, layer_context
 from .errors import DeriveError
+from .flavors import FLAVORS, front_matter
 from .layers import derive_layers
 from .pdf import compile_pdf
 from .proof import prove
@@ -18,12 +19,16 @@ FORMATS = ("markdown", "latex", "beamer", "pdf", "json")
 
 
 def render(result: "Result", format: str = "markdown", notation: str | None = None,
-           fragment: bool = False, template_dir: str | None = None) -> str | bytes:
+           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax") -> str | bytes:
     notation = notation or result.spec.notation
     if format not in FORMATS:
         raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
     if notation not in NOTATIONS:
         raise DeriveError(f"unknown notation {notation!r} (expected one of: {', '.join(NOTATIONS)})")
+    if flavor not in FLAVORS:
+        raise DeriveError(f"unknown flavor {flavor!r} (expected one of: {', '.join(FLAVORS)})")
+    if flavor != "mathjax" and format != "markdown":
+        raise DeriveError(f"--flavor is for --format markdown, not {format}")
     if fragment and format != "latex":
         raise DeriveError(f"--fragment is for --format latex (a body to \\input), not {format}")
     if result.values is None and (format == "json" or notation != "layer"):
@@ -33,7 +38,9 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
         return documents.to_json(result.spec, result.values)
     data, template = _context(result, notation)
     if format == "markdown":
-        return documents.markdown(data, f"{template}.md.j2", template_dir)
+        spec = result.spec
+        return documents.markdown(data, f"{template}.md.j2", template_dir, flavor,
+                                  front_matter(flavor, spec.title, spec.date, spec.tags))
     if format == "beamer":
         return documents.render_latex("beamer", data, f"{template}.tex.j2", template_dir)
     body = documents.render_latex("latex", data, f"{template}.tex.j2", template_dir)

@@ -20,20 +20,23 @@ from .proof import Check
 from .rules import ACTIVATIONS
 from .spec import NetworkSpec
 
+# Prose between the steps: text and math alternate (even items are text, odd items LaTeX math).
 STEP_TEXT = {
-    "chain": "By the chain rule, through the output activation:",
-    "sign": "Moving the sign inside:",
-    "sigmoid-binary-cross-entropy": r"The sigmoid's derivative $A \odot (1 - A)$ cancels the loss's denominator:",
-    "softmax-vjp": r"Through the softmax: for each sample, $\left(\operatorname{diag}(a) - a a^{T}\right)$ times the loss's derivative:",
-    "softmax-cross-entropy": "which cancels, because each sample's targets sum to 1, to",
-    "affine": "The error reaches this layer's outputs through the next layer's weights:",
-    "activation": "and through this layer's activation:",
-    "recursion": "Together, the recursion:",
+    "chain": ("By the chain rule, through the output activation:",),
+    "sign": ("Moving the sign inside:",),
+    "sigmoid-binary-cross-entropy": ("The sigmoid's derivative ", r"A \odot (1 - A)", " cancels the loss's denominator:"),
+    "softmax-vjp": ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
+                    " times the loss's derivative:"),
+    "softmax-cross-entropy": ("which cancels, because each sample's targets sum to 1, to",),
+    "affine": ("The error reaches this layer's outputs through the next layer's weights:",),
+    "activation": ("and through this layer's activation:",),
+    "recursion": ("Together, the recursion:",),
 }
 SOFTMAX_TEXT = {
-    "softmax-jacobian": "For one sample, the softmax Jacobian applied to the cross-entropy's derivative:",
-    "expand": r"Since $\operatorname{diag}(a) \left(y \oslash a\right) = y$ and $a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y$:",
-    "targets-sum-to-one": r"and $\mathbf{1}^{T} y = 1$:",
+    "softmax-jacobian": ("For one sample, the softmax Jacobian applied to the cross-entropy's derivative:",),
+    "expand": ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
+               r"a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y", ":"),
+    "targets-sum-to-one": ("and ", r"\mathbf{1}^{T} y = 1", ":"),
 }
 
 
@@ -93,7 +96,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             "out": {"lhs": w.tex(r.A), "rhs": rf"{activation.latex}\left({w.tex(r.Z)}\right)"},
             "d_act": (w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act)
                       if r.d_act is not None and r.activation not in ("linear", "g") else None),
-            "steps": [w.equation(s.lhs, s.rhs) | {"text": STEP_TEXT[s.reason]} for s in r.steps],
+            "steps": [w.equation(s.lhs, s.rhs) | {"text": list(STEP_TEXT[s.reason])} for s in r.steps],
             "grad_W": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.W)}}}", r.grad_W),
             "grad_b": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b),
             "W": w.tex(r.W), "b": w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
@@ -118,7 +121,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
         "update_bias": spec.training is not None and spec.training.update_bias,
         "symbols": _symbol_table(w, records),
         "layers": layers,
-        "softmax_steps": [w.equation(s.lhs, s.rhs) | {"text": SOFTMAX_TEXT[s.reason]} for s in layered.softmax_steps],
+        "softmax_steps": [w.equation(s.lhs, s.rhs) | {"text": list(SOFTMAX_TEXT[s.reason])} for s in layered.softmax_steps],
         "numbers": values is not None and {
             "X": w.matrix(orient(values.forward.inputs)),
             "Y": w.matrix(orient(np.array(spec.targets))),
@@ -144,7 +147,7 @@ def _biases(params: Parameters, l: int, column: bool) -> np.ndarray:
 def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
     layered, m = w.layered, BATCH
     rows = [{"symbol": "X", "meaning": "the inputs, one " + ("column" if layered.layout == "column" else "row")
-             + " per sample (also $A^{[0]}$)", "shape": w.shape(*layered.X.shape)},
+             + " per sample", "shape": w.shape(*layered.X.shape)},
             {"symbol": "Y", "meaning": "the targets", "shape": w.shape(*layered.Y.shape)}]
     for r in records:
         l = r.index
@@ -154,11 +157,11 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
              "shape": "1 \\times 1" if isinstance(r.b, sp.Symbol) else w.shape(*r.b.shape)},
             {"symbol": w.tex(r.Z), "meaning": f"net inputs of layer {l}", "shape": w.shape(*r.Z.shape)},
             {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}", "shape": w.shape(*r.A.shape)},
-            {"symbol": w.tex(r.delta), "meaning": rf"$\partial \mathcal{{L}} / \partial Z^{{[{l}]}}$, one "
+            {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, one "
              + ("column" if layered.layout == "column" else "row") + " per sample", "shape": w.shape(*r.delta.shape)},
         ]
     rows += [{"symbol": "m", "meaning": "the number of samples", "shape": ""},
              {"symbol": r"\mathcal{L}", "meaning": "the sum of the per-sample losses", "shape": "1 \\times 1"},
-             {"symbol": "J", "meaning": "the cost: " + (r"$\mathcal{L} / m$" if layered.reduction == "mean" else r"$\mathcal{L}$"),
+             {"symbol": "J", "meaning": "the cost: the summed loss" + (" over m" if layered.reduction == "mean" else ""),
               "shape": "1 \\times 1"}]
     return rows

@@ -5,6 +5,7 @@ The spec is validated once, at the door; later stages trust it.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 import tomllib
@@ -24,7 +25,8 @@ REDUCTIONS = ("mean", "sum")
 HIDDEN_PREFIXES = "hkpqrsuvyz"
 
 # True: a required key; "section": a required section. Target and training are required with values.
-TOP_KEYS = {"title": False, "description": False, "layout": False, "precision": False, "notation": False,
+TOP_KEYS = {"title": False, "description": False, "date": False, "tags": False,
+            "layout": False, "precision": False, "notation": False,
             "input": "section", "target": False, "layers": "section", "loss": "section", "training": False,
             "init": False}
 SECTION_KEYS = {
@@ -76,6 +78,8 @@ class NetworkSpec:
     loss: LossSpec
     training: TrainingSpec | None          # None for a derivation without numbers
     notation: str = "neuron"
+    date: str | None = None                # for a blog's front matter
+    tags: tuple[str, ...] = ()
 
     @property
     def samples(self) -> int:
@@ -129,6 +133,7 @@ class _Reader(Checker):
         layout = self.choice(data.get("layout", "column"), "layout", LAYOUTS)
         precision = self.integer(data.get("precision", 9), "precision", 3, 17)
         notation = self.choice(data.get("notation", "neuron"), "notation", NOTATIONS)
+        date, tags = self.front_matter(data)
 
         inp = self.table(data["input"], "input", SECTION_KEYS["input"])
         raw_layers = data["layers"]
@@ -161,7 +166,7 @@ class _Reader(Checker):
         if not numeric:
             loss = self.loss(loss_table, layers, ())
             return NetworkSpec(title, description, layout, precision, input_names, (), (), layers, loss, None,
-                               notation)
+                               notation, date, tags)
 
         inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
         target = self.table(data["target"], "target", SECTION_KEYS["target"])
@@ -173,7 +178,18 @@ class _Reader(Checker):
         loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
-                           layers, loss, training, notation)
+                           layers, loss, training, notation, date, tags)
+
+    def front_matter(self, data: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+        date = data.get("date")
+        if date is not None:
+            if not isinstance(date, (datetime.date, str)) or isinstance(date, datetime.time):
+                raise self.fail("date", f"expected a date such as 2026-11-22, got {_kind(date)}")
+            date = date.isoformat() if isinstance(date, datetime.date) else date
+        tags = data.get("tags", [])
+        if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
+            raise self.fail("tags", f"expected a list of strings, got {_kind(tags)}")
+        return date, tuple(tags)
 
     def _input_width(self, inp: Mapping[str, Any], first_layer: Any, layout: str) -> int:
         """The network's input count: from input.names, else the first weights, else the values."""

@@ -66,21 +66,22 @@ SCHEMES = {"neuron": neuron_names, "index": index_names}
 
 TABLES = {
     "neuron": [
-        ("w_{k}", "a weight, numbered row by row: $w_{1}$ joins the first input to the first unit of layer 1"),
-        ("b_{l}, b_{u}", "the bias of layer $l$ (shared by its units) or of unit $u$"),
-        ("net_{u}, out_{u}", "the net input and the output of unit $u$"),
-        ("target_{o}, E_{o}", "the target and the error of output unit $o$"),
+        ("w_{k}", "a weight, numbered row by row: the first joins the first input to the first unit of layer 1"),
+        ("b_{l}, b_{u}", "the bias of layer l (shared by its units) or of unit u"),
+        ("net_{u}, out_{u}", "the net input and the output of unit u"),
+        ("target_{o}, E_{o}", "the target and the error of output unit o"),
         ("E_{total}", "the total error"),
-        (r"\delta_{u}", r"$\partial E_{total} / \partial net_{u}$, the node delta of unit $u$"),
+        (r"\delta_{u}", "the node delta of unit u: the derivative of the total error by its net input"),
         (r"\eta", "the learning rate"),
     ],
     "index": [
-        ("w^{l}_{jk}", "the weight from unit $k$ of layer $l-1$ to unit $j$ of layer $l$"),
-        ("b^{l}_{j}, b^{l}", "the bias of unit $j$ of layer $l$, or of the whole layer"),
-        ("z^{l}_{j}, a^{l}_{j}", "the weighted input and the activation of unit $j$ of layer $l$; $x_{k}$ is input $k$"),
-        ("y_{j}, C_{j}", "the target and the cost of output $j$"),
+        ("w^{l}_{jk}", "the weight from unit k of layer l - 1 to unit j of layer l"),
+        ("b^{l}_{j}, b^{l}", "the bias of unit j of layer l, or of the whole layer"),
+        ("z^{l}_{j}, a^{l}_{j}", "the weighted input and the activation of unit j of layer l"),
+        ("x_{k}", "input k"),
+        ("y_{j}, C_{j}", "the target and the cost of output j"),
         ("C", "the cost"),
-        (r"\delta^{l}_{j}", r"$\partial C / \partial z^{l}_{j}$, the error of unit $j$ of layer $l$"),
+        (r"\delta^{l}_{j}", "the error of unit j of layer l: the derivative of the cost by its weighted input"),
         (r"\eta", "the learning rate"),
     ],
 }
