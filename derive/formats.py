@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import context, documents, layer_context
+from . import context, curve, diagram, documents, layer_context
 from .errors import DeriveError
 from .flavors import FLAVORS, front_matter
 from .layers import derive_layers
+from .notation import format_number
 from .pdf import compile_pdf
 from .proof import prove
 from .spec import NOTATIONS
+from .unit_notations import SCHEMES
 
 if TYPE_CHECKING:
     from .api import Result
@@ -53,11 +55,18 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
 
 def _context(result: "Result", notation: str) -> tuple[dict, str]:
     """The context and the template family's base name for a notation."""
+    graph = result.derivation.graph
+    names = SCHEMES["index" if notation == "layer" else notation](graph)
+    params = result.values.parameters if result.values is not None else None
+    number = lambda v: format_number(float(v), result.spec.precision)  # noqa: E731
+    training = result.values.training if result.values is not None else None
+    figure = {"diagram": diagram.layout(graph, names, params, number),
+              "curve": curve.layout(training.history, number) if training is not None else None}
     if notation == "layer":
         layered = derive_layers(result.spec)
         checks = prove(result.derivation, layered, max(result.spec.samples, 1))
-        return layer_context.build(result.spec, layered, result.values, checks), "layers"
-    return context.build(result.spec, result.derivation, result.values, notation), "report"
+        return layer_context.build(result.spec, layered, result.values, checks) | figure, "layers"
+    return context.build(result.spec, result.derivation, result.values, notation) | figure, "report"
 
 
 def notebook_summary(result: "Result") -> str:

@@ -48,7 +48,7 @@ def test_fragment_has_no_preamble_and_inputs_into_a_paper(tmp_path):
     fragment = derive.render(run(MAZUR), "latex", "neuron", fragment=True)
     assert "\\documentclass" not in fragment and "\\begin{document}" not in fragment
     (tmp_path / "derivation.tex").write_text(fragment)
-    paper = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx,longtable}\n"
+    paper = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx,longtable,tikz,pgfplots}\n"
              "\\begin{document}\nAs derived:\n\\input{derivation}\n\\end{document}\n")
     assert_clean(compile_tex(paper, tmp_path, "paper"))
 
