@@ -116,6 +116,9 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         binary = isinstance(text, bytes)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; a written document is an ordinary file
         os.replace(temp, path)
     except OSError as exc:
         os.unlink(temp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import context, curve, diagram, documents, layer_context
+from . import context, curve, diagram, documents, html, layer_context
 from .errors import DeriveError
 from .flavors import FLAVORS, front_matter
 from .layers import derive_layers
@@ -17,7 +17,7 @@ from .unit_notations import SCHEMES
 if TYPE_CHECKING:
     from .api import Result
 
-FORMATS = ("markdown", "latex", "beamer", "pdf", "json")
+FORMATS = ("markdown", "latex", "beamer", "pdf", "html", "json")
 
 
 def render(result: "Result", format: str = "markdown", notation: str | None = None,
@@ -43,6 +43,9 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
         spec = result.spec
         return documents.markdown(data, f"{template}.md.j2", template_dir, flavor,
                                   front_matter(flavor, spec.title, spec.date, spec.tags))
+    if format == "html":
+        markdown = documents.markdown(data, f"{template}.md.j2", template_dir, "mathjax")
+        return html.page(markdown, result.spec.title, template_dir)
     if format == "beamer":
         return documents.render_latex("beamer", data, f"{template}.tex.j2", template_dir)
     body = documents.render_latex("latex", data, f"{template}.tex.j2", template_dir)

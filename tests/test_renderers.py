@@ -1,0 +1,95 @@
+"""KaTeX parses every math fragment of every Markdown and HTML output; Chromium renders the HTML pages
+with no KaTeX error and no request beyond the page itself."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import derive
+from renderers import need
+
+KATEX_DIR = Path(__file__).parent / "katex"
+CASES = [(name, notation) for name in derive.preset_names() for notation in ("neuron", "index", "layer")
+         if derive.load(name).has_values or notation == "layer"]
+DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE = re.compile(r"(?<![$\\])\$(?!\$)([^$\n]+?)\$")
+MATH_ELEMENT = re.compile(r'<(span|div) class="math (inline|block)">(.*?)</\1>', re.S)
+CHECKED = {"fragments": 0}
+
+
+def _fragments_of_markdown(text: str) -> list[dict]:
+    display = [{"tex": m.strip(), "display": True} for m in DISPLAY.findall(text)]
+    inline = [{"tex": m, "display": False} for m in INLINE.findall(DISPLAY.sub("", text))]
+    return display + inline
+
+
+def _fragments_of_html(text: str) -> list[dict]:
+    import html
+    return [{"tex": html.unescape(body).strip(), "display": kind == "block"}
+            for _, kind, body in MATH_ELEMENT.findall(text)]
+
+
+def _katex(fragments: list[dict]) -> list[dict]:
+    need("node")
+    if not (KATEX_DIR / "node_modules" / "katex").is_dir():
+        need("npm")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=KATEX_DIR, check=True, capture_output=True)
+    run = subprocess.run(["node", "check.js"], cwd=KATEX_DIR, input=json.dumps(fragments), capture_output=True,
+                         text=True, check=True)
+    CHECKED["fragments"] += len(fragments)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("name,notation", CASES, ids=["-".join(c) for c in CASES])
+def test_every_math_fragment_parses_in_katex(name, notation):
+    result = derive.derive(derive.load(name))
+    markdown = derive.render(result, "markdown", notation)
+    page = derive.render(result, "html", notation)
+    fragments = _fragments_of_markdown(markdown) + _fragments_of_html(page)
+    assert len(fragments) > 20
+    assert _katex(fragments) == []
+
+
+def test_katex_catches_a_bad_fragment():
+    failures = _katex([{"tex": r"\frac{1}{", "display": True}, {"tex": r"x_1^2", "display": False}])
+    assert [f["index"] for f in failures] == [0]
+
+
+def _chromium(page: Path, folder: Path) -> tuple[str, list[str]]:
+    """The DOM after scripts ran, and the URLs the page itself asked for (not the browser's own)."""
+    need("chromium")
+    net_log = folder / "net.json"
+    run = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={folder / 'profile'}", f"--log-net-log={net_log}",
+                          "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-500:]
+    events = json.loads(net_log.read_text())["events"]
+    asked = {e["params"]["url"] for e in events
+             if "url" in e.get("params", {}) and e["params"].get("initiator", "not an origin") != "not an origin"}
+    return run.stdout, sorted(u for u in asked if u != page.as_uri() and not u.startswith("data:"))
+
+
+@pytest.mark.parametrize("name,notation", CASES, ids=["-".join(c) for c in CASES])
+def test_html_page_renders_offline_in_chromium(name, notation, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(derive.render(derive.derive(derive.load(name)), "html", notation))
+    text = page.read_text()
+    assert not re.search(r"""(src|href)=["']https?:|url\(https?:""", text)
+    # every KaTeX font face starts with an inlined woff2, so the browser fetches none of the others
+    faces = re.findall(r"@font-face\{[^}]*?src:url\(([^)]{0,30})", text)
+    assert faces and all(f.startswith("data:font/woff2;base64,") for f in faces)
+    dom, requests = _chromium(page, tmp_path)
+    assert dom.count('class="katex"') > 20
+    assert 'class="katex-error"' not in dom
+    assert requests == []
+
+
+def test_report_how_many_fragments_were_checked(capsys):
+    # keeps the count visible in the test log for the closing note
+    with capsys.disabled():
+        print(f"\nKaTeX fragments checked in this run: {CHECKED['fragments']}")
