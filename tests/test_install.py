@@ -1,21 +1,29 @@
-"""A non-editable install into a fresh venv works from any folder: templates and presets ship in the wheel."""
+"""A non-editable install into a fresh venv works from any folder: templates, presets and KaTeX ship in the wheel."""
 
 import subprocess
-import sys
 import venv
 from pathlib import Path
+
+import pytest
 
 from helpers import ROOT
 
 
-def test_fresh_venv_install_runs_the_main_job(tmp_path):
-    env_dir = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("install")
+    env_dir = folder / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
-                   check=True, capture_output=True, text=True)
-    elsewhere = tmp_path / "elsewhere"
+    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    str(ROOT)], check=True, capture_output=True, text=True)
+    elsewhere = folder / "elsewhere"
     elsewhere.mkdir()
+    return env_dir, elsewhere
+
+
+def test_fresh_venv_install_runs_the_main_job(installed):
+    env_dir, elsewhere = installed
+    python = env_dir / "bin" / "python"
     out = subprocess.run([str(env_dir / "bin" / "derive"), "report", "mazur"], cwd=elsewhere,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -23,6 +31,18 @@ def test_fresh_venv_install_runs_the_main_job(tmp_path):
     site = subprocess.run([str(python), "-c", "import derive, pathlib; print(pathlib.Path(derive.__file__).parent)"],
                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
     assert Path(site, "templates", "markdown", "report.md.j2").is_file()
+    assert Path(site, "assets", "katex", "katex.min.js").is_file()
     assert str(ROOT) not in site
     presets = subprocess.run([str(python), "-m", "derive", "presets"], cwd=elsewhere, capture_output=True, text=True)
     assert "mazur " in presets.stdout
+
+
+@pytest.mark.parametrize("argv,marker", [(["--format", "html"], "katex.render"),
+                                         (["--format", "latex"], "\\begin{tikzpicture}"),
+                                         (["--format", "beamer"], "\\pause")])
+def test_installed_wheel_writes_every_format(installed, argv, marker):
+    env_dir, elsewhere = installed
+    out = subprocess.run([str(env_dir / "bin" / "derive"), "report", "mazur", *argv], cwd=elsewhere,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert marker in out.stdout
