@@ -13,7 +13,7 @@ import sympy as sp
 from sympy import MatrixSymbol, Transpose
 
 from .layer_notation import LayerPrinter, layer_names
-from .layers import BATCH, LayerDerivation
+from .layers import LayerDerivation
 from .notation import format_number
 from .numeric import Parameters, Values
 from .proof import Check
@@ -145,7 +145,7 @@ def _biases(params: Parameters, l: int, column: bool) -> np.ndarray:
 
 
 def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
-    layered, m = w.layered, BATCH
+    layered = w.layered
     rows = [{"symbol": "X", "meaning": "the inputs, one " + ("column" if layered.layout == "column" else "row")
              + " per sample", "shape": w.shape(*layered.X.shape)},
             {"symbol": "Y", "meaning": "the targets", "shape": w.shape(*layered.Y.shape)}]

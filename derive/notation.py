@@ -9,7 +9,6 @@ a person writes. Given `values`, symbols print as formatted numbers instead.
 from __future__ import annotations
 
 import math
-import re
 from typing import Mapping
 
 import sympy as sp

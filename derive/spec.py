@@ -6,8 +6,6 @@ The spec is validated once, at the door; later stages trust it.
 from __future__ import annotations
 
 import datetime
-import math
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +98,7 @@ def load_file(path: str | Path) -> NetworkSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError("", f"no such spec file (expected a TOML file or a preset name)", str(path)) from None
+        raise SpecError("", "no such spec file (expected a TOML file or a preset name)", str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError("", f"cannot read spec file: {exc}", str(path)) from None
     return load_text(text, source=str(path))

@@ -8,14 +8,12 @@ import struct
 import termios
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 import derive
 from derive.cli import main, write_atomically
-from helpers import MAZUR
 
 
 def test_presets_lists_each_with_a_description(capsys):

@@ -7,10 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-import derive
 from derive.cli import main
 from helpers import MAZUR, run
-from oracles import column_weights, finite_differences, random_spec
+from oracles import finite_differences, random_spec
 from test_numeric import COMBOS
 
 
