@@ -8,6 +8,7 @@ node values are assembled on request by substituting the deltas downstream.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator
 
 import sympy as sp
@@ -58,11 +59,13 @@ class Derivation:
     def unit(self, unit: Unit) -> UnitRecord:
         return self.layers[unit.layer - 1][unit.index]
 
+    @cached_property
+    def _params_by_symbol(self) -> dict[sp.Symbol, ParamRecord]:
+        return {record.symbol: record for record in self.params}
+
     def param(self, symbol: sp.Symbol) -> ParamRecord:
-        for record in self.params:
-            if record.symbol == symbol:
-                return record
-        raise KeyError(symbol)
+        """The record of one parameter (a dict look-up: the proof asks for every parameter)."""
+        return self._params_by_symbol[symbol]
 
     def layer_params(self, layer: int) -> tuple[ParamRecord, ...]:
         return tuple(p for p in self.params if p.layer == layer)
