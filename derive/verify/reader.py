@@ -1,0 +1,269 @@
+"""The reader: LaTeX math -> syntax tree, with lark's LALR parser over `grammar.lark`.
+
+Nothing read here is evaluated: the tree only records what was written. Errors carry the
+line and column inside the region; the caller adds the region's own line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import syntax as s
+
+MAX_REGION = 20_000        # characters; longer regions are reported, not read
+
+
+class ReadError(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", start="region", propagate_positions=True, maybe_placeholders=True)
+
+
+def read(text: str) -> list[s.Line]:
+    """Every line of one math region (lines split at \\\\ or at a top-level comma)."""
+    if len(text) > MAX_REGION:
+        raise ReadError(f"the region is {len(text)} characters long; at most {MAX_REGION} are read")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise ReadError(_describe(exc, text), exc.line if exc.line > 0 else 1,
+                        exc.column if exc.column > 0 else 1) from None
+    except LarkError as exc:           # lark's other failures (recursion, grammar state) are read errors too
+        raise ReadError(str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise ReadError("the formula nests too deeply") from None
+    return _Build(text).transform(tree)
+
+
+def _describe(exc: UnexpectedInput, text: str) -> str:
+    if isinstance(exc, UnexpectedCharacters):
+        return f"cannot read {text[exc.pos_in_stream:exc.pos_in_stream + 12]!r}"
+    if isinstance(exc, UnexpectedEOF):
+        return "the formula ends too early (an unclosed brace or bracket?)"
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            return "the formula ends too early (an unclosed brace or bracket?)"
+        return f"did not expect {str(token)!r} here"
+    return "cannot read the formula"
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+@v_args(inline=True)
+class _Build(Transformer):
+    """lark tree -> syntax nodes. Script text is sliced from the source, spaces removed."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    # -- structure ---------------------------------------------------------
+    def region(self, *lines):
+        flat = []
+        for line in lines:
+            if isinstance(line, list):
+                flat.extend(line)
+            elif isinstance(line, s.Line):
+                flat.append(line)
+        return flat
+
+    def line(self, body):
+        if isinstance(body, list):
+            return body
+        return body if isinstance(body, s.Line) else s.Line(None, "")
+
+    def empty(self, *_):
+        return s.Line(None, "")
+
+    def texted(self, text, chain, trailing):
+        return s.Line(None, str(text))     # prose before the math ("where ...") is not a claim
+
+    def body(self, chain, text):
+        lines = self._unwrap(chain)
+        if lines is not None:
+            return lines
+        return s.Line(chain, str(text) if text else "")
+
+    def _unwrap(self, chain):
+        """A line that is only a braced region (\\derivefit{...}) is that region's lines."""
+        if isinstance(chain, s.Chain) and len(chain.sides) == 1 and isinstance(chain.sides[0], s.Group):
+            return list(chain.sides[0].lines)
+        return None
+
+    @v_args(meta=True)
+    def chain(self, meta, children):
+        return self._chain(meta, children, False)
+
+    @v_args(meta=True)
+    def continued(self, meta, children):
+        return self._chain(meta, children, True)
+
+    def _chain(self, meta, children, continued):
+        sides = tuple(c for c in children if isinstance(c, s.Node))
+        relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))
+        start, end = meta.start_pos, meta.end_pos
+        return s.Chain(sides, relations, continued, " ".join(self.text[start:end].split()), start)
+
+    def rel(self, _before, token, _after):
+        return str(token).strip()
+
+    # -- operators ---------------------------------------------------------
+    def add(self, a, _op, b):
+        return s.BinOp("+", a, b)
+
+    def sub(self, a, _op, b):
+        return s.BinOp("-", a, b)
+
+    def mul(self, a, _op, b):
+        return s.BinOp("*", a, b)
+
+    def div(self, a, b):
+        return s.BinOp("/", a, b)
+
+    def hadamard(self, a, _op, b):
+        return s.BinOp("odot", a, b)
+
+    def oslash(self, a, _op, b):
+        return s.BinOp("oslash", a, b)
+
+    def neg(self, _op, a):
+        return s.Neg(a)
+
+    def unary(self, _op, a):
+        return a
+
+    def juxt(self, a, b):
+        items = a.items if isinstance(a, s.Juxt) else (a,)
+        return s.Juxt(items + (b,))
+
+    def bigsum(self, _op, *rest):
+        scripts, body = rest[:-1], rest[-1]
+        sub = next((sc for kind, sc in scripts if kind == "_"), None)
+        sup = next((sc for kind, sc in scripts if kind == "^"), None)
+        return s.BigSum(sub, sup, body)
+
+    # -- scripts -----------------------------------------------------------
+    def scripted(self, base, *scripts):
+        return self._attach(base, scripts, 0)
+
+    def primed(self, base, primes, *scripts):
+        return self._attach(base, scripts, len(str(primes)))
+
+    def _attach(self, base, scripts, primes):
+        sub = sup = None
+        for kind, script in scripts:
+            if kind == "_":
+                sub = script if sub is None else s.Script(sub.text + script.text, None)
+            else:
+                sup = script if sup is None else s.Script(sup.text + script.text, None)
+        if isinstance(base, s.Paren) and base.kind == "{" and isinstance(base.inner, s.Scripted):
+            base = base.inner
+        if isinstance(base, s.Scripted) and not primes:      # {w_1}^+ : the braces only group
+            return s.Scripted(base.base, base.sub or sub, _join(base.sup, sup), base.primes)
+        return s.Scripted(base, sub, sup, primes)
+
+    def sub_script(self, group):
+        return ("_", _single(group))
+
+    def sup_script(self, group):
+        return ("^", _single(group))
+
+    @v_args(meta=True)
+    def braced(self, meta, children):
+        _, body = children
+        source = self.text[meta.start_pos + 1:meta.end_pos - 1]
+        return s.Script(_squeeze(source), body if isinstance(body, s.Node) else None)
+
+    def script_body(self, item):
+        if isinstance(item, s.Chain):
+            return item.sides[0] if len(item.sides) == 1 else item
+        return None                        # a lone sign: w_5^{+}
+
+    def empty_group(self, *_):
+        return s.Script("", None)
+
+    # -- atoms -------------------------------------------------------------
+    def number(self, token):
+        return s.Num(str(token))
+
+    def name(self, token):
+        return s.Sym(str(token))
+
+    def fontname(self, token):
+        text = str(token)
+        font = text[1:text.index("{")].strip()
+        return s.Sym(text[text.index("{") + 1:text.rindex("}")].strip(), font)
+
+    def partial(self, _token):
+        return s.Partial()
+
+    def func(self, token):
+        return s.Func(str(token)[1:])
+
+    def frac(self, _frac, _l1, num, _l2, den):
+        return s.Frac(_side(num), _side(den))
+
+    def sqrt(self, _op, _l, arg):
+        return s.Sqrt(_side(arg))
+
+    def group(self, _brace, lines):
+        chains = [line for line in lines if line.chain is not None]
+        if len(lines) == 1 and chains and len(chains[0].chain.sides) == 1:
+            return s.Paren(chains[0].chain.sides[0], "{")
+        return s.Group(tuple(lines))
+
+    def paren(self, _lp, inner, _rp):
+        return s.Paren(_side(inner), "(")
+
+    def bracket(self, _lb, inner, _rb):
+        return s.Paren(_side(inner), "[")
+
+    def matrix(self, _begin, rows, _end):
+        return s.Matrix(rows)
+
+    def rows(self, *items):
+        return tuple(item for item in items if isinstance(item, tuple))
+
+    def row(self, *items):
+        return tuple(item for item in items if isinstance(item, s.Node))
+
+    def __default_token__(self, token: Token):
+        return token
+
+
+def _side(chain) -> s.Node:
+    """Inside parentheses or a fraction a relation is unusual; keep the chain so it is reported."""
+    if isinstance(chain, s.Chain) and len(chain.sides) == 1:
+        return chain.sides[0]
+    return chain
+
+
+def _join(a: s.Script | None, b: s.Script | None) -> s.Script | None:
+    if a is None or b is None:
+        return a or b
+    return s.Script(a.text + b.text, None)
+
+
+def _single(group) -> s.Script:
+    """A script without braces: one letter, digit, Greek letter, sign or \\top."""
+    if isinstance(group, s.Script):
+        return group
+    text = str(group)
+    if group.type == "DIGIT":
+        return s.Script(text, s.Num(text))
+    if group.type in ("NAME_CHAR", "GREEK"):
+        return s.Script(text, s.Sym(text))
+    return s.Script("T" if group.type == "TOP" else text, None)

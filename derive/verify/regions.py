@@ -1,0 +1,122 @@
+"""Math regions of a document, each with the 1-based line where it starts.
+
+Markdown goes through markdown-it (with the dollarmath, amsmath and texmath plugins), so
+code blocks and escaped dollars are never taken for math; LaTeX goes through pylatexenc's
+walker, which knows comments, groups and environments.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+from pylatexenc.latexwalker import (LatexEnvironmentNode, LatexGroupNode, LatexMacroNode, LatexMathNode,
+                                    LatexWalker, LatexWalkerError)
+
+from ..errors import DeriveError
+
+MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
+                     for star in ("", "*")}
+DEFINITIONS = {"newcommand", "renewcommand", "providecommand", "def", "DeclareMathOperator"}
+
+
+@dataclass(frozen=True)
+class Region:
+    line: int            # 1-based line of the region's first character
+    text: str            # the math inside the delimiters (an environment keeps its body only)
+    start: int           # offsets of the whole region (delimiters included) in the document
+    end: int
+
+
+def is_latex(text: str, name: str = "") -> bool:
+    return name.endswith((".tex", ".ltx")) or "\\documentclass" in text or "\\begin{document}" in text
+
+
+def scan(text: str, name: str = "") -> list[Region]:
+    return _latex_regions(text) if is_latex(text, name) else _markdown_regions(text)
+
+
+def _markdown_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark").enable("table")
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    md.use(amsmath_plugin)
+    md.use(texmath_plugin, delimiters="brackets")
+    return md
+
+
+_MARKDOWN = _markdown_parser()
+_BLOCKS = {"math_block", "math_block_label", "math_block_eqno", "amsmath"}
+_INLINE = {"math_inline", "math_inline_double"}
+
+
+def _markdown_regions(text: str) -> list[Region]:
+    line_starts = _line_starts(text)
+    regions: list[Region] = []
+    cursor = 0
+    for token in _MARKDOWN.parse(text):
+        if token.map is not None:
+            cursor = max(cursor, line_starts[token.map[0]])
+        if token.type in _BLOCKS:
+            body = _environment_body(token.content) if token.type == "amsmath" else token.content
+            start = cursor
+            end = line_starts[token.map[1]] if token.map and token.map[1] < len(line_starts) else len(text)
+            if token.map is None:      # texmath's \[ \] blocks carry no line map
+                start = max(text.find(token.content, cursor), cursor)
+                end = start + len(token.content)
+            regions.append(Region(bisect_right(line_starts, start), body, start, end))
+            cursor = end
+        for child in token.children or []:
+            if child.type in _INLINE:
+                start = text.find(child.content, cursor)
+                start = cursor if start < 0 else start
+                end = start + len(child.content)
+                regions.append(Region(bisect_right(line_starts, start), child.content, start, end))
+                cursor = end
+    return regions
+
+
+def _environment_body(source: str) -> str:
+    """\\begin{align} ... \\end{align} -> the body between them."""
+    start = source.find("}") + 1
+    stop = source.rfind("\\end")
+    return source[start:stop] if 0 < start <= stop else source
+
+
+def _latex_regions(text: str) -> list[Region]:
+    walker = LatexWalker(text, tolerant_parsing=True)
+    try:
+        nodes, _, _ = walker.get_latex_nodes()
+    except LatexWalkerError as exc:
+        raise DeriveError(f"document: cannot read the LaTeX structure ({exc}); expected balanced braces") from None
+    line_starts = _line_starts(text)
+    regions: list[Region] = []
+
+    def walk(nodelist) -> None:
+        for node in nodelist or []:
+            if isinstance(node, LatexMathNode):
+                inner = "".join(n.latex_verbatim() for n in node.nodelist or [] if n is not None)
+                regions.append(Region(bisect_right(line_starts, node.pos), inner, node.pos, node.pos + node.len))
+            elif isinstance(node, LatexEnvironmentNode) and node.environmentname in MATH_ENVIRONMENTS:
+                inner = "".join(n.latex_verbatim() for n in node.nodelist or [] if n is not None)
+                regions.append(Region(bisect_right(line_starts, node.pos), inner, node.pos, node.pos + node.len))
+            elif isinstance(node, LatexEnvironmentNode):
+                walk(node.nodelist)
+            elif isinstance(node, LatexGroupNode):
+                walk(node.nodelist)
+            elif isinstance(node, LatexMacroNode) and node.macroname not in DEFINITIONS and node.nodeargd:
+                walk([a for a in node.nodeargd.argnlist if a is not None])
+
+    walk(nodes)
+    return sorted(regions, key=lambda r: r.start)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    return starts

@@ -1,0 +1,110 @@
+"""The reader's tree: what a person wrote, before any name means anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Node:
+    """Base of every syntax node."""
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    text: str
+
+
+@dataclass(frozen=True)
+class Sym(Node):
+    text: str                 # a run of letters, a Greek command, or a font command's content
+    font: str = ""            # mathbf, mathcal, operatorname ... ('' for plain letters)
+
+
+@dataclass(frozen=True)
+class Partial(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Func(Node):
+    name: str                 # exp, ln, log, tanh, sigma, max, min
+
+
+@dataclass(frozen=True)
+class Script:
+    text: str                 # the source inside the braces, spaces removed
+    node: Node | None         # the same, read as math (None for a lone sign such as +)
+
+
+@dataclass(frozen=True)
+class Scripted(Node):
+    base: Node
+    sub: Script | None
+    sup: Script | None
+    primes: int = 0
+
+
+@dataclass(frozen=True)
+class Frac(Node):
+    num: Node
+    den: Node
+
+
+@dataclass(frozen=True)
+class Sqrt(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Paren(Node):
+    inner: Node
+    kind: str                 # ( or [ or {
+
+
+@dataclass(frozen=True)
+class Matrix(Node):
+    rows: tuple[tuple[Node, ...], ...]
+
+
+@dataclass(frozen=True)
+class Juxt(Node):
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    op: str                   # + - * / odot oslash
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class BigSum(Node):
+    sub: Script | None
+    sup: Script | None
+    body: Node
+
+
+@dataclass(frozen=True)
+class Chain(Node):
+    sides: tuple[Node, ...]
+    relations: tuple[str, ...]    # between consecutive sides
+    continued: bool               # the line starts with a relation (align's  &= ...)
+    text: str                     # the source of the chain
+    offset: int                   # of the chain in the region's text
+
+
+@dataclass(frozen=True)
+class Line:
+    chain: Chain | None
+    text: str                     # a trailing \text{...}, such as (sample 2), or ''
+
+
+@dataclass(frozen=True)
+class Group(Node):
+    lines: tuple[Line, ...]       # braces around a whole region, as \derivefit{...} is
