@@ -18,7 +18,7 @@ from .notation import NotationPrinter, format_number, partial
 from .numeric import Parameters, Values
 from .rules import _add, _mul, _neg
 from .spec import NetworkSpec
-from .unit_notations import ETA, FOUR_EQUATIONS, SCHEMES, TABLES
+from .unit_notations import ETA, SCHEMES, TABLES, four_equations
 
 
 
@@ -329,4 +329,7 @@ def _four_equations(w: _Writer, derivation: Derivation) -> list[dict[str, str]]:
         "BP3": f"{w.tex(partial(g.total, bias.symbol))} = {w.tex(bias.delta_form)}",
         "BP4": f"{w.tex(partial(g.total, weight.symbol))} = {w.tex(weight.delta_form)}",
     }
-    return [{"name": name, "general": general, "instance": instances[name]} for name, general in FOUR_EQUATIONS]
+    out_act = g.layers[-1].activation
+    general = four_equations(out_act.latex if out_act.elementwise else None, g.layers[0].activation.latex,
+                             g.layers[0].shared_bias)
+    return [{"name": name, "general": form, "instance": instances[name]} for name, form in general]

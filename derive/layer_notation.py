@@ -67,7 +67,9 @@ class LayerPrinter(NotationPrinter):
                 parts.append(r"\frac{1}{m}")
             else:
                 text = self._print(arg)
-                parts.append(rf"\left({text}\right)" if self._is_sum(arg) else text)
+                # a negated factor after another one would read as a subtraction: A -(B)
+                wrap = self._is_sum(arg) or (parts and text.startswith("-"))
+                parts.append(rf"\left({text}\right)" if wrap else text)
         return " ".join(parts).replace("- ", "-", 1) if parts[0] == "-" else " ".join(parts)
 
     def _ones(self, rows, cols) -> str:

@@ -31,7 +31,7 @@ class Check:
     detail: str = ""
 
 
-class _Entries:
+class Entries:
     """Matrix symbol -> explicit matrix of per-sample unit-level symbols."""
 
     def __init__(self, derivation: Derivation, layered: LayerDerivation, samples: int):
@@ -91,7 +91,7 @@ def _is_parameter(name: str) -> bool:
 
 
 def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: int = 0) -> list[Check]:
-    entries = _Entries(derivation, layered, samples)
+    entries = Entries(derivation, layered, samples)
     graph = derivation.graph
     scale = layered.scale.subs(BATCH, samples)
     checks = []

@@ -26,7 +26,7 @@ HIDDEN_PREFIXES = "hkpqrsuvyz"
 TOP_KEYS = {"title": False, "description": False, "date": False, "tags": False,
             "layout": False, "precision": False, "notation": False,
             "input": "section", "target": False, "layers": "section", "loss": "section", "training": False,
-            "init": False}
+            "init": False, "aliases": False}
 SECTION_KEYS = {
     "input": {"names": False, "values": False},
     "target": {"values": True},
@@ -78,6 +78,7 @@ class NetworkSpec:
     notation: str = "neuron"
     date: str | None = None                # for a blog's front matter
     tags: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()   # a post's own LaTeX names -> derive's symbols, for verify
 
     @property
     def samples(self) -> int:
@@ -164,7 +165,7 @@ class _Reader(Checker):
         if not numeric:
             loss = self.loss(loss_table, layers, ())
             return NetworkSpec(title, description, layout, precision, input_names, (), (), layers, loss, None,
-                               notation, date, tags)
+                               notation, date, tags, self.aliases(data))
 
         inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
         target = self.table(data["target"], "target", SECTION_KEYS["target"])
@@ -176,7 +177,17 @@ class _Reader(Checker):
         loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
-                           layers, loss, training, notation, date, tags)
+                           layers, loss, training, notation, date, tags, self.aliases(data))
+
+    def aliases(self, data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        table = data.get("aliases", {})
+        if not isinstance(table, Mapping):
+            raise self.fail("aliases", f"expected a table of LaTeX name = symbol, got {_kind(table)}")
+        for written, meant in table.items():
+            if not isinstance(meant, str) or not meant.strip():
+                raise self.fail(f"aliases.{written}", f"expected the name of a symbol such as \"out_h1\", "
+                                f"got {_kind(meant)}")
+        return tuple((str(k), v) for k, v in table.items())
 
     def front_matter(self, data: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
         date = data.get("date")

@@ -86,10 +86,16 @@ TABLES = {
     ],
 }
 
-# Nielsen's four equations, for a layer with activation σ; instances follow in the document.
-FOUR_EQUATIONS = [
-    ("BP1", r"\delta^{L}_{j} = \frac{\partial C}{\partial a^{L}_{j}} \, \sigma'\left(z^{L}_{j}\right)"),
-    ("BP2", r"\delta^{l}_{j} = \sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k} \, \sigma'\left(z^{l}_{j}\right)"),
-    ("BP3", r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}"),
-    ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),
-]
+def four_equations(output_latex: str | None, hidden_latex: str, shared_bias: bool) -> list[tuple[str, str]]:
+    """Nielsen's four equations, written with this network's activations (output_latex None: softmax)."""
+    bp1 = (r"\delta^{L}_{j} = \sum_{k} \frac{\partial C}{\partial a^{L}_{k}} \, "
+           r"\frac{\partial a^{L}_{k}}{\partial z^{L}_{j}}" if output_latex is None else
+           rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output_latex}'\left(z^{{L}}_{{j}}\right)")
+    bp3 = (r"\frac{\partial C}{\partial b^{l}} = \sum_{j} \delta^{l}_{j}" if shared_bias else
+           r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
+    return [
+        ("BP1", bp1),
+        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {hidden_latex}'\left(z^{{l}}_{{j}}\right)"),
+        ("BP3", bp3),
+        ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),
+    ]

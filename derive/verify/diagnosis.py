@@ -1,0 +1,153 @@
+"""The likely cause of a wrong link, from a small catalogue of the slips people make.
+
+Each test compares the written value with the right one changed in one known way: a flipped
+sign, a factor too many or too few, a path left out of a sum, another learning rate, log base 10,
+a missing 1/m, a weight swapped for another, a slip in the last multiplication.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from .meaning import updated_symbol
+
+
+def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = False, wrong=None) -> str | None:
+    if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
+        return _matrix_cause(judge, left, right, point)
+    model = judge.model
+    x = float(judge._number(left, point)) if wrong is None else float(wrong[0])
+    y = float(judge._number(right, point)) if wrong is None else float(wrong[1])
+    rel = 1e-12 if symbolic else 2e-3
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+
+    if x != 0 and near(-x, y):
+        return "the sign is flipped"
+    if not symbolic and last and _has_literals(left, scope):
+        return "an arithmetic slip in the last step"
+    if x == 0 or y == 0:
+        return None
+    ratio = y / x
+    m = model.samples
+    if m > 1 and near(ratio, m):
+        return "a missing 1/m"
+    if m > 1 and near(ratio, 1 / m):
+        return "an extra 1/m"
+    if near(ratio, 1 / math.log(10)) or near(ratio, math.log(10)):
+        return "log base 10 instead of e"
+    if near(ratio, 2) or near(ratio, 0.5):
+        return "a factor of 2 (the 1/2 of the squared error?)"
+    cause = _learning_rate(judge, left, right, scope, point, near, x, y)
+    if cause:
+        return cause
+    cause = _missing_path(judge, scope, point, near, x, y)
+    if cause:
+        return cause
+    if symbolic:
+        cause = _swapped_weight(judge, left, right, point)
+        if cause:
+            return cause
+    return _factor(judge, left, right, point, near, ratio)
+
+
+def _has_literals(expr, scope) -> bool:
+    return bool(getattr(expr, "free_symbols", set()) & set(scope.literals))
+
+
+def _learning_rate(judge, left, right, scope, point, near, x, y) -> str | None:
+    """w^+ = w - eta' g: which eta' gives the written value?"""
+    model = judge.model
+    for symbol in getattr(left, "free_symbols", set()) | getattr(right, "free_symbols", set()):
+        name = symbol.name
+        if not name.endswith("__after1"):
+            continue
+        base = sp.Symbol(name[: -len("__after1")], real=True)
+        if not model.is_parameter(base):
+            continue
+        gradient = float(model.number(model.batch_partial(model.graph.total, base), point))
+        if gradient == 0:
+            continue
+        # the written value y = w - eta' g (or a side that printed it)
+        rate = (float(point[base]) - y) / gradient
+        if rate > 0 and not near(rate, float(model.eta)) and abs(rate - round(rate, 3)) < 1e-4 * max(rate, 1):
+            return f"the update uses a learning rate of {round(rate, 3):g}, not {float(model.eta):g}"
+    return None
+
+
+def _missing_path(judge, scope, point, near, x, y) -> str | None:
+    """Hidden units sum over the units they feed; is the written value that sum without one path?"""
+    model = judge.model
+    sample = scope.sample or 0
+    derivation = model.derivation
+    for layer in derivation.layers[:-1]:
+        for record in layer:
+            paths = [(p.via, model.number(model.sample(p.via.delta * p.connection.weight, sample), point))
+                     for p in record.paths]
+            total = sum(float(v) for _, v in paths)
+            if total == 0 or len(paths) < 2:
+                continue
+            for via, value in paths:
+                if near(y, x * (total - float(value)) / total):
+                    return f"a missing path through {via.name} in the sum for {record.unit.name}"
+    return None
+
+
+def _swapped_weight(judge, left, right, point) -> str | None:
+    model = judge.model
+    written = [w for w in right.free_symbols if model.is_parameter(w)]
+    for wrong in written:
+        for candidate in model.parameters:
+            if candidate == wrong:
+                continue
+            changed = right.xreplace({wrong: candidate})
+            if abs(float(judge._number(changed, point)) - float(judge._number(left, point))) < 1e-12:
+                return f"{wrong} where {candidate} belongs (a weight from the wrong unit or layer)"
+    return None
+
+
+def _factor(judge, left, right, point, near, ratio) -> str | None:
+    """The written side is the right one times, or over, one factor that appears in the derivation."""
+    model = judge.model
+    candidates = set()
+    for expr in (left, right):
+        candidates |= {x for x in getattr(expr, "free_symbols", set()) if x in point and "__after" not in x.name}
+    for layer in model.derivation.layers:
+        for record in layer:
+            if record.d_act is not None:
+                candidates.add(model.sample(record.d_act, 0))
+    for factor in sorted(candidates, key=str):
+        value = float(judge._number(factor, point))
+        if value in (0.0, 1.0):
+            continue
+        if near(ratio, value):
+            return f"an extra factor {_show(factor)}"
+        if near(ratio, 1 / value):
+            return f"a missing factor {_show(factor)}"
+    return None
+
+
+def _matrix_cause(judge, left, right, point) -> str | None:
+    if not isinstance(left, sp.MatrixBase) or not isinstance(right, sp.MatrixBase):
+        return None
+    if left.shape == right.shape[::-1] and left.shape != right.shape:
+        return "a missing transpose"
+    samples = judge.model.samples
+    a, b = judge._value(left, point), judge._value(right, point)
+    ratios = {round(float(q / p), 9) for p, q in zip(a, b) if p != 0}
+    if samples > 1 and ratios == {float(samples)}:
+        return "a missing 1/m"
+    if ratios == {-1.0}:
+        return "the sign is flipped"
+    return None
+
+
+def _show(symbol) -> str:
+    text = str(symbol)
+    return text.split("__s")[0] if "__s" in text else text
+
+
+__all__ = ["diagnose", "updated_symbol"]

@@ -1,0 +1,166 @@
+"""A document's claims, checked: regions -> lines -> chains -> verdicts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import DeriveError
+from ..layers import derive_layers
+from . import syntax as s
+from .judge import EQUALITIES, Judge
+from .meaning import Meaning, layer_entries
+from .model import Model
+from .placeholders import instances
+from .reader import ReadError, read
+from .regions import Region, scan
+from .vocabulary import NOTATIONS, Vocabulary, key
+
+MAX_DOCUMENT = 4_000_000         # characters
+SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Claim:
+    line: int
+    text: str
+    verdict: str                 # ok, wrong, unchecked
+    expected: str | None
+    reason: str | None
+    start: int = 0               # offsets of the claim's region in the document
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Report:
+    claims: tuple[Claim, ...]
+    notation: str
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {v: sum(c.verdict == v for c in self.claims) for v in ("ok", "wrong", "unchecked")}
+
+
+class Checker:
+    """Everything that depends on the spec only, built once and shared by every claim."""
+
+    def __init__(self, result, aliases: dict[str, str] | None = None):
+        spec = result.spec
+        self.model = Model(spec, result.derivation)
+        self.layered = derive_layers(spec)
+        self.aliases = dict(spec.aliases) | dict(aliases or {})
+        history = result.values.training.history if result.values is not None and result.values.training else None
+        self.history = history
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._judges: dict[str, Judge] = {}
+        self._entries = None
+
+    def vocabulary(self, notation: str) -> Vocabulary:
+        if notation not in self._vocabularies:
+            self._vocabularies[notation] = Vocabulary(self.model, notation, self.aliases, self.layered)
+        return self._vocabularies[notation]
+
+    def judge(self, notation: str) -> Judge:
+        if notation not in self._judges:
+            if notation == "layer" and self._entries is None:
+                self._entries = layer_entries(self.model, self.layered)
+            meaning = Meaning(self.model, self.vocabulary(notation), self._entries)
+            self._judges[notation] = Judge(self.model, meaning, self.history)
+        return self._judges[notation]
+
+
+def verify_text(checker: Checker, text: str, name: str = "", notation: str | None = None) -> Report:
+    if len(text) > MAX_DOCUMENT:
+        raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
+    read_regions = [(region, _read(region)) for region in scan(text, name)]
+    notation = notation or _guess_notation(checker, read_regions)
+    judge = checker.judge(notation)
+    claims: list[Claim] = []
+    cache: dict[tuple[str, int | None], tuple] = {}
+    for region, lines in read_regions:
+        if isinstance(lines, ReadError):
+            if any(rel in region.text for rel in ("=", "\\approx")):
+                claims.append(Claim(region.line + lines.line - 1, _shorten(region.text), "unchecked", None,
+                                    f"line {region.line + lines.line - 1}, column {lines.column}: {lines.message}",
+                                    region.start, region.end))
+            continue
+        for chain, sample in _chains(lines):
+            found = cache.get((chain.text, sample))
+            if found is None:
+                found = _check(checker, judge, notation, chain, sample)
+                cache[(chain.text, sample)] = found
+            if found[0] is not None:
+                claims.append(Claim(region.line, chain.text, *found, region.start, region.end))
+    return Report(tuple(claims), notation)
+
+
+def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
+    verdicts = [(label, judge.claim(concrete, sample)) for label, concrete in
+                instances(chain, notation, checker.vocabulary(notation), checker.model)]
+    verdicts = [(label, v) for label, v in verdicts if v is not None]
+    if not verdicts:
+        return (None, None, None)
+    for wanted in ("wrong", "unchecked"):
+        for label, v in verdicts:
+            if v.verdict == wanted:
+                reason = f"{label}: {v.reason}" if label else v.reason
+                return (v.verdict, v.expected, reason)
+    return ("ok", None, None)
+
+
+def _read(region: Region):
+    try:
+        return read(region.text)
+    except ReadError as exc:
+        return exc
+
+
+def _chains(lines: list[s.Line]):
+    """Chains with their sample tag; an align line that starts with = continues the chain above."""
+    chains: list[list] = []
+    for line in lines:
+        chain = line.chain
+        if chain is None:
+            continue
+        tag = SAMPLE_TAG.search(line.text)
+        sample = int(tag.group(1)) - 1 if tag else None
+        if chain.continued and chains:
+            before, before_sample = chains[-1]
+            merged = s.Chain(before.sides + chain.sides, before.relations + chain.relations, False,
+                             f"{before.text} {chain.text}", before.offset)
+            chains[-1] = [merged, before_sample if sample is None else sample]
+        elif not chain.continued:
+            chains.append([chain, sample])
+    return [(c, sample) for c, sample in chains if any(r in EQUALITIES for r in c.relations)]
+
+
+def _guess_notation(checker: Checker, read_regions) -> str:
+    """The notation whose vocabulary knows most of the names the claims use."""
+    names: list[str] = []
+    for _, lines in read_regions:
+        if isinstance(lines, ReadError):
+            continue
+        for chain, _ in _chains(lines):
+            names.extend(_names(chain))
+    scores = {n: sum(checker.vocabulary(n).lookup(name) is not None for name in names) for n in NOTATIONS}
+    return max(NOTATIONS, key=lambda n: scores[n])
+
+
+def _names(node) -> list[str]:
+    found = []
+    if isinstance(node, (s.Sym, s.Scripted)):
+        name = key(node)
+        if name:
+            found.append(name)
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found.extend(_names(item))
+    elif hasattr(node, "__dataclass_fields__"):
+        for field in node.__dataclass_fields__:
+            found.extend(_names(getattr(node, field)))
+    return found
+
+
+def _shorten(text: str, width: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

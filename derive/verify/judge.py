@@ -1,0 +1,200 @@
+"""One claim, link by link: symbolic links at several points, numeric links to the printed precision."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..notation import format_number
+from . import syntax as s
+from .diagnosis import diagnose
+from .meaning import Meaning, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .model import COST, Model, per_sample
+
+EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
+RANDOM_POINTS = 3
+SLACK = 1e-12          # relative: the spec's numbers pass through float64 once
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str               # ok, wrong, unchecked
+    expected: str | None
+    reason: str | None
+
+
+class Judge:
+    def __init__(self, model: Model, meaning: Meaning, history=None, seed: int = 0):
+        self.model, self.meaning, self.history = model, meaning, history
+        self.rng = random.Random(seed)
+        self._random = [model.random_point(self.rng) for _ in range(RANDOM_POINTS)]
+
+    def claim(self, chain: s.Chain, sample: int | None) -> Verdict | None:
+        links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
+        if not links:
+            return None
+        try:
+            scope, sides = self._read(chain, sample)
+        except ShapeMismatch as exc:
+            return Verdict("wrong", None, f"the shapes do not fit ({exc}): a missing transpose?")
+        except Unreadable as exc:
+            return Verdict("unchecked", None, str(exc))
+        except (ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError) as exc:
+            return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
+        for k in links:
+            left, right = sides[k], sides[k + 1]
+            try:
+                verdict = self._link(left, right, scope, k, len(links) > 1, chain)
+            except Unreadable as exc:
+                return Verdict("unchecked", None, str(exc))
+            if verdict is not None:
+                return verdict
+        return Verdict("ok", None, None)
+
+    def _read(self, chain: s.Chain, sample: int | None):
+        """Untagged in a batch: the batch as a whole if every name allows it, else any one sample."""
+        tries = [sample] if sample is not None or self.model.samples == 1 else [None, 0]
+        for k, which in enumerate(tries):
+            scope = Scope(which)
+            try:
+                return scope, [self.meaning.side(node, scope) for node in chain.sides]
+            except PerSample:
+                if k == len(tries) - 1 or _has_decimal(chain):
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- one link ----------------------------------------------------------------
+    def _link(self, left, right, scope: Scope, k: int, chained: bool, chain: s.Chain) -> Verdict | None:
+        where = f"link {k + 1} of {len(chain.relations)}: " if chained else ""
+        if _is_matrix(left) != _is_matrix(right):
+            return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
+        if _is_matrix(left) and left.shape != right.shape:
+            return Verdict("wrong", None, f"{where}a {_shape(left)} matrix equals a {_shape(right)} one: "
+                                          "a missing transpose?")
+        if isinstance(left, sp.MatrixBase) and left.shape == (1, 1) and not isinstance(right, sp.MatrixBase):
+            left = left[0, 0]
+        if isinstance(right, sp.MatrixBase) and right.shape == (1, 1) and not isinstance(left, sp.MatrixBase):
+            right = right[0, 0]
+        literals = set(scope.literals)
+        has_literals = bool((_free(left) | _free(right)) & literals)
+        constant = not (_free(left) - literals) or not (_free(right) - literals)   # a side of numbers only
+        if not has_literals and not constant:
+            return self._symbolic(left, right, scope, where)
+        return self._numeric(left, right, scope, where, k == len(chain.relations) - 1 and k > 0)
+
+    def _symbolic(self, left, right, scope: Scope, where: str) -> Verdict | None:
+        points = ([("the spec's values", self.model.spec_point)] if self.model.spec_point else []) + \
+                 [("a random point", p) for p in self._random]
+        for label, point in points:
+            full = self._extend(point, scope)
+            a, b = self._value(left, full), self._value(right, full)
+            for x, y in _pairs(a, b):
+                if abs(x - y) > 1e-15 * max(1, abs(x), abs(y)):
+                    cause = diagnose(self, left, right, scope, full, symbolic=True)
+                    return Verdict("wrong", None, f"{where}the sides differ at {label}: "
+                                                  f"{_fmt(x)} against {_fmt(y)}" + (f"; {cause}" if cause else ""))
+        return None
+
+    def _numeric(self, left, right, scope: Scope, where: str, last: bool) -> Verdict | None:
+        point = self.model.spec_point
+        if point is None:
+            raise Unreadable("the spec gives no numbers to check a number against")
+        full = self._extend(point, scope)
+        a, b = self._value(left, full), self._value(right, full)
+        tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
+        for x, y, ta, tb in zip(*[_flat(v) for v in (a, b, tol_a, tol_b)]):
+            if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)):
+                digits = _written_digits(right, scope)
+                expected = format_number(float(x), max(digits, 3))
+                cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
+                return Verdict("wrong", expected, f"{where}{_fmt(y)} is not {_fmt(x)} to the printed precision "
+                                                  f"(±{_fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
+        return None
+
+    # -- values ------------------------------------------------------------------
+    def _extend(self, point: dict, scope: Scope) -> dict:
+        full = dict(point)
+        for literal in scope.literals.values():
+            full[literal.symbol] = literal.value
+        for steps in scope.updated:
+            if steps == 1:
+                after = self.model.updated(point)
+                full.update({updated_symbol(x, 1): v for x, v in after.items()})
+            elif point is self.model.spec_point and self.history is not None and steps < len(self.history):
+                value = sp.Float(repr(float(self.history[steps])), 30)
+                full[updated_symbol(COST, steps)] = value
+                full[updated_symbol(per_sample(self.model.graph.total, 0), steps)] = value
+            else:
+                raise Unreadable(f"a value after {steps} steps is known only at the spec's values, "
+                                 f"for the loss, within the spec's iterations")
+        return full
+
+    def _value(self, expr, point: dict):
+        if isinstance(expr, sp.MatrixBase):
+            return expr.applyfunc(lambda e: self._number(e, point))
+        return self._number(expr, point)
+
+    def _number(self, expr, point: dict):
+        value = self.model.number(sp.sympify(expr), point)
+        if not value.is_number:
+            missing = ", ".join(sorted(str(x) for x in value.free_symbols)[:3])
+            raise Unreadable(f"no value for {missing}")
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
+            raise Unreadable("the claim has no finite real value here")
+        return value
+
+    def _tolerance(self, expr, point: dict, scope: Scope):
+        """Half a unit in each printed number's last digit, carried through the expression."""
+        def one(e):
+            total = sp.Float(0, 30)
+            for symbol in sp.sympify(e).free_symbols & set(scope.literals):
+                slope = self.model.number(sp.diff(e, symbol), point)
+                total += abs(slope) * scope.literals[symbol].half_ulp
+            return total
+        if isinstance(expr, sp.MatrixBase):
+            return expr.applyfunc(one)
+        return one(expr)
+
+
+def _is_matrix(value) -> bool:
+    return isinstance(value, sp.MatrixBase) and value.shape != (1, 1)
+
+
+def _has_decimal(node) -> bool:
+    if isinstance(node, s.Num):
+        return "." in node.text
+    if isinstance(node, s.Script):
+        return node.node is not None and _has_decimal(node.node)
+    if isinstance(node, (list, tuple)):
+        return any(_has_decimal(x) for x in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return any(_has_decimal(getattr(node, f)) for f in node.__dataclass_fields__)
+    return False
+
+
+def _written_digits(expr, scope: Scope) -> int:
+    texts = [scope.literals[x].value for x in _free(expr) if x in scope.literals]
+    names = [x.name.split("__", 1)[1] for x in _free(expr) if x in scope.literals]
+    return max((len(n.replace(".", "").replace("-", "").lstrip("0")) for n in names), default=9) if texts else 9
+
+
+def _free(expr) -> set:
+    return set(expr.free_symbols) if hasattr(expr, "free_symbols") else set()
+
+
+def _flat(value):
+    return list(value) if isinstance(value, sp.MatrixBase) else [value]
+
+
+def _pairs(a, b):
+    return zip(_flat(a), _flat(b))
+
+
+def _shape(m) -> str:
+    return f"{m.shape[0]}×{m.shape[1]}"
+
+
+def _fmt(value) -> str:
+    return f"{float(value):.9g}"

@@ -1,0 +1,414 @@
+"""Syntax tree -> SymPy, bound to a vocabulary: what each side of a claim stands for.
+
+Scalars come out over per-sample symbols (out_h1__s0) and parameters; layer-notation names
+come out as explicit matrices at the spec's sizes. A decimal number becomes a literal symbol
+whose printed precision is remembered, so a check can allow exactly that much rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sympy as sp
+from sympy.matrices.exceptions import ShapeError
+
+from ..rules import ACTIVATIONS, G
+from ..unit_notations import ETA
+from . import syntax as s
+from .model import COST, Model, per_sample
+from .vocabulary import COST_NAME, key, split_modifier
+
+
+class Unreadable(Exception):
+    """A part of a claim derive cannot give a meaning to; the claim is listed as unchecked."""
+
+
+class PerSample(Unreadable):
+    """A per-sample quantity in a batch, without a (sample k) tag."""
+
+
+@dataclass
+class Literal:
+    symbol: sp.Symbol
+    value: sp.Float
+    half_ulp: sp.Float       # half a unit in the last printed digit
+
+
+@dataclass
+class Scope:
+    """How to read one claim: its sample (None: the batch as a whole) and what was met on the way."""
+    sample: int | None
+    literals: dict[sp.Symbol, Literal] = field(default_factory=dict)
+    updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
+    uses_log: bool = False
+
+
+FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
+             "softmax": "softmax", "id": "linear"}
+X = sp.Symbol("x", real=True)
+
+
+def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
+    return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
+
+
+class Meaning:
+    def __init__(self, model: Model, vocabulary, entries=None):
+        self.model, self.vocabulary, self.entries = model, vocabulary, entries
+        self.layer = vocabulary.notation == "layer"
+
+    # -- entry point -----------------------------------------------------------
+    def side(self, node: s.Node, scope: Scope) -> sp.Basic:
+        return self._visit(node, scope)
+
+    def _visit(self, node: s.Node, scope: Scope) -> sp.Basic:
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise Unreadable(f"cannot give a meaning to {type(node).__name__}")
+        return method(node, scope)
+
+    # -- atoms -----------------------------------------------------------------
+    def _Num(self, node: s.Num, scope: Scope) -> sp.Basic:
+        if "." not in node.text:
+            return sp.Integer(node.text)
+        value = Decimal(node.text)
+        symbol = sp.Symbol(f"lit{len(scope.literals)}__{node.text}", real=True)
+        half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1)
+        scope.literals[symbol] = Literal(symbol, sp.Float(node.text, 30), sp.Float(str(half), 30))
+        return symbol
+
+    def _Sym(self, node: s.Sym, scope: Scope) -> sp.Basic:
+        return self._name(node, key(node), scope)
+
+    def _Paren(self, node: s.Paren, scope: Scope) -> sp.Basic:
+        return self._visit(node.inner, scope)
+
+    def _Group(self, node: s.Group, scope: Scope) -> sp.Basic:
+        raise Unreadable("a braced group with several formulas inside an expression")
+
+    def _Chain(self, node: s.Chain, scope: Scope) -> sp.Basic:
+        raise Unreadable("a relation inside parentheses or a fraction")
+
+    def _Matrix(self, node: s.Matrix, scope: Scope) -> sp.Basic:
+        rows = [[self._scalar(self._visit(cell, scope)) for cell in row] for row in node.rows]
+        if len({len(r) for r in rows}) != 1:
+            raise Unreadable("the matrix's rows have different lengths")
+        return sp.ImmutableMatrix(rows)
+
+    def _Partial(self, node, scope):
+        raise Unreadable("a lone \\partial outside a derivative")
+
+    def _Func(self, node: s.Func, scope):
+        raise Unreadable(f"\\{node.name} without an argument")
+
+    def _Sqrt(self, node: s.Sqrt, scope: Scope) -> sp.Basic:
+        return sp.sqrt(self._scalar(self._visit(node.arg, scope)))
+
+    def _BigSum(self, node, scope):
+        raise Unreadable("a sum over an index derive cannot bind (write the terms out, or use the index notation)")
+
+    # -- names -----------------------------------------------------------------
+    def _name(self, node: s.Node, name: str | None, scope: Scope) -> sp.Basic:
+        found = self.vocabulary.lookup(name) if name else None
+        if found is None and isinstance(node, s.Sym) and not node.font and len(node.text) > 1:
+            letters = [self.vocabulary.lookup(ch) for ch in node.text]     # ab: a times b
+            if all(x is not None for x in letters):
+                return sp.Mul(*[self._bind(x, scope) for x in letters])
+        if found is None:
+            if name == "e":
+                return sp.E
+            if name == "m" and self.layer:
+                return sp.Integer(self.model.samples)
+            raise Unreadable(f"unknown name {name}")
+        return self._bind(found, scope)
+
+    def _bind(self, found, scope: Scope) -> sp.Basic:
+        """A vocabulary entry -> its value in this scope."""
+        model = self.model
+        if found == ETA:
+            return model.eta
+        if self.layer:
+            return self._matrix_named(found)
+        if model.is_parameter(found):
+            return found
+        if found == model.graph.total and scope.sample is None and model.samples > 1:
+            return COST
+        if scope.sample is None and model.samples > 1:
+            raise PerSample(f"{found} takes one value per sample: tag the line with (sample k)")
+        return per_sample(found, scope.sample or 0)
+
+    def _matrix_named(self, found) -> sp.Basic:
+        if found == COST_NAME:
+            return COST
+        if isinstance(found, sp.Symbol) and self.model.is_parameter(found):
+            return found                      # a bias shared by the layer is one number
+        name = found if isinstance(found, str) else getattr(found, "name", str(found))
+        if name == self.model.graph.total.name:
+            return sp.Add(*[per_sample(self.model.graph.total, k) for k in range(self.model.samples)])
+        matrix = self.entries.get(name)
+        if matrix is None:
+            raise Unreadable(f"{name} has no entries in this network")
+        return matrix
+
+    def _Scripted(self, node: s.Scripted, scope: Scope) -> sp.Basic:
+        base = node.base
+        if isinstance(base, s.Sym) and base.text == "e" and not base.font and node.sup and node.sub is None:
+            return sp.exp(self._script_value(node.sup, scope))
+        if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
+            return self._ones(node)
+        if isinstance(base, (s.Sym, s.Func)):
+            named, modifier, steps = split_modifier(node)
+            found = self.vocabulary.lookup(key(named))
+            if found is not None:
+                value = self._bind(found, scope)
+                if modifier == "updated":
+                    return self._updated(value, steps, scope)
+                if modifier == "T":
+                    return self._transpose(value)
+                return value
+            if node.sup is not None and (node.sub is not None or not node.primes):
+                inner = s.Scripted(base, node.sub, None, node.primes) if node.sub else base
+                if key(inner) is not None and self.vocabulary.lookup(key(inner)) is not None:
+                    return self._power(self._visit(inner, scope), node.sup, scope)
+            if node.sub is None and node.sup is None and node.primes:
+                raise Unreadable(f"{key(node)} without an argument")
+            return self._name(node, key(node), scope)
+        value = self._visit(base, scope)
+        if node.sub is not None:
+            raise Unreadable("a subscript on an expression")
+        if node.sup is None:
+            return value
+        return self._power(value, node.sup, scope)
+
+    def _power(self, value: sp.Basic, sup: s.Script, scope: Scope) -> sp.Basic:
+        if sup.text in ("T", "\\top"):
+            return self._transpose(value)
+        if sup.text in ("+",) or sup.node is None:
+            raise Unreadable(f"cannot read the superscript {sup.text}")
+        return self._scalar(value) ** self._script_value(sup, scope)
+
+    def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
+        if script.node is None:
+            raise Unreadable(f"cannot read the superscript {script.text}")
+        return self._scalar(self._visit(script.node, scope))
+
+    def _transpose(self, value: sp.Basic) -> sp.Basic:
+        if not isinstance(value, sp.MatrixBase):
+            raise Unreadable("a transpose of a scalar")
+        return value.T
+
+    def _ones(self, node: s.Scripted) -> sp.Basic:
+        size = int(node.sub.text) if node.sub and node.sub.text.isdigit() else (
+            self.model.samples if node.sub and node.sub.text == "m" else len(self.model.graph.outputs))
+        ones = sp.ImmutableMatrix.ones(size, 1)
+        return ones.T if node.sup and node.sup.text in ("T", "\\top") else ones
+
+    def _updated(self, value: sp.Basic, steps: int, scope: Scope) -> sp.Basic:
+        if isinstance(value, sp.MatrixBase):
+            raise Unreadable("an updated matrix: write W - \\eta dJ/dW")
+        scope.updated.add(steps)
+        return value.xreplace({x: updated_symbol(x, steps) for x in value.free_symbols})
+
+    # -- operators -------------------------------------------------------------
+    def _Neg(self, node: s.Neg, scope: Scope) -> sp.Basic:
+        return -self._visit(node.arg, scope)
+
+    def _BinOp(self, node: s.BinOp, scope: Scope) -> sp.Basic:
+        if node.op == "/" and _starts_with_partial(node.left) and _starts_with_partial(node.right):
+            return self._derivative(node.left, node.right, scope)
+        a, b = self._visit(node.left, scope), self._visit(node.right, scope)
+        try:
+            if node.op == "+":
+                return _broadcast(a, b, lambda x, y: x + y)
+            if node.op == "-":
+                return _broadcast(a, b, lambda x, y: x - y)
+            if node.op == "*":
+                return a * b
+            if node.op == "/":
+                if isinstance(b, sp.MatrixBase):
+                    raise Unreadable("a division by a matrix")
+                return a / b
+            if node.op == "odot":
+                return _elementwise(a, b, lambda x, y: x * y)
+            if node.op == "oslash":
+                return _elementwise(a, b, lambda x, y: x / y)
+        except ShapeError as exc:
+            raise ShapeMismatch(str(exc)) from None
+        raise Unreadable(f"operator {node.op}")
+
+    def _Frac(self, node: s.Frac, scope: Scope) -> sp.Basic:
+        if _starts_with_partial(node.num) and _starts_with_partial(node.den):
+            return self._derivative(node.num, node.den, scope)
+        num, den = self._visit(node.num, scope), self._visit(node.den, scope)
+        if isinstance(den, sp.MatrixBase):
+            raise Unreadable("a fraction with a matrix below the line")
+        return num / den
+
+    def _Juxt(self, node: s.Juxt, scope: Scope) -> sp.Basic:
+        items = list(node.items)
+        if isinstance(items[0], s.Partial):
+            raise Unreadable("a derivative written without a fraction")
+        values: list[sp.Basic] = []
+        k = 0
+        while k < len(items):
+            item = items[k]
+            function = self._function_of(item)
+            if function is not None and k + 1 < len(items):
+                values.append(self._apply(function, items[k + 1], scope))
+                k += 2
+                continue
+            if function is not None:
+                raise Unreadable("a function without an argument")
+            values.append(self._visit(item, scope))
+            k += 1
+        result = values[0]
+        try:
+            for value in values[1:]:
+                result = result * value
+        except ShapeError as exc:
+            raise ShapeMismatch(str(exc)) from None
+        return result
+
+    # -- functions -------------------------------------------------------------
+    def _function_of(self, item: s.Node) -> tuple[str, int] | None:
+        """(name, primes) when the item names a function: \\sigma, \\ln, g', \\operatorname{softmax} ..."""
+        primes = item.primes if isinstance(item, s.Scripted) and item.sub is None and item.sup is None else 0
+        base = item.base if primes else item
+        if isinstance(base, s.Func):
+            return base.name, primes
+        if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
+                and (base.font == "operatorname" or base.text == "g"):
+            return base.text, primes
+        if isinstance(base, s.Sym) and base.text == "g" and primes:
+            return "g", primes
+        return None
+
+    def _apply(self, function: tuple[str, int], argument: s.Node, scope: Scope) -> sp.Basic:
+        name, primes = function
+        value = self._visit(argument, scope)
+        if name in ("ln", "log"):
+            scope.uses_log = True
+            return _map(value, sp.log)
+        if name == "exp":
+            return _map(value, sp.exp)
+        if name == "diag":
+            if not isinstance(value, sp.MatrixBase) or value.shape[1] != 1:
+                raise Unreadable("diag of something other than a column")
+            return sp.ImmutableMatrix(sp.diag(*value))
+        if name in ("max", "min"):
+            raise Unreadable(f"\\{name} takes several arguments")
+        activation = ACTIVATIONS.get(FUNCTIONS.get(name, ""))
+        if activation is None:
+            raise Unreadable(f"unknown function {name}")
+        if not activation.elementwise:
+            if primes or not isinstance(value, sp.MatrixBase):
+                raise Unreadable("softmax applies to a column of net inputs")
+            columns = value if self.model.spec.layout == "column" else value.T   # one sample per column
+            result = sp.ImmutableMatrix.hstack(*[sp.ImmutableMatrix(
+                [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])
+                for c in range(columns.shape[1])])
+            return result if self.model.spec.layout == "column" else result.T
+        f = G(X) if activation.name == "g" else activation.forward([X], 0)
+        for _ in range(primes):
+            f = sp.diff(f, X)
+        return _map(value, lambda v: f.xreplace({X: v}) if activation.name != "g" else f.subs(X, v))
+
+    # -- derivatives -----------------------------------------------------------
+    def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
+        of, by = _after_partial(top), _after_partial(bottom)
+        model = self.model
+        if self.layer:
+            return self._matrix_derivative(of, by, scope)
+        a, b = self._generic(of), self._generic(by)
+        if scope.sample is None and model.samples > 1:
+            if a != model.graph.total or not model.is_parameter(b):
+                raise PerSample("a per-sample derivative in a batch: tag the line with (sample k)")
+            return model.batch_partial(a, b)
+        return model.sample(model.partial(a, b), scope.sample or 0)
+
+    def _generic(self, node: s.Node) -> sp.Symbol:
+        name = key(node)
+        found = self.vocabulary.lookup(name) if name else None
+        if not isinstance(found, sp.Symbol) or found == ETA:
+            raise Unreadable(f"cannot differentiate with {name or 'an expression'}: expected a name of the network")
+        return found
+
+    def _matrix_derivative(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
+        top = self.vocabulary.lookup(key(of))
+        if top not in (COST_NAME, self.model.graph.total):
+            raise Unreadable(f"a derivative of {key(of)}: expected J or \\mathcal{{L}}")
+        scale = self.model.scale if top == COST_NAME else sp.S.One
+        matrix = self._visit(by, scope)
+        if isinstance(matrix, sp.Symbol) and self.model.is_parameter(matrix):     # a shared bias
+            matrix = sp.ImmutableMatrix([[matrix]])
+        if not isinstance(matrix, sp.MatrixBase):
+            raise Unreadable("a derivative by something other than a matrix of the network")
+        model = self.model
+        total = model.graph.total
+
+        def entry(x: sp.Symbol) -> sp.Basic:
+            if model.is_parameter(x):
+                return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)])
+            generic, sample = x.name.rsplit("__s", 1)
+            return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
+        return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())
+
+    def _scalar(self, value: sp.Basic) -> sp.Basic:
+        if isinstance(value, sp.MatrixBase):
+            if value.shape == (1, 1):
+                return value[0, 0]
+            raise Unreadable("a matrix where a number belongs")
+        return value
+
+
+class ShapeMismatch(Unreadable):
+    """Matrices whose shapes do not fit: most often a missing transpose."""
+
+
+def _no_entry():
+    raise Unreadable("a derivative by a matrix whose entries are not names")
+
+
+def _starts_with_partial(node: s.Node) -> bool:
+    return isinstance(node, s.Partial) or (isinstance(node, s.Juxt) and isinstance(node.items[0], s.Partial))
+
+
+def _after_partial(node: s.Node) -> s.Node:
+    if isinstance(node, s.Juxt) and len(node.items) == 2:
+        return node.items[1]
+    raise Unreadable("a derivative of something other than one name")
+
+
+def _map(value: sp.Basic, f) -> sp.Basic:
+    return value.applyfunc(f) if isinstance(value, sp.MatrixBase) else f(value)
+
+
+def _broadcast(a, b, op):
+    """1 - A: a number against a matrix means that number in every entry."""
+    if isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase):
+        return op(a, sp.ImmutableMatrix.ones(*a.shape) * b)
+    if isinstance(b, sp.MatrixBase) and not isinstance(a, sp.MatrixBase):
+        return op(sp.ImmutableMatrix.ones(*b.shape) * a, b)
+    return op(a, b)
+
+
+def _elementwise(a, b, op):
+    if not isinstance(a, sp.MatrixBase) or not isinstance(b, sp.MatrixBase):
+        return op(a, b)
+    if a.shape != b.shape:
+        raise ShapeError(f"elementwise product of {a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}")
+    return sp.ImmutableMatrix(a.shape[0], a.shape[1], lambda i, j: op(a[i, j], b[i, j]))
+
+
+def layer_entries(model: Model, layered) -> dict[str, sp.ImmutableMatrix]:
+    """Matrix names of the layer notation -> explicit matrices of per-sample symbols and parameters."""
+    from ..proof import Entries
+    entries = Entries(model.derivation, layered, model.samples)
+    matrices = dict(entries.matrices)
+    graph = model.graph
+    outputs = graph.outputs
+    matrices["a"] = sp.ImmutableMatrix([per_sample(u.out, 0) for u in outputs])
+    matrices["y"] = sp.ImmutableMatrix([per_sample(u.target, 0) for u in outputs])
+    matrices["dz"] = sp.ImmutableMatrix([per_sample(u.delta, 0) for u in outputs])
+    return matrices

@@ -1,0 +1,159 @@
+"""The derivation as verify sees it: per-sample symbols, partial derivatives, and points.
+
+A point gives every symbol a number: the spec's own values, or a random choice of inputs,
+targets and parameters with every node, delta and loss computed from them (30 digits).
+A symbolic claim holds when both sides agree at such points; a numeric one at the spec's.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import cached_property
+
+import sympy as sp
+
+from ..chain import Derivation, delta_closed_forms
+from ..rules import G
+from ..spec import NetworkSpec
+
+DIGITS = 30
+STAND_IN = sp.Lambda(sp.Symbol("x"), sp.sin(sp.Symbol("x")) + sp.Symbol("x") ** 2 / 3)  # for g: any smooth function
+COST = sp.Symbol("J__cost", real=True)          # the batch's cost, scale * sum of per-sample losses
+
+
+def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
+    return sp.Symbol(f"{symbol.name}__s{s}", real=True)
+
+
+class Model:
+    def __init__(self, spec: NetworkSpec, derivation: Derivation):
+        self.spec, self.derivation, self.graph = spec, derivation, derivation.graph
+        self.samples = spec.samples
+        self.scale = sp.Rational(1, self.samples) if spec.loss.reduction == "mean" else sp.S.One
+        self.eta = sp.nsimplify(spec.training.learning_rate) if spec.training else sp.Symbol("eta", positive=True)
+        self.parameters = set(self.graph.parameters)
+        graph = self.graph
+        defs: dict[sp.Symbol, sp.Expr] = {}
+        for layer in graph.layers:
+            for unit, net, out in zip(layer.units, layer.net_exprs, layer.out_exprs):
+                defs[unit.net] = net.doit()
+            for unit, out in zip(layer.units, layer.out_exprs):
+                defs[unit.out] = out
+        for symbol, expr in zip(graph.unit_errors, graph.unit_error_exprs):
+            defs[symbol] = expr
+        defs[graph.total] = sp.Add(*graph.unit_errors)
+        self.defs = defs
+        self.deltas = delta_closed_forms(derivation)
+        self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs]
+        self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+
+    # -- symbols ---------------------------------------------------------------
+    def is_parameter(self, symbol: sp.Basic) -> bool:
+        return symbol in self.parameters
+
+    def sample(self, expr: sp.Basic, s: int) -> sp.Basic:
+        """A generic expression for sample s: every symbol but the parameters gets that sample's copy."""
+        nodes = {x for x in expr.free_symbols if x not in self.parameters and x.name.find("__") < 0}
+        return expr.xreplace({x: per_sample(x, s) for x in nodes})
+
+    @cached_property
+    def _depends(self) -> dict[sp.Symbol, set[sp.Symbol]]:
+        """Every defined symbol -> all symbols it is computed from."""
+        closure: dict[sp.Symbol, set[sp.Symbol]] = {}
+        for symbol, expr in self.defs.items():
+            found: set[sp.Symbol] = set()
+            for x in expr.free_symbols:
+                found |= {x} | closure.get(x, set())
+            closure[symbol] = found
+        return closure
+
+    def depends(self, a: sp.Symbol, b: sp.Symbol) -> bool:
+        return a == b or b in self._depends.get(a, ())
+
+    def partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
+        """dA/dB through the network for one sample: the sum over every path from B to A."""
+        key = (a, b)
+        if key not in self._partials:
+            if a == b:
+                result = sp.S.One
+            elif a not in self.defs or not self.depends(a, b):
+                result = sp.S.Zero
+            else:
+                expr = self.defs[a]
+                result = sp.Add(*[sp.diff(expr, x) * self.partial(x, b)
+                                  for x in expr.free_symbols if self.depends(x, b)])
+            self._partials[key] = result
+        return self._partials[key]
+
+    def is_updated(self, parameter: sp.Symbol) -> bool:
+        """Weights always move; biases only when the spec says so."""
+        bias = any(parameter == b.symbol for layer in self.graph.layers for b in layer.biases)
+        return not bias or bool(self.spec.training and self.spec.training.update_bias)
+
+    def is_node(self, symbol: sp.Symbol) -> bool:
+        return symbol in self.defs or symbol in self.deltas or symbol in self.bases
+
+    # -- points ----------------------------------------------------------------
+    @cached_property
+    def spec_point(self) -> dict[sp.Symbol, sp.Float] | None:
+        if not self.spec.has_values:
+            return None
+        spec, graph = self.spec, self.graph
+        base = {}
+        from ..numeric import initial_parameters
+        params = initial_parameters(spec)
+        for layer, w, b in zip(graph.layers, params.weights, params.biases):
+            for j, row in enumerate(layer.connections):
+                for i, c in enumerate(row):
+                    base[c.weight] = w[j, i]
+            for k, bias in enumerate(layer.biases):
+                base[bias.symbol] = b[k]
+        for s in range(self.samples):
+            for unit, value in zip(graph.inputs, spec.inputs[s]):
+                base[per_sample(unit.out, s)] = value
+            for unit, value in zip(graph.outputs, spec.targets[s]):
+                base[per_sample(unit.target, s)] = value
+        return self.complete({k: sp.Float(repr(float(v)), DIGITS) for k, v in base.items()})
+
+    def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
+        graph = self.graph
+        base = {p: sp.Float(rng.uniform(-1, 1), DIGITS) for p in self.parameters}
+        for s in range(self.samples):
+            for unit in graph.inputs:
+                base[per_sample(unit.out, s)] = sp.Float(rng.uniform(-1, 1), DIGITS)
+            targets = [rng.uniform(0.05, 0.95) for _ in graph.outputs]
+            if graph.loss.name == "cross_entropy":      # its cancellation needs targets summing to 1
+                targets = [t / sum(targets) for t in targets]
+            for unit, value in zip(graph.outputs, targets):
+                base[per_sample(unit.target, s)] = sp.Float(value, DIGITS)
+        return self.complete(base)
+
+    def complete(self, base: dict) -> dict[sp.Symbol, sp.Float]:
+        """Every node, delta, loss and the cost, computed from inputs, targets and parameters."""
+        point = dict(base)
+        for s in range(self.samples):
+            for symbol, expr in self.defs.items():
+                point[per_sample(symbol, s)] = self.number(self.sample(expr, s), point)
+            for symbol, expr in self.deltas.items():
+                point[per_sample(symbol, s)] = self.number(self.sample(expr, s), point)
+        point[COST] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
+        return point
+
+    def number(self, expr: sp.Basic, point: dict) -> sp.Basic:
+        if expr.has(G):
+            expr = expr.replace(G, STAND_IN).doit()
+        return expr.xreplace(point).evalf(DIGITS)
+
+    def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
+        """The point after one gradient step on the batch's cost (biases per the spec)."""
+        base = {p: point[p] for p in self.parameters}
+        base.update({per_sample(x, s): point[per_sample(x, s)] for x in self.bases for s in range(self.samples)})
+        for p in self.parameters:
+            if not self.is_updated(p):
+                continue
+            base[p] = point[p] - self.eta * self.number(self.batch_partial(self.graph.total, p), point)
+        return self.complete(base)
+
+    def batch_partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
+        """d(cost)/d(parameter): scale times the sum over samples."""
+        return self.scale * sp.Add(*[self.sample(self.partial(a, b), s) for s in range(self.samples)])

@@ -1,0 +1,188 @@
+"""General claims, one instance per binding: p for any parameter, [l] for any layer, l, j, k for units.
+
+`p^{+} = p - \\eta \\partial E / \\partial p` holds when it holds for every parameter; BP2's
+`\\sum_k` runs over the units that the bound names reach. A binding whose names do not all
+exist (a layer past the last) is no instance at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+
+from . import syntax as s
+from .vocabulary import key, split_modifier
+
+LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")
+INDEX_SCRIPT = re.compile(r"^(?:[lL](?:[+-]\d+)?|[jk]+)$")
+
+
+def instances(chain: s.Chain, notation: str, vocabulary, model) -> list[tuple[str, s.Chain]]:
+    if notation in ("neuron", "index") and _uses_p(chain):
+        names = [n for n, symbol in vocabulary.names.items() if model.is_parameter(symbol) and model.is_updated(symbol)]
+        return [(f"for p = {name}", _map(chain, lambda node: _p_to(node, name))) for name in names]
+    if notation == "layer" and _scripts(chain, lambda t: LAYER_SCRIPT.search(t)):
+        layers = len(model.graph.layers)
+        found = []
+        for l in range(1, layers + 1):
+            bound = _map_scripts(chain, lambda t: LAYER_SCRIPT.sub(lambda m: f"[{l + int(m.group(1) or 0)}]", t))
+            if _resolves(bound, vocabulary):
+                found.append((f"for l = {l}", bound))
+        return found or [("", chain)]
+    if notation == "index" and _scripts(chain, lambda t: INDEX_SCRIPT.match(t)):
+        return _index_instances(chain, vocabulary, model)
+    return [("", chain)]
+
+
+def _index_instances(chain: s.Chain, vocabulary, model) -> list[tuple[str, s.Chain]]:
+    depth = len(model.graph.layers)
+    widest = max(len(layer.units) for layer in model.graph.layers)
+    widest = max(widest, len(model.graph.inputs))
+    found = []
+    for l, j, k in itertools.product(range(1, depth + 1), range(1, widest + 1), range(1, widest + 1)):
+        env = {"l": l, "L": depth, "j": j, "k": k}
+        bound = _expand_sums(chain, env, widest, vocabulary)
+        if bound is None:
+            continue
+        bound = _map_scripts(bound, lambda t: _bind(t, env))
+        if _resolves(bound, vocabulary):
+            found.append((f"for l = {l}, j = {j}, k = {k}", bound))
+    # the same instance arises for every value of an index the claim does not use
+    unique = {repr(instance): (label, instance) for label, instance in found}
+    return list(unique.values()) or [("", chain)]
+
+
+def _bind(text: str, env: dict) -> str:
+    if not INDEX_SCRIPT.match(text):
+        return text
+    if text[0] in "lL":
+        return str(env[text[0]] + int(text[1:] or 0))
+    return "".join(str(env[ch]) for ch in text)
+
+
+def _expand_sums(node, env: dict, widest: int, vocabulary):
+    """\\sum_k body -> body(k=1) + body(k=2) + ... over the k whose names exist."""
+    if isinstance(node, s.BigSum) and node.sub is not None and node.sub.text in ("k", "j"):
+        letter = node.sub.text
+        terms = []
+        for value in range(1, widest + 1):
+            inner = dict(env, **{letter: value})
+            term = _map_scripts(_expand_sums(node.body, inner, widest, vocabulary), lambda t: _bind(t, inner))
+            if _resolves(term, vocabulary):
+                terms.append(term)
+        if not terms:
+            return None
+        total = terms[0]
+        for term in terms[1:]:
+            total = s.BinOp("+", total, term)
+        return s.Paren(total, "(")
+    if isinstance(node, (list, tuple)):
+        items = [_expand_sums(x, env, widest, vocabulary) for x in node]
+        return None if any(x is None for x in items) else type(node)(items)
+    if dataclasses.is_dataclass(node) and isinstance(node, s.Node):
+        changes = {}
+        for field in dataclasses.fields(node):
+            value = getattr(node, field.name)
+            if isinstance(value, (s.Node, tuple)):
+                new = _expand_sums(value, env, widest, vocabulary)
+                if new is None:
+                    return None
+                changes[field.name] = new
+        return dataclasses.replace(node, **changes)
+    return node
+
+
+def _uses_p(node) -> bool:
+    found = []
+    _walk(node, lambda n: found.append(n) if _is_p(n) else None)
+    return bool(found)
+
+
+def _is_p(node) -> bool:
+    base = node.base if isinstance(node, s.Scripted) and node.sub is None else node
+    return isinstance(base, s.Sym) and base.text == "p" and not base.font
+
+
+def _p_to(node, name: str):
+    if not _is_p(node):
+        return None
+    parsed = _parse_name(name)
+    if isinstance(node, s.Scripted):        # p^{+}
+        return s.Scripted(parsed.base if isinstance(parsed, s.Scripted) else parsed,
+                          parsed.sub if isinstance(parsed, s.Scripted) else None,
+                          _join_sup(parsed.sup if isinstance(parsed, s.Scripted) else None, node.sup))
+    return parsed
+
+
+def _join_sup(a, b):
+    if a is None or b is None:
+        return a or b
+    return s.Script(a.text + b.text, None)
+
+
+def _parse_name(name: str):
+    """A vocabulary key (w_5, b_1, w^1_{11}) back into a name node."""
+    base, _, rest = name.partition("_") if "_" in name and not name.startswith("w^") else (name, "", "")
+    if name.startswith(("w^", "b^")):
+        head, _, sub = name.partition("_")
+        letter, _, sup = head.partition("^")
+        return s.Scripted(s.Sym(letter), s.Script(sub, None) if sub else None, s.Script(sup, None))
+    if rest:
+        return s.Scripted(s.Sym(base), s.Script(rest, None), None)
+    return s.Sym(base)
+
+
+def _resolves(node, vocabulary) -> bool:
+    ok = [True]
+
+    def visit(n):
+        if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and (n.sub or n.sup) and n.base.text != "e":
+            named, _, _ = split_modifier(n)
+            name = key(named)
+            if name and vocabulary.lookup(name) is None and vocabulary.lookup(key(n)) is None \
+                    and not n.base.font:
+                ok[0] = False
+    _walk(node, visit)
+    return ok[0]
+
+
+def _walk(node, visit) -> None:
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _walk(item, visit)
+        return
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        visit(node)
+        for field in dataclasses.fields(node):
+            _walk(getattr(node, field.name), visit)
+
+
+def _map(node, change):
+    """Rebuild the tree bottom-up; `change(n)` returns a replacement or None."""
+    if isinstance(node, tuple):
+        return tuple(_map(x, change) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        replaced = change(node)
+        if replaced is not None:
+            return replaced
+        return dataclasses.replace(node, **{f.name: _map(getattr(node, f.name), change)
+                                            for f in dataclasses.fields(node)
+                                            if isinstance(getattr(node, f.name), (tuple, s.Node, s.Script))})
+    return node
+
+
+def _map_scripts(node, rewrite):
+    def change(n):
+        if isinstance(n, s.Script):
+            text = rewrite(n.text)
+            if text != n.text:
+                return s.Script(text, s.Num(text) if text.isdigit() else None)
+        return None
+    return _map(node, change)
+
+
+def _scripts(node, test) -> bool:
+    found = []
+    _walk(node, lambda n: found.append(n) if isinstance(n, s.Script) and test(n.text) else None)
+    return bool(found)

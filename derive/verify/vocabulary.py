@@ -1,0 +1,125 @@
+"""Names a document may use, per notation: the printer's own tables read back, plus the spec's aliases.
+
+A key is the written name with braces and spaces dropped: `w_{5}` and `w_5` are both `w_5`.
+Superscripts that modify a name (`+` for the updated value, `(n)` for after n steps, `T` for a
+transpose in the layer notation) are split off before the look-up.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from ..errors import DeriveError
+from ..layer_notation import layer_names
+from ..layers import BATCH, LayerDerivation
+from ..unit_notations import ETA, index_names, neuron_names
+from . import syntax as s
+from .model import Model
+from .reader import ReadError, read
+
+NOTATIONS = ("neuron", "index", "layer")
+AFTER_STEPS = re.compile(r"^(.*)\((\d+)\)$")
+
+
+def key(node: s.Node) -> str | None:
+    """The look-up key of a name, or None when the node is not a name."""
+    if isinstance(node, s.Sym):
+        return f"{node.font}:{node.text}" if node.font in ("mathcal", "mathbf", "mathbb") else node.text
+    if isinstance(node, s.Scripted) and isinstance(node.base, (s.Sym, s.Func)):
+        base = node.base.text if isinstance(node.base, s.Sym) else "\\" + node.base.name
+        if isinstance(node.base, s.Sym) and node.base.font in ("mathcal", "mathbf", "mathbb"):
+            base = f"{node.base.font}:{base}"
+        sub = f"_{node.sub.text}" if node.sub else ""
+        sup = f"^{node.sup.text}" if node.sup else ""
+        return base + sub + sup + "'" * node.primes
+    return None
+
+
+def split_modifier(node: s.Scripted) -> tuple[s.Scripted, str, int]:
+    """w_5^{+} -> (w_5, 'updated', 1); E_{total}^{(100)} -> (E_total, 'updated', 100); W^{[2]T} -> (W^{[2]}, 'T', 0)."""
+    if node.sup is None:
+        return node, "", 0
+    text = node.sup.text
+    if text.endswith("+"):
+        return _with_sup(node, text[:-1]), "updated", 1
+    match = AFTER_STEPS.match(text)
+    if match:
+        return _with_sup(node, match.group(1)), "updated", int(match.group(2))
+    if text.endswith("T") and text != "T" and text[:-1].endswith("]"):
+        return _with_sup(node, text[:-1]), "T", 0
+    if text == "T":
+        return _with_sup(node, ""), "T", 0
+    return node, "", 0
+
+
+def _with_sup(node: s.Scripted, text: str) -> s.Scripted:
+    return s.Scripted(node.base, node.sub, s.Script(text, None) if text else None, node.primes)
+
+
+def _keyed(latex: str) -> str:
+    """The key of a name as the printer writes it."""
+    lines = read(latex)
+    node = lines[0].chain.sides[0]
+    if isinstance(node, s.Paren):
+        node = node.inner
+    found = key(node)
+    if found is None:
+        raise ReadError(f"{latex!r} is not a name")
+    return found
+
+
+class Vocabulary:
+    """Written names -> the model's generic symbols (or, in the layer notation, matrix names)."""
+
+    def __init__(self, model: Model, notation: str, aliases: dict[str, str], layered: LayerDerivation | None):
+        self.model, self.notation = model, notation
+        graph = model.graph
+        table = {"neuron": neuron_names, "index": index_names}.get(notation)
+        self.names: dict[str, sp.Basic] = {}
+        if table is not None:
+            for symbol, latex in table(graph).items():
+                self.names[_keyed(latex)] = symbol
+        else:
+            for symbol, latex in layer_names(layered).items():
+                if latex.startswith("\\frac") or symbol == BATCH:
+                    continue
+                self.names[_keyed(latex)] = symbol
+            self.names.update({"mathcal:L": graph.total, "J": COST_NAME, "a": "a", "y": "y", "\\delta": "dz",
+                               "A^[0]": layered.X})
+        self.names["\\eta"] = ETA
+        by_name = {str(x): x for x in self._all_symbols()}
+        for written, meant in aliases.items():
+            try:
+                written_key = _keyed(written)
+            except ReadError as exc:
+                raise DeriveError(f"aliases: {written!r} is not a name derive can read ({exc.message}); "
+                                  "expected a LaTeX name such as h_{out1}") from None
+            target = by_name.get(meant)
+            if target is None:
+                try:
+                    target = self.names.get(_keyed(meant))
+                except ReadError:
+                    target = None
+            if target is None:
+                raise DeriveError(f"aliases: {written!r} = {meant!r} names nothing in this network; expected a "
+                                  f"symbol such as {', '.join(sorted(by_name)[:6])}")
+            self.names[written_key] = target
+
+    def _all_symbols(self):
+        graph = self.model.graph
+        yield graph.total
+        yield from graph.unit_errors
+        yield from graph.parameters
+        for unit in graph.inputs:
+            yield unit.out
+        for layer in graph.layers:
+            for unit in layer.units:
+                yield from (x for x in (unit.out, unit.net, unit.delta, unit.target) if x is not None)
+
+    def lookup(self, name: str) -> sp.Basic | None:
+        return self.names.get(name)
+
+
+COST_NAME = "J"
