@@ -115,7 +115,7 @@ def test_training_section_reports_the_trained_loss():
     assert "Repeating the step 20 times" in text
     trained = result.values.training
     assert derive.render(result, "json").count('"iterations": 20') == 1
-    assert f"E_{{total}} = {trained.loss:.9g}" in text
+    assert f"E_{{total}}^{{(20)}} = {trained.loss:.9g}" in text
 
 
 def test_report_without_iterations_has_no_training_section():
