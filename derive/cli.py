@@ -52,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name")
     code.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
 
+    verify = commands.add_parser(
+        "verify", help="check a hand-written derivation's formulas and numbers",
+        description="Check every equation in DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
+                    "✗ wrong (with the correct value and the likely cause), ? unchecked (with the reason). "
+                    "Exit code 0 when no claim is wrong, 1 when one is, 2 for a bad spec, document or usage.")
+    verify.add_argument("spec", metavar="SPEC", help="a TOML spec file (its [aliases] map the post's names) or a preset")
+    verify.add_argument("doc", nargs="?", metavar="DOC", help="the Markdown or LaTeX document ('-' for stdin)")
+    verify.add_argument("--claim", metavar="TEX", help="check this one formula instead of a document")
+    verify.add_argument("--notation", choices=NOTATIONS, help="the document's names (default: guessed from them)")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--annotate", metavar="OUT",
+                        help="also write a copy of DOC with a mark after each claim (atomically)")
+
     commands.add_parser("presets", help="list the built-in networks", description="List the built-in networks.")
     return parser
 
@@ -69,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "code":
             return _emit(args.output, generate_code(load(args.spec)))
+        if args.command == "verify":
+            return _verify(args)
         parser.print_help()
         return 0
     except DeriveError as exc:
@@ -93,6 +108,41 @@ def _report(args: argparse.Namespace) -> int:
     result = derive(load(args.spec))
     return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir,
                                      args.flavor))
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from . import verify
+    from .verify.output import annotate, as_json, table
+
+    if (args.doc is None) == (args.claim is None):
+        raise DeriveError("verify: expected a document DOC or --claim TEX (one of them)")
+    if args.claim is not None and args.annotate:
+        raise DeriveError("--annotate: expected a document DOC to annotate, not --claim")
+    text = _read_document(args.doc) if args.doc is not None else None
+    checker = verify.Checker(derive(load(args.spec)))
+    if text is None:
+        report = verify.verify_claim(checker, args.claim, args.notation)
+    else:
+        report = verify.verify_text(checker, text, args.doc, args.notation)
+    if args.annotate:
+        write_atomically(Path(args.annotate), annotate(text, report, args.doc))
+    sys.stdout.write(as_json(report) if args.json else table(report))
+    return 1 if report.summary["wrong"] else 0
+
+
+def _read_document(name: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise DeriveError(f"{name}: no such document (expected a Markdown or LaTeX file)") from None
+    except IsADirectoryError:
+        raise DeriveError(f"{name}: is a folder (expected a Markdown or LaTeX file)") from None
+    except OSError as exc:
+        raise DeriveError(f"{name}: cannot read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeriveError(f"{name}: not UTF-8 text (byte {exc.start}); expected a Markdown or LaTeX file") from None
 
 
 def _emit(output: str | None, text: str | bytes) -> int:

@@ -70,9 +70,21 @@ class Checker:
 
 
 def verify_text(checker: Checker, text: str, name: str = "", notation: str | None = None) -> Report:
+    """Every claim in a Markdown or LaTeX document (LaTeX when `name` ends in .tex or the text says so)."""
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
-    read_regions = [(region, _read(region)) for region in scan(text, name)]
+    return _verify_regions(checker, scan(text, name), notation)
+
+
+def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:
+    """One bare formula, as given on the command line."""
+    if not formula.strip():
+        raise DeriveError("--claim: the formula is empty; expected an equation such as 'out_{h1} = 0.5933'")
+    return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation)
+
+
+def _verify_regions(checker: Checker, regions: list[Region], notation: str | None) -> Report:
+    read_regions = [(region, _read(region)) for region in regions]
     notation = notation or _guess_notation(checker, read_regions)
     judge = checker.judge(notation)
     claims: list[Claim] = []

@@ -215,8 +215,15 @@ class Meaning:
         return -self._visit(node.arg, scope)
 
     def _BinOp(self, node: s.BinOp, scope: Scope) -> sp.Basic:
-        if node.op == "/" and _starts_with_partial(node.left) and _starts_with_partial(node.right):
-            return self._derivative(node.left, node.right, scope)
+        if node.op == "/" and _starts_with_partial(node.right):
+            if _starts_with_partial(node.left):
+                return self._derivative(node.left, node.right, scope)
+            if isinstance(node.left, s.Juxt) and any(isinstance(x, s.Partial) for x in node.left.items):
+                # \eta \partial E / \partial w: the factor times the slash-written derivative
+                cut = next(k for k, x in enumerate(node.left.items) if isinstance(x, s.Partial))
+                factor = node.left.items[0] if cut == 1 else s.Juxt(node.left.items[:cut])
+                derivative = s.BinOp("/", s.Juxt(node.left.items[cut:]), node.right)
+                return self._visit(s.Juxt((factor, s.Paren(derivative, "("))), scope)
         a, b = self._visit(node.left, scope), self._visit(node.right, scope)
         try:
             if node.op == "+":

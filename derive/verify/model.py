@@ -25,10 +25,17 @@ def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__s{s}", real=True)
 
 
+def symbolic_batch(spec: NetworkSpec) -> int:
+    """A batch size for a spec without numbers: at least 2, and unlike every layer's width,
+    so that a missing transpose still shows as a shape error."""
+    widths = {len(spec.input_names)} | {layer.units for layer in spec.layers}
+    return next(m for m in range(2, 100) if m not in widths)
+
+
 class Model:
     def __init__(self, spec: NetworkSpec, derivation: Derivation):
         self.spec, self.derivation, self.graph = spec, derivation, derivation.graph
-        self.samples = spec.samples
+        self.samples = spec.samples or symbolic_batch(spec)
         self.scale = sp.Rational(1, self.samples) if spec.loss.reduction == "mean" else sp.S.One
         self.eta = sp.nsimplify(spec.training.learning_rate) if spec.training else sp.Symbol("eta", positive=True)
         self.parameters = set(self.graph.parameters)
@@ -46,6 +53,7 @@ class Model:
         self.deltas = delta_closed_forms(derivation)
         self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs]
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+        self._updated: dict[int, tuple[dict, dict]] = {}
 
     # -- symbols ---------------------------------------------------------------
     def is_parameter(self, symbol: sp.Basic) -> bool:
@@ -146,6 +154,12 @@ class Model:
 
     def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         """The point after one gradient step on the batch's cost (biases per the spec)."""
+        found = self._updated.get(id(point))
+        if found is None or found[0] is not point:      # keep the point alive so its id stays its own
+            found = self._updated[id(point)] = (point, self._step(point))
+        return found[1]
+
+    def _step(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         base = {p: point[p] for p in self.parameters}
         base.update({per_sample(x, s): point[per_sample(x, s)] for x in self.bases for s in range(self.samples)})
         for p in self.parameters:

@@ -88,14 +88,15 @@ class _Build(Transformer):
     def empty(self, *_):
         return s.Line(None, "")
 
-    def texted(self, text, chain, trailing):
-        return s.Line(None, str(text))     # prose before the math ("where ...") is not a claim
+    def texted(self, *children):
+        text = " ".join(str(c) for c in children if isinstance(c, Token) and c.type == "TEXT")
+        return s.Line(None, text)          # prose before the math ("where ...") is not a claim
 
-    def body(self, chain, text):
+    def body(self, chain, *texts):
         lines = self._unwrap(chain)
         if lines is not None:
             return lines
-        return s.Line(chain, str(text) if text else "")
+        return s.Line(chain, " ".join(str(t) for t in texts))
 
     def _unwrap(self, chain):
         """A line that is only a braced region (\\derivefit{...}) is that region's lines."""

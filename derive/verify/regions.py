@@ -15,7 +15,8 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 from pylatexenc.latexwalker import (LatexEnvironmentNode, LatexGroupNode, LatexMacroNode, LatexMathNode,
-                                    LatexWalker, LatexWalkerError)
+                                    LatexWalker, LatexWalkerError, get_default_latex_context_db)
+from pylatexenc.macrospec import MacroSpec
 
 from ..errors import DeriveError
 
@@ -74,7 +75,9 @@ def _markdown_regions(text: str) -> list[Region]:
                 start = text.find(child.content, cursor)
                 start = cursor if start < 0 else start
                 end = start + len(child.content)
-                regions.append(Region(bisect_right(line_starts, start), child.content, start, end))
+                end += next((len(d) for d in ("$$", "$", "\\)") if text.startswith(d, end)), 0)
+                opening = start - next((len(d) for d in ("$$", "$", "\\(") if text.endswith(d, 0, start)), 0)
+                regions.append(Region(bisect_right(line_starts, start), child.content, opening, end))
                 cursor = end
     return regions
 
@@ -86,12 +89,64 @@ def _environment_body(source: str) -> str:
     return source[start:stop] if 0 < start <= stop else source
 
 
-def _latex_regions(text: str) -> list[Region]:
-    walker = LatexWalker(text, tolerant_parsing=True)
+def _latex_nodes(text: str, math_macros: set[str] = frozenset()):
+    context = get_default_latex_context_db()       # a fresh database on each call
+    if math_macros:
+        context.add_context_category("derive-math-macros", prepend=True,
+                                     macros=[MacroSpec(name, "{") for name in sorted(math_macros)])
+    walker = LatexWalker(text, latex_context=context, tolerant_parsing=True)
     try:
-        nodes, _, _ = walker.get_latex_nodes()
+        return walker.get_latex_nodes()[0]
     except LatexWalkerError as exc:
         raise DeriveError(f"document: cannot read the LaTeX structure ({exc}); expected balanced braces") from None
+
+
+def _math_macros(nodes) -> set[str]:
+    """Macros the document defines to set their one argument as math: \\newcommand{\\fiteq}[1]{$#1$}."""
+    found: set[str] = set()
+
+    def walk(nodelist) -> None:
+        for node in nodelist or []:
+            if isinstance(node, LatexMacroNode) and node.macroname in DEFINITIONS - {"def"} and node.nodeargd:
+                args = [a for a in node.nodeargd.argnlist]
+                name, count, body = (args[1], args[2], args[4]) if len(args) >= 5 else (None, None, None)
+                if name is None or body is None or count is None or count.latex_verbatim().strip("[] ") != "1":
+                    continue
+                if _math_holds_argument(body.latex_verbatim()):
+                    found.add(name.latex_verbatim().strip("{} \\"))
+            elif isinstance(node, (LatexEnvironmentNode, LatexGroupNode)):
+                walk(node.nodelist)
+
+    walk(nodes)
+    return found
+
+
+def _math_holds_argument(body: str) -> bool:
+    holds = False
+
+    def walk(nodelist, in_math: bool) -> None:
+        nonlocal holds
+        for node in nodelist or []:
+            if node is None:
+                continue
+            if in_math and "#1" in node.latex_verbatim():
+                holds = True
+            if isinstance(node, LatexMathNode):
+                walk(node.nodelist, True)
+            elif isinstance(node, (LatexEnvironmentNode, LatexGroupNode)):
+                walk(node.nodelist, in_math)
+            elif isinstance(node, LatexMacroNode) and node.nodeargd:
+                walk([a for a in node.nodeargd.argnlist if a is not None], in_math)
+
+    walk(_latex_nodes(body), False)
+    return holds
+
+
+def _latex_regions(text: str) -> list[Region]:
+    nodes = _latex_nodes(text)
+    math_macros = _math_macros(nodes)
+    if math_macros:
+        nodes = _latex_nodes(text, math_macros)
     line_starts = _line_starts(text)
     regions: list[Region] = []
 
@@ -107,6 +162,11 @@ def _latex_regions(text: str) -> list[Region]:
                 walk(node.nodelist)
             elif isinstance(node, LatexGroupNode):
                 walk(node.nodelist)
+            elif isinstance(node, LatexMacroNode) and node.macroname in math_macros and node.nodeargd:
+                argument = node.nodeargd.argnlist[0]
+                if argument is not None:
+                    inner = "".join(n.latex_verbatim() for n in argument.nodelist or [] if n is not None)
+                    regions.append(Region(bisect_right(line_starts, node.pos), inner, node.pos, node.pos + node.len))
             elif isinstance(node, LatexMacroNode) and node.macroname not in DEFINITIONS and node.nodeargd:
                 walk([a for a in node.nodeargd.argnlist if a is not None])
 

@@ -88,6 +88,9 @@ class Vocabulary:
                 self.names[_keyed(latex)] = symbol
             self.names.update({"mathcal:L": graph.total, "J": COST_NAME, "a": "a", "y": "y", "\\delta": "dz",
                                "A^[0]": layered.X})
+            for symbol, latex in index_names(graph).items():    # a matrix's entries, as its picture labels them
+                if model.is_parameter(symbol):
+                    self.names.setdefault(_keyed(latex), symbol)
         self.names["\\eta"] = ETA
         by_name = {str(x): x for x in self._all_symbols()}
         for written, meant in aliases.items():

@@ -1,0 +1,100 @@
+"""A verify report three ways: a terminal table, JSON, and the document with a mark after each claim."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from .document import Claim, Report
+from .regions import is_latex
+
+MARKS = {"ok": "✓", "wrong": "✗", "unchecked": "?"}
+
+
+def table(report: Report, width: int | None = None) -> str:
+    """One row per claim: mark, line, the claim shortened to fit, and why."""
+    if not report.claims:
+        return "no claims found\n"
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    line_width = max(len(str(c.line)) for c in report.claims)
+    claim_width = max(24, min(60, width // 2 - line_width))
+    rows = []
+    for claim in report.claims:
+        text = _shorten(claim.text, claim_width)
+        reason = claim.reason or ""
+        if claim.expected is not None and "expected" not in reason:
+            reason = f"expected {claim.expected}; {reason}" if reason else f"expected {claim.expected}"
+        rows.append(f"{MARKS[claim.verdict]} {claim.line:>{line_width}}  {text:<{claim_width}}  {reason}".rstrip())
+    summary = report.summary
+    rows.append(f"{summary['ok']} right, {summary['wrong']} wrong, {summary['unchecked']} unchecked "
+                f"({report.notation} notation)")
+    return "\n".join(rows) + "\n"
+
+
+def as_json(report: Report) -> str:
+    claims = [{"line": c.line, "text": c.text, "verdict": c.verdict, "expected": c.expected, "reason": c.reason}
+              for c in report.claims]
+    return json.dumps({"claims": claims, "summary": report.summary}, ensure_ascii=False, indent=2) + "\n"
+
+
+def annotate(text: str, report: Report, name: str = "") -> str:
+    """The document with a mark after each claim's math region: a comment in LaTeX, text in Markdown."""
+    by_end: dict[int, list[Claim]] = {}
+    for claim in report.claims:
+        by_end.setdefault(claim.end, []).append(claim)
+    latex = is_latex(text, name)
+    inserts = []
+    for end, claims in by_end.items():
+        mark = _mark(claims, markdown=not latex)
+        if latex:               # a comment at the end of the line: the compiled document is unchanged
+            stop = text.find("\n", end)
+            stop = len(text) if stop < 0 else stop
+            inserts.append((stop, f" % derive: {mark}"))
+        elif end > 0 and text[end - 1] == "\n":      # a display block: its own paragraph below it
+            after = "" if text.startswith("\n", end) else "\n"
+            inserts.append((end, f"\n*derive: {mark}*\n{after}"))
+        elif end == len(text) and _starts_line(text, claims[0].start):    # a display block at the very end
+            inserts.append((end, f"\n\n*derive: {mark}*\n"))
+        else:
+            inserts.append((end, f" *[derive: {mark}]*"))
+    out, cursor = [], 0
+    for at, mark in sorted(inserts, key=lambda item: item[0]):
+        out.append(text[cursor:at])
+        out.append(mark)
+        cursor = at
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _mark(claims: list[Claim], markdown: bool) -> str:
+    if all(c.verdict == "ok" for c in claims):
+        return MARKS["ok"] if len(claims) == 1 else f"{MARKS['ok']} ({len(claims)} claims)"
+    parts = []
+    for claim in claims:
+        if claim.verdict == "ok":
+            continue
+        detail = claim.reason or ""
+        if claim.expected is not None:
+            detail = f"expected {claim.expected}; {detail}"
+        detail = " ".join(detail.split())
+        which = _shorten(claim.text, 40)
+        if markdown:    # the claim as code, the reason inert: no emphasis, table cell break or new math
+            code = which.replace("`", "").replace("|", "\\|")
+            which, detail = f"`{code}`", _escape(detail)
+        parts.append(f"{MARKS[claim.verdict]} {which}: {detail}".rstrip(": "))
+    ok = sum(c.verdict == "ok" for c in claims)
+    return "; ".join(parts) + (f"; {MARKS['ok']} {ok} more" if ok else "")
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "*_|$`[]<>\\" else ch for ch in text)
+
+
+def _starts_line(text: str, at: int) -> bool:
+    return at == 0 or text[at - 1] == "\n"
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
