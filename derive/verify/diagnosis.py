@@ -119,6 +119,11 @@ def _factor(judge, left, right, point, near, ratio) -> str | None:
         for record in layer:
             if record.d_act is not None:
                 candidates.add(model.sample(record.d_act, 0))
+    for whole in range(3, 11):      # a stray constant (2 has its own entry: the 1/2 of the squared error)
+        if near(ratio, whole):
+            return f"an extra factor of {whole}"
+        if near(ratio, 1 / whole):
+            return f"a missing factor of {whole}"
     for factor in sorted(candidates, key=str):
         value = float(judge._number(factor, point))
         if value in (0.0, 1.0):
@@ -137,10 +142,16 @@ def _matrix_cause(judge, left, right, point) -> str | None:
         return "a missing transpose"
     samples = judge.model.samples
     a, b = judge._value(left, point), judge._value(right, point)
-    ratios = {round(float(q / p), 9) for p, q in zip(a, b) if p != 0}
-    if samples > 1 and ratios == {float(samples)}:
+    ratios = [float(q / p) for p, q in zip(a, b) if p != 0]
+
+    def every(target: float) -> bool:     # to the written figures' precision
+        return bool(ratios) and all(abs(r - target) <= 1e-3 * abs(target) for r in ratios)
+
+    if samples > 1 and every(samples):
         return "a missing 1/m"
-    if ratios == {-1.0}:
+    if samples > 1 and every(1 / samples):
+        return "an extra 1/m"
+    if every(-1.0):
         return "the sign is flipped"
     return None
 

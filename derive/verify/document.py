@@ -13,7 +13,7 @@ from .meaning import Meaning, layer_entries
 from .model import Model
 from .placeholders import instances
 from .reader import ReadError, read
-from .regions import Region, scan
+from .regions import Region, normalize, scan
 from .vocabulary import NOTATIONS, Vocabulary, key
 
 MAX_DOCUMENT = 4_000_000         # characters
@@ -73,7 +73,7 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
     """Every claim in a Markdown or LaTeX document (LaTeX when `name` ends in .tex or the text says so)."""
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
-    return _verify_regions(checker, scan(text, name), notation)
+    return _verify_regions(checker, scan(normalize(text), name), notation)
 
 
 def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:

@@ -49,6 +49,8 @@ class Judge:
                 verdict = self._link(left, right, scope, k, len(links) > 1, chain)
             except Unreadable as exc:
                 return Verdict("unchecked", None, str(exc))
+            except (ZeroDivisionError, OverflowError, TypeError, ValueError, RecursionError) as exc:
+                return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
                 return verdict
         return Verdict("ok", None, None)
@@ -104,13 +106,22 @@ class Judge:
         full = self._extend(point, scope)
         a, b = self._value(left, full), self._value(right, full)
         tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
-        for x, y, ta, tb in zip(*[_flat(v) for v in (a, b, tol_a, tol_b)]):
+        digits = max(_written_digits(right, scope), 3)
+        for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
             if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)):
-                digits = _written_digits(right, scope)
-                expected = format_number(float(x), max(digits, 3))
-                cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
-                return Verdict("wrong", expected, f"{where}{_fmt(y)} is not {_fmt(x)} to the printed precision "
-                                                  f"(±{_fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
+                if isinstance(a, sp.MatrixBase):
+                    expected = _bmatrix(a, digits)
+                    entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "
+                    cause = _matrix_cause(self, left, right, full)
+                else:
+                    expected, entry = format_number(float(x), digits), ""
+                    cause = None
+                if abs(x - y) <= 2 * (ta + tb):      # within one unit of the last printed digit
+                    cause = "a rounding slip in the last printed digit (rounded from rounded figures?)"
+                elif not entry:
+                    cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
+                return Verdict("wrong", expected, f"{where}{entry}{_fmt(y)} is not {_fmt(x)} to the printed "
+                                                  f"precision (±{_fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
         return None
 
     # -- values ------------------------------------------------------------------
@@ -137,7 +148,7 @@ class Judge:
         return self._number(expr, point)
 
     def _number(self, expr, point: dict):
-        value = self.model.number(sp.sympify(expr), point)
+        value = self.model.number(_expr(expr), point)
         if not value.is_number:
             missing = ", ".join(sorted(str(x) for x in value.free_symbols)[:3])
             raise Unreadable(f"no value for {missing}")
@@ -149,13 +160,32 @@ class Judge:
         """Half a unit in each printed number's last digit, carried through the expression."""
         def one(e):
             total = sp.Float(0, 30)
-            for symbol in sp.sympify(e).free_symbols & set(scope.literals):
+            for symbol in _expr(e).free_symbols & set(scope.literals):
                 slope = self.model.number(sp.diff(e, symbol), point)
                 total += abs(slope) * scope.literals[symbol].half_ulp
             return total
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(one)
         return one(expr)
+
+
+def _expr(value) -> sp.Basic:
+    """A SymPy object as it is, a Python number as a SymPy number; never a string."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, (int, float)):
+        return sp.Float(value, 30) if isinstance(value, float) else sp.Integer(value)
+    raise TypeError(f"not a number: {type(value).__name__}")
+
+
+def _bmatrix(value: sp.MatrixBase, digits: int) -> str:
+    rows = [" & ".join(format_number(float(value[i, j]), digits) for j in range(value.shape[1]))
+            for i in range(value.shape[0])]
+    return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
+
+
+def _matrix_cause(judge, left, right, point) -> str | None:
+    return diagnose(judge, left, right, None, point, symbolic=False)
 
 
 def _is_matrix(value) -> bool:

@@ -46,6 +46,9 @@ class Scope:
 
 FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
              "softmax": "softmax", "id": "linear"}
+FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "leakyrelu": "LeakyReLU",
+                  "tanh": "tanh"}
+LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
 X = sp.Symbol("x", real=True)
 
 
@@ -154,7 +157,7 @@ class Meaning:
     def _Scripted(self, node: s.Scripted, scope: Scope) -> sp.Basic:
         base = node.base
         if isinstance(base, s.Sym) and base.text == "e" and not base.font and node.sup and node.sub is None:
-            return sp.exp(self._script_value(node.sup, scope))
+            return sp.exp(_bounded(self._script_value(node.sup, scope)))
         if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
             return self._ones(node)
         if isinstance(base, (s.Sym, s.Func)):
@@ -186,7 +189,7 @@ class Meaning:
             return self._transpose(value)
         if sup.text in ("+",) or sup.node is None:
             raise Unreadable(f"cannot read the superscript {sup.text}")
-        return self._scalar(value) ** self._script_value(sup, scope)
+        return self._scalar(value) ** _bounded(self._script_value(sup, scope))
 
     def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
         if script.node is None:
@@ -284,6 +287,12 @@ class Meaning:
         base = item.base if primes else item
         if isinstance(base, s.Func):
             return base.name, primes
+        if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
+                and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
+            return f"log_{item.sub.text}", 0
+        if isinstance(base, s.Sym) and base.font in ("", "operatorname", "mathrm", "text") \
+                and base.text.lower() in FUNCTION_WORDS and len(base.text) > 1:
+            return FUNCTION_WORDS[base.text.lower()], primes        # Sigmoid(x), Softmax(z) as posts write them
         if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
                 and (base.font == "operatorname" or base.text == "g"):
             return base.text, primes
@@ -297,8 +306,11 @@ class Meaning:
         if name in ("ln", "log"):
             scope.uses_log = True
             return _map(value, sp.log)
+        if name.startswith("log_"):
+            base = LOG_BASES[name[4:]]
+            return _map(value, lambda v: sp.log(v) / sp.log(base))
         if name == "exp":
-            return _map(value, sp.exp)
+            return _map(value, lambda v: sp.exp(_bounded(v)))
         if name == "diag":
             if not isinstance(value, sp.MatrixBase) or value.shape[1] != 1:
                 raise Unreadable("diag of something other than a column")
@@ -371,6 +383,21 @@ class Meaning:
 
 class ShapeMismatch(Unreadable):
     """Matrices whose shapes do not fit: most often a missing transpose."""
+
+
+MAX_EXPONENT = 10_000       # beyond this a written number is not a derivation's: do not evaluate it
+
+
+def _bounded(exponent: sp.Basic) -> sp.Basic:
+    """An exponent that is a plain number must be small, or 9^{9^{9^9}} would hang the evaluation."""
+    if exponent.is_number:
+        try:
+            size = abs(complex(exponent.evalf(15)))
+        except (TypeError, ValueError, OverflowError):
+            raise Unreadable("an exponent that cannot be evaluated") from None
+        if not size <= MAX_EXPONENT:
+            raise Unreadable(f"an exponent beyond {MAX_EXPONENT}")
+    return exponent
 
 
 def _no_entry():

@@ -6,7 +6,7 @@ import json
 import shutil
 
 from .document import Claim, Report
-from .regions import is_latex
+from .regions import is_latex, normalize
 
 MARKS = {"ok": "✓", "wrong": "✗", "unchecked": "?"}
 
@@ -39,6 +39,7 @@ def as_json(report: Report) -> str:
 
 def annotate(text: str, report: Report, name: str = "") -> str:
     """The document with a mark after each claim's math region: a comment in LaTeX, text in Markdown."""
+    text = normalize(text)       # the offsets of the claims refer to the normalized text
     by_end: dict[int, list[Claim]] = {}
     for claim in report.claims:
         by_end.setdefault(claim.end, []).append(claim)
@@ -77,7 +78,7 @@ def _mark(claims: list[Claim], markdown: bool) -> str:
         if claim.expected is not None:
             detail = f"expected {claim.expected}; {detail}"
         detail = " ".join(detail.split())
-        which = _shorten(claim.text, 40)
+        which = _shorten(claim.text, 60)
         if markdown:    # the claim as code, the reason inert: no emphasis, table cell break or new math
             code = which.replace("`", "").replace("|", "\\|")
             which, detail = f"`{code}`", _escape(detail)

@@ -186,7 +186,8 @@ class _Build(Transformer):
     def braced(self, meta, children):
         _, body = children
         source = self.text[meta.start_pos + 1:meta.end_pos - 1]
-        return s.Script(_squeeze(source), body if isinstance(body, s.Node) else None)
+        text = _squeeze(source).replace("\\top", "T")       # W^{\top}, W^{[1]\top}: a transpose
+        return s.Script(text, body if isinstance(body, s.Node) else None)
 
     def script_body(self, item):
         if isinstance(item, s.Chain):

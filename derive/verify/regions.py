@@ -37,7 +37,13 @@ def is_latex(text: str, name: str = "") -> bool:
     return name.endswith((".tex", ".ltx")) or "\\documentclass" in text or "\\begin{document}" in text
 
 
+def normalize(text: str) -> str:
+    """Line ends as markdown-it sees them, so that offsets and line numbers agree with the text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def scan(text: str, name: str = "") -> list[Region]:
+    """The regions of `text`, which must be normalized (offsets refer to it)."""
     return _latex_regions(text) if is_latex(text, name) else _markdown_regions(text)
 
 

@@ -100,9 +100,10 @@ class Vocabulary:
                 raise DeriveError(f"aliases: {written!r} is not a name derive can read ({exc.message}); "
                                   "expected a LaTeX name such as h_{out1}") from None
             target = by_name.get(meant)
-            if target is None:
+            if target is None:      # a LaTeX name: this notation's, or the symbol it spells (net_{h1})
                 try:
-                    target = self.names.get(_keyed(meant))
+                    meant_key = _keyed(meant)
+                    target = self.names.get(meant_key) or by_name.get(meant_key)
                 except ReadError:
                     target = None
             if target is None:
