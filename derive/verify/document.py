@@ -54,17 +54,32 @@ class Checker:
         self._vocabularies: dict[str, Vocabulary] = {}
         self._judges: dict[str, Judge] = {}
         self._entries = None
+        self._check_aliases()
+
+    def _check_aliases(self) -> None:
+        """An alias must name something in at least one notation."""
+        if not self.aliases:
+            return
+        vocabularies = [self.vocabulary(n) for n in NOTATIONS]
+        for written, meant in self.aliases.items():
+            if all(written in v.unresolved for v in vocabularies):
+                raise DeriveError(f"aliases: {written!r} = {meant!r} names nothing in this network; expected a "
+                                  f"symbol such as {', '.join(vocabularies[0].examples)}, or a matrix such as W^{{[1]}}")
 
     def vocabulary(self, notation: str) -> Vocabulary:
         if notation not in self._vocabularies:
             self._vocabularies[notation] = Vocabulary(self.model, notation, self.aliases, self.layered)
         return self._vocabularies[notation]
 
+    def entries(self) -> dict:
+        """Every layer matrix, entry by entry: built once, when a claim first names a matrix."""
+        if self._entries is None:
+            self._entries = layer_entries(self.model, self.layered)
+        return self._entries
+
     def judge(self, notation: str) -> Judge:
         if notation not in self._judges:
-            if notation == "layer" and self._entries is None:
-                self._entries = layer_entries(self.model, self.layered)
-            meaning = Meaning(self.model, self.vocabulary(notation), self._entries)
+            meaning = Meaning(self.model, self.vocabulary(notation), self.entries)
             self._judges[notation] = Judge(self.model, meaning, self.history)
         return self._judges[notation]
 
@@ -92,7 +107,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     for region, lines in read_regions:
         if isinstance(lines, ReadError):
             if any(rel in region.text for rel in ("=", "\\approx")):
-                claims.append(Claim(region.line + lines.line - 1, _shorten(region.text), "unchecked", None,
+                claims.append(Claim(region.line, _shorten(region.text), "unchecked", None,
                                     f"line {region.line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
             continue
@@ -136,14 +151,35 @@ def _chains(lines: list[s.Line]):
             continue
         tag = SAMPLE_TAG.search(line.text)
         sample = int(tag.group(1)) - 1 if tag else None
-        if chain.continued and chains:
+        dangling = bool(chains) and _dangles(chains[-1][0])
+        if (chain.continued or dangling) and chains:
             before, before_sample = chains[-1]
-            merged = s.Chain(before.sides + chain.sides, before.relations + chain.relations, False,
+            relations = chain.relations[1:] if dangling and chain.continued else chain.relations
+            merged = s.Chain(before.sides + chain.sides, before.relations + relations, False,
                              f"{before.text} {chain.text}", before.offset)
             chains[-1] = [merged, before_sample if sample is None else sample]
         elif not chain.continued:
             chains.append([chain, sample])
-    return [(c, sample) for c, sample in chains if any(r in EQUALITIES for r in c.relations)]
+    chains = [(_in_place(c), sample) for c, sample in chains]
+    return [(c, sample) for c, sample in chains if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
+
+
+def _in_place(chain: s.Chain) -> s.Chain:
+    """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW."""
+    if chain.relations != ("-=",) or len(chain.sides) != 2:
+        return chain
+    target, step = chain.sides
+    if isinstance(target, s.Scripted):
+        sup = (target.sup.text if target.sup else "") + "+"
+        after = s.Scripted(target.base, target.sub, s.Script(sup, None), target.primes)
+    else:
+        after = s.Scripted(target, None, s.Script("+", None), 0)
+    return s.Chain((after, s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
+
+
+def _dangles(chain: s.Chain) -> bool:
+    """a = \\ b: the relation at the end of a line carries the chain on to the next."""
+    return len(chain.relations) >= len(chain.sides) + (1 if chain.continued else 0)
 
 
 def _guess_notation(checker: Checker, read_regions) -> str:
@@ -154,7 +190,7 @@ def _guess_notation(checker: Checker, read_regions) -> str:
             continue
         for chain, _ in _chains(lines):
             names.extend(_names(chain))
-    scores = {n: sum(checker.vocabulary(n).lookup(name) is not None for name in names) for n in NOTATIONS}
+    scores = {n: sum(checker.vocabulary(n).native(name) for name in names) for n in NOTATIONS}
     return max(NOTATIONS, key=lambda n: scores[n])
 
 

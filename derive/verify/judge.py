@@ -116,7 +116,7 @@ class Judge:
                 else:
                     expected, entry = format_number(float(x), digits), ""
                     cause = None
-                if abs(x - y) <= 2 * (ta + tb):      # within one unit of the last printed digit
+                if not entry and _rounding_slip(right, scope, x, y):
                     cause = "a rounding slip in the last printed digit (rounded from rounded figures?)"
                 elif not entry:
                     cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
@@ -129,6 +129,9 @@ class Judge:
         full = dict(point)
         for literal in scope.literals.values():
             full[literal.symbol] = literal.value
+        seed = repr(next(iter(point.values()), 0))       # the same values for the same point, run after run
+        for free in scope.free:                           # a letter of the formula's own: a value at each point
+            full[free] = sp.Float(random.Random(f"{seed}:{free}").uniform(-2, 2), 30)
         for steps in scope.updated:
             if steps == 1:
                 after = self.model.updated(point)
@@ -176,6 +179,12 @@ def _expr(value) -> sp.Basic:
     if isinstance(value, (int, float)):
         return sp.Float(value, 30) if isinstance(value, float) else sp.Integer(value)
     raise TypeError(f"not a number: {type(value).__name__}")
+
+
+def _rounding_slip(written, scope: Scope, x, y) -> bool:
+    """A lone printed number within one unit of its last digit of the right value."""
+    literal = scope.literals.get(written) or scope.literals.get(-written)
+    return literal is not None and abs(x - y) <= 2 * literal.half_ulp
 
 
 def _bmatrix(value: sp.MatrixBase, digits: int) -> str:

@@ -17,7 +17,7 @@ from ..rules import ACTIVATIONS, G
 from ..unit_notations import ETA
 from . import syntax as s
 from .model import COST, Model, per_sample
-from .vocabulary import COST_NAME, key, split_modifier
+from .vocabulary import COST_NAME, is_layer_name, key, split_modifier
 
 
 class Unreadable(Exception):
@@ -42,13 +42,16 @@ class Scope:
     literals: dict[sp.Symbol, Literal] = field(default_factory=dict)
     updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
     uses_log: bool = False
+    free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
 
 
 FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
              "softmax": "softmax", "id": "linear"}
 FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "leakyrelu": "LeakyReLU",
-                  "tanh": "tanh"}
+                  "tanh": "tanh", "log": "log", "ln": "ln", "exp": "exp"}
+FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
+ACTIVATION_KEYS = {activation: name for name, activation in FUNCTIONS.items()}
 X = sp.Symbol("x", real=True)
 
 
@@ -57,9 +60,13 @@ def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
 
 
 class Meaning:
-    def __init__(self, model: Model, vocabulary, entries=None):
-        self.model, self.vocabulary, self.entries = model, vocabulary, entries
+    def __init__(self, model: Model, vocabulary, entries):
+        self.model, self.vocabulary, self._entries = model, vocabulary, entries
         self.layer = vocabulary.notation == "layer"
+
+    @property
+    def entries(self) -> dict:
+        return self._entries()
 
     # -- entry point -----------------------------------------------------------
     def side(self, node: s.Node, scope: Scope) -> sp.Basic:
@@ -121,8 +128,12 @@ class Meaning:
         if found is None:
             if name == "e":
                 return sp.E
-            if name == "m" and self.layer:
+            if name == "m":
                 return sp.Integer(self.model.samples)
+            if name in FREE_LETTERS:            # Sigmoid(x) = 1/(1+e^{-x}): true for every x
+                symbol = sp.Symbol(f"free__{name}", real=True)
+                scope.free.add(symbol)
+                return symbol
             raise Unreadable(f"unknown name {name}")
         return self._bind(found, scope)
 
@@ -131,8 +142,9 @@ class Meaning:
         model = self.model
         if found == ETA:
             return model.eta
-        if self.layer:
-            return self._matrix_named(found)
+        if self.layer or is_layer_name(found):
+            if is_layer_name(found) or found == model.graph.total or model.is_parameter(found):
+                return self._matrix_named(found)
         if model.is_parameter(found):
             return found
         if found == model.graph.total and scope.sample is None and model.samples > 1:
@@ -208,8 +220,8 @@ class Meaning:
         return ones.T if node.sup and node.sup.text in ("T", "\\top") else ones
 
     def _updated(self, value: sp.Basic, steps: int, scope: Scope) -> sp.Basic:
-        if isinstance(value, sp.MatrixBase):
-            raise Unreadable("an updated matrix: write W - \\eta dJ/dW")
+        if isinstance(value, sp.MatrixBase) and not all(self.model.is_parameter(x) for x in value):
+            raise Unreadable("an updated matrix other than a layer's weights or biases")
         scope.updated.add(steps)
         return value.xreplace({x: updated_symbol(x, steps) for x in value.free_symbols})
 
@@ -263,6 +275,15 @@ class Meaning:
         k = 0
         while k < len(items):
             item = items[k]
+            joined = self._written_together(item, items[k + 1] if k + 1 < len(items) else None)
+            if joined is not None:               # x1 for x_1, as plain-text posts write it
+                values.append(self._bind(joined, scope))
+                k += 2
+                continue
+            if isinstance(item, s.Sym) and not item.font and k + 1 < len(items) and \
+                    isinstance(items[k + 1], s.Paren) and items[k + 1].kind == "(" and \
+                    self.vocabulary.lookup(key(item)) is None and self._function_of(item) is None:
+                raise Unreadable(f"unknown function {item.text}")
             function = self._function_of(item)
             if function is not None and k + 1 < len(items):
                 values.append(self._apply(function, items[k + 1], scope))
@@ -280,6 +301,11 @@ class Meaning:
             raise ShapeMismatch(str(exc)) from None
         return result
 
+    def _written_together(self, item: s.Node, after: s.Node | None):
+        if isinstance(item, s.Sym) and not item.font and isinstance(after, s.Num) and after.text.isdigit():
+            return self.vocabulary.lookup(f"{item.text}_{after.text}")
+        return None
+
     # -- functions -------------------------------------------------------------
     def _function_of(self, item: s.Node) -> tuple[str, int] | None:
         """(name, primes) when the item names a function: \\sigma, \\ln, g', \\operatorname{softmax} ..."""
@@ -287,6 +313,12 @@ class Meaning:
         base = item.base if primes else item
         if isinstance(base, s.Func):
             return base.name, primes
+        layer = _layer_of(item)
+        if layer is not None:                  # g^{[2]}: the activation of layer 2, whatever it is
+            if not 1 <= layer <= len(self.model.spec.layers):
+                raise Unreadable(f"g^{{[{layer}]}}: the network has {len(self.model.spec.layers)} layers")
+            name = ACTIVATION_KEYS.get(self.model.spec.layers[layer - 1].activation)
+            return (name, item.primes) if name else None
         if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
                 and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
             return f"log_{item.sub.text}", 0
@@ -337,14 +369,29 @@ class Meaning:
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
         of, by = _after_partial(top), _after_partial(bottom)
         model = self.model
-        if self.layer:
+        if self._matrix_valued(of) or self._matrix_valued(by):
             return self._matrix_derivative(of, by, scope)
+        if not key(of):                    # \partial (w_1 i_1 + b_1) / \partial w_1: this expression, by itself
+            variable = self._visit(by, scope)
+            if not isinstance(variable, sp.Symbol):
+                raise Unreadable("a derivative by something other than one name")
+            return sp.diff(self._visit(of, scope), variable)
         a, b = self._generic(of), self._generic(by)
         if scope.sample is None and model.samples > 1:
             if a != model.graph.total or not model.is_parameter(b):
                 raise PerSample("a per-sample derivative in a batch: tag the line with (sample k)")
             return model.batch_partial(a, b)
         return model.sample(model.partial(a, b), scope.sample or 0)
+
+    def _matrix_valued(self, node: s.Node) -> bool:
+        """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does."""
+        name = key(node)
+        found = self.vocabulary.lookup(name) if name else None
+        if found is None or found == ETA:
+            return self.layer
+        if self.layer and found == self.model.graph.total:
+            return True
+        return is_layer_name(found)
 
     def _generic(self, node: s.Node) -> sp.Symbol:
         name = key(node)
@@ -400,6 +447,15 @@ def _bounded(exponent: sp.Basic) -> sp.Basic:
     return exponent
 
 
+def _layer_of(item: s.Node) -> int | None:
+    """g^{[l]} (or g^{[l]\\prime}) names layer l's activation."""
+    if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sub is None and item.sup is not None:
+        text = item.sup.text
+        if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit():
+            return int(text[1:-1])
+    return None
+
+
 def _no_entry():
     raise Unreadable("a derivative by a matrix whose entries are not names")
 
@@ -409,9 +465,12 @@ def _starts_with_partial(node: s.Node) -> bool:
 
 
 def _after_partial(node: s.Node) -> s.Node:
+    """\\partial E_{total} -> E_{total}; \\partial \\sigma(x) -> \\sigma(x), an expression."""
     if isinstance(node, s.Juxt) and len(node.items) == 2:
         return node.items[1]
-    raise Unreadable("a derivative of something other than one name")
+    if isinstance(node, s.Juxt) and len(node.items) > 2:
+        return s.Juxt(node.items[1:])
+    raise Unreadable("a derivative of nothing")
 
 
 def _map(value: sp.Basic, f) -> sp.Basic:
@@ -424,7 +483,19 @@ def _broadcast(a, b, op):
         return op(a, sp.ImmutableMatrix.ones(*a.shape) * b)
     if isinstance(b, sp.MatrixBase) and not isinstance(a, sp.MatrixBase):
         return op(sp.ImmutableMatrix.ones(*b.shape) * a, b)
+    if isinstance(a, sp.MatrixBase) and a.shape != b.shape:       # W X + b: the bias goes to every sample
+        a, b = _spread(a, b.shape), _spread(b, a.shape)
     return op(a, b)
+
+
+def _spread(m: sp.MatrixBase, shape: tuple[int, int]) -> sp.MatrixBase:
+    """A column against n×m columns (or a row against rows), repeated as NumPy broadcasts it."""
+    rows, cols = shape
+    if m.shape == (rows, 1) and cols > 1:
+        return m * sp.ImmutableMatrix.ones(1, cols)
+    if m.shape == (1, cols) and rows > 1:
+        return sp.ImmutableMatrix.ones(rows, 1) * m
+    return m
 
 
 def _elementwise(a, b, op):

@@ -96,7 +96,7 @@ class Model:
     def is_updated(self, parameter: sp.Symbol) -> bool:
         """Weights always move; biases only when the spec says so."""
         bias = any(parameter == b.symbol for layer in self.graph.layers for b in layer.biases)
-        return not bias or bool(self.spec.training and self.spec.training.update_bias)
+        return not bias or self.spec.training is None or self.spec.training.update_bias   # no training: the plain rule
 
     def is_node(self, symbol: sp.Symbol) -> bool:
         return symbol in self.defs or symbol in self.deltas or symbol in self.bases
@@ -126,6 +126,8 @@ class Model:
     def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
         graph = self.graph
         base = {p: sp.Float(rng.uniform(-1, 1), DIGITS) for p in self.parameters}
+        if isinstance(self.eta, sp.Symbol):       # a spec without training: any learning rate
+            base[self.eta] = sp.Float(rng.uniform(0.05, 1), DIGITS)
         for s in range(self.samples):
             for unit in graph.inputs:
                 base[per_sample(unit.out, s)] = sp.Float(rng.uniform(-1, 1), DIGITS)
@@ -161,11 +163,13 @@ class Model:
 
     def _step(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         base = {p: point[p] for p in self.parameters}
+        if self.eta in point:
+            base[self.eta] = point[self.eta]
         base.update({per_sample(x, s): point[per_sample(x, s)] for x in self.bases for s in range(self.samples)})
         for p in self.parameters:
             if not self.is_updated(p):
                 continue
-            base[p] = point[p] - self.eta * self.number(self.batch_partial(self.graph.total, p), point)
+            base[p] = point[p] - point.get(self.eta, self.eta) * self.number(self.batch_partial(self.graph.total, p), point)
         return self.complete(base)
 
     def batch_partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:

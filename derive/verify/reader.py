@@ -114,7 +114,7 @@ class _Build(Transformer):
 
     def _chain(self, meta, children, continued):
         sides = tuple(c for c in children if isinstance(c, s.Node))
-        relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))
+        relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))   # a = \\ b: one dangles
         start, end = meta.start_pos, meta.end_pos
         return s.Chain(sides, relations, continued, " ".join(self.text[start:end].split()), start)
 
@@ -162,6 +162,10 @@ class _Build(Transformer):
 
     def primed(self, base, primes, *scripts):
         return self._attach(base, scripts, len(str(primes)))
+
+    def primed_after(self, base, *rest):
+        """W_{ho}': the prime after the subscript."""
+        return self._attach(base, rest[:-1], len(str(rest[-1])))
 
     def _attach(self, base, scripts, primes):
         sub = sup = None
@@ -232,6 +236,10 @@ class _Build(Transformer):
 
     def bracket(self, _lb, inner, _rb):
         return s.Paren(_side(inner), "[")
+
+    def row_vector(self, _lb, *items):
+        """[a, b] as the posts write a row: a 1×n matrix."""
+        return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),))
 
     def matrix(self, _begin, rows, _end):
         return s.Matrix(rows)

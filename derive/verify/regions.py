@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.texmath import texmath_plugin
 from pylatexenc.latexwalker import (LatexEnvironmentNode, LatexGroupNode, LatexMacroNode, LatexMathNode,
                                     LatexWalker, LatexWalkerError, get_default_latex_context_db)
@@ -50,9 +51,30 @@ def scan(text: str, name: str = "") -> list[Region]:
 def _markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    # Blogs (Hexo, Jekyll with MathJax) start a display on any line that opens with $$, even right
+    # after a line of prose: let the block rule interrupt a paragraph, as those renderers do.
+    md.block.ruler.at("math_block", _probe_quietly(math_block_dollar(True, None, True)),
+                      {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.use(amsmath_plugin)
     md.use(texmath_plugin, delimiters="brackets")
     return md
+
+
+def _probe_quietly(rule):
+    """The plugin's block rule writes its tokens even when only asked whether it would match
+    (silent mode, as a paragraph asks before it is interrupted): undo that."""
+    def rule_or_probe(state, start_line: int, end_line: int, silent: bool) -> bool:
+        line = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]].strip()
+        if line.startswith("$$") and line.endswith("$$") and "$$" in line[2:-2]:
+            return False          # $$a$$ text $$b$$ on one line: inline displays, not one block
+        if not silent:
+            return rule(state, start_line, end_line, False)
+        tokens, line = len(state.tokens), state.line
+        matched = rule(state, start_line, end_line, False)
+        del state.tokens[tokens:]
+        state.line = line
+        return matched
+    return rule_or_probe
 
 
 _MARKDOWN = _markdown_parser()

@@ -42,7 +42,7 @@ def split_modifier(node: s.Scripted) -> tuple[s.Scripted, str, int]:
     if node.sup is None:
         return node, "", 0
     text = node.sup.text
-    if text.endswith("+"):
+    if text.endswith("+") or text == "*":             # w_5^+, W^*: after the update
         return _with_sup(node, text[:-1]), "updated", 1
     match = AFTER_STEPS.match(text)
     if match:
@@ -78,21 +78,24 @@ class Vocabulary:
         graph = model.graph
         table = {"neuron": neuron_names, "index": index_names}.get(notation)
         self.names: dict[str, sp.Basic] = {}
+        self.foreign: set[str] = set()      # names borrowed from another notation: not used to guess one
         if table is not None:
             for symbol, latex in table(graph).items():
                 self.names[_keyed(latex)] = symbol
+            for written, symbol in _layer_table(graph, layered).items():   # posts mix in W^{[1]}, X
+                if isinstance(symbol, sp.MatrixSymbol) and written not in self.names:
+                    self.names[written] = symbol
+                    self.foreign.add(written)
         else:
-            for symbol, latex in layer_names(layered).items():
-                if latex.startswith("\\frac") or symbol == BATCH:
-                    continue
-                self.names[_keyed(latex)] = symbol
-            self.names.update({"mathcal:L": graph.total, "J": COST_NAME, "a": "a", "y": "y", "\\delta": "dz",
-                               "A^[0]": layered.X})
+            self.names.update(_layer_table(graph, layered))
             for symbol, latex in index_names(graph).items():    # a matrix's entries, as its picture labels them
-                if model.is_parameter(symbol):
-                    self.names.setdefault(_keyed(latex), symbol)
+                if model.is_parameter(symbol) and _keyed(latex) not in self.names:
+                    self.names[_keyed(latex)] = symbol
+                    self.foreign.add(_keyed(latex))
         self.names["\\eta"] = ETA
         by_name = {str(x): x for x in self._all_symbols()}
+        self.examples = sorted(by_name)[:6]
+        self.unresolved: dict[str, str] = {}
         for written, meant in aliases.items():
             try:
                 written_key = _keyed(written)
@@ -106,10 +109,14 @@ class Vocabulary:
                     target = self.names.get(meant_key) or by_name.get(meant_key)
                 except ReadError:
                     target = None
-            if target is None:
-                raise DeriveError(f"aliases: {written!r} = {meant!r} names nothing in this network; expected a "
-                                  f"symbol such as {', '.join(sorted(by_name)[:6])}")
+            if target is None:          # perhaps another notation's name
+                self.unresolved[written] = meant
+                continue
             self.names[written_key] = target
+            if is_layer_name(target) != (notation == "layer"):
+                self.foreign.add(written_key)
+            else:
+                self.foreign.discard(written_key)
 
     def _all_symbols(self):
         graph = self.model.graph
@@ -124,6 +131,26 @@ class Vocabulary:
 
     def lookup(self, name: str) -> sp.Basic | None:
         return self.names.get(name)
+
+    def native(self, name: str) -> bool:
+        """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
+        return name in self.names and name not in self.foreign
+
+
+def is_layer_name(found) -> bool:
+    """A matrix of the layer notation (W^{[1]}, A^{[2]}, ...) or one of its words (J, a, y)."""
+    return isinstance(found, (sp.MatrixSymbol, str))
+
+
+def _layer_table(graph, layered: LayerDerivation) -> dict[str, sp.Basic]:
+    names: dict[str, sp.Basic] = {}
+    for symbol, latex in layer_names(layered).items():
+        if latex.startswith("\\frac") or symbol == BATCH:
+            continue
+        names[_keyed(latex)] = symbol
+    names.update({"mathcal:L": graph.total, "J": COST_NAME, "a": "a", "y": "y", "\\delta": "dz",
+                  "A^[0]": layered.X})
+    return names
 
 
 COST_NAME = "J"
