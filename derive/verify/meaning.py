@@ -467,7 +467,8 @@ def _starts_with_partial(node: s.Node) -> bool:
 def _after_partial(node: s.Node) -> s.Node:
     """\\partial E_{total} -> E_{total}; \\partial \\sigma(x) -> \\sigma(x), an expression."""
     if isinstance(node, s.Juxt) and len(node.items) == 2:
-        return node.items[1]
+        after = node.items[1]
+        return after.inner if isinstance(after, s.Paren) and after.kind == "(" else after
     if isinstance(node, s.Juxt) and len(node.items) > 2:
         return s.Juxt(node.items[1:])
     raise Unreadable("a derivative of nothing")
