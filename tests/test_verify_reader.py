@@ -187,3 +187,21 @@ def test_latex_regions_with_environments_comments_and_math_macros():
     assert [(r.line, r.text.strip()) for r in regions] == [(5, "a = 1"), (5, "b = 2"), (6, "c = 3"),
                                                            (7, "d = 4"), (8, "e = 5"), (9, "f = 6")]
     assert all(LATEX[r.start:r.end].endswith(("$", ")", "]", "}")) for r in regions)
+
+
+PANDOC_HTML = """<!DOCTYPE html>
+<html><body>
+<p>Inline <span class="math inline">\\(a = 1\\)</span> and code <code>$b = 2$</code>.</p>
+<span class="math display">\\[c &lt; 3\\]</span>
+<div class="math block">
+d = 4
+</div>
+<script>var x = "$e = 5$";</script>
+</body></html>
+"""
+
+
+def test_html_regions_are_the_math_elements():
+    regions = scan(PANDOC_HTML, "page.html")
+    assert [(r.line, r.text.strip()) for r in regions] == [(3, "a = 1"), (4, "c < 3"), (5, "d = 4")]
+    assert PANDOC_HTML[regions[0].start:regions[0].end] == '<span class="math inline">\\(a = 1\\)</span>'

@@ -14,13 +14,18 @@ import pytest
 import derive
 from derive.verify import Checker, verify_text
 
-FORMATS = {"markdown": "post.md", "latex": "article.tex", "beamer": "slides.tex"}
+FORMATS = {"markdown": "post.md", "latex": "article.tex", "beamer": "slides.tex", "html": "page.html"}
 NOTATIONS = ("neuron", "index", "layer")
 
 
 @functools.cache
+def result(preset: str) -> derive.Result:
+    return derive.derive(derive.load(preset))
+
+
+@functools.cache
 def checker(preset: str) -> Checker:
-    return Checker(derive.derive(derive.load(preset)))
+    return Checker(result(preset))
 
 
 def _cases():
@@ -34,14 +39,25 @@ def _cases():
 
 @pytest.mark.parametrize("preset, fmt, notation", list(_cases()))
 def test_every_rendered_claim_verifies(preset, fmt, notation):
-    check = checker(preset)
-    result = derive.derive(derive.load(preset))
-    text = derive.render(result, fmt, notation)
-    report = verify_text(check, text, FORMATS[fmt])
+    text = derive.render(result(preset), fmt, notation)
+    report = verify_text(checker(preset), text, FORMATS[fmt])
     problems = [f"{c.line}: {c.verdict}: {c.text[:120]} ({c.reason})" for c in report.claims if c.verdict != "ok"]
     assert problems == []
     assert report.notation == notation          # guessed from the names alone
     assert report.summary["ok"] >= 10
+
+
+@pytest.mark.parametrize("flavor", ["katex", "github", "hugo", "jekyll"])
+@pytest.mark.parametrize("preset", derive.preset_names())
+def test_every_markdown_flavor_verifies(preset, flavor):
+    """KaTeX's \\( \\), GitHub's ```math and $`…`$, Hugo's escaped math, Jekyll's $$ inline."""
+    notations = NOTATIONS if derive.load(preset).has_values else ("layer",)
+    for notation in notations:
+        text = derive.render(result(preset), "markdown", notation, flavor=flavor)
+        plain = verify_text(checker(preset), derive.render(result(preset), "markdown", notation), "post.md")
+        report = verify_text(checker(preset), text, "post.md")
+        assert report.summary == plain.summary, (notation, [c for c in report.claims if c.verdict != "ok"][:3])
+        assert report.summary["wrong"] == report.summary["unchecked"] == 0
 
 
 def test_the_round_trip_covers_every_preset():

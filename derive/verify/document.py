@@ -54,6 +54,7 @@ class Checker:
         self._vocabularies: dict[str, Vocabulary] = {}
         self._judges: dict[str, Judge] = {}
         self._entries = None
+        self.verdicts: dict[str, dict[tuple[str, int | None], tuple]] = {}
         self._check_aliases()
 
     def _check_aliases(self) -> None:
@@ -103,7 +104,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     notation = notation or _guess_notation(checker, read_regions)
     judge = checker.judge(notation)
     claims: list[Claim] = []
-    cache: dict[tuple[str, int | None], tuple] = {}
+    cache = checker.verdicts.setdefault(notation, {})      # one verdict per claim text, document after document
     for region, lines in read_regions:
         if isinstance(lines, ReadError):
             if any(rel in region.text for rel in ("=", "\\approx")):

@@ -6,6 +6,7 @@ import json
 import shutil
 
 from .document import Claim, Report
+from .html_regions import is_html
 from .regions import is_latex, normalize
 
 MARKS = {"ok": "✓", "wrong": "✗", "unchecked": "?"}
@@ -43,11 +44,13 @@ def annotate(text: str, report: Report, name: str = "") -> str:
     by_end: dict[int, list[Claim]] = {}
     for claim in report.claims:
         by_end.setdefault(claim.end, []).append(claim)
-    latex = is_latex(text, name)
+    latex, html = is_latex(text, name), is_html(text, name)
     inserts = []
     for end, claims in by_end.items():
-        mark = _mark(claims, markdown=not latex)
-        if latex:               # a comment at the end of the line: the compiled document is unchanged
+        mark = _mark(claims, markdown=not (latex or html))
+        if html:                # a comment after the element: the page looks the same
+            inserts.append((end, f"<!-- derive: {mark.replace('--', '- -')} -->"))
+        elif latex:             # a comment at the end of the line: the compiled document is unchanged
             stop = text.find("\n", end)
             stop = len(text) if stop < 0 else stop
             inserts.append((stop, f" % derive: {mark}"))

@@ -7,6 +7,7 @@ walker, which knows comments, groups and environments.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ def normalize(text: str) -> str:
 
 def scan(text: str, name: str = "") -> list[Region]:
     """The regions of `text`, which must be normalized (offsets refer to it)."""
+    from .html_regions import html_regions, is_html
+    if is_html(text, name):
+        return html_regions(text)
     return _latex_regions(text) if is_latex(text, name) else _markdown_regions(text)
 
 
@@ -89,6 +93,11 @@ def _markdown_regions(text: str) -> list[Region]:
     for token in _MARKDOWN.parse(text):
         if token.map is not None:
             cursor = max(cursor, line_starts[token.map[0]])
+        if token.type == "fence" and token.info.strip() == "math":     # GitHub's ```math blocks
+            start = line_starts[token.map[0]]
+            end = line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)
+            regions.append(Region(token.map[0] + 1, token.content, start, end))
+            cursor = end
         if token.type in _BLOCKS:
             body = _environment_body(token.content) if token.type == "amsmath" else token.content
             start = cursor
@@ -105,9 +114,26 @@ def _markdown_regions(text: str) -> list[Region]:
                 end = start + len(child.content)
                 end += next((len(d) for d in ("$$", "$", "\\)") if text.startswith(d, end)), 0)
                 opening = start - next((len(d) for d in ("$$", "$", "\\(") if text.endswith(d, 0, start)), 0)
-                regions.append(Region(bisect_right(line_starts, start), child.content, opening, end))
+                regions.append(Region(bisect_right(line_starts, start), _unquoted(child.content), opening, end))
                 cursor = end
-    return regions
+    return _as_rendered(regions)
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _unquoted(math: str) -> str:
+    """GitHub's inline math $`…`$ without its backticks."""
+    return math[1:-1] if len(math) > 1 and math.startswith("`") and math.endswith("`") else math
+
+
+def _as_rendered(regions: list[Region]) -> list[Region]:
+    """Math escaped for Hugo's Goldmark (w\\_{5}, \\\\) throughout the document: undo the backslash
+    escapes, as Goldmark does before the math renderer sees the text."""
+    texts = [r.text for r in regions]
+    if not any("\\_" in x for x in texts) or any(re.search(r"(?<!\\)_", x) for x in texts):
+        return regions
+    return [Region(r.line, _ESCAPED.sub(lambda m: m.group(1), r.text), r.start, r.end) for r in regions]
 
 
 def _environment_body(source: str) -> str:

@@ -1,0 +1,56 @@
+"""Benchmark: `derive verify` against writing the same document, side by side in one run.
+
+For every preset and notation: the time to derive and render the Markdown document, the time
+to verify every claim in it, and their ratio; then a 1 MB document (the Mazur post over and
+over, so the claim cache is in play) and a 1 MB document of distinct claims (every preset's
+documents, their figures perturbed so that each claim is new).
+
+    python tests/benchmarks/bench_verify.py
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import derive
+from derive.verify import Checker, verify_text
+
+
+def timed(function):
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    print(f"{'document':28} {'claims':>7} {'render s':>9} {'verify s':>9} {'verify/render':>14} {'claims/s':>9}")
+    for preset in derive.preset_names():
+        spec = derive.load(preset)
+        notations = ("neuron", "index", "layer") if spec.has_values else ("layer",)
+        for notation in notations:
+            text, render_s = timed(lambda: derive.derive(derive.load(preset)).render("markdown", notation))
+            checker, setup_s = timed(lambda: Checker(derive.derive(derive.load(preset))))
+            report, verify_s = timed(lambda: verify_text(checker, text, "post.md", notation))
+            verify_s += setup_s
+            claims = len(report.claims)
+            print(f"{preset + ' ' + notation:28} {claims:>7} {render_s:>9.2f} {verify_s:>9.2f} "
+                  f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f}")
+
+    result = derive.derive(derive.load("mazur"))
+    post = result.render("markdown", "neuron")
+    big = "\n\n".join([post] * (1_000_000 // len(post) + 1))
+    checker = Checker(result)
+    report, seconds = timed(lambda: verify_text(checker, big, "big.md"))
+    print(f"\n1 MB, repeated post: {len(big):,} characters, {len(report.claims):,} claims, {seconds:.1f} s")
+
+    copies = 1_000_000 // len(post) + 1
+    varied = "\n\n".join(re.sub(r"(\d\.\d{4,})", lambda m, k=k: f"{m.group(1)}{k}", post)   # every figure new
+                         for k in range(copies))
+    report, seconds = timed(lambda: verify_text(Checker(result), varied, "varied.md"))
+    print(f"1 MB, claims made distinct: {len(varied):,} characters, {len(report.claims):,} claims, "
+          f"{len({c.text for c in report.claims}):,} distinct, {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
