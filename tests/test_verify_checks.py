@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 
 import pytest
+from helpers import MAZUR
+from oracles import finite_differences, loss
 
 import derive
 from derive.errors import DeriveError
 from derive.verify import Checker, verify_claim, verify_text
-from helpers import MAZUR
-from oracles import finite_differences, loss
 
 
 @functools.cache

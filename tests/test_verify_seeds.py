@@ -13,10 +13,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from oracles import finite_differences
 
 import derive
 from derive.verify import Checker, verify_text
-from oracles import finite_differences
 
 SEEDS = Path(__file__).parent / "seeds"
 

@@ -11,7 +11,7 @@ import math
 
 import sympy as sp
 
-from .meaning import updated_symbol
+from .values import updated_symbol
 
 
 def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = False, wrong=None) -> str | None:

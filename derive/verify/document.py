@@ -9,11 +9,12 @@ from ..errors import DeriveError
 from ..layers import derive_layers
 from . import syntax as s
 from .judge import EQUALITIES, Judge
-from .meaning import Meaning, layer_entries
+from .meaning import Meaning
 from .model import Model
 from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
+from .values import layer_entries
 from .vocabulary import NOTATIONS, Vocabulary, key
 
 MAX_DOCUMENT = 4_000_000         # characters

@@ -10,8 +10,9 @@ import sympy as sp
 from ..notation import format_number
 from . import syntax as s
 from .diagnosis import diagnose
-from .meaning import Meaning, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .meaning import Meaning
 from .model import COST, Model, per_sample
+from .values import PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3

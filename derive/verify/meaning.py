@@ -7,56 +7,29 @@ whose printed precision is remembered, so a check can allow exactly that much ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
-from ..rules import ACTIVATIONS, G
 from ..unit_notations import ETA
 from . import syntax as s
+from .functions import apply, function_of
 from .model import COST, Model, per_sample
+from .values import (
+    Literal,
+    PerSample,
+    Scope,
+    ShapeMismatch,
+    Unreadable,
+    bounded,
+    broadcast,
+    elementwise,
+    updated_symbol,
+)
 from .vocabulary import COST_NAME, is_layer_name, key, split_modifier
 
-
-class Unreadable(Exception):
-    """A part of a claim derive cannot give a meaning to; the claim is listed as unchecked."""
-
-
-class PerSample(Unreadable):
-    """A per-sample quantity in a batch, without a (sample k) tag."""
-
-
-@dataclass
-class Literal:
-    symbol: sp.Symbol
-    value: sp.Float
-    half_ulp: sp.Float       # half a unit in the last printed digit
-
-
-@dataclass
-class Scope:
-    """How to read one claim: its sample (None: the batch as a whole) and what was met on the way."""
-    sample: int | None
-    literals: dict[sp.Symbol, Literal] = field(default_factory=dict)
-    updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
-    uses_log: bool = False
-    free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
-
-
-FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
-             "softmax": "softmax", "id": "linear"}
-FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "leakyrelu": "LeakyReLU",
-                  "tanh": "tanh", "log": "log", "ln": "ln", "exp": "exp"}
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
-LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
-ACTIVATION_KEYS = {activation: name for name, activation in FUNCTIONS.items()}
-X = sp.Symbol("x", real=True)
-
-
-def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
-    return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
 
 
 class Meaning:
@@ -169,7 +142,7 @@ class Meaning:
     def _Scripted(self, node: s.Scripted, scope: Scope) -> sp.Basic:
         base = node.base
         if isinstance(base, s.Sym) and base.text == "e" and not base.font and node.sup and node.sub is None:
-            return sp.exp(_bounded(self._script_value(node.sup, scope)))
+            return sp.exp(bounded(self._script_value(node.sup, scope)))
         if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
             return self._ones(node)
         if isinstance(base, (s.Sym, s.Func)):
@@ -201,7 +174,7 @@ class Meaning:
             return self._transpose(value)
         if sup.text in ("+",) or sup.node is None:
             raise Unreadable(f"cannot read the superscript {sup.text}")
-        return self._scalar(value) ** _bounded(self._script_value(sup, scope))
+        return self._scalar(value) ** bounded(self._script_value(sup, scope))
 
     def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
         if script.node is None:
@@ -242,9 +215,9 @@ class Meaning:
         a, b = self._visit(node.left, scope), self._visit(node.right, scope)
         try:
             if node.op == "+":
-                return _broadcast(a, b, lambda x, y: x + y)
+                return broadcast(a, b, lambda x, y: x + y)
             if node.op == "-":
-                return _broadcast(a, b, lambda x, y: x - y)
+                return broadcast(a, b, lambda x, y: x - y)
             if node.op == "*":
                 return a * b
             if node.op == "/":
@@ -252,9 +225,9 @@ class Meaning:
                     raise Unreadable("a division by a matrix")
                 return a / b
             if node.op == "odot":
-                return _elementwise(a, b, lambda x, y: x * y)
+                return elementwise(a, b, lambda x, y: x * y)
             if node.op == "oslash":
-                return _elementwise(a, b, lambda x, y: x / y)
+                return elementwise(a, b, lambda x, y: x / y)
         except ShapeError as exc:
             raise ShapeMismatch(str(exc)) from None
         raise Unreadable(f"operator {node.op}")
@@ -282,11 +255,11 @@ class Meaning:
                 continue
             if isinstance(item, s.Sym) and not item.font and k + 1 < len(items) and \
                     isinstance(items[k + 1], s.Paren) and items[k + 1].kind == "(" and \
-                    self.vocabulary.lookup(key(item)) is None and self._function_of(item) is None:
+                    self.vocabulary.lookup(key(item)) is None and function_of(item, self.model.spec) is None:
                 raise Unreadable(f"unknown function {item.text}")
-            function = self._function_of(item)
+            function = function_of(item, self.model.spec)
             if function is not None and k + 1 < len(items):
-                values.append(self._apply(function, items[k + 1], scope))
+                values.append(apply(function, self._visit(items[k + 1], scope), scope, self.model.spec.layout))
                 k += 2
                 continue
             if function is not None:
@@ -305,65 +278,6 @@ class Meaning:
         if isinstance(item, s.Sym) and not item.font and isinstance(after, s.Num) and after.text.isdigit():
             return self.vocabulary.lookup(f"{item.text}_{after.text}")
         return None
-
-    # -- functions -------------------------------------------------------------
-    def _function_of(self, item: s.Node) -> tuple[str, int] | None:
-        """(name, primes) when the item names a function: \\sigma, \\ln, g', \\operatorname{softmax} ..."""
-        primes = item.primes if isinstance(item, s.Scripted) and item.sub is None and item.sup is None else 0
-        base = item.base if primes else item
-        if isinstance(base, s.Func):
-            return base.name, primes
-        layer = _layer_of(item)
-        if layer is not None:                  # g^{[2]}: the activation of layer 2, whatever it is
-            if not 1 <= layer <= len(self.model.spec.layers):
-                raise Unreadable(f"g^{{[{layer}]}}: the network has {len(self.model.spec.layers)} layers")
-            name = ACTIVATION_KEYS.get(self.model.spec.layers[layer - 1].activation)
-            return (name, item.primes) if name else None
-        if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
-                and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
-            return f"log_{item.sub.text}", 0
-        if isinstance(base, s.Sym) and base.font in ("", "operatorname", "mathrm", "text") \
-                and base.text.lower() in FUNCTION_WORDS and len(base.text) > 1:
-            return FUNCTION_WORDS[base.text.lower()], primes        # Sigmoid(x), Softmax(z) as posts write them
-        if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
-                and (base.font == "operatorname" or base.text == "g"):
-            return base.text, primes
-        if isinstance(base, s.Sym) and base.text == "g" and primes:
-            return "g", primes
-        return None
-
-    def _apply(self, function: tuple[str, int], argument: s.Node, scope: Scope) -> sp.Basic:
-        name, primes = function
-        value = self._visit(argument, scope)
-        if name in ("ln", "log"):
-            scope.uses_log = True
-            return _map(value, sp.log)
-        if name.startswith("log_"):
-            base = LOG_BASES[name[4:]]
-            return _map(value, lambda v: sp.log(v) / sp.log(base))
-        if name == "exp":
-            return _map(value, lambda v: sp.exp(_bounded(v)))
-        if name == "diag":
-            if not isinstance(value, sp.MatrixBase) or value.shape[1] != 1:
-                raise Unreadable("diag of something other than a column")
-            return sp.ImmutableMatrix(sp.diag(*value))
-        if name in ("max", "min"):
-            raise Unreadable(f"\\{name} takes several arguments")
-        activation = ACTIVATIONS.get(FUNCTIONS.get(name, ""))
-        if activation is None:
-            raise Unreadable(f"unknown function {name}")
-        if not activation.elementwise:
-            if primes or not isinstance(value, sp.MatrixBase):
-                raise Unreadable("softmax applies to a column of net inputs")
-            columns = value if self.model.spec.layout == "column" else value.T   # one sample per column
-            result = sp.ImmutableMatrix.hstack(*[sp.ImmutableMatrix(
-                [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])
-                for c in range(columns.shape[1])])
-            return result if self.model.spec.layout == "column" else result.T
-        f = G(X) if activation.name == "g" else activation.forward([X], 0)
-        for _ in range(primes):
-            f = sp.diff(f, X)
-        return _map(value, lambda v: f.xreplace({X: v}) if activation.name != "g" else f.subs(X, v))
 
     # -- derivatives -----------------------------------------------------------
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
@@ -428,34 +342,6 @@ class Meaning:
         return value
 
 
-class ShapeMismatch(Unreadable):
-    """Matrices whose shapes do not fit: most often a missing transpose."""
-
-
-MAX_EXPONENT = 10_000       # beyond this a written number is not a derivation's: do not evaluate it
-
-
-def _bounded(exponent: sp.Basic) -> sp.Basic:
-    """An exponent that is a plain number must be small, or 9^{9^{9^9}} would hang the evaluation."""
-    if exponent.is_number:
-        try:
-            size = abs(complex(exponent.evalf(15)))
-        except (TypeError, ValueError, OverflowError):
-            raise Unreadable("an exponent that cannot be evaluated") from None
-        if not size <= MAX_EXPONENT:
-            raise Unreadable(f"an exponent beyond {MAX_EXPONENT}")
-    return exponent
-
-
-def _layer_of(item: s.Node) -> int | None:
-    """g^{[l]} (or g^{[l]\\prime}) names layer l's activation."""
-    if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sub is None and item.sup is not None:
-        text = item.sup.text
-        if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit():
-            return int(text[1:-1])
-    return None
-
-
 def _no_entry():
     raise Unreadable("a derivative by a matrix whose entries are not names")
 
@@ -472,49 +358,3 @@ def _after_partial(node: s.Node) -> s.Node:
     if isinstance(node, s.Juxt) and len(node.items) > 2:
         return s.Juxt(node.items[1:])
     raise Unreadable("a derivative of nothing")
-
-
-def _map(value: sp.Basic, f) -> sp.Basic:
-    return value.applyfunc(f) if isinstance(value, sp.MatrixBase) else f(value)
-
-
-def _broadcast(a, b, op):
-    """1 - A: a number against a matrix means that number in every entry."""
-    if isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase):
-        return op(a, sp.ImmutableMatrix.ones(*a.shape) * b)
-    if isinstance(b, sp.MatrixBase) and not isinstance(a, sp.MatrixBase):
-        return op(sp.ImmutableMatrix.ones(*b.shape) * a, b)
-    if isinstance(a, sp.MatrixBase) and a.shape != b.shape:       # W X + b: the bias goes to every sample
-        a, b = _spread(a, b.shape), _spread(b, a.shape)
-    return op(a, b)
-
-
-def _spread(m: sp.MatrixBase, shape: tuple[int, int]) -> sp.MatrixBase:
-    """A column against n×m columns (or a row against rows), repeated as NumPy broadcasts it."""
-    rows, cols = shape
-    if m.shape == (rows, 1) and cols > 1:
-        return m * sp.ImmutableMatrix.ones(1, cols)
-    if m.shape == (1, cols) and rows > 1:
-        return sp.ImmutableMatrix.ones(rows, 1) * m
-    return m
-
-
-def _elementwise(a, b, op):
-    if not isinstance(a, sp.MatrixBase) or not isinstance(b, sp.MatrixBase):
-        return op(a, b)
-    if a.shape != b.shape:
-        raise ShapeError(f"elementwise product of {a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}")
-    return sp.ImmutableMatrix(a.shape[0], a.shape[1], lambda i, j: op(a[i, j], b[i, j]))
-
-
-def layer_entries(model: Model, layered) -> dict[str, sp.ImmutableMatrix]:
-    """Matrix names of the layer notation -> explicit matrices of per-sample symbols and parameters."""
-    from ..proof import Entries
-    entries = Entries(model.derivation, layered, model.samples)
-    matrices = dict(entries.matrices)
-    graph = model.graph
-    outputs = graph.outputs
-    matrices["a"] = sp.ImmutableMatrix([per_sample(u.out, 0) for u in outputs])
-    matrices["y"] = sp.ImmutableMatrix([per_sample(u.target, 0) for u in outputs])
-    matrices["dz"] = sp.ImmutableMatrix([per_sample(u.delta, 0) for u in outputs])
-    return matrices

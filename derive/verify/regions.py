@@ -16,8 +16,15 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.texmath import texmath_plugin
-from pylatexenc.latexwalker import (LatexEnvironmentNode, LatexGroupNode, LatexMacroNode, LatexMathNode,
-                                    LatexWalker, LatexWalkerError, get_default_latex_context_db)
+from pylatexenc.latexwalker import (
+    LatexEnvironmentNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexWalker,
+    LatexWalkerError,
+    get_default_latex_context_db,
+)
 from pylatexenc.macrospec import MacroSpec
 
 from ..errors import DeriveError

@@ -1,0 +1,87 @@
+"""The functions a claim may apply: activations by every name posts give them, logs and exp,
+and g^{[l]} for a layer's own activation."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..rules import ACTIVATIONS, G
+from . import syntax as s
+from .values import Scope, Unreadable, apply_each, bounded
+
+FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
+             "softmax": "softmax", "id": "linear"}
+FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "leakyrelu": "LeakyReLU",
+                  "tanh": "tanh", "log": "log", "ln": "ln", "exp": "exp"}
+LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
+ACTIVATION_KEYS = {activation: name for name, activation in FUNCTIONS.items()}
+X = sp.Symbol("x", real=True)
+
+
+
+def function_of(item: s.Node, spec) -> tuple[str, int] | None:
+    """(name, primes) when the item names a function: \\sigma, \\ln, g', \\operatorname{softmax} ..."""
+    primes = item.primes if isinstance(item, s.Scripted) and item.sub is None and item.sup is None else 0
+    base = item.base if primes else item
+    if isinstance(base, s.Func):
+        return base.name, primes
+    layer = layer_of(item)
+    if layer is not None:                  # g^{[2]}: the activation of layer 2, whatever it is
+        if not 1 <= layer <= len(spec.layers):
+            raise Unreadable(f"g^{{[{layer}]}}: the network has {len(spec.layers)} layers")
+        name = ACTIVATION_KEYS.get(spec.layers[layer - 1].activation)
+        return (name, item.primes) if name else None
+    if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
+            and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
+        return f"log_{item.sub.text}", 0
+    if isinstance(base, s.Sym) and base.font in ("", "operatorname", "mathrm", "text") \
+            and base.text.lower() in FUNCTION_WORDS and len(base.text) > 1:
+        return FUNCTION_WORDS[base.text.lower()], primes        # Sigmoid(x), Softmax(z) as posts write them
+    if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
+            and (base.font == "operatorname" or base.text == "g"):
+        return base.text, primes
+    if isinstance(base, s.Sym) and base.text == "g" and primes:
+        return "g", primes
+    return None
+
+
+def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str) -> sp.Basic:
+    name, primes = function
+    if name in ("ln", "log"):
+        scope.uses_log = True
+        return apply_each(value, sp.log)
+    if name.startswith("log_"):
+        base = LOG_BASES[name[4:]]
+        return apply_each(value, lambda v: sp.log(v) / sp.log(base))
+    if name == "exp":
+        return apply_each(value, lambda v: sp.exp(bounded(v)))
+    if name == "diag":
+        if not isinstance(value, sp.MatrixBase) or value.shape[1] != 1:
+            raise Unreadable("diag of something other than a column")
+        return sp.ImmutableMatrix(sp.diag(*value))
+    if name in ("max", "min"):
+        raise Unreadable(f"\\{name} takes several arguments")
+    activation = ACTIVATIONS.get(FUNCTIONS.get(name, ""))
+    if activation is None:
+        raise Unreadable(f"unknown function {name}")
+    if not activation.elementwise:
+        if primes or not isinstance(value, sp.MatrixBase):
+            raise Unreadable("softmax applies to a column of net inputs")
+        columns = value if layout == "column" else value.T   # one sample per column
+        result = sp.ImmutableMatrix.hstack(*[sp.ImmutableMatrix(
+            [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])
+            for c in range(columns.shape[1])])
+        return result if layout == "column" else result.T
+    f = G(X) if activation.name == "g" else activation.forward([X], 0)
+    for _ in range(primes):
+        f = sp.diff(f, X)
+    return apply_each(value, lambda v: f.xreplace({X: v}) if activation.name != "g" else f.subs(X, v))
+
+
+def layer_of(item: s.Node) -> int | None:
+    """g^{[l]} (or g^{[l]\\prime}) names layer l's activation."""
+    if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sub is None and item.sup is not None:
+        text = item.sup.text
+        if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit():
+            return int(text[1:-1])
+    return None

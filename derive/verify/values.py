@@ -1,0 +1,105 @@
+"""What a claim's sides are made of: the scope of one reading, the errors that make a claim
+unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting, Hadamard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.matrices.exceptions import ShapeError
+
+from .model import Model, per_sample
+
+
+class Unreadable(Exception):
+    """A part of a claim derive cannot give a meaning to; the claim is listed as unchecked."""
+
+
+class PerSample(Unreadable):
+    """A per-sample quantity in a batch, without a (sample k) tag."""
+
+
+@dataclass
+class Literal:
+    symbol: sp.Symbol
+    value: sp.Float
+    half_ulp: sp.Float       # half a unit in the last printed digit
+
+
+@dataclass
+class Scope:
+    """How to read one claim: its sample (None: the batch as a whole) and what was met on the way."""
+    sample: int | None
+    literals: dict[sp.Symbol, Literal] = field(default_factory=dict)
+    updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
+    uses_log: bool = False
+    free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
+
+
+class ShapeMismatch(Unreadable):
+    """Matrices whose shapes do not fit: most often a missing transpose."""
+
+
+def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
+    return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
+
+
+MAX_EXPONENT = 10_000       # beyond this a written number is not a derivation's: do not evaluate it
+
+
+def bounded(exponent: sp.Basic) -> sp.Basic:
+    """An exponent that is a plain number must be small, or 9^{9^{9^9}} would hang the evaluation."""
+    if exponent.is_number:
+        try:
+            size = abs(complex(exponent.evalf(15)))
+        except (TypeError, ValueError, OverflowError):
+            raise Unreadable("an exponent that cannot be evaluated") from None
+        if not size <= MAX_EXPONENT:
+            raise Unreadable(f"an exponent beyond {MAX_EXPONENT}")
+    return exponent
+
+
+def apply_each(value: sp.Basic, f) -> sp.Basic:
+    return value.applyfunc(f) if isinstance(value, sp.MatrixBase) else f(value)
+
+
+def broadcast(a, b, op):
+    """1 - A: a number against a matrix means that number in every entry."""
+    if isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase):
+        return op(a, sp.ImmutableMatrix.ones(*a.shape) * b)
+    if isinstance(b, sp.MatrixBase) and not isinstance(a, sp.MatrixBase):
+        return op(sp.ImmutableMatrix.ones(*b.shape) * a, b)
+    if isinstance(a, sp.MatrixBase) and a.shape != b.shape:       # W X + b: the bias goes to every sample
+        a, b = spread_to(a, b.shape), spread_to(b, a.shape)
+    return op(a, b)
+
+
+def spread_to(m: sp.MatrixBase, shape: tuple[int, int]) -> sp.MatrixBase:
+    """A column against n×m columns (or a row against rows), repeated as NumPy broadcasts it."""
+    rows, cols = shape
+    if m.shape == (rows, 1) and cols > 1:
+        return m * sp.ImmutableMatrix.ones(1, cols)
+    if m.shape == (1, cols) and rows > 1:
+        return sp.ImmutableMatrix.ones(rows, 1) * m
+    return m
+
+
+def elementwise(a, b, op):
+    if not isinstance(a, sp.MatrixBase) or not isinstance(b, sp.MatrixBase):
+        return op(a, b)
+    if a.shape != b.shape:
+        raise ShapeError(f"elementwise product of {a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}")
+    return sp.ImmutableMatrix(a.shape[0], a.shape[1], lambda i, j: op(a[i, j], b[i, j]))
+
+
+def layer_entries(model: Model, layered) -> dict[str, sp.ImmutableMatrix]:
+    """Matrix names of the layer notation -> explicit matrices of per-sample symbols and parameters."""
+    from ..proof import Entries
+    entries = Entries(model.derivation, layered, model.samples)
+    matrices = dict(entries.matrices)
+    graph = model.graph
+    outputs = graph.outputs
+    matrices["a"] = sp.ImmutableMatrix([per_sample(u.out, 0) for u in outputs])
+    matrices["y"] = sp.ImmutableMatrix([per_sample(u.target, 0) for u in outputs])
+    matrices["dz"] = sp.ImmutableMatrix([per_sample(u.delta, 0) for u in outputs])
+    return matrices
