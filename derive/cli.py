@@ -131,8 +131,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _read_document(name: str) -> str:
+    from .verify.document import MAX_DOCUMENT
+
     try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        if name != "-" and Path(name).is_file() and Path(name).stat().st_size > 4 * MAX_DOCUMENT:
+            raise DeriveError(f"{name}: {Path(name).stat().st_size} bytes; at most {MAX_DOCUMENT} characters are read")
+        data = sys.stdin.buffer.read(4 * MAX_DOCUMENT + 1) if name == "-" else Path(name).read_bytes()
     except FileNotFoundError:
         raise DeriveError(f"{name}: no such document (expected a Markdown or LaTeX file)") from None
     except IsADirectoryError:

@@ -63,6 +63,20 @@ def test_every_link_of_a_chain_is_checked():
     assert check(r"\frac{\partial E_{total}}{\partial w_5} = \delta_{o1} out_{h1} = 0.0822").verdict == "ok"
 
 
+def test_a_sum_over_the_units_of_a_layer():
+    assert check(r"\frac{\partial E_{total}}{\partial out_{h1}} = \sum_o \frac{\partial E_{total}}{\partial net_o}"
+                 r" \frac{\partial net_o}{\partial out_{h1}}").verdict == "ok"
+    wrong = check(r"E_{total} = \sum_o (target_o - out_o)^2")
+    assert wrong.verdict == "wrong" and "a factor of 2" in wrong.reason
+
+
+def test_free_letters_make_an_identity():
+    assert check(r"\sigma(x) = \frac{1}{1 + e^{-x}}").verdict == "ok"
+    assert check(r"\frac{\partial \sigma(x)}{\partial x} = \sigma(x)(1 - \sigma(x))").verdict == "ok"
+    wrong = check(r"\frac{\partial \sigma(x)}{\partial x} = \sigma(x)(1 + \sigma(x))")
+    assert wrong.verdict == "wrong" and "differ at" in wrong.reason
+
+
 def test_a_symbolic_claim_is_proven_or_refuted_with_a_point():
     ok = check(r"\frac{\partial out_{o1}}{\partial net_{o1}} = out_{o1}(1 - out_{o1})")
     assert ok.verdict == "ok"

@@ -138,3 +138,10 @@ def test_the_installed_command_runs_without_a_traceback(post):
                           capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert json.loads(done.stdout)["summary"]["wrong"] == 1
+
+
+def test_a_document_over_the_bound_is_refused(tmp_path, capsys):
+    doc = tmp_path / "huge.md"
+    doc.write_text("$a = 1$ " * 600_000)             # 4.8 million characters
+    assert main(["verify", "mazur", str(doc)]) == 2
+    assert "at most 4000000" in capsys.readouterr().err

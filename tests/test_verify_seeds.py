@@ -41,6 +41,8 @@ def test_seed_003_mazur_right_figures_pass_and_three_slips_are_named():
     assert found.summary["ok"] >= 50
     # the post's own figures that hold, e.g. dE/dw5 = 0.082167041 and w5+ = 0.35891648 (eta 0.5)
     assert {c.verdict for c in at(found, 143)} == {"ok"} and {c.verdict for c in at(found, 149)} == {"ok"}
+    # the chain summed over the output units, \sum_o, with out_o read as out_o1 and out_o2
+    assert [c.verdict for c in at(found, 254)] == ["ok"]
     (sign,) = at(found, 177)
     assert sign.verdict == "wrong" and "the sign is flipped" in sign.reason
     (rounding,) = at(found, 228)

@@ -15,6 +15,7 @@ from sympy.matrices.exceptions import ShapeError
 from ..unit_notations import ETA
 from . import syntax as s
 from .functions import apply, function_of
+from .placeholders import map_scripts
 from .model import COST, Model, per_sample
 from .values import (
     Literal,
@@ -89,7 +90,15 @@ class Meaning:
         return sp.sqrt(self._scalar(self._visit(node.arg, scope)))
 
     def _BigSum(self, node, scope):
-        raise Unreadable("a sum over an index derive cannot bind (write the terms out, or use the index notation)")
+        """\\sum_o \\delta_o w_{5}: over the units whose names are that letter and a number (o1, o2)."""
+        letter = node.sub.text if node.sub is not None else ""
+        units = [u.name for layer in self.model.graph.layers for u in layer.units
+                 if u.name.startswith(letter) and u.name[len(letter):].isdigit()] if letter.isalpha() else []
+        if not units or node.sup is not None and node.sup.text not in ("", "n", str(len(units))):
+            raise Unreadable("a sum over an index derive cannot bind (write the terms out, or use the index notation)")
+        terms = [self._visit(map_scripts(node.body, lambda text, u=u: u if text == letter else text), scope)
+                 for u in units]
+        return sp.Add(*terms) if not isinstance(terms[0], sp.MatrixBase) else sum(terms[1:], terms[0])
 
     # -- names -----------------------------------------------------------------
     def _name(self, node: s.Node, name: str | None, scope: Scope) -> sp.Basic:

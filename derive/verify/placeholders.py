@@ -26,7 +26,7 @@ def instances(chain: s.Chain, notation: str, vocabulary, model) -> list[tuple[st
         layers = len(model.graph.layers)
         found = []
         for l in range(1, layers + 1):
-            bound = _map_scripts(chain, lambda t: LAYER_SCRIPT.sub(lambda m: f"[{l + int(m.group(1) or 0)}]", t))
+            bound = map_scripts(chain, lambda t: LAYER_SCRIPT.sub(lambda m: f"[{l + int(m.group(1) or 0)}]", t))
             if _resolves(bound, vocabulary):
                 found.append((f"for l = {l}", bound))
         return found or [("", chain)]
@@ -45,7 +45,7 @@ def _index_instances(chain: s.Chain, vocabulary, model) -> list[tuple[str, s.Cha
         bound = _expand_sums(chain, env, widest, vocabulary)
         if bound is None:
             continue
-        bound = _map_scripts(bound, lambda t: _bind(t, env))
+        bound = map_scripts(bound, lambda t: _bind(t, env))
         if _resolves(bound, vocabulary):
             found.append((f"for l = {l}, j = {j}, k = {k}", bound))
     # the same instance arises for every value of an index the claim does not use
@@ -68,7 +68,7 @@ def _expand_sums(node, env: dict, widest: int, vocabulary):
         terms = []
         for value in range(1, widest + 1):
             inner = dict(env, **{letter: value})
-            term = _map_scripts(_expand_sums(node.body, inner, widest, vocabulary), lambda t: _bind(t, inner))
+            term = map_scripts(_expand_sums(node.body, inner, widest, vocabulary), lambda t: _bind(t, inner))
             if _resolves(term, vocabulary):
                 terms.append(term)
         if not terms:
@@ -172,7 +172,8 @@ def _map(node, change):
     return node
 
 
-def _map_scripts(node, rewrite):
+def map_scripts(node, rewrite):
+    """The node with every script's text rewritten (w_{l} -> w_{2})."""
     def change(n):
         if isinstance(n, s.Script):
             text = rewrite(n.text)
