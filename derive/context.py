@@ -330,6 +330,7 @@ def _four_equations(w: _Writer, derivation: Derivation) -> list[dict[str, str]]:
         "BP4": f"{w.tex(partial(g.total, weight.symbol))} = {w.tex(weight.delta_form)}",
     }
     out_act = g.layers[-1].activation
-    general = four_equations(out_act.latex if out_act.elementwise else None, g.layers[0].activation.latex,
-                             g.layers[0].shared_bias)
+    hidden = {layer.activation.latex for layer in g.layers[:-1]}
+    general = four_equations(out_act.latex if out_act.elementwise else None,
+                             hidden.pop() if len(hidden) == 1 else None, g.layers[0].shared_bias, bool(first.paths))
     return [{"name": name, "general": form, "instance": instances[name]} for name, form in general]

@@ -86,8 +86,11 @@ TABLES = {
     ],
 }
 
-def four_equations(output_latex: str | None, hidden_latex: str, shared_bias: bool) -> list[tuple[str, str]]:
-    """Nielsen's four equations, written with this network's activations (output_latex None: softmax)."""
+def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bias: bool,
+                   hidden: bool = True) -> list[tuple[str, str | None]]:
+    """Nielsen's four equations, written with this network's activations (output_latex None: softmax;
+    hidden_latex None: hidden layers of different activations, each layer's g_l). Without a hidden
+    layer BP2 has nothing to say and its form is None."""
     bp1 = (r"\delta^{L}_{j} = \sum_{k} \frac{\partial C}{\partial a^{L}_{k}} \, "
            r"\frac{\partial a^{L}_{k}}{\partial z^{L}_{j}}" if output_latex is None else
            rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output_latex}'\left(z^{{L}}_{{j}}\right)")
@@ -95,7 +98,8 @@ def four_equations(output_latex: str | None, hidden_latex: str, shared_bias: boo
            r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
     return [
         ("BP1", bp1),
-        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {hidden_latex}'\left(z^{{l}}_{{j}}\right)"),
+        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
+         if hidden else None),
         ("BP3", bp3),
         ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),
     ]

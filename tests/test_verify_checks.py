@@ -70,6 +70,19 @@ def test_a_sum_over_the_units_of_a_layer():
     assert wrong.verdict == "wrong" and "a factor of 2" in wrong.reason
 
 
+def test_max_and_cases_as_the_relu_documents_write_them():
+    relu = derive.derive(derive.from_dict({
+        "input": {"values": [[0.5, -0.4]]}, "target": {"values": [[0.2]]},
+        "layers": [{"units": 1, "activation": "relu", "weights": [[0.3, 0.9]], "bias": 0.1}],
+        "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}))
+    net = 0.3 * 0.5 + 0.9 * -0.4 + 0.1                           # -0.11: the unit is off
+    report = verify_claim(Checker(relu), rf"out_{{o1}} = \max\left(0, net_{{o1}}\right) = \max(0, {net:.2f}) = 0")
+    assert report.summary == {"ok": 1, "wrong": 0, "unchecked": 0}
+    cases = (r"\frac{\partial out_{o1}}{\partial net_{o1}} = \begin{cases} 1 & \text{for}\: net_{o1} > 0 \\ "
+             r"0 & \text{otherwise} \end{cases} = 0")
+    assert verify_claim(Checker(relu), cases).summary["ok"] == 1
+
+
 def test_free_letters_make_an_identity():
     assert check(r"\sigma(x) = \frac{1}{1 + e^{-x}}").verdict == "ok"
     assert check(r"\frac{\partial \sigma(x)}{\partial x} = \sigma(x)(1 - \sigma(x))").verdict == "ok"

@@ -205,3 +205,19 @@ def test_html_regions_are_the_math_elements():
     regions = scan(PANDOC_HTML, "page.html")
     assert [(r.line, r.text.strip()) for r in regions] == [(3, "a = 1"), (4, "c < 3"), (5, "d = 4")]
     assert PANDOC_HTML[regions[0].start:regions[0].end] == '<span class="math inline">\\(a = 1\\)</span>'
+
+
+def test_max_arguments_cases_and_hadamard_powers():
+    node = one(r"a = \max\left(0, z\right)").sides[1]
+    assert node == s.Juxt((s.Func("max"), s.Args((s.Num("0"), sym("z")))))
+    node = one(r"d = \begin{cases} 1 & \text{for}\: z > 0 \\ 0 & \text{otherwise} \end{cases}").sides[1]
+    assert isinstance(node, s.Cases) and [v for v, _ in node.rows] == [s.Num("1"), s.Num("0")]
+    assert node.rows[0][1].relations == (">",)
+    node = one(r"y = A^{\odot 2}").sides[1]
+    assert node.sup.text == r"\odot2" and node.sup.node == s.Num("2")
+
+
+def test_a_full_stop_ends_a_formula_and_a_dot_between_factors_multiplies():
+    assert one(r"a = b.").sides[1] == sym("b")
+    assert one(r"J = (A - Y).B").sides[1] == s.BinOp("*", s.Paren(s.BinOp("-", sym("A"), sym("Y")), "("), sym("B"))
+    assert one("x = 5.").sides[1] == s.Num("5.")

@@ -63,3 +63,22 @@ def test_every_markdown_flavor_verifies(preset, flavor):
 def test_the_round_trip_covers_every_preset():
     covered = {case.values[0] for case in _cases()}
     assert covered == set(derive.preset_names())
+
+
+# Beyond the presets: random networks (tests/oracles.py) with ReLU, leaky ReLU, tanh, mixed hidden
+# activations, a single layer, row layout and batches, whose documents write max(0, z), cases,
+# A^{\odot 2} and g_l'.
+RANDOM_SEEDS = [3, 5, 6, 8, 10]
+
+
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_networks_verify_in_every_notation(seed):
+    from oracles import random_spec
+    spec = derive.from_dict(random_spec(seed))
+    found = derive.derive(spec)
+    check = Checker(found)
+    for fmt, name in (("markdown", "post.md"), ("latex", "article.tex")):
+        for notation in NOTATIONS:
+            report = verify_text(check, derive.render(found, fmt, notation), name, notation)
+            problems = [f"{c.line}: {c.text[:100]} ({c.reason})" for c in report.claims if c.verdict != "ok"]
+            assert problems == [], (fmt, notation)

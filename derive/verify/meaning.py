@@ -15,8 +15,8 @@ from sympy.matrices.exceptions import ShapeError
 from ..unit_notations import ETA
 from . import syntax as s
 from .functions import apply, function_of
-from .placeholders import map_scripts
 from .model import COST, Model, per_sample
+from .placeholders import map_scripts
 from .values import (
     Literal,
     PerSample,
@@ -31,6 +31,15 @@ from .values import (
 from .vocabulary import COST_NAME, is_layer_name, key, split_modifier
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
+RELATIONS = {">": sp.Gt, "<": sp.Lt, "\\geq": sp.Ge, "\\ge": sp.Ge, "\\leq": sp.Le, "\\le": sp.Le}
+
+
+def _without_words(node: s.Node) -> s.Node:
+    """\\text{for}\\: z: the words before a condition are not part of it."""
+    if isinstance(node, s.Juxt):
+        kept = tuple(x for x in node.items if not (isinstance(x, s.Sym) and x.font == "text"))
+        return kept[0] if len(kept) == 1 else s.Juxt(kept)
+    return node
 
 
 class Meaning:
@@ -183,6 +192,9 @@ class Meaning:
             return self._transpose(value)
         if sup.text in ("+",) or sup.node is None:
             raise Unreadable(f"cannot read the superscript {sup.text}")
+        if sup.text.startswith("\\odot"):          # A^{\odot 2}: every entry squared
+            exponent = bounded(self._script_value(sup, scope))
+            return value.applyfunc(lambda v: v ** exponent) if isinstance(value, sp.MatrixBase) else value ** exponent
         return self._scalar(value) ** bounded(self._script_value(sup, scope))
 
     def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
@@ -267,6 +279,10 @@ class Meaning:
                     self.vocabulary.lookup(key(item)) is None and function_of(item, self.model.spec) is None:
                 raise Unreadable(f"unknown function {item.text}")
             function = function_of(item, self.model.spec)
+            if function is not None and function[0] in ("max", "min") and k + 1 < len(items):
+                values.append(self._extreme(function[0], items[k + 1], scope))
+                k += 2
+                continue
             if function is not None and k + 1 < len(items):
                 values.append(apply(function, self._visit(items[k + 1], scope), scope, self.model.spec.layout))
                 k += 2
@@ -282,6 +298,39 @@ class Meaning:
         except ShapeError as exc:
             raise ShapeMismatch(str(exc)) from None
         return result
+
+    def _extreme(self, name: str, argument: s.Node, scope: Scope) -> sp.Basic:
+        """\\max(0, z), entry by entry when a matrix is among the arguments."""
+        inner = argument.inner if isinstance(argument, s.Paren) else argument
+        if not isinstance(inner, s.Args):
+            raise Unreadable(f"\\{name} of a single argument")
+        pick = sp.Max if name == "max" else sp.Min
+        values = [self._visit(item, scope) for item in inner.items]
+        result = values[0]
+        for value in values[1:]:
+            result = broadcast(result, value, lambda a, b: elementwise(a, b, pick))
+        return result
+
+    def _Args(self, node: s.Args, scope: Scope) -> sp.Basic:
+        raise Unreadable("a list of arguments outside \\max or \\min")
+
+    def _Cases(self, node: s.Cases, scope: Scope) -> sp.Basic:
+        pieces = []
+        for value, condition in node.rows:
+            pieces.append((self._visit(value, scope), self._condition(condition, scope)))
+        if any(isinstance(v, sp.MatrixBase) for v, _ in pieces):
+            raise Unreadable("cases of matrices")
+        return sp.Piecewise(*pieces)
+
+    def _condition(self, chain: s.Chain | None, scope: Scope):
+        """for z > 0 -> z > 0; otherwise -> True."""
+        if chain is None or not chain.relations:
+            return sp.true
+        if len(chain.relations) != 1 or chain.relations[0] not in RELATIONS:
+            raise Unreadable(f"the condition {chain.text}")
+        left, right = (_without_words(side) for side in chain.sides)
+        return RELATIONS[chain.relations[0]](self._scalar(self._visit(left, scope)),
+                                             self._scalar(self._visit(right, scope)))
 
     def _written_together(self, item: s.Node, after: s.Node | None):
         if isinstance(item, s.Sym) and not item.font and isinstance(after, s.Num) and after.text.isdigit():

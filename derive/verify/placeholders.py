@@ -12,6 +12,7 @@ import itertools
 import re
 
 from . import syntax as s
+from .functions import layer_of
 from .vocabulary import key, split_modifier
 
 LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")
@@ -137,7 +138,8 @@ def _resolves(node, vocabulary) -> bool:
     ok = [True]
 
     def visit(n):
-        if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and (n.sub or n.sup) and n.base.text != "e":
+        if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and (n.sub or n.sup) and n.base.text != "e" \
+                and layer_of(n) is None:             # g_{2}: a layer's activation, not a name
             named, _, _ = split_modifier(n)
             name = key(named)
             if name and vocabulary.lookup(name) is None and vocabulary.lookup(key(n)) is None \

@@ -247,6 +247,19 @@ class _Build(Transformer):
         """[a, b] as the posts write a row: a 1×n matrix."""
         return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),))
 
+    def args(self, _lp, *items):
+        return s.Args(tuple(item for item in items if isinstance(item, s.Node)))
+
+    def cases(self, _begin, *items):
+        return s.Cases(tuple(item for item in items if isinstance(item, tuple)))
+
+    def case(self, value, _align, *rest):
+        conditions = [c for c in rest if isinstance(c, s.Chain)]
+        return (value, conditions[0] if conditions else None)
+
+    def hadamard_power(self, _op, exponent):
+        return exponent
+
     def matrix(self, _begin, rows, _end):
         return s.Matrix(rows)
 

@@ -67,6 +67,18 @@ class Matrix(Node):
 
 
 @dataclass(frozen=True)
+class Args(Node):
+    """(0, z): the arguments of \\max or \\min."""
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Cases(Node):
+    """\\begin{cases} value & condition \\\\ ... \\end{cases}; a condition of None means otherwise."""
+    rows: tuple[tuple[Node, Node | None], ...]
+
+
+@dataclass(frozen=True)
 class Juxt(Node):
     items: tuple[Node, ...]
 

@@ -82,6 +82,9 @@ class Vocabulary:
         if table is not None:
             for symbol, latex in table(graph).items():
                 self.names[_keyed(latex)] = symbol
+            if notation == "index":                 # Nielsen's a^0_k is the input x_k
+                for k, unit in enumerate(graph.inputs, 1):
+                    self.names.setdefault(f"a_{k}^0", unit.out)
             for written, symbol in _layer_table(graph, layered).items():   # posts mix in W^{[1]}, X
                 if isinstance(symbol, sp.MatrixSymbol) and written not in self.names:
                     self.names[written] = symbol
