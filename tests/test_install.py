@@ -46,3 +46,17 @@ def test_installed_wheel_writes_every_format(installed, argv, marker):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert marker in out.stdout
+
+
+def test_installed_wheel_verifies_with_its_grammar(installed):
+    """verify needs grammar.lark from the wheel, and lark and pylatexenc from the dependencies."""
+    env_dir, elsewhere = installed
+    out = subprocess.run([str(env_dir / "bin" / "derive"), "verify", "mazur", "--claim",
+                          r"\frac{\partial E_{total}}{\partial w_5} = 0.0823"], cwd=elsewhere,
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    assert "expected 0.0822" in out.stdout
+    (elsewhere / "paper.tex").write_text("\\documentclass{article}\\begin{document}$w_5^+ = 0.3589$\\end{document}\n")
+    out = subprocess.run([str(env_dir / "bin" / "derive"), "verify", "mazur", "paper.tex"], cwd=elsewhere,
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("✓ 1"), out.stdout + out.stderr

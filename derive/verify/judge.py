@@ -17,6 +17,7 @@ from .values import PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3
 SLACK = 1e-12          # relative: the spec's numbers pass through float64 once
+FLOOR = 1e-15          # absolute: a sum that is 0 exactly comes out of float64 as ±1e-17 or so
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Judge:
         tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
         digits = max(_written_digits(right, scope), 3)
         for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
-            if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)):
+            if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
                 if isinstance(a, sp.MatrixBase):
                     expected = _bmatrix(a, digits)
                     entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "
