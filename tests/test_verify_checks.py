@@ -50,6 +50,22 @@ def test_a_lost_sign_is_wrong_and_named():
     assert flipped.expected == f"{dw7:.4f}"
 
 
+def test_a_number_the_spec_states_is_exact_not_rounded():
+    """0.3 is w_4 exactly, not 0.35 \u00b1 0.05: the bias b_1 = 0.35 written as 0.3 is a slip."""
+    assert check(r"net_{h1} = 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 \cdot 1").verdict == "ok"
+    assert check(r"net_{h1} = 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.3 \cdot 1").verdict == "wrong"
+
+
+def test_an_alias_may_name_a_formula():
+    result = derive.derive(derive.load("mazur"))
+    aliased = Checker(result, {"g_{5}": r"\frac{\partial E_{total}}{\partial w_{5}}"})
+    assert verify_claim(aliased, r"g_{5} = 0.0822").summary["ok"] == 1
+    assert verify_claim(aliased, r"w_5^+ = w_5 - \eta g_{5}").summary["ok"] == 1
+    loop = Checker(result, {"q_{1}": r"2 q_{1}"})
+    (claim,) = verify_claim(loop, r"q_{1} = 1").claims
+    assert claim.verdict == "unchecked" and "refers to itself" in claim.reason
+
+
 def test_the_loss_from_the_seed():
     assert round(loss(MAZUR), 9) == 0.298371109
     assert check(r"E_{total} = E_{o1} + E_{o2} = 0.274811083 + 0.023560026 = 0.298371109").verdict == "ok"
@@ -128,6 +144,8 @@ def test_a_matrix_of_numbers_is_expanded_and_compared_entry_by_entry():
 
 CAUSES = [
     ("mazur", None, r"w_5^+ = 0.3507", "learning rate of 0.6"),
+    ("mazur", None, r"w_5^+ = w_5 - \eta \frac{\partial E_{total}}{\partial w_5} = 0.4 - 0.6 \cdot 0.0822",
+     "learning rate of 0.6, not 0.5"),
     ("mazur", None, r"\frac{\partial E_{total}}{\partial w_5} = 0.74136507 \cdot 0.186815602 \cdot 0.593269992 = 0.0832",
      "an arithmetic slip in the last step"),
     ("mazur", None, r"\frac{\partial E_{total}}{\partial w_5} = 3 \delta_{o1} out_{h1}", "an extra factor of 3"),

@@ -64,6 +64,10 @@ def test_seed_000_niuguy_forward_pass_with_swapped_weights_is_caught():
     assert derivative.verdict == "ok"
     (matrix,) = at(found, 36)                       # X = [x1, x2] = [0.1, 0.2]
     assert matrix.verdict == "ok"
+    (second_update,) = at(found, 459)               # "learning rate 0.02", then 0.7 - 0.2*(-0.0037)
+    assert second_update.verdict == "wrong" and "a learning rate of 0.2, not 0.02" in second_update.reason
+    (first_update,) = at(found, 339)                # 0.4 - 0.02*(-0.2767): the rate is right, the gradient not
+    assert first_update.verdict == "wrong" and "learning rate" not in first_update.reason
 
 
 def test_seed_002_khanal_missing_transpose():

@@ -41,7 +41,7 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
         return "log base 10 instead of e"
     if near(ratio, 2) or near(ratio, 0.5):
         return "a factor of 2 (the 1/2 of the squared error?)"
-    cause = _learning_rate(judge, left, right, scope, point, near, x, y)
+    cause = _written_rate(judge, left, right, point) or _learning_rate(judge, left, right, scope, point, near, x, y)
     if cause:
         return cause
     cause = _missing_path(judge, scope, point, near, x, y)
@@ -153,6 +153,40 @@ def _matrix_cause(judge, left, right, point) -> str | None:
         return "an extra 1/m"
     if every(-1.0):
         return "the sign is flipped"
+    return _written_rate(judge, left, right, point)
+
+
+def _written_rate(judge, left, right, point) -> str | None:
+    """w^+ = 0.7 - 0.2 \\cdot (-0.0037): the factor beside the gradient is the rate the post used."""
+    model = judge.model
+    pairs = zip(left, right) if isinstance(left, sp.MatrixBase) else [(left, right)]
+    for after, written in pairs:
+        parameter = _updated_parameter(model, after)
+        if parameter is None or not isinstance(written, sp.Add):
+            continue
+        gradient = abs(float(model.number(model.batch_partial(model.graph.total, parameter), point)))
+        for term in written.args:
+            factors = [abs(float(judge._number(f, point))) for f in sp.Mul.make_args(term) if f != -1]
+            if len(factors) != 2 or gradient == 0 or 0 in factors:
+                continue
+            # the gradient is the factor nearer the true one; the other is the rate
+            first_is_gradient = abs(math.log(factors[0] / gradient)) < abs(math.log(factors[1] / gradient))
+            rate = factors[1] if first_is_gradient else factors[0]
+            eta = float(model.eta) if model.eta.is_number else None
+            if eta is not None and abs(rate - eta) > 1e-9 * eta:
+                return f"the update uses a learning rate of {rate:g}, not {eta:g}"
+    return None
+
+
+def _updated_parameter(model, side):
+    """The parameter a side updates: w5__after1, or the w5 of w5 - eta dE/dw5."""
+    names = [x.name for x in getattr(side, "free_symbols", ()) if x.name.endswith("__after1")]
+    if len(names) == 1:
+        parameter = sp.Symbol(names[0][: -len("__after1")], real=True)
+        return parameter if model.is_parameter(parameter) else None
+    if isinstance(side, sp.Add):
+        alone = [term for term in side.args if isinstance(term, sp.Symbol) and model.is_parameter(term)]
+        return alone[0] if len(alone) == 1 else None
     return None
 
 

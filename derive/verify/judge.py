@@ -112,7 +112,7 @@ class Judge:
         for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
             if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
                 if isinstance(a, sp.MatrixBase):
-                    expected = _bmatrix(a, digits)
+                    expected = _bmatrix(a, max(digits, 4))
                     entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "
                     cause = _matrix_cause(self, left, right, full)
                 else:

@@ -46,6 +46,7 @@ class Meaning:
     def __init__(self, model: Model, vocabulary, entries):
         self.model, self.vocabulary, self._entries = model, vocabulary, entries
         self.layer = vocabulary.notation == "layer"
+        self._depth = 0          # aliases that name formulas, followed at most this deep
 
     @property
     def entries(self) -> dict:
@@ -67,7 +68,7 @@ class Meaning:
             return sp.Integer(node.text)
         value = Decimal(node.text)
         symbol = sp.Symbol(f"lit{len(scope.literals)}__{node.text}", real=True)
-        half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1)
+        half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1) if value not in self.model.given else 0
         scope.literals[symbol] = Literal(symbol, sp.Float(node.text, 30), sp.Float(str(half), 30))
         return symbol
 
@@ -116,6 +117,14 @@ class Meaning:
             letters = [self.vocabulary.lookup(ch) for ch in node.text]     # ab: a times b
             if all(x is not None for x in letters):
                 return sp.Mul(*[self._bind(x, scope) for x in letters])
+        if found is None and name in self.vocabulary.expressions:
+            if self._depth > 8:
+                raise Unreadable(f"the alias {name} refers to itself")
+            self._depth += 1
+            try:
+                return self._visit(self.vocabulary.expressions[name], scope)
+            finally:
+                self._depth -= 1
         if found is None:
             if name == "e":
                 return sp.E
@@ -278,7 +287,10 @@ class Meaning:
                     isinstance(items[k + 1], s.Paren) and items[k + 1].kind == "(" and \
                     self.vocabulary.lookup(key(item)) is None and function_of(item, self.model.spec) is None:
                 raise Unreadable(f"unknown function {item.text}")
-            function = function_of(item, self.model.spec)
+            named = key(item)
+            known = named is not None and (self.vocabulary.lookup(named) is not None
+                                           or named in self.vocabulary.expressions)
+            function = None if known else function_of(item, self.model.spec)    # a name wins over g_{5}
             if function is not None and function[0] in ("max", "min") and k + 1 < len(items):
                 values.append(self._extreme(function[0], items[k + 1], scope))
                 k += 2

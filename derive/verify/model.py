@@ -8,8 +8,10 @@ A symbolic claim holds when both sides agree at such points; a numeric one at th
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from ..chain import Derivation, delta_closed_forms
@@ -122,6 +124,21 @@ class Model:
             for unit, value in zip(graph.outputs, spec.targets[s]):
                 base[per_sample(unit.target, s)] = value
         return self.complete({k: sp.Float(repr(float(v)), DIGITS) for k, v in base.items()})
+
+    @cached_property
+    def given(self) -> frozenset[Decimal]:
+        """The numbers the spec states (inputs, targets, weights, biases, learning rate): a post that
+        copies one copies it exactly, so it carries no rounding."""
+        spec = self.spec
+        numbers = [v for row in spec.inputs for v in row] + [v for row in spec.targets for v in row]
+        if spec.has_values:
+            from ..numeric import initial_parameters
+            params = initial_parameters(spec)
+            for w, b in zip(params.weights, params.biases):
+                numbers += [float(x) for x in w.flat] + [float(x) for x in np.atleast_1d(b).flat]
+        if spec.training:
+            numbers.append(spec.training.learning_rate)
+        return frozenset(Decimal(repr(float(v))) for v in numbers)
 
     def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
         graph = self.graph

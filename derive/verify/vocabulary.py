@@ -99,6 +99,7 @@ class Vocabulary:
         by_name = {str(x): x for x in self._all_symbols()}
         self.examples = sorted(by_name)[:6]
         self.unresolved: dict[str, str] = {}
+        self.expressions: dict[str, s.Node] = {}     # aliases to a formula, read (never evaluated)
         for written, meant in aliases.items():
             try:
                 written_key = _keyed(written)
@@ -112,6 +113,11 @@ class Vocabulary:
                     target = self.names.get(meant_key) or by_name.get(meant_key)
                 except ReadError:
                     target = None
+            if target is None:          # a formula the post abbreviates: W' for dE/dW
+                formula = _formula(meant)
+                if formula is not None:
+                    self.expressions[written_key] = formula
+                    continue
             if target is None:          # perhaps another notation's name
                 self.unresolved[written] = meant
                 continue
@@ -138,6 +144,17 @@ class Vocabulary:
     def native(self, name: str) -> bool:
         """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
         return name in self.names and name not in self.foreign
+
+
+def _formula(latex: str) -> s.Node | None:
+    """An alias's target that is a formula rather than a name, as the reader reads it."""
+    try:
+        lines = [line for line in read(latex) if line.chain is not None]
+    except ReadError:
+        return None
+    if len(lines) != 1 or len(lines[0].chain.sides) != 1 or key(lines[0].chain.sides[0]) is not None:
+        return None
+    return lines[0].chain.sides[0]
 
 
 def is_layer_name(found) -> bool:
