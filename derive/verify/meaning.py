@@ -14,6 +14,7 @@ from sympy.matrices.exceptions import ShapeError
 
 from ..unit_notations import ETA
 from . import syntax as s
+from .derivatives import Derivatives, starts_with_partial
 from .functions import apply, function_of
 from .model import COST, Model, per_sample
 from .placeholders import map_scripts
@@ -42,7 +43,7 @@ def _without_words(node: s.Node) -> s.Node:
     return node
 
 
-class Meaning:
+class Meaning(Derivatives):
     def __init__(self, model: Model, vocabulary, entries):
         self.model, self.vocabulary, self._entries = model, vocabulary, entries
         self.layer = vocabulary.notation == "layer"
@@ -233,8 +234,8 @@ class Meaning:
         return -self._visit(node.arg, scope)
 
     def _BinOp(self, node: s.BinOp, scope: Scope) -> sp.Basic:
-        if node.op == "/" and _starts_with_partial(node.right):
-            if _starts_with_partial(node.left):
+        if node.op == "/" and starts_with_partial(node.right):
+            if starts_with_partial(node.left):
                 return self._derivative(node.left, node.right, scope)
             if isinstance(node.left, s.Juxt) and any(isinstance(x, s.Partial) for x in node.left.items):
                 # \eta \partial E / \partial w: the factor times the slash-written derivative
@@ -263,7 +264,7 @@ class Meaning:
         raise Unreadable(f"operator {node.op}")
 
     def _Frac(self, node: s.Frac, scope: Scope) -> sp.Basic:
-        if _starts_with_partial(node.num) and _starts_with_partial(node.den):
+        if starts_with_partial(node.num) and starts_with_partial(node.den):
             return self._derivative(node.num, node.den, scope)
         num, den = self._visit(node.num, scope), self._visit(node.den, scope)
         if isinstance(den, sp.MatrixBase):
@@ -349,82 +350,9 @@ class Meaning:
             return self.vocabulary.lookup(f"{item.text}_{after.text}")
         return None
 
-    # -- derivatives -----------------------------------------------------------
-    def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
-        of, by = _after_partial(top), _after_partial(bottom)
-        model = self.model
-        if self._matrix_valued(of) or self._matrix_valued(by):
-            return self._matrix_derivative(of, by, scope)
-        if not key(of):                    # \partial (w_1 i_1 + b_1) / \partial w_1: this expression, by itself
-            variable = self._visit(by, scope)
-            if not isinstance(variable, sp.Symbol):
-                raise Unreadable("a derivative by something other than one name")
-            return sp.diff(self._visit(of, scope), variable)
-        a, b = self._generic(of), self._generic(by)
-        if scope.sample is None and model.samples > 1:
-            if a != model.graph.total or not model.is_parameter(b):
-                raise PerSample("a per-sample derivative in a batch: tag the line with (sample k)")
-            return model.batch_partial(a, b)
-        return model.sample(model.partial(a, b), scope.sample or 0)
-
-    def _matrix_valued(self, node: s.Node) -> bool:
-        """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does."""
-        name = key(node)
-        found = self.vocabulary.lookup(name) if name else None
-        if found is None or found == ETA:
-            return self.layer
-        if self.layer and found == self.model.graph.total:
-            return True
-        return is_layer_name(found)
-
-    def _generic(self, node: s.Node) -> sp.Symbol:
-        name = key(node)
-        found = self.vocabulary.lookup(name) if name else None
-        if not isinstance(found, sp.Symbol) or found == ETA:
-            raise Unreadable(f"cannot differentiate with {name or 'an expression'}: expected a name of the network")
-        return found
-
-    def _matrix_derivative(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
-        top = self.vocabulary.lookup(key(of))
-        if top not in (COST_NAME, self.model.graph.total):
-            raise Unreadable(f"a derivative of {key(of)}: expected J or \\mathcal{{L}}")
-        scale = self.model.scale if top == COST_NAME else sp.S.One
-        matrix = self._visit(by, scope)
-        if isinstance(matrix, sp.Symbol) and self.model.is_parameter(matrix):     # a shared bias
-            matrix = sp.ImmutableMatrix([[matrix]])
-        if not isinstance(matrix, sp.MatrixBase):
-            raise Unreadable("a derivative by something other than a matrix of the network")
-        model = self.model
-        total = model.graph.total
-
-        def entry(x: sp.Symbol) -> sp.Basic:
-            if model.is_parameter(x):
-                return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)])
-            generic, sample = x.name.rsplit("__s", 1)
-            return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
-        return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())
-
     def _scalar(self, value: sp.Basic) -> sp.Basic:
         if isinstance(value, sp.MatrixBase):
             if value.shape == (1, 1):
                 return value[0, 0]
             raise Unreadable("a matrix where a number belongs")
         return value
-
-
-def _no_entry():
-    raise Unreadable("a derivative by a matrix whose entries are not names")
-
-
-def _starts_with_partial(node: s.Node) -> bool:
-    return isinstance(node, s.Partial) or (isinstance(node, s.Juxt) and isinstance(node.items[0], s.Partial))
-
-
-def _after_partial(node: s.Node) -> s.Node:
-    """\\partial E_{total} -> E_{total}; \\partial \\sigma(x) -> \\sigma(x), an expression."""
-    if isinstance(node, s.Juxt) and len(node.items) == 2:
-        after = node.items[1]
-        return after.inner if isinstance(after, s.Paren) and after.kind == "(" else after
-    if isinstance(node, s.Juxt) and len(node.items) > 2:
-        return s.Juxt(node.items[1:])
-    raise Unreadable("a derivative of nothing")

@@ -1,0 +1,87 @@
+"""Derivatives in a claim: \\partial a / \\partial b through the network (the chain rule over the
+model's definitions), of a written expression by one of its names, and of J by a layer's matrix."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..unit_notations import ETA
+from . import syntax as s
+from .values import PerSample, Scope, Unreadable
+from .vocabulary import COST_NAME, is_layer_name, key
+
+
+class Derivatives:
+    """The derivative part of Meaning (a mixin: it uses the model, the vocabulary and _visit)."""
+
+    def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
+        of, by = _after_partial(top), _after_partial(bottom)
+        model = self.model
+        if self._matrix_valued(of) or self._matrix_valued(by):
+            return self._matrix_derivative(of, by, scope)
+        if not key(of):                    # \partial (w_1 i_1 + b_1) / \partial w_1: this expression, by itself
+            variable = self._visit(by, scope)
+            if not isinstance(variable, sp.Symbol):
+                raise Unreadable("a derivative by something other than one name")
+            return sp.diff(self._visit(of, scope), variable)
+        a, b = self._generic(of), self._generic(by)
+        if scope.sample is None and model.samples > 1:
+            if a != model.graph.total or not model.is_parameter(b):
+                raise PerSample("a per-sample derivative in a batch: tag the line with (sample k)")
+            return model.batch_partial(a, b)
+        return model.sample(model.partial(a, b), scope.sample or 0)
+
+    def _matrix_valued(self, node: s.Node) -> bool:
+        """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does."""
+        name = key(node)
+        found = self.vocabulary.lookup(name) if name else None
+        if found is None or found == ETA:
+            return self.layer
+        if self.layer and found == self.model.graph.total:
+            return True
+        return is_layer_name(found)
+
+    def _generic(self, node: s.Node) -> sp.Symbol:
+        name = key(node)
+        found = self.vocabulary.lookup(name) if name else None
+        if not isinstance(found, sp.Symbol) or found == ETA:
+            raise Unreadable(f"cannot differentiate with {name or 'an expression'}: expected a name of the network")
+        return found
+
+    def _matrix_derivative(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
+        top = self.vocabulary.lookup(key(of))
+        if top not in (COST_NAME, self.model.graph.total):
+            raise Unreadable(f"a derivative of {key(of)}: expected J or \\mathcal{{L}}")
+        scale = self.model.scale if top == COST_NAME else sp.S.One
+        matrix = self._visit(by, scope)
+        if isinstance(matrix, sp.Symbol) and self.model.is_parameter(matrix):     # a shared bias
+            matrix = sp.ImmutableMatrix([[matrix]])
+        if not isinstance(matrix, sp.MatrixBase):
+            raise Unreadable("a derivative by something other than a matrix of the network")
+        model = self.model
+        total = model.graph.total
+
+        def entry(x: sp.Symbol) -> sp.Basic:
+            if model.is_parameter(x):
+                return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)])
+            generic, sample = x.name.rsplit("__s", 1)
+            return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
+        return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())
+
+
+def _no_entry():
+    raise Unreadable("a derivative by a matrix whose entries are not names")
+
+
+def starts_with_partial(node: s.Node) -> bool:
+    return isinstance(node, s.Partial) or (isinstance(node, s.Juxt) and isinstance(node.items[0], s.Partial))
+
+
+def _after_partial(node: s.Node) -> s.Node:
+    """\\partial E_{total} -> E_{total}; \\partial \\sigma(x) -> \\sigma(x), an expression."""
+    if isinstance(node, s.Juxt) and len(node.items) == 2:
+        after = node.items[1]
+        return after.inner if isinstance(after, s.Paren) and after.kind == "(" else after
+    if isinstance(node, s.Juxt) and len(node.items) > 2:
+        return s.Juxt(node.items[1:])
+    raise Unreadable("a derivative of nothing")
