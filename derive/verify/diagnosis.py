@@ -16,7 +16,7 @@ from .values import updated_symbol
 
 def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = False, wrong=None) -> str | None:
     if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
-        return _matrix_cause(judge, left, right, point)
+        return _matrix_cause(judge, left, right, scope, point)
     model = judge.model
     x = float(judge._number(left, point)) if wrong is None else float(wrong[0])
     y = float(judge._number(right, point)) if wrong is None else float(wrong[1])
@@ -41,7 +41,7 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
         return "log base 10 instead of e"
     if near(ratio, 2) or near(ratio, 0.5):
         return "a factor of 2 (the 1/2 of the squared error?)"
-    cause = _written_rate(judge, left, right, point) or _learning_rate(judge, left, right, scope, point, near, x, y)
+    cause = _written_rate(judge, left, right, scope, point) or _learning_rate(judge, left, right, scope, point, near, x, y)
     if cause:
         return cause
     cause = _missing_path(judge, scope, point, near, x, y)
@@ -135,7 +135,7 @@ def _factor(judge, left, right, point, near, ratio) -> str | None:
     return None
 
 
-def _matrix_cause(judge, left, right, point) -> str | None:
+def _matrix_cause(judge, left, right, scope, point) -> str | None:
     if not isinstance(left, sp.MatrixBase) or not isinstance(right, sp.MatrixBase):
         return None
     if left.shape == right.shape[::-1] and left.shape != right.shape:
@@ -153,15 +153,18 @@ def _matrix_cause(judge, left, right, point) -> str | None:
         return "an extra 1/m"
     if every(-1.0):
         return "the sign is flipped"
-    return _written_rate(judge, left, right, point)
+    return _written_rate(judge, left, right, scope, point)
 
 
-def _written_rate(judge, left, right, point) -> str | None:
-    """w^+ = 0.7 - 0.2 \\cdot (-0.0037): the factor beside the gradient is the rate the post used."""
+def _written_rate(judge, left, right, scope, point) -> str | None:
+    """w^+ = 0.7 - 0.2 \\cdot (-0.0037): in a claim about an update, the factor beside the gradient
+    is the rate the post used."""
     model = judge.model
+    if scope is None or not scope.updated:
+        return None
     pairs = zip(left, right) if isinstance(left, sp.MatrixBase) else [(left, right)]
     for after, written in pairs:
-        parameter = _updated_parameter(model, after)
+        parameter = _updated_parameter(model, after, written, point)
         if parameter is None or not isinstance(written, sp.Add):
             continue
         gradient = abs(float(model.number(model.batch_partial(model.graph.total, parameter), point)))
@@ -178,15 +181,21 @@ def _written_rate(judge, left, right, point) -> str | None:
     return None
 
 
-def _updated_parameter(model, side):
-    """The parameter a side updates: w5__after1, or the w5 of w5 - eta dE/dw5."""
+def _updated_parameter(model, side, written, point):
+    """The parameter a side updates: w5__after1, or the one whose value the written p - r g starts from."""
     names = [x.name for x in getattr(side, "free_symbols", ()) if x.name.endswith("__after1")]
     if len(names) == 1:
         parameter = sp.Symbol(names[0][: -len("__after1")], real=True)
         return parameter if model.is_parameter(parameter) else None
-    if isinstance(side, sp.Add):
-        alone = [term for term in side.args if isinstance(term, sp.Symbol) and model.is_parameter(term)]
-        return alone[0] if len(alone) == 1 else None
+    if not isinstance(written, sp.Add) or len(written.args) != 2:
+        return None
+    present = getattr(side, "free_symbols", set())
+    for term in written.args:
+        if isinstance(term, sp.Symbol) and term in point:
+            start = point[term]
+            for parameter in sorted(present & model.parameters, key=str):
+                if abs(float(point[parameter]) - float(start)) < 1e-12:
+                    return parameter
     return None
 
 

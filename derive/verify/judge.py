@@ -114,7 +114,7 @@ class Judge:
                 if isinstance(a, sp.MatrixBase):
                     expected = _bmatrix(a, max(digits, 4))
                     entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "
-                    cause = _matrix_cause(self, left, right, full)
+                    cause = _matrix_cause(self, left, right, scope, full)
                 else:
                     expected, entry = format_number(float(x), digits), ""
                     cause = None
@@ -195,8 +195,8 @@ def _bmatrix(value: sp.MatrixBase, digits: int) -> str:
     return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
 
 
-def _matrix_cause(judge, left, right, point) -> str | None:
-    return diagnose(judge, left, right, None, point, symbolic=False)
+def _matrix_cause(judge, left, right, scope, point) -> str | None:
+    return diagnose(judge, left, right, scope, point, symbolic=False)
 
 
 def _is_matrix(value) -> bool:
