@@ -289,7 +289,7 @@ class Meaning(Derivatives):
                     self.vocabulary.lookup(key(item)) is None and function_of(item, self.model.spec) is None:
                 raise Unreadable(f"unknown function {item.text}")
             named = key(item)
-            known = named is not None and (self.vocabulary.lookup(named) is not None
+            known = named is not None and (isinstance(self.vocabulary.lookup(named), (sp.Symbol, sp.MatrixSymbol))
                                            or named in self.vocabulary.expressions)
             function = None if known else function_of(item, self.model.spec)    # a name wins over g_{5}
             if function is not None and function[0] in ("max", "min") and k + 1 < len(items):
