@@ -145,3 +145,14 @@ def test_a_document_over_the_bound_is_refused(tmp_path, capsys):
     doc.write_text("$a = 1$ " * 600_000)             # 4.8 million characters
     assert main(["verify", "mazur", str(doc)]) == 2
     assert "at most 4000000" in capsys.readouterr().err
+
+
+def test_annotate_html_marks_are_comments(tmp_path, capsys):
+    doc = tmp_path / "page.html"
+    doc.write_text('<!DOCTYPE html>\n<p><span class="math inline">w_5^+ = 0.3589</span> and '
+                   '<span class="math inline">w_6^+ = 0.5</span></p>\n')
+    out = tmp_path / "marked.html"
+    assert main(["verify", "mazur", str(doc), "--annotate", str(out)]) == 1
+    marked = out.read_text()
+    assert '0.3589</span><!-- derive: ✓ -->' in marked
+    assert '0.5</span><!-- derive: ✗ ' in marked and "expected 0.409" in marked
