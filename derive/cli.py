@@ -134,8 +134,9 @@ def _read_document(name: str) -> str:
     from .verify.document import MAX_DOCUMENT
 
     try:
-        if name != "-" and Path(name).is_file() and Path(name).stat().st_size > 4 * MAX_DOCUMENT:
-            raise DeriveError(f"{name}: {Path(name).stat().st_size} bytes; at most {MAX_DOCUMENT} characters are read")
+        size = Path(name).stat().st_size if name != "-" and Path(name).is_file() else 0
+        if size > 4 * MAX_DOCUMENT:           # refused before it is read; 4 bytes a character at most in UTF-8
+            raise DeriveError(f"{name}: {size} bytes; at most {MAX_DOCUMENT} characters are read")
         data = sys.stdin.buffer.read(4 * MAX_DOCUMENT + 1) if name == "-" else Path(name).read_bytes()
     except FileNotFoundError:
         raise DeriveError(f"{name}: no such document (expected a Markdown or LaTeX file)") from None

@@ -70,14 +70,19 @@ class _Writer:
         return {"lhs": self.tex(lhs), "rhs": self.tex(rhs), "shapes": self.shapes(lhs, rhs)}
 
     def matrix(self, array: np.ndarray) -> str:
-        array = np.atleast_2d(array)
-        symbols = sp.Matrix(array.shape[0], array.shape[1], lambda i, j: sp.Symbol(f"v_{i}_{j}"))
-        values = {symbols[i, j]: format_number(float(array[i, j]), self.spec.precision)
-                  for i in range(array.shape[0]) for j in range(array.shape[1])}
-        printer = LayerPrinter({}, values, bracket_negatives=False)
-        printer._settings["mat_str"] = "bmatrix"
-        printer._settings["mat_delim"] = ""
-        return printer.doprint(sp.ImmutableMatrix(symbols))
+        return bmatrix(array, self.spec.precision)
+
+
+def bmatrix(array, precision: int) -> str:
+    """A matrix of numbers as a LaTeX bmatrix, each to `precision` significant digits."""
+    array = np.atleast_2d(np.asarray(array, dtype=float))
+    symbols = sp.Matrix(array.shape[0], array.shape[1], lambda i, j: sp.Symbol(f"v_{i}_{j}"))
+    values = {symbols[i, j]: format_number(float(array[i, j]), precision)
+              for i in range(array.shape[0]) for j in range(array.shape[1])}
+    printer = LayerPrinter({}, values, bracket_negatives=False)
+    printer._settings["mat_str"] = "bmatrix"
+    printer._settings["mat_delim"] = ""
+    return printer.doprint(sp.ImmutableMatrix(symbols))
 
 
 def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, checks: list[Check]) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_seed_000_niuguy_forward_pass_with_swapped_weights_is_caught():
     grad_w, _ = finite_differences(spec)            # column orientation: [o][h]
     found = report("000", "000_niuguy.toml")
     (forward,) = at(found, 131)                     # [0.6615, 0.6770] x (a swapped W_ho) + (a wrong b_2)
-    assert forward.verdict == "wrong" and forward.expected.startswith(r"\begin{bmatrix} 1.574 & 1.838")
+    assert forward.verdict == "wrong" and forward.expected.startswith(r"\begin{bmatrix}1.574 & 1.838")
     assert "learning rate" not in forward.reason                  # a forward pass is no update
     (w6,) = at(found, 288)                          # dE/dW_h2o1 = -0.2831 from the swapped pass
     assert w6.verdict == "wrong" and w6.expected == f"{grad_w[1][0, 1]:.3f}"

@@ -109,7 +109,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     for region, lines in read_regions:
         if isinstance(lines, ReadError):
             if any(rel in region.text for rel in ("=", "\\approx")):
-                claims.append(Claim(region.line, _shorten(region.text), "unchecked", None,
+                claims.append(Claim(region.line, shorten(region.text), "unchecked", None,
                                     f"line {region.line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
             continue
@@ -211,6 +211,7 @@ def _names(node) -> list[str]:
     return found
 
 
-def _shorten(text: str, width: int = 200) -> str:
+def shorten(text: str, width: int = 200) -> str:
+    """One line, at most `width` characters, with … where it was cut."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"

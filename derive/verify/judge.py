@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..layer_context import bmatrix
 from ..notation import format_number
 from . import syntax as s
 from .diagnosis import diagnose
@@ -112,9 +113,9 @@ class Judge:
         for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
             if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
                 if isinstance(a, sp.MatrixBase):
-                    expected = _bmatrix(a, max(digits, 4))
+                    expected = bmatrix([[float(v) for v in row] for row in a.tolist()], max(digits, 4))
                     entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "
-                    cause = _matrix_cause(self, left, right, scope, full)
+                    cause = diagnose(self, left, right, scope, full, symbolic=False)
                 else:
                     expected, entry = format_number(float(x), digits), ""
                     cause = None
@@ -187,16 +188,6 @@ def _rounding_slip(written, scope: Scope, x, y) -> bool:
     """A lone printed number within one unit of its last digit of the right value."""
     literal = scope.literals.get(written) or scope.literals.get(-written)
     return literal is not None and abs(x - y) <= 2 * literal.half_ulp
-
-
-def _bmatrix(value: sp.MatrixBase, digits: int) -> str:
-    rows = [" & ".join(format_number(float(value[i, j]), digits) for j in range(value.shape[1]))
-            for i in range(value.shape[0])]
-    return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
-
-
-def _matrix_cause(judge, left, right, scope, point) -> str | None:
-    return diagnose(judge, left, right, scope, point, symbolic=False)
 
 
 def _is_matrix(value) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from .document import Claim, Report
+from .document import Claim, Report, shorten
 from .html_regions import is_html
 from .regions import is_latex, normalize
 
@@ -21,7 +21,7 @@ def table(report: Report, width: int | None = None) -> str:
     claim_width = max(24, min(60, width // 2 - line_width))
     rows = []
     for claim in report.claims:
-        text = _shorten(claim.text, claim_width)
+        text = shorten(claim.text, claim_width)
         reason = claim.reason or ""
         if claim.expected is not None and "expected" not in reason:
             reason = f"expected {claim.expected}; {reason}" if reason else f"expected {claim.expected}"
@@ -81,7 +81,7 @@ def _mark(claims: list[Claim], markdown: bool) -> str:
         if claim.expected is not None:
             detail = f"expected {claim.expected}; {detail}"
         detail = " ".join(detail.split())
-        which = _shorten(claim.text, 60)
+        which = shorten(claim.text, 60)
         if markdown:    # the claim as code, the reason inert: no emphasis, table cell break or new math
             code = which.replace("`", "").replace("|", "\\|")
             which, detail = f"`{code}`", _escape(detail)
@@ -96,9 +96,4 @@ def _escape(text: str) -> str:
 
 def _starts_line(text: str, at: int) -> bool:
     return at == 0 or text[at - 1] == "\n"
-
-
-def _shorten(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 

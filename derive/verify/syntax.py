@@ -22,7 +22,7 @@ class Sym(Node):
 
 @dataclass(frozen=True)
 class Partial(Node):
-    pass
+    """The \\partial sign: a marker, its operand is the next item of a product or fraction."""
 
 
 @dataclass(frozen=True)
