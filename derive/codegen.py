@@ -1,7 +1,11 @@
 """`derive code`: a standalone NumPy module generated from the layer-level closed forms.
 
 Every backward line is the printed form of a derived matrix expression (δ, ∂J/∂W, ∂J/∂b);
-its comment is the same expression in LaTeX. The module's structure lives in a template.
+its comment is the same expression in LaTeX. The output delta is the layer derivation's last
+step, so the fusions of the rule table (σ + BCE and softmax + CE give A − Y) reach the code as
+derived; a reciprocal left in an elementwise product (σ + CE: −(Y ⊘ A) ⊙ A ⊙ (1 − A)) is
+cancelled before printing, since it is 0/0 where A underflows to 0. The module's structure
+lives in a template.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .layers import BATCH, LayerDerivation, derive_layers
 from .layer_notation import layer_printer
-from .rules import ACTIVATIONS
+from .rules import ACTIVATIONS, CANCELLATIONS
 from .spec import NetworkSpec
 
 
@@ -112,6 +116,40 @@ def _is_bias(expr) -> bool:
     return getattr(expr, "name", "").startswith("b")
 
 
+def cancel_reciprocals(expr):
+    """`expr` with every pair X ⊙ X^{∘−1} of an elementwise product removed (X ⊘ X = 1).
+
+    The printed code then has no X / X, which is 0/0 (NaN) where X is 0, and the cancelled form
+    is the continuous value there. An expression with no such pair is returned unchanged.
+    """
+    negative, factors = _hadamard_factors(expr)
+    kept = list(factors)
+    for factor in factors:
+        if isinstance(factor, HadamardPower) and factor.exp == -1 and factor in kept and factor.base in kept:
+            kept.remove(factor)
+            kept.remove(factor.base)
+    if len(kept) == len(factors):
+        return expr
+    body = (OneMatrix(*expr.shape) if not kept else kept[0] if len(kept) == 1
+            else HadamardProduct(*kept, evaluate=False))
+    return MatMul(sp.S.NegativeOne, body, evaluate=False) if negative else body
+
+
+def _hadamard_factors(expr) -> tuple[bool, list]:
+    """An elementwise product as (is it negated, its factors), nested products and signs flattened."""
+    if isinstance(expr, MatMul) and len(expr.args) == 2 and expr.args[0] == -1:
+        negative, factors = _hadamard_factors(expr.args[1])
+        return not negative, factors
+    if isinstance(expr, HadamardProduct):
+        negative, factors = False, []
+        for arg in expr.args:
+            sign, inner = _hadamard_factors(arg)
+            negative ^= sign
+            factors += inner
+        return negative, factors
+    return False, [expr]
+
+
 def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[str, Any]:
     layered = layered or derive_layers(spec)
     code, latex = MatrixCodePrinter(), layer_printer(spec, layered)
@@ -131,12 +169,17 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "net": line(z, record.forward, latex.doprint(record.Z)),
             "out": {"target": record.A.name, "code": activation.code.format(z=z, axis=axis),
                     "comment": rf"{latex.doprint(record.A)} = {activation.latex}\left({latex.doprint(record.Z)}\right)"},
-            "delta": line(record.delta.name, record.delta_expr, latex.doprint(record.delta)),
+            "delta": line(record.delta.name, cancel_reciprocals(record.delta_expr),
+                          latex.doprint(record.delta)),
             "grad_W": line(f"dW{record.index}", record.grad_W,
                            rf"\frac{{\partial J}}{{\partial {latex.doprint(record.W)}}}"),
             "grad_b": line(f"db{record.index}", record.grad_b,
                            rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
         })
+    fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
             "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
-            "loss": spec.loss.function, "reduction": spec.loss.reduction}
+            "loss": spec.loss.function, "reduction": spec.loss.reduction,
+            "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,
+            # what the fused output delta assumes of Y ('' when nothing), for the docstring
+            "condition": fusion.condition if fusion else ""}
