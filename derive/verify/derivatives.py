@@ -8,14 +8,14 @@ import sympy as sp
 from ..unit_notations import ETA
 from . import syntax as s
 from .values import PerSample, Scope, Unreadable
-from .vocabulary import COST_NAME, is_layer_name, key
+from .vocabulary import COST_NAME, is_layer_name, key, without_sample
 
 
 class Derivatives:
     """The derivative part of Meaning (a mixin: it uses the model, the vocabulary and _visit)."""
 
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
-        of, by = _after_partial(top), _after_partial(bottom)
+        of, by = without_sample(_after_partial(top), scope.sample), _after_partial(bottom)
         model = self.model
         if self._matrix_valued(of) or self._matrix_valued(by):
             return self._matrix_derivative(of, by, scope)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from ..errors import DeriveError
 from ..layers import derive_layers
 from . import syntax as s
 from .judge import EQUALITIES, Judge
+from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
 from .model import Model
 from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
-from .values import layer_entries
+from .values import Unreadable, layer_entries
 from .vocabulary import NOTATIONS, Vocabulary, key
 
-MAX_DOCUMENT = 4_000_000         # characters
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
 
 
@@ -86,22 +87,36 @@ class Checker:
         return self._judges[notation]
 
 
-def verify_text(checker: Checker, text: str, name: str = "", notation: str | None = None) -> Report:
-    """Every claim in a Markdown or LaTeX document (LaTeX when `name` ends in .tex or the text says so)."""
+def verify_text(checker: Checker, text: str, name: str = "", notation: str | None = None,
+                seconds: float = MAX_SECONDS) -> Report:
+    """Every claim in a Markdown or LaTeX document (LaTeX when `name` ends in .tex or the text says so).
+    Claims still waiting when `seconds` have passed are listed unchecked."""
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
-    return _verify_regions(checker, scan(normalize(text), name), notation)
+    try:
+        return _verify_regions(checker, scan(normalize(text), name), notation, seconds)
+    except RecursionError:        # the last line of defence: every depth is measured before it is read
+        raise DeriveError("document: nests too deeply to read") from None
 
 
 def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:
     """One bare formula, as given on the command line."""
     if not formula.strip():
         raise DeriveError("--claim: the formula is empty; expected an equation such as 'out_{h1} = 0.5933'")
-    return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation)
+    try:
+        return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation, MAX_SECONDS)
+    except RecursionError:
+        raise DeriveError("--claim: the formula nests too deeply to read") from None
 
 
-def _verify_regions(checker: Checker, regions: list[Region], notation: str | None) -> Report:
+def _verify_regions(checker: Checker, regions: list[Region], notation: str | None, seconds: float) -> Report:
+    deadline = time.monotonic() + seconds
     read_regions = [(region, _read(region)) for region in regions]
+    distinct = {(chain.text, sample) for _, lines in read_regions if not isinstance(lines, ReadError)
+                for chain, sample in _chains(lines)}            # a repeated claim is checked once
+    if len(distinct) > MAX_CLAIMS:
+        raise DeriveError(f"document: {len(distinct)} different claims; at most {MAX_CLAIMS} are checked in one "
+                          "document")
     notation = notation or _guess_notation(checker, read_regions)
     judge = checker.judge(notation)
     claims: list[Claim] = []
@@ -115,7 +130,10 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
             continue
         for chain, sample in _chains(lines):
             found = cache.get((chain.text, sample))
-            if found is None:
+            if found is None and time.monotonic() > deadline:       # listed, not checked, not remembered
+                found = ("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
+                                            "before it")
+            elif found is None:
                 found = _check(checker, judge, notation, chain, sample)
                 cache[(chain.text, sample)] = found
             if found[0] is not None:
@@ -124,8 +142,18 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
 
 
 def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
-    verdicts = [(label, judge.claim(concrete, sample)) for label, concrete in
-                instances(chain, notation, checker.vocabulary(notation), checker.model)]
+    try:
+        return _judged(checker, judge, notation, chain, sample)
+    except RecursionError:         # the last line of defence: the reader refuses formulas this deep
+        return ("unchecked", None, "the formula nests too deeply")
+
+
+def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
+    try:
+        bound = instances(chain, notation, checker.vocabulary(notation), checker.model)
+    except Unreadable as exc:
+        return ("unchecked", None, str(exc))
+    verdicts = [(label, judge.claim(concrete, sample)) for label, concrete in bound]
     verdicts = [(label, v) for label, v in verdicts if v is not None]
     if not verdicts:
         return (None, None, None)

@@ -7,6 +7,7 @@ import sympy as sp
 
 from ..rules import ACTIVATIONS, G
 from . import syntax as s
+from .limits import MAX_DERIVATIVE_ORDER
 from .values import Scope, Unreadable, apply_each, bounded
 
 FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
@@ -72,6 +73,8 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
             [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])
             for c in range(columns.shape[1])])
         return result if layout == "column" else result.T
+    if primes > MAX_DERIVATIVE_ORDER:       # each derivative of sigma grows the formula: 5000 would hang
+        raise Unreadable(f"a derivative of order {primes}; at most {MAX_DERIVATIVE_ORDER} are checked")
     f = G(X) if activation.name == "g" else activation.forward([X], 0)
     for _ in range(primes):
         f = sp.diff(f, X)

@@ -44,6 +44,8 @@ class Judge:
             return Verdict("wrong", None, f"the shapes do not fit ({exc}): a missing transpose?")
         except Unreadable as exc:
             return Verdict("unchecked", None, str(exc))
+        except RecursionError:           # the last line: the reader refuses formulas this deep
+            return Verdict("unchecked", None, "the formula nests too deeply")
         except (ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError) as exc:
             return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
         for k in links:
@@ -52,7 +54,9 @@ class Judge:
                 verdict = self._link(left, right, scope, k, len(links) > 1, chain)
             except Unreadable as exc:
                 return Verdict("unchecked", None, str(exc))
-            except (ZeroDivisionError, OverflowError, TypeError, ValueError, RecursionError) as exc:
+            except RecursionError:
+                return Verdict("unchecked", None, "the formula nests too deeply")
+            except (ZeroDivisionError, OverflowError, TypeError, ValueError) as exc:
                 return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
                 return verdict

@@ -16,6 +16,7 @@ from ..unit_notations import ETA
 from . import syntax as s
 from .derivatives import Derivatives, starts_with_partial
 from .functions import apply, function_of
+from .limits import MAX_ALIAS_DEPTH, MAX_NUMBERS, MAX_PARTS
 from .model import COST, Model, per_sample
 from .placeholders import map_scripts
 from .values import (
@@ -26,10 +27,12 @@ from .values import (
     Unreadable,
     bounded,
     broadcast,
+    exact,
+    power,
     elementwise,
     updated_symbol,
 )
-from .vocabulary import COST_NAME, is_layer_name, key, split_modifier
+from .vocabulary import COST_NAME, is_layer_name, key, split_modifier, without_sample
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 RELATIONS = {">": sp.Gt, "<": sp.Lt, "\\geq": sp.Ge, "\\ge": sp.Ge, "\\leq": sp.Le, "\\le": sp.Le}
@@ -61,12 +64,18 @@ class Meaning(Derivatives):
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise Unreadable(f"cannot give a meaning to {type(node).__name__}")
+        scope.parts += 1
+        if scope.parts > MAX_PARTS:       # aliases to formulas that use aliases can multiply the work
+            raise Unreadable(f"the claim is too long to check (more than {MAX_PARTS} parts, aliases expanded)")
         return method(node, scope)
 
     # -- atoms -----------------------------------------------------------------
     def _Num(self, node: s.Num, scope: Scope) -> sp.Basic:
         if "." not in node.text:
+            exact(scope, len(node.text))
             return sp.Integer(node.text)
+        if len(scope.literals) >= MAX_NUMBERS:      # each number's rounding costs a derivative of the claim
+            raise Unreadable(f"more than {MAX_NUMBERS} decimal numbers in one claim")
         value = Decimal(node.text)
         symbol = sp.Symbol(f"lit{len(scope.literals)}__{node.text}", real=True)
         half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1) if value not in self.model.given else 0
@@ -119,7 +128,7 @@ class Meaning(Derivatives):
             if all(x is not None for x in letters):
                 return sp.Mul(*[self._bind(x, scope) for x in letters])
         if found is None and name in self.vocabulary.expressions:
-            if self._depth > 8:
+            if self._depth > MAX_ALIAS_DEPTH:
                 raise Unreadable(f"the alias {name} refers to itself")
             self._depth += 1
             try:
@@ -174,7 +183,7 @@ class Meaning(Derivatives):
         if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
             return self._ones(node)
         if isinstance(base, (s.Sym, s.Func)):
-            named, modifier, steps = split_modifier(node)
+            named, modifier, steps = split_modifier(without_sample(node, scope.sample))
             found = self.vocabulary.lookup(key(named))
             if found is not None:
                 value = self._bind(found, scope)
@@ -204,8 +213,9 @@ class Meaning(Derivatives):
             raise Unreadable(f"cannot read the superscript {sup.text}")
         if sup.text.startswith("\\odot"):          # A^{\odot 2}: every entry squared
             exponent = bounded(self._script_value(sup, scope))
-            return value.applyfunc(lambda v: v ** exponent) if isinstance(value, sp.MatrixBase) else value ** exponent
-        return self._scalar(value) ** bounded(self._script_value(sup, scope))
+            return value.applyfunc(lambda v: power(v, exponent, scope)) if isinstance(value, sp.MatrixBase) \
+                else power(value, exponent, scope)
+        return power(self._scalar(value), bounded(self._script_value(sup, scope)), scope)
 
     def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
         if script.node is None:
@@ -220,6 +230,11 @@ class Meaning(Derivatives):
     def _ones(self, node: s.Scripted) -> sp.Basic:
         size = int(node.sub.text) if node.sub and node.sub.text.isdigit() else (
             self.model.samples if node.sub and node.sub.text == "m" else len(self.model.graph.outputs))
+        graph = self.model.graph
+        widest = max([self.model.samples, len(graph.inputs)] + [len(layer.units) for layer in graph.layers])
+        if size > widest:                # it could fit no matrix of the network; and 10^7 entries would hang
+            raise Unreadable(f"\\mathbf{{1}}_{{{size}}} is longer than any layer or batch of this network "
+                             f"(at most {widest})")
         ones = sp.ImmutableMatrix.ones(size, 1)
         return ones.T if node.sup and node.sup.text in ("T", "\\top") else ones
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
+from html import escape
 
+from ..errors import DeriveError
 from .document import Claim, Report, shorten
-from .html_regions import is_html
+from .html_regions import is_html, markup
 from .regions import is_latex, normalize
 
 MARKS = {"ok": "✓", "wrong": "✗", "unchecked": "?"}
@@ -48,8 +51,8 @@ def annotate(text: str, report: Report, name: str = "") -> str:
     inserts = []
     for end, claims in by_end.items():
         mark = _mark(claims, markdown=not (latex or html))
-        if html:                # a comment after the element: the page looks the same
-            inserts.append((end, f"<!-- derive: {mark.replace('--', '- -')} -->"))
+        if html:                # a comment after the element (or before it: see html_regions): the page looks the same
+            inserts.append((end, f"<!--{_comment_text(mark)}-->"))
         elif latex:             # a comment at the end of the line: the compiled document is unchanged
             stop = text.find("\n", end)
             stop = len(text) if stop < 0 else stop
@@ -67,7 +70,34 @@ def annotate(text: str, report: Report, name: str = "") -> str:
         out.append(mark)
         cursor = at
     out.append(text[cursor:])
-    return "".join(out)
+    marked = "".join(out)
+    if html:
+        _same_markup(text, marked, [_comment_text(_mark(claims, False)) for claims in by_end.values()])
+    return marked
+
+
+def _comment_text(mark: str) -> str:
+    """The mark as inert comment text: no < or > (so no -->, no tag), no quotes, no -- (for XHTML too)."""
+    text = escape(mark)
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return f" derive: {text} "
+
+
+def _same_markup(page: str, marked: str, comments: list[str]) -> None:
+    """The last line of defence: the marked page must read as the page did, plus the marks' comments."""
+    ours = Counter(comments)
+    events: list[tuple] = []
+    for event in markup(marked):
+        if event[0] == "comment" and ours[event[1]] > 0:
+            ours[event[1]] -= 1
+        elif event[0] == "text" and events and events[-1][0] == "text":
+            events[-1] = ("text", events[-1][1] + event[1])
+        else:
+            events.append(event)
+    if events != markup(page) or +ours:
+        raise DeriveError("--annotate: a mark would change how this HTML page reads (an unusual comment or "
+                          "tag near a formula); expected ordinary HTML, or annotate the Markdown source")
 
 
 def _mark(claims: list[Claim], markdown: bool) -> str:

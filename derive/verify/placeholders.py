@@ -13,6 +13,8 @@ import re
 
 from . import syntax as s
 from .functions import layer_of
+from .limits import MAX_SUM_TERMS
+from .values import Unreadable
 from .vocabulary import key, split_modifier
 
 LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")
@@ -43,7 +45,7 @@ def _index_instances(chain: s.Chain, vocabulary, model) -> list[tuple[str, s.Cha
     found = []
     for l, j, k in itertools.product(range(1, depth + 1), range(1, widest + 1), range(1, widest + 1)):
         env = {"l": l, "L": depth, "j": j, "k": k}
-        bound = _expand_sums(chain, env, widest, vocabulary)
+        bound = _expand_sums(chain, env, widest, vocabulary, [MAX_SUM_TERMS])
         if bound is None:
             continue
         bound = map_scripts(bound, lambda t: _bind(t, env))
@@ -62,14 +64,18 @@ def _bind(text: str, env: dict) -> str:
     return "".join(str(env[ch]) for ch in text)
 
 
-def _expand_sums(node, env: dict, widest: int, vocabulary):
-    """\\sum_k body -> body(k=1) + body(k=2) + ... over the k whose names exist."""
+def _expand_sums(node, env: dict, widest: int, vocabulary, budget: list[int]):
+    """\\sum_k body -> body(k=1) + body(k=2) + ... over the k whose names exist; `budget` counts down
+    the terms still allowed, as sums inside sums multiply them."""
     if isinstance(node, s.BigSum) and node.sub is not None and node.sub.text in ("k", "j"):
         letter = node.sub.text
         terms = []
+        budget[0] -= widest
+        if budget[0] < 0:
+            raise Unreadable(f"the sums write out more than {MAX_SUM_TERMS} terms")
         for value in range(1, widest + 1):
             inner = dict(env, **{letter: value})
-            term = map_scripts(_expand_sums(node.body, inner, widest, vocabulary), lambda t: _bind(t, inner))
+            term = map_scripts(_expand_sums(node.body, inner, widest, vocabulary, budget), lambda t: _bind(t, inner))
             if _resolves(term, vocabulary):
                 terms.append(term)
         if not terms:
@@ -79,14 +85,14 @@ def _expand_sums(node, env: dict, widest: int, vocabulary):
             total = s.BinOp("+", total, term)
         return s.Paren(total, "(")
     if isinstance(node, (list, tuple)):
-        items = [_expand_sums(x, env, widest, vocabulary) for x in node]
+        items = [_expand_sums(x, env, widest, vocabulary, budget) for x in node]
         return None if any(x is None for x in items) else type(node)(items)
     if dataclasses.is_dataclass(node) and isinstance(node, s.Node):
         changes = {}
         for field in dataclasses.fields(node):
             value = getattr(node, field.name)
             if isinstance(value, (s.Node, tuple)):
-                new = _expand_sums(value, env, widest, vocabulary)
+                new = _expand_sums(value, env, widest, vocabulary, budget)
                 if new is None:
                     return None
                 changes[field.name] = new

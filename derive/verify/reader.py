@@ -9,24 +9,32 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Tree, v_args
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
+    VisitError,
 )
+from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
+from .limits import MAX_NESTING, MAX_REGION, MAX_TREE_DEPTH, nesting_depth
 
-MAX_REGION = 20_000        # characters; longer regions are reported, not read
+READ_CACHE = 1_024         # short formulas kept read: a post repeats $w_5$ and its like many times
+CACHED_LENGTH = 500        # characters: longer formulas are rarely repeated, and would hold much memory
 
 
 class ReadError(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
+
+
+class TooDeep(ReadError):
+    """A formula nested deeper than derive reads (brackets, or a chain of operators)."""
 
 
 @lru_cache(maxsize=1)
@@ -37,18 +45,51 @@ def _parser() -> Lark:
 
 def read(text: str) -> list[s.Line]:
     """Every line of one math region (lines split at \\\\ or at a top-level comma)."""
+    found = _read_cached(text) if len(text) <= CACHED_LENGTH else _read(text)
+    if isinstance(found, ReadError):         # a fresh exception each time: the cached one keeps no traceback
+        raise type(found)(found.message, found.line, found.column)
+    return list(found)
+
+
+def _read(text: str) -> tuple[s.Line, ...] | ReadError:
+    """The lines of a formula, or why it cannot be read."""
     if len(text) > MAX_REGION:
-        raise ReadError(f"the region is {len(text)} characters long; at most {MAX_REGION} are read")
+        return ReadError(f"the region is {len(text)} characters long; at most {MAX_REGION} are read")
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:        # measured before parsing: nothing below recurses that deep
+        return TooDeep(f"the formula nests too deeply ({depth} levels of brackets; at most {MAX_NESTING} are read)")
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
-        raise ReadError(_describe(exc, text), exc.line if exc.line > 0 else 1,
-                        exc.column if exc.column > 0 else 1) from None
-    except LarkError as exc:           # lark's other failures (recursion, grammar state) are read errors too
-        raise ReadError(str(exc).splitlines()[0]) from None
-    except RecursionError:
-        raise ReadError("the formula nests too deeply") from None
-    return _Build(text).transform(tree)
+        return ReadError(_describe(exc, text), exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1)
+    except LarkError as exc:           # lark's other failures (grammar state) are read errors too
+        return ReadError(str(exc).splitlines()[0])
+    except RecursionError:             # the last line of defence; the depth is measured above
+        return TooDeep("the formula nests too deeply")
+    levels = _tree_depth(tree)
+    if levels > MAX_TREE_DEPTH:        # a - - - - x or a + b + ... long enough to exhaust the stack later
+        return TooDeep(f"the formula nests too deeply ({levels} levels of operators and brackets; "
+                       f"at most {MAX_TREE_DEPTH} are read)")
+    try:
+        return tuple(_Build(text).transform(tree))
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, RecursionError):
+            return TooDeep("the formula nests too deeply")
+        raise
+
+
+_read_cached = lru_cache(maxsize=READ_CACHE)(_read)     # either answer is kept: the syntax is immutable
+
+
+def _tree_depth(tree: Tree) -> int:
+    """The parse tree's depth, measured without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Tree):
+            stack.extend((child, depth + 1) for child in node.children)
+    return deepest
 
 
 def _describe(exc: UnexpectedInput, text: str) -> str:
@@ -69,7 +110,7 @@ def _squeeze(text: str) -> str:
 
 
 @v_args(inline=True)
-class _Build(Transformer):
+class _Build(Transformer_NonRecursive):
     """lark tree -> syntax nodes. Script text is sliced from the source, spaces removed."""
 
     def __init__(self, text: str):

@@ -28,6 +28,7 @@ from pylatexenc.latexwalker import (
 from pylatexenc.macrospec import MacroSpec
 
 from ..errors import DeriveError
+from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
                      for star in ("", "*")}
@@ -52,11 +53,44 @@ def normalize(text: str) -> str:
 
 
 def scan(text: str, name: str = "") -> list[Region]:
-    """The regions of `text`, which must be normalized (offsets refer to it)."""
-    from .html_regions import html_regions, is_html
-    if is_html(text, name):
-        return html_regions(text)
-    return _latex_regions(text) if is_latex(text, name) else _markdown_regions(text)
+    """The regions of `text`, which must be normalized (offsets refer to it); a document beyond
+    the limits (see limits.py) is refused with a DeriveError before it is read as far as can be."""
+    from .html_regions import html_math_elements, html_regions, is_html
+    html, latex = is_html(text, name), not is_html(text, name) and is_latex(text, name)
+    if latex and len(text) > MAX_LATEX_DOCUMENT:
+        raise DeriveError(f"document: {len(text)} characters of LaTeX; at most {MAX_LATEX_DOCUMENT} are read")
+    marked = html_math_elements(text) if html else _delimited(text)
+    if marked > 2 * MAX_REGIONS:        # counted cheaply before the (slower) parse; the regions are counted after
+        raise DeriveError(f"document: about {marked} math regions (by their delimiters); "
+                          f"at most {MAX_REGIONS} are read")
+    regions = html_regions(text) if html else _latex_regions(text) if latex else _markdown_regions(text)
+    if len(regions) > MAX_REGIONS:
+        raise DeriveError(f"document: {len(regions)} math regions; at most {MAX_REGIONS} are read")
+    math = sum(len(formula) for formula in {region.text for region in regions})    # a repeated one is read once
+    if math > MAX_MATH:
+        raise DeriveError(f"document: {math} characters of math; at most {MAX_MATH} are read")
+    return [Region(r.line, unbroken(r.text), r.start, r.end) for r in regions]
+
+
+# A display broken over aligned lines: \begin{aligned} ... \end{aligned} around the whole of it, and a
+# row that goes on with the sum or product above (\\ &\quad {}+ ..., \\ &\quad {}\cdot ...), as derive
+# and people break long lines.
+_ALIGNED = re.compile(r"^\s*\\begin\{(aligned|split|gathered)\}(.*)\\end\{\1\}\s*$", re.S)
+# A continued row is marked (\quad, or an empty {} that makes the operator binary), so that a matrix
+# row that starts with a minus sign is never taken for one.
+_SUM_GOES_ON = re.compile(r"\\\\\s*&?\s*(?:\\q?quad\s*(?:\{\}\s*)?|\{\}\s*)(?=[+-]|\\cdot|\\times)")
+
+
+def unbroken(math: str) -> str:
+    """The rows of an aligned display as align's body, with a continued sum's or product's rows joined back."""
+    whole = _ALIGNED.match(math)
+    return _SUM_GOES_ON.sub(" ", whole.group(2) if whole else math)
+
+
+def _delimited(text: str) -> int:
+    """An upper estimate of the math regions in Markdown or LaTeX: $…$ counts one per two dollars."""
+    dollars = text.count("$") - text.count("\\$")
+    return dollars // 2 + sum(text.count(opening) for opening in ("\\(", "\\[", "\\begin{"))
 
 
 def _markdown_parser() -> MarkdownIt:
@@ -151,6 +185,10 @@ def _environment_body(source: str) -> str:
 
 
 def _latex_nodes(text: str, math_macros: set[str] = frozenset()):
+    depth = latex_nesting_depth(text)
+    if depth > MAX_LATEX_NESTING:       # pylatexenc recurses on each level: measured before it starts
+        raise DeriveError(f"document: braces and environments nest {depth} deep; at most {MAX_LATEX_NESTING} "
+                          "levels are read")
     context = get_default_latex_context_db()       # a fresh database on each call
     if math_macros:
         context.add_context_category("derive-math-macros", prepend=True,
@@ -160,6 +198,8 @@ def _latex_nodes(text: str, math_macros: set[str] = frozenset()):
         return walker.get_latex_nodes()[0]
     except LatexWalkerError as exc:
         raise DeriveError(f"document: cannot read the LaTeX structure ({exc}); expected balanced braces") from None
+    except RecursionError:              # the last line of defence; the depth is measured above
+        raise DeriveError("document: the LaTeX structure nests too deeply to read") from None
 
 
 def _math_macros(nodes) -> set[str]:

@@ -3,11 +3,13 @@ unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
+from .limits import MAX_DIGITS, MAX_EXPONENT
 from .model import Model, per_sample
 
 
@@ -34,6 +36,8 @@ class Scope:
     updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
     uses_log: bool = False
     free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
+    parts: int = 0                                       # syntax nodes given a meaning so far (MAX_PARTS)
+    digits: float = 0                                    # digits of the exact numbers met so far (MAX_DIGITS)
 
 
 class ShapeMismatch(Unreadable):
@@ -44,7 +48,24 @@ def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
 
 
-MAX_EXPONENT = 10_000       # beyond this a written number is not a derivation's: do not evaluate it
+def power(base: sp.Basic, exponent: sp.Basic, scope: Scope) -> sp.Basic:
+    """base ** exponent, refused before it is computed when the exact result would be too long."""
+    if isinstance(base, sp.Rational) and exponent.is_number and base not in (0, 1, -1):
+        try:
+            size = abs(float(exponent.evalf(15))) * math.log10(max(abs(base.p), base.q))
+        except (TypeError, ValueError, OverflowError):
+            raise Unreadable("an exponent that cannot be evaluated") from None
+        exact(scope, size)
+    return base ** exponent
+
+
+def exact(scope: Scope, digits: float) -> None:
+    """Count the digits of an exact number the claim brings in (a written integer, an exact power).
+    A sum, product or quotient of exact numbers has at most as many digits as they have together,
+    so while the count stays under MAX_DIGITS no exact arithmetic in the claim can take long."""
+    scope.digits += digits
+    if scope.digits > MAX_DIGITS:
+        raise Unreadable(f"exact numbers of more than {MAX_DIGITS} digits")
 
 
 def bounded(exponent: sp.Basic) -> sp.Basic:

@@ -17,7 +17,7 @@ from ..layers import BATCH, LayerDerivation
 from ..unit_notations import ETA, index_names, neuron_names
 from . import syntax as s
 from .model import Model
-from .reader import ReadError, read
+from .reader import ReadError, TooDeep, read
 
 NOTATIONS = ("neuron", "index", "layer")
 AFTER_STEPS = re.compile(r"^(.*)\((\d+)\)$")
@@ -54,6 +54,14 @@ def split_modifier(node: s.Scripted) -> tuple[s.Scripted, str, int]:
     return node, "", 0
 
 
+def without_sample(node: s.Node, sample: int | None) -> s.Node:
+    """E_{total}^{(1)} on a line tagged (sample 1) is sample 1's own loss, not the loss after one step."""
+    if (sample is not None and isinstance(node, s.Scripted) and node.sup is not None
+            and node.sup.text == f"({sample + 1})"):
+        return _with_sup(node, "")
+    return node
+
+
 def _with_sup(node: s.Scripted, text: str) -> s.Scripted:
     return s.Scripted(node.base, node.sub, s.Script(text, None) if text else None, node.primes)
 
@@ -61,6 +69,8 @@ def _with_sup(node: s.Scripted, text: str) -> s.Scripted:
 def _keyed(latex: str) -> str:
     """The key of a name as the printer writes it."""
     lines = read(latex)
+    if not lines or lines[0].chain is None or not lines[0].chain.sides:
+        raise ReadError(f"{latex!r} is not a name")
     node = lines[0].chain.sides[0]
     if isinstance(node, s.Paren):
         node = node.inner
@@ -114,7 +124,7 @@ class Vocabulary:
                 except ReadError:
                     target = None
             if target is None:          # a formula the post abbreviates: W' for dE/dW
-                formula = _formula(meant)
+                formula = _formula(written, meant)
                 if formula is not None:
                     self.expressions[written_key] = formula
                     continue
@@ -146,10 +156,12 @@ class Vocabulary:
         return name in self.names and name not in self.foreign
 
 
-def _formula(latex: str) -> s.Node | None:
+def _formula(written: str, latex: str) -> s.Node | None:
     """An alias's target that is a formula rather than a name, as the reader reads it."""
     try:
         lines = [line for line in read(latex) if line.chain is not None]
+    except TooDeep as exc:      # not "names nothing": say what is wrong with it
+        raise DeriveError(f"aliases: {written!r}: {exc.message}; expected a name or a short formula") from None
     except ReadError:
         return None
     if len(lines) != 1 or len(lines[0].chain.sides) != 1 or key(lines[0].chain.sides[0]) is not None:
