@@ -3,10 +3,16 @@
 Each layer's deltas are compiled once with `lambdify(cse=True)` from the chain
 records; training re-uses those functions at every step. Arrays hold one sample
 per row. Parameters are kept in column orientation, W of shape (units, inputs).
+
+Non-finite numbers get one behaviour for every document: the first step (forward,
+gradients, update, loss after it) must be finite, else a DeriveError names the
+layer; training stops at the first step whose loss or parameters are not finite,
+keeps the last finite state and says so in `Values.warnings`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -14,8 +20,15 @@ import numpy as np
 import sympy as sp
 
 from .chain import Derivation
+from .errors import DeriveError
 from .progress import progress
 from .spec import NetworkSpec
+
+# How far a factor-by-factor product may stray from the fused delta before it is not
+# the same number: rounding leaves ~1e-16; an output rounded to 0 or 1 leaves far more.
+PRODUCT_RTOL, PRODUCT_ATOL = 1e-9, 1e-12
+# The largest finite float, as the messages name it.
+FLOAT_MAX = f"{np.finfo(float).max:.1e}"
 
 
 @dataclass(frozen=True)
@@ -35,21 +48,30 @@ class Forward:
 
 @dataclass(frozen=True)
 class LayerFactors:
-    """Per-sample chain factors of one layer, for the document."""
+    """Per-sample chain factors of one layer, for the document.
+
+    `fused[s, j]` is True where the factors of unit j do not multiply to its delta in
+    floating point: an output rounded to 0 or 1 makes dE/dout 0/0 or infinite, or
+    dout/dnet 0, while the fused delta (out - target) is finite. There the document
+    shows the fused form instead of the factors, whose numbers are then meaningless.
+    """
     d_out: np.ndarray                 # (m, units): dE_s/dout
     d_act: np.ndarray | None          # (m, units): dout/dnet
     jacobian: np.ndarray | None       # (m, k, j): dout_k/dnet_j (softmax)
     delta: np.ndarray                 # (m, units): dE_s/dnet
     paths: np.ndarray | None          # (m, downstream, units): delta_o * w_ho
+    fused: np.ndarray                 # (m, units) bool: the factors' product is not representable
 
 
 @dataclass(frozen=True)
 class Training:
-    iterations: int
-    loss: float
+    iterations: int                   # steps done: all of them, or those before the stop
+    loss: float                       # after `iterations` steps; always finite
     outputs: np.ndarray               # (m, outputs)
-    history: np.ndarray               # loss after 0..iterations steps
+    history: np.ndarray               # loss after 0..iterations steps, all finite
     parameters: Parameters
+    stopped_at: int | None = None     # the step whose loss or parameters were first not finite
+    stop_reason: str | None = None    # what was not finite, in words
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,14 @@ class Values:
     after_step: Forward
     training: Training | None
     scale: float                      # 1/m for a mean, 1 for a sum
+    warnings: tuple[str, ...] = ()    # one line each, for stderr
+
+
+def shared_bias_gradient_is_zero(spec: NetworkSpec, layer) -> bool:
+    """A bias shared by a softmax layer under cross-entropy: its gradient, per sample, is
+    sum_j (out_j - t_j) = 1 - 1 = 0 exactly (the spec requires targets that sum to 1), which
+    floats would give as ~1e-17."""
+    return layer.shared_bias and not layer.activation.elementwise and spec.loss.function == "cross_entropy"
 
 
 def initial_parameters(spec: NetworkSpec) -> Parameters:
@@ -71,6 +101,10 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
         weights.append(w if spec.layout == "column" else w.T)
         biases.append(np.array([layer.bias] if layer.shared_bias else layer.bias, dtype=float))
     return Parameters(tuple(weights), tuple(biases))
+
+
+def _all_finite(params: Parameters) -> bool:
+    return all(np.isfinite(a).all() for a in params.weights + params.biases)
 
 
 class Evaluator:
@@ -113,7 +147,10 @@ class Evaluator:
 
         def evaluate(values: list) -> np.ndarray:
             columns = fn(*values)
-            return np.stack([np.broadcast_to(np.asarray(c, dtype=float), (m,)) for c in columns], axis=1)
+            stacked = np.empty((m, len(columns)))
+            for j, column in enumerate(columns):
+                stacked[:, j] = column        # a constant column broadcasts over the samples
+            return stacked
         return evaluate
 
     # -- evaluation --------------------------------------------------------
@@ -151,7 +188,8 @@ class Evaluator:
         sources = (fwd.inputs,) + fwd.outs[:-1]
         weights = tuple(self.scale * d.T @ a for d, a in zip(deltas, sources))
         # A shared bias feeds every unit of its layer: its gradient sums over them.
-        biases = tuple(self.scale * (d.sum().reshape(1) if layer.shared_bias else d.sum(axis=0))
+        biases = tuple(np.zeros(1) if shared_bias_gradient_is_zero(self.spec, layer) else
+                       self.scale * (d.sum().reshape(1) if layer.shared_bias else d.sum(axis=0))
                        for d, layer in zip(deltas, self.graph.layers))
         return Parameters(weights, biases)
 
@@ -179,37 +217,93 @@ class Evaluator:
             paths = None
             if below is not None:
                 paths = below[:, :, None] * params.weights[l + 1][None, :, :]
-            layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths))
+            fused = _unrepresentable(d_out, d_act, jacobian, deltas[l])
+            layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths, fused))
         return tuple(layers)
 
     def train(self, params: Parameters, iterations: int) -> Training:
-        history = np.empty(iterations + 1)
-        with progress(iterations, "training") as bar:
-            for k in range(iterations):
-                fwd = self.forward(params)
-                history[k] = fwd.loss
-                params = self.step(params, self.gradients(params, fwd, self.deltas(params, fwd)))
-                bar.update(1)
+        """Gradient descent from `params` (whose loss must be finite), stopping before a step
+        whose loss or parameters are not finite."""
         fwd = self.forward(params)
-        history[iterations] = fwd.loss
-        return Training(iterations, fwd.loss, fwd.outs[-1], history, params)
+        self.require_finite(fwd, "at the start of training", "finite starting parameters")
+        history = np.empty(iterations + 1)
+        history[0] = fwd.loss
+        done, stopped_at, reason = iterations, None, None
+        with progress(iterations, "training") as bar:
+            for k in range(1, iterations + 1):
+                stepped = self.step(params, self.gradients(params, fwd, self.deltas(params, fwd)))
+                after = self.forward(stepped)
+                finite_parameters = _all_finite(stepped)
+                if not (finite_parameters and math.isfinite(after.loss)):
+                    done, stopped_at = k - 1, k
+                    reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
+                    break
+                params, fwd = stepped, after
+                history[k] = fwd.loss
+                bar.update(1)
+        return Training(done, fwd.loss, fwd.outs[-1], history[:done + 1], params, stopped_at, reason)
+
+    # -- the first step must be finite: it is always shown --------------------
+    def require_finite(self, fwd: Forward, when: str, expected: str, expected_loss: str | None = None) -> None:
+        """A one-line DeriveError naming the first layer and unit whose value is not finite."""
+        for layer, net, out in zip(self.graph.layers, fwd.nets, fwd.outs):
+            for kind, array in (("net input", net), ("output", out)):
+                bad = np.argwhere(~np.isfinite(array))
+                if len(bad):
+                    s, j = bad[0]
+                    raise DeriveError(f"layer {layer.index}'s {kind} of {layer.units[j].name} is not finite {when} "
+                                      f"(sample {s + 1}: {array[s, j]}); expected {expected}")
+        if not math.isfinite(fwd.loss):
+            raise DeriveError(f"the loss is not finite {when} ({fwd.loss}); expected {expected_loss or expected}")
+
+    def require_finite_parameters(self, params: Parameters, what: str, expected: str) -> None:
+        for layer, w, b in zip(self.graph.layers, params.weights, params.biases):
+            if not (np.isfinite(w).all() and np.isfinite(b).all()):
+                raise DeriveError(f"layer {layer.index}'s {what} are not finite; expected {expected}")
+
+
+def _unrepresentable(d_out: np.ndarray, d_act: np.ndarray | None, jacobian: np.ndarray | None,
+                     delta: np.ndarray) -> np.ndarray:
+    """Where the factors of a unit are not finite or do not multiply to its delta, (m, units)."""
+    if jacobian is None:
+        finite = np.isfinite(d_out) & np.isfinite(d_act)
+        product = d_out * d_act
+    else:  # softmax: delta_j = sum_k dE/dout_k * dout_k/dnet_j reads every factor of the sample
+        finite = np.isfinite(d_out).all(axis=1, keepdims=True) & np.isfinite(jacobian).all(axis=1)
+        product = np.einsum("sk,skj->sj", d_out, jacobian)
+    return ~(finite & np.isclose(product, delta, rtol=PRODUCT_RTOL, atol=PRODUCT_ATOL))
 
 
 def evaluate(evaluator: Evaluator, params: Parameters | None = None) -> Values:
     """Every number of the document: forward, factors, gradients, one update, training."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         return _evaluate(evaluator, params)
 
 
 def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
     spec = evaluator.spec
+    rate = spec.training.learning_rate
     params = params if params is not None else initial_parameters(spec)
     fwd = evaluator.forward(params)
+    evaluator.require_finite(fwd, "at the spec's values",
+                             f"weights, biases and inputs whose weighted sums stay below {FLOAT_MAX} in magnitude",
+                             f"outputs and targets whose errors stay below {FLOAT_MAX}")
     deltas = evaluator.deltas(params, fwd)
     grads = evaluator.gradients(params, fwd, deltas)
+    evaluator.require_finite_parameters(grads, "gradients at the spec's values",
+                                        f"weights and inputs whose products stay below {FLOAT_MAX}")
     updated = evaluator.step(params, grads)
+    evaluator.require_finite_parameters(updated, "parameters after the first update",
+                                        f"a training.learning_rate (got {rate:g}) whose product with "
+                                        f"the gradients stays below {FLOAT_MAX}")
+    after_step = evaluator.forward(updated)
+    evaluator.require_finite(after_step, "after the first update", f"a smaller training.learning_rate (got {rate:g})")
     factors = evaluator.factors(params, fwd, deltas)
     iterations = spec.training.iterations
     training = evaluator.train(params, iterations) if iterations else None
-    return Values(params, fwd, factors, grads, updated, evaluator.forward(updated), training, evaluator.scale)
-
+    warnings = ()
+    if training is not None and training.stopped_at is not None:
+        warnings = (f"training stopped at iteration {training.stopped_at} of {iterations}: {training.stop_reason} "
+                    f"(try a smaller training.learning_rate); the last finite state is shown, "
+                    f"after {training.iterations} iterations",)
+    return Values(params, fwd, factors, grads, updated, after_step, training, evaluator.scale, warnings)

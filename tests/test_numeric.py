@@ -131,3 +131,16 @@ def test_init_draws_glorot_uniform_weights_reproducibly():
     assert np.array_equal(np.array(row.layers[0].weights), first.T)
     other = derive.from_dict({**spec, "init": {"seed": 12}})
     assert other.layers[0].weights != a.layers[0].weights
+
+
+@pytest.mark.parametrize("activation,loss_name", COMBOS)
+def test_factors_of_ordinary_networks_multiply_to_their_deltas(activation, loss_name):
+    # The fused flag marks only outputs rounded to 0 or 1; moderate weights never set it.
+    for seed in range(3):
+        spec = random_spec(seed * 17 + len(loss_name), activation=activation, loss_name=loss_name)
+        if loss_name == "half_sse" and activation != "softmax":
+            spec["layers"][-1]["activation"] = activation
+        values = run(spec).values
+        for f in values.factors:
+            assert f.fused.shape == f.delta.shape and not f.fused.any()
+        assert values.warnings == ()
