@@ -5,14 +5,31 @@
     >>> print(result.render("markdown"))
 """
 
+from importlib import import_module
+
 __version__ = "0.1.0"
 
-from .api import Result, code, derive, load, render
-from .errors import DeriveError, PresetError, SpecError
-from .presets import names as preset_names
-from .spec import LayerSpec, LossSpec, NetworkSpec, TrainingSpec, from_dict, load_text
+# The public names load on first use (PEP 562): `import derive.cli` stays light, so the command
+# line's main() is running, and catches Ctrl-C, while SymPy and NumPy load.
+_PUBLIC = {
+    "Result": "api", "code": "api", "derive": "api", "load": "api", "render": "api",
+    "DeriveError": "errors", "PresetError": "errors", "SpecError": "errors",
+    "preset_names": "presets",
+    "LayerSpec": "spec", "LossSpec": "spec", "NetworkSpec": "spec", "TrainingSpec": "spec",
+    "from_dict": "spec", "load_text": "spec",
+}
+_RENAMED = {"preset_names": "names"}
 
-__all__ = [
-    "DeriveError", "LayerSpec", "LossSpec", "NetworkSpec", "PresetError", "Result", "SpecError",
-    "TrainingSpec", "code", "derive", "from_dict", "load", "load_text", "preset_names", "render",
-]
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    value = getattr(import_module(f".{_PUBLIC[name]}", __name__), _RENAMED.get(name, name))
+    globals()[name] = value          # found once; later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

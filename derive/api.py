@@ -21,8 +21,8 @@ class Result:
     derivation: Derivation
     values: Values | None          # None when the spec gives no numbers
 
-    def render(self, format: str = "markdown", notation: str | None = None) -> str | bytes:
-        return render(self, format, notation)
+    def render(self, format: str = "markdown", notation: str | None = None, samples: str = "first") -> str | bytes:
+        return render(self, format, notation, samples=samples)
 
     def _repr_markdown_(self) -> str:
         """The whole derivation, in a Jupyter or VS Code notebook."""
@@ -36,9 +36,16 @@ class Result:
 def load(source: str | Path) -> NetworkSpec:
     """A preset name, or the path of a TOML spec."""
     text = str(source)
-    if isinstance(source, Path) or text.endswith(".toml") or "/" in text or Path(text).exists():
+    if isinstance(source, Path) or text.endswith(".toml") or "/" in text or _is_path(text):
         return load_file(text)
     return presets.load(text)
+
+
+def _is_path(text: str) -> bool:
+    try:
+        return Path(text).exists()
+    except OSError:          # a name the system refuses as a path (File name too long) names no file
+        return False
 
 
 def derive(spec: NetworkSpec) -> Result:
@@ -57,13 +64,15 @@ def code(spec: NetworkSpec) -> str:
     """A standalone NumPy module with forward(params, X) and gradients(params, X, Y)."""
     for index, layer in enumerate(spec.layers):
         if layer.activation == "g":
-            raise DeriveError(f"layers[{index}].activation: g has no numeric form, so there is no code to "
+            raise DeriveError(f"layers[{index + 1}].activation: g has no numeric form, so there is no code to "
                               "generate; expected a concrete activation")
     return documents.python_module(codegen.context(spec))
 
 
 def render(result: Result, format: str = "markdown", notation: str | None = None,
-           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax") -> str | bytes:
+           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax",
+           samples: str = "first") -> str | bytes:
     """The document in `format` (bytes for pdf); `notation` overrides the spec's; templates in
-    `template_dir` override the built-ins by name and render sandboxed."""
-    return formats.render(result, format, notation, fragment, template_dir, flavor)
+    `template_dir` override the built-ins by name and render sandboxed. With a batch, `samples`
+    "first" works sample 1 in full and tables the others; "all" works every sample."""
+    return formats.render(result, format, notation, fragment, template_dir, flavor, samples)

@@ -1,21 +1,47 @@
-"""The command line: argparse in, one line on stderr and exit code 2 for any bad input."""
+"""The command line: argparse in, one line on stderr and exit code 2 for any bad input.
+
+Exit codes: 0 done, 1 verify found a wrong claim, 2 bad input or usage, 130 Ctrl-C, 141 stdout closed
+early (a pipe into `head`). Only the standard library is imported up here: SymPy and NumPy load inside
+main(), so Ctrl-C while they load is one line too.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__, presets
-from .api import code as generate_code
-from .api import derive, load, render
 from .errors import DeriveError, OutputError
-from .flavors import FLAVORS
-from .formats import FORMATS
-from .spec import NOTATIONS
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE, as a shell reports a writer whose reader went away
+NOT_WRITABLE = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+                (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+TOP_EXAMPLES = """examples:
+  derive report mazur                       the classic 2-2-2 example as Markdown
+  derive report net.toml --format pdf -o net.pdf
+  derive verify mazur draft.md              check a hand-written derivation"""
+REPORT_EXAMPLES = """examples:
+  derive report mazur > mazur.md
+  derive report net.toml --notation layer --format html -o net.html
+  derive report mazur --flavor hugo --template-dir my-templates/"""
+CODE_EXAMPLES = """examples:
+  derive code mazur > mazur_grads.py
+  derive code net.toml -o net_grads.py"""
+VERIFY_EXAMPLES = """examples:
+  derive verify mazur draft.md
+  derive verify net.toml post.tex --json
+  derive verify mazur --claim '\\delta_{o1} = 0.1384'"""
+PRESETS_EXAMPLES = """examples:
+  derive presets
+  derive report niuguy --notation index     write one of them"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,14 +51,25 @@ class _Parser(argparse.ArgumentParser):
         raise DeriveError(f"{message} (see '{self.prog} --help')")
 
 
+def _command(commands, name: str, examples: str, **kwargs) -> argparse.ArgumentParser:
+    return commands.add_parser(name, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter,
+                               **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.")
+    from . import __version__
+    from .flavors import FLAVORS
+    from .formats import FORMATS
+    from .spec import NOTATIONS
+
+    parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.",
+                     epilog=TOP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    report = commands.add_parser("report", help="write the step-by-step derivation of a network",
-                                 description="Derive backpropagation for SPEC and write the document.")
-    report.add_argument("spec", nargs="?", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
+    report = _command(commands, "report", REPORT_EXAMPLES, help="write the step-by-step derivation of a network",
+                      description="Derive backpropagation for SPEC and write the document.")
+    report.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     report.add_argument("--fragment", action="store_true",
@@ -44,16 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Markdown math for: mathjax (default), katex, github, hugo, jekyll (with front matter)")
     report.add_argument("--template-dir", metavar="DIR",
                         help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
-    report.set_defaults(show_help=report.print_help)
+    report.add_argument("--samples", choices=("first", "all"), default="first",
+                        help="with a batch: first (default) works sample 1 in full and tables the others; "
+                             "all works every sample")
+    _time_limit(report)
 
-    code = commands.add_parser("code", help="write a NumPy module generated from the derived closed forms",
-                               description="Write a standalone Python module (numpy only) with forward(params, X) "
-                                           "and gradients(params, X, Y), generated from SPEC's layer-level closed forms.")
+    code = _command(commands, "code", CODE_EXAMPLES, help="write a NumPy module generated from the derived closed forms",
+                    description="Write a standalone Python module (numpy only) with forward(params, X) "
+                                "and gradients(params, X, Y), generated from SPEC's layer-level closed forms.")
     code.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name")
     code.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    _time_limit(code)
 
-    verify = commands.add_parser(
-        "verify", help="check a hand-written derivation's formulas and numbers",
+    verify = _command(
+        commands, "verify", VERIFY_EXAMPLES, help="check a hand-written derivation's formulas and numbers",
         description="Check every equation in DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
                     "✗ wrong (with the correct value and the likely cause), ? unchecked (with the reason). "
                     "Exit code 0 when no claim is wrong, 1 when one is, 2 for a bad spec, document or usage.")
@@ -64,54 +105,108 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument("--annotate", metavar="OUT",
                         help="also write a copy of DOC with a mark after each claim (atomically)")
+    _time_limit(verify)
 
-    commands.add_parser("presets", help="list the built-in networks", description="List the built-in networks.")
+    _command(commands, "presets", PRESETS_EXAMPLES, help="list the built-in networks",
+             description="List the built-in networks.")
     return parser
 
 
+def _time_limit(command: argparse.ArgumentParser) -> None:
+    from .cost import DEFAULT_LIMIT
+
+    command.add_argument("--time-limit", metavar="SECONDS", type=float, default=DEFAULT_LIMIT,
+                         help=f"refuse a spec estimated to take longer (default: {DEFAULT_LIMIT:.0f}; 0: no limit)")
+
+
+def _load(args: argparse.Namespace):
+    """The spec, refused up front when it would take longer than --time-limit."""
+    from . import cost
+    from .api import load
+
+    spec = load(args.spec)
+    cost.check(spec, args.time_limit or None, getattr(args, "samples", "first"))
+    return spec
+
+
+def _warn(result) -> None:
+    for warning in result.values.warnings if result.values is not None else ():
+        print(f"derive: warning: {warning}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     try:
+        parser = build_parser()        # the first import of SymPy and NumPy: Ctrl-C may land here
         args = parser.parse_args(argv)
-        if args.command == "presets":
-            return _presets()
-        if args.command == "report":
-            if args.spec is None:
-                args.show_help()
-                return 0
-            return _report(args)
-        if args.command == "code":
-            return _emit(args.output, generate_code(load(args.spec)))
-        if args.command == "verify":
-            return _verify(args)
-        parser.print_help()
-        return 0
+        code = _run(parser, args)
+        sys.stdout.flush()             # a closed pipe shows here, not at exit
+        return code
     except DeriveError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The Python docs' "Note on SIGPIPE": point stdout at devnull so the exit's flush is quiet.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:             # stdout on a full disk, a spec path the system refuses
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"derive: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .api import code as generate_code
+
+    if args.command == "presets":
+        return _presets()
+    if args.command == "report":
+        return _report(args)
+    if args.command == "code":
+        _check_output(args.output, "-o")
+        return _emit(args.output, generate_code(_load(args)))
+    if args.command == "verify":
+        return _verify(args)
+    parser.print_help()
+    return 0
 
 
 def _presets() -> int:
+    from . import presets
+
     for name in presets.names():
         print(f"{name:12} {presets.load(name).description}")
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .api import derive, render
+
+    _check_output(args.output, "-o")
     if args.format == "pdf" and not args.output:
         raise DeriveError("--format pdf writes a binary file; expected -o FILE")
     if args.template_dir is not None and not Path(args.template_dir).is_dir():
         raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
-    result = derive(load(args.spec))
+    spec = _load(args)
+    if not spec.has_values:
+        if args.format == "json":
+            raise DeriveError("--format json: the spec gives no numbers (no input.values), so there are none to "
+                              "write; expected a document format: markdown, latex, beamer, html or pdf")
+        if args.notation not in (None, "layer"):
+            raise DeriveError(f"--notation {args.notation}: the spec gives no numbers, so it is written in the "
+                              "layer notation only; expected --notation layer or none")
+    result = derive(spec)
+    _warn(result)
     return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir,
-                                     args.flavor))
+                                     args.flavor, args.samples))
 
 
 def _verify(args: argparse.Namespace) -> int:
     from . import verify
+    from .api import derive
     from .verify.output import annotate, as_json, table
 
     if (args.doc is None) == (args.claim is None):
@@ -119,7 +214,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.claim is not None and args.annotate:
         raise DeriveError("--annotate: expected a document DOC to annotate, not --claim")
     text = _read_document(args.doc) if args.doc is not None else None
-    checker = verify.Checker(derive(load(args.spec)))
+    checker = verify.Checker(derive(_load(args)))
     if text is None:
         report = verify.verify_claim(checker, args.claim, args.notation)
     else:
@@ -150,6 +245,15 @@ def _read_document(name: str) -> str:
         raise DeriveError(f"{name}: not UTF-8 text (byte {exc.start}); expected a Markdown or LaTeX file") from None
 
 
+def _check_output(output: str | None, option: str) -> None:
+    """Refuse an output that cannot be written before the work of deriving it."""
+    if output is None:
+        return
+    if not output.strip():
+        raise OutputError(f"{option}: expected a file name, got an empty one (leave {option} out for stdout)")
+    _writable(Path(output))
+
+
 def _emit(output: str | None, text: str | bytes) -> int:
     if output:
         write_atomically(Path(output), text)
@@ -159,22 +263,50 @@ def _emit(output: str | None, text: str | bytes) -> int:
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(f"{path}: the folder {directory} does not exist")
+    """Write to a temporary file beside the target, then rename it into place.
+
+    A symlink is followed: its target is replaced and the link kept. A folder, FIFO or device is
+    refused rather than replaced by a regular file. The temporary file never outlives an error or
+    Ctrl-C."""
+    target, mode = _writable(path)
     try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
         binary = isinstance(text, bytes)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
             handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; a written document is an ordinary file
-        os.replace(temp, path)
+        # mkstemp makes 0600; keep a replaced file's mode, else an ordinary file's under the umask
+        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temp, target)
+    except BaseException as exc:       # Ctrl-C too: no .NAME.XXXX.tmp is left behind
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise
+
+
+def _writable(path: Path) -> tuple[Path, int | None]:
+    """The file to replace (a symlink's target) and its mode (None for a new file), or a one-line refusal."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
     except OSError as exc:
-        os.unlink(temp)
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    kind = next((name for test, name in NOT_WRITABLE if mode is not None and test(mode)), None)
+    if kind is not None:
+        raise OutputError(f"{path}: is {kind}; expected a regular file to replace or a new file's name "
+                          "(for stdout, leave the option out)")
+    if not target.parent.is_dir():
+        raise OutputError(f"{path}: the folder {target.parent} does not exist")
+    return target, mode
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

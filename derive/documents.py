@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import traceback
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from . import flavors
 from .errors import DeriveError
 from .numeric import Parameters, Values
+from .sandbox import BoundedSandbox, render_bounded
 from .spec import NetworkSpec
-
-
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -37,9 +38,59 @@ LATEX_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
+# Beyond ASCII, pdflatex (utf8 input, T1 fonts) knows Latin-1, most of Latin Extended-A, and the
+# common dashes, quotes and signs (t1enc.dfu, ts1enc.dfu); anything else stops the compile.
+LATEX_TEXT = re.compile("[\u00a0-\u0125\u0128-\u0137\u0139-\u013e\u0141-\u0148\u014a-\u0165\u0168-\u017e"
+                        "\u2013\u2014\u2018\u2019\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029][\s\u2028\u2029]*")
+
+
+def _one_line(text: str) -> str:
+    """User text on one line, without control or invisible format characters: a title goes where a
+    blank line would end a paragraph (LaTeX's \\subtitle) or a newline a heading (Markdown's #)."""
+    text = LINE_BREAKS.sub(" ", str(text))
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c == "\t")
+
+
+def _latex_char(char: str) -> str:
+    if char in LATEX_SPECIALS:
+        return LATEX_SPECIALS[char]
+    if char.isascii() or LATEX_TEXT.fullmatch(char):
+        return char
+    # other letters lose their accents (NFKD), and what is left unknown becomes a visible '?'
+    folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    return "".join(LATEX_SPECIALS.get(c, c) for c in folded) or "?"
+
+
 def latex_escape(text: str) -> str:
-    """A user's string (a title, a unit name) as LaTeX text that prints verbatim."""
-    return "".join(LATEX_SPECIALS.get(char, char) for char in str(text))
+    """A user's string (a title, a unit name) as LaTeX text that prints verbatim and compiles with
+    pdflatex: specials escaped, on one line, characters pdflatex lacks folded or shown as '?'."""
+    return "".join(_latex_char(char) for char in _one_line(text))
+
+
+# What could make Markdown structure anywhere in a line (emphasis, code, tables, math, a heading's
+# closing #) is backslash-escaped, as CommonMark, Goldmark and kramdown all read it, and so is a list
+# or break marker at the start. What HTML, Liquid (Jekyll) or Hugo's shortcodes would read becomes an
+# entity, which Markdown shows as the character; so do the brackets of links and images, since \[ \]
+# (like \( \)) read as math delimiters in the source. Bare URLs stay text; GitHub may link them.
+MARKDOWN_ESCAPED = re.compile(r"([\\`*_#|$])")
+MARKDOWN_LEADING = re.compile(r"^([-+=])|^(\d+)([.)])")
+MARKDOWN_ENTITIES = {"{": "&#123;", "}": "&#125;", "~": "&#126;", "[": "&#91;", "]": "&#93;"}
+
+
+def python_text(text: str) -> str:
+    """A user's string inside a generated module's double-quoted docstring or string: one line, with
+    backslashes and quotes escaped, so it can neither end the string nor add code."""
+    return _one_line(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def markdown_text(text: str) -> str:
+    """A user's string (a title, a description) as Markdown text that shows verbatim in every flavor
+    and as HTML, never as markup, a script or a site generator's template."""
+    escaped = MARKDOWN_ESCAPED.sub(r"\\\1", _one_line(text).strip())
+    escaped = MARKDOWN_LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
+    escaped = html.escape(escaped, quote=False).replace('"', "&quot;")
+    return "".join(MARKDOWN_ENTITIES.get(c, c) for c in escaped)
 
 
 @cache
@@ -49,7 +100,9 @@ def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
     With `user_dir`, templates found there (DIR/FAMILY/NAME or DIR/NAME) override the built-ins by
     name, and everything renders in Jinja2's sandbox.
     """
-    builtin = jinja2.FileSystemLoader(templates_dir() / family)
+    # the slides share the article's table macros (latex/tables.tex.j2)
+    folders = [templates_dir() / family] + ([templates_dir() / "latex"] if family == "beamer" else [])
+    builtin = jinja2.FileSystemLoader(folders)
     options = dict(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                    trim_blocks=True, lstrip_blocks=True,
                    **(LATEX_DELIMITERS if family in ("latex", "beamer") else {}))
@@ -58,8 +111,10 @@ def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
     else:
         folder = Path(user_dir)
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([folder / family, folder]), builtin])
-        env = SandboxedEnvironment(loader=loader, **options)
+        env = BoundedSandbox(loader=loader, **options)
     env.filters["tex"] = latex_escape
+    env.filters["md"] = markdown_text
+    env.filters["py"] = python_text
     env.filters["display"] = _display
     env.filters["inline"] = _inline
     return env
@@ -79,14 +134,46 @@ def render_template(family: str, template: str, context: dict[str, Any], user_di
     """Render one template; any template error becomes one line naming the template and the line."""
     if user_dir is not None and not Path(user_dir).is_dir():
         raise DeriveError(f"--template-dir: no such folder: {user_dir}")
+    env = environment(family, user_dir)
     try:
-        return environment(family, user_dir).get_template(template).render(context)
+        loaded = env.get_template(template)
+        return render_bounded(loaded, context) if user_dir is not None else loaded.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise DeriveError(f"template {exc.filename or exc.name}, line {exc.lineno}: syntax error: {exc.message}") from None
     except (jinja2.UndefinedError, SecurityError, jinja2.TemplateNotFound) as exc:
-        kind = {jinja2.UndefinedError: "undefined variable", SecurityError: "not allowed in a template",
-                jinja2.TemplateNotFound: "no such template"}[type(exc)]
-        raise DeriveError(f"template {_where(exc.__traceback__, template)}: {kind}: {exc}") from None
+        kind = next(k for t, k in TEMPLATE_ERRORS if isinstance(exc, t))
+        where = _where(exc.__traceback__, _file(family, template, user_dir))
+        raise DeriveError(f"template {where}: {kind}: {_first_line(exc)}") from None
+    except UnicodeDecodeError as exc:
+        raise DeriveError(f"template {_file(family, template, user_dir)}: not UTF-8 text (byte {exc.start + 1})") from None
+    except RecursionError:
+        raise DeriveError(f"template {_file(family, template, user_dir)}: nested too deeply (a macro or include "
+                          "that calls itself without end?)") from None
+    except MemoryError:
+        raise DeriveError(f"template {_file(family, template, user_dir)}: not allowed in a template: more memory "
+                          "than a render may use") from None
+    except Exception as exc:   # noqa: BLE001 -- in a user's template any error is the user's, one line
+        if user_dir is None:
+            raise
+        raise DeriveError(f"template {_where(exc.__traceback__, template)}: {type(exc).__name__}: "
+                          f"{_first_line(exc)}") from None
+
+
+TEMPLATE_ERRORS = ((jinja2.UndefinedError, "undefined variable"), (SecurityError, "not allowed in a template"),
+                   (jinja2.TemplateNotFound, "no such template"))
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _file(family: str, template: str, user_dir: str | None) -> str:
+    """The user's file that overrides `template`, where an error has no template line to name."""
+    for candidate in ((Path(user_dir) / family / template, Path(user_dir) / template) if user_dir else ()):
+        if candidate.is_file():
+            return str(candidate)
+    return template
 
 
 def _where(tb, template: str) -> str:
@@ -126,6 +213,8 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
         t = values.training
         doc["training"] = {"iterations": t.iterations, "loss": t.loss, "outputs": t.outputs.tolist(),
                            "parameters": _named(spec, t.parameters)}
+        if t.stopped_at is not None:   # the figures above are the last finite state, after t.iterations steps
+            doc["training"]["stopped_at"] = t.stopped_at
     return doc
 
 
@@ -138,10 +227,8 @@ def _named(spec: NetworkSpec, params: Parameters) -> dict[str, Any]:
 
 
 def to_json(spec: NetworkSpec, values: Values) -> str:
-    try:
-        return json.dumps(numbers(spec, values), indent=2, allow_nan=False) + "\n"
-    except ValueError:
-        raise DeriveError("a figure is not finite (the training diverged or overflowed); "
-                          "expected finite numbers: try a smaller training.learning_rate") from None
+    """Strict JSON: every figure is finite (numeric.evaluate refuses a non-finite first step, and
+    training keeps its last finite state), so allow_nan=False only guards that promise."""
+    return json.dumps(numbers(spec, values), indent=2, allow_nan=False) + "\n"
 
 

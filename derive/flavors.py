@@ -12,6 +12,7 @@ import re
 import string
 
 FLAVORS = ("mathjax", "katex", "github", "hugo", "jekyll")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.]+([+-]\d{2}:\d{2})?)?")
 # Goldmark and CommonMark drop a backslash before ASCII punctuation, and read _ and * as emphasis.
 _HUGO = re.compile(r"\\(?=[" + re.escape(string.punctuation) + r"])|[_*]")
 
@@ -42,7 +43,8 @@ def front_matter(flavor: str, title: str, date: str | None, tags: tuple[str, ...
         return ""
     lines = ["---", f"title: {json.dumps(title)}"]
     if date:
-        lines.append(f"date: {date}")
+        # spec.py lets only ISO dates through; one from elsewhere is quoted, so it cannot add lines
+        lines.append(f"date: {date if ISO_DATE.fullmatch(date) else json.dumps(date)}")
     if tags:
         lines.append(f"tags: {json.dumps(list(tags))}")
     lines += ["math: true", "---", ""]

@@ -19,6 +19,8 @@ FONT_URL = re.compile(r"url\(fonts/([A-Za-z0-9_-]+\.woff2)\)")
 
 @cache
 def _converter() -> MarkdownIt:
+    # Raw HTML stays on for the inline SVG figures; the user's strings cannot use it: the Markdown
+    # templates print them through the `md` filter (documents.markdown_text), which escapes them.
     return MarkdownIt("commonmark", {"html": True}).enable("table").use(dollarmath_plugin, double_inline=True)
 
 

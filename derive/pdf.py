@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,18 @@ from .errors import DeriveError
 
 INSTALL_HINT = ("apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures latexmk lmodern")
 TIMEOUT_SECONDS = 300
+# The same PDF bytes on every run (reproducible builds): TeX reads its dates from SOURCE_DATE_EPOCH;
+# derive uses the caller's, else this fixed one (2026-01-01).
+DEFAULT_SOURCE_DATE_EPOCH = "1767225600"
+# kpathsea reads these from the environment: no shell commands, and no reading or writing outside
+# the build folder by a path a document names (a user template's \input{/etc/passwd}).
+SANDBOX = {"shell_escape": "f", "openin_any": "p", "openout_any": "p"}
+
+
+def tex_environment() -> dict[str, str]:
+    env = dict(os.environ, **SANDBOX, FORCE_SOURCE_DATE="1")
+    env.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
+    return env
 
 
 def compile_pdf(tex: str, name: str = "derive") -> bytes:
@@ -22,7 +35,8 @@ def compile_pdf(tex: str, name: str = "derive") -> bytes:
         source.write_text(tex, encoding="utf-8")
         try:
             run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", source.name],
-                                 cwd=folder, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+                                 cwd=folder, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                                 env=tex_environment())
         except subprocess.TimeoutExpired:
             raise DeriveError(f"latexmk did not finish within {TIMEOUT_SECONDS} s") from None
         pdf = Path(folder, f"{name}.pdf")

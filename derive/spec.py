@@ -6,12 +6,15 @@ The spec is validated once, at the door; later stages trust it.
 from __future__ import annotations
 
 import datetime
+import os
+import stat
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .checks import Checker, _kind
+from .checks import Checker, _kind, quoted_key
 from .errors import SpecError
 from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
@@ -94,15 +97,44 @@ class NetworkSpec:
         return len(self.input_names) if layer_index == 0 else self.layers[layer_index - 1].units
 
 
+# A spec is a few kilobytes; a 784-128-64-10 network with its weights is a few megabytes.
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+SPECIAL_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+                 (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
 def load_file(path: str | Path) -> NetworkSpec:
     path = Path(path)
+    return load_text(_read_spec(path), source=str(path))
+
+
+def _read_spec(path: Path) -> str:
+    """The file's text: a regular file of at most MAX_SPEC_BYTES, read without blocking on a FIFO."""
+    def fail(message: str) -> SpecError:
+        return SpecError("", message, str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise SpecError("", "no such spec file (expected a TOML file or a preset name)", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError("", f"cannot read spec file: {exc}", str(path)) from None
-    return load_text(text, source=str(path))
+        raise fail("no such spec file (expected a TOML file or a preset name)") from None
+    except OSError as exc:
+        raise fail(f"cannot read spec file ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    kind = next((name for test, name in SPECIAL_FILES if test(mode)), None)
+    if kind is not None:
+        os.close(fd)
+        raise fail(f"is {kind}, not a spec file (expected a TOML file or a preset name)")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_SPEC_BYTES + 1)   # never more than the cap, whatever stat said
+        except OSError as exc:
+            raise fail(f"cannot read spec file ({exc.strerror})") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise fail(f"larger than {MAX_SPEC_BYTES} bytes; expected a TOML spec of at most that size")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text (byte {exc.start + 1}); expected a TOML file") from None
 
 
 def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
@@ -110,6 +142,12 @@ def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError("", f"TOML syntax error: {exc}", source) from None
+    except ValueError:   # tomllib's only other error: int() refusing a number of too many digits
+        raise SpecError("", f"a whole number of more than {sys.get_int_max_str_digits()} digits; expected "
+                        "numbers of ordinary size", source) from None
+    except RecursionError:
+        raise SpecError("", "TOML nested too deeply (arrays or tables inside each other); expected at most "
+                        "a list of lists of numbers", source) from None
     return from_dict(data, source=source)
 
 
@@ -124,14 +162,10 @@ class _Reader(Checker):
     # -- the schema -------------------------------------------------------
     def network(self, data: Mapping[str, Any]) -> NetworkSpec:
         data = self.table(data, "", TOP_KEYS)
-        title = data.get("title", "Backpropagation, step by step")
-        description = data.get("description", "")
-        for key, value in (("title", title), ("description", description)):
-            if not isinstance(value, str):
-                raise self.fail(key, f"expected a string, got {_kind(value)}")
+        title = self.text(data.get("title", "Backpropagation, step by step"), "title")
+        description = self.text(data.get("description", ""), "description")
         layout = self.choice(data.get("layout", "column"), "layout", LAYOUTS)
         precision = self.integer(data.get("precision", 9), "precision", 3, 17)
-        notation = self.choice(data.get("notation", "neuron"), "notation", NOTATIONS)
         date, tags = self.front_matter(data)
 
         inp = self.table(data["input"], "input", SECTION_KEYS["input"])
@@ -142,6 +176,10 @@ class _Reader(Checker):
         if "values" not in inp and "names" not in inp:
             raise self.fail("input.values", "missing key (or give input.names alone for a derivation without numbers)")
         numeric = "values" in inp
+        notation = self.choice(data.get("notation", "neuron" if numeric else "layer"), "notation", NOTATIONS)
+        if not numeric and notation != "layer":
+            raise self.fail("notation", f"{notation!r} needs numbers; a spec without input.values is written in "
+                            "the layer notation only (expected \"layer\" or no notation)")
         if not numeric:
             for key in ("target", "training", "init"):
                 if key in data:
@@ -185,31 +223,44 @@ class _Reader(Checker):
             raise self.fail("aliases", f"expected a table of LaTeX name = symbol, got {_kind(table)}")
         for written, meant in table.items():
             if not isinstance(meant, str) or not meant.strip():
-                raise self.fail(f"aliases.{written}", f"expected the name of a symbol such as \"out_h1\", "
+                raise self.fail(f"aliases.{quoted_key(written)}", f"expected the name of a symbol such as \"out_h1\", "
                                 f"got {_kind(meant)}")
         return tuple((str(k), v) for k, v in table.items())
 
     def front_matter(self, data: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
         date = data.get("date")
         if date is not None:
-            if not isinstance(date, (datetime.date, str)) or isinstance(date, datetime.time):
-                raise self.fail("date", f"expected a date such as 2026-11-22, got {_kind(date)}")
-            date = date.isoformat() if isinstance(date, datetime.date) else date
+            date = self.iso_date(date, "date")
         tags = data.get("tags", [])
-        if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
+        if not isinstance(tags, list):
             raise self.fail("tags", f"expected a list of strings, got {_kind(tags)}")
-        return date, tuple(tags)
+        return date, tuple(self.text(tag, f"tags[{i}]") for i, tag in enumerate(tags, start=1))
+
+    def iso_date(self, value: Any, field: str) -> str:
+        """An ISO 8601 date or date-time, re-written by Python: it goes unquoted into front matter."""
+        if isinstance(value, datetime.date):      # TOML's own dates (a datetime is a date too)
+            return value.isoformat()
+        if isinstance(value, str):
+            for kind in (datetime.date, datetime.datetime):
+                try:
+                    return kind.fromisoformat(value).isoformat()
+                except ValueError:
+                    pass
+        raise self.fail(field, f"expected an ISO date such as 2026-11-22 (or a date-time such as "
+                        f"2026-11-22T09:30:00), got {_kind(value)}")
 
     def _input_width(self, inp: Mapping[str, Any], first_layer: Any, layout: str) -> int:
-        """The network's input count: from input.names, else the first weights, else the values."""
+        """The network's input count: from input.names, else the first weights when their units side
+        fits the layer (a transposed matrix must not set it), else the values."""
         if isinstance(inp.get("names"), list) and inp["names"]:
             return len(inp["names"])
-        weights = first_layer.get("weights") if isinstance(first_layer, Mapping) else None
+        layer = first_layer if isinstance(first_layer, Mapping) else {}
+        weights, units = layer.get("weights"), layer.get("units")
         if isinstance(weights, list) and weights and all(isinstance(r, list) for r in weights):
             widths = {len(r) for r in weights}
-            if layout == "row":
+            if layout == "row" and widths == {units}:
                 return len(weights)
-            if len(widths) == 1:
+            if layout == "column" and len(weights) == units and len(widths) == 1:
                 return widths.pop()
         values = inp["values"]
         first_row = values[0] if isinstance(values, list) and values and isinstance(values[0], list) else values
@@ -231,7 +282,7 @@ class _Reader(Checker):
         hidden = len(raw_layers) - 1
         drawn = self.drawn_weights(raw_layers, width, init_seed)
         for index, raw in enumerate(raw_layers):
-            field = f"layers[{index}]"
+            field = f"layers[{index + 1}]"     # positions the user sees count from 1, as the README's layers
             raw = self.table(raw, field, LAYER_KEYS)
             units = self.integer(raw["units"], f"{field}.units", 1, 4096)
             activation = self.choice(raw["activation"], f"{field}.activation", tuple(ACTIVATIONS))
@@ -282,7 +333,7 @@ class _Reader(Checker):
         shapes, fan_in = [], width
         for index, raw in enumerate(raw_layers):
             units = raw.get("units") if isinstance(raw, Mapping) else None
-            units = self.integer(units, f"layers[{index}].units", 1, 4096)
+            units = self.integer(units, f"layers[{index + 1}].units", 1, 4096)
             shapes.append((units, fan_in))
             fan_in = units
         return glorot_uniform(init_seed, shapes)
@@ -293,13 +344,16 @@ class _Reader(Checker):
         expected = f"expected shape {rows}x{cols} {meaning} in {layout} layout"
         if not isinstance(value, list) or any(not isinstance(r, list) for r in value):
             raise self.fail(field, f"{expected}, got {_kind(value)}")
+        if rows != cols and len(value) == cols and all(len(r) == rows for r in value):
+            across = "one row per unit" if layout == "column" else "one row per input"
+            raise self.fail(field, f"{expected}, got {cols}x{rows}: transposed? the {layout} layout has {across}")
         if len(value) != rows:
             raise self.fail(field, f"{expected}, got {len(value)} rows")
-        for i, row in enumerate(value):
+        for i, row in enumerate(value, start=1):
             if len(row) != cols:
                 raise self.fail(field, f"{expected}, got {len(row)} numbers in row {i}")
-        return tuple(tuple(self.number(v, f"{field}[{i}][{j}]") for j, v in enumerate(row))
-                     for i, row in enumerate(value))
+        return tuple(tuple(self.number(v, f"{field}[{i}][{j}]") for j, v in enumerate(row, start=1))
+                     for i, row in enumerate(value, start=1))
 
     def loss(self, raw: Mapping[str, Any], layers: tuple[LayerSpec, ...], targets) -> LossSpec:
         function = self.choice(raw["function"], "loss.function", tuple(LOSSES))
@@ -309,7 +363,7 @@ class _Reader(Checker):
         if output not in rule.output_activations:
             raise self.fail("loss.function", f"{function} needs an output activation in "
                             f"({', '.join(rule.output_activations)}), got {output!r}")
-        for s, row in enumerate(targets):
+        for s, row in enumerate(targets, start=1):
             if function in ("cross_entropy", "binary_cross_entropy") and any(not 0 <= t <= 1 for t in row):
                 raise self.fail(f"target.values[{s}]", f"{function} targets must lie in [0, 1], got {list(row)}")
             if function == "cross_entropy" and abs(sum(row) - 1) > 1e-9:

@@ -59,11 +59,44 @@ def test_bad_usage_is_one_line_with_exit_code_2(capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["report", "khanal", "--format", "json"], "the spec gives no numbers, so it is written in the layer notation only"),
-    (["report", "khanal", "--notation", "neuron"], "the spec gives no numbers"),
-    (["code", "khanal"], "layers[0].activation: g has no numeric form, so there is no code to generate"),
+    (["report", "khanal", "--format", "json"], "derive: error: --format json: the spec gives no numbers (no "
+     "input.values), so there are none to write; expected a document format: markdown, latex, beamer, html or pdf"),
+    (["report", "khanal", "--notation", "neuron"], "derive: error: --notation neuron: the spec gives no numbers, so "
+     "it is written in the layer notation only; expected --notation layer or none"),
+    (["code", "khanal"], "layers[1].activation: g has no numeric form, so there is no code to generate"),
 ])
 def test_a_spec_without_numbers_refuses_what_needs_numbers(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_positions_count_from_1_as_the_readme_numbers_layers(capsys, tmp_path):
+    text = (Path(__file__).parent.parent / "derive" / "presets" / "mazur.toml").read_text()
+    spec = tmp_path / "net.toml"
+    spec.write_text(text.replace("weights = [[0.40, 0.45], [0.50, 0.55]]", "weights = [[0.40, 0.45], [0.50, \"x\"]]"))
+    assert main(["report", str(spec)]) == 2
+    assert capsys.readouterr().err == (f"derive: error: {spec}: layers[2].weights[2][2]: expected a number, "
+                                       "got a string ('x')\n")
+
+
+def test_a_transposed_matrix_names_the_shape_meant(capsys, tmp_path):
+    path = CORPUS[0].parent / "transposed_first_layer.toml"
+    assert main(["report", str(path)]) == 2
+    assert "expected shape 4x3 (units, inputs) in column layout, got 3x4" in capsys.readouterr().err
+
+
+def test_spec_loading_tracebacks_are_one_line_through_the_real_command():
+    for name in ("deep_nesting", "huge_integer", "layers_without_input"):
+        path = CORPUS[0].parent / f"{name}.toml"
+        out = subprocess.run([sys.executable, "-m", "derive", "report", str(path)], capture_output=True, text=True)
+        assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
+        assert _expected(path) in out.stderr
+
+
+@pytest.mark.parametrize("date,written", [("2026-11-22", "2026-11-22"), ("2026-11-22T09:30:00", "2026-11-22T09:30:00"),
+                                          ("20261122", "2026-11-22")])
+def test_a_date_string_is_rewritten_as_iso(date, written):
+    from derive.spec import from_dict
+    from helpers import MAZUR
+    assert from_dict({**MAZUR, "date": date}).date == written

@@ -24,11 +24,32 @@ def test_presets_lists_each_with_a_description(capsys):
     assert all(len(line.split(maxsplit=1)) == 2 for line in lines)
 
 
-def test_report_without_argument_shows_help(capsys):
-    assert main(["report"]) == 0
+def test_report_without_argument_is_a_usage_error(capsys):
+    assert main(["report"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("derive: error: the following arguments are required: SPEC "
+                            "(see 'derive report --help')\n")
+
+
+@pytest.mark.parametrize("command", [[], ["report"], ["code"], ["verify"], ["presets"]])
+def test_every_help_ends_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main([*command, "--help"])
+    assert exit.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: derive report")
-    assert "--format" in out
+    examples = out.split("\nexamples:\n")[1].splitlines()
+    assert 2 <= len(examples) <= 3
+    assert all(line.startswith("  derive ") for line in examples)
+    assert out.startswith(f"usage: derive {' '.join(command)}".rstrip())
+
+
+def test_an_output_error_is_found_before_the_derivation(tmp_path, capsys, monkeypatch):
+    import derive.api
+    monkeypatch.setattr(derive.api, "derive", lambda spec: pytest.fail("derived before checking -o"))
+    assert main(["report", "mazur", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.endswith("is a folder; expected a regular file to replace or a new file's "
+                                            "name (for stdout, leave the option out)\n")
 
 
 def test_report_to_file_writes_the_same_as_stdout(tmp_path, capsys):

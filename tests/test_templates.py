@@ -3,7 +3,7 @@
 import pytest
 
 import derive
-from derive import formats
+from derive import documents, formats
 from derive.cli import main
 from helpers import MAZUR, run
 
@@ -27,9 +27,15 @@ def test_a_user_template_overrides_a_builtin_by_name(tmp_path, capsys):
 
 
 def test_templates_not_overridden_fall_back_to_the_builtins(tmp_path, capsys):
-    _write(tmp_path, "macros.md.j2", "{% macro eq(e, samples) %}EQ {{ e.lhs }}\n{% endmacro %}"
-                                     "{% macro reduced(lhs, r, reduction) %}{% endmacro %}"
-                                     "{% macro definition(d) %}{% endmacro %}")
+    # every macro the built-in report imports (templates/markdown/macros.md.j2), two of them the user's own
+    _write(tmp_path, "macros.md.j2", "{% macro eq(e, shown) %}EQ {{ e.lhs }}\n{% endmacro %}"
+                                     "{% macro layout(lhs, parts, broken, tagged='') %}{% endmacro %}"
+                                     "{% macro sdisplay(st) %}{% endmacro %}"
+                                     "{% macro reduced(r, reduction) %}{% endmacro %}"
+                                     "{% macro definition(d) %}{% endmacro %}"
+                                     "{% macro matrix(mx) %}{% endmacro %}"
+                                     "{% macro per_sample(rows, label) %}{% endmacro %}"
+                                     "{% macro forward_table(units) %}{% endmacro %}")
     assert main(["report", "mazur", "--template-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "## The forward pass" in out          # the built-in report.md.j2
@@ -81,3 +87,45 @@ def test_notebook_display_uses_double_dollars():
     assert latex.count(r"\frac{\partial E_{total}}") == 10
     assert result._repr_markdown_() == derive.render(result, "markdown")
     assert derive.derive(derive.load("khanal"))._repr_latex_().count(r"\frac{\partial J}") == 4
+
+
+@pytest.mark.parametrize("text,markdown", [
+    ("A step by step backpropagation example", "A step by step backpropagation example"),
+    ("<script>x</script>", "&lt;script&gt;x&lt;/script&gt;"),
+    ("[a](b) ![c](d) # e *f* _g_ `h` |i| $j$ #", r"&#91;a&#93;(b) !&#91;c&#93;(d) \# e \*f\* \_g\_ \`h\` \|i\| \$j\$ \#"),
+    ("{{ x }} {% y %} ~~z~~", "&#123;&#123; x &#125;&#125; &#123;% y %&#125; &#126;&#126;z&#126;&#126;"),
+    ("one\n\n- two\r\n1. three", "one - two 1. three"),
+    ("- a list? no", r"\- a list? no"),
+    ("+ nor this", r"\+ nor this"),
+    ("12) nor this", r"12\) nor this"),
+    ("2026. A year", r"2026\. A year"),
+    ("Mazur's 2-2-2 network: w1..w8 (seed 003)", "Mazur's 2-2-2 network: w1..w8 (seed 003)"),
+    ('say "hi" & \\ bye', r"say &quot;hi&quot; &amp; \\ bye"),
+    ("zero\u200bwidth \u202eright", "zerowidth right"),
+])
+def test_markdown_text_escapes_what_could_start_markup(text, markdown):
+    assert documents.markdown_text(text) == markdown
+
+
+@pytest.mark.parametrize("text,latex", [
+    ("50% of a_b & c#", r"50\% of a\_b \& c\#"),
+    ("first\n\nsecond", "first second"),
+    ("Café – Łódź", "Café – Łódź"),
+    ("中文 😀 Ħ", "?? ? ?"),
+    ("tab\there\x07", "tab\there"),
+    ("\\input{x} ^^41", r"\textbackslash{}input\{x\} \textasciicircum{}\textasciicircum{}41"),
+])
+def test_latex_escape_keeps_what_pdflatex_can_set(text, latex):
+    assert documents.latex_escape(text) == latex
+
+
+def test_python_text_cannot_end_the_docstring():
+    text = 'a"""\nimport os\\'
+    assert documents.python_text(text) == 'a\\"\\"\\" import os\\\\'
+    assert eval('"""' + documents.python_text(text) + '"""') == 'a""" import os\\'
+
+
+def test_user_templates_have_the_escape_filters(tmp_path, capsys):
+    _write(tmp_path, "report.md.j2", "# {{ title | md }} {{ '<b>' | md }} {{ 'x' | py }} <<no>>\n")
+    assert main(["report", "mazur", "--template-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "# A step by step backpropagation example &lt;b&gt; x <<no>>\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from ..checks import shown
 from ..errors import PresetError
 from ..spec import NetworkSpec, load_text
 
@@ -15,6 +16,6 @@ def names() -> list[str]:
 def load(name: str) -> NetworkSpec:
     known = names()
     if name not in known:
-        raise PresetError(f"unknown preset {name!r} (known presets: {', '.join(known)})")
+        raise PresetError(f"unknown preset {shown(name)} (known presets: {', '.join(known)})")
     text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return load_text(text, source=f"preset {name}")
