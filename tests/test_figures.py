@@ -26,24 +26,24 @@ def _layout(spec):
 
 def test_mazur_diagram_labels_every_edge_with_its_weight():
     d = _layout(MAZUR)
-    assert len(d["nodes"]) == 6 and len(d["edges"]) == 8 and not d["ellipses"]
-    assert [e["text"] for e in d["edges"]] == [f"w{k}" for k in range(1, 9)]
-    assert d["edges"][4]["plain"] == "0.4"
-    assert [b["plain"] for b in d["biases"]] == ["0.35", "0.6"]
+    assert d["mode"] == "units" and d["labelled"]
+    assert len(d["nodes"]) == 6 and len(d["edges"]) == 8
+    assert [e["label"]["tex"] for e in d["edges"]][:2] == ["w_{1} = 0.15", "w_{2} = 0.2"]
+    assert d["edges"][4]["label"]["plain"] == "w₅ = 0.4"
+    assert [b["plain"] for b in d["biases"]] == ["b₁ = 0.35", "b₂ = 0.6"]
 
 
-def test_a_layer_wider_than_eight_units_is_elided():
+def test_a_layer_wider_than_eight_units_is_drawn_as_blocks():
     d = _layout(_wide(12))
-    hidden = [n for n in d["nodes"] if n["kind"] == "hidden"]
-    assert [n["name"] for n in hidden] == ["h1", "h2", "h3", "h4", "h10", "h11", "h12"]
-    assert len(d["ellipses"]) == 1
-    assert len(d["edges"]) == 2 * 7 + 7          # only edges between drawn units
-    assert all(e["value"] is None for e in d["edges"])   # too wide to label
+    assert d["mode"] == "blocks" and not d["nodes"] and not d["edges"]
+    assert [b["text"] for b in d["blocks"]] == ["x: 2 units", "h: 12 units", "o: 1 unit"]
+    assert [a["label"]["tex"] for a in d["arrows"]] == [r"w_{1} \ldots w_{24}", r"w_{25} \ldots w_{36}"]
 
 
-def test_eight_units_are_all_drawn():
+def test_eight_units_are_all_drawn_and_labelled():
     d = _layout(_wide(8))
-    assert len([n for n in d["nodes"] if n["kind"] == "hidden"]) == 8 and not d["ellipses"]
+    assert len([n for n in d["nodes"] if n["kind"] == "hidden"]) == 8 and d["mode"] == "units"
+    assert all(e["label"] is not None for e in d["edges"]) and len(d["edges"]) == 2 * 8 + 8
 
 
 def test_curve_uses_a_log_axis_when_the_loss_spans_decades():
