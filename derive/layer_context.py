@@ -1,7 +1,8 @@
 """Layer-level derivation + numbers -> Context for the `layer` notation document.
 
-Plain data: LaTeX strings (each equation with the shape of every matrix in it) and matrices of
-formatted numbers. No SymPy object leaves this module.
+Plain data: LaTeX strings (each equation with the shape of every matrix it introduces) and
+matrices of formatted numbers. A matrix too large for a line is shown by its corners, and in full
+in a numbered table (`layer_notation.Tables`). No SymPy object leaves this module.
 """
 
 from __future__ import annotations
@@ -12,32 +13,41 @@ import numpy as np
 import sympy as sp
 from sympy import MatrixSymbol, Transpose
 
-from .layer_notation import LayerPrinter, layer_names
+from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, layer_names
 from .layers import LayerDerivation
 from .notation import format_number
 from .numeric import Parameters, Values
 from .proof import Check
-from .rules import ACTIVATIONS
+from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
 from .spec import NetworkSpec
 
-# Prose between the steps: text and math alternate (even items are text, odd items LaTeX math).
-STEP_TEXT = {
-    "chain": ("By the chain rule, through the output activation:",),
-    "sign": ("Moving the sign inside:",),
-    "sigmoid-binary-cross-entropy": ("The sigmoid's derivative ", r"A \odot (1 - A)", " cancels the loss's denominator:"),
-    "softmax-vjp": ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
-                    " times the loss's derivative:"),
-    "softmax-cross-entropy": ("which cancels, because each sample's targets sum to 1, to",),
-    "affine": ("The error reaches this layer's outputs through the next layer's weights:",),
-    "activation": ("and through this layer's activation:",),
-    "recursion": ("Together, the recursion:",),
-}
-SOFTMAX_TEXT = {
-    "softmax-jacobian": ("For one sample, the softmax Jacobian applied to the cross-entropy's derivative:",),
-    "expand": ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
-               r"a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y", ":"),
-    "targets-sum-to-one": ("and ", r"\mathbf{1}^{T} y = 1", ":"),
-}
+__all__ = ["bmatrix", "build"]
+
+
+def _step_text(spec: NetworkSpec) -> dict[str, tuple[str, ...]]:
+    """Prose between the steps: text and math alternate (even items are text, odd items LaTeX math).
+    The loss and its cancellation are named as the rule table names them."""
+    loss = LOSSES[spec.loss.function].description
+    fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
+    return {
+        "loss": (f"The loss is {loss}; its derivative by the outputs, one "
+                 + ("column" if spec.layout == "column" else "row") + " per sample:",),
+        "chain": ("By the chain rule, through the output activation:",),
+        "sign": ("With the loss's derivative substituted, the sign moved inside:",),
+        "substitute": ("With the loss's derivative substituted:",),
+        "sigmoid-binary-cross-entropy": ("With the loss's derivative substituted, the sigmoid's derivative ",
+                                         r"A \odot (1 - A)", " cancels its denominators:"),
+        "softmax-vjp": ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
+                        " times the loss's derivative:"),
+        "softmax-cross-entropy": (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
+        "affine": ("The error reaches this layer's outputs through the next layer's weights:",),
+        "activation": ("and through this layer's activation:",),
+        "recursion": ("Together, the recursion:",),
+        "softmax-jacobian": ("For one sample, the softmax Jacobian applied to the loss's derivative:",),
+        "expand": ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
+                   r"a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y", ":"),
+        "targets-sum-to-one": ("and ", r"\mathbf{1}^{T} y = 1", ":"),
+    }
 
 
 class _Writer:
@@ -45,6 +55,7 @@ class _Writer:
         self.spec, self.layered = spec, layered
         self.names = layer_names(layered)
         self.printer = LayerPrinter(self.names)
+        self.shaped: set = set()        # symbols whose shape the current section has stated
 
     def tex(self, expr) -> str:
         return self.printer.doprint(expr)
@@ -52,92 +63,161 @@ class _Writer:
     def shape(self, rows, cols) -> str:
         return rf"{self.tex(rows)} \times {self.tex(cols)}"
 
-    def shapes(self, *exprs) -> str:
-        """Each matrix in the expressions with its shape, in order of appearance."""
-        seen, parts = set(), []
+    def section(self) -> None:
+        """A new section states every shape again."""
+        self.shaped = set()
+
+    def shapes(self, *exprs) -> list[str]:
+        """Each matrix (and scalar bias) the expressions bring into the section, with its shape."""
+        parts = []
         for expr in exprs:
             for node in sp.preorder_traversal(expr):
                 named = isinstance(node, MatrixSymbol) or isinstance(node, Transpose) and isinstance(node.arg, MatrixSymbol)
-                if named and node not in seen:
-                    seen.update({node, node.arg} if isinstance(node, Transpose) else {node})
-                    parts.append(rf"{self.tex(node)} \in \mathbb{{R}}^{{{self.shape(*node.shape)}}}")
-        return r",\ ".join(parts)
+                scalar = isinstance(node, sp.Symbol) and node in self.names and node.name.startswith("b")
+                if (named or scalar) and node not in self.shaped:
+                    self.shaped.update({node, node.arg} if isinstance(node, Transpose) else {node})
+                    space = r"\mathbb{R}" if scalar else rf"\mathbb{{R}}^{{{self.shape(*node.shape)}}}"
+                    parts.append(rf"{self.tex(node)} \in {space}")
+        return parts
 
-    def equation(self, lhs, rhs) -> dict[str, str]:
-        """lhs (an expression, or LaTeX already written) = rhs, with the shapes of both sides' matrices."""
+    def equation(self, lhs, rhs) -> dict[str, Any]:
+        """lhs (an expression, or LaTeX already written) = rhs, with the shapes of both sides' new matrices."""
         if isinstance(lhs, str):
             return {"lhs": lhs, "rhs": self.tex(rhs), "shapes": self.shapes(rhs)}
         return {"lhs": self.tex(lhs), "rhs": self.tex(rhs), "shapes": self.shapes(lhs, rhs)}
-
-    def matrix(self, array: np.ndarray) -> str:
-        return bmatrix(array, self.spec.precision)
-
-
-def bmatrix(array, precision: int) -> str:
-    """A matrix of numbers as a LaTeX bmatrix, each to `precision` significant digits."""
-    array = np.atleast_2d(np.asarray(array, dtype=float))
-    symbols = sp.Matrix(array.shape[0], array.shape[1], lambda i, j: sp.Symbol(f"v_{i}_{j}"))
-    values = {symbols[i, j]: format_number(float(array[i, j]), precision)
-              for i in range(array.shape[0]) for j in range(array.shape[1])}
-    printer = LayerPrinter({}, values, bracket_negatives=False)
-    printer._settings["mat_str"] = "bmatrix"
-    printer._settings["mat_delim"] = ""
-    return printer.doprint(sp.ImmutableMatrix(symbols))
 
 
 def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, checks: list[Check]) -> dict[str, Any]:
     w = _Writer(spec, layered)
     column = spec.layout == "column"
-    orient = (lambda a: a.T) if column else (lambda a: a)
+    text = _step_text(spec)
+    tables = Tables(spec.precision)
     records = layered.layers
     layers = []
     for r in records:
-        activation = ACTIVATIONS[r.activation]
-        layer: dict[str, Any] = {
+        w.section()
+        layers.append({
             "index": r.index,
             "activation": r.activation,
             "units": spec.layers[r.index - 1].units,
             "forward": w.equation(r.Z, r.forward),
-            "out": {"lhs": w.tex(r.A), "rhs": rf"{activation.latex}\left({w.tex(r.Z)}\right)"},
-            "d_act": (w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act)
-                      if r.d_act is not None and r.activation not in ("linear", "g") else None),
-            "steps": [w.equation(s.lhs, s.rhs) | {"text": list(STEP_TEXT[s.reason])} for s in r.steps],
-            "grad_W": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.W)}}}", r.grad_W),
-            "grad_b": w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b),
+            "out": {"lhs": w.tex(r.A), "rhs": rf"{ACTIVATIONS[r.activation].latex}\left({w.tex(r.Z)}\right)"},
             "W": w.tex(r.W), "b": w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
+        })
+    softmax_steps = []
+    for r, layer in zip(reversed(records), reversed(layers)):
+        w.section()
+        layer["d_act"] = _activation_derivative(w, r, spec.precision)
+        layer["d_act_at"] = 1 if r is records[-1] else 0     # the step it comes before: after the loss's
+        steps = [w.equation(s.lhs, s.rhs) | {"text": list(text[s.reason])} for s in r.steps]
+        if r is records[-1] and layered.softmax_steps:
+            # one sample's Jacobian product, between the loss's derivative and the batch's form
+            w.section()
+            softmax_steps = [w.equation(s.lhs, s.rhs) | {"text": list(text[s.reason])} for s in layered.softmax_steps]
+            w.shaped.update(r.delta.free_symbols | {r.delta})
+            steps = steps[:1] + softmax_steps + steps[1:]
+        layer["steps"] = steps
+        layer["grad_W"] = w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.W)}}}", r.grad_W)
+        layer["grad_b"] = w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b)
+    numbers = None
+    if values is not None:
+        numbers = _numbers(spec, records, layers, values, checks, tables) | {
+            "J": format_number(values.forward.loss, spec.precision),
+            "J_after": format_number(values.after_step.loss, spec.precision),
+            "trained": values.training and format_number(values.training.loss, spec.precision),
+            "iterations": values.training and values.training.iterations,
         }
-        if values is not None:
-            l = r.index - 1
-            layer["numbers"] = {
-                "Z": w.matrix(orient(values.forward.nets[l])),
-                "A": w.matrix(orient(values.forward.outs[l])),
-                "delta": w.matrix(orient(values.factors[l].delta)),
-                "grad_W": w.matrix(_weights(values.gradients, l, column)),
-                "grad_b": w.matrix(_biases(values.gradients, l, column)),
-                "W_new": w.matrix(_weights(values.updated, l, column)),
-                "b_new": w.matrix(_biases(values.updated, l, column)),
-            }
-        layers.append(layer)
     return {
         "title": spec.title, "description": spec.description, "layout": spec.layout,
         "column": column, "reduction": spec.loss.reduction, "loss": spec.loss.function,
+        "loss_description": LOSSES[spec.loss.function].description,
         "samples": spec.samples,
         "learning_rate": spec.training and format_number(spec.training.learning_rate, spec.precision),
         "update_bias": spec.training is not None and spec.training.update_bias,
         "symbols": _symbol_table(w, records),
         "layers": layers,
-        "softmax_steps": [w.equation(s.lhs, s.rhs) | {"text": list(SOFTMAX_TEXT[s.reason])} for s in layered.softmax_steps],
-        "numbers": values is not None and {
-            "X": w.matrix(orient(values.forward.inputs)),
-            "Y": w.matrix(orient(np.array(spec.targets))),
-            "J": format_number(values.forward.loss, spec.precision),
-            "J_after": format_number(values.after_step.loss, spec.precision),
-            "trained": values.training and format_number(values.training.loss, spec.precision),
-            "iterations": values.training and values.training.iterations,
-        },
+        "softmax_steps": softmax_steps,
+        "numbers": numbers,
+        "tables": tables.all,
         "proof": {"checks": len(checks), "entries": sum(c.entries for c in checks),
                   "methods": sorted({c.method for c in checks}), "ok": all(c.ok for c in checks)},
     }
+
+
+def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | None:
+    """g'(Z) as people write it (σ' = A ⊙ (1 − A)); a piecewise one (ReLU') as its cases, from the rule table."""
+    if r.d_act is None or r.activation in ("linear", "g"):
+        return None
+    activation = ACTIVATIONS[r.activation]
+    if r.activation not in ("relu", "leaky_relu"):
+        return w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act) | {
+            "text": ["The activation's derivative, written as people write it:"]}
+    z = sp.Symbol("z", real=True)
+    pieces = activation.derivative([z], [z], 0, 0).args
+    slopes = [sp.Symbol(f"slope{k}") for k in range(len(pieces))]   # printed as decimals, 0.01
+    cases = sp.Piecewise(*[(slope, condition) for slope, (_, condition) in zip(slopes, pieces)])
+    printer = LayerPrinter({z: "z"}, {slope: format_number(float(value), precision)
+                                      for slope, (value, _) in zip(slopes, pieces)})
+    return {"lhs": rf"{activation.latex}'(z)", "rhs": printer.doprint(cases), "shapes": [],
+            "text": ["The activation's derivative, for each entry ", "z", " of ", w.tex(r.Z),
+                     "; at zero derive takes the second case, in its numbers too:"]}
+
+
+def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Check], tables: Tables) -> dict:
+    """Every matrix of numbers, made in the order the document shows them (so tables are numbered in
+    reading order). An entry the derivation makes 0 is printed as 0, and its step leaves the
+    parameter as it was."""
+    column, axes = spec.layout == "column", _Axes(spec)
+    zeros = {c.what: c.zeros for c in checks}
+    for r, layer in zip(records, layers):
+        l, units = r.index - 1, axes.nodes(r.index)
+        layer["numbers"] = {"Z": tables.matrix(layer["Z"], _orient(values.forward.nets[l], column), units),
+                            "A": tables.matrix(layer["A"], _orient(values.forward.outs[l], column), units)}
+    numbers = {"X": tables.matrix("X", _orient(values.forward.inputs, column), axes.nodes(0)),
+               "Y": tables.matrix("Y", _orient(np.array(spec.targets), column), axes.nodes(len(records)))}
+    gradients = {}
+    for r, layer in zip(reversed(records), reversed(layers)):
+        l = r.index - 1
+        delta = _zeroed(_orient(values.factors[l].delta, column), zeros.get(f"delta{r.index} ({r.steps[-1].reason})"))
+        layer["numbers"]["delta"] = tables.matrix(layer["delta"], delta, axes.nodes(r.index))
+        gradients[r.index] = (_zeroed(_weights(values.gradients, l, column), zeros.get(f"dJ/dW{r.index}")),
+                              _zeroed(_biases(values.gradients, l, column), zeros.get(f"dJ/db{r.index}")))
+        shown = _parameters(r, axes, tables, column, [(layer["grad_W"]["lhs"], gradients[r.index][0]),
+                                                      (layer["grad_b"]["lhs"], gradients[r.index][1])])
+        layer["numbers"].update(zip(("grad_W", "grad_b"), shown))
+    for r, layer in zip(records, layers):
+        l = r.index - 1
+        grad_W, grad_b = gradients[r.index]
+        W_new = _kept(_weights(values.updated, l, column), _weights(values.parameters, l, column), grad_W)
+        b_new = _kept(_biases(values.updated, l, column), _biases(values.parameters, l, column), grad_b)
+        shown = _parameters(r, axes, tables, column, [(rf"{layer['W']} - \eta {layer['grad_W']['lhs']}", W_new),
+                                                      (rf"{layer['b']} - \eta {layer['grad_b']['lhs']}", b_new)])
+        layer["numbers"].update(zip(("W_new", "b_new"), shown))
+    return numbers
+
+
+def _parameters(r, axes: "_Axes", tables: Tables, column: bool, pair) -> list[dict]:
+    """W and b (their gradients, their updates): per-unit biases share W's table, as [W | b]."""
+    if isinstance(r.b, sp.Symbol):      # a shared bias is one number: never in a table
+        return [tables.matrix(*pair[0], axes.weights(r.index)), tables.matrix(*pair[1], axes.one())]
+    return tables.joined(pair, axes.parameters(r.index), rows=not column)
+
+
+def _orient(array: np.ndarray, column: bool) -> np.ndarray:
+    """One sample per row (the numbers) -> the document's orientation."""
+    return np.asarray(array).T if column else np.asarray(array)
+
+
+def _zeroed(array: np.ndarray, zeros) -> np.ndarray:
+    array = np.array(array, dtype=float)
+    for i, j in zeros or ():
+        array[i, j] = 0.0
+    return array
+
+
+def _kept(updated: np.ndarray, before: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+    """Where the gradient is exactly 0 the parameter does not move."""
+    return np.where(gradient == 0.0, before, updated)
 
 
 def _weights(params: Parameters, l: int, column: bool) -> np.ndarray:
@@ -149,24 +229,57 @@ def _biases(params: Parameters, l: int, column: bool) -> np.ndarray:
     return b.reshape(-1, 1) if column and b.size > 1 else b.reshape(1, -1)
 
 
+class _Axes:
+    """What the rows and columns of each printed matrix stand for (units, inputs, samples)."""
+
+    def __init__(self, spec: NetworkSpec):
+        self.spec, self.column = spec, spec.layout == "column"
+        self.units = [list(spec.input_names)] + [list(layer.names) for layer in spec.layers]
+        self.samples = Axis("sample", [str(s) for s in range(1, spec.samples + 1)])
+
+    def _unit_axis(self, l: int) -> Axis:
+        return Axis("input" if l == 0 else f"unit of layer {l}", self.units[l])
+
+    def _arrange(self, rows: Axis, cols: Axis) -> tuple[Axis, Axis]:
+        return (rows, cols) if self.column else (cols, rows)
+
+    def nodes(self, l: int) -> tuple[Axis, Axis]:
+        return self._arrange(self._unit_axis(l), self.samples)
+
+    def weights(self, l: int) -> tuple[Axis, Axis]:
+        return self._arrange(self._unit_axis(l), self._unit_axis(l - 1))
+
+    def parameters(self, l: int) -> tuple[Axis, Axis]:
+        """[W | b]: the previous layer's units and then the bias."""
+        before = self._unit_axis(l - 1)
+        return self._arrange(self._unit_axis(l), Axis(f"{before.what} (and the bias)", before.labels + ["b"]))
+
+    @staticmethod
+    def one() -> tuple[Axis, Axis]:
+        return Axis("", [""]), Axis("", [""])
+
+
 def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
     layered = w.layered
-    rows = [{"symbol": "X", "meaning": "the inputs, one " + ("column" if layered.layout == "column" else "row")
-             + " per sample", "shape": w.shape(*layered.X.shape)},
+    per = "column" if layered.layout == "column" else "row"
+    rows = [{"symbol": "X", "meaning": f"the inputs, one {per} per sample", "shape": w.shape(*layered.X.shape)},
             {"symbol": "Y", "meaning": "the targets", "shape": w.shape(*layered.Y.shape)}]
     for r in records:
         l = r.index
+        shared = isinstance(r.b, sp.Symbol)
         rows += [
             {"symbol": w.tex(r.W), "meaning": f"weights of layer {l}", "shape": w.shape(*r.W.shape)},
-            {"symbol": w.tex(r.b), "meaning": f"bias of layer {l}" + (", shared by its units" if isinstance(r.b, sp.Symbol) else ""),
-             "shape": "1 \\times 1" if isinstance(r.b, sp.Symbol) else w.shape(*r.b.shape)},
+            {"symbol": w.tex(r.b), "meaning": f"bias of layer {l}" + (", one number shared by its units" if shared else ""),
+             "shape": r"1 \times 1" if shared else w.shape(*r.b.shape)},
             {"symbol": w.tex(r.Z), "meaning": f"net inputs of layer {l}", "shape": w.shape(*r.Z.shape)},
             {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}", "shape": w.shape(*r.A.shape)},
-            {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, one "
-             + ("column" if layered.layout == "column" else "row") + " per sample", "shape": w.shape(*r.delta.shape)},
+            {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, "
+             f"one {per} per sample", "shape": w.shape(*r.delta.shape)},
         ]
-    rows += [{"symbol": "m", "meaning": "the number of samples", "shape": ""},
-             {"symbol": r"\mathcal{L}", "meaning": "the sum of the per-sample losses", "shape": "1 \\times 1"},
+    rows += [{"symbol": r"\mathbf{1}_{k}", "meaning": "a column of k ones (it repeats a bias, or sums)",
+              "shape": r"k \times 1"},
+             {"symbol": "m", "meaning": "the number of samples", "shape": ""},
+             {"symbol": r"\mathcal{L}", "meaning": "the sum of the per-sample losses", "shape": r"1 \times 1"},
              {"symbol": "J", "meaning": "the cost: the summed loss" + (" over m" if layered.reduction == "mean" else ""),
-              "shape": "1 \\times 1"}]
+              "shape": r"1 \times 1"}]
     return rows

@@ -5,8 +5,10 @@ operation carries its own rule here, as data:
 
     affine      column: Z = W A + b 1ᵀ      row: Z = A W + 1 b
                 dA = Wᵀ G, dW = G Aᵀ, db = G 1   dA = G Wᵀ, dW = Aᵀ G, db = 1ᵀ G
-    activation  dZ = dA ⊙ g'(Z), with g' written over A where people do (σ' = A ⊙ (1 − A))
-    loss        dℒ/dA per sample; softmax couples a sample's outputs through diag(a) − a aᵀ
+    activation  dZ = dA ⊙ g'(Z), with g' written over A where people do (σ' = A ⊙ (1 − A)),
+                and ReLU', LeakyReLU' taken piecewise from the rule table (their value at 0 with it)
+    loss        dℒ/dA per sample, named ∂ℒ/∂A^{[L]} in the first output step; softmax couples a
+                sample's outputs through diag(a) − a aᵀ; the last step substitutes or cancels it
 
 δ^{[l]} = ∂ℒ/∂Z^{[l]} where ℒ is the sum of the per-sample losses; the reduction's 1/m is applied
 in the parameter gradients, as in the seeds: ∂J/∂W^{[l]} = (1/m) δ^{[l]} A^{[l−1]ᵀ}.
@@ -21,6 +23,7 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from .rules import ACTIVATIONS
 from .spec import NetworkSpec
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
@@ -46,19 +49,21 @@ def _apply(fn: Elementwise, matrix) -> sp.MatrixExpr:
     return ElementwiseApplyFunction(fn.function, matrix)
 
 
-# Activation rows: forward function, and g'(Z) written as people write it (over A or Z).
+def _rule_derivative(activation: str) -> sp.Lambda:
+    """g'(x) as the rule table's row writes it: ReLU' and LeakyReLU' are piecewise, with derive's value at 0."""
+    return sp.Lambda(_x, ACTIVATIONS[activation].derivative([_x], [_x], 0, 0))
+
+
+# Activation rows: g'(Z) written as people write it (over A where they do: σ' = A ⊙ (1 − A)).
 ACTIVATION_DERIVATIVES: dict[str, Callable] = {
     "sigmoid": lambda Z, A, ones: _had(A, _sub(ones, A)),
     "tanh": lambda Z, A, ones: _sub(ones, HadamardPower(A, 2)),
     "linear": lambda Z, A, ones: ones,
-    "relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{ReLU}'",
-                                                  sp.Lambda(_x, sp.Piecewise((1, _x > 0), (0, True)))), Z),
-    "leaky_relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{LeakyReLU}'", sp.Lambda(
-        _x, sp.Piecewise((1, _x > 0), (sp.Rational(1, 100), True)))), Z),
+    "relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{ReLU}'", _rule_derivative("relu")), Z),
+    "leaky_relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{LeakyReLU}'", _rule_derivative("leaky_relu")),
+                                            Z),
+    "g": lambda Z, A, ones: _apply(Elementwise("g'", sp.Lambda(_x, sp.Derivative(sp.Function("g")(_x), _x))), Z),
 }
-
-ACTIVATION_DERIVATIVES["g"] = lambda Z, A, ones: _apply(
-    Elementwise("g'", sp.Lambda(_x, sp.Derivative(sp.Function("g")(_x), _x))), Z)
 
 # dℓ/dA for one sample, entry by entry.
 LOSS_DERIVATIVES: dict[str, Callable] = {
@@ -173,24 +178,35 @@ def _scaled(scale, *factors):
 
 
 def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
-    """δ^{[L]}: the loss derivative through the output activation, with the known cancellations."""
+    """δ^{[L]}: the loss's derivative by the outputs, through the output activation, then the known
+    cancellation (or the derivative substituted). The last step's form is the one the code uses."""
     d_loss = LOSS_DERIVATIVES[loss](Y, A, ones)
+    d_out = MatrixSymbol(f"dA{delta.name[len('delta'):]}", *A.shape)
+    steps = [Step(d_out, d_loss, "loss")]
     if activation == "softmax":
-        # per sample (diag(a) − a aᵀ) g = a ⊙ g − a (1ᵀ (a ⊙ g)); for the batch, 1 1ᵀ sums each sample
-        weighted = _had(A, d_loss)
-        n = A.shape[0] if column else A.shape[1]
-        sums = MatMul(OneMatrix(n, n), weighted) if column else MatMul(weighted, OneMatrix(n, n))
-        steps = [Step(delta, _sub(weighted, _had(A, sums)), "softmax-vjp")]
+        steps.append(Step(delta, _softmax_vjp(A, d_out, column), "softmax-vjp"))
         if loss == "cross_entropy":
             steps.append(Step(delta, _sub(A, Y), "softmax-cross-entropy"))
+        else:
+            steps.append(Step(delta, _softmax_vjp(A, d_loss, column), "substitute"))
         return None, tuple(steps), steps[-1].rhs
     d_act = ACTIVATION_DERIVATIVES[activation](Z, A, ones)
-    steps = [Step(delta, _had(d_loss, d_act), "chain")]
+    steps.append(Step(delta, _had(d_out, d_act), "chain"))
     if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
         steps.append(Step(delta, _sub(A, Y), "sigmoid-binary-cross-entropy"))
     elif loss == "half_sse":
         steps.append(Step(delta, _had(_sub(A, Y), d_act), "sign"))
+    else:
+        steps.append(Step(delta, _had(d_loss, d_act), "substitute"))
     return d_act, tuple(steps), steps[-1].rhs
+
+
+def _softmax_vjp(A, gradient, column):
+    """Per sample (diag(a) − a aᵀ) g = a ⊙ g − a (1ᵀ (a ⊙ g)); for the batch, 1 1ᵀ sums each sample."""
+    weighted = _had(A, gradient)
+    n = A.shape[0] if column else A.shape[1]
+    sums = MatMul(OneMatrix(n, n), weighted) if column else MatMul(weighted, OneMatrix(n, n))
+    return _sub(weighted, _had(A, sums))
 
 
 def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:

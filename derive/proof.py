@@ -1,8 +1,11 @@
 """Proof that the matrix closed forms equal the unit-level derivation, entry by entry.
 
-Each matrix expression is expanded at the spec's sizes, with every entry named by the unit-level
-symbol it stands for (one copy of each node symbol per sample). Small expansions are compared
-symbolically; large ones at random points.
+Each matrix expression (the forward map, every step to δ^{[l]}, the gradients) is expanded at the
+spec's sizes, with every entry named by the unit-level symbol it stands for (one copy of each node
+symbol per sample). Small expansions are compared symbolically; large ones at random points.
+
+The same expansions say which printed entries are identically 0 (a shared softmax bias: its
+gradient sums a − y over a sample's units): the document prints those as 0, not as 1e-17.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Check:
     method: str          # "symbolic" or "numeric"
     ok: bool
     detail: str = ""
+    # entries (row, column) of the closed form that are identically 0: printed as 0, not as rounding noise
+    zeros: frozenset[tuple[int, int]] = frozenset()
 
 
 class Entries:
@@ -56,10 +61,35 @@ class Entries:
         # cross-entropy's cancellation holds where each sample's targets sum to 1
         self.constraint = {}
         if graph.loss.name == "cross_entropy":
-            targets = [u.target for u in graph.outputs]
-            for s in range(samples):
-                last = self.per_sample(targets[-1], s)
-                self.constraint[last] = 1 - sp.Add(*[self.per_sample(t, s) for t in targets[:-1]])
+            self.constraint = self._sum_to_one([u.target for u in graph.outputs])
+        # what is identically 0 may rest on the softmax's outputs summing to 1, too
+        self.identities = dict(self.constraint)
+        if graph.layers[-1].activation.name == "softmax":
+            self.identities.update(self._sum_to_one([u.out for u in graph.outputs]))
+        # an unspecified activation (g) has no numbers, so no entry is printed as 0 either
+        self.numeric = all(layer.activation.numpy is not None for layer in graph.layers)
+        # each per-sample δ symbol -> its unit-level form (over the next layer's δ symbols), output layer first
+        self.deltas = {self.per_sample(r.unit.delta, s): self.sample(r.delta, s)
+                       for layer in reversed(derivation.layers) for r in layer for s in range(samples)}
+
+    def _sum_to_one(self, symbols: list[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+        """Per sample, the last symbol as 1 minus the others."""
+        return {self.per_sample(symbols[-1], s): 1 - sp.Add(*[self.per_sample(x, s) for x in symbols[:-1]])
+                for s in range(self.samples)}
+
+    def unfolded(self, expr: sp.Expr) -> sp.Expr:
+        """An entry over nodes, parameters and targets only: δ symbols replaced, layer by layer."""
+        while expr.free_symbols & self.deltas.keys():
+            expr = expr.xreplace(self.deltas)
+        return expr.xreplace(self.identities)
+
+    def random_point(self, symbols, rng: random.Random) -> dict[sp.Symbol, float]:
+        """Random values of `symbols` that keep the identities, and every δ that follows from them."""
+        point = {x: rng.uniform(0.05, 0.95) for x in symbols if x not in self.identities}
+        point.update({x: float(form.xreplace(point)) for x, form in self.identities.items()})
+        for x, form in self.deltas.items():
+            point[x] = float(form.xreplace(point))
+        return point
 
     def per_sample(self, symbol: sp.Symbol, s: int) -> sp.Symbol:
         return sp.Symbol(f"{symbol.name}__s{s}", real=True)
@@ -90,24 +120,34 @@ def _is_parameter(name: str) -> bool:
     return name[0] in "wb" and (name[1:].isdigit() or name.startswith("b_"))
 
 
+# The unit-level form each kind of step is compared with.
+STEP_FORMS = {"loss": "d_out", "affine": "d_out", "chain": "delta_chain", "softmax-vjp": "delta_chain",
+              "substitute": "delta_chain"}
+
+
 def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: int = 0) -> list[Check]:
     entries = Entries(derivation, layered, samples)
     graph = derivation.graph
     scale = layered.scale.subs(BATCH, samples)
     checks = []
     for record, units, layer in zip(layered.layers, derivation.layers, graph.layers):
-        for step in record.steps:
-            unit_form = {"chain": "delta_chain", "softmax-vjp": "delta_chain", "affine": "d_out"}.get(
-                step.reason, "delta")
+        nets = [[entries.sample(net, s) for s in range(samples)] for net in layer.net_exprs]
+        checks.append(_compare(f"Z{record.index} (forward)", record.forward, _orient(nets, entries.column), seed,
+                               entries))
+        for k, step in enumerate(record.steps):
+            unit_form = STEP_FORMS.get(step.reason, "delta")
             expected = [[entries.sample(getattr(u, unit_form), s) for s in range(samples)] for u in units]
+            last = k == len(record.steps) - 1    # the δ whose numbers the document prints
             checks.append(_compare(f"delta{record.index} ({step.reason})", step.rhs,
-                                   _orient(expected, entries.column), seed, entries))
+                                   _orient(expected, entries.column), seed, entries, zeros=last))
         grad_w = [[scale * sp.Add(*[entries.sample(derivation.param(c.weight).delta_form, s)
                                     for s in range(samples)]) for c in row] for row in layer.connections]
-        checks.append(_compare(f"dJ/dW{record.index}", record.grad_W, _orient(grad_w, entries.column), seed, entries))
+        checks.append(_compare(f"dJ/dW{record.index}", record.grad_W, _orient(grad_w, entries.column), seed, entries,
+                               zeros=True))
         grad_b = [[scale * sp.Add(*[entries.sample(derivation.param(b.symbol).delta_form, s) for s in range(samples)])]
                   for b in layer.biases]
-        checks.append(_compare(f"dJ/db{record.index}", record.grad_b, _orient(grad_b, entries.column), seed, entries))
+        checks.append(_compare(f"dJ/db{record.index}", record.grad_b, _orient(grad_b, entries.column), seed, entries,
+                               zeros=True))
     return checks
 
 
@@ -115,7 +155,7 @@ def _orient(rows_by_unit, column):
     return rows_by_unit if column else [list(r) for r in zip(*rows_by_unit)]
 
 
-def _compare(what, expr, expected, seed, entries) -> Check:
+def _compare(what, expr, expected, seed, entries, zeros=False) -> Check:
     try:
         matrix = entries.explicit(expr)
     except ShapeError as exc:
@@ -125,16 +165,33 @@ def _compare(what, expr, expected, seed, entries) -> Check:
         return Check(what, 0, "shape", False, f"shape {matrix.shape} != {expected.shape}")
     difference = (matrix - expected).applyfunc(lambda e: e.doit().xreplace(entries.constraint))
     size = sum(sp.count_ops(e) for e in matrix)  # the expansion's size, before anything cancels
-    if size <= SYMBOLIC_LIMIT:
-        for e in difference:
-            if sp.simplify(sp.expand(e)) != 0:
-                return Check(what, len(difference), "symbolic", False, str(e))
-        return Check(what, len(difference), "symbolic", True)
+    method = "symbolic" if size <= SYMBOLIC_LIMIT else "numeric"
     rng = random.Random(seed)
-    symbols = sorted(set().union(*(e.free_symbols for e in difference)), key=str)
+    for e in difference:
+        if not _vanishes(e, method, rng):
+            return Check(what, len(difference), method, False, str(e))
+    found = _zeros(matrix, entries, method, rng) if zeros and entries.numeric else frozenset()
+    return Check(what, len(difference), method, True, zeros=found)
+
+
+def _zeros(matrix: sp.Matrix, entries: Entries, method: str, rng: random.Random) -> frozenset[tuple[int, int]]:
+    """The entries that are identically 0 over nodes, parameters and targets. Most are plainly not 0
+    at one random point; only the rest are unfolded and examined closely."""
+    cells = [(i, j) for i in range(matrix.rows) for j in range(matrix.cols)]
+    forms = [matrix[i, j].doit() for i, j in cells]
+    nodes = set().union(*(f.free_symbols for f in forms), *(f.free_symbols for f in entries.deltas.values()))
+    point = entries.random_point(nodes - entries.deltas.keys(), rng)
+    return frozenset(cell for cell, form in zip(cells, forms)
+                     if abs(float(form.xreplace(point))) < 1e-9 and _vanishes(entries.unfolded(form), method, rng))
+
+
+def _vanishes(e: sp.Expr, method: str, rng: random.Random) -> bool:
+    """e is identically 0: by simplification when small, else at random points (30 digits)."""
+    if method == "symbolic":
+        return sp.simplify(sp.expand(e)) == 0
+    symbols = sorted(e.free_symbols, key=str)
     for _ in range(RANDOM_POINTS):
         point = {x: sp.Float(rng.uniform(0.05, 0.95), 30) for x in symbols}
-        for e in difference:
-            if abs(e.xreplace(point).evalf(30)) > 1e-20:
-                return Check(what, len(difference), "numeric", False, str(e))
-    return Check(what, len(difference), "numeric", True)
+        if abs(e.xreplace(point).evalf(30)) > 1e-20:
+            return False
+    return True

@@ -1,13 +1,19 @@
-"""The layer-notation document: its matrices of gradients against finite differences, its proof line."""
+"""The layer-notation document: its matrices of gradients against finite differences, its proof line,
+its prose (the loss, the slopes), exact zeros, and its size and width on batches and wide networks."""
 
+import json
 import re
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import derive
+from derive.notation import format_number
 from helpers import run
 from oracles import finite_differences, random_spec
+from renderers import need
 from test_report import DEEP_SINGLE, DEEP_SOFTMAX_BATCH
 
 MATRIX = r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}"
@@ -29,8 +35,8 @@ def _number(text: str) -> float:
 def _printed_gradients(text: str, depth: int):
     found = {}
     for l in range(1, depth + 1):
-        line = re.search(rf"\$\$\\frac{{\\partial J}}{{\\partial W\^{{\[{l}\]}}}} = {MATRIX}, \\quad "
-                         rf"\\frac{{\\partial J}}{{\\partial b\^{{\[{l}\]}}}} = {MATRIX}\$\$", text)
+        line = re.search(rf"^\$\$\\frac{{\\partial J}}{{\\partial W\^{{\[{l}\]}}}} = {MATRIX}\$\$\n"
+                         rf"\$\$\\frac{{\\partial J}}{{\\partial b\^{{\[{l}\]}}}} = {MATRIX}\$\$$", text, re.M)
         assert line, l
         found[l] = (_parse(line.group(1)), _parse(line.group(2)))
     return found
@@ -65,13 +71,15 @@ def test_every_preset_has_a_proven_layer_document(name):
     text = derive.render(derive.derive(derive.load(name)), "markdown", "layer")
     assert re.search(r"equals the unit-level chain rule: \d+ formulas, \d+ entries", text)
     assert "this is a bug" not in text
+    tautologies = [m for m in re.findall(r"^\$\$(.*)\$\$$", text, re.M) if len(set(m.split(" = "))) == 1]
+    assert tautologies == []
 
 
 def test_softmax_cross_entropy_steps_are_shown():
     text = derive.render(derive.derive(derive.load("niuguy")), "markdown")
     assert r"\left(\operatorname{diag}\left(a\right) - a a^{T}\right)" in text
     assert r"$$\delta^{[2]} = A^{[2]} - Y$$" in text
-    assert "because each sample's targets sum to 1" in text
+    assert "because the targets sum to 1 in each sample" in text
 
 
 def test_sigmoid_derivative_is_a_step():
@@ -82,5 +90,166 @@ def test_sigmoid_derivative_is_a_step():
 
 def test_row_layout_uses_transposed_forms():
     text = derive.render(derive.derive(derive.load("niuguy")), "markdown")
-    assert r"$$Z^{[1]} = X W^{[1]} + \mathbf{1}_{m} b^{[1]}$$" in text
+    assert r"$$Z^{[1]} = X W^{[1]} + \mathbf{1}_{m} b^{[1]}, \quad A^{[1]} = \sigma\left(Z^{[1]}\right)$$" in text
     assert r"$$\frac{\partial J}{\partial W^{[2]}} = \frac{1}{m} A^{[1]T} \delta^{[2]}$$" in text
+
+
+# -- issue 10: the layer document names its loss, states its slopes, prints exact zeros, and stays
+#    readable (short, every line within the page) on batches and wide networks --------------------
+
+SPECS = Path(__file__).parent / "specs"
+# softmax output with half squared error and one shared bias: that bias's gradient is exactly 0
+# (softmax ignores a shift of all its inputs), while the floats give about -9e-18
+SOFTMAX_SSE_SHARED = {
+    "input": {"values": [[0.1, 0.5], [0.9, -0.3], [0.4, 0.4]]},
+    "target": {"values": [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.6, 0.2, 0.2]]},
+    "layers": [{"units": 3, "activation": "tanh", "weights": [[0.2, -0.3], [0.4, 0.1], [0.5, -0.2]],
+                "bias": [0.1, 0.0, -0.1]},
+               {"units": 3, "activation": "softmax", "weights": [[0.5, -0.5, 0.2], [0.1, 0.4, -0.3], [0.3, 0.3, 0.3]],
+                "bias": 0.0}],
+    "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.5},
+}
+DISPLAYED_MATRIX = re.compile(r"^\$\$(.+?) = \\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\$\$$", re.M)
+
+
+def _layer_markdown(spec) -> str:
+    result = derive.derive(derive.load(str(SPECS / spec)) if isinstance(spec, str) else derive.from_dict(spec))
+    return derive.render(result, "markdown", "layer")
+
+
+@pytest.mark.parametrize("spec, most", [("batch_3_4_2.toml", 150), ("wide_10_20_5.toml", 400)])
+def test_batches_and_wide_networks_stay_short(spec, most):
+    text = _layer_markdown(spec)
+    assert len(text.splitlines()) <= most
+    assert "this is a bug" not in text
+
+
+@pytest.mark.parametrize("spec", ["batch_3_4_2.toml", "wide_10_20_5.toml"])
+def test_a_displayed_matrix_has_at_most_six_rows_and_columns_of_numbers(spec):
+    for _, body in DISPLAYED_MATRIX.findall(_layer_markdown(spec)):
+        rows = [row.split("&") for row in body.split(r"\\")]
+        assert len(rows) <= 6 and all(len(row) <= 6 for row in rows), body[:80]
+
+
+def _tables(text: str) -> dict[int, list[list[str]]]:
+    """Markdown tables after '**Table k.**' captions: their body rows, cells without the $ $."""
+    tables, number = {}, None
+    for line in text.splitlines():
+        caption = re.match(r"\*\*Table (\d+)\.\*\*", line)
+        if caption:
+            number = int(caption.group(1))
+            tables[number] = []
+        elif number and line.startswith("| ") and not line.startswith("|  |"):
+            tables[number].append([cell.strip().strip("$") for cell in line.strip("|").split("|")][1:])
+    return tables
+
+
+def test_every_number_of_a_matrix_shown_by_its_corners_is_in_its_table():
+    result = derive.derive(derive.load(str(SPECS / "wide_10_20_5.toml")))
+    text = derive.render(result, "markdown", "layer")
+    values, fmt = result.values, (lambda a: [[format_number(float(v), 6) for v in row] for row in np.atleast_2d(a)])
+    expected = {r"Z^{[1]}": fmt(values.forward.nets[0].T), r"A^{[1]}": fmt(values.forward.outs[0].T),
+                r"\delta^{[1]}": fmt(values.factors[0].delta.T), "X": fmt(values.forward.inputs.T),
+                r"\frac{\partial J}{\partial W^{[1]}}": fmt(values.gradients.weights[0]),
+                r"\frac{\partial J}{\partial b^{[1]}}": fmt(values.gradients.biases[0].reshape(-1, 1)),
+                r"\frac{\partial J}{\partial W^{[2]}}": fmt(values.gradients.weights[1]),
+                r"W^{[1]} - \eta \frac{\partial J}{\partial W^{[1]}}": fmt(values.updated.weights[0]),
+                r"W^{[2]} - \eta \frac{\partial J}{\partial W^{[2]}}": fmt(values.updated.weights[1])}
+    tables = _tables(text)
+    elided = {lhs: body for lhs, body in DISPLAYED_MATRIX.findall(text) if r"\cdots" in body or r"\vdots" in body}
+    assert set(expected) <= set(elided)
+    for lhs, full in expected.items():
+        pointer = re.search(re.escape(f"$${lhs} = ") + r".*\$\$\n\(all \$(\d+) \\times (\d+)\$ entries: table (\d+) below\)",
+                            text)
+        assert pointer and (int(pointer.group(1)), int(pointer.group(2))) == (len(full), len(full[0])), lhs
+        table = tables[int(pointer.group(3))]
+        for i, row in enumerate(full):           # every row of the matrix, in order, in its table
+            assert row == table[i][:len(row)] or row == table[i][-len(row):], (lhs, i)
+        shown = [row.split(" & ") for row in elided[lhs].split(r"\\")]
+        assert shown[0][0] == full[0][0] and shown[-1][-1] == full[-1][-1], lhs
+
+
+def test_the_loss_is_named_from_the_rule_table():
+    text = _layer_markdown(SOFTMAX_SSE_SHARED)
+    assert "cross-entropy" not in text
+    assert "The loss is half the sum of squared errors over the outputs; its derivative by the outputs" in text
+    assert r"$$\frac{\partial \mathcal{L}}{\partial A^{[2]}} = -\left(Y - A^{[2]}\right)$$" in text
+    ce = _layer_markdown(DEEP_SOFTMAX_BATCH)
+    assert "The loss is the cross-entropy of the outputs against the targets (natural log)" in ce
+
+
+def test_relu_slopes_are_stated_with_their_value_at_zero():
+    text = _layer_markdown(DEEP_SOFTMAX_BATCH) + _layer_markdown(DEEP_SINGLE)
+    assert r"$$\operatorname{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \leq 0 \end{cases}$$" in text
+    assert r"$$\operatorname{LeakyReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0.01 & z \leq 0 \end{cases}$$" in text
+    assert not re.search(r"ReLU'\\left\(Z\^\{\[\d\]\}\\right\) = \\operatorname\{(Leaky)?ReLU\}'", text)
+
+
+@pytest.mark.parametrize("activation, at_zero", [("relu", 0.0), ("leaky_relu", 0.01)])
+def test_the_numbers_take_the_slope_the_document_states_at_zero(activation, at_zero):
+    spec = {"input": {"values": [[0.3, -0.7]]}, "target": {"values": [[0.25]]},
+            "layers": [{"units": 2, "activation": activation, "weights": [[0.0, 0.0], [0.5, 0.2]], "bias": 0.0},
+                       {"units": 1, "activation": "linear", "weights": [[0.8, -0.5]], "bias": 0.0}],
+            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}
+    values = run(spec).values
+    assert values.forward.nets[0][0, 0] == 0.0 and values.factors[0].d_act[0, 0] == at_zero
+
+
+def test_a_shared_bias_is_written_conformably_with_its_shape():
+    text = _layer_markdown(SOFTMAX_SSE_SHARED)
+    assert (r"$$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]} \mathbf{1}_{3} \mathbf{1}_{m}^{T}, "
+            r"\quad A^{[2]} = \operatorname{softmax}\left(Z^{[2]}\right)$$") in text
+    assert r"$b^{[2]} \in \mathbb{R}$" in text and r"$b^{[1]} \in \mathbb{R}^{3 \times 1}$" in text
+    assert r"$$\frac{\partial J}{\partial b^{[2]}} = \frac{1}{m} \mathbf{1}_{3}^{T} \delta^{[2]} \mathbf{1}_{m}$$" in text
+    assert r"| $b^{[2]}$ | bias of layer 2, one number shared by its units | $1 \times 1$ |" in text
+
+
+def test_a_gradient_the_derivation_makes_zero_is_printed_as_zero():
+    result = run(SOFTMAX_SSE_SHARED)
+    assert result.values.gradients.biases[1][0] != 0.0          # the floats leave rounding noise
+    text = derive.render(result, "markdown", "layer")
+    assert r"$$\frac{\partial J}{\partial b^{[2]}} = \begin{bmatrix}0\end{bmatrix}$$" in text
+    assert r"$$b^{[2]} - \eta \frac{\partial J}{\partial b^{[2]}} = \begin{bmatrix}0\end{bmatrix}$$" in text
+    assert r"10^{-1" not in text                                  # no 1e-17 anywhere
+
+
+def _page_widths(html: str, folder: Path) -> dict:
+    """Chromium at 800 px: the math displays that scroll sideways (wider than their box)."""
+    need("chromium")
+    probe = ("<script>window.addEventListener('load', function () { var wide = [];"
+             "document.querySelectorAll('.math.block').forEach(function (el) {"
+             "if (el.scrollWidth > el.clientWidth + 1) wide.push(el.textContent.slice(0, 80)); });"
+             "document.body.setAttribute('data-wide', JSON.stringify(wide)); });</script>")
+    page = folder / "page.html"
+    page.write_text(html.replace("</body>", probe + "</body>"))
+    run_ = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           f"--user-data-dir={folder / 'profile'}", "--window-size=800,1200",
+                           "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-wide="([^"]*)"', run_.stdout)
+    assert found, run_.stderr[-300:]
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("spec", ["batch4", "wide_10_20_5.toml"])
+def test_no_equation_scrolls_sideways_at_800_pixels(spec, tmp_path):
+    result = derive.derive(derive.load(str(SPECS / spec) if spec.endswith(".toml") else spec))
+    assert _page_widths(derive.render(result, "html", "layer"), tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", ["latex", "beamer"])
+@pytest.mark.parametrize("spec", ["batch_3_4_2.toml", "wide_10_20_5.toml"])
+def test_no_line_runs_off_the_page_in_latex(spec, fmt, tmp_path):
+    from test_latex import WIDE, compile_tex
+    tex = derive.render(derive.derive(derive.load(str(SPECS / spec))), fmt, "layer")
+    log = compile_tex(tex, tmp_path)
+    assert [float(w) for w in WIDE.findall(log) if float(w) > 10] == []
+
+
+@pytest.mark.parametrize("spec", ["batch_3_4_2.toml", "wide_10_20_5.toml"])
+def test_every_fragment_of_a_large_document_parses_in_katex(spec):
+    from test_renderers import _fragments_of_html, _fragments_of_markdown, _katex
+    result = derive.derive(derive.load(str(SPECS / spec)))
+    fragments = (_fragments_of_markdown(derive.render(result, "markdown", "layer"))
+                 + _fragments_of_html(derive.render(result, "html", "layer")))
+    assert len(fragments) > 100 and _katex(fragments) == []

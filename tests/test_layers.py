@@ -2,10 +2,12 @@
 
 import copy
 
+import numpy as np
 import pytest
 import sympy as sp
 
 import derive
+from derive.notation import format_number
 from derive.layers import BATCH, derive_layers
 from derive.proof import prove
 from helpers import run
@@ -102,3 +104,51 @@ def test_softmax_cross_entropy_steps_hold_for_one_sample(units):
     explicit = [sp.Matrix(s.rhs.xreplace(values).doit().as_explicit()) for s in steps]
     for later in explicit[1:]:
         assert (explicit[0] - later).applyfunc(sp.simplify) == sp.zeros(units, 1)
+
+
+def test_the_forward_map_is_proven_and_a_missing_bias_is_caught():
+    result = run(DEEP_SOFTMAX_BATCH)
+    layered = derive_layers(result.spec)
+    checks = prove(result.derivation, layered, 3)
+    assert [c.what for c in checks if c.what.endswith("(forward)")] == [f"Z{l} (forward)" for l in (1, 2, 3, 4)]
+    first = layered.layers[0]
+    records = list(layered.layers)
+    records[0] = type(first)(**{**first.__dict__, "forward": sp.MatMul(first.A_prev, first.W)})   # no bias
+    broken = type(layered)(**{**layered.__dict__, "layers": tuple(records)})
+    failed = [c.what for c in prove(result.derivation, broken, 3) if not c.ok]
+    assert failed == ["Z1 (forward)"]
+
+
+def test_the_output_layer_starts_from_the_loss_derivative():
+    layered = derive_layers(derive.load("niuguy"))
+    output = layered.layers[-1]
+    assert [s.reason for s in output.steps] == ["loss", "softmax-vjp", "softmax-cross-entropy"]
+    assert output.steps[0].lhs.name == "dA2" and output.delta_expr == output.steps[-1].rhs
+    assert not output.delta_expr.has(output.steps[0].lhs)        # the code's form has the loss substituted
+
+
+@pytest.mark.parametrize("shared, zero", [(0.0, {(0, 0)}), ([0.0, 0.1, 0.2], set())])
+def test_a_softmax_bias_gradient_is_identically_zero_only_when_shared(shared, zero):
+    spec = {"input": {"values": [[0.1, 0.5], [0.9, -0.3]]}, "target": {"values": [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]},
+            "layers": [{"units": 3, "activation": "softmax", "weights": [[0.5, -0.5], [0.1, 0.4], [0.3, 0.3]],
+                        "bias": shared}],
+            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.5}}
+    result = run(spec)
+    checks = {c.what: c for c in prove(result.derivation, derive_layers(result.spec), 2)}
+    assert all(c.ok for c in checks.values())
+    assert set(checks["dJ/db1"].zeros) == zero
+    assert checks["dJ/dW1"].zeros == frozenset()
+
+
+def test_a_wide_matrix_is_shown_by_its_corners_and_kept_whole_for_its_table():
+    from derive.layer_notation import Axis, Tables
+    array = np.arange(200, dtype=float).reshape(20, 10) / 7
+    tables = Tables(6)
+    rows, cols = Axis("unit", [f"h{i}" for i in range(1, 21)]), Axis("input", [f"x{j}" for j in range(1, 11)])
+    shown = tables.matrix("W", array, (rows, cols))
+    assert shown["table"] == 1 and shown["shape"] == r"20 \times 10"
+    assert shown["tex"].count(r"\\") == 4 and r"\ddots" in shown["tex"]           # 5 rows: 3, ⋮, the last
+    table, = tables.all
+    assert [c for chunk in table["chunks"] for c in chunk["columns"]] == cols.labels
+    assert [row["cells"] for row in table["body"]] == [[format_number(v, 6) for v in row] for row in array]
+    assert tables.matrix("w", array[:2, :3], (rows, cols))["table"] is None
