@@ -1,0 +1,48 @@
+"""An up-front estimate of the seconds a spec takes, so that a spec too large to finish is refused
+at the door with the figure, not left running.
+
+The rates were measured on the project's 2-core machines and rounded up, so the estimate errs on
+the slow side; tests/benchmarks/bench_cost.py prints it beside the measured time.
+"""
+
+from __future__ import annotations
+
+from .errors import DeriveError
+from .spec import NetworkSpec
+
+DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
+DERIVE_PER_PARAMETER = 2e-3      # the symbolic chain and its compiled kernels
+STEP_OVERHEAD = 2e-4             # one training step of a tiny network
+STEP_PER_PARAMETER_SAMPLE = 3e-6
+WRITE_PER_PARAMETER = 1e-3       # a compact document: tables of every parameter
+WRITE_PER_EQUATION = 4e-3        # a fully expanded document: an equation per parameter and sample
+
+
+def parameters(spec: NetworkSpec) -> int:
+    widths = [len(spec.input_names)] + [layer.units for layer in spec.layers]
+    return sum((inputs + 1) * units for inputs, units in zip(widths, widths[1:]))
+
+
+def estimate(spec: NetworkSpec, samples: str = "first") -> float:
+    """Seconds to derive, train and write the spec's document (an upper estimate)."""
+    n = parameters(spec)
+    seconds = n * DERIVE_PER_PARAMETER
+    if spec.training is not None and spec.training.iterations:
+        steps = spec.training.iterations
+        seconds += steps * (STEP_OVERHEAD + n * max(spec.samples, 1) * STEP_PER_PARAMETER_SAMPLE)
+    per_sample = max(spec.samples, 1) if samples == "all" else 1
+    seconds += n * (WRITE_PER_EQUATION * per_sample if samples == "all" else WRITE_PER_PARAMETER)
+    return seconds
+
+
+def check(spec: NetworkSpec, limit: float | None, samples: str = "first") -> None:
+    """Refuse a spec whose estimate is over `limit` seconds (None: no limit)."""
+    if limit is None:
+        return
+    seconds = estimate(spec, samples)
+    if seconds > limit:
+        steps = spec.training.iterations if spec.training is not None and spec.training.iterations else 0
+        raise DeriveError(f"this spec would take about {seconds:,.0f} s ({parameters(spec):,} parameters, "
+                          f"{max(spec.samples, 1)} sample(s), {steps:,} training iterations); expected at most "
+                          f"{limit:,.0f} s: pass --time-limit {max(seconds * 2, limit):,.0f} to go ahead, "
+                          "or make the network or training.iterations smaller")
