@@ -21,7 +21,8 @@ FORMATS = ("markdown", "latex", "beamer", "pdf", "html", "json")
 
 
 def render(result: "Result", format: str = "markdown", notation: str | None = None,
-           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax") -> str | bytes:
+           fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax",
+           samples: str = "first") -> str | bytes:
     notation = notation or result.spec.notation
     if format not in FORMATS:
         raise DeriveError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
@@ -35,10 +36,11 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
         raise DeriveError(f"--fragment is for --format latex (a body to \\input), not {format}")
     if result.values is None and (format == "json" or notation != "layer"):
         raise DeriveError(f"the spec gives no numbers, so it is written in the layer notation only "
-                          f"(expected --notation layer and a document format, got {notation} {format})")
+                          f"(expected the layer notation and a document format, got notation {notation}, "
+                          f"format {format})")
     if format == "json":
         return documents.to_json(result.spec, result.values)
-    data, template = _context(result, notation)
+    data, template = _context(result, notation, samples)
     if format == "markdown":
         spec = result.spec
         return documents.markdown(data, f"{template}.md.j2", template_dir, flavor,
@@ -56,20 +58,20 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
     return compile_pdf(whole) if format == "pdf" else whole
 
 
-def _context(result: "Result", notation: str) -> tuple[dict, str]:
+def _context(result: "Result", notation: str, samples: str = "first") -> tuple[dict, str]:
     """The context and the template family's base name for a notation."""
     graph = result.derivation.graph
     names = SCHEMES["index" if notation == "layer" else notation](graph)
     params = result.values.parameters if result.values is not None else None
     number = lambda v: format_number(float(v), result.spec.precision)  # noqa: E731
     training = result.values.training if result.values is not None else None
-    figure = {"diagram": diagram.layout(graph, names, params, number),
+    figure = {"diagram": diagram.layout(graph, names, params, number, notation),
               "curve": curve.layout(training.history, number) if training is not None else None}
     if notation == "layer":
         layered = derive_layers(result.spec)
         checks = prove(result.derivation, layered, max(result.spec.samples, 1))
         return layer_context.build(result.spec, layered, result.values, checks) | figure, "layers"
-    return context.build(result.spec, result.derivation, result.values, notation) | figure, "report"
+    return context.build(result.spec, result.derivation, result.values, notation, samples) | figure, "report"
 
 
 def notebook_summary(result: "Result") -> str:
@@ -79,7 +81,7 @@ def notebook_summary(result: "Result") -> str:
         rows = [{"lhs": e["lhs"], "rhs": e["rhs"]} for layer in data["layers"]
                 for e in (layer["grad_W"], layer["grad_b"])]
     else:
-        data, _ = _context(result, result.spec.notation if result.spec.notation != "layer" else "neuron")
+        data, _ = _context(result, result.spec.notation if result.spec.notation != "layer" else "neuron", "all")
         rows = [{"lhs": p["lhs"], "rhs": f"{p['formula']} = {p['value']}"}
                 for layer in reversed(data["backward"]) for p in layer["params"]]
     return documents.render_template("notebook", "summary.tex.j2", {"rows": rows}).strip()

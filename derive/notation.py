@@ -9,6 +9,7 @@ a person writes. Given `values`, symbols print as formatted numbers instead.
 from __future__ import annotations
 
 import math
+import re
 from typing import Mapping
 
 import sympy as sp
@@ -45,7 +46,59 @@ class NotationPrinter(LatexPrinter):
         except KeyError:
             raise ValueError(f"no notation for symbol {expr.name!r}") from None
 
+    def _print_Function(self, expr: sp.Expr, exp=None) -> str:
+        return self._without_brackets(super()._print_Function, expr, exp)
+
+    def _print_log(self, expr: sp.Expr, exp=None) -> str:
+        return self._without_brackets(super()._print_log, expr, exp)
+
+    def _print_Max(self, expr: sp.Expr, exp=None) -> str:
+        return self._without_brackets(super()._print_Max, expr, exp)
+
+    def _without_brackets(self, printer, expr: sp.Expr, exp) -> str:
+        """A function's parentheses already hold its argument: tanh(-0.27), not tanh((-0.27))."""
+        saved, self.bracket_negatives = self.bracket_negatives, False
+        try:
+            return printer(expr, exp)
+        finally:
+            self.bracket_negatives = saved
+
+    def lines(self, expr: sp.Basic, limit: float) -> list[str]:
+        """`expr` printed over as few lines as keep each within `limit` (see width): a long sum breaks
+        between its terms, each later line starting with its + or -, and a long product between its
+        factors, each later line starting with its \\cdot; anything else is one line."""
+        whole = self.doprint(expr)
+        if width(whole) <= limit or not isinstance(expr, (sp.Add, sp.Mul)):
+            return [whole]
+        pieces = self._add_pieces(expr) if isinstance(expr, sp.Add) else self._mul_pieces(expr)
+        if pieces is None:
+            return [whole]
+        lines: list[str] = []
+        for piece in pieces:
+            if lines and width(lines[-1] + piece) > limit:
+                lines.append(piece.lstrip())
+            else:
+                lines[-1:] = [(lines[-1] if lines else "") + piece]
+        return lines
+
     def _print_Add(self, expr: sp.Expr, order=None) -> str:
+        return "".join(self._add_pieces(expr))
+
+    def _mul_pieces(self, expr: sp.Mul) -> list[str] | None:
+        """An unevaluated product's factors as the printer writes them, or None for a product whose
+        printed form is not factor \\cdot factor (a leading fraction, a quotient)."""
+        factors = _flat_factors(expr)
+        sign = ""
+        if factors[0] == sp.S.NegativeOne:
+            sign, factors = "- ", factors[1:]
+        if len(factors) < 2 or any(isinstance(f, sp.Rational) or (isinstance(f, sp.Pow) and f.exp.is_negative)
+                                   for f in factors):
+            return None
+        precedence = sp.printing.precedence.PRECEDENCE["Mul"]
+        printed = [self.parenthesize(f, precedence, strict=True) for f in factors]
+        return [sign + printed[0]] + [rf" \cdot {text}" for text in printed[1:]]
+
+    def _add_pieces(self, expr: sp.Expr) -> list[str]:
         # Unevaluated negative terms would print as "+ -x"; write "- x" as people do.
         pieces = []
         for i, term in enumerate(expr.args):
@@ -56,7 +109,7 @@ class NotationPrinter(LatexPrinter):
                 pieces.append(f" - {text[1:].lstrip()}")
             else:
                 pieces.append(text if i == 0 else f" + {text}")
-        return "".join(pieces)
+        return pieces
 
     def _print_Mul(self, expr: sp.Expr) -> str:
         # Keep a leading fraction in front, as people write it: \frac{1}{2} (t - o)^{2}.
@@ -79,6 +132,59 @@ class NotationPrinter(LatexPrinter):
 
     def _print_Float(self, expr: sp.Float) -> str:
         raise ValueError("floats are printed through `values`, never from SymPy")
+
+
+def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:
+    """The factors of an unevaluated product, nested products opened, as the printer writes them."""
+    return [g for f in expr.args for g in (_flat_factors(f) if isinstance(f, sp.Mul) else [f])]
+
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)|\\.")
+_ZERO_WIDTH = {"left", "right", "displaystyle", "mathrm", "text", "operatorname", "mathbf"}
+_SPACES = {"quad": 2.0, "qquad": 4.0}
+
+
+def width(tex: str) -> float:
+    """A rough typeset width of a LaTeX formula in digit widths: what decides where a long line breaks.
+
+    Fractions count their wider part, scripts count 0.7, a command its rendered glyphs; good to ~20%.
+    """
+    total, i = 0.0, 0
+    while i < len(tex):
+        char = tex[i]
+        if tex.startswith("\\frac", i):
+            numerator, i = _group(tex, i + 5)
+            denominator, i = _group(tex, i)
+            total += max(width(numerator), width(denominator)) + 0.5
+            continue
+        if char in "_^":
+            script, i = _group(tex, i + 1)
+            total += 0.7 * width(script)
+            continue
+        match = _COMMAND.match(tex, i)
+        if match:
+            name = match.group(1) or ""
+            total += 0 if name in _ZERO_WIDTH else _SPACES.get(name) or (
+                1.5 if name in ("cdot", "times") else len(name) if name in ("ln", "log", "exp", "tanh", "max") else 1.0)
+            i = match.end()
+            continue
+        total += 0 if char in "{} " else 2.0 if char in "+-=" else 1.0
+        i += 1
+    return total
+
+
+def _group(tex: str, i: int) -> tuple[str, int]:
+    """The braced group (or single character) at i, and the index after it."""
+    while i < len(tex) and tex[i] == " ":
+        i += 1
+    if i >= len(tex) or tex[i] != "{":
+        return tex[i:i + 1], i + 1
+    depth = 0
+    for j in range(i, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[j], 0)
+        if depth == 0:
+            return tex[i + 1:j], j + 1
+    return tex[i + 1:], len(tex)
 
 
 def partial(numerator: sp.Symbol, denominator: sp.Symbol) -> sp.Derivative:

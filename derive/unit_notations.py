@@ -63,6 +63,8 @@ def input_latex(name: str) -> str:
 
 
 SCHEMES = {"neuron": neuron_names, "index": index_names}
+# The names of a unit's net input and output, for table headings.
+FORWARD_HEADS = {"neuron": ("net", "out"), "index": ("z", "a")}
 
 TABLES = {
     "neuron": [

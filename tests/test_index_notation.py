@@ -5,7 +5,7 @@ import re
 import pytest
 
 import derive
-from helpers import MAZUR, run
+from helpers import one_line, MAZUR, run
 from oracles import random_spec
 
 NUMBER = re.compile(r"-?\d+\.\d+(?: \\times 10\^\{-?\d+\})?|-?\d+(?= ?\$\$)")
@@ -27,7 +27,7 @@ def test_index_document_prints_the_neuron_documents_figures(spec):
 
 
 def test_index_names_follow_nielsen():
-    text = derive.render(run(MAZUR), "markdown", "index")
+    text = one_line(derive.render(run(MAZUR), "markdown", "index"))
     # w^{2}_{jk}: from unit k of layer 1 to unit j of layer 2; seed 003's w_7 is h1 -> o2
     assert r"$$\frac{\partial C}{\partial w^{2}_{21}} = \delta^{2}_{2} \cdot a^{1}_{1}" in text
     assert r"$$z^{1}_{1} = w^{1}_{11} \cdot x_{1} + w^{1}_{12} \cdot x_{2} + b^{1} \cdot 1" in text

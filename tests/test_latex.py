@@ -12,9 +12,15 @@ from helpers import MAZUR, run
 from renderers import need
 
 NOTATIONS = ("neuron", "index", "layer")
+SPECS = Path(__file__).parent / "specs"
+# every gallery document (each preset in each notation it has), and a batched and a wide network
 CASES = [(name, notation, fmt) for name in derive.preset_names() for notation in NOTATIONS
          for fmt in ("latex", "beamer")
-         if derive.load(name).has_values or notation == "layer"]
+         if derive.load(name).has_values or notation == "layer"] + [
+         (str(SPECS / f"{name}.toml"), notation, fmt) for name in ("batch_3_4_2", "wide_10_20_5")
+         for notation in NOTATIONS for fmt in ("latex", "beamer")]
+# No line of a page may run more than this far into the margin (issue 10: none wider than 10 pt).
+OVERFULL_POINTS = 10
 WIDE = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
 
 
@@ -32,10 +38,10 @@ def compile_tex(tex: str, folder: Path, name: str = "doc") -> str:
 def assert_clean(log: str) -> None:
     assert "Undefined control sequence" not in log
     wide = [float(w) for w in WIDE.findall(log)]
-    assert all(w <= 20 for w in wide), f"overfull boxes: {wide}"
+    assert all(w <= OVERFULL_POINTS for w in wide), f"overfull boxes: {wide}"
 
 
-@pytest.mark.parametrize("name,notation,fmt", CASES, ids=["-".join(c) for c in CASES])
+@pytest.mark.parametrize("name,notation,fmt", CASES, ids=["-".join((Path(c[0]).stem, *c[1:])) for c in CASES])
 def test_preset_document_compiles_cleanly(name, notation, fmt, tmp_path):
     tex = derive.render(derive.derive(derive.load(name)), fmt, notation)
     assert tex.startswith("\\documentclass")

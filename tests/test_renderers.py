@@ -93,3 +93,35 @@ def test_report_how_many_fragments_were_checked(capsys):
     # keeps the count visible in the test log for the closing note
     with capsys.disabled():
         print(f"\nKaTeX fragments checked in this run: {CHECKED['fragments']}")
+
+
+SPECS = Path(__file__).parent / "specs"
+# At 800 pixels, a display that is wider than the page scrolls (.math.block has overflow-x: auto).
+# Measured once KaTeX's fonts are in: before, the fallback fonts give other widths.
+MEASURE = """<pre id="derive-overflow"></pre><script>document.fonts.ready.then(function () {
+document.getElementById("derive-overflow").textContent = JSON.stringify(
+  Array.from(document.querySelectorAll(".math.block")).filter(el => el.scrollWidth > el.clientWidth + 1)
+       .map(el => [el.scrollWidth, el.clientWidth, el.textContent.slice(0, 80)])); });
+</script>"""
+WIDTH_CASES = CASES + [(str(SPECS / f"{name}.toml"), notation) for name in ("batch_3_4_2", "wide_10_20_5")
+                       for notation in ("neuron", "index", "layer")]
+
+
+@pytest.mark.parametrize("spec,notation", WIDTH_CASES, ids=["-".join((Path(c[0]).stem, c[1])) for c in WIDTH_CASES])
+def test_no_equation_scrolls_on_an_800_pixel_page(spec, notation, tmp_path):
+    """Long sums break over aligned lines, so no display is wider than an 800-pixel window."""
+    need("chromium")
+    page = tmp_path / "page.html"
+    html = derive.render(derive.derive(derive.load(spec)), "html", notation)
+    page.write_text(html.replace("</body>", MEASURE + "</body>"))
+    run = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,1000",
+                          "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-500:]
+    found = re.search(r'<pre id="derive-overflow">(.+?)</pre>', run.stdout, re.S)
+    assert found, "the measuring script did not run"
+    import html as html_module
+    scrolling = json.loads(html_module.unescape(found.group(1)))
+    assert scrolling == [], f"{len(scrolling)} displays scroll, e.g. {scrolling[:3]}"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import derive
-from helpers import run
+from helpers import one_line, run
 from oracles import finite_differences, loss, random_spec
 
 DEEP_SOFTMAX_BATCH = {
@@ -34,7 +34,9 @@ DEEP_SINGLE = {
     "training": {"learning_rate": 0.1},
 }
 
-LINE = re.compile(r"^(?!.*\(sample )\$\$\\frac\{\\partial E_\{total\}\}\{\\partial (w_\{\d+\}|b_\{\w+\})\} = .* = ([^=]+)\$\$$", re.M)
+# lhs = ... = value, on one line or broken over an aligned block (lhs &= ... \\ &= value)
+LINE = re.compile(r"^(?!.*\(sample )\$\$(?:\\begin\{aligned\})?\\frac\{\\partial E_\{total\}\}"
+                  r"\{\\partial (w_\{\d+\}|b_\{\w+\})\} &?= .* &?= ([^=&]+?)(?:\\end\{aligned\})?\$\$$", re.M)
 
 
 def _number(text: str) -> float:
@@ -67,13 +69,35 @@ def _oracle_gradients(spec: dict, result) -> dict[str, float]:
     return expected
 
 
+def _tabled_gradients(markdown: str, result) -> dict[str, float]:
+    """A compact document's gradients: a table per layer after "The gradients:", a row per unit and a
+    column per input (the bias last)."""
+    graph = result.derivation.graph
+    tables = re.findall(r"The gradients:\n\n((?:\|.*\n)+)", markdown)
+    assert len(tables) == len(graph.layers)
+    found = {}
+    for layer, table in zip(reversed(graph.layers), tables):
+        rows = [line.strip("| ").split(" | ") for line in table.strip().splitlines()[2:]]
+        assert [row[0] for row in rows] == [u.name for u in layer.units]
+        for unit, row in zip(layer.units, rows):
+            cells = [_number(cell.strip(" $|")) for cell in row[1:]]
+            for c, value in zip(layer.connections[unit.index], cells):
+                found[f"w_{{{c.number}}}"] = value
+            bias = layer.bias_of(unit)
+            found[f"b_{{{layer.index}}}" if layer.shared_bias else f"b_{{{bias.units[0].name}}}"] = cells[-1]
+    return found
+
+
 def _assert_printed_gradients_match_finite_differences(spec):
     result = run(spec)
-    printed = _final_gradients(result.render())
     expected = _oracle_gradients(spec, result)
-    assert set(printed) == set(expected)
-    for name, value in expected.items():
-        assert printed[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
+    full = _final_gradients(result.render(samples="all"))
+    compact = result.render()
+    printed = [full, _tabled_gradients(compact, result)] if "The gradients:" in compact else [full]
+    for figures in printed:
+        assert set(figures) == set(expected)
+        for name, value in expected.items():
+            assert figures[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
 
 
 @pytest.mark.parametrize("spec", [DEEP_SOFTMAX_BATCH, DEEP_SINGLE], ids=["softmax-batch-row", "deep-single"])
@@ -88,20 +112,21 @@ def test_every_layer_gets_its_backward_section_and_sum_over_paths():
                                                                 "Hidden layer 1"]
     # each hidden layer's first unit sums over the units of the layer above
     assert backward.count("the chain rule sums over them") == 3
-    assert r"\frac{\partial E_{total}}{\partial out_{h1}} = \frac{\partial E_{total}}{\partial net_{k1}}" in backward
+    # a batch is worked on sample 1, whose own error E^{(1)} is told apart from the batch mean E
+    assert r"\frac{\partial E_{total}^{(1)}}{\partial out_{h1}} = \frac{\partial E_{total}^{(1)}}{\partial net_{k1}}" in backward
 
 
 def test_softmax_section_shows_jacobian_and_cancellation():
-    text = run(DEEP_SOFTMAX_BATCH).render()
+    text = one_line(run(DEEP_SOFTMAX_BATCH).render())
     assert "The softmax Jacobian" in text
     assert r"\frac{\partial out_{o1}}{\partial net_{o1}} = out_{o1} \cdot \left(1 - out_{o1}\right)" in text
     assert r"\frac{\partial out_{o2}}{\partial net_{o1}} = - out_{o2} \cdot out_{o1}" in text
     assert "because the targets sum to 1" in text
-    assert r"\frac{\partial E_{total}}{\partial net_{o1}} = out_{o1} - target_{o1}" in text
+    assert r"\frac{\partial E_{total}^{(1)}}{\partial net_{o1}} = out_{o1} - target_{o1}" in text
 
 
 def test_batches_show_each_sample_and_the_reduction():
-    text = run(DEEP_SOFTMAX_BATCH).render()
+    text = run(DEEP_SOFTMAX_BATCH).render(samples="all")
     assert r"\text{(sample 3)}" in text
     assert "Over the batch (mean over samples)" in text
     expected = loss(DEEP_SOFTMAX_BATCH)
@@ -140,3 +165,40 @@ def test_gradients_in_the_document_equal_the_json():
 @pytest.mark.parametrize("seed", range(12))
 def test_random_network_reports_print_gradients_matching_finite_differences(seed):
     _assert_printed_gradients_match_finite_differences(random_spec(500 + seed))
+
+
+def test_a_batch_is_worked_on_sample_one_and_tabled():
+    """Sample 1 in full with its own error E^{(1)}; every sample's figures in tables; the batch mean as E."""
+    result = run(DEEP_SOFTMAX_BATCH)
+    text = one_line(result.render())
+    assert r"\text{(sample 1)}" in text and r"\text{(sample 2)}" not in text
+    assert r"E_{total}^{(1)} = E_{o1} + E_{o2} + E_{o3}" in text
+    assert "| unit | $net$ (1) | $out$ (1) | $net$ (2) | $out$ (2) | $net$ (3) | $out$ (3) |" in text
+    # every sample's loss is in the error table, and the batch mean follows
+    fwd = result.values.forward
+    error = text.split("## The total error")[1]
+    row = re.search(r"^\| \$E_\{total\}\$ \|(.*)$", error, flags=re.M).group(1)
+    assert [_number(c.strip(" $")) for c in row.split("|") if c.strip()] == pytest.approx(
+        list(fwd.unit_errors.sum(axis=1)), rel=1e-8)
+    match = re.search(r"E_\{total\} = \\frac\{1\}\{3\} .* = ([^=$]+)\$\$", text)
+    assert _number(match.group(1)) == pytest.approx(loss(DEEP_SOFTMAX_BATCH), rel=1e-8)
+
+
+def test_a_wide_batched_network_stays_short():
+    """Issue 10's target: 10-20-5 with a batch of 4 in at most 400 Markdown lines (it was 3005), in both
+    unit notations, with every gradient still printed (the tables, checked above)."""
+    from pathlib import Path
+    result = derive.derive(derive.load(str(Path(__file__).parent / "specs" / "wide_10_20_5.toml")))
+    for notation in ("neuron", "index"):
+        assert derive.render(result, "markdown", notation).count("\n") <= 400, notation
+
+
+def test_a_gradient_that_is_zero_exactly_prints_as_zero():
+    """A bias shared by a softmax layer under cross-entropy: sum_j (out_j - t_j) = 1 - 1 = 0, not ~1e-17."""
+    spec = {**DEEP_SOFTMAX_BATCH, "layers": DEEP_SOFTMAX_BATCH["layers"][:-1]
+            + [{**DEEP_SOFTMAX_BATCH["layers"][-1], "bias": 0.1}]}
+    result = run(spec)
+    assert result.values.gradients.biases[-1].tolist() == [0.0]
+    full = result.render(samples="all")
+    assert re.search(r"\\frac\{\\partial E_\{total\}\}\{\\partial b_\{4\}\} = .* = 0\$\$", full)
+    assert "10^{-1" not in full.split("## The backward pass")[1].split("## Updating")[0].split("b_{4}")[-1][:200]
