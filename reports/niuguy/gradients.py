@@ -2,9 +2,16 @@
 
 Layout: row (Z = A W + b, samples as rows).
 Loss: cross_entropy, mean over samples. Every line's comment is the formula it implements.
+The output delta is the derivation's fused form, valid only when the targets sum to 1
+(in every row of Y).
 
-params: {"W1": ..., "b1": ..., ...} in the spec's orientation and shapes;
-X and Y: one sample per row, as in the spec.
+params: {"W1": ..., "b1": ..., ...} in the spec's orientation and shapes.
+X: one sample per row, shape (samples, 2), as input.values in the spec (in both
+layouts); a flat array of 2 numbers is one sample.
+Y: the targets by the same rule, shape (samples, 2) with as many samples as X, or a
+flat array of 2 numbers for one sample.
+forward returns one row per sample, or a flat array of 2 numbers for a flat X.
+Any other shape of X or Y raises ValueError naming the shape expected.
 """
 
 import numpy
@@ -16,12 +23,24 @@ def softmax(z, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _samples(name, values, width, samples=None):
+    """`values` as an array of shape (samples, width); a flat array of `width` numbers is one sample."""
+    array = numpy.asarray(values, dtype=float)
+    if array.ndim == 1 and array.shape[0] == width:
+        array = array.reshape(1, width)
+    if array.ndim != 2 or array.shape[1] != width or samples not in (None, array.shape[0]):
+        rows = "samples" if samples is None else samples
+        raise ValueError(f"{name}: expected shape ({rows}, {width}), one sample per row (a flat array of "
+                         f"{width} numbers is one sample), got shape {array.shape}")
+    return array
+
+
 def _forward(params, X):
     W1 = numpy.asarray(params["W1"], dtype=float)
     b1 = numpy.asarray(params["b1"], dtype=float).reshape(1, -1)
     W2 = numpy.asarray(params["W2"], dtype=float)
     b2 = numpy.asarray(params["b2"], dtype=float).reshape(1, -1)
-    A0 = numpy.asarray(X, dtype=float)
+    A0 = _samples("X", X, W1.shape[0])
     Z1 = A0 @ W1 + b1  # Z^{[1]} = X W^{[1]} + \mathbf{1}_{m} b^{[1]}
     A1 = 1 / (1 + numpy.exp(-Z1))  # A^{[1]} = \sigma\left(Z^{[1]}\right)
     Z2 = A1 @ W2 + b2  # Z^{[2]} = A^{[1]} W^{[2]} + \mathbf{1}_{m} b^{[2]}
@@ -30,8 +49,9 @@ def _forward(params, X):
 
 
 def forward(params, X):
-    """The network's outputs, one row per sample."""
-    return _forward(params, X)["A2"]
+    """The network's outputs: one row per sample, or a flat array for a flat X (one sample)."""
+    outputs = _forward(params, X)["A2"]
+    return outputs[0] if numpy.ndim(X) == 1 else outputs
 
 
 def gradients(params, X, Y):
@@ -40,7 +60,7 @@ def gradients(params, X, Y):
     W1, Z1, A1 = cache["W1"], cache["Z1"], cache["A1"]
     W2, Z2, A2 = cache["W2"], cache["Z2"], cache["A2"]
     A0 = cache["A0"]
-    Y = numpy.asarray(Y, dtype=float).reshape(numpy.shape(X)[0], -1)
+    Y = _samples("Y", Y, W2.shape[1], A0.shape[0])
     m = Y.shape[0]
     delta2 = A2 - Y  # \delta^{[2]} = A^{[2]} - Y
     delta1 = (delta2 @ W2.T) * (A1 * (1 - A1))  # \delta^{[1]} = \delta^{[2]} W^{[2]T} \odot \left(A^{[1]} \odot \left(1 - A^{[1]}\right)\right)
