@@ -1,215 +1,43 @@
-"""Derivation + Values -> Context: plain data for the templates.
+"""Derivation + Values -> Context: plain data for the unit-level templates (neuron and index notation).
 
-Strings of LaTeX and formatted numbers only; no SymPy object leaves this module.
-Every equation is printed twice by the same printer: with symbols, and with each
-symbol replaced by its value for one sample.
+Strings of LaTeX and formatted numbers only; no SymPy object leaves this module. Each section of the
+document is built here; every equation in it comes from writer.Writer.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
 from .chain import Derivation, ParamRecord, UnitRecord
 from .graph import Graph, GraphLayer, Unit
-from .notation import NotationPrinter, format_number, partial, width
-from .numeric import Parameters, Values, shared_bias_gradient_is_zero
-from .errors import DeriveError
+from .notation import NotationPrinter, partial
+from .numeric import Values, shared_bias_gradient_is_zero
+from .progress import progress
 from .rules import _add, _mul, _neg
 from .spec import NetworkSpec
-from .unit_notations import ETA, FORWARD_HEADS, SCHEMES, TABLES, four_equations
+from .unit_notations import ETA, FORWARD_HEADS, TABLES, four_equations
+from .writer import WIDE, Writer, is_compact, parameter_values, too_wide
 
-
-
-# The widest display, in digit widths (notation.width; about 12 pixels each in KaTeX): what fits an
-# 800-pixel page (753 pixels of text) with room to spare, and a line of the article.
-LINE_WIDTH = 58
-# A layer wider than this, or a batch, is written compactly: one unit and one sample worked in full,
-# everything else in tables.
-WIDE = 4
-SAMPLE_MODES = ("first", "all")
-
-
-def is_compact(spec: NetworkSpec, samples: str = "first") -> bool:
-    """Whether the document works sample 1 and one unit per layer in full and tables the rest."""
-    if samples not in SAMPLE_MODES:
-        raise DeriveError(f"unknown samples mode {samples!r} (expected one of: {', '.join(SAMPLE_MODES)})")
-    widths = [len(spec.layers[0].weights[0]) if spec.layers[0].weights else 0] + [l.units for l in spec.layers]
-    return samples == "first" and (spec.samples > 1 or max(widths) > WIDE)
-
-
-class _Writer:
-    """Prints expressions symbolically and, per sample, with numbers.
-
-    In a compact batch document the worked equations are sample 1's, and the loss they differentiate
-    is sample 1's: E^{(1)}, distinct from the batch mean E.
-    """
-
-    def __init__(self, spec: NetworkSpec, derivation: Derivation, values: Values, notation: str, compact: bool):
-        self.spec, self.graph, self.values = spec, derivation.graph, values
-        self.names = SCHEMES[notation](self.graph)
-        self.symbolic = NotationPrinter(self.names)
-        self.compact = compact
-        self.per_sample_symbol = compact and spec.samples > 1
-        sample_names = (self.names | {self.graph.total: self.names[self.graph.total] + "^{(1)}"}
-                        if self.per_sample_symbol else self.names)
-        self.sample_symbolic = NotationPrinter(sample_names)
-        self.param_values = _parameter_values(self.graph, values.parameters)
-        self.gradients = _parameter_values(self.graph, values.gradients)
-        self.samples = range(spec.samples)
-        # the "(sample 1)" that ends a line of a batch document takes room too
-        self.tag_width = width(r"\qquad \text{(sample 1)}") if spec.samples > 1 else 0.0
-        self.node_values = [self._node_values(s) for s in self.samples]
-
-    def _node_values(self, s: int) -> dict[sp.Basic, float]:
-        fwd, values = self.values.forward, self.values
-        table = dict(self.param_values)
-        table[ETA] = self.spec.training.learning_rate
-        for j, unit in enumerate(self.graph.inputs):
-            table[unit.out] = fwd.inputs[s, j]
-        for l, layer in enumerate(self.graph.layers):
-            for j, unit in enumerate(layer.units):
-                table[unit.net] = fwd.nets[l][s, j]
-                table[unit.out] = fwd.outs[l][s, j]
-                table[unit.delta] = values.factors[l].delta[s, j]
-                if unit.target is not None:
-                    table[unit.target] = self.spec.targets[s][j]
-        for k, symbol in enumerate(self.graph.unit_errors):
-            table[symbol] = fwd.unit_errors[s, k]
-        return table
-
-    def num(self, value: float) -> str:
-        return format_number(float(value), self.spec.precision)
-
-    def tex(self, expr: sp.Basic) -> str:
-        """A batch-level (or sample-free) statement."""
-        return self.symbolic.doprint(expr)
-
-    def stex(self, expr: sp.Basic) -> str:
-        """A statement about one sample: the worked sample's own loss in a compact batch document."""
-        return self.sample_symbolic.doprint(expr)
-
-    def with_numbers(self, expr: sp.Basic, s: int, extra: dict | None = None) -> str:
-        return self._number_printer(expr, s, extra).doprint(expr)
-
-    def _number_printer(self, expr: sp.Basic, s: int, extra: dict | None = None,
-                        figure: float | None = None) -> NotationPrinter:
-        """Prints `expr` with each symbol's value; given the equation's `figure`, an operand that the arithmetic
-        is sensitive to gets as many digits as it takes to give that figure (1 - 0.99999999992^2, not 1 - 1^2)."""
-        table = self.node_values[s] | (extra or {})
-        digits = {k: self.spec.precision for k in table}
-        if figure is not None:
-            used = [k for k in table if k in expr.free_symbols or k in expr.atoms(sp.Derivative)]
-            for _ in range(4):
-                if self._shows(expr, table, digits, figure):
-                    break
-                sensitive = [k for k in used if not self._shows(expr, table, {k: digits[k]}, figure)] or used
-                digits |= {k: min(digits[k] + 3, 17) for k in sensitive}
-        return NotationPrinter(self.names, {k: format_number(float(v), digits[k]) for k, v in table.items()})
-
-    def _shows(self, expr: sp.Basic, table: dict, digits: dict, figure: float) -> bool:
-        """Does the arithmetic, with the operands in `digits` rounded to so many digits, give the figure?"""
-        values = {k: sp.Float(float(f"{float(v):.{digits[k]}g}") if k in digits else float(v), 20)
-                  for k, v in table.items()}
-        try:
-            value = complex(expr.xreplace(values).evalf(20))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-            return True                # nothing finite to compare: keep the spec's precision
-        # a last-digit drift of rounded operands is how hand arithmetic goes; a figure the shown arithmetic
-        # contradicts (1 - 1^2 = 4.9e-11) is not
-        return value.imag == 0 and abs(value.real - figure) <= 10.0 ** (2 - self.spec.precision) * abs(figure)
-
-    def equation(self, lhs: sp.Basic, formula: sp.Basic | None, per_sample: Sequence[float],
-                 extras: Sequence[dict] | None = None) -> dict[str, Any]:
-        """lhs = formula = formula with numbers = value, one numbers/value pair per sample."""
-        figures = [self.num(v) for v in per_sample]
-        lhs_tex = self.stex(lhs)
-        line = LINE_WIDTH - self.tag_width
-        limit = max(line - width(lhs_tex), line / 2)
-        formula_lines = self.sample_symbolic.lines(formula, limit) if formula is not None else []
-        parts, numbers_text = [], []
-        for s, figure, value in zip(self.samples, figures, per_sample):
-            # a formula that is one symbol has no arithmetic to show: x_1 = -0.7, not x_1 = (-0.7) = -0.7
-            numbers = ([] if formula is None or formula.is_Symbol else
-                       self._number_printer(formula, s, extras[s] if extras else None, value).lines(formula, limit))
-            shown = [formula_lines] if formula_lines else []
-            shown += [numbers] if numbers and numbers not in ([[figure]], formula_lines) else []
-            shown += [[figure]] if [figure] != formula_lines else []
-            parts.append(shown)
-            numbers_text.append(" ".join(numbers) or figure)
-        return {
-            "symbol": self.tex(lhs),       # the quantity itself, for tables of every sample
-            "lhs": lhs_tex,
-            "formula": " ".join(formula_lines) if formula is not None else None,
-            "numbers": numbers_text,
-            # per sample, the sides after lhs, each as its lines: one line each while the whole fits
-            "parts": parts,
-            "broken": [_too_wide(lhs_tex, shown, self.tag_width) for shown in parts],
-            "figures": figures,
-        }
-
-    def statement(self, lhs: sp.Basic, *sides: sp.Basic) -> dict[str, Any]:
-        """lhs = side = side about one sample, without numbers: each side as its lines, and whether the
-        whole is too wide for one line."""
-        lhs_tex = self.stex(lhs)
-        tag = self.tag_width if self.per_sample_symbol else 0
-        limit = max(LINE_WIDTH - tag - width(lhs_tex), LINE_WIDTH / 2)
-        parts = [self.sample_symbolic.lines(side, limit) for side in sides]
-        return {"lhs": lhs_tex, "formula": " = ".join(" ".join(p) for p in parts), "parts": parts,
-                "broken": _too_wide(lhs_tex, parts, tag)}
-
-    def entry(self, position: int, lhs: sp.Basic, formula: sp.Basic, per_sample: Sequence[float]) -> dict[str, Any]:
-        """The `position`-th equation of a list: worked in full, or (compact, past the first) figures for a table."""
-        if self.compact and position > 0:
-            return {"symbol": self.tex(lhs), "figures": [self.num(v) for v in per_sample]}
-        return self.equation(lhs, formula, per_sample)
-
-    def reduction(self, lhs: sp.Basic, per_sample: Sequence[float], total: float) -> dict[str, str] | None:
-        """How per-sample figures combine into the batch's `lhs`: (1/m)(v1 + ... + vm) for a mean, a plain sum for a sum."""
-        if len(per_sample) == 1:
-            return None
-        slots = sp.symbols(f"s0:{len(per_sample)}")
-        terms = sp.Add(*slots, evaluate=False)
-        mean = self.spec.loss.reduction == "mean"
-        expr = _mul(sp.Rational(1, len(slots)), terms) if mean else terms
-        printer = NotationPrinter({}, {k: self.num(v) for k, v in zip(slots, per_sample)})
-        text, value, lhs_tex = printer.doprint(expr), self.num(total), self.tex(lhs)
-        lines = [text]
-        if width(f"{lhs_tex} = {text} = {value}") > LINE_WIDTH:
-            lines = printer.lines(terms, LINE_WIDTH - width(lhs_tex) - 4)
-            if mean and len(lines) > 1:       # \left( cannot span lines: fixed-size parentheses can
-                lines = [rf"\frac{{1}}{{{len(slots)}}} \Big({lines[0]}", *lines[1:-1], rf"{lines[-1]}\Big)"]
-            elif mean:
-                lines = [text]
-        return {"lhs": lhs_tex, "numbers": text, "value": value, "parts": [lines, [value]],
-                "broken": _too_wide(lhs_tex, [[text], [value]])}
-
-
-def _too_wide(lhs: str, parts: list[list[str]], tag: float = 0) -> bool:
-    """Whether lhs = part = part ... (and its sample tag) is wider than a line, and so is set as an
-    aligned block."""
-    return tag + width(lhs + " = " + " = ".join(" ".join(part) for part in parts)) > LINE_WIDTH
-
-
-def _parameter_values(graph: Graph, params: Parameters) -> dict[sp.Symbol, float]:
-    table = {}
-    for layer, w, b in zip(graph.layers, params.weights, params.biases):
-        for j, row in enumerate(layer.connections):
-            for i, c in enumerate(row):
-                table[c.weight] = w[j, i]
-        for k, bias in enumerate(layer.biases):
-            table[bias.symbol] = b[k]
-    return table
 
 
 def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: str = "neuron",
           samples: str = "first") -> dict[str, Any]:
     compact = is_compact(spec, samples)
-    w = _Writer(spec, derivation, values, notation, compact)
+    w = Writer(spec, derivation, values, notation, compact)
     graph = derivation.graph
     layers = graph.layers
+    # writing a large document fully expanded takes a while: one tick per layer and section
+    with progress(3 * len(layers), "writing") as bar:
+        def ticked(items):
+            for item in items:
+                yield item
+                bar.update(1)
+        forward = [_forward_layer(w, layer, len(layers)) for layer in ticked(layers)]
+        backward = [_backward_layer(w, derivation, layer) for layer in ticked(reversed(layers))]
+        updates = [_updates(w, derivation, layer) for layer in ticked(layers)]
     return {
         "compact": compact,
         "per_sample_symbol": w.per_sample_symbol,
@@ -227,17 +55,17 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "learning_rate": w.num(spec.training.learning_rate),
         "update_bias": spec.training.update_bias,
         "network": _network(w, spec),
-        "forward": [_forward_layer(w, layer, len(layers)) for layer in layers],
+        "forward": forward,
         "error": _error(w),
-        "backward": [_backward_layer(w, derivation, layer) for layer in reversed(layers)],
-        "updates": [_updates(w, derivation, layer) for layer in layers],
+        "backward": backward,
+        "updates": updates,
         "after_step": {"loss": w.num(values.after_step.loss), "before": w.num(values.forward.loss),
                        "symbol": w.tex(graph.total)},
         "training": _training(w, values),
     }
 
 
-def _network(w: _Writer, spec: NetworkSpec) -> dict[str, Any]:
+def _network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:
     g = w.graph
     layers = []
     for layer, layer_spec in zip(g.layers, spec.layers):
@@ -266,7 +94,7 @@ def _matrix(layer: GraphLayer, text: Callable[[sp.Symbol], str]) -> dict[str, An
     return {"columns": [u.name for u in layer.inputs] + ["bias"], "rows": rows}
 
 
-def _forward_layer(w: _Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
+def _forward_layer(w: Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
     fwd = w.values.forward
     l = layer.index - 1
     units = []
@@ -280,7 +108,7 @@ def _forward_layer(w: _Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
             "units": units}
 
 
-def _error(w: _Writer) -> dict[str, Any]:
+def _error(w: Writer) -> dict[str, Any]:
     g, fwd = w.graph, w.values.forward
     # -t ln(out) is exactly 0 where the target is 0: such cross-entropy terms are not written out
     targets = np.asarray(w.spec.targets, dtype=float)
@@ -296,7 +124,7 @@ def _error(w: _Writer) -> dict[str, Any]:
             "reduction": w.reduction(g.total, per_sample, fwd.loss), "value": w.num(fwd.loss)}
 
 
-def _backward_layer(w: _Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
+def _backward_layer(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
     g = w.graph
     l = layer.index - 1
     factors = w.values.factors[l]
@@ -318,7 +146,7 @@ def _backward_layer(w: _Writer, derivation: Derivation, layer: GraphLayer) -> di
     }
 
 
-def _worked_chain(w: _Writer, derivation: Derivation, layer: GraphLayer, record: UnitRecord,
+def _worked_chain(w: Writer, derivation: Derivation, layer: GraphLayer, record: UnitRecord,
                   param: ParamRecord) -> dict[str, Any]:
     """The first parameter's chain, every factor with its formula and number."""
     g, unit = w.graph, record.unit
@@ -362,7 +190,7 @@ def _worked_chain(w: _Writer, derivation: Derivation, layer: GraphLayer, record:
     return worked
 
 
-def _source_values(w: _Writer, param: ParamRecord, l: int) -> np.ndarray:
+def _source_values(w: Writer, param: ParamRecord, l: int) -> np.ndarray:
     if param.connection is None:
         return np.ones(w.spec.samples)
     fwd = w.values.forward
@@ -370,7 +198,7 @@ def _source_values(w: _Writer, param: ParamRecord, l: int) -> np.ndarray:
     return fwd.inputs[:, source.index] if source.layer == 0 else fwd.outs[l - 1][:, source.index]
 
 
-def _paths(w: _Writer, record: UnitRecord, factors) -> dict[str, Any]:
+def _paths(w: Writer, record: UnitRecord, factors) -> dict[str, Any]:
     """dE/dout_h as the sum over every unit h feeds: each path, then the sum."""
     g, unit = w.graph, record.unit
     terms = []
@@ -384,7 +212,7 @@ def _paths(w: _Writer, record: UnitRecord, factors) -> dict[str, Any]:
             "sum": w.statement(partial(g.total, unit.out), sum_lhs)}
 
 
-def _softmax_chain(w: _Writer, layer: GraphLayer, record: UnitRecord, factors) -> dict[str, Any]:
+def _softmax_chain(w: Writer, layer: GraphLayer, record: UnitRecord, factors) -> dict[str, Any]:
     """dE/dnet_j = sum_k dE/dout_k * dout_k/dnet_j through the softmax Jacobian."""
     g, unit = w.graph, record.unit
     terms = sp.Add(*[_mul(partial(g.total, u.out), partial(u.out, unit.net)) for u in layer.units], evaluate=False)
@@ -402,7 +230,7 @@ def _softmax_chain(w: _Writer, layer: GraphLayer, record: UnitRecord, factors) -
     }
 
 
-def _delta_definition(w: _Writer, record: UnitRecord) -> dict[str, Any]:
+def _delta_definition(w: Writer, record: UnitRecord) -> dict[str, Any]:
     g, unit = w.graph, record.unit
     chain = (_mul(partial(g.total, unit.out), partial(unit.out, unit.net)) if record.jacobian is None
              else sp.Add(*[_mul(partial(g.total, u.out), partial(u.out, unit.net))
@@ -418,7 +246,7 @@ def _layer_units(g: Graph, unit: Unit) -> tuple[Unit, ...]:
     return g.layers[unit.layer - 1].units
 
 
-def _param(w: _Writer, param: ParamRecord) -> dict[str, Any]:
+def _param(w: Writer, param: ParamRecord) -> dict[str, Any]:
     l = param.layer - 1
     factors = w.values.factors[l]
     per_sample = sum(factors.delta[:, u.index] for u in param.units) * _source_values(w, param, l)
@@ -431,8 +259,8 @@ def _param(w: _Writer, param: ParamRecord) -> dict[str, Any]:
             "is_bias": param.bias is not None}
 
 
-def _updates(w: _Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
-    updated = _parameter_values(w.graph, w.values.updated)
+def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
+    updated = parameter_values(w.graph, w.values.updated)
     rows = []
     worked = derivation.layer_params(layer.index)
     for param in (worked[:1] if layer.index == 1 else []) if w.compact else worked:
@@ -447,11 +275,11 @@ def _updates(w: _Writer, derivation: Derivation, layer: GraphLayer) -> dict[str,
         row = {"lhs": NotationPrinter(names).doprint(plus), "formula": w.tex(rule),
                "numbers": numbers.doprint(rule), "value": w.num(updated[param.symbol])}
         parts = [[row["formula"]], [row["numbers"]], [row["value"]]]
-        rows.append(row | {"parts": parts, "broken": _too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
+        rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
     return {"index": layer.index, "rows": rows, "matrix": _matrix(layer, lambda p: w.num(updated[p]))}
 
 
-def _training(w: _Writer, values: Values) -> dict[str, Any] | None:
+def _training(w: Writer, values: Values) -> dict[str, Any] | None:
     t = values.training
     if t is None:
         return None
@@ -462,7 +290,7 @@ def _training(w: _Writer, values: Values) -> dict[str, Any] | None:
             "stop_reason": t.stop_reason}
 
 
-def _four_equations(w: _Writer, derivation: Derivation) -> list[dict[str, str]]:
+def _four_equations(w: Writer, derivation: Derivation) -> list[dict[str, str]]:
     """BP1-BP4, each with one instance from this network's derivation."""
     g = w.graph
     output, first = derivation.layers[-1][0], derivation.layers[0][0]

@@ -199,3 +199,11 @@ def test_readme_excerpt_is_what_the_report_prints(capsys):
     for line in excerpt.splitlines():
         if line not in ("", "…"):
             assert line in report, line
+
+
+def test_writing_a_large_document_shows_a_progress_bar_on_a_terminal(tmp_path):
+    """The progress bar covers writing the document too, not only deriving it."""
+    spec = _wide_network_spec(tmp_path, n=24)
+    shown = _run_in_terminal(["derive", "report", str(spec), "--samples", "all", "-o", str(tmp_path / "out.md")])
+    assert "writing:" in shown and "%|" in shown
+    assert "## The backward pass" in (tmp_path / "out.md").read_text()
