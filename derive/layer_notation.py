@@ -8,7 +8,6 @@ kept whole for a table (`Tables`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatri
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .layers import BATCH, LayerDerivation
-from .notation import NotationPrinter, format_number
+from .notation import NotationPrinter, format_number, width
 from .spec import NetworkSpec
 
 
@@ -128,7 +127,7 @@ class LayerPrinter(NotationPrinter):
 # -- matrices of numbers ---------------------------------------------------------------------------
 # A display line holds about LINE_WIDTH digits in an 800-pixel browser window (even before KaTeX's
 # fonts arrive) and in the article (a Beamer frame scales the rare wider line down a little;
-# `width` estimates a formula's width in digits); a matrix that needs more, or has more
+# notation.width estimates a formula's width in digits); a matrix that needs more, or has more
 # than MAX_SHOWN rows or columns, is shown by its corners and printed in full in a numbered table,
 # split into column groups of at most TABLE_WIDTH digits.
 MAX_SHOWN = 6
@@ -151,46 +150,6 @@ def _bmatrix(cells: list[list[str]]) -> str:
     printer._settings["mat_str"] = "bmatrix"
     printer._settings["mat_delim"] = ""
     return printer.doprint(sp.ImmutableMatrix(symbols))
-
-
-def width(tex: str) -> float:
-    """About how many digits wide `tex` sets in a display: fractions as their wider part, scripts smaller."""
-    total, i = 0.0, 0
-    while i < len(tex):
-        char = tex[i]
-        if tex.startswith(r"\frac", i):
-            numerator, i = _group(tex, i + 5)
-            denominator, i = _group(tex, i)
-            total += max(width(numerator), width(denominator)) + 0.5
-            continue
-        if char in "^_":
-            script, i = _group(tex, i + 1)
-            total += 0.7 * width(script)
-            continue
-        if char == "\\":
-            command = re.match(r"\\([A-Za-z]+|.)", tex[i:]).group(1)
-            i += len(command) + 1
-            total += _COMMAND_WIDTHS.get(command, 1.0)
-            continue
-        total += 0.0 if char in "{} " else 1.5 if char in "=+-" else 1.0
-        i += 1
-    return total
-
-
-_COMMAND_WIDTHS = {"left": 0.0, "right": 0.0, "mathbf": 0.0, "operatorname": 0.0, "mathcal": 0.0,
-                   "quad": 2.0, "times": 1.5, "cdots": 2.0, ",": 0.3, " ": 0.5}
-
-
-def _group(tex: str, i: int) -> tuple[str, int]:
-    """The braced group (or single character) at i, and the index after it."""
-    if i >= len(tex) or tex[i] != "{":
-        return tex[i:i + 1], i + 1
-    depth = 0
-    for k in range(i, len(tex)):
-        depth += {"{": 1, "}": -1}.get(tex[k], 0)
-        if depth == 0:
-            return tex[i + 1:k], k + 1
-    return tex[i + 1:], len(tex)
 
 
 @dataclass(frozen=True)

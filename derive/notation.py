@@ -140,8 +140,8 @@ def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:
 
 
 _COMMAND = re.compile(r"\\([A-Za-z]+)|\\.")
-_ZERO_WIDTH = {"left", "right", "displaystyle", "mathrm", "text", "operatorname", "mathbf"}
-_SPACES = {"quad": 2.0, "qquad": 4.0}
+_ZERO_WIDTH = {"left", "right", "displaystyle", "mathrm", "text", "operatorname", "mathbf", "mathcal"}
+_SPACES = {"quad": 2.0, "qquad": 4.0, "cdots": 2.0, ",": 0.3, " ": 0.5}
 
 
 def width(tex: str) -> float:
