@@ -270,10 +270,9 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
         rule = _add(param.symbol, _neg(_mul(ETA, gradient)))
         plus = sp.Symbol(f"{param.symbol.name}_plus")
         names = w.names | {plus: "{" + w.names[param.symbol] + "}^{+}"}
-        numbers = NotationPrinter(names, {k: w.num(v) for k, v in
-                                          (w.node_values[0] | {gradient: w.gradients[param.symbol]}).items()})
         row = {"lhs": NotationPrinter(names).doprint(plus), "formula": w.tex(rule),
-               "numbers": numbers.doprint(rule), "value": w.num(updated[param.symbol])}
+               "numbers": w.with_numbers(rule, 0, {gradient: w.gradients[param.symbol]}),
+               "value": w.num(updated[param.symbol])}
         parts = [[row["formula"]], [row["numbers"]], [row["value"]]]
         rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
     return {"index": layer.index, "rows": rows, "matrix": _matrix(layer, lambda p: w.num(updated[p]))}

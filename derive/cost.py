@@ -12,6 +12,7 @@ from .spec import NetworkSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
 DERIVE_PER_PARAMETER = 2e-3      # the symbolic chain and its compiled kernels
+PER_LAYER = 0.05                 # each layer's kernels and its sections of the document
 STEP_OVERHEAD = 2e-4             # one training step of a tiny network
 STEP_PER_PARAMETER_SAMPLE = 3e-6
 WRITE_PER_PARAMETER = 1e-3       # a compact document: tables of every parameter
@@ -26,7 +27,7 @@ def parameters(spec: NetworkSpec) -> int:
 def estimate(spec: NetworkSpec, samples: str = "first") -> float:
     """Seconds to derive, train and write the spec's document (an upper estimate)."""
     n = parameters(spec)
-    seconds = n * DERIVE_PER_PARAMETER
+    seconds = n * DERIVE_PER_PARAMETER + len(spec.layers) * PER_LAYER
     if spec.training is not None and spec.training.iterations:
         steps = spec.training.iterations
         seconds += steps * (STEP_OVERHEAD + n * max(spec.samples, 1) * STEP_PER_PARAMETER_SAMPLE)

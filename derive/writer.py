@@ -97,20 +97,21 @@ class Writer:
         """Prints `expr` with each symbol's value; given the equation's `figure`, an operand that the arithmetic
         is sensitive to gets as many digits as it takes to give that figure (1 - 0.99999999992^2, not 1 - 1^2)."""
         table = self.node_values[s] | (extra or {})
-        digits = {k: self.spec.precision for k in table}
+        operands = expr.free_symbols | expr.atoms(sp.Derivative)
+        used = {k: v for k, v in table.items() if k in operands}     # the network's other values are not printed
+        digits = dict.fromkeys(used, self.spec.precision)
         if figure is not None:
-            used = [k for k in table if k in expr.free_symbols or k in expr.atoms(sp.Derivative)]
             for _ in range(4):
-                if self._shows(expr, table, digits, figure):
+                if self._shows(expr, used, digits, figure):
                     break
-                sensitive = [k for k in used if not self._shows(expr, table, {k: digits[k]}, figure)] or used
+                sensitive = [k for k in used if not self._shows(expr, used, {k: digits[k]}, figure)] or list(used)
                 digits |= {k: min(digits[k] + 3, 17) for k in sensitive}
-        return NotationPrinter(self.names, {k: format_number(float(v), digits[k]) for k, v in table.items()})
+        return NotationPrinter(self.names, {k: format_number(float(v), digits[k]) for k, v in used.items()})
 
-    def _shows(self, expr: sp.Basic, table: dict, digits: dict, figure: float) -> bool:
+    def _shows(self, expr: sp.Basic, used: dict, digits: dict, figure: float) -> bool:
         """Does the arithmetic, with the operands in `digits` rounded to so many digits, give the figure?"""
         values = {k: sp.Float(float(f"{float(v):.{digits[k]}g}") if k in digits else float(v), 20)
-                  for k, v in table.items()}
+                  for k, v in used.items()}
         try:
             value = complex(expr.xreplace(values).evalf(20))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):

@@ -19,11 +19,12 @@ def spec(widths: list[int], samples: int, iterations: int) -> dict:
             "input": {"values": [[0.1 * (k % 7) for k in range(widths[0])] for _ in range(samples)]},
             "target": {"values": [[0.5] * widths[-1] for _ in range(samples)]},
             "layers": [{"units": w, "activation": "sigmoid"} for w in widths[1:]],
-            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1, "iterations": iterations}}
+            "loss": {"function": "half_sse"},
+            "training": {"learning_rate": 0.1, **({"iterations": iterations} if iterations else {})}}
 
 
 CASES = [([2, 2, 2], 1, 10000), ([3, 4, 2], 3, 1000), ([10, 20, 5], 4, 200), ([24, 24, 24], 1, 200),
-         ([32, 32, 32], 1, 100), ([64, 64, 64], 1, 20)]
+         ([32, 32, 32], 1, 100), ([64, 64, 64], 1, 20), ([2] * 201, 1, 0)]
 
 
 def main() -> None:
@@ -34,7 +35,8 @@ def main() -> None:
         derive.render(derive.derive(network))
         measured = time.perf_counter() - started
         estimate = cost.estimate(network)
-        print(f"{'-'.join(map(str, widths)):>10} {samples:>2} {steps:>6} {cost.parameters(network):>7} "
+        name = "-".join(map(str, widths)) if len(widths) < 6 else f"{len(widths) - 1} x {widths[1]}"
+        print(f"{name:>10} {samples:>2} {steps:>6} {cost.parameters(network):>7} "
               f"{estimate:>10.2f} {measured:>10.2f} {estimate / measured:>6.2f}")
 
 
