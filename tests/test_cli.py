@@ -15,6 +15,10 @@ import pytest
 import derive
 from derive.cli import main, write_atomically
 
+# The console script installed beside the Python that runs the tests (a virtual environment's bin is
+# not on PATH unless it is activated).
+DERIVE = str(Path(sys.executable).with_name("derive"))
+
 
 def test_presets_lists_each_with_a_description(capsys):
     assert main(["presets"]) == 0
@@ -112,7 +116,7 @@ learning_rate = 0.1
 
 def test_python_m_derive_and_console_script_agree():
     a = subprocess.run([sys.executable, "-m", "derive", "presets"], capture_output=True, text=True, check=True)
-    b = subprocess.run(["derive", "presets"], capture_output=True, text=True, check=True)
+    b = subprocess.run([DERIVE, "presets"], capture_output=True, text=True, check=True)
     assert a.stdout == b.stdout != ""
 
 
@@ -128,8 +132,11 @@ def _run_in_terminal(argv: list[str]) -> str:
     pid, fd = pty.fork()
     if pid == 0:
         # a new pty is 0x0; give it a size, as a real terminal has
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-        os.execvp(argv[0], argv)
+        try:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)      # never return into the test run: the child is a copy of pytest
     chunks = []
     while True:
         try:
@@ -145,13 +152,13 @@ def _run_in_terminal(argv: list[str]) -> str:
 
 def test_long_training_shows_a_progress_bar_on_a_terminal(tmp_path):
     spec = _long_training_spec(tmp_path)
-    shown = _run_in_terminal(["derive", "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
+    shown = _run_in_terminal([DERIVE, "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
     assert "training:" in shown and "%|" in shown and "step/s" in shown
 
 
 def test_long_training_stays_quiet_in_a_pipe(tmp_path):
     spec = _long_training_spec(tmp_path)
-    out = subprocess.run(["derive", "report", str(spec), "--format", "json"], capture_output=True, text=True)
+    out = subprocess.run([DERIVE, "report", str(spec), "--format", "json"], capture_output=True, text=True)
     assert out.returncode == 0
     assert out.stderr == ""
     json.loads(out.stdout)
@@ -186,7 +193,7 @@ learning_rate = 0.1
 
 def test_deriving_a_large_network_shows_a_progress_bar_on_a_terminal(tmp_path):
     spec = _wide_network_spec(tmp_path)
-    shown = _run_in_terminal(["derive", "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
+    shown = _run_in_terminal([DERIVE, "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
     assert "deriving:" in shown and "%|" in shown
     assert json.loads((tmp_path / "out.json").read_text())["gradients"]["W1"]
 
@@ -204,6 +211,6 @@ def test_readme_excerpt_is_what_the_report_prints(capsys):
 def test_writing_a_large_document_shows_a_progress_bar_on_a_terminal(tmp_path):
     """The progress bar covers writing the document too, not only deriving it."""
     spec = _wide_network_spec(tmp_path, n=24)
-    shown = _run_in_terminal(["derive", "report", str(spec), "--samples", "all", "-o", str(tmp_path / "out.md")])
+    shown = _run_in_terminal([DERIVE, "report", str(spec), "--samples", "all", "-o", str(tmp_path / "out.md")])
     assert "writing:" in shown and "%|" in shown
     assert "## The backward pass" in (tmp_path / "out.md").read_text()
