@@ -210,7 +210,7 @@ def test_readme_excerpt_is_what_the_report_prints(capsys):
 
 def test_writing_a_large_document_shows_a_progress_bar_on_a_terminal(tmp_path):
     """The progress bar covers writing the document too, not only deriving it."""
-    spec = _wide_network_spec(tmp_path, n=24)
+    spec = _wide_network_spec(tmp_path, n=48)      # about 8 s of writing; the bar shows after 2
     shown = _run_in_terminal([DERIVE, "report", str(spec), "--samples", "all", "-o", str(tmp_path / "out.md")])
     assert "writing:" in shown and "%|" in shown
     assert "## The backward pass" in (tmp_path / "out.md").read_text()
