@@ -5,6 +5,7 @@ The spec is validated once, at the door; later stages trust it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import stat
@@ -242,10 +243,8 @@ class _Reader(Checker):
             return value.isoformat()
         if isinstance(value, str):
             for kind in (datetime.date, datetime.datetime):
-                try:
+                with contextlib.suppress(ValueError):
                     return kind.fromisoformat(value).isoformat()
-                except ValueError:
-                    pass
         raise self.fail(field, f"expected an ISO date such as 2026-11-22 (or a date-time such as "
                         f"2026-11-22T09:30:00), got {_kind(value)}")
 
