@@ -1,5 +1,9 @@
 import sys
 
-from .cli import main
+try:
+    from .cli import run
+except KeyboardInterrupt:             # Ctrl-C in the first instant, before the command line is up
+    sys.stderr.write("derive: interrupted\n")
+    raise SystemExit(130) from None
 
-sys.exit(main())
+run()

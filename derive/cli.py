@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -134,7 +136,33 @@ def _warn(result) -> None:
         print(f"derive: warning: {warning}", file=sys.stderr)
 
 
+def run() -> None:
+    """The `derive` command (console script and python -m derive): main(), then exit with its code."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Python's own exit after a Ctrl-C in an import can end the process by SIGINT instead of the
+        # documented code; the message is out, so leave at once.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Python's own Ctrl-C handler, noted; not when the caller has its own, nor outside the main thread
+    ours = (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if ours:
+        signal.signal(signal.SIGINT, _note_interrupt)
+    try:
+        return _main(argv)
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()        # the first import of SymPy and NumPy: Ctrl-C may land here
         args = parser.parse_args(argv)
@@ -156,6 +184,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except ImportError:
+        if not _INTERRUPTS:            # a library that is really missing is a broken install: let it show
+            raise
+        print("derive: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+_INTERRUPTS: list[int] = []
+
+
+def _note_interrupt(signum, frame):
+    """Ctrl-C as Python's own handler has it (KeyboardInterrupt), remembered: NumPy turns one that lands
+    in its C import into an ImportError, which is then an interruption, not a broken install."""
+    _INTERRUPTS.append(signum)
+    raise KeyboardInterrupt
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
