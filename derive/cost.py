@@ -1,8 +1,9 @@
 """An up-front estimate of the seconds a spec takes, so that a spec too large to finish is refused
 at the door with the figure, not left running.
 
-The rates were measured on the project's 2-core machines and rounded up, so the estimate errs on
-the slow side; tests/benchmarks/bench_cost.py prints it beside the measured time.
+The rates were measured on the project's 2-core machines and doubled, so the estimate errs on the
+slow side (a busy machine runs up to twice as slow); tests/benchmarks/bench_cost.py prints it
+beside the measured time.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from .errors import DeriveError
 from .spec import NetworkSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
-DERIVE_PER_PARAMETER = 2e-3      # the symbolic chain and its compiled kernels
-PER_LAYER = 0.05                 # each layer's kernels and its sections of the document
-STEP_OVERHEAD = 2e-4             # one training step of a tiny network
-STEP_PER_PARAMETER_SAMPLE = 3e-6
-WRITE_PER_PARAMETER = 1e-3       # a compact document: tables of every parameter
+DERIVE_PER_PARAMETER = 5e-4      # the symbolic chain and its compiled kernels
+PER_LAYER = 0.04                 # each layer's kernels and its sections of the document
+STEP_OVERHEAD = 1e-4             # one training step of a tiny network
+STEP_PER_PARAMETER_SAMPLE = 2e-6
+WRITE_PER_PARAMETER = 2e-4       # a compact document: tables of every parameter
 WRITE_PER_EQUATION = 4e-3        # a fully expanded document: an equation per parameter and sample
 
 
