@@ -323,7 +323,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         # mkstemp makes 0600; keep a replaced file's mode, else an ordinary file's under the umask
         os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
         os.replace(temp, target)
-    except BaseException as exc:       # Ctrl-C too: no .NAME.XXXX.tmp is left behind
+    except BaseException as exc:       # Ctrl-C too: no temporary file is left behind
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(exc, OSError):

@@ -14,12 +14,12 @@ import sympy as sp
 from .chain import Derivation, ParamRecord, UnitRecord
 from .graph import Graph, GraphLayer, Unit
 from .notation import NotationPrinter, partial
-from .numeric import Values, shared_bias_gradient_is_zero
+from .numeric import Values, parameter_values, shared_bias_gradient_is_zero
 from .progress import progress
 from .rules import _add, _mul, _neg
 from .spec import NetworkSpec
 from .unit_notations import ETA, FORWARD_HEADS, TABLES, four_equations
-from .writer import WIDE, Writer, is_compact, parameter_values, too_wide
+from .writer import WIDE, Writer, is_compact, too_wide
 
 
 

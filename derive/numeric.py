@@ -87,6 +87,18 @@ class Values:
     warnings: tuple[str, ...] = ()    # one line each, for stderr
 
 
+def parameter_values(graph, params: Parameters) -> dict[sp.Symbol, float]:
+    """Each weight's and bias's value by its symbol (graph.Graph's connections and biases)."""
+    table = {}
+    for layer, w, b in zip(graph.layers, params.weights, params.biases):
+        for j, row in enumerate(layer.connections):
+            for i, c in enumerate(row):
+                table[c.weight] = w[j, i]
+        for k, bias in enumerate(layer.biases):
+            table[bias.symbol] = b[k]
+    return table
+
+
 def shared_bias_gradient_is_zero(spec: NetworkSpec, layer) -> bool:
     """A bias shared by a softmax layer under cross-entropy: its gradient, per sample, is
     sum_j (out_j - t_j) = 1 - 1 = 0 exactly (the spec requires targets that sum to 1), which

@@ -13,9 +13,8 @@ import sympy as sp
 
 from .chain import Derivation
 from .errors import DeriveError
-from .graph import Graph
 from .notation import NotationPrinter, format_number, width
-from .numeric import Parameters, Values
+from .numeric import Values, parameter_values
 from .rules import _mul
 from .spec import NetworkSpec
 from .unit_notations import ETA, SCHEMES
@@ -190,14 +189,3 @@ def too_wide(lhs: str, parts: list[list[str]], tag: float = 0) -> bool:
     """Whether lhs = part = part ... (and its sample tag) is wider than a line, and so is set as an
     aligned block."""
     return tag + width(lhs + " = " + " = ".join(" ".join(part) for part in parts)) > LINE_WIDTH
-
-
-def parameter_values(graph: Graph, params: Parameters) -> dict[sp.Symbol, float]:
-    table = {}
-    for layer, w, b in zip(graph.layers, params.weights, params.biases):
-        for j, row in enumerate(layer.connections):
-            for i, c in enumerate(row):
-                table[c.weight] = w[j, i]
-        for k, bias in enumerate(layer.biases):
-            table[bias.symbol] = b[k]
-    return table

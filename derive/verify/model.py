@@ -109,15 +109,8 @@ class Model:
         if not self.spec.has_values:
             return None
         spec, graph = self.spec, self.graph
-        base = {}
-        from ..numeric import initial_parameters
-        params = initial_parameters(spec)
-        for layer, w, b in zip(graph.layers, params.weights, params.biases):
-            for j, row in enumerate(layer.connections):
-                for i, c in enumerate(row):
-                    base[c.weight] = w[j, i]
-            for k, bias in enumerate(layer.biases):
-                base[bias.symbol] = b[k]
+        from ..numeric import initial_parameters, parameter_values
+        base = parameter_values(graph, initial_parameters(spec))
         for s in range(self.samples):
             for unit, value in zip(graph.inputs, spec.inputs[s]):
                 base[per_sample(unit.out, s)] = value
