@@ -33,7 +33,7 @@ def is_compact(spec: NetworkSpec, samples: str = "first") -> bool:
     """Whether the document works sample 1 and one unit per layer in full and tables the rest."""
     if samples not in SAMPLE_MODES:
         raise DeriveError(f"unknown samples mode {samples!r} (expected one of: {', '.join(SAMPLE_MODES)})")
-    widths = [len(spec.layers[0].weights[0]) if spec.layers[0].weights else 0] + [l.units for l in spec.layers]
+    widths = [len(spec.input_names)] + [layer.units for layer in spec.layers]
     return samples == "first" and (spec.samples > 1 or max(widths) > WIDE)
 
 

@@ -202,3 +202,16 @@ def test_a_gradient_that_is_zero_exactly_prints_as_zero():
     full = result.render(samples="all")
     assert re.search(r"\\frac\{\\partial E_\{total\}\}\{\\partial b_\{4\}\} = .* = 0\$\$", full)
     assert "10^{-1" not in full.split("## The backward pass")[1].split("## Updating")[0].split("b_{4}")[-1][:200]
+
+
+@pytest.mark.parametrize("layout", ["column", "row"])
+def test_many_inputs_make_a_compact_document_in_either_layout(layout):
+    """Six inputs into two units: the first unit worked in full, the parameters in tables."""
+    weights = [[0.1, -0.2, 0.3, 0.05, -0.1, 0.2], [0.2, 0.1, -0.3, 0.4, 0.0, -0.2]]
+    spec = {"layout": layout, "input": {"values": [[0.5, 0.1, 0.9, 0.3, 0.7, 0.2]]}, "target": {"values": [[0.25, 0.75]]},
+            "layers": [{"units": 2, "activation": "sigmoid", "bias": 0.1,
+                        "weights": weights if layout == "column" else [list(c) for c in zip(*weights)]}],
+            "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}
+    text = run(spec).render()
+    assert "In each layer the first unit is worked in full" in text
+    assert "The gradients:" in text and "net_{o2} = " not in text.split("## The forward pass")[1].split("|")[0]
