@@ -109,8 +109,8 @@ def build(spec: NetworkSpec) -> Graph:
         layers.append(GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, out_exprs,
                                   layer_spec.shared_bias))
         previous = units
-    loss = LOSSES[spec.loss.function]
     outputs = layers[-1].units
+    loss = LOSSES[spec.loss.function].over(len(outputs))
     errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
     error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
     return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs)

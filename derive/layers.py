@@ -23,7 +23,7 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .rules import ACTIVATIONS
+from .rules import ACTIVATIONS, LOSSES
 from .spec import NetworkSpec
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
@@ -65,9 +65,8 @@ ACTIVATION_DERIVATIVES: dict[str, Callable] = {
     "g": lambda Z, A, ones: _apply(Elementwise("g'", sp.Lambda(_x, sp.Derivative(sp.Function("g")(_x), _x))), Z),
 }
 
-# dℓ/dA for one sample, entry by entry.
+# dℓ/dA for one sample, entry by entry (the squared-error losses: -c (Y - A), c from their row).
 LOSS_DERIVATIVES: dict[str, Callable] = {
-    "half_sse": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(Y, A), evaluate=False),
     "cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _had(Y, HadamardPower(A, -1)), evaluate=False),
     "binary_cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(
         _had(Y, HadamardPower(A, -1)), _had(_sub(ones, Y), HadamardPower(_sub(ones, A), -1))), evaluate=False),
@@ -177,10 +176,18 @@ def _scaled(scale, *factors):
     return MatMul(*factors) if scale == 1 else MatMul(scale, *factors)
 
 
+def _loss_derivative(loss: str, Y, A, ones, outputs: int):
+    squared = LOSSES[loss].squared
+    if squared is not None:
+        return MatMul(-squared(outputs), _sub(Y, A), evaluate=False)
+    return LOSS_DERIVATIVES[loss](Y, A, ones)
+
+
 def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
     """δ^{[L]}: the loss's derivative by the outputs, through the output activation, then the known
     cancellation (or the derivative substituted). The last step's form is the one the code uses."""
-    d_loss = LOSS_DERIVATIVES[loss](Y, A, ones)
+    outputs = A.shape[0] if column else A.shape[1]
+    d_loss = _loss_derivative(loss, Y, A, ones, outputs)
     d_out = MatrixSymbol(f"dA{delta.name[len('delta'):]}", *A.shape)
     steps = [Step(d_out, d_loss, "loss")]
     if activation == "softmax":
@@ -194,8 +201,10 @@ def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
     steps.append(Step(delta, _had(d_out, d_act), "chain"))
     if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
         steps.append(Step(delta, _sub(A, Y), "sigmoid-binary-cross-entropy"))
-    elif loss == "half_sse":
-        steps.append(Step(delta, _had(_sub(A, Y), d_act), "sign"))
+    elif LOSSES[loss].squared is not None:
+        c = LOSSES[loss].squared(outputs)
+        moved = _had(_sub(A, Y), d_act)
+        steps.append(Step(delta, moved if c == 1 else MatMul(c, moved, evaluate=False), "sign"))
     else:
         steps.append(Step(delta, _had(d_loss, d_act), "substitute"))
     return d_act, tuple(steps), steps[-1].rhs
@@ -215,7 +224,7 @@ def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:
     a, y = MatrixSymbol("a", n, 1), MatrixSymbol("y", n, 1)
     d = MatrixSymbol("dz", n, 1)
     jacobian = _sub(sp.DiagMatrix(a), MatMul(a, Transpose(a)))
-    d_loss = LOSS_DERIVATIVES[spec.loss.function](y, a, OneMatrix(n, 1))
+    d_loss = _loss_derivative(spec.loss.function, y, a, OneMatrix(n, 1), n)
     steps = [Step(d, MatMul(jacobian, d_loss), "softmax-jacobian")]
     if spec.loss.function == "cross_entropy":
         steps.append(Step(d, _sub(MatMul(a, OneMatrix(1, n), y), y), "expand"))

@@ -181,7 +181,7 @@ class Evaluator:
     def _unit_errors(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
         activation = self.graph.layers[-1].activation
         log_out = log_1m = None
-        if self.graph.loss.name != "half_sse":
+        if self.graph.loss.squared is None:
             with np.errstate(divide="ignore"):
                 log_out = activation.log_out(net) if activation.log_out else np.log(out)
                 log_1m = activation.log_one_minus_out(net) if activation.log_one_minus_out else np.log1p(-out)

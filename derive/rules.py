@@ -7,7 +7,7 @@ Expressions are built unevaluated so that the printer keeps a person's factor or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -128,6 +128,17 @@ class Loss:
     derivative: Callable[[Expr, Expr], Expr]
     # numpy(t, out, log_out, log_one_minus_out): per-unit errors, (m, units)
     numpy: Callable[..., np.ndarray]
+    # squared(k): c in dE/dout = -c (t - out), for the squared-error losses over k outputs; None otherwise
+    squared: Callable[[int], Expr] | None = None
+
+    def over(self, outputs: int) -> "Loss":
+        """The row for a layer of `outputs` units (the mean over outputs divides by their number)."""
+        if self.name != "mse":
+            return self
+        k = sp.Integer(outputs)
+        return replace(self, unit=lambda t, o: _mul(sp.Pow(k, -1), self.unit(t, o)),
+                       derivative=lambda t, o: _mul(sp.Pow(k, -1), self.derivative(t, o)),
+                       numpy=lambda t, out, log_out, log_1m: self.numpy(t, out, log_out, log_1m) / outputs)
 
 
 LOSSES: dict[str, Loss] = {
@@ -135,7 +146,21 @@ LOSSES: dict[str, Loss] = {
         "half_sse", "half the sum of squared errors over the outputs", tuple(ACTIVATIONS),
         unit=lambda t, o: _mul(sp.S.Half, sp.Pow(_add(t, _neg(o)), 2)),
         derivative=lambda t, o: _neg(_add(t, _neg(o))),
-        numpy=lambda t, out, log_out, log_1m: 0.5 * (t - out) ** 2),
+        numpy=lambda t, out, log_out, log_1m: 0.5 * (t - out) ** 2,
+        squared=lambda k: sp.S.One),
+    "sse": Loss(
+        "sse", "the sum of squared errors over the outputs", tuple(ACTIVATIONS),
+        unit=lambda t, o: sp.Pow(_add(t, _neg(o)), 2),
+        derivative=lambda t, o: _mul(sp.Integer(-2), _add(t, _neg(o))),
+        numpy=lambda t, out, log_out, log_1m: (t - out) ** 2,
+        squared=lambda k: sp.Integer(2)),
+    # the unit forms are the sse ones: Loss.over(k) divides them by the number of outputs
+    "mse": Loss(
+        "mse", "the mean of squared errors over the outputs", tuple(ACTIVATIONS),
+        unit=lambda t, o: sp.Pow(_add(t, _neg(o)), 2),
+        derivative=lambda t, o: _mul(sp.Integer(-2), _add(t, _neg(o))),
+        numpy=lambda t, out, log_out, log_1m: (t - out) ** 2,
+        squared=lambda k: sp.Integer(2) / k),
     "cross_entropy": Loss(
         "cross_entropy", "the cross-entropy of the outputs against the targets (natural log)", ("sigmoid", "softmax"),
         unit=lambda t, o: _neg(_mul(t, sp.log(o))),

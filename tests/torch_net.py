@@ -26,6 +26,10 @@ ACTIVATIONS = {
 def _per_sample_loss(kind: str, output: str, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     if kind == "half_sse":
         return (0.5 * (t - ACTIVATIONS[output](z)) ** 2).sum(dim=1)
+    if kind == "sse":
+        return ((t - ACTIVATIONS[output](z)) ** 2).sum(dim=1)
+    if kind == "mse":       # F.mse_loss's mean over the outputs of each sample
+        return F.mse_loss(ACTIVATIONS[output](z), t, reduction="none").mean(dim=1)
     if kind == "cross_entropy":
         log_out = F.logsigmoid(z) if output == "sigmoid" else torch.log_softmax(z, dim=1)
         return -(t * log_out).sum(dim=1)
