@@ -195,16 +195,26 @@ def _chains(lines: list[s.Line]):
 
 
 def _in_place(chain: s.Chain) -> s.Chain:
-    """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW."""
-    if chain.relations != ("-=",) or len(chain.sides) != 2:
+    """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW; so is
+    W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right."""
+    if chain.relations[:1] == (":=",) and len(chain.sides) >= 2:
+        target, step = chain.sides[:2]
+        if key(target) is None or key(target) not in _names(step):
+            return chain                                  # z := W x + b defines z
+        return s.Chain((_after(target),) + chain.sides[1:], ("=",) + chain.relations[1:], chain.continued,
+                       chain.text, chain.offset)
+    if len(chain.sides) != 2 or chain.relations != ("-=",):
         return chain
     target, step = chain.sides
+    return s.Chain((_after(target), s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
+
+
+def _after(target: s.Node) -> s.Node:
+    """The name of the value after the update: w_5 -> w_5^{+}."""
     if isinstance(target, s.Scripted):
         sup = (target.sup.text if target.sup else "") + "+"
-        after = s.Scripted(target.base, target.sub, s.Script(sup, None), target.primes)
-    else:
-        after = s.Scripted(target, None, s.Script("+", None), 0)
-    return s.Chain((after, s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
+        return s.Scripted(target.base, target.sub, s.Script(sup, None), target.primes)
+    return s.Scripted(target, None, s.Script("+", None), 0)
 
 
 def _dangles(chain: s.Chain) -> bool:

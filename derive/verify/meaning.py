@@ -192,6 +192,10 @@ class Meaning(Derivatives):
                 if modifier == "T":
                     return self._transpose(value)
                 return value
+            if node.primes == 1 and node.sup is None and key(node) not in self.vocabulary.expressions:
+                plain = self.vocabulary.lookup(key(s.Scripted(base, node.sub, None, 0)))
+                if plain is not None and self.model.is_parameter(plain):     # w_5': the weight after the step
+                    return self._updated(self._bind(plain, scope), 1, scope)
             if node.sup is not None and (node.sub is not None or not node.primes):
                 inner = s.Scripted(base, node.sub, None, node.primes) if node.sub else base
                 if key(inner) is not None and self.vocabulary.lookup(key(inner)) is not None:

@@ -22,6 +22,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .limits import MAX_NESTING, MAX_REGION, MAX_TREE_DEPTH, nesting_depth
+from .see_through import see_through
 
 READ_CACHE = 1_024         # short formulas kept read: a post repeats $w_5$ and its like many times
 CACHED_LENGTH = 500        # characters: longer formulas are rarely repeated, and would hold much memory
@@ -55,6 +56,7 @@ def _read(text: str) -> tuple[s.Line, ...] | ReadError:
     """The lines of a formula, or why it cannot be read."""
     if len(text) > MAX_REGION:
         return ReadError(f"the region is {len(text)} characters long; at most {MAX_REGION} are read")
+    text = see_through(text)
     depth = nesting_depth(text)
     if depth > MAX_NESTING:        # measured before parsing: nothing below recurses that deep
         return TooDeep(f"the formula nests too deeply ({depth} levels of brackets; at most {MAX_NESTING} are read)")

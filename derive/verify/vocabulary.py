@@ -18,18 +18,22 @@ from ..unit_notations import ETA, index_names, neuron_names
 from . import syntax as s
 from .model import Model
 from .reader import ReadError, TooDeep, read
+from .see_through import ACCENTS
 
 NOTATIONS = ("neuron", "index", "layer")
 AFTER_STEPS = re.compile(r"^(.*)\((\d+)\)$")
 
 
+KEYED_FONTS = ("mathcal", "mathbf", "mathbb") + ACCENTS      # \hat{y} is another name than y; \mathbf{W} is W
+
+
 def key(node: s.Node) -> str | None:
     """The look-up key of a name, or None when the node is not a name."""
     if isinstance(node, s.Sym):
-        return f"{node.font}:{node.text}" if node.font in ("mathcal", "mathbf", "mathbb") else node.text
+        return f"{node.font}:{node.text}" if node.font in KEYED_FONTS else node.text
     if isinstance(node, s.Scripted) and isinstance(node.base, (s.Sym, s.Func)):
         base = node.base.text if isinstance(node.base, s.Sym) else "\\" + node.base.name
-        if isinstance(node.base, s.Sym) and node.base.font in ("mathcal", "mathbf", "mathbb"):
+        if isinstance(node.base, s.Sym) and node.base.font in KEYED_FONTS:
             base = f"{node.base.font}:{base}"
         sub = f"_{node.sub.text}" if node.sub else ""
         sup = f"^{node.sup.text}" if node.sup else ""
@@ -37,11 +41,24 @@ def key(node: s.Node) -> str | None:
     return None
 
 
+UPDATED = {"new", "\\text{new}", "\\mathrm{new}", "(new)", "(t+1)", "{(t+1)}", "(k+1)", "t+1", "k+1", "next"}
+CURRENT = {"old", "\\text{old}", "\\mathrm{old}", "(old)", "(t)", "(k)", "t", "k"}
+
+
 def split_modifier(node: s.Scripted) -> tuple[s.Scripted, str, int]:
-    """w_5^{+} -> (w_5, 'updated', 1); E_{total}^{(100)} -> (E_total, 'updated', 100); W^{[2]T} -> (W^{[2]}, 'T', 0)."""
+    """w_5^{+} -> (w_5, 'updated', 1); E_{total}^{(100)} -> (E_total, 'updated', 100); W^{[2]T} -> (W^{[2]}, 'T', 0).
+    Updates are written many ways: w^{new}, W^l_{new}, w^{(t+1)} after; w^{old}, W_{old}, w^{(t)} before."""
+    if node.sub is not None and node.sub.text in UPDATED | {"new"}:
+        return s.Scripted(node.base, None, node.sup, node.primes), "updated", 1
+    if node.sub is not None and node.sub.text in CURRENT - {"t", "k"}:
+        return s.Scripted(node.base, None, node.sup, node.primes), "", 0
     if node.sup is None:
         return node, "", 0
     text = node.sup.text
+    if text in UPDATED:
+        return _with_sup(node, ""), "updated", 1
+    if text in CURRENT:
+        return _with_sup(node, ""), "", 0
     if text.endswith("+") or text == "*":             # w_5^+, W^*: after the update
         return _with_sup(node, text[:-1]), "updated", 1
     match = AFTER_STEPS.match(text)

@@ -1,0 +1,198 @@
+"""What people write around the math, taken off before a formula is read.
+
+Real posts colour, box, underbrace and cancel their terms, write Unicode (σ, ∂, −, ×, w₁, ½),
+glue a name to its index (w5, out_h1), and put prose between two claims (\\quad \\text{where}
+\\quad). None of it changes what the formula says, so it is rewritten into the plain LaTeX that
+the grammar reads. This is text in, text out: nothing here is evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNICODE = {
+    "σ": r"\sigma ", "∂": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
+    "δ": r"\delta ", "Δ": r"\Delta ", "∇": r"\nabla ", "λ": r"\lambda ", "θ": r"\theta ", "ε": r"\epsilon ",
+    "β": r"\beta ", "γ": r"\gamma ", "μ": r"\mu ", "φ": r"\phi ", "ω": r"\omega ", "τ": r"\tau ",
+    "−": "-", "–": "-", "—": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
+    "⊙": r"\odot ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
+    "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+# Σ is a sum where it is an operator (Σ_k, Σ x) and a name nowhere in these posts
+UNICODE["Σ"] = r"\sum "
+SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-aeoxhklmnpstij"))
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ", "0123456789+-n"))
+
+# \macro{a}{b}: which argument stays (None: the macro and its arguments go)
+KEEP = {
+    "color": None, "textcolor": 1, "colorbox": 1, "underbrace": 0, "overbrace": 0, "underset": 1,
+    "overset": 1, "stackrel": 1, "cancel": 0, "bcancel": 0, "xcancel": 0, "cancelto": 1, "boxed": 0,
+    "mathbf": 0, "boldsymbol": 0, "bm": 0, "mathit": 0, "mathsf": 0, "pmb": 0, "mathrm": 0,
+    "phantom": None, "hphantom": None, "vphantom": None,
+}
+ARGUMENTS = {"color": 1, "textcolor": 2, "colorbox": 2, "underset": 2, "overset": 2, "stackrel": 2,
+             "cancelto": 2, "phantom": 1, "hphantom": 1, "vphantom": 1}
+FUNCTION_FONTS = {"mathrm"}        # \mathrm{softmax}, \mathrm{ReLU}: a function's name, kept as it is
+ACCENTS = ("hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve")
+PROSE = r"where|and|with|so|since|for|thus|hence|then|i\.e\.|or|if|because|therefore|giving|gives|which"
+
+_MACRO = re.compile(r"\\([A-Za-z]+)\s*")
+_GLUED = re.compile(r"(?<![\\A-Za-z0-9._^{])([A-Za-z]{1,3})([0-9]+)(?![0-9.]*[A-Za-z0-9])")   # w5, out_h1's h1
+_SUB_WORD = re.compile(r"_([A-Za-z]{1,4}[0-9]+)(?![A-Za-z0-9])")                          # out_h1 -> out_{h1}
+_PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE})\b[^{{}}]*\}}|(?:{PROSE})\b)\s*"
+                            rf"(\\q?quad|\\,|\\;)?")
+_WORD_TEXT = re.compile(rf"\\(?:text|textrm|mbox)\s*\{{\s*[,;:]?\s*(?:{PROSE})\b[^{{}}]*\}}")
+_EVALUATED_AT = re.compile(r"\\(?:right|[Bb]igg?|[Bb]ig)\s*\|(\s*[_^]\s*(\{[^{}]*\}|\S))*")
+_LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
+_FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
+
+
+def see_through(text: str) -> str:
+    text = "".join(UNICODE.get(c, c) for c in text)
+    text = _scripts(text)
+    text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", text))
+    text = _FUNCTION_WORD.sub(r"\\\1 ", text)
+    text = _macros(text)
+    text = _outside_groups(_PROSE_BETWEEN, text)
+    text = _outside_groups(_WORD_TEXT, text)
+    text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
+    text = _SUB_WORD.sub(r"_{\1}", text)
+    return _glued(text)
+
+
+def _outside_groups(pattern: re.Pattern, text: str) -> str:
+    """Prose between two claims becomes a line break, where it is at the top level: inside braces
+    or an environment (cases: 1 \\text{for} z > 0) it belongs to the formula."""
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        before = text[:match.start()]
+        depth = before.count("{") - before.count("\\{") - before.count("}") + before.count("\\}")
+        environments = len(re.findall(r"\\begin\b", before)) - len(re.findall(r"\\end\b", before))
+        line_so_far = before.rsplit("\\\\", 1)[-1].strip()
+        if depth == 0 and environments <= 0 and "=" in line_so_far:     # a claim before it, on its line
+            out.append(text[last:match.start()] + r" \\ ")
+            last = match.end()
+    return "".join(out) + text[last:]
+
+
+def _scripts(text: str) -> str:
+    """w₁₂ -> w_{12}, x² -> x^{2}: a run of Unicode sub- or superscripts is one script."""
+    out, k = [], 0
+    while k < len(text):
+        for table, mark in ((SUBSCRIPTS, "_"), (SUPERSCRIPTS, "^")):
+            if text[k] in table:
+                end = k
+                while end < len(text) and text[end] in table:
+                    end += 1
+                out.append(f"{mark}{{{''.join(table[c] for c in text[k:end])}}}")
+                k = end
+                break
+        else:
+            out.append(text[k])
+            k += 1
+    return "".join(out)
+
+
+def _macros(text: str) -> str:
+    """Markup macros replaced by the argument they show (see KEEP), braces matched as TeX does."""
+    out, k = [], 0
+    while k < len(text):
+        match = _MACRO.match(text, k) if text[k] == "\\" else None
+        if match is None:
+            if text[k] == "\\" and k + 1 < len(text):      # \\ , \{ ...: two characters at once
+                out.append(text[k:k + 2])
+                k += 2
+            else:
+                out.append(text[k])
+                k += 1
+            continue
+        name, after = match.group(1), match.end()
+        if name in ACCENTS:
+            argument, end = _argument(text, after)
+            if argument is not None and argument.strip():
+                out.append(f"\\{name}{{{_macros(argument).strip()}}}")
+                k = end
+                continue
+        if name not in KEEP or (name == "mathbf" and _argument(text, after)[0] in ("1", " 1")):
+            out.append(text[k:after])
+            k = after
+            continue
+        count = ARGUMENTS.get(name, 1)
+        arguments, end = [], after
+        for _ in range(count):
+            argument, end = _argument(text, end)
+            if argument is None:
+                break
+            arguments.append(argument)
+        if len(arguments) < count:
+            if name == "color" and not arguments:       # \color red x: nothing to keep
+                k = end
+                continue
+            out.append(text[k:after])
+            k = after
+            continue
+        keep = KEEP[name]
+        if name in ("underbrace", "overbrace"):          # its label goes with it
+            end = _skip_script(text, end, "_" if name == "underbrace" else "^")
+        if name in FUNCTION_FONTS and re.fullmatch(r"\s*[A-Za-z]{2,}\s*", arguments[0]):
+            out.append(text[k:end])                      # \mathrm{ReLU}: a name the grammar knows
+        elif keep is not None:
+            shown = _macros(arguments[keep]).strip()
+            single = re.fullmatch(r"[A-Za-z0-9]+|\\[A-Za-z]+", shown)
+            out.append(f" {shown} " if single or _is_relation(shown) else f"{{{shown}}}")
+        elif name == "color" and end < len(text) and text[end:end + 1] == "{":
+            pass                                          # \color{red}{x}: the group that follows stays
+        k = end
+    return "".join(out)
+
+
+def _argument(text: str, at: int) -> tuple[str | None, int]:
+    """A braced group (or one character) from `at`, skipping spaces: its text and where it ends."""
+    k = at
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k >= len(text):
+        return None, at
+    if text[k] != "{":
+        if text[k] == "\\":
+            match = _MACRO.match(text, k)
+            if match:
+                return text[k:match.end()].strip(), match.end()
+        return text[k], k + 1
+    depth = 0
+    for end in range(k, len(text)):
+        if text[end] == "\\":
+            continue
+        if text[end] == "{" and (end == 0 or text[end - 1] != "\\"):
+            depth += 1
+        elif text[end] == "}" and text[end - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return text[k + 1:end], end + 1
+    return None, at
+
+
+def _skip_script(text: str, at: int, mark: str) -> int:
+    k = at
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k < len(text) and text[k] == mark:
+        _, end = _argument(text, k + 1)
+        return end
+    return at
+
+
+def _is_relation(shown: str) -> bool:
+    return shown in ("=", ":=") or bool(re.fullmatch(r"\\(approx|equiv|ne|neq|le|leq|ge|geq|to)", shown))
+
+
+def _glued(text: str) -> str:
+    """w5 -> w_{5}, dz1 -> dz_{1}: a short name run into its number, outside scripts and commands."""
+    out = []
+    pieces = re.split(r"(\\[A-Za-z]+|[_^]\s*\{[^{}]*\}|[_^]\s*\S)", text)
+    for piece in pieces:
+        if piece.startswith(("\\", "_", "^")):
+            out.append(piece)
+        else:
+            out.append(_GLUED.sub(r"\1_{\2}", piece))
+    return "".join(out)

@@ -1,0 +1,87 @@
+"""Issue 11, point 2: what people write around the math is seen through, and the update forms
+people use are read as updates. Each case is a family seen in real posts (tests/posts/real)."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_claim
+from derive.verify.see_through import see_through
+
+
+@pytest.fixture(scope="module")
+def mazur():
+    return Checker(derive.derive(derive.load("mazur")))
+
+
+RIGHT = [
+    r"net_{h1} = \color{red}{0.3775}",                   # colour, both forms
+    r"{\color{blue} w_5} = 0.4",
+    r"\textcolor{red}{net_{h1}} = 0.3775",
+    r"\underbrace{net_{h1}}_{\text{net input}} = 0.3775",  # braces with their labels
+    r"\overbrace{w_5}^{h1 \to o1} = 0.4",
+    r"net_{h1} \overset{\text{def}}{=} 0.3775",
+    r"\boxed{net_{h1} = 0.3775}",
+    r"\displaystyle net_{h1} = 0.3775",
+    r"\left. net_{h1} \right|_{x = 0.05} = 0.3775",
+    r"\mathbf{w}_5 = 0.4",                               # fonts are not names
+    r"\boldsymbol{w}_{5} = \bm{0.4}",
+    r"σ(net_{h1}) = 0.593269992",                        # Unicode math
+    r"w₅ = 0.4",
+    r"net_{h1} = 0.15 × 0.05 + 0.2 · 0.1 + 0.35 = 0.3775",
+    r"E_{total} = ½(0.01 − 0.75136507)² + 0.023560026 = 0.298371109",
+    r"∂E_{total}/∂w_5 = 0.082167041",
+    r"w5 = 0.4",                                         # bare names
+    r"\frac{\partial E_{total}}{\partial w5} = 0.082167041",
+    r"out_h1 = 0.593269992",
+    r"\text{max}(0, 0.3775) = 0.3775",                   # function names in text fonts
+    r"\operatorname{max}(0, -1) = 0",
+    r"net_{h1} = 0.3775 \quad \text{so} \quad out_{h1} = 0.593269992",   # prose between claims
+    r"w_5' = 0.35891648",                                # the update, every usual form
+    r"w_5^{new} = 0.35891648",
+    r"w_{5}^{(t+1)} = 0.35891648",
+    r"w_5^{+} = w_5^{old} - 0.5 \cdot 0.082167041",
+    r"w_5 \leftarrow w_5 - \eta \frac{\partial E_{total}}{\partial w_5}",
+    r"w_5 \gets w_5 - \eta \frac{\partial E_{total}}{\partial w_5}",
+    r"w_5 := w_5 - 0.5 \cdot 0.082167041 = 0.35891648",
+    r"w_5 ← w_5 − η ∂E_{total}/∂w_5",
+]
+
+
+@pytest.mark.parametrize("claim", RIGHT)
+def test_markup_unicode_and_forms_are_read_and_right(mazur, claim):
+    report = verify_claim(mazur, claim)
+    assert report.claims and {c.verdict for c in report.claims} == {"ok"}, [(c.verdict, c.reason) for c in report.claims]
+
+
+WRONG = [
+    r"net_{h1} = \color{red}{0.3785}",
+    r"σ(net_{h1}) = 0.6",
+    r"w₅^{+} = 0.4",
+    r"w_5 := w_5 + \eta \frac{\partial E_{total}}{\partial w_5}",
+]
+
+
+@pytest.mark.parametrize("claim", WRONG)
+def test_what_is_seen_through_is_still_checked(mazur, claim):
+    assert [c.verdict for c in verify_claim(mazur, claim).claims] == ["wrong"]
+
+
+def test_a_definition_with_colon_equals_is_an_equality_not_an_update(mazur):
+    assert [c.verdict for c in verify_claim(mazur, r"net_{h1} := w_1 i_1 + w_2 i_2 + b_1").claims] == ["ok"]
+
+
+def test_accents_make_names_of_their_own_usable_as_aliases():
+    spec = derive.load("mazur")
+    aliased = Checker(derive.derive(spec), aliases={r"\hat{y}_1": "out_o1", r"\bar{z}": "net_h1"})
+    assert [c.verdict for c in verify_claim(aliased, r"\hat{y}_1 = 0.75136507").claims] == ["ok"]
+    assert [c.verdict for c in verify_claim(aliased, r"\bar{z} = 0.3775").claims] == ["ok"]
+
+
+def test_see_through_leaves_what_it_does_not_know_and_the_cases_prose():
+    assert see_through(r"1 \text{ for } z > 0") == r"1 \text{ for } z > 0"      # no claim before the prose
+    cases = r"\begin{cases} 1 & \text{if } z > 0 \\ 0 & \text{otherwise} \end{cases}"
+    assert see_through(f"g'(z) = {cases}") == f"g'(z) = {cases}"
+    assert see_through(r"\mathbf{1}_{m}") == r"\mathbf{1}_{m}"                 # the ones vector keeps its font
+    assert see_through("1e5 + x2") == "1e5 + x_{2}"
