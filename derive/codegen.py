@@ -173,8 +173,9 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
                           latex.doprint(record.delta)),
             "grad_W": line(f"dW{record.index}", record.grad_W,
                            rf"\frac{{\partial J}}{{\partial {latex.doprint(record.W)}}}"),
-            "grad_b": line(f"db{record.index}", record.grad_b,
-                           rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
+            "has_bias": record.b is not None,
+            "grad_b": None if record.b is None else line(f"db{record.index}", record.grad_b,
+                                                         rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
         })
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,

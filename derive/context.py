@@ -89,9 +89,10 @@ def _network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:
 
 def _matrix(layer: GraphLayer, text: Callable[[sp.Symbol], str]) -> dict[str, Any]:
     """A layer's parameters as a table: a row per unit, a column per input, and the bias last."""
-    rows = [{"unit": unit.name, "cells": [text(c.weight) for c in row] + [text(layer.bias_of(unit).symbol)]}
+    biased = bool(layer.biases)
+    rows = [{"unit": unit.name, "cells": [text(c.weight) for c in row] + ([text(layer.bias_of(unit).symbol)] if biased else [])}
             for unit, row in zip(layer.units, layer.connections)]
-    return {"columns": [u.name for u in layer.inputs] + ["bias"], "rows": rows}
+    return {"columns": [u.name for u in layer.inputs] + ["bias"] * biased, "rows": rows}
 
 
 def _forward_layer(w: Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def _forward_layer(w: Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
             "out": w.entry(j, unit.out, layer.out_exprs[j], fwd.outs[l][:, j]),
         })
     return {"index": layer.index, "is_output": layer.index == depth, "activation": layer.activation.name,
-            "units": units}
+            "units": units, "has_bias": bool(layer.biases)}
 
 
 def _error(w: Writer) -> dict[str, Any]:
@@ -294,12 +295,13 @@ def _four_equations(w: Writer, derivation: Derivation) -> list[dict[str, str]]:
     g = w.graph
     output, first = derivation.layers[-1][0], derivation.layers[0][0]
     weight = derivation.layer_params(1)[0]
-    bias = next(p for p in derivation.layer_params(1) if p.bias is not None)
+    bias = next((p for layer in g.layers for p in derivation.layer_params(layer.index) if p.bias is not None), None)
     instances = {
         "BP1": f"{w.tex(output.unit.delta)} = {w.tex(output.delta)}",
         "BP2": (f"{w.tex(first.unit.delta)} = {w.tex(first.delta)}" if first.paths
                 else "this network has no hidden layer"),
-        "BP3": f"{w.tex(partial(g.total, bias.symbol))} = {w.tex(bias.delta_form)}",
+        "BP3": (f"{w.tex(partial(g.total, bias.symbol))} = {w.tex(bias.delta_form)}" if bias is not None
+                else "this network has no biases"),
         "BP4": f"{w.tex(partial(g.total, weight.symbol))} = {w.tex(weight.delta_form)}",
     }
     out_act = g.layers[-1].activation

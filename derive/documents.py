@@ -222,7 +222,8 @@ def _named(spec: NetworkSpec, params: Parameters) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for l, (layer, w, b) in enumerate(zip(spec.layers, params.weights, params.biases), start=1):
         named[f"W{l}"] = (w if spec.layout == "column" else w.T).tolist()
-        named[f"b{l}"] = float(b[0]) if layer.shared_bias else b.tolist()
+        if layer.has_bias:
+            named[f"b{l}"] = float(b[0]) if layer.shared_bias else b.tolist()
     return named
 
 

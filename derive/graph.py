@@ -52,7 +52,9 @@ class GraphLayer:
     out_exprs: tuple[sp.Expr, ...]                   # activation of the nets
     shared_bias: bool
 
-    def bias_of(self, unit: Unit) -> Bias:
+    def bias_of(self, unit: Unit) -> Bias | None:
+        if not self.biases:                     # a layer without bias
+            return None
         return self.biases[0] if self.shared_bias else self.biases[unit.index]
 
 
@@ -95,14 +97,16 @@ def build(spec: NetworkSpec) -> Graph:
                 row.append(Connection(sp.Symbol(f"w{weight_number}", real=True), weight_number, source, unit))
                 weight_number += 1
             connections.append(tuple(row))
-        if layer_spec.shared_bias:
+        if not layer_spec.has_bias:
+            biases = ()
+        elif layer_spec.shared_bias:
             biases = (Bias(sp.Symbol(f"b{l}", real=True), l, units),)
         else:
             biases = tuple(Bias(sp.Symbol(f"b_{u.name}", real=True), l, (u,)) for u in units)
         activation = ACTIVATIONS[layer_spec.activation]
         net_exprs = tuple(
             _add(*[_mul(c.weight, c.source.out) for c in row],
-                 _mul(biases[0 if layer_spec.shared_bias else j].symbol, sp.S.One))
+                 *([_mul(biases[0 if layer_spec.shared_bias else j].symbol, sp.S.One)] if biases else []))
             for j, row in enumerate(connections))
         nets = [u.net for u in units]
         out_exprs = tuple(activation.forward(nets, j) for j in range(len(units)))

@@ -102,7 +102,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             "units": spec.layers[r.index - 1].units,
             "forward": w.equation(r.Z, r.forward),
             "out": {"lhs": w.tex(r.A), "rhs": rf"{ACTIVATIONS[r.activation].latex}\left({w.tex(r.Z)}\right)"},
-            "W": w.tex(r.W), "b": w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
+            "W": w.tex(r.W), "b": None if r.b is None else w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
         })
     softmax_steps = []
     for r, layer in zip(reversed(records), reversed(layers)):
@@ -118,7 +118,8 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             steps = steps[:1] + softmax_steps + steps[1:]
         layer["steps"] = steps
         layer["grad_W"] = w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.W)}}}", r.grad_W)
-        layer["grad_b"] = w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b)
+        layer["grad_b"] = (None if r.b is None else                    # a layer without bias
+                           w.equation(rf"\frac{{\partial J}}{{\partial {w.tex(r.b)}}}", r.grad_b))
     numbers = None
     if values is not None:
         numbers = _numbers(spec, records, layers, values, checks, tables) | {
@@ -182,22 +183,24 @@ def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Ch
         layer["numbers"]["delta"] = tables.matrix(layer["delta"], delta, axes.nodes(r.index))
         gradients[r.index] = (_zeroed(_weights(values.gradients, l, column), zeros.get(f"dJ/dW{r.index}")),
                               _zeroed(_biases(values.gradients, l, column), zeros.get(f"dJ/db{r.index}")))
-        shown = _parameters(r, axes, tables, column, [(layer["grad_W"]["lhs"], gradients[r.index][0]),
-                                                      (layer["grad_b"]["lhs"], gradients[r.index][1])])
+        shown = _parameters(r, axes, tables, column, [(layer["grad_W"]["lhs"], gradients[r.index][0])] + (
+            [] if r.b is None else [(layer["grad_b"]["lhs"], gradients[r.index][1])]))
         layer["numbers"].update(zip(("grad_W", "grad_b"), shown))
     for r, layer in zip(records, layers):
         l = r.index - 1
         grad_W, grad_b = gradients[r.index]
         W_new = _kept(_weights(values.updated, l, column), _weights(values.parameters, l, column), grad_W)
         b_new = _kept(_biases(values.updated, l, column), _biases(values.parameters, l, column), grad_b)
-        shown = _parameters(r, axes, tables, column, [(rf"{layer['W']} - \eta {layer['grad_W']['lhs']}", W_new),
-                                                      (rf"{layer['b']} - \eta {layer['grad_b']['lhs']}", b_new)])
+        shown = _parameters(r, axes, tables, column, [(rf"{layer['W']} - \eta {layer['grad_W']['lhs']}", W_new)] + (
+            [] if r.b is None else [(rf"{layer['b']} - \eta {layer['grad_b']['lhs']}", b_new)]))
         layer["numbers"].update(zip(("W_new", "b_new"), shown))
     return numbers
 
 
 def _parameters(r, axes: "_Axes", tables: Tables, column: bool, pair) -> list[dict]:
     """W and b (their gradients, their updates): per-unit biases share W's table, as [W | b]."""
+    if r.b is None:                     # a layer without bias: W alone
+        return [tables.matrix(*pair[0], axes.weights(r.index))]
     if isinstance(r.b, sp.Symbol):      # a shared bias is one number: never in a table
         return [tables.matrix(*pair[0], axes.weights(r.index)), tables.matrix(*pair[1], axes.one())]
     return tables.joined(pair, axes.parameters(r.index), rows=not column)
@@ -268,9 +271,12 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
         l = r.index
         shared = isinstance(r.b, sp.Symbol)
         rows += [
-            {"symbol": w.tex(r.W), "meaning": f"weights of layer {l}", "shape": w.shape(*r.W.shape)},
-            {"symbol": w.tex(r.b), "meaning": f"bias of layer {l}" + (", one number shared by its units" if shared else ""),
-             "shape": r"1 \times 1" if shared else w.shape(*r.b.shape)},
+            {"symbol": w.tex(r.W), "meaning": f"weights of layer {l}", "shape": w.shape(*r.W.shape)}]
+        if r.b is not None:
+            rows.append({"symbol": w.tex(r.b), "meaning": f"bias of layer {l}" + (", one number shared by its units"
+                                                                                 if shared else ""),
+                         "shape": r"1 \times 1" if shared else w.shape(*r.b.shape)})
+        rows += [
             {"symbol": w.tex(r.Z), "meaning": f"net inputs of layer {l}", "shape": w.shape(*r.Z.shape)},
             {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}", "shape": w.shape(*r.A.shape)},
             {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, "

@@ -86,7 +86,7 @@ class LayerRecord:
     index: int
     activation: str
     W: MatrixSymbol
-    b: sp.Basic                  # MatrixSymbol per unit, a Symbol when shared
+    b: sp.Basic | None           # MatrixSymbol per unit, a Symbol when shared, None without bias
     Z: MatrixSymbol
     A: MatrixSymbol
     A_prev: MatrixSymbol
@@ -96,7 +96,7 @@ class LayerRecord:
     steps: tuple[Step, ...]      # how δ^{[l]} is obtained
     delta_expr: sp.MatrixExpr    # δ^{[l]} over δ^{[l+1]}, W, A, Y
     grad_W: sp.MatrixExpr
-    grad_b: sp.Basic
+    grad_b: sp.Basic | None      # None without bias
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
     for l, layer in enumerate(spec.layers, start=1):
         n_in, n = widths[l - 1], widths[l]
         W = MatrixSymbol(f"W{l}", n, n_in) if column else MatrixSymbol(f"W{l}", n_in, n)
-        b = sp.Symbol(f"b{l}", real=True) if layer.shared_bias else (
+        b = None if not layer.has_bias else sp.Symbol(f"b{l}", real=True) if layer.shared_bias else (
             MatrixSymbol(f"b{l}", n, 1) if column else MatrixSymbol(f"b{l}", 1, n))
         symbols.append((W, b, MatrixSymbol(f"Z{l}", *shape(n)), MatrixSymbol(f"A{l}", *shape(n)),
                         MatrixSymbol(f"delta{l}", *shape(n))))
@@ -147,10 +147,10 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             d_out = MatrixSymbol(f"dA{l}", *A.shape)
             steps = (Step(d_out, back, "affine"), Step(delta, _had(d_out, d_act), "activation"),
                      Step(delta, delta_expr, "recursion"))
-        forward = MatAdd(MatMul(W, A_prev) if column else MatMul(A_prev, W), _bias_term(b, Z, m, column),
-                         evaluate=False)
+        product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
+        forward = product if b is None else MatAdd(product, _bias_term(b, Z, m, column), evaluate=False)
         grad_W = _scaled(scale, delta, Transpose(A_prev)) if column else _scaled(scale, Transpose(A_prev), delta)
-        grad_b = _bias_gradient(b, delta, scale, column)
+        grad_b = None if b is None else _bias_gradient(b, delta, scale, column)
         records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, forward, d_act, steps,
                                       delta_expr, grad_W, grad_b))
     softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ()

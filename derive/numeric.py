@@ -200,7 +200,9 @@ class Evaluator:
         sources = (fwd.inputs,) + fwd.outs[:-1]
         weights = tuple(self.scale * d.T @ a for d, a in zip(deltas, sources))
         # A shared bias feeds every unit of its layer: its gradient sums over them.
-        biases = tuple(np.zeros(1) if shared_bias_gradient_is_zero(self.spec, layer) else
+        # A layer without bias keeps its zeros: their gradient is no gradient at all.
+        biases = tuple(np.zeros(d.shape[1]) if not layer.biases else
+                       np.zeros(1) if shared_bias_gradient_is_zero(self.spec, layer) else
                        self.scale * (d.sum().reshape(1) if layer.shared_bias else d.sum(axis=0))
                        for d, layer in zip(deltas, self.graph.layers))
         return Parameters(weights, biases)

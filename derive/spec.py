@@ -48,10 +48,11 @@ class LayerSpec:
     names: tuple[str, ...]
     weights: tuple[tuple[float, ...], ...] | None  # in the spec's layout orientation; None without values
     bias: float | tuple[float, ...] | None          # a float is one bias shared by the layer
+    has_bias: bool = True                           # bias = false: the layer has none (its bias reads as zeros)
 
     @property
     def shared_bias(self) -> bool:
-        return isinstance(self.bias, float)
+        return self.has_bias and isinstance(self.bias, float)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class NetworkSpec:
     date: str | None = None                # for a blog's front matter
     tags: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()   # a post's own LaTeX names -> derive's symbols, for verify
+    notation_stated: bool = False          # the spec names its notation: verify reads posts in it
 
     @property
     def samples(self) -> int:
@@ -204,7 +206,7 @@ class _Reader(Checker):
         if not numeric:
             loss = self.loss(loss_table, layers, ())
             return NetworkSpec(title, description, layout, precision, input_names, (), (), layers, loss, None,
-                               notation, date, tags, self.aliases(data))
+                               notation, date, tags, self.aliases(data), "notation" in data)
 
         inputs = self.rows(inp["values"], "input.values", width, f"one per input; the network has {width}")
         target = self.table(data["target"], "target", SECTION_KEYS["target"])
@@ -216,7 +218,7 @@ class _Reader(Checker):
         loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
-                           layers, loss, training, notation, date, tags, self.aliases(data))
+                           layers, loss, training, notation, date, tags, self.aliases(data), "notation" in data)
 
     def aliases(self, data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         table = data.get("aliases", {})
@@ -291,12 +293,13 @@ class _Reader(Checker):
                 names = self.names(raw["names"], f"{field}.names", units, taken)
             else:
                 names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
+            has_bias = raw.get("bias") is not False
             if not numeric:
                 for key in ("weights", "bias"):
-                    if key in raw:
+                    if key in raw and not (key == "bias" and not has_bias):
                         raise self.fail(f"{field}.{key}", "given without input.values; a derivation without "
-                                        "numbers takes no weights or biases")
-                layers.append(LayerSpec(units, activation, names, None, None))
+                                        "numbers takes no weights or biases (but bias = false, for none)")
+                layers.append(LayerSpec(units, activation, names, None, None, has_bias))
                 fan_in = units
                 continue
             if activation == "g":
@@ -314,13 +317,17 @@ class _Reader(Checker):
                 matrix = drawn[index] if layout == "column" else drawn[index].T
                 weights = tuple(tuple(float(v) for v in row) for row in matrix)
             if "bias" not in raw and init_seed is None:
-                raise self.fail(f"{field}.bias", "missing key (a number, or a list with one number per unit)")
-            bias_value = raw.get("bias", [0.0] * units)
+                raise self.fail(f"{field}.bias", "missing key (a number, a list with one number per unit, "
+                                "or false for none)")
+            bias_value = raw.get("bias", [0.0] * units) if has_bias else [0.0] * units
+            if bias_value is True:
+                raise self.fail(f"{field}.bias", "expected a number, a list with one number per unit, or false "
+                                "for none, got true")
             if isinstance(bias_value, list):
                 bias: float | tuple[float, ...] = self.vector(bias_value, f"{field}.bias", units, "one per unit")
             else:
                 bias = self.number(bias_value, f"{field}.bias")
-            layers.append(LayerSpec(units, activation, names, weights, bias))
+            layers.append(LayerSpec(units, activation, names, weights, bias, has_bias))
             fan_in = units
         return tuple(layers)
 

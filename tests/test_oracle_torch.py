@@ -51,6 +51,8 @@ def random_network(seed: int, output: str, loss: str, layout: str, reduction: st
         bias = rng.uniform(-0.5, 0.5) if shared else [rng.uniform(-0.5, 0.5) for _ in range(units)]
         if saturated and l == depth - 1:
             w, bias = _saturating(rng, output, w, bias, max(abs(v) for row in x for v in row) if depth == 1 else 1.0)
+        if rng.random() < 0.2 and not saturated:        # a layer without bias, as many posts draw them
+            bias = False
         layers.append({"units": units, "activation": (hidden + [output])[l], "bias": bias,
                        "weights": w if layout == "column" else [list(c) for c in zip(*w)]})
     training = {"learning_rate": rng.choice([0.01, 0.1, 0.5]), "update_bias": rng.random() < 0.7}
@@ -114,7 +116,8 @@ def _named(spec: dict, weights, biases) -> dict:
     named = {}
     for l, (layer, w, b) in enumerate(zip(spec["layers"], weights, biases), start=1):
         named[f"W{l}"] = np.asarray(w).T if row else np.asarray(w)
-        named[f"b{l}"] = float(b) if not isinstance(layer["bias"], list) else np.asarray(b)
+        if layer["bias"] is not False:
+            named[f"b{l}"] = float(b) if not isinstance(layer["bias"], list) else np.asarray(b)
     return named
 
 
@@ -123,7 +126,7 @@ def assert_parameters(spec, ours: dict, weights, biases, what: str) -> None:
     assert set(ours) == set(expected), what
     for name in expected:
         assert_close(ours[name], expected[name], f"{what} {name}")
-        if name.startswith("b") and not isinstance(spec["layers"][int(name[1:]) - 1]["bias"], list):
+        if name.startswith("b") and isinstance(spec["layers"][int(name[1:]) - 1]["bias"], float):
             assert isinstance(ours[name], float), f"{what} {name}: a shared bias is a number"
 
 
@@ -166,7 +169,7 @@ def _check(spec: dict, net: TorchNet) -> None:
 
     module = generated_module(spec)
     params = {name: value for l, layer in enumerate(spec["layers"], start=1)
-              for name, value in ((f"W{l}", layer["weights"]), (f"b{l}", layer["bias"]))}
+              for name, value in ((f"W{l}", layer["weights"]), (f"b{l}", layer["bias"])) if value is not False}
     X, Y = spec["input"]["values"], spec["target"]["values"]
     assert_parameters(spec, module.gradients(params, X, Y), gw, gb, "generated gradients")
     with torch.no_grad():

@@ -179,7 +179,9 @@ def test_aliases_map_a_posts_own_names():
     result = derive.derive(spec)
     text = r"$$h_{out1} = \frac{1}{1 + e^{-h_{in1}}} = 0.593269992$$"
     unaliased = verify_text(Checker(result), text, "x.md")
-    assert unaliased.claims[0].verdict == "unchecked" and "h_out1" in unaliased.claims[0].reason
+    # without aliases, h_{out1} is bound by its value (point 4 of issue 11), h_{in1} stays unknown
+    assert unaliased.claims[0].verdict == "unchecked" and "h_in1" in unaliased.claims[0].reason
+    assert [(b.written, b.meant) for b in unaliased.bindings] == [("h_out1", "out_{h1}")]
     aliased = verify_text(Checker(result, {"h_{out1}": "out_h1", "h_{in1}": "net_{h1}"}), text, "x.md")
     assert aliased.summary == {"ok": 1, "wrong": 0, "unchecked": 0}
 

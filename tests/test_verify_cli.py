@@ -46,8 +46,8 @@ def test_table_and_exit_code_one_when_a_claim_is_wrong(post, capsys):
 def test_json_schema(post, capsys):
     assert main(["verify", "mazur", str(post), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"claims", "summary"}
-    assert report["summary"] == {"ok": 2, "wrong": 1, "unchecked": 1}
+    assert set(report) == {"claims", "summary", "bindings"}
+    assert report["summary"] == {"ok": 2, "wrong": 1, "unchecked": 1, "primary": 1}
     for claim in report["claims"]:
         assert set(claim) == {"line", "text", "verdict", "expected", "reason"}
         assert isinstance(claim["line"], int) and claim["verdict"] in ("ok", "wrong", "unchecked")
@@ -88,7 +88,8 @@ def test_no_math_is_no_claims_found(tmp_path, capsys):
     assert main(["verify", "mazur", str(doc)]) == 0
     assert capsys.readouterr().out == "no claims found\n"
     assert main(["verify", "mazur", str(doc), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"claims": [], "summary": {"ok": 0, "wrong": 0, "unchecked": 0}}
+    assert json.loads(capsys.readouterr().out) == {"claims": [], "summary": {"ok": 0, "wrong": 0, "unchecked": 0, "primary": 0},
+                                                        "bindings": []}
 
 
 @pytest.mark.parametrize("args, message", [

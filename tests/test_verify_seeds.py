@@ -56,7 +56,7 @@ def test_seed_000_niuguy_forward_pass_with_swapped_weights_is_caught():
     spec = tomllib.loads((SEEDS / "000_niuguy.toml").read_text())
     grad_w, _ = finite_differences(spec)            # column orientation: [o][h]
     found = report("000", "000_niuguy.toml")
-    (forward,) = at(found, 131)                     # [0.6615, 0.6770] x (a swapped W_ho) + (a wrong b_2)
+    (forward,) = at(found, 145)                     # [0.6615, 0.6770] x (a swapped W_ho) + (a wrong b_2), its own row
     assert forward.verdict == "wrong" and forward.expected.startswith(r"\begin{bmatrix}1.574 & 1.838")
     assert "learning rate" not in forward.reason                  # a forward pass is no update
     (w6,) = at(found, 288)                          # dE/dW_h2o1 = -0.2831 from the swapped pass
@@ -65,9 +65,9 @@ def test_seed_000_niuguy_forward_pass_with_swapped_weights_is_caught():
     assert derivative.verdict == "ok"
     (matrix,) = at(found, 36)                       # X = [x1, x2] = [0.1, 0.2]
     assert matrix.verdict == "ok"
-    (second_update,) = at(found, 459)               # "learning rate 0.02", then 0.7 - 0.2*(-0.0037)
+    (second_update,) = at(found, 460)               # "learning rate 0.02", then 0.7 - 0.2*(-0.0037), its row
     assert second_update.verdict == "wrong" and "a learning rate of 0.2, not 0.02" in second_update.reason
-    (first_update,) = at(found, 339)                # 0.4 - 0.02*(-0.2767): the rate is right, the gradient not
+    (first_update,) = at(found, 340)                # 0.4 - 0.02*(-0.2767): the rate is right, the gradient not
     assert first_update.verdict == "wrong" and "learning rate" not in first_update.reason
 
 

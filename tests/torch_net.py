@@ -58,7 +58,8 @@ class TorchNet:
         return cls([layer["activation"] for layer in spec["layers"]],
                    [not isinstance(layer["bias"], list) for layer in spec["layers"]],
                    [w.T.contiguous() if row else w for w in weights],
-                   [torch.tensor(layer["bias"], dtype=torch.float64) for layer in spec["layers"]],
+                   [None if layer["bias"] is False else torch.tensor(layer["bias"], dtype=torch.float64)
+                    for layer in spec["layers"]],           # bias = false: the layer has none
                    torch.tensor(spec["input"]["values"], dtype=torch.float64),
                    torch.tensor(spec["target"]["values"], dtype=torch.float64),
                    spec["loss"]["function"], spec["loss"].get("reduction", "mean") == "mean",
@@ -68,7 +69,7 @@ class TorchNet:
         """The output layer's net input and output, one row per sample."""
         a = self.x
         for activation, w, b in zip(self.activations, weights, biases):
-            z = a @ w.T + b
+            z = a @ w.T if b is None else a @ w.T + b
             a = ACTIVATIONS[activation](z)
         return z, a
 
@@ -79,18 +80,21 @@ class TorchNet:
 
     def gradients(self, weights, biases) -> tuple[float, list[torch.Tensor], list[torch.Tensor]]:
         """The loss and torch.autograd's gradient of every weight and bias."""
-        leaves = [p.detach().clone().requires_grad_(True) for p in (*weights, *biases)]
+        present = [b for b in biases if b is not None]
+        leaves = [p.detach().clone().requires_grad_(True) for p in (*weights, *present)]
         n = len(weights)
-        loss = self.loss(leaves[:n], leaves[n:])
-        grads = torch.autograd.grad(loss, leaves)
-        return loss.item(), list(grads[:n]), list(grads[n:])
+        bias_leaves = iter(leaves[n:])
+        loss = self.loss(leaves[:n], [None if b is None else next(bias_leaves) for b in biases])
+        grads = iter(torch.autograd.grad(loss, leaves))
+        gw = [next(grads) for _ in weights]
+        return loss.item(), gw, [None if b is None else next(grads) for b in biases]
 
     def step(self, weights, biases):
         """One full-batch gradient-descent step: the loss before it, and the new parameters."""
         loss, gw, gb = self.gradients(weights, biases)
         weights = [w - self.rate * g for w, g in zip(weights, gw)]
         if self.update_bias:
-            biases = [b - self.rate * g for b, g in zip(biases, gb)]
+            biases = [None if b is None else b - self.rate * g for b, g in zip(biases, gb)]
         return loss, weights, biases
 
     def train(self, iterations: int):

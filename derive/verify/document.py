@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from ..errors import DeriveError
 from ..layers import derive_layers
 from . import syntax as s
+from .binding import Binding, bind
+from .carried import Figures
 from .judge import EQUALITIES, Judge
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
@@ -16,6 +18,7 @@ from .model import Model
 from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
+from .rows import located
 from .values import Unreadable, layer_entries
 from .vocabulary import NOTATIONS, Vocabulary, key
 
@@ -31,16 +34,24 @@ class Claim:
     reason: str | None
     start: int = 0               # offsets of the claim's region in the document
     end: int = 0
+    carries: int | None = None       # wrong, but right given the post's wrong figure on this line
+    rounded_from: int | None = None  # right given the post's own rounded figure on this line
 
 
 @dataclass(frozen=True)
 class Report:
     claims: tuple[Claim, ...]
     notation: str
+    bindings: tuple[Binding, ...] = ()       # the post's own names, read by what it says of them
 
     @property
     def summary(self) -> dict[str, int]:
         return {v: sum(c.verdict == v for c in self.claims) for v in ("ok", "wrong", "unchecked")}
+
+    @property
+    def primary(self) -> int:
+        """Wrong claims that are new mistakes, not an earlier error carried on."""
+        return sum(c.verdict == "wrong" and c.carries is None for c in self.claims)
 
 
 class Checker:
@@ -54,9 +65,9 @@ class Checker:
         history = result.values.training.history if result.values is not None and result.values.training else None
         self.history = history
         self._vocabularies: dict[str, Vocabulary] = {}
-        self._judges: dict[str, Judge] = {}
+        self._judges: dict[tuple, Judge] = {}
         self._entries = None
-        self.verdicts: dict[str, dict[tuple[str, int | None], tuple]] = {}
+        self.verdicts: dict[tuple, dict[tuple[str, int | None], tuple]] = {}
         self._check_aliases()
 
     def _check_aliases(self) -> None:
@@ -80,11 +91,13 @@ class Checker:
             self._entries = layer_entries(self.model, self.layered)
         return self._entries
 
-    def judge(self, notation: str) -> Judge:
-        if notation not in self._judges:
-            meaning = Meaning(self.model, self.vocabulary(notation), self.entries)
-            self._judges[notation] = Judge(self.model, meaning, self.history)
-        return self._judges[notation]
+    def judge(self, notation: str, bindings: tuple[Binding, ...] = ()) -> Judge:
+        """The judge of a notation, knowing a document's own names too (one judge per set of them)."""
+        signature = (notation, tuple((b.written, b.meant) for b in bindings))
+        if signature not in self._judges:
+            vocabulary = self.vocabulary(notation).with_bindings({b.written: b.meant for b in bindings})
+            self._judges[signature] = Judge(self.model, Meaning(self.model, vocabulary, self.entries), self.history)
+        return self._judges[signature]
 
 
 def verify_text(checker: Checker, text: str, name: str = "", notation: str | None = None,
@@ -94,7 +107,8 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     try:
-        return _verify_regions(checker, scan(normalize(text), name), notation, seconds)
+        text = normalize(text)
+        return _verify_regions(checker, scan(text, name), notation, seconds, text)
     except RecursionError:        # the last line of defence: every depth is measured before it is read
         raise DeriveError("document: nests too deeply to read") from None
 
@@ -109,26 +123,33 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
         raise DeriveError("--claim: the formula nests too deeply to read") from None
 
 
-def _verify_regions(checker: Checker, regions: list[Region], notation: str | None, seconds: float) -> Report:
+def _verify_regions(checker: Checker, regions: list[Region], notation: str | None, seconds: float,
+                    document: str | None = None) -> Report:
     deadline = time.monotonic() + seconds
-    read_regions = [(region, _read(region)) for region in regions]
-    distinct = {(chain.text, sample) for _, lines in read_regions if not isinstance(lines, ReadError)
-                for chain, sample in _chains(lines)}            # a repeated claim is checked once
+    starts = _line_starts(document) if document is not None else None
+    read_regions = [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
+                    for region in regions]
+    distinct = {(chain.text, sample) for _, rows in read_regions
+                for chain, sample, _ in _chains(rows)}            # a repeated claim is checked once
     if len(distinct) > MAX_CLAIMS:
         raise DeriveError(f"document: {len(distinct)} different claims; at most {MAX_CLAIMS} are checked in one "
                           "document")
-    notation = notation or _guess_notation(checker, read_regions)
-    judge = checker.judge(notation)
+    stated = checker.model.spec.notation if checker.model.spec.notation_stated else None
+    notation = notation or _guess_notation(checker, read_regions, stated)
+    every = [found for _, rows in read_regions for found in _chains(rows)]
+    bindings = bind(checker, notation, every, checker.vocabulary(notation))
+    judge = checker.judge(notation, bindings)
     claims: list[Claim] = []
-    cache = checker.verdicts.setdefault(notation, {})      # one verdict per claim text, document after document
-    for region, lines in read_regions:
-        if isinstance(lines, ReadError):
-            if any(rel in region.text for rel in ("=", "\\approx")):
-                claims.append(Claim(region.line, shorten(region.text), "unchecked", None,
-                                    f"line {region.line + lines.line - 1}, column {lines.column}: {lines.message}",
+    figures = Figures()                    # the post's own figures, in the order it states them
+    # one verdict per claim text, document after document, as long as the names mean the same
+    cache = checker.verdicts.setdefault((notation, tuple((b.written, b.meant) for b in bindings)), {})
+    for region, rows in read_regions:
+        for line, lines, row in rows:
+            if isinstance(lines, ReadError) and any(rel in row for rel in ("=", "\\approx")):
+                claims.append(Claim(line, shorten(row), "unchecked", None,
+                                    f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
-            continue
-        for chain, sample in _chains(lines):
+        for chain, sample, line in _chains(rows):
             found = cache.get((chain.text, sample))
             if found is None and time.monotonic() > deadline:       # listed, not checked, not remembered
                 found = ("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
@@ -136,9 +157,12 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
             elif found is None:
                 found = _check(checker, judge, notation, chain, sample)
                 cache[(chain.text, sample)] = found
+            found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
+            figures.record(judge, chain, sample, line, found[0])
             if found[0] is not None:
-                claims.append(Claim(region.line, chain.text, *found, region.start, region.end))
-    return Report(tuple(claims), notation)
+                claims.append(Claim(line, chain.text, *found, region.start, region.end, carries, rounded_from))
+    claims.sort(key=lambda c: (c.start, c.line))
+    return Report(tuple(claims), notation, bindings)
 
 
 def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
@@ -165,33 +189,58 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
     return ("ok", None, None)
 
 
-def _read(region: Region):
+def _read_row(row: str):
     try:
-        return read(region.text)
+        return read(row)
     except ReadError as exc:
         return exc
 
 
-def _chains(lines: list[s.Line]):
-    """Chains with their sample tag; an align line that starts with = continues the chain above."""
-    chains: list[list] = []
-    for line in lines:
-        chain = line.chain
-        if chain is None:
+def _line_starts(text: str) -> list[int]:
+    return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+
+
+def _chains(rows):
+    """(chain, sample, line) for each claim of a region's rows. A row that starts with a relation
+    (align's &= ...), or follows one that ends with one, continues the claim above it: it is a claim
+    of its own, its first side the first side of the claim it continues, at its own line."""
+    chains: list[list] = []          # [chain, sample, line, first chain of the run]
+    for line, lines, _ in rows:
+        if isinstance(lines, ReadError):
             continue
-        tag = SAMPLE_TAG.search(line.text)
-        sample = int(tag.group(1)) - 1 if tag else None
-        dangling = bool(chains) and _dangles(chains[-1][0])
-        if (chain.continued or dangling) and chains:
-            before, before_sample = chains[-1]
-            relations = chain.relations[1:] if dangling and chain.continued else chain.relations
-            merged = s.Chain(before.sides + chain.sides, before.relations + relations, False,
-                             f"{before.text} {chain.text}", before.offset)
-            chains[-1] = [merged, before_sample if sample is None else sample]
-        elif not chain.continued:
-            chains.append([chain, sample])
-    chains = [(_in_place(c), sample) for c, sample in chains]
-    return [(c, sample) for c, sample in chains if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
+        for each in lines:
+            chain = each.chain
+            if chain is None:
+                continue
+            tag = SAMPLE_TAG.search(each.text)
+            sample = int(tag.group(1)) - 1 if tag else None
+            dangling = bool(chains) and _dangles(chains[-1][0])
+            if (chain.continued or dangling) and chains:
+                before, before_sample, _, first = chains[-1]
+                # a = \\ b: the relation that ends the row above joins the two
+                relations = chain.relations if chain.continued else before.relations[-1:] + chain.relations
+                merged = s.Chain((first.sides[0],) + chain.sides, relations, False,
+                                 f"{_left_text(first)} {chain.text}", first.offset)
+                chains.append([merged, before_sample if sample is None else sample, line, first])
+            elif not chain.continued:
+                chains.append([chain, sample, line, chain])
+    tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
+    found = [(_in_place(_closed(c)), tagged.get(id(first)) if sample is None else sample, line)
+             for c, sample, line, first in chains]
+    return [(c, sample, line) for c, sample, line in found
+            if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
+
+
+def _closed(chain: s.Chain) -> s.Chain:
+    """a = b = (its chain going on below): the claim a = b of its own row."""
+    if _dangles(chain) and len(chain.sides) > 1 and not chain.continued:
+        return s.Chain(chain.sides, chain.relations[:len(chain.sides) - 1], False, chain.text, chain.offset)
+    return chain
+
+
+def _left_text(chain: s.Chain) -> str:
+    """The written first side of a chain, as far as its first relation."""
+    return re.split(r"&?\s*(?:=|:=|\\approx)", chain.text, maxsplit=1)[0].strip()
 
 
 def _in_place(chain: s.Chain) -> s.Chain:
@@ -222,15 +271,16 @@ def _dangles(chain: s.Chain) -> bool:
     return len(chain.relations) >= len(chain.sides) + (1 if chain.continued else 0)
 
 
-def _guess_notation(checker: Checker, read_regions) -> str:
-    """The notation whose vocabulary knows most of the names the claims use."""
+def _guess_notation(checker: Checker, read_regions, stated: str | None = None) -> str:
+    """The notation whose vocabulary knows most of the names the claims use; the spec's own
+    notation where it knows as many as any other (a post of names derive does not know)."""
     names: list[str] = []
-    for _, lines in read_regions:
-        if isinstance(lines, ReadError):
-            continue
-        for chain, _ in _chains(lines):
+    for _, rows in read_regions:
+        for chain, _, _ in _chains(rows):
             names.extend(_names(chain))
     scores = {n: sum(checker.vocabulary(n).native(name) for name in names) for n in NOTATIONS}
+    if stated is not None and scores[stated] == max(scores.values()):
+        return stated
     return max(NOTATIONS, key=lambda n: scores[n])
 
 

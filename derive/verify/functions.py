@@ -17,6 +17,7 @@ FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "lea
 LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
 ACTIVATION_KEYS = {activation: name for name, activation in FUNCTIONS.items()}
 X = sp.Symbol("x", real=True)
+GENERIC_ACTIVATION = {"F", "f", "\\phi", "\\varphi"}     # letters posts use for "the activation"
 
 
 
@@ -43,6 +44,10 @@ def function_of(item: s.Node, spec) -> tuple[str, int] | None:
         return base.text, primes
     if isinstance(base, s.Sym) and base.text == "g" and primes:
         return "g", primes
+    if isinstance(base, s.Sym) and not base.font and base.text in GENERIC_ACTIVATION:
+        used = {layer.activation for layer in spec.layers}      # F(a_1): the network's one activation
+        name = ACTIVATION_KEYS.get(used.pop()) if len(used) == 1 else None
+        return (name, primes) if name else None
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sympy as sp
 
@@ -13,7 +14,7 @@ from . import syntax as s
 from .diagnosis import diagnose
 from .meaning import Meaning
 from .model import COST, Model, per_sample
-from .values import PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .values import Literal, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3
@@ -33,6 +34,30 @@ class Judge:
         self.model, self.meaning, self.history = model, meaning, history
         self.rng = random.Random(seed)
         self._random = [model.random_point(self.rng) for _ in range(RANDOM_POINTS)]
+        # figures the post stated earlier, with how far each is off what it stood for (carried_claim)
+        self.carried: dict[Decimal, sp.Float] = {}
+
+    def carried_claim(self, chain: s.Chain, sample: int | None, carried: dict[Decimal, float]) -> Verdict | None:
+        """The claim judged with each earlier figure it repeats allowed to be as far off as the post
+        had it: a claim that holds then only carries the post's own rounding (or its own error)."""
+        self.carried = {figure: sp.Float(repr(abs(error)), 30) for figure, error in carried.items()}
+        try:
+            return self.claim(chain, sample)
+        finally:
+            self.carried = {}
+
+    def value(self, node: s.Node, sample: int | None) -> float | None:
+        """A side's value at the spec's numbers, when it is one number."""
+        scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
+        try:
+            expr = self.meaning.side(node, scope)
+            if isinstance(expr, sp.MatrixBase) and expr.shape == (1, 1):     # one output, one sample
+                expr = expr[0, 0]
+            if isinstance(expr, sp.MatrixBase) or self.model.spec_point is None or scope.free:
+                return None         # sigma'(z) with a letter of its own has no one value
+            return float(self._value(expr, self._extend(self.model.spec_point, scope)))
+        except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
+            return None
 
     def claim(self, chain: s.Chain, sample: int | None) -> Verdict | None:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
@@ -89,6 +114,8 @@ class Judge:
         literals = set(scope.literals)
         has_literals = bool((_free(left) | _free(right)) & literals)
         constant = not (_free(left) - literals) or not (_free(right) - literals)   # a side of numbers only
+        if constant and (_free(left) | _free(right)) & scope.free:
+            return None        # sigma(z) = 0.6 with a letter of the post's own: an example, no claim on the network
         if not has_literals and not constant:
             return self._symbolic(left, right, scope, where)
         return self._numeric(left, right, scope, where, k == len(chain.relations) - 1 and k > 0)
@@ -172,11 +199,17 @@ class Judge:
             total = sp.Float(0, 30)
             for symbol in _expr(e).free_symbols & set(scope.literals):
                 slope = self.model.number(sp.diff(e, symbol), point)
-                total += abs(slope) * scope.literals[symbol].half_ulp
+                carried = self.carried.get(_figure(scope.literals[symbol]), 0)     # the post's own error in it
+                total += abs(slope) * (scope.literals[symbol].half_ulp + carried)
             return total
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(one)
         return one(expr)
+
+
+def _figure(literal: Literal) -> Decimal:
+    """The number as written (lit3__0.2395 -> 0.2395)."""
+    return Decimal(literal.symbol.name.split("__", 1)[1])
 
 
 def _expr(value) -> sp.Basic:

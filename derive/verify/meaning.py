@@ -182,6 +182,9 @@ class Meaning(Derivatives):
             return sp.exp(bounded(self._script_value(node.sup, scope)))
         if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
             return self._ones(node)
+        if isinstance(base, (s.Sym, s.Func)) and node.sup is not None and node.sup.text.startswith("(") and \
+                self.vocabulary.lookup(key(node)) is not None:       # z^{(1)}: layer 1's, not z after one step
+            return self._bind(self.vocabulary.lookup(key(node)), scope)
         if isinstance(base, (s.Sym, s.Func)):
             named, modifier, steps = split_modifier(without_sample(node, scope.sample))
             found = self.vocabulary.lookup(key(named))

@@ -100,6 +100,15 @@ class Model:
         bias = any(parameter == b.symbol for layer in self.graph.layers for b in layer.biases)
         return not bias or self.spec.training is None or self.spec.training.update_bias   # no training: the plain rule
 
+    @cached_property
+    def _by_name(self) -> dict[str, sp.Symbol]:
+        symbols = set(self.defs) | set(self.deltas) | set(self.bases) | self.parameters
+        return {x.name: x for x in symbols}
+
+    def graph_symbol(self, symbol: sp.Symbol) -> sp.Symbol | None:
+        """out_h1__s0 -> out_h1; a parameter is itself."""
+        return symbol if symbol in self.parameters else self._by_name.get(symbol.name.split("__s")[0])
+
     def is_node(self, symbol: sp.Symbol) -> bool:
         return symbol in self.defs or symbol in self.deltas or symbol in self.bases
 

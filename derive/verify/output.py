@@ -36,9 +36,18 @@ def table(report: Report, width: int | None = None) -> str:
 
 
 def as_json(report: Report) -> str:
-    claims = [{"line": c.line, "text": c.text, "verdict": c.verdict, "expected": c.expected, "reason": c.reason}
-              for c in report.claims]
-    return json.dumps({"claims": claims, "summary": report.summary}, ensure_ascii=False, indent=2) + "\n"
+    claims = []
+    for c in report.claims:
+        claim = {"line": c.line, "text": c.text, "verdict": c.verdict, "expected": c.expected, "reason": c.reason}
+        if c.carries is not None:
+            claim["carries"] = c.carries
+        if c.rounded_from is not None:
+            claim["rounded_from"] = c.rounded_from
+        claims.append(claim)
+    summary = report.summary | {"primary": report.primary}
+    bindings = [{"written": b.written, "read_as": b.meant, "by": b.evidence, "line": b.line} for b in report.bindings]
+    return json.dumps({"claims": claims, "summary": summary, "bindings": bindings}, ensure_ascii=False,
+                      indent=2) + "\n"
 
 
 def annotate(text: str, report: Report, name: str = "") -> str:

@@ -247,6 +247,9 @@ class _Build(Transformer_NonRecursive):
             return item.sides[0] if len(item.sides) == 1 else item
         return None                        # a lone sign: w_5^{+}
 
+    def script_list(self, *_):
+        return None                        # w_{i,j}: the braced text is the key
+
     def empty_group(self, *_):
         return s.Script("", None)
 

@@ -14,7 +14,7 @@ UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
     "δ": r"\delta ", "Δ": r"\Delta ", "∇": r"\nabla ", "λ": r"\lambda ", "θ": r"\theta ", "ε": r"\epsilon ",
     "β": r"\beta ", "γ": r"\gamma ", "μ": r"\mu ", "φ": r"\phi ", "ω": r"\omega ", "τ": r"\tau ",
-    "−": "-", "–": "-", "—": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
+    "−": "-", "–": "-", "—": "-", "×": r"\times ", "∗": "*", "∕": "/", "⁄": "/", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
     "⊙": r"\odot ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
     "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
@@ -38,6 +38,11 @@ PROSE = r"where|and|with|so|since|for|thus|hence|then|i\.e\.|or|if|because|there
 
 _MACRO = re.compile(r"\\([A-Za-z]+)\s*")
 _GLUED = re.compile(r"(?<![\\A-Za-z0-9._^{])([A-Za-z]{1,3})([0-9]+)(?![0-9.]*[A-Za-z0-9])")   # w5, out_h1's h1
+_NESTED_SUB = re.compile(r"_\{\s*([A-Za-z]{1,4})\s*_\s*\{?\s*([0-9]+)\s*\}?\s*\}")                # _{h_{1}} -> _{h1}
+_ARRAY_MATRIX = re.compile(r"(\\left\s*[\[(]|\[|\()\s*\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}\s*(\\right\s*[\])]|\]|\))",
+                           re.S)
+_ARRAY = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}", re.S)
+_WORD_AFTER = re.compile(r"([}A-Za-z0-9])\s*\(\s*(new|old|updated)\s*\)")                            # w_{1,1}(new)
 _SUB_WORD = re.compile(r"_([A-Za-z]{1,4}[0-9]+)(?![A-Za-z0-9])")                          # out_h1 -> out_{h1}
 _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE})\b[^{{}}]*\}}|(?:{PROSE})\b)\s*"
                             rf"(\\q?quad|\\,|\\;)?")
@@ -56,6 +61,10 @@ def see_through(text: str) -> str:
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
     text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
+    text = _NESTED_SUB.sub(r"_{\1\2}", text)
+    text = _WORD_AFTER.sub(r"\1^{(\2)}", text)
+    text = _ARRAY_MATRIX.sub(r"\\begin{bmatrix}\2\\end{bmatrix}", text)       # an array in brackets is a matrix
+    text = _ARRAY.sub(r"\\begin{aligned}\1\\end{aligned}", text)               # else its rows are lines
     text = _SUB_WORD.sub(r"_{\1}", text)
     return _glued(text)
 

@@ -41,7 +41,7 @@ def key(node: s.Node) -> str | None:
     return None
 
 
-UPDATED = {"new", "\\text{new}", "\\mathrm{new}", "(new)", "(t+1)", "{(t+1)}", "(k+1)", "t+1", "k+1", "next"}
+UPDATED = {"new", "(updated)", "\\text{new}", "\\mathrm{new}", "(new)", "(t+1)", "{(t+1)}", "(k+1)", "t+1", "k+1", "next"}
 CURRENT = {"old", "\\text{old}", "\\mathrm{old}", "(old)", "(t)", "(k)", "t", "k"}
 
 
@@ -127,6 +127,7 @@ class Vocabulary:
         self.examples = sorted(by_name)[:6]
         self.unresolved: dict[str, str] = {}
         self.expressions: dict[str, s.Node] = {}     # aliases to a formula, read (never evaluated)
+        self._course_shorthands(len(graph.layers), notation)
         for written, meant in aliases.items():
             try:
                 written_key = _keyed(written)
@@ -165,12 +166,87 @@ class Vocabulary:
             for unit in layer.units:
                 yield from (x for x in (unit.out, unit.net, unit.delta, unit.target) if x is not None)
 
+    def _course_shorthands(self, depth: int, notation: str) -> None:
+        """Ng's course writes dW^{[l]} for dJ/dW^{[l]}, db^{[l]} for dJ/db^{[l]}, dZ^{[l]} for the
+        layer's delta (of the summed loss) and dA^{[l]} for dL/dA^{[l]}."""
+        # one sample: x is the input vector, \hat{y} the output (a matrix of one column or row), and the
+        # loss goes by any of its usual letters (with a batch they differ: the sum, or the mean)
+        singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"}
+                   if self.model.samples == 1 and notation == "layer" else {})
+        if self.model.samples == 1:
+            for letter in ("L", "E", "C", "\\ell", "Loss", "loss", "Error", "mathcal:E"):
+                if letter not in self.names:
+                    self.names[letter] = self.model.graph.total
+                    self.foreign.add(letter)
+        for short, full in singles.items():
+            if short not in self.names and full in self.names:
+                self.names[short] = self.names[full]
+                self.foreign.add(short)
+        for l in range(1, depth + 1):
+            delta = self.names.get(f"\\delta^[{l}]")
+            if delta is not None and f"dZ^[{l}]" not in self.names:
+                self.names[f"dZ^[{l}]"] = delta
+                if notation != "layer":
+                    self.foreign.add(f"dZ^[{l}]")
+            for short, meant in ((f"dW^[{l}]", rf"\frac{{\partial J}}{{\partial W^{{[{l}]}}}}"),
+                                 (f"db^[{l}]", rf"\frac{{\partial J}}{{\partial b^{{[{l}]}}}}"),
+                                 (f"dA^[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial A^{{[{l}]}}}}")):
+                formula = _formula(short, meant)
+                if formula is not None and short not in self.names:
+                    self.expressions.setdefault(short, formula)
+
     def lookup(self, name: str) -> sp.Basic | None:
-        return self.names.get(name)
+        found = self.names.get(name)
+        if found is None and name:
+            canonical = layer_spelling(name)
+            found = self.names.get(canonical) if canonical else None
+        return found
+
+    def with_bindings(self, bound: dict[str, str]) -> "Vocabulary":
+        """A copy that also knows a document's own names (written key -> this notation's LaTeX)."""
+        if not bound:
+            return self
+        copy = object.__new__(Vocabulary)
+        copy.__dict__.update(self.__dict__)
+        copy.names, copy.expressions, copy.foreign = dict(self.names), dict(self.expressions), set(self.foreign)
+        for written, meant in bound.items():
+            try:
+                target = self.names.get(_keyed(meant))
+            except ReadError:                   # a formula, such as -\delta_{o1}
+                target = None
+            if target is not None:
+                copy.names[written] = target
+            else:
+                formula = _formula(written, meant)
+                if formula is not None:
+                    copy.expressions[written] = formula
+        return copy
 
     def native(self, name: str) -> bool:
         """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
         return name in self.names and name not in self.foreign
+
+
+# A layer's index as courses write it: W^{(1)}, z^{(2)}, W^1, W_1, a^{[1]} all name layer 1's matrix;
+# lowercase z, a, w name the same matrices where the index marks a layer (Ng writes z^{[1]} per sample)
+_LAYER_INDEX = re.compile(r"^(\\delta|[A-Za-z]{1,2})(?:\^(\(?)(\d+)\)?|\^\{?\[(\d+)\]\}?|_(\d+))(T?)$")
+_MATRIX_LETTERS = {"z": "Z", "a": "A", "w": "W", "Z": "Z", "A": "A", "W": "W", "b": "b", "\\delta": "\\delta",
+                   "X": "X", "Y": "Y", "dZ": "dZ", "dW": "dW", "db": "db", "dA": "dA"}
+
+
+def layer_spelling(name: str) -> str | None:
+    """W^(1), W^1, W_1, z^(2) -> W^[1], Z^[2]. A bare index only on a capital: w_1 is a weight and
+    b^2 the index notation's bias of layer 2."""
+    match = _LAYER_INDEX.match(name)
+    if match is None:
+        return None
+    letter, opened, paren, bracket, sub, transposed = match.groups()
+    if (sub is not None or (paren is not None and not opened)) and not letter[:1].isupper():
+        return None
+    canonical = _MATRIX_LETTERS.get(letter)
+    if canonical is None:
+        return None
+    return f"{canonical}^[{paren or bracket or sub}]{transposed}"
 
 
 def _formula(written: str, latex: str) -> s.Node | None:

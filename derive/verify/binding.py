@@ -1,0 +1,206 @@
+"""Names a post introduces without an alias, bound by what the post says of them.
+
+`\\hat{y}_1 = \\sigma(z_3) = 0.7514` binds \\hat{y}_1 to the output whose value matches, and
+`z_3 = w_5 h_1 + w_6 h_2 + b_2` binds z_3 to the net input its definition computes. A name is
+bound when the sides that can be evaluated (its definition, its substituted numbers, its figure)
+point to one quantity of the network more often than to any other; a tie binds nothing. Bound
+names make more sides readable, so the binding goes round until nothing new is bound.
+
+The quantities a name may stand for: every node, delta, error and parameter of one sample, each
+parameter after the step, and each parameter's gradient, in the notation's own names.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..unit_notations import index_names, neuron_names
+from . import syntax as s
+from .judge import Judge
+from .meaning import Meaning
+from .model import per_sample
+from .values import Literal, Scope, Unreadable
+from .vocabulary import key, split_modifier
+
+PASSES = 4
+SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit
+
+
+@dataclass(frozen=True)
+class Binding:
+    written: str          # the post's name, as a key (\hat{y}_1 -> hat:y_1)
+    meant: str            # the notation's own LaTeX for it
+    evidence: str         # what bound it: its value, its definition
+    line: int
+
+    def sentence(self) -> str:
+        return f"read {self.written} as {self.meant}, by {self.evidence} (line {self.line})"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    latex: str
+    value: float
+
+
+def quantities(model, notation: str) -> list[Quantity]:
+    """What a scalar name of one sample may stand for, with its value at the spec's numbers."""
+    point = model.spec_point
+    if point is None or notation == "layer" or model.samples != 1:
+        return []
+    graph = model.graph
+    table = (index_names if notation == "index" else neuron_names)(graph)
+    total = table.get(graph.total, "E_{total}")
+    found = []
+    for symbol, latex in table.items():
+        value = point.get(symbol) if model.is_parameter(symbol) else point.get(per_sample(symbol, 0))
+        if value is not None:
+            found.append(Quantity(latex, float(value)))
+            if symbol in model.deltas:          # the delta rule's error term, (t - o) o (1 - o): -delta
+                found.append(Quantity(f"-{latex}", -float(value)))
+    after = model.updated(point)
+    for p in graph.parameters:
+        latex = table[p]
+        if model.is_updated(p):
+            found.append(Quantity(f"{{{latex}}}^{{+}}", float(after[p])))
+        gradient = model.number(model.batch_partial(graph.total, p), point)
+        found.append(Quantity(rf"\frac{{\partial {total}}}{{\partial {latex}}}", float(gradient)))
+    return found
+
+
+def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
+    """Bindings for the names at the head of the claims that the vocabulary does not know."""
+    candidates = quantities(checker.model, notation)
+    if not candidates:
+        return ()
+    bound: dict[str, Binding] = {}
+    for _ in range(PASSES):
+        known = vocabulary.with_bindings({b.written: b.meant for b in bound.values()})
+        judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
+        votes: dict[str, Counter] = {}
+        first: dict[str, tuple[str, int]] = {}
+        for chain, sample, line in chains:
+            written = _unknown_head(chain, known)
+            if written is None or written in bound:
+                continue
+            for side in chain.sides[1:]:
+                value = _value(judge, side, sample)
+                if value is None:
+                    continue
+                number, tolerance = value
+                matches = [q for q in candidates if abs(q.value - number) <= tolerance]
+                if not matches:             # a figure that carries the post's own rounding: a little more room
+                    matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
+                if len(matches) == 1 or len({q.latex for q in matches}) == 1:
+                    votes.setdefault(written, Counter())[matches[0].latex] += 1
+                    first.setdefault(written, (_evidence(side, number), line))
+        for written, latex in _by_definition(checker.model, judge, chains, known):
+            if written not in bound:
+                votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
+                first.setdefault(written, ("its place in a net input's sum", 0))
+        new = {}
+        for written, counter in votes.items():
+            ranked = counter.most_common(2)
+            if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+                evidence, line = first[written]
+                new[written] = Binding(written, ranked[0][0], evidence, line)
+        if not new:
+            break
+        bound.update(new)
+    return tuple(sorted(bound.values(), key=lambda b: b.line))
+
+
+def _by_definition(model, judge: Judge, chains, vocabulary):
+    """(name, latex) for each unknown factor of `unknown × known` in a sum that defines a net input:
+    z_1 = w_{11} x_1 + w_{21} x_2 binds w_{11} to the weight that multiplies x_1 in z_1's sum."""
+    table = {**index_names(model.graph), **neuron_names(model.graph)} if model.samples == 1 else {}
+    generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
+              {x.name: x for x in model.defs}
+    for chain, sample, _ in chains:
+        head = _head_symbol(judge, chain, sample)
+        definition = model.defs.get(head) if head is not None else None
+        if definition is None or not head.name.startswith("net_"):
+            continue
+        expanded = sp.expand(definition)
+        for side in chain.sides[1:]:
+            for term in _terms(side):
+                factors = _factors(term)
+                if len(factors) != 2:
+                    continue
+                for unknown, other in (factors, factors[::-1]):
+                    written = key(unknown) if isinstance(unknown, (s.Sym, s.Scripted)) else None
+                    if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
+                        continue
+                    source = _head_symbol(judge, s.Chain((other,), (), False, "", 0), sample)
+                    source = generic.get(source.name.split("__s")[0]) if source is not None else None
+                    weight = expanded.coeff(source) if source is not None else None
+                    if weight is not None and model.is_parameter(weight) and weight in table:
+                        yield written, table[weight]
+
+
+def _head_symbol(judge: Judge, chain: s.Chain, sample: int | None):
+    """The model symbol a chain's first side names, or None."""
+    try:
+        value = judge.meaning.side(chain.sides[0], Scope(sample if sample is not None else 0))
+    except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+    if not isinstance(value, sp.Symbol):
+        return None
+    return judge.model.graph_symbol(value)
+
+
+def _terms(node: s.Node) -> list[s.Node]:
+    if isinstance(node, s.BinOp) and node.op == "+":
+        return _terms(node.left) + _terms(node.right)
+    if isinstance(node, s.Paren) and node.kind == "(":
+        return _terms(node.inner) if isinstance(node.inner, s.BinOp) and node.inner.op == "+" else [node.inner]
+    return [node]
+
+
+def _factors(node: s.Node) -> list[s.Node]:
+    if isinstance(node, s.Paren) and node.kind == "(":
+        return _factors(node.inner)
+    if isinstance(node, s.BinOp) and node.op == "*":
+        return _factors(node.left) + _factors(node.right)
+    if isinstance(node, s.Juxt):
+        return [f for item in node.items for f in _factors(item)]
+    return [node]
+
+
+def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
+    head = chain.sides[0] if chain.sides else None
+    if not isinstance(head, (s.Sym, s.Scripted)):
+        return None
+    written = key(head)
+    if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
+        return None
+    if isinstance(head, s.Scripted):
+        named, modifier, _ = split_modifier(head)
+        if modifier or vocabulary.lookup(key(named) or "") is not None:
+            return None
+    return written
+
+
+def _value(judge: Judge, side: s.Node, sample: int | None) -> tuple[float, float] | None:
+    """A side's value at the spec's numbers, and how far a figure written to its precision may be off."""
+    scope = Scope(sample if sample is not None else 0)
+    try:
+        expr = judge.meaning.side(side, scope)
+        if isinstance(expr, sp.MatrixBase):
+            return None
+        full = judge._extend(judge.model.spec_point, scope)
+        number = judge._value(expr, full)
+        tolerance = judge._tolerance(expr, full, scope)
+    except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+    return float(number), float(tolerance) + 1e-9 * max(1.0, abs(float(number)))
+
+
+def _evidence(side: s.Node, number: float) -> str:
+    return f"its value {number:.8g}" if isinstance(side, s.Num) else f"its definition (= {number:.8g})"
+
+
+__all__ = ["Binding", "Literal", "bind", "quantities"]

@@ -1,0 +1,90 @@
+"""A post's own figures, carried from claim to claim.
+
+Posts round a figure, then compute the next one from the rounded figure. The next figure is then
+off the exact value by more than its own last digit, yet it is right: it follows from the post's
+own earlier figure. And a figure computed right from an earlier wrong figure carries that error:
+it is wrong, but it is not a new mistake. Each figure a claim states for a quantity is kept with
+that quantity's exact value; a claim found wrong is judged again, link by link, with the figures
+it repeats taken at their exact values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sympy as sp
+
+from . import syntax as s
+
+MIN_DIGITS = 3          # a figure of fewer significant digits (0.5, 1.2) may repeat by chance
+
+
+@dataclass(frozen=True)
+class Stated:
+    figure: float         # as written (its magnitude)
+    exact: float          # the exact value of what the figure stood for (as the figure's magnitude)
+    line: int
+    wrong: bool
+
+
+class Figures:
+    def __init__(self):
+        self.stated: dict[Decimal, Stated] = {}
+
+    def record(self, judge, chain: s.Chain, sample: int | None, line: int, verdict: str | None) -> None:
+        """A claim `quantity = ... = figure`: the figure, and what it stood for."""
+        if verdict not in ("ok", "wrong") or len(chain.sides) < 2 or isinstance(chain.sides[0], (s.Num, s.Neg)):
+            return
+        last, sign = chain.sides[-1], 1
+        if isinstance(last, s.Neg):
+            last, sign = last.arg, -1
+        if not isinstance(last, s.Num) or "." not in last.text or _digits(last.text) < MIN_DIGITS:
+            return
+        exact = None
+        judge.carried = {figure: sp.Float(repr(abs(st.figure - st.exact)), 30) for figure, st in self.stated.items()}
+        try:            # the first side that has a value: sigma'(z) has none, 0.6028 (1 - 0.6028) has
+            for side in chain.sides[:-1]:
+                exact = judge.value(side, sample)
+                if exact is not None:
+                    break
+        finally:
+            judge.carried = {}
+        if exact is not None:
+            figure = Decimal(last.text)
+            self.stated[figure] = Stated(float(figure), sign * exact, line, verdict == "wrong")
+
+    def revisit(self, judge, chain: s.Chain, sample: int | None, found: tuple) -> tuple[tuple, int | None, int | None]:
+        """(verdict, carries, rounded_from) for a claim found wrong that repeats earlier figures."""
+        if found[0] != "wrong":
+            return found, None, None
+        used = {figure for figure in _figures(chain) if figure in self.stated}
+        if not used:
+            return found, None, None
+        again = judge.carried_claim(chain, sample, {figure: self.stated[figure].figure - self.stated[figure].exact
+                                                    for figure in used})
+        if again is None or again.verdict != "ok":
+            return found, None, None
+        wrong = [self.stated[figure].line for figure in used if self.stated[figure].wrong]
+        if wrong:
+            line = max(wrong)
+            return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
+        return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+
+
+def _figures(node) -> set[Decimal]:
+    found: set[Decimal] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, s.Num) and "." in item.text:
+            found.add(Decimal(item.text))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return found
+
+
+def _digits(text: str) -> int:
+    return len(text.replace(".", "").lstrip("0"))

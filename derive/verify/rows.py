@@ -1,0 +1,98 @@
+"""The rows of a math region, each at its own line of the document.
+
+A multi-line display (align, aligned, split, gathered, array, eqnarray, or bare \\\\ between
+equations) holds one claim per row. Rows are split at the top level only: a matrix's or a
+cases block's rows belong to it. Each row is then read on its own, so that one unreadable
+row never sinks the others, and a verdict is reported at the row's own line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from .regions import Region
+
+# environments whose rows are lines of claims; any other environment (matrices, cases) keeps its rows
+LINED = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "equation", "equation*",
+         "eqnarray", "eqnarray*", "multline", "multline*", "alignat", "alignat*", "array"}
+_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]+\*?)\s*\}")
+_BRACKET_BEFORE = re.compile(r"(\\left\s*[\[(]|[\[(])\s*$")
+_NAMES = "|".join(re.escape(name) for name in sorted(LINED, key=len, reverse=True))
+# what opens or closes the lines, around a row: \begin{align}, \begin{array}{rcl}, and Typora's
+# flattened export, which leaves the bare {align*}
+_OPENING = re.compile(rf"^\s*(\\begin\s*\{{\s*(?:{_NAMES})\s*\}}(\s*\{{[^{{}}]*\}})?|\{{\s*(?:{_NAMES})\s*\}})\s*")
+_CLOSING = re.compile(rf"\s*\\end\s*\{{\s*(?:{_NAMES})\s*\}}\s*$")
+
+
+def split_rows(text: str) -> list[tuple[int, str]]:
+    """(offset, row) for each row of `text` at the top level; a trailing empty row is dropped."""
+    rows, start, depth, kept = [], 0, 0, []       # kept: a stack of 'does this environment keep its rows'
+    k = 0
+    while k < len(text):
+        c = text[k]
+        if c == "\\":
+            if text.startswith("\\\\", k):
+                if depth == 0 and not any(kept):
+                    rows.append((start, text[start:k]))
+                    start = k + 2
+                k += 2
+                continue
+            match = _ENVIRONMENT.match(text, k)
+            if match:
+                if match.group(1) == "begin":
+                    name = match.group(2)
+                    as_matrix = name == "array" and _BRACKET_BEFORE.search(text, 0, k) is not None
+                    kept.append(name not in LINED or as_matrix)
+                elif kept:
+                    kept.pop()
+                k = match.end()
+                continue
+            k += 2          # \{ \} \& and the first letter of a command: never a brace of the group
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        k += 1
+    rows.append((start, text[start:]))
+    trimmed = []
+    for offset, row in rows:
+        opening = _OPENING.match(row)
+        if opening:
+            offset, row = offset + opening.end(), row[opening.end():]
+        row = _CLOSING.sub("", row)
+        if row.strip() or not trimmed and offset == rows[0][0] and len(rows) == 1:
+            trimmed.append((offset + len(row) - len(row.lstrip()), row.lstrip()))
+    return trimmed or [(0, text)]
+
+
+def located(region: Region, document: str | None, line_starts: list[int] | None) -> list[tuple[int, str]]:
+    """(document line, row) for each row of the region: a row is found in the document's own text
+    from where the one before it was; where it cannot be (text the renderer rewrote), the newlines
+    since the row before count."""
+    rows = split_rows(region.text)
+    if len(rows) == 1:
+        return [(region.line, rows[0][1])]
+    found = document is not None and line_starts is not None
+    out, cursor = [], region.start
+    last_line, last_offset = region.line, 0
+    if found:
+        head = region.text.lstrip()[:20]
+        at = document.find(head, region.start, region.end + 1) if head else -1
+        if at >= 0:
+            last_line, last_offset = bisect_right(line_starts, at), len(region.text) - len(region.text.lstrip())
+    for offset, row in rows:
+        line = last_line + region.text[last_offset:offset].count("\n")
+        whole = row.rstrip()
+        at = document.find(whole, cursor, region.end + 1) if found and whole else -1
+        if at >= 0:
+            line, cursor = bisect_right(line_starts, at), at + len(whole)
+        else:
+            token = row.split()[0] if row.split() else ""
+            at = document.find(token, cursor, region.end + 1) if found and len(token) >= 2 else -1
+            if at >= 0:
+                line, cursor = bisect_right(line_starts, at), at + len(token)
+        last_line, last_offset = line, offset
+        out.append((line, row))
+    return out
