@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--claim", metavar="TEX", help="check this one formula instead of a document")
     verify.add_argument("--notation", choices=NOTATIONS, help="the document's names (default: guessed from them)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--explain-names", action="store_true",
+                        help="also list every name of the post: how it was read, or that it was not")
     verify.add_argument("--annotate", metavar="OUT",
                         help="also write a copy of DOC with a mark after each claim (atomically)")
     _time_limit(verify)
@@ -250,7 +252,7 @@ def _report(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from . import verify
     from .api import derive
-    from .verify.output import annotate, as_json, table
+    from .verify.output import annotate, as_json, names, table
 
     if (args.doc is None) == (args.claim is None):
         raise DeriveError("verify: expected a document DOC or --claim TEX (one of them)")
@@ -264,7 +266,7 @@ def _verify(args: argparse.Namespace) -> int:
         report = verify.verify_text(checker, text, args.doc, args.notation)
     if args.annotate:
         write_atomically(Path(args.annotate), annotate(text, report, args.doc))
-    sys.stdout.write(as_json(report) if args.json else table(report))
+    sys.stdout.write(as_json(report) if args.json else table(report) + names(report, args.explain_names))
     return 1 if report.summary["wrong"] else 0
 
 

@@ -37,7 +37,16 @@ class Binding:
     line: int
 
     def sentence(self) -> str:
-        return f"read {self.written} as {self.meant}, by {self.evidence} (line {self.line})"
+        return f"read {written_as(self.written)} as {self.meant}, by {self.evidence} (line {self.line})"
+
+
+def written_as(name: str) -> str:
+    """A key as LaTeX again: hat:y_1 -> \\hat{y}_1."""
+    if ":" not in name:
+        return name
+    font, rest = name.split(":", 1)
+    cut = min((k for k in (rest.find("_"), rest.find("^")) if k > 0), default=len(rest))
+    return f"\\{font}{{{rest[:cut]}}}{rest[cut:]}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,28 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
         if not new:
             break
         bound.update(new)
+    bound = {written: b if b.line else Binding(b.written, b.meant, b.evidence, _line_of(written, chains))
+             for written, b in bound.items()}
     return tuple(sorted(bound.values(), key=lambda b: b.line))
+
+
+def _line_of(written: str, chains) -> int:
+    """The first line that uses a name."""
+    return next((line for chain, _, line in chains if written in _keys(chain)), 0)
+
+
+def _keys(node) -> set[str]:
+    found, stack = set(), [node]
+    while stack:
+        item = stack.pop()
+        name = key(item) if isinstance(item, (s.Sym, s.Scripted)) else None
+        if name:
+            found.add(name)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
+    return found
 
 
 def _by_definition(model, judge: Judge, chains, vocabulary):

@@ -295,7 +295,8 @@ def _names(node) -> list[str]:
             found.extend(_names(item))
     elif hasattr(node, "__dataclass_fields__"):
         for field in node.__dataclass_fields__:
-            found.extend(_names(getattr(node, field)))
+            if not (isinstance(node, s.Scripted) and field == "base" and found):   # a_j is one name, not a
+                found.extend(_names(getattr(node, field)))
     return found
 
 

@@ -35,6 +35,18 @@ def table(report: Report, width: int | None = None) -> str:
     return "\n".join(rows) + "\n"
 
 
+def names(report: Report, every: bool = False) -> str:
+    """The post's own names as verify read them; with `every`, also those it could not read."""
+    lines = [binding.sentence() for binding in report.bindings]
+    if every:
+        unknown = sorted({c.reason.split("unknown name ", 1)[1].split(";")[0] for c in report.claims
+                          if c.reason and "unknown name " in c.reason})
+        lines += [f"not read: {name} (give it an alias in the spec's [aliases])" for name in unknown]
+        if not lines:
+            lines = ["every name is the notation's own"]
+    return "".join(line + "\n" for line in lines)
+
+
 def as_json(report: Report) -> str:
     claims = []
     for c in report.claims:

@@ -1,7 +1,8 @@
 """Benchmark: `derive verify` against writing the same document, side by side in one run.
 
 For every preset and notation: the time to derive and render the Markdown document, the time
-to verify every claim in it, and their ratio; then a 1 MB document (the Mazur post over and
+to verify every claim in it, and their ratio; then claims per second on the seed posts and on
+the real-post corpus (tests/posts/real), each checked with a fresh Checker; then a 1 MB document (the Mazur post over and
 over, so the claim cache is in play) and a 1 MB document of distinct claims (every preset's
 documents, their figures perturbed so that each claim is new).
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import derive
 from derive.verify import Checker, verify_text
@@ -36,6 +38,22 @@ def main() -> None:
             claims = len(report.claims)
             print(f"{preset + ' ' + notation:28} {claims:>7} {render_s:>9.2f} {verify_s:>9.2f} "
                   f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f}")
+
+    print(f"\n{'post':44} {'claims':>7} {'verify s':>9} {'claims/s':>9}")
+    here = Path(__file__).parent.parent
+    seeds = [(f"seed {p.name[:3]}", p, spec) for p, spec in zip(
+        sorted((here / "seeds" / "posts").glob("*.txt")),
+        [here / "seeds" / "000_niuguy.toml", "niuguy", here / "seeds" / "002_khanal.toml", "mazur",
+         here / "seeds" / "004_two_layer_sigmoid.toml"])]
+    real = [(folder.name, next(folder.glob("post.*")), folder / "spec.toml")
+            for folder in sorted((here / "posts" / "real").iterdir()) if (folder / "spec.toml").exists()]
+    total_claims = total_s = 0.0
+    for name, path, spec in seeds + real:
+        text = path.read_text(encoding="utf-8")
+        report, seconds = timed(lambda: verify_text(Checker(derive.derive(derive.load(spec))), text, path.name))
+        total_claims, total_s = total_claims + len(report.claims), total_s + seconds
+        print(f"{name:44} {len(report.claims):>7} {seconds:>9.2f} {len(report.claims) / seconds:>9.0f}")
+    print(f"{'all posts':44} {int(total_claims):>7} {total_s:>9.2f} {total_claims / total_s:>9.0f}")
 
     result = derive.derive(derive.load("mazur"))
     post = result.render("markdown", "neuron")
