@@ -17,6 +17,8 @@ from pathlib import Path
 
 import derive
 from derive.verify import Checker, verify_text
+from derive.verify.limits import MAX_CLAIMS, MAX_MATH
+from derive.verify.regions import scan
 
 
 def timed(function):
@@ -62,11 +64,15 @@ def main() -> None:
     report, seconds = timed(lambda: verify_text(checker, big, "big.md"))
     print(f"\n1 MB, repeated post: {len(big):,} characters, {len(report.claims):,} claims, {seconds:.1f} s")
 
-    copies = 1_000_000 // len(post) + 1
+    math_per_copy = sum(len(r.text) for r in scan(post, "post.md"))
+    claims_per_copy = len(verify_text(Checker(result), post, "post.md").claims)
+    copies = min(1_000_000 // len(post) + 1, MAX_MATH // math_per_copy,    # within verify's bounds
+                 MAX_CLAIMS // claims_per_copy)
     varied = "\n\n".join(re.sub(r"(\d\.\d{4,})", lambda m, k=k: f"{m.group(1)}{k}", post)   # every figure new
                          for k in range(copies))
     report, seconds = timed(lambda: verify_text(Checker(result), varied, "varied.md"))
-    print(f"1 MB, claims made distinct: {len(varied):,} characters, {len(report.claims):,} claims, "
+    print(f"{len(varied) / 1e6:.2f} MB (within verify's bounds: {MAX_MATH:,} characters of math, {MAX_CLAIMS:,} "
+          f"claims), claims made distinct: {len(varied):,} characters, {len(report.claims):,} claims, "
           f"{len({c.text for c in report.claims}):,} distinct, {seconds:.1f} s")
 
 
