@@ -1,4 +1,4 @@
-"""TOML or a mapping -> NetworkSpec. Every check on the user's spec lives here.
+"""TOML or a mapping -> NetworkSpec (spec_model.py). Every check on the user's spec lives here.
 
 The spec is validated once, at the door; later stages trust it.
 """
@@ -11,7 +11,6 @@ import os
 import stat
 import sys
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +18,7 @@ from .checks import Checker, _kind, quoted_key
 from .errors import SpecError
 from .init import glorot_uniform
 from .rules import ACTIVATIONS, LOSSES
+from .spec_model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
 LAYOUTS = ("column", "row")
 NOTATIONS = ("neuron", "layer", "index")
@@ -39,65 +39,6 @@ SECTION_KEYS = {
     "init": {"seed": True},
 }
 LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False}
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    units: int
-    activation: str
-    names: tuple[str, ...]
-    weights: tuple[tuple[float, ...], ...] | None  # in the spec's layout orientation; None without values
-    bias: float | tuple[float, ...] | None          # a float is one bias shared by the layer
-    has_bias: bool = True                           # bias = false: the layer has none (its bias reads as zeros)
-
-    @property
-    def shared_bias(self) -> bool:
-        return self.has_bias and isinstance(self.bias, float)
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    function: str
-    reduction: str = "mean"
-
-
-@dataclass(frozen=True)
-class TrainingSpec:
-    learning_rate: float
-    update_bias: bool = True
-    iterations: int | None = None
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    title: str
-    description: str
-    layout: str
-    precision: int
-    input_names: tuple[str, ...]
-    inputs: tuple[tuple[float, ...], ...]   # one row per sample
-    targets: tuple[tuple[float, ...], ...]  # one row per sample
-    layers: tuple[LayerSpec, ...]
-    loss: LossSpec
-    training: TrainingSpec | None          # None for a derivation without numbers
-    notation: str = "neuron"
-    date: str | None = None                # for a blog's front matter
-    tags: tuple[str, ...] = ()
-    aliases: tuple[tuple[str, str], ...] = ()   # a post's own LaTeX names -> derive's symbols, for verify
-    notation_stated: bool = False          # the spec names its notation: verify reads posts in it
-
-    @property
-    def samples(self) -> int:
-        return len(self.inputs)
-
-    @property
-    def has_values(self) -> bool:
-        """False for a derivation without numbers (no input values, weights or targets)."""
-        return bool(self.inputs)
-
-    def fan_in(self, layer_index: int) -> int:
-        """Inputs of layer `layer_index` (0-based)."""
-        return len(self.input_names) if layer_index == 0 else self.layers[layer_index - 1].units
 
 
 # A spec is a few kilobytes; a 784-128-64-10 network with its weights is a few megabytes.

@@ -1,0 +1,64 @@
+"""What a spec says, once it has been read and checked (spec.py reads and checks it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    units: int
+    activation: str
+    names: tuple[str, ...]
+    weights: tuple[tuple[float, ...], ...] | None  # in the spec's layout orientation; None without values
+    bias: float | tuple[float, ...] | None          # a float is one bias shared by the layer
+    has_bias: bool = True                           # bias = false: the layer has none (its bias reads as zeros)
+
+    @property
+    def shared_bias(self) -> bool:
+        return self.has_bias and isinstance(self.bias, float)
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    function: str
+    reduction: str = "mean"
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    learning_rate: float
+    update_bias: bool = True
+    iterations: int | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    title: str
+    description: str
+    layout: str
+    precision: int
+    input_names: tuple[str, ...]
+    inputs: tuple[tuple[float, ...], ...]   # one row per sample
+    targets: tuple[tuple[float, ...], ...]  # one row per sample
+    layers: tuple[LayerSpec, ...]
+    loss: LossSpec
+    training: TrainingSpec | None          # None for a derivation without numbers
+    notation: str = "neuron"
+    date: str | None = None                # for a blog's front matter
+    tags: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()   # a post's own LaTeX names -> derive's symbols, for verify
+    notation_stated: bool = False          # the spec names its notation: verify reads posts in it
+
+    @property
+    def samples(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def has_values(self) -> bool:
+        """False for a derivation without numbers (no input values, weights or targets)."""
+        return bool(self.inputs)
+
+    def fan_in(self, layer_index: int) -> int:
+        """Inputs of layer `layer_index` (0-based)."""
+        return len(self.input_names) if layer_index == 0 else self.layers[layer_index - 1].units
