@@ -81,3 +81,41 @@ def test_a_figure_right_given_an_earlier_wrong_one_carries_its_error(mazur, tmp_
     assert main(["verify", "mazur", str(post), "--json"]) == 1
     claims = json.loads(capsys.readouterr().out)["claims"]
     assert claims[1]["carries"] == 1 and claims[1]["verdict"] == "wrong" and "carries" not in claims[0]
+
+
+SYMBOLIC = """```
+h1 = w1 * i1 + w2 * i2
+out_h1 = σ(h1)
+o1 = w5 * out_h1 + w6 * out_h2
+o1 = w7 * out_h1 + w8 * out_h2
+out_o1 = σ(o1)
+E1 = ½ * (t1 - out_o1)2
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def symbolic():
+    """A 2-2-2 network without numbers and without biases, its units named as a post names them."""
+    spec = derive.from_dict({"input": {"names": ["i1", "i2"]},
+                             "layers": [{"units": 2, "activation": "sigmoid", "names": ["h1", "h2"], "bias": False},
+                                        {"units": 2, "activation": "sigmoid", "names": ["o1", "o2"], "bias": False}],
+                             "loss": {"function": "half_sse", "reduction": "sum"}})
+    return Checker(derive.derive(spec))
+
+
+def test_a_spec_without_numbers_binds_names_by_their_definitions(symbolic):
+    report = verify_text(symbolic, SYMBOLIC, "post.md")
+    bound = {b.written: b.meant for b in report.bindings}
+    assert bound["h_1"] == "net_{h1}" and bound["E_1"] == "E_{o1}"
+    verdicts = {c.line: c.verdict for c in report.claims}
+    # o1 is defined twice; it means what it meant first, and the second definition is the post's slip
+    assert bound["o_1"] == "net_{o1}" and verdicts[4] == "ok" and verdicts[5] == "wrong"
+    assert verdicts[2] == verdicts[3] == verdicts[6] == verdicts[7] == "ok"     # t1 is the first target
+
+
+def test_a_subscript_in_another_case_names_the_same_unit():
+    spec = derive.load("mazur")
+    checker = Checker(derive.derive(spec))
+    report = verify_text(checker, "$$E_{O1} = 0.274811083$$\n\n$$out_{H1} = 0.5$$\n", "post.md")
+    assert [c.verdict for c in report.claims] == ["ok", "wrong"]

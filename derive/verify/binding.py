@@ -57,8 +57,8 @@ class Quantity:
 
 def quantities(model, notation: str) -> list[Quantity]:
     """What a scalar name of one sample may stand for, with its value at the spec's numbers."""
-    point = model.spec_point
-    if point is None or notation == "layer" or model.samples != 1:
+    point = model.witness_point
+    if notation == "layer" or not model.one_sample:
         return []
     graph = model.graph
     table = (index_names if notation == "index" else neuron_names)(graph)
@@ -91,6 +91,7 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
         judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
         votes: dict[str, Counter] = {}
         first: dict[str, tuple[str, int]] = {}
+        earliest: dict[str, str] = {}          # what the first evidence for a name pointed to
         for chain, sample, line in chains:
             written = _unknown_head(chain, known)
             if written is None or written in bound:
@@ -106,6 +107,7 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                 if len(matches) == 1 or len({q.latex for q in matches}) == 1:
                     votes.setdefault(written, Counter())[matches[0].latex] += 1
                     first.setdefault(written, (_evidence(side, number), line))
+                    earliest.setdefault(written, matches[0].latex)
         for written, latex in _by_definition(checker.model, judge, chains, known):
             if written not in bound:
                 votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
@@ -114,8 +116,13 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
         for written, counter in votes.items():
             ranked = counter.most_common(2)
             if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-                evidence, line = first[written]
-                new[written] = Binding(written, ranked[0][0], evidence, line)
+                meant = ranked[0][0]
+            elif written in earliest and counter[earliest[written]] == ranked[0][1]:
+                meant = earliest[written]      # a tie: a name means what it meant first (a later slip is the post's)
+            else:
+                continue
+            evidence, line = first[written]
+            new[written] = Binding(written, meant, evidence, line)
         if not new:
             break
         bound.update(new)
@@ -146,7 +153,7 @@ def _keys(node) -> set[str]:
 def _by_definition(model, judge: Judge, chains, vocabulary):
     """(name, latex) for each unknown factor of `unknown × known` in a sum that defines a net input:
     z_1 = w_{11} x_1 + w_{21} x_2 binds w_{11} to the weight that multiplies x_1 in z_1's sum."""
-    table = {**index_names(model.graph), **neuron_names(model.graph)} if model.samples == 1 else {}
+    table = {**index_names(model.graph), **neuron_names(model.graph)} if model.one_sample else {}
     generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
               {x.name: x for x in model.defs}
     for chain, sample, _ in chains:
@@ -221,7 +228,7 @@ def _value(judge: Judge, side: s.Node, sample: int | None) -> tuple[float, float
         expr = judge.meaning.side(side, scope)
         if isinstance(expr, sp.MatrixBase):
             return None
-        full = judge._extend(judge.model.spec_point, scope)
+        full = judge._extend(judge.model.witness_point, scope)
         number = judge._value(expr, full)
         tolerance = judge._tolerance(expr, full, scope)
     except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):

@@ -145,7 +145,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     cache = checker.verdicts.setdefault((notation, tuple((b.written, b.meant) for b in bindings)), {})
     for region, rows in read_regions:
         for line, lines, row in rows:
-            if isinstance(lines, ReadError) and any(rel in row for rel in ("=", "\\approx")):
+            if isinstance(lines, ReadError) and not region.plain and any(rel in row for rel in ("=", "\\approx")):
                 claims.append(Claim(line, shorten(row), "unchecked", None,
                                     f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
@@ -159,7 +159,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 cache[(chain.text, sample)] = found
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
             figures.record(judge, chain, sample, line, found[0])
-            if found[0] is not None:
+            if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
                 claims.append(Claim(line, chain.text, *found, region.start, region.end, carries, rounded_from))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)

@@ -127,6 +127,17 @@ class Model:
                 base[per_sample(unit.target, s)] = value
         return self.complete({k: sp.Float(repr(float(v)), DIGITS) for k, v in base.items()})
 
+    @property
+    def one_sample(self) -> bool:
+        """Whether scalar claims speak of one sample: the spec's one, or any in a spec without numbers."""
+        return self.samples == 1 or not self.spec.has_values
+
+    @cached_property
+    def witness_point(self) -> dict[sp.Symbol, sp.Float]:
+        """The spec's numbers, or, for a spec without them, one fixed random point: where a post's
+        definitions are evaluated to see which quantity they define."""
+        return self.spec_point if self.spec_point is not None else self.random_point(random.Random(20261130))
+
     @cached_property
     def given(self) -> frozenset[Decimal]:
         """The numbers the spec states (inputs, targets, weights, biases, learning rate): a post that

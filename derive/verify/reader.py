@@ -195,6 +195,9 @@ class _Build(Transformer_NonRecursive):
     def unary(self, _op, a):
         return a
 
+    def partial_of(self, _op, b):
+        return s.Juxt((s.Partial(), b))
+
     def juxt(self, a, b):
         items = a.items if isinstance(a, s.Juxt) else (a,)
         return s.Juxt(items + (b,))

@@ -28,6 +28,8 @@ from pylatexenc.latexwalker import (
 from pylatexenc.macrospec import MacroSpec
 
 from ..errors import DeriveError
+from .image_math import formula
+from .plain import plain_regions
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
@@ -41,6 +43,7 @@ class Region:
     text: str            # the math inside the delimiters (an environment keeps its body only)
     start: int           # offsets of the whole region (delimiters included) in the document
     end: int
+    plain: bool = False  # plain text taken for math (plain.py): only its readable, known claims count
 
 
 def is_latex(text: str, name: str = "") -> bool:
@@ -69,7 +72,7 @@ def scan(text: str, name: str = "") -> list[Region]:
     math = sum(len(formula) for formula in {region.text for region in regions})    # a repeated one is read once
     if math > MAX_MATH:
         raise DeriveError(f"document: {math} characters of math; at most {MAX_MATH} are read")
-    return [Region(r.line, unbroken(r.text), r.start, r.end) for r in regions]
+    return [Region(r.line, unbroken(r.text), r.start, r.end, r.plain) for r in regions]
 
 
 # A display broken over aligned lines: \begin{aligned} ... \end{aligned} around the whole of it, and a
@@ -128,10 +131,18 @@ _INLINE = {"math_inline", "math_inline_double"}
 
 
 def _markdown_regions(text: str) -> list[Region]:
+    tokens = _MARKDOWN.parse(text)
+    regions = _as_rendered(_math_regions(text, tokens))
+    math_lines = {line for r in regions for line in range(r.line, r.line + text.count("\n", r.start, r.end) + 1)}
+    plain = [Region(*found, plain=True) for found in plain_regions(text, tokens, math_lines)]
+    return sorted(regions + plain, key=lambda r: r.start)
+
+
+def _math_regions(text: str, tokens) -> list[Region]:
     line_starts = _line_starts(text)
     regions: list[Region] = []
     cursor = 0
-    for token in _MARKDOWN.parse(text):
+    for token in tokens:
         if token.map is not None:
             cursor = max(cursor, line_starts[token.map[0]])
         if token.type == "fence" and token.info.strip() == "math":     # GitHub's ```math blocks
@@ -148,7 +159,18 @@ def _markdown_regions(text: str) -> list[Region]:
                 end = start + len(token.content)
             regions.append(Region(bisect_right(line_starts, start), body, start, end))
             cursor = end
+        if token.type == "html_block":
+            cursor = _html_images(token.content, text, cursor, line_starts, regions)
         for child in token.children or []:
+            if child.type == "image" and formula(child.attrGet("src") or "") is not None:
+                # the image's markup ![alt](address): found from the cursor by its alt text's opening
+                start = max(text.find("![", cursor), cursor)
+                end = text.find(")", start) + 1 or len(text)
+                end = max(end, text.find(child.attrGet("src")[:40], start) + 1)
+                regions.append(Region(bisect_right(line_starts, start), formula(child.attrGet("src")), start, end))
+                cursor = end
+            if child.type == "html_inline":
+                cursor = _html_images(child.content, text, cursor, line_starts, regions)
             if child.type in _INLINE:
                 start = text.find(child.content, cursor)
                 start = cursor if start < 0 else start
@@ -157,7 +179,22 @@ def _markdown_regions(text: str) -> list[Region]:
                 opening = start - next((len(d) for d in ("$$", "$", "\\(") if text.endswith(d, 0, start)), 0)
                 regions.append(Region(bisect_right(line_starts, start), _unquoted(child.content), opening, end))
                 cursor = end
-    return _as_rendered(regions)
+    return regions
+
+
+_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
+
+
+def _html_images(html: str, text: str, cursor: int, line_starts: list[int], regions: list[Region]) -> int:
+    """<img src="https://latex.codecogs.com/..."> in a post's HTML: a formula each."""
+    for match in _IMG.finditer(html):
+        math = formula(match.group(1))
+        start = text.find(match.group(0), cursor)
+        if math is None or start < 0:
+            continue
+        cursor = start + len(match.group(0))
+        regions.append(Region(bisect_right(line_starts, start), math, start, cursor))
+    return cursor
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -174,7 +211,7 @@ def _as_rendered(regions: list[Region]) -> list[Region]:
     texts = [r.text for r in regions]
     if not any("\\_" in x for x in texts) or any(re.search(r"(?<!\\)_", x) for x in texts):
         return regions
-    return [Region(r.line, _ESCAPED.sub(lambda m: m.group(1), r.text), r.start, r.end) for r in regions]
+    return [Region(r.line, _ESCAPED.sub(lambda m: m.group(1), r.text), r.start, r.end, r.plain) for r in regions]
 
 
 def _environment_body(source: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 UNICODE = {
-    "σ": r"\sigma ", "∂": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
+    "σ": r"\sigma ", "∂": r"\partial ", "𝟃": r"\partial ", "𝜕": r"\partial ", "𝝏": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
     "δ": r"\delta ", "Δ": r"\Delta ", "∇": r"\nabla ", "λ": r"\lambda ", "θ": r"\theta ", "ε": r"\epsilon ",
     "β": r"\beta ", "γ": r"\gamma ", "μ": r"\mu ", "φ": r"\phi ", "ω": r"\omega ", "τ": r"\tau ",
     "−": "-", "–": "-", "—": "-", "×": r"\times ", "∗": "*", "∕": "/", "⁄": "/", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
     "⊙": r"\odot ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
-    "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "’": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 # Σ is a sum where it is an operator (Σ_k, Σ x) and a name nowhere in these posts
 UNICODE["Σ"] = r"\sum "

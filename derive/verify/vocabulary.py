@@ -173,11 +173,20 @@ class Vocabulary:
         # loss goes by any of its usual letters (with a batch they differ: the sum, or the mean)
         singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"}
                    if self.model.samples == 1 and notation == "layer" else {})
-        if self.model.samples == 1:
+        if self.model.one_sample:
             for letter in ("L", "E", "C", "\\ell", "Loss", "loss", "Error", "mathcal:E"):
                 if letter not in self.names:
                     self.names[letter] = self.model.graph.total
                     self.foreign.add(letter)
+        if notation != "layer":           # t_1, t_{o1}: the targets, as most posts name them
+            outputs = self.model.graph.outputs
+            for k, unit in enumerate(outputs, 1):
+                for short in (f"t_{k}", f"t_{unit.name}", f"target_{k}"):
+                    self._shorthand(short, unit.target)
+            if len(outputs) == 1 and self.model.one_sample:     # y and \hat{y}: target and output
+                self._shorthand("y", outputs[0].target)
+                self._shorthand("t", outputs[0].target)
+                self._shorthand("hat:y", outputs[0].out)
         for short, full in singles.items():
             if short not in self.names and full in self.names:
                 self.names[short] = self.names[full]
@@ -195,12 +204,30 @@ class Vocabulary:
                 if formula is not None and short not in self.names:
                     self.expressions.setdefault(short, formula)
 
+    def _shorthand(self, short: str, symbol: sp.Basic) -> None:
+        if short not in self.names:
+            self.names[short] = symbol
+            self.foreign.add(short)
+
     def lookup(self, name: str) -> sp.Basic | None:
         found = self.names.get(name)
         if found is None and name:
             canonical = layer_spelling(name)
             found = self.names.get(canonical) if canonical else None
+        if found is None and "_" in name:           # E_{o1} for a unit the spec calls O1
+            found = self._folded().get(_fold(name))
         return found
+
+    def _folded(self) -> dict[str, sp.Basic]:
+        """Names whose subscript differs only in case, where that still names one thing."""
+        if getattr(self, "_folded_names", None) is None or self._folded_size != len(self.names):
+            folded: dict[str, set] = {}
+            for written, symbol in self.names.items():
+                if "_" in written:
+                    folded.setdefault(_fold(written), set()).add(symbol)
+            self._folded_names = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+            self._folded_size = len(self.names)
+        return self._folded_names
 
     def with_bindings(self, bound: dict[str, str]) -> "Vocabulary":
         """A copy that also knows a document's own names (written key -> this notation's LaTeX)."""
@@ -225,6 +252,11 @@ class Vocabulary:
     def native(self, name: str) -> bool:
         """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
         return name in self.names and name not in self.foreign
+
+
+def _fold(name: str) -> str:
+    base, _, rest = name.partition("_")
+    return f"{base}_{rest.lower()}"
 
 
 # A layer's index as courses write it: W^{(1)}, z^{(2)}, W^1, W_1, a^{[1]} all name layer 1's matrix;

@@ -1,0 +1,106 @@
+"""Math written as plain text: `dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 = 0.0821`.
+
+Many posts write their equations without math delimiters, in code blocks or in the prose
+itself. A line is taken for an equation only when all of it is: names, numbers, operators and an
+equals sign, with no run of words. It is rewritten into the LaTeX the grammar reads (derivative
+fractions, scripted names, the superscripts a copy lost), and its claims are kept only where the
+spec knows their names (see document.py): prose never becomes a claim.
+"""
+
+from __future__ import annotations
+
+import re
+
+# fenced code in a language is code, not math
+PLAIN_FENCES = {"", "text", "txt", "plain", "plaintext", "none", "math-text"}
+PARTIALS = "∂𝟃𝜕𝝏𝛛"
+GREEK_WORDS = ("alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "sigma", "epsilon", "mu", "tau",
+               "phi")
+FUNCTION_WORDS = {"exp", "log", "ln", "tanh", "max", "min", "sigmoid", "relu", "softmax"} | set(GREEK_WORDS)
+
+_IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z0-9 ]{0,30}:(?!=)\s+")                    # "Step 3: ", "Also: "
+_TRAILING_TAG = re.compile(r"(\s*-?\s*\(\s*\d+[a-z]?\s*\)\s*)+$")               # (3), -(11): equation numbers
+_TRAILING_NOTE = re.compile(r"(\s{2,}|\t)+-+\s*[A-Za-z][^=]*$")                  # "   - By Chain Rule"
+_PROSE_PARENS = re.compile(r"\(\s*[A-Za-z]{2,}(?:[ .][A-Za-z]{2,})+\s*\)")       # η (Learning Rate)
+_TWO_WORDS = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]{2,})\s+(?=([A-Za-z]{2,})(?![A-Za-z0-9_]))")
+_DERIVATIVE = re.compile(rf"([{PARTIALS}]|\bd)\s*(\((?:[^()]|\([^()]*\))*\)|{_IDENTIFIER})\s*/\s*"
+                         rf"([{PARTIALS}]|d)\s*({_IDENTIFIER})")
+_SCRIPTED = re.compile(rf"(?<![\\A-Za-z0-9_{{])([A-Za-z]+)_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)")
+_GOES_ON = re.compile(r"(\*|\+|-|/|\(|\\cdot)\s*$")                             # ends with an operator
+_LOST_SQUARE = re.compile(r"\)([23])(?=\s|$|[-+*/=)\]}])")                        # (t - o)2: a lost superscript
+_LOST_EXPONENT = re.compile(r"(?<![A-Za-z0-9_])e\s?-\s?(\([^()]*\)|[A-Za-z0-9_.]+)")    # e-x: a lost e^{-x}
+
+
+def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, str, int, int]]:
+    """(line, LaTeX, start, end) for the plain-text equations of a Markdown document, from
+    markdown-it's tokens: the lines of plain code fences and of paragraphs, but for the lines
+    (1-based, `math_lines`) that hold math already."""
+    line_starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    lines = text.split("\n")
+    candidates: list[int] = []
+    for token in tokens:
+        if token.map is None:
+            continue
+        if token.type == "fence" and token.info.strip().lower() in PLAIN_FENCES:
+            candidates.extend(range(token.map[0] + 1, token.map[1] - 1))
+        elif token.type == "inline" and token.level <= 2:          # a paragraph or a list item's text
+            candidates.extend(range(token.map[0], token.map[1]))
+    regions: list[tuple[int, str, int, int]] = []
+    last = None
+    for index in candidates:
+        if index + 1 in math_lines or index >= len(lines):
+            last = None
+            continue
+        goes_on = last is not None and _GOES_ON.search(last[1]) is not None
+        tex = as_tex(lines[index], goes_on)
+        if tex is None:
+            last = None
+            continue
+        start, end = line_starts[index], line_starts[index] + len(lines[index])
+        if last is not None and last[3] + 1 == start and _GOES_ON.search(last[1]):   # a * \n (b + c)
+            regions[-1] = last = (last[0], f"{last[1]} {tex}", last[2], end)
+        elif tex.startswith("=") and last is not None and last[3] + 1 == start:     # = ... goes on with the line above
+            regions[-1] = last = (last[0], f"{last[1]} \\\\\n{tex}", last[2], end)
+        else:
+            regions.append(last := (index + 1, tex, start, end))
+    return regions
+
+
+def as_tex(line: str, goes_on: bool = False) -> str | None:
+    """The LaTeX of a plain-text equation, or None when the line is not one (`goes_on`: the line
+    continues the equation above, which ended with an operator, and needs no equals sign)."""
+    text = _LIST_MARK.sub("", line)
+    text = _EMPHASIS.sub("", text)
+    text = _LABEL.sub("", text)
+    text = _TRAILING_NOTE.sub("", text)
+    text = _TRAILING_TAG.sub("", text).strip().replace("&=", "=").replace("&", " ")
+    text = _PROSE_PARENS.sub("", text)
+    if (text.count("=") < 1 and not goes_on) or "==" in text or "$" in text or "\\" in text:
+        return None
+    if any(c in text for c in ";?!\"") or (":" in text and ":=" not in text):
+        return None
+    text = text.replace("{", "(").replace("}", ")")            # braces group, as brackets do
+    if _is_prose(text):
+        return None
+    text = _DERIVATIVE.sub(lambda m: rf"\frac{{\partial {_inner(m.group(2))}}}{{\partial {m.group(4)}}}", text)
+    text = _LOST_SQUARE.sub(r")^{\1}", text)
+    text = _LOST_EXPONENT.sub(lambda m: f"e^{{-{m.group(1)}}}", text)
+    text = re.sub(r"\*\*", "^", text)
+    text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})\b", r"\\\1 ", text)
+    text = _SCRIPTED.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", text)
+    return " ".join(text.split())
+
+
+def _inner(numerator: str) -> str:
+    return numerator[1:-1] if numerator.startswith("(") and numerator.endswith(")") else numerator
+
+
+def _is_prose(text: str) -> bool:
+    """Two words in a row (each of two letters or more, not a function's name) are prose."""
+    for match in _TWO_WORDS.finditer(text):
+        if not {match.group(1).lower(), match.group(2).lower()} & FUNCTION_WORDS:
+            return True
+    return False
