@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also list every name of the post: how it was read, or that it was not")
     verify.add_argument("--annotate", metavar="OUT",
                         help="also write a copy of DOC with a mark after each claim (atomically)")
+    verify.add_argument("--fix", metavar="OUT",
+                        help="also write a copy of DOC with each wrong figure set right at the post's own "
+                             "precision and each wrong formula marked with a comment (atomically)")
     _time_limit(verify)
 
     _command(commands, "presets", PRESETS_EXAMPLES, help="list the built-in networks",
@@ -252,12 +255,18 @@ def _report(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from . import verify
     from .api import derive
+    from .verify.fix import repair
     from .verify.output import annotate, as_json, names, table
 
     if (args.doc is None) == (args.claim is None):
         raise DeriveError("verify: expected a document DOC or --claim TEX (one of them)")
     if args.claim is not None and args.annotate:
         raise DeriveError("--annotate: expected a document DOC to annotate, not --claim")
+    if args.claim is not None and args.fix:
+        raise DeriveError("--fix: expected a document DOC to fix, not --claim")
+    if args.fix and args.annotate and Path(args.fix).resolve() == Path(args.annotate).resolve():
+        raise DeriveError("--fix and --annotate: expected two different files, got the same one twice")
+    _check_output(args.fix, "--fix")
     text = _read_document(args.doc) if args.doc is not None else None
     checker = verify.Checker(derive(_load(args)))
     if text is None:
@@ -266,6 +275,14 @@ def _verify(args: argparse.Namespace) -> int:
         report = verify.verify_text(checker, text, args.doc, args.notation)
     if args.annotate:
         write_atomically(Path(args.annotate), annotate(text, report, args.doc))
+    if args.fix:
+        fixed, changes = repair(checker, text, args.doc, report)
+        write_atomically(Path(args.fix), fixed)
+        for change in changes:
+            print(change, file=sys.stderr)
+        figures = sum(change.new is not None for change in changes)
+        print(f"fixed {figures} figure{'s' * (figures != 1)}, marked {len(changes) - figures} "
+              f"formula{'s' * (len(changes) - figures != 1)} in {args.fix}", file=sys.stderr)
     sys.stdout.write(as_json(report) if args.json else table(report) + names(report, args.explain_names))
     return 1 if report.summary["wrong"] else 0
 

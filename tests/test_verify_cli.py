@@ -37,7 +37,7 @@ def test_table_and_exit_code_one_when_a_claim_is_wrong(post, capsys):
     assert main(["verify", "mazur", str(post)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✓  3  out_{h1}")
-    assert out[1].startswith("✗  5  ") and "expected 0.0822" in out[1]
+    assert out[1].startswith("✗  6  ") and "expected 0.0822" in out[1]
     assert out[2].startswith("✓ 11  ")
     assert out[3].startswith("? 13  ") and "unknown name foo_bar" in out[3]
     assert out[4] == "2 right, 1 wrong, 1 unchecked (neuron notation)"
@@ -52,7 +52,7 @@ def test_json_schema(post, capsys):
         assert set(claim) == {"line", "text", "verdict", "expected", "reason"}
         assert isinstance(claim["line"], int) and claim["verdict"] in ("ok", "wrong", "unchecked")
     wrong = report["claims"][1]
-    assert (wrong["line"], wrong["verdict"], wrong["expected"]) == (5, "wrong", "0.0822")
+    assert (wrong["line"], wrong["verdict"], wrong["expected"]) == (6, "wrong", "0.0822")
     assert report["claims"][0]["expected"] is None and report["claims"][0]["reason"] is None
 
 

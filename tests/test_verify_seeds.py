@@ -59,15 +59,15 @@ def test_seed_000_niuguy_forward_pass_with_swapped_weights_is_caught():
     (forward,) = at(found, 145)                     # [0.6615, 0.6770] x (a swapped W_ho) + (a wrong b_2), its own row
     assert forward.verdict == "wrong" and forward.expected.startswith(r"\begin{bmatrix}1.574 & 1.838")
     assert "learning rate" not in forward.reason                  # a forward pass is no update
-    (w6,) = at(found, 288)                          # dE/dW_h2o1 = -0.2831 from the swapped pass
+    (w6,) = at(found, 289)                          # dE/dW_h2o1 = -0.2831 from the swapped pass
     assert w6.verdict == "wrong" and w6.expected == f"{grad_w[1][0, 1]:.3f}"
-    (derivative,) = at(found, 281)                  # d(h_out1 W_h1o1 + h_out2 W_h2o1 + b_21)/dW_h2o1 = h_out2
+    (derivative,) = at(found, 282)                  # d(h_out1 W_h1o1 + h_out2 W_h2o1 + b_21)/dW_h2o1 = h_out2
     assert derivative.verdict == "ok"
-    (matrix,) = at(found, 36)                       # X = [x1, x2] = [0.1, 0.2]
+    (matrix,) = at(found, 37)                       # X = [x1, x2] = [0.1, 0.2]
     assert matrix.verdict == "ok"
-    (second_update,) = at(found, 460)               # "learning rate 0.02", then 0.7 - 0.2*(-0.0037), its row
+    (second_update,) = at(found, 465)               # "learning rate 0.02", then 0.7 - 0.2*(-0.0037), its row
     assert second_update.verdict == "wrong" and "a learning rate of 0.2, not 0.02" in second_update.reason
-    (first_update,) = at(found, 340)                # 0.4 - 0.02*(-0.2767): the rate is right, the gradient not
+    (first_update,) = at(found, 345)                # 0.4 - 0.02*(-0.2767): the rate is right, the gradient not
     assert first_update.verdict == "wrong" and "learning rate" not in first_update.reason
 
 
@@ -75,7 +75,7 @@ def test_seed_002_khanal_missing_transpose():
     found = report("002", "002_khanal.toml")
     forward = at(found, 28)
     assert [c.verdict for c in forward[:4]] == ["ok"] * 4          # Z = W X + b, A = g(Z) in both layers
-    (gradient,) = [c for c in at(found, 36) if c.verdict == "wrong"]   # dJ/dW2 = (A2 - Y).A1
+    (gradient,) = [c for c in at(found, 36) if c.verdict == "wrong"]   # dJ/dW2 = (A2 - Y).A1, on line 36
     assert "shapes do not fit" in gradient.reason and "transpose" in gradient.reason
     assert {c.verdict for c in at(found, 50) + at(found, 54)} == {"ok"}   # W -= alpha dJ/dW
 

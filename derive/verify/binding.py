@@ -52,7 +52,8 @@ def written_as(name: str) -> str:
 @dataclass(frozen=True)
 class Quantity:
     latex: str
-    value: float
+    value: float          # at the spec's numbers (or, without them, at the random witness)
+    witness: float        # at the model's fixed random point
 
 
 def quantities(model, notation: str) -> list[Quantity]:
@@ -63,20 +64,23 @@ def quantities(model, notation: str) -> list[Quantity]:
     graph = model.graph
     table = (index_names if notation == "index" else neuron_names)(graph)
     total = table.get(graph.total, "E_{total}")
+    witness = model.random_witness
     found = []
     for symbol, latex in table.items():
-        value = point.get(symbol) if model.is_parameter(symbol) else point.get(per_sample(symbol, 0))
-        if value is not None:
-            found.append(Quantity(latex, float(value)))
+        at = symbol if model.is_parameter(symbol) else per_sample(symbol, 0)
+        value, random_value = point.get(at), witness.get(at)
+        if value is not None and random_value is not None:
+            found.append(Quantity(latex, float(value), float(random_value)))
             if symbol in model.deltas:          # the delta rule's error term, (t - o) o (1 - o): -delta
-                found.append(Quantity(f"-{latex}", -float(value)))
-    after = model.updated(point)
+                found.append(Quantity(f"-{latex}", -float(value), -float(random_value)))
+    after, after_witness = model.updated(point), model.updated(witness)
     for p in graph.parameters:
         latex = table[p]
         if model.is_updated(p):
-            found.append(Quantity(f"{{{latex}}}^{{+}}", float(after[p])))
-        gradient = model.number(model.batch_partial(graph.total, p), point)
-        found.append(Quantity(rf"\frac{{\partial {total}}}{{\partial {latex}}}", float(gradient)))
+            found.append(Quantity(f"{{{latex}}}^{{+}}", float(after[p]), float(after_witness[p])))
+        gradient = model.batch_partial(graph.total, p)
+        found.append(Quantity(rf"\frac{{\partial {total}}}{{\partial {latex}}}", float(model.number(gradient, point)),
+                              float(model.number(gradient, witness))))
     return found
 
 
@@ -97,15 +101,20 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
             if written is None or written in bound:
                 continue
             for side in chain.sides[1:]:
-                value = _value(judge, side, sample)
-                if value is None:
-                    continue
-                number, tolerance = value
-                matches = [q for q in candidates if abs(q.value - number) <= tolerance]
-                if not matches:             # a figure that carries the post's own rounding: a little more room
-                    matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
+                defined = _value(judge, side, sample, checker.model.random_witness) if _has_names(side) else None
+                if defined is not None:     # a definition: the quantity it equals at a random point, exactly
+                    matches = [q for q in candidates if abs(q.witness - defined[0]) <= 1e-9 * max(1, abs(q.witness))]
+                    number, weight = None, 2
+                else:
+                    value = _value(judge, side, sample)
+                    if value is None:
+                        continue
+                    (number, tolerance), weight = value, 1
+                    matches = [q for q in candidates if abs(q.value - number) <= tolerance]
+                    if not matches:             # a figure that carries the post's own rounding: a little more room
+                        matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
                 if len(matches) == 1 or len({q.latex for q in matches}) == 1:
-                    votes.setdefault(written, Counter())[matches[0].latex] += 1
+                    votes.setdefault(written, Counter())[matches[0].latex] += weight
                     first.setdefault(written, (_evidence(side, number), line))
                     earliest.setdefault(written, matches[0].latex)
         for written, latex in _by_definition(checker.model, judge, chains, known):
@@ -221,14 +230,19 @@ def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
     return written
 
 
-def _value(judge: Judge, side: s.Node, sample: int | None) -> tuple[float, float] | None:
-    """A side's value at the spec's numbers, and how far a figure written to its precision may be off."""
+def _has_names(side: s.Node) -> bool:
+    return bool(_keys(side))
+
+
+def _value(judge: Judge, side: s.Node, sample: int | None, point=None) -> tuple[float, float] | None:
+    """A side's value at the spec's numbers (or at `point`), and how far a figure written to its
+    precision may be off."""
     scope = Scope(sample if sample is not None else 0)
     try:
         expr = judge.meaning.side(side, scope)
-        if isinstance(expr, sp.MatrixBase):
-            return None
-        full = judge._extend(judge.model.witness_point, scope)
+        if isinstance(expr, sp.MatrixBase) or (point is not None and (scope.literals or scope.free)):
+            return None          # a side with written numbers or letters of its own defines nothing
+        full = judge._extend(point if point is not None else judge.model.witness_point, scope)
         number = judge._value(expr, full)
         tolerance = judge._tolerance(expr, full, scope)
     except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
@@ -236,7 +250,9 @@ def _value(judge: Judge, side: s.Node, sample: int | None) -> tuple[float, float
     return float(number), float(tolerance) + 1e-9 * max(1.0, abs(float(number)))
 
 
-def _evidence(side: s.Node, number: float) -> str:
+def _evidence(side: s.Node, number: float | None) -> str:
+    if number is None:
+        return "its definition"
     return f"its value {number:.8g}" if isinstance(side, s.Num) else f"its definition (= {number:.8g})"
 
 

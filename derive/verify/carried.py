@@ -31,11 +31,17 @@ class Stated:
 class Figures:
     def __init__(self):
         self.stated: dict[Decimal, Stated] = {}
+        # a quantity the post gave as a product of its own figures (delta ~ -2.71011 x 0.242): its value
+        self.products: dict[tuple[str, int | None], tuple[float, int, bool]] = {}
 
     def record(self, judge, chain: s.Chain, sample: int | None, line: int, verdict: str | None) -> None:
         """A claim `quantity = ... = figure`: the figure, and what it stood for."""
         if verdict not in ("ok", "wrong") or len(chain.sides) < 2 or isinstance(chain.sides[0], (s.Num, s.Neg)):
             return
+        if _numbers_only(chain.sides[-1]) and not isinstance(_unsigned(chain.sides[-1]), s.Num):
+            value = judge.value(chain.sides[-1], sample)
+            if value is not None:
+                self.products[(chain.sides[0].__repr__(), sample)] = (value, line, verdict == "wrong")
         last, sign = chain.sides[-1], 1
         if isinstance(last, s.Neg):
             last, sign = last.arg, -1
@@ -58,6 +64,14 @@ class Figures:
         """(verdict, carries, rounded_from) for a claim found wrong that repeats earlier figures."""
         if found[0] != "wrong":
             return found, None, None
+        product = self.products.get((chain.sides[0].__repr__(), sample)) if len(chain.sides) == 2 else None
+        figure = _unsigned(chain.sides[-1])
+        if product is not None and isinstance(figure, s.Num):
+            value, line, wrong = product
+            written = float(Decimal(figure.text)) * (-1 if isinstance(chain.sides[-1], s.Neg) else 1)
+            if abs(written - value) <= _unit(figure.text) * (1 + 1e-9):     # the product, rounded or cut
+                return ((found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None) \
+                    if wrong else (("ok", None, None), None, line)
         used = {figure for figure in _figures(chain) if figure in self.stated}
         if not used:
             return found, None, None
@@ -84,6 +98,30 @@ def _figures(node) -> set[Decimal]:
         elif hasattr(item, "__dataclass_fields__"):
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
     return found
+
+
+def _unsigned(node: s.Node) -> s.Node:
+    return node.arg if isinstance(node, s.Neg) else node
+
+
+def _numbers_only(node) -> bool:
+    """A side written with figures and operators only (no name)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (s.Sym, s.Scripted)):
+            return False
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return True
+
+
+def _unit(text: str) -> float:
+    """The unit of a figure's last written digit: 0.0243 -> 0.0001."""
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    return 10.0 ** -decimals
 
 
 def _digits(text: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from decimal import Decimal
 from dataclasses import dataclass
 
 from ..errors import DeriveError
@@ -20,7 +21,7 @@ from .reader import ReadError, read
 from .regions import Region, normalize, scan
 from .rows import located
 from .values import Unreadable, layer_entries
-from .vocabulary import NOTATIONS, Vocabulary, key
+from .vocabulary import NOTATIONS, Vocabulary, key, split_modifier
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
 
@@ -129,14 +130,15 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     starts = _line_starts(document) if document is not None else None
     read_regions = [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
                     for region in regions]
+    rate = _rate(checker)
     distinct = {(chain.text, sample) for _, rows in read_regions
-                for chain, sample, _ in _chains(rows)}            # a repeated claim is checked once
+                for chain, sample, _ in _chains(rows, rate)}      # a repeated claim is checked once
     if len(distinct) > MAX_CLAIMS:
         raise DeriveError(f"document: {len(distinct)} different claims; at most {MAX_CLAIMS} are checked in one "
                           "document")
     stated = checker.model.spec.notation if checker.model.spec.notation_stated else None
     notation = notation or _guess_notation(checker, read_regions, stated)
-    every = [found for _, rows in read_regions for found in _chains(rows)]
+    every = [found for _, rows in read_regions for found in _chains(rows, rate)]
     bindings = bind(checker, notation, every, checker.vocabulary(notation))
     judge = checker.judge(notation, bindings)
     claims: list[Claim] = []
@@ -149,7 +151,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 claims.append(Claim(line, shorten(row), "unchecked", None,
                                     f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
-        for chain, sample, line in _chains(rows):
+        for chain, sample, line in _chains(rows, rate):
             found = cache.get((chain.text, sample))
             if found is None and time.monotonic() > deadline:       # listed, not checked, not remembered
                 found = ("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
@@ -160,7 +162,8 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
             figures.record(judge, chain, sample, line, found[0])
             if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
-                claims.append(Claim(line, chain.text, *found, region.start, region.end, carries, rounded_from))
+                claims.append(Claim(line + _link_line(chain, found), chain.text, *found, region.start, region.end,
+                                    carries, rounded_from))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)
 
@@ -200,7 +203,23 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
 
-def _chains(rows):
+_LINK = re.compile(r"^link (\d+) of \d+:")
+
+
+def _link_line(chain: s.Chain, found: tuple) -> int:
+    """A wrong link of a chain written over several lines: how many lines below the chain's first
+    it is, so that the claim is reported where its wrong side is written."""
+    match = _LINK.match(found[2] or "") if found[0] == "wrong" else None
+    k = int(match.group(1)) - 1 if match else -1
+    return chain.lines[k] if 0 <= k < len(chain.lines) else 0
+
+
+def _rate(checker: Checker) -> Decimal | None:
+    training = checker.model.spec.training
+    return Decimal(repr(float(training.learning_rate))) if training is not None else None
+
+
+def _chains(rows, rate: Decimal | None = None):
     """(chain, sample, line) for each claim of a region's rows. A row that starts with a relation
     (align's &= ...), or follows one that ends with one, continues the claim above it: it is a claim
     of its own, its first side the first side of the claim it continues, at its own line."""
@@ -225,7 +244,7 @@ def _chains(rows):
             elif not chain.continued:
                 chains.append([chain, sample, line, chain])
     tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
-    found = [(_in_place(_closed(c)), tagged.get(id(first)) if sample is None else sample, line)
+    found = [(_in_place(_closed(c), rate), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]
     return [(c, sample, line) for c, sample, line in found
             if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
@@ -243,19 +262,47 @@ def _left_text(chain: s.Chain) -> str:
     return re.split(r"&?\s*(?:=|:=|\\approx)", chain.text, maxsplit=1)[0].strip()
 
 
-def _in_place(chain: s.Chain) -> s.Chain:
+def _in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
     """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW; so is
-    W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right."""
+    W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right;
+    and so is w = w - \\eta g, or w_1 = 0.001 - 0.00001 \\cdot 226.5 with the spec's learning rate."""
     if chain.relations[:1] == (":=",) and len(chain.sides) >= 2:
         target, step = chain.sides[:2]
         if key(target) is None or key(target) not in _names(step):
             return chain                                  # z := W x + b defines z
         return s.Chain((_after(target),) + chain.sides[1:], ("=",) + chain.relations[1:], chain.continued,
                        chain.text, chain.offset)
+    if chain.relations[:1] == ("=",) and len(chain.sides) >= 2 and _is_step(*chain.sides[:2], rate):
+        return s.Chain((_after(chain.sides[0]),) + chain.sides[1:], chain.relations, chain.continued,
+                       chain.text, chain.offset)
     if len(chain.sides) != 2 or chain.relations != ("-=",):
         return chain
     target, step = chain.sides
     return s.Chain((_after(target), s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
+
+
+def _is_step(target: s.Node, step: s.Node, rate: Decimal | None) -> bool:
+    """w - \\eta g with the target's own name first, or a figure minus the learning rate times one."""
+    if key(target) is None or not isinstance(step, s.BinOp) or step.op not in ("+", "-"):
+        return False
+    if isinstance(target, s.Scripted) and (split_modifier(target)[1] == "updated" or target.primes):
+        return False                    # w^{+} = ...: already the value after the step
+    if key(step.left) is not None and key(step.left) == key(target):
+        return True
+    return rate is not None and isinstance(step.left, (s.Num, s.Neg)) and \
+        any(isinstance(x, s.Num) and Decimal(x.text) == rate for x in _product_factors(step.right))
+
+
+def _product_factors(node: s.Node) -> list[s.Node]:
+    if isinstance(node, s.Paren):
+        return _product_factors(node.inner)
+    if isinstance(node, s.Neg):
+        return _product_factors(node.arg)
+    if isinstance(node, s.BinOp) and node.op == "*":
+        return _product_factors(node.left) + _product_factors(node.right)
+    if isinstance(node, s.Juxt):
+        return [f for item in node.items for f in _product_factors(item)]
+    return [node]
 
 
 def _after(target: s.Node) -> s.Node:
@@ -276,7 +323,7 @@ def _guess_notation(checker: Checker, read_regions, stated: str | None = None) -
     notation where it knows as many as any other (a post of names derive does not know)."""
     names: list[str] = []
     for _, rows in read_regions:
-        for chain, _, _ in _chains(rows):
+        for chain, _, _ in _chains(rows, _rate(checker)):
             names.extend(_names(chain))
     scores = {n: sum(checker.vocabulary(n).native(name) for name in names) for n in NOTATIONS}
     if stated is not None and scores[stated] == max(scores.values()):

@@ -10,6 +10,7 @@ Nothing outside a claim's region is touched, and the document's text is never ev
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -28,7 +29,8 @@ LINK = re.compile(r"link (\d+) of \d+: ")
 EXPECTED = re.compile(rf"\s*(-?{NUMBER})(?:\s*\\times\s*10\^\{{(-?\d+)\}})?\s*")
 MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix)\}(.*?)\\end\{\1\}", re.S)
 CELL = re.compile(rf"\s*{SIGN}(?P<num>{NUMBER})\s*")
-END_LINE = re.compile(r"[ \t>]*\\end\{[^{}]*\}[ \t]*(?:\n|$)")
+PAIRS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+DISPLAY = re.compile(r"([\s>]*(?:(?:[-*+]|\d+[.)])\s+)?)(?:\\\[|\$\$)?\s*")   # a quote, a list item, an opening
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _figures(text: str, report: Report):
     edits, changes, unfixed, done, taken = [], [], [], {}, set()
     for claim in sorted((c for c in report.claims if c.verdict == "wrong"), key=lambda c: c.carries is not None):
         below = [starts[c.line - 1] for c in report.claims if c.start == claim.start and c.line > claim.line]
-        a, b = max(claim.start, starts[claim.line - 1]), min([claim.end] + below)    # the claim's row
+        a, b = max(claim.start, starts[min(claim.line, len(starts)) - 1]), min([claim.end] + below)   # its row
         found = [(m.start("num"), m.end("num"), old, new, f"carried from line {claim.carries}")
                  for old, new in done.get(claim.carries, []) for m in _token(old).finditer(text, a, b)]
         found = [f for f in found or _replaced(text, claim, report, a, b) if f[0] not in taken]
@@ -87,8 +89,9 @@ def _figures(text: str, report: Report):
             taken.add(start)
             edits.append((start, end, new))
             changes.append(Change(claim.line, old, new, note))
-            if "." in old and (old[0].isdigit(), old[-1]) == (new[0].isdigit(), old[-1]):   # repeated later as is
-                done.setdefault(claim.line, []).append((_magnitude(old), _magnitude(new)))
+            if "." in old and (_magnitude(old) == old) == (_magnitude(new) == new):    # the sign kept
+                for line in range(bisect_right(starts, a), bisect_right(starts, max(a, b - 1)) + 1):   # its rows
+                    done.setdefault(line, []).append((_magnitude(old), _magnitude(new)))
     return edits, changes, unfixed
 
 
@@ -102,7 +105,7 @@ def _replaced(text: str, claim: Claim, report: Report, a: int, b: int) -> list[t
     row = [c for c in report.claims if (c.start, c.line) == (claim.start, claim.line)]
     after = [c.text for c in row[[c is claim for c in row].index(True) + 1:]]      # the claims after it on its row
     if isinstance(side, s.Matrix):
-        skip = sum(_count(x, s.Matrix) for x in target[1]) + sum(len(MATRIX.findall(t)) for t in after)
+        skip = _count(target[1], s.Matrix) + sum(len(MATRIX.findall(t)) for t in after)
         found = list(MATRIX.finditer(text, a, b))
         return _matrix(found[-1 - skip], claim.expected) if len(found) > skip else []
     if isinstance(side, s.BinOp) and side.op == "*" and isinstance(side.left, s.Num) and _ten(side.right):
@@ -111,7 +114,7 @@ def _replaced(text: str, claim: Claim, report: Report, a: int, b: int) -> list[t
         figure, pattern = side.text, _token(side.text)
     else:
         return []
-    skip = sum(_count(x, s.Num, figure) for x in target[1]) + sum(len(_token(figure).findall(t)) for t in after)
+    skip = _count(target[1], s.Num, figure) + sum(len(_token(figure).findall(t)) for t in after)
     found, (value, digits) = list(pattern.finditer(text, a, b)), _decimal(claim.expected)
     if len(found) <= skip or value is None or bool(found[-1 - skip].group("sign")) != negative:
         return []
@@ -140,7 +143,8 @@ def _target(claim: Claim):
 def _matrix(match: re.Match, expected: str | None) -> list[tuple]:
     """Each entry of a written matrix that differs from the expected one at the entry's own places."""
     right = re.fullmatch(r"\s*\\begin\{bmatrix\}(.*)\\end\{bmatrix\}\s*", expected or "", re.S)
-    rights = [[_decimal(c) for c in row.split("&")] for row in right.group(1).split("\\\\") if row.strip()] if right else []
+    rights = [[_decimal(c) for c in row.split("&")] for row in right.group(1).split("\\\\") if row.strip()] \
+        if right else []
     rows = [[(at, CELL.fullmatch(cell)) for at, cell in _split(row, "&", start)]
             for start, row in _split(match.group(2), "\\\\", match.start(2)) if row.strip()]
     if [len(r) for r in rows] != [len(r) for r in rights] or not all(m for row in rows for _, m in row):
@@ -150,7 +154,7 @@ def _matrix(match: re.Match, expected: str | None) -> list[tuple]:
     for (at, m), (value, known) in zip((cell for row in rows for cell in row), (c for row in rights for c in row)):
         new = _signed(m, _rounded(value, m.group("num"), max(digits, known))) if value is not None else None
         if new is not None and new != m.group(0).strip():
-            found.append((at + m.start(m.re.groupindex["sign"] if m.group("sign") else "num"), at + m.end("num"),
+            found.append((at + m.start("sign" if m.group("sign") else "num"), at + m.end("num"),
                           m.group(0).strip(), new, ""))
     return found
 
@@ -180,7 +184,7 @@ def _scientific_text(value: Decimal, match: re.Match) -> str | None:
         if abs(value.scaleb(-exponent)).quantize(Decimal(1).scaleb(1 - _sig(mantissa)), ROUND_HALF_UP) >= 10:
             exponent += 1
     number = _signed(match, _rounded(value.scaleb(-exponent), mantissa, 99))
-    return number and number + match.group("times") + str(exponent)
+    return number and number + match.group("times") + str(exponent) + match.group("close")
 
 
 # -- marks ---------------------------------------------------------------------
@@ -193,34 +197,47 @@ def _marks(text: str, claims: list[Claim], name: str):
         regions.setdefault((claim.start, claim.end), []).append(claim)
     edits, changes = [], []
     for (start, end), group in regions.items():
-        notes = [_note(c, len({c.line for c in group}) > 1) for c in group]
-        changes += [Change(c.line, shorten(c.text, 60), None, note) for c, note in zip(group, notes)]
+        end = _closed(text, start, end)
+        reasons = [_reason(c) for c in group]
+        changes += [Change(c.line, shorten(c.text, 60), None, reason) for c, reason in zip(group, reasons)]
+        several = len({c.line for c in group}) > 1
+        notes = [f"wrong: line {c.line}: {r}" if several else f"wrong: {r}" for c, r in zip(group, reasons)]
         comments = [f"<!--{_comment_text(note).replace('|', '&#124;')}-->" for note in notes]  # | splits a table cell
         line_end = text.find("\n", max(end - 1, start))
         line_end = len(text) if line_end < 0 else line_end
-        before = text[text.rfind("\n", 0, start) + 1:start]
+        before = text[text.rfind("\n", 0, start) + 1:start] + re.match(r"[ \t>]*", text[start:end]).group()
         if latex:            # a comment line after the line where the region ends
             edits.append((line_end, line_end, "".join(f"\n% derive: {note}" for note in notes)))
-        elif html or not re.fullmatch(r"[\s>]*(?:(?:[-*+]|\d+[.)])\s+)?", before):   # inline: right after it
-            edits.append((end, end, "".join(comments)))
+        elif html or text[end:line_end].strip() or not DISPLAY.fullmatch(before):
+            edits.append((end, end, "".join(comments)))          # inline: right after it
         else:                # a display: lines of their own below it, indented as its first line
             at = end if text[end - 1:end] == "\n" else min(line_end + 1, len(text))
-            while closing := END_LINE.match(text, at):      # past an \end{align} left outside the region
-                if closing.end() == at:
-                    break
-                at = closing.end()
             lead = "" if text[at - 1:at] == "\n" else "\n"
-            prefix = re.sub(r"[^\s>]", " ", before)
+            prefix = re.sub(r"[^\s>]", " ", DISPLAY.fullmatch(before).group(1))
             edits.append((at, at, lead + "".join(f"{prefix}{c}\n" for c in comments)))
     return edits, changes
 
 
-def _note(claim: Claim, with_line: bool) -> str:
+def _closed(text: str, start: int, end: int) -> int:
+    """The region's end past its closing delimiter where the region was read without it (\\], $$ or
+    \\end{align}, on its line or the next): a mark goes after the math, never into it."""
+    body = text[start:end].strip().lstrip("> \t")           # a quote's markers may start the region
+    environment = re.match(r"\\begin\{([^{}]*)\}", body)
+    pairs = PAIRS + (((environment.group(0), f"\\end{{{environment.group(1)}}}"),) if environment else ())
+    for opening, closing in pairs:
+        opened = body.startswith(opening) or text[max(0, start - 20):start].rstrip().endswith(opening)
+        if opened and not body.endswith(closing):
+            gap = r"[ \t>]*" if text[end - 1:end] == "\n" else r"[ \t]*\n?[ \t>]*"
+            found = re.compile(gap + re.escape(closing)).match(text, end)
+            return found.end() if found else end
+    return end
+
+
+def _reason(claim: Claim) -> str:
     reason = claim.reason or ""
     if claim.expected is not None and "expected" not in reason:
         reason = f"expected {claim.expected}; {reason}"
-    reason = " ".join(reason.split()).rstrip("; ")
-    return f"wrong: line {claim.line}: {reason}" if with_line else f"wrong: {reason}"
+    return " ".join(reason.split()).rstrip("; ")
 
 
 # -- text ----------------------------------------------------------------------
@@ -231,7 +248,7 @@ def _token(number: str) -> re.Pattern:
 
 def _scientific(mantissa: str) -> re.Pattern:
     return re.compile(rf"{SIGN}(?P<num>{re.escape(mantissa)})(?P<times>\s*(?:\\times|\\cdot|×|·|⋅)\s*10\s*\^\s*"
-                      rf"\{{?\s*)(?P<exp>[-−+]?\s*\d+)")
+                      rf"\{{?\s*)(?P<exp>[-−+]?\s*\d+)(?P<close>\s*\}}?)")
 
 
 def _decimal(text: str | None) -> tuple[Decimal | None, int]:
@@ -260,14 +277,13 @@ def _ten(node) -> bool:
     return isinstance(node, s.Scripted) and node.base == s.Num("10") and node.sup is not None and node.sub is None
 
 
-def _count(node, kind: type, text: str | None = None) -> int:
-    """How many nodes of `kind` (numbers written `text`) a side holds, scripts included."""
-    found, stack = 0, [node]
+def _count(sides, kind: type, text: str | None = None) -> int:
+    """How many nodes of `kind` (numbers written `text`) the sides hold, scripts included."""
+    found, stack = 0, list(sides)
     while stack:
         item = stack.pop()
-        if isinstance(item, kind) and (text is None or item.text == text):
-            found += 1
-        elif isinstance(item, (list, tuple)):
+        found += isinstance(item, kind) and (text is None or item.text == text)
+        if isinstance(item, (list, tuple)):
             stack.extend(item)
         elif hasattr(item, "__dataclass_fields__"):
             stack.extend(getattr(item, field) for field in item.__dataclass_fields__)

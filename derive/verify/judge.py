@@ -63,12 +63,17 @@ class Judge:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
         if not links:
             return None
+        unread = None
         try:
             scope, sides = self._read(chain, sample)
         except ShapeMismatch as exc:
             return Verdict("wrong", None, f"the shapes do not fit ({exc}): a missing transpose?")
         except Unreadable as exc:
-            return Verdict("unchecked", None, str(exc))
+            scope, sides = self._read_partly(chain, sample)
+            links = _links_between(chain, sides)
+            if not links:
+                return Verdict("unchecked", None, str(exc))
+            unread = str(exc)
         except RecursionError:           # the last line: the reader refuses formulas this deep
             return Verdict("unchecked", None, "the formula nests too deeply")
         except (ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError) as exc:
@@ -76,7 +81,7 @@ class Judge:
         for k in links:
             left, right = sides[k], sides[k + 1]
             try:
-                verdict = self._link(left, right, scope, k, len(links) > 1, chain)
+                verdict = self._link(left, right, scope, k, len(chain.relations) > 1, chain)
             except Unreadable as exc:
                 return Verdict("unchecked", None, str(exc))
             except RecursionError:
@@ -85,7 +90,19 @@ class Judge:
                 return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
                 return verdict
-        return Verdict("ok", None, None)
+        return Verdict("ok", None, f"the other sides were checked ({unread})" if unread else None)
+
+    def _read_partly(self, chain: s.Chain, sample: int | None):
+        """Each side on its own: an unknown name on one side leaves the others to be checked."""
+        scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
+        sides = []
+        for node in chain.sides:
+            try:
+                sides.append(self.meaning.side(node, scope))
+            except (Unreadable, ShapeMismatch, ZeroDivisionError, OverflowError, TypeError, ValueError,
+                    AttributeError):
+                sides.append(None)
+        return scope, sides
 
     def _read(self, chain: s.Chain, sample: int | None):
         """Untagged in a batch: the batch as a whole if every name allows it, else any one sample."""
@@ -123,6 +140,8 @@ class Judge:
     def _symbolic(self, left, right, scope: Scope, where: str) -> Verdict | None:
         points = ([("the spec's values", self.model.spec_point)] if self.model.spec_point else []) + \
                  [("a random point", p) for p in self._random]
+        if points and self.model.spec_point and self._data_only(left, right):
+            points = points[:1]       # y = x_1 + x_2: a fact of the data (inputs, targets), not of the network
         for label, point in points:
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
@@ -133,13 +152,23 @@ class Judge:
                                                   f"{_fmt(x)} against {_fmt(y)}" + (f"; {cause}" if cause else ""))
         return None
 
+    def _data_only(self, left, right) -> bool:
+        bases = set(self.model.bases)
+        return all(self.model.graph_symbol(x) in bases for x in _free(left) | _free(right))
+
     def _numeric(self, left, right, scope: Scope, where: str, last: bool) -> Verdict | None:
         point = self.model.spec_point
         if point is None:
             raise Unreadable("the spec gives no numbers to check a number against")
         full = self._extend(point, scope)
         a, b = self._value(left, full), self._value(right, full)
-        tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
+        carried, literals = self.carried, set(scope.literals)
+        if not (_free(left) - literals) and not (_free(right) - literals):
+            self.carried = {}          # figures on both sides: the post's own arithmetic, nothing carried
+        try:
+            tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
+        finally:
+            self.carried = carried
         digits = max(_written_digits(right, scope), 3)
         for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
             if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
@@ -205,6 +234,13 @@ class Judge:
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(one)
         return one(expr)
+
+
+def _links_between(chain: s.Chain, sides: list) -> list[int]:
+    """The links whose two sides were both read. Never across an unread side: what it stood for
+    (which figures it substituted, rounded how) is unknown."""
+    return [k for k, rel in enumerate(chain.relations[:len(sides) - 1])
+            if rel in EQUALITIES and sides[k] is not None and sides[k + 1] is not None]
 
 
 def _figure(literal: Literal) -> Decimal:

@@ -136,7 +136,12 @@ class Model:
     def witness_point(self) -> dict[sp.Symbol, sp.Float]:
         """The spec's numbers, or, for a spec without them, one fixed random point: where a post's
         definitions are evaluated to see which quantity they define."""
-        return self.spec_point if self.spec_point is not None else self.random_point(random.Random(20261130))
+        return self.spec_point if self.spec_point is not None else self.random_witness
+
+    @cached_property
+    def random_witness(self) -> dict[sp.Symbol, sp.Float]:
+        """One fixed random point: a definition that matches a quantity there is that quantity's."""
+        return self.random_point(random.Random(20261130))
 
     @cached_property
     def given(self) -> frozenset[Decimal]:

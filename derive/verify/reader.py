@@ -28,6 +28,16 @@ READ_CACHE = 1_024         # short formulas kept read: a post repeats $w_5$ and 
 CACHED_LENGTH = 500        # characters: longer formulas are rarely repeated, and would hold much memory
 
 
+class _Relation(str):
+    """A relation as written, with where it stands in the formula."""
+    at: int
+
+    def __new__(cls, text: str, at: int):
+        made = super().__new__(cls, text)
+        made.at = at
+        return made
+
+
 class ReadError(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
@@ -165,10 +175,12 @@ class _Build(Transformer_NonRecursive):
         sides = tuple(c for c in children if isinstance(c, s.Node))
         relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))   # a = \\ b: one dangles
         start, end = meta.start_pos, meta.end_pos
-        return s.Chain(sides, relations, continued, " ".join(self.text[start:end].split()), start)
+        lines = tuple(self.text.count("\n", start, getattr(r, "at", start)) for r in relations)
+        return s.Chain(sides, tuple(str(r) for r in relations), continued, " ".join(self.text[start:end].split()),
+                       start, lines)
 
     def rel(self, _before, token, _after):
-        return str(token).strip()
+        return _Relation(str(token).strip(), token.start_pos)
 
     # -- operators ---------------------------------------------------------
     def add(self, a, _op, b):

@@ -72,8 +72,8 @@ def located(region: Region, document: str | None, line_starts: list[int] | None)
     from where the one before it was; where it cannot be (text the renderer rewrote), the newlines
     since the row before count."""
     rows = split_rows(region.text)
-    if len(rows) == 1:
-        return [(region.line, rows[0][1])]
+    if len(rows) == 1:          # at the line where its text starts ($$ or \begin{equation} above it)
+        return [(region.line + region.text[:rows[0][0]].count("\n"), rows[0][1])]
     found = document is not None and line_starts is not None
     out, cursor = [], region.start
     last_line, last_offset = region.line, 0

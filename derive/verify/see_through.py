@@ -48,11 +48,14 @@ _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE}
                             rf"(\\q?quad|\\,|\\;)?")
 _WORD_TEXT = re.compile(rf"\\(?:text|textrm|mbox)\s*\{{\s*[,;:]?\s*(?:{PROSE})\b[^{{}}]*\}}")
 _EVALUATED_AT = re.compile(r"\\(?:right|[Bb]igg?|[Bb]ig)\s*\|(\s*[_^]\s*(\{[^{}]*\}|\S))*")
+_NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
+_INNER_DELIMITERS = re.compile(r"\\[()]")
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
 
 
 def see_through(text: str) -> str:
+    text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", text))     # $\( a \), \( b \)$: two formulas
     text = "".join(UNICODE.get(c, c) for c in text)
     text = _scripts(text)
     text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", text))

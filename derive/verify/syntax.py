@@ -109,6 +109,7 @@ class Chain(Node):
     continued: bool               # the line starts with a relation (align's  &= ...)
     text: str                     # the source of the chain
     offset: int                   # of the chain in the region's text
+    lines: tuple[int, ...] = ()   # for each relation, how many lines below the chain's start it is written
 
 
 @dataclass(frozen=True)
