@@ -22,21 +22,21 @@ OWN_NAMES = r"""Forward pass, in my own names.
 
 $$z_1 = w_1 i_1 + w_2 i_2 + b_1 = 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 = 0.3775$$
 
-$$\hat{y}_1 = \sigma(z_3) = 0.7514$$
+$$s_1 = \sigma(z_3) = 0.7514$$
 
 $$z_3 = w_5 h_1 + w_6 h_2 + b_2 = 1.1059$$
 
 $$h_1 = \sigma(z_1) = 0.5933$$
 
-$$\hat{y}_1 = 0.7614$$
+$$s_1 = 0.7614$$
 """
 
 
 def test_names_are_bound_by_value_and_definition_and_reported(mazur):
     report = verify_text(mazur, OWN_NAMES, "post.md")
     bound = {b.written: b.meant for b in report.bindings}
-    assert bound["z_1"] == "net_{h1}" and bound["hat:y_1"] == "out_{o1}" and bound["h_1"] == "out_{h1}"
-    assert "read \\hat{y}_1 as out_{o1}, by its" in next(b for b in report.bindings if b.written == "hat:y_1").sentence()
+    assert bound["z_1"] == "net_{h1}" and bound["s_1"] == "out_{o1}" and bound["h_1"] == "out_{h1}"
+    assert "read s_1 as out_{o1}, by its" in next(b for b in report.bindings if b.written == "s_1").sentence()
     verdicts = {c.line: c.verdict for c in report.claims}
     assert verdicts[3] == "ok" and verdicts[11] == "wrong"        # a wrong figure of a bound name is still caught
 

@@ -10,6 +10,7 @@ it repeats taken at their exact values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -60,6 +61,19 @@ class Figures:
             figure = Decimal(last.text)
             self.stated[figure] = Stated(float(figure), sign * exact, line, verdict == "wrong")
 
+    def _last_digit(self, judge, chain: s.Chain, sample: int | None, found: tuple):
+        """A figure one unit off in its last digit, in a post that computes from its own rounded
+        figures (it gave earlier ones no finer than this one): rounded from them, not a mistake."""
+        figure = _unsigned(chain.sides[-1]) if chain.sides else None
+        link = re.match(r"link (\d+) of (\d+):", found[2] or "")
+        if link and link.group(1) != link.group(2):
+            return found, None, None            # a link before the figure is wrong: not the figure's rounding
+        if isinstance(figure, s.Num) and "." in figure.text and _one_unit_off(judge, chain, sample):
+            lines = _coarse(self.stated, _digits(figure.text))
+            if lines:
+                return ("ok", None, None), None, max(lines)
+        return found, None, None
+
     def revisit(self, judge, chain: s.Chain, sample: int | None, found: tuple) -> tuple[tuple, int | None, int | None]:
         """(verdict, carries, rounded_from) for a claim found wrong that repeats earlier figures."""
         if found[0] != "wrong":
@@ -74,16 +88,21 @@ class Figures:
                     if wrong else (("ok", None, None), None, line)
         used = {figure for figure in _figures(chain) if figure in self.stated}
         if not used:
-            return found, None, None
+            return self._last_digit(judge, chain, sample, found)
         again = judge.carried_claim(chain, sample, {figure: self.stated[figure].figure - self.stated[figure].exact
                                                     for figure in used})
         if again is None or again.verdict != "ok":
-            return found, None, None
+            return self._last_digit(judge, chain, sample, found)
         wrong = [self.stated[figure].line for figure in used if self.stated[figure].wrong]
         if wrong:
             line = max(wrong)
             return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
         return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+
+
+def _coarse(stated: dict, digits: int) -> list[int]:
+    """Lines of earlier figures the post gave with no more significant digits than `digits`."""
+    return [st.line for figure, st in stated.items() if _digits(str(abs(figure))) <= digits]
 
 
 def _figures(node) -> set[Decimal]:
@@ -98,6 +117,18 @@ def _figures(node) -> set[Decimal]:
         elif hasattr(item, "__dataclass_fields__"):
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
     return found
+
+
+def _one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:
+    """The claim's figure is within one unit of its last digit of the exact value of what it states."""
+    figure = _unsigned(chain.sides[-1])
+    if len(chain.sides) < 2 or not isinstance(figure, s.Num) or _numbers_only(chain.sides[0]):
+        return False
+    exact = judge.value(chain.sides[0], sample)
+    if exact is None:
+        return False
+    written = float(Decimal(figure.text)) * (-1 if isinstance(chain.sides[-1], s.Neg) else 1)
+    return abs(written - exact) <= _unit(figure.text) * (1 + 1e-9)
 
 
 def _unsigned(node: s.Node) -> s.Node:

@@ -16,6 +16,7 @@ from .judge import EQUALITIES, Judge
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
 from .model import Model
+from .numbering import renumbering
 from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
@@ -139,7 +140,9 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     stated = checker.model.spec.notation if checker.model.spec.notation_stated else None
     notation = notation or _guess_notation(checker, read_regions, stated)
     every = [found for _, rows in read_regions for found in _chains(rows, rate)]
-    bindings = bind(checker, notation, every, checker.vocabulary(notation))
+    renumbered = renumbering(checker.model, checker.vocabulary(notation), every)
+    vocabulary = checker.vocabulary(notation).with_bindings({b.written: b.meant for b in renumbered})
+    bindings = renumbered + bind(checker, notation, every, vocabulary)
     judge = checker.judge(notation, bindings)
     claims: list[Claim] = []
     figures = Figures()                    # the post's own figures, in the order it states them

@@ -160,6 +160,7 @@ def _math_regions(text: str, tokens) -> list[Region]:
             regions.append(Region(bisect_right(line_starts, start), body, start, end))
             cursor = end
         if token.type == "html_block":
+            _html_block_math(token, text, line_starts, regions)
             cursor = _html_images(token.content, text, cursor, line_starts, regions)
         for child in token.children or []:
             if child.type == "image" and formula(child.attrGet("src") or "") is not None:
@@ -183,6 +184,21 @@ def _math_regions(text: str, tokens) -> list[Region]:
 
 
 _IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
+
+
+_DELIMITED = re.compile(r"\\\((.+?)\\\)|\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+
+
+def _html_block_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
+    """Math in a block of HTML (<div style=...> around \\( ... \\)): MathJax typesets it in the page."""
+    if token.map is None:
+        return
+    base = line_starts[token.map[0]]
+    block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
+    for match in _DELIMITED.finditer(block):
+        inner = next(g for g in match.groups() if g is not None)
+        start = base + match.start()
+        regions.append(Region(bisect_right(line_starts, start), inner, start, base + match.end()))
 
 
 def _html_images(html: str, text: str, cursor: int, line_starts: list[int], regions: list[Region]) -> int:

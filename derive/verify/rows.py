@@ -17,6 +17,7 @@ from .regions import Region
 LINED = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "equation", "equation*",
          "eqnarray", "eqnarray*", "multline", "multline*", "alignat", "alignat*", "array"}
 _ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]+\*?)\s*\}")
+_SPACING = re.compile(r"\*?\s*\[\s*-?[0-9.]+\s*(pt|ex|em|mm|cm|in|mu|bp)\s*\]|\*")
 _BRACKET_BEFORE = re.compile(r"(\\left\s*[\[(]|[\[(])\s*$")
 _NAMES = "|".join(re.escape(name) for name in sorted(LINED, key=len, reverse=True))
 # what opens or closes the lines, around a row: \begin{align}, \begin{array}{rcl}, and Typora's
@@ -33,10 +34,11 @@ def split_rows(text: str) -> list[tuple[int, str]]:
         c = text[k]
         if c == "\\":
             if text.startswith("\\\\", k):
+                spacing = _SPACING.match(text, k + 2)          # \\[10pt], \\*: the row's spacing
                 if depth == 0 and not any(kept):
                     rows.append((start, text[start:k]))
-                    start = k + 2
-                k += 2
+                    start = spacing.end() if spacing else k + 2
+                k = spacing.end() if spacing else k + 2
                 continue
             match = _ENVIRONMENT.match(text, k)
             if match:

@@ -48,6 +48,8 @@ _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE}
                             rf"(\\q?quad|\\,|\\;)?")
 _WORD_TEXT = re.compile(rf"\\(?:text|textrm|mbox)\s*\{{\s*[,;:]?\s*(?:{PROSE})\b[^{{}}]*\}}")
 _EVALUATED_AT = re.compile(r"\\(?:right|[Bb]igg?|[Bb]ig)\s*\|(\s*[_^]\s*(\{[^{}]*\}|\S))*")
+_SPACING = re.compile(r"\\\\\*?\s*\[\s*-?[0-9.]+\s*(?:pt|ex|em|mm|cm|in|mu|bp)\s*\]")
+_ACCENT_SCRIPT = re.compile(rf"\\({'|'.join(ACCENTS)})\s*\{{\s*([A-Za-z])\s*_\s*(?:\{{\s*([A-Za-z0-9]+)\s*\}}|([A-Za-z0-9]))\s*\}}")
 _NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
 _INNER_DELIMITERS = re.compile(r"\\[()]")
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
@@ -56,6 +58,8 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 
 def see_through(text: str) -> str:
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", text))     # $\( a \), \( b \)$: two formulas
+    text = _SPACING.sub(r"\\\\ ", text)
+    text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)
     text = "".join(UNICODE.get(c, c) for c in text)
     text = _scripts(text)
     text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", text))

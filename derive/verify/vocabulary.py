@@ -183,6 +183,9 @@ class Vocabulary:
             for k, unit in enumerate(outputs, 1):
                 for short in (f"t_{k}", f"t_{unit.name}", f"target_{k}"):
                     self._shorthand(short, unit.target)
+                if notation == "neuron":          # \hat{y}_k is the k-th output; y_k, as labels go, its target
+                    self._shorthand(f"y_{k}", unit.target)
+                    self._shorthand(f"hat:y_{k}", unit.out)
             if len(outputs) == 1 and self.model.one_sample:     # y and \hat{y}: target and output
                 self._shorthand("y", outputs[0].target)
                 self._shorthand("t", outputs[0].target)
