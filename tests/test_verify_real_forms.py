@@ -83,3 +83,36 @@ def test_math_inside_a_block_of_html_is_read(mazur):
     text = ('<div style="text-align: left;">\n\\( out_{h1} = 0.593269992 \\)\n\n'
             '\\( out_{h2} = 0.6 \\)\n</div>\n\n<div>\n$$net_{h1} = 0.3775$$\n</div>\n')
     assert verdicts(mazur, text) == [(2, "ok"), (4, "wrong"), (8, "ok")]
+
+
+def test_delta_of_a_weight_is_the_change_the_step_makes(mazur):
+    # gmyhf: \Delta w_{2,3} = eta x delta x O; here in derive's names: w_5^+ - w_5 = -0.5 x 0.082167041
+    assert verdicts(mazur, "$$\\Delta w_5 = -0.5 \\cdot 0.082167041 = -0.04108352$$\n") == [(1, "ok")]
+    assert verdicts(mazur, "$$\\Delta w_5 = 0.04108352$$\n") == [(1, "wrong")]
+
+
+def test_a_name_with_a_generic_index_is_never_bound_to_one_unit(mazur):
+    # gmyhf: y_j = F(a_j) = 1/(1+e^{-a_1}) speaks of any unit j; y_j stays unread
+    report = verify_text(mazur, "$$y_j = \\frac{1}{1+e^{-net_{h1}}}$$\n", "post.md")
+    assert report.bindings == ()
+
+
+def test_a_single_outputs_target_goes_by_its_usual_names():
+    spec = derive.from_dict({"input": {"values": [[1.0]]}, "target": {"values": [[0.5]]},
+                             "layers": [{"units": 1, "activation": "sigmoid", "weights": [[0.2]], "bias": [0.1]}],
+                             "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}})
+    checker = Checker(derive.derive(spec))
+    text = "$$y_{target} = 0.5$$\n\n$$y_{true} = 0.5$$\n\n$$t = 0.5$$\n\n$$Error = y_{target} - \\hat{y} = -0.0744$$\n"
+    # Error is the post's own name for t - o here (no loss letter): left unread, never refuted; the
+    # links without it are checked, and the claim says so
+    claims = verify_text(checker, text, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(1, "ok"), (3, "ok"), (5, "ok"), (7, "ok")]
+    assert "only the links without it were checked: unknown name Error" in claims[-1].reason
+
+
+def test_a_diagnosis_speaks_the_posts_own_names(mazur):
+    text = ("$$h_1 = \\sigma(net_{h1}) = 0.593269992$$\n\n"
+            "$$\\frac{\\partial E_{total}}{\\partial h_1} = \\delta_{o1} w_5$$\n")
+    report = verify_text(mazur, text, "post.md")
+    wrong = report.claims[-1]
+    assert wrong.verdict == "wrong" and "a missing path through o2 in the sum for h_1" in wrong.reason

@@ -26,6 +26,7 @@ from .values import Literal, Scope, Unreadable
 from .vocabulary import key, split_modifier
 
 PASSES = 4
+GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit
 
 
@@ -223,6 +224,8 @@ def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
     written = key(head)
     if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
         return None
+    if isinstance(head, s.Scripted) and head.sub is not None and head.sub.text in GENERIC_INDICES:
+        return None                     # y_j, a_j: any unit, not one
     if isinstance(head, s.Scripted):
         named, modifier, _ = split_modifier(head)
         if modifier or vocabulary.lookup(key(named) or "") is not None:

@@ -22,6 +22,7 @@ from .reader import ReadError, read
 from .regions import Region, normalize, scan
 from .rows import located
 from .values import Unreadable, layer_entries
+from .wording import in_post_words, post_names
 from .vocabulary import NOTATIONS, Vocabulary, key, split_modifier
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
@@ -144,6 +145,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     vocabulary = checker.vocabulary(notation).with_bindings({b.written: b.meant for b in renumbered})
     bindings = renumbered + bind(checker, notation, every, vocabulary)
     judge = checker.judge(notation, bindings)
+    words = post_names(bindings, checker.vocabulary(notation))
     claims: list[Claim] = []
     figures = Figures()                    # the post's own figures, in the order it states them
     # one verdict per claim text, document after document, as long as the names mean the same
@@ -165,8 +167,9 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
             figures.record(judge, chain, sample, line, found[0])
             if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
-                claims.append(Claim(line + _link_line(chain, found), chain.text, *found, region.start, region.end,
-                                    carries, rounded_from))
+                verdict, expected, reason = found
+                claims.append(Claim(line + _link_line(chain, found), chain.text, verdict, expected,
+                                    in_post_words(reason, words), region.start, region.end, carries, rounded_from))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)
 
@@ -192,7 +195,8 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
             if v.verdict == wanted:
                 reason = f"{label}: {v.reason}" if label else v.reason
                 return (v.verdict, v.expected, reason)
-    return ("ok", None, None)
+    partly = next((v.reason for _, v in verdicts if v.reason), None)     # ok as far as it could be read
+    return ("ok", None, partly)
 
 
 def _read_row(row: str):

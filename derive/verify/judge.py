@@ -90,7 +90,7 @@ class Judge:
                 return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
                 return verdict
-        return Verdict("ok", None, f"the other sides were checked ({unread})" if unread else None)
+        return Verdict("ok", None, f"only the links without it were checked: {unread}" if unread else None)
 
     def _read_partly(self, chain: s.Chain, sample: int | None):
         """Each side on its own: an unknown name on one side leaves the others to be checked."""

@@ -293,6 +293,13 @@ class Meaning(Derivatives):
             raise Unreadable("a fraction with a matrix below the line")
         return num / den
 
+    def _step(self, name: s.Node, scope: Scope) -> sp.Basic:
+        """\\Delta w = w^{+} - w."""
+        scripted = name if isinstance(name, s.Scripted) else s.Scripted(name, None, None, 0)
+        sup = (scripted.sup.text if scripted.sup else "") + "+"
+        after = s.Scripted(scripted.base, scripted.sub, s.Script(sup, None), scripted.primes)
+        return self._visit(after, scope) - self._visit(name, scope)
+
     def _Juxt(self, node: s.Juxt, scope: Scope) -> sp.Basic:
         items = list(node.items)
         if isinstance(items[0], s.Partial):
@@ -310,6 +317,11 @@ class Meaning(Derivatives):
                     isinstance(items[k + 1], s.Paren) and items[k + 1].kind == "(" and \
                     self.vocabulary.lookup(key(item)) is None and function_of(item, self.model.spec) is None:
                 raise Unreadable(f"unknown function {item.text}")
+            if isinstance(item, s.Sym) and item.text == "\\Delta" and k + 1 < len(items) and \
+                    self.vocabulary.lookup("\\Delta") is None and isinstance(items[k + 1], (s.Sym, s.Scripted)):
+                values.append(self._step(items[k + 1], scope))         # \Delta w_5: the change the step makes
+                k += 2
+                continue
             named = key(item)
             known = named is not None and (isinstance(self.vocabulary.lookup(named), (sp.Symbol, sp.MatrixSymbol))
                                            or named in self.vocabulary.expressions)

@@ -174,7 +174,7 @@ class Vocabulary:
         singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"}
                    if self.model.samples == 1 and notation == "layer" else {})
         if self.model.one_sample:
-            for letter in ("L", "E", "C", "\\ell", "Loss", "loss", "Error", "mathcal:E"):
+            for letter in ("L", "E", "C", "\\ell", "l", "Loss", "loss", "mathcal:E", "mathcal:L"):
                 if letter not in self.names:
                     self.names[letter] = self.model.graph.total
                     self.foreign.add(letter)
@@ -187,8 +187,8 @@ class Vocabulary:
                     self._shorthand(f"y_{k}", unit.target)
                     self._shorthand(f"hat:y_{k}", unit.out)
             if len(outputs) == 1 and self.model.one_sample:     # y and \hat{y}: target and output
-                self._shorthand("y", outputs[0].target)
-                self._shorthand("t", outputs[0].target)
+                for short in ("y", "t", "target", "y_target", "y_true", "y_actual", "text:target"):
+                    self._shorthand(short, outputs[0].target)
                 self._shorthand("hat:y", outputs[0].out)
         for short, full in singles.items():
             if short not in self.names and full in self.names:
