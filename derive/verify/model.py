@@ -56,6 +56,7 @@ class Model:
         self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs]
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._updated: dict[int, tuple[dict, dict]] = {}
+        self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
 
     # -- symbols ---------------------------------------------------------------
     def is_parameter(self, symbol: sp.Basic) -> bool:
@@ -204,9 +205,40 @@ class Model:
         for p in self.parameters:
             if not self.is_updated(p):
                 continue
-            base[p] = point[p] - point.get(self.eta, self.eta) * self.number(self.batch_partial(self.graph.total, p), point)
+            base[p] = point[p] - point.get(self.eta, self.eta) * self.gradient_at(p, point)
         return self.complete(base)
 
     def batch_partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
-        """d(cost)/d(parameter): scale times the sum over samples."""
-        return self.scale * sp.Add(*[self.sample(self.partial(a, b), s) for s in range(self.samples)])
+        """d(cost)/d(parameter): scale times the sum over samples (built once for each pair)."""
+        found = self._batch_partials.get((a, b))
+        if found is None:
+            found = self._batch_partials[(a, b)] = \
+                self.scale * sp.Add(*[self.sample(self.partial(a, b), s) for s in range(self.samples)])
+        return found
+
+    def gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
+        """d(cost)/d(parameter) at a complete point, by the delta rule: the scale times the sum over
+        samples of the unit's delta (in the point already) times what the parameter multiplies. A
+        step needs every gradient at every point, and the closed forms are slow to substitute."""
+        terms = self._delta_rule.get(parameter)
+        if terms is None or any(per_sample(x, 0) not in point for pair in terms for x in pair if x is not None):
+            return self.number(self.batch_partial(self.graph.total, parameter), point)
+        total = sp.Float(0, DIGITS)
+        for s in range(self.samples):
+            for delta, source in terms:
+                total += point[per_sample(delta, s)] * (point[per_sample(source, s)] if source is not None else 1)
+        return sp.Float(self.scale * total, DIGITS)
+
+    @cached_property
+    def _delta_rule(self) -> dict[sp.Symbol, list[tuple[sp.Symbol, sp.Symbol | None]]]:
+        """parameter -> [(the delta of a unit it feeds, the output it multiplies, or None for a bias)]."""
+        rule: dict[sp.Symbol, list] = {}
+        for layer in self.graph.layers:
+            for row in layer.connections:
+                for c in row:
+                    rule[c.weight] = [(c.dest.delta, c.source.out)]
+            for b in layer.biases:
+                rule[b.symbol] = [(unit.delta, None) for unit in b.units]
+        if any(delta not in self.deltas for terms in rule.values() for delta, _ in terms):
+            return {}
+        return rule
