@@ -21,9 +21,10 @@ import measure  # noqa: E402
 
 POSTS = measure.posts()
 
-CAUGHT_AT_LEAST = 39         # real errors caught, of 112
-UNCHECKED_AT_MOST = 221      # claims unchecked, of 352
-FALSE_ALARMS_AT_MOST = 16    # the target is 0: see the closing note of issue 11 for each
+CAUGHT_AT_LEAST = 72         # real errors caught, of 112
+UNCHECKED_AT_MOST = 101      # claims unchecked, of 352
+FALSE_ALARMS_AT_MOST = 8     # the target is 0: see the closing note of issue 11 for each
+CARRIED_ROUNDINGS_AT_MOST = 1   # right by the post's own rounding, called wrong (the target is 0)
 
 
 def test_the_corpus_has_at_least_twelve_posts_each_with_source_licence_and_truth():
@@ -55,3 +56,4 @@ def test_verify_on_the_corpus_does_no_worse_than_recorded():
     assert caught >= CAUGHT_AT_LEAST
     assert unchecked <= UNCHECKED_AT_MOST
     assert len(alarms) <= FALSE_ALARMS_AT_MOST, alarms
+    assert sum(len(s.carried_roundings) for s in scores) <= CARRIED_ROUNDINGS_AT_MOST
