@@ -116,3 +116,15 @@ def test_a_diagnosis_speaks_the_posts_own_names(mazur):
     report = verify_text(mazur, text, "post.md")
     wrong = report.claims[-1]
     assert wrong.verdict == "wrong" and "a missing path through o2 in the sum for h_1" in wrong.reason
+
+
+def test_a_derivative_of_a_layer_by_its_net_input_is_entrywise():
+    # seeds 002 and 004: dA^{[2]}/dZ^{[2]} = sigma'(Z^{[2]}) entry by entry; a matrix-by-matrix Jacobian
+    # of other shapes stays unchecked with its reason, never refuted
+    khanal = Checker(derive.derive(derive.load("khanal")))
+    one = lambda claim: verify_text(khanal, f"$${claim}$$\n", "post.md").claims[0]
+    assert one(r"\frac{\partial A^{[2]}}{\partial Z^{[2]}} = A^{[2]} \odot (1 - A^{[2]})").verdict == "ok"
+    assert one(r"\frac{\partial A^{[2]}}{\partial Z^{[2]}} = \frac{\partial \sigma(Z^{[2]})}{\partial Z^{[2]}}").verdict == "ok"
+    assert one(r"\frac{\partial A^{[2]}}{\partial Z^{[2]}} = A^{[2]}").verdict == "wrong"
+    jacobian = one(r"\frac{\partial Z^{[2]}}{\partial W^{[2]}} = A^{[1]}")
+    assert jacobian.verdict == "unchecked" and "convention" in jacobian.reason

@@ -49,9 +49,9 @@ class Derivatives:
         return found
 
     def _matrix_derivative(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
-        top = self.vocabulary.lookup(key(of))
+        top = self.vocabulary.lookup(key(of)) if key(of) else None
         if top not in (COST_NAME, self.model.graph.total):
-            raise Unreadable(f"a derivative of {key(of)}: expected J or \\mathcal{{L}}")
+            return self._elementwise(of, by, scope)
         scale = self.model.scale if top == COST_NAME else sp.S.One
         matrix = self._visit(by, scope)
         if isinstance(matrix, sp.Symbol) and self.model.is_parameter(matrix):     # a shared bias
@@ -67,6 +67,27 @@ class Derivatives:
             generic, sample = x.name.rsplit("__s", 1)
             return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
         return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())
+
+
+    def _elementwise(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
+        """\\partial A^{[2]} / \\partial Z^{[2]}, as posts write it: the entrywise derivative (each unit's
+        output by its own net input), a matrix of the same shape, as g'(Z) is."""
+        top, bottom = self._visit(of, scope), self._visit(by, scope)
+        if not (isinstance(top, sp.MatrixBase) and isinstance(bottom, sp.MatrixBase)) or top.shape != bottom.shape:
+            raise Unreadable("a Jacobian between matrices of different shapes: its layout is the post's "
+                             "convention (write the product it stands for)")
+        model = self.model
+
+        def entry(x, y) -> sp.Basic:
+            if not isinstance(y, sp.Symbol) or "__s" not in y.name:
+                raise Unreadable("an entrywise derivative by entries that are not units of the network")
+            if not isinstance(x, sp.Symbol) or "__s" not in x.name:
+                return sp.diff(x, y)                       # \\partial \\sigma(Z) / \\partial Z: of the written expression
+            (gx, sx), (gy, sy) = x.name.rsplit("__s", 1), y.name.rsplit("__s", 1)
+            if sx != sy:
+                raise Unreadable("an entrywise derivative across samples")
+            return model.sample(model.partial(sp.Symbol(gx, real=True), sp.Symbol(gy, real=True)), int(sx))
+        return sp.ImmutableMatrix(top.shape[0], top.shape[1], [entry(x, y) for x, y in zip(top, bottom)])
 
 
 def _no_entry():
