@@ -35,7 +35,9 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
             for item in items:
                 yield item
                 bar.update(1)
-        forward = [_forward_layer(w, layer, len(layers)) for layer in ticked(layers)]
+        # a compact document sets the first unit of every layer in one aligned display
+        forward_column = w.column(*[x for layer in layers for x in (layer.units[0].net, layer.units[0].out)])
+        forward = [_forward_layer(w, layer, len(layers), forward_column) for layer in ticked(layers)]
         backward = [_backward_layer(w, derivation, layer) for layer in ticked(reversed(layers))]
         updates = [_updates(w, derivation, layer) for layer in ticked(layers)]
     return {
@@ -43,7 +45,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "per_sample_symbol": w.per_sample_symbol,
         "heads": list(FORWARD_HEADS[notation]),
         "notation": notation,
-        "symbols": [{"symbol": symbol, "meaning": meaning} for symbol, meaning in TABLES[notation]],
+        "symbols": _symbols(w, notation),
         "four_equations": _four_equations(w, derivation) if notation == "index" else None,
         "total": w.tex(graph.total),
         "title": spec.title,
@@ -56,6 +58,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "update_bias": spec.training.update_bias,
         "network": _network(w, spec),
         "forward": forward,
+        "forward_rows": [w.row(layer["units"][0][key]) for layer in forward for key in ("net", "out")],
         "error": _error(w),
         "backward": backward,
         "updates": updates,
@@ -63,6 +66,18 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
                        "symbol": w.tex(graph.total)},
         "training": _training(w, values),
     }
+
+
+def _symbols(w: Writer, notation: str) -> list[dict[str, str]]:
+    """The notation table; a compact batch document tells the batch's error from a sample's own."""
+    total = w.tex(w.graph.total)
+    rows = []
+    for symbol, meaning in TABLES[notation]:
+        if symbol == total and w.per_sample_symbol:
+            symbol = f"{total}, {total}^{{(s)}}"
+            meaning = f"{meaning}: the batch's (the {w.spec.loss.reduction} over its samples), and sample s's alone"
+        rows.append({"symbol": symbol, "meaning": meaning})
+    return rows
 
 
 def _network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:
@@ -95,15 +110,15 @@ def _matrix(layer: GraphLayer, text: Callable[[sp.Symbol], str]) -> dict[str, An
     return {"columns": [u.name for u in layer.inputs] + ["bias"] * biased, "rows": rows}
 
 
-def _forward_layer(w: Writer, layer: GraphLayer, depth: int) -> dict[str, Any]:
+def _forward_layer(w: Writer, layer: GraphLayer, depth: int, column: float | None = None) -> dict[str, Any]:
     fwd = w.values.forward
     l = layer.index - 1
     units = []
     for j, unit in enumerate(layer.units):
         units.append({
             "name": unit.name,
-            "net": w.entry(j, unit.net, layer.net_exprs[j], fwd.nets[l][:, j]),
-            "out": w.entry(j, unit.out, layer.out_exprs[j], fwd.outs[l][:, j]),
+            "net": w.entry(j, unit.net, layer.net_exprs[j], fwd.nets[l][:, j], column),
+            "out": w.entry(j, unit.out, layer.out_exprs[j], fwd.outs[l][:, j], column),
         })
     return {"index": layer.index, "is_output": layer.index == depth, "activation": layer.activation.name,
             "units": units, "has_bias": bool(layer.biases)}
@@ -115,14 +130,20 @@ def _error(w: Writer) -> dict[str, Any]:
     targets = np.asarray(w.spec.targets, dtype=float)
     vanishes = (targets == 0) if w.spec.loss.function == "cross_entropy" else np.zeros_like(targets, dtype=bool)
     worked = int(np.argmin(vanishes[0]))             # the first term of sample 1 that is not 0
+    # a compact document sets sample 1's error, its total and the batch's in one aligned display
+    column = w.column(g.unit_errors[worked], g.total, batch=[g.total])
     units = []
     for k, (symbol, expr) in enumerate(zip(g.unit_errors, g.unit_error_exprs)):
-        entry = w.entry(0 if k == worked else 1, symbol, expr, fwd.unit_errors[:, k])
+        entry = w.entry(0 if k == worked else 1, symbol, expr, fwd.unit_errors[:, k], column)
         units.append(entry | {"vanishes": vanishes[:, k].tolist()})
     per_sample = fwd.unit_errors.sum(axis=1)
-    total = w.equation(g.total, sp.Add(*g.unit_errors, evaluate=False), per_sample)
+    total = w.equation(g.total, sp.Add(*g.unit_errors, evaluate=False), per_sample, column=column)
+    reduction = w.reduction(g.total, per_sample, fwd.loss, column)
+    rows = [w.row(units[worked]), w.row(total)] + ([w.row(reduction, False)] if reduction is not None else [])
+    # the per-sample totals in a table: each sample's own error, told apart from the batch's
+    sample_total = {"symbol": w.tex(g.total) + ("^{(s)}" if w.per_sample_symbol else ""), "figures": total["figures"]}
     return {"units": units, "worked": worked, "vanishing": bool(vanishes.any()), "total": total,
-            "reduction": w.reduction(g.total, per_sample, fwd.loss), "value": w.num(fwd.loss)}
+            "reduction": reduction, "value": w.num(fwd.loss), "rows": rows, "sample_total": sample_total}
 
 
 def _backward_layer(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, Any]:
@@ -135,20 +156,30 @@ def _backward_layer(w: Writer, derivation: Derivation, layer: GraphLayer) -> dic
     deltas = [w.entry(j, r.unit.delta, r.delta, factors.delta[:, j]) for j, r in enumerate(records)]
     # a compact document tables the gradients instead of writing each one out
     params = [] if w.compact else [_param(w, p) for p in derivation.layer_params(layer.index)]
+    gradient = partial(g.total, first_param.symbol)
+    # ... and sets the worked product, its batch mean and the node delta in one aligned display
+    column = w.column(gradient, records[0].unit.delta, batch=[gradient])
+    first = _worked_chain(w, derivation, layer, records[0], first_param, column)
+    definition = _delta_definition(w, records[0], column)
+    product = first["product"]
+    expanded = definition["formula"] != definition["chain_formula"]
+    product_rows = ([w.row(product)] + ([w.row(product["reduction"], False)] if product["reduction"] else [])
+                    + [w.row(definition["definition"])] + ([w.row(definition["expansion"])] if expanded else []))
     return {
         "gradients": _matrix(layer, lambda p: w.num(w.gradients[p])),
         "index": layer.index,
         "is_output": is_output,
         "softmax": not layer.activation.elementwise,
-        "first": _worked_chain(w, derivation, layer, records[0], first_param),
-        "delta_definition": _delta_definition(w, records[0]),
+        "first": first,
+        "delta_definition": definition,
+        "product_rows": product_rows,
         "deltas": deltas,
         "params": params,
     }
 
 
 def _worked_chain(w: Writer, derivation: Derivation, layer: GraphLayer, record: UnitRecord,
-                  param: ParamRecord) -> dict[str, Any]:
+                  param: ParamRecord, product_column: float | None = None) -> dict[str, Any]:
     """The first parameter's chain, every factor with its formula and number."""
     g, unit = w.graph, record.unit
     l = layer.index - 1
@@ -166,29 +197,59 @@ def _worked_chain(w: Writer, derivation: Derivation, layer: GraphLayer, record: 
     extras = [{f: v[s] for f, v in zip(chain, factor_values)} for s in w.samples]
     product = sp.Mul(*chain, evaluate=False)
     per_sample = factors.delta[:, 0] * source_values
+    gradient = partial(g.total, param.symbol)
+    # A compact document sets the chain's split and its factors in one aligned display (a softmax layer's
+    # coupled factors in a second one, with the last factor): the width of each display's left column.
+    loss = [g.total] if unit.target is not None else []
+    if by_factor:
+        column = last = w.column(gradient, d_E_out, d_out_net, d_net_p, *loss)
+    elif elementwise:
+        column = last = w.column(gradient, d_E_net, d_net_p)
+    else:
+        column = w.column(gradient, d_E_net, *loss, *[partial(u.out, unit.net) for u in layer.units])
+        last = w.column(d_E_net, d_net_p)
     worked: dict[str, Any] = {
         "param": w.tex(param.symbol),
         "unit": unit.name,
-        "chain": w.statement(partial(g.total, param.symbol), product),
-        "d_out": w.equation(d_E_out, record.d_out, factors.d_out[:, 0]) if by_factor else None,
-        "d_act": w.equation(d_out_net, record.d_act, factors.d_act[:, 0]) if by_factor else None,
-        "fused": (w.equation(d_E_net, record.delta, factors.delta[:, 0]) if elementwise and not by_factor
-                  else None),
+        "chain": w.statement(gradient, product, column=column),
+        "d_out": w.equation(d_E_out, record.d_out, factors.d_out[:, 0], column=column) if by_factor else None,
+        "d_act": w.equation(d_out_net, record.d_act, factors.d_act[:, 0], column=column) if by_factor else None,
+        "fused": (w.equation(d_E_net, record.delta, factors.delta[:, 0], column=column)
+                  if elementwise and not by_factor else None),
         "saturated": [w.stex(d_E_out), w.stex(d_out_net)],
         "out_definition": {"lhs": w.stex(unit.out), "formula": w.stex(layer.out_exprs[0])},
         "net_definition": {"lhs": w.stex(unit.net), "formula": w.stex(layer.net_exprs[0])},
-        "d_net": w.equation(d_net_p, param.d_net, source_values),
-        "product": {**w.equation(partial(g.total, param.symbol), product, per_sample, extras),
-                    "reduction": w.reduction(partial(g.total, param.symbol), per_sample,
-                                             per_sample.sum() * w.values.scale)},
+        "d_net": w.equation(d_net_p, param.d_net, source_values, column=last),
+        "product": {**w.equation(gradient, product, per_sample, extras, column=product_column),
+                    "reduction": w.reduction(gradient, per_sample, per_sample.sum() * w.values.scale,
+                                             product_column)},
     }
     if record.paths:
-        worked["paths"] = _paths(w, record, factors)
+        worked["paths"] = _paths(w, record, factors, column)
     if unit.target is not None:
-        worked["loss_expansion"] = w.statement(g.total, sp.Add(*g.unit_error_exprs, evaluate=False))
+        worked["loss_expansion"] = w.statement(g.total, sp.Add(*g.unit_error_exprs, evaluate=False), column=column)
     if not elementwise:
-        worked["softmax"] = _softmax_chain(w, layer, record, factors)
+        worked["softmax"] = _softmax_chain(w, layer, record, factors, column, last)
+    worked["factor_rows"], worked["together_rows"] = (_factor_rows(w, worked, record, by_factor, last)
+                                                      if w.compact else (None, None))
     return worked
+
+
+def _factor_rows(w: Writer, worked: dict[str, Any], record: UnitRecord, by_factor: bool,
+                 last: float | None) -> tuple[list[dict], list[dict] | None]:
+    """A compact document's displays of sample 1's factors: the split, then each factor (a hidden unit's
+    first factor as the sum over its paths, each path a delta times a weight); through a softmax, the
+    split, the loss, the sum and the Jacobian, and then what they give together with the last factor."""
+    split = [w.row(worked["chain"])] + ([w.row(worked["loss_expansion"])] if "loss_expansion" in worked else [])
+    if by_factor:
+        first = (w.joined(worked["paths"]["sum"], worked["d_out"], last) if record.paths
+                 else w.row(worked["d_out"]))
+        return split + [first, w.row(worked["d_act"]), w.row(worked["d_net"])], None
+    if worked["fused"] is not None:
+        return [w.row(worked["chain"]), w.row(worked["fused"]), w.row(worked["d_net"])], None
+    sm = worked["softmax"]
+    together = [w.row(e) for e in (sm["chain"], sm["cancelled"]) if e is not None]
+    return split + [w.row(sm["sum"])] + [w.row(j) for j in sm["jacobian"]], together + [w.row(worked["d_net"])]
 
 
 def _source_values(w: Writer, param: ParamRecord, l: int) -> np.ndarray:
@@ -199,7 +260,7 @@ def _source_values(w: Writer, param: ParamRecord, l: int) -> np.ndarray:
     return fwd.inputs[:, source.index] if source.layer == 0 else fwd.outs[l - 1][:, source.index]
 
 
-def _paths(w: Writer, record: UnitRecord, factors) -> dict[str, Any]:
+def _paths(w: Writer, record: UnitRecord, factors, column: float | None = None) -> dict[str, Any]:
     """dE/dout_h as the sum over every unit h feeds: each path, then the sum."""
     g, unit = w.graph, record.unit
     terms = []
@@ -210,36 +271,39 @@ def _paths(w: Writer, record: UnitRecord, factors) -> dict[str, Any]:
     sum_lhs = sp.Add(*[_mul(partial(g.total, p.via.net), partial(p.via.net, unit.out)) for p in record.paths],
                      evaluate=False)
     return {"terms": terms,
-            "sum": w.statement(partial(g.total, unit.out), sum_lhs)}
+            "sum": w.statement(partial(g.total, unit.out), sum_lhs, column=column)}
 
 
-def _softmax_chain(w: Writer, layer: GraphLayer, record: UnitRecord, factors) -> dict[str, Any]:
-    """dE/dnet_j = sum_k dE/dout_k * dout_k/dnet_j through the softmax Jacobian."""
+def _softmax_chain(w: Writer, layer: GraphLayer, record: UnitRecord, factors, column: float | None = None,
+                   together: float | None = None) -> dict[str, Any]:
+    """dE/dnet_j = sum_k dE/dout_k * dout_k/dnet_j through the softmax Jacobian (`column`, `together`: the
+    left columns of a compact document's displays of the sum and Jacobian, and of what they give)."""
     g, unit = w.graph, record.unit
     terms = sp.Add(*[_mul(partial(g.total, u.out), partial(u.out, unit.net)) for u in layer.units], evaluate=False)
-    jacobian = [w.equation(partial(u.out, unit.net), record.jacobian[k], factors.jacobian[:, k, unit.index])
-                for k, u in enumerate(layer.units)]
+    jacobian = [w.equation(partial(u.out, unit.net), record.jacobian[k], factors.jacobian[:, k, unit.index],
+                           column=column) for k, u in enumerate(layer.units)]
     return {
-        "sum": w.statement(partial(g.total, unit.net), terms),
+        "sum": w.statement(partial(g.total, unit.net), terms, column=column),
         "jacobian": jacobian,
         # with an output rounded to 0 or 1 the unfused chain's numbers are 0/0: only the fused form is shown
         "chain": (None if factors.fused[:, unit.index].any() else
-                  w.equation(partial(g.total, unit.net), record.delta_chain, factors.delta[:, unit.index])),
-        "cancelled": (w.equation(partial(g.total, unit.net), record.delta, factors.delta[:, unit.index])
-                      if record.cancellation is not None else None),
+                  w.equation(partial(g.total, unit.net), record.delta_chain, factors.delta[:, unit.index],
+                             column=together)),
+        "cancelled": (w.equation(partial(g.total, unit.net), record.delta, factors.delta[:, unit.index],
+                                 column=together) if record.cancellation is not None else None),
         "condition": record.cancellation,
     }
 
 
-def _delta_definition(w: Writer, record: UnitRecord) -> dict[str, Any]:
+def _delta_definition(w: Writer, record: UnitRecord, column: float | None = None) -> dict[str, Any]:
     g, unit = w.graph, record.unit
     chain = (_mul(partial(g.total, unit.out), partial(unit.out, unit.net)) if record.jacobian is None
              else sp.Add(*[_mul(partial(g.total, u.out), partial(u.out, unit.net))
                            for u in _layer_units(g, unit)], evaluate=False))
     return {"lhs": w.stex(unit.delta), "chain": w.stex(chain), "partial": w.stex(partial(g.total, unit.net)),
             "chain_formula": w.stex(record.delta_chain), "formula": w.stex(record.delta),
-            "definition": w.statement(unit.delta, chain, partial(g.total, unit.net)),
-            "expansion": w.statement(unit.delta, record.delta_chain, record.delta),
+            "definition": w.statement(unit.delta, chain, partial(g.total, unit.net), column=column),
+            "expansion": w.statement(unit.delta, record.delta_chain, record.delta, column=column),
             "cancellation": record.cancellation}
 
 
@@ -276,7 +340,13 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
                "value": w.num(updated[param.symbol])}
         parts = [[row["formula"]], [row["numbers"]], [row["value"]]]
         rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
-    return {"index": layer.index, "rows": rows, "matrix": _matrix(layer, lambda p: w.num(updated[p]))}
+    gradients = _matrix(layer, lambda p: w.num(w.gradients[p]))
+    after = _matrix(layer, lambda p: w.num(updated[p]))
+    # a compact document's table per layer: for each unit, its parameters' gradients and values after the step
+    ledger = {"columns": after["columns"],
+              "rows": [{"unit": row["unit"], "gradient": row["cells"], "after": moved["cells"]}
+                       for row, moved in zip(gradients["rows"], after["rows"])]}
+    return {"index": layer.index, "rows": rows, "matrix": after, "ledger": ledger}
 
 
 def _training(w: Writer, values: Values) -> dict[str, Any] | None:

@@ -120,12 +120,13 @@ class Writer:
         return value.imag == 0 and abs(value.real - figure) <= 10.0 ** (2 - self.spec.precision) * abs(figure)
 
     def equation(self, lhs: sp.Basic, formula: sp.Basic | None, per_sample: Sequence[float],
-                 extras: Sequence[dict] | None = None) -> dict[str, Any]:
-        """lhs = formula = formula with numbers = value, one numbers/value pair per sample."""
+                 extras: Sequence[dict] | None = None, column: float | None = None) -> dict[str, Any]:
+        """lhs = formula = formula with numbers = value, one numbers/value pair per sample. With `column`,
+        the equation shares an aligned display whose left-hand sides are that wide (see `column`)."""
         figures = [self.num(v) for v in per_sample]
         lhs_tex = self.stex(lhs)
         line = LINE_WIDTH - self.tag_width
-        limit = max(line - width(lhs_tex), line / 2)
+        limit = max(line - (width(lhs_tex) if column is None else column), line / 2)
         formula_lines = self.sample_symbolic.lines(formula, limit) if formula is not None else []
         parts, numbers_text = [], []
         for s, figure, value in zip(self.samples, figures, per_sample):
@@ -144,27 +145,54 @@ class Writer:
             "numbers": numbers_text,
             # per sample, the sides after lhs, each as its lines: one line each while the whole fits
             "parts": parts,
-            "broken": [too_wide(lhs_tex, shown, self.tag_width) for shown in parts],
+            "broken": [too_wide(lhs_tex, shown, self.tag_width, column) for shown in parts],
             "figures": figures,
         }
 
-    def statement(self, lhs: sp.Basic, *sides: sp.Basic) -> dict[str, Any]:
+    def statement(self, lhs: sp.Basic, *sides: sp.Basic, column: float | None = None) -> dict[str, Any]:
         """lhs = side = side about one sample, without numbers: each side as its lines, and whether the
         whole is too wide for one line."""
         lhs_tex = self.stex(lhs)
         tag = self.tag_width if self.per_sample_symbol else 0
-        limit = max(LINE_WIDTH - tag - width(lhs_tex), LINE_WIDTH / 2)
+        limit = max(LINE_WIDTH - tag - (width(lhs_tex) if column is None else column), LINE_WIDTH / 2)
         parts = [self.sample_symbolic.lines(side, limit) for side in sides]
         return {"lhs": lhs_tex, "formula": " = ".join(" ".join(p) for p in parts), "parts": parts,
-                "broken": too_wide(lhs_tex, parts, tag)}
+                "broken": too_wide(lhs_tex, parts, tag, column)}
 
-    def entry(self, position: int, lhs: sp.Basic, formula: sp.Basic, per_sample: Sequence[float]) -> dict[str, Any]:
+    def column(self, *lhs: sp.Basic, batch: Sequence[sp.Basic] = ()) -> float | None:
+        """The width of the left column of an aligned display that holds equations about these left-hand
+        sides (`batch`: those printed as the batch's, without the sample's superscript); None when the
+        document sets each equation on its own (only a compact document groups them)."""
+        if not self.compact:
+            return None
+        return max([width(self.stex(e)) for e in lhs] + [width(self.tex(e)) for e in batch])
+
+    def entry(self, position: int, lhs: sp.Basic, formula: sp.Basic, per_sample: Sequence[float],
+              column: float | None = None) -> dict[str, Any]:
         """The `position`-th equation of a list: worked in full, or (compact, past the first) figures for a table."""
         if self.compact and position > 0:
             return {"symbol": self.tex(lhs), "figures": [self.num(v) for v in per_sample]}
-        return self.equation(lhs, formula, per_sample)
+        return self.equation(lhs, formula, per_sample, column=column)
 
-    def reduction(self, lhs: sp.Basic, per_sample: Sequence[float], total: float) -> dict[str, str] | None:
+    def row(self, entry: dict[str, Any], tagged: bool | None = None) -> dict[str, Any]:
+        """One equation (sample 1's), statement or reduction as a run of rows of an aligned display shared
+        with others: lhs, its sides' lines, whether they go on lines of their own, and whether the run
+        ends with the worked sample's tag (by default, when it is about one sample of a batch)."""
+        per_sample = "figures" in entry
+        parts = entry["parts"][0] if per_sample else entry["parts"]
+        broken = entry["broken"][0] if per_sample else entry["broken"]
+        return {"lhs": entry["lhs"], "parts": parts, "broken": broken,
+                "tagged": self.per_sample_symbol if tagged is None else tagged}
+
+    def joined(self, first: dict[str, Any], then: dict[str, Any], column: float | None) -> dict[str, Any]:
+        """lhs = first's sides = then's sides (sample 1's): two statements about one lhs as one run."""
+        parts = first["parts"] + (then["parts"][0] if "figures" in then else then["parts"])
+        tag = self.tag_width if self.per_sample_symbol else 0
+        return {"lhs": first["lhs"], "parts": parts, "broken": too_wide(first["lhs"], parts, tag, column),
+                "tagged": self.per_sample_symbol}
+
+    def reduction(self, lhs: sp.Basic, per_sample: Sequence[float], total: float,
+                  column: float | None = None) -> dict[str, str] | None:
         """How per-sample figures combine into the batch's `lhs`: (1/m)(v1 + ... + vm) for a mean, a plain sum for a sum."""
         if len(per_sample) == 1:
             return None
@@ -174,18 +202,21 @@ class Writer:
         expr = _mul(sp.Rational(1, len(slots)), terms) if mean else terms
         printer = NotationPrinter({}, {k: self.num(v) for k, v in zip(slots, per_sample)})
         text, value, lhs_tex = printer.doprint(expr), self.num(total), self.tex(lhs)
+        left = width(lhs_tex) if column is None else column
         lines = [text]
-        if width(f"{lhs_tex} = {text} = {value}") > LINE_WIDTH:
-            lines = printer.lines(terms, LINE_WIDTH - width(lhs_tex) - 4)
+        if left + width(f" = {text} = {value}") > LINE_WIDTH:
+            lines = printer.lines(terms, LINE_WIDTH - left - 4)
             if mean and len(lines) > 1:       # \left( cannot span lines: fixed-size parentheses can
                 lines = [rf"\frac{{1}}{{{len(slots)}}} \Big({lines[0]}", *lines[1:-1], rf"{lines[-1]}\Big)"]
             elif mean:
                 lines = [text]
         return {"lhs": lhs_tex, "numbers": text, "value": value, "parts": [lines, [value]],
-                "broken": too_wide(lhs_tex, [[text], [value]])}
+                "broken": too_wide(lhs_tex, [[text], [value]], 0, column)}
 
 
-def too_wide(lhs: str, parts: list[list[str]], tag: float = 0) -> bool:
+def too_wide(lhs: str, parts: list[list[str]], tag: float = 0, column: float | None = None) -> bool:
     """Whether lhs = part = part ... (and its sample tag) is wider than a line, and so is set as an
-    aligned block."""
-    return tag + width(lhs + " = " + " = ".join(" ".join(part) for part in parts)) > LINE_WIDTH
+    aligned block; `column`: the width of the left column the lhs stands in, in an aligned display
+    shared with other equations."""
+    rest = width(" = " + " = ".join(" ".join(part) for part in parts))
+    return tag + (width(lhs) if column is None else max(column, width(lhs))) + rest > LINE_WIDTH

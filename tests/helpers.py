@@ -29,11 +29,20 @@ def column(params: Parameters):
 
 def one_line(document: str) -> str:
     """A document with every display that derive broke over aligned lines written on one line again,
+    and every display that holds several equations (a compact document's) split into one display each,
     so that a test can look for an equation whatever its width."""
     import re
     def join(match: "re.Match") -> str:
         body = match.group(1)
         body = re.sub(r" \\\\ &\\quad \{\}", " ", body)
         body = re.sub(r" \\\\ &= ", " = ", body)
-        return body.replace(" &= ", " = ", 1)
+        # what still ends a row (outside a cases block or a matrix) starts the next equation of the display
+        inner = re.compile(r"\\begin\{(cases|[bp]?matrix)\}.*?\\end\{\1\}")
+        kept = [m.group() for m in inner.finditer(body)]
+        body = inner.sub("\0", body)
+        equations = [e.replace(" &= ", " = ", 1) for e in body.split(" \\\\ ")]
+        text = "$$\n$$".join(equations)
+        for block in kept:
+            text = text.replace("\0", block, 1)
+        return text
     return re.sub(r"\\begin\{aligned\}(.*?)\\end\{aligned\}", join, document)
