@@ -174,7 +174,7 @@ def _by_definition(model, judge: Judge, chains, vocabulary):
         expanded = sp.expand(definition)
         for side in chain.sides[1:]:
             for term in _terms(side):
-                factors = _factors(term)
+                factors = s.factors(term)
                 if len(factors) != 2:
                     continue
                 for unknown, other in (factors, factors[::-1]):
@@ -204,16 +204,6 @@ def _terms(node: s.Node) -> list[s.Node]:
         return _terms(node.left) + _terms(node.right)
     if isinstance(node, s.Paren) and node.kind == "(":
         return _terms(node.inner) if isinstance(node.inner, s.BinOp) and node.inner.op == "+" else [node.inner]
-    return [node]
-
-
-def _factors(node: s.Node) -> list[s.Node]:
-    if isinstance(node, s.Paren) and node.kind == "(":
-        return _factors(node.inner)
-    if isinstance(node, s.BinOp) and node.op == "*":
-        return _factors(node.left) + _factors(node.right)
-    if isinstance(node, s.Juxt):
-        return [f for item in node.items for f in _factors(item)]
     return [node]
 
 

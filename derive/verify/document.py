@@ -297,19 +297,7 @@ def _is_step(target: s.Node, step: s.Node, rate: Decimal | None) -> bool:
     if key(step.left) is not None and key(step.left) == key(target):
         return True
     return rate is not None and isinstance(step.left, (s.Num, s.Neg)) and \
-        any(isinstance(x, s.Num) and Decimal(x.text) == rate for x in _product_factors(step.right))
-
-
-def _product_factors(node: s.Node) -> list[s.Node]:
-    if isinstance(node, s.Paren):
-        return _product_factors(node.inner)
-    if isinstance(node, s.Neg):
-        return _product_factors(node.arg)
-    if isinstance(node, s.BinOp) and node.op == "*":
-        return _product_factors(node.left) + _product_factors(node.right)
-    if isinstance(node, s.Juxt):
-        return [f for item in node.items for f in _product_factors(item)]
-    return [node]
+        any(isinstance(x, s.Num) and Decimal(x.text) == rate for x in s.factors(step.right))
 
 
 def _after(target: s.Node) -> s.Node:

@@ -11,7 +11,8 @@ alone may be a slip, and is judged as written.
 
 from __future__ import annotations
 
-from .binding import Binding, _factors, _terms
+from . import syntax as s
+from .binding import Binding, _terms
 from .vocabulary import key
 
 
@@ -61,7 +62,7 @@ def _weighted_sources(side, by_unit: dict, vocabulary) -> list[tuple[str, object
     """(weight key, the symbol it multiplies) for each term `w_k x` of a sum."""
     pairs = []
     for term in _terms(side):
-        factors = _factors(term)
+        factors = s.factors(term)
         weights = [f for f in factors if key(f) in by_unit]
         others = [vocabulary.lookup(key(f) or "") for f in factors if key(f) not in by_unit]
         if len(weights) == 1 and len(others) == 1 and others[0] is not None:

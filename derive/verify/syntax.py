@@ -121,3 +121,16 @@ class Line:
 @dataclass(frozen=True)
 class Group(Node):
     lines: tuple[Line, ...]       # braces around a whole region, as \derivefit{...} is
+
+
+def factors(node: Node) -> list[Node]:
+    """The factors of a written product: through brackets, a leading minus, `*`, `\\cdot` and juxtaposition."""
+    if isinstance(node, Paren):
+        return factors(node.inner)
+    if isinstance(node, Neg):
+        return factors(node.arg)
+    if isinstance(node, BinOp) and node.op == "*":
+        return factors(node.left) + factors(node.right)
+    if isinstance(node, Juxt):
+        return [f for item in node.items for f in factors(item)]
+    return [node]
