@@ -43,6 +43,9 @@ class Figures:
             value = judge.value(chain.sides[-1], sample)
             if value is not None:
                 self.products[(chain.sides[0].__repr__(), sample)] = (value, line, verdict == "wrong")
+        if isinstance(chain.sides[-1], s.Matrix):
+            self._record_entries(judge, chain, sample, line, verdict)
+            return
         last, sign = chain.sides[-1], 1
         if isinstance(last, s.Neg):
             last, sign = last.arg, -1
@@ -60,6 +63,25 @@ class Figures:
         if exact is not None:
             figure = Decimal(last.text)
             self.stated[figure] = Stated(float(figure), sign * exact, line, verdict == "wrong")
+
+    def _record_entries(self, judge, chain: s.Chain, sample: int | None, line: int, verdict: str) -> None:
+        """A claim `quantity = ... = [figures]`: each entry's figure, and the entry it stood for."""
+        rows = chain.sides[-1].rows
+        figures = [[_signed_figure(entry) for entry in row] for row in rows]
+        if not any(f is not None for row in figures for f in row):
+            return
+        for side in chain.sides[:-1]:
+            exact = judge.entries(side, sample)
+            if exact is not None and len(exact) == len(rows) and all(len(a) == len(b) for a, b in zip(exact, rows)):
+                break
+        else:
+            return
+        for figure_row, exact_row in zip(figures, exact):
+            for found, value in zip(figure_row, exact_row):
+                if found is not None:
+                    figure, sign, text = found
+                    wrong = verdict == "wrong" and abs(sign * float(figure) - value) > _unit(text) * (1 + 1e-9)
+                    self.stated[figure] = Stated(float(figure), sign * value, line, wrong)
 
     def _last_digit(self, judge, chain: s.Chain, sample: int | None, found: tuple):
         """A figure one unit off in its last digit, in a post that computes from its own rounded
@@ -98,6 +120,15 @@ class Figures:
             line = max(wrong)
             return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
         return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+
+
+def _signed_figure(node: s.Node) -> tuple[Decimal, int, str] | None:
+    """An entry written as a figure of enough digits: (its magnitude, its sign, its text)."""
+    sign = -1 if isinstance(node, s.Neg) else 1
+    node = _unsigned(node)
+    if isinstance(node, s.Num) and "." in node.text and _digits(node.text) >= MIN_DIGITS:
+        return Decimal(node.text), sign, node.text
+    return None
 
 
 def _coarse(stated: dict, digits: int) -> list[int]:

@@ -16,14 +16,15 @@ from .judge import EQUALITIES, Judge
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
 from .model import Model
-from .numbering import renumbering
+from .numbering import bias_renaming, renumbering
 from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
 from .rows import located
 from .values import Unreadable, layer_entries
+from .updates import in_place, is_after_step, restated
 from .wording import in_post_words, post_names
-from .vocabulary import NOTATIONS, Vocabulary, key, split_modifier
+from .vocabulary import NOTATIONS, Vocabulary, written_names
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
 
@@ -141,13 +142,15 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     stated = checker.model.spec.notation if checker.model.spec.notation_stated else None
     notation = notation or _guess_notation(checker, read_regions, stated)
     every = [found for _, rows in read_regions for found in _chains(rows, rate)]
-    renumbered = renumbering(checker.model, checker.vocabulary(notation), every)
+    renumbered = renumbering(checker.model, checker.vocabulary(notation), every) + \
+                 bias_renaming(checker.model, checker.vocabulary(notation), every)
     vocabulary = checker.vocabulary(notation).with_bindings({b.written: b.meant for b in renumbered})
     bindings = renumbered + bind(checker, notation, every, vocabulary)
     judge = checker.judge(notation, bindings)
     words = post_names(bindings, checker.vocabulary(notation))
     claims: list[Claim] = []
     figures = Figures()                    # the post's own figures, in the order it states them
+    stepped = None                         # the line of the post's last update
     # one verdict per claim text, document after document, as long as the names mean the same
     cache = checker.verdicts.setdefault((notation, tuple((b.written, b.meant) for b in bindings)), {})
     for region, rows in read_regions:
@@ -165,6 +168,10 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 found = _check(checker, judge, notation, chain, sample)
                 cache[(chain.text, sample)] = found
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
+            if found[0] == "wrong" and stepped is not None:
+                found = _after_the_step(checker, judge, notation, (chain, sample), found, stepped, figures)
+            if found[0] is not None and is_after_step(chain):
+                stepped = line
             figures.record(judge, chain, sample, line, found[0])
             if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
                 verdict, expected, reason = found
@@ -172,6 +179,20 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                                     in_post_words(reason, words), region.start, region.end, carries, rounded_from))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)
+
+
+def _after_the_step(checker: Checker, judge: Judge, notation: str, claim: tuple, found: tuple, stepped: int,
+                    figures: Figures) -> tuple:
+    """A wrong `name = figure` after the post's update: right if it is the value after the step
+    (to the post's own rounding)."""
+    chain, sample = claim
+    after = restated(chain)
+    if after is None:
+        return found
+    again = figures.revisit(judge, after, sample, _check(checker, judge, notation, after, sample))[0]
+    if again[0] != "ok" or again[1] is not None:
+        return found
+    return ("ok", None, f"read as the value after the update on line {stepped}")
 
 
 def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
@@ -251,7 +272,7 @@ def _chains(rows, rate: Decimal | None = None):
             elif not chain.continued:
                 chains.append([chain, sample, line, chain])
     tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
-    found = [(_in_place(_closed(c), rate), tagged.get(id(first)) if sample is None else sample, line)
+    found = [(in_place(_closed(c), rate), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]
     return [(c, sample, line) for c, sample, line in found
             if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
@@ -269,45 +290,6 @@ def _left_text(chain: s.Chain) -> str:
     return re.split(r"&?\s*(?:=|:=|\\approx)", chain.text, maxsplit=1)[0].strip()
 
 
-def _in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
-    """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW; so is
-    W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right;
-    and so is w = w - \\eta g, or w_1 = 0.001 - 0.00001 \\cdot 226.5 with the spec's learning rate."""
-    if chain.relations[:1] == (":=",) and len(chain.sides) >= 2:
-        target, step = chain.sides[:2]
-        if key(target) is None or key(target) not in _names(step):
-            return chain                                  # z := W x + b defines z
-        return s.Chain((_after(target),) + chain.sides[1:], ("=",) + chain.relations[1:], chain.continued,
-                       chain.text, chain.offset)
-    if chain.relations[:1] == ("=",) and len(chain.sides) >= 2 and _is_step(*chain.sides[:2], rate):
-        return s.Chain((_after(chain.sides[0]),) + chain.sides[1:], chain.relations, chain.continued,
-                       chain.text, chain.offset)
-    if len(chain.sides) != 2 or chain.relations != ("-=",):
-        return chain
-    target, step = chain.sides
-    return s.Chain((_after(target), s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
-
-
-def _is_step(target: s.Node, step: s.Node, rate: Decimal | None) -> bool:
-    """w - \\eta g with the target's own name first, or a figure minus the learning rate times one."""
-    if key(target) is None or not isinstance(step, s.BinOp) or step.op not in ("+", "-"):
-        return False
-    if isinstance(target, s.Scripted) and (split_modifier(target)[1] == "updated" or target.primes):
-        return False                    # w^{+} = ...: already the value after the step
-    if key(step.left) is not None and key(step.left) == key(target):
-        return True
-    return rate is not None and isinstance(step.left, (s.Num, s.Neg)) and \
-        any(isinstance(x, s.Num) and Decimal(x.text) == rate for x in s.factors(step.right))
-
-
-def _after(target: s.Node) -> s.Node:
-    """The name of the value after the update: w_5 -> w_5^{+}."""
-    if isinstance(target, s.Scripted):
-        sup = (target.sup.text if target.sup else "") + "+"
-        return s.Scripted(target.base, target.sub, s.Script(sup, None), target.primes)
-    return s.Scripted(target, None, s.Script("+", None), 0)
-
-
 def _dangles(chain: s.Chain) -> bool:
     """a = \\ b: the relation at the end of a line carries the chain on to the next."""
     return len(chain.relations) >= len(chain.sides) + (1 if chain.continued else 0)
@@ -316,30 +298,14 @@ def _dangles(chain: s.Chain) -> bool:
 def _guess_notation(checker: Checker, read_regions, stated: str | None = None) -> str:
     """The notation whose vocabulary knows most of the names the claims use; the spec's own
     notation where it knows as many as any other (a post of names derive does not know)."""
-    names: list[str] = []
+    written: list[str] = []
     for _, rows in read_regions:
         for chain, _, _ in _chains(rows, _rate(checker)):
-            names.extend(_names(chain))
-    scores = {n: sum(checker.vocabulary(n).native(name) for name in names) for n in NOTATIONS}
+            written.extend(written_names(chain))
+    scores = {n: sum(checker.vocabulary(n).native(name) for name in written) for n in NOTATIONS}
     if stated is not None and scores[stated] == max(scores.values()):
         return stated
     return max(NOTATIONS, key=lambda n: scores[n])
-
-
-def _names(node) -> list[str]:
-    found = []
-    if isinstance(node, (s.Sym, s.Scripted)):
-        name = key(node)
-        if name:
-            found.append(name)
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            found.extend(_names(item))
-    elif hasattr(node, "__dataclass_fields__"):
-        for field in node.__dataclass_fields__:
-            if not (isinstance(node, s.Scripted) and field == "base" and found):   # a_j is one name, not a
-                found.extend(_names(getattr(node, field)))
-    return found
 
 
 def shorten(text: str, width: int = 200) -> str:

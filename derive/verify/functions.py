@@ -32,7 +32,8 @@ def function_of(item: s.Node, spec) -> tuple[str, int] | None:
         if not 1 <= layer <= len(spec.layers):
             raise Unreadable(f"g^{{[{layer}]}}: the network has {len(spec.layers)} layers")
         name = ACTIVATION_KEYS.get(spec.layers[layer - 1].activation)
-        return (name, item.primes) if name else None
+        primes_inside = len(item.sup.text) - len(item.sup.text.rstrip("'")) if item.sup else 0   # g^{[1]'}
+        return (name, item.primes + primes_inside) if name else None
     if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
             and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
         return f"log_{item.sub.text}", 0
@@ -89,7 +90,7 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
 def layer_of(item: s.Node) -> int | None:
     """g^{[l]} (layer notation) or g_{l} (index notation) names layer l's activation."""
     if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sub is None and item.sup is not None:
-        text = item.sup.text
+        text = item.sup.text.rstrip("'")             # g^{[1]'}: its derivative, as Ng's course writes it
         if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit():
             return int(text[1:-1])
     if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sup is None and item.sub is not None \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,6 +60,19 @@ class Judge:
         except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
             return None
 
+    def entries(self, node: s.Node, sample: int | None) -> list[list[float]] | None:
+        """A side's entries at the spec's numbers, when it is a matrix of numbers."""
+        scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
+        try:
+            expr = self.meaning.side(node, scope)
+            if not isinstance(expr, sp.MatrixBase) or self.model.spec_point is None or scope.free:
+                return None
+            value = self._value(expr, self._extend(self.model.spec_point, scope))
+            return [[float(v) for v in row] for row in value.tolist()]
+        except (Unreadable, ShapeMismatch, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError,
+                RecursionError):
+            return None
+
     def claim(self, chain: s.Chain, sample: int | None) -> Verdict | None:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
         if not links:
@@ -67,7 +81,7 @@ class Judge:
         try:
             scope, sides = self._read(chain, sample)
         except ShapeMismatch as exc:
-            return Verdict("wrong", None, f"the shapes do not fit ({exc}): a missing transpose?")
+            return Verdict("wrong", None, _shape_cause(str(exc)))
         except Unreadable as exc:
             scope, sides = self._read_partly(chain, sample)
             links = _links_between(chain, sides)
@@ -90,7 +104,10 @@ class Judge:
                 return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
                 return verdict
-        return Verdict("ok", None, f"only the links without it were checked: {unread}" if unread else None)
+        notes = "; ".join(sorted(scope.notes))
+        if unread:
+            return Verdict("ok", None, f"only the links without it were checked: {unread}" + (f"; {notes}" if notes else ""))
+        return Verdict("ok", None, notes or None)
 
     def _read_partly(self, chain: s.Chain, sample: int | None):
         """Each side on its own: an unknown name on one side leaves the others to be checked."""
@@ -108,7 +125,7 @@ class Judge:
         """Untagged in a batch: the batch as a whole if every name allows it, else any one sample."""
         tries = [sample] if sample is not None or self.model.samples == 1 else [None, 0]
         for k, which in enumerate(tries):
-            scope = Scope(which)
+            scope = Scope(which, batch_letters=which is None and self.meaning.names_a_batch(chain))
             try:
                 return scope, [self.meaning.side(node, scope) for node in chain.sides]
             except PerSample:
@@ -234,6 +251,16 @@ class Judge:
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(one)
         return one(expr)
+
+
+def _shape_cause(message: str) -> str:
+    """Matrices that do not fit: a missing transpose, or, between two of one shape, a missing ⊙."""
+    same = re.search(r"\((\d+), (\d+)\) \* \((\d+), (\d+)\)", message)
+    if same and same.group(1, 2) == same.group(3, 4):
+        rows, cols = same.group(1, 2)
+        return f"the shapes do not fit (a product of two {rows}×{cols} matrices): a missing transpose, " \
+               "or an elementwise product (⊙)?"
+    return f"the shapes do not fit ({message}): a missing transpose?"
 
 
 def _links_between(chain: s.Chain, sides: list) -> list[int]:

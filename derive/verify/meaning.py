@@ -32,7 +32,7 @@ from .values import (
     elementwise,
     updated_symbol,
 )
-from .vocabulary import COST_NAME, is_layer_name, key, split_modifier, without_sample
+from .vocabulary import COST_NAME, is_layer_name, key, split_modifier, without_sample, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 RELATIONS = {">": sp.Gt, "<": sp.Lt, "\\geq": sp.Ge, "\\ge": sp.Ge, "\\leq": sp.Le, "\\le": sp.Le}
@@ -145,7 +145,27 @@ class Meaning(Derivatives):
                 scope.free.add(symbol)
                 return symbol
             raise Unreadable(f"unknown name {name}")
-        return self._bind(found, scope)
+        batch = self._batch_spelling(name, found, scope)
+        return self._bind(batch if batch is not None else found, scope)
+
+    def _batch_spelling(self, name: str, found, scope: Scope):
+        """y beside A^{[2]} in a batch: the labels of the whole batch, Y, as Ng's course writes them."""
+        if not scope.batch_letters or len(name) != 1 or not name.islower() or isinstance(found, sp.MatrixSymbol) \
+                or self.model.is_parameter(found):
+            return None
+        upper = self.vocabulary.lookup(name.upper())
+        return upper if isinstance(upper, sp.MatrixSymbol) and self._is_batch(upper) else None
+
+    def names_a_batch(self, chain: s.Chain) -> bool:
+        """Whether a claim names a matrix of the whole batch (A^{[2]}, Z^{[1]}, Y): its small letters
+        then stand for the batch too."""
+        if not self.layer or self.model.samples == 1:
+            return False
+        return any(self._is_batch(self.vocabulary.lookup(name)) for name in written_names(chain))
+
+    def _is_batch(self, found) -> bool:
+        matrix = self.entries.get(getattr(found, "name", None)) if isinstance(found, sp.MatrixSymbol) else None
+        return matrix is not None and matrix.shape[1] == self.model.samples
 
     def _bind(self, found, scope: Scope) -> sp.Basic:
         """A vocabulary entry -> its value in this scope."""
@@ -272,7 +292,7 @@ class Meaning(Derivatives):
             if node.op == "-":
                 return broadcast(a, b, lambda x, y: x - y)
             if node.op == "*":
-                return a * b
+                return self._times(a, b, scope)
             if node.op == "/":
                 if isinstance(b, sp.MatrixBase):
                     raise Unreadable("a division by a matrix")
@@ -284,6 +304,15 @@ class Meaning(Derivatives):
         except ShapeError as exc:
             raise ShapeMismatch(str(exc)) from None
         raise Unreadable(f"operator {node.op}")
+
+    def _times(self, a, b, scope: Scope) -> sp.Basic:
+        """A product; between two matrices of one shape that no matrix product fits, entry by entry
+        (Ng's course writes * for it), and the claim says so."""
+        both = isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)
+        if both and a.shape == b.shape and a.shape[1] != b.shape[0]:
+            scope.notes.add(f"read the product of two {a.shape[0]}×{a.shape[1]} matrices entry by entry (elementwise)")
+            return elementwise(a, b, lambda x, y: x * y)
+        return a * b
 
     def _Frac(self, node: s.Frac, scope: Scope) -> sp.Basic:
         if starts_with_partial(node.num) and starts_with_partial(node.den):

@@ -257,6 +257,9 @@ class _Build(Transformer_NonRecursive):
         text = _squeeze(source).replace("\\top", "T")       # W^{\top}, W^{[1]\top}: a transpose
         return s.Script(text, body if isinstance(body, s.Node) else None)
 
+    def marked_script(self, *_):
+        return None                 # the text (2+) says it all: split_modifier reads the mark
+
     def script_body(self, item):
         if isinstance(item, s.Chain):
             return item.sides[0] if len(item.sides) == 1 else item

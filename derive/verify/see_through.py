@@ -53,6 +53,7 @@ _ACCENT_SCRIPT = re.compile(rf"\\({'|'.join(ACCENTS)})\s*\{{\s*([A-Za-z])\s*_\s*
 _NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
 _INNER_DELIMITERS = re.compile(r"\\[()]")
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
+_PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
 _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
 
 
@@ -62,6 +63,7 @@ def see_through(text: str) -> str:
     text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)
     text = "".join(UNICODE.get(c, c) for c in text)
     text = _scripts(text)
+    text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
     text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", text))
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
     text = _macros(text)

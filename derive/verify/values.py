@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
@@ -38,12 +39,15 @@ class Scope:
     free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
     parts: int = 0                                       # syntax nodes given a meaning so far (MAX_PARTS)
     digits: float = 0                                    # digits of the exact numbers met so far (MAX_DIGITS)
+    notes: set[str] = field(default_factory=set)         # readings the verdict reports (* as elementwise)
+    batch_letters: bool = False                          # y beside A^{[2]}: the batch's Y (Ng's course)
 
 
 class ShapeMismatch(Unreadable):
     """Matrices whose shapes do not fit: most often a missing transpose."""
 
 
+@lru_cache(maxsize=4096)           # asked for every node of the point at each check of an update
 def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
 

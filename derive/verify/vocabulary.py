@@ -314,3 +314,20 @@ def _layer_table(graph, layered: LayerDerivation) -> dict[str, sp.Basic]:
 
 
 COST_NAME = "J"
+
+
+def written_names(node) -> list[str]:
+    """The keys of the names a formula writes, in order (a_j is one name)."""
+    found = []
+    if isinstance(node, (s.Sym, s.Scripted)):
+        name = key(node)
+        if name:
+            found.append(name)
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found.extend(written_names(item))
+    elif hasattr(node, "__dataclass_fields__"):
+        for field in node.__dataclass_fields__:
+            if not (isinstance(node, s.Scripted) and field == "base" and found):   # a_j is one name, not a
+                found.extend(written_names(getattr(node, field)))
+    return found

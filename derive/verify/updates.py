@@ -1,0 +1,69 @@
+"""Updates as posts write them, and figures restated after the update.
+
+W -= \\alpha dJ/dW, W := W - \\alpha dJ/dW and w = w - \\eta g all claim the value after the step;
+so does `\\hat{y}_1 = 0.5199` written after the update, when it is the output the network gives
+after the step and not before: posts run the forward pass again to show the loss went down.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import syntax as s
+from .vocabulary import key, split_modifier, written_names
+
+
+def in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
+    """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW; so is
+    W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right;
+    and so is w = w - \\eta g, or w_1 = 0.001 - 0.00001 \\cdot 226.5 with the spec's learning rate."""
+    if chain.relations[:1] == (":=",) and len(chain.sides) >= 2:
+        target, step = chain.sides[:2]
+        if key(target) is None or key(target) not in written_names(step):
+            return chain                                  # z := W x + b defines z
+        return s.Chain((after(target),) + chain.sides[1:], ("=",) + chain.relations[1:], chain.continued,
+                       chain.text, chain.offset)
+    if chain.relations[:1] == ("=",) and len(chain.sides) >= 2 and is_step(*chain.sides[:2], rate):
+        return s.Chain((after(chain.sides[0]),) + chain.sides[1:], chain.relations, chain.continued,
+                       chain.text, chain.offset)
+    if len(chain.sides) != 2 or chain.relations != ("-=",):
+        return chain
+    target, step = chain.sides
+    return s.Chain((after(target), s.BinOp("-", target, step)), ("=",), chain.continued, chain.text, chain.offset)
+
+
+def is_step(target: s.Node, step: s.Node, rate: Decimal | None) -> bool:
+    """w - \\eta g with the target's own name first, or a figure minus the learning rate times one."""
+    if key(target) is None or not isinstance(step, s.BinOp) or step.op not in ("+", "-"):
+        return False
+    if isinstance(target, s.Scripted) and (split_modifier(target)[1] == "updated" or target.primes):
+        return False                    # w^{+} = ...: already the value after the step
+    if key(step.left) is not None and key(step.left) == key(target):
+        return True
+    return rate is not None and isinstance(step.left, (s.Num, s.Neg)) and \
+        any(isinstance(x, s.Num) and Decimal(x.text) == rate for x in s.factors(step.right))
+
+
+def after(target: s.Node) -> s.Node:
+    """The name of the value after the update: w_5 -> w_5^{+}."""
+    if isinstance(target, s.Scripted):
+        sup = (target.sup.text if target.sup else "") + "+"
+        return s.Scripted(target.base, target.sub, s.Script(sup, None), target.primes)
+    return s.Scripted(target, None, s.Script("+", None), 0)
+
+
+def is_after_step(chain: s.Chain) -> bool:
+    """A claim about a value after the step: w_5^{+} = ..., w_1' = ..."""
+    head = chain.sides[0] if chain.sides else None
+    return isinstance(head, s.Scripted) and (split_modifier(head)[1] == "updated" or head.primes > 0)
+
+
+def restated(chain: s.Chain) -> s.Chain | None:
+    """`name = figure` as the claim about the name's value after the step, or None for any other claim."""
+    head = chain.sides[0] if chain.sides else None
+    if key(head) is None or is_after_step(chain) or len(chain.sides) < 2:
+        return None
+    if not all(isinstance(side, s.Num) or isinstance(side, s.Neg) and isinstance(side.arg, s.Num)
+               for side in chain.sides[1:]):
+        return None
+    return s.Chain((after(head),) + chain.sides[1:], chain.relations, chain.continued, chain.text, chain.offset)
