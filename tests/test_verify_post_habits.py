@@ -157,3 +157,255 @@ def test_entries_computed_from_the_posts_rounded_vector_follow_from_it():
             "\\begin{bmatrix} 0.2288 \\\\ 0.2445 \\end{bmatrix} = \\begin{bmatrix} -0.0291 \\\\ 0.0186 \\end{bmatrix}$$\n")
     claims = verify_text(checker, text, "post.md").claims
     assert claims[-1].verdict == "wrong"
+
+
+ROW_LAYOUT = """
+title = "pythonandml's 3-2-2 network in row layout, z = a W + b^T"
+layout = "row"
+notation = "layer"
+[input]
+names = ["x1", "x2", "x3"]
+values = [[1.0, 4.0, 5.0]]
+[target]
+values = [[0.1, 0.05]]
+[[layers]]
+units = 2
+activation = "sigmoid"
+weights = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+bias = [0.5, 0.5]
+[[layers]]
+units = 2
+activation = "sigmoid"
+weights = [[0.7, 0.8], [0.9, 0.1]]
+bias = [0.5, 0.5]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.01
+"""
+
+
+@pytest.fixture
+def rows(tmp_path):
+    return checker_for(tmp_path, ROW_LAYOUT)
+
+
+def one(checker, text, notation="layer"):
+    (claim,) = verify_claim(checker, text, notation).claims
+    return claim
+
+
+def test_derivatives_written_with_an_upright_d(per_unit, ng):
+    assert one(per_unit, r"\frac{dE_{total}}{dout_{o1}} = -(target_{o1} - out_{o1})", "neuron").verdict == "ok"
+    assert one(per_unit, r"\frac{\mathrm{d}E_{total}}{\mathrm{d}out_{o1}} = out_{o1} - target_{o1}",
+               "neuron").verdict == "ok"
+    assert one(per_unit, r"\frac{d E_{total}}{d out_{o1}} = target_{o1} - out_{o1}", "neuron").verdict == "wrong"
+    # a fraction whose top and bottom do not both start with d is a fraction
+    assert one(ng, r"dW^{[2]} = \frac{dZ^{[2]} A^{[1]T}}{m}").verdict == "ok"
+
+
+def test_the_cost_written_with_what_it_depends_on(rows):
+    assert one(rows, r"\frac{\partial J(W, b)}{\partial a_2} = a_2 - y").verdict == "ok"
+    assert one(rows, r"\frac{\partial J(W, b)}{\partial a_2} = y - a_2").verdict == "wrong"
+
+
+def test_layer_numbers_as_subscripts_in_the_layer_notation(rows):
+    assert one(rows, r"\delta_2 = \frac{\partial J}{\partial a_2} \odot f'_2(z_2)").verdict == "ok"
+    assert one(rows, r"\delta_1 = (\delta_2 W_2^T) \odot f'_1(z_1)").verdict == "ok"
+    assert one(rows, r"\delta_1 = (\delta_2 W_2) \odot f'_1(z_1)").verdict == "wrong"
+    assert one(rows, r"\frac{\partial J}{\partial W_2} = a_1^T \delta_2").verdict == "ok"
+
+
+def test_a_bare_sum_of_a_layer_matrix_is_over_the_batch(rows, ng):
+    assert one(rows, r"\frac{\partial J}{\partial b_2} = \sum \delta_2").verdict == "ok"
+    assert one(ng, r"\frac{\partial J}{\partial W^{[2]}} = \frac{1}{m} \sum dZ^{[2]}").verdict == "wrong"
+
+
+def test_figures_may_lie_either_way_round(rows):
+    # a list [a, b] or a column of figures for a row: the post's own way of writing the numbers
+    assert one(rows, "y = [0.1, 0.05]").verdict == "ok"
+    assert one(rows, r"\delta_2 = \begin{bmatrix} 0.0776 \\ 0.1199 \end{bmatrix}").verdict == "ok"
+    assert one(rows, r"\delta_2 = \begin{bmatrix} 0.0776 \\ 0.1299 \end{bmatrix}").verdict == "wrong"
+    # but a formula set equal to a formula of the other shape is a missing transpose
+    assert "transpose" in one(rows, r"\frac{\partial J}{\partial W_2} = a_1 \delta_2").reason
+
+
+def test_therefore_starts_a_claim_of_its_own(rows):
+    claims = verify_text(rows, "$$\\eta = 0.01 \\therefore b_2 = \\begin{bmatrix} 0.49922 \\\\ 0.49880 "
+                               "\\end{bmatrix}$$\n", "post.md").claims
+    assert [c.verdict for c in claims] == ["ok", "ok"]
+    assert claims[1].reason == "read as the value after the update"
+
+
+def test_a_parameters_new_value_under_its_own_name(rows):
+    # b_1 after the step, written without a mark, its second entry one unit off its last digit in
+    # a post that computes from its own rounded figures
+    claim = verify_text(rows, "$$\\delta_2 = \\begin{bmatrix} 0.0776 & 0.1199 \\end{bmatrix}$$\n\n"
+                              "$$b_1 = \\begin{bmatrix} 0.49998 \\\\ 0.499995 \\end{bmatrix}$$\n", "post.md").claims[1]
+    assert claim.verdict == "ok"
+    # a node is not a parameter: its figure after the step needs an update before it
+    assert one(rows, r"a_2 = \begin{bmatrix} 0.8 & 0.8 \end{bmatrix}").verdict == "wrong"
+
+
+def test_an_update_with_the_right_rate_and_a_wrong_gradient_says_so(per_unit):
+    claim = one(per_unit, r"w_5^{+} = w_5 - \eta \frac{\partial E_{total}}{\partial w_5} = 0.4 - 0.5 \cdot 0.069",
+                "neuron")
+    assert claim.verdict == "wrong" and "uses the gradient 0.069, not 0.08217" in claim.reason
+    assert "learning rate" not in claim.reason
+
+
+def test_a_loss_summed_over_the_outputs_in_words(per_unit):
+    for words in ("target - output", "ideal - out", "t - o"):
+        assert one(per_unit, rf"E_{{total}} = \sum \frac{{1}}{{2}}({words})^2", "neuron").verdict == "ok"
+    assert one(per_unit, r"E_{total} = \sum (target - output)^2", "neuron").verdict == "wrong"
+
+
+def test_absolute_values_and_norms(per_unit, rows):
+    assert one(per_unit, r"E_{o1} = \frac{1}{2}\|target_{o1} - out_{o1}\|^2", "neuron").verdict == "ok"
+    assert one(per_unit, r"E_{o1} = \frac{1}{2}\left| target_{o1} - out_{o1} \right|^2", "neuron").verdict == "ok"
+    assert one(per_unit, r"\|0.01 - 0.75136507\| = 0.74136507", "neuron").verdict == "ok"
+    assert one(per_unit, r"|0.01 - 0.75136507| = -0.74136507", "neuron").verdict == "wrong"
+    # the norm of a vector is its length
+    assert one(rows, r"\|y\|^2 = 0.0125").verdict == "ok"
+
+
+def test_plain_type_habits(per_unit, ng):
+    # Ng's layers in brackets, a power in parentheses, a backslash Markdown ate, N for the samples
+    assert one(ng, r"dW[2] = \frac{1}{m} dZ[2] A[1]^T").verdict == "ok"
+    assert one(ng, r"dW[2] = \frac{1}{N} dZ[2] A[1]^T").verdict == "ok"
+    assert one(per_unit, "1 / (1 + e^(-0.3775)) = 0.593269992", "neuron").verdict == "ok"
+    assert one(per_unit, "frac{1}{1 + e^{-0.3775}} = 0.593269992", "neuron").verdict == "ok"
+    assert one(per_unit, "1 / (1 + e^(0.3775)) = 0.593269992", "neuron").verdict == "wrong"
+
+
+ONE_NEURON = """
+title = "sghosh1999's one sigmoid neuron with a bias"
+layout = "column"
+notation = "neuron"
+[input]
+names = ["x1", "x2"]
+values = [[1.0, 2.0]]
+[target]
+values = [[1.0]]
+[[layers]]
+units = 1
+activation = "sigmoid"
+names = ["ypred"]
+weights = [[0.5, -0.4]]
+bias = [0.1]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_plain_list_items_a_single_bias_and_new_values_under_old_names(tmp_path):
+    checker = checker_for(tmp_path, ONE_NEURON)
+    text = ("Given values:\n\n- x1 = 1.0\n- w12 = -0.4\n- b = 0.1\n\n"
+            "z = `w11 * x1 + w12 * x2 + b`\n\nz = 0.5 * 1.0 + (-0.4) * 2.0 + 0.1 = -0.2\n\n"
+            "After the update:\n\n- w12 = -0.3728\n- b = 0.1136\n")
+    report = verify_text(checker, text, "post.md")
+    assert [(c.line, c.verdict) for c in report.claims] == [(3, "ok"), (4, "ok"), (5, "ok"), (7, "ok"), (9, "ok"),
+                                                            (13, "ok"), (14, "ok")]
+    # w12 is the weight, by its place in the sum, though a figure after the update came first in no pass
+    (w12,) = [b for b in report.bindings if b.written == "w_12"]
+    assert w12.meant == "w_{2}" and "place in a net input's sum" in w12.evidence
+    # a wrong new value is still wrong
+    wrong = verify_text(checker, text.replace("-0.3728", "-0.3828"), "post.md").claims[-2]
+    assert wrong.verdict == "wrong"
+
+
+def test_layer_notation_names_bound_by_definition_and_figures(tmp_path):
+    # eriksoaress writes h^{(1)} for the hidden activations and u^{(2)} for the output's net input
+    folder = "tests/posts/real/eriksoaress_insper_mlp_tanh"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    text = ("$$h^{(1)} = \\tanh(z^{(1)})$$\n\n$$u^{(2)} = W^{(2)} h^{(1)} + b^{(2)}$$\n\n"
+            "$$\\hat{y} = \\tanh(u^{(2)})$$\n\n$$u^{(2)} = W^{(2)} h^{(1)} - b^{(2)}$$\n")
+    report = verify_text(checker, text, "post.md")
+    assert [c.verdict for c in report.claims] == ["ok", "ok", "ok", "wrong"]
+    assert {(b.written, b.meant) for b in report.bindings} == {("h^(1)", "A^{[1]}"), ("u^(2)", "Z^{[2]}")}
+    # figures bind a name too: mihirsai's y_pred is the softmax output
+    folder = "tests/posts/real/mihirsai_softmax_ce_layer"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    with open(f"{folder}/post.md", encoding="utf-8") as post:
+        report = verify_text(checker, post.read(), "post.md")
+    assert ("y_\\text{pred}", "A^{[1]}") in {(b.written, b.meant) for b in report.bindings}
+    assert [c.verdict for c in report.claims if c.line == 44] == ["ok"]
+
+
+def test_identities_in_a_letter_are_read_for_any_value_of_it(ng):
+    # x is the input in the layer notation, but in an identity of x alone it is any number
+    assert one(ng, r"\sigma'(x) = \sigma(x)(1 - \sigma(x))").verdict == "ok"
+    assert one(ng, r"\sigma'(x) = \sigma(x)(1 + \sigma(x))").verdict == "wrong"
+    assert one(ng, r"\frac{d}{du} \tanh(u) = 1 - \tanh^2(u)").verdict == "ok"
+    assert one(ng, r"\frac{d}{du} \tanh(u) = 1 - \tanh(u)^2").verdict == "ok"
+    assert one(ng, r"\frac{d}{du} \tanh(u) = 1 + \tanh^2(u)").verdict == "wrong"
+    # a claim that names the network too is about the network
+    assert one(ng, "x = [0.5, -0.2]").verdict == "wrong"
+
+
+def test_a_formula_true_of_the_posts_data_is_right_and_said_so():
+    # sreekanth: "since y = 0, the loss simplifies to L = -log(1 - a_2)"
+    checker = Checker(derive.derive(derive.load("tests/posts/real/sreekanth9999_tiny_relu_bce/spec.toml")))
+    claim = one(checker, r"E_{total} = -\log(1 - out_{o1})", "neuron")
+    assert claim.verdict == "ok" and "holds for the spec's inputs and targets" in claim.reason
+    assert one(checker, r"E_{total} = -\log(out_{o1})", "neuron").verdict == "wrong"
+
+
+def test_displays_in_list_items_arrows_and_claims_on_lines_of_their_own(per_unit):
+    text = ("- Hidden layer:  \n  \\[\n  net_{h1} = w_1 i_1 + w_2 i_2 + b_{h1}\n  \\]\n"
+            "- After the step:  \n  \\(w_5 \\to 0.35891648\\)\n\n"
+            "$$\n\\begin{aligned}\nw_5^{+} = 0.35891648, \\quad\nw_6^{+} = 0.40866619, \\quad\n"
+            "w_7^{+} = 0.41\n\\end{aligned}\n$$\n")
+    claims = verify_text(per_unit, text, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (6, "ok"), (10, "ok"), (11, "ok"), (12, "wrong")]
+
+
+def test_figures_that_follow_from_the_posts_own_rounded_nodes():
+    # debasishmaji: delta^{[2]} = -0.354 (exactly -0.35320), dL/dW^{[2]} = delta^{[2]} a^{[1]T}, then the
+    # entries -0.354 x [0.9, 0, 0.85]: off the exact gradient by more than their last digit, but the
+    # post's own product
+    folder = "tests/posts/real/debasishmaji_matrix_multiplication_nn"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    text = ("$$\\delta^{[2]} = \\hat{y} - y = 0.646 - 1 = -0.354$$\n\n"
+            "$$\\frac{\\partial L}{\\partial W^{[2]}} = \\delta^{[2]} (a^{[1]})^\\top$$\n\n"
+            "$$\\frac{\\partial L}{\\partial W^{[2]}} = \\begin{bmatrix} -0.3186 & 0 & -0.3009 \\end{bmatrix}$$\n")
+    claims = verify_text(checker, text, "post.md").claims
+    assert claims[-1].verdict == "ok" and claims[-1].rounded_from == 1
+    # entries the post's figures do not give stay wrong
+    wrong = verify_text(checker, text.replace("-0.3009", "-0.3109"), "post.md").claims
+    assert wrong[-1].verdict == "wrong"
+    # and a wrong link before the figure is not excused by it
+    bad = ("$$\\delta^{[2]} = \\hat{y} - y = 0.646 - 1 = -0.354$$\n\n"
+           "$$\\frac{\\partial L}{\\partial W^{[2]}} = \\delta^{[2]} (a^{[1]})^\\top \\cdot 2 = "
+           "\\begin{bmatrix} -0.3186 & 0 & -0.3009 \\end{bmatrix}$$\n")
+    assert verify_text(checker, bad, "post.md").claims[-1].verdict == "wrong"
+
+
+def test_words_a_claim_fills_with_figures_are_read_in_that_claim_only(tmp_path):
+    # nathansamsel: "output" is the final unit's value on one line, a hidden unit's on another
+    checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
+    text = ("```math\n\\delta = (target - output) * (1 - output) * output = (0.5 - 0.69) * (1 - 0.69) * 0.69 "
+            "= -0.0406\n```\n")
+    (claim,) = verify_text(checker, text, "post.md").claims
+    assert claim.verdict == "ok" and "read output as out_{final} here" in claim.reason
+    wrong = verify_text(checker, text.replace("(1 - output) * output", "(1 + output) * output")
+                        .replace("(1 - 0.69) * 0.69", "(1 + 0.69) * 0.69"), "post.md").claims
+    assert wrong[0].verdict == "wrong"
+
+
+def test_a_weight_filled_with_another_weights_figure_is_the_posts_own_numbering():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
+    (claim,) = verify_text(checker, "```math\nw1_new = w1_old + (δ * input) = 0.3 + (-.0406 * 0.68) = 0.272392\n```\n",
+                           "post.md").claims
+    assert claim.verdict == "unchecked" and "numbers the weights its own way" in claim.reason
+    # plain type: name_new, name_old and 10^-3
+    assert one(checker, "w3_new = 0.1 + (-2.406 * 10^-3 * 0.35) = 0.09916", "neuron").verdict == "wrong"
+    assert one(checker, "w1_new = 0.1 + 1 \\cdot 0.0 = 0.1", "neuron").verdict != "unchecked"
+
+
+def test_the_layer_notations_words_do_not_pick_the_notation():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
+    report = verify_text(checker, "$\\delta = 0.5$, $\\delta = 0.2$, $\\delta = 0.1$, $w_1 = 0.1$\n", "post.md")
+    assert report.notation == "neuron"

@@ -12,6 +12,7 @@ parameter after the step, and each parameter's gradient, in the notation's own n
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from . import syntax as s
 from .judge import Judge
 from .meaning import Meaning
 from .model import per_sample
+from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
 from .vocabulary import key, split_modifier
 
@@ -55,6 +57,7 @@ class Quantity:
     latex: str
     value: float          # at the spec's numbers (or, without them, at the random witness)
     witness: float        # at the model's fixed random point
+    symbol: sp.Basic = None    # the graph's symbol, for a parameter
 
 
 def quantities(model, notation: str) -> list[Quantity]:
@@ -71,7 +74,8 @@ def quantities(model, notation: str) -> list[Quantity]:
         at = symbol if model.is_parameter(symbol) else per_sample(symbol, 0)
         value, random_value = point.get(at), witness.get(at)
         if value is not None and random_value is not None:
-            found.append(Quantity(latex, float(value), float(random_value)))
+            found.append(Quantity(latex, float(value), float(random_value),
+                                  symbol if model.is_parameter(symbol) else None))
             if symbol in model.deltas:          # the delta rule's error term, (t - o) o (1 - o): -delta
                 found.append(Quantity(f"-{latex}", -float(value), -float(random_value)))
     after, after_witness = model.updated(point), model.updated(witness)
@@ -90,16 +94,18 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     candidates = quantities(checker.model, notation)
     if not candidates:
         return ()
+    # each pass counts every name's evidence again, reading the sides with the names bound so far:
+    # a definition that could not be read at first (z_1 unknown) may outweigh a figure read at once
     bound: dict[str, Binding] = {}
     for _ in range(PASSES):
         known = vocabulary.with_bindings({b.written: b.meant for b in bound.values()})
         judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
         votes: dict[str, Counter] = {}
-        first: dict[str, tuple[str, int]] = {}
+        first: dict[tuple[str, str], tuple[str, int]] = {}     # (name, meaning) -> the first evidence for it
         earliest: dict[str, str] = {}          # what the first evidence for a name pointed to
         for chain, sample, line in chains:
-            written = _unknown_head(chain, known)
-            if written is None or written in bound:
+            written = _unknown_head(chain, vocabulary)
+            if written is None:
                 continue
             for side in chain.sides[1:]:
                 defined = _value(judge, side, sample, checker.model.random_witness) if _has_names(side) else None
@@ -115,13 +121,13 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                     if not matches:             # a figure that carries the post's own rounding: a little more room
                         matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
                 if len(matches) == 1 or len({q.latex for q in matches}) == 1:
-                    votes.setdefault(written, Counter())[matches[0].latex] += weight
-                    first.setdefault(written, (_evidence(side, number), line))
-                    earliest.setdefault(written, matches[0].latex)
-        for written, latex in _by_definition(checker.model, judge, chains, known):
-            if written not in bound:
-                votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
-                first.setdefault(written, ("its place in a net input's sum", 0))
+                    meant = _restated(matches[0].latex, written) if number is not None else matches[0].latex
+                    votes.setdefault(written, Counter())[meant] += weight
+                    _earlier(first, (written, meant), (_evidence(side, number, meant != matches[0].latex), line))
+                    earliest.setdefault(written, meant)
+        for written, latex, line in _by_definition(checker.model, judge, chains, vocabulary):
+            votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
+            _earlier(first, (written, latex), ("its place in a net input's sum", line))
         new = {}
         for written, counter in votes.items():
             ranked = counter.most_common(2)
@@ -131,14 +137,60 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                 meant = earliest[written]      # a tie: a name means what it meant first (a later slip is the post's)
             else:
                 continue
-            evidence, line = first[written]
+            evidence, line = first[(written, meant)]
             new[written] = Binding(written, meant, evidence, line)
-        if not new:
+        if new == bound:
             break
-        bound.update(new)
+        bound = new
     bound = {written: b if b.line else Binding(b.written, b.meant, b.evidence, _line_of(written, chains))
              for written, b in bound.items()}
     return tuple(sorted(bound.values(), key=lambda b: b.line))
+
+
+def local_names(chain: s.Chain, candidates: list[Quantity], vocabulary) -> tuple[dict[str, str], str | None]:
+    """The names one claim alone defines, by the figures it puts in their place: in
+    `(target - output)(1 - output) = (0.5 - 0.69)(1 - 0.69)`, output is the quantity whose value is
+    0.69 (in this claim: posts use such words for a different unit on each line). And, when the
+    claim puts in place of a weight the figure of another one (w1_old + ... = 0.3 + ... where the
+    spec's w_1 is 0.1 and its w_5 is 0.3), why it is not judged: the post numbers them its own way."""
+    found: dict[str, set[str]] = {}
+    for node, number, half in substitutions(chain):
+        named = _unknown_name(node, vocabulary)
+        matches = {q.latex for q in candidates if abs(q.value - number) <= half * (1 + 1e-9)}
+        if named is not None:
+            found.setdefault(named, set()).update(matches if len(matches) == 1 else {"", "?"})
+            continue
+        own = _own_latex(node, vocabulary, candidates)
+        weights = {q.latex for q in candidates if q.symbol is not None and abs(q.value - number) <= half * (1 + 1e-9)}
+        if own is not None and own not in weights and len(weights) == 1 and _is_weight(weights | {own}):
+            return {}, (f"{written_as(key(node))} stands for {number:g} here, the spec's {weights.pop()}: "
+                        "the post numbers the weights its own way (map its names in the spec's [aliases])")
+    return {name: meant.pop() for name, meant in found.items() if len(meant) == 1}, None
+
+
+def _own_latex(node: s.Node, vocabulary, candidates: list[Quantity]) -> str | None:
+    """The notation's LaTeX for a known parameter name (w_1 -> w_{1}), when it is one."""
+    named = split_modifier(node)[0] if isinstance(node, s.Scripted) else node      # w_1^{old}: w_1
+    symbol = vocabulary.lookup(key(named) or "")
+    return next((q.latex for q in candidates if q.symbol == symbol), None) if symbol is not None else None
+
+
+def _is_weight(matches: set[str]) -> bool:
+    return all(m.startswith("w_") for m in matches)
+
+
+def _earlier(first: dict, key: tuple, evidence: tuple[str, int]) -> None:
+    """Keep the evidence of the earliest line."""
+    if key not in first or evidence[1] < first[key][1]:
+        first[key] = evidence
+
+
+def _restated(latex: str, written: str) -> str:
+    """A plain name whose figure is a weight's value after the step names the weight: posts give
+    the new value under the old name (w12 = -0.3728). A primed name (w_1') is the new weight."""
+    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written:
+        return latex[1:-len("}^{+}")]
+    return latex
 
 
 def _line_of(written: str, chains) -> int:
@@ -166,7 +218,7 @@ def _by_definition(model, judge: Judge, chains, vocabulary):
     table = {**index_names(model.graph), **neuron_names(model.graph)} if model.one_sample else {}
     generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
               {x.name: x for x in model.defs}
-    for chain, sample, _ in chains:
+    for chain, sample, line in chains:
         head = _head_symbol(judge, chain, sample)
         definition = model.defs.get(head) if head is not None else None
         if definition is None or not head.name.startswith("net_"):
@@ -185,7 +237,7 @@ def _by_definition(model, judge: Judge, chains, vocabulary):
                     source = generic.get(source.name.split("__s")[0]) if source is not None else None
                     weight = expanded.coeff(source) if source is not None else None
                     if weight is not None and model.is_parameter(weight) and weight in table:
-                        yield written, table[weight]
+                        yield written, table[weight], line
 
 
 def _head_symbol(judge: Judge, chain: s.Chain, sample: int | None):
@@ -208,7 +260,11 @@ def _terms(node: s.Node) -> list[s.Node]:
 
 
 def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
-    head = chain.sides[0] if chain.sides else None
+    return _unknown_name(chain.sides[0] if chain.sides else None, vocabulary)
+
+
+def _unknown_name(head: s.Node | None, vocabulary) -> str | None:
+    """A name's key, when the notation does not know it and it may be bound (not y_j, not w^+)."""
     if not isinstance(head, (s.Sym, s.Scripted)):
         return None
     written = key(head)
@@ -218,8 +274,9 @@ def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
         return None                     # y_j, a_j: any unit, not one
     if isinstance(head, s.Scripted):
         named, modifier, _ = split_modifier(head)
-        if modifier or vocabulary.lookup(key(named) or "") is not None:
-            return None
+        layer = vocabulary.notation == "layer" and head.sup is not None and re.fullmatch(r"\(\d+\)", head.sup.text)
+        if modifier and not layer or vocabulary.lookup(key(named) or "") is not None:
+            return None                 # h^{(1)} in the layer notation: layer 1's h, not h after a step
     return written
 
 
@@ -243,7 +300,9 @@ def _value(judge: Judge, side: s.Node, sample: int | None, point=None) -> tuple[
     return float(number), float(tolerance) + 1e-9 * max(1.0, abs(float(number)))
 
 
-def _evidence(side: s.Node, number: float | None) -> str:
+def _evidence(side: s.Node, number: float | None, after: bool = False) -> str:
+    if after:
+        return f"its value after the update, {number:.8g}"
     if number is None:
         return "its definition"
     return f"its value {number:.8g}" if isinstance(side, s.Num) else f"its definition (= {number:.8g})"

@@ -17,8 +17,10 @@ from decimal import Decimal
 import sympy as sp
 
 from . import syntax as s
+from .post_point import PostPoint, _numbers_only, _unit
 
-MIN_DIGITS = 3          # a figure of fewer significant digits (0.5, 1.2) may repeat by chance
+MIN_DIGITS = 2          # a figure of one significant digit (0.5, 3) may repeat by chance
+COARSE_DIGITS = 3       # the precision a post must have shown to round from: 0.21 says too little
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Stated:
 
 class Figures:
     def __init__(self):
+        self.point = PostPoint()           # the post's figures for the nodes, and its formulas
         self.stated: dict[Decimal, Stated] = {}
         # a quantity the post gave as a product of its own figures (delta ~ -2.71011 x 0.242): its value
         self.products: dict[tuple[str, int | None], tuple[float, int, bool]] = {}
@@ -39,6 +42,7 @@ class Figures:
         """A claim `quantity = ... = figure`: the figure, and what it stood for."""
         if verdict not in ("ok", "wrong") or len(chain.sides) < 2 or isinstance(chain.sides[0], (s.Num, s.Neg)):
             return
+        self.point.record(judge, chain, sample, line, verdict)
         if _numbers_only(chain.sides[-1]) and not isinstance(_unsigned(chain.sides[-1]), s.Num):
             value = judge.value(chain.sides[-1], sample)
             if value is not None:
@@ -94,7 +98,26 @@ class Figures:
             lines = _coarse(self.stated, _digits(figure.text))
             if lines:
                 return ("ok", None, None), None, max(lines)
+        if isinstance(figure, s.Matrix) and _entries_one_unit_off(judge, chain, sample):
+            texts = [f[2] for row in figure.rows for f in map(_signed_figure, row) if f is not None]
+            lines = _coarse(self.stated, min(map(_digits, texts)))
+            if lines:
+                return ("ok", None, None), None, max(lines)
         return found, None, None
+
+    def _from_the_post(self, judge, chain: s.Chain, sample: int | None, found: tuple):
+        """A figure its quantity's formula gives at the post's own figures for the nodes (only where
+        the figure itself is what is off: the claim's last link, a number against a number)."""
+        link = re.match(r"link (\d+) of (\d+):", found[2] or "")
+        last = not link or link.group(1) == link.group(2)
+        follows = self.point.follows(judge, chain, sample) if last and "printed precision" in (found[2] or "") \
+            else None
+        if follows is None:
+            return self._last_digit(judge, chain, sample, found)
+        line, wrong = follows
+        if wrong:
+            return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
+        return ("ok", None, None), None, line
 
     def revisit(self, judge, chain: s.Chain, sample: int | None, found: tuple) -> tuple[tuple, int | None, int | None]:
         """(verdict, carries, rounded_from) for a claim found wrong that repeats earlier figures."""
@@ -108,13 +131,15 @@ class Figures:
             if abs(written - value) <= _unit(figure.text) * (1 + 1e-9):     # the product, rounded or cut
                 return ((found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None) \
                     if wrong else (("ok", None, None), None, line)
-        used = {figure for figure in _figures(chain) if figure in self.stated}
+        # the figures the claim works from; its own result only when it restates an earlier figure
+        used = {figure for figure in _figures(chain.sides[:-1]) if figure in self.stated} or \
+            {figure for figure in _figures(chain.sides[-1:]) if figure in self.stated}
         if not used:
-            return self._last_digit(judge, chain, sample, found)
+            return self._from_the_post(judge, chain, sample, found)
         again = judge.carried_claim(chain, sample, {figure: self.stated[figure].figure - self.stated[figure].exact
                                                     for figure in used})
         if again is None or again.verdict != "ok":
-            return self._last_digit(judge, chain, sample, found)
+            return self._from_the_post(judge, chain, sample, found)
         wrong = [self.stated[figure].line for figure in used if self.stated[figure].wrong]
         if wrong:
             line = max(wrong)
@@ -132,8 +157,9 @@ def _signed_figure(node: s.Node) -> tuple[Decimal, int, str] | None:
 
 
 def _coarse(stated: dict, digits: int) -> list[int]:
-    """Lines of earlier figures the post gave with no more significant digits than `digits`."""
-    return [st.line for figure, st in stated.items() if _digits(str(abs(figure))) <= digits]
+    """Lines of earlier figures of at least COARSE_DIGITS that the post gave with no more
+    significant digits than `digits`."""
+    return [st.line for figure, st in stated.items() if COARSE_DIGITS <= _digits(str(abs(figure))) <= digits]
 
 
 def _figures(node) -> set[Decimal]:
@@ -162,28 +188,26 @@ def _one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:
     return abs(written - exact) <= _unit(figure.text) * (1 + 1e-9)
 
 
+def _entries_one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:
+    """Each entry of the claim's matrix of figures is within one unit of its last digit of the exact
+    entry it states."""
+    rows = chain.sides[-1].rows
+    figures = [[_signed_figure(entry) for entry in row] for row in rows]
+    if len(chain.sides) < 2 or any(f is None for row in figures for f in row) or _numbers_only(chain.sides[0]):
+        return False
+    exact = judge.entries(chain.sides[0], sample)
+    if exact is None:
+        return False
+    flat = [f for row in figures for f in row]
+    values = [v for row in exact for v in row]
+    if len(values) != len(flat):          # a list set equal to a column: its entries in order either way
+        return False
+    return all(abs(sign * float(figure) - value) <= _unit(text) * (1 + 1e-9)
+               for (figure, sign, text), value in zip(flat, values))
+
+
 def _unsigned(node: s.Node) -> s.Node:
     return node.arg if isinstance(node, s.Neg) else node
-
-
-def _numbers_only(node) -> bool:
-    """A side written with figures and operators only (no name)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (s.Sym, s.Scripted)):
-            return False
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
-    return True
-
-
-def _unit(text: str) -> float:
-    """The unit of a figure's last written digit: 0.0243 -> 0.0001."""
-    decimals = len(text.split(".", 1)[1]) if "." in text else 0
-    return 10.0 ** -decimals
 
 
 def _digits(text: str) -> int:

@@ -17,7 +17,7 @@ class Derivatives:
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
         of, by = without_sample(_after_partial(top), scope.sample), _after_partial(bottom)
         model = self.model
-        if self._matrix_valued(of) or self._matrix_valued(by):
+        if self._matrix_valued(of, scope) or self._matrix_valued(by, scope):
             return self._matrix_derivative(of, by, scope)
         if not key(of):                    # \partial (w_1 i_1 + b_1) / \partial w_1: this expression, by itself
             variable = self._visit(by, scope)
@@ -31,9 +31,12 @@ class Derivatives:
             return model.batch_partial(a, b)
         return model.sample(model.partial(a, b), scope.sample or 0)
 
-    def _matrix_valued(self, node: s.Node) -> bool:
-        """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does."""
+    def _matrix_valued(self, node: s.Node, scope: Scope) -> bool:
+        """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does,
+        but for a letter of an identity (\frac{d}{du}\tanh(u))."""
         name = key(node)
+        if name in scope.generic or not name and scope.generic:    # u, or \tanh(u), in an identity of u
+            return False
         found = self.vocabulary.lookup(name) if name else None
         if found is None or found == ETA:
             return self.layer

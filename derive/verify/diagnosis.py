@@ -172,13 +172,20 @@ def _written_rate(judge, left, right, scope, point) -> str | None:
             factors = [abs(float(judge._number(f, point))) for f in sp.Mul.make_args(term) if f != -1]
             if len(factors) != 2 or gradient == 0 or 0 in factors:
                 continue
+            eta = float(model.eta) if model.eta.is_number else None
+            if eta is not None and any(abs(f - eta) <= 1e-9 * eta for f in factors):
+                return f"the update uses the gradient {_other(factors, eta):g}, not {gradient:.4g}"
             # the gradient is the factor nearer the true one; the other is the rate
             first_is_gradient = abs(math.log(factors[0] / gradient)) < abs(math.log(factors[1] / gradient))
             rate = factors[1] if first_is_gradient else factors[0]
-            eta = float(model.eta) if model.eta.is_number else None
             if eta is not None and abs(rate - eta) > 1e-9 * eta:
                 return f"the update uses a learning rate of {rate:g}, not {eta:g}"
     return None
+
+
+def _other(factors: list[float], eta: float) -> float:
+    """Of a rate and a gradient, the one that is not the rate."""
+    return factors[1] if abs(factors[0] - eta) <= 1e-9 * eta else factors[0]
 
 
 def _updated_parameter(model, side, written, point):
@@ -201,6 +208,8 @@ def _updated_parameter(model, side, written, point):
 
 def _show(symbol) -> str:
     text = str(symbol)
+    if text.startswith("lit") and "__" in text:          # one of the post's own figures: as written
+        return text.split("__", 1)[1]
     return text.split("__s")[0] if "__s" in text else text
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from ..errors import DeriveError
 from ..layers import derive_layers
 from . import syntax as s
-from .binding import Binding, bind
+from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .judge import EQUALITIES, Judge
+from .matrix_binding import bind_matrices
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
 from .model import Model
@@ -21,6 +22,7 @@ from .placeholders import instances
 from .reader import ReadError, read
 from .regions import Region, normalize, scan
 from .rows import located
+from .see_through import see_through
 from .values import Unreadable, layer_entries
 from .updates import in_place, is_after_step, restated
 from .wording import in_post_words, post_names
@@ -145,8 +147,10 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     renumbered = renumbering(checker.model, checker.vocabulary(notation), every) + \
                  bias_renaming(checker.model, checker.vocabulary(notation), every)
     vocabulary = checker.vocabulary(notation).with_bindings({b.written: b.meant for b in renumbered})
-    bindings = renumbered + bind(checker, notation, every, vocabulary)
+    bindings = renumbered + (bind_matrices(checker, every, vocabulary) if notation == "layer" else
+                             bind(checker, notation, every, vocabulary))
     judge = checker.judge(notation, bindings)
+    candidates = quantities(checker.model, notation)       # what a name one claim defines may stand for
     words = post_names(bindings, checker.vocabulary(notation))
     claims: list[Claim] = []
     figures = Figures()                    # the post's own figures, in the order it states them
@@ -165,10 +169,12 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 found = ("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
                                             "before it")
             elif found is None:
-                found = _check(checker, judge, notation, chain, sample)
+                local, numbered = local_names(chain, candidates, judge.meaning.vocabulary)
+                found = ("unchecked", None, numbered) if numbered else \
+                    _check(checker, judge, notation, chain, sample, local)
                 cache[(chain.text, sample)] = found
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
-            if found[0] == "wrong" and stepped is not None:
+            if found[0] == "wrong":
                 found = _after_the_step(checker, judge, notation, (chain, sample), found, stepped, figures)
             if found[0] is not None and is_after_step(chain):
                 stepped = line
@@ -181,25 +187,37 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     return Report(tuple(claims), notation, bindings)
 
 
-def _after_the_step(checker: Checker, judge: Judge, notation: str, claim: tuple, found: tuple, stepped: int,
-                    figures: Figures) -> tuple:
-    """A wrong `name = figure` after the post's update: right if it is the value after the step
-    (to the post's own rounding)."""
+def _after_the_step(checker: Checker, judge: Judge, notation: str, claim: tuple, found: tuple,
+                    stepped: int | None, figures: Figures) -> tuple:
+    """A wrong `name = figure` after the post's update, or about a parameter (whose new value posts
+    give under its own name): right if it is the value after the step (to the post's own rounding)."""
     chain, sample = claim
     after = restated(chain)
-    if after is None:
+    if after is None or stepped is None and not judge.names_parameters(chain.sides[0], sample):
         return found
     again = figures.revisit(judge, after, sample, _check(checker, judge, notation, after, sample))[0]
     if again[0] != "ok" or again[1] is not None:
         return found
-    return ("ok", None, f"read as the value after the update on line {stepped}")
+    return ("ok", None, f"read as the value after the update on line {stepped}" if stepped is not None
+            else "read as the value after the update")
 
 
-def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
+def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None,
+           local: dict[str, str] | None = None) -> tuple:
+    """A claim's verdict; `local`: names this claim alone defines (binding.local_names)."""
+    meaning_vocabulary = judge.meaning.vocabulary
+    if local:
+        judge.meaning.vocabulary = meaning_vocabulary.with_bindings(local)
     try:
-        return _judged(checker, judge, notation, chain, sample)
+        found = _judged(checker, judge, notation, chain, sample)
     except RecursionError:         # the last line of defence: the reader refuses formulas this deep
         return ("unchecked", None, "the formula nests too deeply")
+    finally:
+        judge.meaning.vocabulary = meaning_vocabulary
+    if local and found[0] is not None:
+        here = "; ".join(f"{written_as(w)} as {m}" for w, m in sorted(local.items()))
+        found = (found[0], found[1], f"{found[2]}; read {here} here" if found[2] else f"read {here} here")
+    return found
 
 
 def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample: int | None) -> tuple:
@@ -252,13 +270,15 @@ def _chains(rows, rate: Decimal | None = None):
     (align's &= ...), or follows one that ends with one, continues the claim above it: it is a claim
     of its own, its first side the first side of the claim it continues, at its own line."""
     chains: list[list] = []          # [chain, sample, line, first chain of the run]
-    for line, lines, _ in rows:
+    for row_line, lines, row in rows:
         if isinstance(lines, ReadError):
             continue
+        seen = see_through(row) if len(lines) > 1 else ""
         for each in lines:
             chain = each.chain
             if chain is None:
                 continue
+            line = row_line + seen[:chain.offset].count("\n")     # a = 1, \quad b = 2 on lines of their own
             tag = SAMPLE_TAG.search(each.text)
             sample = int(tag.group(1)) - 1 if tag else None
             dangling = bool(chains) and _dangles(chains[-1][0])

@@ -88,12 +88,12 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
 
 
 def layer_of(item: s.Node) -> int | None:
-    """g^{[l]} (layer notation) or g_{l} (index notation) names layer l's activation."""
+    """g^{[l]} (layer notation) or g_{l}, f_l (index notation) names layer l's activation."""
     if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sub is None and item.sup is not None:
         text = item.sup.text.rstrip("'")             # g^{[1]'}: its derivative, as Ng's course writes it
         if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit():
             return int(text[1:-1])
-    if isinstance(item, s.Scripted) and item.base == s.Sym("g") and item.sup is None and item.sub is not None \
-            and item.sub.text.isdigit():
-        return int(item.sub.text)              # g_{2}: the index notation's name for it
+    if isinstance(item, s.Scripted) and item.base in (s.Sym("g"), s.Sym("f")) and item.sup is None \
+            and item.sub is not None and item.sub.text.isdigit():
+        return int(item.sub.text)              # g_{2}, f_2: the index notation's name for it
     return None

@@ -6,6 +6,7 @@ import random
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 import sympy as sp
 
@@ -47,8 +48,9 @@ class Judge:
         finally:
             self.carried = {}
 
-    def value(self, node: s.Node, sample: int | None) -> float | None:
-        """A side's value at the spec's numbers, when it is one number."""
+    def value(self, node: s.Node, sample: int | None, overrides: dict | None = None) -> float | None:
+        """A side's value at the spec's numbers (some nodes at the post's figures for them), when it
+        is one number."""
         scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
         try:
             expr = self.meaning.side(node, scope)
@@ -56,22 +58,46 @@ class Judge:
                 expr = expr[0, 0]
             if isinstance(expr, sp.MatrixBase) or self.model.spec_point is None or scope.free:
                 return None         # sigma'(z) with a letter of its own has no one value
-            return float(self._value(expr, self._extend(self.model.spec_point, scope)))
+            return float(self._value(expr, self._extend(self.model.spec_point, scope) | (overrides or {})))
         except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
             return None
 
-    def entries(self, node: s.Node, sample: int | None) -> list[list[float]] | None:
-        """A side's entries at the spec's numbers, when it is a matrix of numbers."""
+    def named(self, node: s.Node, sample: int | None) -> list[sp.Symbol] | None:
+        """The node symbols a side names, entry by entry (out_o1__s0; a layer's matrix), or None."""
+        scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
+        try:
+            expr = self.meaning.side(node, scope)
+        except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
+            return None
+        found = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+        if scope.literals or not all(isinstance(x, sp.Symbol) and "__s" in x.name for x in found):
+            return None
+        return found
+
+    def entries(self, node: s.Node, sample: int | None, overrides: dict | None = None) -> list[list[float]] | None:
+        """A side's entries at the spec's numbers (some nodes at the post's figures for them), when
+        it is a matrix of numbers."""
         scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
         try:
             expr = self.meaning.side(node, scope)
             if not isinstance(expr, sp.MatrixBase) or self.model.spec_point is None or scope.free:
                 return None
-            value = self._value(expr, self._extend(self.model.spec_point, scope))
+            value = self._value(expr, self._extend(self.model.spec_point, scope) | (overrides or {}))
             return [[float(v) for v in row] for row in value.tolist()]
         except (Unreadable, ShapeMismatch, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError,
                 RecursionError):
             return None
+
+    def names_parameters(self, node: s.Node, sample: int | None) -> bool:
+        """Whether a side names weights or biases only (w_5, b^{[1]})."""
+        scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
+        try:
+            value = self.meaning.side(node, scope)
+        except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
+            return False
+        symbols = value.free_symbols if isinstance(value, sp.Basic) else set()
+        return bool(symbols) and all(self.model.is_parameter(x) for x in symbols) and \
+            (not isinstance(value, sp.MatrixBase) or all(isinstance(v, sp.Symbol) for v in value))
 
     def claim(self, chain: s.Chain, sample: int | None) -> Verdict | None:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
@@ -125,7 +151,7 @@ class Judge:
         """Untagged in a batch: the batch as a whole if every name allows it, else any one sample."""
         tries = [sample] if sample is not None or self.model.samples == 1 else [None, 0]
         for k, which in enumerate(tries):
-            scope = Scope(which, batch_letters=which is None and self.meaning.names_a_batch(chain))
+            scope = self.meaning.scope_for(chain, which)
             try:
                 return scope, [self.meaning.side(node, scope) for node in chain.sides]
             except PerSample:
@@ -136,6 +162,7 @@ class Judge:
     # -- one link ----------------------------------------------------------------
     def _link(self, left, right, scope: Scope, k: int, chained: bool, chain: s.Chain) -> Verdict | None:
         where = f"link {k + 1} of {len(chain.relations)}: " if chained else ""
+        left, right = _oriented(left, chain.sides[k], right), _oriented(right, chain.sides[k + 1], left)
         if _is_matrix(left) != _is_matrix(right):
             return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
         if _is_matrix(left) and left.shape != right.shape:
@@ -159,15 +186,37 @@ class Judge:
                  [("a random point", p) for p in self._random]
         if points and self.model.spec_point and self._data_only(left, right):
             points = points[:1]       # y = x_1 + x_2: a fact of the data (inputs, targets), not of the network
-        for label, point in points:
+        for k, (label, point) in enumerate(points):
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
             for x, y in _pairs(a, b):
                 if abs(x - y) > 1e-15 * max(1, abs(x), abs(y)):
+                    if k and self.model.spec_point and self._holds_for_the_data(left, right, scope):
+                        scope.notes.add("holds for the spec's inputs and targets, not for any data")
+                        return None
                     cause = diagnose(self, left, right, scope, full, symbolic=True)
                     return Verdict("wrong", None, f"{where}the sides differ at {label}: "
                                                   f"{_fmt(x)} against {_fmt(y)}" + (f"; {cause}" if cause else ""))
         return None
+
+    def _holds_for_the_data(self, left, right, scope: Scope) -> bool:
+        """L = -\\log(1 - a) where the target is 0: a formula true of the post's data, whatever the weights."""
+        spec = self.model.spec_point
+        for point in self._data_points:
+            full = self._extend(point, scope)
+            a, b = self._value(left, full), self._value(right, full)
+            if any(abs(x - y) > 1e-15 * max(1, abs(x), abs(y)) for x, y in _pairs(a, b)):
+                return False
+        return spec is not None
+
+    @cached_property
+    def _data_points(self) -> list[dict]:
+        """Random weights and biases, with the spec's inputs and targets."""
+        spec, bases = self.model.spec_point, set(self.model.bases)
+        return [self.model.complete({x: v for x, v in point.items()
+                                     if x in self.model.parameters or x == self.model.eta} |
+                                    {x: v for x, v in spec.items() if self.model.graph_symbol(x) in bases})
+                for point in self._random[:2]]
 
     def _data_only(self, left, right) -> bool:
         bases = set(self.model.bases)
@@ -251,6 +300,18 @@ class Judge:
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(one)
         return one(expr)
+
+
+def _oriented(value, written: s.Node, other):
+    """A vector of figures, or a list of entries [a, b], turned to lie as the vector it is set equal
+    to lies: which way a post writes its numbers is its own convention, not a claim."""
+    written = written.arg if isinstance(written, s.Neg) else written
+    figures = isinstance(written, s.Matrix) and (written.listed or all(
+        isinstance(e, s.Num) or isinstance(e, s.Neg) and isinstance(e.arg, s.Num) for row in written.rows for e in row))
+    if figures and isinstance(value, sp.MatrixBase) and isinstance(other, sp.MatrixBase) and \
+            1 in value.shape and other.shape == (value.shape[1], value.shape[0]):
+        return value.T
+    return value
 
 
 def _shape_cause(message: str) -> str:

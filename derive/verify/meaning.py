@@ -7,6 +7,7 @@ whose printed precision is remembered, so a check can allow exactly that much ro
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import sympy as sp
@@ -35,6 +36,8 @@ from .values import (
 from .vocabulary import COST_NAME, is_layer_name, key, split_modifier, without_sample, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
+# f(x) = ..., f'(x), \sigma'(x), e^{-x}: the functions of an identity in a letter
+IDENTITY_FUNCTIONS = {"f", "g", "e", "\\sigma", "\\tanh", "\\exp", "\\log", "\\ln", "\\phi", "\\varphi"}
 RELATIONS = {">": sp.Gt, "<": sp.Lt, "\\geq": sp.Ge, "\\ge": sp.Ge, "\\leq": sp.Le, "\\le": sp.Le}
 
 
@@ -44,6 +47,11 @@ def _without_words(node: s.Node) -> s.Node:
         kept = tuple(x for x in node.items if not (isinstance(x, s.Sym) and x.font == "text"))
         return kept[0] if len(kept) == 1 else s.Juxt(kept)
     return node
+
+
+# the words of a loss written once for every output: \sum \frac{1}{2}(target - output)^2
+TARGET_WORDS = {"target", "ideal", "desired", "expected", "t", "y", "text:target"}
+OUTPUT_WORDS = {"output", "out", "o", "prediction", "predicted", "hat:y", "text:output"}
 
 
 class Meaning(Derivatives):
@@ -109,8 +117,24 @@ class Meaning(Derivatives):
     def _Sqrt(self, node: s.Sqrt, scope: Scope) -> sp.Basic:
         return sp.sqrt(self._scalar(self._visit(node.arg, scope)))
 
+    def _Norm(self, node: s.Norm, scope: Scope) -> sp.Basic:
+        value = self._visit(node.arg, scope)
+        if isinstance(value, sp.MatrixBase):
+            if 1 not in value.shape:
+                raise Unreadable("the norm of a matrix that is not a vector")
+            return sp.sqrt(sp.Add(*[v ** 2 for v in value]))
+        return sp.Abs(value)
+
     def _BigSum(self, node, scope):
         """\\sum_o \\delta_o w_{5}: over the units whose names are that letter and a number (o1, o2)."""
+        if node.sub is None and node.sup is None and self.layer:
+            body = self._visit(node.body, scope)
+            if isinstance(body, sp.MatrixBase):          # \sum \delta^{[1]}: over the batch, as db sums dZ
+                return self._over_samples(body)
+        if node.sub is None and node.sup is None and not self.layer:
+            words = set(written_names(node.body))
+            if words & (TARGET_WORDS | OUTPUT_WORDS):
+                return self._over_outputs(node.body, words, scope)
         letter = node.sub.text if node.sub is not None else ""
         units = [u.name for layer in self.model.graph.layers for u in layer.units
                  if u.name.startswith(letter) and u.name[len(letter):].isdigit()] if letter.isalpha() else []
@@ -120,8 +144,33 @@ class Meaning(Derivatives):
                  for u in units]
         return sp.Add(*terms) if not isinstance(terms[0], sp.MatrixBase) else sum(terms[1:], terms[0])
 
+    def _over_outputs(self, body: s.Node, words: set[str], scope: Scope) -> sp.Basic:
+        """\\sum \\frac{1}{2}(target - output)^2: the sum over the output units, each word standing
+        for that unit's own target or output."""
+        vocabulary, terms = self.vocabulary, []
+        try:
+            for unit in self.model.graph.outputs:
+                self.vocabulary = vocabulary.with_names(
+                    {w: unit.target for w in words & TARGET_WORDS} | {w: unit.out for w in words & OUTPUT_WORDS})
+                terms.append(self._scalar(self._visit(body, scope)))
+        finally:
+            self.vocabulary = vocabulary
+        return sp.Add(*terms)
+
+    def _over_samples(self, matrix: sp.MatrixBase) -> sp.MatrixBase:
+        """A layer's matrix summed over its samples: the columns (column layout) or the rows."""
+        if self.model.spec.layout == "column":
+            if matrix.shape[1] != self.model.samples:
+                raise Unreadable("a sum over the batch of a matrix that is not one column per sample")
+            return sp.ImmutableMatrix(matrix.shape[0], 1, lambda i, _: sp.Add(*matrix.row(i)))
+        if matrix.shape[0] != self.model.samples:
+            raise Unreadable("a sum over the batch of a matrix that is not one row per sample")
+        return sp.ImmutableMatrix(1, matrix.shape[1], lambda _, j: sp.Add(*matrix.col(j)))
+
     # -- names -----------------------------------------------------------------
     def _name(self, node: s.Node, name: str | None, scope: Scope) -> sp.Basic:
+        if name in scope.generic:                # \sigma'(x) = \sigma(x)(1 - \sigma(x)): any x, not the input
+            return self._free(name, scope)
         found = self.vocabulary.lookup(name) if name else None
         if found is None and isinstance(node, s.Sym) and not node.font and len(node.text) > 1:
             letters = [self.vocabulary.lookup(ch) for ch in node.text]     # ab: a times b
@@ -138,18 +187,34 @@ class Meaning(Derivatives):
         if found is None:
             if name == "e":
                 return sp.E
-            if name == "m":
+            if name in ("m", "N"):               # the number of samples, as posts name it
                 return sp.Integer(self.model.samples)
             if name in FREE_LETTERS:            # Sigmoid(x) = 1/(1+e^{-x}): true for every x
-                symbol = sp.Symbol(f"free__{name}", real=True)
-                scope.free.add(symbol)
-                return symbol
+                return self._free(name, scope)
             raise Unreadable(f"unknown name {name}")
         batch = self._batch_spelling(name, found, scope)
         return self._bind(batch if batch is not None else found, scope)
 
+    def _free(self, name: str, scope: Scope) -> sp.Symbol:
+        symbol = sp.Symbol(f"free__{name}", real=True)
+        scope.free.add(symbol)
+        return symbol
+
+    def scope_for(self, chain: s.Chain, sample: int | None) -> Scope:
+        """The scope to read a claim in: its sample, the small letters that stand for the batch, and
+        the letters of an identity that names nothing else (\frac{d}{du}\tanh(u) = 1 - \tanh^2(u))."""
+        written = set(written_names(chain))
+        stems = {re.split(r"[_^']", name)[0] for name in written}      # \sigma', \tanh^2, f': functions
+        functions = stems - FREE_LETTERS or any(isinstance(x, s.Func) for x in _nodes(chain)) or \
+            "\\partial" in chain.text
+        identity = functions and written & FREE_LETTERS and stems <= FREE_LETTERS | IDENTITY_FUNCTIONS and \
+            all(name in FREE_LETTERS for name in written if re.split(r"[_^']", name)[0] in FREE_LETTERS)
+        return Scope(sample, batch_letters=sample is None and self.names_a_batch(chain),
+                     generic=frozenset(written & FREE_LETTERS) if identity else frozenset())
+
     def _batch_spelling(self, name: str, found, scope: Scope):
-        """y beside A^{[2]} in a batch: the labels of the whole batch, Y, as Ng's course writes them."""
+        """y beside A^{[2]}: the labels of the whole batch, Y, as Ng's course writes them (laid out as
+        the batch's matrices are, by rows in the row layout)."""
         if not scope.batch_letters or len(name) != 1 or not name.islower() or isinstance(found, sp.MatrixSymbol) \
                 or self.model.is_parameter(found):
             return None
@@ -159,13 +224,14 @@ class Meaning(Derivatives):
     def names_a_batch(self, chain: s.Chain) -> bool:
         """Whether a claim names a matrix of the whole batch (A^{[2]}, Z^{[1]}, Y): its small letters
         then stand for the batch too."""
-        if not self.layer or self.model.samples == 1:
+        if not self.layer:
             return False
         return any(self._is_batch(self.vocabulary.lookup(name)) for name in written_names(chain))
 
     def _is_batch(self, found) -> bool:
         matrix = self.entries.get(getattr(found, "name", None)) if isinstance(found, sp.MatrixSymbol) else None
-        return matrix is not None and matrix.shape[1] == self.model.samples
+        batch_axis = 1 if self.model.spec.layout == "column" else 0
+        return matrix is not None and matrix.shape[batch_axis] == self.model.samples
 
     def _bind(self, found, scope: Scope) -> sp.Basic:
         """A vocabulary entry -> its value in this scope."""
@@ -331,6 +397,9 @@ class Meaning(Derivatives):
 
     def _Juxt(self, node: s.Juxt, scope: Scope) -> sp.Basic:
         items = list(node.items)
+        if len(items) > 1 and _is_operator(items[0]):     # \frac{d}{du} \tanh(u): the derivative of what follows
+            rest = items[1] if len(items) == 2 else s.Juxt(tuple(items[1:]))
+            return self._visit(s.Frac(s.Juxt((s.Partial(), s.Paren(rest, "("))), items[0].den), scope)
         if isinstance(items[0], s.Partial):
             raise Unreadable("a derivative written without a fraction")
         values: list[sp.Basic] = []
@@ -355,6 +424,19 @@ class Meaning(Derivatives):
             known = named is not None and (isinstance(self.vocabulary.lookup(named), (sp.Symbol, sp.MatrixSymbol))
                                            or named in self.vocabulary.expressions)
             function = None if known else function_of(item, self.model.spec)    # a name wins over g_{5}
+            power = None
+            if function is None and not known and _powered_function(item):       # \tanh^2(u): (\tanh u)^2
+                function, power = function_of(item.base, self.model.spec), item.sup
+            elif function is not None and k + 1 < len(items) and _powered_function(items[k + 1], s.Paren):
+                argument = items[k + 1]                # \tanh(u)^2: the function's value squared
+                items[k + 1] = argument.base
+                power = argument.sup
+            if power is not None and function is not None and k + 1 < len(items):
+                value = apply(function, self._visit(items[k + 1], scope), scope, self.model.spec.layout)
+                values.append(self._power(value, power, scope) if not isinstance(value, sp.MatrixBase) else
+                              value.applyfunc(lambda v: self._power(v, power, scope)))
+                k += 2
+                continue
             if function is not None and function[0] in ("max", "min") and k + 1 < len(items):
                 values.append(self._extreme(function[0], items[k + 1], scope))
                 k += 2
@@ -419,3 +501,29 @@ class Meaning(Derivatives):
                 return value[0, 0]
             raise Unreadable("a matrix where a number belongs")
         return value
+
+
+def _is_operator(node: s.Node) -> bool:
+    """\\frac{\\partial}{\\partial u}: a derivative with nothing above but the sign."""
+    return isinstance(node, s.Frac) and (isinstance(node.num, s.Partial) or
+                                         isinstance(node.num, s.Juxt) and node.num.items == (s.Partial(),)) \
+        and starts_with_partial(node.den)
+
+
+def _nodes(node):
+    """Every syntax node of a formula."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            yield item
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+
+
+def _powered_function(node: s.Node, base=s.Func) -> bool:
+    """\tanh^2 (a function to a power), or (u)^2 after a function: a number as the superscript."""
+    return isinstance(node, s.Scripted) and isinstance(node.base, base) and node.sub is None and \
+        not node.primes and node.sup is not None and node.sup.text.isdigit() and \
+        (base is not s.Paren or node.base.kind == "(")

@@ -41,12 +41,14 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
     line_starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
     lines = text.split("\n")
     candidates: list[int] = []
+    in_table = 0
     for token in tokens:
+        in_table += {"table_open": 1, "table_close": -1}.get(token.type, 0)    # tables.py reads tables
         if token.map is None:
             continue
         if token.type == "fence" and token.info.strip().lower() in PLAIN_FENCES:
             candidates.extend(range(token.map[0] + 1, token.map[1] - 1))
-        elif token.type == "inline" and token.level <= 2:          # a paragraph or a list item's text
+        elif token.type == "inline" and not in_table:       # a paragraph's or a list item's text, at any depth
             candidates.extend(range(token.map[0], token.map[1]))
     regions: list[tuple[int, str, int, int]] = []
     last = None

@@ -304,12 +304,15 @@ class _Build(Transformer_NonRecursive):
     def paren(self, _lp, inner, _rp):
         return s.Paren(_side(inner), "(")
 
+    def norm(self, _open, inner, _close):
+        return s.Norm(_side(inner))
+
     def bracket(self, _lb, inner, _rb):
         return s.Paren(_side(inner), "[")
 
     def row_vector(self, _lb, *items):
         """[a, b] as the posts write a row: a 1×n matrix."""
-        return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),))
+        return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),), listed=True)
 
     def args(self, _lp, *items):
         return s.Args(tuple(item for item in items if isinstance(item, s.Node)))

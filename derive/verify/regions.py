@@ -88,7 +88,8 @@ _SUM_GOES_ON = re.compile(r"\\\\\s*&?\s*(?:\\q?quad\s*(?:\{\}\s*)?|\{\}\s*)(?=[+
 def unbroken(math: str) -> str:
     """The rows of an aligned display as align's body, with a continued sum's or product's rows joined back."""
     whole = _ALIGNED.match(math)
-    return _SUM_GOES_ON.sub(" ", whole.group(2) if whole else math)
+    body = "\n" * math[:whole.start(2)].count("\n") + whole.group(2) if whole else math    # lines kept: claims
+    return _SUM_GOES_ON.sub(lambda m: " " + "\n" * m.group().count("\n"), body)           # keep their own lines
 
 
 def _delimited(text: str) -> int:
@@ -164,6 +165,8 @@ def _math_regions(text: str, tokens) -> list[Region]:
         if token.type == "html_block":
             _html_block_math(token, text, line_starts, regions)
             cursor = _html_images(token.content, text, cursor, line_starts, regions)
+        if token.type == "inline" and token.map is not None and "\\[" in token.content:
+            _paragraph_displays(token, text, line_starts, regions)
         for child in token.children or []:
             if child.type == "image" and formula(child.attrGet("src") or "") is not None:
                 # the image's markup ![alt](address): found from the cursor by its alt text's opening
@@ -189,6 +192,20 @@ _IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
 
 
 _DELIMITED = re.compile(r"\\\((.+?)\\\)|\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+
+
+_BRACKET_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.S)
+
+
+def _paragraph_displays(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
+    """\\[ ... \\] inside a paragraph or a list item (after "- Loss:"), which MathJax shows as a
+    display but the Markdown parser leaves as text."""
+    base = line_starts[token.map[0]]
+    block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
+    for match in _BRACKET_DISPLAY.finditer(block):
+        start = base + match.start(1)
+        regions.append(Region(bisect_right(line_starts, start), match.group(1), base + match.start(),
+                              base + match.end()))
 
 
 def _html_block_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:

@@ -15,7 +15,7 @@ UNICODE = {
     "δ": r"\delta ", "Δ": r"\Delta ", "∇": r"\nabla ", "λ": r"\lambda ", "θ": r"\theta ", "ε": r"\epsilon ",
     "β": r"\beta ", "γ": r"\gamma ", "μ": r"\mu ", "φ": r"\phi ", "ω": r"\omega ", "τ": r"\tau ",
     "−": "-", "–": "-", "—": "-", "×": r"\times ", "∗": "*", "∕": "/", "⁄": "/", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
-    "⊙": r"\odot ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
+    "⊙": r"\odot ", "∴": r"\therefore ", "∵": r"\because ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
     "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "’": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 # Σ is a sum where it is an operator (Σ_k, Σ x) and a name nowhere in these posts
@@ -54,6 +54,14 @@ _NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
 _INNER_DELIMITERS = re.compile(r"\\[()]")
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
+_UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}|d)(?!\s*[=}]|$)")
+# J(W, b), L(\hat{y}, y), E(w): the cost written with what it depends on, which says nothing more
+_COST_OF = re.compile(r"(?<![A-Za-z\\])(J|L|E|C|\\mathcal\s*\{\s*[LJ]\s*\})\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*?"
+                      r"[A-Za-z](?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*)\)(?!\s*\^)")
+_BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
+_LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^(])")
+_STEP_SUFFIX = re.compile(r"(_\{[^{}]*\})_\{?(new|old)\}?(?![A-Za-z0-9])")         # w_{2}_new: w2_new, glued
+_NEGATIVE_POWER = re.compile(r"\^\s*-\s*([0-9]+(?:\.[0-9]+)?)")                       # 10^-3 in plain type
 _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
 
 
@@ -64,9 +72,15 @@ def see_through(text: str) -> str:
     text = "".join(UNICODE.get(c, c) for c in text)
     text = _scripts(text)
     text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
-    text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", text))
+    text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", _bars(text)))
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
-    text = _macros(text)
+    text = re.sub(r"\\(?:therefore|because)(?![A-Za-z])", r" \\\\ ", text)     # ∴ b = ...: a claim of its own
+    text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
+    text = _parenthesized_powers(text)
+    text = _upright_derivatives(text)
+    text = _COST_OF.sub(lambda m: m.group(1) if not re.search(r"\\(?:log|ln|exp|sigma|frac)", m.group(2)) else m.group(0),
+                        text)
+    text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
     text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
@@ -75,7 +89,62 @@ def see_through(text: str) -> str:
     text = _ARRAY_MATRIX.sub(r"\\begin{bmatrix}\2\\end{bmatrix}", text)       # an array in brackets is a matrix
     text = _ARRAY.sub(r"\\begin{aligned}\1\\end{aligned}", text)               # else its rows are lines
     text = _SUB_WORD.sub(r"_{\1}", text)
-    return _glued(text)
+    return _STEP_SUFFIX.sub(r"\1^{\2}", _glued(_NEGATIVE_POWER.sub(r"^{-\1}", text)))
+
+
+def _parenthesized_powers(text: str) -> str:
+    """e^(-0.755) -> e^{(-0.755)}: a power in parentheses, as plain text writes it."""
+    out, k = [], 0
+    while True:
+        at = text.find("^", k)
+        if at < 0:
+            return "".join(out) + text[k:]
+        start = at + 1
+        while start < len(text) and text[start] == " ":
+            start += 1
+        if start >= len(text) or text[start] != "(":
+            out.append(text[k:at + 1])
+            k = at + 1
+            continue
+        depth, end = 0, None
+        for j in range(start, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                end = j
+                break
+        if end is None:
+            return "".join(out) + text[k:]
+        out.append(f"{text[k:at]}^{{{text[start:end + 1]}}}")
+        k = end + 1
+
+
+def _bars(text: str) -> str:
+    """|x| and \\|v\\| as \\lvert x \\rvert: bars paired left to right, on each line of the region
+    (\\left| ... \\right| by their marks). A line of an odd count of bare bars keeps them."""
+    text = re.sub(r"\\left\s*\\\|", r"\\lVert ", text)
+    text = re.sub(r"\\right\s*\\\|", r"\\rVert ", text)
+    text = re.sub(r"\\left\s*\|", r"\\lvert ", text)
+    out, depth, last = [], 0, 0
+    for mark in re.finditer(r"\\lvert|\\right\s*\|", text):      # \right| closes a \left|; else it is "at"
+        if mark.group().startswith("\\lvert"):
+            depth += 1
+        elif depth:
+            depth -= 1
+            out.append(text[last:mark.start()] + r"\rvert ")
+            last = mark.end()
+    text = "".join(out) + text[last:]
+    lines = re.split(r"(\\\\)", text)
+    for k, line in enumerate(lines):
+        for bar in (r"\\\|", r"(?<!\\)\|"):
+            marks = list(re.finditer(bar, line))
+            if marks and len(marks) % 2 == 0:
+                pieces, last = [], 0
+                for n, mark in enumerate(marks):
+                    pieces.append(line[last:mark.start()] + (r" \lvert " if n % 2 == 0 else r" \rvert "))
+                    last = mark.end()
+                line = "".join(pieces) + line[last:]
+        lines[k] = line
+    return "".join(lines)
 
 
 def _outside_groups(pattern: re.Pattern, text: str) -> str:
@@ -162,6 +231,28 @@ def _macros(text: str) -> str:
             pass                                          # \color{red}{x}: the group that follows stays
         k = end
     return "".join(out)
+
+
+def _upright_derivatives(text: str) -> str:
+    """\\frac{dL}{da_2}, \\frac{\\mathrm{d}E}{\\mathrm{d}w}, \\frac{d}{dz}: derivatives written with an
+    upright d, read as the partial derivatives they are in a network (both lines start with d)."""
+    out, k = [], 0
+    while True:
+        at = text.find("\\frac", k)
+        if at < 0:
+            return "".join(out) + text[k:]
+        num, after_num = _argument(text, at + 5)
+        den, end = _argument(text, after_num) if num is not None else (None, at)
+        top = _UPRIGHT_D.match(num or "") or (re.fullmatch(r"\s*d\s*", num or "") and num)
+        bottom = _UPRIGHT_D.match(den or "")
+        if num is None or den is None or not top or not bottom or not den[bottom.end():].strip():
+            out.append(text[k:at + 5])
+            k = at + 5
+            continue
+        rest = num[top.end():] if not isinstance(top, str) else ""
+        out.append(f"{text[k:at]}\\frac{{\\partial {_upright_derivatives(rest)}}}"
+                   f"{{\\partial {_upright_derivatives(den[bottom.end():])}}}")
+        k = end
 
 
 def _argument(text: str, at: int) -> tuple[str | None, int]:

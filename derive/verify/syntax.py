@@ -56,6 +56,12 @@ class Sqrt(Node):
 
 
 @dataclass(frozen=True)
+class Norm(Node):
+    """|x| or \\|v\\|: the absolute value of a number, the length of a vector."""
+    arg: Node
+
+
+@dataclass(frozen=True)
 class Paren(Node):
     inner: Node
     kind: str                 # ( or [ or {
@@ -64,6 +70,7 @@ class Paren(Node):
 @dataclass(frozen=True)
 class Matrix(Node):
     rows: tuple[tuple[Node, ...], ...]
+    listed: bool = False      # [a, b] as a list of entries: a vector either way round
 
 
 @dataclass(frozen=True)

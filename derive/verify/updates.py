@@ -16,7 +16,11 @@ from .vocabulary import key, split_modifier, written_names
 def in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
     """W -= \\alpha dJ/dW, as code writes an update, is the claim W^+ = W - \\alpha dJ/dW; so is
     W := W - \\alpha dJ/dW (or \\leftarrow, \\gets), where the name on the left is also on the right;
-    and so is w = w - \\eta g, or w_1 = 0.001 - 0.00001 \\cdot 226.5 with the spec's learning rate."""
+    and so is w = w - \\eta g, or w_1 = 0.001 - 0.00001 \\cdot 226.5 with the spec's learning rate;
+    and w_2 \\to -0.861, a name going to its new figure."""
+    if chain.relations in (("\\to",), ("\\rightarrow",)) and len(chain.sides) == 2 and key(chain.sides[0]) \
+            and _figure(chain.sides[1]):
+        return s.Chain((after(chain.sides[0]), chain.sides[1]), ("=",), chain.continued, chain.text, chain.offset)
     if chain.relations[:1] == (":=",) and len(chain.sides) >= 2:
         target, step = chain.sides[:2]
         if key(target) is None or key(target) not in written_names(step):
@@ -59,11 +63,16 @@ def is_after_step(chain: s.Chain) -> bool:
 
 
 def restated(chain: s.Chain) -> s.Chain | None:
-    """`name = figure` as the claim about the name's value after the step, or None for any other claim."""
+    """`name = figure` (or a matrix of figures) as the claim about the name's value after the step,
+    or None for any other claim."""
     head = chain.sides[0] if chain.sides else None
     if key(head) is None or is_after_step(chain) or len(chain.sides) < 2:
         return None
-    if not all(isinstance(side, s.Num) or isinstance(side, s.Neg) and isinstance(side.arg, s.Num)
+    if not all(_figure(side) or isinstance(side, s.Matrix) and all(_figure(e) for row in side.rows for e in row)
                for side in chain.sides[1:]):
         return None
     return s.Chain((after(head),) + chain.sides[1:], chain.relations, chain.continued, chain.text, chain.offset)
+
+
+def _figure(node: s.Node) -> bool:
+    return isinstance(node, s.Num) or isinstance(node, s.Neg) and isinstance(node.arg, s.Num)

@@ -40,6 +40,7 @@ class Scope:
     parts: int = 0                                       # syntax nodes given a meaning so far (MAX_PARTS)
     digits: float = 0                                    # digits of the exact numbers met so far (MAX_DIGITS)
     notes: set[str] = field(default_factory=set)         # readings the verdict reports (* as elementwise)
+    generic: frozenset = frozenset()                      # letters of an identity: any value, not the network's
     batch_letters: bool = False                          # y beside A^{[2]}: the batch's Y (Ng's course)
 
 

@@ -118,6 +118,7 @@ class Vocabulary:
                     self.foreign.add(written)
         else:
             self.names.update(_layer_table(graph, layered))
+            self.foreign.update(LAYER_WORDS)        # a, y, \delta: every notation's words, no vote for this one
             for symbol, latex in index_names(graph).items():    # a matrix's entries, as its picture labels them
                 if model.is_parameter(symbol) and _keyed(latex) not in self.names:
                     self.names[_keyed(latex)] = symbol
@@ -186,6 +187,9 @@ class Vocabulary:
                 if notation == "neuron":          # \hat{y}_k is the k-th output; y_k, as labels go, its target
                     self._shorthand(f"y_{k}", unit.target)
                     self._shorthand(f"hat:y_{k}", unit.out)
+            biases = [b.symbol for layer in self.model.graph.layers for b in layer.biases]
+            if len(biases) == 1:                  # b: the network's one bias
+                self._shorthand("b", biases[0])
             if len(outputs) == 1 and self.model.one_sample:     # y and \hat{y}: target and output
                 for short in ("y", "t", "target", "y_target", "y_true", "y_actual", "text:target"):
                     self._shorthand(short, outputs[0].target)
@@ -215,7 +219,7 @@ class Vocabulary:
     def lookup(self, name: str) -> sp.Basic | None:
         found = self.names.get(name)
         if found is None and name:
-            canonical = layer_spelling(name)
+            canonical = layer_spelling(name, self.notation == "layer")
             found = self.names.get(canonical) if canonical else None
         if found is None and "_" in name:           # E_{o1} for a unit the spec calls O1
             found = self._folded().get(_fold(name))
@@ -252,6 +256,14 @@ class Vocabulary:
                     copy.expressions[written] = formula
         return copy
 
+    def with_names(self, names: dict[str, sp.Basic]) -> "Vocabulary":
+        """A copy in which these keys name these symbols (a sum's words for one output unit)."""
+        copy = object.__new__(Vocabulary)
+        copy.__dict__.update(self.__dict__)
+        copy.names = {**self.names, **names}
+        copy._folded_names = None
+        return copy
+
     def native(self, name: str) -> bool:
         """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
         return name in self.names and name not in self.foreign
@@ -269,14 +281,16 @@ _MATRIX_LETTERS = {"z": "Z", "a": "A", "w": "W", "Z": "Z", "A": "A", "W": "W", "
                    "X": "X", "Y": "Y", "dZ": "dZ", "dW": "dW", "db": "db", "dA": "dA"}
 
 
-def layer_spelling(name: str) -> str | None:
-    """W^(1), W^1, W_1, z^(2) -> W^[1], Z^[2]. A bare index only on a capital: w_1 is a weight and
-    b^2 the index notation's bias of layer 2."""
+def layer_spelling(name: str, small_letters: bool = False) -> str | None:
+    """W^(1), W^1, W_1, z^(2) -> W^[1], Z^[2]. A bare index only on a capital (w_1 is a weight and
+    b^2 the index notation's bias of layer 2), but for a post in the layer notation: its a_2,
+    \\delta_1 and b_1 are layers' (`small_letters`)."""
     match = _LAYER_INDEX.match(name)
     if match is None:
         return None
     letter, opened, paren, bracket, sub, transposed = match.groups()
-    if (sub is not None or (paren is not None and not opened)) and not letter[:1].isupper():
+    if (sub is not None or (paren is not None and not opened)) and not letter[:1].isupper() \
+            and not (small_letters and letter in ("a", "z", "b", "\\delta")):       # w_1 stays a weight
         return None
     canonical = _MATRIX_LETTERS.get(letter)
     if canonical is None:
@@ -300,6 +314,9 @@ def _formula(written: str, latex: str) -> s.Node | None:
 def is_layer_name(found) -> bool:
     """A matrix of the layer notation (W^{[1]}, A^{[2]}, ...) or one of its words (J, a, y)."""
     return isinstance(found, (sp.MatrixSymbol, str))
+
+
+LAYER_WORDS = {"a", "y", "\\delta", "J", "mathcal:L"}
 
 
 def _layer_table(graph, layered: LayerDerivation) -> dict[str, sp.Basic]:
