@@ -409,3 +409,22 @@ def test_the_layer_notations_words_do_not_pick_the_notation():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     report = verify_text(checker, "$\\delta = 0.5$, $\\delta = 0.2$, $\\delta = 0.1$, $w_1 = 0.1$\n", "post.md")
     assert report.notation == "neuron"
+
+
+def test_nielsens_layer_superscripts_with_a_free_l():
+    checker = Checker(derive.derive(derive.load("tests/seeds/004_two_layer_sigmoid.toml")))
+    assert one(checker, r"a^{2} = \sigma(w^2 a^{1}+b^2)").verdict == "ok"
+    assert one(checker, r"a^{l} = \sigma(w^l a^{l-1}+b^l)").verdict == "ok"
+    assert one(checker, r"a^{l} = \sigma(w^l a^{l-1}-b^l)").verdict == "wrong"
+    assert one(checker, r"a^L = \sigma(z^L)").verdict == "ok"
+
+
+def test_a_programs_printout_of_its_figures():
+    folder = "tests/posts/real/eriksoaress_insper_mlp_tanh"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    text = ("```\nPrevisão da Rede: 0.3672\nGradiente do Bias de Saída (dL/db2): -1.0948\n"
+            "Gradiente dos Pesos de Saída (dL/dW2): [-0.28862383  0.19496791]\n"
+            "Gradiente dos Pesos da Camada Oculta (dL/dW1):\n[[-0.25468488  0.10187395]\n"
+            " [ 0.15901618 -0.06360647]]\nGradiente errado (dL/db2): -1.0848\n```\n")
+    claims = verify_text(checker, text, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (5, "ok"), (8, "wrong")]

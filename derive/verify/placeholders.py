@@ -18,6 +18,7 @@ from .values import Unreadable
 from .vocabulary import key, split_modifier
 
 LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")
+WHOLE_LAYER_SCRIPT = re.compile(r"^\(?([lL])([+-]\d+)?\)?$")      # the layer notation's l, l-1, (l), L
 INDEX_SCRIPT = re.compile(r"^(?:[lL](?:[+-]\d+)?|[jk]+)$")
 
 
@@ -25,17 +26,25 @@ def instances(chain: s.Chain, notation: str, vocabulary, model) -> list[tuple[st
     if notation in ("neuron", "index") and _uses_p(chain):
         names = [n for n, symbol in vocabulary.names.items() if model.is_parameter(symbol) and model.is_updated(symbol)]
         return [(f"for p = {name}", _map(chain, lambda node: _p_to(node, name))) for name in names]
-    if notation == "layer" and _scripts(chain, lambda t: LAYER_SCRIPT.search(t)):
+    if notation == "layer" and _scripts(chain, lambda t: LAYER_SCRIPT.search(t) or WHOLE_LAYER_SCRIPT.match(t)):
         layers = len(model.graph.layers)
         found = []
         for l in range(1, layers + 1):
-            bound = map_scripts(chain, lambda t: LAYER_SCRIPT.sub(lambda m: f"[{l + int(m.group(1) or 0)}]", t))
+            bound = map_scripts(chain, lambda t: _layer_bound(t, l, layers))
             if _resolves(bound, vocabulary):
                 found.append((f"for l = {l}", bound))
         return found or [("", chain)]
     if notation == "index" and _scripts(chain, lambda t: INDEX_SCRIPT.match(t)):
         return _index_instances(chain, vocabulary, model)
     return [("", chain)]
+
+
+def _layer_bound(text: str, l: int, layers: int) -> str:
+    """[l-1] -> [1] for l = 2; Nielsen's bare a^l, a^{l-1}, a^{(l)} too, and a^L for the last layer."""
+    whole = WHOLE_LAYER_SCRIPT.match(text)
+    if whole:
+        return f"[{(layers if whole.group(1) == 'L' else l) + int(whole.group(2) or 0)}]"
+    return LAYER_SCRIPT.sub(lambda m: f"[{l + int(m.group(1) or 0)}]", text)
 
 
 def _index_instances(chain: s.Chain, vocabulary, model) -> list[tuple[str, s.Chain]]:

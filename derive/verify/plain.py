@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .printouts import printout
+
 # fenced code in a language is code, not math
 PLAIN_FENCES = {"", "text", "txt", "plain", "plaintext", "none", "math-text"}
 PARTIALS = "∂𝟃𝜕𝝏𝛛"
@@ -51,9 +53,18 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         elif token.type == "inline" and not in_table:       # a paragraph's or a list item's text, at any depth
             candidates.extend(range(token.map[0], token.map[1]))
     regions: list[tuple[int, str, int, int]] = []
-    last = None
+    last, consumed = None, -1
     for index in candidates:
-        if index + 1 in math_lines or index >= len(lines):
+        if index + 1 in math_lines or index >= len(lines) or index <= consumed:
+            last = None
+            continue
+        printed = printout(lines, index)
+        if printed is not None:              # Output bias gradient (dL/db2): -1.0948
+            name = as_tex(f"{printed[0]} = 0")
+            if name is not None:
+                consumed = printed[2]
+                end = line_starts[consumed] + len(lines[consumed])
+                regions.append((index + 1, f"{name[:-len(' = 0')]} = {printed[1]}", line_starts[index], end))
             last = None
             continue
         goes_on = last is not None and _GOES_ON.search(last[1]) is not None
@@ -80,7 +91,7 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = _TRAILING_NOTE.sub("", text)
     text = _TRAILING_TAG.sub("", text).strip().replace("&=", "=").replace("&", " ")
     text = _PROSE_PARENS.sub("", text)
-    if (text.count("=") < 1 and not goes_on) or "==" in text or "$" in text or "\\" in text:
+    if (text.count("=") + text.count("≈") < 1 and not goes_on) or "==" in text or "$" in text or "\\" in text:
         return None
     if any(c in text for c in ";?!\"") or (":" in text and ":=" not in text):
         return None

@@ -290,8 +290,8 @@ def layer_spelling(name: str, small_letters: bool = False) -> str | None:
         return None
     letter, opened, paren, bracket, sub, transposed = match.groups()
     if (sub is not None or (paren is not None and not opened)) and not letter[:1].isupper() \
-            and not (small_letters and letter in ("a", "z", "b", "\\delta")):       # w_1 stays a weight
-        return None
+            and not (small_letters and letter in ("a", "z", "b", "\\delta", "w" if sub is None else "")):
+        return None                                         # w_1 stays a weight; Nielsen's w^2 is a layer's
     canonical = _MATRIX_LETTERS.get(letter)
     if canonical is None:
         return None
