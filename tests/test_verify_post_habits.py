@@ -428,3 +428,12 @@ def test_a_programs_printout_of_its_figures():
             " [ 0.15901618 -0.06360647]]\nGradiente errado (dL/db2): -1.0848\n```\n")
     claims = verify_text(checker, text, "post.md").claims
     assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (5, "ok"), (8, "wrong")]
+
+
+def test_a_math_block_of_one_equation_per_line():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
+    text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"
+    assert [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims] == [(2, "ok"), (3, "wrong")]
+    # a formula broken over two lines is still one claim
+    text = "```math\nnet_{top} = 0.35 \\cdot 0.1 +\n0.9 \\cdot 0.8 = 0.755\n```\n"
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"]

@@ -66,7 +66,31 @@ def split_rows(text: str) -> list[tuple[int, str]]:
         row = _CLOSING.sub("", row)
         if row.strip() or not trimmed and offset == rows[0][0] and len(rows) == 1:
             trimmed.append((offset + len(row) - len(row.lstrip()), row.lstrip()))
+    if len(trimmed) == 1 and "\\begin" not in text:
+        return _equation_lines(*trimmed[0]) or trimmed
     return trimmed or [(0, text)]
+
+
+def _equation_lines(offset: int, row: str) -> list[tuple[int, str]] | None:
+    """A display of one equation per line and no \\\\ (a ```math block of w1_new = ..., w2_new = ...):
+    each line a row of its own, as its author meant, when every line is a whole equation."""
+    kept, at = [], 0
+    for line in row.split("\n"):
+        if line.strip():
+            kept.append((offset + at + len(line) - len(line.lstrip()), line.strip()))
+        at += len(line) + 1
+    if len(kept) < 2 or not all("=" in line and _balanced(line) for _, line in kept):
+        return None
+    return kept
+
+
+def _balanced(line: str) -> bool:
+    depth = 0
+    for c in line:
+        depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0 and not line.rstrip().endswith(("=", "+", "-", "\\cdot", "\\times", "*"))
 
 
 def located(region: Region, document: str | None, line_starts: list[int] | None) -> list[tuple[int, str]]:
