@@ -437,3 +437,13 @@ def test_a_math_block_of_one_equation_per_line():
     # a formula broken over two lines is still one claim
     text = "```math\nnet_{top} = 0.35 \\cdot 0.1 +\n0.9 \\cdot 0.8 = 0.755\n```\n"
     assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"]
+
+
+def test_a_function_named_on_the_left_of_its_definition_and_entrywise_exponentials():
+    checker = Checker(derive.derive(derive.load("tests/seeds/002_khanal.toml")))
+    assert one(checker, r"\sigma = \frac{1}{1+e^{-z^{[2]}}}").verdict == "ok"
+    assert one(checker, r"\sigma = \frac{1}{1-e^{-z^{[2]}}}").verdict == "wrong"
+    assert one(checker, r"A^{[2]} = \frac{1}{1+e^{-Z^{[2]}}}").verdict == "ok"
+    assert one(checker, r"A^{[2]} = \frac{1}{1+e^{Z^{[2]}}}").verdict == "wrong"
+    # a prime braced against the superscript: g^{[1]}{'}
+    assert one(checker, r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot g^{[1]}{'}(Z^{[1]})").verdict != "unchecked"

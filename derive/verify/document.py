@@ -24,7 +24,7 @@ from .regions import Region, normalize, scan
 from .rows import located
 from .see_through import see_through
 from .values import Unreadable, layer_entries
-from .updates import in_place, is_after_step, restated
+from .updates import applied, in_place, is_after_step, restated
 from .wording import in_post_words, post_names
 from .vocabulary import NOTATIONS, Vocabulary, written_names
 
@@ -292,7 +292,7 @@ def _chains(rows, rate: Decimal | None = None):
             elif not chain.continued:
                 chains.append([chain, sample, line, chain])
     tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
-    found = [(in_place(_closed(c), rate), tagged.get(id(first)) if sample is None else sample, line)
+    found = [(applied(in_place(_closed(c), rate)), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]
     return [(c, sample, line) for c, sample, line in found
             if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]

@@ -265,6 +265,10 @@ class Meaning(Derivatives):
     def _Scripted(self, node: s.Scripted, scope: Scope) -> sp.Basic:
         base = node.base
         if isinstance(base, s.Sym) and base.text == "e" and not base.font and node.sup and node.sub is None:
+            if node.sup.node is not None:
+                power = self._visit(node.sup.node, scope)
+                if isinstance(power, sp.MatrixBase):       # e^{-Z}: entry by entry, as sigma(Z) is
+                    return power.applyfunc(lambda v: sp.exp(bounded(v)))
             return sp.exp(bounded(self._script_value(node.sup, scope)))
         if isinstance(base, s.Sym) and base.font == "mathbf" and base.text == "1":
             return self._ones(node)
@@ -384,8 +388,11 @@ class Meaning(Derivatives):
         if starts_with_partial(node.num) and starts_with_partial(node.den):
             return self._derivative(node.num, node.den, scope)
         num, den = self._visit(node.num, scope), self._visit(node.den, scope)
-        if isinstance(den, sp.MatrixBase):
-            raise Unreadable("a fraction with a matrix below the line")
+        if isinstance(den, sp.MatrixBase):          # 1 / (1 + e^{-Z}): entry by entry, as NumPy divides
+            try:
+                return broadcast(num, den, lambda x, y: elementwise(x, y, lambda u, v: u / v))
+            except ShapeError as exc:
+                raise ShapeMismatch(str(exc)) from None
         return num / den
 
     def _step(self, name: s.Node, scope: Scope) -> sp.Basic:

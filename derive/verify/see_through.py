@@ -72,6 +72,7 @@ def see_through(text: str) -> str:
     text = "".join(UNICODE.get(c, c) for c in text)
     text = _scripts(text)
     text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
+    text = re.sub(r"\{\s*('+)\s*\}", r"\1", text)          # g^{[1]}{'}: a prime braced against ^'s
     text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", _bars(text)))
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
     text = re.sub(r"\\(?:therefore|because)(?![A-Za-z])", r" \\\\ ", text)     # ∴ b = ...: a claim of its own

@@ -76,3 +76,36 @@ def restated(chain: s.Chain) -> s.Chain | None:
 
 def _figure(node: s.Node) -> bool:
     return isinstance(node, s.Num) or isinstance(node, s.Neg) and isinstance(node.arg, s.Num)
+
+
+def applied(chain: s.Chain) -> s.Chain:
+    """\\sigma = \\frac{1}{1+e^{-z^{[2]}}}: a function named on the left of its own definition, in the one
+    name the definition uses, is the function of that name (\\sigma(z^{[2]}) = ...)."""
+    head = chain.sides[0] if chain.sides else None
+    if not isinstance(head, s.Func) or len(chain.sides) < 2 or chain.relations[0] != "=":
+        return chain
+    names = {}
+    for side in chain.sides[1:]:
+        names.update({key(node): node for node in _named_nodes(side)})
+    if len(names) != 1:
+        return chain
+    argument = next(iter(names.values()))
+    return s.Chain((s.Juxt((head, s.Paren(argument, "("))),) + chain.sides[1:], chain.relations, chain.continued,
+                   chain.text, chain.offset)
+
+
+def _named_nodes(node: s.Node) -> list[s.Node]:
+    """The names a formula writes, as nodes (a_j whole)."""
+    if isinstance(node, s.Scripted) and node.base == s.Sym("e"):      # e^{-x}: the power's names
+        return _named_nodes(node.sup.node) if node.sup is not None and node.sup.node is not None else []
+    if isinstance(node, (s.Sym, s.Scripted)) and key(node):
+        return [node] if not (isinstance(node, s.Sym) and node.text == "e") else []
+    found = []
+    for field in getattr(node, "__dataclass_fields__", ()):
+        value = getattr(node, field)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, s.Node):
+                found.extend(_named_nodes(item))
+            elif isinstance(item, s.Script) and item.node is not None:
+                found.extend(_named_nodes(item.node))
+    return found
