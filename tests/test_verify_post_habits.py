@@ -447,3 +447,10 @@ def test_a_function_named_on_the_left_of_its_definition_and_entrywise_exponentia
     assert one(checker, r"A^{[2]} = \frac{1}{1+e^{Z^{[2]}}}").verdict == "wrong"
     # a prime braced against the superscript: g^{[1]}{'}
     assert one(checker, r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot g^{[1]}{'}(Z^{[1]})").verdict != "unchecked"
+
+
+def test_a_function_letter_named_by_its_subscript():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/ahammadnafiz_backprop_by_hand/spec.toml")))
+    for g in (r"g'_{\text{ReLU}}", r"g'_{relu}", r"g_{relu}'"):
+        assert one(checker, rf"dZ^{{[1]}} = W^{{[2]T}} dZ^{{[2]}} \odot {g}(Z^{{[1]}})").verdict == "ok", g
+    assert one(checker, r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot g'_{\text{tanh}}(Z^{[1]})").verdict == "wrong"

@@ -3,6 +3,8 @@ and g^{[l]} for a layer's own activation."""
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from ..rules import ACTIVATIONS, G
@@ -27,6 +29,9 @@ def function_of(item: s.Node, spec) -> tuple[str, int] | None:
     base = item.base if primes else item
     if isinstance(base, s.Func):
         return base.name, primes
+    named = _named_activation(item)
+    if named is not None:                  # g_{relu}, g'_{\text{ReLU}}: the activation its subscript names
+        return named
     layer = layer_of(item)
     if layer is not None:                  # g^{[2]}: the activation of layer 2, whatever it is
         if not 1 <= layer <= len(spec.layers):
@@ -97,3 +102,13 @@ def layer_of(item: s.Node) -> int | None:
             and item.sub is not None and item.sub.text.isdigit():
         return int(item.sub.text)              # g_{2}, f_2: the index notation's name for it
     return None
+
+
+def _named_activation(item: s.Node) -> tuple[str, int] | None:
+    """g_{relu}, f_{\\text{sigmoid}}, g'_{ReLU}: a function letter whose subscript is an activation's name."""
+    if not isinstance(item, s.Scripted) or item.sub is None or item.base not in (s.Sym("g"), s.Sym("f")):
+        return None
+    word = re.sub(r"\\(?:text|mathrm|operatorname)|[{}\\\s]", "", item.sub.text).lower()
+    name = FUNCTION_WORDS.get(word)
+    primes = item.primes + (len(item.sup.text) - len(item.sup.text.lstrip("'")) if item.sup else 0)
+    return (name, primes) if name in FUNCTIONS or name == "sigma" else None
