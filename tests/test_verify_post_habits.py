@@ -454,3 +454,14 @@ def test_a_function_letter_named_by_its_subscript():
     for g in (r"g'_{\text{ReLU}}", r"g'_{relu}", r"g_{relu}'"):
         assert one(checker, rf"dZ^{{[1]}} = W^{{[2]T}} dZ^{{[2]}} \odot {g}(Z^{{[1]}})").verdict == "ok", g
     assert one(checker, r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot g'_{\text{tanh}}(Z^{[1]})").verdict == "wrong"
+
+
+def test_names_of_a_relu_network_bound_by_definition():
+    # at one random point a ReLU unit's output is its net input (alive) or 0 like much else (dead):
+    # definitions are matched at two; and `z_1 = 0.5 > 0` says nothing of what z_1 is
+    checker = Checker(derive.derive(derive.load("tests/posts/real/sreekanth9999_tiny_relu_bce/spec.toml")))
+    text = ("$$z_1 = x \\cdot w_1 = 0.5$$\n\n$$a_1 = \\text{ReLU}(z_1) = 0.5$$\n\n$$z_1 = 0.5 > 0$$\n\n"
+            "$$\\frac{da_1}{dz_1} = 1$$\n")
+    report = verify_text(checker, text, "post.md")
+    assert {(b.written, b.meant) for b in report.bindings} >= {("z_1", "net_{h1}"), ("a_1", "out_{h1}")}
+    assert [c.verdict for c in report.claims] == ["ok", "ok", "ok", "ok"]

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..unit_notations import index_names, neuron_names
 from . import syntax as s
-from .judge import Judge
+from .judge import EQUALITIES, Judge
 from .meaning import Meaning
 from .model import per_sample
 from .substitution import substitutions
@@ -56,7 +56,7 @@ def written_as(name: str) -> str:
 class Quantity:
     latex: str
     value: float          # at the spec's numbers (or, without them, at the random witness)
-    witness: float        # at the model's fixed random point
+    witness: tuple[float, ...]     # at the model's fixed random points
     symbol: sp.Basic = None    # the graph's symbol, for a parameter
 
 
@@ -68,24 +68,24 @@ def quantities(model, notation: str) -> list[Quantity]:
     graph = model.graph
     table = (index_names if notation == "index" else neuron_names)(graph)
     total = table.get(graph.total, "E_{total}")
-    witness = model.random_witness
+    witnesses = model.random_witnesses
     found = []
     for symbol, latex in table.items():
         at = symbol if model.is_parameter(symbol) else per_sample(symbol, 0)
-        value, random_value = point.get(at), witness.get(at)
-        if value is not None and random_value is not None:
-            found.append(Quantity(latex, float(value), float(random_value),
-                                  symbol if model.is_parameter(symbol) else None))
+        value, at_witnesses = point.get(at), [w.get(at) for w in witnesses]
+        if value is not None and None not in at_witnesses:
+            seen = tuple(float(v) for v in at_witnesses)
+            found.append(Quantity(latex, float(value), seen, symbol if model.is_parameter(symbol) else None))
             if symbol in model.deltas:          # the delta rule's error term, (t - o) o (1 - o): -delta
-                found.append(Quantity(f"-{latex}", -float(value), -float(random_value)))
-    after, after_witness = model.updated(point), model.updated(witness)
+                found.append(Quantity(f"-{latex}", -float(value), tuple(-v for v in seen)))
+    after, after_witnesses = model.updated(point), [model.updated(w) for w in witnesses]
     for p in graph.parameters:
         latex = table[p]
         if model.is_updated(p):
-            found.append(Quantity(f"{{{latex}}}^{{+}}", float(after[p]), float(after_witness[p])))
+            found.append(Quantity(f"{{{latex}}}^{{+}}", float(after[p]), tuple(float(a[p]) for a in after_witnesses)))
         gradient = model.batch_partial(graph.total, p)
         found.append(Quantity(rf"\frac{{\partial {total}}}{{\partial {latex}}}", float(model.number(gradient, point)),
-                              float(model.number(gradient, witness))))
+                              tuple(float(model.number(gradient, w)) for w in witnesses)))
     return found
 
 
@@ -107,10 +107,13 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
             written = _unknown_head(chain, vocabulary)
             if written is None:
                 continue
-            for side in chain.sides[1:]:
-                defined = _value(judge, side, sample, checker.model.random_witness) if _has_names(side) else None
-                if defined is not None:     # a definition: the quantity it equals at a random point, exactly
-                    matches = [q for q in candidates if abs(q.witness - defined[0]) <= 1e-9 * max(1, abs(q.witness))]
+            for k, side in enumerate(chain.sides[1:]):
+                if chain.relations[k] not in EQUALITIES:
+                    break                   # z_1 = 0.5 > 0: the 0 is no value of z_1
+                defined = _defined(judge, side, sample) if _has_names(side) else None
+                if defined is not None:     # a definition: the quantity it equals at random points, exactly
+                    matches = [q for q in candidates if all(abs(w - d) <= 1e-9 * max(1, abs(w))
+                                                            for w, d in zip(q.witness, defined))]
                     number, weight = None, 2
                 else:
                     value = _value(judge, side, sample)
@@ -298,6 +301,12 @@ def _value(judge: Judge, side: s.Node, sample: int | None, point=None) -> tuple[
     except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
         return None
     return float(number), float(tolerance) + 1e-9 * max(1.0, abs(float(number)))
+
+
+def _defined(judge: Judge, side: s.Node, sample: int | None) -> tuple[float, ...] | None:
+    """A definition's value at each of the model's random witnesses, or None."""
+    found = [_value(judge, side, sample, witness) for witness in judge.model.random_witnesses]
+    return None if None in found else tuple(v[0] for v in found)
 
 
 def _evidence(side: s.Node, number: float | None, after: bool = False) -> str:

@@ -19,6 +19,8 @@ from ..rules import G
 from ..spec import NetworkSpec
 
 DIGITS = 30
+GATED = {"relu", "leaky_relu"}       # activations with a kink: alive on one side, (nearly) dead on the other
+WITNESS_DRAWS = 16
 STAND_IN = sp.Lambda(sp.Symbol("x"), sp.sin(sp.Symbol("x")) + sp.Symbol("x") ** 2 / 3)  # for g: any smooth function
 COST = sp.Symbol("J__cost", real=True)          # the batch's cost, scale * sum of per-sample losses
 
@@ -143,6 +145,28 @@ class Model:
     def random_witness(self) -> dict[sp.Symbol, sp.Float]:
         """One fixed random point: a definition that matches a quantity there is that quantity's."""
         return self.random_point(random.Random(20261130))
+
+    @cached_property
+    def random_witnesses(self) -> tuple[dict[sp.Symbol, sp.Float], ...]:
+        """Two fixed random points, for definitions that must match a quantity at both: one point
+        alone cannot tell a ReLU unit's output from its net input (equal where it is alive) or
+        from the other zeros (where it is not)."""
+        first, rng = self.random_witness, random.Random(20261201)
+        gates = [unit.net for layer in self.graph.layers if layer.activation.name in GATED for unit in layer.units]
+        if not gates:
+            return first, self.random_point(rng)
+        alive = {g: first[per_sample(g, 0)] > 0 for g in gates}
+
+        def flipped(point) -> int:        # units alive at one point and dead at the other
+            return sum((point[per_sample(g, 0)] > 0) != alive[g] for g in gates)
+        best = None
+        for _ in range(WITNESS_DRAWS):
+            point = self.random_point(rng)
+            if best is None or flipped(point) > flipped(best):
+                best = point
+            if flipped(best) == len(gates):
+                break
+        return first, best
 
     @cached_property
     def given(self) -> frozenset[Decimal]:
