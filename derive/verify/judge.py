@@ -16,7 +16,9 @@ from . import syntax as s
 from .diagnosis import diagnose
 from .meaning import Meaning
 from .model import COST, Model, per_sample
+from .points import Extended
 from .values import Literal, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .walk import free_symbols
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3
@@ -38,6 +40,7 @@ class Judge:
         self._random = [model.random_point(self.rng) for _ in range(RANDOM_POINTS)]
         # figures the post stated earlier, with how far each is off what it stood for (carried_claim)
         self.carried: dict[Decimal, sp.Float] = {}
+        self._named_after: dict[int, tuple[dict, dict]] = {}
 
     def carried_claim(self, chain: s.Chain, sample: int | None, carried: dict[Decimal, float]) -> Verdict | None:
         """The claim judged with each earlier figure it repeats allowed to be as far off as the post
@@ -255,7 +258,7 @@ class Judge:
 
     # -- values ------------------------------------------------------------------
     def _extend(self, point: dict, scope: Scope) -> dict:
-        full = dict(point)
+        full = Extended(point)         # the model keeps values over its own symbols at the point
         for literal in scope.literals.values():
             full[literal.symbol] = literal.value
         seed = repr(next(iter(point.values()), 0))       # the same values for the same point, run after run
@@ -263,8 +266,7 @@ class Judge:
             full[free] = sp.Float(random.Random(f"{seed}:{free}").uniform(-2, 2), 30)
         for steps in scope.updated:
             if steps == 1:
-                after = self.model.updated(point)
-                full.update({updated_symbol(x, 1): v for x, v in after.items()})
+                full.update(self._after_step(point))
             elif point is self.model.spec_point and self.history is not None and steps < len(self.history):
                 value = sp.Float(repr(float(self.history[steps])), 30)
                 full[updated_symbol(COST, steps)] = value
@@ -273,6 +275,14 @@ class Judge:
                 raise Unreadable(f"a value after {steps} steps is known only at the spec's values, "
                                  f"for the loss, within the spec's iterations")
         return full
+
+    def _after_step(self, point: dict) -> dict:
+        """The point after one step under the names claims give it (w_1 -> w_1__after1), built once."""
+        found = self._named_after.get(id(point))
+        if found is None or found[0] is not point:      # keep the point alive so its id stays its own
+            after = self.model.updated(point)
+            found = self._named_after[id(point)] = (point, {updated_symbol(x, 1): v for x, v in after.items()})
+        return found[1]
 
     def _value(self, expr, point: dict):
         if isinstance(expr, sp.MatrixBase):
@@ -292,8 +302,8 @@ class Judge:
         """Half a unit in each printed number's last digit, carried through the expression."""
         def one(e):
             total = sp.Float(0, 30)
-            for symbol in _expr(e).free_symbols & set(scope.literals):
-                slope = self.model.number(sp.diff(e, symbol), point)
+            for symbol in _free(_expr(e)) & set(scope.literals):
+                slope = self.model.slope(e, symbol, point)
                 carried = self.carried.get(_figure(scope.literals[symbol]), 0)     # the post's own error in it
                 total += abs(slope) * (scope.literals[symbol].half_ulp + carried)
             return total
@@ -374,7 +384,7 @@ def _written_digits(expr, scope: Scope) -> int:
 
 
 def _free(expr) -> set:
-    return set(expr.free_symbols) if hasattr(expr, "free_symbols") else set()
+    return free_symbols(expr)         # each shared node of the model's closed forms once
 
 
 def _flat(value):

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import sympy as sp
 
 from ..chain import Derivation, delta_closed_forms
-from ..rules import G
 from ..spec import NetworkSpec
+from . import walk
+from .points import DIGITS, Values
+from .rename import keeps_order, rename, renames
 
-DIGITS = 30
 GATED = {"relu", "leaky_relu"}       # activations with a kink: alive on one side, (nearly) dead on the other
 WITNESS_DRAWS = 16
-STAND_IN = sp.Lambda(sp.Symbol("x"), sp.sin(sp.Symbol("x")) + sp.Symbol("x") ** 2 / 3)  # for g: any smooth function
 COST = sp.Symbol("J__cost", real=True)          # the batch's cost, scale * sum of per-sample losses
 
 
+@lru_cache(maxsize=8192)      # asked for every node of every sample at every point
 def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__s{s}", real=True)
 
@@ -36,7 +37,7 @@ def symbolic_batch(spec: NetworkSpec) -> int:
     return next(m for m in range(2, 100) if m not in widths)
 
 
-class Model:
+class Model(Values):
     def __init__(self, spec: NetworkSpec, derivation: Derivation):
         self.spec, self.derivation, self.graph = spec, derivation, derivation.graph
         self.samples = spec.samples or symbolic_batch(spec)
@@ -59,6 +60,12 @@ class Model:
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._updated: dict[int, tuple[dict, dict]] = {}
         self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+        self.init_values()
+        self._sampled: dict[tuple[bool, sp.Symbol, int], sp.Basic] = {}
+        self._sample_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool]]] = {}
+        self._rename_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool, bool]]] = {}
+        self._canonical: dict[sp.Basic, bool] = {}
+        self._locals: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
 
     # -- symbols ---------------------------------------------------------------
     def is_parameter(self, symbol: sp.Basic) -> bool:
@@ -66,8 +73,17 @@ class Model:
 
     def sample(self, expr: sp.Basic, s: int) -> sp.Basic:
         """A generic expression for sample s: every symbol but the parameters gets that sample's copy."""
-        nodes = {x for x in expr.free_symbols if x not in self.parameters and x.name.find("__") < 0}
-        return expr.xreplace({x: per_sample(x, s) for x in nodes})
+        if not isinstance(expr, sp.Expr):
+            nodes = {x for x in expr.free_symbols if x not in self.parameters and x.name.find("__") < 0}
+            return expr.xreplace({x: per_sample(x, s) for x in nodes})
+        free, binds = walk.symbols(expr)
+        rule = {x: per_sample(x, s) for x in free if x not in self.parameters and x.name.find("__") < 0}
+        if binds:                       # g's derivative: a bound variable is left as it is
+            return walk.xreplace(expr, rule)
+        # one rule for every expression (each such symbol -> its sample's copy), so what was rebuilt is kept
+        if renames(rule, free):
+            return rename(expr, rule, self._rename_memo.setdefault(s, {}), self._canonical, keeps_order(rule, free))
+        return walk.xreplace(expr, rule, self._sample_memo.setdefault(s, {}))
 
     @cached_property
     def _depends(self) -> dict[sp.Symbol, set[sp.Symbol]]:
@@ -79,6 +95,11 @@ class Model:
                 found |= {x} | closure.get(x, set())
             closure[symbol] = found
         return closure
+
+    @cached_property
+    def _uses(self) -> dict[sp.Symbol, set[sp.Symbol]]:
+        """Every defined symbol -> the symbols its definition uses (asked for every path through it)."""
+        return {symbol: expr.free_symbols for symbol, expr in self.defs.items()}
 
     def depends(self, a: sp.Symbol, b: sp.Symbol) -> bool:
         return a == b or b in self._depends.get(a, ())
@@ -92,11 +113,28 @@ class Model:
             elif a not in self.defs or not self.depends(a, b):
                 result = sp.S.Zero
             else:
-                expr = self.defs[a]
-                result = sp.Add(*[sp.diff(expr, x) * self.partial(x, b)
-                                  for x in expr.free_symbols if self.depends(x, b)])
+                result = self._made(sp.Add(*[self._made(self._local(a, x) * self.partial(x, b))
+                                             for x in self._uses[a] if self.depends(x, b)]))
             self._partials[key] = result
         return self._partials[key]
+
+    def _made(self, node: sp.Basic) -> sp.Basic:
+        """A sum or product SymPy's constructor just made: noted as one the constructor gives back
+        as it is (rename.py asks that of every node it renames; flatten's output is flatten's
+        fixed point), except a number times a sum, left unevaluated as 6*(x + y) from 2*(3*(x + y))."""
+        if type(node) in (sp.Add, sp.Mul) and not (len(node.args) == 2 and node.args[0].is_Number
+                                                    and node.args[1].is_Add):
+            self._canonical.setdefault(node, True)
+        return node
+
+    def _local(self, a: sp.Symbol, x: sp.Symbol) -> sp.Expr:
+        """dA/dX of A's own definition: one factor of every path through A, built once."""
+        found = self._locals.get((a, x))
+        if found is None:
+            expr = self.defs[a]
+            found = _linear_slope(expr, x)
+            found = self._locals[(a, x)] = sp.diff(expr, x) if found is None else found
+        return found
 
     def is_updated(self, parameter: sp.Symbol) -> bool:
         """Weights always move; biases only when the spec says so."""
@@ -201,18 +239,30 @@ class Model:
     def complete(self, base: dict) -> dict[sp.Symbol, sp.Float]:
         """Every node, delta, loss and the cost, computed from inputs, targets and parameters."""
         point = dict(base)
+        self.keep(point)        # a node's value, once its symbols have theirs, is kept (deltas share theirs)
         for s in range(self.samples):
-            for symbol, expr in self.defs.items():
-                point[per_sample(symbol, s)] = self.number(self.sample(expr, s), point)
-            for symbol, expr in self.deltas.items():
-                point[per_sample(symbol, s)] = self.number(self.sample(expr, s), point)
+            for forms in (self.defs, self.deltas):
+                for symbol in forms:
+                    point[per_sample(symbol, s)] = self.number(self._sample_of(forms, symbol, s), point)
         point[COST] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
         return point
 
-    def number(self, expr: sp.Basic, point: dict) -> sp.Basic:
-        if expr.has(G):
-            expr = expr.replace(G, STAND_IN).doit()
-        return expr.xreplace(point).evalf(DIGITS)
+    def _sample_of(self, forms: dict, symbol: sp.Symbol, s: int) -> sp.Basic:
+        """A node's definition (or a delta's closed form) for sample s, built once."""
+        key = (forms is self.deltas, symbol, s)
+        found = self._sampled.get(key)
+        if found is None:
+            found = self._sampled[key] = self.sample(forms[symbol], s)
+        return found
+
+    @cached_property
+    def _point_symbols(self) -> frozenset:
+        """The symbols complete() gives a value: a node over these only has one value at its point."""
+        symbols = set(self.parameters) | {COST}
+        if isinstance(self.eta, sp.Symbol):
+            symbols.add(self.eta)
+        nodes = [*self.bases, *self.defs, *self.deltas]
+        return frozenset(symbols | {per_sample(x, s) for x in nodes for s in range(self.samples)})
 
     def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         """The point after one gradient step on the batch's cost (biases per the spec)."""
@@ -266,3 +316,28 @@ class Model:
         if any(delta not in self.deltas for terms in rule.values() for delta, _ in terms):
             return {}
         return rule
+
+
+def _linear_slope(expr: sp.Basic, x: sp.Symbol) -> sp.Basic | None:
+    """d(expr)/dx as sp.diff gives it, for a net input (b + w1 out1 + w2 out2: a sum of symbols and
+    of products of two symbols) that has x in one term; None for anything else. Most of a
+    network's local derivatives are these, and sp.diff takes a while to find them."""
+    if not isinstance(expr, sp.Add):
+        return None
+    found = None
+    for term in expr.args:
+        if term == x:
+            part = sp.S.One
+        elif isinstance(term, sp.Symbol):
+            continue
+        elif type(term) is sp.Mul and len(term.args) == 2 and all(isinstance(f, sp.Symbol) for f in term.args) \
+                and x in term.args and term.args[0] != term.args[1]:
+            part = term.args[1] if term.args[0] == x else term.args[0]
+        elif x in walk.free_symbols(term):
+            return None
+        else:
+            continue
+        if found is not None:
+            return None
+        found = part
+    return found

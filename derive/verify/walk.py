@@ -1,0 +1,95 @@
+"""free_symbols and xreplace over a SymPy expression as the DAG it is.
+
+The model's closed forms share their subexpressions (a delta appears in every path through it):
+SymPy's own walks visit each shared node once per occurrence, which made them the slowest part of
+a check. These walk each distinct node once and give the same results.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+_OWN_RULE: dict[type, bool] = {}
+
+
+def _own_rule(kind: type) -> bool:
+    """Whether a class has its own free_symbols (bound variables: Derivative, Subs, Lambda, ...).
+    Looked up in the class dicts: a function class's metaclass has a free_symbols of its own."""
+    found = _OWN_RULE.get(kind)
+    if found is None:
+        owner = next(k for k in kind.__mro__ if "free_symbols" in k.__dict__)
+        found = _OWN_RULE[kind] = owner is not sp.Basic
+    return found
+
+
+def free_symbols(expr) -> set:
+    """expr.free_symbols (a matrix's: over its entries); anything but a SymPy object has none."""
+    return symbols(expr)[0]
+
+
+@lru_cache(maxsize=512)
+def _cached_symbols(expr: sp.Basic) -> tuple[frozenset, bool]:
+    found, binds = _symbols(expr)
+    return frozenset(found), binds
+
+
+def symbols(expr) -> tuple[set, bool]:
+    """The free symbols, and whether some node binds a variable of its own (Derivative, Subs, ...)."""
+    if isinstance(expr, sp.Basic):        # kept: a judge asks for a side's several times
+        found, binds = _cached_symbols(expr)
+        return set(found), binds
+    return _symbols(expr)
+
+
+def _symbols(expr) -> tuple[set, bool]:
+    if isinstance(expr, sp.MatrixBase):
+        roots = list(expr)
+    elif isinstance(expr, sp.Basic):
+        roots = [expr]
+    else:
+        return set(), False
+    found: set = set()
+    binds = False
+    seen: set = set()
+    stack = roots
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, sp.Symbol):
+            found.add(node)
+        elif not _own_rule(type(node)):
+            stack.extend(node.args)
+        else:                   # bound variables (Derivative, Subs, Lambda, ...): SymPy's own rule
+            found |= node.free_symbols
+            binds = True
+    return found, binds
+
+
+def xreplace(expr: sp.Basic, rule: dict, done: dict | None = None) -> sp.Basic:
+    """expr.xreplace(rule), rebuilding each distinct node once (node.func(*args), as SymPy does).
+    `done` (node -> (its replacement, changed)) may be kept from call to call while the rule stays
+    one rule."""
+    done = {} if done is None else done
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if node in rule:
+            done[node] = (rule[node], True)
+            continue
+        args = node.args
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in args if isinstance(a, sp.Basic) and a not in done)
+            continue
+        found = [done[a] if isinstance(a, sp.Basic) else (a, False) for a in args]
+        if any(changed for _, changed in found):
+            done[node] = (node.func(*[n for n, _ in found]), True)
+        else:
+            done[node] = (node, False)
+    return done[expr][0]
