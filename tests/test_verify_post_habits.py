@@ -427,7 +427,37 @@ def test_a_programs_printout_of_its_figures():
             "Gradiente dos Pesos da Camada Oculta (dL/dW1):\n[[-0.25468488  0.10187395]\n"
             " [ 0.15901618 -0.06360647]]\nGradiente errado (dL/db2): -1.0848\n```\n")
     claims = verify_text(checker, text, "post.md").claims
-    assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (5, "ok"), (8, "wrong")]
+    assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (6, "ok"), (8, "wrong")]
+
+
+def test_printouts_with_words_after_the_name_and_values_below_the_label():
+    folder = "tests/posts/real/eriksoaress_insper_mlp_tanh"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    text = ("$W^{(2)} := W^{(2)} - \\eta \\frac{\\partial L}{\\partial W^{(2)}}$\n\n"
+            "```\nError signal (delta2): -1.0948\nOutput bias (b2) updated:\n0.5284483744140799\n"
+            "Output weights (W2) updated:\n[ 0.58658715 -0.35849037]\nBias (b2) updated:\n0.5384\n```\n")
+    claims = verify_text(checker, text, "post.md").claims
+    # each claim at the line of its figure, not of its label
+    assert [(c.line, c.verdict) for c in claims[1:]] == [(4, "ok"), (6, "ok"), (8, "ok"), (10, "wrong")]
+
+
+def test_a_layer_name_the_post_binds_is_also_read_with_its_index_glued_on():
+    folder = "tests/posts/real/eriksoaress_insper_mlp_tanh"
+    checker = Checker(derive.derive(derive.load(f"{folder}/spec.toml")))
+    text = ("$h^{(1)} = \\tanh(z^{(1)})$\n\n"
+            "```\ngradient (dL/dh1): [-0.54741396  0.32844837]\nactivation slope (dh1/dz1): [0.93050195 0.9582872]\n```\n")
+    claims = verify_text(checker, text, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(1, "ok"), (4, "ok"), (5, "wrong")]
+    assert "0.968287" in claims[2].expected
+
+
+def test_a_jacobian_with_one_number_on_either_side_has_no_layout_in_question():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/eriksoaress_insper_mlp_tanh/spec.toml")))
+    assert one(checker, r"\frac{\partial Z^{[2]}}{\partial A^{[1]}} = [0.5, -0.3]").verdict == "ok"
+    assert one(checker, r"\frac{\partial Z^{[2]}}{\partial A^{[1]}} = [0.5, 0.3]").verdict == "wrong"
+    assert one(checker, r"\frac{\partial Z^{[2]}}{\partial A^{[1]}} = W^{[2]}").verdict == "ok"
+    # matrices of two different shapes, neither a number: still the post's convention
+    assert one(checker, r"\frac{\partial A^{[1]}}{\partial W^{[1]}} = W^{[1]}").verdict == "unchecked"
 
 
 def test_a_math_block_of_one_equation_per_line():

@@ -74,9 +74,17 @@ class Derivatives:
 
     def _elementwise(self, of: s.Node, by: s.Node, scope: Scope) -> sp.Basic:
         """\\partial A^{[2]} / \\partial Z^{[2]}, as posts write it: the entrywise derivative (each unit's
-        output by its own net input), a matrix of the same shape, as g'(Z) is."""
+        output by its own net input), a matrix of the same shape, as g'(Z) is. Where one side is a
+        single number (\\partial z^{[2]} / \\partial a^{[1]} with one output unit), no layout is in
+        question: the derivatives of that number by each entry, or of each entry by it."""
         top, bottom = self._visit(of, scope), self._visit(by, scope)
-        if not (isinstance(top, sp.MatrixBase) and isinstance(bottom, sp.MatrixBase)) or top.shape != bottom.shape:
+        matrices = isinstance(top, sp.MatrixBase) and isinstance(bottom, sp.MatrixBase)
+        if matrices and (top.shape == (1, 1)) != (bottom.shape == (1, 1)):
+            scope.either_way = 1 in top.shape and 1 in bottom.shape      # numerator or denominator layout
+            shape = bottom.shape if top.shape == (1, 1) else top.shape
+            top, bottom = (sp.ImmutableMatrix.ones(*shape) * x[0, 0] if x.shape == (1, 1) else x
+                           for x in (top, bottom))
+        if not matrices or top.shape != bottom.shape:
             raise Unreadable("a Jacobian between matrices of different shapes: its layout is the post's "
                              "convention (write the product it stands for)")
         model = self.model

@@ -166,6 +166,8 @@ class Judge:
     def _link(self, left, right, scope: Scope, k: int, chained: bool, chain: s.Chain) -> Verdict | None:
         where = f"link {k + 1} of {len(chain.relations)}: " if chained else ""
         left, right = _oriented(left, chain.sides[k], right), _oriented(right, chain.sides[k + 1], left)
+        if scope.either_way and _is_matrix(left) and _is_matrix(right) and left.shape == right.shape[::-1]:
+            left = left.T
         if _is_matrix(left) != _is_matrix(right):
             return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
         if _is_matrix(left) and left.shape != right.shape:

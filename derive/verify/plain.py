@@ -62,9 +62,9 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         if printed is not None:              # Output bias gradient (dL/db2): -1.0948
             name = as_tex(f"{printed[0]} = 0")
             if name is not None:
-                consumed = printed[2]
+                first, consumed = printed[2], printed[3]
                 end = line_starts[consumed] + len(lines[consumed])
-                regions.append((index + 1, f"{name[:-len(' = 0')]} = {printed[1]}", line_starts[index], end))
+                regions.append((first + 1, f"{name[:-len(' = 0')]} = {printed[1]}", line_starts[index], end))
             last = None
             continue
         goes_on = last is not None and _GOES_ON.search(last[1]) is not None
@@ -102,9 +102,15 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = _LOST_SQUARE.sub(r")^{\1}", text)
     text = _LOST_EXPONENT.sub(lambda m: f"e^{{-{m.group(1)}}}", text)
     text = re.sub(r"\*\*", "^", text)
-    text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})\b", r"\\\1 ", text)
+    text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})(\d*)\b", _greek, text)
     text = _SCRIPTED.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", text)
     return " ".join(text.split())
+
+
+def _greek(match: re.Match) -> str:
+    """delta -> \\delta; delta2 -> \\delta_{2}, as w5 is w_{5}."""
+    letter, digits = match.groups()
+    return f"\\{letter}_{{{digits}}} " if digits else f"\\{letter} "
 
 
 def _inner(numerator: str) -> str:

@@ -42,6 +42,7 @@ class Scope:
     notes: set[str] = field(default_factory=set)         # readings the verdict reports (* as elementwise)
     generic: frozenset = frozenset()                      # letters of an identity: any value, not the network's
     batch_letters: bool = False                          # y beside A^{[2]}: the batch's Y (Ng's course)
+    either_way: bool = False                             # a number by a vector: a row or a column, as written
 
 
 class ShapeMismatch(Unreadable):

@@ -250,6 +250,9 @@ class Vocabulary:
                 target = None
             if target is not None:
                 copy.names[written] = target
+                glued = _layer_subscript(written) if self.notation == "layer" else None
+                if glued is not None and self.lookup(glued) is None:
+                    copy.names.setdefault(glued, target)     # h^{(1)} bound: the post's h1 is it too
             else:
                 formula = _formula(written, meant)
                 if formula is not None:
@@ -279,6 +282,15 @@ def _fold(name: str) -> str:
 _LAYER_INDEX = re.compile(r"^(\\delta|[A-Za-z]{1,2})(?:\^(\(?)(\d+)\)?|\^\{?\[(\d+)\]\}?|_(\d+))(T?)$")
 _MATRIX_LETTERS = {"z": "Z", "a": "A", "w": "W", "Z": "Z", "A": "A", "W": "W", "b": "b", "\\delta": "\\delta",
                    "X": "X", "Y": "Y", "dZ": "dZ", "dW": "dW", "db": "db", "dA": "dA"}
+
+
+_LAYER_SUPERSCRIPT = re.compile(r"^(\\[a-z]+|[A-Za-z]{1,2})\^(?:\((\d+)\)|\[(\d+)\])$")
+
+
+def _layer_subscript(name: str) -> str | None:
+    """h^(1) -> h_1: a layer's index as a subscript (or glued on, h1), as programs print the name."""
+    match = _LAYER_SUPERSCRIPT.match(name)
+    return f"{match.group(1)}_{match.group(2) or match.group(3)}" if match else None
 
 
 def layer_spelling(name: str, small_letters: bool = False) -> str | None:
