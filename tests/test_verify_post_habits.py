@@ -460,6 +460,25 @@ def test_a_jacobian_with_one_number_on_either_side_has_no_layout_in_question():
     assert one(checker, r"\frac{\partial A^{[1]}}{\partial W^{[1]}} = W^{[1]}").verdict == "unchecked"
 
 
+def test_the_chain_rule_between_matrices_is_the_product_of_their_jacobians():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/eriksoaress_insper_mlp_tanh/spec.toml")))
+    d = lambda a, b: rf"\frac{{\partial {a}}}{{\partial {b}}}"
+    chain = " ".join([d("L", "A^{[2]}"), d("A^{[2]}", "Z^{[2]}"), d("Z^{[2]}", "A^{[1]}"), d("A^{[1]}", "Z^{[1]}"),
+                      d("Z^{[1]}", "W^{[1]}")])
+    assert one(checker, f"{d('L', 'W^{[1]}')} = {chain}").verdict == "ok"
+    reverse = " ".join([d("Z^{[2]}", "W^{[2]}"), d("A^{[2]}", "Z^{[2]}"), d("L", "A^{[2]}")])
+    assert one(checker, f"{d('L', 'W^{[2]}')} = {reverse}").verdict == "ok"
+    assert one(checker, f"{d('L', 'W^{[2]}')} = {d('L', 'Z^{[2]}')} \\cdot {d('Z^{[2]}', 'W^{[2]}')}").verdict == "ok"
+    broken = one(checker, f"{d('L', 'W^{[1]}')} = {d('L', 'A^{[2]}')} {d('A^{[2]}', 'Z^{[2]}')} {d('Z^{[1]}', 'W^{[1]}')}")
+    assert broken.verdict == "wrong" and "does not link up" in broken.reason
+    assert one(checker, f"{d('L', 'W^{[2]}')} = {d('L', 'Z^{[2]}')} {d('Z^{[2]}', 'W^{[1]}')}").verdict == "wrong"
+    # over a batch: the loss's gradient by each sample's output, then by each unit's net input
+    batch = Checker(derive.derive(derive.load("tests/seeds/002_khanal.toml")))
+    assert one(batch, f"{d('J', 'Z^{[2]}')} = {d('J', 'A^{[2]}')} {d('A^{[2]}', 'Z^{[2]}')}").verdict == "ok"
+    assert one(batch, f"{d('J', 'W^{[2]}')} = {d('J', 'A^{[2]}')} {d('A^{[2]}', 'Z^{[2]}')} "
+                      f"{d('Z^{[2]}', 'W^{[2]}')}").verdict == "ok"
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

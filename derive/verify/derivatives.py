@@ -7,8 +7,11 @@ import sympy as sp
 
 from ..unit_notations import ETA
 from . import syntax as s
-from .values import PerSample, Scope, Unreadable
+from .values import BrokenChain, PerSample, Scope, Unreadable
 from .vocabulary import COST_NAME, is_layer_name, key, without_sample
+
+
+MAX_JACOBIAN = 4096            # entries of one Jacobian in a written chain rule
 
 
 class Derivatives:
@@ -99,6 +102,89 @@ class Derivatives:
                 raise Unreadable("an entrywise derivative across samples")
             return model.sample(model.partial(sp.Symbol(gx, real=True), sp.Symbol(gy, real=True)), int(sx))
         return sp.ImmutableMatrix(top.shape[0], top.shape[1], [entry(x, y) for x, y in zip(top, bottom)])
+
+
+    def _chain(self, factors: list[tuple[s.Node, s.Node]], scope: Scope) -> sp.Basic:
+        """\\frac{\\partial J}{\\partial A^{[2]}} \\frac{\\partial A^{[2]}}{\\partial Z^{[2]}} \\frac{\\partial Z^{[2]}}{\\partial W^{[2]}}:
+        the chain rule between matrices, read as the product of the Jacobians of their entries (in
+        the written order, or the reverse). From the loss (or to one number), the product is the
+        gradient, laid out as the last matrix is (or the first)."""
+        tops = [self._visit(_after_partial(top), scope) for top, _ in factors]
+        bottoms = [self._visit(_after_partial(bottom), scope) for _, bottom in factors]
+        order = list(range(len(factors)))
+        if not _links(tops, bottoms, order):
+            order.reverse()
+            if not _links(tops, bottoms, order):
+                raise BrokenChain("the chain rule does not link up: each factor's variable (below) must be the "
+                                  "next factor's function (above)")
+        first, last = order[0], order[-1]
+        loss = self.vocabulary.lookup(key(_after_partial(factors[first][0])) or "") in (COST_NAME, self.model.graph.total)
+        end = _as_matrix(bottoms[last])
+        if not loss and _as_matrix(tops[first]).shape != (1, 1) and end.shape != (1, 1):
+            raise Unreadable("a chain of Jacobians between matrices: its layout is the post's convention "
+                             "(write the product it stands for)")
+        jacobians = [self._jacobian(factors[k], tops[k], bottoms[k], scope, loss and k == first) for k in order]
+        if sum(j.shape[0] * j.shape[1] for j in jacobians) > MAX_JACOBIAN:
+            raise Unreadable("a chain of Jacobians too large to check")
+        product = jacobians[0]
+        for jacobian in jacobians[1:]:
+            product = product * jacobian
+        shape = end.shape if product.shape[0] == 1 else _as_matrix(tops[first]).shape
+        return product.reshape(*shape) if shape != (1, 1) else product[0, 0]
+
+    def _jacobian(self, factor, top, bottom, scope: Scope, loss: bool) -> sp.MatrixBase:
+        """Every entry of `top` by every entry of `bottom`, both read row by row."""
+        if loss:
+            gradient = self._matrix_derivative(_after_partial(factor[0]), _after_partial(factor[1]), scope)
+            return sp.ImmutableMatrix(1, len(_as_matrix(gradient)), list(_as_matrix(gradient)))
+        top, bottom = _as_matrix(top), _as_matrix(bottom)
+        if len(top) * len(bottom) > MAX_JACOBIAN:
+            raise Unreadable("a chain of Jacobians too large to check")
+        return sp.ImmutableMatrix(len(top), len(bottom), [self._slope(x, y) for x in top for y in bottom])
+
+    def _slope(self, x: sp.Basic, y: sp.Basic) -> sp.Basic:
+        """dx/dy through the network, for one entry of each (a unit of one sample, or a parameter)."""
+        model = self.model
+        if not isinstance(y, sp.Symbol):
+            _no_entry()
+        if not isinstance(x, sp.Symbol) or "__s" not in x.name:
+            return sp.diff(x, y)                   # a parameter, or a written expression
+        gx, sx = x.name.rsplit("__s", 1)
+        if model.is_parameter(y):
+            return model.sample(model.partial(sp.Symbol(gx, real=True), y), int(sx))
+        if "__s" not in y.name:
+            _no_entry()
+        gy, sy = y.name.rsplit("__s", 1)
+        if sx != sy:
+            return sp.S.Zero                      # one sample's unit does not depend on another's
+        return model.sample(model.partial(sp.Symbol(gx, real=True), sp.Symbol(gy, real=True)), int(sx))
+
+
+def chain_factors(node: s.Node) -> list[tuple[s.Node, s.Node]] | None:
+    """The (above, below) of each factor of a product of two or more derivatives, or None."""
+    if isinstance(node, s.Juxt):
+        items = node.items
+    elif isinstance(node, s.BinOp) and node.op == "*":
+        items = (node.left, node.right)
+    else:
+        return None
+    found: list[tuple[s.Node, s.Node]] = []
+    for item in items:
+        if isinstance(item, s.Frac) and starts_with_partial(item.num) and starts_with_partial(item.den):
+            found.append((item.num, item.den))
+        elif isinstance(item, (s.Juxt, s.BinOp)) and (inner := chain_factors(item)) is not None:
+            found.extend(inner)
+        else:
+            return None
+    return found if len(found) >= 2 else None
+
+
+def _links(tops: list, bottoms: list, order: list[int]) -> bool:
+    return all(_as_matrix(bottoms[a]) == _as_matrix(tops[b]) for a, b in zip(order, order[1:]))
+
+
+def _as_matrix(value: sp.Basic) -> sp.MatrixBase:
+    return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
 
 
 def _no_entry():

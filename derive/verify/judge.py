@@ -17,7 +17,7 @@ from .diagnosis import diagnose
 from .meaning import Meaning
 from .model import COST, Model, per_sample
 from .points import Extended
-from .values import Literal, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .values import BrokenChain, Literal, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 from .walk import free_symbols
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
@@ -111,6 +111,8 @@ class Judge:
             scope, sides = self._read(chain, sample)
         except ShapeMismatch as exc:
             return Verdict("wrong", None, _shape_cause(str(exc)))
+        except BrokenChain as exc:
+            return Verdict("wrong", None, str(exc))
         except Unreadable as exc:
             scope, sides = self._read_partly(chain, sample)
             links = _links_between(chain, sides)

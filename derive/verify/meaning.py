@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
 from . import syntax as s
-from .derivatives import Derivatives, starts_with_partial
+from .derivatives import Derivatives, chain_factors, starts_with_partial
 from .functions import apply, function_of
 from .limits import MAX_NUMBERS, MAX_PARTS
 from .model import Model
@@ -117,6 +117,8 @@ class Meaning(Names, Derivatives):
                 factor = node.left.items[0] if cut == 1 else s.Juxt(node.left.items[:cut])
                 derivative = s.BinOp("/", s.Juxt(node.left.items[cut:]), node.right)
                 return self._visit(s.Juxt((factor, s.Paren(derivative, "("))), scope)
+        if self.layer and (chain := chain_factors(node)) is not None:
+            return self._chain(chain, scope)
         a, b = self._visit(node.left, scope), self._visit(node.right, scope)
         try:
             if node.op == "+":
@@ -165,6 +167,8 @@ class Meaning(Names, Derivatives):
         return self._visit(after, scope) - self._visit(name, scope)
 
     def _Juxt(self, node: s.Juxt, scope: Scope) -> sp.Basic:
+        if self.layer and (chain := chain_factors(node)) is not None:
+            return self._chain(chain, scope)
         items = list(node.items)
         if len(items) > 1 and _is_operator(items[0]):     # \frac{d}{du} \tanh(u): the derivative of what follows
             rest = items[1] if len(items) == 2 else s.Juxt(tuple(items[1:]))

@@ -49,6 +49,10 @@ class ShapeMismatch(Unreadable):
     """Matrices whose shapes do not fit: most often a missing transpose."""
 
 
+class BrokenChain(Unreadable):
+    """A chain rule whose factors do not link up: wrong whatever it is set equal to."""
+
+
 @lru_cache(maxsize=4096)           # asked for every node of the point at each check of an update
 def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
