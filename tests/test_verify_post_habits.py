@@ -308,7 +308,11 @@ def test_plain_list_items_a_single_bias_and_new_values_under_old_names(tmp_path)
     report = verify_text(checker, text, "post.md")
     assert [(c.line, c.verdict) for c in report.claims] == [(3, "ok"), (4, "ok"), (5, "ok"), (7, "ok"), (9, "ok"),
                                                             (13, "ok"), (14, "ok")]
-    # w12 is the weight, by its place in the sum, though a figure after the update came first in no pass
+    # w12 is the weight, by the spec's exact -0.4, though a figure after the update came first in no pass
+    (w12,) = [b for b in report.bindings if b.written == "w_12"]
+    assert w12.meant == "w_{2}" and w12.evidence == "its definition (= -0.4)"
+    # without its given value: by its place in the sum
+    report = verify_text(checker, text.replace("- w12 = -0.4\n", ""), "post.md")
     (w12,) = [b for b in report.bindings if b.written == "w_12"]
     assert w12.meant == "w_{2}" and "place in a net input's sum" in w12.evidence
     # a wrong new value is still wrong
@@ -477,6 +481,39 @@ def test_the_chain_rule_between_matrices_is_the_product_of_their_jacobians():
     assert one(batch, f"{d('J', 'Z^{[2]}')} = {d('J', 'A^{[2]}')} {d('A^{[2]}', 'Z^{[2]}')}").verdict == "ok"
     assert one(batch, f"{d('J', 'W^{[2]}')} = {d('J', 'A^{[2]}')} {d('A^{[2]}', 'Z^{[2]}')} "
                       f"{d('Z^{[2]}', 'W^{[2]}')}").verdict == "ok"
+
+
+def test_alpha_for_the_learning_rate_and_targets_named_by_a_word(per_unit):
+    assert one(per_unit, r"\alpha = 0.5", "neuron").verdict == "ok"
+    assert one(per_unit, r"\alpha = 0.1", "neuron").verdict == "wrong"
+    for word in ("ideal", "desired", "expected", "target"):
+        assert one(per_unit, rf"{word}_{{o1}} = 0.01", "neuron").verdict == "ok", word
+        assert one(per_unit, rf"{word}_{{1}} = 0.02", "neuron").verdict == "wrong", word
+
+
+def test_a_negative_number_the_spec_gives_is_copied_exactly():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/mahfuzar148_single_neuron_training/spec.toml")))
+    # -0.005 is w_3 as the spec gives it: exact, so the update's last digits are checked in full
+    assert one(checker, r"-0.005 - 0.00001 \cdot 0.0755 = -0.000000755 - 0.005", "neuron").verdict == "ok"
+    report = verify_text(checker, "$w_{3} = -0.005$\n\n$w_3 = -0.005 + 0.00002$\n", "post.md", "neuron")
+    assert [c.verdict for c in report.claims] == ["ok", "wrong"]
+
+
+def test_a_figure_wrong_in_its_sign_alone_passes_on_only_its_rounding(per_unit):
+    # the post flips the sign of dE/dout_o1, then subtracts the negative: the update is right, and
+    # off the exact value only by the rounding of the figure it repeats
+    text = ("$\\frac{\\partial E_{total}}{\\partial out_{o1}} = -0.7416$\n\n"      # exactly 0.74136507
+            "$w_5^{+} = w_5 - \\eta \\frac{\\partial E_{total}}{\\partial w_5} = 0.4 - 0.5 \\cdot "
+            "(-(-0.7416) \\cdot 0.186816 \\cdot 0.593270) = 0.35890337$\n")          # exactly 0.35891648
+    claims = verify_text(per_unit, text, "post.md", "neuron").claims
+    assert [c.verdict for c in claims] == ["wrong", "ok"]
+    assert claims[1].rounded_from == 1
+    # wrong in its magnitude too: the update carries that error
+    text = ("$\\frac{\\partial E_{total}}{\\partial out_{o1}} = -0.7516$\n\n"
+            "$w_5^{+} = w_5 - \\eta \\frac{\\partial E_{total}}{\\partial w_5} = 0.4 - 0.5 \\cdot "
+            "(-(-0.7516) \\cdot 0.186816 \\cdot 0.593270) = 0.35835$\n")
+    claims = verify_text(per_unit, text, "post.md", "neuron").claims
+    assert [(c.verdict, c.carries) for c in claims] == [("wrong", None), ("wrong", 1)]
 
 
 def test_a_math_block_of_one_equation_per_line():

@@ -30,6 +30,15 @@ class Stated:
     line: int
     wrong: bool
 
+    @property
+    def rounding(self) -> float:
+        """How far the figure's magnitude is off: a figure wrong in its sign alone (its magnitude right
+        to COARSE_DIGITS digits) passes on only its rounding to a claim that uses it with the right sign."""
+        if not self.wrong:
+            return self.figure - self.exact
+        flipped = self.exact < 0 and abs(self.figure + self.exact) <= 10.0 ** -COARSE_DIGITS * abs(self.exact)
+        return self.figure + self.exact if flipped else None
+
 
 class Figures:
     def __init__(self):
@@ -136,6 +145,11 @@ class Figures:
             {figure for figure in _figures(chain.sides[-1:]) if figure in self.stated}
         if not used:
             return self._from_the_post(judge, chain, sample, found)
+        roundings = {figure: self.stated[figure].rounding for figure in used}
+        if None not in roundings.values() and any(self.stated[figure].wrong for figure in used):
+            again = judge.carried_claim(chain, sample, roundings)
+            if again is not None and again.verdict == "ok":      # the slip of sign was not carried
+                return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
         again = judge.carried_claim(chain, sample, {figure: self.stated[figure].figure - self.stated[figure].exact
                                                     for figure in used})
         if again is None or again.verdict != "ok":

@@ -209,7 +209,8 @@ class Model(Values):
     @cached_property
     def given(self) -> frozenset[Decimal]:
         """The numbers the spec states (inputs, targets, weights, biases, learning rate): a post that
-        copies one copies it exactly, so it carries no rounding."""
+        copies one copies it exactly, so it carries no rounding. Kept unsigned, as a claim reads its
+        numbers (-0.005 is a minus before 0.005)."""
         spec = self.spec
         numbers = [v for row in spec.inputs for v in row] + [v for row in spec.targets for v in row]
         if spec.has_values:
@@ -219,7 +220,7 @@ class Model(Values):
                 numbers += [float(x) for x in w.flat] + [float(x) for x in np.atleast_1d(b).flat]
         if spec.training:
             numbers.append(spec.training.learning_rate)
-        return frozenset(Decimal(repr(float(v))) for v in numbers)
+        return frozenset(Decimal(repr(abs(float(v)))) for v in numbers)
 
     def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
         graph = self.graph

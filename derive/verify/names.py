@@ -18,13 +18,13 @@ from .limits import MAX_ALIAS_DEPTH
 from .model import COST, per_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol
-from .vocabulary import COST_NAME, is_layer_name, key, split_modifier, without_sample, written_names
+from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, split_modifier, without_sample, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 # f(x) = ..., f'(x), \sigma'(x), e^{-x}: the functions of an identity in a letter
 IDENTITY_FUNCTIONS = {"f", "g", "e", "\\sigma", "\\tanh", "\\exp", "\\log", "\\ln", "\\phi", "\\varphi"}
 # the words of a loss written once for every output: \sum \frac{1}{2}(target - output)^2
-TARGET_WORDS = {"target", "ideal", "desired", "expected", "t", "y", "text:target"}
+TARGET_WORDS = {*TARGET_WORDS, "y", "text:target"}
 OUTPUT_WORDS = {"output", "out", "o", "prediction", "predicted", "hat:y", "text:output"}
 
 

@@ -24,6 +24,7 @@ NOTATIONS = ("neuron", "index", "layer")
 AFTER_STEPS = re.compile(r"^(.*)\((\d+)\)$")
 
 
+TARGET_WORDS = ("t", "target", "ideal", "desired", "expected")
 KEYED_FONTS = ("mathcal", "mathbf", "mathbb") + ACCENTS      # \hat{y} is another name than y; \mathbf{W} is W
 
 
@@ -174,6 +175,7 @@ class Vocabulary:
         # loss goes by any of its usual letters (with a batch they differ: the sum, or the mean)
         singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"}
                    if self.model.samples == 1 and notation == "layer" else {})
+        self._shorthand("\\alpha", ETA)           # the learning rate, as Ng's course and many posts write it
         if self.model.one_sample:
             for letter in ("L", "E", "C", "\\ell", "l", "Loss", "loss", "mathcal:E", "mathcal:L"):
                 if letter not in self.names:
@@ -182,8 +184,9 @@ class Vocabulary:
         if notation != "layer":           # t_1, t_{o1}: the targets, as most posts name them
             outputs = self.model.graph.outputs
             for k, unit in enumerate(outputs, 1):
-                for short in (f"t_{k}", f"t_{unit.name}", f"target_{k}"):
-                    self._shorthand(short, unit.target)
+                for word in TARGET_WORDS:          # t_1, target_{o1}, ideal_{o1}: a target, by a word
+                    for short in (f"{word}_{k}", f"{word}_{unit.name}"):
+                        self._shorthand(short, unit.target)
                 if notation == "neuron":          # \hat{y}_k is the k-th output; y_k, as labels go, its target
                     self._shorthand(f"y_{k}", unit.target)
                     self._shorthand(f"hat:y_{k}", unit.out)
