@@ -221,3 +221,21 @@ def test_a_full_stop_ends_a_formula_and_a_dot_between_factors_multiplies():
     assert one(r"a = b.").sides[1] == sym("b")
     assert one(r"J = (A - Y).B").sides[1] == s.BinOp("*", s.Paren(s.BinOp("-", sym("A"), sym("Y")), "("), sym("B"))
     assert one("x = 5.").sides[1] == s.Num("5.")
+
+
+def test_the_parser_tables_cached_on_disk_are_used_only_when_sound(tmp_path, monkeypatch):
+    from derive.verify import reader
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = read("a = b + c")
+    try:
+        for damage in (None, b"not lark's", b""):          # built and written; then a broken file, then an empty one
+            reader._parser.cache_clear()
+            reader._read_cached.cache_clear()
+            if damage is not None:
+                next((tmp_path / "derive").glob("grammar-*.lark")).write_bytes(damage)
+            assert read("a = b + c") == expected
+            written = list((tmp_path / "derive").glob("grammar-*.lark"))
+            assert len(written) == 1 and written[0].stat().st_size > 1_000     # written anew
+    finally:
+        reader._parser.cache_clear()
+        reader._read_cached.cache_clear()

@@ -44,6 +44,9 @@ class Figures:
     def __init__(self):
         self.point = PostPoint()           # the post's figures for the nodes, and its formulas
         self.stated: dict[Decimal, Stated] = {}
+        # each stated figure's distance from what it stood for, as judge.carried takes it: kept as
+        # figures are stated, not rebuilt at every claim (a long post states hundreds)
+        self.errors: dict[Decimal, sp.Float] = {}
         # a quantity the post gave as a product of its own figures (delta ~ -2.71011 x 0.242): its value
         self.products: dict[tuple[str, int | None], tuple[float, int, bool]] = {}
 
@@ -65,7 +68,7 @@ class Figures:
         if not isinstance(last, s.Num) or "." not in last.text or _digits(last.text) < MIN_DIGITS:
             return
         exact = None
-        judge.carried = {figure: sp.Float(repr(abs(st.figure - st.exact)), 30) for figure, st in self.stated.items()}
+        judge.carried = self.errors
         try:            # the first side that has a value: sigma'(z) has none, 0.6028 (1 - 0.6028) has
             for side in chain.sides[:-1]:
                 exact = judge.value(side, sample)
@@ -75,7 +78,11 @@ class Figures:
             judge.carried = {}
         if exact is not None:
             figure = Decimal(last.text)
-            self.stated[figure] = Stated(float(figure), sign * exact, line, verdict == "wrong")
+            self._state(figure, Stated(float(figure), sign * exact, line, verdict == "wrong"))
+
+    def _state(self, figure: Decimal, stated: Stated) -> None:
+        self.stated[figure] = stated
+        self.errors[figure] = sp.Float(repr(abs(stated.figure - stated.exact)), 30)
 
     def _record_entries(self, judge, chain: s.Chain, sample: int | None, line: int, verdict: str) -> None:
         """A claim `quantity = ... = [figures]`: each entry's figure, and the entry it stood for."""
@@ -94,7 +101,7 @@ class Figures:
                 if found is not None:
                     figure, sign, text = found
                     wrong = verdict == "wrong" and abs(sign * float(figure) - value) > _unit(text) * (1 + 1e-9)
-                    self.stated[figure] = Stated(float(figure), sign * value, line, wrong)
+                    self._state(figure, Stated(float(figure), sign * value, line, wrong))
 
     def _last_digit(self, judge, chain: s.Chain, sample: int | None, found: tuple):
         """A figure one unit off in its last digit, in a post that computes from its own rounded

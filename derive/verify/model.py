@@ -224,7 +224,8 @@ class Model(Values):
 
     def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
         graph = self.graph
-        base = {p: sp.Float(rng.uniform(-1, 1), DIGITS) for p in self.parameters}
+        # by name: a set of symbols iterates in an order PYTHONHASHSEED picks, and so would the draws
+        base = {p: sp.Float(rng.uniform(-1, 1), DIGITS) for p in sorted(self.parameters, key=str)}
         if isinstance(self.eta, sp.Symbol):       # a spec without training: any learning rate
             base[self.eta] = sp.Float(rng.uniform(0.05, 1), DIGITS)
         for s in range(self.samples):

@@ -6,6 +6,8 @@ line and column inside the region; the caller adds the region's own line.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,7 +53,23 @@ class TooDeep(ReadError):
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", start="region", propagate_positions=True, maybe_placeholders=True)
+    return Lark(grammar, parser="lalr", start="region", propagate_positions=True, maybe_placeholders=True,
+                cache=_cache_file(grammar))
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps the parser tables it builds (0.06 s, in every process otherwise):
+    the user's cache directory, one file per grammar, so two versions of derive do not overwrite each
+    other's. lark uses a file only if its digest of the grammar, the options, lark's version and
+    Python's matches, and otherwise builds anew and writes it; it survives a file it cannot read or
+    write. False (no cache) without a cache directory derive can make: never a shared one like /tmp."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        folder = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "derive"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):         # RuntimeError: no home directory
+        return False
+    return str(folder / f"grammar-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.lark")
 
 
 def read(text: str) -> list[s.Line]:

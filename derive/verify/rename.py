@@ -50,20 +50,11 @@ def rename(expr: sp.Basic, rule: dict, done: dict, canonical: dict, ordered: boo
     is, changed: it has a symbol the rule renames. `canonical` (node -> whether SymPy's constructor
     gives it back as it is: a form built unevaluated, like -(t log(o)), is not) may be kept for any
     rule. `ordered`: the renaming `keeps_order` of the expression's symbols."""
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in done:
-            continue
+    for node in walk.post_order(expr, rule, done):
         if node in rule:
             done[node] = (rule[node], True, True)
             continue
-        args = node.args
-        if not ready:
-            stack.append((node, True))
-            stack.extend((a, False) for a in args if isinstance(a, sp.Basic) and a not in done)
-            continue
-        found = [done[a] if isinstance(a, sp.Basic) else (a, True, False) for a in args]
+        found = [done[a] if isinstance(a, sp.Basic) else (a, True, False) for a in node.args]
         if not any(changed for _, _, changed in found):
             done[node] = (node, True, False)        # as xreplace: nothing in it renamed, kept as it is
             continue

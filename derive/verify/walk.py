@@ -1,4 +1,4 @@
-"""free_symbols and xreplace over a SymPy expression as the DAG it is.
+"""free_symbols, xreplace and a post-order walk over a SymPy expression as the DAG it is.
 
 The model's closed forms share their subexpressions (a delta appears in every path through it):
 SymPy's own walks visit each shared node once per occurrence, which made them the slowest part of
@@ -69,25 +69,31 @@ def _symbols(expr) -> tuple[set, bool]:
     return found, binds
 
 
-def xreplace(expr: sp.Basic, rule: dict, done: dict | None = None) -> sp.Basic:
-    """expr.xreplace(rule), rebuilding each distinct node once (node.func(*args), as SymPy does).
-    `done` (node -> (its replacement, changed)) may be kept from call to call while the rule stays
-    one rule."""
-    done = {} if done is None else done
+def post_order(expr: sp.Basic, rule: dict, done: dict):
+    """The distinct nodes of expr not yet in `done`, each after its arguments; a key of `rule` is
+    not entered. The caller puts each node in `done` before it asks for the next."""
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
         if node in done:
             continue
+        if ready or node in rule:
+            yield node
+            continue
+        stack.append((node, True))
+        stack.extend((a, False) for a in node.args if isinstance(a, sp.Basic) and a not in done)
+
+
+def xreplace(expr: sp.Basic, rule: dict, done: dict | None = None) -> sp.Basic:
+    """expr.xreplace(rule), rebuilding each distinct node once (node.func(*args), as SymPy does).
+    `done` (node -> (its replacement, changed)) may be kept from call to call while the rule stays
+    one rule."""
+    done = {} if done is None else done
+    for node in post_order(expr, rule, done):
         if node in rule:
             done[node] = (rule[node], True)
             continue
-        args = node.args
-        if not ready:
-            stack.append((node, True))
-            stack.extend((a, False) for a in args if isinstance(a, sp.Basic) and a not in done)
-            continue
-        found = [done[a] if isinstance(a, sp.Basic) else (a, False) for a in args]
+        found = [done[a] if isinstance(a, sp.Basic) else (a, False) for a in node.args]
         if any(changed for _, changed in found):
             done[node] = (node.func(*[n for n, _ in found]), True)
         else:

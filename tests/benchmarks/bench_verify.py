@@ -3,10 +3,13 @@
 For every preset and notation: the time to derive and render the Markdown document, the time
 to verify every claim in it, and their ratio (after one unmeasured document of another preset,
 so that the first row does not also time what a process builds once for all its documents: the
-LaTeX grammar's parser tables, compiled patterns, lazy imports); then claims per second on the seed posts and on
-the real-post corpus (tests/posts/real), each checked with a fresh Checker; then a 1 MB document (the Mazur post over and
-over, so the claim cache is in play) and a 1 MB document of distinct claims (every preset's
-documents, their figures perturbed so that each claim is new).
+lexer's compiled patterns, lazy imports, the parser tables). The first row also stands first
+as it is in a process of its own, cold: what a user's first document costs (with lark's parser
+tables from the user's cache, as in every run after the first; without them, 0.06 s more).
+Then claims per second on the seed posts and on the real-post corpus (tests/posts/real), each
+checked with a fresh Checker; then a 1 MB document (the Mazur post over and over, so the claim
+cache is in play) and a 1 MB document of distinct claims (every preset's documents, their
+figures perturbed so that each claim is new).
 
     python tests/benchmarks/bench_verify.py
 """
@@ -14,6 +17,8 @@ documents, their figures perturbed so that each claim is new).
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -35,20 +40,34 @@ def warm_up() -> None:
     verify_text(Checker(result), result.render("markdown", "neuron"), "warm.md", "neuron")
 
 
+def notations(preset: str) -> tuple[str, ...]:
+    return ("neuron", "index", "layer") if derive.load(preset).has_values else ("layer",)
+
+
+def row(preset: str, notation: str, label: str = "") -> str:
+    """One document: rendered, then verified with a fresh Checker (its setup timed with it)."""
+    text, render_s = timed(lambda: derive.derive(derive.load(preset)).render("markdown", notation))
+    checker, setup_s = timed(lambda: Checker(derive.derive(derive.load(preset))))
+    report, verify_s = timed(lambda: verify_text(checker, text, "post.md", notation))
+    verify_s += setup_s
+    claims = len(report.claims)
+    return (f"{preset + ' ' + notation + label:28} {claims:>7} {render_s:>9.2f} {verify_s:>9.2f} "
+            f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f}")
+
+
+def cold_row() -> str:
+    """The first row, in a fresh process that has verified nothing yet."""
+    return subprocess.run([sys.executable, __file__, "--cold"], capture_output=True, text=True,
+                          check=True).stdout.rstrip("\n")
+
+
 def main() -> None:
-    warm_up()
     print(f"{'document':28} {'claims':>7} {'render s':>9} {'verify s':>9} {'verify/render':>14} {'claims/s':>9}")
+    print(cold_row())
+    warm_up()
     for preset in derive.preset_names():
-        spec = derive.load(preset)
-        notations = ("neuron", "index", "layer") if spec.has_values else ("layer",)
-        for notation in notations:
-            text, render_s = timed(lambda: derive.derive(derive.load(preset)).render("markdown", notation))
-            checker, setup_s = timed(lambda: Checker(derive.derive(derive.load(preset))))
-            report, verify_s = timed(lambda: verify_text(checker, text, "post.md", notation))
-            verify_s += setup_s
-            claims = len(report.claims)
-            print(f"{preset + ' ' + notation:28} {claims:>7} {render_s:>9.2f} {verify_s:>9.2f} "
-                  f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f}")
+        for notation in notations(preset):
+            print(row(preset, notation))
 
     print(f"\n{'post':44} {'claims':>7} {'verify s':>9} {'claims/s':>9}")
     here = Path(__file__).parent.parent
@@ -86,4 +105,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--cold"]:
+        first = derive.preset_names()[0]
+        print(row(first, notations(first)[0], ", cold"))
+    else:
+        main()
