@@ -23,7 +23,7 @@ from . import syntax as s
 from .judge import EQUALITIES, Judge
 from .meaning import Meaning
 from .model import per_sample
-from .substitution import substitutions
+from .substitution import substitutions, unpaired
 from .values import Literal, Scope, Unreadable
 from .vocabulary import key, split_modifier
 
@@ -97,6 +97,7 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     # each pass counts every name's evidence again, reading the sides with the names bound so far:
     # a definition that could not be read at first (z_1 unknown) may outweigh a figure read at once
     bound: dict[str, Binding] = {}
+    filled = _filled(chains, candidates, vocabulary)
     for _ in range(PASSES):
         known = vocabulary.with_bindings({b.written: b.meant for b in bound.values()})
         judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
@@ -128,6 +129,9 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                     votes.setdefault(written, Counter())[meant] += weight
                     _earlier(first, (written, meant), (_evidence(side, number, meant != matches[0].latex), line))
                     earliest.setdefault(written, meant)
+        for written, (meant, line, count) in filled.items():      # a name the post only fills with figures
+            votes.setdefault(written, Counter())[meant] += count
+            _earlier(first, (written, meant), ("the figures put in its place", line))
         for written, latex, line in _by_definition(checker.model, judge, chains, vocabulary):
             votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
             _earlier(first, (written, latex), ("its place in a net input's sum", line))
@@ -148,6 +152,32 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     bound = {written: b if b.line else Binding(b.written, b.meant, b.evidence, _line_of(written, chains))
              for written, b in bound.items()}
     return tuple(sorted(bound.values(), key=lambda b: b.line))
+
+
+def _filled(chains, candidates: list[Quantity], vocabulary) -> dict[str, tuple[str, int, int]]:
+    """name -> (meaning, first line, how many figures) for the names that head no claim but that
+    claims fill with figures (`\\partial net/\\partial w = H_{11} = 0.802184`), when every figure
+    put in their place points to one and the same quantity. A name filled with two quantities'
+    figures means a different unit on each line (local_names reads it claim by claim), and a figure
+    that two quantities share binds nothing."""
+    heads = {_unknown_head(chain, vocabulary) for chain, _, _ in chains}
+    found: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    count: Counter = Counter()
+    for chain, _, line in chains:
+        for written in unpaired(chain):         # figures in a shape not paired with it: unknown there
+            found.setdefault(written, set()).update({"", "?"})
+        for node, number, half in substitutions(chain):
+            written = _unknown_name(node, vocabulary)
+            if written is None or written in heads or not re.search(r"[_\d]", written):
+                continue                # a claim's head is bound by its own sides; a bare word (output,
+                                        # input) is a role each line gives its own unit
+            matches = {_restated(q.latex, written) for q in candidates if abs(q.value - number) <= half * (1 + 1e-9)}
+            found.setdefault(written, set()).update(matches if len(matches) == 1 else {"", "?"})
+            first.setdefault(written, line)
+            count[written] += 1
+    return {written: (meant.pop(), first[written], count[written])
+            for written, meant in found.items() if len(meant) == 1}
 
 
 def local_names(chain: s.Chain, candidates: list[Quantity], vocabulary) -> tuple[dict[str, str], str | None]:
