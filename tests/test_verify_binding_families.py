@@ -86,3 +86,37 @@ def test_a_name_written_with_figures_that_do_not_pair_up_stays_unbound(ninjakx):
                    r"net_{H21} = w_{9} H_{11} + w_{10} out_{H12}")
     assert "H_11" not in bound(found)
 
+
+# a figure several quantities share is told apart by the name's place as an activation's argument
+
+@pytest.fixture(scope="module")
+def adil():
+    return checker_for("adilce009_toy_examples_sigmoid")      # x = 1: w_1, net_h and y are all 0.5
+
+
+def test_a_tied_figure_is_told_apart_by_the_activation_the_name_goes_into(adil):
+    found = report(adil, r"z_1 = 0.5", r"\sigma'(z_1) = \sigma(z_1)(1-\sigma(z_1)) \approx 0.235")
+    assert bound(found)["z_1"] == "net_{h}"
+    assert "its place as an activation's argument" in found.bindings[0].sentence()
+    assert verdicts(found) == ["ok", "ok"]
+    assert verdicts(report(adil, r"z_1 = 0.5", r"\sigma'(z_1) = \sigma(z_1)(1-\sigma(z_1)) \approx 0.335"))[1] == "wrong"
+
+
+def test_a_tied_figure_without_more_evidence_binds_nothing(adil):
+    found = report(adil, r"z_1 = 0.5", r"q = z_1 + 1")
+    assert "z_1" not in bound(found) and verdicts(found) == ["unchecked", "unchecked"]
+
+
+def test_an_activation_the_network_does_not_use_tells_nothing(adil):
+    # tanh: no unit of the network has it, so no net input is left
+    found = report(adil, r"z_1 = 0.5", r"\tanh(z_1) = 0.46")
+    assert "z_1" not in bound(found)
+
+
+def test_two_units_with_the_activation_and_the_figure_stay_a_tie():
+    spec = derive.from_dict({"input": {"values": [[1.0]]}, "target": {"values": [[0.2, 0.2]]},
+                             "layers": [{"units": 2, "activation": "sigmoid", "weights": [[0.3], [0.3]],
+                                         "bias": [0.0, 0.0]}],
+                             "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}})
+    found = report(Checker(derive.derive(spec)), r"q_1 = 0.3", r"\sigma(q_1) = 0.574")
+    assert "q_1" not in bound(found)

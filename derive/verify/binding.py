@@ -97,7 +97,8 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     # each pass counts every name's evidence again, reading the sides with the names bound so far:
     # a definition that could not be read at first (z_1 unknown) may outweigh a figure read at once
     bound: dict[str, Binding] = {}
-    filled = _filled(chains, candidates, vocabulary)
+    roles = _roles(checker.model.graph, notation, chains, vocabulary)
+    filled = _filled(chains, candidates, vocabulary, roles)
     for _ in range(PASSES):
         known = vocabulary.with_bindings({b.written: b.meant for b in bound.values()})
         judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
@@ -124,10 +125,15 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                     matches = [q for q in candidates if abs(q.value - number) <= tolerance]
                     if not matches:             # a figure that carries the post's own rounding: a little more room
                         matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
+                told = len({q.latex for q in matches}) > 1 and written in roles
+                if told:            # a tie: told apart by what else the post says of it (z_1 in sigma(z_1))
+                    matches = [q for q in matches if q.latex in roles[written]]
                 if len(matches) == 1 or len({q.latex for q in matches}) == 1:
                     meant = _restated(matches[0].latex, written) if number is not None else matches[0].latex
                     votes.setdefault(written, Counter())[meant] += weight
-                    _earlier(first, (written, meant), (_evidence(side, number, meant != matches[0].latex), line))
+                    said = _evidence(side, number, meant != matches[0].latex) + \
+                        (", and its place as an activation's argument" if told else "")
+                    _earlier(first, (written, meant), (said, line))
                     earliest.setdefault(written, meant)
         for written, (meant, line, count) in filled.items():      # a name the post only fills with figures
             votes.setdefault(written, Counter())[meant] += count
@@ -154,7 +160,41 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     return tuple(sorted(bound.values(), key=lambda b: b.line))
 
 
-def _filled(chains, candidates: list[Quantity], vocabulary) -> dict[str, tuple[str, int, int]]:
+def _roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
+    """name -> the net inputs it may be, for the names the post puts in an activation's brackets
+    (sigma(z_1), sigma'(z_1)): the net inputs of the units with that activation. Only ever a way to
+    tell apart quantities that match a name's figure alike (z_1 = 0.5 = w_1 = y)."""
+    table = (index_names if notation == "index" else neuron_names)(graph)
+    nets: dict[str, set[str]] = {}
+    for layer in graph.layers:
+        nets.setdefault(layer.activation.latex, set()).update(table[u.net] for u in layer.units if u.net in table)
+    found: dict[str, set[str]] = {}
+    for chain, _, _ in chains:
+        for juxt in _nodes(chain, s.Juxt):
+            for function, argument in zip(juxt.items, juxt.items[1:]):
+                base = function.base if isinstance(function, s.Scripted) and not function.sub else function
+                inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
+                written = _unknown_name(inner, vocabulary) if isinstance(base, s.Func) else None
+                if written is not None:
+                    meant = nets.get(f"\\{base.name}", set())
+                    found[written] = found[written] & meant if written in found else set(meant)
+    return found
+
+
+def _nodes(node, kind) -> list:
+    found, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, kind):
+            found.append(item)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
+    return found
+
+
+def _filled(chains, candidates: list[Quantity], vocabulary, roles=None) -> dict[str, tuple[str, int, int]]:
     """name -> (meaning, first line, how many figures) for the names that head no claim but that
     claims fill with figures (`\\partial net/\\partial w = H_{11} = 0.802184`), when every figure
     put in their place points to one and the same quantity. A name filled with two quantities'
@@ -173,6 +213,8 @@ def _filled(chains, candidates: list[Quantity], vocabulary) -> dict[str, tuple[s
                 continue                # a claim's head is bound by its own sides; a bare word (output,
                                         # input) is a role each line gives its own unit
             matches = {_restated(q.latex, written) for q in candidates if abs(q.value - number) <= half * (1 + 1e-9)}
+            if len(matches) > 1 and roles and written in roles:
+                matches &= roles[written]
             found.setdefault(written, set()).update(matches if len(matches) == 1 else {"", "?"})
             first.setdefault(written, line)
             count[written] += 1
