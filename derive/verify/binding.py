@@ -12,7 +12,6 @@ parameter after the step, and each parameter's gradient, in the notation's own n
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,12 +22,13 @@ from . import syntax as s
 from .judge import EQUALITIES, Judge
 from .meaning import Meaning
 from .model import per_sample
-from .substitution import substitutions, unpaired
+from .name_evidence import filled as _filled, restated as _restated, roles as _roles
+from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
+from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
 from .vocabulary import key, split_modifier
 
 PASSES = 4
-GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit
 
 
@@ -160,68 +160,6 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     return tuple(sorted(bound.values(), key=lambda b: b.line))
 
 
-def _roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
-    """name -> the net inputs it may be, for the names the post puts in an activation's brackets
-    (sigma(z_1), sigma'(z_1)): the net inputs of the units with that activation. Only ever a way to
-    tell apart quantities that match a name's figure alike (z_1 = 0.5 = w_1 = y)."""
-    table = (index_names if notation == "index" else neuron_names)(graph)
-    nets: dict[str, set[str]] = {}
-    for layer in graph.layers:
-        nets.setdefault(layer.activation.latex, set()).update(table[u.net] for u in layer.units if u.net in table)
-    found: dict[str, set[str]] = {}
-    for chain, _, _ in chains:
-        for juxt in _nodes(chain, s.Juxt):
-            for function, argument in zip(juxt.items, juxt.items[1:]):
-                base = function.base if isinstance(function, s.Scripted) and not function.sub else function
-                inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
-                written = _unknown_name(inner, vocabulary) if isinstance(base, s.Func) else None
-                if written is not None:
-                    meant = nets.get(f"\\{base.name}", set())
-                    found[written] = found[written] & meant if written in found else set(meant)
-    return found
-
-
-def _nodes(node, kind) -> list:
-    found, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, kind):
-            found.append(item)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
-    return found
-
-
-def _filled(chains, candidates: list[Quantity], vocabulary, roles=None) -> dict[str, tuple[str, int, int]]:
-    """name -> (meaning, first line, how many figures) for the names that head no claim but that
-    claims fill with figures (`\\partial net/\\partial w = H_{11} = 0.802184`), when every figure
-    put in their place points to one and the same quantity. A name filled with two quantities'
-    figures means a different unit on each line (local_names reads it claim by claim), and a figure
-    that two quantities share binds nothing."""
-    heads = {_unknown_head(chain, vocabulary) for chain, _, _ in chains}
-    found: dict[str, set[str]] = {}
-    first: dict[str, int] = {}
-    count: Counter = Counter()
-    for chain, _, line in chains:
-        for written in unpaired(chain):         # figures in a shape not paired with it: unknown there
-            found.setdefault(written, set()).update({"", "?"})
-        for node, number, half in substitutions(chain):
-            written = _unknown_name(node, vocabulary)
-            if written is None or written in heads or not re.search(r"[_\d]", written):
-                continue                # a claim's head is bound by its own sides; a bare word (output,
-                                        # input) is a role each line gives its own unit
-            matches = {_restated(q.latex, written) for q in candidates if abs(q.value - number) <= half * (1 + 1e-9)}
-            if len(matches) > 1 and roles and written in roles:
-                matches &= roles[written]
-            found.setdefault(written, set()).update(matches if len(matches) == 1 else {"", "?"})
-            first.setdefault(written, line)
-            count[written] += 1
-    return {written: (meant.pop(), first[written], count[written])
-            for written, meant in found.items() if len(meant) == 1}
-
-
 def local_names(chain: s.Chain, candidates: list[Quantity], vocabulary) -> tuple[dict[str, str], str | None]:
     """The names one claim alone defines, by the figures it puts in their place: in
     `(target - output)(1 - output) = (0.5 - 0.69)(1 - 0.69)`, output is the quantity whose value is
@@ -258,14 +196,6 @@ def _earlier(first: dict, key: tuple, evidence: tuple[str, int]) -> None:
     """Keep the evidence of the earliest line."""
     if key not in first or evidence[1] < first[key][1]:
         first[key] = evidence
-
-
-def _restated(latex: str, written: str) -> str:
-    """A plain name whose figure is a weight's value after the step names the weight: posts give
-    the new value under the old name (w12 = -0.3728). A primed name (w_1') is the new weight."""
-    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written:
-        return latex[1:-len("}^{+}")]
-    return latex
 
 
 def _line_of(written: str, chains) -> int:
@@ -332,27 +262,6 @@ def _terms(node: s.Node) -> list[s.Node]:
     if isinstance(node, s.Paren) and node.kind == "(":
         return _terms(node.inner) if isinstance(node.inner, s.BinOp) and node.inner.op == "+" else [node.inner]
     return [node]
-
-
-def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
-    return _unknown_name(chain.sides[0] if chain.sides else None, vocabulary)
-
-
-def _unknown_name(head: s.Node | None, vocabulary) -> str | None:
-    """A name's key, when the notation does not know it and it may be bound (not y_j, not w^+)."""
-    if not isinstance(head, (s.Sym, s.Scripted)):
-        return None
-    written = key(head)
-    if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
-        return None
-    if isinstance(head, s.Scripted) and head.sub is not None and head.sub.text in GENERIC_INDICES:
-        return None                     # y_j, a_j: any unit, not one
-    if isinstance(head, s.Scripted):
-        named, modifier, _ = split_modifier(head)
-        layer = vocabulary.notation == "layer" and head.sup is not None and re.fullmatch(r"\(\d+\)", head.sup.text)
-        if modifier and not layer or vocabulary.lookup(key(named) or "") is not None:
-            return None                 # h^{(1)} in the layer notation: layer 1's h, not h after a step
-    return written
 
 
 def _has_names(side: s.Node) -> bool:
