@@ -12,7 +12,6 @@ parameter after the step, and each parameter's gradient, in the notation's own n
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,12 +22,13 @@ from . import syntax as s
 from .judge import EQUALITIES, Judge
 from .meaning import Meaning
 from .model import per_sample
+from .name_evidence import filled as _filled, restated as _restated, roles as _roles
+from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
 from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
 from .vocabulary import key, split_modifier
 
 PASSES = 4
-GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit
 
 
@@ -97,6 +97,8 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
     # each pass counts every name's evidence again, reading the sides with the names bound so far:
     # a definition that could not be read at first (z_1 unknown) may outweigh a figure read at once
     bound: dict[str, Binding] = {}
+    roles = _roles(checker.model.graph, notation, chains, vocabulary)
+    filled = _filled(chains, candidates, vocabulary, roles)
     for _ in range(PASSES):
         known = vocabulary.with_bindings({b.written: b.meant for b in bound.values()})
         judge = Judge(checker.model, Meaning(checker.model, known, checker.entries), checker.history)
@@ -123,11 +125,19 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                     matches = [q for q in candidates if abs(q.value - number) <= tolerance]
                     if not matches:             # a figure that carries the post's own rounding: a little more room
                         matches = [q for q in candidates if abs(q.value - number) <= tolerance * SLACK]
+                told = len({q.latex for q in matches}) > 1 and written in roles
+                if told:            # a tie: told apart by what else the post says of it (z_1 in sigma(z_1))
+                    matches = [q for q in matches if q.latex in roles[written]]
                 if len(matches) == 1 or len({q.latex for q in matches}) == 1:
                     meant = _restated(matches[0].latex, written) if number is not None else matches[0].latex
                     votes.setdefault(written, Counter())[meant] += weight
-                    _earlier(first, (written, meant), (_evidence(side, number, meant != matches[0].latex), line))
+                    said = _evidence(side, number, meant != matches[0].latex) + \
+                        (", and its place as an activation's argument" if told else "")
+                    _earlier(first, (written, meant), (said, line))
                     earliest.setdefault(written, meant)
+        for written, (meant, line, count) in filled.items():      # a name the post only fills with figures
+            votes.setdefault(written, Counter())[meant] += count
+            _earlier(first, (written, meant), ("the figures put in its place", line))
         for written, latex, line in _by_definition(checker.model, judge, chains, vocabulary):
             votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
             _earlier(first, (written, latex), ("its place in a net input's sum", line))
@@ -186,14 +196,6 @@ def _earlier(first: dict, key: tuple, evidence: tuple[str, int]) -> None:
     """Keep the evidence of the earliest line."""
     if key not in first or evidence[1] < first[key][1]:
         first[key] = evidence
-
-
-def _restated(latex: str, written: str) -> str:
-    """A plain name whose figure is a weight's value after the step names the weight: posts give
-    the new value under the old name (w12 = -0.3728). A primed name (w_1') is the new weight."""
-    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written:
-        return latex[1:-len("}^{+}")]
-    return latex
 
 
 def _line_of(written: str, chains) -> int:
@@ -260,27 +262,6 @@ def _terms(node: s.Node) -> list[s.Node]:
     if isinstance(node, s.Paren) and node.kind == "(":
         return _terms(node.inner) if isinstance(node.inner, s.BinOp) and node.inner.op == "+" else [node.inner]
     return [node]
-
-
-def _unknown_head(chain: s.Chain, vocabulary) -> str | None:
-    return _unknown_name(chain.sides[0] if chain.sides else None, vocabulary)
-
-
-def _unknown_name(head: s.Node | None, vocabulary) -> str | None:
-    """A name's key, when the notation does not know it and it may be bound (not y_j, not w^+)."""
-    if not isinstance(head, (s.Sym, s.Scripted)):
-        return None
-    written = key(head)
-    if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
-        return None
-    if isinstance(head, s.Scripted) and head.sub is not None and head.sub.text in GENERIC_INDICES:
-        return None                     # y_j, a_j: any unit, not one
-    if isinstance(head, s.Scripted):
-        named, modifier, _ = split_modifier(head)
-        layer = vocabulary.notation == "layer" and head.sup is not None and re.fullmatch(r"\(\d+\)", head.sup.text)
-        if modifier and not layer or vocabulary.lookup(key(named) or "") is not None:
-            return None                 # h^{(1)} in the layer notation: layer 1's h, not h after a step
-    return written
 
 
 def _has_names(side: s.Node) -> bool:

@@ -28,6 +28,30 @@ def substitutions(chain: s.Chain) -> list[tuple[s.Node, float, float]]:
     return found
 
 
+def unpaired(chain: s.Chain) -> set[str]:
+    """The names of a side that the next side writes in figures, but in a shape that does not pair
+    them with one: what it stood for in that claim is not known."""
+    found: set[str] = set()
+    for before, after in zip(chain.sides, chain.sides[1:]):
+        if _figure(after) is None and not _named(after) and not _walk(before, after, [], [0]):
+            found |= _named(before)
+    return found
+
+
+def _named(node) -> set[str]:
+    found, stack = set(), [node]
+    while stack:
+        item = stack.pop()
+        name = key(item) if isinstance(item, (s.Sym, s.Scripted)) else None
+        if name:
+            found.add(name)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
+    return found
+
+
 def _walk(a: s.Node, b: s.Node, pairs: list, count: list[int]) -> bool:
     count[0] += 1
     if count[0] > MAX_NODES:

@@ -1,0 +1,110 @@
+"""Which names of a post may be bound, and evidence for them beyond the claims they head.
+
+A name the post only ever fills with figures (`\\partial net_{H21}/\\partial w = H_{11} = 0.802184`)
+is bound for the whole post when every figure put in its place is one quantity's. A name several
+quantities match alike (z_1 = 0.5 where w_1, net_h and y are all 0.5) is told apart by its place as
+an activation's argument (sigma(z_1)): a net input of a unit with that activation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..unit_notations import index_names, neuron_names
+from . import syntax as s
+from .substitution import substitutions, unpaired
+from .vocabulary import key, split_modifier
+
+GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
+
+
+def roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
+    """name -> the net inputs it may be, for the names the post puts in an activation's brackets
+    (sigma(z_1), sigma'(z_1)): the net inputs of the units with that activation. Only ever a way to
+    tell apart quantities that match a name's figure alike (z_1 = 0.5 = w_1 = y)."""
+    table = (index_names if notation == "index" else neuron_names)(graph)
+    nets: dict[str, set[str]] = {}
+    for layer in graph.layers:
+        nets.setdefault(layer.activation.latex, set()).update(table[u.net] for u in layer.units if u.net in table)
+    found: dict[str, set[str]] = {}
+    for chain, _, _ in chains:
+        for juxt in nodes(chain, s.Juxt):
+            for function, argument in zip(juxt.items, juxt.items[1:]):
+                base = function.base if isinstance(function, s.Scripted) and not function.sub else function
+                inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
+                written = unknown_name(inner, vocabulary) if isinstance(base, s.Func) else None
+                if written is not None:
+                    meant = nets.get(f"\\{base.name}", set())
+                    found[written] = found[written] & meant if written in found else set(meant)
+    return found
+
+
+def nodes(node, kind) -> list:
+    found, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, kind):
+            found.append(item)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
+    return found
+
+
+def filled(chains, candidates, vocabulary, arguments=None) -> dict[str, tuple[str, int, int]]:
+    """name -> (meaning, first line, how many figures) for the names that head no claim but that
+    claims fill with figures (`\\partial net/\\partial w = H_{11} = 0.802184`), when every figure
+    put in their place points to one and the same quantity. A name filled with two quantities'
+    figures means a different unit on each line (local_names reads it claim by claim), and a figure
+    that two quantities share binds nothing."""
+    heads = {unknown_head(chain, vocabulary) for chain, _, _ in chains}
+    found: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    count: Counter = Counter()
+    for chain, _, line in chains:
+        for written in unpaired(chain):         # figures in a shape not paired with it: unknown there
+            found.setdefault(written, set()).update({"", "?"})
+        for node, number, half in substitutions(chain):
+            written = unknown_name(node, vocabulary)
+            if written is None or written in heads or not re.search(r"[_\d]", written):
+                continue                # a claim's head is bound by its own sides; a bare word (output,
+                                        # input) is a role each line gives its own unit
+            matches = {restated(q.latex, written) for q in candidates if abs(q.value - number) <= half * (1 + 1e-9)}
+            if len(matches) > 1 and arguments and written in arguments:
+                matches &= arguments[written]
+            found.setdefault(written, set()).update(matches if len(matches) == 1 else {"", "?"})
+            first.setdefault(written, line)
+            count[written] += 1
+    return {written: (meant.pop(), first[written], count[written])
+            for written, meant in found.items() if len(meant) == 1}
+
+
+def restated(latex: str, written: str) -> str:
+    """A plain name whose figure is a weight's value after the step names the weight: posts give
+    the new value under the old name (w12 = -0.3728). A primed name (w_1') is the new weight."""
+    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written:
+        return latex[1:-len("}^{+}")]
+    return latex
+
+
+def unknown_head(chain: s.Chain, vocabulary) -> str | None:
+    return unknown_name(chain.sides[0] if chain.sides else None, vocabulary)
+
+
+def unknown_name(head: s.Node | None, vocabulary) -> str | None:
+    """A name's key, when the notation does not know it and it may be bound (not y_j, not w^+)."""
+    if not isinstance(head, (s.Sym, s.Scripted)):
+        return None
+    written = key(head)
+    if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
+        return None
+    if isinstance(head, s.Scripted) and head.sub is not None and head.sub.text in GENERIC_INDICES:
+        return None                     # y_j, a_j: any unit, not one
+    if isinstance(head, s.Scripted):
+        named, modifier, _ = split_modifier(head)
+        layer = vocabulary.notation == "layer" and head.sup is not None and re.fullmatch(r"\(\d+\)", head.sup.text)
+        if modifier and not layer or vocabulary.lookup(key(named) or "") is not None:
+            return None                 # h^{(1)} in the layer notation: layer 1's h, not h after a step
+    return written
