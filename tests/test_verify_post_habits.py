@@ -516,6 +516,21 @@ def test_a_figure_wrong_in_its_sign_alone_passes_on_only_its_rounding(per_unit):
     assert [(c.verdict, c.carries) for c in claims] == [("wrong", None), ("wrong", 1)]
 
 
+def test_figures_below_a_display_go_on_with_its_formula(per_unit):
+    formula = r"$$\delta_{o1} = (out_{o1} - target_{o1}) out_{o1} (1 - out_{o1})$$"
+    text = f"> {formula}\n\n= (0.75136507 - 0.01) 0.75136507 (1 - 0.75136507) = 0.13849856\n"
+    claims = verify_text(per_unit, text, "post.md", "neuron").claims
+    assert [(c.line, c.verdict) for c in claims] == [(1, "ok"), (3, "ok")]
+    wrong = verify_text(per_unit, text.replace("0.13849856", "0.13949856"), "post.md", "neuron").claims
+    assert [(c.line, c.verdict) for c in wrong] == [(1, "ok"), (3, "wrong")]
+    # => as the mark of the figures that follow
+    arrow = f"{formula}\n\n=> (0.75136507 - 0.01) 0.75136507 (1 - 0.75136507) = 0.13949856\n"
+    assert [c.verdict for c in verify_text(per_unit, arrow, "post.md", "neuron").claims] == ["ok", "wrong"]
+    # prose between the two: no longer the same claim
+    apart = f"{formula}\n\nWith the numbers:\n\n= (0.75136507 - 0.01) 0.75136507 (1 - 0.75136507) = 0.13949856\n"
+    assert [(c.line, c.verdict) for c in verify_text(per_unit, apart, "post.md", "neuron").claims] == [(1, "ok")]
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -133,8 +133,9 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                     document: str | None = None) -> Report:
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
-    read_regions = [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
-                    for region in regions]
+    read_regions = _continued_regions(
+        [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
+         for region in regions], document)
     rate = _rate(checker)
     distinct = {(chain.text, sample) for _, rows in read_regions
                 for chain, sample, _ in _chains(rows, rate)}      # a repeated claim is checked once
@@ -236,6 +237,23 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
                 return (v.verdict, v.expected, reason)
     partly = next((v.reason for _, v in verdicts if v.reason), None)     # ok as far as it could be read
     return ("ok", None, partly)
+
+
+def _continued_regions(read_regions: list, document: str | None) -> list:
+    """A region that starts with a relation (`= 0.67(1 - 0.67)(-0.17) = -0.0376` below the display
+    of the formula) goes on with the region above it, when only blank lines (or a quote's marks)
+    lie between: the two are read as one."""
+    joined: list = []
+    for region, rows in read_regions:
+        first = next((lines for _, lines, _ in rows if not isinstance(lines, ReadError)), None)
+        opens = bool(first) and first[0].chain is not None and first[0].chain.continued
+        if opens and joined and document is not None and \
+                not document[joined[-1][0].end:region.start].strip(" \t\n>"):
+            above, above_rows = joined[-1]
+            joined[-1] = (Region(above.line, above.text, above.start, region.end, above.plain), above_rows + rows)
+        else:
+            joined.append((region, rows))
+    return joined
 
 
 def _read_row(row: str):

@@ -23,6 +23,7 @@ FUNCTION_WORDS = {"exp", "log", "ln", "tanh", "max", "min", "sigmoid", "relu", "
 _IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__|`")
+_THEREFORE = re.compile(r"^\s*(?:=>|⇒|==>)\s*(?=[-−+(\d.])")            # => 0.5 - 0.67 = -0.17: a continuation
 _LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z0-9 ]{0,30}:(?!=)\s+")                    # "Step 3: ", "Also: "
 _TRAILING_TAG = re.compile(r"(\s*-?\s*\(\s*\d+[a-z]?\s*\)\s*)+$")               # (3), -(11): equation numbers
 _TRAILING_NOTE = re.compile(r"(\s{2,}|\t)+-+\s*[A-Za-z][^=]*$")                  # "   - By Chain Rule"
@@ -86,6 +87,7 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     """The LaTeX of a plain-text equation, or None when the line is not one (`goes_on`: the line
     continues the equation above, which ended with an operator, and needs no equals sign)."""
     text = _LIST_MARK.sub("", line)
+    text = _THEREFORE.sub("= ", text)
     text = _EMPHASIS.sub("", text)
     text = _LABEL.sub("", text)
     text = _TRAILING_NOTE.sub("", text)
