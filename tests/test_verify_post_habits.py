@@ -531,6 +531,22 @@ def test_figures_below_a_display_go_on_with_its_formula(per_unit):
     assert [(c.line, c.verdict) for c in verify_text(per_unit, apart, "post.md", "neuron").claims] == [(1, "ok")]
 
 
+def test_the_learning_rate_as_prose_gives_it(per_unit):
+    said = ["We use a learning rate, eta, which we'll set to 0.5.", "With a learning rate of `0.5`",
+            "we will set $ \\eta $ = 0.5 here", "If learning rate = 0.5:", "- Learning rate (η): 0.5"]
+    for line in said:
+        claims = verify_text(per_unit, line + "\n", "post.md", "neuron").claims
+        assert [(c.text, c.verdict) for c in claims] == [("\\eta = 0.5", "ok")], line
+    claims = verify_text(per_unit, "With a learning rate of 0.1, the step is small.\n", "post.md", "neuron").claims
+    assert [c.verdict for c in claims] == ["wrong"]
+    # rates in general, or a rate the math states already: no claim of the prose's own
+    for line in ("A learning rate of 0.01 is common.", "rates between 0.1 and 0.5", "the learning rate $\\eta = 0.5$",
+                 "| learning rate | 0.3 |", "```python\nlearning_rate = 0.3\n```"):
+        claims = verify_text(per_unit, line + "\n", "post.md", "neuron").claims
+        assert [c.text for c in claims if c.verdict == "wrong"] == [], line
+        assert len(claims) <= 1, line
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -30,6 +30,7 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .image_math import formula
 from .plain import plain_regions
+from .rate_prose import rate_regions
 from .tables import table_regions
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 
@@ -138,6 +139,7 @@ def _markdown_regions(text: str) -> list[Region]:
     math_lines = {line for r in regions for line in range(r.line, r.line + text.count("\n", r.start, r.end) + 1)}
     plain = [Region(*found, plain=True) for found in plain_regions(text, tokens, math_lines)]
     plain += [Region(*found, plain=True) for found in table_regions(text, tokens)]
+    plain += [Region(*found, plain=True) for found in rate_regions(text, tokens)]
     return sorted(regions + plain, key=lambda r: r.start)
 
 
