@@ -53,6 +53,47 @@ def verdict(checker, text):
     return claim.verdict
 
 
+# -- a name of several words in \text{...} (mihirsai: \text{W update} = X^T \cdot \text{grad}) --------
+
+def test_words_in_text_at_a_rows_head_are_one_name():
+    (chain,) = chains(r"\text{W update} = X^\top \cdot \text{grad}")
+    assert chain.sides[0] == s.Sym("W update", "text") and key(chain.sides[0]) == "W update"
+    assert not chain.continued
+
+
+def test_words_in_text_right_after_an_operator_are_one_name():
+    (chain,) = chains(r"\Delta W = -0.1 \cdot \text{W update} = 0.5")
+    assert chain.sides[1] == s.BinOp("*", s.Neg(s.Num("0.1")), s.Sym("W update", "text"))
+    (chain,) = chains(r"a = \text{new weight} - 0.1")
+    assert chain.sides[1].left == s.Sym("new weight", "text")
+
+
+def test_prose_in_text_between_claims_stays_prose():
+    first, second = chains(r"a = b \text{ and so } c = d")
+    assert (first.text, second.text) == ("a = b", "c = d")
+    assert chains(r"\quad\text{for all } j") == []
+    (line,) = read(r"\text{Output layer} \quad z = w x")        # a heading before the math: no claim
+    assert line.chain is None
+    (line,) = read(r"a = b \text{ in total}")
+    assert line.chain.text == "a = b" and "in total" in line.text
+    (chain,) = chains(r"z = w x \quad \text{the net input}")     # after an operand: a remark, not a name
+    assert chain.text == "z = w x"
+
+
+def test_words_that_read_as_a_sentence_are_not_a_name():
+    assert "W~" not in see_through(r"\text{W is the} = 3")
+    assert "~" not in see_through(r"= \text{the weight of} = 3")
+    assert "~" not in see_through(r"\text{one two three four} = 3")      # at most three words
+
+
+def test_a_name_of_words_is_checked_through_its_other_links_and_never_called_wrong(two_activations):
+    assert verdict(two_activations, r"\text{Hidden sum} = 0.5 + 0.25 = 0.75") == "ok"
+    assert verdict(two_activations, r"\text{Hidden sum} = 0.5 + 0.25 = 0.8") == "wrong"
+    assert verdict(two_activations, r"\Delta W = -0.1 \cdot \text{W update}") == "unchecked"
+    report = verify_text(two_activations, "$$\n\\text{W update} = 0.5\n$$\n", "post.md")
+    assert [c.verdict for c in report.claims] == ["unchecked"]
+
+
 # -- braces around spacing only (mathse: 1/m {\space}[y \log a + ...]) --------------------------------
 
 def test_braces_around_spacing_only_hold_nothing():

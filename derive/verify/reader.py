@@ -281,7 +281,8 @@ class _Build(Transformer_NonRecursive):
     def fontname(self, token):
         text = str(token)
         font = text[1:text.index("{")].strip()
-        return s.Sym(text[text.index("{") + 1:text.rindex("}")].strip(), font)
+        inside = text[text.index("{") + 1:text.rindex("}")].strip()
+        return s.Sym(inside.replace("~", " "), font)      # \text{W~update}: see_through's name of words
 
     def partial(self, _token):
         return s.Partial()
