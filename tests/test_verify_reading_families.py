@@ -94,6 +94,23 @@ def test_a_name_of_words_is_checked_through_its_other_links_and_never_called_wro
     assert [c.verdict for c in report.claims] == ["unchecked"]
 
 
+# -- f'(z^{[l]}): the generic letter is layer l's activation (debasishmaji: ReLU, then sigmoid) ------
+
+def test_f_prime_of_a_layers_net_input_is_that_layers_activation(two_activations):
+    assert verdict(two_activations, r"\delta^{[1]} = (W^{[2]})^\top \delta^{[2]} \odot f'(z^{[1]})") == "ok"
+    assert verdict(two_activations, r"\delta^{[1]} = (W^{[2]})^\top \delta^{[2]} \odot g'(Z^{[1]})") == "ok"
+    assert verdict(two_activations, r"a^{[2]} = f(z^{[2]})") == "ok"           # sigmoid, not ReLU
+    assert verdict(two_activations, r"a^{[1]} = F(z^{[1]})") == "ok"
+    assert verdict(two_activations, r"a^{[1]} = f(z^{[2]})") == "wrong"        # ReLU of z^{[2]} is not a^{[1]}
+
+
+def test_f_of_anything_but_a_net_input_stays_unread(two_activations):
+    assert verdict(two_activations, r"\delta^{[1]} = (W^{[2]})^\top \delta^{[2]} \odot f'(a^{[1]})") == "unchecked"
+    assert verdict(two_activations, r"a^{[1]} = f(z^{[3]})") == "unchecked"    # no layer 3
+    (chain,) = chains(r"y = f(x)")
+    assert chain.sides[1] == s.Juxt((s.Sym("f"), s.Paren(s.Sym("x"), "(")))
+
+
 # -- braces around spacing only (mathse: 1/m {\space}[y \log a + ...]) --------------------------------
 
 def test_braces_around_spacing_only_hold_nothing():
