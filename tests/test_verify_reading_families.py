@@ -129,3 +129,20 @@ def test_a_missing_sum_behind_a_spacing_group_is_caught(two_activations):
     # the half squared error of two outputs written without its sum: a 2x1 column squared
     assert verdict(two_activations, r"E = \frac{1}{2} {\space}(y - a^{[2]})^T (y - a^{[2]})") == "ok"
     assert verdict(two_activations, r"E = \frac{1}{2} {\space}(y - a^{[2]}) (y - a^{[2]})") == "wrong"
+
+
+# -- one weight with its layer in brackets (debasishmaji: w^{[2]}_{11}) -------------------------------
+
+def test_a_weight_with_its_layer_in_brackets_is_the_index_notations_weight(two_activations):
+    assert verdict(two_activations, r"w^{[2]}_{12} = -0.3") == "ok"
+    assert verdict(two_activations, r"w_{12}^{[2]} = 0.4") == "wrong"
+    assert verdict(two_activations, r"b^{[1]}_{2} = -0.1") == "ok"
+    assert verdict(two_activations, r"W^{[2]} = \begin{bmatrix} w^{[2]}_{11} & w^{[2]}_{12} \\ "
+                                    r"w^{[2]}_{21} & w^{[2]}_{22} \end{bmatrix}") == "ok"
+
+
+def test_only_a_layer_in_brackets_is_read_so():
+    from derive.verify.vocabulary import _entry_in_brackets
+    assert _entry_in_brackets("w_11^[2]") == "w_11^2" and _entry_in_brackets("b_1^[2]") == "b_1^2"
+    for other in ("w_11^(2)", "w_11^2", "W_11^[2]", "w_jk^[2]", "z_1^[2]"):     # a step, a matrix, no entry
+        assert _entry_in_brackets(other) is None

@@ -22,7 +22,7 @@ import measure  # noqa: E402
 POSTS = measure.posts()
 
 CAUGHT_AT_LEAST = 107        # real errors caught, of 124
-UNCHECKED_AT_MOST = 67       # claims unchecked, of 485
+UNCHECKED_AT_MOST = 66       # claims unchecked, of 485
 FALSE_ALARMS_AT_MOST = 1     # the target is 0: see the closing note of issue 11 for each
 CARRIED_ROUNDINGS_AT_MOST = 0   # right by the post's own rounding, called wrong
 
