@@ -104,6 +104,24 @@ def layer_of(item: s.Node) -> int | None:
     return None
 
 
+_NET_INPUT = re.compile(r"^[\[(](\d+)[\])]$")          # z^{[2]}, Z^{(1)}: layer l's net input
+
+
+def layer_function(item: s.Node, argument: s.Node) -> s.Node | None:
+    """f'(z^{[1]}), g(Z^{[2]}): the generic letter (f, F, g, \\phi) applied to layer l's net input is
+    layer l's own activation, g^{[l]}, even where the layers use several (ReLU, then sigmoid)."""
+    primes = item.primes if isinstance(item, s.Scripted) and item.sub is None and item.sup is None else 0
+    base = item.base if primes else item
+    if not isinstance(base, s.Sym) or base.font or base.text not in GENERIC_ACTIVATION | {"g"}:
+        return None
+    inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
+    if not isinstance(inner, s.Scripted) or inner.base not in (s.Sym("z"), s.Sym("Z")) or inner.sub is not None \
+            or inner.primes or inner.sup is None or not _NET_INPUT.match(inner.sup.text):
+        return None
+    layer = _NET_INPUT.match(inner.sup.text).group(1)
+    return s.Scripted(s.Sym("g"), None, s.Script(f"[{layer}]" + "'" * primes, None))
+
+
 def _named_activation(item: s.Node) -> tuple[str, int] | None:
     """g_{relu}, f_{\\text{sigmoid}}, g'_{ReLU}: a function letter whose subscript is an activation's name."""
     if not isinstance(item, s.Scripted) or item.sub is None or item.base not in (s.Sym("g"), s.Sym("f")):

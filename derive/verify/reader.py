@@ -23,6 +23,7 @@ from lark.exceptions import (
 from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
+from .functions import layer_function
 from .limits import MAX_NESTING, MAX_REGION, MAX_TREE_DEPTH, nesting_depth
 from .see_through import see_through
 
@@ -230,7 +231,8 @@ class _Build(Transformer_NonRecursive):
 
     def juxt(self, a, b):
         items = a.items if isinstance(a, s.Juxt) else (a,)
-        return s.Juxt(items + (b,))
+        layered = layer_function(items[-1], b)       # f'(z^{[1]}): layer 1's activation, as g^{[1]'}
+        return s.Juxt(items[:-1] + (layered or items[-1], b))
 
     def bigsum(self, _op, *rest):
         scripts, body = rest[:-1], rest[-1]
@@ -299,7 +301,8 @@ class _Build(Transformer_NonRecursive):
     def fontname(self, token):
         text = str(token)
         font = text[1:text.index("{")].strip()
-        return s.Sym(text[text.index("{") + 1:text.rindex("}")].strip(), font)
+        inside = text[text.index("{") + 1:text.rindex("}")].strip()
+        return s.Sym(inside.replace("~", " "), font)      # \text{W~update}: see_through's name of words
 
     def partial(self, _token):
         return s.Partial()

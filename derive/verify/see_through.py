@@ -62,11 +62,24 @@ _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\
 _LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^(])")
 _STEP_SUFFIX = re.compile(r"(_\{[^{}]*\})_\{?(new|old)\}?(?![A-Za-z0-9])")         # w_{2}_new: w2_new, glued
 _NEGATIVE_POWER = re.compile(r"\^\s*-\s*([0-9]+(?:\.[0-9]+)?)")                       # 10^-3 in plain type
+# \text{W update} where an operand goes (a row's head, or right after an operator): a name of
+# several words, not prose; written \text{W~update}, which the grammar reads as one name
+_WORDS_NAME = re.compile(r"\\(?:text|textrm|textit|mbox)\s*\{\s*([A-Za-z][A-Za-z0-9]*(?:\s+[A-Za-z0-9]+){1,2})\s*\}")
+_OPERAND_BEFORE = re.compile(r"(?:^|\\\\|&|=|[-+*/(\[{<>]|\\(?:cdot|times|ast|odot|approx|equiv|neq|ne|leq|le|geq|ge|to"
+                             r"|leftarrow|gets))$")
+_OPERAND_AFTER = re.compile(r"$|\\\\|&|[-+*/=)\]}<>^_]|:=|"
+                            r"\\(?:cdot|times|ast|odot|approx|right|neq|ne|leq|geq|to)(?![A-Za-z])")
+_NOT_IN_NAMES = set(PROSE.replace("\\", "").split("|")) | {"is", "are", "the", "of", "to", "in", "on", "at", "all",
+                                                           "each", "every", "not", "by", "as", "we", "it", "a", "an"}
+# {\space}[y ...], {\,}: braces around spacing only hold nothing, unless they are a script's or a macro's argument
+_SPACING_GROUP = re.compile(r"(?<!\s)(\s*)\{\s*(?:(?:\\(?:space|q?quad|enspace|thinspace|[,;:! ])(?![A-Za-z])|~)\s*)+"
+                            r"\}")
 _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
 
 
 def see_through(text: str) -> str:
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", text))     # $\( a \), \( b \)$: two formulas
+    text = _spacing_groups(text)
     text = _SPACING.sub(r"\\\\ ", text)
     text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)
     text = "".join(UNICODE.get(c, c) for c in text)
@@ -84,6 +97,7 @@ def see_through(text: str) -> str:
     text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
+    text = _words_names(text)
     text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
     text = _NESTED_SUB.sub(r"_{\1\2}", text)
     text = _WORD_AFTER.sub(r"\1^{(\2)}", text)
@@ -91,6 +105,25 @@ def see_through(text: str) -> str:
     text = _ARRAY.sub(r"\\begin{aligned}\1\\end{aligned}", text)               # else its rows are lines
     text = _SUB_WORD.sub(r"_{\1}", text)
     return _STEP_SUFFIX.sub(r"\1^{\2}", _glued(_NEGATIVE_POWER.sub(r"^{-\1}", text)))
+
+
+def _spacing_groups(text: str) -> str:
+    def drop(match: re.Match) -> str:
+        before = text[:match.start()]
+        argument = re.search(r"(\\[A-Za-z]+|[_^])\s*$", before) or (not match.group(1) and before.endswith("}"))
+        return match.group(0) if argument else match.group(1) + " "
+    return _SPACING_GROUP.sub(drop, text)
+
+
+def _words_names(text: str) -> str:
+    def name(match: re.Match) -> str:
+        words = match.group(1).split()
+        before, after = text[:match.start()].rstrip(), text[match.end():].lstrip()
+        if any(w.lower() in _NOT_IN_NAMES for w in words) or not _OPERAND_BEFORE.search(before) \
+                or not _OPERAND_AFTER.match(after):
+            return match.group(0)
+        return f"\\text{{{'~'.join(words)}}}"
+    return _WORDS_NAME.sub(name, text)
 
 
 def _parenthesized_powers(text: str) -> str:

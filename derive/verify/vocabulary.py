@@ -226,6 +226,8 @@ class Vocabulary:
             found = self.names.get(canonical) if canonical else None
         if found is None and "_" in name:           # E_{o1} for a unit the spec calls O1
             found = self._folded().get(_fold(name))
+        if found is None and _entry_in_brackets(name) is not None:
+            found = self.names.get(_entry_in_brackets(name))
         return found
 
     def _folded(self) -> dict[str, sp.Basic]:
@@ -273,6 +275,16 @@ class Vocabulary:
     def native(self, name: str) -> bool:
         """A name this notation writes itself (or an alias to one): what guessing the notation counts."""
         return name in self.names and name not in self.foreign
+
+
+_BRACKETED_ENTRY = re.compile(r"^([wb])_([0-9]+)\^\[([0-9]+)\]$")
+
+
+def _entry_in_brackets(name: str) -> str | None:
+    """w^{[2]}_{11} -> w^{2}_{11}: one weight (or bias) with its layer in Ng's brackets, as the
+    index notation names it."""
+    match = _BRACKETED_ENTRY.match(name)
+    return f"{match.group(1)}_{match.group(2)}^{match.group(3)}" if match else None
 
 
 def _fold(name: str) -> str:
