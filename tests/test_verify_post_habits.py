@@ -547,6 +547,16 @@ def test_the_learning_rate_as_prose_gives_it(per_unit):
         assert len(claims) <= 1, line
 
 
+def test_a_short_exact_value_of_the_network_is_written_exactly():
+    # z_2 = 1.1 * 0.3 + 2.2 * 0.7 = 1.87 exactly: the post's 1.87 carries no rounding
+    checker = Checker(derive.derive(derive.load("tests/posts/real/einsteinish_backprop_readme/spec.toml")))
+    assert one(checker, r"\frac{1}{1 + e^{-1.87}} \approx 0.86607", "neuron").verdict == "wrong"
+    assert one(checker, r"\frac{1}{1 + e^{-1.87}} \approx 0.86646", "neuron").verdict == "ok"
+    # a two-digit figure is as often another quantity rounded: 0.68 is net_bottom exactly, and out_top rounded
+    checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
+    assert one(checker, r"1 / (1 + e^{-0.755}) = 0.68", "neuron").verdict == "ok"
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -25,6 +25,11 @@ WITNESS_DRAWS = 16
 COST = sp.Symbol("J__cost", real=True)          # the batch's cost, scale * sum of per-sample losses
 
 
+# a value of at most 6 significant digits is written exactly, or not at all; one of 1 or 2 (0.68) is as
+# often another quantity rounded (out = 0.680267)
+SHORT_DIGITS = (3, 6)
+
+
 @lru_cache(maxsize=8192)      # asked for every node of every sample at every point
 def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
     return sp.Symbol(f"{symbol.name}__s{s}", real=True)
@@ -220,7 +225,19 @@ class Model(Values):
                 numbers += [float(x) for x in w.flat] + [float(x) for x in np.atleast_1d(b).flat]
         if spec.training:
             numbers.append(spec.training.learning_rate)
-        return frozenset(Decimal(repr(abs(float(v)))) for v in numbers)
+        return frozenset(Decimal(repr(abs(float(v)))) for v in numbers) | self._short_values
+
+    @cached_property
+    def _short_values(self) -> frozenset[Decimal]:
+        """The values at the spec's numbers that are short decimals (a net input 0.33 + 1.54 = 1.87):
+        a post that writes one writes it exactly, as it copies a given number (SHORT_DIGITS)."""
+        point = self.spec_point or {}
+        found = set()
+        for value in point.values():
+            rounded = Decimal(f"{abs(float(value)):.12g}")
+            if rounded and SHORT_DIGITS[0] <= len(rounded.normalize().as_tuple().digits) <= SHORT_DIGITS[1]:
+                found.add(rounded.normalize())
+        return frozenset(found)
 
     def random_point(self, rng: random.Random) -> dict[sp.Symbol, sp.Float]:
         graph = self.graph
