@@ -557,6 +557,18 @@ def test_a_short_exact_value_of_the_network_is_written_exactly():
     assert one(checker, r"1 / (1 + e^{-0.755}) = 0.68", "neuron").verdict == "ok"
 
 
+def test_a_long_figure_from_an_unseen_calculation_carries_its_rounding(per_unit):
+    # 0.1384985661 is delta_o1 (0.13849856185) off in its 9th digit, printed by a step the post does not show
+    claim = r"$$\frac{\partial E_{total}}{\partial w_5} = 0.1384985661 \cdot 0.593269992 = 0.0821670432$$" + "\n"
+    assert [c.verdict for c in verify_text(per_unit, claim, "post.md", "neuron").claims] == ["ok"]
+    # the same digits as a slip in copying a figure the post stated: wrong
+    copied = "$$\\delta_{o1} = 0.1384985616$$\n\n" + claim
+    assert [c.verdict for c in verify_text(per_unit, copied, "post.md", "neuron").claims] == ["ok", "wrong"]
+    # one figure's rounding does not cover another's error: 0.593269992 is out_h1 exactly
+    other = r"$$\frac{\partial E_{total}}{\partial w_5} = 0.1384985616 \cdot 0.593269992 = 0.0821670432$$" + "\n"
+    assert [c.verdict for c in verify_text(per_unit, other, "post.md", "neuron").claims] == ["wrong"]
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -20,6 +20,8 @@ from . import syntax as s
 from .post_point import PostPoint, _numbers_only, _unit
 
 MIN_DIGITS = 2          # a figure of one significant digit (0.5, 3) may repeat by chance
+LONG_DIGITS, CARRIED_RELATIVE = 8, 1e-7     # a long figure's rounding past its 7th digit (Figures._printed)
+NEAR_REPEAT = Decimal("1e-5")                # a figure this close to a stated one repeats it
 COARSE_DIGITS = 3       # the precision a post must have shown to round from: 0.21 says too little
 
 
@@ -150,6 +152,11 @@ class Figures:
         # the figures the claim works from; its own result only when it restates an earlier figure
         used = {figure for figure in _figures(chain.sides[:-1]) if figure in self.stated} or \
             {figure for figure in _figures(chain.sides[-1:]) if figure in self.stated}
+        printed = self._printed(judge.model, chain)
+        if printed and not used:
+            again = judge.carried_claim(chain, sample, printed)
+            if again is not None and again.verdict == "ok":
+                return ("ok", None, None), None, None
         if not used:
             return self._from_the_post(judge, chain, sample, found)
         roundings = {figure: self.stated[figure].rounding for figure in used}
@@ -166,6 +173,24 @@ class Figures:
             line = max(wrong)
             return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
         return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+
+
+    def _printed(self, model, chain: s.Chain) -> dict[Decimal, float]:
+        """The long figures a claim computes with that the post never stated, each a value of the
+        network off past its 7th digit (0.00995425455 for 0.00995425471): printed from a calculation
+        the post does not show, they carry its rounding, which no writer's mistake looks like. A
+        figure that nearly repeats one the post stated is a copy's slip (1.1059059067 for
+        1.105905967), not that; each is allowed its own distance from the value, no more."""
+        values = sorted({abs(float(v)) for v in (model.spec_point or {}).values()})
+        found = {}
+        for figure in _figures(chain.sides[:-1]):
+            if len(figure.normalize().as_tuple().digits) < LONG_DIGITS or figure in self.stated or \
+                    any(abs(figure - stated) <= NEAR_REPEAT * abs(figure) for stated in self.stated):
+                continue
+            off = min((abs(float(figure) - v) for v in values), default=None)
+            if off is not None and 0 < off <= CARRIED_RELATIVE * float(figure):
+                found[figure] = off
+        return found
 
 
 def _signed_figure(node: s.Node) -> tuple[Decimal, int, str] | None:
