@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -14,11 +13,12 @@ from ..layer_context import bmatrix
 from ..notation import format_number
 from . import syntax as s
 from .diagnosis import diagnose
+from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_matrix, oriented, pairs, rounding_slip,
+                         shape_cause, shape_text, written_digits)
 from .meaning import Meaning
 from .model import COST, Model, per_sample
 from .points import Extended
-from .values import BrokenChain, Literal, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
-from .walk import free_symbols
+from .values import BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3
@@ -110,7 +110,7 @@ class Judge:
         try:
             scope, sides = self._read(chain, sample)
         except ShapeMismatch as exc:
-            return Verdict("wrong", None, _shape_cause(str(exc)))
+            return Verdict("wrong", None, shape_cause(str(exc)))
         except BrokenChain as exc:
             return Verdict("wrong", None, str(exc))
         except Unreadable as exc:
@@ -160,29 +160,29 @@ class Judge:
             try:
                 return scope, [self.meaning.side(node, scope) for node in chain.sides]
             except PerSample:
-                if k == len(tries) - 1 or _has_decimal(chain):
+                if k == len(tries) - 1 or has_decimal(chain):
                     raise
         raise AssertionError("unreachable")
 
     # -- one link ----------------------------------------------------------------
     def _link(self, left, right, scope: Scope, k: int, chained: bool, chain: s.Chain) -> Verdict | None:
         where = f"link {k + 1} of {len(chain.relations)}: " if chained else ""
-        left, right = _oriented(left, chain.sides[k], right), _oriented(right, chain.sides[k + 1], left)
-        if scope.either_way and _is_matrix(left) and _is_matrix(right) and left.shape == right.shape[::-1]:
+        left, right = oriented(left, chain.sides[k], right), oriented(right, chain.sides[k + 1], left)
+        if scope.either_way and is_matrix(left) and is_matrix(right) and left.shape == right.shape[::-1]:
             left = left.T
-        if _is_matrix(left) != _is_matrix(right):
+        if is_matrix(left) != is_matrix(right):
             return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
-        if _is_matrix(left) and left.shape != right.shape:
-            return Verdict("wrong", None, f"{where}a {_shape(left)} matrix equals a {_shape(right)} one: "
+        if is_matrix(left) and left.shape != right.shape:
+            return Verdict("wrong", None, f"{where}a {shape_text(left)} matrix equals a {shape_text(right)} one: "
                                           "a missing transpose?")
         if isinstance(left, sp.MatrixBase) and left.shape == (1, 1) and not isinstance(right, sp.MatrixBase):
             left = left[0, 0]
         if isinstance(right, sp.MatrixBase) and right.shape == (1, 1) and not isinstance(left, sp.MatrixBase):
             right = right[0, 0]
         literals = set(scope.literals)
-        has_literals = bool((_free(left) | _free(right)) & literals)
-        constant = not (_free(left) - literals) or not (_free(right) - literals)   # a side of numbers only
-        if constant and (_free(left) | _free(right)) & scope.free:
+        has_literals = bool((free(left) | free(right)) & literals)
+        constant = not (free(left) - literals) or not (free(right) - literals)   # a side of numbers only
+        if constant and (free(left) | free(right)) & scope.free:
             return None        # sigma(z) = 0.6 with a letter of the post's own: an example, no claim on the network
         if not has_literals and not constant:
             return self._symbolic(left, right, scope, where)
@@ -196,14 +196,14 @@ class Judge:
         for k, (label, point) in enumerate(points):
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
-            for x, y in _pairs(a, b):
+            for x, y in pairs(a, b):
                 if abs(x - y) > 1e-15 * max(1, abs(x), abs(y)):
                     if k and self.model.spec_point and self._holds_for_the_data(left, right, scope):
                         scope.notes.add("holds for the spec's inputs and targets, not for any data")
                         return None
                     cause = diagnose(self, left, right, scope, full, symbolic=True)
                     return Verdict("wrong", None, f"{where}the sides differ at {label}: "
-                                                  f"{_fmt(x)} against {_fmt(y)}" + (f"; {cause}" if cause else ""))
+                                                  f"{fmt(x)} against {fmt(y)}" + (f"; {cause}" if cause else ""))
         return None
 
     def _holds_for_the_data(self, left, right, scope: Scope) -> bool:
@@ -212,7 +212,7 @@ class Judge:
         for point in self._data_points:
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
-            if any(abs(x - y) > 1e-15 * max(1, abs(x), abs(y)) for x, y in _pairs(a, b)):
+            if any(abs(x - y) > 1e-15 * max(1, abs(x), abs(y)) for x, y in pairs(a, b)):
                 return False
         return spec is not None
 
@@ -227,7 +227,7 @@ class Judge:
 
     def _data_only(self, left, right) -> bool:
         bases = set(self.model.bases)
-        return all(self.model.graph_symbol(x) in bases for x in _free(left) | _free(right))
+        return all(self.model.graph_symbol(x) in bases for x in free(left) | free(right))
 
     def _numeric(self, left, right, scope: Scope, where: str, last: bool) -> Verdict | None:
         point = self.model.spec_point
@@ -236,14 +236,14 @@ class Judge:
         full = self._extend(point, scope)
         a, b = self._value(left, full), self._value(right, full)
         carried, literals = self.carried, set(scope.literals)
-        if not (_free(left) - literals) and not (_free(right) - literals):
+        if not (free(left) - literals) and not (free(right) - literals):
             self.carried = {}          # figures on both sides: the post's own arithmetic, nothing carried
         try:
             tol_a, tol_b = self._tolerance(left, full, scope), self._tolerance(right, full, scope)
         finally:
             self.carried = carried
-        digits = max(_written_digits(right, scope), 3)
-        for k, (x, y, ta, tb) in enumerate(zip(*[_flat(v) for v in (a, b, tol_a, tol_b)])):
+        digits = max(written_digits(right, scope), 3)
+        for k, (x, y, ta, tb) in enumerate(zip(*[flat(v) for v in (a, b, tol_a, tol_b)])):
             if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
                 if isinstance(a, sp.MatrixBase):
                     expected = bmatrix([[float(v) for v in row] for row in a.tolist()], max(digits, 4))
@@ -252,12 +252,12 @@ class Judge:
                 else:
                     expected, entry = format_number(float(x), digits), ""
                     cause = None
-                if not entry and _rounding_slip(right, scope, x, y):
+                if not entry and rounding_slip(right, scope, x, y):
                     cause = "a rounding slip in the last printed digit (rounded from rounded figures?)"
                 elif not entry:
                     cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
-                return Verdict("wrong", expected, f"{where}{entry}{_fmt(y)} is not {_fmt(x)} to the printed "
-                                                  f"precision (±{_fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
+                return Verdict("wrong", expected, f"{where}{entry}{fmt(y)} is not {fmt(x)} to the printed "
+                                                  f"precision (±{fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
         return None
 
     # -- values ------------------------------------------------------------------
@@ -266,8 +266,8 @@ class Judge:
         for literal in scope.literals.values():
             full[literal.symbol] = literal.value
         seed = repr(next(iter(point.values()), 0))       # the same values for the same point, run after run
-        for free in scope.free:                           # a letter of the formula's own: a value at each point
-            full[free] = sp.Float(random.Random(f"{seed}:{free}").uniform(-2, 2), 30)
+        for letter in scope.free:                         # a letter of the formula's own: a value at each point
+            full[letter] = sp.Float(random.Random(f"{seed}:{letter}").uniform(-2, 2), 30)
         for steps in scope.updated:
             if steps == 1:
                 full.update(self._after_step(point))
@@ -294,7 +294,7 @@ class Judge:
         return self._number(expr, point)
 
     def _number(self, expr, point: dict):
-        value = self.model.number(_expr(expr), point)
+        value = self.model.number(as_expr(expr), point)
         if not value.is_number:
             missing = ", ".join(sorted(str(x) for x in value.free_symbols)[:3])
             raise Unreadable(f"no value for {missing}")
@@ -306,9 +306,9 @@ class Judge:
         """Half a unit in each printed number's last digit, carried through the expression."""
         def one(e):
             total = sp.Float(0, 30)
-            for symbol in _free(_expr(e)) & set(scope.literals):
+            for symbol in free(as_expr(e)) & set(scope.literals):
                 slope = self.model.slope(e, symbol, point)
-                carried = self.carried.get(_figure(scope.literals[symbol]), 0)     # the post's own error in it
+                carried = self.carried.get(figure_of(scope.literals[symbol]), 0)     # the post's own error in it
                 total += abs(slope) * (scope.literals[symbol].half_ulp + carried)
             return total
         if isinstance(expr, sp.MatrixBase):
@@ -316,92 +316,8 @@ class Judge:
         return one(expr)
 
 
-def _oriented(value, written: s.Node, other):
-    """A vector of figures, or a list of entries [a, b], turned to lie as the vector it is set equal
-    to lies: which way a post writes its numbers is its own convention, not a claim."""
-    written = written.arg if isinstance(written, s.Neg) else written
-    figures = isinstance(written, s.Matrix) and (written.listed or all(
-        isinstance(e, s.Num) or isinstance(e, s.Neg) and isinstance(e.arg, s.Num) for row in written.rows for e in row))
-    if figures and isinstance(value, sp.MatrixBase) and isinstance(other, sp.MatrixBase) and \
-            1 in value.shape and other.shape == (value.shape[1], value.shape[0]):
-        return value.T
-    return value
-
-
-def _shape_cause(message: str) -> str:
-    """Matrices that do not fit: a missing transpose, or, between two of one shape, a missing ⊙."""
-    same = re.search(r"\((\d+), (\d+)\) \* \((\d+), (\d+)\)", message)
-    if same and same.group(1, 2) == same.group(3, 4):
-        rows, cols = same.group(1, 2)
-        return f"the shapes do not fit (a product of two {rows}×{cols} matrices): a missing transpose, " \
-               "or an elementwise product (⊙)?"
-    return f"the shapes do not fit ({message}): a missing transpose?"
-
-
 def _links_between(chain: s.Chain, sides: list) -> list[int]:
     """The links whose two sides were both read. Never across an unread side: what it stood for
     (which figures it substituted, rounded how) is unknown."""
     return [k for k, rel in enumerate(chain.relations[:len(sides) - 1])
             if rel in EQUALITIES and sides[k] is not None and sides[k + 1] is not None]
-
-
-def _figure(literal: Literal) -> Decimal:
-    """The number as written (lit3__0.2395 -> 0.2395)."""
-    return Decimal(literal.symbol.name.split("__", 1)[1])
-
-
-def _expr(value) -> sp.Basic:
-    """A SymPy object as it is, a Python number as a SymPy number; never a string."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, (int, float)):
-        return sp.Float(value, 30) if isinstance(value, float) else sp.Integer(value)
-    raise TypeError(f"not a number: {type(value).__name__}")
-
-
-def _rounding_slip(written, scope: Scope, x, y) -> bool:
-    """A lone printed number within one unit of its last digit of the right value."""
-    literal = scope.literals.get(written) or scope.literals.get(-written)
-    return literal is not None and abs(x - y) <= 2 * literal.half_ulp
-
-
-def _is_matrix(value) -> bool:
-    return isinstance(value, sp.MatrixBase) and value.shape != (1, 1)
-
-
-def _has_decimal(node) -> bool:
-    if isinstance(node, s.Num):
-        return "." in node.text
-    if isinstance(node, s.Script):
-        return node.node is not None and _has_decimal(node.node)
-    if isinstance(node, (list, tuple)):
-        return any(_has_decimal(x) for x in node)
-    if hasattr(node, "__dataclass_fields__"):
-        return any(_has_decimal(getattr(node, f)) for f in node.__dataclass_fields__)
-    return False
-
-
-def _written_digits(expr, scope: Scope) -> int:
-    texts = [scope.literals[x].value for x in _free(expr) if x in scope.literals]
-    names = [x.name.split("__", 1)[1] for x in _free(expr) if x in scope.literals]
-    return max((len(n.replace(".", "").replace("-", "").lstrip("0")) for n in names), default=9) if texts else 9
-
-
-def _free(expr) -> set:
-    return free_symbols(expr)         # each shared node of the model's closed forms once
-
-
-def _flat(value):
-    return list(value) if isinstance(value, sp.MatrixBase) else [value]
-
-
-def _pairs(a, b):
-    return zip(_flat(a), _flat(b))
-
-
-def _shape(m) -> str:
-    return f"{m.shape[0]}×{m.shape[1]}"
-
-
-def _fmt(value) -> str:
-    return f"{float(value):.9g}"
