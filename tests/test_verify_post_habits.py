@@ -569,6 +569,28 @@ def test_a_long_figure_from_an_unseen_calculation_carries_its_rounding(per_unit)
     assert [c.verdict for c in verify_text(per_unit, other, "post.md", "neuron").claims] == ["wrong"]
 
 
+def test_equations_in_a_prose_lines_inline_code(per_unit):
+    text = "* One **hidden neuron** with weight `w_1 = 0.15` and bias `b_h1 = 0.35`\n* and `w_2 = 0.27` (wrong)\n"
+    claims = verify_text(per_unit, text, "post.md", "neuron").claims
+    assert [(c.line, c.text, c.verdict) for c in claims] == [(1, "w_{1} = 0.15", "ok"), (1, "b_{h1} = 0.35", "ok"),
+                                                             (2, "w_{2} = 0.27", "wrong")]
+    # code that is not an equation leaves the line to the plain-text reading
+    assert [c.verdict for c in verify_text(per_unit, "w_1 = `0.15`\n", "post.md", "neuron").claims] == ["ok"]
+
+
+def test_a_bare_sum_over_the_labels_runs_over_every_output(ng):
+    mihirsai = Checker(derive.derive(derive.load("tests/posts/real/mihirsai_softmax_ce_layer/spec.toml")))
+    assert one(mihirsai, r"y_{\text{true}} = [[0, 1, 0]]").verdict == "ok"
+    assert one(mihirsai, r"\text{Loss} = -\sum y_{\text{true}} \cdot \log(A^{[1]})").verdict == "ok"
+    assert one(mihirsai, r"\text{Loss} = -\sum y_{\text{true}} \cdot \log(A^{[1]}) = 0.417").verdict == "ok"
+    assert one(mihirsai, r"\text{Loss} = -\sum y_{\text{true}} \cdot \log(A^{[1]}) = 0.427").verdict == "wrong"
+    # over a batch: every output of every sample, and the mean over the samples
+    assert one(ng, r"J = -\frac{1}{m} \sum (Y \odot \log A^{[2]} + (1 - Y) \odot \log(1 - A^{[2]}))").verdict == "ok"
+    assert one(ng, r"J = -\frac{1}{m} \sum (Y \odot \log A^{[2]} - (1 - Y) \odot \log(1 - A^{[2]}))").verdict == "wrong"
+    # a sum of a layer's deltas is still the one over the batch (db)
+    assert one(ng, r"\frac{\partial J}{\partial Z^{[2]}} = \frac{1}{m}(A^{[2]} - Y)").verdict == "ok"
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -35,6 +35,8 @@ class Names:
         """\\sum_o \\delta_o w_{5}: over the units whose names are that letter and a number (o1, o2)."""
         if node.sub is None and node.sup is None and self.layer:
             body = self._visit(node.body, scope)
+            if isinstance(body, sp.MatrixBase) and self._has_labels(node.body):    # -\sum Y \log A: a loss, over
+                return sp.Add(*body)                                                # every output of every sample
             if isinstance(body, sp.MatrixBase):          # \sum \delta^{[1]}: over the batch, as db sums dZ
                 return self._over_samples(body)
         if node.sub is None and node.sup is None and not self.layer:
@@ -49,6 +51,10 @@ class Names:
         terms = [self._visit(map_scripts(node.body, lambda text, u=u: u if text == letter else text), scope)
                  for u in units]
         return sp.Add(*terms) if not isinstance(terms[0], sp.MatrixBase) else sum(terms[1:], terms[0])
+
+    def _has_labels(self, body: s.Node) -> bool:
+        labels = self.vocabulary.lookup("Y")
+        return labels is not None and any(self.vocabulary.lookup(name) == labels for name in written_names(body))
 
     def _over_outputs(self, body: s.Node, words: set[str], scope: Scope) -> sp.Basic:
         """\\sum \\frac{1}{2}(target - output)^2: the sum over the output units, each word standing

@@ -21,6 +21,7 @@ GREEK_WORDS = ("alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "sig
 FUNCTION_WORDS = {"exp", "log", "ln", "tanh", "max", "min", "sigmoid", "relu", "softmax"} | set(GREEK_WORDS)
 
 _IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+_CODE_SPAN = re.compile(r"(?<!`)`([^`\n]*=[^`\n]*)`(?!`)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _THEREFORE = re.compile(r"^\s*(?:=>|⇒|==>)\s*(?=[-−+(\d.])")            # => 0.5 - 0.67 = -0.17: a continuation
@@ -69,6 +70,11 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
             last = None
             continue
         goes_on = last is not None and _GOES_ON.search(last[1]) is not None
+        spans = _code_spans(lines[index], index, line_starts[index])
+        if spans:                            # with weight `w1 = 0.5`: the code marks what is math
+            regions.extend(spans)
+            last = None
+            continue
         tex = as_tex(lines[index], goes_on)
         if tex is None:
             last = None
@@ -81,6 +87,16 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         else:
             regions.append(last := (index + 1, tex, start, end))
     return regions
+
+
+def _code_spans(line: str, index: int, start: int) -> list[tuple[int, str, int, int]]:
+    """A prose line's inline code that is an equation (with weight `w1 = 0.5`): each span a claim."""
+    found = []
+    for span in _CODE_SPAN.finditer(line):
+        tex = as_tex(span.group(1))
+        if tex is not None:
+            found.append((index + 1, tex, start + span.start(), start + span.end()))
+    return found
 
 
 def as_tex(line: str, goes_on: bool = False) -> str | None:

@@ -25,6 +25,7 @@ AFTER_STEPS = re.compile(r"^(.*)\((\d+)\)$")
 
 
 TARGET_WORDS = ("t", "target", "ideal", "desired", "expected")
+LABEL_NAMES = ("y", "t", "target", "y_target", "y_true", "y_actual", "text:target")     # one sample's labels
 KEYED_FONTS = ("mathcal", "mathbf", "mathbb") + ACCENTS      # \hat{y} is another name than y; \mathbf{W} is W
 
 
@@ -173,8 +174,8 @@ class Vocabulary:
         layer's delta (of the summed loss) and dA^{[l]} for dL/dA^{[l]}."""
         # one sample: x is the input vector, \hat{y} the output (a matrix of one column or row), and the
         # loss goes by any of its usual letters (with a batch they differ: the sum, or the mean)
-        singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"}
-                   if self.model.samples == 1 and notation == "layer" else {})
+        singles = ({"x": "X", "hat:y": f"A^[{depth}]", "hat:Y": f"A^[{depth}]"} |
+                   {label: "Y" for label in LABEL_NAMES} if self.model.samples == 1 and notation == "layer" else {})
         self._shorthand("\\alpha", ETA)           # the learning rate, as Ng's course and many posts write it
         if self.model.one_sample:
             for letter in ("L", "E", "C", "\\ell", "l", "Loss", "loss", "mathcal:E", "mathcal:L"):
@@ -194,7 +195,7 @@ class Vocabulary:
             if len(biases) == 1:                  # b: the network's one bias
                 self._shorthand("b", biases[0])
             if len(outputs) == 1 and self.model.one_sample:     # y and \hat{y}: target and output
-                for short in ("y", "t", "target", "y_target", "y_true", "y_actual", "text:target"):
+                for short in LABEL_NAMES:
                     self._shorthand(short, outputs[0].target)
                 self._shorthand("hat:y", outputs[0].out)
         for short, full in singles.items():
@@ -226,6 +227,8 @@ class Vocabulary:
             found = self.names.get(canonical) if canonical else None
         if found is None and "_" in name:           # E_{o1} for a unit the spec calls O1
             found = self._folded().get(_fold(name))
+        if found is None and "\\text" in name:     # y_{\text{true}}: the subscript's word, as y_{true}
+            found = self.names.get(_TEXT_WORD.sub(r"\1", name))
         if found is None and _entry_in_brackets(name) is not None:
             found = self.names.get(_entry_in_brackets(name))
         return found
@@ -277,6 +280,7 @@ class Vocabulary:
         return name in self.names and name not in self.foreign
 
 
+_TEXT_WORD = re.compile(r"\\(?:text|textrm|mathrm)\{([A-Za-z0-9]+)\}")
 _BRACKETED_ENTRY = re.compile(r"^([wb])_([0-9]+)\^\[([0-9]+)\]$")
 
 
