@@ -591,6 +591,21 @@ def test_a_bare_sum_over_the_labels_runs_over_every_output(ng):
     assert one(ng, r"\frac{\partial J}{\partial Z^{[2]}} = \frac{1}{m}(A^{[2]} - Y)").verdict == "ok"
 
 
+def test_a_quantitys_entries_worked_out_in_a_numbered_list(per_unit):
+    # out_{h1}, out_{h2} = 0.593269992, 0.596884378; w_5, w_6 = 0.40, 0.45: W^T-like sums, entry by entry
+    text = ("Calculating \\( $\\begin{bmatrix} w_5 & w_6 \\end{bmatrix}^T out_{h1}$ \\):\n"
+            "1. $0.40 \\cdot 0.593269992 = 0.237308$\n2. $0.50 \\cdot 0.593269992 = 0.296635$\n")
+    claims = verify_text(per_unit, text, "post.md", "neuron").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (3, "wrong")]
+    assert claims[0].text.startswith("(\\begin{bmatrix}")
+    # the entry of an expression, as posts write it
+    assert one(per_unit, r"(\begin{bmatrix} w_5 & w_6 \end{bmatrix}^T out_{h1})_{2} = 0.45 \cdot 0.593269992",
+               "neuron").verdict == "ok"
+    # no colon after the formula, or items out of order: arithmetic only
+    for changed, line in ((text.replace("\\):", "\\) is"), 2), (text.replace("2. $", "3. $"), 3)):
+        assert [c.text[0] for c in verify_text(per_unit, changed, "post.md", "neuron").claims if c.line == line] == ["0"]
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -14,6 +14,7 @@ from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .judge import EQUALITIES, Judge
 from .matrix_binding import bind_matrices
+from .listed_entries import listed_entries
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
 from .model import Model
@@ -133,9 +134,9 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                     document: str | None = None) -> Report:
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
-    read_regions = _continued_regions(
+    read_regions = listed_entries(_continued_regions(
         [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
-         for region in regions], document)
+         for region in regions], document), document)
     rate = _rate(checker)
     distinct = {(chain.text, sample) for _, rows in read_regions
                 for chain, sample, _ in _chains(rows, rate)}      # a repeated claim is checked once

@@ -210,7 +210,7 @@ class Names:
             return self._name(node, key(node), scope)
         value = self._visit(base, scope)
         if node.sub is not None:
-            raise Unreadable("a subscript on an expression")
+            value = _entry(value, node.sub)
         if node.sup is None:
             return value
         return self._power(value, node.sup, scope)
@@ -264,3 +264,14 @@ def _nodes(node):
         elif hasattr(item, "__dataclass_fields__"):
             yield item
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+
+
+def _entry(value: sp.Basic, script: s.Script) -> sp.Basic:
+    """(W^{[2]T} dZ^{[2]})_2: the second entry of a vector; (A B)_{12}: row 1, column 2 of a matrix."""
+    if isinstance(value, sp.MatrixBase) and script.text.isdigit():
+        if 1 in value.shape and 1 <= int(script.text) <= len(value):
+            return value[int(script.text) - 1]
+        if len(script.text) == 2 and all(1 <= int(d) <= n for d, n in zip(script.text, value.shape)):
+            return value[int(script.text[0]) - 1, int(script.text[1]) - 1]
+    raise Unreadable(f"the subscript {script.text} on an expression")
+
