@@ -22,7 +22,7 @@ import measure  # noqa: E402
 POSTS = measure.posts()
 
 CAUGHT_AT_LEAST = 116        # real errors caught, of 124
-UNCHECKED_AT_MOST = 41       # claims unchecked, of 485
+UNCHECKED_AT_MOST = 39       # claims unchecked, of 485
 FALSE_ALARMS_AT_MOST = 0     # the target
 CARRIED_ROUNDINGS_AT_MOST = 0   # right by the post's own rounding, called wrong
 

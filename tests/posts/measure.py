@@ -50,12 +50,18 @@ def score(folder: Path) -> Score:
     doc = document(folder)
     report = verify_text(Checker(derive.derive(derive.load(folder / "spec.toml"))), doc.read_text(encoding="utf-8"),
                          doc.name)
-    # each of verify's claims goes to the truth line nearest it (the tables mark a display at the line of
-    # its left side or of its right; verify, at the row's first line): within NEAR lines
+    # each of verify's claims goes to its own truth line, else to the truth line nearest it (the tables
+    # mark a row written over two lines at the line of its left side or of its right; verify, at the
+    # row's first line), within NEAR lines; between two as near, to one no claim has gone to yet
     truth_lines = sorted({entry["line"] for entry in truth.get("claim", [])})
     by_line: dict[int, list[str]] = {}
     for claim in report.claims:
-        near = min(truth_lines, key=lambda t: (abs(t - claim.line), t), default=None)
+        if claim.line in truth_lines:
+            by_line.setdefault(claim.line, []).append(claim.verdict)
+    for claim in report.claims:
+        if claim.line in truth_lines:
+            continue
+        near = min(truth_lines, key=lambda t: (abs(t - claim.line), t in by_line, t), default=None)
         if near is not None and abs(near - claim.line) <= NEAR:
             by_line.setdefault(near, []).append(claim.verdict)
     result = Score(folder.name)
