@@ -606,6 +606,38 @@ def test_a_quantitys_entries_worked_out_in_a_numbered_list(per_unit):
         assert [c.text[0] for c in verify_text(per_unit, changed, "post.md", "neuron").claims if c.line == line] == ["0"]
 
 
+def test_a_small_delta_above_and_below_is_a_partial(per_unit):
+    assert one(per_unit, r"\frac{\delta E_{total}}{\delta w_5} = 0.082167041", "neuron").verdict == "ok"
+    assert one(per_unit, r"\frac{\delta E_{total}}{\delta w_5} = 0.092167041", "neuron").verdict == "wrong"
+    # a unit's delta over another's stays a ratio of deltas
+    assert one(per_unit, r"\frac{\delta_{o1}}{\delta_{o2}} = \frac{\delta_{o1}}{\delta_{o2}}", "neuron").verdict == "ok"
+
+
+def test_a_derivative_operator_before_a_sum_takes_the_whole_sum(per_unit):
+    claim = r"\frac{\partial net_{o1}}{\partial out_{h1}} = \frac{\partial}{\partial out_{h1}} w_5 out_{h1} + w_6 out_{h2} = w_5"
+    assert one(per_unit, claim, "neuron").verdict == "ok"
+    assert one(per_unit, claim.replace("= w_5", "= w_6"), "neuron").verdict == "wrong"
+
+
+def test_layers_numbered_from_the_input():
+    # a^{(1)} = x, z^{(2)} = w^{(1)} a^{(1)} + b^{(1)}, a^{(3)} the output: one layer down in derive's numbering
+    checker = Checker(derive.derive(derive.load("tests/posts/real/datamapu_two_neurons_draft/spec.toml")))
+    text = ("$$\\hat{y} = a^{(3)} = \\sigma(z^{(3)})$$\n\n$$z^{(2)} = w^{(1)} a^{(1)} + b^{(1)} = 0.3 \\cdot 0.5 + 0.1 = 0.25$$\n\n"
+            "$$z^{(3)} = w^{(2)} a^{(2)} + b^{(2)}$$\n\n$$a^{(2)} = \\sigma(z^{(2)}) = 0.57$$\n")
+    report = verify_text(checker, text, "post.md")
+    assert [c.verdict for c in report.claims] == ["ok", "ok", "ok", "wrong"]
+    assert {(b.written, b.meant) for b in report.bindings} >= {("a^(1)", "X"), ("z^(2)", "Z^{[1]}"), ("a^(3)", "A^{[2]}")}
+    # a post that names no layer past the network's last keeps derive's numbering
+    plain = verify_text(checker, "$$z^{(2)} = w^{(2)} a^{(1)} + b^{(2)}$$\n", "post.md")
+    assert [c.verdict for c in plain.claims] == ["ok"] and not plain.bindings
+
+
+def test_a_parameters_new_value_as_arithmetic_under_its_own_name():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/murali806_tanh_two_hidden_plaintext/spec.toml")))
+    text = "```\nW₃ ← 1.2 - 0.01 × (-2.652) = 1.2 + 0.02652 = 1.227\nW₃ ← 1.2 - 0.01 × (-2.652) = 1.237\n```\n"
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "wrong"]
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -14,6 +14,7 @@ from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .judge import EQUALITIES, Judge
 from .matrix_binding import bind_matrices
+from .layer_offset import layer_offset
 from .listed_entries import listed_entries
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .meaning import Meaning
@@ -147,7 +148,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     notation = notation or _guess_notation(checker, read_regions, stated)
     every = [found for _, rows in read_regions for found in _chains(rows, rate)]
     renumbered = renumbering(checker.model, checker.vocabulary(notation), every) + \
-                 bias_renaming(checker.model, checker.vocabulary(notation), every)
+        bias_renaming(checker.model, checker.vocabulary(notation), every) + layer_offset(checker.model, notation, every)
     vocabulary = checker.vocabulary(notation).with_bindings({b.written: b.meant for b in renumbered})
     bindings = renumbered + (bind_matrices(checker, every, vocabulary) if notation == "layer" else
                              bind(checker, notation, every, vocabulary))

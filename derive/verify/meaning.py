@@ -119,6 +119,9 @@ class Meaning(Names, Derivatives):
                 return self._visit(s.Juxt((factor, s.Paren(derivative, "("))), scope)
         if self.layer and (chain := chain_factors(node)) is not None:
             return self._chain(chain, scope)
+        if node.op in ("+", "-") and (split := _leading_operator(node)) is not None:
+            operator, rest = split              # \frac{d}{da} w a + b: the derivative of the whole sum
+            return self._visit(s.Frac(s.Juxt((s.Partial(), s.Paren(rest, "("))), operator.den), scope)
         a, b = self._visit(node.left, scope), self._visit(node.right, scope)
         try:
             if node.op == "+":
@@ -274,6 +277,16 @@ class Meaning(Names, Derivatives):
                 return value[0, 0]
             raise Unreadable("a matrix where a number belongs")
         return value
+
+
+def _leading_operator(node: s.Node):
+    """(\\frac{\\partial}{\\partial a}, w a + b) for a sum that starts with a derivative operator."""
+    if isinstance(node, s.BinOp) and node.op in ("+", "-"):
+        inner = _leading_operator(node.left)
+        return (inner[0], s.BinOp(node.op, inner[1], node.right)) if inner else None
+    if isinstance(node, s.Juxt) and len(node.items) > 1 and _is_operator(node.items[0]):
+        return node.items[0], node.items[1] if len(node.items) == 2 else s.Juxt(node.items[1:])
+    return None
 
 
 def _is_operator(node: s.Node) -> bool:

@@ -52,6 +52,9 @@ _SPACING = re.compile(r"\\\\\*?\s*\[\s*-?[0-9.]+\s*(?:pt|ex|em|mm|cm|in|mu|bp)\s
 _ACCENT_SCRIPT = re.compile(rf"\\({'|'.join(ACCENTS)})\s*\{{\s*([A-Za-z])\s*_\s*(?:\{{\s*([A-Za-z0-9]+)\s*\}}|([A-Za-z0-9]))\s*\}}")
 _NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
 _INNER_DELIMITERS = re.compile(r"\\[()]")
+# \frac{\delta L}{\delta w}: a small delta above and below, written for \partial (a delta of a unit
+# is \delta_{o1}, scripted)
+_DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
@@ -79,7 +82,8 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 
 
 def see_through(text: str) -> str:
-    text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))     # $\( a \), \( b \)$: two formulas
+    text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
+    text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas
     text = _spacing_groups(text)
     text = _SPACING.sub(r"\\\\ ", text)
     text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)

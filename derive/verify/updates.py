@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import syntax as s
+from .post_point import _numbers_only
 from .vocabulary import key, split_modifier, written_names
 
 
@@ -63,13 +64,14 @@ def is_after_step(chain: s.Chain) -> bool:
 
 
 def restated(chain: s.Chain) -> s.Chain | None:
-    """`name = figure` (or a matrix of figures) as the claim about the name's value after the step,
-    or None for any other claim."""
+    """`name = figure` (or a matrix of figures, or arithmetic of figures: `W_3 \\leftarrow 1.2 - 0.01
+    \\times (-2.652) = 1.227`) as the claim about the name's value after the step, or None for any
+    other claim."""
     head = chain.sides[0] if chain.sides else None
     if key(head) is None or is_after_step(chain) or len(chain.sides) < 2:
         return None
     if not all(_figure(side) or isinstance(side, s.Matrix) and all(_figure(e) for row in side.rows for e in row)
-               for side in chain.sides[1:]):
+               or _numbers_only(side) for side in chain.sides[1:]):
         return None
     return s.Chain((after(head),) + chain.sides[1:], chain.relations, chain.continued, chain.text, chain.offset)
 
