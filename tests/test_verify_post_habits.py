@@ -638,6 +638,25 @@ def test_a_parameters_new_value_as_arithmetic_under_its_own_name():
     assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "wrong"]
 
 
+def test_plain_text_with_unicode_hats_and_subscripts_and_values_in_a_sentence():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/murali806_tanh_two_hidden_plaintext/spec.toml")))
+    text = ("```\n∂L/∂W₃ = 2(ŷ - y) × h₂\n∂L/∂W₃ = (ŷ - y) × h₂\n```\n\n"
+            "Using our example where ŷ = 0.7968, y = 4.0, h₂ = 0.4140:\n\nand where y = 4.5, as before.\n")
+    claims = verify_text(checker, text, "post.md", "neuron").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (3, "wrong"), (6, "ok"), (6, "ok"), (6, "ok"),
+                                                     (8, "wrong")]
+    # a value inside a longer clause is no claim
+    assert verify_text(checker, "the value y = 3 is common, and x = 2 times y.\n", "post.md", "neuron").claims == ()
+
+
+def test_a_script_braced_on_its_own_and_a_one_by_one_matrix_as_a_number():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/kaifeng_llm_learn_backprop_zh/spec.toml")))
+    assert one(checker, r"\delta{_2} = \frac{\partial L}{\partial z_2}").verdict == "ok"
+    # delta_2 is 1×1 (one output, one sample): it scales W_2 as a number does
+    assert one(checker, r"\frac{\partial L}{\partial a_1} = \delta{_2} W_2^T").verdict == "ok"
+    assert one(checker, r"\frac{\partial L}{\partial a_1} = 2 \delta{_2} W_2^T").verdict == "wrong"
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -149,7 +149,7 @@ class Meaning(Names, Derivatives):
         if both and a.shape == b.shape and a.shape[1] != b.shape[0]:
             scope.notes.add(f"read the product of two {a.shape[0]}×{a.shape[1]} matrices entry by entry (elementwise)")
             return elementwise(a, b, lambda x, y: x * y)
-        return a * b
+        return _product(a, b)
 
     def _Frac(self, node: s.Frac, scope: Scope) -> sp.Basic:
         if starts_with_partial(node.num) and starts_with_partial(node.den):
@@ -228,7 +228,7 @@ class Meaning(Names, Derivatives):
         result = values[0]
         try:
             for value in values[1:]:
-                result = result * value
+                result = _product(result, value)
         except ShapeError as exc:
             raise ShapeMismatch(str(exc)) from None
         return result
@@ -277,6 +277,13 @@ class Meaning(Names, Derivatives):
                 return value[0, 0]
             raise Unreadable("a matrix where a number belongs")
         return value
+
+
+def _product(a, b):
+    """a b; a 1×1 matrix (one unit's delta, one sample) times a matrix scales it, as a number does."""
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and (a.shape == (1, 1)) != (b.shape == (1, 1)):
+        return b * a[0, 0] if a.shape == (1, 1) else a * b[0, 0]
+    return a * b
 
 
 def _leading_operator(node: s.Node):

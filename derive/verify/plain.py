@@ -20,7 +20,10 @@ GREEK_WORDS = ("alpha", "beta", "gamma", "delta", "eta", "theta", "lambda", "sig
                "phi")
 FUNCTION_WORDS = {"exp", "log", "ln", "tanh", "max", "min", "sigmoid", "relu", "softmax"} | set(GREEK_WORDS)
 
-_IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+_IDENTIFIER = r"[A-Za-zŷŶ][A-Za-z0-9\u0302₀-₉]*(?:_[A-Za-z0-9]+)*"      # W₃, ŷ: Unicode a plain post writes
+# a clause `name = number` in a sentence: after a comma, a colon, "where", "with", "using", "and", "let"
+_STATED = re.compile(rf"(?:^|[,;:(]|\b(?:where|with|using|and|let|if)\b)\s*({_IDENTIFIER})\s*=\s*"
+                     rf"(-?\d*\.?\d+)(?![\d.]*\d)(?=\s*(?:[,;:)]|\.(?!\d)|$|\s+and\b))", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"(?<!`)`([^`\n]*=[^`\n]*)`(?!`)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -78,6 +81,7 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         tex = as_tex(lines[index], goes_on)
         if tex is None:
             last = None
+            regions.extend(_stated_values(lines[index], index, line_starts[index]))
             continue
         start, end = line_starts[index], line_starts[index] + len(lines[index])
         if last is not None and last[3] + 1 == start and _GOES_ON.search(last[1]):   # a * \n (b + c)
@@ -87,6 +91,17 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         else:
             regions.append(last := (index + 1, tex, start, end))
     return regions
+
+
+def _stated_values(line: str, index: int, start: int) -> list[tuple[int, str, int, int]]:
+    """Values a sentence states one after the other (Using ŷ = 0.7967, y = 4.0, h₂ = 0.4139:), each
+    where a name and its number make a clause of their own."""
+    found = []
+    for match in _STATED.finditer(line):
+        tex = as_tex(f"{match.group(1)} = {match.group(2)}")
+        if tex is not None:
+            found.append((index + 1, tex, start + match.start(1), start + match.end(2)))
+    return found
 
 
 def _code_spans(line: str, index: int, start: int) -> list[tuple[int, str, int, int]]:

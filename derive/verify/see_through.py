@@ -18,6 +18,8 @@ UNICODE = {
     "⊙": r"\odot ", "∴": r"\therefore ", "∵": r"\because ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
     "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "’": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
+# ŷ, x̂ (a letter and a combining circumflex): the hat of a plain-text post
+UNICODE.update({"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "ô": r"\hat{o}", "â": r"\hat{a}"})
 # Σ is a sum where it is an operator (Σ_k, Σ x) and a name nowhere in these posts
 UNICODE["Σ"] = r"\sum "
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-aeoxhklmnpstij"))
@@ -81,7 +83,13 @@ _SPACING_GROUP = re.compile(r"(?<!\s)(\s*)\{\s*(?:(?:\\(?:space|q?quad|enspace|t
 _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|min|exp|log|ln|tanh)\s*\}")
 
 
+_COMBINING_HAT = re.compile("([A-Za-z])\u0302")
+_BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
+
+
 def see_through(text: str) -> str:
+    text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
+    text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
     text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas
     text = _spacing_groups(text)
