@@ -33,6 +33,31 @@ function = "half_sse"
 learning_rate = 0.5
 """
 
+ALL_POINT_ONE = """
+title = "2-2-1, every weight 0.1, no biases"
+layout = "column"
+notation = "layer"
+[input]
+names = ["x1", "x2"]
+values = [[1.0, 1.0]]
+[target]
+values = [[1.0]]
+[[layers]]
+units = 2
+activation = "sigmoid"
+weights = [[0.1, 0.1], [0.1, 0.1]]
+bias = false
+[[layers]]
+units = 1
+activation = "sigmoid"
+weights = [[0.1, 0.1]]
+bias = false
+[loss]
+function = "binary_cross_entropy"
+[training]
+learning_rate = 0.1
+"""
+
 NG_BATCH = """
 title = "Ng's two-layer network without biases, a batch of four"
 layout = "column"
@@ -655,6 +680,30 @@ def test_a_script_braced_on_its_own_and_a_one_by_one_matrix_as_a_number():
     # delta_2 is 1×1 (one output, one sample): it scales W_2 as a number does
     assert one(checker, r"\frac{\partial L}{\partial a_1} = \delta{_2} W_2^T").verdict == "ok"
     assert one(checker, r"\frac{\partial L}{\partial a_1} = 2 \delta{_2} W_2^T").verdict == "wrong"
+
+
+def test_one_number_for_a_matrix_of_equal_entries_and_a_list_times_a_number(ng, tmp_path):
+    even = checker_for(tmp_path, ALL_POINT_ONE)
+    assert one(even, r"W^{[1]} = 0.1").verdict == "ok"          # every weight 0.1: each entry
+    assert one(even, r"W^{[1]} = 0.2").verdict == "wrong"
+    # after the step the entries are equal again: W_2 := 0.1 - 0.1 (-0.259) for each
+    report = verify_text(even, "$W^{[2]} := W^{[2]} - 0.1 \\cdot dW^{[2]}$\n\n$W^{[2]} = 0.1$\n", "post.md", "layer")
+    assert report.claims[-1].verdict == "ok"
+    # Ng's second layer has weights 0.3, -0.1, 0.2: one number cannot stand for them
+    assert one(ng, r"W^{[2]} = 0.3").verdict == "wrong"
+    checker = Checker(derive.derive(derive.load("tests/posts/real/eriksoaress_insper_mlp_tanh/spec.toml")))
+    # b^{(2)} is one number; W^{[1]} x's entries differ
+    assert one(checker, r"W^{[1]} = 0.3").verdict == "wrong"
+    # a list times a number is a list: it lies as the vector it is set equal to
+    assert one(checker, r"(W^{[2]})^T \cdot 2 = [0.5, -0.3] \cdot 2").verdict == "ok"
+
+
+def test_g_is_the_networks_one_activation_unless_the_spec_names_g(tmp_path):
+    checker = Checker(derive.derive(derive.load("tests/posts/real/eriksoaress_insper_mlp_tanh/spec.toml")))
+    assert one(checker, r"A^{[1]} = g(Z^{[1]})").verdict == "ok"
+    assert one(checker, r"h^{(1)} = g(z^{(1)})").verdict == "ok"
+    symbolic = Checker(derive.derive(derive.load("tests/seeds/002_khanal.toml")))
+    assert one(symbolic, r"A^{[1]} = g^{[1]}(Z^{[1]})").verdict == "ok"
 
 
 def test_a_math_block_of_one_equation_per_line():

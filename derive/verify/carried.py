@@ -17,7 +17,7 @@ from decimal import Decimal
 import sympy as sp
 
 from . import syntax as s
-from .post_point import PostPoint, _numbers_only, _unit
+from .post_point import PostPoint, numbers_only, _unit
 
 MIN_DIGITS = 2          # a figure of one significant digit (0.5, 3) may repeat by chance
 LONG_DIGITS, CARRIED_RELATIVE = 8, 1e-7     # a long figure's rounding past its 7th digit (Figures._printed)
@@ -57,7 +57,7 @@ class Figures:
         if verdict not in ("ok", "wrong") or len(chain.sides) < 2 or isinstance(chain.sides[0], (s.Num, s.Neg)):
             return
         self.point.record(judge, chain, sample, line, verdict)
-        if _numbers_only(chain.sides[-1]) and not isinstance(_unsigned(chain.sides[-1]), s.Num):
+        if numbers_only(chain.sides[-1]) and not isinstance(_unsigned(chain.sides[-1]), s.Num):
             value = judge.value(chain.sides[-1], sample)
             if value is not None:
                 self.products[(chain.sides[0].__repr__(), sample)] = (value, line, verdict == "wrong")
@@ -225,7 +225,7 @@ def _figures(node) -> set[Decimal]:
 def _one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:
     """The claim's figure is within one unit of its last digit of the exact value of what it states."""
     figure = _unsigned(chain.sides[-1])
-    if len(chain.sides) < 2 or not isinstance(figure, s.Num) or _numbers_only(chain.sides[0]):
+    if len(chain.sides) < 2 or not isinstance(figure, s.Num) or numbers_only(chain.sides[0]):
         return False
     exact = judge.value(chain.sides[0], sample)
     if exact is None:
@@ -239,7 +239,7 @@ def _entries_one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:
     entry it states."""
     rows = chain.sides[-1].rows
     figures = [[_signed_figure(entry) for entry in row] for row in rows]
-    if len(chain.sides) < 2 or any(f is None for row in figures for f in row) or _numbers_only(chain.sides[0]):
+    if len(chain.sides) < 2 or any(f is None for row in figures for f in row) or numbers_only(chain.sides[0]):
         return False
     exact = judge.entries(chain.sides[0], sample)
     if exact is None:

@@ -45,12 +45,13 @@ def function_of(item: s.Node, spec) -> tuple[str, int] | None:
     if isinstance(base, s.Sym) and base.font in ("", "operatorname", "mathrm", "text") \
             and base.text.lower() in FUNCTION_WORDS and len(base.text) > 1:
         return FUNCTION_WORDS[base.text.lower()], primes        # Sigmoid(x), Softmax(z) as posts write them
+    generic_g = any(layer.activation == "g" for layer in spec.layers)     # a spec of g: g is that unknown function
     if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
-            and (base.font == "operatorname" or base.text == "g"):
+            and (base.font == "operatorname" or base.text == "g" and generic_g):
         return base.text, primes
-    if isinstance(base, s.Sym) and base.text == "g" and primes:
+    if isinstance(base, s.Sym) and base.text == "g" and primes and generic_g:
         return "g", primes
-    if isinstance(base, s.Sym) and not base.font and base.text in GENERIC_ACTIVATION:
+    if isinstance(base, s.Sym) and not base.font and (base.text in GENERIC_ACTIVATION or base.text == "g"):
         used = {layer.activation for layer in spec.layers}      # F(a_1): the network's one activation
         name = ACTIVATION_KEYS.get(used.pop()) if len(used) == 1 else None
         return (name, primes) if name else None

@@ -171,7 +171,11 @@ class Judge:
         if scope.either_way and is_matrix(left) and is_matrix(right) and left.shape == right.shape[::-1]:
             left = left.T
         if is_matrix(left) != is_matrix(right):
-            return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
+            if not self._every_entry(left if is_matrix(left) else right, right if is_matrix(left) else left, scope):
+                return Verdict("wrong", None, f"{where}a matrix on one side and a number on the other")
+            shape = (left if is_matrix(left) else right).shape      # W_2 = 0.1 for a matrix of 0.1s: each entry
+            left, right = (x if is_matrix(x) else sp.ImmutableMatrix.ones(*shape) * as_expr(x) for x in (left, right))
+            scope.notes.add("read the number as every entry of the matrix")
         if is_matrix(left) and left.shape != right.shape:
             return Verdict("wrong", None, f"{where}a {shape_text(left)} matrix equals a {shape_text(right)} one: "
                                           "a missing transpose?")
@@ -187,6 +191,19 @@ class Judge:
         if not has_literals and not constant:
             return self._symbolic(left, right, scope, where)
         return self._numeric(left, right, scope, where, k == len(chain.relations) - 1 and k > 0)
+
+    def _every_entry(self, matrix: sp.MatrixBase, number, scope: Scope) -> bool:
+        """A matrix whose entries are all one value at the spec's numbers, set equal to a number:
+        a post's shorthand for each entry (all weights 0.1)."""
+        point = self.model.spec_point
+        if point is None or isinstance(number, sp.MatrixBase):
+            return False
+        try:
+            full = self._extend(point, scope)
+            values = {round(float(self._number(entry, full)), 12) for entry in matrix}
+        except (Unreadable, TypeError, ValueError, ZeroDivisionError):
+            return False
+        return len(values) == 1
 
     def _symbolic(self, left, right, scope: Scope, where: str) -> Verdict | None:
         points = ([("the spec's values", self.model.spec_point)] if self.model.spec_point else []) + \

@@ -18,7 +18,8 @@ def oriented(value, written: s.Node, other):
     to lies: which way a post writes its numbers is its own convention, not a claim."""
     written = written.arg if isinstance(written, s.Neg) else written
     figures = isinstance(written, s.Matrix) and (written.listed or all(
-        isinstance(e, s.Num) or isinstance(e, s.Neg) and isinstance(e.arg, s.Num) for row in written.rows for e in row))
+        isinstance(e, s.Num) or isinstance(e, s.Neg) and isinstance(e.arg, s.Num) for row in written.rows for e in row)) \
+        or _has_list(written)            # [0.1, 0.1]*(-0.4725): a list times a number is still a list
     if figures and isinstance(value, sp.MatrixBase) and isinstance(other, sp.MatrixBase) and \
             1 in value.shape and other.shape == (value.shape[1], value.shape[0]):
         return value.T
@@ -95,3 +96,18 @@ def shape_text(m) -> str:
 
 def fmt(value) -> str:
     return f"{float(value):.9g}"
+
+
+def _has_list(node) -> bool:
+    """A list of entries [a, b] written somewhere in a side."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, s.Matrix) and item.listed:
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return False
+

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from . import syntax as s
-from .post_point import _numbers_only
+from .post_point import numbers_only
 
 _LABEL_END = re.compile(r"^\s*(?:\\\)|\$)?\s*:\s*$")
 _ITEM = re.compile(r"^\s*(\d+)[.)]\s*$")
@@ -49,7 +49,7 @@ def _lone_formula(rows) -> s.Chain | None:
 def _figures_only(rows) -> bool:
     return len(rows) == 1 and not isinstance(rows[0][1], Exception) and len(rows[0][1]) == 1 and \
         rows[0][1][0].chain is not None and bool(rows[0][1][0].chain.relations) and \
-        all(_numbers_only(side) for side in rows[0][1][0].chain.sides)
+        all(numbers_only(side) for side in rows[0][1][0].chain.sides)
 
 
 def _entry_of(label: s.Chain, number: int, line: s.Line) -> s.Line:

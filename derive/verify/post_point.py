@@ -32,7 +32,7 @@ class PostPoint:
 
     def record(self, judge, chain: s.Chain, sample: int | None, line: int, verdict: str) -> None:
         """`node = ... = figure(s)`: the post's figure for each node; `quantity = formula`: its formula."""
-        formula = next((side for side in reversed(chain.sides[1:]) if not _numbers_only(side)), None)
+        formula = next((side for side in reversed(chain.sides[1:]) if not numbers_only(side)), None)
         if formula is not None:
             self.formulas[(repr(chain.sides[0]), sample)] = formula
         figures = _written(chain.sides[-1])
@@ -55,7 +55,7 @@ class PostPoint:
         figures = _written(chain.sides[-1])
         if not figures or any(value is None for value, _ in figures):
             return None
-        formulas = [side for side in chain.sides[1:-1] if not _numbers_only(side)]
+        formulas = [side for side in chain.sides[1:-1] if not numbers_only(side)]
         formulas.append(self.formulas.get((repr(chain.sides[0]), sample)))
         used = {symbol: figure for symbol, figure in self.nodes.items() if figure.off}
         if not used:
@@ -86,7 +86,7 @@ def _written(node: s.Node) -> list[tuple[float | None, str]] | None:
     return found
 
 
-def _numbers_only(node) -> bool:
+def numbers_only(node) -> bool:
     """A side written with figures and operators only (no name)."""
     stack = [node]
     while stack:

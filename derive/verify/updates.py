@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import syntax as s
-from .post_point import _numbers_only
+from .post_point import numbers_only
 from .vocabulary import key, split_modifier, written_names
 
 
@@ -71,7 +71,7 @@ def restated(chain: s.Chain) -> s.Chain | None:
     if key(head) is None or is_after_step(chain) or len(chain.sides) < 2:
         return None
     if not all(_figure(side) or isinstance(side, s.Matrix) and all(_figure(e) for row in side.rows for e in row)
-               or _numbers_only(side) for side in chain.sides[1:]):
+               or numbers_only(side) for side in chain.sides[1:]):
         return None
     return s.Chain((after(head),) + chain.sides[1:], chain.relations, chain.continued, chain.text, chain.offset)
 
