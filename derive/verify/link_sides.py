@@ -100,14 +100,4 @@ def fmt(value) -> str:
 
 def _has_list(node) -> bool:
     """A list of entries [a, b] written somewhere in a side."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, s.Matrix) and item.listed:
-            return True
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
-    return False
-
+    return any(isinstance(item, s.Matrix) and item.listed for item in s.nodes(node))

@@ -29,7 +29,7 @@ def roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
         nets.setdefault(layer.activation.latex, set()).update(table[u.net] for u in layer.units if u.net in table)
     found: dict[str, set[str]] = {}
     for chain, _, _ in chains:
-        for juxt in nodes(chain, s.Juxt):
+        for juxt in (x for x in s.nodes(chain) if isinstance(x, s.Juxt)):
             for function, argument in zip(juxt.items, juxt.items[1:]):
                 base = function.base if isinstance(function, s.Scripted) and not function.sub else function
                 inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
@@ -37,19 +37,6 @@ def roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
                 if written is not None:
                     meant = nets.get(f"\\{base.name}", set())
                     found[written] = found[written] & meant if written in found else set(meant)
-    return found
-
-
-def nodes(node, kind) -> list:
-    found, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, kind):
-            found.append(item)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
     return found
 
 

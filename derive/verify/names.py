@@ -117,7 +117,7 @@ class Names:
         the letters of an identity that names nothing else (\frac{d}{du}\tanh(u) = 1 - \tanh^2(u))."""
         written = set(written_names(chain))
         stems = {re.split(r"[_^']", name)[0] for name in written}      # \sigma', \tanh^2, f': functions
-        functions = stems - FREE_LETTERS or any(isinstance(x, s.Func) for x in _nodes(chain)) or \
+        functions = stems - FREE_LETTERS or any(isinstance(x, s.Func) for x in s.nodes(chain)) or \
             "\\partial" in chain.text
         identity = functions and written & FREE_LETTERS and stems <= FREE_LETTERS | IDENTITY_FUNCTIONS and \
             all(name in FREE_LETTERS for name in written if re.split(r"[_^']", name)[0] in FREE_LETTERS)
@@ -252,18 +252,6 @@ class Names:
             raise Unreadable("an updated matrix other than a layer's weights or biases")
         scope.updated.add(steps)
         return value.xreplace({x: updated_symbol(x, steps) for x in value.free_symbols})
-
-
-def _nodes(node):
-    """Every syntax node of a formula."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            yield item
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
 
 
 def _entry(value: sp.Basic, script: s.Script) -> sp.Basic:

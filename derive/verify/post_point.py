@@ -88,16 +88,7 @@ def _written(node: s.Node) -> list[tuple[float | None, str]] | None:
 
 def numbers_only(node) -> bool:
     """A side written with figures and operators only (no name)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (s.Sym, s.Scripted)):
-            return False
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
-    return True
+    return not any(isinstance(item, (s.Sym, s.Scripted)) for item in s.nodes(node))
 
 
 def _unit(text: str) -> float:

@@ -141,3 +141,16 @@ def factors(node: Node) -> list[Node]:
     if isinstance(node, Juxt):
         return [f for item in node.items for f in factors(item)]
     return [node]
+
+
+def nodes(node):
+    """Every syntax node of a formula (scripts and rows included), each once."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            yield item
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+
