@@ -706,6 +706,16 @@ def test_g_is_the_networks_one_activation_unless_the_spec_names_g(tmp_path):
     assert one(symbolic, r"A^{[1]} = g^{[1]}(Z^{[1]})").verdict == "ok"
 
 
+def test_new_and_old_in_other_languages_on_a_name_the_post_binds():
+    checker = Checker(derive.derive(derive.load("tests/posts/real/webmastervetea_neurona_es/spec.toml")))
+    for word in ("nuevo", "new", "novo"):
+        text = (f"$$w_{{{word}}} = 0.3 - (0.1) \\cdot (-0.00793)$$\n\n$$w_{{{word}}} = 0.3 + 0.000793 \\approx 0.300793$$\n\n"
+                f"$$w_{{{word}}} = 0.3017$$\n")
+        report = verify_text(checker, text, "post.md")
+        assert [c.verdict for c in report.claims] == ["ok", "ok", "wrong"], word
+        assert [(b.written, b.meant) for b in report.bindings] == [(f"w_{word}", "{w_{1}}^{+}")], word
+
+
 def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"

@@ -14,7 +14,7 @@ from collections import Counter
 from ..unit_notations import index_names, neuron_names
 from . import syntax as s
 from .substitution import substitutions, unpaired
-from .vocabulary import key, split_modifier
+from .vocabulary import UPDATED, key, split_modifier
 
 GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
 
@@ -71,9 +71,15 @@ def filled(chains, candidates, vocabulary, arguments=None) -> dict[str, tuple[st
 def restated(latex: str, written: str) -> str:
     """A plain name whose figure is a weight's value after the step names the weight: posts give
     the new value under the old name (w12 = -0.3728). A primed name (w_1') is the new weight."""
-    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written:
+    if latex.startswith("{") and latex.endswith("}^{+}") and "'" not in written and not _marked_new(written):
         return latex[1:-len("}^{+}")]
     return latex
+
+
+def _marked_new(written: str) -> bool:
+    """w_{nuevo}, w^{new}: a name its own script marks as the value after the step."""
+    script = re.search(r"[_^]([^_^]+)$", written)
+    return script is not None and script.group(1) in UPDATED
 
 
 def unknown_head(chain: s.Chain, vocabulary) -> str | None:
@@ -92,6 +98,8 @@ def unknown_name(head: s.Node | None, vocabulary) -> str | None:
     if isinstance(head, s.Scripted):
         named, modifier, _ = split_modifier(head)
         layer = vocabulary.notation == "layer" and head.sup is not None and re.fullmatch(r"\(\d+\)", head.sup.text)
-        if modifier and not layer or vocabulary.lookup(key(named) or "") is not None:
+        if vocabulary.lookup(key(named) or "") is not None:
+            return None                 # w_5^{new}: the known w_5 after a step
+        if modifier and not layer and modifier != "updated":
             return None                 # h^{(1)} in the layer notation: layer 1's h, not h after a step
     return written

@@ -43,8 +43,13 @@ def key(node: s.Node) -> str | None:
     return None
 
 
-UPDATED = {"new", "(updated)", "\\text{new}", "\\mathrm{new}", "(new)", "(t+1)", "{(t+1)}", "(k+1)", "t+1", "k+1", "next"}
-CURRENT = {"old", "\\text{old}", "\\mathrm{old}", "(old)", "(t)", "(k)", "t", "k"}
+# new and old in the languages of the posts read so far (Spanish, Portuguese, French, German too)
+NEW_WORDS = ("new", "updated", "nuevo", "nueva", "actualizado", "novo", "nova", "atualizado", "nouveau",
+             "nouvelle", "neu", "neue")
+OLD_WORDS = ("old", "viejo", "vieja", "anterior", "antiguo", "velho", "antigo", "ancien", "alt")
+_WRAPS = (("", ""), ("(", ")"), ("\\text{", "}"), ("\\mathrm{", "}"))
+UPDATED = {f"{a}{word}{b}" for word in NEW_WORDS for a, b in _WRAPS} | {"(t+1)", "{(t+1)}", "(k+1)", "t+1", "k+1", "next"}
+CURRENT = {f"{a}{word}{b}" for word in OLD_WORDS for a, b in _WRAPS} | {"(t)", "(k)", "t", "k"}
 
 
 def split_modifier(node: s.Scripted) -> tuple[s.Scripted, str, int]:
@@ -262,7 +267,7 @@ class Vocabulary:
                 if glued is not None and self.lookup(glued) is None:
                     copy.names.setdefault(glued, target)     # h^{(1)} bound: the post's h1 is it too
             else:
-                formula = _formula(written, meant)
+                formula = _formula(written, meant) or (_after_step_name(meant) if "'" not in written else None)
                 if formula is not None:
                     copy.expressions[written] = formula
         return copy
@@ -340,6 +345,16 @@ def _formula(written: str, latex: str) -> s.Node | None:
     if len(lines) != 1 or len(lines[0].chain.sides) != 1 or key(lines[0].chain.sides[0]) is not None:
         return None
     return lines[0].chain.sides[0]
+
+
+def _after_step_name(latex: str) -> s.Node | None:
+    """{w_{1}}^{+}: a name after the step, which a post's w_{new} may be bound to."""
+    try:
+        lines = [line for line in read(latex) if line.chain is not None]
+    except ReadError:
+        return None
+    node = lines[0].chain.sides[0] if len(lines) == 1 and len(lines[0].chain.sides) == 1 else None
+    return node if isinstance(node, s.Scripted) and split_modifier(node)[1] == "updated" else None
 
 
 def is_layer_name(found) -> bool:
