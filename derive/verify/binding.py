@@ -26,7 +26,7 @@ from .name_evidence import filled as _filled, restated as _restated, roles as _r
 from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
 from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
-from .vocabulary import key, split_modifier
+from .vocabulary import every_name, key, split_modifier
 
 PASSES = 4
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit
@@ -200,21 +200,7 @@ def _earlier(first: dict, key: tuple, evidence: tuple[str, int]) -> None:
 
 def _line_of(written: str, chains) -> int:
     """The first line that uses a name."""
-    return next((line for chain, _, line in chains if written in _keys(chain)), 0)
-
-
-def _keys(node) -> set[str]:
-    found, stack = set(), [node]
-    while stack:
-        item = stack.pop()
-        name = key(item) if isinstance(item, (s.Sym, s.Scripted)) else None
-        if name:
-            found.add(name)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
-    return found
+    return next((line for chain, _, line in chains if written in every_name(chain)), 0)
 
 
 def _by_definition(model, judge: Judge, chains, vocabulary):
@@ -265,7 +251,7 @@ def _terms(node: s.Node) -> list[s.Node]:
 
 
 def _has_names(side: s.Node) -> bool:
-    return bool(_keys(side))
+    return bool(every_name(side))
 
 
 def _value(judge: Judge, side: s.Node, sample: int | None, point=None) -> tuple[float, float] | None:

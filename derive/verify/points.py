@@ -9,6 +9,8 @@ SymPy's to evaluate as before: its messages (no value for x, no finite real valu
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import sympy as sp
 
 from ..rules import G
@@ -64,10 +66,8 @@ class Values:
             return self._sympy_number(expr, point)
         node = self._node(expr)
         if node is not None:
-            try:
+            with suppress(Fallback):            # a value the table cannot give: SymPy's, below
                 return to_float(self._table.value(node, point, self._memo(point)))
-            except Fallback:
-                pass
         return self._sympy_number(expr, point)
 
     def slope(self, expr: sp.Basic, symbol: sp.Symbol, point: dict) -> sp.Basic:
@@ -76,18 +76,15 @@ class Values:
         if isinstance(expr, sp.Basic) and not isinstance(expr, sp.Symbol):
             node = self._node(expr)
             if node is not None:
-                try:
+                with suppress(Fallback):        # a slope the table cannot follow: SymPy's diff, below
                     return to_float(slope(self._table, node, point, self._memo(point), symbol))
-                except Fallback:
-                    pass
         return self.number(sp.diff(expr, symbol), point)
 
     def _node(self, expr: sp.Basic) -> int | None:
         """expr's node in the model's table, compiled once; None: SymPy evaluates it."""
         try:
-            return self._nodes[expr]
-        except KeyError:
-            pass
+            if expr in self._nodes:
+                return self._nodes[expr]
         except TypeError:          # unhashable: not an expression
             return None
         if self._table is None or len(self._table.codes) > MAX_NODES:
@@ -97,11 +94,9 @@ class Values:
             node = self._table.compile(expr)
         except Exception:               # g's stand-in, or a node the table does not know: SymPy's
             node = None
-            try:
+            with suppress(Exception):       # not even with the stand-in: SymPy evaluates it
                 if expr.has(G):
                     node = self._table.compile(expr.replace(G, STAND_IN).doit())
-            except Exception:
-                pass
         self._nodes[expr] = node
         return node
 

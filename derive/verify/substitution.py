@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import syntax as s
-from .vocabulary import key
+from .vocabulary import every_name, key
 
 MAX_NODES = 200           # sides compared node by node: a long formula is compared no further
 
@@ -33,22 +33,8 @@ def unpaired(chain: s.Chain) -> set[str]:
     them with one: what it stood for in that claim is not known."""
     found: set[str] = set()
     for before, after in zip(chain.sides, chain.sides[1:]):
-        if _figure(after) is None and not _named(after) and not _walk(before, after, [], [0]):
-            found |= _named(before)
-    return found
-
-
-def _named(node) -> set[str]:
-    found, stack = set(), [node]
-    while stack:
-        item = stack.pop()
-        name = key(item) if isinstance(item, (s.Sym, s.Scripted)) else None
-        if name:
-            found.add(name)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
+        if _figure(after) is None and not every_name(after) and not _walk(before, after, [], [0]):
+            found |= every_name(before)
     return found
 
 

@@ -379,6 +379,11 @@ def _layer_table(graph, layered: LayerDerivation) -> dict[str, sp.Basic]:
 COST_NAME = "J"
 
 
+def every_name(node) -> set[str]:
+    """The keys of every name in a formula, a scripted name's letter too (a_j gives a_j and a)."""
+    return {name for item in s.nodes(node) if isinstance(item, (s.Sym, s.Scripted)) and (name := key(item))}
+
+
 def written_names(node) -> list[str]:
     """The keys of the names a formula writes, in order (a_j is one name)."""
     found = []
