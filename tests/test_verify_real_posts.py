@@ -21,11 +21,14 @@ import measure  # noqa: E402
 
 POSTS = measure.posts()
 
-# 24 posts: the first 20 (485 claims) gave 116 of 124 errors caught, 39 unchecked and no false alarm;
-# the 4 added last (kaifeng, murali806, datamapu, webmastervetea) were held out until measured
-CAUGHT_AT_LEAST = 140        # real errors caught, of 155
-UNCHECKED_AT_MOST = 56       # claims unchecked, of 619
-FALSE_ALARMS_AT_MOST = 2     # the target is 0: kaifeng 68 and 99, see the closing note of issue 11
+# 26 posts: the first 20 (485 claims) gave 116 of 124 errors caught, 39 unchecked and no false alarm;
+# kaifeng, murali806, datamapu and webmastervetea were held out until measured, then gopikrishtummala
+# and therishiraj (first sight: 10 of 13 errors caught, 3 false alarms, 23 of 104 claims unchecked)
+CAUGHT_AT_LEAST = 150        # real errors caught, of 168
+UNCHECKED_AT_MOST = 78       # claims unchecked, of 723
+# the target is 0: kaifeng 68 and 99, gopikrishtummala 78 (a figure 0.5 to 1 unit off, which the
+# truth tables allow and verify does not), see the closing notes of issue 11
+FALSE_ALARMS_AT_MOST = 3
 CARRIED_ROUNDINGS_AT_MOST = 0   # right by the post's own rounding, called wrong
 
 

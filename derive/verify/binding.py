@@ -128,17 +128,19 @@ def bind(checker, notation: str, chains, vocabulary) -> tuple[Binding, ...]:
                 told = len({q.latex for q in matches}) > 1 and written in roles
                 if told:            # a tie: told apart by what else the post says of it (z_1 in sigma(z_1))
                     matches = [q for q in matches if q.latex in roles[written]]
-                if len(matches) == 1 or len({q.latex for q in matches}) == 1:
-                    meant = _restated(matches[0].latex, written) if number is not None else matches[0].latex
+                # a weight the step leaves as it was (its gradient 0): one weight, before and after
+                meanings = {_restated(q.latex, written) if number is not None else q.latex for q in matches}
+                if len(meanings) == 1:
+                    meant = meanings.pop()
                     votes.setdefault(written, Counter())[meant] += weight
                     said = _evidence(side, number, meant != matches[0].latex) + \
-                        (", and its place as an activation's argument" if told else "")
+                        (_place(matches[0]) if told else "")
                     _earlier(first, (written, meant), (said, line))
                     earliest.setdefault(written, meant)
         for written, (meant, line, count) in filled.items():      # a name the post only fills with figures
             votes.setdefault(written, Counter())[meant] += count
             _earlier(first, (written, meant), ("the figures put in its place", line))
-        for written, latex, line in _by_definition(checker.model, judge, chains, vocabulary):
+        for written, latex, line in _by_definition(checker.model, judge, chains, vocabulary, notation):
             votes.setdefault(written, Counter())[latex] += 2       # a weight's place in a sum: strong
             _earlier(first, (written, latex), ("its place in a net input's sum", line))
         new = {}
@@ -192,6 +194,12 @@ def _is_weight(matches: set[str]) -> bool:
     return all(m.startswith("w_") for m in matches)
 
 
+def _place(quantity: Quantity) -> str:
+    """What told a tie apart (name_evidence.roles): a weight's factor in a sum, an activation's argument."""
+    return ", and its place as a weight in a sum" if quantity.symbol is not None else \
+        ", and its place as an activation's argument"
+
+
 def _earlier(first: dict, key: tuple, evidence: tuple[str, int]) -> None:
     """Keep the evidence of the earliest line."""
     if key not in first or evidence[1] < first[key][1]:
@@ -203,10 +211,10 @@ def _line_of(written: str, chains) -> int:
     return next((line for chain, _, line in chains if written in every_name(chain)), 0)
 
 
-def _by_definition(model, judge: Judge, chains, vocabulary):
+def _by_definition(model, judge: Judge, chains, vocabulary, notation: str):
     """(name, latex) for each unknown factor of `unknown × known` in a sum that defines a net input:
     z_1 = w_{11} x_1 + w_{21} x_2 binds w_{11} to the weight that multiplies x_1 in z_1's sum."""
-    table = {**index_names(model.graph), **neuron_names(model.graph)} if model.one_sample else {}
+    table = (index_names if notation == "index" else neuron_names)(model.graph) if model.one_sample else {}
     generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
               {x.name: x for x in model.defs}
     for chain, sample, line in chains:

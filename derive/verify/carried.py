@@ -143,10 +143,10 @@ class Figures:
             return found, None, None
         product = self.products.get((chain.sides[0].__repr__(), sample)) if len(chain.sides) == 2 else None
         figure = _unsigned(chain.sides[-1])
-        if product is not None and isinstance(figure, s.Num):
+        if product is not None and numbers_only(chain.sides[-1]):
             value, line, wrong = product
-            written = float(Decimal(figure.text)) * (-1 if isinstance(chain.sides[-1], s.Neg) else 1)
-            if abs(written - value) <= _unit(figure.text) * (1 + 1e-9):     # the product, rounded or cut
+            written, unit = _written(judge, chain.sides[-1], sample)
+            if written is not None and abs(written - value) <= unit * (1 + 1e-9):     # the product, rounded or cut
                 return ((found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None) \
                     if wrong else (("ok", None, None), None, line)
         # the figures the claim works from; its own result only when it restates an earlier figure
@@ -191,6 +191,16 @@ class Figures:
             if off is not None and 0 < off <= CARRIED_RELATIVE * float(figure):
                 found[figure] = off
         return found
+
+
+def _written(judge, side: s.Node, sample: int | None) -> tuple[float | None, float]:
+    """A side of figures: its value, and one unit of its printed precision (a figure's last digit;
+    an expression's, its figures' half units carried through it, twice)."""
+    if isinstance(_unsigned(side), s.Num):
+        text = _unsigned(side).text
+        return float(Decimal(text)) * (-1 if isinstance(side, s.Neg) else 1), _unit(text)
+    value, half = judge.value(side, sample), judge.printed_tolerance(side, sample)
+    return (value, 2 * half) if value is not None and half is not None else (None, 0.0)
 
 
 def _signed_figure(node: s.Node) -> tuple[Decimal, int, str] | None:

@@ -54,6 +54,14 @@ class Judge:
     def value(self, node: s.Node, sample: int | None, overrides: dict | None = None) -> float | None:
         """A side's value at the spec's numbers (some nodes at the post's figures for them), when it
         is one number."""
+        return self._at_spec(node, sample, lambda expr, full, _: self._value(expr, full | (overrides or {})))
+
+    def printed_tolerance(self, node: s.Node, sample: int | None) -> float | None:
+        """How far a side of figures may be off for its printed precision: half a unit in each
+        figure's last digit, carried through the side."""
+        return self._at_spec(node, sample, self._tolerance)
+
+    def _at_spec(self, node: s.Node, sample: int | None, measure) -> float | None:
         scope = Scope(sample if sample is not None or self.model.samples == 1 else 0)
         try:
             expr = self.meaning.side(node, scope)
@@ -61,7 +69,7 @@ class Judge:
                 expr = expr[0, 0]
             if isinstance(expr, sp.MatrixBase) or self.model.spec_point is None or scope.free:
                 return None         # sigma'(z) with a letter of its own has no one value
-            return float(self._value(expr, self._extend(self.model.spec_point, scope) | (overrides or {})))
+            return float(measure(expr, self._extend(self.model.spec_point, scope), scope))
         except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
             return None
 

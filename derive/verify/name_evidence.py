@@ -3,7 +3,8 @@
 A name the post only ever fills with figures (`\\partial net_{H21}/\\partial w = H_{11} = 0.802184`)
 is bound for the whole post when every figure put in its place is one quantity's. A name several
 quantities match alike (z_1 = 0.5 where w_1, net_h and y are all 0.5) is told apart by its place as
-an activation's argument (sigma(z_1)): a net input of a unit with that activation.
+an activation's argument (sigma(z_1)): a net input of a unit with that activation; a factor of a known
+name in a sum (w_{11} x_1 + w_{12} x_2): a weight.
 """
 
 from __future__ import annotations
@@ -37,6 +38,26 @@ def roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
                 if written is not None:
                     meant = nets.get(f"\\{base.name}", set())
                     found[written] = found[written] & meant if written in found else set(meant)
+    weights = {table[c.weight] for layer in graph.layers for row in layer.connections for c in row if c.weight in table}
+    for chain, _, _ in chains:
+        for written in _weighting(chain, vocabulary):
+            found[written] = found[written] & weights if written in found else set(weights)
+    return found
+
+
+def _weighting(chain: s.Chain, vocabulary) -> set[str]:
+    """The unknown names that multiply a known name in a sum (w_{11} x_1 + w_{12} x_2): weights."""
+    found = set()
+    for total in (x for x in s.nodes(chain) if isinstance(x, s.BinOp) and x.op == "+"):
+        for term in (total.left, total.right):
+            pair = term.items if isinstance(term, s.Juxt) else \
+                (term.left, term.right) if isinstance(term, s.BinOp) and term.op == "*" else ()
+            if len(pair) != 2:
+                continue
+            for factor, other in (pair, pair[::-1]):
+                written = unknown_name(factor, vocabulary)
+                if written is not None and vocabulary.lookup(key(other) or "") is not None:
+                    found.add(written)
     return found
 
 

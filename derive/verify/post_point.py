@@ -88,7 +88,7 @@ def _written(node: s.Node) -> list[tuple[float | None, str]] | None:
 
 def numbers_only(node) -> bool:
     """A side written with figures and operators only (no name)."""
-    return not any(isinstance(item, (s.Sym, s.Scripted)) for item in s.nodes(node))
+    return not any(isinstance(item, s.Sym) for item in s.nodes(node))     # (-0.7414)^{2} is figures
 
 
 def _unit(text: str) -> float:

@@ -1,0 +1,126 @@
+"""Issue 11, third held-out round: families two new real posts showed on first sight, each as a unit
+case. A weight written without its layer (w_{11}) whose figure a net input shares, told apart by its
+place in a sum; a weight the step leaves as it was; and a sum worked line under line, each line
+rounding the figure of the line before."""
+
+import derive
+import pytest
+from derive.verify import Checker, verify_text
+
+# x = (1, 0): z_1 = w_{11} (both 0.5), and w_{12}, w_{22} have a zero gradient
+INDEX_221 = """
+title = "2-2-1 without biases, index notation"
+layout = "column"
+notation = "index"
+[input]
+names = ["x1", "x2"]
+values = [[1.0, 0.0]]
+[target]
+values = [[1.0]]
+[[layers]]
+units = 2
+activation = "sigmoid"
+names = ["h1", "h2"]
+weights = [[0.5, 0.4], [0.3, 0.6]]
+bias = false
+[[layers]]
+units = 1
+activation = "sigmoid"
+names = ["o"]
+weights = [[0.7, 0.8]]
+bias = false
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.5
+"""
+
+# Mazur's numbers with one output
+MAZUR_ONE_OUTPUT = """
+title = "2-2-1, one bias per unit"
+layout = "column"
+notation = "neuron"
+[input]
+names = ["i1", "i2"]
+values = [[0.05, 0.10]]
+[target]
+values = [[0.01]]
+[[layers]]
+units = 2
+activation = "sigmoid"
+names = ["h1", "h2"]
+weights = [[0.15, 0.20], [0.25, 0.30]]
+bias = [0.35, 0.35]
+[[layers]]
+units = 1
+activation = "sigmoid"
+names = ["o"]
+weights = [[0.40, 0.45]]
+bias = 0.60
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.5
+"""
+
+
+def checker(tmp_path, text: str) -> Checker:
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text)
+    return Checker(derive.derive(derive.load(spec)))
+
+
+@pytest.fixture
+def index_221(tmp_path):
+    return checker(tmp_path, INDEX_221)
+
+
+GIVEN = "- Hidden weights: $w_{11} = 0.5$, $w_{12} = 0.4$, $w_{21} = 0.3$, $w_{22} = 0.6$\n\n"
+SUMS = ("$$z_1^{(1)} = w_{11} x_1 + w_{12} x_2 = 0.5 \\times 1 + 0.4 \\times 0 = 0.5$$\n\n"
+        "$$z_2^{(1)} = w_{21} x_1 + w_{22} x_2 = 0.3 \\times 1 + 0.6 \\times 0 = 0.3$$\n\n")
+
+
+def test_a_weight_whose_figure_a_net_input_shares_is_told_apart_by_its_place_in_a_sum(index_221):
+    found = verify_text(index_221, GIVEN + SUMS, "post.md")
+    bound = {b.written: b for b in found.bindings}
+    assert bound["w_11"].meant == "w^{1}_{11}" and bound["w_21"].meant == "w^{1}_{21}"
+    assert "a weight in a sum" in bound["w_11"].sentence()
+    assert [c.verdict for c in found.claims] == ["ok"] * 6
+
+
+def test_without_the_sum_a_shared_figure_binds_nothing(index_221):
+    found = verify_text(index_221, "- $w_{11} = 0.5$\n", "post.md")
+    assert "w_11" not in {b.written for b in found.bindings}
+
+
+def test_a_weight_the_step_leaves_as_it_was_is_bound_by_its_figure(index_221):
+    # w_{12} meets x_2 = 0: its gradient is 0, so 0.4 is its value before and after the step alike
+    found = verify_text(index_221, "- $w_{12} = 0.4$, $w_{22} = 0.6$\n", "post.md")
+    assert {b.written: b.meant for b in found.bindings} == {"w_12": "w^{1}_{12}", "w_22": "w^{1}_{22}"}
+    wrong = verify_text(index_221, "- $w_{12} = 0.4$, $w_{22} = 0.6$\n\n$$w_{12} x_1 = 0.7$$\n", "post.md")
+    assert [c.verdict for c in wrong.claims][-1] == "wrong"
+
+
+WORKED = """```
+o ≈ 0.7514
+E = ½ × (t − o)²
+  = ½ × (0.01 − 0.7514)²
+  = ½ × (−0.7414)²
+  = ½ × {square}
+  = {half}
+```
+"""
+
+
+def test_a_sum_worked_line_under_line_rounds_from_the_line_before(tmp_path):
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    found = verify_text(mazur, WORKED.format(square="0.5497", half="0.2749"), "post.md")
+    assert [c.verdict for c in found.claims] == ["ok"] * 6
+    assert found.claims[-1].rounded_from is not None
+
+
+def test_a_slip_between_two_worked_lines_is_still_caught(tmp_path):
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    found = verify_text(mazur, WORKED.format(square="0.5597", half="0.2799"), "post.md")
+    verdicts = {c.line: c.verdict for c in found.claims}
+    assert verdicts[6] == "wrong" and found.claims[-2].carries is None
