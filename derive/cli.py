@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
     report.add_argument("--flavor", choices=FLAVORS, default="mathjax",
-                        help="Markdown math for: mathjax (default), katex, github, hugo, jekyll (with front matter)")
+                        help="Markdown math for: mathjax (default; also Sphinx with MyST, pandoc, Jupyter), katex, github, "
+                             "hugo, jekyll (both with front matter), mkdocs (pymdownx.arithmatex)")
     report.add_argument("--template-dir", metavar="DIR",
                         help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
     report.add_argument("--samples", choices=("first", "all"), default="first",

@@ -192,7 +192,8 @@ def python_module(context: dict[str, Any]) -> str:
 
 def markdown(context: dict[str, Any], template: str, user_dir: str | None = None, flavor: str = "mathjax",
              front_matter: str = "") -> str:
-    return front_matter + render_template("markdown", template, context | {"flavor": flavor}, user_dir)
+    text = render_template("markdown", template, context | {"flavor": flavor}, user_dir)
+    return front_matter + (flavors.own_paragraphs(text) if flavor in flavors.PARAGRAPHED else text)
 
 
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:

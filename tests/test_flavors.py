@@ -42,6 +42,27 @@ def test_hugo_flavor_escapes_so_goldmark_gives_back_the_math(result, notation):
         assert not re.search(r"(?<!\\)[_*]", math)  # no bare _ or * left for emphasis
 
 
+@pytest.mark.parametrize("flavor", ["jekyll", "mkdocs"])
+@pytest.mark.parametrize("notation", ["neuron", "layer"])
+def test_kramdown_and_arithmatex_flavors_set_every_display_apart(result, notation, flavor):
+    """kramdown reads $$ inside a paragraph as inline math; arithmatex reads two displays on adjacent
+    lines as one. Those flavors give every display a paragraph of its own, and change nothing else."""
+    mathjax = derive.render(result, "markdown", notation)
+    ours = derive.render(result, "markdown", notation, flavor=flavor)
+    lines = ours.split("\n")
+    for k, line in enumerate(lines):
+        if line.startswith("$$") and line.endswith("$$") and 0 < k < len(lines) - 1:
+            assert lines[k - 1] == "" and lines[k + 1] == "", line[:60]
+    if flavor == "mkdocs":
+        assert [line for line in ours.split("\n") if line] == [line for line in mathjax.split("\n") if line]
+
+
+def test_own_paragraphs_leaves_code_fences_and_blank_lines_alone():
+    from derive.flavors import own_paragraphs
+    text = "a\n$$x$$\n$$y$$\n\n```\n$$z$$\n```\nb"
+    assert own_paragraphs(text) == "a\n\n$$x$$\n\n$$y$$\n\n```\n$$z$$\n```\nb"
+
+
 def test_katex_and_jekyll_inline_delimiters():
     result = run(MAZUR)
     assert r"\(\eta = 0.5\)" in derive.render(result, "markdown", flavor="katex")
