@@ -32,6 +32,24 @@ class Result:
         """The gradients in one display: each parameter's value, or each layer's closed form."""
         return formats.notebook_summary(self)
 
+    def curve(self) -> "Curve | None":
+        """The loss over the spec's training iterations (None without training), as SVG."""
+        found = formats.training_curve(self)
+        if found is None:
+            return None
+        return Curve(found["svg_text"], tuple(float(p["loss"]) for p in found["points"]),
+                     tuple((c["step"], c["loss"]) for c in found["checkpoints"]))
+
+
+@dataclass(frozen=True)
+class Curve:
+    svg: str                                   # the same inline SVG the documents show
+    losses: tuple[float, ...]                  # at most curve.MAX_POINTS of them, evenly spaced
+    checkpoints: tuple[tuple[int, str], ...]   # (iteration, the loss as the document prints it)
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
 
 def load(source: str | Path) -> NetworkSpec:
     """A preset name, or the path of a TOML spec."""

@@ -74,6 +74,18 @@ def _context(result: "Result", notation: str, samples: str = "first") -> tuple[d
     return context.build(result.spec, result.derivation, result.values, notation, samples) | figure, "report"
 
 
+def training_curve(result: "Result") -> dict | None:
+    """The training curve's layout (curve.py) with its SVG, or None without training."""
+    training = result.values.training if result.values is not None else None
+    if training is None:
+        return None
+    number = lambda v: format_number(float(v), result.spec.precision)  # noqa: E731
+    found = curve.layout(training.history, number)
+    if found is None:
+        return None
+    return found | {"svg_text": documents.render_template("markdown", "curve.svg.j2", {"curve": found}).strip()}
+
+
 def notebook_summary(result: "Result") -> str:
     """Every gradient with its value (or, without numbers, every layer's closed form) as one display."""
     if result.values is None:

@@ -25,6 +25,8 @@ from renderers import need
 ASSETS = Path(__file__).parent / "katex" / "node_modules"
 KATEX = ASSETS / "katex" / "dist"
 MATHJAX = ASSETS / "mathjax" / "es5"
+MATHJAX2 = ASSETS / "mathjax2"
+REQUIREJS = ASSETS / "requirejs" / "require.js"
 REVEAL = ASSETS / "reveal.js"
 OUTPUT = Path(os.environ.get("DERIVE_TEST_OUTPUT", Path(__file__).parent / "output"))
 
@@ -33,8 +35,11 @@ DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE = re.compile(r"(?<![$\\])\$(?!\$)([^$\n]+?)\$")
 # what a page shows when math went through unrendered
 RAW_MATH = re.compile(r"\$\$|\\frac|\\partial|\\begin\{|\\\(|\\\[")
-ERRORS = ('class="katex-error"', "<mjx-merror", 'class="MathJax_Error"')
-SKIPPED = {"script", "style", "annotation", "math", "mjx-assistive-mml", "svg", "noscript", "template"}
+# KaTeX's, MathJax 3's, and MathJax 2's (its error text, and the noErrors box holding the source)
+ERRORS = ('class="katex-error"', "<mjx-merror", 'class="MathJax_Error"', 'class="mjx-merror"', 'class="mjx-noError"')
+# text that is not a page's prose: scripts, the math's own markup, and code shown as code (a
+# notebook's input cells), which no renderer typesets
+SKIPPED = {"script", "style", "annotation", "math", "mjx-assistive-mml", "svg", "noscript", "template", "pre", "code"}
 
 
 @dataclass(frozen=True)
@@ -124,14 +129,16 @@ class Page:
 
     @property
     def displayed(self) -> int:
-        """Equations typeset as displays: KaTeX's .katex-display, MathJax 3's display containers."""
-        return self.dom.count('class="katex-display"') + len(re.findall(r'<mjx-container[^>]*display="true"', self.dom))
+        """Equations typeset as displays: KaTeX's .katex-display, MathJax 3's display containers,
+        MathJax 2's display frames (CommonHTML output)."""
+        return (self.dom.count('class="katex-display"') + len(re.findall(r'<mjx-container[^>]*display="true"', self.dom))
+                + self.dom.count('class="mjx-chtml MJXc-display"'))
 
     @property
     def rendered(self) -> int:
         """Equations typeset: KaTeX's .katex spans, MathJax 3's containers, MathJax 2's frames."""
         return (self.dom.count('class="katex"') + self.dom.count("<mjx-container")
-                + len(re.findall(r'class="MathJax(_Display|_SVG_Display|_CHTML)?"', self.dom)))
+                + len(re.findall(r'id="MathJax-Element-\d+-Frame"', self.dom)))
 
 
 def _chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess:

@@ -61,6 +61,11 @@ class Report:
         """Wrong claims that are new mistakes, not an earlier error carried on."""
         return sum(c.verdict == "wrong" and c.carries is None for c in self.claims)
 
+    def _repr_html_(self) -> str:
+        """The report as a table of ✓ and ✗, in a Jupyter notebook."""
+        from .html_report import report_html
+        return report_html(self)
+
 
 class Checker:
     """Everything that depends on the spec only, built once and shared by every claim."""
