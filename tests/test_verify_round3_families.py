@@ -56,7 +56,7 @@ units = 1
 activation = "sigmoid"
 names = ["o"]
 weights = [[0.40, 0.45]]
-bias = 0.60
+bias = [0.60]
 [loss]
 function = "half_sse"
 [training]
@@ -124,3 +124,37 @@ def test_a_slip_between_two_worked_lines_is_still_caught(tmp_path):
     found = verify_text(mazur, WORKED.format(square="0.5597", half="0.2799"), "post.md")
     verdicts = {c.line: c.verdict for c in found.claims}
     assert verdicts[6] == "wrong" and found.claims[-2].carries is None
+
+
+def test_a_unit_glued_to_its_letter_is_that_units_name(tmp_path):
+    # bh1 for b_{h1}, outh1 for out_{h1}: plain-text posts glue the unit to the letter
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    found = verify_text(mazur, "```\nbh1 = 0.35,  bo = 0.60\nouth1 = 0.5933\nneth2 = 0.4\n```\n", "post.md")
+    assert [(c.line, c.verdict) for c in found.claims] == [(2, "ok"), (2, "ok"), (3, "ok"), (4, "wrong")]
+
+
+CALLS = """```
+z(h1) = w1×i1 + w2×i2 + bh1
+      = 0.3775
+h1 = 1 / (1 + e^(-z(h1))) = 0.5933
+h2 = 0.5969
+z(o) = w5×h1 + w6×h2 + bo = {net}
+```
+"""
+
+
+def test_a_letter_applied_to_a_unit_is_that_units_quantity(tmp_path):
+    # z(h1), z(o): the post's z of unit h1, bound by its definition like z_{h1}
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    found = verify_text(mazur, CALLS.format(net="1.1059"), "post.md")
+    assert {b.written: b.meant for b in found.bindings}["z_h1"] == "net_{h1}"
+    assert [c.verdict for c in found.claims] == ["ok"] * 5
+    assert found.claims[2].text.startswith("h_{1} = 1 / (1 + e^")
+    assert verify_text(mazur, CALLS.format(net="1.1259"), "post.md").claims[-1].verdict == "wrong"
+
+
+def test_a_function_applied_to_a_letter_stays_a_function(tmp_path):
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    found = verify_text(mazur, "$$f(z) = \\frac{1}{1 + e^{-z}}$$\n\n$$f'(z) = f(z)(1 - f(z))$$\n", "post.md")
+    assert "f_z" not in {b.written for b in found.bindings}
+    assert [c.verdict for c in found.claims] == ["ok", "ok"]

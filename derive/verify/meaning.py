@@ -269,7 +269,8 @@ class Meaning(Names, Derivatives):
     def _written_together(self, item: s.Node, after: s.Node | None):
         if isinstance(item, s.Sym) and not item.font and isinstance(after, s.Num) and after.text.isdigit():
             return self.vocabulary.lookup(f"{item.text}_{after.text}")
-        return None
+        called = self.vocabulary.unit_call(item, after)        # z(h1): unit h1's z
+        return self.vocabulary.lookup(called) if called is not None else None
 
     def _scalar(self, value: sp.Basic) -> sp.Basic:
         if isinstance(value, sp.MatrixBase):

@@ -109,6 +109,9 @@ def unknown_head(chain: s.Chain, vocabulary) -> str | None:
 
 def unknown_name(head: s.Node | None, vocabulary) -> str | None:
     """A name's key, when the notation does not know it and it may be bound (not y_j, not w^+)."""
+    if isinstance(head, s.Juxt) and len(head.items) == 2:       # z(h1): unit h1's z
+        called = vocabulary.unit_call(*head.items)
+        return called if called is not None and vocabulary.lookup(called) is None else None
     if not isinstance(head, (s.Sym, s.Scripted)):
         return None
     written = key(head)

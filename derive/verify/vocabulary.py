@@ -236,7 +236,39 @@ class Vocabulary:
             found = self.names.get(_TEXT_WORD.sub(r"\1", name))
         if found is None and _entry_in_brackets(name) is not None:
             found = self.names.get(_entry_in_brackets(name))
+        if found is None and _GLUED.fullmatch(name):
+            found = self._glued().get(name.replace("_", ""))
         return found
+
+    def unit_call(self, item: s.Node, after: s.Node | None) -> str | None:
+        """z(h1), net(o1): a letter the notation does not know, applied to a unit's name, is that
+        unit's quantity, as plain-text posts write it: the key z_h1. f(z), a(1 - a) are not."""
+        if not (isinstance(item, s.Sym) and not item.font and item.text.isalpha() and item.text not in CALLED
+                and isinstance(after, s.Paren) and after.kind == "(" and self.lookup(item.text) is None):
+            return None
+        inner = after.inner
+        if isinstance(inner, s.Juxt) and len(inner.items) == 2 and isinstance(inner.items[1], s.Num):
+            inner = s.Scripted(inner.items[0], s.Script(inner.items[1].text, inner.items[1]), None)   # h1
+        written = key(inner) if isinstance(inner, (s.Sym, s.Scripted)) else None
+        unit = written.replace("_", "") if written is not None else None
+        return f"{item.text}_{unit}" if unit in self._unit_names() else None
+
+    def _unit_names(self) -> set[str]:
+        graph = self.model.graph
+        return {u.name for u in graph.inputs} | {u.name for layer in graph.layers for u in layer.units}
+
+    def _glued(self) -> dict[str, sp.Basic]:
+        """Names of a unit written with its unit glued on, as plain-text posts write them: bh1 for
+        b_{h1}, outo1 for out_{o1} (each unit name the spec gives, after any letter of the notation)."""
+        if getattr(self, "_glued_names", None) is None or self._glued_size != len(self.names):
+            units = self._unit_names()
+            self._glued_names = {}
+            for written, symbol in self.names.items():
+                letter, _, unit = written.partition("_")
+                if unit in units and letter.isalpha():
+                    self._glued_names.setdefault(letter + unit, symbol)
+            self._glued_size = len(self.names)
+        return self._glued_names
 
     def _folded(self) -> dict[str, sp.Basic]:
         """Names whose subscript differs only in case, where that still names one thing."""
@@ -285,6 +317,8 @@ class Vocabulary:
         return name in self.names and name not in self.foreign
 
 
+CALLED = {"f", "g", "e", "exp", "log", "ln", "max", "min"}     # letters a post calls as functions
+_GLUED = re.compile(r"[A-Za-z]+_?[A-Za-z]*\d*")     # bh_1 (as the reader splits bh1), outo1, bo
 _TEXT_WORD = re.compile(r"\\(?:text|textrm|mathrm)\{([A-Za-z0-9]+)\}")
 _BRACKETED_ENTRY = re.compile(r"^([wb])_([0-9]+)\^\[([0-9]+)\]$")
 
