@@ -67,6 +67,7 @@ def test_hugo_site_renders_every_equation(document, tmp_path):
     site = _site("hugo", tmp_path)
     render, name = document
     markdown = render("hugo")
+    (site / "content").mkdir(exist_ok=True)            # git keeps no empty folder
     (site / "content" / "derivation.md").write_text(markdown)
     copy_assets((KATEX, site / "static" / "katex"))
     _build("hugo", "--source", site, "--destination", tmp_path / "public", "--quiet")

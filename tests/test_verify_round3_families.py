@@ -158,3 +158,10 @@ def test_a_function_applied_to_a_letter_stays_a_function(tmp_path):
     found = verify_text(mazur, "$$f(z) = \\frac{1}{1 + e^{-z}}$$\n\n$$f'(z) = f(z)(1 - f(z))$$\n", "post.md")
     assert "f_z" not in {b.written for b in found.bindings}
     assert [c.verdict for c in found.claims] == ["ok", "ok"]
+
+
+def test_an_index_name_with_its_layer_in_parentheses(index_221):
+    # \delta_1^{(1)}, z_2^{(1)}: the layer in parentheses, as courses after Ng's first write it
+    found = verify_text(index_221, "$$z_2^{(1)} = 0.3$$\n\n$$\\delta_1^{(1)} = a^1_1 (1 - a^1_1) w^2_{11} \\delta^2_1$$\n\n"
+                        "$$\\delta_1^{(1)} = -0.0098$$\n\n$$\\delta_1^{(1)} = -0.0198$$\n", "post.md")
+    assert [c.verdict for c in found.claims] == ["ok", "ok", "ok", "wrong"]

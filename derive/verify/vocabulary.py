@@ -236,6 +236,8 @@ class Vocabulary:
             found = self.names.get(_TEXT_WORD.sub(r"\1", name))
         if found is None and _entry_in_brackets(name) is not None:
             found = self.names.get(_entry_in_brackets(name))
+        if found is None and self.notation == "index" and _PARENTHESIZED_LAYER.fullmatch(name):
+            found = self.names.get(_PARENTHESIZED_LAYER.sub(r"\1_\2^\3", name))   # \delta_1^{(1)}: \delta^1_1
         if found is None and _GLUED.fullmatch(name):
             found = self._glued().get(name.replace("_", ""))
         return found
@@ -317,6 +319,7 @@ class Vocabulary:
         return name in self.names and name not in self.foreign
 
 
+_PARENTHESIZED_LAYER = re.compile(r"(.+?)_(\w+)\^\((\d+)\)")
 CALLED = {"f", "g", "e", "exp", "log", "ln", "max", "min"}     # letters a post calls as functions
 _GLUED = re.compile(r"[A-Za-z]+_?[A-Za-z]*\d*")     # bh_1 (as the reader splits bh1), outo1, bo
 _TEXT_WORD = re.compile(r"\\(?:text|textrm|mathrm)\{([A-Za-z0-9]+)\}")
