@@ -24,8 +24,8 @@ POSTS = measure.posts()
 # 26 posts: the first 20 (485 claims) gave 116 of 124 errors caught, 39 unchecked and no false alarm;
 # kaifeng, murali806, datamapu and webmastervetea were held out until measured, then gopikrishtummala
 # and therishiraj (first sight: 10 of 13 errors caught, 3 false alarms, 23 of 104 claims unchecked)
-CAUGHT_AT_LEAST = 152        # real errors caught, of 168
-UNCHECKED_AT_MOST = 63       # claims unchecked, of 723
+CAUGHT_AT_LEAST = 155        # real errors caught, of 168
+UNCHECKED_AT_MOST = 59       # claims unchecked, of 723
 # the target is 0: kaifeng 68 and 99, gopikrishtummala 78 (a figure 0.5 to 1 unit off, which the
 # truth tables allow and verify does not), see the closing notes of issue 11
 FALSE_ALARMS_AT_MOST = 3

@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import re
 
+from .vocabulary import NEW_WORDS, OLD_WORDS
+
 NUMBER = re.compile(r"^\s*[-−–]?\s*(\d+\.?\d*|\.\d+)(\s*[eE][-+]?\d+)?\s*$")
-NAME = re.compile(r"^\s*\$?\s*([A-Za-z\\][A-Za-z0-9_{}\\^,.\s]*|[A-Za-z][\u2080-\u2089]+)\s*\$?\s*$")
+NAME = re.compile(r"^\s*\$?\s*([A-Za-z\\][A-Za-z0-9_{}\\^,.\[\]()\s]*|[A-Za-z][\u2080-\u2089]+)\s*\$?\s*$")   # W^{[1]} too
 _EMPHASIS = re.compile(r"\*\*|__|`|\*")
+# gradient in the languages of the posts read so far (German's is English's; Chinese 梯度, Japanese 勾配)
+GRADIENT_WORDS = ("gradient", "gradiente", "gradiant", "梯度", "勾配", "기울기")
+_WORDS = lambda words: "|".join(re.escape(w) for w in words)      # noqa: E731
 # a column heading -> what its cells are, as a template over the row's name
 KINDS = (
-    (re.compile(r"\b(new|updated|after|w\^?\+|w_new)\b", re.I), "{grouped}^{{+}}"),
-    (re.compile(r"(gradient|grad\b|∂|\\partial|\bd[A-Za-z]*\s*/\s*d)", re.I), r"\frac{{\partial L}}{{\partial {name}}}"),
-    (re.compile(r"\b(old|initial|current|before|init)\b", re.I), "{name}"),
+    (re.compile(rf"\b(after|w\^?\+|w_new|{_WORDS(NEW_WORDS)})\b|新", re.I), "{grouped}^{{+}}"),
+    (re.compile(rf"({_WORDS(GRADIENT_WORDS)}|grad\b|∂|\\partial|\bd[A-Za-z]*\s*/\s*d)", re.I),
+     r"\frac{{\partial L}}{{\partial {name}}}"),
+    (re.compile(rf"\b(initial|current|before|init|{_WORDS(OLD_WORDS)})\b|初始|旧", re.I), "{name}"),
 )
+# a cell of math that is a list or a matrix of figures: [0.0421, 0.0434], \begin{bmatrix}…\end{bmatrix}
+FIGURES = re.compile(r"^(\[[-−–\d.,\s]+\]|\\begin\{[bp]matrix\}[-−–\d.&\s\\]+\\end\{[bp]matrix\})$")
 
 
 def table_regions(text: str, tokens) -> list[tuple[int, str, int, int]]:
@@ -83,5 +91,8 @@ def _name(cell: str) -> str | None:
 
 
 def _figure(cell: str) -> str | None:
-    cell = _EMPHASIS.sub("", cell).strip().strip("$").replace("−", "-").replace("–", "-")
-    return cell.replace(" ", "") if NUMBER.match(cell) else None
+    """A cell's figure, or its list or matrix of figures, as LaTeX."""
+    cell = _EMPHASIS.sub("", cell).strip().strip("$").strip().replace("−", "-").replace("–", "-")
+    if NUMBER.match(cell):
+        return cell.replace(" ", "")
+    return cell if FIGURES.match(cell) else None
