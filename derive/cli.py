@@ -39,7 +39,7 @@ CODE_EXAMPLES = """examples:
   derive code net.toml -o net_grads.py"""
 VERIFY_EXAMPLES = """examples:
   derive verify mazur draft.md
-  derive verify net.toml post.tex --json
+  derive verify posts/*.md --format github  each post's spec named in its front matter
   derive verify mazur --claim '\\delta_{o1} = 0.1384'"""
 PRESETS_EXAMPLES = """examples:
   derive presets
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .flavors import FLAVORS
     from .formats import FORMATS
     from .spec import NOTATIONS
+    from .verify_command import FORMATS as VERIFY_FORMATS
 
     parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.",
                      epilog=TOP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,14 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = _command(
         commands, "verify", VERIFY_EXAMPLES, help="check a hand-written derivation's formulas and numbers",
-        description="Check every equation in DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
+        description="Check every equation in each DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
                     "✗ wrong (with the correct value and the likely cause), ? unchecked (with the reason). "
                     "Exit code 0 when no claim is wrong, 1 when one is, 2 for a bad spec, document or usage.")
-    verify.add_argument("spec", metavar="SPEC", help="a TOML spec file (its [aliases] map the post's names) or a preset")
-    verify.add_argument("doc", nargs="?", metavar="DOC", help="the Markdown or LaTeX document ('-' for stdin)")
+    verify.add_argument("operands", nargs="*", metavar="[SPEC] DOC",
+                        help="SPEC: a TOML spec file (its [aliases] map the post's names) or a preset; left out, "
+                             "each DOC names its own in its front matter (derive: {spec: net.toml}). DOC: a "
+                             "Markdown or LaTeX document ('-' for stdin); several may be given")
     verify.add_argument("--claim", metavar="TEX", help="check this one formula instead of a document")
     verify.add_argument("--notation", choices=NOTATIONS, help="the document's names (default: guessed from them)")
-    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--format", choices=VERIFY_FORMATS,
+                        help="table (default), json, or github: GitHub Actions annotations on the wrong lines")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON (--format json)")
+    verify.add_argument("--only-with-front-matter", action="store_true",
+                        help="without SPEC: skip a document whose front matter names no spec (for a hook "
+                             "run over every post)")
     verify.add_argument("--explain-names", action="store_true",
                         help="also list every name of the post: how it was read, or that it was not")
     verify.add_argument("--annotate", metavar="OUT",
@@ -218,7 +226,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         _check_output(args.output, "-o")
         return _emit(args.output, generate_code(_load(args)))
     if args.command == "verify":
-        return _verify(args)
+        from .verify_command import run as verify_documents
+
+        return verify_documents(args)
     parser.print_help()
     return 0
 
@@ -251,61 +261,6 @@ def _report(args: argparse.Namespace) -> int:
     _warn(result)
     return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir,
                                      args.flavor, args.samples))
-
-
-def _verify(args: argparse.Namespace) -> int:
-    from . import verify
-    from .api import derive
-    from .verify.fix import repair
-    from .verify.output import annotate, as_json, names, table
-
-    if (args.doc is None) == (args.claim is None):
-        raise DeriveError("verify: expected a document DOC or --claim TEX (one of them)")
-    if args.claim is not None and args.annotate:
-        raise DeriveError("--annotate: expected a document DOC to annotate, not --claim")
-    if args.claim is not None and args.fix:
-        raise DeriveError("--fix: expected a document DOC to fix, not --claim")
-    if args.fix and args.annotate and Path(args.fix).resolve() == Path(args.annotate).resolve():
-        raise DeriveError("--fix and --annotate: expected two different files, got the same one twice")
-    _check_output(args.fix, "--fix")
-    text = _read_document(args.doc) if args.doc is not None else None
-    checker = verify.Checker(derive(_load(args)))
-    if text is None:
-        report = verify.verify_claim(checker, args.claim, args.notation)
-    else:
-        report = verify.verify_text(checker, text, args.doc, args.notation)
-    if args.annotate:
-        write_atomically(Path(args.annotate), annotate(text, report, args.doc))
-    if args.fix:
-        fixed, changes = repair(checker, text, args.doc, report)
-        write_atomically(Path(args.fix), fixed)
-        for change in changes:
-            print(change, file=sys.stderr)
-        figures = sum(change.new is not None for change in changes)
-        print(f"fixed {figures} figure{'s' * (figures != 1)}, marked {len(changes) - figures} "
-              f"formula{'s' * (len(changes) - figures != 1)} in {args.fix}", file=sys.stderr)
-    sys.stdout.write(as_json(report) if args.json else table(report) + names(report, args.explain_names))
-    return 1 if report.summary["wrong"] else 0
-
-
-def _read_document(name: str) -> str:
-    from .verify.document import MAX_DOCUMENT
-
-    try:
-        size = Path(name).stat().st_size if name != "-" and Path(name).is_file() else 0
-        if size > 4 * MAX_DOCUMENT:           # refused before it is read; 4 bytes a character at most in UTF-8
-            raise DeriveError(f"{name}: {size} bytes; at most {MAX_DOCUMENT} characters are read")
-        data = sys.stdin.buffer.read(4 * MAX_DOCUMENT + 1) if name == "-" else Path(name).read_bytes()
-    except FileNotFoundError:
-        raise DeriveError(f"{name}: no such document (expected a Markdown or LaTeX file)") from None
-    except IsADirectoryError:
-        raise DeriveError(f"{name}: is a folder (expected a Markdown or LaTeX file)") from None
-    except OSError as exc:
-        raise DeriveError(f"{name}: cannot read ({exc.strerror})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DeriveError(f"{name}: not UTF-8 text (byte {exc.start}); expected a Markdown or LaTeX file") from None
 
 
 def _check_output(output: str | None, option: str) -> None:
