@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     reports = _verified(args, checks)
     if args.annotate or args.fix:
         _write_copies(args, checks[0], reports[0][1])
-    return _print(args, output, reports)
+    return _print(args, output, reports, named=spec_name is None or len(docs) > 1)
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -147,21 +147,22 @@ def _write_copies(args: argparse.Namespace, check: tuple, report) -> None:
               f"formula{'s' * (len(changes) - figures != 1)} in {args.fix}", file=sys.stderr)
 
 
-def _print(args: argparse.Namespace, output: str, reports: list[tuple]) -> int:
+def _print(args: argparse.Namespace, output: str, reports: list[tuple], named: bool = False) -> int:
+    """The reports; `named`: each under its document's name (a table's heading, JSON's list of documents),
+    as when the documents name their own specs or are several (a hook may pass them one at a time)."""
     from .verify.github import workflow_commands
     from .verify.output import as_dict, as_json, names, table
 
     if output == "github":
         sys.stdout.write(workflow_commands(reports))
-    elif output == "json" and len(reports) == 1:
+    elif output == "json" and not named:
         sys.stdout.write(as_json(reports[0][1]))
     elif output == "json":
         sys.stdout.write(json.dumps([{"document": doc} | as_dict(report) for doc, report in reports],
                                     ensure_ascii=False, indent=2) + "\n")
     else:
         for doc, report in reports:
-            header = f"{doc}:\n" if len(reports) > 1 else ""
-            sys.stdout.write(header + table(report) + names(report, args.explain_names))
+            sys.stdout.write((f"{doc}:\n" if named else "") + table(report) + names(report, args.explain_names))
     return 1 if any(report.summary["wrong"] for _, report in reports) else 0
 
 

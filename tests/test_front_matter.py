@@ -47,8 +47,10 @@ def blog(tmp_path, monkeypatch):
 def test_a_spec_path_is_relative_to_the_post_and_lines_are_the_posts_own(blog, capsys):
     (blog / "wrong.md").write_text(post("derive:\n  spec: specs/net.toml", WRONG_BODY))
     assert main(["verify", str(blog / "wrong.md")]) == 1
+    out = capsys.readouterr().out
     # front matter: lines 1-5; the inline claim is on line 7, the display's equation on line 10
-    assert lines_of(capsys.readouterr().out) == [("✓", 7), ("✗", 10)]
+    assert lines_of(out) == [("✓", 7), ("✗", 10)]
+    assert out.startswith(f"{blog / 'wrong.md'}:\n")       # named: a hook may pass its posts one at a time
 
 
 def test_a_preset_name_and_the_python_api(tmp_path, capsys):
@@ -69,7 +71,9 @@ def test_an_inline_spec_is_used_and_never_read_as_claims(tmp_path, capsys):
     doc = tmp_path / "inline.md"
     doc.write_text(post(block, BODY + step))
     assert main(["verify", str(doc), "--json"]) == 0
-    claims = json.loads(capsys.readouterr().out)["claims"]
+    [report] = json.loads(capsys.readouterr().out)             # a list: the post named its own spec
+    assert report["document"] == str(doc)
+    claims = report["claims"]
     front_end = 3 + block.count("\n") + 2
     assert [c["verdict"] for c in claims] == ["ok", "ok", "ok"]
     assert all(c["line"] > front_end for c in claims)        # none of the TOML's `key = value` lines
