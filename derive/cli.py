@@ -41,6 +41,9 @@ VERIFY_EXAMPLES = """examples:
   derive verify mazur draft.md
   derive verify posts/*.md --format github  each post's spec named in its front matter
   derive verify mazur --claim '\\delta_{o1} = 0.1384'"""
+WATCH_EXAMPLES = """examples:
+  derive watch net.toml -o net.html         open net.html in a browser, edit net.toml, reload
+  derive watch net.toml -o net.md --flavor hugo"""
 PRESETS_EXAMPLES = """examples:
   derive presets
   derive report niuguy --notation index     write one of them"""
@@ -60,7 +63,6 @@ def _command(commands, name: str, examples: str, **kwargs) -> argparse.ArgumentP
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .flavors import FLAVORS
     from .formats import FORMATS
     from .spec import NOTATIONS
     from .verify_command import FORMATS as VERIFY_FORMATS
@@ -75,20 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
-    report.add_argument("--fragment", action="store_true",
-                        help="with --format latex: the body only, no preamble, for \\input{} in a paper")
-    report.add_argument("--notation", choices=NOTATIONS,
-                        help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
-                             "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
-    report.add_argument("--flavor", choices=FLAVORS, default="mathjax",
-                        help="Markdown math for: mathjax (default; also Sphinx with MyST, pandoc, Jupyter), katex, github, "
-                             "hugo, jekyll (both with front matter), mkdocs (pymdownx.arithmatex)")
-    report.add_argument("--template-dir", metavar="DIR",
-                        help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
-    report.add_argument("--samples", choices=("first", "all"), default="first",
-                        help="with a batch: first (default) works sample 1 in full and tables the others; "
-                             "all works every sample")
-    _time_limit(report)
+    _document_options(report)
+
+    watch = _command(commands, "watch", WATCH_EXAMPLES, help="write the document again each time the spec is saved",
+                     description="Write SPEC's document to FILE, then write it again each time SPEC changes, one "
+                                 "line per build; a spec that turns invalid prints its error and leaves FILE as it "
+                                 "was. Ctrl-C stops (exit code 130).")
+    watch.add_argument("spec", metavar="SPEC", help="the TOML spec file to watch")
+    watch.add_argument("-o", "--output", metavar="FILE", required=True, help="the document, written atomically")
+    watch.add_argument("--format", choices=FORMATS,
+                       help="output format (default: from FILE's suffix: .md markdown, .html html, .tex latex, ...)")
+    _document_options(watch)
 
     code = _command(commands, "code", CODE_EXAMPLES, help="write a NumPy module generated from the derived closed forms",
                     description="Write a standalone Python module (numpy only) with forward(params, X) "
@@ -126,6 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     _command(commands, "presets", PRESETS_EXAMPLES, help="list the built-in networks",
              description="List the built-in networks.")
     return parser
+
+
+def _document_options(command: argparse.ArgumentParser) -> None:
+    """The options of a written document, report's and watch's alike."""
+    from .flavors import FLAVORS
+    from .spec import NOTATIONS
+
+    command.add_argument("--fragment", action="store_true",
+                         help="with --format latex: the body only, no preamble, for \\input{} in a paper")
+    command.add_argument("--notation", choices=NOTATIONS,
+                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
+                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
+    command.add_argument("--flavor", choices=FLAVORS, default="mathjax",
+                         help="Markdown math for: mathjax (default; also Sphinx with MyST, pandoc, Jupyter), katex, "
+                              "github, hugo, jekyll (both with front matter), mkdocs (pymdownx.arithmatex)")
+    command.add_argument("--template-dir", metavar="DIR",
+                         help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
+    command.add_argument("--samples", choices=("first", "all"), default="first",
+                         help="with a batch: first (default) works sample 1 in full and tables the others; "
+                              "all works every sample")
+    _time_limit(command)
 
 
 def _time_limit(command: argparse.ArgumentParser) -> None:
@@ -222,6 +242,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _presets()
     if args.command == "report":
         return _report(args)
+    if args.command == "watch":
+        from .watch import watch
+
+        return watch(args, _check_report_options, _report)
     if args.command == "code":
         _check_output(args.output, "-o")
         return _emit(args.output, generate_code(_load(args)))
@@ -244,11 +268,7 @@ def _presets() -> int:
 def _report(args: argparse.Namespace) -> int:
     from .api import derive, render
 
-    _check_output(args.output, "-o")
-    if args.format == "pdf" and not args.output:
-        raise DeriveError("--format pdf writes a binary file; expected -o FILE")
-    if args.template_dir is not None and not Path(args.template_dir).is_dir():
-        raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
+    _check_report_options(args)
     spec = _load(args)
     if not spec.has_values:
         if args.format == "json":
@@ -261,6 +281,15 @@ def _report(args: argparse.Namespace) -> int:
     _warn(result)
     return _emit(args.output, render(result, args.format, args.notation, args.fragment, args.template_dir,
                                      args.flavor, args.samples))
+
+
+def _check_report_options(args: argparse.Namespace) -> None:
+    """What a report's options ask for, refused before any work: an output it cannot write, a missing folder."""
+    _check_output(args.output, "-o")
+    if args.format == "pdf" and not args.output:
+        raise DeriveError("--format pdf writes a binary file; expected -o FILE")
+    if args.template_dir is not None and not Path(args.template_dir).is_dir():
+        raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
 
 
 def _check_output(output: str | None, option: str) -> None:
