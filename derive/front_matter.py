@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import presets
+from .checks import shown
 from .errors import DeriveError
 from .spec import NetworkSpec, load_file, load_text
 from .verify.regions import is_latex
@@ -91,7 +92,7 @@ def settings(text: str, name: str = "") -> dict[str, str] | None:
         raise DeriveError(f"{where}: front matter: expected a mapping of keys with {EXAMPLE}")
     table = data["derive"]
     if not isinstance(table, dict) or len(table) != 1 or next(iter(table)) not in DERIVE_KEYS:
-        keys = ", ".join(map(str, table)) if isinstance(table, dict) else type(table).__name__
+        keys = ", ".join(shown(key) for key in table) if isinstance(table, dict) else type(table).__name__
         raise DeriveError(f"{where}: front matter derive: expected one key, spec or spec_toml, as in "
                           f"{EXAMPLE}; got {keys or 'nothing'}")
     key, value = next(iter(table.items()))
@@ -117,8 +118,11 @@ def spec_source(text: str, name: str = "") -> tuple[str, str] | None:
     if "spec_toml" in found:
         return ("toml", found["spec_toml"])
     value = found["spec"].strip()
+    if "\0" in value:
+        raise DeriveError(f"{name or 'document'}: front matter derive.spec: a NUL character in {shown(value)}; "
+                          "expected a path or a preset name")
     path = (Path(name).parent if name not in ("", "-") else Path()) / value
-    if value.endswith(".toml") or "/" in value or "\\" in value or path.exists():
+    if value.endswith(".toml") or "/" in value or "\\" in value or _exists(path):
         return ("file", str(path))
     return ("preset", value)
 
@@ -133,6 +137,13 @@ def load_source(source: tuple[str, str], name: str = "") -> NetworkSpec:
         return load_file(value) if kind == "file" else presets.load(value)
     except DeriveError as exc:
         raise DeriveError(f"{where}: front matter derive.spec: {exc}") from None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:              # a name the system refuses (File name too long) names no file
+        return False
 
 
 def _lines(text: str) -> list[tuple[str, int]]:

@@ -107,6 +107,9 @@ def test_a_post_without_a_spec_says_both_ways_to_give_one(tmp_path, capsys):
     ("derive:\n  spec: mazur\n  spec_toml: x", "expected one key, spec or spec_toml"),
     ("derive:\n  spec_toml: 'input = 1'", "derive.spec_toml: layers: missing section"),
     ("derive:\n  spec_toml: '[input'", "derive.spec_toml: TOML syntax error"),
+    ('derive:\n  spec: "net\\0.toml"', "derive.spec: a NUL character in 'net\\x00.toml'"),
+    ("derive: " + "[" * 5000, "front matter nests too deeply to read"),
+    ("derive: !!python/object/apply:os.system ['true']", "could not determine a constructor"),
 ])
 def test_a_bad_front_matter_is_one_line_and_exit_two(tmp_path, monkeypatch, capsys, block, message):
     monkeypatch.chdir(tmp_path)
