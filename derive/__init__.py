@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Result": "api", "code": "api", "derive": "api", "load": "api", "render": "api",
     "DeriveError": "errors", "PresetError": "errors", "SpecError": "errors",
-    "preset_names": "presets",
+    "preset_names": "presets", "post_spec": "front_matter",
     "LayerSpec": "spec", "LossSpec": "spec", "NetworkSpec": "spec", "TrainingSpec": "spec",
     "from_dict": "spec", "load_text": "spec",
 }

@@ -39,8 +39,11 @@ CODE_EXAMPLES = """examples:
   derive code net.toml -o net_grads.py"""
 VERIFY_EXAMPLES = """examples:
   derive verify mazur draft.md
-  derive verify net.toml post.tex --json
+  derive verify posts/*.md --format github  each post's spec named in its front matter
   derive verify mazur --claim '\\delta_{o1} = 0.1384'"""
+WATCH_EXAMPLES = """examples:
+  derive watch net.toml -o net.html         open net.html in a browser, edit net.toml, reload
+  derive watch net.toml -o net.md --flavor hugo"""
 PRESETS_EXAMPLES = """examples:
   derive presets
   derive report niuguy --notation index     write one of them"""
@@ -60,9 +63,9 @@ def _command(commands, name: str, examples: str, **kwargs) -> argparse.ArgumentP
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .flavors import FLAVORS
     from .formats import FORMATS
     from .spec import NOTATIONS
+    from .verify_command import FORMATS as VERIFY_FORMATS
 
     parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.",
                      epilog=TOP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,20 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("spec", metavar="SPEC", help="a TOML spec file or a preset name (see 'derive presets')")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     report.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
-    report.add_argument("--fragment", action="store_true",
-                        help="with --format latex: the body only, no preamble, for \\input{} in a paper")
-    report.add_argument("--notation", choices=NOTATIONS,
-                        help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
-                             "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
-    report.add_argument("--flavor", choices=FLAVORS, default="mathjax",
-                        help="Markdown math for: mathjax (default; also Sphinx with MyST, pandoc, Jupyter), katex, github, "
-                             "hugo, jekyll (both with front matter), mkdocs (pymdownx.arithmatex)")
-    report.add_argument("--template-dir", metavar="DIR",
-                        help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
-    report.add_argument("--samples", choices=("first", "all"), default="first",
-                        help="with a batch: first (default) works sample 1 in full and tables the others; "
-                             "all works every sample")
-    _time_limit(report)
+    _document_options(report)
+
+    watch = _command(commands, "watch", WATCH_EXAMPLES, help="write the document again each time the spec is saved",
+                     description="Write SPEC's document to FILE, then write it again each time SPEC changes, one "
+                                 "line per build; a spec that turns invalid prints its error and leaves FILE as it "
+                                 "was. Ctrl-C stops (exit code 130).")
+    watch.add_argument("spec", metavar="SPEC", help="the TOML spec file to watch")
+    watch.add_argument("-o", "--output", metavar="FILE", required=True, help="the document, written atomically")
+    watch.add_argument("--format", choices=FORMATS,
+                       help="output format (default: from FILE's suffix: .md markdown, .html html, .tex latex, ...)")
+    _document_options(watch)
 
     code = _command(commands, "code", CODE_EXAMPLES, help="write a NumPy module generated from the derived closed forms",
                     description="Write a standalone Python module (numpy only) with forward(params, X) "
@@ -98,14 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = _command(
         commands, "verify", VERIFY_EXAMPLES, help="check a hand-written derivation's formulas and numbers",
-        description="Check every equation in DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
+        description="Check every equation in each DOC (Markdown or LaTeX) against SPEC's derivation: ✓ right, "
                     "✗ wrong (with the correct value and the likely cause), ? unchecked (with the reason). "
                     "Exit code 0 when no claim is wrong, 1 when one is, 2 for a bad spec, document or usage.")
-    verify.add_argument("spec", metavar="SPEC", help="a TOML spec file (its [aliases] map the post's names) or a preset")
-    verify.add_argument("doc", nargs="?", metavar="DOC", help="the Markdown or LaTeX document ('-' for stdin)")
+    verify.add_argument("operands", nargs="*", metavar="[SPEC] DOC",
+                        help="SPEC: a TOML spec file (its [aliases] map the post's names) or a preset; left out, "
+                             "each DOC names its own in its front matter (derive: {spec: net.toml}). DOC: a "
+                             "Markdown or LaTeX document ('-' for stdin); several may be given")
     verify.add_argument("--claim", metavar="TEX", help="check this one formula instead of a document")
     verify.add_argument("--notation", choices=NOTATIONS, help="the document's names (default: guessed from them)")
-    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--format", choices=VERIFY_FORMATS,
+                        help="table (default), json, or github: GitHub Actions annotations on the wrong lines")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON (--format json)")
+    verify.add_argument("--only-with-front-matter", action="store_true",
+                        help="without SPEC: skip a document whose front matter names no spec (for a hook "
+                             "run over every post)")
     verify.add_argument("--explain-names", action="store_true",
                         help="also list every name of the post: how it was read, or that it was not")
     verify.add_argument("--annotate", metavar="OUT",
@@ -118,6 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     _command(commands, "presets", PRESETS_EXAMPLES, help="list the built-in networks",
              description="List the built-in networks.")
     return parser
+
+
+def _document_options(command: argparse.ArgumentParser) -> None:
+    """The options of a written document, report's and watch's alike."""
+    from .flavors import FLAVORS
+    from .spec import NOTATIONS
+
+    command.add_argument("--fragment", action="store_true",
+                         help="with --format latex: the body only, no preamble, for \\input{} in a paper")
+    command.add_argument("--notation", choices=NOTATIONS,
+                         help="neuron (w_5, out_{h1}: seed 003), layer (W^{[l]}, A^{[l]}: matrices) or index "
+                              "(w^l_{jk}, a^l_j: Nielsen's BP1-BP4); default: the spec's")
+    command.add_argument("--flavor", choices=FLAVORS, default="mathjax",
+                         help="Markdown math for: mathjax (default; also Sphinx with MyST, pandoc, Jupyter), katex, "
+                              "github, hugo, jekyll (both with front matter), mkdocs (pymdownx.arithmatex)")
+    command.add_argument("--template-dir", metavar="DIR",
+                         help="templates here (DIR/markdown/report.md.j2, ...) override the built-ins by name")
+    command.add_argument("--samples", choices=("first", "all"), default="first",
+                         help="with a batch: first (default) works sample 1 in full and tables the others; "
+                              "all works every sample")
+    _time_limit(command)
 
 
 def _time_limit(command: argparse.ArgumentParser) -> None:
@@ -214,11 +242,17 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _presets()
     if args.command == "report":
         return _report(args)
+    if args.command == "watch":
+        from .watch import watch
+
+        return watch(args, _check_report_options, _report)
     if args.command == "code":
         _check_output(args.output, "-o")
         return _emit(args.output, generate_code(_load(args)))
     if args.command == "verify":
-        return _verify(args)
+        from .verify_command import run as verify_documents
+
+        return verify_documents(args)
     parser.print_help()
     return 0
 
@@ -234,11 +268,7 @@ def _presets() -> int:
 def _report(args: argparse.Namespace) -> int:
     from .api import derive, render
 
-    _check_output(args.output, "-o")
-    if args.format == "pdf" and not args.output:
-        raise DeriveError("--format pdf writes a binary file; expected -o FILE")
-    if args.template_dir is not None and not Path(args.template_dir).is_dir():
-        raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
+    _check_report_options(args)
     spec = _load(args)
     if not spec.has_values:
         if args.format == "json":
@@ -253,59 +283,13 @@ def _report(args: argparse.Namespace) -> int:
                                      args.flavor, args.samples))
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from . import verify
-    from .api import derive
-    from .verify.fix import repair
-    from .verify.output import annotate, as_json, names, table
-
-    if (args.doc is None) == (args.claim is None):
-        raise DeriveError("verify: expected a document DOC or --claim TEX (one of them)")
-    if args.claim is not None and args.annotate:
-        raise DeriveError("--annotate: expected a document DOC to annotate, not --claim")
-    if args.claim is not None and args.fix:
-        raise DeriveError("--fix: expected a document DOC to fix, not --claim")
-    if args.fix and args.annotate and Path(args.fix).resolve() == Path(args.annotate).resolve():
-        raise DeriveError("--fix and --annotate: expected two different files, got the same one twice")
-    _check_output(args.fix, "--fix")
-    text = _read_document(args.doc) if args.doc is not None else None
-    checker = verify.Checker(derive(_load(args)))
-    if text is None:
-        report = verify.verify_claim(checker, args.claim, args.notation)
-    else:
-        report = verify.verify_text(checker, text, args.doc, args.notation)
-    if args.annotate:
-        write_atomically(Path(args.annotate), annotate(text, report, args.doc))
-    if args.fix:
-        fixed, changes = repair(checker, text, args.doc, report)
-        write_atomically(Path(args.fix), fixed)
-        for change in changes:
-            print(change, file=sys.stderr)
-        figures = sum(change.new is not None for change in changes)
-        print(f"fixed {figures} figure{'s' * (figures != 1)}, marked {len(changes) - figures} "
-              f"formula{'s' * (len(changes) - figures != 1)} in {args.fix}", file=sys.stderr)
-    sys.stdout.write(as_json(report) if args.json else table(report) + names(report, args.explain_names))
-    return 1 if report.summary["wrong"] else 0
-
-
-def _read_document(name: str) -> str:
-    from .verify.document import MAX_DOCUMENT
-
-    try:
-        size = Path(name).stat().st_size if name != "-" and Path(name).is_file() else 0
-        if size > 4 * MAX_DOCUMENT:           # refused before it is read; 4 bytes a character at most in UTF-8
-            raise DeriveError(f"{name}: {size} bytes; at most {MAX_DOCUMENT} characters are read")
-        data = sys.stdin.buffer.read(4 * MAX_DOCUMENT + 1) if name == "-" else Path(name).read_bytes()
-    except FileNotFoundError:
-        raise DeriveError(f"{name}: no such document (expected a Markdown or LaTeX file)") from None
-    except IsADirectoryError:
-        raise DeriveError(f"{name}: is a folder (expected a Markdown or LaTeX file)") from None
-    except OSError as exc:
-        raise DeriveError(f"{name}: cannot read ({exc.strerror})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DeriveError(f"{name}: not UTF-8 text (byte {exc.start}); expected a Markdown or LaTeX file") from None
+def _check_report_options(args: argparse.Namespace) -> None:
+    """What a report's options ask for, refused before any work: an output it cannot write, a missing folder."""
+    _check_output(args.output, "-o")
+    if args.format == "pdf" and not args.output:
+        raise DeriveError("--format pdf writes a binary file; expected -o FILE")
+    if args.template_dir is not None and not Path(args.template_dir).is_dir():
+        raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
 
 
 def _check_output(output: str | None, option: str) -> None:

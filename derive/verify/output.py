@@ -48,6 +48,11 @@ def names(report: Report, every: bool = False) -> str:
 
 
 def as_json(report: Report) -> str:
+    return json.dumps(as_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def as_dict(report: Report) -> dict:
+    """The report as JSON's objects: claims, summary (with the primary mistakes) and the post's names."""
     claims = []
     for c in report.claims:
         claim = {"line": c.line, "text": c.text, "verdict": c.verdict, "expected": c.expected, "reason": c.reason}
@@ -58,8 +63,7 @@ def as_json(report: Report) -> str:
         claims.append(claim)
     summary = report.summary | {"primary": report.primary}
     bindings = [{"written": b.written, "read_as": b.meant, "by": b.evidence, "line": b.line} for b in report.bindings]
-    return json.dumps({"claims": claims, "summary": summary, "bindings": bindings}, ensure_ascii=False,
-                      indent=2) + "\n"
+    return {"claims": claims, "summary": summary, "bindings": bindings}
 
 
 def annotate(text: str, report: Report, name: str = "") -> str:
