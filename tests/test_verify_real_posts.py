@@ -23,9 +23,10 @@ POSTS = measure.posts()
 
 # 26 posts: the first 20 (485 claims) gave 116 of 124 errors caught, 39 unchecked and no false alarm;
 # kaifeng, murali806, datamapu and webmastervetea were held out until measured, then gopikrishtummala
-# and therishiraj (first sight: 10 of 13 errors caught, 3 false alarms, 23 of 104 claims unchecked)
-CAUGHT_AT_LEAST = 155        # real errors caught, of 168
-UNCHECKED_AT_MOST = 59       # claims unchecked, of 723
+# and therishiraj (first sight: 10 of 13 errors caught, 3 false alarms, 23 of 104 claims unchecked), then
+# dummyilh and venkatareddykonasani (first sight: 12 of 13 caught, 1 false alarm, 7 of 55 unchecked)
+CAUGHT_AT_LEAST = 167        # real errors caught, of 181
+UNCHECKED_AT_MOST = 62       # claims unchecked, of 778
 # the target is 0: kaifeng 68 and 99, gopikrishtummala 78 (a figure 0.5 to 1 unit off, which the
 # truth tables allow and verify does not), see the closing notes of issue 11
 FALSE_ALARMS_AT_MOST = 3

@@ -165,3 +165,56 @@ def test_an_index_name_with_its_layer_in_parentheses(index_221):
     found = verify_text(index_221, "$$z_2^{(1)} = 0.3$$\n\n$$\\delta_1^{(1)} = a^1_1 (1 - a^1_1) w^2_{11} \\delta^2_1$$\n\n"
                         "$$\\delta_1^{(1)} = -0.0098$$\n\n$$\\delta_1^{(1)} = -0.0198$$\n", "post.md")
     assert [c.verdict for c in found.claims] == ["ok", "ok", "ok", "wrong"]
+
+
+def test_round4_families(tmp_path):
+    mazur = checker(tmp_path, MAZUR_ONE_OUTPUT)
+    # a generic update rule over w, checked for every weight; a wrong sign is caught
+    assert verify_text(mazur, "$$w_{new} = w_{old} - \\eta \\frac{\\partial E}{\\partial w}$$\n", "p.md").claims[0].verdict == "ok"
+    assert verify_text(mazur, "$$w' = w + \\eta \\frac{\\partial E}{\\partial w}$$\n", "p.md").claims[0].verdict == "wrong"
+    # a tuple of names equal to a tuple of figures
+    found = verify_text(mazur, "$$(i_1, i_2) = (0.05, 0.10)$$\n\n$$(i_1, i_2) = (0.05, 0.20)$$\n", "p.md")
+    assert [c.verdict for c in found.claims] == ["ok", "wrong"]
+    # a row spaced with \;\; rather than commas is a list, not a product
+    from derive.verify import syntax
+    from derive.verify.reader import read
+    assert isinstance(read("x = [0.40 \\;\\; 0.45]")[0].chain.sides[1], syntax.Matrix)
+    # a term alone in a net input's sum is that unit's bias
+    found = verify_text(mazur, "$$z_3 = w_5 h_1 + w_6 h_2 + b_3 = 0.4 \\times 0.5933 + 0.45 \\times 0.5969 + 0.6 = 1.1059$$\n", "p.md")
+    assert {b.written: b.meant for b in found.bindings}.get("b_3") == "b_{o}"
+
+
+ROW_221 = """
+title = "2-2-1 in row layout"
+layout = "row"
+notation = "layer"
+[input]
+values = [[1.0, 2.0]]
+[target]
+values = [[0.5]]
+[[layers]]
+units = 2
+activation = "sigmoid"
+weights = [[0.5, 0.6], [0.7, 0.8]]
+bias = [0.1, 0.2]
+[[layers]]
+units = 1
+activation = "sigmoid"
+weights = [[0.9], [0.1]]
+bias = [0.3]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_the_loss_by_a_vector_lies_either_way_but_a_matrix_keeps_its_layout(tmp_path):
+    row = checker(tmp_path, ROW_221)
+    # dL/da_1 is a row in row layout; delta_2 W_2 (a number by a column) is the same vector standing
+    for product in ("\\delta_2 W_2", "\\delta_2 W_2^T"):
+        claim = f"$$\\frac{{\\partial L}}{{\\partial a_1}} = {product}$$\n"
+        assert verify_text(row, claim, "p.md").claims[0].verdict == "ok", product
+    # the gradient by a matrix has one layout: the transposed product is still caught
+    assert verify_text(row, "$$\\frac{\\partial L}{\\partial W_1} = X^T \\delta_1$$\n", "p.md").claims[0].verdict == "ok"
+    assert verify_text(row, "$$\\frac{\\partial L}{\\partial W_1} = \\delta_1^T X$$\n", "p.md").claims[0].verdict == "wrong"

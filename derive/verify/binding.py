@@ -213,7 +213,8 @@ def _line_of(written: str, chains) -> int:
 
 def _by_definition(model, judge: Judge, chains, vocabulary, notation: str):
     """(name, latex) for each unknown factor of `unknown × known` in a sum that defines a net input:
-    z_1 = w_{11} x_1 + w_{21} x_2 binds w_{11} to the weight that multiplies x_1 in z_1's sum."""
+    z_1 = w_{11} x_1 + w_{21} x_2 binds w_{11} to the weight that multiplies x_1 in z_1's sum; and
+    for an unknown term alone in it, the unit's bias."""
     table = (index_names if notation == "index" else neuron_names)(model.graph) if model.one_sample else {}
     generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
               {x.name: x for x in model.defs}
@@ -223,9 +224,15 @@ def _by_definition(model, judge: Judge, chains, vocabulary, notation: str):
         if definition is None or not head.name.startswith("net_"):
             continue
         expanded = sp.expand(definition)
+        biases = [t for t in sp.Add.make_args(expanded) if model.is_parameter(t)]
         for side in chain.sides[1:]:
             for term in _terms(side):
                 factors = s.factors(term)
+                written = key(term) if len(factors) == 1 and isinstance(term, (s.Sym, s.Scripted)) else None
+                if written is not None and len(biases) == 1 and biases[0] in table and \
+                        vocabulary.lookup(written) is None and written not in vocabulary.expressions:
+                    yield written, table[biases[0]], line          # z_3 = w_5 h_1 + w_6 h_2 + b_3: b_3 is o's bias
+                    continue
                 if len(factors) != 2:
                     continue
                 for unknown, other in (factors, factors[::-1]):

@@ -64,6 +64,7 @@ class Derivatives:
             matrix = sp.ImmutableMatrix([[matrix]])
         if not isinstance(matrix, sp.MatrixBase):
             raise Unreadable("a derivative by something other than a matrix of the network")
+        scope.either_way = scope.either_way or 1 in matrix.shape     # the loss by a vector: a row or a column
         model = self.model
         total = model.graph.total
 

@@ -176,7 +176,7 @@ class Judge:
     def _link(self, left, right, scope: Scope, k: int, chained: bool, chain: s.Chain) -> Verdict | None:
         where = f"link {k + 1} of {len(chain.relations)}: " if chained else ""
         left, right = oriented(left, chain.sides[k], right), oriented(right, chain.sides[k + 1], left)
-        if scope.either_way and is_matrix(left) and is_matrix(right) and left.shape == right.shape[::-1]:
+        if scope.either_way and is_matrix(left) and is_matrix(right) and left.shape != right.shape == left.shape[::-1]:
             left = left.T
         if is_matrix(left) != is_matrix(right):
             if not self._every_entry(left if is_matrix(left) else right, right if is_matrix(left) else left, scope):

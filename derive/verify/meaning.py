@@ -246,7 +246,8 @@ class Meaning(Names, Derivatives):
         return result
 
     def _Args(self, node: s.Args, scope: Scope) -> sp.Basic:
-        raise Unreadable("a list of arguments outside \\max or \\min")
+        """(x_1, x_2) = (0, 1): a tuple outside a function's brackets, as a row of its entries."""
+        return self._Matrix(s.Matrix((node.items,), listed=True), scope)
 
     def _Cases(self, node: s.Cases, scope: Scope) -> sp.Basic:
         pieces = []

@@ -14,7 +14,9 @@ from collections import Counter
 
 from ..unit_notations import index_names, neuron_names
 from . import syntax as s
+from .functions import function_of
 from .substitution import substitutions, unpaired
+from .values import Unreadable
 from .vocabulary import UPDATED, key, split_modifier
 
 GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
@@ -32,17 +34,26 @@ def roles(graph, notation: str, chains, vocabulary) -> dict[str, set[str]]:
     for chain, _, _ in chains:
         for juxt in (x for x in s.nodes(chain) if isinstance(x, s.Juxt)):
             for function, argument in zip(juxt.items, juxt.items[1:]):
-                base = function.base if isinstance(function, s.Scripted) and not function.sub else function
                 inner = argument.inner if isinstance(argument, s.Paren) and argument.kind == "(" else None
-                written = unknown_name(inner, vocabulary) if isinstance(base, s.Func) else None
+                named = _function(function, vocabulary) if inner is not None else None
+                written = unknown_name(inner, vocabulary) if named is not None else None
                 if written is not None:
-                    meant = nets.get(f"\\{base.name}", set())
+                    meant = nets.get(f"\\{named}", set())
                     found[written] = found[written] & meant if written in found else set(meant)
     weights = {table[c.weight] for layer in graph.layers for row in layer.connections for c in row if c.weight in table}
     for chain, _, _ in chains:
         for written in _weighting(chain, vocabulary):
             found[written] = found[written] & weights if written in found else set(weights)
     return found
+
+
+def _function(item: s.Node, vocabulary) -> str | None:
+    """The function an item names (\\sigma, \\text{sigmoid}, \\sigma'), or None."""
+    try:
+        found = function_of(item, vocabulary.model.spec)
+    except Unreadable:
+        return None
+    return found[0] if found is not None else None
 
 
 def _weighting(chain: s.Chain, vocabulary) -> set[str]:

@@ -26,6 +26,10 @@ def instances(chain: s.Chain, notation: str, vocabulary, model) -> list[tuple[st
     if notation in ("neuron", "index") and _uses_p(chain):
         names = [n for n, symbol in vocabulary.names.items() if model.is_parameter(symbol) and model.is_updated(symbol)]
         return [(f"for p = {name}", _map(chain, lambda node: _p_to(node, name))) for name in names]
+    letter = _generic_letter(chain, vocabulary) if notation in ("neuron", "index") else None
+    if letter is not None:
+        return [(f"for {letter} = {name}", _map(chain, lambda node: _letter_to(node, letter, name)))
+                for name in _parameters_of(letter, vocabulary, model)] or [("", chain)]
     if notation == "layer" and _scripts(chain, lambda t: LAYER_SCRIPT.search(t) or WHOLE_LAYER_SCRIPT.match(t)):
         layers = len(model.graph.layers)
         found = []
@@ -107,6 +111,72 @@ def _expand_sums(node, env: dict, widest: int, vocabulary, budget: list[int]):
                 changes[field.name] = new
         return dataclasses.replace(node, **changes)
     return node
+
+
+GENERIC_LETTERS = {"w": "weights", "b": "biases", "\\theta": "parameters"}
+
+
+def _generic_letter(chain: s.Chain, vocabulary) -> str | None:
+    """w_{new} = w_{old} - \\alpha \\partial L / \\partial w: an update rule over a letter the notation
+    does not know alone (w, b, \\theta), written once for every weight (or bias, or parameter)."""
+    letters = {_letter(node) for node in s.nodes(chain)} - {None}
+    for letter in letters & set(GENERIC_LETTERS):
+        if vocabulary.lookup(letter) is not None:
+            continue
+        written = [node for node in s.nodes(chain) if _letter(node) == letter]
+        by = any(isinstance(node, s.Frac) and _letter(node.den) == letter or _denominator_letter(node) == letter
+                 for node in s.nodes(chain))
+        if by and any(_marked_updated(node) for node in written):
+            return letter
+    return None
+
+
+def _letter(node) -> str | None:
+    """The letter of w, w_{new}, w^{+}, w', w_{old}: a bare letter, or one only marked new or old."""
+    if isinstance(node, s.Sym) and not node.font:
+        return node.text
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and not node.base.font:
+        named = split_modifier(node)[0]
+        if named.sub is None and (named.sup is None or not named.sup.text):
+            return node.base.text
+    return None
+
+
+def _marked_updated(node) -> bool:
+    """w_{new}, w^{+}, w^{(t+1)}, w': the letter after the step."""
+    return isinstance(node, s.Scripted) and (split_modifier(node)[1] == "updated" or node.primes == 1)
+
+
+def _denominator_letter(node) -> str | None:
+    """\\partial w in a derivative's denominator (Juxt of \\partial and the letter)."""
+    if isinstance(node, s.Frac) and isinstance(node.den, s.Juxt) and len(node.den.items) == 2 \
+            and isinstance(node.den.items[0], s.Partial):
+        return _letter(node.den.items[1])
+    return None
+
+
+def _parameters_of(letter: str, vocabulary, model) -> list[str]:
+    """One name (the notation's own) for each weight, bias or parameter that the step updates."""
+    graph = model.graph
+    wanted = {"weights": {c.weight for layer in graph.layers for row in layer.connections for c in row},
+              "biases": {b.symbol for layer in graph.layers for b in layer.biases}}.get(
+        GENERIC_LETTERS[letter], set(graph.parameters))
+    names: dict = {}
+    for name, symbol in vocabulary.names.items():
+        if symbol in wanted and model.is_updated(symbol) and name not in vocabulary.foreign:
+            names.setdefault(symbol, name)
+    return list(names.values())
+
+
+def _letter_to(node, letter: str, name: str):
+    """w -> w_5; w_{new}, w^{+}, w' -> w_5 after the step; w_{old} -> w_5."""
+    if _letter(node) != letter:
+        return None
+    parsed = _parse_name(name)
+    if not _marked_updated(node):
+        return parsed
+    base, sub = (parsed.base, parsed.sub) if isinstance(parsed, s.Scripted) else (parsed, None)
+    return s.Scripted(base, sub, s.Script("+", None))
 
 
 def _uses_p(node) -> bool:

@@ -329,7 +329,11 @@ class _Build(Transformer_NonRecursive):
         return s.Norm(_side(inner))
 
     def bracket(self, _lb, inner, _rb):
-        return s.Paren(_side(inner), "[")
+        side = _side(inner)
+        figures = side.items if isinstance(side, s.Juxt) else ()
+        if len(figures) > 1 and all(isinstance(f.arg if isinstance(f, s.Neg) else f, s.Num) for f in figures):
+            return s.Matrix((figures,), listed=True)      # [0.5 \;\; 0.6]: a row spaced, not a product
+        return s.Paren(side, "[")
 
     def row_vector(self, _lb, *items):
         """[a, b] as the posts write a row: a 1×n matrix."""
