@@ -38,7 +38,8 @@ def layout(history: np.ndarray, format_value: Callable[[float], str]) -> dict[st
     return {
         "log": log,
         "iterations": last,
-        "points": [{"step": int(s), "loss": repr(float(v))} for s, v in zip(steps, losses)],
+        # 9 digits: a plot needs no more, and the last ones move with the BLAS build
+        "points": [{"step": int(s), "loss": f"{float(v):.9g}"} for s, v in zip(steps, losses)],
         "polyline": " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(steps, losses)),
         "checkpoints": [{"step": c, "loss": format_value(float(history[c]))} for c in checkpoints],
         "svg": {"width": WIDTH, "height": HEIGHT, "left": MARGIN, "right": WIDTH - MARGIN,
