@@ -1,8 +1,8 @@
-"""Numbers: forward values, the loss, and gradients from the lambdified derivation.
+"""Numbers: forward values, the loss, and gradients from the rule table's NumPy kernels.
 
-Each layer's deltas are compiled once with `lambdify(cse=True)` from the chain
-records; training re-uses those functions at every step. Arrays hold one sample
-per row. Parameters are kept in column orientation, W of shape (units, inputs).
+Each layer's deltas come from its activation's derivative kernel and the loss's (or the
+fusion's) kernel, composed from the output back; tests hold them to the derivation's
+lambdified closed forms and to finite differences. Arrays hold one sample per row. Parameters are kept in column orientation, W of shape (units, inputs).
 
 Non-finite numbers get one behaviour for every document: the first step (forward,
 gradients, update, loss after it) must be finite, else a DeriveError names the
@@ -21,6 +21,7 @@ import sympy as sp
 
 from .chain import Derivation
 from .errors import DeriveError
+from . import kernels
 from .progress import progress
 from .spec import NetworkSpec
 
@@ -116,11 +117,12 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
 
 
 def _all_finite(params: Parameters) -> bool:
-    return all(np.isfinite(a).all() for a in params.weights + params.biases)
+    return bool(np.isfinite(np.concatenate([a.ravel() for a in params.weights + params.biases])).all())
 
 
 class Evaluator:
-    """The derivation compiled to NumPy: forward, backward, update."""
+    """The network in NumPy, from the rule table's kernels: forward, backward, update. The
+    derivation's closed forms are not evaluated here; tests hold the kernels to them."""
 
     def __init__(self, spec: NetworkSpec, derivation: Derivation, tick: Callable[[int], object] = lambda n: None):
         self.spec = spec
@@ -129,41 +131,33 @@ class Evaluator:
         self.inputs = np.array(spec.inputs, dtype=float)
         self.targets = np.array(spec.targets, dtype=float)
         self.scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
-        self._delta_fns = []
-        for l, layer in enumerate(self.graph.layers):
-            self._delta_fns.append(self._compile_layer(l, lambda r: r.delta))
+        last, outputs = self.graph.layers[-1].activation.name, len(self.graph.layers[-1].units)
+        self._output_delta = kernels.output_delta(last, spec.loss.function, outputs)
+        self._loss_slope = kernels.loss_slope(spec.loss.function, outputs)
+        # a layer's bias gradient: none, always zero, summed over a shared bias's units, or per unit
+        self._bias_kinds = tuple("none" if not layer.biases else "zero" if shared_bias_gradient_is_zero(spec, layer)
+                                 else "shared" if layer.shared_bias else "units" for layer in self.graph.layers)
+        for layer in self.graph.layers:
             tick(len(layer.units))
 
-    # -- compilation -------------------------------------------------------
-    def _layer_args(self, l: int) -> list[sp.Symbol]:
+    # -- the closed forms, for the tests that hold the kernels to them --------------------
+    def closed_form(self, l: int, pick: Callable, params: Parameters, fwd: Forward, below) -> np.ndarray:
+        """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units)."""
         layer = self.graph.layers[l]
         args = [u.out for u in layer.units] + [u.net for u in layer.units]
-        if l == len(self.graph.layers) - 1:
-            args += [u.target for u in layer.units]
-        else:
-            below = self.graph.layers[l + 1]
-            args += [u.delta for u in below.units]
-            args += [c.weight for row in below.connections for c in row]
-        return args
-
-    def _layer_values(self, l: int, params: Parameters, fwd: Forward, deltas_below) -> list:
         values = list(fwd.outs[l].T) + list(fwd.nets[l].T)
         if l == len(self.graph.layers) - 1:
-            return values + list(self.targets.T)
-        return values + list(deltas_below.T) + list(params.weights[l + 1].ravel())
-
-    def _compile_layer(self, l: int, pick: Callable) -> Callable:
-        exprs = [pick(record) for record in self.derivation.layers[l]]
-        fn = sp.lambdify(self._layer_args(l), exprs, modules="numpy", cse=True)
-        m = self.spec.samples
-
-        def evaluate(values: list) -> np.ndarray:
-            columns = fn(*values)
-            stacked = np.empty((m, len(columns)))
-            for j, column in enumerate(columns):
-                stacked[:, j] = column        # a constant column broadcasts over the samples
-            return stacked
-        return evaluate
+            args += [u.target for u in layer.units]
+            values += list(self.targets.T)
+        else:
+            following = self.graph.layers[l + 1]
+            args += [u.delta for u in following.units] + [c.weight for row in following.connections for c in row]
+            values += list(below.T) + list(params.weights[l + 1].ravel())
+        columns = sp.lambdify(args, [pick(r) for r in self.derivation.layers[l]], modules="numpy", cse=True)(*values)
+        stacked = np.empty((self.spec.samples, len(columns)))
+        for j, column in enumerate(columns):
+            stacked[:, j] = column        # a constant column broadcasts over the samples
+        return stacked
 
     # -- evaluation --------------------------------------------------------
     def forward(self, params: Parameters) -> Forward:
@@ -187,11 +181,23 @@ class Evaluator:
                 log_1m = activation.log_one_minus_out(net) if activation.log_one_minus_out else np.log1p(-out)
         return self.graph.loss.numpy(self.targets, out, log_out, log_1m)
 
+    def upstream(self, l: int, params: Parameters, fwd: Forward, below: np.ndarray | None) -> np.ndarray:
+        """dE/dout of layer l's units, (m, units): the loss's derivative at the output, else the
+        deltas of the layer above back through its weights (W of shape (units, inputs))."""
+        if below is None:
+            return self._loss_slope(self.targets, fwd.outs[l])
+        return below @ params.weights[l + 1]
+
     def deltas(self, params: Parameters, fwd: Forward) -> list[np.ndarray]:
-        deltas: list[np.ndarray] = [None] * len(self.graph.layers)  # type: ignore[list-item]
+        """dE/dnet per layer, (m, units), by the rule table's kernels, from the output back."""
+        layers = self.graph.layers
+        deltas: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
         below = None
-        for l in reversed(range(len(self.graph.layers))):
-            below = self._delta_fns[l](self._layer_values(l, params, fwd, below))
+        for l in reversed(range(len(layers))):
+            if below is None:
+                below = self._output_delta(self.targets, fwd.outs[l], fwd.nets[l])
+            else:
+                below = kernels.vjp(layers[l].activation.name, fwd.nets[l], fwd.outs[l], below @ params.weights[l + 1])
             deltas[l] = below
         return deltas
 
@@ -201,10 +207,9 @@ class Evaluator:
         weights = tuple(self.scale * d.T @ a for d, a in zip(deltas, sources))
         # A shared bias feeds every unit of its layer: its gradient sums over them.
         # A layer without bias keeps its zeros: their gradient is no gradient at all.
-        biases = tuple(np.zeros(d.shape[1]) if not layer.biases else
-                       np.zeros(1) if shared_bias_gradient_is_zero(self.spec, layer) else
-                       self.scale * (d.sum().reshape(1) if layer.shared_bias else d.sum(axis=0))
-                       for d, layer in zip(deltas, self.graph.layers))
+        biases = tuple(np.zeros(d.shape[1]) if kind == "none" else np.zeros(1) if kind == "zero" else
+                       self.scale * (d.sum().reshape(1) if kind == "shared" else d.sum(axis=0))
+                       for d, kind in zip(deltas, self._bias_kinds))
         return Parameters(weights, biases)
 
     def step(self, params: Parameters, grads: Parameters) -> Parameters:
@@ -215,22 +220,14 @@ class Evaluator:
         return Parameters(weights, biases)
 
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
-        """The per-sample chain factors the document prints, evaluated from the records."""
-        derivation = self.derivation
+        """The per-sample chain factors the document prints, from the kernels."""
         layers = []
-        for l, records in enumerate(derivation.layers):
+        for l, layer in enumerate(self.graph.layers):
             below = deltas[l + 1] if l + 1 < len(deltas) else None
-            values = self._layer_values(l, params, fwd, below)
-            d_out = self._compile_layer(l, lambda r: r.d_out)(values)
-            elementwise = records[0].jacobian is None
-            d_act = self._compile_layer(l, lambda r: r.d_act)(values) if elementwise else None
-            jacobian = None
-            if not elementwise:
-                columns = [self._compile_layer(l, lambda r, k=k: r.jacobian[k])(values) for k in range(len(records))]
-                jacobian = np.stack(columns, axis=1)      # (m, k, j)
-            paths = None
-            if below is not None:
-                paths = below[:, :, None] * params.weights[l + 1][None, :, :]
+            d_out = self.upstream(l, params, fwd, below)
+            slope = kernels.slope(layer.activation.name)(fwd.nets[l], fwd.outs[l])
+            d_act, jacobian = (slope, None) if layer.activation.elementwise else (None, slope)
+            paths = below[:, :, None] * params.weights[l + 1][None, :, :] if below is not None else None
             fused = _unrepresentable(d_out, d_act, jacobian, deltas[l])
             layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths, fused))
         return tuple(layers)
