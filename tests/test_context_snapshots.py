@@ -4,8 +4,8 @@ For each preset, notation (and, for a batch, samples mode) the context from
 derive.formats._context is compared with tests/snapshots/contexts/<case>.json. The same is done
 for the code-generation context (<preset>-codegen) and the JSON document (<preset>-document).
 Strings, ints and bools must match exactly. Floats must match to a relative 1e-9.
-Known: curve.points[].loss is repr() of a float (17 digits), and the last digits change
-with the OpenBLAS kernel, e.g. OPENBLAS_CORETYPE=Prescott. The test reports that change.
+Printed text (LaTeX, formatted numbers, the curve's 9-digit points) stays the same under any
+BLAS kernel (checked with OPENBLAS_CORETYPE=Prescott); float64 figures move in their last bits.
 
 After an intended change, rewrite the snapshots and review the git diff:
 
