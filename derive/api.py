@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from . import codegen, documents, formats, presets
@@ -10,6 +11,8 @@ from .chain import Derivation
 from .chain import derive as derive_chain
 from .errors import DeriveError
 from .graph import build as build_graph
+from .layers import LayerDerivation, derive_layers
+from .proof import Check, prove
 from .numeric import Evaluator, Values, evaluate
 from .progress import progress
 from .spec import NetworkSpec, load_file
@@ -20,6 +23,16 @@ class Result:
     spec: NetworkSpec
     derivation: Derivation
     values: Values | None          # None when the spec gives no numbers
+
+    @cached_property
+    def layered(self) -> LayerDerivation:
+        """The matrix form, derived on first use and kept: every render of this result shares it."""
+        return derive_layers(self.spec)
+
+    @cached_property
+    def checks(self) -> list[Check]:
+        """The proof that the matrix form equals the unit form entry by entry, done once."""
+        return prove(self.derivation, self.layered, max(self.spec.samples, 1))
 
     def render(self, format: str = "markdown", notation: str | None = None, samples: str = "first") -> str | bytes:
         return render(self, format, notation, samples=samples)

@@ -7,10 +7,8 @@ from typing import TYPE_CHECKING
 from . import context, curve, diagram, documents, html, layer_context
 from .errors import DeriveError
 from .flavors import FLAVORS, front_matter
-from .layers import derive_layers
 from .notation import format_number
 from .pdf import compile_pdf
-from .proof import prove
 from .spec import NOTATIONS
 from .unit_notations import SCHEMES
 
@@ -68,9 +66,7 @@ def _context(result: "Result", notation: str, samples: str = "first") -> tuple[d
     figure = {"diagram": diagram.layout(graph, names, params, number, notation),
               "curve": curve.layout(training.history, number) if training is not None else None}
     if notation == "layer":
-        layered = derive_layers(result.spec)
-        checks = prove(result.derivation, layered, max(result.spec.samples, 1))
-        return layer_context.build(result.spec, layered, result.values, checks) | figure, "layers"
+        return layer_context.build(result.spec, result.layered, result.values, result.checks) | figure, "layers"
     return context.build(result.spec, result.derivation, result.values, notation, samples) | figure, "report"
 
 

@@ -253,3 +253,15 @@ def test_every_fragment_of_a_large_document_parses_in_katex(spec):
     fragments = (_fragments_of_markdown(derive.render(result, "markdown", "layer"))
                  + _fragments_of_html(derive.render(result, "html", "layer")))
     assert len(fragments) > 100 and _katex(fragments) == []
+
+
+def test_a_result_derives_and_proves_its_matrix_form_once_for_every_render(monkeypatch):
+    from derive import api
+    calls = {"derive_layers": 0, "prove": 0}
+    for name in calls:
+        original = getattr(api, name)
+        monkeypatch.setattr(api, name, lambda *a, _f=original, _n=name, **k: (calls.__setitem__(_n, calls[_n] + 1), _f(*a, **k))[1])
+    result = derive.derive(derive.load("batch4"))
+    for format in ("markdown", "latex", "beamer"):
+        result.render(format, "layer")
+    assert calls == {"derive_layers": 1, "prove": 1}
