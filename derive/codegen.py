@@ -18,7 +18,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .layers import BATCH, LayerDerivation, derive_layers
 from .layer_notation import layer_printer
-from .rules import ACTIVATIONS, CANCELLATIONS
+from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
 from .spec import NetworkSpec
 
 
@@ -181,6 +181,7 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
             "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
             "loss": spec.loss.function, "reduction": spec.loss.reduction,
+            "errors": LOSSES[spec.loss.function].over(spec.layers[-1].units).code.format(t="Y", a=f"A{len(layers)}"),
             "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,
             # what the fused output delta assumes of Y ('' when nothing), for the docstring
             "condition": fusion.condition if fusion else ""}

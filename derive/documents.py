@@ -199,6 +199,9 @@ def markdown(context: dict[str, Any], template: str, user_dir: str | None = None
 def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
     """The JSON document: parameters, gradients and updates in the spec's own orientation."""
     doc: dict[str, Any] = {
+        # inputs, targets and parameters as the generated module's loss and gradients take them
+        "inputs": values.forward.inputs.tolist(),
+        "targets": [[float(v) for v in row] for row in spec.targets],
         "loss": values.forward.loss,
         "parameters": _named(spec, values.parameters),
         "gradients": _named(spec, values.gradients),

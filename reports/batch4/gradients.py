@@ -10,7 +10,8 @@ X: one sample per row, shape (samples, 3), as input.values in the spec (in both
 layouts); a flat array of 3 numbers is one sample.
 Y: the targets by the same rule, shape (samples, 3) with as many samples as X, or a
 flat array of 3 numbers for one sample.
-forward returns one row per sample, or a flat array of 3 numbers for a flat X.
+forward returns one row per sample, or a flat array of 3 numbers for a flat X; loss
+returns J, a number; gradients returns dJ/dparam for every name of params.
 Any other shape of X or Y raises ValueError naming the shape expected.
 """
 
@@ -56,6 +57,16 @@ def forward(params, X):
     """The network's outputs: one row per sample, or a flat array for a flat X (one sample)."""
     outputs = _forward(params, X)["A3"].T
     return outputs[0] if numpy.ndim(X) == 1 else outputs
+
+
+def loss(params, X, Y):
+    """J: the cross_entropy loss, averaged over the samples."""
+    cache = _forward(params, X)
+    A0 = cache["A0"]
+    A3 = cache["A3"]  # the outputs, one column per sample
+    Y = _samples("Y", Y, A3.shape[0], A0.shape[1]).T
+    errors = -Y * numpy.log(A3)  # E_k of every output and sample
+    return float(errors.sum() / Y.shape[1])
 
 
 def gradients(params, X, Y):
