@@ -80,13 +80,13 @@ def _is_path(text: str) -> bool:
 
 
 def derive(spec: NetworkSpec) -> Result:
-    graph = build_graph(spec)
-    units = sum(len(layer.units) for layer in graph.layers)
-    # deriving and compiling are one stage to the user: one bar, two ticks per unit
-    if not spec.has_values:
-        return Result(spec, derive_chain(graph), None)
-    with progress(2 * units, "deriving") as bar:
+    units = sum(layer.units for layer in spec.layers)
+    # building, deriving and evaluating are one stage to the user: one bar, three ticks per unit
+    with progress(3 * units if spec.has_values else 2 * units, "deriving") as bar:
+        graph = build_graph(spec, tick=bar.update)
         derivation = derive_chain(graph, tick=bar.update)
+        if not spec.has_values:
+            return Result(spec, derivation, None)
         evaluator = Evaluator(spec, derivation, tick=bar.update)
     return Result(spec, derivation, evaluate(evaluator))
 

@@ -80,11 +80,13 @@ def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Deri
             layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
         else:
             layer_records = tuple(_hidden_record(layer, downstream, u) for u in layer.units)
-        tick(len(layer.units))
         records.insert(0, layer_records)
         downstream = layer
-    params = tuple(p for layer in graph.layers for p in _param_records(layer))
-    return Derivation(graph, tuple(records), params)
+    params = []
+    for layer in graph.layers:
+        params.extend(_param_records(layer))
+        tick(len(layer.units))
+    return Derivation(graph, tuple(records), tuple(params))
 
 
 def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:

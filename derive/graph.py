@@ -7,6 +7,7 @@ substitutes the whole network when a test needs the loss over parameters only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import sympy as sp
 
@@ -80,7 +81,8 @@ class Graph:
         return params
 
 
-def build(spec: NetworkSpec) -> Graph:
+def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> Graph:
+    """The network's nodes and their expressions; `tick(n)` reports n more units built."""
     inputs = tuple(Unit(name, 0, j, sp.Symbol(name, real=True)) for j, name in enumerate(spec.input_names))
     previous = inputs
     layers = []
@@ -112,6 +114,7 @@ def build(spec: NetworkSpec) -> Graph:
         out_exprs = tuple(activation.forward(nets, j) for j in range(len(units)))
         layers.append(GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, out_exprs,
                                   layer_spec.shared_bias))
+        tick(len(units))
         previous = units
     outputs = layers[-1].units
     loss = LOSSES[spec.loss.function].over(len(outputs))
