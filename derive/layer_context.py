@@ -150,11 +150,12 @@ def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | No
     if r.d_act is None or r.activation in ("linear", "g"):
         return None
     activation = ACTIVATIONS[r.activation]
-    if r.activation not in ("relu", "leaky_relu"):
+    z = sp.Symbol("z", real=True)
+    unit = activation.derivative([z], [z], 0, 0)
+    if not isinstance(unit, sp.Piecewise):
         return w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act) | {
             "text": ["The activation's derivative, written as people write it:"]}
-    z = sp.Symbol("z", real=True)
-    pieces = activation.derivative([z], [z], 0, 0).args
+    pieces = unit.args
     slopes = [sp.Symbol(f"slope{k}") for k in range(len(pieces))]   # printed as decimals, 0.01
     cases = sp.Piecewise(*[(slope, condition) for slope, (_, condition) in zip(slopes, pieces)])
     printer = LayerPrinter({z: "z"}, {slope: format_number(float(value), precision)

@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .layers import BATCH, LayerDerivation
 from .notation import NotationPrinter, format_number, width
+from .rules import ACTIVATIONS
 from .spec import NetworkSpec
 
 
@@ -39,7 +40,7 @@ def layer_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
 
 
 def _derivative_name(activation: str) -> str:
-    return {"relu": r"\operatorname{ReLU}'", "leaky_relu": r"\operatorname{LeakyReLU}'"}.get(activation, "g'")
+    return f"{ACTIVATIONS[activation].latex}'"          # ReLU', LeakyReLU', g': the row's name, primed
 
 
 def layer_printer(spec: NetworkSpec, layered: LayerDerivation) -> "LayerPrinter":

@@ -27,7 +27,7 @@ from .rules import ACTIVATIONS, LOSSES
 from .spec import NetworkSpec
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
-_x = sp.Dummy("x", real=True)
+_x, _y = sp.Dummy("x", real=True), sp.Dummy("y", real=True)
 
 
 def _had(*factors):
@@ -38,32 +38,33 @@ def _sub(a, b):
     return MatAdd(a, MatMul(sp.S.NegativeOne, b, evaluate=False), evaluate=False)
 
 
-@dataclass(frozen=True)
-class Elementwise:
-    """A named scalar function applied entry by entry (σ, tanh, g', ...)."""
-    latex: str
-    function: sp.Lambda
+def activation_derivative(activation: str, Z, A, ones) -> sp.MatrixExpr:
+    """g'(Z) at matrix level, from the rule row's unit derivative: over A entry by entry where the
+    row writes it over the output (σ' = o(1 − o) gives A ⊙ (1 − A)), else the row's derivative
+    applied to each entry of Z (ReLU', piecewise, with derive's value at 0; g')."""
+    row = ACTIVATIONS[activation]
+    unit = row.derivative([_x], [_y], 0, 0)          # _x the output, _y the net input
+    if _y in unit.free_symbols or isinstance(unit, sp.Derivative):
+        return ElementwiseApplyFunction(sp.Lambda(_y, unit), Z)
+    return _over_outputs(unit, A, ones)
 
 
-def _apply(fn: Elementwise, matrix) -> sp.MatrixExpr:
-    return ElementwiseApplyFunction(fn.function, matrix)
+def _over_outputs(expr, A, ones) -> sp.MatrixExpr:
+    """A unit form over the output o, entry by entry over A: products are ⊙, powers ⊙-powers, 1 is 𝟏."""
+    if expr == _x:
+        return A
+    if expr == sp.S.One:
+        return ones
+    if isinstance(expr, sp.Mul) and len(expr.args) == 2 and expr.args[0] == sp.S.NegativeOne:
+        return MatMul(sp.S.NegativeOne, _over_outputs(expr.args[1], A, ones), evaluate=False)
+    if isinstance(expr, sp.Mul):
+        return _had(*[_over_outputs(arg, A, ones) for arg in expr.args])
+    if isinstance(expr, sp.Add):
+        return MatAdd(*[_over_outputs(arg, A, ones) for arg in expr.args], evaluate=False)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        return HadamardPower(_over_outputs(expr.base, A, ones), expr.exp)
+    raise ValueError(f"no matrix form for the unit derivative {expr}")
 
-
-def _rule_derivative(activation: str) -> sp.Lambda:
-    """g'(x) as the rule table's row writes it: ReLU' and LeakyReLU' are piecewise, with derive's value at 0."""
-    return sp.Lambda(_x, ACTIVATIONS[activation].derivative([_x], [_x], 0, 0))
-
-
-# Activation rows: g'(Z) written as people write it (over A where they do: σ' = A ⊙ (1 − A)).
-ACTIVATION_DERIVATIVES: dict[str, Callable] = {
-    "sigmoid": lambda Z, A, ones: _had(A, _sub(ones, A)),
-    "tanh": lambda Z, A, ones: _sub(ones, HadamardPower(A, 2)),
-    "linear": lambda Z, A, ones: ones,
-    "relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{ReLU}'", _rule_derivative("relu")), Z),
-    "leaky_relu": lambda Z, A, ones: _apply(Elementwise(r"\operatorname{LeakyReLU}'", _rule_derivative("leaky_relu")),
-                                            Z),
-    "g": lambda Z, A, ones: _apply(Elementwise("g'", sp.Lambda(_x, sp.Derivative(sp.Function("g")(_x), _x))), Z),
-}
 
 # dℓ/dA for one sample, entry by entry (the squared-error losses: -c (Y - A), c from their row).
 LOSS_DERIVATIVES: dict[str, Callable] = {
@@ -141,7 +142,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                                                       column)
         else:
             W_next, delta_next = symbols[l][0], symbols[l][4]
-            d_act = ACTIVATION_DERIVATIVES[layer.activation](Z, A, ones)
+            d_act = activation_derivative(layer.activation, Z, A, ones)
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
             delta_expr = _had(back, d_act)
             d_out = MatrixSymbol(f"dA{l}", *A.shape)
@@ -197,7 +198,7 @@ def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
         else:
             steps.append(Step(delta, _softmax_vjp(A, d_loss, column), "substitute"))
         return None, tuple(steps), steps[-1].rhs
-    d_act = ACTIVATION_DERIVATIVES[activation](Z, A, ones)
+    d_act = activation_derivative(activation, Z, A, ones)
     steps.append(Step(delta, _had(d_out, d_act), "chain"))
     if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
         steps.append(Step(delta, _sub(A, Y), "sigmoid-binary-cross-entropy"))

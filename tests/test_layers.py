@@ -152,3 +152,18 @@ def test_a_wide_matrix_is_shown_by_its_corners_and_kept_whole_for_its_table():
     assert [c for chunk in table["chunks"] for c in chunk["columns"]] == cols.labels
     assert [row["cells"] for row in table["body"]] == [[format_number(v, 6) for v in row] for row in array]
     assert tables.matrix("w", array[:2, :3], (rows, cols))["table"] is None
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "linear", "relu", "leaky_relu", "g"])
+def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(activation):
+    # one fact: g'(Z) at matrix level is made from the row, so at every entry it is the row's derivative
+    from sympy import MatrixSymbol, OneMatrix
+    from derive.layers import activation_derivative
+    from derive.rules import ACTIVATIONS
+    Z, A = MatrixSymbol("Z", 2, 3), MatrixSymbol("A", 2, 3)
+    matrix = activation_derivative(activation, Z, A, OneMatrix(2, 3)).as_explicit()
+    row = ACTIVATIONS[activation]
+    for i in range(2):
+        for j in range(3):
+            expected = row.derivative([A[i, j]], [Z[i, j]], 0, 0)
+            assert sp.simplify(matrix[i, j] - expected) == 0 or matrix[i, j] == expected, (activation, i, j)
