@@ -17,7 +17,6 @@ in the parameter gradients, as in the seeds: ∂J/∂W^{[l]} = (1/m) δ^{[l]} A^
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
@@ -27,7 +26,7 @@ from .rules import ACTIVATIONS, LOSSES
 from .spec import NetworkSpec
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
-_x, _y = sp.Dummy("x", real=True), sp.Dummy("y", real=True)
+_x, _y, _t = sp.Dummy("x", real=True), sp.Dummy("y", real=True), sp.Dummy("t", real=True)
 
 
 def _had(*factors):
@@ -42,36 +41,37 @@ def activation_derivative(activation: str, Z, A, ones) -> sp.MatrixExpr:
     """g'(Z) at matrix level, from the rule row's unit derivative: over A entry by entry where the
     row writes it over the output (σ' = o(1 − o) gives A ⊙ (1 − A)), else the row's derivative
     applied to each entry of Z (ReLU', piecewise, with derive's value at 0; g')."""
-    row = ACTIVATIONS[activation]
-    unit = row.derivative([_x], [_y], 0, 0)          # _x the output, _y the net input
+    unit = ACTIVATIONS[activation].derivative([_x], [_y], 0, 0)          # _x the output, _y the net input
     if _y in unit.free_symbols or isinstance(unit, sp.Derivative):
         return ElementwiseApplyFunction(sp.Lambda(_y, unit), Z)
-    return _over_outputs(unit, A, ones)
+    return _entrywise(unit, {_x: A}, ones)
 
 
-def _over_outputs(expr, A, ones) -> sp.MatrixExpr:
-    """A unit form over the output o, entry by entry over A: products are ⊙, powers ⊙-powers, 1 is 𝟏."""
-    if expr == _x:
-        return A
+def _loss_derivative(loss: str, Y, A, ones, outputs: int):
+    """dℓ/dA for one sample, from the loss row's unit derivative entry by entry; the squared-error
+    losses as -c (Y - A), c from their row."""
+    squared = LOSSES[loss].squared
+    if squared is not None:
+        return MatMul(-squared(outputs), _sub(Y, A), evaluate=False)
+    return _entrywise(LOSSES[loss].derivative(_t, _x), {_t: Y, _x: A}, ones)
+
+
+def _entrywise(expr, matrices: dict, ones) -> sp.MatrixExpr:
+    """A unit form over scalars, entry by entry over their matrices: products are ⊙, powers ⊙-powers,
+    1 is 𝟏, and -x is -1 times the matrix of x."""
+    if expr in matrices:
+        return matrices[expr]
     if expr == sp.S.One:
         return ones
     if isinstance(expr, sp.Mul) and len(expr.args) == 2 and expr.args[0] == sp.S.NegativeOne:
-        return MatMul(sp.S.NegativeOne, _over_outputs(expr.args[1], A, ones), evaluate=False)
+        return MatMul(sp.S.NegativeOne, _entrywise(expr.args[1], matrices, ones), evaluate=False)
     if isinstance(expr, sp.Mul):
-        return _had(*[_over_outputs(arg, A, ones) for arg in expr.args])
+        return _had(*[_entrywise(arg, matrices, ones) for arg in expr.args])
     if isinstance(expr, sp.Add):
-        return MatAdd(*[_over_outputs(arg, A, ones) for arg in expr.args], evaluate=False)
+        return MatAdd(*[_entrywise(arg, matrices, ones) for arg in expr.args], evaluate=False)
     if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
-        return HadamardPower(_over_outputs(expr.base, A, ones), expr.exp)
-    raise ValueError(f"no matrix form for the unit derivative {expr}")
-
-
-# dℓ/dA for one sample, entry by entry (the squared-error losses: -c (Y - A), c from their row).
-LOSS_DERIVATIVES: dict[str, Callable] = {
-    "cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _had(Y, HadamardPower(A, -1)), evaluate=False),
-    "binary_cross_entropy": lambda Y, A, ones: MatMul(sp.S.NegativeOne, _sub(
-        _had(Y, HadamardPower(A, -1)), _had(_sub(ones, Y), HadamardPower(_sub(ones, A), -1))), evaluate=False),
-}
+        return HadamardPower(_entrywise(expr.base, matrices, ones), expr.exp)
+    raise ValueError(f"no matrix form for the unit form {expr}")
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,6 @@ def _bias_gradient(b, delta, scale, column):
 def _scaled(scale, *factors):
     """scale · factors, leaving out a scale of 1 (a sum over samples)."""
     return MatMul(*factors) if scale == 1 else MatMul(scale, *factors)
-
-
-def _loss_derivative(loss: str, Y, A, ones, outputs: int):
-    squared = LOSSES[loss].squared
-    if squared is not None:
-        return MatMul(-squared(outputs), _sub(Y, A), evaluate=False)
-    return LOSS_DERIVATIVES[loss](Y, A, ones)
 
 
 def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
