@@ -22,7 +22,8 @@ from .model import Model
 from .numbering import bias_renaming, renumbering
 from .placeholders import instances
 from .reader import ReadError, read
-from .regions import Region, normalize, scan
+from .region import Region
+from .regions import normalize, scan
 from .rows import located
 from .see_through import see_through
 from .values import Unreadable, layer_entries

@@ -9,7 +9,7 @@ import re
 from bisect import bisect_right
 from html.parser import HTMLParser
 
-from .regions import Region
+from .region import Region
 
 MATH_CLASSES = ({"math", "inline"}, {"math", "block"}, {"math", "display"})
 DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$"))

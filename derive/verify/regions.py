@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.amsmath import amsmath_plugin
@@ -28,8 +27,10 @@ from pylatexenc.latexwalker import (
 from pylatexenc.macrospec import MacroSpec
 
 from ..errors import DeriveError
+from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
 from .plain import plain_regions
+from .region import Region
 from .rate_prose import rate_regions
 from .tables import table_regions
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
@@ -37,15 +38,6 @@ from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
                      for star in ("", "*")}
 DEFINITIONS = {"newcommand", "renewcommand", "providecommand", "def", "DeclareMathOperator"}
-
-
-@dataclass(frozen=True)
-class Region:
-    line: int            # 1-based line of the region's first character
-    text: str            # the math inside the delimiters (an environment keeps its body only)
-    start: int           # offsets of the whole region (delimiters included) in the document
-    end: int
-    plain: bool = False  # plain text taken for math (plain.py): only its readable, known claims count
 
 
 def is_latex(text: str, name: str = "") -> bool:
@@ -60,7 +52,6 @@ def normalize(text: str) -> str:
 def scan(text: str, name: str = "") -> list[Region]:
     """The regions of `text`, which must be normalized (offsets refer to it); a document beyond
     the limits (see limits.py) is refused with a DeriveError before it is read as far as can be."""
-    from .html_regions import html_math_elements, html_regions, is_html
     html, latex = is_html(text, name), not is_html(text, name) and is_latex(text, name)
     if latex and len(text) > MAX_LATEX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters of LaTeX; at most {MAX_LATEX_DOCUMENT} are read")

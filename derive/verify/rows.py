@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .regions import Region
+from .region import Region
 
 # environments whose rows are lines of claims; any other environment (matrices, cases) keeps its rows
 LINED = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "equation", "equation*",

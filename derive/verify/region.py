@@ -1,0 +1,15 @@
+"""One math region of a document: where it is and what it holds. Every reader of a kind of
+document (Markdown, LaTeX, HTML, plain text) makes these; the claims are read from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    line: int            # 1-based line of the region's first character
+    text: str            # the math inside the delimiters (an environment keeps its body only)
+    start: int           # offsets of the whole region (delimiters included) in the document
+    end: int
+    plain: bool = False  # plain text taken for math (plain.py): only its readable, known claims count
