@@ -137,6 +137,10 @@ class Evaluator:
         # a layer's bias gradient: none, always zero, summed over a shared bias's units, or per unit
         self._bias_kinds = tuple("none" if not layer.biases else "zero" if shared_bias_gradient_is_zero(spec, layer)
                                  else "shared" if layer.shared_bias else "units" for layer in self.graph.layers)
+        # per layer, looked up once: the forward map, and the slope kernel made from its row
+        self._forward_maps = tuple(layer.activation.numpy for layer in self.graph.layers)
+        self._slopes = tuple(kernels.slope(layer.activation.name) for layer in self.graph.layers)
+        self._names = tuple(layer.activation.name for layer in self.graph.layers)
         for layer in self.graph.layers:
             tick(len(layer.units))
 
@@ -163,9 +167,9 @@ class Evaluator:
     def forward(self, params: Parameters) -> Forward:
         a = self.inputs
         nets, outs = [], []
-        for layer, w, b in zip(self.graph.layers, params.weights, params.biases):
+        for forward_map, w, b in zip(self._forward_maps, params.weights, params.biases):
             z = a @ w.T + b
-            a = layer.activation.numpy(z)
+            a = forward_map(z)
             nets.append(z)
             outs.append(a)
         errors = self._unit_errors(nets[-1], outs[-1])
@@ -190,32 +194,30 @@ class Evaluator:
 
     def deltas(self, params: Parameters, fwd: Forward) -> list[np.ndarray]:
         """dE/dnet per layer, (m, units), by the rule table's kernels, from the output back."""
-        layers = self.graph.layers
-        deltas: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
-        below = None
-        for l in reversed(range(len(layers))):
-            if below is None:
-                below = self._output_delta(self.targets, fwd.outs[l], fwd.nets[l])
-            else:
-                below = kernels.vjp(layers[l].activation.name, fwd.nets[l], fwd.outs[l], below @ params.weights[l + 1])
-            deltas[l] = below
-        return deltas
+        last = len(self._slopes) - 1
+        below = self._output_delta(self.targets, fwd.outs[last], fwd.nets[last])
+        deltas = [below]
+        for l in range(last - 1, -1, -1):
+            below = kernels.vjp(self._names[l], fwd.nets[l], fwd.outs[l], below @ params.weights[l + 1], self._slopes[l])
+            deltas.append(below)
+        return deltas[::-1]
 
     def gradients(self, params: Parameters, fwd: Forward, deltas: list[np.ndarray]) -> Parameters:
         """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta."""
+        scale = self.scale
         sources = (fwd.inputs,) + fwd.outs[:-1]
-        weights = tuple(self.scale * d.T @ a for d, a in zip(deltas, sources))
+        weights = tuple([scale * d.T @ a for d, a in zip(deltas, sources)])
         # A shared bias feeds every unit of its layer: its gradient sums over them.
         # A layer without bias keeps its zeros: their gradient is no gradient at all.
-        biases = tuple(np.zeros(d.shape[1]) if kind == "none" else np.zeros(1) if kind == "zero" else
-                       self.scale * (d.sum().reshape(1) if kind == "shared" else d.sum(axis=0))
-                       for d, kind in zip(deltas, self._bias_kinds))
+        biases = tuple([np.zeros(d.shape[1]) if kind == "none" else np.zeros(1) if kind == "zero" else
+                        scale * (d.sum().reshape(1) if kind == "shared" else d.sum(axis=0))
+                        for d, kind in zip(deltas, self._bias_kinds)])
         return Parameters(weights, biases)
 
     def step(self, params: Parameters, grads: Parameters) -> Parameters:
         rate = self.spec.training.learning_rate
-        weights = tuple(w - rate * g for w, g in zip(params.weights, grads.weights))
-        biases = (tuple(b - rate * g for b, g in zip(params.biases, grads.biases))
+        weights = tuple([w - rate * g for w, g in zip(params.weights, grads.weights)])
+        biases = (tuple([b - rate * g for b, g in zip(params.biases, grads.biases)])
                   if self.spec.training.update_bias else params.biases)
         return Parameters(weights, biases)
 
