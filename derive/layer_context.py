@@ -14,7 +14,7 @@ import sympy as sp
 from sympy import MatrixSymbol, Transpose
 
 from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, layer_names
-from .layers import LayerDerivation
+from .layers import LayerDerivation, Reason
 from .notation import format_number
 from .numeric import Parameters, Values
 from .proof import Check
@@ -24,29 +24,29 @@ from .spec import NetworkSpec
 __all__ = ["bmatrix", "build"]
 
 
-def _step_text(spec: NetworkSpec) -> dict[str, tuple[str, ...]]:
+def _step_text(spec: NetworkSpec) -> dict[Reason, tuple[str, ...]]:
     """Prose between the steps: text and math alternate (even items are text, odd items LaTeX math).
     The loss and its cancellation are named as the rule table names them."""
     loss = LOSSES[spec.loss.function].description
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {
-        "loss": (f"The loss is {loss}; its derivative by the outputs, one "
-                 + ("column" if spec.layout == "column" else "row") + " per sample:",),
-        "chain": ("By the chain rule, through the output activation:",),
-        "sign": ("With the loss's derivative substituted, the sign moved inside:",),
-        "substitute": ("With the loss's derivative substituted:",),
-        "sigmoid-binary-cross-entropy": ("With the loss's derivative substituted, the sigmoid's derivative ",
-                                         r"A \odot (1 - A)", " cancels its denominators:"),
-        "softmax-vjp": ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
-                        " times the loss's derivative:"),
-        "softmax-cross-entropy": (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
-        "affine": ("The error reaches this layer's outputs through the next layer's weights:",),
-        "activation": ("and through this layer's activation:",),
-        "recursion": ("Together, the recursion:",),
-        "softmax-jacobian": ("For one sample, the softmax Jacobian applied to the loss's derivative:",),
-        "expand": ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
-                   r"a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y", ":"),
-        "targets-sum-to-one": ("and ", r"\mathbf{1}^{T} y = 1", ":"),
+        Reason.LOSS: (f"The loss is {loss}; its derivative by the outputs, one "
+                      + ("column" if spec.layout == "column" else "row") + " per sample:",),
+        Reason.CHAIN: ("By the chain rule, through the output activation:",),
+        Reason.SIGN: ("With the loss's derivative substituted, the sign moved inside:",),
+        Reason.SUBSTITUTE: ("With the loss's derivative substituted:",),
+        Reason.SIGMOID_BCE: ("With the loss's derivative substituted, the sigmoid's derivative ",
+                             r"A \odot (1 - A)", " cancels its denominators:"),
+        Reason.SOFTMAX_VJP: ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
+                             " times the loss's derivative:"),
+        Reason.SOFTMAX_CE: (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
+        Reason.AFFINE: ("The error reaches this layer's outputs through the next layer's weights:",),
+        Reason.ACTIVATION: ("and through this layer's activation:",),
+        Reason.RECURSION: ("Together, the recursion:",),
+        Reason.SOFTMAX_JACOBIAN: ("For one sample, the softmax Jacobian applied to the loss's derivative:",),
+        Reason.EXPAND: ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
+                        r"a^{T} \left(y \oslash a\right) = \mathbf{1}^{T} y", ":"),
+        Reason.TARGETS_SUM_TO_ONE: ("and ", r"\mathbf{1}^{T} y = 1", ":"),
     }
 
 

@@ -17,6 +17,7 @@ in the parameter gradients, as in the seeds: ∂J/∂W^{[l]} = (1/m) δ^{[l]} A^
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
@@ -74,12 +75,30 @@ def _entrywise(expr, matrices: dict, ones) -> sp.MatrixExpr:
     raise ValueError(f"no matrix form for the unit form {expr}")
 
 
+class Reason(StrEnum):
+    """Why a line of a matrix derivation holds; the documents give each its sentence, the proof
+    its unit-level counterpart. The values name the line in the proof's checks."""
+    LOSS = "loss"
+    CHAIN = "chain"
+    SIGN = "sign"
+    SUBSTITUTE = "substitute"
+    SIGMOID_BCE = "sigmoid-binary-cross-entropy"
+    SOFTMAX_VJP = "softmax-vjp"
+    SOFTMAX_CE = "softmax-cross-entropy"
+    AFFINE = "affine"
+    ACTIVATION = "activation"
+    RECURSION = "recursion"
+    SOFTMAX_JACOBIAN = "softmax-jacobian"
+    EXPAND = "expand"
+    TARGETS_SUM_TO_ONE = "targets-sum-to-one"
+
+
 @dataclass(frozen=True)
 class Step:
     """One line of a matrix derivation: lhs = rhs, and why."""
     lhs: sp.Basic
     rhs: sp.Basic
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -146,8 +165,8 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
             delta_expr = _had(back, d_act)
             d_out = MatrixSymbol(f"dA{l}", *A.shape)
-            steps = (Step(d_out, back, "affine"), Step(delta, _had(d_out, d_act), "activation"),
-                     Step(delta, delta_expr, "recursion"))
+            steps = (Step(d_out, back, Reason.AFFINE), Step(delta, _had(d_out, d_act), Reason.ACTIVATION),
+                     Step(delta, delta_expr, Reason.RECURSION))
         product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
         forward = product if b is None else MatAdd(product, _bias_term(b, Z, m, column), evaluate=False)
         grad_W = _scaled(scale, delta, Transpose(A_prev)) if column else _scaled(scale, Transpose(A_prev), delta)
@@ -183,24 +202,24 @@ def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
     outputs = A.shape[0] if column else A.shape[1]
     d_loss = _loss_derivative(loss, Y, A, ones, outputs)
     d_out = MatrixSymbol(f"dA{delta.name[len('delta'):]}", *A.shape)
-    steps = [Step(d_out, d_loss, "loss")]
+    steps = [Step(d_out, d_loss, Reason.LOSS)]
     if activation == "softmax":
-        steps.append(Step(delta, _softmax_vjp(A, d_out, column), "softmax-vjp"))
+        steps.append(Step(delta, _softmax_vjp(A, d_out, column), Reason.SOFTMAX_VJP))
         if loss == "cross_entropy":
-            steps.append(Step(delta, _sub(A, Y), "softmax-cross-entropy"))
+            steps.append(Step(delta, _sub(A, Y), Reason.SOFTMAX_CE))
         else:
-            steps.append(Step(delta, _softmax_vjp(A, d_loss, column), "substitute"))
+            steps.append(Step(delta, _softmax_vjp(A, d_loss, column), Reason.SUBSTITUTE))
         return None, tuple(steps), steps[-1].rhs
     d_act = activation_derivative(activation, Z, A, ones)
-    steps.append(Step(delta, _had(d_out, d_act), "chain"))
+    steps.append(Step(delta, _had(d_out, d_act), Reason.CHAIN))
     if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
-        steps.append(Step(delta, _sub(A, Y), "sigmoid-binary-cross-entropy"))
+        steps.append(Step(delta, _sub(A, Y), Reason.SIGMOID_BCE))
     elif LOSSES[loss].squared is not None:
         c = LOSSES[loss].squared(outputs)
         moved = _had(_sub(A, Y), d_act)
-        steps.append(Step(delta, moved if c == 1 else MatMul(c, moved, evaluate=False), "sign"))
+        steps.append(Step(delta, moved if c == 1 else MatMul(c, moved, evaluate=False), Reason.SIGN))
     else:
-        steps.append(Step(delta, _had(d_loss, d_act), "substitute"))
+        steps.append(Step(delta, _had(d_loss, d_act), Reason.SUBSTITUTE))
     return d_act, tuple(steps), steps[-1].rhs
 
 
@@ -219,8 +238,8 @@ def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:
     d = MatrixSymbol("dz", n, 1)
     jacobian = _sub(sp.DiagMatrix(a), MatMul(a, Transpose(a)))
     d_loss = _loss_derivative(spec.loss.function, y, a, OneMatrix(n, 1), n)
-    steps = [Step(d, MatMul(jacobian, d_loss), "softmax-jacobian")]
+    steps = [Step(d, MatMul(jacobian, d_loss), Reason.SOFTMAX_JACOBIAN)]
     if spec.loss.function == "cross_entropy":
-        steps.append(Step(d, _sub(MatMul(a, OneMatrix(1, n), y), y), "expand"))
-        steps.append(Step(d, _sub(a, y), "targets-sum-to-one"))
+        steps.append(Step(d, _sub(MatMul(a, OneMatrix(1, n), y), y), Reason.EXPAND))
+        steps.append(Step(d, _sub(a, y), Reason.TARGETS_SUM_TO_ONE))
     return tuple(steps)

@@ -19,7 +19,7 @@ from sympy.matrices.exceptions import ShapeError
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .chain import Derivation
-from .layers import BATCH, LayerDerivation
+from .layers import BATCH, LayerDerivation, Reason
 
 SYMBOLIC_LIMIT = 400   # expanded terms beyond which equality is checked at random points
 RANDOM_POINTS = 3
@@ -121,8 +121,8 @@ def _is_parameter(name: str) -> bool:
 
 
 # The unit-level form each kind of step is compared with.
-STEP_FORMS = {"loss": "d_out", "affine": "d_out", "chain": "delta_chain", "softmax-vjp": "delta_chain",
-              "substitute": "delta_chain"}
+STEP_FORMS = {Reason.LOSS: "d_out", Reason.AFFINE: "d_out", Reason.CHAIN: "delta_chain",
+              Reason.SOFTMAX_VJP: "delta_chain", Reason.SUBSTITUTE: "delta_chain"}
 
 
 def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: int = 0) -> list[Check]:
