@@ -167,3 +167,9 @@ def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(a
         for j in range(3):
             expected = row.derivative([A[i, j]], [Z[i, j]], 0, 0)
             assert sp.simplify(matrix[i, j] - expected) == 0 or matrix[i, j] == expected, (activation, i, j)
+
+
+def test_every_reason_of_a_matrix_step_has_its_sentence():
+    from derive.layer_context import _step_text
+    from derive.layers import Reason
+    assert set(_step_text(derive.load("batch4"))) == set(Reason)
