@@ -1,0 +1,89 @@
+"""The general engine's first stage (issue 13, point 2): a dense spec lowers onto a graph of tensor
+ops; the graph's forward pass and its one reverse walk give the same loss and gradients as the
+dense engine (the JSON document), and as central differences of the graph's own loss; a
+parameter read twice (tied weights) gets the sum of its consumers' gradients."""
+
+import json
+
+import numpy as np
+import pytest
+
+import derive
+from derive.core import walk
+from derive.core.graph import Application, Kind, Node, TensorGraph, lower
+from oracles import random_spec
+
+STEP = 1e-6
+
+
+def _given(spec, document):
+    given = {"X": document["inputs"], "Y": document["targets"]}
+    for name, value in document["parameters"].items():     # W in the spec's layout; the graph's is (units, inputs)
+        value = np.asarray(value, dtype=float)
+        given[name] = value.T if name.startswith("W") and spec.layout == "row" else value
+    return given
+
+
+def _loss(graph, given):
+    return float(walk.forward(graph, given)[graph.loss])
+
+
+def _central(graph, given, name):
+    value = np.asarray(given[name], dtype=float)
+    estimate = np.zeros(value.shape)
+    for k in np.ndindex(value.shape):
+        up, down = value.copy(), value.copy()
+        up[k] += STEP
+        down[k] -= STEP
+        estimate[k] = (_loss(graph, given | {name: up}) - _loss(graph, given | {name: down})) / (2 * STEP)
+    return estimate
+
+
+def test_a_dense_spec_lowers_to_dense_activation_and_loss_applications():
+    graph = lower(derive.load("mazur"))
+    assert [a.op for a in graph.applications] == ["dense", "activation", "dense", "activation", "loss"]
+    assert [(n.name, n.shape) for n in graph.of_kind(Kind.PARAMETER)] == [("W1", (2, 2)), ("b1", (1,)),
+                                                                          ("W2", (2, 2)), ("b2", (1,))]
+    a1 = next(n for n in graph.nodes if n.name == "A1")
+    assert graph.producer(a1).op == "activation" and [c.op for c in graph.consumers(a1)] == ["dense"]
+
+
+def _check(spec):
+    document = json.loads(derive.render(derive.derive(spec), "json"))
+    graph, given = lower(spec), _given(spec, document)
+    values = walk.forward(graph, given)
+    assert float(values[graph.loss]) == pytest.approx(document["loss"], rel=1e-12)
+    found = walk.adjoints(graph, values)
+    for node in graph.of_kind(Kind.PARAMETER):
+        expected = np.asarray(document["gradients"][node.name], dtype=float)
+        expected = expected.T if node.name.startswith("W") and spec.layout == "row" else expected
+        assert np.allclose(found[node].reshape(expected.shape), expected, rtol=1e-10, atol=1e-14), node.name
+        assert np.allclose(found[node], _central(graph, given, node.name), rtol=1e-6, atol=1e-8), node.name
+
+
+@pytest.mark.parametrize("preset", [name for name in derive.preset_names() if derive.load(name).has_values])
+def test_the_graph_walk_gives_every_presets_gradients(preset):
+    _check(derive.load(preset))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_graph_walk_gives_random_networks_gradients(seed):
+    _check(derive.from_dict(random_spec(seed)))
+
+
+def test_a_parameter_read_twice_gets_the_sum_of_both_gradients():
+    x, y = Node("X", Kind.INPUT, (3,)), Node("Y", Kind.TARGET, (3,))
+    w = Node("W", Kind.PARAMETER, (3, 3))
+    z1, a1 = Node("Z1", Kind.INTERMEDIATE, (3,)), Node("A1", Kind.INTERMEDIATE, (3,))
+    z2, a2 = Node("Z2", Kind.INTERMEDIATE, (3,)), Node("A2", Kind.INTERMEDIATE, (3,))
+    loss = Node("J", Kind.LOSS, ())
+    tanh = (("function", "tanh"),)
+    graph = TensorGraph((x, y, w, z1, a1, z2, a2, loss), (
+        Application("dense", (x, w), z1), Application("activation", (z1,), a1, tanh),
+        Application("dense", (a1, w), z2), Application("activation", (z2,), a2, (("function", "sigmoid"),)),
+        Application("loss", (a2, y), loss, (("function", "half_sse"), ("reduction", "mean")))), loss)
+    rng = np.random.default_rng(3)
+    given = {"X": rng.uniform(-1, 1, (2, 3)), "Y": rng.uniform(0, 1, (2, 3)), "W": rng.uniform(-1, 1, (3, 3))}
+    assert len(graph.consumers(w)) == 2
+    found = walk.adjoints(graph, walk.forward(graph, given))[w]
+    assert np.allclose(found, _central(graph, given, "W"), rtol=1e-6, atol=1e-9)
