@@ -87,3 +87,21 @@ def test_a_parameter_read_twice_gets_the_sum_of_both_gradients():
     assert len(graph.consumers(w)) == 2
     found = walk.adjoints(graph, walk.forward(graph, given))[w]
     assert np.allclose(found, _central(graph, given, "W"), rtol=1e-6, atol=1e-9)
+
+
+def test_the_tied_weight_gradient_equals_pytorchs():
+    import torch                                  # a test dependency: the independent oracle
+    rng = np.random.default_rng(5)
+    X, Y, W = rng.uniform(-1, 1, (4, 3)), rng.uniform(0, 1, (4, 3)), rng.uniform(-1, 1, (3, 3))
+    w = torch.tensor(W, dtype=torch.float64, requires_grad=True)
+    a2 = torch.sigmoid(torch.tanh(torch.tensor(X) @ w.T) @ w.T)
+    (0.5 * ((torch.tensor(Y) - a2) ** 2).sum() / 4).backward()
+    x, y, wn = Node("X", Kind.INPUT, (3,)), Node("Y", Kind.TARGET, (3,)), Node("W", Kind.PARAMETER, (3, 3))
+    z1, a1n = Node("Z1", Kind.INTERMEDIATE, (3,)), Node("A1", Kind.INTERMEDIATE, (3,))
+    z2, a2n, loss = Node("Z2", Kind.INTERMEDIATE, (3,)), Node("A2", Kind.INTERMEDIATE, (3,)), Node("J", Kind.LOSS, ())
+    graph = TensorGraph((x, y, wn, z1, a1n, z2, a2n, loss), (
+        Application("dense", (x, wn), z1), Application("activation", (z1,), a1n, (("function", "tanh"),)),
+        Application("dense", (a1n, wn), z2), Application("activation", (z2,), a2n, (("function", "sigmoid"),)),
+        Application("loss", (a2n, y), loss, (("function", "half_sse"), ("reduction", "mean")))), loss)
+    found = walk.adjoints(graph, walk.forward(graph, {"X": X, "Y": Y, "W": W}))[wn]
+    assert np.allclose(found, w.grad.numpy(), rtol=1e-12, atol=1e-15)
