@@ -105,3 +105,44 @@ def test_the_tied_weight_gradient_equals_pytorchs():
         Application("loss", (a2n, y), loss, (("function", "half_sse"), ("reduction", "mean")))), loss)
     found = walk.adjoints(graph, walk.forward(graph, {"X": X, "Y": Y, "W": W}))[wn]
     assert np.allclose(found, w.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_residual_connection_dropout_and_l2_equal_pytorch_and_central_differences():
+    # X -> dense(W1, b1) -> tanh -> dropout (a fixed mask) -> A1; Z2 = dense(A1, W2) + A1 (the skip);
+    # A2 = sigmoid(Z2); J = half_sse(A2, Y) + (λ/2)(|W1|² + |W2|²)
+    import torch
+    rng = np.random.default_rng(11)
+    X, Y = rng.uniform(-1, 1, (4, 3)), rng.uniform(0, 1, (4, 3))
+    W1, b1, W2 = rng.uniform(-1, 1, (3, 3)), rng.uniform(-0.5, 0.5, 3), rng.uniform(-1, 1, (3, 3))
+    mask, keep, strength = ((1, 0, 1), (1, 1, 0), (0, 1, 1), (1, 1, 1)), 0.75, 0.01
+    n = {name: Node(name, kind, shape) for name, kind, shape in [
+        ("X", Kind.INPUT, (3,)), ("Y", Kind.TARGET, (3,)), ("W1", Kind.PARAMETER, (3, 3)),
+        ("b1", Kind.PARAMETER, (3,)), ("W2", Kind.PARAMETER, (3, 3)), ("Z1", Kind.INTERMEDIATE, (3,)),
+        ("H1", Kind.INTERMEDIATE, (3,)), ("A1", Kind.INTERMEDIATE, (3,)), ("D2", Kind.INTERMEDIATE, (3,)),
+        ("Z2", Kind.INTERMEDIATE, (3,)), ("A2", Kind.INTERMEDIATE, (3,)), ("E", Kind.INTERMEDIATE, ()),
+        ("P1", Kind.INTERMEDIATE, ()), ("P2", Kind.INTERMEDIATE, ()), ("P", Kind.INTERMEDIATE, ()),
+        ("J", Kind.LOSS, ())]}
+    graph = TensorGraph(tuple(n.values()), (
+        Application("dense", (n["X"], n["W1"], n["b1"]), n["Z1"]),
+        Application("activation", (n["Z1"],), n["H1"], (("function", "tanh"),)),
+        Application("dropout", (n["H1"],), n["A1"], (("mask", mask), ("keep", keep))),
+        Application("dense", (n["A1"], n["W2"]), n["D2"]),
+        Application("add", (n["D2"], n["A1"]), n["Z2"]),
+        Application("activation", (n["Z2"],), n["A2"], (("function", "sigmoid"),)),
+        Application("loss", (n["A2"], n["Y"]), n["E"], (("function", "half_sse"), ("reduction", "mean"))),
+        Application("l2", (n["W1"],), n["P1"], (("strength", strength),)),
+        Application("l2", (n["W2"],), n["P2"], (("strength", strength),)),
+        Application("add", (n["P1"], n["P2"]), n["P"]),
+        Application("add", (n["E"], n["P"]), n["J"])), n["J"])
+    given = {"X": X, "Y": Y, "W1": W1, "b1": b1, "W2": W2}
+    found = walk.adjoints(graph, walk.forward(graph, given))
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in ("W1", "b1", "W2")) for k, v in given.items()}
+    a1 = torch.tanh(t["X"] @ t["W1"].T + t["b1"]) * torch.tensor(mask, dtype=torch.float64) / keep
+    a2 = torch.sigmoid(a1 @ t["W2"].T + a1)
+    loss = 0.5 * ((t["Y"] - a2) ** 2).sum() / 4 + 0.5 * strength * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
+    loss.backward()
+    assert float(walk.forward(graph, given)[n["J"]]) == pytest.approx(loss.item(), rel=1e-12)
+    for name in ("W1", "b1", "W2"):
+        assert np.allclose(found[n[name]], t[name].grad.numpy(), rtol=1e-12, atol=1e-15), name
+        assert np.allclose(found[n[name]], _central(graph, given, name), rtol=1e-6, atol=1e-9), name
+    assert len(graph.consumers(n["A1"])) == 2            # the skip: A1 feeds the dense layer and the sum

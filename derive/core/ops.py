@@ -77,7 +77,34 @@ def _loss_fused(inputs, net, upstream, activation, function, reduction, **_):
     return scale * kernels.output_delta(activation, function, a.shape[1])(y, a, net)
 
 
+def _add_forward(inputs, **_):
+    return inputs[0] + inputs[1]
+
+
+def _add_vjp(inputs, output, upstream, **_):
+    return upstream, upstream                   # a residual connection: the gradient goes both ways whole
+
+
+def _dropout_forward(inputs, mask, keep, **_):
+    return inputs[0] * np.asarray(mask) / keep   # inverted dropout with a fixed mask: the expected value kept
+
+
+def _dropout_vjp(inputs, output, upstream, mask, keep, **_):
+    return (upstream * np.asarray(mask) / keep,)
+
+
+def _l2_forward(inputs, strength, **_):
+    return np.asarray(0.5 * strength * float((inputs[0] ** 2).sum()))
+
+
+def _l2_vjp(inputs, output, upstream, strength, **_):
+    return (upstream * strength * inputs[0],)
+
+
 OPS: dict[str, Op] = {
+    "add": Op("add", _add_forward, _add_vjp),
+    "dropout": Op("dropout", _dropout_forward, _dropout_vjp),
+    "l2": Op("l2", _l2_forward, _l2_vjp),
     "dense": Op("dense", _dense_forward, _dense_vjp),
     "activation": Op("activation", _activation_forward, _activation_vjp),
     "loss": Op("loss", _loss_forward, _loss_vjp, _loss_fused),
