@@ -1,6 +1,6 @@
 """Benchmark: derive + evaluate every gradient of n-n-n sigmoid networks, against naive SymPy.
 
-derive: build the graph, walk the chain rule, lambdify the deltas, evaluate all gradients.
+derive: build the graph, walk the chain rule, evaluate all gradients with the rule rows' kernels.
 naive:  SymPy's direct diff of the fully expanded loss for every parameter, then lambdify
         and evaluate, in a child process killed after --cap seconds.
 
