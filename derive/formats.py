@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import context, curve, diagram, documents, html, layer_context
+from .chain import Derivation
 from .errors import DeriveError
 from .flavors import FLAVORS, front_matter
+from .layers import LayerDerivation
 from .notation import format_number
+from .numeric import Values
 from .pdf import compile_pdf
-from .spec import NOTATIONS
+from .proof import Check
+from .spec import NOTATIONS, NetworkSpec
 from .unit_notations import SCHEMES
 
-if TYPE_CHECKING:
-    from .api import Result
+
+class Result(Protocol):
+    """What a format reads of a derived result (api.Result is one); declared here, so that this
+    module does not import the api above it."""
+    spec: NetworkSpec
+    derivation: Derivation
+    values: Values | None
+
+    @property
+    def layered(self) -> LayerDerivation: ...
+
+    @property
+    def checks(self) -> list[Check]: ...
 
 FORMATS = ("markdown", "latex", "beamer", "pdf", "html", "json")
 
 
-def render(result: "Result", format: str = "markdown", notation: str | None = None,
+def render(result: Result, format: str = "markdown", notation: str | None = None,
            fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax",
            samples: str = "first") -> str | bytes:
     notation = notation or result.spec.notation
@@ -56,7 +71,7 @@ def render(result: "Result", format: str = "markdown", notation: str | None = No
     return compile_pdf(whole) if format == "pdf" else whole
 
 
-def _context(result: "Result", notation: str, samples: str = "first") -> tuple[dict, str]:
+def _context(result: Result, notation: str, samples: str = "first") -> tuple[dict, str]:
     """The context and the template family's base name for a notation."""
     graph = result.derivation.graph
     names = SCHEMES["index" if notation == "layer" else notation](graph)
@@ -70,7 +85,7 @@ def _context(result: "Result", notation: str, samples: str = "first") -> tuple[d
     return context.build(result.spec, result.derivation, result.values, notation, samples) | figure, "report"
 
 
-def training_curve(result: "Result") -> dict | None:
+def training_curve(result: Result) -> dict | None:
     """The training curve's layout (curve.py) with its SVG, or None without training."""
     training = result.values.training if result.values is not None else None
     if training is None:
@@ -82,7 +97,7 @@ def training_curve(result: "Result") -> dict | None:
     return found | {"svg_text": documents.render_template("markdown", "curve.svg.j2", {"curve": found}).strip()}
 
 
-def notebook_summary(result: "Result") -> str:
+def notebook_summary(result: Result) -> str:
     """Every gradient with its value (or, without numbers, every layer's closed form) as one display."""
     if result.values is None:
         data, _ = _context(result, "layer")
