@@ -26,7 +26,8 @@ from .name_evidence import filled as _filled, restated as _restated, roles as _r
 from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
 from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
-from .vocabulary import every_name, key, split_modifier
+from .modifiers import split_modifier
+from .vocabulary import every_name, key
 
 PASSES = 4
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit

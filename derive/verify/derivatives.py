@@ -8,7 +8,8 @@ import sympy as sp
 from ..unit_notations import ETA
 from . import syntax as s
 from .values import BrokenChain, PerSample, Scope, Unreadable
-from .vocabulary import COST_NAME, is_layer_name, key, without_sample
+from .modifiers import without_sample
+from .vocabulary import COST_NAME, is_layer_name, key
 
 
 MAX_JACOBIAN = 4096            # entries of one Jacobian in a written chain rule

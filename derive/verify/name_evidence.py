@@ -17,7 +17,8 @@ from . import syntax as s
 from .functions import function_of
 from .substitution import substitutions, unpaired
 from .values import Unreadable
-from .vocabulary import UPDATED, key, split_modifier
+from .modifiers import UPDATED, split_modifier
+from .vocabulary import key
 
 GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}
 

@@ -18,7 +18,8 @@ from .limits import MAX_ALIAS_DEPTH
 from .model import COST, per_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol
-from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, split_modifier, without_sample, written_names
+from .modifiers import split_modifier, without_sample
+from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 # f(x) = ..., f'(x), \sigma'(x), e^{-x}: the functions of an identity in a letter

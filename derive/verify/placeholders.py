@@ -15,7 +15,8 @@ from . import syntax as s
 from .functions import layer_of
 from .limits import MAX_SUM_TERMS
 from .values import Unreadable
-from .vocabulary import key, split_modifier
+from .modifiers import split_modifier
+from .vocabulary import key
 
 LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")
 WHOLE_LAYER_SCRIPT = re.compile(r"^\(?([lL])([+-]\d+)?\)?$")      # the layer notation's l, l-1, (l), L

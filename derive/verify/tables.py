@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import NEW_WORDS, OLD_WORDS
+from .modifiers import NEW_WORDS, OLD_WORDS
 
 NUMBER = re.compile(r"^\s*[-−–]?\s*(\d+\.?\d*|\.\d+)(\s*[eE][-+]?\d+)?\s*$")
 NAME = re.compile(r"^\s*\$?\s*([A-Za-z\\][A-Za-z0-9_{}\\^,.\[\]()\s]*|[A-Za-z][\u2080-\u2089]+)\s*\$?\s*$")   # W^{[1]} too

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from . import syntax as s
 from .post_point import numbers_only
-from .vocabulary import key, split_modifier, written_names
+from .modifiers import split_modifier
+from .vocabulary import key, written_names
 
 
 def in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
