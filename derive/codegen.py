@@ -18,6 +18,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .layers import BATCH, LayerDerivation, derive_layers
 from .layer_notation import layer_printer
+from .optimizers import OPTIMIZERS
 from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
 from .spec import NetworkSpec
 
@@ -176,6 +177,8 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "has_bias": record.b is not None,
             "grad_b": None if record.b is None else line(f"db{record.index}", record.grad_b,
                                                          rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
+            # a bias shared by a shift-invariant layer (softmax) does not change the loss
+            "zero_grad_b": isinstance(record.b, sp.Symbol) and activation.shift_invariant,
         })
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
@@ -184,4 +187,19 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "errors": LOSSES[spec.loss.function].over(spec.layers[-1].units).code.format(t="Y", a=f"A{len(layers)}"),
             "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,
             # what the fused output delta assumes of Y ('' when nothing), for the docstring
-            "condition": fusion.condition if fusion else ""}
+            "condition": fusion.condition if fusion else "",
+            "optimizer": _optimizer(spec) if spec.training else None}
+
+
+def _optimizer(spec: NetworkSpec) -> dict[str, Any]:
+    """The step of the spec's optimizer: its row's assignments printed as NumPy lines, each with the
+    update as the documents write it for a comment."""
+    row = OPTIMIZERS[spec.training.optimizer]
+    printer = NumPyPrinter({"fully_qualified_modules": True, "order": "none"})
+    lines = [{"target": target.name, "code": printer.doprint(value), "comment": comment}
+             for (target, value), comment in zip(row.assignments, row.update)]
+    biases = [f"b{l}" for l, layer in enumerate(spec.layers, start=1) if layer.has_bias]
+    return {"title": row.title, "learning_rate": repr(spec.training.learning_rate),
+            "hyperparameters": [(name, repr(value)) for name, value in spec.training.hyperparameters],
+            "state": [slot.symbol.name for slot in row.state], "lines": lines,
+            "kept": [] if spec.training.update_bias else biases}

@@ -16,9 +16,10 @@ from .graph import Graph, GraphLayer, Unit
 from .notation import NotationPrinter, partial
 from .numeric import Values, parameter_values, shared_bias_gradient_is_zero
 from .progress import progress
-from .rules import _add, _mul, _neg
+from .rules import _mul
 from .spec import NetworkSpec
-from .unit_notations import ETA, FORWARD_HEADS, TABLES, four_equations
+from .unit_notations import FORWARD_HEADS, TABLES, four_equations
+from .update_steps import optimizer_context, parameter_step
 from .writer import WIDE, Writer, is_compact, too_wide
 
 
@@ -56,6 +57,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "loss_description": graph.loss.description,
         "learning_rate": w.num(spec.training.learning_rate),
         "update_bias": spec.training.update_bias,
+        "optimizer": optimizer_context(spec, w.num),
         "network": _network(w, spec),
         "forward": forward,
         "forward_rows": [w.row(layer["units"][0][key]) for layer in forward for key in ("net", "out")],
@@ -332,13 +334,15 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
         if param.bias is not None and not w.spec.training.update_bias:
             continue
         gradient = partial(w.graph.total, param.symbol)
-        rule = _add(param.symbol, _neg(_mul(ETA, gradient)))
         plus = sp.Symbol(f"{param.symbol.name}_plus")
-        names = w.names | {plus: "{" + w.names[param.symbol] + "}^{+}"}
-        row = {"lhs": NotationPrinter(names).doprint(plus), "formula": w.tex(rule),
-               "numbers": w.with_numbers(rule, 0, {gradient: w.gradients[param.symbol]}),
-               "value": w.num(updated[param.symbol])}
+        step = parameter_step(w.spec, param.symbol, w.names[param.symbol], gradient, w.param_values[param.symbol],
+                              w.gradients[param.symbol], plus)
+        names = w.names | step.names | {plus: "{" + w.names[param.symbol] + "}^{+}"}
+        numbers = step.numbers | {gradient: w.gradients[param.symbol]}
+        lines = [_assignment(w, names, numbers, a) for a in step.assignments]
+        row = lines[-1] | {"value": w.num(updated[param.symbol])}
         parts = [[row["formula"]], [row["numbers"]], [row["value"]]]
+        row["steps"] = [line | {"broken": too_wide(line["lhs"], line["parts"])} for line in lines[:-1]]
         rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
     gradients = _matrix(layer, lambda p: w.num(w.gradients[p]))
     after = _matrix(layer, lambda p: w.num(updated[p]))
@@ -347,6 +351,15 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
               "rows": [{"unit": row["unit"], "gradient": row["cells"], "after": moved["cells"]}
                        for row, moved in zip(gradients["rows"], after["rows"])]}
     return {"index": layer.index, "rows": rows, "matrix": after, "ledger": ledger}
+
+
+def _assignment(w: Writer, names: dict, numbers: dict, assignment) -> dict[str, Any]:
+    """One line of an optimizer's step for one parameter: target = formula = numbers = value."""
+    printer = NotationPrinter(names)
+    lhs, formula = printer.doprint(assignment.target), printer.doprint(assignment.value)
+    figures, value = w.with_numbers(assignment.value, 0, numbers, names), w.num(assignment.figure)
+    return {"lhs": lhs, "formula": formula, "numbers": figures, "value": value,
+            "parts": [[formula], [figures], [value]]}
 
 
 def _training(w: Writer, values: Values) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from jinja2.exceptions import SecurityError
 from . import flavors
 from .errors import DeriveError
 from .numeric import Parameters, Values
+from .optimizers import OPTIMIZERS
 from .sandbox import BoundedSandbox, render_bounded
 from .spec import NetworkSpec
 
@@ -212,6 +213,7 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
                     for l in range(1, len(spec.layers) + 1)},
         "deltas": {f"delta{l}": f.delta.tolist() for l, f in enumerate(values.factors, start=1)},
         "outputs_after_step": values.after_step.outs[-1].tolist(),
+        "optimizer": _optimizer(spec, values),
     }
     if values.training is not None:
         t = values.training
@@ -220,6 +222,17 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
         if t.stopped_at is not None:   # the figures above are the last finite state, after t.iterations steps
             doc["training"]["stopped_at"] = t.stopped_at
     return doc
+
+
+def _optimizer(spec: NetworkSpec, values: Values) -> dict[str, Any]:
+    """The optimizer, its settings, and its state after the first step (as the generated module's
+    step returns it: each slot by parameter name)."""
+    row = OPTIMIZERS[spec.training.optimizer]
+    state = {slot.symbol.name: _named(spec, values.parameters.like(flat))
+             for slot, flat in zip(row.state, values.state.slots)}
+    return {"name": row.name, "learning_rate": spec.training.learning_rate,
+            "hyperparameters": dict(spec.training.hyperparameters), "update_bias": spec.training.update_bias,
+            "state_after_step": state}
 
 
 def _named(spec: NetworkSpec, params: Parameters) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from .numeric import Parameters, Values
 from .proof import Check
 from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
 from .spec import NetworkSpec
+from .unit_notations import ETA
+from .update_steps import optimizer_context, optimizer_of, parameter_step
 
 __all__ = ["bmatrix", "build"]
 
@@ -135,6 +137,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
         "samples": spec.samples,
         "learning_rate": spec.training and format_number(spec.training.learning_rate, spec.precision),
         "update_bias": spec.training is not None and spec.training.update_bias,
+        "optimizer": spec.training and optimizer_context(spec, lambda v: format_number(v, spec.precision)),
         "symbols": _symbol_table(w, records),
         "layers": layers,
         "softmax_steps": softmax_steps,
@@ -190,11 +193,18 @@ def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Ch
     for r, layer in zip(records, layers):
         l = r.index - 1
         grad_W, grad_b = gradients[r.index]
-        W_new = _kept(_weights(values.updated, l, column), _weights(values.parameters, l, column), grad_W)
-        b_new = _kept(_biases(values.updated, l, column), _biases(values.parameters, l, column), grad_b)
-        shown = _parameters(r, axes, tables, column, [(rf"{layer['W']} - \eta {layer['grad_W']['lhs']}", W_new)] + (
-            [] if r.b is None else [(rf"{layer['b']} - \eta {layer['grad_b']['lhs']}", b_new)]))
-        layer["numbers"].update(zip(("W_new", "b_new"), shown))
+        # the optimizer's step from the gradients as shown: where the derivation makes one 0, it is 0
+        steps = [_step(spec, layer["W"], layer["grad_W"]["lhs"], _weights(values.parameters, l, column), grad_W)]
+        if r.b is not None:
+            bias = _biases(values.parameters, l, column)
+            step = _step(spec, layer["b"], layer["grad_b"]["lhs"], bias, grad_b)
+            steps.append(step if spec.training.update_bias else [(label, bias) for label, _ in step])   # kept
+        shown = [_parameters(r, axes, tables, column, [step[i] for step in steps]) for i in range(len(steps[0]))]
+        layer["numbers"].update(zip(("W_new", "b_new"), shown[-1]))
+        # every assignment of the step, W's then b's (if the biases are updated), with its label
+        updated = 2 if r.b is not None and spec.training.update_bias else 1
+        layer["updates"] = [{"lhs": label, "m": display} for i, displays in enumerate(shown)
+                           for (label, _), display in zip([step[i] for step in steps][:updated], displays)]
     return numbers
 
 
@@ -219,9 +229,16 @@ def _zeroed(array: np.ndarray, zeros) -> np.ndarray:
     return array
 
 
-def _kept(updated: np.ndarray, before: np.ndarray, gradient: np.ndarray) -> np.ndarray:
-    """Where the gradient is exactly 0 the parameter does not move."""
-    return np.where(gradient == 0.0, before, updated)
+def _step(spec: NetworkSpec, name: str, gradient_name: str, before: np.ndarray, gradient: np.ndarray) -> list:
+    """The optimizer's first step on one parameter matrix: (label, values) per assignment; the last
+    is labelled with its formula alone (W - eta dJ/dW), the others as lhs = formula."""
+    parameter, grad, after = sp.Dummy("P"), sp.Dummy("G"), sp.Dummy("after")
+    step = parameter_step(spec, parameter, name, grad, before, gradient, after)
+    if optimizer_of(spec).name == "sgd":       # as the documents have always written it
+        return [(rf"{name} - \eta {gradient_name}", step.assignments[-1].figure)]
+    printer = LayerPrinter(step.names | {parameter: name, grad: gradient_name, ETA: r"\eta"})
+    return [(printer.doprint(a.value) if a.target == after else f"{printer.doprint(a.target)} = {printer.doprint(a.value)}",
+             np.asarray(a.figure, dtype=float)) for a in step.assignments]
 
 
 def _weights(params: Parameters, l: int, column: bool) -> np.ndarray:

@@ -119,6 +119,12 @@ class NotationPrinter(LatexPrinter):
             return rf"{self._print(first)} {self.parenthesize(tail, sp.printing.precedence.PRECEDENCE['Mul'])}"
         return super()._print_Mul(expr)
 
+    def _print_Pow(self, expr: sp.Expr) -> str:
+        if isinstance(expr.base, sp.Derivative) and expr.base in self.values:
+            # a number stands for the derivative: bracketed once if negative, as numbers are
+            return f"{self._print_Derivative(expr.base)}^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         if expr in self.values:
             text = self.values[expr]

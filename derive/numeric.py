@@ -13,7 +13,7 @@ keeps the last finite state and says so in `Values.warnings`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -22,6 +22,7 @@ import sympy as sp
 from .chain import Derivation
 from .errors import DeriveError
 from . import kernels
+from .optimizers import OPTIMIZERS
 from .progress import progress
 from .spec import NetworkSpec
 
@@ -36,6 +37,28 @@ FLOAT_MAX = f"{np.finfo(float).max:.1e}"
 class Parameters:
     weights: tuple[np.ndarray, ...]   # (units, inputs) per layer
     biases: tuple[np.ndarray, ...]    # (1,) when shared, else (units,)
+
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)   # what like() made these from
+
+    @property
+    def flat(self) -> np.ndarray:
+        """Every weight, then every bias, in one vector: an optimizer steps them all at once."""
+        return self.vector if self.vector is not None else np.concatenate([a.ravel() for a in self.weights + self.biases])
+
+    def like(self, flat: np.ndarray) -> Parameters:
+        """A vector laid out as `flat` lays these out, as Parameters shaped as these (views of it)."""
+        arrays, start = [], 0
+        for a in self.weights + self.biases:
+            arrays.append(flat[start:start + a.size].reshape(a.shape))
+            start += a.size
+        return Parameters(tuple(arrays[:len(self.weights)]), tuple(arrays[len(self.weights):]), flat)
+
+
+@dataclass(frozen=True)
+class OptimizerState:
+    """What the optimizer keeps between steps: each state slot as Parameters.flat lays them out."""
+    steps: int                        # steps taken
+    slots: tuple[np.ndarray, ...]     # in the order of the optimizer row's state slots
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,7 @@ class Values:
     factors: tuple[LayerFactors, ...]
     gradients: Parameters
     updated: Parameters
+    state: OptimizerState             # after the first update
     after_step: Forward
     training: Training | None
     scale: float                      # 1/m for a mean, 1 for a sum
@@ -101,10 +125,8 @@ def parameter_values(graph, params: Parameters) -> dict[sp.Symbol, float]:
 
 
 def shared_bias_gradient_is_zero(spec: NetworkSpec, layer) -> bool:
-    """A bias shared by a softmax layer under cross-entropy: its gradient, per sample, is
-    sum_j (out_j - t_j) = 1 - 1 = 0 exactly (the spec requires targets that sum to 1), which
-    floats would give as ~1e-17."""
-    return layer.shared_bias and not layer.activation.elementwise and spec.loss.function == "cross_entropy"
+    """A bias shared by the units of a shift-invariant layer (softmax): its gradient is 0 exactly."""
+    return layer.shared_bias and layer.activation.shift_invariant
 
 
 def initial_parameters(spec: NetworkSpec) -> Parameters:
@@ -117,7 +139,7 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
 
 
 def _all_finite(params: Parameters) -> bool:
-    return bool(np.isfinite(np.concatenate([a.ravel() for a in params.weights + params.biases])).all())
+    return bool(np.isfinite(params.flat).all())
 
 
 class Evaluator:
@@ -131,6 +153,9 @@ class Evaluator:
         self.inputs = np.array(spec.inputs, dtype=float)
         self.targets = np.array(spec.targets, dtype=float)
         self.scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
+        self.optimizer = OPTIMIZERS[spec.training.optimizer] if spec.training else None
+        self._step = (self.optimizer.stepper(spec.training.learning_rate, dict(spec.training.hyperparameters))
+                      if spec.training else None)
         last, outputs = self.graph.layers[-1].activation.name, len(self.graph.layers[-1].units)
         self._output_delta = kernels.output_delta(last, spec.loss.function, outputs)
         self._loss_slope = kernels.loss_slope(spec.loss.function, outputs)
@@ -206,20 +231,32 @@ class Evaluator:
         """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta."""
         scale = self.scale
         sources = (fwd.inputs,) + fwd.outs[:-1]
-        weights = tuple([scale * d.T @ a for d, a in zip(deltas, sources)])
+        # written into one vector (zeros: a bias without gradient keeps them), for the optimizer
+        grads = params.like(np.zeros(sum(a.size for a in params.weights + params.biases)))
+        for d, a, view in zip(deltas, sources, grads.weights):
+            np.matmul(scale * d.T, a, out=view)
         # A shared bias feeds every unit of its layer: its gradient sums over them.
         # A layer without bias keeps its zeros: their gradient is no gradient at all.
-        biases = tuple([np.zeros(d.shape[1]) if kind == "none" else np.zeros(1) if kind == "zero" else
-                        scale * (d.sum().reshape(1) if kind == "shared" else d.sum(axis=0))
-                        for d, kind in zip(deltas, self._bias_kinds)])
-        return Parameters(weights, biases)
+        for d, kind, view in zip(deltas, self._bias_kinds, grads.biases):
+            if kind == "shared":
+                view[0] = scale * d.sum()
+            elif kind == "units":
+                np.multiply(scale, d.sum(axis=0), out=view)
+        return grads
 
-    def step(self, params: Parameters, grads: Parameters) -> Parameters:
-        rate = self.spec.training.learning_rate
-        weights = tuple([w - rate * g for w, g in zip(params.weights, grads.weights)])
-        biases = (tuple([b - rate * g for b, g in zip(params.biases, grads.biases)])
-                  if self.spec.training.update_bias else params.biases)
-        return Parameters(weights, biases)
+    def initial_state(self, params: Parameters) -> OptimizerState:
+        size = sum(a.size for a in params.weights + params.biases)
+        return OptimizerState(0, tuple(np.zeros(size) for _ in self.optimizer.state))
+
+    def step(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[Parameters, OptimizerState]:
+        """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates."""
+        t, before = state.steps + 1, params.flat
+        after, slots = self._step(before, grads.flat, state.slots, t)
+        if not self.spec.training.update_bias:          # the biases, last in the vector, are kept
+            kept = sum(w.size for w in params.weights)
+            after = np.concatenate([after[:kept], before[kept:]])
+            slots = tuple(np.concatenate([new[:kept], old[kept:]]) for new, old in zip(slots, state.slots))
+        return params.like(after), OptimizerState(t, slots)
 
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
         """The per-sample chain factors the document prints, from the kernels."""
@@ -238,20 +275,21 @@ class Evaluator:
         """Gradient descent from `params` (whose loss must be finite), stopping before a step
         whose loss or parameters are not finite."""
         fwd = self.forward(params)
+        state = self.initial_state(params)
         self.require_finite(fwd, "at the start of training", "finite starting parameters")
         history = np.empty(iterations + 1)
         history[0] = fwd.loss
         done, stopped_at, reason = iterations, None, None
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                stepped = self.step(params, self.gradients(params, fwd, self.deltas(params, fwd)))
+                stepped, stepped_state = self.step(params, self.gradients(params, fwd, self.deltas(params, fwd)), state)
                 after = self.forward(stepped)
                 finite_parameters = _all_finite(stepped)
                 if not (finite_parameters and math.isfinite(after.loss)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
                     break
-                params, fwd = stepped, after
+                params, fwd, state = stepped, after, stepped_state
                 history[k] = fwd.loss
                 bar.update(1)
         return Training(done, fwd.loss, fwd.outs[-1], history[:done + 1], params, stopped_at, reason)
@@ -305,7 +343,7 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
     grads = evaluator.gradients(params, fwd, deltas)
     evaluator.require_finite_parameters(grads, "gradients at the spec's values",
                                         f"weights and inputs whose products stay below {FLOAT_MAX}")
-    updated = evaluator.step(params, grads)
+    updated, state = evaluator.step(params, grads, evaluator.initial_state(params))
     evaluator.require_finite_parameters(updated, "parameters after the first update",
                                         f"a training.learning_rate (got {rate:g}) whose product with "
                                         f"the gradients stays below {FLOAT_MAX}")
@@ -319,4 +357,4 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
         warnings = (f"training stopped at iteration {training.stopped_at} of {iterations}: {training.stop_reason} "
                     f"(try a smaller training.learning_rate); the last finite state is shown, "
                     f"after {training.iterations} iterations",)
-    return Values(params, fwd, factors, grads, updated, after_step, training, evaluator.scale, warnings)
+    return Values(params, fwd, factors, grads, updated, state, after_step, training, evaluator.scale, warnings)

@@ -47,6 +47,9 @@ class Activation:
     log_out: Callable[[np.ndarray], np.ndarray] | None = None
     log_one_minus_out: Callable[[np.ndarray], np.ndarray] | None = None
     code: str = ""                  # NumPy source of the forward map: {z} the net input, {axis} the unit axis
+    # f(z + c) = f(z) for a constant c: a bias shared by the layer's units changes nothing, and
+    # its gradient is 0 exactly (floats would give rounding noise, which Adam would amplify)
+    shift_invariant: bool = False
 
 
 def _elementwise(forward, derivative):
@@ -109,7 +112,8 @@ ACTIVATIONS: dict[str, Activation] = {
             _mul(outs[k], _one_minus(outs[j])) if k == j else _neg(_mul(outs[k], outs[j]))),
         numpy=_softmax_np,
         log_out=_log_softmax_np,
-        code='softmax({z}, axis={axis})'),
+        code='softmax({z}, axis={axis})',
+        shift_invariant=True),
     "g": Activation(
         "g", "g", "an unspecified function g, for derivations without numbers", True,
         *_elementwise(G, lambda o, n: sp.Derivative(G(n), n)),

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from .checks import Checker, _kind, quoted_key
 from .errors import SpecError
 from .init import glorot_uniform
+from .optimizers import OPTIMIZERS
 from .rules import ACTIVATIONS, LOSSES
 from .spec_model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
@@ -35,7 +36,8 @@ SECTION_KEYS = {
     "input": {"names": False, "values": False},
     "target": {"values": True},
     "loss": {"function": True, "reduction": False},
-    "training": {"learning_rate": True, "update_bias": False, "iterations": False},
+    "training": {"learning_rate": True, "update_bias": False, "iterations": False, "optimizer": False}
+    | {h.name: False for row in OPTIMIZERS.values() for h in row.hyperparameters},
     "init": {"seed": True},
 }
 LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False}
@@ -328,7 +330,25 @@ class _Reader(Checker):
         iterations = raw.get("iterations")
         if iterations is not None:
             iterations = self.integer(iterations, "training.iterations", 1, 10_000_000)
-        return TrainingSpec(rate, update_bias, iterations)
+        optimizer = self.choice(raw.get("optimizer", "sgd"), "training.optimizer", tuple(OPTIMIZERS))
+        return TrainingSpec(rate, update_bias, iterations, optimizer, self.hyperparameters(raw, optimizer))
+
+    def hyperparameters(self, raw: Mapping[str, Any], optimizer: str) -> tuple[tuple[str, float], ...]:
+        """The optimizer's hyperparameters, each as given or its default, in the row's order."""
+        row = OPTIMIZERS[optimizer]
+        own = {h.name for h in row.hyperparameters}
+        for name in raw:
+            if name in SECTION_KEYS["training"] and name not in own and any(
+                    name in {h.name for h in other.hyperparameters} for other in OPTIMIZERS.values()):
+                takes = f"its hyperparameters are {', '.join(sorted(own))}" if own else "it has no hyperparameters"
+                raise self.fail(f"training.{name}", f"optimizer {optimizer!r} has no {name} ({takes})")
+        found = []
+        for h in row.hyperparameters:
+            value = self.number(raw.get(h.name, h.default), f"training.{h.name}")
+            if not h.allows(value):
+                raise self.fail(f"training.{h.name}", f"expected a number {h.allowed}, got {value:g}")
+            found.append((h.name, value))
+        return tuple(found)
 
 
 def _default_names(index: int, hidden: int, units: int) -> list[str]:

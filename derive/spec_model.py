@@ -30,6 +30,8 @@ class TrainingSpec:
     learning_rate: float
     update_bias: bool = True
     iterations: int | None = None
+    optimizer: str = "sgd"                 # a row of optimizers.OPTIMIZERS
+    hyperparameters: tuple[tuple[str, float], ...] = ()   # the row's, each as given or its default
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,12 @@ class Writer:
         """A statement about one sample: the worked sample's own loss in a compact batch document."""
         return self.sample_symbolic.doprint(expr)
 
-    def with_numbers(self, expr: sp.Basic, s: int, extra: dict | None = None) -> str:
-        return self._number_printer(expr, s, extra).doprint(expr)
+    def with_numbers(self, expr: sp.Basic, s: int, extra: dict | None = None, names: dict | None = None) -> str:
+        """`expr` with sample s's numbers; `extra` gives more symbols' values, `names` their LaTeX."""
+        return self._number_printer(expr, s, extra, names=names).doprint(expr)
 
     def _number_printer(self, expr: sp.Basic, s: int, extra: dict | None = None,
-                        figure: float | None = None) -> NotationPrinter:
+                        figure: float | None = None, names: dict | None = None) -> NotationPrinter:
         """Prints `expr` with each symbol's value; given the equation's `figure`, an operand that the arithmetic
         is sensitive to gets as many digits as it takes to give that figure (1 - 0.99999999992^2, not 1 - 1^2)."""
         table = self.node_values[s] | (extra or {})
@@ -105,7 +106,7 @@ class Writer:
                     break
                 sensitive = [k for k in used if not self._shows(expr, used, {k: digits[k]}, figure)] or list(used)
                 digits |= {k: min(digits[k] + 3, 17) for k in sensitive}
-        return NotationPrinter(self.names, {k: format_number(float(v), digits[k]) for k, v in used.items()})
+        return NotationPrinter(names or self.names, {k: format_number(float(v), digits[k]) for k, v in used.items()})
 
     def _shows(self, expr: sp.Basic, used: dict, digits: dict, figure: float) -> bool:
         """Does the arithmetic, with the operands in `digits` rounded to so many digits, give the figure?"""

@@ -155,12 +155,12 @@ class _PoisonedStep(Evaluator):
     """An evaluator whose `poison`-th update makes a weight infinite (the loss may stay finite)."""
     poison = 3
 
-    def step(self, params, grads):
+    def step(self, params, grads, state):
         self.calls = getattr(self, "calls", 0) + 1
-        stepped = super().step(params, grads)
+        stepped, state = super().step(params, grads, state)
         if self.calls == self.poison:
             stepped.weights[0][0, 0] = np.inf
-        return stepped
+        return stepped, state
 
 
 def test_training_stops_when_the_parameters_are_not_finite():

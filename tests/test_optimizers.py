@@ -1,4 +1,4 @@
-"""The optimizer rows (derive/core/optimizers.py) against torch.optim in float64: several steps
+"""The optimizer rows (derive.optimizers.py) against torch.optim in float64: several steps
 of each on one network (the core graph's walk gives the gradients), every parameter to 1e-10."""
 
 import numpy as np
@@ -7,7 +7,8 @@ import torch
 
 from derive.core import walk
 from derive.core.graph import Kind, lower
-from derive.core.optimizers import OPTIMIZERS
+from derive.errors import SpecError
+from derive.optimizers import OPTIMIZERS, PARAMETER
 from derive.spec import from_dict
 
 SPEC = {"input": {"values": [[0.1, -0.4, 0.7], [0.5, 0.2, -0.3]]}, "target": {"values": [[0.2, 0.9], [0.6, 0.1]]},
@@ -56,3 +57,54 @@ def test_each_optimizer_row_steps_as_torch_optim_does(name):
 def test_an_unknown_hyperparameter_is_named():
     with pytest.raises(ValueError, match="adam has no hyperparameter momentum"):
         OPTIMIZERS["adam"].hyper({"momentum": 0.9})
+
+
+def test_each_row_prints_its_update_as_people_write_it():
+    assert OPTIMIZERS["sgd"].update == (r"w_t = w_{t-1} - \eta g_t",)
+    assert OPTIMIZERS["momentum"].update == (r"b_t = \mu b_{t-1} + g_t", r"w_t = w_{t-1} - \eta b_t")
+    assert OPTIMIZERS["adam"].update == (
+        r"m_t = \beta_1 m_{t-1} + \left(1 - \beta_1\right) g_t",
+        r"v_t = \beta_2 v_{t-1} + \left(1 - \beta_2\right) g_t^{2}",
+        r"\hat{m}_t = \frac{m_t}{1 - \beta_1^{t}}", r"\hat{v}_t = \frac{v_t}{1 - \beta_2^{t}}",
+        r"w_t = w_{t-1} - \eta \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}")
+    assert OPTIMIZERS["adamw"].update[0] == r"\tilde{w}_t = w_{t-1} \left(1 - \eta \lambda\right)"
+    assert OPTIMIZERS["adamw"].update[-1] == r"w_t = \tilde{w}_t - \eta \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}"
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_the_first_step_shown_is_the_kernels_step_from_a_zero_state(name):
+    """The documents' numbers (each assignment, substituted) and the training kernel (lambdified
+    closed forms) come from the same row; they agree at step 1, for random parameters."""
+    row, rng = OPTIMIZERS[name], np.random.default_rng(3)
+    for _ in range(20):
+        w, g, rate = rng.normal(), rng.normal() * 10.0 ** rng.integers(-6, 2), rng.uniform(0.01, 1)
+        hyper = {h.name: (rng.uniform(0, 0.99) if h.high else h.default) for h in row.hyperparameters}
+        shown = row.first_step(w, g, rate, hyper)
+        stepped, state = row.step(np.array([w]), np.array([g]), row.initial(np.array([w])), 1, rate, **hyper)
+        assert shown[PARAMETER] == pytest.approx(stepped[0], rel=1e-14, abs=1e-300)
+        for slot, value in zip(row.state, state):
+            assert shown[slot.symbol] == pytest.approx(value[0], rel=1e-14, abs=1e-300)
+
+
+def test_the_spec_names_an_optimizer_and_its_hyperparameters():
+    training = from_dict(SPEC | {"training": {"learning_rate": 0.1, "optimizer": "adamw", "beta1": 0.8}}).training
+    assert (training.optimizer, training.hyperparameters) == (
+        "adamw", (("beta1", 0.8), ("beta2", 0.999), ("epsilon", 1e-8), ("weight_decay", 0.01)))
+    assert from_dict(SPEC).training.optimizer == "sgd"
+
+
+@pytest.mark.parametrize("training, message", [
+    ({"optimizer": "adagrad"}, "training.optimizer: unknown value 'adagrad' (expected one of: sgd, momentum, "
+                               "nesterov, rmsprop, adam, adamw)"),
+    ({"beta1": 0.5}, "training.beta1: optimizer 'sgd' has no beta1 (it has no hyperparameters)"),
+    ({"optimizer": "momentum", "alpha": 0.5}, "training.alpha: optimizer 'momentum' has no alpha "
+                                              "(its hyperparameters are momentum)"),
+    ({"optimizer": "adam", "beta2": 1}, "training.beta2: expected a number in [0, 1), got 1"),
+    ({"optimizer": "rmsprop", "epsilon": 0}, "training.epsilon: expected a number above 0, got 0"),
+    ({"optimizer": "adamw", "weight_decay": -0.1}, "training.weight_decay: expected a number at least 0, got -0.1"),
+    ({"optimizer": "adam", "epsilon": "small"}, "training.epsilon: expected a number"),
+])
+def test_a_wrong_optimizer_setting_is_named_in_one_line(training, message):
+    with pytest.raises(SpecError) as caught:
+        from_dict(SPEC | {"training": {"learning_rate": 0.1} | training})
+    assert message in str(caught.value) and "\n" not in str(caught.value)

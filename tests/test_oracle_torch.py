@@ -2,9 +2,9 @@
 
 Over ~220 seeded random networks: every output activation x loss pair the spec accepts, both
 layouts, both reductions, depth 1-4, widths 1-6, shared and per-unit biases, batches 1-4, and
-networks whose outputs underflow to exactly 0 (σ or softmax), the JSON's gradients, updated
-parameters, loss after one step and training, and the generated module's `forward` and
-`gradients` (also given one flat sample), are compared with torch.autograd.
+networks whose outputs underflow to exactly 0 (σ or softmax), every optimizer (torch.optim's), the
+JSON's gradients, updated parameters, loss after one step and training, and the generated module's `forward`,
+`gradients` (also given one flat sample), `step` and `train`, are compared with torch.autograd and torch.optim.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 import torch
 
 import derive
+from derive.optimizers import OPTIMIZERS
 from derive.rules import ACTIVATIONS, LOSSES
 from torch_net import TorchNet
 
@@ -58,9 +59,30 @@ def random_network(seed: int, output: str, loss: str, layout: str, reduction: st
     training = {"learning_rate": rng.choice([0.01, 0.1, 0.5]), "update_bias": rng.random() < 0.7}
     if rng.random() < 0.5:
         training["iterations"] = rng.randint(1, 8)
+    training |= _optimizer(random.Random(seed + 1))
+    if saturated and training.get("optimizer") in NORMALIZING:
+        training.pop("iterations", None)
     return {"title": f"oracle {seed}", "layout": layout, "input": {"values": x},
             "target": {"values": [_target(rng, output, loss, widths[-1]) for _ in range(m)]},
             "layers": layers, "loss": {"function": loss, "reduction": reduction}, "training": training}
+
+
+# Optimizers that divide by the gradient's size: where a gradient is at rounding level, as in a
+# saturated network, they amplify its last digits by about rate/epsilon (1e7), in derive and
+# autograd alike, so several steps of them have no oracle to 1e-9; their single step is still
+# checked there, against torch.optim given derive's gradients.
+NORMALIZING = ("rmsprop", "adam", "adamw")
+
+
+def _optimizer(rng) -> dict:
+    """Half the networks train by plain gradient descent; the rest by another optimizer, with
+    hyperparameters at their defaults or drawn at random."""
+    name = rng.choice(["sgd"] * 5 + ["momentum", "nesterov", "rmsprop", "adam", "adamw"])
+    drawn = {"momentum": {"momentum": rng.uniform(0, 0.99)}, "nesterov": {"momentum": rng.uniform(0, 0.99)},
+             "rmsprop": {"alpha": rng.uniform(0.5, 0.999), "epsilon": rng.choice([1e-8, 1e-3])},
+             "adam": {"beta1": rng.uniform(0, 0.99), "beta2": rng.uniform(0.5, 0.9999)},
+             "adamw": {"beta1": rng.uniform(0, 0.99), "weight_decay": rng.uniform(0, 0.1)}}.get(name, {})
+    return ({"optimizer": name} if name != "sgd" or rng.random() < 0.5 else {}) | (drawn if rng.random() < 0.5 else {})
 
 
 def _saturating(rng, output, w, bias, largest_input):
@@ -121,6 +143,19 @@ def _named(spec: dict, weights, biases) -> dict:
     return named
 
 
+def _unnamed(spec: dict, named: dict) -> list[torch.Tensor]:
+    """derive's JSON parameters as TorchNet holds them: each weight (column orientation), then
+    each present bias."""
+    row = spec["layout"] == "row"
+    weights, biases = [], []
+    for l, layer in enumerate(spec["layers"], start=1):
+        w = torch.tensor(named[f"W{l}"], dtype=torch.float64)
+        weights.append(w.T.contiguous() if row else w)
+        if layer["bias"] is not False:
+            biases.append(torch.tensor(named[f"b{l}"], dtype=torch.float64))
+    return weights + biases
+
+
 def assert_parameters(spec, ours: dict, weights, biases, what: str) -> None:
     expected = _named(spec, weights, biases)
     assert set(ours) == set(expected), what
@@ -145,13 +180,15 @@ def test_derive_and_its_generated_code_match_torch_autograd(index):
     spec = _spec(index)
     net = TorchNet.from_spec(spec)
     with np.errstate(over="ignore"):   # the generated σ is 1 / (1 + exp(-z)): exp overflows to inf, σ to 0
-        _check(spec, net)
+        _check(spec, net, saturated=CASES[index][1][4])
 
 
-def _check(spec: dict, net: TorchNet) -> None:
+def _check(spec: dict, net: TorchNet, saturated: bool = False) -> None:
     ours = json.loads(derive.derive(derive.from_dict(spec)).render("json"))
     loss, gw, gb = net.gradients(net.weights, net.biases)
     _, weights, biases = net.step(net.weights, net.biases)
+    if saturated and spec["training"].get("optimizer") in NORMALIZING:   # the step alone, from derive's gradients
+        weights, biases = net.step_with(_unnamed(spec, ours["gradients"]))
     with torch.no_grad():
         loss_after, outputs_after = net.loss(weights, biases).item(), net.nets(weights, biases)[1]
 
@@ -175,6 +212,10 @@ def _check(spec: dict, net: TorchNet) -> None:
     with torch.no_grad():
         outputs = net.nets(net.weights, net.biases)[1].numpy()
     assert_close(module.forward(params, X), outputs, "generated forward")
+    # the generated optimizer: one step from derive's gradients, and the whole training
+    assert_parameters(spec, module.step(params, ours["gradients"])[0], weights, biases, "generated step")
+    if iterations:
+        assert_parameters(spec, module.train(params, X, Y, iterations), t_weights, t_biases, "generated training")
     # one flat sample is one sample, in both layouts, for X and Y alike
     assert_close(module.forward(params, X[0]), outputs[0], "generated forward of one flat sample")
     if len(X) == 1:
@@ -184,7 +225,7 @@ def _check(spec: dict, net: TorchNet) -> None:
 
 def test_saturated_networks_underflow_and_the_rest_cover_the_space():
     """The generator reaches what the oracle is for: outputs of exactly 0, and every setting."""
-    seen = {key: set() for key in ("depth", "width", "batch", "bias", "hidden", "iterations")}
+    seen = {key: set() for key in ("depth", "width", "batch", "bias", "hidden", "iterations", "optimizer")}
     for index, (name, _) in enumerate(CASES):
         spec = _spec(index)
         if name.startswith("saturated"):
@@ -198,6 +239,8 @@ def test_saturated_networks_underflow_and_the_rest_cover_the_space():
         seen["bias"].update(isinstance(layer["bias"], list) for layer in layers)
         seen["hidden"].update(layer["activation"] for layer in layers[:-1])
         seen["iterations"].add("iterations" in spec["training"])
+        seen["optimizer"].add(spec["training"].get("optimizer", "sgd"))
     assert seen == {"depth": {1, 2, 3, 4}, "width": set(range(1, 7)), "batch": {1, 2, 3, 4},
-                    "bias": {True, False}, "hidden": set(HIDDEN), "iterations": {True, False}}
+                    "bias": {True, False}, "hidden": set(HIDDEN), "iterations": {True, False},
+                    "optimizer": set(OPTIMIZERS)}
     assert len(CASES) >= 200 and {pair for pair in PAIRS} == {(a, l) for _, (a, l, *_) in CASES}

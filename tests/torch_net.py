@@ -49,6 +49,8 @@ class TorchNet:
     mean: bool
     rate: float
     update_bias: bool
+    optimizer: str = "sgd"
+    hyper: dict | None = None
 
     @classmethod
     def from_spec(cls, spec: dict) -> "TorchNet":
@@ -63,7 +65,9 @@ class TorchNet:
                    torch.tensor(spec["input"]["values"], dtype=torch.float64),
                    torch.tensor(spec["target"]["values"], dtype=torch.float64),
                    spec["loss"]["function"], spec["loss"].get("reduction", "mean") == "mean",
-                   float(training["learning_rate"]), training.get("update_bias", True))
+                   float(training["learning_rate"]), training.get("update_bias", True),
+                   training.get("optimizer", "sgd"),
+                   {k: v for k, v in training.items() if k in HYPERPARAMETERS})
 
     def nets(self, weights, biases) -> tuple[torch.Tensor, torch.Tensor]:
         """The output layer's net input and output, one row per sample."""
@@ -90,17 +94,64 @@ class TorchNet:
         return loss.item(), gw, [None if b is None else next(grads) for b in biases]
 
     def step(self, weights, biases):
-        """One full-batch gradient-descent step: the loss before it, and the new parameters."""
-        loss, gw, gb = self.gradients(weights, biases)
-        weights = [w - self.rate * g for w, g in zip(weights, gw)]
-        if self.update_bias:
-            biases = [None if b is None else b - self.rate * g for b, g in zip(biases, gb)]
-        return loss, weights, biases
+        """One full-batch step of the spec's optimizer: the loss before it, and the new parameters."""
+        loss = self.loss(weights, biases).item()
+        return (loss,) + self._run(weights, biases, 1)
 
     def train(self, iterations: int):
         """The loss, outputs and parameters after `iterations` steps from the spec's parameters."""
-        weights, biases = self.weights, self.biases
-        for _ in range(iterations):
-            _, weights, biases = self.step(weights, biases)
+        weights, biases = self._run(self.weights, self.biases, iterations)
         with torch.no_grad():
             return self.loss(weights, biases).item(), self.nets(weights, biases)[1], weights, biases
+
+    def _run(self, weights, biases, iterations: int):
+        """`iterations` steps of torch.optim's optimizer (the biases only if they are updated)."""
+        weights = [w.detach().clone().requires_grad_(True) for w in weights]
+        biases = [None if b is None else b.detach().clone().requires_grad_(self.update_bias) for b in biases]
+        stepped = weights + ([b for b in biases if b is not None] if self.update_bias else [])
+        # A bias shared by a softmax layer does not change the loss (softmax(z + c) = softmax(z)):
+        # its gradient is 0, which autograd gives as rounding noise, and Adam or RMSProp, which
+        # divide by the gradient's size, would turn that noise into a step. It is set to 0 exactly.
+        invariant = [b for b, shared, activation in zip(biases, self.shared, self.activations)
+                     if b is not None and shared and activation == "softmax" and self.update_bias]
+        optimizer = make_optimizer(self.optimizer, stepped, self.rate, self.hyper or {})
+        for _ in range(iterations):
+            optimizer.zero_grad()
+            self.loss(weights, biases).backward()
+            for b in invariant:
+                b.grad.zero_()
+            optimizer.step()
+        return [w.detach() for w in weights], [None if b is None else b.detach() for b in biases]
+
+    def step_with(self, gradients: list[torch.Tensor]):
+        """One step of the spec's optimizer from the spec's parameters, given every gradient (each
+        weight's, then each present bias's): the optimizer alone, against the same numbers."""
+        present = [b for b in self.biases if b is not None]
+        leaves = [p.detach().clone().requires_grad_(True) for p in (*self.weights, *present)]
+        for leaf, grad in zip(leaves, gradients):
+            leaf.grad = grad.clone()
+        stepped = leaves if self.update_bias else leaves[:len(self.weights)]
+        make_optimizer(self.optimizer, stepped, self.rate, self.hyper or {}).step()
+        bias_leaves = iter(leaves[len(self.weights):])
+        return ([w.detach() for w in leaves[:len(self.weights)]],
+                [None if b is None else next(bias_leaves).detach() for b in self.biases])
+
+
+# the spec's optimizer names and hyperparameters, as torch.optim takes them (defaults as derive documents them)
+HYPERPARAMETERS = ("momentum", "alpha", "beta1", "beta2", "epsilon", "weight_decay")
+
+
+def make_optimizer(name: str, parameters, rate: float, hyper: dict) -> torch.optim.Optimizer:
+    h = {"momentum": 0.9, "alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01} | hyper
+    if name == "sgd":
+        return torch.optim.SGD(parameters, lr=rate)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(parameters, lr=rate, momentum=h["momentum"], nesterov=name == "nesterov")
+    if name == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=rate, alpha=h["alpha"], eps=h["epsilon"])
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=rate, betas=(h["beta1"], h["beta2"]), eps=h["epsilon"])
+    if name == "adamw":
+        return torch.optim.AdamW(parameters, lr=rate, betas=(h["beta1"], h["beta2"]), eps=h["epsilon"],
+                                 weight_decay=h["weight_decay"])
+    raise ValueError(f"no torch optimizer for {name!r}")

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..chain import Derivation, delta_closed_forms
+from ..optimizers import OPTIMIZERS
 from ..spec import NetworkSpec
 from . import walk
 from .points import DIGITS, Values
@@ -48,6 +49,9 @@ class Model(Values):
         self.samples = spec.samples or symbolic_batch(spec)
         self.scale = sp.Rational(1, self.samples) if spec.loss.reduction == "mean" else sp.S.One
         self.eta = sp.nsimplify(spec.training.learning_rate) if spec.training else sp.Symbol("eta", positive=True)
+        # a spec without training is read as plain gradient descent
+        self.optimizer = OPTIMIZERS[spec.training.optimizer if spec.training else "sgd"]
+        self.hyperparameters = dict(spec.training.hyperparameters) if spec.training else {}
         self.parameters = set(self.graph.parameters)
         graph = self.graph
         defs: dict[sp.Symbol, sp.Expr] = {}
@@ -284,7 +288,7 @@ class Model(Values):
         return frozenset(symbols | {per_sample(x, s) for x in nodes for s in range(self.samples)})
 
     def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
-        """The point after one gradient step on the batch's cost (biases per the spec)."""
+        """The point after one step of the spec's optimizer on the batch's cost (biases per the spec)."""
         found = self._updated.get(id(point))
         if found is None or found[0] is not point:      # keep the point alive so its id stays its own
             found = self._updated[id(point)] = (point, self._step(point))
@@ -298,7 +302,8 @@ class Model(Values):
         for p in self.parameters:
             if not self.is_updated(p):
                 continue
-            base[p] = point[p] - point.get(self.eta, self.eta) * self.gradient_at(p, point)
+            base[p] = self.optimizer.after_first_step(point[p], self.gradient_at(p, point),
+                                                      point.get(self.eta, self.eta), self.hyperparameters)
         return self.complete(base)
 
     def batch_partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:

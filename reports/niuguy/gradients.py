@@ -11,8 +11,7 @@ layouts); a flat array of 2 numbers is one sample.
 Y: the targets by the same rule, shape (samples, 2) with as many samples as X, or a
 flat array of 2 numbers for one sample.
 forward returns one row per sample, or a flat array of 2 numbers for a flat X; loss
-returns J, a number; gradients returns dJ/dparam for every name of params.
-Any other shape of X or Y raises ValueError naming the shape expected.
+returns J, a number; gradients returns dJ/dparam for every name of params.step takes one step of gradient descent from params and their gradients; train takes many.Any other shape of X or Y raises ValueError naming the shape expected.
 """
 
 import numpy
@@ -81,3 +80,34 @@ def gradients(params, X, Y):
     grads["W2"] = A1.T @ delta2 / m  # \frac{\partial J}{\partial W^{[2]}} = \frac{1}{m} A^{[1]T} \delta^{[2]}
     grads["b2"] = (delta2.sum(axis=0, keepdims=True) / m).ravel()  # \frac{\partial J}{\partial b^{[2]}} = \frac{1}{m} \mathbf{1}_{m}^{T} \delta^{[2]}
     return grads
+
+
+LEARNING_RATE = 0.02
+KEPT = set()  # the step moves every parameter
+
+
+def step(params, grads, state=None):
+    """One step of gradient descent (torch.optim's conventions) from `params` and their gradients
+    `grads`. `state` is what the previous step returned, or None before the first step (the state
+    starts at zero). Returns the parameters after the step, in the names and shapes of params, and
+    the state to pass to the next step."""
+    state = state or {"t": 0}
+    eta, t = LEARNING_RATE, state["t"] + 1
+    after, kept = {}, {"t": t}
+    for name, value in params.items():
+        if name in KEPT:
+            after[name] = value
+            continue
+        w = numpy.asarray(value, dtype=float)
+        g = numpy.asarray(grads[name], dtype=float)
+        w = w - eta*g  # w_t = w_{t-1} - \eta g_t
+        after[name] = w.item() if numpy.ndim(value) == 0 else w  # a shared bias stays one number
+    return after, kept
+
+
+def train(params, X, Y, steps):
+    """`steps` steps of gradient descent from `params` on the whole batch X, Y: the parameters after them."""
+    state = None
+    for _ in range(steps):
+        params, state = step(params, gradients(params, X, Y), state)
+    return params
