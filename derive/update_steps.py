@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP, Optimizer
+from .optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP, Optimizer, Slot
 from .spec import NetworkSpec
 from .unit_notations import ETA
 
@@ -33,6 +33,14 @@ class ParameterStep:
 
 def optimizer_of(spec: NetworkSpec) -> Optimizer:
     return OPTIMIZERS[spec.training.optimizer]
+
+
+def slot_name(slot: Slot, parameter: str, before: bool = False) -> str:
+    """A state slot or temporary of one parameter, named after the parameter's LaTeX: m^{(1)}_{w_5}
+    after the first step, m^{(0)}_{w_5} before it, \\hat{m}_{w_5} for a temporary."""
+    if not slot.state:
+        return f"{slot.latex}_{{{parameter}}}"
+    return f"{slot.latex}^{{({0 if before else 1})}}_{{{parameter}}}"
 
 
 def hyperparameter_names(row: Optimizer) -> dict[sp.Basic, str]:
@@ -65,7 +73,7 @@ def parameter_step(spec: NetworkSpec, parameter: sp.Symbol, name: str, gradient:
     for slot in row.state:                 # the state before the first step: zero
         before = sp.Dummy(f"{slot.symbol.name}0")
         own[slot.symbol] = before
-        names[before] = f"{slot.latex}^{{(0)}}_{{{name}}}"
+        names[before] = slot_name(slot, name, before=True)
         numbers[before] = 0.0
     figures = row.first_step(value, gradient_value, spec.training.learning_rate, hyper)
     assignments = []
@@ -77,7 +85,7 @@ def parameter_step(spec: NetworkSpec, parameter: sp.Symbol, name: str, gradient:
         else:
             slot = next(s for s in row.slots if s.symbol == target)
             symbol = sp.Dummy(target.name)
-            names[symbol] = f"{slot.latex}^{{(1)}}_{{{name}}}" if slot.state else f"{slot.latex}_{{{name}}}"
+            names[symbol] = slot_name(slot, name)
             own[target] = symbol
         numbers[symbol] = figures[target]
         assignments.append(Assignment(symbol, value_here, figures[target]))

@@ -18,6 +18,7 @@ from ..chain import Derivation, delta_closed_forms
 from ..optimizers import OPTIMIZERS
 from ..spec import NetworkSpec
 from . import walk
+from .optimizer_names import OptimizerNames
 from .points import DIGITS, Values
 from .rename import keeps_order, rename, renames
 
@@ -52,6 +53,7 @@ class Model(Values):
         # a spec without training is read as plain gradient descent
         self.optimizer = OPTIMIZERS[spec.training.optimizer if spec.training else "sgd"]
         self.hyperparameters = dict(spec.training.hyperparameters) if spec.training else {}
+        self.optimizer_names = OptimizerNames(spec, sorted(self.graph.parameters, key=str), self.eta)
         self.parameters = set(self.graph.parameters)
         graph = self.graph
         defs: dict[sp.Symbol, sp.Expr] = {}
@@ -268,6 +270,7 @@ class Model(Values):
                 for symbol in forms:
                     point[per_sample(symbol, s)] = self.number(self._sample_of(forms, symbol, s), point)
         point[COST] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
+        point.update(self.optimizer_names.values(point, self.gradient_at))
         return point
 
     def _sample_of(self, forms: dict, symbol: sp.Symbol, s: int) -> sp.Basic:
@@ -285,7 +288,8 @@ class Model(Values):
         if isinstance(self.eta, sp.Symbol):
             symbols.add(self.eta)
         nodes = [*self.bases, *self.defs, *self.deltas]
-        return frozenset(symbols | {per_sample(x, s) for x in nodes for s in range(self.samples)})
+        return frozenset(symbols | {per_sample(x, s) for x in nodes for s in range(self.samples)} |
+                         self.optimizer_names.symbols)
 
     def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         """The point after one step of the spec's optimizer on the batch's cost (biases per the spec)."""

@@ -151,6 +151,8 @@ class Names:
         model = self.model
         if found == ETA:
             return model.eta
+        if found in model.optimizer_names.symbols:       # a hyperparameter, or a step's value: one number
+            return found
         if self.layer or is_layer_name(found):
             if is_layer_name(found) or found == model.graph.total or model.is_parameter(found):
                 return self._matrix_named(found)

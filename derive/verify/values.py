@@ -3,6 +3,8 @@ unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting
 
 from __future__ import annotations
 
+from ..layer_notation import layer_names
+
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,4 +135,7 @@ def layer_entries(model: Model, layered) -> dict[str, sp.ImmutableMatrix]:
     matrices["a"] = sp.ImmutableMatrix([per_sample(u.out, 0) for u in outputs])
     matrices["y"] = sp.ImmutableMatrix([per_sample(u.target, 0) for u in outputs])
     matrices["dz"] = sp.ImmutableMatrix([per_sample(u.delta, 0) for u in outputs])
+    _, of = model.optimizer_names.matrix_names(layered, layer_names(layered))
+    for name, parameters in of.items():             # m^{(1)}_{W^{[1]}}: W^{[1]}'s entries' state
+        matrices[name] = model.optimizer_names.matrix_entries(name, matrices[parameters])
     return matrices

@@ -84,6 +84,7 @@ class Vocabulary:
                     self.names[_keyed(latex)] = symbol
                     self.foreign.add(_keyed(latex))
         self.names["\\eta"] = ETA
+        self._optimizer_names(table, layered)
         by_name = {str(x): x for x in self._all_symbols()}
         self.examples = sorted(by_name)[:6]
         self.unresolved: dict[str, str] = {}
@@ -115,6 +116,18 @@ class Vocabulary:
                 self.foreign.add(written_key)
             else:
                 self.foreign.discard(written_key)
+
+    def _optimizer_names(self, table, layered: LayerDerivation | None) -> None:
+        """The optimizer's hyperparameters, its rule and each parameter's state (optimizer_names.py);
+        set before the course shorthands, so RMSProp's \\alpha is its own and not the learning rate."""
+        names = self.model.optimizer_names
+        if table is not None:
+            printed = {p: latex for p, latex in table(self.model.graph).items() if self.model.is_parameter(p)}
+            found = names.names(printed)
+        else:
+            found = names.names({}) | (names.matrix_names(layered, layer_names(layered))[0] if layered else {})
+        for latex, symbol in found.items():
+            self.names.setdefault(_keyed(latex), symbol)
 
     def _all_symbols(self):
         graph = self.model.graph
