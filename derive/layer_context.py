@@ -7,6 +7,7 @@ in a numbered table (`layer_notation.Tables`). No SymPy object leaves this modul
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -229,6 +230,17 @@ def _zeroed(array: np.ndarray, zeros) -> np.ndarray:
     return array
 
 
+class _EntrywisePrinter(LayerPrinter):
+    """An optimizer's step on a matrix: its squares are entry by entry, written A^{\\odot 2}."""
+
+    def _print_Pow(self, expr) -> str:
+        if expr.exp.is_Integer and expr.exp > 1:
+            base = self._print(expr.base)
+            base = base if re.fullmatch(r"[A-Za-z](_\{[^{}]*\})?", base) else rf"\left({base}\right)"
+            return rf"{base}^{{\odot {expr.exp}}}"
+        return super()._print_Pow(expr)
+
+
 def _step(spec: NetworkSpec, name: str, gradient_name: str, before: np.ndarray, gradient: np.ndarray) -> list:
     """The optimizer's first step on one parameter matrix: (label, values) per assignment; the last
     is labelled with its formula alone (W - eta dJ/dW), the others as lhs = formula."""
@@ -236,7 +248,7 @@ def _step(spec: NetworkSpec, name: str, gradient_name: str, before: np.ndarray, 
     step = parameter_step(spec, parameter, name, grad, before, gradient, after)
     if optimizer_of(spec).name == "sgd":       # as the documents have always written it
         return [(rf"{name} - \eta {gradient_name}", step.assignments[-1].figure)]
-    printer = LayerPrinter(step.names | {parameter: name, grad: gradient_name, ETA: r"\eta"})
+    printer = _EntrywisePrinter(step.names | {parameter: name, grad: gradient_name, ETA: r"\eta"})
     return [(printer.doprint(a.value) if a.target == after else f"{printer.doprint(a.target)} = {printer.doprint(a.value)}",
              np.asarray(a.figure, dtype=float)) for a in step.assignments]
 

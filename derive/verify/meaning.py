@@ -93,7 +93,11 @@ class Meaning(Names, Derivatives):
         raise Unreadable(f"\\{node.name} without an argument")
 
     def _Sqrt(self, node: s.Sqrt, scope: Scope) -> sp.Basic:
-        return sp.sqrt(self._scalar(self._visit(node.arg, scope)))
+        value = self._visit(node.arg, scope)
+        if isinstance(value, sp.MatrixBase) and value.shape != (1, 1):   # Adam's \sqrt{\hat{v}}: entry by entry
+            scope.notes.add("read the square root of a matrix entry by entry")
+            return value.applyfunc(sp.sqrt)
+        return sp.sqrt(self._scalar(value))
 
     def _Norm(self, node: s.Norm, scope: Scope) -> sp.Basic:
         value = self._visit(node.arg, scope)

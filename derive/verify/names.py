@@ -227,6 +227,11 @@ class Names:
             exponent = bounded(self._script_value(sup, scope))
             return value.applyfunc(lambda v: power(v, exponent, scope)) if isinstance(value, sp.MatrixBase) \
                 else power(value, exponent, scope)
+        if isinstance(value, sp.MatrixBase) and value.rows != value.cols:
+            # no matrix power fits a k×n matrix: g_t^2 of a gradient matrix, as RMSProp and Adam write it
+            exponent = bounded(self._script_value(sup, scope))
+            scope.notes.add(f"read the power of a {value.rows}×{value.cols} matrix entry by entry")
+            return value.applyfunc(lambda v: power(v, exponent, scope))
         return power(self._scalar(value), bounded(self._script_value(sup, scope)), scope)
 
     def _script_value(self, script: s.Script, scope: Scope) -> sp.Basic:
