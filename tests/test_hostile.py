@@ -306,8 +306,11 @@ def test_a_300_character_preset_name(capsys):
 
 def test_ctrl_c_while_loading_is_one_line_and_exit_130():
     """SIGINT lands while SymPy and NumPy import (the first second); the entry point catches it."""
+    # Ctrl-C at a terminal reaches a process whose SIGINT is at its default; a test runner started in
+    # the background (a shell's `&`) ignores SIGINT, and its children would inherit that
     process = subprocess.Popen([sys.executable, "-m", "derive", "report", "mazur"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
