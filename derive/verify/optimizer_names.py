@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..layer_notation import layer_names
 from ..optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP
 from ..update_steps import slot_name
 
@@ -68,6 +69,13 @@ class OptimizerNames:
                 if slot.state:
                     found[slot_name(slot, latex, before=True)] = self.zero
         return found
+
+    def written(self, printed: dict | None, layered, is_parameter) -> dict[str, sp.Basic]:
+        """LaTeX name -> symbol in a notation: a unit notation's (printed: symbol -> its LaTeX), or,
+        with printed None, the layer notation's matrices."""
+        if printed is not None:
+            return self.names({p: latex for p, latex in printed.items() if is_parameter(p)})
+        return self.names({}) | (self.matrix_names(layered, layer_names(layered))[0] if layered else {})
 
     def matrix_names(self, layered, printed: dict) -> tuple[dict[str, sp.Basic], dict[str, str]]:
         """The layer notation's: each parameter matrix's slot as a matrix named after it

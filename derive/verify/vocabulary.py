@@ -84,7 +84,10 @@ class Vocabulary:
                     self.names[_keyed(latex)] = symbol
                     self.foreign.add(_keyed(latex))
         self.names["\\eta"] = ETA
-        self._optimizer_names(table, layered)
+        # the optimizer's names, before the course shorthands: RMSProp's \\alpha is its own, not the rate
+        printed = table(graph) if table is not None else None
+        for latex, symbol in model.optimizer_names.written(printed, layered, model.is_parameter).items():
+            self.names.setdefault(_keyed(latex), symbol)
         by_name = {str(x): x for x in self._all_symbols()}
         self.examples = sorted(by_name)[:6]
         self.unresolved: dict[str, str] = {}
@@ -116,18 +119,6 @@ class Vocabulary:
                 self.foreign.add(written_key)
             else:
                 self.foreign.discard(written_key)
-
-    def _optimizer_names(self, table, layered: LayerDerivation | None) -> None:
-        """The optimizer's hyperparameters, its rule and each parameter's state (optimizer_names.py);
-        set before the course shorthands, so RMSProp's \\alpha is its own and not the learning rate."""
-        names = self.model.optimizer_names
-        if table is not None:
-            printed = {p: latex for p, latex in table(self.model.graph).items() if self.model.is_parameter(p)}
-            found = names.names(printed)
-        else:
-            found = names.names({}) | (names.matrix_names(layered, layer_names(layered))[0] if layered else {})
-        for latex, symbol in found.items():
-            self.names.setdefault(_keyed(latex), symbol)
 
     def _all_symbols(self):
         graph = self.model.graph
