@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import sympy as sp
 
 from .graph import Bias, Connection, Graph, GraphLayer, Unit
+from .penalty import weight_term
 from .rules import CANCELLATIONS, _add, _mul
 
 
@@ -44,6 +45,7 @@ class ParamRecord:
     bias: Bias | None                    # a bias
     d_net: sp.Expr                       # dnet/dparam: the source's output, or 1
     delta_form: sp.Expr                  # delta_unit * d_net, summed over units for a shared bias
+    penalty: sp.Expr = sp.S.Zero         # what the L2 penalty adds to the cost's gradient: lambda w, or 0
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -84,7 +86,7 @@ def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Deri
         downstream = layer
     params = []
     for layer in graph.layers:
-        params.extend(_param_records(layer))
+        params.extend(_param_records(layer, graph.l2))
         tick(len(layer.units))
     return Derivation(graph, tuple(records), tuple(params))
 
@@ -117,10 +119,11 @@ def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit) -> Uni
     return UnitRecord(unit, d_out, paths, d_act, None, chain, chain, None)
 
 
-def _param_records(layer: GraphLayer) -> Iterator[ParamRecord]:
+def _param_records(layer: GraphLayer, l2: bool) -> Iterator[ParamRecord]:
     for row in layer.connections:
         for c in row:
-            yield ParamRecord(c.weight, layer.index, c, None, c.source.out, _mul(c.dest.delta, c.source.out))
+            yield ParamRecord(c.weight, layer.index, c, None, c.source.out, _mul(c.dest.delta, c.source.out),
+                              weight_term(c.weight) if l2 else sp.S.Zero)
     for bias in layer.biases:
         form = _add(*[u.delta for u in bias.units]) if len(bias.units) > 1 else bias.units[0].delta
         yield ParamRecord(bias.symbol, layer.index, None, bias, sp.S.One, form)

@@ -183,7 +183,7 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
             "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
-            "loss": spec.loss.function, "reduction": spec.loss.reduction,
+            "loss": spec.loss.function, "reduction": spec.loss.reduction, "l2": spec.loss.l2 and repr(spec.loss.l2),
             "errors": LOSSES[spec.loss.function].over(spec.layers[-1].units).code.format(t="Y", a=f"A{len(layers)}"),
             "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,
             # what the fused output delta assumes of Y ('' when nothing), for the docstring

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
+from . import penalty, penalty_context
 from .chain import Derivation, ParamRecord, UnitRecord
 from .graph import Graph, GraphLayer, Unit
 from .notation import NotationPrinter, partial
@@ -21,7 +22,6 @@ from .spec import NetworkSpec
 from .unit_notations import FORWARD_HEADS, TABLES, four_equations
 from .update_steps import optimizer_context, parameter_step
 from .writer import WIDE, Writer, is_compact, too_wide
-
 
 
 def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: str = "neuron",
@@ -64,8 +64,10 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "error": _error(w),
         "backward": backward,
         "updates": updates,
-        "after_step": {"loss": w.num(values.after_step.loss), "before": w.num(values.forward.loss),
-                       "symbol": w.tex(graph.total)},
+        "cost": penalty_context.cost(w),
+        "after_step": {"loss": w.num(values.after_step.cost), "before": w.num(values.forward.cost),
+                       "symbol": w.tex(penalty.COST if graph.l2 else graph.total),
+                       "words": "cost" if graph.l2 else "total error"},
         "training": _training(w, values),
     }
 
@@ -319,7 +321,7 @@ def _param(w: Writer, param: ParamRecord) -> dict[str, Any]:
     per_sample = sum(factors.delta[:, u.index] for u in param.units) * _source_values(w, param, l)
     if param.bias is not None and shared_bias_gradient_is_zero(w.spec, w.graph.layers[l]):
         per_sample = np.zeros_like(per_sample)
-    total = w.gradients[param.symbol]
+    total = w.error_gradients[param.symbol]
     equation = w.equation(partial(w.graph.total, param.symbol), param.delta_form, per_sample)
     return {**equation, "symbol": w.tex(param.symbol), "value": w.num(total),
             "reduction": w.reduction(partial(w.graph.total, param.symbol), per_sample, total),
@@ -333,7 +335,7 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
     for param in (worked[:1] if layer.index == 1 else []) if w.compact else worked:
         if param.bias is not None and not w.spec.training.update_bias:
             continue
-        gradient = partial(w.graph.total, param.symbol)
+        gradient, penalised = penalty_context.gradient(w, param)
         plus = sp.Symbol(f"{param.symbol.name}_plus")
         step = parameter_step(w.spec, param.symbol, w.names[param.symbol], gradient, w.param_values[param.symbol],
                               w.gradients[param.symbol], plus)
@@ -342,7 +344,8 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
         lines = [_assignment(w, names, numbers, a) for a in step.assignments]
         row = lines[-1] | {"value": w.num(updated[param.symbol])}
         parts = [[row["formula"]], [row["numbers"]], [row["value"]]]
-        row["steps"] = [line | {"broken": too_wide(line["lhs"], line["parts"])} for line in lines[:-1]]
+        row["steps"] = ([penalised] if penalised else []) + [
+            line | {"broken": too_wide(line["lhs"], line["parts"])} for line in lines[:-1]]
         rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
     gradients = _matrix(layer, lambda p: w.num(w.gradients[p]))
     after = _matrix(layer, lambda p: w.num(updated[p]))
@@ -390,5 +393,6 @@ def _four_equations(w: Writer, derivation: Derivation) -> list[dict[str, str]]:
     out_act = g.layers[-1].activation
     hidden = {layer.activation.latex for layer in g.layers[:-1]}
     general = four_equations(out_act.latex if out_act.elementwise else None,
-                             hidden.pop() if len(hidden) == 1 else None, g.layers[0].shared_bias, bool(first.paths))
+                             hidden.pop() if len(hidden) == 1 else None, g.layers[0].shared_bias, bool(first.paths),
+                             bias is not None)
     return [{"name": name, "general": form, "instance": instances[name]} for name, form in general]

@@ -203,11 +203,11 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
         # inputs, targets and parameters as the generated module's loss and gradients take them
         "inputs": values.forward.inputs.tolist(),
         "targets": [[float(v) for v in row] for row in spec.targets],
-        "loss": values.forward.loss,
+        "loss": values.forward.cost,
         "parameters": _named(spec, values.parameters),
         "gradients": _named(spec, values.gradients),
         "updated": _named(spec, values.updated),
-        "loss_after_step": values.after_step.loss,
+        "loss_after_step": values.after_step.cost,
         "forward": {f"{kind}{l}": arrays[l - 1].tolist()
                     for kind, arrays in (("net", values.forward.nets), ("out", values.forward.outs))
                     for l in range(1, len(spec.layers) + 1)},
@@ -215,6 +215,9 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
         "outputs_after_step": values.after_step.outs[-1].tolist(),
         "optimizer": _optimizer(spec, values),
     }
+    if spec.loss.l2:    # the loss above is the cost: the error plus the penalty
+        doc["l2"] = {"lambda": spec.loss.l2, "error": values.forward.loss, "penalty": values.forward.penalty,
+                     "error_gradients": _named(spec, values.error_gradients)}
     if values.training is not None:
         t = values.training
         doc["training"] = {"iterations": t.iterations, "loss": t.loss, "outputs": t.outputs.tolist(),

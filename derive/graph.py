@@ -67,10 +67,15 @@ class Graph:
     total: sp.Symbol                     # E_total
     unit_errors: tuple[sp.Symbol, ...]   # E_{o1}, E_{o2}, ...
     unit_error_exprs: tuple[sp.Expr, ...]
+    l2: bool = False                     # the cost adds lambda/2 * sum of squared weights (penalty.py)
 
     @property
     def outputs(self) -> tuple[Unit, ...]:
         return self.layers[-1].units
+
+    @property
+    def weights(self) -> list[sp.Symbol]:
+        return [c.weight for layer in self.layers for row in layer.connections for c in row]
 
     @property
     def parameters(self) -> list[sp.Symbol]:
@@ -120,7 +125,7 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
     loss = LOSSES[spec.loss.function].over(len(outputs))
     errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
     error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
-    return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs)
+    return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs, spec.loss.l2 > 0)
 
 
 def node_values(graph: Graph) -> dict[sp.Symbol, sp.Expr]:

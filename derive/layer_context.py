@@ -126,8 +126,8 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
     numbers = None
     if values is not None:
         numbers = _numbers(spec, records, layers, values, checks, tables) | {
-            "J": format_number(values.forward.loss, spec.precision),
-            "J_after": format_number(values.after_step.loss, spec.precision),
+            "J": format_number(values.forward.cost, spec.precision),
+            "J_after": format_number(values.after_step.cost, spec.precision),
             "trained": values.training and format_number(values.training.loss, spec.precision),
             "iterations": values.training and values.training.iterations,
         }
@@ -135,6 +135,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
         "title": spec.title, "description": spec.description, "layout": spec.layout,
         "column": column, "reduction": spec.loss.reduction, "loss": spec.loss.function,
         "loss_description": LOSSES[spec.loss.function].description,
+        "penalty": _penalty(spec, layered, values),
         "samples": spec.samples,
         "learning_rate": spec.training and format_number(spec.training.learning_rate, spec.precision),
         "update_bias": spec.training is not None and spec.training.update_bias,
@@ -316,6 +317,19 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
               "shape": r"k \times 1"},
              {"symbol": "m", "meaning": "the number of samples", "shape": ""},
              {"symbol": r"\mathcal{L}", "meaning": "the sum of the per-sample losses", "shape": r"1 \times 1"},
-             {"symbol": "J", "meaning": "the cost: the summed loss" + (" over m" if layered.reduction == "mean" else ""),
-              "shape": r"1 \times 1"}]
+             {"symbol": "J", "meaning": "the cost: the summed loss" + (" over m" if layered.reduction == "mean" else "")
+              + (", plus the L2 penalty" if layered.l2 else ""), "shape": r"1 \times 1"}]
+    if layered.l2:
+        rows.append({"symbol": r"\lambda", "meaning": "the strength of the L2 penalty on the weights", "shape": ""})
     return rows
+
+
+def _penalty(spec: NetworkSpec, layered: LayerDerivation, values) -> dict[str, str] | None:
+    """The cost with its L2 penalty, as one display, and the penalty's figures."""
+    if not layered.l2:
+        return None
+    loss = r"\frac{1}{m} \mathcal{L}" if layered.reduction == "mean" else r"\mathcal{L}"
+    norms = " + ".join(rf"\lVert W^{{[{r.index}]}} \rVert_{{F}}^{{2}}" for r in layered.layers)
+    return {"formula": rf"J = {loss} + \frac{{\lambda}}{{2}} \left({norms}\right)",
+            "lambda": format_number(spec.loss.l2, spec.precision),
+            "value": values and format_number(values.forward.penalty, spec.precision)}

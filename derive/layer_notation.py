@@ -16,6 +16,7 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from . import penalty
 from .layers import BATCH, LayerDerivation
 from .notation import NotationPrinter, format_number, width
 from .rules import ACTIVATIONS
@@ -24,6 +25,8 @@ from .spec import NetworkSpec
 
 def layer_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
     names: dict[sp.Basic, str] = {layered.X: "X", layered.Y: "Y", BATCH: "m"}
+    if layered.l2:
+        names[penalty.LAMBDA] = penalty.LATEX
     for r in layered.layers:
         l = r.index
         names.update({r.W: f"W^{{[{l}]}}", r.b: f"b^{{[{l}]}}", r.Z: f"Z^{{[{l}]}}", r.A: f"A^{{[{l}]}}",

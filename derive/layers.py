@@ -23,6 +23,7 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from .penalty import weight_term
 from .rules import ACTIVATIONS, LOSSES
 from .spec import NetworkSpec
 
@@ -128,6 +129,7 @@ class LayerDerivation:
     scale: sp.Expr               # 1/m for a mean, 1 for a sum
     layers: tuple[LayerRecord, ...]
     softmax_steps: tuple[Step, ...]   # one sample's Jacobian product, when the output is softmax
+    l2: bool = False                  # the cost adds lambda/2 * sum of squared weights (penalty.py)
 
 
 def derive_layers(spec: NetworkSpec) -> LayerDerivation:
@@ -170,11 +172,14 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
         forward = product if b is None else MatAdd(product, _bias_term(b, Z, m, column), evaluate=False)
         grad_W = _scaled(scale, delta, Transpose(A_prev)) if column else _scaled(scale, Transpose(A_prev), delta)
+        if spec.loss.l2:
+            grad_W = MatAdd(grad_W, weight_term(W), evaluate=False)
         grad_b = None if b is None else _bias_gradient(b, delta, scale, column)
         records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, forward, d_act, steps,
                                       delta_expr, grad_W, grad_b))
     softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ()
-    return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps)
+    return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps,
+                           spec.loss.l2 > 0)
 
 
 def _bias_term(b, Z, m, column):

@@ -23,6 +23,7 @@ from .chain import Derivation
 from .errors import DeriveError
 from . import kernels
 from .optimizers import OPTIMIZERS
+from .penalty import value as penalty_value
 from .progress import progress
 from .spec import NetworkSpec
 
@@ -67,7 +68,13 @@ class Forward:
     nets: tuple[np.ndarray, ...]      # (m, units) per layer
     outs: tuple[np.ndarray, ...]
     unit_errors: np.ndarray           # (m, outputs): E_k per sample
-    loss: float
+    loss: float                       # the error, reduced over the samples
+    penalty: float = 0.0              # lambda/2 * sum of squared weights: the L2 term (0 without it)
+
+    @property
+    def cost(self) -> float:
+        """What training minimises: the error plus the penalty."""
+        return self.loss + self.penalty
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,9 @@ class LayerFactors:
 @dataclass(frozen=True)
 class Training:
     iterations: int                   # steps done: all of them, or those before the stop
-    loss: float                       # after `iterations` steps; always finite
+    loss: float                       # the cost after `iterations` steps; always finite
     outputs: np.ndarray               # (m, outputs)
-    history: np.ndarray               # loss after 0..iterations steps, all finite
+    history: np.ndarray               # the cost after 0..iterations steps, all finite
     parameters: Parameters
     stopped_at: int | None = None     # the step whose loss or parameters were first not finite
     stop_reason: str | None = None    # what was not finite, in words
@@ -103,7 +110,8 @@ class Values:
     parameters: Parameters
     forward: Forward
     factors: tuple[LayerFactors, ...]
-    gradients: Parameters
+    gradients: Parameters             # of the cost: the error's plus the penalty's
+    error_gradients: Parameters       # of the error alone, as the chain gives them (the same without L2)
     updated: Parameters
     state: OptimizerState             # after the first update
     after_step: Forward
@@ -153,6 +161,7 @@ class Evaluator:
         self.inputs = np.array(spec.inputs, dtype=float)
         self.targets = np.array(spec.targets, dtype=float)
         self.scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
+        self.l2 = spec.loss.l2
         self.optimizer = OPTIMIZERS[spec.training.optimizer] if spec.training else None
         self._step = (self.optimizer.stepper(spec.training.learning_rate, dict(spec.training.hyperparameters))
                       if spec.training else None)
@@ -199,7 +208,8 @@ class Evaluator:
             outs.append(a)
         errors = self._unit_errors(nets[-1], outs[-1])
         loss = float(errors.sum() * self.scale)
-        return Forward(self.inputs, tuple(nets), tuple(outs), errors, loss)
+        penalty = penalty_value(self.l2, params.weights)
+        return Forward(self.inputs, tuple(nets), tuple(outs), errors, loss, penalty)
 
     def _unit_errors(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
         activation = self.graph.layers[-1].activation
@@ -244,6 +254,15 @@ class Evaluator:
                 np.multiply(scale, d.sum(axis=0), out=view)
         return grads
 
+    def penalized(self, params: Parameters, grads: Parameters) -> Parameters:
+        """The cost's gradients: the L2 penalty adds lambda * w to each weight's (biases have none)."""
+        if not self.l2:
+            return grads
+        cost = grads.like(grads.flat.copy())
+        for view, w in zip(cost.weights, params.weights):
+            view += self.l2 * w
+        return cost
+
     def initial_state(self, params: Parameters) -> OptimizerState:
         size = sum(a.size for a in params.weights + params.biases)
         return OptimizerState(0, tuple(np.zeros(size) for _ in self.optimizer.state))
@@ -278,21 +297,22 @@ class Evaluator:
         state = self.initial_state(params)
         self.require_finite(fwd, "at the start of training", "finite starting parameters")
         history = np.empty(iterations + 1)
-        history[0] = fwd.loss
+        history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                stepped, stepped_state = self.step(params, self.gradients(params, fwd, self.deltas(params, fwd)), state)
+                grads = self.penalized(params, self.gradients(params, fwd, self.deltas(params, fwd)))
+                stepped, stepped_state = self.step(params, grads, state)
                 after = self.forward(stepped)
                 finite_parameters = _all_finite(stepped)
-                if not (finite_parameters and math.isfinite(after.loss)):
+                if not (finite_parameters and math.isfinite(after.cost)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
                     break
                 params, fwd, state = stepped, after, stepped_state
-                history[k] = fwd.loss
+                history[k] = fwd.cost
                 bar.update(1)
-        return Training(done, fwd.loss, fwd.outs[-1], history[:done + 1], params, stopped_at, reason)
+        return Training(done, fwd.cost, fwd.outs[-1], history[:done + 1], params, stopped_at, reason)
 
     # -- the first step must be finite: it is always shown --------------------
     def require_finite(self, fwd: Forward, when: str, expected: str, expected_loss: str | None = None) -> None:
@@ -304,8 +324,8 @@ class Evaluator:
                     s, j = bad[0]
                     raise DeriveError(f"layer {layer.index}'s {kind} of {layer.units[j].name} is not finite {when} "
                                       f"(sample {s + 1}: {array[s, j]}); expected {expected}")
-        if not math.isfinite(fwd.loss):
-            raise DeriveError(f"the loss is not finite {when} ({fwd.loss}); expected {expected_loss or expected}")
+        if not math.isfinite(fwd.cost):
+            raise DeriveError(f"the loss is not finite {when} ({fwd.cost}); expected {expected_loss or expected}")
 
     def require_finite_parameters(self, params: Parameters, what: str, expected: str) -> None:
         for layer, w, b in zip(self.graph.layers, params.weights, params.biases):
@@ -340,7 +360,8 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
                              f"weights, biases and inputs whose weighted sums stay below {FLOAT_MAX} in magnitude",
                              f"outputs and targets whose errors stay below {FLOAT_MAX}")
     deltas = evaluator.deltas(params, fwd)
-    grads = evaluator.gradients(params, fwd, deltas)
+    error_grads = evaluator.gradients(params, fwd, deltas)
+    grads = evaluator.penalized(params, error_grads)
     evaluator.require_finite_parameters(grads, "gradients at the spec's values",
                                         f"weights and inputs whose products stay below {FLOAT_MAX}")
     updated, state = evaluator.step(params, grads, evaluator.initial_state(params))
@@ -357,4 +378,4 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
         warnings = (f"training stopped at iteration {training.stopped_at} of {iterations}: {training.stop_reason} "
                     f"(try a smaller training.learning_rate); the last finite state is shown, "
                     f"after {training.iterations} iterations",)
-    return Values(params, fwd, factors, grads, updated, state, after_step, training, evaluator.scale, warnings)
+    return Values(params, fwd, factors, grads, error_grads, updated, state, after_step, training, evaluator.scale, warnings)

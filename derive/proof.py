@@ -141,7 +141,8 @@ def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: 
             checks.append(_compare(f"delta{record.index} ({step.reason})", step.rhs,
                                    _orient(expected, entries.column), seed, entries, zeros=last))
         grad_w = [[scale * sp.Add(*[entries.sample(derivation.param(c.weight).delta_form, s)
-                                    for s in range(samples)]) for c in row] for row in layer.connections]
+                                    for s in range(samples)]) + derivation.param(c.weight).penalty
+                   for c in row] for row in layer.connections]
         checks.append(_compare(f"dJ/dW{record.index}", record.grad_W, _orient(grad_w, entries.column), seed, entries,
                                zeros=True))
         if record.grad_b is None:           # a layer without bias

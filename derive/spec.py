@@ -35,7 +35,7 @@ TOP_KEYS = {"title": False, "description": False, "date": False, "tags": False,
 SECTION_KEYS = {
     "input": {"names": False, "values": False},
     "target": {"values": True},
-    "loss": {"function": True, "reduction": False},
+    "loss": {"function": True, "reduction": False, "l2": False},
     "training": {"learning_rate": True, "update_bias": False, "iterations": False, "optimizer": False}
     | {h.name: False for row in OPTIMIZERS.values() for h in row.hyperparameters},
     "init": {"seed": True},
@@ -318,7 +318,10 @@ class _Reader(Checker):
             if function == "cross_entropy" and abs(sum(row) - 1) > 1e-9:
                 raise self.fail(f"target.values[{s}]",
                                 f"cross_entropy targets must be a distribution summing to 1, got sum {sum(row):g}")
-        return LossSpec(function, reduction)
+        l2 = self.number(raw.get("l2", 0.0), "loss.l2")
+        if l2 < 0:
+            raise self.fail("loss.l2", f"expected a strength of 0 or more (lambda in + lambda/2 * sum of squared weights), got {l2:g}")
+        return LossSpec(function, reduction, l2)
 
     def training(self, raw: Mapping[str, Any]) -> TrainingSpec:
         rate = self.number(raw["learning_rate"], "training.learning_rate")

@@ -23,6 +23,7 @@ class LayerSpec:
 class LossSpec:
     function: str
     reduction: str = "mean"
+    l2: float = 0.0        # lambda of the L2 penalty lambda/2 * (sum of every squared weight) added to the loss
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import re
 
 import sympy as sp
 
+from . import penalty
 from .graph import Graph
 
 ETA = sp.Symbol("eta")
@@ -18,6 +19,8 @@ TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
 def _names(graph: Graph, total: str, inputs, out, net, delta, target, weight, bias, error) -> dict[sp.Basic, str]:
     """Walk the graph once; each argument after `total` formats one kind of symbol."""
     names: dict[sp.Basic, str] = {graph.total: total, ETA: r"\eta"}
+    if graph.l2:
+        names |= {penalty.LAMBDA: penalty.LATEX, penalty.COST: "J"}
     for unit in graph.inputs:
         names[unit.out] = inputs(unit)
     for layer in graph.layers:
@@ -89,10 +92,10 @@ TABLES = {
 }
 
 def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bias: bool,
-                   hidden: bool = True) -> list[tuple[str, str | None]]:
+                   hidden: bool = True, biases: bool = True) -> list[tuple[str, str | None]]:
     """Nielsen's four equations, written with this network's activations (output_latex None: softmax;
     hidden_latex None: hidden layers of different activations, each layer's g_l). Without a hidden
-    layer BP2 has nothing to say and its form is None."""
+    layer BP2 has nothing to say and its form is None; without biases, BP3."""
     bp1 = (r"\delta^{L}_{j} = \sum_{k} \frac{\partial C}{\partial a^{L}_{k}} \, "
            r"\frac{\partial a^{L}_{k}}{\partial z^{L}_{j}}" if output_latex is None else
            rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output_latex}'\left(z^{{L}}_{{j}}\right)")
@@ -102,6 +105,6 @@ def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bi
         ("BP1", bp1),
         ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
          if hidden else None),
-        ("BP3", bp3),
+        ("BP3", bp3 if biases else None),
         ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),
     ]

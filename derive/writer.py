@@ -54,7 +54,8 @@ class Writer:
                         if self.per_sample_symbol else self.names)
         self.sample_symbolic = NotationPrinter(sample_names)
         self.param_values = parameter_values(self.graph, values.parameters)
-        self.gradients = parameter_values(self.graph, values.gradients)
+        self.gradients = parameter_values(self.graph, values.gradients)               # the cost's
+        self.error_gradients = parameter_values(self.graph, values.error_gradients)   # the chain's
         self.samples = range(spec.samples)
         # the "(sample 1)" that ends a line of a batch document takes room too
         self.tag_width = width(r"\qquad \text{(sample 1)}") if spec.samples > 1 else 0.0

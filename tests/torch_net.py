@@ -51,6 +51,7 @@ class TorchNet:
     update_bias: bool
     optimizer: str = "sgd"
     hyper: dict | None = None
+    l2: float = 0.0                 # the cost adds l2/2 * the sum of every squared weight (not the biases)
 
     @classmethod
     def from_spec(cls, spec: dict) -> "TorchNet":
@@ -67,7 +68,8 @@ class TorchNet:
                    spec["loss"]["function"], spec["loss"].get("reduction", "mean") == "mean",
                    float(training["learning_rate"]), training.get("update_bias", True),
                    training.get("optimizer", "sgd"),
-                   {k: v for k, v in training.items() if k in HYPERPARAMETERS})
+                   {k: v for k, v in training.items() if k in HYPERPARAMETERS},
+                   float(spec["loss"].get("l2", 0.0)))
 
     def nets(self, weights, biases) -> tuple[torch.Tensor, torch.Tensor]:
         """The output layer's net input and output, one row per sample."""
@@ -80,7 +82,8 @@ class TorchNet:
     def loss(self, weights, biases) -> torch.Tensor:
         z, _ = self.nets(weights, biases)
         per_sample = _per_sample_loss(self.loss_kind, self.activations[-1], z, self.t)
-        return per_sample.mean() if self.mean else per_sample.sum()
+        penalty = self.l2 / 2 * sum((w ** 2).sum() for w in weights)
+        return (per_sample.mean() if self.mean else per_sample.sum()) + penalty
 
     def gradients(self, weights, biases) -> tuple[float, list[torch.Tensor], list[torch.Tensor]]:
         """The loss and torch.autograd's gradient of every weight and bias."""

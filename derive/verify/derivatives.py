@@ -28,6 +28,11 @@ class Derivatives:
             if not isinstance(variable, sp.Symbol):
                 raise Unreadable("a derivative by something other than one name")
             return sp.diff(self._visit(of, scope), variable)
+        if self.vocabulary.lookup(key(of)) == COST_NAME:    # dJ/dw: the penalised cost's, of the batch
+            b = self._generic(by)
+            if not model.is_parameter(b):
+                raise Unreadable("a derivative of J by something other than a parameter")
+            return model.cost_partial(b)
         a, b = self._generic(of), self._generic(by)
         if scope.sample is None and model.samples > 1:
             if a != model.graph.total or not model.is_parameter(b):
@@ -71,7 +76,8 @@ class Derivatives:
 
         def entry(x: sp.Symbol) -> sp.Basic:
             if model.is_parameter(x):
-                return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)])
+                penalty = model.penalty_slope(x) if top == COST_NAME else 0
+                return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)]) + penalty
             generic, sample = x.name.rsplit("__s", 1)
             return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
         return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())

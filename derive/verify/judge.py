@@ -16,7 +16,7 @@ from .diagnosis import diagnose
 from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_matrix, oriented, pairs, rounding_slip,
                          shape_cause, shape_text, written_digits)
 from .meaning import Meaning
-from .model import COST, Model, per_sample
+from .model import COST, ERROR, Model, per_sample
 from .points import Extended
 from .values import BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 
@@ -298,8 +298,10 @@ class Judge:
                 full.update(self._after_step(point))
             elif point is self.model.spec_point and self.history is not None and steps < len(self.history):
                 value = sp.Float(repr(float(self.history[steps])), 30)
-                full[updated_symbol(COST, steps)] = value
-                full[updated_symbol(per_sample(self.model.graph.total, 0), steps)] = value
+                full[updated_symbol(COST, steps)] = value       # the history is the cost's
+                if not self.model.l2:                            # which is the error's, without a penalty
+                    full[updated_symbol(ERROR, steps)] = value
+                    full[updated_symbol(per_sample(self.model.graph.total, 0), steps)] = value
             else:
                 raise Unreadable(f"a value after {steps} steps is known only at the spec's values, "
                                  f"for the loss, within the spec's iterations")

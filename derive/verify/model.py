@@ -24,7 +24,8 @@ from .rename import keeps_order, rename, renames
 
 GATED = {"relu", "leaky_relu"}       # activations with a kink: alive on one side, (nearly) dead on the other
 WITNESS_DRAWS = 16
-COST = sp.Symbol("J__cost", real=True)          # the batch's cost, scale * sum of per-sample losses
+ERROR = sp.Symbol("J__error", real=True)        # the batch's error, scale * sum of per-sample losses
+COST = sp.Symbol("J__cost", real=True)          # what training minimises: the error, plus an L2 penalty
 
 
 # a value of at most 6 significant digits is written exactly, or not at all; one of 1 or 2 (0.68) is as
@@ -55,6 +56,8 @@ class Model(Values):
         self.hyperparameters = dict(spec.training.hyperparameters) if spec.training else {}
         self.optimizer_names = OptimizerNames(spec, sorted(self.graph.parameters, key=str), self.eta)
         self.parameters = set(self.graph.parameters)
+        self.l2 = sp.nsimplify(spec.loss.l2)             # the cost's L2 penalty on the weights (0: none)
+        self.weights = frozenset(self.graph.weights)
         graph = self.graph
         defs: dict[sp.Symbol, sp.Expr] = {}
         for layer in graph.layers:
@@ -269,7 +272,8 @@ class Model(Values):
             for forms in (self.defs, self.deltas):
                 for symbol in forms:
                     point[per_sample(symbol, s)] = self.number(self._sample_of(forms, symbol, s), point)
-        point[COST] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
+        point[ERROR] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
+        point[COST] = point[ERROR] + self.l2 / 2 * sp.Add(*[point[w] ** 2 for w in self.weights])
         point.update(self.optimizer_names.values(point, self.gradient_at))
         return point
 
@@ -284,7 +288,7 @@ class Model(Values):
     @cached_property
     def _point_symbols(self) -> frozenset:
         """The symbols complete() gives a value: a node over these only has one value at its point."""
-        symbols = set(self.parameters) | {COST}
+        symbols = set(self.parameters) | {ERROR, COST}
         if isinstance(self.eta, sp.Symbol):
             symbols.add(self.eta)
         nodes = [*self.bases, *self.defs, *self.deltas]
@@ -318,8 +322,21 @@ class Model(Values):
                 self.scale * sp.Add(*[self.sample(self.partial(a, b), s) for s in range(self.samples)])
         return found
 
+    def penalty_slope(self, parameter: sp.Symbol) -> sp.Expr:
+        """What the L2 penalty adds to the cost's gradient by a parameter: lambda w for a weight."""
+        return self.l2 * parameter if self.l2 and parameter in self.weights else sp.S.Zero
+
+    def cost_partial(self, parameter: sp.Symbol) -> sp.Expr:
+        """dJ/d(parameter): the error's, plus the penalty's."""
+        return self.batch_partial(self.graph.total, parameter) + self.penalty_slope(parameter)
+
     def gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
-        """d(cost)/d(parameter) at a complete point, by the delta rule: the scale times the sum over
+        """d(cost)/d(parameter) at a complete point (the error's and the penalty's)."""
+        error = self._error_gradient_at(parameter, point)
+        return sp.Float(error + self.l2 * point[parameter], DIGITS) if self.penalty_slope(parameter) else error
+
+    def _error_gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
+        """d(error)/d(parameter) at a complete point, by the delta rule: the scale times the sum over
         samples of the unit's delta (in the point already) times what the parameter multiplies. A
         step needs every gradient at every point, and the closed forms are slow to substitute."""
         terms = self._delta_rule.get(parameter)

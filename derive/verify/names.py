@@ -12,10 +12,11 @@ import re
 
 import sympy as sp
 
+from .. import penalty
 from ..unit_notations import ETA
 from . import syntax as s
 from .limits import MAX_ALIAS_DEPTH
-from .model import COST, per_sample
+from .model import COST, ERROR, per_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol
 from .modifiers import split_modifier, without_sample
@@ -153,13 +154,17 @@ class Names:
             return model.eta
         if found in model.optimizer_names.symbols:       # a hyperparameter, or a step's value: one number
             return found
+        if found == penalty.LAMBDA:
+            return model.l2
+        if found == COST_NAME and not self.layer:        # the penalised cost, in a unit notation
+            return COST
         if self.layer or is_layer_name(found):
             if is_layer_name(found) or found == model.graph.total or model.is_parameter(found):
                 return self._matrix_named(found)
         if model.is_parameter(found):
             return found
         if found == model.graph.total and scope.sample is None and model.samples > 1:
-            return COST
+            return ERROR
         if scope.sample is None and model.samples > 1:
             raise PerSample(f"{found} takes one value per sample: tag the line with (sample k)")
         return per_sample(found, scope.sample or 0)
@@ -211,12 +216,20 @@ class Names:
             if node.sub is None and node.sup is None and node.primes:
                 raise Unreadable(f"{key(node)} without an argument")
             return self._name(node, key(node), scope)
-        value = self._visit(base, scope)
-        if node.sub is not None:
+        if isinstance(base, s.Norm) and node.sub is not None and node.sub.text == "F":
+            value = self._frobenius(base, scope)          # \lVert W \rVert_F: every entry's square, summed
+        else:
+            value = self._visit(base, scope)
+        if node.sub is not None and not isinstance(base, s.Norm):
             value = _entry(value, node.sub)
         if node.sup is None:
             return value
         return self._power(value, node.sup, scope)
+
+    def _frobenius(self, norm: s.Norm, scope: Scope) -> sp.Basic:
+        value = self._visit(norm.arg, scope)
+        entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        return sp.sqrt(sp.Add(*[v ** 2 for v in entries]))
 
     def _power(self, value: sp.Basic, sup: s.Script, scope: Scope) -> sp.Basic:
         if sup.text in ("T", "\\top"):

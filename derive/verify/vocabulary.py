@@ -11,6 +11,7 @@ import re
 
 import sympy as sp
 
+from .. import penalty
 from ..errors import DeriveError
 from ..layer_notation import layer_names
 from ..layers import BATCH, LayerDerivation
@@ -84,6 +85,8 @@ class Vocabulary:
                     self.names[_keyed(latex)] = symbol
                     self.foreign.add(_keyed(latex))
         self.names["\\eta"] = ETA
+        if model.l2:                # the penalty's strength, and the penalised cost J of derive's documents
+            self.names.update({"\\lambda": penalty.LAMBDA, "J": COST_NAME})
         # the optimizer's names, before the course shorthands: RMSProp's \\alpha is its own, not the rate
         printed = table(graph) if table is not None else None
         for latex, symbol in model.optimizer_names.written(printed, layered, model.is_parameter).items():
