@@ -184,11 +184,21 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
             "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
             "loss": spec.loss.function, "reduction": spec.loss.reduction, "l2": spec.loss.l2 and repr(spec.loss.l2),
-            "errors": LOSSES[spec.loss.function].over(spec.layers[-1].units).code.format(t="Y", a=f"A{len(layers)}"),
+            "errors": _errors(spec, len(layers), axis),
             "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,
             # what the fused output delta assumes of Y ('' when nothing), for the docstring
             "condition": fusion.condition if fusion else "",
             "optimizer": _optimizer(spec) if spec.training else None}
+
+
+def _errors(spec: NetworkSpec, depth: int, axis: int) -> str:
+    """The loss's errors E_k as NumPy source; a logarithm of the outputs is taken from the net input where
+    the output activation's row gives a stable form (an output that rounds to 0 keeps a finite log)."""
+    A, Z = f"A{depth}", f"Z{depth}"
+    log_out, log_one_minus = ACTIVATIONS[spec.layers[-1].activation].log_code
+    return LOSSES[spec.loss.function].over(spec.layers[-1].units).code.format(
+        t="Y", a=A, log_a=log_out.format(z=Z, axis=axis) if log_out else f"numpy.log({A})",
+        log_1m=log_one_minus.format(z=Z, axis=axis) if log_one_minus else f"numpy.log(1 - {A})")
 
 
 def _optimizer(spec: NetworkSpec) -> dict[str, Any]:

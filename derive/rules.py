@@ -47,6 +47,8 @@ class Activation:
     log_out: Callable[[np.ndarray], np.ndarray] | None = None
     log_one_minus_out: Callable[[np.ndarray], np.ndarray] | None = None
     code: str = ""                  # NumPy source of the forward map: {z} the net input, {axis} the unit axis
+    # NumPy source of log(out) and log(1 - out) from {z}, stable where out rounds to 0 or 1 (None: log of out)
+    log_code: tuple[str | None, str | None] = (None, None)
     # f(z + c) = f(z) for a constant c: a bias shared by the layer's units changes nothing, and
     # its gradient is 0 exactly (floats would give rounding noise, which Adam would amplify)
     shift_invariant: bool = False
@@ -83,7 +85,8 @@ ACTIVATIONS: dict[str, Activation] = {
         numpy=_sigmoid_np,
         log_out=lambda z: -np.logaddexp(0.0, -z),
         log_one_minus_out=lambda z: -np.logaddexp(0.0, z),
-        code='1 / (1 + numpy.exp(-{z}))'),
+        code='1 / (1 + numpy.exp(-{z}))',
+        log_code=("-numpy.logaddexp(0.0, -{z})", "-numpy.logaddexp(0.0, {z})")),
     "tanh": Activation(
         "tanh", r"\tanh", "the hyperbolic tangent", True,
         *_elementwise(sp.tanh, lambda o, n: _one_minus(sp.Pow(o, 2))),
@@ -113,6 +116,7 @@ ACTIVATIONS: dict[str, Activation] = {
         numpy=_softmax_np,
         log_out=_log_softmax_np,
         code='softmax({z}, axis={axis})',
+        log_code=("log_softmax({z}, axis={axis})", None),
         shift_invariant=True),
     "g": Activation(
         "g", "g", "an unspecified function g, for derivations without numbers", True,
@@ -134,7 +138,9 @@ class Loss:
     numpy: Callable[..., np.ndarray]
     # squared(k): c in dE/dout = -c (t - out), for the squared-error losses over k outputs; None otherwise
     squared: Callable[[int], Expr] | None = None
-    code: str = ""                  # NumPy source of the errors E_k, entry by entry: {t} the targets, {a} the outputs
+    # NumPy source of the errors E_k, entry by entry: {t} the targets, {a} the outputs, {log_a} and {log_1m}
+    # their log(out) and log(1 - out)
+    code: str = ""
 
     def over(self, outputs: int) -> "Loss":
         """The row for a layer of `outputs` units (the mean over outputs divides by their number)."""
@@ -175,7 +181,7 @@ LOSSES: dict[str, Loss] = {
         unit=lambda t, o: _neg(_mul(t, sp.log(o))),
         derivative=lambda t, o: _neg(_mul(t, sp.Pow(o, -1))),
         numpy=lambda t, out, log_out, log_1m: -t * log_out,
-        code="-{t} * numpy.log({a})"),
+        code="-{t} * {log_a}"),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", "the binary cross-entropy of each output against its target (natural log)",
         ("sigmoid",),
@@ -183,7 +189,7 @@ LOSSES: dict[str, Loss] = {
         derivative=lambda t, o: _neg(_add(_mul(t, sp.Pow(o, -1)),
                                           _neg(_mul(_one_minus(t), sp.Pow(_one_minus(o), -1))))),
         numpy=lambda t, out, log_out, log_1m: -(t * log_out + (1 - t) * log_1m),
-        code="-({t} * numpy.log({a}) + (1 - {t}) * numpy.log(1 - {a}))"),
+        code="-({t} * {log_a} + (1 - {t}) * {log_1m})"),
 }
 
 

@@ -71,6 +71,20 @@ def test_stable_logarithms_match_log_of_output(name):
         assert np.allclose(rule.log_one_minus_out(z), np.log(1 - rule.numpy(z)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+def test_the_generated_codes_logarithms_are_the_kernels_and_stay_finite_where_the_output_rounds(name):
+    """The NumPy source the generated module's loss uses (log_code) gives the stable kernels' numbers,
+    on net inputs far enough out that the output is exactly 0 or 1."""
+    rule = ACTIVATIONS[name]
+    z = np.array([[-800.0, 0.5, 40.0]])
+    scope = {"numpy": np, "log_softmax": lambda v, axis: rule.log_out(v)}
+    for source, kernel in zip(rule.log_code, (rule.log_out, rule.log_one_minus_out)):
+        if source is None:
+            continue
+        found = eval(source.format(z="z", axis=1), scope, {"z": z})    # derive's own source, not user text
+        assert np.isfinite(found).all() and np.allclose(found, kernel(z), rtol=1e-12)
+
+
 def test_softmax_cross_entropy_cancels_to_output_minus_target_when_targets_sum_to_one():
     size = 3
     outs = sp.symbols(f"o0:{size}", positive=True)

@@ -51,8 +51,9 @@ def loss(params, X, Y):
     cache = _forward(params, X)
     A0 = cache["A0"]
     A2 = cache["A2"]  # the outputs, one column per sample
+    Z2 = cache["Z2"]  # their net inputs, for the logarithms
     Y = _samples("Y", Y, A2.shape[0], A0.shape[1]).T
-    errors = -(Y * numpy.log(A2) + (1 - Y) * numpy.log(1 - A2))  # E_k of every output and sample
+    errors = -(Y * -numpy.logaddexp(0.0, -Z2) + (1 - Y) * -numpy.logaddexp(0.0, Z2))  # E_k of every output and sample
     return float(errors.sum() / Y.shape[1])
 
 

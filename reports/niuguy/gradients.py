@@ -23,6 +23,12 @@ def softmax(z, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def log_softmax(z, axis):
+    """log(softmax(z)) along `axis`, finite where softmax rounds to 0."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - numpy.log(numpy.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 def _samples(name, values, width, samples=None):
     """`values` as an array of shape (samples, width); a flat array of `width` numbers is one sample."""
     array = numpy.asarray(values, dtype=float)
@@ -59,8 +65,9 @@ def loss(params, X, Y):
     cache = _forward(params, X)
     A0 = cache["A0"]
     A2 = cache["A2"]  # the outputs, one row per sample
+    Z2 = cache["Z2"]  # their net inputs, for the logarithms
     Y = _samples("Y", Y, A2.shape[1], A0.shape[0])
-    errors = -Y * numpy.log(A2)  # E_k of every output and sample
+    errors = -Y * log_softmax(Z2, axis=1)  # E_k of every output and sample
     return float(errors.sum() / Y.shape[0])
 
 
