@@ -11,20 +11,17 @@ import argparse
 import contextlib
 import os
 import signal
-import stat
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Sequence
 
-from .errors import DeriveError, OutputError
+from .errors import DeriveError
+from .files import check_output, write_atomically
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE, as a shell reports a writer whose reader went away
-NOT_WRITABLE = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
-                (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 
 TOP_EXAMPLES = """examples:
   derive report mazur                       the classic 2-2-2 example as Markdown
@@ -247,7 +244,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return watch(args, _check_report_options, _report)
     if args.command == "code":
-        _check_output(args.output, "-o")
+        check_output(args.output, "-o")
         return _emit(args.output, generate_code(_load(args)))
     if args.command == "verify":
         from .verify_command import run as verify_documents
@@ -285,20 +282,11 @@ def _report(args: argparse.Namespace) -> int:
 
 def _check_report_options(args: argparse.Namespace) -> None:
     """What a report's options ask for, refused before any work: an output it cannot write, a missing folder."""
-    _check_output(args.output, "-o")
+    check_output(args.output, "-o")
     if args.format == "pdf" and not args.output:
         raise DeriveError("--format pdf writes a binary file; expected -o FILE")
     if args.template_dir is not None and not Path(args.template_dir).is_dir():
         raise DeriveError(f"--template-dir: no such folder: {args.template_dir}")
-
-
-def _check_output(output: str | None, option: str) -> None:
-    """Refuse an output that cannot be written before the work of deriving it."""
-    if output is None:
-        return
-    if not output.strip():
-        raise OutputError(f"{option}: expected a file name, got an empty one (leave {option} out for stdout)")
-    _writable(Path(output))
 
 
 def _emit(output: str | None, text: str | bytes) -> int:
@@ -307,53 +295,3 @@ def _emit(output: str | None, text: str | bytes) -> int:
     else:
         sys.stdout.write(text)
     return 0
-
-
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside the target, then rename it into place.
-
-    A symlink is followed: its target is replaced and the link kept. A folder, FIFO or device is
-    refused rather than replaced by a regular file. The temporary file never outlives an error or
-    Ctrl-C."""
-    target, mode = _writable(path)
-    try:
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        binary = isinstance(text, bytes)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
-            handle.write(text)
-        # mkstemp makes 0600; keep a replaced file's mode, else an ordinary file's under the umask
-        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
-        os.replace(temp, target)
-    except BaseException as exc:       # Ctrl-C too: no temporary file is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-        raise
-
-
-def _writable(path: Path) -> tuple[Path, int | None]:
-    """The file to replace (a symlink's target) and its mode (None for a new file), or a one-line refusal."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        mode: int | None = os.stat(target).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    kind = next((name for test, name in NOT_WRITABLE if mode is not None and test(mode)), None)
-    if kind is not None:
-        raise OutputError(f"{path}: is {kind}; expected a regular file to replace or a new file's name "
-                          "(for stdout, leave the option out)")
-    if not target.parent.is_dir():
-        raise OutputError(f"{path}: the folder {target.parent} does not exist")
-    return target, mode
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

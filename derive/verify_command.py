@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .errors import DeriveError
+from .files import check_output, write_atomically
 
 FORMATS = ("table", "json", "github")
 # A first operand with one of these endings is a document, so `derive verify a.md b.md` is two posts.
@@ -75,9 +76,8 @@ def _check_options(args: argparse.Namespace, docs: list[str]) -> None:
             raise DeriveError(f"{option}: expected one document, got {len(docs)}")
     if args.fix and args.annotate and Path(args.fix).resolve() == Path(args.annotate).resolve():
         raise DeriveError("--fix and --annotate: expected two different files, got the same one twice")
-    from .cli import _check_output
 
-    _check_output(args.fix, "--fix")
+    check_output(args.fix, "--fix")
     if docs.count("-") > 1:
         raise DeriveError("verify: stdin ('-') given twice; expected it once")
 
@@ -126,7 +126,6 @@ def _verified(args: argparse.Namespace, checks: list[tuple]) -> list[tuple]:
 
 def _write_copies(args: argparse.Namespace, check: tuple, report) -> None:
     """--annotate and --fix: the post itself, front matter as written, with marks or corrections."""
-    from .cli import write_atomically
     from .front_matter import find, for_checking
     from .verify.fix import repair
     from .verify.output import annotate

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive.cli import main, write_atomically
+from derive.cli import main
+from derive.files import write_atomically
 
 # The console script installed beside the Python that runs the tests (a virtual environment's bin is
 # not on PATH unless it is activated).
