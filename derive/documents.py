@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import traceback
 import unicodedata
@@ -94,6 +95,17 @@ def markdown_text(text: str) -> str:
     return "".join(MARKDOWN_ENTITIES.get(c, c) for c in escaped)
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja2's compiled templates on disk, in the user's cache folder, so a new process does not
+    compile them again; none where that folder cannot be made (a read-only home)."""
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive" / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):      # RuntimeError: no home folder to be found
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @cache
 def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
     """One Jinja2 environment per output family (a folder of templates/), strict about undefined names.
@@ -108,7 +120,7 @@ def environment(family: str, user_dir: str | None = None) -> jinja2.Environment:
                    trim_blocks=True, lstrip_blocks=True,
                    **(LATEX_DELIMITERS if family in ("latex", "beamer") else {}))
     if user_dir is None:
-        env = jinja2.Environment(loader=builtin, **options)
+        env = jinja2.Environment(loader=builtin, bytecode_cache=_bytecode_cache(), **options)
     else:
         folder = Path(user_dir)
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([folder / family, folder]), builtin])

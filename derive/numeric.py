@@ -40,19 +40,33 @@ class Parameters:
     biases: tuple[np.ndarray, ...]    # (1,) when shared, else (units,)
 
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)   # what like() made these from
+    # (start, stop, shape) of each array in `flat`, worked out once and handed on (training asks every step)
+    layout: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def flat(self) -> np.ndarray:
         """Every weight, then every bias, in one vector: an optimizer steps them all at once."""
         return self.vector if self.vector is not None else np.concatenate([a.ravel() for a in self.weights + self.biases])
 
+    @property
+    def size(self) -> int:
+        return self._layout()[-1][1]
+
+    def _layout(self) -> tuple:
+        if self.layout is None:
+            found, start = [], 0
+            for a in self.weights + self.biases:
+                found.append((start, start + a.size, a.shape))
+                start += a.size
+            object.__setattr__(self, "layout", tuple(found))
+        return self.layout
+
     def like(self, flat: np.ndarray) -> Parameters:
         """A vector laid out as `flat` lays these out, as Parameters shaped as these (views of it)."""
-        arrays, start = [], 0
-        for a in self.weights + self.biases:
-            arrays.append(flat[start:start + a.size].reshape(a.shape))
-            start += a.size
-        return Parameters(tuple(arrays[:len(self.weights)]), tuple(arrays[len(self.weights):]), flat)
+        layout = self._layout()
+        arrays = [flat[start:stop].reshape(shape) for start, stop, shape in layout]
+        n = len(self.weights)
+        return Parameters(tuple(arrays[:n]), tuple(arrays[n:]), flat, layout)
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,7 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
 
 
 def _all_finite(params: Parameters) -> bool:
-    return bool(np.isfinite(params.flat).all())
+    return bool(np.isfinite(params.flat).all())     # flat: the vector itself, for what a step made
 
 
 class Evaluator:
@@ -242,7 +256,7 @@ class Evaluator:
         scale = self.scale
         sources = (fwd.inputs,) + fwd.outs[:-1]
         # written into one vector (zeros: a bias without gradient keeps them), for the optimizer
-        grads = params.like(np.zeros(sum(a.size for a in params.weights + params.biases)))
+        grads = params.like(np.zeros(params.size))
         for d, a, view in zip(deltas, sources, grads.weights):
             np.matmul(scale * d.T, a, out=view)
         # A shared bias feeds every unit of its layer: its gradient sums over them.
@@ -264,8 +278,7 @@ class Evaluator:
         return cost
 
     def initial_state(self, params: Parameters) -> OptimizerState:
-        size = sum(a.size for a in params.weights + params.biases)
-        return OptimizerState(0, tuple(np.zeros(size) for _ in self.optimizer.state))
+        return OptimizerState(0, tuple(np.zeros(params.size) for _ in self.optimizer.state))
 
     def step(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[Parameters, OptimizerState]:
         """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates."""
