@@ -19,7 +19,7 @@ from .numeric import Values, parameter_values, shared_bias_gradient_is_zero
 from .progress import progress
 from .rules import _mul
 from .spec import NetworkSpec
-from .unit_notations import FORWARD_HEADS, TABLES, four_equations
+from .unit_notations import BIAS_ROWS, FORWARD_HEADS, TABLES, four_equations
 from .update_steps import optimizer_context, parameter_step
 from .writer import WIDE, Writer, is_compact, too_wide
 
@@ -73,10 +73,12 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
 
 
 def _symbols(w: Writer, notation: str) -> list[dict[str, str]]:
-    """The notation table; a compact batch document tells the batch's error from a sample's own."""
-    total = w.tex(w.graph.total)
-    rows = []
+    """The notation table (without its bias row for a network without biases); a compact batch
+    document tells the batch's error from a sample's own."""
+    total, rows, biases = w.tex(w.graph.total), [], any(layer.biases for layer in w.graph.layers)
     for symbol, meaning in TABLES[notation]:
+        if symbol in BIAS_ROWS and not biases:
+            continue
         if symbol == total and w.per_sample_symbol:
             symbol = f"{total}, {total}^{{(s)}}"
             meaning = f"{meaning}: the batch's (the {w.spec.loss.reduction} over its samples), and sample s's alone"

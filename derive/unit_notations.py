@@ -90,6 +90,8 @@ TABLES = {
         (r"\eta", "the learning rate"),
     ],
 }
+# the rows of TABLES about biases: left out for a network without any
+BIAS_ROWS = {TABLES["neuron"][1][0], TABLES["index"][1][0]}
 
 def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bias: bool,
                    hidden: bool = True, biases: bool = True) -> list[tuple[str, str | None]]:
