@@ -160,6 +160,9 @@ class _Reader(Checker):
             raise self.fail("target.values", f"expected {len(inputs)} samples (as many as input.values), got {len(targets)}")
         loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
+        if loss.l2 and training.optimizer == "adamw":     # both write their strength lambda, and both decay w
+            raise self.fail("loss.l2", "an L2 penalty with optimizer 'adamw', whose weight_decay already decays "
+                            "the weights; expected one of them (adam with loss.l2 is L2, adamw alone is decoupled)")
         return NetworkSpec(title, description, layout, precision, input_names, inputs, targets,
                            layers, loss, training, notation, date, tags, self.aliases(data), "notation" in data)
 

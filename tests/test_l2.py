@@ -58,6 +58,13 @@ def test_a_wrong_l2_is_named_in_one_line(value, message):
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_an_l2_penalty_with_adamws_own_decay_is_refused_in_one_line():
+    with pytest.raises(DeriveError) as caught:
+        _spec(MAZUR_L2 | {"training": MAZUR["training"] | {"optimizer": "adamw"}})
+    assert "loss.l2" in str(caught.value) and "adamw" in str(caught.value) and "\n" not in str(caught.value)
+    assert _spec(MAZUR_L2 | {"training": MAZUR["training"] | {"optimizer": "adam"}}).loss.l2 == LAMBDA
+
+
 def test_the_cli_refuses_a_negative_l2_with_exit_code_2(tmp_path):
     source = tmp_path / "bad.toml"
     source.write_text((ROOT / "derive" / "presets" / "mazur.toml").read_text()

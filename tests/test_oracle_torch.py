@@ -64,6 +64,8 @@ def random_network(seed: int, output: str, loss: str, layout: str, reduction: st
         training.pop("iterations", None)
     penalty = random.Random(seed + 2)           # a third of the networks penalise their weights (L2)
     l2 = {"l2": penalty.choice([1e-3, 0.05, 0.3])} if penalty.random() < 0.33 else {}
+    if training.get("optimizer") == "adamw":    # the spec takes AdamW's own decay or a penalty, not both
+        l2 = {}
     return {"title": f"oracle {seed}", "layout": layout, "input": {"values": x},
             "target": {"values": [_target(rng, output, loss, widths[-1]) for _ in range(m)]},
             "layers": layers, "loss": {"function": loss, "reduction": reduction} | l2, "training": training}
