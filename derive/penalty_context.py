@@ -1,7 +1,7 @@
 """What the unit-level documents say of an L2 penalty (penalty.py): the cost J, and each weight's
 gradient of it. Without a penalty, nothing: the documents are as they were.
 
-    J = E_total + lambda/2 (w_1^2 + ... + w_n^2) = figures = value          (as a sum beyond 12 weights)
+    J = E_total + lambda/2 (w_1^2 + ... + w_n^2) = figures = value          (as a sum where a line cannot hold the squares)
     dJ/dw_5 = dE_total/dw_5 + lambda w_5 = figures = value                  (before each weight's step)
 """
 
@@ -16,9 +16,8 @@ from .chain import ParamRecord
 from .notation import NotationPrinter, partial, width
 from .writer import LINE_WIDTH, Writer, too_wide
 
-# the sum of squared weights of a network too large to write it out (verify leaves it unchecked)
+# the sum of squared weights, where a line cannot hold them written out
 SQUARES = sp.Symbol("sum_of_squares")
-WRITTEN_OUT = 12          # weights whose squares the cost's line writes out
 
 
 def cost(w: Writer) -> dict[str, Any] | None:
@@ -28,13 +27,15 @@ def cost(w: Writer) -> dict[str, Any] | None:
     fwd = w.values.forward
     weights = w.graph.weights
     squares = sum(w.param_values[k] ** 2 for k in weights)
-    written = weights if len(weights) <= WRITTEN_OUT else SQUARES
-    expr = sp.Add(w.graph.total, penalty.unit_penalty(written), evaluate=False)
-    names = w.names | {SQUARES: r"\sum w^{2}"}
+    names = w.names | {SQUARES: r"\sum_{w} w^{2}"}       # over every weight, as Nielsen writes it
     figures = {w.graph.total: fwd.loss, penalty.LAMBDA: w.spec.loss.l2, SQUARES: squares} | {
         k: w.param_values[k] for k in weights}
-    return _display(w, penalty.COST, expr, names, figures, fwd.cost) | {
-        "lambda": w.num(w.spec.loss.l2), "penalty": w.num(fwd.penalty), "symbol": w.tex(penalty.COST)}
+    for written in (weights, SQUARES):      # every square written out, unless a line cannot hold them
+        expr = sp.Add(w.graph.total, penalty.unit_penalty(written), evaluate=False)
+        shown = _display(w, penalty.COST, expr, names, figures, fwd.cost)
+        if max(width(line) for part in shown["parts"] for line in part) <= LINE_WIDTH:
+            break
+    return shown | {"lambda": w.num(w.spec.loss.l2), "penalty": w.num(fwd.penalty), "symbol": w.tex(penalty.COST)}
 
 
 def gradient(w: Writer, param: ParamRecord) -> tuple[sp.Expr, dict[str, Any] | None]:

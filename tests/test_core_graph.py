@@ -71,6 +71,16 @@ def test_the_graph_walk_gives_random_networks_gradients(seed):
     _check(derive.from_dict(random_spec(seed)))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_graph_walk_gives_penalised_networks_gradients(seed):
+    """[loss] l2 lowers to an l2 application per weight, summed into the loss: each weight is read twice."""
+    mapping = random_spec(seed)
+    spec = derive.from_dict(mapping | {"loss": mapping["loss"] | {"l2": 0.05 * (seed + 1)}})
+    graph = lower(spec)
+    assert [a.op for a in graph.applications].count("l2") == len(spec.layers)
+    _check(spec)
+
+
 def test_a_parameter_read_twice_gets_the_sum_of_both_gradients():
     x, y = Node("X", Kind.INPUT, (3,)), Node("Y", Kind.TARGET, (3,))
     w = Node("W", Kind.PARAMETER, (3, 3))

@@ -289,6 +289,13 @@ def test_verify_catches_a_step_that_forgets_the_penalty():
     assert [v for v, _ in _verdicts(text)] == ["wrong"] * 4
 
 
+def test_verify_reads_nielsens_sum_over_every_weight():
+    cost = ERROR + LAMBDA / 2 * sum(w * w for w in WEIGHTS)
+    text = "\n\n".join([f"$$J = E_{{total}} + \\frac{{\\lambda}}{{2}} \\sum_{{w}} w^{{2}} = {cost:.9f}$$",
+                         f"$$J = E_{{total}} + \\frac{{\\lambda}}{{2}} \\sum w^2 = {cost + 0.001:.9f}$$"])
+    assert [v for v, _ in _verdicts(text)] == ["ok", "wrong"]
+
+
 def test_verify_reads_the_frobenius_norm_of_a_layer():
     squares = 0.15 ** 2 + 0.20 ** 2 + 0.25 ** 2 + 0.30 ** 2
     text = f"$$\\lVert W^{{[1]}} \\rVert_{{F}}^{{2}} = {squares:.4f}$$\n\n$$\\lVert W^{{[1]}} \\rVert_{{F}}^{{2}} = 0.3$$"

@@ -83,7 +83,18 @@ def lower(spec: NetworkSpec) -> TensorGraph:
         applications.append(Application("activation", (net,), out, (("function", layer.activation),)))
         previous = out
     loss = Node("J", Kind.LOSS, ())
-    nodes.append(loss)
-    applications.append(Application("loss", (previous, y), loss,
+    error = Node("E", Kind.INTERMEDIATE, ()) if spec.loss.l2 else loss
+    nodes.append(error)
+    applications.append(Application("loss", (previous, y), error,
                                     (("function", spec.loss.function), ("reduction", spec.loss.reduction))))
+    if spec.loss.l2:        # J = E + each layer's lambda/2 ||W||^2: the weights read twice, the loss a sum
+        total = error
+        for weight in [n for n in nodes if n.kind == Kind.PARAMETER and n.name.startswith("W")]:
+            penalty = Node(f"P{weight.name[1:]}", Kind.INTERMEDIATE, ())
+            summed = loss if weight.name == f"W{len(spec.layers)}" else Node(f"J{weight.name[1:]}", Kind.INTERMEDIATE, ())
+            nodes += [penalty, summed] if summed is not loss else [penalty]
+            applications.append(Application("l2", (weight,), penalty, (("strength", spec.loss.l2),)))
+            applications.append(Application("add", (total, penalty), summed))
+            total = summed
+        nodes.append(loss)
     return TensorGraph(tuple(nodes), tuple(applications), loss)

@@ -41,10 +41,13 @@ class Names:
                 return sp.Add(*body)                                                # every output of every sample
             if isinstance(body, sp.MatrixBase):          # \sum \delta^{[1]}: over the batch, as db sums dZ
                 return self._over_samples(body)
-        if node.sub is None and node.sup is None and not self.layer:
+        if node.sup is None and not self.layer and (node.sub is None or node.sub.text == "w"):
             words = set(written_names(node.body))
-            if words & (TARGET_WORDS | OUTPUT_WORDS):
+            if words & (TARGET_WORDS | OUTPUT_WORDS) and node.sub is None:
                 return self._over_outputs(node.body, words, scope)
+            if self.vocabulary.lookup("w") is None and any(
+                    isinstance(item, s.Sym) and item.text == "w" and not item.font for item in s.nodes(node.body)):
+                return self._over_weights(node.body, scope)
         letter = node.sub.text if node.sub is not None else ""
         units = [u.name for layer in self.model.graph.layers for u in layer.units
                  if u.name.startswith(letter) and u.name[len(letter):].isdigit()] if letter.isalpha() else []
@@ -66,6 +69,17 @@ class Names:
             for unit in self.model.graph.outputs:
                 self.vocabulary = vocabulary.with_names(
                     {w: unit.target for w in words & TARGET_WORDS} | {w: unit.out for w in words & OUTPUT_WORDS})
+                terms.append(self._scalar(self._visit(body, scope)))
+        finally:
+            self.vocabulary = vocabulary
+        return sp.Add(*terms)
+
+    def _over_weights(self, body: s.Node, scope: Scope) -> sp.Basic:
+        """\sum_w w^2 (Nielsen's L2 term): the sum over every weight of the network, w standing for each."""
+        vocabulary, terms = self.vocabulary, []
+        try:
+            for weight in sorted(self.model.weights, key=str):
+                self.vocabulary = vocabulary.with_names({"w": weight})
                 terms.append(self._scalar(self._visit(body, scope)))
         finally:
             self.vocabulary = vocabulary
