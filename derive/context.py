@@ -83,7 +83,7 @@ def _symbols(w: Writer, notation: str) -> list[dict[str, str]]:
             symbol = f"{total}, {total}^{{(s)}}"
             meaning = f"{meaning}: the batch's (the {w.spec.loss.reduction} over its samples), and sample s's alone"
         rows.append({"symbol": symbol, "meaning": meaning})
-    return rows
+    return rows + penalty_context.symbols(w)
 
 
 def _network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:

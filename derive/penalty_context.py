@@ -38,6 +38,15 @@ def cost(w: Writer) -> dict[str, Any] | None:
     return shown | {"lambda": w.num(w.spec.loss.l2), "penalty": w.num(fwd.penalty), "symbol": w.tex(penalty.COST)}
 
 
+def symbols(w: Writer) -> list[dict[str, str]]:
+    """The notation table's rows for the penalty, after the notation's own."""
+    if not w.graph.l2:
+        return []
+    return [{"symbol": w.tex(penalty.COST), "meaning": "the cost that training minimises: the total error plus "
+             "the L2 penalty on the weights"},
+            {"symbol": penalty.LATEX, "meaning": "the strength of the L2 penalty"}]
+
+
 def gradient(w: Writer, param: ParamRecord) -> tuple[sp.Expr, dict[str, Any] | None]:
     """The gradient a parameter's step reads, and the line that gives it from the error's when the
     penalty adds to it (a weight's, with a penalty); otherwise dE/dp itself and no line."""
