@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -129,15 +130,36 @@ class Optimizer:
         """The parameter after step 1 from a zero state, in SymPy's numbers (verify's 30 digits), or
         as an expression where the rate is a symbol (a spec without training: plain gradient descent)."""
         values = self.hyper(hyper)
+        constants = [sp.nsimplify(values[h.name]) for h in self.hyperparameters]
+        if isinstance(param, sp.Float) and isinstance(grad, sp.Float) and rate.is_Number:
+            # numbers: the closed form evaluated by mpmath at their precision (verify asks it of every
+            # parameter at every point; substituting into the SymPy expression is a hundred times slower)
+            precision = max(param._prec, grad._prec)
+            with mpmath.workprec(precision):
+                found = self._first_parameter(*(_mpf(x) for x in (param, grad, rate, *constants)))
+            return sp.Float(found, precision=precision)
         point = {PARAMETER: param, GRADIENT: grad, RATE: rate, STEP: sp.S.One} | \
-            {slot.symbol: sp.S.Zero for slot in self.state} | \
-            {h.symbol: sp.nsimplify(values[h.name]) for h in self.hyperparameters}
+            {slot.symbol: sp.S.Zero for slot in self.state} | dict(zip((h.symbol for h in self.hyperparameters), constants))
         return self._targets[PARAMETER].xreplace(point)
+
+    @cached_property
+    def _first_parameter(self):
+        """The parameter after step 1 from a zero state, as one mpmath function of (w, g, eta, hyper...)."""
+        start = {STEP: sp.S.One} | {slot.symbol: sp.S.Zero for slot in self.state}
+        arguments = [PARAMETER, GRADIENT, RATE] + [h.symbol for h in self.hyperparameters]
+        return sp.lambdify(arguments, self._targets[PARAMETER].xreplace(start), modules="mpmath")
 
     @cached_property
     def update(self) -> tuple[str, ...]:
         """The update as people write it, one line per assignment, with steps as subscripts."""
         return tuple(_line(self, i) for i in range(len(self.assignments)))
+
+
+def _mpf(number: sp.Expr) -> mpmath.mpf:
+    """A SymPy number as mpmath's, at the working precision (a Rational exactly as a quotient)."""
+    if isinstance(number, sp.Float):
+        return mpmath.mpf(number._mpf_)
+    return mpmath.mpf(int(number.p)) / int(number.q)
 
 
 def _line(row: Optimizer, i: int) -> str:
