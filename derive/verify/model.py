@@ -272,6 +272,8 @@ class Model(Values):
             for forms in (self.defs, self.deltas):
                 for symbol in forms:
                     point[per_sample(symbol, s)] = self.number(self._sample_of(forms, symbol, s), point)
+        for parameter, symbol in self._gradient_symbols.items():     # the delta rule's, from the point's deltas
+            point[symbol] = self._error_gradient_at(parameter, point)
         point[ERROR] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
         point[COST] = point[ERROR] + self.l2 / 2 * sp.Add(*[point[w] ** 2 for w in self.weights])
         point.update(self.optimizer_names.values(point, self.gradient_at))
@@ -288,7 +290,7 @@ class Model(Values):
     @cached_property
     def _point_symbols(self) -> frozenset:
         """The symbols complete() gives a value: a node over these only has one value at its point."""
-        symbols = set(self.parameters) | {ERROR, COST}
+        symbols = set(self.parameters) | {ERROR, COST} | set(self._gradient_symbols.values())
         if isinstance(self.eta, sp.Symbol):
             symbols.add(self.eta)
         nodes = [*self.bases, *self.defs, *self.deltas]
@@ -314,8 +316,17 @@ class Model(Values):
                                                       point.get(self.eta, self.eta), self.hyperparameters)
         return self.complete(base)
 
+    @cached_property
+    def _gradient_symbols(self) -> dict[sp.Symbol, sp.Symbol]:
+        """A symbol for each parameter's batch gradient of the error, where the delta rule gives it: every
+        point holds its value, so a claim about it is not built as a sum over every sample's chain."""
+        return {p: sp.Symbol(f"grad__{p.name}", real=True) for p in self._delta_rule}
+
     def batch_partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
-        """d(cost)/d(parameter): scale times the sum over samples (built once for each pair)."""
+        """d(cost)/d(parameter): scale times the sum over samples (built once for each pair); the
+        error's by a parameter is its gradient symbol, valued at every point."""
+        if a == self.graph.total and b in self._gradient_symbols:
+            return self._gradient_symbols[b]
         found = self._batch_partials.get((a, b))
         if found is None:
             found = self._batch_partials[(a, b)] = \
@@ -341,7 +352,8 @@ class Model(Values):
         step needs every gradient at every point, and the closed forms are slow to substitute."""
         terms = self._delta_rule.get(parameter)
         if terms is None or any(per_sample(x, 0) not in point for pair in terms for x in pair if x is not None):
-            return self.number(self.batch_partial(self.graph.total, parameter), point)
+            return self.number(self.scale * sp.Add(*[self.sample(self.partial(self.graph.total, parameter), s)
+                                                     for s in range(self.samples)]), point)
         total = sp.Float(0, DIGITS)
         for s in range(self.samples):
             for delta, source in terms:
