@@ -75,7 +75,7 @@ class Names:
         return sp.Add(*terms)
 
     def _over_weights(self, body: s.Node, scope: Scope) -> sp.Basic:
-        """\sum_w w^2 (Nielsen's L2 term): the sum over every weight of the network, w standing for each."""
+        """\\sum_w w^2 (Nielsen's L2 term): the sum over every weight of the network, w standing for each."""
         vocabulary, terms = self.vocabulary, []
         try:
             for weight in sorted(self.model.weights, key=str):
