@@ -64,8 +64,9 @@ def hook_repo(tmp_path_factory):
 def run_hooks(blog, home) -> subprocess.CompletedProcess:
     git("add", "-A", cwd=blog)
     return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"], cwd=blog,
-                          capture_output=True, text=True, env=os.environ | GIT_IDENTITY | {"PRE_COMMIT_HOME": str(home)},
-                          timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          # the report's width, as a pipe gets it where the runner sets no COLUMNS (xdist does)
+                          env=os.environ | GIT_IDENTITY | {"PRE_COMMIT_HOME": str(home), "COLUMNS": "100"})
 
 
 def test_the_hook_fails_on_the_wrong_post_and_passes_once_it_is_fixed(hook_repo, tmp_path):
