@@ -18,6 +18,7 @@ from ..chain import Derivation, delta_closed_forms
 from ..optimizers import OPTIMIZERS
 from ..spec import NetworkSpec
 from . import walk
+from .evaluate import scaled_dot
 from .optimizer_names import OptimizerNames
 from .points import DIGITS, Values
 from .rename import keeps_order, rename, renames
@@ -354,11 +355,8 @@ class Model(Values):
         if terms is None or any(per_sample(x, 0) not in point for pair in terms for x in pair if x is not None):
             return self.number(self.scale * sp.Add(*[self.sample(self.partial(self.graph.total, parameter), s)
                                                      for s in range(self.samples)]), point)
-        total = sp.Float(0, DIGITS)
-        for s in range(self.samples):
-            for delta, source in terms:
-                total += point[per_sample(delta, s)] * (point[per_sample(source, s)] if source is not None else 1)
-        return sp.Float(self.scale * total, DIGITS)
+        return scaled_dot([(point[per_sample(delta, s)], point[per_sample(source, s)] if source is not None else None)
+                           for s in range(self.samples) for delta, source in terms], self.scale)
 
     @cached_property
     def _delta_rule(self) -> dict[sp.Symbol, list[tuple[sp.Symbol, sp.Symbol | None]]]:

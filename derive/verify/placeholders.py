@@ -181,9 +181,7 @@ def _letter_to(node, letter: str, name: str):
 
 
 def _uses_p(node) -> bool:
-    found = []
-    _walk(node, lambda n: found.append(n) if _is_p(n) else None)
-    return bool(found)
+    return any(_is_p(n) for n in s.nodes(node))
 
 
 def _is_p(node) -> bool:
@@ -221,29 +219,17 @@ def _parse_name(name: str):
 
 
 def _resolves(node, vocabulary) -> bool:
-    ok = [True]
-
-    def visit(n):
-        if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and (n.sub or n.sup) and n.base.text != "e" \
-                and layer_of(n) is None:             # g_{2}: a layer's activation, not a name
-            named, _, _ = split_modifier(n)
-            name = key(named)
-            if name and vocabulary.lookup(name) is None and vocabulary.lookup(key(n)) is None \
-                    and not n.base.font:
-                ok[0] = False
-    _walk(node, visit)
-    return ok[0]
+    return not any(_unknown_name(n, vocabulary) for n in s.nodes(node))
 
 
-def _walk(node, visit) -> None:
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            _walk(item, visit)
-        return
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        visit(node)
-        for field in dataclasses.fields(node):
-            _walk(getattr(node, field.name), visit)
+def _unknown_name(n, vocabulary) -> bool:
+    if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and (n.sub or n.sup) and n.base.text != "e" \
+            and layer_of(n) is None:             # g_{2}: a layer's activation, not a name
+        named, _, _ = split_modifier(n)
+        name = key(named)
+        return bool(name) and vocabulary.lookup(name) is None and vocabulary.lookup(key(n)) is None \
+            and not n.base.font
+    return False
 
 
 def _map(node, change):
@@ -272,6 +258,4 @@ def map_scripts(node, rewrite):
 
 
 def _scripts(node, test) -> bool:
-    found = []
-    _walk(node, lambda n: found.append(n) if isinstance(n, s.Script) and test(n.text) else None)
-    return bool(found)
+    return any(isinstance(n, s.Script) and test(n.text) for n in s.nodes(node))
