@@ -14,9 +14,9 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Result": "api", "code": "api", "derive": "api", "load": "api", "render": "api",
     "DeriveError": "errors", "PresetError": "errors", "SpecError": "errors",
-    "preset_names": "presets", "post_spec": "front_matter",
-    "LayerSpec": "spec", "LossSpec": "spec", "NetworkSpec": "spec", "TrainingSpec": "spec",
-    "from_dict": "spec", "load_text": "spec",
+    "preset_names": "spec.presets", "post_spec": "verify.front_matter",
+    "LayerSpec": "spec.load", "LossSpec": "spec.load", "NetworkSpec": "spec.load", "TrainingSpec": "spec.load",
+    "from_dict": "spec.load", "load_text": "spec.load",
 }
 _RENAMED = {"preset_names": "names"}
 

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from . import codegen, documents, formats, presets
-from .chain import Derivation
-from .chain import derive as derive_chain
+from .core.chain import Derivation
+from .core.chain import derive as derive_chain
+from .core.layers import LayerDerivation, derive_layers
+from .core.proof import Check, prove
+from .core.units import build as build_graph
 from .errors import DeriveError
-from .graph import build as build_graph
-from .layers import LayerDerivation, derive_layers
-from .proof import Check, prove
-from .numeric import Evaluator, Values, evaluate
+from .numeric.evaluator import Evaluator, Values, evaluate
+from .output import codegen, documents, formats
 from .progress import progress
-from .spec import NetworkSpec, load_file
+from .spec import presets
+from .spec.load import NetworkSpec, load_file
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,8 @@ def _command(commands, name: str, examples: str, **kwargs) -> argparse.ArgumentP
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .formats import FORMATS
-    from .spec import NOTATIONS
+    from .output.formats import FORMATS
+    from .spec.load import NOTATIONS
     from .verify_command import FORMATS as VERIFY_FORMATS
 
     parser = _Parser(prog="derive", description="Step-by-step backpropagation derivations, computed and checked.",
@@ -126,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _document_options(command: argparse.ArgumentParser) -> None:
     """The options of a written document, report's and watch's alike."""
-    from .flavors import FLAVORS
-    from .spec import NOTATIONS
+    from .output.flavors import FLAVORS
+    from .spec.load import NOTATIONS
 
     command.add_argument("--fragment", action="store_true",
                          help="with --format latex: the body only, no preamble, for \\input{} in a paper")
@@ -146,7 +146,7 @@ def _document_options(command: argparse.ArgumentParser) -> None:
 
 
 def _time_limit(command: argparse.ArgumentParser) -> None:
-    from .cost import DEFAULT_LIMIT
+    from .spec.cost import DEFAULT_LIMIT
 
     command.add_argument("--time-limit", metavar="SECONDS", type=float, default=DEFAULT_LIMIT,
                          help=f"refuse a spec estimated to take longer (default: {DEFAULT_LIMIT:.0f}; 0: no limit)")
@@ -154,7 +154,7 @@ def _time_limit(command: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace):
     """The spec, refused up front when it would take longer than --time-limit."""
-    from . import cost
+    from .spec import cost
     from .api import load
 
     spec = load(args.spec)
@@ -255,7 +255,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _presets() -> int:
-    from . import presets
+    from .spec import presets
 
     for name in presets.names():
         print(f"{name:12} {presets.load(name).description}")

@@ -15,8 +15,8 @@ import argparse
 import shlex
 
 from .errors import DeriveError
-from .flavors import FLAVORS
-from .spec import NOTATIONS
+from .output.flavors import FLAVORS
+from .spec.load import NOTATIONS
 
 
 def load_ipython_extension(ipython) -> None:
@@ -41,7 +41,7 @@ def derive_cell(line: str, cell: str):
     from IPython.display import Latex, Markdown
 
     from .api import derive, render
-    from .spec import load_text
+    from .spec.load import load_text
     try:
         options = _options().parse_args(shlex.split(line))
     except (argparse.ArgumentError, ValueError) as exc:

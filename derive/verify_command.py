@@ -1,5 +1,5 @@
 """`derive verify`: each document checked against its spec, the SPEC given or the one its front matter
-names (front_matter.py), and the reports in the asked format: table, json or github.
+names (verify/front_matter.py), and the reports in the asked format: table, json or github.
 
     derive verify SPEC DOC [DOC ...]     every document against SPEC
     derive verify DOC [DOC ...]          each document against the spec its front matter names
@@ -50,7 +50,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def _operands(operands: list[str], claim: str | None) -> tuple[str | None, list[str]]:
     """(SPEC or None, the documents): the first operand is SPEC unless it is a document's name."""
-    from . import presets
+    from .spec import presets
 
     if claim is not None:
         if len(operands) != 1:
@@ -85,7 +85,7 @@ def _check_options(args: argparse.Namespace, docs: list[str]) -> None:
 def _specs(args: argparse.Namespace, spec_name: str | None, texts: list[tuple[str, str]]) -> list[tuple]:
     """(document, text, checker) for each document that has a spec; a document without one is an error,
     or with --only-with-front-matter skipped with a note."""
-    from .front_matter import spec_source
+    from .verify.front_matter import spec_source
 
     checkers: dict = {}
     checks = []
@@ -103,9 +103,10 @@ def _specs(args: argparse.Namespace, spec_name: str | None, texts: list[tuple[st
 def _checker(args: argparse.Namespace, source: tuple[str, str], doc: str, checkers: dict):
     """The checker of a spec, built once for all the documents that use it: ("given", SPEC) from the
     command line, or a front matter's spec_source (a file by its resolved path, a preset, a TOML text)."""
-    from . import cost, verify
+    from .spec import cost
+    from . import verify
     from .api import derive, load
-    from .front_matter import load_source
+    from .verify.front_matter import load_source
 
     kind, value = source
     key = ("file", str(Path(value).resolve())) if kind == "file" else source
@@ -118,7 +119,7 @@ def _checker(args: argparse.Namespace, source: tuple[str, str], doc: str, checke
 
 def _verified(args: argparse.Namespace, checks: list[tuple]) -> list[tuple]:
     from . import verify
-    from .front_matter import for_checking
+    from .verify.front_matter import for_checking
 
     return [(doc, verify.verify_text(checker, for_checking(text, doc), doc, args.notation))
             for doc, text, checker in checks]
@@ -126,7 +127,7 @@ def _verified(args: argparse.Namespace, checks: list[tuple]) -> list[tuple]:
 
 def _write_copies(args: argparse.Namespace, check: tuple, report) -> None:
     """--annotate and --fix: the post itself, front matter as written, with marks or corrections."""
-    from .front_matter import find, for_checking
+    from .verify.front_matter import find, for_checking
     from .verify.fix import repair
     from .verify.output import annotate
 

@@ -59,7 +59,7 @@ def fingerprint(spec: str) -> tuple[int, int, int] | None:
 
 
 def _check_spec(spec: str) -> None:
-    from . import presets
+    from .spec import presets
 
     if not Path(spec).exists() and spec in presets.names():
         raise DeriveError(f"watch: {spec} is a built-in preset, which never changes; expected a TOML spec file "

@@ -7,10 +7,10 @@ import tomllib
 from pathlib import Path
 
 import derive
-from derive.numeric import Parameters
+from derive.numeric.evaluator import Parameters
 
 ROOT = Path(__file__).resolve().parent.parent
-MAZUR = tomllib.loads((ROOT / "derive" / "presets" / "mazur.toml").read_text())
+MAZUR = tomllib.loads((ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text())
 
 
 def run(spec_dict: dict) -> derive.Result:

@@ -72,7 +72,7 @@ def test_a_spec_without_numbers_refuses_what_needs_numbers(argv, message, capsys
 
 
 def test_positions_count_from_1_as_the_readme_numbers_layers(capsys, tmp_path):
-    text = (Path(__file__).parent.parent / "derive" / "presets" / "mazur.toml").read_text()
+    text = (Path(__file__).parent.parent / "derive" / "spec" / "presets" / "mazur.toml").read_text()
     spec = tmp_path / "net.toml"
     spec.write_text(text.replace("weights = [[0.40, 0.45], [0.50, 0.55]]", "weights = [[0.40, 0.45], [0.50, \"x\"]]"))
     assert main(["report", str(spec)]) == 2
@@ -97,6 +97,6 @@ def test_spec_loading_tracebacks_are_one_line_through_the_real_command():
 @pytest.mark.parametrize("date,written", [("2026-11-22", "2026-11-22"), ("2026-11-22T09:30:00", "2026-11-22T09:30:00"),
                                           ("20261122", "2026-11-22")])
 def test_a_date_string_is_rewritten_as_iso(date, written):
-    from derive.spec import from_dict
+    from derive.spec.load import from_dict
     from helpers import MAZUR
     assert from_dict({**MAZUR, "date": date}).date == written

@@ -5,8 +5,8 @@ import random
 import pytest
 import sympy as sp
 
-from derive.chain import closed_form, delta_closed_forms
-from derive.graph import node_values
+from derive.core.chain import closed_form, delta_closed_forms
+from derive.core.units import node_values
 from helpers import MAZUR, names_of, run
 from oracles import random_spec, sympy_loss
 

@@ -122,7 +122,7 @@ def test_python_m_derive_and_console_script_agree():
 
 
 def _long_training_spec(tmp_path: Path) -> Path:
-    lines = Path(__file__).parent.parent.joinpath("derive", "presets", "mazur.toml").read_text()
+    lines = Path(__file__).parent.parent.joinpath("derive", "spec", "presets", "mazur.toml").read_text()
     path = tmp_path / "long.toml"
     path.write_text(lines.replace("iterations = 10000", "iterations = 60000"))
     return path

@@ -148,7 +148,7 @@ def test_an_output_that_underflows_gives_the_derived_finite_gradients(activation
 
 def test_cancel_reciprocals_removes_only_a_factor_beside_its_reciprocal():
     from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix
-    from derive.codegen import cancel_reciprocals
+    from derive.output.codegen import cancel_reciprocals
     A, Y = MatrixSymbol("A", 2, 3), MatrixSymbol("Y", 2, 3)
     had = lambda *f: HadamardProduct(*f, evaluate=False)  # noqa: E731
     neg = lambda x: MatMul(-1, x, evaluate=False)  # noqa: E731

@@ -1,7 +1,7 @@
 """Snapshots of what the templates see, so a change to any document's data shows up here.
 
 For each preset, notation (and, for a batch, samples mode) the context from
-derive.formats._context is compared with tests/snapshots/contexts/<case>.json. The same is done
+derive.output.formats._context is compared with tests/snapshots/contexts/<case>.json. The same is done
 for the code-generation context (<preset>-codegen) and the JSON document (<preset>-document).
 Strings, ints and bools must match exactly. Floats must match to a relative 1e-9.
 Printed text (LaTeX, formatted numbers, the curve's 9-digit points) stays the same under any
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive import codegen, formats
+from derive.output import codegen, formats
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "contexts"
 REGENERATE = "DERIVE_UPDATE_SNAPSHOTS=1 pytest tests/test_context_snapshots.py"

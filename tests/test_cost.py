@@ -3,7 +3,7 @@
 import pytest
 
 import derive
-from derive import cost
+from derive.spec import cost
 from derive.errors import DeriveError
 
 

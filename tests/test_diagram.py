@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 import derive
-from derive import diagram, documents
-from derive.graph import build
-from derive.notation import format_number
-from derive.numeric import initial_parameters
-from derive.unit_notations import SCHEMES
+from derive.present import diagram
+from derive.output import documents
+from derive.core.units import build
+from derive.present.notation import format_number
+from derive.numeric.evaluator import initial_parameters
+from derive.present.unit_notations import SCHEMES
 from renderers import need
 
 SVG = "{http://www.w3.org/2000/svg}"

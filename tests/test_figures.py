@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import derive
-from derive import curve, diagram
-from derive.unit_notations import neuron_names
+from derive.present import curve, diagram
+from derive.present.unit_notations import neuron_names
 from helpers import MAZUR, run
 
 

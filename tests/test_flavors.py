@@ -58,7 +58,7 @@ def test_kramdown_and_arithmatex_flavors_set_every_display_apart(result, notatio
 
 
 def test_own_paragraphs_leaves_code_fences_and_blank_lines_alone():
-    from derive.flavors import own_paragraphs
+    from derive.output.flavors import own_paragraphs
     text = "a\n$$x$$\n$$y$$\n\n```\n$$z$$\n```\nb"
     assert own_paragraphs(text) == "a\n\n$$x$$\n\n$$y$$\n\n```\n$$z$$\n```\nb"
 

@@ -9,11 +9,11 @@ import textwrap
 import pytest
 
 import derive
-from derive import front_matter
+from derive.verify import front_matter
 from derive.cli import main
 from helpers import ROOT
 
-MAZUR_TOML = (ROOT / "derive" / "presets" / "mazur.toml").read_text()
+MAZUR_TOML = (ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text()
 BODY = r"""
 The hidden unit: $out_{h1} = \frac{1}{1 + e^{-net_{h1}}} = 0.593269992$.
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive import documents, sandbox
+from derive.output import documents, sandbox
 from derive.cli import main, write_atomically
-from derive.html import _converter
+from derive.output.html import _converter
 from renderers import need
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -194,7 +194,7 @@ def test_the_corpus_compiles_as_beamer_slides(tmp_path):
     need("latexmk", "pdflatex")
     tex = tmp_path / "slides.tex"
     tex.write_text(derive.render(_result(ALL), "beamer"), encoding="utf-8")
-    from derive.pdf import tex_environment
+    from derive.output.pdf import tex_environment
     run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, env=tex_environment())
     assert run.returncode == 0, run.stdout[-2000:]
@@ -286,7 +286,7 @@ def test_a_fifo_as_spec_does_not_block(tmp_path):
 
 
 def test_a_spec_larger_than_the_cap_is_refused_unread(tmp_path, capsys, monkeypatch):
-    from derive import spec as spec_module
+    from derive.spec import load as spec_module
     monkeypatch.setattr(spec_module, "MAX_SPEC_BYTES", 1000)
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * 2000 + "\n")

@@ -1,4 +1,4 @@
-"""The NumPy kernels (derive/kernels.py, made from the rule rows) against independent oracles:
+"""The NumPy kernels (derive/rules/kernels.py, made from the rule rows) against independent oracles:
 central differences of each row's own NumPy forward and loss, and the derivation's closed
 forms lambdified per unit; and the Evaluator built on them against both."""
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import derive
-from derive import kernels
-from derive.numeric import Evaluator, initial_parameters
-from derive.rules import ACTIVATIONS, LOSSES
+from derive.rules import kernels
+from derive.numeric.evaluator import Evaluator, initial_parameters
+from derive.rules.elementwise import ACTIVATIONS, LOSSES
 from oracles import random_spec
 
 NUMERIC = [name for name, row in ACTIVATIONS.items() if row.numpy is not None]

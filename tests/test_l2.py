@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 import derive
 from derive.errors import DeriveError
-from derive.chain import closed_form, delta_closed_forms
-from derive.graph import expanded_loss
-from derive.numeric import initial_parameters, parameter_values
+from derive.core.chain import closed_form, delta_closed_forms
+from derive.core.units import expanded_loss
+from derive.numeric.evaluator import initial_parameters, parameter_values
 from derive.verify import Checker, verify_text
 from helpers import MAZUR, ROOT, one_line
 
@@ -67,7 +67,7 @@ def test_an_l2_penalty_with_adamws_own_decay_is_refused_in_one_line():
 
 def test_the_cli_refuses_a_negative_l2_with_exit_code_2(tmp_path):
     source = tmp_path / "bad.toml"
-    source.write_text((ROOT / "derive" / "presets" / "mazur.toml").read_text()
+    source.write_text((ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text()
                       .replace('reduction = "mean"', 'reduction = "mean"\nl2 = -1'))
     done = subprocess.run([sys.executable, "-m", "derive", "report", str(source)], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr

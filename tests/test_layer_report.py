@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive.notation import format_number
+from derive.present.notation import format_number
 from helpers import run
 from oracles import finite_differences, random_spec
 from renderers import need

@@ -7,9 +7,9 @@ import pytest
 import sympy as sp
 
 import derive
-from derive.notation import format_number
-from derive.layers import BATCH, derive_layers
-from derive.proof import prove
+from derive.present.notation import format_number
+from derive.core.layers import BATCH, derive_layers
+from derive.core.proof import prove
 from helpers import run
 from oracles import random_spec
 from test_report import DEEP_SINGLE, DEEP_SOFTMAX_BATCH
@@ -141,7 +141,7 @@ def test_a_softmax_bias_gradient_is_identically_zero_only_when_shared(shared, ze
 
 
 def test_a_wide_matrix_is_shown_by_its_corners_and_kept_whole_for_its_table():
-    from derive.layer_notation import Axis, Tables
+    from derive.present.layer_notation import Axis, Tables
     array = np.arange(200, dtype=float).reshape(20, 10) / 7
     tables = Tables(6)
     rows, cols = Axis("unit", [f"h{i}" for i in range(1, 21)]), Axis("input", [f"x{j}" for j in range(1, 11)])
@@ -158,8 +158,8 @@ def test_a_wide_matrix_is_shown_by_its_corners_and_kept_whole_for_its_table():
 def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(activation):
     # one fact: g'(Z) at matrix level is made from the row, so at every entry it is the row's derivative
     from sympy import MatrixSymbol, OneMatrix
-    from derive.layers import activation_derivative
-    from derive.rules import ACTIVATIONS
+    from derive.core.layers import activation_derivative
+    from derive.rules.elementwise import ACTIVATIONS
     Z, A = MatrixSymbol("Z", 2, 3), MatrixSymbol("A", 2, 3)
     matrix = activation_derivative(activation, Z, A, OneMatrix(2, 3)).as_explicit()
     row = ACTIVATIONS[activation]
@@ -170,6 +170,6 @@ def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(a
 
 
 def test_every_reason_of_a_matrix_step_has_its_sentence():
-    from derive.layer_context import _step_text
-    from derive.layers import Reason
+    from derive.present.layer_context import _step_text
+    from derive.core.layers import Reason
     assert set(_step_text(derive.load("batch4"))) == set(Reason)

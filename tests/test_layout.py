@@ -1,5 +1,6 @@
-"""The package's shape (issue 13, point 10): no import cycles between derive's modules, and no module
-beyond about 400 lines. Read from the source with ast, so nothing is imported to check it."""
+"""The package's shape (issue 13, point 10): folders by pipeline stage, each importing only from the
+stages below it; no import cycles between derive's modules; no module beyond about 400 lines. Read
+from the source with ast, so nothing is imported to check it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 MOST_LINES = 400
+
+# The pipeline, bottom up: a module may import from its own stage and the stages before it.
+STAGES = ["base", "rules", "spec", "core", "numeric", "present", "output", "verify", "top"]
+BASE = {"derive.errors", "derive.files", "derive.progress"}       # used at every stage
+TOP = {"derive", "derive.__main__", "derive.api", "derive.cli", "derive.verify_command", "derive.magic",
+       "derive.watch"}
 
 
 def _modules() -> dict[str, Path]:
@@ -75,6 +82,29 @@ def test_no_module_imports_one_that_imports_it_back():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _stage(name: str) -> str:
+    if name in BASE:
+        return "base"
+    if name in TOP:
+        return "top"
+    folder = name.split(".")[1]
+    assert folder in STAGES, f"{name} is in no stage: put it in a stage's folder, or in BASE or TOP"
+    return folder
+
+
+def test_every_module_imports_only_from_its_stage_and_the_stages_below():
+    modules = _modules()
+    upward = sorted(f"{name} ({_stage(name)}) imports {target} ({_stage(target)})"
+                    for name, path in modules.items() for target in _imports(name, path, modules)
+                    if STAGES.index(_stage(target)) > STAGES.index(_stage(name)))
+    assert upward == []
+
+
+def test_the_stage_check_sees_an_upward_import():
+    assert _stage("derive.core.chain") == "core" and _stage("derive.api") == "top"
+    assert STAGES.index(_stage("derive.output.formats")) > STAGES.index(_stage("derive.numeric.evaluator"))
 
 
 def test_every_module_is_at_most_about_400_lines():

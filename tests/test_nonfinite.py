@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 
 import derive
-from derive.chain import derive as derive_chain
+from derive.core.chain import derive as derive_chain
 from derive.errors import DeriveError
-from derive.graph import build as build_graph
-from derive.numeric import Evaluator, initial_parameters
+from derive.core.units import build as build_graph
+from derive.numeric.evaluator import Evaluator, initial_parameters
 from helpers import ROOT, run
 
 ITERATIONS = 1000

@@ -3,10 +3,10 @@
 import pytest
 import sympy as sp
 
-from derive.graph import build
-from derive.notation import NotationPrinter, format_number, partial
-from derive.unit_notations import input_latex, neuron_names
-from derive.rules import LOSSES
+from derive.core.units import build
+from derive.present.notation import NotationPrinter, format_number, partial
+from derive.present.unit_notations import input_latex, neuron_names
+from derive.rules.elementwise import LOSSES
 import derive
 from helpers import MAZUR
 

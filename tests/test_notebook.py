@@ -112,5 +112,5 @@ def test_the_magic_turns_a_bad_spec_or_option_into_one_line():
         derive_cell("", 'title = "x"\n')
     with pytest.raises(UsageError, match="invalid choice: 'cols'"):
         derive_cell("--notation cols", 'title = "x"\n')
-    shown = derive_cell("--format latex", (Path(__file__).parent.parent / "derive" / "presets" / "mazur.toml").read_text())
+    shown = derive_cell("--format latex", (Path(__file__).parent.parent / "derive" / "spec" / "presets" / "mazur.toml").read_text())
     assert "\\frac" in shown.data

@@ -111,7 +111,7 @@ def test_shared_bias_gradient_sums_the_units_deltas():
 
 def test_python_api_builds_the_same_network_as_toml():
     from helpers import MAZUR, ROOT
-    from_toml = derive.load(ROOT / "derive" / "presets" / "mazur.toml")
+    from_toml = derive.load(ROOT / "derive" / "spec" / "presets" / "mazur.toml")
     assert derive.from_dict(MAZUR) == from_toml
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import derive
-from derive.optimizers import OPTIMIZERS
+from derive.rules.optimizers import OPTIMIZERS
 
 NET = {"input": {"names": ["x1", "x2"], "values": [[0.4, -0.7]]}, "target": {"values": [[0.3]]},
        "layers": [{"units": 2, "activation": "tanh", "weights": [[0.2, -0.5], [0.6, 0.1]], "bias": [0.1, -0.2]},

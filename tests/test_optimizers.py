@@ -1,4 +1,4 @@
-"""The optimizer rows (derive.optimizers.py) against torch.optim in float64: several steps
+"""The optimizer rows (derive/rules/optimizers.py) against torch.optim in float64: several steps
 of each on one network (the core graph's walk gives the gradients), every parameter to 1e-10."""
 
 import numpy as np
@@ -8,8 +8,8 @@ import torch
 from derive.core import walk
 from derive.core.graph import Kind, lower
 from derive.errors import SpecError
-from derive.optimizers import OPTIMIZERS, PARAMETER
-from derive.spec import from_dict
+from derive.rules.optimizers import OPTIMIZERS, PARAMETER
+from derive.spec.load import from_dict
 
 SPEC = {"input": {"values": [[0.1, -0.4, 0.7], [0.5, 0.2, -0.3]]}, "target": {"values": [[0.2, 0.9], [0.6, 0.1]]},
         "layers": [{"units": 3, "activation": "tanh", "weights": [[0.2, -0.5, 0.1], [0.4, 0.3, -0.2], [-0.1, 0.2, 0.6]],

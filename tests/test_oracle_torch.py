@@ -19,8 +19,8 @@ import pytest
 import torch
 
 import derive
-from derive.optimizers import OPTIMIZERS
-from derive.rules import ACTIVATIONS, LOSSES
+from derive.rules.optimizers import OPTIMIZERS
+from derive.rules.elementwise import ACTIVATIONS, LOSSES
 from torch_net import TorchNet
 
 # float64 throughout: |ours - oracle| <= 1e-9 |oracle| + 1e-12 (the absolute part for entries

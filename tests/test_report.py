@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import derive
-from derive.numeric import parameter_values
-from derive.writer import is_compact
+from derive.numeric.evaluator import parameter_values
+from derive.present.writer import is_compact
 from helpers import one_line, run
 from oracles import finite_differences, loss, random_spec
 

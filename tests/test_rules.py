@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.rules import ACTIVATIONS, CANCELLATIONS, LOSSES
+from derive.rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
 
 x = sp.Symbol("x", real=True)
 o, t = sp.symbols("o t", real=True)

@@ -3,7 +3,7 @@
 import pytest
 
 import derive
-from derive import documents, formats
+from derive.output import documents, formats
 from derive.cli import main
 from helpers import MAZUR, run
 

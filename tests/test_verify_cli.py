@@ -125,11 +125,11 @@ def test_annotate_into_a_missing_folder_writes_nothing(post, tmp_path, capsys):
 def test_a_spec_with_aliases_from_a_file(tmp_path, capsys):
     spec = (tmp_path / "net.toml")
     from helpers import ROOT
-    spec.write_text((ROOT / "derive" / "presets" / "mazur.toml").read_text()
+    spec.write_text((ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text()
                     + '\n[aliases]\n"h_{out1}" = "out_h1"\n')
     assert main(["verify", str(spec), "--claim", r"h_{out1} = 0.5933"]) == 0
     bad = tmp_path / "bad.toml"
-    bad.write_text((ROOT / "derive" / "presets" / "mazur.toml").read_text() + '\n[aliases]\n"h_{out1}" = 3\n')
+    bad.write_text((ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text() + '\n[aliases]\n"h_{out1}" = 3\n')
     assert main(["verify", str(bad), "--claim", r"h_{out1} = 0.5933"]) == 2
     assert "aliases" in capsys.readouterr().err
 

@@ -28,7 +28,7 @@ from renderers import need
 
 BAD_DOCS = Path(__file__).parent / "bad_docs"
 CASES = tomllib.loads((BAD_DOCS / "cases.toml").read_text(encoding="utf-8"))["case"]
-MAZUR = Path(derive.__file__).parent / "presets" / "mazur.toml"
+MAZUR = Path(derive.__file__).parent / "spec" / "presets" / "mazur.toml"
 SECONDS = 20          # per case, on a slow shared machine; a real hang takes minutes
 OUR_MARK = re.compile(r"<!-- derive: [^<>]*? -->")
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import derive
-from derive.optimizers import OPTIMIZERS
+from derive.rules.optimizers import OPTIMIZERS
 from derive.verify import Checker, verify_text
 from test_optimizer_documents import spec_for
 

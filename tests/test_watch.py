@@ -17,7 +17,7 @@ from derive.cli import main
 from helpers import ROOT
 
 # Mazur's network without its 10,000 training steps: each build takes a fraction of a second
-SPEC = "\n".join(line for line in (ROOT / "derive" / "presets" / "mazur.toml").read_text().splitlines()
+SPEC = "\n".join(line for line in (ROOT / "derive" / "spec" / "presets" / "mazur.toml").read_text().splitlines()
                  if not line.startswith("iterations"))
 NET_H1, NET_H1_AFTER = "0.3775", "0.3825"          # 0.15 * 0.05 + 0.2 * 0.1 + 0.35, then with w_1 = 0.25
 WAIT = 60

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..spec import NetworkSpec
+from ..spec.load import NetworkSpec
 
 
 class Kind(Enum):

@@ -12,8 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from .. import kernels
-from ..rules import ACTIVATIONS, LOSSES
+from ..rules import kernels
+from ..rules.elementwise import ACTIVATIONS, LOSSES
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..unit_notations import index_names, neuron_names
+from ..present.unit_notations import index_names, neuron_names
 from . import syntax as s
 from .judge import EQUALITIES, Judge
 from .meaning import Meaning
 from .model import per_sample
+from .modifiers import split_modifier
 from .name_evidence import filled as _filled, restated as _restated, roles as _roles
 from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
 from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
-from .modifiers import split_modifier
 from .vocabulary import every_name, key
 
 PASSES = 4

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..unit_notations import ETA
+from ..present.unit_notations import ETA
 from . import syntax as s
-from .values import BrokenChain, PerSample, Scope, Unreadable
 from .modifiers import without_sample
+from .values import BrokenChain, PerSample, Scope, Unreadable
 from .vocabulary import COST_NAME, is_layer_name, key
 
 

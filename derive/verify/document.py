@@ -7,16 +7,16 @@ import time
 from decimal import Decimal
 from dataclasses import dataclass
 
+from ..core.layers import derive_layers
 from ..errors import DeriveError
-from ..layers import derive_layers
 from . import syntax as s
 from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .judge import EQUALITIES, Judge
-from .matrix_binding import bind_matrices
 from .layer_offset import layer_offset
-from .listed_entries import listed_entries
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
+from .listed_entries import listed_entries
+from .matrix_binding import bind_matrices
 from .meaning import Meaning
 from .model import Model
 from .numbering import bias_renaming, renumbering
@@ -26,10 +26,10 @@ from .region import Region
 from .regions import normalize, scan
 from .rows import located
 from .see_through import see_through
-from .values import Unreadable, layer_entries
 from .updates import applied, in_place, is_after_step, restated
-from .wording import in_post_words, post_names
+from .values import Unreadable, layer_entries
 from .vocabulary import NOTATIONS, Vocabulary, written_names
+from .wording import in_post_words, post_names
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
 

@@ -9,8 +9,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..layer_context import bmatrix
-from ..notation import format_number
+from ..present.layer_context import bmatrix
+from ..present.notation import format_number
 from . import syntax as s
 from .diagnosis import diagnose
 from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_matrix, oriented, pairs, rounding_slip,

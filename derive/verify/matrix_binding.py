@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..layer_notation import layer_names
+from ..present.layer_notation import layer_names
 from . import syntax as s
 from .binding import PASSES, SLACK, Binding, _earlier, _unknown_head
 from .judge import Judge

@@ -14,9 +14,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 import sympy as sp
 
-from ..chain import Derivation, delta_closed_forms
-from ..optimizers import OPTIMIZERS
-from ..spec import NetworkSpec
+from ..core.chain import Derivation, delta_closed_forms
+from ..rules.optimizers import OPTIMIZERS
+from ..spec.load import NetworkSpec
 from . import walk
 from .evaluate import scaled_dot
 from .optimizer_names import OptimizerNames
@@ -174,7 +174,7 @@ class Model(Values):
         if not self.spec.has_values:
             return None
         spec, graph = self.spec, self.graph
-        from ..numeric import initial_parameters, parameter_values
+        from ..numeric.evaluator import initial_parameters, parameter_values
         base = parameter_values(graph, initial_parameters(spec))
         for s in range(self.samples):
             for unit, value in zip(graph.inputs, spec.inputs[s]):
@@ -229,7 +229,7 @@ class Model(Values):
         spec = self.spec
         numbers = [v for row in spec.inputs for v in row] + [v for row in spec.targets for v in row]
         if spec.has_values:
-            from ..numeric import initial_parameters
+            from ..numeric.evaluator import initial_parameters
             params = initial_parameters(spec)
             for w, b in zip(params.weights, params.biases):
                 numbers += [float(x) for x in w.flat] + [float(x) for x in np.atleast_1d(b).flat]

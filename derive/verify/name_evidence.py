@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..unit_notations import index_names, neuron_names
+from ..present.unit_notations import index_names, neuron_names
 from . import syntax as s
 from .functions import function_of
+from .modifiers import UPDATED, split_modifier
 from .substitution import substitutions, unpaired
 from .values import Unreadable
-from .modifiers import UPDATED, split_modifier
 from .vocabulary import key
 
 GENERIC_INDICES = {"i", "j", "k", "l", "m", "n", "ij", "jk", "ji", "kj"}

@@ -12,14 +12,14 @@ import re
 
 import sympy as sp
 
-from .. import penalty
-from ..unit_notations import ETA
+from ..present.unit_notations import ETA
+from ..rules import penalty
 from . import syntax as s
 from .limits import MAX_ALIAS_DEPTH
 from .model import COST, ERROR, per_sample
+from .modifiers import split_modifier, without_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol
-from .modifiers import split_modifier, without_sample
 from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..unit_notations import index_names, neuron_names
+from ..present.unit_notations import index_names, neuron_names
 from . import syntax as s
 from .binding import Binding, _terms
 from .vocabulary import key

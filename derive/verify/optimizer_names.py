@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..layer_notation import layer_names
-from ..optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP
-from ..update_steps import slot_name
+from ..present.layer_notation import layer_names
+from ..present.update_steps import slot_name
+from ..rules.optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP
 
 # The step's inputs when a claim states the rule for any step: numbers no rule's terms would
 # cancel to by chance (the state before is positive: v and s are sums of squares).

@@ -14,8 +14,8 @@ import re
 from . import syntax as s
 from .functions import layer_of
 from .limits import MAX_SUM_TERMS
-from .values import Unreadable
 from .modifiers import split_modifier
+from .values import Unreadable
 from .vocabulary import key
 
 LAYER_SCRIPT = re.compile(r"\[l([+-]\d+)?\]")

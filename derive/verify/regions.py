@@ -29,11 +29,11 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
-from .plain import plain_regions
-from .region import Region
-from .rate_prose import rate_regions
-from .tables import table_regions
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
+from .plain import plain_regions
+from .rate_prose import rate_regions
+from .region import Region
+from .tables import table_regions
 
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
                      for star in ("", "*")}

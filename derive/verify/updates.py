@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import syntax as s
-from .post_point import numbers_only
 from .modifiers import split_modifier
+from .post_point import numbers_only
 from .vocabulary import key, written_names
 
 

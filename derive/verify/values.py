@@ -3,7 +3,7 @@ unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting
 
 from __future__ import annotations
 
-from ..layer_notation import layer_names
+from ..present.layer_notation import layer_names
 
 import math
 from dataclasses import dataclass, field
@@ -127,7 +127,7 @@ def elementwise(a, b, op):
 
 def layer_entries(model: Model, layered) -> dict[str, sp.ImmutableMatrix]:
     """Matrix names of the layer notation -> explicit matrices of per-sample symbols and parameters."""
-    from ..proof import Entries
+    from ..core.proof import Entries
     entries = Entries(model.derivation, layered, model.samples)
     matrices = dict(entries.matrices)
     graph = model.graph

@@ -11,11 +11,11 @@ import re
 
 import sympy as sp
 
-from .. import penalty
+from ..core.layers import BATCH, LayerDerivation
 from ..errors import DeriveError
-from ..layer_notation import layer_names
-from ..layers import BATCH, LayerDerivation
-from ..unit_notations import ETA, index_names, neuron_names
+from ..present.layer_notation import layer_names
+from ..present.unit_notations import ETA, index_names, neuron_names
+from ..rules import penalty
 from . import syntax as s
 from .model import Model
 from .modifiers import split_modifier

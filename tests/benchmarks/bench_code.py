@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import derive
-from derive.layers import derive_layers
+from derive.core.layers import derive_layers
 
 SIZES = [784, 128, 64, 10]
 BATCH = 256

@@ -18,9 +18,9 @@ import numpy as np
 import sympy as sp
 
 import derive
-from derive.chain import derive as derive_chain
-from derive.graph import build, expanded_loss
-from derive.numeric import Evaluator, initial_parameters
+from derive.core.chain import derive as derive_chain
+from derive.core.units import build, expanded_loss
+from derive.numeric.evaluator import Evaluator, initial_parameters
 
 
 def spec_for(n: int) -> derive.NetworkSpec:

@@ -1,4 +1,4 @@
-"""The up-front cost estimate (derive/cost.py) against the time a spec really takes, side by side.
+"""The up-front cost estimate (derive/spec/cost.py) against the time a spec really takes, side by side.
 
     python tests/benchmarks/bench_cost.py
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import derive
-from derive import cost
+from derive.spec import cost
 
 
 def spec(widths: list[int], samples: int, iterations: int) -> dict:

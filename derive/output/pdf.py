@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import DeriveError
+from ..errors import DeriveError
 
 INSTALL_HINT = ("apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures latexmk lmodern")
 TIMEOUT_SECONDS = 300

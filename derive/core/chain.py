@@ -13,9 +13,9 @@ from typing import Callable, Iterator
 
 import sympy as sp
 
-from .graph import Bias, Connection, Graph, GraphLayer, Unit
-from .penalty import weight_term
-from .rules import CANCELLATIONS, _add, _mul
+from ..rules.elementwise import CANCELLATIONS, _add, _mul
+from ..rules.penalty import weight_term
+from .units import Bias, Connection, Graph, GraphLayer, Unit
 
 
 @dataclass(frozen=True)

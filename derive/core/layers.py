@@ -23,9 +23,9 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .penalty import weight_term
-from .rules import ACTIVATIONS, LOSSES
-from .spec import NetworkSpec
+from ..rules.elementwise import ACTIVATIONS, LOSSES
+from ..rules.penalty import weight_term
+from ..spec.load import NetworkSpec
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
 _x, _y, _t = sp.Dummy("x", real=True), sp.Dummy("y", real=True), sp.Dummy("t", real=True)

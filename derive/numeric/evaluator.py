@@ -19,13 +19,13 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .chain import Derivation
-from .errors import DeriveError
-from . import kernels
-from .optimizers import OPTIMIZERS
-from .penalty import value as penalty_value
-from .progress import progress
-from .spec import NetworkSpec
+from ..core.chain import Derivation
+from ..errors import DeriveError
+from ..progress import progress
+from ..rules import kernels
+from ..rules.optimizers import OPTIMIZERS
+from ..rules.penalty import value as penalty_value
+from ..spec.load import NetworkSpec
 
 # How far a factor-by-factor product may stray from the fused delta before it is not
 # the same number: rounding leaves ~1e-16; an output rounded to 0 or 1 leaves far more.

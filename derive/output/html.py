@@ -13,7 +13,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from . import documents
 
-KATEX = Path(__file__).resolve().parent / "assets" / "katex"
+KATEX = Path(__file__).resolve().parent.parent / "assets" / "katex"
 FONT_URL = re.compile(r"url\(fonts/([A-Za-z0-9_-]+\.woff2)\)")
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from . import context, curve, diagram, documents, html, layer_context
-from .chain import Derivation
-from .errors import DeriveError
+from ..core.chain import Derivation
+from ..core.layers import LayerDerivation
+from ..core.proof import Check
+from ..errors import DeriveError
+from ..numeric.evaluator import Values
+from ..present import unit_context as context, curve, diagram, layer_context
+from ..present.notation import format_number
+from ..present.unit_notations import SCHEMES
+from ..spec.load import NOTATIONS, NetworkSpec
+from . import documents, html
 from .flavors import FLAVORS, front_matter
-from .layers import LayerDerivation
-from .notation import format_number
-from .numeric import Values
 from .pdf import compile_pdf
-from .proof import Check
-from .spec import NOTATIONS, NetworkSpec
-from .unit_notations import SCHEMES
 
 
 class Result(Protocol):

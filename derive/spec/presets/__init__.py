@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
+from ...errors import PresetError
 from ..checks import shown
-from ..errors import PresetError
-from ..spec import NetworkSpec, load_text
+from ..load import NetworkSpec, load_text
 
 
 def names() -> list[str]:

@@ -9,8 +9,8 @@ import re
 
 import sympy as sp
 
-from . import penalty
-from .graph import Graph
+from ..core.units import Graph
+from ..rules import penalty
 
 ETA = sp.Symbol("eta")
 TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")

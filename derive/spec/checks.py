@@ -9,7 +9,7 @@ import reprlib
 import unicodedata
 from typing import Any, Mapping
 
-from .errors import SpecError
+from ..errors import SpecError
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,11}")
 # Names that would print like a parameter or a loss symbol.

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from . import presets
-from .checks import shown
-from .errors import DeriveError
-from .spec import NetworkSpec, load_file, load_text
-from .verify.regions import is_latex
+from ..errors import DeriveError
+from ..spec import presets
+from ..spec.checks import shown
+from ..spec.load import NetworkSpec, load_file, load_text
+from .regions import is_latex
 
 DERIVE_KEYS = ("spec", "spec_toml")
 EXAMPLE = "derive: {spec: net.toml} (a path beside the post, or a preset name)"

@@ -14,13 +14,13 @@ import numpy as np
 import sympy as sp
 from sympy import MatrixSymbol, Transpose
 
+from ..core.layers import LayerDerivation, Reason
+from ..core.proof import Check
+from ..numeric.evaluator import Parameters, Values
+from ..rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
+from ..spec.load import NetworkSpec
 from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, layer_names
-from .layers import LayerDerivation, Reason
 from .notation import format_number
-from .numeric import Parameters, Values
-from .proof import Check
-from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
-from .spec import NetworkSpec
 from .unit_notations import ETA
 from .update_steps import optimizer_context, optimizer_of, parameter_step
 

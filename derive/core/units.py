@@ -11,8 +11,8 @@ from typing import Callable
 
 import sympy as sp
 
-from .rules import ACTIVATIONS, LOSSES, Activation, Loss, _add, _mul
-from .spec import NetworkSpec
+from ..rules.elementwise import ACTIVATIONS, LOSSES, Activation, Loss, _add, _mul
+from ..spec.load import NetworkSpec
 
 
 @dataclass(frozen=True)

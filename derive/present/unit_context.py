@@ -11,14 +11,15 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from . import penalty, penalty_context
-from .chain import Derivation, ParamRecord, UnitRecord
-from .graph import Graph, GraphLayer, Unit
+from ..core.chain import Derivation, ParamRecord, UnitRecord
+from ..core.units import Graph, GraphLayer, Unit
+from ..numeric.evaluator import Values, parameter_values, shared_bias_gradient_is_zero
+from ..progress import progress
+from ..rules import penalty
+from ..rules.elementwise import _mul
+from ..spec.load import NetworkSpec
+from . import penalty_context
 from .notation import NotationPrinter, partial
-from .numeric import Values, parameter_values, shared_bias_gradient_is_zero
-from .progress import progress
-from .rules import _mul
-from .spec import NetworkSpec
 from .unit_notations import BIAS_ROWS, FORWARD_HEADS, TABLES, four_equations
 from .update_steps import optimizer_context, parameter_step
 from .writer import WIDE, Writer, is_compact, too_wide
@@ -28,8 +29,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
           samples: str = "first") -> dict[str, Any]:
     compact = is_compact(spec, samples)
     w = Writer(spec, derivation, values, notation, compact)
-    graph = derivation.graph
-    layers = graph.layers
+    graph, layers = derivation.graph, derivation.graph.layers
     # writing a large document fully expanded takes a while: one tick per layer and section
     with progress(3 * len(layers), "writing") as bar:
         def ticked(items):

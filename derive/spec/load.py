@@ -14,12 +14,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..errors import SpecError
+from ..rules.elementwise import ACTIVATIONS, LOSSES
+from ..rules.optimizers import OPTIMIZERS
 from .checks import Checker, _kind, quoted_key
-from .errors import SpecError
 from .init import glorot_uniform
-from .optimizers import OPTIMIZERS
-from .rules import ACTIVATIONS, LOSSES
-from .spec_model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
+from .model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
 LAYOUTS = ("column", "row")
 NOTATIONS = ("neuron", "layer", "index")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP, Optimizer, Slot
-from .spec import NetworkSpec
+from ..rules.optimizers import GRADIENT, OPTIMIZERS, PARAMETER, RATE, STEP, Optimizer, Slot
+from ..spec.load import NetworkSpec
 from .unit_notations import ETA
 
 

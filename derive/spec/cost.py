@@ -8,8 +8,8 @@ beside the measured time.
 
 from __future__ import annotations
 
-from .errors import DeriveError
-from .spec import NetworkSpec
+from ..errors import DeriveError
+from .load import NetworkSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
 DERIVE_PER_PARAMETER = 5e-4      # the symbolic chain and its compiled kernels

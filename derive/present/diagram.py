@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Connection, Graph, GraphLayer
-from .numeric import Parameters
+from ..core.units import Connection, Graph, GraphLayer
+from ..numeric.evaluator import Parameters
 from .unit_notations import TRAILING_DIGITS
 
 MAX_UNITS = 8

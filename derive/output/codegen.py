@@ -16,11 +16,11 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.printing.numpy import NumPyPrinter
 
-from .layers import BATCH, LayerDerivation, derive_layers
-from .layer_notation import layer_printer
-from .optimizers import OPTIMIZERS
-from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES
-from .spec import NetworkSpec
+from ..core.layers import BATCH, LayerDerivation, derive_layers
+from ..present.layer_notation import layer_printer
+from ..rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
+from ..rules.optimizers import OPTIMIZERS
+from ..spec.load import NetworkSpec
 
 
 class MatrixCodePrinter(NumPyPrinter):

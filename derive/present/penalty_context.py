@@ -11,8 +11,8 @@ from typing import Any
 
 import sympy as sp
 
-from . import penalty
-from .chain import ParamRecord
+from ..core.chain import ParamRecord
+from ..rules import penalty
 from .notation import NotationPrinter, partial, width
 from .writer import LINE_WIDTH, Writer, too_wide
 

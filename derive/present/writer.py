@@ -11,12 +11,12 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from .chain import Derivation
-from .errors import DeriveError
+from ..core.chain import Derivation
+from ..errors import DeriveError
+from ..numeric.evaluator import Values, parameter_values
+from ..rules.elementwise import _mul
+from ..spec.load import NetworkSpec
 from .notation import NotationPrinter, format_number, width
-from .numeric import Values, parameter_values
-from .rules import _mul
-from .spec import NetworkSpec
 from .unit_notations import ETA, SCHEMES
 
 

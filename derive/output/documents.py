@@ -15,14 +15,14 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
+from ..errors import DeriveError
+from ..numeric.evaluator import Parameters, Values
+from ..rules.optimizers import OPTIMIZERS
+from ..spec.load import NetworkSpec
 from . import flavors
-from .errors import DeriveError
-from .numeric import Parameters, Values
-from .optimizers import OPTIMIZERS
 from .sandbox import BoundedSandbox, render_bounded
-from .spec import NetworkSpec
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent       # derive/, beside output/
 
 
 def templates_dir() -> Path:

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .rules import ACTIVATIONS, CANCELLATIONS, LOSSES, _mul
+from .elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES, _mul
 
 _T, _O, _N, _OTHER = sp.symbols("t o n o_other", real=True)
 Kernel = Callable[..., np.ndarray]

@@ -16,11 +16,11 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from . import penalty
-from .layers import BATCH, LayerDerivation
+from ..core.layers import BATCH, LayerDerivation
+from ..rules import penalty
+from ..rules.elementwise import ACTIVATIONS
+from ..spec.load import NetworkSpec
 from .notation import NotationPrinter, format_number, width
-from .rules import ACTIVATIONS
-from .spec import NetworkSpec
 
 
 def layer_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
