@@ -71,7 +71,7 @@ def lower(spec: NetworkSpec) -> TensorGraph:
     and the generated module name them (W1, b1, ...); W has shape (units, inputs)."""
     x = Node("X", Kind.INPUT, (len(spec.input_names),))
     y = Node("Y", Kind.TARGET, (spec.layers[-1].units,))
-    nodes, applications, previous = [x, y], [], x
+    nodes, applications, weights, previous = [x, y], [], [], x
     for l, layer in enumerate(spec.layers, start=1):
         weight = Node(f"W{l}", Kind.PARAMETER, (layer.units, previous.shape[0]))
         bias = (Node(f"b{l}", Kind.PARAMETER, (1,) if layer.shared_bias else (layer.units,))
@@ -79,6 +79,7 @@ def lower(spec: NetworkSpec) -> TensorGraph:
         net = Node(f"Z{l}", Kind.INTERMEDIATE, (layer.units,))
         out = Node(f"A{l}", Kind.INTERMEDIATE, (layer.units,))
         nodes += [weight] + ([bias] if bias else []) + [net, out]
+        weights.append(weight)
         applications.append(Application("dense", (previous, weight) + ((bias,) if bias else ()), net))
         applications.append(Application("activation", (net,), out, (("function", layer.activation),)))
         previous = out
@@ -89,9 +90,9 @@ def lower(spec: NetworkSpec) -> TensorGraph:
                                     (("function", spec.loss.function), ("reduction", spec.loss.reduction))))
     if spec.loss.l2:        # J = E + each layer's lambda/2 ||W||^2: the weights read twice, the loss a sum
         total = error
-        for weight in [n for n in nodes if n.kind == Kind.PARAMETER and n.name.startswith("W")]:
-            penalty = Node(f"P{weight.name[1:]}", Kind.INTERMEDIATE, ())
-            summed = loss if weight.name == f"W{len(spec.layers)}" else Node(f"J{weight.name[1:]}", Kind.INTERMEDIATE, ())
+        for l, weight in enumerate(weights, start=1):
+            penalty = Node(f"P{l}", Kind.INTERMEDIATE, ())
+            summed = loss if l == len(weights) else Node(f"J{l}", Kind.INTERMEDIATE, ())
             nodes += [penalty, summed] if summed is not loss else [penalty]
             applications.append(Application("l2", (weight,), penalty, (("strength", spec.loss.l2),)))
             applications.append(Application("add", (total, penalty), summed))

@@ -112,6 +112,7 @@ class LayerRecord:
     A: MatrixSymbol
     A_prev: MatrixSymbol
     delta: MatrixSymbol
+    d_out: MatrixSymbol          # dℒ/dA^{[l]}, the gradient that reaches the layer's output
     forward: sp.MatrixExpr       # W A_prev + b (the affine map)
     d_act: sp.MatrixExpr | None  # g'(Z) as written (None for softmax)
     steps: tuple[Step, ...]      # how δ^{[l]} is obtained
@@ -129,6 +130,7 @@ class LayerDerivation:
     scale: sp.Expr               # 1/m for a mean, 1 for a sum
     layers: tuple[LayerRecord, ...]
     softmax_steps: tuple[Step, ...]   # one sample's Jacobian product, when the output is softmax
+    softmax_symbols: tuple[MatrixSymbol, ...] = ()   # its a, y and dℒ/dz, when there is one
     l2: bool = False                  # the cost adds lambda/2 * sum of squared weights (penalty.py)
 
 
@@ -150,23 +152,22 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         b = None if not layer.has_bias else sp.Symbol(f"b{l}", real=True) if layer.shared_bias else (
             MatrixSymbol(f"b{l}", n, 1) if column else MatrixSymbol(f"b{l}", 1, n))
         symbols.append((W, b, MatrixSymbol(f"Z{l}", *shape(n)), MatrixSymbol(f"A{l}", *shape(n)),
-                        MatrixSymbol(f"delta{l}", *shape(n))))
+                        MatrixSymbol(f"delta{l}", *shape(n)), MatrixSymbol(f"dA{l}", *shape(n))))
 
     records: list[LayerRecord] = []
     for l in reversed(range(1, len(spec.layers) + 1)):
         layer = spec.layers[l - 1]
-        W, b, Z, A, delta = symbols[l - 1]
+        W, b, Z, A, delta, d_out = symbols[l - 1]
         A_prev = X if l == 1 else symbols[l - 2][3]
         ones = OneMatrix(*A.shape)
         if l == len(spec.layers):
             d_act, steps, delta_expr = _output_delta(layer.activation, spec.loss.function, Z, A, Y, ones, delta,
-                                                      column)
+                                                      d_out, column)
         else:
             W_next, delta_next = symbols[l][0], symbols[l][4]
             d_act = activation_derivative(layer.activation, Z, A, ones)
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
             delta_expr = _had(back, d_act)
-            d_out = MatrixSymbol(f"dA{l}", *A.shape)
             steps = (Step(d_out, back, Reason.AFFINE), Step(delta, _had(d_out, d_act), Reason.ACTIVATION),
                      Step(delta, delta_expr, Reason.RECURSION))
         product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
@@ -175,11 +176,11 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         if spec.loss.l2:
             grad_W = MatAdd(grad_W, weight_term(W), evaluate=False)
         grad_b = None if b is None else _bias_gradient(b, delta, scale, column)
-        records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, forward, d_act, steps,
+        records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, d_out, forward, d_act, steps,
                                       delta_expr, grad_W, grad_b))
-    softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ()
+    softmax_symbols, softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ((), ())
     return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps,
-                           spec.loss.l2 > 0)
+                           softmax_symbols, spec.loss.l2 > 0)
 
 
 def _bias_term(b, Z, m, column):
@@ -201,12 +202,11 @@ def _scaled(scale, *factors):
     return MatMul(*factors) if scale == 1 else MatMul(scale, *factors)
 
 
-def _output_delta(activation, loss, Z, A, Y, ones, delta, column):
+def _output_delta(activation, loss, Z, A, Y, ones, delta, d_out, column):
     """δ^{[L]}: the loss's derivative by the outputs, through the output activation, then the known
     cancellation (or the derivative substituted). The last step's form is the one the code uses."""
     outputs = A.shape[0] if column else A.shape[1]
     d_loss = _loss_derivative(loss, Y, A, ones, outputs)
-    d_out = MatrixSymbol(f"dA{delta.name[len('delta'):]}", *A.shape)
     steps = [Step(d_out, d_loss, Reason.LOSS)]
     if activation == "softmax":
         steps.append(Step(delta, _softmax_vjp(A, d_out, column), Reason.SOFTMAX_VJP))
@@ -236,8 +236,9 @@ def _softmax_vjp(A, gradient, column):
     return _sub(weighted, _had(A, sums))
 
 
-def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:
-    """One sample: (diag(a) − a aᵀ) dℓ/da, and its cancellation to a − y for cross-entropy."""
+def _softmax_steps(spec: NetworkSpec) -> tuple[tuple[MatrixSymbol, ...], tuple[Step, ...]]:
+    """One sample: (diag(a) − a aᵀ) dℓ/da, and its cancellation to a − y for cross-entropy; with
+    the sample's vectors a, y and dℓ/dz that it is written in."""
     n = spec.layers[-1].units
     a, y = MatrixSymbol("a", n, 1), MatrixSymbol("y", n, 1)
     d = MatrixSymbol("dz", n, 1)
@@ -247,4 +248,4 @@ def _softmax_steps(spec: NetworkSpec) -> tuple[Step, ...]:
     if spec.loss.function == "cross_entropy":
         steps.append(Step(d, _sub(MatMul(a, OneMatrix(1, n), y), y), Reason.EXPAND))
         steps.append(Step(d, _sub(a, y), Reason.TARGETS_SUM_TO_ONE))
-    return tuple(steps)
+    return (a, y, d), tuple(steps)

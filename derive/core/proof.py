@@ -20,6 +20,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .chain import Derivation
 from .layers import BATCH, LayerDerivation, Reason
+from .samples import per_sample
 
 SYMBOLIC_LIMIT = 400   # expanded terms beyond which equality is checked at random points
 RANDOM_POINTS = 3
@@ -69,12 +70,12 @@ class Entries:
         # an unspecified activation (g) has no numbers, so no entry is printed as 0 either
         self.numeric = all(layer.activation.numpy is not None for layer in graph.layers)
         # each per-sample δ symbol -> its unit-level form (over the next layer's δ symbols), output layer first
-        self.deltas = {self.per_sample(r.unit.delta, s): self.sample(r.delta, s)
+        self.deltas = {per_sample(r.unit.delta, s): self.sample(r.delta, s)
                        for layer in reversed(derivation.layers) for r in layer for s in range(samples)}
 
     def _sum_to_one(self, symbols: list[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
         """Per sample, the last symbol as 1 minus the others."""
-        return {self.per_sample(symbols[-1], s): 1 - sp.Add(*[self.per_sample(x, s) for x in symbols[:-1]])
+        return {per_sample(symbols[-1], s): 1 - sp.Add(*[per_sample(x, s) for x in symbols[:-1]])
                 for s in range(self.samples)}
 
     def unfolded(self, expr: sp.Expr) -> sp.Expr:
@@ -90,9 +91,6 @@ class Entries:
         for x, form in self.deltas.items():
             point[x] = float(form.xreplace(point))
         return point
-
-    def per_sample(self, symbol: sp.Symbol, s: int) -> sp.Symbol:
-        return sp.Symbol(f"{symbol.name}__s{s}", real=True)
 
     def _nodes(self, name: str, symbols: list[sp.Symbol]) -> None:
         self.matrices[name] = self._grid(symbols)
@@ -113,7 +111,7 @@ class Entries:
     def sample(self, expr: sp.Basic, s: int) -> sp.Basic:
         """A unit-level expression for sample s: node symbols get that sample's copy."""
         nodes = {x for x in expr.free_symbols if not _is_parameter(x.name)}
-        return expr.xreplace({x: self.per_sample(x, s) for x in nodes})
+        return expr.xreplace({x: per_sample(x, s) for x in nodes})
 
 
 def _is_parameter(name: str) -> bool:

@@ -57,6 +57,7 @@ class _Writer:
     def __init__(self, spec: NetworkSpec, layered: LayerDerivation):
         self.spec, self.layered = spec, layered
         self.names = layer_names(layered)
+        self.shared_biases = {r.b for r in layered.layers if isinstance(r.b, sp.Symbol)}    # one number each
         self.printer = LayerPrinter(self.names)
         self.shaped: set = set()        # symbols whose shape the current section has stated
 
@@ -76,7 +77,7 @@ class _Writer:
         for expr in exprs:
             for node in sp.preorder_traversal(expr):
                 named = isinstance(node, MatrixSymbol) or isinstance(node, Transpose) and isinstance(node.arg, MatrixSymbol)
-                scalar = isinstance(node, sp.Symbol) and node in self.names and node.name.startswith("b")
+                scalar = isinstance(node, sp.Symbol) and node in self.shared_biases
                 if (named or scalar) and node not in self.shaped:
                     self.shaped.update({node, node.arg} if isinstance(node, Transpose) else {node})
                     space = r"\mathbb{R}" if scalar else rf"\mathbb{{R}}^{{{self.shape(*node.shape)}}}"

@@ -30,15 +30,11 @@ def layer_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
     for r in layered.layers:
         l = r.index
         names.update({r.W: f"W^{{[{l}]}}", r.b: f"b^{{[{l}]}}", r.Z: f"Z^{{[{l}]}}", r.A: f"A^{{[{l}]}}",
-                      r.delta: rf"\delta^{{[{l}]}}"})
-        for step in r.steps:
-            if step.lhs.name.startswith("dA"):
-                names[step.lhs] = rf"\frac{{\partial \mathcal{{L}}}}{{\partial A^{{[{l}]}}}}"
+                      r.delta: rf"\delta^{{[{l}]}}",
+                      r.d_out: rf"\frac{{\partial \mathcal{{L}}}}{{\partial A^{{[{l}]}}}}"})
         for fn in (r.d_act.atoms(ElementwiseApplyFunction) if r.d_act is not None else ()):
             names[fn.function] = _derivative_name(r.activation)
-    for step in layered.softmax_steps:
-        for symbol in step.rhs.atoms(MatrixSymbol) | {step.lhs}:
-            names[symbol] = {"a": "a", "y": "y", "dz": r"\delta"}[symbol.name]
+    names.update(zip(layered.softmax_symbols, ("a", "y", r"\delta")))
     return names
 
 

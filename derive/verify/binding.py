@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..core.samples import per_sample, shared
 from ..present.unit_notations import index_names, neuron_names
 from . import syntax as s
 from .judge import EQUALITIES, Judge
 from .meaning import Meaning
-from .model import per_sample
 from .modifiers import split_modifier
 from .name_evidence import filled as _filled, restated as _restated, roles as _roles
 from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
@@ -219,10 +219,11 @@ def _by_definition(model, judge: Judge, chains, vocabulary, notation: str):
     table = (index_names if notation == "index" else neuron_names)(model.graph) if model.one_sample else {}
     generic = {x.name: x for expr in model.defs.values() for x in expr.free_symbols} | \
               {x.name: x for x in model.defs}
+    nets = {unit.net for layer in model.graph.layers for unit in layer.units}
     for chain, sample, line in chains:
         head = _head_symbol(judge, chain, sample)
         definition = model.defs.get(head) if head is not None else None
-        if definition is None or not head.name.startswith("net_"):
+        if definition is None or head not in nets:
             continue
         expanded = sp.expand(definition)
         biases = [t for t in sp.Add.make_args(expanded) if model.is_parameter(t)]
@@ -241,7 +242,7 @@ def _by_definition(model, judge: Judge, chains, vocabulary, notation: str):
                     if written is None or vocabulary.lookup(written) is not None or written in vocabulary.expressions:
                         continue
                     source = _head_symbol(judge, s.Chain((other,), (), False, "", 0), sample)
-                    source = generic.get(source.name.split("__s")[0]) if source is not None else None
+                    source = generic.get(shared(source).name) if source is not None else None
                     weight = expanded.coeff(source) if source is not None else None
                     if weight is not None and model.is_parameter(weight) and weight in table:
                         yield written, table[weight], line

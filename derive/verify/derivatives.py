@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core.samples import origin
 from ..present.unit_notations import ETA
 from . import syntax as s
 from .modifiers import without_sample
@@ -78,8 +79,8 @@ class Derivatives:
             if model.is_parameter(x):
                 penalty = model.penalty_slope(x) if top == COST_NAME else 0
                 return scale * sp.Add(*[model.sample(model.partial(total, x), k) for k in range(model.samples)]) + penalty
-            generic, sample = x.name.rsplit("__s", 1)
-            return scale * model.sample(model.partial(total, sp.Symbol(generic, real=True)), int(sample))
+            unit, sample = origin(x)
+            return scale * model.sample(model.partial(total, unit), sample)
         return matrix.applyfunc(lambda x: entry(x) if isinstance(x, sp.Symbol) else _no_entry())
 
 
@@ -101,14 +102,14 @@ class Derivatives:
         model = self.model
 
         def entry(x, y) -> sp.Basic:
-            if not isinstance(y, sp.Symbol) or "__s" not in y.name:
+            if not origin(y):
                 raise Unreadable("an entrywise derivative by entries that are not units of the network")
-            if not isinstance(x, sp.Symbol) or "__s" not in x.name:
+            if not origin(x):
                 return sp.diff(x, y)                       # \\partial \\sigma(Z) / \\partial Z: of the written expression
-            (gx, sx), (gy, sy) = x.name.rsplit("__s", 1), y.name.rsplit("__s", 1)
+            (gx, sx), (gy, sy) = origin(x), origin(y)
             if sx != sy:
                 raise Unreadable("an entrywise derivative across samples")
-            return model.sample(model.partial(sp.Symbol(gx, real=True), sp.Symbol(gy, real=True)), int(sx))
+            return model.sample(model.partial(gx, gy), sx)
         return sp.ImmutableMatrix(top.shape[0], top.shape[1], [entry(x, y) for x, y in zip(top, bottom)])
 
 
@@ -155,17 +156,17 @@ class Derivatives:
         model = self.model
         if not isinstance(y, sp.Symbol):
             _no_entry()
-        if not isinstance(x, sp.Symbol) or "__s" not in x.name:
+        if not origin(x):
             return sp.diff(x, y)                   # a parameter, or a written expression
-        gx, sx = x.name.rsplit("__s", 1)
+        gx, sx = origin(x)
         if model.is_parameter(y):
-            return model.sample(model.partial(sp.Symbol(gx, real=True), y), int(sx))
-        if "__s" not in y.name:
+            return model.sample(model.partial(gx, y), sx)
+        if not origin(y):
             _no_entry()
-        gy, sy = y.name.rsplit("__s", 1)
+        gy, sy = origin(y)
         if sx != sy:
             return sp.S.Zero                      # one sample's unit does not depend on another's
-        return model.sample(model.partial(sp.Symbol(gx, real=True), sp.Symbol(gy, real=True)), int(sx))
+        return model.sample(model.partial(gx, gy), sx)
 
 
 def chain_factors(node: s.Node) -> list[tuple[s.Node, s.Node]] | None:

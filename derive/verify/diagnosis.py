@@ -11,7 +11,8 @@ import math
 
 import sympy as sp
 
-from .values import updated_symbol
+from ..core.samples import shared
+from .values import before_update, updated_symbol
 
 
 def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = False, wrong=None) -> str | None:
@@ -51,7 +52,7 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
         cause = _swapped_weight(judge, left, right, point)
         if cause:
             return cause
-    return _factor(judge, left, right, point, near, ratio)
+    return _factor(judge, left, right, scope, point, near, ratio)
 
 
 def _has_literals(expr, scope) -> bool:
@@ -62,11 +63,8 @@ def _learning_rate(judge, left, right, scope, point, near, x, y) -> str | None:
     """w^+ = w - eta' g: which eta' gives the written value?"""
     model = judge.model
     for symbol in getattr(left, "free_symbols", set()) | getattr(right, "free_symbols", set()):
-        name = symbol.name
-        if not name.endswith("__after1"):
-            continue
-        base = sp.Symbol(name[: -len("__after1")], real=True)
-        if not model.is_parameter(base):
+        base, steps = before_update(symbol) or (None, 0)
+        if steps != 1 or not model.is_parameter(base):
             continue
         gradient = float(model.number(model.batch_partial(model.graph.total, base), point))
         if gradient == 0:
@@ -109,12 +107,12 @@ def _swapped_weight(judge, left, right, point) -> str | None:
     return None
 
 
-def _factor(judge, left, right, point, near, ratio) -> str | None:
+def _factor(judge, left, right, scope, point, near, ratio) -> str | None:
     """The written side is the right one times, or over, one factor that appears in the derivation."""
     model = judge.model
     candidates = set()
     for expr in (left, right):
-        candidates |= {x for x in getattr(expr, "free_symbols", set()) if x in point and "__after" not in x.name}
+        candidates |= {x for x in getattr(expr, "free_symbols", set()) if x in point and not before_update(x)}
     for layer in model.derivation.layers:
         for record in layer:
             if record.d_act is not None:
@@ -129,9 +127,9 @@ def _factor(judge, left, right, point, near, ratio) -> str | None:
         if value in (0.0, 1.0):
             continue
         if near(ratio, value):
-            return f"an extra factor {_show(factor)}"
+            return f"an extra factor {_show(factor, scope)}"
         if near(ratio, 1 / value):
-            return f"a missing factor {_show(factor)}"
+            return f"a missing factor {_show(factor, scope)}"
     return None
 
 
@@ -190,10 +188,9 @@ def _other(factors: list[float], eta: float) -> float:
 
 def _updated_parameter(model, side, written, point):
     """The parameter a side updates: w5__after1, or the one whose value the written p - r g starts from."""
-    names = [x.name for x in getattr(side, "free_symbols", ()) if x.name.endswith("__after1")]
-    if len(names) == 1:
-        parameter = sp.Symbol(names[0][: -len("__after1")], real=True)
-        return parameter if model.is_parameter(parameter) else None
+    updated = [found[0] for x in getattr(side, "free_symbols", ()) if (found := before_update(x)) and found[1] == 1]
+    if len(updated) == 1:
+        return updated[0] if model.is_parameter(updated[0]) else None
     if not isinstance(written, sp.Add) or len(written.args) != 2:
         return None
     present = getattr(side, "free_symbols", set())
@@ -206,11 +203,11 @@ def _updated_parameter(model, side, written, point):
     return None
 
 
-def _show(symbol) -> str:
-    text = str(symbol)
-    if text.startswith("lit") and "__" in text:          # one of the post's own figures: as written
-        return text.split("__", 1)[1]
-    return text.split("__s")[0] if "__s" in text else text
+def _show(factor, scope) -> str:
+    """A factor as the reader knows it: a written figure as written, a unit without its sample."""
+    if scope is not None and factor in scope.literals:
+        return scope.literals[factor].text
+    return str(factor.xreplace({x: shared(x) for x in factor.free_symbols}))
 
 
 __all__ = ["diagnose", "updated_symbol"]

@@ -9,6 +9,7 @@ from functools import cached_property
 
 import sympy as sp
 
+from ..core.samples import origin, per_sample
 from ..present.layer_context import bmatrix
 from ..present.notation import format_number
 from . import syntax as s
@@ -16,7 +17,7 @@ from .diagnosis import diagnose
 from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_matrix, oriented, pairs, rounding_slip,
                          shape_cause, shape_text, written_digits)
 from .meaning import Meaning
-from .model import COST, ERROR, Model, per_sample
+from .model import COST, ERROR, Model
 from .points import Extended
 from .values import BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
 
@@ -81,7 +82,7 @@ class Judge:
         except (Unreadable, ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError, RecursionError):
             return None
         found = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
-        if scope.literals or not all(isinstance(x, sp.Symbol) and "__s" in x.name for x in found):
+        if scope.literals or not all(origin(x) for x in found):
             return None
         return found
 

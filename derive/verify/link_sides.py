@@ -37,8 +37,8 @@ def shape_cause(message: str) -> str:
 
 
 def figure_of(literal: Literal) -> Decimal:
-    """The number as written (lit3__0.2395 -> 0.2395)."""
-    return Decimal(literal.symbol.name.split("__", 1)[1])
+    """The number as written (0.2395)."""
+    return Decimal(literal.text)
 
 
 def as_expr(value) -> sp.Basic:
@@ -74,7 +74,7 @@ def has_decimal(node) -> bool:
 
 def written_digits(expr, scope: Scope) -> int:
     texts = [scope.literals[x].value for x in free(expr) if x in scope.literals]
-    names = [x.name.split("__", 1)[1] for x in free(expr) if x in scope.literals]
+    names = [scope.literals[x].text for x in free(expr) if x in scope.literals]
     return max((len(n.replace(".", "").replace("-", "").lstrip("0")) for n in names), default=9) if texts else 9
 
 

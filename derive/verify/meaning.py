@@ -65,7 +65,7 @@ class Meaning(Names, Derivatives):
         value = Decimal(node.text)
         symbol = sp.Symbol(f"lit{len(scope.literals)}__{node.text}", real=True)
         half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1) if value not in self.model.given else 0
-        scope.literals[symbol] = Literal(symbol, sp.Float(node.text, 30), sp.Float(str(half), 30))
+        scope.literals[symbol] = Literal(symbol, node.text, sp.Float(node.text, 30), sp.Float(str(half), 30))
         return symbol
 
     def _Sym(self, node: s.Sym, scope: Scope) -> sp.Basic:

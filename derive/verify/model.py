@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
 
 from ..core.chain import Derivation, delta_closed_forms
+from ..core.samples import per_sample, shared
 from ..rules.optimizers import OPTIMIZERS
 from ..spec.load import NetworkSpec
 from . import walk
@@ -32,11 +33,6 @@ COST = sp.Symbol("J__cost", real=True)          # what training minimises: the e
 # a value of at most 6 significant digits is written exactly, or not at all; one of 1 or 2 (0.68) is as
 # often another quantity rounded (out = 0.680267)
 SHORT_DIGITS = (3, 6)
-
-
-@lru_cache(maxsize=8192)      # asked for every node of every sample at every point
-def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
-    return sp.Symbol(f"{symbol.name}__s{s}", real=True)
 
 
 def symbolic_batch(spec: NetworkSpec) -> int:
@@ -89,16 +85,22 @@ class Model(Values):
     def sample(self, expr: sp.Basic, s: int) -> sp.Basic:
         """A generic expression for sample s: every symbol but the parameters gets that sample's copy."""
         if not isinstance(expr, sp.Expr):
-            nodes = {x for x in expr.free_symbols if x not in self.parameters and x.name.find("__") < 0}
+            nodes = {x for x in expr.free_symbols if x in self._per_unit}
             return expr.xreplace({x: per_sample(x, s) for x in nodes})
         free, binds = walk.symbols(expr)
-        rule = {x: per_sample(x, s) for x in free if x not in self.parameters and x.name.find("__") < 0}
+        rule = {x: per_sample(x, s) for x in free if x in self._per_unit}
         if binds:                       # g's derivative: a bound variable is left as it is
             return walk.xreplace(expr, rule)
         # one rule for every expression (each such symbol -> its sample's copy), so what was rebuilt is kept
         if renames(rule, free):
             return rename(expr, rule, self._rename_memo.setdefault(s, {}), self._canonical, keeps_order(rule, free))
         return walk.xreplace(expr, rule, self._sample_memo.setdefault(s, {}))
+
+    @cached_property
+    def _per_unit(self) -> frozenset[sp.Symbol]:
+        """The symbols that each sample has its own copy of: every unit's, target's, error's and delta's."""
+        used = set().union(*(expr.free_symbols for expr in [*self.defs.values(), *self.deltas.values()]))
+        return frozenset((used | set(self.defs) | set(self.deltas) | set(self.bases)) - self.parameters)
 
     @cached_property
     def _depends(self) -> dict[sp.Symbol, set[sp.Symbol]]:
@@ -163,7 +165,7 @@ class Model(Values):
 
     def graph_symbol(self, symbol: sp.Symbol) -> sp.Symbol | None:
         """out_h1__s0 -> out_h1; a parameter is itself."""
-        return symbol if symbol in self.parameters else self._by_name.get(symbol.name.split("__s")[0])
+        return symbol if symbol in self.parameters else self._by_name.get(shared(symbol).name)
 
     def is_node(self, symbol: sp.Symbol) -> bool:
         return symbol in self.defs or symbol in self.deltas or symbol in self.bases

@@ -12,11 +12,12 @@ import re
 
 import sympy as sp
 
+from ..core.samples import per_sample
 from ..present.unit_notations import ETA
 from ..rules import penalty
 from . import syntax as s
 from .limits import MAX_ALIAS_DEPTH
-from .model import COST, ERROR, per_sample
+from .model import COST, ERROR
 from .modifiers import split_modifier, without_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol

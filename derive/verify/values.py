@@ -3,17 +3,17 @@ unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting
 
 from __future__ import annotations
 
+from ..core.samples import per_sample
 from ..present.layer_notation import layer_names
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
 from .limits import MAX_DIGITS, MAX_EXPONENT
-from .model import Model, per_sample
+from .model import Model
 
 
 class Unreadable(Exception):
@@ -27,6 +27,7 @@ class PerSample(Unreadable):
 @dataclass
 class Literal:
     symbol: sp.Symbol
+    text: str                # the figure as written (0.2395)
     value: sp.Float
     half_ulp: sp.Float       # half a unit in the last printed digit
 
@@ -55,9 +56,22 @@ class BrokenChain(Unreadable):
     """A chain rule whose factors do not link up: wrong whatever it is set equal to."""
 
 
-@lru_cache(maxsize=4096)           # asked for every node of the point at each check of an update
+_UPDATED: dict[tuple[sp.Symbol, int], sp.Symbol] = {}
+_BEFORE: dict[sp.Symbol, tuple[sp.Symbol, int]] = {}
+
+
 def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
-    return sp.Symbol(f"{symbol.name}__after{steps}", real=True)
+    """A quantity after some steps of training (w_5^{+}); what it is kept in a table, not in its name."""
+    found = _UPDATED.get((symbol, steps))
+    if found is None:
+        found = _UPDATED[(symbol, steps)] = sp.Symbol(f"{symbol.name}__after{steps}", real=True)
+        _BEFORE[found] = (symbol, steps)
+    return found
+
+
+def before_update(symbol) -> tuple[sp.Symbol, int] | None:
+    """(the quantity, the steps) of an updated symbol; None for any other."""
+    return _BEFORE.get(symbol) if isinstance(symbol, sp.Symbol) else None
 
 
 def power(base: sp.Basic, exponent: sp.Basic, scope: Scope) -> sp.Basic:
