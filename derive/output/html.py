@@ -8,9 +8,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-
 from . import documents
 
 KATEX = Path(__file__).resolve().parent.parent / "assets" / "katex"
@@ -18,9 +15,13 @@ FONT_URL = re.compile(r"url\(fonts/([A-Za-z0-9_-]+\.woff2)\)")
 
 
 @cache
-def _converter() -> MarkdownIt:
+def _converter():
     # Raw HTML stays on for the inline SVG figures; the user's strings cannot use it: the Markdown
     # templates print them through the `md` filter (documents.markdown_text), which escapes them.
+    # markdown-it is imported here: only an HTML page needs it, and it costs every command 0.04 s.
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
     return MarkdownIt("commonmark", {"html": True}).enable("table").use(dollarmath_plugin, double_inline=True)
 
 
