@@ -35,6 +35,15 @@ class Check:
     detail: str = ""
     # entries (row, column) of the closed form that are identically 0: printed as 0, not as rounding noise
     zeros: frozenset[tuple[int, int]] = frozenset()
+    # what was checked, as a key: ("forward", l), ("delta", l, reason), ("grad_W", l) or ("grad_b", l)
+    subject: tuple = ()
+
+
+def describe(subject: tuple) -> str:
+    """A check's subject as the report writes it: Z1 (forward), delta2 (recursion), dJ/dW1, dJ/db1."""
+    kind, layer, *reason = subject
+    return {"forward": f"Z{layer} (forward)", "grad_W": f"dJ/dW{layer}", "grad_b": f"dJ/db{layer}"}.get(
+        kind, f"delta{layer} ({reason[0] if reason else ''})")
 
 
 class Entries:
@@ -130,24 +139,24 @@ def prove(derivation: Derivation, layered: LayerDerivation, samples: int, seed: 
     checks = []
     for record, units, layer in zip(layered.layers, derivation.layers, graph.layers):
         nets = [[entries.sample(net, s) for s in range(samples)] for net in layer.net_exprs]
-        checks.append(_compare(f"Z{record.index} (forward)", record.forward, _orient(nets, entries.column), seed,
+        checks.append(_compare(("forward", record.index), record.forward, _orient(nets, entries.column), seed,
                                entries))
         for k, step in enumerate(record.steps):
             unit_form = STEP_FORMS.get(step.reason, "delta")
             expected = [[entries.sample(getattr(u, unit_form), s) for s in range(samples)] for u in units]
             last = k == len(record.steps) - 1    # the δ whose numbers the document prints
-            checks.append(_compare(f"delta{record.index} ({step.reason})", step.rhs,
+            checks.append(_compare(("delta", record.index, step.reason), step.rhs,
                                    _orient(expected, entries.column), seed, entries, zeros=last))
         grad_w = [[scale * sp.Add(*[entries.sample(derivation.param(c.weight).delta_form, s)
                                     for s in range(samples)]) + derivation.param(c.weight).penalty
                    for c in row] for row in layer.connections]
-        checks.append(_compare(f"dJ/dW{record.index}", record.grad_W, _orient(grad_w, entries.column), seed, entries,
+        checks.append(_compare(("grad_W", record.index), record.grad_W, _orient(grad_w, entries.column), seed, entries,
                                zeros=True))
         if record.grad_b is None:           # a layer without bias
             continue
         grad_b = [[scale * sp.Add(*[entries.sample(derivation.param(b.symbol).delta_form, s) for s in range(samples)])]
                   for b in layer.biases]
-        checks.append(_compare(f"dJ/db{record.index}", record.grad_b, _orient(grad_b, entries.column), seed, entries,
+        checks.append(_compare(("grad_b", record.index), record.grad_b, _orient(grad_b, entries.column), seed, entries,
                                zeros=True))
     return checks
 
@@ -156,23 +165,24 @@ def _orient(rows_by_unit, column):
     return rows_by_unit if column else [list(r) for r in zip(*rows_by_unit)]
 
 
-def _compare(what, expr, expected, seed, entries, zeros=False) -> Check:
+def _compare(subject, expr, expected, seed, entries, zeros=False) -> Check:
+    what = describe(subject)
     try:
         matrix = entries.explicit(expr)
     except ShapeError as exc:
-        return Check(what, 0, "shape", False, f"the shapes do not multiply: {exc}")
+        return Check(what, 0, "shape", False, f"the shapes do not multiply: {exc}", subject=subject)
     expected = sp.Matrix(expected)
     if matrix.shape != expected.shape:
-        return Check(what, 0, "shape", False, f"shape {matrix.shape} != {expected.shape}")
+        return Check(what, 0, "shape", False, f"shape {matrix.shape} != {expected.shape}", subject=subject)
     difference = (matrix - expected).applyfunc(lambda e: e.doit().xreplace(entries.constraint))
     size = sum(sp.count_ops(e) for e in matrix)  # the expansion's size, before anything cancels
     method = "symbolic" if size <= SYMBOLIC_LIMIT else "numeric"
     rng = random.Random(seed)
     for e in difference:
         if not _vanishes(e, method, rng):
-            return Check(what, len(difference), method, False, str(e))
+            return Check(what, len(difference), method, False, str(e), subject=subject)
     found = _zeros(matrix, entries, method, rng) if zeros and entries.numeric else frozenset()
-    return Check(what, len(difference), method, True, zeros=found)
+    return Check(what, len(difference), method, True, zeros=found, subject=subject)
 
 
 def _zeros(matrix: sp.Matrix, entries: Entries, method: str, rng: random.Random) -> frozenset[tuple[int, int]]:

@@ -176,7 +176,7 @@ def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Ch
     reading order). An entry the derivation makes 0 is printed as 0, and its step leaves the
     parameter as it was."""
     column, axes = spec.layout == "column", _Axes(spec)
-    zeros = {c.what: c.zeros for c in checks}
+    zeros = {c.subject: c.zeros for c in checks}
     for r, layer in zip(records, layers):
         l, units = r.index - 1, axes.nodes(r.index)
         layer["numbers"] = {"Z": tables.matrix(layer["Z"], _orient(values.forward.nets[l], column), units),
@@ -186,10 +186,10 @@ def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Ch
     gradients = {}
     for r, layer in zip(reversed(records), reversed(layers)):
         l = r.index - 1
-        delta = _zeroed(_orient(values.factors[l].delta, column), zeros.get(f"delta{r.index} ({r.steps[-1].reason})"))
+        delta = _zeroed(_orient(values.factors[l].delta, column), zeros.get(("delta", r.index, r.steps[-1].reason)))
         layer["numbers"]["delta"] = tables.matrix(layer["delta"], delta, axes.nodes(r.index))
-        gradients[r.index] = (_zeroed(_weights(values.gradients, l, column), zeros.get(f"dJ/dW{r.index}")),
-                              _zeroed(_biases(values.gradients, l, column), zeros.get(f"dJ/db{r.index}")))
+        gradients[r.index] = (_zeroed(_weights(values.gradients, l, column), zeros.get(("grad_W", r.index))),
+                              _zeroed(_biases(values.gradients, l, column), zeros.get(("grad_b", r.index))))
         shown = _parameters(r, axes, tables, column, [(layer["grad_W"]["lhs"], gradients[r.index][0])] + (
             [] if r.b is None else [(layer["grad_b"]["lhs"], gradients[r.index][1])]))
         layer["numbers"].update(zip(("grad_W", "grad_b"), shown))
