@@ -157,3 +157,27 @@ def test_annotate_html_marks_are_comments(tmp_path, capsys):
     marked = out.read_text()
     assert '0.3589</span><!-- derive: ✓ -->' in marked
     assert '0.5</span><!-- derive: ✗ ' in marked and "expected 0.409" in marked
+
+
+def test_explain_names_lists_each_unknown_name_once(post, capsys):
+    """The unknown names come from the claims' own record of them, not from their reasons' wording."""
+    assert main(["verify", "mazur", str(post), "--explain-names"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("not read: foo_bar (give it an alias in the spec's [aliases])") == 1
+
+
+def test_a_wrong_link_is_known_by_its_number_and_fixed_there(tmp_path, capsys):
+    """A chain whose second link is wrong: the claim records which link (not in its reason's words
+    alone), and --fix replaces that link's figure, not the first one's."""
+    import derive
+    from derive.verify import Checker, verify_text
+
+    text = ("$$\\frac{\\partial E_{total}}{\\partial w_5} = 0.74136507 \\cdot 0.186815602 \\cdot 0.593269992"
+            " = 0.0921670406$$\n")
+    report = verify_text(Checker(derive.derive(derive.load("mazur"))), text, "post.md", "neuron")
+    assert [(c.verdict, c.link) for c in report.claims] == [("wrong", 2)]
+    assert report.claims[0].reason.startswith("link 2 of 2: ")
+    post, fixed = tmp_path / "post.md", tmp_path / "fixed.md"
+    post.write_text(text)
+    assert main(["verify", "mazur", str(post), "--fix", str(fixed)]) == 1
+    assert "0.74136507 \\cdot 0.186815602 \\cdot 0.593269992 = 0.082167040" in fixed.read_text()

@@ -10,7 +10,6 @@ it repeats taken at their exact values.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ import sympy as sp
 
 from . import syntax as s
 from .post_point import PostPoint, numbers_only, _unit
+from .values import Verdict
 
 MIN_DIGITS = 2          # a figure of one significant digit (0.5, 3) may repeat by chance
 LONG_DIGITS, CARRIED_RELATIVE = 8, 1e-7     # a long figure's rounding past its 7th digit (Figures._printed)
@@ -105,50 +105,47 @@ class Figures:
                     wrong = verdict == "wrong" and abs(sign * float(figure) - value) > _unit(text) * (1 + 1e-9)
                     self._state(figure, Stated(float(figure), sign * value, line, wrong))
 
-    def _last_digit(self, judge, chain: s.Chain, sample: int | None, found: tuple):
+    def _last_digit(self, judge, chain: s.Chain, sample: int | None, found: Verdict):
         """A figure one unit off in its last digit, in a post that computes from its own rounded
         figures (it gave earlier ones no finer than this one): rounded from them, not a mistake."""
         figure = _unsigned(chain.sides[-1]) if chain.sides else None
-        link = re.match(r"link (\d+) of (\d+):", found[2] or "")
-        if link and link.group(1) != link.group(2):
+        if found.link and found.link != len(chain.relations):
             return found, None, None            # a link before the figure is wrong: not the figure's rounding
         if isinstance(figure, s.Num) and "." in figure.text and _one_unit_off(judge, chain, sample):
             lines = _coarse(self.stated, _digits(figure.text))
             if lines:
-                return ("ok", None, None), None, max(lines)
+                return Verdict("ok", None, None), None, max(lines)
         if isinstance(figure, s.Matrix) and _entries_one_unit_off(judge, chain, sample):
             texts = [f[2] for row in figure.rows for f in map(_signed_figure, row) if f is not None]
             lines = _coarse(self.stated, min(map(_digits, texts)))
             if lines:
-                return ("ok", None, None), None, max(lines)
+                return Verdict("ok", None, None), None, max(lines)
         return found, None, None
 
-    def _from_the_post(self, judge, chain: s.Chain, sample: int | None, found: tuple):
+    def _from_the_post(self, judge, chain: s.Chain, sample: int | None, found: Verdict):
         """A figure its quantity's formula gives at the post's own figures for the nodes (only where
         the figure itself is what is off: the claim's last link, a number against a number)."""
-        link = re.match(r"link (\d+) of (\d+):", found[2] or "")
-        last = not link or link.group(1) == link.group(2)
+        last = not found.link or found.link == len(chain.relations)
         follows = self.point.follows(judge, chain, sample) if last and "printed precision" in (found[2] or "") \
             else None
         if follows is None:
             return self._last_digit(judge, chain, sample, found)
         line, wrong = follows
         if wrong:
-            return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
-        return ("ok", None, None), None, line
+            return found._replace(reason=f"{found.reason}; it carries the error from line {line}"), line, None
+        return Verdict("ok", None, None), None, line
 
-    def revisit(self, judge, chain: s.Chain, sample: int | None, found: tuple) -> tuple[tuple, int | None, int | None]:
+    def revisit(self, judge, chain: s.Chain, sample: int | None, found: Verdict) -> tuple[Verdict, int | None, int | None]:
         """(verdict, carries, rounded_from) for a claim found wrong that repeats earlier figures."""
-        if found[0] != "wrong":
+        if found.verdict != "wrong":
             return found, None, None
         product = self.products.get((chain.sides[0].__repr__(), sample)) if len(chain.sides) == 2 else None
-        figure = _unsigned(chain.sides[-1])
         if product is not None and numbers_only(chain.sides[-1]):
             value, line, wrong = product
             written, unit = _written(judge, chain.sides[-1], sample)
             if written is not None and abs(written - value) <= unit * (1 + 1e-9):     # the product, rounded or cut
-                return ((found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None) \
-                    if wrong else (("ok", None, None), None, line)
+                return (found._replace(reason=f"{found.reason}; it carries the error from line {line}"), line, None) \
+                    if wrong else (Verdict("ok", None, None), None, line)
         # the figures the claim works from; its own result only when it restates an earlier figure
         used = {figure for figure in _figures(chain.sides[:-1]) if figure in self.stated} or \
             {figure for figure in _figures(chain.sides[-1:]) if figure in self.stated}
@@ -156,14 +153,14 @@ class Figures:
         if printed and not used:
             again = judge.carried_claim(chain, sample, printed)
             if again is not None and again.verdict == "ok":
-                return ("ok", None, None), None, None
+                return Verdict("ok", None, None), None, None
         if not used:
             return self._from_the_post(judge, chain, sample, found)
         roundings = {figure: self.stated[figure].rounding for figure in used}
         if None not in roundings.values() and any(self.stated[figure].wrong for figure in used):
             again = judge.carried_claim(chain, sample, roundings)
             if again is not None and again.verdict == "ok":      # the slip of sign was not carried
-                return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+                return Verdict("ok", None, None), None, max(self.stated[figure].line for figure in used)
         again = judge.carried_claim(chain, sample, {figure: self.stated[figure].figure - self.stated[figure].exact
                                                     for figure in used})
         if again is None or again.verdict != "ok":
@@ -171,8 +168,8 @@ class Figures:
         wrong = [self.stated[figure].line for figure in used if self.stated[figure].wrong]
         if wrong:
             line = max(wrong)
-            return (found[0], found[1], f"{found[2]}; it carries the error from line {line}"), line, None
-        return ("ok", None, None), None, max(self.stated[figure].line for figure in used)
+            return found._replace(reason=f"{found.reason}; it carries the error from line {line}"), line, None
+        return Verdict("ok", None, None), None, max(self.stated[figure].line for figure in used)
 
 
     def _printed(self, model, chain: s.Chain) -> dict[Decimal, float]:

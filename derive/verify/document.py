@@ -27,7 +27,7 @@ from .regions import normalize, scan
 from .rows import located
 from .see_through import see_through
 from .updates import applied, in_place, is_after_step, restated
-from .values import Unreadable, layer_entries
+from .values import Unreadable, Verdict, layer_entries
 from .vocabulary import NOTATIONS, Vocabulary, written_names
 from .wording import in_post_words, post_names
 
@@ -45,6 +45,8 @@ class Claim:
     end: int = 0
     carries: int | None = None       # wrong, but right given the post's wrong figure on this line
     rounded_from: int | None = None  # right given the post's own rounded figure on this line
+    link: int | None = None          # of a chain of links, the one found wrong (1: the first)
+    unknown: str | None = None       # a name of the post's that names nothing: it is why the claim is unchecked
 
 
 @dataclass(frozen=True)
@@ -175,11 +177,11 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
         for chain, sample, line in _chains(rows, rate):
             found = cache.get((chain.text, sample))
             if found is None and time.monotonic() > deadline:       # listed, not checked, not remembered
-                found = ("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
+                found = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent on the claims "
                                             "before it")
             elif found is None:
                 local, numbered = local_names(chain, candidates, judge.meaning.vocabulary)
-                found = ("unchecked", None, numbered) if numbered else \
+                found = Verdict("unchecked", None, numbered) if numbered else \
                     _check(checker, judge, notation, chain, sample, local)
                 cache[(chain.text, sample)] = found
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
@@ -189,9 +191,9 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 stepped = line
             figures.record(judge, chain, sample, line, found[0])
             if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
-                verdict, expected, reason = found
-                claims.append(Claim(line + _link_line(chain, found), chain.text, verdict, expected,
-                                    in_post_words(reason, words), region.start, region.end, carries, rounded_from))
+                claims.append(Claim(line + _link_line(chain, found), chain.text, found.verdict, found.expected,
+                                    in_post_words(found.reason, words), region.start, region.end, carries,
+                                    rounded_from, found.link, found.unknown))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)
 
@@ -207,7 +209,7 @@ def _after_the_step(checker: Checker, judge: Judge, notation: str, claim: tuple,
     again = figures.revisit(judge, after, sample, _check(checker, judge, notation, after, sample))[0]
     if again[0] != "ok" or again[1] is not None:
         return found
-    return ("ok", None, f"read as the value after the update on line {stepped}" if stepped is not None
+    return Verdict("ok", None, f"read as the value after the update on line {stepped}" if stepped is not None
             else "read as the value after the update")
 
 
@@ -220,12 +222,12 @@ def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample
     try:
         found = _judged(checker, judge, notation, chain, sample)
     except RecursionError:         # the last line of defence: the reader refuses formulas this deep
-        return ("unchecked", None, "the formula nests too deeply")
+        return Verdict("unchecked", None, "the formula nests too deeply")
     finally:
         judge.meaning.vocabulary = meaning_vocabulary
     if local and found[0] is not None:
         here = "; ".join(f"{written_as(w)} as {m}" for w, m in sorted(local.items()))
-        found = (found[0], found[1], f"{found[2]}; read {here} here" if found[2] else f"read {here} here")
+        found = found._replace(reason=f"{found.reason}; read {here} here" if found.reason else f"read {here} here")
     return found
 
 
@@ -233,18 +235,17 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
     try:
         bound = instances(chain, notation, checker.vocabulary(notation), checker.model)
     except Unreadable as exc:
-        return ("unchecked", None, str(exc))
+        return Verdict("unchecked", None, str(exc))
     verdicts = [(label, judge.claim(concrete, sample)) for label, concrete in bound]
     verdicts = [(label, v) for label, v in verdicts if v is not None]
     if not verdicts:
-        return (None, None, None)
+        return Verdict(None, None, None)
     for wanted in ("wrong", "unchecked"):
         for label, v in verdicts:
             if v.verdict == wanted:
-                reason = f"{label}: {v.reason}" if label else v.reason
-                return (v.verdict, v.expected, reason)
+                return v._replace(reason=f"{label}: {v.reason}") if label else v
     partly = next((v.reason for _, v in verdicts if v.reason), None)     # ok as far as it could be read
-    return ("ok", None, partly)
+    return Verdict("ok", None, partly)
 
 
 def _continued_regions(read_regions: list, document: str | None) -> list:
@@ -275,14 +276,12 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
 
-_LINK = re.compile(r"^link (\d+) of \d+:")
 
 
-def _link_line(chain: s.Chain, found: tuple) -> int:
+def _link_line(chain: s.Chain, found: Verdict) -> int:
     """A wrong link of a chain written over several lines: how many lines below the chain's first
     it is, so that the claim is reported where its wrong side is written."""
-    match = _LINK.match(found[2] or "") if found[0] == "wrong" else None
-    k = int(match.group(1)) - 1 if match else -1
+    k = found.link - 1 if found.verdict == "wrong" and found.link else -1
     return chain.lines[k] if 0 <= k < len(chain.lines) else 0
 
 

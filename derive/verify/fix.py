@@ -25,7 +25,6 @@ from .regions import is_latex, normalize
 ROUNDS = 4                       # fix, verify again, fix what the corrections uncover
 NUMBER = r"(?:\d+\.?\d*|\.\d+)"
 SIGN = r"(?P<sign>[-−–—]\s*)?(?<![\w.])"
-LINK = re.compile(r"link (\d+) of \d+: ")
 EXPECTED = re.compile(rf"\s*(-?{NUMBER})(?:\s*\\times\s*10\^\{{(-?\d+)\}})?\s*")
 MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix)\}(.*?)\\end\{\1\}", re.S)
 CELL = re.compile(rf"\s*{SIGN}(?P<num>{NUMBER})\s*")
@@ -135,8 +134,8 @@ def _target(claim: Claim):
         return None
     if len(chains) != 1 or claim.expected is None:
         return None
-    chain, link = chains[0], LINK.search(claim.reason or "")
-    k = int(link.group(1)) if link else next((i + 1 for i, r in enumerate(chain.relations) if r in EQUALITIES), 0)
+    chain = chains[0]
+    k = claim.link or next((i + 1 for i, r in enumerate(chain.relations) if r in EQUALITIES), 0)
     return (chain.sides[k], chain.sides[k + 1:]) if 0 < k < len(chain.sides) else None
 
 

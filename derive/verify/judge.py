@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
@@ -19,19 +18,13 @@ from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_ma
 from .meaning import Meaning
 from .model import COST, ERROR, Model
 from .points import Extended
-from .values import BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, updated_symbol
+from .values import (BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, Verdict, unknown_name,
+                     updated_symbol)
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
 RANDOM_POINTS = 3
 SLACK = 1e-12          # relative: the spec's numbers pass through float64 once
 FLOOR = 1e-15          # absolute: a sum that is 0 exactly comes out of float64 as ±1e-17 or so
-
-
-@dataclass(frozen=True)
-class Verdict:
-    verdict: str               # ok, wrong, unchecked
-    expected: str | None
-    reason: str | None
 
 
 class Judge:
@@ -126,8 +119,8 @@ class Judge:
             scope, sides = self._read_partly(chain, sample)
             links = _links_between(chain, sides)
             if not links:
-                return Verdict("unchecked", None, str(exc))
-            unread = str(exc)
+                return Verdict("unchecked", None, str(exc), unknown=unknown_name(exc))
+            unread = exc
         except RecursionError:           # the last line: the reader refuses formulas this deep
             return Verdict("unchecked", None, "the formula nests too deeply")
         except (ZeroDivisionError, OverflowError, TypeError, ValueError, AttributeError) as exc:
@@ -137,16 +130,17 @@ class Judge:
             try:
                 verdict = self._link(left, right, scope, k, len(chain.relations) > 1, chain)
             except Unreadable as exc:
-                return Verdict("unchecked", None, str(exc))
+                return Verdict("unchecked", None, str(exc), unknown=unknown_name(exc))
             except RecursionError:
                 return Verdict("unchecked", None, "the formula nests too deeply")
             except (ZeroDivisionError, OverflowError, TypeError, ValueError) as exc:
                 return Verdict("unchecked", None, f"cannot evaluate the claim ({type(exc).__name__})")
             if verdict is not None:
-                return verdict
+                return verdict._replace(link=k + 1) if len(chain.relations) > 1 else verdict
         notes = "; ".join(sorted(scope.notes))
         if unread:
-            return Verdict("ok", None, f"only the links without it were checked: {unread}" + (f"; {notes}" if notes else ""))
+            return Verdict("ok", None, f"only the links without it were checked: {unread}" + (f"; {notes}" if notes else ""),
+                           unknown=unknown_name(unread))
         return Verdict("ok", None, notes or None)
 
     def _read_partly(self, chain: s.Chain, sample: int | None):

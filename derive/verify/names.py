@@ -20,7 +20,7 @@ from .limits import MAX_ALIAS_DEPTH
 from .model import COST, ERROR
 from .modifiers import split_modifier, without_sample
 from .placeholders import map_scripts
-from .values import PerSample, Scope, Unreadable, bounded, power, updated_symbol
+from .values import PerSample, Scope, UnknownName, Unreadable, bounded, power, updated_symbol
 from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
@@ -120,7 +120,7 @@ class Names:
                 return sp.Integer(self.model.samples)
             if name in FREE_LETTERS:            # Sigmoid(x) = 1/(1+e^{-x}): true for every x
                 return self._free(name, scope)
-            raise Unreadable(f"unknown name {name}")
+            raise UnknownName(name)
         batch = self._batch_spelling(name, found, scope)
         return self._bind(batch if batch is not None else found, scope)
 

@@ -39,8 +39,7 @@ def names(report: Report, every: bool = False) -> str:
     """The post's own names as verify read them; with `every`, also those it could not read."""
     lines = [binding.sentence() for binding in report.bindings]
     if every:
-        unknown = sorted({c.reason.split("unknown name ", 1)[1].split(";")[0] for c in report.claims
-                          if c.reason and "unknown name " in c.reason})
+        unknown = sorted({c.unknown for c in report.claims if c.unknown})
         lines += [f"not read: {name} (give it an alias in the spec's [aliases])" for name in unknown]
         if not lines:
             lines = ["every name is the notation's own"]

@@ -35,7 +35,7 @@ _PROSE_PARENS = re.compile(r"\(\s*[A-Za-z]{2,}(?:[ .][A-Za-z]{2,})+\s*\)")      
 _TWO_WORDS = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]{2,})\s+(?=([A-Za-z]{2,})(?![A-Za-z0-9_]))")
 _DERIVATIVE = re.compile(rf"([{PARTIALS}]|\bd)\s*(\((?:[^()]|\([^()]*\))*\)|{_IDENTIFIER})\s*/\s*"
                          rf"([{PARTIALS}]|d)\s*({_IDENTIFIER})")
-_SCRIPTED = re.compile(rf"(?<![\\A-Za-z0-9_{{])([A-Za-z]+)_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)")
+_SCRIPTED = re.compile(r"(?<![\\A-Za-z0-9_{])([A-Za-z]+)_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)")
 _GOES_ON = re.compile(r"(\*|\+|-|/|\(|\\cdot)\s*$")                             # ends with an operator
 _LOST_SQUARE = re.compile(r"\)([23])(?=\s|$|[-+*/=)\]}])")                        # (t - o)2: a lost superscript
 _LOST_EXPONENT = re.compile(r"(?<![A-Za-z0-9_])e\s?-\s?(\([^()]*\)|[A-Za-z0-9_.]+)")    # e-x: a lost e^{-x}

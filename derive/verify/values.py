@@ -3,21 +3,44 @@ unchecked, and the matrix arithmetic of the layer notation (NumPy's broadcasting
 
 from __future__ import annotations
 
-from ..core.samples import per_sample
-from ..present.layer_notation import layer_names
-
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
+from ..core.samples import per_sample
+from ..present.layer_notation import layer_names
 from .limits import MAX_DIGITS, MAX_EXPONENT
 from .model import Model
 
 
+class Verdict(NamedTuple):
+    """A claim's verdict: ok, wrong or unchecked (None: no claim at all), the right figure where one
+    is wrong, why, for a chain of links the one found wrong (1 for the first; None otherwise), and a
+    name it uses that names nothing."""
+    verdict: str | None
+    expected: str | None
+    reason: str | None
+    link: int | None = None
+    unknown: str | None = None     # a name the claim uses that names nothing (unchecked for it)
+
+
 class Unreadable(Exception):
     """A part of a claim derive cannot give a meaning to; the claim is listed as unchecked."""
+
+
+class UnknownName(Unreadable):
+    """A name that names nothing in the network or the post."""
+
+    def __init__(self, name: str):
+        super().__init__(f"unknown name {name}")
+        self.name = name
+
+
+def unknown_name(exc: Exception) -> str | None:
+    return exc.name if isinstance(exc, UnknownName) else None
 
 
 class PerSample(Unreadable):
