@@ -126,7 +126,7 @@ class Figures:
         """A figure its quantity's formula gives at the post's own figures for the nodes (only where
         the figure itself is what is off: the claim's last link, a number against a number)."""
         last = not found.link or found.link == len(chain.relations)
-        follows = self.point.follows(judge, chain, sample) if last and "printed precision" in (found[2] or "") \
+        follows = self.point.follows(judge, chain, sample) if last and found.off_figure \
             else None
         if follows is None:
             return self._last_digit(judge, chain, sample, found)

@@ -185,12 +185,12 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                     _check(checker, judge, notation, chain, sample, local)
                 cache[(chain.text, sample)] = found
             found, carries, rounded_from = figures.revisit(judge, chain, sample, found)
-            if found[0] == "wrong":
+            if found.verdict == "wrong":
                 found = _after_the_step(checker, judge, notation, (chain, sample), found, stepped, figures)
-            if found[0] is not None and is_after_step(chain):
+            if found.verdict is not None and is_after_step(chain):
                 stepped = line
-            figures.record(judge, chain, sample, line, found[0])
-            if found[0] is not None and not (region.plain and found[0] == "unchecked"):   # plain text: known claims
+            figures.record(judge, chain, sample, line, found.verdict)
+            if found.verdict is not None and not (region.plain and found.verdict == "unchecked"):   # plain text: known claims
                 claims.append(Claim(line + _link_line(chain, found), chain.text, found.verdict, found.expected,
                                     in_post_words(found.reason, words), region.start, region.end, carries,
                                     rounded_from, found.link, found.unknown))
@@ -225,7 +225,7 @@ def _check(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sample
         return Verdict("unchecked", None, "the formula nests too deeply")
     finally:
         judge.meaning.vocabulary = meaning_vocabulary
-    if local and found[0] is not None:
+    if local and found.verdict is not None:
         here = "; ".join(f"{written_as(w)} as {m}" for w, m in sorted(local.items()))
         found = found._replace(reason=f"{found.reason}; read {here} here" if found.reason else f"read {here} here")
     return found

@@ -277,7 +277,8 @@ class Judge:
                 elif not entry:
                     cause = diagnose(self, left, right, scope, full, symbolic=False, last=last, wrong=(x, y))
                 return Verdict("wrong", expected, f"{where}{entry}{fmt(y)} is not {fmt(x)} to the printed "
-                                                  f"precision (±{fmt(ta + tb)})" + (f"; {cause}" if cause else ""))
+                                                  f"precision (±{fmt(ta + tb)})" + (f"; {cause}" if cause else ""),
+                               off_figure=True)
         return None
 
     # -- values ------------------------------------------------------------------

@@ -25,6 +25,7 @@ class Verdict(NamedTuple):
     reason: str | None
     link: int | None = None
     unknown: str | None = None     # a name the claim uses that names nothing (unchecked for it)
+    off_figure: bool = False       # wrong as a figure beyond its printed precision (not as a formula)
 
 
 class Unreadable(Exception):
