@@ -38,6 +38,10 @@ class Result:
     def render(self, format: str = "markdown", notation: str | None = None, samples: str = "first") -> str | bytes:
         return render(self, format, notation, samples=samples)
 
+    def code(self) -> str:
+        """The generated NumPy module, from the matrix form this result already holds."""
+        return code(self.spec, self.layered)
+
     def _repr_markdown_(self) -> str:
         """The whole derivation, in a Jupyter or VS Code notebook."""
         return render(self, "markdown", None if self.values is not None else "layer")
@@ -92,13 +96,14 @@ def derive(spec: NetworkSpec) -> Result:
     return Result(spec, derivation, evaluate(evaluator))
 
 
-def code(spec: NetworkSpec) -> str:
-    """A standalone NumPy module with forward(params, X) and gradients(params, X, Y)."""
+def code(spec: NetworkSpec, layered: LayerDerivation | None = None) -> str:
+    """A standalone NumPy module with forward(params, X) and gradients(params, X, Y), from the matrix
+    form (`layered`: one already derived, as a Result holds it; else derived here, alone)."""
     for index, layer in enumerate(spec.layers):
         if layer.activation == "g":
             raise DeriveError(f"layers[{index + 1}].activation: g has no numeric form, so there is no code to "
                               "generate; expected a concrete activation")
-    return documents.python_module(codegen.context(spec))
+    return documents.python_module(codegen.context(spec, layered))
 
 
 def render(result: Result, format: str = "markdown", notation: str | None = None,

@@ -198,3 +198,19 @@ def test_the_module_docstring_states_the_sample_rule_and_the_fusion_condition():
     assert "flat array of 3 numbers for one sample" in docstring
     assert "fused form, valid only when the targets sum to 1" in docstring
     assert "valid only when" not in derive.code(derive.load("mazur")).split('"""')[1]
+
+
+def test_a_result_writes_its_module_from_the_matrix_form_it_holds(monkeypatch):
+    """Result.code() and verify's Checker use the Result's own matrix form: nothing derives it again."""
+    import derive
+    from derive.core import layers
+    from derive.verify import Checker
+
+    result = derive.derive(derive.load("batch4"))
+    result.layered                                    # derived once, here
+    calls = []
+    monkeypatch.setattr(layers, "derive_layers", lambda *a: calls.append(a))
+    monkeypatch.setattr("derive.output.codegen.derive_layers", lambda *a: calls.append(a))
+    assert result.code() == derive.code(result.spec, result.layered)
+    assert Checker(result).layered is result.layered
+    assert calls == []

@@ -7,7 +7,6 @@ import time
 from decimal import Decimal
 from dataclasses import dataclass
 
-from ..core.layers import derive_layers
 from ..errors import DeriveError
 from . import syntax as s
 from .binding import Binding, bind, local_names, quantities, written_as
@@ -76,7 +75,7 @@ class Checker:
     def __init__(self, result, aliases: dict[str, str] | None = None):
         spec = result.spec
         self.model = Model(spec, result.derivation)
-        self.layered = derive_layers(spec)
+        self.layered = result.layered          # the Result's matrix form: derived once, for every use
         self.aliases = dict(spec.aliases) | dict(aliases or {})
         history = result.values.training.history if result.values is not None and result.values.training else None
         self.history = history
