@@ -8,7 +8,8 @@ import pytest
 import derive
 from derive.rules import kernels
 from derive.numeric.evaluator import Evaluator, initial_parameters
-from derive.rules.elementwise import ACTIVATIONS, LOSSES
+from derive.rules.activations import ACTIVATIONS
+from derive.rules.losses import LOSSES
 from oracles import random_spec
 
 NUMERIC = [name for name, row in ACTIVATIONS.items() if row.numpy is not None]

@@ -159,7 +159,7 @@ def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(a
     # one fact: g'(Z) at matrix level is made from the row, so at every entry it is the row's derivative
     from sympy import MatrixSymbol, OneMatrix
     from derive.core.layers import activation_derivative
-    from derive.rules.elementwise import ACTIVATIONS
+    from derive.rules.activations import ACTIVATIONS
     Z, A = MatrixSymbol("Z", 2, 3), MatrixSymbol("A", 2, 3)
     matrix = activation_derivative(activation, Z, A, OneMatrix(2, 3)).as_explicit()
     row = ACTIVATIONS[activation]

@@ -6,7 +6,7 @@ import sympy as sp
 from derive.core.units import build
 from derive.present.notation import NotationPrinter, format_number, partial
 from derive.present.unit_notations import input_latex, neuron_names
-from derive.rules.elementwise import LOSSES
+from derive.rules.losses import LOSSES
 import derive
 from helpers import MAZUR
 

@@ -20,7 +20,8 @@ import torch
 
 import derive
 from derive.rules.optimizers import OPTIMIZERS
-from derive.rules.elementwise import ACTIVATIONS, LOSSES
+from derive.rules.activations import ACTIVATIONS
+from derive.rules.losses import LOSSES
 from torch_net import TorchNet
 
 # float64 throughout: |ours - oracle| <= 1e-9 |oracle| + 1e-12 (the absolute part for entries

@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
+from derive.rules.activations import ACTIVATIONS
+
+from derive.rules.fusions import CANCELLATIONS
+
+from derive.rules.losses import LOSSES
 
 x = sp.Symbol("x", real=True)
 o, t = sp.symbols("o t", real=True)

@@ -13,7 +13,9 @@ from typing import Callable, Iterator
 
 import sympy as sp
 
-from ..rules.elementwise import CANCELLATIONS, _add, _mul
+from ..rules.algebra import _add, _mul
+
+from ..rules.fusions import CANCELLATIONS
 from ..rules.penalty import weight_term
 from .units import Bias, Connection, Graph, GraphLayer, Unit
 

@@ -23,7 +23,9 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..rules.elementwise import ACTIVATIONS, LOSSES
+from ..rules.activations import ACTIVATIONS
+
+from ..rules.losses import LOSSES
 from ..rules.penalty import weight_term
 from ..spec.load import NetworkSpec
 

@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 
 from ..rules import kernels
-from ..rules.elementwise import ACTIVATIONS, LOSSES
+from ..rules.activations import ACTIVATIONS
+from ..rules.losses import LOSSES
 
 
 @dataclass(frozen=True)

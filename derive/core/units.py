@@ -11,7 +11,11 @@ from typing import Callable
 
 import sympy as sp
 
-from ..rules.elementwise import ACTIVATIONS, LOSSES, Activation, Loss, _add, _mul
+from ..rules.activations import ACTIVATIONS, Activation
+
+from ..rules.algebra import _add, _mul
+
+from ..rules.losses import LOSSES, Loss
 from ..spec.load import NetworkSpec
 
 

@@ -18,7 +18,9 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ..core.layers import BATCH, LayerDerivation, derive_layers
 from ..present.layer_notation import layer_printer
-from ..rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
+from ..rules.activations import ACTIVATIONS
+from ..rules.fusions import CANCELLATIONS
+from ..rules.losses import LOSSES
 from ..rules.optimizers import OPTIMIZERS
 from ..spec.load import NetworkSpec
 

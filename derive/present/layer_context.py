@@ -17,7 +17,9 @@ from sympy import MatrixSymbol, Transpose
 from ..core.layers import LayerDerivation, Reason
 from ..core.proof import Check
 from ..numeric.evaluator import Parameters, Values
-from ..rules.elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES
+from ..rules.activations import ACTIVATIONS
+from ..rules.fusions import CANCELLATIONS
+from ..rules.losses import LOSSES
 from ..spec.load import NetworkSpec
 from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, layer_names
 from .notation import format_number

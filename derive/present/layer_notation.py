@@ -18,7 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..core.layers import BATCH, LayerDerivation
 from ..rules import penalty
-from ..rules.elementwise import ACTIVATIONS
+from ..rules.activations import ACTIVATIONS
 from ..spec.load import NetworkSpec
 from .notation import NotationPrinter, format_number, width
 

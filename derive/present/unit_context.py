@@ -16,7 +16,7 @@ from ..core.units import Graph, GraphLayer, Unit
 from ..numeric.evaluator import Values, parameter_values, shared_bias_gradient_is_zero
 from ..progress import progress
 from ..rules import penalty
-from ..rules.elementwise import _mul
+from ..rules.algebra import _mul
 from ..spec.load import NetworkSpec
 from . import penalty_context
 from .notation import NotationPrinter, partial

@@ -14,7 +14,7 @@ import sympy as sp
 from ..core.chain import Derivation
 from ..errors import DeriveError
 from ..numeric.evaluator import Values, parameter_values
-from ..rules.elementwise import _mul
+from ..rules.algebra import _mul
 from ..spec.load import NetworkSpec
 from .notation import NotationPrinter, format_number, width
 from .unit_notations import ETA, SCHEMES

@@ -13,7 +13,13 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .elementwise import ACTIVATIONS, CANCELLATIONS, LOSSES, _mul
+from .activations import ACTIVATIONS
+
+from .algebra import _mul
+
+from .fusions import CANCELLATIONS
+
+from .losses import LOSSES
 
 _T, _O, _N, _OTHER = sp.symbols("t o n o_other", real=True)
 Kernel = Callable[..., np.ndarray]

@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .elementwise import _add, _mul, _neg, _one_minus
+from .algebra import _add, _mul, _neg, _one_minus
 
 PARAMETER, GRADIENT = sp.Symbol("w"), sp.Symbol("g")
 STEP = sp.Symbol("t", positive=True, integer=True)

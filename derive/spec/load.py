@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import SpecError
-from ..rules.elementwise import ACTIVATIONS, LOSSES
+from ..rules.activations import ACTIVATIONS
+from ..rules.losses import LOSSES
 from ..rules.optimizers import OPTIMIZERS
 from .checks import Checker, _kind, quoted_key
 from .init import glorot_uniform

@@ -7,7 +7,7 @@ import re
 
 import sympy as sp
 
-from ..rules.elementwise import ACTIVATIONS, G
+from ..rules.activations import ACTIVATIONS, G
 from . import syntax as s
 from .limits import MAX_DERIVATIVE_ORDER
 from .values import Scope, Unreadable, apply_each, bounded

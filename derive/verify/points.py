@@ -13,7 +13,7 @@ from contextlib import suppress
 
 import sympy as sp
 
-from ..rules.elementwise import G
+from ..rules.activations import G
 from .evaluate import Fallback, Table, to_float
 from .slopes import slope
 
