@@ -13,7 +13,7 @@ class _Silent:
     """No bar: what tqdm's disable=None gives off a terminal, without importing tqdm (0.04 s)."""
 
     def update(self, n: int = 1) -> None:
-        pass
+        """Off a terminal the work goes on unshown: nothing to draw."""
 
 
 @contextmanager

@@ -8,25 +8,42 @@ from __future__ import annotations
 
 import sympy as sp
 
-_COPIES: dict[tuple[sp.Symbol, int], sp.Symbol] = {}
-_ORIGINS: dict[sp.Symbol, tuple[sp.Symbol, int]] = {}
+
+class DerivedSymbols:
+    """Symbols made from a symbol and a number (a sample, a count of steps), each made once, with
+    what they were made from kept beside them."""
+
+    def __init__(self, tag: str):
+        self.tag = tag
+        self._made: dict[tuple[sp.Symbol, int], sp.Symbol] = {}
+        self._origins: dict[sp.Symbol, tuple[sp.Symbol, int]] = {}
+
+    def make(self, symbol: sp.Symbol, k: int) -> sp.Symbol:
+        found = self._made.get((symbol, k))
+        if found is None:
+            found = self._made[(symbol, k)] = sp.Symbol(f"{symbol.name}__{self.tag}{k}", real=True)
+            self._origins[found] = (symbol, k)
+        return found
+
+    def origin(self, symbol) -> tuple[sp.Symbol, int] | None:
+        """(the symbol, the number) it was made from; None for any other symbol or expression."""
+        return self._origins.get(symbol) if isinstance(symbol, sp.Symbol) else None
+
+
+SAMPLES = DerivedSymbols("s")
 
 
 def per_sample(symbol: sp.Symbol, s: int) -> sp.Symbol:
     """Sample s's copy of a unit's symbol (the same symbol each time it is asked for)."""
-    found = _COPIES.get((symbol, s))
-    if found is None:
-        found = _COPIES[(symbol, s)] = sp.Symbol(f"{symbol.name}__s{s}", real=True)
-        _ORIGINS[found] = (symbol, s)
-    return found
+    return SAMPLES.make(symbol, s)
 
 
 def origin(symbol) -> tuple[sp.Symbol, int] | None:
     """(the unit's symbol, the sample) of a sample's copy; None for any other symbol or expression."""
-    return _ORIGINS.get(symbol) if isinstance(symbol, sp.Symbol) else None
+    return SAMPLES.origin(symbol)
 
 
 def shared(symbol: sp.Symbol) -> sp.Symbol:
     """The unit's own symbol of a sample's copy (out_h1__s2 -> out_h1); any other symbol is itself."""
-    found = _ORIGINS.get(symbol)
+    found = SAMPLES.origin(symbol)
     return found[0] if found else symbol

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sympy as sp
 from sympy.matrices.exceptions import ShapeError
 
-from ..core.samples import per_sample
+from ..core.samples import DerivedSymbols, per_sample
 from ..present.layer_notation import layer_names
 from .limits import MAX_DIGITS, MAX_EXPONENT
 from .model import Model
@@ -80,22 +80,17 @@ class BrokenChain(Unreadable):
     """A chain rule whose factors do not link up: wrong whatever it is set equal to."""
 
 
-_UPDATED: dict[tuple[sp.Symbol, int], sp.Symbol] = {}
-_BEFORE: dict[sp.Symbol, tuple[sp.Symbol, int]] = {}
+_UPDATES = DerivedSymbols("after")
 
 
 def updated_symbol(symbol: sp.Symbol, steps: int) -> sp.Symbol:
     """A quantity after some steps of training (w_5^{+}); what it is kept in a table, not in its name."""
-    found = _UPDATED.get((symbol, steps))
-    if found is None:
-        found = _UPDATED[(symbol, steps)] = sp.Symbol(f"{symbol.name}__after{steps}", real=True)
-        _BEFORE[found] = (symbol, steps)
-    return found
+    return _UPDATES.make(symbol, steps)
 
 
 def before_update(symbol) -> tuple[sp.Symbol, int] | None:
     """(the quantity, the steps) of an updated symbol; None for any other."""
-    return _BEFORE.get(symbol) if isinstance(symbol, sp.Symbol) else None
+    return _UPDATES.origin(symbol)
 
 
 def power(base: sp.Basic, exponent: sp.Basic, scope: Scope) -> sp.Basic:
