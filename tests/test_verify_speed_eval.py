@@ -397,12 +397,12 @@ def test_renaming_is_xreplace(expr):
 # -- partial derivatives: the local derivatives built once (and a net input's read off) -------------------
 @pytest.mark.parametrize("spec", [*derive.preset_names(), str(Path(__file__).parent / "specs" / "batch_3_4_2.toml")])
 def test_partials_are_the_chain_rule_by_sympy(spec):
-    from derive.verify.model import _linear_slope
+    from derive.verify.walk import linear_slope
     result = derive.derive(derive.load(spec))
     model = Model(result.spec, result.derivation)
     for a, form in model.defs.items():
         for x in form.free_symbols:
-            found = _linear_slope(form, x)
+            found = linear_slope(form, x)
             assert found is None or _srepr_equal(found, sp.diff(form, x)), (form, x)
     memo: dict = {}
 

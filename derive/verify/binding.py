@@ -79,7 +79,7 @@ def quantities(model, notation: str) -> list[Quantity]:
             found.append(Quantity(latex, float(value), seen, symbol if model.is_parameter(symbol) else None))
             if symbol in model.deltas:          # the delta rule's error term, (t - o) o (1 - o): -delta
                 found.append(Quantity(f"-{latex}", -float(value), tuple(-v for v in seen)))
-    after, after_witnesses = model.updated(point), [model.updated(w) for w in witnesses]
+    after, after_witnesses = model.stepped(point), [model.stepped(w) for w in witnesses]
     for p in graph.parameters:
         latex = table[p]
         if model.is_updated(p):

@@ -34,7 +34,7 @@ class Judge:
         self._random = [model.random_point(self.rng) for _ in range(RANDOM_POINTS)]
         # figures the post stated earlier, with how far each is off what it stood for (carried_claim)
         self.carried: dict[Decimal, sp.Float] = {}
-        self._named_after: dict[int, tuple[dict, dict]] = {}
+        self._named_after: dict[tuple[int, bool], tuple[dict, dict]] = {}
 
     def carried_claim(self, chain: s.Chain, sample: int | None, carried: dict[Decimal, float]) -> Verdict | None:
         """The claim judged with each earlier figure it repeats allowed to be as far off as the post
@@ -286,12 +286,13 @@ class Judge:
         full = Extended(point)         # the model keeps values over its own symbols at the point
         for literal in scope.literals.values():
             full[literal.symbol] = literal.value
-        seed = repr(next(iter(point.values()), 0))       # the same values for the same point, run after run
-        for letter in scope.free:                         # a letter of the formula's own: a value at each point
-            full[letter] = sp.Float(random.Random(f"{seed}:{letter}").uniform(-2, 2), 30)
+        if scope.free:                                    # a letter of the formula's own: a value at each point
+            seed = repr(next(iter(point.values()), 0))   # the same values for the same point, run after run
+            for letter in scope.free:
+                full[letter] = sp.Float(random.Random(f"{seed}:{letter}").uniform(-2, 2), 30)
         for steps in scope.updated:
             if steps == 1:
-                full.update(self._after_step(point))
+                full.update(self._after_step(point, scope.after_step_nodes))
             elif point is self.model.spec_point and self.history is not None and steps < len(self.history):
                 value = sp.Float(repr(float(self.history[steps])), 30)
                 full[updated_symbol(COST, steps)] = value       # the history is the cost's
@@ -303,12 +304,13 @@ class Judge:
                                  f"for the loss, within the spec's iterations")
         return full
 
-    def _after_step(self, point: dict) -> dict:
-        """The point after one step under the names claims give it (w_1 -> w_1__after1), built once."""
-        found = self._named_after.get(id(point))
+    def _after_step(self, point: dict, whole: bool) -> dict:
+        """The point after one step under the names claims give it (w_1 -> w_1__after1), built once:
+        the parameters only, or (whole) every node and loss at them too, a forward and backward pass."""
+        found = self._named_after.get((id(point), whole))
         if found is None or found[0] is not point:      # keep the point alive so its id stays its own
-            after = self.model.updated(point)
-            found = self._named_after[id(point)] = (point, {updated_symbol(x, 1): v for x, v in after.items()})
+            after = self.model.updated(point) if whole else self.model.stepped(point)
+            found = self._named_after[(id(point), whole)] = (point, {updated_symbol(x, 1): v for x, v in after.items()})
         return found[1]
 
     def _value(self, expr, point: dict):

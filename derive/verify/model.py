@@ -69,7 +69,7 @@ class Model(Values):
         self.deltas = delta_closed_forms(derivation)
         self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs]
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
-        self._updated: dict[int, tuple[dict, dict]] = {}
+        self._updated: dict[tuple[int, bool], tuple[dict, dict]] = {}
         self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self.init_values()
         self._sampled: dict[tuple[bool, sp.Symbol, int], sp.Basic] = {}
@@ -149,7 +149,7 @@ class Model(Values):
         found = self._locals.get((a, x))
         if found is None:
             expr = self.defs[a]
-            found = _linear_slope(expr, x)
+            found = walk.linear_slope(expr, x)
             found = self._locals[(a, x)] = sp.diff(expr, x) if found is None else found
         return found
 
@@ -278,7 +278,9 @@ class Model(Values):
         for parameter, symbol in self._gradient_symbols.items():     # the delta rule's, from the point's deltas
             point[symbol] = self._error_gradient_at(parameter, point)
         point[ERROR] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
-        point[COST] = point[ERROR] + self.l2 / 2 * sp.Add(*[point[w] ** 2 for w in self.weights])
+        # without a penalty the cost is the error (SymPy's squares of every weight are slow to make)
+        point[COST] = point[ERROR] + self.l2 / 2 * sp.Add(*[point[w] ** 2 for w in self.weights]) if self.l2 \
+            else point[ERROR]
         point.update(self.optimizer_names.values(point, self.gradient_at))
         return point
 
@@ -302,9 +304,17 @@ class Model(Values):
 
     def updated(self, point: dict) -> dict[sp.Symbol, sp.Float]:
         """The point after one step of the spec's optimizer on the batch's cost (biases per the spec)."""
-        found = self._updated.get(id(point))
+        return self._after(point, True)
+
+    def stepped(self, point: dict) -> dict[sp.Symbol, sp.Float]:
+        """The parameters after the step (with the rate, inputs and targets), without the pass at them."""
+        return self._after(point, False)
+
+    def _after(self, point: dict, whole: bool) -> dict[sp.Symbol, sp.Float]:
+        found = self._updated.get((id(point), whole))
         if found is None or found[0] is not point:      # keep the point alive so its id stays its own
-            found = self._updated[id(point)] = (point, self._step(point))
+            after = self.complete(self.stepped(point)) if whole else self._step(point)
+            found = self._updated[(id(point), whole)] = (point, after)
         return found[1]
 
     def _step(self, point: dict) -> dict[sp.Symbol, sp.Float]:
@@ -317,7 +327,7 @@ class Model(Values):
                 continue
             base[p] = self.optimizer.after_first_step(point[p], self.gradient_at(p, point),
                                                       point.get(self.eta, self.eta), self.hyperparameters)
-        return self.complete(base)
+        return base
 
     @cached_property
     def _gradient_symbols(self) -> dict[sp.Symbol, sp.Symbol]:
@@ -374,27 +384,3 @@ class Model(Values):
             return {}
         return rule
 
-
-def _linear_slope(expr: sp.Basic, x: sp.Symbol) -> sp.Basic | None:
-    """d(expr)/dx as sp.diff gives it, for a net input (b + w1 out1 + w2 out2: a sum of symbols and
-    of products of two symbols) that has x in one term; None for anything else. Most of a
-    network's local derivatives are these, and sp.diff takes a while to find them."""
-    if not isinstance(expr, sp.Add):
-        return None
-    found = None
-    for term in expr.args:
-        if term == x:
-            part = sp.S.One
-        elif isinstance(term, sp.Symbol):
-            continue
-        elif type(term) is sp.Mul and len(term.args) == 2 and all(isinstance(f, sp.Symbol) for f in term.args) \
-                and x in term.args and term.args[0] != term.args[1]:
-            part = term.args[1] if term.args[0] == x else term.args[0]
-        elif x in walk.free_symbols(term):
-            return None
-        else:
-            continue
-        if found is not None:
-            return None
-        found = part
-    return found

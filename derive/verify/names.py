@@ -287,6 +287,8 @@ class Names:
         if isinstance(value, sp.MatrixBase) and not all(self.model.is_parameter(x) for x in value):
             raise Unreadable("an updated matrix other than a layer's weights or biases")
         scope.updated.add(steps)
+        # the loss after the step needs the pass at the new parameters; a parameter alone does not
+        scope.after_step_nodes |= not all(self.model.is_parameter(x) for x in value.free_symbols)
         return value.xreplace({x: updated_symbol(x, steps) for x in value.free_symbols})
 
 

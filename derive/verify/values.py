@@ -62,6 +62,7 @@ class Scope:
     sample: int | None
     literals: dict[sp.Symbol, Literal] = field(default_factory=dict)
     updated: set[int] = field(default_factory=set)      # steps after which some quantity is taken
+    after_step_nodes: bool = False                       # a quantity after a step that is no parameter
     uses_log: bool = False
     free: set[sp.Symbol] = field(default_factory=set)  # letters outside the network, like x in σ(x)
     parts: int = 0                                       # syntax nodes given a meaning so far (MAX_PARTS)
