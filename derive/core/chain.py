@@ -114,9 +114,13 @@ def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:
 def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit) -> UnitRecord:
     paths = tuple(Path(row[unit.index].dest, row[unit.index]) for row in downstream.connections)
     d_out = _add(*[_mul(p.via.delta, p.connection.weight) for p in paths])
-    outs = [u.out for u in layer.units]
     nets = [u.net for u in layer.units]
-    d_act = layer.activation.derivative(outs, nets, unit.index, unit.index)
+    kept = layer.kept(unit)
+    if kept is None:
+        d_act = layer.activation.derivative([u.out for u in layer.units], nets, unit.index, unit.index)
+    else:       # out = m/(1 - p) g(net): g' is written over g(net), which out no longer is
+        activated = [layer.activation.forward(nets, j) for j in range(len(nets))]
+        d_act = _mul(kept, layer.activation.derivative(activated, nets, unit.index, unit.index))
     chain = _mul(d_out, d_act)
     return UnitRecord(unit, d_out, paths, d_act, None, chain, chain, None)
 

@@ -78,10 +78,14 @@ def lower(spec: NetworkSpec) -> TensorGraph:
                 if layer.has_bias else None)
         net = Node(f"Z{l}", Kind.INTERMEDIATE, (layer.units,))
         out = Node(f"A{l}", Kind.INTERMEDIATE, (layer.units,))
-        nodes += [weight] + ([bias] if bias else []) + [net, out]
+        activated = Node(f"G{l}", Kind.INTERMEDIATE, (layer.units,)) if layer.dropout else out
+        nodes += [weight] + ([bias] if bias else []) + [net] + ([activated] if layer.dropout else []) + [out]
         weights.append(weight)
         applications.append(Application("dense", (previous, weight) + ((bias,) if bias else ()), net))
-        applications.append(Application("activation", (net,), out, (("function", layer.activation),)))
+        applications.append(Application("activation", (net,), activated, (("function", layer.activation),)))
+        if layer.dropout:       # g(Z) times the fixed mask over 1 - p, one mask row per sample (or one for all)
+            applications.append(Application("dropout", (activated,), out,
+                                            (("mask", layer.mask), ("keep", 1 - layer.dropout))))
         previous = out
     loss = Node("J", Kind.LOSS, ())
     error = Node("E", Kind.INTERMEDIATE, ()) if spec.loss.l2 else loss

@@ -28,6 +28,7 @@ from ..rules.activations import ACTIVATIONS
 from ..rules.losses import LOSSES
 from ..rules.penalty import weight_term
 from ..spec.load import NetworkSpec
+from .units import exact_probability as _exact
 
 BATCH = sp.Symbol("m", integer=True, positive=True)
 _x, _y, _t = sp.Dummy("x", real=True), sp.Dummy("y", real=True), sp.Dummy("t", real=True)
@@ -44,11 +45,17 @@ def _sub(a, b):
 def activation_derivative(activation: str, Z, A, ones) -> sp.MatrixExpr:
     """g'(Z) at matrix level, from the rule row's unit derivative: over A entry by entry where the
     row writes it over the output (σ' = o(1 − o) gives A ⊙ (1 − A)), else the row's derivative
-    applied to each entry of Z (ReLU', piecewise, with derive's value at 0; g')."""
+    applied to each entry of Z (ReLU', piecewise, with derive's value at 0; g'). Under dropout A
+    is not g(Z): the caller passes applied(activation, Z) for it."""
     unit = ACTIVATIONS[activation].derivative([_x], [_y], 0, 0)          # _x the output, _y the net input
     if _y in unit.free_symbols or isinstance(unit, sp.Derivative):
         return ElementwiseApplyFunction(sp.Lambda(_y, unit), Z)
     return _entrywise(unit, {_x: A}, ones)
+
+
+def applied(activation: str, Z) -> ElementwiseApplyFunction:
+    """g(Z), entry by entry: a layer's output before dropout's mask."""
+    return ElementwiseApplyFunction(sp.Lambda(_y, ACTIVATIONS[activation].forward([_y], 0)), Z)
 
 
 def _loss_derivative(loss: str, Y, A, ones, outputs: int):
@@ -90,6 +97,7 @@ class Reason(StrEnum):
     SOFTMAX_CE = "softmax-cross-entropy"
     AFFINE = "affine"
     ACTIVATION = "activation"
+    DROPOUT = "dropout"              # through the fixed mask, then the activation
     RECURSION = "recursion"
     SOFTMAX_JACOBIAN = "softmax-jacobian"
     EXPAND = "expand"
@@ -121,6 +129,9 @@ class LayerRecord:
     delta_expr: sp.MatrixExpr    # δ^{[l]} over δ^{[l+1]}, W, A, Y
     grad_W: sp.MatrixExpr
     grad_b: sp.Basic | None      # None without bias
+    # under dropout, A = kept D ⊙ g(Z): the fixed mask D (1 kept, 0 dropped) and kept = 1/(1 - p)
+    mask: MatrixSymbol | None = None
+    kept: sp.Rational | None = None
 
 
 @dataclass(frozen=True)
@@ -154,12 +165,14 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         b = None if not layer.has_bias else sp.Symbol(f"b{l}", real=True) if layer.shared_bias else (
             MatrixSymbol(f"b{l}", n, 1) if column else MatrixSymbol(f"b{l}", 1, n))
         symbols.append((W, b, MatrixSymbol(f"Z{l}", *shape(n)), MatrixSymbol(f"A{l}", *shape(n)),
-                        MatrixSymbol(f"delta{l}", *shape(n)), MatrixSymbol(f"dA{l}", *shape(n))))
+                        MatrixSymbol(f"delta{l}", *shape(n)), MatrixSymbol(f"dA{l}", *shape(n)),
+                        MatrixSymbol(f"D{l}", *shape(n)) if layer.dropout else None))
 
     records: list[LayerRecord] = []
     for l in reversed(range(1, len(spec.layers) + 1)):
         layer = spec.layers[l - 1]
-        W, b, Z, A, delta, d_out = symbols[l - 1]
+        W, b, Z, A, delta, d_out, mask = symbols[l - 1]
+        kept = 1 / (1 - _exact(layer.dropout)) if mask is not None else None
         A_prev = X if l == 1 else symbols[l - 2][3]
         ones = OneMatrix(*A.shape)
         if l == len(spec.layers):
@@ -167,10 +180,11 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                                                       d_out, column)
         else:
             W_next, delta_next = symbols[l][0], symbols[l][4]
-            d_act = activation_derivative(layer.activation, Z, A, ones)
+            d_act = activation_derivative(layer.activation, Z, A if mask is None else applied(layer.activation, Z), ones)
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
-            delta_expr = _had(back, d_act)
-            steps = (Step(d_out, back, Reason.AFFINE), Step(delta, _had(d_out, d_act), Reason.ACTIVATION),
+            local = d_act if mask is None else _had(MatMul(kept, mask, evaluate=False), d_act)   # dA/dZ
+            delta_expr = _had(back, local)
+            steps = (Step(d_out, back, Reason.AFFINE), Step(delta, _had(d_out, local), Reason.ACTIVATION if mask is None else Reason.DROPOUT),
                      Step(delta, delta_expr, Reason.RECURSION))
         product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
         forward = product if b is None else MatAdd(product, _bias_term(b, Z, m, column), evaluate=False)
@@ -179,7 +193,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             grad_W = MatAdd(grad_W, weight_term(W), evaluate=False)
         grad_b = None if b is None else _bias_gradient(b, delta, scale, column)
         records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, d_out, forward, d_act, steps,
-                                      delta_expr, grad_W, grad_b))
+                                      delta_expr, grad_W, grad_b, mask, kept))
     softmax_symbols, softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ((), ())
     return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps,
                            softmax_symbols, spec.loss.l2 > 0)

@@ -61,6 +61,8 @@ class Entries:
             self._nodes(f"A{l}", [u.out for u in layer.units])
             self._nodes(f"Z{l}", [u.net for u in layer.units])
             self._nodes(f"delta{l}", [u.delta for u in layer.units])
+            if layer.masks:
+                self._nodes(f"D{l}", list(layer.masks))
             # dℒ/dA of a hidden layer, written as the unit level writes it (a sum over paths)
             self.matrices[f"dA{l}"] = self._grid([r.d_out for r in derivation.layers[l - 1]])
             weights = sp.Matrix([[c.weight for c in row] for row in layer.connections])

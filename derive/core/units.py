@@ -6,7 +6,9 @@ substitutes the whole network when a test needs the loss over parameters only.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 import sympy as sp
@@ -28,6 +30,7 @@ class Unit:
     net: sp.Symbol | None = None
     target: sp.Symbol | None = None
     delta: sp.Symbol | None = None
+    mask: sp.Symbol | None = None    # kept (1) or dropped (0) by the layer's dropout: data, like an input
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,17 @@ class GraphLayer:
     connections: tuple[tuple[Connection, ...], ...]  # [unit][input], column orientation
     biases: tuple[Bias, ...]                         # one when shared, else one per unit
     net_exprs: tuple[sp.Expr, ...]                   # sum_i w * out_i + b
-    out_exprs: tuple[sp.Expr, ...]                   # activation of the nets
+    out_exprs: tuple[sp.Expr, ...]                   # activation of the nets (times the mask's factor)
     shared_bias: bool
+    dropout: sp.Rational = sp.S.Zero                 # p: a kept output is scaled by 1/(1 - p)
+
+    @property
+    def masks(self) -> tuple[sp.Symbol, ...]:
+        return tuple(u.mask for u in self.units if u.mask is not None)
+
+    def kept(self, unit: Unit) -> sp.Expr | None:
+        """What dropout multiplies the unit's activation by, m / (1 - p); None without dropout."""
+        return None if unit.mask is None else _mul(unit.mask, 1 / (1 - self.dropout))
 
     def bias_of(self, unit: Unit) -> Bias | None:
         if not self.biases:                     # a layer without bias
@@ -76,6 +88,11 @@ class Graph:
     @property
     def outputs(self) -> tuple[Unit, ...]:
         return self.layers[-1].units
+
+    @property
+    def masks(self) -> tuple[sp.Symbol, ...]:
+        """Every dropout mask's symbol, layer by layer (each sample has its own values)."""
+        return tuple(m for layer in self.layers for m in layer.masks)
 
     @property
     def weights(self) -> list[sp.Symbol]:
@@ -99,7 +116,8 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
     for l, layer_spec in enumerate(spec.layers, start=1):
         units = tuple(Unit(name, l, j, sp.Symbol(f"out_{name}", real=True), sp.Symbol(f"net_{name}", real=True),
                            sp.Symbol(f"target_{name}", real=True) if l == len(spec.layers) else None,
-                           sp.Symbol(f"delta_{name}", real=True))
+                           sp.Symbol(f"delta_{name}", real=True),
+                           sp.Symbol(f"mask_{name}", real=True) if layer_spec.dropout else None)
                       for j, name in enumerate(layer_spec.names))
         connections = []
         for unit in units:
@@ -120,9 +138,11 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
                  *([_mul(biases[0 if layer_spec.shared_bias else j].symbol, sp.S.One)] if biases else []))
             for j, row in enumerate(connections))
         nets = [u.net for u in units]
-        out_exprs = tuple(activation.forward(nets, j) for j in range(len(units)))
-        layers.append(GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, out_exprs,
-                                  layer_spec.shared_bias))
+        layer = GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, (),
+                           layer_spec.shared_bias, exact_probability(layer_spec.dropout))
+        out_exprs = tuple(activation.forward(nets, j) if u.mask is None else _mul(layer.kept(u), activation.forward(nets, j))
+                          for j, u in enumerate(units))
+        layers.append(dataclasses.replace(layer, out_exprs=out_exprs))
         tick(len(units))
         previous = units
     outputs = layers[-1].units
@@ -130,6 +150,11 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
     errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
     error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
     return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs, spec.loss.l2 > 0)
+
+
+def exact_probability(p: float) -> sp.Rational:
+    """The spec's probability as the fraction its decimal writes (0.2 is 1/5), so 1/(1 - p) prints exactly."""
+    return sp.Rational(*Fraction(repr(p)).limit_denominator(10**12).as_integer_ratio())
 
 
 def node_values(graph: Graph) -> dict[sp.Symbol, sp.Expr]:

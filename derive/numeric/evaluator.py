@@ -13,7 +13,7 @@ keeps the last finite state and says so in `Values.warnings`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -26,54 +26,13 @@ from ..rules import kernels
 from ..rules.optimizers import OPTIMIZERS
 from ..rules.penalty import value as penalty_value
 from ..spec.load import NetworkSpec
+from .parameters import OptimizerState, Parameters
 
 # How far a factor-by-factor product may stray from the fused delta before it is not
 # the same number: rounding leaves ~1e-16; an output rounded to 0 or 1 leaves far more.
 PRODUCT_RTOL, PRODUCT_ATOL = 1e-9, 1e-12
 # The largest finite float, as the messages name it.
 FLOAT_MAX = f"{np.finfo(float).max:.1e}"
-
-
-@dataclass(frozen=True)
-class Parameters:
-    weights: tuple[np.ndarray, ...]   # (units, inputs) per layer
-    biases: tuple[np.ndarray, ...]    # (1,) when shared, else (units,)
-
-    vector: np.ndarray | None = field(default=None, compare=False, repr=False)   # what like() made these from
-    # (start, stop, shape) of each array in `flat`, worked out once and handed on (training asks every step)
-    layout: tuple | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def flat(self) -> np.ndarray:
-        """Every weight, then every bias, in one vector: an optimizer steps them all at once."""
-        return self.vector if self.vector is not None else np.concatenate([a.ravel() for a in self.weights + self.biases])
-
-    @property
-    def size(self) -> int:
-        return self._layout()[-1][1]
-
-    def _layout(self) -> tuple:
-        if self.layout is None:
-            found, start = [], 0
-            for a in self.weights + self.biases:
-                found.append((start, start + a.size, a.shape))
-                start += a.size
-            object.__setattr__(self, "layout", tuple(found))
-        return self.layout
-
-    def like(self, flat: np.ndarray) -> Parameters:
-        """A vector laid out as `flat` lays these out, as Parameters shaped as these (views of it)."""
-        layout = self._layout()
-        arrays = [flat[start:stop].reshape(shape) for start, stop, shape in layout]
-        n = len(self.weights)
-        return Parameters(tuple(arrays[:n]), tuple(arrays[n:]), flat, layout)
-
-
-@dataclass(frozen=True)
-class OptimizerState:
-    """What the optimizer keeps between steps: each state slot as Parameters.flat lays them out."""
-    steps: int                        # steps taken
-    slots: tuple[np.ndarray, ...]     # in the order of the optimizer row's state slots
 
 
 @dataclass(frozen=True)
@@ -84,6 +43,7 @@ class Forward:
     unit_errors: np.ndarray           # (m, outputs): E_k per sample
     loss: float                       # the error, reduced over the samples
     penalty: float = 0.0              # lambda/2 * sum of squared weights: the L2 term (0 without it)
+    activations: tuple[np.ndarray, ...] = ()   # g(net) per layer: the outputs before dropout's mask
 
     @property
     def cost(self) -> float:
@@ -189,6 +149,10 @@ class Evaluator:
         self._forward_maps = tuple(layer.activation.numpy for layer in self.graph.layers)
         self._slopes = tuple(kernels.slope(layer.activation.name) for layer in self.graph.layers)
         self._names = tuple(layer.activation.name for layer in self.graph.layers)
+        # per layer: what dropout multiplies g(net) by, mask / (1 - p) as (m, units), or None
+        self.drops = tuple(None if not layer.dropout else
+                           np.array([layer.kept(s) for s in range(spec.samples)], dtype=float) / (1 - layer.dropout)
+                           for layer in spec.layers)
         for layer in self.graph.layers:
             tick(len(layer.units))
 
@@ -196,8 +160,10 @@ class Evaluator:
     def closed_form(self, l: int, pick: Callable, params: Parameters, fwd: Forward, below) -> np.ndarray:
         """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units)."""
         layer = self.graph.layers[l]
-        args = [u.out for u in layer.units] + [u.net for u in layer.units]
+        args = [u.out for u in layer.units] + [u.net for u in layer.units] + list(layer.masks)
         values = list(fwd.outs[l].T) + list(fwd.nets[l].T)
+        if layer.masks:
+            values += list(np.array([self.spec.layers[l].kept(s) for s in range(self.spec.samples)], dtype=float).T)
         if l == len(self.graph.layers) - 1:
             args += [u.target for u in layer.units]
             values += list(self.targets.T)
@@ -214,16 +180,18 @@ class Evaluator:
     # -- evaluation --------------------------------------------------------
     def forward(self, params: Parameters) -> Forward:
         a = self.inputs
-        nets, outs = [], []
-        for forward_map, w, b in zip(self._forward_maps, params.weights, params.biases):
+        nets, outs, activations = [], [], []
+        for forward_map, w, b, drop in zip(self._forward_maps, params.weights, params.biases, self.drops):
             z = a @ w.T + b
-            a = forward_map(z)
+            activated = forward_map(z)
+            a = activated if drop is None else activated * drop
             nets.append(z)
             outs.append(a)
+            activations.append(activated)
         errors = self._unit_errors(nets[-1], outs[-1])
         loss = float(errors.sum() * self.scale)
         penalty = penalty_value(self.l2, params.weights)
-        return Forward(self.inputs, tuple(nets), tuple(outs), errors, loss, penalty)
+        return Forward(self.inputs, tuple(nets), tuple(outs), errors, loss, penalty, tuple(activations))
 
     def _unit_errors(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
         activation = self.graph.layers[-1].activation
@@ -247,7 +215,10 @@ class Evaluator:
         below = self._output_delta(self.targets, fwd.outs[last], fwd.nets[last])
         deltas = [below]
         for l in range(last - 1, -1, -1):
-            below = kernels.vjp(self._names[l], fwd.nets[l], fwd.outs[l], below @ params.weights[l + 1], self._slopes[l])
+            upstream, drop = below @ params.weights[l + 1], self.drops[l]
+            if drop is not None:        # dout/dg = mask / (1 - p): a dropped unit passes nothing back
+                upstream = upstream * drop
+            below = kernels.vjp(self._names[l], fwd.nets[l], fwd.activations[l], upstream, self._slopes[l])
             deltas.append(below)
         return deltas[::-1]
 
@@ -296,7 +267,9 @@ class Evaluator:
         for l, layer in enumerate(self.graph.layers):
             below = deltas[l + 1] if l + 1 < len(deltas) else None
             d_out = self.upstream(l, params, fwd, below)
-            slope = kernels.slope(layer.activation.name)(fwd.nets[l], fwd.outs[l])
+            slope = kernels.slope(layer.activation.name)(fwd.nets[l], fwd.activations[l])
+            if self.drops[l] is not None:
+                slope = slope * self.drops[l]
             d_act, jacobian = (slope, None) if layer.activation.elementwise else (None, slope)
             paths = below[:, :, None] * params.weights[l + 1][None, :, :] if below is not None else None
             fused = _unrepresentable(d_out, d_act, jacobian, deltas[l])

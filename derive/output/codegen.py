@@ -163,15 +163,17 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
         return {"target": target, "code": code.doprint(expr), "comment": f"{lhs_latex} = {latex.doprint(expr)}"}
 
     layers = []
-    for record in layered.layers:
+    for record, layer_spec in zip(layered.layers, spec.layers):
         activation = ACTIVATIONS[record.activation]
         z = record.Z.name
         layers.append({
             "index": record.index,
             "shared_bias": isinstance(record.b, sp.Symbol),
             "net": line(z, record.forward, latex.doprint(record.Z)),
-            "out": {"target": record.A.name, "code": activation.code.format(z=z, axis=axis),
-                    "comment": rf"{latex.doprint(record.A)} = {activation.latex}\left({latex.doprint(record.Z)}\right)"},
+            "out": _output(record, activation.code.format(z=z, axis=axis), code, latex),
+            "mask": None if record.mask is None else {
+                "name": record.mask.name, "constant": f"MASK{record.index}", "rows": [list(layer_spec.kept(s)) for s in range(len(layer_spec.mask))],
+                "p": repr(layer_spec.dropout)},
             "delta": line(record.delta.name, cancel_reciprocals(record.delta_expr),
                           latex.doprint(record.delta)),
             "grad_W": line(f"dW{record.index}", record.grad_W,
@@ -191,6 +193,16 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             # what the fused output delta assumes of Y ('' when nothing), for the docstring
             "condition": fusion.condition if fusion else "",
             "optimizer": _optimizer(spec) if spec.training else None}
+
+
+def _output(record, activated: str, code: MatrixCodePrinter, latex) -> dict[str, str]:
+    """A = g(Z), or 1/(1 - p) D ⊙ g(Z) under dropout, with its LaTeX for a comment."""
+    g = rf"{ACTIVATIONS[record.activation].latex}\left({latex.doprint(record.Z)}\right)"
+    if record.mask is None:
+        return {"target": record.A.name, "code": activated, "comment": f"{latex.doprint(record.A)} = {g}"}
+    scale = MatMul(record.kept, record.mask, evaluate=False)
+    return {"target": record.A.name, "code": f"{code.doprint(record.kept)} * {record.mask.name} * ({activated})",
+            "comment": rf"{latex.doprint(record.A)} = {latex.doprint(scale)} \odot {g}"}
 
 
 def _errors(spec: NetworkSpec, depth: int, axis: int) -> str:

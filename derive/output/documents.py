@@ -227,6 +227,10 @@ def numbers(spec: NetworkSpec, values: Values) -> dict[str, Any]:
         "outputs_after_step": values.after_step.outs[-1].tolist(),
         "optimizer": _optimizer(spec, values),
     }
+    masks = {f"D{l}": {"p": layer.dropout, "mask": [list(layer.kept(s)) for s in range(spec.samples)]}
+             for l, layer in enumerate(spec.layers, start=1) if layer.dropout}
+    if masks:           # dropout's fixed masks, one row per sample, as the generated module holds them
+        doc["dropout"] = masks
     if spec.loss.l2:    # the loss above is the cost: the error plus the penalty
         doc["l2"] = {"lambda": spec.loss.l2, "error": values.forward.loss, "penalty": values.forward.penalty,
                      "error_gradients": _named(spec, values.error_gradients)}

@@ -12,16 +12,16 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import MatrixSymbol, Transpose
+from sympy import HadamardProduct, MatMul, MatrixSymbol, Transpose
 
-from ..core.layers import LayerDerivation, Reason
+from ..core.layers import LayerDerivation, Reason, applied
 from ..core.proof import Check
 from ..numeric.evaluator import Parameters, Values
 from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
 from ..rules.losses import LOSSES
 from ..spec.load import NetworkSpec
-from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, layer_names
+from .layer_notation import Axis, LayerPrinter, Tables, bmatrix, printed_names
 from .notation import format_number
 from .unit_notations import ETA
 from .update_steps import optimizer_context, optimizer_of, parameter_step
@@ -47,6 +47,8 @@ def _step_text(spec: NetworkSpec) -> dict[Reason, tuple[str, ...]]:
         Reason.SOFTMAX_CE: (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
         Reason.AFFINE: ("The error reaches this layer's outputs through the next layer's weights:",),
         Reason.ACTIVATION: ("and through this layer's activation:",),
+        Reason.DROPOUT: ("and through the dropout mask (a dropped unit passes nothing back, a kept one its "
+                         "gradient scaled as its output was) and this layer's activation:",),
         Reason.RECURSION: ("Together, the recursion:",),
         Reason.SOFTMAX_JACOBIAN: ("For one sample, the softmax Jacobian applied to the loss's derivative:",),
         Reason.EXPAND: ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",
@@ -58,7 +60,7 @@ def _step_text(spec: NetworkSpec) -> dict[Reason, tuple[str, ...]]:
 class _Writer:
     def __init__(self, spec: NetworkSpec, layered: LayerDerivation):
         self.spec, self.layered = spec, layered
-        self.names = layer_names(layered)
+        self.names = printed_names(layered)
         self.shared_biases = {r.b for r in layered.layers if isinstance(r.b, sp.Symbol)}    # one number each
         self.printer = LayerPrinter(self.names)
         self.shaped: set = set()        # symbols whose shape the current section has stated
@@ -107,7 +109,8 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             "activation": r.activation,
             "units": spec.layers[r.index - 1].units,
             "forward": w.equation(r.Z, r.forward),
-            "out": {"lhs": w.tex(r.A), "rhs": rf"{ACTIVATIONS[r.activation].latex}\left({w.tex(r.Z)}\right)"},
+            "out": {"lhs": w.tex(r.A), "rhs": w.tex(_output(r))},
+            "D": None if r.mask is None else w.tex(r.mask),
             "W": w.tex(r.W), "b": None if r.b is None else w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
         })
     softmax_steps = []
@@ -153,6 +156,13 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
     }
 
 
+def _output(r) -> sp.MatrixExpr:
+    """A = g(Z), or kept D ⊙ g(Z) under dropout."""
+    activated = applied(r.activation, r.Z)
+    return activated if r.mask is None else HadamardProduct(MatMul(r.kept, r.mask, evaluate=False), activated,
+                                                            evaluate=False)
+
+
 def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | None:
     """g'(Z) as people write it (σ' = A ⊙ (1 − A)); a piecewise one (ReLU') as its cases, from the rule table."""
     if r.d_act is None or r.activation in ("linear", "g"):
@@ -181,8 +191,11 @@ def _numbers(spec: NetworkSpec, records, layers, values: Values, checks: list[Ch
     zeros = {c.subject: c.zeros for c in checks}
     for r, layer in zip(records, layers):
         l, units = r.index - 1, axes.nodes(r.index)
-        layer["numbers"] = {"Z": tables.matrix(layer["Z"], _orient(values.forward.nets[l], column), units),
-                            "A": tables.matrix(layer["A"], _orient(values.forward.outs[l], column), units)}
+        layer["numbers"] = {"Z": tables.matrix(layer["Z"], _orient(values.forward.nets[l], column), units)}
+        if r.mask is not None:       # the fixed mask, one entry per unit and sample
+            layer["numbers"]["D"] = tables.matrix(layer["D"], _orient([spec.layers[l].kept(s) for s in
+                                                                       range(spec.samples)], column), units)
+        layer["numbers"]["A"] = tables.matrix(layer["A"], _orient(values.forward.outs[l], column), units)
     numbers = {"X": tables.matrix("X", _orient(values.forward.inputs, column), axes.nodes(0)),
                "Y": tables.matrix("Y", _orient(np.array(spec.targets), column), axes.nodes(len(records)))}
     gradients = {}
@@ -310,9 +323,13 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
             rows.append({"symbol": w.tex(r.b), "meaning": f"bias of layer {l}" + (", one number shared by its units"
                                                                                  if shared else ""),
                          "shape": r"1 \times 1" if shared else w.shape(*r.b.shape)})
+        rows.append({"symbol": w.tex(r.Z), "meaning": f"net inputs of layer {l}", "shape": w.shape(*r.Z.shape)})
+        if r.mask is not None:
+            rows.append({"symbol": w.tex(r.mask), "meaning": f"the fixed dropout mask of layer {l}: 1 keeps a unit, "
+                         f"0 drops it; kept outputs are scaled by 1/(1 - p) = {r.kept}", "shape": w.shape(*r.mask.shape)})
         rows += [
-            {"symbol": w.tex(r.Z), "meaning": f"net inputs of layer {l}", "shape": w.shape(*r.Z.shape)},
-            {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}", "shape": w.shape(*r.A.shape)},
+            {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}" + (", after dropout" if r.mask is not None else ""),
+             "shape": w.shape(*r.A.shape)},
             {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, "
              f"one {per} per sample", "shape": w.shape(*r.delta.shape)},
         ]

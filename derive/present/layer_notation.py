@@ -16,7 +16,7 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..core.layers import BATCH, LayerDerivation
+from ..core.layers import applied, BATCH, LayerDerivation
 from ..rules import penalty
 from ..rules.activations import ACTIVATIONS
 from ..spec.load import NetworkSpec
@@ -32,8 +32,12 @@ def layer_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
         names.update({r.W: f"W^{{[{l}]}}", r.b: f"b^{{[{l}]}}", r.Z: f"Z^{{[{l}]}}", r.A: f"A^{{[{l}]}}",
                       r.delta: rf"\delta^{{[{l}]}}",
                       r.d_out: rf"\frac{{\partial \mathcal{{L}}}}{{\partial A^{{[{l}]}}}}"})
+        if r.mask is not None:
+            names[r.mask] = f"D^{{[{l}]}}"
+        forward = applied(r.activation, r.Z).function          # g itself, under dropout: printed_names names it
         for fn in (r.d_act.atoms(ElementwiseApplyFunction) if r.d_act is not None else ()):
-            names[fn.function] = _derivative_name(r.activation)
+            if fn.function != forward:
+                names[fn.function] = _derivative_name(r.activation)
     names.update(zip(layered.softmax_symbols, ("a", "y", r"\delta")))
     return names
 
@@ -42,8 +46,14 @@ def _derivative_name(activation: str) -> str:
     return f"{ACTIVATIONS[activation].latex}'"          # ReLU', LeakyReLU', g': the row's name, primed
 
 
+def printed_names(layered: LayerDerivation) -> dict[sp.Basic, str]:
+    """layer_names, and each activation by its name where a formula applies it to a matrix: A = g(Z)."""
+    return layer_names(layered) | {applied(r.activation, r.Z).function: ACTIVATIONS[r.activation].latex
+                                   for r in layered.layers}
+
+
 def layer_printer(spec: NetworkSpec, layered: LayerDerivation) -> "LayerPrinter":
-    return LayerPrinter(layer_names(layered))
+    return LayerPrinter(printed_names(layered))
 
 
 class LayerPrinter(NotationPrinter):

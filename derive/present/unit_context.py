@@ -6,7 +6,7 @@ document is built here; every equation in it comes from writer.Writer.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -20,9 +20,10 @@ from ..rules.algebra import _mul
 from ..spec.load import NetworkSpec
 from . import penalty_context
 from .notation import NotationPrinter, partial
-from .unit_notations import BIAS_ROWS, FORWARD_HEADS, TABLES, four_equations
+from .unit_network import network, parameter_table, symbols
+from .unit_notations import FORWARD_HEADS, four_equations
 from .update_steps import optimizer_context, parameter_step
-from .writer import WIDE, Writer, is_compact, too_wide
+from .writer import Writer, is_compact, too_wide
 
 
 def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: str = "neuron",
@@ -46,7 +47,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "per_sample_symbol": w.per_sample_symbol,
         "heads": list(FORWARD_HEADS[notation]),
         "notation": notation,
-        "symbols": _symbols(w, notation),
+        "symbols": symbols(w, notation),
         "four_equations": _four_equations(w, derivation) if notation == "index" else None,
         "total": w.tex(graph.total),
         "title": spec.title,
@@ -58,7 +59,7 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
         "learning_rate": w.num(spec.training.learning_rate),
         "update_bias": spec.training.update_bias,
         "optimizer": optimizer_context(spec, w.num),
-        "network": _network(w, spec),
+        "network": network(w, spec),
         "forward": forward,
         "forward_rows": [w.row(layer["units"][0][key]) for layer in forward for key in ("net", "out")],
         "error": _error(w),
@@ -70,50 +71,6 @@ def build(spec: NetworkSpec, derivation: Derivation, values: Values, notation: s
                        "words": "cost" if graph.l2 else "total error"},
         "training": _training(w, values),
     }
-
-
-def _symbols(w: Writer, notation: str) -> list[dict[str, str]]:
-    """The notation table (without its bias row for a network without biases); a compact batch
-    document tells the batch's error from a sample's own."""
-    total, rows, biases = w.tex(w.graph.total), [], any(layer.biases for layer in w.graph.layers)
-    for symbol, meaning in TABLES[notation]:
-        if symbol in BIAS_ROWS and not biases:
-            continue
-        if symbol == total and w.per_sample_symbol:
-            symbol = f"{total}, {total}^{{(s)}}"
-            meaning = f"{meaning}: the batch's (the {w.spec.loss.reduction} over its samples), and sample s's alone"
-        rows.append({"symbol": symbol, "meaning": meaning})
-    return rows + penalty_context.symbols(w)
-
-
-def _network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:
-    g = w.graph
-    layers = []
-    for layer, layer_spec in zip(g.layers, spec.layers):
-        weights = [{"symbol": w.tex(c.weight), "source": c.source.name, "dest": c.dest.name,
-                    "value": w.num(w.param_values[c.weight])} for row in layer.connections for c in row]
-        biases = [{"symbol": w.tex(b.symbol), "units": [u.name for u in b.units],
-                   "value": w.num(w.param_values[b.symbol])} for b in layer.biases]
-        matrix = _matrix(layer, lambda p: f"{w.tex(p)} = {w.num(w.param_values[p])}")
-        layers.append({"index": layer.index, "units": [u.name for u in layer.units], "matrix": matrix,
-                       "activation": layer_spec.activation, "activation_latex": layer.activation.latex,
-                       "weights": weights, "biases": biases, "shared_bias": layer.shared_bias,
-                       "is_output": layer.index == len(g.layers)})
-    inputs = [{"name": u.name, "symbol": w.tex(u.out),
-               "figures": [w.num(spec.inputs[s][j]) for s in w.samples]} for j, u in enumerate(g.inputs)]
-    targets = [{"name": u.name, "symbol": w.tex(u.target),
-                "figures": [w.num(spec.targets[s][j]) for s in w.samples]} for j, u in enumerate(g.outputs)]
-    shape = [len(g.inputs)] + [len(layer.units) for layer in g.layers]
-    return {"inputs": inputs, "targets": targets, "layers": layers, "shape": "-".join(map(str, shape)),
-            "layout": spec.layout, "wide": max(shape) > WIDE}
-
-
-def _matrix(layer: GraphLayer, text: Callable[[sp.Symbol], str]) -> dict[str, Any]:
-    """A layer's parameters as a table: a row per unit, a column per input, and the bias last."""
-    biased = bool(layer.biases)
-    rows = [{"unit": unit.name, "cells": [text(c.weight) for c in row] + ([text(layer.bias_of(unit).symbol)] if biased else [])}
-            for unit, row in zip(layer.units, layer.connections)]
-    return {"columns": [u.name for u in layer.inputs] + ["bias"] * biased, "rows": rows}
 
 
 def _forward_layer(w: Writer, layer: GraphLayer, depth: int, column: float | None = None) -> dict[str, Any]:
@@ -172,7 +129,7 @@ def _backward_layer(w: Writer, derivation: Derivation, layer: GraphLayer) -> dic
     product_rows = ([w.row(product)] + ([w.row(product["reduction"], False)] if product["reduction"] else [])
                     + [w.row(definition["definition"])] + ([w.row(definition["expansion"])] if expanded else []))
     return {
-        "gradients": _matrix(layer, lambda p: w.num(w.gradients[p])),
+        "gradients": parameter_table(layer, lambda p: w.num(w.gradients[p])),
         "index": layer.index,
         "is_output": is_output,
         "softmax": not layer.activation.elementwise,
@@ -349,8 +306,8 @@ def _updates(w: Writer, derivation: Derivation, layer: GraphLayer) -> dict[str, 
         row["steps"] = ([penalised] if penalised else []) + [
             line | {"broken": too_wide(line["lhs"], line["parts"])} for line in lines[:-1]]
         rows.append(row | {"parts": parts, "broken": too_wide(row["lhs"], parts), "is_bias": param.bias is not None})
-    gradients = _matrix(layer, lambda p: w.num(w.gradients[p]))
-    after = _matrix(layer, lambda p: w.num(updated[p]))
+    gradients = parameter_table(layer, lambda p: w.num(w.gradients[p]))
+    after = parameter_table(layer, lambda p: w.num(updated[p]))
     # a compact document's table per layer: for each unit, its parameters' gradients and values after the step
     ledger = {"columns": after["columns"],
               "rows": [{"unit": row["unit"], "gradient": row["cells"], "after": moved["cells"]}
@@ -396,5 +353,5 @@ def _four_equations(w: Writer, derivation: Derivation) -> list[dict[str, str]]:
     hidden = {layer.activation.latex for layer in g.layers[:-1]}
     general = four_equations(out_act.latex if out_act.elementwise else None,
                              hidden.pop() if len(hidden) == 1 else None, g.layers[0].shared_bias, bool(first.paths),
-                             bias is not None)
+                             bias is not None, bool(g.masks))
     return [{"name": name, "general": form, "instance": instances[name]} for name, form in general]

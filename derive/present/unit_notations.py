@@ -16,7 +16,7 @@ ETA = sp.Symbol("eta")
 TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
 
 
-def _names(graph: Graph, total: str, inputs, out, net, delta, target, weight, bias, error) -> dict[sp.Basic, str]:
+def _names(graph: Graph, total: str, inputs, out, net, delta, target, weight, bias, error, mask) -> dict[sp.Basic, str]:
     """Walk the graph once; each argument after `total` formats one kind of symbol."""
     names: dict[sp.Basic, str] = {graph.total: total, ETA: r"\eta"}
     if graph.l2:
@@ -28,6 +28,8 @@ def _names(graph: Graph, total: str, inputs, out, net, delta, target, weight, bi
             names[unit.out], names[unit.net], names[unit.delta] = out(unit), net(unit), delta(unit)
             if unit.target is not None:
                 names[unit.target] = target(unit)
+            if unit.mask is not None:
+                names[unit.mask] = mask(unit)
         for row in layer.connections:
             for c in row:
                 names[c.weight] = weight(c)
@@ -45,7 +47,7 @@ def neuron_names(graph: Graph) -> dict[sp.Basic, str]:
         net=lambda u: f"net_{{{u.name}}}", delta=lambda u: rf"\delta_{{{u.name}}}",
         target=lambda u: f"target_{{{u.name}}}", weight=lambda c: f"w_{{{c.number}}}",
         bias=lambda layer, b: f"b_{{{layer.index}}}" if layer.shared_bias else f"b_{{{b.units[0].name}}}",
-        error=lambda u: f"E_{{{u.name}}}")
+        error=lambda u: f"E_{{{u.name}}}", mask=lambda u: f"m_{{{u.name}}}")
 
 
 def index_names(graph: Graph) -> dict[sp.Basic, str]:
@@ -56,7 +58,7 @@ def index_names(graph: Graph) -> dict[sp.Basic, str]:
         target=lambda u: f"y_{{{u.index + 1}}}",
         weight=lambda c: f"w^{{{c.dest.layer}}}_{{{c.dest.index + 1}{c.source.index + 1}}}",
         bias=lambda layer, b: f"b^{{{layer.index}}}" if layer.shared_bias else f"b^{{{layer.index}}}_{{{b.units[0].index + 1}}}",
-        error=lambda u: f"C_{{{u.index + 1}}}")
+        error=lambda u: f"C_{{{u.index + 1}}}", mask=lambda u: f"m^{{{u.layer}}}_{{{u.index + 1}}}")
 
 
 def input_latex(name: str) -> str:
@@ -74,6 +76,8 @@ TABLES = {
         ("w_{k}", "a weight, numbered row by row: the first joins the first input to the first unit of layer 1"),
         ("b_{l}, b_{u}", "the bias of layer l (shared by its units) or of unit u"),
         ("net_{u}, out_{u}", "the net input and the output of unit u"),
+        ("m_{u}, p", "unit u's dropout mask (1 kept, 0 dropped), and the probability p of dropping a unit of its "
+                     "layer: a kept unit's output is scaled by 1/(1 - p)"),
         ("target_{o}, E_{o}", "the target and the error of output unit o"),
         ("E_{total}", "the total error"),
         (r"\delta_{u}", "the node delta of unit u: the derivative of the total error by its net input"),
@@ -83,6 +87,9 @@ TABLES = {
         ("w^{l}_{jk}", "the weight from unit k of layer l - 1 to unit j of layer l"),
         ("b^{l}_{j}, b^{l}", "the bias of unit j of layer l, or of the whole layer"),
         ("z^{l}_{j}, a^{l}_{j}", "the weighted input and the activation of unit j of layer l"),
+        ("m^{l}_{j}, p^{l}", "the dropout mask of unit j of layer l (1 kept, 0 dropped), and the probability of "
+                             "dropping a unit of layer l: a kept unit's activation is scaled by 1/(1 - p^{l}) (a layer without "
+                             "dropout has m = 1, p = 0)"),
         ("x_{k}", "input k"),
         ("y_{j}, C_{j}", "the target and the cost of output j"),
         ("C", "the cost"),
@@ -92,9 +99,11 @@ TABLES = {
 }
 # the rows of TABLES about biases: left out for a network without any
 BIAS_ROWS = {TABLES["neuron"][1][0], TABLES["index"][1][0]}
+# the rows about dropout: left out for a network without it
+MASK_ROWS = {TABLES["neuron"][3][0], TABLES["index"][3][0]}
 
 def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bias: bool,
-                   hidden: bool = True, biases: bool = True) -> list[tuple[str, str | None]]:
+                   hidden: bool = True, biases: bool = True, dropout: bool = False) -> list[tuple[str, str | None]]:
     """Nielsen's four equations, written with this network's activations (output_latex None: softmax;
     hidden_latex None: hidden layers of different activations, each layer's g_l). Without a hidden
     layer BP2 has nothing to say and its form is None; without biases, BP3."""
@@ -103,9 +112,11 @@ def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bi
            rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output_latex}'\left(z^{{L}}_{{j}}\right)")
     bp3 = (r"\frac{\partial C}{\partial b^{l}} = \sum_{j} \delta^{l}_{j}" if shared_bias else
            r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
+    # under dropout, a_j = m_j g(z_j) / (1 - p): a layer without it has m = 1, p = 0
+    kept = r"\frac{m^{l}_{j}}{1 - p^{l}} \, " if dropout else ""
     return [
         ("BP1", bp1),
-        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
+        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {kept}{hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
          if hidden else None),
         ("BP3", bp3 if biases else None),
         ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),

@@ -74,6 +74,8 @@ class Writer:
                 table[unit.delta] = values.factors[l].delta[s, j]
                 if unit.target is not None:
                     table[unit.target] = self.spec.targets[s][j]
+                if unit.mask is not None:
+                    table[unit.mask] = self.spec.layers[l].kept(s)[j]
         for k, symbol in enumerate(self.graph.unit_errors):
             table[symbol] = fwd.unit_errors[s, k]
         return table

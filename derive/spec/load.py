@@ -19,6 +19,7 @@ from ..rules.activations import ACTIVATIONS
 from ..rules.losses import LOSSES
 from ..rules.optimizers import OPTIMIZERS
 from .checks import Checker, _kind, quoted_key
+from .dropout import check_mask_samples, read_dropout
 from .init import glorot_uniform
 from .model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
@@ -41,7 +42,8 @@ SECTION_KEYS = {
     | {h.name: False for row in OPTIMIZERS.values() for h in row.hyperparameters},
     "init": {"seed": True},
 }
-LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False}
+LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False,
+              "dropout": False, "mask": False}
 
 
 # A spec is a few kilobytes; a 784-128-64-10 network with its weights is a few megabytes.
@@ -159,6 +161,7 @@ class _Reader(Checker):
                             f"one per output unit; the last layer has {outputs}")
         if len(targets) != len(inputs):
             raise self.fail("target.values", f"expected {len(inputs)} samples (as many as input.values), got {len(targets)}")
+        check_mask_samples(self, layers, len(inputs))
         loss = self.loss(loss_table, layers, targets)
         training = self.training(self.table(data["training"], "training", SECTION_KEYS["training"]))
         if loss.l2 and training.optimizer == "adamw":     # both write their strength lambda, and both decay w
@@ -241,12 +244,13 @@ class _Reader(Checker):
             else:
                 names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
             has_bias = raw.get("bias") is not False
+            dropout, mask = read_dropout(self, raw, field, units, index == len(raw_layers) - 1, numeric)
             if not numeric:
                 for key in ("weights", "bias"):
                     if key in raw and not (key == "bias" and not has_bias):
                         raise self.fail(f"{field}.{key}", "given without input.values; a derivation without "
                                         "numbers takes no weights or biases (but bias = false, for none)")
-                layers.append(LayerSpec(units, activation, names, None, None, has_bias))
+                layers.append(LayerSpec(units, activation, names, None, None, has_bias, dropout))
                 fan_in = units
                 continue
             if activation == "g":
@@ -274,7 +278,7 @@ class _Reader(Checker):
                 bias: float | tuple[float, ...] = self.vector(bias_value, f"{field}.bias", units, "one per unit")
             else:
                 bias = self.number(bias_value, f"{field}.bias")
-            layers.append(LayerSpec(units, activation, names, weights, bias, has_bias))
+            layers.append(LayerSpec(units, activation, names, weights, bias, has_bias, dropout, mask))
             fan_in = units
         return tuple(layers)
 

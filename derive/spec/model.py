@@ -13,6 +13,12 @@ class LayerSpec:
     weights: tuple[tuple[float, ...], ...] | None  # in the spec's layout orientation; None without values
     bias: float | tuple[float, ...] | None          # a float is one bias shared by the layer
     has_bias: bool = True                           # bias = false: the layer has none (its bias reads as zeros)
+    dropout: float = 0.0                            # p, the probability of dropping a unit (0: no dropout)
+    mask: tuple[tuple[int, ...], ...] | None = None  # kept (1) or dropped (0): one row, or one per sample
+
+    def kept(self, sample: int) -> tuple[int, ...]:
+        """The mask of one sample (a single row is every sample's)."""
+        return self.mask[0] if len(self.mask) == 1 else self.mask[sample]
 
     @property
     def shared_bias(self) -> bool:

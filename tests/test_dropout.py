@@ -1,0 +1,271 @@
+"""Dropout with a fixed mask (a hidden layer's `dropout = p` and `mask`): a kept unit's output is
+g(net) / (1 - p), a dropped one's 0. Its numbers against PyTorch (float64, written here from the
+spec, sharing no code with derive), SymPy's diff of the expanded loss, the index form and central
+differences of the generated module; the matrix form proven equal to the unit form; the spec's
+errors; and the documents in every notation."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import types
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.core.chain import closed_form, delta_closed_forms
+from derive.core.units import expanded_loss
+from derive.errors import DeriveError
+from derive.numeric.evaluator import initial_parameters, parameter_values
+
+OUTPUTS = {"binary_cross_entropy": "sigmoid", "half_sse": "tanh", "cross_entropy": "softmax", "mse": "linear"}
+
+
+def random_dropout_network(seed: int) -> dict:
+    """Depth 2-3, widths 1-4, a batch of 1-3; each hidden layer drops with p in (0.2, 0.25, 0.5)
+    or not at all, its mask one row for every sample or one per sample."""
+    rng = random.Random(seed)
+    depth = rng.randint(2, 3)
+    loss = rng.choice(sorted(OUTPUTS))
+    widths = [rng.randint(1, 4) for _ in range(depth)] + [rng.randint(2 if loss == "cross_entropy" else 1, 3)]
+    m = rng.randint(1, 3)
+    layout = rng.choice(["column", "row"])
+    layers = []
+    for index, (k, n) in enumerate(zip(widths, widths[1:])):
+        last = index == depth - 1
+        w = [[rng.uniform(-1, 1) for _ in range(k)] for _ in range(n)]
+        layer = {"units": n, "activation": OUTPUTS[loss] if last else rng.choice(["sigmoid", "tanh", "relu", "linear"]),
+                 "weights": w if layout == "column" else [list(c) for c in zip(*w)],
+                 "bias": rng.choice([rng.uniform(-0.5, 0.5), [rng.uniform(-0.5, 0.5) for _ in range(n)], False])}
+        if not last and rng.random() < 0.8:
+            rows = 1 if rng.random() < 0.4 else m
+            mask = [[rng.randint(0, 1) for _ in range(n)] for _ in range(rows)]
+            layer |= {"dropout": rng.choice([0.2, 0.25, 0.5]), "mask": mask[0] if rows == 1 and rng.random() < 0.5 else mask}
+        layers.append(layer)
+    targets = [[rng.uniform(0.1, 0.9) for _ in range(widths[-1])] for _ in range(m)]
+    if loss == "cross_entropy":
+        targets = [[t / sum(row) for t in row] for row in targets]
+    return {"layout": layout,
+            "input": {"values": [[rng.uniform(-1, 1) for _ in range(widths[0])] for _ in range(m)]},
+            "target": {"values": targets}, "layers": layers,
+            "loss": {"function": loss, "reduction": rng.choice(["mean", "sum"])},
+            "training": {"learning_rate": 0.1}}
+
+
+def torch_gradients(mapping: dict) -> tuple[float, dict[str, np.ndarray]]:
+    """The loss and dJ/dparam by PyTorch's autograd, in the spec's own orientation."""
+    row = mapping["layout"] == "row"
+    x = torch.tensor(mapping["input"]["values"], dtype=torch.float64)
+    t = torch.tensor(mapping["target"]["values"], dtype=torch.float64)
+    params, a = {}, x
+    functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
+                 "softmax": lambda z: torch.softmax(z, dim=1)}
+    for l, layer in enumerate(mapping["layers"], start=1):
+        w = params[f"W{l}"] = torch.tensor(layer["weights"], dtype=torch.float64, requires_grad=True)
+        z = a @ w if row else a @ w.T
+        if layer["bias"] is not False:
+            b = params[f"b{l}"] = torch.tensor(layer["bias"], dtype=torch.float64, requires_grad=True)
+            z = z + b
+        a = functions[layer["activation"]](z)
+        if "dropout" in layer:
+            mask = torch.tensor(layer["mask"], dtype=torch.float64).reshape(-1, layer["units"])
+            a = a * mask / (1 - layer["dropout"])
+    kind = mapping["loss"]["function"]
+    per_sample = {"binary_cross_entropy": lambda: torch.nn.functional.binary_cross_entropy_with_logits(
+                      z, t, reduction="none").sum(dim=1),
+                  "half_sse": lambda: (0.5 * (t - a) ** 2).sum(dim=1),
+                  "mse": lambda: ((t - a) ** 2).mean(dim=1),
+                  "cross_entropy": lambda: -(t * torch.log_softmax(z, dim=1)).sum(dim=1)}[kind]()
+    loss = per_sample.mean() if mapping["loss"]["reduction"] == "mean" else per_sample.sum()
+    loss.backward()
+    return float(loss.detach()), {name: p.grad.numpy() for name, p in params.items()}
+
+
+def _module(result) -> types.ModuleType:
+    module = types.ModuleType("generated")
+    exec(compile(result.code(), "<derive code>", "exec"), module.__dict__)
+    return module
+
+
+# -- the spec --------------------------------------------------------------------------------
+
+
+def _with_layer(change: dict, layer: int = 0) -> dict:
+    mapping = copy.deepcopy(_PRESET_MAPPING)
+    mapping["layers"][layer] = {k: v for k, v in (mapping["layers"][layer] | change).items() if v is not None}
+    return mapping
+
+
+_PRESET_MAPPING = {"precision": 6,
+    "input": {"values": [[0.6, -0.4], [0.1, 0.9]]}, "target": {"values": [[1.0], [0.0]]},
+    "layers": [{"units": 3, "activation": "sigmoid", "weights": [[0.5, -0.3], [0.2, 0.8], [0.1, 0.4]],
+                "bias": [0.1, -0.1, 0.2], "dropout": 0.5, "mask": [[1, 0, 1], [0, 1, 1]]},
+               {"units": 1, "activation": "sigmoid", "weights": [[0.7, -0.6, 0.3]], "bias": 0.05}],
+    "loss": {"function": "binary_cross_entropy"}, "training": {"learning_rate": 0.5}}
+PRESET = derive.from_dict(copy.deepcopy(_PRESET_MAPPING) | {"title": "Dropout"})
+
+
+def test_the_spec_reads_the_probability_and_the_mask_of_each_sample():
+    spec = derive.from_dict(copy.deepcopy(_PRESET_MAPPING))
+    assert (spec.layers[0].dropout, spec.layers[0].mask) == (0.5, ((1, 0, 1), (0, 1, 1)))
+    assert spec.layers[0].kept(1) == (0, 1, 1) and spec.layers[1].dropout == 0.0
+    one_row = derive.from_dict(_with_layer({"mask": [1, 0, 1]}))
+    assert one_row.layers[0].kept(0) == one_row.layers[0].kept(1) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("change, layer, message", [
+    ({"dropout": 1.0}, 0, "layers[1].dropout: expected a probability of dropping a unit, above 0 and below 1, got 1.0"),
+    ({"dropout": 0}, 0, "layers[1].dropout: expected a probability of dropping a unit, above 0 and below 1, got 0"),
+    ({"dropout": "half"}, 0, "layers[1].dropout: expected a number, got a string"),
+    ({"dropout": None}, 0, "layers[1].mask: given without dropout"),
+    ({"mask": None}, 0, "layers[1].mask: missing key (the fixed mask of 0s and 1s"),
+    ({"mask": [[1, 0, 2], [0, 1, 1]]}, 0, "layers[1].mask[1][3]: expected 0 (dropped) or 1 (kept), got 2"),
+    ({"mask": [[1, 0], [0, 1]]}, 0, "layers[1].mask[1]: expected 3 zeros and ones (one per unit), got 2"),
+    ({"mask": [1, 0]}, 0, "layers[1].mask: expected 3 zeros and ones (one per unit), got 2"),
+    ({"mask": [[1, 0, 1], [0, 1, 1], [1, 1, 1]]}, 0,
+     "layers[1].mask: expected one row for every sample or 2 rows (one per sample, as input.values), got 3"),
+    ({"mask": [True, False, True]}, 0, "layers[1].mask[1]: expected 0 (dropped) or 1 (kept), got a boolean (true)"),
+    ({"dropout": 0.5, "mask": [1]}, 1, "layers[2].dropout: dropout on the output layer; expected it on hidden layers"),
+])
+def test_a_wrong_dropout_is_named_in_one_line(change, layer, message):
+    with pytest.raises(DeriveError) as caught:
+        derive.from_dict(_with_layer(change, layer))
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_derivation_without_numbers_keeps_the_mask_a_symbol():
+    mapping = {"input": {"names": ["x1", "x2"]}, "loss": {"function": "half_sse"},
+               "layers": [{"units": 2, "activation": "tanh", "dropout": 0.2}, {"units": 1, "activation": "linear"}]}
+    layer_doc = derive.derive(derive.from_dict(mapping)).render("markdown", "layer")
+    assert r"A^{[1]} = \frac{5}{4} D^{[1]} \odot \tanh\left(Z^{[1]}\right)" in layer_doc
+    with pytest.raises(DeriveError, match="layers.1..mask: given without input.values"):
+        derive.from_dict(copy.deepcopy(mapping) | {"layers": [mapping["layers"][0] | {"mask": [1, 0]},
+                                                               mapping["layers"][1]]})
+
+
+# -- the numbers -----------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10**6))
+def test_random_dropout_networks_equal_pytorch_and_their_generated_module(seed):
+    """The kernels' gradients (the JSON's) and the generated module's equal PyTorch's autograd to
+    1e-12; central differences of the generated loss agree; the proof holds every matrix step."""
+    mapping = random_dropout_network(seed)
+    result = derive.derive(derive.from_dict(copy.deepcopy(mapping)))
+    ours = json.loads(result.render("json"))
+    loss, expected = torch_gradients(mapping)
+    assert ours["loss"] == pytest.approx(loss, rel=1e-12)
+    assert set(ours["gradients"]) == set(expected)
+    module = _module(result)
+    params = {name: np.asarray(value, dtype=float) for name, value in ours["parameters"].items()}
+    X, Y = ours["inputs"], ours["targets"]
+    grads = module.gradients(params, X, Y)
+    assert module.loss(params, X, Y) == pytest.approx(loss, rel=1e-12)
+    for name, value in expected.items():
+        np.testing.assert_allclose(np.asarray(ours["gradients"][name]).reshape(value.shape), value, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(np.asarray(grads[name]).reshape(value.shape), value, rtol=1e-12, atol=1e-14)
+    h = 1e-6
+    for name, value in params.items():
+        for index in np.ndindex(value.shape):
+            up, down = copy.deepcopy(params), copy.deepcopy(params)
+            up[name][index] += h
+            down[name][index] -= h
+            central = (module.loss(up, X, Y) - module.loss(down, X, Y)) / (2 * h)
+            assert np.asarray(grads[name])[index] == pytest.approx(central, rel=1e-5, abs=1e-7)
+    assert all(check.ok for check in result.checks), [c for c in result.checks if not c.ok]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sympys_diff_of_the_expanded_loss_equals_the_index_form_and_the_kernels(seed):
+    """Each sample's masks substituted into the expanded loss; d/dparam at the spec's values equals
+    the chain's closed form at each sample's node values and the JSON's gradient, to 1e-12."""
+    mapping = random_dropout_network(seed) if seed else copy.deepcopy(_PRESET_MAPPING) | {"layout": "column"}
+    spec = derive.from_dict(copy.deepcopy(mapping))
+    result = derive.derive(spec)
+    ours = json.loads(result.render("json"))
+    graph = result.derivation.graph
+    scale = sp.Rational(1, spec.samples) if spec.loss.reduction == "mean" else 1
+    per_sample = expanded_loss(graph)
+    inputs, targets = [u.out for u in graph.inputs], [u.target for u in graph.outputs]
+    masks = [(layer, spec_layer) for layer, spec_layer in zip(graph.layers, spec.layers) if spec_layer.dropout]
+
+    def data(s: int) -> dict:
+        found = dict(zip(inputs, spec.inputs[s])) | dict(zip(targets, spec.targets[s]))
+        for layer, spec_layer in masks:
+            found |= dict(zip(layer.masks, spec_layer.kept(s)))
+        return found
+    cost = scale * sp.Add(*[per_sample.xreplace(data(s)) for s in range(spec.samples)])
+    at = parameter_values(graph, initial_parameters(spec))
+    forms = delta_closed_forms(result.derivation)
+    nodes = [_node_values(graph, ours, spec, s) | data(s) for s in range(spec.samples)]
+    for l, layer in enumerate(graph.layers, start=1):
+        found = np.asarray(ours["gradients"][f"W{l}"])
+        found = found if spec.layout == "column" else found.T
+        for j, row in enumerate(layer.connections):
+            for i, c in enumerate(row):
+                expected = float(sp.diff(cost, c.weight).xreplace(at))
+                index_form = closed_form(result.derivation, c.weight, forms)
+                by_index = float(scale * sp.Add(*[index_form.xreplace(n) for n in nodes]))
+                assert found[j][i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+                assert by_index == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def _node_values(graph, ours: dict, spec, s: int) -> dict:
+    values = parameter_values(graph, initial_parameters(spec))
+    for l, layer in enumerate(graph.layers, start=1):
+        for j, u in enumerate(layer.units):
+            values[u.net] = ours["forward"][f"net{l}"][s][j]
+            values[u.out] = ours["forward"][f"out{l}"][s][j]
+    return values
+
+
+def test_a_dropped_unit_passes_nothing_forward_or_back():
+    values = derive.derive(PRESET).values
+    dropped = np.array(PRESET.layers[0].mask) == 0
+    assert (values.forward.outs[0][dropped] == 0).all() and (values.factors[0].delta[dropped] == 0).all()
+    kept = ~dropped
+    np.testing.assert_allclose(values.forward.outs[0][kept], 2 * values.forward.activations[0][kept], rtol=1e-15)
+
+
+# -- the documents ---------------------------------------------------------------------------
+
+
+def test_the_unit_documents_show_the_mask_and_its_factor_with_numbers():
+    result = derive.derive(PRESET)
+    neuron = result.render("markdown", "neuron")
+    assert "| sample | $x_{1}$ | $x_{2}$ | $target_{o1}$ | $m_{h1}$ | $m_{h2}$ | $m_{h3}$ |" in neuron
+    assert r"out_{h1} &= \frac{m_{h1} \cdot 2}{1 + e^{- net_{h1}}} = \frac{1 \cdot 2}{1 + e^{- 0.52}} = 1.2543 " in neuron
+    assert "layer 1 with 3 sigmoid units (h1, h2, h3) and dropout ($p = 0.5$, a fixed mask)" in neuron
+    index = result.render("markdown", "index")
+    assert "m^{l}_{j}, p^{l}" in index and "$m^{1}_{1}$" in index
+    assert (r"\delta^{l}_{j} = \sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k} \, \frac{m^{l}_{j}}{1 - p^{l}} \, "
+            r"\sigma'\left(z^{l}_{j}\right)") in index
+
+
+def test_the_layer_documents_write_the_mask_in_the_forward_and_the_backward_pass():
+    result = derive.derive(PRESET)
+    layer = result.render("markdown", "layer")
+    assert r"A^{[1]} = 2 D^{[1]} \odot \sigma\left(Z^{[1]}\right)" in layer
+    assert r"$$D^{[1]} = \begin{bmatrix}1 & 0\\0 & 1\\1 & 1\end{bmatrix}$$" in layer
+    assert "and through the dropout mask" in layer
+    assert (r"\delta^{[1]} = W^{[2]T} \delta^{[2]} \odot \left(2 D^{[1]} \odot \left(\sigma\left(Z^{[1]}\right) "
+            r"\odot \left(1 - \sigma\left(Z^{[1]}\right)\right)\right)\right)") in layer
+    assert all(check.ok for check in result.checks)
+
+
+def test_the_json_and_the_module_carry_the_fixed_masks():
+    result = derive.derive(PRESET)
+    ours = json.loads(result.render("json"))
+    assert ours["dropout"] == {"D1": {"p": 0.5, "mask": [[1, 0, 1], [0, 1, 1]]}}
+    module = _module(result)
+    np.testing.assert_array_equal(module.MASK1, [[1, 0, 1], [0, 1, 1]])
+    with pytest.raises(ValueError, match="MASK1: the fixed dropout mask has 2 rows, one per sample of the spec; "
+                                         "expected X with 2 samples, got 1"):
+        module.loss(ours["parameters"], ours["inputs"][:1], ours["targets"][:1])
