@@ -37,6 +37,7 @@ class Meaning(Names, Derivatives):
         self.model, self.vocabulary, self._entries = model, vocabulary, entries
         self.layer = vocabulary.notation == "layer"
         self._depth = 0          # aliases that name formulas, followed at most this deep
+        self._figures: dict[str, tuple[sp.Float, sp.Float]] = {}     # a figure's value and half-ulp, by its text
 
     @property
     def entries(self) -> dict:
@@ -62,10 +63,13 @@ class Meaning(Names, Derivatives):
             return sp.Integer(node.text)
         if len(scope.literals) >= MAX_NUMBERS:      # each number's rounding costs a derivative of the claim
             raise Unreadable(f"more than {MAX_NUMBERS} decimal numbers in one claim")
-        value = Decimal(node.text)
         symbol = sp.Symbol(f"lit{len(scope.literals)}__{node.text}", real=True)
-        half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1) if value not in self.model.given else 0
-        scope.literals[symbol] = Literal(symbol, node.text, sp.Float(node.text, 30), sp.Float(str(half), 30))
+        found = self._figures.get(node.text)
+        if found is None:           # a post repeats its figures: each parsed once
+            value = Decimal(node.text)
+            half = Decimal(5) * Decimal(10) ** (value.as_tuple().exponent - 1) if value not in self.model.given else 0
+            found = self._figures[node.text] = (sp.Float(node.text, 30), sp.Float(str(half), 30))
+        scope.literals[symbol] = Literal(symbol, node.text, *found)
         return symbol
 
     def _Sym(self, node: s.Sym, scope: Scope) -> sp.Basic:

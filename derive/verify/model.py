@@ -356,7 +356,8 @@ class Model(Values):
 
     def gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
         """d(cost)/d(parameter) at a complete point (the error's and the penalty's)."""
-        error = self._error_gradient_at(parameter, point)
+        symbol = self._gradient_symbols.get(parameter)      # complete() keeps the error's at the point
+        error = point[symbol] if symbol in point else self._error_gradient_at(parameter, point)
         return sp.Float(error + self.l2 * point[parameter], DIGITS) if self.penalty_slope(parameter) else error
 
     def _error_gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
