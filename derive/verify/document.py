@@ -11,6 +11,7 @@ from ..errors import DeriveError
 from . import syntax as s
 from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
+from .collector import older_objects_set_aside
 from .judge import EQUALITIES, Judge
 from .layer_offset import layer_offset
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
@@ -122,8 +123,9 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     try:
-        text = normalize(text)
-        return _verify_regions(checker, scan(text, name), notation, seconds, text)
+        with older_objects_set_aside():
+            text = normalize(text)
+            return _verify_regions(checker, scan(text, name), notation, seconds, text)
     except RecursionError:        # the last line of defence: every depth is measured before it is read
         raise DeriveError("document: nests too deeply to read") from None
 
@@ -133,7 +135,8 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
     if not formula.strip():
         raise DeriveError("--claim: the formula is empty; expected an equation such as 'out_{h1} = 0.5933'")
     try:
-        return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation, MAX_SECONDS)
+        with older_objects_set_aside():
+            return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation, MAX_SECONDS)
     except RecursionError:
         raise DeriveError("--claim: the formula nests too deeply to read") from None
 
