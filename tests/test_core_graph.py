@@ -11,6 +11,7 @@ import pytest
 import derive
 from derive.core import walk
 from derive.core.graph import Application, Kind, Node, TensorGraph, lower
+from new_ops import random_network
 from oracles import random_spec
 
 STEP = 1e-6
@@ -69,6 +70,16 @@ def test_the_graph_walk_gives_every_presets_gradients(preset):
 @pytest.mark.parametrize("seed", range(40))
 def test_the_graph_walk_gives_random_networks_gradients(seed):
     _check(derive.from_dict(random_spec(seed)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_graph_walk_gives_networks_with_dropout_and_skips_their_gradients(seed):
+    """A dropout layer lowers to activation -> dropout (its fixed mask), a skip to activation -> add."""
+    spec = derive.from_dict(random_network(seed, skips=bool(seed % 2)))
+    ops = [a.op for a in lower(spec).applications]
+    assert ops.count("dropout") == sum(1 for layer in spec.layers if layer.dropout)
+    assert ops.count("add") == sum(1 for layer in spec.layers if layer.skip is not None)
+    _check(spec)
 
 
 @pytest.mark.parametrize("seed", range(6))

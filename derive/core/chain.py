@@ -22,9 +22,15 @@ from .units import Bias, Connection, Graph, GraphLayer, Unit
 
 @dataclass(frozen=True)
 class Path:
-    """One way out of a hidden unit: dE/dnet_via * dnet_via/dout_unit = delta_via * w."""
+    """One way out of a hidden unit: dE/dnet_via * dnet_via/dout_unit = delta_via * w; or, along a
+    skip connection (connection None), dE/dout_via * dout_via/dout_unit = dE/dout_via * 1."""
     via: Unit
-    connection: Connection
+    connection: Connection | None
+    term: sp.Expr = sp.S.Zero            # the path's factor: delta_via * w, or via's dE/dout
+
+    @property
+    def skip(self) -> bool:
+        return self.connection is None
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,10 @@ def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Deri
         if downstream is None:
             layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
         else:
-            layer_records = tuple(_hidden_record(layer, downstream, u) for u in layer.units)
+            # the layers whose skip connections read this one: their records are made (walked already)
+            skips = [(later, records[later.index - layer.index - 1]) for later in graph.layers
+                     if later.skip and later.skip[0].layer == layer.index]
+            layer_records = tuple(_hidden_record(layer, downstream, u, skips) for u in layer.units)
         records.insert(0, layer_records)
         downstream = layer
     params = []
@@ -111,16 +120,18 @@ def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:
     return UnitRecord(unit, d_out, (), d_act, jacobian, chain, delta, rule.condition if rule else None)
 
 
-def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit) -> UnitRecord:
-    paths = tuple(Path(row[unit.index].dest, row[unit.index]) for row in downstream.connections)
-    d_out = _add(*[_mul(p.via.delta, p.connection.weight) for p in paths])
+def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit, skips) -> UnitRecord:
+    paths = tuple(Path(row[unit.index].dest, row[unit.index], _mul(row[unit.index].dest.delta, row[unit.index].weight))
+                  for row in downstream.connections)
+    paths += tuple(Path(later.units[unit.index], None, later_records[unit.index].d_out) for later, later_records in skips)
+    d_out = _add(*[p.term for p in paths])
     nets = [u.net for u in layer.units]
-    kept = layer.kept(unit)
-    if kept is None:
+    if layer.plain:
         d_act = layer.activation.derivative([u.out for u in layer.units], nets, unit.index, unit.index)
-    else:       # out = m/(1 - p) g(net): g' is written over g(net), which out no longer is
+    else:       # out = m/(1 - p) g(net), or g(net) + a skip: g' is written over g(net), which out is not
         activated = [layer.activation.forward(nets, j) for j in range(len(nets))]
-        d_act = _mul(kept, layer.activation.derivative(activated, nets, unit.index, unit.index))
+        d_act = layer.activation.derivative(activated, nets, unit.index, unit.index)
+        d_act = d_act if unit.mask is None else _mul(layer.kept(unit), d_act)
     chain = _mul(d_out, d_act)
     return UnitRecord(unit, d_out, paths, d_act, None, chain, chain, None)
 

@@ -71,21 +71,24 @@ def lower(spec: NetworkSpec) -> TensorGraph:
     and the generated module name them (W1, b1, ...); W has shape (units, inputs)."""
     x = Node("X", Kind.INPUT, (len(spec.input_names),))
     y = Node("Y", Kind.TARGET, (spec.layers[-1].units,))
-    nodes, applications, weights, previous = [x, y], [], [], x
+    nodes, applications, weights, previous, outputs = [x, y], [], [], x, [x]
     for l, layer in enumerate(spec.layers, start=1):
         weight = Node(f"W{l}", Kind.PARAMETER, (layer.units, previous.shape[0]))
         bias = (Node(f"b{l}", Kind.PARAMETER, (1,) if layer.shared_bias else (layer.units,))
                 if layer.has_bias else None)
         net = Node(f"Z{l}", Kind.INTERMEDIATE, (layer.units,))
         out = Node(f"A{l}", Kind.INTERMEDIATE, (layer.units,))
-        activated = Node(f"G{l}", Kind.INTERMEDIATE, (layer.units,)) if layer.dropout else out
-        nodes += [weight] + ([bias] if bias else []) + [net] + ([activated] if layer.dropout else []) + [out]
+        activated = Node(f"G{l}", Kind.INTERMEDIATE, (layer.units,)) if layer.dropout or layer.skip is not None else out
+        nodes += [weight] + ([bias] if bias else []) + [net] + ([activated] if activated is not out else []) + [out]
         weights.append(weight)
         applications.append(Application("dense", (previous, weight) + ((bias,) if bias else ()), net))
         applications.append(Application("activation", (net,), activated, (("function", layer.activation),)))
         if layer.dropout:       # g(Z) times the fixed mask over 1 - p, one mask row per sample (or one for all)
             applications.append(Application("dropout", (activated,), out,
                                             (("mask", layer.mask), ("keep", 1 - layer.dropout))))
+        if layer.skip is not None:      # a residual connection: layer k's output (X for 0) added, whole
+            applications.append(Application("add", (activated, outputs[layer.skip]), out))
+        outputs.append(out)
         previous = out
     loss = Node("J", Kind.LOSS, ())
     error = Node("E", Kind.INTERMEDIATE, ()) if spec.loss.l2 else loss

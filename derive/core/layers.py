@@ -98,6 +98,7 @@ class Reason(StrEnum):
     AFFINE = "affine"
     ACTIVATION = "activation"
     DROPOUT = "dropout"              # through the fixed mask, then the activation
+    SKIP = "skip"                    # through the next layer's weights and the skip connections reading A
     RECURSION = "recursion"
     SOFTMAX_JACOBIAN = "softmax-jacobian"
     EXPAND = "expand"
@@ -132,6 +133,7 @@ class LayerRecord:
     # under dropout, A = kept D ⊙ g(Z): the fixed mask D (1 kept, 0 dropped) and kept = 1/(1 - p)
     mask: MatrixSymbol | None = None
     kept: sp.Rational | None = None
+    skip: MatrixSymbol | None = None      # the output a skip connection adds, A = g(Z) + A^{[k]}
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                         MatrixSymbol(f"D{l}", *shape(n)) if layer.dropout else None))
 
     records: list[LayerRecord] = []
+    backs: dict[int, sp.MatrixExpr] = {}      # each hidden layer's dℒ/dA, over the δs and Ws only
     for l in reversed(range(1, len(spec.layers) + 1)):
         layer = spec.layers[l - 1]
         W, b, Z, A, delta, d_out, mask = symbols[l - 1]
@@ -180,11 +183,16 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                                                       d_out, column)
         else:
             W_next, delta_next = symbols[l][0], symbols[l][4]
-            d_act = activation_derivative(layer.activation, Z, A if mask is None else applied(layer.activation, Z), ones)
+            plain = mask is None and layer.skip is None        # A = g(Z): g' may be written over A
+            d_act = activation_derivative(layer.activation, Z, A if plain else applied(layer.activation, Z), ones)
             back = MatMul(Transpose(W_next), delta_next) if column else MatMul(delta_next, Transpose(W_next))
+            readers = [t for t in range(l + 1, len(spec.layers) + 1) if spec.layers[t - 1].skip == l]
+            through = MatAdd(back, *[symbols[t - 1][5] for t in readers], evaluate=False) if readers else back
+            backs[l] = MatAdd(back, *[backs[t] for t in readers], evaluate=False) if readers else back
             local = d_act if mask is None else _had(MatMul(kept, mask, evaluate=False), d_act)   # dA/dZ
-            delta_expr = _had(back, local)
-            steps = (Step(d_out, back, Reason.AFFINE), Step(delta, _had(d_out, local), Reason.ACTIVATION if mask is None else Reason.DROPOUT),
+            delta_expr = _had(backs[l], local)
+            steps = (Step(d_out, through, Reason.SKIP if readers else Reason.AFFINE),
+                     Step(delta, _had(d_out, local), Reason.ACTIVATION if mask is None else Reason.DROPOUT),
                      Step(delta, delta_expr, Reason.RECURSION))
         product = MatMul(W, A_prev) if column else MatMul(A_prev, W)
         forward = product if b is None else MatAdd(product, _bias_term(b, Z, m, column), evaluate=False)
@@ -192,8 +200,9 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         if spec.loss.l2:
             grad_W = MatAdd(grad_W, weight_term(W), evaluate=False)
         grad_b = None if b is None else _bias_gradient(b, delta, scale, column)
+        skip = None if layer.skip is None else X if layer.skip == 0 else symbols[layer.skip - 1][3]
         records.insert(0, LayerRecord(l, layer.activation, W, b, Z, A, A_prev, delta, d_out, forward, d_act, steps,
-                                      delta_expr, grad_W, grad_b, mask, kept))
+                                      delta_expr, grad_W, grad_b, mask, kept, skip))
     softmax_symbols, softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ((), ())
     return LayerDerivation(spec.layout, spec.loss.reduction, X, Y, scale, tuple(records), softmax_steps,
                            softmax_symbols, spec.loss.l2 > 0)

@@ -130,7 +130,7 @@ def _is_parameter(name: str) -> bool:
 
 
 # The unit-level form each kind of step is compared with.
-STEP_FORMS = {Reason.LOSS: "d_out", Reason.AFFINE: "d_out", Reason.CHAIN: "delta_chain",
+STEP_FORMS = {Reason.LOSS: "d_out", Reason.AFFINE: "d_out", Reason.SKIP: "d_out", Reason.CHAIN: "delta_chain",
               Reason.SOFTMAX_VJP: "delta_chain", Reason.SUBSTITUTE: "delta_chain"}
 
 

@@ -60,6 +60,12 @@ class GraphLayer:
     out_exprs: tuple[sp.Expr, ...]                   # activation of the nets (times the mask's factor)
     shared_bias: bool
     dropout: sp.Rational = sp.S.Zero                 # p: a kept output is scaled by 1/(1 - p)
+    skip: tuple[Unit, ...] = ()                      # the units whose outputs a skip connection adds, by index
+
+    @property
+    def plain(self) -> bool:
+        """out = g(net): no dropout and no skip (the activation's derivative may be written over out)."""
+        return not self.skip and not self.masks
 
     @property
     def masks(self) -> tuple[sp.Symbol, ...]:
@@ -138,10 +144,10 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
                  *([_mul(biases[0 if layer_spec.shared_bias else j].symbol, sp.S.One)] if biases else []))
             for j, row in enumerate(connections))
         nets = [u.net for u in units]
+        skip = () if layer_spec.skip is None else (inputs if layer_spec.skip == 0 else layers[layer_spec.skip - 1].units)
         layer = GraphLayer(l, activation, previous, units, tuple(connections), biases, net_exprs, (),
-                           layer_spec.shared_bias, exact_probability(layer_spec.dropout))
-        out_exprs = tuple(activation.forward(nets, j) if u.mask is None else _mul(layer.kept(u), activation.forward(nets, j))
-                          for j, u in enumerate(units))
+                           layer_spec.shared_bias, exact_probability(layer_spec.dropout), skip)
+        out_exprs = tuple(_output(layer, u, activation.forward(nets, j)) for j, u in enumerate(units))
         layers.append(dataclasses.replace(layer, out_exprs=out_exprs))
         tick(len(units))
         previous = units
@@ -150,6 +156,12 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
     errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
     error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
     return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs, spec.loss.l2 > 0)
+
+
+def _output(layer: GraphLayer, unit: Unit, activated: sp.Expr) -> sp.Expr:
+    """out = g(net), times m/(1 - p) under dropout, plus the skip's source output."""
+    out = activated if unit.mask is None else _mul(layer.kept(unit), activated)
+    return _add(out, layer.skip[unit.index].out) if layer.skip else out
 
 
 def exact_probability(p: float) -> sp.Rational:

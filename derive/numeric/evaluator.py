@@ -64,7 +64,7 @@ class LayerFactors:
     d_act: np.ndarray | None          # (m, units): dout/dnet
     jacobian: np.ndarray | None       # (m, k, j): dout_k/dnet_j (softmax)
     delta: np.ndarray                 # (m, units): dE_s/dnet
-    paths: np.ndarray | None          # (m, downstream, units): delta_o * w_ho
+    paths: np.ndarray | None          # (m, paths, units): delta_o * w_ho, then dE/dout of each skip reading it
     fused: np.ndarray                 # (m, units) bool: the factors' product is not representable
 
 
@@ -153,6 +153,10 @@ class Evaluator:
         self.drops = tuple(None if not layer.dropout else
                            np.array([layer.kept(s) for s in range(spec.samples)], dtype=float) / (1 - layer.dropout)
                            for layer in spec.layers)
+        # skip connections: layer l adds the output of layer skips[l] (0-based, -1 the inputs), and
+        # the layers reading layer l's output that way, whose dE/dout its own gathers
+        self.skips = tuple(None if layer.skip is None else layer.skip - 1 for layer in spec.layers)
+        self.skipped_by = tuple(tuple(t for t, k in enumerate(self.skips) if k == l) for l in range(len(spec.layers)))
         for layer in self.graph.layers:
             tick(len(layer.units))
 
@@ -181,10 +185,13 @@ class Evaluator:
     def forward(self, params: Parameters) -> Forward:
         a = self.inputs
         nets, outs, activations = [], [], []
-        for forward_map, w, b, drop in zip(self._forward_maps, params.weights, params.biases, self.drops):
+        for forward_map, w, b, drop, skip in zip(self._forward_maps, params.weights, params.biases, self.drops,
+                                                 self.skips):
             z = a @ w.T + b
             activated = forward_map(z)
             a = activated if drop is None else activated * drop
+            if skip is not None:        # a residual connection: layer skip's output (the inputs' for -1) added
+                a = a + (self.inputs if skip < 0 else outs[skip])
             nets.append(z)
             outs.append(a)
             activations.append(activated)
@@ -202,25 +209,27 @@ class Evaluator:
                 log_1m = activation.log_one_minus_out(net) if activation.log_one_minus_out else np.log1p(-out)
         return self.graph.loss.numpy(self.targets, out, log_out, log_1m)
 
-    def upstream(self, l: int, params: Parameters, fwd: Forward, below: np.ndarray | None) -> np.ndarray:
-        """dE/dout of layer l's units, (m, units): the loss's derivative at the output, else the
-        deltas of the layer above back through its weights (W of shape (units, inputs))."""
-        if below is None:
-            return self._loss_slope(self.targets, fwd.outs[l])
-        return below @ params.weights[l + 1]
-
     def deltas(self, params: Parameters, fwd: Forward) -> list[np.ndarray]:
         """dE/dnet per layer, (m, units), by the rule table's kernels, from the output back."""
+        return self.backward(params, fwd)[1]
+
+    def backward(self, params: Parameters, fwd: Forward) -> tuple[list, list[np.ndarray]]:
+        """dE/dout (None at the output, whose delta is fused) and dE/dnet of every layer, (m, units):
+        a hidden layer's dE/dout gathers the deltas above it through their weights (W of shape
+        (units, inputs)) and the dE/dout of every layer whose skip connection reads it."""
         last = len(self._slopes) - 1
-        below = self._output_delta(self.targets, fwd.outs[last], fwd.nets[last])
-        deltas = [below]
+        d_outs: list = [None] * (last + 1)
+        deltas: list = [None] * (last + 1)
+        below = deltas[last] = self._output_delta(self.targets, fwd.outs[last], fwd.nets[last])
         for l in range(last - 1, -1, -1):
-            upstream, drop = below @ params.weights[l + 1], self.drops[l]
+            upstream = below @ params.weights[l + 1]
+            for t in self.skipped_by[l]:
+                upstream = upstream + d_outs[t]
+            d_outs[l], drop = upstream, self.drops[l]
             if drop is not None:        # dout/dg = mask / (1 - p): a dropped unit passes nothing back
                 upstream = upstream * drop
-            below = kernels.vjp(self._names[l], fwd.nets[l], fwd.activations[l], upstream, self._slopes[l])
-            deltas.append(below)
-        return deltas[::-1]
+            below = deltas[l] = kernels.vjp(self._names[l], fwd.nets[l], fwd.activations[l], upstream, self._slopes[l])
+        return d_outs, deltas
 
     def gradients(self, params: Parameters, fwd: Forward, deltas: list[np.ndarray]) -> Parameters:
         """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta."""
@@ -264,14 +273,18 @@ class Evaluator:
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
         """The per-sample chain factors the document prints, from the kernels."""
         layers = []
+        d_outs, _ = self.backward(params, fwd)
         for l, layer in enumerate(self.graph.layers):
             below = deltas[l + 1] if l + 1 < len(deltas) else None
-            d_out = self.upstream(l, params, fwd, below)
+            d_out = self._loss_slope(self.targets, fwd.outs[l]) if below is None else d_outs[l]
             slope = kernels.slope(layer.activation.name)(fwd.nets[l], fwd.activations[l])
             if self.drops[l] is not None:
                 slope = slope * self.drops[l]
             d_act, jacobian = (slope, None) if layer.activation.elementwise else (None, slope)
-            paths = below[:, :, None] * params.weights[l + 1][None, :, :] if below is not None else None
+            paths = None
+            if below is not None:       # each path's term: delta_o w_ho, then each skip's dE/dout
+                paths = np.concatenate([below[:, :, None] * params.weights[l + 1][None, :, :]] +
+                                       [d_outs[t][:, None, :] for t in self.skipped_by[l]], axis=1)
             fused = _unrepresentable(d_out, d_act, jacobian, deltas[l])
             layers.append(LayerFactors(d_out, d_act, jacobian, deltas[l], paths, fused))
         return tuple(layers)

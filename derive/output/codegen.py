@@ -196,13 +196,14 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
 
 
 def _output(record, activated: str, code: MatrixCodePrinter, latex) -> dict[str, str]:
-    """A = g(Z), or 1/(1 - p) D ⊙ g(Z) under dropout, with its LaTeX for a comment."""
+    """A = g(Z), 1/(1 - p) D ⊙ g(Z) under dropout, + A^{[k]} with a skip, with its LaTeX for a comment."""
     g = rf"{ACTIVATIONS[record.activation].latex}\left({latex.doprint(record.Z)}\right)"
-    if record.mask is None:
-        return {"target": record.A.name, "code": activated, "comment": f"{latex.doprint(record.A)} = {g}"}
-    scale = MatMul(record.kept, record.mask, evaluate=False)
-    return {"target": record.A.name, "code": f"{code.doprint(record.kept)} * {record.mask.name} * ({activated})",
-            "comment": rf"{latex.doprint(record.A)} = {latex.doprint(scale)} \odot {g}"}
+    if record.mask is not None:
+        scale = MatMul(record.kept, record.mask, evaluate=False)
+        activated, g = f"{code.doprint(record.kept)} * {record.mask.name} * ({activated})", rf"{latex.doprint(scale)} \odot {g}"
+    if record.skip is not None:
+        activated, g = f"{activated} + {record.skip.name}", f"{g} + {latex.doprint(record.skip)}"
+    return {"target": record.A.name, "code": activated, "comment": f"{latex.doprint(record.A)} = {g}"}
 
 
 def _errors(spec: NetworkSpec, depth: int, axis: int) -> str:

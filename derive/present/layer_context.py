@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import HadamardProduct, MatMul, MatrixSymbol, Transpose
+from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
 
 from ..core.layers import LayerDerivation, Reason, applied
 from ..core.proof import Check
@@ -46,6 +46,8 @@ def _step_text(spec: NetworkSpec) -> dict[Reason, tuple[str, ...]]:
                              " times the loss's derivative:"),
         Reason.SOFTMAX_CE: (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
         Reason.AFFINE: ("The error reaches this layer's outputs through the next layer's weights:",),
+        Reason.SKIP: ("The error reaches this layer's outputs through the next layer's weights and, whole, along "
+                      "each skip connection that adds them to a later layer's outputs:",),
         Reason.ACTIVATION: ("and through this layer's activation:",),
         Reason.DROPOUT: ("and through the dropout mask (a dropped unit passes nothing back, a kept one its "
                          "gradient scaled as its output was) and this layer's activation:",),
@@ -157,10 +159,11 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
 
 
 def _output(r) -> sp.MatrixExpr:
-    """A = g(Z), or kept D ⊙ g(Z) under dropout."""
-    activated = applied(r.activation, r.Z)
-    return activated if r.mask is None else HadamardProduct(MatMul(r.kept, r.mask, evaluate=False), activated,
-                                                            evaluate=False)
+    """A = g(Z), kept D ⊙ g(Z) under dropout, plus A^{[k]} with a skip connection."""
+    out = applied(r.activation, r.Z)
+    if r.mask is not None:
+        out = HadamardProduct(MatMul(r.kept, r.mask, evaluate=False), out, evaluate=False)
+    return out if r.skip is None else MatAdd(out, r.skip, evaluate=False)
 
 
 def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | None:
@@ -328,7 +331,8 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
             rows.append({"symbol": w.tex(r.mask), "meaning": f"the fixed dropout mask of layer {l}: 1 keeps a unit, "
                          f"0 drops it; kept outputs are scaled by 1/(1 - p) = {r.kept}", "shape": w.shape(*r.mask.shape)})
         rows += [
-            {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}" + (", after dropout" if r.mask is not None else ""),
+            {"symbol": w.tex(r.A), "meaning": f"outputs of layer {l}" + (", after dropout" if r.mask is not None else "")
+             + _skip_words(w.spec.layers[l - 1].skip),
              "shape": w.shape(*r.A.shape)},
             {"symbol": w.tex(r.delta), "meaning": f"the derivative of the summed loss by the net inputs of layer {l}, "
              f"one {per} per sample", "shape": w.shape(*r.delta.shape)},
@@ -342,6 +346,12 @@ def _symbol_table(w: _Writer, records) -> list[dict[str, str]]:
     if layered.l2:
         rows.append({"symbol": r"\lambda", "meaning": "the strength of the L2 penalty on the weights", "shape": ""})
     return rows
+
+
+def _skip_words(k: int | None) -> str:
+    if k is None:
+        return ""
+    return f", with {'the inputs' if k == 0 else f'the outputs of layer {k}'} added by a skip connection"
 
 
 def _penalty(spec: NetworkSpec, layered: LayerDerivation, values) -> dict[str, str] | None:

@@ -224,17 +224,21 @@ def _source_values(w: Writer, param: ParamRecord, l: int) -> np.ndarray:
 
 
 def _paths(w: Writer, record: UnitRecord, factors, column: float | None = None) -> dict[str, Any]:
-    """dE/dout_h as the sum over every unit h feeds: each path, then the sum."""
+    """dE/dout_h as the sum over every unit h feeds (through a weight into its net input, or whole
+    into its output along a skip connection): each path, then the sum."""
     g, unit = w.graph, record.unit
     terms = []
     for k, path in enumerate(record.paths):
-        lhs = _mul(partial(g.total, path.via.net), partial(path.via.net, unit.out))
-        formula = _mul(path.via.delta, path.connection.weight)
-        terms.append(w.equation(lhs, formula, factors.paths[:, k, unit.index]))
-    sum_lhs = sp.Add(*[_mul(partial(g.total, p.via.net), partial(p.via.net, unit.out)) for p in record.paths],
-                     evaluate=False)
-    return {"terms": terms,
+        terms.append(w.equation(_path_factors(g, path, unit), path.term, factors.paths[:, k, unit.index]))
+    sum_lhs = sp.Add(*[_path_factors(g, p, unit) for p in record.paths], evaluate=False)
+    return {"terms": terms, "skips": [w.stex(p.via.out) for p in record.paths if p.skip],
             "sum": w.statement(partial(g.total, unit.out), sum_lhs, column=column)}
+
+
+def _path_factors(g: Graph, path, unit: Unit) -> sp.Expr:
+    """dE/dnet_via dnet_via/dout_unit, or along a skip dE/dout_via dout_via/dout_unit."""
+    via = path.via.out if path.skip else path.via.net
+    return _mul(partial(g.total, via), partial(via, unit.out))
 
 
 def _softmax_chain(w: Writer, layer: GraphLayer, record: UnitRecord, factors, column: float | None = None,
@@ -353,5 +357,5 @@ def _four_equations(w: Writer, derivation: Derivation) -> list[dict[str, str]]:
     hidden = {layer.activation.latex for layer in g.layers[:-1]}
     general = four_equations(out_act.latex if out_act.elementwise else None,
                              hidden.pop() if len(hidden) == 1 else None, g.layers[0].shared_bias, bool(first.paths),
-                             bias is not None, bool(g.masks))
+                             bias is not None, bool(g.masks), any(layer.skip for layer in g.layers))
     return [{"name": name, "general": form, "instance": instances[name]} for name, form in general]

@@ -10,7 +10,7 @@ import sympy as sp
 from ..core.units import GraphLayer
 from ..spec.load import NetworkSpec
 from . import penalty_context
-from .unit_notations import BIAS_ROWS, MASK_ROWS, TABLES
+from .unit_notations import BIAS_ROWS, MASK_ROWS, SKIP_ROWS, TABLES
 from .writer import WIDE, Writer
 
 
@@ -19,7 +19,8 @@ def symbols(w: Writer, notation: str) -> list[dict[str, str]]:
     document tells the batch's error from a sample's own."""
     total, rows, biases = w.tex(w.graph.total), [], any(layer.biases for layer in w.graph.layers)
     for symbol, meaning in TABLES[notation]:
-        if symbol in BIAS_ROWS and not biases or symbol in MASK_ROWS and not w.graph.masks:
+        if symbol in BIAS_ROWS and not biases or symbol in MASK_ROWS and not w.graph.masks or \
+                symbol in SKIP_ROWS and not any(layer.skip for layer in w.graph.layers):
             continue
         if symbol == total and w.per_sample_symbol:
             symbol = f"{total}, {total}^{{(s)}}"
@@ -41,7 +42,9 @@ def network(w: Writer, spec: NetworkSpec) -> dict[str, Any]:
                        "activation": layer_spec.activation, "activation_latex": layer.activation.latex,
                        "weights": weights, "biases": biases, "shared_bias": layer.shared_bias,
                        "is_output": layer.index == len(g.layers),
-                       "dropout": w.num(layer_spec.dropout) if layer_spec.dropout else None})
+                       "dropout": w.num(layer_spec.dropout) if layer_spec.dropout else None,
+                       "skip": None if layer_spec.skip is None else "the inputs" if layer_spec.skip == 0
+                       else f"layer {layer_spec.skip}"})
     inputs = [{"name": u.name, "symbol": w.tex(u.out),
                "figures": [w.num(spec.inputs[s][j]) for s in w.samples]} for j, u in enumerate(g.inputs)]
     targets = [{"name": u.name, "symbol": w.tex(u.target),

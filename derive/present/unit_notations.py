@@ -90,6 +90,8 @@ TABLES = {
         ("m^{l}_{j}, p^{l}", "the dropout mask of unit j of layer l (1 kept, 0 dropped), and the probability of "
                              "dropping a unit of layer l: a kept unit's activation is scaled by 1/(1 - p^{l}) (a layer without "
                              "dropout has m = 1, p = 0)"),
+        ("a^{t}_{j} = g(z^{t}_{j}) + a^{k}_{j}", "a skip connection: layer t adds the activation of layer k to its "
+                                                 "own; BP2's sum over t runs over the layers that add a^{l}"),
         ("x_{k}", "input k"),
         ("y_{j}, C_{j}", "the target and the cost of output j"),
         ("C", "the cost"),
@@ -101,9 +103,12 @@ TABLES = {
 BIAS_ROWS = {TABLES["neuron"][1][0], TABLES["index"][1][0]}
 # the rows about dropout: left out for a network without it
 MASK_ROWS = {TABLES["neuron"][3][0], TABLES["index"][3][0]}
+# the index notation's row about skip connections: left out for a network without them
+SKIP_ROWS = {TABLES["index"][4][0]}
 
 def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bias: bool,
-                   hidden: bool = True, biases: bool = True, dropout: bool = False) -> list[tuple[str, str | None]]:
+                   hidden: bool = True, biases: bool = True, dropout: bool = False,
+                   skip: bool = False) -> list[tuple[str, str | None]]:
     """Nielsen's four equations, written with this network's activations (output_latex None: softmax;
     hidden_latex None: hidden layers of different activations, each layer's g_l). Without a hidden
     layer BP2 has nothing to say and its form is None; without biases, BP3."""
@@ -114,9 +119,12 @@ def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bi
            r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
     # under dropout, a_j = m_j g(z_j) / (1 - p): a layer without it has m = 1, p = 0
     kept = r"\frac{m^{l}_{j}}{1 - p^{l}} \, " if dropout else ""
+    through = r"\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k}"
+    if skip:        # and whole along each skip connection that adds a^l to a later layer t's activation
+        through = rf"\left({through} + \sum_{{t}} \frac{{\partial C}}{{\partial a^{{t}}_{{j}}}}\right)"
     return [
         ("BP1", bp1),
-        ("BP2", rf"\delta^{{l}}_{{j}} = \sum_{{k}} w^{{l+1}}_{{kj}} \, \delta^{{l+1}}_{{k}} \, {kept}{hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
+        ("BP2", rf"\delta^{{l}}_{{j}} = {through} \, {kept}{hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
          if hidden else None),
         ("BP3", bp3 if biases else None),
         ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),

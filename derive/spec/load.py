@@ -20,6 +20,7 @@ from ..rules.losses import LOSSES
 from ..rules.optimizers import OPTIMIZERS
 from .checks import Checker, _kind, quoted_key
 from .dropout import check_mask_samples, read_dropout
+from .skip import read_skip
 from .init import glorot_uniform
 from .model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
@@ -43,7 +44,7 @@ SECTION_KEYS = {
     "init": {"seed": True},
 }
 LAYER_KEYS = {"units": True, "activation": True, "names": False, "weights": False, "bias": False,
-              "dropout": False, "mask": False}
+              "dropout": False, "mask": False, "skip": False}
 
 
 # A spec is a few kilobytes; a 784-128-64-10 network with its weights is a few megabytes.
@@ -230,6 +231,7 @@ class _Reader(Checker):
                init_seed: int | None, numeric: bool) -> tuple[LayerSpec, ...]:
         layers = []
         fan_in = width
+        widths = [width]                   # each layer's width so far, the inputs' first (for skips)
         hidden = len(raw_layers) - 1
         drawn = self.drawn_weights(raw_layers, width, init_seed)
         for index, raw in enumerate(raw_layers):
@@ -245,12 +247,14 @@ class _Reader(Checker):
                 names = self._defaults(_default_names(index, hidden, units), f"{field}.names", taken)
             has_bias = raw.get("bias") is not False
             dropout, mask = read_dropout(self, raw, field, units, index == len(raw_layers) - 1, numeric)
+            skip = read_skip(self, raw, field, index + 1, widths + [units], index == len(raw_layers) - 1)
+            widths.append(units)
             if not numeric:
                 for key in ("weights", "bias"):
                     if key in raw and not (key == "bias" and not has_bias):
                         raise self.fail(f"{field}.{key}", "given without input.values; a derivation without "
                                         "numbers takes no weights or biases (but bias = false, for none)")
-                layers.append(LayerSpec(units, activation, names, None, None, has_bias, dropout))
+                layers.append(LayerSpec(units, activation, names, None, None, has_bias, dropout, None, skip))
                 fan_in = units
                 continue
             if activation == "g":
@@ -278,7 +282,7 @@ class _Reader(Checker):
                 bias: float | tuple[float, ...] = self.vector(bias_value, f"{field}.bias", units, "one per unit")
             else:
                 bias = self.number(bias_value, f"{field}.bias")
-            layers.append(LayerSpec(units, activation, names, weights, bias, has_bias, dropout, mask))
+            layers.append(LayerSpec(units, activation, names, weights, bias, has_bias, dropout, mask, skip))
             fan_in = units
         return tuple(layers)
 

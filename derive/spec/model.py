@@ -15,6 +15,7 @@ class LayerSpec:
     has_bias: bool = True                           # bias = false: the layer has none (its bias reads as zeros)
     dropout: float = 0.0                            # p, the probability of dropping a unit (0: no dropout)
     mask: tuple[tuple[int, ...], ...] | None = None  # kept (1) or dropped (0): one row, or one per sample
+    skip: int | None = None                         # adds layer k's output to its own (0: the inputs)
 
     def kept(self, sample: int) -> tuple[int, ...]:
         """The mask of one sample (a single row is every sample's)."""
