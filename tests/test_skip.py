@@ -130,3 +130,25 @@ def test_the_layer_documents_add_the_skip_forward_and_its_gradient_back():
 def test_the_generated_module_adds_the_skip():
     code = derive.derive(derive.from_dict(copy.deepcopy(RESIDUAL))).code()
     assert "A2 = numpy.tanh(Z2) + A1  # A^{[2]} = \\tanh\\left(Z^{[2]}\\right) + A^{[1]}" in code
+
+
+def test_the_network_figure_draws_each_skip_as_a_dashed_curve_in_every_engine():
+    result = derive.derive(derive.from_dict(copy.deepcopy(RESIDUAL)))
+    svg = result.render("markdown", "neuron")
+    assert svg.count('stroke-dasharray="4 3"') == 2          # h1 -> k1 and h2 -> k2
+    mermaid = derive.render(result, "markdown", "neuron", flavor="github")
+    assert "n1_0 -.-> n2_0" in mermaid and "n1_1 -.-> n2_1" in mermaid
+    assert result.render("latex", "neuron").count(r"\draw[->, gray, dashed]") == 2
+
+
+def test_a_wide_networks_block_figure_draws_the_skip_between_blocks():
+    mapping = {"input": {"names": [f"x{j}" for j in range(1, 11)]}, "loss": {"function": "half_sse"},
+               "layers": [{"units": 10, "activation": "tanh"}, {"units": 10, "activation": "tanh", "skip": 0},
+                          {"units": 1, "activation": "linear"}]}
+    from derive.present.diagram import layout
+    result = derive.derive(derive.from_dict(mapping))
+    names = {}
+    figure = layout(result.derivation.graph, names, None, str, "layer")
+    assert figure["mode"] == "blocks" and [(k["source"], k["dest"]) for k in figure["skips"]] == [("l0", "l2")]
+    # the curve's highest point (halfway, t = 1/2) is inside the frame, its ends on the blocks' tops
+    assert all(figure["top"] < (k["y1"] + 2 * k["cy"] + k["y2"]) / 4 < k["y1"] for k in figure["skips"])

@@ -266,8 +266,28 @@ def _drawing(graph: Graph, columns: list, xs: list, ys: list, placed: list, bias
                                            "mermaid": mermaid_text(label["plain"]) if label else ""})
     boxes = [b["box"] for b in biases] + [e["label"]["box"] for e in edges if e["label"]]
     boxes += [(n["x"] - NODE_R, n["y"] - NODE_R, n["x"] + NODE_R, n["y"] + NODE_R) for n in nodes]
-    return _framed({"mode": "units", "nodes": nodes, "edges": edges, "biases": biases,
+    skips = [_arc(xs[k], ys[k][j], xs[layer.index], ys[layer.index][j], ys[k][j] - NODE_R, NODE_R)
+             | {"source": f"n{k}_{j}", "dest": f"n{layer.index}_{j}"}
+             for layer in graph.layers if layer.skip for k in [layer.skip[0].layer] for j in range(len(layer.units))]
+    boxes += [s["box"] for s in skips]
+    return _framed({"mode": "units", "nodes": nodes, "edges": edges, "biases": biases, "skips": skips,
                     "labelled": any(labels is not None for labels in placed), "blocks": [], "arrows": []}, boxes)
+
+
+def _arc(x1: float, y1: float, x2: float, y2: float, top: float, trim: float) -> dict:
+    """A skip connection as a quadratic curve over the layers it jumps, from border to border:
+    its control point stands above `top` by a quarter of its span, so longer skips arc higher."""
+    cx, cy = (x1 + x2) / 2, top - (x2 - x1) / 4
+    ends = []
+    for x, y in ((x1, y1), (x2, y2)):         # trimmed toward the control point, where the curve leaves
+        k = trim / math.hypot(cx - x, cy - y)
+        ends += [x + k * (cx - x), y + k * (cy - y)]
+    peak = (ends[1] + 2 * cy + ends[3]) / 4       # the curve's highest point (t = 1/2)
+    # the same curve as a cubic, for TikZ: control points two thirds of the way to (cx, cy)
+    cubic = [ends[0] + 2 / 3 * (cx - ends[0]), ends[1] + 2 / 3 * (cy - ends[1]),
+             ends[2] + 2 / 3 * (cx - ends[2]), ends[3] + 2 / 3 * (cy - ends[3])]
+    return {"x1": ends[0], "y1": ends[1], "cx": cx, "cy": cy, "x2": ends[2], "y2": ends[3], "cubic": cubic,
+            "box": (x1, peak - PAD, x2, max(y1, y2))}
 
 
 def _trimmed(line: dict) -> dict:
@@ -296,7 +316,12 @@ def _blocks(graph: Graph, columns: list, names: dict, notation: str) -> dict[str
         x += width
     boxes = [(b["x"] - b["w"] / 2, -BLOCK_HEIGHT / 2, b["x"] + b["w"] / 2, BLOCK_HEIGHT / 2) for b in blocks]
     boxes += [a["label"]["box"] for a in arrows]
-    return _framed({"mode": "blocks", "nodes": [], "edges": [], "biases": [], "labelled": False,
+    top = min(box[1] for box in boxes)                  # above the matrices' names too
+    skips = [_arc(blocks[k]["x"], -BLOCK_HEIGHT / 2, blocks[layer.index]["x"], -BLOCK_HEIGHT / 2, top, 0.0)
+             | {"source": f"l{k}", "dest": f"l{layer.index}"}
+             for layer in graph.layers if layer.skip for k in [layer.skip[0].layer]]
+    boxes += [s["box"] for s in skips]
+    return _framed({"mode": "blocks", "nodes": [], "edges": [], "biases": [], "labelled": False, "skips": skips,
                     "blocks": blocks, "arrows": arrows}, boxes)
 
 
