@@ -320,6 +320,8 @@ class Judge:
 
     def _number(self, expr, point: dict):
         value = self.model.number(as_expr(expr), point)
+        if type(value) is sp.Float and value._mpf_[1]:      # a mantissa: finite and real, the checks below pass
+            return value
         if not value.is_number:
             missing = ", ".join(sorted(str(x) for x in value.free_symbols)[:3])
             raise Unreadable(f"no value for {missing}")
