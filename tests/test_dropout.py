@@ -142,3 +142,21 @@ def test_the_json_and_the_module_carry_the_fixed_masks():
     with pytest.raises(ValueError, match="MASK1: the fixed dropout mask has 2 rows, one per sample of the spec; "
                                          "expected X with 2 samples, got 1"):
         module.loss(ours["parameters"], ours["inputs"][:1], ours["targets"][:1])
+
+
+# -- verify ----------------------------------------------------------------------------------
+
+
+def test_verify_reads_the_mask_and_the_probability_and_catches_a_forgotten_scale():
+    from derive.verify import Checker, verify_text
+    checker = Checker(derive.derive(derive.load("dropout")))
+    post = "\n\n".join([
+        r"$$p = 0.5$$",                                                      # dropout's p, not a parameter
+        r"$$out_{h1} = \frac{m_{h1}}{1 - p} \sigma(net_{h1}) = 1.2543 \qquad \text{(sample 1)}$$",
+        r"$$out_{h1} = m_{h1} \sigma(net_{h1}) = 1.2543 \qquad \text{(sample 1)}$$",     # forgets 1/(1 - p)
+        r"$$out_{h2} = 0 \qquad \text{(sample 1)}$$"])                         # dropped in sample 1
+    verdicts = [c.verdict for c in verify_text(checker, post, "post.md", "neuron").claims]
+    assert verdicts == ["ok", "ok", "wrong", "ok"]
+    layer = r"$$A^{[1]} = \frac{1}{1 - p} D^{[1]} \odot \sigma(Z^{[1]})$$" + "\n\n" + \
+            r"$$A^{[1]} = D^{[1]} \odot \sigma(Z^{[1]})$$"
+    assert [c.verdict for c in verify_text(checker, layer, "post.md", "layer").claims] == ["ok", "wrong"]

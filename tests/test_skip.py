@@ -152,3 +152,18 @@ def test_a_wide_networks_block_figure_draws_the_skip_between_blocks():
     assert figure["mode"] == "blocks" and [(k["source"], k["dest"]) for k in figure["skips"]] == [("l0", "l2")]
     # the curve's highest point (halfway, t = 1/2) is inside the frame, its ends on the blocks' tops
     assert all(figure["top"] < (k["y1"] + 2 * k["cy"] + k["y2"]) / 4 < k["y1"] for k in figure["skips"])
+
+
+def test_verify_reads_the_skip_and_catches_a_forgotten_one():
+    from derive.verify import Checker, verify_text
+    checker = Checker(derive.derive(derive.load("residual")))
+    post = "\n\n".join([
+        r"$$out_{k1} = \tanh(net_{k1}) + out_{h1}$$",
+        r"$$out_{k1} = \tanh(net_{k1})$$",                                      # forgets the skip
+        r"$$\frac{\partial E_{total}}{\partial out_{h1}} = \delta_{k1} w_{5} + \delta_{k2} w_{7} + "
+        r"\frac{\partial E_{total}}{\partial out_{k1}} \qquad \text{(sample 1)}$$",
+        r"$$\frac{\partial E_{total}}{\partial out_{h1}} = \delta_{k1} w_{5} + \delta_{k2} w_{7} "
+        r"\qquad \text{(sample 1)}$$"])                                           # forgets the skip's path
+    report = verify_text(checker, post, "post.md", "neuron")
+    assert [c.verdict for c in report.claims] == ["ok", "wrong", "ok", "wrong"]
+    assert "a missing path through k1 in the sum for h1" in report.claims[3].reason

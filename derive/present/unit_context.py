@@ -236,9 +236,12 @@ def _paths(w: Writer, record: UnitRecord, factors, column: float | None = None) 
 
 
 def _path_factors(g: Graph, path, unit: Unit) -> sp.Expr:
-    """dE/dnet_via dnet_via/dout_unit, or along a skip dE/dout_via dout_via/dout_unit."""
-    via = path.via.out if path.skip else path.via.net
-    return _mul(partial(g.total, via), partial(via, unit.out))
+    """dE/dnet_via dnet_via/dout_unit; along a skip dE/dout_via alone, since the skip adds out_unit
+    to out_via unchanged (dout_via/dout_unit written out would read as the total derivative, which
+    the path through net_via adds to)."""
+    if path.skip:
+        return partial(g.total, path.via.out)
+    return _mul(partial(g.total, path.via.net), partial(path.via.net, unit.out))
 
 
 def _softmax_chain(w: Writer, layer: GraphLayer, record: UnitRecord, factors, column: float | None = None,

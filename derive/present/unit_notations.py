@@ -90,8 +90,9 @@ TABLES = {
         ("m^{l}_{j}, p^{l}", "the dropout mask of unit j of layer l (1 kept, 0 dropped), and the probability of "
                              "dropping a unit of layer l: a kept unit's activation is scaled by 1/(1 - p^{l}) (a layer without "
                              "dropout has m = 1, p = 0)"),
-        ("a^{t}_{j} = g(z^{t}_{j}) + a^{k}_{j}", "a skip connection: layer t adds the activation of layer k to its "
-                                                 "own; BP2's sum over t runs over the layers that add a^{l}"),
+        (r"\frac{\partial C}{\partial a^{l}_{j}}", "the derivative of the cost by the activation of unit j of layer l: "
+                                                 "the next layer's errors through its weights and, where a skip connection "
+                                                 "adds this activation to a later layer's, that activation's own derivative"),
         ("x_{k}", "input k"),
         ("y_{j}, C_{j}", "the target and the cost of output j"),
         ("C", "the cost"),
@@ -119,9 +120,10 @@ def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bi
            r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
     # under dropout, a_j = m_j g(z_j) / (1 - p): a layer without it has m = 1, p = 0
     kept = r"\frac{m^{l}_{j}}{1 - p^{l}} \, " if dropout else ""
-    through = r"\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k}"
-    if skip:        # and whole along each skip connection that adds a^l to a later layer t's activation
-        through = rf"\left({through} + \sum_{{t}} \frac{{\partial C}}{{\partial a^{{t}}_{{j}}}}\right)"
+    # with skip connections, dC/da^l_j also gathers dC/da^t_j of each later layer t adding a^l: BP2 keeps it whole
+    through = r"\frac{\partial C}{\partial a^{l}_{j}}" if skip else r"\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k}"
+    if skip:        # then true of every layer, each with its own activation
+        hidden_latex = None
     return [
         ("BP1", bp1),
         ("BP2", rf"\delta^{{l}}_{{j}} = {through} \, {kept}{hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"

@@ -83,8 +83,8 @@ def _missing_path(judge, scope, point, near, x, y) -> str | None:
     derivation = model.derivation
     for layer in derivation.layers[:-1]:
         for record in layer:
-            paths = [(p.via, model.number(model.sample(p.via.delta * p.connection.weight, sample), point))
-                     for p in record.paths]
+            paths = [(p.via, model.number(model.sample(p.term if p.skip else p.via.delta * p.connection.weight,
+                                                       sample), point)) for p in record.paths]
             total = sum(float(v) for _, v in paths)
             if total == 0 or len(paths) < 2:
                 continue

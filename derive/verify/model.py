@@ -20,6 +20,7 @@ from ..rules.optimizers import OPTIMIZERS
 from ..spec.load import NetworkSpec
 from . import walk
 from .evaluate import scaled_dot
+from .dropout_names import dropout_rates
 from .optimizer_names import OptimizerNames
 from .points import DIGITS, Values
 from .rename import keeps_order, rename, renames
@@ -67,7 +68,8 @@ class Model(Values):
         defs[graph.total] = sp.Add(*graph.unit_errors)
         self.defs = defs
         self.deltas = delta_closed_forms(derivation)
-        self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs]
+        self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs] + list(graph.masks)
+        self.dropout_rates = dropout_rates(graph)
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._updated: dict[tuple[int, bool], tuple[dict, dict]] = {}
         self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
@@ -183,6 +185,9 @@ class Model(Values):
                 base[per_sample(unit.out, s)] = value
             for unit, value in zip(graph.outputs, spec.targets[s]):
                 base[per_sample(unit.target, s)] = value
+            for layer, layer_spec in zip(graph.layers, spec.layers):
+                if layer_spec.mask is not None:
+                    base |= {per_sample(u.mask, s): kept for u, kept in zip(layer.units, layer_spec.kept(s))}
         return self.complete({k: sp.Float(repr(float(v)), DIGITS) for k, v in base.items()})
 
     @property
@@ -265,6 +270,8 @@ class Model(Values):
                 targets = [t / sum(targets) for t in targets]
             for unit, value in zip(graph.outputs, targets):
                 base[per_sample(unit.target, s)] = sp.Float(value, DIGITS)
+            for mask in graph.masks:      # any value: a formula of the mask holds for each
+                base[per_sample(mask, s)] = sp.Float(rng.uniform(-1, 1), DIGITS)
         return self.complete(base)
 
     def complete(self, base: dict) -> dict[sp.Symbol, sp.Float]:

@@ -171,6 +171,8 @@ class Names:
             return found
         if found == penalty.LAMBDA:
             return model.l2
+        if found in model.dropout_rates:
+            return model.dropout_rates[found]
         if found == COST_NAME and not self.layer:        # the penalised cost, in a unit notation
             return COST
         if self.layer or is_layer_name(found):

@@ -24,7 +24,7 @@ INDEX_SCRIPT = re.compile(r"^(?:[lL](?:[+-]\d+)?|[jk]+)$")
 
 
 def instances(chain: s.Chain, notation: str, vocabulary, model) -> list[tuple[str, s.Chain]]:
-    if notation in ("neuron", "index") and _uses_p(chain):
+    if notation in ("neuron", "index") and _uses_p(chain) and "p" not in vocabulary.names:   # p: dropout's
         names = [n for n, symbol in vocabulary.names.items() if model.is_parameter(symbol) and model.is_updated(symbol)]
         return [(f"for p = {name}", _map(chain, lambda node: _p_to(node, name))) for name in names]
     letter = _generic_letter(chain, vocabulary) if notation in ("neuron", "index") else None

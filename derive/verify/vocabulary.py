@@ -15,6 +15,7 @@ from ..core.layers import BATCH, LayerDerivation
 from ..errors import DeriveError
 from ..present.layer_notation import layer_names
 from ..present.unit_notations import ETA, index_names, neuron_names
+from .dropout_names import dropout_names
 from ..rules import penalty
 from . import syntax as s
 from .model import Model
@@ -85,6 +86,7 @@ class Vocabulary:
                     self.names[_keyed(latex)] = symbol
                     self.foreign.add(_keyed(latex))
         self.names["\\eta"] = ETA
+        self.names.update({_keyed(latex): x for latex, x in dropout_names(graph).items()})   # p: dropout's
         if model.l2:                # the penalty's strength, and the penalised cost J of derive's documents
             self.names.update({"\\lambda": penalty.LAMBDA, "J": COST_NAME})
         # the optimizer's names, before the course shorthands: RMSProp's \\alpha is its own, not the rate
