@@ -62,11 +62,11 @@ def _deltas_against_closed_forms(spec) -> float:
     params = initial_parameters(spec)
     fwd = evaluator.forward(params)
     deltas = evaluator.deltas(params, fwd)
-    worst, below = 0.0, None
+    worst, after = 0.0, {}
     for l in reversed(range(len(deltas))):
-        closed = evaluator.closed_form(l, lambda r: r.delta, params, fwd, below)
+        closed = evaluator.closed_form(l, lambda r: r.delta, params, fwd, after)
         worst = max(worst, float(np.max(np.abs(closed - deltas[l]) / np.maximum(np.abs(closed), 1e-300))))
-        below = deltas[l]
+        after[l] = deltas[l]
     return worst
 
 

@@ -105,12 +105,11 @@ def test_the_unit_documents_write_the_skip_and_its_path():
     assert "layer 2 with 2 tanh units (k1, k2) and a skip connection adding layer 1's outputs to its own" in neuron
     assert r"out_{k1} &= \tanh{\left(net_{k1} \right)} + out_{h1}" in neuron
     assert "and, by a skip connection, is added to $out_{k1}$, so the error reaches it along 3 paths" in neuron
-    assert (r"\frac{\partial E_{total}^{(1)}}{\partial out_{k1}} \cdot \frac{\partial out_{k1}}{\partial out_{h1}}"
-            in neuron)
+    assert (r"\frac{\partial E_{total}^{(1)}}{\partial net_{k2}} \cdot \frac{\partial net_{k2}}{\partial out_{h1}} "
+            r"\\ &\quad {}+ \frac{\partial E_{total}^{(1)}}{\partial out_{k1}} \\ &= ") in neuron   # the skip's path: dE/dout_k1
     index = result.render("markdown", "index")
-    assert (r"\delta^{l}_{j} = \left(\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k} + \sum_{t} "
-            r"\frac{\partial C}{\partial a^{t}_{j}}\right) \, \tanh'\left(z^{l}_{j}\right)") in index
-    assert "a skip connection: layer t adds the activation of layer k" in index
+    assert r"\delta^{l}_{j} = \frac{\partial C}{\partial a^{l}_{j}} \, g_{l}'\left(z^{l}_{j}\right) \tag{BP2}" in index
+    assert "where a skip connection adds this activation to a later layer's" in index
     assert "skip connection" not in derive.derive(derive.load("mazur")).render("markdown", "index")
 
 

@@ -161,21 +161,25 @@ class Evaluator:
             tick(len(layer.units))
 
     # -- the closed forms, for the tests that hold the kernels to them --------------------
-    def closed_form(self, l: int, pick: Callable, params: Parameters, fwd: Forward, below) -> np.ndarray:
-        """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units)."""
-        layer = self.graph.layers[l]
-        args = [u.out for u in layer.units] + [u.net for u in layer.units] + list(layer.masks)
-        values = list(fwd.outs[l].T) + list(fwd.nets[l].T)
-        if layer.masks:
-            values += list(np.array([self.spec.layers[l].kept(s) for s in range(self.spec.samples)], dtype=float).T)
-        if l == len(self.graph.layers) - 1:
-            args += [u.target for u in layer.units]
-            values += list(self.targets.T)
-        else:
-            following = self.graph.layers[l + 1]
-            args += [u.delta for u in following.units] + [c.weight for row in following.connections for c in row]
-            values += list(below.T) + list(params.weights[l + 1].ravel())
-        columns = sp.lambdify(args, [pick(r) for r in self.derivation.layers[l]], modules="numpy", cse=True)(*values)
+    def closed_form(self, l: int, pick: Callable, params: Parameters, fwd: Forward, deltas: dict) -> np.ndarray:
+        """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units).
+        `deltas` gives the kernels' deltas of the layers after l, by index, that the expression reads
+        (the next layer's; a skip connection's reach further)."""
+        per_sample: dict[sp.Symbol, np.ndarray] = {}        # each symbol's value in every sample
+        for k, layer in enumerate(self.graph.layers):
+            for j, u in enumerate(layer.units):
+                per_sample |= {u.out: fwd.outs[k][:, j], u.net: fwd.nets[k][:, j]}
+                if k in deltas:
+                    per_sample[u.delta] = deltas[k][:, j]
+                if u.target is not None:
+                    per_sample[u.target] = self.targets[:, j]
+                if u.mask is not None:
+                    per_sample[u.mask] = np.array([self.spec.layers[k].kept(s)[j] for s in range(self.spec.samples)], float)
+            for row in layer.connections:
+                per_sample |= {c.weight: params.weights[k][c.dest.index, c.source.index] for c in row}
+        exprs = [pick(r) for r in self.derivation.layers[l]]
+        args = sorted(set().union(*(e.free_symbols for e in exprs)), key=str)
+        columns = sp.lambdify(args, exprs, modules="numpy", cse=True)(*[per_sample[x] for x in args])
         stacked = np.empty((self.spec.samples, len(columns)))
         for j, column in enumerate(columns):
             stacked[:, j] = column        # a constant column broadcasts over the samples

@@ -88,7 +88,7 @@ TABLES = {
         ("b^{l}_{j}, b^{l}", "the bias of unit j of layer l, or of the whole layer"),
         ("z^{l}_{j}, a^{l}_{j}", "the weighted input and the activation of unit j of layer l"),
         ("m^{l}_{j}, p^{l}", "the dropout mask of unit j of layer l (1 kept, 0 dropped), and the probability of "
-                             "dropping a unit of layer l: a kept unit's activation is scaled by 1/(1 - p^{l}) (a layer without "
+                             "dropping a unit of layer l: a kept unit's activation is scaled by 1/(1 - p) with its layer's p (a layer without "
                              "dropout has m = 1, p = 0)"),
         (r"\frac{\partial C}{\partial a^{l}_{j}}", "the derivative of the cost by the activation of unit j of layer l: "
                                                  "the next layer's errors through its weights and, where a skip connection "

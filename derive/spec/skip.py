@@ -13,8 +13,7 @@ def read_skip(check: Checker, raw: Mapping[str, Any], field: str, index: int, wi
     widths[k] is layer k's width (widths[0] the inputs')."""
     if "skip" not in raw:
         return None
-    k = check.integer(raw["skip"], f"{field}.skip", 0, index - 1) if index > 1 else \
-        check.integer(raw["skip"], f"{field}.skip", 0, 0)
+    k = check.integer(raw["skip"], f"{field}.skip", 0, index - 1)
     if last:
         raise check.fail(f"{field}.skip", "a skip connection into the output layer; expected it on hidden "
                          "layers only (the loss reads the output layer's activations)")
