@@ -9,7 +9,8 @@ tables from the user's cache, as in every run after the first; without them, 0.0
 Then claims per second on the seed posts and on the real-post corpus (tests/posts/real), each
 checked with a fresh Checker; then a 1 MB document (the Mazur post over and over, so the claim
 cache is in play) and a 1 MB document of distinct claims (every preset's documents, their
-figures perturbed so that each claim is new).
+figures perturbed so that each claim is new). Each document row gives claims per second of wall
+time and of this process's CPU time: on a shared machine the second is the steadier.
 
     python tests/benchmarks/bench_verify.py
 """
@@ -34,6 +35,14 @@ def timed(function):
     return value, time.perf_counter() - start
 
 
+def timed_both(function):
+    """The value, wall seconds and this process's CPU seconds (which other processes on a busy
+    machine do not inflate)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    value = function()
+    return value, time.perf_counter() - start, time.process_time() - cpu
+
+
 def warm_up() -> None:
     """Render and verify one document before any is timed: the process's one-time costs."""
     result = derive.derive(derive.load("mazur"))
@@ -47,12 +56,12 @@ def notations(preset: str) -> tuple[str, ...]:
 def row(preset: str, notation: str, label: str = "") -> str:
     """One document: rendered, then verified with a fresh Checker (its setup timed with it)."""
     text, render_s = timed(lambda: derive.derive(derive.load(preset)).render("markdown", notation))
-    checker, setup_s = timed(lambda: Checker(derive.derive(derive.load(preset))))
-    report, verify_s = timed(lambda: verify_text(checker, text, "post.md", notation))
-    verify_s += setup_s
+    checker, setup_s, setup_cpu = timed_both(lambda: Checker(derive.derive(derive.load(preset))))
+    report, verify_s, verify_cpu = timed_both(lambda: verify_text(checker, text, "post.md", notation))
+    verify_s, verify_cpu = verify_s + setup_s, verify_cpu + setup_cpu
     claims = len(report.claims)
     return (f"{preset + ' ' + notation + label:28} {claims:>7} {render_s:>9.2f} {verify_s:>9.2f} "
-            f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f}")
+            f"{verify_s / render_s:>14.1f} {claims / verify_s:>9.0f} {claims / verify_cpu:>13.0f}")
 
 
 def cold_row() -> str:
@@ -62,7 +71,8 @@ def cold_row() -> str:
 
 
 def main() -> None:
-    print(f"{'document':28} {'claims':>7} {'render s':>9} {'verify s':>9} {'verify/render':>14} {'claims/s':>9}")
+    print(f"{'document':28} {'claims':>7} {'render s':>9} {'verify s':>9} {'verify/render':>14} {'claims/s':>9} "
+          f"{'claims/cpu s':>13}")
     print(cold_row())
     warm_up()
     for preset in derive.preset_names():
