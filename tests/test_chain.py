@@ -5,6 +5,7 @@ import random
 import pytest
 import sympy as sp
 
+import derive
 from derive.core.chain import closed_form, delta_closed_forms
 from derive.core.units import node_values
 from helpers import MAZUR, names_of, run
@@ -104,3 +105,25 @@ def test_shared_bias_gradient_is_the_sum_over_the_layer():
     b2 = sp.Symbol("b2", real=True)
     graph = result.derivation.graph
     assert result.derivation.param(b2).delta_form == sp.Add(*[u.delta for u in graph.outputs])
+
+
+@pytest.mark.parametrize("name", [*SMALL, "dropout", "residual", "l2"])
+def test_rule_rows_local_slopes_equal_diff_of_each_definition(name):
+    """Derivation.local (an activation's or a loss's row) = sp.diff of the node's own definition,
+    at points where every node has its value (out = g(net)): the table verify's chain rule uses."""
+    result = run(SMALL[name]) if name in SMALL else derive.derive(derive.load(name))
+    graph = result.derivation.graph
+    definitions = {u.out: out for layer in graph.layers for u, out in zip(layer.units, layer.out_exprs)}
+    definitions |= dict(zip(graph.unit_errors, graph.unit_error_exprs))
+    values = node_values(graph)
+    rng = random.Random(name)
+    locals_ = result.derivation._locals
+    assert {node for node, _ in locals_} == set(definitions) - {u.out for layer in graph.layers
+                                                               for u in layer.units if layer.activation.name == "g"}
+    for _ in range(2):
+        symbols = set().union(*(v.free_symbols for v in values.values()), *(e.free_symbols for e in definitions.values()))
+        point = _point(sorted(symbols - set(values), key=str), rng, graph.loss.name)
+        point |= {s: v.xreplace(point) for s, v in values.items()}
+        for (node, x), slope in locals_.items():
+            direct = sp.diff(definitions[node], x).xreplace(point).evalf(30)
+            assert abs(slope.xreplace(point).evalf(30) - direct) <= sp.Float("1e-25") * max(1, abs(direct)), (node, x)

@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 import sympy as sp
 
+from ..rules.activations import G
 from ..rules.algebra import _add, _mul
 
 from ..rules.fusions import CANCELLATIONS
@@ -79,6 +80,28 @@ class Derivation:
 
     def layer_params(self, layer: int) -> tuple[ParamRecord, ...]:
         return tuple(p for p in self.params if p.layer == layer)
+
+    def local(self, node: sp.Symbol, x: sp.Symbol) -> sp.Expr | None:
+        """d(node)/dx of the node's own definition, as the rule rows give it: a unit's output by a
+        net input (the activation's row), a unit's error by its output (the loss's row); None for
+        any other pair (a net input's linear slopes, or x not in the definition)."""
+        return self._locals.get((node, x))
+
+    @cached_property
+    def _locals(self) -> dict[tuple[sp.Symbol, sp.Symbol], sp.Expr]:
+        found: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+        for layer_records in self.layers:
+            for record in layer_records:
+                unit = record.unit
+                if record.jacobian is not None:        # softmax: every output of the layer reads this net
+                    outs = self.graph.layers[unit.layer - 1].units
+                    found |= {(out.out, unit.net): d for out, d in zip(outs, record.jacobian)}
+                elif not record.d_act.has(G):       # g's own derivative stays SymPy's (its stand-in)
+                    found[(unit.out, unit.net)] = record.d_act
+        loss = self.graph.loss
+        for error, unit in zip(self.graph.unit_errors, self.graph.outputs):
+            found[(error, unit.out)] = loss.derivative(unit.target, unit.out)
+        return found
 
 
 def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Derivation:

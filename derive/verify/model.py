@@ -150,9 +150,12 @@ class Model(Values):
         """dA/dX of A's own definition: one factor of every path through A, built once."""
         found = self._locals.get((a, x))
         if found is None:
-            expr = self.defs[a]
-            found = walk.linear_slope(expr, x)
-            found = self._locals[(a, x)] = sp.diff(expr, x) if found is None else found
+            found = self.derivation.local(a, x)          # the rule rows' (an activation's, a loss's)
+            if found is None:
+                expr = self.defs[a]
+                found = walk.linear_slope(expr, x)
+                found = sp.diff(expr, x) if found is None else found
+            self._locals[(a, x)] = found
         return found
 
     def is_updated(self, parameter: sp.Symbol) -> bool:
