@@ -11,14 +11,13 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Tree, v_args
+from lark import Lark, Token, Tree
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
-    VisitError,
 )
 from lark.visitors import Transformer_NonRecursive
 
@@ -54,7 +53,7 @@ class TooDeep(ReadError):
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", start="region", propagate_positions=True, maybe_placeholders=True,
+    return Lark(grammar, parser="lalr", start="region", maybe_placeholders=True,
                 cache=_cache_file(grammar))
 
 
@@ -103,10 +102,8 @@ def _read(text: str) -> tuple[s.Line, ...] | ReadError:
                        f"at most {MAX_TREE_DEPTH} are read)")
     try:
         return tuple(_Build(text).transform(tree))
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, RecursionError):
-            return TooDeep("the formula nests too deeply")
-        raise
+    except RecursionError:
+        return TooDeep("the formula nests too deeply")
 
 
 _read_cached = lru_cache(maxsize=READ_CACHE)(_read)     # either answer is kept: the syntax is immutable
@@ -140,13 +137,27 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-@v_args(inline=True)
 class _Build(Transformer_NonRecursive):
-    """lark tree -> syntax nodes. Script text is sliced from the source, spaces removed."""
+    """lark tree -> syntax nodes. Script text is sliced from the source, spaces removed.
+
+    Each rule's method takes the rule's children as its arguments (the three in _POSITIONED take
+    the node's span in the source, from its first token to its last, and the children as a list).
+    Dispatched here, not by lark's v_args wrappers, which cost a new wrapper object for every node
+    of every formula read; the spans are found here too, for these rules alone, not by lark's
+    propagate_positions, which computes one for every node."""
+
+    __visit_tokens__ = False         # tokens are kept as they are
 
     def __init__(self, text: str):
         super().__init__()
         self.text = text
+
+    def _call_userfunc(self, tree, new_children=None):
+        children = tree.children if new_children is None else new_children
+        method = getattr(self, tree.data, None)
+        if method is None:
+            return self.__default__(tree.data, children, tree.meta)
+        return method(_span(tree), children) if tree.data in _POSITIONED else method(*children)
 
     # -- structure ---------------------------------------------------------
     def region(self, *lines):
@@ -182,18 +193,16 @@ class _Build(Transformer_NonRecursive):
             return list(chain.sides[0].lines)
         return None
 
-    @v_args(meta=True)
-    def chain(self, meta, children):
-        return self._chain(meta, children, False)
+    def chain(self, span, children):
+        return self._chain(span, children, False)
 
-    @v_args(meta=True)
-    def continued(self, meta, children):
-        return self._chain(meta, children, True)
+    def continued(self, span, children):
+        return self._chain(span, children, True)
 
-    def _chain(self, meta, children, continued):
+    def _chain(self, span, children, continued):
         sides = tuple(c for c in children if isinstance(c, s.Node))
         relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))   # a = \\ b: one dangles
-        start, end = meta.start_pos, meta.end_pos
+        start, end = span
         lines = tuple(self.text.count("\n", start, getattr(r, "at", start)) for r in relations)
         return s.Chain(sides, tuple(str(r) for r in relations), continued, " ".join(self.text[start:end].split()),
                        start, lines)
@@ -270,10 +279,10 @@ class _Build(Transformer_NonRecursive):
     def sup_script(self, group):
         return ("^", _single(group))
 
-    @v_args(meta=True)
-    def braced(self, meta, children):
-        _, body = children
-        source = self.text[meta.start_pos + 1:meta.end_pos - 1]
+    def braced(self, span, children):
+        _, body, _ = children
+        start, end = span
+        source = self.text[start + 1:end - 1]
         text = _squeeze(source).replace("\\top", "T")       # W^{\top}, W^{[1]\top}: a transpose
         return s.Script(text, body if isinstance(body, s.Node) else None)
 
@@ -310,13 +319,13 @@ class _Build(Transformer_NonRecursive):
     def func(self, token):
         return s.Func(str(token)[1:])
 
-    def frac(self, _frac, _l1, num, _l2, den):
+    def frac(self, _frac, _l1, num, _r1, _l2, den, _r2):
         return s.Frac(_side(num), _side(den))
 
-    def sqrt(self, _op, _l, arg):
+    def sqrt(self, _op, _l, arg, _r):
         return s.Sqrt(_side(arg))
 
-    def group(self, _brace, lines):
+    def group(self, _brace, lines, _close):
         chains = [line for line in lines if line.chain is not None]
         if len(lines) == 1 and chains and len(chains[0].chain.sides) == 1:
             return s.Paren(chains[0].chain.sides[0], "{")
@@ -361,8 +370,27 @@ class _Build(Transformer_NonRecursive):
     def row(self, *items):
         return tuple(item for item in items if isinstance(item, s.Node))
 
-    def __default_token__(self, token: Token):
-        return token
+
+
+_POSITIONED = frozenset({"chain", "continued", "braced"})
+
+
+def _span(tree: Tree) -> tuple[int, int]:
+    """Where a rule's source text starts and ends: its first token's start, its last token's end
+    (every token but "_", "^" and "/" is kept in the tree, and none of those ends a rule)."""
+    return _edge(tree, 0).start_pos, _edge(tree, -1).end_pos
+
+
+def _edge(tree: Tree, end: int) -> Token:
+    """The first (end 0) or last (end -1) token under a node, past empty optional parts."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Token):
+            return node
+        if isinstance(node, Tree):
+            stack.extend(node.children if end == -1 else reversed(node.children))
+    raise ValueError("a rule without tokens has no span")
 
 
 def _side(chain) -> s.Node:
