@@ -74,7 +74,6 @@ class Model(Values):
         self._updated: dict[tuple[int, bool], tuple[dict, dict]] = {}
         self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self.init_values()
-        self._sampled: dict[tuple[bool, sp.Symbol, int], sp.Basic] = {}
         self._sample_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool]]] = {}
         self._rename_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool, bool]]] = {}
         self._canonical: dict[sp.Basic, bool] = {}
@@ -282,9 +281,12 @@ class Model(Values):
         point = dict(base)
         self.keep(point)        # a node's value, once its symbols have theirs, is kept (deltas share theirs)
         for s in range(self.samples):
-            for forms in (self.defs, self.deltas):
-                for symbol in forms:
-                    point[per_sample(symbol, s)] = self.number(self._sample_of(forms, symbol, s), point)
+            # each definition and each delta's own rule (over the next layer's deltas), at one sample's
+            # values: forward, then back, as the network computes them
+            view = {x: point[per_sample(x, s)] for x in self._per_unit if per_sample(x, s) in point}
+            view |= {x: point[x] for x in self._shared_symbols if x in point}
+            for symbol, form in self._local_forms:
+                point[per_sample(symbol, s)] = view[symbol] = self.number(form, view)
         for parameter, symbol in self._gradient_symbols.items():     # the delta rule's, from the point's deltas
             point[symbol] = self._error_gradient_at(parameter, point)
         point[ERROR] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
@@ -294,13 +296,17 @@ class Model(Values):
         point.update(self.optimizer_names.values(point, self.gradient_at))
         return point
 
-    def _sample_of(self, forms: dict, symbol: sp.Symbol, s: int) -> sp.Basic:
-        """A node's definition (or a delta's closed form) for sample s, built once."""
-        key = (forms is self.deltas, symbol, s)
-        found = self._sampled.get(key)
-        if found is None:
-            found = self._sampled[key] = self.sample(forms[symbol], s)
-        return found
+    @cached_property
+    def _local_forms(self) -> tuple[tuple[sp.Symbol, sp.Basic], ...]:
+        """Every node's definition in the network's order, then every delta's rule from the output
+        back (over the deltas after it): what complete() computes, each from values it has."""
+        deltas = [(r.unit.delta, r.delta) for layer in reversed(self.derivation.layers) for r in layer]
+        return (*self.defs.items(), *deltas)
+
+    @cached_property
+    def _shared_symbols(self) -> tuple[sp.Symbol, ...]:
+        """The symbols every sample shares: the parameters (and a symbolic learning rate)."""
+        return (*self.parameters, self.eta)
 
     @cached_property
     def _point_symbols(self) -> frozenset:
