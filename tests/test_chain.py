@@ -7,6 +7,7 @@ import sympy as sp
 
 import derive
 from derive.core.chain import closed_form, delta_closed_forms
+from derive.core.partials import Partials
 from derive.core.units import node_values
 from helpers import MAZUR, names_of, run
 from oracles import random_spec, sympy_loss
@@ -58,9 +59,17 @@ def _point(symbols, rng, loss_name):
     return point
 
 
-def _assert_agree(spec, result, label, points=3):
+def _expanded_partials(result):
+    """dE/dparam by core.partials (the chain rule over the node definitions, any node by any other)."""
+    partials = Partials(result.derivation)
+    values = node_values(result.derivation.graph)
+    return {p: partials.partial(result.derivation.graph.total, p).doit().xreplace(values)
+            for p in result.derivation.graph.parameters}
+
+
+def _assert_agree(spec, result, label, points=3, forms=_expanded_closed_forms):
     oracle = sympy_loss(spec, names_of(result))
-    closed = _expanded_closed_forms(result)
+    closed = forms(result)
     symbols = sorted(oracle.free_symbols | set().union(*(c.free_symbols for c in closed.values())), key=str)
     rng = random.Random(label)
     for _ in range(points):
@@ -74,6 +83,27 @@ def _assert_agree(spec, result, label, points=3):
 @pytest.mark.parametrize("name", list(SMALL))
 def test_closed_forms_equal_direct_diff_of_expanded_loss(name):
     _assert_agree(SMALL[name], run(SMALL[name]), name)
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_any_node_partials_equal_direct_diff_of_expanded_loss(name):
+    _assert_agree(SMALL[name], run(SMALL[name]), name, points=2, forms=_expanded_partials)
+
+
+def test_any_node_partials_between_inner_nodes():
+    """dout_o1/dnet_h1 and dnet_o2/dw1: the sum over every path between two inner nodes, and 0
+    where one does not depend on the other."""
+    result = run(MAZUR)
+    partials = Partials(result.derivation)
+    graph = result.derivation.graph
+    h1, o1 = graph.layers[0].units[0], graph.layers[1].units[0]
+    values = node_values(graph)
+    by_hand = sp.diff(values[o1.out], sp.Symbol("w1", real=True))
+    ours = partials.partial(o1.out, sp.Symbol("w1", real=True)).doit().xreplace(values)
+    point = {x: sp.Float(0.1 * k + 0.05, 30) for k, x in enumerate(sorted(by_hand.free_symbols, key=str))}
+    assert abs((ours - by_hand).xreplace(point).evalf(30)) < 1e-25
+    assert partials.partial(h1.out, sp.Symbol("w5", real=True)) == 0
+    assert partials.partial(o1.out, h1.net) != 0 and partials.depends(o1.out, h1.net)
 
 
 def test_closed_form_is_symbolically_identical_for_a_single_sigmoid_unit():

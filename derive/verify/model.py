@@ -15,8 +15,10 @@ import numpy as np
 import sympy as sp
 
 from ..core.chain import Derivation, delta_closed_forms
+from ..core.partials import Partials
 from ..core.samples import per_sample, shared
 from ..rules.optimizers import OPTIMIZERS
+from ..rules.penalty import LAMBDA, weight_term
 from ..spec.load import NetworkSpec
 from . import walk
 from .evaluate import scaled_dot
@@ -57,27 +59,17 @@ class Model(Values):
         self.l2 = sp.nsimplify(spec.loss.l2)             # the cost's L2 penalty on the weights (0: none)
         self.weights = frozenset(self.graph.weights)
         graph = self.graph
-        defs: dict[sp.Symbol, sp.Expr] = {}
-        for layer in graph.layers:
-            for unit, net, out in zip(layer.units, layer.net_exprs, layer.out_exprs):
-                defs[unit.net] = net.doit()
-            for unit, out in zip(layer.units, layer.out_exprs):
-                defs[unit.out] = out
-        for symbol, expr in zip(graph.unit_errors, graph.unit_error_exprs):
-            defs[symbol] = expr
-        defs[graph.total] = sp.Add(*graph.unit_errors)
-        self.defs = defs
+        self.partials = Partials(derivation, made=self._made)      # dA/dB through the network, the engine's
+        self.defs = self.partials.definitions
         self.deltas = delta_closed_forms(derivation)
         self.bases = [u.out for u in graph.inputs] + [u.target for u in graph.outputs] + list(graph.masks)
         self.dropout_rates = dropout_rates(graph)
-        self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._updated: dict[tuple[int, bool], tuple[dict, dict]] = {}
         self._batch_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self.init_values()
         self._sample_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool]]] = {}
         self._rename_memo: dict[int, dict[sp.Basic, tuple[sp.Basic, bool, bool]]] = {}
         self._canonical: dict[sp.Basic, bool] = {}
-        self._locals: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
 
     # -- symbols ---------------------------------------------------------------
     def is_parameter(self, symbol: sp.Basic) -> bool:
@@ -103,38 +95,12 @@ class Model(Values):
         used = set().union(*(expr.free_symbols for expr in [*self.defs.values(), *self.deltas.values()]))
         return frozenset((used | set(self.defs) | set(self.deltas) | set(self.bases)) - self.parameters)
 
-    @cached_property
-    def _depends(self) -> dict[sp.Symbol, set[sp.Symbol]]:
-        """Every defined symbol -> all symbols it is computed from."""
-        closure: dict[sp.Symbol, set[sp.Symbol]] = {}
-        for symbol, expr in self.defs.items():
-            found: set[sp.Symbol] = set()
-            for x in expr.free_symbols:
-                found |= {x} | closure.get(x, set())
-            closure[symbol] = found
-        return closure
-
-    @cached_property
-    def _uses(self) -> dict[sp.Symbol, set[sp.Symbol]]:
-        """Every defined symbol -> the symbols its definition uses (asked for every path through it)."""
-        return {symbol: expr.free_symbols for symbol, expr in self.defs.items()}
-
     def depends(self, a: sp.Symbol, b: sp.Symbol) -> bool:
-        return a == b or b in self._depends.get(a, ())
+        return self.partials.depends(a, b)
 
     def partial(self, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
-        """dA/dB through the network for one sample: the sum over every path from B to A."""
-        key = (a, b)
-        if key not in self._partials:
-            if a == b:
-                result = sp.S.One
-            elif a not in self.defs or not self.depends(a, b):
-                result = sp.S.Zero
-            else:
-                result = self._made(sp.Add(*[self._made(self._local(a, x) * self.partial(x, b))
-                                             for x in self._uses[a] if self.depends(x, b)]))
-            self._partials[key] = result
-        return self._partials[key]
+        """dA/dB through the network for one sample (core.partials: the chain rule over the graph)."""
+        return self.partials.partial(a, b)
 
     def _made(self, node: sp.Basic) -> sp.Basic:
         """A sum or product SymPy's constructor just made: noted as one the constructor gives back
@@ -144,18 +110,6 @@ class Model(Values):
                                                     and node.args[1].is_Add):
             self._canonical.setdefault(node, True)
         return node
-
-    def _local(self, a: sp.Symbol, x: sp.Symbol) -> sp.Expr:
-        """dA/dX of A's own definition: one factor of every path through A, built once."""
-        found = self._locals.get((a, x))
-        if found is None:
-            found = self.derivation.local(a, x)          # the rule rows' (an activation's, a loss's)
-            if found is None:
-                expr = self.defs[a]
-                found = walk.linear_slope(expr, x)
-                found = sp.diff(expr, x) if found is None else found
-            self._locals[(a, x)] = found
-        return found
 
     def is_updated(self, parameter: sp.Symbol) -> bool:
         """Weights always move; biases only when the spec says so."""
@@ -364,7 +318,7 @@ class Model(Values):
 
     def penalty_slope(self, parameter: sp.Symbol) -> sp.Expr:
         """What the L2 penalty adds to the cost's gradient by a parameter: lambda w for a weight."""
-        return self.l2 * parameter if self.l2 and parameter in self.weights else sp.S.Zero
+        return weight_term(parameter).xreplace({LAMBDA: self.l2}) if self.l2 and parameter in self.weights else sp.S.Zero
 
     def cost_partial(self, parameter: sp.Symbol) -> sp.Expr:
         """dJ/d(parameter): the error's, plus the penalty's."""
@@ -390,13 +344,8 @@ class Model(Values):
     @cached_property
     def _delta_rule(self) -> dict[sp.Symbol, list[tuple[sp.Symbol, sp.Symbol | None]]]:
         """parameter -> [(the delta of a unit it feeds, the output it multiplies, or None for a bias)]."""
-        rule: dict[sp.Symbol, list] = {}
-        for layer in self.graph.layers:
-            for row in layer.connections:
-                for c in row:
-                    rule[c.weight] = [(c.dest.delta, c.source.out)]
-            for b in layer.biases:
-                rule[b.symbol] = [(unit.delta, None) for unit in b.units]
+        rule = {record.symbol: [(unit.delta, record.connection.source.out if record.connection else None)
+                                for unit in record.units] for record in self.derivation.params}   # the engine's records
         if any(delta not in self.deltas for terms in rule.values() for delta, _ in terms):
             return {}
         return rule

@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
@@ -19,25 +19,14 @@ from lark.exceptions import (
     UnexpectedInput,
     UnexpectedToken,
 )
-from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
-from .functions import layer_function
+from .build_syntax import Build
 from .limits import MAX_NESTING, MAX_REGION, MAX_TREE_DEPTH, nesting_depth
 from .see_through import see_through
 
 READ_CACHE = 1_024         # short formulas kept read: a post repeats $w_5$ and its like many times
 CACHED_LENGTH = 500        # characters: longer formulas are rarely repeated, and would hold much memory
-
-
-class _Relation(str):
-    """A relation as written, with where it stands in the formula."""
-    at: int
-
-    def __new__(cls, text: str, at: int):
-        made = super().__new__(cls, text)
-        made.at = at
-        return made
 
 
 class ReadError(Exception):
@@ -101,7 +90,7 @@ def _read(text: str) -> tuple[s.Line, ...] | ReadError:
         return TooDeep(f"the formula nests too deeply ({levels} levels of operators and brackets; "
                        f"at most {MAX_TREE_DEPTH} are read)")
     try:
-        return tuple(_Build(text).transform(tree))
+        return tuple(Build(text).transform(tree))
     except RecursionError:
         return TooDeep("the formula nests too deeply")
 
@@ -131,288 +120,3 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
             return "the formula ends too early (an unclosed brace or bracket?)"
         return f"did not expect {str(token)!r} here"
     return "cannot read the formula"
-
-
-def _squeeze(text: str) -> str:
-    return "".join(text.split())
-
-
-class _Build(Transformer_NonRecursive):
-    """lark tree -> syntax nodes. Script text is sliced from the source, spaces removed.
-
-    Each rule's method takes the rule's children as its arguments (the three in _POSITIONED take
-    the node's span in the source, from its first token to its last, and the children as a list).
-    Dispatched here, not by lark's v_args wrappers, which cost a new wrapper object for every node
-    of every formula read; the spans are found here too, for these rules alone, not by lark's
-    propagate_positions, which computes one for every node."""
-
-    __visit_tokens__ = False         # tokens are kept as they are
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.text = text
-
-    def _call_userfunc(self, tree, new_children=None):
-        children = tree.children if new_children is None else new_children
-        method = getattr(self, tree.data, None)
-        if method is None:
-            return self.__default__(tree.data, children, tree.meta)
-        return method(_span(tree), children) if tree.data in _POSITIONED else method(*children)
-
-    # -- structure ---------------------------------------------------------
-    def region(self, *lines):
-        flat = []
-        for line in lines:
-            if isinstance(line, list):
-                flat.extend(line)
-            elif isinstance(line, s.Line):
-                flat.append(line)
-        return flat
-
-    def line(self, body):
-        if isinstance(body, list):
-            return body
-        return body if isinstance(body, s.Line) else s.Line(None, "")
-
-    def empty(self, *_):
-        return s.Line(None, "")
-
-    def texted(self, *children):
-        text = " ".join(str(c) for c in children if isinstance(c, Token) and c.type == "TEXT")
-        return s.Line(None, text)          # prose before the math ("where ...") is not a claim
-
-    def body(self, chain, *texts):
-        lines = self._unwrap(chain)
-        if lines is not None:
-            return lines
-        return s.Line(chain, " ".join(str(t) for t in texts))
-
-    def _unwrap(self, chain):
-        """A line that is only a braced region (\\derivefit{...}) is that region's lines."""
-        if isinstance(chain, s.Chain) and len(chain.sides) == 1 and isinstance(chain.sides[0], s.Group):
-            return list(chain.sides[0].lines)
-        return None
-
-    def chain(self, span, children):
-        return self._chain(span, children, False)
-
-    def continued(self, span, children):
-        return self._chain(span, children, True)
-
-    def _chain(self, span, children, continued):
-        sides = tuple(c for c in children if isinstance(c, s.Node))
-        relations = tuple(c for c in children if isinstance(c, str) and not isinstance(c, s.Node))   # a = \\ b: one dangles
-        start, end = span
-        lines = tuple(self.text.count("\n", start, getattr(r, "at", start)) for r in relations)
-        return s.Chain(sides, tuple(str(r) for r in relations), continued, " ".join(self.text[start:end].split()),
-                       start, lines)
-
-    def rel(self, _before, token, _after):
-        return _Relation(str(token).strip(), token.start_pos)
-
-    # -- operators ---------------------------------------------------------
-    def add(self, a, _op, b):
-        return s.BinOp("+", a, b)
-
-    def sub(self, a, _op, b):
-        return s.BinOp("-", a, b)
-
-    def mul(self, a, _op, b):
-        return s.BinOp("*", a, b)
-
-    def div(self, a, b):
-        return s.BinOp("/", a, b)
-
-    def hadamard(self, a, _op, b):
-        return s.BinOp("odot", a, b)
-
-    def oslash(self, a, _op, b):
-        return s.BinOp("oslash", a, b)
-
-    def neg(self, _op, a):
-        return s.Neg(a)
-
-    def unary(self, _op, a):
-        return a
-
-    def partial_of(self, _op, b):
-        return s.Juxt((s.Partial(), b))
-
-    def juxt(self, a, b):
-        items = a.items if isinstance(a, s.Juxt) else (a,)
-        layered = layer_function(items[-1], b)       # f'(z^{[1]}): layer 1's activation, as g^{[1]'}
-        return s.Juxt(items[:-1] + (layered or items[-1], b))
-
-    def bigsum(self, _op, *rest):
-        scripts, body = rest[:-1], rest[-1]
-        sub = next((sc for kind, sc in scripts if kind == "_"), None)
-        sup = next((sc for kind, sc in scripts if kind == "^"), None)
-        return s.BigSum(sub, sup, body)
-
-    # -- scripts -----------------------------------------------------------
-    def scripted(self, base, *scripts):
-        return self._attach(base, scripts, 0)
-
-    def primed(self, base, primes, *scripts):
-        return self._attach(base, scripts, len(str(primes)))
-
-    def primed_after(self, base, *rest):
-        """W_{ho}': the prime after the subscript."""
-        return self._attach(base, rest[:-1], len(str(rest[-1])))
-
-    def _attach(self, base, scripts, primes):
-        sub = sup = None
-        for kind, script in scripts:
-            if kind == "_":
-                sub = script if sub is None else s.Script(sub.text + script.text, None)
-            else:
-                sup = script if sup is None else s.Script(sup.text + script.text, None)
-        if isinstance(base, s.Paren) and base.kind == "{" and isinstance(base.inner, s.Scripted):
-            base = base.inner
-        if isinstance(base, s.Scripted) and not primes:      # {w_1}^+ : the braces only group
-            return s.Scripted(base.base, base.sub or sub, _join(base.sup, sup), base.primes)
-        return s.Scripted(base, sub, sup, primes)
-
-    def sub_script(self, group):
-        return ("_", _single(group))
-
-    def sup_script(self, group):
-        return ("^", _single(group))
-
-    def braced(self, span, children):
-        _, body, _ = children
-        start, end = span
-        source = self.text[start + 1:end - 1]
-        text = _squeeze(source).replace("\\top", "T")       # W^{\top}, W^{[1]\top}: a transpose
-        return s.Script(text, body if isinstance(body, s.Node) else None)
-
-    def marked_script(self, *_):
-        return None                 # the text (2+) says it all: split_modifier reads the mark
-
-    def script_body(self, item):
-        if isinstance(item, s.Chain):
-            return item.sides[0] if len(item.sides) == 1 else item
-        return None                        # a lone sign: w_5^{+}
-
-    def script_list(self, *_):
-        return None                        # w_{i,j}: the braced text is the key
-
-    def empty_group(self, *_):
-        return s.Script("", None)
-
-    # -- atoms -------------------------------------------------------------
-    def number(self, token):
-        return s.Num(str(token))
-
-    def name(self, token):
-        return s.Sym(str(token))
-
-    def fontname(self, token):
-        text = str(token)
-        font = text[1:text.index("{")].strip()
-        inside = text[text.index("{") + 1:text.rindex("}")].strip()
-        return s.Sym(inside.replace("~", " "), font)      # \text{W~update}: see_through's name of words
-
-    def partial(self, _token):
-        return s.Partial()
-
-    def func(self, token):
-        return s.Func(str(token)[1:])
-
-    def frac(self, _frac, _l1, num, _r1, _l2, den, _r2):
-        return s.Frac(_side(num), _side(den))
-
-    def sqrt(self, _op, _l, arg, _r):
-        return s.Sqrt(_side(arg))
-
-    def group(self, _brace, lines, _close):
-        chains = [line for line in lines if line.chain is not None]
-        if len(lines) == 1 and chains and len(chains[0].chain.sides) == 1:
-            return s.Paren(chains[0].chain.sides[0], "{")
-        return s.Group(tuple(lines))
-
-    def paren(self, _lp, inner, _rp):
-        return s.Paren(_side(inner), "(")
-
-    def norm(self, _open, inner, _close):
-        return s.Norm(_side(inner))
-
-    def bracket(self, _lb, inner, _rb):
-        side = _side(inner)
-        figures = side.items if isinstance(side, s.Juxt) else ()
-        if len(figures) > 1 and all(isinstance(f.arg if isinstance(f, s.Neg) else f, s.Num) for f in figures):
-            return s.Matrix((figures,), listed=True)      # [0.5 \;\; 0.6]: a row spaced, not a product
-        return s.Paren(side, "[")
-
-    def row_vector(self, _lb, *items):
-        """[a, b] as the posts write a row: a 1×n matrix."""
-        return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),), listed=True)
-
-    def args(self, _lp, *items):
-        return s.Args(tuple(item for item in items if isinstance(item, s.Node)))
-
-    def cases(self, _begin, *items):
-        return s.Cases(tuple(item for item in items if isinstance(item, tuple)))
-
-    def case(self, value, _align, *rest):
-        conditions = [c for c in rest if isinstance(c, s.Chain)]
-        return (value, conditions[0] if conditions else None)
-
-    def hadamard_power(self, _op, exponent):
-        return exponent
-
-    def matrix(self, _begin, rows, _end):
-        return s.Matrix(rows)
-
-    def rows(self, *items):
-        return tuple(item for item in items if isinstance(item, tuple))
-
-    def row(self, *items):
-        return tuple(item for item in items if isinstance(item, s.Node))
-
-
-
-_POSITIONED = frozenset({"chain", "continued", "braced"})
-
-
-def _span(tree: Tree) -> tuple[int, int]:
-    """Where a rule's source text starts and ends: its first token's start, its last token's end
-    (every token but "_", "^" and "/" is kept in the tree, and none of those ends a rule)."""
-    return _edge(tree, 0).start_pos, _edge(tree, -1).end_pos
-
-
-def _edge(tree: Tree, end: int) -> Token:
-    """The first (end 0) or last (end -1) token under a node, past empty optional parts."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Token):
-            return node
-        if isinstance(node, Tree):
-            stack.extend(node.children if end == -1 else reversed(node.children))
-    raise ValueError("a rule without tokens has no span")
-
-
-def _side(chain) -> s.Node:
-    """Inside parentheses or a fraction a relation is unusual; keep the chain so it is reported."""
-    if isinstance(chain, s.Chain) and len(chain.sides) == 1:
-        return chain.sides[0]
-    return chain
-
-
-def _join(a: s.Script | None, b: s.Script | None) -> s.Script | None:
-    if a is None or b is None:
-        return a or b
-    return s.Script(a.text + b.text, None)
-
-
-def _single(group) -> s.Script:
-    """A script without braces: one letter, digit, Greek letter, sign or \\top."""
-    if isinstance(group, s.Script):
-        return group
-    text = str(group)
-    if group.type == "DIGIT":
-        return s.Script(text, s.Num(text))
-    if group.type in ("NAME_CHAR", "GREEK"):
-        return s.Script(text, s.Sym(text))
-    return s.Script("T" if group.type == "TOP" else text, None)

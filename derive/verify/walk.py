@@ -99,28 +99,3 @@ def xreplace(expr: sp.Basic, rule: dict, done: dict | None = None) -> sp.Basic:
         else:
             done[node] = (node, False)
     return done[expr][0]
-
-
-def linear_slope(expr: sp.Basic, x: sp.Symbol) -> sp.Basic | None:
-    """d(expr)/dx as sp.diff gives it, for a net input (b + w1 out1 + w2 out2: a sum of symbols and
-    of products of two symbols) that has x in one term; None for anything else. Most of a
-    network's local derivatives are these, and sp.diff takes a while to find them."""
-    if not isinstance(expr, sp.Add):
-        return None
-    found = None
-    for term in expr.args:
-        if term == x:
-            part = sp.S.One
-        elif isinstance(term, sp.Symbol):
-            continue
-        elif type(term) is sp.Mul and len(term.args) == 2 and all(isinstance(f, sp.Symbol) for f in term.args) \
-                and x in term.args and term.args[0] != term.args[1]:
-            part = term.args[1] if term.args[0] == x else term.args[0]
-        elif x in free_symbols(term):
-            return None
-        else:
-            continue
-        if found is not None:
-            return None
-        found = part
-    return found
