@@ -165,4 +165,4 @@ def test_verify_reads_the_skip_and_catches_a_forgotten_one():
         r"\qquad \text{(sample 1)}$$"])                                           # forgets the skip's path
     report = verify_text(checker, post, "post.md", "neuron")
     assert [c.verdict for c in report.claims] == ["ok", "wrong", "ok", "wrong"]
-    assert "a missing path through k1 in the sum for h1" in report.claims[3].reason
+    assert "a missing consumer term in the sum for h1: the path through k1" in report.claims[3].reason

@@ -150,7 +150,7 @@ CAUSES = [
      "an arithmetic slip in the last step"),
     ("mazur", None, r"\frac{\partial E_{total}}{\partial w_5} = 3 \delta_{o1} out_{h1}", "an extra factor of 3"),
     ("mazur", None, r"E_{o1} = (target_{o1} - out_{o1})^2", "a factor of 2"),
-    ("mazur", None, r"\frac{\partial E_{total}}{\partial out_{h1}} = \delta_{o1} w_5", "a missing path through o2"),
+    ("mazur", None, r"\frac{\partial E_{total}}{\partial out_{h1}} = \delta_{o1} w_5", "a missing consumer term in the sum for h1: the path through o2"),
     ("mazur", None, r"net_{h1} = w_1 i_1 + w_3 i_2 + b_1", "w3 where w2 belongs"),
     ("mazur", None, r"\frac{\partial E_{o2}}{\partial out_{h1}} = -0.019049119", "a rounding slip"),
     ("niuguy", None, r"E_{total} = - target_{o1} \log_{10} out_{o1} - target_{o2} \log_{10} out_{o2}",

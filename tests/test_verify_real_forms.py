@@ -115,7 +115,7 @@ def test_a_diagnosis_speaks_the_posts_own_names(mazur):
             "$$\\frac{\\partial E_{total}}{\\partial h_1} = \\delta_{o1} w_5$$\n")
     report = verify_text(mazur, text, "post.md")
     wrong = report.claims[-1]
-    assert wrong.verdict == "wrong" and "a missing path through o2 in the sum for h_1" in wrong.reason
+    assert wrong.verdict == "wrong" and "a missing consumer term in the sum for h_1: the path through o2" in wrong.reason
 
 
 def test_a_derivative_of_a_layer_by_its_net_input_is_entrywise():

@@ -77,7 +77,8 @@ def _learning_rate(judge, left, right, scope, point, near, x, y) -> str | None:
 
 
 def _missing_path(judge, scope, point, near, x, y) -> str | None:
-    """Hidden units sum over the units they feed; is the written value that sum without one path?"""
+    """A hidden unit's dE/dout is a sum of one term for each of its consumers (a unit it feeds, or
+    the layer its skip connection joins): is the written value that sum without one term?"""
     model = judge.model
     sample = scope.sample or 0
     derivation = model.derivation
@@ -90,7 +91,7 @@ def _missing_path(judge, scope, point, near, x, y) -> str | None:
                 continue
             for via, value in paths:
                 if near(y, x * (total - float(value)) / total):
-                    return f"a missing path through {via.name} in the sum for {record.unit.name}"
+                    return f"a missing consumer term in the sum for {record.unit.name}: the path through {via.name}"
     return None
 
 

@@ -2,7 +2,7 @@
 
 The judge names what it finds by derive's symbols (w6, out_h1, o2). Where the post calls a
 quantity by a name of its own (a binding), the diagnosis uses that name instead: "w_{2,3} where
-w_{1,3} belongs", "a missing path through y_2", so that the reader finds it in the post.
+w_{1,3} belongs", "the path through y_2", so that the reader finds it in the post.
 """
 
 from __future__ import annotations
