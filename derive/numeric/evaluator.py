@@ -179,7 +179,7 @@ class Evaluator:
                 per_sample |= {c.weight: params.weights[k][c.dest.index, c.source.index] for c in row}
         exprs = [pick(r) for r in self.derivation.layers[l]]
         args = sorted(set().union(*(e.free_symbols for e in exprs)), key=str)
-        columns = sp.lambdify(args, exprs, modules="numpy", cse=True)(*[per_sample[x] for x in args])
+        columns = sp.lambdify(args, exprs, modules=kernels.NUMPY, cse=True)(*[per_sample[x] for x in args])
         stacked = np.empty((self.spec.samples, len(columns)))
         for j, column in enumerate(columns):
             stacked[:, j] = column        # a constant column broadcasts over the samples

@@ -23,10 +23,13 @@ from .losses import LOSSES
 
 _T, _O, _N, _OTHER = sp.symbols("t o n o_other", real=True)
 Kernel = Callable[..., np.ndarray]
+# lambdify's namespace: numpy as it is loaded. The name "numpy" would run `from numpy import *`, which
+# loads every lazy submodule numpy has (f2py, testing, ma: a tenth of a second of every report)
+NUMPY = [np]
 
 
 def _lambdified(args: list[sp.Symbol], expr: sp.Expr) -> Kernel:
-    fn = sp.lambdify(args, expr, modules="numpy", cse=True)
+    fn = sp.lambdify(args, expr, modules=NUMPY, cse=True)
 
     def kernel(*arrays: np.ndarray) -> np.ndarray:
         found = fn(*arrays)              # a constant (the identity's slope 1) comes back as one number

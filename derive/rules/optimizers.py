@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from .algebra import _add, _mul, _neg, _one_minus
+from .kernels import NUMPY
 
 PARAMETER, GRADIENT = sp.Symbol("w"), sp.Symbol("g")
 STEP = sp.Symbol("t", positive=True, integer=True)
@@ -96,7 +97,7 @@ class Optimizer:
     def _kernel(self):
         arguments = [PARAMETER, GRADIENT, STEP, RATE] + [slot.symbol for slot in self.state] + \
             [h.symbol for h in self.hyperparameters]
-        return sp.lambdify(arguments, self.closed_forms, modules="numpy", cse=True)
+        return sp.lambdify(arguments, self.closed_forms, modules=NUMPY, cse=True)
 
     def step(self, param, grad, state, t, rate, **hyper):
         """(the parameter after one step, the state after it); t counts steps from 1."""
@@ -118,7 +119,7 @@ class Optimizer:
         """Every target at step 1 from a zero state, as one NumPy function of (w, g, eta, hyper...)."""
         start = {STEP: sp.S.One} | {slot.symbol: sp.S.Zero for slot in self.state}
         arguments = [PARAMETER, GRADIENT, RATE] + [h.symbol for h in self.hyperparameters]
-        return sp.lambdify(arguments, [form.xreplace(start) for form in self._targets.values()], modules="numpy")
+        return sp.lambdify(arguments, [form.xreplace(start) for form in self._targets.values()], modules=NUMPY)
 
     def first_step(self, param, grad, rate: float, hyper: dict[str, float] | None = None) -> dict[sp.Symbol, object]:
         """Every assignment's value at step 1 from a zero state, by its target (numbers or arrays)."""
