@@ -79,7 +79,7 @@ def load(source: str | Path) -> NetworkSpec:
 
 def _is_path(text: str) -> bool:
     try:
-        return Path(text).exists()
+        return Path(text).is_file()        # a folder named like a preset (l2/) is not a spec
     except OSError:          # a name the system refuses as a path (File name too long) names no file
         return False
 

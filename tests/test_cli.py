@@ -215,3 +215,16 @@ def test_writing_a_large_document_shows_a_progress_bar_on_a_terminal(tmp_path):
     shown = _run_in_terminal([DERIVE, "report", str(spec), "--samples", "all", "-o", str(tmp_path / "out.md")])
     assert "writing:" in shown and "%|" in shown
     assert "## The backward pass" in (tmp_path / "out.md").read_text()
+
+
+def test_a_folder_named_like_a_preset_does_not_hide_the_preset(tmp_path, monkeypatch, capsys):
+    """derive report l2 beside a folder l2/ (reports/ has one per preset) is the preset; a spec
+    file of that name is still the file."""
+    preset = derive.load("l2")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l2").mkdir()
+    assert derive.load("l2") == preset
+    assert main(["report", "l2", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["parameters"]
+    (tmp_path / "mine").write_text((Path(derive.__file__).parent / "spec" / "presets" / "l2.toml").read_text())
+    assert derive.load("mine") == preset

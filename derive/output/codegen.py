@@ -106,7 +106,8 @@ class MatrixCodePrinter(NumPyPrinter):
 
     def _wrap(self, expr) -> str:
         text = self._print(expr)
-        simple = isinstance(expr, (MatrixSymbol, sp.Symbol, Transpose)) or text.isidentifier()
+        simple = isinstance(expr, (MatrixSymbol, sp.Symbol, Transpose)) or text.isidentifier() or \
+            isinstance(expr, OneMatrix) or isinstance(expr, (sp.Integer, sp.Float)) and expr >= 0   # 2 * D1, not (2) * D1
         return text if simple else f"({text})"
 
     def _wrap_scalar(self, expr) -> str:

@@ -80,7 +80,7 @@ def gradients(params, X, Y):
     Y = _samples("Y", Y, W2.shape[0], A0.shape[1]).T
     m = Y.shape[1]
     delta2 = A2 - Y  # \delta^{[2]} = A^{[2]} - Y
-    delta1 = (W2.T @ delta2) * (((2) * D1) * (((1 + numpy.exp(-Z1))**(-1.0)) * (1 - ((1 + numpy.exp(-Z1))**(-1.0)))))  # \delta^{[1]} = W^{[2]T} \delta^{[2]} \odot \left(2 D^{[1]} \odot \left(\sigma\left(Z^{[1]}\right) \odot \left(1 - \sigma\left(Z^{[1]}\right)\right)\right)\right)
+    delta1 = (W2.T @ delta2) * ((2 * D1) * (((1 + numpy.exp(-Z1))**(-1.0)) * (1 - ((1 + numpy.exp(-Z1))**(-1.0)))))  # \delta^{[1]} = W^{[2]T} \delta^{[2]} \odot \left(2 D^{[1]} \odot \left(\sigma\left(Z^{[1]}\right) \odot \left(1 - \sigma\left(Z^{[1]}\right)\right)\right)\right)
     grads = {}
     grads["W1"] = delta1 @ A0.T / m  # \frac{\partial J}{\partial W^{[1]}} = \frac{1}{m} \delta^{[1]} X^{T}
     grads["b1"] = (delta1.sum(axis=1, keepdims=True) / m).ravel()  # \frac{\partial J}{\partial b^{[1]}} = \frac{1}{m} \delta^{[1]} \mathbf{1}_{m}

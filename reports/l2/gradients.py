@@ -68,7 +68,7 @@ def gradients(params, X, Y):
     A0 = cache["A0"]
     Y = _samples("Y", Y, W2.shape[0], A0.shape[1]).T
     m = Y.shape[1]
-    delta2 = (2) * ((A2 - Y) * (1))  # \delta^{[2]} = 2 \left(\left(A^{[2]} - Y\right) \odot 1\right)
+    delta2 = 2 * ((A2 - Y) * 1)  # \delta^{[2]} = 2 \left(\left(A^{[2]} - Y\right) \odot 1\right)
     delta1 = (W2.T @ delta2) * (numpy.select([numpy.greater(Z1, 0),True], [1,0], default=numpy.nan))  # \delta^{[1]} = W^{[2]T} \delta^{[2]} \odot \operatorname{ReLU}'\left(Z^{[1]}\right)
     grads = {}
     grads["W1"] = delta1 @ A0.T / m + L2 * W1  # \frac{\partial J}{\partial W^{[1]}} = \frac{1}{m} \delta^{[1]} X^{T} + \lambda W^{[1]}
