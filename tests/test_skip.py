@@ -166,3 +166,23 @@ def test_verify_reads_the_skip_and_catches_a_forgotten_one():
     report = verify_text(checker, post, "post.md", "neuron")
     assert [c.verdict for c in report.claims] == ["ok", "wrong", "ok", "wrong"]
     assert "a missing consumer term in the sum for h1: the path through k1" in report.claims[3].reason
+
+
+def test_the_generic_bp2_of_a_skip_network_with_a_softmax_output_is_checked_at_the_layers_it_holds_for():
+    """With skips the index notation writes BP2 over dC/da^l_j, for each layer with its own g_l':
+    checked at the tanh layers, left out at the softmax output (a Jacobian, not g'), and said so. A
+    claim about the softmax layer alone that applies g' elementwise stays unchecked; a wrong BP2 is wrong."""
+    from derive.verify import Checker, verify_text
+    mapping = copy.deepcopy(RESIDUAL)
+    mapping["target"]["values"] = [[1.0, 0.0], [0.0, 1.0]]
+    mapping["layers"][2] = {"units": 2, "activation": "softmax", "weights": [[0.7, -0.6], [0.2, 0.3]], "bias": [0.05, 0.0]}
+    mapping["loss"]["function"] = "cross_entropy"
+    result = derive.derive(derive.from_dict(mapping))
+    checker = Checker(result)
+    report = verify_text(checker, result.render("markdown", "index"), "post.md", "index")
+    assert [c.verdict for c in report.claims if c.verdict != "ok"] == []
+    bp2 = next(c for c in report.claims if r"g_{l}'" in c.text)
+    assert "not at the softmax layer" in bp2.reason
+    post = "\n\n".join([r"$$\delta^{3}_{1} = \frac{\partial C}{\partial a^{3}_{1}} \, g_{3}'(z^{3}_{1})$$",
+                        r"$$\delta^{l}_{j} = \frac{\partial C}{\partial a^{l}_{j}}$$"])
+    assert [c.verdict for c in verify_text(checker, post, "post.md", "index").claims] == ["unchecked", "wrong"]

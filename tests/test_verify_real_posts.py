@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import derive
+
 sys.path.insert(0, str(Path(__file__).parent / "posts"))
 import measure  # noqa: E402
 
@@ -64,3 +66,15 @@ def test_verify_on_the_corpus_does_no_worse_than_recorded():
     assert unchecked <= UNCHECKED_AT_MOST
     assert len(alarms) <= FALSE_ALARMS_AT_MOST, alarms
     assert sum(len(s.carried_roundings) for s in scores) <= CARRIED_ROUNDINGS_AT_MOST
+
+
+def test_a_wrong_figure_of_written_numbers_alone_gets_no_cause_from_the_network():
+    """e^{0.1739} = 1.1904 (the post's slip in the exponential) names nothing of the network: it is
+    wrong, with the right figure, and no 'missing consumer term' of a sum it has nothing to do with."""
+    from derive.verify import Checker, verify_text
+    folder = next(p for p in POSTS if p.name == "ahammadnafiz_backprop_by_hand")
+    result = derive.derive(derive.load(str(folder / "spec.toml")))
+    report = verify_text(Checker(result), (folder / "post.md").read_text(encoding="utf-8"), "post.md")
+    slips = [c for c in report.claims if c.text.startswith(("e^{0.1739}", r"\frac{1.0543}", r"\frac{0.9925}"))]
+    assert len(slips) == 3 and all(c.verdict == "wrong" for c in slips)
+    assert not any("consumer term" in c.reason for c in slips), [c.reason for c in slips]

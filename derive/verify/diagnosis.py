@@ -45,7 +45,8 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
     cause = _written_rate(judge, left, right, scope, point) or _learning_rate(judge, left, right, scope, point, near, x, y)
     if cause:
         return cause
-    cause = _missing_path(judge, scope, point, near, x, y)
+    # a sum over paths is a quantity of the network: a claim of written numbers alone (e^{0.17}) has none
+    cause = _missing_path(judge, scope, point, near, x, y) if _of_the_network(model, left, right) else None
     if cause:
         return cause
     if symbolic:
@@ -53,6 +54,12 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
         if cause:
             return cause
     return _factor(judge, left, right, scope, point, near, ratio)
+
+
+def _of_the_network(model, *sides) -> bool:
+    """Does a side name a node, a delta or a parameter of the network?"""
+    return any(model.is_parameter(x) or model.graph_symbol(x) is not None and model.is_node(model.graph_symbol(x))
+               for side in sides for x in getattr(side, "free_symbols", ()))
 
 
 def _has_literals(expr, scope) -> bool:

@@ -242,11 +242,18 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
     verdicts = [(label, v) for label, v in verdicts if v is not None]
     if not verdicts:
         return Verdict(None, None, None)
+    # a layer-generic claim (BP2 for every l) is checked at the layers it speaks of: not at softmax's,
+    # whose derivative is not elementwise (unless no layer is left)
+    applicable = [(label, v) for label, v in verdicts if not (label and v.inapplicable)]
+    left_out = len(applicable) < len(verdicts)
+    verdicts = applicable or verdicts
     for wanted in ("wrong", "unchecked"):
         for label, v in verdicts:
             if v.verdict == wanted:
                 return v._replace(reason=f"{label}: {v.reason}") if label else v
     partly = next((v.reason for _, v in verdicts if v.reason), None)     # ok as far as it could be read
+    if left_out:
+        partly = "; ".join(filter(None, [partly, "not at the softmax layer, whose derivative is not elementwise"]))
     return Verdict("ok", None, partly)
 
 

@@ -10,7 +10,7 @@ import sympy as sp
 from ..rules.activations import ACTIVATIONS, G
 from . import syntax as s
 from .limits import MAX_DERIVATIVE_ORDER
-from .values import Scope, Unreadable, apply_each, bounded
+from .values import NotElementwise, Scope, Unreadable, apply_each, bounded
 
 FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
              "softmax": "softmax", "id": "linear"}
@@ -79,7 +79,7 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
         raise Unreadable(f"unknown function {name}")
     if not activation.elementwise:
         if primes or not isinstance(value, sp.MatrixBase):
-            raise Unreadable("softmax applies to a column of net inputs")
+            raise NotElementwise("softmax applies to a column of net inputs")
         columns = value if layout == "column" else value.T   # one sample per column
         result = sp.ImmutableMatrix.hstack(*[sp.ImmutableMatrix(
             [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])

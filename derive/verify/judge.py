@@ -18,7 +18,7 @@ from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_ma
 from .meaning import Meaning
 from .model import COST, ERROR, Model
 from .points import Extended
-from .values import (BrokenChain, PerSample, Scope, ShapeMismatch, Unreadable, Verdict, unknown_name,
+from .values import (BrokenChain, NotElementwise, PerSample, Scope, ShapeMismatch, Unreadable, Verdict, unknown_name,
                      updated_symbol)
 
 EQUALITIES = {"=", "\\approx", "\\equiv", ":="}
@@ -119,7 +119,8 @@ class Judge:
             scope, sides = self._read_partly(chain, sample)
             links = _links_between(chain, sides)
             if not links:
-                return Verdict("unchecked", None, str(exc), unknown=unknown_name(exc))
+                return Verdict("unchecked", None, str(exc), unknown=unknown_name(exc),
+                               inapplicable=isinstance(exc, NotElementwise))
             unread = exc
         except RecursionError:           # the last line: the reader refuses formulas this deep
             return Verdict("unchecked", None, "the formula nests too deeply")

@@ -26,10 +26,16 @@ class Verdict(NamedTuple):
     link: int | None = None
     unknown: str | None = None     # a name the claim uses that names nothing (unchecked for it)
     off_figure: bool = False       # wrong as a figure beyond its printed precision (not as a formula)
+    inapplicable: bool = False     # unchecked as it applies an elementwise slope to softmax's layer
 
 
 class Unreadable(Exception):
     """A part of a claim derive cannot give a meaning to; the claim is listed as unchecked."""
+
+
+class NotElementwise(Unreadable):
+    """An elementwise function (g', sigma') applied to softmax, whose derivative is a Jacobian: a
+    layer-generic claim (BP2 for every l) says nothing of such a layer."""
 
 
 class UnknownName(Unreadable):
