@@ -19,7 +19,8 @@ def layout(history: np.ndarray, format_value: Callable[[float], str]) -> dict[st
     finite = np.isfinite(history)
     if len(history) < 2 or not finite.all() or (history <= 0).any():
         return None
-    steps = np.unique(np.linspace(0, len(history) - 1, min(MAX_POINTS, len(history))).round().astype(int))
+    spaced = np.linspace(0, len(history) - 1, min(MAX_POINTS, len(history))).round().astype(int)
+    steps = spaced[np.r_[True, spaced[1:] != spaced[:-1]]]     # sorted already: np.unique would load numpy.ma
     losses = history[steps]
     log = bool(losses.max() / losses.min() > 10)
     scale = np.log10 if log else (lambda v: v)
