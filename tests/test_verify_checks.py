@@ -197,3 +197,31 @@ def test_a_claim_it_cannot_read_is_listed_not_dropped():
     assert [c.verdict for c in report.claims] == ["unchecked", "unchecked"]
     assert report.claims[0].reason.startswith("line 1, column")
     assert "unknown name" in report.claims[1].reason
+
+
+def test_relu_has_the_engines_slope_at_zero_on_both_sides_of_a_claim():
+    """A ReLU unit whose net input is exactly 0 (zero weights and bias, as zero-initialised posts
+    have): its slope there is 0 in the derivation and in a claim's ReLU' alike, so the chain rule
+    written with ReLU' holds and dout/dnet = 0 is right (SymPy's Heaviside(0) would say 1/2)."""
+    spec = {**MAZUR, "layers": [{**MAZUR["layers"][0], "activation": "relu", "weights": [[0.0, 0.0], [0.25, 0.3]],
+                                 "bias": 0.0}, MAZUR["layers"][1]]}
+    zero = Checker(derive.derive(derive.from_dict(spec)))
+    claims = [r"\frac{\partial E_{total}}{\partial net_{h1}} = \frac{\partial E_{total}}{\partial out_{h1}} \, "
+              r"\operatorname{ReLU}'(net_{h1})",
+              r"\frac{\partial out_{h1}}{\partial net_{h1}} = 0",
+              r"\operatorname{ReLU}'(net_{h1}) = 0"]
+    assert [verify_claim(zero, claim, "neuron").claims[0].verdict for claim in claims] == ["ok", "ok", "ok"]
+
+
+def test_a_missing_consumer_term_is_diagnosed_in_a_batch_too():
+    """Over a batch, dE/dw1 is the model's batch gradient: a figure that leaves out the path
+    through o2 is still diagnosed as that missing consumer term."""
+    spec = {**MAZUR, "input": {**MAZUR["input"], "values": MAZUR["input"]["values"] * 2},
+            "target": {**MAZUR["target"], "values": MAZUR["target"]["values"] * 2}}
+    result = derive.derive(derive.from_dict(spec))
+    values = result.values
+    right = float(values.gradients.weights[0][0, 0])
+    paths = values.factors[0].paths[0, :, 0]               # sample 1, unit h1: delta_o1 w5, delta_o2 w7
+    written = right * (paths.sum() - paths[1]) / paths.sum()
+    wrong = verify_claim(Checker(result), rf"\frac{{\partial E_{{total}}}}{{\partial w_1}} = {written:.6f}").claims[0]
+    assert wrong.verdict == "wrong" and "a missing consumer term in the sum for h1: the path through o2" in wrong.reason

@@ -57,8 +57,9 @@ def diagnose(judge, left, right, scope, point, symbolic: bool, last: bool = Fals
 
 
 def _of_the_network(model, *sides) -> bool:
-    """Does a side name a node, a delta or a parameter of the network?"""
-    return any(model.is_parameter(x) or model.graph_symbol(x) is not None and model.is_node(model.graph_symbol(x))
+    """Does a side name a quantity of the network: a node, a delta, a parameter (before or after a
+    step), a batch gradient, the error or the cost?"""
+    return any(model.is_quantity(x) or before_update(x) is not None
                for side in sides for x in getattr(side, "free_symbols", ()))
 
 

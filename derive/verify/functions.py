@@ -78,8 +78,10 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
     if activation is None:
         raise Unreadable(f"unknown function {name}")
     if not activation.elementwise:
-        if primes or not isinstance(value, sp.MatrixBase):
+        if primes:                 # its slope is a Jacobian: no g' of one net input
             raise NotElementwise("softmax applies to a column of net inputs")
+        if not isinstance(value, sp.MatrixBase):
+            raise Unreadable("softmax applies to a column of net inputs")
         columns = value if layout == "column" else value.T   # one sample per column
         result = sp.ImmutableMatrix.hstack(*[sp.ImmutableMatrix(
             [activation.forward(list(columns[:, c]), j) for j in range(columns.shape[0])])
@@ -88,6 +90,8 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
     if primes > MAX_DERIVATIVE_ORDER:       # each derivative of sigma grows the formula: 5000 would hang
         raise Unreadable(f"a derivative of order {primes}; at most {MAX_DERIVATIVE_ORDER} are checked")
     f = G(X) if activation.name == "g" else activation.forward([X], 0)
+    if primes and activation.name != "g":      # the row's own slope: ReLU'(0) = 0, as the engine computes it
+        f, primes = activation.derivative([f], [X], 0, 0), primes - 1
     for _ in range(primes):
         f = sp.diff(f, X)
     return apply_each(value, lambda v: f.xreplace({X: v}) if activation.name != "g" else f.subs(X, v))

@@ -125,6 +125,10 @@ class Model(Values):
         """out_h1__s0 -> out_h1; a parameter is itself."""
         return symbol if symbol in self.parameters else self._by_name.get(shared(symbol).name)
 
+    def is_quantity(self, symbol: sp.Symbol) -> bool:
+        """A node, a delta or a parameter (any sample's), a batch gradient, the error or the cost."""
+        return self.graph_symbol(symbol) is not None or symbol in self._point_symbols
+
     def is_node(self, symbol: sp.Symbol) -> bool:
         return symbol in self.defs or symbol in self.deltas or symbol in self.bases
 
