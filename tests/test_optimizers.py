@@ -108,3 +108,30 @@ def test_a_wrong_optimizer_setting_is_named_in_one_line(training, message):
     with pytest.raises(SpecError) as caught:
         from_dict(SPEC | {"training": {"learning_rate": 0.1} | training})
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("update_bias", [True, False])
+def test_training_in_its_buffers_takes_the_same_steps_as_step(name, update_bias):
+    """train() steps in three buffers it makes once; step() makes new arrays each time: the losses
+    and the parameters after each step are the same numbers, for every optimizer row."""
+    import derive
+    from derive.numeric.evaluator import Evaluator, initial_parameters
+    spec = from_dict({"input": {"values": [[0.05, 0.1], [0.3, -0.2]]}, "target": {"values": [[0.01, 0.99], [0.5, 0.2]]},
+                      "layers": [{"units": 2, "activation": "tanh", "weights": [[0.15, 0.2], [0.25, 0.3]], "bias": 0.35},
+                                 {"units": 2, "activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]],
+                                  "bias": [0.6, 0.1]}],
+                      "loss": {"function": "half_sse", "l2": 0.0 if name == "adamw" else 0.01},   # adamw decays alone
+                      "training": {"learning_rate": 0.3, "optimizer": name, "update_bias": update_bias}})
+    result = derive.derive(spec)
+    evaluator = Evaluator(spec, result.derivation)
+    params = initial_parameters(spec)
+    trained = evaluator.train(params, 25)
+    state, losses = evaluator.initial_state(params), [evaluator.forward(params).cost]
+    for _ in range(25):
+        fwd = evaluator.forward(params)
+        grads = evaluator.penalized(params, evaluator.gradients(params, fwd, evaluator.deltas(params, fwd)))
+        params, state = evaluator.step(params, grads, state)
+        losses.append(evaluator.forward(params).cost)
+    assert trained.history.tolist() == losses
+    assert trained.parameters.flat.tolist() == params.flat.tolist()

@@ -120,10 +120,6 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
     return Parameters(tuple(weights), tuple(biases))
 
 
-def _all_finite(params: Parameters) -> bool:
-    return bool(np.isfinite(params.flat).all())     # flat: the vector itself, for what a step made
-
-
 class Evaluator:
     """The network in NumPy, from the rule table's kernels: forward, backward, update. The
     derivation's closed forms are not evaluated here; tests hold the kernels to them."""
@@ -235,12 +231,14 @@ class Evaluator:
             below = deltas[l] = kernels.vjp(self._names[l], fwd.nets[l], fwd.activations[l], upstream, self._slopes[l])
         return d_outs, deltas
 
-    def gradients(self, params: Parameters, fwd: Forward, deltas: list[np.ndarray]) -> Parameters:
-        """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta."""
+    def gradients(self, params: Parameters, fwd: Forward, deltas: list[np.ndarray],
+                  into: Parameters | None = None) -> Parameters:
+        """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta.
+        `into`: gradients an earlier call made, written over (training's one buffer)."""
         scale = self.scale
         sources = (fwd.inputs,) + fwd.outs[:-1]
         # written into one vector (zeros: a bias without gradient keeps them), for the optimizer
-        grads = params.like(np.zeros(params.size))
+        grads = params.like(np.zeros(params.size)) if into is None else into
         for d, a, view in zip(deltas, sources, grads.weights):
             np.matmul(scale * d.T, a, out=view)
         # A shared bias feeds every unit of its layer: its gradient sums over them.
@@ -266,13 +264,18 @@ class Evaluator:
 
     def step(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[Parameters, OptimizerState]:
         """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates."""
+        after, state = self._stepped(params, grads, state)
+        return params.like(after), state
+
+    def _stepped(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
+        """The step's parameters as one vector, and the optimizer's state after it."""
         t, before = state.steps + 1, params.flat
         after, slots = self._step(before, grads.flat, state.slots, t)
         if not self.spec.training.update_bias:          # the biases, last in the vector, are kept
             kept = sum(w.size for w in params.weights)
             after = np.concatenate([after[:kept], before[kept:]])
             slots = tuple(np.concatenate([new[:kept], old[kept:]]) for new, old in zip(slots, state.slots))
-        return params.like(after), OptimizerState(t, slots)
+        return after, OptimizerState(t, slots)
 
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
         """The per-sample chain factors the document prints, from the kernels."""
@@ -302,20 +305,29 @@ class Evaluator:
         history = np.empty(iterations + 1)
         history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
+        # the same steps as step(), in three buffers made once: the parameters, the next ones, the
+        # gradients (a step on a small network is mostly the making of arrays and their views)
+        params, spare = params.like(params.flat.copy()), params.like(np.empty(params.size))
+        grads = params.like(np.zeros(params.size))
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                grads = self.penalized(params, self.gradients(params, fwd, self.deltas(params, fwd)))
-                stepped, stepped_state = self.step(params, grads, state)
-                after = self.forward(stepped)
-                finite_parameters = _all_finite(stepped)
-                if not (finite_parameters and math.isfinite(after.cost)):
+                cost_grads = self.penalized(params, self.gradients(params, fwd, self.deltas(params, fwd), into=grads))
+                after, stepped_state = self._stepped(params, cost_grads, state)
+                # a slot the kernel gave back as the gradient itself must outlive the buffer
+                stepped_state = OptimizerState(stepped_state.steps, tuple(
+                    slot.copy() if slot is grads.flat else slot for slot in stepped_state.slots))
+                finite_parameters = bool(np.isfinite(after).all())
+                np.copyto(spare.flat, after)
+                stepped = self.forward(spare) if finite_parameters else None
+                if not (finite_parameters and math.isfinite(stepped.cost)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
                     break
-                params, fwd, state = stepped, after, stepped_state
+                params, spare, fwd, state = spare, params, stepped, stepped_state
                 history[k] = fwd.cost
                 bar.update(1)
-        return Training(done, fwd.cost, fwd.outs[-1], history[:done + 1], params, stopped_at, reason)
+        return Training(done, fwd.cost, fwd.outs[-1], history[:done + 1], params.like(params.flat.copy()),
+                        stopped_at, reason)
 
     # -- the first step must be finite: it is always shown --------------------
     def require_finite(self, fwd: Forward, when: str, expected: str, expected_loss: str | None = None) -> None:
