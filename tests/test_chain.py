@@ -147,7 +147,7 @@ def test_rule_rows_local_slopes_equal_diff_of_each_definition(name):
     definitions |= dict(zip(graph.unit_errors, graph.unit_error_exprs))
     values = node_values(graph)
     rng = random.Random(name)
-    locals_ = result.derivation._locals
+    locals_ = result.derivation._row_slopes
     assert {node for node, _ in locals_} == set(definitions) - {u.out for layer in graph.layers
                                                                for u in layer.units if layer.activation.name == "g"}
     for _ in range(2):

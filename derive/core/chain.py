@@ -85,17 +85,17 @@ class Derivation:
         """d(node)/dx of the node's own definition, as the rule rows give it: a unit's output by a
         net input (the activation's row), a unit's error by its output (the loss's row); None for
         any other pair (a net input's linear slopes, or x not in the definition)."""
-        return self._locals.get((node, x))
+        return self._row_slopes.get((node, x))
 
     @cached_property
-    def _locals(self) -> dict[tuple[sp.Symbol, sp.Symbol], sp.Expr]:
+    def _row_slopes(self) -> dict[tuple[sp.Symbol, sp.Symbol], sp.Expr]:
         found: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         for layer_records in self.layers:
             for record in layer_records:
                 unit = record.unit
                 if record.jacobian is not None:        # softmax: every output of the layer reads this net
-                    outs = self.graph.layers[unit.layer - 1].units
-                    found |= {(out.out, unit.net): d for out, d in zip(outs, record.jacobian)}
+                    layer_units = self.graph.layers[unit.layer - 1].units
+                    found |= {(each.out, unit.net): d for each, d in zip(layer_units, record.jacobian)}
                 elif not record.d_act.has(G):       # g's own derivative stays SymPy's (its stand-in)
                     found[(unit.out, unit.net)] = record.d_act
         loss = self.graph.loss

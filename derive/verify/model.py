@@ -263,7 +263,8 @@ class Model(Values):
 
     @cached_property
     def _shared_symbols(self) -> tuple[sp.Symbol, ...]:
-        """The symbols every sample shares: the parameters (and a symbolic learning rate)."""
+        """The symbols every sample shares: the parameters and the learning rate (a symbol where the
+        spec gives none)."""
         return (*self.parameters, self.eta)
 
     @cached_property
