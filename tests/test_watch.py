@@ -27,8 +27,11 @@ class Watcher:
     """`derive watch` as a subprocess, its stdout and stderr read line by line as they come."""
 
     def __init__(self, *args: str, cwd):
+        # Ctrl-C at a terminal reaches a process whose SIGINT is at its default; a test runner started in
+        # the background (a shell's `&`) ignores SIGINT, and its children would inherit that
         self.process = subprocess.Popen([sys.executable, "-m", "derive", "watch", *args], cwd=cwd, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: queue.Queue = queue.Queue()
         self.seen: list[tuple[str, str]] = []
         self.readers = [threading.Thread(target=self._read, args=(name,), daemon=True) for name in ("stdout", "stderr")]
