@@ -216,17 +216,7 @@ def _coarse(stated: dict, digits: int) -> list[int]:
 
 
 def _figures(node) -> set[Decimal]:
-    found: set[Decimal] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, s.Num) and "." in item.text:
-            found.add(Decimal(item.text))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
-    return found
+    return {Decimal(item.text) for item in s.nodes(node) if isinstance(item, s.Num) and "." in item.text}
 
 
 def _one_unit_off(judge, chain: s.Chain, sample: int | None) -> bool:

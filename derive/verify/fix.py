@@ -278,15 +278,7 @@ def _ten(node) -> bool:
 
 def _count(sides, kind: type, text: str | None = None) -> int:
     """How many nodes of `kind` (numbers written `text`) the sides hold, scripts included."""
-    found, stack = 0, list(sides)
-    while stack:
-        item = stack.pop()
-        found += isinstance(item, kind) and (text is None or item.text == text)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, field) for field in item.__dataclass_fields__)
-    return found
+    return sum(isinstance(item, kind) and (text is None or item.text == text) for item in s.nodes(sides))
 
 
 def _split(text: str, separator: str, offset: int) -> list[tuple[int, str]]:

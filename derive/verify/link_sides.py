@@ -61,15 +61,7 @@ def is_matrix(value) -> bool:
 
 
 def has_decimal(node) -> bool:
-    if isinstance(node, s.Num):
-        return "." in node.text
-    if isinstance(node, s.Script):
-        return node.node is not None and has_decimal(node.node)
-    if isinstance(node, (list, tuple)):
-        return any(has_decimal(x) for x in node)
-    if hasattr(node, "__dataclass_fields__"):
-        return any(has_decimal(getattr(node, f)) for f in node.__dataclass_fields__)
-    return False
+    return any(isinstance(item, s.Num) and "." in item.text for item in s.nodes(node))
 
 
 def written_digits(expr, scope: Scope) -> int:

@@ -120,13 +120,14 @@ GENERIC_LETTERS = {"w": "weights", "b": "biases", "\\theta": "parameters"}
 def _generic_letter(chain: s.Chain, vocabulary) -> str | None:
     """w_{new} = w_{old} - \\alpha \\partial L / \\partial w: an update rule over a letter the notation
     does not know alone (w, b, \\theta), written once for every weight (or bias, or parameter)."""
-    letters = {_letter(node) for node in s.nodes(chain)} - {None}
+    every = list(s.nodes(chain))
+    letters = {_letter(node) for node in every} - {None}
     for letter in letters & set(GENERIC_LETTERS):
         if vocabulary.lookup(letter) is not None:
             continue
-        written = [node for node in s.nodes(chain) if _letter(node) == letter]
+        written = [node for node in every if _letter(node) == letter]
         by = any(isinstance(node, s.Frac) and _letter(node.den) == letter or _denominator_letter(node) == letter
-                 for node in s.nodes(chain))
+                 for node in every)
         if by and any(_marked_updated(node) for node in written):
             return letter
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 class Node:
@@ -143,6 +143,21 @@ def factors(node: Node) -> list[Node]:
     return [node]
 
 
+# fields that hold text or numbers, never a node: a walk need not visit them
+_LEAVES = {"str", "int", "bool", "tuple[str, ...]", "tuple[int, ...]"}
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def node_fields(item) -> tuple[str, ...]:
+    """The names of a syntax dataclass's fields that may hold nodes, in their order ((): not a dataclass)."""
+    kind = type(item)
+    found = _NODE_FIELDS.get(kind)
+    if found is None:
+        found = _NODE_FIELDS[kind] = tuple(f.name for f in fields(kind) if f.type not in _LEAVES) \
+            if hasattr(kind, "__dataclass_fields__") else ()
+    return found
+
+
 def nodes(node):
     """Every syntax node of a formula (scripts and rows included), each once."""
     stack = [node]
@@ -152,5 +167,4 @@ def nodes(node):
             stack.extend(item)
         elif hasattr(item, "__dataclass_fields__"):
             yield item
-            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
-
+            stack.extend(getattr(item, name) for name in node_fields(item))

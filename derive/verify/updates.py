@@ -104,7 +104,7 @@ def _named_nodes(node: s.Node) -> list[s.Node]:
     if isinstance(node, (s.Sym, s.Scripted)) and key(node):
         return [node] if not (isinstance(node, s.Sym) and node.text == "e") else []
     found = []
-    for field in getattr(node, "__dataclass_fields__", ()):
+    for field in s.node_fields(node):
         value = getattr(node, field)
         for item in value if isinstance(value, tuple) else (value,):
             if isinstance(item, s.Node):

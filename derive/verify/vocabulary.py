@@ -393,8 +393,8 @@ def written_names(node) -> list[str]:
     if isinstance(node, (list, tuple)):
         for item in node:
             found.extend(written_names(item))
-    elif hasattr(node, "__dataclass_fields__"):
-        for field in node.__dataclass_fields__:
+    else:
+        for field in s.node_fields(node):
             if not (isinstance(node, s.Scripted) and field == "base" and found):   # a_j is one name, not a
                 found.extend(written_names(getattr(node, field)))
     return found

@@ -7,8 +7,6 @@ a check. These walk each distinct node once and give the same results.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sympy as sp
 
 _OWN_RULE: dict[type, bool] = {}
@@ -29,18 +27,24 @@ def free_symbols(expr) -> set:
     return symbols(expr)[0]
 
 
-@lru_cache(maxsize=512)
-def _cached_symbols(expr: sp.Basic) -> tuple[frozenset, bool]:
-    found, binds = _symbols(expr)
-    return frozenset(found), binds
+_KEPT = 512
+_BY_IDENTITY: dict[int, tuple[sp.Basic, frozenset, bool]] = {}
 
 
 def symbols(expr) -> tuple[set, bool]:
-    """The free symbols, and whether some node binds a variable of its own (Derivative, Subs, ...)."""
-    if isinstance(expr, sp.Basic):        # kept: a judge asks for a side's several times
-        found, binds = _cached_symbols(expr)
-        return set(found), binds
-    return _symbols(expr)
+    """The free symbols, and whether some node binds a variable of its own (Derivative, Subs, ...).
+    Kept by the expression's identity (a judge asks for a side's several times): a cache keyed by
+    the expression itself compared a large closed form with an equal one node by node, which cost
+    more than the walk. The entry holds the expression, so its id is not reused while kept."""
+    if not isinstance(expr, sp.Basic):
+        return _symbols(expr)
+    kept = _BY_IDENTITY.get(id(expr))
+    if kept is None or kept[0] is not expr:
+        if len(_BY_IDENTITY) >= _KEPT:
+            _BY_IDENTITY.clear()
+        found, binds = _symbols(expr)
+        kept = _BY_IDENTITY[id(expr)] = (expr, frozenset(found), binds)
+    return set(kept[1]), kept[2]
 
 
 def _symbols(expr) -> tuple[set, bool]:
