@@ -24,6 +24,8 @@ UNICODE.update({"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "ô": r"\hat{o}", "â": r"\h
 UNICODE["Σ"] = r"\sum "
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-aeoxhklmnpstij"))
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ", "0123456789+-n"))
+_UNICODE_TABLE = str.maketrans(UNICODE)
+_SCRIPT_CHARACTER = re.compile(f"[{''.join(SUBSCRIPTS)}{''.join(SUPERSCRIPTS)}]")
 
 # \macro{a}{b}: which argument stays (None: the macro and its arguments go)
 KEEP = {
@@ -95,7 +97,7 @@ def see_through(text: str) -> str:
     text = _spacing_groups(text)
     text = _SPACING.sub(r"\\\\ ", text)
     text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)
-    text = "".join(UNICODE.get(c, c) for c in text)
+    text = text.translate(_UNICODE_TABLE)
     text = _scripts(text)
     text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
     text = re.sub(r"\{\s*('+)\s*\}", r"\1", text)          # g^{[1]}{'}: a prime braced against ^'s
@@ -211,6 +213,8 @@ def _outside_groups(pattern: re.Pattern, text: str) -> str:
 
 def _scripts(text: str) -> str:
     """w₁₂ -> w_{12}, x² -> x^{2}: a run of Unicode sub- or superscripts is one script."""
+    if not _SCRIPT_CHARACTER.search(text):
+        return text
     out, k = [], 0
     while k < len(text):
         for table, mark in ((SUBSCRIPTS, "_"), (SUPERSCRIPTS, "^")):
@@ -231,14 +235,16 @@ def _macros(text: str) -> str:
     """Markup macros replaced by the argument they show (see KEEP), braces matched as TeX does."""
     out, k = [], 0
     while k < len(text):
-        match = _MACRO.match(text, k) if text[k] == "\\" else None
+        if text[k] != "\\":                  # up to the next macro, as it is
+            following = text.find("\\", k)
+            following = len(text) if following < 0 else following
+            out.append(text[k:following])
+            k = following
+            continue
+        match = _MACRO.match(text, k)
         if match is None:
-            if text[k] == "\\" and k + 1 < len(text):      # \\ , \{ ...: two characters at once
-                out.append(text[k:k + 2])
-                k += 2
-            else:
-                out.append(text[k])
-                k += 1
+            out.append(text[k:k + 2])          # \\ , \{ ...: two characters at once
+            k += 2
             continue
         name, after = match.group(1), match.end()
         if name in ACCENTS:
