@@ -99,13 +99,11 @@ _read_cached = lru_cache(maxsize=READ_CACHE)(_read)     # either answer is kept:
 
 
 def _tree_depth(tree: Tree) -> int:
-    """The parse tree's depth, measured without recursion."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(node, Tree):
-            stack.extend((child, depth + 1) for child in node.children)
+    """The parse tree's depth (its tokens a level too), measured level by level, without recursion."""
+    deepest, level = 0, [tree]
+    while level:
+        deepest += 1
+        level = [child for node in level if isinstance(node, Tree) for child in node.children]
     return deepest
 
 
