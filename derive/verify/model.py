@@ -18,7 +18,7 @@ from ..core.chain import Derivation, delta_closed_forms
 from ..core.partials import Partials
 from ..core.samples import per_sample, shared
 from ..rules.optimizers import OPTIMIZERS
-from ..rules.penalty import LAMBDA, weight_term
+from ..rules.penalty import LAMBDA, unit_penalty, weight_term
 from ..spec.load import NetworkSpec
 from . import walk
 from .evaluate import scaled_dot
@@ -249,7 +249,7 @@ class Model(Values):
             point[symbol] = self._error_gradient_at(parameter, point)
         point[ERROR] = self.scale * sp.Add(*[point[per_sample(self.graph.total, s)] for s in range(self.samples)])
         # without a penalty the cost is the error (SymPy's squares of every weight are slow to make)
-        point[COST] = point[ERROR] + self.l2 / 2 * sp.Add(*[point[w] ** 2 for w in self.weights]) if self.l2 \
+        point[COST] = point[ERROR] + self._penalty.xreplace({w: point[w] for w in self.weights}) if self.l2 \
             else point[ERROR]
         point.update(self.optimizer_names.values(point, self.gradient_at))
         return point
@@ -321,6 +321,11 @@ class Model(Values):
                 self.scale * sp.Add(*[self.sample(self.partial(a, b), s) for s in range(self.samples)])
         return found
 
+    @cached_property
+    def _penalty(self) -> sp.Expr:
+        """The cost's L2 penalty over the weights, at the spec's strength (the rule row's)."""
+        return unit_penalty(sorted(self.weights, key=str)).xreplace({LAMBDA: self.l2})
+
     def penalty_slope(self, parameter: sp.Symbol) -> sp.Expr:
         """What the L2 penalty adds to the cost's gradient by a parameter: lambda w for a weight."""
         return weight_term(parameter).xreplace({LAMBDA: self.l2}) if self.l2 and parameter in self.weights else sp.S.Zero
@@ -333,7 +338,8 @@ class Model(Values):
         """d(cost)/d(parameter) at a complete point (the error's and the penalty's)."""
         symbol = self._gradient_symbols.get(parameter)      # complete() keeps the error's at the point
         error = point[symbol] if symbol in point else self._error_gradient_at(parameter, point)
-        return sp.Float(error + self.l2 * point[parameter], DIGITS) if self.penalty_slope(parameter) else error
+        slope = self.penalty_slope(parameter)
+        return sp.Float(error + slope.xreplace({parameter: point[parameter]}), DIGITS) if slope else error
 
     def _error_gradient_at(self, parameter: sp.Symbol, point: dict) -> sp.Float:
         """d(error)/d(parameter) at a complete point, by the delta rule: the scale times the sum over
