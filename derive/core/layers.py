@@ -24,7 +24,7 @@ from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, 
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..rules.activations import ACTIVATIONS
-
+from ..rules.fusions import CANCELLATIONS
 from ..rules.losses import LOSSES
 from ..rules.penalty import weight_term
 from ..spec.load import NetworkSpec
@@ -233,17 +233,17 @@ def _output_delta(activation, loss, Z, A, Y, ones, delta, d_out, column):
     outputs = A.shape[0] if column else A.shape[1]
     d_loss = _loss_derivative(loss, Y, A, ones, outputs)
     steps = [Step(d_out, d_loss, Reason.LOSS)]
+    fusion = CANCELLATIONS.get((activation, loss))      # the row's unit form, entry by entry: A - Y
+    fused = None if fusion is None else \
+        Step(delta, _entrywise(fusion.delta(_t, _x), {_t: Y, _x: A}, ones), Reason(fusion.name))
     if activation == "softmax":
         steps.append(Step(delta, _softmax_vjp(A, d_out, column), Reason.SOFTMAX_VJP))
-        if loss == "cross_entropy":
-            steps.append(Step(delta, _sub(A, Y), Reason.SOFTMAX_CE))
-        else:
-            steps.append(Step(delta, _softmax_vjp(A, d_loss, column), Reason.SUBSTITUTE))
+        steps.append(fused or Step(delta, _softmax_vjp(A, d_loss, column), Reason.SUBSTITUTE))
         return None, tuple(steps), steps[-1].rhs
     d_act = activation_derivative(activation, Z, A, ones)
     steps.append(Step(delta, _had(d_out, d_act), Reason.CHAIN))
-    if (activation, loss) == ("sigmoid", "binary_cross_entropy"):
-        steps.append(Step(delta, _sub(A, Y), Reason.SIGMOID_BCE))
+    if fused is not None:
+        steps.append(fused)
     elif LOSSES[loss].squared is not None:
         c = LOSSES[loss].squared(outputs)
         moved = _had(_sub(A, Y), d_act)
