@@ -71,6 +71,9 @@ class Build(Transformer_NonRecursive):
         text = " ".join(str(c) for c in children if isinstance(c, Token) and c.type == "TEXT")
         return s.Line(None, text)          # prose before the math ("where ...") is not a claim
 
+    def aligned_body(self, _align, chain, *texts):
+        return self.body(chain, *texts)
+
     def body(self, chain, *texts):
         lines = self._unwrap(chain)
         if lines is not None:

@@ -21,6 +21,8 @@ class Derivatives:
 
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
         of, by = without_sample(_after_partial(top), scope.sample), _after_partial(bottom)
+        if isinstance(of, s.Func) and key(by):      # \partial \sigma / \partial z: the function of that name
+            of = s.Juxt((of, s.Paren(by, "(")))
         model = self.model
         if self._matrix_valued(of, scope) or self._matrix_valued(by, scope):
             return self._matrix_derivative(of, by, scope)

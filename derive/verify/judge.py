@@ -108,6 +108,9 @@ class Judge:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
         if not links:
             return None
+        clash = self.meaning.two_names_for_the_target(chain)
+        if clash is not None:
+            return Verdict("unchecked", None, clash)
         unread = None
         try:
             scope, sides = self._read(chain, sample)

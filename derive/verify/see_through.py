@@ -50,6 +50,8 @@ _WORD_AFTER = re.compile(r"([}A-Za-z0-9])\s*\(\s*(new|old|updated)\s*\)")       
 _SUB_WORD = re.compile(r"_([A-Za-z]{1,4}[0-9]+)(?![A-Za-z0-9])")                          # out_h1 -> out_{h1}
 _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE})\b[^{{}}]*\}}|(?:{PROSE})\b)\s*"
                             rf"(\\q?quad|\\,|\\;)?")
+# a = b & \text{(chain rule)}: align's last column of words, the row's justification
+_TEXT_COLUMN = re.compile(r"(?:&\s*)+(\s*\\(?:text|textrm|textit|mbox)\s*\{[^{}]*\}\s*)(?=\\\\|$)")
 _WORD_TEXT = re.compile(rf"\\(?:text|textrm|mbox)\s*\{{\s*[,;:]?\s*(?:{PROSE})\b[^{{}}]*\}}")
 _EVALUATED_AT = re.compile(r"\\(?:right|[Bb]igg?|[Bb]ig)\s*\|(\s*[_^]\s*(\{[^{}]*\}|\S))*")
 _SPACING = re.compile(r"\\\\\*?\s*\[\s*-?[0-9.]+\s*(?:pt|ex|em|mm|cm|in|mu|bp)\s*\]")
@@ -112,6 +114,7 @@ def see_through(text: str) -> str:
     text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
+    text = _TEXT_COLUMN.sub(r"\1", text)
     text = _words_names(text)
     text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
     text = _NESTED_SUB.sub(r"_{\1\2}", text)
