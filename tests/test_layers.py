@@ -173,3 +173,10 @@ def test_every_reason_of_a_matrix_step_has_its_sentence():
     from derive.present.layer_context import _step_text
     from derive.core.layers import Reason
     assert set(_step_text(derive.load("batch4"))) == set(Reason)
+
+
+def test_every_fusion_row_names_a_step_of_the_matrix_derivation():
+    # the matrix form takes its fused output step's reason from the row's name (Reason(name))
+    from derive.core.layers import Reason
+    from derive.rules.fusions import CANCELLATIONS
+    assert all(row.name in {r.value for r in Reason} for row in CANCELLATIONS.values())

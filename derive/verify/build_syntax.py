@@ -23,6 +23,14 @@ class _Relation(str):
 
 
 
+class Continued(Exception):
+    """A row set at align's & that starts with a sign (& + x = v): it goes on with the row above."""
+
+    def __init__(self, at: int):
+        super().__init__(at)
+        self.at = at
+
+
 def _squeeze(text: str) -> str:
     return "".join(text.split())
 
@@ -72,6 +80,8 @@ class Build(Transformer_NonRecursive):
         return s.Line(None, text)          # prose before the math ("where ...") is not a claim
 
     def aligned_body(self, _align, chain, *texts):
+        if chain.text[:1] in ("+", "-"):        # & + x = v: the sum of the row above goes on, not a claim of its own
+            raise Continued(chain.offset)
         return self.body(chain, *texts)
 
     def body(self, chain, *texts):

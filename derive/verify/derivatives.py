@@ -21,7 +21,7 @@ class Derivatives:
 
     def _derivative(self, top: s.Node, bottom: s.Node, scope: Scope) -> sp.Basic:
         of, by = without_sample(_after_partial(top), scope.sample), _after_partial(bottom)
-        if isinstance(of, s.Func) and key(by):      # \partial \sigma / \partial z: the function of that name
+        if isinstance(of, s.Func) and self._argument_of_a_function(by):     # \partial \sigma / \partial z: sigma(z)
             of = s.Juxt((of, s.Paren(by, "(")))
         model = self.model
         if self._matrix_valued(of, scope) or self._matrix_valued(by, scope):
@@ -42,6 +42,16 @@ class Derivatives:
                 raise PerSample("a per-sample derivative in a batch: tag the line with (sample k)")
             return model.batch_partial(a, b)
         return model.sample(model.partial(a, b), scope.sample or 0)
+
+    def _argument_of_a_function(self, node: s.Node) -> bool:
+        r"""Whether a bare function over this name (\partial \sigma / \partial z) is the function of
+        it: a unit's net input, or a letter the network does not name. By a weight or an output,
+        \partial \sigma is the derivative of some unit's output, which the formula does not say."""
+        name = key(node)
+        if not name:
+            return False
+        found = self.vocabulary.lookup(name)
+        return found is None or found in {unit.net for layer in self.model.graph.layers for unit in layer.units}
 
     def _matrix_valued(self, node: s.Node, scope: Scope) -> bool:
         """Does the name stand for a layer's matrix (or J)? In the layer notation anything unknown does,

@@ -108,7 +108,7 @@ class Judge:
         links = [k for k, rel in enumerate(chain.relations) if rel in EQUALITIES]
         if not links:
             return None
-        clash = self.meaning.two_names_for_the_target(chain)
+        clash = self.meaning.target_clash(chain)
         if clash is not None:
             return Verdict("unchecked", None, clash)
         unread = None

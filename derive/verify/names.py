@@ -150,18 +150,19 @@ class Names:
         upper = self.vocabulary.lookup(name.upper())
         return upper if isinstance(upper, sp.MatrixSymbol) and self._is_batch(upper) else None
 
-    def two_names_for_the_target(self, chain: s.Chain) -> str | None:
-        """(y_1 - t_1)^2: two names in one formula that the conventions both read as one target. A
-        post writes two names there for two things (as Bishop's y the output, t the target), so
-        which one means the target is not known: the claim is not checked, rather than read as 0."""
+    def target_clash(self, chain: s.Chain) -> str | None:
+        """(y_1 - t_1)^2: two names on one side of a claim that the conventions both read as one
+        target. A post writes two names there for two things (as Bishop's y the output, t the
+        target), and which one is the target is not known: the claim is left unchecked, not read as 0."""
         targets = {unit.target for unit in self.model.graph.outputs} | \
             ({self.vocabulary.lookup("Y")} - {None} if self.layer else set())
-        first: dict[sp.Basic, str] = {}
-        for name in dict.fromkeys(_whole_names(chain)):
-            found = self.vocabulary.lookup(name)
-            if found in targets and first.setdefault(found, name) != name:
-                return (f"{first[found]} and {name} both read as the target: the post means two things by them "
-                        f"(an alias in the spec says which is which)")
+        for side in chain.sides:
+            first: dict[sp.Basic, str] = {}
+            for name in dict.fromkeys(written_names(side, scripts=False)):
+                found = self.vocabulary.lookup(name)
+                if found in targets and first.setdefault(found, name) != name:
+                    return (f"{first[found]} and {name} both read as the target, in one formula: the post may mean "
+                            f"two things by them (an alias in the spec says which is which)")
         return None
 
     def names_a_batch(self, chain: s.Chain) -> bool:
@@ -316,18 +317,3 @@ def _entry(value: sp.Basic, script: s.Script) -> sp.Basic:
         if len(script.text) == 2 and all(1 <= int(d) <= n for d, n in zip(script.text, value.shape)):
             return value[int(script.text[0]) - 1, int(script.text[1]) - 1]
     raise Unreadable(f"the subscript {script.text} on an expression")
-
-
-def _whole_names(node) -> list[str]:
-    """The keys of the names a formula writes, each whole: y_{target} is one name, its script's
-    word none of the formula's."""
-    found, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        elif isinstance(item, (s.Sym, s.Scripted)) and key(item):
-            found.append(key(item))
-        elif not isinstance(item, s.Script):
-            stack.extend(reversed([getattr(item, name) for name in s.node_fields(item)]))
-    return found

@@ -21,7 +21,7 @@ from lark.exceptions import (
 )
 
 from . import syntax as s
-from .build_syntax import Build
+from .build_syntax import Build, Continued
 from .limits import MAX_NESTING, MAX_REGION, MAX_TREE_DEPTH, nesting_depth
 from .see_through import see_through
 
@@ -91,6 +91,10 @@ def _read(text: str) -> tuple[s.Line, ...] | ReadError:
                        f"at most {MAX_TREE_DEPTH} are read)")
     try:
         return tuple(Build(text).transform(tree))
+    except Continued as exc:
+        line_start = text.rfind("\n", 0, exc.at) + 1
+        return ReadError("a row that starts with & and a sign goes on with the sum above it: write it on that row, "
+                         "or start it with &=", text.count("\n", 0, exc.at) + 1, exc.at - line_start + 1)
     except RecursionError:
         return TooDeep("the formula nests too deeply")
 

@@ -68,7 +68,27 @@ def split_rows(text: str) -> list[tuple[int, str]]:
             trimmed.append((offset + len(row) - len(row.lstrip()), row.lstrip()))
     if len(trimmed) == 1 and "\\begin" not in text:
         return _equation_lines(*trimmed[0]) or trimmed
-    return trimmed or [(0, text)]
+    return _continued_sums(trimmed) or [(0, text)]
+
+
+# & + c, &\quad - c: a row that goes on with the sum of the row above, at the & column
+_ENDS_WITH_FIGURE = re.compile(r"(?<![\^_\d.])\d*\.?\d+\s*$")        # = 0.2984, not ^2 or w_5
+_SUM_GOES_ON = re.compile(r"&(?:\s|\\q?quad(?![A-Za-z])|\\[,;:! ])*(?=[-+−])")
+
+
+def _continued_sums(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """E &= a \\\\ &+ b = v: one claim, E = a + b = v, at the first row's line (read alone, the
+    first row would claim E = a). Not after a row that ends with a figure, which is whole: the
+    row below then stays apart, and unread."""
+    joined: list[tuple[int, str]] = []
+    for offset, row in rows:
+        goes_on = _SUM_GOES_ON.match(row)
+        if goes_on and joined and not _ENDS_WITH_FIGURE.search(joined[-1][1]):
+            above_offset, above = joined[-1]
+            joined[-1] = (above_offset, f"{above.rstrip()} {row[goes_on.end():]}")
+        else:
+            joined.append((offset, row))
+    return joined
 
 
 def _equation_lines(offset: int, row: str) -> list[tuple[int, str]] | None:

@@ -52,6 +52,8 @@ _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE}
                             rf"(\\q?quad|\\,|\\;)?")
 # a = b & \text{(chain rule)}: align's last column of words, the row's justification
 _TEXT_COLUMN = re.compile(r"(?:&\s*)+(\s*\\(?:text|textrm|textit|mbox)\s*\{[^{}]*\}\s*)(?=\\\\|$)")
+# where an & separates cells (a case's value from its condition), not an align's columns
+_CELLS = re.compile(r"\\(begin|end)\s*\{\s*(?:d?cases|[pbvBV]?matrix|smallmatrix|array)\*?\s*\}")
 _WORD_TEXT = re.compile(rf"\\(?:text|textrm|mbox)\s*\{{\s*[,;:]?\s*(?:{PROSE})\b[^{{}}]*\}}")
 _EVALUATED_AT = re.compile(r"\\(?:right|[Bb]igg?|[Bb]ig)\s*\|(\s*[_^]\s*(\{[^{}]*\}|\S))*")
 _SPACING = re.compile(r"\\\\\*?\s*\[\s*-?[0-9.]+\s*(?:pt|ex|em|mm|cm|in|mu|bp)\s*\]")
@@ -114,7 +116,7 @@ def see_through(text: str) -> str:
     text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
-    text = _TEXT_COLUMN.sub(r"\1", text)
+    text = _text_columns(text)
     text = _words_names(text)
     text = re.sub(r"\\(leftarrow|gets|Leftarrow|longleftarrow)(?![A-Za-z])", " := ", text)
     text = _NESTED_SUB.sub(r"_{\1\2}", text)
@@ -123,6 +125,15 @@ def see_through(text: str) -> str:
     text = _ARRAY.sub(r"\\begin{aligned}\1\\end{aligned}", text)               # else its rows are lines
     text = _SUB_WORD.sub(r"_{\1}", text)
     return _STEP_SUFFIX.sub(r"\1^{\2}", _glued(_NEGATIVE_POWER.sub(r"^{-\1}", text)))
+
+
+def _text_columns(text: str) -> str:
+    """a = b & \\text{(chain rule)}: the words of align's last column are the row's reason; in a
+    cases or a matrix the & before words parts two cells, and stays."""
+    def drop(match: re.Match) -> str:
+        depth = sum(1 if cell.group(1) == "begin" else -1 for cell in _CELLS.finditer(text, 0, match.start()))
+        return match.group(0) if depth > 0 else match.group(1)
+    return _TEXT_COLUMN.sub(drop, text)
 
 
 def _spacing_groups(text: str) -> str:
