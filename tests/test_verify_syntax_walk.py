@@ -1,4 +1,4 @@
-"""The syntax walks (syntax.nodes, vocabulary.written_names and the others) skip the fields that
+"""The syntax walks (syntax.nodes, written.written_names and the others) skip the fields that
 syntax.node_fields calls leaves, by their annotations: no such field of any tree read from the
 corpora (seed posts, real posts, every preset's documents) holds a node."""
 

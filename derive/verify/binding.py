@@ -27,7 +27,8 @@ from .name_evidence import filled as _filled, restated as _restated, roles as _r
 from .name_evidence import unknown_head as _unknown_head, unknown_name as _unknown_name
 from .substitution import substitutions
 from .values import Literal, Scope, Unreadable
-from .vocabulary import every_name, key
+from .vocabulary import key
+from .written import every_name
 
 PASSES = 4
 SLACK = 2.0          # a post's figure may carry its own earlier rounding: twice the written half-unit

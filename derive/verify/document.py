@@ -28,7 +28,8 @@ from .rows import located
 from .see_through import see_through
 from .updates import applied, in_place, is_after_step, restated
 from .values import Unreadable, Verdict, layer_entries
-from .vocabulary import NOTATIONS, Vocabulary, written_names
+from .vocabulary import NOTATIONS, Vocabulary
+from .written import written_names
 from .wording import in_post_words, post_names
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")

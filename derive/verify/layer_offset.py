@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .binding import Binding
-from .vocabulary import written_names
+from .written import written_names
 
 _NODE = re.compile(r"^(a|z|\\delta)\^\((\d+)\)$")           # a^{(3)}, z^{(2)}, \delta^{(3)}
 _BETWEEN = re.compile(r"^(?:[wWb]|\\Theta)\^\((\d+)\)")       # w^{(2)}, b^{(1)}_{new}

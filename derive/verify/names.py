@@ -21,7 +21,8 @@ from .model import COST, ERROR
 from .modifiers import split_modifier, without_sample
 from .placeholders import map_scripts
 from .values import PerSample, Scope, UnknownName, Unreadable, bounded, power, updated_symbol
-from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key, written_names
+from .vocabulary import COST_NAME, TARGET_WORDS, is_layer_name, key
+from .written import written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 # f(x) = ..., f'(x), \sigma'(x), e^{-x}: the functions of an identity in a letter

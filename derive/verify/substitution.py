@@ -12,7 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import syntax as s
-from .vocabulary import every_name, key
+from .vocabulary import key
+from .written import every_name
 
 MAX_NODES = 200           # sides compared node by node: a long formula is compared no further
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from . import syntax as s
 from .modifiers import split_modifier
 from .post_point import numbers_only
-from .vocabulary import key, written_names
+from .vocabulary import key
+from .written import written_names
 
 
 def in_place(chain: s.Chain, rate: Decimal | None = None) -> s.Chain:
