@@ -12,6 +12,7 @@ from ..core.samples import origin, per_sample
 from ..present.layer_context import bmatrix
 from ..present.notation import format_number
 from . import syntax as s
+from .apart import numeric_apart, symbolic_apart
 from .diagnosis import diagnose
 from .link_sides import (as_expr, figure_of, flat, fmt, free, has_decimal, is_matrix, oriented, pairs, rounding_slip,
                          shape_cause, shape_text, written_digits)
@@ -221,7 +222,7 @@ class Judge:
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
             for x, y in pairs(a, b):
-                if abs(x - y) > 1e-15 * max(1, abs(x), abs(y)):
+                if symbolic_apart(x, y, 1e-15):
                     if k and self.model.spec_point and self._holds_for_the_data(left, right, scope):
                         scope.notes.add("holds for the spec's inputs and targets, not for any data")
                         return None
@@ -236,7 +237,7 @@ class Judge:
         for point in self._data_points:
             full = self._extend(point, scope)
             a, b = self._value(left, full), self._value(right, full)
-            if any(abs(x - y) > 1e-15 * max(1, abs(x), abs(y)) for x, y in pairs(a, b)):
+            if any(symbolic_apart(x, y, 1e-15) for x, y in pairs(a, b)):
                 return False
         return spec is not None
 
@@ -268,7 +269,7 @@ class Judge:
             self.carried = carried
         digits = max(written_digits(right, scope), 3)
         for k, (x, y, ta, tb) in enumerate(zip(*[flat(v) for v in (a, b, tol_a, tol_b)])):
-            if abs(x - y) > ta + tb + SLACK * max(abs(x), abs(y)) + FLOOR:
+            if numeric_apart(x, y, ta, tb, SLACK, FLOOR):
                 if isinstance(a, sp.MatrixBase):
                     expected = bmatrix([[float(v) for v in row] for row in a.tolist()], max(digits, 4))
                     entry = f"entry ({k // a.shape[1] + 1}, {k % a.shape[1] + 1}): "

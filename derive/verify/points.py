@@ -14,7 +14,7 @@ from contextlib import suppress
 import sympy as sp
 
 from ..rules.activations import G
-from .evaluate import Fallback, Table, to_float
+from .evaluate import PREC, Fallback, Table, to_float
 from .slopes import slope
 
 DIGITS = 30
@@ -63,6 +63,9 @@ class Values:
         """expr at the point, to DIGITS: by the model's table, or by SymPy where the table cannot
         follow it (and for the messages SymPy's evaluation gives)."""
         if isinstance(expr, sp.Symbol):
+            value = point.get(expr)
+            if type(value) is sp.Float and value._prec == PREC:     # what evalf(30) gives, without its walk
+                return to_float(value._mpf_)
             return self._sympy_number(expr, point)
         node = self._node(expr)
         if node is not None:

@@ -47,6 +47,7 @@ _ARRAY_MATRIX = re.compile(r"(\\left\s*[\[(]|\[|\()\s*\\begin\{array\}\s*\{[^{}]
                            re.S)
 _ARRAY = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}", re.S)
 _WORD_AFTER = re.compile(r"([}A-Za-z0-9])\s*\(\s*(new|old|updated)\s*\)")                            # w_{1,1}(new)
+_LETTER_DIGIT = re.compile(r"[A-Za-z][0-9]")
 _SUB_WORD = re.compile(r"_([A-Za-z]{1,4}[0-9]+)(?![A-Za-z0-9])")                          # out_h1 -> out_{h1}
 _PROSE_BETWEEN = re.compile(rf"(\\q?quad|\\,|\\;|,)\s*(\\text\s*\{{\s*(?:{PROSE})\b[^{{}}]*\}}|(?:{PROSE})\b)\s*"
                             rf"(\\q?quad|\\,|\\;)?")
@@ -184,6 +185,8 @@ def _parenthesized_powers(text: str) -> str:
 def _bars(text: str) -> str:
     """|x| and \\|v\\| as \\lvert x \\rvert: bars paired left to right, on each line of the region
     (\\left| ... \\right| by their marks). A line of an odd count of bare bars keeps them."""
+    if "|" not in text:          # no bar of any kind: nothing below changes the text
+        return text
     text = re.sub(r"\\left\s*\\\|", r"\\lVert ", text)
     text = re.sub(r"\\right\s*\\\|", r"\\rVert ", text)
     text = re.sub(r"\\left\s*\|", r"\\lvert ", text)
@@ -364,6 +367,8 @@ def _is_relation(shown: str) -> bool:
 
 def _glued(text: str) -> str:
     """w5 -> w_{5}, dz1 -> dz_{1}: a short name run into its number, outside scripts and commands."""
+    if not _LETTER_DIGIT.search(text):       # no name run into a number anywhere
+        return text
     out = []
     pieces = re.split(r"(\\[A-Za-z]+|[_^]\s*\{[^{}]*\}|[_^]\s*\S)", text)
     for piece in pieces:

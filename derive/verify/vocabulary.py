@@ -24,6 +24,7 @@ from .reader import ReadError, TooDeep, read
 from .see_through import ACCENTS
 
 NOTATIONS = ("neuron", "index", "layer")
+KEYED_AT_ONCE = 64          # printed names read in one region
 
 
 TARGET_WORDS = ("t", "target", "ideal", "desired", "expected")
@@ -48,15 +49,33 @@ def key(node: s.Node) -> str | None:
 def _keyed(latex: str) -> str:
     """The key of a name as the printer writes it."""
     lines = read(latex)
-    if not lines or lines[0].chain is None or not lines[0].chain.sides:
-        raise ReadError(f"{latex!r} is not a name")
-    node = lines[0].chain.sides[0]
-    if isinstance(node, s.Paren):
-        node = node.inner
-    found = key(node)
+    found = _line_key(lines[0]) if lines else None
     if found is None:
         raise ReadError(f"{latex!r} is not a name")
     return found
+
+
+def _line_key(line: s.Line) -> str | None:
+    if line.chain is None or not line.chain.sides:
+        return None
+    node = line.chain.sides[0]
+    return key(node.inner if isinstance(node, s.Paren) else node)
+
+
+def _keyed_all(latexes: list[str]) -> list[str]:
+    """The keys of the printer's names, read a table's worth at a time, one name a line (what
+    costs in reading a name is the reading, not the name); one by one if the lines do not come
+    back one name each."""
+    keys = []
+    for start in range(0, len(latexes), KEYED_AT_ONCE):
+        some = latexes[start:start + KEYED_AT_ONCE]
+        try:
+            lines = read(" \\\\ ".join(some))
+        except ReadError:
+            lines = []
+        found = [_line_key(line) for line in lines] if len(lines) == len(some) else [None]
+        keys += found if None not in found else [_keyed(latex) for latex in some]
+    return keys
 
 
 class Vocabulary:
@@ -69,8 +88,8 @@ class Vocabulary:
         self.names: dict[str, sp.Basic] = {}
         self.foreign: set[str] = set()      # names borrowed from another notation: not used to guess one
         if table is not None:
-            for symbol, latex in table(graph).items():
-                self.names[_keyed(latex)] = symbol
+            printed = table(graph)
+            self.names.update(zip(_keyed_all(list(printed.values())), printed))
             if notation == "index":                 # Nielsen's a^0_k is the input x_k
                 for k, unit in enumerate(graph.inputs, 1):
                     self.names.setdefault(f"a_{k}^0", unit.out)
@@ -81,10 +100,11 @@ class Vocabulary:
         else:
             self.names.update(_layer_table(graph, layered))
             self.foreign.update(LAYER_WORDS)        # a, y, \delta: every notation's words, no vote for this one
-            for symbol, latex in index_names(graph).items():    # a matrix's entries, as its picture labels them
-                if model.is_parameter(symbol) and _keyed(latex) not in self.names:
-                    self.names[_keyed(latex)] = symbol
-                    self.foreign.add(_keyed(latex))
+            entries = {x: latex for x, latex in index_names(graph).items() if model.is_parameter(x)}
+            for symbol, written in zip(entries, _keyed_all(list(entries.values()))):   # as its picture labels them
+                if written not in self.names:
+                    self.names[written] = symbol
+                    self.foreign.add(written)
         self.names["\\eta"] = ETA
         self.names.update({_keyed(latex): x for latex, x in dropout_names(graph).items()})   # p: dropout's
         if model.l2:                # the penalty's strength, and the penalised cost J of derive's documents
@@ -366,10 +386,9 @@ LAYER_WORDS = {"a", "y", "\\delta", "J", "mathcal:L"}
 
 def _layer_table(graph, layered: LayerDerivation) -> dict[str, sp.Basic]:
     names: dict[str, sp.Basic] = {}
-    for symbol, latex in layer_names(layered).items():
-        if latex.startswith("\\frac") or symbol == BATCH:
-            continue
-        names[_keyed(latex)] = symbol
+    printed = {symbol: latex for symbol, latex in layer_names(layered).items()
+               if not latex.startswith("\\frac") and symbol != BATCH}
+    names.update(zip(_keyed_all(list(printed.values())), printed))
     names.update({"mathcal:L": graph.total, "J": COST_NAME, "a": "a", "y": "y", "\\delta": "dz",
                   "A^[0]": layered.X})
     return names
