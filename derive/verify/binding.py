@@ -64,9 +64,9 @@ class Quantity:
 
 def quantities(model, notation: str) -> list[Quantity]:
     """What a scalar name of one sample may stand for, with its value at the spec's numbers."""
-    point = model.witness_point
     if notation == "layer" or not model.one_sample:
         return []
+    point = model.witness_point
     graph = model.graph
     table = (index_names if notation == "index" else neuron_names)(graph)
     total = table.get(graph.total, "E_{total}")

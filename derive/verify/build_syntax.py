@@ -44,10 +44,8 @@ class Build(Transformer_NonRecursive):
     of every formula read; the spans are found here too, for these rules alone, not by lark's
     propagate_positions, which computes one for every node."""
 
-    __visit_tokens__ = False         # tokens are kept as they are
-
     def __init__(self, text: str):
-        super().__init__()
+        super().__init__(visit_tokens=False)      # tokens are kept as they are, not each offered to a method
         self.text = text
 
     def _call_userfunc(self, tree, new_children=None):
@@ -286,14 +284,23 @@ def _span(tree: Tree) -> tuple[int, int]:
 
 def _edge(tree: Tree, end: int) -> Token:
     """The first (end 0) or last (end -1) token under a node, past empty optional parts."""
-    stack = [tree]
+    stack = [_from(tree.children, end)]          # down one edge: a node's other children are never met
     while stack:
-        node = stack.pop()
-        if isinstance(node, Token):
+        node = next(stack[-1], _DONE)
+        if node is _DONE:
+            stack.pop()
+        elif isinstance(node, Token):
             return node
-        if isinstance(node, Tree):
-            stack.extend(node.children if end == -1 else reversed(node.children))
+        elif isinstance(node, Tree):
+            stack.append(_from(node.children, end))
     raise ValueError("a rule without tokens has no span")
+
+
+_DONE = object()
+
+
+def _from(children: list, end: int):
+    return iter(children) if end == 0 else reversed(children)
 
 
 def _side(chain) -> s.Node:
