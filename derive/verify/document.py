@@ -21,10 +21,10 @@ from .meaning import Meaning
 from .model import Model
 from .numbering import bias_renaming, renumbering
 from .placeholders import instances
-from .reader import ReadError, read
+from .reader import ReadError
 from .region import Region
 from .regions import normalize, scan
-from .rows import located
+from .row_reading import read_rows, read_skipped, reported_unread
 from .see_through import see_through
 from .updates import applied, in_place, is_after_step, restated
 from .values import Unreadable, Verdict, layer_entries
@@ -147,8 +147,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
     read_regions = listed_entries(_continued_regions(
-        [(region, [(line, _read_row(row), row) for line, row in located(region, document, starts)])
-         for region in regions], document), document)
+        [(region, read_rows(region, document, starts)) for region in regions], document), document)
     rate = _rate(checker)
     distinct = {(chain.text, sample) for _, rows in read_regions
                 for chain, sample, _ in _chains(rows, rate)}      # a repeated claim is checked once
@@ -173,7 +172,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     cache = checker.verdicts.setdefault((notation, tuple((b.written, b.meant) for b in bindings)), {})
     for region, rows in read_regions:
         for line, lines, row in rows:
-            if isinstance(lines, ReadError) and not region.plain and any(rel in row for rel in ("=", "\\approx")):
+            if isinstance(lines, ReadError) and not region.plain and reported_unread(row):
                 claims.append(Claim(line, shorten(row), "unchecked", None,
                                     f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
@@ -269,17 +268,11 @@ def _continued_regions(read_regions: list, document: str | None) -> list:
         if opens and joined and document is not None and \
                 not document[joined[-1][0].end:region.start].strip(" \t\n>"):
             above, above_rows = joined[-1]
-            joined[-1] = (Region(above.line, above.text, above.start, region.end, above.plain), above_rows + rows)
+            joined[-1] = (Region(above.line, above.text, above.start, region.end, above.plain),
+                          read_skipped(above_rows) + rows)
         else:
             joined.append((region, rows))
     return joined
-
-
-def _read_row(row: str):
-    try:
-        return read(row)
-    except ReadError as exc:
-        return exc
 
 
 def _line_starts(text: str) -> list[int]:

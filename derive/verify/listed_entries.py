@@ -27,7 +27,7 @@ def listed_entries(read_regions: list, document: str | None) -> list:
     out = list(read_regions)
     for k, (region, rows) in enumerate(read_regions):
         label = _lone_formula(rows)
-        if label is None or not _LABEL_END.match(document[region.end:_line_end(document, region.end)]):
+        if label is None or not labels_a_list(region, document):
             continue
         for number, (item, item_rows) in enumerate(read_regions[k + 1:], 1):
             marker = _ITEM.match(document[_line_start(document, item.start):item.start])
@@ -36,6 +36,11 @@ def listed_entries(read_regions: list, document: str | None) -> list:
             out[k + number] = (item, [(line, [_entry_of(label, number, each) for each in lines], row)
                                       for line, lines, row in item_rows])
     return out
+
+
+def labels_a_list(region, document: str | None) -> bool:
+    """Whether the region ends its line with a colon: the label of a numbered list below it."""
+    return document is not None and bool(_LABEL_END.match(document[region.end:_line_end(document, region.end)]))
 
 
 def _lone_formula(rows) -> s.Chain | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def _parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", start="region", maybe_placeholders=True,
                 cache=_cache_file(grammar))
+
+
+@lru_cache(maxsize=1)
+def relation() -> re.Pattern:
+    """The grammar's relation (REL): a formula in which it is nowhere, once seen through, states none."""
+    return re.compile(_parser().get_terminal("REL").pattern.to_regexp())
 
 
 def _cache_file(grammar: str) -> str | bool:
