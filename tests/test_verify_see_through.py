@@ -46,6 +46,9 @@ RIGHT = [
     r"w_5 \gets w_5 - \eta \frac{\partial E_{total}}{\partial w_5}",
     r"w_5 := w_5 - 0.5 \cdot 0.082167041 = 0.35891648",
     r"w_5 ← w_5 − η ∂E_{total}/∂w_5",
+    r"E_{o1} = \frac12 (target_{o1} - out_{o1})^2",    # TeX's arguments without braces
+    r"E_{o1} = \dfrac1{2} (target_{o1} - out_{o1})^2",
+    r"\frac{\partial E_{o1}}{\partial out_{o1}} = -(target_{o1} - out_{o1})",
 ]
 
 
@@ -60,7 +63,17 @@ WRONG = [
     r"σ(net_{h1}) = 0.6",
     r"w₅^{+} = 0.4",
     r"w_5 := w_5 + \eta \frac{\partial E_{total}}{\partial w_5}",
+    r"E_{o1} = \frac13 (target_{o1} - out_{o1})^2",
 ]
+
+
+@pytest.mark.parametrize("written, braced", [
+    (r"\frac12", r"\frac{1}{2}"), (r"\frac1m \sum_i x_i", r"\frac{1}{m} \sum_i x_i"), (r"\frac{1}2", r"\frac{1}{2}"),
+    (r"\tfrac1{m}", r"\tfrac{1}{m}"), (r"\frac\partial{\partial w}", r"\frac{\partial}{\partial w}"),
+    (r"\frac{\frac12}3", r"\frac{\frac{1}{2}}{3}"), (r"\frac {1} {2}", r"\frac {1} {2}"), (r"\frac123", r"\frac{1}{2}3"),
+    (r"\frac{1}", r"\frac{1}"), (r"\fraction", r"\fraction")])
+def test_a_fractions_arguments_are_braced_as_tex_reads_them(written, braced):
+    assert see_through(written) == braced
 
 
 @pytest.mark.parametrize("claim", WRONG)
@@ -85,3 +98,8 @@ def test_see_through_leaves_what_it_does_not_know_and_the_cases_prose():
     assert see_through(f"g'(z) = {cases}") == f"g'(z) = {cases}"
     assert see_through(r"\mathbf{1}_{m}") == r"\mathbf{1}_{m}"                 # the ones vector keeps its font
     assert see_through("1e5 + x2") == "1e5 + x_{2}"
+
+
+def test_fractions_nested_a_thousand_deep_are_braced_without_recursion():
+    deep = "\\frac{" * 1500 + "1" + "}2" * 1500
+    assert see_through(deep) == "\\frac{" * 1500 + "1" + "}{2}" * 1500

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .tex_arguments import MACRO, braced_fractions, tex_argument
+
 UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "𝟃": r"\partial ", "𝜕": r"\partial ", "𝝏": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
     "δ": r"\delta ", "Δ": r"\Delta ", "∇": r"\nabla ", "λ": r"\lambda ", "θ": r"\theta ", "ε": r"\epsilon ",
@@ -40,7 +42,6 @@ FUNCTION_FONTS = {"mathrm"}        # \mathrm{softmax}, \mathrm{ReLU}: a function
 ACCENTS = ("hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve")
 PROSE = r"where|and|with|so|since|for|thus|hence|then|i\.e\.|or|if|because|therefore|giving|gives|which"
 
-_MACRO = re.compile(r"\\([A-Za-z]+)\s*")
 _GLUED = re.compile(r"(?<![\\A-Za-z0-9._^{])([A-Za-z]{1,3})([0-9]+)(?![0-9.]*[A-Za-z0-9])")   # w5, out_h1's h1
 _NESTED_SUB = re.compile(r"_\{\s*([A-Za-z]{1,4})\s*_\s*\{?\s*([0-9]+)\s*\}?\s*\}")                # _{h_{1}} -> _{h1}
 _ARRAY_MATRIX = re.compile(r"(\\left\s*[\[(]|\[|\()\s*\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}\s*(\\right\s*[\])]|\]|\))",
@@ -96,6 +97,7 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 
 def see_through(text: str) -> str:
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
+    text = braced_fractions(text)
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
     text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas
@@ -258,26 +260,26 @@ def _macros(text: str) -> str:
             out.append(text[k:following])
             k = following
             continue
-        match = _MACRO.match(text, k)
+        match = MACRO.match(text, k)
         if match is None:
             out.append(text[k:k + 2])          # \\ , \{ ...: two characters at once
             k += 2
             continue
         name, after = match.group(1), match.end()
         if name in ACCENTS:
-            argument, end = _argument(text, after)
+            argument, end = tex_argument(text, after)
             if argument is not None and argument.strip():
                 out.append(f"\\{name}{{{_macros(argument).strip()}}}")
                 k = end
                 continue
-        if name not in KEEP or (name == "mathbf" and _argument(text, after)[0] in ("1", " 1")):
+        if name not in KEEP or (name == "mathbf" and tex_argument(text, after)[0] in ("1", " 1")):
             out.append(text[k:after])
             k = after
             continue
         count = ARGUMENTS.get(name, 1)
         arguments, end = [], after
         for _ in range(count):
-            argument, end = _argument(text, end)
+            argument, end = tex_argument(text, end)
             if argument is None:
                 break
             arguments.append(argument)
@@ -311,8 +313,8 @@ def _upright_derivatives(text: str) -> str:
         at = text.find("\\frac", k)
         if at < 0:
             return "".join(out) + text[k:]
-        num, after_num = _argument(text, at + 5)
-        den, end = _argument(text, after_num) if num is not None else (None, at)
+        num, after_num = tex_argument(text, at + 5)
+        den, end = tex_argument(text, after_num) if num is not None else (None, at)
         top = _UPRIGHT_D.match(num or "") or (re.fullmatch(r"\s*d\s*", num or "") and num)
         bottom = _UPRIGHT_D.match(den or "")
         if num is None or den is None or not top or not bottom or not den[bottom.end():].strip():
@@ -325,38 +327,12 @@ def _upright_derivatives(text: str) -> str:
         k = end
 
 
-def _argument(text: str, at: int) -> tuple[str | None, int]:
-    """A braced group (or one character) from `at`, skipping spaces: its text and where it ends."""
-    k = at
-    while k < len(text) and text[k] == " ":
-        k += 1
-    if k >= len(text):
-        return None, at
-    if text[k] != "{":
-        if text[k] == "\\":
-            match = _MACRO.match(text, k)
-            if match:
-                return text[k:match.end()].strip(), match.end()
-        return text[k], k + 1
-    depth = 0
-    for end in range(k, len(text)):
-        if text[end] == "\\":
-            continue
-        if text[end] == "{" and (end == 0 or text[end - 1] != "\\"):
-            depth += 1
-        elif text[end] == "}" and text[end - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return text[k + 1:end], end + 1
-    return None, at
-
-
 def _skip_script(text: str, at: int, mark: str) -> int:
     k = at
     while k < len(text) and text[k] == " ":
         k += 1
     if k < len(text) and text[k] == mark:
-        _, end = _argument(text, k + 1)
+        _, end = tex_argument(text, k + 1)
         return end
     return at
 

@@ -1,0 +1,81 @@
+"""TeX's arguments as TeX reads them: a braced group, or else one token (a command, or one character).
+
+People write \\frac12 and \\frac1m as TeX allows; the grammar reads a fraction's two arguments braced.
+Text in, text out: nothing here is evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+
+MACRO = re.compile(r"\\([A-Za-z]+)\s*")
+_FRACTION = re.compile(r"\\([dtc]?frac)(?![A-Za-z])")
+
+
+def braced_fractions(text: str) -> str:
+    """\\frac12 -> \\frac{1}{2}, \\frac1m -> \\frac{1}{m}, \\frac{1}2 -> \\frac{1}{2}: each argument of a
+    fraction that is not braced (one character or one command) gets its braces; the rest is left as
+    it is written. One pass over the text, fractions inside arguments too, each brace's partner
+    found once (a formula nested a thousand deep costs no more than a flat one)."""
+    if "frac" not in text:
+        return text
+    partner = _partners(text)
+    braces: list[tuple[int, str]] = []
+    for match in _FRACTION.finditer(text):
+        at = match.end()
+        for _ in range(2):
+            start = len(text) - len(text[at:].lstrip(" ")) if text[at:at + 1] == " " else at
+            if start >= len(text) or text[start] == "}":
+                break
+            if text[start] == "{":
+                if start not in partner:
+                    break
+                at = partner[start] + 1
+                continue
+            command = MACRO.match(text, start)
+            end = start + len(command.group(1)) + 1 if command else start + (2 if text[start] == "\\" else 1)
+            braces += [(start, "{"), (end, "}")]
+            at = end
+    out, last = [], 0
+    for position, brace in sorted(braces, key=lambda b: b[0]):     # stable: } then { where two meet
+        out += [text[last:position], brace]
+        last = position
+    return "".join(out) + text[last:]
+
+
+def _partners(text: str) -> dict[int, int]:
+    """Each opening brace's closing one (a brace after a backslash is a character, not a group's)."""
+    found, open_at = {}, []
+    for k, c in enumerate(text):
+        if c in "{}" and (k == 0 or text[k - 1] != "\\"):
+            if c == "{":
+                open_at.append(k)
+            elif open_at:
+                found[open_at.pop()] = k
+    return found
+
+
+def tex_argument(text: str, at: int) -> tuple[str | None, int]:
+    """A braced group (or one character) from `at`, skipping spaces: its text and where it ends."""
+    k = at
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k >= len(text):
+        return None, at
+    if text[k] != "{":
+        if text[k] == "\\":
+            match = MACRO.match(text, k)
+            if match:
+                return text[k:match.end()].strip(), match.end()
+        return text[k], k + 1
+    depth = 0
+    for end in range(k, len(text)):
+        if text[end] == "\\":
+            continue
+        if text[end] == "{" and (end == 0 or text[end - 1] != "\\"):
+            depth += 1
+        elif text[end] == "}" and text[end - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return text[k + 1:end], end + 1
+    return None, at
