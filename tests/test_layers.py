@@ -8,7 +8,8 @@ import sympy as sp
 
 import derive
 from derive.present.notation import format_number
-from derive.core.layers import BATCH, derive_layers
+from derive.core.layers import derive_layers
+from derive.core.matrix_forms import BATCH
 from derive.core.proof import prove
 from helpers import run
 from oracles import random_spec
@@ -158,7 +159,7 @@ def test_a_wide_matrix_is_shown_by_its_corners_and_kept_whole_for_its_table():
 def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(activation):
     # one fact: g'(Z) at matrix level is made from the row, so at every entry it is the row's derivative
     from sympy import MatrixSymbol, OneMatrix
-    from derive.core.layers import activation_derivative
+    from derive.core.matrix_forms import activation_derivative
     from derive.rules.activations import ACTIVATIONS
     Z, A = MatrixSymbol("Z", 2, 3), MatrixSymbol("A", 2, 3)
     matrix = activation_derivative(activation, Z, A, OneMatrix(2, 3)).as_explicit()
@@ -171,12 +172,12 @@ def test_the_matrix_derivative_is_the_rule_rows_unit_derivative_entry_by_entry(a
 
 def test_every_reason_of_a_matrix_step_has_its_sentence():
     from derive.present.layer_context import _step_text
-    from derive.core.layers import Reason
+    from derive.core.matrix_forms import Reason
     assert set(_step_text(derive.load("batch4"))) == set(Reason)
 
 
 def test_every_fusion_row_names_a_step_of_the_matrix_derivation():
     # the matrix form takes its fused output step's reason from the row's name (Reason(name))
-    from derive.core.layers import Reason
+    from derive.core.matrix_forms import Reason
     from derive.rules.fusions import CANCELLATIONS
     assert all(row.name in {r.value for r in Reason} for row in CANCELLATIONS.values())

@@ -9,7 +9,7 @@ from derive.present.layer_notation import layer_names
 from derive.present.unit_notations import index_names, neuron_names
 from derive.verify import vocabulary
 from derive.verify.document import Checker
-from derive.core.layers import BATCH
+from derive.core.matrix_forms import BATCH
 
 from helpers import run
 from oracles import random_spec

@@ -19,7 +19,8 @@ from sympy.matrices.exceptions import ShapeError
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .chain import Derivation
-from .layers import BATCH, LayerDerivation, Reason
+from .layers import LayerDerivation
+from .matrix_forms import BATCH, Reason
 from .samples import per_sample
 
 SYMBOLIC_LIMIT = 400   # expanded terms beyond which equality is checked at random points

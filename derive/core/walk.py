@@ -1,12 +1,87 @@
-"""Numbers on a tensor graph: the forward pass in the graph's order, then ONE reverse walk that
-gives every node its adjoint (the gradient of the loss by it), summing over a node's consumers."""
+"""The one reverse walk on a tensor graph: from the loss back, each application's VJP gives its
+inputs their terms, and a node's adjoint (the gradient of the loss by it) is the sum of its
+consumers' terms. What a term is (an array, a matrix expression) is a level's business: the walk
+asks the level for each VJP and for the value a node's consumers leave to its producer.
+
+The numeric level is here: the forward pass in the graph's order and the adjoints as arrays. The
+matrix level (matrix_level.py) runs the same walk over matrix symbols."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 import numpy as np
 
-from .graph import Kind, Node, TensorGraph
+from .graph import Application, Kind, Node, TensorGraph
 from .ops import OPS
+
+
+@dataclass(frozen=True)
+class Term:
+    """What one consumer gives a node: the application (None for the loss's seed) and its value."""
+    application: Application | None
+    value: object
+
+
+class Level(Protocol):
+    seed: object                                                  # dJ/dJ
+
+    def gather(self, node: Node, terms: tuple[Term, ...]) -> object:
+        """The node's adjoint, as its producer's VJP reads it (the sum of the terms, or a name)."""
+
+    def vjp(self, application: Application, upstream) -> tuple:
+        """One term per input (None: no gradient flows there)."""
+
+    def fused(self, loss: Application, activation: Application, upstream) -> object:
+        """The activation's net input's term, when a loss reads that activation alone."""
+
+
+@dataclass(frozen=True)
+class Walk:
+    terms: dict[Node, tuple[Term, ...]]      # each node's terms, in the order of its consumers
+    adjoints: dict[Node, object]             # each node's gathered adjoint
+
+
+def reverse(graph: TensorGraph, level: Level) -> Walk:
+    """Every node the loss depends on gets its consumers' terms, by one walk from the loss back."""
+    terms: dict[Node, list[Term]] = {graph.loss: [Term(None, level.seed)]}
+    adjoints: dict[Node, object] = {}
+    fused = set()
+    for application in reversed(graph.applications):
+        if application.output not in terms or application in fused:
+            continue
+        upstream = _gathered(level, application.output, terms, adjoints)
+        fusion = _fusion(graph, application)
+        if fusion is not None:                     # the loss after its activation, as one step
+            fused.add(fusion)
+            found = {fusion.inputs[0]: level.fused(application, fusion, upstream)}
+        else:
+            found = dict(zip(application.inputs, level.vjp(application, upstream)))
+        for node, value in found.items():
+            if value is not None and node.kind != Kind.TARGET:
+                terms.setdefault(node, []).append(Term(application, value))
+    for node in terms:
+        _gathered(level, node, terms, adjoints)
+    return Walk({node: tuple(found) for node, found in terms.items()}, adjoints)
+
+
+def _gathered(level: Level, node: Node, terms: dict, adjoints: dict):
+    if node not in adjoints:
+        terms[node].reverse()                      # walked from the last consumer: put them in order
+        adjoints[node] = level.gather(node, tuple(terms[node]))
+    return adjoints[node]
+
+
+def _fusion(graph: TensorGraph, application: Application) -> Application | None:
+    """The activation application a loss reads alone, whose delta the rule rows give as one
+    step (A - Y for softmax + CE and sigmoid + BCE; the rows' product, simplified, otherwise)."""
+    if application.op != "loss":
+        return None
+    producer = graph.producer(application.inputs[0])
+    if producer is None or producer.op != "activation" or len(graph.consumers(application.inputs[0])) != 1:
+        return None
+    return producer
 
 
 def forward(graph: TensorGraph, given: dict[str, np.ndarray]) -> dict[Node, np.ndarray]:
@@ -25,34 +100,32 @@ def _as(node: Node, value) -> np.ndarray:
     return array.reshape(node.shape) if node.kind == Kind.PARAMETER else array.reshape(-1, *node.shape)
 
 
+@dataclass(frozen=True)
+class NumericLevel:
+    """Arrays: each op row's NumPy VJP kernel at the forward pass's values."""
+    values: dict[Node, np.ndarray]
+
+    @property
+    def seed(self):
+        return np.asarray(1.0)
+
+    def gather(self, node, terms):
+        total = terms[0].value
+        for term in terms[1:]:                     # several consumers: the sum
+            total = total + term.value
+        return total
+
+    def vjp(self, application, upstream):
+        inputs = [self.values[node] for node in application.inputs]
+        return OPS[application.op].vjp(inputs, self.values[application.output], upstream,
+                                       **dict(application.attributes))
+
+    def fused(self, loss, activation, upstream):
+        inputs = [self.values[node] for node in loss.inputs]
+        return OPS["loss"].fused(inputs, self.values[activation.inputs[0]], upstream,
+                                 activation.attribute("function"), **dict(loss.attributes))
+
+
 def adjoints(graph: TensorGraph, values: dict[Node, np.ndarray]) -> dict[Node, np.ndarray]:
-    """dJ/dnode for every node the loss depends on, by one walk from the loss back."""
-    found: dict[Node, np.ndarray] = {graph.loss: np.asarray(1.0)}
-    fused = set()
-    for application in reversed(graph.applications):
-        upstream = found.get(application.output)
-        if upstream is None or application in fused:
-            continue
-        inputs = [values[node] for node in application.inputs]
-        fusion = _fusion(graph, application)
-        if fusion is not None:                       # the loss after its activation, as one step
-            fused.add(fusion)
-            found[fusion.inputs[0]] = OPS["loss"].fused(inputs, values[fusion.inputs[0]], upstream,
-                                                       fusion.attribute("function"), **dict(application.attributes))
-            continue
-        grads = OPS[application.op].vjp(inputs, values[application.output], upstream, **dict(application.attributes))
-        for node, grad in zip(application.inputs, grads):
-            if grad is not None and node.kind != Kind.TARGET:
-                found[node] = found[node] + grad if node in found else grad   # several consumers: the sum
-    return found
-
-
-def _fusion(graph: TensorGraph, application):
-    """The activation application a loss reads alone, whose delta the rule rows give as one
-    kernel (A - Y for softmax + CE and sigmoid + BCE; the rows' product, simplified, otherwise)."""
-    if application.op != "loss":
-        return None
-    producer = graph.producer(application.inputs[0])
-    if producer is None or producer.op != "activation" or len(graph.consumers(application.inputs[0])) != 1:
-        return None
-    return producer
+    """dJ/dnode for every node the loss depends on, as arrays."""
+    return reverse(graph, NumericLevel(values)).adjoints

@@ -16,7 +16,8 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.printing.numpy import NumPyPrinter
 
-from ..core.layers import BATCH, LayerDerivation, derive_layers
+from ..core.layers import LayerDerivation, derive_layers
+from ..core.matrix_forms import BATCH
 from ..present.layer_notation import layer_printer
 from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS

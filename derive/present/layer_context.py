@@ -14,7 +14,8 @@ import numpy as np
 import sympy as sp
 from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
 
-from ..core.layers import LayerDerivation, Reason, applied
+from ..core.layers import LayerDerivation
+from ..core.matrix_forms import Reason, applied
 from ..core.proof import Check
 from ..numeric.evaluator import Parameters, Values
 from ..rules.activations import ACTIVATIONS

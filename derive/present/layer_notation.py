@@ -16,7 +16,8 @@ import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..core.layers import applied, BATCH, LayerDerivation
+from ..core.layers import LayerDerivation
+from ..core.matrix_forms import BATCH, applied
 from ..rules import penalty
 from ..rules.activations import ACTIVATIONS
 from ..spec.load import NetworkSpec

@@ -11,7 +11,8 @@ import re
 
 import sympy as sp
 
-from ..core.layers import BATCH, LayerDerivation
+from ..core.layers import LayerDerivation
+from ..core.matrix_forms import BATCH
 from ..errors import DeriveError
 from ..present.layer_notation import layer_names
 from ..present.unit_notations import ETA, index_names, neuron_names

@@ -1,0 +1,131 @@
+"""Issue 13, point 4: one reverse walk (derive.core.walk.reverse) gives the numbers and the matrix
+form. The matrix form's records are read off the walk at the matrix level, and each of its terms,
+evaluated at a forward pass's values, equals the NumPy kernels' term along the same walk."""
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy import ImmutableMatrix, MatrixSymbol
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+import derive
+from derive.core import walk
+from derive.core.graph import Kind, lower
+from derive.core.layers import derive_layers, matrix_level
+from derive.core.matrix_forms import BATCH
+from derive.core.matrix_level import Local
+from derive.core.walk import NumericLevel, reverse
+from derive.rules.penalty import LAMBDA
+from new_ops import random_network
+from oracles import random_spec
+
+
+def test_a_residual_layers_output_gets_one_term_per_consumer_in_their_order():
+    spec = derive.load("residual")
+    graph = lower(spec)
+    found = reverse(graph, matrix_level(spec, graph))
+    joined = next(a for a in graph.applications if a.op == "add")
+    read = joined.inputs[1]                               # the output the skip connection adds
+    assert [t.application.op for t in found.terms[read]] == [c.op for c in graph.consumers(read)]
+    assert [c.op for c in graph.consumers(read)][0] == "dense" and "add" in [c.op for c in graph.consumers(read)]
+
+
+@pytest.mark.parametrize("preset", ["mazur", "residual", "dropout", "l2", "no_bias", "batch4"])
+def test_the_layer_records_are_the_matrix_walks_adjoints(preset):
+    spec = derive.load(preset)
+    graph = lower(spec)
+    level = matrix_level(spec, graph)
+    found = reverse(graph, level)
+    layered = derive_layers(spec)
+    nodes = {node.name: node for node in graph.nodes}
+    for record in layered.layers:
+        assert record.grad_W == found.adjoints[nodes[f"W{record.index}"]]
+        if record.b is not None:
+            assert record.grad_b == found.adjoints[nodes[f"b{record.index}"]]
+        assert record.delta == found.adjoints[nodes[f"Z{record.index}"]]
+        term = found.terms[nodes[f"Z{record.index}"]][0].value
+        assert record.delta_expr == (term.delta if not isinstance(term, Local) else record.steps[-1].rhs)
+
+
+def _numbers(spec, graph, values, level):
+    """Each matrix symbol's value in the spec's layout (samples are columns in the column layout)."""
+    numbers = {}
+    for node, symbol in level.symbols.items():
+        if isinstance(symbol, MatrixSymbol) and node in values:
+            value = np.asarray(values[node], dtype=float)
+            if node.kind == Kind.PARAMETER and node.name.startswith("W"):     # (units, inputs)
+                value = value.T if spec.layout == "row" else value
+            elif node.kind == Kind.PARAMETER:                                 # a bias per unit
+                value = value.reshape(-1, 1) if spec.layout == "column" else value.reshape(1, -1)
+            elif spec.layout == "column":
+                value = value.T
+            numbers[symbol] = ImmutableMatrix(value)
+        elif isinstance(symbol, sp.Symbol) and node in values:       # a bias shared by the layer
+            numbers[symbol] = sp.Float(float(np.asarray(values[node]).reshape(-1)[0]))
+    numbers[LAMBDA] = sp.Float(spec.loss.l2)
+    for application, mask in level.masks.items():
+        rows = np.asarray(application.attribute("mask"), dtype=float).reshape(-1, application.output.shape[0])
+        rows = np.broadcast_to(rows, np.asarray(values[application.output]).shape)
+        numbers[mask] = ImmutableMatrix(rows.T if spec.layout == "column" else rows)
+    return numbers
+
+
+def _matrix(expr, numbers, samples) -> sp.Matrix:
+    """The expression's entries: an elementwise function applied to its argument's explicit entries."""
+    applied = {e: ImmutableMatrix(_matrix(e.expr, numbers, samples).applyfunc(e.function))
+               for e in expr.atoms(ElementwiseApplyFunction)}
+    expr = expr.xreplace(applied).xreplace(numbers).xreplace({BATCH: samples}).doit()
+    return sp.Matrix(expr.as_explicit()) if hasattr(expr, "as_explicit") else sp.Matrix([[expr]])
+
+
+def _explicit(expr, numbers, samples) -> np.ndarray:
+    return np.array(_matrix(expr, numbers, samples).evalf(), dtype=float)
+
+
+def _specs():
+    yield from (derive.load(name) for name in ("mazur", "residual", "dropout", "l2", "no_bias"))
+    for seed in range(6):
+        yield derive.from_dict(random_network(seed, skips=bool(seed % 2)))
+    for seed in range(4):
+        mapping = random_spec(seed)
+        yield derive.from_dict(mapping | {"loss": mapping["loss"] | {"l2": 0.1}})
+
+
+@pytest.mark.parametrize("spec", list(_specs()), ids=lambda spec: spec.title[:30])
+def test_every_matrix_term_evaluated_equals_the_kernels_term(spec):
+    """Each parameter's and each net input's matrix-level terms, at the forward pass's values and with
+    the named adjoints (δ, dℒ/dA) given the kernels' values, equal the numeric walk's, to 1e-12.
+    The matrix adjoints are of ℒ, the sum of the losses; the kernels' are of J = scale ℒ (+ penalty)."""
+    graph = lower(spec)
+    level = matrix_level(spec, graph)
+    given = {"X": spec.inputs, "Y": spec.targets}
+    document = json.loads(derive.render(derive.derive(spec), "json"))
+    for name, value in document["parameters"].items():
+        value = np.asarray(value, dtype=float)
+        given[name] = value.T if name.startswith("W") and spec.layout == "row" else value
+    values = walk.forward(graph, given)
+    numeric = reverse(graph, NumericLevel(values))
+    matrix = reverse(graph, level)
+    numbers = _numbers(spec, graph, values, level)
+    scale = 1 / spec.samples if spec.loss.reduction == "mean" else 1.0
+    for node, name in level.names.items():           # the named adjoints: of ℒ, so the kernels' over scale
+        if node not in numeric.adjoints:             # the output, which the fused step passes over
+            continue
+        array = np.asarray(numeric.adjoints[node], dtype=float) / scale
+        numbers[name] = ImmutableMatrix(array.T if spec.layout == "column" else array)
+    for node in graph.of_kind(Kind.PARAMETER):
+        expected = np.asarray(numeric.adjoints[node], dtype=float)
+        found = _explicit(matrix.adjoints[node], numbers, spec.samples)
+        if node.name.startswith("W"):
+            found = found.T if spec.layout == "row" else found
+        assert np.allclose(found.reshape(expected.shape), expected, rtol=1e-12, atol=1e-14), node.name
+    for node in graph.nodes:
+        if node.name.startswith("Z") and node in matrix.terms:
+            term = matrix.terms[node][0].value
+            form = sp.HadamardProduct(term.upstream, term.local) if isinstance(term, Local) else term.delta
+            found = _explicit(form, numbers, spec.samples)
+            expected = np.asarray(numeric.adjoints[node], dtype=float) / scale
+            found = found.T if spec.layout == "column" else found
+            assert np.allclose(found, expected, rtol=1e-12, atol=1e-12), node.name
