@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .core.chain import Derivation
-from .core.chain import derive as derive_chain
+from .core.unit_level import derive as derive_chain
 from .core.layers import LayerDerivation, derive_layers
 from .core.proof import Check, prove
 from .core.units import build as build_graph

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 import derive
-from derive.core.chain import derive as derive_chain
+from derive.core.unit_level import derive as derive_chain
 from derive.errors import DeriveError
 from derive.core.units import build as build_graph
 from derive.numeric.evaluator import Evaluator, initial_parameters

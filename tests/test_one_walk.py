@@ -129,3 +129,54 @@ def test_every_matrix_term_evaluated_equals_the_kernels_term(spec):
             expected = np.asarray(numeric.adjoints[node], dtype=float) / scale
             found = found.T if spec.layout == "column" else found
             assert np.allclose(found, expected, rtol=1e-12, atol=1e-12), node.name
+
+
+@pytest.mark.parametrize("preset", ["mazur", "residual", "dropout", "l2", "no_bias", "khanal"])
+def test_the_unit_records_are_the_unit_walks_terms(preset):
+    """A hidden unit's paths are its output's terms, one per consumer (each unit it feeds, each
+    layer a skip joins); its δ is named; a weight's delta form and its penalty are the weight's terms."""
+    from derive.core.unit_level import UnitLevel, unit_level
+    from derive.core.units import build
+
+    spec = derive.load(preset)
+    graph, tensors = build(spec), lower(spec)
+    found = reverse(tensors, unit_level(graph, tensors))
+    derivation = derive.derive(spec).derivation
+    nodes = {node.name: node for node in tensors.nodes}
+    for layer in graph.layers[:-1]:
+        out = nodes[f"A{layer.index}"]
+        paths = UnitLevel.paths(found.terms[out])
+        consumers = tensors.consumers(out)
+        for unit in layer.units:
+            record = derivation.unit(unit)
+            assert record.paths == paths[unit.index]
+            skips = sum(1 for c in consumers if c.op == "add")
+            assert len(record.paths) == len(graph.layers[layer.index].units) + skips
+        assert found.adjoints[nodes[f"Z{layer.index}"]] == tuple(unit.delta for unit in layer.units)
+    for record in derivation.params:
+        if record.connection is not None:
+            c = record.connection
+            terms = found.terms[nodes[f"W{record.layer}"]]
+            assert record.delta_form == terms[0].value[c.dest.index][c.source.index]
+            assert (record.penalty != 0) == (len(terms) == 2)
+
+
+def test_every_form_comes_from_the_one_walk(monkeypatch):
+    """Deriving a Result walks the tensor graph once per level (units, matrices), with the same walk
+    function that computes the kernels' gradients."""
+    from derive.core import layers, unit_level
+
+    calls = []
+    original = walk.reverse
+
+    def counted(graph, level):
+        calls.append(type(level).__name__)
+        return original(graph, level)
+
+    monkeypatch.setattr(layers, "reverse", counted)
+    monkeypatch.setattr(unit_level, "reverse", counted)
+    result = derive.derive(derive.load("residual"))
+    result.render("markdown", notation="layer")
+    result.render("markdown")
+    result.code()
+    assert sorted(calls) == ["MatrixLevel", "UnitLevel"]

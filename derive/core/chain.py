@@ -1,24 +1,20 @@
-"""The reverse walk: chain-rule records for every unit and every parameter.
+"""Chain-rule records for every unit and every parameter: the unit form of a derivation.
 
-Records are data. Each unit gets its delta (dE/dnet) built from the factors a
-person writes; each parameter gets its chain and its delta form. Closed forms over
-node values are assembled on request by substituting the deltas downstream.
+Records are data, read off the one reverse walk at the unit level (unit_level.py). Each unit gets
+its delta (dE/dnet) built from the factors a person writes; each parameter gets its chain and its
+delta form. Closed forms over node values are assembled on request by substituting the deltas
+downstream.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator
 
 import sympy as sp
 
 from ..rules.activations import G
-from ..rules.algebra import _add, _mul
-
-from ..rules.fusions import CANCELLATIONS
-from ..rules.penalty import weight_term
-from .units import Bias, Connection, Graph, GraphLayer, Unit
+from .units import Bias, Connection, Graph, Unit
 
 
 @dataclass(frozen=True)
@@ -102,71 +98,6 @@ class Derivation:
         for error, unit in zip(self.graph.unit_errors, self.graph.outputs):
             found[(error, unit.out)] = loss.derivative(unit.target, unit.out)
         return found
-
-
-def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Derivation:
-    """Walk the layers from the output back; `tick(n)` reports n more units done."""
-    records: list[tuple[UnitRecord, ...]] = []
-    downstream: GraphLayer | None = None
-    for layer in reversed(graph.layers):
-        if downstream is None:
-            layer_records = tuple(_output_record(graph, layer, u) for u in layer.units)
-        else:
-            # the layers whose skip connections read this one: their records are made (walked already)
-            skips = [(later, records[later.index - layer.index - 1]) for later in graph.layers
-                     if later.skip and later.skip[0].layer == layer.index]
-            layer_records = tuple(_hidden_record(layer, downstream, u, skips) for u in layer.units)
-        records.insert(0, layer_records)
-        downstream = layer
-    params = []
-    for layer in graph.layers:
-        params.extend(_param_records(layer, graph.l2))
-        tick(len(layer.units))
-    return Derivation(graph, tuple(records), tuple(params))
-
-
-def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:
-    activation = layer.activation
-    outs = [u.out for u in layer.units]
-    nets = [u.net for u in layer.units]
-    d_out = graph.loss.derivative(unit.target, unit.out)
-    if activation.elementwise:
-        d_act = activation.derivative(outs, nets, unit.index, unit.index)
-        chain = _mul(d_out, d_act)
-        jacobian = None
-    else:
-        d_act = None
-        jacobian = tuple(activation.derivative(outs, nets, k, unit.index) for k in range(len(outs)))
-        chain = _add(*[_mul(graph.loss.derivative(u.target, u.out), jacobian[u.index]) for u in layer.units])
-    rule = CANCELLATIONS.get((activation.name, graph.loss.name))
-    delta = rule.delta(unit.target, unit.out) if rule else chain
-    return UnitRecord(unit, d_out, (), d_act, jacobian, chain, delta, rule.condition if rule else None)
-
-
-def _hidden_record(layer: GraphLayer, downstream: GraphLayer, unit: Unit, skips) -> UnitRecord:
-    paths = tuple(Path(row[unit.index].dest, row[unit.index], _mul(row[unit.index].dest.delta, row[unit.index].weight))
-                  for row in downstream.connections)
-    paths += tuple(Path(later.units[unit.index], None, later_records[unit.index].d_out) for later, later_records in skips)
-    d_out = _add(*[p.term for p in paths])
-    nets = [u.net for u in layer.units]
-    if layer.plain:
-        d_act = layer.activation.derivative([u.out for u in layer.units], nets, unit.index, unit.index)
-    else:       # out = m/(1 - p) g(net), or g(net) + a skip: g' is written over g(net), which out is not
-        activated = [layer.activation.forward(nets, j) for j in range(len(nets))]
-        d_act = layer.activation.derivative(activated, nets, unit.index, unit.index)
-        d_act = d_act if unit.mask is None else _mul(layer.kept(unit), d_act)
-    chain = _mul(d_out, d_act)
-    return UnitRecord(unit, d_out, paths, d_act, None, chain, chain, None)
-
-
-def _param_records(layer: GraphLayer, l2: bool) -> Iterator[ParamRecord]:
-    for row in layer.connections:
-        for c in row:
-            yield ParamRecord(c.weight, layer.index, c, None, c.source.out, _mul(c.dest.delta, c.source.out),
-                              weight_term(c.weight) if l2 else sp.S.Zero)
-    for bias in layer.biases:
-        form = _add(*[u.delta for u in bias.units]) if len(bias.units) > 1 else bias.units[0].delta
-        yield ParamRecord(bias.symbol, layer.index, None, bias, sp.S.One, form)
 
 
 def delta_closed_forms(derivation: Derivation) -> dict[sp.Symbol, sp.Expr]:

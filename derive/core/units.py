@@ -90,6 +90,7 @@ class Graph:
     unit_errors: tuple[sp.Symbol, ...]   # E_{o1}, E_{o2}, ...
     unit_error_exprs: tuple[sp.Expr, ...]
     l2: bool = False                     # the cost adds lambda/2 * sum of squared weights (penalty.py)
+    spec: NetworkSpec | None = dataclasses.field(default=None, compare=False, repr=False)   # built from
 
     @property
     def outputs(self) -> tuple[Unit, ...]:
@@ -155,7 +156,8 @@ def build(spec: NetworkSpec, tick: Callable[[int], object] = lambda n: None) -> 
     loss = LOSSES[spec.loss.function].over(len(outputs))
     errors = tuple(sp.Symbol(f"E_{u.name}", real=True) for u in outputs)
     error_exprs = tuple(loss.unit(u.target, u.out) for u in outputs)
-    return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs, spec.loss.l2 > 0)
+    return Graph(inputs, tuple(layers), loss, sp.Symbol("E_total", real=True), errors, error_exprs, spec.loss.l2 > 0,
+                 spec)
 
 
 def _output(layer: GraphLayer, unit: Unit, activated: sp.Expr) -> sp.Expr:

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 import derive
-from derive.core.chain import derive as derive_chain
+from derive.core.unit_level import derive as derive_chain
 from derive.core.units import build, expanded_loss
 from derive.numeric.evaluator import Evaluator, initial_parameters
 
