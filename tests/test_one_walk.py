@@ -15,7 +15,8 @@ from derive.core import walk
 from derive.core.graph import Kind, lower
 from derive.core.layers import derive_layers, matrix_level
 from derive.core.matrix_forms import BATCH
-from derive.core.matrix_level import Local
+from derive.core.matrix_level import local
+from derive.core.pending import Chain
 from derive.core.walk import NumericLevel, reverse
 from derive.rules.penalty import LAMBDA
 from new_ops import random_network
@@ -46,7 +47,7 @@ def test_the_layer_records_are_the_matrix_walks_adjoints(preset):
             assert record.grad_b == found.adjoints[nodes[f"b{record.index}"]]
         assert record.delta == found.adjoints[nodes[f"Z{record.index}"]]
         term = found.terms[nodes[f"Z{record.index}"]][0].value
-        assert record.delta_expr == (term.delta if not isinstance(term, Local) else record.steps[-1].rhs)
+        assert record.delta_expr == (term.delta if not isinstance(term, Chain) else record.steps[-1].rhs)
 
 
 def _numbers(spec, graph, values, level):
@@ -124,7 +125,7 @@ def test_every_matrix_term_evaluated_equals_the_kernels_term(spec):
     for node in graph.nodes:
         if node.name.startswith("Z") and node in matrix.terms:
             term = matrix.terms[node][0].value
-            form = sp.HadamardProduct(term.upstream, term.local) if isinstance(term, Local) else term.delta
+            form = sp.HadamardProduct(term.upstream, local(term)) if isinstance(term, Chain) else term.delta
             found = _explicit(form, numbers, spec.samples)
             expected = np.asarray(numeric.adjoints[node], dtype=float) / scale
             found = found.T if spec.layout == "column" else found
@@ -180,3 +181,19 @@ def test_every_form_comes_from_the_one_walk(monkeypatch):
     result.render("markdown")
     result.code()
     assert sorted(calls) == ["MatrixLevel", "UnitLevel"]
+
+
+def test_every_op_row_has_its_rule_at_every_level():
+    """One table: each op the specs lower to has its kernels, its unit rule and its matrix rule in its
+    row; the loss has its fused step at each level instead of a VJP over the unit and matrix forms."""
+    from derive.core.ops import OPS
+
+    lowered = {a.op for name in derive.preset_names() for a in lower(derive.load(name)).applications}
+    assert lowered == set(OPS)
+    for name, op in OPS.items():
+        assert op.numeric.forward and op.numeric.vjp, name
+        if name == "loss":
+            assert op.numeric.fused and op.units.fused and op.matrices.fused
+        else:
+            assert op.units.vjp and op.matrices.vjp, name
+    assert OPS["dense"].matrices.forward is not None

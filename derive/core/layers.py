@@ -17,7 +17,9 @@ from sympy import DiagMatrix, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 from ..spec.load import NetworkSpec
 from .graph import Kind, TensorGraph, lower
 from .matrix_forms import BATCH, Reason, Step, applied, hadamard, loss_derivative, subtract
-from .matrix_level import Local, MatrixLevel, kept
+from .matrix_level import MatrixLevel, local
+from .ops.elementwise import kept
+from .pending import Chain
 from .walk import Walk, reverse
 
 
@@ -68,7 +70,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         Z, A = node[f"Z{l}"], node[f"A{l}"]
         x, weight, *bias = graph.producer(Z).inputs
         term = walk.terms[Z][0].value
-        if isinstance(term, Local):
+        if isinstance(term, Chain):
             d_act, steps, dropout = _hidden(level, walk, Z, A, term, expanded)
         else:           # the output layer: the fused step's lines
             d_act, steps, dropout = term.d_act, term.steps, None
@@ -85,7 +87,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                            level.scale, tuple(records), softmax_steps, softmax_symbols, spec.loss.l2 > 0)
 
 
-def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Local, expanded: dict):
+def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Chain, expanded: dict):
     """A hidden layer's lines: dℒ/dA from its consumers, δ through its elementwise chain, and δ over
     the next δs (the recursion); with g'(Z) as written and the dropout, if there is one."""
     d_out, delta = level.names[A], level.names[Z]
@@ -96,8 +98,8 @@ def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Local, expanded: dict):
     dropout = next((a for a, _ in term.factors if a.op == "dropout"), None)
     steps = (Step(d_out, consumers[0] if len(consumers) == 1 else MatAdd(*consumers, evaluate=False),
                   Reason.SKIP if joined else Reason.AFFINE),
-             Step(delta, hadamard(term.upstream, term.local), Reason.ACTIVATION if dropout is None else Reason.DROPOUT),
-             Step(delta, hadamard(expanded[d_out], term.local), Reason.RECURSION))
+             Step(delta, hadamard(term.upstream, local(term)), Reason.ACTIVATION if dropout is None else Reason.DROPOUT),
+             Step(delta, hadamard(expanded[d_out], local(term)), Reason.RECURSION))
     return term.factor("activation"), steps, dropout
 
 

@@ -1,15 +1,6 @@
-"""The matrix level of the one reverse walk (walk.py): each op's vector-Jacobian rule over matrix
-symbols, as rows. SymPy's own matrix `diff` cannot differentiate through elementwise activations,
-so every op carries its rule here:
-
-    dense       column: Z = W A + b 1ᵀ      row: Z = A W + 1 b
-                dA = Wᵀ G, dW = G Aᵀ, db = G 1   dA = G Wᵀ, dW = Aᵀ G, db = 1ᵀ G
-    activation  dZ = dA ⊙ g'(Z), with g' written over the output where people do (σ' = A ⊙ (1 − A)),
-                and ReLU', LeakyReLU' taken piecewise from the rule table (their value at 0 with it)
-    dropout     dG = dA ⊙ (1/(1 − p)) D, the fixed mask D
-    add         both inputs get dA whole (a skip connection)
-    loss        after its output activation, the fused step (matrix_forms.output_delta)
-    l2          λ W
+"""The matrix level of the one reverse walk (walk.py): each op's VJP over matrix symbols in the
+spec's layout (the op rows' `matrices` rule, ops/). SymPy's own matrix `diff` cannot differentiate
+through elementwise activations, so every op carries its rule.
 
 Adjoints are of ℒ, the sum of the per-sample losses; the reduction's 1/m is applied in the
 parameter gradients, as the seeds write them: ∂J/∂W^{[l]} = (1/m) δ^{[l]} A^{[l−1]ᵀ}. A net input's
@@ -20,92 +11,14 @@ the layer records (layers.py) give each name its expression.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
-from sympy import MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
+from sympy import MatAdd, MatMul, MatrixSymbol, OneMatrix
 
-from ..rules.penalty import weight_term
 from .graph import Application, Node
-from .matrix_forms import BATCH, OutputDelta, activation_derivative, hadamard, output_delta
-from .units import exact_probability
-
-
-@dataclass(frozen=True)
-class Local:
-    """An elementwise chain's term, kept whole until a named adjoint is reached: upstream ⊙ (f₁ ⊙ f₂
-    ...), the factors in the walk's order (a dropout's mask before its activation's slope)."""
-    upstream: sp.MatrixExpr
-    factors: tuple[tuple[Application, sp.MatrixExpr], ...]      # (the application, its local derivative)
-
-    @property
-    def local(self) -> sp.MatrixExpr:
-        factors = [f for _, f in self.factors]
-        return factors[0] if len(factors) == 1 else hadamard(*factors)
-
-    def factor(self, op: str) -> sp.MatrixExpr | None:
-        return next((f for application, f in self.factors if application.op == op), None)
-
-
-def _then(upstream, application: Application, factor) -> Local:
-    if isinstance(upstream, Local):
-        return Local(upstream.upstream, upstream.factors + ((application, factor),))
-    return Local(upstream, ((application, factor),))
-
-
-@dataclass(frozen=True)
-class MatrixRule:
-    vjp: Callable[["MatrixLevel", Application, object], tuple]
-    forward: Callable[["MatrixLevel", Application], sp.MatrixExpr] | None = None
-
-
-def _dense_forward(level, application):
-    x, w, *bias = (level.symbols[node] for node in application.inputs)
-    product = MatMul(w, x) if level.column else MatMul(x, w)
-    if not bias:
-        return product
-    return MatAdd(product, level.bias_term(bias[0], level.symbols[application.output].shape), evaluate=False)
-
-
-def _dense_vjp(level, application, upstream):
-    x, w, *bias = (level.symbols[node] for node in application.inputs)
-    if level.column:
-        found = (MatMul(Transpose(w), upstream), level.scaled(upstream, Transpose(x)))
-    else:
-        found = (MatMul(upstream, Transpose(w)), level.scaled(Transpose(x), upstream))
-    return found + ((level.bias_gradient(bias[0], upstream),) if bias else ())
-
-
-def _activation_vjp(level, application, upstream):
-    net, out = level.symbols[application.inputs[0]], level.symbols[application.output]
-    slope = activation_derivative(application.attribute("function"), net, out, OneMatrix(*net.shape))
-    return (_then(upstream, application, slope),)
-
-
-def _dropout_vjp(level, application, upstream):
-    return (_then(upstream, application, MatMul(kept(application), level.masks[application], evaluate=False)),)
-
-
-def kept(dropout: Application) -> sp.Rational:
-    """1/(1 - p), exactly as the spec's decimal p writes it (0.2 gives 5/4)."""
-    return 1 / (1 - exact_probability(dropout.attribute("rate")))
-
-
-def _add_vjp(level, application, upstream):
-    return upstream, upstream
-
-
-def _l2_vjp(level, application, upstream):
-    return (weight_term(level.symbols[application.inputs[0]]),)
-
-
-RULES: dict[str, MatrixRule] = {
-    "dense": MatrixRule(_dense_vjp, _dense_forward),
-    "activation": MatrixRule(_activation_vjp),
-    "dropout": MatrixRule(_dropout_vjp),
-    "add": MatrixRule(_add_vjp),
-    "l2": MatrixRule(_l2_vjp),
-}
+from .matrix_forms import BATCH, OutputDelta, hadamard
+from .ops import OPS
+from .pending import Chain
 
 
 @dataclass(frozen=True)
@@ -125,20 +38,16 @@ class MatrixLevel:
         return MatAdd(*[term.value for term in terms], evaluate=False)
 
     def vjp(self, application, upstream):
-        if application.op not in RULES:
+        rule = OPS[application.op].matrices.vjp
+        if rule is None:
             raise ValueError(f"no matrix form for a {application.op} that is not fused with its activation")
-        return RULES[application.op].vjp(self, application, upstream)
+        return rule(self, application, upstream)
 
     def fused(self, loss, activation, upstream) -> OutputDelta:
-        """The output layer's δ as its lines: the loss's derivative, the chain through the output
-        activation, then the fusion row's cancellation (or the derivative substituted)."""
-        a, y = (self.symbols[node] for node in loss.inputs)
-        return output_delta(activation.attribute("function"), loss.attribute("function"),
-                            self.symbols[activation.inputs[0]], a, y, OneMatrix(*a.shape),
-                            self.names[activation.inputs[0]], self.names[activation.output], self.column)
+        return OPS[loss.op].matrices.fused(self, loss, activation, upstream)
 
     def forward(self, application: Application) -> sp.MatrixExpr:
-        return RULES[application.op].forward(self, application)
+        return OPS[application.op].matrices.forward(self, application)
 
     def bias_term(self, b, shape) -> sp.MatrixExpr:
         if isinstance(b, sp.Symbol):              # one bias for every unit and sample
@@ -154,3 +63,9 @@ class MatrixLevel:
     def scaled(self, *factors) -> sp.MatrixExpr:
         """scale · factors, leaving out a scale of 1 (a sum over samples)."""
         return MatMul(*factors) if self.scale == 1 else MatMul(self.scale, *factors)
+
+
+def local(chain: Chain) -> sp.MatrixExpr:
+    """The chain's local derivative, its factors grouped: D/(1-p) ⊙ g'(Z), or g'(Z) alone."""
+    factors = [f for _, f in chain.factors]
+    return factors[0] if len(factors) == 1 else hadamard(*factors)

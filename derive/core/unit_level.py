@@ -1,17 +1,7 @@
 """The unit level of the one reverse walk (walk.py): each op's VJP over a tensor's entries, the
-units and connections of the unit graph (units.py), as a person writes it for one sample.
-
-    dense       an input unit gets one path per unit it feeds: δ_k w_kj; a weight gets δ_k out_j,
-                a bias δ_k (summed over the layer when it is shared)
-    activation  δ_j = dE/dout_j g'(net_j), g' written over out where out = g(net)
-    dropout     the kept output's factor m_j/(1 − p)
-    add         a skip connection: the source unit gets the joined unit's dE/dout whole, as a path
-    loss        after its activation, the fused step: the loss row's derivative through the
-                activation (softmax: through every output), then the fusion row's cancellation
-    l2          λ w
-
-A net input's adjoint is named δ (the unit's delta symbol): the walk carries the names down, and
-derive() reads each unit's and parameter's record off the walk.
+units and connections of the unit graph (units.py), as a person writes it for one sample. The
+rules are the op rows' (ops/, `units`); a net input's adjoint is named δ (the unit's delta
+symbol), and derive() reads each unit's and parameter's record off the walk.
 """
 
 from __future__ import annotations
@@ -22,32 +12,18 @@ from typing import Callable
 import sympy as sp
 
 from ..rules.algebra import _add, _mul
-from ..rules.fusions import CANCELLATIONS
-from ..rules.penalty import weight_term
 from .chain import Derivation, ParamRecord, Path, UnitRecord
-from .graph import Application, Kind, Node, TensorGraph, lower
+from .graph import Kind, Node, TensorGraph, lower
+from .ops import OPS
+from .pending import Chain
 from .units import Graph, GraphLayer, Unit
 from .walk import Walk, reverse
 
 
 @dataclass(frozen=True)
-class Chain:
-    """An elementwise chain's entries, kept whole until a named adjoint is reached: dE/dout_j times
-    each op's factor, in the walk's order (a dropout's factor before its activation's slope)."""
-    upstream: tuple[sp.Expr, ...]
-    factors: tuple[tuple[Application, tuple[sp.Expr, ...]], ...]
-
-
-def _then(upstream, application: Application, factors: tuple) -> Chain:
-    if isinstance(upstream, Chain):
-        return Chain(upstream.upstream, upstream.factors + ((application, factors),))
-    return Chain(upstream, ((application, factors),))
-
-
-@dataclass(frozen=True)
 class UnitLevel:
     graph: Graph
-    layers: dict[Node, GraphLayer]               # each net input's, activation's and output's layer
+    layers: dict[Node, GraphLayer]               # the layer of each net input, activation, output, weight
     units: dict[Node, tuple[Unit, ...]]          # the units whose out (or net) a node's entries are
     seed = sp.S.One
 
@@ -64,77 +40,21 @@ class UnitLevel:
 
     @staticmethod
     def paths(terms) -> tuple[tuple[Path, ...], ...]:
+        """Each entry's paths, over every consumer's term."""
         return tuple(sum(entries, ()) for entries in zip(*[term.value for term in terms]))
 
     def vjp(self, application, upstream):
-        return _RULES[application.op](self, application, upstream)
+        rule = OPS[application.op].units.vjp
+        if rule is None:
+            raise ValueError(f"no unit form for a {application.op} that is not fused with its activation")
+        return rule(self, application, upstream)
 
     def fused(self, loss, activation, upstream) -> tuple[UnitRecord, ...]:
-        layer = self.layers[activation.output]
-        return tuple(_output_record(self.graph, layer, unit) for unit in layer.units)
-
-
-def _dense(level: UnitLevel, application: Application, upstream):
-    layer = level.layers[application.output]
-    into = None if application.inputs[0].kind == Kind.INPUT else \
-        tuple(tuple(Path(row[j].dest, row[j], _mul(row[j].dest.delta, row[j].weight)) for row in layer.connections)
-              for j in range(len(layer.inputs)))          # no record reads the inputs' paths
-    weights = tuple(tuple(_mul(c.dest.delta, c.source.out) for c in row) for row in layer.connections)
-    biases = tuple(_add(*[u.delta for u in bias.units]) if len(bias.units) > 1 else bias.units[0].delta
-                   for bias in layer.biases)
-    return (into, weights) + ((biases,) if layer.biases else ())
-
-
-def _activation(level: UnitLevel, application: Application, upstream):
-    layer = level.layers[application.output]
-    nets = [u.net for u in layer.units]
-    outs = [u.out for u in layer.units] if layer.plain else [layer.activation.forward(nets, j) for j in range(len(nets))]
-    slopes = tuple(layer.activation.derivative(outs, nets, j, j) for j in range(len(nets)))
-    return (_then(upstream, application, slopes),)
-
-
-def _dropout(level: UnitLevel, application: Application, upstream):
-    layer = level.layers[application.output]
-    return (_then(upstream, application, tuple(layer.kept(unit) for unit in layer.units)),)
+        return OPS[loss.op].units.fused(self, loss, activation, upstream)
 
 
 def _are_paths(value) -> bool:
     return isinstance(value, tuple) and isinstance(value[0], tuple) and isinstance(value[0][0], Path)
-
-
-def _add_vjp(level: UnitLevel, application: Application, upstream):
-    if not application.output.shape:       # the cost's sum: E and each penalty get dJ whole
-        return upstream, upstream
-    joined = level.units[application.output]
-    source = tuple((Path(unit, None, d_out),) for unit, d_out in zip(joined, upstream))
-    return upstream, source
-
-
-def _l2(level: UnitLevel, application: Application, upstream):
-    layer = level.layers[application.inputs[0]]
-    return (tuple(tuple(weight_term(c.weight) for c in row) for row in layer.connections),)
-
-
-_RULES: dict[str, Callable] = {"dense": _dense, "activation": _activation, "dropout": _dropout,
-                               "add": _add_vjp, "l2": _l2}
-
-
-def _output_record(graph: Graph, layer: GraphLayer, unit: Unit) -> UnitRecord:
-    activation = layer.activation
-    outs = [u.out for u in layer.units]
-    nets = [u.net for u in layer.units]
-    d_out = graph.loss.derivative(unit.target, unit.out)
-    if activation.elementwise:
-        d_act = activation.derivative(outs, nets, unit.index, unit.index)
-        chain = _mul(d_out, d_act)
-        jacobian = None
-    else:
-        d_act = None
-        jacobian = tuple(activation.derivative(outs, nets, k, unit.index) for k in range(len(outs)))
-        chain = _add(*[_mul(graph.loss.derivative(u.target, u.out), jacobian[u.index]) for u in layer.units])
-    rule = CANCELLATIONS.get((activation.name, graph.loss.name))
-    delta = rule.delta(unit.target, unit.out) if rule else chain
-    return UnitRecord(unit, d_out, (), d_act, jacobian, chain, delta, rule.condition if rule else None)
 
 
 def unit_level(graph: Graph, tensors: TensorGraph) -> UnitLevel:
@@ -166,7 +86,7 @@ def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Deri
 
 def _records(found: Walk, by_name: dict, layer: GraphLayer) -> tuple[UnitRecord, ...]:
     term = found.terms[by_name[f"Z{layer.index}"]][0].value
-    if not isinstance(term, Chain):          # the output layer: the fused step
+    if not isinstance(term, Chain):          # the output layer: the fused step's records
         return term
     out = by_name[f"A{layer.index}"]
     paths = UnitLevel.paths(found.terms[out])

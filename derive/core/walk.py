@@ -3,8 +3,9 @@ inputs their terms, and a node's adjoint (the gradient of the loss by it) is the
 consumers' terms. What a term is (an array, a matrix expression) is a level's business: the walk
 asks the level for each VJP and for the value a node's consumers leave to its producer.
 
-The numeric level is here: the forward pass in the graph's order and the adjoints as arrays. The
-matrix level (matrix_level.py) runs the same walk over matrix symbols."""
+The numeric level is here: the forward pass in the graph's order and the adjoints as arrays, from
+the op rows' kernels (ops/). The unit level (unit_level.py) runs the same walk over units, and the
+matrix level (matrix_level.py) over matrix symbols."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def forward(graph: TensorGraph, given: dict[str, np.ndarray]) -> dict[Node, np.n
     values = {node: _as(node, given[node.name]) for node in graph.nodes
               if node.kind in (Kind.INPUT, Kind.TARGET, Kind.PARAMETER)}
     for application in graph.applications:
-        values[application.output] = OPS[application.op].forward(
+        values[application.output] = OPS[application.op].numeric.forward(
             [values[node] for node in application.inputs], **dict(application.attributes))
     return values
 
@@ -117,13 +118,13 @@ class NumericLevel:
 
     def vjp(self, application, upstream):
         inputs = [self.values[node] for node in application.inputs]
-        return OPS[application.op].vjp(inputs, self.values[application.output], upstream,
-                                       **dict(application.attributes))
+        return OPS[application.op].numeric.vjp(inputs, self.values[application.output], upstream,
+                                               **dict(application.attributes))
 
     def fused(self, loss, activation, upstream):
         inputs = [self.values[node] for node in loss.inputs]
-        return OPS["loss"].fused(inputs, self.values[activation.inputs[0]], upstream,
-                                 activation.attribute("function"), **dict(loss.attributes))
+        return OPS[loss.op].numeric.fused(inputs, self.values[activation.inputs[0]], upstream,
+                                          activation.attribute("function"), **dict(loss.attributes))
 
 
 def adjoints(graph: TensorGraph, values: dict[Node, np.ndarray]) -> dict[Node, np.ndarray]:

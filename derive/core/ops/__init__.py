@@ -1,0 +1,47 @@
+"""Ops as rows, one table: each op's rule at every level of the one reverse walk (walk.py).
+
+    numeric   NumPy forward and VJP kernels over arrays of one sample per row, (m, units)
+    units     the VJP over a tensor's entries: the unit graph's units, connections and deltas
+    matrices  the VJP (and the forward) over matrix symbols, in the spec's layout
+
+A level calls its own rule: vjp(level, application, upstream) for the symbolic ones, and
+vjp(inputs, output, upstream, **attributes) for the kernels. `fused` is the loss's, after the
+activation it reads alone: one step from the loss to that activation's net input. The rows take
+every derivative from the rule table (rules/), so none is written here again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import dense, elementwise, joins, loss, penalty
+
+
+@dataclass(frozen=True)
+class Rule:
+    vjp: Callable[..., tuple] | None = None       # one term per input (None: no gradient flows there)
+    forward: Callable | None = None
+    fused: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    numeric: Rule
+    units: Rule
+    matrices: Rule
+
+
+OPS: dict[str, Op] = {
+    "dense": Op("dense", Rule(dense.vjp, dense.forward), Rule(dense.unit_vjp),
+                Rule(dense.matrix_vjp, dense.matrix_forward)),
+    "activation": Op("activation", Rule(elementwise.activation_vjp, elementwise.activation_forward),
+                     Rule(elementwise.activation_unit_vjp), Rule(elementwise.activation_matrix_vjp)),
+    "dropout": Op("dropout", Rule(elementwise.dropout_vjp, elementwise.dropout_forward),
+                  Rule(elementwise.dropout_unit_vjp), Rule(elementwise.dropout_matrix_vjp)),
+    "add": Op("add", Rule(joins.vjp, joins.forward), Rule(joins.unit_vjp), Rule(joins.matrix_vjp)),
+    "l2": Op("l2", Rule(penalty.vjp, penalty.forward), Rule(penalty.unit_vjp), Rule(penalty.matrix_vjp)),
+    "loss": Op("loss", Rule(loss.vjp, loss.forward, loss.fused), Rule(fused=loss.unit_fused),
+               Rule(fused=loss.matrix_fused)),
+}

@@ -1,0 +1,26 @@
+"""The sum of two tensors: a skip connection (A = g(Z) + A^{[k]}) or the cost's terms (J = E + P).
+Both inputs get the output's gradient whole. At the unit level the skip's source unit gets it as
+a path, through the unit it joins."""
+
+from __future__ import annotations
+
+from ..chain import Path
+
+
+def forward(inputs, **_):
+    return inputs[0] + inputs[1]
+
+
+def vjp(inputs, output, upstream, **_):
+    return upstream, upstream
+
+
+def unit_vjp(level, application, upstream):
+    if not application.output.shape:       # the cost's sum: E and each penalty get dJ whole
+        return upstream, upstream
+    joined = level.units[application.output]
+    return upstream, tuple((Path(unit, None, d_out),) for unit, d_out in zip(joined, upstream))
+
+
+def matrix_vjp(level, application, upstream):
+    return upstream, upstream
