@@ -196,4 +196,20 @@ def test_every_op_row_has_its_rule_at_every_level():
             assert op.numeric.fused and op.units.fused and op.matrices.fused
         else:
             assert op.units.vjp and op.matrices.vjp, name
-    assert OPS["dense"].matrices.forward is not None
+    for name in ("dense", "activation", "dropout", "add"):      # the ops a layer's forward is written with
+        assert OPS[name].matrices.forward is not None, name
+
+
+@pytest.mark.parametrize("preset", ["mazur", "residual", "dropout"])
+def test_a_layers_output_is_written_by_the_rows_forwards(preset):
+    """A = g(Z), D/(1 - p) ⊙ g(Z) under dropout, g(Z) + A^{[k]} with a skip: the matrix forwards of the
+    ops from Z to A, composed, and what the layer document prints."""
+    from derive.core.matrix_forms import applied
+
+    layered = derive_layers(derive.load(preset))
+    for record in layered.layers:
+        assert record.output.has(applied(record.activation, record.Z))
+        if record.mask is not None:
+            assert record.output.has(record.mask) and record.output.has(record.kept)
+        if record.skip is not None:
+            assert isinstance(record.output, sp.MatAdd) and record.skip in record.output.args

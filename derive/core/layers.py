@@ -44,6 +44,7 @@ class LayerRecord:
     mask: MatrixSymbol | None = None
     kept: sp.Rational | None = None
     skip: MatrixSymbol | None = None      # the output a skip connection adds, A = g(Z) + A^{[k]}
+    output: sp.MatrixExpr | None = None   # A over Z: g(Z), D/(1 - p) ⊙ g(Z), or g(Z) + A^{[k]} (the rows' forwards)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             level.symbols[Z], level.symbols[A], level.symbols[x], level.names[Z], level.names[A],
             level.forward(graph.producer(Z)), d_act, steps, steps[-1].rhs, walk.adjoints[weight],
             walk.adjoints[bias[0]] if bias else None, dropout and level.masks[dropout], dropout and kept(dropout),
-            skip and level.symbols[skip]))
+            skip and level.symbols[skip], level.forward(joins)))
     softmax_symbols, softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ((), ())
     return LayerDerivation(spec.layout, spec.loss.reduction, level.symbols[node["X"]], level.symbols[node["Y"]],
                            level.scale, tuple(records), softmax_steps, softmax_symbols, spec.loss.l2 > 0)

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
+from sympy import MatrixSymbol, Transpose
 
 from ..core.layers import LayerDerivation
-from ..core.matrix_forms import Reason, applied
+from ..core.matrix_forms import Reason
 from ..core.proof import Check
 from ..numeric.evaluator import Parameters, Values
 from ..rules.activations import ACTIVATIONS
@@ -112,7 +112,7 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
             "activation": r.activation,
             "units": spec.layers[r.index - 1].units,
             "forward": w.equation(r.Z, r.forward),
-            "out": {"lhs": w.tex(r.A), "rhs": w.tex(_output(r))},
+            "out": {"lhs": w.tex(r.A), "rhs": w.tex(r.output)},
             "D": None if r.mask is None else w.tex(r.mask),
             "W": w.tex(r.W), "b": None if r.b is None else w.tex(r.b), "Z": w.tex(r.Z), "A": w.tex(r.A), "delta": w.tex(r.delta),
         })
@@ -157,14 +157,6 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
         "proof": {"checks": len(checks), "entries": sum(c.entries for c in checks),
                   "methods": sorted({c.method for c in checks}), "ok": all(c.ok for c in checks)},
     }
-
-
-def _output(r) -> sp.MatrixExpr:
-    """A = g(Z), kept D ⊙ g(Z) under dropout, plus A^{[k]} with a skip connection."""
-    out = applied(r.activation, r.Z)
-    if r.mask is not None:
-        out = HadamardProduct(MatMul(r.kept, r.mask, evaluate=False), out, evaluate=False)
-    return out if r.skip is None else MatAdd(out, r.skip, evaluate=False)
 
 
 def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | None:

@@ -2,9 +2,9 @@
 dropout with a fixed mask (inverted: a kept output is scaled by 1/(1 - p)). Their symbolic VJPs
 keep the chain whole (pending.py) until the net input's named δ.
 
-    activation  dZ = dA ⊙ g'(Z), g' written over the output where it is g(Z) (σ' = A ⊙ (1 − A)),
+    activation  A = g(Z); dZ = dA ⊙ g'(Z), g' written over the output where it is g(Z) (σ' = A ⊙ (1 − A)),
                 else over g(Z); ReLU', LeakyReLU' piecewise from the row, with their value at 0
-    dropout     dG = dA ⊙ D/(1 − p)
+    dropout     A = D/(1 − p) ⊙ G; dG = dA ⊙ D/(1 − p)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sympy import MatMul, OneMatrix
 
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
-from ..matrix_forms import activation_derivative
+from ..matrix_forms import activation_derivative, applied, hadamard
 from ..pending import then
 from ..units import exact_probability
 
@@ -35,6 +35,10 @@ def activation_unit_vjp(level, application, upstream):
     return (then(upstream, application, tuple(layer.activation.derivative(outs, nets, j, j) for j in range(len(nets)))),)
 
 
+def activation_matrix_forward(level, application):
+    return applied(application.attribute("function"), level.symbols[application.inputs[0]])
+
+
 def activation_matrix_vjp(level, application, upstream):
     net, out = level.symbols[application.inputs[0]], level.symbols[application.output]
     slope = activation_derivative(application.attribute("function"), net, out, OneMatrix(*net.shape))
@@ -52,6 +56,11 @@ def dropout_vjp(inputs, output, upstream, mask, keep, **_):
 def dropout_unit_vjp(level, application, upstream):
     layer = level.layers[application.output]
     return (then(upstream, application, tuple(layer.kept(unit) for unit in layer.units)),)
+
+
+def dropout_matrix_forward(level, application):
+    return hadamard(MatMul(kept(application), level.masks[application], evaluate=False),
+                    level.symbols[application.inputs[0]])
 
 
 def dropout_matrix_vjp(level, application, upstream):

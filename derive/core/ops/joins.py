@@ -4,6 +4,8 @@ a path, through the unit it joins."""
 
 from __future__ import annotations
 
+from sympy import MatAdd
+
 from ..chain import Path
 
 
@@ -20,6 +22,10 @@ def unit_vjp(level, application, upstream):
         return upstream, upstream
     joined = level.units[application.output]
     return upstream, tuple((Path(unit, None, d_out),) for unit, d_out in zip(joined, upstream))
+
+
+def matrix_forward(level, application):
+    return MatAdd(*(level.symbols[node] for node in application.inputs), evaluate=False)
 
 
 def matrix_vjp(level, application, upstream):
