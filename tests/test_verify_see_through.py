@@ -4,6 +4,8 @@ people use are read as updates. Each case is a family seen in real posts (tests/
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.verify import Checker, verify_claim
@@ -103,3 +105,21 @@ def test_see_through_leaves_what_it_does_not_know_and_the_cases_prose():
 def test_fractions_nested_a_thousand_deep_are_braced_without_recursion():
     deep = "\\frac{" * 1500 + "1" + "}2" * 1500
     assert see_through(deep) == "\\frac{" * 1500 + "1" + "}{2}" * 1500
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("{}\\ab d12^_") + ["\\frac", "\\{", "\\}", "\\mathrm"]), max_size=30),
+       st.integers(min_value=0, max_value=60))
+def test_a_group_found_by_its_partner_is_the_group_the_scan_finds(pieces, at):
+    """_upright_derivatives reads each fraction's arguments through the text's brace partners, found
+    once; the argument and its end are those of the brace-by-brace scan, for any text and place."""
+    from derive.verify.tex_arguments import partners, tex_argument
+
+    text = "".join(pieces)
+    at = min(at, len(text))
+    assert tex_argument(text, at, partners(text)) == tex_argument(text, at)
+
+
+def test_upright_derivatives_inside_deep_fractions_are_still_read():
+    deep = "\\frac{" * 200 + "\\frac{dE}{dw}" + "}{2}" * 200
+    assert "\\frac{\\partial E}{\\partial w}" in see_through(deep)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .tex_arguments import MACRO, braced_fractions, tex_argument
+from .tex_arguments import MACRO, braced_fractions, partners, tex_argument
 
 UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "𝟃": r"\partial ", "𝜕": r"\partial ", "𝝏": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
@@ -308,13 +308,15 @@ def _macros(text: str) -> str:
 def _upright_derivatives(text: str) -> str:
     """\\frac{dL}{da_2}, \\frac{\\mathrm{d}E}{\\mathrm{d}w}, \\frac{d}{dz}: derivatives written with an
     upright d, read as the partial derivatives they are in a network (both lines start with d)."""
-    out, k = [], 0
+    if "\\frac" not in text:
+        return text
+    out, k, partner = [], 0, partners(text)
     while True:
         at = text.find("\\frac", k)
         if at < 0:
             return "".join(out) + text[k:]
-        num, after_num = tex_argument(text, at + 5)
-        den, end = tex_argument(text, after_num) if num is not None else (None, at)
+        num, after_num = tex_argument(text, at + 5, partner)
+        den, end = tex_argument(text, after_num, partner) if num is not None else (None, at)
         top = _UPRIGHT_D.match(num or "") or (re.fullmatch(r"\s*d\s*", num or "") and num)
         bottom = _UPRIGHT_D.match(den or "")
         if num is None or den is None or not top or not bottom or not den[bottom.end():].strip():

@@ -19,7 +19,7 @@ def braced_fractions(text: str) -> str:
     found once (a formula nested a thousand deep costs no more than a flat one)."""
     if "frac" not in text:
         return text
-    partner = _partners(text)
+    partner = partners(text)
     braces: list[tuple[int, str]] = []
     for match in _FRACTION.finditer(text):
         at = match.end()
@@ -43,7 +43,7 @@ def braced_fractions(text: str) -> str:
     return "".join(out) + text[last:]
 
 
-def _partners(text: str) -> dict[int, int]:
+def partners(text: str) -> dict[int, int]:
     """Each opening brace's closing one (a brace after a backslash is a character, not a group's)."""
     found, open_at = {}, []
     for k, c in enumerate(text):
@@ -55,8 +55,10 @@ def _partners(text: str) -> dict[int, int]:
     return found
 
 
-def tex_argument(text: str, at: int) -> tuple[str | None, int]:
-    """A braced group (or one character) from `at`, skipping spaces: its text and where it ends."""
+def tex_argument(text: str, at: int, partner: dict[int, int] | None = None) -> tuple[str | None, int]:
+    """A braced group (or one character) from `at`, skipping spaces: its text and where it ends.
+    `partner`, the text's partners(), finds a group's end at once (a caller reading every fraction of
+    a deeply nested one would scan each group again)."""
     k = at
     while k < len(text) and text[k] == " ":
         k += 1
@@ -68,6 +70,9 @@ def tex_argument(text: str, at: int) -> tuple[str | None, int]:
             if match:
                 return text[k:match.end()].strip(), match.end()
         return text[k], k + 1
+    if partner is not None:
+        end = partner.get(k)
+        return (None, at) if end is None else (text[k + 1:end], end + 1)
     depth = 0
     for end in range(k, len(text)):
         if text[end] == "\\":
