@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .core.chain import Derivation
-from .core.unit_level import derive as derive_chain
+from .core.unit_level import derive as derive_units
 from .core.layers import LayerDerivation, derive_layers
 from .core.proof import Check, prove
 from .core.units import build as build_graph
@@ -89,7 +89,7 @@ def derive(spec: NetworkSpec) -> Result:
     # building, deriving and evaluating are one stage to the user: one bar, three ticks per unit
     with progress(3 * units if spec.has_values else 2 * units, "deriving") as bar:
         graph = build_graph(spec, tick=bar.update)
-        derivation = derive_chain(graph, tick=bar.update)
+        derivation = derive_units(graph, tick=bar.update)
         if not spec.has_values:
             return Result(spec, derivation, None)
         evaluator = Evaluator(spec, derivation, tick=bar.update)

@@ -15,8 +15,6 @@ from derive.core import walk
 from derive.core.graph import Kind, lower
 from derive.core.layers import derive_layers, matrix_level
 from derive.core.matrix_forms import BATCH
-from derive.core.matrix_level import local
-from derive.core.pending import Chain
 from derive.core.walk import NumericLevel, reverse
 from derive.rules.penalty import LAMBDA
 from new_ops import random_network
@@ -31,23 +29,6 @@ def test_a_residual_layers_output_gets_one_term_per_consumer_in_their_order():
     read = joined.inputs[1]                               # the output the skip connection adds
     assert [t.application.op for t in found.terms[read]] == [c.op for c in graph.consumers(read)]
     assert [c.op for c in graph.consumers(read)][0] == "dense" and "add" in [c.op for c in graph.consumers(read)]
-
-
-@pytest.mark.parametrize("preset", ["mazur", "residual", "dropout", "l2", "no_bias", "batch4"])
-def test_the_layer_records_are_the_matrix_walks_adjoints(preset):
-    spec = derive.load(preset)
-    graph = lower(spec)
-    level = matrix_level(spec, graph)
-    found = reverse(graph, level)
-    layered = derive_layers(spec)
-    nodes = {node.name: node for node in graph.nodes}
-    for record in layered.layers:
-        assert record.grad_W == found.adjoints[nodes[f"W{record.index}"]]
-        if record.b is not None:
-            assert record.grad_b == found.adjoints[nodes[f"b{record.index}"]]
-        assert record.delta == found.adjoints[nodes[f"Z{record.index}"]]
-        term = found.terms[nodes[f"Z{record.index}"]][0].value
-        assert record.delta_expr == (term.delta if not isinstance(term, Chain) else record.steps[-1].rhs)
 
 
 def _numbers(spec, graph, values, level):
@@ -95,10 +76,12 @@ def _specs():
 
 
 @pytest.mark.parametrize("spec", list(_specs()), ids=lambda spec: spec.title[:30])
-def test_every_matrix_term_evaluated_equals_the_kernels_term(spec):
-    """Each parameter's and each net input's matrix-level terms, at the forward pass's values and with
-    the named adjoints (δ, dℒ/dA) given the kernels' values, equal the numeric walk's, to 1e-12.
-    The matrix adjoints are of ℒ, the sum of the losses; the kernels' are of J = scale ℒ (+ penalty)."""
+def test_every_line_of_the_matrix_form_evaluated_equals_the_kernels(spec):
+    """Each layer record of derive_layers, at the forward pass's values, equals the NumPy kernels'
+    adjoints (the numeric level of the same walk), to 1e-12: a hidden layer's dℒ/dA (Wᵀδ and the skip
+    sums, over the next layers' named adjoints), its δ through the elementwise chain and its δ by the
+    recursion (over the next δs only), the output's δ, and every parameter's gradient. The names a
+    line reads get the kernels' values; the matrix adjoints are of ℒ, the kernels' of J = scale ℒ (+ P)."""
     graph = lower(spec)
     level = matrix_level(spec, graph)
     given = {"X": spec.inputs, "Y": spec.targets}
@@ -107,35 +90,66 @@ def test_every_matrix_term_evaluated_equals_the_kernels_term(spec):
         value = np.asarray(value, dtype=float)
         given[name] = value.T if name.startswith("W") and spec.layout == "row" else value
     values = walk.forward(graph, given)
-    numeric = reverse(graph, NumericLevel(values))
-    matrix = reverse(graph, level)
+    numeric = reverse(graph, NumericLevel(values)).adjoints
     numbers = _numbers(spec, graph, values, level)
     scale = 1 / spec.samples if spec.loss.reduction == "mean" else 1.0
-    for node, name in level.names.items():           # the named adjoints: of ℒ, so the kernels' over scale
-        if node not in numeric.adjoints:             # the output, which the fused step passes over
-            continue
-        array = np.asarray(numeric.adjoints[node], dtype=float) / scale
-        numbers[name] = ImmutableMatrix(array.T if spec.layout == "column" else array)
-    for node in graph.of_kind(Kind.PARAMETER):
-        expected = np.asarray(numeric.adjoints[node], dtype=float)
-        found = _explicit(matrix.adjoints[node], numbers, spec.samples)
-        if node.name.startswith("W"):
-            found = found.T if spec.layout == "row" else found
-        assert np.allclose(found.reshape(expected.shape), expected, rtol=1e-12, atol=1e-14), node.name
-    for node in graph.nodes:
-        if node.name.startswith("Z") and node in matrix.terms:
-            term = matrix.terms[node][0].value
-            form = sp.HadamardProduct(term.upstream, local(term)) if isinstance(term, Chain) else term.delta
-            found = _explicit(form, numbers, spec.samples)
-            expected = np.asarray(numeric.adjoints[node], dtype=float) / scale
-            found = found.T if spec.layout == "column" else found
-            assert np.allclose(found, expected, rtol=1e-12, atol=1e-12), node.name
+    nodes = {node.name: node for node in graph.nodes}
+
+    def kernels(name):                                  # an adjoint of ℒ in the spec's layout
+        array = np.asarray(numeric[nodes[name]], dtype=float) / scale
+        return array.T if spec.layout == "column" else array
+
+    for node, name in level.names.items():
+        if node in numeric:                             # not the output, which the fused step passes over
+            numbers[name] = ImmutableMatrix(kernels(node.name))
+    for record in derive_layers(spec).layers:
+        l, last = record.index, record.index == len(spec.layers)
+        lines = [(record.delta_expr, f"Z{l}")]
+        if not last:
+            lines += [(record.steps[0].rhs, f"A{l}"), (record.steps[1].rhs, f"Z{l}"), (record.steps[2].rhs, f"Z{l}")]
+        for form, name in lines:
+            assert np.allclose(_explicit(form, numbers, spec.samples), kernels(name), rtol=1e-12, atol=1e-12), name
+        for symbol, gradient, name in [(record.W, record.grad_W, f"W{l}"), (record.b, record.grad_b, f"b{l}")]:
+            if symbol is None:
+                continue
+            expected = np.asarray(numeric[nodes[name]], dtype=float)
+            found = _explicit(gradient, numbers, spec.samples)
+            found = found.T if name.startswith("W") and spec.layout == "row" else found
+            assert np.allclose(found.reshape(expected.shape), expected, rtol=1e-12, atol=1e-14), name
+
+
+def test_several_skips_reading_one_layer_give_its_output_one_term_each_in_layer_order():
+    """Layer 1 feeds layer 2 and is added by layers 2 and 3; layer 4 adds the inputs (skip = 0). Layer
+    1's units' paths are the units they feed, then one per joining layer, in layer order; the matrix
+    form's dℒ/dA^{[1]} has the same consumers' terms, in the same order."""
+    mapping = {"layout": "column", "input": {"values": [[0.1, -0.2]]}, "target": {"values": [[0.7]]},
+               "layers": [{"units": 2, "activation": "tanh", "weights": [[0.1, 0.2], [0.3, -0.4]], "bias": 0.1},
+                          {"units": 2, "activation": "tanh", "weights": [[0.5, -0.1], [0.2, 0.3]], "bias": [0.1, 0.2],
+                           "skip": 1},
+                          {"units": 2, "activation": "relu", "weights": [[0.4, 0.1], [-0.3, 0.2]], "bias": False,
+                           "skip": 1},
+                          {"units": 2, "activation": "sigmoid", "weights": [[0.2, 0.1], [0.1, 0.2]], "bias": 0.0,
+                           "skip": 0},
+                          {"units": 1, "activation": "sigmoid", "weights": [[0.3, -0.2]], "bias": 0.1}],
+               "loss": {"function": "half_sse"}, "training": {"learning_rate": 0.1}}
+    spec = derive.from_dict(mapping)
+    derivation = derive.derive(spec).derivation
+    first = derivation.layers[0]
+    for record in first:
+        vias = [(path.via.layer, path.skip) for path in record.paths]
+        assert vias == [(2, False), (2, False), (2, True), (3, True)]
+    layered = derive_layers(spec)
+    through = layered.layers[0].steps[0].rhs
+    assert [str(term) for term in through.args][1:] == ["dA2", "dA3"]
+    assert layered.layers[3].skip == layered.X          # skip = 0 adds the inputs
 
 
 @pytest.mark.parametrize("preset", ["mazur", "residual", "dropout", "l2", "no_bias", "khanal"])
 def test_the_unit_records_are_the_unit_walks_terms(preset):
-    """A hidden unit's paths are its output's terms, one per consumer (each unit it feeds, each
-    layer a skip joins); its δ is named; a weight's delta form and its penalty are the weight's terms."""
+    """The unit records' structure is the walk's: a hidden unit's paths are its output's terms, one per
+    consumer (each unit it feeds, each layer a skip joins); its δ is named; a weight's delta form and
+    its penalty are the weight's terms. (Their values are held to SymPy's diff of the expanded loss by
+    test_chain and to PyTorch by test_oracle_torch.)"""
     from derive.core.unit_level import UnitLevel, unit_level
     from derive.core.units import build
 
@@ -163,8 +177,9 @@ def test_the_unit_records_are_the_unit_walks_terms(preset):
 
 
 def test_every_form_comes_from_the_one_walk(monkeypatch):
-    """Deriving a Result walks the tensor graph once per level (units, matrices), with the same walk
-    function that computes the kernels' gradients."""
+    """Deriving a Result, and rendering it in two notations and as code, walks the tensor graph once
+    per level (units, matrices): the same walk function as the kernels' numeric level, which the tests
+    use as the numbers' oracle (the documents' numbers come from numeric/evaluator.py)."""
     from derive.core import layers, unit_level
 
     calls = []

@@ -1,7 +1,10 @@
 """Stage 3, the derivation: a spec made into symbols and differentiated.
 
-units.py (the unit graph: every unit's net input and output in SymPy), chain.py (the reverse walk
-over units), layers.py (the matrix form), proof.py (the matrix form proven equal to the unit form),
-and the general engine that is to replace the dense one (issue 13): graph.py (a graph of tensor
-operations), ops.py (each op a row) and walk.py (one reverse walk over it).
+graph.py (the spec lowered to a graph of tensor operations), ops/ (one row per op: its rule at
+every level), walk.py (the one reverse walk over the graph, and its numeric level), unit_level.py
+(the walk over units, whose records chain.py holds: the neuron and index notations), matrix_level.py
+and layers.py (the walk over matrix symbols: the layer notation and the generated code),
+matrix_forms.py (the rule rows in matrix form), pending.py (a term kept whole through elementwise
+ops), units.py (the unit graph: every unit's net input and output in SymPy), partials.py (any node's
+derivative by any other) and proof.py (the matrix form proven equal to the unit form).
 """

@@ -15,11 +15,11 @@ import sympy as sp
 from sympy import DiagMatrix, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 
 from ..spec.load import NetworkSpec
-from .graph import Kind, TensorGraph, lower
-from .matrix_forms import BATCH, Reason, Step, applied, hadamard, loss_derivative, subtract
-from .matrix_level import MatrixLevel, local
+from .graph import lower
+from .matrix_forms import Reason, Step, hadamard, loss_derivative, subtract
+from .matrix_level import MatrixLevel, local, matrix_level
 from .ops.elementwise import kept
-from .pending import Chain
+from .pending import Elementwise
 from .walk import Walk, reverse
 
 
@@ -71,7 +71,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
         Z, A = node[f"Z{l}"], node[f"A{l}"]
         x, weight, *bias = graph.producer(Z).inputs
         term = walk.terms[Z][0].value
-        if isinstance(term, Chain):
+        if isinstance(term, Elementwise):
             d_act, steps, dropout = _hidden(level, walk, Z, A, term, expanded)
         else:           # the output layer: the fused step's lines
             d_act, steps, dropout = term.d_act, term.steps, None
@@ -88,7 +88,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
                            level.scale, tuple(records), softmax_steps, softmax_symbols, spec.loss.l2 > 0)
 
 
-def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Chain, expanded: dict):
+def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Elementwise, expanded: dict):
     """A hidden layer's lines: dℒ/dA from its consumers, δ through its elementwise chain, and δ over
     the next δs (the recursion); with g'(Z) as written and the dropout, if there is one."""
     d_out, delta = level.names[A], level.names[Z]
@@ -102,41 +102,6 @@ def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Chain, expanded: dict):
              Step(delta, hadamard(term.upstream, local(term)), Reason.ACTIVATION if dropout is None else Reason.DROPOUT),
              Step(delta, hadamard(expanded[d_out], local(term)), Reason.RECURSION))
     return term.factor("activation"), steps, dropout
-
-
-def matrix_level(spec: NetworkSpec, graph: TensorGraph) -> MatrixLevel:
-    """Each node's matrix symbol in the spec's layout: units x samples (column) or samples x units (row)."""
-    column = spec.layout == "column"
-    symbols, names, masks = {}, {}, {}
-
-    def shaped(name, node):
-        n = node.shape[0] if node.shape else 1
-        return MatrixSymbol(name, n, BATCH) if column else MatrixSymbol(name, BATCH, n)
-
-    for node in graph.nodes:
-        kind, name = node.kind, node.name
-        if kind == Kind.INPUT:
-            symbols[node] = shaped("A0", node)
-        elif kind == Kind.TARGET:
-            symbols[node] = shaped("Y", node)
-        elif kind == Kind.PARAMETER and name.startswith("W"):
-            units, inputs = node.shape
-            symbols[node] = MatrixSymbol(name, units, inputs) if column else MatrixSymbol(name, inputs, units)
-        elif kind == Kind.PARAMETER:
-            shared = spec.layers[int(name[1:]) - 1].shared_bias
-            units = graph.consumers(node)[0].output.shape[0]
-            symbols[node] = sp.Symbol(name, real=True) if shared else (
-                MatrixSymbol(name, units, 1) if column else MatrixSymbol(name, 1, units))
-        elif name[0] in "ZA" and kind == Kind.INTERMEDIATE:
-            symbols[node] = shaped(name, node)
-            names[node] = shaped(("delta" if name[0] == "Z" else "dA") + name[1:], node)
-    for application in graph.applications:
-        if application.op == "activation" and application.output not in symbols:      # G = g(Z), not a name
-            symbols[application.output] = applied(application.attribute("function"), symbols[application.inputs[0]])
-        if application.op == "dropout":
-            masks[application] = shaped(f"D{application.output.name[1:]}", application.output)
-    scale = 1 / BATCH if spec.loss.reduction == "mean" else sp.S.One
-    return MatrixLevel(column, scale, symbols, names, masks)
 
 
 def _softmax_steps(spec: NetworkSpec) -> tuple[tuple[MatrixSymbol, ...], tuple[Step, ...]]:

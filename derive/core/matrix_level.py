@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import MatAdd, MatMul, MatrixSymbol, OneMatrix
 
-from .graph import Application, Node
-from .matrix_forms import BATCH, OutputDelta, hadamard
+from ..spec.load import NetworkSpec
+from .graph import Application, Kind, Node, TensorGraph
+from .matrix_forms import BATCH, OutputDelta, applied, hadamard
 from .ops import OPS
-from .pending import Chain
+from .pending import Elementwise
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,42 @@ class MatrixLevel:
         return MatMul(*factors) if self.scale == 1 else MatMul(self.scale, *factors)
 
 
-def local(chain: Chain) -> sp.MatrixExpr:
+def local(chain: Elementwise) -> sp.MatrixExpr:
     """The chain's local derivative, its factors grouped: D/(1-p) ⊙ g'(Z), or g'(Z) alone."""
     factors = [f for _, f in chain.factors]
     return factors[0] if len(factors) == 1 else hadamard(*factors)
+
+
+def matrix_level(spec: NetworkSpec, graph: TensorGraph) -> MatrixLevel:
+    """Each node's matrix symbol in the spec's layout: units x samples (column) or samples x units (row)."""
+    column = spec.layout == "column"
+    symbols, names, masks = {}, {}, {}
+
+    def shaped(name, node):
+        n = node.shape[0] if node.shape else 1
+        return MatrixSymbol(name, n, BATCH) if column else MatrixSymbol(name, BATCH, n)
+
+    for node in graph.nodes:
+        kind, name = node.kind, node.name
+        if kind == Kind.INPUT:
+            symbols[node] = shaped("A0", node)
+        elif kind == Kind.TARGET:
+            symbols[node] = shaped("Y", node)
+        elif kind == Kind.PARAMETER and name.startswith("W"):
+            units, inputs = node.shape
+            symbols[node] = MatrixSymbol(name, units, inputs) if column else MatrixSymbol(name, inputs, units)
+        elif kind == Kind.PARAMETER:
+            shared = spec.layers[int(name[1:]) - 1].shared_bias
+            units = graph.consumers(node)[0].output.shape[0]
+            symbols[node] = sp.Symbol(name, real=True) if shared else (
+                MatrixSymbol(name, units, 1) if column else MatrixSymbol(name, 1, units))
+        elif name[0] in "ZA" and kind == Kind.INTERMEDIATE:
+            symbols[node] = shaped(name, node)
+            names[node] = shaped(("delta" if name[0] == "Z" else "dA") + name[1:], node)
+    for application in graph.applications:
+        if application.op == "activation" and application.output not in symbols:      # G = g(Z), not a name
+            symbols[application.output] = applied(application.attribute("function"), symbols[application.inputs[0]])
+        if application.op == "dropout":
+            masks[application] = shaped(f"D{application.output.name[1:]}", application.output)
+    scale = 1 / BATCH if spec.loss.reduction == "mean" else sp.S.One
+    return MatrixLevel(column, scale, symbols, names, masks)

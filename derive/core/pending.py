@@ -11,19 +11,16 @@ from .graph import Application
 
 
 @dataclass(frozen=True)
-class Chain:
+class Elementwise:
     upstream: object                                         # the named adjoint it starts from
     factors: tuple[tuple[Application, object], ...]          # (the application, its local derivative)
 
     def factor(self, op: str):
         return next((f for application, f in self.factors if application.op == op), None)
 
-    def application(self, op: str) -> Application | None:
-        return next((application for application, _ in self.factors if application.op == op), None)
 
-
-def then(upstream, application: Application, factor) -> Chain:
-    """upstream, then one more elementwise op's local derivative."""
-    if isinstance(upstream, Chain):
-        return Chain(upstream.upstream, upstream.factors + ((application, factor),))
-    return Chain(upstream, ((application, factor),))
+def times(upstream, application: Application, factor) -> Elementwise:
+    """upstream times one more elementwise op's local derivative."""
+    if isinstance(upstream, Elementwise):
+        return Elementwise(upstream.upstream, upstream.factors + ((application, factor),))
+    return Elementwise(upstream, ((application, factor),))

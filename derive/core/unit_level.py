@@ -15,7 +15,7 @@ from ..rules.algebra import _add, _mul
 from .chain import Derivation, ParamRecord, Path, UnitRecord
 from .graph import Kind, Node, TensorGraph, lower
 from .ops import OPS
-from .pending import Chain
+from .pending import Elementwise
 from .units import Graph, GraphLayer, Unit
 from .walk import Walk, reverse
 
@@ -86,7 +86,7 @@ def derive(graph: Graph, tick: Callable[[int], object] = lambda n: None) -> Deri
 
 def _records(found: Walk, by_name: dict, layer: GraphLayer) -> tuple[UnitRecord, ...]:
     term = found.terms[by_name[f"Z{layer.index}"]][0].value
-    if not isinstance(term, Chain):          # the output layer: the fused step's records
+    if not isinstance(term, Elementwise):          # the output layer: the fused step's records
         return term
     out = by_name[f"A{layer.index}"]
     paths = UnitLevel.paths(found.terms[out])

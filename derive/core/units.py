@@ -90,7 +90,7 @@ class Graph:
     unit_errors: tuple[sp.Symbol, ...]   # E_{o1}, E_{o2}, ...
     unit_error_exprs: tuple[sp.Expr, ...]
     l2: bool = False                     # the cost adds lambda/2 * sum of squared weights (penalty.py)
-    spec: NetworkSpec | None = dataclasses.field(default=None, compare=False, repr=False)   # built from
+    spec: NetworkSpec | None = dataclasses.field(default=None, compare=False, repr=False)   # it was built from (lowered by the walk)
 
     @property
     def outputs(self) -> tuple[Unit, ...]:

@@ -48,14 +48,12 @@ def reverse(graph: TensorGraph, level: Level) -> Walk:
     """Every node the loss depends on gets its consumers' terms, by one walk from the loss back."""
     terms: dict[Node, list[Term]] = {graph.loss: [Term(None, level.seed)]}
     adjoints: dict[Node, object] = {}
-    fused = set()
     for application in reversed(graph.applications):
-        if application.output not in terms or application in fused:
+        if application.output not in terms:       # the loss does not depend on it, or a fusion passed it
             continue
         upstream = _gathered(level, application.output, terms, adjoints)
         fusion = _fusion(graph, application)
         if fusion is not None:                     # the loss after its activation, as one step
-            fused.add(fusion)
             found = {fusion.inputs[0]: level.fused(application, fusion, upstream)}
         else:
             found = dict(zip(application.inputs, level.vjp(application, upstream)))

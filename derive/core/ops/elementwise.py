@@ -16,7 +16,7 @@ from sympy import MatMul, OneMatrix
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
 from ..matrix_forms import activation_derivative, applied, hadamard
-from ..pending import then
+from ..pending import times
 from ..units import exact_probability
 
 
@@ -32,7 +32,7 @@ def activation_unit_vjp(level, application, upstream):
     layer = level.layers[application.output]
     nets = [u.net for u in layer.units]
     outs = [u.out for u in layer.units] if layer.plain else [layer.activation.forward(nets, j) for j in range(len(nets))]
-    return (then(upstream, application, tuple(layer.activation.derivative(outs, nets, j, j) for j in range(len(nets)))),)
+    return (times(upstream, application, tuple(layer.activation.derivative(outs, nets, j, j) for j in range(len(nets)))),)
 
 
 def activation_matrix_forward(level, application):
@@ -42,7 +42,7 @@ def activation_matrix_forward(level, application):
 def activation_matrix_vjp(level, application, upstream):
     net, out = level.symbols[application.inputs[0]], level.symbols[application.output]
     slope = activation_derivative(application.attribute("function"), net, out, OneMatrix(*net.shape))
-    return (then(upstream, application, slope),)
+    return (times(upstream, application, slope),)
 
 
 def dropout_forward(inputs, mask, keep, **_):
@@ -55,7 +55,7 @@ def dropout_vjp(inputs, output, upstream, mask, keep, **_):
 
 def dropout_unit_vjp(level, application, upstream):
     layer = level.layers[application.output]
-    return (then(upstream, application, tuple(layer.kept(unit) for unit in layer.units)),)
+    return (times(upstream, application, tuple(layer.kept(unit) for unit in layer.units)),)
 
 
 def dropout_matrix_forward(level, application):
@@ -64,7 +64,7 @@ def dropout_matrix_forward(level, application):
 
 
 def dropout_matrix_vjp(level, application, upstream):
-    return (then(upstream, application, MatMul(kept(application), level.masks[application], evaluate=False)),)
+    return (times(upstream, application, MatMul(kept(application), level.masks[application], evaluate=False)),)
 
 
 def kept(dropout) -> sp.Rational:

@@ -22,7 +22,7 @@ from ..matrix_forms import OutputDelta, output_delta
 
 
 def _unit_errors(a, y, function):
-    # not yet as stable as numeric.py, which takes log(out) from the net input where the activation
+    # not yet as stable as numeric/evaluator.py, which takes log(out) from the net input where the activation
     # row gives it (a saturated softmax or sigmoid); the fused backward already is
     row = LOSSES[function].over(a.shape[1])
     if row.squared is not None:                 # no logarithm: outputs of any sign are fine
