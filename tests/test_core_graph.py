@@ -135,7 +135,7 @@ def test_a_residual_connection_dropout_and_l2_equal_pytorch_and_central_differen
     rng = np.random.default_rng(11)
     X, Y = rng.uniform(-1, 1, (4, 3)), rng.uniform(0, 1, (4, 3))
     W1, b1, W2 = rng.uniform(-1, 1, (3, 3)), rng.uniform(-0.5, 0.5, 3), rng.uniform(-1, 1, (3, 3))
-    mask, keep, strength = ((1, 0, 1), (1, 1, 0), (0, 1, 1), (1, 1, 1)), 0.75, 0.01
+    mask, rate, strength = ((1, 0, 1), (1, 1, 0), (0, 1, 1), (1, 1, 1)), 0.25, 0.01
     n = {name: Node(name, kind, shape) for name, kind, shape in [
         ("X", Kind.INPUT, (3,)), ("Y", Kind.TARGET, (3,)), ("W1", Kind.PARAMETER, (3, 3)),
         ("b1", Kind.PARAMETER, (3,)), ("W2", Kind.PARAMETER, (3, 3)), ("Z1", Kind.INTERMEDIATE, (3,)),
@@ -146,7 +146,7 @@ def test_a_residual_connection_dropout_and_l2_equal_pytorch_and_central_differen
     graph = TensorGraph(tuple(n.values()), (
         Application("dense", (n["X"], n["W1"], n["b1"]), n["Z1"]),
         Application("activation", (n["Z1"],), n["H1"], (("function", "tanh"),)),
-        Application("dropout", (n["H1"],), n["A1"], (("mask", mask), ("keep", keep))),
+        Application("dropout", (n["H1"],), n["A1"], (("mask", mask), ("rate", rate))),
         Application("dense", (n["A1"], n["W2"]), n["D2"]),
         Application("add", (n["D2"], n["A1"]), n["Z2"]),
         Application("activation", (n["Z2"],), n["A2"], (("function", "sigmoid"),)),
@@ -158,7 +158,7 @@ def test_a_residual_connection_dropout_and_l2_equal_pytorch_and_central_differen
     given = {"X": X, "Y": Y, "W1": W1, "b1": b1, "W2": W2}
     found = walk.adjoints(graph, walk.forward(graph, given))
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in ("W1", "b1", "W2")) for k, v in given.items()}
-    a1 = torch.tanh(t["X"] @ t["W1"].T + t["b1"]) * torch.tensor(mask, dtype=torch.float64) / keep
+    a1 = torch.tanh(t["X"] @ t["W1"].T + t["b1"]) * torch.tensor(mask, dtype=torch.float64) / (1 - rate)
     a2 = torch.sigmoid(a1 @ t["W2"].T + a1)
     loss = 0.5 * ((t["Y"] - a2) ** 2).sum() / 4 + 0.5 * strength * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
     loss.backward()

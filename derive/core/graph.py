@@ -85,8 +85,7 @@ def lower(spec: NetworkSpec) -> TensorGraph:
         applications.append(Application("activation", (net,), activated, (("function", layer.activation),)))
         if layer.dropout:       # g(Z) times the fixed mask over 1 - p, one mask row per sample (or one for all)
             applications.append(Application("dropout", (activated,), out,
-                                            (("mask", layer.mask), ("keep", 1 - layer.dropout),
-                                             ("rate", layer.dropout))))
+                                            (("mask", layer.mask), ("rate", layer.dropout))))
         if layer.skip is not None:      # a residual connection: layer k's output (X for 0) added, whole
             applications.append(Application("add", (activated, outputs[layer.skip]), out))
         outputs.append(out)

@@ -45,12 +45,12 @@ def activation_matrix_vjp(level, application, upstream):
     return (times(upstream, application, slope),)
 
 
-def dropout_forward(inputs, mask, keep, **_):
-    return inputs[0] * np.asarray(mask) / keep   # inverted dropout with a fixed mask: the expected value kept
+def dropout_forward(inputs, mask, rate, **_):
+    return inputs[0] * np.asarray(mask) / (1 - rate)    # inverted dropout, a fixed mask: the expected value kept
 
 
-def dropout_vjp(inputs, output, upstream, mask, keep, **_):
-    return (upstream * np.asarray(mask) / keep,)
+def dropout_vjp(inputs, output, upstream, mask, rate, **_):
+    return (upstream * np.asarray(mask) / (1 - rate),)
 
 
 def dropout_unit_vjp(level, application, upstream):
