@@ -27,6 +27,7 @@ class Node:
     name: str
     kind: Kind
     shape: tuple[int, ...]
+    layer: int | None = None                  # the dense layer it belongs to (1-based), if any
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,12 @@ def lower(spec: NetworkSpec) -> TensorGraph:
     y = Node("Y", Kind.TARGET, (spec.layers[-1].units,))
     nodes, applications, weights, previous, outputs = [x, y], [], [], x, [x]
     for l, layer in enumerate(spec.layers, start=1):
-        weight = Node(f"W{l}", Kind.PARAMETER, (layer.units, previous.shape[0]))
-        bias = (Node(f"b{l}", Kind.PARAMETER, (1,) if layer.shared_bias else (layer.units,))
+        weight = Node(f"W{l}", Kind.PARAMETER, (layer.units, previous.shape[0]), l)
+        bias = (Node(f"b{l}", Kind.PARAMETER, (1,) if layer.shared_bias else (layer.units,), l)
                 if layer.has_bias else None)
-        net = Node(f"Z{l}", Kind.INTERMEDIATE, (layer.units,))
-        out = Node(f"A{l}", Kind.INTERMEDIATE, (layer.units,))
-        activated = Node(f"G{l}", Kind.INTERMEDIATE, (layer.units,)) if layer.dropout or layer.skip is not None else out
+        net = Node(f"Z{l}", Kind.INTERMEDIATE, (layer.units,), l)
+        out = Node(f"A{l}", Kind.INTERMEDIATE, (layer.units,), l)
+        activated = Node(f"G{l}", Kind.INTERMEDIATE, (layer.units,), l) if layer.dropout or layer.skip is not None else out
         nodes += [weight] + ([bias] if bias else []) + [net] + ([activated] if activated is not out else []) + [out]
         weights.append(weight)
         applications.append(Application("dense", (previous, weight) + ((bias,) if bias else ()), net))

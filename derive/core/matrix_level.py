@@ -91,7 +91,7 @@ def matrix_level(spec: NetworkSpec, graph: TensorGraph) -> MatrixLevel:
             units, inputs = node.shape
             symbols[node] = MatrixSymbol(name, units, inputs) if column else MatrixSymbol(name, inputs, units)
         elif kind == Kind.PARAMETER:
-            shared = spec.layers[int(name[1:]) - 1].shared_bias
+            shared = spec.layers[node.layer - 1].shared_bias
             units = graph.consumers(node)[0].output.shape[0]
             symbols[node] = sp.Symbol(name, real=True) if shared else (
                 MatrixSymbol(name, units, 1) if column else MatrixSymbol(name, 1, units))
@@ -102,6 +102,6 @@ def matrix_level(spec: NetworkSpec, graph: TensorGraph) -> MatrixLevel:
         if application.op == "activation" and application.output not in symbols:      # G = g(Z), not a name
             symbols[application.output] = applied(application.attribute("function"), symbols[application.inputs[0]])
         if application.op == "dropout":
-            masks[application] = shaped(f"D{application.output.name[1:]}", application.output)
+            masks[application] = shaped(f"D{application.output.layer}", application.output)
     scale = 1 / BATCH if spec.loss.reduction == "mean" else sp.S.One
     return MatrixLevel(column, scale, symbols, names, masks)

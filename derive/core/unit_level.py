@@ -58,15 +58,10 @@ def _are_paths(value) -> bool:
 
 
 def unit_level(graph: Graph, tensors: TensorGraph) -> UnitLevel:
-    """Each tensor node's units: a layer's Z, G and A are its units; X the inputs."""
-    layers, units = {}, {}
-    by_name = {node.name: node for node in tensors.nodes}
-    for layer in graph.layers:
-        for prefix in "ZGAW":
-            node = by_name.get(f"{prefix}{layer.index}")
-            if node is not None:
-                layers[node], units[node] = layer, layer.units
-    units[by_name["X"]] = graph.inputs
+    """Each tensor node's layer and units: a layer's Z, G and A are its units; X the inputs."""
+    layers = {node: graph.layers[node.layer - 1] for node in tensors.nodes if node.layer is not None}
+    units = {node: layer.units for node, layer in layers.items()}
+    units |= {node: graph.inputs for node in tensors.of_kind(Kind.INPUT)}
     return UnitLevel(graph, layers, units)
 
 
