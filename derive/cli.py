@@ -196,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()        # the first import of SymPy and NumPy: Ctrl-C may land here
+        if _INTERRUPTS:
+            # it landed where Python ignores an exception (the import system's weakref callbacks)
+            # and the imports went on: still the user's Ctrl-C
+            raise KeyboardInterrupt
         args = parser.parse_args(argv)
         code = _run(parser, args)
         sys.stdout.flush()             # a closed pipe shows here, not at exit
