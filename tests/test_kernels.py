@@ -4,6 +4,7 @@ forms lambdified per unit; and the Evaluator built on them against both."""
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import derive
 from derive.rules import kernels
@@ -56,6 +57,31 @@ def test_a_saturated_sigmoid_under_cross_entropy_keeps_a_finite_delta():
     assert np.array_equal(delta, [[-1.0, -0.0]])
 
 
+def _closed_form(evaluator, l: int, pick, params, fwd, deltas: dict) -> np.ndarray:
+    """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units).
+    `deltas` gives the kernels' deltas of the layers after l, by index, that the expression reads
+    (the next layer's; a skip connection's reach further)."""
+    spec, per_sample = evaluator.spec, {}        # each symbol's value in every sample
+    for k, layer in enumerate(evaluator.graph.layers):
+        for j, u in enumerate(layer.units):
+            per_sample |= {u.out: fwd.outs[k][:, j], u.net: fwd.nets[k][:, j]}
+            if k in deltas:
+                per_sample[u.delta] = deltas[k][:, j]
+            if u.target is not None:
+                per_sample[u.target] = evaluator.targets[:, j]
+            if u.mask is not None:
+                per_sample[u.mask] = np.array([spec.layers[k].kept(s)[j] for s in range(spec.samples)], float)
+        for row in layer.connections:
+            per_sample |= {c.weight: params.weights[k][c.dest.index, c.source.index] for c in row}
+    exprs = [pick(r) for r in evaluator.derivation.layers[l]]
+    args = sorted(set().union(*(e.free_symbols for e in exprs)), key=str)
+    columns = sp.lambdify(args, exprs, modules=kernels.NUMPY, cse=True)(*[per_sample[x] for x in args])
+    stacked = np.empty((spec.samples, len(columns)))
+    for j, column in enumerate(columns):
+        stacked[:, j] = column        # a constant column broadcasts over the samples
+    return stacked
+
+
 def _deltas_against_closed_forms(spec) -> float:
     result = derive.derive(spec)
     evaluator = Evaluator(spec, result.derivation)
@@ -64,7 +90,7 @@ def _deltas_against_closed_forms(spec) -> float:
     deltas = evaluator.deltas(params, fwd)
     worst, after = 0.0, {}
     for l in reversed(range(len(deltas))):
-        closed = evaluator.closed_form(l, lambda r: r.delta, params, fwd, after)
+        closed = _closed_form(evaluator, l, lambda r: r.delta, params, fwd, after)
         worst = max(worst, float(np.max(np.abs(closed - deltas[l]) / np.maximum(np.abs(closed), 1e-300))))
         after[l] = deltas[l]
     return worst

@@ -155,9 +155,9 @@ class _PoisonedStep(Evaluator):
     """An evaluator whose `poison`-th update makes a weight infinite (the loss may stay finite)."""
     poison = 3
 
-    def _stepped(self, params, grads, state):       # the step training takes (step() takes it too)
+    def _stepped(self, before, grads, state):       # the step training takes (step() takes it too)
         self.calls = getattr(self, "calls", 0) + 1
-        after, state = super()._stepped(params, grads, state)
+        after, state = super()._stepped(before, grads, state)
         if self.calls == self.poison:
             after = after.copy()
             after[0] = np.inf                          # the first weight

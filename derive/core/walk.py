@@ -52,9 +52,9 @@ def reverse(graph: TensorGraph, level: Level) -> Walk:
         if application.output not in terms:       # the loss does not depend on it, or a fusion passed it
             continue
         upstream = _gathered(level, application.output, terms, adjoints)
-        fusion = _fusion(graph, application)
-        if fusion is not None:                     # the loss after its activation, as one step
-            found = {fusion.inputs[0]: level.fused(application, fusion, upstream)}
+        activation = fusion(graph, application)
+        if activation is not None:                 # the loss after its activation, as one step
+            found = {activation.inputs[0]: level.fused(application, activation, upstream)}
         else:
             found = dict(zip(application.inputs, level.vjp(application, upstream)))
         for node, value in found.items():
@@ -72,7 +72,7 @@ def _gathered(level: Level, node: Node, terms: dict, adjoints: dict):
     return adjoints[node]
 
 
-def _fusion(graph: TensorGraph, application: Application) -> Application | None:
+def fusion(graph: TensorGraph, application: Application) -> Application | None:
     """The activation application a loss reads alone, whose delta the rule rows give as one
     step (A - Y for softmax + CE and sigmoid + BCE; the rows' product, simplified, otherwise)."""
     if application.op != "loss":
@@ -88,8 +88,8 @@ def forward(graph: TensorGraph, given: dict[str, np.ndarray]) -> dict[Node, np.n
     values = {node: _as(node, given[node.name]) for node in graph.nodes
               if node.kind in (Kind.INPUT, Kind.TARGET, Kind.PARAMETER)}
     for application in graph.applications:
-        values[application.output] = OPS[application.op].numeric.forward(
-            [values[node] for node in application.inputs], **dict(application.attributes))
+        values[application.output] = OPS[application.op].numeric.forward(**dict(application.attributes))(
+            [values[node] for node in application.inputs])
     return values
 
 
@@ -116,13 +116,13 @@ class NumericLevel:
 
     def vjp(self, application, upstream):
         inputs = [self.values[node] for node in application.inputs]
-        return OPS[application.op].numeric.vjp(inputs, self.values[application.output], upstream,
-                                               **dict(application.attributes))
+        return OPS[application.op].numeric.vjp(**dict(application.attributes))(
+            inputs, self.values[application.output], upstream)
 
     def fused(self, loss, activation, upstream):
         inputs = [self.values[node] for node in loss.inputs]
-        return OPS[loss.op].numeric.fused(inputs, self.values[activation.inputs[0]], upstream,
-                                          activation.attribute("function"), **dict(loss.attributes))
+        return OPS[loss.op].numeric.fused(activation=activation.attribute("function"), **dict(loss.attributes))(
+            inputs, self.values[activation.inputs[0]], upstream)
 
 
 def adjoints(graph: TensorGraph, values: dict[Node, np.ndarray]) -> dict[Node, np.ndarray]:

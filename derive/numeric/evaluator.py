@@ -1,8 +1,9 @@
-"""Numbers: forward values, the loss, and gradients from the rule table's NumPy kernels.
+"""Numbers: forward values, the loss, gradients and training, from the op rows' NumPy kernels on
+the tensor graph (core/ops/), replayed from one recording of the reverse walk (tape.py).
 
-Each layer's deltas come from its activation's derivative kernel and the loss's (or the
-fusion's) kernel, composed from the output back; tests hold them to the derivation's
-lambdified closed forms and to finite differences. Arrays hold one sample per row. Parameters are kept in column orientation, W of shape (units, inputs).
+A layer's δ is the tape's adjoint of its net input, per sample; tests hold the kernels to the
+derivation's lambdified closed forms, to finite differences and to PyTorch. Arrays hold one
+sample per row. Parameters are kept in column orientation, W of shape (units, inputs).
 
 Non-finite numbers get one behaviour for every document: the first step (forward,
 gradients, update, loss after it) must be finite, else a DeriveError names the
@@ -13,13 +14,16 @@ keeps the last finite state and says so in `Values.warnings`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
 from ..core.chain import Derivation
+from ..core.graph import Kind, Node, TensorGraph, lower
+from ..core.ops.loss import unit_errors
+from ..core.walk import fusion
 from ..errors import DeriveError
 from ..progress import progress
 from ..rules import kernels
@@ -27,6 +31,7 @@ from ..rules.optimizers import OPTIMIZERS
 from ..rules.penalty import value as penalty_value
 from ..spec.load import NetworkSpec
 from .parameters import OptimizerState, Parameters
+from .tape import Tape
 
 # How far a factor-by-factor product may stray from the fused delta before it is not
 # the same number: rounding leaves ~1e-16; an output rounded to 0 or 1 leaves far more.
@@ -44,6 +49,7 @@ class Forward:
     loss: float                       # the error, reduced over the samples
     penalty: float = 0.0              # lambda/2 * sum of squared weights: the L2 term (0 without it)
     activations: tuple[np.ndarray, ...] = ()   # g(net) per layer: the outputs before dropout's mask
+    taped: list | None = field(default=None, compare=False, repr=False)   # the tape's values and adjoints, by slot
 
     @property
     def cost(self) -> float:
@@ -121,8 +127,9 @@ def initial_parameters(spec: NetworkSpec) -> Parameters:
 
 
 class Evaluator:
-    """The network in NumPy, from the rule table's kernels: forward, backward, update. The
-    derivation's closed forms are not evaluated here; tests hold the kernels to them."""
+    """The network in NumPy: the op rows' kernels on the tensor graph, replayed from one recording of
+    the reverse walk (tape.py). The derivation's closed forms are not evaluated here; tests hold the
+    kernels to them."""
 
     def __init__(self, spec: NetworkSpec, derivation: Derivation, tick: Callable[[int], object] = lambda n: None):
         self.spec = spec
@@ -135,147 +142,105 @@ class Evaluator:
         self.optimizer = OPTIMIZERS[spec.training.optimizer] if spec.training else None
         self._step = (self.optimizer.stepper(spec.training.learning_rate, dict(spec.training.hyperparameters))
                       if spec.training else None)
-        last, outputs = self.graph.layers[-1].activation.name, len(self.graph.layers[-1].units)
-        self._output_delta = kernels.output_delta(last, spec.loss.function, outputs)
-        self._loss_slope = kernels.loss_slope(spec.loss.function, outputs)
-        # a layer's bias gradient: none, always zero, summed over a shared bias's units, or per unit
-        self._bias_kinds = tuple("none" if not layer.biases else "zero" if shared_bias_gradient_is_zero(spec, layer)
-                                 else "shared" if layer.shared_bias else "units" for layer in self.graph.layers)
-        # per layer, looked up once: the forward map, and the slope kernel made from its row
-        self._forward_maps = tuple(layer.activation.numpy for layer in self.graph.layers)
-        self._slopes = tuple(kernels.slope(layer.activation.name) for layer in self.graph.layers)
-        self._names = tuple(layer.activation.name for layer in self.graph.layers)
+        self._loss_slope = kernels.loss_slope(spec.loss.function, len(self.graph.layers[-1].units))
+        tensors = lower(spec)
+        self.tape = Tape(tensors, self.scale)
+        self._layers = _layer_nodes(tensors, len(spec.layers))
+        self._error = next(a for a in tensors.applications if a.op == "loss")
+        self._fused = fusion(tensors, self._error)      # the activation the loss reads alone, if it does
+        # each parameter's node in the order Parameters.flat lays them out (None: a layer without bias,
+        # whose zeros Parameters keeps), and its size there
+        self._parameters = tuple(layer.weight for layer in self._layers) + tuple(layer.bias for layer in self._layers)
+        self._sizes = tuple(a.size for a in (lambda p: p.weights + p.biases)(initial_parameters(spec)))
+        self._zeros = tuple(np.zeros(size) for size in self._sizes)
+        # the slots before each replay, inputs and targets given; where each parameter's view of the vector goes
+        self._blank = self.tape.blank()
+        self._blank[self.tape.slots.value[tensors.of_kind(Kind.INPUT)[0]]] = self.inputs
+        self._blank[self.tape.slots.value[tensors.of_kind(Kind.TARGET)[0]]] = self.targets
+        stops = np.cumsum(self._sizes)
+        self._parameter_views = tuple((self.tape.slots.value[node], stop - size, stop, node.shape)
+                                      for node, size, stop in zip(self._parameters, self._sizes, stops) if node)
+        # the slots training reads: each parameter's gradient (None: it has none), the error, the weights
+        adjoint, value = self.tape.slots.adjoint, self.tape.slots.value
+        self._gradient_slots = tuple(adjoint.get(node) for node in self._parameters)
+        self._error_gradient_slots = tuple(self.tape.slots.error_adjoint.get(node) for node in self._parameters)
+        self._error_slot = value[self._error.output]
+        self._weight_slots = tuple(value[layer.weight] for layer in self._layers)
         # per layer: what dropout multiplies g(net) by, mask / (1 - p) as (m, units), or None
         self.drops = tuple(None if not layer.dropout else
                            np.array([layer.kept(s) for s in range(spec.samples)], dtype=float) / (1 - layer.dropout)
                            for layer in spec.layers)
-        # skip connections: layer l adds the output of layer skips[l] (0-based, -1 the inputs), and
-        # the layers reading layer l's output that way, whose dE/dout its own gathers
-        self.skips = tuple(None if layer.skip is None else layer.skip - 1 for layer in spec.layers)
-        self.skipped_by = tuple(tuple(t for t, k in enumerate(self.skips) if k == l) for l in range(len(spec.layers)))
+        # the layers whose skip connection reads layer l's output, whose dE/dout its own gathers
+        skips = tuple(None if layer.skip is None else layer.skip - 1 for layer in spec.layers)
+        self.skipped_by = tuple(tuple(t for t, k in enumerate(skips) if k == l) for l in range(len(spec.layers)))
         for layer in self.graph.layers:
             tick(len(layer.units))
 
-    # -- the closed forms, for the tests that hold the kernels to them --------------------
-    def closed_form(self, l: int, pick: Callable, params: Parameters, fwd: Forward, deltas: dict) -> np.ndarray:
-        """One of layer l's record expressions (pick(record)), lambdified and evaluated: (m, units).
-        `deltas` gives the kernels' deltas of the layers after l, by index, that the expression reads
-        (the next layer's; a skip connection's reach further)."""
-        per_sample: dict[sp.Symbol, np.ndarray] = {}        # each symbol's value in every sample
-        for k, layer in enumerate(self.graph.layers):
-            for j, u in enumerate(layer.units):
-                per_sample |= {u.out: fwd.outs[k][:, j], u.net: fwd.nets[k][:, j]}
-                if k in deltas:
-                    per_sample[u.delta] = deltas[k][:, j]
-                if u.target is not None:
-                    per_sample[u.target] = self.targets[:, j]
-                if u.mask is not None:
-                    per_sample[u.mask] = np.array([self.spec.layers[k].kept(s)[j] for s in range(self.spec.samples)], float)
-            for row in layer.connections:
-                per_sample |= {c.weight: params.weights[k][c.dest.index, c.source.index] for c in row}
-        exprs = [pick(r) for r in self.derivation.layers[l]]
-        args = sorted(set().union(*(e.free_symbols for e in exprs)), key=str)
-        columns = sp.lambdify(args, exprs, modules=kernels.NUMPY, cse=True)(*[per_sample[x] for x in args])
-        stacked = np.empty((self.spec.samples, len(columns)))
-        for j, column in enumerate(columns):
-            stacked[:, j] = column        # a constant column broadcasts over the samples
-        return stacked
+    # -- evaluation: the tape's slots, read per layer --------------------------------
+    def _run(self, params: Parameters) -> list:
+        return self._replay(params.flat)
 
-    # -- evaluation --------------------------------------------------------
+    def _replay(self, flat: np.ndarray) -> list:
+        """The tape replayed at the parameters laid out as Parameters.flat lays them out."""
+        v = self._blank.copy()
+        for slot, start, stop, shape in self._parameter_views:
+            v[slot] = flat[start:stop].reshape(shape)
+        return self.tape.replay(v)
+
     def forward(self, params: Parameters) -> Forward:
-        a = self.inputs
-        nets, outs, activations = [], [], []
-        for forward_map, w, b, drop, skip in zip(self._forward_maps, params.weights, params.biases, self.drops,
-                                                 self.skips):
-            z = a @ w.T + b
-            activated = forward_map(z)
-            a = activated if drop is None else activated * drop
-            if skip is not None:        # a residual connection: layer skip's output (the inputs' for -1) added
-                a = a + (self.inputs if skip < 0 else outs[skip])
-            nets.append(z)
-            outs.append(a)
-            activations.append(activated)
-        errors = self._unit_errors(nets[-1], outs[-1])
-        loss = float(errors.sum() * self.scale)
-        penalty = penalty_value(self.l2, params.weights)
-        return Forward(self.inputs, tuple(nets), tuple(outs), errors, loss, penalty, tuple(activations))
-
-    def _unit_errors(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
-        activation = self.graph.layers[-1].activation
-        log_out = log_1m = None
-        if self.graph.loss.squared is None:
-            with np.errstate(divide="ignore"):
-                log_out = activation.log_out(net) if activation.log_out else np.log(out)
-                log_1m = activation.log_one_minus_out(net) if activation.log_one_minus_out else np.log1p(-out)
-        return self.graph.loss.numpy(self.targets, out, log_out, log_1m)
-
-    def deltas(self, params: Parameters, fwd: Forward) -> list[np.ndarray]:
-        """dE/dnet per layer, (m, units), by the rule table's kernels, from the output back."""
-        return self.backward(params, fwd)[1]
+        """The forward values, with the backward's adjoints beside them (one replay of the tape)."""
+        v, at = self._run(params), self.tape.slots.value
+        nets = tuple(v[at[layer.net]] for layer in self._layers)
+        outs = tuple(v[at[layer.out]] for layer in self._layers)
+        net, activation = (None, None) if self._fused is None else (v[at[self._fused.inputs[0]]],
+                                                                    self._fused.attribute("function"))
+        errors = unit_errors(v[at[self._error.inputs[0]]], self.targets, self._error.attribute("function"),
+                             net, activation)
+        return Forward(self.inputs, nets, outs, errors, float(v[at[self._error.output]]),
+                       penalty_value(self.l2, params.weights),
+                       tuple(v[at[layer.activated]] for layer in self._layers), v)
 
     def backward(self, params: Parameters, fwd: Forward) -> tuple[list, list[np.ndarray]]:
-        """dE/dout (None at the output, whose delta is fused) and dE/dnet of every layer, (m, units):
-        a hidden layer's dE/dout gathers the deltas above it through their weights (W of shape
-        (units, inputs)) and the dE/dout of every layer whose skip connection reads it."""
-        last = len(self._slopes) - 1
-        d_outs: list = [None] * (last + 1)
-        deltas: list = [None] * (last + 1)
-        below = deltas[last] = self._output_delta(self.targets, fwd.outs[last], fwd.nets[last])
-        for l in range(last - 1, -1, -1):
-            upstream = below @ params.weights[l + 1]
-            for t in self.skipped_by[l]:
-                upstream = upstream + d_outs[t]
-            d_outs[l], drop = upstream, self.drops[l]
-            if drop is not None:        # dout/dg = mask / (1 - p): a dropped unit passes nothing back
-                upstream = upstream * drop
-            below = deltas[l] = kernels.vjp(self._names[l], fwd.nets[l], fwd.activations[l], upstream, self._slopes[l])
-        return d_outs, deltas
+        """dE/dout (None at the output, whose delta is fused) and dE/dnet of every layer, (m, units),
+        per sample: the tape's adjoints of the summed errors."""
+        v, at = fwd.taped, self.tape.slots.adjoint
+        d_outs = [v[at[layer.out]] for layer in self._layers[:-1]] + [None]
+        return d_outs, [v[at[layer.net]] for layer in self._layers]
 
-    def gradients(self, params: Parameters, fwd: Forward, deltas: list[np.ndarray],
-                  into: Parameters | None = None) -> Parameters:
-        """Evaluate the delta forms: dE/dw_ji = scale * sum_s delta_j a_i; dE/db = scale * sum_s delta.
-        `into`: gradients an earlier call made, written over (training's one buffer)."""
-        scale = self.scale
-        sources = (fwd.inputs,) + fwd.outs[:-1]
-        # written into one vector (zeros: a bias without gradient keeps them), for the optimizer
-        grads = params.like(np.zeros(params.size)) if into is None else into
-        for d, a, view in zip(deltas, sources, grads.weights):
-            np.matmul(scale * d.T, a, out=view)
-        # A shared bias feeds every unit of its layer: its gradient sums over them.
-        # A layer without bias keeps its zeros: their gradient is no gradient at all.
-        for d, kind, view in zip(deltas, self._bias_kinds, grads.biases):
-            if kind == "shared":
-                view[0] = scale * d.sum()
-            elif kind == "units":
-                np.multiply(scale, d.sum(axis=0), out=view)
-        return grads
+    def deltas(self, params: Parameters, fwd: Forward) -> list[np.ndarray]:
+        return self.backward(params, fwd)[1]
 
-    def penalized(self, params: Parameters, grads: Parameters) -> Parameters:
-        """The cost's gradients: the L2 penalty adds lambda * w to each weight's (biases have none)."""
-        if not self.l2:
-            return grads
-        cost = grads.like(grads.flat.copy())
-        for view, w in zip(cost.weights, params.weights):
-            view += self.l2 * w
-        return cost
+    def gradients(self, params: Parameters, fwd: Forward, error_only: bool = False) -> Parameters:
+        """The cost's gradients (the error's alone: `error_only`), as Parameters: the tape's parameter adjoints."""
+        return params.like(self._gradient_vector(fwd.taped, error_only))
+
+    def _gradient_vector(self, v: list, error_only: bool = False) -> np.ndarray:
+        # a parameter without a term keeps zeros: a bias the layer lacks, or one whose gradient is 0 exactly
+        return np.concatenate([v[slot] if slot is not None else zeros for slot, zeros in
+                               zip(self._error_gradient_slots if error_only else self._gradient_slots, self._zeros)],
+                              axis=None)
 
     def initial_state(self, params: Parameters) -> OptimizerState:
         return OptimizerState(0, tuple(np.zeros(params.size) for _ in self.optimizer.state))
 
     def step(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[Parameters, OptimizerState]:
         """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates."""
-        after, state = self._stepped(params, grads, state)
+        after, state = self._stepped(params.flat, grads.flat, state)
         return params.like(after), state
 
-    def _stepped(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
+    def _stepped(self, before: np.ndarray, grads: np.ndarray, state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
         """The step's parameters as one vector, and the optimizer's state after it."""
-        t, before = state.steps + 1, params.flat
-        after, slots = self._step(before, grads.flat, state.slots, t)
+        t = state.steps + 1
+        after, slots = self._step(before, grads, state.slots, t)
         if not self.spec.training.update_bias:          # the biases, last in the vector, are kept
-            kept = sum(w.size for w in params.weights)
+            kept = self._weight_size
             after = np.concatenate([after[:kept], before[kept:]])
             slots = tuple(np.concatenate([new[:kept], old[kept:]]) for new, old in zip(slots, state.slots))
         return after, OptimizerState(t, slots)
+
+    @property
+    def _weight_size(self) -> int:
+        return sum(self._sizes[:len(self._layers)])
 
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
         """The per-sample chain factors the document prints, from the kernels."""
@@ -305,28 +270,28 @@ class Evaluator:
         history = np.empty(iterations + 1)
         history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
-        # the same steps as step(), in three buffers made once: the parameters, the next ones, the
-        # gradients (a step on a small network is mostly the making of arrays and their views)
-        params, spare = params.like(params.flat.copy()), params.like(np.empty(params.size))
-        grads = params.like(np.zeros(params.size))
+        flat, v = params.flat, fwd.taped
+        # one buffer the slots hold views of, written each step: the replay rewrites every other slot
+        buffer = flat.copy()
+        slots = self._replay(buffer)
+        weights = [slots[i] for i in self._weight_slots]
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                cost_grads = self.penalized(params, self.gradients(params, fwd, self.deltas(params, fwd), into=grads))
-                after, stepped_state = self._stepped(params, cost_grads, state)
-                # a slot the kernel gave back as the gradient itself must outlive the buffer
-                stepped_state = OptimizerState(stepped_state.steps, tuple(
-                    slot.copy() if slot is grads.flat else slot for slot in stepped_state.slots))
+                after, stepped_state = self._stepped(flat, self._gradient_vector(v), state)
                 finite_parameters = bool(np.isfinite(after).all())
-                np.copyto(spare.flat, after)
-                stepped = self.forward(spare) if finite_parameters else None
-                if not (finite_parameters and math.isfinite(stepped.cost)):
+                if finite_parameters:
+                    np.copyto(buffer, after)
+                    v = self.tape.replay(slots)
+                    cost = float(v[self._error_slot]) + penalty_value(self.l2, weights)
+                if not (finite_parameters and math.isfinite(cost)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
                     break
-                params, spare, fwd, state = spare, params, stepped, stepped_state
-                history[k] = fwd.cost
+                flat, state = after, stepped_state
+                history[k] = cost
                 bar.update(1)
-        return Training(done, fwd.cost, fwd.outs[-1], history[:done + 1], params.like(params.flat.copy()),
+        trained = params.like(flat.copy())
+        return Training(done, float(history[done]), self.forward(trained).outs[-1], history[:done + 1], trained,
                         stopped_at, reason)
 
     # -- the first step must be finite: it is always shown --------------------
@@ -346,6 +311,27 @@ class Evaluator:
         for layer, w, b in zip(self.graph.layers, params.weights, params.biases):
             if not (np.isfinite(w).all() and np.isfinite(b).all()):
                 raise DeriveError(f"layer {layer.index}'s {what} are not finite; expected {expected}")
+
+
+@dataclass(frozen=True)
+class _LayerNodes:
+    """A dense layer's nodes in the tensor graph."""
+    weight: Node
+    bias: Node | None
+    net: Node                         # Z
+    activated: Node                   # g(Z)
+    out: Node                         # A: g(Z), after dropout's mask or a skip connection's sum
+
+
+def _layer_nodes(graph: TensorGraph, depth: int) -> tuple[_LayerNodes, ...]:
+    found = []
+    for l in range(1, depth + 1):
+        applications = [a for a in graph.applications if a.output.layer == l]
+        dense = next(a for a in applications if a.op == "dense")
+        activation = next(a for a in applications if a.op == "activation")
+        found.append(_LayerNodes(dense.inputs[1], dense.inputs[2] if len(dense.inputs) > 2 else None, dense.output,
+                                 activation.output, applications[-1].output))
+    return tuple(found)
 
 
 def _unrepresentable(d_out: np.ndarray, d_act: np.ndarray | None, jacobian: np.ndarray | None,
@@ -375,8 +361,8 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
                              f"weights, biases and inputs whose weighted sums stay below {FLOAT_MAX} in magnitude",
                              f"outputs and targets whose errors stay below {FLOAT_MAX}")
     deltas = evaluator.deltas(params, fwd)
-    error_grads = evaluator.gradients(params, fwd, deltas)
-    grads = evaluator.penalized(params, error_grads)
+    error_grads = evaluator.gradients(params, fwd, error_only=True)
+    grads = evaluator.gradients(params, fwd)
     evaluator.require_finite_parameters(grads, "gradients at the spec's values",
                                         f"weights and inputs whose products stay below {FLOAT_MAX}")
     updated, state = evaluator.step(params, grads, evaluator.initial_state(params))

@@ -38,7 +38,7 @@ def run_derive(spec):
     evaluator = Evaluator(spec, derivation)
     params = initial_parameters(spec)
     fwd = evaluator.forward(params)
-    return evaluator.gradients(params, fwd, evaluator.deltas(params, fwd))
+    return evaluator.gradients(params, fwd)
 
 
 def measure(fn, *args, repeats: int = 3):

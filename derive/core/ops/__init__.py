@@ -3,9 +3,11 @@
     numeric   NumPy forward and VJP kernels over arrays of one sample per row, (m, units)
     units     the VJP over a tensor's entries: the unit graph's units, connections and deltas
     matrices  the VJP (and the forward) over matrix symbols, in the spec's layout
+    indices   the VJP and the forward over Indexed entries, with sums over a layer's units
 
-A level calls its own rule: vjp(level, application, upstream) for the symbolic ones, and
-vjp(inputs, output, upstream, **attributes) for the kernels. `fused` is the loss's, after the
+A level calls its own rule: vjp(level, application, upstream) for the symbolic ones. The numeric
+rules make kernels bound to one application's attributes, once: forward(**attributes)(inputs) and
+vjp(**attributes)(inputs, output, upstream); a training step calls them thousands of times. `fused` is the loss's, after the
 activation it reads alone: one step from the loss to that activation's net input. The rows take
 every derivative from the rule table (rules/), so none is written here again.
 """
@@ -31,19 +33,24 @@ class Op:
     numeric: Rule
     units: Rule
     matrices: Rule
+    indices: Rule
 
 
 OPS: dict[str, Op] = {
     "dense": Op("dense", Rule(dense.vjp, dense.forward), Rule(dense.unit_vjp),
-                Rule(dense.matrix_vjp, dense.matrix_forward)),
+                Rule(dense.matrix_vjp, dense.matrix_forward), Rule(dense.index_vjp, dense.index_forward)),
     "activation": Op("activation", Rule(elementwise.activation_vjp, elementwise.activation_forward),
                      Rule(elementwise.activation_unit_vjp),
-                     Rule(elementwise.activation_matrix_vjp, elementwise.activation_matrix_forward)),
+                     Rule(elementwise.activation_matrix_vjp, elementwise.activation_matrix_forward),
+                     Rule(elementwise.activation_index_vjp, elementwise.activation_index_forward)),
     "dropout": Op("dropout", Rule(elementwise.dropout_vjp, elementwise.dropout_forward),
                   Rule(elementwise.dropout_unit_vjp),
-                  Rule(elementwise.dropout_matrix_vjp, elementwise.dropout_matrix_forward)),
-    "add": Op("add", Rule(joins.vjp, joins.forward), Rule(joins.unit_vjp), Rule(joins.matrix_vjp, joins.matrix_forward)),
-    "l2": Op("l2", Rule(penalty.vjp, penalty.forward), Rule(penalty.unit_vjp), Rule(penalty.matrix_vjp)),
+                  Rule(elementwise.dropout_matrix_vjp, elementwise.dropout_matrix_forward),
+                  Rule(elementwise.dropout_index_vjp, elementwise.dropout_index_forward)),
+    "add": Op("add", Rule(joins.vjp, joins.forward), Rule(joins.unit_vjp), Rule(joins.matrix_vjp, joins.matrix_forward),
+              Rule(joins.index_vjp, joins.index_forward)),
+    "l2": Op("l2", Rule(penalty.vjp, penalty.forward), Rule(penalty.unit_vjp), Rule(penalty.matrix_vjp),
+             Rule(penalty.index_vjp, penalty.index_forward)),
     "loss": Op("loss", Rule(loss.vjp, loss.forward, loss.fused), Rule(fused=loss.unit_fused),
-               Rule(fused=loss.matrix_fused)),
+               Rule(fused=loss.matrix_fused), Rule(forward=loss.index_forward, fused=loss.index_fused)),
 }

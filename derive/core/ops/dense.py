@@ -5,28 +5,53 @@
               δ_k, summed over the layer when it is shared
     matrices  column: Z = W A + b 1ᵀ; dA = Wᵀ G, dW = G Aᵀ, db = G 1
               row:    Z = A W + 1 b; dA = G Wᵀ, dW = Aᵀ G, db = 1ᵀ G
+    indices   z_j = Σ_k w_jk a_k + b_j; da_k = Σ_j w_jk δ_j, dw_jk = δ_j a_k, db_j = δ_j (Σ_j δ_j when shared)
 """
 
 from __future__ import annotations
 
-from sympy import MatAdd, MatMul, Transpose
+from sympy import MatAdd, MatMul, Sum, Transpose
 
+from ...rules.activations import ACTIVATIONS
 from ...rules.algebra import _add, _mul
 from ..chain import Path
 from ..graph import Kind
 
 
-def forward(inputs, **_):
-    x, w, *bias = inputs
-    return x @ w.T + (bias[0] if bias else 0.0)
+def forward(**_):
+    def dense(inputs):
+        x, w, *bias = inputs
+        return x @ w.T + (bias[0] if bias else 0.0)
+    return dense
 
 
-def vjp(inputs, output, upstream, **_):
-    x, w, *bias = inputs
-    grads = (upstream @ w, upstream.T @ x)
-    if bias:
-        grads += ((upstream.sum().reshape(1) if bias[0].shape == (1,) else upstream.sum(axis=0)),)
-    return grads
+def vjp(needs=None, per_sample=None, **_):
+    """`needs`: which inputs want a term (None: all). `per_sample`: the upstream is per sample (of the
+    summed errors, as the documents' δ are) and the parameters' terms take this factor (1/m for a mean)."""
+    into, weight, *rest = needs or (True, True, True)
+    bias = not rest or rest[0]
+    factor = None if per_sample == 1.0 else per_sample     # a factor of exactly 1 changes no bit: not multiplied
+
+    def dense_vjp(inputs, output, upstream):
+        x, w, *b = inputs
+        grads = (upstream @ w if into else None,
+                 ((upstream.T if factor is None else factor * upstream.T) @ x) if weight else None)
+        if not b:
+            return grads
+        if not bias:
+            return grads + (None,)
+        summed = upstream.sum(axis=0) if b[0].shape != (1,) else upstream.sum().reshape(1)
+        return grads + (summed if factor is None else factor * summed,)
+    return dense_vjp
+
+
+def shared_bias_cancels(graph, application) -> bool:
+    """A bias shared by every unit of a layer whose activation ignores a shift of all its inputs
+    (softmax): its gradient is 0 exactly, not the rounding of a sum of deltas."""
+    bias = application.inputs[2:]
+    readers = graph.consumers(application.output)
+    return (bool(bias) and bias[0].shape == (1,) and len(readers) == 1 and readers[0].op == "activation"
+            and ACTIVATIONS[readers[0].attribute("function")].shift_invariant)
 
 
 def unit_vjp(level, application, upstream):
@@ -55,3 +80,20 @@ def matrix_vjp(level, application, upstream):
     else:
         found = (MatMul(upstream, Transpose(w)), level.scaled(Transpose(x), upstream))
     return found + ((level.bias_gradient(bias[0], upstream),) if bias else ())
+
+
+def index_forward(level, application):
+    x, w, *bias = application.inputs
+    j, k = level.indices[application.output], level.indices[x]
+    total = Sum(level.entry(w, j, k) * level.entry(x, k), (k, k.lower, k.upper))
+    return total + level.entry(bias[0]) if bias else total
+
+
+def index_vjp(level, application, upstream):
+    x, w, *bias = application.inputs
+    j, k = level.indices[application.output], level.indices[x]
+    into = None if x.kind == Kind.INPUT else Sum(level.entry(w, j, k) * upstream, (j, j.lower, j.upper))
+    found = (into, upstream * level.entry(x, k))
+    if bias:
+        found += (Sum(upstream, (j, j.lower, j.upper)) if bias[0].shape == (1,) else upstream,)
+    return found

@@ -5,13 +5,17 @@ keep the chain whole (pending.py) until the net input's named δ.
     activation  A = g(Z); dZ = dA ⊙ g'(Z), g' written over the output where it is g(Z) (σ' = A ⊙ (1 − A)),
                 else over g(Z); ReLU', LeakyReLU' piecewise from the row, with their value at 0
     dropout     A = D/(1 − p) ⊙ G; dG = dA ⊙ D/(1 − p)
+
+At the index level, g'(z_j) multiplies the upstream entry; a coupled activation (softmax) sums
+over its outputs k, Σ_k dE/da_k ∂a_k/∂z_j, its Jacobian's diagonal and off-diagonal forms told
+apart by a Kronecker delta.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from sympy import MatMul, OneMatrix
+from sympy import Idx, KroneckerDelta, MatMul, OneMatrix, Sum
 
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
@@ -20,12 +24,14 @@ from ..pending import times
 from ..units import exact_probability
 
 
-def activation_forward(inputs, function, **_):
-    return ACTIVATIONS[function].numpy(inputs[0])
+def activation_forward(function, **_):
+    numpy = ACTIVATIONS[function].numpy
+    return lambda inputs: numpy(inputs[0])
 
 
-def activation_vjp(inputs, output, upstream, function, **_):
-    return (kernels.vjp(function, inputs[0], output, upstream),)
+def activation_vjp(function, **_):
+    found = kernels.slope(function)
+    return lambda inputs, output, upstream: (kernels.vjp(function, inputs[0], output, upstream, found),)
 
 
 def activation_unit_vjp(level, application, upstream):
@@ -45,12 +51,19 @@ def activation_matrix_vjp(level, application, upstream):
     return (times(upstream, application, slope),)
 
 
-def dropout_forward(inputs, mask, rate, **_):
-    return inputs[0] * np.asarray(mask) / (1 - rate)    # inverted dropout, a fixed mask: the expected value kept
+def dropout_forward(mask, rate, **_):
+    scaled = _scaled_mask(mask, rate)
+    return lambda inputs: inputs[0] * scaled    # inverted dropout, a fixed mask: the expected value kept
 
 
-def dropout_vjp(inputs, output, upstream, mask, rate, **_):
-    return (upstream * np.asarray(mask) / (1 - rate),)
+def dropout_vjp(mask, rate, **_):
+    scaled = _scaled_mask(mask, rate)
+    return lambda inputs, output, upstream: (upstream * scaled,)
+
+
+def _scaled_mask(mask, rate) -> np.ndarray:
+    """mask / (1 - p), worked out once, where the kernels are bound."""
+    return np.asarray(mask, dtype=float) / (1 - rate)
 
 
 def dropout_unit_vjp(level, application, upstream):
@@ -70,3 +83,36 @@ def dropout_matrix_vjp(level, application, upstream):
 def kept(dropout) -> sp.Rational:
     """1/(1 - p), exactly as the spec's decimal p writes it (0.2 gives 5/4)."""
     return 1 / (1 - exact_probability(dropout.attribute("rate")))
+
+
+def activation_index_forward(level, application):
+    row, net = ACTIVATIONS[application.attribute("function")], application.inputs[0]
+    if row.elementwise:
+        return row.forward([level.entry(net)], 0)
+    # a coupled activation reads every net input of the layer: its row's form at each entry m,
+    # picked out at the symbolic index by a Kronecker delta
+    j = level.indices[net]
+    nets = [level.entry(net).xreplace({j: m}) for m in range(net.shape[0])]
+    return sp.Add(*[KroneckerDelta(j, m) * row.forward(nets, m) for m in range(net.shape[0])])
+
+
+def activation_index_vjp(level, application, upstream):
+    row, net, out = ACTIVATIONS[application.attribute("function")], application.inputs[0], application.output
+    z, a = level.entry(net), level.entry(out)
+    if row.elementwise:
+        return (upstream * row.derivative([a], [z], 0, 0),)
+    j = level.indices[out]
+    k = Idx(f"{j.label}'", (j.lower, j.upper))          # the outputs the sum runs over
+    a_k = a.xreplace({j: k})
+    jacobian = (KroneckerDelta(k, j) * row.derivative([a_k], [z], 0, 0)
+                + (1 - KroneckerDelta(k, j)) * row.derivative([a_k, a], [z, z], 0, 1))
+    return (Sum(upstream.xreplace({j: k}) * jacobian, (k, k.lower, k.upper)),)
+
+
+def dropout_index_forward(level, application):
+    return kept(application) * level.masks[application.output][level.indices[application.output]] * \
+        level.entry(application.inputs[0])
+
+
+def dropout_index_vjp(level, application, upstream):
+    return (upstream * kept(application) * level.masks[application.output][level.indices[application.output]],)

@@ -1,6 +1,6 @@
 """The sum of two tensors: a skip connection (A = g(Z) + A^{[k]}) or the cost's terms (J = E + P).
 Both inputs get the output's gradient whole. At the unit level the skip's source unit gets it as
-a path, through the unit it joins."""
+a path, through the unit it joins; at the index level, over its own unit axis."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from sympy import MatAdd
 from ..chain import Path
 
 
-def forward(inputs, **_):
-    return inputs[0] + inputs[1]
+def forward(**_):
+    return lambda inputs: inputs[0] + inputs[1]
 
 
-def vjp(inputs, output, upstream, **_):
-    return upstream, upstream
+def vjp(**_):
+    return lambda inputs, output, upstream: (upstream, upstream)
 
 
 def unit_vjp(level, application, upstream):
@@ -30,3 +30,16 @@ def matrix_forward(level, application):
 
 def matrix_vjp(level, application, upstream):
     return upstream, upstream
+
+
+def index_forward(level, application):
+    first, second = application.inputs
+    if not application.output.shape:
+        return level.entry(first) + level.entry(second)
+    return level.entry(first) + level.reindexed(level.entry(second), second, application.output)
+
+
+def index_vjp(level, application, upstream):
+    if not application.output.shape:
+        return upstream, upstream
+    return upstream, level.reindexed(upstream, application.output, application.inputs[1])

@@ -10,44 +10,75 @@ fusion row's cancellation where there is one (softmax + CE and σ + BCE give A �
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-from sympy import OneMatrix
+from sympy import OneMatrix, Sum
 
 from ...rules import kernels
+from ...rules.activations import ACTIVATIONS
 from ...rules.algebra import _add, _mul
 from ...rules.fusions import CANCELLATIONS
 from ...rules.losses import LOSSES
 from ..chain import UnitRecord
 from ..matrix_forms import OutputDelta, output_delta
+from . import elementwise
 
 
-def _unit_errors(a, y, function):
-    # not yet as stable as numeric/evaluator.py, which takes log(out) from the net input where the activation
-    # row gives it (a saturated softmax or sigmoid); the fused backward already is
-    row = LOSSES[function].over(a.shape[1])
+@cache
+def _row(function, outputs):
+    return LOSSES[function].over(outputs)
+
+
+def unit_errors(a, y, function, net=None, activation=None):
+    """E_k per sample, (m, outputs). Given the net input of the activation the loss reads alone, a
+    logarithm of the output is taken from it where that activation's row gives one (a saturated
+    softmax or sigmoid rounds its output to 0 or 1, whose logarithm is not the loss's)."""
+    row = _row(function, a.shape[1])
     if row.squared is not None:                 # no logarithm: outputs of any sign are fine
         return row.numpy(y, a, None, None)
+    stable = ACTIVATIONS[activation] if net is not None else None
     with np.errstate(divide="ignore"):
-        return row.numpy(y, a, np.log(a), np.log1p(-a))
+        log_out = stable.log_out(net) if stable and stable.log_out else np.log(a)
+        log_1m = stable.log_one_minus_out(net) if stable and stable.log_one_minus_out else np.log1p(-a)
+    return row.numpy(y, a, log_out, log_1m)
 
 
-def forward(inputs, function, reduction, **_):
-    a, y = inputs
-    errors = _unit_errors(a, y, function)
-    return np.asarray(errors.sum() / (len(a) if reduction == "mean" else 1.0))
+def _mean(a, reduction) -> float:
+    return 1.0 / len(a) if reduction == "mean" else 1.0
 
 
-def vjp(inputs, output, upstream, function, reduction, **_):
-    a, y = inputs
-    scale = upstream / (len(a) if reduction == "mean" else 1.0)
-    return (scale * kernels.loss_slope(function, a.shape[1])(y, a), None)
+def forward(function, reduction, activation=None, **_):
+    """The kernel reads the net input of `activation` where the loss reads that activation alone."""
+    def loss(inputs, net=None):
+        a, y = inputs
+        return np.asarray(unit_errors(a, y, function, net, activation).sum() * _mean(a, reduction))
+    return loss
 
 
-def fused(inputs, net, upstream, activation, function, reduction, **_):
+def vjp(function, reduction, per_sample=None, **_):
+    """`per_sample`: given, the term stays per sample (of the summed errors); the parameters' readers
+    apply the mean's factor."""
+    def loss_vjp(inputs, output, upstream):
+        a, y = inputs
+        return (_scaled(kernels.loss_slope(function, a.shape[1])(y, a), upstream, a, reduction, per_sample), None)
+    return loss_vjp
+
+
+def fused(activation, function, reduction, per_sample=None, **_):
     """dJ/dnet of the activation the loss reads, in one kernel."""
-    a, y = inputs
-    scale = upstream / (len(a) if reduction == "mean" else 1.0)
-    return scale * kernels.output_delta(activation, function, a.shape[1])(y, a, net)
+    def loss_fused(inputs, net, upstream):
+        a, y = inputs
+        return _scaled(kernels.output_delta(activation, function, a.shape[1])(y, a, net), upstream, a, reduction,
+                       per_sample)
+    return loss_fused
+
+
+def _scaled(slope, upstream, a, reduction, per_sample):
+    """The slope times the upstream, over m for a mean unless it stays per sample. A factor of
+    exactly 1 (the loss's seed) changes no bit: not multiplied."""
+    scale = upstream if per_sample is not None else upstream / (len(a) if reduction == "mean" else 1.0)
+    return slope if isinstance(scale, float) and scale == 1.0 else scale * slope
 
 
 def unit_fused(level, loss, activation, upstream) -> tuple[UnitRecord, ...]:
@@ -80,3 +111,22 @@ def matrix_fused(level, loss, activation, upstream) -> OutputDelta:
     return output_delta(activation.attribute("function"), loss.attribute("function"),
                         level.symbols[activation.inputs[0]], a, y, OneMatrix(*a.shape),
                         level.names[activation.inputs[0]], level.names[activation.output], level.column)
+
+
+def index_forward(level, application):
+    """The error of one sample: the sum of its output units' errors."""
+    a, y = application.inputs
+    j = level.indices[a]
+    row = LOSSES[application.attribute("function")].over(a.shape[0])
+    return Sum(row.unit(level.entry(y).xreplace({level.indices[y]: j}), level.entry(a)), (j, j.lower, j.upper))
+
+
+def index_fused(level, loss, activation, upstream):
+    """δ^L_j: the fusion row's cancellation, or dE/da through the activation (summed for softmax)."""
+    a, y = loss.inputs
+    t, o = level.entry(y).xreplace({level.indices[y]: level.indices[a]}), level.entry(a)
+    rule = CANCELLATIONS.get((activation.attribute("function"), loss.attribute("function")))
+    if rule is not None:
+        return rule.delta(t, o)
+    d_out = LOSSES[loss.attribute("function")].over(a.shape[0]).derivative(t, o)
+    return elementwise.activation_index_vjp(level, activation, d_out)[0]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...rules.penalty import weight_term
+from sympy import Sum
+
+from ...rules.penalty import LAMBDA, value, weight_term
 
 
-def forward(inputs, strength, **_):
-    return np.asarray(0.5 * strength * float((inputs[0] ** 2).sum()))
+def forward(strength, **_):
+    return lambda inputs: np.asarray(value(strength, inputs[:1]))
 
 
-def vjp(inputs, output, upstream, strength, **_):
-    return (upstream * strength * inputs[0],)
+def vjp(strength, **_):
+    return lambda inputs, output, upstream: (upstream * strength * inputs[0],)
 
 
 def unit_vjp(level, application, upstream):
@@ -23,3 +25,14 @@ def unit_vjp(level, application, upstream):
 
 def matrix_vjp(level, application, upstream):
     return (weight_term(level.symbols[application.inputs[0]]),)
+
+
+def index_forward(level, application):
+    j, k = level.weight_indices(application.inputs[0])
+    w = level.entry(application.inputs[0], j, k)
+    strength = LAMBDA
+    return strength / 2 * Sum(w ** 2, (j, j.lower, j.upper), (k, k.lower, k.upper))
+
+
+def index_vjp(level, application, upstream):
+    return (weight_term(level.entry(application.inputs[0], *level.weight_indices(application.inputs[0]))),)
