@@ -3,6 +3,7 @@ layer's units) comes from the one reverse walk at the index level, from the op r
 rules. At concrete entries, its sums written out, it is the unit form; its forward is the NumPy
 kernels' forward."""
 
+import dataclasses
 import random
 
 import numpy as np
@@ -171,3 +172,42 @@ def test_every_op_row_has_its_index_rules():
     for name, op in OPS.items():
         assert op.indices.forward, name
         assert op.indices.vjp or op.indices.fused, name
+
+
+def _nielsen(output, hidden, shared_bias, dropout, skip):
+    """BP1-BP4 as Nielsen's book writes them, adapted as the documents state them (the oracle: written
+    here by hand, where derive reads them off the walk)."""
+    bp1 = (r"\delta^{L}_{j} = \sum_{k} \frac{\partial C}{\partial a^{L}_{k}} \, \frac{\partial a^{L}_{k}}{\partial z^{L}_{j}}"
+           if output is None else
+           rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output}'\left(z^{{L}}_{{j}}\right)")
+    kept = r"\frac{m^{l}_{j}}{1 - p^{l}} \, " if dropout else ""
+    through = r"\frac{\partial C}{\partial a^{l}_{j}}" if skip else r"\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k}"
+    g = "g_{l}" if skip or hidden is None else hidden
+    return {"BP1": bp1, "BP2": rf"\delta^{{l}}_{{j}} = {through} \, {kept}{g}'\left(z^{{l}}_{{j}}\right)",
+            "BP3": (r"\frac{\partial C}{\partial b^{l}} = \sum_{j} \delta^{l}_{j}" if shared_bias else
+                    r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}"),
+            "BP4": r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"}
+
+
+@pytest.mark.parametrize("output", [None, r"\sigma", r"\tanh", r"\operatorname{ReLU}", "g"])
+@pytest.mark.parametrize("hidden", [None, r"\sigma", r"\operatorname{LeakyReLU}"])
+@pytest.mark.parametrize("shared_bias, dropout, skip", [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)])
+def test_the_four_equations_are_read_off_the_walk_over_a_generic_network(output, hidden, shared_bias, dropout, skip):
+    from derive.present.unit_notations import four_equations
+    found = dict(four_equations(output, hidden, bool(shared_bias), True, True, bool(dropout), bool(skip)))
+    assert found == _nielsen(output, hidden, shared_bias, dropout, skip)
+    assert [name for name, form in four_equations(output, hidden, False, False, False)] == ["BP1", "BP2", "BP3", "BP4"]
+    assert dict(four_equations(output, hidden, False, False, False))["BP2"] is None
+
+
+def test_the_four_equations_come_from_the_op_rows(monkeypatch):
+    """A dense row whose weight term were δ_j alone would show in BP4: the equations are not text."""
+    from derive.core.ops import dense
+    from derive.present.unit_notations import four_equations
+    def weight_term_dropped(level, application, upstream):
+        into, _, *bias = dense.index_vjp(level, application, upstream)
+        return (into, upstream, *bias)
+    row = OPS["dense"]
+    monkeypatch.setitem(OPS, "dense", dataclasses.replace(row, indices=dataclasses.replace(row.indices,
+                                                                                          vjp=weight_term_dropped)))
+    assert dict(four_equations(r"\sigma", r"\sigma", False))["BP4"] == r"\frac{\partial C}{\partial w^{l}_{jk}} = \delta^{l}_{j}"

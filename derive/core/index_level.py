@@ -14,8 +14,12 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Idx, IndexedBase
 
+from ..rules.activations import ACTIVATIONS
+from ..rules.fusions import CANCELLATIONS
+from ..rules.losses import LOSSES
 from .graph import Kind, Node, TensorGraph
 from .ops import OPS
+from .ops.elementwise import jacobian_entry, kept
 from .walk import Walk, reverse
 
 @dataclass(frozen=True)
@@ -26,6 +30,30 @@ class IndexLevel:
     deltas: dict[Node, IndexedBase]               # each net input's named δ
     masks: dict[Node, IndexedBase]                # each dropout's mask, by its output
     seed = sp.S.One
+    general = False                               # Nielsen's general equations (index_equations.py): no
+
+    # -- how a local derivative is written: the rule rows' own forms ------------------
+    def slope(self, application, a, z) -> sp.Expr:
+        """g'(z) of an elementwise activation, as its row writes it over the output a."""
+        return ACTIVATIONS[application.attribute("function")].derivative([a], [z], 0, 0)
+
+    def jacobian(self, application, a_k, a_j, z) -> sp.Expr:
+        k, j = (next(iter(e.atoms(Idx))) for e in (a_k, a_j))
+        return jacobian_entry(ACTIVATIONS[application.attribute("function")], a_k, a_j, z, k, j)
+
+    def summed_over(self, j: Idx) -> Idx:
+        """A second index over j's range, for a sum beside j."""
+        return Idx(f"{j.label}'", (j.lower, j.upper))
+
+    def kept(self, dropout) -> sp.Expr:
+        """m_j/(1 - p), 1/(1 - p) exactly as the spec's decimal p writes it."""
+        return kept(dropout) * self.masks[dropout.output][self.indices[dropout.output]]
+
+    def loss_slope(self, loss, t, o) -> sp.Expr:
+        return LOSSES[loss.attribute("function")].over(loss.inputs[0].shape[0]).derivative(t, o)
+
+    def cancellation(self, activation, loss):
+        return CANCELLATIONS.get((activation.attribute("function"), loss.attribute("function")))
 
     def entry(self, node: Node, *indices) -> sp.Expr:
         """The node's entry at these indices (its own unit axis by default; a weight's at its rows and columns)."""

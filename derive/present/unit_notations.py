@@ -9,8 +9,10 @@ import re
 
 import sympy as sp
 
+from ..core.index_equations import Features, equations
 from ..core.units import Graph
 from ..rules import penalty
+from .index_printer import index_latex
 
 ETA = sp.Symbol("eta")
 TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
@@ -111,23 +113,11 @@ def four_equations(output_latex: str | None, hidden_latex: str | None, shared_bi
                    hidden: bool = True, biases: bool = True, dropout: bool = False,
                    skip: bool = False) -> list[tuple[str, str | None]]:
     """Nielsen's four equations, written with this network's activations (output_latex None: softmax;
-    hidden_latex None: hidden layers of different activations, each layer's g_l). Without a hidden
-    layer BP2 has nothing to say and its form is None; without biases, BP3."""
-    bp1 = (r"\delta^{L}_{j} = \sum_{k} \frac{\partial C}{\partial a^{L}_{k}} \, "
-           r"\frac{\partial a^{L}_{k}}{\partial z^{L}_{j}}" if output_latex is None else
-           rf"\delta^{{L}}_{{j}} = \frac{{\partial C}}{{\partial a^{{L}}_{{j}}}} \, {output_latex}'\left(z^{{L}}_{{j}}\right)")
-    bp3 = (r"\frac{\partial C}{\partial b^{l}} = \sum_{j} \delta^{l}_{j}" if shared_bias else
-           r"\frac{\partial C}{\partial b^{l}_{j}} = \delta^{l}_{j}")
-    # under dropout, a_j = m_j g(z_j) / (1 - p): a layer without it has m = 1, p = 0
-    kept = r"\frac{m^{l}_{j}}{1 - p^{l}} \, " if dropout else ""
-    # with skip connections, dC/da^l_j also gathers dC/da^t_j of each later layer t adding a^l: BP2 keeps it whole
-    through = r"\frac{\partial C}{\partial a^{l}_{j}}" if skip else r"\sum_{k} w^{l+1}_{kj} \, \delta^{l+1}_{k}"
-    if skip:        # then true of every layer, each with its own activation
-        hidden_latex = None
-    return [
-        ("BP1", bp1),
-        ("BP2", rf"\delta^{{l}}_{{j}} = {through} \, {kept}{hidden_latex or 'g_{l}'}'\left(z^{{l}}_{{j}}\right)"
-         if hidden else None),
-        ("BP3", bp3 if biases else None),
-        ("BP4", r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_{k} \, \delta^{l}_{j}"),
-    ]
+    hidden_latex None: hidden layers of different activations, each layer's g_l), as the index walk
+    over a generic network gives them (core/index_equations.py). Without a hidden layer BP2 has
+    nothing to say and its form is None; without biases, BP3."""
+    found = equations(Features(output_latex, hidden_latex, shared_bias, dropout, skip))
+    shown = {"BP1": found.bp1(), "BP2": found.bp2() if hidden else None, "BP3": found.bp3() if biases else None,
+             "BP4": found.bp4()}
+    return [(name, None if sides is None else f"{index_latex(sides[0])} = {index_latex(sides[1])}")
+            for name, sides in shown.items()]

@@ -85,15 +85,15 @@ def matrix_vjp(level, application, upstream):
 def index_forward(level, application):
     x, w, *bias = application.inputs
     j, k = level.indices[application.output], level.indices[x]
-    total = Sum(level.entry(w, j, k) * level.entry(x, k), (k, k.lower, k.upper))
-    return total + level.entry(bias[0]) if bias else total
+    total = Sum(_mul(level.entry(w, j, k), level.entry(x, k)), (k, k.lower, k.upper))
+    return _add(total, level.entry(bias[0])) if bias else total
 
 
 def index_vjp(level, application, upstream):
     x, w, *bias = application.inputs
     j, k = level.indices[application.output], level.indices[x]
-    into = None if x.kind == Kind.INPUT else Sum(level.entry(w, j, k) * upstream, (j, j.lower, j.upper))
-    found = (into, upstream * level.entry(x, k))
+    into = None if x.kind == Kind.INPUT else Sum(_mul(level.entry(w, j, k), upstream), (j, j.lower, j.upper))
+    found = (into, _mul(level.entry(x, k), upstream))
     if bias:
         found += (Sum(upstream, (j, j.lower, j.upper)) if bias[0].shape == (1,) else upstream,)
     return found

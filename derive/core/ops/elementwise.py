@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from sympy import Idx, KroneckerDelta, MatMul, OneMatrix, Sum
+from sympy import KroneckerDelta, MatMul, OneMatrix, Sum
 
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
+from ...rules.algebra import _mul
 from ..matrix_forms import activation_derivative, applied, hadamard
 from ..pending import times
 from ..units import exact_probability
@@ -100,19 +101,23 @@ def activation_index_vjp(level, application, upstream):
     row, net, out = ACTIVATIONS[application.attribute("function")], application.inputs[0], application.output
     z, a = level.entry(net), level.entry(out)
     if row.elementwise:
-        return (upstream * row.derivative([a], [z], 0, 0),)
+        return (_mul(upstream, level.slope(application, a, z)),)
     j = level.indices[out]
-    k = Idx(f"{j.label}'", (j.lower, j.upper))          # the outputs the sum runs over
-    a_k = a.xreplace({j: k})
-    jacobian = (KroneckerDelta(k, j) * row.derivative([a_k], [z], 0, 0)
-                + (1 - KroneckerDelta(k, j)) * row.derivative([a_k, a], [z, z], 0, 1))
-    return (Sum(upstream.xreplace({j: k}) * jacobian, (k, k.lower, k.upper)),)
+    k = level.summed_over(j)                 # the outputs the sum runs over
+    return (Sum(_mul(upstream.xreplace({j: k}), level.jacobian(application, a.xreplace({j: k}), a, z)),
+                (k, k.lower, k.upper)),)
+
+
+def jacobian_entry(row, a_k, a_j, z, k, j):
+    """∂a_k/∂z_j of a coupled activation at symbolic k and j: its row's diagonal and off-diagonal
+    forms, told apart by a Kronecker delta."""
+    return (KroneckerDelta(k, j) * row.derivative([a_k], [z], 0, 0)
+            + (1 - KroneckerDelta(k, j)) * row.derivative([a_k, a_j], [z, z], 0, 1))
 
 
 def dropout_index_forward(level, application):
-    return kept(application) * level.masks[application.output][level.indices[application.output]] * \
-        level.entry(application.inputs[0])
+    return _mul(level.kept(application), level.entry(application.inputs[0]))
 
 
 def dropout_index_vjp(level, application, upstream):
-    return (upstream * kept(application) * level.masks[application.output][level.indices[application.output]],)
+    return (_mul(upstream, level.kept(application)),)

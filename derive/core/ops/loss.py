@@ -122,11 +122,11 @@ def index_forward(level, application):
 
 
 def index_fused(level, loss, activation, upstream):
-    """δ^L_j: the fusion row's cancellation, or dE/da through the activation (summed for softmax)."""
+    """δ^L_j: the fusion row's cancellation, or dE/da through the activation (summed for softmax)
+    (the general equations keep dC/da named and cancel nothing)."""
     a, y = loss.inputs
     t, o = level.entry(y).xreplace({level.indices[y]: level.indices[a]}), level.entry(a)
-    rule = CANCELLATIONS.get((activation.attribute("function"), loss.attribute("function")))
+    rule = level.cancellation(activation, loss)
     if rule is not None:
         return rule.delta(t, o)
-    d_out = LOSSES[loss.attribute("function")].over(a.shape[0]).derivative(t, o)
-    return elementwise.activation_index_vjp(level, activation, d_out)[0]
+    return elementwise.activation_index_vjp(level, activation, level.loss_slope(loss, t, o))[0]
