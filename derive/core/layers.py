@@ -15,7 +15,7 @@ import sympy as sp
 from sympy import DiagMatrix, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
 
 from ..spec.load import NetworkSpec
-from .graph import lower
+from .graph import TensorGraph, lower
 from .matrix_forms import Reason, Step, hadamard, loss_derivative, subtract
 from .matrix_level import MatrixLevel, local, matrix_level
 from .ops.elementwise import kept
@@ -58,6 +58,8 @@ class LayerDerivation:
     softmax_steps: tuple[Step, ...]   # one sample's Jacobian product, when the output is softmax
     softmax_symbols: tuple[MatrixSymbol, ...] = ()   # its a, y and dℒ/dz, when there is one
     l2: bool = False                  # the cost adds lambda/2 * sum of squared weights (penalty.py)
+    graph: TensorGraph | None = None  # what the walk ran over, and its matrix level (each node's symbol)
+    level: MatrixLevel | None = None
 
 
 def derive_layers(spec: NetworkSpec) -> LayerDerivation:
@@ -85,7 +87,7 @@ def derive_layers(spec: NetworkSpec) -> LayerDerivation:
             skip and level.symbols[skip], level.forward(joins)))
     softmax_symbols, softmax_steps = _softmax_steps(spec) if spec.layers[-1].activation == "softmax" else ((), ())
     return LayerDerivation(spec.layout, spec.loss.reduction, level.symbols[node["X"]], level.symbols[node["Y"]],
-                           level.scale, tuple(records), softmax_steps, softmax_symbols, spec.loss.l2 > 0)
+                           level.scale, tuple(records), softmax_steps, softmax_symbols, spec.loss.l2 > 0, graph, level)
 
 
 def _hidden(level: MatrixLevel, walk: Walk, Z, A, term: Elementwise, expanded: dict):

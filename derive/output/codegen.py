@@ -10,7 +10,8 @@ lives in a template.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import sympy as sp
 from sympy import HadamardPower, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
@@ -18,6 +19,8 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ..core.layers import LayerDerivation, derive_layers
 from ..core.matrix_forms import BATCH
+from ..core.matrix_level import MatrixLevel
+from ..core.ops import OPS
 from ..present.layer_notation import layer_printer
 from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
@@ -172,7 +175,7 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "index": record.index,
             "shared_bias": isinstance(record.b, sp.Symbol),
             "net": line(z, record.forward, latex.doprint(record.Z)),
-            "out": _output(record, activation.code.format(z=z, axis=axis), code, latex),
+            "out": _output(layered, record, _Printers(code.doprint, latex.doprint, axis, layered.level)),
             "mask": None if record.mask is None else {
                 "name": record.mask.name, "constant": f"MASK{record.index}", "rows": [list(layer_spec.kept(s)) for s in range(len(layer_spec.mask))],
                 "p": repr(layer_spec.dropout)},
@@ -197,15 +200,29 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "optimizer": _optimizer(spec) if spec.training else None}
 
 
-def _output(record, activated: str, code: MatrixCodePrinter, latex) -> dict[str, str]:
-    """A = g(Z), 1/(1 - p) D ⊙ g(Z) under dropout, + A^{[k]} with a skip, with its LaTeX for a comment."""
-    g = rf"{ACTIVATIONS[record.activation].latex}\left({latex.doprint(record.Z)}\right)"
-    if record.mask is not None:
-        scale = MatMul(record.kept, record.mask, evaluate=False)
-        activated, g = f"{code.doprint(record.kept)} * {record.mask.name} * ({activated})", rf"{latex.doprint(scale)} \odot {g}"
-    if record.skip is not None:
-        activated, g = f"{activated} + {record.skip.name}", f"{g} + {latex.doprint(record.skip)}"
-    return {"target": record.A.name, "code": activated, "comment": f"{latex.doprint(record.A)} = {g}"}
+@dataclass(frozen=True)
+class _Printers:
+    """What an op row's printing rule reads: the code and LaTeX printers, the unit axis, the level."""
+    code: Callable[[sp.Basic], str]
+    latex: Callable[[sp.Basic], str]
+    axis: int
+    level: MatrixLevel
+
+
+def _output(layered: LayerDerivation, record, printers: _Printers) -> dict[str, str]:
+    """A from Z: the op rows' printing rules composed along the layer's applications after its
+    dense one (g(Z), then dropout's scaled mask, then a skip's sum), with its LaTeX for a comment."""
+    graph, symbols = layered.graph, layered.level.symbols
+    net = next(a.output for a in graph.applications if a.op == "dense" and a.output.layer == record.index)
+    code, latex, node = record.Z.name, printers.latex(record.Z), net
+    for application in graph.applications:
+        if node not in application.inputs or application.output.layer != record.index:
+            continue
+        rule, others = OPS[application.op].printing, [symbols[n] for n in application.inputs[1:]]
+        code = rule.code(printers, application, [code] + [s.name for s in others])
+        latex = rule.latex(printers, application, [latex] + [printers.latex(s) for s in others])
+        node = application.output
+    return {"target": record.A.name, "code": code, "comment": f"{printers.latex(record.A)} = {latex}"}
 
 
 def _errors(spec: NetworkSpec, depth: int, axis: int) -> str:

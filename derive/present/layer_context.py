@@ -16,6 +16,7 @@ from sympy import MatrixSymbol, Transpose
 
 from ..core.layers import LayerDerivation
 from ..core.matrix_forms import Reason
+from ..core.ops import OPS
 from ..core.proof import Check
 from ..numeric.evaluator import Parameters, Values
 from ..rules.activations import ACTIVATIONS
@@ -46,12 +47,11 @@ def _step_text(spec: NetworkSpec) -> dict[Reason, tuple[str, ...]]:
         Reason.SOFTMAX_VJP: ("Through the softmax: for each sample, ", r"\left(\operatorname{diag}(a) - a a^{T}\right)",
                              " times the loss's derivative:"),
         Reason.SOFTMAX_CE: (f"which cancels, because {fusion.condition if fusion else ''} in each sample, to",),
-        Reason.AFFINE: ("The error reaches this layer's outputs through the next layer's weights:",),
-        Reason.SKIP: ("The error reaches this layer's outputs through the next layer's weights and, whole, along "
-                      "each skip connection that adds them to a later layer's outputs:",),
-        Reason.ACTIVATION: ("and through this layer's activation:",),
-        Reason.DROPOUT: ("and through the dropout mask (a dropped unit passes nothing back, a kept one its "
-                         "gradient scaled as its output was) and this layer's activation:",),
+        # a step through one op: its row's words
+        Reason.AFFINE: (OPS["dense"].printing.prose,),
+        Reason.SKIP: (OPS["add"].printing.prose,),
+        Reason.ACTIVATION: (OPS["activation"].printing.prose,),
+        Reason.DROPOUT: (OPS["dropout"].printing.prose,),
         Reason.RECURSION: ("Together, the recursion:",),
         Reason.SOFTMAX_JACOBIAN: ("For one sample, the softmax Jacobian applied to the loss's derivative:",),
         Reason.EXPAND: ("Since ", r"\operatorname{diag}(a) \left(y \oslash a\right) = y", " and ",

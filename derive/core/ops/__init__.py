@@ -28,27 +28,42 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Printing:
+    """How the op is written. code and latex print its forward from its operands' printed forms,
+    (printers, application, operands) -> str, where printers gives code(expr), latex(expr), axis
+    (the unit axis of an array) and level (the matrix level: a dropout's mask); None: its matrix
+    forward printed whole. prose: the words for its step in a backward derivation."""
+    code: Callable[..., str] | None = None
+    latex: Callable[..., str] | None = None
+    prose: str = ""
+
+
+@dataclass(frozen=True)
 class Op:
     name: str
     numeric: Rule
     units: Rule
     matrices: Rule
     indices: Rule
+    printing: Printing = Printing()
 
 
 OPS: dict[str, Op] = {
     "dense": Op("dense", Rule(dense.vjp, dense.forward), Rule(dense.unit_vjp),
-                Rule(dense.matrix_vjp, dense.matrix_forward), Rule(dense.index_vjp, dense.index_forward)),
+                Rule(dense.matrix_vjp, dense.matrix_forward), Rule(dense.index_vjp, dense.index_forward),
+                Printing(prose=dense.PROSE)),
     "activation": Op("activation", Rule(elementwise.activation_vjp, elementwise.activation_forward),
                      Rule(elementwise.activation_unit_vjp),
                      Rule(elementwise.activation_matrix_vjp, elementwise.activation_matrix_forward),
-                     Rule(elementwise.activation_index_vjp, elementwise.activation_index_forward)),
+                     Rule(elementwise.activation_index_vjp, elementwise.activation_index_forward),
+                     Printing(elementwise.activation_code, elementwise.activation_latex, elementwise.ACTIVATION_PROSE)),
     "dropout": Op("dropout", Rule(elementwise.dropout_vjp, elementwise.dropout_forward),
                   Rule(elementwise.dropout_unit_vjp),
                   Rule(elementwise.dropout_matrix_vjp, elementwise.dropout_matrix_forward),
-                  Rule(elementwise.dropout_index_vjp, elementwise.dropout_index_forward)),
+                  Rule(elementwise.dropout_index_vjp, elementwise.dropout_index_forward),
+                  Printing(elementwise.dropout_code, elementwise.dropout_latex, elementwise.DROPOUT_PROSE)),
     "add": Op("add", Rule(joins.vjp, joins.forward), Rule(joins.unit_vjp), Rule(joins.matrix_vjp, joins.matrix_forward),
-              Rule(joins.index_vjp, joins.index_forward)),
+              Rule(joins.index_vjp, joins.index_forward), Printing(joins.code, joins.code, joins.PROSE)),
     "l2": Op("l2", Rule(penalty.vjp, penalty.forward), Rule(penalty.unit_vjp), Rule(penalty.matrix_vjp),
              Rule(penalty.index_vjp, penalty.index_forward)),
     "loss": Op("loss", Rule(loss.vjp, loss.forward, loss.fused), Rule(fused=loss.unit_fused),

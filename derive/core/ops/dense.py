@@ -17,6 +17,8 @@ from ...rules.algebra import _add, _mul
 from ..chain import Path
 from ..graph import Kind
 
+PROSE = "The error reaches this layer's outputs through the next layer's weights:"
+
 
 def forward(**_):
     def dense(inputs):

@@ -24,6 +24,10 @@ from ..matrix_forms import activation_derivative, applied, hadamard
 from ..pending import times
 from ..units import exact_probability
 
+ACTIVATION_PROSE = "and through this layer's activation:"
+DROPOUT_PROSE = ("and through the dropout mask (a dropped unit passes nothing back, a kept one its "
+                 "gradient scaled as its output was) and this layer's activation:")
+
 
 def activation_forward(function, **_):
     numpy = ACTIVATIONS[function].numpy
@@ -121,3 +125,20 @@ def dropout_index_forward(level, application):
 
 def dropout_index_vjp(level, application, upstream):
     return (_mul(upstream, level.kept(application)),)
+
+
+def activation_code(printers, application, operands):
+    return ACTIVATIONS[application.attribute("function")].code.format(z=operands[0], axis=printers.axis)
+
+
+def activation_latex(printers, application, operands):
+    return rf"{ACTIVATIONS[application.attribute('function')].latex}\left({operands[0]}\right)"
+
+
+def dropout_code(printers, application, operands):
+    return f"{printers.code(kept(application))} * {printers.level.masks[application].name} * ({operands[0]})"
+
+
+def dropout_latex(printers, application, operands):
+    scale = MatMul(kept(application), printers.level.masks[application], evaluate=False)
+    return rf"{printers.latex(scale)} \odot {operands[0]}"

@@ -8,6 +8,9 @@ from sympy import MatAdd
 
 from ..chain import Path
 
+PROSE = ("The error reaches this layer's outputs through the next layer's weights and, whole, along "
+         "each skip connection that adds them to a later layer's outputs:")
+
 
 def forward(**_):
     return lambda inputs: inputs[0] + inputs[1]
@@ -43,3 +46,8 @@ def index_vjp(level, application, upstream):
     if not application.output.shape:
         return upstream, upstream
     return upstream, level.reindexed(upstream, application.output, application.inputs[1])
+
+
+def code(printers, application, operands):
+    """The sum written as it is summed, in NumPy source and in LaTeX alike."""
+    return f"{operands[0]} + {operands[1]}"
