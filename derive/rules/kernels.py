@@ -82,5 +82,12 @@ def output_delta(activation: str, loss: str, outputs: int) -> Kernel:
 
 def vjp(activation: str, z: np.ndarray, a: np.ndarray, upstream: np.ndarray, found: Kernel | None = None) -> np.ndarray:
     """d E/d net from d E/d out, (m, units), through the activation's slope."""
-    local = (found or slope(activation))(z, a)
-    return upstream * local if ACTIVATIONS[activation].elementwise else np.einsum("sk,skj->sj", upstream, local)
+    return vjp_kernel(activation, found)(z, a, upstream)
+
+
+def vjp_kernel(activation: str, found: Kernel | None = None) -> Kernel:
+    """(z, a, upstream) -> d E/d net through the activation's slope, the slope looked up once."""
+    local = found or slope(activation)
+    if ACTIVATIONS[activation].elementwise:
+        return lambda z, a, upstream: upstream * local(z, a)
+    return lambda z, a, upstream: np.einsum("sk,skj->sj", upstream, local(z, a))

@@ -35,8 +35,8 @@ def activation_forward(function, **_):
 
 
 def activation_vjp(function, **_):
-    found = kernels.slope(function)
-    return lambda inputs, output, upstream: (kernels.vjp(function, inputs[0], output, upstream, found),)
+    through = kernels.vjp_kernel(function)
+    return lambda inputs, output, upstream: (through(inputs[0], output, upstream),)
 
 
 def activation_unit_vjp(level, application, upstream):

@@ -52,26 +52,41 @@ def forward(function, reduction, activation=None, **_):
     """The kernel reads the net input of `activation` where the loss reads that activation alone."""
     def loss(inputs, net=None):
         a, y = inputs
-        return np.asarray(unit_errors(a, y, function, net, activation).sum() * _mean(a, reduction))
+        return unit_errors(a, y, function, net, activation).sum() * _mean(a, reduction)
     return loss
 
 
 def vjp(function, reduction, per_sample=None, **_):
     """`per_sample`: given, the term stays per sample (of the summed errors); the parameters' readers
     apply the mean's factor."""
+    slopes = _by_width(lambda outputs: kernels.loss_slope(function, outputs))
+
     def loss_vjp(inputs, output, upstream):
         a, y = inputs
-        return (_scaled(kernels.loss_slope(function, a.shape[1])(y, a), upstream, a, reduction, per_sample), None)
+        return (_scaled(slopes(a.shape[1])(y, a), upstream, a, reduction, per_sample), None)
     return loss_vjp
 
 
 def fused(activation, function, reduction, per_sample=None, **_):
     """dJ/dnet of the activation the loss reads, in one kernel."""
+    deltas = _by_width(lambda outputs: kernels.output_delta(activation, function, outputs))
+
     def loss_fused(inputs, net, upstream):
         a, y = inputs
-        return _scaled(kernels.output_delta(activation, function, a.shape[1])(y, a, net), upstream, a, reduction,
-                       per_sample)
+        return _scaled(deltas(a.shape[1])(y, a, net), upstream, a, reduction, per_sample)
     return loss_fused
+
+
+def _by_width(make):
+    """A kernel per number of outputs, made on first use and kept by the bound kernel."""
+    made = {}
+
+    def kernel(outputs):
+        found = made.get(outputs)
+        if found is None:
+            found = made[outputs] = make(outputs)
+        return found
+    return kernel
 
 
 def _scaled(slope, upstream, a, reduction, per_sample):
