@@ -155,13 +155,18 @@ class _PoisonedStep(Evaluator):
     """An evaluator whose `poison`-th update makes a weight infinite (the loss may stay finite)."""
     poison = 3
 
-    def _stepped(self, before, grads, state):       # the step training takes (step() takes it too)
-        self.calls = getattr(self, "calls", 0) + 1
-        after, state = super()._stepped(before, grads, state)
-        if self.calls == self.poison:
-            after = after.copy()
-            after[0] = np.inf                          # the first weight
-        return after, state
+    def __init__(self, *args):
+        super().__init__(*args)
+        step, self.calls = self._step, 0        # the optimizer's step, which training and step() take
+
+        def poisoned(param, grad, state, t):
+            self.calls += 1
+            after, state = step(param, grad, state, t)
+            if self.calls == self.poison:
+                after = after.copy()
+                after[0] = np.inf                  # the first weight
+            return after, state
+        self._step = poisoned
 
 
 def test_training_stops_when_the_parameters_are_not_finite():

@@ -153,6 +153,10 @@ class Evaluator:
         self._parameters = tuple(layer.weight for layer in self._layers) + tuple(layer.bias for layer in self._layers)
         self._sizes = tuple(a.size for a in (lambda p: p.weights + p.biases)(initial_parameters(spec)))
         self._zeros = tuple(np.zeros(size) for size in self._sizes)
+        # the optimizer updates the parameters first in the vector: all, or the weights alone
+        self._updated_parameters = len(self._parameters) if not spec.training or spec.training.update_bias \
+            else len(self._layers)
+        self._updated_size = sum(self._sizes[:self._updated_parameters])
         # the slots before each replay, inputs and targets given; where each parameter's view of the vector goes
         self._blank = self.tape.blank()
         self._blank[self.tape.slots.value[tensors.of_kind(Kind.INPUT)[0]]] = self.inputs
@@ -214,33 +218,26 @@ class Evaluator:
         """The cost's gradients (the error's alone: `error_only`), as Parameters: the tape's parameter adjoints."""
         return params.like(self._gradient_vector(fwd.taped, error_only))
 
-    def _gradient_vector(self, v: list, error_only: bool = False) -> np.ndarray:
+    def _gradient_vector(self, v: list, error_only: bool = False, parameters: int | None = None) -> np.ndarray:
+        """The gradients laid out as Parameters.flat lays them out (of the first `parameters` alone)."""
         # a parameter without a term keeps zeros: a bias the layer lacks, or one whose gradient is 0 exactly
-        return np.concatenate([v[slot] if slot is not None else zeros for slot, zeros in
-                               zip(self._error_gradient_slots if error_only else self._gradient_slots, self._zeros)],
+        slots = (self._error_gradient_slots if error_only else self._gradient_slots)[:parameters]
+        return np.concatenate([v[slot] if slot is not None else zeros for slot, zeros in zip(slots, self._zeros)],
                               axis=None)
 
     def initial_state(self, params: Parameters) -> OptimizerState:
         return OptimizerState(0, tuple(np.zeros(params.size) for _ in self.optimizer.state))
 
     def step(self, params: Parameters, grads: Parameters, state: OptimizerState) -> tuple[Parameters, OptimizerState]:
-        """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates."""
-        after, state = self._stepped(params.flat, grads.flat, state)
-        return params.like(after), state
-
-    def _stepped(self, before: np.ndarray, grads: np.ndarray, state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
-        """The step's parameters as one vector, and the optimizer's state after it."""
-        t = state.steps + 1
-        after, slots = self._step(before, grads, state.slots, t)
-        if not self.spec.training.update_bias:          # the biases, last in the vector, are kept
-            kept = self._weight_size
-            after = np.concatenate([after[:kept], before[kept:]])
-            slots = tuple(np.concatenate([new[:kept], old[kept:]]) for new, old in zip(slots, state.slots))
-        return after, OptimizerState(t, slots)
-
-    @property
-    def _weight_size(self) -> int:
-        return sum(self._sizes[:len(self._layers)])
+        """One step of the spec's optimizer (its row's kernel, once on all parameters) on those it updates:
+        all of them, or the weights alone (training.update_bias = false: the biases, last in the
+        vector, and their state are kept)."""
+        before, updated, t = params.flat, self._updated_size, state.steps + 1
+        after, slots = self._step(before[:updated], grads.flat[:updated], tuple(s[:updated] for s in state.slots), t)
+        if updated < before.size:
+            after = np.concatenate([after, before[updated:]])
+            slots = tuple(np.concatenate([new, old[updated:]]) for new, old in zip(slots, state.slots))
+        return params.like(after), OptimizerState(t, slots)
 
     def factors(self, params: Parameters, fwd: Forward, deltas) -> tuple[LayerFactors, ...]:
         """The per-sample chain factors the document prints, from the kernels."""
@@ -265,32 +262,32 @@ class Evaluator:
         """Gradient descent from `params` (whose loss must be finite), stopping before a step
         whose loss or parameters are not finite."""
         fwd = self.forward(params)
-        state = self.initial_state(params)
         self.require_finite(fwd, "at the start of training", "finite starting parameters")
         history = np.empty(iterations + 1)
         history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
-        flat, v = params.flat, fwd.taped
-        # one buffer the slots hold views of, written each step: the replay rewrites every other slot
-        buffer = flat.copy()
+        v, step, updated, count = fwd.taped, self._step, self._updated_size, self._updated_parameters
+        # one buffer the slots hold views of; each step writes the updated parameters into its head
+        buffer = params.flat.copy()
         slots = self._replay(buffer)
-        weights = [slots[i] for i in self._weight_slots]
+        head, weights = buffer[:updated], [slots[i] for i in self._weight_slots]
+        last, state = head.copy(), tuple(s[:updated] for s in self.initial_state(params).slots)
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                after, stepped_state = self._stepped(flat, self._gradient_vector(v), state)
+                after, stepped_state = step(head, self._gradient_vector(v, parameters=count), state, k)
                 finite_parameters = bool(np.isfinite(after).all())
                 if finite_parameters:
-                    np.copyto(buffer, after)
+                    np.copyto(head, after)
                     v = self.tape.replay(slots)
                     cost = float(v[self._error_slot]) + penalty_value(self.l2, weights)
                 if not (finite_parameters and math.isfinite(cost)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"
                     break
-                flat, state = after, stepped_state
+                last, state = after, stepped_state
                 history[k] = cost
                 bar.update(1)
-        trained = params.like(flat.copy())
+        trained = params.like(np.concatenate([last, params.flat[updated:]]))
         return Training(done, float(history[done]), self.forward(trained).outs[-1], history[:done + 1], trained,
                         stopped_at, reason)
 

@@ -94,13 +94,43 @@ def _getter(slots: tuple[int, ...]) -> Callable[[list], tuple]:
 
 
 def _writing(kernel: Callable, read: Callable, extra: tuple[int, ...], write: int):
-    """A step: the kernel on the values read (and the extra slots' values), written to one slot."""
+    """A step: the kernel on the values read (and one or two extra slots' values), written to one slot."""
     if not extra:
         def step(v):
             v[write] = kernel(read(v))
+    elif len(extra) == 1:
+        first, = extra
+
+        def step(v):
+            v[write] = kernel(read(v), v[first])
+    else:
+        first, second = extra
+
+        def step(v):
+            v[write] = kernel(read(v), v[first], v[second])
+    return step
+
+
+def _writing_terms(kernel: Callable, read: Callable, out: int, upstream: int, writes: tuple[int | None, ...]):
+    """A VJP's step: the kernel on the inputs' values, the output's and the upstream adjoint, each
+    term it gives written to its slot (one or two, as a dense VJP gives, without a loop)."""
+    pairs = tuple((k, slot) for k, slot in enumerate(writes) if slot is not None)
+    if len(pairs) == 1:
+        (k, slot), = pairs
+
+        def step(v):
+            v[slot] = kernel(read(v), v[out], v[upstream])[k]
+    elif len(pairs) == 2:
+        (k, slot), (k2, slot2) = pairs
+
+        def step(v):
+            found = kernel(read(v), v[out], v[upstream])
+            v[slot], v[slot2] = found[k], found[k2]
     else:
         def step(v):
-            v[write] = kernel(read(v), *[v[i] for i in extra])
+            found = kernel(read(v), v[out], v[upstream])
+            for k, slot in pairs:
+                v[slot] = found[k]
     return step
 
 
@@ -141,13 +171,7 @@ class _Recorder:
         kernel = OPS[application.op].numeric.vjp(needs=needs, per_sample=self.per_sample,
                                                  **dict(application.attributes))
         read, out = _getter(tuple(self.value[node] for node in application.inputs)), self.value[application.output]
-        pairs = tuple((k, slot) for k, slot in enumerate(writes) if slot is not None)
-
-        def step(v):
-            found = kernel(read(v), v[out], v[upstream])
-            for k, slot in pairs:
-                v[slot] = found[k]
-        self.program.append(step)
+        self.program.append(_writing_terms(kernel, read, out, upstream, writes))
         return writes
 
     def fused(self, loss: Application, activation: Application, upstream: int) -> int:

@@ -30,11 +30,12 @@ NUMPY = [np]
 
 def _lambdified(args: list[sp.Symbol], expr: sp.Expr) -> Kernel:
     fn = sp.lambdify(args, expr, modules=NUMPY, cse=True)
+    if expr.free_symbols:
+        return fn
 
-    def kernel(*arrays: np.ndarray) -> np.ndarray:
-        found = fn(*arrays)              # a constant (the identity's slope 1) comes back as one number
-        return found if np.ndim(found) else np.full(np.broadcast(*arrays).shape, float(found))
-    return kernel
+    def constant(*arrays: np.ndarray) -> np.ndarray:     # (the identity's slope 1) one number, as arrays
+        return np.full(np.broadcast(*arrays).shape, float(fn(*arrays)))
+    return constant
 
 
 @cache
@@ -42,8 +43,7 @@ def slope(activation: str) -> Kernel:
     """(z, a) -> d out/d net: (m, units) for an elementwise activation, (m, k, j) for a coupled one."""
     row = ACTIVATIONS[activation]
     if row.elementwise:
-        fn = _lambdified([_O, _N], row.derivative([_O], [_N], 0, 0))
-        return lambda z, a: fn(a, z)
+        return _lambdified([_N, _O], row.derivative([_O], [_N], 0, 0))
     # a coupled layer (softmax): d out_k/d net_j over out_k and out_j, one form on the diagonal, one off it
     diagonal = _lambdified([_O], row.derivative([_O], [_N], 0, 0))
     across = _lambdified([_O, _OTHER], row.derivative([_O, _OTHER], [_N, _N], 0, 1))

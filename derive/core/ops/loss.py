@@ -24,6 +24,8 @@ from ..chain import UnitRecord
 from ..matrix_forms import OutputDelta, output_delta
 from . import elementwise
 
+_sum = np.add.reduce        # ndarray.sum is this behind a Python wrapper
+
 
 @cache
 def _row(function, outputs):
@@ -34,25 +36,35 @@ def unit_errors(a, y, function, net=None, activation=None):
     """E_k per sample, (m, outputs). Given the net input of the activation the loss reads alone, a
     logarithm of the output is taken from it where that activation's row gives one (a saturated
     softmax or sigmoid rounds its output to 0 or 1, whose logarithm is not the loss's)."""
-    row = _row(function, a.shape[1])
+    return _errors(function, a.shape[1], activation if net is not None else None)(a, y, net)
+
+
+@cache
+def _errors(function, outputs, activation):
+    """(a, y, net) -> E_k per sample, for this many outputs, reading `activation`'s net input (if named)."""
+    row = _row(function, outputs)
     if row.squared is not None:                 # no logarithm: outputs of any sign are fine
-        return row.numpy(y, a, None, None)
-    stable = ACTIVATIONS[activation] if net is not None else None
-    with np.errstate(divide="ignore"):
-        log_out = stable.log_out(net) if stable and stable.log_out else np.log(a)
-        log_1m = stable.log_one_minus_out(net) if stable and stable.log_one_minus_out else np.log1p(-a)
-    return row.numpy(y, a, log_out, log_1m)
+        return lambda a, y, net: row.numpy(y, a, None, None)
+    stable = ACTIVATIONS[activation] if activation is not None else None
+    log_out = stable.log_out if stable and stable.log_out else None
+    log_1m = stable.log_one_minus_out if stable and stable.log_one_minus_out else None
 
-
-def _mean(a, reduction) -> float:
-    return 1.0 / len(a) if reduction == "mean" else 1.0
+    def errors(a, y, net):
+        with np.errstate(divide="ignore"):
+            return row.numpy(y, a, log_out(net) if log_out else np.log(a),
+                             log_1m(net) if log_1m else np.log1p(-a))
+    return errors
 
 
 def forward(function, reduction, activation=None, **_):
     """The kernel reads the net input of `activation` where the loss reads that activation alone."""
+    errors = _by_width(lambda outputs: _errors(function, outputs, activation))
+    mean = reduction == "mean"
+
     def loss(inputs, net=None):
         a, y = inputs
-        return unit_errors(a, y, function, net, activation).sum() * _mean(a, reduction)
+        found = _sum(errors(a.shape[1])(a, y, net), axis=None)
+        return found * (1.0 / len(a)) if mean else found
     return loss
 
 
@@ -93,7 +105,7 @@ def _scaled(slope, upstream, a, reduction, per_sample):
     """The slope times the upstream, over m for a mean unless it stays per sample. A factor of
     exactly 1 (the loss's seed) changes no bit: not multiplied."""
     scale = upstream if per_sample is not None else upstream / (len(a) if reduction == "mean" else 1.0)
-    return slope if isinstance(scale, float) and scale == 1.0 else scale * slope
+    return slope if scale.__class__ is float and scale == 1.0 else scale * slope
 
 
 def unit_fused(level, loss, activation, upstream) -> tuple[UnitRecord, ...]:
