@@ -31,7 +31,7 @@ from ..rules.optimizers import OPTIMIZERS
 from ..rules.penalty import value as penalty_value
 from ..spec.load import NetworkSpec
 from .parameters import OptimizerState, Parameters
-from .tape import Tape
+from .tape import Tape, getter
 
 # How far a factor-by-factor product may stray from the fused delta before it is not
 # the same number: rounding leaves ~1e-16; an output rounded to 0 or 1 leaves far more.
@@ -225,6 +225,18 @@ class Evaluator:
         return np.concatenate([v[slot] if slot is not None else zeros for slot, zeros in zip(slots, self._zeros)],
                               axis=None)
 
+    def _gathering(self, v: list, parameters: int) -> Callable[[list], np.ndarray]:
+        """`_gradient_vector` of the first `parameters` as one read of these slots, for a loop: the
+        zeros of a parameter without a term are put in slots after the tape's."""
+        slots = []
+        for slot, zeros in zip(self._gradient_slots[:parameters], self._zeros):
+            if slot is None:
+                v.append(zeros)
+                slot = len(v) - 1
+            slots.append(slot)
+        read = getter(tuple(slots))
+        return lambda v: np.concatenate(read(v), axis=None)
+
     def initial_state(self, params: Parameters) -> OptimizerState:
         return OptimizerState(0, tuple(np.zeros(params.size) for _ in self.optimizer.state))
 
@@ -266,20 +278,22 @@ class Evaluator:
         history = np.empty(iterations + 1)
         history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
-        v, step, updated, count = fwd.taped, self._step, self._updated_size, self._updated_parameters
+        step, updated, replay, error, l2 = self._step, self._updated_size, self.tape.replay, self._error_slot, self.l2
         # one buffer the slots hold views of; each step writes the updated parameters into its head
         buffer = params.flat.copy()
-        slots = self._replay(buffer)
-        head, weights = buffer[:updated], [slots[i] for i in self._weight_slots]
+        v = slots = self._replay(buffer)
+        gradients = self._gathering(slots, self._updated_parameters)
+        head, weights, nothing = buffer[:updated], [slots[i] for i in self._weight_slots], np.zeros(updated)
         last, state = head.copy(), tuple(s[:updated] for s in self.initial_state(params).slots)
         with progress(iterations, "training") as bar:
             for k in range(1, iterations + 1):
-                after, stepped_state = step(head, self._gradient_vector(v, parameters=count), state, k)
-                finite_parameters = bool(np.isfinite(after).all())
+                after, stepped_state = step(head, gradients(v), state, k)
+                # a non-finite entry times 0 is nan, a finite one 0: one product tells them apart
+                finite_parameters = math.isfinite(after.dot(nothing))
                 if finite_parameters:
                     np.copyto(head, after)
-                    v = self.tape.replay(slots)
-                    cost = float(v[self._error_slot]) + penalty_value(self.l2, weights)
+                    v = replay(slots)
+                    cost = float(v[error]) + penalty_value(l2, weights) if l2 else float(v[error])
                 if not (finite_parameters and math.isfinite(cost)):
                     done, stopped_at = k - 1, k
                     reason = "the loss is not finite" if finite_parameters else "the parameters are not finite"

@@ -61,7 +61,7 @@ class Tape:
         if found is not None:       # the loss after its activation reads that activation's net input
             attributes["activation"], extra = found.attribute("function"), (value[found.inputs[0]],)
         return _writing(OPS[application.op].numeric.forward(**attributes),
-                        _getter(tuple(value[node] for node in application.inputs)), extra, value[application.output])
+                        getter(tuple(value[node] for node in application.inputs)), extra, value[application.output])
 
     def run(self, given: dict[Node, np.ndarray]) -> list:
         """Every slot's value: the forward, then the backward."""
@@ -85,7 +85,7 @@ class Tape:
         return v
 
 
-def _getter(slots: tuple[int, ...]) -> Callable[[list], tuple]:
+def getter(slots: tuple[int, ...]) -> Callable[[list], tuple]:
     """The values at these slots, as a tuple (itemgetter gives one slot's value bare)."""
     if len(slots) == 1:
         slot = slots[0]
@@ -170,7 +170,7 @@ class _Recorder:
         writes = tuple(self.tape._new_slot() if need else None for need in needs)
         kernel = OPS[application.op].numeric.vjp(needs=needs, per_sample=self.per_sample,
                                                  **dict(application.attributes))
-        read, out = _getter(tuple(self.value[node] for node in application.inputs)), self.value[application.output]
+        read, out = getter(tuple(self.value[node] for node in application.inputs)), self.value[application.output]
         self.program.append(_writing_terms(kernel, read, out, upstream, writes))
         return writes
 
@@ -178,7 +178,7 @@ class _Recorder:
         kernel = OPS[loss.op].numeric.fused(activation=activation.attribute("function"),
                                             per_sample=self.per_sample, **dict(loss.attributes))
         write = self.tape._new_slot()
-        self.program.append(_writing(kernel, _getter(tuple(self.value[node] for node in loss.inputs)),
+        self.program.append(_writing(kernel, getter(tuple(self.value[node] for node in loss.inputs)),
                                      (self.value[activation.inputs[0]], upstream), write))
         return write
 

@@ -26,8 +26,7 @@ PROSE = "The error reaches this layer's outputs through the next layer's weights
 # more than the product itself on a layer of a few units (a third of a small network's training step)
 def forward(**_):
     def dense(inputs):
-        x, w, *bias = inputs
-        return x.dot(w.T) + bias[0] if bias else x.dot(w.T)
+        return inputs[0].dot(inputs[1].T) + inputs[2] if len(inputs) > 2 else inputs[0].dot(inputs[1].T)
     return dense
 
 
