@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import random
 
 import numpy as np
@@ -23,6 +24,9 @@ ACTIVATIONS = {
     "linear": lambda z: z,
     "softmax": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
     / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+    "softplus": lambda z: np.log1p(np.exp(z)),
+    "gelu": lambda z: 0.5 * z * (1 + np.vectorize(math.erf)(z / math.sqrt(2))),     # the standard library's erf
+    "gelu_tanh": lambda z: 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z ** 3))),
 }
 
 
@@ -123,6 +127,9 @@ SYMPY_ACTIVATIONS = {
     "leaky_relu": lambda z, zs: sp.Piecewise((z, z > 0), (z / 100, True)),
     "linear": lambda z, zs: z,
     "softmax": lambda z, zs: sp.exp(z) / sum(sp.exp(v) for v in zs),
+    "softplus": lambda z, zs: sp.log(1 + sp.exp(z)),
+    "gelu": lambda z, zs: z / 2 * (1 + sp.erf(z / sp.sqrt(2))),
+    "gelu_tanh": lambda z, zs: z / 2 * (1 + sp.tanh(sp.sqrt(2 / sp.pi) * (z + sp.Rational(44715, 10 ** 6) * z ** 3))),
 }
 
 

@@ -12,7 +12,7 @@ from derive.rules.losses import LOSSES
 
 x = sp.Symbol("x", real=True)
 o, t = sp.symbols("o t", real=True)
-SMOOTH = ["sigmoid", "tanh", "linear", "g"]
+SMOOTH = ["sigmoid", "tanh", "linear", "g", "softplus", "gelu", "gelu_tanh"]
 KINKED = ["relu", "leaky_relu"]
 
 

@@ -20,6 +20,10 @@ ACTIVATIONS = {
     "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
     "linear": lambda z: z,
     "softmax": lambda z: torch.softmax(z, dim=1),
+    # softplus past its default threshold 20 is z itself, 2e-9 off: at 40 the difference is below float64's
+    "softplus": lambda z: F.softplus(z, threshold=40.0),
+    "gelu": F.gelu,
+    "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
 }
 
 

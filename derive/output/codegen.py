@@ -29,11 +29,18 @@ from ..rules.optimizers import OPTIMIZERS
 from ..spec.load import NetworkSpec
 
 
-class MatrixCodePrinter(NumPyPrinter):
-    """NumPy source for matrix expressions: `@`, `.T`, elementwise `*`, sums for ones-vectors."""
+class EntryCodePrinter(NumPyPrinter):
+    """NumPy source for an expression over entries (g'(z) applied to each entry of Z)."""
 
     def __init__(self):
         super().__init__({"fully_qualified_modules": True})
+
+    def _print_erf(self, expr: sp.erf) -> str:
+        return f"erf({self._print(expr.args[0])})"      # SciPy's, imported where a row's code_imports say
+
+
+class MatrixCodePrinter(EntryCodePrinter):
+    """NumPy source for matrix expressions: `@`, `.T`, elementwise `*`, sums for ones-vectors."""
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return expr.name
@@ -105,7 +112,7 @@ class MatrixCodePrinter(NumPyPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr) -> str:
         (variable,), body = expr.function.args
-        return NumPyPrinter({"fully_qualified_modules": True}).doprint(
+        return EntryCodePrinter().doprint(
             body.xreplace({variable: sp.Symbol(self._print(expr.expr))}))
 
     def _wrap(self, expr) -> str:
@@ -192,6 +199,7 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,
             "depth": len(layers), "softmax": spec.layers[-1].activation == "softmax",
+            "imports": sorted({line for layer in spec.layers for line in ACTIVATIONS[layer.activation].code_imports}),
             "loss": spec.loss.function, "reduction": spec.loss.reduction, "l2": spec.loss.l2 and repr(spec.loss.l2),
             "errors": _errors(spec, len(layers), axis),
             "inputs": len(spec.input_names), "outputs": spec.layers[-1].units,

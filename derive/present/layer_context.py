@@ -160,12 +160,17 @@ def build(spec: NetworkSpec, layered: LayerDerivation, values: Values | None, ch
 
 
 def _activation_derivative(w: _Writer, r, precision: int) -> dict[str, Any] | None:
-    """g'(Z) as people write it (σ' = A ⊙ (1 − A)); a piecewise one (ReLU') as its cases, from the rule table."""
+    """g'(Z) as people write it (σ' = A ⊙ (1 − A)); one over the net input for each entry z (GELU'), a
+    piecewise one (ReLU') as its cases, from the rule table."""
     if r.d_act is None or r.activation in ("linear", "g"):
         return None
     activation = ACTIVATIONS[r.activation]
     z = sp.Symbol("z", real=True)
     unit = activation.derivative([z], [z], 0, 0)
+    over_net = z in activation.derivative([sp.Dummy("out")], [z], 0, 0).free_symbols
+    if not isinstance(unit, sp.Piecewise) and over_net:       # written over the net input: GELU', softplus'
+        return {"lhs": rf"{activation.latex}'(z)", "rhs": LayerPrinter({z: "z"}).doprint(unit), "shapes": [],
+                "text": ["The activation's derivative, for each entry ", "z", " of ", w.tex(r.Z), ":"]}
     if not isinstance(unit, sp.Piecewise):
         return w.equation(rf"{activation.latex}'\left({w.tex(r.Z)}\right)", r.d_act) | {
             "text": ["The activation's derivative, written as people write it:"]}

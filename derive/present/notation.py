@@ -46,6 +46,10 @@ class NotationPrinter(LatexPrinter):
         except KeyError:
             raise ValueError(f"no notation for symbol {expr.name!r}") from None
 
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        """π as SymPy's LaTeX writes it (this printer's own printmethod passes by SymPy's _latex)."""
+        return expr._latex(self)
+
     def _print_Function(self, expr: sp.Expr, exp=None) -> str:
         return self._without_brackets(super()._print_Function, expr, exp)
 
@@ -117,6 +121,9 @@ class NotationPrinter(LatexPrinter):
         if rest and isinstance(first, sp.Rational) and not first.is_Integer and first.p == 1:
             tail = sp.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
             return rf"{self._print(first)} {self.parenthesize(tail, sp.printing.precedence.PRECEDENCE['Mul'])}"
+        if rest and isinstance(first, sp.Rational) and _published_decimal(first) is not None:     # 0.044715 z^3
+            tail = sp.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+            return rf"{self._print(first)} \cdot {self.parenthesize(tail, sp.printing.precedence.PRECEDENCE['Mul'])}"
         return super()._print_Mul(expr)
 
     def _print_Pow(self, expr: sp.Expr) -> str:
@@ -138,6 +145,22 @@ class NotationPrinter(LatexPrinter):
 
     def _print_Float(self, expr: sp.Float) -> str:
         raise ValueError("floats are printed through `values`, never from SymPy")
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        decimal = _published_decimal(expr)
+        return decimal if decimal is not None else super()._print_Rational(expr)
+
+
+def _published_decimal(r: sp.Rational) -> str | None:
+    """A published decimal constant as it is published (GELU's 0.044715, not 8943/200000): a
+    fraction of several digits over a denominator of 2s and 5s alone; 1/100 and 3/4 stay fractions."""
+    if -9 <= r.p <= 9 or r.q <= 10:
+        return None
+    q = int(r.q)
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    return format(sp.Float(r, 30), "f").rstrip("0") if q == 1 else None
 
 
 def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:

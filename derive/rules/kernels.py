@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, SPECIAL_FUNCTIONS
 
 from .algebra import _mul
 
@@ -25,7 +25,7 @@ _T, _O, _N, _OTHER = sp.symbols("t o n o_other", real=True)
 Kernel = Callable[..., np.ndarray]
 # lambdify's namespace: numpy as it is loaded. The name "numpy" would run `from numpy import *`, which
 # loads every lazy submodule numpy has (f2py, testing, ma: a tenth of a second of every report)
-NUMPY = [np]
+NUMPY = [SPECIAL_FUNCTIONS, np]
 
 
 def _lambdified(args: list[sp.Symbol], expr: sp.Expr) -> Kernel:

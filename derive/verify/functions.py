@@ -13,9 +13,9 @@ from .limits import MAX_DERIVATIVE_ORDER
 from .values import NotElementwise, Scope, Unreadable, apply_each, bounded
 
 FUNCTIONS = {"sigma": "sigmoid", "tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu", "g": "g",
-             "softmax": "softmax", "id": "linear"}
+             "softmax": "softmax", "id": "linear", "softplus": "softplus", "GELU": "gelu", "GELU_tanh": "gelu_tanh"}
 FUNCTION_WORDS = {"sigmoid": "sigma", "softmax": "softmax", "relu": "ReLU", "leakyrelu": "LeakyReLU",
-                  "tanh": "tanh", "log": "log", "ln": "ln", "exp": "exp"}
+                  "tanh": "tanh", "log": "log", "ln": "ln", "exp": "exp", "softplus": "softplus", "gelu": "GELU"}
 LOG_BASES = {"10": sp.Integer(10), "2": sp.Integer(2), "e": sp.E}
 ACTIVATION_KEYS = {activation: name for name, activation in FUNCTIONS.items()}
 X = sp.Symbol("x", real=True)
@@ -39,12 +39,17 @@ def function_of(item: s.Node, spec) -> tuple[str, int] | None:
         name = ACTIVATION_KEYS.get(spec.layers[layer - 1].activation)
         primes_inside = len(item.sup.text) - len(item.sup.text.rstrip("'")) if item.sup else 0   # g^{[1]'}
         return (name, item.primes + primes_inside) if name else None
+    if isinstance(item, s.Scripted) and item.base == s.Sym("GELU", "operatorname") and item.sup is None \
+            and item.sub is not None and item.sub.text.strip("\\{} ") == "tanh":
+        return "GELU_tanh", item.primes            # \operatorname{GELU}_{\tanh}: the tanh form
     if isinstance(item, s.Scripted) and isinstance(item.base, s.Func) and item.base.name == "log" \
             and item.sup is None and item.sub is not None and item.sub.text in LOG_BASES:
         return f"log_{item.sub.text}", 0
     if isinstance(base, s.Sym) and base.font in ("", "operatorname", "mathrm", "text") \
             and base.text.lower() in FUNCTION_WORDS and len(base.text) > 1:
         return FUNCTION_WORDS[base.text.lower()], primes        # Sigmoid(x), Softmax(z) as posts write them
+    if isinstance(base, s.Sym) and base.text == "erf" and base.font in ("operatorname", "mathrm", "text"):
+        return "erf", primes                                   # GELU's Φ(z) = (1 + erf(z/√2))/2
     generic_g = any(layer.activation == "g" for layer in spec.layers)     # a spec of g: g is that unknown function
     if isinstance(base, s.Sym) and (base.text in FUNCTIONS or base.text in ("diag", "exp", "ln", "log")) \
             and (base.font == "operatorname" or base.text == "g" and generic_g):
@@ -68,6 +73,10 @@ def apply(function: tuple[str, int], value: sp.Basic, scope: Scope, layout: str)
         return apply_each(value, lambda v: sp.log(v) / sp.log(base))
     if name == "exp":
         return apply_each(value, lambda v: sp.exp(bounded(v)))
+    if name == "erf":
+        if primes:
+            raise Unreadable("a derivative of erf")
+        return apply_each(value, sp.erf)
     if name == "diag":
         if not isinstance(value, sp.MatrixBase) or value.shape[1] != 1:
             raise Unreadable("diag of something other than a column")

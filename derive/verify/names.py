@@ -26,10 +26,16 @@ from .written import written_names
 
 FREE_LETTERS = set("stuvxz")     # letters a formula may use as a variable of its own
 # f(x) = ..., f'(x), \sigma'(x), e^{-x}: the functions of an identity in a letter
-IDENTITY_FUNCTIONS = {"f", "g", "e", "\\sigma", "\\tanh", "\\exp", "\\log", "\\ln", "\\phi", "\\varphi"}
+IDENTITY_FUNCTIONS = {"f", "g", "e", "\\sigma", "\\tanh", "\\exp", "\\log", "\\ln", "\\phi", "\\varphi",
+                      "softplus", "GELU", "erf", "\\pi"}
 # the words of a loss written once for every output: \sum \frac{1}{2}(target - output)^2
 TARGET_WORDS = {*TARGET_WORDS, "y", "text:target"}
 OUTPUT_WORDS = {"output", "out", "o", "prediction", "predicted", "hat:y", "text:output"}
+
+
+def _power_of_letter(name: str) -> bool:
+    """x^2, x^{3}: a power of an identity's letter, not a name of its own."""
+    return re.fullmatch(r"[a-z]\^\{?\d+\}?", name) is not None
 
 
 class Names:
@@ -117,6 +123,8 @@ class Names:
         if found is None:
             if name == "e":
                 return sp.E
+            if name == "\\pi":                   # GELU's √(2π): the constant, where the network names no π
+                return sp.pi
             if name in ("m", "N"):               # the number of samples, as posts name it
                 return sp.Integer(self.model.samples)
             if name in FREE_LETTERS:            # Sigmoid(x) = 1/(1+e^{-x}): true for every x
@@ -138,7 +146,8 @@ class Names:
         functions = stems - FREE_LETTERS or any(isinstance(x, s.Func) for x in s.nodes(chain)) or \
             "\\partial" in chain.text
         identity = functions and written & FREE_LETTERS and stems <= FREE_LETTERS | IDENTITY_FUNCTIONS and \
-            all(name in FREE_LETTERS for name in written if re.split(r"[_^']", name)[0] in FREE_LETTERS)
+            all(name in FREE_LETTERS or _power_of_letter(name) for name in written
+                if re.split(r"[_^']", name)[0] in FREE_LETTERS)
         return Scope(sample, batch_letters=sample is None and self.names_a_batch(chain),
                      generic=frozenset(written & FREE_LETTERS) if identity else frozenset())
 
@@ -244,7 +253,8 @@ class Names:
                     return self._updated(self._bind(plain, scope), 1, scope)
             if node.sup is not None and (node.sub is not None or not node.primes):
                 inner = s.Scripted(base, node.sub, None, node.primes) if node.sub else base
-                if key(inner) is not None and self.vocabulary.lookup(key(inner)) is not None:
+                if key(inner) is not None and (self.vocabulary.lookup(key(inner)) is not None
+                                               or key(inner) in scope.generic):      # x^3 in an identity in x
                     return self._power(self._visit(inner, scope), node.sup, scope)
             if node.sub is None and node.sup is None and node.primes:
                 raise Unreadable(f"{key(node)} without an argument")
