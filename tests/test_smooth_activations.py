@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from renderers import need
+from test_renderers import _fragments_of_markdown, _katex
 from torch_net import ACTIVATIONS as TORCH
 from torch_net import TorchNet
 
 import derive
+from derive.output.pdf import tex_environment
 from derive.rules import kernels
 from derive.rules.activations import ACTIVATIONS
 from derive.verify import Checker, verify_claim
@@ -126,3 +130,21 @@ def test_verify_checks_a_gelu_units_numbers():
     right = verify_claim(checker, rf"out_{{h1}} = \operatorname{{GELU}}(net_{{h1}}) = {out:.6f}", "neuron")
     wrong = verify_claim(checker, rf"out_{{h1}} = \operatorname{{GELU}}(net_{{h1}}) = {out + 0.01:.6f}", "neuron")
     assert right.claims[0].verdict == "ok" and wrong.claims[0].verdict == "wrong"
+
+
+
+@pytest.mark.parametrize("notation", ["neuron", "index", "layer"])
+def test_their_documents_parse_in_katex_and_compile_as_article_and_slides(notation, tmp_path):
+    mapping = _network("gelu", "softplus")
+    mapping["layers"].insert(1, {"units": 2, "activation": "gelu_tanh", "weights": [[0.3, -0.2], [0.1, 0.7]],
+                                 "bias": [0.05, -0.3]})
+    result = derive.derive(derive.from_dict(mapping))
+    fragments = _fragments_of_markdown(result.render("markdown", notation))
+    assert len(fragments) > 20 and _katex(fragments) == []
+    need("latexmk", "pdflatex")
+    for format in ("latex", "beamer"):
+        tex = tmp_path / f"{format}.tex"
+        tex.write_text(result.render(format, notation), encoding="utf-8")
+        run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300, env=tex_environment())
+        assert run.returncode == 0, run.stdout[-2000:]
