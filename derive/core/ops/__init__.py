@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import dense, elementwise, joins, loss, penalty
+from . import conv, dense, elementwise, joins, loss, norm, penalty
 
 
 @dataclass(frozen=True)
@@ -68,4 +68,13 @@ OPS: dict[str, Op] = {
              Rule(penalty.index_vjp, penalty.index_forward)),
     "loss": Op("loss", Rule(loss.vjp, loss.forward, loss.fused), Rule(fused=loss.unit_fused),
                Rule(fused=loss.matrix_fused), Rule(forward=loss.index_forward, fused=loss.index_fused)),
+    # issue 14's op families, at the numeric level so far: the tape runs them on a graph built of
+    # them (tests/test_conv_norm_ops.py); no spec lowers onto them yet
+    "conv2d": Op("conv2d", Rule(conv.conv2d_vjp, conv.conv2d_forward), Rule(), Rule(), Rule()),
+    "max_pool": Op("max_pool", Rule(conv.max_pool_vjp, conv.max_pool_forward), Rule(), Rule(), Rule()),
+    "avg_pool": Op("avg_pool", Rule(conv.avg_pool_vjp, conv.avg_pool_forward), Rule(), Rule(), Rule()),
+    "flatten": Op("flatten", Rule(conv.flatten_vjp, conv.flatten_forward), Rule(), Rule(), Rule()),
+    "batch_norm": Op("batch_norm", Rule(norm.batch_norm_vjp, norm.batch_norm_forward), Rule(), Rule(), Rule()),
+    "layer_norm": Op("layer_norm", Rule(norm.layer_norm_vjp, norm.layer_norm_forward), Rule(), Rule(), Rule()),
+    "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(), Rule()),
 }
