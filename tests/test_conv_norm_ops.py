@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derive.core.graph import Application, Kind, Node, TensorGraph
-from derive.core.ops import OPS
+from derive.core.ops import NUMERIC_ONLY, OPS
 from derive.numeric.tape import Tape
 
 RTOL, ATOL = 1e-12, 1e-12           # relative, and absolute for entries that are 0 up to rounding
@@ -34,8 +34,11 @@ def _torch_vjp(function, arrays, upstream):
     return out, grads
 
 
+ROWS = OPS | NUMERIC_ONLY
+
+
 def _ours(op, arrays, upstream, **attributes):
-    row = OPS[op].numeric
+    row = ROWS[op].numeric
     out = row.forward(**attributes)(tuple(arrays))
     return out, row.vjp(**attributes)(tuple(arrays), out, upstream)
 
@@ -155,9 +158,9 @@ def test_each_input_term_is_the_central_difference(op):
     x = rng.normal(size=(3, 2, 5, 5) if op in ("conv2d", "max_pool", "avg_pool") else (4, 3))
     rest = {"conv2d": [rng.normal(size=(2, 2, 3, 3)), rng.normal(size=2)],
             "rms_norm": [rng.normal(size=3)]}.get(op, [rng.normal(size=3), rng.normal(size=3)] if "norm" in op else [])
-    forward = OPS[op].numeric.forward(**attributes)
+    forward = ROWS[op].numeric.forward(**attributes)
     upstream = rng.normal(size=forward((x, *rest)).shape)
-    (term, *_), = [OPS[op].numeric.vjp(**attributes)((x, *rest), forward((x, *rest)), upstream)]
+    (term, *_), = [ROWS[op].numeric.vjp(**attributes)((x, *rest), forward((x, *rest)), upstream)]
     np.testing.assert_allclose(term, _central_differences(lambda v: forward((v, *rest)), x, upstream),
                                rtol=1e-6, atol=1e-8)
     if op == "batch_norm":         # the collapsed three-term backward is the step-by-step graph's
@@ -168,10 +171,10 @@ def test_each_input_term_is_the_central_difference(op):
 def test_a_parameters_term_takes_the_per_sample_factor():
     rng = np.random.default_rng(3)
     arrays = (rng.normal(size=(4, 2, 5, 5)), rng.normal(size=(3, 2, 2, 2)), rng.normal(size=3))
-    out = OPS["conv2d"].numeric.forward()(arrays)
+    out = ROWS["conv2d"].numeric.forward()(arrays)
     upstream = rng.normal(size=out.shape)
-    whole = OPS["conv2d"].numeric.vjp()(arrays, out, upstream)
-    mean = OPS["conv2d"].numeric.vjp(per_sample=0.25)(arrays, out, upstream)
+    whole = ROWS["conv2d"].numeric.vjp()(arrays, out, upstream)
+    mean = ROWS["conv2d"].numeric.vjp(per_sample=0.25)(arrays, out, upstream)
     assert (mean[0] == whole[0]).all()
     np.testing.assert_allclose(mean[1], whole[1] / 4, rtol=1e-15)
     np.testing.assert_allclose(mean[2], whole[2] / 4, rtol=1e-15)
@@ -243,7 +246,7 @@ def test_the_tape_runs_a_network_of_these_rows_as_pytorch_does(build, samples):
     target = graph.of_kind(Kind.TARGET)[0]
     labels = rng.integers(0, target.shape[0], size=samples)
     given[target] = np.eye(target.shape[0])[labels] if build is _tiny_cnn else rng.uniform(size=(samples,) + target.shape)
-    tape = Tape(graph, 1.0 / samples)
+    tape = Tape(graph, 1.0 / samples, ROWS)
     values = tape.run(given)
     leaves = {node.name: torch.tensor(array, dtype=torch.float64, requires_grad=node.kind == Kind.PARAMETER)
               for node, array in given.items()}

@@ -9,18 +9,21 @@ parameter ask for a term (`needs`), as PyTorch's grad_input_mask.
 The adjoints of the per-sample nodes are those of the summed errors, dE_s/dnode, as the documents
 print them (δ); a parameter's term takes the mean's 1/m where it sums over the samples, so the
 parameters' adjoints are the cost's gradients.
+
+The kernels are the rows of ops.OPS, or of a table given beside it (the op families whose symbolic
+levels are still to come, ops.NUMERIC_ONLY).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from ..core.graph import Application, Kind, Node, TensorGraph
-from ..core.ops import OPS
+from ..core.ops import OPS, Op
 from ..core.ops.dense import shared_bias_cancels
 from ..core.walk import Term, fusion, reverse
 
@@ -37,8 +40,8 @@ class Tape:
     """The forward program (one step per application, in the graph's order) and the backward
     program (the walk's VJPs and gathers, from the loss back), over one list of slots."""
 
-    def __init__(self, graph: TensorGraph, per_sample: float):
-        self.graph = graph
+    def __init__(self, graph: TensorGraph, per_sample: float, rows: Mapping[str, Op] = OPS):
+        self.graph, self.rows = graph, rows
         self.size = len(graph.nodes)
         self.seed = self._new_slot()
         value = {node: i for i, node in enumerate(graph.nodes)}
@@ -60,7 +63,7 @@ class Tape:
         extra = ()
         if found is not None:       # the loss after its activation reads that activation's net input
             attributes["activation"], extra = found.attribute("function"), (value[found.inputs[0]],)
-        return _writing(OPS[application.op].numeric.forward(**attributes),
+        return _writing(self.rows[application.op].numeric.forward(**attributes),
                         getter(tuple(value[node] for node in application.inputs)), extra, value[application.output])
 
     def run(self, given: dict[Node, np.ndarray]) -> list:
@@ -168,14 +171,14 @@ class _Recorder:
         if not any(needs):
             return (None,) * len(needs)
         writes = tuple(self.tape._new_slot() if need else None for need in needs)
-        kernel = OPS[application.op].numeric.vjp(needs=needs, per_sample=self.per_sample,
+        kernel = self.tape.rows[application.op].numeric.vjp(needs=needs, per_sample=self.per_sample,
                                                  **dict(application.attributes))
         read, out = getter(tuple(self.value[node] for node in application.inputs)), self.value[application.output]
         self.program.append(_writing_terms(kernel, read, out, upstream, writes))
         return writes
 
     def fused(self, loss: Application, activation: Application, upstream: int) -> int:
-        kernel = OPS[loss.op].numeric.fused(activation=activation.attribute("function"),
+        kernel = self.tape.rows[loss.op].numeric.fused(activation=activation.attribute("function"),
                                             per_sample=self.per_sample, **dict(loss.attributes))
         write = self.tape._new_slot()
         self.program.append(_writing(kernel, getter(tuple(self.value[node] for node in loss.inputs)),
