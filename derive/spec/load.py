@@ -21,6 +21,7 @@ from ..rules.optimizers import OPTIMIZERS
 from .checks import Checker, _kind, quoted_key
 from .dropout import check_mask_samples, read_dropout
 from .skip import read_skip
+from .tensor import TensorSpec, is_tensor_spec, read_tensor_spec
 from .init import glorot_uniform
 from .model import LayerSpec, LossSpec, NetworkSpec, TrainingSpec
 
@@ -103,7 +104,16 @@ def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
 
 def from_dict(data: Mapping[str, Any], source: str = "<spec>") -> NetworkSpec:
     """Validate a mapping shaped like the TOML schema and build a NetworkSpec."""
+    if isinstance(data, Mapping) and is_tensor_spec(data):
+        tensor_spec_from_dict(data, source)          # its own errors first, by name
+        raise SpecError("layers", "typed layers (conv2d, pooling, flatten, normalization) are read and computed, "
+                        "but not yet written as documents; expected dense layers (units, activation) for now", source)
     return _Reader(source).network(data)
+
+
+def tensor_spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> TensorSpec:
+    """A spec of typed layers (spec/tensor.py), its [training] read as a dense spec's is."""
+    return read_tensor_spec(data, source, _Reader(source).training)
 
 
 class _Reader(Checker):

@@ -1,0 +1,287 @@
+"""Specs whose layers are typed and whose inputs have a shape (issue 14): convolutions, pooling,
+flatten, dense layers and normalizations, read and checked layer by layer.
+
+    [input]
+    shape = [1, 4, 4]                  # (channels, height, width), or [features]
+    values = [[[[...]]]]               # one array of that shape per sample
+    [[layers]]
+    type = "conv2d"                    # out_channels, kernel, stride (1), padding (0), bias (true)
+    out_channels = 2
+    kernel = 2
+    activation = "relu"                # optional on conv2d, dense and the normalizations
+    [[layers]]
+    type = "max_pool"                  # or avg_pool: kernel, stride (the kernel)
+    kernel = 2
+    [[layers]]
+    type = "flatten"
+    [[layers]]
+    type = "dense"                     # units, bias (true)
+    units = 3
+    activation = "softmax"
+
+batch_norm (over the batch, per feature or channel), layer_norm and rms_norm (over each sample's
+features) take epsilon (1e-5) and gamma, beta (ones and zeros). Each layer's shape follows from the
+one before; a kernel, pool or layer that does not fit is named with the shapes and what would fit.
+
+Weights are given (conv2d: (out, in, kernel, kernel); dense: (units, inputs)) or drawn from
+`[init] seed` (Glorot uniform over the fan in and out, in layer order; biases 0).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..rules.activations import ACTIVATIONS
+from ..rules.losses import LOSSES
+from .checks import Checker, _kind, shown
+from .model import LossSpec, TrainingSpec
+
+KINDS = ("conv2d", "max_pool", "avg_pool", "flatten", "dense", "batch_norm", "layer_norm", "rms_norm")
+ACTIVATED = {"conv2d", "dense", "batch_norm", "layer_norm", "rms_norm"}
+KEYS = {
+    "conv2d": {"out_channels": True, "kernel": True, "stride": False, "padding": False, "bias": False, "weights": False},
+    "max_pool": {"kernel": True, "stride": False},
+    "avg_pool": {"kernel": True, "stride": False},
+    "flatten": {},
+    "dense": {"units": True, "bias": False, "weights": False},
+    "batch_norm": {"epsilon": False, "gamma": False, "beta": False},
+    "layer_norm": {"epsilon": False, "gamma": False, "beta": False},
+    "rms_norm": {"epsilon": False, "gamma": False},
+}
+MAX_SIZE = 4096                  # channels, units or pixels along an axis: a hand-sized network
+
+
+@dataclass(frozen=True)
+class TensorLayer:
+    kind: str
+    attributes: tuple[tuple[str, Any], ...]        # kernel, stride, padding, epsilon ...
+    parameters: tuple[tuple[str, np.ndarray], ...]  # ("W", ...), ("b", ...), ("gamma", ...): in the op's order
+    activation: str | None
+    shape: tuple[int, ...]                          # the output's shape, per sample
+
+    def attribute(self, name: str) -> Any:
+        return dict(self.attributes)[name]
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    title: str
+    input_shape: tuple[int, ...]
+    inputs: np.ndarray                     # (samples, *input_shape)
+    targets: np.ndarray                    # (samples, outputs)
+    layers: tuple[TensorLayer, ...]
+    loss: LossSpec
+    training: TrainingSpec
+
+
+def is_tensor_spec(data: Mapping[str, Any]) -> bool:
+    """A spec of typed layers or a shaped input, which this module reads (not spec/load.py)."""
+    layers = data.get("layers")
+    typed = isinstance(layers, list) and any(isinstance(layer, Mapping) and "type" in layer for layer in layers)
+    return typed or isinstance(data.get("input"), Mapping) and "shape" in data["input"]
+
+
+def read_tensor_spec(data: Mapping[str, Any], source: str, training: Callable[[Mapping], TrainingSpec]) -> TensorSpec:
+    """`training` reads the [training] section, as a dense spec's is read (spec/load.py gives it)."""
+    return _TensorReader(source, training).network(data)
+
+
+class _TensorReader(Checker):
+    def __init__(self, source: str, training: Callable[[Mapping], TrainingSpec]):
+        super().__init__(source)
+        self.training = training
+
+    def network(self, data: Mapping[str, Any]) -> TensorSpec:
+        data = self.table(data, "", {"title": False, "input": "section", "target": "section", "layers": "section",
+                                     "loss": "section", "training": "section", "init": False})
+        title = self.text(data.get("title", "Backpropagation, step by step"), "title")
+        inp = self.table(data["input"], "input", {"shape": True, "values": True})
+        shape = self.shape(inp["shape"], "input.shape")
+        inputs = self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
+        raw = data["layers"]
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("layers", f"expected at least one [[layers]] table, got {_kind(raw)}")
+        seed = None
+        if "init" in data:
+            seed = self.integer(self.table(data["init"], "init", {"seed": True})["seed"], "init.seed", 0, 2**63 - 1)
+        rng = np.random.default_rng(seed) if seed is not None else None
+        layers, current = [], shape
+        for index, layer in enumerate(raw, start=1):
+            found = self.layer(layer, f"layers[{index}]", current, rng, index == len(raw))
+            layers.append(found)
+            current = found.shape
+        if len(current) != 1:
+            raise self.fail(f"layers[{len(raw)}]", f"the last layer's output has shape {_shape(current)}; expected "
+                            "a flat output for the loss (end with a dense layer, or a flatten)")
+        target = self.table(data["target"], "target", {"values": True})
+        targets = self.samples(target["values"], "target.values", current, len(inputs),
+                               f"one per output; the last layer has {current[0]}")
+        loss = self.loss(self.table(data["loss"], "loss", {"function": True, "reduction": False}),
+                         layers[-1].activation or "linear", targets)
+        training = self.training(self.table(data["training"], "training", {"learning_rate": True, "iterations": False}))
+        return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training)
+
+    # -- one layer ----------------------------------------------------------------------------------
+    def layer(self, raw: Any, field: str, shape: tuple[int, ...], rng, last: bool) -> TensorLayer:
+        if not isinstance(raw, Mapping):
+            raise self.fail(field, f"expected a table, got {_kind(raw)}")
+        kind = self.choice(raw.get("type", "dense"), f"{field}.type", KINDS)
+        keys = {"type": False} | KEYS[kind] | ({"activation": False} if kind in ACTIVATED else {})
+        raw = self.table(raw, field, keys)
+        activation = None
+        if "activation" in raw:
+            activation = self.choice(raw["activation"], f"{field}.activation",
+                                     tuple(name for name in ACTIVATIONS if name != "g"))
+            if ACTIVATIONS[activation].elementwise is False and (not last or kind != "dense"):
+                raise self.fail(f"{field}.activation", f"{activation} normalizes a flat output: expected it on the "
+                                "last layer, a dense one")
+        return getattr(self, f"_{kind}")(raw, field, shape, rng, activation)
+
+    def _conv2d(self, raw, field, shape, rng, activation):
+        channels, height, width = self.image(shape, field, "conv2d")
+        out = self.integer(raw["out_channels"], f"{field}.out_channels", 1, MAX_SIZE)
+        kernel = self.integer(raw["kernel"], f"{field}.kernel", 1, MAX_SIZE)
+        stride = self.integer(raw.get("stride", 1), f"{field}.stride", 1, MAX_SIZE)
+        padding = self.integer(raw.get("padding", 0), f"{field}.padding", 0, MAX_SIZE)
+        if min(height, width) + 2 * padding < kernel:
+            side = min(height, width)
+            raise self.fail(f"{field}.kernel", f"a {kernel}×{kernel} kernel does not fit the input of shape "
+                            f"{_shape(shape)} with padding {padding}; expected a kernel of at most "
+                            f"{side + 2 * padding}, or padding of at least {math.ceil((kernel - side) / 2)}")
+        size = (out, channels, kernel, kernel)
+        weights = self.parameter(raw, "weights", field, size, rng, (channels * kernel ** 2, out * kernel ** 2))
+        parameters = (("W", weights),) + self.bias(raw, field, out)
+        output = (out, (height + 2 * padding - kernel) // stride + 1, (width + 2 * padding - kernel) // stride + 1)
+        return TensorLayer("conv2d", (("stride", stride), ("padding", padding)), parameters, activation, output)
+
+    def _pool(self, kind, raw, field, shape):
+        channels, height, width = self.image(shape, field, kind)
+        kernel = self.integer(raw["kernel"], f"{field}.kernel", 1, MAX_SIZE)
+        stride = self.integer(raw.get("stride", kernel), f"{field}.stride", 1, MAX_SIZE)
+        if min(height, width) < kernel:
+            raise self.fail(f"{field}.kernel", f"a {kernel}×{kernel} window does not fit the input of shape "
+                            f"{_shape(shape)}; expected a kernel of at most {min(height, width)}")
+        output = (channels, (height - kernel) // stride + 1, (width - kernel) // stride + 1)
+        return TensorLayer(kind, (("kernel", kernel), ("stride", stride)), (), None, output)
+
+    def _max_pool(self, raw, field, shape, rng, activation):
+        return self._pool("max_pool", raw, field, shape)
+
+    def _avg_pool(self, raw, field, shape, rng, activation):
+        return self._pool("avg_pool", raw, field, shape)
+
+    def _flatten(self, raw, field, shape, rng, activation):
+        return TensorLayer("flatten", (), (), None, (math.prod(shape),))
+
+    def _dense(self, raw, field, shape, rng, activation):
+        if len(shape) != 1:
+            raise self.fail(field, f"a dense layer reads a flat input, got shape {_shape(shape)}; expected a "
+                            "flatten layer before it")
+        units = self.integer(raw["units"], f"{field}.units", 1, MAX_SIZE)
+        weights = self.parameter(raw, "weights", field, (units, shape[0]), rng, (shape[0], units))
+        return TensorLayer("dense", (), (("W", weights),) + self.bias(raw, field, units), activation, (units,))
+
+    def _norm(self, kind, raw, field, shape, activation):
+        if kind == "batch_norm" and len(shape) not in (1, 3):
+            raise self.fail(field, f"batch_norm normalizes features (a flat input) or channels (channels, "
+                            f"height, width), got shape {_shape(shape)}")
+        epsilon = self.number(raw.get("epsilon", 1e-5), f"{field}.epsilon")
+        if epsilon <= 0:
+            raise self.fail(f"{field}.epsilon", f"expected a number above 0, got {shown(epsilon)}")
+        size = (shape[0],) if kind == "batch_norm" else shape
+        names = ("gamma", "beta") if kind != "rms_norm" else ("gamma",)
+        parameters = tuple((name, self.array(raw[name], f"{field}.{name}", size, "one per feature")
+                            if name in raw else np.full(size, 1.0 if name == "gamma" else 0.0)) for name in names)
+        return TensorLayer(kind, (("epsilon", epsilon),), parameters, activation, shape)
+
+    def _batch_norm(self, raw, field, shape, rng, activation):
+        return self._norm("batch_norm", raw, field, shape, activation)
+
+    def _layer_norm(self, raw, field, shape, rng, activation):
+        return self._norm("layer_norm", raw, field, shape, activation)
+
+    def _rms_norm(self, raw, field, shape, rng, activation):
+        return self._norm("rms_norm", raw, field, shape, activation)
+
+    # -- values ----------------------------------------------------------------------------------------
+    def image(self, shape: tuple[int, ...], field: str, kind: str) -> tuple[int, int, int]:
+        if len(shape) != 3:
+            raise self.fail(field, f"{kind} reads (channels, height, width), got shape {_shape(shape)}"
+                            + ("; expected it before the flatten" if len(shape) == 1 else ""))
+        return shape
+
+    def shape(self, value: Any, field: str) -> tuple[int, ...]:
+        if not isinstance(value, list) or len(value) not in (1, 3):
+            raise self.fail(field, f"expected [channels, height, width] or [features], got {shown(value)}")
+        return tuple(self.integer(v, f"{field}[{i}]", 1, MAX_SIZE) for i, v in enumerate(value, start=1))
+
+    def array(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+        """Nested lists of numbers of exactly this shape."""
+        found = _nested_shape(value)
+        if found != shape:
+            got = _shape(found) if found is not None else f"{_kind(value)} that is not nested lists of numbers"
+            raise self.fail(field, f"expected shape {_shape(shape)} ({what}), got {got}")
+        array = np.array(value, dtype=float)
+        if not np.isfinite(array).all():
+            raise self.fail(field, "expected finite numbers")
+        return array
+
+    def samples(self, value: Any, field: str, shape: tuple[int, ...], count: int | None, what: str) -> np.ndarray:
+        """One array of `shape` per sample (`count` of them, when the inputs have counted them)."""
+        found = _nested_shape(value)
+        if found is None or found[1:] != shape or count is not None and found[0] != count:
+            wanted = "(" + ", ".join(map(str, (count if count is not None else "samples",) + shape)) + ")"
+            got = _shape(found) if found is not None else f"{_kind(value)} that is not nested lists of numbers"
+            raise self.fail(field, f"expected shape {wanted} ({what}), got {got}")
+        return self.array(value, field, found, what)
+
+    def parameter(self, raw, key: str, field: str, size: tuple[int, ...], rng, fans: tuple[int, int]) -> np.ndarray:
+        if key in raw:
+            return self.array(raw[key], f"{field}.{key}", size,
+                              "out channels, in channels, kernel, kernel" if len(size) == 4 else "units, inputs")
+        if rng is None:
+            raise self.fail(f"{field}.{key}", "missing; give the weights, or [init] seed to draw them")
+        bound = math.sqrt(6 / sum(fans))
+        return rng.uniform(-bound, bound, size)
+
+    def bias(self, raw, field: str, size: int) -> tuple[tuple[str, np.ndarray], ...]:
+        value = raw.get("bias", True)
+        if value is False:
+            return ()
+        if value is True:
+            return (("b", np.zeros(size)),)
+        return (("b", self.array(value, f"{field}.bias", (size,), "one per output, or true or false")),)
+
+    def loss(self, raw: Mapping[str, Any], output: str, targets: np.ndarray) -> LossSpec:
+        function = self.choice(raw["function"], "loss.function", tuple(LOSSES))
+        reduction = self.choice(raw.get("reduction", "mean"), "loss.reduction", ("mean", "sum"))
+        if output not in LOSSES[function].output_activations:
+            raise self.fail("loss.function", f"{function} needs an output activation in "
+                            f"({', '.join(LOSSES[function].output_activations)}), got {output!r}")
+        if function in ("cross_entropy", "binary_cross_entropy") and ((targets < 0) | (targets > 1)).any():
+            raise self.fail("target.values", f"{function} targets must lie in [0, 1]")
+        return LossSpec(function, reduction)
+
+
+def _nested_shape(value: Any) -> tuple[int, ...] | None:
+    """The shape of nested lists of numbers, or None if ragged or not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return ()
+    if not isinstance(value, list) or not value:
+        return None
+    inner = {_nested_shape(v) for v in value}
+    if len(inner) != 1 or None in inner:
+        return None
+    return (len(value),) + inner.pop()
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
