@@ -148,3 +148,11 @@ def test_their_documents_parse_in_katex_and_compile_as_article_and_slides(notati
         run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
                              capture_output=True, text=True, timeout=300, env=tex_environment())
         assert run.returncode == 0, run.stdout[-2000:]
+
+
+@pytest.mark.parametrize("hidden, output", [("gelu", "softplus"), ("gelu_tanh", "gelu"), ("softplus", "gelu_tanh")])
+def test_the_closed_forms_are_sympys_diff_of_the_expanded_loss(hidden, output):
+    """The third oracle: SymPy differentiates the loss written out over the parameters, at 30 digits."""
+    from test_chain import _assert_agree
+    spec = _network(hidden, output) | {"input": {"values": [[0.5, -1.2]]}, "target": {"values": [[0.2, 0.7]]}}
+    _assert_agree(spec, derive.derive(derive.from_dict(spec)), f"{hidden}-{output}", points=2)
