@@ -171,6 +171,13 @@ BAD = [
      "layers[2].epsilon: expected a number above 0, got 0"),
     (_with([{**CNN[0], "stride": 0}] + CNN[1:]),
      "layers[1].stride: expected a whole number from 1 to 4096, got 0"),
+    (_with([{**CNN[0], "weights": None, "bias": None, "out_channels": 4096, "padding": 4096}] + CNN[1:]),
+     "layers[1]: its output has shape (4096, 8195, 8195), 275,079,270,400 entries per sample; expected at most "
+     "1,000,000"),
+    (_with(CNN[:3] + [{"type": "dense", "units": 4096, "activation": "tanh"}, {"type": "dense", "units": 4096},
+                      {"type": "dense", "units": 4096, "activation": "softmax"}]),
+     "layers[5].weights: 16,777,216 weights of shape (4096, 4096) would bring the network to 16,809,992 weights; "
+     "expected at most 10,000,000"),
 ]
 
 
@@ -194,3 +201,33 @@ def test_a_document_of_typed_layers_is_refused_in_one_line_for_now():
     with pytest.raises(SpecError) as caught:
         derive.from_dict(TINY_CNN)
     assert "typed layers" in str(caught.value) and "\n" not in str(caught.value)
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10 ** 30, 10 ** 30) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12)
+FIELDS = [("input", "shape"), ("input", "values"), ("target", "values"), ("loss", "function"), ("training",
+          "learning_rate"), ("init", "seed")] + [(l, key) for l in range(4) for key in
+                                                  ("type", "out_channels", "kernel", "stride", "padding", "bias",
+                                                   "weights", "units", "activation", "epsilon", "gamma", "extra")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), VALUES, st.booleans()), min_size=1, max_size=4))
+def test_any_mutation_of_a_typed_spec_is_read_or_named_in_one_line(mutations):
+    """A field set to anything (or deleted): the spec reads, and the tape computes it, or a SpecError
+    names a field in one line; never another exception."""
+    import copy
+    mapping = copy.deepcopy(TINY_CNN)
+    for (where, key), value, delete in mutations:
+        table = mapping["layers"][where] if isinstance(where, int) else mapping.setdefault(where, {})
+        if delete:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    try:
+        _tape(mapping)
+    except SpecError as error:
+        assert "\n" not in str(error) and str(error).strip()

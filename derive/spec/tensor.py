@@ -53,6 +53,8 @@ KEYS = {
     "rms_norm": {"epsilon": False, "gamma": False},
 }
 MAX_SIZE = 4096                  # channels, units or pixels along an axis: a hand-sized network
+MAX_ENTRIES = 1_000_000          # of one layer's output, per sample
+MAX_WEIGHTS = 10_000_000         # of the whole network (80 MB of float64)
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,12 @@ class _TensorReader(Checker):
         if "init" in data:
             seed = self.integer(self.table(data["init"], "init", {"seed": True})["seed"], "init.seed", 0, 2**63 - 1)
         rng = np.random.default_rng(seed) if seed is not None else None
-        layers, current = [], shape
+        layers, current, self.weights_so_far = [], shape, 0
         for index, layer in enumerate(raw, start=1):
             found = self.layer(layer, f"layers[{index}]", current, rng, index == len(raw))
+            if math.prod(found.shape) > MAX_ENTRIES:
+                raise self.fail(f"layers[{index}]", f"its output has shape {_shape(found.shape)}, "
+                                f"{math.prod(found.shape):,} entries per sample; expected at most {MAX_ENTRIES:,}")
             layers.append(found)
             current = found.shape
         if len(current) != 1:
@@ -240,6 +245,10 @@ class _TensorReader(Checker):
         return self.array(value, field, found, what)
 
     def parameter(self, raw, key: str, field: str, size: tuple[int, ...], rng, fans: tuple[int, int]) -> np.ndarray:
+        self.weights_so_far += math.prod(size)
+        if self.weights_so_far > MAX_WEIGHTS:
+            raise self.fail(f"{field}.{key}", f"{math.prod(size):,} weights of shape {_shape(size)} would bring the "
+                            f"network to {self.weights_so_far:,} weights; expected at most {MAX_WEIGHTS:,}")
         if key in raw:
             return self.array(raw[key], f"{field}.{key}", size,
                               "out channels, in channels, kernel, kernel" if len(size) == 4 else "units, inputs")
