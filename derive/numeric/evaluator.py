@@ -22,6 +22,7 @@ import sympy as sp
 
 from ..core.chain import Derivation
 from ..core.graph import Kind, Node, TensorGraph, lower
+from ..core.ops.dense import layer_bias_cancels
 from ..core.ops.loss import unit_errors
 from ..core.walk import fusion
 from ..errors import DeriveError
@@ -98,6 +99,7 @@ class Values:
     training: Training | None
     scale: float                      # 1/m for a mean, 1 for a sum
     warnings: tuple[str, ...] = ()    # one line each, for stderr
+    cancelled_biases: tuple[bool, ...] = ()   # per layer: a shared bias whose gradient is 0 exactly (softmax's)
 
 
 def parameter_values(graph, params: Parameters) -> dict[sp.Symbol, float]:
@@ -110,11 +112,6 @@ def parameter_values(graph, params: Parameters) -> dict[sp.Symbol, float]:
         for k, bias in enumerate(layer.biases):
             table[bias.symbol] = b[k]
     return table
-
-
-def shared_bias_gradient_is_zero(spec: NetworkSpec, layer) -> bool:
-    """A bias shared by the units of a shift-invariant layer (softmax): its gradient is 0 exactly."""
-    return layer.shared_bias and layer.activation.shift_invariant
 
 
 def initial_parameters(spec: NetworkSpec) -> Parameters:
@@ -146,6 +143,7 @@ class Evaluator:
         tensors = lower(spec)
         self.tape = Tape(tensors, self.scale)
         self._layers = _layer_nodes(tensors, len(spec.layers))
+        self.cancelled_biases = tuple(layer_bias_cancels(tensors, l) for l in range(1, len(spec.layers) + 1))
         self._error = next(a for a in tensors.applications if a.op == "loss")
         self._fused = fusion(tensors, self._error)      # the activation the loss reads alone, if it does
         # each parameter's node in the order Parameters.flat lays them out (None: a layer without bias,
@@ -390,4 +388,5 @@ def _evaluate(evaluator: Evaluator, params: Parameters | None) -> Values:
         warnings = (f"training stopped at iteration {training.stopped_at} of {iterations}: {training.stop_reason} "
                     f"(try a smaller training.learning_rate); the last finite state is shown, "
                     f"after {training.iterations} iterations",)
-    return Values(params, fwd, factors, grads, error_grads, updated, state, after_step, training, evaluator.scale, warnings)
+    return Values(params, fwd, factors, grads, error_grads, updated, state, after_step, training, evaluator.scale, warnings,
+                  evaluator.cancelled_biases)

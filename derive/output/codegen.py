@@ -21,6 +21,7 @@ from ..core.layers import LayerDerivation, derive_layers
 from ..core.matrix_forms import BATCH
 from ..core.matrix_level import MatrixLevel
 from ..core.ops import OPS
+from ..core.ops.dense import layer_bias_cancels
 from ..present.layer_notation import layer_printer
 from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
@@ -176,7 +177,6 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
 
     layers = []
     for record, layer_spec in zip(layered.layers, spec.layers):
-        activation = ACTIVATIONS[record.activation]
         z = record.Z.name
         layers.append({
             "index": record.index,
@@ -194,7 +194,7 @@ def context(spec: NetworkSpec, layered: LayerDerivation | None = None) -> dict[s
             "grad_b": None if record.b is None else line(f"db{record.index}", record.grad_b,
                                                          rf"\frac{{\partial J}}{{\partial {latex.doprint(record.b)}}}"),
             # a bias shared by a shift-invariant layer (softmax) does not change the loss
-            "zero_grad_b": isinstance(record.b, sp.Symbol) and activation.shift_invariant,
+            "zero_grad_b": record.b is not None and layer_bias_cancels(layered.graph, record.index),
         })
     fusion = CANCELLATIONS.get((spec.layers[-1].activation, spec.loss.function))
     return {"title": spec.title, "layout": spec.layout, "column": column, "layers": layers,

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..core.chain import Derivation, ParamRecord, UnitRecord
 from ..core.units import Graph, GraphLayer, Unit
-from ..numeric.evaluator import Values, parameter_values, shared_bias_gradient_is_zero
+from ..numeric.evaluator import Values, parameter_values
 from ..progress import progress
 from ..rules import penalty
 from ..rules.algebra import _mul
@@ -285,7 +285,7 @@ def _param(w: Writer, param: ParamRecord) -> dict[str, Any]:
     l = param.layer - 1
     factors = w.values.factors[l]
     per_sample = sum(factors.delta[:, u.index] for u in param.units) * _source_values(w, param, l)
-    if param.bias is not None and shared_bias_gradient_is_zero(w.spec, w.graph.layers[l]):
+    if param.bias is not None and w.values.cancelled_biases[l]:
         per_sample = np.zeros_like(per_sample)
     total = w.error_gradients[param.symbol]
     equation = w.equation(partial(w.graph.total, param.symbol), param.delta_form, per_sample)

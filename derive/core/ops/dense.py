@@ -60,6 +60,12 @@ def shared_bias_cancels(graph, application) -> bool:
             and ACTIVATIONS[readers[0].attribute("function")].shift_invariant)
 
 
+def layer_bias_cancels(graph, layer: int) -> bool:
+    """shared_bias_cancels for the dense application of layer `layer` (1-based) of a lowered spec."""
+    return shared_bias_cancels(graph, next(a for a in graph.applications if a.op == "dense"
+                                           and a.output.layer == layer))
+
+
 def unit_vjp(level, application, upstream):
     layer = level.layers[application.output]
     into = None if application.inputs[0].kind == Kind.INPUT else \
