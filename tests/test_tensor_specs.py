@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec_mutations import mutated, mutations
 
 import derive
 from derive.core.graph import Kind
@@ -203,11 +204,6 @@ def test_a_document_of_typed_layers_is_refused_in_one_line_for_now():
     assert "typed layers" in str(caught.value) and "\n" not in str(caught.value)
 
 
-VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10 ** 30, 10 ** 30) | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=12)
 FIELDS = [("input", "shape"), ("input", "values"), ("target", "values"), ("loss", "function"), ("training",
           "learning_rate"), ("init", "seed")] + [(l, key) for l in range(4) for key in
                                                   ("type", "out_channels", "kernel", "stride", "padding", "bias",
@@ -215,19 +211,11 @@ FIELDS = [("input", "shape"), ("input", "values"), ("target", "values"), ("loss"
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(FIELDS), VALUES, st.booleans()), min_size=1, max_size=4))
-def test_any_mutation_of_a_typed_spec_is_read_or_named_in_one_line(mutations):
+@given(mutations(FIELDS, 4))
+def test_any_mutation_of_a_typed_spec_is_read_or_named_in_one_line(changes):
     """A field set to anything (or deleted): the spec reads, and the tape computes it, or a SpecError
     names a field in one line; never another exception."""
-    import copy
-    mapping = copy.deepcopy(TINY_CNN)
-    for (where, key), value, delete in mutations:
-        table = mapping["layers"][where] if isinstance(where, int) else mapping.setdefault(where, {})
-        if delete:
-            table.pop(key, None)
-        else:
-            table[key] = value
     try:
-        _tape(mapping)
+        _tape(mutated(TINY_CNN, changes))
     except SpecError as error:
         assert "\n" not in str(error) and str(error).strip()
