@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derive.core.graph import Application, Kind, Node, TensorGraph
-from derive.core.ops import NUMERIC_ONLY, OPS
+from derive.core.ops import TENSOR_OPS
 from derive.numeric.tape import Tape
 
 RTOL, ATOL = 1e-12, 1e-12           # relative, and absolute for entries that are 0 up to rounding
@@ -34,7 +34,7 @@ def _torch_vjp(function, arrays, upstream):
     return out, grads
 
 
-ROWS = OPS | NUMERIC_ONLY
+ROWS = TENSOR_OPS
 
 
 def _ours(op, arrays, upstream, **attributes):

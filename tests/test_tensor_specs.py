@@ -19,7 +19,7 @@ from spec_mutations import mutated, mutations
 import derive
 from derive.core.graph import Kind
 from derive.core.lower_tensor import lower_tensor
-from derive.core.ops import NUMERIC_ONLY, OPS
+from derive.core.ops import TENSOR_OPS
 from derive.errors import SpecError
 from derive.numeric.tape import Tape
 from derive.spec.load import tensor_spec_from_dict as read_tensor_spec
@@ -106,7 +106,7 @@ def _torch_loss(spec, given: dict, leaves: dict) -> torch.Tensor:
 def _tape(mapping: dict):
     spec = read_tensor_spec(mapping)
     graph, given = lower_tensor(spec)
-    tape = Tape(graph, 1.0 / len(spec.inputs), OPS | NUMERIC_ONLY)
+    tape = Tape(graph, 1.0 / len(spec.inputs), TENSOR_OPS)
     return spec, graph, given, tape, tape.run(given)
 
 

@@ -10,8 +10,8 @@ The adjoints of the per-sample nodes are those of the summed errors, dE_s/dnode,
 print them (δ); a parameter's term takes the mean's 1/m where it sums over the samples, so the
 parameters' adjoints are the cost's gradients.
 
-The kernels are the rows of ops.OPS, or of a table given beside it (the op families whose symbolic
-levels are still to come, ops.NUMERIC_ONLY).
+The kernels are the rows of ops.OPS, or of another table: ops.TENSOR_OPS, for a graph of typed
+layers (conv, pooling, normalization).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import conv, dense, elementwise, joins, loss, norm, penalty
+from . import conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty
 
 
 @dataclass(frozen=True)
@@ -70,15 +70,22 @@ OPS: dict[str, Op] = {
                Rule(fused=loss.matrix_fused), Rule(forward=loss.index_forward, fused=loss.index_fused)),
 }
 
-# Issue 14's op families, at the numeric level so far: rows of the table once their symbolic levels
-# are written. The tape runs a graph built of them when given this table beside OPS
-# (tests/test_conv_norm_ops.py); no spec lowers onto them yet.
-NUMERIC_ONLY: dict[str, Op] = {
-    "conv2d": Op("conv2d", Rule(conv.conv2d_vjp, conv.conv2d_forward), Rule(), Rule(), Rule()),
-    "max_pool": Op("max_pool", Rule(conv.max_pool_vjp, conv.max_pool_forward), Rule(), Rule(), Rule()),
-    "avg_pool": Op("avg_pool", Rule(conv.avg_pool_vjp, conv.avg_pool_forward), Rule(), Rule(), Rule()),
-    "flatten": Op("flatten", Rule(conv.flatten_vjp, conv.flatten_forward), Rule(), Rule(), Rule()),
-    "batch_norm": Op("batch_norm", Rule(norm.batch_norm_vjp, norm.batch_norm_forward), Rule(), Rule(), Rule()),
-    "layer_norm": Op("layer_norm", Rule(norm.layer_norm_vjp, norm.layer_norm_forward), Rule(), Rule(), Rule()),
-    "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(), Rule()),
+# Issue 14's op families: the numeric and index levels (the matrix forms of a conv are the
+# documents' own, core/conv_matrix.py). A graph of typed layers (lower_tensor.py) runs on TENSOR_OPS.
+CONV_AND_NORM: dict[str, Op] = {
+    "conv2d": Op("conv2d", Rule(conv.conv2d_vjp, conv.conv2d_forward), Rule(), Rule(),
+                 Rule(conv_index.conv2d_vjp, conv_index.conv2d_forward)),
+    "max_pool": Op("max_pool", Rule(conv.max_pool_vjp, conv.max_pool_forward), Rule(), Rule(),
+                   Rule(conv_index.max_pool_vjp, conv_index.max_pool_forward)),
+    "avg_pool": Op("avg_pool", Rule(conv.avg_pool_vjp, conv.avg_pool_forward), Rule(), Rule(),
+                   Rule(conv_index.avg_pool_vjp, conv_index.avg_pool_forward)),
+    "flatten": Op("flatten", Rule(conv.flatten_vjp, conv.flatten_forward), Rule(), Rule(),
+                  Rule(conv_index.flatten_vjp, conv_index.flatten_forward)),
+    "batch_norm": Op("batch_norm", Rule(norm.batch_norm_vjp, norm.batch_norm_forward), Rule(), Rule(),
+                     Rule(norm_index.vjp, norm_index.forward)),
+    "layer_norm": Op("layer_norm", Rule(norm.layer_norm_vjp, norm.layer_norm_forward), Rule(), Rule(),
+                     Rule(norm_index.vjp, norm_index.forward)),
+    "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(),
+                   Rule(norm_index.vjp, norm_index.forward)),
 }
+TENSOR_OPS: dict[str, Op] = {**OPS, **CONV_AND_NORM}

@@ -90,3 +90,12 @@ def _vjp(over_batch: bool, centred: bool):
 batch_norm_forward, batch_norm_vjp = _forward(True, True), _vjp(True, True)
 layer_norm_forward, layer_norm_vjp = _forward(False, True), _vjp(False, True)
 rms_norm_forward, rms_norm_vjp = _forward(False, False), _vjp(False, False)
+
+
+def statistics(kind: str, x: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+    """(x̂, σ²) as the documents name them: σ² (RMSNorm: mean(x²)) per feature or channel for
+    batchnorm, per sample otherwise."""
+    over_batch, centred = kind == "batch_norm", kind != "rms_norm"
+    axes = _statistic_axes(x, over_batch)
+    xhat, scale = _normalized(x, axes, epsilon, centred)
+    return xhat, (1.0 / scale ** 2 - epsilon).reshape(-1)

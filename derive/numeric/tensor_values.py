@@ -1,0 +1,55 @@
+"""The numbers of a spec of typed layers: its graph (lower_tensor.py) run forward and backward by
+the one tape on the rows' kernels, each node's value and adjoint kept by node, with the statistics
+a normalization's documents name (x̂, σ²)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.graph import Kind, Node, TensorGraph
+from ..core.lower_tensor import lower_tensor
+from ..core.ops import TENSOR_OPS
+from ..core.ops.norm import statistics
+from ..core.tensor_index import TensorIndexLevel
+from ..spec.tensor import TensorSpec
+from .tape import Tape
+
+NORMS = ("batch_norm", "layer_norm", "rms_norm")
+
+
+@dataclass(frozen=True)
+class TensorValues:
+    value: dict[Node, np.ndarray]            # per-sample nodes with the batch axis first
+    adjoint: dict[Node, np.ndarray]          # of the summed errors per sample; a parameter's: the cost's gradient
+    statistics: dict[Node, tuple[np.ndarray, np.ndarray]]    # a normalization's output -> (x̂, σ²)
+    loss: float
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        return {node.name: array for node, array in self.adjoint.items() if node.kind == Kind.PARAMETER}
+
+
+def evaluate_tensor(spec: TensorSpec) -> tuple[TensorGraph, TensorValues]:
+    graph, given = lower_tensor(spec)
+    tape = Tape(graph, 1.0 / len(spec.inputs) if spec.loss.reduction == "mean" else 1.0, TENSOR_OPS)
+    slots = tape.run(given)
+    value = {node: np.asarray(slots[i]) for node, i in tape.slots.value.items() if slots[i] is not None}
+    adjoint = {node: np.asarray(slots[i]) for node, i in tape.slots.adjoint.items()
+               if i is not None and slots[i] is not None}
+    normalized = {a.output: statistics(a.op, value[a.inputs[0]], a.attribute("epsilon"))
+                  for a in graph.applications if a.op in NORMS}
+    return graph, TensorValues(value, adjoint, normalized, float(value[graph.loss]))
+
+
+def numbers_by_base(level: TensorIndexLevel, values: TensorValues, graph: TensorGraph) -> dict:
+    """Each base and symbol of the index form (core/tensor_index.py) -> its numbers: the nodes' values
+    and adjoints, the normalizations' x̂, σ² and ε."""
+    found = {level.bases[node]: array for node, array in values.value.items()}
+    found |= {level.adjoint_bases[node]: array for node, array in values.adjoint.items()}
+    for application in graph.applications:
+        if application.op in NORMS:
+            names = level.statistics(application)
+            hat, spread = values.statistics[application.output]
+            found |= {names.hat: hat, names.spread: spread, names.epsilon: application.attribute("epsilon")}
+    return found

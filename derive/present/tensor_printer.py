@@ -1,0 +1,109 @@
+"""LaTeX of the typed layers' index form (core/tensor_index.py) as conv and batchnorm posts write it:
+x_{c,\\,i+p,\\,j+q} with its indices apart, ∂L/∂z^{[1]}_{o,i,j} as a fraction, the sample's index
+left out when there is one sample, [z > 0] for ReLU's slope, max over a pool's window."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .index_printer import IndexPrinter
+from .notation import format_number
+
+
+class TensorPrinter(IndexPrinter):
+    printmethod = "_tensor_latex"
+
+    def __init__(self, adjoints: dict, sampled: frozenset = frozenset(), sample=None, numbers: dict | None = None,
+                 precision: int = 4):
+        super().__init__()
+        self.adjoints = adjoints          # an adjoint's base -> the base it is the gradient by
+        self.sampled = sampled            # bases whose first index, the sample's, is left out (one sample)
+        self.sample = sample              # the sample's index: its sums left out too
+        self.numbers = numbers            # base -> array: entries printed as their values
+        self.precision = precision
+
+    def _indices(self, base, indices) -> str:
+        shown = indices[1:] if base in self.sampled else indices
+        return r",\,".join(self._index(i) for i in shown)
+
+    def _index(self, index) -> str:
+        """An index as the posts write it: i, 2i + p, 4o + 2h + w."""
+        named = index.xreplace({i: sp.Symbol(str(i.label)) for i in index.atoms(sp.Idx)})
+        if not isinstance(named, sp.Add):
+            return sp.latex(named).replace(" ", "")
+        terms = sorted(named.args, key=lambda t: (-abs(t.as_coeff_Mul()[0]) if t.free_symbols else 0,
+                                                  str(t.free_symbols and min(map(str, t.free_symbols))),
+                                                  t.is_Number))
+        text = "".join(("+" if k and not sp.latex(t).startswith("-") else "") + sp.latex(t) for k, t in enumerate(terms))
+        return text.replace(" ", "")
+
+    def _print_Indexed(self, expr):
+        if self.numbers is not None and expr.base in self.numbers and all(i.is_Integer for i in expr.indices):
+            return self._number(self.numbers[expr.base][tuple(int(i) for i in expr.indices)])
+        entry = f"{self._label(expr.base)}_{{{self._indices(expr.base, expr.indices)}}}"
+        if expr.base in self.adjoints:
+            return rf"\frac{{\partial L}}{{\partial {self._label(self.adjoints[expr.base])}_{{{self._indices(expr.base, expr.indices)}}}}}"
+        return entry
+
+    def _print_Symbol(self, expr):
+        if self.numbers is not None and expr in self.numbers:
+            return self._number(self.numbers[expr])
+        return expr.name
+
+    def _number(self, value) -> str:
+        text = format_number(float(value), self.precision)
+        return f"({text})" if text.startswith("-") else text
+
+    @staticmethod
+    def _label(base) -> str:
+        return str(base.label)
+
+    def _print_Sum(self, expr):
+        shown = [limit[0] for limit in expr.limits if self.sample is None or limit[0] != self.sample]
+        sums = "".join(rf"\sum_{{{self._index(i)}}} " for i in shown)
+        body = self._print(expr.function)
+        return sums + (rf"\left({body}\right)" if isinstance(expr.function, sp.Add) else body)
+
+    def _print_Piecewise(self, expr):
+        (value, condition), *_ = expr.args
+        return rf"[{self._print(condition.lhs)} > {self._print(condition.rhs)}]"
+
+    def _print_Max(self, expr):
+        return rf"\max\left({', '.join(self._print(a) for a in expr.args)}\right)"
+
+    def _print_WindowMax(self, expr):
+        entry, p, q = expr.args
+        return rf"\max_{{{p},\,{q}}} {self._print(entry)}"
+
+    def _print_Wins(self, expr):
+        entry, i, j, _, _ = expr.args
+        return rf"[{self._print(entry)} \text{{ is the max of window }} ({self._index(i)},{self._index(j)})]"
+
+    def _print_Equality(self, expr):
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
+    def _print_Pow(self, expr):
+        if expr.exp == sp.Rational(-1, 2):
+            return rf"\frac{{1}}{{\sqrt{{{self._print(expr.base)}}}}}"
+        if expr.exp == -1:
+            return rf"\frac{{1}}{{{self._print(expr.base)}}}"
+        base = self._print(expr.base)
+        return f"{base}^{{{self._print(expr.exp)}}}" if not isinstance(expr.base, sp.Add) else \
+            rf"\left({base}\right)^{{{self._print(expr.exp)}}}"
+
+    def _print_Rational(self, expr):
+        return rf"\frac{{{expr.p}}}{{{expr.q}}}" if expr.q != 1 else str(expr.p)
+
+    def _print_Float(self, expr):
+        return self._number(expr)
+
+    def _print_exp(self, expr):
+        return rf"e^{{{self._print(expr.args[0])}}}"
+
+    def _print_Function(self, expr):
+        return rf"\operatorname{{{type(expr).__name__}}}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+
+
+def tensor_latex(expr, adjoints: dict, sampled: frozenset = frozenset(), sample=None, numbers: dict | None = None,
+                 precision: int = 4) -> str:
+    return TensorPrinter(adjoints, sampled, sample, numbers, precision).doprint(expr)
