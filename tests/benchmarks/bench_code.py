@@ -1,6 +1,10 @@
-"""Benchmark: the generated module against hand-written NumPy backprop (and PyTorch, when installed).
+"""Benchmark: the generated modules against hand-written NumPy backprop (and PyTorch, when installed).
 
-Network 784-128-64-10 (sigmoid, sigmoid, softmax with cross-entropy), batch 256, float64.
+Dense: network 784-128-64-10 (sigmoid, sigmoid, softmax with cross-entropy), batch 256, float64.
+CNN: 1x28x28 input, conv2d 8 filters 3x3 (stride 1, padding 0), ReLU, 2x2 max-pool (stride 2),
+flatten, dense 10, softmax with cross-entropy, batch 64, float64: the module derive writes for
+the typed-layer spec (output/tensor_code.py) against cnn_by_hand.py and PyTorch's CPU autograd on
+one thread, the three called in turn, round after round, each keeping its best time.
 Also times the layer-form derivation itself at that size and at other widths.
 
     python tests/benchmarks/bench_code.py [--repeats 200]
@@ -19,9 +23,19 @@ import numpy as np
 
 import derive
 from derive.core.layers import derive_layers
+from derive.output.tensor_code import tensor_module
+from derive.spec.load import tensor_spec_from_dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cnn_by_hand  # noqa: E402  (beside this file)
 
 SIZES = [784, 128, 64, 10]
 BATCH = 256
+CNN_BATCH = 64
+CNN_LAYERS = [{"type": "conv2d", "out_channels": 8, "kernel": 3, "stride": 1, "padding": 0, "activation": "relu"},
+              {"type": "max_pool", "kernel": 2, "stride": 2},
+              {"type": "flatten"},
+              {"type": "dense", "units": 10, "activation": "softmax"}]
 
 
 def spec_for(sizes: list[int], batch: int = 4) -> derive.NetworkSpec:
@@ -52,6 +66,79 @@ def hand_written(params, X, Y):
             "W3": D3 @ A2.T / m, "b3": D3.sum(axis=1) / m}
 
 
+def load_module(source: str, name: str):
+    """A generated module's source, written to a file and imported from it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, f"{name}.py")
+        path.write_text(source)
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+    return module
+
+
+def cnn_spec(X: np.ndarray, Y: np.ndarray):
+    return tensor_spec_from_dict({"title": "CNN benchmark", "init": {"seed": 1},
+                                  "input": {"shape": list(X.shape[1:]), "values": X.tolist()},
+                                  "target": {"values": Y.tolist()}, "layers": CNN_LAYERS,
+                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
+
+
+def side_by_side(calls: dict, repeats: int) -> dict:
+    """Each call's best time, the calls made in turn round after round, so all see the same machine."""
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def cnn_table(repeats: int) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (CNN_BATCH, 1, 28, 28))
+    Y = np.eye(10)[rng.integers(0, 10, CNN_BATCH)]
+    spec = cnn_spec(X, Y)
+    generated = load_module(tensor_module(spec), "generated_cnn")
+    # the spec's Glorot draw, named as lower_tensor names them: W1, b1 (the conv), W4, b4 (the dense layer)
+    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
+    ours, theirs = generated.gradients(params, X, Y), cnn_by_hand.gradients(params, X, Y)
+    error = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in theirs)
+    calls = {"hand-written NumPy": lambda: cnn_by_hand.gradients(params, X, Y),
+             "derive code (generated)": lambda: generated.gradients(params, X, Y)}
+    torch_error = None
+    try:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(1)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        tx, ty = torch.tensor(X), torch.tensor(Y)
+
+        def torch_step():
+            a = F.max_pool2d(torch.relu(F.conv2d(tx, tp["W1"], tp["b1"])), 2, 2).flatten(1)
+            loss = -(ty * torch.log_softmax(a @ tp["W4"].T + tp["b4"], dim=1)).sum(dim=1).mean()
+            for v in tp.values():
+                v.grad = None
+            loss.backward()
+        torch_step()
+        torch_error = max(float(np.max(np.abs(ours[k] - tp[k].grad.numpy()))) for k in ours)
+        calls["PyTorch CPU autograd (1 thread)"] = torch_step
+    except ImportError:
+        pass
+    best = side_by_side(calls, repeats)
+    hand = best["hand-written NumPy"]
+    print(f"CNN 1x28x28 -> conv 8@3x3, ReLU -> max-pool 2x2/2 -> dense 10, softmax + cross-entropy; batch "
+          f"{CNN_BATCH}, float64; best of {repeats} rounds, called in turn")
+    print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
+                                                     if torch_error is not None else ""))
+    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
+    for name, seconds in best.items():
+        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+    if torch_error is None:
+        print(f"{'PyTorch CPU autograd':34} {'not installed':>14}")
+
+
 def best_of(fn, repeats):
     best = float("inf")
     for _ in range(repeats):
@@ -67,13 +154,7 @@ def main() -> None:
     args = parser.parse_args()
 
     spec = spec_for(SIZES)
-    source = derive.code(spec)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "generated.py")
-        path.write_text(source)
-        module_spec = importlib.util.spec_from_file_location("generated", path)
-        generated = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(generated)
+    generated = load_module(derive.code(spec), "generated")
 
     rng = np.random.default_rng(1)
     X = rng.uniform(0, 1, (BATCH, SIZES[0]))
@@ -121,6 +202,9 @@ def main() -> None:
             print(f"{name:34} {'not installed':>14}")
         else:
             print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+
+    print()
+    cnn_table(args.repeats)
 
     print()
     print(f"{'layer-form derivation':34} {'parameters':>10} {'seconds':>9}")

@@ -1,0 +1,93 @@
+"""`derive code` for a spec of typed layers (issue 14): a standalone NumPy module with
+forward(params, X), loss(params, X, Y) and gradients(params, X, Y).
+
+The module follows the lowered graph (core/lower_tensor.py) application by application, with its
+names (X, Z1, A1, H2, W1, b1, gamma3 ...), and its arrays laid out as the spec's and PyTorch's:
+(samples, channels, height, width), or (samples, features). How each op is written is one row of
+CODE (output/tensor_code_rows.py); the module's structure lives in templates/code/tensor_module.py.j2.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..core.graph import Kind, Node, TensorGraph
+from ..core.lower_tensor import lower_tensor
+from ..core.walk import fusion
+from ..rules.activations import ACTIVATIONS
+from ..rules.fusions import CANCELLATIONS
+from ..spec.tensor import TensorSpec
+from . import documents
+from .tensor_code_rows import CODE, Line, Site, _dims
+
+
+# -- the module -----------------------------------------------------------------------------------------
+_ASSIGNED = re.compile(r"^(\w+) = ")
+_NAME = re.compile(r"(?<![\w.\"])[A-Za-z_]\w*")
+
+
+def _requiring(graph: TensorGraph) -> set[Node]:
+    """The nodes a parameter's value flows into (and the parameters): those whose adjoint is wanted."""
+    found = set(graph.of_kind(Kind.PARAMETER))
+    for application in graph.applications:
+        if any(node in found for node in application.inputs):
+            found.add(application.output)
+    return found
+
+
+def context(spec: TensorSpec) -> dict[str, Any]:
+    graph, _ = lower_tensor(spec)
+    requiring = _requiring(graph)
+    per_sample = " / m" if spec.loss.reduction == "mean" else ""
+    sites = [Site(a, graph, a.inputs[0] in requiring, per_sample) for a in graph.applications]
+    *ops, loss = sites
+    fused = fusion(graph, loss.application)
+
+    layers: dict[int, dict[str, Any]] = {}
+    for site in ops:
+        row = CODE[site.application.op]
+        layer = layers.setdefault(site.index, {"index": site.index, "parts": [], "forward": [], "backward": []})
+        layer["parts"].append(row.describe(site))
+        layer["shape"] = _dims(site.application.output.shape)
+        layer["forward"] += [Line(f'{n.name} = numpy.asarray(params["{n.name}"], dtype=float)')
+                             for n in site.application.inputs[1:]] + row.forward(site)
+        if site.application.output in requiring and site.application is not fused:
+            layer["backward"] = row.backward(site) + layer["backward"]
+    for layer in layers.values():
+        layer["heading"] = f"layer {layer['index']}: " + ", then ".join(layer["parts"])
+    seed = CODE["loss"].backward(loss)
+    backward = [layer for layer in reversed(layers.values()) if layer["backward"]]
+    if backward:
+        backward[0]["backward"] = seed + backward[0]["backward"]
+
+    # each backward layer first takes from the forward's values the names it is the first to read
+    made, taken = {"X"} | {m[1] for layer in layers.values() for line in layer["forward"]
+                            if (m := _ASSIGNED.match(line.code))}, set()
+    for layer in backward:
+        reads = [name for line in layer["backward"] for name in _NAME.findall(line.code) if name in made - taken]
+        layer["reads"] = list(dict.fromkeys(reads))
+        taken |= set(reads)
+    used = {site.application.op for site in ops}
+    activations = {site.attribute("function") for site in ops if site.application.op == "activation"}
+    output, errors = loss.application.inputs[0].name, CODE["loss"].forward(loss)[0]
+    return {
+        "title": spec.title, "input_shape": _dims(spec.input_shape), "shape": repr(tuple(spec.input_shape)), "outputs": spec.layers[-1].shape[0],
+        "layers": list(layers.values()), "backward": backward,
+        "helpers": list(dict.fromkeys(h.strip() for op in CODE if op in used for h in CODE[op].helpers)),
+        "imports": sorted({line for op in used for line in CODE[op].imports}
+                          | {line for f in activations for line in ACTIVATIONS[f].code_imports}),
+        "softmax": "softmax" in activations, "log_softmax": "log_softmax(" in errors.code,
+        "output": output, "errors": errors,
+        "net": fused.inputs[0].name if fused and fused.inputs[0].name in errors.code else None,
+        "loss": spec.loss.function, "reduction": spec.loss.reduction,
+        "parameters": [(n.name, n.shape) for n in graph.of_kind(Kind.PARAMETER)],
+        "mean": spec.loss.reduction == "mean",
+        "condition": (CANCELLATIONS[(fused.attribute("function"), spec.loss.function)].condition
+                      if fused and (fused.attribute("function"), spec.loss.function) in CANCELLATIONS else ""),
+    }
+
+
+def tensor_module(spec: TensorSpec) -> str:
+    """The standalone NumPy module of a typed-layer spec's network: forward, loss and gradients."""
+    return documents.render_template("code", "tensor_module.py.j2", context(spec))
