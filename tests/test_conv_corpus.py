@@ -1,0 +1,83 @@
+"""The conv / pooling / normalization corpus of real posts (tests/posts/conv/*): every folder is complete, its
+truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
+verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer spec."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+CONV = Path(__file__).parent / "posts" / "conv"
+FOLDERS = sorted(p for p in CONV.iterdir() if p.is_dir())
+VERDICTS = {"ok", "wrong", "unchecked"}
+KINDS = {"formula", "number"}
+
+
+def truth(folder: Path) -> dict:
+    return tomllib.loads((folder / "truth.toml").read_text(encoding="utf-8"))
+
+
+def test_corpus_is_there():
+    assert len(FOLDERS) >= 8, [p.name for p in FOLDERS]
+    assert (CONV / "README.md").exists()
+    readme = (CONV / "README.md").read_text(encoding="utf-8")
+    for folder in FOLDERS:
+        assert folder.name in readme, f"{folder.name} is missing from the README's table"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_folder_is_complete(folder: Path):
+    for name in ("post.md", "truth.toml", "truth.py"):
+        assert (folder / name).is_file(), f"{folder.name}: no {name}"
+    data = truth(folder)
+    source = data["source"]
+    assert source["url"].startswith("https://"), source["url"]
+    if "github.com" in source["url"]:
+        assert re.search(r"/blob/[0-9a-f]{40}/", source["url"]), f"{folder.name}: GitHub url without a commit hash"
+    for key in ("title", "author", "licence", "retrieved", "excerpt", "notes"):
+        assert str(source.get(key, "")).strip(), f"{folder.name}: source.{key} is empty"
+    assert source["retrieved"] == "2026-12-02"
+    claims = data.get("claim", [])
+    assert len(claims) >= 3, f"{folder.name}: {len(claims)} claims"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_claims_quote_their_lines(folder: Path):
+    lines = (folder / "post.md").read_text(encoding="utf-8").split("\n")
+    seen = set()
+    for claim in truth(folder)["claim"]:
+        line = claim["line"]
+        assert line not in seen, f"{folder.name}: two claims on line {line}"
+        seen.add(line)
+        assert 1 <= line <= len(lines), f"{folder.name}: line {line} is past the end of post.md"
+        assert claim["text"] == lines[line - 1], f"{folder.name}: line {line} text differs from post.md"
+        assert claim["text"].strip(), f"{folder.name}: line {line} is blank"
+        assert claim["verdict"] in VERDICTS, claim
+        assert claim["kind"] in KINDS, claim
+        if claim["verdict"] == "wrong":
+            assert claim.get("why", "").strip(), f"{folder.name}: line {line} is wrong without a why"
+            assert claim.get("error") in ("primary", "carried"), f"{folder.name}: line {line} error kind"
+        else:
+            assert "error" not in claim, f"{folder.name}: line {line} has an error kind but is {claim['verdict']}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_truth_py_agrees(folder: Path):
+    run = subprocess.run([sys.executable, "truth.py"], cwd=folder, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"{folder.name}: truth.py failed\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    decided = {int(n): v for n, v in re.findall(r"^line (\d+): (ok|wrong|unchecked)\b", run.stdout, re.M)}
+    table = {c["line"]: c["verdict"] for c in truth(folder)["claim"]}
+    assert decided == table, f"{folder.name}: truth.py decides {decided}, truth.toml says {table}"
+
+
+@pytest.mark.parametrize("folder", [f for f in FOLDERS if (f / "spec.toml").exists()], ids=lambda p: p.name)
+def test_spec_loads(folder: Path):
+    from derive.spec.load import tensor_spec_from_dict
+
+    spec = tensor_spec_from_dict(tomllib.loads((folder / "spec.toml").read_text(encoding="utf-8")), str(folder))
+    assert spec.layers and len(spec.inputs) == len(spec.targets)
