@@ -14,11 +14,12 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Result": "api", "code": "api", "derive": "api", "load": "api", "render": "api",
     "DeriveError": "errors", "PresetError": "errors", "SpecError": "errors",
-    "preset_names": "spec.presets", "post_spec": "verify.front_matter",
+    "preset_names": "spec.presets", "dense_preset_names": "spec.presets", "typed_preset_names": "spec.presets",
+    "post_spec": "verify.front_matter", "TensorResult": "api", "TensorSpec": "spec.tensor",
     "LayerSpec": "spec.load", "LossSpec": "spec.load", "NetworkSpec": "spec.load", "TrainingSpec": "spec.load",
     "from_dict": "spec.load", "load_text": "spec.load",
 }
-_RENAMED = {"preset_names": "names"}
+_RENAMED = {"preset_names": "names", "dense_preset_names": "dense_names", "typed_preset_names": "typed_names"}
 
 __all__ = sorted(_PUBLIC)
 

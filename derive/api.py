@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core.chain import Derivation
 from .core.unit_level import derive as derive_units
@@ -17,6 +18,12 @@ from .output import codegen, documents, formats
 from .progress import progress
 from .spec import presets
 from .spec.load import NetworkSpec, load_file
+from .spec.tensor import TensorSpec
+
+if TYPE_CHECKING:
+    from .core.graph import TensorGraph
+    from .core.tensor_index import TensorIndexForm
+    from .numeric.tensor_values import TensorValues
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,41 @@ class Curve:
         return self.svg
 
 
-def load(source: str | Path) -> NetworkSpec:
+@dataclass(frozen=True)
+class TensorResult:
+    """A network of typed layers (conv2d, pooling, normalization), derived once: its graph, its index
+    form (the one reverse walk over entries) and its numbers from the kernels (None without values)."""
+    spec: TensorSpec
+    graph: TensorGraph
+    form: TensorIndexForm
+    values: TensorValues | None
+
+    @cached_property
+    def checks(self) -> list:
+        """The index form held to the kernels at each entry (up to PROVEN a node), done once."""
+        from .numeric.tensor_proof import prove_index_form
+        return prove_index_form(self.graph, self.form, self.values, PROVEN) if self.values is not None else []
+
+    @cached_property
+    def convs(self) -> dict:
+        """Each conv layer's matrix forms, proven equal to the kernels for the first sample."""
+        from .numeric.tensor_proof import conv_forms
+        return conv_forms(self.graph, self.values) if self.values is not None else {}
+
+    def render(self, format: str = "markdown", notation: str | None = None, samples: str = "first") -> str | bytes:
+        return render(self, format, notation, samples=samples)
+
+    def code(self) -> str:
+        return code(self.spec)
+
+    def _repr_markdown_(self) -> str:
+        return render(self, "markdown")
+
+
+PROVEN = 64                   # entries a node whose index form is held to the kernels
+
+
+def load(source: str | Path) -> NetworkSpec | TensorSpec:
     """A preset name, or the path of a TOML spec."""
     text = str(source)
     if isinstance(source, Path) or text.endswith(".toml") or "/" in text or _is_path(text):
@@ -84,7 +125,9 @@ def _is_path(text: str) -> bool:
         return False
 
 
-def derive(spec: NetworkSpec) -> Result:
+def derive(spec: NetworkSpec | TensorSpec) -> Result | TensorResult:
+    if isinstance(spec, TensorSpec):
+        return _derive_tensor(spec)
     units = sum(layer.units for layer in spec.layers)
     # building, deriving and evaluating are one stage to the user: one bar, three ticks per unit
     with progress(3 * units if spec.has_values else 2 * units, "deriving") as bar:
@@ -96,9 +139,24 @@ def derive(spec: NetworkSpec) -> Result:
     return Result(spec, derivation, evaluate(evaluator))
 
 
-def code(spec: NetworkSpec, layered: LayerDerivation | None = None) -> str:
+def _derive_tensor(spec: TensorSpec) -> TensorResult:
+    from .core.lower_tensor import lower_tensor
+    from .core.tensor_index import tensor_index_form
+    from .numeric.tensor_values import evaluate_tensor
+
+    with progress(len(spec.layers), "deriving") as bar:
+        graph, values = evaluate_tensor(spec) if spec.has_values else (lower_tensor(spec)[0], None)
+        bar.update(len(spec.layers) // 2)
+        form = tensor_index_form(graph, max(spec.samples, 1), spec.loss.reduction == "mean")
+    return TensorResult(spec, graph, form, values)
+
+
+def code(spec: NetworkSpec | TensorSpec, layered: LayerDerivation | None = None) -> str:
     """A standalone NumPy module with forward(params, X) and gradients(params, X, Y), from the matrix
     form (`layered`: one already derived, as a Result holds it; else derived here, alone)."""
+    if isinstance(spec, TensorSpec):
+        from .output.tensor_code import tensor_module
+        return tensor_module(spec)
     for index, layer in enumerate(spec.layers):
         if layer.activation == "g":
             raise DeriveError(f"layers[{index + 1}].activation: g has no numeric form, so there is no code to "
@@ -106,10 +164,13 @@ def code(spec: NetworkSpec, layered: LayerDerivation | None = None) -> str:
     return documents.python_module(codegen.context(spec, layered))
 
 
-def render(result: Result, format: str = "markdown", notation: str | None = None,
+def render(result: Result | TensorResult, format: str = "markdown", notation: str | None = None,
            fragment: bool = False, template_dir: str | None = None, flavor: str = "mathjax",
            samples: str = "first") -> str | bytes:
     """The document in `format` (bytes for pdf); `notation` overrides the spec's; templates in
     `template_dir` override the built-ins by name and render sandboxed. With a batch, `samples`
     "first" works sample 1 in full and tables the others; "all" works every sample."""
+    if isinstance(result, TensorResult):
+        from .output import tensor_formats
+        return tensor_formats.render(result, format, notation, fragment, template_dir, flavor)
     return formats.render(result, format, notation, fragment, template_dir, flavor, samples)

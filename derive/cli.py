@@ -163,7 +163,7 @@ def _load(args: argparse.Namespace):
 
 
 def _warn(result) -> None:
-    for warning in result.values.warnings if result.values is not None else ():
+    for warning in getattr(result.values, "warnings", ()):
         print(f"derive: warning: {warning}", file=sys.stderr)
 
 
@@ -261,8 +261,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _presets() -> int:
     from .spec import presets
 
-    for name in presets.names():
-        print(f"{name:12} {presets.load(name).description}")
+    names = presets.names()
+    width = max(map(len, names))
+    for name in names:
+        print(f"{name:{width}}  {presets.load(name).description}")
     return 0
 
 

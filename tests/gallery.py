@@ -17,7 +17,7 @@ REPORTS = ROOT / "reports"
 def documents() -> dict[Path, str]:
     """Every gallery file and the text it should hold now."""
     files = {}
-    for name in derive.preset_names():
+    for name in derive.dense_preset_names():
         result = derive.derive(derive.load(name))
         folder = REPORTS / name
         notation = result.spec.notation
@@ -30,6 +30,15 @@ def documents() -> dict[Path, str]:
             files[folder / "numbers.json"] = derive.render(result, "json")
         if all(layer.activation != "g" for layer in result.spec.layers):
             files[folder / "gradients.py"] = derive.code(result.spec)
+    for name in derive.typed_preset_names():
+        result = derive.derive(derive.load(name))
+        folder = REPORTS / name
+        files[folder / "index.md"] = derive.render(result, "markdown")
+        files[folder / "article.tex"] = derive.render(result, "latex")
+        files[folder / "slides.tex"] = derive.render(result, "beamer")
+        if result.values is not None:
+            files[folder / "numbers.json"] = derive.render(result, "json")
+        files[folder / "gradients.py"] = derive.code(result.spec)
     return files
 
 

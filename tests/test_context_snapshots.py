@@ -41,7 +41,7 @@ def _result(preset: str):
 def _cases() -> dict[str, tuple]:
     """Snapshot name -> (kind, preset, notation, samples)."""
     cases = {}
-    for preset in derive.preset_names():
+    for preset in derive.dense_preset_names():
         spec = derive.load(preset)
         notations = ("neuron", "index", "layer") if spec.has_values else ("layer",)
         modes = ("first", "all") if spec.samples > 1 else ("first",)

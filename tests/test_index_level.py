@@ -25,7 +25,7 @@ from oracles import random_spec
 
 
 def _specs(with_values: bool = False):
-    for name in derive.preset_names():
+    for name in derive.dense_preset_names():
         spec = derive.load(name)
         if spec.has_values or not with_values:
             yield name, spec

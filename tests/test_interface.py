@@ -50,7 +50,7 @@ def _check(spec, tmp_path):
         assert np.allclose(value, _central(module, params, X, Y, name), rtol=1e-6, atol=1e-8), name
 
 
-@pytest.mark.parametrize("preset", [name for name in derive.preset_names() if derive.load(name).has_values])
+@pytest.mark.parametrize("preset", [name for name in derive.dense_preset_names() if derive.load(name).has_values])
 def test_every_preset_has_one_interface(preset, tmp_path):
     _check(derive.load(preset), tmp_path)
 

@@ -14,7 +14,7 @@ from renderers import need
 NOTATIONS = ("neuron", "index", "layer")
 SPECS = Path(__file__).parent / "specs"
 # every gallery document (each preset in each notation it has), and a batched and a wide network
-CASES = [(name, notation, fmt) for name in derive.preset_names() for notation in NOTATIONS
+CASES = [(name, notation, fmt) for name in derive.dense_preset_names() for notation in NOTATIONS
          for fmt in ("latex", "beamer")
          if derive.load(name).has_values or notation == "layer"] + [
          (str(SPECS / f"{name}.toml"), notation, fmt) for name in ("batch_3_4_2", "wide_10_20_5")

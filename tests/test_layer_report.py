@@ -66,7 +66,7 @@ def test_layer_documents_of_random_networks(seed):
     _assert_matches(random_spec(4000 + seed))
 
 
-@pytest.mark.parametrize("name", derive.preset_names())
+@pytest.mark.parametrize("name", derive.dense_preset_names())
 def test_every_preset_has_a_proven_layer_document(name):
     text = derive.render(derive.derive(derive.load(name)), "markdown", "layer")
     assert re.search(r"equals the unit-level chain rule: \d+ formulas, \d+ entries", text)

@@ -25,7 +25,7 @@ def _assert_proven(spec_dict):
     return checks
 
 
-@pytest.mark.parametrize("name", derive.preset_names())
+@pytest.mark.parametrize("name", derive.dense_preset_names())
 def test_presets_are_proven(name):
     result = derive.derive(derive.load(name))
     checks = prove(result.derivation, derive_layers(result.spec), max(result.spec.samples, 1))

@@ -12,7 +12,7 @@ import derive
 from renderers import need
 
 KATEX_DIR = Path(__file__).parent / "katex"
-CASES = [(name, notation) for name in derive.preset_names() for notation in ("neuron", "index", "layer")
+CASES = [(name, notation) for name in derive.dense_preset_names() for notation in ("neuron", "index", "layer")
          if derive.load(name).has_values or notation == "layer"]
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE = re.compile(r"(?<![$\\])\$(?!\$)([^$\n]+?)\$")

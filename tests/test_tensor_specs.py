@@ -197,11 +197,19 @@ def test_missing_weights_without_a_seed_are_named():
         read_tensor_spec(mapping)
 
 
-def test_a_document_of_typed_layers_is_refused_in_one_line_for_now():
-    """The engine computes these networks; their documents are the next stage of issue 14."""
-    with pytest.raises(SpecError) as caught:
-        derive.from_dict(TINY_CNN)
-    assert "typed layers" in str(caught.value) and "\n" not in str(caught.value)
+def test_from_dict_reads_typed_layers_as_a_tensor_spec():
+    spec = derive.from_dict(TINY_CNN)
+    assert spec.has_values and spec.samples == 1 and spec.input_shape == (1, 4, 4)
+
+
+def test_a_spec_without_numbers_is_the_layer_form_alone():
+    mapping = {key: value for key, value in TINY_CNN.items() if key not in ("target", "training")}
+    spec = read_tensor_spec(mapping | {"input": {"shape": [1, 4, 4]}})
+    assert not spec.has_values and spec.targets is None and spec.training is None
+    with pytest.raises(SpecError, match=r"^<spec>: target: given without input.values"):
+        read_tensor_spec(TINY_CNN | {"input": {"shape": [1, 4, 4]}})
+    with pytest.raises(SpecError, match=r"^<spec>: training: missing; a spec with input.values needs"):
+        read_tensor_spec({key: value for key, value in TINY_CNN.items() if key != "training"})
 
 
 FIELDS = [("input", "shape"), ("input", "values"), ("target", "values"), ("loss", "function"), ("training",

@@ -33,7 +33,7 @@ def _read_at_once(names, monkeypatch) -> list[str]:
     return keys
 
 
-@pytest.mark.parametrize("preset", derive.preset_names())
+@pytest.mark.parametrize("preset", derive.dense_preset_names())
 def test_each_preset_names_keys_as_read_alone(preset, monkeypatch):
     for names in _tables(derive.derive(derive.load(preset))):
         assert _read_at_once(names, monkeypatch) == [vocabulary._keyed(latex) for latex in names]

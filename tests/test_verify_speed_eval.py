@@ -289,7 +289,7 @@ def test_walks_keep_bound_variables_as_sympy_does():
 
 
 # -- the model: its points and gradients as SymPy computed them, bit for bit ------------------------------
-@pytest.mark.parametrize("preset", derive.preset_names())
+@pytest.mark.parametrize("preset", derive.dense_preset_names())
 def test_model_values_agree_with_sympy(preset):
     result = derive.derive(derive.load(preset))
     model = Model(result.spec, result.derivation)
@@ -359,7 +359,7 @@ def _srepr_equal(a, b) -> bool:
     return a == b and sp.srepr(a) == sp.srepr(b)
 
 
-@pytest.mark.parametrize("spec", [*derive.preset_names(), str(Path(__file__).parent / "specs" / "batch_3_4_2.toml")])
+@pytest.mark.parametrize("spec", [*derive.dense_preset_names(), str(Path(__file__).parent / "specs" / "batch_3_4_2.toml")])
 def test_sampling_is_xreplace(spec):
     result = derive.derive(derive.load(spec))
     model = Model(result.spec, result.derivation)
@@ -400,7 +400,7 @@ def test_renaming_is_xreplace(expr):
 
 
 # -- partial derivatives: the local derivatives built once (and a net input's read off) -------------------
-@pytest.mark.parametrize("spec", [*derive.preset_names(), str(Path(__file__).parent / "specs" / "batch_3_4_2.toml")])
+@pytest.mark.parametrize("spec", [*derive.dense_preset_names(), str(Path(__file__).parent / "specs" / "batch_3_4_2.toml")])
 def test_partials_are_the_chain_rule_by_sympy(spec):
     """A net input's slopes are read off exactly as sp.diff gives them; every partial derivative
     equals the chain rule by sp.diff at every step."""

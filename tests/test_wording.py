@@ -74,7 +74,7 @@ def test_the_index_notation_names_units_by_its_own_symbols():
 
 
 def test_no_identifier_reaches_the_prose():
-    for preset in derive.preset_names():
+    for preset in derive.dense_preset_names():
         result = derive.derive(derive.load(preset))
         for notation in ("neuron", "index", "layer") if result.values is not None else ("layer",):
             text = derive.render(result, "markdown", notation)

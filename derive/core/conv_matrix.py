@@ -110,9 +110,11 @@ def matrix_forms(x, weights, grad, stride: int, padding: int, kernel_weight_grad
 
     def equal(a, b):
         return bool(np.allclose(a, b, rtol=rtol, atol=rtol * max(1.0, float(np.abs(b).max(initial=0)))))
-    proven = (("weight gradient = input ⋆ dilated upstream", equal(by_correlation, kernel_weight_gradient)),
-              ("input gradient = full convolution with rot180(W)", equal(by_rotation, kernel_input_gradient)),
-              ("weight gradient = G_mat X_colᵀ", equal(im2col_w, kernel_weight_gradient)),
-              ("input gradient = col2im(W_colᵀ G_mat)", equal(im2col_x, kernel_input_gradient)))
+    proven = (("the weight gradient as the correlation of the input with the upstream gradient",
+               equal(by_correlation, kernel_weight_gradient)),
+              ("the input gradient as the full convolution with the rotated kernel",
+               equal(by_rotation, kernel_input_gradient)),
+              ("the weight gradient by im2col", equal(im2col_w, kernel_weight_gradient)),
+              ("the input gradient by im2col and col2im", equal(im2col_x, kernel_input_gradient)))
     return ConvMatrixForms(rot180(weights), dilated(grad, stride), by_correlation, by_rotation, columns, im2col_w,
                            im2col_x, proven)

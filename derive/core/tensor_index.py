@@ -124,7 +124,7 @@ def tensor_index_level(graph: TensorGraph, samples: int, mean: bool = True) -> T
             axes[parameter] = _parameter_axes(application, parameter, axes)
     bases, adjoints, indices = {}, {}, {}
     for node in graph.nodes:
-        name = _letter(node)
+        name = _letter(node, graph.producer(node))
         bases[node] = IndexedBase(name) if node.shape else sp.Symbol(name)
         adjoints[node] = IndexedBase(f"d{name}") if node.shape else sp.Symbol(f"d{name}")
         if node in axes and len(node.shape) == 1:
@@ -150,18 +150,23 @@ def _parameter_axes(application, parameter: Node, axes) -> tuple[Idx, ...]:
     return out[1:1 + len(parameter.shape)]
 
 
-def _letter(node: Node) -> str:
-    """x, y, J; a parameter's role and layer (w^{[1]}, b^{[1]}, \\gamma^{[2]}); an intermediate's
-    node name in lower case with its layer (z^{[1]}, a^{[1]}, h^{[2]})."""
+_OUTPUT_LETTERS = {"conv2d": "z", "dense": "z", "activation": "a", "max_pool": "m", "avg_pool": "m",
+                   "flatten": "f", "batch_norm": "u", "layer_norm": "u", "rms_norm": "u"}
+
+
+def _letter(node: Node, producer) -> str:
+    """x, y, L; a parameter's role and layer (w^{[1]}, b^{[1]}, \\gamma^{[2]}); an intermediate's by
+    its op and layer: z (a net input), a (activated), m (pooled), f (flattened), u (normalized)."""
     if node.kind == Kind.INPUT:
         return "x"
     if node.kind == Kind.TARGET:
         return "y"
     if node.kind == Kind.LOSS:
         return "L"
-    role = node.name.rstrip("0123456789")
-    role = {"W": "w", "gamma": r"\gamma", "beta": r"\beta"}.get(role, role.lower())
-    return f"{role}^{{[{node.layer}]}}"
+    if node.kind == Kind.PARAMETER:
+        role = node.name.rstrip("0123456789")
+        return {"W": "w", "gamma": r"\gamma", "beta": r"\beta"}.get(role, role.lower()) + f"^{{[{node.layer}]}}"
+    return f"{_OUTPUT_LETTERS[producer.op]}^{{[{node.layer}]}}"
 
 
 # -- the index form, and its expansion at concrete entries -----------------------------------------
@@ -188,6 +193,23 @@ def tensor_index_form(graph: TensorGraph, samples: int, mean: bool = True) -> Te
     """`mean`: the cost is the errors' mean (else their sum)."""
     level = tensor_index_level(graph, samples, mean)
     return TensorIndexForm(reverse(graph, level), level)
+
+
+def terms(expr: sp.Expr) -> int:
+    """How many terms the expression has once its sums are written out (before any is dropped)."""
+    if isinstance(expr, sp.Sum):
+        count = terms(expr.function)
+        for _, lower, upper in expr.limits:
+            count *= int(upper - lower) + 1
+        return count
+    if isinstance(expr, sp.Add):
+        return sum(terms(a) for a in expr.args)
+    if isinstance(expr, sp.Mul):
+        count = 1
+        for a in expr.args:
+            count *= terms(a)
+        return count
+    return 1
 
 
 def at(level: TensorIndexLevel, expr: sp.Expr, node: Node, where: tuple[int, ...], values: dict) -> sp.Expr:

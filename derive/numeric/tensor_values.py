@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.graph import Kind, Node, TensorGraph
+from ..errors import DeriveError
 from ..core.lower_tensor import lower_tensor
 from ..core.ops import TENSOR_OPS
 from ..core.ops.norm import statistics
@@ -25,6 +26,8 @@ class TensorValues:
     adjoint: dict[Node, np.ndarray]          # of the summed errors per sample; a parameter's: the cost's gradient
     statistics: dict[Node, tuple[np.ndarray, np.ndarray]]    # a normalization's output -> (x̂, σ²)
     loss: float
+    history: tuple[float, ...] = ()          # the loss before each step of [training] iterations of SGD
+    trained: dict[Node, np.ndarray] | None = None     # the parameters after them
 
     def gradients(self) -> dict[str, np.ndarray]:
         return {node.name: array for node, array in self.adjoint.items() if node.kind == Kind.PARAMETER}
@@ -39,7 +42,29 @@ def evaluate_tensor(spec: TensorSpec) -> tuple[TensorGraph, TensorValues]:
                if i is not None and slots[i] is not None}
     normalized = {a.output: statistics(a.op, value[a.inputs[0]], a.attribute("epsilon"))
                   for a in graph.applications if a.op in NORMS}
-    return graph, TensorValues(value, adjoint, normalized, float(value[graph.loss]))
+    history, trained = (), None
+    if spec.training is not None and spec.training.iterations:
+        history, trained = _train(tape, graph, given, spec.training.learning_rate, spec.training.iterations)
+    return graph, TensorValues(value, adjoint, normalized, float(value[graph.loss]), history, trained)
+
+
+def _train(tape: Tape, graph: TensorGraph, given: dict, rate: float, iterations: int):
+    """Plain SGD on the cost's gradients, the tape replayed on one set of slots."""
+    v = tape.blank()
+    for node, array in given.items():
+        v[tape.slots.value[node]] = array
+    parameters = [(tape.slots.value[p], tape.slots.adjoint[p]) for p in graph.of_kind(Kind.PARAMETER)
+                  if p in tape.slots.adjoint]
+    history = []
+    for _ in range(iterations):
+        tape.replay(v)
+        history.append(float(v[tape.slots.value[graph.loss]]))
+        if not np.isfinite(history[-1]):
+            raise DeriveError(f"training: the loss is not finite after {len(history) - 1} steps; expected a smaller "
+                              "training.learning_rate")
+        for value, adjoint in parameters:
+            v[value] = v[value] - rate * v[adjoint]
+    return tuple(history), {p: v[tape.slots.value[p]] for p in graph.of_kind(Kind.PARAMETER)}
 
 
 def numbers_by_base(level: TensorIndexLevel, values: TensorValues, graph: TensorGraph) -> dict:

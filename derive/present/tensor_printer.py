@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .index_printer import IndexPrinter
+from .index_printer import THIN, IndexPrinter
 from .notation import format_number
+
+
+OFFSETS = {sp.Symbol("p"), sp.Symbol("q")}
 
 
 class TensorPrinter(IndexPrinter):
@@ -31,9 +34,9 @@ class TensorPrinter(IndexPrinter):
         named = index.xreplace({i: sp.Symbol(str(i.label)) for i in index.atoms(sp.Idx)})
         if not isinstance(named, sp.Add):
             return sp.latex(named).replace(" ", "")
-        terms = sorted(named.args, key=lambda t: (-abs(t.as_coeff_Mul()[0]) if t.free_symbols else 0,
-                                                  str(t.free_symbols and min(map(str, t.free_symbols))),
-                                                  t.is_Number))
+        # the axis before the kernel offset (i + p), larger strides first (4o + 2h + w), numbers last
+        terms = sorted(named.args, key=lambda t: (t.is_Number, not t.free_symbols.isdisjoint(OFFSETS),
+                                                  -abs(t.as_coeff_Mul()[0]), sorted(map(str, t.free_symbols))))
         text = "".join(("+" if k and not sp.latex(t).startswith("-") else "") + sp.latex(t) for k, t in enumerate(terms))
         return text.replace(" ", "")
 
@@ -64,6 +67,36 @@ class TensorPrinter(IndexPrinter):
         body = self._print(expr.function)
         return sums + (rf"\left({body}\right)" if isinstance(expr.function, sp.Add) else body)
 
+    def _print_Add(self, expr):
+        text = ""
+        for term in expr.args:
+            coefficient, rest = term.as_coeff_Mul()
+            negative = coefficient.is_negative
+            shown = self._print(-term if negative else term)
+            text += (" - " if negative else " + ") + shown if text else ("-" if negative else "") + shown
+        return text
+
+    def _print_Mul(self, expr):
+        """A fraction's coefficient first (\\frac{1}{4}), sums in parentheses, 1/x as a fraction."""
+        coefficient, rest = expr.as_coeff_Mul() if expr.args[0].is_Number else (sp.S.One, expr)
+        factors = list(rest.args) if isinstance(rest, sp.Mul) else [rest]
+        over = [f.base for f in factors if isinstance(f, sp.Pow) and f.exp == -1]
+        factors = [f for f in factors if not (isinstance(f, sp.Pow) and f.exp == -1)]
+        written = self.join([self._factor(f) for f in factors])
+        if over:
+            written = rf"\frac{{{written or '1'}}}{{{self.join([self._factor(f) for f in over])}}}"
+        if coefficient == 1:
+            return written
+        if coefficient == -1:
+            return "-" + written
+        return f"{self._print(coefficient)}{THIN}{written}"
+
+    def join(self, parts: list[str]) -> str:
+        return THIN.join(parts)
+
+    def _factor(self, factor) -> str:
+        return rf"\left({self._print(factor)}\right)" if isinstance(factor, sp.Add) else self._print(factor)
+
     def _print_Piecewise(self, expr):
         (value, condition), *_ = expr.args
         return rf"[{self._print(condition.lhs)} > {self._print(condition.rhs)}]"
@@ -92,7 +125,9 @@ class TensorPrinter(IndexPrinter):
             rf"\left({base}\right)^{{{self._print(expr.exp)}}}"
 
     def _print_Rational(self, expr):
-        return rf"\frac{{{expr.p}}}{{{expr.q}}}" if expr.q != 1 else str(expr.p)
+        if expr.q == 1:
+            return str(expr.p)
+        return ("-" if expr.p < 0 else "") + rf"\frac{{{abs(expr.p)}}}{{{expr.q}}}"
 
     def _print_Float(self, expr):
         return self._number(expr)

@@ -8,8 +8,11 @@ beside the measured time.
 
 from __future__ import annotations
 
+import math
+
 from ..errors import DeriveError
 from .load import NetworkSpec
+from .tensor import TensorSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
 DERIVE_PER_PARAMETER = 5e-4      # the symbolic chain and its compiled kernels
@@ -18,15 +21,26 @@ STEP_OVERHEAD = 1e-4             # one training step of a tiny network
 STEP_PER_PARAMETER_SAMPLE = 2e-6
 WRITE_PER_PARAMETER = 2e-4       # a compact document: tables of every parameter
 WRITE_PER_EQUATION = 4e-3        # a fully expanded document: an equation per parameter and sample
+TENSOR_PER_LAYER = 0.5           # a typed layer: its index form, its worked entries and their proof
+TENSOR_STEP_PER_ENTRY = 2e-8     # one training step, per entry of every layer's output and sample
 
 
-def parameters(spec: NetworkSpec) -> int:
+def parameters(spec: NetworkSpec | TensorSpec) -> int:
+    if isinstance(spec, TensorSpec):
+        return sum(array.size for layer in spec.layers for _, array in layer.parameters)
     widths = [len(spec.input_names)] + [layer.units for layer in spec.layers]
     return sum((inputs + 1) * units for inputs, units in zip(widths, widths[1:]))
 
 
-def estimate(spec: NetworkSpec, samples: str = "first") -> float:
+def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first") -> float:
     """Seconds to derive, train and write the spec's document (an upper estimate)."""
+    if isinstance(spec, TensorSpec):
+        # the worked entries and the proof are bounded per layer (present/tensor_context.py, numeric/tensor_proof.py)
+        seconds = len(spec.layers) * TENSOR_PER_LAYER
+        if spec.training is not None and spec.training.iterations:
+            entries = sum(math.prod(layer.shape) for layer in spec.layers) + parameters(spec)
+            seconds += spec.training.iterations * (STEP_OVERHEAD + entries * max(spec.samples, 1) * TENSOR_STEP_PER_ENTRY)
+        return seconds
     n = parameters(spec)
     seconds = n * DERIVE_PER_PARAMETER + len(spec.layers) * PER_LAYER
     if spec.training is not None and spec.training.iterations:
@@ -37,7 +51,7 @@ def estimate(spec: NetworkSpec, samples: str = "first") -> float:
     return seconds
 
 
-def check(spec: NetworkSpec, limit: float | None, samples: str = "first") -> None:
+def check(spec: NetworkSpec | TensorSpec, limit: float | None, samples: str = "first") -> None:
     """Refuse a spec whose estimate is over `limit` seconds (None: no limit)."""
     if limit is None:
         return

@@ -54,7 +54,7 @@ SPECIAL_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_
                  (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 
 
-def load_file(path: str | Path) -> NetworkSpec:
+def load_file(path: str | Path) -> NetworkSpec | TensorSpec:
     path = Path(path)
     return load_text(_read_spec(path), source=str(path))
 
@@ -88,7 +88,7 @@ def _read_spec(path: Path) -> str:
         raise fail(f"not UTF-8 text (byte {exc.start + 1}); expected a TOML file") from None
 
 
-def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
+def load_text(text: str, source: str = "<spec>") -> NetworkSpec | TensorSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -102,12 +102,11 @@ def load_text(text: str, source: str = "<spec>") -> NetworkSpec:
     return from_dict(data, source=source)
 
 
-def from_dict(data: Mapping[str, Any], source: str = "<spec>") -> NetworkSpec:
-    """Validate a mapping shaped like the TOML schema and build a NetworkSpec."""
+def from_dict(data: Mapping[str, Any], source: str = "<spec>") -> NetworkSpec | TensorSpec:
+    """Validate a mapping shaped like the TOML schema: a NetworkSpec of dense layers, or a TensorSpec
+    of typed layers (conv2d, pooling, flatten, normalization; spec/tensor.py)."""
     if isinstance(data, Mapping) and is_tensor_spec(data):
-        tensor_spec_from_dict(data, source)          # its own errors first, by name
-        raise SpecError("layers", "typed layers (conv2d, pooling, flatten, normalization) are read and computed, "
-                        "but not yet written as documents; expected dense layers (units, activation) for now", source)
+        return tensor_spec_from_dict(data, source)
     return _Reader(source).network(data)
 
 

@@ -73,11 +73,21 @@ class TensorLayer:
 class TensorSpec:
     title: str
     input_shape: tuple[int, ...]
-    inputs: np.ndarray                     # (samples, *input_shape)
-    targets: np.ndarray                    # (samples, outputs)
+    inputs: np.ndarray | None              # (samples, *input_shape); None: the layer form alone, no numbers
+    targets: np.ndarray | None             # (samples, outputs)
     layers: tuple[TensorLayer, ...]
     loss: LossSpec
-    training: TrainingSpec
+    training: TrainingSpec | None
+    description: str = ""
+    precision: int = 4                     # significant digits of the documents' numbers
+
+    @property
+    def has_values(self) -> bool:
+        return self.inputs is not None
+
+    @property
+    def samples(self) -> int:
+        return 0 if self.inputs is None else len(self.inputs)
 
 
 def is_tensor_spec(data: Mapping[str, Any]) -> bool:
@@ -98,12 +108,23 @@ class _TensorReader(Checker):
         self.training = training
 
     def network(self, data: Mapping[str, Any]) -> TensorSpec:
-        data = self.table(data, "", {"title": False, "input": "section", "target": "section", "layers": "section",
-                                     "loss": "section", "training": "section", "init": False})
+        data = self.table(data, "", {"title": False, "description": False, "precision": False, "input": "section",
+                                     "target": False, "layers": "section", "loss": "section", "training": False,
+                                     "init": False})
         title = self.text(data.get("title", "Backpropagation, step by step"), "title")
-        inp = self.table(data["input"], "input", {"shape": True, "values": True})
+        description = self.text(data.get("description", ""), "description")
+        precision = self.integer(data.get("precision", 4), "precision", 3, 17)
+        inp = self.table(data["input"], "input", {"shape": True, "values": False})
         shape = self.shape(inp["shape"], "input.shape")
-        inputs = self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
+        inputs = None
+        if "values" in inp:
+            inputs = self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
+        for section in ("target", "training"):
+            if inputs is not None and section not in data:
+                raise self.fail(section, f"missing; a spec with input.values needs its [{section}] section")
+            if inputs is None and section in data:
+                raise self.fail(section, "given without input.values; expected both, or neither for the layer "
+                                "form alone")
         raw = data["layers"]
         if not isinstance(raw, list) or not raw:
             raise self.fail("layers", f"expected at least one [[layers]] table, got {_kind(raw)}")
@@ -122,13 +143,16 @@ class _TensorReader(Checker):
         if len(current) != 1:
             raise self.fail(f"layers[{len(raw)}]", f"the last layer's output has shape {_shape(current)}; expected "
                             "a flat output for the loss (end with a dense layer, or a flatten)")
-        target = self.table(data["target"], "target", {"values": True})
-        targets = self.samples(target["values"], "target.values", current, len(inputs),
-                               f"one per output; the last layer has {current[0]}")
+        targets = training = None
+        if inputs is not None:
+            target = self.table(data["target"], "target", {"values": True})
+            targets = self.samples(target["values"], "target.values", current, len(inputs),
+                                   f"one per output; the last layer has {current[0]}")
+            training = self.training(self.table(data["training"], "training",
+                                                {"learning_rate": True, "iterations": False}))
         loss = self.loss(self.table(data["loss"], "loss", {"function": True, "reduction": False}),
                          layers[-1].activation or "linear", targets)
-        training = self.training(self.table(data["training"], "training", {"learning_rate": True, "iterations": False}))
-        return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training)
+        return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training, description, precision)
 
     # -- one layer ----------------------------------------------------------------------------------
     def layer(self, raw: Any, field: str, shape: tuple[int, ...], rng, last: bool) -> TensorLayer:
@@ -271,7 +295,8 @@ class _TensorReader(Checker):
         if output not in LOSSES[function].output_activations:
             raise self.fail("loss.function", f"{function} needs an output activation in "
                             f"({', '.join(LOSSES[function].output_activations)}), got {output!r}")
-        if function in ("cross_entropy", "binary_cross_entropy") and ((targets < 0) | (targets > 1)).any():
+        if targets is not None and function in ("cross_entropy", "binary_cross_entropy") and \
+                ((targets < 0) | (targets > 1)).any():
             raise self.fail("target.values", f"{function} targets must lie in [0, 1]")
         return LossSpec(function, reduction)
 

@@ -97,5 +97,6 @@ def statistics(kind: str, x: np.ndarray, epsilon: float) -> tuple[np.ndarray, np
     batchnorm, per sample otherwise."""
     over_batch, centred = kind == "batch_norm", kind != "rms_norm"
     axes = _statistic_axes(x, over_batch)
-    xhat, scale = _normalized(x, axes, epsilon, centred)
-    return xhat, (1.0 / scale ** 2 - epsilon).reshape(-1)
+    xhat, _ = _normalized(x, axes, epsilon, centred)
+    shifted = x - x.mean(axis=axes, keepdims=True) if centred else x
+    return xhat, (shifted * shifted).mean(axis=axes).reshape(-1)      # directly: 1/scale² − ε cancels

@@ -1,0 +1,351 @@
+"""The template context of a typed-layer document (templates/*/tensor.*.j2): the network's table,
+the forward pass and the backward pass in the index form (core/tensor_index.py) with their worked
+entries (the unit form: the index form at concrete entries, with numbers), each max-pool's routing,
+each conv layer's matrix forms (core/conv_matrix.py), the gradients, one SGD step and the proofs.
+
+Every formula and every number comes from the derivation and the kernels; this module only lays
+them out. The entries of every axis count from 0, as NumPy and PyTorch index them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..core.conv_matrix import ConvMatrixForms
+from ..core.graph import Kind, Node, TensorGraph
+from ..core.tensor_index import TensorIndexForm, at, terms
+from ..numeric.tensor_proof import TensorCheck, entries
+from ..numeric.tensor_values import NORMS, TensorValues, numbers_by_base
+from ..rules.activations import ACTIVATIONS
+from ..spec.tensor import TensorSpec
+from .norm_steps import norm_steps
+from .notation import format_number
+from .tensor_printer import TensorPrinter
+
+WORKED = 18                  # a node's entries worked in full; beyond, the first ones and the array
+TERMS = 36                   # an entry worked out has at most this many terms; beyond, the formula and the array
+SHOWN = 100                  # an array's entries printed whole; beyond, its shape alone
+SUMMED = ("conv2d", "max_pool", "avg_pool", "dense")      # forward steps whose entries are worked out
+KIND_NAMES = {"conv2d": "convolution", "max_pool": "max-pool", "avg_pool": "average-pool", "flatten": "flatten",
+              "dense": "dense", "batch_norm": "batch normalization", "layer_norm": "layer normalization",
+              "rms_norm": "RMS normalization"}
+
+
+class _Printers:
+    """The symbolic printer, and the one that writes entries as their numbers (products with ·)."""
+
+    def __init__(self, form: TensorIndexForm, numbers: dict | None, precision: int):
+        level = form.level
+        adjoints = {base: level.bases[node] for node, base in level.adjoint_bases.items()}
+        # every base whose first index is the sample's: the nodes', their adjoints, a padded input, x̂
+        hats = {level.statistics(a).hat for a in level.graph.applications if a.op in NORMS}
+        sampled = frozenset({base for node in level.bases if node.kind != Kind.PARAMETER
+                             for base in (level.bases[node], level.adjoint_bases[node])}
+                            | set(level.padded_bases) | hats) if level.samples <= 1 else frozenset()
+        sample = level.sample if level.samples <= 1 else None
+        self.symbols = TensorPrinter(adjoints, sampled, sample, None, precision)
+        self.numbers = _NumberPrinter(adjoints, sampled, sample, numbers, precision) if numbers is not None else None
+        self.precision = precision
+
+    def number(self, value) -> str:
+        return format_number(float(value), self.precision)
+
+
+class _NumberPrinter(TensorPrinter):
+    def join(self, parts: list[str]) -> str:
+        return r" \cdot ".join(parts)
+
+    def _print_Piecewise(self, expr):
+        (value, condition), *_ = expr.args
+        found = condition.xreplace({e: sp.Float(float(self.numbers[e.base][tuple(int(i) for i in e.indices)]))
+                                    for e in condition.atoms(sp.Indexed)})
+        return "1" if bool(found) else "0"
+
+
+def build(spec: TensorSpec, graph: TensorGraph, form: TensorIndexForm, values: TensorValues | None,
+          checks: list[TensorCheck], convs: dict[Node, ConvMatrixForms]) -> dict:
+    numbers = numbers_by_base(form.level, values, graph) if values is not None else None
+    printers = _Printers(form, numbers, spec.precision)
+    level = form.level
+    steps = [a for a in graph.applications if a.op != "loss"]
+    context = {
+        "title": spec.title, "description": spec.description, "numbers": values is not None,
+        "samples": spec.samples, "network": [_row(spec, graph, l, layer) for l, layer in enumerate(spec.layers, 1)],
+        "input": _array(printers, values.value[graph.of_kind(Kind.INPUT)[0]][0]) if values is not None else None,
+        "forward": [_forward(printers, form, a, values, numbers) for a in steps],
+        "loss": _loss(printers, spec, graph, values),
+        "backward": [_backward(printers, form, node, values, numbers) for node in _backward_order(graph, form)],
+        "pools": [_routing(printers, a, values) for a in steps if a.op == "max_pool" and values is not None],
+        "convs": [_conv(printers, form, a, convs.get(a.output)) for a in steps if a.op == "conv2d"],
+        "norms": [_norm(printers, spec, a, values) for a in steps if a.op == "batch_norm" and values is not None],
+        "update": _update(printers, spec, graph, values, level),
+        "checks": [{"lhs": rf"\frac{{\partial L}}{{\partial {_bare(form, c.node)}}}", "holds": c.holds,
+                    "entries": c.entries} for c in checks],
+    }
+    return context
+
+
+# -- the network ----------------------------------------------------------------------------------
+def _row(spec: TensorSpec, graph: TensorGraph, l: int, layer) -> dict:
+    shown = {"kernel": "kernel", "stride": "stride", "padding": "padding", "epsilon": "epsilon"}
+    details = [f"{shown[k]} {v}" for k, v in layer.attributes if k in shown]
+    if layer.kind == "conv2d":
+        w = dict(layer.parameters)["W"]
+        details = [f"{w.shape[0]} filters of {w.shape[2]} by {w.shape[3]}"] + details
+    if layer.activation:
+        details.append(layer.activation)
+    parameters = [rf"{_symbol(name, l)} \in \mathbb{{R}}^{{{_shape(array.shape)}}}" for name, array in layer.parameters]
+    return {"layer": l, "kind": KIND_NAMES[layer.kind], "details": ", ".join(details),
+            "shape": _shape(layer.shape), "parameters": parameters}
+
+
+def _symbol(role: str, layer: int) -> str:
+    return {"W": "w", "b": "b", "gamma": r"\gamma", "beta": r"\beta"}[role] + f"^{{[{layer}]}}"
+
+
+def _shape(shape) -> str:
+    return r"\times ".join(map(str, shape)) if shape else "1"
+
+
+# -- the forward pass -----------------------------------------------------------------------------
+def _forward(printers: _Printers, form: TensorIndexForm, application, values, numbers) -> dict:
+    out, level = application.output, form.level
+    lhs, rhs = _forward_equation(printers, form, application)
+    step = {"title": _title(application), "lhs": lhs, "rhs": rhs, "worked": [], "folded": 0, "arrays": [], "note": ""}
+    if values is None:
+        return step
+    if application.op in SUMMED:
+        step["worked"], step["folded"] = _worked(printers, level, form.forward(application), out,
+                                                 values.value[out], numbers, _first_sample(out, level))
+    step["arrays"] = [{"lhs": printers.symbols.doprint(level.bases[out]), "latex": _array(printers, values.value[out][0])}]
+    return step
+
+
+def _forward_equation(printers: _Printers, form: TensorIndexForm, application) -> tuple[str, str]:
+    found = form.forward(application)
+    if isinstance(found, sp.Equality):
+        return printers.symbols.doprint(found.lhs), printers.symbols.doprint(found.rhs)
+    lhs = printers.symbols.doprint(form.level.entry(application.output))
+    if application.op == "activation" and not ACTIVATIONS[application.attribute("function")].elementwise:
+        net = application.inputs[0]
+        axis = form.level.axes[application.output][-1]
+        return lhs, rf"\operatorname{{{application.attribute('function')}}}\left({_bare(form, net)}\right)_{{{axis}}}"
+    return lhs, printers.symbols.doprint(found)
+
+
+def _bare(form: TensorIndexForm, node: Node) -> str:
+    return str(form.level.bases[node].label)
+
+
+def _title(application) -> str:
+    out = application.output
+    name = application.attribute("function") if application.op == "activation" else KIND_NAMES[application.op]
+    return f"Layer {out.layer}: {name}"
+
+
+def _first_sample(node: Node, level) -> list[tuple[int, ...]]:
+    return [w for w in entries(node, level.samples) if node.kind == Kind.PARAMETER or w[0] == 0]
+
+
+def _shown(expr: sp.Expr, where: list) -> list:
+    """The entries worked in full: all of a small node's, the first two of a larger one's, none when
+    each would be a sum too long to read."""
+    if terms(expr) > TERMS:
+        return []
+    return where if len(where) <= WORKED else where[:2]
+
+
+def _worked(printers, level, expr, node, array, numbers, where) -> tuple[list[dict], int]:
+    shown = _shown(expr, where)
+    worked = []
+    for w in shown:
+        found = at(level, expr, node, w, numbers)
+        entry = printers.symbols.doprint(level.bases[node][w] if node.shape else level.bases[node])
+        worked.append(_entry(printers, entry, found, array[w]))
+    return worked, len(where) - len(shown)
+
+
+def _entry(printers: _Printers, lhs: str, found: sp.Expr, value) -> dict:
+    """One worked entry: its terms, their numbers (one entry alone: its value), the value."""
+    number = printers.number(value)
+    single = isinstance(found, (sp.Indexed, sp.Symbol))
+    return {"lhs": lhs, "symbolic": _lines(printers.symbols, found),
+            "numbers": [number] if single else _lines(printers.numbers, found), "value": number, "zero": found == 0}
+
+
+def _lines(printer, expr: sp.Expr, per_line: int = 3) -> list[str]:
+    """A long sum in lines of `per_line` terms (each line after the first starts with its sign)."""
+    if not isinstance(expr, sp.Add) or len(expr.args) <= per_line:
+        return [printer.doprint(expr)]
+    terms = list(expr.args)
+    lines = []
+    for start in range(0, len(terms), per_line):
+        text = printer.doprint(sp.Add(*terms[start:start + per_line], evaluate=False))
+        lines.append(text if start == 0 or text.startswith("-") else "+ " + text)
+    return lines
+
+
+# -- the loss and the backward pass ------------------------------------------------------------------
+def _loss(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values) -> dict:
+    reduction = "mean" if spec.loss.reduction == "mean" else "sum"
+    return {"function": spec.loss.function.replace("_", " "), "reduction": reduction,
+            "value": printers.number(values.loss) if values is not None else None}
+
+
+def _backward_order(graph: TensorGraph, form: TensorIndexForm) -> list[Node]:
+    """From the loss back: each application's output, then its parameters."""
+    found = []
+    for application in reversed(graph.applications):
+        for node in (application.output,) + application.inputs[1:]:
+            if node in form.walk.terms and node.kind in (Kind.INTERMEDIATE, Kind.PARAMETER) and node not in found:
+                found.append(node)
+    return found
+
+
+def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, numbers) -> dict:
+    level = form.level
+    formula = form.formula(node)
+    entry = level.adjoint(node)
+    step = {"title": _gradient_title(form, node), "parameter": node.kind == Kind.PARAMETER,
+            "lhs": printers.symbols.doprint(entry), "rhs": printers.symbols.doprint(formula),
+            "worked": [], "folded": 0, "arrays": [], "note": ""}
+    if values is None:
+        return step
+    where = _first_sample(node, level)
+    # a normalization's input: its three terms are worked in the step-by-step section instead
+    normalized = [a.op for a in level.graph.consumers(node) if a.op in NORMS]
+    shown = [] if normalized else _shown(formula, where)
+    if "batch_norm" in normalized:
+        step["note"] = "Its three terms are worked for the first feature in the batch normalization section below."
+    for w in shown:
+        found = at(level, formula, node, w, numbers)
+        step["worked"].append(_entry(printers, printers.symbols.doprint(level.adjoint_bases[node][w]), found,
+                                     values.adjoint[node][w]))
+    step["folded"] = len(where) - len(shown)
+    array = values.adjoint[node] if node.kind == Kind.PARAMETER else values.adjoint[node][0]
+    step["arrays"] = [{"lhs": rf"\frac{{\partial L}}{{\partial {_bare(form, node)}}}", "latex": _array(printers, array)}]
+    return step
+
+
+ROLES = {"W": "weights", "b": "biases", "gamma": "scales (gamma)", "beta": "shifts (beta)"}
+
+
+def _gradient_title(form: TensorIndexForm, node: Node) -> str:
+    if node.kind == Kind.PARAMETER:
+        return f"Layer {node.layer}: the gradient by the {ROLES[node.name.rstrip('0123456789')]}"
+    producer = form.level.graph.producer(node)
+    what = producer.attribute("function") if producer.op == "activation" else KIND_NAMES[producer.op]
+    return f"Layer {node.layer}: the gradient by the {what}'s output"
+
+
+def _routing(printers: _Printers, application, values) -> dict:
+    """Each window of the first sample: its entries, the one that wins, where the gradient goes."""
+    a = values.value[application.inputs[0]][0]
+    grad = values.adjoint.get(application.output)
+    kernel, stride = application.attribute("kernel"), application.attribute("stride")
+    rows = []
+    for c in range(a.shape[0]):
+        for i in range((a.shape[1] - kernel) // stride + 1):
+            for j in range((a.shape[2] - kernel) // stride + 1):
+                window = a[c, i * stride:i * stride + kernel, j * stride:j * stride + kernel]
+                p, q = divmod(int(np.argmax(window)), kernel)
+                rows.append({"channel": c, "window": f"({i}, {j})",
+                             "entries": ", ".join(printers.number(v) for v in window.ravel()),
+                             "winner": f"({i * stride + p}, {j * stride + q})", "value": printers.number(window[p, q]),
+                             "gradient": printers.number(grad[0, c, i, j]) if grad is not None else ""})
+    return {"layer": application.output.layer, "rows": rows}
+
+
+def _conv(printers: _Printers, form: TensorIndexForm, application, forms: ConvMatrixForms | None) -> dict:
+    stride, padding = application.attribute("stride"), application.attribute("padding")
+    kernel = application.inputs[1].shape[2]
+    layer = application.output.layer
+    section = {"layer": layer, "stride": stride, "padding": padding, "kernel": kernel, "rotated": [], "spread": [],
+               "columns": None, "proven": [],
+               "formulas": _conv_formulas(_bare(form, application.inputs[0]), layer, stride, padding, kernel),
+               "reads_input": application.inputs[0].kind == Kind.INPUT, "input_gradient": None,
+               "input_name": _bare(form, application.inputs[0])}
+    if forms is None:
+        return section
+    for o in range(forms.rotated.shape[0]):
+        for c in range(forms.rotated.shape[1]):
+            section["rotated"].append({"index": f"{o},{c}", "latex": _array(printers, forms.rotated[o, c])})
+        section["spread"].append({"index": f"{o}", "latex": _array(printers, forms.spread[o])})
+    section["input_gradient"] = _array(printers, forms.input_gradient)
+    if forms.columns.size <= SHOWN:
+        section["columns"] = _array(printers, forms.columns)
+    section["proven"] = [{"name": name, "holds": holds} for name, holds in forms.proven]
+    return section
+
+
+def _conv_formulas(x: str, layer: int, stride: int, padding: int, kernel: int) -> list[str]:
+    """The matrix forms of core/conv_matrix.py, with this layer's stride, padding and kernel (G: the
+    upstream gradient ∂L/∂z of one sample, one map per output channel o)."""
+    padded = rf"\tilde{{{x}}}" if padding else x
+    spread = rf"\operatorname{{dil}}_{{{stride}}}(G_{{o}})" if stride > 1 else "G_{o}"
+    found = [rf"z^{{[{layer}]}}_{{o}} = \sum_{{c}} {padded}_{{c}} \star w^{{[{layer}]}}_{{o,c}} + b^{{[{layer}]}}_{{o}}",
+             rf"\frac{{\partial L}}{{\partial w^{{[{layer}]}}_{{o,c}}}} = {padded}_{{c}} \star {spread}",
+             rf"\frac{{\partial L}}{{\partial b^{{[{layer}]}}_{{o}}}} = \sum_{{i}} \sum_{{j}} (G_{{o}})_{{i,j}}"]
+    whole = rf"\sum_{{o}} \operatorname{{pad}}_{{{kernel - 1}}}\left({spread}\right) \star " \
+            rf"\operatorname{{rot}}_{{180}}\left(w^{{[{layer}]}}_{{o,c}}\right)"
+    found.append(rf"\frac{{\partial L}}{{\partial {x}_{{c}}}} = "
+                 + (rf"\operatorname{{crop}}_{{{padding}}}\left({whole}\right)" if padding else whole))
+    found += [r"Z_{\mathrm{mat}} = W_{\mathrm{col}} X_{\mathrm{col}} + b, \quad "
+              r"\frac{\partial L}{\partial W_{\mathrm{col}}} = G_{\mathrm{mat}} X_{\mathrm{col}}^{\top}, "
+              r"\quad \frac{\partial L}{\partial X_{\mathrm{col}}} = W_{\mathrm{col}}^{\top} G_{\mathrm{mat}}"]
+    return found
+
+
+def _norm(printers: _Printers, spec: TensorSpec, application, values: TensorValues) -> dict:
+    """Batchnorm over its first feature (or channel): the step-by-step graph's forward and backward
+    with their numbers, the collapsed formula, and their proof (present/norm_steps.py). g is the
+    cost's gradient by y, the mean's 1/m in it."""
+    x, gamma, *beta = application.inputs
+    scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
+    first = values.value[x][:, 0].ravel()
+    g = scale * values.adjoint[application.output][:, 0].ravel()
+    steps = norm_steps("batch_norm", len(first))
+    found = steps.at(first, g, float(values.value[gamma][0]), float(values.value[beta[0]][0]) if beta else 0.0,
+                     application.attribute("epsilon"))
+
+    def shown(step):
+        value = found[step.name]
+        number = _matrix(printers, np.asarray(value)[None, :]) if np.ndim(value) else printers.number(value)
+        return {"lhs": step.lhs, "rhs": step.latex, "value": number}
+    return {"layer": application.output.layer, "count": len(first), "x": _matrix(printers, first[None, :]),
+            "g": _matrix(printers, g[None, :]), "forward": [shown(s) for s in steps.forward_steps],
+            "backward": [shown(s) for s in steps.backward_steps], "collapsed": steps.collapsed.latex,
+            "proof": [{"name": name, "holds": holds} for name, holds in steps.proof()]}
+
+
+def _update(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values, level) -> list[dict]:
+    if values is None or spec.training is None:
+        return []
+    rate = spec.training.learning_rate
+    found = []
+    for node in graph.of_kind(Kind.PARAMETER):
+        if node in values.adjoint:
+            new = values.value[node] - rate * values.adjoint[node]
+            found.append({"symbol": printers.symbols.doprint(level.bases[node]), "name": node.name,
+                          "latex": _array(printers, new)})
+    return found
+
+
+def _array(printers: _Printers, array: np.ndarray) -> str:
+    """A LaTeX matrix of numbers: a 3-D array one matrix per channel, a 4-D one per (out, in) pair."""
+    array = np.asarray(array)
+    if array.size > SHOWN:
+        return rf"\text{{({' × '.join(map(str, array.shape))} numbers: in the JSON document)}}"
+    if array.ndim == 0:
+        return printers.number(array)
+    if array.ndim == 1:
+        return _matrix(printers, array[None, :])
+    if array.ndim == 2:
+        return _matrix(printers, array)
+    return r",\ ".join(_array(printers, part) for part in array)
+
+
+def _matrix(printers: _Printers, rows: np.ndarray) -> str:
+    body = r" \\ ".join(" & ".join(printers.number(v) for v in row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
