@@ -91,7 +91,7 @@ def test_the_batchnorm_preset_shows_the_steps_and_the_collapsed_form():
     assert "## Batch normalization step by step, layer 2" in markdown
     for symbol in (r"\mu_B", r"\sigma_B^2", r"\hat{x}_{i}", r"\frac{\partial L}{\partial \sigma_B^2}"):
         assert symbol in markdown
-    assert "(15 checks)" in markdown and ": yes (" in markdown
+    assert "(16 checks)" in markdown and ": yes (" in markdown
 
 
 def test_random_conv_networks_are_written_and_katex_clean():

@@ -19,7 +19,7 @@ from ..numeric.tensor_proof import TensorCheck, entries
 from ..numeric.tensor_values import NORMS, TensorValues, numbers_by_base
 from ..rules.activations import ACTIVATIONS
 from ..spec.tensor import TensorSpec
-from .norm_steps import norm_steps
+from .norm_steps import agree, norm_steps
 from .notation import format_number
 from .tensor_printer import TensorPrinter
 
@@ -297,26 +297,40 @@ def _conv_formulas(x: str, layer: int, stride: int, padding: int, kernel: int) -
     return found
 
 
+PROVEN_AT = 4        # batchnorm's steps and collapsed form are proven symbolically over this many entries
+LISTED = 8           # a step's values over more entries than this are not listed
+
+
 def _norm(printers: _Printers, spec: TensorSpec, application, values: TensorValues) -> dict:
     """Batchnorm over its first feature (or channel): the step-by-step graph's forward and backward
-    with their numbers, the collapsed formula, and their proof (present/norm_steps.py). g is the
-    cost's gradient by y, the mean's 1/m in it."""
+    with their numbers, the collapsed formula, and their proof (present/norm_steps.py): symbolic over
+    N = PROVEN_AT entries (the formulas hold for any N), and at this layer's numbers against the
+    kernels' ∂L/∂x. g is the cost's gradient by y, the mean's 1/m in it."""
     x, gamma, *beta = application.inputs
     scale = 1.0 / spec.samples if spec.loss.reduction == "mean" else 1.0
     first = values.value[x][:, 0].ravel()
     g = scale * values.adjoint[application.output][:, 0].ravel()
-    steps = norm_steps("batch_norm", len(first))
+    steps = norm_steps("batch_norm", min(len(first), PROVEN_AT))
     found = steps.at(first, g, float(values.value[gamma][0]), float(values.value[beta[0]][0]) if beta else 0.0,
                      application.attribute("epsilon"))
+    proof = [{"name": name, "holds": holds} for name, holds in steps.proof()]
+    if x in values.adjoint:
+        kernels = scale * values.adjoint[x][:, 0].ravel()
+        bound = steps.scale(found, first, application.attribute("epsilon"))
+        proof.append({"name": "dL/dx at these numbers = the kernels", "holds": agree(found["dL/dx"], kernels, bound)})
+
+    def listed(value) -> str:
+        if not np.ndim(value):
+            return printers.number(value)
+        return _matrix(printers, np.asarray(value)[None, :]) if np.size(value) <= LISTED else \
+            rf"\text{{({np.size(value)} values)}}"
 
     def shown(step):
-        value = found[step.name]
-        number = _matrix(printers, np.asarray(value)[None, :]) if np.ndim(value) else printers.number(value)
-        return {"lhs": step.lhs, "rhs": step.latex, "value": number}
-    return {"layer": application.output.layer, "count": len(first), "x": _matrix(printers, first[None, :]),
-            "g": _matrix(printers, g[None, :]), "forward": [shown(s) for s in steps.forward_steps],
+        return {"lhs": step.lhs, "rhs": step.latex, "value": listed(found[step.name])}
+    return {"layer": application.output.layer, "count": len(first), "proven_at": steps.n, "x": listed(first),
+            "g": listed(g), "forward": [shown(s) for s in steps.forward_steps],
             "backward": [shown(s) for s in steps.backward_steps], "collapsed": steps.collapsed.latex,
-            "proof": [{"name": name, "holds": holds} for name, holds in steps.proof()]}
+            "proof": proof}
 
 
 def _update(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values, level) -> list[dict]:
@@ -336,7 +350,8 @@ def _array(printers: _Printers, array: np.ndarray) -> str:
     """A LaTeX matrix of numbers: a 3-D array one matrix per channel, a 4-D one per (out, in) pair."""
     array = np.asarray(array)
     if array.size > SHOWN:
-        return rf"\text{{({' × '.join(map(str, array.shape))} numbers: in the JSON document)}}"
+        shape = r" \times ".join(map(str, array.shape))
+        return rf"\text{{(}}{shape}\text{{ numbers: in the JSON document)}}"
     if array.ndim == 0:
         return printers.number(array)
     if array.ndim == 1:

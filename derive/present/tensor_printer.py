@@ -121,8 +121,9 @@ class TensorPrinter(IndexPrinter):
         if expr.exp == -1:
             return rf"\frac{{1}}{{{self._print(expr.base)}}}"
         base = self._print(expr.base)
-        return f"{base}^{{{self._print(expr.exp)}}}" if not isinstance(expr.base, sp.Add) else \
-            rf"\left({base}\right)^{{{self._print(expr.exp)}}}"
+        # a sum, or an entry whose name carries its own superscript (a^{[1]}_{i}), in parentheses
+        bracketed = isinstance(expr.base, (sp.Add, sp.Indexed)) or "^" in base
+        return rf"\left({base}\right)^{{{self._print(expr.exp)}}}" if bracketed else f"{base}^{{{self._print(expr.exp)}}}"
 
     def _print_Rational(self, expr):
         if expr.q == 1:
