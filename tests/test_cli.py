@@ -124,7 +124,7 @@ def test_python_m_derive_and_console_script_agree():
 def _long_training_spec(tmp_path: Path) -> Path:
     lines = Path(__file__).parent.parent.joinpath("derive", "spec", "presets", "mazur.toml").read_text()
     path = tmp_path / "long.toml"
-    path.write_text(lines.replace("iterations = 10000", "iterations = 60000"))
+    path.write_text(lines.replace("iterations = 10000", "iterations = 150000"))   # about 5 s: well past the bar's 2 s delay
     return path
 
 
@@ -193,7 +193,7 @@ learning_rate = 0.1
 
 
 def test_deriving_a_large_network_shows_a_progress_bar_on_a_terminal(tmp_path):
-    spec = _wide_network_spec(tmp_path, n=160)     # about 4 s of deriving; the bar shows after 2
+    spec = _wide_network_spec(tmp_path, n=224)     # about 4 s of deriving; the bar shows after 2
     shown = _run_in_terminal([DERIVE, "report", str(spec), "--format", "json", "-o", str(tmp_path / "out.json")])
     assert "deriving:" in shown and "%|" in shown
     assert json.loads((tmp_path / "out.json").read_text())["gradients"]["W1"]
