@@ -7,6 +7,7 @@ them and refuses what does not apply in one line.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,8 +114,11 @@ def test_the_command_line_reports_a_typed_preset(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["report", "tiny_cnn", "--notation", "neuron"], "--notation neuron: a network of typed layers"),
     (["report", "lenet_like", "--format", "json"], "--format json: the spec gives no numbers"),
+    (["verify", "tiny_cnn", "reports/tiny_cnn/index.md"], "a spec of typed layers (conv2d, pooling, normalization) "
+                                                          "is not read by verify yet"),
 ])
-def test_what_does_not_apply_is_refused_in_one_line(argv, message, capsys):
+def test_what_does_not_apply_is_refused_in_one_line(argv, message, capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).parent.parent)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1

@@ -8,6 +8,7 @@ from decimal import Decimal
 from dataclasses import dataclass
 
 from ..errors import DeriveError
+from ..spec.tensor import TensorSpec
 from . import syntax as s
 from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
@@ -76,6 +77,9 @@ class Checker:
 
     def __init__(self, result, aliases: dict[str, str] | None = None):
         spec = result.spec
+        if isinstance(spec, TensorSpec):
+            raise DeriveError("verify checks documents of dense networks; a spec of typed layers (conv2d, "
+                              "pooling, normalization) is not read by verify yet: expected a dense spec")
         self.model = Model(spec, result.derivation)
         self.layered = result.layered          # the Result's matrix form: derived once, for every use
         self.aliases = dict(spec.aliases) | dict(aliases or {})
