@@ -14,7 +14,8 @@ import pytest
 import torch
 from test_latex import assert_clean, compile_tex
 from test_renderers import _fragments_of_html, _fragments_of_markdown, _katex
-from test_tensor_specs import _random_spec, _torch_loss
+from test_tensor_specs import _random_spec
+from torch_typed import torch_loss
 
 import derive
 from derive.cli import main
@@ -63,7 +64,7 @@ def test_the_json_gradients_are_pytorchs(name):
     doc = json.loads(derive.render(derive.derive(spec), "json"))
     assert set(doc) >= {"inputs", "targets", "parameters", "loss", "gradients"}
     leaves = {key: torch.tensor(np.array(value), requires_grad=True) for key, value in doc["parameters"].items()}
-    loss = _torch_loss(spec, None, leaves)
+    loss = torch_loss(spec, leaves)
     loss.backward()
     assert doc["loss"] == pytest.approx(loss.item(), rel=1e-12)
     for key, leaf in leaves.items():

@@ -11,10 +11,10 @@ import random
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_mutations import mutated, mutations
+from torch_typed import torch_loss
 
 import derive
 from derive.core.graph import Kind
@@ -36,8 +36,6 @@ TINY_CNN = {
                {"type": "dense", "units": 3, "activation": "softmax"}],
     "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}, "init": {"seed": 3},
 }
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "gelu": F.gelu, "linear": lambda z: z,
-               None: lambda z: z}
 
 
 def _random_spec(seed: int) -> dict:
@@ -70,39 +68,6 @@ def _random_spec(seed: int) -> dict:
             "training": {"learning_rate": 0.1}, "init": {"seed": seed}}
 
 
-def _torch_loss(spec, given: dict, leaves: dict) -> torch.Tensor:
-    """The spec's network written with torch.nn.functional, layer by layer."""
-    a = torch.tensor(spec.inputs)
-    for l, layer in enumerate(spec.layers, start=1):
-        p = {name: leaves[f"{name}{l}"] for name, _ in layer.parameters}
-        if layer.kind == "conv2d":
-            a = F.conv2d(a, p["W"], p.get("b"), stride=layer.attribute("stride"), padding=layer.attribute("padding"))
-        elif layer.kind in ("max_pool", "avg_pool"):
-            pool = F.max_pool2d if layer.kind == "max_pool" else F.avg_pool2d
-            a = pool(a, layer.attribute("kernel"), layer.attribute("stride"))
-        elif layer.kind == "flatten":
-            a = a.flatten(1)
-        elif layer.kind == "dense":
-            a = a @ p["W"].T + (p["b"] if "b" in p else 0.0)
-        elif layer.kind == "batch_norm":
-            a = F.batch_norm(a, None, None, p["gamma"], p["beta"], training=True, eps=layer.attribute("epsilon"))
-        elif layer.kind == "layer_norm":
-            a = F.layer_norm(a, a.shape[1:], p["gamma"], p["beta"], layer.attribute("epsilon"))
-        else:
-            a = F.rms_norm(a, a.shape[1:], p["gamma"], layer.attribute("epsilon"))
-        if layer.activation in ("softmax", "sigmoid"):
-            break                       # the loss reads the net input through its fused form
-        a = ACTIVATIONS[layer.activation](a)
-    t = torch.tensor(spec.targets)
-    if spec.loss.function == "cross_entropy":
-        per_sample = -(t * torch.log_softmax(a, dim=1)).sum(dim=1)
-    elif spec.loss.function == "binary_cross_entropy":
-        per_sample = F.binary_cross_entropy_with_logits(a, t, reduction="none").sum(dim=1)
-    else:
-        per_sample = (0.5 * (t - a) ** 2).sum(dim=1)
-    return per_sample.mean()
-
-
 def _tape(mapping: dict):
     spec = read_tensor_spec(mapping)
     graph, given = lower_tensor(spec)
@@ -118,7 +83,7 @@ def test_random_typed_specs_give_pytorchs_loss_and_gradients(seed):
     spec, graph, given, tape, values = _tape(mapping)
     leaves = {node.name: torch.tensor(array, requires_grad=True) for node, array in given.items()
               if node.kind == Kind.PARAMETER}
-    expected = _torch_loss(spec, given, leaves)
+    expected = torch_loss(spec, leaves)
     expected.backward()
     assert values[tape.slots.value[graph.loss]] == pytest.approx(expected.item(), rel=1e-12)
     for node in graph.of_kind(Kind.PARAMETER):

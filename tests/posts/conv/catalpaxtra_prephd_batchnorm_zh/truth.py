@@ -6,26 +6,11 @@ and the Jacobian du_j/dz_i come from torch's autograd; the post's expressions ar
 import numpy as np
 import torch
 import torch.nn.functional as F
-# --- shared bookkeeping: every claim's verdict is printed as "line N: verdict" and set against truth.toml ---
-import sys, tomllib
-from pathlib import Path
-VERDICTS = {}
-def decide(line, ok, why=""):
-    VERDICTS[line] = "ok" if ok else "wrong"
-    print(f"line {line}: {VERDICTS[line]}  {why}")
-def unchecked(line, why=""):
-    VERDICTS[line] = "unchecked"
-    print(f"line {line}: unchecked  {why}")
-def finish():
-    truth = tomllib.loads((Path(__file__).parent / "truth.toml").read_text(encoding="utf-8"))
-    table = {c["line"]: c["verdict"] for c in truth["claim"]}
-    bad = {n: (VERDICTS.get(n), v) for n, v in table.items() if VERDICTS.get(n) != v}
-    extra = sorted(set(VERDICTS) - set(table))
-    if bad or extra:
-        print("DISAGREES with truth.toml:", bad, "not in truth.toml:", extra)
-        sys.exit(1)
-    print(f"all {len(table)} verdicts agree with truth.toml")
-# ---------------------------------------------------------------------------------------------------------
+# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from verdicts import decide, finish, unchecked  # noqa: E402
 
 rng = np.random.default_rng(6)
 B, eps = 6, 1e-5
