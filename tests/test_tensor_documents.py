@@ -115,8 +115,7 @@ def test_the_command_line_reports_a_typed_preset(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["report", "tiny_cnn", "--notation", "neuron"], "--notation neuron: a network of typed layers"),
     (["report", "lenet_like", "--format", "json"], "--format json: the spec gives no numbers"),
-    (["verify", "tiny_cnn", "reports/tiny_cnn/index.md"], "a spec of typed layers (conv2d, pooling, normalization) "
-                                                          "is not read by verify yet"),
+    (["verify", "lenet_like", "reports/lenet_like/index.md"], "this spec gives the layer form only"),
 ])
 def test_what_does_not_apply_is_refused_in_one_line(argv, message, capsys, monkeypatch):
     monkeypatch.chdir(Path(__file__).parent.parent)

@@ -75,11 +75,17 @@ class Report:
 class Checker:
     """Everything that depends on the spec only, built once and shared by every claim."""
 
+    def __new__(cls, result, aliases: dict[str, str] | None = None):
+        if isinstance(result.spec, TensorSpec):        # a conv, pool or normalization layer's post
+            from .typed.document import TypedChecker
+            if aliases:
+                raise DeriveError("aliases are read for dense networks' posts only; a typed layer's post is read "
+                                  "by its own names: expected no aliases")
+            return TypedChecker(result)
+        return super().__new__(cls)
+
     def __init__(self, result, aliases: dict[str, str] | None = None):
         spec = result.spec
-        if isinstance(spec, TensorSpec):
-            raise DeriveError("verify checks documents of dense networks; a spec of typed layers (conv2d, "
-                              "pooling, normalization) is not read by verify yet: expected a dense spec")
         self.model = Model(spec, result.derivation)
         self.layered = result.layered          # the Result's matrix form: derived once, for every use
         self.aliases = dict(spec.aliases) | dict(aliases or {})
@@ -127,6 +133,9 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
     Claims still waiting when `seconds` have passed are listed unchecked."""
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
+    if not isinstance(checker, Checker):
+        from .typed.document import verify_typed_text
+        return verify_typed_text(checker, text, name, seconds, _chains)
     try:
         with older_objects_set_aside():
             text = normalize(text)
@@ -139,6 +148,9 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
     """One bare formula, as given on the command line."""
     if not formula.strip():
         raise DeriveError("--claim: the formula is empty; expected an equation such as 'out_{h1} = 0.5933'")
+    if not isinstance(checker, Checker):
+        from .typed.document import verify_typed
+        return verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
     try:
         with older_objects_set_aside():
             return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation, MAX_SECONDS)

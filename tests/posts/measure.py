@@ -2,6 +2,7 @@
 decided by hand and with NumPy (truth.py) and never by derive, set against verify's verdicts.
 
     python tests/posts/measure.py            # the table per post, and the totals
+    python tests/posts/measure.py --conv     # the conv, pooling and normalization posts (tests/posts/conv/*)
 
 A truth claim is one line of the post. verify's verdict for that line: wrong if any claim on it is
 wrong, ok if every claim on it is ok, unchecked if it has none or one is unchecked.
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REAL = Path(__file__).parent / "real"
+CONV = Path(__file__).parent / "conv"
 NEAR = 4
 
 
@@ -35,8 +37,8 @@ class Score:
     unchecked_lines: list = field(default_factory=list)
 
 
-def posts() -> list[Path]:
-    return sorted(p for p in REAL.iterdir() if (p / "truth.toml").exists() and (p / "spec.toml").exists())
+def posts(root: Path = REAL) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "truth.toml").exists() and (p / "spec.toml").exists())
 
 
 def document(folder: Path) -> Path:
@@ -66,7 +68,7 @@ def score(folder: Path) -> Score:
             by_line.setdefault(near, []).append(claim.verdict)
     result = Score(folder.name)
     for entry in truth.get("claim", []):
-        line, right = entry["line"], entry["verdict"] == "ok"
+        line, right = entry["line"], entry["verdict"] != "wrong"     # a truth of unchecked states no value
         verdicts = by_line.get(line, [])
         said = ("wrong" if "wrong" in verdicts else "unchecked" if not verdicts or "unchecked" in verdicts
                 else "ok")
@@ -110,7 +112,7 @@ def table(scores: list[Score]) -> str:
 
 
 def main() -> None:
-    scores = [score(folder) for folder in posts()]
+    scores = [score(folder) for folder in posts(CONV if "--conv" in sys.argv else REAL)]
     print(table(scores))
     if "-v" in sys.argv:
         for sc in scores:

@@ -67,7 +67,7 @@ OPS: dict[str, Op] = {
     "l2": Op("l2", Rule(penalty.vjp, penalty.forward), Rule(penalty.unit_vjp), Rule(penalty.matrix_vjp),
              Rule(penalty.index_vjp, penalty.index_forward)),
     "loss": Op("loss", Rule(loss.vjp, loss.forward, loss.fused), Rule(fused=loss.unit_fused),
-               Rule(fused=loss.matrix_fused), Rule(forward=loss.index_forward, fused=loss.index_fused)),
+               Rule(fused=loss.matrix_fused), Rule(loss.index_vjp, loss.index_forward, loss.index_fused)),
 }
 
 # Issue 14's op families: the numeric and index levels (the matrix forms of a conv are the

@@ -148,6 +148,13 @@ def index_forward(level, application):
     return Sum(row.unit(level.entry(y).xreplace({level.indices[y]: j}), level.entry(a)), (j, j.lower, j.upper))
 
 
+def index_vjp(level, application, upstream):
+    """dE/da_j of a loss that reads a layer with no activation of its own (a flatten, a conv's output)."""
+    a, y = application.inputs
+    t, o = level.entry(y).xreplace({level.indices[y]: level.indices[a]}), level.entry(a)
+    return (level.loss_slope(application, t, o), None)
+
+
 def index_fused(level, loss, activation, upstream):
     """δ^L_j: the fusion row's cancellation, or dE/da through the activation (summed for softmax)
     (the general equations keep dC/da named and cancel nothing)."""

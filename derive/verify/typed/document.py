@@ -1,0 +1,187 @@
+"""A post about a conv, pool or normalization layer, checked claim by claim: the same regions,
+rows and chains as a dense network's post (verify/document.py), judged on the layer's entries."""
+
+from __future__ import annotations
+
+import time
+
+from ...errors import DeriveError
+from .. import syntax as s
+from ..limits import MAX_CLAIMS, MAX_DOCUMENT
+from ..reader import ReadError
+from ..region import Region
+from ..regions import normalize, scan
+from ..row_reading import read_rows, reported_unread
+from ..values import Verdict
+from .judge import TypedJudge
+from .model import layer_model
+from .names import COUNTS, KRONECKER, Names, index_pieces
+from .evaluate import Evaluator, Unread
+
+EPSILONS = ("\\epsilon", "\\varepsilon", "eps", "epsilon")
+
+
+class TypedChecker:
+    """What depends on the spec only: the layer's model, built once."""
+
+    def __init__(self, result):
+        self.spec = result.spec
+        if not result.spec.has_values:
+            raise DeriveError("verify checks a typed layer's post at the spec's numbers: this spec gives the layer "
+                              "form only; expected [input] values (and the weights, or [init] seed)")
+        self.model = layer_model(result.spec)
+        if self.model is None:
+            raise DeriveError("verify reads posts about a conv2d, pooling or normalization layer; this spec has "
+                              "none (or its layer has more than 4,000 output entries): expected such a layer")
+
+
+def verify_typed(checker: TypedChecker, regions: list[Region], document: str | None, seconds: float,
+                 chains_of):
+    from ..document import Claim, Report, shorten
+    deadline = time.monotonic() + seconds
+    starts = _line_starts(document) if document is not None else None
+    read = [(region, read_rows(region, document, starts)) for region in regions]
+    found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
+    if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
+        raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
+    names = Names(checker.model.kind)
+    chains = [chain for _, chain, _ in found]
+    judge = TypedJudge(checker.model, names, _base(chains), _names_epsilon(chains))
+    if checker.model.kind != "batch_norm" and not _indexes_parameters(names, chains):
+        judge.one_scale()
+    _bind_definitions(judge, chains)
+    judge.group_counts = _group_counts(judge, chains)
+    claims = []
+    for region, rows in read:
+        for line, lines, row in rows:
+            if isinstance(lines, ReadError) and not region.plain and reported_unread(row):
+                claims.append(Claim(line, shorten(row), "unchecked", None,
+                                    f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
+                                    region.start, region.end))
+    cache: dict[str, Verdict] = {}
+    for region, chain, line in found:
+        verdict = cache.get(chain.text)
+        if verdict is None:
+            verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
+                if time.monotonic() > deadline else judge.claim(chain)
+            cache[chain.text] = verdict
+        if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
+            continue
+        claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
+                            region.end, link=verdict.link))
+    claims.sort(key=lambda c: (c.start, c.line))
+    return Report(tuple(claims), "typed")
+
+
+def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: float, chains_of):
+    if len(text) > MAX_DOCUMENT:
+        raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
+    text = normalize(text)
+    return verify_typed(checker, scan(text, name), text, seconds, chains_of)
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+
+
+def _base(chains: list[s.Chain]) -> int:
+    """The post's first index: 0 where it writes an index 0 or sums from 0, 1 where it sums from 1 or
+    numbers its entries without a 0 (X_{11} .. X_{33})."""
+    digits, lows = [], []
+    for chain in chains:
+        for node in s.nodes(chain):
+            if isinstance(node, s.BigSum) and isinstance(node.sub.node if node.sub else None, s.Chain):
+                low = node.sub.node.sides[-1]
+                if isinstance(low, s.Num) and low.text.isdigit():
+                    lows.append(int(low.text))
+            elif isinstance(node, s.Scripted) and node.sub is not None and \
+                    not (isinstance(node.base, s.Sym) and node.base.text == KRONECKER):
+                digits += [int(p) for p in index_pieces(node.sub.text) or [] if p.isdigit()]
+    if 0 in digits or 0 in lows:
+        return 0
+    return 1 if lows or digits else 0
+
+
+def _names_epsilon(chains: list[s.Chain]) -> bool:
+    return any(isinstance(n, s.Sym) and n.text in EPSILONS for chain in chains for n in s.nodes(chain))
+
+
+def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
+    """A post's own names: `Z_i = (X_i - μ)/σ` makes Z the normalized input, where Z would be read as
+    another tensor (or as nothing) and the definition holds only as x̂. One role per name, for the post."""
+    names, model = judge.names, judge.model
+    point = judge.points[0]
+    for chain in chains:
+        if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":="):
+            continue
+        written = _written_name(chain.sides[0])
+        if written is None:
+            continue
+        text, font, sub = written
+        key = Names.key(text, font)
+        if key in names.bound:
+            continue
+        evaluator = Evaluator(model, names, point)
+        views = judge._views(frozenset(k for k in ("i", "j", "k", "n") if k in chain.text) | {"•"})
+        if _holds(evaluator, chain, views, point):
+            continue
+        for role in _roles(model):
+            names.bind(key, role)
+            if _holds(evaluator, chain, views, point):
+                break
+            del names.bound[key]
+
+
+def _indexes_parameters(names: Names, chains: list[s.Chain]) -> bool:
+    """Whether the post writes γ or β with an index (γ_i): per feature, as layer norm has them."""
+    for chain in chains:
+        for node in s.nodes(chain):
+            if isinstance(node, s.Scripted) and node.sub is not None and isinstance(node.base, s.Sym) and \
+                    names.role(node.base.text, node.base.font) in ("scale", "shift"):
+                return True
+    return False
+
+
+def _group_counts(judge: TypedJudge, chains: list[s.Chain]) -> frozenset:
+    """The count letters in the chains that define a statistic (μ = 1/D Σ x_i): the size of the group
+    the layer normalizes over, in the post's letters. Other count letters count the other axis."""
+    if not judge.model.normalizing:
+        return frozenset()
+    found = set()
+    for chain in chains:
+        written = _written_name(chain.sides[0])
+        if written is None or len(chain.sides) < 2:
+            continue
+        if judge.names.role(written[0], written[1]) in ("mean", "variance") or \
+                (written[0] == "\\sigma" and written[2] is None):
+            found |= {n.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym) and n.text in COUNTS}
+    return frozenset(found)
+
+
+def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:
+    tried = False
+    for view in views:
+        try:
+            a, b = (point.value(evaluator.side(side, view)) for side in chain.sides)
+        except Unread:
+            return False
+        except (ZeroDivisionError, TypeError, ValueError, OverflowError):
+            return False
+        tried = True
+        if abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+            return False
+    return tried
+
+
+def _roles(model) -> list[str]:
+    return [role for role in model.tensors if role not in ("upstream",)]
+
+
+def _written_name(node: s.Node):
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    if isinstance(node, s.Sym):
+        return node.text, node.font, None
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is None:
+        return node.base.text, node.base.font, node.sub.text if node.sub else None
+    return None

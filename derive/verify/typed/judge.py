@@ -1,0 +1,196 @@
+"""One claim of a typed post, judged: each link of its chain at random points of the layer (a
+formula must hold everywhere) or, where it states figures, at the spec's numbers to the figures'
+precision; over every value of its free indices. A wrong claim is set against the classic slips."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import numpy as np
+
+from .. import syntax as s
+from ..values import Verdict
+from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View, sum_letter
+from .model import LayerModel, Point, random_leaves, spec_leaves
+from .names import COUNTS, LABELS, Names, index_pieces
+from .slips import slip
+
+POINTS = 2
+ASSIGNMENTS = 24           # values of a claim's free indices tried, at most
+RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of the same number
+EQUALITIES = ("=", "\\approx", "\\equiv", ":=")
+
+
+class TypedJudge:
+    def __init__(self, model: LayerModel, names: Names, base: int, epsilon_named: bool, seed: int = 0):
+        self.model, self.names, self.base = model, names, base
+        rng = np.random.default_rng(seed)
+        epsilon = float(rng.uniform(0.05, 0.3)) if epsilon_named else 0.0
+        self.rng, self.epsilon = rng, epsilon
+        self.points = [Point(model, random_leaves(model, rng, epsilon)) for _ in range(POINTS)]
+        given = spec_leaves(model)
+        self.spec_point = Point(model, given) if given is not None else None
+        self.group_counts: frozenset = frozenset()      # set by the document: the letters its statistics divide by
+        self.uniform = False          # set by the document: it writes layer norm's γ, β without an index
+
+    def one_scale(self) -> None:
+        """γ and β drawn one number each, for a post that writes them so (layer norm's are per feature)."""
+        self.uniform = True
+        self.points = [Point(self.model, _uniform(self.model, random_leaves(self.model, self.rng, self.epsilon)))
+                       for _ in range(POINTS)]
+
+    def claim(self, chain: s.Chain) -> Verdict:
+        links = [(k, chain.sides[k], chain.sides[k + 1]) for k, rel in enumerate(chain.relations)
+                 if rel in EQUALITIES and k + 1 < len(chain.sides)]
+        if not links:
+            return Verdict(None, None, None)
+        figures = _figures(chain)
+        points = ([self.spec_point] if self.spec_point is not None else []) if figures else self.points
+        if not points:
+            return Verdict("unchecked", None, "the claim states figures, and the spec gives no numbers to check "
+                                              "them at")
+        found = self._judged(chain, links, points, figures, local=True)
+        if found.verdict == "wrong" and not found.reason.startswith("the sum"):
+            # ∂x̂_i/∂x_i is the local partial in one post and the total derivative in the next: either holds
+            again = self._judged(chain, links, points, figures, local=False)
+            if again.verdict == "ok":
+                return Verdict("ok", None, "read with total derivatives (every path through the layer)")
+        return found
+
+    def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
+        letters = sorted(_free_letters(chain))
+        probe = self._evaluator(points[0], local)
+        try:
+            probe.side(chain.sides[0], View({k: 0 for k in letters}, 0, 0, self.base))
+            own = frozenset(probe.used)
+        except SumTooLong as exc:
+            return Verdict("wrong", None, str(exc), link=1)
+        except OutOfRange:
+            own = frozenset(letters)
+        except Unread as exc:
+            return Verdict("unchecked", None, str(exc))
+        except (ZeroDivisionError, TypeError, ValueError, OverflowError) as exc:
+            return Verdict("unchecked", None, f"the formula does not evaluate here ({exc})")
+        checked = False
+        for number, left, right in links:
+            for point in points:
+                evaluator = self._evaluator(point, local)
+                for view in self._views(own):
+                    try:
+                        va = self._summed(evaluator, point, left, view, own, letters)
+                        vb = self._summed(evaluator, point, right, view, own, letters)
+                    except SumTooLong as exc:
+                        return Verdict("wrong", None, str(exc), link=number + 1)
+                    except OutOfRange:
+                        continue
+                    except Unread as exc:
+                        return Verdict("unchecked", None, str(exc))
+                    except (ZeroDivisionError, TypeError, ValueError, OverflowError) as exc:
+                        return Verdict("unchecked", None, f"the formula does not evaluate here ({exc})")
+                    checked = True
+                    if not _agree(va, vb, _tolerance(figures, left, right, vb)):
+                        found = slip(self.model, evaluator, point, left, right, view, va)
+                        return Verdict("wrong", _shown(va), f"{_where(view)}the two sides differ: "
+                                       f"{_shown(va)} and {_shown(vb)}" + (f"; {found}" if found else ""),
+                                       link=number + 1)
+        if not checked:
+            return Verdict("unchecked", None, "its entries are outside the layer's tensors")
+        return Verdict("ok", None, None)
+
+    def _evaluator(self, point: Point, local: bool) -> Evaluator:
+        evaluator = Evaluator(self.model, self.names, point, local, self.group_counts)
+        evaluator.uniform = self.uniform
+        return evaluator
+
+    def _summed(self, evaluator: Evaluator, point: Point, node: s.Node, view: View, own, letters) -> float:
+        """A side's value; an index it reads that the claim's first side does not (the unindexed entry •
+        too) is summed over, as Einstein's convention and a product of whole vectors both mean."""
+        extra_letters = [k for k in letters if k not in own]
+        evaluator.used = set()
+        probe = View(view.indices | {k: 0 for k in extra_letters}, view.entry, view.group, view.base)
+        value = point.value(evaluator.side(node, probe))
+        extras = sorted(evaluator.used - own)
+        if not extras:
+            return value
+        total = 0.0
+        for combo in itertools.product(range(self._range()), repeat=len(extras)):
+            chosen = dict(zip(extras, combo))
+            entry = chosen.pop("•", view.entry)
+            try:
+                total += point.value(evaluator.side(node, View(view.indices | chosen, entry, view.group, view.base)))
+            except OutOfRange:
+                continue
+        return total
+
+    def _views(self, own) -> list[View]:
+        """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view."""
+        free = sorted(k for k in own if k != "•")
+        size = self._range()
+        groups = range(min(2, self._groups())) if self.model.normalizing else range(1)
+        entries = range(min(4, size)) if "•" in own else range(1)
+        combos = list(itertools.product(range(size), repeat=len(free)))
+        if len(combos) > ASSIGNMENTS:
+            rng = np.random.default_rng(len(combos))
+            combos = [combos[k] for k in sorted(rng.choice(len(combos), ASSIGNMENTS, replace=False))]
+        return [View(dict(zip(free, combo)), entry, group, self.base)
+                for combo in combos for group in groups for entry in entries]
+
+    def _range(self) -> int:
+        if self.model.normalizing:
+            return self.model.tensors["input"].shape[self.model.group_axis]
+        return max(self.model.tensors["input"].shape[2:])
+
+    def _groups(self) -> int:
+        return self.model.tensors["input"].shape[1 - self.model.group_axis]
+
+
+def _uniform(model: LayerModel, leaves: dict) -> dict:
+    for role in ("scale", "shift"):
+        tensor = model.tensors.get(role)
+        if tensor is not None:
+            first = leaves[tensor.entries()[0]]
+            leaves |= {e: first for e in tensor.entries()}
+    return leaves
+
+
+def _free_letters(chain: s.Chain) -> set[str]:
+    summed, used = set(), set()
+    for node in s.nodes(chain):
+        if isinstance(node, s.BigSum) and sum_letter(node) is not None:
+            summed.add(sum_letter(node))
+        if isinstance(node, s.Scripted):
+            for script in (node.sub, node.sup):
+                if script is None or script.text in LABELS:
+                    continue
+                for piece in index_pieces(script.text) or []:
+                    if piece.isalpha() and len(piece) == 1 and piece not in COUNTS:
+                        used.add(piece)
+    return used - summed
+
+
+def _figures(chain: s.Chain) -> list[str]:
+    return [n.text for n in s.nodes(chain) if isinstance(n, s.Num) and "." in n.text]
+
+
+def _tolerance(figures: list[str], left: s.Node, right: s.Node, value: float) -> float:
+    floor = RELATIVE * max(1.0, abs(value))
+    if not figures:
+        return floor
+    places = max(-Decimal(f).as_tuple().exponent for f in figures)
+    return floor + 0.5 * 10.0 ** -places * (1 + len(figures) // 2)
+
+
+def _agree(a: float, b: float, tolerance: float) -> bool:
+    return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= tolerance + RELATIVE * max(abs(a), abs(b)))
+
+
+def _shown(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _where(view: View) -> str:
+    if not view.indices:
+        return ""
+    return "at " + ", ".join(f"{k} = {v + view.base}" for k, v in sorted(view.indices.items())) + ": "
+

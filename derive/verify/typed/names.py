@@ -1,0 +1,114 @@
+"""What a typed post's names stand for: one table of the letters people use for each tensor of a
+conv, pool or normalization layer, and how a name's written indices pick its entries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...numeric.tensor_values import NORMS
+
+# written name (a letter run, a Greek command, or a word) -> role, per family of layer
+_CONV = {
+    "input": ("x", "X", "a", "A", "u", "I", "in", "input"),
+    "output": ("z", "Z", "y", "Y", "v", "V", "o", "O", "out", "output", "s", "S"),
+    "kernel": ("w", "W", "k", "K", "F", "filter", "kernel"),
+    "bias": ("b", "bias"),
+}
+_POOL = {"input": _CONV["input"], "output": _CONV["output"] + ("p", "P")}
+_NORM = {
+    "input": ("x", "X", "z", "a", "h", "in", "input", "inp"),
+    "mean": ("\\mu", "mu", "mean"),
+    "variance": ("var", "variance"),
+    "deviation": ("\\sigma", "sigma", "std"),
+    "normalized": ("xhat", "x_hat", "x_norm"),
+    "output": ("y", "Y", "out", "output"),
+    "scale": ("\\gamma", "gamma"),
+    "shift": ("\\beta", "beta", "b"),
+    "epsilon": ("\\epsilon", "\\varepsilon", "eps", "epsilon"),
+}
+FAMILIES = {"conv2d": _CONV, "max_pool": _POOL, "avg_pool": _POOL} | {kind: _NORM for kind in NORMS}
+LOSSES = ("L", "E", "J", "C", "l", "\\ell", "\\mathcal{L}", "Loss", "loss", "cost", "Cost", "Div")
+COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
+LABELS = ("B", "batch")                     # μ_B, σ_B^2: the batch's, not an entry's
+KRONECKER = "\\delta"
+
+
+@dataclass(frozen=True)
+class Name:
+    role: str              # a tensor's role, "loss", "count", "epsilon"
+    written: str
+
+
+class Names:
+    """A layer family's names, with the post's own definitions over them (rebound by `bind`)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.table = {w: role for role, written in FAMILIES[kind].items() for w in written}
+        self.bound: dict[str, str] = {}
+
+    @property
+    def normalizing(self) -> bool:
+        return self.kind in NORMS
+
+    def bind(self, written: str, role: str) -> None:
+        self.bound[written] = role
+
+    def role(self, text: str, font: str = "") -> str | None:
+        """The role of a written name: `font` hat or bar on an input's letter marks x̂ (the mean)."""
+        key = f"\\{font}{{{text}}}" if font else text
+        if key in self.bound:
+            return self.bound[key]
+        if font in ("hat", "widehat") and self.normalizing and self.table.get(text) in ("input", "output"):
+            return "normalized"
+        if font in ("bar", "overline") and self.normalizing and self.table.get(text) == "input":
+            return "mean"
+        if font in ("mathbf", "boldsymbol", "bm", "vec", "textbf", "mathrm", "operatorname", "text", "") or \
+                font is None:
+            if text in self.bound:
+                return self.bound[text]
+            return self.table.get(text)
+        return None
+
+    @staticmethod
+    def key(text: str, font: str = "") -> str:
+        return f"\\{font}{{{text}}}" if font and font in ("hat", "widehat", "bar", "overline", "tilde") else text
+
+
+_INDEX = re.compile(r"^(?:\d+|[A-Za-z]|\\[a-zA-Z]+)$")
+
+
+def index_pieces(text: str) -> list[str] | None:
+    """A subscript's indices: '1,0' and '11' (digits, one per axis) and 'nij' (letters) split;
+    None where an index is an expression (S*m+i-P) derive does not read."""
+    text = text.strip().strip("{}")
+    if not text:
+        return None
+    if "," in text:
+        pieces = [p.strip().strip("{}").strip() for p in text.split(",")]
+    elif text.isdigit() and len(text) > 1:
+        pieces = list(text)
+    elif text.isalpha() and text.islower() and len(text) > 1:
+        pieces = list(text)
+    else:
+        pieces = [text]
+    return pieces if all(_INDEX.match(p) for p in pieces) else None
+
+
+def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | None:
+    """Which of a tensor's axes `count` written indices address (the rest held at the entry in view).
+
+    conv and pool: the sample axis comes first and is written only with every axis; two indices are a
+    position (row, column), three the channel too. A normalization's per-entry tensors (samples,
+    features): two indices are both, one the group's (batchnorm: the sample; layer norm: the feature).
+    """
+    if count == ndim:
+        return tuple(range(ndim))
+    if kind in NORMS:
+        return None
+    if role in ("input", "output", "upstream"):
+        return {2: (2, 3), 3: (1, 2, 3)}.get(count)
+    if role == "kernel":
+        return {2: (2, 3), 3: (0, 2, 3)}.get(count)
+    return None
