@@ -130,6 +130,9 @@ class Build(Transformer_NonRecursive):
     def oslash(self, a, _op, b):
         return s.BinOp("oslash", a, b)
 
+    def convolve(self, a, _op, b):
+        return s.BinOp("conv", a, b)
+
     def neg(self, _op, a):
         return s.Neg(a)
 

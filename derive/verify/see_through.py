@@ -96,6 +96,7 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 
 
 def see_through(text: str) -> str:
+    text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     text = braced_fractions(text)
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)

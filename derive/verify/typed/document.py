@@ -13,7 +13,10 @@ from ..region import Region
 from ..regions import normalize, scan
 from ..row_reading import read_rows, reported_unread
 from ..values import Verdict
+from .arrays import tensor_claim
 from .judge import TypedJudge
+from .rows import row_line
+from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import COUNTS, KRONECKER, Names, index_pieces
 from .evaluate import Evaluator, Unread
@@ -51,6 +54,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         judge.one_scale()
     _bind_definitions(judge, chains)
     judge.group_counts = _group_counts(judge, chains)
+    judge.convention = _convention(judge, chains)
     claims = []
     for region, rows in read:
         for line, lines, row in rows:
@@ -58,17 +62,26 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 claims.append(Claim(line, shorten(row), "unchecked", None,
                                     f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
-    cache: dict[str, Verdict] = {}
+    cache: dict[str, tuple] = {}
+    lines = document.split("\n") if document is not None else []
+    previous = None
     for region, chain, line in found:
-        verdict = cache.get(chain.text)
+        before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
+        previous = chain
+        verdict, rows = cache.get(chain.text, (None, []))
         if verdict is None:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
-                if time.monotonic() > deadline else judge.claim(chain)
-            cache[chain.text] = verdict
+                if time.monotonic() > deadline else judge.claim(chain, before)
+            rows = judge.wrong_rows if verdict.verdict == "wrong" else []
+            cache[chain.text] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
             continue
-        claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
-                            region.end, link=verdict.link))
+        places = [(row_line(lines, line, row), row) for row in rows]
+        places = [(at, row) for at, row in places if at is not None] or [(line, None)]
+        for at, row in places:          # a wrong matrix: reported at each wrong row
+            reason = verdict.reason if row is None else f"{verdict.reason}; the matrix's row {row + 1} is wrong"
+            claims.append(Claim(at, chain.text, verdict.verdict, verdict.expected, reason, region.start,
+                                region.end, link=verdict.link))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), "typed")
 
@@ -156,6 +169,20 @@ def _group_counts(judge: TypedJudge, chains: list[s.Chain]) -> frozenset:
                 (written[0] == "\\sigma" and written[2] is None):
             found |= {n.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym) and n.text in COUNTS}
     return frozenset(found)
+
+
+def _convention(judge: TypedJudge, chains: list[s.Chain]) -> str | None:
+    """What the post's * is: the reading under which its forward (Z = X * W) holds."""
+    if judge.model.kind != "conv2d":
+        return None
+    for chain in chains:
+        written = _written_name(chain.sides[0])
+        if written is None or not tensor_claim(chain, judge.names, judge.model) or judge.names.role(written[0], written[1]) != "output":
+            continue
+        for convention in CONVENTIONS:
+            if holds(judge, chain, convention):
+                return convention
+    return None
 
 
 def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:

@@ -4,51 +4,20 @@ come out as numbers at the point). Nothing here evaluates the post's text: only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy as sp
 
 from .. import syntax as s
-from .model import EPSILON, LOSS, LayerModel, Point
-from .names import COUNTS, KRONECKER, LABELS, LOSSES, Names, axes_for, index_pieces
+from .lookup import Lookup, OutOfRange, SumTooLong, Unread, View
+from .model import EPSILON, LOSS
+from .names import COUNTS, KRONECKER, LABELS, LOSSES, index_pieces
 
-PER_ENTRY = ("input", "normalized", "output", "upstream")
-STATISTICS = ("mean", "variance", "deviation")
-FUNCTIONS = {"exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt}
-
-
-class Unread(Exception):
-    """Why a formula is not checked: a name, index or form the typed reader does not know."""
+__all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "sum_letter"]
 
 
-@dataclass(frozen=True)
-class View:
-    """Where a formula is read: its indices' values, the entry an unindexed name stands at, the
-    normalization's group (a feature for batchnorm, a sample for the others), the post's first index."""
-    indices: dict = field(default_factory=dict)
-    entry: int = 0
-    group: int = 0
-    base: int = 0
-    sums: tuple[str, ...] = ()        # the letters of the sums the node is inside, innermost last
-
-
-class Evaluator:
-    def __init__(self, model: LayerModel, names: Names, point: Point, local: bool = True,
-                 group_counts: frozenset = frozenset()):
-        self.model, self.names, self.point = model, names, point
-        self.local = local                   # ∂a/∂b by one of a's own operands: the local partial
-        self.group_counts = group_counts     # the count letters the post divides its statistics by
-        self.used: set[str] = set()          # the free letters (• for an unindexed entry) a side read
-        self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
-
-    # -- sizes ------------------------------------------------------------------------------------
-    @property
-    def group_size(self) -> int:
-        shape = self.model.tensors["input"].shape
-        return shape[self.model.group_axis]
-
-    def axis_size(self, role: str, axis: int) -> int:
-        return self.model.tensors[role].shape[axis]
+class Evaluator(Lookup):
+    """The walk over a formula's syntax tree, to a SymPy expression over the layer's entries."""
 
     # -- the walk ---------------------------------------------------------------------------------
     def side(self, node: s.Node, view: View) -> sp.Expr:
@@ -157,121 +126,9 @@ class Evaluator:
             raise Unread(f"the exponent {script.text} is not read")
         return self.side(script.node, view)
 
-    # -- names ------------------------------------------------------------------------------------
-    def name(self, text: str, font: str, sub: str | None, view: View) -> sp.Expr:
-        if font in ("", None) and text in FUNCTIONS:
-            raise Unread(f"{text} without its argument is not read")
-        if not font and text in LOSSES:
-            return LOSS
-        role = self.names.role(text, font)
-        if role is None and not font and text in COUNTS and self.model.normalizing and sub is None:
-            if self.group_counts and text not in self.group_counts:
-                raise Unread(f"{text} counts the layer's other axis (the post's statistics run over "
-                             f"{', '.join(sorted(self.group_counts))}): not read")
-            return sp.Integer(self.group_size)
-        if role is None and text.startswith("d") and len(text) > 1 and not font:
-            inner = self.names.role(text[1:])
-            if inner is not None and inner != "epsilon":
-                return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
-        if role is None:
-            raise Unread(f"{_shown(text, font)} names nothing derive knows in this layer")
-        if role == "epsilon":
-            return EPSILON
-        return self.entry(role, sub, view)
-
-    def entry(self, role: str, sub: str | None, view: View) -> sp.Symbol:
-        if role == "variance" and self.model.kind == "rms_norm":
-            raise Unread("RMSNorm has no variance")
-        tensor = self.model.tensors.get(role)
-        if tensor is None:
-            raise Unread(f"this layer has no {role}")
-        pieces = [] if sub is None else index_pieces(sub)
-        if pieces is None:
-            raise Unread(f"the index {sub} is not read")
-        values = [self.index(p, view) for p in pieces]
-        if self.model.normalizing:
-            return tensor.entry(self._norm_index(role, pieces, values, view))
-        ndim = len(tensor.shape)
-        if not values:
-            raise Unread(f"{role} without its entry's indices is a whole tensor, which is not read here")
-        axes = axes_for(role, self.model.kind, len(values), ndim)
-        if axes is None:
-            raise Unread(f"{len(values)} indices on the {role} are not read")
-        index = [0] * ndim
-        for axis, value in zip(axes, values):
-            index[axis] = value
-        return tensor.entry(self._inside(tensor.shape, index))
-
-    def _norm_index(self, role: str, pieces, values, view: View) -> tuple[int, ...]:
-        group_axis, other = self.model.group_axis, 1 - self.model.group_axis
-        in_group = [p for p, v in zip(pieces, values) if p in view.indices and p not in ("0",)]
-        if role in PER_ENTRY:
-            if len(values) == 2:
-                return self._inside(self.model.tensors[role].shape, values)
-            if len(values) > 2:
-                raise Unread(f"{len(values)} indices on the {role} are not read")
-            k = values[0] if values else self._implicit(view)
-            index = [0, 0]
-            index[group_axis], index[other] = k, view.group
-            return self._inside(self.model.tensors[role].shape, index)
-        # statistics: one per group; γ, β: one per feature (batchnorm: the group is a feature)
-        per_group = role in STATISTICS or self.model.kind == "batch_norm"
-        if len(values) > 1:
-            raise Unread(f"{len(values)} indices on the {role} are not read")
-        if per_group:
-            if values and not in_group:
-                return self._inside(self.model.tensors[role].shape, values)
-            return (view.group,)
-        if not values and self.uniform:
-            return (0,)
-        k = values[0] if values else self._implicit(view)
-        return self._inside(self.model.tensors[role].shape, [k])
-
-    def _implicit(self, view: View) -> int:
-        """An unindexed entry: at the innermost sum's index, else at the entry in view."""
-        for letter in reversed(view.sums):
-            return view.indices[letter]
-        self.used.add("•")
-        return view.entry
-
-    def index(self, piece: str, view: View) -> int:
-        if piece.isdigit():
-            return int(piece) - view.base
-        if piece in view.indices:
-            if piece not in view.sums:
-                self.used.add(piece)
-            return view.indices[piece] - (view.base if piece in view.sums else 0)
-        raise Unread(f"the index {piece} is not bound")
-
-    @staticmethod
-    def _inside(shape, index) -> tuple[int, ...]:
-        if len(index) != len(shape) or not all(0 <= k < size for k, size in zip(index, shape)):
-            raise OutOfRange(f"the entry {tuple(index)} is outside the tensor's shape {tuple(shape)}")
-        return tuple(index)
-
     # -- derivatives ------------------------------------------------------------------------------
     def adjoint(self, node: s.Node, view: View) -> sp.Expr:
         return self.point_adjoint(self._single(self.side(node, view)))
-
-    def _shared(self, entry: sp.Symbol) -> list[sp.Symbol] | None:
-        """γ or β written as one number: every entry of it, whose gradients add up to the number's."""
-        if not self.uniform:
-            return None
-        for role in ("scale", "shift"):
-            tensor = self.model.tensors.get(role)
-            if tensor is not None and entry in tensor.entries():
-                return tensor.entries()
-        return None
-
-    def point_adjoint(self, entry: sp.Symbol) -> sp.Expr:
-        shared = self._shared(entry)
-        if shared is not None and self.model.tensors["input"].shape[0] == 1:
-            return sp.Float(sum(self.point.total(LOSS, e) for e in shared), 30)
-        if self.model.kind != "batch_norm" and self.model.tensors["input"].shape[0] > 1 and any(entry in self.model.tensors[r].entries()
-                                                   for r in ("scale", "shift") if r in self.model.tensors):
-            raise Unread("the gradient of layer norm's γ or β sums over the samples, outside the one sample in "
-                         "view: not read")
-        return sp.Float(self.point.total(LOSS, entry), 30)
 
     def derivative(self, top: s.Node | None, bottom: s.Node, view: View) -> sp.Expr:
         if top is None:
@@ -291,27 +148,47 @@ class Evaluator:
         return expr
 
     def indexed_group(self, inner: s.Node, sub: str, view: View) -> sp.Expr:
-        """(∂L/∂V)_{i,j}: the whole tensor's entry, read as the derivative by that entry."""
-        derivative = _derivative(inner) if isinstance(inner, s.Frac) else None
-        if derivative is None or derivative[0] is None or _name_of(derivative[1])[0] is None:
-            raise Unread("a subscript on an expression is not read")
-        text, font = _name_of(derivative[1])
-        role = self.names.role(text, font)
-        if role is None:
-            raise Unread(f"{_shown(text, font)} names nothing derive knows in this layer")
-        wrt = self.entry(role, sub, view)
-        if not _is_loss(derivative[0]):
-            raise Unread("a subscript on a derivative of an entry is not read")
-        return self.point_adjoint(wrt)
+        """(∂L/∂V)_{i,j}, (∂L/∂y γ)_{k,0}: the expression at that entry (its unindexed names there)."""
+        pieces = index_pieces(sub)
+        if pieces is None:
+            raise Unread(f"the index {sub} is not read")
+        pinned = self.pinned(pieces, view)
+        used, self.used = self.used, set()
+        try:
+            return self.side(inner, pinned)
+        finally:
+            self.used = used | {k for k in self.used if k != "•"}
 
-    def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
-        pieces = index_pieces(node.sub.text) or []
-        if node.sup is not None:
-            pieces = pieces + (index_pieces(node.sup.text) or [])
-        if len(pieces) != 2:
-            raise Unread("a Kronecker delta with other than two indices is not read")
-        a, b = (self.index(p, view) for p in pieces)
-        return sp.Integer(int(a == b))
+    def _Matrix(self, node: s.Matrix, view: View):
+        """A matrix of entries (or a list of them) read at the entry in view: the layer's output
+        positions (a conv, a pool), the normalized tensor (samples, features), or the group's entries."""
+        rows = [list(row) for row in node.rows]
+        if node.listed or len(rows) == 1 or all(len(r) == 1 for r in rows):
+            flat = [item for row in rows for item in row]
+            if self.model.normalizing and len(flat) == self.group_size:
+                return self.side(flat[self._implicit(view)], view)
+            if self.model.normalizing and len(flat) == self._groups and self.model.kind == "batch_norm":
+                return self.side(flat[view.group], view)
+            raise Unread(f"a list of {len(flat)} entries matches none of the layer's tensors")
+        shape = (len(rows), len(rows[0]))
+        if any(len(r) != shape[1] for r in rows):
+            raise Unread("a matrix with rows of different lengths is not read")
+        if self.model.normalizing:
+            full = self.model.tensors["input"].shape
+            if shape != full:
+                raise Unread(f"a {shape[0]}×{shape[1]} matrix matches none of the layer's tensors ({full[0]}×{full[1]})")
+            k = self._implicit(view)
+            n, d = (k, view.group) if self.model.group_axis == 0 else (view.group, k)
+            return self.side(rows[n][d], view)
+        out = self.model.tensors["output"].shape
+        if shape != out[2:]:
+            raise Unread(f"a {shape[0]}×{shape[1]} matrix matches none of the layer's tensors")
+        k = self._implicit(view)
+        return self.side(rows[k // shape[1]][k % shape[1]], view)
+
+    @property
+    def _groups(self) -> int:
+        return self.model.tensors["input"].shape[1 - self.model.group_axis]
 
     def _range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         sub = node.sub.node if node.sub is not None else None
@@ -352,14 +229,6 @@ def sum_letter(node: s.BigSum) -> str | None:
             if len(pieces) == 1 and pieces[0].isalpha() and len(pieces[0]) == 1 and pieces[0] not in COUNTS:
                 return pieces[0]
     return "•"
-
-
-class OutOfRange(Unread):
-    """An index past the tensor's end: a claim about entries the layer does not have."""
-
-
-class SumTooLong(Unread):
-    """A sum over more terms than the layer normalizes over: 0..N where there are N."""
 
 
 def _derivative(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
@@ -414,5 +283,3 @@ def _is_label(sup: str) -> bool:
     return sup.startswith(("[", "(")) and sup.endswith(("]", ")"))
 
 
-def _shown(text: str, font: str) -> str:
-    return f"\\{font}{{{text}}}" if font else text

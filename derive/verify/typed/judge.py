@@ -14,7 +14,10 @@ from ..values import Verdict
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View, sum_letter
 from .model import LayerModel, Point, random_leaves, spec_leaves
 from .names import COUNTS, LABELS, Names, index_pieces
+from .arrays import tensor_claim
+from .rows import wrong_rows
 from .slips import slip
+from .tensor_judge import judge_tensors
 
 POINTS = 2
 ASSIGNMENTS = 24           # values of a claim's free indices tried, at most
@@ -33,6 +36,9 @@ class TypedJudge:
         self.spec_point = Point(model, given) if given is not None else None
         self.group_counts: frozenset = frozenset()      # set by the document: the letters its statistics divide by
         self.uniform = False          # set by the document: it writes layer norm's γ, β without an index
+        self.convention: str | None = None      # set by the document: * as a correlation or a convolution
+        self.wrong_rows: list[int] = []
+        self.before: s.Node | None = None
 
     def one_scale(self) -> None:
         """γ and β drawn one number each, for a post that writes them so (layer norm's are per feature)."""
@@ -40,11 +46,16 @@ class TypedJudge:
         self.points = [Point(self.model, _uniform(self.model, random_leaves(self.model, self.rng, self.epsilon)))
                        for _ in range(POINTS)]
 
-    def claim(self, chain: s.Chain) -> Verdict:
+    def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
+        """`before`: the side written just above this row's (the row goes on from it), if any."""
+        self.wrong_rows: list[int] = []     # of a wrong matrix, its wrong rows (rows.py)
+        self.before = before
         links = [(k, chain.sides[k], chain.sides[k + 1]) for k, rel in enumerate(chain.relations)
                  if rel in EQUALITIES and k + 1 < len(chain.sides)]
         if not links:
             return Verdict(None, None, None)
+        if self.model.kind == "conv2d" and tensor_claim(chain, self.names, self.model):
+            return judge_tensors(self, chain, links, self.convention)
         figures = _figures(chain)
         points = ([self.spec_point] if self.spec_point is not None else []) if figures else self.points
         if not points:
@@ -91,6 +102,9 @@ class TypedJudge:
                     checked = True
                     if not _agree(va, vb, _tolerance(figures, left, right, vb)):
                         found = slip(self.model, evaluator, point, left, right, view, va)
+                        above = chain.sides[number] if number >= 1 else self.before
+                        if above is not None:        # a matrix written out where the side above had an expression
+                            self.wrong_rows = wrong_rows(evaluator, point, above, right, view)
                         return Verdict("wrong", _shown(va), f"{_where(view)}the two sides differ: "
                                        f"{_shown(va)} and {_shown(vb)}" + (f"; {found}" if found else ""),
                                        link=number + 1)
@@ -114,7 +128,8 @@ class TypedJudge:
         if not extras:
             return value
         total = 0.0
-        for combo in itertools.product(range(self._range()), repeat=len(extras)):
+        sizes = [self._positions() if k == "•" else self._range() for k in extras]
+        for combo in itertools.product(*(range(n) for n in sizes)):
             chosen = dict(zip(extras, combo))
             entry = chosen.pop("•", view.entry)
             try:
@@ -128,7 +143,7 @@ class TypedJudge:
         free = sorted(k for k in own if k != "•")
         size = self._range()
         groups = range(min(2, self._groups())) if self.model.normalizing else range(1)
-        entries = range(min(4, size)) if "•" in own else range(1)
+        entries = range(min(9, self._positions())) if "•" in own else range(1)
         combos = list(itertools.product(range(size), repeat=len(free)))
         if len(combos) > ASSIGNMENTS:
             rng = np.random.default_rng(len(combos))
@@ -140,6 +155,9 @@ class TypedJudge:
         if self.model.normalizing:
             return self.model.tensors["input"].shape[self.model.group_axis]
         return max(self.model.tensors["input"].shape[2:])
+
+    def _positions(self) -> int:
+        return Evaluator(self.model, self.names, self.points[0]).positions
 
     def _groups(self) -> int:
         return self.model.tensors["input"].shape[1 - self.model.group_axis]
@@ -170,7 +188,18 @@ def _free_letters(chain: s.Chain) -> set[str]:
 
 
 def _figures(chain: s.Chain) -> list[str]:
-    return [n.text for n in s.nodes(chain) if isinstance(n, s.Num) and "." in n.text]
+    """The figures a claim states: its decimals, or a side of numbers alone (dbeta = [3, 3]); such a
+    claim is about the spec's numbers, not a formula."""
+    decimals = [n.text for n in s.nodes(chain) if isinstance(n, s.Num) and "." in n.text]
+    if decimals:
+        return decimals
+    return [n.text for side in chain.sides if _numbers_only(side) for n in s.nodes(side) if isinstance(n, s.Num)]
+
+
+def _numbers_only(node: s.Node) -> bool:
+    found = list(s.nodes(node))
+    return any(isinstance(n, s.Num) for n in found) and \
+        all(isinstance(n, (s.Num, s.Matrix, s.Neg, s.Paren, s.BinOp, s.Juxt)) for n in found)
 
 
 def _tolerance(figures: list[str], left: s.Node, right: s.Node, value: float) -> float:
@@ -178,6 +207,8 @@ def _tolerance(figures: list[str], left: s.Node, right: s.Node, value: float) ->
     if not figures:
         return floor
     places = max(-Decimal(f).as_tuple().exponent for f in figures)
+    if places <= 0:               # whole numbers: exact, as far as float64 carries them
+        return floor
     return floor + 0.5 * 10.0 ** -places * (1 + len(figures) // 2)
 
 

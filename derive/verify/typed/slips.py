@@ -27,14 +27,19 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= CLOSE * max(1.0, abs(a), abs(b))
 
 
-def _rotation(model, evaluator, point, right, view, expected) -> str | None:
+def rotated_point(model: LayerModel, point: Point) -> Point:
+    """The point with every filter rotated by 180°."""
     kernel = model.tensors["kernel"]
     size = kernel.shape[2]
     leaves = {leaf: point.values[leaf] for leaf in model.leaves}
     for index in np.ndindex(*kernel.shape):
         o, c, p, q = index
         leaves[kernel.entry(index)] = point.values[kernel.entry((o, c, size - 1 - p, size - 1 - q))]
-    rotated = Point(model, leaves)
+    return Point(model, leaves)
+
+
+def _rotation(model, evaluator, point, right, view, expected) -> str | None:
+    rotated = rotated_point(model, point)
     again = type(evaluator)(model, evaluator.names, rotated)
     if _close(rotated.value(again.side(right, view)), expected):
         return "it holds with the kernel rotated by 180°: the rotation of the kernel is missing"

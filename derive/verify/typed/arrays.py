@@ -1,0 +1,251 @@
+"""A conv layer's whole tensors, as posts write its matrix forms: Z = X * W, dW = X * dZ,
+dX = dZ * rot180(W) (or rot180(W) ⊗ dZ), ∂E/∂x_m = Σ_n ∂E/∂y_n * k_{nm}.
+
+`*` (\\ast, \\otimes, \\star, \\circledast) is the post's: a cross-correlation (deep learning's
+"convolution") or a true convolution, whichever its forward claim makes true (the document finds
+it); its mode, valid, full or same, is the one whose shape the other side has. A value is a list of
+candidate arrays (one per mode), each with whether it came from the kernel (the operand a
+correlation slides)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import syntax as s
+from .lookup import Unread, View
+from .model import LOSS
+
+CONVOLVING = ("conv",)
+ROTATIONS = ("rot", "rot180", "rotate", "flip")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    array: np.ndarray          # 2-D, or a 0-D scalar
+    kernel: bool = False       # derived from the kernel: the operand a correlation slides over the other
+
+
+def tensor_claim(chain: s.Chain, names, model) -> bool:
+    """A claim in whole tensors: it convolves (⊗, or * between whole tensors) or rotates."""
+    for node in s.nodes(chain):
+        if isinstance(node, s.BinOp) and node.op in CONVOLVING:
+            return True
+        if isinstance(node, s.BinOp) and node.op == "*" and whole(node.left, names, model) and \
+                whole(node.right, names, model):
+            return True
+        if _rotation(node) is not None:
+            return True
+    return False
+
+
+def whole(node: s.Node, names, model) -> bool:
+    """A whole tensor's name (X, dZ, ∂E/∂y_n, k_{nm}, rot180(W)): a matrix, not one of its entries."""
+    while isinstance(node, s.Paren):
+        node = node.inner
+    if isinstance(node, s.Juxt) and node.items:
+        return any(whole(item, names, model) for item in node.items)
+    if isinstance(node, s.Frac):
+        return whole(node.den, names, model)
+    base, sub = (node.base, node.sub) if isinstance(node, s.Scripted) else (node, None)
+    while isinstance(base, s.Paren) and base.kind == "{":
+        base = base.inner
+    if not isinstance(base, s.Sym):
+        return False
+    role = names.role(base.text, base.font)
+    if role is None and base.text.startswith("d") and len(base.text) > 1:
+        role = names.role(base.text[1:])
+    if role not in ("input", "output", "kernel", "upstream"):
+        return False
+    count = 0 if sub is None else len(_pieces(sub.text))
+    channels = model.tensors["kernel"].shape[:2] if role == "kernel" else None
+    return count == 0 or count == 1 if role != "kernel" else count < 2 or (count == 2 and channels != (1, 1))
+
+
+class Arrays:
+    def __init__(self, evaluator, convention: str, dilated: bool = False):
+        self.e, self.convention = evaluator, convention       # convention: correlation or convolution
+        self.model = evaluator.model
+        self.dilated = dilated         # ∂L/∂(output) with stride - 1 zeros between its entries
+
+    def value(self, node: s.Node, view: View) -> list[Candidate]:
+        if isinstance(node, s.Paren):
+            return self.value(node.inner, view)
+        if isinstance(node, s.Num):
+            return [Candidate(np.array(float(node.text)))]
+        if isinstance(node, s.Neg):
+            return [Candidate(-c.array, c.kernel) for c in self.value(node.arg, view)]
+        if isinstance(node, s.BinOp):
+            return self._binary(node, view)
+        if isinstance(node, s.BigSum):
+            letter, low, high = self.e._range(node, view)
+            total = None
+            for k in range(low, high + 1):
+                inner = View(view.indices | {letter: k}, view.entry, view.group, view.base, view.sums + (letter,))
+                found = self.value(node.body, inner)
+                total = found if total is None else _combine(total, found, np.add)
+            return total
+        if isinstance(node, s.Juxt):
+            return self._juxt(node, view)
+        if isinstance(node, s.Frac):
+            return self._fraction(node, view)
+        if isinstance(node, (s.Sym, s.Scripted)):
+            return [self.named(node, view, gradient=False)]
+        raise Unread(f"{type(node).__name__.lower()} is not read in a whole-tensor formula")
+
+    # -- names ------------------------------------------------------------------------------------
+    def named(self, node: s.Node, view: View, gradient: bool) -> Candidate:
+        base, sub = (node.base, node.sub) if isinstance(node, s.Scripted) else (node, None)
+        if isinstance(node, s.Scripted) and node.sup is not None and not node.sup.text.startswith(("[", "(")):
+            raise Unread("a power of a whole tensor is not read")
+        while isinstance(base, s.Paren) and base.kind == "{":
+            base = base.inner
+        if not isinstance(base, s.Sym):
+            raise Unread("a whole tensor's name is not read")
+        text, font = base.text, base.font
+        role = self.e.names.role(text, font)
+        if role is None and text.startswith("d") and len(text) > 1 and not font:
+            role, gradient = self.e.names.role(text[1:]), True
+        if role not in ("input", "output", "kernel", "bias", "upstream"):
+            raise Unread(f"{text} names no tensor of this layer")
+        pieces = [] if sub is None else [self.e.index(p, view) for p in _pieces(sub.text)]
+        tensor = self.model.tensors[role]
+        return Candidate(self._array(tensor, pieces, gradient), role == "kernel")
+
+    def _array(self, tensor, indices: list[int], gradient: bool) -> np.ndarray:
+        point = self.e.point
+        if gradient:
+            values = [point.total(LOSS, e) for e in tensor.entries()]
+        else:
+            values = [point.values[e] for e in tensor.entries()]
+        full = np.array(values, dtype=float).reshape(tensor.shape)
+        stride = self.model.attributes.get("stride", 1)
+        if self.dilated and stride > 1 and (tensor.role == "upstream" or tensor.role == "output" and gradient):
+            spread = np.zeros(full.shape[:2] + tuple((n - 1) * stride + 1 for n in full.shape[2:]))
+            spread[:, :, ::stride, ::stride] = full
+            full = spread
+        if tensor.role == "bias":
+            return np.array(full[indices[0]] if indices else (full[0] if full.size == 1 else np.nan))
+        if tensor.role == "kernel":
+            out, inner = full.shape[:2]
+            if len(indices) == 2:
+                return full[indices[0], indices[1]]
+            if len(indices) == 1 and (inner == 1 or out == 1):
+                return full[indices[0], 0] if inner == 1 else full[0, indices[0]]
+            if not indices and out == inner == 1:
+                return full[0, 0]
+        else:
+            if len(indices) == 1:
+                return full[0, indices[0]]
+            if not indices and full.shape[1] == 1:
+                return full[0, 0]
+        raise Unread(f"the {tensor.role}'s channels are not named: which of its {tensor.shape[:2]} is meant")
+
+    # -- operations -------------------------------------------------------------------------------
+    def _binary(self, node: s.BinOp, view: View) -> list[Candidate]:
+        left, right = self.value(node.left, view), self.value(node.right, view)
+        if node.op == "+":
+            return _combine(left, right, np.add)
+        if node.op == "-":
+            return _combine(left, right, np.subtract)
+        if node.op in CONVOLVING or (node.op == "*" and _arrays(left) and _arrays(right)):
+            return self._convolve(left, right)
+        if node.op in ("*", "odot"):
+            return _combine(left, right, np.multiply)
+        if node.op == "/":
+            return _combine(left, right, np.divide)
+        raise Unread(f"the operator {node.op} is not read between whole tensors")
+
+    def _juxt(self, node: s.Juxt, view: View) -> list[Candidate]:
+        items, found, k = list(node.items), None, 0
+        while k < len(items):
+            item = items[k]
+            if _rotation(item) is not None and k + 1 < len(items):
+                rotated = [Candidate(np.rot90(c.array, 2), c.kernel) for c in self.value(items[k + 1], view)]
+                value, k = rotated, k + 2
+            elif isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
+                value, k = [self.named(items[k + 1], view, gradient=True)], k + 2
+            else:
+                value, k = self.value(item, view), k + 1
+            found = value if found is None else _combine(found, value, np.multiply)
+        return found
+
+    def _fraction(self, node: s.Frac, view: View) -> list[Candidate]:
+        from .evaluate import _derivative, _is_loss
+        derivative = _derivative(node)
+        if derivative is None:
+            return _combine(self.value(node.num, view), self.value(node.den, view), np.divide)
+        top, bottom = derivative
+        if top is None or not _is_loss(top):
+            raise Unread("a derivative of a whole tensor by another is not read")
+        return [self.named(bottom, view, gradient=True)]
+
+    def _convolve(self, left: list[Candidate], right: list[Candidate]) -> list[Candidate]:
+        found = []
+        for a in left:
+            for b in right:
+                image, kernel = (b, a) if a.kernel and not b.kernel else (a, b)
+                if image.array.ndim != 2 or kernel.array.ndim != 2:
+                    raise Unread("a convolution of other than two matrices is not read")
+                slid = kernel.array if self.convention == "correlation" else np.rot90(kernel.array, 2)
+                stride = self.model.attributes.get("stride", 1)
+                for padding in _paddings(kernel.array.shape, self.model.attributes.get("padding", 0)):
+                    result = _correlate(image.array, slid, padding)
+                    found.append(Candidate(result))
+                    if stride > 1:              # the layer's own forward: every stride-th window
+                        found.append(Candidate(result[::stride, ::stride]))
+        return found
+
+
+def _paddings(kernel_shape, layer_padding: int) -> list[int]:
+    """valid (0), full (k - 1), and the layer's own: same (P), full cropped by P (k - 1 - P)."""
+    k = kernel_shape[0]
+    return sorted(p for p in {0, k - 1, layer_padding, k - 1 - layer_padding} if p >= 0)
+
+
+def _correlate(image: np.ndarray, kernel: np.ndarray, padding: int) -> np.ndarray:
+    padded = np.pad(image, padding)
+    kh, kw = kernel.shape
+    rows, cols = padded.shape[0] - kh + 1, padded.shape[1] - kw + 1
+    if rows < 1 or cols < 1:
+        return np.full((0, 0), np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)
+    return np.einsum("ijpq,pq->ij", windows, kernel)
+
+
+def _combine(left: list[Candidate], right: list[Candidate], op) -> list[Candidate]:
+    found = []
+    for a in left:
+        for b in right:
+            if a.array.ndim and b.array.ndim and a.array.shape != b.array.shape:
+                continue
+            found.append(Candidate(op(a.array, b.array), a.kernel or b.kernel))
+    if not found:
+        raise ShapeMismatch("the operands' shapes do not match")
+    return found
+
+
+def _arrays(values: list[Candidate]) -> bool:
+    return all(c.array.ndim == 2 for c in values)
+
+
+class ShapeMismatch(Unread):
+    """Whole tensors of shapes that do not fit together."""
+
+
+def _rotation(node: s.Node) -> str | None:
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.base.text.lower() in ROTATIONS \
+            and node.sub is not None and node.sub.text.strip("{}") == "180":
+        return "rot"
+    if isinstance(node, s.Sym) and node.text.lower() in ("rot180", "rotate180", "flip180"):
+        return "rot"
+    return None
+
+
+def _pieces(text: str) -> list[str]:
+    from .names import index_pieces
+    found = index_pieces(text)
+    if found is None:
+        raise Unread(f"the index {text} is not read")
+    return found

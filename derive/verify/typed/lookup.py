@@ -1,0 +1,219 @@
+"""A typed post's names, looked up: which entry of the layer a written name and its indices stand
+for, in the view a formula is read in (its indices' values, the entry an unindexed name stands at)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .model import EPSILON, LOSS, LayerModel, Point
+from .. import syntax as s
+from .names import COUNTS, LOSSES, Names, axes_for, index_pieces
+
+PER_ENTRY = ("input", "normalized", "output", "upstream")
+STATISTICS = ("mean", "variance", "deviation")
+FUNCTIONS = ("exp", "ln", "log", "tanh", "sqrt")
+
+
+class Unread(Exception):
+    """Why a formula is not checked: a name, index or form the typed reader does not know."""
+
+
+@dataclass(frozen=True)
+class View:
+    """Where a formula is read: its indices' values, the entry an unindexed name stands at, the
+    normalization's group (a feature for batchnorm, a sample for the others), the post's first index."""
+    indices: dict = field(default_factory=dict)
+    entry: int = 0
+    group: int = 0
+    base: int = 0
+    sums: tuple[str, ...] = ()        # the letters of the sums the node is inside, innermost last
+
+
+class OutOfRange(Unread):
+    """An index past the tensor's end: a claim about entries the layer does not have."""
+
+
+class SumTooLong(Unread):
+    """A sum over more terms than the layer normalizes over: 0..N where there are N."""
+
+
+
+class Lookup:
+    """Names to entries; the walk over a formula (evaluate.Evaluator) is built on it."""
+
+    def __init__(self, model: LayerModel, names: Names, point: Point, local: bool = True,
+                 group_counts: frozenset = frozenset()):
+        self.model, self.names, self.point = model, names, point
+        self.local = local                   # ∂a/∂b by one of a's own operands: the local partial
+        self.group_counts = group_counts     # the count letters the post divides its statistics by
+        self.used: set[str] = set()          # the free letters (• for an unindexed entry) a side read
+        self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
+
+    @property
+    def group_size(self) -> int:
+        shape = self.model.tensors["input"].shape
+        return shape[self.model.group_axis]
+
+    # -- names ------------------------------------------------------------------------------------
+    def name(self, text: str, font: str, sub: str | None, view: View) -> sp.Expr:
+        if font in ("", None) and text in FUNCTIONS:
+            raise Unread(f"{text} without its argument is not read")
+        if not font and text in LOSSES:
+            return LOSS
+        role = self.names.role(text, font)
+        if role is None and not font and text in COUNTS and self.model.normalizing and sub is None:
+            if self.group_counts and text not in self.group_counts:
+                raise Unread(f"{text} counts the layer's other axis (the post's statistics run over "
+                             f"{', '.join(sorted(self.group_counts))}): not read")
+            return sp.Integer(self.group_size)
+        if role is None and text.startswith("d") and len(text) > 1 and not font:
+            inner = self.names.role(text[1:])
+            if inner is not None and inner != "epsilon":
+                return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
+        if role is None:
+            raise Unread(f"{shown(text, font)} names nothing derive knows in this layer")
+        if role == "epsilon":
+            return EPSILON
+        return self.entry(role, sub, view)
+
+    def entry(self, role: str, sub: str | None, view: View) -> sp.Symbol:
+        if role == "variance" and self.model.kind == "rms_norm":
+            raise Unread("RMSNorm has no variance")
+        tensor = self.model.tensors.get(role)
+        if tensor is None:
+            raise Unread(f"this layer has no {role}")
+        pieces = [] if sub is None else index_pieces(sub)
+        if pieces is None:
+            raise Unread(f"the index {sub} is not read")
+        values = [self.index(p, view) for p in pieces]
+        if self.model.normalizing:
+            return tensor.entry(self._norm_index(role, pieces, values, view))
+        ndim = len(tensor.shape)
+        if not values:
+            if len(tensor.entries()) == 1:              # a single filter's bias: b
+                return tensor.entry((0,) * ndim)
+            return tensor.entry(self.position(role, view))
+        axes = axes_for(role, self.model.kind, len(values), ndim)
+        if axes is None:
+            raise Unread(f"{len(values)} indices on the {role} are not read")
+        index = [0] * ndim
+        for axis, value in zip(axes, values):
+            index[axis] = value
+        return tensor.entry(self._inside(tensor.shape, index))
+
+    def _norm_index(self, role: str, pieces, values, view: View) -> tuple[int, ...]:
+        group_axis, other = self.model.group_axis, 1 - self.model.group_axis
+        in_group = [p for p, v in zip(pieces, values) if p in view.indices and p not in ("0",)]
+        if role in PER_ENTRY:
+            if len(values) == 2:
+                return self._inside(self.model.tensors[role].shape, values)
+            if len(values) > 2:
+                raise Unread(f"{len(values)} indices on the {role} are not read")
+            k = values[0] if values else self._implicit(view)
+            index = [0, 0]
+            index[group_axis], index[other] = k, view.group
+            return self._inside(self.model.tensors[role].shape, index)
+        # statistics: one per group; γ, β: one per feature (batchnorm: the group is a feature)
+        per_group = role in STATISTICS or self.model.kind == "batch_norm"
+        if len(values) > 1:
+            raise Unread(f"{len(values)} indices on the {role} are not read")
+        if per_group:
+            if values and not in_group:
+                return self._inside(self.model.tensors[role].shape, values)
+            return (view.group,)
+        if not values and self.uniform:
+            return (0,)
+        k = values[0] if values else self._implicit(view)
+        return self._inside(self.model.tensors[role].shape, [k])
+
+    def _implicit(self, view: View) -> int:
+        """An unindexed entry: at the innermost sum's index, else at the entry in view."""
+        for letter in reversed(view.sums):
+            return view.indices[letter]
+        self.used.add("•")
+        return view.entry
+
+    def index(self, piece: str, view: View) -> int:
+        if piece.isdigit():
+            return int(piece) - view.base
+        if piece in view.indices:
+            if piece not in view.sums:
+                self.used.add(piece)
+            return view.indices[piece] - (view.base if piece in view.sums else 0)
+        raise Unread(f"the index {piece} is not bound")
+
+    @staticmethod
+    def _inside(shape, index) -> tuple[int, ...]:
+        if len(index) != len(shape) or not all(0 <= k < size for k, size in zip(index, shape)):
+            raise OutOfRange(f"the entry {tuple(index)} is outside the tensor's shape {tuple(shape)}")
+        return tuple(index)
+
+    def _shared(self, entry: sp.Symbol) -> list[sp.Symbol] | None:
+        """γ or β written as one number: every entry of it, whose gradients add up to the number's."""
+        if not self.uniform:
+            return None
+        for role in ("scale", "shift"):
+            tensor = self.model.tensors.get(role)
+            if tensor is not None and entry in tensor.entries():
+                return tensor.entries()
+        return None
+
+    def point_adjoint(self, entry: sp.Symbol) -> sp.Expr:
+        shared = self._shared(entry)
+        if shared is not None and self.model.tensors["input"].shape[0] == 1:
+            return sp.Float(sum(self.point.total(LOSS, e) for e in shared), 30)
+        per_feature = [r for r in ("scale", "shift") if r in self.model.tensors]
+        if self.model.kind != "batch_norm" and self.model.tensors["input"].shape[0] > 1 and \
+                any(entry in self.model.tensors[r].entries() for r in per_feature):
+            raise Unread("the gradient of layer norm's γ or β sums over the samples, outside the one sample in "
+                         "view: not read")
+        return sp.Float(self.point.total(LOSS, entry), 30)
+
+    def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
+        pieces = index_pieces(node.sub.text) or []
+        if node.sup is not None:
+            pieces = pieces + (index_pieces(node.sup.text) or [])
+        if len(pieces) != 2:
+            raise Unread("a Kronecker delta with other than two indices is not read")
+        a, b = (self.index(p, view) for p in pieces)
+        return sp.Integer(int(a == b))
+
+    # -- the entry in view ------------------------------------------------------------------------
+    @property
+    def positions(self) -> int:
+        """How many entries an unindexed name runs over: the normalized group's, or a conv's or pool's
+        output positions (one sample, one channel)."""
+        if self.model.normalizing:
+            return self.group_size
+        shape = self.model.tensors["output"].shape
+        return shape[2] * shape[3]
+
+    def position(self, role: str, view: View) -> tuple[int, ...]:
+        """An unindexed output's (or ∂L/∂output's) entry at the position in view."""
+        shape = self.model.tensors["output"].shape
+        if role not in ("output", "upstream") or shape[0] * shape[1] != 1:
+            raise Unread(f"the {role} without its entry's indices is a whole tensor, which is not read here")
+        k = self._implicit(view)
+        return (0, 0, k // shape[3], k % shape[3])
+
+    def pinned(self, pieces: list[str], view: View) -> View:
+        """The view whose unindexed entry is the one `pieces` name: (∂L/∂V)_{i,j}, (dy γ)_{k,0}."""
+        values = [self.index(p, view) for p in pieces]
+        if self.model.normalizing:
+            if len(values) == 1:
+                return View(view.indices, values[0], view.group, view.base, ())
+            if len(values) == 2:
+                entry, group = (values[0], values[1]) if self.model.group_axis == 0 else (values[1], values[0])
+                return View(view.indices, entry, group, view.base, ())
+        else:
+            shape = self.model.tensors["output"].shape
+            if len(values) == 2 and shape[0] * shape[1] == 1:
+                self._inside(shape[2:], values)
+                return View(view.indices, values[0] * shape[3] + values[1], view.group, view.base, ())
+        raise Unread(f"{len(values)} indices on an expression are not read")
+
+
+def shown(text: str, font: str) -> str:
+    return f"\\{font}{{{text}}}" if font else text

@@ -1,0 +1,89 @@
+"""A conv layer's claim in whole tensors (arrays.py), judged: each link's two sides, of the same
+shape, equal at every random point; the missing rotation and the missing stride dilation named."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from ..values import Verdict
+from .arrays import Arrays, ShapeMismatch
+from .lookup import Unread, View
+from .slips import rotated_point
+
+CONVENTIONS = ("correlation", "convolution")
+ROTATION = "it holds with the kernel rotated by 180°: the rotation of the kernel is missing"
+DILATION = "it holds once ∂L/∂(output) is dilated by the stride {} (zeros between its entries): the stride " \
+    "dilation is missing"
+RELATIVE = 1e-9
+
+
+def judge_tensors(judge, chain: s.Chain, links, convention: str | None) -> Verdict:
+    """Under the post's convention for *, or, where its forward does not say, under both alike."""
+    conventions = [convention] if convention else list(CONVENTIONS)
+    verdicts = [_judged(judge, chain, links, c) for c in conventions]
+    if all(v.verdict == verdicts[0].verdict for v in verdicts):
+        return verdicts[0]
+    return Verdict("unchecked", None, "right if * is a " + " and wrong if a ".join(
+        c for c in sorted(conventions, key=lambda c: verdicts[conventions.index(c)].verdict != "ok"))
+        + ", and the post's forward does not say which")
+
+
+def holds(judge, chain: s.Chain, convention: str) -> bool:
+    links = [(k, chain.sides[k], chain.sides[k + 1]) for k in range(len(chain.sides) - 1)]
+    return _judged(judge, chain, links, convention).verdict == "ok"
+
+
+def _judged(judge, chain: s.Chain, links, convention: str) -> Verdict:
+    view = View({}, 0, 0, judge.base)
+    for number, left, right in links:
+        for point in judge.points:
+            evaluator = judge._evaluator(point, True)
+            try:
+                found = _compare(Arrays(evaluator, convention), left, right, view)
+            except ShapeMismatch as exc:
+                if _dilation_fixes(judge, point, convention, left, right, view):
+                    return Verdict("wrong", None, "the shapes differ; " + DILATION.format(
+                        judge.model.attributes["stride"]), link=number + 1)
+                return Verdict("unchecked", None, str(exc))
+            except Unread as exc:
+                return Verdict("unchecked", None, str(exc))
+            if found is False:
+                said = ROTATION if _rotation_fixes(judge, point, convention, left, right, view) else \
+                    DILATION.format(judge.model.attributes.get("stride", 1)) \
+                    if _dilation_fixes(judge, point, convention, left, right, view) else ""
+                return Verdict("wrong", None, f"the two sides differ (as * is a {convention})" +
+                               (f"; {said}" if said else ""), link=number + 1)
+    return Verdict("ok", None, f"read with * as a {convention}")
+
+
+def _compare(arrays: Arrays, left, right, view) -> bool:
+    a, b = arrays.value(left, view), arrays.value(right, view)
+    pairs = [(x.array, y.array) for x in a for y in b if x.array.shape == y.array.shape]
+    if not pairs:
+        shapes = sorted({x.array.shape for x in a}), sorted({y.array.shape for y in b})
+        raise ShapeMismatch(f"the two sides' shapes differ: {shapes[0]} and {shapes[1]}")
+    return any(np.allclose(x, y, rtol=RELATIVE, atol=RELATIVE) for x, y in pairs)
+
+
+def _dilation_fixes(judge, point, convention, left, right, view) -> bool:
+    if judge.model.attributes.get("stride", 1) <= 1:
+        return False
+    try:
+        plain = Arrays(judge._evaluator(point, True), convention)
+        dilated = Arrays(judge._evaluator(point, True), convention, dilated=True)
+        truth, written = plain.value(left, view), dilated.value(right, view)
+    except Unread:
+        return False
+    return any(x.array.shape == y.array.shape and np.allclose(x.array, y.array, rtol=RELATIVE, atol=RELATIVE)
+               for x in truth for y in written)
+
+
+def _rotation_fixes(judge, point, convention, left, right, view) -> bool:
+    try:
+        truth = Arrays(judge._evaluator(point, True), convention).value(left, view)
+        written = Arrays(judge._evaluator(rotated_point(judge.model, point), True), convention).value(right, view)
+    except Unread:
+        return False
+    return any(x.array.shape == y.array.shape and np.allclose(x.array, y.array, rtol=RELATIVE, atol=RELATIVE)
+               for x in truth for y in written)
