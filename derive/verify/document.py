@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import time
 from decimal import Decimal
-from dataclasses import dataclass
 
 from ..errors import DeriveError
 from ..spec.tensor import TensorSpec
 from . import syntax as s
+from .claims import Claim, Report, shorten
 from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .collector import older_objects_set_aside
@@ -34,42 +34,6 @@ from .written import written_names
 from .wording import in_post_words, post_names
 
 SAMPLE_TAG = re.compile(r"\(sample (\d+)\)")
-
-
-@dataclass(frozen=True)
-class Claim:
-    line: int
-    text: str
-    verdict: str                 # ok, wrong, unchecked
-    expected: str | None
-    reason: str | None
-    start: int = 0               # offsets of the claim's region in the document
-    end: int = 0
-    carries: int | None = None       # wrong, but right given the post's wrong figure on this line
-    rounded_from: int | None = None  # right given the post's own rounded figure on this line
-    link: int | None = None          # of a chain of links, the one found wrong (1: the first)
-    unknown: str | None = None       # a name of the post's that names nothing: it is why the claim is unchecked
-
-
-@dataclass(frozen=True)
-class Report:
-    claims: tuple[Claim, ...]
-    notation: str
-    bindings: tuple[Binding, ...] = ()       # the post's own names, read by what it says of them
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {v: sum(c.verdict == v for c in self.claims) for v in ("ok", "wrong", "unchecked")}
-
-    @property
-    def primary(self) -> int:
-        """Wrong claims that are new mistakes, not an earlier error carried on."""
-        return sum(c.verdict == "wrong" and c.carries is None for c in self.claims)
-
-    def _repr_html_(self) -> str:
-        """The report as a table of ✓ and ✗, in a Jupyter notebook."""
-        from .html_report import report_html
-        return report_html(self)
 
 
 class Checker:
@@ -370,9 +334,3 @@ def _guess_notation(checker: Checker, read_regions, stated: str | None = None) -
     if stated is not None and scores[stated] == max(scores.values()):
         return stated
     return max(NOTATIONS, key=lambda n: scores[n])
-
-
-def shorten(text: str, width: int = 200) -> str:
-    """One line, at most `width` characters, with … where it was cut."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -7,6 +7,7 @@ import time
 
 from ...errors import DeriveError
 from .. import syntax as s
+from ..claims import Claim, Report, shorten
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..reader import ReadError
 from ..region import Region
@@ -19,7 +20,7 @@ from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import COUNTS, KRONECKER, Names, index_pieces
-from .evaluate import Evaluator, Unread
+from .evaluate import Evaluator, OutOfRange, Unread
 
 EPSILONS = ("\\epsilon", "\\varepsilon", "eps", "epsilon")
 
@@ -40,7 +41,6 @@ class TypedChecker:
 
 def verify_typed(checker: TypedChecker, regions: list[Region], document: str | None, seconds: float,
                  chains_of):
-    from ..document import Claim, Report, shorten
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
     read = [(region, read_rows(region, document, starts)) for region in regions]
@@ -190,6 +190,8 @@ def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:
     for view in views:
         try:
             a, b = (point.value(evaluator.side(side, view)) for side in chain.sides)
+        except OutOfRange:
+            continue
         except Unread:
             return False
         except (ZeroDivisionError, TypeError, ValueError, OverflowError):

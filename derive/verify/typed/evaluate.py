@@ -9,9 +9,10 @@ from dataclasses import replace
 import sympy as sp
 
 from .. import syntax as s
+from .names import Names
 from .lookup import Lookup, OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
-from .names import COUNTS, KRONECKER, LABELS, LOSSES, index_pieces
+from .names import COUNTS, KRONECKER, LABELS, LOSSES, axes_for, index_pieces
 
 __all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "sum_letter"]
 
@@ -96,7 +97,7 @@ class Evaluator(Lookup):
             if node.sub is None and node.sup is not None:
                 return self.side(base, view) ** self._exponent(node.sup, view)
             raise Unread("a subscript on an expression is not read")
-        if text == KRONECKER and node.sub is not None:
+        if text == KRONECKER and node.sub is not None and Names.key(text, font) not in self.names.bound:
             return self.kronecker(node, view)
         sup = node.sup.text if node.sup is not None else None
         sub = node.sub.text if node.sub is not None else None
@@ -133,7 +134,10 @@ class Evaluator(Lookup):
     def derivative(self, top: s.Node | None, bottom: s.Node, view: View) -> sp.Expr:
         if top is None:
             raise Unread("a derivative operator applied to what follows it is not read")
-        wrt = self._single(self.side(bottom, view))
+        wrt = self.side(bottom, view)
+        if wrt == 0:              # ∂/∂x_{i-m,j-n} past the image's edge: a padded entry, no term
+            return sp.Integer(0)
+        wrt = self._single(wrt)
         value = LOSS if _is_loss(top) else self.side(top, view)
         if value == LOSS:
             return self.point_adjoint(wrt)
@@ -186,6 +190,21 @@ class Evaluator(Lookup):
         k = self._implicit(view)
         return self.side(rows[k // shape[1]][k % shape[1]], view)
 
+    def _letter_size(self, body: s.Node, letter: str) -> int | None:
+        """Σ_i without a range: i runs over the axis it indexes, where it is one entry's index alone."""
+        for node in s.nodes(body):
+            if not (isinstance(node, s.Scripted) and node.sub is not None and isinstance(node.base, s.Sym)):
+                continue
+            pieces = index_pieces(node.sub.text) or []
+            role = self.names.role(node.base.text, node.base.font)
+            if letter not in pieces or role not in self.model.tensors:
+                continue
+            tensor = self.model.tensors[role]
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape))
+            if axes is not None:
+                return tensor.shape[axes[pieces.index(letter)]]
+        return None
+
     @property
     def _groups(self) -> int:
         return self.model.tensors["input"].shape[1 - self.model.group_axis]
@@ -204,7 +223,8 @@ class Evaluator(Lookup):
         else:
             raise Unread("a sum's range is not read")
         if low is None:
-            low, high = view.base, self.group_size - 1 + view.base if self.model.normalizing else None
+            size = self.group_size if self.model.normalizing else self._letter_size(node.body, letter)
+            low, high = view.base, None if size is None else size - 1 + view.base
         if high is None:
             raise Unread("a sum without its range is not read in a conv layer's formula")
         if self.model.normalizing and high - low + 1 > self.group_size:

@@ -13,7 +13,7 @@ from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View, sum_letter
 from .model import LayerModel, Point, random_leaves, spec_leaves
-from .names import COUNTS, LABELS, Names, index_pieces
+from .names import COUNTS, LABELS, Names, index_pieces, letters_of
 from .arrays import tensor_claim
 from .rows import wrong_rows
 from .slips import slip
@@ -70,7 +70,7 @@ class TypedJudge:
         return found
 
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
-        letters = sorted(_free_letters(chain))
+        letters = sorted(_free_letters(chain, COUNTS if self.model.normalizing else ()))
         probe = self._evaluator(points[0], local)
         try:
             probe.side(chain.sides[0], View({k: 0 for k in letters}, 0, 0, self.base))
@@ -172,7 +172,7 @@ def _uniform(model: LayerModel, leaves: dict) -> dict:
     return leaves
 
 
-def _free_letters(chain: s.Chain) -> set[str]:
+def _free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
     summed, used = set(), set()
     for node in s.nodes(chain):
         if isinstance(node, s.BigSum) and sum_letter(node) is not None:
@@ -182,8 +182,7 @@ def _free_letters(chain: s.Chain) -> set[str]:
                 if script is None or script.text in LABELS:
                     continue
                 for piece in index_pieces(script.text) or []:
-                    if piece.isalpha() and len(piece) == 1 and piece not in COUNTS:
-                        used.add(piece)
+                    used |= {k for k in letters_of(piece) if len(k) == 1 and k not in counts and k not in "SP"}
     return used - summed
 
 

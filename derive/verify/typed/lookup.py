@@ -9,7 +9,7 @@ import sympy as sp
 
 from .model import EPSILON, LOSS, LayerModel, Point
 from .. import syntax as s
-from .names import COUNTS, LOSSES, Names, axes_for, index_pieces
+from .names import COUNTS, LOSSES, Names, arithmetic, axes_for, index_pieces, index_value
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
@@ -90,6 +90,14 @@ class Lookup:
         values = [self.index(p, view) for p in pieces]
         if self.model.normalizing:
             return tensor.entry(self._norm_index(role, pieces, values, view))
+        if any(arithmetic(p) for p in pieces) and view.sums:
+            try:
+                return self._conv_entry(role, tensor, values, view)
+            except OutOfRange:        # x_{i+m, j+n} past the image's edge: a padded 0, no term
+                return sp.Integer(0)
+        return self._conv_entry(role, tensor, values, view)
+
+    def _conv_entry(self, role: str, tensor, values: list[int], view: View) -> sp.Symbol:
         ndim = len(tensor.shape)
         if not values:
             if len(tensor.entries()) == 1:              # a single filter's bias: b
@@ -136,12 +144,26 @@ class Lookup:
         return view.entry
 
     def index(self, piece: str, view: View) -> int:
+        """The entry's 0-based index: the post's value (its letters as it counts) less its first index."""
         if piece.isdigit():
             return int(piece) - view.base
+        if arithmetic(piece):
+            try:
+                return index_value(piece, lambda name: self._letter(name, view)) - view.base
+            except ValueError:
+                raise Unread(f"the index {piece} is not read") from None
+        return self._letter(piece, view) - view.base
+
+    def _letter(self, piece: str, view: View) -> int:
+        """A letter's value as the post counts: a sum's as it runs, a free index's from the first index."""
         if piece in view.indices:
             if piece not in view.sums:
                 self.used.add(piece)
-            return view.indices[piece] - (view.base if piece in view.sums else 0)
+                return view.indices[piece] + view.base
+            return view.indices[piece]
+        attributes = {"S": "stride", "P": "padding"}          # CS231n's letters for a conv's stride and padding
+        if not self.model.normalizing and piece in attributes:
+            return int(self.model.attributes.get(attributes[piece], {"S": 1, "P": 0}[piece]))
         raise Unread(f"the index {piece} is not bound")
 
     @staticmethod

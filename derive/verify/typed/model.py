@@ -206,7 +206,7 @@ class Point:
         return found
 
     def at(self, expr: sp.Expr) -> sp.Expr:
-        return sp.sympify(expr).xreplace(self._numbers)
+        return (expr if isinstance(expr, sp.Basic) else sp.Float(expr)).xreplace(self._numbers)
 
     def total(self, entry: sp.Basic, wrt: sp.Basic, cut: frozenset = frozenset()) -> float:
         """d entry / d wrt along the definitions (the leaves held fixed); `cut`: (consumer, operand) edges left out."""
@@ -247,7 +247,7 @@ class Point:
     def derivative(self, expr: sp.Expr, wrt: sp.Basic, local: bool = False) -> float:
         """∂expr/∂wrt: the local partial where wrt is one of a computed entry's own operands (and
         `local`), else the total derivative of every entry expr names."""
-        expr = sp.sympify(expr)
+        expr = expr if isinstance(expr, sp.Basic) else sp.Float(expr)
         if local and expr in self.model.definitions and wrt in self.model.parents(expr):
             return self.value(self.model.partial(expr, wrt))
         found = 0.0

@@ -77,6 +77,8 @@ class Names:
 
 
 _INDEX = re.compile(r"^(?:\d+|[A-Za-z]|\\[a-zA-Z]+)$")
+_ARITHMETIC = re.compile(r"^[A-Za-z0-9+\-*\s]+$")
+_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9]*|[+\-*])")
 
 
 def index_pieces(text: str) -> list[str] | None:
@@ -93,7 +95,36 @@ def index_pieces(text: str) -> list[str] | None:
         pieces = list(text)
     else:
         pieces = [text]
-    return pieces if all(_INDEX.match(p) for p in pieces) else None
+    return pieces if all(_INDEX.match(p) or _ARITHMETIC.match(p) for p in pieces) else None
+
+
+def arithmetic(piece: str) -> bool:
+    """An index written as a sum or product (i+m, S*m+i-P, 2i), not one letter or number."""
+    return not _INDEX.match(piece)
+
+
+def letters_of(piece: str) -> list[str]:
+    """The names an index reads: i and m in i+m."""
+    return [t for t in _TOKEN.findall(piece) if t[0].isalpha()]
+
+
+def index_value(piece: str, value) -> int:
+    """An index's value: + - * and juxtaposed factors (2i) over integers, each name's by `value`."""
+    tokens = _TOKEN.findall(piece)
+    if "".join(tokens) != "".join(piece.split()):
+        raise ValueError(piece)
+    total, sign, term, k = 0, 1, None, 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token in "+-":
+            if term is not None:
+                total, term = total + sign * term, None
+            sign = 1 if token == "+" else -1
+        elif token != "*":
+            factor = int(token) if token.isdigit() else value(token)
+            term = factor if term is None else term * factor
+        k += 1
+    return total + sign * (term if term is not None else 0)
 
 
 def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | None:
