@@ -116,7 +116,13 @@ def _base(chains: list[s.Chain]) -> int:
 
 
 def _names_epsilon(chains: list[s.Chain]) -> bool:
-    return any(isinstance(n, s.Sym) and n.text in EPSILONS for chain in chains for n in s.nodes(chain))
+    for chain in chains:
+        found = list(s.nodes(chain))
+        scripted = {id(n.base) for n in found if isinstance(n, s.Scripted)}      # δ_{ij}: Kronecker's
+        if any(isinstance(n, s.Sym) and (n.text in EPSILONS or n.text == KRONECKER and id(n) not in scripted)
+               for n in found):
+            return True
+    return False
 
 
 def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:

@@ -80,6 +80,9 @@ class Evaluator(Lookup):
         raise Unread(f"{node.name} without its argument is not read")
 
     def _Sym(self, node: s.Sym, view: View):
+        if node.text == KRONECKER and not node.font and self.model.normalizing and \
+                KRONECKER not in self.names.bound:
+            return EPSILON            # √(σ² + δ): a bare δ is the stabilizer (Kronecker's has indices)
         found = self.name(node.text, node.font, None, view)
         if found == LOSS:
             raise Unread("the loss's value is not read: the post's claims are read on one layer, whose "
@@ -115,12 +118,29 @@ class Evaluator(Lookup):
         return value if sup is None else value ** self._exponent(node.sup, view)
 
     def _BigSum(self, node: s.BigSum, view: View):
+        if self._across(node):
+            letter = sum_letter(node)
+            low = view.base
+            total = sp.Integer(0)
+            for k in range(low, low + self._groups):
+                inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,),
+                                across=view.across + (letter,), group=k - low)
+                total += self.side(node.body, inner)
+            return total
         letter, low, high = self._range(node, view)
         total = sp.Integer(0)
         for k in range(low, high + 1):
             inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,))
             total += self.side(node.body, inner)
         return total
+
+    def _across(self, node: s.BigSum) -> bool:
+        """Σ_{i=1}^{N} where N counts the other axis than the statistics' (the samples, in layer norm)."""
+        if not (self.model.normalizing and self.group_counts and node.sup is not None):
+            return False
+        top = node.sup.node
+        return isinstance(top, s.Sym) and top.text in COUNTS and top.text not in self.group_counts \
+            and sum_letter(node) is not None
 
     def _exponent(self, script: s.Script, view: View):
         if script.node is None:
@@ -129,12 +149,20 @@ class Evaluator(Lookup):
 
     # -- derivatives ------------------------------------------------------------------------------
     def adjoint(self, node: s.Node, view: View) -> sp.Expr:
-        return self.point_adjoint(self._single(self.side(node, view)))
+        self.target = True
+        try:
+            return self.point_adjoint(self._single(self.side(node, view)))
+        finally:
+            self.target = False
 
     def derivative(self, top: s.Node | None, bottom: s.Node, view: View) -> sp.Expr:
         if top is None:
             raise Unread("a derivative operator applied to what follows it is not read")
-        wrt = self.side(bottom, view)
+        self.target = True
+        try:
+            wrt = self.side(bottom, view)
+        finally:
+            self.target = False
         if wrt == 0:              # ∂/∂x_{i-m,j-n} past the image's edge: a padded entry, no term
             return sp.Integer(0)
         wrt = self._single(wrt)
@@ -143,8 +171,7 @@ class Evaluator(Lookup):
             return self.point_adjoint(wrt)
         if value.has(LOSS):
             raise Unread("a derivative of the loss's expression is not read")
-        shared = self._shared(wrt) or [wrt]
-        return sp.Float(sum(self.point.derivative(value, e, local=self.local) for e in shared), 30)
+        return sp.Float(self.point.derivative(value, wrt, local=self.local), 30)
 
     def _single(self, expr: sp.Expr) -> sp.Symbol:
         if not (expr.is_Symbol and (expr in self.point.values or expr == EPSILON)):
@@ -161,7 +188,7 @@ class Evaluator(Lookup):
         try:
             return self.side(inner, pinned)
         finally:
-            self.used = used | {k for k in self.used if k != "•"}
+            self.used = used | {k for k in self.used if k not in "•◦"}
 
     def _Matrix(self, node: s.Matrix, view: View):
         """A matrix of entries (or a list of them) read at the entry in view: the layer's output

@@ -128,21 +128,21 @@ class TypedJudge:
         if not extras:
             return value
         total = 0.0
-        sizes = [self._positions() if k == "•" else self._range() for k in extras]
+        sizes = [self._positions() if k == "•" else self._groups() if k == "◦" else self._range() for k in extras]
         for combo in itertools.product(*(range(n) for n in sizes)):
             chosen = dict(zip(extras, combo))
-            entry = chosen.pop("•", view.entry)
+            entry, group = chosen.pop("•", view.entry), chosen.pop("◦", view.group)
             try:
-                total += point.value(evaluator.side(node, View(view.indices | chosen, entry, view.group, view.base)))
+                total += point.value(evaluator.side(node, View(view.indices | chosen, entry, group, view.base)))
             except OutOfRange:
                 continue
         return total
 
     def _views(self, own) -> list[View]:
         """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view."""
-        free = sorted(k for k in own if k != "•")
+        free = sorted(k for k in own if k not in "•◦")
         size = self._range()
-        groups = range(min(2, self._groups())) if self.model.normalizing else range(1)
+        groups = range(min(3, self._groups())) if self.model.normalizing and "◦" in own else range(1)
         entries = range(min(9, self._positions())) if "•" in own else range(1)
         combos = list(itertools.product(range(size), repeat=len(free)))
         if len(combos) > ASSIGNMENTS:

@@ -29,6 +29,7 @@ class View:
     group: int = 0
     base: int = 0
     sums: tuple[str, ...] = ()        # the letters of the sums the node is inside, innermost last
+    across: tuple[str, ...] = ()      # of them, those that run over the groups (Σ_{n=1}^{N} in layer norm)
 
 
 class OutOfRange(Unread):
@@ -50,6 +51,7 @@ class Lookup:
         self.group_counts = group_counts     # the count letters the post divides its statistics by
         self.used: set[str] = set()          # the free letters (• for an unindexed entry) a side read
         self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
+        self.target = False                  # reading what a derivative is by: an unindexed γ is the entry's
 
     @property
     def group_size(self) -> int:
@@ -71,7 +73,11 @@ class Lookup:
         if role is None and text.startswith("d") and len(text) > 1 and not font:
             inner = self.names.role(text[1:])
             if inner is not None and inner != "epsilon":
-                return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
+                self.target = True
+                try:
+                    return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
+                finally:
+                    self.target = False
         if role is None:
             raise Unread(f"{shown(text, font)} names nothing derive knows in this layer")
         if role == "epsilon":
@@ -119,9 +125,13 @@ class Lookup:
                 return self._inside(self.model.tensors[role].shape, values)
             if len(values) > 2:
                 raise Unread(f"{len(values)} indices on the {role} are not read")
+            if values and pieces[0] in view.across:          # x_n in Σ_{n=1}^{N}: the group
+                index = [0, 0]
+                index[group_axis], index[other] = self._implicit(view), values[0]
+                return self._inside(self.model.tensors[role].shape, index)
             k = values[0] if values else self._implicit(view)
             index = [0, 0]
-            index[group_axis], index[other] = k, view.group
+            index[group_axis], index[other] = k, self._group(view)
             return self._inside(self.model.tensors[role].shape, index)
         # statistics: one per group; γ, β: one per feature (batchnorm: the group is a feature)
         per_group = role in STATISTICS or self.model.kind == "batch_norm"
@@ -130,18 +140,26 @@ class Lookup:
         if per_group:
             if values and not in_group:
                 return self._inside(self.model.tensors[role].shape, values)
-            return (view.group,)
-        if not values and self.uniform:
+            return (self._group(view),)
+        if not values and self.uniform and not self.target:
             return (0,)
         k = values[0] if values else self._implicit(view)
         return self._inside(self.model.tensors[role].shape, [k])
 
     def _implicit(self, view: View) -> int:
-        """An unindexed entry: at the innermost sum's index, else at the entry in view."""
+        """An unindexed entry: at the innermost sum's index (not one over the groups), else at the entry
+        in view (•)."""
         for letter in reversed(view.sums):
-            return view.indices[letter]
+            if letter not in view.across:
+                return view.indices[letter] - view.base
         self.used.add("•")
         return view.entry
+
+    def _group(self, view: View) -> int:
+        """The group in view: a sum's over them, else the claim's (◦), an index like •."""
+        if not view.across:
+            self.used.add("◦")
+        return view.group
 
     def index(self, piece: str, view: View) -> int:
         """The entry's 0-based index: the post's value (its letters as it counts) less its first index."""
@@ -172,25 +190,7 @@ class Lookup:
             raise OutOfRange(f"the entry {tuple(index)} is outside the tensor's shape {tuple(shape)}")
         return tuple(index)
 
-    def _shared(self, entry: sp.Symbol) -> list[sp.Symbol] | None:
-        """γ or β written as one number: every entry of it, whose gradients add up to the number's."""
-        if not self.uniform:
-            return None
-        for role in ("scale", "shift"):
-            tensor = self.model.tensors.get(role)
-            if tensor is not None and entry in tensor.entries():
-                return tensor.entries()
-        return None
-
     def point_adjoint(self, entry: sp.Symbol) -> sp.Expr:
-        shared = self._shared(entry)
-        if shared is not None and self.model.tensors["input"].shape[0] == 1:
-            return sp.Float(sum(self.point.total(LOSS, e) for e in shared), 30)
-        per_feature = [r for r in ("scale", "shift") if r in self.model.tensors]
-        if self.model.kind != "batch_norm" and self.model.tensors["input"].shape[0] > 1 and \
-                any(entry in self.model.tensors[r].entries() for r in per_feature):
-            raise Unread("the gradient of layer norm's γ or β sums over the samples, outside the one sample in "
-                         "view: not read")
         return sp.Float(self.point.total(LOSS, entry), 30)
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
