@@ -33,9 +33,10 @@ class TensorValues:
         return {node.name: array for node, array in self.adjoint.items() if node.kind == Kind.PARAMETER}
 
 
-def evaluate_tensor(spec: TensorSpec) -> tuple[TensorGraph, TensorValues]:
+def evaluate_tensor(spec: TensorSpec, every_adjoint: bool = False) -> tuple[TensorGraph, TensorValues]:
+    """`every_adjoint`: the input's adjoint and every node's, not only those a parameter's gradient needs."""
     graph, given = lower_tensor(spec)
-    tape = Tape(graph, 1.0 / len(spec.inputs) if spec.loss.reduction == "mean" else 1.0, TENSOR_OPS)
+    tape = Tape(graph, 1.0 / len(spec.inputs) if spec.loss.reduction == "mean" else 1.0, TENSOR_OPS, every_adjoint)
     slots = tape.run(given)
     value = {node: np.asarray(slots[i]) for node, i in tape.slots.value.items() if slots[i] is not None}
     adjoint = {node: np.asarray(slots[i]) for node, i in tape.slots.adjoint.items()

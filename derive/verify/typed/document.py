@@ -62,6 +62,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 claims.append(Claim(line, shorten(row), "unchecked", None,
                                     f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
                                     region.start, region.end))
+    cut = _cut_short(read)
     cache: dict[str, tuple] = {}
     lines = document.split("\n") if document is not None else []
     previous = None
@@ -69,7 +70,11 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
         verdict, rows = cache.get(chain.text, (None, []))
-        if verdict is None:
+        if any(side is chain.sides[-1] for _, side in names.macros.values()):
+            continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
+        if line in cut:
+            verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")
+        elif verdict is None:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
                 if time.monotonic() > deadline else judge.claim(chain, before)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
@@ -91,6 +96,18 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
     return verify_typed(checker, scan(text, name), text, seconds, chains_of)
+
+
+def _cut_short(read) -> dict[int, int]:
+    """Rows whose sum goes on in the next row (`+& ...`), which cannot be read: claimed as far as
+    they go, they would be wrong. Row line -> the next row's."""
+    found = {}
+    for _, rows in read:
+        for (line, lines, _), (after, unread, row) in zip(rows, rows[1:]):
+            if isinstance(unread, ReadError) and not isinstance(lines, ReadError) and \
+                    row.lstrip("& \t").startswith(("+", "-", "\\cdot", "\\times")):
+                found[line] = after
+    return found
 
 
 def _line_starts(text: str) -> list[int]:
@@ -149,6 +166,9 @@ def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
             if _holds(evaluator, chain, views, point):
                 break
             del names.bound[key]
+        else:
+            if names.role(text, font) is None and _reads(evaluator, chain.sides[1], views):
+                names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
 
 
 def _indexes_parameters(names: Names, chains: list[s.Chain]) -> bool:
@@ -189,6 +209,19 @@ def _convention(judge: TypedJudge, chains: list[s.Chain]) -> str | None:
             if holds(judge, chain, convention):
                 return convention
     return None
+
+
+def _reads(evaluator: Evaluator, side: s.Node, views) -> bool:
+    """Whether a right side reads as an expression of the layer's (a name the post introduces for it)."""
+    for view in views:
+        try:
+            evaluator.side(side, view)
+            return True
+        except OutOfRange:
+            continue
+        except (Unread, ZeroDivisionError, TypeError, ValueError, OverflowError):
+            return False
+    return False
 
 
 def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:

@@ -14,6 +14,8 @@ from .lookup import Lookup, OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
 from .names import COUNTS, KRONECKER, LABELS, LOSSES, axes_for, index_pieces
 
+APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
+
 __all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "sum_letter"]
 
 
@@ -59,6 +61,12 @@ class Evaluator(Lookup):
         k = 0
         while k < len(items):
             item = items[k]
+            if isinstance(item, s.Func) and item.name in APPLIED and k + 1 < len(items):
+                argument = items[k + 1]
+                arguments = argument.items if isinstance(argument, s.Args) else (argument,)
+                product *= APPLIED[item.name](*(self.side(a, view) for a in arguments))
+                k += 2
+                continue
             if isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
                 product *= self.adjoint(items[k + 1], view)      # dW_{11}: ∂L/∂W_{11}
                 k += 2

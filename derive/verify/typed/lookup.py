@@ -78,11 +78,30 @@ class Lookup:
                     return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
                 finally:
                     self.target = False
+        if role is None and Names.key(text, font) in self.names.macros:
+            return self.macro(Names.key(text, font), sub, view)
         if role is None:
             raise Unread(f"{shown(text, font)} names nothing derive knows in this layer")
         if role == "epsilon":
             return EPSILON
         return self.entry(role, sub, view)
+
+    def macro(self, key: str, sub: str | None, view: View) -> sp.Expr:
+        """A post's own name at an entry: its definition with the definition's index letters bound there."""
+        pieces, side = self.names.macros[key]
+        written = [] if sub is None else index_pieces(sub) or []
+        letters = [p for p in pieces if p.isalpha()]
+        if written and len(written) != len(pieces):
+            raise Unread(f"{key} is defined with {len(pieces)} indices; written with {len(written)}")
+        bound = {}
+        for mine, theirs in zip(pieces, written):
+            if mine.isalpha():
+                bound[mine] = self.index(theirs, view) + view.base
+            elif theirs != mine:
+                raise Unread(f"{key} is defined at {mine} only")
+        if letters and not written:
+            raise Unread(f"{key} is defined per entry; written here without its index")
+        return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, view.sums, view.across))
 
     def entry(self, role: str, sub: str | None, view: View) -> sp.Symbol:
         if role == "variance" and self.model.kind == "rms_norm":

@@ -85,7 +85,7 @@ def studied_application(graph):
 
 
 def layer_model(spec: TensorSpec) -> LayerModel | None:
-    graph, values = evaluate_tensor(spec)
+    graph, values = evaluate_tensor(spec, every_adjoint=True)
     application = studied_application(graph)
     if application is None:
         return None
@@ -283,6 +283,8 @@ def _topological(model: LayerModel) -> list[sp.Basic]:
 def random_leaves(model: LayerModel, rng: np.random.Generator, epsilon: float) -> dict[sp.Basic, float]:
     """Every leaf drawn apart (a max-pool's window then has one maximum), ε as given."""
     found = {leaf: float(rng.uniform(-1.0, 1.0)) for leaf in model.leaves if leaf != EPSILON}
+    if model.kind == "max_pool":      # the routing is the input's: a post's claims are about its own numbers
+        found |= {e: model.spec_values[e] for e in model.tensors["input"].entries() if e in model.spec_values}
     if model.normalizing:
         found[EPSILON] = epsilon
         for tensor in (model.tensors.get("scale"),):

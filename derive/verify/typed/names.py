@@ -47,6 +47,7 @@ class Names:
         self.kind = kind
         self.table = {w: role for role, written in FAMILIES[kind].items() for w in written}
         self.bound: dict[str, str] = {}
+        self.macros: dict[str, tuple[list[str], object]] = {}     # v_j = σ_j² + ε: (its indices, the right side)
 
     @property
     def normalizing(self) -> bool:
@@ -54,6 +55,11 @@ class Names:
 
     def bind(self, written: str, role: str) -> None:
         self.bound[written] = role
+
+    def define(self, written: str, pieces: list[str], side) -> None:
+        """A name the post introduces for an expression of the layer's (v = σ² + ε): its value, wherever
+        it is read; not a tensor a derivative can be by."""
+        self.macros[written] = (pieces, side)
 
     def role(self, text: str, font: str = "") -> str | None:
         """The role of a written name: `font` hat or bar on an input's letter marks x̂ (the mean)."""
