@@ -111,3 +111,73 @@ def test_the_cli_checks_a_typed_post(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "rotation of the kernel is missing" in done.stdout
     assert "1 right, 1 wrong" in done.stdout
+
+
+def _text(checker, text: str) -> list[tuple[int, str]]:
+    return [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims]
+
+
+def test_the_posts_forward_says_what_its_star_is():
+    """Z = X * W makes * a cross-correlation; then dX = dZ * W lacks the rotation, and with rot180 holds."""
+    checker = _checker("bishwarup307_convnet_backprop")
+    report = verify_text(checker, "$$Z = X * W$$\n\n$$dX = dZ * W$$\n\n$$dX = rot\\_180(W) \\otimes dZ$$\n\n"
+                                  "$$dW = X * dZ$$\n", "post.md")
+    assert [c.verdict for c in report.claims] == ["ok", "wrong", "ok", "ok"]
+    assert "rotation of the kernel is missing" in report.claims[1].reason
+    alone, = verify_claim(checker, r"dX = dZ \ast W").claims          # no forward: * could be either
+    assert alone.verdict == "unchecked" and "does not say which" in alone.reason
+
+
+def test_a_missing_stride_dilation_is_named():
+    checker = _checker("usmanr149_cs231n_conv_stride_pad")              # stride 2, padding 1
+    report = verify_text(checker, "$$V = x * w + b$$\n\n$$dx = dV * rot_{180}(w)$$\n", "post.md")
+    assert [c.verdict for c in report.claims] == ["ok", "wrong"]
+    assert "stride dilation is missing" in report.claims[1].reason
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    (r"z_{i,j} = \sum_{m}\sum_{n} x_{2i+m-1,2j+n-1} w_{m,n} + b", "ok"),            # padding 1 as a shift
+    (r"z_{i,j} = \sum_{m}\sum_{n} x_{S*i+m-P,S*j+n-P} w_{m,n} + b", "ok"),           # CS231n's S and P
+    (r"z_{i,j} = \sum_{m}\sum_{n} x_{i+m,j+n} w_{m,n} + b", "wrong"),                # the stride dropped
+    (r"\frac{\partial L}{\partial w_{m,n}} = \sum_{i}\sum_{j} \frac{\partial L}{\partial z_{i,j}} x_{2i+m-1,2j+n-1}",
+     "ok")])
+def test_indices_written_as_sums(claim, verdict):
+    """An entry past the image's edge is the padding's 0; Σ without a range runs over its axis."""
+    checker = _checker("usmanr149_cs231n_conv_stride_pad")
+    text = f"$$x_{{0,0}} = x_{{0,0}}$$\n\n$${claim}$$\n"                # x_{0,0}: the post counts from 0
+    assert _text(checker, text)[-1][1] == verdict
+
+
+def test_max_pool_claims_are_about_the_posts_own_numbers():
+    checker = _checker("microsoftdocs_directml_maxpool_grad")       # input [[1,2,3],[2,4,2],[5,6,7]]
+    text = ("$$y_{00} = \\max(x_{00}, x_{01}, x_{10}, x_{11})$$\n\n$$y_{11} = 7$$\n\n$$y_{11} = 8$$\n\n"
+            "$$\\frac{\\partial L}{\\partial x_{11}} = \\frac{\\partial L}{\\partial y_{00}} + "
+            "\\frac{\\partial L}{\\partial y_{01}}$$\n\n$$\\frac{\\partial L}{\\partial x_{00}} = 0$$\n")
+    assert [v for _, v in _text(checker, text)] == ["ok", "ok", "wrong", "ok", "ok"]
+
+
+def test_layer_norms_gamma_gradient_sums_over_the_samples():
+    """The statistics run over D; Σ_{i=1}^{N} runs over the samples, as does dy x̂ left unsummed."""
+    checker = _checker("kaixih_layer_norm_readme")                  # 3 samples of 4 features
+    text = ("$$\\mu = \\frac{1}{D}\\sum_{i=1}^{D}x_i$$\n\n"
+            "$$d\\gamma = \\sum_{i=1}^{N} dy \\cdot \\hat{x}$$\n\n$$d\\gamma = dy \\cdot \\hat{x}$$\n\n"
+            "$$d\\beta = \\sum_{i=1}^{N} dy$$\n\n$$d\\beta = \\sum_{i=1}^{N} dy \\cdot \\hat{x}$$\n")
+    assert [v for _, v in _text(checker, text)] == ["ok", "ok", "ok", "ok", "wrong"]
+
+
+def test_a_wrong_written_out_matrix_is_reported_at_its_wrong_row():
+    checker = _checker("usmanr149_cs231n_conv_stride_pad")
+    text = ("$$\n\\begin{align}\n\\frac{\\partial L}{\\partial x_{0,0}} &= \\frac{\\partial L}{\\partial V}"
+            "\\frac{\\partial V}{\\partial x_{0,0} } \\nonumber \\\\\n&=\n\\frac{\\partial L}{\\partial V} \\cdot\n"
+            "\\begin{pmatrix}\nw_{1,1} & 0 & 0 \\\\\n0 & w_{0,0} & 0 \\\\\n0 & 0 & 0\n\\end{pmatrix}\n"
+            "\\end{align}\n$$\n")
+    claims = verify_text(checker, text, "post.md").claims
+    wrong = [c for c in claims if c.verdict == "wrong"]
+    assert [c.line for c in wrong] == [8] and "row 2 is wrong" in wrong[0].reason
+
+
+def test_a_name_the_post_gives_an_expression_reads_as_it():
+    checker = _checker("usmanr149_cs231n_batchnorm_layernorm")
+    text = ("$$v_0 = \\sigma_0^2 + \\epsilon$$\n\n$$\\hat{x}_{1,0} = \\frac{x_{1,0} - \\mu_0}{\\sqrt{v_0}}$$\n\n"
+            "$$\\hat{x}_{1,0} = \\frac{x_{1,0} - \\mu_0}{v_0}$$\n")
+    assert [v for _, v in _text(checker, text)] == ["ok", "wrong"]

@@ -96,6 +96,8 @@ class Arrays:
 
     # -- names ------------------------------------------------------------------------------------
     def named(self, node: s.Node, view: View, gradient: bool) -> Candidate:
+        while isinstance(node, s.Paren) and node.kind == "{":
+            node = node.inner
         base, sub = (node.base, node.sub) if isinstance(node, s.Scripted) else (node, None)
         if isinstance(node, s.Scripted) and node.sup is not None and not node.sup.text.startswith(("[", "(")):
             raise Unread("a power of a whole tensor is not read")
@@ -161,9 +163,10 @@ class Arrays:
         items, found, k = list(node.items), None, 0
         while k < len(items):
             item = items[k]
-            if _rotation(item) is not None and k + 1 < len(items):
-                rotated = [Candidate(np.rot90(c.array, 2), c.kernel) for c in self.value(items[k + 1], view)]
-                value, k = rotated, k + 2
+            marker = _rotation_at(items, k)
+            if marker and k + marker < len(items):
+                rotated = [Candidate(np.rot90(c.array, 2), c.kernel) for c in self.value(items[k + marker], view)]
+                value, k = rotated, k + marker + 1
             elif isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
                 value, k = [self.named(items[k + 1], view, gradient=True)], k + 2
             else:
@@ -241,6 +244,19 @@ def _rotation(node: s.Node) -> str | None:
     if isinstance(node, s.Sym) and node.text.lower() in ("rot180", "rotate180", "flip180"):
         return "rot"
     return None
+
+
+def _rotation_at(items: list, k: int) -> int:
+    """How many items the rotation's name at k takes: rot_{180}, rot180 (1), or rot_180 as TeX reads it,
+    rot_1 then 80 (2); 0 if none starts there."""
+    item = items[k]
+    if _rotation(item) is not None:
+        return 1
+    if isinstance(item, s.Scripted) and isinstance(item.base, s.Sym) and item.base.text.lower() in ROTATIONS and \
+            item.sub is not None and item.sub.text == "1" and k + 1 < len(items) and \
+            isinstance(items[k + 1], s.Num) and items[k + 1].text == "80":
+        return 2
+    return 0
 
 
 def _pieces(text: str) -> list[str]:

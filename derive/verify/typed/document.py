@@ -208,6 +208,11 @@ def _convention(judge: TypedJudge, chains: list[s.Chain]) -> str | None:
         for convention in CONVENTIONS:
             if holds(judge, chain, convention):
                 return convention
+    for chain in chains:               # a forward written entry by entry: the post's convolution is the layer's
+        written = _written_name(chain.sides[0])
+        if written is not None and written[2] and judge.names.role(written[0], written[1]) == "output" and \
+                judge.claim(chain).verdict == "ok":
+            return "correlation"
     return None
 
 
