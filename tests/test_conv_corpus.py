@@ -1,4 +1,5 @@
-"""The conv / pooling / normalization corpus of real posts (tests/posts/conv/*): every folder is complete, its
+"""The conv / pooling / normalization corpora of real posts (tests/posts/conv/* and the held-out
+tests/posts/conv_holdout/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
 verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer spec."""
 
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 CONV = Path(__file__).parent / "posts" / "conv"
-FOLDERS = sorted(p for p in CONV.iterdir() if p.is_dir())
+HOLDOUT = Path(__file__).parent / "posts" / "conv_holdout"
+ROOTS = (CONV, HOLDOUT)
+FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}
 
@@ -22,15 +25,17 @@ def truth(folder: Path) -> dict:
     return tomllib.loads((folder / "truth.toml").read_text(encoding="utf-8"))
 
 
-def test_corpus_is_there():
-    assert len(FOLDERS) >= 8, [p.name for p in FOLDERS]
-    assert (CONV / "README.md").exists()
-    readme = (CONV / "README.md").read_text(encoding="utf-8")
-    for folder in FOLDERS:
+@pytest.mark.parametrize("root", ROOTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_corpus_is_there(root: Path):
+    folders = [p for p in FOLDERS if p.parent == root]
+    assert len(folders) >= 6, [p.name for p in folders]
+    assert (root / "README.md").exists()
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for folder in folders:
         assert folder.name in readme, f"{folder.name} is missing from the README's table"
 
 
-@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_folder_is_complete(folder: Path):
     for name in ("post.md", "truth.toml", "truth.py"):
         assert (folder / name).is_file(), f"{folder.name}: no {name}"
@@ -46,7 +51,7 @@ def test_folder_is_complete(folder: Path):
     assert len(claims) >= 3, f"{folder.name}: {len(claims)} claims"
 
 
-@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_claims_quote_their_lines(folder: Path):
     lines = (folder / "post.md").read_text(encoding="utf-8").split("\n")
     seen = set()
@@ -66,7 +71,7 @@ def test_claims_quote_their_lines(folder: Path):
             assert "error" not in claim, f"{folder.name}: line {line} has an error kind but is {claim['verdict']}"
 
 
-@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_truth_py_agrees(folder: Path):
     run = subprocess.run([sys.executable, "truth.py"], cwd=folder, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"{folder.name}: truth.py failed\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
@@ -75,7 +80,7 @@ def test_truth_py_agrees(folder: Path):
     assert decided == table, f"{folder.name}: truth.py decides {decided}, truth.toml says {table}"
 
 
-@pytest.mark.parametrize("folder", [f for f in FOLDERS if (f / "spec.toml").exists()], ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", [f for f in FOLDERS if (f / "spec.toml").exists()], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_spec_loads(folder: Path):
     from derive.spec.load import tensor_spec_from_dict
 

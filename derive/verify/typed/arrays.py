@@ -16,6 +16,7 @@ import numpy as np
 from .. import syntax as s
 from .lookup import Unread, View
 from .model import LOSS
+from .names import index_pieces
 
 CONVOLVING = ("conv",)
 ROTATIONS = ("rot", "rot180", "rotate", "flip")
@@ -58,7 +59,10 @@ def whole(node: s.Node, names, model) -> bool:
         role = names.role(base.text[1:])
     if role not in ("input", "output", "kernel", "upstream"):
         return False
-    count = 0 if sub is None else len(_pieces(sub.text))
+    pieces = [] if sub is None else index_pieces(sub.text)
+    if pieces is None:
+        return False
+    count = len(pieces)
     channels = model.tensors["kernel"].shape[:2] if role == "kernel" else None
     return count == 0 or count == 1 if role != "kernel" else count < 2 or (count == 2 and channels != (1, 1))
 
@@ -260,7 +264,6 @@ def _rotation_at(items: list, k: int) -> int:
 
 
 def _pieces(text: str) -> list[str]:
-    from .names import index_pieces
     found = index_pieces(text)
     if found is None:
         raise Unread(f"the index {text} is not read")

@@ -9,7 +9,7 @@ from ...errors import DeriveError
 from .. import syntax as s
 from ..claims import Claim, Report, shorten
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
-from ..reader import ReadError
+from ..reader import ReadError, read
 from ..region import Region
 from ..regions import normalize, scan
 from ..row_reading import read_rows, reported_unread
@@ -43,7 +43,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                  chains_of):
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
-    read = [(region, read_rows(region, document, starts)) for region in regions]
+    read = [(region, _joined(read_rows(region, document, starts))) for region in regions]
     found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
@@ -98,14 +98,33 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
     return verify_typed(checker, scan(text, name), text, seconds, chains_of)
 
 
+def _joined(rows: list[tuple]) -> list[tuple]:
+    """A sum written over several rows, the next starting with its sign (`+& \\frac{…}`, `&- …`), read
+    as one row at the first's line: the grammar reads a row on its own."""
+    found: list[list] = []
+    for line, lines, row in rows:
+        if found and _goes_on(row) and not isinstance(found[-1][1], ReadError):
+            text = f"{found[-1][2]} {row.replace('&', ' ')}"
+            try:
+                found[-1] = [found[-1][0], read(text), text]
+                continue
+            except ReadError:
+                pass
+        found.append([line, lines, row])
+    return [tuple(item) for item in found]
+
+
+def _goes_on(row: str) -> bool:
+    return row.lstrip("& \t").startswith(("+", "-", "\\cdot", "\\times"))
+
+
 def _cut_short(read) -> dict[int, int]:
     """Rows whose sum goes on in the next row (`+& ...`), which cannot be read: claimed as far as
     they go, they would be wrong. Row line -> the next row's."""
     found = {}
     for _, rows in read:
         for (line, lines, _), (after, unread, row) in zip(rows, rows[1:]):
-            if isinstance(unread, ReadError) and not isinstance(lines, ReadError) and \
-                    row.lstrip("& \t").startswith(("+", "-", "\\cdot", "\\times")):
+            if isinstance(unread, ReadError) and not isinstance(lines, ReadError) and _goes_on(row):
                 found[line] = after
     return found
 

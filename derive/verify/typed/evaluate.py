@@ -122,8 +122,17 @@ class Evaluator(Lookup):
                 raise Unread(f"layer {layer} is not the {self.model.kind} layer (layer {self.model.layer}) "
                              "this post's claims are read on")
             sup = None
+        if sup is not None and self._split(text, font):        # Nv^{3/2}: N times v^{3/2}, as TeX sets it
+            head = self.name(text[:-1], font, None, view)
+            return head * self.name(text[-1], font, sub, view) ** self._exponent(node.sup, view)
         value = self.name(text, font, sub, view)
         return value if sup is None else value ** self._exponent(node.sup, view)
+
+    def _split(self, text: str, font: str) -> bool:
+        """A run of letters that names nothing as a whole: TeX's product of its letters."""
+        return not font and len(text) > 1 and text.isalpha() and self.names.role(text) is None and \
+            text not in self.names.macros and text not in LOSSES and text not in COUNTS and \
+            not (text.startswith("d") and self.names.role(text[1:]) is not None)
 
     def _BigSum(self, node: s.BigSum, view: View):
         if self._across(node):
@@ -143,7 +152,11 @@ class Evaluator(Lookup):
         return total
 
     def _across(self, node: s.BigSum) -> bool:
-        """Σ_{i=1}^{N} where N counts the other axis than the statistics' (the samples, in layer norm)."""
+        """Σ_{i=1}^{N} where N counts the other axis than the statistics' (the samples, in layer norm);
+        NumPy's Σ^{axis=k} over the other axis."""
+        axis = _numpy_axis(node)
+        if axis is not None and self.model.normalizing:
+            return axis != self.model.group_axis
         if not (self.model.normalizing and self.group_counts and node.sup is not None):
             return False
         top = node.sup.node
@@ -246,7 +259,7 @@ class Evaluator(Lookup):
 
     def _range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         sub = node.sub.node if node.sub is not None else None
-        if sub is None and node.sup is None:
+        if sub is None and (node.sup is None or _numpy_axis(node) is not None):
             letter, low, high = sum_letter(node), None, None
         elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and isinstance(sub.sides[0], s.Sym):
             letter = sub.sides[0].text
@@ -268,9 +281,20 @@ class Evaluator(Lookup):
         return letter, low, high
 
 
+def _numpy_axis(node: s.BigSum) -> int | None:
+    """Σ^{axis=0}: NumPy's sum over an axis of the (samples, features) tensor."""
+    top = node.sup.node if node.sup is not None else None
+    if node.sub is None and isinstance(top, s.Chain) and len(top.sides) == 2 and \
+            isinstance(top.sides[0], s.Sym) and top.sides[0].text == "axis" and isinstance(top.sides[1], s.Num):
+        return int(top.sides[1].text)
+    return None
+
+
 def sum_letter(node: s.BigSum) -> str | None:
     """The letter a sum runs over: its own (Σ_{i=1}^N, Σ_j), else, for a bare Σ, the one index its
     body writes (Σ dl/dout_i), else • (Σ dy: over the unindexed entries)."""
+    if _numpy_axis(node) is not None:
+        return "•"
     sub = node.sub.node if node.sub is not None else None
     if isinstance(sub, s.Chain) and sub.sides and isinstance(sub.sides[0], s.Sym):
         return sub.sides[0].text

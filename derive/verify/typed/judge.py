@@ -48,6 +48,12 @@ class TypedJudge:
 
     def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
         """`before`: the side written just above this row's (the row goes on from it), if any."""
+        try:
+            return self._claim(chain, before)
+        except Unread as exc:
+            return Verdict("unchecked", None, str(exc))
+
+    def _claim(self, chain: s.Chain, before: s.Node | None) -> Verdict:
         self.wrong_rows: list[int] = []     # of a wrong matrix, its wrong rows (rows.py)
         self.before = before
         links = [(k, chain.sides[k], chain.sides[k + 1]) for k, rel in enumerate(chain.relations)
@@ -75,6 +81,11 @@ class TypedJudge:
         try:
             probe.side(chain.sides[0], View({k: 0 for k in letters}, 0, 0, self.base))
             own = frozenset(probe.used)
+            if len(probe.groups_named) == 1 and "◦" not in own:     # ∂L/∂x_{0,0}: the claim is about group 0
+                own |= {"◦"}
+                named_group = next(iter(probe.groups_named))
+            else:
+                named_group = None
         except SumTooLong as exc:
             return Verdict("wrong", None, str(exc), link=1)
         except OutOfRange:
@@ -87,7 +98,7 @@ class TypedJudge:
         for number, left, right in links:
             for point in points:
                 evaluator = self._evaluator(point, local)
-                for view in self._views(own):
+                for view in self._views(own, named_group):
                     try:
                         va = self._summed(evaluator, point, left, view, own, letters)
                         vb = self._summed(evaluator, point, right, view, own, letters)
@@ -138,11 +149,14 @@ class TypedJudge:
                 continue
         return total
 
-    def _views(self, own) -> list[View]:
-        """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view."""
+    def _views(self, own, named_group: int | None = None) -> list[View]:
+        """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view
+        (the one it names, if it names one)."""
         free = sorted(k for k in own if k not in "•◦")
         size = self._range()
         groups = range(min(3, self._groups())) if self.model.normalizing and "◦" in own else range(1)
+        if named_group is not None:
+            groups = [named_group]
         entries = range(min(9, self._positions())) if "•" in own else range(1)
         combos = list(itertools.product(range(size), repeat=len(free)))
         if len(combos) > ASSIGNMENTS:
@@ -173,17 +187,22 @@ def _uniform(model: LayerModel, leaves: dict) -> dict:
 
 
 def _free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
-    summed, used = set(), set()
-    for node in s.nodes(chain):
-        if isinstance(node, s.BigSum) and sum_letter(node) is not None:
-            summed.add(sum_letter(node))
-        if isinstance(node, s.Scripted):
-            for script in (node.sub, node.sup):
-                if script is None or script.text in LABELS:
-                    continue
-                for piece in index_pieces(script.text) or []:
-                    used |= {k for k in letters_of(piece) if len(k) == 1 and k not in counts and k not in "SP"}
-    return used - summed
+    """Each side's index letters that no sum of that side binds (the first side's x_{k,j} stays free
+    where a later side sums over its own j)."""
+    found = set()
+    for side in chain.sides:
+        summed, used = set(), set()
+        for node in s.nodes(side):
+            if isinstance(node, s.BigSum) and sum_letter(node) is not None:
+                summed.add(sum_letter(node))
+            if isinstance(node, s.Scripted):
+                for script in (node.sub, node.sup):
+                    if script is None or script.text in LABELS:
+                        continue
+                    for piece in index_pieces(script.text) or []:
+                        used |= {k for k in letters_of(piece) if len(k) == 1 and k not in counts and k not in "SP"}
+        found |= used - summed
+    return found
 
 
 def _figures(chain: s.Chain) -> list[str]:

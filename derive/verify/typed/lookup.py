@@ -52,6 +52,7 @@ class Lookup:
         self.used: set[str] = set()          # the free letters (• for an unindexed entry) a side read
         self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
         self.target = False                  # reading what a derivative is by: an unindexed γ is the entry's
+        self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
 
     @property
     def group_size(self) -> int:
@@ -80,11 +81,24 @@ class Lookup:
                     self.target = False
         if role is None and Names.key(text, font) in self.names.macros:
             return self.macro(Names.key(text, font), sub, view)
+        if role is None and not font and len(text) > 1 and text.isalpha():
+            return self._letters(text, sub, view)      # Nv_j: N times v_j, as TeX sets the letters
         if role is None:
             raise Unread(f"{shown(text, font)} names nothing derive knows in this layer")
         if role == "epsilon":
             return EPSILON
         return self.entry(role, sub, view)
+
+    def _letters(self, text: str, sub: str | None, view: View) -> sp.Expr:
+        product = sp.Integer(1)
+        for k, letter in enumerate(text):
+            try:
+                product *= self.name(letter, "", sub if k == len(text) - 1 else None, view)
+            except Unread:
+                raise Unread(f"{text} names nothing derive knows in this layer") from None
+        if product.has(LOSS):
+            raise Unread(f"{text} names nothing derive knows in this layer")
+        return product
 
     def macro(self, key: str, sub: str | None, view: View) -> sp.Expr:
         """A post's own name at an entry: its definition with the definition's index letters bound there."""
@@ -93,12 +107,16 @@ class Lookup:
         letters = [p for p in pieces if p.isalpha()]
         if written and len(written) != len(pieces):
             raise Unread(f"{key} is defined with {len(pieces)} indices; written with {len(written)}")
-        bound = {}
+        bound, renamed = {}, {}
         for mine, theirs in zip(pieces, written):
             if mine.isalpha():
                 bound[mine] = self.index(theirs, view) + view.base
-            elif theirs != mine:
-                raise Unread(f"{key} is defined at {mine} only")
+            elif theirs != mine:      # v_0 = σ_0² + ε read at j: σ_j² + ε
+                renamed[mine] = theirs
+        if not written and pieces and not letters:      # v with v_0 = σ_0² + ε: σ² + ε, at the entry in view
+            renamed = {p: None for p in pieces}
+        if renamed:
+            side = _renamed(side, renamed)
         if letters and not written:
             raise Unread(f"{key} is defined per entry; written here without its index")
         return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, view.sums, view.across))
@@ -141,6 +159,7 @@ class Lookup:
         in_group = [p for p, v in zip(pieces, values) if p in view.indices and p not in ("0",)]
         if role in PER_ENTRY:
             if len(values) == 2:
+                self.groups_named.add(values[other])        # x_{0,0}: the group is written out
                 return self._inside(self.model.tensors[role].shape, values)
             if len(values) > 2:
                 raise Unread(f"{len(values)} indices on the {role} are not read")
@@ -254,6 +273,24 @@ class Lookup:
                 self._inside(shape[2:], values)
                 return View(view.indices, values[0] * shape[3] + values[1], view.group, view.base, ())
         raise Unread(f"{len(values)} indices on an expression are not read")
+
+
+def _renamed(node, pieces: dict[str, str]):
+    """The tree with each subscript index in `pieces` written as its value there (0 -> j)."""
+    from dataclasses import fields, replace
+    if isinstance(node, s.Scripted) and node.sub is not None:
+        found = index_pieces(node.sub.text)
+        if found and any(p in pieces for p in found):
+            kept = [pieces.get(p, p) for p in found]
+            kept = [p for p in kept if p is not None]
+            node = replace(node, sub=s.Script(",".join(kept), None) if kept else None)
+    if isinstance(node, tuple):
+        return tuple(_renamed(item, pieces) for item in node)
+    if not hasattr(node, "__dataclass_fields__") or isinstance(node, s.Script):
+        return node
+    changes = {f.name: _renamed(getattr(node, f.name), pieces) for f in fields(node)
+               if f.name in s.node_fields(node)}
+    return replace(node, **changes)
 
 
 def shown(text: str, font: str) -> str:
