@@ -103,7 +103,8 @@ class Arrays:
         while isinstance(node, s.Paren) and node.kind == "{":
             node = node.inner
         base, sub = (node.base, node.sub) if isinstance(node, s.Scripted) else (node, None)
-        if isinstance(node, s.Scripted) and node.sup is not None and not node.sup.text.startswith(("[", "(")):
+        from .evaluate import is_label
+        if isinstance(node, s.Scripted) and node.sup is not None and not is_label(node.sup.text):
             raise Unread("a power of a whole tensor is not read")
         while isinstance(base, s.Paren) and base.kind == "{":
             base = base.inner

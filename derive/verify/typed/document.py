@@ -20,7 +20,7 @@ from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import COUNTS, KRONECKER, Names, index_pieces
-from .evaluate import Evaluator, OutOfRange, Unread
+from .evaluate import Evaluator, OutOfRange, Unread, is_label
 
 EPSILONS = ("\\epsilon", "\\varepsilon", "eps", "epsilon")
 
@@ -274,6 +274,6 @@ def _written_name(node: s.Node):
         node = node.inner
     if isinstance(node, s.Sym):
         return node.text, node.font, None
-    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is None:
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and (node.sup is None or is_label(node.sup.text)):
         return node.base.text, node.base.font, node.sub.text if node.sub else None
     return None

@@ -4,6 +4,7 @@ come out as numbers at the point). Nothing here evaluates the post's text: only 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import sympy as sp
@@ -16,7 +17,7 @@ from .names import COUNTS, KRONECKER, LABELS, LOSSES, axes_for, index_pieces
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
 
-__all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "sum_letter"]
+__all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "is_label", "sum_letter"]
 
 
 class Evaluator(Lookup):
@@ -116,7 +117,7 @@ class Evaluator(Lookup):
             sub = None
         if text == "\\sigma" and sup == "2":
             return self.name("var", "", sub, view)
-        if sup is not None and _is_label(sup):
+        if sup is not None and is_label(sup):
             layer = sup.strip("[]()")
             if layer.isdigit() and self.model.layer is not None and int(layer) != self.model.layer:
                 raise Unread(f"layer {layer} is not the {self.model.kind} layer (layer {self.model.layer}) "
@@ -139,7 +140,7 @@ class Evaluator(Lookup):
             letter = sum_letter(node)
             low = view.base
             total = sp.Integer(0)
-            for k in range(low, low + self._groups):
+            for k in range(low, low + self.groups):
                 inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,),
                                 across=view.across + (letter,), group=k - low)
                 total += self.side(node.body, inner)
@@ -219,7 +220,7 @@ class Evaluator(Lookup):
             flat = [item for row in rows for item in row]
             if self.model.normalizing and len(flat) == self.group_size:
                 return self.side(flat[self._implicit(view)], view)
-            if self.model.normalizing and len(flat) == self._groups and self.model.kind == "batch_norm":
+            if self.model.normalizing and len(flat) == self.groups and self.model.kind == "batch_norm":
                 return self.side(flat[view.group], view)
             raise Unread(f"a list of {len(flat)} entries matches none of the layer's tensors")
         shape = (len(rows), len(rows[0]))
@@ -253,10 +254,6 @@ class Evaluator(Lookup):
                 return tensor.shape[axes[pieces.index(letter)]]
         return None
 
-    @property
-    def _groups(self) -> int:
-        return self.model.tensors["input"].shape[1 - self.model.group_axis]
-
     def _range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         sub = node.sub.node if node.sub is not None else None
         if sub is None and (node.sup is None or _numpy_axis(node) is not None):
@@ -264,8 +261,14 @@ class Evaluator(Lookup):
         elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and isinstance(sub.sides[0], s.Sym):
             letter = sub.sides[0].text
             low = int(self.side(sub.sides[1], view))
-            high = int(self.side(node.sup.node, view)) if node.sup is not None and node.sup.node is not None \
-                else None
+            try:
+                high = int(self.side(node.sup.node, view)) if node.sup is not None and node.sup.node is not None \
+                    else None
+            except Unread:          # Σ_{i=0}^{N-m}: the post's own sizes; i runs over the axis it indexes
+                size = None if self.model.normalizing else self._letter_size(node.body, letter)
+                if size is None:
+                    raise
+                high = low + size - 1
         elif isinstance(sub, s.Sym) and node.sup is None:
             letter, low, high = sub.text, None, None
         else:
@@ -352,13 +355,17 @@ def _name_of(node: s.Node) -> tuple[str | None, str]:
     return None, ""
 
 
+_LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
+
+
 def _is_loss(node: s.Node) -> bool:
     text, font = _name_of(node)
     return text in LOSSES and not font
 
 
-def _is_label(sup: str) -> bool:
-    """A layer's label written above a name: [l], (k), [1]."""
-    return sup.startswith(("[", "(")) and sup.endswith(("]", ")"))
+def is_label(sup: str) -> bool:
+    """A layer's label written above a name: [l], (k), [1], and a bare l, l-1, L (a letter is no power
+    in these posts: x^2 squares, z^l is layer l's)."""
+    return sup.startswith(("[", "(")) and sup.endswith(("]", ")")) or bool(_LAYER.match(sup))
 
 

@@ -39,6 +39,8 @@ class TypedJudge:
         self.convention: str | None = None      # set by the document: * as a correlation or a convolution
         self.wrong_rows: list[int] = []
         self.before: s.Node | None = None
+        self.padded = False           # while a claim is read on the padded input
+        self._without_bias: list[Point] | None = None
 
     def one_scale(self) -> None:
         """γ and β drawn one number each, for a post that writes them so (layer norm's are per feature)."""
@@ -63,11 +65,21 @@ class TypedJudge:
         if self.model.kind == "conv2d" and tensor_claim(chain, self.names, self.model):
             return judge_tensors(self, chain, links, self.convention)
         figures = _figures(chain)
-        points = ([self.spec_point] if self.spec_point is not None else []) if figures else self.points
+        points = ([self.spec_point] if self.spec_point is not None else []) if figures else \
+            self.points if self._names_bias(chain) else self._unbiased()
         if not points:
             return Verdict("unchecked", None, "the claim states figures, and the spec gives no numbers to check "
                                               "them at")
         found = self._judged(chain, links, points, figures, local=True)
+        if found.verdict == "wrong" and self.model.attributes.get("padding", 0):
+            # a padded conv's post may count its input on the padded image (X_pad)
+            self.padded = True
+            try:
+                again = self._judged(chain, links, points, figures, local=True)
+            finally:
+                self.padded = False
+            if again.verdict == "ok":
+                return Verdict("ok", None, "read with the input's entries counted on the padded input")
         if found.verdict == "wrong" and not found.reason.startswith("the sum"):
             # ∂x̂_i/∂x_i is the local partial in one post and the total derivative in the next: either holds
             again = self._judged(chain, links, points, figures, local=False)
@@ -78,14 +90,13 @@ class TypedJudge:
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
         letters = sorted(_free_letters(chain, COUNTS if self.model.normalizing else ()))
         probe = self._evaluator(points[0], local)
+        named_group = None
         try:
             probe.side(chain.sides[0], View({k: 0 for k in letters}, 0, 0, self.base))
             own = frozenset(probe.used)
             if len(probe.groups_named) == 1 and "◦" not in own:     # ∂L/∂x_{0,0}: the claim is about group 0
                 own |= {"◦"}
                 named_group = next(iter(probe.groups_named))
-            else:
-                named_group = None
         except SumTooLong as exc:
             return Verdict("wrong", None, str(exc), link=1)
         except OutOfRange:
@@ -123,9 +134,37 @@ class TypedJudge:
             return Verdict("unchecked", None, "its entries are outside the layer's tensors")
         return Verdict("ok", None, None)
 
+    def _names_bias(self, chain: s.Chain) -> bool:
+        """Whether a claim writes the bias as a name (not a sum's letter b, not an index)."""
+        stack = list(chain.sides)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, s.Sym) and self.names.role(node.text, node.font) == "bias":
+                return True
+            if isinstance(node, s.BigSum):
+                stack.append(node.body)
+            elif isinstance(node, s.Scripted):
+                stack.append(node.base)
+            elif isinstance(node, (list, tuple)):
+                stack.extend(node)
+            elif hasattr(node, "__dataclass_fields__"):
+                stack.extend(getattr(node, name) for name in s.node_fields(node))
+        return False
+
+    def _unbiased(self) -> list[Point]:
+        """The random points with the bias the spec gives (0 unless given), for a claim that does not
+        name it: a post that writes Z = Σ W a leaves out a bias that is 0."""
+        bias = self.model.tensors.get("bias")
+        if bias is None or any(self.model.spec_values.get(e, 0.0) for e in bias.entries()):
+            return self.points
+        if self._without_bias is None:
+            self._without_bias = [Point(self.model, {leaf: 0.0 if leaf in bias.entries() else p.values[leaf]
+                                                     for leaf in self.model.leaves}) for p in self.points]
+        return self._without_bias
+
     def _evaluator(self, point: Point, local: bool) -> Evaluator:
         evaluator = Evaluator(self.model, self.names, point, local, self.group_counts)
-        evaluator.uniform = self.uniform
+        evaluator.uniform, evaluator.padded = self.uniform, self.padded
         return evaluator
 
     def _summed(self, evaluator: Evaluator, point: Point, node: s.Node, view: View, own, letters) -> float:
@@ -154,7 +193,7 @@ class TypedJudge:
         (the one it names, if it names one)."""
         free = sorted(k for k in own if k not in "•◦")
         size = self._range()
-        groups = range(min(3, self._groups())) if self.model.normalizing and "◦" in own else range(1)
+        groups = range(min(3, self._groups())) if "◦" in own else range(1)
         if named_group is not None:
             groups = [named_group]
         entries = range(min(9, self._positions())) if "•" in own else range(1)
@@ -174,7 +213,7 @@ class TypedJudge:
         return Evaluator(self.model, self.names, self.points[0]).positions
 
     def _groups(self) -> int:
-        return self.model.tensors["input"].shape[1 - self.model.group_axis]
+        return Evaluator(self.model, self.names, self.points[0]).groups
 
 
 def _uniform(model: LayerModel, leaves: dict) -> dict:

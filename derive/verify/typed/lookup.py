@@ -53,6 +53,15 @@ class Lookup:
         self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
         self.target = False                  # reading what a derivative is by: an unindexed γ is the entry's
         self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
+        self.padded = False                  # a conv's input entries counted on the padded input (x̃)
+
+    @property
+    def groups(self) -> int:
+        """How many groups an unindexed name runs over: a normalization's (features or samples), a conv's
+        filters."""
+        if self.model.normalizing:
+            return self.model.tensors["input"].shape[1 - self.model.group_axis]
+        return self.model.tensors["output"].shape[1]
 
     @property
     def group_size(self) -> int:
@@ -145,6 +154,8 @@ class Lookup:
         if not values:
             if len(tensor.entries()) == 1:              # a single filter's bias: b
                 return tensor.entry((0,) * ndim)
+            if role == "bias":                          # b of several filters: the filter in view (◦)
+                return tensor.entry((self._group(view),))
             return tensor.entry(self.position(role, view))
         axes = axes_for(role, self.model.kind, len(values), ndim)
         if axes is None:
@@ -152,6 +163,18 @@ class Lookup:
         index = [0] * ndim
         for axis, value in zip(axes, values):
             index[axis] = value
+        channel = {"output": 1, "upstream": 1, "kernel": 0}.get(role)
+        if channel is not None and channel not in axes and tensor.shape[channel] > 1:
+            index[channel] = self._group(view)       # W_{ab} of several filters: the filter in view (◦)
+        padding = self.model.attributes.get("padding", 0)
+        if self.padded and role == "input" and padding:
+            index[2:] = [k - padding for k in index[2:]]
+            inside = all(0 <= k < n for k, n in zip(index[2:], tensor.shape[2:]))
+            limit = all(-padding <= k < n + padding for k, n in zip(index[2:], tensor.shape[2:]))
+            if not inside and limit:
+                if self.target:                  # ∂/∂ a padding entry: no variable of the layer's; not this view
+                    raise OutOfRange(f"the entry {tuple(index)} is the padding's")
+                return sp.Integer(0)             # the padding's zeros
         return tensor.entry(self._inside(tensor.shape, index))
 
     def _norm_index(self, role: str, pieces, values, view: View) -> tuple[int, ...]:

@@ -83,16 +83,20 @@ class Names:
 
 
 _INDEX = re.compile(r"^(?:\d+|[A-Za-z]|\\[a-zA-Z]+)$")
-_ARITHMETIC = re.compile(r"^[A-Za-z0-9+\-*\s]+$")
-_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9]*|[+\-*])")
+_ARITHMETIC = re.compile(r"^[A-Za-z0-9_+\-*\s]+$")
+_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*|[+\-*])")
 
 
 def index_pieces(text: str) -> list[str] | None:
     """A subscript's indices: '1,0' and '11' (digits, one per axis) and 'nij' (letters) split;
     None where an index is an expression (S*m+i-P) derive does not read."""
-    text = text.strip().strip("{}")
+    text = re.sub(r"\^\{[^{}]*\}|\^[A-Za-z0-9]", "", text.strip()).strip("{}")   # Z_{ij^{l}}: the layer's label
+    text = re.sub(r"_\{([A-Za-z]+)\}", r"_\1", text)                                # c_{out}: one name
     if not text:
         return None
+    groups = re.fullmatch(r"(\([^()]+\))+", text)
+    if groups:                                                                   # (i+a)(j+b): two indices
+        return [p.strip() for p in re.findall(r"\(([^()]+)\)", text)]
     if "," in text:
         pieces = [p.strip().strip("{}").strip() for p in text.split(",")]
     elif text.isdigit() and len(text) > 1:
