@@ -52,6 +52,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     judge = TypedJudge(checker.model, names, _base(chains), _names_epsilon(chains))
     if checker.model.kind != "batch_norm" and not _indexes_parameters(names, chains):
         judge.one_scale()
+    names.defined = {w[0] for w in map(_defined_name, chains) if w is not None}
     _bind_definitions(judge, chains)
     judge.group_counts = _group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
@@ -267,6 +268,14 @@ def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:
 
 def _roles(model) -> list[str]:
     return [role for role in model.tensors if role not in ("upstream",)]
+
+
+def _defined_name(chain: s.Chain):
+    """The name a chain's left side defines: a name, or a function of the post's (i(x) = x)."""
+    left = chain.sides[0]
+    if isinstance(left, s.Juxt) and len(left.items) == 2 and isinstance(left.items[1], s.Paren):
+        left = left.items[0]
+    return _written_name(left)
 
 
 def _written_name(node: s.Node):

@@ -148,7 +148,8 @@ class Evaluator(Lookup):
         letter, low, high = self._range(node, view)
         total = sp.Integer(0)
         for k in range(low, high + 1):
-            inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,))
+            inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,),
+                            lows=view.lows | ({letter: low} if low in (0, 1) and node.sub is not None else {}))
             total += self.side(node.body, inner)
         return total
 
@@ -188,7 +189,7 @@ class Evaluator(Lookup):
         if wrt == 0:              # ∂/∂x_{i-m,j-n} past the image's edge: a padded entry, no term
             return sp.Integer(0)
         wrt = self._single(wrt)
-        value = LOSS if _is_loss(top) else self.side(top, view)
+        value = LOSS if _is_loss(top, self.names) else self.side(top, view)
         if value == LOSS:
             return self.point_adjoint(wrt)
         if value.has(LOSS):
@@ -358,9 +359,15 @@ def _name_of(node: s.Node) -> tuple[str | None, str]:
 _LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 
 
-def _is_loss(node: s.Node) -> bool:
+def _is_loss(node: s.Node, names: Names | None = None) -> bool:
+    """The loss's name: L, E, C, J, ℓ ..., or (given the names) any plain name a post differentiates that
+    names nothing of the layer's (Zakka's f)."""
     text, font = _name_of(node)
-    return text in LOSSES and not font
+    if text in LOSSES and not font:
+        return True
+    return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
+        names.role(text) is None and text not in names.macros and text not in COUNTS and \
+        text not in "ijklmnpqrst" and text not in names.defined
 
 
 def is_label(sup: str) -> bool:

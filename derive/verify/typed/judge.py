@@ -90,13 +90,17 @@ class TypedJudge:
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
         letters = sorted(_free_letters(chain, COUNTS if self.model.normalizing else ()))
         probe = self._evaluator(points[0], local)
-        named_group = None
+        named_group, tied = None, False
         try:
             probe.side(chain.sides[0], View({k: 0 for k in letters}, 0, 0, self.base))
             own = frozenset(probe.used)
             if len(probe.groups_named) == 1 and "◦" not in own:     # ∂L/∂x_{0,0}: the claim is about group 0
                 own |= {"◦"}
                 named_group = next(iter(probe.groups_named))
+            # x̂_i = (x - μ)/σ: the unindexed entries on the right are x_i's own entry, not a sum
+            tied = self.model.normalizing and "•" not in own and len([k for k in own if k not in "•◦"]) == 1
+            if tied:
+                own |= {"•"}
         except SumTooLong as exc:
             return Verdict("wrong", None, str(exc), link=1)
         except OutOfRange:
@@ -109,7 +113,7 @@ class TypedJudge:
         for number, left, right in links:
             for point in points:
                 evaluator = self._evaluator(point, local)
-                for view in self._views(own, named_group):
+                for view in self._views(own, named_group, tied):
                     try:
                         va = self._summed(evaluator, point, left, view, own, letters)
                         vb = self._summed(evaluator, point, right, view, own, letters)
@@ -177,6 +181,13 @@ class TypedJudge:
         extras = sorted(evaluator.used - own)
         if not extras:
             return value
+        letters_here = [k for k in extras if k not in "•◦"]
+        if "•" in own and not (own - {"•", "◦"}) and self.model.normalizing and len(letters_here) == 1 and \
+                "•" not in extras:
+            # ∂f/∂x = ∂f/∂x̂_i ... : the unindexed x and the i on the right are one entry, not a sum
+            tied = View(view.indices | {letters_here[0]: view.entry}, view.entry, view.group, view.base)
+            if extras == letters_here:
+                return point.value(evaluator.side(node, tied))
         total = 0.0
         sizes = [self._positions() if k == "•" else self._groups() if k == "◦" else self._range() for k in extras]
         for combo in itertools.product(*(range(n) for n in sizes)):
@@ -188,11 +199,15 @@ class TypedJudge:
                 continue
         return total
 
-    def _views(self, own, named_group: int | None = None) -> list[View]:
+    def _views(self, own, named_group: int | None = None, tied: bool = False) -> list[View]:
         """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view
         (the one it names, if it names one)."""
         free = sorted(k for k in own if k not in "•◦")
         size = self._range()
+        if tied and len(free) == 1:
+            # x̂_i = (x - μ)/σ: the unindexed entries on the right are x_i, not a sum over the group
+            return [View({free[0]: k}, k, group, self.base)
+                    for k in range(min(size, ASSIGNMENTS)) for group in self._group_range(own, named_group)]
         groups = range(min(3, self._groups())) if "◦" in own else range(1)
         if named_group is not None:
             groups = [named_group]
@@ -203,6 +218,11 @@ class TypedJudge:
             combos = [combos[k] for k in sorted(rng.choice(len(combos), ASSIGNMENTS, replace=False))]
         return [View(dict(zip(free, combo)), entry, group, self.base)
                 for combo in combos for group in groups for entry in entries]
+
+    def _group_range(self, own, named_group):
+        if named_group is not None:
+            return [named_group]
+        return range(min(3, self._groups())) if "◦" in own else range(1)
 
     def _range(self) -> int:
         if self.model.normalizing:

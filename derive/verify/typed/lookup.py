@@ -30,6 +30,7 @@ class View:
     base: int = 0
     sums: tuple[str, ...] = ()        # the letters of the sums the node is inside, innermost last
     across: tuple[str, ...] = ()      # of them, those that run over the groups (Σ_{n=1}^{N} in layer norm)
+    lows: dict = field(default_factory=dict)    # a sum's letter -> its first value, where it is 0 or 1
 
 
 class OutOfRange(Unread):
@@ -128,7 +129,8 @@ class Lookup:
             side = _renamed(side, renamed)
         if letters and not written:
             raise Unread(f"{key} is defined per entry; written here without its index")
-        return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, view.sums, view.across))
+        return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, view.sums, view.across,
+                                    view.lows))
 
     def entry(self, role: str, sub: str | None, view: View) -> sp.Symbol:
         if role == "variance" and self.model.kind == "rms_norm":
@@ -231,6 +233,8 @@ class Lookup:
                 return index_value(piece, lambda name: self._letter(name, view)) - view.base
             except ValueError:
                 raise Unread(f"the index {piece} is not read") from None
+        if piece in view.sums and piece in view.lows:     # Σ_{i=1}^{m} x_i counts x from 1, whatever else does
+            return self._letter(piece, view) - view.lows[piece]
         return self._letter(piece, view) - view.base
 
     def _letter(self, piece: str, view: View) -> int:

@@ -48,6 +48,7 @@ class Names:
         self.table = {w: role for role, written in FAMILIES[kind].items() for w in written}
         self.bound: dict[str, str] = {}
         self.macros: dict[str, tuple[list[str], object]] = {}     # v_j = σ_j² + ε: (its indices, the right side)
+        self.defined: set[str] = set()          # names the post defines (i(x) = x - μ): never the loss
 
     @property
     def normalizing(self) -> bool:
