@@ -259,13 +259,13 @@ class Evaluator(Lookup):
         sub = node.sub.node if node.sub is not None else None
         if sub is None and (node.sup is None or _numpy_axis(node) is not None):
             letter, low, high = sum_letter(node), None, None
-        elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and isinstance(sub.sides[0], s.Sym):
-            letter = sub.sides[0].text
+        elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and letter_name(sub.sides[0]) is not None:
+            letter = letter_name(sub.sides[0])
             low = int(self.side(sub.sides[1], view))
             try:
-                high = int(self.side(node.sup.node, view)) if node.sup is not None and node.sup.node is not None \
+                high = _whole(self.side(node.sup.node, view)) if node.sup is not None and node.sup.node is not None \
                     else None
-            except Unread:          # Σ_{i=0}^{N-m}: the post's own sizes; i runs over the axis it indexes
+            except (Unread, TypeError):     # Σ_{i=0}^{N-m}: the post's own sizes; i runs over the axis it indexes
                 size = None if self.model.normalizing else self._letter_size(node.body, letter)
                 if size is None:
                     raise
@@ -285,6 +285,23 @@ class Evaluator(Lookup):
         return letter, low, high
 
 
+def _whole(value) -> int:
+    """A sum's bound as a whole number; a bound that is an entry's value (W_{out} read as the kernel's) is none."""
+    if not (getattr(value, "is_Integer", False) or isinstance(value, int)):
+        raise TypeError("not a whole number")
+    return int(value)
+
+
+def letter_name(node: s.Node) -> str | None:
+    """An index letter as a sum or a subscript writes it: i, or c_{out} (as c_out, the way index_pieces reads it)."""
+    if isinstance(node, s.Sym) and not node.font:
+        return node.text
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is None and node.sub is not None \
+            and node.sub.text.isalpha():
+        return f"{node.base.text}_{node.sub.text}"
+    return None
+
+
 def _numpy_axis(node: s.BigSum) -> int | None:
     """Σ^{axis=0}: NumPy's sum over an axis of the (samples, features) tensor."""
     top = node.sup.node if node.sup is not None else None
@@ -300,8 +317,8 @@ def sum_letter(node: s.BigSum) -> str | None:
     if _numpy_axis(node) is not None:
         return "•"
     sub = node.sub.node if node.sub is not None else None
-    if isinstance(sub, s.Chain) and sub.sides and isinstance(sub.sides[0], s.Sym):
-        return sub.sides[0].text
+    if isinstance(sub, s.Chain) and sub.sides and letter_name(sub.sides[0]) is not None:
+        return letter_name(sub.sides[0])
     if isinstance(sub, s.Sym):
         return sub.text
     if sub is not None or node.sup is not None:

@@ -14,6 +14,8 @@ from .names import COUNTS, LOSSES, Names, arithmetic, axes_for, index_pieces, in
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
 FUNCTIONS = ("exp", "ln", "log", "tanh", "sqrt")
+ATTRIBUTES = {"S": "stride", "s": "stride", "s_H": "stride", "s_W": "stride", "s_h": "stride", "s_w": "stride",
+              "stride": "stride", "P": "padding", "pad": "padding", "padding": "padding"}
 
 
 class Unread(Exception):
@@ -244,9 +246,9 @@ class Lookup:
                 self.used.add(piece)
                 return view.indices[piece] + view.base
             return view.indices[piece]
-        attributes = {"S": "stride", "P": "padding"}          # CS231n's letters for a conv's stride and padding
-        if not self.model.normalizing and piece in attributes:
-            return int(self.model.attributes.get(attributes[piece], {"S": 1, "P": 0}[piece]))
+        if not self.model.normalizing and piece in ATTRIBUTES:   # S, s_H, P: a conv's stride and padding
+            name = ATTRIBUTES[piece]
+            return int(self.model.attributes.get(name, 1 if name == "stride" else 0))
         raise Unread(f"the index {piece} is not bound")
 
     @staticmethod

@@ -91,8 +91,11 @@ _TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*|[+\-*])")
 def index_pieces(text: str) -> list[str] | None:
     """A subscript's indices: '1,0' and '11' (digits, one per axis) and 'nij' (letters) split;
     None where an index is an expression (S*m+i-P) derive does not read."""
-    text = re.sub(r"\^\{[^{}]*\}|\^[A-Za-z0-9]", "", text.strip()).strip("{}")   # Z_{ij^{l}}: the layer's label
-    text = re.sub(r"_\{([A-Za-z]+)\}", r"_\1", text)                                # c_{out}: one name
+    text = re.sub(r"\^\{[^{}]*\}|\^[A-Za-z0-9]", "", text.strip())      # Z_{ij^{l}}: the layer's label
+    text = re.sub(r"_\{([A-Za-z]+)\}", r"_\1", text)                      # c_{out}: one name
+    text = re.sub(r"\\(?:cdot|times)(?![A-Za-z])", "*", text).strip()      # i \cdot s_H + p
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1].strip()
     if not text:
         return None
     groups = re.fullmatch(r"(\([^()]+\))+", text)
