@@ -3,6 +3,7 @@ rows and chains as a dense network's post (verify/document.py), judged on the la
 
 from __future__ import annotations
 
+import re
 import time
 
 from ...errors import DeriveError
@@ -23,6 +24,7 @@ from .names import COUNTS, KRONECKER, Names, index_pieces
 from .evaluate import Evaluator, OutOfRange, Unread, is_label
 
 EPSILONS = ("\\epsilon", "\\varepsilon", "eps", "epsilon")
+EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 
 
 class TypedChecker:
@@ -56,6 +58,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     _bind_definitions(judge, chains)
     judge.group_counts = _group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
+    judge.einstein = document is not None and bool(EINSTEIN.search(document))
     claims = []
     for region, rows in read:
         for line, lines, row in rows:

@@ -27,6 +27,14 @@ RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of th
 EQUALITIES = ("=", "\\approx", "\\equiv", ":=")
 
 
+class MissingSum(Unread):
+    """A side reads an index the claim's first side does not, and sums over none of it."""
+
+    def __init__(self, letters: list[str]):
+        super().__init__(", ".join(letters))
+        self.letters = letters
+
+
 class TypedJudge:
     def __init__(self, model: LayerModel, names: Names, base: int, epsilon_named: bool, seed: int = 0):
         self.model, self.names, self.base = model, names, base
@@ -42,6 +50,7 @@ class TypedJudge:
         self.wrong_rows: list[int] = []
         self.before: s.Node | None = None
         self.padded = False           # while a claim is read on the padded input
+        self.einstein = False         # set by the document: it declares Einstein's summation convention
         self._without_bias: list[Point] | None = None
 
     def one_scale(self) -> None:
@@ -121,6 +130,11 @@ class TypedJudge:
                         vb = self._summed(evaluator, point, right, view, own, letters)
                     except SumTooLong as exc:
                         return Verdict("wrong", None, str(exc), link=number + 1)
+                    except MissingSum as exc:
+                        return Verdict("wrong", None, f"{_where(view)}the right side reads {', '.join(exc.letters)}, which "
+                                       "the left does not have, and sums over none: the sum over "
+                                       f"{', '.join(exc.letters)} is missing (the post declares no summation "
+                                       "convention)", link=number + 1)
                     except OutOfRange:
                         continue
                     except Unread as exc:
@@ -190,6 +204,9 @@ class TypedJudge:
             tied = View(view.indices | {letters_here[0]: view.entry}, view.entry, view.group, view.base)
             if extras == letters_here:
                 return point.value(evaluator.side(node, tied))
+        missing = [k for k in extras if k not in "•◦"]
+        if missing and not self.einstein:
+            raise MissingSum(missing)
         total = 0.0
         sizes = [self._positions() if k == "•" else self._groups() if k == "◦" else self._range() for k in extras]
         for combo in itertools.product(*(range(n) for n in sizes)):
