@@ -135,9 +135,29 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = _LOST_SQUARE.sub(r")^{\1}", text)
     text = _LOST_EXPONENT.sub(lambda m: f"e^{{-{m.group(1)}}}", text)
     text = re.sub(r"\*\*", "^", text)
+    text = _calls(re.sub(r"\bnp\.(?=(?:sqrt|sum)\s*\()", "", text))
     text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})(\d*)\b", _greek, text)
     text = _SCRIPTED.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", text)
     return " ".join(text.split())
+
+
+def _calls(text: str) -> str:
+    """sqrt(a + b) as \\sqrt{a + b} and sum(a) as \\sum(a): NumPy's and Python's spellings."""
+    for match in reversed(list(re.finditer(r"(?<![A-Za-z0-9_.\\])(sqrt|sum)\s*\(", text))):
+        depth, end = 0, None
+        for k in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            if depth == 0:
+                end = k
+                break
+        if end is None:
+            continue
+        inner = text[match.end():end]
+        if match.group(1) == "sqrt":
+            text = f"{text[:match.start()]}\\sqrt{{{inner}}}{text[end + 1:]}"
+        elif "," not in inner:            # sum(dout); sum(x, axis=0) is NumPy's other sum
+            text = f"{text[:match.start()]}\\sum({inner}){text[end + 1:]}"
+    return text
 
 
 def _greek(match: re.Match) -> str:

@@ -77,6 +77,8 @@ class Lookup:
             raise Unread(f"{text} without its argument is not read")
         if not font and text in LOSSES:
             return LOSS
+        if sub in ("hat", "norm") and self.names.role(f"{text}_{sub}") is not None:
+            text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
         role = self.names.role(text, font)
         if role is None and not font and text in COUNTS and self.model.normalizing and sub is None:
             if self.group_counts and text not in self.group_counts:
