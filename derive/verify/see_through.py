@@ -33,7 +33,7 @@ _SCRIPT_CHARACTER = re.compile(f"[{''.join(SUBSCRIPTS)}{''.join(SUPERSCRIPTS)}]"
 KEEP = {
     "color": None, "textcolor": 1, "colorbox": 1, "underbrace": 0, "overbrace": 0, "underset": 1,
     "overset": 1, "stackrel": 1, "cancel": 0, "bcancel": 0, "xcancel": 0, "cancelto": 1, "boxed": 0,
-    "mathbf": 0, "boldsymbol": 0, "bm": 0, "mathit": 0, "mathsf": 0, "pmb": 0, "mathrm": 0,
+    "mathbf": 0, "boldsymbol": 0, "bm": 0, "mathit": 0, "mathsf": 0, "pmb": 0, "mathrm": 0, "textbf": 0,
     "phantom": None, "hphantom": None, "vphantom": None,
 }
 ARGUMENTS = {"color": 1, "textcolor": 2, "colorbox": 2, "underset": 2, "overset": 2, "stackrel": 2,

@@ -83,7 +83,7 @@ class Arrays:
         if isinstance(node, s.BinOp):
             return self._binary(node, view)
         if isinstance(node, s.BigSum):
-            letter, low, high = self.e._range(node, view)
+            letter, low, high = self._channel_range(node, view)
             total = None
             for k in range(low, high + 1):
                 inner = View(view.indices | {letter: k}, view.entry, view.group, view.base, view.sums + (letter,))
@@ -97,6 +97,23 @@ class Arrays:
         if isinstance(node, (s.Sym, s.Scripted)):
             return [self.named(node, view, gradient=False)]
         raise Unread(f"{type(node).__name__.lower()} is not read in a whole-tensor formula")
+
+    def _channel_range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
+        """Σ_m over whole tensors runs over channels: the ones its letter picks (x_m: the input's,
+        k_{nm}: out, in), where the sum gives no range of its own."""
+        from .evaluate import sum_letter
+        if node.sup is not None:
+            return self.e._range(node, view)
+        letter = sum_letter(node)
+        for item in s.nodes(node.body):
+            if isinstance(item, s.Scripted) and item.sub is not None and isinstance(item.base, s.Sym):
+                pieces = index_pieces(item.sub.text) or []
+                role = self.e.names.role(item.base.text, item.base.font)
+                if letter in pieces and role in self.model.tensors:
+                    shape = self.model.tensors[role].shape
+                    axis = {"kernel": pieces.index(letter)}.get(role, 1)
+                    return letter, view.base, view.base + shape[axis] - 1
+        raise Unread("a sum over whole tensors without its range is not read")
 
     # -- names ------------------------------------------------------------------------------------
     def named(self, node: s.Node, view: View, gradient: bool) -> Candidate:

@@ -3,6 +3,8 @@ shape, equal at every random point; the missing rotation and the missing stride 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import syntax as s
@@ -34,27 +36,51 @@ def holds(judge, chain: s.Chain, convention: str) -> bool:
     return _judged(judge, chain, links, convention).verdict == "ok"
 
 
+def _views(judge, chain: s.Chain) -> list[View]:
+    """The claim's free channel letters (y_n = Σ_m k_{nm} * x_m), each over the channels."""
+    from .judge import _free_letters
+    letters = sorted(_free_letters(chain, ()))
+    channels = max(judge.model.tensors["output"].shape[1], judge.model.tensors["input"].shape[1])
+    return [View(dict(zip(letters, combo)), 0, 0, judge.base)
+            for combo in itertools.product(range(channels), repeat=len(letters))][:24]
+
+
 def _judged(judge, chain: s.Chain, links, convention: str) -> Verdict:
-    view = View({}, 0, 0, judge.base)
+    checked = False
     for number, left, right in links:
         for point in judge.points:
-            evaluator = judge._evaluator(point, True)
-            try:
-                found = _compare(Arrays(evaluator, convention), left, right, view)
-            except ShapeMismatch as exc:
-                if _dilation_fixes(judge, point, convention, left, right, view):
-                    return Verdict("wrong", None, "the shapes differ; " + DILATION.format(
-                        judge.model.attributes["stride"]), link=number + 1)
-                return Verdict("unchecked", None, str(exc))
-            except Unread as exc:
-                return Verdict("unchecked", None, str(exc))
-            if found is False:
-                said = ROTATION if _rotation_fixes(judge, point, convention, left, right, view) else \
-                    DILATION.format(judge.model.attributes.get("stride", 1)) \
-                    if _dilation_fixes(judge, point, convention, left, right, view) else ""
-                return Verdict("wrong", None, f"the two sides differ (as * is a {convention})" +
-                               (f"; {said}" if said else ""), link=number + 1)
+            for view in _views(judge, chain):
+                found = _link(judge, point, view, convention, left, right, number)
+                if found is None:          # a channel past the layer's: not this view
+                    continue
+                if found.verdict != "ok":
+                    return found
+                checked = True
+    if not checked:
+        return Verdict("unchecked", None, "its channels are outside the layer's")
     return Verdict("ok", None, f"read with * as a {convention}")
+
+
+def _link(judge, point, view: View, convention: str, left, right, number: int) -> Verdict | None:
+    evaluator = judge._evaluator(point, True)
+    try:
+        found = _compare(Arrays(evaluator, convention), left, right, view)
+    except IndexError:
+        return None
+    except ShapeMismatch as exc:
+        if _dilation_fixes(judge, point, convention, left, right, view):
+            return Verdict("wrong", None, "the shapes differ; " + DILATION.format(judge.model.attributes["stride"]),
+                           link=number + 1)
+        return Verdict("unchecked", None, str(exc))
+    except Unread as exc:
+        return Verdict("unchecked", None, str(exc))
+    if found:
+        return Verdict("ok", None, None)
+    said = ROTATION if _rotation_fixes(judge, point, convention, left, right, view) else \
+        DILATION.format(judge.model.attributes.get("stride", 1)) \
+        if _dilation_fixes(judge, point, convention, left, right, view) else ""
+    return Verdict("wrong", None, f"the two sides differ (as * is a {convention})" + (f"; {said}" if said else ""),
+                   link=number + 1)
 
 
 def _compare(arrays: Arrays, left, right, view) -> bool:
