@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import syntax as s
+from .evaluate import derivative_parts, is_loss, is_label, sum_letter
 from .lookup import Unread, View
 from .model import LOSS
 from .names import index_pieces
@@ -101,7 +102,6 @@ class Arrays:
     def _channel_range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         """Σ_m over whole tensors runs over channels: the ones its letter picks (x_m: the input's,
         k_{nm}: out, in), where the sum gives no range of its own."""
-        from .evaluate import sum_letter
         if node.sup is not None:
             return self.e._range(node, view)
         letter = sum_letter(node)
@@ -120,7 +120,6 @@ class Arrays:
         while isinstance(node, s.Paren) and node.kind == "{":
             node = node.inner
         base, sub = (node.base, node.sub) if isinstance(node, s.Scripted) else (node, None)
-        from .evaluate import is_label
         if isinstance(node, s.Scripted) and node.sup is not None and not is_label(node.sup.text):
             raise Unread("a power of a whole tensor is not read")
         while isinstance(base, s.Paren) and base.kind == "{":
@@ -197,12 +196,11 @@ class Arrays:
         return found
 
     def _fraction(self, node: s.Frac, view: View) -> list[Candidate]:
-        from .evaluate import _derivative, _is_loss
-        derivative = _derivative(node)
+        derivative = derivative_parts(node)
         if derivative is None:
             return _combine(self.value(node.num, view), self.value(node.den, view), np.divide)
         top, bottom = derivative
-        if top is None or not _is_loss(top):
+        if top is None or not is_loss(top):
             raise Unread("a derivative of a whole tensor by another is not read")
         return [self.named(bottom, view, gradient=True)]
 

@@ -10,10 +10,9 @@ from dataclasses import replace
 import sympy as sp
 
 from .. import syntax as s
-from .names import Names
 from .lookup import Lookup, OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
-from .names import COUNTS, KRONECKER, LABELS, LOSSES, axes_for, index_pieces
+from .names import COUNTS, KRONECKER, LABELS, LOSSES, Names, axes_for, index_pieces
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
 
@@ -77,7 +76,7 @@ class Evaluator(Lookup):
         return product
 
     def _Frac(self, node: s.Frac, view: View):
-        derivative = _derivative(node) or _d_fraction(node)
+        derivative = derivative_parts(node) or _d_fraction(node)
         if derivative is None:
             return self.side(node.num, view) / self.side(node.den, view)
         top, bottom = derivative
@@ -189,7 +188,7 @@ class Evaluator(Lookup):
         if wrt == 0:              # ∂/∂x_{i-m,j-n} past the image's edge: a padded entry, no term
             return sp.Integer(0)
         wrt = self._single(wrt)
-        value = LOSS if _is_loss(top, self.names) else self.side(top, view)
+        value = LOSS if is_loss(top, self.names) else self.side(top, view)
         if value == LOSS:
             return self.point_adjoint(wrt)
         if value.has(LOSS):
@@ -331,7 +330,7 @@ def sum_letter(node: s.BigSum) -> str | None:
     return "•"
 
 
-def _derivative(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
+def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
     """(numerator's operand, denominator's operand) of ∂a/∂b or da/db; None: not a derivative."""
     def operand(part):
         if isinstance(part, s.Partial):
@@ -376,7 +375,7 @@ def _name_of(node: s.Node) -> tuple[str | None, str]:
 _LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 
 
-def _is_loss(node: s.Node, names: Names | None = None) -> bool:
+def is_loss(node: s.Node, names: Names | None = None) -> bool:
     """The loss's name: L, E, C, J, ℓ ..., or (given the names) any plain name a post differentiates that
     names nothing of the layer's (Zakka's f)."""
     text, font = _name_of(node)

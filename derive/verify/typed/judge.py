@@ -5,18 +5,17 @@ precision; over every value of its free indices. A wrong claim is set against th
 from __future__ import annotations
 
 import itertools
-import re
 from decimal import Decimal
 
 import numpy as np
 
 from .. import syntax as s
 from ..values import Verdict
-from .lookup import ATTRIBUTES
-from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View, sum_letter
-from .model import LayerModel, Point, random_leaves, spec_leaves
-from .names import COUNTS, LABELS, Names, index_pieces, letters_of
 from .arrays import tensor_claim
+from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
+from .letters import free_letters
+from .model import LayerModel, Point, random_leaves, spec_leaves
+from .names import COUNTS, Names
 from .rows import wrong_rows
 from .slips import slip
 from .tensor_judge import judge_tensors
@@ -99,7 +98,7 @@ class TypedJudge:
         return found
 
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
-        letters = sorted(_free_letters(chain, COUNTS if self.model.normalizing else ()))
+        letters = sorted(free_letters(chain, COUNTS if self.model.normalizing else ()))
         probe = self._evaluator(points[0], local)
         named_group, tied = None, False
         try:
@@ -262,31 +261,6 @@ def _uniform(model: LayerModel, leaves: dict) -> dict:
             first = leaves[tensor.entries()[0]]
             leaves |= {e: first for e in tensor.entries()}
     return leaves
-
-
-_INDEX_LETTER = re.compile(r"^[A-Za-z](?:_[a-z]+)?$")
-
-
-def _free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
-    """Each side's index letters that no sum of that side binds (the first side's x_{k,j} stays free
-    where a later side sums over its own j)."""
-    found = set()
-    for side in chain.sides:
-        summed, used = set(), set()
-        # the nodes inside a sum's bounds (W_{out}) or a script (c_{out}): their index text is read whole
-        bounds = {id(n) for b in s.nodes(side) if isinstance(b, (s.BigSum, s.Scripted))
-                  for n in s.nodes([b.sup.node if b.sup else None, b.sub.node if b.sub else None]) if n is not None}
-        for node in (n for n in s.nodes(side) if id(n) not in bounds):
-            if isinstance(node, s.BigSum) and sum_letter(node) is not None:
-                summed.add(sum_letter(node))
-            if isinstance(node, s.Scripted):
-                for script in (node.sub, node.sup):
-                    if script is None or script.text in LABELS:
-                        continue
-                    for piece in index_pieces(script.text) or []:
-                        used |= {k for k in letters_of(piece) if _INDEX_LETTER.match(k) and k not in counts and k not in ATTRIBUTES}
-        found |= used - summed
-    return found
 
 
 def _figures(chain: s.Chain) -> list[str]:

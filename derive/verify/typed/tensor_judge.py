@@ -10,6 +10,7 @@ import numpy as np
 from .. import syntax as s
 from ..values import Verdict
 from .arrays import Arrays, ShapeMismatch
+from .letters import free_letters
 from .lookup import Unread, View
 from .slips import rotated_point
 
@@ -38,8 +39,7 @@ def holds(judge, chain: s.Chain, convention: str) -> bool:
 
 def _views(judge, chain: s.Chain) -> list[View]:
     """The claim's free channel letters (y_n = Σ_m k_{nm} * x_m), each over the channels."""
-    from .judge import _free_letters
-    letters = sorted(_free_letters(chain, ()))
+    letters = sorted(free_letters(chain, ()))
     channels = max(judge.model.tensors["output"].shape[1], judge.model.tensors["input"].shape[1])
     return [View(dict(zip(letters, combo)), 0, 0, judge.base)
             for combo in itertools.product(range(channels), repeat=len(letters))][:24]
