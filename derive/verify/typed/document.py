@@ -85,12 +85,20 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             cache[chain.text] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
             continue
-        places = [(row_line(lines, line, row), row) for row in rows]
-        places = [(at, row) for at, row in places if at is not None] or [(line, None)]
-        for at, row in places:          # a wrong matrix: reported at each wrong row
-            reason = verdict.reason if row is None else f"{verdict.reason}; the matrix's row {row + 1} is wrong"
-            claims.append(Claim(at, chain.text, verdict.verdict, verdict.expected, reason, region.start,
+        size = judge.matrix_size(chain, before) if verdict.verdict in ("ok", "wrong") else 0
+        places = [(row_line(lines, line, row), row) for row in range(size)] if rows or verdict.verdict == "ok" else []
+        places = [(at, row) for at, row in places if at is not None]
+        if verdict.verdict == "ok" or not places:
+            claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
                                 region.end, link=verdict.link))
+        for at, row in places:          # a written-out matrix: each row right or wrong at its own line
+            if row in rows:
+                claims.append(Claim(at, chain.text, "wrong", verdict.expected,
+                                    f"{verdict.reason}; the matrix's row {row + 1} is wrong", region.start,
+                                    region.end, link=verdict.link))
+            elif at != line:
+                claims.append(Claim(at, chain.text, "ok", None, f"the matrix's row {row + 1}", region.start,
+                                    region.end))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), "typed")
 

@@ -16,7 +16,7 @@ from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
 from .letters import free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
 from .names import COUNTS, Names
-from .rows import wrong_rows
+from .rows import aligned, wrong_rows
 from .slips import slip
 from .tensor_judge import judge_tensors
 
@@ -143,15 +143,24 @@ class TypedJudge:
                     checked = True
                     if not _agree(va, vb, _tolerance(figures, left, right, vb)):
                         found = slip(self.model, evaluator, point, left, right, view, va)
-                        above = chain.sides[number] if number >= 1 else self.before
-                        if above is not None:        # a matrix written out where the side above had an expression
-                            self.wrong_rows = wrong_rows(evaluator, point, above, right, view)
+                        for above in (chain.sides[number], self.before):    # a matrix written out in place
+                            if above is not None and aligned(above, right):      # of the left's or above's
+                                self.wrong_rows = wrong_rows(evaluator, point, above, right, view)
+                                break
                         return Verdict("wrong", _shown(va), f"{_where(view)}the two sides differ: "
                                        f"{_shown(va)} and {_shown(vb)}" + (f"; {found}" if found else ""),
                                        link=number + 1)
         if not checked:
             return Verdict("unchecked", None, "its entries are outside the layer's tensors")
         return Verdict("ok", None, None)
+
+    def matrix_size(self, chain: s.Chain, before: s.Node | None) -> int:
+        """The rows of a matrix the claim's last link writes out in place of the side above's expression."""
+        for above in (chain.sides[-2], before):
+            pair = aligned(above, chain.sides[-1]) if above is not None else None
+            if pair:
+                return len(pair[1].rows)
+        return 0
 
     def _names_bias(self, chain: s.Chain) -> bool:
         """Whether a claim writes the bias as a name (not a sum's letter b, not an index)."""
