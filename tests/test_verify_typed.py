@@ -79,8 +79,15 @@ def test_normalization_names_as_posts_write_them():
                   r"\frac{\partial \sigma^2}{\partial x_i} = \frac{2}{D}(x_i - \mu)",
                   r"\frac{\partial \hat{x}_i}{\partial \mu} = -\frac{1}{\sqrt{\sigma^2 + \epsilon}}"):
         assert verify_claim(checker, right).claims[0].verdict == "ok", right
-    for wrong in (r"\hat{x}_i = \frac{x_i - \mu}{\sigma_B + \epsilon}", r"\mu = \frac{1}{D}\sum_{i=0}^{D} x_i"):
+    for wrong in (r"\hat{x}_i = \frac{x_i - \mu}{\sigma_B^2 + \epsilon}", r"\mu = \frac{1}{D}\sum_{i=0}^{D} x_i"):
         assert verify_claim(checker, wrong).claims[0].verdict == "wrong", wrong
+
+
+def test_where_a_post_puts_epsilon_is_its_convention():
+    """Inside the root, outside it or on σ: formulas are checked with ε = 0, where every placement agrees."""
+    checker = _checker("kaixih_layer_norm_readme")
+    for placed in (r"\hat{x}_i = \frac{x_i - \mu}{\sigma + \epsilon}", r"\hat{x}_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}}"):
+        assert verify_claim(checker, placed).claims[0].verdict == "ok", placed
 
 
 def test_a_post_defines_its_own_names():
@@ -188,6 +195,16 @@ def test_a_wrong_written_out_matrix_is_reported_at_its_wrong_row():
 
 def test_a_name_the_post_gives_an_expression_reads_as_it():
     checker = _checker("usmanr149_cs231n_batchnorm_layernorm")
-    text = ("$$v_0 = \\sigma_0^2 + \\epsilon$$\n\n$$\\hat{x}_{1,0} = \\frac{x_{1,0} - \\mu_0}{\\sqrt{v_0}}$$\n\n"
+    text = ("$$v_0 = 2\\sigma_0^2$$\n\n$$\\hat{x}_{1,0} = \\frac{x_{1,0} - \\mu_0}{\\sqrt{v_0 / 2}}$$\n\n"
             "$$\\hat{x}_{1,0} = \\frac{x_{1,0} - \\mu_0}{v_0}$$\n")
     assert [v for _, v in _text(checker, text)] == ["ok", "wrong"]
+
+
+def test_a_loss_read_straight_from_a_typed_layer_derives(tmp_path):
+    """conv2d -> flatten -> half_sse with no activation between: the index level's loss row gives dE/da
+    itself (derive ended in a TypeError before), and the document's gradients are the kernels'."""
+    result = derive.derive(derive.load(CONV / "bishwarup307_convnet_backprop" / "spec.toml"))
+    text = derive.render(result, "markdown")
+    assert r"\frac{\partial L}{\partial f^{[2]}_{k}}" in text
+    graph, values = evaluate_tensor(result.spec)
+    assert np.isfinite(values.loss)

@@ -23,7 +23,6 @@ from .model import layer_model
 from .names import COUNTS, KRONECKER, Names, index_pieces
 from .evaluate import Evaluator, OutOfRange, Unread, is_label
 
-EPSILONS = ("\\epsilon", "\\varepsilon", "eps", "epsilon")
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 
 
@@ -51,7 +50,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     names = Names(checker.model.kind)
     chains = [chain for _, chain, _ in found]
-    judge = TypedJudge(checker.model, names, _base(chains), _names_epsilon(chains))
+    judge = TypedJudge(checker.model, names, _base(chains))
     if checker.model.kind != "batch_norm" and not _indexes_parameters(names, chains):
         judge.one_scale()
     names.defined = {w[0] for w in map(_defined_name, chains) if w is not None}
@@ -161,16 +160,6 @@ def _base(chains: list[s.Chain]) -> int:
     if 0 in digits or 0 in lows:
         return 0
     return 1 if lows or digits else 0
-
-
-def _names_epsilon(chains: list[s.Chain]) -> bool:
-    for chain in chains:
-        found = list(s.nodes(chain))
-        scripted = {id(n.base) for n in found if isinstance(n, s.Scripted)}      # δ_{ij}: Kronecker's
-        if any(isinstance(n, s.Sym) and (n.text in EPSILONS or n.text == KRONECKER and id(n) not in scripted)
-               for n in found):
-            return True
-    return False
 
 
 def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:

@@ -35,10 +35,10 @@ class MissingSum(Unread):
 
 
 class TypedJudge:
-    def __init__(self, model: LayerModel, names: Names, base: int, epsilon_named: bool, seed: int = 0):
+    def __init__(self, model: LayerModel, names: Names, base: int, seed: int = 0):
         self.model, self.names, self.base = model, names, base
         rng = np.random.default_rng(seed)
-        epsilon = float(rng.uniform(0.05, 0.3)) if epsilon_named else 0.0
+        epsilon = 0.0          # ε sits inside the root, outside it or on σ as a post likes: at 0 all agree
         self.rng, self.epsilon = rng, epsilon
         self.points = [Point(model, random_leaves(model, rng, epsilon)) for _ in range(POINTS)]
         given = spec_leaves(model)
