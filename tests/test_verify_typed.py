@@ -208,3 +208,11 @@ def test_a_loss_read_straight_from_a_typed_layer_derives(tmp_path):
     assert r"\frac{\partial L}{\partial f^{[2]}_{k}}" in text
     graph, values = evaluate_tensor(result.spec)
     assert np.isfinite(values.loss)
+
+
+def test_a_derivative_operator_applies_to_what_follows_it():
+    checker = _checker("usmanr149_cs231n_conv_stride_pad")
+    text = ("$$x_{0,0} = x_{0,0}$$\n\n$$\\frac{\\partial V_{1,1}}{\\partial w_{1,1}} = \\frac{\\partial}{\\partial w_{1,1}}"
+            "\\left(\\sum_{m}\\sum_{n} x_{2+m-1,2+n-1} w_{m,n} + b\\right) = x_{2,2}$$\n\n"
+            "$$\\frac{\\partial V_{1,1}}{\\partial w_{1,1}} = \\frac{\\partial}{\\partial w_{1,1}} x_{2,2} w_{0,0}$$\n")
+    assert [v for _, v in _text(checker, text)][1:] == ["ok", "wrong"]

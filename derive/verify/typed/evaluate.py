@@ -71,6 +71,11 @@ class Evaluator(Lookup):
                 product *= self.adjoint(items[k + 1], view)      # dW_{11}: ∂L/∂W_{11}
                 k += 2
                 continue
+            operator = derivative_parts(item) if isinstance(item, s.Frac) else None
+            if operator is not None and operator[0] is None and k + 1 < len(items):
+                # ∂/∂x_{luv} (…): the operator applied to the rest of the product
+                rest = items[k + 1] if k + 2 == len(items) else s.Juxt(tuple(items[k + 1:]))
+                return product * self.derivative(rest, operator[1], view)
             product *= self.side(item, view)
             k += 1
         return product
