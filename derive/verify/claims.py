@@ -49,3 +49,14 @@ def shorten(text: str, width: int = 200) -> str:
     """One line, at most `width` characters, with … where it was cut."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def unread_claims(region, rows) -> list[Claim]:
+    """A region's rows that state a relation but cannot be read: each an unchecked claim, with where the
+    reader stopped (plain text's unread lines are no claims)."""
+    from .reader import ReadError
+    from .row_reading import reported_unread
+    return [Claim(line, shorten(row), "unchecked", None,
+                  f"line {line + lines.line - 1}, column {lines.column}: {lines.message}", region.start, region.end)
+            for line, lines, row in rows
+            if isinstance(lines, ReadError) and not region.plain and reported_unread(row)]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..errors import DeriveError
 from ..spec.tensor import TensorSpec
 from . import syntax as s
-from .claims import Claim, Report, shorten
+from .claims import Claim, Report, unread_claims
 from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .collector import older_objects_set_aside
@@ -25,7 +25,7 @@ from .placeholders import instances
 from .reader import ReadError
 from .region import Region
 from .regions import normalize, scan
-from .row_reading import read_rows, read_skipped, reported_unread
+from .row_reading import read_rows, read_skipped
 from .see_through import see_through
 from .updates import applied, in_place, is_after_step, restated
 from .values import Unreadable, Verdict, layer_entries
@@ -151,11 +151,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
     # one verdict per claim text, document after document, as long as the names mean the same
     cache = checker.verdicts.setdefault((notation, tuple((b.written, b.meant) for b in bindings)), {})
     for region, rows in read_regions:
-        for line, lines, row in rows:
-            if isinstance(lines, ReadError) and not region.plain and reported_unread(row):
-                claims.append(Claim(line, shorten(row), "unchecked", None,
-                                    f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
-                                    region.start, region.end))
+        claims += unread_claims(region, rows)
         for chain, sample, line in _chains(rows, rate):
             found = cache.get((chain.text, sample))
             if found is None and time.monotonic() > deadline:       # listed, not checked, not remembered

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import syntax as s
-from .document import Claim, Report, shorten, verify_text
+from .claims import Claim, Report, shorten
+from .document import verify_text
 from .html_regions import is_html
 from .judge import EQUALITIES
 from .output import _comment_text

@@ -7,7 +7,7 @@ The escapes are those GitHub's own toolkit applies (@actions/core, command.ts): 
 
 from __future__ import annotations
 
-from .document import Claim, Report, shorten
+from .claims import Claim, Report, shorten
 
 TITLE = "derive verify"
 COMMANDS = {"wrong": "error", "unchecked": "warning"}

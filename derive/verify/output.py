@@ -8,7 +8,7 @@ from collections import Counter
 from html import escape
 
 from ..errors import DeriveError
-from .document import Claim, Report, shorten
+from .claims import Claim, Report, shorten
 from .html_regions import is_html, markup
 from .regions import is_latex, normalize
 

@@ -8,12 +8,12 @@ import time
 
 from ...errors import DeriveError
 from .. import syntax as s
-from ..claims import Claim, Report, shorten
+from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..reader import ReadError, read
 from ..region import Region
 from ..regions import normalize, scan
-from ..row_reading import read_rows, reported_unread
+from ..row_reading import read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
 from .judge import TypedJudge
@@ -60,11 +60,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     judge.einstein = document is not None and bool(EINSTEIN.search(document))
     claims = []
     for region, rows in read:
-        for line, lines, row in rows:
-            if isinstance(lines, ReadError) and not region.plain and reported_unread(row):
-                claims.append(Claim(line, shorten(row), "unchecked", None,
-                                    f"line {line + lines.line - 1}, column {lines.column}: {lines.message}",
-                                    region.start, region.end))
+        claims += unread_claims(region, rows)
     cut = _cut_short(read)
     cache: dict[str, tuple] = {}
     lines = document.split("\n") if document is not None else []
@@ -114,15 +110,23 @@ def _joined(rows: list[tuple]) -> list[tuple]:
     as one row at the first's line: the grammar reads a row on its own."""
     found: list[list] = []
     for line, lines, row in rows:
-        if found and _goes_on(row) and not isinstance(found[-1][1], ReadError):
-            text = f"{found[-1][2]} {row.replace('&', ' ')}"
-            try:
-                found[-1] = [found[-1][0], read(text), text]
-                continue
-            except ReadError:
-                pass
-        found.append([line, lines, row])
+        joined = _read_joined(found[-1], row) if found and _goes_on(row) else None
+        if joined is not None:
+            found[-1] = joined
+        else:
+            found.append([line, lines, row])
     return [tuple(item) for item in found]
+
+
+def _read_joined(above: list, row: str) -> list | None:
+    """The row above with this one appended, read; None if the row above is unread or the two do not read."""
+    if isinstance(above[1], ReadError):
+        return None
+    text = f"{above[2]} {row.replace('&', ' ')}"
+    try:
+        return [above[0], read(text), text]
+    except ReadError:
+        return None
 
 
 def _goes_on(row: str) -> bool:

@@ -25,13 +25,9 @@ def aligned(before: s.Node, after: s.Node):
             pairs = zip(a, b)
         else:
             pairs = [(a, b)]
-        for x, y in pairs:
-            if x == y:
-                continue
-            inner = aligned(x, y)
-            if inner is None or (inner and found):
-                return None
-            found = inner or found
+        found = _one_difference(pairs, found)
+        if found is None:
+            return None
     for name in set(before.__dataclass_fields__) - set(s.node_fields(before)):
         if getattr(before, name) != getattr(after, name):
             return None
@@ -44,8 +40,12 @@ def _through_product(before: s.Node, after: s.Node):
     right = s.factors(after)
     if len(left) != len(right) or len(left) < 2:
         return None
-    found = ()
-    for x, y in zip(left, right):
+    return _one_difference(zip(left, right), ())
+
+
+def _one_difference(pairs, found):
+    """The one aligned (B, M) among the pairs, with `found` so far; None if they differ otherwise or twice."""
+    for x, y in pairs:
         if x == y:
             continue
         inner = aligned(x, y)
