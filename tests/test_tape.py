@@ -113,10 +113,17 @@ def test_the_tape_asks_no_term_for_the_inputs_nor_the_targets():
     assert len(tape.backward_program) == len(graph.applications) - 1
 
 
-@pytest.mark.parametrize("seed", range(12))
+def _kept_biases(seed: int) -> dict:
+    spec = random_spec(seed)
+    spec.setdefault("training", {})["update_bias"] = False
+    return spec
+
+
+@pytest.mark.parametrize("seed", [*range(12), "kept biases 0", "kept biases 1", "kept biases 2"])
 def test_training_on_the_tape_equals_steps_taken_one_by_one(seed):
-    """train() reuses one buffer of slots; each of its steps is the documented single step."""
-    spec = derive.from_dict(random_spec(seed))
+    """train() reuses one buffer of slots; each of its steps is the documented single step. Where the
+    biases are kept, training replays a tape that asks for the weights' gradients alone."""
+    spec = derive.from_dict(random_spec(seed) if isinstance(seed, int) else _kept_biases(int(seed[-1])))
     evaluator = _evaluator(spec)
     params = initial_parameters(spec)
     trained = evaluator.train(params, 15)
@@ -126,3 +133,14 @@ def test_training_on_the_tape_equals_steps_taken_one_by_one(seed):
         losses.append(evaluator.forward(params).cost)
     assert trained.history.tolist() == losses
     assert trained.parameters.flat.tolist() == params.flat.tolist()
+
+
+def test_training_where_the_biases_are_kept_asks_no_bias_term():
+    spec = derive.load("mazur")              # training.update_bias = false
+    evaluator = _evaluator(spec)
+    training, document = evaluator._training_tape, evaluator.tape
+    biases = set(lower(spec).of_kind(Kind.PARAMETER)) - {node for node in lower(spec).of_kind(Kind.PARAMETER)
+                                                         if node.name.startswith("W")}
+    assert biases and biases <= set(document.slots.adjoint)
+    assert not biases & set(training.slots.adjoint)
+    assert len(training.backward_program) == len(document.backward_program)   # the same VJPs, fewer terms

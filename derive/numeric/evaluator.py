@@ -155,10 +155,12 @@ class Evaluator:
         self._updated_parameters = len(self._parameters) if not spec.training or spec.training.update_bias \
             else len(self._layers)
         self._updated_size = sum(self._sizes[:self._updated_parameters])
+        # training's tape asks for the gradients it updates alone: no bias terms where the biases are kept
+        updated_nodes = frozenset(node for node in self._parameters[:self._updated_parameters] if node)
+        self._training_tape = self.tape if self._updated_parameters == len(self._parameters) else \
+            Tape(tensors, self.scale, wanted=updated_nodes)
         # the slots before each replay, inputs and targets given; where each parameter's view of the vector goes
-        self._blank = self.tape.blank()
-        self._blank[self.tape.slots.value[tensors.of_kind(Kind.INPUT)[0]]] = self.inputs
-        self._blank[self.tape.slots.value[tensors.of_kind(Kind.TARGET)[0]]] = self.targets
+        self._blanks = {id(tape): self._given(tape, tensors) for tape in (self.tape, self._training_tape)}
         stops = np.cumsum(self._sizes)
         self._parameter_views = tuple((self.tape.slots.value[node], stop - size, stop, node.shape)
                                       for node, size, stop in zip(self._parameters, self._sizes, stops) if node)
@@ -182,12 +184,20 @@ class Evaluator:
     def _run(self, params: Parameters) -> list:
         return self._replay(params.flat)
 
-    def _replay(self, flat: np.ndarray) -> list:
-        """The tape replayed at the parameters laid out as Parameters.flat lays them out."""
-        v = self._blank.copy()
+    def _given(self, tape: Tape, tensors: TensorGraph) -> list:
+        blank = tape.blank()
+        blank[tape.slots.value[tensors.of_kind(Kind.INPUT)[0]]] = self.inputs
+        blank[tape.slots.value[tensors.of_kind(Kind.TARGET)[0]]] = self.targets
+        return blank
+
+    def _replay(self, flat: np.ndarray, tape: Tape | None = None) -> list:
+        """The tape (the document's, unless given) replayed at the parameters laid out as
+        Parameters.flat lays them out."""
+        tape = tape or self.tape
+        v = self._blanks[id(tape)].copy()
         for slot, start, stop, shape in self._parameter_views:
             v[slot] = flat[start:stop].reshape(shape)
-        return self.tape.replay(v)
+        return tape.replay(v)
 
     def forward(self, params: Parameters) -> Forward:
         """The forward values, with the backward's adjoints beside them (one replay of the tape)."""
@@ -224,10 +234,11 @@ class Evaluator:
                               axis=None)
 
     def _gathering(self, v: list, parameters: int) -> Callable[[list], np.ndarray]:
-        """`_gradient_vector` of the first `parameters` as one read of these slots, for a loop: the
+        """`_gradient_vector` of the first `parameters` as one read of the training tape's slots, for a loop: the
         zeros of a parameter without a term are put in slots after the tape's."""
-        slots = []
-        for slot, zeros in zip(self._gradient_slots[:parameters], self._zeros):
+        slots, adjoint = [], self._training_tape.slots.adjoint
+        for node, zeros in zip(self._parameters[:parameters], self._zeros):
+            slot = adjoint.get(node)
             if slot is None:
                 v.append(zeros)
                 slot = len(v) - 1
@@ -276,10 +287,11 @@ class Evaluator:
         history = np.empty(iterations + 1)
         history[0] = fwd.cost
         done, stopped_at, reason = iterations, None, None
-        step, updated, replay, error, l2 = self._step, self._updated_size, self.tape.replay, self._error_slot, self.l2
+        tape = self._training_tape
+        step, updated, replay, error, l2 = self._step, self._updated_size, tape.replay, self._error_slot, self.l2
         # one buffer the slots hold views of; each step writes the updated parameters into its head
         buffer = params.flat.copy()
-        v = slots = self._replay(buffer)
+        v = slots = self._replay(buffer, tape)
         gradients = self._gathering(slots, self._updated_parameters)
         head, weights, nothing = buffer[:updated], [slots[i] for i in self._weight_slots], np.zeros(updated)
         last, state = head.copy(), tuple(s[:updated] for s in self.initial_state(params).slots)

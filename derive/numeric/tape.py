@@ -41,14 +41,15 @@ class Tape:
     program (the walk's VJPs and gathers, from the loss back), over one list of slots."""
 
     def __init__(self, graph: TensorGraph, per_sample: float, rows: Mapping[str, Op] = OPS,
-                 every_adjoint: bool = False):
-        """`every_adjoint`: the inputs' adjoints too, and every node's after them (verify reads a pool's)."""
+                 every_adjoint: bool = False, wanted: frozenset[Node] | None = None):
+        """`every_adjoint`: the inputs' adjoints too, and every node's after them (verify reads a pool's).
+        `wanted`: the parameters whose adjoints are asked for (None: all), as training asks for those it updates."""
         self.graph, self.rows = graph, rows
         self.size = len(graph.nodes)
         self.seed = self._new_slot()
         value = {node: i for i, node in enumerate(graph.nodes)}
         self.forward_program = tuple(self._forward_step(a, value) for a in graph.applications)
-        recorder = _Recorder(self, graph, value, per_sample, every_adjoint)
+        recorder = _Recorder(self, graph, value, per_sample, every_adjoint, wanted)
         walk = reverse(graph, recorder)
         error = {node: recorder.summed([t for t in walk.terms[node] if t.application.op != "l2"])
                  for node in graph.of_kind(Kind.PARAMETER) if node in walk.terms}
@@ -143,11 +144,11 @@ class _Recorder:
     """The walk's level that records: its values are slots, its VJPs instructions."""
 
     def __init__(self, tape: Tape, graph: TensorGraph, value: dict[Node, int], per_sample: float,
-                 every_adjoint: bool = False):
+                 every_adjoint: bool = False, wanted: frozenset[Node] | None = None):
         self.tape, self.graph, self.value, self.per_sample = tape, graph, value, per_sample
         self.program: list = []
         self.seed = tape.seed
-        self.requires = _requiring(graph, every_adjoint)
+        self.requires = _requiring(graph, every_adjoint, wanted)
 
     def summed(self, terms: list[Term]) -> int | None:
         if not terms:
@@ -189,9 +190,10 @@ class _Recorder:
         return write
 
 
-def _requiring(graph: TensorGraph, every: bool = False) -> set[Node]:
-    """The nodes a parameter's value flows into (and the parameters): those whose adjoint matters."""
-    found = set(graph.of_kind(Kind.PARAMETER)) | (set(graph.of_kind(Kind.INPUT)) if every else set())
+def _requiring(graph: TensorGraph, every: bool = False, wanted: frozenset[Node] | None = None) -> set[Node]:
+    """The nodes a wanted parameter's value flows into (and those parameters): those whose adjoint matters."""
+    parameters = set(graph.of_kind(Kind.PARAMETER)) if wanted is None else set(wanted)
+    found = parameters | (set(graph.of_kind(Kind.INPUT)) if every else set())
     for application in graph.applications:
         if any(node in found for node in application.inputs):
             found.add(application.output)
