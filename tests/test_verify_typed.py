@@ -216,3 +216,30 @@ def test_a_derivative_operator_applies_to_what_follows_it():
             "\\left(\\sum_{m}\\sum_{n} x_{2+m-1,2+n-1} w_{m,n} + b\\right) = x_{2,2}$$\n\n"
             "$$\\frac{\\partial V_{1,1}}{\\partial w_{1,1}} = \\frac{\\partial}{\\partial w_{1,1}} x_{2,2} w_{0,0}$$\n")
     assert [v for _, v in _text(checker, text)][1:] == ["ok", "wrong"]
+
+
+def test_a_letter_the_posts_sums_run_up_to_counts_the_axis():
+    """Σ_r^n and 1/n with n defined nowhere else: n is the size of the axis summed over."""
+    checker = _checker("kaixih_layer_norm_readme")
+    text = ("$$\\mu = \\frac{1}{n}\\sum_r^n x_r$$\n\n$$\\frac{\\partial \\mu}{\\partial x_i} = \\frac{1}{n}$$\n\n"
+            "$$\\frac{\\partial \\mu}{\\partial x_i} = \\frac{2}{n}$$\n")
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "ok", "wrong"]
+
+
+def test_a_definition_that_fits_with_one_more_name_read_anew_binds_both():
+    """Z = a(X - μ)/(σ + ε) + b, where a and X would both be the input: a is the post's scale (and Z
+    its output) for the rest of the post; no role is given twice (X as the mean would make it vanish)."""
+    checker = _checker("kaixih_layer_norm_readme")
+    text = ("$$Z = a\\frac{X-\\mu}{\\sigma+\\epsilon} + b$$\n\n"
+            "$$\\frac{\\partial Z_k}{\\partial b} = 1$$\n\n$$\\frac{\\partial Z_k}{\\partial a} = \\frac{x_k - \\mu}{\\sigma}$$\n\n"
+            "$$\\frac{\\partial Z_k}{\\partial a} = x_k - \\mu$$\n")
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "ok", "ok", "wrong"]
+
+
+def test_a_name_with_two_meanings_in_a_post_holds_under_either():
+    """Z the output at one line, z the normalized input at the next: a claim about z as the output holds,
+    one wrong under both readings is still wrong."""
+    checker = _checker("kaixih_layer_norm_readme")
+    text = ("$$Z = \\gamma\\frac{X-\\mu}{\\sigma} + \\beta$$\n\n$$z_1 = \\frac{x_1-\\mu}{\\sigma}$$\n\n"
+            "$$\\frac{\\partial z_k}{\\partial \\beta} = 1$$\n\n$$\\frac{\\partial z_k}{\\partial \\beta} = 2$$\n")
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "ok", "ok", "wrong"]

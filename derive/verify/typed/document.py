@@ -3,6 +3,7 @@ rows and chains as a dense network's post (verify/document.py), judged on the la
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 
@@ -20,7 +21,7 @@ from .judge import TypedJudge
 from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
-from .names import COUNTS, KRONECKER, Names, index_pieces
+from .names import KRONECKER, LOSSES, Names, index_pieces
 from .evaluate import Evaluator, OutOfRange, Unread, is_label
 
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
@@ -54,6 +55,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     if checker.model.kind != "batch_norm" and not _indexes_parameters(names, chains):
         judge.one_scale()
     names.defined = {w[0] for w in map(_defined_name, chains) if w is not None}
+    if checker.model.normalizing:
+        names.counts |= _limits(names, chains)
     _bind_definitions(judge, chains)
     judge.group_counts = _group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
@@ -179,20 +182,67 @@ def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
             continue
         text, font, sub = written
         key = Names.key(text, font)
-        if key in names.bound:
-            continue
         evaluator = Evaluator(model, names, point)
         views = judge._views(frozenset(k for k in ("i", "j", "k", "n") if k in chain.text) | {"•"})
         if _holds(evaluator, chain, views, point):
             continue
-        for role in _roles(model):
-            names.bind(key, role)
-            if _holds(evaluator, chain, views, point):
-                break
-            del names.bound[key]
-        else:
-            if names.role(text, font) is None and _reads(evaluator, chain.sides[1], views):
+        bound = names.bound.get(key)
+        role = _fitting(names, model, key, chain, lambda: _holds(evaluator, chain, views, point))
+        if role is None:
+            if bound is None and names.role(text, font) is None and _reads(evaluator, chain.sides[1], views):
                 names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
+        if bound is not None:               # defined again, as something else: its first meaning stays
+            names.bind(key, bound)
+            if role is not None:
+                names.also(key, role)
+        elif role is not None and _other_case(key) in names.bound:     # Z the output, z the normalized input
+            names.also(key, names.bound[_other_case(key)])
+            names.also(_other_case(key), role)
+
+
+def _limits(names: Names, chains: list[s.Chain]) -> set[str]:
+    """The letters the post's sums run up to (Σ_r^n, Σ_{k=1}^{H}) that name nothing else: the size of
+    the axis summed over, as a count."""
+    found = set()
+    for chain in chains:
+        for node in s.nodes(chain):
+            top = node.sup.node if isinstance(node, s.BigSum) and node.sup is not None else None
+            if isinstance(top, s.Sym) and len(top.text) == 1 and top.text.isalpha() and not top.font and \
+                    names.role(top.text) is None and top.text not in LOSSES:
+                found.add(top.text)
+    return found
+
+
+def _fitting(names: Names, model, key: str, chain: s.Chain, holds) -> str | None:
+    """The role under which a definition holds, bound: the left name's alone, else with one name of the
+    right side's read as another tensor too, where two of its names have one role (Z = a(X - μ)/σ + b,
+    where a and X would both be the input: the post's a is the scale)."""
+    for role in _roles(model):
+        names.bind(key, role)
+        if holds():
+            return role
+        del names.bound[key]
+    right = [n for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym)]
+    others = sorted({Names.key(n.text, n.font) for n in right if len(n.text) == 1 and n.text.isalpha() and
+                     names.role(n.text, n.font) is not None} - {key})
+    for other in (o for o in others if o not in names.bound):
+        # no role twice in one definition: X read as the mean in (X - μ) would make it vanish
+        taken = {names.role(n.text, n.font) for n in right if Names.key(n.text, n.font) != other}
+        if names.role(other) not in taken:
+            continue
+        for role, second in itertools.product(_roles(model), _roles(model)):
+            if second == names.role(other) or second in taken or role in taken | {second}:
+                continue
+            names.bind(key, role)
+            names.bind(other, second)
+            if holds():
+                return role
+            del names.bound[key], names.bound[other]
+    return None
+
+
+def _other_case(key: str) -> str:
+    return key.swapcase() if len(key) == 1 and key.isalpha() else key
 
 
 def _indexes_parameters(names: Names, chains: list[s.Chain]) -> bool:
@@ -217,7 +267,7 @@ def _group_counts(judge: TypedJudge, chains: list[s.Chain]) -> frozenset:
             continue
         if judge.names.role(written[0], written[1]) in ("mean", "variance") or \
                 (written[0] == "\\sigma" and written[2] is None):
-            found |= {n.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym) and n.text in COUNTS}
+            found |= {n.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym) and n.text in judge.names.counts}
     return frozenset(found)
 
 

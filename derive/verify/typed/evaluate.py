@@ -136,7 +136,7 @@ class Evaluator(Lookup):
     def _split(self, text: str, font: str) -> bool:
         """A run of letters that names nothing as a whole: TeX's product of its letters."""
         return not font and len(text) > 1 and text.isalpha() and self.names.role(text) is None and \
-            text not in self.names.macros and text not in LOSSES and text not in COUNTS and \
+            text not in self.names.macros and text not in LOSSES and text not in self.names.counts and \
             not (text.startswith("d") and self.names.role(text[1:]) is not None)
 
     def _BigSum(self, node: s.BigSum, view: View):
@@ -166,7 +166,7 @@ class Evaluator(Lookup):
         if not (self.model.normalizing and self.group_counts and node.sup is not None):
             return False
         top = node.sup.node
-        return isinstance(top, s.Sym) and top.text in COUNTS and top.text not in self.group_counts \
+        return isinstance(top, s.Sym) and top.text in self.names.counts and top.text not in self.group_counts \
             and sum_letter(node) is not None
 
     def _exponent(self, script: s.Script, view: View):
@@ -194,11 +194,20 @@ class Evaluator(Lookup):
             return sp.Integer(0)
         wrt = self._single(wrt)
         value = LOSS if is_loss(top, self.names) else self.side(top, view)
-        if value == LOSS:
-            return self.point_adjoint(wrt)
-        if value.has(LOSS):
+        if value != LOSS and value.has(LOSS):
             raise Unread("a derivative of the loss's expression is not read")
-        return sp.Float(self.point.derivative(value, wrt, local=self.local), 30)
+        # by γ read as one number (a post's scalar a): every entry it stands for moves with it
+        tied = self._tied(wrt) if self.tied and isinstance(bottom, s.Sym) else [wrt]
+        if value == LOSS:
+            return sum((self.point_adjoint(entry) for entry in tied), sp.Integer(0))
+        return sp.Float(sum(self.point.derivative(value, entry, local=self.local) for entry in tied), 30)
+
+    def _tied(self, entry: sp.Symbol) -> list[sp.Symbol]:
+        for role in ("scale", "shift"):
+            tensor = self.model.tensors.get(role)
+            if tensor is not None and entry in tensor.entries():
+                return tensor.entries()
+        return [entry]
 
     def _single(self, expr: sp.Expr) -> sp.Symbol:
         if not (expr.is_Symbol and (expr in self.point.values or expr == EPSILON)):
@@ -276,6 +285,9 @@ class Evaluator(Lookup):
                 high = low + size - 1
         elif isinstance(sub, s.Sym) and node.sup is None:
             letter, low, high = sub.text, None, None
+        elif isinstance(sub, s.Sym) and node.sup.node is not None:       # Σ_r^n: n terms, from the post's first index
+            letter, low = sub.text, view.base
+            high = low + _whole(self.side(node.sup.node, view)) - 1
         else:
             raise Unread("a sum's range is not read")
         if low is None:
@@ -387,7 +399,7 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
     if text in LOSSES and not font:
         return True
     return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
-        names.role(text) is None and text not in names.macros and text not in COUNTS and \
+        names.role(text) is None and text not in names.macros and text not in names.counts and \
         text not in "ijklmnpqrst" and text not in names.defined
 
 

@@ -15,7 +15,7 @@ from .arrays import tensor_claim
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
 from .letters import free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
-from .names import COUNTS, Names
+from .names import Names
 from .rows import aligned, wrong_rows
 from .slips import slip
 from .tensor_judge import judge_tensors
@@ -49,6 +49,7 @@ class TypedJudge:
         self.wrong_rows: list[int] = []
         self.before: s.Node | None = None
         self.padded = False           # while a claim is read on the padded input
+        self.tied = False             # while a derivative by an unindexed γ, β is read as by one scalar
         self.einstein = False         # set by the document: it declares Einstein's summation convention
         self._without_bias: list[Point] | None = None
 
@@ -61,9 +62,30 @@ class TypedJudge:
     def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
         """`before`: the side written just above this row's (the row goes on from it), if any."""
         try:
-            return self._claim(chain, before)
+            found = self._claim(chain, before)
         except Unread as exc:
             return Verdict("unchecked", None, str(exc))
+        if found.verdict == "wrong":
+            return self._other_reading(chain, before) or found
+        return found
+
+    def _other_reading(self, chain: s.Chain, before: s.Node | None) -> Verdict | None:
+        """A wrong claim that holds where a name the post gives two meanings takes its other one."""
+        written = {Names.key(n.text, n.font) for n in s.nodes(chain) if isinstance(n, s.Sym)}
+        for key in sorted(written & set(self.names.readings)):
+            bound = self.names.bound[key]
+            for role in self.names.readings[key]:
+                self.names.bind(key, role)
+                try:
+                    again = self._claim(chain, before)
+                except Unread:
+                    continue
+                finally:
+                    self.names.bind(key, bound)
+                if again.verdict == "ok":
+                    return Verdict("ok", None, f"read with {key} as the layer's {role}, which the post also "
+                                               f"names so")
+        return None
 
     def _claim(self, chain: s.Chain, before: s.Node | None) -> Verdict:
         self.wrong_rows: list[int] = []     # of a wrong matrix, its wrong rows (rows.py)
@@ -95,10 +117,19 @@ class TypedJudge:
             again = self._judged(chain, links, points, figures, local=False)
             if again.verdict == "ok":
                 return Verdict("ok", None, "read with total derivatives (every path through the layer)")
+        if found.verdict == "wrong" and self.uniform:
+            # γ written without an index: a vector's entry in one post, one scalar for every feature in the next
+            self.tied = True
+            try:
+                again = self._judged(chain, links, points, figures, local=False)
+            finally:
+                self.tied = False
+            if again.verdict == "ok":
+                return Verdict("ok", None, "read with γ and β as one number each, shared by every feature")
         return found
 
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
-        letters = sorted(free_letters(chain, COUNTS if self.model.normalizing else ()))
+        letters = sorted(free_letters(chain, self.names.counts if self.model.normalizing else ()))
         probe = self._evaluator(points[0], local)
         named_group, tied = None, False
         try:
@@ -192,7 +223,7 @@ class TypedJudge:
 
     def _evaluator(self, point: Point, local: bool) -> Evaluator:
         evaluator = Evaluator(self.model, self.names, point, local, self.group_counts)
-        evaluator.uniform, evaluator.padded = self.uniform, self.padded
+        evaluator.uniform, evaluator.padded, evaluator.tied = self.uniform, self.padded, self.tied
         return evaluator
 
     def _summed(self, evaluator: Evaluator, point: Point, node: s.Node, view: View, own, letters) -> float:

@@ -9,7 +9,7 @@ import sympy as sp
 
 from .model import EPSILON, LOSS, LayerModel, Point
 from .. import syntax as s
-from .names import COUNTS, LOSSES, Names, arithmetic, axes_for, index_pieces, index_value
+from .names import LOSSES, Names, arithmetic, axes_for, index_pieces, index_value
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
@@ -57,6 +57,7 @@ class Lookup:
         self.target = False                  # reading what a derivative is by: an unindexed γ is the entry's
         self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
         self.padded = False                  # a conv's input entries counted on the padded input (x̃)
+        self.tied = False                    # a derivative by an unindexed γ, β: by one scalar, every entry with it
 
     @property
     def groups(self) -> int:
@@ -80,7 +81,7 @@ class Lookup:
         if sub in ("hat", "norm") and self.names.role(f"{text}_{sub}") is not None:
             text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
         role = self.names.role(text, font)
-        if role is None and not font and text in COUNTS and self.model.normalizing and sub is None:
+        if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
             if self.group_counts and text not in self.group_counts:
                 raise Unread(f"{text} counts the layer's other axis (the post's statistics run over "
                              f"{', '.join(sorted(self.group_counts))}): not read")

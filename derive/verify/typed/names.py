@@ -49,6 +49,10 @@ class Names:
         self.bound: dict[str, str] = {}
         self.macros: dict[str, tuple[list[str], object]] = {}     # v_j = σ_j² + ε: (its indices, the right side)
         self.defined: set[str] = set()          # names the post defines (i(x) = x - μ): never the loss
+        self.counts: set[str] = set(COUNTS)     # and the letters the post's sums run up to (Σ_r^n)
+        # a name the post gives a second meaning (Z the output at one line, z the normalized input at
+        # another): written name -> the other roles it is read as where its bound one fails
+        self.readings: dict[str, tuple[str, ...]] = {}
 
     @property
     def normalizing(self) -> bool:
@@ -56,6 +60,10 @@ class Names:
 
     def bind(self, written: str, role: str) -> None:
         self.bound[written] = role
+
+    def also(self, written: str, role: str) -> None:
+        if role != self.bound.get(written) and role not in self.readings.get(written, ()):
+            self.readings[written] = self.readings.get(written, ()) + (role,)
 
     def define(self, written: str, pieces: list[str], side) -> None:
         """A name the post introduces for an expression of the layer's (v = σ² + ε): its value, wherever
