@@ -5,6 +5,7 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --conv     # the conv, pooling and normalization posts (tests/posts/conv/*)
     python tests/posts/measure.py --holdout  # the held-out ones (tests/posts/conv_holdout/*)
     python tests/posts/measure.py --blind    # the blind ones (tests/posts/conv_blind/*)
+    python tests/posts/measure.py --blind2   # the second blind set (tests/posts/conv_blind2/*)
 
 A truth claim is one line of the post. verify's verdict for that line: wrong if any claim on it is
 wrong, ok if every claim on it is ok, unchecked if it has none or one is unchecked.
@@ -21,6 +22,7 @@ REAL = Path(__file__).parent / "real"
 CONV = Path(__file__).parent / "conv"
 HOLDOUT = Path(__file__).parent / "conv_holdout"
 BLIND = Path(__file__).parent / "conv_blind"
+BLIND2 = Path(__file__).parent / "conv_blind2"
 NEAR = 4
 
 
@@ -116,8 +118,8 @@ def table(scores: list[Score]) -> str:
 
 
 def main() -> None:
-    root = CONV if "--conv" in sys.argv else HOLDOUT if "--holdout" in sys.argv else BLIND if "--blind" in sys.argv \
-        else REAL
+    roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2}
+    root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
     if "-v" in sys.argv:

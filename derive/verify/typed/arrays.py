@@ -36,7 +36,10 @@ def tensor_claim(chain: s.Chain, names, model) -> bool:
             return True
         if isinstance(node, s.BinOp) and node.op == "*" and whole(node.left, names, model) and \
                 whole(node.right, names, model):
-            return True
+            # ∂L/∂x_{0,0} = ∂L/∂V · [written matrix]: an entry, the · a sum of products, not a convolution
+            written = any(isinstance(_bare(n), s.Matrix) for n in (node.left, node.right))
+            if not (written and _entry(chain.sides[0])):
+                return True
         if _rotation(node) is not None:
             return True
     return False
@@ -46,6 +49,8 @@ def whole(node: s.Node, names, model) -> bool:
     """A whole tensor's name (X, dZ, ∂E/∂y_n, k_{nm}, rot180(W)): a matrix, not one of its entries."""
     while isinstance(node, s.Paren):
         node = node.inner
+    if isinstance(node, s.Matrix):          # its entries written out: a matrix of them
+        return not node.listed and len(node.rows) > 1 and len(node.rows[0]) > 1
     if isinstance(node, s.Juxt) and node.items:
         return any(whole(item, names, model) for item in node.items)
     if isinstance(node, s.Frac):
@@ -66,6 +71,21 @@ def whole(node: s.Node, names, model) -> bool:
     count = len(pieces)
     channels = model.tensors["kernel"].shape[:2] if role == "kernel" else None
     return count == 0 or count == 1 if role != "kernel" else count < 2 or (count == 2 and channels != (1, 1))
+
+
+def _bare(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren):
+        node = node.inner
+    return node
+
+
+def _entry(node: s.Node) -> bool:
+    """A side that is one entry: x_{0,0}, or a derivative by one (∂L/∂w_{0,0})."""
+    node = _bare(node)
+    if isinstance(node, s.Frac):
+        parts = derivative_parts(node)
+        node = _bare(parts[1]) if parts is not None else node
+    return isinstance(node, s.Scripted) and node.sub is not None
 
 
 class Arrays:
@@ -93,6 +113,8 @@ class Arrays:
             return total
         if isinstance(node, s.Juxt):
             return self._juxt(node, view)
+        if isinstance(node, s.Matrix):
+            return [self._written(node, view)]
         if isinstance(node, s.Frac):
             return self._fraction(node, view)
         if isinstance(node, (s.Sym, s.Scripted)):
@@ -114,6 +136,17 @@ class Arrays:
                     axis = {"kernel": pieces.index(letter)}.get(role, 1)
                     return letter, view.base, view.base + shape[axis] - 1
         raise Unread("a sum over whole tensors without its range is not read")
+
+    def _written(self, node: s.Matrix, view: View) -> Candidate:
+        """A matrix written entry by entry (x_{11} … or ∂L/∂y_{11} …), each entry read at the point; it
+        slides as the kernel does where its entries are the kernel's."""
+        if len({len(row) for row in node.rows}) != 1:
+            raise Unread("a matrix with rows of different lengths is not read")
+        point = self.e.point
+        array = np.array([[float(point.value(self.e.side(entry, view))) for entry in row] for row in node.rows])
+        kernel = any(isinstance(n, s.Sym) and self.e.names.role(n.text, n.font) == "kernel"
+                     for n in s.nodes(node.rows))
+        return Candidate(array, kernel)
 
     # -- names ------------------------------------------------------------------------------------
     def named(self, node: s.Node, view: View, gradient: bool) -> Candidate:

@@ -72,7 +72,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
         verdict, rows = cache.get(chain.text, (None, []))
-        if any(side is chain.sides[-1] for _, side in names.macros.values()):
+        if any(side is chain.sides[-1] for _, side in names.macros.values()) or _renames(chain) or _sets(chain):
             continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
         if line in cut:
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")
@@ -175,7 +175,7 @@ def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     names, model = judge.names, judge.model
     point = judge.points[0]
     for chain in chains:
-        if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":="):
+        if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or _renames(chain):
             continue
         written = _written_name(chain.sides[0])
         if written is None:
@@ -189,7 +189,8 @@ def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
         bound = names.bound.get(key)
         role = _fitting(names, model, key, chain, lambda: _holds(evaluator, chain, views, point))
         if role is None:
-            if bound is None and names.role(text, font) is None and _reads(evaluator, chain.sides[1], views):
+            own = names.role(text, font) is None or _of_own_names(names, chain.sides[1])
+            if bound is None and own and _reads(evaluator, chain.sides[1], views):
                 names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
         if bound is not None:               # defined again, as something else: its first meaning stays
             names.bind(key, bound)
@@ -241,6 +242,32 @@ def _fitting(names: Names, model, key: str, chain: s.Chain, holds) -> str | None
     return None
 
 
+def _of_own_names(names: Names, side: s.Node) -> bool:
+    """Whether an expression is of the post's own names alone (σ = √(qᵀq), q its own): a name of the
+    layer's defined so means the post's quantity, not the table's."""
+    written = [Names.key(n.text, n.font) for n in s.nodes(side) if isinstance(n, s.Sym) and n.text.isalpha()]
+    return bool(written) and all(key in names.macros for key in written)
+
+
+def _renames(chain: s.Chain) -> bool:
+    """x_1 = x - x̄: a name for an expression of the whole tensor its letter names (no entry equals every entry)."""
+    left = chain.sides[0]
+    if len(chain.sides) != 2 or not (isinstance(left, s.Scripted) and isinstance(left.base, s.Sym) and
+                                     left.sub is not None and left.sub.text.strip("{}").isdigit()):
+        return False
+    return any(isinstance(n, s.Sym) and n.text == left.base.text and n.font == left.base.font
+               for n in s.nodes(chain.sides[1]) if not isinstance(n, s.Scripted))
+
+
+def _sets(chain: s.Chain) -> bool:
+    """w = b = 1, y = 0: a whole tensor set to 0 or 1 (a case the post considers), not a value it derives."""
+    *names, value = chain.sides
+    if isinstance(value, s.Sym) and value.font in ("mathbf", "boldsymbol", "bm", "vec") and value.text in ("0", "1"):
+        value = s.Num(value.text)
+    return isinstance(value, s.Num) and value.text in ("0", "1") and \
+        all(isinstance(n, s.Sym) and n.text.isalpha() for n in names)
+
+
 def _other_case(key: str) -> str:
     return key.swapcase() if len(key) == 1 and key.isalpha() else key
 
@@ -276,7 +303,7 @@ def _convention(judge: TypedJudge, chains: list[s.Chain]) -> str | None:
     if judge.model.kind != "conv2d":
         return None
     for chain in chains:
-        written = _written_name(chain.sides[0])
+        written = _written_name(chain.sides[0]) or _written_name(chain.sides[-1])     # Y = X * W, or X * W = Y
         if written is None or not tensor_claim(chain, judge.names, judge.model) or judge.names.role(written[0], written[1]) != "output":
             continue
         for convention in CONVENTIONS:
@@ -337,6 +364,8 @@ def _written_name(node: s.Node):
         node = node.inner
     if isinstance(node, s.Sym):
         return node.text, node.font, None
+    if isinstance(node, s.Func) and node.name == "sigma":       # σ without an argument: the name
+        return "\\sigma", "", None
     if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and (node.sup is None or is_label(node.sup.text)):
         return node.base.text, node.base.font, node.sub.text if node.sub else None
     return None

@@ -94,7 +94,7 @@ class Lookup:
                     return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
                 finally:
                     self.target = False
-        if role is None and Names.key(text, font) in self.names.macros:
+        if Names.key(text, font) in self.names.macros:        # the post's own meaning, over the table's
             return self.macro(Names.key(text, font), sub, view)
         if role is None and not font and len(text) > 1 and text.isalpha():
             return self._letters(text, sub, view)      # Nv_j: N times v_j, as TeX sets the letters

@@ -22,9 +22,9 @@ _NORM = {
     "variance": ("var", "variance"),
     "deviation": ("\\sigma", "sigma", "std"),
     "normalized": ("xhat", "x_hat", "x_norm"),
-    "output": ("y", "Y", "out", "output"),
-    "scale": ("\\gamma", "gamma"),
-    "shift": ("\\beta", "beta", "b"),
+    "output": ("y", "Y", "o", "out", "output"),
+    "scale": ("\\gamma", "gamma", "w", "weight"),      # PyTorch's LayerNorm calls γ and β weight and bias
+    "shift": ("\\beta", "beta", "b", "bias"),
     "epsilon": ("\\epsilon", "\\varepsilon", "eps", "epsilon"),
 }
 FAMILIES = {"conv2d": _CONV, "max_pool": _POOL, "avg_pool": _POOL} | {kind: _NORM for kind in NORMS}

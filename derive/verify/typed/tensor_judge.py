@@ -85,7 +85,9 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
 
 def _compare(arrays: Arrays, left, right, view) -> bool:
     a, b = arrays.value(left, view), arrays.value(right, view)
-    pairs = [(x.array, y.array) for x in a for y in b if x.array.shape == y.array.shape]
+    # a 1×1 result (∂L/∂Y * a kernel of ones, valid) is the number on the other side
+    pairs = [(x.array.reshape(y.array.shape) if x.array.size == y.array.size == 1 else x.array, y.array)
+             for x in a for y in b if x.array.shape == y.array.shape or x.array.size == y.array.size == 1]
     if not pairs:
         shapes = sorted({x.array.shape for x in a}), sorted({y.array.shape for y in b})
         raise ShapeMismatch(f"the two sides' shapes differ: {shapes[0]} and {shapes[1]}")
