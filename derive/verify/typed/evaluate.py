@@ -192,6 +192,12 @@ class Evaluator(Lookup):
             self.target = False
         if wrt == 0:              # ∂/∂x_{i-m,j-n} past the image's edge: a padded entry, no term
             return sp.Integer(0)
+        if not (wrt.is_Symbol or wrt.is_Number) and wrt.free_symbols <= set(self.point.values):
+            value = LOSS if is_loss(top, self.names) else self.side(top, view)
+            found = self.point.by_expression(value, wrt)      # ∂C/∂(γx̂_i): a staged graph's node
+            if found is None:
+                raise Unread("a derivative by an expression that is no node of the layer is not read")
+            return sp.Float(found, 30)
         wrt = self._single(wrt)
         value = LOSS if is_loss(top, self.names) else self.side(top, view)
         if value != LOSS and value.has(LOSS):

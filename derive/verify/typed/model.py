@@ -259,6 +259,31 @@ class Point:
         return found
 
 
+    def by_expression(self, expr: sp.Expr, node: sp.Expr) -> float | None:
+        """∂expr/∂node for a node a post names by its expression (γx̂_i, x_i - μ), as a staged graph has it:
+        the definitions that hold it read it as one operand u, and d expr/du runs along them (and through
+        expr itself); None where no definition and not expr holds it."""
+        u = sp.Dummy("u")
+
+        def slope(of: sp.Expr) -> float:
+            return self.value(sp.diff(of.xreplace({node: u}), u).xreplace({u: node}))
+
+        carriers = {p: slope(self.model.definitions[p]) for p in self._order
+                    if p != LOSS and self.model.definitions[p].has(node)}
+        if expr == LOSS:
+            adjoints = self.adjoints()
+            return sum(adjoints.get(p, 0.0) * s for p, s in carriers.items()) if carriers else None
+        expr = expr if isinstance(expr, sp.Basic) else sp.Float(expr)
+        if not carriers and not expr.has(node):
+            return None
+        found = slope(expr) if expr.has(node) else 0.0
+        held = expr.xreplace({node: u})
+        for atom in held.atoms(sp.Symbol):
+            if atom in self.model.definitions and (inner := sp.diff(held, atom)) != 0:
+                found += self.value(inner.xreplace({u: node})) * sum(self.total(atom, p) * s for p, s in carriers.items())
+        return found
+
+
 def _topological(model: LayerModel) -> list[sp.Basic]:
     order, seen = [], set(model.leaves)
 
