@@ -285,3 +285,14 @@ def test_a_derivative_by_a_staged_graphs_node_written_as_its_expression():
             "$$\\frac{\\partial C}{\\partial \\gamma} = \\sum_{i=1}^{m} \\frac{\\partial C}{\\partial \\gamma \\hat{x}_i} \\hat{x}_i$$\n\n"
             "$$\\frac{\\partial (\\gamma x_i + \\beta)}{\\partial \\gamma \\hat{x}_i} = 1$$\n")
     assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "ok", "ok", "wrong"]
+
+
+def test_ones_vectors_and_indicators():
+    """\\mathbf{1}_b is the vector of ones (its index contracted, a sum over b); 1_{i=j} and \\mathbf 1_{i=j}
+    are 1 where the indices are equal; a name defined as a whole vector (q = x - μ) reads at q_i as its entry."""
+    checker = _checker("kaixih_layer_norm_readme")
+    text = ("$$q = x - \\mu$$\n\n$$\\frac{\\partial q_i}{\\partial x_j} = 1_{i=j} - \\frac{1}{N}$$\n\n"
+            "$$\\frac{\\partial q_i}{\\partial x_j} = \\mathbf 1_{i=j}$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\beta_{q}} = \\frac{\\partial L}{\\partial y_{b q}} \\mathbf{1}_{b}$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\beta_{q}} = \\frac{\\partial L}{\\partial y_{b q}}$$\n")
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "wrong", "ok", "wrong"]

@@ -92,11 +92,13 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 
 
 _COMBINING_HAT = re.compile("([A-Za-z])\u0302")
+_BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
 
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
+    text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     text = braced_fractions(text)
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)

@@ -72,7 +72,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
         verdict, rows = cache.get(chain.text, (None, []))
-        if any(side is chain.sides[-1] for _, side in names.macros.values()) or _renames(chain) or _sets(chain):
+        if names.defines(chain.sides[-1]) or _renames(chain) or _sets(chain):
             continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
         if line in cut:
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")

@@ -109,12 +109,16 @@ class Evaluator(Lookup):
         if isinstance(base, s.Paren) and node.sub is not None and node.sup is None:
             return self.indexed_group(base.inner, node.sub.text, view)          # (∂L/∂V)_{0,0}
         text, font = _name_of(base)
+        if isinstance(base, s.Num) and base.text == "1":
+            text, font = "1", ""
         if text is None:
             if node.sub is None and node.sup is not None:
                 return self.side(base, view) ** self._exponent(node.sup, view)
             raise Unread("a subscript on an expression is not read")
         if text == KRONECKER and node.sub is not None and Names.key(text, font) not in self.names.bound:
             return self.kronecker(node, view)
+        if text == "1" and node.sub is not None and isinstance(node.sub.node, s.Chain):
+            return self.indicator(node.sub.node, view)          # 1_{i=j}, \mathbb{1}_{i=k}: 1 where it holds
         sup = node.sup.text if node.sup is not None else None
         sub = node.sub.text if node.sub is not None else None
         if sub in LABELS or (sub is not None and sub.startswith("\\text")):

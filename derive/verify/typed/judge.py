@@ -15,7 +15,7 @@ from .arrays import tensor_claim
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
 from .letters import free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
-from .names import Names
+from .names import Names, index_pieces
 from .rows import aligned, wrong_rows
 from .slips import slip
 from .tensor_judge import judge_tensors
@@ -243,7 +243,8 @@ class TypedJudge:
             tied = View(view.indices | {letters_here[0]: view.entry}, view.entry, view.group, view.base)
             if extras == letters_here:
                 return point.value(evaluator.side(node, tied))
-        missing = [k for k in extras if k not in "•◦"]
+        # y_{bq} 1_b: the vector of ones with an index is written only to contract it, a sum over b
+        missing = [k for k in extras if k not in "•◦" and k not in _contracted(node)]
         if missing and not self.einstein:
             raise MissingSum(missing)
         total = 0.0
@@ -292,6 +293,12 @@ class TypedJudge:
 
     def _groups(self) -> int:
         return Evaluator(self.model, self.names, self.points[0]).groups
+
+
+def _contracted(node: s.Node) -> set[str]:
+    """The letters a side's vector of ones carries (\\mathbf{1}_b)."""
+    return {piece for n in s.nodes(node) if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym)
+            and n.base.text == "1" and n.base.font and n.sub is not None for piece in index_pieces(n.sub.text) or []}
 
 
 def _uniform(model: LayerModel, leaves: dict) -> dict:

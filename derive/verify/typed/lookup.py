@@ -18,6 +18,12 @@ ATTRIBUTES = {"S": "stride", "s": "stride", "s_H": "stride", "s_W": "stride", "s
               "stride": "stride", "P": "padding", "pad": "padding", "padding": "padding"}
 
 
+def _texts(condition) -> list[str]:
+    """The index texts either side of a written condition (i=j, k = m+1)."""
+    left, right = condition.text.split("=", 1)
+    return [left.strip(), right.strip()]
+
+
 class Unread(Exception):
     """Why a formula is not checked: a name, index or form the typed reader does not know."""
 
@@ -74,6 +80,8 @@ class Lookup:
 
     # -- names ------------------------------------------------------------------------------------
     def name(self, text: str, font: str, sub: str | None, view: View) -> sp.Expr:
+        if text == "1" and font in ("mathbf", "mathbb", "boldsymbol", "bm", ""):
+            return sp.Integer(1)              # \mathbf{1}, \mathbf{1}_h: the vector of ones, 1 at every entry
         if font in ("", None) and text in FUNCTIONS:
             raise Unread(f"{text} without its argument is not read")
         if not font and text in LOSSES:
@@ -120,6 +128,8 @@ class Lookup:
         pieces, side = self.names.macros[key]
         written = [] if sub is None else index_pieces(sub) or []
         letters = [p for p in pieces if p.isalpha()]
+        if written and not pieces:         # q = p - mean(p) as a vector, read at q_i: its entry i
+            return self.side(side, self.pinned(written, view))
         if written and len(written) != len(pieces):
             raise Unread(f"{key} is defined with {len(pieces)} indices; written with {len(written)}")
         bound, renamed = {}, {}
@@ -262,6 +272,13 @@ class Lookup:
 
     def point_adjoint(self, entry: sp.Symbol) -> sp.Expr:
         return sp.Float(self.point.total(LOSS, entry), 30)
+
+    def indicator(self, condition, view: View) -> sp.Expr:
+        """1_{i=j}: 1 where the indices are equal, else 0."""
+        if len(condition.sides) != 2 or condition.relations != ("=",):
+            raise Unread(f"the indicator of {condition.text} is not read")
+        a, b = (self.index(side_text, view) for side_text in _texts(condition))
+        return sp.Integer(int(a == b))
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []

@@ -48,6 +48,7 @@ class Names:
         self.table = {w: role for role, written in FAMILIES[kind].items() for w in written}
         self.bound: dict[str, str] = {}
         self.macros: dict[str, tuple[list[str], object]] = {}     # v_j = σ_j² + ε: (its indices, the right side)
+        self.definitions: list = []             # every right side the post defined a name by
         self.defined: set[str] = set()          # names the post defines (i(x) = x - μ): never the loss
         self.counts: set[str] = set(COUNTS)     # and the letters the post's sums run up to (Σ_r^n)
         # a name the post gives a second meaning (Z the output at one line, z the normalized input at
@@ -69,6 +70,10 @@ class Names:
         """A name the post introduces for an expression of the layer's (v = σ² + ε): its value, wherever
         it is read; not a tensor a derivative can be by."""
         self.macros[written] = (pieces, side)
+        self.definitions.append(side)          # q = p, or q = p - mean(p): each defines, none claims
+
+    def defines(self, side) -> bool:
+        return any(side is known for known in self.definitions)
 
     def role(self, text: str, font: str = "") -> str | None:
         """The role of a written name: `font` hat or bar on an input's letter marks x̂ (the mean)."""
