@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty
+from . import attention, conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty, recurrent
 
 
 @dataclass(frozen=True)
@@ -88,4 +88,18 @@ CONV_AND_NORM: dict[str, Op] = {
     "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(),
                    Rule(norm_index.vjp, norm_index.forward)),
 }
-TENSOR_OPS: dict[str, Op] = {**OPS, **CONV_AND_NORM}
+# Issue 15's op families, their numeric level: embedding, the recurrent cells unrolled over time,
+# attention and its parts, and the sequence loss. Their spec syntax and index forms come next.
+SEQUENCE: dict[str, Op] = {
+    name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule()) for name, forward, vjp in (
+        ("embedding", recurrent.embedding_forward, recurrent.embedding_vjp),
+        ("rnn", recurrent.rnn_forward, recurrent.rnn_vjp),
+        ("lstm", recurrent.lstm_forward, recurrent.lstm_vjp),
+        ("gru", recurrent.gru_forward, recurrent.gru_vjp),
+        ("linear", attention.linear_forward, attention.linear_vjp),
+        ("softmax", attention.softmax_forward, attention.softmax_vjp),
+        ("attention", attention.attention_forward, attention.attention_vjp),
+        ("sequence_ce", attention.sequence_ce_forward, attention.sequence_ce_vjp),
+    )
+}
+TENSOR_OPS: dict[str, Op] = {**OPS, **CONV_AND_NORM, **SEQUENCE}

@@ -1,0 +1,235 @@
+"""The numeric rows of issue 15 (point 1, and point 7's oracles): embedding, the RNN, LSTM and GRU
+cells unrolled over T steps, linear at every position, softmax by rows, single- and multi-head
+attention with and without the causal mask, and the sequence cross-entropy. Each forward and VJP
+kernel against PyTorch in float64 (its nn.RNN, nn.LSTM, nn.GRU, scaled_dot_product_attention and
+cross_entropy, never derive) on random shapes, T, heads and masks (hypothesis), and against central
+finite differences; then the one tape running an embedding-LSTM-linear network, equal to autograd.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive.core.graph import Application, Kind, Node, TensorGraph
+from derive.core.ops import TENSOR_OPS
+from derive.numeric.tape import Tape
+
+RTOL, ATOL = 1e-12, 1e-12           # relative, and absolute for entries that are 0 up to rounding
+SIZES = st.integers(1, 4)
+
+
+def _close(found, expected):
+    np.testing.assert_allclose(found, expected.detach().numpy() if torch.is_tensor(expected) else expected,
+                               rtol=RTOL, atol=ATOL)
+
+
+def _ours(op, arrays, upstream, **attributes):
+    row = TENSOR_OPS[op].numeric
+    out = row.forward(**attributes)(tuple(arrays))
+    return out, row.vjp(**attributes)(tuple(arrays), out, upstream)
+
+
+def _torch(function, arrays, upstream, differentiable=None):
+    """PyTorch's output and the VJP of `upstream` for each input marked differentiable (None elsewhere)."""
+    marked = differentiable or [True] * len(arrays)
+    leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=want) if want else torch.tensor(a)
+              for a, want in zip(arrays, marked)]
+    out = function(*leaves)
+    wanted = [leaf for leaf, want in zip(leaves, marked) if want]
+    grads = iter(torch.autograd.grad(out, wanted, torch.tensor(upstream, dtype=torch.float64)))
+    return out, [next(grads) if want else None for want in marked]
+
+
+def _check(op, arrays, upstream, function, differentiable=None, **attributes):
+    expected, grads = _torch(function, arrays, upstream, differentiable)
+    found, terms = _ours(op, arrays, upstream, **attributes)
+    _close(found, expected)
+    for term, grad in zip(terms, grads):
+        if grad is not None:
+            _close(term, grad)
+
+
+# -- the recurrent cells, against torch.nn's own modules ----------------------------------------------
+def _module(kind: str, d: int, h: int, nonlinearity: str):
+    if kind == "rnn":
+        return torch.nn.RNN(d, h, batch_first=True, nonlinearity=nonlinearity, dtype=torch.float64)
+    return {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](d, h, batch_first=True, dtype=torch.float64)
+
+
+def _cell(kind: str, nonlinearity: str = "tanh"):
+    """torch's unrolled cell as a function of our inputs (X, W, U, b) or, for the GRU, (X, W, U, b_x, b_h)."""
+    def run(x, w, u, *biases):
+        module = _module(kind, x.shape[-1], u.shape[1], nonlinearity)
+        b_x, b_h = biases if kind == "gru" else (biases[0], torch.zeros_like(biases[0]))
+        parameters = {"weight_ih_l0": w, "weight_hh_l0": u, "bias_ih_l0": b_x, "bias_hh_l0": b_h}
+        return torch.func.functional_call(module, parameters, (x,))[0]
+    return run
+
+
+@st.composite
+def sequences(draw):
+    return draw(SIZES), draw(SIZES), draw(SIZES), draw(SIZES), draw(st.integers(0, 2 ** 31))
+
+
+@pytest.mark.parametrize("kind, nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
+@settings(max_examples=60, deadline=None)
+@given(sequences())
+def test_a_recurrent_cell_unrolled_is_pytorchs(kind, nonlinearity, case):
+    n, steps, d, h, seed = case
+    rng = np.random.default_rng(seed)
+    rows = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * h
+    arrays = [rng.normal(size=(n, steps, d)), rng.normal(size=(rows, d)), rng.normal(size=(rows, h)),
+              rng.normal(size=rows)] + ([rng.normal(size=rows)] if kind == "gru" else [])
+    _check(kind, arrays, rng.normal(size=(n, steps, h)), _cell(kind, nonlinearity), nonlinearity=nonlinearity)
+
+
+def test_a_shared_weights_gradient_sums_over_the_time_steps():
+    """dL/dW of an RNN is the sum of each step's term: T = 1 gives the first step's alone."""
+    rng = np.random.default_rng(3)
+    x, w, u, b = rng.normal(size=(2, 3, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 4)), rng.normal(size=4)
+    upstream = np.zeros((2, 3, 4))
+    upstream[:, 0] = rng.normal(size=(2, 4))           # only h_1 reaches the loss
+    _, (_, d_w, d_u, _) = _ours("rnn", [x, w, u, b], upstream)
+    _, (_, first_w, _, _) = _ours("rnn", [x[:, :1], w, u, b], upstream[:, :1])
+    _close(d_w, first_w)
+    _close(d_u, np.zeros_like(d_u))                    # h_0 = 0: U has no term from step 1
+
+
+# -- embedding, linear, softmax, attention, the sequence loss ----------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(SIZES, SIZES, st.integers(1, 6), SIZES, st.integers(0, 2 ** 31))
+def test_embedding_scatter_adds_repeated_ids(n, steps, vocabulary, d, seed):
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
+    arrays = [ids, rng.normal(size=(vocabulary, d))]
+    _check("embedding", arrays, rng.normal(size=(n, steps, d)),
+           lambda i, e: F.embedding(i.long(), e), differentiable=[False, True])
+
+
+@settings(max_examples=60, deadline=None)
+@given(SIZES, SIZES, SIZES, SIZES, st.booleans(), st.integers(0, 2 ** 31))
+def test_linear_at_every_position_is_pytorchs(n, steps, d, units, bias, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=(n, steps, d)), rng.normal(size=(units, d))] + ([rng.normal(size=units)] if bias else [])
+    _check("linear", arrays, rng.normal(size=(n, steps, units)), F.linear)
+
+
+@settings(max_examples=60, deadline=None)
+@given(SIZES, SIZES, st.integers(1, 6), st.integers(0, 2 ** 31))
+def test_softmax_by_rows_has_the_whole_jacobian(n, steps, width, seed):
+    rng = np.random.default_rng(seed)
+    _check("softmax", [rng.normal(size=(n, steps, width))], rng.normal(size=(n, steps, width)),
+           lambda s: torch.softmax(s, dim=-1))
+
+
+@st.composite
+def attentions(draw):
+    heads = draw(st.integers(1, 3))
+    return (draw(SIZES), draw(st.integers(1, 5)), heads, heads * draw(SIZES), heads * draw(SIZES), draw(st.booleans()),
+            draw(st.integers(0, 2 ** 31)))
+
+
+@settings(max_examples=120, deadline=None)
+@given(attentions())
+def test_attention_is_pytorchs_for_any_heads_and_mask(case):
+    n, steps, heads, width, value_width, causal, seed = case
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=(n, steps, width)), rng.normal(size=(n, steps, width)),
+              rng.normal(size=(n, steps, value_width))]
+
+    def reference(q, k, v):
+        split = [t.reshape(n, steps, heads, -1).transpose(1, 2) for t in (q, k, v)]
+        return F.scaled_dot_product_attention(*split, is_causal=causal).transpose(1, 2).reshape(n, steps, -1)
+    _check("attention", arrays, rng.normal(size=(n, steps, value_width)), reference, heads=heads, causal=causal)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@settings(max_examples=60, deadline=None)
+@given(SIZES, SIZES, st.integers(1, 6), st.integers(0, 2 ** 31))
+def test_the_sequence_cross_entropy_is_pytorchs(reduction, n, steps, vocabulary, seed):
+    rng = np.random.default_rng(seed)
+    logits, ids = rng.normal(size=(n, steps, vocabulary)), rng.integers(0, vocabulary, size=(n, steps)).astype(float)
+
+    def reference(z, y):
+        per_step = F.cross_entropy(z.reshape(-1, vocabulary), y.long().reshape(-1), reduction="none")
+        per_sample = per_step.reshape(n, steps).mean(dim=1)
+        return per_sample.mean() if reduction == "mean" else per_sample.sum()
+    upstream = np.array(rng.normal())
+    _check("sequence_ce", [logits, ids], upstream, reference, differentiable=[True, False], reduction=reduction)
+
+
+# -- central finite differences, for every op's every differentiable input ---------------------------
+def _central(function, arrays, k, upstream, step=1e-6):
+    found = np.zeros_like(arrays[k])
+    for index in np.ndindex(arrays[k].shape):
+        moved = [a.copy() for a in arrays]
+        moved[k][index] += step
+        up = np.sum(upstream * function(moved))
+        moved[k][index] -= 2 * step
+        found[index] = (up - np.sum(upstream * function(moved))) / (2 * step)
+    return found
+
+
+FINITE = [
+    ("rnn", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=(3, 3)), r.normal(size=3)], {}),
+    ("lstm", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(8, 2)), r.normal(size=(8, 2)), r.normal(size=8)], {}),
+    ("gru", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(6, 2)), r.normal(size=(6, 2)), r.normal(size=6),
+                       r.normal(size=6)], {}),
+    ("linear", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=3)], {}),
+    ("softmax", lambda r: [r.normal(size=(2, 3, 4))], {}),
+    ("attention", lambda r: [r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 2))],
+     {"heads": 2, "causal": True}),
+]
+
+
+@pytest.mark.parametrize("op, draw, attributes", FINITE, ids=[case[0] for case in FINITE])
+def test_every_vjp_equals_central_differences(op, draw, attributes):
+    rng = np.random.default_rng(11)
+    arrays = draw(rng)
+    forward = TENSOR_OPS[op].numeric.forward(**attributes)
+    upstream = rng.normal(size=forward(tuple(arrays)).shape)
+    _, terms = _ours(op, arrays, upstream, **attributes)
+    for k, term in enumerate(terms):
+        np.testing.assert_allclose(term, _central(lambda moved: forward(tuple(moved)), arrays, k, upstream),
+                                   rtol=1e-6, atol=1e-8)
+
+
+# -- the one tape, running a small sequence network -------------------------------------------------
+def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
+    """ids -> embedding -> LSTM -> linear -> sequence cross-entropy (mean): every parameter's gradient
+    from the one reverse walk over these rows equals PyTorch's autograd of the same network."""
+    rng = np.random.default_rng(5)
+    n, steps, vocabulary, d, h = 3, 4, 5, 3, 2
+    ids = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
+    targets = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
+    values = {"E": rng.normal(size=(vocabulary, d)), "W": rng.normal(size=(4 * h, d)), "U": rng.normal(size=(4 * h, h)),
+              "b": rng.normal(size=4 * h), "V": rng.normal(size=(vocabulary, h)), "c": rng.normal(size=vocabulary)}
+    x, y = Node("X", Kind.INPUT, (steps,)), Node("Y", Kind.TARGET, (steps,))
+    p = {name: Node(name, Kind.PARAMETER, array.shape, 1) for name, array in values.items()}
+    e, hidden, logits = (Node(name, Kind.INTERMEDIATE, (steps,), 1) for name in ("H0", "H1", "Z1"))
+    loss = Node("J", Kind.LOSS, ())
+    applications = (Application("embedding", (x, p["E"]), e, ()),
+                    Application("lstm", (e, p["W"], p["U"], p["b"]), hidden, ()),
+                    Application("linear", (hidden, p["V"], p["c"]), logits, ()),
+                    Application("sequence_ce", (logits, y), loss, (("reduction", "mean"),)))
+    graph = TensorGraph((x, y, *p.values(), e, hidden, logits, loss), applications, loss)
+    tape = Tape(graph, 1.0 / n, TENSOR_OPS)
+    slots = tape.run({x: ids, y: targets} | {p[name]: array for name, array in values.items()})
+
+    leaves = {name: torch.tensor(array, requires_grad=True) for name, array in values.items()}
+    lstm = torch.nn.LSTM(d, h, batch_first=True, dtype=torch.float64)
+    embedded = F.embedding(torch.tensor(ids).long(), leaves["E"])
+    out = torch.func.functional_call(lstm, {"weight_ih_l0": leaves["W"], "weight_hh_l0": leaves["U"],
+                                            "bias_ih_l0": leaves["b"], "bias_hh_l0": torch.zeros(4 * h,
+                                            dtype=torch.float64)}, (embedded,))[0]
+    z = F.linear(out, leaves["V"], leaves["c"])
+    cost = F.cross_entropy(z.reshape(-1, vocabulary), torch.tensor(targets).long().reshape(-1))
+    cost.backward()
+    _close(slots[tape.slots.value[loss]], cost)
+    for name, leaf in leaves.items():
+        _close(slots[tape.slots.adjoint[p[name]]], leaf.grad)
