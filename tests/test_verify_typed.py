@@ -296,3 +296,40 @@ def test_ones_vectors_and_indicators():
             "$$\\frac{\\partial L}{\\partial \\beta_{q}} = \\frac{\\partial L}{\\partial y_{b q}} \\mathbf{1}_{b}$$\n\n"
             "$$\\frac{\\partial L}{\\partial \\beta_{q}} = \\frac{\\partial L}{\\partial y_{b q}}$$\n")
     assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok", "wrong", "ok", "wrong"]
+
+
+BLIND3 = CONV.parent / "conv_blind3"
+
+
+def test_a_batchnorm_post_in_another_index_order_and_markup():
+    """x_{c,i} with μ_c and w_c: c the feature, i the sample, N_i the samples' count; MathType's
+    \\mathop \\sum \\limits, braced operands of ∂, e^{-y}, {\\rm i}; z = σ(y) names the post's own z;
+    ∂y/∂x beside ∂L/∂μ and ∂L/∂σ² holds μ and σ²; Σ_{k≠i} leaves i out; a row "for k ≠ i" is
+    checked where k ≠ i; HTML indented after a blank line, and a display that goes on in the next
+    <p>, are read as the post's readers see them."""
+    checker = Checker(derive.derive(derive.load(BLIND3 / "coolgpu_batchnorm_sigmoid_mse" / "spec.toml")))
+    text = r"""<p>\({\mu _c} = \frac{1}{ {N_i} }\mathop \sum \limits_{i = 1}^{ {N_i} } {x_{c,i} }\)</p>
+
+<p>\({y_{c,i} } = {w_c}\frac{ {x_{c,i} } - {\mu _c} }{\sqrt {\sigma _c^2} } + {\beta _c}\)</p>
+
+<p>\({z_{c,i} } = \frac{1}{1 + {e^{ - {y_{c,i} } } } }\)</p>
+
+<p>\(\frac{ {\partial {z_{c,i} } } }{ {\partial {y_{c,i} } } } = {z_{c,i} }(1 - {z_{c,i} })\)</p>
+
+<p>\(\frac{ {\partial L} }{ {\partial {\mu _c} } } = - \frac{ {w_c} }{\sqrt {\sigma _c^2} }\mathop \sum \limits_{k = 1}^{ {N_i} } \frac{ {\partial L} }{ {\partial {y_{c,k} } } }\)</p>
+
+<p>\(\frac{ {\partial L} }{ {\partial \sigma _c^2} } = \frac{ {\partial L} }{ {\partial \sigma _c^2} }\)</p>
+
+<p>\(\frac{ {\partial {y_{c,i} } } }{ {\partial {x_{c,i} } } } = \frac{ {w_c} }{\sqrt {\sigma _c^2} }\)</p>
+
+<p>For \(k \ne i\), we have</p>
+
+		<p><span> \(\frac{ {\partial {y_{c,k} } } }{ {\partial {x_{c,i} } } } = - {w_c}\frac{ {\sigma _c^2 + ( {x_{c,i} } - {\mu _c} )( {x_{c,k} } - {\mu _c} )} }{ { {N_i}{ {\sqrt {\sigma _c^2} }^3} } }\)</span></p>
+
+		<p><span> \( = - {w_c}\frac{ {\sigma _c^2 + ( {x_{c,i} } - {\mu _c} )( {x_{c,i} } - {\mu _c} )} }{ { {N_i}{ {\sqrt {\sigma _c^2} }^3} } }\)</span></p>
+
+<p>\(\frac{ {\partial L} }{ {\partial {x_{c,i} } } } = \frac{ {\partial L} }{ {\partial {y_{c,i} } } }\frac{ {\partial {y_{c,i} } } }{ {\partial {x_{c,i} } } } + \mathop \sum \limits_{k \ne {\rm{i} } } \frac{ {\partial L} }{ {\partial {y_{c,k} } } }\frac{ {\partial {y_{c,k} } } }{ {\partial {x_{c,i} } } }\)</p>
+"""
+    found = [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims if c.verdict != "unchecked"]
+    assert found == [(1, "ok"), (3, "ok"), (7, "ok"), (9, "ok"), (11, "ok"), (13, "ok"), (17, "ok"), (19, "wrong"),
+                     (21, "ok")], found

@@ -25,7 +25,7 @@ from .placeholders import instances
 from .reader import ReadError
 from .region import Region
 from .regions import normalize, scan
-from .row_reading import read_rows, read_skipped
+from .row_reading import continued_regions, read_rows
 from .see_through import see_through
 from .updates import applied, in_place, is_after_step, restated
 from .values import Unreadable, Verdict, layer_entries
@@ -126,7 +126,7 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                     document: str | None = None) -> Report:
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
-    read_regions = listed_entries(_continued_regions(
+    read_regions = listed_entries(continued_regions(
         [(region, read_rows(region, document, starts)) for region in regions], document), document)
     rate = _rate(checker)
     distinct = {(chain.text, sample) for _, rows in read_regions
@@ -231,24 +231,6 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
     if left_out:
         partly = "; ".join(filter(None, [partly, "not at the softmax layer, whose derivative is not elementwise"]))
     return Verdict("ok", None, partly)
-
-
-def _continued_regions(read_regions: list, document: str | None) -> list:
-    """A region that starts with a relation (`= 0.67(1 - 0.67)(-0.17) = -0.0376` below the display
-    of the formula) goes on with the region above it, when only blank lines (or a quote's marks)
-    lie between: the two are read as one."""
-    joined: list = []
-    for region, rows in read_regions:
-        first = next((lines for _, lines, _ in rows if not isinstance(lines, ReadError)), None)
-        opens = bool(first) and first[0].chain is not None and first[0].chain.continued
-        if opens and joined and document is not None and \
-                not document[joined[-1][0].end:region.start].strip(" \t\n>"):
-            above, above_rows = joined[-1]
-            joined[-1] = (Region(above.line, above.text, above.start, region.end, above.plain),
-                          read_skipped(above_rows) + rows)
-        else:
-            joined.append((region, rows))
-    return joined
 
 
 def _line_starts(text: str) -> list[int]:

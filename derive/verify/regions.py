@@ -155,7 +155,9 @@ def _math_regions(text: str, tokens) -> list[Region]:
                 end = start + len(token.content)
             regions.append(Region(bisect_right(line_starts, start), body, start, end))
             cursor = end
-        if token.type == "html_block":
+        # HTML indented after a blank line is a code block to CommonMark, HTML to kramdown (Jekyll), as
+        # the post's readers see it
+        if token.type == "html_block" or token.type == "code_block" and token.content.lstrip().startswith("<"):
             _html_block_math(token, text, line_starts, regions)
             cursor = _html_images(token.content, text, cursor, line_starts, regions)
         if token.type == "inline" and token.map is not None and "\\[" in token.content:

@@ -30,6 +30,9 @@ class _Unread(tuple):
 UNREAD = _Unread()
 
 
+_TAGS = re.compile(r"<[^<>]*>|\\[()\[\]]|\$")        # between two displays of an HTML post: tags, delimiters
+
+
 def read_rows(region: Region, document: str | None, line_starts: list[int] | None) -> list[tuple]:
     """(document line, the row's lines or its ReadError, the row) for each row of the region."""
     rows = located(region, document, line_starts)
@@ -59,3 +62,21 @@ def _read_row(row: str):
         return read(row)
     except ReadError as exc:
         return exc
+
+
+def continued_regions(read_regions: list, document: str | None) -> list:
+    """A region that starts with a relation (`= 0.67(1 - 0.67)(-0.17) = -0.0376` below the display
+    of the formula) goes on with the region above it, when only blank lines (a quote's marks, or
+    HTML tags: </span></p> <p><span>) lie between: the two are read as one."""
+    joined: list = []
+    for region, rows in read_regions:
+        first = next((lines for _, lines, _ in rows if not isinstance(lines, ReadError)), None)
+        opens = bool(first) and first[0].chain is not None and first[0].chain.continued
+        if opens and joined and document is not None and \
+                not _TAGS.sub("", document[joined[-1][0].end:region.start]).strip(" \t\n>"):
+            above, above_rows = joined[-1]
+            joined[-1] = (Region(above.line, above.text, above.start, region.end, above.plain),
+                          read_skipped(above_rows) + rows)
+        else:
+            joined.append((region, rows))
+    return joined

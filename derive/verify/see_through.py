@@ -92,6 +92,8 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 
 
 _COMBINING_HAT = re.compile("([A-Za-z])\u0302")
+_OLD_FONT = re.compile(r"\\(?:rm|it|bf)\s*\{\s*([A-Za-z0-9]+)\s*\}|\{\s*\\(?:rm|it|bf)\s+([A-Za-z0-9]+)\s*\}")
+_MATHOP = re.compile(r"\\mathop\s*(?:\{\s*((?:\\[A-Za-z]+\s*)+)\}|(?=\\))")
 _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
@@ -99,6 +101,8 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
+    text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
+    text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     text = braced_fractions(text)
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)

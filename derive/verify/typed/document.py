@@ -14,16 +14,18 @@ from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..reader import ReadError, read
 from ..region import Region
 from ..regions import normalize, scan
-from ..row_reading import read_rows
+from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
 from .judge import TypedJudge
+from .letters import free_letters
 from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import KRONECKER, LOSSES, Names, index_pieces
-from .evaluate import Evaluator, OutOfRange, Unread, is_label
+from .evaluate import Evaluator, OutOfRange, Unread, derivative_parts, is_label
 
+LEAVES = ("input", "kernel", "bias", "scale", "shift")
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 
 
@@ -45,7 +47,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                  chains_of):
     deadline = time.monotonic() + seconds
     starts = _line_starts(document) if document is not None else None
-    read = [(region, _joined(read_rows(region, document, starts))) for region in regions]
+    read = [(region, _joined(rows)) for region, rows in
+            continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
     found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
@@ -57,10 +60,12 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     names.defined = {w[0] for w in map(_defined_name, chains) if w is not None}
     if checker.model.normalizing:
         names.counts |= _limits(names, chains)
+        _axis_letters(names, checker.model, chains)
     _bind_definitions(judge, chains)
     judge.group_counts = _group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
     judge.einstein = document is not None and bool(EINSTEIN.search(document))
+    judge.variables = _variables(names, chains)
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
@@ -71,7 +76,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     for region, chain, line in found:
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
-        verdict, rows = cache.get(chain.text, (None, []))
+        judge.case = _case(lines, line)
+        verdict, rows = cache.get((chain.text, judge.case), (None, []))
         if names.defines(chain.sides[-1]) or _renames(chain) or _sets(chain):
             continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
         if line in cut:
@@ -80,7 +86,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
                 if time.monotonic() > deadline else judge.claim(chain, before)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
-            cache[chain.text] = verdict, rows
+            cache[(chain.text, judge.case)] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
             continue
         size = judge.matrix_size(chain, before) if verdict.verdict in ("ok", "wrong") else 0
@@ -147,6 +153,26 @@ def _cut_short(read) -> dict[int, int]:
     return found
 
 
+_CASE = re.compile(r"\b(?:for|when|if|where|with)\b[^.;]*?(?<![A-Za-z\\])([a-zA-Z])\s*(\\neq?(?![A-Za-z])|≠|!=|=)\s*"
+                   r"([a-zA-Z])(?![A-Za-z_])", re.IGNORECASE)
+_TAG_OR_MATH = re.compile(r"<[^<>]*>|\\\(.*?\\\)|\$[^$]*\$")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+CASE_LINES = 20            # how far above a claim its case's sentence may be
+
+
+def _case(lines: list[str], line: int) -> tuple | None:
+    """The case the post states for the claim at `line` (1-based): "for k ≠ i, we have" in the nearest
+    sentence above it, as (k, i, equal); None where that sentence states none."""
+    for k in range(line - 2, max(-1, line - 1 - CASE_LINES), -1):
+        text = lines[k] if k < len(lines) else ""
+        found = _CASE.search(re.sub(r"<[^<>]*>", " ", text))
+        if found:
+            return found.group(1), found.group(3), found.group(2) == "="
+        if _WORD.search(_TAG_OR_MATH.sub(" ", text)) and not text.lstrip().startswith(("\\", "&", "$$")):
+            return None            # another sentence: the case ended there
+    return None
+
+
 def _line_starts(text: str) -> list[int]:
     return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
@@ -183,14 +209,16 @@ def _bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
         text, font, sub = written
         key = Names.key(text, font)
         evaluator = Evaluator(model, names, point)
-        views = judge._views(frozenset(k for k in ("i", "j", "k", "n") if k in chain.text) | {"•"})
+        views = judge._views(frozenset(free_letters(chain, names.counts)) | {"•"})
         if _holds(evaluator, chain, views, point):
             continue
         bound = names.bound.get(key)
         role = _fitting(names, model, key, chain, lambda: _holds(evaluator, chain, views, point))
         if role is None:
-            own = names.role(text, font) is None or _of_own_names(names, chain.sides[1])
-            if bound is None and own and _reads(evaluator, chain.sides[1], views):
+            # a leaf's letter (the input's z) defined by the layer's quantities is the post's own name: z = σ(y)
+            own = names.role(text, font) in (None,) + LEAVES or _of_own_names(names, chain.sides[1])
+            itself = _mentions(chain.sides[1], key)
+            if bound is None and own and not itself and _reads(evaluator, chain.sides[1], views):
                 names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
         if bound is not None:               # defined again, as something else: its first meaning stays
             names.bind(key, bound)
@@ -268,8 +296,59 @@ def _sets(chain: s.Chain) -> bool:
         all(isinstance(n, s.Sym) and n.text.isalpha() for n in names)
 
 
+def _mentions(side: s.Node, key: str) -> bool:
+    """Whether a side reads the name itself (x in x + 1; N_c is another name than N)."""
+    found = list(s.nodes(side))
+    indexed = {id(n.base) for n in found if isinstance(n, s.Scripted) and n.sub is not None}
+    return any(isinstance(n, s.Sym) and id(n) not in indexed and Names.key(n.text, n.font) == key for n in found)
+
+
+def _variables(names: Names, chains: list[s.Chain]) -> frozenset:
+    """The statistics a post differentiates by (∂L/∂μ, ∂L/∂σ²): its variables of their own."""
+    found = set()
+    for chain in chains:
+        for node in s.nodes(chain):
+            parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+            bottom = parts[1] if parts else None
+            while isinstance(bottom, s.Paren) and bottom.kind == "{":
+                bottom = bottom.inner
+            base = bottom.base if isinstance(bottom, s.Scripted) else bottom
+            if isinstance(base, s.Func) and base.name == "sigma":
+                base = s.Sym("\\sigma")
+            if isinstance(base, s.Sym):
+                squared = isinstance(bottom, s.Scripted) and bottom.sup is not None and bottom.sup.text == "2"
+                role = "variance" if base.text == "\\sigma" and squared else names.role(base.text, base.font)
+                if role in ("mean", "variance", "deviation"):
+                    found.add(role)
+    return frozenset(found)
+
+
 def _other_case(key: str) -> str:
     return key.swapcase() if len(key) == 1 and key.isalpha() else key
+
+
+def _axis_letters(names: Names, model, chains: list[s.Chain]) -> None:
+    """Which of a normalization's two entry indices is the feature: the letter the post also puts on a
+    per-feature name alone (x_{c,i} with μ_c, w_c: c; the default, x_{i,j} with γ_j: the second)."""
+    per_feature = ("scale", "shift") + (("mean", "variance", "deviation") if model.kind == "batch_norm" else ())
+    pairs, alone = [], set()
+    for chain in chains:
+        for node in s.nodes(chain):
+            if not (isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sub is not None):
+                continue
+            role, pieces = names.role(node.base.text, node.base.font), index_pieces(node.sub.text) or []
+            letters = [p for p in pieces if p.isalpha() and len(p) == 1]
+            if role in ("input", "normalized", "output") and len(letters) == 2 == len(pieces):
+                pairs.append(letters)
+            elif role in per_feature and len(letters) == 1 == len(pieces):
+                alone.add(letters[0])
+    first = sum(1 for a, b in pairs if a in alone and b not in alone)
+    second = sum(1 for a, b in pairs if b in alone and a not in alone)
+    names.feature_first = first > second
+    for a, b in pairs:
+        feature, sample = (a, b) if names.feature_first else (b, a)
+        names.axis_letters.setdefault(feature, "feature")
+        names.axis_letters.setdefault(sample, "sample")
 
 
 def _indexes_parameters(names: Names, chains: list[s.Chain]) -> bool:

@@ -117,6 +117,9 @@ class Evaluator(Lookup):
             raise Unread("a subscript on an expression is not read")
         if text == KRONECKER and node.sub is not None and Names.key(text, font) not in self.names.bound:
             return self.kronecker(node, view)
+        if text == "e" and not font and node.sup is not None and node.sub is None and self.names.role("e") is None \
+                and "e" not in self.names.macros:
+            return sp.exp(self._exponent(node.sup, view))          # e^{-y}: Euler's number, where e names nothing
         if text == "1" and node.sub is not None and isinstance(node.sub.node, s.Chain):
             return self.indicator(node.sub.node, view)          # 1_{i=j}, \mathbb{1}_{i=k}: 1 where it holds
         sup = node.sup.text if node.sup is not None else None
@@ -154,8 +157,11 @@ class Evaluator(Lookup):
                 total += self.side(node.body, inner)
             return total
         letter, low, high = self._range(node, view)
+        skipped = self._skipped(node, view)
         total = sp.Integer(0)
         for k in range(low, high + 1):
+            if k == skipped:
+                continue
             inner = replace(view, indices=view.indices | {letter: k}, sums=view.sums + (letter,),
                             lows=view.lows | ({letter: low} if low in (0, 1) and node.sub is not None else {}))
             total += self.side(node.body, inner)
@@ -210,7 +216,8 @@ class Evaluator(Lookup):
         tied = self._tied(wrt) if self.tied and isinstance(bottom, s.Sym) else [wrt]
         if value == LOSS:
             return sum((self.point_adjoint(entry) for entry in tied), sp.Integer(0))
-        return sp.Float(sum(self.point.derivative(value, entry, local=self.local) for entry in tied), 30)
+        cut = self.point.held(self.held) if self.held else frozenset()
+        return sp.Float(sum(self.point.derivative(value, entry, local=self.local, cut=cut) for entry in tied), 30)
 
     def _tied(self, entry: sp.Symbol) -> list[sp.Symbol]:
         for role in ("scale", "shift"):
@@ -278,8 +285,20 @@ class Evaluator(Lookup):
                 return tensor.shape[axes[pieces.index(letter)]]
         return None
 
+    def _skipped(self, node: s.BigSum, view: View) -> int | None:
+        """Σ_{k≠i}: the value of i, left out of the sum."""
+        sub = node.sub.node if node.sub is not None else None
+        if isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",)) and len(sub.sides) == 2:
+            other = sub.sides[1]
+            while isinstance(other, s.Paren) and other.kind == "{":      # k ≠ {\rm i}
+                other = other.inner
+            return self.index(other.text, view) + view.base if isinstance(other, s.Sym) else None
+        return None
+
     def _range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         sub = node.sub.node if node.sub is not None else None
+        if isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",)) and len(sub.sides) == 2:
+            sub = sub.sides[0]                    # Σ_{k≠i}: k over its axis, i left out (_skipped)
         if sub is None and (node.sup is None or _numpy_axis(node) is not None):
             letter, low, high = sum_letter(node), None, None
         elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and letter_name(sub.sides[0]) is not None:
@@ -360,6 +379,8 @@ def sum_letter(node: s.BigSum) -> str | None:
 def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
     """(numerator's operand, denominator's operand) of ∂a/∂b or da/db; None: not a derivative."""
     def operand(part):
+        while isinstance(part, s.Paren) and part.kind == "{":      # {\partial L} over {\partial {z_{c,i}}}
+            part = part.inner
         if isinstance(part, s.Partial):
             return None, True
         if isinstance(part, s.Juxt) and part.items and isinstance(part.items[0], s.Partial):

@@ -50,6 +50,9 @@ class TypedJudge:
         self.before: s.Node | None = None
         self.padded = False           # while a claim is read on the padded input
         self.tied = False             # while a derivative by an unindexed γ, β is read as by one scalar
+        self.held: frozenset = frozenset()      # while derivatives hold these statistics constant
+        self.variables: frozenset = frozenset()  # set by the document: the statistics it differentiates by
+        self.case: tuple | None = None  # set by the document per claim: "for k ≠ i" as (k, i, equal)
         self.einstein = False         # set by the document: it declares Einstein's summation convention
         self._without_bias: list[Point] | None = None
 
@@ -126,6 +129,15 @@ class TypedJudge:
                 self.tied = False
             if again.verdict == "ok":
                 return Verdict("ok", None, "read with γ and β as one number each, shared by every feature")
+        if found.verdict == "wrong" and self.variables:
+            # ∂y/∂x beside ∂L/∂μ ∂μ/∂x: the partial with μ and σ² held, the post's variables of their own
+            self.held = self.variables
+            try:
+                again = self._judged(chain, links, points, figures, local=True)
+            finally:
+                self.held = frozenset()
+            if again.verdict == "ok":
+                return Verdict("ok", None, "read with μ and σ² held in the partial derivatives")
         return found
 
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
@@ -155,6 +167,8 @@ class TypedJudge:
             for point in points:
                 evaluator = self._evaluator(point, local)
                 for view in self._views(own, named_group, tied):
+                    if not self._in_case(view):
+                        continue
                     try:
                         va = self._summed(evaluator, point, left, view, own, letters)
                         vb = self._summed(evaluator, point, right, view, own, letters)
@@ -184,6 +198,15 @@ class TypedJudge:
         if not checked:
             return Verdict("unchecked", None, "its entries are outside the layer's tensors")
         return Verdict("ok", None, None)
+
+    def _in_case(self, view: View) -> bool:
+        """Whether the view's indices are in the case the post states for the claim (for k ≠ i)."""
+        if self.case is None:
+            return True
+        a, b, equal = self.case
+        if a not in view.indices or b not in view.indices:
+            return True
+        return (view.indices[a] == view.indices[b]) == equal
 
     def matrix_size(self, chain: s.Chain, before: s.Node | None) -> int:
         """The rows of a matrix the claim's last link writes out in place of the side above's expression."""
@@ -224,6 +247,7 @@ class TypedJudge:
     def _evaluator(self, point: Point, local: bool) -> Evaluator:
         evaluator = Evaluator(self.model, self.names, point, local, self.group_counts)
         evaluator.uniform, evaluator.padded, evaluator.tied = self.uniform, self.padded, self.tied
+        evaluator.held = self.held
         return evaluator
 
     def _summed(self, evaluator: Evaluator, point: Point, node: s.Node, view: View, own, letters) -> float:

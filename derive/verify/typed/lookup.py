@@ -64,6 +64,7 @@ class Lookup:
         self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
         self.padded = False                  # a conv's input entries counted on the padded input (x̃)
         self.tied = False                    # a derivative by an unindexed γ, β: by one scalar, every entry with it
+        self.held: frozenset = frozenset()   # the statistics a derivative holds, the post's variables of their own
 
     @property
     def groups(self) -> int:
@@ -94,6 +95,10 @@ class Lookup:
                 raise Unread(f"{text} counts the layer's other axis (the post's statistics run over "
                              f"{', '.join(sorted(self.group_counts))}): not read")
             return sp.Integer(self.group_size)
+        if role is None and not font and text in self.names.counts and self.model.normalizing and \
+                sub in self.names.axis_letters:           # N_i, N_c: the size of the axis i, c runs over
+            samples, features = self.model.tensors["input"].shape
+            return sp.Integer(features if self.names.axis_letters[sub] == "feature" else samples)
         if role is None and text.startswith("d") and len(text) > 1 and not font:
             inner = self.names.role(text[1:])
             if inner is not None and inner != "epsilon":
@@ -135,7 +140,7 @@ class Lookup:
         bound, renamed = {}, {}
         for mine, theirs in zip(pieces, written):
             if mine.isalpha():
-                bound[mine] = self.index(theirs, view) + view.base
+                bound[mine] = self.index(theirs, view)          # 0-based, as a free index is kept
             elif theirs != mine:      # v_0 = σ_0² + ε read at j: σ_j² + ε
                 renamed[mine] = theirs
         if not written and pieces and not letters:      # v with v_0 = σ_0² + ε: σ² + ε, at the entry in view
@@ -144,7 +149,8 @@ class Lookup:
             side = _renamed(side, renamed)
         if letters and not written:
             raise Unread(f"{key} is defined per entry; written here without its index")
-        return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, view.sums, view.across,
+        sums = tuple(k for k in view.sums if k not in bound)      # the definition's own letters are free in it
+        return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, sums, view.across,
                                     view.lows))
 
     def entry(self, role: str, sub: str | None, view: View) -> sp.Symbol:
@@ -199,6 +205,7 @@ class Lookup:
         in_group = [p for p, v in zip(pieces, values) if p in view.indices and p not in ("0",)]
         if role in PER_ENTRY:
             if len(values) == 2:
+                values = values[::-1] if self.names.feature_first else values
                 self.groups_named.add(values[other])        # x_{0,0}: the group is written out
                 return self._inside(self.model.tensors[role].shape, values)
             if len(values) > 2:
@@ -216,7 +223,9 @@ class Lookup:
         if len(values) > 1:
             raise Unread(f"{len(values)} indices on the {role} are not read")
         if per_group:
-            if values and not in_group:
+            # μ_c where the post's c indexes the axis the statistics are per (batchnorm's feature): c's own value
+            per = "feature" if self.model.kind == "batch_norm" else "sample"
+            if values and (not in_group or self.names.axis_letters.get(pieces[0]) == per):
                 return self._inside(self.model.tensors[role].shape, values)
             return (self._group(view),)
         if not values and self.uniform and not self.target:
@@ -234,7 +243,12 @@ class Lookup:
         return view.entry
 
     def _group(self, view: View) -> int:
-        """The group in view: a sum's over them, else the claim's (◦), an index like •."""
+        """The group in view: a sum's over them, else the letter the post gives the groups' axis (c in
+        x_{c,i}, μ_c: x_k is at c), else the claim's (◦), an index like •."""
+        per = "feature" if self.model.kind == "batch_norm" else "sample"
+        named = [k for k, axis in self.names.axis_letters.items() if axis == per and k in view.indices]
+        if self.model.normalizing and len(named) == 1 and not view.across:
+            return self.index(named[0], view)
         if not view.across:
             self.used.add("◦")
         return view.group

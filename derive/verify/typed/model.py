@@ -244,7 +244,13 @@ class Point:
                         found[operand] = found.get(operand, 0.0) + upstream * self.value(self.model.partial(entry, operand))
         return found
 
-    def derivative(self, expr: sp.Expr, wrt: sp.Basic, local: bool = False) -> float:
+    def held(self, roles: frozenset) -> frozenset:
+        """The edges by which these tensors' entries depend on others: cut, a derivative holds them
+        constant (∂y/∂x with μ and σ², which a post treats as variables of their own)."""
+        return frozenset((e, p) for role in sorted(roles) if role in self.model.tensors
+                         for e in self.model.tensors[role].entries() for p in self.model.parents(e))
+
+    def derivative(self, expr: sp.Expr, wrt: sp.Basic, local: bool = False, cut: frozenset = frozenset()) -> float:
         """∂expr/∂wrt: the local partial where wrt is one of a computed entry's own operands (and
         `local`), else the total derivative of every entry expr names."""
         expr = expr if isinstance(expr, sp.Basic) else sp.Float(expr)
@@ -255,7 +261,7 @@ class Point:
             if atom in self.values:
                 inner = sp.diff(expr, atom)
                 if inner != 0:
-                    found += self.value(inner) * self.total(atom, wrt)
+                    found += self.value(inner) * self.total(atom, wrt, cut)
         return found
 
 

@@ -54,6 +54,9 @@ class Names:
         # a name the post gives a second meaning (Z the output at one line, z the normalized input at
         # another): written name -> the other roles it is read as where its bound one fails
         self.readings: dict[str, tuple[str, ...]] = {}
+        # a normalization's index letters by axis, as the post uses them (x_{c,i}, μ_c: c the feature)
+        self.axis_letters: dict[str, str] = {}
+        self.feature_first = False              # x_{c,i}: the feature's index written before the sample's
 
     @property
     def normalizing(self) -> bool:
