@@ -42,7 +42,10 @@ def tensor_claim(chain: s.Chain, names, model) -> bool:
                 return True
         if _rotation(node) is not None:
             return True
-    return False
+    # x = [x_00 … x_44]: a tensor written out entry by entry
+    return len(chain.sides) == 2 and any(isinstance(_bare(side), s.Matrix) and whole(side, names, model)
+                                         for side in chain.sides) and all(whole(side, names, model)
+                                                                          for side in chain.sides)
 
 
 def whole(node: s.Node, names, model) -> bool:

@@ -12,7 +12,7 @@ import sympy as sp
 from .. import syntax as s
 from .lookup import Lookup, OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
-from .names import COUNTS, KRONECKER, LABELS, LOSSES, Names, axes_for, index_pieces
+from .names import COUNTS, KRONECKER, LABELS, LOSSES, Names, arithmetic, axes_for, index_pieces, is_loss_name
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
 
@@ -128,6 +128,9 @@ class Evaluator(Lookup):
             sub = None
         if text == "\\sigma" and sup == "2":
             return self.name("var", "", sub, view)
+        if sup is not None and sup.strip("{}()").lower() in PADDED and not self.model.normalizing and \
+                self.names.role(text, font) == "input":
+            return self.on_padded(text, font, sub, view)          # x^{pad}: the input with its padding
         if sup is not None and is_label(sup):
             layer = sup.strip("[]()")
             if layer.isdigit() and self.model.layer is not None and int(layer) != self.model.layer:
@@ -147,6 +150,12 @@ class Evaluator(Lookup):
             not (text.startswith("d") and self.names.role(text[1:]) is not None)
 
     def _BigSum(self, node: s.BigSum, view: View):
+        letters = several_letters(node)
+        if letters:                   # Σ_{n,f,k,l}: one sum per letter, each over the axis it indexes
+            inner = node.body
+            for letter in reversed(letters):
+                inner = s.BigSum(s.Script(letter, s.Sym(letter)), None, inner)
+            return self.side(inner, view)
         if self._across(node):
             letter = sum_letter(node)
             low = view.base
@@ -327,7 +336,34 @@ class Evaluator(Lookup):
         if self.model.normalizing and high - low + 1 > self.group_size:
             raise SumTooLong(f"the sum over {letter} from {low} to {high} has {high - low + 1} terms; "
                              f"the layer normalizes over {self.group_size}")
+        longest = self._axis_sizes(node.body, letter) if isinstance(sub, s.Chain) and node.sup is not None else []
+        if longest and high - low + 1 > max(size for _, size in longest):
+            role, size = max(longest, key=lambda found: found[1])
+            raise SumTooLong(f"the sum over {letter} from {low} to {high} has {high - low + 1} terms; the {role}'s "
+                             f"axis it indexes has {size}")
         return letter, low, high
+
+    def _axis_sizes(self, body: s.Node, letter: str) -> list[tuple[str, int]]:
+        """(role, size) of every axis of a conv's or pool's tensor that `letter` alone indexes in `body`
+        (the input's only where the layer pads nothing: x̃'s axes are longer)."""
+        found = []
+        if self.model.normalizing:
+            return found
+        padding = self.model.attributes.get("padding", 0)
+        for node in s.nodes(body):
+            if not (isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sub is not None):
+                continue
+            role = self.names.role(node.base.text, node.base.font)
+            if role is None and node.base.text.startswith("d"):
+                role = self.names.role(node.base.text[1:])
+            pieces = index_pieces(node.sub.text) or []
+            if role not in self.model.tensors or letter not in pieces or role == "input" and padding:
+                continue
+            tensor = self.model.tensors[role]
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape))
+            if axes is not None:
+                found.append((role, tensor.shape[axes[pieces.index(letter)]]))
+        return found
 
 
 def _whole(value) -> int:
@@ -354,6 +390,17 @@ def _numpy_axis(node: s.BigSum) -> int | None:
             isinstance(top.sides[0], s.Sym) and top.sides[0].text == "axis" and isinstance(top.sides[1], s.Num):
         return int(top.sides[1].text)
     return None
+
+
+PADDED = ("pad", "padded", "padding", "p")
+
+
+def several_letters(node: s.BigSum) -> list[str]:
+    """Σ_{n,f,k,l} and Σ_{i",j"}: the letters of a sum over several indices at once (none: one index)."""
+    if node.sub is None or node.sup is not None or node.sub.node is not None or "," not in node.sub.text:
+        return []
+    pieces = index_pieces(node.sub.text) or []
+    return pieces if pieces and all(p[0].isalpha() and not arithmetic(p) for p in pieces) else []
 
 
 def sum_letter(node: s.BigSum) -> str | None:
@@ -427,7 +474,7 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
     """The loss's name: L, E, C, J, ℓ ..., or (given the names) any plain name a post differentiates that
     names nothing of the layer's (Zakka's f)."""
     text, font = _name_of(node)
-    if text in LOSSES and not font:
+    if text is not None and is_loss_name(text, font):
         return True
     return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
         names.role(text) is None and text not in names.macros and text not in names.counts and \

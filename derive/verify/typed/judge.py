@@ -5,6 +5,7 @@ precision; over every value of its free indices. A wrong claim is set against th
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -15,11 +16,13 @@ from .arrays import tensor_claim
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
 from .letters import free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
-from .names import Names, index_pieces
+from .names import Names, arithmetic, axes_for, index_pieces
 from .rows import aligned, wrong_rows
+from .sizes import size_claim
 from .slips import slip
 from .tensor_judge import judge_tensors
 
+ARGMAX = re.compile(r"^[A-Za-z]_(?:m|max|\*)$")
 POINTS = 2
 ASSIGNMENTS = 24           # values of a claim's free indices tried, at most
 RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of the same number
@@ -64,6 +67,9 @@ class TypedJudge:
 
     def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
         """`before`: the side written just above this row's (the row goes on from it), if any."""
+        sizes = size_claim(chain, self.model)
+        if sizes is not None:
+            return sizes
         try:
             found = self._claim(chain, before)
         except Unread as exc:
@@ -166,7 +172,7 @@ class TypedJudge:
         for number, left, right in links:
             for point in points:
                 evaluator = self._evaluator(point, local)
-                for view in self._views(own, named_group, tied):
+                for view in self._views(own, named_group, tied, self._letter_sizes(chain)):
                     if not self._in_case(view):
                         continue
                     try:
@@ -269,6 +275,9 @@ class TypedJudge:
                 return point.value(evaluator.side(node, tied))
         # y_{bq} 1_b: the vector of ones with an index is written only to contract it, a sum over b
         missing = [k for k in extras if k not in "•◦" and k not in _contracted(node)]
+        argmax = [k for k in missing if ARGMAX.match(k)]
+        if argmax:                 # p_m, i_max, i^*: where a window's max is, as the post's prose defines it
+            raise Unread(f"{', '.join(argmax)}: the position of a window's max, which is not read")
         if missing and not self.einstein:
             raise MissingSum(missing)
         total = 0.0
@@ -282,9 +291,27 @@ class TypedJudge:
                 continue
         return total
 
-    def _views(self, own, named_group: int | None = None, tied: bool = False) -> list[View]:
-        """Every assignment of the first side's free indices (at most ASSIGNMENTS), at the groups in view
-        (the one it names, if it names one)."""
+    def _letter_sizes(self, chain: s.Chain) -> dict[str, int]:
+        """A conv's or pool's index letter -> the size of the axis it indexes (y_{n,f,k,l}: n the samples',
+        f the filters'), where a tensor's entry names it as one of its indices."""
+        found: dict[str, int] = {}
+        if self.model.normalizing:
+            return found
+        for node in s.nodes(chain):
+            if not (isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sub is not None):
+                continue
+            role = self.names.role(node.base.text, node.base.font)
+            pieces = index_pieces(node.sub.text) or []
+            tensor = self.model.tensors.get(role)
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape)) if tensor is not None else None
+            for piece, axis in zip(pieces, axes or ()):
+                if not arithmetic(piece) and not piece.isdigit():
+                    found[piece] = min(found.get(piece, tensor.shape[axis]), tensor.shape[axis])
+        return found
+
+    def _views(self, own, named_group: int | None = None, tied: bool = False, sizes: dict | None = None) -> list[View]:
+        """Every assignment of the first side's free indices (at most ASSIGNMENTS), each over its axis's
+        size where `sizes` gives it, at the groups in view (the one it names, if it names one)."""
         free = sorted(k for k in own if k not in "•◦")
         size = self._range()
         if tied and len(free) == 1:
@@ -295,7 +322,7 @@ class TypedJudge:
         if named_group is not None:
             groups = [named_group]
         entries = range(min(9, self._positions())) if "•" in own else range(1)
-        combos = list(itertools.product(range(size), repeat=len(free)))
+        combos = list(itertools.product(*(range((sizes or {}).get(k, size)) for k in free)))
         if len(combos) > ASSIGNMENTS:
             rng = np.random.default_rng(len(combos))
             combos = [combos[k] for k in sorted(rng.choice(len(combos), ASSIGNMENTS, replace=False))]

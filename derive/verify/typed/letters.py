@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from .. import syntax as s
-from .evaluate import sum_letter
+from .evaluate import several_letters, sum_letter
 from .lookup import ATTRIBUTES
 from .names import COUNTS, LABELS, index_pieces, letters_of
 
-_INDEX_LETTER = re.compile(r"^[A-Za-z](?:_[a-z]+)?$")
+_INDEX_LETTER = re.compile(r"^[A-Za-z](?:_[a-z]+)?'*$")
 
 
 def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
@@ -24,6 +24,8 @@ def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
         for node in (n for n in s.nodes(side) if id(n) not in bounds):
             if isinstance(node, s.BigSum) and sum_letter(node) is not None:
                 summed.add(sum_letter(node))
+            if isinstance(node, s.BigSum):
+                summed |= set(several_letters(node))
             if isinstance(node, s.Scripted):
                 for script in (node.sub, node.sup):
                     if script is None or script.text in LABELS:

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .model import EPSILON, LOSS, LayerModel, Point
+from .sizes import named_size
 from .. import syntax as s
-from .names import LOSSES, Names, arithmetic, axes_for, index_pieces, index_value
+from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_loss_name
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
@@ -85,7 +86,7 @@ class Lookup:
             return sp.Integer(1)              # \mathbf{1}, \mathbf{1}_h: the vector of ones, 1 at every entry
         if font in ("", None) and text in FUNCTIONS:
             raise Unread(f"{text} without its argument is not read")
-        if not font and text in LOSSES:
+        if is_loss_name(text, font):
             return LOSS
         if sub in ("hat", "norm") and self.names.role(f"{text}_{sub}") is not None:
             text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
@@ -99,6 +100,9 @@ class Lookup:
                 sub in self.names.axis_letters:           # N_i, N_c: the size of the axis i, c runs over
             samples, features = self.model.tensors["input"].shape
             return sp.Integer(features if self.names.axis_letters[sub] == "feature" else samples)
+        size = named_size(self.model, text, sub) if role is None and not font else None
+        if size is not None:                               # HH, H, P: the layer's sizes, in a sum's bounds
+            return sp.Integer(size)
         if role is None and text.startswith("d") and len(text) > 1 and not font:
             inner = self.names.role(text[1:])
             if inner is not None and inner != "epsilon":
@@ -107,6 +111,9 @@ class Lookup:
                     return self.point_adjoint(self.entry(inner, sub, view))        # dgamma, dout_i
                 finally:
                     self.target = False
+        if font in ("tilde", "widetilde") and not self.padded and not self.model.normalizing and \
+                self.names.role(text) == "input" and Names.key(text, font) not in self.names.bound:
+            return self.on_padded(text, "", sub, view)         # x̃: the padded input
         if Names.key(text, font) in self.names.macros:        # the post's own meaning, over the table's
             return self.macro(Names.key(text, font), sub, view)
         if role is None and not font and len(text) > 1 and text.isalpha():
@@ -127,6 +134,14 @@ class Lookup:
         if product.has(LOSS):
             raise Unread(f"{text} names nothing derive knows in this layer")
         return product
+
+    def on_padded(self, text: str, font: str, sub: str | None, view: View) -> sp.Expr:
+        """The input's entry counted on the padded input (x^{pad}, x̃): the padding's zeros around it."""
+        was, self.padded = self.padded, True
+        try:
+            return self.name(text, font, sub, view)
+        finally:
+            self.padded = was
 
     def macro(self, key: str, sub: str | None, view: View) -> sp.Expr:
         """A post's own name at an entry: its definition with the definition's index letters bound there."""
@@ -276,6 +291,11 @@ class Lookup:
         if not self.model.normalizing and piece in ATTRIBUTES:   # S, s_H, P: a conv's stride and padding
             name = ATTRIBUTES[piece]
             return int(self.model.attributes.get(name, 1 if name == "stride" else 0))
+        if len(piece) > 1 and piece.isalpha():            # kS: k times the stride, as TeX sets a product
+            product = 1
+            for letter in piece:
+                product *= self._letter(letter, view)
+            return product
         raise Unread(f"the index {piece} is not bound")
 
     @staticmethod

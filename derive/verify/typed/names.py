@@ -29,6 +29,11 @@ _NORM = {
 }
 FAMILIES = {"conv2d": _CONV, "max_pool": _POOL, "avg_pool": _POOL} | {kind: _NORM for kind in NORMS}
 LOSSES = ("L", "E", "J", "C", "l", "\\ell", "\\mathcal{L}", "Loss", "loss", "cost", "Cost", "Div")
+def is_loss_name(text: str, font: str | None) -> bool:
+    """L, E, J, loss, and the calligraphic \\mathcal{L} as a post writes it."""
+    return (text in LOSSES and not font) or (font == "mathcal" and f"\\mathcal{{{text}}}" in LOSSES)
+
+
 COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
 LABELS = ("B", "batch")                     # μ_B, σ_B^2: the batch's, not an entry's
 KRONECKER = "\\delta"
@@ -99,9 +104,9 @@ class Names:
         return f"\\{font}{{{text}}}" if font and font in ("hat", "widehat", "bar", "overline", "tilde") else text
 
 
-_INDEX = re.compile(r"^(?:\d+|[A-Za-z]|\\[a-zA-Z]+)$")
-_ARITHMETIC = re.compile(r"^[A-Za-z0-9_+\-*\s]+$")
-_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*|[+\-*])")
+_INDEX = re.compile(r"^(?:\d+|[A-Za-z]'*|\\[a-zA-Z]+)$")           # i, i' (another letter), 0, \alpha
+_ARITHMETIC = re.compile(r"^[A-Za-z0-9_+\-*\s']+$")
+_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*'*|[+\-*])")
 
 
 def index_pieces(text: str) -> list[str] | None:

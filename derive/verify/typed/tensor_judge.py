@@ -58,7 +58,8 @@ def _judged(judge, chain: s.Chain, links, convention: str) -> Verdict:
                 checked = True
     if not checked:
         return Verdict("unchecked", None, "its channels are outside the layer's")
-    return Verdict("ok", None, f"read with * as a {convention}")
+    convolves = any(isinstance(n, s.BinOp) and n.op in ("*", "conv") for n in s.nodes(chain))
+    return Verdict("ok", None, f"read with * as a {convention}" if convolves else None)
 
 
 def _link(judge, point, view: View, convention: str, left, right, number: int) -> Verdict | None:
@@ -68,6 +69,9 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
     except IndexError:
         return None
     except ShapeMismatch as exc:
+        if _listing(left, right):        # x = [w_00 … w_22]: the post lists a matrix of another shape than x's
+            return Verdict("wrong", None, f"the written matrix does not have the tensor's shape ({exc})",
+                           link=number + 1)
         if _dilation_fixes(judge, point, convention, left, right, view):
             return Verdict("wrong", None, "the shapes differ; " + DILATION.format(judge.model.attributes["stride"]),
                            link=number + 1)
@@ -81,6 +85,19 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
         if _dilation_fixes(judge, point, convention, left, right, view) else ""
     return Verdict("wrong", None, f"the two sides differ (as * is a {convention})" + (f"; {said}" if said else ""),
                    link=number + 1)
+
+
+def _listing(left, right) -> bool:
+    """A name set equal to a matrix written out entry by entry, nothing convolved."""
+    sides = [_bare(left), _bare(right)]
+    return sum(isinstance(side, s.Matrix) for side in sides) == 1 and \
+        not any(isinstance(n, s.BinOp) for side in sides for n in s.nodes(side))
+
+
+def _bare(node):
+    while isinstance(node, s.Paren):
+        node = node.inner
+    return node
 
 
 def _compare(arrays: Arrays, left, right, view) -> bool:
