@@ -1,5 +1,5 @@
 """The numeric rows of issue 15 (point 1, and point 7's oracles): embedding, the RNN, LSTM and GRU
-cells unrolled over T steps, linear at every position, softmax by rows, single- and multi-head
+layers unrolled over T steps (a cell application per step, on the one tape), linear at every position, softmax by rows, single- and multi-head
 attention with and without the causal mask, and the sequence cross-entropy. Each forward and VJP
 kernel against PyTorch in float64 (its nn.RNN, nn.LSTM, nn.GRU, scaled_dot_product_attention and
 cross_entropy, never derive) on random shapes, T, heads and masks (hypothesis), and against central
@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.core.graph import Application, Kind, Node, TensorGraph
-from derive.core.ops import TENSOR_OPS
+from derive.core.lower_sequence import unrolled
+from derive.core.ops import TENSOR_OPS, Op, Rule
 from derive.numeric.tape import Tape
 
 RTOL, ATOL = 1e-12, 1e-12           # relative, and absolute for entries that are 0 up to rounding
@@ -54,21 +55,44 @@ def _check(op, arrays, upstream, function, differentiable=None, **attributes):
             _close(term, grad)
 
 
-# -- the recurrent cells, against torch.nn's own modules ----------------------------------------------
+# -- the recurrent layers, unrolled on the one tape, against torch.nn's own modules -------------------
 def _module(kind: str, d: int, h: int, nonlinearity: str):
     if kind == "rnn":
         return torch.nn.RNN(d, h, batch_first=True, nonlinearity=nonlinearity, dtype=torch.float64)
     return {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](d, h, batch_first=True, dtype=torch.float64)
 
 
-def _cell(kind: str, nonlinearity: str = "tanh"):
-    """torch's unrolled cell as a function of our inputs (X, W, U, b) or, for the GRU, (X, W, U, b_x, b_h)."""
+def _torch_layer(kind: str, nonlinearity: str = "tanh"):
+    """torch's layer as a function of our parameters (X, W, U, b) or, for the GRU, (X, W, U, b_x, b_h)."""
     def run(x, w, u, *biases):
         module = _module(kind, x.shape[-1], u.shape[1], nonlinearity)
         b_x, b_h = biases if kind == "gru" else (biases[0], torch.zeros_like(biases[0]))
         parameters = {"weight_ih_l0": w, "weight_hh_l0": u, "bias_ih_l0": b_x, "bias_hh_l0": b_h}
         return torch.func.functional_call(module, parameters, (x,))[0]
     return run
+
+
+def _probe(upstream: np.ndarray) -> Op:
+    """A loss row for the tests alone: Σ G ⊙ H for a fixed G, so that every adjoint is the VJP of G."""
+    return Op("probe", Rule(lambda **_: lambda inputs, output, up: (up * upstream, None),
+                            lambda **_: lambda inputs: float(np.sum(upstream * inputs[0]))), Rule(), Rule(), Rule())
+
+
+def _unrolled_tape(kind: str, arrays: list, upstream: np.ndarray, **attributes):
+    """The layer lowered unrolled over the arrays' time steps, run forward and backward on the tape:
+    (H, the adjoint of every input array)."""
+    x = Node("X", Kind.INPUT, arrays[0].shape[1:])
+    names = ("W", "U", "b", "c")[:len(arrays) - 1]
+    parameters = tuple(Node(name, Kind.PARAMETER, a.shape, 1) for name, a in zip(names, arrays[1:]))
+    nodes, applications, stacked = unrolled(kind, x, parameters, arrays[2].shape[1], 1, tuple(attributes.items()))
+    target, loss = Node("Y", Kind.TARGET, ()), Node("J", Kind.LOSS, ())
+    graph = TensorGraph((x, target, *parameters, *nodes, loss),
+                        tuple(applications) + (Application("probe", (stacked, target), loss),), loss)
+    tape = Tape(graph, 1.0, {**TENSOR_OPS, "probe": _probe(upstream)}, every_adjoint=True)
+    slots = tape.run({x: arrays[0], target: np.zeros(())} | dict(zip(parameters, arrays[1:])))
+    adjoint = tape.slots.adjoint                       # U unread (T = 1): its gradient is 0
+    return slots[tape.slots.value[stacked]], [slots[adjoint[node]] if node in adjoint else np.zeros(array.shape)
+                                              for node, array in zip((x, *parameters), arrays)]
 
 
 @st.composite
@@ -79,25 +103,33 @@ def sequences(draw):
 @pytest.mark.parametrize("kind, nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
 @settings(max_examples=60, deadline=None)
 @given(sequences())
-def test_a_recurrent_cell_unrolled_is_pytorchs(kind, nonlinearity, case):
+def test_a_recurrent_layer_unrolled_on_the_tape_is_pytorchs(kind, nonlinearity, case):
+    """Backpropagation through time as the one walk's gathers: every step's cell reads the same W, U, b."""
     n, steps, d, h, seed = case
     rng = np.random.default_rng(seed)
     rows = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * h
     arrays = [rng.normal(size=(n, steps, d)), rng.normal(size=(rows, d)), rng.normal(size=(rows, h)),
               rng.normal(size=rows)] + ([rng.normal(size=rows)] if kind == "gru" else [])
-    _check(kind, arrays, rng.normal(size=(n, steps, h)), _cell(kind, nonlinearity), nonlinearity=nonlinearity)
+    upstream = rng.normal(size=(n, steps, h))
+    expected, grads = _torch(_torch_layer(kind, nonlinearity), arrays, upstream)
+    attributes = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+    found, adjoints = _unrolled_tape(kind, arrays, upstream, **attributes)
+    _close(found, expected)
+    for adjoint, grad in zip(adjoints, grads):
+        _close(adjoint, grad)
 
 
 def test_a_shared_weights_gradient_sums_over_the_time_steps():
-    """dL/dW of an RNN is the sum of each step's term: T = 1 gives the first step's alone."""
+    """dL/dW of an RNN is the sum of each step's term: T = 1 gives the first step's alone, and U has
+    no term from step 1 (h_0 = 0)."""
     rng = np.random.default_rng(3)
     x, w, u, b = rng.normal(size=(2, 3, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 4)), rng.normal(size=4)
     upstream = np.zeros((2, 3, 4))
     upstream[:, 0] = rng.normal(size=(2, 4))           # only h_1 reaches the loss
-    _, (_, d_w, d_u, _) = _ours("rnn", [x, w, u, b], upstream)
-    _, (_, first_w, _, _) = _ours("rnn", [x[:, :1], w, u, b], upstream[:, :1])
+    _, (_, d_w, d_u, _) = _unrolled_tape("rnn", [x, w, u, b], upstream)
+    _, (_, first_w, _, _) = _unrolled_tape("rnn", [x[:, :1], w, u, b], upstream[:, :1])
     _close(d_w, first_w)
-    _close(d_u, np.zeros_like(d_u))                    # h_0 = 0: U has no term from step 1
+    _close(d_u, np.zeros_like(d_u))
 
 
 # -- embedding, linear, softmax, attention, the sequence loss ----------------------------------------
@@ -176,10 +208,16 @@ def _central(function, arrays, k, upstream, step=1e-6):
 
 
 FINITE = [
-    ("rnn", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=(3, 3)), r.normal(size=3)], {}),
-    ("lstm", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(8, 2)), r.normal(size=(8, 2)), r.normal(size=8)], {}),
-    ("gru", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(6, 2)), r.normal(size=(6, 2)), r.normal(size=6),
-                       r.normal(size=6)], {}),
+    ("rnn_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 3)), r.normal(size=(3, 2)), r.normal(size=(3, 3)),
+                            r.normal(size=3)], {}),
+    ("lstm_c", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(8, 2)),
+                          r.normal(size=(8, 2)), r.normal(size=8)], {}),
+    ("lstm_h", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(8, 2)),
+                          r.normal(size=(8, 2)), r.normal(size=8)], {}),
+    ("gru_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(6, 2)), r.normal(size=(6, 2)),
+                            r.normal(size=6), r.normal(size=6)], {}),
+    ("gru_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(6, 2)), r.normal(size=6), r.normal(size=6)],
+     {"first": True}),
     ("linear", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=3)], {}),
     ("softmax", lambda r: [r.normal(size=(2, 3, 4))], {}),
     ("attention", lambda r: [r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 2))],
@@ -187,7 +225,7 @@ FINITE = [
 ]
 
 
-@pytest.mark.parametrize("op, draw, attributes", FINITE, ids=[case[0] for case in FINITE])
+@pytest.mark.parametrize("op, draw, attributes", FINITE, ids=[f"{case[0]}{'-first' if case[2] else ''}" for case in FINITE])
 def test_every_vjp_equals_central_differences(op, draw, attributes):
     rng = np.random.default_rng(11)
     arrays = draw(rng)
@@ -201,8 +239,8 @@ def test_every_vjp_equals_central_differences(op, draw, attributes):
 
 # -- the one tape, running a small sequence network -------------------------------------------------
 def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
-    """ids -> embedding -> LSTM -> linear -> sequence cross-entropy (mean): every parameter's gradient
-    from the one reverse walk over these rows equals PyTorch's autograd of the same network."""
+    """ids -> embedding -> LSTM (unrolled) -> linear -> sequence cross-entropy (mean): every parameter's
+    gradient from the one reverse walk over these rows equals PyTorch's autograd of the same network."""
     rng = np.random.default_rng(5)
     n, steps, vocabulary, d, h = 3, 4, 5, 3, 2
     ids = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
@@ -211,13 +249,13 @@ def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
               "b": rng.normal(size=4 * h), "V": rng.normal(size=(vocabulary, h)), "c": rng.normal(size=vocabulary)}
     x, y = Node("X", Kind.INPUT, (steps,)), Node("Y", Kind.TARGET, (steps,))
     p = {name: Node(name, Kind.PARAMETER, array.shape, 1) for name, array in values.items()}
-    e, hidden, logits = (Node(name, Kind.INTERMEDIATE, (steps,), 1) for name in ("H0", "H1", "Z1"))
+    e, logits = Node("H0", Kind.INTERMEDIATE, (steps, d), 1), Node("Z1", Kind.INTERMEDIATE, (steps, vocabulary), 1)
+    cells, recurrent, hidden = unrolled("lstm", e, (p["W"], p["U"], p["b"]), h, 1)
     loss = Node("J", Kind.LOSS, ())
-    applications = (Application("embedding", (x, p["E"]), e, ()),
-                    Application("lstm", (e, p["W"], p["U"], p["b"]), hidden, ()),
+    applications = (Application("embedding", (x, p["E"]), e, ()), *recurrent,
                     Application("linear", (hidden, p["V"], p["c"]), logits, ()),
                     Application("sequence_ce", (logits, y), loss, (("reduction", "mean"),)))
-    graph = TensorGraph((x, y, *p.values(), e, hidden, logits, loss), applications, loss)
+    graph = TensorGraph((x, y, *p.values(), e, *cells, logits, loss), applications, loss)
     tape = Tape(graph, 1.0 / n, TENSOR_OPS)
     slots = tape.run({x: ids, y: targets} | {p[name]: array for name, array in values.items()})
 

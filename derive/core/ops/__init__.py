@@ -88,14 +88,18 @@ CONV_AND_NORM: dict[str, Op] = {
     "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(),
                    Rule(norm_index.vjp, norm_index.forward)),
 }
-# Issue 15's op families, their numeric level: embedding, the recurrent cells unrolled over time,
-# attention and its parts, and the sequence loss. Their spec syntax and index forms come next.
+# Issue 15's op families, their numeric level: embedding, the recurrent cells of one time step (a
+# recurrent layer is lowered unrolled, core/lower_sequence.py), attention and its parts, and the
+# sequence loss. Their spec syntax and index forms come next.
 SEQUENCE: dict[str, Op] = {
     name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule()) for name, forward, vjp in (
+        ("time_step", recurrent.time_step_forward, recurrent.time_step_vjp),
+        ("stack", recurrent.stack_forward, recurrent.stack_vjp),
         ("embedding", recurrent.embedding_forward, recurrent.embedding_vjp),
-        ("rnn", recurrent.rnn_forward, recurrent.rnn_vjp),
-        ("lstm", recurrent.lstm_forward, recurrent.lstm_vjp),
-        ("gru", recurrent.gru_forward, recurrent.gru_vjp),
+        ("rnn_cell", recurrent.rnn_cell_forward, recurrent.rnn_cell_vjp),
+        ("lstm_c", recurrent.lstm_c_forward, recurrent.lstm_c_vjp),
+        ("lstm_h", recurrent.lstm_h_forward, recurrent.lstm_h_vjp),
+        ("gru_cell", recurrent.gru_cell_forward, recurrent.gru_cell_vjp),
         ("linear", attention.linear_forward, attention.linear_vjp),
         ("softmax", attention.softmax_forward, attention.softmax_vjp),
         ("attention", attention.attention_forward, attention.attention_vjp),
