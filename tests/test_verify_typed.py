@@ -99,11 +99,11 @@ def test_a_post_defines_its_own_names():
 
 @pytest.mark.parametrize("root, caught", [(CONV, 17), (CONV.parent / "conv_holdout", 18),
                                           (CONV.parent / "conv_blind2", 8),
-                                          (CONV.parent / "conv_blind3", 9)], ids=["conv", "holdout", "blind2", "blind3"])
+                                          (CONV.parent / "conv_blind3", 10)], ids=["conv", "holdout", "blind2", "blind3"])
 def test_the_conv_corpora_have_no_false_alarms(root, caught):
     """Measured 2026-12-02 (measure.py --conv, --holdout, --blind2): 17 of 31, 17 of 29 and 6 of 11 real
     errors caught (the second blind set, once read: 5 of 11 and 2 false alarms at first sight);
-    then 17, 18 and 8; the third blind set, once read, 9 of 22 (0 of 22 and 2 false alarms at first sight)."""
+    then 17, 18 and 8; the third blind set, once read, 10 of 22 (0 of 22 and 2 false alarms at first sight)."""
     scores = [measure.score(folder) for folder in measure.posts(root)]
     assert [(sc.post, line) for sc in scores for line in sc.false_alarms] == []
     assert sum(sc.caught for sc in scores) >= caught
