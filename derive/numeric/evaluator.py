@@ -160,7 +160,8 @@ class Evaluator:
         self._training_tape = self.tape if self._updated_parameters == len(self._parameters) else \
             Tape(tensors, self.scale, wanted=updated_nodes)
         # the slots before each replay, inputs and targets given; where each parameter's view of the vector goes
-        self._blanks = {id(tape): self._given(tape, tensors) for tape in (self.tape, self._training_tape)}
+        given = {tensors.of_kind(Kind.INPUT)[0]: self.inputs, tensors.of_kind(Kind.TARGET)[0]: self.targets}
+        self._blanks = {id(tape): tape.filled(given) for tape in (self.tape, self._training_tape)}
         stops = np.cumsum(self._sizes)
         self._parameter_views = tuple((self.tape.slots.value[node], stop - size, stop, node.shape)
                                       for node, size, stop in zip(self._parameters, self._sizes, stops) if node)
@@ -183,12 +184,6 @@ class Evaluator:
     # -- evaluation: the tape's slots, read per layer --------------------------------
     def _run(self, params: Parameters) -> list:
         return self._replay(params.flat)
-
-    def _given(self, tape: Tape, tensors: TensorGraph) -> list:
-        blank = tape.blank()
-        blank[tape.slots.value[tensors.of_kind(Kind.INPUT)[0]]] = self.inputs
-        blank[tape.slots.value[tensors.of_kind(Kind.TARGET)[0]]] = self.targets
-        return blank
 
     def _replay(self, flat: np.ndarray, tape: Tape | None = None) -> list:
         """The tape (the document's, unless given) replayed at the parameters laid out as

@@ -71,10 +71,14 @@ class Tape:
 
     def run(self, given: dict[Node, np.ndarray]) -> list:
         """Every slot's value: the forward, then the backward."""
+        return self.replay(self.filled(given))
+
+    def filled(self, given: dict[Node, np.ndarray]) -> list:
+        """The slots before a replay, with these nodes' values given."""
         v = self.blank()
         for node, array in given.items():
             v[self.slots.value[node]] = array
-        return self.replay(v)
+        return v
 
     def blank(self) -> list:
         """The slots before a replay: the seed alone given."""

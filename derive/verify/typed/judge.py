@@ -14,7 +14,7 @@ from .. import syntax as s
 from ..values import Verdict
 from .arrays import tensor_claim
 from .evaluate import Evaluator, OutOfRange, SumTooLong, Unread, View
-from .letters import free_letters
+from .letters import contracted, free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
 from .names import Names, arithmetic, axes_for, index_pieces
 from .rows import aligned, wrong_rows
@@ -274,7 +274,7 @@ class TypedJudge:
             if extras == letters_here:
                 return point.value(evaluator.side(node, tied))
         # y_{bq} 1_b: the vector of ones with an index is written only to contract it, a sum over b
-        missing = [k for k in extras if k not in "•◦" and k not in _contracted(node)]
+        missing = [k for k in extras if k not in "•◦" and k not in contracted(node)]
         argmax = [k for k in missing if ARGMAX.match(k)]
         if argmax:                 # p_m, i_max, i^*: where a window's max is, as the post's prose defines it
             raise Unread(f"{', '.join(argmax)}: the position of a window's max, which is not read")
@@ -344,12 +344,6 @@ class TypedJudge:
 
     def _groups(self) -> int:
         return Evaluator(self.model, self.names, self.points[0]).groups
-
-
-def _contracted(node: s.Node) -> set[str]:
-    """The letters a side's vector of ones carries (\\mathbf{1}_b)."""
-    return {piece for n in s.nodes(node) if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym)
-            and n.base.text == "1" and n.base.font and n.sub is not None for piece in index_pieces(n.sub.text) or []}
 
 
 def _uniform(model: LayerModel, leaves: dict) -> dict:

@@ -35,3 +35,9 @@ def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
                                  if _INDEX_LETTER.match(k) and k not in counts and k not in ATTRIBUTES}
         found |= used - summed
     return found
+
+
+def contracted(node: s.Node) -> set[str]:
+    """The letters a side's vector of ones carries (\\mathbf{1}_b)."""
+    return {piece for n in s.nodes(node) if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym)
+            and n.base.text == "1" and n.base.font and n.sub is not None for piece in index_pieces(n.sub.text) or []}
