@@ -1,5 +1,5 @@
 """The conv / pooling / normalization corpora of real posts (tests/posts/conv/*, the held-out
-tests/posts/conv_holdout/* and the blind tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*): every folder is complete, its
+tests/posts/conv_holdout/* and the blind tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*, conv_blind4/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
 verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer spec."""
 
@@ -18,7 +18,8 @@ HOLDOUT = Path(__file__).parent / "posts" / "conv_holdout"
 BLIND = Path(__file__).parent / "posts" / "conv_blind"
 BLIND2 = Path(__file__).parent / "posts" / "conv_blind2"
 BLIND3 = Path(__file__).parent / "posts" / "conv_blind3"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3)
+BLIND4 = Path(__file__).parent / "posts" / "conv_blind4"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4)
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}
@@ -31,7 +32,7 @@ def truth(folder: Path) -> dict:
 @pytest.mark.parametrize("root", ROOTS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_corpus_is_there(root: Path):
     folders = [p for p in FOLDERS if p.parent == root]
-    assert len(folders) >= (3 if root in (BLIND, BLIND2, BLIND3) else 6), [p.name for p in folders]
+    assert len(folders) >= (3 if root in (BLIND, BLIND2, BLIND3, BLIND4) else 6), [p.name for p in folders]
     assert (root / "README.md").exists()
     readme = (root / "README.md").read_text(encoding="utf-8")
     for folder in folders:

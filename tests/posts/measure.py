@@ -7,6 +7,7 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind    # the blind ones (tests/posts/conv_blind/*)
     python tests/posts/measure.py --blind2   # the second blind set (tests/posts/conv_blind2/*)
     python tests/posts/measure.py --blind3   # the third (tests/posts/conv_blind3/*)
+    python tests/posts/measure.py --blind4   # the fourth (tests/posts/conv_blind4/*)
 
 A truth claim is one line of the post. verify's verdict for that line: wrong if any claim on it is
 wrong, ok if every claim on it is ok, unchecked if it has none or one is unchecked.
@@ -25,6 +26,7 @@ HOLDOUT = Path(__file__).parent / "conv_holdout"
 BLIND = Path(__file__).parent / "conv_blind"
 BLIND2 = Path(__file__).parent / "conv_blind2"
 BLIND3 = Path(__file__).parent / "conv_blind3"
+BLIND4 = Path(__file__).parent / "conv_blind4"
 NEAR = 4
 
 
@@ -120,7 +122,7 @@ def table(scores: list[Score]) -> str:
 
 
 def main() -> None:
-    roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3}
+    roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3, "--blind4": BLIND4}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
