@@ -99,12 +99,31 @@ _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymb
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
 
+_QUAD = re.compile(r"\\q?quad(?![A-Za-z])")
+_RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
+
+
+def _quad_claims(text: str) -> str:
+    """a = 1 \\quad b = 2: two claims side by side, a relation on each side of the space: one per row."""
+    pieces = _QUAD.split(text)
+    if len(pieces) < 2:
+        return text
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        last = re.split(r"\\\\", joined)[-1]
+        apart = _RELATION.search(last) and _RELATION.search(re.split(r"\\\\", piece)[0]) and \
+            last.count("{") == last.count("}")
+        joined += (r" \\ " if apart else r" \quad ") + piece
+    return joined
+
+
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
     text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
+    text = _quad_claims(text)
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     text = braced_fractions(text)
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)

@@ -236,7 +236,7 @@ class Arrays:
         if derivative is None:
             return _combine(self.value(node.num, view), self.value(node.den, view), np.divide)
         top, bottom = derivative
-        if top is None or not is_loss(top):
+        if top is None or not is_loss(top, self.e.names):
             raise Unread("a derivative of a whole tensor by another is not read")
         return [self.named(bottom, view, gradient=True)]
 

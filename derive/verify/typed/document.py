@@ -22,7 +22,7 @@ from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import KRONECKER, Names, index_pieces
 from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
-                         renames, variables, written_name)
+                         renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
@@ -60,6 +60,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     if checker.model.normalizing:
         names.counts |= limits(names, chains)
         axis_letters(names, checker.model, chains)
+    swapped_operands(judge, chains)
     bind_definitions(judge, chains)
     judge.group_counts = group_counts(judge, chains)
     judge.convention = _convention(judge, chains)

@@ -104,6 +104,9 @@ class Evaluator(Sums):
 
     def _Scripted(self, node: s.Scripted, view: View):
         base = node.base
+        if isinstance(base, s.Paren) and base.kind == "{" and isinstance(base.inner, s.Sym):
+            base = base.inner                     # {x}_{11}, {\mu}_c: a braced name, indexed
+            node = s.Scripted(base, node.sub, node.sup, node.primes)
         if node.primes:
             raise Unread("a derivative written with primes is not read in a typed layer's formula")
         if isinstance(base, s.Paren) and node.sub is not None and node.sup is None:

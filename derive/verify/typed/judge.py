@@ -56,6 +56,7 @@ class TypedJudge:
         self.held: frozenset = frozenset()      # while derivatives hold these statistics constant
         self.variables: frozenset = frozenset()  # set by the document: the statistics it differentiates by
         self.case: tuple | None = None  # set by the document per claim: "for k ≠ i" as (k, i, equal)
+        self.figures = False          # while a claim that states figures is judged
         self.einstein = False         # set by the document: it declares Einstein's summation convention
         self._without_bias: list[Point] | None = None
 
@@ -70,13 +71,14 @@ class TypedJudge:
         sizes = size_claim(chain, self.model)
         if sizes is not None:
             return sizes
+        self.figures = bool(_figures(chain))
         try:
             found = self._claim(chain, before)
+            return self._other_reading(chain, before) or found if found.verdict == "wrong" else found
         except Unread as exc:
             return Verdict("unchecked", None, str(exc))
-        if found.verdict == "wrong":
-            return self._other_reading(chain, before) or found
-        return found
+        finally:
+            self.figures = False
 
     def _other_reading(self, chain: s.Chain, before: s.Node | None) -> Verdict | None:
         """A wrong claim that holds where a name the post gives two meanings takes its other one."""
@@ -254,6 +256,7 @@ class TypedJudge:
         evaluator = Evaluator(self.model, self.names, point, local, self.group_counts)
         evaluator.uniform, evaluator.padded, evaluator.tied = self.uniform, self.padded, self.tied
         evaluator.held = self.held
+        evaluator.figures = self.figures
         return evaluator
 
     def _summed(self, evaluator: Evaluator, point: Point, node: s.Node, view: View, own, letters) -> float:

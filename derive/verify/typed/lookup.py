@@ -65,6 +65,7 @@ class Lookup:
         self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
         self.padded = False                  # a conv's input entries counted on the padded input (x̃)
         self.tied = False                    # a derivative by an unindexed γ, β: by one scalar, every entry with it
+        self.figures = False                 # the claim states figures: at the spec's numbers, of named entries
         self.held: frozenset = frozenset()   # the statistics a derivative holds, the post's variables of their own
 
     @property
@@ -338,6 +339,9 @@ class Lookup:
         shape = self.model.tensors["output"].shape
         if role not in ("output", "upstream") or shape[0] * shape[1] != 1:
             raise Unread(f"the {role} without its entry's indices is a whole tensor, which is not read here")
+        if self.figures and shape[2] * shape[3] > 1:       # y = 9 about a 2×2 output: which entry is not said
+            raise Unread(f"the {role} without its entry's indices has {shape[2] * shape[3]} entries; the figure "
+                         "does not say which")
         k = self._implicit(view)
         return (0, 0, k // shape[3], k % shape[3])
 

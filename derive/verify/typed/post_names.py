@@ -50,6 +50,49 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
             names.also(_other_case(key), role)
 
 
+def swapped_operands(judge: TypedJudge, chains: list[s.Chain]) -> None:
+    """A conv post that calls its image W and its kernel x (y_{12} = w_{12}x_{11} + w_{13}x_{12} + …: w's
+    indices move with the output's, x's stay): where an output entry's written forward holds only with
+    the input's and the kernel's names swapped, they are swapped for the post."""
+    names, model = judge.names, judge.model
+    if model.kind != "conv2d":
+        return
+    for chain in chains:
+        # the names the chain writes with indices (w_{12}, x_{11}): the entry by entry forward
+        used = {(n.base.text, n.base.font) for n in s.nodes(chain) if isinstance(n, s.Scripted) and
+                isinstance(_unbraced(n.base), s.Sym) and n.sub is not None for n in [_indexed(n)]}
+        roles = {Names.key(t, f): names.role(t, f) for t, f in used}
+        operands = {key: role for key, role in roles.items() if role in ("input", "kernel")}
+        if set(operands.values()) != {"input", "kernel"} or "output" not in roles.values() or \
+                any(isinstance(n, s.Frac) for n in s.nodes(chain)):
+            continue                      # the forward: the output, both operands, no derivative
+        # entry by entry, the forward is the layer's own correlation (document.py's _convention says so too)
+        convention, judge.convention = judge.convention, "correlation"
+        try:
+            if judge.claim(chain).verdict == "ok":       # (w_{13} past a 2×2 kernel: not this reading either)
+                return
+            for key, role in operands.items():
+                names.bind(key, "kernel" if role == "input" else "input")
+            if judge.claim(chain).verdict == "ok":
+                return
+            for key in operands:
+                del names.bound[key]
+            return
+        finally:
+            judge.convention = convention
+
+
+def _unbraced(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    return node
+
+
+def _indexed(node: s.Scripted) -> s.Scripted:
+    """{w}_{12} as w_{12}."""
+    return s.Scripted(_unbraced(node.base), node.sub, node.sup, node.primes)
+
+
 def limits(names: Names, chains: list[s.Chain]) -> set[str]:
     """The letters the post's sums run up to (Σ_r^n, Σ_{k=1}^{H}) that name nothing else: the size of
     the axis summed over, as a count."""
