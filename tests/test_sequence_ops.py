@@ -271,3 +271,77 @@ def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
     _close(slots[tape.slots.value[loss]], cost)
     for name, leaf in leaves.items():
         _close(slots[tape.slots.adjoint[p[name]]], leaf.grad)
+
+
+# -- a transformer block, composed of these rows, on the one tape -------------------------------------
+@pytest.mark.parametrize("prenorm", [True, False], ids=["pre-norm", "post-norm"])
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.booleans(),
+       st.integers(0, 2 ** 31))
+def test_a_transformer_block_on_the_tape_is_pytorchs(prenorm, n, steps, heads, width, causal, seed):
+    """layernorm → multi-head attention → residual → layernorm → MLP (exact GELU) → residual (pre-norm;
+    post-norm puts each layernorm after its residual), built of the rows (layer_norm over the last axis,
+    linear, attention, add, activation) and run by the one reverse walk: the output and every
+    parameter's and the input's gradient equal PyTorch's autograd of the same block, in float64."""
+    rng = np.random.default_rng(seed)
+    d, hidden = heads * width, 2 * heads * width
+    shapes = {"g1": (d,), "c1": (d,), "Wq": (d, d), "bq": (d,), "Wk": (d, d), "bk": (d,), "Wv": (d, d), "bv": (d,),
+              "Wo": (d, d), "bo": (d,), "g2": (d,), "c2": (d,), "W1": (hidden, d), "b1": (hidden,), "W2": (d, hidden),
+              "b2": (d,)}
+    values = {name: rng.normal(size=shape) for name, shape in shapes.items()}
+    x_value, upstream = rng.normal(size=(n, steps, d)), rng.normal(size=(n, steps, d))
+    x = Node("X", Kind.INPUT, (steps, d))
+    p = {name: Node(name, Kind.PARAMETER, shape, 1) for name, shape in shapes.items()}
+    nodes, applications = [], []
+
+    def apply(op, inputs, name, shape, **attributes):
+        out = Node(name, Kind.INTERMEDIATE, shape, 1)
+        nodes.append(out)
+        applications.append(Application(op, tuple(inputs), out, tuple(attributes.items())))
+        return out
+
+    def norm(a, g, c, name):
+        return apply("layer_norm", (a, p[g], p[c]), name, (steps, d), epsilon=1e-5, last_axis=True)
+
+    entry = norm(x, "g1", "c1", "N1") if prenorm else x
+    q, k, v = (apply("linear", (entry, p[f"W{s}"], p[f"b{s}"]), s.upper(), (steps, d)) for s in "qkv")
+    attended = apply("attention", (q, k, v), "A", (steps, d), heads=heads, causal=causal)
+    first = apply("add", (x, apply("linear", (attended, p["Wo"], p["bo"]), "O", (steps, d))), "R1", (steps, d))
+    first = first if prenorm else norm(first, "g1", "c1", "N1")
+    mid = norm(first, "g2", "c2", "N2") if prenorm else first
+    inner = apply("activation", (apply("linear", (mid, p["W1"], p["b1"]), "H", (steps, hidden)),), "G",
+                  (steps, hidden), function="gelu")
+    out = apply("add", (first, apply("linear", (inner, p["W2"], p["b2"]), "M", (steps, d))), "R2", (steps, d))
+    out = out if prenorm else norm(out, "g2", "c2", "N2")
+    target, loss = Node("Y", Kind.TARGET, ()), Node("J", Kind.LOSS, ())
+    graph = TensorGraph((x, target, *p.values(), *nodes, loss),
+                        tuple(applications) + (Application("probe", (out, target), loss),), loss)
+    tape = Tape(graph, 1.0, {**TENSOR_OPS, "probe": _probe(upstream)}, every_adjoint=True)
+    slots = tape.run({x: x_value, target: np.zeros(())} | {p[name]: array for name, array in values.items()})
+
+    leaves = {name: torch.tensor(array, requires_grad=True) for name, array in values.items()}
+    t_x = torch.tensor(x_value, requires_grad=True)
+
+    def ln(a, g, c):
+        return F.layer_norm(a, (d,), leaves[g], leaves[c], eps=1e-5)
+
+    def attention(a):
+        q, k, v = (F.linear(a, leaves[f"W{s}"], leaves[f"b{s}"]).reshape(n, steps, heads, width).transpose(1, 2)
+                   for s in "qkv")
+        o = F.scaled_dot_product_attention(q, k, v, is_causal=causal).transpose(1, 2).reshape(n, steps, d)
+        return F.linear(o, leaves["Wo"], leaves["bo"])
+
+    def mlp(a):
+        return F.linear(F.gelu(F.linear(a, leaves["W1"], leaves["b1"])), leaves["W2"], leaves["b2"])
+
+    if prenorm:
+        first_t = t_x + attention(ln(t_x, "g1", "c1"))
+        expected = first_t + mlp(ln(first_t, "g2", "c2"))
+    else:
+        first_t = ln(t_x + attention(t_x), "g1", "c1")
+        expected = ln(first_t + mlp(first_t), "g2", "c2")
+    (expected * torch.tensor(upstream)).sum().backward()
+    _close(slots[tape.slots.value[out]], expected)
+    _close(slots[tape.slots.adjoint[x]], t_x.grad)
+    for name, leaf in leaves.items():
+        _close(slots[tape.slots.adjoint[p[name]]], leaf.grad)
