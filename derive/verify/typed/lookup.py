@@ -93,7 +93,8 @@ class Lookup:
             text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
         role = self.names.role(text, font)
         if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
-            if self.group_counts and text not in self.group_counts:
+            # N beside m: the other axis's count where the post sums up to it, else the same count by another name
+            if self.group_counts and text not in self.group_counts and text in self.names.bounds:
                 raise Unread(f"{text} counts the layer's other axis (the post's statistics run over "
                              f"{', '.join(sorted(self.group_counts))}): not read")
             return sp.Integer(self.group_size)

@@ -56,6 +56,7 @@ class Names:
         self.definitions: list = []             # every right side the post defined a name by
         self.defined: set[str] = set()          # names the post defines (i(x) = x - μ): never the loss
         self.counts: set[str] = set(COUNTS)     # and the letters the post's sums run up to (Σ_r^n)
+        self.bounds: set[str] = set()           # every letter a sum of the post's runs up to
         # a name the post gives a second meaning (Z the output at one line, z the normalized input at
         # another): written name -> the other roles it is read as where its bound one fails
         self.readings: dict[str, tuple[str, ...]] = {}

@@ -100,6 +100,8 @@ def limits(names: Names, chains: list[s.Chain]) -> set[str]:
     for chain in chains:
         for node in s.nodes(chain):
             top = node.sup.node if isinstance(node, s.BigSum) and node.sup is not None else None
+            if isinstance(top, s.Sym):
+                names.bounds.add(top.text)
             if isinstance(top, s.Sym) and len(top.text) == 1 and top.text.isalpha() and not top.font and \
                     names.role(top.text) is None and top.text not in LOSSES:
                 found.add(top.text)
