@@ -343,7 +343,8 @@ def test_a_conv_posts_sizes_primes_padding_and_index_ranges():
     """From CS231n-style notes: H = W = 5 and S = 2 against the layer (S = 3 wrong); primed letters
     (f', c'); Σ_{n,f,k,l} over each letter's axis; x^{pad}; ∂\\mathcal{L}; kS as k times the stride;
     a sum p = 0..HH over a kernel of HH rows (one too many) is wrong; x set to a 3×3 matrix of w's is
-    wrong; p_m (where a window's max is) is not read."""
+    wrong, to a 3×3 of its own entries (the post's example at other sizes) unread; p_m (where a window's
+    max is) is not read."""
     checker = Checker(derive.derive(derive.load(BLIND3 / "cthorey_cs231n_conv_layer" / "spec.toml")))
     claims = [
         (r"H=W=5", "ok"), (r"S=3", "wrong"),
@@ -354,6 +355,9 @@ def test_a_conv_posts_sizes_primes_padding_and_index_ranges():
         (r"x = \begin{pmatrix} w_{00} & w_{01} & w_{02} \\ w_{10} & w_{11} & w_{12} \\ w_{20} & w_{21} & w_{22} "
          r"\end{pmatrix}", "wrong"),
         (r"y_{n,f,k,l} = x_{n,f,p_m,q_m}", "unchecked"),
+        # x's own entries at other sizes than the spec's (a post's example): not read, never wrong
+        (r"x = \begin{pmatrix} x_{00} & x_{01} & x_{02} \\ x_{10} & x_{11} & x_{12} \\ x_{20} & x_{21} & x_{22} "
+         r"\end{pmatrix}", "unchecked"),
     ]
     report = verify_text(checker, "".join(f"$${claim}$$\n\n" for claim, _ in claims), "post.md")
     assert [c.verdict for c in report.claims] == [verdict for _, verdict in claims], \

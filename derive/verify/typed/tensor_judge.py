@@ -69,7 +69,7 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
     except IndexError:
         return None
     except ShapeMismatch as exc:
-        if _listing(left, right):        # x = [w_00 … w_22]: the post lists a matrix of another shape than x's
+        if _mislabelled(judge.names, left, right):     # x = [w_00 … w_22]: another tensor's entries, listed
             return Verdict("wrong", None, f"the written matrix does not have the tensor's shape ({exc})",
                            link=number + 1)
         if _dilation_fixes(judge, point, convention, left, right, view):
@@ -87,11 +87,22 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
                    link=number + 1)
 
 
-def _listing(left, right) -> bool:
-    """A name set equal to a matrix written out entry by entry, nothing convolved."""
+def _mislabelled(names, left, right) -> bool:
+    """A name set equal to a matrix of another tensor's entries, nothing convolved (x = [w_00 …]). A
+    matrix of the name's own entries in another shape is the post's example at other sizes than the
+    spec's: not read (ShapeMismatch), never wrong."""
     sides = [_bare(left), _bare(right)]
-    return sum(isinstance(side, s.Matrix) for side in sides) == 1 and \
-        not any(isinstance(n, s.BinOp) for side in sides for n in s.nodes(side))
+    matrices = [side for side in sides if isinstance(side, s.Matrix)]
+    if len(matrices) != 1 or any(isinstance(n, s.BinOp) for side in sides for n in s.nodes(side)):
+        return False
+    named = next(side for side in sides if side is not matrices[0])
+    named = named.base if isinstance(named, s.Scripted) else named
+    if not isinstance(named, s.Sym):
+        return False
+    own = names.role(named.text, named.font)
+    listed = {names.role(n.base.text, n.base.font) for n in s.nodes(matrices[0])
+              if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym) and n.sub is not None}
+    return bool(listed) and own is not None and own not in listed
 
 
 def _bare(node):
