@@ -114,39 +114,37 @@ class TypedJudge:
             return Verdict("unchecked", None, "the claim states figures, and the spec gives no numbers to check "
                                               "them at")
         found = self._judged(chain, links, points, figures, local=True)
-        if found.verdict == "wrong" and self.model.attributes.get("padding", 0):
+        if found.verdict != "wrong":
+            return found
+        # the readings a wrong claim is tried again under, each a convention posts keep:
+        # (applies, the judge's attribute set while read, its value, local partials, what the reading is)
+        readings = (
             # a padded conv's post may count its input on the padded image (X_pad)
-            self.padded = True
-            try:
-                again = self._judged(chain, links, points, figures, local=True)
-            finally:
-                self.padded = False
-            if again.verdict == "ok":
-                return Verdict("ok", None, "read with the input's entries counted on the padded input")
-        if found.verdict == "wrong" and not found.reason.startswith("the sum"):
-            # ∂x̂_i/∂x_i is the local partial in one post and the total derivative in the next: either holds
-            again = self._judged(chain, links, points, figures, local=False)
-            if again.verdict == "ok":
-                return Verdict("ok", None, "read with total derivatives (every path through the layer)")
-        if found.verdict == "wrong" and self.uniform:
+            (bool(self.model.attributes.get("padding", 0)), "padded", True, True,
+             "read with the input's entries counted on the padded input"),
+            # ∂x̂_i/∂x_i is the local partial in one post and the total derivative in the next
+            (not found.reason.startswith("the sum"), None, None, False,
+             "read with total derivatives (every path through the layer)"),
             # γ written without an index: a vector's entry in one post, one scalar for every feature in the next
-            self.tied = True
-            try:
-                again = self._judged(chain, links, points, figures, local=False)
-            finally:
-                self.tied = False
-            if again.verdict == "ok":
-                return Verdict("ok", None, "read with γ and β as one number each, shared by every feature")
-        if found.verdict == "wrong" and self.variables:
+            (self.uniform, "tied", True, False, "read with γ and β as one number each, shared by every feature"),
             # ∂y/∂x beside ∂L/∂μ ∂μ/∂x: the partial with μ and σ² held, the post's variables of their own
-            self.held = self.variables
-            try:
-                again = self._judged(chain, links, points, figures, local=True)
-            finally:
-                self.held = frozenset()
-            if again.verdict == "ok":
-                return Verdict("ok", None, "read with μ and σ² held in the partial derivatives")
+            (bool(self.variables), "held", self.variables, True, "read with μ and σ² held in the partial derivatives"),
+        )
+        for applies, attribute, value, local, reason in readings:
+            if applies and self._again(chain, links, points, figures, local, attribute, value).verdict == "ok":
+                return Verdict("ok", None, reason)
         return found
+
+    def _again(self, chain, links, points, figures, local: bool, attribute: str | None, value) -> Verdict:
+        """The claim judged again with one of the judge's readings switched on."""
+        if attribute is None:
+            return self._judged(chain, links, points, figures, local=local)
+        kept = getattr(self, attribute)
+        setattr(self, attribute, value)
+        try:
+            return self._judged(chain, links, points, figures, local=local)
+        finally:
+            setattr(self, attribute, kept)
 
     def _judged(self, chain: s.Chain, links, points, figures, local: bool) -> Verdict:
         letters = sorted(free_letters(chain, self.names.counts if self.model.normalizing else ()))
