@@ -82,7 +82,7 @@ class TensorResult:
     form (the one reverse walk over entries) and its numbers from the kernels (None without values)."""
     spec: TensorSpec
     graph: TensorGraph
-    form: TensorIndexForm
+    form: TensorIndexForm | None              # None: an op without its index form yet (issue 15's)
     values: TensorValues | None
 
     @cached_property
@@ -141,13 +141,15 @@ def derive(spec: NetworkSpec | TensorSpec) -> Result | TensorResult:
 
 def _derive_tensor(spec: TensorSpec) -> TensorResult:
     from .core.lower_tensor import lower_tensor
+    from .core.ops import TENSOR_OPS
     from .core.tensor_index import tensor_index_form
     from .numeric.tensor_values import evaluate_tensor
 
     with progress(len(spec.layers), "deriving") as bar:
         graph, values = evaluate_tensor(spec) if spec.has_values else (lower_tensor(spec)[0], None)
         bar.update(len(spec.layers) // 2)
-        form = tensor_index_form(graph, max(spec.samples, 1), spec.loss.reduction == "mean")
+        written = all(TENSOR_OPS[a.op].indices.forward for a in graph.applications)
+        form = tensor_index_form(graph, max(spec.samples, 1), spec.loss.reduction == "mean") if written else None
     return TensorResult(spec, graph, form, values)
 
 

@@ -117,7 +117,7 @@ BAD = [
     (_with([CNN[0], {"type": "max_pool", "kernel": 4}] + CNN[2:]),
      "layers[2].kernel: a 4×4 window does not fit the input of shape (2, 3, 3); expected a kernel of at most 3"),
     (_with([CNN[0], {"type": "dense", "units": 3, "activation": "softmax"}]),
-     "layers[2]: a dense layer reads a flat input, got shape (2, 3, 3); expected a flatten layer before it"),
+     "layers[2]: a dense layer reads a flat input or a sequence, got shape (2, 3, 3); expected a flatten layer before it"),
     (_with([CNN[0], CNN[2], {"type": "max_pool", "kernel": 2}, CNN[3]]),
      "layers[3]: max_pool reads (channels, height, width), got shape (18,); expected it before the flatten"),
     (_with([{**CNN[0], "weights": [[[1, 0], [0, 1]]]}] + CNN[1:]),

@@ -1,35 +1,50 @@
 """A spec of typed layers (spec/tensor.py) as a graph of tensor operations: each layer's op, then
 its activation if it has one, then the loss. Parameters are named by their role and layer (W1, b1,
-gamma2, beta2), as the JSON document of a dense network names them."""
+gamma2, beta2), as the JSON document of a dense network names them. A sequence layer is several
+applications (lower_sequence.py); a dense layer on a sequence is `linear` at every position, and a
+sequence output's softmax is the sequence cross-entropy's own, so it is no node of its own."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..spec.sequence import SEQUENCE_KINDS
 from ..spec.tensor import TensorSpec
 from .graph import Application, Kind, Node, TensorGraph
+from .lower_sequence import lowered
 
 
 def lower_tensor(spec: TensorSpec) -> tuple[TensorGraph, dict[Node, np.ndarray]]:
     """The graph, and the values its inputs, targets and parameters are given."""
+    sequence_output = len(spec.layers[-1].shape) == 2
     x = Node("X", Kind.INPUT, spec.input_shape)
-    y = Node("Y", Kind.TARGET, spec.layers[-1].shape)
+    y = Node("Y", Kind.TARGET, spec.layers[-1].shape[:1] if sequence_output else spec.layers[-1].shape)
     nodes, applications = [x, y], []
     given = {x: spec.inputs, y: spec.targets}
     previous = x
     for l, layer in enumerate(spec.layers, start=1):
         parameters = tuple(Node(f"{name}{l}", Kind.PARAMETER, array.shape, l) for name, array in layer.parameters)
         given.update(zip(parameters, (array for _, array in layer.parameters)))
-        out = Node(f"Z{l}" if layer.activation else f"H{l}", Kind.INTERMEDIATE, layer.shape, l)
-        applications.append(Application(layer.kind, (previous,) + parameters, out, layer.attributes))
-        nodes += [*parameters, out]
-        if layer.activation:
+        nodes += parameters
+        if layer.kind in SEQUENCE_KINDS:
+            made, applied, previous = lowered(layer, previous, {name: node for (name, _), node
+                                                                 in zip(layer.parameters, parameters)}, l)
+            nodes += made
+            applications += applied
+            continue
+        activation = layer.activation if not (sequence_output and l == len(spec.layers)) else None
+        out = Node(f"Z{l}" if activation else f"H{l}", Kind.INTERMEDIATE, layer.shape, l)
+        op = "linear" if layer.kind == "dense" and len(previous.shape) == 2 else layer.kind
+        applications.append(Application(op, (previous,) + parameters, out, layer.attributes))
+        nodes.append(out)
+        if activation:
             activated = Node(f"A{l}", Kind.INTERMEDIATE, layer.shape, l)
-            applications.append(Application("activation", (out,), activated, (("function", layer.activation),)))
+            applications.append(Application("activation", (out,), activated, (("function", activation),)))
             nodes.append(activated)
             out = activated
         previous = out
     loss = Node("J", Kind.LOSS, ())
-    applications.append(Application("loss", (previous, y), loss,
-                                    (("function", spec.loss.function), ("reduction", spec.loss.reduction))))
+    reduction = ("reduction", spec.loss.reduction)
+    applications.append(Application("sequence_ce", (previous, y), loss, (reduction,)) if sequence_output else
+                        Application("loss", (previous, y), loss, (("function", spec.loss.function), reduction)))
     return TensorGraph(tuple(nodes + [loss]), tuple(applications), loss), given

@@ -41,7 +41,8 @@ def evaluate_tensor(spec: TensorSpec, every_adjoint: bool = False) -> tuple[Tens
     value = {node: np.asarray(slots[i]) for node, i in tape.slots.value.items() if slots[i] is not None}
     adjoint = {node: np.asarray(slots[i]) for node, i in tape.slots.adjoint.items()
                if i is not None and slots[i] is not None}
-    normalized = {a.output: statistics(a.op, value[a.inputs[0]], a.attribute("epsilon"))
+    normalized = {a.output: statistics(a.op, value[a.inputs[0]], a.attribute("epsilon"),
+                                             dict(a.attributes).get("last_axis", False))
                   for a in graph.applications if a.op in NORMS}
     history, trained = (), None
     if spec.training is not None and spec.training.iterations:

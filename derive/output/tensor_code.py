@@ -15,6 +15,7 @@ from typing import Any
 from ..core.graph import Kind, Node, TensorGraph
 from ..core.lower_tensor import lower_tensor
 from ..core.walk import fusion
+from ..errors import DeriveError
 from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
 from ..spec.tensor import TensorSpec
@@ -38,6 +39,10 @@ def _requiring(graph: TensorGraph) -> set[Node]:
 
 def context(spec: TensorSpec) -> dict[str, Any]:
     graph, _ = lower_tensor(spec)
+    unwritten = list(dict.fromkeys(a.op for a in graph.applications if a.op not in CODE))
+    if unwritten:
+        raise DeriveError(f"derive code: the generated code of {', '.join(unwritten)} is not written yet; expected "
+                          "a network of dense, conv2d, pooling and normalization layers")
     requiring = _requiring(graph)
     per_sample = " / m" if spec.loss.reduction == "mean" else ""
     sites = [Site(a, graph, a.inputs[0] in requiring, per_sample) for a in graph.applications]

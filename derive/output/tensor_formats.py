@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+import numpy as np
+
 from ..core.graph import Kind, TensorGraph
 from ..core.tensor_index import TensorIndexForm
 from ..errors import DeriveError
 from ..numeric.tensor_values import TensorValues
 from ..present import tensor_context
+from ..spec.sequence import SEQUENCE_KINDS
 from ..spec.tensor import TensorSpec
 from . import documents, html
 from .flavors import FLAVORS, front_matter
@@ -47,6 +50,10 @@ def render(result: TensorResult, format: str = "markdown", notation: str | None 
                           "expected a document format: markdown, latex, beamer, html or pdf")
     if format == "json":
         return to_json(result)
+    if result.form is None:
+        unwritten = ", ".join(dict.fromkeys(layer.kind for layer in result.spec.layers if layer.kind in SEQUENCE_KINDS))
+        raise DeriveError(f"--format {format}: the documents of {unwritten} layers are not written yet; expected "
+                          "--format json, which writes their numbers")
     data = tensor_context.build(result.spec, result.graph, result.form, result.values, result.checks, result.convs)
     spec = result.spec
     if format == "markdown":
@@ -71,12 +78,13 @@ def numbers(result: TensorResult) -> dict[str, Any]:
         "inputs": spec.inputs.tolist(), "targets": spec.targets.tolist(),
         "parameters": {node.name: values.value[node].tolist() for node in parameters},
         "loss": values.loss,
-        "gradients": {node.name: values.adjoint[node].tolist() for node in parameters if node in values.adjoint},
+        "gradients": {node.name: values.adjoint[node].tolist() if node in values.adjoint else
+                      np.zeros(node.shape).tolist() for node in parameters},   # read by no step (U at T = 1): 0
     }
     if spec.training is not None:
         rate = spec.training.learning_rate
-        doc["updated"] = {node.name: (values.value[node] - rate * values.adjoint[node]).tolist()
-                          for node in parameters if node in values.adjoint}
+        doc["updated"] = {node.name: (values.value[node] - rate * np.asarray(doc["gradients"][node.name])).tolist()
+                          for node in parameters}
     if values.trained is not None:
         doc["training"] = {"iterations": len(values.history), "losses": list(values.history),
                            "parameters": {node.name: values.trained[node].tolist() for node in parameters}}

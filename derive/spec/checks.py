@@ -140,3 +140,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a table"
     return type(value).__name__
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as a message writes it: (3, 4), (5,)."""
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

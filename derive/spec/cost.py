@@ -12,6 +12,7 @@ import math
 
 from ..errors import DeriveError
 from .load import NetworkSpec
+from .sequence import applications, flops
 from .tensor import TensorSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
@@ -23,6 +24,8 @@ WRITE_PER_PARAMETER = 2e-4       # a compact document: tables of every parameter
 WRITE_PER_EQUATION = 4e-3        # a fully expanded document: an equation per parameter and sample
 TENSOR_PER_LAYER = 0.5           # a typed layer: its index form, its worked entries and their proof
 TENSOR_STEP_PER_ENTRY = 2e-8     # one training step, per entry of every layer's output and sample
+STEP_PER_APPLICATION = 2e-5      # one training step, per application of the lowered graph (an unrolled cell)
+STEP_PER_FLOP = 1e-9             # a sequence layer's matrix products, per multiply-add and sample
 
 
 def parameters(spec: NetworkSpec | TensorSpec) -> int:
@@ -39,7 +42,9 @@ def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first") -> float:
         seconds = len(spec.layers) * TENSOR_PER_LAYER
         if spec.training is not None and spec.training.iterations:
             entries = sum(math.prod(layer.shape) for layer in spec.layers) + parameters(spec)
-            seconds += spec.training.iterations * (STEP_OVERHEAD + entries * max(spec.samples, 1) * TENSOR_STEP_PER_ENTRY)
+            per_sample = entries * TENSOR_STEP_PER_ENTRY + flops(spec.layers) * STEP_PER_FLOP
+            seconds += spec.training.iterations * (STEP_OVERHEAD + applications(spec.layers) * STEP_PER_APPLICATION
+                                                   + per_sample * max(spec.samples, 1))
         return seconds
     n = parameters(spec)
     seconds = n * DERIVE_PER_PARAMETER + len(spec.layers) * PER_LAYER

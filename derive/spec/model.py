@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,38 @@ class NetworkSpec:
     def fan_in(self, layer_index: int) -> int:
         """Inputs of layer `layer_index` (0-based)."""
         return len(self.input_names) if layer_index == 0 else self.layers[layer_index - 1].units
+
+
+@dataclass(frozen=True)
+class TensorLayer:
+    kind: str
+    attributes: tuple[tuple[str, Any], ...]        # kernel, stride, padding, epsilon ...
+    parameters: tuple[tuple[str, np.ndarray], ...]  # ("W", ...), ("b", ...), ("gamma", ...): in the op's order
+    activation: str | None
+    shape: tuple[int, ...]                          # the output's shape, per sample
+
+    def attribute(self, name: str) -> Any:
+        return dict(self.attributes)[name]
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    title: str
+    input_shape: tuple[int, ...]
+    inputs: np.ndarray | None              # (samples, *input_shape); None: the layer form alone, no numbers
+                                           # (token ids, (samples, time), where vocabulary > 0)
+    targets: np.ndarray | None             # (samples, outputs)
+    layers: tuple[TensorLayer, ...]
+    loss: LossSpec
+    training: TrainingSpec | None
+    description: str = ""
+    precision: int = 4                     # significant digits of the documents' numbers
+    vocabulary: int = 0                    # token inputs' ids lie below it; 0: the inputs are numbers
+
+    @property
+    def has_values(self) -> bool:
+        return self.inputs is not None
+
+    @property
+    def samples(self) -> int:
+        return 0 if self.inputs is None else len(self.inputs)

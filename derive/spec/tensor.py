@@ -30,17 +30,17 @@ Weights are given (conv2d: (out, in, kernel, kernel); dense: (units, inputs)) or
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from ..rules.activations import ACTIVATIONS
 from ..rules.losses import LOSSES
-from .checks import Checker, _kind, shown
-from .model import LossSpec, TrainingSpec
+from .checks import Checker, _kind, shape_text as _shape, shown
+from .model import LossSpec, TensorLayer, TensorSpec, TrainingSpec
+from .sequence import SEQUENCE_KEYS, SEQUENCE_KINDS, SequenceLayers
 
-KINDS = ("conv2d", "max_pool", "avg_pool", "flatten", "dense", "batch_norm", "layer_norm", "rms_norm")
+KINDS = ("conv2d", "max_pool", "avg_pool", "flatten", "dense", "batch_norm", "layer_norm", "rms_norm") + SEQUENCE_KINDS
 ACTIVATED = {"conv2d", "dense", "batch_norm", "layer_norm", "rms_norm"}
 KEYS = {
     "conv2d": {"out_channels": True, "kernel": True, "stride": False, "padding": False, "bias": False, "weights": False},
@@ -51,43 +51,10 @@ KEYS = {
     "batch_norm": {"epsilon": False, "gamma": False, "beta": False},
     "layer_norm": {"epsilon": False, "gamma": False, "beta": False},
     "rms_norm": {"epsilon": False, "gamma": False},
-}
+} | SEQUENCE_KEYS
 MAX_SIZE = 4096                  # channels, units or pixels along an axis: a hand-sized network
 MAX_ENTRIES = 1_000_000          # of one layer's output, per sample
 MAX_WEIGHTS = 10_000_000         # of the whole network (80 MB of float64)
-
-
-@dataclass(frozen=True)
-class TensorLayer:
-    kind: str
-    attributes: tuple[tuple[str, Any], ...]        # kernel, stride, padding, epsilon ...
-    parameters: tuple[tuple[str, np.ndarray], ...]  # ("W", ...), ("b", ...), ("gamma", ...): in the op's order
-    activation: str | None
-    shape: tuple[int, ...]                          # the output's shape, per sample
-
-    def attribute(self, name: str) -> Any:
-        return dict(self.attributes)[name]
-
-
-@dataclass(frozen=True)
-class TensorSpec:
-    title: str
-    input_shape: tuple[int, ...]
-    inputs: np.ndarray | None              # (samples, *input_shape); None: the layer form alone, no numbers
-    targets: np.ndarray | None             # (samples, outputs)
-    layers: tuple[TensorLayer, ...]
-    loss: LossSpec
-    training: TrainingSpec | None
-    description: str = ""
-    precision: int = 4                     # significant digits of the documents' numbers
-
-    @property
-    def has_values(self) -> bool:
-        return self.inputs is not None
-
-    @property
-    def samples(self) -> int:
-        return 0 if self.inputs is None else len(self.inputs)
 
 
 def is_tensor_spec(data: Mapping[str, Any]) -> bool:
@@ -102,7 +69,7 @@ def read_tensor_spec(data: Mapping[str, Any], source: str, training: Callable[[M
     return _TensorReader(source, training).network(data)
 
 
-class _TensorReader(Checker):
+class _TensorReader(SequenceLayers, Checker):
     def __init__(self, source: str, training: Callable[[Mapping], TrainingSpec]):
         super().__init__(source)
         self.training = training
@@ -114,17 +81,17 @@ class _TensorReader(Checker):
         title = self.text(data.get("title", "Backpropagation, step by step"), "title")
         description = self.text(data.get("description", ""), "description")
         precision = self.integer(data.get("precision", 4), "precision", 3, 17)
-        inp = self.table(data["input"], "input", {"shape": True, "values": False})
-        shape = self.shape(inp["shape"], "input.shape")
-        inputs = None
-        if "values" in inp:
-            inputs = self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
+        inp = self.table(data["input"], "input", {"shape": False, "values": False, "tokens": False,
+                                                  "vocabulary": False})
+        target = self.table(data["target"], "target", {"values": False, "tokens": False, "next_token": False}) \
+            if "target" in data else {}
+        shape, inputs = self.inputs(inp, bool(target.get("next_token")))
+        given = "input.tokens" if "tokens" in inp else "input.values"
         for section in ("target", "training"):
             if inputs is not None and section not in data:
-                raise self.fail(section, f"missing; a spec with input.values needs its [{section}] section")
+                raise self.fail(section, f"missing; a spec with {given} needs its [{section}] section")
             if inputs is None and section in data:
-                raise self.fail(section, "given without input.values; expected both, or neither for the layer "
-                                "form alone")
+                raise self.fail(section, f"given without {given}; expected both, or neither for the layer form alone")
         raw = data["layers"]
         if not isinstance(raw, list) or not raw:
             raise self.fail("layers", f"expected at least one [[layers]] table, got {_kind(raw)}")
@@ -134,31 +101,90 @@ class _TensorReader(Checker):
         rng = np.random.default_rng(seed) if seed is not None else None
         layers, current, self.weights_so_far = [], shape, 0
         for index, layer in enumerate(raw, start=1):
+            self.reading_tokens = index == 1 and self.vocabulary > 0
             found = self.layer(layer, f"layers[{index}]", current, rng, index == len(raw))
             if math.prod(found.shape) > MAX_ENTRIES:
                 raise self.fail(f"layers[{index}]", f"its output has shape {_shape(found.shape)}, "
                                 f"{math.prod(found.shape):,} entries per sample; expected at most {MAX_ENTRIES:,}")
             layers.append(found)
             current = found.shape
-        if len(current) != 1:
+        if len(current) != 1 and not (len(current) == 2 and layers[-1].kind == "dense"):
             raise self.fail(f"layers[{len(raw)}]", f"the last layer's output has shape {_shape(current)}; expected "
-                            "a flat output for the loss (end with a dense layer, or a flatten)")
+                            "a flat output for the loss (end with a dense layer, or a flatten), or a sequence's "
+                            "from a dense layer at every position")
         targets = training = None
         if inputs is not None:
-            target = self.table(data["target"], "target", {"values": True})
-            targets = self.samples(target["values"], "target.values", current, len(inputs),
-                                   f"one per output; the last layer has {current[0]}")
+            targets = self.targets(target, current, inputs)
+            if target.get("next_token"):
+                inputs = inputs[:, :-1]           # the last token is only a target
             training = self.training(self.table(data["training"], "training",
                                                 {"learning_rate": True, "iterations": False}))
-        loss = self.loss(self.table(data["loss"], "loss", {"function": True, "reduction": False}),
-                         layers[-1].activation or "linear", targets)
-        return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training, description, precision)
+        raw_loss = self.table(data["loss"], "loss", {"function": True, "reduction": False})
+        function = self.choice(raw_loss["function"], "loss.function", tuple(LOSSES))
+        if len(current) == 2 and (function, layers[-1].activation) != ("cross_entropy", "softmax"):
+            raise self.fail("loss.function", "a sequence output takes the cross-entropy of a softmax at every "
+                            f"position; expected function = \"cross_entropy\" after a dense softmax layer, got "
+                            f"{function} after {layers[-1].activation or 'no activation'}")
+        loss = self.loss(raw_loss, layers[-1].activation or "linear", None if len(current) == 2 else targets)
+        return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training, description, precision,
+                          self.vocabulary)
+
+    def inputs(self, inp, next_token: bool) -> tuple[tuple[int, ...], np.ndarray | None]:
+        """The input's shape per sample and its values: numbers of `shape`, or token ids."""
+        if "tokens" in inp or "vocabulary" in inp:
+            for key in ("shape", "values"):
+                if key in inp:
+                    raise self.fail(f"input.{key}", "given beside input.tokens or vocabulary; expected token ids "
+                                    "(tokens, vocabulary) or numbers (shape, values), not both")
+            if "vocabulary" not in inp:
+                raise self.fail("input.vocabulary", "missing; token ids need the vocabulary they are drawn from")
+            self.vocabulary = self.integer(inp["vocabulary"], "input.vocabulary", 1, 1_000_000)
+            if "tokens" not in inp:
+                raise self.fail("input.tokens", "missing; give the token ids, one list per sample")
+            tokens = self.tokens(inp["tokens"], "input.tokens", self.vocabulary, None, None)
+            if next_token and tokens.shape[1] < 2:
+                raise self.fail("input.tokens", "one token per sample leaves no next token to predict; expected "
+                                "at least 2 with target.next_token")
+            return (tokens.shape[1] - next_token,), tokens
+        if "shape" not in inp:
+            raise self.fail("input.shape", "missing key")
+        shape = self.shape(inp["shape"], "input.shape")
+        if "values" not in inp:
+            return shape, None
+        return shape, self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
+
+    def targets(self, target, output: tuple[int, ...], inputs: np.ndarray) -> np.ndarray:
+        """A flat output's values per sample; a sequence output's token ids, or the next input tokens."""
+        given = [key for key in ("values", "tokens", "next_token") if key in target]
+        if len(given) != 1:
+            raise self.fail("target", f"expected one of values, tokens or next_token, got "
+                            f"{', '.join(given) or 'none'}")
+        if len(output) == 1:
+            if "values" not in target:
+                raise self.fail(f"target.{given[0]}", f"the output is flat, {_shape(output)}; expected "
+                                "target.values, one array per sample")
+            return self.samples(target["values"], "target.values", output, len(inputs),
+                                f"one per output; the last layer has {output[0]}")
+        if "values" in target:
+            raise self.fail("target.values", f"the output is a sequence, {_shape(output)}; expected target.tokens "
+                            "(one id per position) or target.next_token")
+        if target.get("next_token", True) is not True:
+            raise self.fail("target.next_token", f"expected true, got {_kind(target['next_token'])}")
+        if "next_token" in target:
+            if self.vocabulary != output[1]:
+                raise self.fail("target.next_token", f"the output scores {output[1]} tokens per position; the next "
+                                f"input token needs the input's vocabulary, {self.vocabulary or 'none'}")
+            return inputs[:, 1:]
+        return self.tokens(target["tokens"], "target.tokens", output[1], len(inputs), output[0])
 
     # -- one layer ----------------------------------------------------------------------------------
     def layer(self, raw: Any, field: str, shape: tuple[int, ...], rng, last: bool) -> TensorLayer:
         if not isinstance(raw, Mapping):
             raise self.fail(field, f"expected a table, got {_kind(raw)}")
         kind = self.choice(raw.get("type", "dense"), f"{field}.type", KINDS)
+        if self.reading_tokens and kind != "embedding":
+            raise self.fail(f"{field}.type", f"{kind} reads numbers, and the input is token ids; expected an "
+                            "embedding layer first")
         keys = {"type": False} | KEYS[kind] | ({"activation": False} if kind in ACTIVATED else {})
         raw = self.table(raw, field, keys)
         activation = None
@@ -207,25 +233,28 @@ class _TensorReader(Checker):
         return TensorLayer("flatten", (), (), None, (math.prod(shape),))
 
     def _dense(self, raw, field, shape, rng, activation):
-        if len(shape) != 1:
-            raise self.fail(field, f"a dense layer reads a flat input, got shape {_shape(shape)}; expected a "
-                            "flatten layer before it")
+        if len(shape) not in (1, 2):
+            raise self.fail(field, f"a dense layer reads a flat input or a sequence, got shape {_shape(shape)}; "
+                            "expected a flatten layer before it")
         units = self.integer(raw["units"], f"{field}.units", 1, MAX_SIZE)
-        weights = self.parameter(raw, "weights", field, (units, shape[0]), rng, (shape[0], units))
-        return TensorLayer("dense", (), (("W", weights),) + self.bias(raw, field, units), activation, (units,))
+        weights = self.parameter(raw, "weights", field, (units, shape[-1]), rng, (shape[-1], units))
+        return TensorLayer("dense", (), (("W", weights),) + self.bias(raw, field, units), activation,
+                           shape[:-1] + (units,))
 
     def _norm(self, kind, raw, field, shape, activation):
         if kind == "batch_norm" and len(shape) not in (1, 3):
             raise self.fail(field, f"batch_norm normalizes features (a flat input) or channels (channels, "
-                            f"height, width), got shape {_shape(shape)}")
+                            f"height, width), got shape {_shape(shape)}"
+                            + ("; expected layer_norm or rms_norm on a sequence" if len(shape) == 2 else ""))
         epsilon = self.number(raw.get("epsilon", 1e-5), f"{field}.epsilon")
         if epsilon <= 0:
             raise self.fail(f"{field}.epsilon", f"expected a number above 0, got {shown(epsilon)}")
-        size = (shape[0],) if kind == "batch_norm" else shape
+        size = (shape[0],) if kind == "batch_norm" else shape[-1:] if len(shape) == 2 else shape
         names = ("gamma", "beta") if kind != "rms_norm" else ("gamma",)
         parameters = tuple((name, self.array(raw[name], f"{field}.{name}", size, "one per feature")
                             if name in raw else np.full(size, 1.0 if name == "gamma" else 0.0)) for name in names)
-        return TensorLayer(kind, (("epsilon", epsilon),), parameters, activation, shape)
+        positions = (("last_axis", True),) if len(shape) == 2 else ()     # each position's features
+        return TensorLayer(kind, (("epsilon", epsilon),) + positions, parameters, activation, shape)
 
     def _batch_norm(self, raw, field, shape, rng, activation):
         return self._norm("batch_norm", raw, field, shape, activation)
@@ -244,8 +273,9 @@ class _TensorReader(Checker):
         return shape
 
     def shape(self, value: Any, field: str) -> tuple[int, ...]:
-        if not isinstance(value, list) or len(value) not in (1, 3):
-            raise self.fail(field, f"expected [channels, height, width] or [features], got {shown(value)}")
+        if not isinstance(value, list) or len(value) not in (1, 2, 3):
+            raise self.fail(field, f"expected [channels, height, width], [time, features] or [features], got "
+                            f"{shown(value)}")
         return tuple(self.integer(v, f"{field}[{i}]", 1, MAX_SIZE) for i, v in enumerate(value, start=1))
 
     def array(self, value: Any, field: str, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -268,14 +298,15 @@ class _TensorReader(Checker):
             raise self.fail(field, f"expected shape {wanted} ({what}), got {got}")
         return self.array(value, field, found, what)
 
-    def parameter(self, raw, key: str, field: str, size: tuple[int, ...], rng, fans: tuple[int, int]) -> np.ndarray:
+    def parameter(self, raw, key: str, field: str, size: tuple[int, ...], rng, fans: tuple[int, int],
+                  what: str = "") -> np.ndarray:
         self.weights_so_far += math.prod(size)
         if self.weights_so_far > MAX_WEIGHTS:
             raise self.fail(f"{field}.{key}", f"{math.prod(size):,} weights of shape {_shape(size)} would bring the "
                             f"network to {self.weights_so_far:,} weights; expected at most {MAX_WEIGHTS:,}")
         if key in raw:
-            return self.array(raw[key], f"{field}.{key}", size,
-                              "out channels, in channels, kernel, kernel" if len(size) == 4 else "units, inputs")
+            return self.array(raw[key], f"{field}.{key}", size, what or (
+                "out channels, in channels, kernel, kernel" if len(size) == 4 else "units, inputs"))
         if rng is None:
             raise self.fail(f"{field}.{key}", "missing; give the weights, or [init] seed to draw them")
         bound = math.sqrt(6 / sum(fans))
@@ -313,9 +344,4 @@ def _nested_shape(value: Any) -> tuple[int, ...] | None:
     if len(inner) != 1 or None in inner:
         return None
     return (len(value),) + inner.pop()
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
 

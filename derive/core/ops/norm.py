@@ -100,11 +100,11 @@ layer_norm_forward, layer_norm_vjp = _forward(False, True), _vjp(False, True)
 rms_norm_forward, rms_norm_vjp = _forward(False, False), _vjp(False, False)
 
 
-def statistics(kind: str, x: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+def statistics(kind: str, x: np.ndarray, epsilon: float, last_axis: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(x̂, σ²) as the documents name them: σ² (RMSNorm: mean(x²)) per feature or channel for
-    batchnorm, per sample otherwise."""
+    batchnorm, per sample otherwise (per sample and position, over the last axis)."""
     over_batch, centred = kind == "batch_norm", kind != "rms_norm"
-    axes = _statistic_axes(x, over_batch)
+    axes = _statistic_axes(x, over_batch, last_axis)
     xhat, _ = _normalized(x, axes, epsilon, centred)
     shifted = x - x.mean(axis=axes, keepdims=True) if centred else x
     return xhat, (shifted * shifted).mean(axis=axes).reshape(-1)      # directly: 1/scale² − ε cancels
