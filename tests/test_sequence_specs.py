@@ -245,8 +245,3 @@ def test_a_bad_sequence_spec_is_named_in_one_line(change, message):
         from_dict(data)
     assert message in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
 
-
-def test_a_sequence_document_is_refused_in_one_line_until_it_is_written(tmp_path):
-    result = api.derive(from_dict(_spec([dict(EMBED), {"type": "rnn", "hidden": 2}, dict(OUT)], tokens=TOKENS)))
-    with pytest.raises(Exception, match="the documents of embedding, rnn layers are not written yet"):
-        api.render(result, "markdown")

@@ -36,7 +36,7 @@ def unrolled(kind: str, source: Node, parameters: tuple[Node, ...], hidden: int,
     states = []
     for t in range(steps):
         first = t == 0
-        flags = (("first", first),) + tuple(attributes)
+        flags = (("first", first), ("t", t)) + tuple(attributes)
         x_t = Node(f"x{layer}_{t + 1}", Kind.INTERMEDIATE, source.shape[1:], layer)
         applications.append(Application("time_step", (source,), x_t, (("t", t),)))
         carried = () if first else (hidden_state,)

@@ -22,9 +22,11 @@ import sympy as sp
 from sympy import Idx, IndexedBase
 
 from .graph import Kind, Node, TensorGraph
+from . import sequence_axes
 from .index_level import IndexLevel
 from .ops import TENSOR_OPS
 from .ops.conv_index import Wins, WindowMax
+from .ops.sequence_index import Picks
 from .walk import Walk, reverse
 
 _ELEMENTWISE = {"activation", "batch_norm", "layer_norm", "rms_norm", "dropout"}
@@ -46,6 +48,7 @@ class TensorIndexLevel(IndexLevel):
     sample: Idx = Idx("n")
     per_sample: sp.Expr = sp.S.One                  # a parameter's terms, summed over the samples, times this
     several_epsilons: bool = False                  # normalizations with different ε: each named by its layer
+    constants: frozenset = frozenset()              # the input and what is computed from it alone (a time step's slice)
 
     def entry(self, node: Node, *indices) -> sp.Expr:
         base = self.bases[node]
@@ -79,9 +82,9 @@ class TensorIndexLevel(IndexLevel):
         self.padded_bases[base] = (node, padding)
         return base
 
-    @staticmethod
-    def is_input(node: Node) -> bool:
-        return node.kind == Kind.INPUT
+    def is_input(self, node: Node) -> bool:
+        """No gradient flows into it: the input, or a node computed from the input alone."""
+        return node.kind == Kind.INPUT or node in self.constants
 
     def summed_over(self, j: Idx) -> Idx:
         return Idx(f"{j.label}'", (j.lower, j.upper))
@@ -103,13 +106,17 @@ def tensor_index_level(graph: TensorGraph, samples: int, mean: bool = True) -> T
     axes: dict[Node, tuple[Idx, ...]] = {}
     n = Idx("n", samples)
     x = graph.of_kind(Kind.INPUT)[0]
-    axes[x] = (n,) + _image_axes(x.shape, "c", ("h", "w")) if len(x.shape) == 3 else (n, Idx("k", x.shape[0]))
+    axes[x] = (n,) + _image_axes(x.shape, "c", ("h", "w")) if len(x.shape) == 3 else \
+        sequence_axes.input_axes(x, graph, n) if len(x.shape) == 2 or sequence_axes.reads_tokens(x, graph) else \
+        (n, Idx("k", x.shape[0]))
     for application in graph.applications:
         source, out = application.inputs[0], application.output
-        if application.op == "loss":
-            axes[application.inputs[1]] = axes[source]
+        if application.op in ("loss", "sequence_ce"):
+            axes[application.inputs[1]] = axes[source][:2] if application.op == "sequence_ce" else axes[source]
             continue
-        if application.op in _ELEMENTWISE:
+        if application.op in sequence_axes.SEQUENCE_OPS:
+            axes[out] = sequence_axes.output_axes(application, axes, n)
+        elif application.op in _ELEMENTWISE:
             axes[out] = axes[source][:1] + tuple(Idx(a.label, out.shape[k]) for k, a in enumerate(axes[source][1:]))
         elif len(out.shape) == 3:
             channel = str(axes[source][1].label)
@@ -121,18 +128,24 @@ def tensor_index_level(graph: TensorGraph, samples: int, mean: bool = True) -> T
             flat = "j" if str(axes[source][-1].label) == "k" else "k"
             axes[out] = (n, Idx(flat, out.shape[0]))
         for parameter in application.inputs[1:]:
-            axes[parameter] = _parameter_axes(application, parameter, axes)
+            if parameter.kind == Kind.PARAMETER and parameter not in axes:
+                axes[parameter] = sequence_axes.parameter_axes(application, parameter, axes) \
+                    if application.op in sequence_axes.SEQUENCE_OPS else _parameter_axes(application, parameter, axes)
     bases, adjoints, indices = {}, {}, {}
     for node in graph.nodes:
-        name = _letter(node, graph.producer(node))
+        name = _letter(node, graph.producer(node), graph, lambda other: str(bases[other].label))
         bases[node] = IndexedBase(name) if node.shape else sp.Symbol(name)
         adjoints[node] = IndexedBase(f"d{name}") if node.shape else sp.Symbol(f"d{name}")
         if node in axes and len(node.shape) == 1:
             indices[node] = axes[node][-1]
     per_sample = sp.Rational(1, samples) if mean else sp.S.One
     epsilons = {a.attribute("epsilon") for a in graph.applications if "epsilon" in dict(a.attributes)}
+    constants = {x}
+    for application in graph.applications:
+        if all(node in constants for node in application.inputs):
+            constants.add(application.output)
     return TensorIndexLevel(graph, bases, indices, {}, {}, axes, adjoints, {}, samples, n, per_sample,
-                            len(epsilons) > 1)
+                            len(epsilons) > 1, frozenset(constants))
 
 
 def _image_axes(shape, channel: str, positions: tuple[str, str]) -> tuple[Idx, Idx, Idx]:
@@ -154,7 +167,7 @@ _OUTPUT_LETTERS = {"conv2d": "z", "dense": "z", "activation": "a", "max_pool": "
                    "flatten": "f", "batch_norm": "u", "layer_norm": "u", "rms_norm": "u"}
 
 
-def _letter(node: Node, producer) -> str:
+def _letter(node: Node, producer, graph, base_of) -> str:
     """x, y, L; a parameter's role and layer (w^{[1]}, b^{[1]}, \\gamma^{[2]}); an intermediate's by
     its op and layer: z (a net input), a (activated), m (pooled), f (flattened), u (normalized)."""
     if node.kind == Kind.INPUT:
@@ -163,6 +176,9 @@ def _letter(node: Node, producer) -> str:
         return "y"
     if node.kind == Kind.LOSS:
         return "L"
+    if any(a.op in sequence_axes.SEQUENCE_OPS for a in graph.consumers(node)) and node.kind == Kind.PARAMETER or \
+            producer is not None and producer.op in sequence_axes.SEQUENCE_OPS:
+        return sequence_axes.letter(node, producer, base_of)
     if node.kind == Kind.PARAMETER:
         role = node.name.rstrip("0123456789")
         return {"W": "w", "gamma": r"\gamma", "beta": r"\beta"}.get(role, role.lower()) + f"^{{[{node.layer}]}}"
@@ -233,8 +249,13 @@ def _routed(level, expr, values):
         entry, p, q = found.args
         return sp.Max(*[entry.xreplace({p: a, q: b}) for a in range(p.upper + 1) for b in range(q.upper + 1)],
                       evaluate=False)
+    def picked(found):
+        entry, v = found.args
+        return sp.S.One if int(values[entry.base][tuple(int(k) for k in entry.indices)]) == int(v) else sp.S.Zero
     expr = expr.replace(lambda e: isinstance(e, Wins) and all(a.is_Integer for a in e.args[1:])
                         and all(k.is_Integer for k in e.args[0].indices), decided)
+    expr = expr.replace(lambda e: isinstance(e, Picks) and e.args[1].is_Integer
+                        and all(k.is_Integer for k in e.args[0].indices), picked)
     return expr.replace(lambda e: isinstance(e, WindowMax), written_out)
 
 

@@ -29,7 +29,9 @@ SHOWN = 100                  # an array's entries printed whole; beyond, its sha
 SUMMED = ("conv2d", "max_pool", "avg_pool", "dense")      # forward steps whose entries are worked out
 KIND_NAMES = {"conv2d": "convolution", "max_pool": "max-pool", "avg_pool": "average-pool", "flatten": "flatten",
               "dense": "dense", "batch_norm": "batch normalization", "layer_norm": "layer normalization",
-              "rms_norm": "RMS normalization"}
+              "rms_norm": "RMS normalization", "embedding": "embedding", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU",
+              "attention": "attention", "transformer_block": "transformer block", "time_step": "time step",
+              "rnn_cell": "RNN cell", "stack": "stacked states", "linear": "dense at every position"}
 
 
 class _Printers:
@@ -68,10 +70,10 @@ def build(spec: TensorSpec, graph: TensorGraph, form: TensorIndexForm, values: T
     numbers = numbers_by_base(form.level, values, graph) if values is not None else None
     printers = _Printers(form, numbers, spec.precision)
     level = form.level
-    steps = [a for a in graph.applications if a.op != "loss"]
+    steps = [a for a in graph.applications if a.op not in ("loss", "sequence_ce")]
     context = {
         "title": spec.title, "description": spec.description, "numbers": values is not None,
-        "samples": spec.samples, "network": [_row(spec, graph, l, layer) for l, layer in enumerate(spec.layers, 1)],
+        "samples": spec.samples, "network": [_row(form, l, layer) for l, layer in enumerate(spec.layers, 1)],
         "input": _array(printers, values.value[graph.of_kind(Kind.INPUT)[0]][0]) if values is not None else None,
         "forward": [_forward(printers, form, a, values, numbers) for a in steps],
         "loss": _loss(printers, spec, graph, values),
@@ -87,21 +89,20 @@ def build(spec: TensorSpec, graph: TensorGraph, form: TensorIndexForm, values: T
 
 
 # -- the network ----------------------------------------------------------------------------------
-def _row(spec: TensorSpec, graph: TensorGraph, l: int, layer) -> dict:
-    shown = {"kernel": "kernel", "stride": "stride", "padding": "padding", "epsilon": "epsilon"}
-    details = [f"{shown[k]} {v}" for k, v in layer.attributes if k in shown]
+def _row(form: TensorIndexForm, l: int, layer) -> dict:
+    shown = {"kernel": "kernel", "stride": "stride", "padding": "padding", "epsilon": "epsilon", "hidden": "hidden",
+             "nonlinearity": "", "heads": "heads"}
+    details = [f"{shown[k]} {v}".strip() for k, v in layer.attributes if k in shown]
     if layer.kind == "conv2d":
         w = dict(layer.parameters)["W"]
         details = [f"{w.shape[0]} filters of {w.shape[2]} by {w.shape[3]}"] + details
     if layer.activation:
         details.append(layer.activation)
-    parameters = [rf"{_symbol(name, l)} \in \mathbb{{R}}^{{{_shape(array.shape)}}}" for name, array in layer.parameters]
+    bases = {node.name: base for node, base in form.level.bases.items() if node.kind == Kind.PARAMETER}
+    parameters = [rf"{bases[f'{name}{l}'].label} \in \mathbb{{R}}^{{{_shape(array.shape)}}}" for name, array in layer.parameters
+                  if f"{name}{l}" in bases]
     return {"layer": l, "kind": KIND_NAMES[layer.kind], "details": ", ".join(details),
             "shape": _shape(layer.shape), "parameters": parameters}
-
-
-def _symbol(role: str, layer: int) -> str:
-    return {"W": "w", "b": "b", "gamma": r"\gamma", "beta": r"\beta"}[role] + f"^{{[{layer}]}}"
 
 
 def _shape(shape) -> str:
@@ -141,7 +142,12 @@ def _bare(form: TensorIndexForm, node: Node) -> str:
 def _title(application) -> str:
     out = application.output
     name = application.attribute("function") if application.op == "activation" else KIND_NAMES[application.op]
-    return f"Layer {out.layer}: {name}"
+    return f"Layer {out.layer}: {name}{_step(application)}"
+
+
+def _step(application) -> str:
+    """A recurrent layer's time step, counted from 0."""
+    return f", step {application.attribute('t')}" if "t" in dict(application.attributes) else ""
 
 
 def _first_sample(node: Node, level) -> list[tuple[int, ...]]:
@@ -189,15 +195,20 @@ def _lines(printer, expr: sp.Expr, per_line: int = 3) -> list[str]:
 # -- the loss and the backward pass ------------------------------------------------------------------
 def _loss(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values) -> dict:
     reduction = "mean" if spec.loss.reduction == "mean" else "sum"
-    return {"function": spec.loss.function.replace("_", " "), "reduction": reduction,
+    function = spec.loss.function.replace("_", " ")
+    if graph.producer(graph.loss).op == "sequence_ce":
+        function += " of the softmax at each position, a sample's error the mean over its positions"
+    return {"function": function, "reduction": reduction,
             "value": printers.number(values.loss) if values is not None else None}
 
 
 def _backward_order(graph: TensorGraph, form: TensorIndexForm) -> list[Node]:
-    """From the loss back: each application's output, then its parameters."""
+    """From the loss back: each application's output, then the parameters it is the first reader of
+    (a weight shared by every time step comes after the last step's term it gathers)."""
     found = []
     for application in reversed(graph.applications):
-        for node in (application.output,) + application.inputs[1:]:
+        first = [p for p in application.inputs if p.kind == Kind.PARAMETER and graph.consumers(p)[0] is application]
+        for node in (application.output, *first):
             if node in form.walk.terms and node.kind in (Kind.INTERMEDIATE, Kind.PARAMETER) and node not in found:
                 found.append(node)
     return found
@@ -228,7 +239,8 @@ def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, nu
     return step
 
 
-ROLES = {"W": "weights", "b": "biases", "gamma": "scales (gamma)", "beta": "shifts (beta)"}
+ROLES = {"W": "weights", "b": "biases", "gamma": "scales (gamma)", "beta": "shifts (beta)", "E": "embedding table",
+         "U": "recurrent weights", "bh": "recurrent biases"}
 
 
 def _gradient_title(form: TensorIndexForm, node: Node) -> str:
@@ -236,7 +248,11 @@ def _gradient_title(form: TensorIndexForm, node: Node) -> str:
         return f"Layer {node.layer}: the gradient by the {ROLES[node.name.rstrip('0123456789')]}"
     producer = form.level.graph.producer(node)
     what = producer.attribute("function") if producer.op == "activation" else KIND_NAMES[producer.op]
-    return f"Layer {node.layer}: the gradient by the {what}'s output"
+    named = STATES.get(producer.op, f"{what}'s output")
+    return f"Layer {node.layer}: the gradient by the {named}{_step(producer)}"
+
+
+STATES = {"stack": "stacked states", "rnn_cell": "hidden state", "time_step": "step's input"}
 
 
 def _routing(printers: _Printers, application, values) -> dict:

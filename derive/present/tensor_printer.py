@@ -31,6 +31,8 @@ class TensorPrinter(IndexPrinter):
 
     def _index(self, index) -> str:
         """An index as the posts write it: i, 2i + p, 4o + 2h + w."""
+        if isinstance(index, sp.Indexed):             # a token id picks the row: E_{x_{n,t},k}
+            return self._print(index)
         named = index.xreplace({i: sp.Symbol(str(i.label)) for i in index.atoms(sp.Idx)})
         if not isinstance(named, sp.Add):
             return sp.latex(named).replace(" ", "")
@@ -111,6 +113,16 @@ class TensorPrinter(IndexPrinter):
     def _print_Wins(self, expr):
         entry, i, j, _, _ = expr.args
         return rf"[{self._print(entry)} \text{{ is the max of window }} ({self._index(i)},{self._index(j)})]"
+
+    def _print_Positive(self, expr):
+        return rf"[{self._print(expr.args[0])} > 0]"
+
+    def _print_Picks(self, expr):
+        return rf"[{self._print(expr.args[0])} = {self._index(expr.args[1])}]"
+
+    def _print_KroneckerDelta(self, expr):
+        first, second = sorted(expr.args, key=lambda a: a.is_Number)
+        return rf"[{self._index(first)} = {self._index(second)}]"
 
     def _print_Equality(self, expr):
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import attention, conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty, recurrent
+from . import (attention, conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty, recurrent,
+               sequence_index)
 
 
 @dataclass(frozen=True)
@@ -88,22 +89,27 @@ CONV_AND_NORM: dict[str, Op] = {
     "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(),
                    Rule(norm_index.vjp, norm_index.forward)),
 }
-# Issue 15's op families, their numeric level: embedding, the recurrent cells of one time step (a
-# recurrent layer is lowered unrolled, core/lower_sequence.py), attention and its parts, and the
-# sequence loss. Their spec syntax and index forms come next.
+# Issue 15's op families: embedding, the recurrent cells of one time step (a recurrent layer is
+# lowered unrolled, core/lower_sequence.py), attention and its parts, and the sequence loss; the
+# index level where it is written (the LSTM's, the GRU's and attention's come next).
 SEQUENCE: dict[str, Op] = {
-    name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule()) for name, forward, vjp in (
-        ("time_step", recurrent.time_step_forward, recurrent.time_step_vjp),
-        ("stack", recurrent.stack_forward, recurrent.stack_vjp),
-        ("embedding", recurrent.embedding_forward, recurrent.embedding_vjp),
-        ("rnn_cell", recurrent.rnn_cell_forward, recurrent.rnn_cell_vjp),
+    name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule(*index)) for name, forward, vjp, *index in (
+        ("time_step", recurrent.time_step_forward, recurrent.time_step_vjp, sequence_index.time_step_vjp,
+         sequence_index.time_step_forward),
+        ("stack", recurrent.stack_forward, recurrent.stack_vjp, sequence_index.stack_vjp, sequence_index.stack_forward),
+        ("embedding", recurrent.embedding_forward, recurrent.embedding_vjp, sequence_index.embedding_vjp,
+         sequence_index.embedding_forward),
+        ("rnn_cell", recurrent.rnn_cell_forward, recurrent.rnn_cell_vjp, sequence_index.rnn_cell_vjp,
+         sequence_index.rnn_cell_forward),
         ("lstm_c", recurrent.lstm_c_forward, recurrent.lstm_c_vjp),
         ("lstm_h", recurrent.lstm_h_forward, recurrent.lstm_h_vjp),
         ("gru_cell", recurrent.gru_cell_forward, recurrent.gru_cell_vjp),
-        ("linear", attention.linear_forward, attention.linear_vjp),
+        ("linear", attention.linear_forward, attention.linear_vjp, sequence_index.linear_vjp,
+         sequence_index.linear_forward),
         ("softmax", attention.softmax_forward, attention.softmax_vjp),
         ("attention", attention.attention_forward, attention.attention_vjp),
-        ("sequence_ce", attention.sequence_ce_forward, attention.sequence_ce_vjp),
+        ("sequence_ce", attention.sequence_ce_forward, attention.sequence_ce_vjp, sequence_index.sequence_ce_vjp,
+         sequence_index.sequence_ce_forward),
     )
 }
 TENSOR_OPS: dict[str, Op] = {**OPS, **CONV_AND_NORM, **SEQUENCE}

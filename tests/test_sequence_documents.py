@@ -1,0 +1,90 @@
+"""Issue 15, point 3 (the recurrent layer's documents): the index form of an unrolled RNN, with its
+worked entries, held to the kernels at every entry of every gradient (numeric/tensor_proof.py) on
+fixed and random specs (hypothesis); what the document says of backpropagation through time (a
+shared weight's gradient sums a term per step; dL/dh^{⟨t⟩} gathers the next step's term and its own
+output's); and the layers whose documents are not written yet refused in one line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive import api
+from derive.core.graph import Kind
+from derive.errors import DeriveError
+from derive.spec.load import from_dict
+
+
+def _rnn(tokens=((0, 2, 1, 3),), vocabulary=4, hidden=2, nonlinearity="tanh", sequence=True, seed=3, vectors=None):
+    data = {"title": "an RNN", "init": {"seed": seed}, "loss": {"function": "cross_entropy"},
+            "training": {"learning_rate": 0.1}}
+    recurrent = {"type": "rnn", "hidden": hidden, "nonlinearity": nonlinearity, "sequence": sequence}
+    if vectors is None:
+        data["input"] = {"tokens": [list(t) for t in tokens], "vocabulary": vocabulary}
+        data["layers"] = [{"type": "embedding", "size": 2}, recurrent]
+    else:
+        data["input"] = {"shape": list(np.shape(vectors)[1:]), "values": vectors}
+        data["layers"] = [recurrent]
+    data["layers"].append({"type": "dense", "units": vocabulary, "activation": "softmax"})
+    if sequence:
+        data["target"] = {"next_token": True} if vectors is None else {"tokens": [[0] * len(vectors[0])] * len(vectors)}
+    else:
+        data["target"] = {"values": [[1] + [0] * (vocabulary - 1)] * (len(tokens) if vectors is None else len(vectors))}
+    return from_dict(data)
+
+
+def _every_gradient_proven(result):
+    proven = {check.node for check in result.checks}
+    assert all(check.holds for check in result.checks), [c.node.name for c in result.checks if not c.holds]
+    wanted = {node for node in result.graph.nodes if node in result.values.adjoint
+              and node.kind not in (Kind.INPUT, Kind.LOSS)}
+    assert wanted <= proven
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("sequence", [True, False], ids=["every-state", "last-state"])
+def test_the_unrolled_rnns_index_form_is_the_kernels_at_every_entry(nonlinearity, sequence):
+    result = api.derive(_rnn(tokens=((0, 2, 1, 3), (1, 1, 3, 0)), nonlinearity=nonlinearity, sequence=sequence))
+    _every_gradient_proven(result)
+    for format in ("markdown", "latex", "beamer", "html"):
+        assert api.render(result, format)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3), st.sampled_from(["tanh", "relu"]), st.booleans(),
+       st.integers(0, 2 ** 31))
+def test_any_small_rnn_is_proven_entry_by_entry(samples, steps, hidden, nonlinearity, tokens, seed):
+    rng = np.random.default_rng(seed)
+    if tokens:
+        spec = _rnn(tokens=rng.integers(0, 3, size=(samples, steps + 1)).tolist(), vocabulary=3, hidden=hidden,
+                    nonlinearity=nonlinearity, seed=seed)
+    else:
+        spec = _rnn(vocabulary=3, hidden=hidden, nonlinearity=nonlinearity, seed=seed,
+                    vectors=rng.normal(size=(samples, steps, 2)).round(2).tolist())
+    _every_gradient_proven(api.derive(spec))
+
+
+def test_the_document_sums_a_shared_weights_terms_over_the_steps():
+    text = api.render(api.derive(_rnn()), "markdown")
+    u = next(line for line in text.splitlines() if line.startswith(r"$$\frac{\partial L}{\partial u^{[2]}_{j,\,j'}}"))
+    assert u.count(r"\langle") == 3 * 2                     # steps 1 and 2 read U: three named entries each
+    w = next(line for line in text.splitlines() if line.startswith(r"$$\frac{\partial L}{\partial w^{[2]}_{j,\,k}}"))
+    assert all(rf"e^{{[1]\langle {t}\rangle}}_{{k}}" in w for t in range(3))
+    middle = next(line for line in text.splitlines()
+                  if line.startswith(r"$$\frac{\partial L}{\partial h^{[2]\langle 1\rangle}_{j}} ="))
+    assert r"h^{[2]\langle 2\rangle}" in middle and r"\frac{\partial L}{\partial h^{[2]}_{1,\,j}}" in middle
+    assert "### Layer 2: the gradient by the hidden state, step 0" in text
+    assert r"[x_{t} = v]" in text
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_documents_not_yet_written_are_refused_in_one_line(kind):
+    data = {"title": "t", "init": {"seed": 1}, "input": {"tokens": [[0, 1, 2]], "vocabulary": 3},
+            "target": {"next_token": True}, "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+            "layers": [{"type": "embedding", "size": 2}, {"type": kind, "hidden": 2},
+                       {"type": "dense", "units": 3, "activation": "softmax"}]}
+    with pytest.raises(DeriveError, match=f"the documents of embedding, {kind} layers are not written yet"):
+        api.render(api.derive(from_dict(data)), "markdown")
