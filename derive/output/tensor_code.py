@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core.graph import Kind, Node, TensorGraph
+from ..core.graph import Application, Kind, Node, TensorGraph
 from ..core.lower_tensor import lower_tensor
 from ..core.walk import fusion
 from ..errors import DeriveError
@@ -20,7 +20,17 @@ from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
 from ..spec.tensor import TensorSpec
 from . import documents
-from .tensor_code_rows import CODE, Line, Site, _dims
+from . import sequence_code as seq
+from .sequence_code import RECURRENT_STEPS
+from .tensor_code_rows import CODE as TYPED_CODE
+from .tensor_code_rows import Line, OpCode, Site, _dims
+
+CODE = TYPED_CODE | {
+    "embedding": OpCode(seq.embedding_forward, seq.embedding_backward),
+    "linear": OpCode(seq.linear_forward, seq.linear_backward, describe=seq.linear_describe),
+    "rnn": OpCode(seq.rnn_forward, seq.rnn_backward, describe=seq.rnn_describe),
+    "sequence_ce": OpCode(seq.sequence_errors, seq.sequence_seed),
+}
 
 
 # -- the module -----------------------------------------------------------------------------------------
@@ -37,15 +47,33 @@ def _requiring(graph: TensorGraph) -> set[Node]:
     return found
 
 
+def _by_layer(spec: TensorSpec, graph: TensorGraph) -> list[Application]:
+    """The graph's applications, each recurrent layer's unrolled steps as one application of the
+    layer (its input, its parameters, its output), which the module writes as one loop."""
+    found: list[Application] = []
+    for application in graph.applications:
+        if application.op not in RECURRENT_STEPS:
+            found.append(application)
+            continue
+        layer, l = spec.layers[application.output.layer - 1], application.output.layer
+        if found and found[-1].op == layer.kind and found[-1].output.layer == l:
+            found[-1] = Application(layer.kind, found[-1].inputs, application.output, layer.attributes)
+            continue
+        parameters = tuple(n for n in graph.of_kind(Kind.PARAMETER) if n.layer == l)
+        found.append(Application(layer.kind, application.inputs[:1] + parameters, application.output, layer.attributes))
+    return found
+
+
 def context(spec: TensorSpec) -> dict[str, Any]:
     graph, _ = lower_tensor(spec)
-    unwritten = list(dict.fromkeys(a.op for a in graph.applications if a.op not in CODE))
+    applications = _by_layer(spec, graph)
+    unwritten = list(dict.fromkeys(a.op for a in applications if a.op not in CODE))
     if unwritten:
         raise DeriveError(f"derive code: the generated code of {', '.join(unwritten)} is not written yet; expected "
-                          "a network of dense, conv2d, pooling and normalization layers")
+                          "a network of dense, conv2d, pooling, normalization, embedding and rnn layers")
     requiring = _requiring(graph)
     per_sample = " / m" if spec.loss.reduction == "mean" else ""
-    sites = [Site(a, graph, a.inputs[0] in requiring, per_sample) for a in graph.applications]
+    sites = [Site(a, graph, a.inputs[0] in requiring, per_sample) for a in applications]
     *ops, loss = sites
     fused = fusion(graph, loss.application)
 
@@ -61,7 +89,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
             layer["backward"] = row.backward(site) + layer["backward"]
     for layer in layers.values():
         layer["heading"] = f"layer {layer['index']}: " + ", then ".join(layer["parts"])
-    seed = CODE["loss"].backward(loss)
+    seed = CODE[loss.application.op].backward(loss)
     backward = [layer for layer in reversed(layers.values()) if layer["backward"]]
     if backward:
         backward[0]["backward"] = seed + backward[0]["backward"]
@@ -75,14 +103,16 @@ def context(spec: TensorSpec) -> dict[str, Any]:
         taken |= set(reads)
     used = {site.application.op for site in ops}
     activations = {site.attribute("function") for site in ops if site.application.op == "activation"}
-    output, errors = loss.application.inputs[0].name, CODE["loss"].forward(loss)[0]
+    output, errors = loss.application.inputs[0].name, CODE[loss.application.op].forward(loss)[0]
+    sequence = spec.layers[-1].shape if len(spec.layers[-1].shape) == 2 else None
     return {
         "title": spec.title, "input_shape": _dims(spec.input_shape), "shape": repr(tuple(spec.input_shape)), "outputs": spec.layers[-1].shape[0],
         "layers": list(layers.values()), "backward": backward,
         "helpers": list(dict.fromkeys(h.strip() for op in CODE if op in used for h in CODE[op].helpers)),
         "imports": sorted({line for op in used for line in CODE[op].imports}
                           | {line for f in activations for line in ACTIVATIONS[f].code_imports}),
-        "softmax": "softmax" in activations, "log_softmax": "log_softmax(" in errors.code,
+        "softmax": "softmax" in activations or sequence is not None, "log_softmax": "log_softmax(" in errors.code,
+        "vocabulary": spec.vocabulary, "sequence": sequence,
         "output": output, "errors": errors,
         "net": fused.inputs[0].name if fused and fused.inputs[0].name in errors.code else None,
         "loss": spec.loss.function, "reduction": spec.loss.reduction,

@@ -9,6 +9,8 @@ them out. The entries of every axis count from 0, as NumPy and PyTorch index the
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sympy as sp
 
@@ -26,7 +28,7 @@ from .tensor_printer import TensorPrinter
 WORKED = 18                  # a node's entries worked in full; beyond, the first ones and the array
 TERMS = 36                   # an entry worked out has at most this many terms; beyond, the formula and the array
 SHOWN = 100                  # an array's entries printed whole; beyond, its shape alone
-SUMMED = ("conv2d", "max_pool", "avg_pool", "dense")      # forward steps whose entries are worked out
+SUMMED = ("conv2d", "max_pool", "avg_pool", "dense", "rnn_cell", "linear")   # forward steps worked entry by entry
 KIND_NAMES = {"conv2d": "convolution", "max_pool": "max-pool", "avg_pool": "average-pool", "flatten": "flatten",
               "dense": "dense", "batch_norm": "batch normalization", "layer_norm": "layer normalization",
               "rms_norm": "RMS normalization", "embedding": "embedding", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU",
@@ -181,15 +183,31 @@ def _entry(printers: _Printers, lhs: str, found: sp.Expr, value) -> dict:
 
 
 def _lines(printer, expr: sp.Expr, per_line: int = 3) -> list[str]:
-    """A long sum in lines of `per_line` terms (each line after the first starts with its sign)."""
-    if not isinstance(expr, sp.Add) or len(expr.args) <= per_line:
+    """A long sum in lines of at most `per_line` terms and WIDE printed characters (each line after
+    the first starts with its sign)."""
+    if not isinstance(expr, sp.Add) or len(expr.args) <= per_line and _width(printer.doprint(expr)) <= WIDE:
         return [printer.doprint(expr)]
-    terms = list(expr.args)
-    lines = []
-    for start in range(0, len(terms), per_line):
-        text = printer.doprint(sp.Add(*terms[start:start + per_line], evaluate=False))
-        lines.append(text if start == 0 or text.startswith("-") else "+ " + text)
-    return lines
+    lines, current = [], []
+    for term in expr.args:
+        if current and (len(current) == per_line or
+                        _width(printer.doprint(sp.Add(*current, term, evaluate=False))) > WIDE):
+            lines.append(current)
+            current = []
+        current.append(term)
+    texts = [printer.doprint(sp.Add(*line, evaluate=False)) if len(line) > 1 else printer.doprint(line[0])
+             for line in lines + [current]]
+    return [text if k == 0 or text.startswith("-") else "+ " + text for k, text in enumerate(texts)]
+
+
+WIDE = 72       # printed characters of a worked line, about what an article's line holds
+
+
+def _width(latex: str) -> int:
+    """Roughly the characters a line of LaTeX prints: a fraction ∂L/∂x as its denominator and two."""
+    shown = re.sub(r"\\frac\{\\partial L\}\{\\partial ([^{}]*(\{[^{}]*\})*[^{}]*)\}", r"dL\1", latex)
+    shown = re.sub(r"\\(left|right|langle|rangle|,|operatorname)", "", shown)
+    shown = re.sub(r"\\[a-zA-Z]+", "x", shown)
+    return len(re.sub(r"[{}^_ ]", "", shown))
 
 
 # -- the loss and the backward pass ------------------------------------------------------------------
