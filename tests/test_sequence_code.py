@@ -97,8 +97,9 @@ def test_any_stacked_rnn_module_is_the_tape(samples, steps, hidden, depth, nonli
            tmp_path_factory.mktemp("module"))
 
 
-def test_the_module_is_one_loop_for_any_t_and_passes_pyflakes(tmp_path):
-    source = api.code(from_dict(_spec([EMBED, {"type": "rnn", "hidden": 3}, OUT], tokens=[list(range(4)) * 16 + [0]])))
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_the_module_is_one_loop_for_any_t_and_passes_pyflakes(kind, tmp_path):
+    source = api.code(from_dict(_spec([EMBED, {"type": kind, "hidden": 3}, OUT], tokens=[list(range(4)) * 16 + [0]])))
     assert source.count("for t in") == 2
     path = tmp_path / "module.py"
     path.write_text(source)
@@ -116,6 +117,30 @@ def test_a_wrong_x_or_y_is_named(tmp_path):
         module.loss(params, np.array([[0, 1, 2, 2]]), np.array([[0, 1, 2]]))
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_an_lstm_or_gru_module_is_the_tape(kind, reduction, tmp_path):
+    _check(_spec([EMBED, {"type": kind, "hidden": 3}, OUT], tokens=TOKENS, reduction=reduction), tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_an_lstm_or_gru_module_reads_the_last_state_of_vectors(kind, tmp_path):
+    rng = np.random.default_rng(1)
+    _check(_spec([{"type": kind, "hidden": 2, "sequence": False}, {"type": "dense", "units": 3, "activation": "softmax"}],
+                 vectors=rng.normal(size=(2, 3, 2)).round(3).tolist(), target={"values": [[1, 0, 0], [0, 0, 1]]}),
+           tmp_path)
+
+
+@settings(max_examples=12, deadline=None)
+@given(kinds=st.lists(st.sampled_from(["rnn", "lstm", "gru"]), min_size=1, max_size=2), samples=st.integers(1, 3),
+       steps=st.integers(1, 4), hidden=st.integers(1, 3), seed=st.integers(0, 2 ** 31))
+def test_any_stack_of_recurrent_layers_module_is_the_tape(kinds, samples, steps, hidden, seed, tmp_path_factory):
+    rng = np.random.default_rng(seed)
+    layers = [EMBED] + [{"type": kind, "hidden": hidden} for kind in kinds] + [OUT]
+    _check(_spec(layers, tokens=rng.integers(0, 4, size=(samples, steps + 1)).tolist(), seed=seed),
+           tmp_path_factory.mktemp("module"))
+
+
 def test_the_layers_not_written_yet_are_refused_in_one_line():
-    with pytest.raises(DeriveError, match="the generated code of lstm is not written yet"):
-        api.code(from_dict(_spec([EMBED, {"type": "lstm", "hidden": 2}, OUT], tokens=TOKENS)))
+    with pytest.raises(DeriveError, match="the generated code of attention is not written yet"):
+        api.code(from_dict(_spec([{"type": "embedding", "size": 2}, {"type": "attention"}, OUT], tokens=TOKENS)))

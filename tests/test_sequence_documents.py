@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from derive import api
 from derive.core.graph import Kind
-from derive.errors import DeriveError
 from derive.spec.load import from_dict
 
 
@@ -80,11 +79,38 @@ def test_the_document_sums_a_shared_weights_terms_over_the_steps():
     assert r"[x_{t} = v]" in text
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_documents_not_yet_written_are_refused_in_one_line(kind):
-    data = {"title": "t", "init": {"seed": 1}, "input": {"tokens": [[0, 1, 2]], "vocabulary": 3},
-            "target": {"next_token": True}, "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
-            "layers": [{"type": "embedding", "size": 2}, {"type": kind, "hidden": 2},
+def _cell(kind, tokens, hidden=2, seed=1, sequence=True):
+    data = {"title": "t", "init": {"seed": seed}, "input": {"tokens": tokens, "vocabulary": 3},
+            "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+            "layers": [{"type": "embedding", "size": 2}, {"type": kind, "hidden": hidden, "sequence": sequence},
                        {"type": "dense", "units": 3, "activation": "softmax"}]}
-    with pytest.raises(DeriveError, match=f"the documents of embedding, {kind} layers are not written yet"):
-        api.render(api.derive(from_dict(data)), "markdown")
+    data["target"] = {"next_token": True} if sequence else {"values": [[1, 0, 0]] * len(tokens)}
+    return from_dict(data)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("sequence", [True, False], ids=["every-state", "last-state"])
+def test_the_lstms_and_grus_index_forms_are_the_kernels_at_every_entry(kind, sequence):
+    result = api.derive(_cell(kind, [[0, 2, 1, 0], [1, 1, 2, 2]], sequence=sequence))
+    _every_gradient_proven(result)
+    for format in ("markdown", "latex"):
+        assert api.render(result, format)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["lstm", "gru"]), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 31))
+def test_any_small_lstm_or_gru_is_proven_entry_by_entry(kind, samples, steps, hidden, seed):
+    rng = np.random.default_rng(seed)
+    _every_gradient_proven(api.derive(_cell(kind, rng.integers(0, 3, size=(samples, steps + 1)).tolist(), hidden,
+                                            seed)))
+
+
+def test_the_lstm_document_names_its_gates_and_carries_the_cell_state_back():
+    text = api.render(api.derive(_cell("lstm", [[0, 2, 1, 0]])), "markdown")
+    for title in ("input gate, step 0", "candidate cell state, step 1", "output gate, step 2", "cell state, step 1",
+                  "the gradient by the forget gate's recurrent weights"):
+        assert title in text, title
+    assert "forget gate, step 0" not in text                 # c_0 = 0: no forget gate on the first step
+    cell = next(line for line in text.splitlines()
+                if line.startswith(r"$$\frac{\partial L}{\partial c^{[2]\langle 1\rangle}_{j}} ="))
+    assert r"f^{[2]\langle 2\rangle}_{j}" in cell          # dL/dc_t gathers dL/dc_{t+1} f_{t+1}

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from derive.core.graph import Application, Kind, Node, TensorGraph
 from derive.core.lower_sequence import unrolled
+from derive.spec.sequence import GATE_NAMES
 from derive.core.ops import TENSOR_OPS, Op, Rule
 from derive.numeric.tape import Tape
 
@@ -79,21 +80,33 @@ def _probe(upstream: np.ndarray) -> Op:
                             lambda **_: lambda inputs: float(np.sum(upstream * inputs[0]))), Rule(), Rule(), Rule())
 
 
-def _unrolled_tape(kind: str, arrays: list, upstream: np.ndarray, **attributes):
-    """The layer lowered unrolled over the arrays' time steps, run forward and backward on the tape:
-    (H, the adjoint of every input array)."""
+def _gates(kind: str, arrays: list, hidden: int) -> dict[str, np.ndarray]:
+    """PyTorch's stacked W, U, b (and the GRU's b_h) as each gate's own, named as the spec names them."""
+    stacked = dict(zip(("W", "U", "b", "bh"), arrays))
+    return {f"{role}{gate}": array[k * hidden:(k + 1) * hidden] for role, array in stacked.items()
+            for k, gate in enumerate(GATE_NAMES[kind])}
+
+
+def _unrolled_tape(kind: str, arrays: list, upstream: np.ndarray, nonlinearity: str = "tanh"):
+    """The layer lowered unrolled over the arrays' time steps (x, then PyTorch's stacked W, U, b and
+    b_h), run forward and backward on the tape: (H, the adjoint of every array, stacked back)."""
+    hidden = arrays[2].shape[1]
     x = Node("X", Kind.INPUT, arrays[0].shape[1:])
-    names = ("W", "U", "b", "c")[:len(arrays) - 1]
-    parameters = tuple(Node(name, Kind.PARAMETER, a.shape, 1) for name, a in zip(names, arrays[1:]))
-    nodes, applications, stacked = unrolled(kind, x, parameters, arrays[2].shape[1], 1, tuple(attributes.items()))
+    values = _gates(kind, arrays[1:], hidden)
+    p = {name: Node(name, Kind.PARAMETER, a.shape, 1) for name, a in values.items()}
+    nodes, applications, stacked = unrolled(kind, x, p, hidden, 1, nonlinearity)
     target, loss = Node("Y", Kind.TARGET, ()), Node("J", Kind.LOSS, ())
-    graph = TensorGraph((x, target, *parameters, *nodes, loss),
+    graph = TensorGraph((x, target, *p.values(), *nodes, loss),
                         tuple(applications) + (Application("probe", (stacked, target), loss),), loss)
     tape = Tape(graph, 1.0, {**TENSOR_OPS, "probe": _probe(upstream)}, every_adjoint=True)
-    slots = tape.run({x: arrays[0], target: np.zeros(())} | dict(zip(parameters, arrays[1:])))
+    slots = tape.run({x: arrays[0], target: np.zeros(())} | {p[name]: array for name, array in values.items()})
     adjoint = tape.slots.adjoint                       # U unread (T = 1): its gradient is 0
-    return slots[tape.slots.value[stacked]], [slots[adjoint[node]] if node in adjoint else np.zeros(array.shape)
-                                              for node, array in zip((x, *parameters), arrays)]
+
+    def grad(name):
+        return slots[adjoint[p[name]]] if p[name] in adjoint else np.zeros(values[name].shape)
+    stacked_grads = [np.concatenate([grad(f"{role}{gate}") for gate in GATE_NAMES[kind]])
+                     for role in ("W", "U", "b", "bh")[:len(arrays) - 1]]
+    return slots[tape.slots.value[stacked]], [slots[adjoint[x]]] + stacked_grads
 
 
 @st.composite
@@ -113,8 +126,7 @@ def test_a_recurrent_layer_unrolled_on_the_tape_is_pytorchs(kind, nonlinearity, 
               rng.normal(size=rows)] + ([rng.normal(size=rows)] if kind == "gru" else [])
     upstream = rng.normal(size=(n, steps, h))
     expected, grads = _torch(_torch_layer(kind, nonlinearity), arrays, upstream)
-    attributes = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
-    found, adjoints = _unrolled_tape(kind, arrays, upstream, **attributes)
+    found, adjoints = _unrolled_tape(kind, arrays, upstream, nonlinearity)
     _close(found, expected)
     for adjoint, grad in zip(adjoints, grads):
         _close(adjoint, grad)
@@ -208,17 +220,21 @@ def _central(function, arrays, k, upstream, step=1e-6):
     return found
 
 
+def _normal(r, *shapes):
+    return [r.normal(size=shape) for shape in shapes]
+
+
 FINITE = [
-    ("rnn_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 3)), r.normal(size=(3, 2)), r.normal(size=(3, 3)),
-                            r.normal(size=3)], {}),
-    ("lstm_c", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(8, 2)),
-                          r.normal(size=(8, 2)), r.normal(size=8)], {}),
-    ("lstm_h", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(8, 2)),
-                          r.normal(size=(8, 2)), r.normal(size=8)], {}),
-    ("gru_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(2, 2)), r.normal(size=(6, 2)), r.normal(size=(6, 2)),
-                            r.normal(size=6), r.normal(size=6)], {}),
-    ("gru_cell", lambda r: [r.normal(size=(2, 2)), r.normal(size=(6, 2)), r.normal(size=6), r.normal(size=6)],
-     {"first": True}),
+    *[("gate", lambda r: _normal(r, (2, 2), (2, 3), (3, 2), (3, 3), 3), {"function": f, "sources": 2})
+      for f in ("tanh", "sigmoid", "linear")],
+    ("gate", lambda r: _normal(r, (2, 3), (3, 3), 3, 3), {"function": "sigmoid", "sources": 1}),
+    ("lstm_cell", lambda r: _normal(r, (2, 3), (2, 3), (2, 3), (2, 3)), {}),
+    ("lstm_cell", lambda r: _normal(r, (2, 3), (2, 3)), {"first": True}),
+    ("lstm_out", lambda r: _normal(r, (2, 3), (2, 3)), {}),
+    ("gru_new", lambda r: _normal(r, (2, 3), (2, 3), (2, 3)), {}),
+    ("gru_new", lambda r: _normal(r, (2, 3), (2, 3), 3), {"first": True}),
+    ("gru_mix", lambda r: _normal(r, (2, 3), (2, 3), (2, 3)), {}),
+    ("gru_mix", lambda r: _normal(r, (2, 3), (2, 3)), {"first": True}),
     ("linear", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=3)], {}),
     ("softmax", lambda r: [r.normal(size=(2, 3, 4))], {}),
     ("attention", lambda r: [r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 4)), r.normal(size=(2, 4, 2))],
@@ -226,7 +242,8 @@ FINITE = [
 ]
 
 
-@pytest.mark.parametrize("op, draw, attributes", FINITE, ids=[f"{case[0]}{'-first' if case[2] else ''}" for case in FINITE])
+@pytest.mark.parametrize("op, draw, attributes", FINITE,
+                         ids=[f"{case[0]}-{'-'.join(map(str, case[2].values()))}" for case in FINITE])
 def test_every_vjp_equals_central_differences(op, draw, attributes):
     rng = np.random.default_rng(11)
     arrays = draw(rng)
@@ -246,12 +263,13 @@ def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
     n, steps, vocabulary, d, h = 3, 4, 5, 3, 2
     ids = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
     targets = rng.integers(0, vocabulary, size=(n, steps)).astype(float)
-    values = {"E": rng.normal(size=(vocabulary, d)), "W": rng.normal(size=(4 * h, d)), "U": rng.normal(size=(4 * h, h)),
-              "b": rng.normal(size=4 * h), "V": rng.normal(size=(vocabulary, h)), "c": rng.normal(size=vocabulary)}
+    stacked = {"W": rng.normal(size=(4 * h, d)), "U": rng.normal(size=(4 * h, h)), "b": rng.normal(size=4 * h)}
+    values = {"E": rng.normal(size=(vocabulary, d)), **_gates("lstm", list(stacked.values()), h),
+              "V": rng.normal(size=(vocabulary, h)), "c": rng.normal(size=vocabulary)}
     x, y = Node("X", Kind.INPUT, (steps,)), Node("Y", Kind.TARGET, (steps,))
     p = {name: Node(name, Kind.PARAMETER, array.shape, 1) for name, array in values.items()}
     e, logits = Node("H0", Kind.INTERMEDIATE, (steps, d), 1), Node("Z1", Kind.INTERMEDIATE, (steps, vocabulary), 1)
-    cells, recurrent, hidden = unrolled("lstm", e, (p["W"], p["U"], p["b"]), h, 1)
+    cells, recurrent, hidden = unrolled("lstm", e, p, h, 1)
     loss = Node("J", Kind.LOSS, ())
     applications = (Application("embedding", (x, p["E"]), e, ()), *recurrent,
                     Application("linear", (hidden, p["V"], p["c"]), logits, ()),
@@ -261,10 +279,11 @@ def test_the_tape_runs_an_embedding_lstm_linear_network_as_autograd_does():
     slots = tape.run({x: ids, y: targets} | {p[name]: array for name, array in values.items()})
 
     leaves = {name: torch.tensor(array, requires_grad=True) for name, array in values.items()}
+    whole = {role: torch.cat([leaves[f"{role}{gate}"] for gate in "ifgo"]) for role in ("W", "U", "b")}
     lstm = torch.nn.LSTM(d, h, batch_first=True, dtype=torch.float64)
     embedded = F.embedding(torch.tensor(ids).long(), leaves["E"])
-    out = torch.func.functional_call(lstm, {"weight_ih_l0": leaves["W"], "weight_hh_l0": leaves["U"],
-                                            "bias_ih_l0": leaves["b"], "bias_hh_l0": torch.zeros(4 * h,
+    out = torch.func.functional_call(lstm, {"weight_ih_l0": whole["W"], "weight_hh_l0": whole["U"],
+                                            "bias_ih_l0": whole["b"], "bias_hh_l0": torch.zeros(4 * h,
                                             dtype=torch.float64)}, (embedded,))[0]
     z = F.linear(out, leaves["V"], leaves["c"])
     cost = F.cross_entropy(z.reshape(-1, vocabulary), torch.tensor(targets).long().reshape(-1))

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from derive import api
 from derive.errors import SpecError
 from derive.spec.load import from_dict
+from derive.spec.sequence import GATE_NAMES
 
 RTOL, ATOL = 1e-11, 1e-12
 
@@ -38,8 +39,10 @@ def _recurrent(kind, layer, x, p, l):
     else:
         module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](x.shape[-1], hidden, batch_first=True,
                                                                   dtype=torch.float64)
-    b_h = p[f"bh{l}"] if kind == "gru" else torch.zeros_like(p[f"b{l}"])
-    weights = {"weight_ih_l0": p[f"W{l}"], "weight_hh_l0": p[f"U{l}"], "bias_ih_l0": p[f"b{l}"], "bias_hh_l0": b_h}
+    def whole(role):            # each gate's own rows, stacked back in PyTorch's order
+        return torch.cat([p[f"{role}{gate}{l}"] for gate in GATE_NAMES[kind]])
+    b_h = whole("bh") if kind == "gru" else torch.zeros_like(whole("b"))
+    weights = {"weight_ih_l0": whole("W"), "weight_hh_l0": whole("U"), "bias_ih_l0": whole("b"), "bias_hh_l0": b_h}
     out = torch.func.functional_call(module, weights, (x,))[0]
     return out if layer.get("sequence", True) else out[:, -1]
 

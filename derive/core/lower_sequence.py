@@ -6,9 +6,11 @@ the LSTM's dL/dc) back through them: backpropagation through time is the ordinar
 consumers' terms, with nothing recurrent in the engine itself.
 
     x_t = time_step(X, t)          for t = 1..T (X: samples, time, features)
-    h_t = rnn_cell(x_t, h_{t-1}, W, U, b)                       (step 1: no h_0, no U)
-    c_t = lstm_c(x_t, h_{t-1}, c_{t-1}, W, U, b); h_t = lstm_h(x_t, h_{t-1}, c_t, W, U, b)
-    h_t = gru_cell(x_t, h_{t-1}, W, U, b, b_h)
+    RNN   h_t = gate(x_t, h_{t-1}; W, U, b; tanh or ReLU)            (step 1: no h_0, no U)
+    LSTM  i_t, f_t, c̃_t, o_t = gate(x_t, h_{t-1}; W_q, U_q, b_q; σ or tanh), each gate its own weights;
+          c_t = lstm_cell(f_t, c_{t-1}, i_t, c̃_t) = f c' + i c̃;  h_t = lstm_out(o_t, c_t) = o tanh(c)
+    GRU   r_t, z_t = gate(...; b_q, b'_q; σ);  p_t = W_n x_t + b_n;  q_t = U_n h_{t-1} + b'_n;
+          n_t = gru_new(p_t, r_t, q_t) = tanh(p + r q);  h_t = gru_mix(z_t, n_t, h_{t-1}) = (1 - z) n + z h'
     H = stack(h_1, ..., h_T)                                    (or h_T alone, sequence = false)
 
 Attention projects its input to Q, K and V (linear at every position), attends, and projects the heads'
@@ -21,46 +23,56 @@ from __future__ import annotations
 from .graph import Application, Kind, Node
 
 CELLS = ("rnn", "lstm", "gru")
+# each cell's gates: name, activation, and whether it reads the step's input x and the previous state h
+GATES = {
+    "rnn": (("h", None),),
+    "lstm": (("i", "sigmoid"), ("f", "sigmoid"), ("g", "tanh"), ("o", "sigmoid")),
+    "gru": (("r", "sigmoid"), ("z", "sigmoid")),
+}
 
 
-def unrolled(kind: str, source: Node, parameters: tuple[Node, ...], hidden: int, layer: int,
-             attributes: tuple = (), sequence: bool = True) -> tuple[list[Node], list[Application], Node]:
+def unrolled(kind: str, source: Node, p: dict[str, Node], hidden: int, layer: int, nonlinearity: str = "tanh",
+             sequence: bool = True) -> tuple[list[Node], list[Application], Node]:
     """The nodes and applications of a `kind` layer over every step of `source` (time, features),
-    and its output: every hidden state (time, hidden), or the last one. `parameters`: W, U, b (the
-    GRU's b, b_h)."""
+    and its output: every hidden state (time, hidden), or the last one. `p`: the layer's parameters
+    by role (W, U, b; the LSTM's Wi, Ui, bi, ...; the GRU's Wr, Ur, br, bhr, ...)."""
     steps = source.shape[0]
-    w, u, *biases = parameters
-    nodes: list[Node] = []
-    applications: list[Application] = []
-    hidden_state = cell_state = None
+    made = _Builder(layer)
+    state = cell = None
     states = []
     for t in range(steps):
-        first = t == 0
-        flags = (("first", first), ("t", t)) + tuple(attributes)
-        x_t = Node(f"x{layer}_{t + 1}", Kind.INTERMEDIATE, source.shape[1:], layer)
-        applications.append(Application("time_step", (source,), x_t, (("t", t),)))
-        carried = () if first else (hidden_state,)
-        recurrent = () if first else (u,)
-        h_t = Node(f"h{layer}_{t + 1}", Kind.INTERMEDIATE, (hidden,), layer)
-        if kind == "lstm":
-            c_t = Node(f"c{layer}_{t + 1}", Kind.INTERMEDIATE, (hidden,), layer)
-            applications.append(Application("lstm_c", (x_t,) + carried + (() if first else (cell_state,)) + (w,) +
-                                            recurrent + tuple(biases), c_t, flags))
-            applications.append(Application("lstm_h", (x_t,) + carried + (c_t, w) + recurrent + tuple(biases), h_t,
-                                            flags))
-            nodes += [x_t, c_t, h_t]
-            cell_state = c_t
+        x_t = made.apply("time_step", (source,), "x", source.shape[1:], suffix=f"_{t + 1}", t=t)
+
+        def gate(name, function, biases=()):
+            role = name if kind != "rnn" else ""
+            read = (x_t,) + ((state,) if state is not None else ())
+            weights = (p[f"W{role}"],) + ((p[f"U{role}"],) if state is not None else ())
+            return made.apply("gate", read + weights + (p[f"b{role}"],) + biases, name, (hidden,), suffix=f"_{t + 1}",
+                              t=t, function=function or nonlinearity, sources=len(read))
+        if kind == "rnn":
+            state = gate("h", None)
+        elif kind == "lstm":
+            # the forget gate scales c_{t-1}: the first step has none (c_0 = 0), so no f_0
+            i, f, g, o = (gate(name, function) if name != "f" or cell is not None else None
+                          for name, function in GATES["lstm"])
+            cell = made.apply("lstm_cell", ((f, cell) if cell is not None else ()) + (i, g), "c", (hidden,),
+                              suffix=f"_{t + 1}", t=t)
+            state = made.apply("lstm_out", (o, cell), "h", (hidden,), suffix=f"_{t + 1}", t=t)
         else:
-            applications.append(Application(f"{kind}_cell", (x_t,) + carried + (w,) + recurrent + tuple(biases), h_t,
-                                            flags))
-            nodes += [x_t, h_t]
-        hidden_state = h_t
-        states.append(h_t)
+            r, z = (gate(name, function, (p[f"bh{name}"],)) for name, function in GATES["gru"])
+            new_x = made.apply("gate", (x_t, p["Wn"], p["bn"]), "p", (hidden,), suffix=f"_{t + 1}", t=t,
+                               function="linear", sources=1)
+            new_h = p["bhn"] if state is None else made.apply(
+                "gate", (state, p["Un"], p["bhn"]), "q", (hidden,), suffix=f"_{t + 1}", t=t, function="linear",
+                sources=1)
+            n = made.apply("gru_new", (new_x, r, new_h), "n", (hidden,), suffix=f"_{t + 1}", t=t, first=state is None)
+            state = made.apply("gru_mix", (z, n) + ((state,) if state is not None else ()), "h", (hidden,),
+                               suffix=f"_{t + 1}", t=t)
+        states.append(state)
     if not sequence:
-        return nodes, applications, hidden_state
-    stacked = Node(f"H{layer}", Kind.INTERMEDIATE, (steps, hidden), layer)
-    applications.append(Application("stack", tuple(states), stacked))
-    return nodes + [stacked], applications, stacked
+        return made.nodes, made.applications, state
+    stacked = made.apply("stack", tuple(states), "H", (steps, hidden))
+    return made.nodes, made.applications, stacked
 
 
 class _Builder:
@@ -69,8 +81,8 @@ class _Builder:
     def __init__(self, layer: int):
         self.layer, self.nodes, self.applications = layer, [], []
 
-    def apply(self, op: str, inputs: tuple, name: str, shape: tuple, **attributes) -> Node:
-        out = Node(f"{name}{self.layer}", Kind.INTERMEDIATE, shape, self.layer)
+    def apply(self, op: str, inputs: tuple, name: str, shape: tuple, suffix: str = "", **attributes) -> Node:
+        out = Node(f"{name}{self.layer}{suffix}", Kind.INTERMEDIATE, shape, self.layer)
         self.nodes.append(out)
         self.applications.append(Application(op, tuple(inputs), out, tuple(attributes.items())))
         return out
@@ -92,8 +104,7 @@ def lowered(layer, source: Node, p: dict[str, Node], index: int) -> tuple[list[N
     """A sequence layer's nodes, applications and output node; `p`: its parameters by role (W, Wq, ...)."""
     a = dict(layer.attributes)
     if layer.kind in CELLS:
-        rest = (("nonlinearity", a["nonlinearity"]),) if layer.kind == "rnn" else ()
-        return unrolled(layer.kind, source, tuple(p.values()), a["hidden"], index, rest, a["sequence"])
+        return unrolled(layer.kind, source, p, a["hidden"], index, a.get("nonlinearity", "tanh"), a["sequence"])
     build = _Builder(index)
     if layer.kind == "embedding":
         out = build.apply("embedding", (source, p["E"]), "H", layer.shape)

@@ -3,9 +3,10 @@ a sequence's entries over (sample n, time t, feature), one time step's over (n, 
 step's name carries ⟨τ⟩, counted from 0 as the entries are.
 
     X token ids (n, t) -> e = embedding (n, t, k) -> x^{⟨τ⟩} = time_step (n, k)
-    -> h^{⟨τ⟩} = rnn_cell (n, j) -> h = stack (n, t, j) -> z = linear (n, t, k)
+    -> a cell's gates and states i, f, c̃, o, c, h (r, z, n) (n, j) -> h = stack (n, t, j) -> z = linear (n, t, k)
 
-A feature axis alternates k and j from layer to layer, as a flat network's units do.
+A feature axis alternates k and j from layer to layer, as a flat network's units do; every node of
+a cell has its hidden units' axis.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from sympy import Idx
 
 from .graph import Kind
 
-SEQUENCE_OPS = ("embedding", "time_step", "rnn_cell", "stack", "linear")
-LETTERS = {"embedding": "e", "rnn_cell": "h", "stack": "h", "linear": "z"}
-ROLES = {"W": "w", "U": "u", "E": "E", "b": "b"}
+CELL_OPS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix")
+SEQUENCE_OPS = ("embedding", "time_step", "stack", "linear") + CELL_OPS
+LETTERS = {"embedding": "e", "stack": "h", "linear": "z"}
+# a cell's nodes by their name's role (h2_3: h), and its parameters' gates (Wf2: f)
+CELL_LETTERS = {"h": "h", "i": "i", "f": "f", "g": r"\tilde{c}", "o": "o", "c": "c", "r": "r", "z": "z", "n": "n",
+                "p": "{n_{x}}", "q": "{n_{h}}"}
+ROLES = {"W": "w", "U": "u", "E": "E", "b": "b", "bh": "b'"}
+GATES = ("i", "f", "g", "o", "r", "z", "n")
 
 
 def other(letter: str) -> str:
@@ -34,15 +40,20 @@ def reads_tokens(x, graph) -> bool:
     return len(x.shape) == 1 and any(a.op == "embedding" for a in graph.consumers(x))
 
 
-def output_axes(application, axes: dict, n: Idx) -> tuple[Idx, ...]:
+def output_axes(application, axes: dict, n: Idx, graph) -> tuple[Idx, ...]:
     source, out = application.inputs[0], application.output
     op = application.op
     if op == "embedding":
         return n, axes[source][1], Idx("k", out.shape[1])
     if op == "time_step":
         return (n,) + axes[source][2:]
-    if op == "rnn_cell":
-        return n, Idx(other(str(axes[source][1].label)), out.shape[0])
+    if op == "gate":
+        letter = str(axes[source][1].label)
+        producer = graph.producer(source)
+        reads_state = producer is not None and producer.op in CELL_OPS       # U h' + b: the hidden units' axis
+        return n, Idx(letter if reads_state else other(letter), out.shape[0])
+    if op in CELL_OPS:
+        return axes[source]
     if op == "stack":
         return n, Idx("t", out.shape[0]), axes[source][1]
     return n, axes[source][1], Idx(other(str(axes[source][2].label)), out.shape[1])          # linear
@@ -50,21 +61,35 @@ def output_axes(application, axes: dict, n: Idx) -> tuple[Idx, ...]:
 
 def parameter_axes(application, parameter, axes: dict) -> tuple[Idx, ...]:
     out, source = axes[application.output], axes[application.inputs[0]]
-    role = parameter.name.rstrip("0123456789")
     if application.op == "embedding":
         return Idx("v", parameter.shape[0]), out[-1]
-    if role == "U":
+    if application.op == "gate" and len(parameter.shape) == 2:
+        sources = application.attribute("sources")
+        read = axes[application.inputs[application.inputs.index(parameter) - sources]][-1]
         j = out[-1]
-        return j, Idx(f"{j.label}'", (j.lower, j.upper))
+        return j, Idx(f"{j.label}'", (j.lower, j.upper)) if read == j else read
     return (out[-1], source[-1]) if len(parameter.shape) == 2 else (out[-1],)
 
 
 def letter(node, producer, base_of) -> str:
     """A sequence node's name; `base_of(node)` names another node (a time step's source)."""
     if node.kind == Kind.PARAMETER:
-        return ROLES.get(node.name.rstrip("0123456789"), node.name.rstrip("0123456789").lower()) + f"^{{[{node.layer}]}}"
-    if producer.op in ("time_step", "rnn_cell"):
+        return _parameter_letter(node.name.rstrip("0123456789")) + f"^{{[{node.layer}]}}"
+    if producer.op == "time_step" or producer.op in CELL_OPS:
         step = producer.attribute("t")
-        name = base_of(producer.inputs[0]) if producer.op == "time_step" else f"h^{{[{node.layer}]}}"
+        name = base_of(producer.inputs[0]) if producer.op == "time_step" else \
+            CELL_LETTERS[node.name.rstrip("_0123456789")] + f"^{{[{node.layer}]}}"
         return (name[:-1] if name.endswith("}") else name + "^{") + rf"\langle {step}\rangle" + "}"
     return f"{LETTERS[producer.op]}^{{[{node.layer}]}}"
+
+
+def _parameter_letter(role: str) -> str:
+    """W, U, b, E; a gate's own: Wf as w_f, bhr as b'_r, Wg as w_c̃."""
+    for prefix in ("bh", "W", "U", "b", "E"):
+        if role.startswith(prefix):
+            gate = role[len(prefix):]
+            if not gate:
+                return ROLES[prefix]
+            if gate in GATES:
+                return f"{{{ROLES[prefix]}_{{{CELL_LETTERS[gate]}}}}}"
+    return role.lower()

@@ -115,7 +115,7 @@ def tensor_index_level(graph: TensorGraph, samples: int, mean: bool = True) -> T
             axes[application.inputs[1]] = axes[source][:2] if application.op == "sequence_ce" else axes[source]
             continue
         if application.op in sequence_axes.SEQUENCE_OPS:
-            axes[out] = sequence_axes.output_axes(application, axes, n)
+            axes[out] = sequence_axes.output_axes(application, axes, n, graph)
         elif application.op in _ELEMENTWISE:
             axes[out] = axes[source][:1] + tuple(Idx(a.label, out.shape[k]) for k, a in enumerate(axes[source][1:]))
         elif len(out.shape) == 3:

@@ -29,12 +29,14 @@ CODE = TYPED_CODE | {
     "embedding": OpCode(seq.embedding_forward, seq.embedding_backward),
     "linear": OpCode(seq.linear_forward, seq.linear_backward, describe=seq.linear_describe),
     "rnn": OpCode(seq.rnn_forward, seq.rnn_backward, describe=seq.rnn_describe),
+    "lstm": OpCode(seq.lstm_forward, seq.lstm_backward, describe=seq.cell_describe),
+    "gru": OpCode(seq.gru_forward, seq.gru_backward, describe=seq.cell_describe),
     "sequence_ce": OpCode(seq.sequence_errors, seq.sequence_seed),
 }
 
 
 # -- the module -----------------------------------------------------------------------------------------
-_ASSIGNED = re.compile(r"^(\w+) = ")
+_ASSIGNED = re.compile(r"^(\w+(?:, \w+)*) = ")          # one name, or several unpacked
 _NAME = re.compile(r"(?<![\w.\"])[A-Za-z_]\w*")
 
 
@@ -70,7 +72,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
     unwritten = list(dict.fromkeys(a.op for a in applications if a.op not in CODE))
     if unwritten:
         raise DeriveError(f"derive code: the generated code of {', '.join(unwritten)} is not written yet; expected "
-                          "a network of dense, conv2d, pooling, normalization, embedding and rnn layers")
+                          "a network of dense, conv2d, pooling, normalization, embedding and recurrent layers")
     requiring = _requiring(graph)
     per_sample = " / m" if spec.loss.reduction == "mean" else ""
     sites = [Site(a, graph, a.inputs[0] in requiring, per_sample) for a in applications]
@@ -95,8 +97,8 @@ def context(spec: TensorSpec) -> dict[str, Any]:
         backward[0]["backward"] = seed + backward[0]["backward"]
 
     # each backward layer first takes from the forward's values the names it is the first to read
-    made, taken = {"X"} | {m[1] for layer in layers.values() for line in layer["forward"]
-                            if (m := _ASSIGNED.match(line.code))}, set()
+    made, taken = {"X"} | {name for layer in layers.values() for line in layer["forward"]
+                            if (m := _ASSIGNED.match(line.code)) for name in m[1].split(", ")}, set()
     for layer in backward:
         reads = [name for line in layer["backward"] for name in _NAME.findall(line.code) if name in made - taken]
         layer["reads"] = list(dict.fromkeys(reads))

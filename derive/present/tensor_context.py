@@ -23,17 +23,13 @@ from ..rules.activations import ACTIVATIONS
 from ..spec.tensor import TensorSpec
 from .norm_steps import agree, norm_steps
 from .notation import format_number
+from .tensor_names import KIND_NAMES, gradient_title, title
 from .tensor_printer import TensorPrinter
 
 WORKED = 18                  # a node's entries worked in full; beyond, the first ones and the array
 TERMS = 36                   # an entry worked out has at most this many terms; beyond, the formula and the array
 SHOWN = 100                  # an array's entries printed whole; beyond, its shape alone
-SUMMED = ("conv2d", "max_pool", "avg_pool", "dense", "rnn_cell", "linear")   # forward steps worked entry by entry
-KIND_NAMES = {"conv2d": "convolution", "max_pool": "max-pool", "avg_pool": "average-pool", "flatten": "flatten",
-              "dense": "dense", "batch_norm": "batch normalization", "layer_norm": "layer normalization",
-              "rms_norm": "RMS normalization", "embedding": "embedding", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU",
-              "attention": "attention", "transformer_block": "transformer block", "time_step": "time step",
-              "rnn_cell": "RNN cell", "stack": "stacked states", "linear": "dense at every position"}
+SUMMED = ("conv2d", "max_pool", "avg_pool", "dense", "gate", "linear")   # forward steps worked entry by entry
 
 
 class _Printers:
@@ -115,7 +111,7 @@ def _shape(shape) -> str:
 def _forward(printers: _Printers, form: TensorIndexForm, application, values, numbers) -> dict:
     out, level = application.output, form.level
     lhs, rhs = _forward_equation(printers, form, application)
-    step = {"title": _title(application), "lhs": lhs, "rhs": rhs, "worked": [], "folded": 0, "arrays": [], "note": ""}
+    step = {"title": title(application), "lhs": lhs, "rhs": rhs, "worked": [], "folded": 0, "arrays": [], "note": ""}
     if values is None:
         return step
     if application.op in SUMMED:
@@ -139,17 +135,6 @@ def _forward_equation(printers: _Printers, form: TensorIndexForm, application) -
 
 def _bare(form: TensorIndexForm, node: Node) -> str:
     return str(form.level.bases[node].label)
-
-
-def _title(application) -> str:
-    out = application.output
-    name = application.attribute("function") if application.op == "activation" else KIND_NAMES[application.op]
-    return f"Layer {out.layer}: {name}{_step(application)}"
-
-
-def _step(application) -> str:
-    """A recurrent layer's time step, counted from 0."""
-    return f", step {application.attribute('t')}" if "t" in dict(application.attributes) else ""
 
 
 def _first_sample(node: Node, level) -> list[tuple[int, ...]]:
@@ -236,7 +221,7 @@ def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, nu
     level = form.level
     formula = form.formula(node)
     entry = level.adjoint(node)
-    step = {"title": _gradient_title(form, node), "parameter": node.kind == Kind.PARAMETER,
+    step = {"title": gradient_title(form, node), "parameter": node.kind == Kind.PARAMETER,
             "lhs": printers.symbols.doprint(entry), "rhs": printers.symbols.doprint(formula),
             "worked": [], "folded": 0, "arrays": [], "note": ""}
     if values is None:
@@ -255,22 +240,6 @@ def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, nu
     array = values.adjoint[node] if node.kind == Kind.PARAMETER else values.adjoint[node][0]
     step["arrays"] = [{"lhs": rf"\frac{{\partial L}}{{\partial {_bare(form, node)}}}", "latex": _array(printers, array)}]
     return step
-
-
-ROLES = {"W": "weights", "b": "biases", "gamma": "scales (gamma)", "beta": "shifts (beta)", "E": "embedding table",
-         "U": "recurrent weights", "bh": "recurrent biases"}
-
-
-def _gradient_title(form: TensorIndexForm, node: Node) -> str:
-    if node.kind == Kind.PARAMETER:
-        return f"Layer {node.layer}: the gradient by the {ROLES[node.name.rstrip('0123456789')]}"
-    producer = form.level.graph.producer(node)
-    what = producer.attribute("function") if producer.op == "activation" else KIND_NAMES[producer.op]
-    named = STATES.get(producer.op, f"{what}'s output")
-    return f"Layer {node.layer}: the gradient by the {named}{_step(producer)}"
-
-
-STATES = {"stack": "stacked states", "rnn_cell": "hidden state", "time_step": "step's input"}
 
 
 def _routing(printers: _Printers, application, values) -> dict:

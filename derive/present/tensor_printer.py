@@ -114,7 +114,7 @@ class TensorPrinter(IndexPrinter):
         entry, i, j, _, _ = expr.args
         return rf"[{self._print(entry)} \text{{ is the max of window }} ({self._index(i)},{self._index(j)})]"
 
-    def _print_Positive(self, expr):
+    def _print_Heaviside(self, expr):
         return rf"[{self._print(expr.args[0])} > 0]"
 
     def _print_Picks(self, expr):

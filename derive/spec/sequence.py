@@ -39,6 +39,7 @@ from .model import TensorLayer
 
 SEQUENCE_KINDS = ("embedding", "rnn", "lstm", "gru", "attention", "transformer_block")
 RECURRENT = {"rnn": 1, "lstm": 4, "gru": 3}          # the gates stacked in W, U and b
+GATE_NAMES = {"rnn": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 SEQUENCE_KEYS = {
     "embedding": {"size": True, "weights": False},
     **{kind: {"hidden": True, "sequence": False, "weights": False, "recurrent_weights": False, "bias": False}
@@ -90,15 +91,15 @@ class SequenceLayers:
             attributes += (("nonlinearity", self.choice(raw.get("nonlinearity", "tanh"), f"{field}.nonlinearity",
                                                         ("tanh", "relu"))),)
         what = f"{RECURRENT[kind]} × hidden rows" if kind != "rnn" else "hidden rows"
-        parameters = (("W", self.parameter(raw, "weights", field, (rows, features), rng, (features, rows),
-                                           f"{what}, inputs")),
-                      ("U", self.parameter(raw, "recurrent_weights", field, (rows, hidden), rng, (hidden, rows),
-                                           f"{what}, hidden")))
-        biases = ("bias",) + (("recurrent_bias",) if kind == "gru" else ())
-        for name, key in zip(("b", "bh"), biases):
-            value = raw.get(key, np.zeros(rows))
-            parameters += ((name, value if isinstance(value, np.ndarray) else
-                            self.array(value, f"{field}.{key}", (rows,), f"{what}"))),
+        w = self.parameter(raw, "weights", field, (rows, features), rng, (features, rows), f"{what}, inputs")
+        u = self.parameter(raw, "recurrent_weights", field, (rows, hidden), rng, (hidden, rows), f"{what}, hidden")
+        stacked = {"W": w, "U": u}
+        for role, key in (("b", "bias"), ("bh", "recurrent_bias")):
+            if key in SEQUENCE_KEYS[kind]:
+                stacked[role] = self.array(raw[key], f"{field}.{key}", (rows,), what) if key in raw else np.zeros(rows)
+        # each gate its own rows, in PyTorch's order, named as the posts name them (W_f, U_f, b_f)
+        parameters = tuple((f"{role}{gate}", array[k * hidden:(k + 1) * hidden].copy())
+                           for role, array in stacked.items() for k, gate in enumerate(GATE_NAMES[kind]))
         output = (steps, hidden) if dict(attributes)["sequence"] else (hidden,)
         return TensorLayer(kind, attributes, parameters, None, output)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import (attention, conv, conv_index, dense, elementwise, joins, loss, norm, norm_index, penalty, recurrent,
-               sequence_index)
+from . import (attention, conv, conv_index, dense, elementwise, gates, joins, loss, norm, norm_index, penalty,
+               recurrent, sequence_index)
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,9 @@ CONV_AND_NORM: dict[str, Op] = {
     "rms_norm": Op("rms_norm", Rule(norm.rms_norm_vjp, norm.rms_norm_forward), Rule(), Rule(),
                    Rule(norm_index.vjp, norm_index.forward)),
 }
-# Issue 15's op families: embedding, the recurrent cells of one time step (a recurrent layer is
-# lowered unrolled, core/lower_sequence.py), attention and its parts, and the sequence loss; the
-# index level where it is written (the LSTM's, the GRU's and attention's come next).
+# Issue 15's op families: embedding, the recurrent cells' parts of one time step (a recurrent layer
+# is lowered unrolled, core/lower_sequence.py), attention and its parts, and the sequence loss; the
+# index level where it is written (attention's comes next).
 SEQUENCE: dict[str, Op] = {
     name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule(*index)) for name, forward, vjp, *index in (
         ("time_step", recurrent.time_step_forward, recurrent.time_step_vjp, sequence_index.time_step_vjp,
@@ -99,11 +99,12 @@ SEQUENCE: dict[str, Op] = {
         ("stack", recurrent.stack_forward, recurrent.stack_vjp, sequence_index.stack_vjp, sequence_index.stack_forward),
         ("embedding", recurrent.embedding_forward, recurrent.embedding_vjp, sequence_index.embedding_vjp,
          sequence_index.embedding_forward),
-        ("rnn_cell", recurrent.rnn_cell_forward, recurrent.rnn_cell_vjp, sequence_index.rnn_cell_vjp,
-         sequence_index.rnn_cell_forward),
-        ("lstm_c", recurrent.lstm_c_forward, recurrent.lstm_c_vjp),
-        ("lstm_h", recurrent.lstm_h_forward, recurrent.lstm_h_vjp),
-        ("gru_cell", recurrent.gru_cell_forward, recurrent.gru_cell_vjp),
+        ("gate", gates.gate_forward, gates.gate_vjp, gates.gate_index_vjp, gates.gate_index_forward),
+        ("lstm_cell", gates.lstm_cell_forward, gates.lstm_cell_vjp, gates.lstm_cell_index_vjp,
+         gates.lstm_cell_index_forward),
+        ("lstm_out", gates.lstm_out_forward, gates.lstm_out_vjp, gates.lstm_out_index_vjp, gates.lstm_out_index_forward),
+        ("gru_new", gates.gru_new_forward, gates.gru_new_vjp, gates.gru_new_index_vjp, gates.gru_new_index_forward),
+        ("gru_mix", gates.gru_mix_forward, gates.gru_mix_vjp, gates.gru_mix_index_vjp, gates.gru_mix_index_forward),
         ("linear", attention.linear_forward, attention.linear_vjp, sequence_index.linear_vjp,
          sequence_index.linear_forward),
         ("softmax", attention.softmax_forward, attention.softmax_vjp),

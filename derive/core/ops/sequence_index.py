@@ -3,16 +3,13 @@ the entries are: the recurrent layer unrolled, one cell per step, as the BPTT po
 
     embedding    e_{n,t,k} = E_{x_{n,t},k};  ∂L/∂E_{v,k} = Σ_n Σ_t [x_{n,t} = v] δ_{n,t,k}
     time_step    x^{⟨τ⟩}_{n,k} = e_{n,τ,k};  its term for e: [t = τ] δ^{⟨τ⟩}_{n,k}
-    rnn_cell     h^{⟨τ⟩}_{n,j} = tanh(Σ_k W_{j,k} x^{⟨τ⟩}_{n,k} + Σ_{j'} U_{j,j'} h^{⟨τ-1⟩}_{n,j'} + b_j)
-                 g_{n,j} = δ_{n,j} (1 - (h^{⟨τ⟩}_{n,j})²) (ReLU: [h > 0]);  ∂/∂x_k: Σ_j W_{j,k} g_j;
-                 ∂/∂h^{⟨τ-1⟩}_{j}: Σ_{j'} U_{j',j} g_{j'};  ∂/∂W_{j,k}: g_j x_k;  ∂/∂U_{j,j'}: g_j h_{j'}
     stack        h_{n,t,j} = h^{⟨t⟩}_{n,j};  its term for h^{⟨τ⟩}: δ_{n,τ,j}
     linear       z_{n,t,j} = Σ_k W_{j,k} a_{n,t,k} + b_j, a dense layer at every position
     sequence_ce  E_n = -(1/T) Σ_t log p_{n,t,y_{n,t}},  p = softmax(z_{n,t});
                  ∂E_n/∂z_{n,t,j} = (p_{n,t,j} - [y_{n,t} = j])/T
 
-A shared weight's gradient is the sum of every step's term: the walk gathers them as it gathers any
-node's consumers' terms. [x = v] is decided by the token ids at concrete entries (`Picks`).
+The cells' parts are ops/gates.py's. A shared weight's gradient is the sum of every step's term: the
+walk gathers them as it gathers any node's consumers' terms. [x = v] is decided by the token ids at concrete entries (`Picks`).
 """
 
 from __future__ import annotations
@@ -20,33 +17,12 @@ from __future__ import annotations
 import sympy as sp
 from sympy import Idx, Sum
 
-from ...rules.activations import ACTIVATIONS
 from ...rules.algebra import _add, _mul, _neg
 
 
 class Picks(sp.Function):
     """[id = v]: 1 where the token id (an entry of the token input or target) is v, else 0."""
     nargs = 2
-
-
-class Positive(sp.Function):
-    """[x > 0]: ReLU's slope as a function SymPy's Sum keeps as it is (it folds a Piecewise factor
-    out of the sum into cases); 1 or 0 at a number."""
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return sp.S.One if x > 0 else sp.S.Zero
-
-
-def _unfolded(slope: sp.Expr) -> sp.Expr:
-    """The rule row's step slope, Piecewise((1, x > 0), (0, True)), as Positive(x)."""
-    def positive(found):
-        (one, condition), (zero, _) = found.args
-        return Positive(condition.lhs)
-    return slope.replace(lambda e: isinstance(e, sp.Piecewise) and len(e.args) == 2
-                         and isinstance(e.args[0][1], sp.StrictGreaterThan) and e.args[0][1].rhs == 0, positive)
 
 
 def _limits(*indices: Idx) -> tuple:
@@ -90,52 +66,6 @@ def stack_forward(level, application):
 def stack_vjp(level, application, upstream):
     t = level.axes[application.output][1]
     return tuple(upstream.xreplace({t: step}) for step in range(len(application.inputs)))
-
-
-# -- rnn_cell: (x_t, [h_{t-1}], W, [U], b) --------------------------------------------------------------
-def _cell_inputs(application):
-    x, *rest = application.inputs
-    first = application.attribute("first")
-    previous = None if first else rest.pop(0)
-    w = rest.pop(0)
-    u = None if first else rest.pop(0)
-    return x, previous, w, u, rest
-
-
-def _net(level, application, j: Idx):
-    x, previous, w, u, (b,) = _cell_inputs(application)
-    k = level.axes[x][1]
-    total = [Sum(_mul(level.entry(w, j, k), level.entry(x)), *_limits(k))]
-    if previous is not None:
-        j2 = level.summed_over(j)
-        total.append(Sum(_mul(level.entry(u, j, j2), level.entry(previous, j2)), *_limits(j2)))
-    return _add(*total, level.entry(b, j))
-
-
-def rnn_cell_forward(level, application):
-    j = level.axes[application.output][1]
-    row = ACTIVATIONS[application.attribute("nonlinearity")]
-    return row.forward([_net(level, application, j)], 0)
-
-
-def rnn_cell_vjp(level, application, upstream):
-    x, previous, w, u, _ = _cell_inputs(application)
-    out = application.output
-    j, k = level.axes[out][1], level.axes[x][1]
-    h = level.entry(out)
-    # both nonlinearities' slopes are functions of the output: tanh' = 1 - h², ReLU' = [h > 0]
-    slope = _unfolded(ACTIVATIONS[application.attribute("nonlinearity")].derivative([h], [h], 0, 0))
-    local = _mul(upstream, slope)
-    j2 = level.summed_over(j)
-    at_j2 = local.xreplace({j: j2})
-    terms = [None if level.is_input(x) else Sum(_mul(level.entry(w, j2, k), at_j2), *_limits(j2))]
-    if previous is not None:
-        terms.append(Sum(_mul(level.entry(u, j2, j), at_j2), *_limits(j2)))
-    terms.append(_mul(local, level.entry(x)))
-    if u is not None:
-        terms.append(_mul(local, level.entry(previous, j2)))
-    terms.append(local)
-    return tuple(terms)
 
 
 # -- linear at every position: (a (n, T, d), W, [b]) ------------------------------------------------------
