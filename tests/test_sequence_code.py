@@ -12,6 +12,7 @@ import itertools
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,3 +145,20 @@ def test_any_stack_of_recurrent_layers_module_is_the_tape(kinds, samples, steps,
 def test_the_layers_not_written_yet_are_refused_in_one_line():
     with pytest.raises(DeriveError, match="the generated code of attention is not written yet"):
         api.code(from_dict(_spec([{"type": "embedding", "size": 2}, {"type": "attention"}, OUT], tokens=TOKENS)))
+
+
+def test_the_benchmarks_hand_written_lstm_computes_the_same_gradients(tmp_path):
+    """tests/benchmarks/lstm_by_hand.py, the benchmark's yardstick, is the same network."""
+    sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+    import lstm_by_hand
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(3, 4, 2)), rng.integers(0, 3, size=(3, 4))
+    spec = from_dict(_spec([{"type": "lstm", "hidden": 2}, {"type": "dense", "units": 3, "activation": "softmax"}],
+                           vectors=X.tolist(), target={"tokens": Y.tolist()}))
+    module = _load(api.code(spec), tmp_path)
+    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
+    ours = module.gradients(params, X, Y)
+    renumbered = {name[:-1] + {"1": "2", "2": "3"}[name[-1]]: value for name, value in params.items()}
+    theirs = lstm_by_hand.gradients(renumbered, X, Y)
+    for name, value in ours.items():
+        np.testing.assert_allclose(value, theirs[name[:-1] + {"1": "2", "2": "3"}[name[-1]]], rtol=1e-10, atol=1e-14)

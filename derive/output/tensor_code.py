@@ -20,6 +20,7 @@ from ..rules.activations import ACTIVATIONS
 from ..rules.fusions import CANCELLATIONS
 from ..spec.tensor import TensorSpec
 from . import documents
+from . import recurrent_code as recurrent
 from . import sequence_code as seq
 from .sequence_code import RECURRENT_STEPS
 from .tensor_code_rows import CODE as TYPED_CODE
@@ -28,9 +29,9 @@ from .tensor_code_rows import Line, OpCode, Site, _dims
 CODE = TYPED_CODE | {
     "embedding": OpCode(seq.embedding_forward, seq.embedding_backward),
     "linear": OpCode(seq.linear_forward, seq.linear_backward, describe=seq.linear_describe),
-    "rnn": OpCode(seq.rnn_forward, seq.rnn_backward, describe=seq.rnn_describe),
-    "lstm": OpCode(seq.lstm_forward, seq.lstm_backward, describe=seq.cell_describe),
-    "gru": OpCode(seq.gru_forward, seq.gru_backward, describe=seq.cell_describe),
+    "rnn": OpCode(recurrent.rnn_forward, recurrent.rnn_backward, describe=recurrent.describe),
+    "lstm": OpCode(recurrent.lstm_forward, recurrent.lstm_backward, describe=recurrent.describe),
+    "gru": OpCode(recurrent.gru_forward, recurrent.gru_backward, describe=recurrent.describe),
     "sequence_ce": OpCode(seq.sequence_errors, seq.sequence_seed),
 }
 

@@ -64,19 +64,18 @@ def _forward(params, X):
     bhr2 = numpy.asarray(params["bhr2"], dtype=float)
     bhz2 = numpy.asarray(params["bhz2"], dtype=float)
     bhn2 = numpy.asarray(params["bhn2"], dtype=float)
-    R2, Z2, N2, Q2, S2 = (numpy.zeros((H1.shape[0], H1.shape[1], 2)) for _ in range(5))  # the gates r, z, the new state n, its recurrent part, the hidden state
+    A2 = H1 @ numpy.concatenate([Wr2, Wz2, Wn2]).T + numpy.concatenate([br2 + bhr2, bz2 + bhz2, bn2])  # every step's input part of r, z and n, one product
+    R2 = numpy.concatenate([Ur2, Uz2, Un2]).T  # the gates' recurrent weights side by side
+    Rg2, Z2, N2, Q2, S2 = (numpy.zeros((H1.shape[0], H1.shape[1], 2)) for _ in range(5))
     for t in range(H1.shape[1]):
-        a = H1[:, t] @ Wr2.T + br2 + bhr2
+        q = S2[:, t - 1] @ R2 if t else numpy.zeros((len(H1), 6))  # U h_{t-1} of r, z and n
+        Rg2[:, t] = 1 / (1 + numpy.exp(-(A2[:, t, :2] + q[:, :2])))
+        Z2[:, t] = 1 / (1 + numpy.exp(-(A2[:, t, 2:4] + q[:, 2:4])))
+        Q2[:, t] = q[:, 4:] + bhn2  # U_n h' + b'_n
+        N2[:, t] = numpy.tanh((A2[:, t, 4:] + Rg2[:, t] * Q2[:, t]))
+        S2[:, t] = (1 - Z2[:, t]) * N2[:, t]
         if t:
-            a = a + S2[:, t - 1] @ Ur2.T
-        R2[:, t] = 1 / (1 + numpy.exp(-a))
-        a = H1[:, t] @ Wz2.T + bz2 + bhz2
-        if t:
-            a = a + S2[:, t - 1] @ Uz2.T
-        Z2[:, t] = 1 / (1 + numpy.exp(-a))
-        Q2[:, t] = bhn2 + (S2[:, t - 1] @ Un2.T if t else 0.0)  # U_n h' + b'_n
-        N2[:, t] = numpy.tanh(H1[:, t] @ Wn2.T + bn2 + R2[:, t] * Q2[:, t])
-        S2[:, t] = (1 - Z2[:, t]) * N2[:, t] + (Z2[:, t] * S2[:, t - 1] if t else 0.0)
+            S2[:, t] += Z2[:, t] * S2[:, t - 1]
     H2 = S2  # every state
     # layer 3: dense at every position, 3 units -> (samples, 2, 3)
     W3 = numpy.asarray(params["W3"], dtype=float)
@@ -114,47 +113,36 @@ def gradients(params, X, Y):
     grads["b3"] = dH3.sum(axis=(0, 1)) / m
     dH2 = dH3 @ W3
     # layer 2: GRU, 2 hidden, unrolled over the time steps
-    Wr2, Wz2, Wn2, Ur2, Uz2, Un2, br2, bz2, bn2, bhr2, bhz2, bhn2, S2, H1, Z2, N2, R2, Q2 = cache["Wr2"], cache["Wz2"], cache["Wn2"], cache["Ur2"], cache["Uz2"], cache["Un2"], cache["br2"], cache["bz2"], cache["bn2"], cache["bhr2"], cache["bhz2"], cache["bhn2"], cache["S2"], cache["H1"], cache["Z2"], cache["N2"], cache["R2"], cache["Q2"]
-    dWr2, dWz2, dWn2, dUr2, dUz2, dUn2, dbr2, dbz2, dbn2, dbhr2, dbhz2, dbhn2 = numpy.zeros_like(Wr2), numpy.zeros_like(Wz2), numpy.zeros_like(Wn2), numpy.zeros_like(Ur2), numpy.zeros_like(Uz2), numpy.zeros_like(Un2), numpy.zeros_like(br2), numpy.zeros_like(bz2), numpy.zeros_like(bn2), numpy.zeros_like(bhr2), numpy.zeros_like(bhz2), numpy.zeros_like(bhn2)
+    S2, Z2, N2, Q2, Rg2, R2, H1, Wr2, Wz2, Wn2 = cache["S2"], cache["Z2"], cache["N2"], cache["Q2"], cache["Rg2"], cache["R2"], cache["H1"], cache["Wr2"], cache["Wz2"], cache["Wn2"]
+    dA = numpy.zeros((S2.shape[0], S2.shape[1], 6))  # every step's delta of r, z and the new state's input part
+    dQ = numpy.zeros_like(dA)  # and of their recurrent parts (r's and z's the same, n's times r)
     dS = numpy.zeros_like(S2[:, 0])  # dL/dh of the step after, carried back
-    dH1 = numpy.zeros_like(H1)
     for t in reversed(range(S2.shape[1])):
         dS = dS + dH2[:, t]  # this step's own output's term
         previous = S2[:, t - 1] if t else 0.0
-        dAn = dS * (1 - Z2[:, t]) * (1 - (N2[:, t] ** 2))  # into W_n x + b_n + r q
-        dQ = dAn * R2[:, t]
-        dAr = dAn * Q2[:, t] * (R2[:, t] * (1 - R2[:, t]))
-        dAz = dS * (previous - N2[:, t]) * (Z2[:, t] * (1 - Z2[:, t]))
-        dWr2 += dAr.T @ H1[:, t]
-        dbr2 += dAr.sum(axis=0)
-        dbhr2 += dAr.sum(axis=0)
-        if t:
-            dUr2 += dAr.T @ S2[:, t - 1]
-        dWz2 += dAz.T @ H1[:, t]
-        dbz2 += dAz.sum(axis=0)
-        dbhz2 += dAz.sum(axis=0)
-        if t:
-            dUz2 += dAz.T @ S2[:, t - 1]
-        dH1[:, t] = dAr @ Wr2 + dAz @ Wz2
-        dWn2 += dAn.T @ H1[:, t]
-        dbn2 += dAn.sum(axis=0)
-        dbhn2 += dQ.sum(axis=0)
-        if t:
-            dUn2 += dQ.T @ previous
-        dH1[:, t] += dAn @ Wn2
-        dS = dS * Z2[:, t] + dAr @ Ur2 + dAz @ Uz2 + dQ @ Un2  # into the previous state
-    grads["Wr2"] = dWr2 / m
-    grads["Wz2"] = dWz2 / m
-    grads["Wn2"] = dWn2 / m
-    grads["Ur2"] = dUr2 / m
-    grads["Uz2"] = dUz2 / m
-    grads["Un2"] = dUn2 / m
-    grads["br2"] = dbr2 / m
-    grads["bz2"] = dbz2 / m
-    grads["bn2"] = dbn2 / m
-    grads["bhr2"] = dbhr2 / m
-    grads["bhz2"] = dbhz2 / m
-    grads["bhn2"] = dbhn2 / m
+        dA[:, t, 4:] = dS * (1 - Z2[:, t]) * (1 - (N2[:, t] ** 2))
+        dA[:, t, :2] = dA[:, t, 4:] * Q2[:, t] * (Rg2[:, t] * (1 - Rg2[:, t]))
+        dA[:, t, 2:4] = dS * (previous - N2[:, t]) * (Z2[:, t] * (1 - Z2[:, t]))
+        dQ[:, t, :4] = dA[:, t, :4]
+        dQ[:, t, 4:] = dA[:, t, 4:] * Rg2[:, t]
+        dS = dS * Z2[:, t] + dQ[:, t] @ R2.T  # into the previous state
+    dW = numpy.tensordot(dA, H1, axes=((0, 1), (0, 1)))
+    grads["Wr2"] = dW[0:2] / m
+    grads["Wz2"] = dW[2:4] / m
+    grads["Wn2"] = dW[4:6] / m
+    dU = numpy.tensordot(dQ[:, 1:], S2[:, :-1], axes=((0, 1), (0, 1)))
+    grads["Ur2"] = dU[0:2] / m
+    grads["Uz2"] = dU[2:4] / m
+    grads["Un2"] = dU[4:6] / m
+    db = dA.sum(axis=(0, 1))
+    grads["br2"] = db[0:2] / m
+    grads["bz2"] = db[2:4] / m
+    grads["bn2"] = db[4:6] / m
+    dbh = dQ.sum(axis=(0, 1))
+    grads["bhr2"] = dbh[0:2] / m
+    grads["bhz2"] = dbh[2:4] / m
+    grads["bhn2"] = dbh[4:6] / m
+    dH1 = dA @ numpy.concatenate([Wr2, Wz2, Wn2])  # into every step's input
     # layer 1: embedding
     E1, X = cache["E1"], cache["X"]
     dE1 = numpy.zeros_like(E1)

@@ -64,25 +64,18 @@ def _forward(params, X):
     bf2 = numpy.asarray(params["bf2"], dtype=float)
     bg2 = numpy.asarray(params["bg2"], dtype=float)
     bo2 = numpy.asarray(params["bo2"], dtype=float)
-    I2, F2, G2, O2, C2, S2 = (numpy.zeros((H1.shape[0], H1.shape[1], 2)) for _ in range(6))  # the gates i, f, c~, o, the cell and the hidden state at every step
+    A2 = H1 @ numpy.concatenate([Wi2, Wf2, Wg2, Wo2]).T + numpy.concatenate([bi2, bf2, bg2, bo2])  # every step's input part of every gate, one product
+    R2 = numpy.concatenate([Ui2, Uf2, Ug2, Uo2]).T  # the gates' recurrent weights side by side
+    V2 = numpy.zeros_like(A2)  # the gates' values: i, f, c~, o
+    I2, F2, G2, O2 = (V2[..., k * 2:(k + 1) * 2] for k in range(4))
+    C2, S2 = (numpy.zeros((H1.shape[0], H1.shape[1], 2)) for _ in range(2))
     for t in range(H1.shape[1]):
-        a = H1[:, t] @ Wi2.T + bi2
+        a = A2[:, t] + S2[:, t - 1] @ R2 if t else A2[:, t]
+        V2[:, t] = 1 / (1 + numpy.exp(-a))  # i, f, o (c~ below)
+        G2[:, t] = numpy.tanh((a[:, 4:6]))
+        C2[:, t] = I2[:, t] * G2[:, t]
         if t:
-            a = a + S2[:, t - 1] @ Ui2.T
-        I2[:, t] = 1 / (1 + numpy.exp(-a))
-        a = H1[:, t] @ Wf2.T + bf2
-        if t:
-            a = a + S2[:, t - 1] @ Uf2.T
-        F2[:, t] = 1 / (1 + numpy.exp(-a)) if t else 0.0  # c_0 = 0: no forget gate
-        a = H1[:, t] @ Wg2.T + bg2
-        if t:
-            a = a + S2[:, t - 1] @ Ug2.T
-        G2[:, t] = numpy.tanh(a)
-        a = H1[:, t] @ Wo2.T + bo2
-        if t:
-            a = a + S2[:, t - 1] @ Uo2.T
-        O2[:, t] = 1 / (1 + numpy.exp(-a))
-        C2[:, t] = I2[:, t] * G2[:, t] + (F2[:, t] * C2[:, t - 1] if t else 0.0)
+            C2[:, t] += F2[:, t] * C2[:, t - 1]  # c_0 = 0: no forget gate on the first step
         S2[:, t] = O2[:, t] * numpy.tanh(C2[:, t])
     H2 = S2  # every state
     # layer 3: dense at every position, 3 units -> (samples, 2, 3)
@@ -121,50 +114,37 @@ def gradients(params, X, Y):
     grads["b3"] = dH3.sum(axis=(0, 1)) / m
     dH2 = dH3 @ W3
     # layer 2: LSTM, 2 hidden, unrolled over the time steps
-    Wi2, Wf2, Wg2, Wo2, Ui2, Uf2, Ug2, Uo2, bi2, bf2, bg2, bo2, C2, S2, H1, O2, G2, I2, F2 = cache["Wi2"], cache["Wf2"], cache["Wg2"], cache["Wo2"], cache["Ui2"], cache["Uf2"], cache["Ug2"], cache["Uo2"], cache["bi2"], cache["bf2"], cache["bg2"], cache["bo2"], cache["C2"], cache["S2"], cache["H1"], cache["O2"], cache["G2"], cache["I2"], cache["F2"]
-    dWi2, dWf2, dWg2, dWo2, dUi2, dUf2, dUg2, dUo2, dbi2, dbf2, dbg2, dbo2 = numpy.zeros_like(Wi2), numpy.zeros_like(Wf2), numpy.zeros_like(Wg2), numpy.zeros_like(Wo2), numpy.zeros_like(Ui2), numpy.zeros_like(Uf2), numpy.zeros_like(Ug2), numpy.zeros_like(Uo2), numpy.zeros_like(bi2), numpy.zeros_like(bf2), numpy.zeros_like(bg2), numpy.zeros_like(bo2)
-    dC = numpy.zeros_like(C2[:, 0])  # dL/dc of the step after, carried back
-    dS = numpy.zeros_like(S2[:, 0])  # dL/dh of the step after, carried back
-    dH1 = numpy.zeros_like(H1)
+    V2, S2, C2, O2, G2, I2, F2, R2, H1, Wi2, Wf2, Wg2, Wo2 = cache["V2"], cache["S2"], cache["C2"], cache["O2"], cache["G2"], cache["I2"], cache["F2"], cache["R2"], cache["H1"], cache["Wi2"], cache["Wf2"], cache["Wg2"], cache["Wo2"]
+    dV = numpy.zeros_like(V2)  # every step's gate deltas, through their slopes
+    dI, dF, dG, dO = (dV[..., k * 2:(k + 1) * 2] for k in range(4))
+    dS, dC = numpy.zeros_like(S2[:, 0]), numpy.zeros_like(C2[:, 0])  # dL/dh and dL/dc of the step after, carried back
     for t in reversed(range(S2.shape[1])):
         dS = dS + dH2[:, t]  # this step's own output's term
         squashed = numpy.tanh(C2[:, t])
         dC = dC + dS * O2[:, t] * (1 - squashed ** 2)  # h = o tanh(c)
-        dAi = dC * G2[:, t] * (I2[:, t] * (1 - I2[:, t]))
-        dAf = dC * C2[:, t - 1] * (F2[:, t] * (1 - F2[:, t])) if t else 0.0 * dC
-        dAg = dC * I2[:, t] * (1 - (G2[:, t] ** 2))
-        dAo = dS * squashed * (O2[:, t] * (1 - O2[:, t]))
-        dWi2 += dAi.T @ H1[:, t]
-        dbi2 += dAi.sum(axis=0)
+        dI[:, t] = dC * G2[:, t] * (I2[:, t] * (1 - I2[:, t]))
         if t:
-            dUi2 += dAi.T @ S2[:, t - 1]
-        dWf2 += dAf.T @ H1[:, t]
-        dbf2 += dAf.sum(axis=0)
-        if t:
-            dUf2 += dAf.T @ S2[:, t - 1]
-        dWg2 += dAg.T @ H1[:, t]
-        dbg2 += dAg.sum(axis=0)
-        if t:
-            dUg2 += dAg.T @ S2[:, t - 1]
-        dWo2 += dAo.T @ H1[:, t]
-        dbo2 += dAo.sum(axis=0)
-        if t:
-            dUo2 += dAo.T @ S2[:, t - 1]
-        dH1[:, t] = dAi @ Wi2 + dAf @ Wf2 + dAg @ Wg2 + dAo @ Wo2
-        dS = dAi @ Ui2 + dAf @ Uf2 + dAg @ Ug2 + dAo @ Uo2  # into the previous state
+            dF[:, t] = dC * C2[:, t - 1] * (F2[:, t] * (1 - F2[:, t]))
+        dG[:, t] = dC * I2[:, t] * (1 - (G2[:, t] ** 2))
+        dO[:, t] = dS * squashed * (O2[:, t] * (1 - O2[:, t]))
+        dS = dV[:, t] @ R2.T  # into the previous state, every gate at once
         dC = dC * F2[:, t]  # into the previous cell state
-    grads["Wi2"] = dWi2 / m
-    grads["Wf2"] = dWf2 / m
-    grads["Wg2"] = dWg2 / m
-    grads["Wo2"] = dWo2 / m
-    grads["Ui2"] = dUi2 / m
-    grads["Uf2"] = dUf2 / m
-    grads["Ug2"] = dUg2 / m
-    grads["Uo2"] = dUo2 / m
-    grads["bi2"] = dbi2 / m
-    grads["bf2"] = dbf2 / m
-    grads["bg2"] = dbg2 / m
-    grads["bo2"] = dbo2 / m
+    dW = numpy.tensordot(dV, H1, axes=((0, 1), (0, 1)))
+    grads["Wi2"] = dW[0:2] / m
+    grads["Wf2"] = dW[2:4] / m
+    grads["Wg2"] = dW[4:6] / m
+    grads["Wo2"] = dW[6:8] / m
+    dU = numpy.tensordot(dV[:, 1:], S2[:, :-1], axes=((0, 1), (0, 1)))
+    grads["Ui2"] = dU[0:2] / m
+    grads["Uf2"] = dU[2:4] / m
+    grads["Ug2"] = dU[4:6] / m
+    grads["Uo2"] = dU[6:8] / m
+    db = dV.sum(axis=(0, 1))
+    grads["bi2"] = db[0:2] / m
+    grads["bf2"] = db[2:4] / m
+    grads["bg2"] = db[4:6] / m
+    grads["bo2"] = db[6:8] / m
+    dH1 = dV @ numpy.concatenate([Wi2, Wf2, Wg2, Wo2])  # into every step's input
     # layer 1: embedding
     E1, X = cache["E1"], cache["X"]
     dE1 = numpy.zeros_like(E1)

@@ -55,13 +55,12 @@ def _forward(params, X):
     W2 = numpy.asarray(params["W2"], dtype=float)
     U2 = numpy.asarray(params["U2"], dtype=float)
     b2 = numpy.asarray(params["b2"], dtype=float)
-    N2 = numpy.zeros((H1.shape[0], H1.shape[1], 2))  # every step's net input
+    N2 = H1 @ W2.T + b2  # every step's input part, one product
     S2 = numpy.zeros_like(N2)  # every step's hidden state
     for t in range(H1.shape[1]):
-        N2[:, t] = H1[:, t] @ W2.T + b2
         if t:
             N2[:, t] += S2[:, t - 1] @ U2.T  # the previous state, through the shared U
-        S2[:, t] = numpy.tanh(N2[:, t])
+        S2[:, t] = numpy.tanh((N2[:, t]))
     H2 = S2  # every state
     # layer 3: dense at every position, 3 units -> (samples, 3, 3)
     W3 = numpy.asarray(params["W3"], dtype=float)
@@ -99,22 +98,17 @@ def gradients(params, X, Y):
     grads["b3"] = dH3.sum(axis=(0, 1)) / m
     dH2 = dH3 @ W3
     # layer 2: RNN, 2 hidden, tanh, unrolled over the time steps
-    W2, U2, b2, S2, H1 = cache["W2"], cache["U2"], cache["b2"], cache["S2"], cache["H1"]
-    dW2, dU2, db2 = numpy.zeros_like(W2), numpy.zeros_like(U2), numpy.zeros_like(b2)
+    N2, S2, U2, H1, W2 = cache["N2"], cache["S2"], cache["U2"], cache["H1"], cache["W2"]
+    dN2 = numpy.zeros_like(N2)  # every step's net-input delta
     dS = numpy.zeros_like(S2[:, 0])  # dL/dh of the step after, carried back
-    dH1 = numpy.zeros_like(H1)
     for t in reversed(range(S2.shape[1])):
         dS = dS + dH2[:, t]  # this step's own output's term
-        dN = dS * (1 - (S2[:, t] ** 2))  # through tanh'
-        dW2 += dN.T @ H1[:, t]
-        db2 += dN.sum(axis=0)
-        dH1[:, t] = dN @ W2
-        if t:
-            dU2 += dN.T @ S2[:, t - 1]  # U's term of this step
-        dS = dN @ U2  # into the previous state
-    grads["W2"] = dW2 / m
-    grads["U2"] = dU2 / m
-    grads["b2"] = db2 / m
+        dN2[:, t] = dS * (1 - (S2[:, t] ** 2))  # through tanh'
+        dS = dN2[:, t] @ U2  # into the previous state
+    grads["W2"] = numpy.tensordot(dN2, H1, axes=((0, 1), (0, 1))) / m
+    grads["U2"] = numpy.tensordot(dN2[:, 1:], S2[:, :-1], axes=((0, 1), (0, 1))) / m
+    grads["b2"] = dN2.sum(axis=(0, 1)) / m
+    dH1 = dN2 @ W2  # into every step's input
     # layer 1: embedding
     E1, X = cache["E1"], cache["X"]
     dE1 = numpy.zeros_like(E1)

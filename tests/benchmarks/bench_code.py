@@ -5,6 +5,8 @@ CNN: 1x28x28 input, conv2d 8 filters 3x3 (stride 1, padding 0), ReLU, 2x2 max-po
 flatten, dense 10, softmax with cross-entropy, batch 64, float64: the module derive writes for
 the typed-layer spec (output/tensor_code.py) against cnn_by_hand.py and PyTorch's CPU autograd on
 one thread, the three called in turn, round after round, each keeping its best time.
+LSTM: vectors 64 x T 32, an LSTM with 64 hidden units, a dense 10 softmax at every position, the
+cross-entropy per position, batch 16, float64: derive's module against lstm_by_hand.py and nn.LSTM.
 Also times the layer-form derivation itself at that size and at other widths.
 
     python tests/benchmarks/bench_code.py [--repeats 200]
@@ -28,6 +30,7 @@ from derive.spec.load import tensor_spec_from_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cnn_by_hand  # noqa: E402  (beside this file)
+import lstm_by_hand  # noqa: E402
 
 SIZES = [784, 128, 64, 10]
 BATCH = 256
@@ -139,6 +142,67 @@ def cnn_table(repeats: int) -> None:
         print(f"{'PyTorch CPU autograd':34} {'not installed':>14}")
 
 
+LSTM_BATCH, LSTM_STEPS, LSTM_FEATURES, LSTM_HIDDEN, LSTM_CLASSES = 16, 32, 64, 64, 10
+
+
+def lstm_table(repeats: int) -> None:
+    """An LSTM (T = 32, hidden 64, batch 16) with a dense softmax at every position: the module derive
+    writes against lstm_by_hand.py and PyTorch's nn.LSTM on one thread, called in turn."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(LSTM_BATCH, LSTM_STEPS, LSTM_FEATURES))
+    Y = rng.integers(0, LSTM_CLASSES, size=(LSTM_BATCH, LSTM_STEPS))
+    spec = tensor_spec_from_dict({"title": "LSTM benchmark", "init": {"seed": 1},
+                                  "input": {"shape": [LSTM_STEPS, LSTM_FEATURES], "values": X.tolist()},
+                                  "target": {"tokens": Y.tolist()},
+                                  "layers": [{"type": "lstm", "hidden": LSTM_HIDDEN},
+                                             {"type": "dense", "units": LSTM_CLASSES, "activation": "softmax"}],
+                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
+    generated = load_module(tensor_module(spec), "generated_lstm")
+    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
+    ours, theirs = generated.gradients(params, X, Y), lstm_by_hand.gradients(_renumbered(params), X, Y)
+    error = max(float(np.max(np.abs(ours[k] - _renumbered(theirs, back=True)[k]))) for k in ours)
+    calls = {"hand-written NumPy": lambda: lstm_by_hand.gradients(_renumbered(params), X, Y),
+             "derive code (generated)": lambda: generated.gradients(params, X, Y)}
+    torch_error = None
+    try:
+        import torch
+        torch.set_num_threads(1)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        tx, ty = torch.tensor(X), torch.tensor(Y)
+        lstm = torch.nn.LSTM(LSTM_FEATURES, LSTM_HIDDEN, batch_first=True, dtype=torch.float64)
+
+        def torch_step():
+            weights = {"weight_ih_l0": torch.cat([tp[f"W{g}1"] for g in "ifgo"]),
+                       "weight_hh_l0": torch.cat([tp[f"U{g}1"] for g in "ifgo"]),
+                       "bias_ih_l0": torch.cat([tp[f"b{g}1"] for g in "ifgo"]),
+                       "bias_hh_l0": torch.zeros(4 * LSTM_HIDDEN, dtype=torch.float64)}
+            out = torch.func.functional_call(lstm, weights, (tx,))[0] @ tp["W2"].T + tp["b2"]
+            loss = torch.nn.functional.cross_entropy(out.reshape(-1, LSTM_CLASSES), ty.reshape(-1))
+            for v in tp.values():
+                v.grad = None
+            loss.backward()
+        torch_step()
+        torch_error = max(float(np.max(np.abs(ours[k] - tp[k].grad.numpy()))) for k in ours)
+        calls["PyTorch CPU autograd (1 thread)"] = torch_step
+    except ImportError:
+        pass
+    best = side_by_side(calls, repeats)
+    hand = best["hand-written NumPy"]
+    print(f"LSTM vectors {LSTM_FEATURES} x T {LSTM_STEPS} -> LSTM {LSTM_HIDDEN} -> dense {LSTM_CLASSES} at every "
+          f"position, softmax + cross-entropy; batch {LSTM_BATCH}, float64; best of {repeats} rounds, called in turn")
+    print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
+                                                     if torch_error is not None else ""))
+    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
+    for name, seconds in best.items():
+        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+
+
+def _renumbered(params: dict, back: bool = False) -> dict:
+    """The spec's layers 1 (LSTM) and 2 (dense) as lstm_by_hand.py numbers them, 2 and 3 (or back)."""
+    moves = {"1": "2", "2": "3"} if not back else {"2": "1", "3": "2"}
+    return {name[:-1] + moves[name[-1]]: value for name, value in params.items()}
+
+
 def best_of(fn, repeats):
     best = float("inf")
     for _ in range(repeats):
@@ -205,6 +269,8 @@ def main() -> None:
 
     print()
     cnn_table(args.repeats)
+    print()
+    lstm_table(max(args.repeats // 4, 10))
 
     print()
     print(f"{'layer-form derivation':34} {'parameters':>10} {'seconds':>9}")
