@@ -141,15 +141,13 @@ def derive(spec: NetworkSpec | TensorSpec) -> Result | TensorResult:
 
 def _derive_tensor(spec: TensorSpec) -> TensorResult:
     from .core.lower_tensor import lower_tensor
-    from .core.ops import TENSOR_OPS
-    from .core.tensor_index import tensor_index_form
+    from .core.tensor_index import tensor_index_form, written
     from .numeric.tensor_values import evaluate_tensor
 
     with progress(len(spec.layers), "deriving") as bar:
         graph, values = evaluate_tensor(spec) if spec.has_values else (lower_tensor(spec)[0], None)
         bar.update(len(spec.layers) // 2)
-        written = all(TENSOR_OPS[a.op].indices.forward for a in graph.applications)
-        form = tensor_index_form(graph, max(spec.samples, 1), spec.loss.reduction == "mean") if written else None
+        form = tensor_index_form(graph, max(spec.samples, 1), spec.loss.reduction == "mean") if written(graph) else None
     return TensorResult(spec, graph, form, values)
 
 

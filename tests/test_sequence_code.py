@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import api
-from derive.errors import DeriveError
 from derive.spec.load import from_dict
 
 _loaded = itertools.count()
@@ -142,9 +141,32 @@ def test_any_stack_of_recurrent_layers_module_is_the_tape(kinds, samples, steps,
            tmp_path_factory.mktemp("module"))
 
 
-def test_the_layers_not_written_yet_are_refused_in_one_line():
-    with pytest.raises(DeriveError, match="the generated code of attention is not written yet"):
-        api.code(from_dict(_spec([{"type": "embedding", "size": 2}, {"type": "attention"}, OUT], tokens=TOKENS)))
+@pytest.mark.parametrize("heads, causal, bias, projected", [(1, False, False, False), (1, True, True, False),
+                                                          (2, False, True, True), (2, True, False, True)])
+def test_an_attention_module_is_the_tape(heads, causal, bias, projected, tmp_path):
+    _check(_spec([{"type": "embedding", "size": 4}, {"type": "attention", "heads": heads, "causal": causal,
+                                                     "bias": bias, "output_projection": projected}, OUT],
+                 tokens=TOKENS), tmp_path)
+
+
+@settings(max_examples=12, deadline=None)
+@given(heads=st.integers(1, 2), width=st.integers(1, 2), samples=st.integers(1, 3), steps=st.integers(1, 4),
+       causal=st.booleans(), recurrent=st.sampled_from([None, "rnn", "lstm", "gru"]), seed=st.integers(0, 2 ** 31))
+def test_any_attention_network_module_is_the_tape(heads, width, samples, steps, causal, recurrent, seed,
+                                                  tmp_path_factory):
+    rng = np.random.default_rng(seed)
+    layers = [{"type": "embedding", "size": heads * width}, {"type": "attention", "heads": heads, "causal": causal}]
+    layers += [{"type": recurrent, "hidden": 2}] if recurrent else []
+    _check(_spec(layers + [OUT], tokens=rng.integers(0, 4, size=(samples, steps + 1)).tolist(), seed=seed),
+           tmp_path_factory.mktemp("module"))
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+@pytest.mark.parametrize("heads, causal", [(1, False), (2, True)])
+def test_a_transformer_block_module_is_the_tape(norm, heads, causal, tmp_path):
+    _check(_spec([{"type": "embedding", "size": 4}, {"type": "transformer_block", "heads": heads, "hidden": 6,
+                                                     "norm": norm, "causal": causal},
+                  {"type": "layer_norm"}, OUT], tokens=TOKENS), tmp_path)
 
 
 def test_the_benchmarks_hand_written_lstm_computes_the_same_gradients(tmp_path):

@@ -114,3 +114,40 @@ def test_the_lstm_document_names_its_gates_and_carries_the_cell_state_back():
     cell = next(line for line in text.splitlines()
                 if line.startswith(r"$$\frac{\partial L}{\partial c^{[2]\langle 1\rangle}_{j}} ="))
     assert r"f^{[2]\langle 2\rangle}_{j}" in cell          # dL/dc_t gathers dL/dc_{t+1} f_{t+1}
+
+
+def _attention_spec(layer, tokens, seed=4, extra=()):
+    return from_dict({"title": "t", "init": {"seed": seed}, "input": {"tokens": tokens, "vocabulary": 3},
+                      "target": {"next_token": True}, "loss": {"function": "cross_entropy"},
+                      "training": {"learning_rate": 0.1},
+                      "layers": [{"type": "embedding", "size": 4}, layer, *extra,
+                                 {"type": "dense", "units": 3, "activation": "softmax"}]})
+
+
+@pytest.mark.parametrize("heads, causal, bias, projected", [(1, False, False, False), (1, True, True, False),
+                                                          (2, False, True, True), (2, True, False, True)])
+def test_attentions_index_form_is_the_kernels_at_every_entry(heads, causal, bias, projected):
+    result = api.derive(_attention_spec({"type": "attention", "heads": heads, "causal": causal, "bias": bias,
+                                         "output_projection": projected}, [[0, 2, 1, 0], [1, 0, 2, 2]]))
+    _every_gradient_proven(result)
+    text = api.render(result, "markdown")
+    assert ("[s \\le t]" in text) == causal and ("\\sum_{s'=0}^{t}" in text) == causal
+    assert "\\sqrt{2}" in text or heads == 1                 # d_k = 2; one head of 4 scales by √4 = 2
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_a_transformer_blocks_index_form_is_the_kernels_at_every_entry(norm):
+    result = api.derive(_attention_spec({"type": "transformer_block", "heads": 2, "hidden": 3, "norm": norm,
+                                         "causal": True}, [[0, 2, 1, 0], [1, 0, 2, 2]], extra=[{"type": "layer_norm"}]))
+    _every_gradient_proven(result)
+    assert api.render(result, "latex")
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 2), st.booleans(), st.booleans(), st.integers(1, 3), st.integers(0, 2 ** 31))
+def test_any_small_attention_or_block_is_proven_entry_by_entry(heads, samples, causal, block, steps, seed):
+    rng = np.random.default_rng(seed)
+    layer = {"type": "transformer_block", "heads": heads, "hidden": 2, "causal": causal,
+             "norm": "pre" if seed % 2 else "post"} if block else {"type": "attention", "heads": heads, "causal": causal}
+    tokens = rng.integers(0, 3, size=(samples, steps + 1)).tolist()
+    _every_gradient_proven(api.derive(_attention_spec(layer, tokens, seed)))

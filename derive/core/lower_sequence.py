@@ -13,8 +13,9 @@ consumers' terms, with nothing recurrent in the engine itself.
           n_t = gru_new(p_t, r_t, q_t) = tanh(p + r q);  h_t = gru_mix(z_t, n_t, h_{t-1}) = (1 - z) n + z h'
     H = stack(h_1, ..., h_T)                                    (or h_T alone, sequence = false)
 
-Attention projects its input to Q, K and V (linear at every position), attends, and projects the heads'
-output if asked. A transformer block is layernorm → attention → residual → layernorm → MLP (GELU) →
+Attention projects its input to Q, K and V (linear at every position), scores S = Q Kᵀ/√d_k per head,
+weights A = softmax(S) by rows (a query's later keys masked if causal), attends O = A V, and projects
+the heads' output if asked. A transformer block is layernorm → attention → residual → layernorm → MLP (GELU) →
 residual (pre-norm), or each layernorm after its residual (post-norm).
 """
 
@@ -94,7 +95,11 @@ def _attention(build: _Builder, source: Node, p: dict, heads: int, causal: bool,
     shape = source.shape
     q, k, v = (build.apply("linear", (source, p[f"W{r}"]) + ((p[f"b{r}"],) if f"b{r}" in p else ()), r.upper(),
                            shape) for r in "qkv")
-    attended = build.apply("attention", (q, k, v), "O" if projected else out, shape, heads=heads, causal=causal)
+    steps = shape[0]
+    weights_shape = (steps, steps) if heads == 1 else (heads, steps, steps)
+    scores = build.apply("scores", (q, k), "S", weights_shape, heads=heads)
+    weights = build.apply("softmax", (scores,), "A", weights_shape, causal=causal)
+    attended = build.apply("attend", (weights, v), "O" if projected else out, shape, heads=heads)
     if not projected:
         return attended
     return build.apply("linear", (attended, p["Wo"]) + ((p["bo"],) if "bo" in p else ()), out, shape)
@@ -116,18 +121,20 @@ def lowered(layer, source: Node, p: dict[str, Node], index: int) -> tuple[list[N
 
 
 def _block(build: _Builder, x: Node, p: dict, a: dict, shape: tuple) -> Node:
+    """Its nodes named B…: the norms BN (A before or after attention, F the MLP's), the residuals BR,
+    the MLP's up (BU), GELU (BG) and down (BD) products, the projected attention BP, the output BH."""
     pre = a["norm"] == "pre"
 
-    def norm(source, part):
-        return build.apply("layer_norm", (source, p[f"gamma{part}"], p[f"beta{part}"]), f"N{part}", shape,
+    def norm(source, part, name=None):
+        return build.apply("layer_norm", (source, p[f"gamma{part}"], p[f"beta{part}"]), name or f"BN{part}", shape,
                            epsilon=a["epsilon"], last_axis=True)
 
     entry = norm(x, "A") if pre else x
-    first = build.apply("add", (x, _attention(build, entry, p, a["heads"], a["causal"], True, "P")), "RA", shape)
+    first = build.apply("add", (x, _attention(build, entry, p, a["heads"], a["causal"], True, "BP")), "BRA", shape)
     first = first if pre else norm(first, "A")
     mid = norm(first, "F") if pre else first
-    up = build.apply("linear", (mid, p["Wup"], p["bup"]), "U", shape[:1] + p["Wup"].shape[:1])
-    inner = build.apply("activation", (up,), "G", up.shape, function="gelu")
-    down = build.apply("linear", (inner, p["Wdown"], p["bdown"]), "D", shape)
-    out = build.apply("add", (first, down), "RF" if not pre else "H", shape)
-    return out if pre else norm(out, "F")
+    up = build.apply("linear", (mid, p["Wup"], p["bup"]), "BU", shape[:1] + p["Wup"].shape[:1])
+    inner = build.apply("activation", (up,), "BG", up.shape, function="gelu")
+    down = build.apply("linear", (inner, p["Wdown"], p["bdown"]), "BD", shape)
+    out = build.apply("add", (first, down), "BRF" if not pre else "BH", shape)
+    return out if pre else norm(out, "F", "BH")

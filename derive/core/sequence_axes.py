@@ -16,8 +16,15 @@ from sympy import Idx
 from .graph import Kind
 
 CELL_OPS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix")
-SEQUENCE_OPS = ("embedding", "time_step", "stack", "linear") + CELL_OPS
-LETTERS = {"embedding": "e", "stack": "h", "linear": "z"}
+ATTENTION_OPS = ("scores", "softmax", "attend")
+SEQUENCE_OPS = ("embedding", "time_step", "stack", "linear") + CELL_OPS + ATTENTION_OPS
+# attention's nodes by their name's role (Q2: the queries); a linear layer's other outputs are z
+ATTENTION_LETTERS = {"Q": "Q", "K": "K", "V": "V", "S": "S", "A": "A", "O": "O"}
+# a transformer block's own nodes (lower_sequence.py): its norms u and v, the projected attention p,
+# the residual sums r and s, the MLP's m, g = GELU(m) and f, the block's output y
+BLOCK_LETTERS = {"BNA": "u", "BNF": "v", "BP": "p", "BRA": "r", "BRF": "s", "BU": "m", "BG": "g", "BD": "f",
+                 "BH": "y"}
+LETTERS = {"embedding": "e", "stack": "h", "linear": "z", "scores": "S", "softmax": "A", "attend": "O"}
 # a cell's nodes by their name's role (h2_3: h), and its parameters' gates (Wf2: f)
 CELL_LETTERS = {"h": "h", "i": "i", "f": "f", "g": r"\tilde{c}", "o": "o", "c": "c", "r": "r", "z": "z", "n": "n",
                 "p": "{n_{x}}", "q": "{n_{h}}"}
@@ -52,8 +59,13 @@ def output_axes(application, axes: dict, n: Idx, graph) -> tuple[Idx, ...]:
         producer = graph.producer(source)
         reads_state = producer is not None and producer.op in CELL_OPS       # U h' + b: the hidden units' axis
         return n, Idx(letter if reads_state else other(letter), out.shape[0])
-    if op in CELL_OPS:
+    if op in CELL_OPS or op == "softmax":
         return axes[source]
+    if op == "scores":
+        heads = application.attribute("heads")
+        return (n,) + ((Idx("h", heads),) if heads > 1 else ()) + (axes[source][1], Idx("s", source.shape[0]))
+    if op == "attend":
+        return n, axes[application.inputs[1]][1], axes[application.inputs[1]][2]
     if op == "stack":
         return n, Idx("t", out.shape[0]), axes[source][1]
     return n, axes[source][1], Idx(other(str(axes[source][2].label)), out.shape[1])          # linear
@@ -80,7 +92,9 @@ def letter(node, producer, base_of) -> str:
         name = base_of(producer.inputs[0]) if producer.op == "time_step" else \
             CELL_LETTERS[node.name.rstrip("_0123456789")] + f"^{{[{node.layer}]}}"
         return (name[:-1] if name.endswith("}") else name + "^{") + rf"\langle {step}\rangle" + "}"
-    return f"{LETTERS[producer.op]}^{{[{node.layer}]}}"
+    role = node.name.rstrip("0123456789")
+    letter = ATTENTION_LETTERS.get(role) or BLOCK_LETTERS.get(role) or LETTERS[producer.op]
+    return f"{letter}^{{[{node.layer}]}}"
 
 
 def _parameter_letter(role: str) -> str:
@@ -90,6 +104,6 @@ def _parameter_letter(role: str) -> str:
             gate = role[len(prefix):]
             if not gate:
                 return ROLES[prefix]
-            if gate in GATES:
-                return f"{{{ROLES[prefix]}_{{{CELL_LETTERS[gate]}}}}}"
+            if gate in GATES or gate in ("q", "k", "v"):
+                return f"{{{ROLES[prefix]}_{{{CELL_LETTERS.get(gate, gate) if gate in GATES else gate}}}}}"
     return role.lower()

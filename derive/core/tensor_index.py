@@ -29,7 +29,7 @@ from .ops.conv_index import Wins, WindowMax
 from .ops.sequence_index import Picks
 from .walk import Walk, reverse
 
-_ELEMENTWISE = {"activation", "batch_norm", "layer_norm", "rms_norm", "dropout"}
+_ELEMENTWISE = {"activation", "batch_norm", "layer_norm", "rms_norm", "dropout", "add"}
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,11 @@ class TensorIndexLevel(IndexLevel):
     def statistics(self, application) -> "Statistics":
         """A normalization's named x̂, σ² (RMSNorm: r², the mean square) and ε."""
         layer = application.output.layer
+        # a transformer block's two norms (gammaA, gammaF) in one layer: each named by its part
+        part = application.inputs[1].name[len("gamma"):].rstrip("0123456789")
+        tag = rf"\,\mathrm{{{part}}}" if part else ""
         letter = r"\sigma" if application.op != "rms_norm" else "r"
-        return Statistics(IndexedBase(rf"\hat{{x}}^{{[{layer}]}}"), IndexedBase(rf"{letter}^{{2\,[{layer}]}}"),
+        return Statistics(IndexedBase(rf"\hat{{x}}^{{[{layer}]{tag}}}"), IndexedBase(rf"{letter}^{{2\,[{layer}]{tag}}}"),
                           sp.Symbol(rf"\epsilon^{{[{layer}]}}") if self.several_epsilons else sp.Symbol(r"\epsilon"))
 
     def offset(self, name: str, size: int) -> Idx:
@@ -88,6 +91,10 @@ class TensorIndexLevel(IndexLevel):
 
     def summed_over(self, j: Idx) -> Idx:
         return Idx(f"{j.label}'", (j.lower, j.upper))
+
+    def reindexed(self, expr: sp.Expr, source: Node, target: Node) -> sp.Expr:
+        """An expression over source's axes, over target's (a residual joins two of one shape)."""
+        return expr.xreplace(dict(zip(self.axes[source][1:], self.axes[target][1:])))
 
     def gather(self, node, terms):
         return self.adjoint(node) if node.kind != Kind.LOSS else self.seed
@@ -159,7 +166,10 @@ def _parameter_axes(application, parameter: Node, axes) -> tuple[Idx, ...]:
             if len(parameter.shape) == 4 else (out[1],)
     if application.op == "dense":
         return (out[1], source[1]) if len(parameter.shape) == 2 else (out[1],)
-    # a normalization's γ, β: per channel (batchnorm on images) or per feature entry
+    # a normalization's γ, β: per channel (batchnorm on images), per feature entry, or per feature of
+    # every position of a sequence
+    if dict(application.attributes).get("last_axis"):
+        return out[-1:]
     return out[1:1 + len(parameter.shape)]
 
 
@@ -177,7 +187,8 @@ def _letter(node: Node, producer, graph, base_of) -> str:
     if node.kind == Kind.LOSS:
         return "L"
     if any(a.op in sequence_axes.SEQUENCE_OPS for a in graph.consumers(node)) and node.kind == Kind.PARAMETER or \
-            producer is not None and producer.op in sequence_axes.SEQUENCE_OPS:
+            producer is not None and (producer.op in sequence_axes.SEQUENCE_OPS or node.name.rstrip("0123456789")
+                                      in sequence_axes.BLOCK_LETTERS):
         return sequence_axes.letter(node, producer, base_of)
     if node.kind == Kind.PARAMETER:
         role = node.name.rstrip("0123456789")
@@ -203,6 +214,11 @@ class TensorIndexForm:
             summed = sp.Sum(total, (n, n.lower, n.upper))
             return summed if self.level.per_sample == 1 else sp.Mul(self.level.per_sample, summed, evaluate=False)
         return total
+
+
+def written(graph: TensorGraph) -> bool:
+    """Whether every application has its index form."""
+    return all(TENSOR_OPS[a.op].indices.forward for a in graph.applications)
 
 
 def tensor_index_form(graph: TensorGraph, samples: int, mean: bool = True) -> TensorIndexForm:

@@ -33,6 +33,12 @@ CODE = TYPED_CODE | {
     "lstm": OpCode(recurrent.lstm_forward, recurrent.lstm_backward, describe=recurrent.describe),
     "gru": OpCode(recurrent.gru_forward, recurrent.gru_backward, describe=recurrent.describe),
     "sequence_ce": OpCode(seq.sequence_errors, seq.sequence_seed),
+    "add": OpCode(seq.add_forward, seq.add_backward, describe=lambda s: "the residual sum"),
+    "scores": OpCode(seq.scores_forward, seq.scores_backward, (seq._HEADS, seq._MERGED),
+                     describe=lambda s: "attention scores"),
+    "softmax": OpCode(seq.softmax_forward, seq.softmax_backward, describe=lambda s: "softmax by rows"),
+    "attend": OpCode(seq.attend_forward, seq.attend_backward, (seq._HEADS, seq._MERGED),
+                     describe=lambda s: "the weighted sum of the values"),
 }
 
 
@@ -67,6 +73,23 @@ def _by_layer(spec: TensorSpec, graph: TensorGraph) -> list[Application]:
     return found
 
 
+_ADJOINT = re.compile(r"^(d\w+) = (.*)$")
+
+
+def _gathered(backward: list[dict], adjoints: set[str]) -> None:
+    """A node read by several ops (Q, K and V all read their input; a residual's source) gets each
+    one's term: the second and later assignments to its adjoint add to it."""
+    assigned = set()
+    for layer in backward:
+        for k, line in enumerate(layer["backward"]):
+            found = _ADJOINT.match(line.code)
+            if found and found[1] in adjoints:
+                if found[1] in assigned:
+                    layer["backward"][k] = Line(f"{found[1]} = {found[1]} + {found[2]}", line.comment or
+                                                "this consumer's term, added")
+                assigned.add(found[1])
+
+
 def context(spec: TensorSpec) -> dict[str, Any]:
     graph, _ = lower_tensor(spec)
     applications = _by_layer(spec, graph)
@@ -87,7 +110,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
         layer["parts"].append(row.describe(site))
         layer["shape"] = _dims(site.application.output.shape)
         layer["forward"] += [Line(f'{n.name} = numpy.asarray(params["{n.name}"], dtype=float)')
-                             for n in site.application.inputs[1:]] + row.forward(site)
+                             for n in site.application.inputs[1:] if n.kind == Kind.PARAMETER] + row.forward(site)
         if site.application.output in requiring and site.application is not fused:
             layer["backward"] = row.backward(site) + layer["backward"]
     for layer in layers.values():
@@ -96,6 +119,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
     backward = [layer for layer in reversed(layers.values()) if layer["backward"]]
     if backward:
         backward[0]["backward"] = seed + backward[0]["backward"]
+    _gathered(backward, {f"d{node.name}" for node in graph.nodes})
 
     # each backward layer first takes from the forward's values the names it is the first to read
     made, taken = {"X"} | {name for layer in layers.values() for line in layer["forward"]
@@ -114,7 +138,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
         "helpers": list(dict.fromkeys(h.strip() for op in CODE if op in used for h in CODE[op].helpers)),
         "imports": sorted({line for op in used for line in CODE[op].imports}
                           | {line for f in activations for line in ACTIVATIONS[f].code_imports}),
-        "softmax": "softmax" in activations or sequence is not None, "log_softmax": "log_softmax(" in errors.code,
+        "softmax": "softmax" in activations or sequence is not None or "softmax" in used, "log_softmax": "log_softmax(" in errors.code,
         "vocabulary": spec.vocabulary, "sequence": sequence,
         "output": output, "errors": errors,
         "net": fused.inputs[0].name if fused and fused.inputs[0].name in errors.code else None,

@@ -216,6 +216,8 @@ def _dense_describe(s: Site) -> str:
 def _norm_axes(s: Site) -> tuple[tuple[int, ...], tuple[int, ...], str]:
     """(the statistics' axes, the parameters' summed axes, how γ and β index to broadcast)."""
     image = len(s.application.inputs[0].shape) == 3
+    if dict(s.application.attributes).get("last_axis"):        # each position's features of a sequence
+        return (2,), (0, 1), ""
     if s.application.op == "batch_norm":
         return ((0, 2, 3), (0, 2, 3), "[:, None, None]") if image else ((0,), (0,), "")
     return tuple(range(1, 2 + 2 * image)), (0,), ""
@@ -225,10 +227,18 @@ def _axes(axes: tuple[int, ...]) -> str:
     return str(axes[0]) if len(axes) == 1 else str(axes)
 
 
+def _norm_parameters(s: Site):
+    """γ, β (or None) and the tag of the temporaries: the layer, and the part of a transformer block
+    whose γ it is (gammaA3: A, the attention's), as a block has two."""
+    gamma, *beta = s.application.inputs[1:]
+    part = gamma.name[len("gamma"):].rstrip("0123456789")
+    return gamma, (beta[0] if beta else None), f"{s.index}{part}"
+
+
 def _norm_forward(s: Site) -> list[Line]:
     axes, _, spread = _norm_axes(s)
-    l, x, eps = s.index, s.x, s.attribute("epsilon")
-    gamma, beta = s.parameter("gamma"), s.parameter("beta")
+    x, eps = s.x, s.attribute("epsilon")
+    gamma, beta, l = _norm_parameters(s)
     over = f"axis={_axes(axes)}, keepdims=True"
     if s.application.op == "rms_norm":
         lines = [Line(f"inv_rms{l} = 1.0 / numpy.sqrt(({x} * {x}).mean({over}) + {eps!r})", "1 / sqrt(mean(x^2) + eps)"),
@@ -244,8 +254,8 @@ def _norm_forward(s: Site) -> list[Line]:
 
 def _norm_backward(s: Site) -> list[Line]:
     axes, summed, spread = _norm_axes(s)
-    l, g, up = s.index, f"g{s.index}", d(s.out)
-    gamma, beta = s.parameter("gamma"), s.parameter("beta")
+    gamma, beta, l = _norm_parameters(s)
+    g, up = f"g{l}", d(s.out)
     over = f"axis={_axes(axes)}, keepdims=True"
     lines = [s.grad(gamma, f"({up} * xhat{l}).sum(axis={_axes(summed)})")]
     if beta:
@@ -265,6 +275,8 @@ def _norm_describe(s: Site) -> str:
     axes, _, _ = _norm_axes(s)
     where = {"batch_norm": "over the batch" + (" and positions, per channel" if len(axes) > 1 else ", per feature"),
              "layer_norm": "over each sample's features", "rms_norm": "over each sample's features"}
+    if dict(s.application.attributes).get("last_axis"):
+        where = dict.fromkeys(where, "over each position's features")
     return f"{s.application.op} {where[s.application.op]} (epsilon {s.attribute('epsilon')!r})"
 
 

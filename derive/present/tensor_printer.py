@@ -64,8 +64,10 @@ class TensorPrinter(IndexPrinter):
         return str(base.label)
 
     def _print_Sum(self, expr):
-        shown = [limit[0] for limit in expr.limits if self.sample is None or limit[0] != self.sample]
-        sums = "".join(rf"\sum_{{{self._index(i)}}} " for i in shown)
+        shown = [limit for limit in expr.limits if self.sample is None or limit[0] != self.sample]
+        sums = "".join(rf"\sum_{{{self._index(i)}}} " if upper == getattr(i, "upper", upper) else
+                       rf"\sum_{{{self._index(i)}={self._index(lower)}}}^{{{self._index(upper)}}} "
+                       for i, lower, upper in shown)
         body = self._print(expr.function)
         return sums + (rf"\left({body}\right)" if isinstance(expr.function, sp.Add) else body)
 
@@ -115,7 +117,15 @@ class TensorPrinter(IndexPrinter):
         return rf"[{self._print(entry)} \text{{ is the max of window }} ({self._index(i)},{self._index(j)})]"
 
     def _print_Heaviside(self, expr):
-        return rf"[{self._print(expr.args[0])} > 0]"
+        """[x > 0] (ReLU's slope, Heaviside(x, 0)); [s ≤ t] (a causal mask, Heaviside(t - s, 1))."""
+        x = expr.args[0]
+        if len(expr.args) > 1 and expr.args[1] == 1:
+            negative = [a for a in sp.Add.make_args(x) if a.could_extract_minus_sign()]
+            if len(negative) == 1 and len(sp.Add.make_args(x)) == 2:
+                positive = x - negative[0]
+                return rf"[{self._index(-negative[0])} \le {self._index(positive)}]"
+            return rf"[{self._print(x)} \ge 0]"
+        return rf"[{self._print(x)} > 0]"
 
     def _print_Picks(self, expr):
         return rf"[{self._print(expr.args[0])} = {self._index(expr.args[1])}]"
@@ -128,6 +138,8 @@ class TensorPrinter(IndexPrinter):
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
     def _print_Pow(self, expr):
+        if expr.exp == sp.S.Half:
+            return rf"\sqrt{{{self._print(expr.base)}}}"
         if expr.exp == sp.Rational(-1, 2):
             return rf"\frac{{1}}{{\sqrt{{{self._print(expr.base)}}}}}"
         if expr.exp == -1:

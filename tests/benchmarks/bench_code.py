@@ -7,6 +7,8 @@ the typed-layer spec (output/tensor_code.py) against cnn_by_hand.py and PyTorch'
 one thread, the three called in turn, round after round, each keeping its best time.
 LSTM: vectors 64 x T 32, an LSTM with 64 hidden units, a dense 10 softmax at every position, the
 cross-entropy per position, batch 16, float64: derive's module against lstm_by_hand.py and nn.LSTM.
+Transformer: a pre-norm block, T 64, d 64, 4 heads, MLP 256, a dense 10 softmax at every position,
+batch 8, float64: derive's module against transformer_by_hand.py and PyTorch's functional block.
 Also times the layer-form derivation itself at that size and at other widths.
 
     python tests/benchmarks/bench_code.py [--repeats 200]
@@ -31,6 +33,7 @@ from derive.spec.load import tensor_spec_from_dict
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cnn_by_hand  # noqa: E402  (beside this file)
 import lstm_by_hand  # noqa: E402
+import transformer_by_hand  # noqa: E402
 
 SIZES = [784, 128, 64, 10]
 BATCH = 256
@@ -197,6 +200,67 @@ def lstm_table(repeats: int) -> None:
         print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
 
 
+BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH, BLOCK_HEADS, BLOCK_CLASSES = 8, 64, 64, 4, 10
+
+
+def transformer_table(repeats: int) -> None:
+    """A pre-norm transformer block (T = 64, d = 64, 4 heads, MLP 256, batch 8) with a dense softmax at
+    every position: derive's module against transformer_by_hand.py and PyTorch on one thread."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH))
+    Y = rng.integers(0, BLOCK_CLASSES, size=(BLOCK_BATCH, BLOCK_STEPS))
+    spec = tensor_spec_from_dict({"title": "transformer benchmark", "init": {"seed": 1},
+                                  "input": {"shape": [BLOCK_STEPS, BLOCK_WIDTH], "values": X.tolist()},
+                                  "target": {"tokens": Y.tolist()},
+                                  "layers": [{"type": "transformer_block", "heads": BLOCK_HEADS},
+                                             {"type": "dense", "units": BLOCK_CLASSES, "activation": "softmax"}],
+                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
+    generated = load_module(tensor_module(spec), "generated_block")
+    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
+    ours = generated.gradients(params, X, Y)
+    theirs = transformer_by_hand.gradients(params, X, Y, BLOCK_HEADS)
+    error = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in ours)
+    calls = {"hand-written NumPy": lambda: transformer_by_hand.gradients(params, X, Y, BLOCK_HEADS),
+             "derive code (generated)": lambda: generated.gradients(params, X, Y)}
+    torch_error = None
+    try:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(1)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        tx, ty = torch.tensor(X), torch.tensor(Y)
+        width = BLOCK_WIDTH // BLOCK_HEADS
+
+        def torch_step():
+            u = F.layer_norm(tx, (BLOCK_WIDTH,), tp["gammaA1"], tp["betaA1"])
+            q, k, v = (F.linear(u, tp[f"W{r}1"], tp[f"b{r}1"]).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_HEADS, width)
+                       .transpose(1, 2) for r in "qkv")
+            o = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH)
+            r1 = tx + F.linear(o, tp["Wo1"], tp["bo1"])
+            hidden = F.gelu(F.linear(F.layer_norm(r1, (BLOCK_WIDTH,), tp["gammaF1"], tp["betaF1"]), tp["Wup1"],
+                                     tp["bup1"]))
+            out = F.linear(r1 + F.linear(hidden, tp["Wdown1"], tp["bdown1"]), tp["W2"], tp["b2"])
+            loss = F.cross_entropy(out.reshape(-1, BLOCK_CLASSES), ty.reshape(-1))
+            for value in tp.values():
+                value.grad = None
+            loss.backward()
+        torch_step()
+        torch_error = max(float(np.max(np.abs(ours[k] - tp[k].grad.numpy()))) for k in ours)
+        calls["PyTorch CPU autograd (1 thread)"] = torch_step
+    except ImportError:
+        pass
+    best = side_by_side(calls, repeats)
+    hand = best["hand-written NumPy"]
+    print(f"transformer block (pre-norm) T {BLOCK_STEPS}, d {BLOCK_WIDTH}, {BLOCK_HEADS} heads, MLP "
+          f"{4 * BLOCK_WIDTH} -> dense {BLOCK_CLASSES} at every position, softmax + cross-entropy; batch "
+          f"{BLOCK_BATCH}, float64; best of {repeats} rounds, called in turn")
+    print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
+                                                     if torch_error is not None else ""))
+    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
+    for name, seconds in best.items():
+        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+
+
 def _renumbered(params: dict, back: bool = False) -> dict:
     """The spec's layers 1 (LSTM) and 2 (dense) as lstm_by_hand.py numbers them, 2 and 3 (or back)."""
     moves = {"1": "2", "2": "3"} if not back else {"2": "1", "3": "2"}
@@ -271,6 +335,8 @@ def main() -> None:
     cnn_table(args.repeats)
     print()
     lstm_table(max(args.repeats // 4, 10))
+    print()
+    transformer_table(max(args.repeats // 10, 5))
 
     print()
     print(f"{'layer-form derivation':34} {'parameters':>10} {'seconds':>9}")

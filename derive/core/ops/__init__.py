@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import (attention, conv, conv_index, dense, elementwise, gates, joins, loss, norm, norm_index, penalty,
-               recurrent, sequence_index)
+from . import (attention, attention_index, conv, conv_index, dense, elementwise, gates, joins, loss, norm,
+               norm_index, penalty, recurrent, sequence_index)
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ CONV_AND_NORM: dict[str, Op] = {
                    Rule(norm_index.vjp, norm_index.forward)),
 }
 # Issue 15's op families: embedding, the recurrent cells' parts of one time step (a recurrent layer
-# is lowered unrolled, core/lower_sequence.py), attention and its parts, and the sequence loss; the
-# index level where it is written (attention's comes next).
+# is lowered unrolled, core/lower_sequence.py), attention's parts, and the sequence loss, with their
+# index forms.
 SEQUENCE: dict[str, Op] = {
     name: Op(name, Rule(vjp, forward), Rule(), Rule(), Rule(*index)) for name, forward, vjp, *index in (
         ("time_step", recurrent.time_step_forward, recurrent.time_step_vjp, sequence_index.time_step_vjp,
@@ -107,8 +107,12 @@ SEQUENCE: dict[str, Op] = {
         ("gru_mix", gates.gru_mix_forward, gates.gru_mix_vjp, gates.gru_mix_index_vjp, gates.gru_mix_index_forward),
         ("linear", attention.linear_forward, attention.linear_vjp, sequence_index.linear_vjp,
          sequence_index.linear_forward),
-        ("softmax", attention.softmax_forward, attention.softmax_vjp),
-        ("attention", attention.attention_forward, attention.attention_vjp),
+        ("scores", attention.scores_forward, attention.scores_vjp, attention_index.scores_vjp,
+         attention_index.scores_forward),
+        ("softmax", attention.softmax_forward, attention.softmax_vjp, attention_index.softmax_vjp,
+         attention_index.softmax_forward),
+        ("attend", attention.attend_forward, attention.attend_vjp, attention_index.attend_vjp,
+         attention_index.attend_forward),
         ("sequence_ce", attention.sequence_ce_forward, attention.sequence_ce_vjp, sequence_index.sequence_ce_vjp,
          sequence_index.sequence_ce_forward),
     )

@@ -2,11 +2,11 @@
 
     linear       Y[n,t] = W X[n,t] + b at every position (a dense layer applied along the sequence);
                  dW = Σ over samples and positions of G Xᵀ, db = Σ G, dX = G W
-    softmax      A = softmax of each row (the last axis); dS = A ⊙ (G - rowsum(G ⊙ A))
-    attention    per head: S = Q Kᵀ/√d_k (masked above the diagonal, if causal), A = softmax(S) by
-                 rows, O = A V; the heads are the features' consecutive blocks of d_k, as PyTorch's
-                 multi-head attention splits them. dV = Aᵀ dO, dA = dO Vᵀ, dS = A ⊙ (dA - rowsum(dA ⊙ A)),
-                 dQ = dS K/√d_k, dK = dSᵀ Q/√d_k
+    scores       per head: S = Q Kᵀ/√d_k; dQ = dS K/√d_k, dK = dSᵀ Q/√d_k. The heads are the features'
+                 consecutive blocks of d_k, as PyTorch's multi-head attention splits them
+    softmax      A = softmax of each row (the last axis), a query's later keys masked if causal;
+                 dS = A ⊙ (dA - rowsum(dA ⊙ A))
+    attend       O = A V per head, the heads side by side; dA = dO Vᵀ, dV = Aᵀ dO
     sequence_ce  the cross-entropy of the softmax of each position's logits against its target id:
                  per sample the mean over its positions; dZ = (softmax(Z) - onehot(y))/T
 
@@ -44,26 +44,30 @@ def linear_vjp(needs=None, per_sample=None, **_):
     return linear_vjp
 
 
-# -- softmax by rows ----------------------------------------------------------------------------------
-def softmax_rows(scores: np.ndarray) -> np.ndarray:
+# -- softmax by rows, each query's later keys masked if causal -------------------------------------------
+def softmax_rows(scores: np.ndarray, causal: bool = False) -> np.ndarray:
+    if causal:
+        steps = scores.shape[-1]
+        scores = np.where(np.triu(np.ones((steps, steps), dtype=bool), 1), MASKED, scores)
     shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def softmax_vjp_rows(a: np.ndarray, upstream: np.ndarray) -> np.ndarray:
-    """dS from dA through A = softmax(S) by rows: the whole Jacobian, not its diagonal."""
+    """dS from dA through A = softmax(S) by rows: the whole Jacobian, not its diagonal (a masked
+    entry's weight is 0, so its term is 0)."""
     return a * (upstream - (upstream * a).sum(axis=-1, keepdims=True))
 
 
-def softmax_forward(**_):
-    return lambda inputs: softmax_rows(inputs[0])
+def softmax_forward(causal: bool = False, **_):
+    return lambda inputs: softmax_rows(inputs[0], causal)
 
 
 def softmax_vjp(**_):
     return lambda inputs, output, upstream: (softmax_vjp_rows(output, upstream),)
 
 
-# -- scaled dot-product attention: inputs (Q, K, V), each (n, T, heads · d) ------------------------
+# -- attention's scores and its weighted sum, per head: Q, K, V (n, T, heads · d_k) ---------------------
 def _heads(x: np.ndarray, heads: int) -> np.ndarray:
     """(n, T, heads·d) -> (n, heads, T, d)."""
     n, steps, width = x.shape
@@ -76,34 +80,47 @@ def _merged(x: np.ndarray) -> np.ndarray:
     return x.transpose(0, 2, 1, 3).reshape(n, steps, heads * width)
 
 
-def _weights(q: np.ndarray, k: np.ndarray, causal: bool) -> np.ndarray:
-    """A = softmax(Q Kᵀ/√d_k) by rows, per head, each query's later keys masked if causal."""
-    scores = np.matmul(q, k.transpose(0, 1, 3, 2)) / np.sqrt(q.shape[-1])
-    if causal:
-        steps = scores.shape[-1]
-        scores = np.where(np.triu(np.ones((steps, steps), dtype=bool), 1), MASKED, scores)
-    return softmax_rows(scores)
+def _per_head(x: np.ndarray, heads: int) -> np.ndarray:
+    """Scores or weights as the graph holds them, (n, T, T) for one head, as (n, heads, T, T)."""
+    return x[:, None] if heads == 1 else x
 
 
-def attention_forward(heads: int = 1, causal: bool = False, **_):
-    def attention(inputs):
-        q, k, v = (_heads(x, heads) for x in inputs)
-        return _merged(np.matmul(_weights(q, k, causal), v))
-    return attention
+def _as_held(x: np.ndarray, heads: int) -> np.ndarray:
+    return x[:, 0] if heads == 1 else x
 
 
-def attention_vjp(heads: int = 1, causal: bool = False, needs=None, **_):
-    def attention_vjp(inputs, output, upstream):
-        q, k, v = (_heads(x, heads) for x in inputs)
-        a = _weights(q, k, causal)
-        d_out = _heads(upstream, heads)
-        d_v = np.matmul(a.transpose(0, 1, 3, 2), d_out)
-        d_scores = softmax_vjp_rows(a, np.matmul(d_out, v.transpose(0, 1, 3, 2))) / np.sqrt(q.shape[-1])
-        d_q = np.matmul(d_scores, k)
-        d_k = np.matmul(d_scores.transpose(0, 1, 3, 2), q)
-        wanted = needs or (True, True, True)
-        return tuple(_merged(d) if want else None for d, want in zip((d_q, d_k, d_v), wanted))
-    return attention_vjp
+def scores_forward(heads: int = 1, **_):
+    """S = Q Kᵀ/√d_k per head: (n, T, T) for one head, (n, heads, T, T) for several."""
+    def scores(inputs):
+        q, k = (_heads(x, heads) for x in inputs)
+        return _as_held(np.matmul(q, k.transpose(0, 1, 3, 2)) / np.sqrt(q.shape[-1]), heads)
+    return scores
+
+
+def scores_vjp(heads: int = 1, needs=None, **_):
+    def scores_vjp(inputs, output, upstream):
+        q, k = (_heads(x, heads) for x in inputs)
+        d_s = _per_head(upstream, heads) / np.sqrt(q.shape[-1])
+        wanted = needs or (True, True)
+        found = (np.matmul(d_s, k), np.matmul(d_s.transpose(0, 1, 3, 2), q))
+        return tuple(_merged(d) if want else None for d, want in zip(found, wanted))
+    return scores_vjp
+
+
+def attend_forward(heads: int = 1, **_):
+    """O = A V per head, the heads' outputs side by side: (n, T, heads · d_k)."""
+    def attend(inputs):
+        return _merged(np.matmul(_per_head(inputs[0], heads), _heads(inputs[1], heads)))
+    return attend
+
+
+def attend_vjp(heads: int = 1, needs=None, **_):
+    def attend_vjp(inputs, output, upstream):
+        a, v, d_out = _per_head(inputs[0], heads), _heads(inputs[1], heads), _heads(upstream, heads)
+        wanted = needs or (True, True)
+        d_a = _as_held(np.matmul(d_out, v.transpose(0, 1, 3, 2)), heads) if wanted[0] else None
+        return d_a, _merged(np.matmul(a.transpose(0, 1, 3, 2), d_out)) if wanted[1] else None
+    return attend_vjp
 
 
 # -- the sequence loss: inputs (Z (n, T, vocabulary) logits, Y (n, T) target ids) -------------------

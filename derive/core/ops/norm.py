@@ -107,4 +107,5 @@ def statistics(kind: str, x: np.ndarray, epsilon: float, last_axis: bool = False
     axes = _statistic_axes(x, over_batch, last_axis)
     xhat, _ = _normalized(x, axes, epsilon, centred)
     shifted = x - x.mean(axis=axes, keepdims=True) if centred else x
-    return xhat, (shifted * shifted).mean(axis=axes).reshape(-1)      # directly: 1/scale² − ε cancels
+    spread = (shifted * shifted).mean(axis=axes)                      # directly: 1/scale² − ε cancels
+    return xhat, spread if last_axis else spread.reshape(-1)

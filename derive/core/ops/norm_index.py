@@ -22,6 +22,8 @@ def _over(level, application):
     axes = level.axes[x]
     if application.op == "batch_norm":
         return (axes[0],) + axes[2:], axes[1:2]
+    if dict(application.attributes).get("last_axis"):       # each position's features: per (n, t)
+        return axes[-1:], axes[:-1]
     return axes[1:], axes[:1]
 
 
@@ -60,8 +62,8 @@ def vjp(level, application, upstream):
     projection = hat * Sum((g * hat).xreplace(primed), *limits) / count
     centred = g - Sum(g.xreplace(primed), *limits) / count if application.op != "rms_norm" else g
     into_x = sp.Mul(scale, centred - projection, evaluate=False)
-    over, _ = _over(level, application)
-    positions = over[1:] if application.op == "batch_norm" else ()
+    over, per = _over(level, application)
+    positions = over[1:] if application.op == "batch_norm" else per[1:]      # a sequence's positions t
     into_gamma = Sum(upstream * hat, *level.limits(*positions)) if positions else upstream * hat
     found = (None if level.is_input(x) else into_x, into_gamma)
     if beta:
