@@ -97,6 +97,15 @@ class TensorResult:
         from .numeric.tensor_proof import conv_forms
         return conv_forms(self.graph, self.values) if self.values is not None else {}
 
+    @cached_property
+    def sequence_forms(self) -> list:
+        """Each attention and recurrent layer's matrix forms, held to the kernels' gradients."""
+        from .numeric.sequence_forms import attention_forms, recurrent_forms
+        if self.values is None:
+            return []
+        per_sample = 1.0 / self.spec.samples if self.spec.loss.reduction == "mean" else 1.0
+        return attention_forms(self.graph, self.values) + recurrent_forms(self.graph, self.values, per_sample)
+
     def render(self, format: str = "markdown", notation: str | None = None, samples: str = "first") -> str | bytes:
         return render(self, format, notation, samples=samples)
 

@@ -151,3 +151,19 @@ def test_any_small_attention_or_block_is_proven_entry_by_entry(heads, samples, c
              "norm": "pre" if seed % 2 else "post"} if block else {"type": "attention", "heads": heads, "causal": causal}
     tokens = rng.integers(0, 3, size=(samples, steps + 1)).tolist()
     _every_gradient_proven(api.derive(_attention_spec(layer, tokens, seed)))
+
+
+@pytest.mark.parametrize("spec, title, count", [
+    (lambda: _attention_spec({"type": "attention", "heads": 2, "causal": True}, [[0, 2, 1, 0], [1, 0, 2, 2]]),
+     "Attention in matrix form", 6),
+    (lambda: _rnn(tokens=((0, 2, 1, 3), (1, 1, 3, 0)), nonlinearity="relu"), "Backpropagation through time", 4),
+    (lambda: _rnn(sequence=False), "Backpropagation through time", 4),
+    (lambda: _cell("lstm", [[0, 2, 1, 0], [1, 1, 2, 2]]), "The LSTM's cell state through time", 1),
+], ids=["attention", "rnn-relu", "rnn-last-state", "lstm"])
+def test_the_matrix_forms_are_computed_as_written_and_equal_the_kernels(spec, title, count):
+    result = api.derive(spec())
+    forms = result.sequence_forms
+    assert len(forms) == 1 and len(forms[0].proven) == count
+    assert all(holds for _, holds in forms[0].proven), forms[0].proven
+    text = api.render(result, "markdown")
+    assert f"## {title}" in text and "NOT EQUAL" not in text

@@ -29,6 +29,7 @@ class TensorResult(Protocol):
     values: TensorValues | None
     checks: list
     convs: dict
+    sequence_forms: list
 
 
 def render(result: TensorResult, format: str = "markdown", notation: str | None = None, fragment: bool = False,
@@ -54,7 +55,8 @@ def render(result: TensorResult, format: str = "markdown", notation: str | None 
         unwritten = ", ".join(dict.fromkeys(layer.kind for layer in result.spec.layers if layer.kind in SEQUENCE_KINDS))
         raise DeriveError(f"--format {format}: the documents of {unwritten} layers are not written yet; expected "
                           "--format json, which writes their numbers")
-    data = tensor_context.build(result.spec, result.graph, result.form, result.values, result.checks, result.convs)
+    data = tensor_context.build(result.spec, result.graph, result.form, result.values, result.checks, result.convs,
+                                result.sequence_forms)
     spec = result.spec
     if format == "markdown":
         return documents.markdown(data, "tensor.md.j2", template_dir, flavor, front_matter(flavor, spec.title, None, ()))

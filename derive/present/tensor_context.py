@@ -64,7 +64,7 @@ class _NumberPrinter(TensorPrinter):
 
 
 def build(spec: TensorSpec, graph: TensorGraph, form: TensorIndexForm, values: TensorValues | None,
-          checks: list[TensorCheck], convs: dict[Node, ConvMatrixForms]) -> dict:
+          checks: list[TensorCheck], convs: dict[Node, ConvMatrixForms], sequence_forms: list = ()) -> dict:
     numbers = numbers_by_base(form.level, values, graph) if values is not None else None
     printers = _Printers(form, numbers, spec.precision)
     level = form.level
@@ -79,6 +79,9 @@ def build(spec: TensorSpec, graph: TensorGraph, form: TensorIndexForm, values: T
         "pools": [_routing(printers, a, values) for a in steps if a.op == "max_pool" and values is not None],
         "convs": [_conv(printers, form, a, convs.get(a.output)) for a in steps if a.op == "conv2d"],
         "norms": [_norm(printers, spec, a, values) for a in steps if a.op == "batch_norm" and values is not None],
+        "sequence_forms": [{"layer": f.layer, "title": FORM_TITLES[f.kind], "formulas": list(f.formulas),
+                            "proven": [{"name": name, "holds": holds} for name, holds in f.proven]}
+                           for f in sequence_forms],
         "update": _update(printers, spec, graph, values, level),
         "checks": [{"lhs": rf"\frac{{\partial L}}{{\partial {_bare(form, c.node)}}}", "holds": c.holds,
                     "entries": c.entries} for c in checks],
@@ -300,6 +303,8 @@ def _conv_formulas(x: str, layer: int, stride: int, padding: int, kernel: int) -
     return found
 
 
+FORM_TITLES = {"attention": "Attention in matrix form", "rnn": "Backpropagation through time in matrix form",
+               "lstm": "The LSTM's cell state through time"}
 PROVEN_AT = 4        # batchnorm's steps and collapsed form are proven symbolically over this many entries
 LISTED = 8           # a step's values over more entries than this are not listed
 
