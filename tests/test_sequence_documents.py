@@ -167,3 +167,14 @@ def test_the_matrix_forms_are_computed_as_written_and_equal_the_kernels(spec, ti
     assert all(holds for _, holds in forms[0].proven), forms[0].proven
     text = api.render(result, "markdown")
     assert f"## {title}" in text and "NOT EQUAL" not in text
+
+
+def test_a_long_recurrent_layer_is_worked_at_its_first_two_steps_and_folds_the_rest():
+    tokens = [[0, 2, 1, 0, 2, 1, 1]]
+    long, short = (api.render(api.derive(_cell("lstm", t)), "markdown") for t in (tokens, [tokens[0][:4]]))
+    assert "Worked as at step 1" not in short                     # T = 3: every step worked
+    assert long.count("Worked as at step 1") > 0
+    worked = [line for line in long.splitlines() if line.startswith("$$\\begin{aligned}")]
+    assert not any("\\langle 4\\rangle}_{0} &=" in line or "\\langle 5\\rangle}_{0} &=" in line for line in worked)
+    assert any("\\langle 1\\rangle}_{0} &=" in line for line in worked)
+    _every_gradient_proven(api.derive(_cell("lstm", tokens)))     # the proof still covers every step

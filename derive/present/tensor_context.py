@@ -111,13 +111,27 @@ def _shape(shape) -> str:
 
 
 # -- the forward pass -----------------------------------------------------------------------------
+FOLDED_AFTER = 3     # a recurrent layer of more steps is worked in full at its first two; the others fold
+FOLDED = "Worked as at step 1, entry by entry; its numbers are the array below."
+
+
+def _folded_step(graph: TensorGraph, application) -> bool:
+    """A step of a long recurrent layer after its first two: its formula and its numbers alone."""
+    step = dict(application.attributes).get("t") if application is not None else None
+    if step is None or step < 2:
+        return False
+    steps = 1 + max(dict(a.attributes).get("t", 0) for a in graph.applications if a.output.layer == application.output.layer)
+    return steps > FOLDED_AFTER
+
 def _forward(printers: _Printers, form: TensorIndexForm, application, values, numbers) -> dict:
     out, level = application.output, form.level
     lhs, rhs = _forward_equation(printers, form, application)
     step = {"title": title(application), "lhs": lhs, "rhs": rhs, "worked": [], "folded": 0, "arrays": [], "note": ""}
     if values is None:
         return step
-    if application.op in SUMMED:
+    if _folded_step(level.graph, application):
+        step["note"] = FOLDED
+    elif application.op in SUMMED:
         step["worked"], step["folded"] = _worked(printers, level, form.forward(application), out,
                                                  values.value[out], numbers, _first_sample(out, level))
     step["arrays"] = [{"lhs": printers.symbols.doprint(level.bases[out]), "latex": _array(printers, values.value[out][0])}]
@@ -232,7 +246,10 @@ def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, nu
     where = _first_sample(node, level)
     # a normalization's input: its three terms are worked in the step-by-step section instead
     normalized = [a.op for a in level.graph.consumers(node) if a.op in NORMS]
-    shown = [] if normalized else _shown(formula, where)
+    folded = node.kind != Kind.PARAMETER and _folded_step(level.graph, level.graph.producer(node))
+    shown = [] if normalized or folded else _shown(formula, where)
+    if folded:
+        step["note"] = FOLDED
     if "batch_norm" in normalized:
         step["note"] = "Its three terms are worked for the first feature in the batch normalization section below."
     for w in shown:
