@@ -248,3 +248,15 @@ def test_a_bad_sequence_spec_is_named_in_one_line(change, message):
         from_dict(data)
     assert message in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
 
+
+
+def test_a_long_recurrent_document_is_refused_up_front_with_its_estimate():
+    """The estimate counts the unrolled steps' parts by their width: an LSTM of 64 units over 32 steps
+    is a document of thousands of sections, refused at the door with the figure and the way on."""
+    from derive.errors import DeriveError
+    from derive.spec import cost
+    data = _spec([{"type": "embedding", "size": 4}, {"type": "lstm", "hidden": 64},
+                  {"type": "dense", "units": 4, "activation": "softmax"}], tokens=[[k % 4 for k in range(33)]])
+    with pytest.raises(DeriveError, match=r"this spec would take about [\d,]+ s .*--time-limit"):
+        cost.check(from_dict(data), cost.DEFAULT_LIMIT)
+    cost.check(from_dict(_spec([EMBED, {"type": "rnn", "hidden": 2}, OUT], tokens=TOKENS)), cost.DEFAULT_LIMIT)

@@ -248,6 +248,8 @@ def _backward(printers: _Printers, form: TensorIndexForm, node: Node, values, nu
     normalized = [a.op for a in level.graph.consumers(node) if a.op in NORMS]
     folded = node.kind != Kind.PARAMETER and _folded_step(level.graph, level.graph.producer(node))
     shown = [] if normalized or folded else _shown(formula, where)
+    if node.kind == Kind.PARAMETER and any(_folded_step(level.graph, a) for a in level.graph.consumers(node)):
+        shown = shown[:1]                 # a shared weight of a long layer: one entry, every step's term
     if folded:
         step["note"] = FOLDED
     if "batch_norm" in normalized:

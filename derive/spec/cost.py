@@ -12,7 +12,7 @@ import math
 
 from ..errors import DeriveError
 from .load import NetworkSpec
-from .sequence import applications, flops
+from .sequence import applications, document_units, flops
 from .tensor import TensorSpec
 
 DEFAULT_LIMIT = 120.0            # seconds; --time-limit overrides it
@@ -26,6 +26,7 @@ TENSOR_PER_LAYER = 0.5           # a typed layer: its index form, its worked ent
 TENSOR_STEP_PER_ENTRY = 2e-8     # one training step, per entry of every layer's output and sample
 STEP_PER_APPLICATION = 2e-5      # one training step, per application of the lowered graph (an unrolled cell)
 STEP_PER_FLOP = 1e-9             # a sequence layer's matrix products, per multiply-add and sample
+DOCUMENT_PER_UNIT = 0.08         # an unrolled step's part, per unit of its width: index form, worked entries, proof
 
 
 def parameters(spec: NetworkSpec | TensorSpec) -> int:
@@ -39,7 +40,7 @@ def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first") -> float:
     """Seconds to derive, train and write the spec's document (an upper estimate)."""
     if isinstance(spec, TensorSpec):
         # the worked entries and the proof are bounded per layer (present/tensor_context.py, numeric/tensor_proof.py)
-        seconds = len(spec.layers) * TENSOR_PER_LAYER
+        seconds = len(spec.layers) * TENSOR_PER_LAYER + document_units(spec.layers) * DOCUMENT_PER_UNIT
         if spec.training is not None and spec.training.iterations:
             entries = sum(math.prod(layer.shape) for layer in spec.layers) + parameters(spec)
             per_sample = entries * TENSOR_STEP_PER_ENTRY + flops(spec.layers) * STEP_PER_FLOP

@@ -183,16 +183,24 @@ class SequenceLayers:
 
 
 def applications(layers) -> int:
-    """How many applications the lowered graph runs per step: a recurrent layer's cells, one per time
-    step (two for the LSTM), each with its time step's slice; a transformer block's fourteen."""
+    """How many applications the lowered graph has: a recurrent layer's parts, one set per time step
+    (an RNN's slice and state; an LSTM's slice, four gates, cell and state; a GRU's slice, two gates,
+    two halves, new state and mix); attention's five; a transformer block's fourteen."""
     count = 0
     for layer in layers:
         steps = layer.shape[0] if len(layer.shape) == 2 else 0
         if layer.kind in RECURRENT:
-            count += (steps or dict(layer.attributes)["hidden"]) * (3 if layer.kind == "lstm" else 2) + 1
+            count += (steps or dict(layer.attributes)["hidden"]) * {"rnn": 2, "lstm": 7, "gru": 7}[layer.kind] + 1
         else:
-            count += {"transformer_block": 14, "attention": 5}.get(layer.kind, 2)
+            count += {"transformer_block": 16, "attention": 6}.get(layer.kind, 2)
     return count
+
+
+def document_units(layers) -> int:
+    """The unrolled applications each weighted by its width (at least 4): a document's index forms,
+    worked entries and proofs grow with both."""
+    return sum(applications([layer]) * max(4, dict(layer.attributes).get("hidden", layer.shape[-1]))
+               for layer in layers if layer.kind in SEQUENCE_KINDS)
 
 
 def flops(layers) -> int:
