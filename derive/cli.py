@@ -158,7 +158,8 @@ def _load(args: argparse.Namespace):
     from .api import load
 
     spec = load(args.spec)
-    cost.check(spec, args.time_limit or None, getattr(args, "samples", "first"))
+    document = args.command != "code" and getattr(args, "format", None) != "json"     # else numbers or code alone
+    cost.check(spec, args.time_limit or None, getattr(args, "samples", "first"), document)
     return spec
 
 

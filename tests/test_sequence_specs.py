@@ -259,4 +259,5 @@ def test_a_long_recurrent_document_is_refused_up_front_with_its_estimate():
                   {"type": "dense", "units": 4, "activation": "softmax"}], tokens=[[k % 4 for k in range(33)]])
     with pytest.raises(DeriveError, match=r"this spec would take about [\d,]+ s .*--time-limit"):
         cost.check(from_dict(data), cost.DEFAULT_LIMIT)
+    cost.check(from_dict(data), cost.DEFAULT_LIMIT, document=False)        # its numbers and code are quick
     cost.check(from_dict(_spec([EMBED, {"type": "rnn", "hidden": 2}, OUT], tokens=TOKENS)), cost.DEFAULT_LIMIT)

@@ -36,11 +36,12 @@ def parameters(spec: NetworkSpec | TensorSpec) -> int:
     return sum((inputs + 1) * units for inputs, units in zip(widths, widths[1:]))
 
 
-def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first") -> float:
-    """Seconds to derive, train and write the spec's document (an upper estimate)."""
+def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first", document: bool = True) -> float:
+    """Seconds to derive, train and write the spec's document (an upper estimate); `document` False:
+    its numbers or its code alone."""
     if isinstance(spec, TensorSpec):
         # the worked entries and the proof are bounded per layer (present/tensor_context.py, numeric/tensor_proof.py)
-        seconds = len(spec.layers) * TENSOR_PER_LAYER + document_units(spec.layers) * DOCUMENT_PER_UNIT
+        seconds = len(spec.layers) * TENSOR_PER_LAYER + document * document_units(spec.layers) * DOCUMENT_PER_UNIT
         if spec.training is not None and spec.training.iterations:
             entries = sum(math.prod(layer.shape) for layer in spec.layers) + parameters(spec)
             per_sample = entries * TENSOR_STEP_PER_ENTRY + flops(spec.layers) * STEP_PER_FLOP
@@ -57,11 +58,11 @@ def estimate(spec: NetworkSpec | TensorSpec, samples: str = "first") -> float:
     return seconds
 
 
-def check(spec: NetworkSpec | TensorSpec, limit: float | None, samples: str = "first") -> None:
+def check(spec: NetworkSpec | TensorSpec, limit: float | None, samples: str = "first", document: bool = True) -> None:
     """Refuse a spec whose estimate is over `limit` seconds (None: no limit)."""
     if limit is None:
         return
-    seconds = estimate(spec, samples)
+    seconds = estimate(spec, samples, document)
     if seconds > limit:
         steps = spec.training.iterations if spec.training is not None and spec.training.iterations else 0
         raise DeriveError(f"this spec would take about {seconds:,.0f} s ({parameters(spec):,} parameters, "
