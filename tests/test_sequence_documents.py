@@ -178,3 +178,12 @@ def test_a_long_recurrent_layer_is_worked_at_its_first_two_steps_and_folds_the_r
     assert not any("\\langle 4\\rangle}_{0} &=" in line or "\\langle 5\\rangle}_{0} &=" in line for line in worked)
     assert any("\\langle 1\\rangle}_{0} &=" in line for line in worked)
     _every_gradient_proven(api.derive(_cell("lstm", tokens)))     # the proof still covers every step
+
+
+def test_verify_says_in_one_line_that_it_does_not_read_sequence_posts_yet(tmp_path, capsys):
+    from derive.cli import main
+    post = tmp_path / "post.md"
+    post.write_text("$$\\frac{\\partial L}{\\partial W_{hh}} = \\sum_t \\delta_t h_{t-1}^T$$\n")
+    assert main(["verify", "lstm_T2", str(post)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "verify does not read posts about embedding, lstm layers yet" in err

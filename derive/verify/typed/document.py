@@ -7,6 +7,7 @@ import re
 import time
 
 from ...errors import DeriveError
+from ...spec.sequence import SEQUENCE_KINDS
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
@@ -33,6 +34,11 @@ class TypedChecker:
 
     def __init__(self, result):
         self.spec = result.spec
+        sequence = [layer.kind for layer in result.spec.layers if layer.kind in SEQUENCE_KINDS]
+        if sequence:
+            raise DeriveError(f"verify does not read posts about {', '.join(dict.fromkeys(sequence))} layers yet; "
+                              "expected a spec with a conv2d, pooling or normalization layer (derive report writes "
+                              "this network's derivation)")
         if not result.spec.has_values:
             raise DeriveError("verify checks a typed layer's post at the spec's numbers: this spec gives the layer "
                               "form only; expected [input] values (and the weights, or [init] seed)")

@@ -56,7 +56,7 @@ decide(41, np.allclose(dS.T @ Qn / np.sqrt(D), dK), "dK = dS^T Q/sqrt(D)")
 ii = range(Sq); jj = range(Sk)
 decide(59, all(np.isclose(E[i, j] / l[i], Pn[i, j]) for i in ii for j in jj), "P_ij = exp(S_ij)/l_i, l_i = sum_k exp(S_ik)")
 diag = np.array([[J[i, j, j] for j in jj] for i in ii])
-decide(61, True and np.allclose(diag, np.array([[(E[i, j] * l[i] - E[i, j] ** 2) / l[i] ** 2 for j in jj] for i in ii])),
+decide(61, np.allclose(diag, np.array([[(E[i, j] * l[i] - E[i, j] ** 2) / l[i] ** 2 for j in jj] for i in ii])),
        "dP_ij/dS_ij = d/dS_ij [exp(S_ij)/l_i] (the quotient, whose derivative is the next line)")
 decide(62, np.allclose(diag, (E * l[:, None] - E * E) / l[:, None] ** 2), "[exp(S_ij) l_i - exp(S_ij)^2]/l_i^2 = Jacobian diagonal")
 decide(63, np.allclose(diag, E / l[:, None] * (1 - E / l[:, None])), "exp(S_ij)/l_i [1 - exp(S_ij)/l_i]")
