@@ -1,7 +1,8 @@
-"""The conv / pooling / normalization corpora of real posts (tests/posts/conv/*, the held-out
-tests/posts/conv_holdout/* and the blind tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*, conv_blind4/*): every folder is complete, its
+"""The corpora of real posts on typed layers (tests/posts/conv/*, the held-out tests/posts/conv_holdout/*, the blind
+tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*, conv_blind4/*, and the sequence sets tests/posts/sequence_rnn/*
+and sequence_attention/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
-verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer spec."""
+verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer or sequence spec."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ BLIND = Path(__file__).parent / "posts" / "conv_blind"
 BLIND2 = Path(__file__).parent / "posts" / "conv_blind2"
 BLIND3 = Path(__file__).parent / "posts" / "conv_blind3"
 BLIND4 = Path(__file__).parent / "posts" / "conv_blind4"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4)
+RNN = Path(__file__).parent / "posts" / "sequence_rnn"
+ATTENTION = Path(__file__).parent / "posts" / "sequence_attention"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, RNN, ATTENTION)
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}
@@ -32,7 +35,7 @@ def truth(folder: Path) -> dict:
 @pytest.mark.parametrize("root", ROOTS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_corpus_is_there(root: Path):
     folders = [p for p in FOLDERS if p.parent == root]
-    assert len(folders) >= (3 if root in (BLIND, BLIND2, BLIND3, BLIND4) else 6), [p.name for p in folders]
+    assert len(folders) >= (6 if root in (CONV, HOLDOUT) else 3), [p.name for p in folders]
     assert (root / "README.md").exists()
     readme = (root / "README.md").read_text(encoding="utf-8")
     for folder in folders:
