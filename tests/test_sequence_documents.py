@@ -159,7 +159,9 @@ def test_any_small_attention_or_block_is_proven_entry_by_entry(heads, samples, c
     (lambda: _rnn(tokens=((0, 2, 1, 3), (1, 1, 3, 0)), nonlinearity="relu"), "Backpropagation through time", 4),
     (lambda: _rnn(sequence=False), "Backpropagation through time", 4),
     (lambda: _cell("lstm", [[0, 2, 1, 0], [1, 1, 2, 2]]), "The LSTM's cell state through time", 1),
-], ids=["attention", "rnn-relu", "rnn-last-state", "lstm"])
+    (lambda: _cell("gru", [[0, 2, 1, 0], [1, 1, 2, 2]]), "The GRU's hidden state through time", 1),
+    (lambda: _cell("gru", [[0, 2, 1, 0]], sequence=False), "The GRU's hidden state through time", 1),
+], ids=["attention", "rnn-relu", "rnn-last-state", "lstm", "gru", "gru-last-state"])
 def test_the_matrix_forms_are_computed_as_written_and_equal_the_kernels(spec, title, count):
     result = api.derive(spec())
     forms = result.sequence_forms

@@ -6,6 +6,7 @@ forward values, and held to the kernels' gradients (the tape's), for every sampl
     RNN         the BPTT recursion dh^{⟨t⟩} = G^{⟨t⟩} + (dh^{⟨t+1⟩} ⊙ φ'(h^{⟨t+1⟩})) U, and
                 dW = Σ_t δ^{⟨t⟩ᵀ} x^{⟨t⟩}, dU = Σ_{t≥1} δ^{⟨t⟩ᵀ} h^{⟨t−1⟩}
     LSTM        the cell state's recursion dc^{⟨t⟩} = dh^{⟨t⟩} ⊙ o^{⟨t⟩} ⊙ (1 − tanh² c^{⟨t⟩}) + dc^{⟨t+1⟩} ⊙ f^{⟨t+1⟩}
+    GRU         the hidden state's recursion through z, and through r, z and n's recurrent weights
 
 G^{⟨t⟩} is the gradient the step's state gets from the layer's output alone (the next layer's term).
 Arrays are one row per sample; the intermediates' gradients are the summed errors', a parameter's
@@ -27,7 +28,7 @@ RTOL = 1e-10
 @dataclass(frozen=True)
 class MatrixForms:
     layer: int
-    kind: str                          # attention, rnn or lstm
+    kind: str                          # attention, rnn, lstm or gru
     formulas: tuple[str, ...]          # LaTeX
     proven: tuple[tuple[str, bool], ...]
 
@@ -107,7 +108,9 @@ def recurrent_forms(graph: TensorGraph, values: TensorValues, per_sample: float)
         steps = [nodes[f"h{l}_{t}"] for t in range(1, len(nodes)) if f"h{l}_{t}" in nodes]
         if f"c{l}_1" in nodes:
             found.append(_lstm(l, steps, nodes, graph, values))
-        elif f"z{l}_1" not in nodes:
+        elif f"z{l}_1" in nodes:
+            found.append(_gru(l, steps, nodes, values))
+        else:
             found.append(_rnn(l, steps, nodes, graph, values, per_sample))
     return found
 
@@ -180,3 +183,33 @@ def _lstm(l, steps, nodes, graph, values) -> MatrixForms:
                 r"\odot i^{\langle t\rangle}, \quad \frac{\partial L}{\partial o^{\langle t\rangle}} = "
                 r"\frac{\partial L}{\partial h^{\langle t\rangle}} \odot \tanh c^{\langle t\rangle}")
     return MatrixForms(l, "lstm", formulas, checks)
+
+
+def _gru(l, steps, nodes, values) -> MatrixForms:
+    """dh^{⟨t⟩} = G^{⟨t⟩} + dh^{⟨t+1⟩} ⊙ z + δ_r U_r + δ_z U_z + (δ_n ⊙ r) U_n, the deltas and gates of step t + 1."""
+    value, count = values.value, len(steps)
+
+    def at(role, t):
+        return value[nodes[f"{role}{l}_{t + 1}"]]
+    u = {gate: value[nodes[f"U{gate}{l}"]] for gate in "rzn"}
+    own = _own(l, steps, nodes, values)
+    d_h = [None] * count
+    d_h[-1] = own[-1]
+    for t in reversed(range(count - 1)):
+        z, n, r, q, h = at("z", t + 1), at("n", t + 1), at("r", t + 1), at("q", t + 1), at("h", t)
+        delta_n = d_h[t + 1] * (1.0 - z) * (1.0 - n * n)
+        delta_z = d_h[t + 1] * (h - n) * z * (1.0 - z)
+        delta_r = delta_n * q * r * (1.0 - r)
+        d_h[t] = own[t] + d_h[t + 1] * z + delta_r @ u["r"] + delta_z @ u["z"] + (delta_n * r) @ u["n"]
+    checks = (("the recursion dh^<t> = G^<t> + dh^<t+1> o z + delta_r U_r + delta_z U_z + (delta_n o r) U_n",
+               all(_same(d, values.adjoint[s]) for d, s in zip(d_h, steps))),)
+    formulas = (r"\delta_n^{\langle t\rangle} = \frac{\partial L}{\partial h^{\langle t\rangle}} \odot (1 - z^{\langle t\rangle}) "
+                r"\odot \left(1 - n^{\langle t\rangle} \odot n^{\langle t\rangle}\right), \quad \delta_z^{\langle t\rangle} = "
+                r"\frac{\partial L}{\partial h^{\langle t\rangle}} \odot \left(h^{\langle t-1\rangle} - n^{\langle t\rangle}\right) "
+                r"\odot z^{\langle t\rangle} \odot (1 - z^{\langle t\rangle})",
+                r"\delta_r^{\langle t\rangle} = \delta_n^{\langle t\rangle} \odot \left(U_n h^{\langle t-1\rangle} + b'_n\right) "
+                r"\odot r^{\langle t\rangle} \odot (1 - r^{\langle t\rangle})",
+                r"\frac{\partial L}{\partial h^{\langle t\rangle}} = G^{\langle t\rangle} + \frac{\partial L}{\partial "
+                r"h^{\langle t+1\rangle}} \odot z^{\langle t+1\rangle} + \delta_r^{\langle t+1\rangle} U_r + "
+                r"\delta_z^{\langle t+1\rangle} U_z + \left(\delta_n^{\langle t+1\rangle} \odot r^{\langle t+1\rangle}\right) U_n")
+    return MatrixForms(l, "gru", formulas, checks)

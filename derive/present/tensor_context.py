@@ -323,7 +323,7 @@ def _conv_formulas(x: str, layer: int, stride: int, padding: int, kernel: int) -
 
 
 FORM_TITLES = {"attention": "Attention in matrix form", "rnn": "Backpropagation through time in matrix form",
-               "lstm": "The LSTM's cell state through time"}
+               "lstm": "The LSTM's cell state through time", "gru": "The GRU's hidden state through time"}
 PROVEN_AT = 4        # batchnorm's steps and collapsed form are proven symbolically over this many entries
 LISTED = 8           # a step's values over more entries than this are not listed
 
