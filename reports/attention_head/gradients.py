@@ -2,7 +2,7 @@
 
 Layer 1: the queries, then the keys, then the values, then attention scores, then softmax by rows, then the weighted sum of the values -> (samples, 3, 2).
 Layer 2: dense at every position, 3 units -> (samples, 3, 3).
-Loss: cross_entropy, mean over samples. Each backward step is its op's VJP; the deltas are
+Loss: cross_entropy at every position, each sample's mean over its positions, mean over samples. Each backward step is its op's VJP; the deltas are
 those of the summed errors, and each parameter's gradient takes the mean's 1/m.
 
 params: {"Wq1": (2, 2), "Wk1": (2, 2), "Wv1": (2, 2), "W2": (3, 2), "b2": (3,)}, the shapes
@@ -80,7 +80,7 @@ def forward(params, X):
 
 
 def loss(params, X, Y):
-    """J: the cross_entropy loss, averaged over the samples."""
+    """J: the cross_entropy loss (each sample's mean over its positions), averaged over the samples."""
     cache = _forward(params, X)
     H2 = cache["H2"]  # the outputs
     Y = _targets(Y, len(H2))

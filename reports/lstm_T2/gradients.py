@@ -3,7 +3,7 @@
 Layer 1: embedding -> (samples, 2, 2).
 Layer 2: LSTM, 2 hidden, unrolled over the time steps -> (samples, 2, 2).
 Layer 3: dense at every position, 3 units -> (samples, 2, 3).
-Loss: cross_entropy, mean over samples. Each backward step is its op's VJP; the deltas are
+Loss: cross_entropy at every position, each sample's mean over its positions, mean over samples. Each backward step is its op's VJP; the deltas are
 those of the summed errors, and each parameter's gradient takes the mean's 1/m.
 
 params: {"E1": (3, 2), "Wi2": (2, 2), "Wf2": (2, 2), "Wg2": (2, 2), "Wo2": (2, 2), "Ui2": (2, 2), "Uf2": (2, 2), "Ug2": (2, 2), "Uo2": (2, 2), "bi2": (2,), "bf2": (2,), "bg2": (2,), "bo2": (2,), "W3": (3, 2), "b3": (3,)}, the shapes
@@ -91,7 +91,7 @@ def forward(params, X):
 
 
 def loss(params, X, Y):
-    """J: the cross_entropy loss, averaged over the samples."""
+    """J: the cross_entropy loss (each sample's mean over its positions), averaged over the samples."""
     cache = _forward(params, X)
     H3 = cache["H3"]  # the outputs
     Y = _targets(Y, len(H3))

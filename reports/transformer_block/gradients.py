@@ -2,7 +2,7 @@
 
 Layer 1: layer_norm over each position's features (epsilon 1e-05), then the queries, then the keys, then the values, then attention scores, then softmax by rows, then the weighted sum of the values, then the output projection, then the residual sum, then layer_norm over each position's features (epsilon 1e-05), then dense at every position, 8 units, then gelu, then dense at every position, 4 units, then the residual sum -> (samples, 4, 4).
 Layer 2: dense at every position, 5 units -> (samples, 4, 5).
-Loss: cross_entropy, mean over samples. Each backward step is its op's VJP; the deltas are
+Loss: cross_entropy at every position, each sample's mean over its positions, mean over samples. Each backward step is its op's VJP; the deltas are
 those of the summed errors, and each parameter's gradient takes the mean's 1/m.
 
 params: {"gammaA1": (4,), "betaA1": (4,), "Wq1": (4, 4), "bq1": (4,), "Wk1": (4, 4), "bk1": (4,), "Wv1": (4, 4), "bv1": (4,), "Wo1": (4, 4), "bo1": (4,), "gammaF1": (4,), "betaF1": (4,), "Wup1": (8, 4), "bup1": (8,), "Wdown1": (4, 8), "bdown1": (4,), "W2": (5, 4), "b2": (5,)}, the shapes
@@ -108,7 +108,7 @@ def forward(params, X):
 
 
 def loss(params, X, Y):
-    """J: the cross_entropy loss, averaged over the samples."""
+    """J: the cross_entropy loss (each sample's mean over its positions), averaged over the samples."""
     cache = _forward(params, X)
     H2 = cache["H2"]  # the outputs
     Y = _targets(Y, len(H2))
