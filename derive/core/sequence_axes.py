@@ -83,14 +83,17 @@ def parameter_axes(application, parameter, axes: dict) -> tuple[Idx, ...]:
     return (out[-1], source[-1]) if len(parameter.shape) == 2 else (out[-1],)
 
 
-def letter(node, producer, base_of) -> str:
-    """A sequence node's name; `base_of(node)` names another node (a time step's source)."""
+def letter(node, producer) -> str:
+    """A sequence node's name: a parameter's role and gate, a step's node its role and ⟨t⟩, the others
+    their op's letter or their role's in attention or a transformer block."""
     if node.kind == Kind.PARAMETER:
         return _parameter_letter(node.name.rstrip("0123456789")) + f"^{{[{node.layer}]}}"
     if producer.op == "time_step" or producer.op in CELL_OPS:
         step = producer.attribute("t")
-        name = base_of(producer.inputs[0]) if producer.op == "time_step" else \
-            CELL_LETTERS[node.name.rstrip("_0123456789")] + f"^{{[{node.layer}]}}"
+        # a step's slice of the layer's input is x^{[l]⟨t⟩}, as the posts write x^{⟨t⟩}: a slice of the layer
+        # below's stacked states is not that layer's own h^{⟨t⟩}, whose gradient differs
+        role = "x" if producer.op == "time_step" else CELL_LETTERS[node.name.rstrip("_0123456789")]
+        name = f"{role}^{{[{node.layer}]}}"
         return (name[:-1] if name.endswith("}") else name + "^{") + rf"\langle {step}\rangle" + "}"
     role = node.name.rstrip("0123456789")
     letter = ATTENTION_LETTERS.get(role) or BLOCK_LETTERS.get(role) or LETTERS[producer.op]

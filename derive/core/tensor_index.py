@@ -140,7 +140,7 @@ def tensor_index_level(graph: TensorGraph, samples: int, mean: bool = True) -> T
                     if application.op in sequence_axes.SEQUENCE_OPS else _parameter_axes(application, parameter, axes)
     bases, adjoints, indices = {}, {}, {}
     for node in graph.nodes:
-        name = _letter(node, graph.producer(node), graph, lambda other: str(bases[other].label))
+        name = _letter(node, graph.producer(node), graph)
         bases[node] = IndexedBase(name) if node.shape else sp.Symbol(name)
         adjoints[node] = IndexedBase(f"d{name}") if node.shape else sp.Symbol(f"d{name}")
         if node in axes and len(node.shape) == 1:
@@ -177,7 +177,7 @@ _OUTPUT_LETTERS = {"conv2d": "z", "dense": "z", "activation": "a", "max_pool": "
                    "flatten": "f", "batch_norm": "u", "layer_norm": "u", "rms_norm": "u"}
 
 
-def _letter(node: Node, producer, graph, base_of) -> str:
+def _letter(node: Node, producer, graph) -> str:
     """x, y, L; a parameter's role and layer (w^{[1]}, b^{[1]}, \\gamma^{[2]}); an intermediate's by
     its op and layer: z (a net input), a (activated), m (pooled), f (flattened), u (normalized)."""
     if node.kind == Kind.INPUT:
@@ -189,7 +189,7 @@ def _letter(node: Node, producer, graph, base_of) -> str:
     if any(a.op in sequence_axes.SEQUENCE_OPS for a in graph.consumers(node)) and node.kind == Kind.PARAMETER or \
             producer is not None and (producer.op in sequence_axes.SEQUENCE_OPS or node.name.rstrip("0123456789")
                                       in sequence_axes.BLOCK_LETTERS):
-        return sequence_axes.letter(node, producer, base_of)
+        return sequence_axes.letter(node, producer)
     if node.kind == Kind.PARAMETER:
         role = node.name.rstrip("0123456789")
         return {"W": "w", "gamma": r"\gamma", "beta": r"\beta"}.get(role, role.lower()) + f"^{{[{node.layer}]}}"

@@ -47,8 +47,8 @@ def prove_index_form(graph: TensorGraph, form: TensorIndexForm, values: TensorVa
     numbers = numbers_by_base(form.level, values, graph)
     checks = []
     for node in graph.nodes:
-        if node not in form.walk.terms or node.kind == Kind.LOSS:
-            continue
+        if node not in form.walk.terms or node.kind == Kind.LOSS or form.level.is_input(node):
+            continue              # the input (a residual's term reaches it) and its slices get no gradient
         formula = form.formula(node)
         where = entries(node, form.level.samples)[:max(1, min(limit, BUDGET // terms(formula)))]
         holds = all(np.isclose(evaluated(at(form.level, formula, node, w, numbers), numbers), values.adjoint[node][w],
