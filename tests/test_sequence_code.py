@@ -7,8 +7,6 @@ specs; it passes pyflakes; a wrong X or Y is named; the layers not written yet a
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import json
 import subprocess
 import sys
@@ -21,19 +19,7 @@ from hypothesis import strategies as st
 
 from derive import api
 from derive.spec.load import from_dict
-
-_loaded = itertools.count()
-
-
-def _load(source: str, folder):
-    name = f"generated_sequence_module_{next(_loaded)}"
-    path = folder / f"{name}.py"
-    path.write_text(source)
-    found = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(found)
-    found.loader.exec_module(module)
-    return module
-
+from test_tensor_code import _load
 
 def _spec(layers, tokens=None, vectors=None, target=None, vocabulary=4, reduction="mean", seed=2):
     data = {"title": "a sequence", "init": {"seed": seed}, "layers": layers,

@@ -101,29 +101,23 @@ def side_by_side(calls: dict, repeats: int) -> dict:
     return best
 
 
-def cnn_table(repeats: int) -> None:
-    rng = np.random.default_rng(1)
-    X = rng.uniform(0, 1, (CNN_BATCH, 1, 28, 28))
-    Y = np.eye(10)[rng.integers(0, 10, CNN_BATCH)]
-    spec = cnn_spec(X, Y)
-    generated = load_module(tensor_module(spec), "generated_cnn")
-    # the spec's Glorot draw, named as lower_tensor names them: W1, b1 (the conv), W4, b4 (the dense layer)
-    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
-    ours, theirs = generated.gradients(params, X, Y), cnn_by_hand.gradients(params, X, Y)
+def compare(title: str, generated, hand, params: dict, X, Y, torch_loss, repeats: int) -> None:
+    """The generated module's gradients against `hand` (the same names and shapes) and, when PyTorch is
+    installed, `torch_loss(tp, tx, ty)`'s autograd on one thread: their differences, then each one's
+    best time, the three called in turn round after round."""
+    ours, theirs = generated.gradients(params, X, Y), hand(params, X, Y)
     error = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in theirs)
-    calls = {"hand-written NumPy": lambda: cnn_by_hand.gradients(params, X, Y),
+    calls = {"hand-written NumPy": lambda: hand(params, X, Y),
              "derive code (generated)": lambda: generated.gradients(params, X, Y)}
     torch_error = None
     try:
         import torch
-        import torch.nn.functional as F
         torch.set_num_threads(1)
         tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         tx, ty = torch.tensor(X), torch.tensor(Y)
 
         def torch_step():
-            a = F.max_pool2d(torch.relu(F.conv2d(tx, tp["W1"], tp["b1"])), 2, 2).flatten(1)
-            loss = -(ty * torch.log_softmax(a @ tp["W4"].T + tp["b4"], dim=1)).sum(dim=1).mean()
+            loss = torch_loss(tp, tx, ty)
             for v in tp.values():
                 v.grad = None
             loss.backward()
@@ -133,19 +127,47 @@ def cnn_table(repeats: int) -> None:
     except ImportError:
         pass
     best = side_by_side(calls, repeats)
-    hand = best["hand-written NumPy"]
-    print(f"CNN 1x28x28 -> conv 8@3x3, ReLU -> max-pool 2x2/2 -> dense 10, softmax + cross-entropy; batch "
-          f"{CNN_BATCH}, float64; best of {repeats} rounds, called in turn")
+    hand_time = best["hand-written NumPy"]
+    print(f"{title}; best of {repeats} rounds, called in turn")
     print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
                                                      if torch_error is not None else ""))
     print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
     for name, seconds in best.items():
-        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand_time:15.2f}x")
     if torch_error is None:
         print(f"{'PyTorch CPU autograd':34} {'not installed':>14}")
 
 
+def _parameters(spec) -> dict:
+    """The spec's weights (given or drawn), named as lower_tensor names them: W1, b1, Wi2, gammaA1 ..."""
+    return {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
+
+
+def cnn_table(repeats: int) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (CNN_BATCH, 1, 28, 28))
+    Y = np.eye(10)[rng.integers(0, 10, CNN_BATCH)]
+    spec = cnn_spec(X, Y)
+
+    def torch_loss(tp, tx, ty):
+        import torch
+        import torch.nn.functional as F
+        a = F.max_pool2d(torch.relu(F.conv2d(tx, tp["W1"], tp["b1"])), 2, 2).flatten(1)
+        return -(ty * torch.log_softmax(a @ tp["W4"].T + tp["b4"], dim=1)).sum(dim=1).mean()
+    compare(f"CNN 1x28x28 -> conv 8@3x3, ReLU -> max-pool 2x2/2 -> dense 10, softmax + cross-entropy; batch "
+            f"{CNN_BATCH}, float64", load_module(tensor_module(spec), "generated_cnn"), cnn_by_hand.gradients,
+            _parameters(spec), X, Y, torch_loss, repeats)
+
+
 LSTM_BATCH, LSTM_STEPS, LSTM_FEATURES, LSTM_HIDDEN, LSTM_CLASSES = 16, 32, 64, 64, 10
+
+
+def _sequence_spec(title: str, X, Y, layer: dict, classes: int):
+    return tensor_spec_from_dict({"title": title, "init": {"seed": 1},
+                                  "input": {"shape": list(X.shape[1:]), "values": X.tolist()},
+                                  "target": {"tokens": Y.tolist()},
+                                  "layers": [layer, {"type": "dense", "units": classes, "activation": "softmax"}],
+                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
 
 
 def lstm_table(repeats: int) -> None:
@@ -154,50 +176,27 @@ def lstm_table(repeats: int) -> None:
     rng = np.random.default_rng(2)
     X = rng.normal(size=(LSTM_BATCH, LSTM_STEPS, LSTM_FEATURES))
     Y = rng.integers(0, LSTM_CLASSES, size=(LSTM_BATCH, LSTM_STEPS))
-    spec = tensor_spec_from_dict({"title": "LSTM benchmark", "init": {"seed": 1},
-                                  "input": {"shape": [LSTM_STEPS, LSTM_FEATURES], "values": X.tolist()},
-                                  "target": {"tokens": Y.tolist()},
-                                  "layers": [{"type": "lstm", "hidden": LSTM_HIDDEN},
-                                             {"type": "dense", "units": LSTM_CLASSES, "activation": "softmax"}],
-                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
-    generated = load_module(tensor_module(spec), "generated_lstm")
-    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
-    ours, theirs = generated.gradients(params, X, Y), lstm_by_hand.gradients(_renumbered(params), X, Y)
-    error = max(float(np.max(np.abs(ours[k] - _renumbered(theirs, back=True)[k]))) for k in ours)
-    calls = {"hand-written NumPy": lambda: lstm_by_hand.gradients(_renumbered(params), X, Y),
-             "derive code (generated)": lambda: generated.gradients(params, X, Y)}
-    torch_error = None
-    try:
-        import torch
-        torch.set_num_threads(1)
-        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        tx, ty = torch.tensor(X), torch.tensor(Y)
-        lstm = torch.nn.LSTM(LSTM_FEATURES, LSTM_HIDDEN, batch_first=True, dtype=torch.float64)
+    spec = _sequence_spec("LSTM benchmark", X, Y, {"type": "lstm", "hidden": LSTM_HIDDEN}, LSTM_CLASSES)
 
-        def torch_step():
-            weights = {"weight_ih_l0": torch.cat([tp[f"W{g}1"] for g in "ifgo"]),
-                       "weight_hh_l0": torch.cat([tp[f"U{g}1"] for g in "ifgo"]),
-                       "bias_ih_l0": torch.cat([tp[f"b{g}1"] for g in "ifgo"]),
-                       "bias_hh_l0": torch.zeros(4 * LSTM_HIDDEN, dtype=torch.float64)}
-            out = torch.func.functional_call(lstm, weights, (tx,))[0] @ tp["W2"].T + tp["b2"]
-            loss = torch.nn.functional.cross_entropy(out.reshape(-1, LSTM_CLASSES), ty.reshape(-1))
-            for v in tp.values():
-                v.grad = None
-            loss.backward()
-        torch_step()
-        torch_error = max(float(np.max(np.abs(ours[k] - tp[k].grad.numpy()))) for k in ours)
-        calls["PyTorch CPU autograd (1 thread)"] = torch_step
-    except ImportError:
-        pass
-    best = side_by_side(calls, repeats)
-    hand = best["hand-written NumPy"]
-    print(f"LSTM vectors {LSTM_FEATURES} x T {LSTM_STEPS} -> LSTM {LSTM_HIDDEN} -> dense {LSTM_CLASSES} at every "
-          f"position, softmax + cross-entropy; batch {LSTM_BATCH}, float64; best of {repeats} rounds, called in turn")
-    print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
-                                                     if torch_error is not None else ""))
-    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
-    for name, seconds in best.items():
-        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+    def hand(params, X, Y):
+        return _renumbered(lstm_by_hand.gradients(_renumbered(params), X, Y), back=True)
+
+    made = {}            # the module, made once: only its weights are the parameters
+
+    def torch_loss(tp, tx, ty):
+        import torch
+        if "lstm" not in made:
+            made["lstm"] = torch.nn.LSTM(LSTM_FEATURES, LSTM_HIDDEN, batch_first=True, dtype=torch.float64)
+        lstm = made["lstm"]
+        weights = {"weight_ih_l0": torch.cat([tp[f"W{g}1"] for g in "ifgo"]),
+                   "weight_hh_l0": torch.cat([tp[f"U{g}1"] for g in "ifgo"]),
+                   "bias_ih_l0": torch.cat([tp[f"b{g}1"] for g in "ifgo"]),
+                   "bias_hh_l0": torch.zeros(4 * LSTM_HIDDEN, dtype=torch.float64)}
+        out = torch.func.functional_call(lstm, weights, (tx,))[0] @ tp["W2"].T + tp["b2"]
+        return torch.nn.functional.cross_entropy(out.reshape(-1, LSTM_CLASSES), ty.reshape(-1))
+    compare(f"LSTM vectors {LSTM_FEATURES} x T {LSTM_STEPS} -> LSTM {LSTM_HIDDEN} -> dense {LSTM_CLASSES} at every "
+            f"position, softmax + cross-entropy; batch {LSTM_BATCH}, float64",
+            load_module(tensor_module(spec), "generated_lstm"), hand, _parameters(spec), X, Y, torch_loss, repeats)
 
 
 BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH, BLOCK_HEADS, BLOCK_CLASSES = 8, 64, 64, 4, 10
@@ -209,56 +208,26 @@ def transformer_table(repeats: int) -> None:
     rng = np.random.default_rng(3)
     X = rng.normal(size=(BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH))
     Y = rng.integers(0, BLOCK_CLASSES, size=(BLOCK_BATCH, BLOCK_STEPS))
-    spec = tensor_spec_from_dict({"title": "transformer benchmark", "init": {"seed": 1},
-                                  "input": {"shape": [BLOCK_STEPS, BLOCK_WIDTH], "values": X.tolist()},
-                                  "target": {"tokens": Y.tolist()},
-                                  "layers": [{"type": "transformer_block", "heads": BLOCK_HEADS},
-                                             {"type": "dense", "units": BLOCK_CLASSES, "activation": "softmax"}],
-                                  "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1}})
-    generated = load_module(tensor_module(spec), "generated_block")
-    params = {f"{role}{l}": value for l, layer in enumerate(spec.layers, start=1) for role, value in layer.parameters}
-    ours = generated.gradients(params, X, Y)
-    theirs = transformer_by_hand.gradients(params, X, Y, BLOCK_HEADS)
-    error = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in ours)
-    calls = {"hand-written NumPy": lambda: transformer_by_hand.gradients(params, X, Y, BLOCK_HEADS),
-             "derive code (generated)": lambda: generated.gradients(params, X, Y)}
-    torch_error = None
-    try:
-        import torch
-        import torch.nn.functional as F
-        torch.set_num_threads(1)
-        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        tx, ty = torch.tensor(X), torch.tensor(Y)
-        width = BLOCK_WIDTH // BLOCK_HEADS
+    spec = _sequence_spec("transformer benchmark", X, Y, {"type": "transformer_block", "heads": BLOCK_HEADS},
+                          BLOCK_CLASSES)
+    width = BLOCK_WIDTH // BLOCK_HEADS
 
-        def torch_step():
-            u = F.layer_norm(tx, (BLOCK_WIDTH,), tp["gammaA1"], tp["betaA1"])
-            q, k, v = (F.linear(u, tp[f"W{r}1"], tp[f"b{r}1"]).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_HEADS, width)
-                       .transpose(1, 2) for r in "qkv")
-            o = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH)
-            r1 = tx + F.linear(o, tp["Wo1"], tp["bo1"])
-            hidden = F.gelu(F.linear(F.layer_norm(r1, (BLOCK_WIDTH,), tp["gammaF1"], tp["betaF1"]), tp["Wup1"],
-                                     tp["bup1"]))
-            out = F.linear(r1 + F.linear(hidden, tp["Wdown1"], tp["bdown1"]), tp["W2"], tp["b2"])
-            loss = F.cross_entropy(out.reshape(-1, BLOCK_CLASSES), ty.reshape(-1))
-            for value in tp.values():
-                value.grad = None
-            loss.backward()
-        torch_step()
-        torch_error = max(float(np.max(np.abs(ours[k] - tp[k].grad.numpy()))) for k in ours)
-        calls["PyTorch CPU autograd (1 thread)"] = torch_step
-    except ImportError:
-        pass
-    best = side_by_side(calls, repeats)
-    hand = best["hand-written NumPy"]
-    print(f"transformer block (pre-norm) T {BLOCK_STEPS}, d {BLOCK_WIDTH}, {BLOCK_HEADS} heads, MLP "
-          f"{4 * BLOCK_WIDTH} -> dense {BLOCK_CLASSES} at every position, softmax + cross-entropy; batch "
-          f"{BLOCK_BATCH}, float64; best of {repeats} rounds, called in turn")
-    print(f"max |generated - hand| = {error:.1e}" + (f", max |generated - PyTorch| = {torch_error:.1e}"
-                                                     if torch_error is not None else ""))
-    print(f"{'implementation':34} {'ms / gradient':>14} {'vs hand-written':>16}")
-    for name, seconds in best.items():
-        print(f"{name:34} {seconds * 1e3:14.2f} {seconds / hand:15.2f}x")
+    def torch_loss(tp, tx, ty):
+        import torch.nn.functional as F
+        u = F.layer_norm(tx, (BLOCK_WIDTH,), tp["gammaA1"], tp["betaA1"])
+        q, k, v = (F.linear(u, tp[f"W{r}1"], tp[f"b{r}1"]).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_HEADS, width)
+                   .transpose(1, 2) for r in "qkv")
+        o = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(BLOCK_BATCH, BLOCK_STEPS, BLOCK_WIDTH)
+        r1 = tx + F.linear(o, tp["Wo1"], tp["bo1"])
+        hidden = F.gelu(F.linear(F.layer_norm(r1, (BLOCK_WIDTH,), tp["gammaF1"], tp["betaF1"]), tp["Wup1"],
+                                 tp["bup1"]))
+        out = F.linear(r1 + F.linear(hidden, tp["Wdown1"], tp["bdown1"]), tp["W2"], tp["b2"])
+        return F.cross_entropy(out.reshape(-1, BLOCK_CLASSES), ty.reshape(-1))
+    compare(f"transformer block (pre-norm) T {BLOCK_STEPS}, d {BLOCK_WIDTH}, {BLOCK_HEADS} heads, MLP "
+            f"{4 * BLOCK_WIDTH} -> dense {BLOCK_CLASSES} at every position, softmax + cross-entropy; batch "
+            f"{BLOCK_BATCH}, float64", load_module(tensor_module(spec), "generated_block"),
+            lambda params, X, Y: transformer_by_hand.gradients(params, X, Y, BLOCK_HEADS), _parameters(spec), X, Y,
+            torch_loss, repeats)
 
 
 def _renumbered(params: dict, back: bool = False) -> dict:

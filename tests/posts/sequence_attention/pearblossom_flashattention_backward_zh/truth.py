@@ -6,10 +6,10 @@ expression (matrix lines and the index lines, for every i, j, k) is evaluated as
 import numpy as np
 import torch
 import torch.nn.functional as F
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 rng = np.random.default_rng(17)

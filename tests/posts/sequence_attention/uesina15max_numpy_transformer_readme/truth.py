@@ -8,10 +8,10 @@ formulas on a random vector against torch.nn.functional.layer_norm."""
 import numpy as np
 import torch
 import torch.nn.functional as F
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, unchecked, finish  # noqa: E402
 
 rng = np.random.default_rng(21)

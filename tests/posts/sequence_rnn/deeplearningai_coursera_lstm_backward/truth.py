@@ -10,10 +10,10 @@ torch autograd in float64 on random values, n_a = 3, n_x = 2, m = 4. Formulas ar
 juxtaposition element-wise, left to right with the usual precedence (products before sums)."""
 import numpy as np
 import torch
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 rng = np.random.default_rng(7)

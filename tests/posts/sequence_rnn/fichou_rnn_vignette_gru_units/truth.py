@@ -11,10 +11,10 @@ output form the package uses (1 - g^2, z (1 - z)). The weight-update lines are r
 every accumulator starting at zero, against autograd's gradients of the summed loss."""
 import numpy as np
 import torch
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 rng = np.random.default_rng(24)

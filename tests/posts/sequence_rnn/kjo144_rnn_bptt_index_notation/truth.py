@@ -7,10 +7,10 @@ References: torch autograd Jacobians in float64. Einstein sums over repeated ind
 import numpy as np
 import torch
 from torch.autograd.functional import jacobian
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 rng = np.random.default_rng(15)

@@ -7,10 +7,10 @@ on c). References: torch autograd (float64) for dloss/dW, dloss/dU and the step 
 are evaluated with the true partial Jacobians; the code lines are run as printed."""
 import numpy as np
 import torch
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 W = np.array([2.0, 1.0]); U = np.array([[1.0, 2.0], [3.0, 4.0]]); w = np.array([2.0, 4.0])

@@ -8,10 +8,10 @@ for the forward, torch autograd in float64 for every gradient; the accumulation 
 H = 3 hidden units, 2 inputs. Each line is evaluated as printed with the true values of the names it uses."""
 import numpy as np
 import torch
-# the shared bookkeeping (../verdicts.py): decide, unchecked and finish
+# the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
 from verdicts import decide, finish  # noqa: E402
 
 torch.manual_seed(0)
