@@ -133,6 +133,9 @@ class Build(Transformer_NonRecursive):
     def convolve(self, a, _op, b):
         return s.BinOp("conv", a, b)
 
+    def matmul(self, a, _op, b):
+        return s.BinOp("@", a, b)
+
     def neg(self, _op, a):
         return s.Neg(a)
 
@@ -163,6 +166,10 @@ class Build(Transformer_NonRecursive):
     def primed_after(self, base, *rest):
         """W_{ho}': the prime after the subscript."""
         return self._attach(base, rest[:-1], len(str(rest[-1])))
+
+    def transposed(self, base, *rest):
+        """W.T: NumPy's transpose, read as W^T."""
+        return self._attach(base, rest[:-1] + (("^", s.Script("T", s.Sym("T"))),), 0)
 
     def _attach(self, base, scripts, primes):
         sub = sup = None
@@ -237,6 +244,9 @@ class Build(Transformer_NonRecursive):
 
     def paren(self, _lp, inner, _rp):
         return s.Paren(_side(inner), "(")
+
+    def angled(self, _open, inner, _close):
+        return s.Paren(inner, "<")           # ⟨t⟩: a time step, as a superscript writes it
 
     def norm(self, _open, inner, _close):
         return s.Norm(_side(inner))

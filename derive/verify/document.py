@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 from ..errors import DeriveError
+from ..spec.sequence import SEQUENCE_KINDS
 from ..spec.tensor import TensorSpec
 from . import syntax as s
 from .claims import Claim, Report, unread_claims
@@ -40,11 +41,14 @@ class Checker:
     """Everything that depends on the spec only, built once and shared by every claim."""
 
     def __new__(cls, result, aliases: dict[str, str] | None = None):
-        if isinstance(result.spec, TensorSpec):        # a conv, pool or normalization layer's post
+        if isinstance(result.spec, TensorSpec):        # a conv, pool, normalization or sequence layer's post
             from .typed.document import TypedChecker
             if aliases:
                 raise DeriveError("aliases are read for dense networks' posts only; a typed layer's post is read "
                                   "by its own names: expected no aliases")
+            if any(layer.kind in SEQUENCE_KINDS for layer in result.spec.layers):
+                from .sequence.document import SequenceChecker
+                return SequenceChecker(result)
             return TypedChecker(result)
         return super().__new__(cls)
 
@@ -98,7 +102,10 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     if not isinstance(checker, Checker):
-        from .typed.document import verify_typed_text
+        from .typed.document import TypedChecker, verify_typed_text, _joined
+        if not isinstance(checker, TypedChecker):
+            from .sequence.document import verify_sequence_text
+            return verify_sequence_text(checker, text, name, seconds, _chains, _joined)
         return verify_typed_text(checker, text, name, seconds, _chains)
     try:
         with older_objects_set_aside():
@@ -113,7 +120,10 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
     if not formula.strip():
         raise DeriveError("--claim: the formula is empty; expected an equation such as 'out_{h1} = 0.5933'")
     if not isinstance(checker, Checker):
-        from .typed.document import verify_typed
+        from .typed.document import TypedChecker, verify_typed
+        if not isinstance(checker, TypedChecker):
+            from .sequence.document import verify_sequence
+            return verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
         return verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
     try:
         with older_objects_set_aside():

@@ -35,21 +35,22 @@ def _wants(needs, k: int) -> bool:
 
 
 # -- gate: (sources..., weights..., biases...) ----------------------------------------------------------
-def _net(inputs, sources: int):
+def gate_net(inputs, sources: int):
+    """The gate's net input W x + U h' + b (its biases summed)."""
     found = sum(inputs[s].dot(inputs[sources + s].T) for s in range(sources))
     return found + sum(inputs[2 * sources:])
 
 
 def gate_forward(function: str, sources: int = 1, **_):
     numpy = ACTIVATIONS[function].numpy
-    return lambda inputs: numpy(_net(inputs, sources))
+    return lambda inputs: numpy(gate_net(inputs, sources))
 
 
 def gate_vjp(function: str, sources: int = 1, needs=None, per_sample=None, **_):
     through, factor = kernels.vjp_kernel(function), _factor(per_sample)
 
     def gate_vjp(inputs, output, upstream):
-        d_net = through(_net(inputs, sources), output, upstream)
+        d_net = through(gate_net(inputs, sources), output, upstream)
         into = tuple(d_net.dot(inputs[sources + s]) if _wants(needs, s) else None for s in range(sources))
         weights = tuple(factor * d_net.T.dot(inputs[s]) for s in range(sources))
         return into + weights + (factor * d_net.sum(axis=0),) * (len(inputs) - 2 * sources)

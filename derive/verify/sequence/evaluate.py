@@ -1,0 +1,323 @@
+"""A sequence post's formula, worked out with NumPy on the world's numbers under one convention.
+
+A convention fixes each ambiguity the formula meets: what W means, whether `*` between two matrices
+of one shape multiplies them or their entries, whether vectors are rows, which of a name's readings is
+meant. The evaluator records each ambiguity it meets (`consulted`) so that the judge can try every
+choice. Products follow the operands' shapes where they decide: a matrix times a vector is a matrix
+product, two vectors of one shape multiply entry by entry, a column times a row is their outer
+product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from .names import key_of, size_of
+from .world import World
+
+MAX_DEPTH = 40
+
+
+class Unfit(Exception):
+    """The formula names something the world does not hold, or its shapes do not fit: not checked."""
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def softmax_rows(z):
+    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+FUNCTIONS = {"tanh": np.tanh, "sigma": sigmoid, "\\sigma": sigmoid, "sigmoid": sigmoid, "sigm": sigmoid,
+             "exp": np.exp, "softmax": softmax_rows, "relu": lambda z: np.maximum(z, 0.0),
+             "sqrt": np.sqrt, "ReLU": lambda z: np.maximum(z, 0.0)}
+# a function's derivative, in its argument (f'(z)) and in its output (the reading of f'(a) with a = f(z))
+SLOPES = {"tanh": (lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a ** 2),
+          "sigmoid": (lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda a: a * (1.0 - a))}
+SLOPE_NAMES = {"tanh": "tanh", "sigma": "sigmoid", "\\sigma": "sigmoid", "sigmoid": "sigmoid", "sigm": "sigmoid"}
+ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
+TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
+
+
+class Evaluator:
+    def __init__(self, world: World, macros: dict[str, s.Node], convention: dict[str, object]):
+        self.world, self.macros, self.convention = world, macros, convention
+        self.consulted: dict[str, tuple] = {}
+        self.depth = 0
+
+    def pick(self, family: str, options: tuple):
+        self.consulted.setdefault(family, options)
+        return self.convention.get(family, options[0])
+
+    # -- names --------------------------------------------------------------------------------
+    def named(self, node: s.Node):
+        """A name's value, or None where the node is no name of the world's or the post's."""
+        key = key_of(node, self.world.kind, self.pick)
+        if key is not None:
+            return self._world(key)
+        if size_of(node) is not None and "d_k" in self.world.sizes:
+            return float(self.world.sizes["d_k"])
+        macro = self.macros.get(macro_key(node))
+        if macro is not None:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise Unfit("a name defined through itself")
+            try:
+                return self.value(macro)
+            finally:
+                self.depth -= 1
+        return None
+
+    def _world(self, key: str) -> np.ndarray:
+        if key.endswith("!"):                          # the total: a weight's last reading, every step's term
+            found = self.world.values.get(key[:-1])
+            if not found:
+                raise Unfit(f"{key[:-1]} is not in this network")
+            return self._oriented(key[2:-1], found[-1])
+        gradient = key.startswith("d:")
+        bare = key[2:] if gradient else key
+        if "|" in bare:                                 # W_f over [h; x] or [x; h]: the two blocks side by side
+            weights, order = bare.split("|")
+            gate = weights.split(":")[1]
+            blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}"))
+                      for side in order]
+            return np.hstack(blocks)
+        found = self.world.values.get(key)
+        if not found:
+            raise Unfit(f"{key} is not in this network")
+        value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
+        return self._oriented(bare, value)
+
+    def _oriented(self, bare: str, value: np.ndarray) -> np.ndarray:
+        """Transposed where the convention writes rows (x W), not columns (W x)."""
+        if value.ndim == 2 and self.world.kind != "attention" and self.pick("layout", ("columns", "rows")) == "rows":
+            value = value.T
+        if self.world.kind == "attention" and bare.startswith("W:"):
+            value = value.T if self.pick("weights", ("right", "left")) == "right" else value    # X W_q, or W_q x
+        return value
+
+    # -- the tree -----------------------------------------------------------------------------
+    def value(self, node: s.Node):
+        found = self.named(node)
+        if found is not None:
+            return found
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise Unfit(f"{type(node).__name__} is not read here")
+        return method(node)
+
+    def _Sym(self, node: s.Sym):
+        return self._letters(node, None)
+
+    def _letters(self, node: s.Sym, scripted: s.Scripted | None):
+        """QK, XW_q: capitals run together, each its own name (the scripts are the last one's)."""
+        text = node.text
+        if node.font or len(text) < 2 or not text.isalpha() or not text.isupper():
+            raise Unfit(f"the name {text}")
+        last = s.Sym(text[-1]) if scripted is None else s.Scripted(s.Sym(text[-1]), scripted.sub, scripted.sup)
+        result = None
+        for item in [s.Sym(letter) for letter in text[:-1]] + [last]:
+            found = self.value(item)
+            result = found if result is None else self.product(result, found)
+        return result
+
+    def _Num(self, node: s.Num):
+        return float(node.text)
+
+    def _Paren(self, node: s.Paren):
+        if node.kind == "<":
+            raise Unfit("a time step alone")
+        return self.value(node.inner)
+
+    def _Neg(self, node: s.Neg):
+        return -self.value(node.arg)
+
+    def _Sqrt(self, node: s.Sqrt):
+        return np.sqrt(self.value(node.arg))
+
+    def _Frac(self, node: s.Frac):
+        return _divide(self.value(node.num), self.value(node.den))
+
+    def _BinOp(self, node: s.BinOp):
+        left, right = self.value(node.left), self.value(node.right)
+        if node.op in ("+", "-"):
+            return _add(left, right, 1.0 if node.op == "+" else -1.0)
+        if node.op == "/":
+            return _divide(left, right)
+        if node.op == "odot":
+            return _entrywise(left, right)
+        if node.op == "@":
+            return _matmul(left, right)
+        if node.op == "*":
+            return self.product(left, right)
+        raise Unfit(f"the operator {node.op}")
+
+    def product(self, left, right):
+        if np.ndim(left) == 0 or np.ndim(right) == 0:
+            return left * right
+        if left.shape == right.shape:
+            square = left.ndim == 2 and left.shape[0] == left.shape[1] and left.shape[0] > 1
+            if square and self.pick("product", ("entries", "matrices")) == "matrices":
+                return left @ right
+            return left * right
+        if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
+            return left @ right
+        return _entrywise(left, right)
+
+    def _Juxt(self, node: s.Juxt):
+        items = list(node.items)
+        result, k = None, 0
+        while k < len(items):
+            item = items[k]
+            applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
+            if applied is None and isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
+                applied = self.named(s.Juxt((item, items[k + 1])))          # W^T d Γ: d Γ one name
+            if applied is not None:
+                found, k = applied, k + 2
+            else:
+                found, k = self.value(item), k + 1
+            result = found if result is None else self.product(result, found)
+        return result
+
+    def _applied(self, function: s.Node, argument: s.Node | None):
+        """f(z), f'(z), f(z)^2 (the square of f(z)), concat([...]); None if `function` is no function."""
+        power = None
+        if argument is None:
+            return None
+        if isinstance(argument, s.Scripted) and isinstance(argument.base, s.Paren) and argument.sub is None and \
+                argument.sup is not None and argument.sup.text.isdigit():
+            argument, power = argument.base, int(argument.sup.text)
+        if not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
+            return None
+        name, primes = _function_name(function)
+        if name is None:
+            return None
+        if name in ("concat", "vstack", "hstack", "outer"):
+            items = _listed(argument)
+            values = [self.value(item) for item in items]
+            if name == "outer":
+                if len(values) != 2:
+                    raise Unfit("outer of two vectors")
+                found = np.outer(values[0], values[1])
+            else:
+                found = np.vstack(values) if name != "hstack" else np.hstack(values)
+        elif name in ROW_SUMS:
+            found = np.sum(self.value(argument.inner if isinstance(argument, s.Paren) else argument), axis=-1,
+                           keepdims=True)
+        elif primes:
+            slope = SLOPES.get(SLOPE_NAMES.get(name, ""))
+            if slope is None or primes > 1:
+                raise Unfit(f"the derivative of {name}")
+            inner = self.value(argument)
+            found = slope[0](inner) if self.pick("slope", ("argument", "output")) == "argument" else slope[1](inner)
+        else:
+            found = FUNCTIONS[name](self.value(argument))
+        return found if power is None else found ** power
+
+    def _Func(self, node: s.Func):
+        raise Unfit(f"{node.name} without its argument")
+
+    def _Scripted(self, node: s.Scripted):
+        sup = node.sup.text if node.sup else ""
+        if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and node.base.text.isupper() and not node.primes:
+            return self._letters(node.base, node)          # QK^T: Q times K^T
+        if node.primes or not (sup in TRANSPOSES or sup.lstrip("-").isdigit()):
+            raise Unfit("a scripted name this network does not have")
+        base = self.value(s.Scripted(node.base, node.sub, None) if node.sub is not None else node.base)
+        if sup in TRANSPOSES:
+            return np.transpose(base)
+        return base ** int(sup)
+
+    def _Matrix(self, node: s.Matrix):
+        rows = [[self.value(item) for item in row] for row in node.rows]
+        if node.listed:
+            return np.vstack([_column(v) for row in rows for v in row])
+        if all(len(row) == 1 for row in rows):            # [h_{t-1}; x_t]: vectors stacked
+            return np.vstack([_column(row[0]) for row in rows])
+        raise Unfit("a matrix written out")
+
+    def _BigSum(self, node: s.BigSum):
+        letter = node.sub.text if node.sub else ""
+        if letter not in ("j", "k", "s") or node.sup is not None:
+            raise Unfit(f"a sum over {letter}")
+        body = self.value(node.body)
+        if np.ndim(body) < 2:
+            raise Unfit("a sum of a scalar")
+        return np.sum(body, axis=-1, keepdims=True)        # Σ_j over a row's keys
+
+
+def macro_key(node: s.Node) -> str | None:
+    """A post's own name (δ3, gates, B_4) as a key: its letters and scripts."""
+    if isinstance(node, s.Sym):
+        return node.text + (f"/{node.font}" if node.font else "")
+    if isinstance(node, s.Scripted) and not node.primes:
+        base = macro_key(node.base)
+        return None if base is None else f"{base}_{node.sub.text if node.sub else ''}^{node.sup.text if node.sup else ''}"
+    if isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
+            isinstance(node.items[1], s.Num):
+        return node.items[0].text + node.items[1].text          # δ 3
+    return None
+
+
+def _function_name(node: s.Node) -> tuple[str | None, int]:
+    primes = 0
+    if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
+        node, primes = node.base, node.primes
+    if isinstance(node, s.Func):
+        return node.name, primes
+    if isinstance(node, s.Sym) and (node.text in FUNCTIONS or node.text in ROW_SUMS or
+                                    node.text in ("concat", "vstack", "hstack", "outer")):
+        return node.text, primes
+    return None, 0
+
+
+def _listed(argument: s.Node) -> list[s.Node]:
+    if isinstance(argument, s.Args):
+        return list(argument.items)
+    inner = argument.inner
+    if isinstance(inner, s.Matrix) and inner.listed:
+        return [item for row in inner.rows for item in row]
+    raise Unfit("a list")
+
+
+def _column(value):
+    value = np.asarray(value, dtype=float)
+    return value.reshape(-1, 1) if value.ndim < 2 else value
+
+
+def _fits(left, right) -> bool:
+    if np.ndim(left) == 0 or np.ndim(right) == 0:
+        return True
+    try:
+        shape = np.broadcast_shapes(left.shape, right.shape)
+    except ValueError:
+        return False
+    return shape in (left.shape, right.shape)
+
+
+def _add(left, right, sign: float):
+    if not _fits(left, right):
+        raise Unfit("a sum of different shapes")
+    return left + sign * right
+
+
+def _entrywise(left, right):
+    if not _fits(left, right):
+        raise Unfit("an entrywise product of different shapes")
+    return left * right
+
+
+def _divide(left, right):
+    if not _fits(left, right):
+        raise Unfit("a quotient of different shapes")
+    return left / right
+
+
+def _matmul(left, right):
+    if np.ndim(left) < 2 or np.ndim(right) < 2 or left.shape[-1] != right.shape[-2]:
+        raise Unfit("a matrix product of shapes that do not fit")
+    return left @ right

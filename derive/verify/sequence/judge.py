@@ -1,0 +1,142 @@
+"""A sequence post's claims judged: each side worked out under every convention its names leave open
+(evaluate.py); right if one convention makes the sides equal, wrong if none does though the shapes
+fit, unchecked if no convention reads it. Conventions the post's own forward equations fix (W x, or
+x W; A the weights) hold for every claim after them. A wrong claim is named by its classic slip where
+it is one: a dropped 1/√d_k, a softmax Jacobian's diagonal alone, one step's term of a shared weight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from ..values import Verdict
+from .evaluate import Evaluator, Unfit, macro_key
+from .names import adjoint_of, key_of
+from .world import World
+
+MAX_CONVENTIONS = 512
+RELATIVE = 1e-6
+
+
+class SequenceJudge:
+    def __init__(self, world: World):
+        self.world = world
+        self.macros: dict[str, s.Node] = {}
+        self.fixed: dict[str, tuple] = {}          # family -> the options the post's forward equations allow
+
+    # -- the post's own names and conventions -------------------------------------------------------
+    def known(self, node: s.Node) -> bool:
+        return key_of(node, self.world.kind, lambda family, options: options[0]) is not None
+
+    def define(self, chain: s.Chain) -> bool:
+        """δ3 = δ1 + δ2, gates = W_ih x + ...: a name of the post's own, defined; True if the chain is one."""
+        left = chain.sides[0]
+        key = macro_key(left)
+        if key is None or self.known(left) or adjoint_of(left) is not None and self.known(adjoint_of(left)):
+            return False
+        if key in self.macros:
+            return False
+        self.macros[key] = chain.sides[-1]
+        return True
+
+    def learn(self, chain: s.Chain) -> None:
+        """A forward equation (f_t = σ(W_f x_t + U_f h_{t-1} + b_f)) that holds under some conventions
+        only fixes those for the rest of the post."""
+        if adjoint_of(chain.sides[0]) is not None or not self.known(chain.sides[0]):
+            return
+        held = [c for c, equal in self._outcomes(chain) if equal]
+        if not held:
+            return
+        for family in set().union(*held):
+            options = tuple(dict.fromkeys(c[family] for c in held if family in c))
+            if family in self.fixed:
+                narrowed = tuple(o for o in self.fixed[family] if o in options)
+                self.fixed[family] = narrowed or self.fixed[family]
+            else:
+                self.fixed[family] = options
+
+    # -- claims ----------------------------------------------------------------------------------------
+    def claim(self, chain: s.Chain) -> Verdict:
+        outcomes = self._outcomes(chain)
+        if not outcomes:
+            return Verdict("unchecked", None, "not read: it names something this network does not have, or its "
+                                              "shapes do not fit")
+        if any(equal for _, equal in outcomes):
+            return Verdict("ok", None, "")
+        return Verdict("wrong", None, self._why(chain))
+
+    def _outcomes(self, chain: s.Chain) -> list[tuple[dict, bool]]:
+        """(convention, whether every side equals the first) for each convention that reads the chain."""
+        found, tried, queue = [], set(), [{}]
+        while queue and len(tried) < MAX_CONVENTIONS:
+            convention = queue.pop()
+            evaluator = Evaluator(self.world, self.macros, convention)
+            try:
+                values = [evaluator.value(side) for side in chain.sides]
+                outcome = all(_equal(values[0], v) for v in values[1:]) if _shaped(values) else None
+            except (Unfit, FloatingPointError, ValueError, KeyError):
+                outcome = None
+            signature = tuple(sorted((f, convention.get(f, o[0])) for f, o in evaluator.consulted.items()))
+            if signature in tried:
+                continue
+            tried.add(signature)
+            if outcome is not None:
+                found.append((dict(signature), outcome))
+            for family, options in evaluator.consulted.items():
+                if family not in convention:
+                    allowed = self.fixed.get(family, options)
+                    for option in allowed:
+                        queue.append(convention | {family: option})
+        return found
+
+    def _why(self, chain: s.Chain) -> str:
+        """The slip, where the claim is one of the classic ones; else what the left side is."""
+        key = key_of(chain.sides[0], self.world.kind, lambda f, o: o[0])
+        for side in chain.sides[1:]:
+            for convention, _ in self._outcomes(s.Chain((chain.sides[0], side), ("=",), False, "", 0)) or [({}, 0)]:
+                evaluator = Evaluator(self.world, self.macros, convention)
+                try:
+                    expected, written = evaluator.value(chain.sides[0]), evaluator.value(side)
+                except (Unfit, FloatingPointError, ValueError):
+                    continue
+                slip = _slip(self.world, key, expected, written)
+                if slip:
+                    return slip
+        return "the sides differ at this network's numbers"
+
+
+def _slip(world: World, key: str | None, expected, written) -> str | None:
+    if np.shape(expected) != np.shape(written):
+        return None
+    key = key.rstrip("!") if key else key
+    width = world.sizes.get("d_k")
+    if width and key in ("d:Q", "d:K"):
+        if _equal(expected * np.sqrt(width), written):
+            return "the 1/√d_k is dropped: the scores are QKᵀ/√d_k, so dQ and dK carry 1/√d_k"
+        if _equal(expected / np.sqrt(width), written):
+            return "it divides by d_k where the scores divide by √d_k"
+    if key == "d:S" and "A" in world.values:
+        weights, upstream = world.values["A"][0], world.values["d:A"][0]
+        if _equal(weights * upstream, written) or _equal(weights * (1 - weights) * upstream, written):
+            return ("only the softmax Jacobian's diagonal: each weight of a row depends on every score of that row, "
+                    "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
+    if key is not None and key.startswith(("d:W:", "d:U:", "d:b:")):
+        readings = world.values.get(key, [])
+        if len(readings) == 2 and _equal(readings[0], written) and not _equal(readings[1], written):
+            return ("this is one step's term: a weight shared by every step has the sum of every step's term "
+                    "(Σ_t) as its gradient")
+    return None
+
+
+def _shaped(values) -> bool:
+    shapes = {np.shape(v) for v in values}
+    return len(shapes) == 1
+
+
+def _equal(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False
+    scale = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0, 1e-12)
+    return bool(np.max(np.abs(a - b)) <= RELATIVE * scale) if a.size else True

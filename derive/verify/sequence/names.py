@@ -1,0 +1,216 @@
+"""What a sequence post's names stand for: the letters people write for a recurrent cell's states,
+gates and weights, and for attention's Q, K, V, scores and weights, each mapped to a key of the
+world (world.py). Where a letter has two common meanings (W: the input's weights or the state's; A:
+the scores or the weights; dΓ_f: the gate's gradient or its net input's), the name asks the judge's
+convention for one (`pick`), and the judge tries each.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .. import syntax as s
+from ..typed.evaluate import derivative_parts, is_loss
+
+Pick = Callable[[str, tuple], str]
+
+STATES = {"h": "h", "a": "h", "s": "h", "c": "c", "x": "x"}
+GATES = {
+    "rnn": {},
+    "lstm": {"i": "i", "f": "f", "o": "o", "g": "g", "u": "i"},
+    "gru": {"r": "r", "z": "z", "n": "n", "u": "z", "g": "n"},
+}
+# accents and Greek letters people use for a gate: Γ_u, c̃ (the LSTM's candidate), h̃ (the GRU's)
+ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("gru", "tilde", "h"): "n",
+            ("gru", "hat", "h"): "n"}
+GREEK_GATE = "\\Gamma"
+# weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate)
+WEIGHT_GATES = {"lstm": {"c": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
+                "gru": {"r": "r", "z": "z", "u": "z", "n": "n", "h": "n", "g": "n", "c": "n"}}
+ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A"}
+SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
+_TIME = re.compile(r"^(?:\\langle|\()?([a-z])([+-]\d)?(?:\\rangle|\))?$")
+
+
+def time_offset(text: str | None) -> int | str | None:
+    """t -> 0, t-1 -> -1, ⟨t⟩ -> 0, (t-1) -> -1, prev -> -1, next -> 'next'; None: not a time."""
+    if text is None:
+        return None
+    text = text.strip("{}")
+    if text in ("prev", "previous", "old"):
+        return -1
+    if text in ("next", "new", "cur", "curr", "current"):
+        return "next"
+    found = _TIME.match(text)
+    if found and found.group(1) == "t":
+        return int(found.group(2) or 0)
+    return None
+
+
+def adjoint_of(node: s.Node) -> s.Node | None:
+    """What a gradient's name differentiates the loss by: ∂L/∂X, dX, d X, δX; None if it is none."""
+    if isinstance(node, s.Frac):
+        parts = derivative_parts(node)
+        if parts is not None and parts[0] is not None and is_loss(parts[0]):
+            return parts[1]
+        return None
+    if isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
+            node.items[0].text in ("d", "\\delta") and not isinstance(node.items[1], s.Num):
+        return node.items[1]
+    if isinstance(node, s.Sym) and node.text.startswith("d") and len(node.text) > 1 and not node.font:
+        return s.Sym(node.text[1:])
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.base.text.startswith("d") and \
+            len(node.base.text) > 1 and not node.base.font:
+        return s.Scripted(s.Sym(node.base.text[1:]), node.sub, node.sup, node.primes)
+    return None
+
+
+def key_of(node: s.Node, kind: str, pick: Pick) -> str | None:
+    """The world key a written name stands for ('d:' first for a gradient), or None."""
+    inner = adjoint_of(node)
+    if inner is not None:
+        found = _plain_key(inner, kind, pick, adjoint=True)
+        if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:"):
+            found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
+        return None if found is None else "d:" + found
+    return _plain_key(node, kind, pick, adjoint=False)
+
+
+def _parts(node: s.Node):
+    """(letter, accent, sub, sup) of a name: Γ_o^{⟨t⟩} -> (\\Gamma, '', 'o', '\\langlet\\rangle')."""
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    sub = sup = None
+    if isinstance(node, s.Scripted):
+        if node.primes:
+            return None
+        sub = node.sub.text if node.sub else None
+        sup = node.sup.text if node.sup else None
+        node = node.base
+    if isinstance(node, s.Func) and node.name == "sigma":
+        node = s.Sym("\\sigma")
+    if not isinstance(node, s.Sym):
+        return None
+    font = node.font if node.font in ("tilde", "bar", "hat", "widehat", "widetilde") else ""
+    if node.font and not font and node.font not in ("mathbf", "boldsymbol", "bm", "vec", "mathrm", "text"):
+        return None
+    return node.text, font.replace("wide", ""), sub, sup
+
+
+def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None:
+    parts = _parts(node)
+    if parts is None:
+        return None
+    letter, accent, sub, sup = parts
+    if kind == "attention":
+        return _attention_key(letter, accent, sub, sup, pick)
+    return _cell_key(letter, accent, sub, sup, kind, pick, adjoint)
+
+
+def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
+    time = time_offset(sup) if sup is not None else None
+    if sup is not None and time is None:
+        return None                                    # h^2, W^T: not a name with a time
+    pieces = [sub] if sub is not None else []
+    if sub is not None and "," in sub:
+        pieces = [p.strip("{}") for p in sub.split(",")]
+    gate_letter, net = None, False
+    for piece in pieces:
+        offset = time_offset(piece)
+        if offset is not None:
+            if time is not None:
+                return None
+            time = offset
+        elif piece == "gate":
+            net = True
+        elif gate_letter is None:
+            gate_letter = piece
+        else:
+            return None
+    if letter in ("W", "U", "b"):
+        return _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
+    base = _base(letter, accent, gate_letter, kind)
+    if base is None:
+        return None
+    if net:
+        if base in ("h", "c", "x"):
+            return None
+        base = f"net:{base}"
+    if time == "next":
+        time = 0
+        if adjoint and base in ("h", "c"):
+            return f"{base}>"                          # dc_next: what the later steps send back to c_t
+    if time not in (None, 0, -1):
+        return None
+    if adjoint and base in GATES[kind].values() and not net:
+        if pick("gate-gradient", ("output", "net")) == "net":      # dΓ_f: the gate's, or its net input's
+            base = f"net:{base}"
+    return base if time in (None, 0) else f"{base}-1"
+
+
+def _base(letter, accent, gate_letter, kind) -> str | None:
+    if letter == GREEK_GATE:
+        return GATES[kind].get(gate_letter) if gate_letter else None
+    if accent:
+        found = ACCENTED.get((kind, accent, letter))
+        return found if gate_letter is None else None
+    if gate_letter is not None:
+        return None
+    return STATES.get(letter) or GATES[kind].get(letter)
+
+
+def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:
+    """W_f, U_f, b_f, W_{xf}, W_{hf}; an RNN's W, U, b, W_{hh}, W_{xh}."""
+    side = None
+    if gate is not None and len(gate) >= 2 and gate[0] in "xh" and letter == "W":
+        side, gate = ("x" if gate[0] == "x" else "h"), gate[1:]
+        if kind == "rnn" and gate in ("h", "x"):       # W_{hh}, W_{xh}, W_{hx}
+            side = "h" if (side, gate) == ("h", "h") else "x"
+            gate = None
+    if kind == "rnn":
+        if gate is not None:
+            return None
+        gate = ""
+    else:
+        gate = WEIGHT_GATES[kind].get(gate or "")
+        if gate is None:
+            return None
+    if letter == "b":
+        return f"b:{gate}"
+    if side is None:
+        meaning = pick("W", ("x", "h", "hx", "xh"))    # W alone: the input's, the state's, or both side by side
+        side = meaning if letter == "W" else {"x": "h", "h": "x"}.get(meaning)
+        if side is None:
+            return None
+    return {"x": f"W:{gate}", "h": f"U:{gate}"}.get(side, f"W:{gate}|{side}")
+
+
+def _attention_key(letter, accent, sub, sup, pick) -> str | None:
+    if letter == "W" and bool(sub) != bool(sup):       # W_q or W^Q; W_q^T is a transpose of one
+        role = (sub or sup).strip("{}").lower()
+        if role in ("q", "k", "v", "o"):
+            return f"W:{role}"
+        return None
+    if sub is not None or sup is not None:
+        return None
+    if letter == "A" and accent == "hat":
+        return "A"
+    if accent:
+        return None
+    if letter == "A":
+        return pick("A", ("A", "S"))                  # A: the weights, or (Â the weights) the scores
+    if letter == "Y":
+        return "Y"
+    return ATTENTION.get(letter)
+
+
+def size_of(node: s.Node) -> str | None:
+    """d_k, d, D: the head's width, as a post writes it."""
+    parts = _parts(node)
+    if parts is None:
+        return None
+    letter, accent, sub, sup = parts
+    text = letter + (f"_{{{sub}}}" if sub else "")
+    return "d_k" if not accent and sup is None and (text in SIZES or letter + (f"_{sub}" if sub else "") in SIZES) \
+        else None

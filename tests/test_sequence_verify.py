@@ -1,0 +1,127 @@
+"""derive verify on sequence posts (issue 15, point 5): an RNN, LSTM or GRU step and attention, read in
+the notations people write (h^{⟨t⟩}, h_t, a_prev, Γ_f, c̃, Q, K, V, √d_k), each claim judged on the
+spec's numbers; the classic slips named. The posts here are written for the test; the real posts are
+in tests/posts/sequence_rnn and sequence_attention, measured below for false alarms."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_claim, verify_text
+
+POSTS = Path(__file__).parent / "posts"
+LSTM = POSTS / "sequence_rnn" / "deeplearningai_coursera_lstm_backward" / "spec.toml"
+ATTENTION = POSTS / "sequence_attention" / "markusheimerl_gpt_attention_readme" / "spec.toml"
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return Checker(derive.derive(derive.load(LSTM)))
+
+
+@pytest.fixture(scope="module")
+def attention():
+    return Checker(derive.derive(derive.load(ATTENTION)))
+
+
+def _verdict(checker, formula: str):
+    claims = verify_claim(checker, formula).claims
+    assert len(claims) == 1, claims
+    return claims[0]
+
+
+@pytest.mark.parametrize("formula", [
+    r"f_t = \sigma(W_f x_t + U_f h_{t-1} + b_f)",
+    r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde{c}_t",
+    r"h^{\langle t \rangle} = o^{\langle t \rangle} * \tanh(c^{\langle t \rangle})",
+    r"dc_{prev} = dc_{next}\Gamma_f^{\langle t \rangle} + \Gamma_o^{\langle t \rangle} * (1- \tanh(c_{next})^2)*\Gamma_f^{\langle t \rangle}*da_{next}",
+    r"d\Gamma_o^{\langle t \rangle} = da_{next}*\tanh(c_{next}) * \Gamma_o^{\langle t \rangle}*(1-\Gamma_o^{\langle t \rangle})",
+    r"dW_f = d\Gamma_f^{\langle t \rangle} * \begin{pmatrix} a_{prev} \\ x_t\end{pmatrix}^T",
+    r"dh_{prev} = U_i^T d\Gamma_i + U_f^T d\Gamma_f + U_c^T d\tilde{c} + U_o^T d\Gamma_o",
+    "dc = dh * o * tanh'(c_{next}) + dc_{next}",
+    "dg = dc * i * (1 - g^{2})",
+])
+def test_a_right_lstm_step_is_ok(lstm, formula):
+    claim = _verdict(lstm, formula)
+    assert claim.verdict == "ok", claim
+
+
+@pytest.mark.parametrize("formula", [
+    r"c_t = f_t \odot c_{t-1} + i_t \odot f_t",
+    r"dc_{prev} = dc_{next}\Gamma_f + \Gamma_o * (1- \tanh(c_{next}))*\Gamma_f*da_{next}",
+    r"d\Gamma_u^{\langle t \rangle} = dc_{next}*\tilde c^{\langle t \rangle} + \Gamma_o^{\langle t \rangle} (1-\tanh(c_{next})^2) * \tilde c^{\langle t \rangle} * da_{next}*\Gamma_u^{\langle t \rangle}*(1-\Gamma_u^{\langle t \rangle})",
+    "dc = dh * o * tanh'(c_{next}) - dc_{next}",
+])
+def test_a_wrong_lstm_step_is_wrong(lstm, formula):
+    assert _verdict(lstm, formula).verdict == "wrong"
+
+
+def test_one_steps_term_for_a_shared_weight_is_the_missing_sum_over_time(lstm):
+    claim = _verdict(lstm, r"\frac{\partial L}{\partial W_f} = d\Gamma_f x_t^T")
+    assert claim.verdict == "wrong"
+    assert "Σ_t" in claim.reason
+    # the step's own term, written as such, is right: dW_f for this step, accumulated by the caller
+    assert _verdict(lstm, r"dW_f = d\Gamma_f x_t^T").verdict == "ok"
+
+
+@pytest.mark.parametrize("formula", [
+    r"Q = XW_q",
+    r"S = \frac{QK^T}{\sqrt{d_k}}",
+    r"\frac{\partial L}{\partial V} = A^T(\frac{\partial L}{\partial Z})",
+    r"\frac{\partial L}{\partial A} = (\frac{\partial L}{\partial Z})V^T",
+    r"\frac{\partial L}{\partial S} = A \odot \left(\frac{\partial L}{\partial A} - \sum_j \frac{\partial L}{\partial A} \odot A\right)",
+    r"\frac{\partial L}{\partial Q} = \frac{1}{\sqrt{d}}(\frac{\partial L}{\partial S})K",
+    r"\frac{\partial L}{\partial K} = \frac{1}{\sqrt{d}}(\frac{\partial L}{\partial S})^TQ",
+    "dK = dS^T @ Q / D",
+])
+def test_right_attention_is_ok(attention, formula):
+    claim = _verdict(attention, formula.replace("/ D", r"\cdot \frac{1}{\sqrt{D}}"))
+    assert claim.verdict == "ok", claim
+
+
+def test_a_dropped_scale_is_named(attention):
+    claim = _verdict(attention, r"\frac{\partial L}{\partial Q} = (\frac{\partial L}{\partial S})K")
+    assert claim.verdict == "wrong" and "1/√d_k" in claim.reason
+    claim = _verdict(attention, r"\frac{\partial L}{\partial K} = \frac{1}{d}(\frac{\partial L}{\partial S})^TQ")
+    assert claim.verdict == "wrong" and "d_k" in claim.reason
+
+
+def test_the_softmax_jacobians_diagonal_alone_is_named(attention):
+    claim = _verdict(attention, r"\frac{\partial L}{\partial S} = A \odot \frac{\partial L}{\partial A}")
+    assert claim.verdict == "wrong" and "diagonal" in claim.reason
+    claim = _verdict(attention, r"\frac{\partial L}{\partial S} = A \odot (1 - A) \odot \frac{\partial L}{\partial A}")
+    assert claim.verdict == "wrong" and "diagonal" in claim.reason
+
+
+def test_a_name_the_network_lacks_is_unchecked(attention):
+    assert _verdict(attention, r"\frac{\partial L}{\partial B} = \zeta_1 V^T").verdict == "unchecked"
+
+
+def test_a_post_fixes_its_weights_side_by_its_forward_equations(attention):
+    """x W written forward: the backward's W^T is read the same way round, so W in place of W^T is wrong."""
+    post = "$$Y = ZW_o$$\n\n$$\\frac{\\partial L}{\\partial Z} = (\\frac{\\partial L}{\\partial Y})W_o$$\n"
+    verdicts = [c.verdict for c in verify_text(attention, post, "post.md").claims]
+    assert verdicts == ["ok", "wrong"]
+
+
+def test_code_reads_matmul_and_transpose():
+    from derive.verify.reader import read
+    chain = read("dx = W_{ih}.T @ dgates")[0].chain
+    assert chain.sides[1].op == "@" and chain.sides[1].left.sup.text == "T"
+    assert read(r"d\Gamma_o^{\langle t \rangle} = 1")[0].chain is not None
+
+
+@pytest.mark.parametrize("corpus", ["sequence_rnn", "sequence_attention"])
+def test_no_false_alarm_on_the_real_sequence_posts(corpus):
+    sys.path.insert(0, str(POSTS))
+    try:
+        import measure
+    finally:
+        sys.path.remove(str(POSTS))
+    scores = [measure.score(folder) for folder in measure.posts(POSTS / corpus)]
+    assert [alarm for score in scores for alarm in score.false_alarms] == []
+    assert sum(score.ok + score.wrong for score in scores) > 0
