@@ -182,13 +182,14 @@ def test_a_long_recurrent_layer_is_worked_at_its_first_two_steps_and_folds_the_r
     _every_gradient_proven(api.derive(_cell("lstm", tokens)))     # the proof still covers every step
 
 
-def test_verify_says_in_one_line_that_it_does_not_read_sequence_posts_yet(tmp_path, capsys):
+def test_verify_reads_a_sequence_post_from_the_command_line(tmp_path, capsys):
+    """Once refused in one line, a sequence post is now read: a right step is ok, a wrong one makes exit 1."""
     from derive.cli import main
     post = tmp_path / "post.md"
-    post.write_text("$$\\frac{\\partial L}{\\partial W_{hh}} = \\sum_t \\delta_t h_{t-1}^T$$\n")
-    assert main(["verify", "lstm_T2", str(post)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "verify does not read posts about embedding, lstm layers yet" in err
+    post.write_text("$$dc_{prev} = dc \\odot f_t$$\n\n$$dc_{prev} = dc \\odot i_t$$\n")
+    assert main(["verify", "lstm_T2", str(post)]) == 1
+    out = capsys.readouterr().out
+    assert "1 right, 1 wrong" in out
 
 
 def _random_sequence_spec(seed: int) -> dict:

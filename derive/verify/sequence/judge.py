@@ -93,6 +93,7 @@ class SequenceJudge:
     def _why(self, chain: s.Chain) -> str:
         """The slip, where the claim is one of the classic ones; else what the left side is."""
         key = key_of(chain.sides[0], self.world.kind, lambda f, o: o[0])
+        shown = None
         for side in chain.sides[1:]:
             for convention, _ in self._outcomes(s.Chain((chain.sides[0], side), ("=",), False, "", 0)) or [({}, 0)]:
                 evaluator = Evaluator(self.world, self.macros, convention)
@@ -103,7 +104,10 @@ class SequenceJudge:
                 slip = _slip(self.world, key, expected, written)
                 if slip:
                     return slip
-        return "the sides differ at this network's numbers"
+                shown = shown or (expected, written)
+        if shown is None:
+            return "the sides differ at this network's numbers"
+        return f"at this network's numbers the left side is {_short(shown[0])}, the right side {_short(shown[1])}"
 
 
 def _slip(world: World, key: str | None, expected, written) -> str | None:
@@ -127,6 +131,13 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
     return None
+
+
+def _short(value) -> str:
+    """A value as a person reads it: a few entries at 4 significant figures."""
+    flat = np.ravel(np.asarray(value, dtype=float))
+    entries = ", ".join(f"{v:.4g}" for v in flat[:4]) + (", …" if flat.size > 4 else "")
+    return entries if flat.size == 1 else f"[{entries}]"
 
 
 def _shaped(values) -> bool:

@@ -1,0 +1,112 @@
+"""verify on random sequence networks (hypothesis): for any small RNN, LSTM, GRU or attention, the
+textbook formulas of one step read and hold (ok, never unchecked), and each one with a classic slip put
+in is wrong; the slips issue 15 names are named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive import api
+from derive.spec.load import from_dict
+from derive.verify import Checker, verify_claim
+
+# (right formula, the same with a slip); the slip's words where verify names it
+CELLS = {
+    "rnn": [
+        (r"h_t = \tanh(W x_t + U h_{t-1} + b)", r"h_t = \tanh(W x_t - U h_{t-1} + b)", None),
+        (r"dh_{t-1} = U^T (dh_t \odot (1 - h_t^2))", r"dh_{t-1} = U^T (dh_t \odot (1 - h_t))", None),
+        (r"dW = (dh_t \odot (1 - h_t^2)) x_t^T", r"dW = (dh_t \odot h_t^2) x_t^T", None),
+        (r"\frac{\partial L}{\partial U} = \sum_t \delta_t h_{t-1}^T", None, None),
+    ],
+    "lstm": [
+        (r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde{c}_t", r"c_t = f_t \odot c_{t-1} - i_t \odot \tilde{c}_t", None),
+        (r"h^{\langle t \rangle} = o^{\langle t \rangle} \odot \tanh(c^{\langle t \rangle})",
+         r"h^{\langle t \rangle} = o^{\langle t \rangle} \odot c^{\langle t \rangle}", None),
+        (r"f_t = \sigma(W_f x_t + U_f h_{t-1} + b_f)", r"f_t = \sigma(W_f x_t + U_i h_{t-1} + b_f)", None),
+        (r"dc_{prev} = dc \odot f_t", r"dc_{prev} = dc \odot i_t", None),
+        (r"d\Gamma_o = dh \odot \tanh(c_t) \odot o_t \odot (1 - o_t)",
+         r"d\Gamma_o = dh \odot c_t \odot o_t \odot (1 - o_t)", None),
+        (r"da_{prev} = U_i^T d\Gamma_i + U_f^T d\Gamma_f + U_c^T d\tilde{c} + U_o^T d\Gamma_o",
+         r"da_{prev} = U_i^T d\Gamma_i + U_f^T d\Gamma_f - U_c^T d\tilde{c} + U_o^T d\Gamma_o", None),
+        (r"dx_t = W_i^T d\Gamma_i + W_f^T d\Gamma_f + W_c^T d\tilde{c} + W_o^T d\Gamma_o",
+         r"dx_t = W_i^T d\Gamma_i + W_f^T d\Gamma_f + W_c^T d\tilde{c}", None),
+        (r"dW_f = d\Gamma_f x_t^T", r"dW_f = d\Gamma_i x_t^T", None),
+    ],
+    "gru": [
+        (r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}", r"h_t = z_t \odot n_t + (1 - z_t) \odot h_{t-1}", None),
+        (r"dn = dh \odot (1 - z_t)", r"dn = dh \odot z_t", None),
+        (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})", None),
+    ],
+}
+ATTENTION = [
+    (r"S = \frac{QK^T}{\sqrt{d_k}}", r"S = \frac{QK^T}{d_k}", None),
+    (r"\frac{\partial L}{\partial V} = A^T \frac{\partial L}{\partial O}",
+     r"\frac{\partial L}{\partial V} = A \frac{\partial L}{\partial O}", None),
+    (r"dA = dO V^T", r"dA = -dO V^T", None),
+    (r"dS = A \odot (dA - \sum_j dA \odot A)", r"dS = A \odot dA", "diagonal"),
+    (r"dQ = dS K / \sqrt{d_k}", r"dQ = dS K", "1/√d_k"),
+    (r"dK = dS^T Q / \sqrt{d_k}", r"dK = dS^T Q / d_k", "d_k"),
+]
+
+
+def _cell_spec(kind, steps, features, hidden, seed):
+    rng = np.random.default_rng(seed)
+    return from_dict({"title": "t", "init": {"seed": seed},
+                      "input": {"shape": [steps, features], "values": rng.normal(size=(1, steps, features)).round(3).tolist()},
+                      "target": {"tokens": [rng.integers(0, 2, steps).tolist()]},
+                      "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+                      "layers": [{"type": kind, "hidden": hidden},
+                                 {"type": "dense", "units": 2, "activation": "softmax"}]})
+
+
+def _attention_spec(steps, width, causal, projected, seed):
+    rng = np.random.default_rng(seed)
+    return from_dict({"title": "t", "init": {"seed": seed},
+                      "input": {"shape": [steps, width], "values": rng.normal(size=(1, steps, width)).round(3).tolist()},
+                      "target": {"tokens": [rng.integers(0, 3, steps).tolist()]},
+                      "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+                      "layers": [{"type": "attention", "heads": 1, "causal": causal, "output_projection": projected},
+                                 {"type": "dense", "units": 3, "activation": "softmax"}]})
+
+
+def _verdict(checker, formula):
+    claims = verify_claim(checker, formula).claims
+    assert len(claims) == 1, (formula, claims)
+    return claims[0]
+
+
+def _check(checker, table):
+    for right, slipped, named in table:
+        claim = _verdict(checker, right)
+        if slipped is None:                 # a sum over time verify does not read: unchecked, never wrong
+            assert claim.verdict == "unchecked", (right, claim)
+            continue
+        assert claim.verdict == "ok", (right, claim)
+        claim = _verdict(checker, slipped)
+        assert claim.verdict == "wrong", (slipped, claim)
+        if named:
+            assert named in claim.reason, (slipped, claim.reason)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(CELLS)), st.integers(2, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 31))
+def test_any_small_cells_textbook_step_is_ok_and_its_slips_wrong(kind, steps, features, hidden, seed):
+    checker = Checker(api.derive(_cell_spec(kind, steps, features, hidden, seed)))
+    _check(checker, CELLS[kind])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 4), st.booleans(), st.booleans(), st.integers(0, 2 ** 31))
+def test_any_small_attentions_matrix_forms_are_ok_and_their_slips_named(steps, width, causal, projected, seed):
+    checker = Checker(api.derive(_attention_spec(steps, width, causal, projected, seed)))
+    _check(checker, ATTENTION)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_a_one_step_sequence_is_refused_in_one_line(kind):
+    from derive.errors import DeriveError
+    with pytest.raises(DeriveError, match="at least 2"):
+        Checker(api.derive(_cell_spec(kind, 1, 2, 2, 0)))
