@@ -10,6 +10,8 @@ product.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import syntax as s
@@ -73,24 +75,51 @@ class Evaluator:
         return None
 
     def _world(self, key: str) -> np.ndarray:
-        if key.endswith("!"):                          # the total: a weight's last reading, every step's term
-            found = self.world.values.get(key[:-1])
-            if not found:
-                raise Unfit(f"{key[:-1]} is not in this network")
-            return self._oriented(key[2:-1], found[-1])
+        total = key.endswith("!")                      # ∂L/∂W: the weight's last reading, every step's term
+        key, step = self._step(key.rstrip("!"))
         gradient = key.startswith("d:")
         bare = key[2:] if gradient else key
         if "|" in bare:                                 # W_f over [h; x] or [x; h]: the two blocks side by side
             weights, order = bare.split("|")
             gate = weights.split(":")[1]
-            blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}"))
-                      for side in order]
+            blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}") +
+                                  ("!" if total else "")) for side in order]
             return np.hstack(blocks)
-        found = self.world.values.get(key)
+        found = self._readings(key, step)
+        if total:
+            found = found[-1:]
+        value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
+        if gradient and self.world.steps and "T" in self.world.sizes and \
+                self.pick("loss", ("mean", "sum")) == "sum":
+            value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
+        return self._oriented(bare, value)
+
+    def _step(self, key: str) -> tuple[str, int]:
+        """h@-1 -> (h, the step before the one in view); h#3 -> (h, step 3 as the post counts)."""
+        at = self.world.at
+        if "@" in key:
+            key, offset = key.rsplit("@", 1)
+            return key, at + int(offset)
+        if "#" in key:
+            key, number = key.rsplit("#", 1)
+            return key, int(number) - self.pick("first step", (1, 0))
+        return key, at
+
+    def _readings(self, key: str, step: int) -> list[np.ndarray]:
+        world = self.world
+        if world.steps and step >= len(world.steps):
+            raise Unfit(f"step {step + 1} of {len(world.steps)}")
+        if world.steps and step < 0:                    # before the first step: h_0 = c_0 = 0
+            found = world.lookup(key, 0)
+            if not found:
+                raise Unfit(f"{key} is not in this network")
+            return [np.zeros_like(found[0])]
+        found = list(world.lookup(key, step) or [])
+        if key in ("d:h", "d:c") and step == world.at - 1:    # dh_{t-1}: this step's term into it, or all of it
+            found = list(world.lookup(key + "<", world.at) or []) + found
         if not found:
             raise Unfit(f"{key} is not in this network")
-        value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
-        return self._oriented(bare, value)
+        return found
 
     def _oriented(self, bare: str, value: np.ndarray) -> np.ndarray:
         """Transposed where the convention writes rows (x W), not columns (W x)."""
@@ -242,12 +271,26 @@ class Evaluator:
 
     def _BigSum(self, node: s.BigSum):
         letter = node.sub.text if node.sub else ""
+        if re.match(r"^t(=[01])?$", letter) and self.world.steps:
+            return self._over_time(node.body)
         if letter not in ("j", "k", "s") or node.sup is not None:
             raise Unfit(f"a sum over {letter}")
         body = self.value(node.body)
         if np.ndim(body) < 2:
             raise Unfit("a sum of a scalar")
         return np.sum(body, axis=-1, keepdims=True)        # Σ_j over a row's keys
+
+
+    def _over_time(self, body: s.Node):
+        """Σ_t: the body at every step, summed."""
+        held, total = self.world.at, 0.0
+        try:
+            for step in range(len(self.world.steps)):
+                self.world.at = step
+                total = _add(total, self.value(body), 1.0) if np.ndim(total) else total + self.value(body)
+        finally:
+            self.world.at = held
+        return total
 
 
 def macro_key(node: s.Node) -> str | None:

@@ -120,13 +120,13 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
             return "the 1/√d_k is dropped: the scores are QKᵀ/√d_k, so dQ and dK carry 1/√d_k"
         if _equal(expected / np.sqrt(width), written):
             return "it divides by d_k where the scores divide by √d_k"
-    if key == "d:S" and "A" in world.values:
-        weights, upstream = world.values["A"][0], world.values["d:A"][0]
+    if key == "d:S" and world.lookup("A"):
+        weights, upstream = world.lookup("A")[0], world.lookup("d:A")[0]
         if _equal(weights * upstream, written) or _equal(weights * (1 - weights) * upstream, written):
             return ("only the softmax Jacobian's diagonal: each weight of a row depends on every score of that row, "
                     "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
     if key is not None and key.startswith(("d:W:", "d:U:", "d:b:")):
-        readings = world.values.get(key, [])
+        readings = world.lookup(key) or []
         if len(readings) == 2 and _equal(readings[0], written) and not _equal(readings[1], written):
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")

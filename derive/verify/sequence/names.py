@@ -34,10 +34,14 @@ _TIME = re.compile(r"^(?:\\langle|\()?([a-z])([+-]\d)?(?:\\rangle|\))?$")
 
 
 def time_offset(text: str | None) -> int | str | None:
-    """t -> 0, t-1 -> -1, ⟨t⟩ -> 0, (t-1) -> -1, prev -> -1, next -> 'next'; None: not a time."""
+    """t -> 0, t-1 -> -1, ⟨t⟩ -> 0, (t-1) -> -1, prev -> -1, next -> 'next', 3 -> '#3' (a step by its
+    number); None: not a time."""
     if text is None:
         return None
     text = text.strip("{}")
+    bare = re.sub(r"\\langle|\\rangle|[()]", "", text)
+    if bare.isdigit() and len(bare) <= 2:
+        return f"#{int(bare)}"
     if text in ("prev", "previous", "old"):
         return -1
     if text in ("next", "new", "cur", "curr", "current"):
@@ -109,7 +113,7 @@ def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None
 
 
 def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
-    time = time_offset(sup) if sup is not None else None
+    time = time_offset(sup) if sup is not None and not sup.strip("{}").isdigit() else None    # g^2: a power
     if sup is not None and time is None:
         return None                                    # h^2, W^T: not a name with a time
     pieces = [sub] if sub is not None else []
@@ -128,9 +132,15 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             gate_letter = piece
         else:
             return None
+    read_out = _read_out_key(letter, accent, gate_letter, kind)
+    if read_out is not None and read_out[:2] in ("V:", "b:"):
+        return read_out if time in (None, 0) else None
     if letter in ("W", "U", "b"):
         return _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
-    base = _base(letter, accent, gate_letter, kind)
+    if letter == "\\delta" and kind == "rnn" and gate_letter is None and time is not None and not adjoint:
+        base = "net:"                                  # δ_t: the RNN's dL/dh_t, or its net input's if pick("delta", ("net", "state")) == "net" else "h"
+        return _timed(f"d:{base}", time)
+    base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
         return None
     if net:
@@ -141,12 +151,38 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         time = 0
         if adjoint and base in ("h", "c"):
             return f"{base}>"                          # dc_next: what the later steps send back to c_t
-    if time not in (None, 0, -1):
-        return None
     if adjoint and base in GATES[kind].values() and not net:
         if pick("gate-gradient", ("output", "net")) == "net":      # dΓ_f: the gate's, or its net input's
             base = f"net:{base}"
-    return base if time in (None, 0) else f"{base}-1"
+    return _timed(base, time)
+
+
+def _timed(key: str, time) -> str:
+    """The key at a step: h (the step in view), h@-1 (the one before), h#3 (step 3 as the post counts)."""
+    if time in (None, 0):
+        return key
+    if isinstance(time, str):
+        return f"{key}{time}"
+    return f"{key}@{time:+d}"
+
+
+def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
+    """The read-out's names: ŷ (the softmax), y (the target), an RNN's o (the logits), V, W_{hy}, b_y."""
+    if letter == "y" and gate_letter is None:
+        return "yhat" if accent == "hat" else ("y" if not accent else None)
+    if accent:
+        return None
+    if letter == "o" and kind == "rnn" and gate_letter is None:
+        return "logit"
+    if letter == "V" and gate_letter is None:
+        return "V:"
+    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out"):
+        return "V:"
+    if letter == "b" and gate_letter in ("y", "o", "out") and not (kind == "lstm" and gate_letter == "o"):
+        return "b:y"
+    if letter == "c" and kind == "rnn" and gate_letter is None:
+        return "b:y"
+    return None
 
 
 def _base(letter, accent, gate_letter, kind) -> str | None:

@@ -1,12 +1,14 @@
-"""The numbers a sequence post's names can stand for: one step of a recurrent cell, or one attention,
-taken from the spec's network run by the one tape (numeric/tensor_values.py).
+"""The numbers a sequence post's names can stand for: every step of a recurrent cell, or one
+attention (world_attention.py), taken from the spec's network run by the one tape
+(numeric/tensor_values.py) and the rows' VJP kernels.
 
-A cell's step t is a middle step, so that it has a previous state and a later step. Every quantity is
-kept under a key: `h`, `c`, `x`, a gate's output (`i`, `f`, `g`, `o`; `r`, `z`, `n`), its net input
-(`net:f`), its weights (`W:f`, `U:f`, `b:f`), the previous step's (`h-1`, `c-1`, `g-1`). Each adjoint's
-key starts with `d:`. Where a post's name has more than one common meaning, the key has more than one
+Every quantity is kept under a key: `h`, `c`, `x`, a gate's output (`i`, `f`, `g`, `o`; `r`, `z`, `n`),
+its net input (`net:f`), its weights (`W:f`, `U:f`, `b:f`), and, where the cell feeds a dense read-out
+at every step, its logits, its softmax `yhat`, the target `y` and its weights `V:`, `b:y`. Each
+adjoint's key starts with `d:`. A step's keys are its own (`World.steps`); the weights are every step's
+(`World.values`). Where a post's name has more than one common meaning, the key has more than one
 value (a shared weight's gradient: this step's term, or the sum over every step), and the judge tries
-each (see names.py). Vectors are columns; a matrix is (rows: outputs, columns: inputs).
+each (names.py). Vectors are columns; a matrix is (rows: outputs, columns: inputs).
 """
 
 from __future__ import annotations
@@ -25,17 +27,25 @@ from ...rules import kernels
 from ...spec.sequence import GATE_NAMES
 
 ATTENDING = ("attention", "transformer_block")
+IN_VIEW = 1                 # the step a claim without a sum over time is read at: the second, which has a previous
 
 
 @dataclass
 class World:
     kind: str                                   # rnn, lstm, gru, attention
-    values: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    sizes: dict[str, float] = field(default_factory=dict)       # d_k, the head width
-    activation: str = "tanh"                    # an RNN's state's
+    values: dict[str, list[np.ndarray]] = field(default_factory=dict)       # every step's (or attention's)
+    steps: list[dict[str, list[np.ndarray]]] = field(default_factory=list)  # each step's own
+    sizes: dict[str, float] = field(default_factory=dict)       # d_k, the head width; T, the steps
+    at: int = IN_VIEW                           # the step in view
 
-    def add(self, key: str, *arrays) -> None:
-        found = self.values.setdefault(key, [])
+    def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
+        step = self.at if step is None else step
+        if self.steps and 0 <= step < len(self.steps) and key in self.steps[step]:
+            return self.steps[step][key]
+        return self.values.get(key)
+
+    def add(self, key: str, *arrays, step: int | None = None) -> None:
+        found = (self.values if step is None else self.steps[step]).setdefault(key, [])
         for array in arrays:
             array = np.asarray(array, dtype=float)
             if not any(a.shape == array.shape and np.array_equal(a, array) for a in found):
@@ -56,7 +66,8 @@ def world(spec) -> World:
     index = layers[0] + 1
     if layer.kind in CELLS:
         return _cell(graph, values, layer, index)
-    return _attention(graph, values, layer, index)
+    from .world_attention import attention_world
+    return attention_world(graph, values, layer, index)
 
 
 class _Run:
@@ -99,46 +110,89 @@ def _column(array: np.ndarray) -> np.ndarray:
 
 def _cell(graph, values, layer, index: int) -> World:
     run = _Run(graph, values)
-    steps = layer.shape[0] if dict(layer.attributes)["sequence"] else _steps(run, index)
+    steps = _steps(run, index)
     if steps < 2:
         raise DeriveError("verify checks a recurrent post at a step with a previous state: this spec's sequence "
                           "has one step; expected at least 2")
-    t = 2                                       # the second step (from 1): it has a previous state
     kind = layer.kind
-    found = World(kind, activation=dict(layer.attributes).get("nonlinearity", "tanh"))
+    found = World(kind, steps=[{} for _ in range(steps)])
+    found.sizes["T"] = steps
+    for t in range(1, steps + 1):
+        _one_step(found, run, kind, index, t)
+    for key, arrays in found.steps[1].items():      # the first step has no previous state, no forget gate
+        if key not in found.steps[0]:
+            found.add(key, *(np.zeros_like(a) for a in arrays), step=0)
+    for role in _parameters(kind):
+        parameter = f"{role}{index}"
+        if parameter in run.nodes:
+            node = run.nodes[parameter]
+            found.add(_key(role), _column(values.value[node]) if node.shape[1:] == () else values.value[node])
+    _read_out(found, run, index)
+    return found
+
+
+def _one_step(found: World, run: "_Run", kind: str, index: int, t: int) -> None:
+    step = t - 1
     name = lambda base, at=t: f"{base}{index}_{at}"           # noqa: E731
-    here = [a for a in graph.applications if a.output.layer == index and _step(a) == t]
+    here = [a for a in run.graph.applications if a.output.layer == index and _step(a) == t]
     states = ("h", "c") if kind == "lstm" else ("h",)
     gates = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}[kind]
     for base in ("x",) + states + gates + (("p", "q") if kind == "gru" else ()):
-        found.add(base, _column(run.value(name(base))))
-        if name(base, t - 1) in run.nodes:
-            found.add(f"{base}-1", _column(run.value(name(base, t - 1))))
-        found.add(f"d:{base}", _column(run.adjoint(name(base))))
+        if name(base) in run.nodes:
+            found.add(base, _column(run.value(name(base))), step=step)
+            found.add(f"d:{base}", _column(run.adjoint(name(base))), step=step)
     local: dict[str, np.ndarray] = {}
     for application in here:
         for node, term in zip(application.inputs, run.terms(application)):
             if term is not None:
                 local[node.name] = local.get(node.name, 0) + term
         if application.op == "gate" and application.output.name[:1] in gates + ("h",):
-            _gate(found, run, application)
+            _gate(found, run, application, step)
     for state in states:                        # the state's gradient from the later steps, and this step's
         node = run.nodes[name(state)]
         later = sum((run.terms(a)[a.inputs.index(node)] for a in run.consumers(node.name) if _step(a) > t),
                     np.zeros(node.shape))
-        found.add(f"d:{state}>", _column(later), _column(run.adjoint(node.name)))     # or the whole of it
-        found.add(f"d:{state}-1", _column(local[name(state, t - 1)]))
-    found.add("d:x", _column(local[name("x")]))
+        found.add(f"d:{state}>", _column(later), _column(run.adjoint(node.name)), step=step)
+        if name(state, t - 1) in local:
+            found.add(f"d:{state}<", _column(local[name(state, t - 1)]), step=step)     # into the previous state
+    found.add("d:x", _column(local[name("x")]), step=step)
     for role in _parameters(kind):
         parameter = f"{role}{index}"
         if parameter in local:
             node = run.nodes[parameter]
             every = sum(run.terms(a)[a.inputs.index(node)] for a in run.consumers(parameter))
+            term = local[parameter]
             if node.shape[1:] == ():
-                local[parameter], every = _column(local[parameter]), _column(every)
-            found.add(f"d:{_key(role)}", local[parameter], every)      # this step's term, or every step's
-            found.add(_key(role), _column(values.value[node]) if node.shape[1:] == () else values.value[node])
-    return found
+                term, every = _column(term), _column(every)
+            found.add(f"d:{_key(role)}", term, every, step=step)      # this step's term, or every step's
+
+
+def _read_out(found: World, run: "_Run", index: int) -> None:
+    """A dense layer at every step after the cell, into the softmax cross-entropy: its logits, the
+    softmax ŷ, the one-hot target y, its weights V and bias, each step's own."""
+    stacked = run.nodes.get(f"H{index}")
+    dense = [a for a in run.consumers(stacked.name) if a.op == "linear"] if stacked is not None else []
+    losses = [a for a in run.consumers(dense[0].output.name) if a.op == "sequence_ce"] if dense else []
+    if not losses:
+        return
+    out = dense[0].output
+    logits, adjoint = run.value(out.name), run.adjoint(out.name)
+    terms = run.terms(dense[0])
+    target = run.numbers.value[losses[0].inputs[1]][0]
+    for step in range(len(found.steps)):
+        h = found.steps[step]["h"][0]
+        row = logits[step].reshape(-1, 1)
+        shifted = np.exp(row - row.max())
+        found.add("logit", row, step=step)
+        found.add("yhat", shifted / shifted.sum(), step=step)
+        found.add("y", np.eye(row.shape[0])[int(target[step])].reshape(-1, 1), step=step)
+        found.add("d:logit", adjoint[step].reshape(-1, 1), step=step)
+        found.add("d:V:", adjoint[step].reshape(-1, 1) @ h.T, terms[1], step=step)
+        if len(terms) > 2:
+            found.add("d:b:y", adjoint[step].reshape(-1, 1), _column(terms[2]), step=step)
+    found.add("V:", run.numbers.value[dense[0].inputs[1]])
+    if len(dense[0].inputs) > 2:
+        found.add("b:y", _column(run.numbers.value[dense[0].inputs[2]]))
 
 
 def _step(application) -> int:
@@ -165,7 +219,7 @@ def _key(role: str) -> str:
     return f"{role[0]}:{role[1:]}"
 
 
-def _gate(found: World, run: _Run, application) -> None:
+def _gate(found: World, run: "_Run", application, step: int) -> None:
     """A gate's net input and its adjoint: the gate's own op computes both."""
     gate = application.output.name[:1]
     gate = "" if gate == "h" else gate
@@ -176,46 +230,5 @@ def _gate(found: World, run: _Run, application) -> None:
     function = application.attribute("function")
     through = kernels.vjp_kernel(function)
     output, upstream = numbers.value[application.output][:1], numbers.adjoint[application.output][:1]
-    found.add(f"net:{gate}", _column(net[0]))
-    found.add(f"d:net:{gate}", _column(through(net, output, upstream)[0]))
-
-
-def _attention(graph, values, layer, index: int) -> World:
-    run = _Run(graph, values)
-    attributes = dict(layer.attributes)
-    heads = attributes.get("heads", 1)
-    found = World("attention")
-    scores = next(a for a in graph.applications if a.op == "scores" and a.output.layer == index)
-    q, k = scores.inputs
-    width = q.shape[-1] // heads
-    found.sizes["d_k"] = width
-    weights = next(a for a in graph.applications if a.op == "softmax" and a.inputs[0] == scores.output)
-    attend = next(a for a in graph.applications if a.op == "attend" and a.inputs[0] == weights.output)
-    v = attend.inputs[1]
-    head = (lambda a: a[0]) if heads > 1 else (lambda a: a)             # noqa: E731
-    part = slice(0, width)
-    for key, node in (("Q", q), ("K", k), ("V", v), ("O", attend.output)):
-        whole, adjoint = run.value(node.name), run.adjoint(node.name)
-        found.add(key, whole[:, part] if heads > 1 else whole)
-        found.add(f"d:{key}", adjoint[:, part] if heads > 1 else adjoint)
-    for key, node in (("S", scores.output), ("A", weights.output)):
-        found.add(key, head(run.value(node.name)))
-        found.add(f"d:{key}", head(run.adjoint(node.name)))
-    projecting = [a for a in run.consumers(attend.output.name) if a.op == "linear"]
-    source = run.making[q].inputs[0]
-    found.add("X", run.value(source.name) if source.kind != Kind.PARAMETER else values.value[source])
-    into_x = 0
-    for key, node in (("q", q), ("k", k), ("v", v)):
-        application = run.making[node]
-        terms = run.terms(application)
-        into_x = into_x + terms[0]
-        found.add(f"W:{key}", values.value[application.inputs[1]])
-        found.add(f"d:W:{key}", terms[1])
-    found.add("d:X", into_x, run.adjoint(source.name) if source.kind != Kind.PARAMETER else into_x)
-    if projecting:
-        out = projecting[0]
-        found.add("Y", run.value(out.output.name))
-        found.add("d:Y", run.adjoint(out.output.name))
-        found.add("W:o", values.value[out.inputs[1]])
-        found.add("d:W:o", run.terms(out)[1])
-    return found
+    found.add(f"net:{gate}", _column(net[0]), step=step)
+    found.add(f"d:net:{gate}", _column(through(net, output, upstream)[0]), step=step)
