@@ -108,7 +108,8 @@ class Build(Transformer_NonRecursive):
         return s.Chain(sides, tuple(str(r) for r in relations), continued, " ".join(self.text[start:end].split()),
                        start, lines)
 
-    def rel(self, _before, token, _after):
+    def rel(self, *items):
+        token = next(item for item in items if getattr(item, "type", None) == "REL")
         return _Relation(str(token).strip(), token.start_pos)
 
     # -- operators ---------------------------------------------------------
