@@ -125,3 +125,33 @@ def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     scores = [measure.score(folder) for folder in measure.posts(POSTS / corpus)]
     assert [alarm for score in scores for alarm in score.false_alarms] == []
     assert sum(score.ok + score.wrong for score in scores) > 0
+
+
+@pytest.mark.parametrize("formula", [
+    r"A_{ij} = \frac{e^{S_{ij}}}{\sum_k e^{S_{ik}}}",
+    r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}(\delta_{jk} - A_{ik})",
+    r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}\delta_{jk} - A_{ij} A_{ik}",
+])
+def test_entries_with_free_indices_are_checked_at_every_entry(attention, formula):
+    assert _verdict(attention, formula).verdict == "ok"
+
+
+@pytest.mark.parametrize("formula", [
+    r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}(\delta_{jk} - A_{ij})",
+    r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}(1 - A_{ij})",
+])
+def test_an_index_level_diagonal_only_softmax_jacobian_is_named(attention, formula):
+    claim = _verdict(attention, formula)
+    assert claim.verdict == "wrong" and "diagonal" in claim.reason and "j ≠ k" in claim.reason
+
+
+def test_a_wrong_entry_is_named_by_its_indices(attention):
+    claim = _verdict(attention, r"A_{ij} = \frac{e^{S_{ij}}}{\sum_k e^{S_{kj}}}")
+    assert claim.verdict == "wrong" and claim.reason.startswith("at i = ")
+
+
+def test_a_one_step_jacobian_of_an_rnn(tmp_path):
+    spec = POSTS / "sequence_rnn" / "kjo144_rnn_bptt_index_notation" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+    assert _verdict(checker, r"\frac{\partial h_t}{\partial h_{t-1}} = (1 - h_t^2) \cdot U").verdict == "ok"
+    assert _verdict(checker, r"\frac{\partial h_t}{\partial h_{t-1}} = (1 - h_t) \cdot U").verdict == "wrong"

@@ -15,6 +15,10 @@ import re
 import numpy as np
 
 from .. import syntax as s
+from ..typed.evaluate import derivative_parts, is_loss
+from .entries import Entries
+from .functions import FUNCTIONS, slope
+from .indices import kronecker
 from .names import key_of, size_of
 from .world import World
 
@@ -25,31 +29,18 @@ class Unfit(Exception):
     """The formula names something the world does not hold, or its shapes do not fit: not checked."""
 
 
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def softmax_rows(z):
-    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
-FUNCTIONS = {"tanh": np.tanh, "sigma": sigmoid, "\\sigma": sigmoid, "sigmoid": sigmoid, "sigm": sigmoid,
-             "exp": np.exp, "softmax": softmax_rows, "relu": lambda z: np.maximum(z, 0.0),
-             "sqrt": np.sqrt, "ReLU": lambda z: np.maximum(z, 0.0)}
-# a function's derivative, in its argument (f'(z)) and in its output (the reading of f'(a) with a = f(z))
-SLOPES = {"tanh": (lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a ** 2),
-          "sigmoid": (lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda a: a * (1.0 - a))}
-SLOPE_NAMES = {"tanh": "tanh", "sigma": "sigmoid", "\\sigma": "sigmoid", "sigmoid": "sigmoid", "sigm": "sigmoid"}
 ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
 TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
 
 
-class Evaluator:
-    def __init__(self, world: World, macros: dict[str, s.Node], convention: dict[str, object]):
+class Evaluator(Entries):
+    def __init__(self, world: World, macros: dict[str, s.Node], convention: dict[str, object],
+                 indices: dict[str, int] | None = None):
         self.world, self.macros, self.convention = world, macros, convention
         self.consulted: dict[str, tuple] = {}
         self.depth = 0
+        self.indices = dict(indices or {})
+        self.letter_sizes = {}
 
     def pick(self, family: str, options: tuple):
         self.consulted.setdefault(family, options)
@@ -58,11 +49,14 @@ class Evaluator:
     # -- names --------------------------------------------------------------------------------
     def named(self, node: s.Node):
         """A name's value, or None where the node is no name of the world's or the post's."""
-        key = key_of(node, self.world.kind, self.pick)
+        key = key_of(node, self.world.kind, self.pick) if kronecker(node) is None else None
         if key is not None:
             return self._world(key)
         if size_of(node) is not None and "d_k" in self.world.sizes:
             return float(self.world.sizes["d_k"])
+        entry = self.entry_named(node, self.named)
+        if entry is not None:
+            return entry
         macro = self.macros.get(macro_key(node))
         if macro is not None:
             self.depth += 1
@@ -169,6 +163,9 @@ class Evaluator:
         return np.sqrt(self.value(node.arg))
 
     def _Frac(self, node: s.Frac):
+        parts = derivative_parts(node)
+        if parts is not None and parts[0] is not None and not is_loss(parts[0]):
+            return self.derivative(parts[0], parts[1])
         return _divide(self.value(node.num), self.value(node.den))
 
     def _BinOp(self, node: s.BinOp):
@@ -238,11 +235,13 @@ class Evaluator:
             found = np.sum(self.value(argument.inner if isinstance(argument, s.Paren) else argument), axis=-1,
                            keepdims=True)
         elif primes:
-            slope = SLOPES.get(SLOPE_NAMES.get(name, ""))
-            if slope is None or primes > 1:
-                raise Unfit(f"the derivative of {name}")
             inner = self.value(argument)
-            found = slope[0](inner) if self.pick("slope", ("argument", "output")) == "argument" else slope[1](inner)
+            try:
+                found = slope(name, inner, self.pick("slope", ("argument", "output")) == "output")
+            except KeyError:
+                raise Unfit(f"the derivative of {name}") from None
+            if primes > 1:
+                raise Unfit(f"the second derivative of {name}")
         else:
             found = FUNCTIONS[name](self.value(argument))
         return found if power is None else found ** power
@@ -252,6 +251,8 @@ class Evaluator:
 
     def _Scripted(self, node: s.Scripted):
         sup = node.sup.text if node.sup else ""
+        if node.base == s.Sym("e") and node.sub is None and node.sup is not None and node.sup.node is not None:
+            return np.exp(self.value(node.sup.node))      # e^{S_{ij}}
         if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and node.base.text.isupper() and not node.primes:
             return self._letters(node.base, node)          # QK^T: Q times K^T
         if node.primes or not (sup in TRANSPOSES or sup.lstrip("-").isdigit()):
@@ -273,6 +274,9 @@ class Evaluator:
         letter = node.sub.text if node.sub else ""
         if re.match(r"^t(=[01])?$", letter) and self.world.steps:
             return self._over_time(node.body)
+        summed = self.index_sum(letter, node.body) if node.sup is None else None
+        if summed is not None:
+            return summed
         if letter not in ("j", "k", "s") or node.sup is not None:
             raise Unfit(f"a sum over {letter}")
         body = self.value(node.body)

@@ -7,16 +7,20 @@ it is one: a dropped 1/√d_k, a softmax Jacobian's diagonal alone, one step's t
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Unfit, macro_key
+from .indices import split_indices
 from .names import adjoint_of, key_of
-from .world import World
+from .world import IN_VIEW, World
 
 MAX_CONVENTIONS = 512
 RELATIVE = 1e-6
+MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
 
 
 class SequenceJudge:
@@ -27,6 +31,10 @@ class SequenceJudge:
 
     # -- the post's own names and conventions -------------------------------------------------------
     def known(self, node: s.Node) -> bool:
+        """A name of the world's, or an entry of one (A_{ij})."""
+        split = split_indices(node)
+        if split is not None and self.known(split[0]):
+            return True
         return key_of(node, self.world.kind, lambda family, options: options[0]) is not None
 
     def define(self, chain: s.Chain) -> bool:
@@ -72,11 +80,7 @@ class SequenceJudge:
         while queue and len(tried) < MAX_CONVENTIONS:
             convention = queue.pop()
             evaluator = Evaluator(self.world, self.macros, convention)
-            try:
-                values = [evaluator.value(side) for side in chain.sides]
-                outcome = all(_equal(values[0], v) for v in values[1:]) if _shaped(values) else None
-            except (Unfit, FloatingPointError, ValueError, KeyError):
-                outcome = None
+            outcome = self._holds(chain, evaluator, convention)
             signature = tuple(sorted((f, convention.get(f, o[0])) for f, o in evaluator.consulted.items()))
             if signature in tried:
                 continue
@@ -90,16 +94,59 @@ class SequenceJudge:
                         queue.append(convention | {family: option})
         return found
 
+    def _holds(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
+        """Whether every side equals the first under the convention, at each step in view (two where there
+        are three steps or more: one may be a point where a slip vanishes, such as a zero state) and at
+        every entry its free index letters name (A_{ij} for every i and j); None where it does not read."""
+        held = self.world.at
+        try:
+            for step in self._in_view():
+                self.world.at = step
+                found = self._holds_here(chain, evaluator, convention)
+                if found is not True:
+                    return found
+            return True
+        finally:
+            self.world.at = held
+
+    def _in_view(self) -> tuple[int, ...]:
+        steps = len(self.world.steps)
+        return (IN_VIEW, IN_VIEW + 1) if steps > IN_VIEW + 1 else (IN_VIEW,) if steps else (0,)
+
+    def _holds_here(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
+        try:
+            values = [evaluator.value(side) for side in chain.sides]
+            if not _shaped(values):
+                return None
+            if not evaluator.letter_sizes:
+                return all(_equal(values[0], v) for v in values[1:])
+            letters = sorted(evaluator.letter_sizes)
+            entries = list(itertools.product(*(range(evaluator.letter_sizes[k]) for k in letters)))
+            if len(entries) > MAX_ENTRIES:
+                return None
+            for entry in entries:
+                at = Evaluator(self.world, self.macros, convention, dict(zip(letters, entry)))
+                values = [at.value(side) for side in chain.sides]
+                evaluator.consulted.update(at.consulted)
+                if not all(_equal(values[0], v) for v in values[1:]):
+                    return False
+            return True
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            return None
+
     def _why(self, chain: s.Chain) -> str:
-        """The slip, where the claim is one of the classic ones; else what the left side is."""
+        """The slip, where the claim is one of the classic ones; else where and how the sides differ."""
         key = key_of(chain.sides[0], self.world.kind, lambda f, o: o[0])
         shown = None
         for side in chain.sides[1:]:
-            for convention, _ in self._outcomes(s.Chain((chain.sides[0], side), ("=",), False, "", 0)) or [({}, 0)]:
+            pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
+            for convention, _ in self._outcomes(pair) or [({}, False)]:
                 evaluator = Evaluator(self.world, self.macros, convention)
                 try:
                     expected, written = evaluator.value(chain.sides[0]), evaluator.value(side)
-                except (Unfit, FloatingPointError, ValueError):
+                    if evaluator.letter_sizes:
+                        return self._entry_why(pair, evaluator.letter_sizes, convention)
+                except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
                     continue
                 slip = _slip(self.world, key, expected, written)
                 if slip:
@@ -108,6 +155,44 @@ class SequenceJudge:
         if shown is None:
             return "the sides differ at this network's numbers"
         return f"at this network's numbers the left side is {_short(shown[0])}, the right side {_short(shown[1])}"
+
+    def _entry_why(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str:
+        """A claim entry by entry: the first entry it fails at, and whether it fails off the diagonal only
+        (∂A_ij/∂S_ik right where j = k: the softmax Jacobian's diagonal alone)."""
+        letters = sorted(sizes)
+        wrong = []
+        for entry in itertools.product(*(range(sizes[k]) for k in letters)):
+            at = Evaluator(self.world, self.macros, convention, dict(zip(letters, entry)))
+            left, right = at.value(pair.sides[0]), at.value(pair.sides[1])
+            if not _equal(left, right):
+                wrong.append((dict(zip(letters, entry)), left, right))
+        if not wrong:
+            return "the sides differ at this network's numbers"
+        where, left, right = wrong[0]
+        diagonal = _diagonal_letters(pair.sides[0], self.world.kind)
+        if diagonal and all(where[diagonal[0]] != where[diagonal[1]] for where, _, _ in wrong):
+            a, b = diagonal
+            return (f"only the softmax Jacobian's diagonal: right where {a} = {b}, but off it ({a} ≠ {b}) the "
+                    f"derivative is −a_{a} a_{b}, as each output depends on every input of its row")
+        named = ", ".join(f"{k} = {v}" for k, v in where.items())
+        return f"at {named} the left side is {_short(left)}, the right side {_short(right)}"
+
+
+def _diagonal_letters(left: s.Node, kind: str) -> tuple[str, str] | None:
+    """∂A_{ij}/∂S_{ik}: the last index letters of the two (j, k), for a softmax's Jacobian."""
+    if not isinstance(left, s.Frac):
+        return None
+    from ..typed.evaluate import derivative_parts
+    parts = derivative_parts(left)
+    if parts is None or parts[0] is None:
+        return None
+    top, bottom = split_indices(parts[0]), split_indices(parts[1])
+    if top is None or bottom is None or top[1][-1] == bottom[1][-1]:
+        return None
+    keys = tuple(key_of(n, kind, lambda f, o: o[0]) for n in (top[0], bottom[0]))
+    if keys not in (("A", "S"), ("yhat", "logit")):
+        return None
+    return top[1][-1], bottom[1][-1]
 
 
 def _slip(world: World, key: str | None, expected, written) -> str | None:

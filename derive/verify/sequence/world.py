@@ -37,6 +37,7 @@ class World:
     steps: list[dict[str, list[np.ndarray]]] = field(default_factory=list)  # each step's own
     sizes: dict[str, float] = field(default_factory=dict)       # d_k, the head width; T, the steps
     at: int = IN_VIEW                           # the step in view
+    activation: str = "tanh"                    # an RNN's state's
 
     def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
         step = self.at if step is None else step
@@ -115,7 +116,7 @@ def _cell(graph, values, layer, index: int) -> World:
         raise DeriveError("verify checks a recurrent post at a step with a previous state: this spec's sequence "
                           "has one step; expected at least 2")
     kind = layer.kind
-    found = World(kind, steps=[{} for _ in range(steps)])
+    found = World(kind, steps=[{} for _ in range(steps)], activation=dict(layer.attributes).get("nonlinearity", "tanh"))
     found.sizes["T"] = steps
     for t in range(1, steps + 1):
         _one_step(found, run, kind, index, t)

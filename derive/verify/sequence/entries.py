@@ -1,0 +1,91 @@
+"""The evaluator's entry-level reading (mixed into evaluate.Evaluator): a name's entry by its index
+letters, the Kronecker δ, a sum over an index, and ∂A/∂B between two of the world's quantities, whole
+(a Jacobian, laid out A's axes by B's, or the transpose) or entry by entry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from .indices import INDEX_LETTERS, kronecker, split_indices
+from .jacobians import jacobian
+from .names import key_of
+
+
+class Entries:
+    indices: dict[str, int]          # the index letters' values at the entry in view
+    letter_sizes: dict[str, int]     # each free index letter's axis, as the names it indexes show
+
+    def entry_named(self, node: s.Node, named):
+        """A_{ij}, δ_{kl}: the entry's value; None where the node is neither."""
+        pair = kronecker(node)
+        if pair is not None:
+            return float(self._index(pair[0], None) == self._index(pair[1], None))
+        split = split_indices(node)
+        if split is None:
+            return None
+        whole = named(split[0])
+        if whole is None:
+            return None
+        return self._entry(np.asarray(whole), split[1])
+
+    def _entry(self, value: np.ndarray, letters: list[str]):
+        shape = value.shape
+        if value.ndim == 2 and 1 in shape and len(letters) == 1:        # a vector, either way round
+            value, shape = value.ravel(), (value.size,)
+        if len(letters) != len(shape):
+            from .evaluate import Unfit
+            raise Unfit(f"{len(letters)} indices on a {len(shape)}-axis value")
+        return float(value[tuple(self._index(letter, size) for letter, size in zip(letters, shape))])
+
+    def _index(self, letter: str, size: int | None) -> int:
+        if size is not None:
+            self.letter_sizes.setdefault(letter, size)
+        found = self.indices.get(letter, 0)
+        if size is not None and found >= size:
+            from .evaluate import Unfit
+            raise Unfit(f"the index {letter} runs past its axis")
+        return found
+
+    def index_sum(self, letter: str, body: s.Node):
+        """Σ_k over an index the body's names carry; None where no name does (a row sum, then)."""
+        if letter not in INDEX_LETTERS:
+            return None
+        held, size_held = self.indices.get(letter), self.letter_sizes.pop(letter, None)
+        try:
+            self.indices[letter] = 0
+            total = self.value(body)
+            size = self.letter_sizes.pop(letter, None)
+            if size is None:
+                return None
+            for k in range(1, size):
+                self.indices[letter] = k
+                total = total + self.value(body)
+            return total
+        finally:
+            self.indices.pop(letter, None)
+            if held is not None:
+                self.indices[letter] = held
+            if size_held is not None:
+                self.letter_sizes[letter] = size_held
+
+    def derivative(self, top: s.Node, bottom: s.Node):
+        """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""
+        from .evaluate import Unfit
+        top_split, bottom_split = split_indices(top), split_indices(bottom)
+        top_node, top_letters = top_split or (top, [])
+        bottom_node, bottom_letters = bottom_split or (bottom, [])
+        keys = [key_of(n, self.world.kind, self.pick) for n in (top_node, bottom_node)]
+        if None in keys or any(k.startswith("d:") for k in keys):
+            raise Unfit("a derivative of names this network does not relate")
+        found = jacobian(self.world, keys[0], keys[1], lambda key: self.world.lookup(key)[0])
+        if found is None:
+            raise Unfit("a derivative by what is not its own operand")
+        if not top_letters and not bottom_letters:
+            if found.ndim != 2:
+                raise Unfit("a Jacobian of matrices")
+            return found if self.pick("jacobian", ("numerator", "denominator")) == "numerator" else found.T
+        if found.ndim != len(top_letters) + len(bottom_letters):
+            raise Unfit("indices that do not fit the Jacobian")
+        return float(found[tuple(self._index(letter, size) for letter, size in
+                                 zip(top_letters + bottom_letters, found.shape))])

@@ -1,0 +1,42 @@
+"""∂A/∂B between two of a sequence world's quantities where B is one of A's own operands: the
+softmax's (A by S, ŷ by the logits), an activation's (h by its net input, a gate by its own), one
+RNN step's (h_t by h_{t-1}: diag(φ') U), the LSTM's cell state's (c_t by c_{t-1}: diag(f)). Each from
+the rows' kernels (the softmax's VJP, the activation's slope), with the axes of A first, then B's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.ops.attention import softmax_vjp_rows
+from ...rules import kernels
+from ...rules.activations import ACTIVATIONS
+from .world import World
+
+GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "r": "sigmoid", "z": "sigmoid"}
+
+
+def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
+    """The Jacobian of key `top` by key `bottom` at the step in view; `value(key)` reads a key there.
+    None where B is not one of A's own operands."""
+    if (top, bottom) in (("A", "S"), ("yhat", "logit")):
+        out = value(top)
+        rows = out if top == "A" else out.reshape(1, -1)
+        found = np.zeros(rows.shape + rows.shape)
+        for index in np.ndindex(*rows.shape):
+            seed = np.zeros(rows.shape)
+            seed[index] = 1.0
+            found[index] = softmax_vjp_rows(rows, seed)
+        return found if top == "A" else found[0, :, 0, :]
+    if bottom == f"net:{top}" or (world.kind == "rnn" and (top, bottom) == ("h", "net:")):
+        function = world.activation if top == "h" else GATE_FUNCTIONS.get(top)
+        if function is None:
+            return None
+        net = value(bottom).ravel()
+        return np.diag(kernels.slope(function)(net, ACTIVATIONS[function].numpy(net)))
+    if world.kind == "rnn" and (top, bottom) == ("h", "h@-1"):
+        net = value("net:").ravel()
+        slope = kernels.slope(world.activation)(net, ACTIVATIONS[world.activation].numpy(net))
+        return np.diag(slope) @ value("U:")
+    if world.kind == "lstm" and (top, bottom) == ("c", "c@-1"):
+        return np.diag(value("f").ravel())
+    return None
