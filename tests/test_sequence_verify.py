@@ -155,3 +155,22 @@ def test_a_one_step_jacobian_of_an_rnn(tmp_path):
     checker = Checker(derive.derive(derive.load(spec)))
     assert _verdict(checker, r"\frac{\partial h_t}{\partial h_{t-1}} = (1 - h_t^2) \cdot U").verdict == "ok"
     assert _verdict(checker, r"\frac{\partial h_t}{\partial h_{t-1}} = (1 - h_t) \cdot U").verdict == "wrong"
+
+
+def test_a_posts_own_names_for_the_stages_are_read_and_checked(tmp_path):
+    """W = QKᵀ/d_k names the scores (with the wrong scale), B = softmax(W) the weights, C = BV the output; from
+    then on ∂L/∂B and ∂L/∂C are those quantities' gradients, and ζ_1 names what the post wrote."""
+    spec = POSTS / "sequence_attention" / "goubasarian_attention_backprop" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+    post = "\n\n".join([
+        r"$$W = \frac{QK^T}{d_k} \in \mathbb{R}^{n \times n}$$",
+        r"$$B = softmax(W)$$",
+        r"$$C = BV$$",
+        r"$$\frac{\partial L}{\partial V} = B^T \frac{\partial L}{\partial C} = \zeta_1$$",
+        r"$$\frac{\partial L}{\partial B} = \frac{\partial L}{\partial C} V^T = \zeta_2$$",
+        r"$$\frac{\partial L}{\partial B} = \zeta_1 V^T$$",
+        r"$$QK^T = KQ^T$$",
+    ]) + "\n"
+    verdicts = [(c.verdict, c.reason) for c in verify_text(checker, post, "post.md").claims]
+    assert [v for v, _ in verdicts] == ["wrong", "ok", "ok", "ok", "ok", "wrong", "wrong"]
+    assert "√d_k" in verdicts[0][1] and "weights" in verdicts[1][1]

@@ -14,6 +14,7 @@ from ..region import Region
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
+from .definitions import named_quantity
 from .judge import SequenceJudge
 from .world import world
 
@@ -32,7 +33,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     starts = _line_starts(document) if document is not None else None
     read = [(region, joined(rows)) for region, rows in
             continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
-    found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
+    found = [(region, _stated(chain), line) for region, rows in read for chain, _, line in chains_of(rows)]
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)
@@ -40,14 +41,28 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     for region, rows in read:
         claims += unread_claims(region, rows)
     defined = set()
-    for _, chain, line in found:               # the post's own names, then what its forward equations fix
+    for index, (region, chain, line) in enumerate(found):     # the post's own names
+        if len(chain.sides) >= 3 and judge.define(s.Chain(chain.sides[-1:] + chain.sides[-2:-1], ("=",), False,
+                                                           chain.text, chain.offset)):
+            chain = s.Chain(chain.sides[:-1], chain.relations[:-1], chain.continued, chain.text, chain.offset)
+            found[index] = (region, chain, line)       # ∂L/∂V = Bᵀ ∂L/∂C = ζ_1: ζ_1 names what the post wrote
         if len(chain.sides) >= 2 and judge.define(chain):
             defined.add((line, chain.text))
+    named = {}
+    for _, chain, line in found:               # those of them that name a quantity of the network's
+        if (line, chain.text) in defined:
+            named[(line, chain.text)] = named_quantity(judge, chain)
     for _, chain, line in found:
         if (line, chain.text) not in defined and len(chain.sides) >= 2:
             judge.learn(chain)
     for region, chain, line in found:
-        if (line, chain.text) in defined or len(chain.sides) < 2 or _restates(chain):
+        if (line, chain.text) in defined:
+            verdict = named.get((line, chain.text))
+            if verdict is not None:
+                claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason,
+                                    region.start, region.end))
+            continue
+        if len(chain.sides) < 2 or _restates(chain):
             continue
         if time.monotonic() > deadline:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
@@ -67,6 +82,15 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
     return verify_sequence(checker, scan(text, name), text, seconds, chains_of, joined)
+
+
+def _stated(chain: s.Chain) -> s.Chain:
+    """The chain up to a set it says its value is in (W = QKᵀ/√d ∈ ℝ^{n×n}): that states a shape."""
+    if "\\in" not in chain.relations:
+        return chain
+    cut = chain.relations.index("\\in")
+    return s.Chain(chain.sides[:cut + 1], chain.relations[:cut], chain.continued, chain.text, chain.offset,
+                   chain.lines[:cut])
 
 
 def _restates(chain: s.Chain) -> bool:

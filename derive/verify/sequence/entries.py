@@ -75,7 +75,7 @@ class Entries:
         top_split, bottom_split = split_indices(top), split_indices(bottom)
         top_node, top_letters = top_split or (top, [])
         bottom_node, bottom_letters = bottom_split or (bottom, [])
-        keys = [key_of(n, self.world.kind, self.pick) for n in (top_node, bottom_node)]
+        keys = [key_of(n, self.world.kind, self.pick, self.post.aliases) for n in (top_node, bottom_node)]
         if None in keys or any(k.startswith("d:") for k in keys):
             raise Unfit("a derivative of names this network does not relate")
         found = jacobian(self.world, keys[0], keys[1], lambda key: self.world.lookup(key)[0])

@@ -19,7 +19,7 @@ from ..typed.evaluate import derivative_parts, is_loss
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
-from .names import key_of, size_of
+from .names import PostNames, key_of, macro_key, size_of
 from .world import World
 
 MAX_DEPTH = 40
@@ -34,9 +34,9 @@ TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
 
 
 class Evaluator(Entries):
-    def __init__(self, world: World, macros: dict[str, s.Node], convention: dict[str, object],
+    def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
-        self.world, self.macros, self.convention = world, macros, convention
+        self.world, self.post, self.convention = world, post, convention
         self.consulted: dict[str, tuple] = {}
         self.depth = 0
         self.indices = dict(indices or {})
@@ -49,7 +49,7 @@ class Evaluator(Entries):
     # -- names --------------------------------------------------------------------------------
     def named(self, node: s.Node):
         """A name's value, or None where the node is no name of the world's or the post's."""
-        key = key_of(node, self.world.kind, self.pick) if kronecker(node) is None else None
+        key = key_of(node, self.world.kind, self.pick, self.post.aliases) if kronecker(node) is None else None
         if key is not None:
             return self._world(key)
         if size_of(node) is not None and "d_k" in self.world.sizes:
@@ -57,7 +57,7 @@ class Evaluator(Entries):
         entry = self.entry_named(node, self.named)
         if entry is not None:
             return entry
-        macro = self.macros.get(macro_key(node))
+        macro = self.post.macros.get(macro_key(node))
         if macro is not None:
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -295,19 +295,6 @@ class Evaluator(Entries):
         finally:
             self.world.at = held
         return total
-
-
-def macro_key(node: s.Node) -> str | None:
-    """A post's own name (δ3, gates, B_4) as a key: its letters and scripts."""
-    if isinstance(node, s.Sym):
-        return node.text + (f"/{node.font}" if node.font else "")
-    if isinstance(node, s.Scripted) and not node.primes:
-        base = macro_key(node.base)
-        return None if base is None else f"{base}_{node.sub.text if node.sub else ''}^{node.sup.text if node.sup else ''}"
-    if isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
-            isinstance(node.items[1], s.Num):
-        return node.items[0].text + node.items[1].text          # δ 3
-    return None
 
 
 def _function_name(node: s.Node) -> tuple[str | None, int]:

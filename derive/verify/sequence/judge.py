@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import syntax as s
 from ..values import Verdict
-from .evaluate import Evaluator, Unfit, macro_key
+from .evaluate import Evaluator, Unfit
 from .indices import split_indices
-from .names import adjoint_of, key_of
+from .names import PostNames, adjoint_of, key_of, macro_key
 from .world import IN_VIEW, World
 
 MAX_CONVENTIONS = 512
@@ -26,7 +26,7 @@ MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
 class SequenceJudge:
     def __init__(self, world: World):
         self.world = world
-        self.macros: dict[str, s.Node] = {}
+        self.post = PostNames()
         self.fixed: dict[str, tuple] = {}          # family -> the options the post's forward equations allow
 
     # -- the post's own names and conventions -------------------------------------------------------
@@ -43,10 +43,17 @@ class SequenceJudge:
         key = macro_key(left)
         if key is None or self.known(left) or adjoint_of(left) is not None and self.known(adjoint_of(left)):
             return False
-        if key in self.macros:
-            return False
-        self.macros[key] = chain.sides[-1]
+        if key in self.post.macros or self._reads(left):
+            return False                              # QKᵀ = KQᵀ: an expression of known names, a claim
+        self.post.macros[key] = chain.sides[-1]
         return True
+
+    def _reads(self, node: s.Node) -> bool:
+        try:
+            Evaluator(self.world, self.post, {}).value(node)
+            return True
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            return False
 
     def learn(self, chain: s.Chain) -> None:
         """A forward equation (f_t = σ(W_f x_t + U_f h_{t-1} + b_f)) that holds under some conventions
@@ -79,7 +86,7 @@ class SequenceJudge:
         found, tried, queue = [], set(), [{}]
         while queue and len(tried) < MAX_CONVENTIONS:
             convention = queue.pop()
-            evaluator = Evaluator(self.world, self.macros, convention)
+            evaluator = Evaluator(self.world, self.post, convention)
             outcome = self._holds(chain, evaluator, convention)
             signature = tuple(sorted((f, convention.get(f, o[0])) for f, o in evaluator.consulted.items()))
             if signature in tried:
@@ -125,7 +132,7 @@ class SequenceJudge:
             if len(entries) > MAX_ENTRIES:
                 return None
             for entry in entries:
-                at = Evaluator(self.world, self.macros, convention, dict(zip(letters, entry)))
+                at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
                 values = [at.value(side) for side in chain.sides]
                 evaluator.consulted.update(at.consulted)
                 if not all(_equal(values[0], v) for v in values[1:]):
@@ -141,7 +148,7 @@ class SequenceJudge:
         for side in chain.sides[1:]:
             pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
             for convention, _ in self._outcomes(pair) or [({}, False)]:
-                evaluator = Evaluator(self.world, self.macros, convention)
+                evaluator = Evaluator(self.world, self.post, convention)
                 try:
                     expected, written = evaluator.value(chain.sides[0]), evaluator.value(side)
                     if evaluator.letter_sizes:
@@ -162,7 +169,7 @@ class SequenceJudge:
         letters = sorted(sizes)
         wrong = []
         for entry in itertools.product(*(range(sizes[k]) for k in letters)):
-            at = Evaluator(self.world, self.macros, convention, dict(zip(letters, entry)))
+            at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
             left, right = at.value(pair.sides[0]), at.value(pair.sides[1])
             if not _equal(left, right):
                 wrong.append((dict(zip(letters, entry)), left, right))

@@ -8,6 +8,7 @@ convention for one (`pick`), and the judge tries each.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import syntax as s
@@ -70,15 +71,41 @@ def adjoint_of(node: s.Node) -> s.Node | None:
     return None
 
 
-def key_of(node: s.Node, kind: str, pick: Pick) -> str | None:
+@dataclass
+class PostNames:
+    """The post's own names: those it defines by an expression (δ3 = δ1 + δ2), and those of them that
+    name one of the world's quantities (B = softmax(W): the weights), by their macro_key."""
+    macros: dict[str, s.Node] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+def macro_key(node: s.Node) -> str | None:
+    """A post's own name (δ3, gates, B_4) as a key: its letters and scripts."""
+    if isinstance(node, s.Sym):
+        return node.text + (f"/{node.font}" if node.font else "")
+    if isinstance(node, s.Scripted) and not node.primes:
+        base = macro_key(node.base)
+        return None if base is None else f"{base}_{node.sub.text if node.sub else ''}^{node.sup.text if node.sup else ''}"
+    if isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
+            isinstance(node.items[1], s.Num):
+        return node.items[0].text + node.items[1].text          # δ 3
+    return None
+
+
+
+def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None = None) -> str | None:
     """The world key a written name stands for ('d:' first for a gradient), or None."""
     inner = adjoint_of(node)
     if inner is not None:
+        found = aliases.get(macro_key(inner)) if aliases else None
+        if found is not None:
+            return None if found.startswith("d:") else "d:" + found
         found = _plain_key(inner, kind, pick, adjoint=True)
         if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:"):
             found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
         return None if found is None else "d:" + found
-    return _plain_key(node, kind, pick, adjoint=False)
+    found = aliases.get(macro_key(node)) if aliases else None
+    return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
 
 
 def _parts(node: s.Node):

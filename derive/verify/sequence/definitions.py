@@ -1,0 +1,75 @@
+"""A post's own name for one of the network's quantities: W = QKᵀ/√d_k names the scores, B = softmax(W)
+the weights, C = BV the output. Where a definition's value is one of the world's quantities at the
+step in view, the name is that quantity from then on (its gradient ∂L/∂B the weights' gradient), and
+the definition is a claim that holds; where it is the scores but for the scale (QKᵀ/d_k, or no
+scale), the claim is wrong and says so, and the name is still read as the scores."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .. import syntax as s
+from ..values import Verdict
+from .evaluate import Evaluator, Unfit
+from .names import macro_key
+
+MAX_READINGS = 64
+
+
+def named_quantity(judge, chain: s.Chain) -> Verdict | None:
+    """The verdict on a definition that names a quantity of the world's, and the name bound to it."""
+    key = macro_key(chain.sides[0])
+    world = judge.world
+    width = world.sizes.get("d_k")
+    for value in _readings(judge, chain.sides[-1]):
+        if not isinstance(value, np.ndarray) or value.size < 2:
+            return None
+        for candidate, known in _quantities(world):
+            if known.shape != value.shape:
+                continue
+            if _same(known, value):
+                judge.post.aliases[key] = candidate
+                return Verdict("ok", None, f"it names {_described(candidate)}")
+            if candidate == "S" and width and width > 1 and \
+                    (_same(known, value * np.sqrt(width)) or _same(known, value / np.sqrt(width))):
+                judge.post.aliases[key] = candidate
+                return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by "
+                               f"{'1/d_k' if _same(known, value * np.sqrt(width)) else '1'} instead")
+    return None
+
+
+def _readings(judge, side: s.Node):
+    """The side's value under each convention its names leave open (at most MAX_READINGS)."""
+    first = Evaluator(judge.world, judge.post, {})
+    try:
+        first.value(side)
+    except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+        return
+    families = {f: judge.fixed.get(f, o) for f, o in first.consulted.items()}
+    for choice in itertools.islice(itertools.product(*families.values()), MAX_READINGS):
+        evaluator = Evaluator(judge.world, judge.post, dict(zip(families, choice)))
+        try:
+            yield evaluator.value(side)
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            continue
+
+
+def _quantities(world):
+    """(key, value) of every quantity at the step in view: the step's own, then every step's."""
+    own = world.steps[world.at] if world.steps else {}
+    for key, arrays in list(own.items()) + list(world.values.items()):
+        if not key.startswith("d:"):
+            for array in arrays:
+                yield key, array
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(float(np.max(np.abs(a))), 1e-12)
+    return bool(np.max(np.abs(a - b)) <= 1e-6 * scale)
+
+
+def _described(key: str) -> str:
+    return {"S": "the scores QKᵀ/√d_k", "A": "the attention weights softmax(S)", "O": "the attention's output AV",
+            "Q": "the queries", "K": "the keys", "V": "the values", "Y": "the projected output"}.get(key, key)
