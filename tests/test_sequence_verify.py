@@ -174,3 +174,56 @@ def test_a_posts_own_names_for_the_stages_are_read_and_checked(tmp_path):
     verdicts = [(c.verdict, c.reason) for c in verify_text(checker, post, "post.md").claims]
     assert [v for v, _ in verdicts] == ["wrong", "ok", "ok", "ok", "ok", "wrong", "wrong"]
     assert "√d_k" in verdicts[0][1] and "weights" in verdicts[1][1]
+
+
+KARPATHY_STYLE = """```python
+dy = np.copy(ps[t])
+dy[targets[t]] -= 1
+dWhy += np.dot(dy, hs[t].T)
+dby += dy
+dh = np.dot(Why.T, dy) + dhnext
+dhraw = (1 - hs[t] * hs[t]) * dh
+dbh += dhraw
+dWxh += np.dot(dhraw, xs[t].T)
+dWhh += np.dot(dhraw, hs[t-1].T)
+dhnext = np.dot(Whh.T, dhraw)
+```
+"""
+
+
+def _rnn_checker():
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        from test_sequence_verify_fuzz import _cell_spec
+    finally:
+        sys.path.remove(str(Path(__file__).parent))
+    return Checker(derive.derive(_cell_spec("rnn", 4, 3, 3, 5)))
+
+
+def test_code_in_a_python_block_is_read_as_the_step_it_computes():
+    """min-char-rnn's backward loop: arrays over the steps (hs[t]), np.dot, += onto a shared weight's
+    gradient (the step's term), dhnext carried back; dy built over two lines is no claim."""
+    claims = verify_text(_rnn_checker(), KARPATHY_STYLE, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(n, "ok") for n in range(4, 12)]
+
+
+@pytest.mark.parametrize("slip", [
+    ("dWhh += np.dot(dhraw, hs[t-1].T)", "dWhh += np.dot(dhraw, hs[t].T)"),
+    ("dhraw = (1 - hs[t] * hs[t]) * dh", "dhraw = (1 - hs[t]) * dh"),
+    ("dh = np.dot(Why.T, dy) + dhnext", "dh = np.dot(Why.T, dy)"),
+])
+def test_a_slip_in_code_is_wrong(slip):
+    right, wrong = slip
+    post = KARPATHY_STYLE.replace(right, wrong)
+    line = post.split("\n").index(wrong) + 1
+    claims = {c.line: c.verdict for c in verify_text(_rnn_checker(), post, "post.md").claims}
+    assert claims[line] == "wrong", claims
+
+
+def test_pytorchs_stacked_lstm_is_read(lstm):
+    post = "\n".join(["gates = W_ih @ x + b_ih + W_hh @ h_prev + b_hh", "",
+                      "dgates = concat([di, df, dg, do])", "", "dx = W_ih.T @ dgates", "",
+                      "dh_prev = W_hh.T @ dgates", "", "dh_prev = W_ih.T @ dgates", ""])
+    verdicts = [c.verdict for c in verify_text(lstm, post, "post.md").claims]
+    assert verdicts[:4] == ["ok", "ok", "ok", "ok"]
+    assert "ok" not in verdicts[4:]            # the input's weights for the state's: shapes that do not fit

@@ -105,7 +105,7 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
         from .typed.document import TypedChecker, verify_typed_text, _joined
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence_text
-            return verify_sequence_text(checker, text, name, seconds, _chains, _joined)
+            return verify_sequence_text(checker, text, name, seconds, _accumulating, _joined)
         return verify_typed_text(checker, text, name, seconds, _chains)
     try:
         with older_objects_set_aside():
@@ -123,7 +123,7 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
         from .typed.document import TypedChecker, verify_typed
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence
-            return verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
+            return verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _accumulating)
         return verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
     try:
         with older_objects_set_aside():
@@ -261,7 +261,7 @@ def _rate(checker: Checker) -> Decimal | None:
     return Decimal(repr(float(training.learning_rate))) if training is not None else None
 
 
-def _chains(rows, rate: Decimal | None = None):
+def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
     """(chain, sample, line) for each claim of a region's rows. A row that starts with a relation
     (align's &= ...), or follows one that ends with one, continues the claim above it: it is a claim
     of its own, its first side the first side of the claim it continues, at its own line."""
@@ -291,7 +291,13 @@ def _chains(rows, rate: Decimal | None = None):
     found = [(applied(in_place(_closed(c), rate)), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]
     return [(c, sample, line) for c, sample, line in found
-            if any(r in EQUALITIES for r in c.relations) and not _dangles(c)]
+            if (any(r in EQUALITIES for r in c.relations) or accumulations and c.relations == ("+=",))
+            and not _dangles(c)]
+
+
+def _accumulating(rows):
+    """The chains of a sequence post's rows, with code's dW += term among them (a step's term added)."""
+    return _chains(rows, accumulations=True)
 
 
 def _closed(chain: s.Chain) -> s.Chain:

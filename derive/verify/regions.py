@@ -134,6 +134,26 @@ def _markdown_regions(text: str) -> list[Region]:
     return sorted(regions + plain, key=lambda r: r.start)
 
 
+CODE_LANGUAGES = ("", "python", "py", "python3", "numpy", "ipython")
+
+
+def code_lines(text: str) -> list[Region]:
+    """Each line of a Markdown document's Python code blocks as a plain region, its comment dropped: a
+    sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do."""
+    line_starts = _line_starts(text)
+    found = []
+    for token in _MARKDOWN.parse(text):
+        if token.type != "fence" or token.info.strip().lower() not in CODE_LANGUAGES or token.map is None:
+            continue
+        for k, line in enumerate(token.content.split("\n")):
+            number = token.map[0] + 2 + k                 # the fence's own line first
+            code = line.split("#", 1)[0].rstrip()
+            if code.strip() and number - 1 < len(line_starts):
+                start = line_starts[number - 1]
+                found.append(Region(number, code.strip(), start, start + len(line), plain=True))
+    return found
+
+
 def _math_regions(text: str, tokens) -> list[Region]:
     line_starts = _line_starts(text)
     regions: list[Region] = []

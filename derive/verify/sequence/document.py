@@ -4,6 +4,7 @@ the attention (judge.py)."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from ...errors import DeriveError
@@ -11,9 +12,10 @@ from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..region import Region
-from ..regions import normalize, scan
+from ..regions import code_lines, normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
+from ..judge import EQUALITIES
 from .definitions import named_quantity
 from .judge import SequenceJudge
 from .world import world
@@ -37,20 +39,18 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)
+    lines = document.split("\n") if document is not None else []
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
-    defined = set()
+    defined, named = set(), {}
     for index, (region, chain, line) in enumerate(found):     # the post's own names
         if len(chain.sides) >= 3 and judge.define(s.Chain(chain.sides[-1:] + chain.sides[-2:-1], ("=",), False,
                                                            chain.text, chain.offset)):
             chain = s.Chain(chain.sides[:-1], chain.relations[:-1], chain.continued, chain.text, chain.offset)
             found[index] = (region, chain, line)       # ∂L/∂V = Bᵀ ∂L/∂C = ζ_1: ζ_1 names what the post wrote
         if len(chain.sides) >= 2 and judge.define(chain):
-            defined.add((line, chain.text))
-    named = {}
-    for _, chain, line in found:               # those of them that name a quantity of the network's
-        if (line, chain.text) in defined:
+            defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             named[(line, chain.text)] = named_quantity(judge, chain)
     for _, chain, line in found:
         if (line, chain.text) not in defined and len(chain.sides) >= 2:
@@ -62,7 +62,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                 claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason,
                                     region.start, region.end))
             continue
-        if len(chain.sides) < 2 or _restates(chain):
+        if len(chain.sides) < 2 or _restates(chain) or not _equates(chain) or _changed_below(lines, line, chain):
             continue
         if time.monotonic() > deadline:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
@@ -81,7 +81,10 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
-    return verify_sequence(checker, scan(text, name), text, seconds, chains_of, joined)
+    regions = scan(text, name)
+    if not name.endswith(".tex"):
+        regions = sorted(regions + code_lines(text), key=lambda r: r.start)
+    return verify_sequence(checker, regions, text, seconds, chains_of, joined)
 
 
 def _stated(chain: s.Chain) -> s.Chain:
@@ -91,6 +94,19 @@ def _stated(chain: s.Chain) -> s.Chain:
     cut = chain.relations.index("\\in")
     return s.Chain(chain.sides[:cut + 1], chain.relations[:cut], chain.continued, chain.text, chain.offset,
                    chain.lines[:cut])
+
+
+def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:
+    """dy = np.copy(ps[t]) with dy[targets[t]] -= 1 on the next line: code's value built in steps, the first
+    of them no claim."""
+    name = chain.text.split("=", 1)[0].strip()
+    after = next((text for text in lines[line:line + 3] if text.strip()), "")
+    return bool(name) and re.match(rf"\s*{re.escape(name)}\s*(\[[^=]*\]\s*)?[-+*/]=", after) is not None
+
+
+def _equates(chain: s.Chain) -> bool:
+    """a = b (or ≈, ≡, :=), and dW += term: not a bound, an update or an arrow."""
+    return all(r in EQUALITIES for r in chain.relations) or chain.relations == ("+=",)
 
 
 def _restates(chain: s.Chain) -> bool:

@@ -40,6 +40,7 @@ class Evaluator(Entries):
         self.consulted: dict[str, tuple] = {}
         self.depth = 0
         self.indices = dict(indices or {})
+        self.step_term = False               # dW += …: a gradient read as the step's own term
         self.letter_sizes = {}
 
     def pick(self, family: str, options: tuple):
@@ -82,6 +83,8 @@ class Evaluator(Entries):
         found = self._readings(key, step)
         if total:
             found = found[-1:]
+        elif self.step_term and gradient and len(found) > 1:
+            found = found[:1]
         value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
         if gradient and self.world.steps and "T" in self.world.sizes and \
                 self.pick("loss", ("mean", "sum")) == "sum":
@@ -111,6 +114,8 @@ class Evaluator(Entries):
         found = list(world.lookup(key, step) or [])
         if key in ("d:h", "d:c") and step == world.at - 1:    # dh_{t-1}: this step's term into it, or all of it
             found = list(world.lookup(key + "<", world.at) or []) + found
+        if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
+            found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
         if not found:
             raise Unfit(f"{key} is not in this network")
         return found
@@ -169,6 +174,10 @@ class Evaluator(Entries):
         return _divide(self.value(node.num), self.value(node.den))
 
     def _BinOp(self, node: s.BinOp):
+        if node.op == "*" and node.left == s.Sym("np"):
+            return self.value(node.right)                 # np.dot(...), np.tanh(...): NumPy's functions
+        if node.op == "*" and _method(node.right, "dot") is not None:
+            return _matmul(self.value(node.left), self.value(_method(node.right, "dot")))     # a.dot(b)
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
             return _add(left, right, 1.0 if node.op == "+" else -1.0)
@@ -200,6 +209,8 @@ class Evaluator(Entries):
         while k < len(items):
             item = items[k]
             applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
+            if applied is None and k + 1 < len(items):
+                applied = self._at_step(item, items[k + 1])
             if applied is None and isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
                 applied = self.named(s.Juxt((item, items[k + 1])))          # W^T d Γ: d Γ one name
             if applied is not None:
@@ -222,7 +233,14 @@ class Evaluator(Entries):
         name, primes = _function_name(function)
         if name is None:
             return None
-        if name in ("concat", "vstack", "hstack", "outer"):
+        if name == "dot":
+            items = _listed(argument)
+            if len(items) != 2:
+                raise Unfit("dot of two arrays")
+            found = _matmul(self.value(items[0]), self.value(items[1]))
+        elif name == "copy":
+            found = self.value(argument)
+        elif name in ("concat", "vstack", "hstack", "outer"):
             items = _listed(argument)
             values = [self.value(item) for item in items]
             if name == "outer":
@@ -245,6 +263,26 @@ class Evaluator(Entries):
         else:
             found = FUNCTIONS[name](self.value(argument))
         return found if power is None else found ** power
+
+    def _at_step(self, name: s.Node, index: s.Node):
+        """hs[t], xs[t-1].T, x[0]: code's arrays over the steps, a step's entry (x[0] the first step's)."""
+        transposed = isinstance(index, s.Scripted) and index.sup is not None and index.sup.text in TRANSPOSES
+        bracket = index.base if transposed else index
+        if not (isinstance(name, s.Sym) and isinstance(bracket, s.Paren) and bracket.kind == "[" and
+                (len(name.text) == 1 or len(name.text) == 2 and name.text.endswith("s"))):
+            return None
+        inner = bracket.inner
+        offset = int(inner.text) - self.world.at if isinstance(inner, s.Num) and inner.text.isdigit() and \
+            self.world.steps else _time_of(inner)
+        if offset is None:
+            return None
+        stem = PLURALS.get(name.text) or name.text[0]
+        time = "t" if offset == 0 else f"t{offset:+d}"
+        found = self.named(s.Scripted(s.Sym(stem[0]), s.Script(time, None), None) if len(stem) == 1 else
+                           s.Scripted(s.Sym(stem[0], "hat"), s.Script(time, None), None))
+        if found is None:
+            raise Unfit(f"{name.text}[...]")
+        return np.transpose(found) if transposed else found
 
     def _Func(self, node: s.Func):
         raise Unfit(f"{node.name} without its argument")
@@ -297,6 +335,27 @@ class Evaluator(Entries):
         return total
 
 
+PLURALS = {"ps": "yhat"}          # min-char-rnn's ps[t]: the softmax's output at step t
+
+
+def _time_of(node: s.Node) -> int | None:
+    """t -> 0, t-1 -> -1, t+1 -> 1."""
+    if node == s.Sym("t"):
+        return 0
+    if isinstance(node, s.BinOp) and node.op in "+-" and node.left == s.Sym("t") and isinstance(node.right, s.Num) \
+            and node.right.text.isdigit():
+        return int(node.right.text) * (1 if node.op == "+" else -1)
+    return None
+
+
+def _method(node: s.Node, name: str) -> s.Node | None:
+    """a.dot(b) read as a times dot(b): b, the method's argument."""
+    if isinstance(node, s.Juxt) and len(node.items) == 2 and node.items[0] == s.Sym(name) and \
+            isinstance(node.items[1], s.Paren) and node.items[1].kind == "(":
+        return node.items[1].inner
+    return None
+
+
 def _function_name(node: s.Node) -> tuple[str | None, int]:
     primes = 0
     if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
@@ -304,7 +363,7 @@ def _function_name(node: s.Node) -> tuple[str | None, int]:
     if isinstance(node, s.Func):
         return node.name, primes
     if isinstance(node, s.Sym) and (node.text in FUNCTIONS or node.text in ROW_SUMS or
-                                    node.text in ("concat", "vstack", "hstack", "outer")):
+                                    node.text in ("concat", "vstack", "hstack", "outer", "dot", "copy")):
         return node.text, primes
     return None, 0
 

@@ -122,7 +122,7 @@ class SequenceJudge:
 
     def _holds_here(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
         try:
-            values = [evaluator.value(side) for side in chain.sides]
+            values = _sides(evaluator, chain)
             if not _shaped(values):
                 return None
             if not evaluator.letter_sizes:
@@ -133,7 +133,7 @@ class SequenceJudge:
                 return None
             for entry in entries:
                 at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
-                values = [at.value(side) for side in chain.sides]
+                values = _sides(at, chain)
                 evaluator.consulted.update(at.consulted)
                 if not all(_equal(values[0], v) for v in values[1:]):
                     return False
@@ -223,6 +223,18 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
     return None
+
+
+def _sides(evaluator: Evaluator, chain: s.Chain) -> list:
+    """Each side's value; the left of dW += … is the step's own term, what the line adds."""
+    if chain.relations == ("+=",):
+        evaluator.step_term = True
+        try:
+            left = evaluator.value(chain.sides[0])
+        finally:
+            evaluator.step_term = False
+        return [left, evaluator.value(chain.sides[1])]
+    return [evaluator.value(side) for side in chain.sides]
 
 
 def _short(value) -> str:

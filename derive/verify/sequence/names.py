@@ -126,7 +126,17 @@ def _parts(node: s.Node):
     font = node.font if node.font in ("tilde", "bar", "hat", "widehat", "widetilde") else ""
     if node.font and not font and node.font not in ("mathbf", "boldsymbol", "bm", "vec", "mathrm", "text"):
         return None
-    return node.text, font.replace("wide", ""), sub, sup
+    text = node.text
+    if sub is None and not font:
+        glued = _GLUED.match(text)                      # Wxh, Whh, by, hnext: code's names, scripts glued on
+        if glued:
+            text, sub = (glued.group(1), glued.group(2)) if glued.group(1) else (glued.group(3), glued.group(4))
+    elif text in ("next", "prev") and sub in STATES and sup is None:
+        text, sub = sub, text                           # next_h, prev_c: CS231n's order
+    return text, font.replace("wide", ""), sub, sup
+
+
+_GLUED = re.compile(r"^([WUVb])(xh|hh|hx|hy|yh|ih|ho|oh|x|h|y)$|^([hcas])(next|prev|raw)$")
 
 
 def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None:
@@ -153,7 +163,7 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             if time is not None:
                 return None
             time = offset
-        elif piece == "gate":
+        elif piece in ("gate", "raw"):                 # o_gate, hraw: the net input, before the activation
             net = True
         elif gate_letter is None:
             gate_letter = piece
@@ -170,10 +180,12 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
         return None
+    if adjoint and base == "y":
+        base = "logit"                                 # code's dy: the gradient at the output's logits
     if net:
-        if base in ("h", "c", "x"):
+        if base in ("c", "x") or (base == "h" and kind != "rnn"):
             return None
-        base = f"net:{base}"
+        base = "net:" if base == "h" else f"net:{base}"
     if time == "next":
         time = 0
         if adjoint and base in ("h", "c"):
@@ -224,7 +236,13 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
 
 
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:
-    """W_f, U_f, b_f, W_{xf}, W_{hf}; an RNN's W, U, b, W_{hh}, W_{xh}."""
+    """W_f, U_f, b_f, W_{xf}, W_{hf}; an RNN's W, U, b, W_{hh}, W_{xh}, b_h; an LSTM's gates stacked as
+    PyTorch's W_{ih}, W_{hh}, b_{ih}, b_{hh} (or W_x, W_h), in its order i, f, g, o."""
+    if kind == "lstm" and gate in ("ih", "hh", "x", "h"):
+        side = "x" if gate in ("ih", "x") else "h"
+        if letter == "b":                              # b_ih + b_hh: derive's one b is either, the other 0
+            return "b:stack" if pick("bias", ("ih", "hh")) == {"x": "ih", "h": "hh"}[side] else "b:zero"
+        return f"{'W' if side == 'x' else 'U'}:stack" if letter == "W" else None
     side = None
     if gate is not None and len(gate) >= 2 and gate[0] in "xh" and letter == "W":
         side, gate = ("x" if gate[0] == "x" else "h"), gate[1:]
@@ -232,6 +250,10 @@ def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | N
             side = "h" if (side, gate) == ("h", "h") else "x"
             gate = None
     if kind == "rnn":
+        if letter == "W" and gate in ("x", "h") and side is None:      # W_x, W_h
+            side, gate = gate, None
+        if letter == "b" and gate == "h":
+            gate = None
         if gate is not None:
             return None
         gate = ""

@@ -128,8 +128,23 @@ def _cell(graph, values, layer, index: int) -> World:
         if parameter in run.nodes:
             node = run.nodes[parameter]
             found.add(_key(role), _column(values.value[node]) if node.shape[1:] == () else values.value[node])
+    if kind == "lstm":
+        _stacked(found)
     _read_out(found, run, index)
     return found
+
+
+def _stacked(found: World) -> None:
+    """PyTorch's view of an LSTM: the four gates' weights, biases, net inputs and their gradients stacked
+    in its order i, f, g, o (W_{ih}, W_{hh}, b_{ih} + b_{hh}, gates)."""
+    order = GATE_NAMES["lstm"]
+    for key in ("W", "U", "b"):
+        found.add(f"{key}:stack", np.vstack([found.values[f"{key}:{q}"][0] for q in order]))
+    found.add("b:zero", np.zeros_like(found.values["b:stack"][0]))
+    for step in found.steps:
+        for key in ("net", "d:net", "d:W", "d:U", "d:b"):
+            readings = zip(*(step[f"{key}:{q}"] for q in order))
+            step[f"{key}:stack"] = [np.vstack(parts) for parts in readings]
 
 
 def _one_step(found: World, run: "_Run", kind: str, index: int, t: int) -> None:
