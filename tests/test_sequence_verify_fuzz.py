@@ -113,3 +113,14 @@ def test_a_one_step_sequence_is_refused_in_one_line(kind):
     from derive.errors import DeriveError
     with pytest.raises(DeriveError, match="at least 2"):
         Checker(api.derive(_cell_spec(kind, 1, 2, 2, 0)))
+
+
+def test_a_gru_of_the_other_variant_is_never_called_wrong():
+    """Cho et al.'s GRU resets h' before U_n; derive's (PyTorch's) after: the post's candidate equation and
+    what flows through it are unchecked, with the reason, not wrong."""
+    checker = Checker(api.derive(_cell_spec("gru", 3, 2, 2, 7)))
+    for formula in (r"n_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}))",
+                    r"\tilde{h}_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)",
+                    r"dr = (U_n^T dn) \odot h_{t-1}"):
+        claim = _verdict(checker, formula)
+        assert claim.verdict == "unchecked" and "PyTorch" in claim.reason, (formula, claim)

@@ -10,6 +10,7 @@ from .. import syntax as s
 from .indices import INDEX_LETTERS, kronecker, split_indices
 from .jacobians import jacobian
 from .names import key_of
+from .unfit import Unfit
 
 
 class Entries:
@@ -34,7 +35,6 @@ class Entries:
         if value.ndim == 2 and 1 in shape and len(letters) == 1:        # a vector, either way round
             value, shape = value.ravel(), (value.size,)
         if len(letters) != len(shape):
-            from .evaluate import Unfit
             raise Unfit(f"{len(letters)} indices on a {len(shape)}-axis value")
         return float(value[tuple(self._index(letter, size) for letter, size in zip(letters, shape))])
 
@@ -43,7 +43,6 @@ class Entries:
             self.letter_sizes.setdefault(letter, size)
         found = self.indices.get(letter, 0)
         if size is not None and found >= size:
-            from .evaluate import Unfit
             raise Unfit(f"the index {letter} runs past its axis")
         return found
 
@@ -71,7 +70,6 @@ class Entries:
 
     def derivative(self, top: s.Node, bottom: s.Node):
         """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""
-        from .evaluate import Unfit
         top_split, bottom_split = split_indices(top), split_indices(bottom)
         top_node, top_letters = top_split or (top, [])
         bottom_node, bottom_letters = bottom_split or (bottom, [])

@@ -16,24 +16,21 @@ import numpy as np
 
 from .. import syntax as s
 from ..typed.evaluate import derivative_parts, is_loss
+from .code_forms import TRANSPOSES, CodeForms, method
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
 from .names import PostNames, key_of, macro_key, size_of
-from .world import World
+from .unfit import Unfit
+from .quantities import World
 
 MAX_DEPTH = 40
 
 
-class Unfit(Exception):
-    """The formula names something the world does not hold, or its shapes do not fit: not checked."""
-
-
 ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
-TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
 
 
-class Evaluator(Entries):
+class Evaluator(Entries, CodeForms):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -41,6 +38,7 @@ class Evaluator(Entries):
         self.depth = 0
         self.indices = dict(indices or {})
         self.step_term = False               # dW += …: a gradient read as the step's own term
+        self.read: set[str] = set()          # the world's keys read
         self.letter_sizes = {}
 
     def pick(self, family: str, options: tuple):
@@ -80,6 +78,7 @@ class Evaluator(Entries):
             blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}") +
                                   ("!" if total else "")) for side in order]
             return np.hstack(blocks)
+        self.read.add(key)
         found = self._readings(key, step)
         if total:
             found = found[-1:]
@@ -176,8 +175,8 @@ class Evaluator(Entries):
     def _BinOp(self, node: s.BinOp):
         if node.op == "*" and node.left == s.Sym("np"):
             return self.value(node.right)                 # np.dot(...), np.tanh(...): NumPy's functions
-        if node.op == "*" and _method(node.right, "dot") is not None:
-            return _matmul(self.value(node.left), self.value(_method(node.right, "dot")))     # a.dot(b)
+        if node.op == "*" and method(node.right, "dot") is not None:
+            return _matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
             return _add(left, right, 1.0 if node.op == "+" else -1.0)
@@ -264,26 +263,6 @@ class Evaluator(Entries):
             found = FUNCTIONS[name](self.value(argument))
         return found if power is None else found ** power
 
-    def _at_step(self, name: s.Node, index: s.Node):
-        """hs[t], xs[t-1].T, x[0]: code's arrays over the steps, a step's entry (x[0] the first step's)."""
-        transposed = isinstance(index, s.Scripted) and index.sup is not None and index.sup.text in TRANSPOSES
-        bracket = index.base if transposed else index
-        if not (isinstance(name, s.Sym) and isinstance(bracket, s.Paren) and bracket.kind == "[" and
-                (len(name.text) == 1 or len(name.text) == 2 and name.text.endswith("s"))):
-            return None
-        inner = bracket.inner
-        offset = int(inner.text) - self.world.at if isinstance(inner, s.Num) and inner.text.isdigit() and \
-            self.world.steps else _time_of(inner)
-        if offset is None:
-            return None
-        stem = PLURALS.get(name.text) or name.text[0]
-        time = "t" if offset == 0 else f"t{offset:+d}"
-        found = self.named(s.Scripted(s.Sym(stem[0]), s.Script(time, None), None) if len(stem) == 1 else
-                           s.Scripted(s.Sym(stem[0], "hat"), s.Script(time, None), None))
-        if found is None:
-            raise Unfit(f"{name.text}[...]")
-        return np.transpose(found) if transposed else found
-
     def _Func(self, node: s.Func):
         raise Unfit(f"{node.name} without its argument")
 
@@ -333,27 +312,6 @@ class Evaluator(Entries):
         finally:
             self.world.at = held
         return total
-
-
-PLURALS = {"ps": "yhat"}          # min-char-rnn's ps[t]: the softmax's output at step t
-
-
-def _time_of(node: s.Node) -> int | None:
-    """t -> 0, t-1 -> -1, t+1 -> 1."""
-    if node == s.Sym("t"):
-        return 0
-    if isinstance(node, s.BinOp) and node.op in "+-" and node.left == s.Sym("t") and isinstance(node.right, s.Num) \
-            and node.right.text.isdigit():
-        return int(node.right.text) * (1 if node.op == "+" else -1)
-    return None
-
-
-def _method(node: s.Node, name: str) -> s.Node | None:
-    """a.dot(b) read as a times dot(b): b, the method's argument."""
-    if isinstance(node, s.Juxt) and len(node.items) == 2 and node.items[0] == s.Sym(name) and \
-            isinstance(node.items[1], s.Paren) and node.items[1].kind == "(":
-        return node.items[1].inner
-    return None
 
 
 def _function_name(node: s.Node) -> tuple[str | None, int]:

@@ -10,7 +10,7 @@ import numpy as np
 from ...core.ops.attention import softmax_vjp_rows
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
-from .world import World
+from .quantities import World
 
 GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "r": "sigmoid", "z": "sigmoid"}
 

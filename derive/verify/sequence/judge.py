@@ -16,9 +16,15 @@ from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .names import PostNames, adjoint_of, key_of, macro_key
-from .world import IN_VIEW, World
+from .quantities import IN_VIEW, World
 
 MAX_CONVENTIONS = 512
+# PyTorch's GRU (derive's) resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n));
+# Cho et al.'s before it: n = tanh(W_n x + U_n (r ⊙ h')). What either computes differently is never called wrong.
+GRU_VARIANT_KEYS = {"U:n", "b':n", "q", "d:q", "d:r", "d:net:r", "d:W:r", "d:U:r", "d:b:r", "d:b':r", "d:U:n",
+                    "d:b':n", "d:h<"}
+GRU_VARIANT = ("not checked: derive's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); a GRU that "
+               "resets h' before U_n (Cho et al.'s) computes this differently")
 RELATIVE = 1e-6
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
 
@@ -79,7 +85,22 @@ class SequenceJudge:
                                               "shapes do not fit")
         if any(equal for _, equal in outcomes):
             return Verdict("ok", None, "")
+        if self.world.kind == "gru" and self._reads_variant(chain):
+            return Verdict("unchecked", None, GRU_VARIANT)
         return Verdict("wrong", None, self._why(chain))
+
+    def _reads_variant(self, chain: s.Chain) -> bool:
+        """Whether the chain reads a quantity the two GRU cells in use compute differently."""
+        evaluator = Evaluator(self.world, self.post, {})
+        try:
+            evaluator.value(chain.sides[0])
+            if evaluator.read & {"n", "net:n"}:
+                return True                        # n = tanh(...): the candidate's own equation
+            for side in chain.sides[1:]:
+                evaluator.value(side)
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            pass
+        return bool(evaluator.read & GRU_VARIANT_KEYS)
 
     def _outcomes(self, chain: s.Chain) -> list[tuple[dict, bool]]:
         """(convention, whether every side equals the first) for each convention that reads the chain."""

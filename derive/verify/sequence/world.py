@@ -13,44 +13,18 @@ each (names.py). Vectors are columns; a matrix is (rows: outputs, columns: input
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ...core.graph import Kind
-from ...core.ops import TENSOR_OPS
 from ...core.ops.gates import gate_net
 from ...core.lower_sequence import CELLS
 from ...errors import DeriveError
 from ...numeric.tensor_values import evaluate_tensor
 from ...rules import kernels
 from ...spec.sequence import GATE_NAMES
+from .quantities import Run, World
 
 ATTENDING = ("attention", "transformer_block")
-IN_VIEW = 1                 # the step a claim without a sum over time is read at: the second, which has a previous
-
-
-@dataclass
-class World:
-    kind: str                                   # rnn, lstm, gru, attention
-    values: dict[str, list[np.ndarray]] = field(default_factory=dict)       # every step's (or attention's)
-    steps: list[dict[str, list[np.ndarray]]] = field(default_factory=list)  # each step's own
-    sizes: dict[str, float] = field(default_factory=dict)       # d_k, the head width; T, the steps
-    at: int = IN_VIEW                           # the step in view
-    activation: str = "tanh"                    # an RNN's state's
-
-    def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
-        step = self.at if step is None else step
-        if self.steps and 0 <= step < len(self.steps) and key in self.steps[step]:
-            return self.steps[step][key]
-        return self.values.get(key)
-
-    def add(self, key: str, *arrays, step: int | None = None) -> None:
-        found = (self.values if step is None else self.steps[step]).setdefault(key, [])
-        for array in arrays:
-            array = np.asarray(array, dtype=float)
-            if not any(a.shape == array.shape and np.array_equal(a, array) for a in found):
-                found.append(array)
 
 
 def world(spec) -> World:
@@ -71,46 +45,12 @@ def world(spec) -> World:
     return attention_world(graph, values, layer, index)
 
 
-class _Run:
-    """The graph's nodes by name, sample 0's value and adjoint of each, and each application's terms."""
-
-    def __init__(self, graph, values):
-        self.graph, self.numbers = graph, values
-        self.nodes = {node.name: node for node in graph.nodes}
-        self.making = {a.output: a for a in graph.applications}
-
-    def value(self, name: str) -> np.ndarray:
-        return self.numbers.value[self.nodes[name]][0]
-
-    def adjoint(self, name: str) -> np.ndarray:
-        node = self.nodes[name]
-        found = self.numbers.adjoint.get(node)
-        if found is None:
-            return np.zeros(node.shape)
-        return found if node.kind == Kind.PARAMETER else found[0]
-
-    def terms(self, application) -> tuple:
-        """Each input's term from this application: its VJP kernel at sample 0."""
-        numbers = self.numbers
-        inputs = [numbers.value[n][:1] if n.kind != Kind.PARAMETER else numbers.value[n] for n in application.inputs]
-        output = numbers.value[application.output][:1]
-        upstream = self.numbers.adjoint[application.output][:1]
-        kernel = TENSOR_OPS[application.op].numeric.vjp(**dict(application.attributes))
-        found = kernel(inputs, output, upstream)
-        return tuple(None if term is None else (term[0] if n.kind != Kind.PARAMETER else term)
-                     for n, term in zip(application.inputs, found))
-
-    def consumers(self, name: str) -> list:
-        node = self.nodes[name]
-        return [a for a in self.graph.applications if node in a.inputs]
-
-
 def _column(array: np.ndarray) -> np.ndarray:
     return array.reshape(-1, 1) if array.ndim == 1 else array
 
 
 def _cell(graph, values, layer, index: int) -> World:
-    run = _Run(graph, values)
+    run = Run(graph, values)
     steps = _steps(run, index)
     if steps < 2:
         raise DeriveError("verify checks a recurrent post at a step with a previous state: this spec's sequence "
@@ -147,7 +87,7 @@ def _stacked(found: World) -> None:
             step[f"{key}:stack"] = [np.vstack(parts) for parts in readings]
 
 
-def _one_step(found: World, run: "_Run", kind: str, index: int, t: int) -> None:
+def _one_step(found: World, run: "Run", kind: str, index: int, t: int) -> None:
     step = t - 1
     name = lambda base, at=t: f"{base}{index}_{at}"           # noqa: E731
     here = [a for a in run.graph.applications if a.output.layer == index and _step(a) == t]
@@ -183,7 +123,7 @@ def _one_step(found: World, run: "_Run", kind: str, index: int, t: int) -> None:
             found.add(f"d:{_key(role)}", term, every, step=step)      # this step's term, or every step's
 
 
-def _read_out(found: World, run: "_Run", index: int) -> None:
+def _read_out(found: World, run: "Run", index: int) -> None:
     """A dense layer at every step after the cell, into the softmax cross-entropy: its logits, the
     softmax ŷ, the one-hot target y, its weights V and bias, each step's own."""
     stacked = run.nodes.get(f"H{index}")
@@ -217,7 +157,7 @@ def _step(application) -> int:
     return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
 
 
-def _steps(run: _Run, index: int) -> int:
+def _steps(run: Run, index: int) -> int:
     return sum(1 for name in run.nodes if name.startswith(f"x{index}_"))
 
 
@@ -235,7 +175,7 @@ def _key(role: str) -> str:
     return f"{role[0]}:{role[1:]}"
 
 
-def _gate(found: World, run: "_Run", application, step: int) -> None:
+def _gate(found: World, run: "Run", application, step: int) -> None:
     """A gate's net input and its adjoint: the gate's own op computes both."""
     gate = application.output.name[:1]
     gate = "" if gate == "h" else gate

@@ -4,11 +4,11 @@ there are several heads), the projections' weights and every gradient, from the 
 from __future__ import annotations
 
 from ...core.graph import Kind
-from .world import World, _Run
+from .quantities import Run, World
 
 
 def attention_world(graph, values, layer, index: int) -> World:
-    run = _Run(graph, values)
+    run = Run(graph, values)
     heads = dict(layer.attributes).get("heads", 1)
     found = World("attention")
     scores = next(a for a in graph.applications if a.op == "scores" and a.output.layer == index)

@@ -1,0 +1,54 @@
+"""The evaluator's reading of code (mixed into evaluate.Evaluator): NumPy's arrays over the steps
+(hs[t], xs[t-1].T, x[0]) and a.dot(b)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from .unfit import Unfit
+
+TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
+
+
+class CodeForms:
+    def _at_step(self, name: s.Node, index: s.Node):
+        """hs[t], xs[t-1].T, x[0]: code's arrays over the steps, a step's entry (x[0] the first step's)."""
+        transposed = isinstance(index, s.Scripted) and index.sup is not None and index.sup.text in TRANSPOSES
+        bracket = index.base if transposed else index
+        if not (isinstance(name, s.Sym) and isinstance(bracket, s.Paren) and bracket.kind == "[" and
+                (len(name.text) == 1 or len(name.text) == 2 and name.text.endswith("s"))):
+            return None
+        inner = bracket.inner
+        offset = int(inner.text) - self.world.at if isinstance(inner, s.Num) and inner.text.isdigit() and \
+            self.world.steps else _time_of(inner)
+        if offset is None:
+            return None
+        stem = PLURALS.get(name.text) or name.text[0]
+        time = "t" if offset == 0 else f"t{offset:+d}"
+        found = self.named(s.Scripted(s.Sym(stem[0]), s.Script(time, None), None) if len(stem) == 1 else
+                           s.Scripted(s.Sym(stem[0], "hat"), s.Script(time, None), None))
+        if found is None:
+            raise Unfit(f"{name.text}[...]")
+        return np.transpose(found) if transposed else found
+
+
+PLURALS = {"ps": "yhat"}          # min-char-rnn's ps[t]: the softmax's output at step t
+
+
+def _time_of(node: s.Node) -> int | None:
+    """t -> 0, t-1 -> -1, t+1 -> 1."""
+    if node == s.Sym("t"):
+        return 0
+    if isinstance(node, s.BinOp) and node.op in "+-" and node.left == s.Sym("t") and isinstance(node.right, s.Num) \
+            and node.right.text.isdigit():
+        return int(node.right.text) * (1 if node.op == "+" else -1)
+    return None
+
+
+def method(node: s.Node, name: str) -> s.Node | None:
+    """a.dot(b) read as a times dot(b): b, the method's argument."""
+    if isinstance(node, s.Juxt) and len(node.items) == 2 and node.items[0] == s.Sym(name) and \
+            isinstance(node.items[1], s.Paren) and node.items[1].kind == "(":
+        return node.items[1].inner
+    return None
