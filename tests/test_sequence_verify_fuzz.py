@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from derive import api
 from derive.spec.load import from_dict
-from derive.verify import Checker, verify_claim
+from derive.verify import Checker, verify_claim, verify_text
 
 # (right formula, the same with a slip); the slip's words where verify names it
 CELLS = {
@@ -124,3 +124,15 @@ def test_a_gru_of_the_other_variant_is_never_called_wrong():
                     r"dr = (U_n^T dn) \odot h_{t-1}"):
         claim = _verdict(checker, formula)
         assert claim.verdict == "unchecked" and "PyTorch" in claim.reason, (formula, claim)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_the_mask_and_scores_named_before_their_scale(causal):
+    """A = softmax(QKᵀ/√d_k + M) with M the causal mask (0, or -∞ above the diagonal); a post that names
+    S = QKᵀ before the scale is read so from then on: its dQ = dS K is right, and its dropped scale is not."""
+    checker = Checker(api.derive(_attention_spec(4, 3, causal, False, 3)))
+    assert _verdict(checker, r"A = \text{softmax}(\frac{QK^T}{\sqrt{d_k}} + M)").verdict == "ok"
+    assert _verdict(checker, r"A = \mathrm{softmax}(\frac{QK^T}{\sqrt{d_k}} + \mathrm{mask})").verdict == "ok"
+    post = "$$S = QK^T$$\n\n$$P = softmax(S / \\sqrt{d_k} + M)$$\n\n$$dQ = dS K$$\n\n$$dQ = dS K / \\sqrt{d_k}$$\n"
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", "ok", "ok", "wrong"]
+    assert _verdict(checker, "dQ = dS K").verdict == "wrong"          # S alone: the scaled scores

@@ -32,11 +32,9 @@ def named_quantity(judge, chain: s.Chain) -> Verdict | None:
             if _same(known, value):
                 judge.post.aliases[key] = candidate
                 return Verdict("ok", None, f"it names {_described(candidate)}")
-            if candidate == "S" and width and width > 1 and \
-                    (_same(known, value * np.sqrt(width)) or _same(known, value / np.sqrt(width))):
+            if candidate == "S" and width and width > 1 and _same(known, value * np.sqrt(width)):
                 judge.post.aliases[key] = candidate
-                return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by "
-                               f"{'1/d_k' if _same(known, value * np.sqrt(width)) else '1'} instead")
+                return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
 
 
@@ -71,7 +69,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _described(key: str) -> str:
-    return {"S": "the scores QKᵀ/√d_k", "A": "the attention weights softmax(S)", "O": "the attention's output AV",
+    return {"S": "the scores QKᵀ/√d_k", "QK": "QKᵀ, the scores before their scale 1/√d_k", "A": "the attention weights softmax(S)", "O": "the attention's output AV",
             "Q": "the queries", "K": "the keys", "V": "the values", "Y": "the projected output",
             "net:stack": "the four gates' net inputs, stacked i, f, g, o", "h": "the hidden state", "c": "the cell state",
             "x": "the step's input", "logit": "the read-out's logits", "yhat": "the softmax output ŷ"}.get(key, key)

@@ -19,6 +19,9 @@ from .names import PostNames, adjoint_of, key_of, macro_key
 from .quantities import IN_VIEW, World
 
 MAX_CONVENTIONS = 512
+# readings a post must state to be read so: S as QKᵀ before its scale (S = QKᵀ, then softmax(S/√d_k)); else
+# dQ = dS K, the dropped 1/√d_k, would read as right
+OPTED_INTO = {"S": ("S",)}
 # PyTorch's GRU (derive's) resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n));
 # Cho et al.'s before it: n = tanh(W_n x + U_n (r ⊙ h')). What either computes differently is never called wrong.
 GRU_VARIANT_KEYS = {"U:n", "b':n", "q", "d:q", "d:r", "d:net:r", "d:W:r", "d:U:r", "d:b:r", "d:b':r", "d:U:n",
@@ -66,7 +69,7 @@ class SequenceJudge:
         only fixes those for the rest of the post."""
         if adjoint_of(chain.sides[0]) is not None or not self.known(chain.sides[0]):
             return
-        held = [c for c, equal in self._outcomes(chain) if equal]
+        held = [c for c, equal in self._outcomes(chain, learning=True) if equal]
         if not held:
             return
         for family in set().union(*held):
@@ -102,9 +105,11 @@ class SequenceJudge:
             pass
         return bool(evaluator.read & GRU_VARIANT_KEYS)
 
-    def _outcomes(self, chain: s.Chain) -> list[tuple[dict, bool]]:
-        """(convention, whether every side equals the first) for each convention that reads the chain."""
-        found, tried, queue = [], set(), [{}]
+    def _outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
+        """(convention, whether every side equals the first) for each convention that reads the chain: the
+        options the post's forward equations fixed, else every one (but those a post must opt into)."""
+        found, tried = [], set()
+        queue = [{family: options[0] for family, options in self.fixed.items()}]
         while queue and len(tried) < MAX_CONVENTIONS:
             convention = queue.pop()
             evaluator = Evaluator(self.world, self.post, convention)
@@ -117,7 +122,7 @@ class SequenceJudge:
                 found.append((dict(signature), outcome))
             for family, options in evaluator.consulted.items():
                 if family not in convention:
-                    allowed = self.fixed.get(family, options)
+                    allowed = self.fixed.get(family, options if learning else OPTED_INTO.get(family, options))
                     for option in allowed:
                         queue.append(convention | {family: option})
         return found
@@ -232,7 +237,7 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
         if _equal(expected * np.sqrt(width), written):
             return "the 1/√d_k is dropped: the scores are QKᵀ/√d_k, so dQ and dK carry 1/√d_k"
         if _equal(expected / np.sqrt(width), written):
-            return "it divides by d_k where the scores divide by √d_k"
+            return "it scales by 1/√d_k once more than the scores do (1/d_k in all, where the scores have 1/√d_k)"
     if key == "d:S" and world.lookup("A"):
         weights, upstream = world.lookup("A")[0], world.lookup("d:A")[0]
         if _equal(weights * upstream, written) or _equal(weights * (1 - weights) * upstream, written):

@@ -29,7 +29,7 @@ GREEK_GATE = "\\Gamma"
 # weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate)
 WEIGHT_GATES = {"lstm": {"c": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
                 "gru": {"r": "r", "z": "z", "u": "z", "n": "n", "h": "n", "g": "n", "c": "n"}}
-ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A"}
+ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A", "M": "M", "mask": "M"}
 SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
 _TIME = re.compile(r"^(?:\\langle|\()?([a-z])([+-]\d)?(?:\\rangle|\))?$")
 
@@ -285,6 +285,8 @@ def _attention_key(letter, accent, sub, sup, pick) -> str | None:
         return None
     if letter == "A":
         return pick("A", ("A", "S"))                  # A: the weights, or (Â the weights) the scores
+    if letter == "S":
+        return pick("S", ("S", "QK"))                 # S: the scores, or QKᵀ before the scale
     if letter == "Y":
         return "Y"
     return ATTENTION.get(letter)

@@ -3,6 +3,8 @@ there are several heads), the projections' weights and every gradient, from the 
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...core.graph import Kind
 from .quantities import Run, World
 
@@ -26,6 +28,12 @@ def attention_world(graph, values, layer, index: int) -> World:
     for key, node in (("S", scores.output), ("A", weights.output)):
         found.add(key, run.value(node.name)[0] if heads > 1 else run.value(node.name))
         found.add(f"d:{key}", run.adjoint(node.name)[0] if heads > 1 else run.adjoint(node.name))
+    found.add("QK", found.values["S"][0] * np.sqrt(width))          # QKᵀ before its scale, as posts name it
+    found.add("d:QK", found.values["d:S"][0] / np.sqrt(width))
+    steps = found.values["S"][0].shape[-1]
+    causal = dict(weights.attributes).get("causal", False)
+    found.add("M", np.where(np.triu(np.ones((steps, steps), dtype=bool), 1), -np.inf, 0.0) if causal
+              else np.zeros((steps, steps)))                         # the mask: -∞ where a query may not look
     source = run.making[q].inputs[0]
     found.add("X", run.value(source.name) if source.kind != Kind.PARAMETER else values.value[source])
     into_x = 0
