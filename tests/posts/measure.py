@@ -10,6 +10,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind4   # the fourth (tests/posts/conv_blind4/*)
     python tests/posts/measure.py --rnn      # RNN, LSTM and GRU posts (tests/posts/sequence_rnn/*)
     python tests/posts/measure.py --attention  # attention and transformer posts (tests/posts/sequence_attention/*)
+    python tests/posts/measure.py --blind-attention  # held-out attention posts (tests/posts/sequence_blind_attention/*)
+    python tests/posts/measure.py --blind-rnn  # held-out RNN, LSTM and GRU posts (tests/posts/sequence_blind_rnn/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -33,6 +35,8 @@ BLIND3 = Path(__file__).parent / "conv_blind3"
 BLIND4 = Path(__file__).parent / "conv_blind4"
 RNN = Path(__file__).parent / "sequence_rnn"
 ATTENTION = Path(__file__).parent / "sequence_attention"
+BLIND_ATTENTION = Path(__file__).parent / "sequence_blind_attention"
+BLIND_RNN = Path(__file__).parent / "sequence_blind_rnn"
 NEAR = 4
 
 
@@ -134,7 +138,8 @@ def table(scores: list[Score]) -> str:
 
 def main() -> None:
     roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3,
-             "--blind4": BLIND4, "--rnn": RNN, "--attention": ATTENTION}
+             "--blind4": BLIND4, "--rnn": RNN, "--attention": ATTENTION,
+             "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))

@@ -284,7 +284,7 @@ def _attention_key(letter, accent, sub, sup, pick) -> str | None:
     if accent:
         return None
     if letter == "A":
-        return pick("A", ("A", "S"))                  # A: the weights, or (Â the weights) the scores
+        return pick("A", ("A", "S", "O"))             # A: the weights, or (Â the weights) the scores, or A = PV
     if letter == "S":
         return pick("S", ("S", "QK"))                 # S: the scores, or QKᵀ before the scale
     if letter == "Y":
