@@ -1,6 +1,6 @@
 """The corpora of real posts on typed layers (tests/posts/conv/*, the held-out tests/posts/conv_holdout/*, the blind
-tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*, conv_blind4/*, and the sequence sets tests/posts/sequence_rnn/*
-and sequence_attention/*): every folder is complete, its
+tests/posts/conv_blind/*, conv_blind2/*, conv_blind3/*, conv_blind4/*, and the sequence sets tests/posts/sequence_rnn/*,
+sequence_attention/* and the held-out sequence_blind_rnn/*, sequence_blind_attention/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
 verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer or sequence spec."""
 
@@ -23,7 +23,8 @@ BLIND4 = Path(__file__).parent / "posts" / "conv_blind4"
 RNN = Path(__file__).parent / "posts" / "sequence_rnn"
 ATTENTION = Path(__file__).parent / "posts" / "sequence_attention"
 BLIND_ATTENTION = Path(__file__).parent / "posts" / "sequence_blind_attention"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, RNN, ATTENTION, BLIND_ATTENTION)
+BLIND_RNN = Path(__file__).parent / "posts" / "sequence_blind_rnn"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN)
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}

@@ -136,3 +136,28 @@ def test_the_mask_and_scores_named_before_their_scale(causal):
     post = "$$S = QK^T$$\n\n$$P = softmax(S / \\sqrt{d_k} + M)$$\n\n$$dQ = dS K$$\n\n$$dQ = dS K / \\sqrt{d_k}$$\n"
     assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", "ok", "ok", "wrong"]
     assert _verdict(checker, "dQ = dS K").verdict == "wrong"          # S alone: the scaled scores
+
+
+RNN_BPTT = [     # (right, slipped, the slip's words) in the notation of BPTT notes: δ_t, W_{hh}, W_{hy}, L_t
+    (r"\delta_t = (W_{hh}^T \delta_{t+1} + W_{hy}^T (\hat{y}_t - y_t)) \odot (1 - h_t^2)",
+     r"\delta_t = (W_{hh}^T \delta_{t+1} + W_{hy}^T (\hat{y}_t - y_t)) \odot (1 - h_t)", None),
+    (r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_{t+1}} \frac{\partial h_{t+1}}{\partial h_t} + "
+     r"\frac{\partial L_t}{\partial h_t}",
+     r"\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t}", None),
+    (r"\frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}(1 - h_t^2) W_{hh}",
+     r"\frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}(h_t^2) W_{hh}", None),
+    (r"\frac{\partial L_t}{\partial o_t} = \hat{y}_t - y_t", r"\frac{\partial L_t}{\partial o_t} = y_t - \hat{y}_t",
+     None),
+    (r"\frac{\partial L}{\partial W_{hy}} = \sum_t (\hat{y}_t - y_t) h_t^T",
+     r"\frac{\partial L}{\partial W_{hy}} = (\hat{y}_t - y_t) h_t^T", "Σ_t"),
+    (r"\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \delta_t h_{t-1}^T",
+     r"\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \delta_t h_t^T", None),
+]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(3, 5), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_bptt_in_the_notation_of_lecture_notes(steps, features, hidden, seed):
+    """δ_t carried back through W_{hh}, the read-out's ŷ_t − y_t, per-step losses L_t, Jacobians ∂h_t/∂h_{t-1}
+    with diag, and the shared weights' sums over t, on any small RNN."""
+    _check(Checker(api.derive(_cell_spec("rnn", steps, features, hidden, seed))), RNN_BPTT)

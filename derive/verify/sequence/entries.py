@@ -68,6 +68,22 @@ class Entries:
             if size_held is not None:
                 self.letter_sizes[letter] = size_held
 
+    def _jacobian_at(self, top: str, bottom: str):
+        """∂h_{t+1}/∂h_t: the Jacobian at the step the top's name is at (h_{t+1}: the next one)."""
+        shift = int(top.rsplit("@", 1)[1]) if "@" in top else 0
+        below = int(bottom.rsplit("@", 1)[1]) if "@" in bottom else 0
+        top, bottom = top.split("@")[0], bottom.split("@")[0]
+        if below != shift:
+            bottom = f"{bottom}@{below - shift:+d}"
+        held = self.world.at
+        if shift and not 0 <= held + shift < len(self.world.steps):
+            raise Unfit("a step outside the sequence")
+        self.world.at = held + shift
+        try:
+            return jacobian(self.world, top, bottom, lambda key: self.world.lookup(key)[0])
+        finally:
+            self.world.at = held
+
     def derivative(self, top: s.Node, bottom: s.Node):
         """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""
         top_split, bottom_split = split_indices(top), split_indices(bottom)
@@ -76,7 +92,7 @@ class Entries:
         keys = [key_of(n, self.world.kind, self.pick, self.post.aliases) for n in (top_node, bottom_node)]
         if None in keys or any(k.startswith("d:") for k in keys):
             raise Unfit("a derivative of names this network does not relate")
-        found = jacobian(self.world, keys[0], keys[1], lambda key: self.world.lookup(key)[0])
+        found = self._jacobian_at(keys[0], keys[1])
         if found is None:
             raise Unfit("a derivative by what is not its own operand")
         if not top_letters and not bottom_letters:

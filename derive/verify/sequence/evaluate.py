@@ -68,6 +68,8 @@ class Evaluator(Entries, CodeForms):
         return None
 
     def _world(self, key: str) -> np.ndarray:
+        if key.endswith("~"):
+            return self._step_loss(key[:-1])
         total = key.endswith("!")                      # ∂L/∂W: the weight's last reading, every step's term
         key, step = self._step(key.rstrip("!"))
         gradient = key.startswith("d:")
@@ -85,10 +87,30 @@ class Evaluator(Entries, CodeForms):
         elif self.step_term and gradient and len(found) > 1:
             found = found[:1]
         value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
+        return self._finished(bare, value, gradient)
+
+    def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
         if gradient and self.world.steps and "T" in self.world.sizes and \
                 self.pick("loss", ("mean", "sum")) == "sum":
             value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
         return self._oriented(bare, value)
+
+    def _step_loss(self, key: str) -> np.ndarray:
+        """The gradient of the step's own term of the loss: its read-out's (the logits', ŷ's, this step's
+        term of V and b_y), and the state's term from the read-out alone (all of dh but what later steps send)."""
+        if key in ("d:logit", "d:yhat"):
+            return self._world(key)
+        if key in ("d:V:", "d:b:y"):
+            held, self.step_term = self.step_term, True
+            try:
+                return self._world(key)
+            finally:
+                self.step_term = held
+        if key == "d:h" and self.world.lookup("d:logit"):
+            self.read.add(key)
+            own = self.world.lookup("d:h")[0] - self.world.lookup("d:h>")[0]
+            return self._finished("h", own, True)
+        raise Unfit(f"{key} of one step's loss")
 
     def _step(self, key: str) -> tuple[str, int]:
         """h@-1 -> (h, the step before the one in view); h#3 -> (h, step 3 as the post counts)."""

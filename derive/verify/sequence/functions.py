@@ -13,7 +13,7 @@ from ...rules.activations import ACTIVATIONS
 ACTIVATION_NAMES = {"tanh": "tanh", "sigma": "sigmoid", "\\sigma": "sigmoid", "sigmoid": "sigmoid", "sigm": "sigmoid",
                     "relu": "relu", "ReLU": "relu"}
 FUNCTIONS = {name: ACTIVATIONS[act].numpy for name, act in ACTIVATION_NAMES.items()} | \
-    {"exp": np.exp, "sqrt": np.sqrt, "softmax": softmax_rows}
+    {"exp": np.exp, "sqrt": np.sqrt, "softmax": softmax_rows, "diag": lambda v: np.diagflat(v)}
 WRITTEN_IN_OUTPUT = ("tanh", "sigmoid")        # whose derivative a post may write in the output
 
 

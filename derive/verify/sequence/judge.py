@@ -131,14 +131,15 @@ class SequenceJudge:
         """Whether every side equals the first under the convention, at each step in view (two where there
         are three steps or more: one may be a point where a slip vanishes, such as a zero state) and at
         every entry its free index letters name (A_{ij} for every i and j); None where it does not read."""
-        held = self.world.at
+        held, read = self.world.at, False
         try:
             for step in self._in_view():
                 self.world.at = step
                 found = self._holds_here(chain, evaluator, convention)
-                if found is not True:
-                    return found
-            return True
+                if found is False:
+                    return False
+                read = read or found is True       # δ_{t+1} at the last step: that step does not read it
+            return True if read else None
         finally:
             self.world.at = held
 
@@ -243,9 +244,11 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
         if _equal(weights * upstream, written) or _equal(weights * (1 - weights) * upstream, written):
             return ("only the softmax Jacobian's diagonal: each weight of a row depends on every score of that row, "
                     "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
-    if key is not None and key.startswith(("d:W:", "d:U:", "d:b:")):
+    if key is not None and key.startswith(("d:W:", "d:U:", "d:b:", "d:V:")):
         readings = world.lookup(key) or []
-        if len(readings) == 2 and _equal(readings[0], written) and not _equal(readings[1], written):
+        scales = (1.0, world.sizes.get("T", 1.0))          # the loss the steps' mean, or their sum
+        if len(readings) == 2 and any(_equal(readings[0] * c, written) and not _equal(readings[1] * c, written)
+                                      for c in scales):
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
     return None

@@ -101,11 +101,30 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
         if found is not None:
             return None if found.startswith("d:") else "d:" + found
         found = _plain_key(inner, kind, pick, adjoint=True)
-        if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:"):
+        if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:", "V:"):
             found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
         return None if found is None else "d:" + found
+    inner = step_loss_of(node)
+    if inner is not None:                              # ∂L_t/∂h_t: the step's own loss's gradient
+        found = _plain_key(inner, kind, pick, adjoint=True)
+        return None if found is None or "@" in found or "#" in found else f"d:{found}~"
     found = aliases.get(macro_key(node)) if aliases else None
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
+
+
+def step_loss_of(node: s.Node) -> s.Node | None:
+    """∂L_t/∂X, ∂E_t/∂X, ∂ℓ^{⟨t⟩}/∂X: X, differentiated by one step's term of the loss; else None."""
+    if not isinstance(node, s.Frac):
+        return None
+    parts = derivative_parts(node)
+    if parts is None or not isinstance(parts[0], s.Scripted) or parts[0].primes:
+        return None
+    top = parts[0]
+    time = top.sub.text if top.sub is not None and top.sup is None else top.sup.text if top.sup is not None \
+        and top.sub is None else None
+    if time_offset(time) != 0 or not is_loss(top.base):
+        return None
+    return parts[1]
 
 
 def _parts(node: s.Node):
