@@ -61,10 +61,13 @@ def test_a_wrong_lstm_step_is_wrong(lstm, formula):
 
 
 def test_one_steps_term_for_a_shared_weight_is_the_missing_sum_over_time(lstm):
-    claim = _verdict(lstm, r"\frac{\partial L}{\partial W_f} = d\Gamma_f x_t^T")
-    assert claim.verdict == "wrong"
-    assert "Σ_t" in claim.reason
-    # the step's own term, written as such, is right: dW_f for this step, accumulated by the caller
+    """In a post through time, ∂L/∂W is every step's term summed: one step's term is the missing Σ_t. In a post
+    about one step (no sum over time, no loop over the steps), ∂L/∂W is read as that step's term."""
+    through = "Backpropagation through time: $\\frac{\\partial L}{\\partial W_f} = d\\Gamma_f x_t^T$\n"
+    claim = verify_text(lstm, through, "post.md").claims[0]
+    assert claim.verdict == "wrong" and "Σ_t" in claim.reason
+    one_step = "One step: $\\frac{\\partial L}{\\partial W_f} = d\\Gamma_f x_t^T$\n"
+    assert verify_text(lstm, one_step, "post.md").claims[0].verdict == "ok"
     assert _verdict(lstm, r"dW_f = d\Gamma_f x_t^T").verdict == "ok"
 
 

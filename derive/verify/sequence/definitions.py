@@ -13,7 +13,8 @@ import numpy as np
 from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Unfit
-from .names import macro_key
+from .functions import FUNCTIONS
+from .names import key_of, macro_key
 
 MAX_READINGS = 64
 
@@ -36,6 +37,23 @@ def named_quantity(judge, chain: s.Chain) -> Verdict | None:
                 judge.post.aliases[key] = candidate
                 return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
+
+
+def named_net_input(judge, chain: s.Chain) -> None:
+    """o_t = σ(a_o), h_t = tanh(z_t): the unknown name inside the activation names the gate's net input."""
+    if len(chain.sides) != 2 or not isinstance(chain.sides[1], s.Juxt) or len(chain.sides[1].items) != 2:
+        return
+    function, argument = chain.sides[1].items
+    name = function.name if isinstance(function, s.Func) else function.text if isinstance(function, s.Sym) else None
+    if name not in FUNCTIONS or name in ("exp", "sqrt", "softmax", "diag") or not isinstance(argument, s.Paren):
+        return
+    key = macro_key(argument.inner)
+    gate = key_of(chain.sides[0], judge.world.kind, lambda f, o: o[0])
+    if key is None or gate is None or judge.known(argument.inner) or key in judge.post.macros:
+        return
+    net = "net:" if gate == "h" and judge.world.kind == "rnn" else f"net:{gate}"
+    if judge.world.lookup(net):
+        judge.post.aliases[key] = net
 
 
 def _readings(judge, side: s.Node):

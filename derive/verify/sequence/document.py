@@ -16,7 +16,7 @@ from ..regions import code_lines, normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
-from .definitions import named_quantity
+from .definitions import named_net_input, named_quantity
 from .judge import SequenceJudge
 from .world import world
 
@@ -40,6 +40,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)
     lines = document.split("\n") if document is not None else []
+    judge.post.through_time = any(_sums_over_time(chain) for _, chain, _ in found) or \
+        bool(document is not None and THROUGH_TIME.search(document))
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
@@ -54,6 +56,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             named[(line, chain.text)] = named_quantity(judge, chain)
     for _, chain, line in found:
         if (line, chain.text) not in defined and len(chain.sides) >= 2:
+            named_net_input(judge, chain)
             judge.learn(chain)
     for region, chain, line in found:
         if (line, chain.text) in defined:
@@ -94,6 +97,14 @@ def _stated(chain: s.Chain) -> s.Chain:
     cut = chain.relations.index("\\in")
     return s.Chain(chain.sides[:cut + 1], chain.relations[:cut], chain.continued, chain.text, chain.offset,
                    chain.lines[:cut])
+
+
+THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)
+
+
+def _sums_over_time(chain: s.Chain) -> bool:
+    return any(isinstance(node, s.BigSum) and node.sub is not None and node.sub.text.split("=")[0] == "t"
+               for node in s.nodes(chain))
 
 
 def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:

@@ -15,12 +15,12 @@ import re
 import numpy as np
 
 from .. import syntax as s
-from ..typed.evaluate import derivative_parts, is_loss
+from ..typed.evaluate import is_loss
 from .code_forms import TRANSPOSES, CodeForms, method
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
-from .names import PostNames, key_of, macro_key, size_of
+from .names import PostNames, derivative_parts, key_of, macro_key, size_of
 from .unfit import Unfit
 from .quantities import World
 
@@ -70,7 +70,7 @@ class Evaluator(Entries, CodeForms):
     def _world(self, key: str) -> np.ndarray:
         if key.endswith("~"):
             return self._step_loss(key[:-1])
-        total = key.endswith("!")                      # ∂L/∂W: the weight's last reading, every step's term
+        total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
         key, step = self._step(key.rstrip("!"))
         gradient = key.startswith("d:")
         bare = key[2:] if gradient else key

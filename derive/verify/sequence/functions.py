@@ -12,8 +12,16 @@ from ...rules.activations import ACTIVATIONS
 
 ACTIVATION_NAMES = {"tanh": "tanh", "sigma": "sigmoid", "\\sigma": "sigmoid", "sigmoid": "sigmoid", "sigm": "sigmoid",
                     "relu": "relu", "ReLU": "relu"}
+def softmax(value: np.ndarray) -> np.ndarray:
+    """By rows, as attention's; a vector, either way round, over its entries."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 2 and value.shape[1] == 1:
+        return softmax_rows(value.T).T
+    return softmax_rows(value)
+
+
 FUNCTIONS = {name: ACTIVATIONS[act].numpy for name, act in ACTIVATION_NAMES.items()} | \
-    {"exp": np.exp, "sqrt": np.sqrt, "softmax": softmax_rows, "diag": lambda v: np.diagflat(v)}
+    {"exp": np.exp, "sqrt": np.sqrt, "softmax": softmax, "diag": lambda v: np.diagflat(v)}
 WRITTEN_IN_OUTPUT = ("tanh", "sigmoid")        # whose derivative a post may write in the output
 
 

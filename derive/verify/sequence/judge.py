@@ -15,7 +15,7 @@ from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .indices import split_indices
-from .names import PostNames, adjoint_of, key_of, macro_key
+from .names import PostNames, adjoint_of, derivative_parts, key_of, macro_key
 from .quantities import IN_VIEW, World
 
 MAX_CONVENTIONS = 512
@@ -216,7 +216,6 @@ def _diagonal_letters(left: s.Node, kind: str) -> tuple[str, str] | None:
     """∂A_{ij}/∂S_{ik}: the last index letters of the two (j, k), for a softmax's Jacobian."""
     if not isinstance(left, s.Frac):
         return None
-    from ..typed.evaluate import derivative_parts
     parts = derivative_parts(left)
     if parts is None or parts[0] is None:
         return None

@@ -12,22 +12,22 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import syntax as s
-from ..typed.evaluate import derivative_parts, is_loss
+from ..typed.evaluate import derivative_parts as _partial_parts, is_loss
 
 Pick = Callable[[str, tuple], str]
 
-STATES = {"h": "h", "a": "h", "s": "h", "c": "c", "x": "x"}
+STATES = {"h": "h", "a": "h", "s": "h", "c": "c", "C": "c", "x": "x"}
 GATES = {
     "rnn": {},
     "lstm": {"i": "i", "f": "f", "o": "o", "g": "g", "u": "i"},
     "gru": {"r": "r", "z": "z", "n": "n", "u": "z", "g": "n"},
 }
 # accents and Greek letters people use for a gate: Γ_u, c̃ (the LSTM's candidate), h̃ (the GRU's)
-ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("gru", "tilde", "h"): "n",
+ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("lstm", "tilde", "C"): "g", ("gru", "tilde", "h"): "n",
             ("gru", "hat", "h"): "n"}
 GREEK_GATE = "\\Gamma"
 # weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate)
-WEIGHT_GATES = {"lstm": {"c": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
+WEIGHT_GATES = {"lstm": {"c": "g", "C": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
                 "gru": {"r": "r", "z": "z", "u": "z", "n": "n", "h": "n", "g": "n", "c": "n"}}
 ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A", "M": "M", "mask": "M"}
 SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
@@ -50,6 +50,29 @@ def time_offset(text: str | None) -> int | str | None:
     found = _TIME.match(text)
     if found and found.group(1) == "t":
         return int(found.group(2) or 0)
+    return None
+
+
+def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
+    """(what is differentiated, by what) of ∂a/∂b, and of da/db as posts also write it; None: not a derivative."""
+    found = _partial_parts(node)
+    if found is not None:
+        return found
+    top, bottom = _after_d(node.num), _after_d(node.den)
+    return None if top is None or bottom is None else (top, bottom)
+
+
+def _after_d(part: s.Node) -> s.Node | None:
+    """dL -> L, d a_o -> a_o, {d o_t} -> o_t."""
+    while isinstance(part, s.Paren) and part.kind == "{":
+        part = part.inner
+    if isinstance(part, s.Juxt) and len(part.items) == 2 and part.items[0] == s.Sym("d"):
+        return part.items[1]
+    if isinstance(part, s.Sym) and part.text.startswith("d") and len(part.text) > 1 and not part.font:
+        return s.Sym(part.text[1:])
+    if isinstance(part, s.Scripted) and isinstance(part.base, s.Sym) and part.base.text.startswith("d") and \
+            len(part.base.text) > 1 and not part.primes:
+        return s.Scripted(s.Sym(part.base.text[1:]), part.sub, part.sup)
     return None
 
 
@@ -77,6 +100,9 @@ class PostNames:
     name one of the world's quantities (B = softmax(W): the weights), by their macro_key."""
     macros: dict[str, s.Node] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
+    # a post about one step means that step's term by it
+    through_time: bool = False
 
 
 def macro_key(node: s.Node) -> str | None:
