@@ -98,19 +98,25 @@ class Evaluator(Entries, CodeForms):
     def _step_loss(self, key: str) -> np.ndarray:
         """The gradient of the step's own term of the loss: its read-out's (the logits', ŷ's, this step's
         term of V and b_y), and the state's term from the read-out alone (all of dh but what later steps send)."""
-        if key in ("d:logit", "d:yhat"):
-            return self._world(key)
-        if key in ("d:V:", "d:b:y"):
-            held, self.step_term = self.step_term, True
+        key, step = self._step(key)
+        if step != self.world.at:                       # ∂J_3/∂p_3: step 3's own loss, at step 3
+            if not 0 <= step < len(self.world.steps):
+                raise Unfit("a step outside the sequence")
+            held, self.world.at = self.world.at, step
             try:
-                return self._world(key)
+                return self._step_loss(key)
             finally:
-                self.step_term = held
-        if key == "d:h" and self.world.lookup("d:logit"):
-            self.read.add(key)
-            own = self.world.lookup("d:h")[0] - self.world.lookup("d:h>")[0]
-            return self._finished("h", own, True)
-        raise Unfit(f"{key} of one step's loss")
+                self.world.at = held
+        world = self.world
+        if key in ("d:logit", "d:yhat", "d:V:", "d:b:y"):
+            own = world.lookup(key)[0]                  # V's and b_y's: this step's term, their first reading
+        elif key == "d:h" and world.lookup("d:logit"):
+            own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
+        else:
+            raise Unfit(f"{key} of one step's loss")
+        self.read.add(key)
+        # one step's cross-entropy itself: derive's loss is the steps' mean, so its gradients carry 1/T
+        return self._oriented(key[2:], own * world.sizes["T"])
 
     def _step(self, key: str) -> tuple[str, int]:
         """h@-1 -> (h, the step before the one in view); h#3 -> (h, step 3 as the post counts)."""

@@ -130,27 +130,34 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
         if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:", "V:"):
             found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
         return None if found is None else "d:" + found
-    inner = step_loss_of(node)
-    if inner is not None:                              # ∂L_t/∂h_t: the step's own loss's gradient
-        found = _plain_key(inner, kind, pick, adjoint=True)
-        return None if found is None or "@" in found or "#" in found else f"d:{found}~"
+    step_loss = step_loss_of(node)
+    if step_loss is not None:                          # ∂L_t/∂h_t: the step's own loss's gradient
+        found = _plain_key(step_loss[0], kind, pick, adjoint=True)
+        if found is None or _timed("", step_loss[1]) != found[len(found.rstrip("@#+-0123456789")):]:
+            return None                                # ∂J_3/∂h_1: another step's, not read
+        return f"d:{found}~"
     found = aliases.get(macro_key(node)) if aliases else None
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
 
 
-def step_loss_of(node: s.Node) -> s.Node | None:
-    """∂L_t/∂X, ∂E_t/∂X, ∂ℓ^{⟨t⟩}/∂X: X, differentiated by one step's term of the loss; else None."""
+def step_loss_of(node: s.Node) -> tuple[s.Node, object] | None:
+    """∂L_t/∂X, ∂E_t/∂X, ∂J_3/∂X: (X, the step's time) where one step's term of the loss is differentiated."""
     if not isinstance(node, s.Frac):
         return None
     parts = derivative_parts(node)
-    if parts is None or not isinstance(parts[0], s.Scripted) or parts[0].primes:
+    if parts is None or parts[0] is None:
         return None
     top = parts[0]
+    while isinstance(top, s.Paren) and top.kind == "{":
+        top = top.inner
+    if not isinstance(top, s.Scripted) or top.primes:
+        return None
     time = top.sub.text if top.sub is not None and top.sup is None else top.sup.text if top.sup is not None \
         and top.sub is None else None
-    if time_offset(time) != 0 or not is_loss(top.base):
+    offset = time_offset(time)
+    if offset is None or offset == "next" or not is_loss(top.base):
         return None
-    return parts[1]
+    return parts[1], offset
 
 
 def _parts(node: s.Node):
@@ -195,6 +202,9 @@ def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None
 
 
 def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
+    if letter in ("W", "U", "V", "b") and sub is None and sup is not None and time_offset(sup) is None and \
+            sup not in ("T", "\\top") and not sup.isdigit():
+        sub, sup = sup, None                           # W^{hh}, W^{xh}: the weight's role written above
     time = time_offset(sup) if sup is not None and not sup.strip("{}").isdigit() else None    # g^2: a power
     if sup is not None and time is None:
         return None                                    # h^2, W^T: not a name with a time
@@ -225,6 +235,10 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
         return None
+    if base == "y" and letter == "y" and not adjoint:
+        base = pick("y", ("y", "logit"))               # y_t: the target, or (p_t = softmax(y_t)) the logits
+    if kind == "rnn" and not gate_letter and letter in ("z", "a") and not net:
+        base = pick(f"{letter}-name", ("net:", "h") if letter == "z" else ("h", "net:"))    # z_t, a_t: W x + U h
     if adjoint and base == "y":
         base = "logit"                                 # code's dy: the gradient at the output's logits
     if net:
@@ -258,6 +272,10 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
         return None
     if letter == "o" and kind == "rnn" and gate_letter is None:
         return "logit"
+    if letter == "p" and gate_letter is None:
+        return "yhat"                                  # p_t = softmax(o_t): the probabilities
+    if letter in ("labels", "label", "targets", "target") and gate_letter is None:
+        return "y"
     if letter == "V" and gate_letter is None:
         return "V:"
     if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out"):
@@ -277,7 +295,7 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
         return found if gate_letter is None else None
     if gate_letter is not None:
         return None
-    return STATES.get(letter) or GATES[kind].get(letter)
+    return STATES.get(letter) or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 
 
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:

@@ -143,6 +143,8 @@ def _read_out(found: World, run: "Run", index: int) -> None:
         found.add("yhat", shifted / shifted.sum(), step=step)
         found.add("y", np.eye(row.shape[0])[int(target[step])].reshape(-1, 1), step=step)
         found.add("d:logit", adjoint[step].reshape(-1, 1), step=step)
+        probabilities, one_hot = found.steps[step]["yhat"][0], found.steps[step]["y"][0]
+        found.add("d:yhat", -one_hot / probabilities / len(found.steps), step=step)    # the mean's CE: -y/ŷ per step
         found.add("d:V:", adjoint[step].reshape(-1, 1) @ h.T, terms[1], step=step)
         if len(terms) > 2:
             found.add("d:b:y", adjoint[step].reshape(-1, 1), _column(terms[2]), step=step)
