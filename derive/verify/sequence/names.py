@@ -237,6 +237,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         return None
     if base == "y" and letter == "y" and not adjoint:
         base = pick("y", ("y", "logit"))               # y_t: the target, or (p_t = softmax(y_t)) the logits
+    if base == "p":
+        base = pick("p", ("yhat", "net:"))             # p_t: the probabilities, or (p_t = U x_t + W h_{t-1}) the net
     if kind == "rnn" and not gate_letter and letter in ("z", "a") and not net:
         base = pick(f"{letter}-name", ("net:", "h") if letter == "z" else ("h", "net:"))    # z_t, a_t: W x + U h
     if adjoint and base == "y":
@@ -273,7 +275,7 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
     if letter == "o" and kind == "rnn" and gate_letter is None:
         return "logit"
     if letter == "p" and gate_letter is None:
-        return "yhat"                                  # p_t = softmax(o_t): the probabilities
+        return "yhat" if kind != "rnn" else "p"        # p_t = softmax(o_t): the probabilities
     if letter in ("labels", "label", "targets", "target") and gate_letter is None:
         return "y"
     if letter == "V" and gate_letter is None:
