@@ -159,6 +159,8 @@ RNN_BPTT = [     # (right, slipped, the slip's words) in the notation of BPTT no
      r"\frac{\partial L}{\partial W_{hy}} = (\hat{y}_t - y_t) h_t^T", "Σ_t"),
     (r"\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \delta_t h_{t-1}^T",
      r"\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \delta_t h_t^T", None),
+    (r"\frac{\partial h_t}{\partial z_t} = 1 - \tanh^2(z_t)", r"\frac{\partial h_t}{\partial z_t} = 1 - \tanh(z_t)", None),
+    (r"\frac{\partial z_t}{\partial h_{t-1}} = W_{hh}", r"\frac{\partial z_t}{\partial h_{t-1}} = W_{hh}^T W_{hh}", None),
 ]
 
 

@@ -98,7 +98,11 @@ class Entries:
         if not top_letters and not bottom_letters:
             if found.ndim != 2:
                 raise Unfit("a Jacobian of matrices")
-            return found if self.pick("jacobian", ("numerator", "denominator")) == "numerator" else found.T
+            diagonal = found.shape[0] == found.shape[1] and np.array_equal(found, np.diag(np.diag(found)))
+            layout = self.pick("jacobian", ("numerator", "denominator") + (("entries",) if diagonal else ()))
+            if layout == "entries":                  # ∂h/∂z = 1 - tanh²(z): an elementwise derivative, as a vector
+                return np.diag(found).reshape(-1, 1)
+            return found if layout == "numerator" else found.T
         if found.ndim != len(top_letters) + len(bottom_letters):
             raise Unfit("indices that do not fit the Jacobian")
         return float(found[tuple(self._index(letter, size) for letter, size in

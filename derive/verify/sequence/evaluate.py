@@ -257,6 +257,9 @@ class Evaluator(Entries, CodeForms):
             argument, power = argument.base, int(argument.sup.text)
         if not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
             return None
+        if isinstance(function, s.Scripted) and function.sub is None and not function.primes and \
+                function.sup is not None and function.sup.text.isdigit() and power is None:
+            function, power = function.base, int(function.sup.text)        # tanh^2(z): (tanh z)^2
         name, primes = _function_name(function)
         if name is None:
             return None
