@@ -230,3 +230,23 @@ def test_pytorchs_stacked_lstm_is_read(lstm):
     verdicts = [c.verdict for c in verify_text(lstm, post, "post.md").claims]
     assert verdicts[:4] == ["ok", "ok", "ok", "ok"]
     assert "ok" not in verdicts[4:]            # the input's weights for the state's: shapes that do not fit
+
+
+CS231N_STYLE = """```python
+next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
+dtanh = dnext_h * (1 - next_h**2)
+dx = dtanh.dot(Wx.T)
+dprev_h = dtanh.dot(Wh.T)
+dWx = x.T.dot(dtanh)
+dWh = prev_h.T.dot(dtanh)
+db = np.sum(dtanh, axis=0)
+```
+"""
+
+
+def test_code_with_rows_for_vectors_and_python_powers():
+    """CS231n's RNN step: x.dot(Wx) (vectors as rows), next_h**2, np.sum(…, axis=0); dtanh named by the post."""
+    claims = verify_text(_rnn_checker(), CS231N_STYLE, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (4, "ok"), (5, "ok"), (6, "ok"), (7, "ok"), (8, "ok")]
+    slipped = CS231N_STYLE.replace("dWh = prev_h.T.dot(dtanh)", "dWh = next_h.T.dot(dtanh)")
+    assert {c.line: c.verdict for c in verify_text(_rnn_checker(), slipped, "post.md").claims}[7] == "wrong"

@@ -147,11 +147,21 @@ def code_lines(text: str) -> list[Region]:
             continue
         for k, line in enumerate(token.content.split("\n")):
             number = token.map[0] + 2 + k                 # the fence's own line first
-            code = line.split("#", 1)[0].rstrip()
+            code = _as_math(line.split("#", 1)[0].rstrip())
             if code.strip() and number - 1 < len(line_starts):
                 start = line_starts[number - 1]
                 found.append(Region(number, code.strip(), start, start + len(line), plain=True))
     return found
+
+
+_POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")
+_KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
+
+
+def _as_math(code: str) -> str:
+    """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0): what the reader reads."""
+    code = _POWER.sub(lambda m: "^{" + m.group(1) + "}", code)
+    return _KEYWORDS.sub(lambda m: f", {m.group(1)}" if m.group(1) is not None else "", code)
 
 
 def _math_regions(text: str, tokens) -> list[Region]:

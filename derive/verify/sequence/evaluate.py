@@ -280,8 +280,13 @@ class Evaluator(Entries, CodeForms):
             else:
                 found = np.vstack(values) if name != "hstack" else np.hstack(values)
         elif name in ROW_SUMS:
-            found = np.sum(self.value(argument.inner if isinstance(argument, s.Paren) else argument), axis=-1,
-                           keepdims=True)
+            items = _listed(argument) if isinstance(argument, s.Args) else [argument.inner]
+            if len(items) == 2 and isinstance(items[1], s.Num) and items[1].text.isdigit():
+                found = np.sum(self.value(items[0]), axis=int(items[1].text), keepdims=True)  # np.sum(x, axis=0)
+            elif len(items) == 1:
+                found = np.sum(self.value(items[0]), axis=-1, keepdims=True)     # row_sum(x)
+            else:
+                raise Unfit(f"{name} of {len(items)} arguments")
         elif primes:
             inner = self.value(argument)
             try:
@@ -303,12 +308,13 @@ class Evaluator(Entries, CodeForms):
             return np.exp(self.value(node.sup.node))      # e^{S_{ij}}
         if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and node.base.text.isupper() and not node.primes:
             return self._letters(node.base, node)          # QK^T: Q times K^T
-        if node.primes or not (sup in TRANSPOSES or sup.lstrip("-").isdigit()):
+        power = _number(sup)
+        if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")
         base = self.value(s.Scripted(node.base, node.sub, None) if node.sub is not None else node.base)
         if sup in TRANSPOSES:
             return np.transpose(base)
-        return base ** int(sup)
+        return base ** power
 
     def _Matrix(self, node: s.Matrix):
         rows = [[self.value(item) for item in row] for row in node.rows]
@@ -343,6 +349,18 @@ class Evaluator(Entries, CodeForms):
         finally:
             self.world.at = held
         return total
+
+
+def _number(text: str) -> float | None:
+    """A power as written: 2, -1, 0.5, -3/2."""
+    text = text.strip("{}")
+    try:
+        if "/" in text:
+            top, bottom = text.split("/")
+            return float(top) / float(bottom)
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _function_name(node: s.Node) -> tuple[str | None, int]:
