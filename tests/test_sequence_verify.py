@@ -250,3 +250,21 @@ def test_code_with_rows_for_vectors_and_python_powers():
     assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (4, "ok"), (5, "ok"), (6, "ok"), (7, "ok"), (8, "ok")]
     slipped = CS231N_STYLE.replace("dWh = prev_h.T.dot(dtanh)", "dWh = next_h.T.dot(dtanh)")
     assert {c.line: c.verdict for c in verify_text(_rnn_checker(), slipped, "post.md").claims}[7] == "wrong"
+
+
+def test_index_notation_with_einsteins_sums():
+    """k and l summed over as the post says: the read-out's chain rule entry by entry, ∂q_l/∂V_ij = δ_il h_j
+    from the product's own Jacobian, (ŷ_t − y_t)_l an expression's entry, {h_t}_j a step's entry."""
+    spec = POSTS / "sequence_rnn" / "kjo144_rnn_bptt_index_notation" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+    post = "\n\n".join([
+        "Here $k$ and $l$ are summed-over vector indices, with $q = V h_t + b_y$.",
+        r"$$\frac{\partial E_t}{\partial V_{ij}} = \frac{\partial E_t}{\partial \hat{y}_{t_k}} "
+        r"\frac{\partial \hat{y}_{t_k}}{\partial q_l} \frac{\partial q_l}{\partial V_{ij}}$$",
+        r"$$\frac{\partial E_t}{\partial \hat{y}_{t_k}} \frac{\partial \hat{y}_{t_k}}{\partial q_l} = "
+        r"(\hat{y}_t - y_t)_l$$",
+        r"$$\frac{\partial E_t}{\partial V_{ij}} = ({\hat{y}_t}_i - {y_t}_i) {h_t}_j$$",
+        r"$$\frac{\partial E_t}{\partial b_{y_i}} = {\hat{y}_t}_i + {y_t}_i$$",
+    ]) + "\n"
+    verdicts = [c.verdict for c in verify_text(checker, post, "post.md").claims]
+    assert verdicts == ["ok", "ok", "ok", "ok", "wrong"]

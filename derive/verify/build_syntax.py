@@ -182,7 +182,9 @@ class Build(Transformer_NonRecursive):
         if isinstance(base, s.Paren) and base.kind == "{" and isinstance(base.inner, s.Scripted):
             base = base.inner
         if isinstance(base, s.Scripted) and not primes:      # {w_1}^+ : the braces only group
-            return s.Scripted(base.base, base.sub or sub, _join(base.sup, sup), base.primes)
+            if base.sub is not None and sub is not None:     # {h_t}_j: step t's entry j, as "t,j"
+                sub = s.Script(f"{base.sub.text},{sub.text}", None)
+            return s.Scripted(base.base, base.sub if sub is None else sub, _join(base.sup, sup), base.primes)
         return s.Scripted(base, sub, sup, primes)
 
     def sub_script(self, group):

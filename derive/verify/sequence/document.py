@@ -40,6 +40,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)
     lines = document.split("\n") if document is not None else []
+    judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
     judge.post.through_time = any(_sums_over_time(chain) for _, chain, _ in found) or \
         bool(document is not None and THROUGH_TIME.search(document))
     claims = []
@@ -99,6 +100,8 @@ def _stated(chain: s.Chain) -> s.Chain:
                    chain.lines[:cut])
 
 
+EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
+                      r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)
 
 

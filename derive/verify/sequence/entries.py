@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import syntax as s
-from .indices import INDEX_LETTERS, kronecker, split_indices
+from .indices import INDEX_LETTERS, kronecker, letters, split_indices
 from .jacobians import jacobian
-from .names import key_of
+from .names import derivative_parts, key_of
 from .unfit import Unfit
 
 
@@ -22,7 +22,15 @@ class Entries:
         pair = kronecker(node)
         if pair is not None:
             return float(self._index(pair[0], None) == self._index(pair[1], None))
+        if isinstance(node, s.Scripted) and isinstance(node.base, s.Paren) and node.base.kind == "(" and \
+                node.sup is None and node.sub is not None and letters(node.sub.text) is not None:
+            return self._entry(np.asarray(self.value(node.base.inner)), letters(node.sub.text))    # (ŷ_t - y_t)_l
         split = split_indices(node)
+        if split is None and isinstance(node, s.Frac):      # ∂E/∂ŷ_k: the gradient's entry
+            parts = derivative_parts(node)
+            below = split_indices(parts[1]) if parts is not None and parts[0] is not None else None
+            if below is not None:
+                split = (s.Frac(node.num, s.Juxt((s.Partial(), below[0]))), below[1])
         if split is None:
             return None
         whole = named(split[0])
@@ -63,6 +71,7 @@ class Entries:
             return total
         finally:
             self.indices.pop(letter, None)
+            self.letter_sizes.pop(letter, None)        # bound by the sum: not a free index of the claim
             if held is not None:
                 self.indices[letter] = held
             if size_held is not None:
@@ -80,9 +89,20 @@ class Entries:
             raise Unfit("a step outside the sequence")
         self.world.at = held + shift
         try:
-            return jacobian(self.world, top, bottom, lambda key: self.world.lookup(key)[0])
+            return jacobian(self.world, top, bottom, self._raw)
         finally:
             self.world.at = held
+
+    def _raw(self, key: str) -> np.ndarray:
+        """A key's first value at the step in view, or (h@-1) at the step before it: 0 before the first."""
+        key, offset = key.split("@") if "@" in key else (key, "0")
+        step = self.world.at + int(offset)
+        found = self.world.lookup(key, step) if step >= 0 else None
+        if step < 0 and self.world.lookup(key, 0):
+            return np.zeros_like(self.world.lookup(key, 0)[0])
+        if not found:
+            raise Unfit(f"{key} is not in this network")
+        return found[0]
 
     def derivative(self, top: s.Node, bottom: s.Node):
         """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""

@@ -9,7 +9,7 @@ from .. import syntax as s
 
 INDEX_LETTERS = "ijklmnpqsuv"
 KRONECKER = "\\delta"
-_TIMED = re.compile(r"^\{?(t(?:[+-]\d)?)[_,]\{?([a-z])\}?\}?$")          # t_k, t,k: a step, then an index
+_TIMED = re.compile(r"^\{?(t(?:[+-]\d)?|[a-z]{1,2})[_,]\{?([a-z])\}?\}?$")     # t_k, t,k, y_i: a step or role, an index
 
 
 def letters(text: str) -> list[str] | None:

@@ -43,4 +43,12 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
     if top.startswith("net:") and bottom in ("h@-1", "x"):      # ∂z_t/∂h_{t-1} = U, ∂z_t/∂x_t = W
         gate = top[4:]
         return value(f"{'U' if bottom == 'h@-1' else 'W'}:{gate}")
+    product = {("logit", "V:"): "h", **{(f"net:{g}", f"W:{g}"): "x" for g in ("", "i", "f", "g", "o", "r", "z")},
+               **{(f"net:{g}", f"U:{g}"): "h@-1" for g in ("", "i", "f", "g", "o", "r", "z")}}.get((top, bottom))
+    if product is not None:             # ∂q_l/∂V_ij = δ_li h_j: a product's output by its weights' entries
+        read = value(product).ravel()
+        out = value(top).size
+        found = np.zeros((out, out, read.size))
+        found[np.arange(out), np.arange(out), :] = read
+        return found
     return None

@@ -154,14 +154,33 @@ class SequenceJudge:
                 return None
             if not evaluator.letter_sizes:
                 return all(_equal(values[0], v) for v in values[1:])
-            letters = sorted(evaluator.letter_sizes)
-            entries = list(itertools.product(*(range(evaluator.letter_sizes[k]) for k in letters)))
-            if len(entries) > MAX_ENTRIES:
+            sizes = dict(evaluator.letter_sizes)
+            own = []                          # each side's index letters
+            for side in chain.sides:
+                sized = Evaluator(self.world, self.post, convention)
+                sized.value(side)
+                own.append(set(sized.letter_sizes))
+            if self.post.einstein:             # an index on one side only is summed there
+                free = sorted(set.intersection(*own))
+            else:                              # the left's indices are each claim's; the right has no others
+                free = sorted(own[0])
+                if any(not letters <= own[0] for letters in own[1:]):
+                    return None
+                own = [set(free)] * len(own)
+            entries = list(itertools.product(*(range(sizes[k]) for k in free)))
+            if len(entries) * max(1, *(len(list(_assignments(sizes, sorted(o - set(free))))) for o in own)) > \
+                    MAX_ENTRIES:
                 return None
             for entry in entries:
-                at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
-                values = _sides(at, chain)
-                evaluator.consulted.update(at.consulted)
+                at = dict(zip(free, entry))
+                values = []
+                for side, letters in zip(chain.sides, own):    # Einstein's: a side's own repeated index summed
+                    total = 0.0
+                    for each in _assignments(sizes, sorted(letters - set(free))):
+                        other = Evaluator(self.world, self.post, convention, at | each)
+                        total = total + other.value(side)
+                        evaluator.consulted.update(other.consulted)
+                    values.append(total)
                 if not all(_equal(values[0], v) for v in values[1:]):
                     return False
             return True
@@ -251,6 +270,11 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
     return None
+
+
+def _assignments(sizes: dict[str, int], letters: list[str]):
+    for values in itertools.product(*(range(sizes[k]) for k in letters)):
+        yield dict(zip(letters, values))
 
 
 def _sides(evaluator: Evaluator, chain: s.Chain) -> list:

@@ -103,6 +103,7 @@ class PostNames:
     # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
     # a post about one step means that step's term by it
     through_time: bool = False
+    einstein: bool = False             # the post says an index repeated in a product is summed
 
 
 def macro_key(node: s.Node) -> str | None:
