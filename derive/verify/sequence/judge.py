@@ -30,11 +30,13 @@ GRU_VARIANT = ("not checked: derive's GRU is PyTorch's, n = tanh(W_n x + b_n + r
                "resets h' before U_n (Cho et al.'s) computes this differently")
 RELATIVE = 1e-6
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
+MAX_EVALUATIONS = 20_000    # of a claim's sides, over its readings and entries: a bound on one claim's time
 
 
 class SequenceJudge:
     def __init__(self, world: World):
         self.world = world
+        self.budget = MAX_EVALUATIONS
         self.post = PostNames()
         self.fixed: dict[str, tuple] = {}          # family -> the options the post's forward equations allow
 
@@ -82,6 +84,7 @@ class SequenceJudge:
 
     # -- claims ----------------------------------------------------------------------------------------
     def claim(self, chain: s.Chain) -> Verdict:
+        self.budget = MAX_EVALUATIONS
         outcomes = self._outcomes(chain)
         if not outcomes:
             return Verdict("unchecked", None, "not read: it names something this network does not have, or its "
@@ -177,6 +180,9 @@ class SequenceJudge:
                 for side, letters in zip(chain.sides, own):    # Einstein's: a side's own repeated index summed
                     total = 0.0
                     for each in _assignments(sizes, sorted(letters - set(free))):
+                        self.budget -= 1
+                        if self.budget < 0:
+                            raise Unfit("more entries and readings than are checked")
                         other = Evaluator(self.world, self.post, convention, at | each)
                         total = total + other.value(side)
                         evaluator.consulted.update(other.consulted)
