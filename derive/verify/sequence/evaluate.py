@@ -17,6 +17,7 @@ import numpy as np
 from .. import syntax as s
 from ..typed.evaluate import is_loss
 from .code_forms import TRANSPOSES, CodeForms, method
+from .readings import WorldReadings
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
@@ -30,7 +31,7 @@ MAX_DEPTH = 40
 ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
 
 
-class Evaluator(Entries, CodeForms):
+class Evaluator(WorldReadings, Entries, CodeForms):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -66,94 +67,6 @@ class Evaluator(Entries, CodeForms):
             finally:
                 self.depth -= 1
         return None
-
-    def _world(self, key: str) -> np.ndarray:
-        if key.endswith("~"):
-            return self._step_loss(key[:-1])
-        total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
-        key, step = self._step(key.rstrip("!"))
-        gradient = key.startswith("d:")
-        bare = key[2:] if gradient else key
-        if "|" in bare:                                 # W_f over [h; x] or [x; h]: the two blocks side by side
-            weights, order = bare.split("|")
-            gate = weights.split(":")[1]
-            blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}") +
-                                  ("!" if total else "")) for side in order]
-            return np.hstack(blocks)
-        self.read.add(key)
-        found = self._readings(key, step)
-        if total:
-            found = found[-1:]
-        elif self.step_term and gradient and len(found) > 1:
-            found = found[:1]
-        value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
-        return self._finished(bare, value, gradient)
-
-    def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
-        if gradient and self.world.steps and "T" in self.world.sizes and \
-                self.pick("loss", ("mean", "sum")) == "sum":
-            value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
-        return self._oriented(bare, value)
-
-    def _step_loss(self, key: str) -> np.ndarray:
-        """The gradient of the step's own term of the loss: its read-out's (the logits', ŷ's, this step's
-        term of V and b_y), and the state's term from the read-out alone (all of dh but what later steps send)."""
-        key, step = self._step(key)
-        if step != self.world.at:                       # ∂J_3/∂p_3: step 3's own loss, at step 3
-            if not 0 <= step < len(self.world.steps):
-                raise Unfit("a step outside the sequence")
-            held, self.world.at = self.world.at, step
-            try:
-                return self._step_loss(key)
-            finally:
-                self.world.at = held
-        world = self.world
-        if key in ("d:logit", "d:yhat", "d:V:", "d:b:y"):
-            own = world.lookup(key)[0]                  # V's and b_y's: this step's term, their first reading
-        elif key == "d:h" and world.lookup("d:logit"):
-            own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
-        else:
-            raise Unfit(f"{key} of one step's loss")
-        self.read.add(key)
-        # one step's cross-entropy itself: derive's loss is the steps' mean, so its gradients carry 1/T
-        return self._oriented(key[2:], own * world.sizes["T"])
-
-    def _step(self, key: str) -> tuple[str, int]:
-        """h@-1 -> (h, the step before the one in view); h#3 -> (h, step 3 as the post counts)."""
-        at = self.world.at
-        if "@" in key:
-            key, offset = key.rsplit("@", 1)
-            return key, at + int(offset)
-        if "#" in key:
-            key, number = key.rsplit("#", 1)
-            return key, int(number) - self.pick("first step", (1, 0))
-        return key, at
-
-    def _readings(self, key: str, step: int) -> list[np.ndarray]:
-        world = self.world
-        if world.steps and step >= len(world.steps):
-            raise Unfit(f"step {step + 1} of {len(world.steps)}")
-        if world.steps and step < 0:                    # before the first step: h_0 = c_0 = 0
-            found = world.lookup(key, 0)
-            if not found:
-                raise Unfit(f"{key} is not in this network")
-            return [np.zeros_like(found[0])]
-        found = list(world.lookup(key, step) or [])
-        if key in ("d:h", "d:c") and step == world.at - 1:    # dh_{t-1}: this step's term into it, or all of it
-            found = list(world.lookup(key + "<", world.at) or []) + found
-        if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
-            found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
-        if not found:
-            raise Unfit(f"{key} is not in this network")
-        return found
-
-    def _oriented(self, bare: str, value: np.ndarray) -> np.ndarray:
-        """Transposed where the convention writes rows (x W), not columns (W x)."""
-        if value.ndim == 2 and self.world.kind != "attention" and self.pick("layout", ("columns", "rows")) == "rows":
-            value = value.T
-        if self.world.kind == "attention" and bare.startswith("W:"):
-            value = value.T if self.pick("weights", ("right", "left")) == "right" else value    # X W_q, or W_q x
-        return value
 
     # -- the tree -----------------------------------------------------------------------------
     def value(self, node: s.Node):
