@@ -170,3 +170,11 @@ def test_bptt_in_the_notation_of_lecture_notes(steps, features, hidden, seed):
     """δ_t carried back through W_{hh}, the read-out's ŷ_t − y_t, per-step losses L_t, Jacobians ∂h_t/∂h_{t-1}
     with diag, and the shared weights' sums over t, on any small RNN."""
     _check(Checker(api.derive(_cell_spec("rnn", steps, features, hidden, seed))), RNN_BPTT)
+
+
+def test_a_softmax_written_with_vectors_of_ones():
+    """softmax(W) = exp(W) ⊙ ((exp(W) 1_n)^{-1} 1_nᵀ): row sums as a product with a column of ones."""
+    checker = Checker(api.derive(_attention_spec(4, 3, False, False, 2)))
+    right = r"A = \exp(S) \odot ((\exp(S)\bold{1_n})^{-1}\bold{1_n^T})"
+    assert _verdict(checker, right).verdict == "ok"
+    assert _verdict(checker, right.replace(r"\bold{1_n^T}", r"\bold{1_n}")).verdict != "ok"

@@ -217,6 +217,9 @@ class Evaluator(WorldReadings, Entries, CodeForms):
 
     def _Scripted(self, node: s.Scripted):
         sup = node.sup.text if node.sup else ""
+        ones = self._ones(node)
+        if ones is not None:
+            return ones.T if sup in TRANSPOSES else ones
         if node.base == s.Sym("e") and node.sub is None and node.sup is not None and node.sup.node is not None:
             return np.exp(self.value(node.sup.node))      # e^{S_{ij}}
         if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and node.base.text.isupper() and not node.primes:
@@ -228,6 +231,18 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         if sup in TRANSPOSES:
             return np.transpose(base)
         return base ** power
+
+    def _ones(self, node: s.Scripted):
+        """1_n, \\mathbf{1}_n: a column of n ones, n an attention's steps (n, T, N) or its width (d, h)."""
+        base = node.base
+        if not ((base == s.Num("1") or isinstance(base, s.Sym) and base.text == "1") and node.sub is not None):
+            return None
+        letter = node.sub.text.strip("{}")
+        width, steps = self.world.sizes.get("d_k"), self.world.sizes.get("steps")
+        size = steps if letter in ("n", "N", "T") else width if letter in ("d", "h", "d_k", "d_v") else None
+        if self.world.kind != "attention" or size is None:
+            raise Unfit(f"a vector of ones of length {letter}")
+        return np.ones((int(size), 1))
 
     def _Matrix(self, node: s.Matrix):
         rows = [[self.value(item) for item in row] for row in node.rows]

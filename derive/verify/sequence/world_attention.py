@@ -31,6 +31,7 @@ def attention_world(graph, values, layer, index: int) -> World:
     found.add("QK", found.values["S"][0] * np.sqrt(width))          # QKᵀ before its scale, as posts name it
     found.add("d:QK", found.values["d:S"][0] / np.sqrt(width))
     steps = found.values["S"][0].shape[-1]
+    found.sizes["steps"] = steps
     causal = dict(weights.attributes).get("causal", False)
     found.add("M", np.where(np.triu(np.ones((steps, steps), dtype=bool), 1), -np.inf, 0.0) if causal
               else np.zeros((steps, steps)))                         # the mask: -∞ where a query may not look
