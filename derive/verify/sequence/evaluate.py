@@ -165,9 +165,13 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         power = None
         if argument is None:
             return None
+        transposed = False
         if isinstance(argument, s.Scripted) and isinstance(argument.base, s.Paren) and argument.sub is None and \
-                argument.sup is not None and argument.sup.text.isdigit():
-            argument, power = argument.base, int(argument.sup.text)
+                argument.sup is not None and (argument.sup.text.isdigit() or argument.sup.text in TRANSPOSES):
+            if argument.sup.text in TRANSPOSES:
+                argument, transposed = argument.base, True          # exp(S)^T
+            else:
+                argument, power = argument.base, int(argument.sup.text)
         if not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
             return None
         if isinstance(function, s.Scripted) and function.sub is None and not function.primes and \
@@ -210,7 +214,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
                 raise Unfit(f"the second derivative of {name}")
         else:
             found = FUNCTIONS[name](self.value(argument))
-        return found if power is None else found ** power
+        found = found if power is None else found ** power
+        return np.transpose(found) if transposed else found
 
     def _Func(self, node: s.Func):
         raise Unfit(f"{node.name} without its argument")
