@@ -8,7 +8,7 @@ import numpy as np
 from .. import syntax as s
 from .unfit import Unfit
 
-TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t")
+TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathsf{t}")
 
 
 class CodeForms:
