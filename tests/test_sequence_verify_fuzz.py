@@ -178,3 +178,26 @@ def test_a_softmax_written_with_vectors_of_ones():
     right = r"A = \exp(S) \odot ((\exp(S)\bold{1_n})^{-1}\bold{1_n^T})"
     assert _verdict(checker, right).verdict == "ok"
     assert _verdict(checker, right.replace(r"(\exp(S)\bold{1_n})", r"(\exp(S)^T\bold{1_n})")).verdict == "wrong"
+
+
+ROW_LEVEL = [    # attention written row by row and entry by entry: q_i, k_j, v_j, o_i, s_{ij}, a_{ij}
+    (r"s_{ij} = \frac{q_i^T k_j}{\sqrt{d_k}}", r"s_{ij} = q_i^T k_j", None),
+    (r"o_i = \sum_j a_{ij} v_j", r"o_i = \sum_j a_{ji} v_j", None),
+    (r"a_{ij} = \frac{\exp(s_{ij})}{\sum_k \exp(s_{ik})}", r"a_{ij} = \frac{\exp(s_{ij})}{\sum_k \exp(s_{kj})}", None),
+    (r"\frac{\partial L}{\partial v_j} = \sum_i a_{ij} \frac{\partial L}{\partial o_i}",
+     r"\frac{\partial L}{\partial v_j} = \sum_i a_{ji} \frac{\partial L}{\partial o_i}", None),
+    (r"\frac{\partial L}{\partial q_i} = \frac{1}{\sqrt{d_k}} \sum_j \frac{\partial L}{\partial s_{ij}} k_j",
+     r"\frac{\partial L}{\partial q_i} = \sum_j \frac{\partial L}{\partial s_{ij}} k_j", "1/√d_k"),
+    (r"\frac{\partial L}{\partial s_{ij}} = a_{ij} (\frac{\partial L}{\partial a_{ij}} - \sum_k a_{ik} "
+     r"\frac{\partial L}{\partial a_{ik}})",
+     r"\frac{\partial L}{\partial s_{ij}} = a_{ij} (1 - a_{ij}) \frac{\partial L}{\partial a_{ij}}", "diagonal"),
+]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 2 ** 31))
+def test_attention_row_by_row_and_entry_by_entry(steps, width, seed):
+    """The index-level derivations of attention (unmasked: a mask changes a_ij's formula): each right form holds
+    at every entry, each slip is wrong, the dropped scale and the diagonal-only Jacobian named once the rows are
+    put together."""
+    _check(Checker(api.derive(_attention_spec(steps, width, False, False, seed))), ROW_LEVEL)

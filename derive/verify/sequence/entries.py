@@ -13,6 +13,16 @@ from .names import derivative_parts, key_of
 from .unfit import Unfit
 
 
+def _lowercase(node: s.Node) -> bool:
+    """q, or ∂L/∂q: a lowercase name, which with one index is a matrix's row."""
+    if isinstance(node, s.Frac):
+        parts = derivative_parts(node)
+        node = parts[1] if parts is not None else node
+    while isinstance(node, (s.Scripted, s.Juxt)):
+        node = node.base if isinstance(node, s.Scripted) else node.items[-1]
+    return isinstance(node, s.Sym) and node.text[:1].islower()
+
+
 class Entries:
     indices: dict[str, int]          # the index letters' values at the entry in view
     letter_sizes: dict[str, int]     # each free index letter's axis, as the names it indexes show
@@ -36,7 +46,10 @@ class Entries:
         whole = named(split[0])
         if whole is None:
             return None
-        return self._entry(np.asarray(whole), split[1])
+        whole = np.asarray(whole)
+        if len(split[1]) == 1 and whole.ndim == 2 and 1 not in whole.shape and _lowercase(split[0]):
+            return whole[self._index(split[1][0], whole.shape[0])].reshape(-1, 1)     # q_i: Q's row i
+        return self._entry(whole, split[1])
 
     def _entry(self, value: np.ndarray, letters: list[str]):
         shape = value.shape

@@ -184,7 +184,7 @@ class SequenceJudge:
                         if self.budget < 0:
                             raise Unfit("more entries and readings than are checked")
                         other = Evaluator(self.world, self.post, convention, at | each)
-                        total = total + other.value(side)
+                        total = total + _single(other.value(side))
                         evaluator.consulted.update(other.consulted)
                     values.append(total)
                 if not all(_equal(values[0], v) for v in values[1:]):
@@ -222,7 +222,7 @@ class SequenceJudge:
         wrong = []
         for entry in itertools.product(*(range(sizes[k]) for k in letters)):
             at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
-            left, right = at.value(pair.sides[0]), at.value(pair.sides[1])
+            left, right = _single(at.value(pair.sides[0])), _single(at.value(pair.sides[1]))
             if not _equal(left, right):
                 wrong.append((dict(zip(letters, entry)), left, right))
         if not wrong:
@@ -233,8 +233,29 @@ class SequenceJudge:
             a, b = diagonal
             return (f"only the softmax Jacobian's diagonal: right where {a} = {b}, but off it ({a} ≠ {b}) the "
                     f"derivative is −a_{a} a_{b}, as each output depends on every input of its row")
+        slip = self._assembled_slip(pair, sizes, convention)
+        if slip:
+            return slip
         named = ", ".join(f"{k} = {v}" for k, v in where.items())
         return f"at {named} the left side is {_short(left)}, the right side {_short(right)}"
+
+    def _assembled_slip(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str | None:
+        """∂L/∂s_{ij} or ∂L/∂q_i written entry by entry or row by row: the right side put together into the
+        whole matrix, and named by the slips a matrix form is (a dropped 1/√d_k, the Jacobian's diagonal)."""
+        whole = adjoint_of(pair.sides[0])
+        split = split_indices(whole) if whole is not None else None
+        if split is None:
+            return None
+        key = key_of(s.Frac(s.Juxt((s.Partial(), s.Sym("L"))), s.Juxt((s.Partial(), split[0]))), self.world.kind,
+                     lambda f, o: convention.get(f, o[0]), self.post.aliases)
+        expected = self.world.lookup(key)[0] if key and self.world.lookup(key) else None
+        if expected is None or expected.ndim != 2 or any(k not in sizes for k in split[1]):
+            return None
+        written = np.zeros_like(expected)
+        for entry in itertools.product(*(range(sizes[k]) for k in split[1])):
+            value = Evaluator(self.world, self.post, convention, dict(zip(split[1], entry))).value(pair.sides[1])
+            written[entry] = np.ravel(value) if len(entry) == 1 else value
+        return _slip(self.world, key, expected, written)
 
 
 def _diagonal_letters(left: s.Node, kind: str) -> tuple[str, str] | None:
@@ -284,15 +305,22 @@ def _assignments(sizes: dict[str, int], letters: list[str]):
 
 
 def _sides(evaluator: Evaluator, chain: s.Chain) -> list:
-    """Each side's value; the left of dW += … is the step's own term, what the line adds."""
+    """Each side's value (a 1×1 matrix a number: q_iᵀ k_j); the left of dW += … is the step's own term."""
     if chain.relations == ("+=",):
         evaluator.step_term = True
         try:
             left = evaluator.value(chain.sides[0])
         finally:
             evaluator.step_term = False
-        return [left, evaluator.value(chain.sides[1])]
-    return [evaluator.value(side) for side in chain.sides]
+        values = [left, evaluator.value(chain.sides[1])]
+    else:
+        values = [evaluator.value(side) for side in chain.sides]
+    return [_single(v) for v in values]
+
+
+def _single(value):
+    """A 1×1 matrix as the number it is."""
+    return float(np.ravel(value)[0]) if np.size(value) == 1 and np.ndim(value) else value
 
 
 def _short(value) -> str:

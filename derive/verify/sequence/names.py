@@ -30,6 +30,9 @@ GREEK_GATE = "\\Gamma"
 WEIGHT_GATES = {"lstm": {"c": "g", "C": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
                 "gru": {"r": "r", "z": "z", "u": "z", "n": "n", "h": "n", "g": "n", "c": "n"}}
 ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A", "M": "M", "mask": "M"}
+# a row or an entry of attention's matrices, as index-level derivations write them: q_i, k_j, v_j, o_i, x_i;
+# s_{ij}, a_{ij}, α_{ij}, p_{ij}
+ROWS = {"q": "Q", "k": "K", "v": "V", "o": "O", "x": "X", "s": "S", "a": "A", "p": "A", "\\alpha": "A"}
 SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
 _TIME = re.compile(r"^(?:\\langle|\()?([a-z])([+-]\d)?(?:\\rangle|\))?$")
 
@@ -355,7 +358,7 @@ def _attention_key(letter, accent, sub, sup, pick) -> str | None:
         return pick("S", ("S", "QK"))                 # S: the scores, or QKᵀ before the scale
     if letter == "Y":
         return "Y"
-    return ATTENTION.get(letter)
+    return ATTENTION.get(letter) or ROWS.get(letter)
 
 
 def size_of(node: s.Node) -> str | None:
