@@ -39,7 +39,8 @@ CELLS = {
         (r"dW_f = d\Gamma_f x_t^T", r"dW_f = d\Gamma_i x_t^T", None),
     ],
     "gru": [
-        (r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}", r"h_t = z_t \odot n_t + (1 - z_t) \odot h_{t-1}", None),
+        # (z and 1 - z swapped is no slip: it is the posts' other update gate, read as such)
+        (r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}", r"h_t = (1 - z_t) \odot n_t - z_t \odot h_{t-1}", None),
         (r"dn = dh \odot (1 - z_t)", r"dn = dh \odot z_t", None),
         (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})", None),
     ],
@@ -201,3 +202,12 @@ def test_attention_row_by_row_and_entry_by_entry(steps, width, seed):
     at every entry, each slip is wrong, the dropped scale and the diagonal-only Jacobian named once the rows are
     put together."""
     _check(Checker(api.derive(_attention_spec(steps, width, False, False, seed))), ROW_LEVEL)
+
+
+def test_a_gru_whose_update_gate_takes_the_candidate():
+    """h_t = (1 - z_t) h_{t-1} + z_t h̃_t (z weighting the candidate) reads as PyTorch's 1 - z, its gradients
+    negated, once the post's own forward equation says so."""
+    checker = Checker(api.derive(_cell_spec("gru", 4, 2, 3, 5)))
+    post = ("$$h_t = (1 - z_t) \\odot h_{t-1} + z_t \\odot \\tilde{h}_t$$\n\n"
+            "$$dz = dh \\odot (\\tilde{h}_t - h_{t-1})$$\n\n$$dz = dh \\odot (h_{t-1} - \\tilde{h}_t)$$\n")
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", "ok", "wrong"]

@@ -10,6 +10,11 @@ from .quantities import World
 from .unfit import Unfit
 
 
+# a GRU's update gate as PyTorch's (h = (1 - z) n + z h'), or as the posts that give z to the candidate
+# (h = (1 - z) h' + z h̃): that z is 1 - PyTorch's, its net input, weights and biases the negatives
+UPDATE_GATE = ("z", "net:z", "W:z", "U:z", "b:z", "b':z")
+
+
 class WorldReadings:
     world: World
 
@@ -33,6 +38,9 @@ class WorldReadings:
         elif self.step_term and gradient and len(found) > 1:
             found = found[:1]
         value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
+        if self.world.kind == "gru" and bare.split("@")[0] in UPDATE_GATE and \
+                self.pick("update gate", ("keeps the state", "takes the candidate")) == "takes the candidate":
+            value = 1.0 - value if bare == "z" and not gradient else -value      # z' = 1 - z = σ(-net_z)
         return self._finished(bare, value, gradient)
 
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
