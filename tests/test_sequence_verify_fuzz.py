@@ -211,3 +211,33 @@ def test_a_gru_whose_update_gate_takes_the_candidate():
     post = ("$$h_t = (1 - z_t) \\odot h_{t-1} + z_t \\odot \\tilde{h}_t$$\n\n"
             "$$dz = dh \\odot (\\tilde{h}_t - h_{t-1})$$\n\n$$dz = dh \\odot (h_{t-1} - \\tilde{h}_t)$$\n")
     assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", "ok", "wrong"]
+
+
+# notation variants of the same LSTM step, as different posts write it (each a function of its step)
+STATE = [lambda t: f"h_{{{t}}}", lambda t: f"h^{{\\langle {t} \\rangle}}", lambda t: f"h^{{({t})}}"]
+CELL = [lambda t: f"c_{{{t}}}", lambda t: f"c^{{\\langle {t} \\rangle}}", lambda t: f"C_{{{t}}}"]
+GATE = {"f": ["f_t", r"\Gamma_f^{\langle t \rangle}"], "i": ["i_t", r"\Gamma_u^{\langle t \rangle}"],
+        "g": [r"\tilde{c}_t", r"\tilde{c}^{\langle t \rangle}"], "o": ["o_t", r"\Gamma_o^{\langle t \rangle}"]}
+TIMES = [r"\odot", r"\circ", "*"]
+WRAPS = [lambda f: f"$${f}$$", lambda f: f"\\[{f}\\]", lambda f: f"$$\\begin{{aligned}}{f.replace('=', '&=', 1)}"
+         f"\\end{{aligned}}$$", lambda f: f"Here ${f}$, as before."]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_post_in_any_of_the_usual_notations_reads_whole(data):
+    """One LSTM step's forward and backward, each name and product in a notation drawn from those real posts
+    use, each formula wrapped as a post might: every claim reads, and is right."""
+    state, cell = data.draw(st.sampled_from(STATE)), data.draw(st.sampled_from(CELL))
+    gate = {name: data.draw(st.sampled_from(forms)) for name, forms in GATE.items()}
+    times = data.draw(st.sampled_from(TIMES))
+    formulas = [
+        f"{cell('t')} = {gate['f']} {times} {cell('t-1')} + {gate['i']} {times} {gate['g']}",
+        f"{state('t')} = {gate['o']} {times} \\tanh({cell('t')})",
+        f"d{cell('t-1')} = d{cell('t')} {times} {gate['f']}",
+        f"d{gate['g']} = d{cell('t')} {times} {gate['i']}",
+    ]
+    post = "\n\n".join(data.draw(st.sampled_from(WRAPS))(f) for f in formulas) + "\n"
+    checker = Checker(api.derive(_cell_spec("lstm", 3, 2, 2, data.draw(st.integers(0, 2 ** 31)))))
+    claims = verify_text(checker, post, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok"] * 4, (post, [(c.verdict, c.reason) for c in claims])
