@@ -268,3 +268,15 @@ def test_index_notation_with_einsteins_sums():
     ]) + "\n"
     verdicts = [c.verdict for c in verify_text(checker, post, "post.md").claims]
     assert verdicts == ["ok", "ok", "ok", "ok", "wrong"]
+
+
+def test_slices_and_a_letter_for_the_activation(lstm):
+    """gates[:H], gates[H:2*H] (PyTorch's stacked gates, H the hidden size); W_f = W_f[:n_a, :] says how the post
+    uses a name, no claim; an RNN's g(·) and g'(·) are its activation and slope."""
+    post = ("```python\ngates = W_ih @ x + b_ih + W_hh @ h_prev + b_hh\ni = sigmoid(gates[:H])\n"
+            "f = sigmoid(gates[H:2*H])\no = sigmoid(gates[H:2*H])\n```\n\n$$W_f = W_f[:n_a,:]$$\n")
+    assert [(c.line, c.verdict) for c in verify_text(lstm, post, "post.md").claims] == \
+        [(2, "ok"), (3, "ok"), (4, "ok"), (5, "wrong")]
+    rnn = _rnn_checker()
+    assert _verdict(rnn, r"\frac{\partial h_t}{\partial h_{t-1}} = g'(W x_t + U h_{t-1}) \cdot U").verdict == "ok"
+    assert _verdict(rnn, r"\frac{\partial h_t}{\partial h_{t-1}} = g(W x_t + U h_{t-1}) \cdot U").verdict == "wrong"

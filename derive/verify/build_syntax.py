@@ -248,6 +248,9 @@ class Build(Transformer_NonRecursive):
     def paren(self, _lp, inner, _rp):
         return s.Paren(_side(inner), "(")
 
+    def slicing(self, token):
+        return s.Paren(s.Sym(str(token)[1:-1]), "[:")     # its text, read by who reads slices
+
     def angled(self, _open, inner, _close):
         return s.Paren(inner, "<")           # ⟨t⟩: a time step, as a superscript writes it
 

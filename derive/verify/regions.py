@@ -134,7 +134,7 @@ def _markdown_regions(text: str) -> list[Region]:
     return sorted(regions + plain, key=lambda r: r.start)
 
 
-CODE_LANGUAGES = ("", "python", "py", "python3", "numpy", "ipython")
+CODE_LANGUAGES = ("python", "py", "python3", "numpy", "ipython")      # a bare fence is plain.py's
 
 
 def code_lines(text: str) -> list[Region]:
@@ -158,8 +158,13 @@ _POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")
 _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
+_SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+
+
 def _as_math(code: str) -> str:
-    """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0): what the reader reads."""
+    """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih}: what the
+    reader reads."""
+    code = _SNAKE.sub(r"\1_{\2}", code)
     code = _POWER.sub(lambda m: "^{" + m.group(1) + "}", code)
     return _KEYWORDS.sub(lambda m: f", {m.group(1)}" if m.group(1) is not None else "", code)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import syntax as s
@@ -11,7 +13,44 @@ from .unfit import Unfit
 TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathsf{t}")
 
 
+SIZE_NAMES = {"H": "h", "n_a": "h", "n_h": "h", "hidden": "h", "hidden_size": "h", "D": "x", "n_x": "x"}
+_BOUND = re.compile(r"^\s*(\d*)\s*\*?\s*([A-Za-z_]\w*)?\s*$")
+
+
 class CodeForms:
+    def sliced(self, value, text: str):
+        """gates[:H], a[:, H:2*H], delta[:, None]: NumPy's slices, H the hidden size and D the input's."""
+        value = np.asarray(value)
+        index = []
+        for part in text.split(","):
+            part = part.strip()
+            if part == "None":
+                index.append(None)
+            elif ":" in part:
+                low, high = (self._bound(piece) for piece in part.split(":", 1))
+                index.append(slice(low, high))
+            else:
+                index.append(self._bound(part))
+        try:
+            return value[tuple(index)]
+        except (IndexError, TypeError):
+            raise Unfit(f"the slice [{text}]") from None
+
+    def _bound(self, text: str) -> int | None:
+        found = _BOUND.match(text)
+        if not text.strip():
+            return None
+        if found is None or not (found.group(1) or found.group(2)):
+            raise Unfit(f"the slice bound {text}")
+        size = 1
+        if found.group(2):
+            key = SIZE_NAMES.get(found.group(2))
+            known = self.world.lookup(key) if key else None
+            if not known:
+                raise Unfit(f"the size {found.group(2)}")
+            size = known[0].size
+        return (int(found.group(1)) if found.group(1) else 1) * size
+
     def _at_step(self, name: s.Node, index: s.Node):
         """hs[t], xs[t-1].T, x[0]: code's arrays over the steps, a step's entry (x[0] the first step's)."""
         transposed = isinstance(index, s.Scripted) and index.sup is not None and index.sup.text in TRANSPOSES

@@ -56,7 +56,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             named[(line, chain.text)] = named_quantity(judge, chain)
     for _, chain, line in found:
-        if (line, chain.text) not in defined and len(chain.sides) >= 2:
+        if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
             named_net_input(judge, chain)
             judge.learn(chain)
     for region, chain, line in found:
@@ -124,8 +124,12 @@ def _equates(chain: s.Chain) -> bool:
 
 
 def _restates(chain: s.Chain) -> bool:
-    """W_f = W_f: a name set equal to itself says nothing."""
-    return all(side == chain.sides[0] for side in chain.sides[1:])
+    """W_f = W_f, or W_f = W_f[:n_a, :]: a name set equal to itself, or to a part of itself, says how the post
+    uses the name from then on; it claims no value, and fixes no convention."""
+    left = chain.sides[0]
+    return all(side == left or isinstance(side, s.Juxt) and side.items[0] == left and
+               all(isinstance(item, s.Paren) and item.kind == "[:" for item in side.items[1:])
+               for side in chain.sides[1:])
 
 
 def _line_starts(text: str) -> list[int]:

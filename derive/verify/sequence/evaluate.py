@@ -157,6 +157,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
                 found, k = applied, k + 2
             else:
                 found, k = self.value(item), k + 1
+            while k < len(items) and isinstance(items[k], s.Paren) and items[k].kind == "[:":
+                found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
             result = found if result is None else self.product(result, found)
         return result
 
@@ -178,6 +180,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
                 function.sup is not None and function.sup.text.isdigit() and power is None:
             function, power = function.base, int(function.sup.text)        # tanh^2(z): (tanh z)^2
         name, primes = _function_name(function)
+        if name is None and self.world.kind == "rnn":
+            name, primes = _stand_in(function, self.world.activation)    # g(W x_t + U h_{t-1}): the state's
         if name is None:
             return None
         if name == "dot":
@@ -306,6 +310,14 @@ def _function_name(node: s.Node) -> tuple[str | None, int]:
                                     node.text in ("concat", "vstack", "hstack", "outer", "dot", "copy")):
         return node.text, primes
     return None, 0
+
+
+def _stand_in(node: s.Node, activation: str) -> tuple[str | None, int]:
+    """g, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope."""
+    primes = 0
+    if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
+        node, primes = node.base, node.primes
+    return (activation, primes) if isinstance(node, s.Sym) and node.text in ("g", "\\phi", "\\varphi") else (None, 0)
 
 
 def _listed(argument: s.Node) -> list[s.Node]:
