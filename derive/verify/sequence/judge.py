@@ -106,7 +106,7 @@ class SequenceJudge:
             for side in chain.sides[1:]:
                 evaluator.value(side)
         except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
-            pass
+            return bool(evaluator.read & GRU_VARIANT_KEYS)     # what it read before it stopped still counts
         return bool(evaluator.read & GRU_VARIANT_KEYS)
 
     def _outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
