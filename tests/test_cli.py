@@ -121,6 +121,16 @@ def test_python_m_derive_and_console_script_agree():
     assert a.stdout == b.stdout != ""
 
 
+def test_the_command_writes_what_the_api_renders_to_a_pipe_and_a_file(tmp_path):
+    """run() freezes the collector before the exit: what it wrote is whole, on stdout and in a file."""
+    expected = derive.render(derive.derive(derive.load("mazur")), "markdown")
+    out = tmp_path / "mazur.md"
+    piped = subprocess.run([sys.executable, "-m", "derive", "report", "mazur"], capture_output=True, text=True,
+                           check=True)
+    subprocess.run([sys.executable, "-m", "derive", "report", "mazur", "-o", str(out)], check=True)
+    assert piped.stdout == out.read_text() == expected
+
+
 def _long_training_spec(tmp_path: Path) -> Path:
     lines = Path(__file__).parent.parent.joinpath("derive", "spec", "presets", "mazur.toml").read_text()
     path = tmp_path / "long.toml"
