@@ -720,9 +720,15 @@ def test_a_math_block_of_one_equation_per_line():
     checker = Checker(derive.derive(derive.load("tests/posts/real/nathansamsel_simple_backprop/spec.toml")))
     text = "```math\n(0.35 * 0.1) + (0.9 * 0.8) = 0.755\n(0.9 * 0.6) + (0.35 * 0.4) = 0.69\n```\n"
     assert [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims] == [(2, "ok"), (3, "wrong")]
-    # a formula broken over two lines is still one claim
-    text = "```math\nnet_{top} = 0.35 \\cdot 0.1 +\n0.9 \\cdot 0.8 = 0.755\n```\n"
-    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"]
+    # a formula broken over two lines is still one formula; the line its last side is written on states
+    # net_top = 0.755 too, and is judged there
+    formula = "net_{top} = 0.35 \\cdot 0.1 +\n0.9 \\cdot 0.8 = 0.755"
+    claims = verify_text(checker, f"```math\n{formula}\n```\n", "post.md").claims
+    one_formula = formula.replace("\n", " ")
+    assert [(c.line, c.verdict, c.text) for c in claims] == [(2, "ok", one_formula), (3, "ok", one_formula)]
+    # a slip in the last side: wrong at the line it is written on, the first line's link right
+    claims = verify_text(checker, f"```math\n{formula.replace('0.755', '0.765')}\n```\n", "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (3, "wrong")]
 
 
 def test_a_function_named_on_the_left_of_its_definition_and_entrywise_exponentials():

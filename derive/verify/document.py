@@ -15,6 +15,7 @@ from .binding import Binding, bind, local_names, quantities, written_as
 from .carried import Figures
 from .collector import older_objects_set_aside
 from .judge import EQUALITIES, Judge
+from .link_lines import first_read, later_links, link_line
 from .layer_offset import layer_offset
 from .limits import MAX_CLAIMS, MAX_DOCUMENT, MAX_SECONDS
 from .listed_entries import listed_entries
@@ -179,11 +180,24 @@ def _verify_regions(checker: Checker, regions: list[Region], notation: str | Non
                 stepped = line
             figures.record(judge, chain, sample, line, found.verdict)
             if found.verdict is not None and not (region.plain and found.verdict == "unchecked"):   # plain text: known claims
-                claims.append(Claim(line + _link_line(chain, found), chain.text, found.verdict, found.expected,
-                                    in_post_words(found.reason, words), region.start, region.end, carries,
-                                    rounded_from, found.link, found.unknown))
+                at = link_line(line, chain, found.link if found.verdict == "wrong" else None)
+                claims.append(Claim(at, chain.text, found.verdict, found.expected, in_post_words(found.reason, words),
+                                    region.start, region.end, carries, rounded_from, found.link, found.unknown))
+                for below, tries in later_links(line, chain, {at}):
+                    again = first_read(lambda link: figures.revisit(judge, link, sample, _checked_link(
+                        checker, judge, notation, link, sample, candidates))[0], tries)
+                    carries = rounded_from = None
+                    if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
+                        claims.append(Claim(below, chain.text, again.verdict, again.expected,
+                                            in_post_words(again.reason, words), region.start, region.end, carries,
+                                            rounded_from, unknown=again.unknown))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), notation, bindings)
+
+
+def _checked_link(checker: Checker, judge: Judge, notation: str, link: s.Chain, sample: int | None, candidates):
+    local, numbered = local_names(link, candidates, judge.meaning.vocabulary)
+    return Verdict("unchecked", None, numbered) if numbered else _check(checker, judge, notation, link, sample, local)
 
 
 def _after_the_step(checker: Checker, judge: Judge, notation: str, claim: tuple, found: tuple,
@@ -247,13 +261,6 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
 
-
-
-def _link_line(chain: s.Chain, found: Verdict) -> int:
-    """A wrong link of a chain written over several lines: how many lines below the chain's first
-    it is, so that the claim is reported where its wrong side is written."""
-    k = found.link - 1 if found.verdict == "wrong" and found.link else -1
-    return chain.lines[k] if 0 <= k < len(chain.lines) else 0
 
 
 def _rate(checker: Checker) -> Decimal | None:

@@ -118,9 +118,12 @@ def located(region: Region, document: str | None, line_starts: list[int] | None)
     from where the one before it was; where it cannot be (text the renderer rewrote), the newlines
     since the row before count."""
     rows = split_rows(region.text)
-    if len(rows) == 1:          # at the line where its text starts ($$ or \begin{equation} above it)
-        return [(region.line + region.text[:rows[0][0]].count("\n"), rows[0][1])]
     found = document is not None and line_starts is not None
+    if len(rows) == 1:          # at the line where its text starts ($$, ```math or \begin{equation} above it)
+        head = rows[0][1].strip()[:20]
+        at = document.find(head, region.start, region.end + 1) if found and head else -1
+        return [(bisect_right(line_starts, at) if at >= 0 else region.line + region.text[:rows[0][0]].count("\n"),
+                 rows[0][1])]
     out, cursor = [], region.start
     last_line, last_offset = region.line, 0
     if found:

@@ -11,6 +11,7 @@ from ...errors import DeriveError
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
+from ..link_lines import first_read, later_links, link_line
 from ..region import Region
 from ..regions import code_lines, normalize, scan
 from ..row_reading import continued_regions, read_rows
@@ -74,8 +75,14 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = judge.claim(chain)
         if region.plain and verdict.verdict == "unchecked":
             continue
-        claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
+        at = link_line(line, chain, verdict.link if verdict.verdict == "wrong" else None)
+        claims.append(Claim(at, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
                             region.end))
+        for below, tries in later_links(line, chain, {at}):
+            again = first_read(lambda link: judge.claim(link), tries)
+            if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
+                claims.append(Claim(below, chain.text, again.verdict, again.expected, again.reason, region.start,
+                                    region.end))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), "sequence")
 

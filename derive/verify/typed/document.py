@@ -11,6 +11,7 @@ from ...spec.sequence import SEQUENCE_KINDS
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
+from ..link_lines import first_read, later_links, link_line
 from ..reader import ReadError, read
 from ..region import Region
 from ..regions import normalize, scan
@@ -18,6 +19,7 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
 from .judge import TypedJudge
+from .letters import case_part
 from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
@@ -88,6 +90,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
         if line in cut:
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")
+        elif verdict is None and case_part(chain, judge.case):
+            verdict = Verdict("unchecked", None, case_part(chain, judge.case))
         elif verdict is None:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
                 if time.monotonic() > deadline else judge.claim(chain, before)
@@ -98,9 +102,17 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         size = judge.matrix_size(chain, before) if verdict.verdict in ("ok", "wrong") else 0
         places = [(row_line(lines, line, row), row) for row in range(size)] if rows or verdict.verdict == "ok" else []
         places = [(at, row) for at, row in places if at is not None]
+        covered = {at for at, _ in places}
         if verdict.verdict == "ok" or not places:
-            claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
+            at = link_line(line, chain, verdict.link if verdict.verdict == "wrong" else None)
+            covered.add(at)
+            claims.append(Claim(at, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
                                 region.end, link=verdict.link))
+        for below, tries in later_links(line, chain, covered):
+            again = first_read(lambda link: judge.claim(link, before), tries)
+            if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
+                claims.append(Claim(below, chain.text, again.verdict, again.expected, again.reason, region.start,
+                                    region.end))
         for at, row in places:          # a written-out matrix: each row right or wrong at its own line
             if row in rows:
                 claims.append(Claim(at, chain.text, "wrong", verdict.expected,

@@ -4,14 +4,13 @@ come out as numbers at the point). Nothing here evaluates the post's text: only 
 
 from __future__ import annotations
 
-import re
 
 import sympy as sp
 
 from .. import syntax as s
 from .lookup import OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
-from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_loss_name
+from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name
 from .sums import Sums, several_letters, sum_letter
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
@@ -57,6 +56,9 @@ class Evaluator(Sums):
         items = list(node.items)
         if any(isinstance(item, s.Partial) for item in items):
             raise Unread("a derivative operator applied to what follows it is not read")
+        if self.model.normalizing and _jacobian_product(items, self.names):
+            raise Unread("a Jacobian written without indices (∂z/∂x beside ∂L/∂z): the sum over z's entries it "
+                         "leaves unwritten, in either layout, is not read")
         product = sp.Integer(1)
         k = 0
         while k < len(items):
@@ -246,6 +248,21 @@ class Evaluator(Sums):
 
 
 PADDED = ("pad", "padded", "padding", "p")
+PER_ENTRY = ("input", "output", "normalized")
+
+
+def _jacobian_product(items, names: Names) -> bool:
+    """∂z/∂x times ∂L/∂z, z and x whole vectors (no indices): a product of matrices, not of entries."""
+    def bare(node):
+        while isinstance(node, s.Paren) and node.kind == "{":
+            node = node.inner
+        return _name_of(node) if isinstance(node, s.Sym) else (None, "")
+
+    parts = [derivative_parts(item) for item in items if isinstance(item, s.Frac)]
+    parts = [p for p in parts if p is not None and p[0] is not None]
+    through = {bare(bottom) for top, bottom in parts if is_loss(top, names)}
+    return any(bare(top) in through and names.role(*bare(top)) in PER_ENTRY and
+               names.role(*bare(bottom)) in PER_ENTRY for top, bottom in parts if not is_loss(top, names))
 
 
 def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
@@ -292,7 +309,6 @@ def _name_of(node: s.Node) -> tuple[str | None, str]:
     return None, ""
 
 
-_LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 
 
 def is_loss(node: s.Node, names: Names | None = None) -> bool:
@@ -304,11 +320,5 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
     return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
         names.role(text) is None and text not in names.macros and text not in names.counts and \
         text not in "ijklmnpqrst" and text not in names.defined
-
-
-def is_label(sup: str) -> bool:
-    """A layer's label written above a name: [l], (k), [1], and a bare l, l-1, L (a letter is no power
-    in these posts: x^2 squares, z^l is layer l's)."""
-    return sup.startswith(("[", "(")) and sup.endswith(("]", ")")) or bool(_LAYER.match(sup))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import syntax as s
-from .evaluate import several_letters, sum_letter
+from .evaluate import derivative_parts, is_loss, several_letters, sum_letter
 from .lookup import ATTRIBUTES
 from .names import COUNTS, LABELS, index_pieces, letters_of
 
@@ -41,3 +41,38 @@ def contracted(node: s.Node) -> set[str]:
     """The letters a side's vector of ones carries (\\mathbf{1}_b)."""
     return {piece for n in s.nodes(node) if isinstance(n, s.Scripted) and isinstance(n.base, s.Sym)
             and n.base.text == "1" and n.base.font and n.sub is not None for piece in index_pieces(n.sub.text) or []}
+
+
+def case_part(chain: s.Chain, case: tuple | None) -> str | None:
+    """Why a claim of the loss's gradient under a stated case ("for j = i", "for j ≠ i") is one part of a
+    sum, not the gradient: it never writes the case's summed letter, or it is one sum over that case alone
+    (Σ_{k≠i} …, where the other case's term is missing); None where it is not so."""
+    if case is None or not isinstance(chain.sides[0], s.Frac):
+        return None
+    parts = derivative_parts(chain.sides[0])
+    summed, kept, equal = case
+    if parts is None or parts[0] is None or not is_loss(parts[0]):
+        return None
+    if summed in _letters_anywhere(chain) and not all(_restricted_sum(side) for side in chain.sides[1:]):
+        return None
+    return (f"stated for {summed} {'=' if equal else '≠'} {kept}, it is that case's part of the sum over {summed} "
+            "that makes the gradient, which is not checked alone")
+
+
+def _letters_anywhere(chain: s.Chain) -> set[str]:
+    """Every index letter the claim writes, in a script or under a sum."""
+    found = set()
+    for node in s.nodes(chain):
+        if isinstance(node, s.Scripted) and node.sub is not None:
+            found |= set(letters_of(node.sub.text))
+        if isinstance(node, s.BigSum) and node.sub is not None:
+            found |= set(letters_of(node.sub.text))
+    return found
+
+
+def _restricted_sum(side: s.Node) -> bool:
+    """Σ_{k ≠ i} …: one sum, over the entries a condition (≠) picks."""
+    while isinstance(side, s.Paren):
+        side = side.inner
+    return isinstance(side, s.BigSum) and side.sub is not None and isinstance(side.sub.node, s.Chain) and \
+        side.sub.node.relations in (("\\ne",), ("\\neq",))

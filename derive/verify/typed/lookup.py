@@ -10,7 +10,7 @@ import sympy as sp
 from .model import EPSILON, LOSS, LayerModel, Point
 from .sizes import named_size
 from .. import syntax as s
-from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_loss_name
+from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_label, is_loss_name
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
@@ -318,8 +318,18 @@ class Lookup:
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []
-        if node.sup is not None:
-            pieces = pieces + (index_pieces(node.sup.text) or [])
+        above = (index_pieces(node.sup.text) or []) if node.sup is not None else []
+        if len(pieces + above) != 2 and pieces and (node.sup is None or is_label(node.sup.text)):
+            # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its
+            # input, δ^{l-1}); Kronecker's δ has two indices
+            role = "input" if node.sup is not None and node.sup.text.strip("[]()").replace(" ", "").endswith("-1") \
+                else "output"
+            self.target = True
+            try:
+                return self.point_adjoint(self.entry(role, node.sub.text, view))
+            finally:
+                self.target = False
+        pieces = pieces + above
         if len(pieces) != 2:
             raise Unread("a Kronecker delta with other than two indices is not read")
         a, b = (self.index(p, view) for p in pieces)

@@ -37,6 +37,7 @@ def is_loss_name(text: str, font: str | None) -> bool:
 COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
 LABELS = ("B", "batch")                     # μ_B, σ_B^2: the batch's, not an entry's
 KRONECKER = "\\delta"
+_LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -179,3 +180,9 @@ def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | N
     if role == "kernel":
         return {2: (2, 3), 3: (0, 2, 3)}.get(count)
     return None
+
+
+def is_label(sup: str) -> bool:
+    """A layer's label written above a name: [l], (k), [1], and a bare l, l-1, L (a letter is no power
+    in these posts: x^2 squares, z^l is layer l's)."""
+    return sup.startswith(("[", "(")) and sup.endswith(("]", ")")) or bool(_LAYER.match(sup))

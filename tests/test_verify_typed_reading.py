@@ -1,0 +1,89 @@
+"""verify on normalization posts: backpropagation's δ_i as the error at the layer's output, a case's part
+of a gradient, a Jacobian written without indices, and a chain written over several lines judged at
+each line (issue 14, point 5)."""
+
+from __future__ import annotations
+
+import derive
+from derive.verify import Checker, verify_text
+
+BATCH_NORM = """
+title = "batch norm"
+[input]
+shape = [3]
+values = [[1.2, -0.5, 2.0], [0.3, 0.8, -1.1], [-0.7, 1.5, 0.4], [2.1, 0.1, 0.9]]
+[[layers]]
+type = "batch_norm"
+epsilon = 1e-5
+gamma = [1.5, 0.8, -0.6]
+beta = [0.2, -0.3, 0.5]
+[target]
+values = [[1.0, 0.0, 0.5], [0.0, 0.5, 1.0], [-0.5, 1.0, 0.0], [2.0, -0.5, 0.5]]
+[loss]
+function = "half_sse"
+reduction = "sum"
+[training]
+learning_rate = 0.1
+"""
+
+FORWARD = ("$$\\mu_j = \\frac{1}{m} \\sum_{i=1}^{m} x_{ij}$$\n\n"
+           "$$y_{ij} = \\gamma_j \\hat{x}_{ij} + \\beta_j$$\n\n")
+
+
+def _claims(text: str) -> list[tuple[int, str]]:
+    checker = Checker(derive.derive(derive.load_text(BATCH_NORM)))
+    return [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims]
+
+
+def _reasons(text: str) -> list[str]:
+    checker = Checker(derive.derive(derive.load_text(BATCH_NORM)))
+    return [c.reason or "" for c in verify_text(checker, text, "post.md").claims]
+
+
+def test_a_delta_with_one_index_is_the_error_at_the_layers_output():
+    """δ_i, never defined, stands for ∂L/∂y_i (Kronecker's δ has two indices): Σ_i δ_i x̂_i is ∂L/∂γ,
+    Σ_i δ_i is ∂L/∂β, and Σ_i δ_i x_i is neither."""
+    text = FORWARD + ("$$\\frac{\\partial L}{\\partial \\gamma} = \\sum_{i=1}^m \\delta_i \\hat{x}_i$$\n\n"
+                      "$$\\frac{\\partial L}{\\partial \\beta} = \\sum_{i=1}^m \\delta_i$$\n\n"
+                      "$$\\frac{\\partial L}{\\partial \\gamma} = \\sum_{i=1}^m \\delta_i x_i$$\n")
+    assert _claims(text)[2:] == [(5, "ok"), (7, "ok"), (9, "wrong")]
+
+
+def test_kroneckers_delta_keeps_its_two_indices():
+    """δ_{ij}, and δ_j^i written with one index above, are Kronecker's: 1 where i = j."""
+    text = FORWARD + ("$$\\frac{\\partial x_{ij}}{\\partial x_{kj}} = \\delta_{ik}$$\n\n"
+                      "$$\\frac{\\partial x_{ij}}{\\partial x_{kj}} = \\delta_i^k$$\n")
+    assert _claims(text)[2:] == [(5, "ok"), (7, "ok")]
+
+
+def test_a_gradient_stated_for_one_case_is_that_cases_part_of_a_sum():
+    """After "For j = i", ∂L/∂x_i = (the j = i term) is one term of the sum over j: not judged; the
+    local partial in the same case is."""
+    text = FORWARD + ("For j = i\n\n"
+                      "$$\\frac{\\partial L}{\\partial x_i} = \\delta_i \\gamma \\frac{m - 1}{m \\sigma}$$\n\n"
+                      "For j != i\n\n"
+                      "$$\\frac{\\partial L}{\\partial x_i} = \\sum_{i \\ne j} \\delta_j \\gamma \\frac{-1}{m\\sigma}$$\n")
+    claims, reasons = _claims(text)[2:], _reasons(text)[2:]
+    assert claims == [(7, "unchecked"), (11, "unchecked")]
+    assert reasons[0].startswith("stated for j = i, it is that case's part of the sum over j")
+    assert reasons[1].startswith("stated for j ≠ i, it is that case's part of the sum over j")
+
+
+def test_a_jacobian_written_without_indices_is_not_read_entry_by_entry():
+    """∂L/∂x = ∂y/∂x ∂L/∂y hides a sum over y's entries (in either layout): unchecked, never wrong."""
+    text = FORWARD + "$$\\frac{\\partial L}{\\partial x} = \\frac{\\partial y}{\\partial x} \\frac{\\partial L}{\\partial y}$$\n"
+    assert _claims(text)[2:] == [(5, "unchecked")]
+    assert "a Jacobian written without indices" in _reasons(text)[2]
+
+
+def test_a_chain_over_several_lines_is_judged_at_each_line():
+    """Each line that starts a link is a claim at that line: the right links ok, the wrong one wrong
+    where it is written, a link after it judged from the first side."""
+    chain = ("\\[\n\\frac{\\partial L}{\\partial \\beta_j}\n"
+             "  = \\sum_{i=1}^{m} \\frac{\\partial L}{\\partial y_{ij}}\n"
+             "  = \\sum_{i=1}^{m} \\frac{\\partial L}{\\partial y_{ij}} \\hat{x}_{ij}\n"
+             "  = \\sum_{i=1}^{m} \\frac{\\partial L}{\\partial y_{ij}}\n\\]\n")
+    claims = _claims(FORWARD + chain)[2:]
+    assert claims == [(7, "ok"), (8, "wrong"), (9, "ok")]
+    right = chain.replace("\\hat{x}_{ij}", "")
+    assert _claims(FORWARD + right)[2:] == [(6, "ok"), (7, "ok"), (8, "ok"), (9, "ok")]
