@@ -25,7 +25,7 @@ from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .names import KRONECKER, Names, index_pieces
 from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
-                         renames, swapped_operands, variables, written_name)
+                         names_the_loss, renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
@@ -64,7 +64,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     judge = TypedJudge(checker.model, names, _base(chains))
     if checker.model.kind != "batch_norm" and not indexes_parameters(names, chains):
         judge.one_scale()
-    names.defined = {w[0] for w in map(defined_name, chains) if w is not None}
+    names.defined = {w[0] for w in map(defined_name, chains) if w is not None} - \
+        {chain.sides[0].text for chain in chains if names_the_loss(chain, names)}
     if checker.model.normalizing:
         names.counts |= limits(names, chains)
         axis_letters(names, checker.model, chains)

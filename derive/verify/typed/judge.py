@@ -50,6 +50,7 @@ class TypedJudge:
         self.uniform = False          # set by the document: it writes layer norm's γ, β without an index
         self.convention: str | None = None      # set by the document: * as a correlation or a convolution
         self.wrong_rows: list[int] = []
+        self.other_sizes: set[s.Node] = set()   # tensors the post writes out at other sizes than the spec's
         self.before: s.Node | None = None
         self.padded = False           # while a claim is read on the padded input
         self.tied = False             # while a derivative by an unindexed γ, β is read as by one scalar

@@ -22,7 +22,8 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     names, model = judge.names, judge.model
     point = judge.points[0]
     for chain in chains:
-        if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain):
+        if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain) or \
+                names_the_loss(chain, names):
             continue
         written = written_name(chain.sides[0])
         if written is None:
@@ -286,3 +287,17 @@ def renames(chain: s.Chain) -> bool:
         return False
     return any(isinstance(n, s.Sym) and n.text == left.base.text and n.font == left.base.font
                for n in s.nodes(chain.sides[1]) if not isinstance(n, s.Scripted))
+
+
+def names_the_loss(chain: s.Chain, names: Names) -> bool:
+    """c = f(Y): a name set to a function the post never defines, of the layer's tensors (the rest of the
+    network, to a number): the loss under the post's own name, not a name it defines."""
+    if len(chain.sides) != 2 or not isinstance(chain.sides[0], s.Sym):
+        return False
+    right = chain.sides[1]
+    if not (isinstance(right, s.Juxt) and len(right.items) == 2 and isinstance(right.items[0], s.Sym) and
+            isinstance(right.items[1], s.Paren) and right.items[1].kind == "("):
+        return False
+    function, argument = right.items[0].text, right.items[1].inner
+    return names.role(function) is None and function not in names.macros and \
+        written_name(argument) is not None and names.role(written_name(argument)[0]) is not None

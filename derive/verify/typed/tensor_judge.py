@@ -75,11 +75,15 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
         if _dilation_fixes(judge, point, convention, left, right, view):
             return Verdict("wrong", None, "the shapes differ; " + DILATION.format(judge.model.attributes["stride"]),
                            link=number + 1)
+        judge.other_sizes.add(left)
         return Verdict("unchecked", None, str(exc))
     except Unread as exc:
         return Verdict("unchecked", None, str(exc))
     if found:
         return Verdict("ok", None, None)
+    if left in judge.other_sizes:
+        return Verdict("unchecked", None, "the post writes this tensor out above at other sizes than the layer's: "
+                                          "its example is not the spec's")
     said = ROTATION if _rotation_fixes(judge, point, convention, left, right, view) else \
         DILATION.format(judge.model.attributes.get("stride", 1)) \
         if _dilation_fixes(judge, point, convention, left, right, view) else ""
