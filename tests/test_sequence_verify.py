@@ -280,3 +280,15 @@ def test_slices_and_a_letter_for_the_activation(lstm):
     rnn = _rnn_checker()
     assert _verdict(rnn, r"\frac{\partial h_t}{\partial h_{t-1}} = g'(W x_t + U h_{t-1}) \cdot U").verdict == "ok"
     assert _verdict(rnn, r"\frac{\partial h_t}{\partial h_{t-1}} = g(W x_t + U h_{t-1}) \cdot U").verdict == "wrong"
+
+
+def test_a_chain_over_several_lines_is_judged_at_each_line(lstm):
+    """An LSTM step's chain written a side per line: a verdict at each line a relation starts, the
+    wrong side's line wrong, the lines around it right."""
+    right = ("$$\nc_t\n= f_t \\odot c_{t-1} + i_t \\odot \\tilde{c}_t\n"
+             "= c_{t-1} \\odot f_t + \\tilde{c}_t \\odot i_t\n$$\n")
+    claims = verify_text(lstm, right, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (3, "ok"), (4, "ok")]
+    wrong = right.replace("= f_t \\odot c_{t-1} + i_t", "= f_t \\odot c_{t-1} + o_t")
+    claims = verify_text(lstm, wrong, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(3, "wrong"), (4, "ok")]

@@ -11,7 +11,7 @@ from ...errors import DeriveError
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
-from ..link_lines import first_read, later_links, link_line
+from ..link_lines import first_read, later_links
 from ..region import Region
 from ..regions import code_lines, normalize, scan
 from ..row_reading import continued_regions, read_rows
@@ -75,11 +75,13 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = judge.claim(chain)
         if region.plain and verdict.verdict == "unchecked":
             continue
-        at = link_line(line, chain, verdict.link if verdict.verdict == "wrong" else None)
-        claims.append(Claim(at, chain.text, verdict.verdict, verdict.expected, verdict.reason, region.start,
-                            region.end))
-        for below, tries in later_links(line, chain, {at}):
-            again = first_read(lambda link: judge.claim(link), tries)
+        # a chain over several lines, judged whole: each line's link judged too, and a wrong chain reported
+        # at the lines whose links are wrong (where its slip is written), where some are
+        lines = [(below, first_read(judge.claim, tries))
+                 for below, tries in later_links(line, chain, set() if verdict.verdict == "wrong" else {line})]
+        if not (verdict.verdict == "wrong" and any(again.verdict == "wrong" for _, again in lines)):
+            lines = [(line, verdict)] + [(below, again) for below, again in lines if below != line]
+        for below, again in lines:
             if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
                 claims.append(Claim(below, chain.text, again.verdict, again.expected, again.reason, region.start,
                                     region.end))
