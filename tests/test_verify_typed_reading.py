@@ -87,3 +87,51 @@ def test_a_chain_over_several_lines_is_judged_at_each_line():
     assert claims == [(7, "ok"), (8, "wrong"), (9, "ok")]
     right = chain.replace("\\hat{x}_{ij}", "")
     assert _claims(FORWARD + right)[2:] == [(6, "ok"), (7, "ok"), (8, "ok"), (9, "ok")]
+
+
+STAGED_CODE = """```python
+mu = 1./N * np.sum(x, axis = 0)
+xmu = x - mu
+var = 1./N * np.sum(xmu ** 2, axis = 0)
+sqrtvar = np.sqrt(var + eps)
+ivar = 1./sqrtvar
+xhat = xmu * ivar
+dbeta = np.sum(dout, axis=0)
+dgamma = np.sum(dout*xhat, axis=0)
+dxhat = dout * gamma
+divar = np.sum(dxhat*xmu, axis=0)
+dxmu1 = dxhat * ivar
+dsqrtvar = -1. /(sqrtvar**2) * divar
+dvar = 0.5 * 1. /np.sqrt(var+eps) * dsqrtvar
+dx1 = dxmu1 + 2 * xmu * dvar / N
+dx = (1. / N) * gamma * (var + eps)**(-1. / 2.) * (N * dout - np.sum(dout, axis=0) - (x - mu) * (var + eps)**(-1.0) * np.sum(dout * (x - mu), axis=0))
+```
+"""
+
+
+def test_a_batchnorm_posts_numpy_code_is_read_line_by_line():
+    """The staged backward in NumPy (np.sum(·, axis=0), np.sqrt, x**2, the post's own names xmu, ivar,
+    sqrtvar, divar): each line a claim; dx1, dxmu1 are identifiers of their own, not dx at the entry 1."""
+    assert _claims(STAGED_CODE) == [(2, "ok"), (4, "ok"), (5, "ok"), (7, "ok"), (8, "ok"), (9, "ok"),
+                                    (10, "ok"), (13, "ok"), (14, "ok"), (16, "ok")]
+
+
+def test_slips_in_numpy_code_are_wrong():
+    """The sum over the wrong axis, a sign lost, and a term too many."""
+    slips = {"dbeta = np.sum(dout, axis=0)": "dbeta = np.sum(dout, axis=1)",
+             "dsqrtvar = -1. /(sqrtvar**2) * divar": "dsqrtvar = 1. /(sqrtvar**2) * divar",
+             "dgamma = np.sum(dout*xhat, axis=0)": "dgamma = np.sum(dout*xhat, axis=0) + 1"}
+    for right, wrong in slips.items():
+        line = STAGED_CODE.splitlines().index(right) + 1
+        assert (line, "wrong") in _claims(STAGED_CODE.replace(right, wrong)), wrong
+
+
+def test_a_name_defined_in_terms_of_itself_is_unread_not_a_crash():
+    """p = x + 1, q = 2p, then p = q - 1: p is read as q - 1, and q as 2p, with no end (it once ran
+    out of Python's stack); a claim that reads p is unchecked, and says why."""
+    text = ("$$p = x + 1$$\n\n$$q = 2 p$$\n\n$$p = q - 1$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\beta_j} = p$$\n")
+    checker = Checker(derive.derive(derive.load_text(BATCH_NORM)))
+    claims = verify_text(checker, text, "post.md").claims
+    assert [(c.line, c.verdict, c.reason) for c in claims if c.line == 7] == \
+        [(7, "unchecked", "p is defined in terms of itself")]

@@ -119,13 +119,13 @@ def _probe_quietly(rule):
     return rule_or_probe
 
 
-_MARKDOWN = _markdown_parser()
+MARKDOWN = _markdown_parser()
 _BLOCKS = {"math_block", "math_block_label", "math_block_eqno", "amsmath"}
 _INLINE = {"math_inline", "math_inline_double"}
 
 
 def _markdown_regions(text: str) -> list[Region]:
-    tokens = _MARKDOWN.parse(text)
+    tokens = MARKDOWN.parse(text)
     regions = _as_rendered(_math_regions(text, tokens))
     math_lines = {line for r in regions for line in range(r.line, r.line + text.count("\n", r.start, r.end) + 1)}
     plain = [Region(*found, plain=True) for found in plain_regions(text, tokens, math_lines)]
@@ -134,43 +134,8 @@ def _markdown_regions(text: str) -> list[Region]:
     return sorted(regions + plain, key=lambda r: r.start)
 
 
-CODE_LANGUAGES = ("python", "py", "python3", "numpy", "ipython")      # a bare fence is plain.py's
-
-
-def code_lines(text: str) -> list[Region]:
-    """Each line of a Markdown document's Python code blocks as a plain region, its comment dropped: a
-    sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do."""
-    line_starts = _line_starts(text)
-    found = []
-    for token in _MARKDOWN.parse(text):
-        if token.type != "fence" or token.info.strip().lower() not in CODE_LANGUAGES or token.map is None:
-            continue
-        for k, line in enumerate(token.content.split("\n")):
-            number = token.map[0] + 2 + k                 # the fence's own line first
-            code = _as_math(line.split("#", 1)[0].rstrip())
-            if code.strip() and number - 1 < len(line_starts):
-                start = line_starts[number - 1]
-                found.append(Region(number, code.strip(), start, start + len(line), plain=True))
-    return found
-
-
-_POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")
-_KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
-
-
-_SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
-
-
-def _as_math(code: str) -> str:
-    """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih}: what the
-    reader reads."""
-    code = _SNAKE.sub(r"\1_{\2}", code)
-    code = _POWER.sub(lambda m: "^{" + m.group(1) + "}", code)
-    return _KEYWORDS.sub(lambda m: f", {m.group(1)}" if m.group(1) is not None else "", code)
-
-
 def _math_regions(text: str, tokens) -> list[Region]:
-    line_starts = _line_starts(text)
+    line_starts = line_starts_of(text)
     regions: list[Region] = []
     cursor = 0
     for token in tokens:
@@ -350,7 +315,7 @@ def _latex_regions(text: str) -> list[Region]:
     math_macros = _math_macros(nodes)
     if math_macros:
         nodes = _latex_nodes(text, math_macros)
-    line_starts = _line_starts(text)
+    line_starts = line_starts_of(text)
     regions: list[Region] = []
 
     def walk(nodelist) -> None:
@@ -377,7 +342,7 @@ def _latex_regions(text: str) -> list[Region]:
     return sorted(regions, key=lambda r: r.start)
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts_of(text: str) -> list[int]:
     starts = [0]
     for index, char in enumerate(text):
         if char == "\n":

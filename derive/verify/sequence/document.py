@@ -13,7 +13,8 @@ from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links
 from ..region import Region
-from ..regions import code_lines, normalize, scan
+from ..code_regions import code_lines
+from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 from ...errors import DeriveError
 from ...spec.sequence import SEQUENCE_KINDS
@@ -14,6 +15,7 @@ from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links, link_line
 from ..reader import ReadError, read
 from ..region import Region
+from ..code_regions import code_lines
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
@@ -130,7 +132,15 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
-    return verify_typed(checker, scan(text, name), text, seconds, chains_of)
+    regions = scan(text, name)
+    if checker.model.normalizing and not name.endswith(".tex"):     # a normalization's NumPy code: its claims too
+        code = [replace(region, text=_NUMBERED.sub(r"\\operatorname{\1}", region.text)) for region in code_lines(text)]
+        regions = sorted(regions + code, key=lambda r: r.start)
+    return verify_typed(checker, regions, text, seconds, chains_of)
+
+
+# dx1, dxmu2 in code: one identifier (a path's part of a gradient), not dx at the entry 1
+_NUMBERED = re.compile(r"\b([A-Za-z]+\d+)\b")
 
 
 def _joined(rows: list[tuple]) -> list[tuple]:

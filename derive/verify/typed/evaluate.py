@@ -10,6 +10,7 @@ import sympy as sp
 from .. import syntax as s
 from .lookup import OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
+from .numpy_calls import numpy_formula
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name
 from .sums import Sums, several_letters, sum_letter
 
@@ -41,6 +42,9 @@ class Evaluator(Sums):
         return sp.sqrt(self.side(node.arg, view))
 
     def _BinOp(self, node: s.BinOp, view: View):
+        formula = numpy_formula(node, self._axis_size) if self.model.normalizing else None
+        if formula is not None:                 # np.sum(dout, axis=0): the sum it computes
+            return self.side(formula, view)
         left, right = self.side(node.left, view), self.side(node.right, view)
         if node.op == "+":
             return left + right
@@ -51,6 +55,10 @@ class Evaluator(Sums):
         if node.op in ("/", "\\div", "div"):
             return left / right
         raise Unread(f"the operator {node.op} is not read in a typed layer's formula")
+
+    def _axis_size(self, axis: int) -> int | None:
+        shape = self.model.tensors["input"].shape
+        return shape[axis] if 0 <= axis < len(shape) else None
 
     def _Juxt(self, node: s.Juxt, view: View):
         items = list(node.items)
@@ -207,6 +215,32 @@ class Evaluator(Sums):
             raise Unread("a derivative by an expression, not by one entry, is not read")
         return expr
 
+    def indicator(self, condition, view: View) -> sp.Expr:
+        """1_{i=j}: 1 where the indices are equal, else 0."""
+        if len(condition.sides) != 2 or condition.relations != ("=",):
+            raise Unread(f"the indicator of {condition.text} is not read")
+        a, b = (self.index(side_text, view) for side_text in _texts(condition))
+        return sp.Integer(int(a == b))
+
+    def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
+        pieces = index_pieces(node.sub.text) or []
+        above = (index_pieces(node.sup.text) or []) if node.sup is not None else []
+        if len(pieces + above) != 2 and pieces and (node.sup is None or is_label(node.sup.text)):
+            # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its
+            # input, δ^{l-1}); Kronecker's δ has two indices
+            role = "input" if node.sup is not None and node.sup.text.strip("[]()").replace(" ", "").endswith("-1") \
+                else "output"
+            self.target = True
+            try:
+                return self.point_adjoint(self.entry(role, node.sub.text, view))
+            finally:
+                self.target = False
+        pieces = pieces + above
+        if len(pieces) != 2:
+            raise Unread("a Kronecker delta with other than two indices is not read")
+        a, b = (self.index(p, view) for p in pieces)
+        return sp.Integer(int(a == b))
+
     def indexed_group(self, inner: s.Node, sub: str, view: View) -> sp.Expr:
         """(∂L/∂V)_{i,j}, (∂L/∂y γ)_{k,0}: the expression at that entry (its unindexed names there)."""
         pieces = index_pieces(sub)
@@ -322,3 +356,7 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
         text not in "ijklmnpqrst" and text not in names.defined
 
 
+def _texts(condition) -> list[str]:
+    """The index texts either side of a written condition (i=j, k = m+1)."""
+    left, right = condition.text.split("=", 1)
+    return [left.strip(), right.strip()]

@@ -10,19 +10,13 @@ import sympy as sp
 from .model import EPSILON, LOSS, LayerModel, Point
 from .sizes import named_size
 from .. import syntax as s
-from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_label, is_loss_name
+from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_loss_name
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
 FUNCTIONS = ("exp", "ln", "log", "tanh", "sqrt")
 ATTRIBUTES = {"S": "stride", "s": "stride", "s_H": "stride", "s_W": "stride", "s_h": "stride", "s_w": "stride",
               "stride": "stride", "P": "padding", "pad": "padding", "padding": "padding"}
-
-
-def _texts(condition) -> list[str]:
-    """The index texts either side of a written condition (i=j, k = m+1)."""
-    left, right = condition.text.split("=", 1)
-    return [left.strip(), right.strip()]
 
 
 class Unread(Exception):
@@ -60,6 +54,7 @@ class Lookup:
         self.local = local                   # ∂a/∂b by one of a's own operands: the local partial
         self.group_counts = group_counts     # the count letters the post divides its statistics by
         self.used: set[str] = set()          # the free letters (• for an unindexed entry) a side read
+        self.expanding: set[str] = set()     # the post's own names being read, one inside another
         self.uniform = False                 # γ, β written as one number each (layer norm): one entry serves
         self.target = False                  # reading what a derivative is by: an unindexed γ is the entry's
         self.groups_named: set[int] = set()   # groups a side names by index (x_{0,0}): the group in view
@@ -146,7 +141,17 @@ class Lookup:
             self.padded = was
 
     def macro(self, key: str, sub: str | None, view: View) -> sp.Expr:
-        """A post's own name at an entry: its definition with the definition's index letters bound there."""
+        """A post's own name at an entry: its definition, read once (dx = dx1 + dx2, dx1 read as dx_1, has no end)."""
+        if key in self.expanding:
+            raise Unread(f"{key} is defined in terms of itself")
+        self.expanding.add(key)
+        try:
+            return self._expanded(key, sub, view)
+        finally:
+            self.expanding.discard(key)
+
+    def _expanded(self, key: str, sub: str | None, view: View) -> sp.Expr:
+        """Its definition with the definition's index letters bound there."""
         pieces, side = self.names.macros[key]
         written = [] if sub is None else index_pieces(sub) or []
         letters = [p for p in pieces if p.isalpha()]
@@ -308,32 +313,6 @@ class Lookup:
 
     def point_adjoint(self, entry: sp.Symbol) -> sp.Expr:
         return sp.Float(self.point.total(LOSS, entry), 30)
-
-    def indicator(self, condition, view: View) -> sp.Expr:
-        """1_{i=j}: 1 where the indices are equal, else 0."""
-        if len(condition.sides) != 2 or condition.relations != ("=",):
-            raise Unread(f"the indicator of {condition.text} is not read")
-        a, b = (self.index(side_text, view) for side_text in _texts(condition))
-        return sp.Integer(int(a == b))
-
-    def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
-        pieces = index_pieces(node.sub.text) or []
-        above = (index_pieces(node.sup.text) or []) if node.sup is not None else []
-        if len(pieces + above) != 2 and pieces and (node.sup is None or is_label(node.sup.text)):
-            # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its
-            # input, δ^{l-1}); Kronecker's δ has two indices
-            role = "input" if node.sup is not None and node.sup.text.strip("[]()").replace(" ", "").endswith("-1") \
-                else "output"
-            self.target = True
-            try:
-                return self.point_adjoint(self.entry(role, node.sub.text, view))
-            finally:
-                self.target = False
-        pieces = pieces + above
-        if len(pieces) != 2:
-            raise Unread("a Kronecker delta with other than two indices is not read")
-        a, b = (self.index(p, view) for p in pieces)
-        return sp.Integer(int(a == b))
 
     # -- the entry in view ------------------------------------------------------------------------
     @property

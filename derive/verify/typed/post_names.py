@@ -38,7 +38,8 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
         role = _fitting(names, model, key, chain, lambda: _holds(evaluator, chain, views, point))
         if role is None:
             # a leaf's letter (the input's z) defined by the layer's quantities is the post's own name: z = σ(y)
-            own = names.role(text, font) in (None,) + LEAVES or _of_own_names(names, chain.sides[1])
+            own = (names.role(text, font) in (None,) + LEAVES or _of_own_names(names, chain.sides[1])) and \
+                not (_gradient_name(names, text, font) and not _of_own_names(names, chain.sides[1]))
             itself = _mentions(chain.sides[1], key)
             if bound is None and own and not itself and _reads(evaluator, chain.sides[1], views):
                 names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
@@ -301,3 +302,9 @@ def names_the_loss(chain: s.Chain, names: Names) -> bool:
     function, argument = right.items[0].text, right.items[1].inner
     return names.role(function) is None and function not in names.macros and \
         written_name(argument) is not None and names.role(written_name(argument)[0]) is not None
+
+
+def _gradient_name(names: Names, text: str, font: str) -> bool:
+    """dgamma, dout, dx_hat: the loss's gradient by one of the layer's tensors, which a claim of the layer's
+    quantities states (dbeta = np.sum(dout, axis=0)); set to the post's own names alone (dx = dp), it names them."""
+    return not font and len(text) > 1 and text.startswith("d") and names.role(text[1:]) not in (None, "epsilon")
