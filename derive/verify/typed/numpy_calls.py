@@ -21,6 +21,9 @@ def numpy_formula(node: s.BinOp, axis_size) -> s.Node | None:
     if not (isinstance(call, s.Juxt) and len(call.items) == 2 and isinstance(call.items[0], s.Sym)):
         return None
     name, arguments = call.items[0].text, call.items[1]
+    if isinstance(arguments, s.Scripted) and arguments.sub is None and arguments.sup is not None:
+        inner = numpy_formula(s.BinOp("*", node.left, s.Juxt((call.items[0], arguments.base))), axis_size)
+        return s.Scripted(s.Paren(inner, "("), None, arguments.sup, 0) if inner is not None else None   # np.mean(v)**2
     items = arguments.items if isinstance(arguments, s.Args) else \
         (arguments.inner,) if isinstance(arguments, s.Paren) else None
     if not items:
