@@ -135,3 +135,34 @@ def test_a_name_defined_in_terms_of_itself_is_unread_not_a_crash():
     claims = verify_text(checker, text, "post.md").claims
     assert [(c.line, c.verdict, c.reason) for c in claims if c.line == 7] == \
         [(7, "unchecked", "p is defined in terms of itself")]
+
+
+def test_greek_index_letters_in_a_conv_post():
+    """Kernel offsets written α, β (Σ_{α,β}, X_{i+α, j+β}) or run together (W_{\\mu\\nu}) are index letters
+    like i and j: the kernel's gradient reads, and the offsets swapped are wrong."""
+    from pathlib import Path
+    spec = Path(__file__).parent / "posts" / "conv" / "bishwarup307_convnet_backprop" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+
+    def verdict(formula: str) -> str:
+        return [c.verdict for c in verify_text(checker, f"$${formula}$$\n", "post.md").claims][0]
+    right = "\\frac{\\partial L}{\\partial W_{\\alpha,\\beta}} = \\sum_{i,j} \\frac{\\partial L}{\\partial Z_{i,j}} X_{i+\\alpha, j+\\beta}"
+    assert verdict(right) == "ok"
+    assert verdict(right.replace("\\alpha,\\beta}}", "\\mu\\nu}}").replace("i+\\alpha, j+\\beta", "i+\\mu, j+\\nu")) == "ok"
+    assert verdict(right.replace("i+\\alpha, j+\\beta", "i+\\beta, j+\\alpha")) == "wrong"
+
+
+def test_of_two_images_convolved_either_may_slide():
+    """dW = X * dZ and dW = dZ * X: posts write the two images in either order; a kernel's operand (dX =
+    dZ * rot180(W)) still slides, so the missing rotation is still named."""
+    from pathlib import Path
+    spec = Path(__file__).parent / "posts" / "conv" / "bishwarup307_convnet_backprop" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+
+    def claim(formula: str):          # after the post's forward, which says * is a correlation
+        return verify_text(checker, f"$$Z = X * W$$\n\n$${formula}$$\n", "post.md").claims[1]
+    dz = "\\frac{\\partial L}{\\partial Z}"
+    assert claim(f"\\frac{{\\partial L}}{{\\partial W}} = X * {dz}").verdict == "ok"
+    assert claim(f"\\frac{{\\partial L}}{{\\partial W}} = {dz} * X").verdict == "ok"
+    missing = claim(f"\\frac{{\\partial L}}{{\\partial X}} = {dz} * W")
+    assert missing.verdict == "wrong" and "rotation of the kernel is missing" in missing.reason

@@ -244,16 +244,18 @@ class Arrays:
         found = []
         for a in left:
             for b in right:
-                image, kernel = (b, a) if a.kernel and not b.kernel else (a, b)
-                if image.array.ndim != 2 or kernel.array.ndim != 2:
-                    raise Unread("a convolution of other than two matrices is not read")
-                slid = kernel.array if self.convention == "correlation" else np.rot90(kernel.array, 2)
-                stride = self.model.attributes.get("stride", 1)
-                for padding in _paddings(kernel.array.shape, self.model.attributes.get("padding", 0)):
-                    result = _correlate(image.array, slid, padding)
-                    found.append(Candidate(result))
-                    if stride > 1:              # the layer's own forward: every stride-th window
-                        found.append(Candidate(result[::stride, ::stride]))
+                # the kernel's operand slides over the other; of two images (dW = dY * X) posts write either first
+                orders = [(b, a)] if a.kernel and not b.kernel else [(a, b)] if b.kernel or a.kernel else [(a, b), (b, a)]
+                for image, kernel in orders:
+                    if image.array.ndim != 2 or kernel.array.ndim != 2:
+                        raise Unread("a convolution of other than two matrices is not read")
+                    slid = kernel.array if self.convention == "correlation" else np.rot90(kernel.array, 2)
+                    stride = self.model.attributes.get("stride", 1)
+                    for padding in _paddings(kernel.array.shape, self.model.attributes.get("padding", 0)):
+                        result = _correlate(image.array, slid, padding)
+                        found.append(Candidate(result))
+                        if stride > 1:              # the layer's own forward: every stride-th window
+                            found.append(Candidate(result[::stride, ::stride]))
         return found
 
 

@@ -9,7 +9,7 @@ from .evaluate import derivative_parts, is_loss, several_letters, sum_letter
 from .lookup import ATTRIBUTES
 from .names import COUNTS, LABELS, index_pieces, letters_of
 
-_INDEX_LETTER = re.compile(r"^[A-Za-z](?:_[a-z]+)?'*$")
+_INDEX_LETTER = re.compile(r"^(?:[A-Za-z](?:_[a-z]+)?'*|\\(?:alpha|beta|mu|nu|kappa|lambda|rho|tau|xi|eta|zeta|iota))$")
 
 
 def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:

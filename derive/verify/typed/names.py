@@ -107,8 +107,9 @@ class Names:
 
 
 _INDEX = re.compile(r"^(?:\d+|[A-Za-z]'*|\\[a-zA-Z]+)$")           # i, i' (another letter), 0, \alpha
-_ARITHMETIC = re.compile(r"^[A-Za-z0-9_+\-*\s']+$")
-_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*'*|[+\-*])")
+_ARITHMETIC = re.compile(r"^(?:[A-Za-z0-9_+\-*\s']|\\[a-zA-Z]+)+$")      # K - \alpha: Greek letters too
+_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*'*|\\[a-zA-Z]+|[+\-*])")
+_GREEK_RUN = re.compile(r"(?:\\[a-zA-Z]+\s*){2,}")                        # \nu\mu: one index each
 
 
 def index_pieces(text: str) -> list[str] | None:
@@ -130,6 +131,8 @@ def index_pieces(text: str) -> list[str] | None:
         pieces = list(text)
     elif text.isalpha() and text.islower() and len(text) > 1:
         pieces = list(text)
+    elif _GREEK_RUN.fullmatch(text):
+        pieces = re.findall(r"\\[a-zA-Z]+", text)
     else:
         pieces = [text]
     return pieces if all(_INDEX.match(p) or _ARITHMETIC.match(p) for p in pieces) else None
@@ -142,7 +145,7 @@ def arithmetic(piece: str) -> bool:
 
 def letters_of(piece: str) -> list[str]:
     """The names an index reads: i and m in i+m."""
-    return [t for t in _TOKEN.findall(piece) if t[0].isalpha()]
+    return [t for t in _TOKEN.findall(piece) if t[0].isalpha() or t[0] == "\\"]
 
 
 def index_value(piece: str, value) -> int:

@@ -171,7 +171,7 @@ def several_letters(node: s.BigSum) -> list[str]:
     if node.sub is None or node.sup is not None or node.sub.node is not None or "," not in node.sub.text:
         return []
     pieces = index_pieces(node.sub.text) or []
-    return pieces if pieces and all(p[0].isalpha() and not arithmetic(p) for p in pieces) else []
+    return pieces if pieces and all((p[0].isalpha() or p[0] == "\\") and not arithmetic(p) for p in pieces) else []
 
 
 def sum_letter(node: s.BigSum) -> str | None:
