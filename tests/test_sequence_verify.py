@@ -292,3 +292,18 @@ def test_a_chain_over_several_lines_is_judged_at_each_line(lstm):
     wrong = right.replace("= f_t \\odot c_{t-1} + i_t", "= f_t \\odot c_{t-1} + o_t")
     claims = verify_text(lstm, wrong, "post.md").claims
     assert [(c.line, c.verdict) for c in claims] == [(3, "wrong"), (4, "ok")]
+
+
+def test_an_unread_claim_says_what_stopped_its_reading(lstm):
+    """Not the generic 'names something this network does not have': the name or form it stopped at, in
+    the post's terms (∂L/∂…, not derive's keys)."""
+    operator = _verdict(lstm, r"\frac{\partial}{\partial h_t} c_t = f_t")
+    assert operator.verdict == "unchecked"
+    assert operator.reason == ("not read: a derivative operator applied to what follows it, which is not read in "
+                               "a sequence claim")
+
+
+def test_derives_keys_are_spoken_as_the_post_would_write_them():
+    from derive.verify.sequence.names import spoken
+    assert [spoken(k) for k in ("d:yhat", "W:q", "net:n", "V:", "d:W:o", "h@-1")] == \
+        ["∂L/∂yhat", "W_q", "the net input of n", "V", "∂L/∂W_o", "h"]

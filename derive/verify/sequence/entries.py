@@ -9,7 +9,7 @@ import numpy as np
 from .. import syntax as s
 from .indices import INDEX_LETTERS, kronecker, letters, split_indices
 from .jacobians import jacobian
-from .names import derivative_parts, key_of
+from .names import derivative_parts, key_of, spoken
 from .unfit import Unfit
 
 
@@ -114,7 +114,7 @@ class Entries:
         if step < 0 and self.world.lookup(key, 0):
             return np.zeros_like(self.world.lookup(key, 0)[0])
         if not found:
-            raise Unfit(f"{key} is not in this network")
+            raise Unfit(f"{spoken(key)} is not in this network")
         return found[0]
 
     def derivative(self, top: s.Node, bottom: s.Node):

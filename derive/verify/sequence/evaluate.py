@@ -31,6 +31,10 @@ MAX_DEPTH = 40
 ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
 
 
+# the forms a sequence claim cannot have, as a reason names them
+FORMS = {"Partial": "a derivative operator applied to what follows it", "Matrix": "a matrix written out",
+         "Norm": "a norm", "Group": "a group of lines", "Chain": "a relation inside a formula"}
+
 class Evaluator(WorldReadings, Entries, CodeForms):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
@@ -75,7 +79,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             return found
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise Unfit(f"{type(node).__name__} is not read here")
+            raise Unfit(f"{FORMS.get(type(node).__name__, 'this form')}, which is not read in a sequence claim")
         return method(node)
 
     def _Sym(self, node: s.Sym):

@@ -38,6 +38,7 @@ class SequenceJudge:
     def __init__(self, world: World):
         self.world = world
         self.budget = MAX_EVALUATIONS
+        self.unread: str | None = None      # why the claim's first reading stopped
         self.post = PostNames()
         self.fixed: dict[str, tuple] = {}          # family -> the options the post's forward equations allow
 
@@ -85,11 +86,11 @@ class SequenceJudge:
 
     # -- claims ----------------------------------------------------------------------------------------
     def claim(self, chain: s.Chain) -> Verdict:
-        self.budget = MAX_EVALUATIONS
+        self.budget, self.unread = MAX_EVALUATIONS, None
         outcomes = self._outcomes(chain)
         if not outcomes:
-            return Verdict("unchecked", None, "not read: it names something this network does not have, or its "
-                                              "shapes do not fit")
+            return Verdict("unchecked", None, f"not read: {self.unread}" if self.unread else
+                           "not read: it names something this network does not have, or its shapes do not fit")
         if any(equal for _, equal in outcomes):
             return Verdict("ok", None, "")
         if self.world.kind == "gru" and self._reads_variant(chain):
@@ -191,7 +192,10 @@ class SequenceJudge:
                 if not all(_equal(values[0], v) for v in values[1:]):
                     return False
             return True
-        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+        except Unfit as exc:
+            self.unread = self.unread or str(exc)      # the first reading's reason: what a reader looks for
+            return None
+        except (FloatingPointError, ValueError, KeyError, IndexError):
             return None
 
     def _why(self, chain: s.Chain) -> str:

@@ -370,3 +370,14 @@ def size_of(node: s.Node) -> str | None:
     text = letter + (f"_{{{sub}}}" if sub else "")
     return "d_k" if not accent and sup is None and (text in SIZES or letter + (f"_{sub}" if sub else "") in SIZES) \
         else None
+
+
+def spoken(key: str) -> str:
+    """A key as a reason names it: d:yhat as ∂L/∂yhat, W:q as W_q, net:n as the net input of n."""
+    key = key.split("@")[0]
+    if key.startswith("d:"):
+        return f"∂L/∂{spoken(key[2:])}"
+    if key.startswith("net:"):
+        return f"the net input of {key[4:]}"
+    head, _, tail = key.partition(":")
+    return f"{head}_{tail}" if tail else head

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .names import spoken
 from .quantities import World
 from .unfit import Unfit
 
@@ -67,7 +68,7 @@ class WorldReadings:
         elif key == "d:h" and world.lookup("d:logit"):
             own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
         else:
-            raise Unfit(f"{key} of one step's loss")
+            raise Unfit(f"{spoken(key)} of one step's loss")
         self.read.add(key)
         # one step's cross-entropy itself: derive's loss is the steps' mean, so its gradients carry 1/T
         return self._oriented(key[2:], own * world.sizes["T"])
@@ -90,7 +91,7 @@ class WorldReadings:
         if world.steps and step < 0:                    # before the first step: h_0 = c_0 = 0
             found = world.lookup(key, 0)
             if not found:
-                raise Unfit(f"{key} is not in this network")
+                raise Unfit(f"{spoken(key)} is not in this network")
             return [np.zeros_like(found[0])]
         found = list(world.lookup(key, step) or [])
         if key in ("d:h", "d:c") and step == world.at - 1:    # dh_{t-1}: this step's term into it, or all of it
@@ -98,7 +99,7 @@ class WorldReadings:
         if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
             found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
         if not found:
-            raise Unfit(f"{key} is not in this network")
+            raise Unfit(f"{spoken(key)} is not in this network")
         return found
 
     def _oriented(self, bare: str, value: np.ndarray) -> np.ndarray:
