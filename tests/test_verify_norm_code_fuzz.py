@@ -64,3 +64,22 @@ def test_any_normalizations_numpy_code_reads_and_its_slip_is_wrong(kind, samples
     claims = [k for k in range(slipped) if lines[k][1] is not None]
     assert [found.get(k + 2) for k in claims] == ["ok"] * len(claims), (written, found)
     assert set(found) <= {k + 2 for k in claims + [slipped]}, (written, found)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["batch_norm", "layer_norm"]), st.integers(2, 4), st.integers(3, 5), st.integers(0, 2),
+       st.booleans(), st.integers(0, 2 ** 31))
+def test_any_normalizations_jacobian_in_matrix_calculus(kind, samples, features, dropped, transposed, seed):
+    """∂x̂/∂x = (I - 11ᵀ/N - x̂x̂ᵀ/N)/σ over one group, and ∂L/∂x as that Jacobian (or its transpose) times
+    ∂L/∂x̂: ok at any sizes and values; with one of the three terms dropped, wrong."""
+    checker = Checker(derive.derive(derive.from_dict(_spec(kind, samples, features, seed))))
+    terms = ["I", "\\frac{1}{N}\\mathbf{1}\\mathbf{1}^T", "\\frac{1}{N}\\hat{x}\\hat{x}^T"]
+    right = f"\\frac{{1}}{{\\sigma}}\\left({terms[0]} - {terms[1]} - {terms[2]}\\right)"
+    kept = [t for k, t in enumerate(terms) if k != dropped]
+    slip = f"\\frac{{1}}{{\\sigma}}\\left({kept[0]} - {kept[1]}\\right)"
+    jacobian = "\\frac{\\partial \\hat{x}}{\\partial x}" + ("^T" if transposed else "")
+    text = (f"$$\\frac{{\\partial \\hat{{x}}}}{{\\partial x}} = {right}$$\n\n"
+            f"$$\\frac{{\\partial L}}{{\\partial x}} = {jacobian} \\frac{{\\partial L}}{{\\partial \\hat{{x}}}}$$\n\n"
+            f"$$\\frac{{\\partial \\hat{{x}}}}{{\\partial x}} = {slip}$$\n")
+    found = [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims]
+    assert found == [(1, "ok"), (3, "ok"), (5, "wrong")], (text, found)

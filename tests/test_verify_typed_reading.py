@@ -69,11 +69,14 @@ def test_a_gradient_stated_for_one_case_is_that_cases_part_of_a_sum():
     assert reasons[1].startswith("stated for j ≠ i, it is that case's part of the sum over j")
 
 
-def test_a_jacobian_written_without_indices_is_not_read_entry_by_entry():
-    """∂L/∂x = ∂y/∂x ∂L/∂y hides a sum over y's entries (in either layout): unchecked, never wrong."""
+def test_a_jacobian_written_without_indices_is_read_in_whole_vectors():
+    """∂L/∂x = ∂y/∂x ∂L/∂y hides a sum over y's entries: it is read as a Jacobian times a vector (in
+    either layout), never entry by entry; the sum left out (∂L/∂y alone) is wrong."""
     text = FORWARD + "$$\\frac{\\partial L}{\\partial x} = \\frac{\\partial y}{\\partial x} \\frac{\\partial L}{\\partial y}$$\n"
-    assert _claims(text)[2:] == [(5, "unchecked")]
-    assert "a Jacobian written without indices" in _reasons(text)[2]
+    assert _claims(text)[2:] == [(5, "ok")]
+    assert _reasons(text)[2].startswith("read in whole vectors")
+    assert _claims(FORWARD + "$$\\frac{\\partial L}{\\partial x} = \\frac{\\partial L}{\\partial y}$$\n")[2:] == \
+        [(5, "wrong")]
 
 
 def test_a_chain_over_several_lines_is_judged_at_each_line():
@@ -166,3 +169,55 @@ def test_of_two_images_convolved_either_may_slide():
     assert claim(f"\\frac{{\\partial L}}{{\\partial W}} = {dz} * X").verdict == "ok"
     missing = claim(f"\\frac{{\\partial L}}{{\\partial X}} = {dz} * W")
     assert missing.verdict == "wrong" and "rotation of the kernel is missing" in missing.reason
+
+
+LAYER_NORM = """
+title = "layer norm, one sample"
+[input]
+shape = [5]
+values = [[0.4, -1.1, 2.0, 0.7, -0.3]]
+[[layers]]
+type = "layer_norm"
+epsilon = 1e-5
+gamma = [1.3, 0.7, 1.1, 0.9, 1.2]
+beta = [-0.4, 0.1, 0.2, 0.0, 0.3]
+[target]
+values = [[0.0, -1.0, 1.5, 0.5, 0.0]]
+[loss]
+function = "half_sse"
+reduction = "sum"
+[training]
+learning_rate = 0.1
+"""
+DX_HAT = "\\frac{\\partial L}{\\partial \\hat{x}}"
+
+
+def _vector_verdicts(formulas: list[str]) -> list[tuple[str, str]]:
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    return [(c.verdict, c.reason or "") for formula in formulas
+            for c in verify_text(checker, f"$${formula}$$\n", "post.md").claims]
+
+
+def test_layer_norm_in_matrix_calculus():
+    """I, 1 1ᵀ, x̂ x̂ᵀ, the Jacobian ∂x̂/∂x (either layout) and 1ᵀ g (a number, subtracted from every entry):
+    the right forms are ok, a dropped or a sign-flipped term wrong."""
+    jacobian = "\\frac{1}{\\sigma}\\left(I - \\frac{1}{N}\\mathbf{1}\\mathbf{1}^T - \\frac{1}{N}\\hat{x}\\hat{x}^T\\right)"
+    found = _vector_verdicts([
+        f"\\frac{{\\partial \\hat{{x}}}}{{\\partial x}} = {jacobian}",
+        f"\\frac{{\\partial L}}{{\\partial x}} = {jacobian}{DX_HAT}",
+        f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{\\partial \\hat{{x}}}}{{\\partial x}}^T {DX_HAT}",
+        f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left({DX_HAT} - \\frac{{1}}{{N}}\\mathbf{{1}}^T{DX_HAT}"
+        f" - \\frac{{1}}{{N}}\\hat{{x}}\\,\\hat{{x}}^T{DX_HAT}\\right)",
+        f"\\frac{{\\partial \\hat{{x}}}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left(I - \\frac{{1}}{{N}}\\hat{{x}}\\hat{{x}}^T\\right)",
+        f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left({DX_HAT} - \\frac{{1}}{{N}}\\mathbf{{1}}^T{DX_HAT}"
+        f" + \\frac{{1}}{{N}}\\hat{{x}}\\,\\hat{{x}}^T{DX_HAT}\\right)",
+    ])
+    assert [verdict for verdict, _ in found] == ["ok", "ok", "ok", "ok", "wrong", "wrong"], found
+    assert found[0][1] == "read in whole vectors (numerator layout)"
+    assert "in either layout of the Jacobian" in found[4][1]
+
+
+def test_a_transpose_is_never_a_layer_label_or_a_power():
+    """x̂ᵀ once read as x̂ of a layer T (a letter above a name): x̂ᵀ g is a number, not g entry by entry."""
+    found = _vector_verdicts([f"\\frac{{\\partial L}}{{\\partial \\gamma}} = \\hat{{x}}^T {DX_HAT}"])
+    assert found[0][0] != "ok", found

@@ -9,6 +9,9 @@ class Node:
     """Base of every syntax node."""
 
 
+# a superscript that transposes: Aᵀ, A^T, A^\top, A^\intercal, code's A.T read as A^{T}
+TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathsf{t}")
+
 @dataclass(frozen=True)
 class Num(Node):
     text: str

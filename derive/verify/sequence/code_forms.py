@@ -8,9 +8,9 @@ import re
 import numpy as np
 
 from .. import syntax as s
+from ..syntax import TRANSPOSES
 from .unfit import Unfit
 
-TRANSPOSES = ("T", "\\top", "⊤", "\\intercal", "t", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\mathsf{t}")
 
 
 SIZE_NAMES = {"H": "h", "n_a": "h", "n_h": "h", "hidden": "h", "hidden_size": "h", "D": "x", "n_x": "x"}

@@ -25,6 +25,7 @@ from .letters import case_part
 from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
+from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
 from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
                          names_the_loss, renames, swapped_operands, variables, written_name)
@@ -98,6 +99,9 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         elif verdict is None:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
                 if time.monotonic() > deadline else judge.claim(chain, before)
+            if verdict.verdict == "unchecked" and checker.model.normalizing and vector_claim(chain, names):
+                # (I - 11ᵀ/N - x̂x̂ᵀ/N)/σ, ∂x̂/∂x ∂L/∂x̂: matrix calculus, read in one group's vectors
+                verdict = judge_vectors(checker.model, names, judge.points, chain) or verdict
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
             cache[(chain.text, judge.case)] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):

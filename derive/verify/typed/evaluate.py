@@ -8,6 +8,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import syntax as s
+from ..syntax import TRANSPOSES
 from .lookup import OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
 from .numpy_calls import numpy_formula
@@ -164,7 +165,7 @@ class Evaluator(Sums):
 
 
     def _exponent(self, script: s.Script, view: View):
-        if script.node is None:
+        if script.node is None or script.text in TRANSPOSES:       # xᵀ: no power, a transpose (vector_form.py)
             raise Unread(f"the exponent {script.text} is not read")
         return self.side(script.node, view)
 

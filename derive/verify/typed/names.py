@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ...numeric.tensor_values import NORMS
+from ..syntax import TRANSPOSES
 
 # written name (a letter run, a Greek command, or a word) -> role, per family of layer
 _CONV = {
@@ -188,4 +189,6 @@ def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | N
 def is_label(sup: str) -> bool:
     """A layer's label written above a name: [l], (k), [1], and a bare l, l-1, L (a letter is no power
     in these posts: x^2 squares, z^l is layer l's)."""
+    if sup in TRANSPOSES and sup != "t":         # xᵀ: a transpose, not layer T
+        return False
     return sup.startswith(("[", "(")) and sup.endswith(("]", ")")) or bool(_LAYER.match(sup))

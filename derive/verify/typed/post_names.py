@@ -10,6 +10,7 @@ import itertools
 from .. import syntax as s
 from .evaluate import Evaluator, OutOfRange, Unread, derivative_parts, is_label
 from .judge import TypedJudge
+from .vector_form import vectors
 from .letters import free_letters
 from .names import LOSSES, Names, index_pieces
 
@@ -235,8 +236,19 @@ def _reads(evaluator: Evaluator, side: s.Node, views) -> bool:
         except OutOfRange:
             continue
         except (Unread, ZeroDivisionError, TypeError, ValueError, OverflowError):
-            return False
+            return _reads_in_vectors(evaluator, side)
     return False
+
+
+def _reads_in_vectors(evaluator: Evaluator, side: s.Node) -> bool:
+    """σ = √(qᵀq): a normalization's expression that reads in one group's whole vectors (vector_form.py)."""
+    if not evaluator.model.normalizing:
+        return False
+    try:
+        vectors(evaluator.model, evaluator.names, evaluator.point).side(side)
+        return True
+    except (Unread, ZeroDivisionError, ValueError, FloatingPointError):
+        return False
 
 
 def _holds(evaluator: Evaluator, chain: s.Chain, views, point) -> bool:
