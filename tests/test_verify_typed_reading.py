@@ -221,3 +221,16 @@ def test_a_transpose_is_never_a_layer_label_or_a_power():
     """x̂ᵀ once read as x̂ of a layer T (a letter above a name): x̂ᵀ g is a number, not g entry by entry."""
     found = _vector_verdicts([f"\\frac{{\\partial L}}{{\\partial \\gamma}} = \\hat{{x}}^T {DX_HAT}"])
     assert found[0][0] != "ok", found
+
+
+def test_capitals_run_together_and_gamma_before_a_matrix():
+    """ZZ^T (Z times Zᵀ, Z the post's own x̂), + 1 as the matrix of ones, γ before a matrix scaling each
+    row: the Jacobian of layer norm's output times ∂L/∂y, right with its 1/σ and wrong without."""
+    right = ("$$Z = \\frac{x - \\mu}{\\sigma}$$\n\n"
+             "$$\\frac{\\partial L}{\\partial x} = \\frac{\\gamma}{\\sigma} (I - \\frac{1}{N}(ZZ^T + 1))"
+             "\\frac{\\partial L}{\\partial y}$$\n")
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    verdicts = [(c.line, c.verdict) for c in verify_text(checker, right, "post.md").claims]
+    assert verdicts == [(1, "ok"), (3, "ok")]
+    dropped = right.replace("\\frac{\\gamma}{\\sigma}", "\\gamma")
+    assert [(c.line, c.verdict) for c in verify_text(checker, dropped, "post.md").claims] == [(1, "ok"), (3, "wrong")]

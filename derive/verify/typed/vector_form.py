@@ -163,7 +163,18 @@ class _Vectors:
         return np.sqrt(_scalar(self.side(node.arg)))
 
     def _Sym(self, node: s.Sym):
+        if self._run(node):
+            found = None
+            for letter in node.text:
+                value = self._name(letter, "")
+                found = value if found is None else _product(found, value)
+            return found
         return self._name(node.text, node.font)
+
+    def _run(self, node: s.Node) -> bool:
+        """ZZ, XW: capitals run together that name nothing as a whole, each a name of its own."""
+        return isinstance(node, s.Sym) and not node.font and len(node.text) > 1 and node.text.isalpha() and \
+            node.text.isupper() and self.names.role(node.text) is None and node.text not in self.names.macros
 
     def _Func(self, node: s.Func):
         if node.name == "sigma":              # σ written without an argument: the name
@@ -173,6 +184,9 @@ class _Vectors:
     def _Scripted(self, node: s.Scripted):
         if node.sub is not None and not (isinstance(node.base, s.Sym) and node.base.text == "1"):
             raise Unread("an indexed name is the entry-level reader's")
+        if self._run(node.base):              # ZZ^T: Z times Z^T
+            head = self._name(node.base.text[:-1], "")
+            return _product(head, self._Scripted(s.Scripted(s.Sym(node.base.text[-1], ""), None, node.sup, 0)))
         base = self.side(node.base) if not isinstance(node.base, s.Sym) else \
             self._name(node.base.text, node.base.font)
         if node.sup is None:
@@ -237,5 +251,7 @@ def _product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     if left.shape[1] == right.shape[0]:
         return left @ right
     if left.shape == right.shape:         # γ x̂: two columns, entry by entry
+        return left * right
+    if left.shape[1] == 1 and left.shape[0] == right.shape[0]:      # γ (I - …): each row by its γ
         return left * right
     raise ValueError("a product of shapes that do not fit")
