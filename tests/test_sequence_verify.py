@@ -307,3 +307,19 @@ def test_derives_keys_are_spoken_as_the_post_would_write_them():
     from derive.verify.sequence.names import spoken
     assert [spoken(k) for k in ("d:yhat", "W:q", "net:n", "V:", "d:W:o", "h@-1")] == \
         ["∂L/∂yhat", "W_q", "the net input of n", "V", "∂L/∂W_o", "h"]
+
+
+def test_a_matrix_written_out_entry_by_entry_and_its_wrong_row(attention):
+    """∂L/∂V written out as its entries ∂L/∂v_{12} (fixed indices, counted from 1 as the post does), each
+    Σ_k p_{k2} ∂L/∂o_{k2}: right rows ok at their lines, a row with a wrong entry wrong at its own line."""
+    def row(i: int) -> str:
+        return " & ".join(" + ".join(f"p_{{{k}{i}}}\\frac{{\\partial L}}{{\\partial o_{{{k}{j}}}}}" for k in (1, 2, 3))
+                          for j in (1, 2, 3, 4))          # 3 positions, d = 4
+    rows = [row(1), row(2), row(3)]
+    text = ("$$\n\\frac{\\partial L}{\\partial V} = \\begin{bmatrix}\n" + " \\\\\n".join(rows) + "\n\\end{bmatrix}\n$$\n")
+    claims = verify_text(attention, text, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok")]
+    slipped = text.replace(rows[2], rows[2].replace("p_{13}", "p_{31}", 1))
+    claims = verify_text(attention, slipped, "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (5, "wrong")]
+    assert claims[2].reason.endswith("the matrix's row 3 is wrong")

@@ -20,6 +20,7 @@ from ..values import Verdict
 from ..judge import EQUALITIES
 from .definitions import named_net_input, named_quantity
 from .judge import SequenceJudge
+from ..typed.rows import row_line
 from .world import world
 
 
@@ -43,6 +44,9 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     judge = SequenceJudge(checker.world)
     lines = document.split("\n") if document is not None else []
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
+    judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
+                                      re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
+                                      for _, chain, _ in found for node in s.nodes(chain)) else 1
     judge.post.through_time = any(_sums_over_time(chain) for _, chain, _ in found) or \
         bool(document is not None and THROUGH_TIME.search(document))
     claims = []
@@ -78,11 +82,13 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             continue
         # a chain over several lines, judged whole: each line's link judged too, and a wrong chain reported
         # at the lines whose links are wrong (where its slip is written), where some are
-        lines = [(below, first_read(judge.claim, tries))
-                 for below, tries in later_links(line, chain, set() if verdict.verdict == "wrong" else {line})]
-        if not (verdict.verdict == "wrong" and any(again.verdict == "wrong" for _, again in lines)):
-            lines = [(line, verdict)] + [(below, again) for below, again in lines if below != line]
-        for below, again in lines:
+        placed = [(below, first_read(judge.claim, tries))
+                  for below, tries in later_links(line, chain, set() if verdict.verdict == "wrong" else {line})]
+        if not (verdict.verdict == "wrong" and any(again.verdict == "wrong" for _, again in placed)):
+            placed = [(line, verdict)] + [(below, again) for below, again in placed if below != line]
+        if verdict.verdict == "wrong":        # a matrix written out: each row at its own line, the wrong ones wrong
+            placed = _by_rows(judge, chain, line, lines, verdict) or placed
+        for below, again in placed:
             if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
                 claims.append(Claim(below, chain.text, again.verdict, again.expected, again.reason, region.start,
                                     region.end))
@@ -99,6 +105,23 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
     if not name.endswith(".tex"):
         regions = sorted(regions + code_lines(text), key=lambda r: r.start)
     return verify_sequence(checker, regions, text, seconds, chains_of, joined)
+
+
+def _by_rows(judge: SequenceJudge, chain: s.Chain, line: int, lines: list[str], verdict: Verdict):
+    """(line, verdict) for each row of a matrix written out on a wrong chain's last side, where some row
+    is right: a reader corrects the rows that are wrong."""
+    rows = judge.matrix_rows(chain)
+    if not rows or all(rows) or not any(rows):
+        return None
+    start = line + (chain.lines[-1] if len(chain.lines) == len(chain.relations) and chain.lines else 0)
+    found = []
+    for row, right in enumerate(rows):
+        at = row_line(lines, start, row)
+        if at is None:
+            return None
+        found.append((at, Verdict("ok", None, f"the matrix's row {row + 1}") if right else
+                      verdict._replace(reason=f"{verdict.reason}; the matrix's row {row + 1} is wrong")))
+    return found
 
 
 def _stated(chain: s.Chain) -> s.Chain:

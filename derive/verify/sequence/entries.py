@@ -60,6 +60,11 @@ class Entries:
         return float(value[tuple(self._index(letter, size) for letter, size in zip(letters, shape))])
 
     def _index(self, letter: str, size: int | None) -> int:
+        if letter.startswith("#"):              # v_{12}: a fixed entry, counted as the post counts
+            found = int(letter[1:]) - self.post.first_index
+            if found < 0 or size is not None and found >= size:
+                raise Unfit(f"the entry {letter[1:]} is outside its axis")
+            return found
         if size is not None:
             self.letter_sizes.setdefault(letter, size)
         found = self.indices.get(letter, 0)

@@ -263,6 +263,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             return np.vstack([_column(v) for row in rows for v in row])
         if all(len(row) == 1 for row in rows):            # [h_{t-1}; x_t]: vectors stacked
             return np.vstack([_column(row[0]) for row in rows])
+        if len({len(row) for row in rows}) == 1 and all(np.size(v) == 1 for row in rows for v in row):
+            return np.array([[float(np.reshape(v, ())) for v in row] for row in rows])    # its entries, written out
         raise Unfit("a matrix written out")
 
     def _BigSum(self, node: s.BigSum):

@@ -13,8 +13,11 @@ _TIMED = re.compile(r"^\{?(t(?:[+-]\d)?|[a-z]{1,2})[_,]\{?([a-z])\}?\}?$")     #
 
 
 def letters(text: str) -> list[str] | None:
-    """'ij', 'i,j', '{ij}' -> ['i', 'j']; None where the subscript is not indices alone."""
+    """'ij', 'i,j', '{ij}' -> ['i', 'j']; '12', '1,2' (a matrix's entry, as worked examples number it)
+    -> ['#1', '#2'], fixed indices; None where the subscript is not indices alone."""
     text = text.strip("{}").replace(",", "").replace(" ", "")
+    if len(text) == 2 and text.isdigit():        # one digit alone stays a step: h_1
+        return [f"#{digit}" for digit in text]
     if not text or len(text) > 3 or any(c not in INDEX_LETTERS for c in text):
         return None
     return list(text)

@@ -97,6 +97,23 @@ class SequenceJudge:
             return Verdict("unchecked", None, GRU_VARIANT)
         return Verdict("wrong", None, self._why(chain))
 
+    def matrix_rows(self, chain: s.Chain) -> list[bool] | None:
+        """Of a matrix written out on the chain's last side, whether each row equals the side before's
+        (under the post's conventions); None where the two do not read as matrices of one shape."""
+        matrix = chain.sides[-1]
+        while isinstance(matrix, s.Paren):
+            matrix = matrix.inner
+        if not isinstance(matrix, s.Matrix) or len(chain.sides) < 2:
+            return None
+        evaluator = Evaluator(self.world, self.post, {family: options[0] for family, options in self.fixed.items()})
+        try:
+            before, after = (np.asarray(evaluator.value(side), dtype=float) for side in (chain.sides[-2], matrix))
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            return None
+        if before.ndim != 2 or before.shape != after.shape:
+            return None
+        return [_equal(a, b) for a, b in zip(before, after)]
+
     def _reads_variant(self, chain: s.Chain) -> bool:
         """Whether the chain reads a quantity the two GRU cells in use compute differently."""
         evaluator = Evaluator(self.world, self.post, {})

@@ -107,6 +107,7 @@ class PostNames:
     # a post about one step means that step's term by it
     through_time: bool = False
     einstein: bool = False             # the post says an index repeated in a product is summed
+    first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
 
 
 def macro_key(node: s.Node) -> str | None:
