@@ -234,3 +234,15 @@ def test_capitals_run_together_and_gamma_before_a_matrix():
     assert verdicts == [(1, "ok"), (3, "ok")]
     dropped = right.replace("\\frac{\\gamma}{\\sigma}", "\\gamma")
     assert [(c.line, c.verdict) for c in verify_text(checker, dropped, "post.md").claims] == [(1, "ok"), (3, "wrong")]
+
+
+def test_matrix_calculus_names_its_wrong_link_and_reads_equalities_only():
+    """A chain in whole vectors over two lines: the wrong link's line is wrong, the right one's ok; a bound
+    (≤) in whole vectors claims no equality."""
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    text = ("$$\n\\frac{\\partial L}{\\partial \\beta} = \\mathbf{1}^T \\mathbf{1} \\frac{\\partial L}{\\partial y}\n"
+            "= \\frac{\\partial L}{\\partial y}\n$$\n")
+    found = [(c.line, c.verdict) for c in verify_text(checker, text, "post.md").claims]
+    assert (2, "wrong") in found and (3, "ok") in found, found
+    bound = "$$\\hat{x}^T \\hat{x} \\le N$$\n"
+    assert [c.verdict for c in verify_text(checker, bound, "post.md").claims if c.verdict != "unchecked"] == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import syntax as s
+from ..judge import EQUALITIES
 from ..syntax import TRANSPOSES
 from ..values import Verdict
 from .evaluate import derivative_parts, is_loss
@@ -43,9 +44,11 @@ def vector_claim(chain: s.Chain, names: Names) -> bool:
 def judge_vectors(model: LayerModel, names: Names, points: list[Point], chain: s.Chain) -> Verdict | None:
     """ok where, in one layout, every link holds at every point and in each group looked at; wrong where
     every reading holds in none; None where a side does not read as vectors."""
+    if any(relation not in EQUALITIES for relation in chain.relations):
+        return None
     groups = range(min(2, _groups(model)))
     held = {layout: True for layout in LAYOUTS}
-    jacobian = False
+    jacobian, link = False, None
     for point in points:
         for group in groups:
             for layout in LAYOUTS:
@@ -57,14 +60,15 @@ def judge_vectors(model: LayerModel, names: Names, points: list[Point], chain: s
                 jacobian = jacobian or reader.jacobian
                 if any(side.shape != sides[0].shape for side in sides):
                     return None
-                held[layout] = held[layout] and all(np.allclose(side, sides[0], rtol=RELATIVE, atol=1e-9)
-                                                    for side in sides[1:])
+                agree = [np.allclose(side, sides[0], rtol=RELATIVE, atol=1e-9) for side in sides[1:]]
+                held[layout] = held[layout] and all(agree)
+                link = link if link is not None or all(agree) else agree.index(False) + 1
     if held["numerator"] or jacobian and held["denominator"]:
         layout = "numerator" if held["numerator"] else "denominator"
         return Verdict("ok", None, f"read in whole vectors ({layout} layout)" if jacobian else
                        "read in whole vectors")
     return Verdict("wrong", None, "read in whole vectors of one group, the two sides differ" +
-                   (" in either layout of the Jacobian" if jacobian else ""), link=1)
+                   (" in either layout of the Jacobian" if jacobian else ""), link=link or 1)
 
 
 def vectors(model: LayerModel, names: Names, point: Point):
