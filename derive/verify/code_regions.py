@@ -3,7 +3,9 @@ reader's notation (x**2 as x^{2}, np.sum(x, axis=0) as np.sum(x, 0), W_ih as W_{
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 
 from .region import Region
 from .regions import MARKDOWN, line_starts_of
@@ -13,19 +15,67 @@ CODE_LANGUAGES = ("python", "py", "python3", "numpy", "ipython")      # a bare f
 
 def code_lines(text: str) -> list[Region]:
     """Each line of a Markdown document's Python code blocks as a plain region, its comment dropped: a
-    sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do."""
+    sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do. A document
+    that is itself a Python file (a gist, a notebook's cell pasted whole) is all code."""
     line_starts = line_starts_of(text)
+    if is_source(text):
+        return _regions(text.split("\n"), 1, line_starts)
     found = []
     for token in MARKDOWN.parse(text):
-        if token.type != "fence" or token.info.strip().lower() not in CODE_LANGUAGES or token.map is None:
-            continue
-        for k, line in enumerate(token.content.split("\n")):
-            number = token.map[0] + 2 + k                 # the fence's own line first
-            code = _as_math(line.split("#", 1)[0].rstrip())
-            if code.strip() and number - 1 < len(line_starts):
-                start = line_starts[number - 1]
-                found.append(Region(number, code.strip(), start, start + len(line), plain=True))
+        if token.type == "fence" and token.info.strip().lower() in CODE_LANGUAGES and token.map is not None:
+            found += _regions(token.content.split("\n"), token.map[0] + 2, line_starts)   # the fence's own line first
     return found
+
+
+def with_code(regions: list[Region], text: str) -> list[Region]:
+    """A Markdown document's regions and its code's lines, in the document's order; a Python file's
+    lines only (its comments are no prose)."""
+    code = code_lines(text)
+    return code if is_source(text) else sorted(regions + code, key=lambda r: r.start)
+
+
+def is_source(text: str) -> bool:
+    """Whether the whole document is Python that assigns something: Markdown and prose never parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")             # an invalid escape in a string is still Python
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(node, (ast.Assign, ast.AugAssign)) for node in ast.walk(tree))
+
+
+def _regions(lines: list[str], first: int, line_starts: list[int]) -> list[Region]:
+    found = []
+    for k, line in enumerate(lines):
+        number = first + k
+        if number - 1 >= len(line_starts):
+            break
+        start = line_starts[number - 1]
+        for statement in _statements(line.split("#", 1)[0].strip()):
+            code = _as_math(statement)
+            if code.strip():
+                found.append(Region(number, code.strip(), start, start + len(line), plain=True, code=True))
+    return found
+
+
+def _statements(line: str) -> list[str]:
+    """A line's assignments: `a, b = x, y` as a = x and b = y; `x, h = cache` (an unpacking) as none; any
+    other line as itself."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(line)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [line]
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign) or len(tree.body[0].targets) != 1 or \
+            not isinstance(tree.body[0].targets[0], ast.Tuple):
+        return [line]
+    names, values = tree.body[0].targets[0].elts, tree.body[0].value
+    if not isinstance(values, ast.Tuple) or len(values.elts) != len(names):
+        return []
+    return [f"{ast.get_source_segment(line, name)} = {ast.get_source_segment(line, value)}"
+            for name, value in zip(names, values.elts)]
 
 
 _POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")
@@ -33,11 +83,13 @@ _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
 _SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+_ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ, dc_tilde as d c̃
 
 
 def _as_math(code: str) -> str:
     """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih},
     np.sqrt(v + eps) as \\sqrt{v + eps}: what the reader reads."""
+    code = _ACCENT.sub(lambda m: f"{m.group(1)}\\{m.group(3)}{{{m.group(2)}}}", code)
     code = _roots(_SNAKE.sub(r"\1_{\2}", code))
     code = _POWER.sub(lambda m: "^{" + m.group(1) + "}", code)
     return _KEYWORDS.sub(lambda m: f", {m.group(1)}" if m.group(1) is not None else "", code)

@@ -13,3 +13,4 @@ class Region:
     start: int           # offsets of the whole region (delimiters included) in the document
     end: int
     plain: bool = False  # plain text taken for math (plain.py): only its readable, known claims count
+    code: bool = False   # a line of Python (code_regions.py): a name assigned again takes its new value

@@ -13,12 +13,13 @@ from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links
 from ..region import Region
-from ..code_regions import code_lines
+from ..code_regions import with_code
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
 from .definitions import named_net_input, named_quantity
+from .names import macro_key
 from .judge import SequenceJudge
 from ..typed.rows import row_line
 from .world import world
@@ -58,14 +59,18 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                                                            chain.text, chain.offset)):
             chain = s.Chain(chain.sides[:-1], chain.relations[:-1], chain.continued, chain.text, chain.offset)
             found[index] = (region, chain, line)       # ∂L/∂V = Bᵀ ∂L/∂C = ζ_1: ζ_1 names what the post wrote
-        if len(chain.sides) >= 2 and judge.define(chain):
+        again = macro_key(chain.sides[0]) in judge.post.macros
+        if len(chain.sides) >= 2 and judge.define(chain, line if region.code else None):
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
-            named[(line, chain.text)] = named_quantity(judge, chain)
+            if not again:
+                named[(line, chain.text)] = named_quantity(judge, chain)
     for _, chain, line in found:
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
+            judge.post.line = line
             named_net_input(judge, chain)
             judge.learn(chain)
     for region, chain, line in found:
+        judge.post.line = line
         if (line, chain.text) in defined:
             verdict = named.get((line, chain.text))
             if verdict is not None:
@@ -103,7 +108,7 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
     text = normalize(text)
     regions = scan(text, name)
     if not name.endswith(".tex"):
-        regions = sorted(regions + code_lines(text), key=lambda r: r.start)
+        regions = with_code(regions, text)
     return verify_sequence(checker, regions, text, seconds, chains_of, joined)
 
 
@@ -144,11 +149,27 @@ def _sums_over_time(chain: s.Chain) -> bool:
 
 
 def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:
-    """dy = np.copy(ps[t]) with dy[targets[t]] -= 1 on the next line: code's value built in steps, the first
-    of them no claim."""
+    """dy = np.copy(ps[t]) with dy[targets[t]] -= 1 below it, dh_prev = dh_next * (1-z) with dh_prev += r * dhr
+    further on: code's value built in steps, the first of them no claim (the whole is the sum of its paths)."""
     name = chain.text.split("=", 1)[0].strip()
-    after = next((text for text in lines[line:line + 3] if text.strip()), "")
-    return bool(name) and re.match(rf"\s*{re.escape(name)}\s*(\[[^=]*\]\s*)?[-+*/]=", after) is not None
+    if not name or not re.fullmatch(r"[\w{}\\]+", name):
+        return False
+    updated = re.compile(rf"\s*{re.escape(_code_name(name))}\s*(\[[^=]*\]\s*)?([-+*/])?=(?!=)")
+    for text in lines[line:line + MAX_BUILT]:
+        found = updated.match(text)
+        if text.lstrip().startswith(("def ", "class ", "```", "return ")):
+            return False
+        if found:
+            return found.group(2) is not None
+    return False
+
+
+MAX_BUILT = 40           # lines below an assignment where code may go on building its value
+
+
+def _code_name(name: str) -> str:
+    """dh_{prev} (the reader's) as dh_prev (the code's)."""
+    return re.sub(r"_\{(\w+)\}", r"_\1", name)
 
 
 def _equates(chain: s.Chain) -> bool:

@@ -61,15 +61,19 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         entry = self.entry_named(node, self.named)
         if entry is not None:
             return entry
-        macro = self.post.macros.get(macro_key(node))
+        macro = self.post.macro(macro_key(node))
         if macro is not None:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise Unfit("a name defined through itself")
+            held = self.post.line
+            if macro[0] is not None:
+                self.post.line = macro[0]          # dt = 2 * dt: the right side's dt is the one before
             try:
-                return self.value(macro)
+                return self.value(macro[1])
             finally:
                 self.depth -= 1
+                self.post.line = held
         return None
 
     # -- the tree -----------------------------------------------------------------------------

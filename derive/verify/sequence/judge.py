@@ -29,6 +29,8 @@ GRU_VARIANT_KEYS = {"U:n", "b':n", "q", "d:q", "d:r", "d:net:r", "d:W:r", "d:U:r
                     "d:b':n", "d:h<"}
 GRU_VARIANT = ("not checked: derive's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); a GRU that "
                "resets h' before U_n (Cho et al.'s) computes this differently")
+ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
+            "use); only the sum is a claim")
 RELATIVE = 1e-6
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
 MAX_EVALUATIONS = 20_000    # of a claim's sides, over its readings and entries: a bound on one claim's time
@@ -50,12 +52,16 @@ class SequenceJudge:
             return True
         return key_of(node, self.world.kind, lambda family, options: options[0]) is not None
 
-    def define(self, chain: s.Chain) -> bool:
-        """δ3 = δ1 + δ2, gates = W_ih x + ...: a name of the post's own, defined; True if the chain is one."""
+    def define(self, chain: s.Chain, line: int | None = None) -> bool:
+        """δ3 = δ1 + δ2, gates = W_ih x + ...: a name of the post's own, defined; True if the chain is one.
+        A line of code (`line` given) may assign a name of its own again: the lines below take the new value."""
         left = chain.sides[0]
         key = macro_key(left)
         if key is None or self.known(left) or adjoint_of(left) is not None and self.known(adjoint_of(left)):
             return False
+        if key in self.post.macros and line is not None and len(chain.sides) == 2:
+            self.post.reassigned.setdefault(key, []).append((line, chain.sides[-1]))
+            return True
         if key in self.post.macros or self._reads(left):
             return False                              # QKᵀ = KQᵀ: an expression of known names, a claim
         self.post.macros[key] = chain.sides[-1]
@@ -71,7 +77,8 @@ class SequenceJudge:
     def learn(self, chain: s.Chain) -> None:
         """A forward equation (f_t = σ(W_f x_t + U_f h_{t-1} + b_f)) that holds under some conventions
         only fixes those for the rest of the post."""
-        if adjoint_of(chain.sides[0]) is not None or not self.known(chain.sides[0]):
+        left = chain.sides[0]
+        if adjoint_of(left) is not None or not (self.known(left) or _at_step(left) and self._reads(left)):
             return
         held = [c for c, equal in self._outcomes(chain, learning=True) if equal]
         if not held:
@@ -93,8 +100,10 @@ class SequenceJudge:
                            "not read: it names something this network does not have, or its shapes do not fit")
         if any(equal for _, equal in outcomes):
             return Verdict("ok", None, "")
-        if self.world.kind == "gru" and self._reads_variant(chain):
+        if self.world.kind == "gru" and any(self._reads_variant(chain, convention) for convention, _ in outcomes):
             return Verdict("unchecked", None, GRU_VARIANT)
+        if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
+            return Verdict("unchecked", None, ONE_PATH)
         return Verdict("wrong", None, self._why(chain))
 
     def matrix_rows(self, chain: s.Chain) -> list[bool] | None:
@@ -114,9 +123,19 @@ class SequenceJudge:
             return None
         return [_equal(a, b) for a, b in zip(before, after)]
 
-    def _reads_variant(self, chain: s.Chain) -> bool:
+    def _adds_to_parameter(self, chain: s.Chain, convention: dict) -> bool:
+        """dW += …: a weight's gradient summed over the steps (each step's term a claim), not dx += … (a state's
+        or an input's, summed over the paths through the cell: one path's term is no claim on the whole)."""
+        evaluator = Evaluator(self.world, self.post, convention)
+        try:
+            evaluator.value(chain.sides[0])
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            return False
+        return any(key.startswith(("d:W:", "d:U:", "d:V:", "d:b:", "d:b':")) for key in evaluator.read)
+
+    def _reads_variant(self, chain: s.Chain, convention: dict) -> bool:
         """Whether the chain reads a quantity the two GRU cells in use compute differently."""
-        evaluator = Evaluator(self.world, self.post, {})
+        evaluator = Evaluator(self.world, self.post, convention)
         try:
             evaluator.value(chain.sides[0])
             if evaluator.read & {"n", "net:n"}:
@@ -131,7 +150,7 @@ class SequenceJudge:
         """(convention, whether every side equals the first) for each convention that reads the chain: the
         options the post's forward equations fixed, else every one (but those a post must opt into)."""
         found, tried = [], set()
-        queue = [{family: options[0] for family, options in self.fixed.items()}]
+        queue = [{family: options[0] for family, options in self.fixed.items() if len(options) == 1}]
         while queue and len(tried) < MAX_CONVENTIONS:
             convention = queue.pop()
             evaluator = Evaluator(self.world, self.post, convention)
@@ -363,3 +382,9 @@ def _equal(a, b) -> bool:
         return False
     scale = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0, 1e-12)
     return bool(np.max(np.abs(a - b)) <= RELATIVE * scale) if a.size else True
+
+
+def _at_step(node: s.Node) -> bool:
+    """ys[t], hs[t-1]: code's array over the steps, at one."""
+    return isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
+        isinstance(node.items[1], s.Paren) and node.items[1].kind == "["

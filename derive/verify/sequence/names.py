@@ -108,6 +108,17 @@ class PostNames:
     through_time: bool = False
     einstein: bool = False             # the post says an index repeated in a product is summed
     first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
+    # code's names assigned again (dt = dh_hat * (1 - h_hat**2), then dt = dz * z * (1-z)): each later value
+    # with its line, taken by the lines below it; `line` is the line being judged
+    reassigned: dict[str, list[tuple[int, s.Node]]] = field(default_factory=dict)
+    line: int | None = None
+
+    def macro(self, key: str | None) -> tuple[int | None, s.Node] | None:
+        """(the line it was assigned at, the value) a post's own name has at the line being judged."""
+        later = [(at, node) for at, node in self.reassigned.get(key, ()) if self.line is not None and at < self.line]
+        if later:
+            return later[-1]
+        return (None, self.macros[key]) if key in self.macros else None
 
 
 def macro_key(node: s.Node) -> str | None:
@@ -187,13 +198,14 @@ def _parts(node: s.Node):
     if sub is None and not font:
         glued = _GLUED.match(text)                      # Wxh, Whh, by, hnext: code's names, scripts glued on
         if glued:
-            text, sub = (glued.group(1), glued.group(2)) if glued.group(1) else (glued.group(3), glued.group(4))
+            text, sub = next((glued.group(k), glued.group(k + 1)) for k in (1, 3, 5) if glued.group(k))
     elif text in ("next", "prev") and sub in STATES and sup is None:
         text, sub = sub, text                           # next_h, prev_c: CS231n's order
     return text, font.replace("wide", ""), sub, sup
 
 
-_GLUED = re.compile(r"^([WUVb])(xh|hh|hx|hy|yh|ih|ho|oh|x|h|y)$|^([hcas])(next|prev|raw)$")
+_GLUED = re.compile(r"^([WUVb])(xh|hh|hx|hy|yh|ih|ho|oh|[xh][ifgoczrnu]|x|h|y)$|^(b)([ifgoczrnu])$|"
+                    r"^([hcas])(next|prev|raw)$")
 
 
 def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None:

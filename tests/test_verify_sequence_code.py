@@ -1,0 +1,145 @@
+"""derive verify on a sequence post's Python code (issue 15, point 5): a document that is a Python file,
+tuple assignments, names assigned again, code's snake-case accents (h_hat), glued weight names (Wxz, bf),
+the GRU's two update-gate conventions fixed by the post's own forward line, and `+=` of one path's term.
+The code here is written for the test; tests/posts/sequence_blind_rnn holds the real posts."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.code_regions import _as_math, code_lines, is_source
+
+SPEC = """
+title = "{kind} for the code tests"
+
+[input]
+shape = [3, 3]
+values = [[[0.5, -1.0, 0.25], [1.5, 0.0, -0.5], [-0.75, 0.5, 1.0]]]
+
+[[layers]]
+type = "{kind}"
+hidden = 4
+
+[[layers]]
+type = "dense"
+units = 3
+activation = "softmax"
+
+[target]
+tokens = [[0, 2, 1]]
+
+[init]
+seed = 9
+
+[loss]
+function = "cross_entropy"
+
+[training]
+learning_rate = 0.1
+"""
+
+
+def _checker(tmp_path, kind: str) -> Checker:
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(SPEC.format(kind=kind), encoding="utf-8")
+    return Checker(derive.derive(derive.load(path)))
+
+
+@pytest.fixture(scope="module")
+def rnn(tmp_path_factory):
+    return _checker(tmp_path_factory.mktemp("rnn"), "rnn")
+
+
+@pytest.fixture(scope="module")
+def gru(tmp_path_factory):
+    return _checker(tmp_path_factory.mktemp("gru"), "gru")
+
+
+def _by_line(report) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for claim in report.claims:
+        found[claim.line] = "wrong" if "wrong" in (found.get(claim.line), claim.verdict) else claim.verdict
+    return found
+
+
+RNN_FILE = """\
+# one step of a vanilla RNN, column vectors
+def step_backward(dy, dhnext, hs, xs, t):
+    hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t-1]) + bh) # the state, as the forward pass made it
+    dh = np.dot(Why.T, dy) + dhnext # backprop into h
+    dhraw = (1 - hs[t] * hs[t]) * dh # backprop through tanh
+    dWxh = np.dot(dhraw, xs[t].T) # the input's weights
+    return dh
+"""
+
+
+def test_a_python_file_is_read_as_code_its_comments_no_prose(rnn):
+    assert is_source(RNN_FILE)
+    verdicts = _by_line(verify_text(rnn, RNN_FILE, "post.md"))
+    assert verdicts.get(3) == "ok" and verdicts.get(4) == "ok" and verdicts.get(5) == "ok", verdicts
+    slipped = RNN_FILE.replace("(1 - hs[t] * hs[t]) * dh", "(1 - hs[t]) * dh")
+    assert _by_line(verify_text(rnn, slipped, "post.md")).get(5) == "wrong"
+
+
+def test_prose_and_markdown_are_not_a_python_file():
+    assert not is_source("We take the gradient of the loss.\n\n$$ dh = W^T dy $$\n")
+    assert not is_source("# A heading\n\nSome words = more words\n")
+    assert not is_source("")
+
+
+def test_a_tuple_assignment_is_read_pair_by_pair_and_an_unpacking_not_at_all():
+    text = "```python\nWxz, Wxr = W[:, :H], W[:, H:]\nx, h_prev, z = self.cache\n```\n"
+    assert [region.text for region in code_lines(text)] == ["Wxz = W[:, :H]", "Wxr = W[:, H:]"]
+
+
+def test_code_accents_and_snake_case():
+    assert _as_math("dh_hat = dh_next * z") == "d\\hat{h} = dh_{next} * z"
+    assert _as_math("c_tilde = np.tanh(a)") == "\\tilde{c} = np.tanh(a)"
+    assert _as_math("delta_hat = 1") == "delta_{hat} = 1"         # only a one-letter name takes an accent
+
+
+GRU_FORWARD = """\
+```python
+z = sigmoid(np.dot(x, Wxz) + np.dot(h_prev, Whz))
+r = sigmoid(np.dot(x, Wxr) + np.dot(h_prev, Whr))
+h_next = (1-z) * h_prev + z * h_hat
+```
+"""
+
+
+def test_the_post_s_forward_line_fixes_which_way_the_update_gate_goes(gru):
+    backward = "```python\ndh_hat = dh_next * z\ndz = dh_next * h_hat - dh_next * h_prev\n```\n"
+    verdicts = _by_line(verify_text(gru, GRU_FORWARD + backward, "post.md"))
+    assert [verdicts.get(k) for k in (2, 3, 4, 7, 8)] == ["ok"] * 5, verdicts
+    swapped = backward.replace("dh_next * z", "dh_next * (1-z)")
+    assert _by_line(verify_text(gru, GRU_FORWARD + swapped, "post.md")).get(7) == "wrong"
+
+
+def test_a_name_assigned_again_takes_its_new_value_on_the_lines_below(gru):
+    backward = ("```python\n"
+                "dt = dh_hat * (1 - h_hat ** 2)\n"              # 7: the candidate's pre-activation
+                "dz = dh_next * h_hat - dh_next * h_prev\n"
+                "dt = dz * z * (1-z)\n"                          # 9: the update gate's, from here on
+                "dWxz = np.dot(x.T, dt)\n"                       # 10
+                "```\n")
+    verdicts = _by_line(verify_text(gru, GRU_FORWARD + backward, "post.md"))
+    assert verdicts.get(10) == "ok", verdicts
+    early = backward.replace("dt = dz * z * (1-z)\ndWxz = np.dot(x.T, dt)\n", "dWxz = np.dot(x.T, dt)\n")
+    assert _by_line(verify_text(gru, GRU_FORWARD + early, "post.md")).get(9) == "wrong"
+
+
+def test_one_path_s_term_added_to_a_state_s_gradient_is_no_claim(gru):
+    backward = ("```python\n"
+                "dh_prev = dh_next * (1-z)\n"                    # 7: the direct path, more added below
+                "dz = dh_next * h_hat - dh_next * h_prev\n"
+                "dt = dz * z * (1-z)\n"
+                "dh_prev += np.dot(dt, Whz.T)\n"                 # 10: the path through z
+                "dWhz = np.dot(h_prev.T, dt)\n"                  # 11
+                "```\n")
+    report = verify_text(gru, GRU_FORWARD + backward, "post.md")
+    verdicts = _by_line(report)
+    assert 7 not in verdicts and verdicts.get(11) == "ok", verdicts
+    assert verdicts.get(10) in (None, "unchecked"), verdicts
+    assert all(claim.verdict != "wrong" for claim in report.claims), report.claims
