@@ -143,3 +143,111 @@ def test_one_path_s_term_added_to_a_state_s_gradient_is_no_claim(gru):
     assert 7 not in verdicts and verdicts.get(11) == "ok", verdicts
     assert verdicts.get(10) in (None, "unchecked"), verdicts
     assert all(claim.verdict != "wrong" for claim in report.claims), report.claims
+
+
+# -- a notebook's printed values ------------------------------------------------------------------------
+
+NOTEBOOK_SPEC = """
+title = "three steps of a two-unit RNN, one output at the end"
+
+[input]
+shape = [3, 1]
+values = [[[0.2], [0.3], [0.4]]]
+
+[[layers]]
+type = "rnn"
+hidden = 2
+sequence = false
+weights = [[2.0], [1.0]]
+recurrent_weights = [[1.0, 2.0], [3.0, 4.0]]
+bias = [0.0, 0.0]
+
+[[layers]]
+type = "dense"
+units = 1
+activation = "linear"
+weights = [[2.0, 4.0]]
+bias = [0.0]
+
+[target]
+values = [[7.0]]
+
+[loss]
+function = "half_sse"
+
+[training]
+learning_rate = 0.001
+"""
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory):
+    path = tmp_path_factory.mktemp("notebook") / "spec.toml"
+    path.write_text(NOTEBOOK_SPEC, encoding="utf-8")
+    return Checker(derive.derive(derive.load(path)))
+
+
+def _oracle():
+    """h_1 and the weights after one step of gradient descent, by PyTorch in float64."""
+    import torch
+    W = torch.tensor([2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    U = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    h = torch.zeros(2, dtype=torch.float64)
+    states = []
+    for x in (0.2, 0.3, 0.4):
+        h = torch.tanh(W * x + U @ h)
+        states.append(h)
+    loss = 0.5 * (torch.tensor([2.0, 4.0], dtype=torch.float64) @ h - 7.0) ** 2
+    loss.backward()
+    return (states[0].detach().numpy(), (W - 0.001 * W.grad).detach().numpy(),
+            (U - 0.001 * U.grad).detach().numpy())
+
+
+def _cell(source: str, printed: str) -> str:
+    return f"```python\n{source}\n```\n```\n{printed}\n```\n"
+
+
+def test_a_cell_s_printed_value_is_a_claim_at_its_line(notebook):
+    h1 = _oracle()[0]
+    shown = f"array([{h1[0]:.8f}, {h1[1]:.8f}])"
+    text = _cell("h1 = np.tanh(W.dot(x[0]))\nh1", shown)
+    assert _by_line(verify_text(notebook, text, "post.md")).get(6) == "ok"
+    off = f"array([{h1[0]:.8f}, {h1[1] + 0.001:.8f}])"
+    assert _by_line(verify_text(notebook, _cell("h1", off), "post.md")).get(5) == "wrong"
+
+
+def test_figures_are_allowed_their_rounding(notebook):
+    h1 = _oracle()[0]
+    rounded = f"$$ h_1 = [{h1[0]:.4f}, {h1[1]:.2f}] $$\n"
+    assert _by_line(verify_text(notebook, rounded, "post.md")).get(1) == "ok"
+    slipped = f"$$ h_1 = [{h1[0]:.4f}, {h1[1] + 0.0003:.4f}] $$\n"
+    assert _by_line(verify_text(notebook, slipped, "post.md")).get(1) == "wrong"
+
+
+def test_a_weight_printed_after_an_in_place_update_is_the_updated_weight(notebook):
+    _, W_new, U_new = _oracle()
+    W_text = f"array([{W_new[0]:.10f}, {W_new[1]:.10f}])"
+    U_rows = [f"[{row[0]:.10f}, {row[1]:.10f}]" for row in U_new]
+    U_text = f"array([{U_rows[0]},\n       {U_rows[1]}])"
+    step = "eta = 0.001\nW -= eta * dlossdW\nU -= eta * dlossdU"
+    text = f"```python\n{step}\n```\n\n" + _cell("W", W_text) + "\n" + _cell("U", U_text)
+    report = verify_text(notebook, text, "post.md")
+    assert any("W^{+}" in claim.text for claim in report.claims), report.claims
+    verdicts = _by_line(report)
+    assert [verdicts.get(k) for k in (3, 4, 11, 18)] == ["ok"] * 4, (verdicts, report.claims)
+    # the step's sign turned round: within 2e-6 of W everywhere, and still wrong
+    W_wrong = f"array([{2 * 2.0 - W_new[0]:.10f}, {2 * 1.0 - W_new[1]:.10f}])"
+    U_wrong = U_text.replace(U_rows[1], f"[{2 * 3.0 - U_new[1][0]:.10f}, {2 * 4.0 - U_new[1][1]:.10f}]")
+    text = f"```python\n{step}\n```\n\n" + _cell("W", W_wrong) + "\n" + _cell("U", U_wrong)
+    verdicts = _by_line(verify_text(notebook, text, "post.md"))
+    assert [verdicts.get(k) for k in (11, 18, 19)] == ["wrong", "ok", "wrong"], verdicts   # each row at its line
+
+
+def test_a_printed_value_is_number_literals_only():
+    from derive.verify.cell_outputs import _value
+    assert _value("array([0.5, -1.25])") == "[0.5, -1.25]"
+    assert _value("array([[1.0, 2.0],\n       [3.0, 4.0]])") == "\\begin{bmatrix} 1.0 & 2.0 \\\\ 3.0 & 4.0 \\end{bmatrix}"
+    assert _value("5.99720442000804") == "5.99720442000804"
+    for text in ("__import__('os').system('x')", "array([a, b])", "[[1.0, 2.0], [3.0]]", "True", "'text'",
+                 "array([1.0], dtype=float32)", "(1.0, 2.0)"):
+        assert _value(text) is None, text

@@ -7,6 +7,7 @@ import ast
 import re
 import warnings
 
+from .cell_outputs import cell_outputs
 from .region import Region
 from .regions import MARKDOWN, line_starts_of
 
@@ -28,10 +29,12 @@ def code_lines(text: str) -> list[Region]:
 
 
 def with_code(regions: list[Region], text: str) -> list[Region]:
-    """A Markdown document's regions and its code's lines, in the document's order; a Python file's
-    lines only (its comments are no prose)."""
+    """A Markdown document's regions, its code's lines and its notebook cells' printed values, in the
+    document's order; a Python file's lines only (its comments are no prose)."""
     code = code_lines(text)
-    return code if is_source(text) else sorted(regions + code, key=lambda r: r.start)
+    if is_source(text):
+        return code
+    return sorted(regions + code + cell_outputs(text, _as_math), key=lambda r: r.start)
 
 
 def is_source(text: str) -> bool:
@@ -83,12 +86,15 @@ _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
 _SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+# dLdW, dL_dW, dloss_dW, dJdb1: the loss's gradient by a name, as code spells ∂L/∂W
+_LOSS_BY = re.compile(r"\bd(L|loss|Loss|J|E|C|cost)_?d([A-Za-z][A-Za-z0-9]*)\b")
 _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ, dc_tilde as d c̃
 
 
 def _as_math(code: str) -> str:
     """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih},
     np.sqrt(v + eps) as \\sqrt{v + eps}: what the reader reads."""
+    code = _LOSS_BY.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _ACCENT.sub(lambda m: f"{m.group(1)}\\{m.group(3)}{{{m.group(2)}}}", code)
     code = _roots(_SNAKE.sub(r"\1_{\2}", code))
     code = _POWER.sub(lambda m: "^{" + m.group(1) + "}", code)

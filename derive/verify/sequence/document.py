@@ -113,10 +113,10 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
 
 
 def _by_rows(judge: SequenceJudge, chain: s.Chain, line: int, lines: list[str], verdict: Verdict):
-    """(line, verdict) for each row of a matrix written out on a wrong chain's last side, where some row
-    is right: a reader corrects the rows that are wrong."""
+    """(line, verdict) for each row of a matrix written out on a wrong chain's last side: a reader corrects
+    the rows that are wrong, each at its line."""
     rows = judge.matrix_rows(chain)
-    if not rows or all(rows) or not any(rows):
+    if not rows or all(rows):
         return None
     start = line + (chain.lines[-1] if len(chain.lines) == len(chain.relations) and chain.lines else 0)
     found = []

@@ -17,6 +17,7 @@ from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .names import PostNames, adjoint_of, derivative_parts, key_of, macro_key
 from .quantities import IN_VIEW, World
+from .shown import both, equal, shaped, single, slack
 
 MAX_CONVENTIONS = 512
 # readings a post must state to be read so: S as QKᵀ before its scale (S = QKᵀ, then softmax(S/√d_k)), else
@@ -31,7 +32,6 @@ GRU_VARIANT = ("not checked: derive's GRU is PyTorch's, n = tanh(W_n x + b_n + r
                "resets h' before U_n (Cho et al.'s) computes this differently")
 ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
             "use); only the sum is a claim")
-RELATIVE = 1e-6
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
 MAX_EVALUATIONS = 20_000    # of a claim's sides, over its readings and entries: a bound on one claim's time
 
@@ -117,11 +117,15 @@ class SequenceJudge:
         evaluator = Evaluator(self.world, self.post, {family: options[0] for family, options in self.fixed.items()})
         try:
             before, after = (np.asarray(evaluator.value(side), dtype=float) for side in (chain.sides[-2], matrix))
+            base = _before_update(evaluator)
         except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
             return None
-        if before.ndim != 2 or before.shape != after.shape:
+        if before.ndim != 2 or before.shape != after.shape or np.shape(base) not in ((), before.shape):
             return None
-        return [_equal(a, b) for a, b in zip(before, after)]
+        rounding = slack(matrix)
+        rounding = rounding.reshape(before.shape) if np.size(rounding) == before.size else \
+            np.full(before.shape, np.max(rounding))
+        return [equal(a, b, r) for a, b, r in zip(before - base, after - base, rounding)]
 
     def _adds_to_parameter(self, chain: s.Chain, convention: dict) -> bool:
         """dW += …: a weight's gradient summed over the steps (each step's term a claim), not dx += … (a state's
@@ -191,10 +195,14 @@ class SequenceJudge:
     def _holds_here(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
         try:
             values = _sides(evaluator, chain)
-            if not _shaped(values):
+            if not shaped(values):
                 return None
+            base = _before_update(evaluator)            # W⁺ = …: judged by its step from W
+            if np.shape(base) == np.shape(values[0]):
+                values = [v - base for v in values]
             if not evaluator.letter_sizes:
-                return all(_equal(values[0], v) for v in values[1:])
+                slacks = [slack(side) for side in chain.sides]
+                return all(_equal_sides(values[0], v, slacks[0], t) for v, t in zip(values[1:], slacks[1:]))
             sizes = dict(evaluator.letter_sizes)
             own = []                          # each side's index letters
             for side in chain.sides:
@@ -222,10 +230,11 @@ class SequenceJudge:
                         if self.budget < 0:
                             raise Unfit("more entries and readings than are checked")
                         other = Evaluator(self.world, self.post, convention, at | each)
-                        total = total + _single(other.value(side))
+                        total = total + single(other.value(side))
                         evaluator.consulted.update(other.consulted)
                     values.append(total)
-                if not all(_equal(values[0], v) for v in values[1:]):
+                slacks = [np.max(slack(side), initial=0.0) for side in chain.sides]
+                if not all(equal(values[0], v, slacks[0] + t) for v, t in zip(values[1:], slacks[1:])):
                     return False
             return True
         except Unfit as exc:
@@ -254,7 +263,7 @@ class SequenceJudge:
                 shown = shown or (expected, written)
         if shown is None:
             return "the sides differ at this network's numbers"
-        return f"at this network's numbers the left side is {_short(shown[0])}, the right side {_short(shown[1])}"
+        return "at this network's numbers the left side is {}, the right side {}".format(*both(*shown[:2]))
 
     def _entry_why(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str:
         """A claim entry by entry: the first entry it fails at, and whether it fails off the diagonal only
@@ -263,8 +272,8 @@ class SequenceJudge:
         wrong = []
         for entry in itertools.product(*(range(sizes[k]) for k in letters)):
             at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
-            left, right = _single(at.value(pair.sides[0])), _single(at.value(pair.sides[1]))
-            if not _equal(left, right):
+            left, right = single(at.value(pair.sides[0])), single(at.value(pair.sides[1]))
+            if not equal(left, right):
                 wrong.append((dict(zip(letters, entry)), left, right))
         if not wrong:
             return "the sides differ at this network's numbers"
@@ -278,7 +287,7 @@ class SequenceJudge:
         if slip:
             return slip
         named = ", ".join(f"{k} = {v}" for k, v in where.items())
-        return f"at {named} the left side is {_short(left)}, the right side {_short(right)}"
+        return "at {} the left side is {}, the right side {}".format(named, *both(left, right))
 
     def _assembled_slip(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str | None:
         """∂L/∂s_{ij} or ∂L/∂q_i written entry by entry or row by row: the right side put together into the
@@ -321,19 +330,19 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
     key = key.rstrip("!") if key else key
     width = world.sizes.get("d_k")
     if width and key in ("d:Q", "d:K"):
-        if _equal(expected * np.sqrt(width), written):
+        if equal(expected * np.sqrt(width), written):
             return "the 1/√d_k is dropped: the scores are QKᵀ/√d_k, so dQ and dK carry 1/√d_k"
-        if _equal(expected / np.sqrt(width), written):
+        if equal(expected / np.sqrt(width), written):
             return "it scales by 1/√d_k once more than the scores do (1/d_k in all, where the scores have 1/√d_k)"
     if key == "d:S" and world.lookup("A"):
         weights, upstream = world.lookup("A")[0], world.lookup("d:A")[0]
-        if _equal(weights * upstream, written) or _equal(weights * (1 - weights) * upstream, written):
+        if equal(weights * upstream, written) or equal(weights * (1 - weights) * upstream, written):
             return ("only the softmax Jacobian's diagonal: each weight of a row depends on every score of that row, "
                     "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
     if key is not None and key.startswith(("d:W:", "d:U:", "d:b:", "d:V:")):
         readings = world.lookup(key) or []
         scales = (1.0, world.sizes.get("T", 1.0))          # the loss the steps' mean, or their sum
-        if len(readings) == 2 and any(_equal(readings[0] * c, written) and not _equal(readings[1] * c, written)
+        if len(readings) == 2 and any(equal(readings[0] * c, written) and not equal(readings[1] * c, written)
                                       for c in scales):
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
@@ -356,35 +365,24 @@ def _sides(evaluator: Evaluator, chain: s.Chain) -> list:
         values = [left, evaluator.value(chain.sides[1])]
     else:
         values = [evaluator.value(side) for side in chain.sides]
-    return [_single(v) for v in values]
-
-
-def _single(value):
-    """A 1×1 matrix as the number it is."""
-    return float(np.ravel(value)[0]) if np.size(value) == 1 and np.ndim(value) else value
-
-
-def _short(value) -> str:
-    """A value as a person reads it: a few entries at 4 significant figures."""
-    flat = np.ravel(np.asarray(value, dtype=float))
-    entries = ", ".join(f"{v:.4g}" for v in flat[:4]) + (", …" if flat.size > 4 else "")
-    return entries if flat.size == 1 else f"[{entries}]"
-
-
-def _shaped(values) -> bool:
-    shapes = {np.shape(v) for v in values}
-    return len(shapes) == 1
-
-
-def _equal(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return False
-    scale = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0, 1e-12)
-    return bool(np.max(np.abs(a - b)) <= RELATIVE * scale) if a.size else True
+    return [single(v) for v in values]
 
 
 def _at_step(node: s.Node) -> bool:
     """ys[t], hs[t-1]: code's array over the steps, at one."""
     return isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
         isinstance(node.items[1], s.Paren) and node.items[1].kind == "["
+
+
+def _equal_sides(a, b, slack_a, slack_b) -> bool:
+    """Two sides equal, each allowed its written figures' rounding (entry by entry where both are alike)."""
+    if np.size(slack_a) > 1 and np.size(slack_b) > 1 and np.size(slack_a) != np.size(slack_b):
+        return equal(a, b, np.max(slack_a) + np.max(slack_b))
+    return equal(a, b, np.add(slack_a, slack_b))
+
+
+def _before_update(evaluator: Evaluator):
+    """The weight before the update, where a claim reads one weight after it (W⁺); else 0. A step of
+    η ∂L/∂W is small beside W: compared from W, the step's own figures count, not W's."""
+    updated = {key for key in evaluator.read if key.startswith("new:")}
+    return evaluator.value_of(updated.pop()[4:]) if len(updated) == 1 else 0.0

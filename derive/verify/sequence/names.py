@@ -219,6 +219,9 @@ def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None
 
 
 def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
+    if sup == "+" and letter in ("W", "U", "V", "b") and not adjoint:       # W⁺: the weight after an update
+        found = _cell_key(letter, accent, sub, None, kind, pick, adjoint)
+        return f"new:{found}" if found is not None and found.split(":")[0] in ("W", "U", "V", "b", "b'") else None
     if letter in ("W", "U", "V", "b") and sub is None and sup is not None and time_offset(sup) is None and \
             sup not in ("T", "\\top") and not sup.isdigit():
         sub, sup = sup, None                           # W^{hh}, W^{xh}: the weight's role written above

@@ -20,6 +20,8 @@ class WorldReadings:
     world: World
 
     def _world(self, key: str) -> np.ndarray:
+        if key.startswith("new:"):
+            return self._updated(key[4:])
         if key.endswith("~"):
             return self._step_loss(key[:-1])
         total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
@@ -43,6 +45,20 @@ class WorldReadings:
                 self.pick("update gate", ("keeps the state", "takes the candidate")) == "takes the candidate":
             value = 1.0 - value if bare == "z" and not gradient else -value      # z' = 1 - z = σ(-net_z)
         return self._finished(bare, value, gradient)
+
+    def value_of(self, key: str) -> np.ndarray:
+        """A key's value, as the convention reads it."""
+        return self._world(key)
+
+    def _updated(self, key: str) -> np.ndarray:
+        """W⁺ = W - η ∂L/∂W: a weight after one step of plain gradient descent on the whole loss (every
+        step's term), η the spec's learning rate."""
+        rate = self.world.sizes.get("lr")
+        readings = self.world.lookup("d:" + key)
+        if rate is None or not readings:
+            raise Unfit(f"{spoken(key)} after an update")
+        self.read.add("new:" + key)
+        return self._world(key) - rate * self._finished(key, readings[-1], True)
 
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
         if gradient and self.world.steps and "T" in self.world.sizes and \

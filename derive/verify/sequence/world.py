@@ -40,9 +40,13 @@ def world(spec) -> World:
     layer = spec.layers[layers[0]]
     index = layers[0] + 1
     if layer.kind in CELLS:
-        return _cell(graph, values, layer, index)
-    from .world_attention import attention_world
-    return attention_world(graph, values, layer, index)
+        found = _cell(graph, values, layer, index)
+    else:
+        from .world_attention import attention_world
+        found = attention_world(graph, values, layer, index)
+    if spec.training is not None:
+        found.sizes["lr"] = spec.training.learning_rate        # W⁺ = W - η ∂L/∂W
+    return found
 
 
 def _column(array: np.ndarray) -> np.ndarray:

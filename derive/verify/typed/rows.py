@@ -72,8 +72,16 @@ def wrong_rows(evaluator, point, before: s.Node, after: s.Node, view: View) -> l
     return sorted(rows)
 
 
+MAX_PRINTED = 50          # lines of a printed matrix
+
+
 def row_line(lines: list[str], start: int, row: int) -> int | None:
-    """The document line (1-based) where row `row` of the first matrix at or after line `start` begins."""
+    """The document line (1-based) where row `row` of the first matrix at or after line `start` begins
+    (a NumPy printout's, array([[…], / […]]), where `start` holds one)."""
+    if 0 < start <= len(lines) and "[[" in lines[start - 1] and "\\begin{" not in lines[start - 1]:
+        rows = [k + 1 for k in range(start - 1, min(len(lines), start + MAX_PRINTED)) if
+                lines[k].lstrip().startswith("[") or "[[" in lines[k]]
+        return rows[row] if row < len(rows) else None
     k = start - 1
     while k < len(lines) and not ("\\begin{" in lines[k] and "matrix" in lines[k]):
         k += 1
