@@ -323,3 +323,24 @@ def test_a_matrix_written_out_entry_by_entry_and_its_wrong_row(attention):
     claims = verify_text(attention, slipped, "post.md").claims
     assert [(c.line, c.verdict) for c in claims] == [(3, "ok"), (4, "ok"), (5, "wrong")]
     assert claims[2].reason.endswith("the matrix's row 3 is wrong")
+
+
+@pytest.mark.parametrize("formula, verdict", [
+    (r"\delta Q = \delta S \, K / \sqrt{d_k}", "ok"),
+    (r"\delta K = \delta S^\top Q / \sqrt{d_k}", "ok"),
+    (r"\delta K = \delta S Q / \sqrt{d_k}", "wrong"),
+    (r"\delta V = A^\top \delta Z", "ok"),
+])
+def test_a_delta_inside_a_product_is_the_gradient_it_names(attention, formula, verdict):
+    """δS K, δS^T Q: δ before a name is that name's gradient wherever it stands, turned where it is."""
+    assert _verdict(attention, formula).verdict == verdict
+
+
+def test_a_name_for_a_gate_s_net_input_is_read_under_the_convention_that_fits_it(lstm):
+    """a_o = W_o [h_{t-1}, x_t] + b_o reads only with W_o the two blocks side by side (not the default): it still
+    names the gate's net input, so ∂L/∂a_o is that net input's gradient."""
+    post = ("$$ a_o = W_o [h_{t - 1}, x_t] + b_o $$\n\n"
+            "$$ \\frac{dL}{d a_o} = \\frac{dL}{d h_t} \\cdot \\tanh(c_t) \\cdot o_t (1 - o_t) $$\n\n"
+            "$$ \\frac{dL}{d a_o} = \\frac{dL}{d h_t} \\cdot \\tanh(c_t) \\cdot \\sigma(o_t) (1 - \\sigma(o_t)) $$\n")
+    verdicts = {c.line: c.verdict for c in verify_text(lstm, post, "post.md").claims}
+    assert verdicts == {1: "ok", 3: "ok", 5: "wrong"}, verdicts

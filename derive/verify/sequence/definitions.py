@@ -62,7 +62,8 @@ def _readings(judge, side: s.Node):
     try:
         first.value(side)
     except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
-        return
+        if not first.consulted:           # W_f [h, x] reads under another convention than the first
+            return
     families = {f: judge.fixed.get(f, o) for f, o in first.consulted.items()}
     for choice in itertools.islice(itertools.product(*families.values()), MAX_READINGS):
         evaluator = Evaluator(judge.world, judge.post, dict(zip(families, choice)))

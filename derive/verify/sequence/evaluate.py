@@ -159,8 +159,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
             if applied is None and k + 1 < len(items):
                 applied = self._at_step(item, items[k + 1])
-            if applied is None and isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):
-                applied = self.named(s.Juxt((item, items[k + 1])))          # W^T d Γ: d Γ one name
+            if applied is None and isinstance(item, s.Sym) and item.text in ("d", "\\delta") and k + 1 < len(items):
+                applied = self._adjoint(item, items[k + 1])                 # W^T d Γ, δA^T Q: d Γ one name
             if applied is not None:
                 found, k = applied, k + 2
             else:
@@ -169,6 +169,13 @@ class Evaluator(WorldReadings, Entries, CodeForms):
                 found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
             result = found if result is None else self.product(result, found)
         return result
+
+    def _adjoint(self, mark: s.Sym, name: s.Node):
+        """d Γ, δA, δA^T inside a product: the gradient's value (turned), or None where it names none."""
+        turned = isinstance(name, s.Scripted) and name.sub is None and name.sup is not None and \
+            name.sup.text in TRANSPOSES
+        found = self.named(s.Juxt((mark, name.base if turned else name)))
+        return np.transpose(found) if turned and found is not None else found
 
     def _applied(self, function: s.Node, argument: s.Node | None):
         """f(z), f'(z), f(z)^2 (the square of f(z)), concat([...]); None if `function` is no function."""
