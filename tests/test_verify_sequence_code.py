@@ -251,3 +251,26 @@ def test_a_printed_value_is_number_literals_only():
     for text in ("__import__('os').system('x')", "array([a, b])", "[[1.0, 2.0], [3.0]]", "True", "'text'",
                  "array([1.0], dtype=float32)", "(1.0, 2.0)"):
         assert _value(text) is None, text
+
+
+# -- a formula whose shapes cannot fit ------------------------------------------------------------------
+
+RNN_FORWARD = ("$$ z_t = W^{xh} x_t + W^{hh} h_{t-1} + b_h $$\n\n$$ h_t = \\tanh(z_t) $$\n\n"
+               "$$ y_t = W^{hy} h_t + b_y $$\n\n$$ p_t = \\text{softmax}(y_t) $$\n\n")
+
+
+def test_a_product_whose_shapes_cannot_fit_is_wrong_where_the_post_s_forward_fixes_its_names(rnn):
+    """(p_t - labels_t) h_t multiplies a K×1 by an H×1: undefined under every reading, its names all the ones
+    the post's own forward equations use. The right form, with h_tᵀ, is ok."""
+    text = RNN_FORWARD + "$$ \\frac{\\partial J_t}{\\partial W^{hy}} = (p_t - \\text{labels}_t) h_t $$\n"
+    claim = next(c for c in verify_text(rnn, text, "post.md").claims if c.line == 9)
+    assert claim.verdict == "wrong" and "shapes do not fit" in claim.reason and "3×1 and a 4×1" in claim.reason
+    right = text.replace("h_t $$\n", "h_t^T $$\n")
+    assert next(c for c in verify_text(rnn, right, "post.md").claims if c.line == 9).verdict == "ok"
+
+
+def test_a_misfit_among_names_the_post_means_otherwise_is_not_wrong(rnn):
+    """A post's side example (Y = X ⊙ W, its own X and W) reads the network's names for them: shapes that do
+    not fit there say the post means something else, not that it is wrong."""
+    text = "$$ Y = X \\odot W $$\n\n$$ \\frac{\\partial L}{\\partial X} = \\frac{\\partial L}{\\partial Y} \\odot W $$\n"
+    assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)

@@ -22,7 +22,7 @@ from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
 from .names import PostNames, derivative_parts, key_of, macro_key, size_of
-from .unfit import Unfit
+from .unfit import Misfit, Unfit
 from .quantities import World
 
 MAX_DEPTH = 40
@@ -363,23 +363,27 @@ def _fits(left, right) -> bool:
 
 def _add(left, right, sign: float):
     if not _fits(left, right):
-        raise Unfit("a sum of different shapes")
+        raise Misfit(f"a sum of different shapes, {_shape(left)} and {_shape(right)}")
     return left + sign * right
 
 
 def _entrywise(left, right):
     if not _fits(left, right):
-        raise Unfit("an entrywise product of different shapes")
+        raise Misfit(f"a product of a {_shape(left)} and a {_shape(right)}, which is undefined")
     return left * right
 
 
 def _divide(left, right):
     if not _fits(left, right):
-        raise Unfit("a quotient of different shapes")
+        raise Misfit(f"a quotient of different shapes, {_shape(left)} and {_shape(right)}")
     return left / right
 
 
 def _matmul(left, right):
     if np.ndim(left) < 2 or np.ndim(right) < 2 or left.shape[-1] != right.shape[-2]:
-        raise Unfit("a matrix product of shapes that do not fit")
+        raise Misfit(f"a matrix product of a {_shape(left)} and a {_shape(right)}, which do not fit")
     return left @ right
+
+
+def _shape(value) -> str:
+    return "×".join(str(n) for n in np.shape(value)) or "number"

@@ -8,16 +8,18 @@ it is one: a dropped 1/√d_k, a softmax Jacobian's diagonal alone, one step's t
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 
 from .. import syntax as s
 from ..values import Verdict
-from .evaluate import Evaluator, Unfit
+from .evaluate import Evaluator, Misfit, Unfit
 from .indices import split_indices
-from .names import PostNames, adjoint_of, derivative_parts, key_of, macro_key
+from .names import PostNames, adjoint_of, key_of, macro_key
 from .quantities import IN_VIEW, World
-from .shown import both, equal, shaped, single, slack
+from .shown import equal, shaped, single, slack
+from .why import why
 
 MAX_CONVENTIONS = 512
 # readings a post must state to be read so: S as QKᵀ before its scale (S = QKᵀ, then softmax(S/√d_k)), else
@@ -41,6 +43,13 @@ class SequenceJudge:
         self.world = world
         self.budget = MAX_EVALUATIONS
         self.unread: str | None = None      # why the claim's first reading stopped
+        self.misfits: list[bool] = []       # of each reading that stopped: whether its shapes alone stopped it
+        self.misfit: str | None = None
+        self.misfit_why: str | None = None
+        self.misfit_read: set[str] = set()
+        # the quantities a forward equation of the post's that holds names: a formula whose shapes do not fit
+        # is wrong only where every name in it is one of these (or the data), not a name the post means otherwise
+        self.confirmed: set[str] = set()
         self.post = PostNames()
         self.fixed: dict[str, tuple] = {}          # family -> the options the post's forward equations allow
 
@@ -80,9 +89,10 @@ class SequenceJudge:
         left = chain.sides[0]
         if adjoint_of(left) is not None or not (self.known(left) or _at_step(left) and self._reads(left)):
             return
-        held = [c for c, equal in self._outcomes(chain, learning=True) if equal]
+        held = [c for c, equal in self.outcomes(chain, learning=True) if equal]
         if not held:
             return
+        self._confirm(chain, held[0])
         for family in set().union(*held):
             options = tuple(dict.fromkeys(c[family] for c in held if family in c))
             if family in self.fixed:
@@ -91,10 +101,22 @@ class SequenceJudge:
             else:
                 self.fixed[family] = options
 
+    def _confirm(self, chain: s.Chain, convention: dict) -> None:
+        """The names of a forward equation that holds are the network's own, as the post means them."""
+        evaluator = Evaluator(self.world, self.post, convention)
+        try:
+            for side in chain.sides:
+                evaluator.value(side)
+        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+            return
+        self.confirmed |= {_quantity(key) for key in evaluator.read}
+
     # -- claims ----------------------------------------------------------------------------------------
     def claim(self, chain: s.Chain) -> Verdict:
         self.budget, self.unread = MAX_EVALUATIONS, None
-        outcomes = self._outcomes(chain)
+        outcomes = self.outcomes(chain)
+        if not outcomes and self.misfits and all(self.misfits) and self.misfit_read <= self.confirmed | DATA:
+            return Verdict("wrong", None, f"its shapes do not fit under any reading: {self.misfit_why}")
         if not outcomes:
             return Verdict("unchecked", None, f"not read: {self.unread}" if self.unread else
                            "not read: it names something this network does not have, or its shapes do not fit")
@@ -104,7 +126,7 @@ class SequenceJudge:
             return Verdict("unchecked", None, GRU_VARIANT)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
-        return Verdict("wrong", None, self._why(chain))
+        return Verdict("wrong", None, why(self, chain))
 
     def matrix_rows(self, chain: s.Chain) -> list[bool] | None:
         """Of a matrix written out on the chain's last side, whether each row equals the side before's
@@ -150,15 +172,19 @@ class SequenceJudge:
             return bool(evaluator.read & GRU_VARIANT_KEYS)     # what it read before it stopped still counts
         return bool(evaluator.read & GRU_VARIANT_KEYS)
 
-    def _outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
+    def outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
         """(convention, whether every side equals the first) for each convention that reads the chain: the
         options the post's forward equations fixed, else every one (but those a post must opt into)."""
         found, tried = [], set()
+        self.misfits, self.misfit_why, self.misfit_read = [], None, set()
         queue = [{family: options[0] for family, options in self.fixed.items() if len(options) == 1}]
         while queue and len(tried) < MAX_CONVENTIONS:
             convention = queue.pop()
             evaluator = Evaluator(self.world, self.post, convention)
+            self.misfit = None
             outcome = self._holds(chain, evaluator, convention)
+            if outcome is None:
+                self.misfits.append(self.misfit is not None)
             signature = tuple(sorted((f, convention.get(f, o[0])) for f, o in evaluator.consulted.items()))
             if signature in tried:
                 continue
@@ -239,114 +265,12 @@ class SequenceJudge:
             return True
         except Unfit as exc:
             self.unread = self.unread or str(exc)      # the first reading's reason: what a reader looks for
+            if isinstance(exc, Misfit):
+                self.misfit = self.misfit_why = self.misfit_why or str(exc)
+                self.misfit_read |= {_quantity(key) for key in evaluator.read}
             return None
         except (FloatingPointError, ValueError, KeyError, IndexError):
             return None
-
-    def _why(self, chain: s.Chain) -> str:
-        """The slip, where the claim is one of the classic ones; else where and how the sides differ."""
-        key = key_of(chain.sides[0], self.world.kind, lambda f, o: o[0])
-        shown = None
-        for side in chain.sides[1:]:
-            pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
-            for convention, _ in self._outcomes(pair) or [({}, False)]:
-                evaluator = Evaluator(self.world, self.post, convention)
-                try:
-                    expected, written = evaluator.value(chain.sides[0]), evaluator.value(side)
-                    if evaluator.letter_sizes:
-                        return self._entry_why(pair, evaluator.letter_sizes, convention)
-                except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
-                    continue
-                slip = _slip(self.world, key, expected, written)
-                if slip:
-                    return slip
-                shown = shown or (expected, written)
-        if shown is None:
-            return "the sides differ at this network's numbers"
-        return "at this network's numbers the left side is {}, the right side {}".format(*both(*shown[:2]))
-
-    def _entry_why(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str:
-        """A claim entry by entry: the first entry it fails at, and whether it fails off the diagonal only
-        (∂A_ij/∂S_ik right where j = k: the softmax Jacobian's diagonal alone)."""
-        letters = sorted(sizes)
-        wrong = []
-        for entry in itertools.product(*(range(sizes[k]) for k in letters)):
-            at = Evaluator(self.world, self.post, convention, dict(zip(letters, entry)))
-            left, right = single(at.value(pair.sides[0])), single(at.value(pair.sides[1]))
-            if not equal(left, right):
-                wrong.append((dict(zip(letters, entry)), left, right))
-        if not wrong:
-            return "the sides differ at this network's numbers"
-        where, left, right = wrong[0]
-        diagonal = _diagonal_letters(pair.sides[0], self.world.kind)
-        if diagonal and all(where[diagonal[0]] != where[diagonal[1]] for where, _, _ in wrong):
-            a, b = diagonal
-            return (f"only the softmax Jacobian's diagonal: right where {a} = {b}, but off it ({a} ≠ {b}) the "
-                    f"derivative is −a_{a} a_{b}, as each output depends on every input of its row")
-        slip = self._assembled_slip(pair, sizes, convention)
-        if slip:
-            return slip
-        named = ", ".join(f"{k} = {v}" for k, v in where.items())
-        return "at {} the left side is {}, the right side {}".format(named, *both(left, right))
-
-    def _assembled_slip(self, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str | None:
-        """∂L/∂s_{ij} or ∂L/∂q_i written entry by entry or row by row: the right side put together into the
-        whole matrix, and named by the slips a matrix form is (a dropped 1/√d_k, the Jacobian's diagonal)."""
-        whole = adjoint_of(pair.sides[0])
-        split = split_indices(whole) if whole is not None else None
-        if split is None:
-            return None
-        key = key_of(s.Frac(s.Juxt((s.Partial(), s.Sym("L"))), s.Juxt((s.Partial(), split[0]))), self.world.kind,
-                     lambda f, o: convention.get(f, o[0]), self.post.aliases)
-        expected = self.world.lookup(key)[0] if key and self.world.lookup(key) else None
-        if expected is None or expected.ndim != 2 or any(k not in sizes for k in split[1]):
-            return None
-        written = np.zeros_like(expected)
-        for entry in itertools.product(*(range(sizes[k]) for k in split[1])):
-            value = Evaluator(self.world, self.post, convention, dict(zip(split[1], entry))).value(pair.sides[1])
-            written[entry] = np.ravel(value) if len(entry) == 1 else value
-        return _slip(self.world, key, expected, written)
-
-
-def _diagonal_letters(left: s.Node, kind: str) -> tuple[str, str] | None:
-    """∂A_{ij}/∂S_{ik}: the last index letters of the two (j, k), for a softmax's Jacobian."""
-    if not isinstance(left, s.Frac):
-        return None
-    parts = derivative_parts(left)
-    if parts is None or parts[0] is None:
-        return None
-    top, bottom = split_indices(parts[0]), split_indices(parts[1])
-    if top is None or bottom is None or top[1][-1] == bottom[1][-1]:
-        return None
-    keys = tuple(key_of(n, kind, lambda f, o: o[0]) for n in (top[0], bottom[0]))
-    if keys not in (("A", "S"), ("yhat", "logit")):
-        return None
-    return top[1][-1], bottom[1][-1]
-
-
-def _slip(world: World, key: str | None, expected, written) -> str | None:
-    if np.shape(expected) != np.shape(written):
-        return None
-    key = key.rstrip("!") if key else key
-    width = world.sizes.get("d_k")
-    if width and key in ("d:Q", "d:K"):
-        if equal(expected * np.sqrt(width), written):
-            return "the 1/√d_k is dropped: the scores are QKᵀ/√d_k, so dQ and dK carry 1/√d_k"
-        if equal(expected / np.sqrt(width), written):
-            return "it scales by 1/√d_k once more than the scores do (1/d_k in all, where the scores have 1/√d_k)"
-    if key == "d:S" and world.lookup("A"):
-        weights, upstream = world.lookup("A")[0], world.lookup("d:A")[0]
-        if equal(weights * upstream, written) or equal(weights * (1 - weights) * upstream, written):
-            return ("only the softmax Jacobian's diagonal: each weight of a row depends on every score of that row, "
-                    "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
-    if key is not None and key.startswith(("d:W:", "d:U:", "d:b:", "d:V:")):
-        readings = world.lookup(key) or []
-        scales = (1.0, world.sizes.get("T", 1.0))          # the loss the steps' mean, or their sum
-        if len(readings) == 2 and any(equal(readings[0] * c, written) and not equal(readings[1] * c, written)
-                                      for c in scales):
-            return ("this is one step's term: a weight shared by every step has the sum of every step's term "
-                    "(Σ_t) as its gradient")
-    return None
 
 
 def _assignments(sizes: dict[str, int], letters: list[str]):
@@ -386,3 +310,13 @@ def _before_update(evaluator: Evaluator):
     η ∂L/∂W is small beside W: compared from W, the step's own figures count, not W's."""
     updated = {key for key in evaluator.read if key.startswith("new:")}
     return evaluator.value_of(updated.pop()[4:]) if len(updated) == 1 else 0.0
+
+
+DATA = {"x", "y"}           # the input and the target: no post means another thing by them
+
+
+def _quantity(key: str) -> str:
+    """A key's quantity, whatever the step or the gradient: d:h@-1 -> h, d:V:! -> V:."""
+    key = key[2:] if key.startswith("d:") else key
+    key = key[4:] if key.startswith("new:") else key
+    return re.split(r"[@#]", key)[0].rstrip("!~<>")
