@@ -274,3 +274,53 @@ def test_a_misfit_among_names_the_post_means_otherwise_is_not_wrong(rnn):
     not fit there say the post means something else, not that it is wrong."""
     text = "$$ Y = X \\odot W $$\n\n$$ \\frac{\\partial L}{\\partial X} = \\frac{\\partial L}{\\partial Y} \\odot W $$\n"
     assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)
+
+
+# -- documents nobody wrote: verify never fails on them ---------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from derive.errors import DeriveError  # noqa: E402
+
+_NAMES = st.sampled_from(["h1", "W", "U", "dlossdW", "dL_dU", "x", "h_prev", "dh_hat", "self", "y_", "ps", "hs",
+                          "z", "r", "Wxz", "bf", "dt", "np"])
+_VALUES = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=5).map(lambda v: f"array({v!r})"),
+    st.lists(st.lists(st.floats(-10, 10, allow_nan=False), min_size=2, max_size=2), min_size=1, max_size=3)
+    .map(lambda rows: "array([" + ",\n       ".join(repr(row) for row in rows) + "])"),
+    st.text(max_size=30))
+_LINES = st.one_of(
+    st.builds(lambda a, b: f"{a} = {b}", _NAMES, _NAMES),
+    st.builds(lambda a, b, c: f"{a}, {b} = {c}", _NAMES, _NAMES, _NAMES),
+    st.builds(lambda a, b, c: f"{a} {'+-*'[len(b) % 3]}= np.dot({b}, {c}.T)", _NAMES, _NAMES, _NAMES),
+    st.builds(lambda a, b: f"{a} = np.tanh({b}) ** 2  # a comment = with words", _NAMES, _NAMES),
+    _NAMES, st.text(max_size=40))
+
+
+@st.composite
+def _documents(draw):
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["cell", "output", "prose", "math"]))
+        if kind == "cell":
+            parts.append("```python\n" + "\n".join(draw(st.lists(_LINES, min_size=1, max_size=4))) + "\n```")
+        elif kind == "output":
+            parts.append("```\n" + draw(_VALUES) + "\n```")
+        elif kind == "prose":
+            parts.append(draw(st.text(max_size=60)))
+        else:
+            parts.append("$$ " + draw(st.builds(lambda a, b: f"{a} = {b}", _NAMES, _VALUES)) + " $$")
+    return "\n".join(parts) if draw(st.booleans()) else "\n".join(draw(st.lists(_LINES, min_size=1, max_size=8)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_documents())
+def test_any_notebook_or_code_document_is_read_without_failing(notebook, document):
+    try:
+        report = verify_text(notebook, document, "post.md")
+    except DeriveError:
+        return                                            # a one-line error is an answer
+    lines = document.count("\n") + 1
+    assert all(1 <= claim.line <= lines for claim in report.claims), report.claims

@@ -376,6 +376,8 @@ def _entrywise(left, right):
 def _divide(left, right):
     if not _fits(left, right):
         raise Misfit(f"a quotient of different shapes, {_shape(left)} and {_shape(right)}")
+    if np.any(np.asarray(right) == 0):
+        raise Unfit("a division by zero")
     return left / right
 
 
