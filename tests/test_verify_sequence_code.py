@@ -324,3 +324,58 @@ def test_any_notebook_or_code_document_is_read_without_failing(notebook, documen
         return                                            # a one-line error is an answer
     lines = document.count("\n") + 1
     assert all(1 <= claim.line <= lines for claim in report.claims), report.claims
+
+
+# -- CS231n's LSTM step: the gates' net inputs stacked in its order i, f, o, g ---------------------------------
+
+CS231N_LSTM = """\
+```python
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x.dot(Wx) + prev_h.dot(Wh) + b
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H:2*H])
+    o = sigmoid(a[:, 2*H:3*H])
+    g = np.tanh(a[:, 3*H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    do = dnext_h * np.tanh(next_c)
+    dprev_c = f * dnext_c
+    da_o = do * o * (1 - o)
+    dx = da.dot(Wx.T)
+    dWh = prev_h.T.dot(da)
+    db = np.sum(da, axis=0)
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def lstm(tmp_path_factory):
+    return _checker(tmp_path_factory.mktemp("lstm"), "lstm")
+
+
+def test_cs231n_s_lstm_step_reads_a_as_the_stacked_net_inputs_in_its_own_order(lstm):
+    verdicts = _by_line(verify_text(lstm, CS231N_LSTM, "post.md"))
+    assert [verdicts.get(k) for k in (4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 19)] == ["ok"] * 13, verdicts
+
+
+@pytest.mark.parametrize("right, slip, line", [
+    ("da_o = do * o * (1 - o)", "da_o = do * (1 - o ** 2)", 16),
+    ("dprev_c = f * dnext_c", "dprev_c = i * dnext_c", 15),
+    ("next_h = o * np.tanh(next_c)", "next_h = o * next_c", 10),
+    ("dWh = prev_h.T.dot(da)", "dWh = prev_c.T.dot(da)", 18),
+])
+def test_a_slip_in_cs231n_s_lstm_step_is_wrong(lstm, right, slip, line):
+    assert _by_line(verify_text(lstm, CS231N_LSTM.replace(right, slip), "post.md")).get(line) == "wrong"
+
+
+def test_pytorch_s_order_is_read_too_and_a_mixed_order_is_wrong(lstm):
+    pytorch = CS231N_LSTM.replace("o = sigmoid(a[:, 2*H:3*H])", "o = sigmoid(a[:, 3*H:])") \
+        .replace("g = np.tanh(a[:, 3*H:])", "g = np.tanh(a[:, 2*H:3*H])")
+    verdicts = _by_line(verify_text(lstm, pytorch, "post.md"))
+    assert verdicts.get(6) == "ok" and verdicts.get(7) == "ok", verdicts
+    mixed = CS231N_LSTM.replace("g = np.tanh(a[:, 3*H:])", "g = np.tanh(a[:, 2*H:3*H])")
+    assert _by_line(verify_text(lstm, mixed, "post.md")).get(8) == "wrong"

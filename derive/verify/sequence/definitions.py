@@ -28,6 +28,8 @@ def named_quantity(judge, chain: s.Chain) -> Verdict | None:
         if not isinstance(value, np.ndarray) or value.size < 2:
             return None
         for candidate, known in _quantities(world):
+            if known.shape != value.shape and known.T.shape == value.shape:
+                known = known.T                           # written in rows (x W): the same quantity
             if known.shape != value.shape:
                 continue
             if _same(known, value):
@@ -37,6 +39,21 @@ def named_quantity(judge, chain: s.Chain) -> Verdict | None:
                 judge.post.aliases[key] = candidate
                 return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
+
+
+def rebound(judge, chain: s.Chain) -> Verdict | None:
+    """a = x.dot(Wx) + prev_h.dot(Wh) + b in code: a letter the network has (a, Ng's hidden state) assigned
+    another of its quantities, of another shape (the four gates' net inputs, stacked): in this post the letter
+    names that one, and the line holds. None where the letter keeps its own meaning; a value of the letter's
+    own shape (o = σ of f's net input) is a claim about the letter, and may be wrong."""
+    left = chain.sides[0]
+    if len(chain.sides) != 2 or not isinstance(left, s.Sym) or not judge.known(left) or \
+            any(equal for _, equal in judge.outcomes(chain)):
+        return None
+    own = {np.shape(value) for value in _readings(judge, left)}
+    if any(np.size(value) in {int(np.prod(shape)) for shape in own} for value in _readings(judge, chain.sides[-1])):
+        return None
+    return named_quantity(judge, chain)
 
 
 def named_net_input(judge, chain: s.Chain) -> None:
@@ -77,7 +94,7 @@ def _quantities(world):
     """(key, value) of every quantity at the step in view: the step's own, then every step's."""
     own = world.steps[world.at] if world.steps else {}
     for key, arrays in list(own.items()) + list(world.values.items()):
-        if not key.startswith("d:"):
+        if not key.startswith("d:") and "/" not in key:         # a stack's order is the post's convention
             for array in arrays:
                 yield key, array
 

@@ -18,7 +18,7 @@ from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
-from .definitions import named_net_input, named_quantity
+from .definitions import named_net_input, named_quantity, rebound
 from .names import macro_key
 from .judge import SequenceJudge
 from ..typed.rows import row_line
@@ -60,7 +60,11 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             chain = s.Chain(chain.sides[:-1], chain.relations[:-1], chain.continued, chain.text, chain.offset)
             found[index] = (region, chain, line)       # ∂L/∂V = Bᵀ ∂L/∂C = ζ_1: ζ_1 names what the post wrote
         again = macro_key(chain.sides[0]) in judge.post.macros
-        if len(chain.sides) >= 2 and judge.define(chain, line if region.code else None):
+        verdict = rebound(judge, chain) if region.code else None
+        if verdict is not None:                 # a = x.dot(Wx) + ...: the letter names another quantity here
+            defined.add((line, chain.text))
+            named[(line, chain.text)] = verdict
+        elif len(chain.sides) >= 2 and judge.define(chain, line if region.code else None):
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             if not again:
                 named[(line, chain.text)] = named_quantity(judge, chain)

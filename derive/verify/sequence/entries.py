@@ -9,7 +9,8 @@ import numpy as np
 from .. import syntax as s
 from .indices import INDEX_LETTERS, kronecker, letters, split_indices
 from .jacobians import jacobian
-from .names import derivative_parts, key_of, spoken
+from .derivatives import derivative_parts
+from .names import key_of, spoken
 from .unfit import Unfit
 
 

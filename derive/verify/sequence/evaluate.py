@@ -21,7 +21,8 @@ from .readings import WorldReadings
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
-from .names import PostNames, derivative_parts, key_of, macro_key, size_of
+from .derivatives import derivative_parts
+from .names import PostNames, key_of, macro_key, size_of
 from .unfit import Misfit, Unfit
 from .quantities import World
 
@@ -124,6 +125,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
     def _BinOp(self, node: s.BinOp):
         if node.op == "*" and node.left == s.Sym("np"):
             return self.value(node.right)                 # np.dot(...), np.tanh(...): NumPy's functions
+        if node.op == "*" and isinstance(node.left, s.BinOp) and node.left.op == "*" and node.left.right == s.Sym("np"):
+            return self.product(self.value(node.left.left), self.value(node.right))     # o * np.tanh(c)
         if node.op == "*" and method(node.right, "dot") is not None:
             return _matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
         left, right = self.value(node.left), self.value(node.right)

@@ -16,7 +16,8 @@ from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Misfit, Unfit
 from .indices import split_indices
-from .names import PostNames, adjoint_of, key_of, macro_key
+from .derivatives import adjoint_of
+from .names import PostNames, key_of, macro_key
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .why import why

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import syntax as s
-from ..typed.evaluate import derivative_parts as _partial_parts, is_loss
+from .derivatives import adjoint_of, step_loss_of, time_offset
 
 Pick = Callable[[str, tuple], str]
 
@@ -34,67 +34,6 @@ ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O
 # s_{ij}, a_{ij}, α_{ij}, p_{ij}
 ROWS = {"q": "Q", "k": "K", "v": "V", "o": "O", "x": "X", "s": "S", "a": "A", "p": "A", "\\alpha": "A"}
 SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
-_TIME = re.compile(r"^(?:\\langle|\()?([a-z])([+-]\d)?(?:\\rangle|\))?$")
-
-
-def time_offset(text: str | None) -> int | str | None:
-    """t -> 0, t-1 -> -1, ⟨t⟩ -> 0, (t-1) -> -1, prev -> -1, next -> 'next', 3 -> '#3' (a step by its
-    number); None: not a time."""
-    if text is None:
-        return None
-    text = text.strip("{}")
-    bare = re.sub(r"\\langle|\\rangle|[()]", "", text)
-    if bare.isdigit() and len(bare) <= 2:
-        return f"#{int(bare)}"
-    if text in ("prev", "previous", "old"):
-        return -1
-    if text in ("next", "new", "cur", "curr", "current"):
-        return "next"
-    found = _TIME.match(text)
-    if found and found.group(1) == "t":
-        return int(found.group(2) or 0)
-    return None
-
-
-def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
-    """(what is differentiated, by what) of ∂a/∂b, and of da/db as posts also write it; None: not a derivative."""
-    found = _partial_parts(node)
-    if found is not None:
-        return found
-    top, bottom = _after_d(node.num), _after_d(node.den)
-    return None if top is None or bottom is None else (top, bottom)
-
-
-def _after_d(part: s.Node) -> s.Node | None:
-    """dL -> L, d a_o -> a_o, {d o_t} -> o_t."""
-    while isinstance(part, s.Paren) and part.kind == "{":
-        part = part.inner
-    if isinstance(part, s.Juxt) and len(part.items) == 2 and part.items[0] == s.Sym("d"):
-        return part.items[1]
-    if isinstance(part, s.Sym) and part.text.startswith("d") and len(part.text) > 1 and not part.font:
-        return s.Sym(part.text[1:])
-    if isinstance(part, s.Scripted) and isinstance(part.base, s.Sym) and part.base.text.startswith("d") and \
-            len(part.base.text) > 1 and not part.primes:
-        return s.Scripted(s.Sym(part.base.text[1:]), part.sub, part.sup)
-    return None
-
-
-def adjoint_of(node: s.Node) -> s.Node | None:
-    """What a gradient's name differentiates the loss by: ∂L/∂X, dX, d X, δX; None if it is none."""
-    if isinstance(node, s.Frac):
-        parts = derivative_parts(node)
-        if parts is not None and parts[0] is not None and is_loss(parts[0]):
-            return parts[1]
-        return None
-    if isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[0], s.Sym) and \
-            node.items[0].text in ("d", "\\delta") and not isinstance(node.items[1], s.Num):
-        return node.items[1]
-    if isinstance(node, s.Sym) and node.text.startswith("d") and len(node.text) > 1 and not node.font:
-        return s.Sym(node.text[1:])
-    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.base.text.startswith("d") and \
-            len(node.base.text) > 1 and not node.base.font:
-        return s.Scripted(s.Sym(node.base.text[1:]), node.sub, node.sup, node.primes)
-    return None
 
 
 @dataclass
@@ -138,6 +77,9 @@ def macro_key(node: s.Node) -> str | None:
 def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None = None) -> str | None:
     """The world key a written name stands for ('d:' first for a gradient), or None."""
     inner = adjoint_of(node)
+    stacked = _stacked_gate(inner if inner is not None else node, kind, aliases)
+    if stacked is not None:                            # a_i, da_i where a names the gates' stacked net inputs
+        return ("d:" if inner is not None else "") + stacked
     if inner is not None:
         found = aliases.get(macro_key(inner)) if aliases else None
         if found is not None:
@@ -156,24 +98,14 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
 
 
-def step_loss_of(node: s.Node) -> tuple[s.Node, object] | None:
-    """∂L_t/∂X, ∂E_t/∂X, ∂J_3/∂X: (X, the step's time) where one step's term of the loss is differentiated."""
-    if not isinstance(node, s.Frac):
+def _stacked_gate(node: s.Node, kind: str, aliases: dict[str, str] | None) -> str | None:
+    """a_i, a_f where the post's a is the gates' net inputs stacked (CS231n's a = x Wx + h Wh + b): net:i."""
+    if not aliases or not isinstance(node, s.Scripted) or node.sup is not None or node.sub is None or node.primes:
         return None
-    parts = derivative_parts(node)
-    if parts is None or parts[0] is None:
+    if aliases.get(macro_key(node.base)) != "net:stack":
         return None
-    top = parts[0]
-    while isinstance(top, s.Paren) and top.kind == "{":
-        top = top.inner
-    if not isinstance(top, s.Scripted) or top.primes:
-        return None
-    time = top.sub.text if top.sub is not None and top.sup is None else top.sup.text if top.sup is not None \
-        and top.sub is None else None
-    offset = time_offset(time)
-    if offset is None or offset == "next" or not is_loss(top.base):
-        return None
-    return parts[1], offset
+    gate = GATES.get(kind, {}).get(node.sub.text.strip("{}"))
+    return f"net:{gate}" if gate else None
 
 
 def _parts(node: s.Node):
@@ -323,6 +255,8 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:
     """W_f, U_f, b_f, W_{xf}, W_{hf}; an RNN's W, U, b, W_{hh}, W_{xh}, b_h; an LSTM's gates stacked as
     PyTorch's W_{ih}, W_{hh}, b_{ih}, b_{hh} (or W_x, W_h), in its order i, f, g, o."""
+    if kind == "lstm" and letter == "b" and gate is None:
+        return "b:stack"                               # CS231n's b: the four gates' biases stacked
     if kind == "lstm" and gate in ("ih", "hh", "x", "h"):
         side = "x" if gate in ("ih", "x") else "h"
         if letter == "b":                              # b_ih + b_hh: derive's one b is either, the other 0

@@ -11,6 +11,9 @@ import numpy as np
 from ...core.graph import Kind
 from ...core.ops import TENSOR_OPS
 
+# the orders code stacks an LSTM's four gates in: PyTorch's and Keras's (i, f, g, o; spec/sequence.py's
+# GATE_NAMES), CS231n's (i, f, o, g), TensorFlow's (i, j = g, f, o); key "W:stack" the first, "W:stack/ifog" another
+STACK_ORDERS = ("ifgo", "ifog", "igfo")
 IN_VIEW = 1                 # the step a claim without a sum over time is read at: the second, which has a previous
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from .names import spoken
-from .quantities import World
+from .quantities import STACK_ORDERS, World
 from .unfit import Unfit
+
+STACKS = ("W:stack", "U:stack", "b:stack", "net:stack")
 
 
 # a GRU's update gate as PyTorch's (h = (1 - z) n + z h'), or as the posts that give z to the candidate
@@ -26,6 +28,9 @@ class WorldReadings:
             return self._step_loss(key[:-1])
         total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
         key, step = self._step(key.rstrip("!"))
+        if key.removeprefix("d:") in STACKS:           # the four gates stacked: in which order
+            order = self.pick("gate order", STACK_ORDERS)
+            key = key if order == STACK_ORDERS[0] else f"{key}/{order}"
         gradient = key.startswith("d:")
         bare = key[2:] if gradient else key
         if "|" in bare:                                 # W_f over [h; x] or [x; h]: the two blocks side by side

@@ -11,7 +11,8 @@ import numpy as np
 from .. import syntax as s
 from .evaluate import Evaluator, Unfit
 from .indices import split_indices
-from .names import adjoint_of, derivative_parts, key_of
+from .derivatives import adjoint_of, derivative_parts
+from .names import key_of
 from .quantities import World
 from .shown import both, equal, single
 

@@ -22,7 +22,7 @@ from ...errors import DeriveError
 from ...numeric.tensor_values import evaluate_tensor
 from ...rules import kernels
 from ...spec.sequence import GATE_NAMES
-from .quantities import Run, World
+from .quantities import STACK_ORDERS, Run, World
 
 ATTENDING = ("attention", "transformer_block")
 
@@ -79,16 +79,17 @@ def _cell(graph, values, layer, index: int) -> World:
 
 
 def _stacked(found: World) -> None:
-    """PyTorch's view of an LSTM: the four gates' weights, biases, net inputs and their gradients stacked
-    in its order i, f, g, o (W_{ih}, W_{hh}, b_{ih} + b_{hh}, gates)."""
-    order = GATE_NAMES["lstm"]
-    for key in ("W", "U", "b"):
-        found.add(f"{key}:stack", np.vstack([found.values[f"{key}:{q}"][0] for q in order]))
+    """Code's view of an LSTM: the four gates' weights, biases, net inputs and their gradients stacked
+    in each order in use (PyTorch's W_{ih}, W_{hh}, b_{ih} + b_{hh}, gates; CS231n's Wx, Wh, b, a)."""
+    for order in STACK_ORDERS:
+        suffix = "" if order == STACK_ORDERS[0] else f"/{order}"
+        for key in ("W", "U", "b"):
+            found.add(f"{key}:stack{suffix}", np.vstack([found.values[f"{key}:{q}"][0] for q in order]))
+        for step in found.steps:
+            for key in ("net", "d:net", "d:W", "d:U", "d:b"):
+                readings = zip(*(step[f"{key}:{q}"] for q in order))
+                step[f"{key}:stack{suffix}"] = [np.vstack(parts) for parts in readings]
     found.add("b:zero", np.zeros_like(found.values["b:stack"][0]))
-    for step in found.steps:
-        for key in ("net", "d:net", "d:W", "d:U", "d:b"):
-            readings = zip(*(step[f"{key}:{q}"] for q in order))
-            step[f"{key}:stack"] = [np.vstack(parts) for parts in readings]
 
 
 def _one_step(found: World, run: "Run", kind: str, index: int, t: int) -> None:
