@@ -379,3 +379,12 @@ def test_pytorch_s_order_is_read_too_and_a_mixed_order_is_wrong(lstm):
     assert verdicts.get(6) == "ok" and verdicts.get(7) == "ok", verdicts
     mixed = CS231N_LSTM.replace("g = np.tanh(a[:, 3*H:])", "g = np.tanh(a[:, 2*H:3*H])")
     assert _by_line(verify_text(lstm, mixed, "post.md")).get(8) == "wrong"
+
+
+def test_the_initial_state_s_gradient_is_never_read_as_zero_nor_as_the_first_step_s(rnn):
+    """dh0 = dprev_h after CS231n's loop over time: h_0 is the initial state; its gradient is not in the
+    spec's run, and not the first computed state's unless the post counts its steps from 0."""
+    text = ("```python\ndef rnn_backward(dh, cache):\n    for t in reversed(range(T)):\n"
+            "        dx[:, t, :], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev_h, cache[t])\n"
+            "    dh0 = dprev_h\n    return dx, dh0, dWx, dWh, db\n```\n")
+    assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)

@@ -25,8 +25,8 @@ from .why import why
 MAX_CONVENTIONS = 512
 # readings a post must state to be read so: S as QKᵀ before its scale (S = QKᵀ, then softmax(S/√d_k)), else
 # dQ = dS K, the dropped 1/√d_k, would read as right; A as the attention's output (A = PV); y as the logits;
-# a GRU's z as the candidate's weight
-OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",)}
+# a GRU's z as the candidate's weight; steps counted from 0 (h_0 the first state computed, not the initial one)
+OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,)}
 # PyTorch's GRU (derive's) resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n));
 # Cho et al.'s before it: n = tanh(W_n x + U_n (r ⊙ h')). What either computes differently is never called wrong.
 GRU_VARIANT_KEYS = {"U:n", "b':n", "q", "d:q", "d:r", "d:net:r", "d:W:r", "d:U:r", "d:b:r", "d:b':r", "d:U:n",

@@ -110,6 +110,8 @@ class WorldReadings:
         if world.steps and step >= len(world.steps):
             raise Unfit(f"step {step + 1} of {len(world.steps)}")
         if world.steps and step < 0:                    # before the first step: h_0 = c_0 = 0
+            if key.startswith("d:"):                    # though the loss still depends on them
+                raise Unfit(f"{spoken(key)} before the first step")
             found = world.lookup(key, 0)
             if not found:
                 raise Unfit(f"{spoken(key)} is not in this network")
