@@ -388,3 +388,51 @@ def test_the_initial_state_s_gradient_is_never_read_as_zero_nor_as_the_first_ste
             "        dx[:, t, :], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev_h, cache[t])\n"
             "    dh0 = dprev_h\n    return dx, dh0, dWx, dWh, db\n```\n")
     assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)
+
+
+# -- NumPy attention, as posts write it -----------------------------------------------------------------------
+
+ATTENTION_CODE = """\
+```python
+Q = X @ Wq
+K = X @ Wk
+V = X @ Wv
+scores = Q @ K.T / np.sqrt(d_k)
+weights = softmax(scores)
+out = weights @ V
+dweights = dout @ V.T
+dV = weights.T @ dout
+dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))
+dQ = dscores @ K / np.sqrt(d_k)
+dK = dscores.T @ Q / np.sqrt(d_k)
+dWq = X.T @ dQ
+dX = dQ @ Wq.T + dK @ Wk.T + dV @ Wv.T
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def attention():
+    from pathlib import Path
+    spec = Path(__file__).parent / "posts" / "sequence_attention" / "markusheimerl_gpt_attention_readme" / "spec.toml"
+    return Checker(derive.derive(derive.load(spec)))
+
+
+def test_numpy_attention_code_reads_glued_weight_names_and_row_sums(attention):
+    verdicts = _by_line(verify_text(attention, ATTENTION_CODE, "post.md"))
+    assert [verdicts.get(k) for k in (2, 3, 4, 8, 9, 10, 11, 12, 13, 14)] == ["ok"] * 10, verdicts
+
+
+@pytest.mark.parametrize("right, slip, words", [
+    ("dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))",
+     "dscores = weights * dweights", "diagonal"),
+    ("dQ = dscores @ K / np.sqrt(d_k)", "dQ = dscores @ K", "1/√d_k"),
+    ("dK = dscores.T @ Q / np.sqrt(d_k)", "dK = dscores @ Q / np.sqrt(d_k)", ""),
+    ("dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))",
+     "dscores = weights * (dweights - np.sum(dweights * weights, axis=0, keepdims=True))", ""),
+])
+def test_a_slip_in_numpy_attention_is_wrong_and_named(attention, right, slip, words):
+    text = ATTENTION_CODE.replace(right, slip)
+    line = text.split("\n").index(slip) + 1
+    claim = next(c for c in verify_text(attention, text, "post.md").claims if c.line == line)
+    assert claim.verdict == "wrong" and words in claim.reason, claim

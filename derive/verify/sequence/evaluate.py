@@ -23,7 +23,8 @@ from .functions import FUNCTIONS, slope
 from .indices import kronecker
 from .derivatives import derivative_parts
 from .names import PostNames, key_of, macro_key, size_of
-from .unfit import Misfit, Unfit
+from .arithmetic import add, divide, entrywise, matmul, shape_of
+from .unfit import Unfit
 from .quantities import World
 
 MAX_DEPTH = 40
@@ -120,7 +121,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         parts = derivative_parts(node)
         if parts is not None and parts[0] is not None and not is_loss(parts[0]):
             return self.derivative(parts[0], parts[1])
-        return _divide(self.value(node.num), self.value(node.den))
+        return divide(self.value(node.num), self.value(node.den))
 
     def _BinOp(self, node: s.BinOp):
         if node.op == "*" and node.left == s.Sym("np"):
@@ -128,16 +129,16 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         if node.op == "*" and isinstance(node.left, s.BinOp) and node.left.op == "*" and node.left.right == s.Sym("np"):
             return self.product(self.value(node.left.left), self.value(node.right))     # o * np.tanh(c)
         if node.op == "*" and method(node.right, "dot") is not None:
-            return _matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
+            return matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
-            return _add(left, right, 1.0 if node.op == "+" else -1.0)
+            return add(left, right, 1.0 if node.op == "+" else -1.0)
         if node.op == "/":
-            return _divide(left, right)
+            return divide(left, right)
         if node.op == "odot":
-            return _entrywise(left, right)
+            return entrywise(left, right)
         if node.op == "@":
-            return _matmul(left, right)
+            return matmul(left, right)
         if node.op == "*":
             return self.product(left, right)
         raise Unfit(f"the operator {node.op}")
@@ -152,7 +153,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             return left * right
         if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
             return left @ right
-        return _entrywise(left, right)
+        return entrywise(left, right)
 
     def _Juxt(self, node: s.Juxt):
         items = list(node.items)
@@ -206,7 +207,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             items = _listed(argument)
             if len(items) != 2:
                 raise Unfit("dot of two arrays")
-            found = _matmul(self.value(items[0]), self.value(items[1]))
+            found = matmul(self.value(items[0]), self.value(items[1]))
         elif name == "copy":
             found = self.value(argument)
         elif name in ("concat", "vstack", "hstack", "outer"):
@@ -220,8 +221,12 @@ class Evaluator(WorldReadings, Entries, CodeForms):
                 found = np.vstack(values) if name != "hstack" else np.hstack(values)
         elif name in ROW_SUMS:
             items = _listed(argument) if isinstance(argument, s.Args) else [argument.inner]
-            if len(items) == 2 and isinstance(items[1], s.Num) and items[1].text.isdigit():
-                found = np.sum(self.value(items[0]), axis=int(items[1].text), keepdims=True)  # np.sum(x, axis=0)
+            axis = _axis(items[1]) if len(items) == 2 else None
+            if axis is not None:
+                summed = self.value(items[0])                                   # np.sum(x, axis=0), axis=-1
+                if not -np.ndim(summed) <= axis < np.ndim(summed):
+                    raise Unfit(f"the axis {axis} of a {shape_of(summed)}")
+                found = np.sum(summed, axis=axis, keepdims=True)
             elif len(items) == 1:
                 found = np.sum(self.value(items[0]), axis=-1, keepdims=True)     # row_sum(x)
             else:
@@ -302,7 +307,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         try:
             for step in range(len(self.world.steps)):
                 self.world.at = step
-                total = _add(total, self.value(body), 1.0) if np.ndim(total) else total + self.value(body)
+                total = add(total, self.value(body), 1.0) if np.ndim(total) else total + self.value(body)
         finally:
             self.world.at = held
         return total
@@ -332,6 +337,15 @@ def _function_name(node: s.Node) -> tuple[str | None, int]:
     return None, 0
 
 
+def _axis(node: s.Node) -> int | None:
+    """0, 1, -1: an axis written as code writes it."""
+    if isinstance(node, s.Num) and node.text.isdigit():
+        return int(node.text)
+    if isinstance(node, s.Neg) and isinstance(node.arg, s.Num) and node.arg.text.isdigit():
+        return -int(node.arg.text)
+    return None
+
+
 def _stand_in(node: s.Node, activation: str) -> tuple[str | None, int]:
     """g, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope."""
     primes = 0
@@ -352,43 +366,3 @@ def _listed(argument: s.Node) -> list[s.Node]:
 def _column(value):
     value = np.asarray(value, dtype=float)
     return value.reshape(-1, 1) if value.ndim < 2 else value
-
-
-def _fits(left, right) -> bool:
-    if np.ndim(left) == 0 or np.ndim(right) == 0:
-        return True
-    try:
-        shape = np.broadcast_shapes(left.shape, right.shape)
-    except ValueError:
-        return False
-    return shape in (left.shape, right.shape)
-
-
-def _add(left, right, sign: float):
-    if not _fits(left, right):
-        raise Misfit(f"a sum of different shapes, {_shape(left)} and {_shape(right)}")
-    return left + sign * right
-
-
-def _entrywise(left, right):
-    if not _fits(left, right):
-        raise Misfit(f"a product of a {_shape(left)} and a {_shape(right)}, which is undefined")
-    return left * right
-
-
-def _divide(left, right):
-    if not _fits(left, right):
-        raise Misfit(f"a quotient of different shapes, {_shape(left)} and {_shape(right)}")
-    if np.any(np.asarray(right) == 0):
-        raise Unfit("a division by zero")
-    return left / right
-
-
-def _matmul(left, right):
-    if np.ndim(left) < 2 or np.ndim(right) < 2 or left.shape[-1] != right.shape[-2]:
-        raise Misfit(f"a matrix product of a {_shape(left)} and a {_shape(right)}, which do not fit")
-    return left @ right
-
-
-def _shape(value) -> str:
-    return "×".join(str(n) for n in np.shape(value)) or "number"

@@ -14,12 +14,13 @@ import numpy as np
 
 from .. import syntax as s
 from ..values import Verdict
-from .evaluate import Evaluator, Misfit, Unfit
+from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .derivatives import adjoint_of
 from .names import PostNames, key_of, macro_key
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
+from .unfit import Misfit
 from .why import why
 
 MAX_CONVENTIONS = 512

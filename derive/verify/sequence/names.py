@@ -136,7 +136,7 @@ def _parts(node: s.Node):
     return text, font.replace("wide", ""), sub, sup
 
 
-_GLUED = re.compile(r"^([WUVb])(xh|hh|hx|hy|yh|ih|ho|oh|[xh][ifgoczrnu]|x|h|y)$|^(b)([ifgoczrnu])$|"
+_GLUED = re.compile(r"^([WUVb])(xh|hh|hx|hy|yh|ih|ho|oh|[xh][ifgoczrnu]|x|h|y|[ifgoczrnuqkvQKVO])$|^(b)([ifgoczrnu])$|"
                     r"^([hcas])(next|prev|raw)$")
 
 

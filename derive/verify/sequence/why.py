@@ -19,7 +19,7 @@ from .shown import both, equal, single
 
 def why(judge, chain: s.Chain) -> str:
     """The slip, where the claim is one of the classic ones; else where and how the sides differ."""
-    key = key_of(chain.sides[0], judge.world.kind, lambda f, o: o[0])
+    key = key_of(chain.sides[0], judge.world.kind, lambda f, o: o[0], judge.post.aliases)
     shown = None
     for side in chain.sides[1:]:
         pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
