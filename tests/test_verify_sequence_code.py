@@ -132,17 +132,31 @@ def test_a_name_assigned_again_takes_its_new_value_on_the_lines_below(gru):
 
 def test_one_path_s_term_added_to_a_state_s_gradient_is_no_claim(gru):
     backward = ("```python\n"
+                "dz = dh_next * h_hat - dh_next * h_prev\n"      # 7
+                "dt = dz * z * (1-z)\n"
+                "dh_prev += np.dot(dt, Whz.T)\n"                 # 9: the path through z, one of several
+                "dWhz = np.dot(h_prev.T, dt)\n"                  # 10
+                "```\n")
+    report = verify_text(gru, GRU_FORWARD + backward, "post.md")
+    verdicts = _by_line(report)
+    assert verdicts.get(7) == "ok" and verdicts.get(10) == "ok", verdicts
+    assert verdicts.get(9) in (None, "unchecked"), verdicts
+    assert all(claim.verdict != "wrong" for claim in report.claims), report.claims
+
+
+def test_a_state_s_gradient_built_over_paths_is_judged_whole_at_its_last_path(gru):
+    """dh_prev = the direct path, then += the path through z: the sum so far, at the last line, is the claim;
+    a sum that leaves out the paths through r and the candidate is short of ∂L/∂h_prev."""
+    backward = ("```python\n"
                 "dh_prev = dh_next * (1-z)\n"                    # 7: the direct path, more added below
                 "dz = dh_next * h_hat - dh_next * h_prev\n"
                 "dt = dz * z * (1-z)\n"
                 "dh_prev += np.dot(dt, Whz.T)\n"                 # 10: the path through z
-                "dWhz = np.dot(h_prev.T, dt)\n"                  # 11
                 "```\n")
     report = verify_text(gru, GRU_FORWARD + backward, "post.md")
-    verdicts = _by_line(report)
-    assert 7 not in verdicts and verdicts.get(11) == "ok", verdicts
-    assert verdicts.get(10) in (None, "unchecked"), verdicts
-    assert all(claim.verdict != "wrong" for claim in report.claims), report.claims
+    assert 7 not in _by_line(report)
+    claim = next(claim for claim in report.claims if claim.line == 10)
+    assert "built up to line 10" in claim.text and claim.verdict in ("wrong", "unchecked"), claim
 
 
 # -- a notebook's printed values ------------------------------------------------------------------------
@@ -436,3 +450,31 @@ def test_a_slip_in_numpy_attention_is_wrong_and_named(attention, right, slip, wo
     line = text.split("\n").index(slip) + 1
     claim = next(c for c in verify_text(attention, text, "post.md").claims if c.line == line)
     assert claim.verdict == "wrong" and words in claim.reason, claim
+
+
+# -- a value built over several lines ---------------------------------------------------------------------
+
+SOFTMAX_GRADIENT = """\
+```python
+for t in reversed(range(len(inputs))):
+    dy = np.copy(ps[t])
+    dy[targets[t]] -= 1
+    dWhy += np.dot(dy, hs[t].T)
+```
+"""
+
+
+def test_a_value_built_in_place_is_one_claim_at_its_last_step(rnn):
+    """dy = np.copy(ps[t]) and dy[targets[t]] -= 1: p - y, the softmax cross-entropy's gradient, judged at the
+    line that finishes it; a step that subtracts at another entry is followed no further."""
+    verdicts = _by_line(verify_text(rnn, SOFTMAX_GRADIENT, "post.md"))
+    assert 3 not in verdicts and verdicts.get(4) == "ok" and verdicts.get(5) == "ok", verdicts
+    twice = SOFTMAX_GRADIENT.replace("dy[targets[t]] -= 1\n", "dy[targets[t]] -= 1\n    dy *= 2\n")
+    assert _by_line(verify_text(rnn, twice, "post.md")).get(5) == "wrong"
+    masked = SOFTMAX_GRADIENT.replace("dy[targets[t]] -= 1\n", "dy[targets[t]] -= 1\n    dy[dy < 0] = 0\n")
+    assert all(claim.verdict != "wrong" for claim in verify_text(rnn, masked, "post.md").claims if claim.line <= 5)
+
+
+def test_a_built_value_whose_step_reads_a_name_assigned_again_is_not_judged(rnn):
+    text = ("```python\ndy = np.copy(ps[t])\ndy -= k\nk = 2\ndy /= k\n```\n")
+    assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)

@@ -116,3 +116,13 @@ def _roots(code: str) -> str:
         code = f"{prefix}\\sqrt{{{code[start + 5:end]}}}{code[end + 1:]}"
         start = code.find("sqrt(")
     return code
+
+
+def code_text(line: str) -> str:
+    """A line of code, its comment dropped, in the reader's notation."""
+    return _as_math(line.split("#", 1)[0]).strip()
+
+
+def code_name(name: str) -> str:
+    """dh_{prev} (the reader's) as dh_prev (the code's)."""
+    return re.sub(r"_\{(\w+)\}", r"_\1", name)

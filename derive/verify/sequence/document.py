@@ -13,11 +13,12 @@ from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links
 from ..region import Region
-from ..code_regions import with_code
+from ..code_regions import code_name, with_code
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
+from .built import built
 from .definitions import named_net_input, named_quantity, rebound
 from .names import macro_key
 from .judge import SequenceJudge
@@ -81,8 +82,13 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                 claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason,
                                     region.start, region.end))
             continue
-        if len(chain.sides) < 2 or _restates(chain) or not _equates(chain) or _changed_below(lines, line, chain):
+        if len(chain.sides) < 2 or _restates(chain) or not _equates(chain):
             continue
+        if _changed_below(lines, line, chain):       # dy = np.copy(ps[t]), dy[targets[t]] -= 1: judged at the last
+            found_built = built(lines, line, chain) if region.code else None
+            if found_built is None:
+                continue
+            chain, line = found_built
         if time.monotonic() > deadline:
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
         else:
@@ -158,7 +164,7 @@ def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:
     name = chain.text.split("=", 1)[0].strip()
     if not name or not re.fullmatch(r"[\w{}\\]+", name):
         return False
-    updated = re.compile(rf"\s*{re.escape(_code_name(name))}\s*(\[[^=]*\]\s*)?([-+*/])?=(?!=)")
+    updated = re.compile(rf"\s*{re.escape(code_name(name))}\s*(\[[^=]*\]\s*)?([-+*/])?=(?!=)")
     for text in lines[line:line + MAX_BUILT]:
         found = updated.match(text)
         if text.lstrip().startswith(("def ", "class ", "```", "return ")):
@@ -169,11 +175,6 @@ def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:
 
 
 MAX_BUILT = 40           # lines below an assignment where code may go on building its value
-
-
-def _code_name(name: str) -> str:
-    """dh_{prev} (the reader's) as dh_prev (the code's)."""
-    return re.sub(r"_\{(\w+)\}", r"_\1", name)
 
 
 def _equates(chain: s.Chain) -> bool:
