@@ -344,3 +344,20 @@ def test_a_name_for_a_gate_s_net_input_is_read_under_the_convention_that_fits_it
             "$$ \\frac{dL}{d a_o} = \\frac{dL}{d h_t} \\cdot \\tanh(c_t) \\cdot \\sigma(o_t) (1 - \\sigma(o_t)) $$\n")
     verdicts = {c.line: c.verdict for c in verify_text(lstm, post, "post.md").claims}
     assert verdicts == {1: "ok", 3: "ok", 5: "wrong"}, verdicts
+
+
+def test_a_snake_case_function_is_one_name_and_row_sum_its_rows(attention):
+    """ROW\\_SUM(·) in Markdown math (the underscore escaped): FlashAttention's D = rowsum(dO ∘ O)."""
+    right = (r"\frac{\partial L}{\partial S} = \frac{\partial L}{\partial P} \circ P - "
+             r"ROW\_SUM(\frac{\partial L}{\partial O} \circ O) \circ P")
+    assert _verdict(attention, right).verdict == "ok"
+    assert _verdict(attention, right.replace(r"\circ O)", ")")).verdict == "wrong"
+
+
+def test_a_forward_equation_fixes_a_reading_from_its_line_on(attention):
+    """S = QK^T (the post leaves out the scale) makes S the scores before the scale, below it; above it, S is
+    still the softmax's input."""
+    softmax = r"\frac{\partial L}{\partial S} = A \odot \left(\frac{\partial L}{\partial A} - \sum_j \frac{\partial L}{\partial A} \odot A\right)"
+    post = f"$$ {softmax} $$\n\n$$ S = QK^T $$\n\n$$ {softmax} $$\n"
+    verdicts = {c.line: c.verdict for c in verify_text(attention, post, "post.md").claims}
+    assert verdicts[1] == "ok" and verdicts[3] == "ok" and verdicts[5] == "wrong", verdicts

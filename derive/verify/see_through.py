@@ -117,8 +117,12 @@ def _quad_claims(text: str) -> str:
     return joined
 
 
+_SNAKE_CALL = re.compile(r"(?<![\\A-Za-z0-9_{])([A-Za-z]{2,}(?:_[A-Za-z]{2,})+)(?=\s*\()")
+
+
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
+    text = _SNAKE_CALL.sub(lambda m: f"\\operatorname{{{m.group(1).replace('_', '')}}}", text)   # ROW_SUM(x): one name
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
     text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright

@@ -69,13 +69,11 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             if not again:
                 named[(line, chain.text)] = named_quantity(judge, chain)
-    for _, chain, line in found:
+    for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
+        judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
-            judge.post.line = line
             named_net_input(judge, chain)
             judge.learn(chain)
-    for region, chain, line in found:
-        judge.post.line = line
         if (line, chain.text) in defined:
             verdict = named.get((line, chain.text))
             if verdict is not None:

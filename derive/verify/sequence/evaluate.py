@@ -331,6 +331,8 @@ def _function_name(node: s.Node) -> tuple[str | None, int]:
         node, primes = node.base, node.primes
     if isinstance(node, s.Func):
         return node.name, primes
+    if isinstance(node, s.Sym) and node.font == "operatorname" and node.text.lower().replace("_", "") == "rowsum":
+        return "rowsum", primes                        # ROW_SUM(x), row_sum(x)
     if isinstance(node, s.Sym) and (node.text in FUNCTIONS or node.text in ROW_SUMS or
                                     node.text in ("concat", "vstack", "hstack", "outer", "dot", "copy")):
         return node.text, primes
