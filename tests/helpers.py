@@ -17,6 +17,14 @@ def run(spec_dict: dict) -> derive.Result:
     return derive.derive(derive.from_dict(copy.deepcopy(spec_dict)))
 
 
+def checker_of(folder: Path, spec_text: str):
+    """verify's checker for a spec written out as TOML text (into `folder`, a test's temporary folder)."""
+    from derive.verify import Checker
+    path = folder / "spec.toml"
+    path.write_text(spec_text, encoding="utf-8")
+    return Checker(derive.derive(derive.load(path)))
+
+
 def names_of(result: derive.Result) -> dict:
     graph = result.derivation.graph
     return {"inputs": [u.name for u in graph.inputs],

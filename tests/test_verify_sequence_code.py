@@ -10,6 +10,7 @@ import pytest
 import derive
 from derive.verify import Checker, verify_text
 from derive.verify.code_regions import _as_math, code_lines, is_source
+from helpers import checker_of
 
 SPEC = """
 title = "{kind} for the code tests"
@@ -41,20 +42,14 @@ learning_rate = 0.1
 """
 
 
-def _checker(tmp_path, kind: str) -> Checker:
-    path = tmp_path / f"{kind}.toml"
-    path.write_text(SPEC.format(kind=kind), encoding="utf-8")
-    return Checker(derive.derive(derive.load(path)))
-
-
 @pytest.fixture(scope="module")
 def rnn(tmp_path_factory):
-    return _checker(tmp_path_factory.mktemp("rnn"), "rnn")
+    return checker_of(tmp_path_factory.mktemp("rnn"), SPEC.format(kind="rnn"))
 
 
 @pytest.fixture(scope="module")
 def gru(tmp_path_factory):
-    return _checker(tmp_path_factory.mktemp("gru"), "gru")
+    return checker_of(tmp_path_factory.mktemp("gru"), SPEC.format(kind="gru"))
 
 
 def _by_line(report) -> dict[int, str]:
@@ -196,9 +191,7 @@ learning_rate = 0.001
 
 @pytest.fixture(scope="module")
 def notebook(tmp_path_factory):
-    path = tmp_path_factory.mktemp("notebook") / "spec.toml"
-    path.write_text(NOTEBOOK_SPEC, encoding="utf-8")
-    return Checker(derive.derive(derive.load(path)))
+    return checker_of(tmp_path_factory.mktemp("notebook"), NOTEBOOK_SPEC)
 
 
 def _oracle():
@@ -368,7 +361,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 @pytest.fixture(scope="module")
 def lstm(tmp_path_factory):
-    return _checker(tmp_path_factory.mktemp("lstm"), "lstm")
+    return checker_of(tmp_path_factory.mktemp("lstm"), SPEC.format(kind="lstm"))
 
 
 def test_cs231n_s_lstm_step_reads_a_as_the_stacked_net_inputs_in_its_own_order(lstm):
