@@ -5,11 +5,13 @@ The code here is written for the test; tests/posts/sequence_blind_rnn holds the 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import derive
 from derive.verify import Checker, verify_text
 from derive.verify.code_regions import _as_math, code_lines, is_source
+from derive.verify.regions import normalize
 from helpers import checker_of
 
 SPEC = """
@@ -329,7 +331,7 @@ def test_any_notebook_or_code_document_is_read_without_failing(notebook, documen
         report = verify_text(notebook, document, "post.md")
     except DeriveError:
         return                                            # a one-line error is an answer
-    lines = document.count("\n") + 1
+    lines = normalize(document).count("\n") + 1           # a lone \r ends a line, as an old Mac's file
     assert all(1 <= claim.line <= lines for claim in report.claims), report.claims
 
 
@@ -471,3 +473,24 @@ def test_a_value_built_in_place_is_one_claim_at_its_last_step(rnn):
 def test_a_built_value_whose_step_reads_a_name_assigned_again_is_not_judged(rnn):
     text = ("```python\ndy = np.copy(ps[t])\ndy -= k\nk = 2\ndy /= k\n```\n")
     assert all(claim.verdict != "wrong" for claim in verify_text(rnn, text, "post.md").claims)
+
+
+@pytest.fixture(scope="module")
+def batch_norm():
+    from derive.spec.load import from_dict
+    rng = np.random.default_rng(3)
+    return Checker(derive.derive(from_dict({
+        "title": "a batch norm", "input": {"shape": [3], "values": rng.normal(0, 1.5, (4, 3)).round(3).tolist()},
+        "layers": [{"type": "batch_norm", "epsilon": 1e-5}], "target": {"values": rng.normal(0, 1, (4, 3)).round(3).tolist()},
+        "loss": {"function": "half_sse", "reduction": "sum"}, "training": {"learning_rate": 0.1}})))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_documents())
+def test_any_code_document_on_a_normalization_post_is_read_without_failing(batch_norm, document):
+    try:
+        report = verify_text(batch_norm, document, "post.md")
+    except DeriveError:
+        return
+    lines = normalize(document).count("\n") + 1           # a lone \r ends a line, as an old Mac's file
+    assert all(1 <= claim.line <= lines for claim in report.claims), report.claims
