@@ -70,3 +70,17 @@ def test_plain_regions_skip_lines_with_math():
     text = "$w_5 = 0.4$ and w6 = 0.45\n\n```\nw7 = 0.5\n```\n"
     regions = scan(text, "post.md")
     assert [(r.line, r.plain) for r in regions] == [(1, False), (4, True)]
+
+
+def test_a_slice_s_colon_is_code_not_a_label():
+    assert as_tex("i = sigmoid(gates[:H])") == "i = sigmoid(gates[:H])"
+    assert as_tex("g = tanh(gates[2H:3H])") is not None
+    assert as_tex("Step 3: x = 1") == "x = 1"                  # a label before the equation, as before
+    assert as_tex("note: x = 1 is a guess: y") is None          # a colon outside brackets in prose
+
+
+def test_equations_a_line_writes_apart_with_semicolons_are_each_a_claim():
+    text = "Backward:\n\ndW_ih += outer(dgates, x); dW_hh += outer(dgates, h_prev)\n\nx = 1; we then stop\n"
+    found = [(region.line, region.text) for region in scan(text, "post.md") if region.plain]
+    assert (3, "dW_{ih} += outer(dgates, x)") in found and (3, "dW_{hh} += outer(dgates, h_{prev})") in found, found
+    assert not any("stop" in tex for _, tex in found), found   # prose after the semicolon: no equation of it

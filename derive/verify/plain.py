@@ -81,7 +81,8 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         tex = as_tex(lines[index], goes_on)
         if tex is None:
             last = None
-            regions.extend(_stated_values(lines[index], index, line_starts[index]))
+            regions.extend(_statements(lines[index], index, line_starts[index]) or
+                           _stated_values(lines[index], index, line_starts[index]))
             continue
         start, end = line_starts[index], line_starts[index] + len(lines[index])
         if last is not None and last[3] + 1 == start and _GOES_ON.search(last[1]):   # a * \n (b + c)
@@ -91,6 +92,22 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
         else:
             regions.append(last := (index + 1, tex, start, end))
     return regions
+
+
+def _statements(line: str, index: int, start: int) -> list[tuple[int, str, int, int]]:
+    """Equations one line writes apart with semicolons (dW_ih += outer(dgates, x); dW_hh += …), each a claim,
+    where every part is one."""
+    if ";" not in line:
+        return []
+    found, offset = [], 0
+    for part in line.split(";"):
+        tex = as_tex(part) if part.strip() else None
+        if part.strip() and tex is None:
+            return []
+        if tex is not None:
+            found.append((index + 1, tex, start + offset, start + offset + len(part)))
+        offset += len(part) + 1
+    return found
 
 
 def _stated_values(line: str, index: int, start: int) -> list[tuple[int, str, int, int]]:
@@ -126,7 +143,8 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = _PROSE_PARENS.sub("", text)
     if (text.count("=") + text.count("≈") < 1 and not goes_on) or "==" in text or "$" in text or "\\" in text:
         return None
-    if any(c in text for c in ";?!\"") or (":" in text and ":=" not in text):
+    unbracketed = re.sub(r"\[[^\[\]]*\]", "", text)          # gates[H:2H]: a slice's colon is code's
+    if any(c in text for c in ";?!\"") or (":" in unbracketed and ":=" not in unbracketed):
         return None
     text = text.replace("{", "(").replace("}", ")")            # braces group, as brackets do
     if _is_prose(text):
