@@ -361,3 +361,11 @@ def test_a_forward_equation_fixes_a_reading_from_its_line_on(attention):
     post = f"$$ {softmax} $$\n\n$$ S = QK^T $$\n\n$$ {softmax} $$\n"
     verdicts = {c.line: c.verdict for c in verify_text(attention, post, "post.md").claims}
     assert verdicts[1] == "ok" and verdicts[3] == "ok" and verdicts[5] == "wrong", verdicts
+
+
+def test_a_net_input_by_its_bias_is_the_identity(lstm):
+    post = ("$$ a_o = W_o [h_{t - 1}, x_t] + b_o $$\n\n"
+            "$$ \\frac{dL}{d b_o} = \\frac{dL}{d a_o} \\cdot \\frac{d a_o}{d b_o} $$\n\n"
+            "$$ \\frac{dL}{d b_o} = 2 \\frac{dL}{d a_o} \\cdot \\frac{d a_o}{d b_o} $$\n")
+    verdicts = {c.line: c.verdict for c in verify_text(lstm, post, "post.md").claims}
+    assert verdicts.get(3) == "ok" and verdicts.get(5) == "wrong", verdicts

@@ -1,7 +1,7 @@
 """∂A/∂B between two of a sequence world's quantities where B is one of A's own operands: the
 softmax's (A by S, ŷ by the logits), an activation's (h by its net input, a gate by its own), one
 RNN step's (h_t by h_{t-1}: diag(φ') U), the LSTM's cell state's (c_t by c_{t-1}: diag(f)), a net input's
-(by the previous state: U; by the input: W). Each from
+(by the previous state: U; by the input: W; by its bias: I). Each from
 the rows' kernels (the softmax's VJP, the activation's slope), with the axes of A first, then B's."""
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
         return np.diag(slope) @ value("U:")
     if world.kind == "lstm" and (top, bottom) == ("c", "c@-1"):
         return np.diag(value("f").ravel())
+    if top.startswith("net:") and bottom in (f"b:{top[4:]}", f"b':{top[4:]}"):     # ∂z/∂b = I
+        return np.eye(value(top).size)
     if top.startswith("net:") and bottom in ("h@-1", "x"):      # ∂z_t/∂h_{t-1} = U, ∂z_t/∂x_t = W
         gate = top[4:]
         return value(f"{'U' if bottom == 'h@-1' else 'W'}:{gate}")
