@@ -494,3 +494,13 @@ def test_any_code_document_on_a_normalization_post_is_read_without_failing(batch
         return
     lines = normalize(document).count("\n") + 1           # a lone \r ends a line, as an old Mac's file
     assert all(1 <= claim.line <= lines for claim in report.claims), report.claims
+
+
+def test_flashattention_s_delta_as_code_writes_it(attention):
+    """delta = row_sum(dO ⊙ O), then dS = P ⊙ (dP - delta[:, None]): a snake-case call stays one name, the
+    word delta is δ wherever it stands, and [:, None] makes a column of what is a column here already."""
+    text = ("```python\nP = softmax(S)\nO = P @ V\ndP = dO @ V^T\ndelta = row_sum(dO ⊙ O)\n"
+            "dS = P ⊙ (dP - delta[:, None])\n```\n")
+    assert _by_line(verify_text(attention, text, "post.md")).get(6) == "ok"
+    slipped = text.replace("row_sum(dO ⊙ O)", "row_sum(dO)")
+    assert _by_line(verify_text(attention, slipped, "post.md")).get(6) == "wrong"

@@ -85,7 +85,7 @@ _POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")
 _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
-_SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+_SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b(?!\s*\()")      # row_sum( stays a call's name
 # dLdW, dL_dW, dloss_dW, dJdb1: the loss's gradient by a name, as code spells ∂L/∂W
 _LOSS_BY = re.compile(r"\bd(L|loss|Loss|J|E|C|cost)_?d([A-Za-z][A-Za-z0-9]*)\b")
 _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ, dc_tilde as d c̃

@@ -73,7 +73,7 @@ _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}
 _COST_OF = re.compile(r"(?<![A-Za-z\\])(J|L|E|C|\\mathcal\s*\{\s*[LJ]\s*\})\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*?"
                       r"[A-Za-z](?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*)\)(?!\s*\^)")
 _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
-_LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^(])")
+_LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^([])")
 _STEP_SUFFIX = re.compile(r"(_\{[^{}]*\})_\{?(new|old)\}?(?![A-Za-z0-9])")         # w_{2}_new: w2_new, glued
 _NEGATIVE_POWER = re.compile(r"\^\s*-\s*([0-9]+(?:\.[0-9]+)?)")                       # 10^-3 in plain type
 # \text{W update} where an operand goes (a row's head, or right after an operator): a name of

@@ -21,6 +21,8 @@ class CodeForms:
     def sliced(self, value, text: str):
         """gates[:H], a[:, H:2*H], delta[:, None]: NumPy's slices, H the hidden size and D the input's."""
         value = np.asarray(value)
+        if text.replace(" ", "") in (":,None", "...,None") and value.ndim == 2 and value.shape[1] == 1:
+            return value            # delta[:, None]: code's 1-D vector made a column, which a vector here is
         index = []
         for part in text.split(","):
             part = part.strip()
@@ -32,9 +34,12 @@ class CodeForms:
             else:
                 index.append(self._bound(part))
         try:
-            return value[tuple(index)]
+            found = value[tuple(index)]
         except (IndexError, TypeError):
             raise Unfit(f"the slice [{text}]") from None
+        if found.ndim > 2 and value.ndim <= 2:
+            raise Unfit(f"the slice [{text}], which adds an axis to what is a vector or matrix here")
+        return found
 
     def _bound(self, text: str) -> int | None:
         found = _BOUND.match(text)
