@@ -369,3 +369,12 @@ def test_a_net_input_by_its_bias_is_the_identity(lstm):
             "$$ \\frac{dL}{d b_o} = 2 \\frac{dL}{d a_o} \\cdot \\frac{d a_o}{d b_o} $$\n")
     verdicts = {c.line: c.verdict for c in verify_text(lstm, post, "post.md").claims}
     assert verdicts.get(3) == "ok" and verdicts.get(5) == "wrong", verdicts
+
+
+def test_an_entry_formula_for_a_case_the_post_states_is_not_wrong(attention):
+    """∂A_ik/∂S_ij = -A_ik A_ij holds where k ≠ j; under the case stated above it, it is no slip; with no case
+    stated it is the softmax Jacobian without its diagonal term, a slip."""
+    formula = r"$$ \frac{\partial A_{ik}}{\partial S_{ij}} = -A_{ik} A_{ij} $$"
+    cased = f"When $k \\neq j$ (off the diagonal):\n\n{formula}\n"
+    assert [c.verdict for c in verify_text(attention, cased, "post.md").claims] == ["unchecked"]
+    assert [c.verdict for c in verify_text(attention, formula + "\n", "post.md").claims] == ["wrong"]

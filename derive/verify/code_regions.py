@@ -86,6 +86,8 @@ _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
 _SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b(?!\s*\()")      # row_sum( stays a call's name
+# ∂P_ij / ∂S_ij, ∂L/∂W: a derivative a code block writes with the partial sign and a slash
+_PARTIAL_SLASH = re.compile(r"∂\s*([A-Za-z]\w*)\s*/\s*∂\s*([A-Za-z]\w*)")
 # dLdW, dL_dW, dloss_dW, dJdb1: the loss's gradient by a name, as code spells ∂L/∂W
 _LOSS_BY = re.compile(r"\bd(L|loss|Loss|J|E|C|cost)_?d([A-Za-z][A-Za-z0-9]*)\b")
 _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ, dc_tilde as d c̃
@@ -94,6 +96,7 @@ _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ
 def _as_math(code: str) -> str:
     """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih},
     np.sqrt(v + eps) as \\sqrt{v + eps}: what the reader reads."""
+    code = _PARTIAL_SLASH.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _LOSS_BY.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _ACCENT.sub(lambda m: f"{m.group(1)}\\{m.group(3)}{{{m.group(2)}}}", code)
     code = _roots(_SNAKE.sub(r"\1_{\2}", code))

@@ -22,6 +22,7 @@ from .built import built
 from .definitions import named_net_input, named_quantity, rebound
 from .names import macro_key
 from .judge import SequenceJudge
+from .why import case_letters
 from ..typed.rows import row_line
 from .world import world
 
@@ -91,6 +92,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
         else:
             verdict = judge.claim(chain)
+        if verdict.verdict == "wrong":                # ∂P_ik/∂S_ij = -P_ik P_ij under "k ≠ j" a few lines up
+            verdict = _case(judge, chain, lines, line) or verdict
         if region.plain and verdict.verdict == "unchecked":
             continue
         # a chain over several lines, judged whole: each line's link judged too, and a wrong chain reported
@@ -135,6 +138,25 @@ def _by_rows(judge: SequenceJudge, chain: s.Chain, line: int, lines: list[str], 
         found.append((at, Verdict("ok", None, f"the matrix's row {row + 1}") if right else
                       verdict._replace(reason=f"{verdict.reason}; the matrix's row {row + 1} is wrong")))
     return found
+
+
+CASE_LINES = 15          # lines above a formula where the post may state the case it holds in
+
+
+def _case(judge: SequenceJudge, chain: s.Chain, lines: list[str], line: int) -> Verdict | None:
+    """A formula entry by entry that fails only where two of its letters coincide, under a case the post states
+    just above it (k ≠ j): right in that case, so not checked as a whole. A formula that fails there with no case
+    stated (the softmax Jacobian without its diagonal term) stays wrong."""
+    letters = case_letters(judge, chain)
+    if letters is None:
+        return None
+    a, b = (re.escape(k) for k in letters)
+    unequal = r"\s*(?:≠|\\neq?\b|!=|=\\not=)\s*"
+    stated = re.compile(rf"(?<![A-Za-z]){a}{unequal}{b}(?![A-Za-z])|(?<![A-Za-z]){b}{unequal}{a}(?![A-Za-z])")
+    if not any(stated.search(text) for text in lines[max(0, line - CASE_LINES):line]):
+        return None
+    return Verdict("unchecked", None, f"not checked as a whole: it holds where {letters[0]} ≠ {letters[1]}, the case "
+                                      f"the post states above it, and not where {letters[0]} = {letters[1]}")
 
 
 def _stated(chain: s.Chain) -> s.Chain:

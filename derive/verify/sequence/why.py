@@ -121,3 +121,32 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
                     "(Σ_t) as its gradient")
     return None
+
+
+def case_letters(judge, chain: s.Chain) -> tuple[str, str] | None:
+    """(a, b) where a claim written entry by entry fails only at the entries where its index letters a and b
+    coincide, and holds at every other: the formula of a case (k ≠ j) of a derivative. None otherwise."""
+    for side in chain.sides[1:]:
+        pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
+        for convention, _ in judge.outcomes(pair) or [({}, False)]:
+            evaluator = Evaluator(judge.world, judge.post, convention)
+            try:
+                evaluator.value(chain.sides[0]), evaluator.value(side)
+            except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+                continue
+            sizes = evaluator.letter_sizes
+            letters = sorted(sizes)
+            if len(letters) < 2 or np.prod([sizes[k] for k in letters]) > 1_000:
+                continue
+            right, wrong = [], []
+            for entry in itertools.product(*(range(sizes[k]) for k in letters)):
+                at = Evaluator(judge.world, judge.post, convention, dict(zip(letters, entry)))
+                try:
+                    fits = equal(single(at.value(pair.sides[0])), single(at.value(pair.sides[1])))
+                except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
+                    return None
+                (right if fits else wrong).append(dict(zip(letters, entry)))
+            for a, b in itertools.combinations(letters, 2):
+                if wrong and all(w[a] == w[b] for w in wrong) and any(r[a] != r[b] for r in right):
+                    return a, b
+    return None
