@@ -84,3 +84,8 @@ def test_equations_a_line_writes_apart_with_semicolons_are_each_a_claim():
     found = [(region.line, region.text) for region in scan(text, "post.md") if region.plain]
     assert (3, "dW_{ih} += outer(dgates, x)") in found and (3, "dW_{hh} += outer(dgates, h_{prev})") in found, found
     assert not any("stop" in tex for _, tex in found), found   # prose after the semicolon: no equation of it
+
+
+def test_a_sum_over_an_index_written_as_code_writes_it():
+    assert as_tex("delta_i = sum_k( dP_ik * P_ik )") == "delta_{i} = \\sum_{k}( dP_{ik} * P_{ik} )"
+    assert as_tex("x = cumsum_k(y)") is None or "\\sum" not in as_tex("x = cumsum_k(y)")

@@ -504,3 +504,12 @@ def test_flashattention_s_delta_as_code_writes_it(attention):
     assert _by_line(verify_text(attention, text, "post.md")).get(6) == "ok"
     slipped = text.replace("row_sum(dO ⊙ O)", "row_sum(dO)")
     assert _by_line(verify_text(attention, slipped, "post.md")).get(6) == "wrong"
+
+
+def test_an_index_sum_in_code_is_a_sum_over_that_index(attention):
+    """FlashAttention's D_i = sum_k(dP_ik * P_ik) = sum_k(dO_ik * O_ik), entry by entry."""
+    text = ("```python\nP = softmax(S)\nO = P @ V\ndP = dO @ V^T\n"
+            "delta = row_sum(dP ⊙ P)\ndelta_i = sum_k( dO_ik * O_ik )\n```\n")
+    assert _by_line(verify_text(attention, text, "post.md")).get(6) == "ok"
+    slipped = text.replace("sum_k( dO_ik * O_ik )", "sum_k( dO_ik * V_ik )")
+    assert _by_line(verify_text(attention, slipped, "post.md")).get(6) == "wrong"

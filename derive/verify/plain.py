@@ -154,6 +154,7 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = _LOST_EXPONENT.sub(lambda m: f"e^{{-{m.group(1)}}}", text)
     text = re.sub(r"\*\*", "^", text)
     text = _calls(re.sub(r"\bnp\.(?=(?:sqrt|sum)\s*\()", "", text))
+    text = re.sub(r"(?<![\w.\\])sum_([a-z])\s*\(", r"\\sum_{\1}(", text)       # sum_k(a_k): Σ_k
     text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})(\d*)\b", _greek, text)
     text = _SCRIPTED.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", text)
     return " ".join(text.split())
