@@ -378,3 +378,12 @@ def test_an_entry_formula_for_a_case_the_post_states_is_not_wrong(attention):
     cased = f"When $k \\neq j$ (off the diagonal):\n\n{formula}\n"
     assert [c.verdict for c in verify_text(attention, cased, "post.md").claims] == ["unchecked"]
     assert [c.verdict for c in verify_text(attention, formula + "\n", "post.md").claims] == ["wrong"]
+
+
+@pytest.mark.parametrize("sign, verdict", [("-", "ok"), ("+", "wrong")])
+def test_a_sum_that_leaves_one_index_out(attention, sign, verdict):
+    """Σ_{k≠j}: the softmax's backward with its diagonal term apart, as index-level derivations write it."""
+    formula = (r"\frac{\partial L}{\partial S_{ij}} = A_{ij}(1 - A_{ij}) \frac{\partial L}{\partial A_{ij}} "
+               + sign + r" \sum_{k \neq j} A_{ik} A_{ij} \frac{\partial L}{\partial A_{ik}}")
+    assert _verdict(attention, formula).verdict == verdict
+    assert _verdict(attention, formula.replace(r"\neq", "≠")).verdict == verdict

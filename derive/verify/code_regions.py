@@ -86,7 +86,14 @@ _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
 _SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b(?!\s*\()")      # row_sum( stays a call's name
-_INDEX_SUM = re.compile(r"(?<![\w.])sum_([a-z])\s*\(")
+_INDEX_SUM = re.compile(r"(?<![\w.])sum_(?:([a-z])|\{\s*([a-z])\s*(?:≠|!=|\\neq?)\s*([a-z])\s*\})\s*\(")
+
+
+def _index_sum(match: re.Match) -> str:
+    letter = match.group(1) or match.group(2)
+    return f"\\sum_{{{letter} \\neq {match.group(3)}}}(" if match.group(3) else f"\\sum_{{{letter}}}("
+
+
 # ∂P_ij / ∂S_ij, ∂L/∂W: a derivative a code block writes with the partial sign and a slash
 _PARTIAL_SLASH = re.compile(r"∂\s*([A-Za-z]\w*)\s*/\s*∂\s*([A-Za-z]\w*)")
 # dLdW, dL_dW, dloss_dW, dJdb1: the loss's gradient by a name, as code spells ∂L/∂W
@@ -97,7 +104,7 @@ _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ
 def _as_math(code: str) -> str:
     """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih},
     np.sqrt(v + eps) as \\sqrt{v + eps}: what the reader reads."""
-    code = _INDEX_SUM.sub(lambda m: f"\\sum_{{{m.group(1)}}}(", code)      # sum_k(dP_ik * P_ik): Σ_k
+    code = _INDEX_SUM.sub(_index_sum, code)                       # sum_k(·), sum_{k≠j}(·): Σ_k, Σ_{k≠j}
     code = _PARTIAL_SLASH.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _LOSS_BY.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _ACCENT.sub(lambda m: f"{m.group(1)}\\{m.group(3)}{{{m.group(2)}}}", code)

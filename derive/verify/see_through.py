@@ -18,7 +18,7 @@ UNICODE = {
     "β": r"\beta ", "γ": r"\gamma ", "μ": r"\mu ", "φ": r"\phi ", "ω": r"\omega ", "τ": r"\tau ",
     "−": "-", "–": "-", "—": "-", "×": r"\times ", "∗": "*", "∕": "/", "⁄": "/", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
     "⊙": r"\odot ", "∴": r"\therefore ", "∵": r"\because ", "∘": r"\circ ", "≈": r"\approx ", "≔": ":=", "←": r"\leftarrow ", "→": r"\to ",
-    "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "’": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "≠": r"\neq ", "ᵀ": "^{T}", "½": r"\frac{1}{2}", "′": "'", "’": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 # ŷ, x̂ (a letter and a combining circumflex): the hat of a plain-text post
 UNICODE.update({"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "ô": r"\hat{o}", "â": r"\hat{a}"})

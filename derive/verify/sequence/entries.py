@@ -74,17 +74,25 @@ class Entries:
         return found
 
     def index_sum(self, letter: str, body: s.Node):
-        """Σ_k over an index the body's names carry; None where no name does (a row sum, then)."""
-        if letter not in INDEX_LETTERS:
+        """Σ_k over an index the body's names carry; None where no name does (a row sum, then). Σ_{k≠j}
+        leaves out the k that is j's entry."""
+        letter, _, other = letter.partition("≠")
+        if letter not in INDEX_LETTERS or other and other not in INDEX_LETTERS:
             return None
+        skip = self.indices.get(other) if other else None      # j not yet bound: the claim's shape is read
         held, size_held = self.indices.get(letter), self.letter_sizes.pop(letter, None)
         try:
             self.indices[letter] = 0
-            total = self.value(body)
+            first = self.value(body)
             size = self.letter_sizes.pop(letter, None)
             if size is None:
                 return None
+            if other and other not in self.indices:
+                self.letter_sizes.setdefault(other, size)     # j ranges as k does: read entry by entry
+            total = first if skip != 0 else 0.0
             for k in range(1, size):
+                if k == skip:
+                    continue
                 self.indices[letter] = k
                 total = total + self.value(body)
             return total

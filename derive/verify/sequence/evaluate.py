@@ -288,6 +288,10 @@ class Evaluator(WorldReadings, Entries, CodeForms):
 
     def _BigSum(self, node: s.BigSum):
         letter = node.sub.text if node.sub else ""
+        bound = node.sub.node if node.sub else None
+        if isinstance(bound, s.Chain) and bound.relations in (("\\neq",), ("\\ne",)) and \
+                all(isinstance(side, s.Sym) for side in bound.sides):
+            letter = "≠".join(side.text for side in bound.sides)          # Σ_{k≠j}: every k but j's
         if re.match(r"^t(=[01])?$", letter) and self.world.steps:
             return self._over_time(node.body)
         summed = self.index_sum(letter, node.body) if node.sup is None else None
