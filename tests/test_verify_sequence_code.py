@@ -95,6 +95,8 @@ def test_code_accents_and_snake_case():
     assert _as_math("dh_hat = dh_next * z") == "d\\hat{h} = dh_{next} * z"
     assert _as_math("c_tilde = np.tanh(a)") == "\\tilde{c} = np.tanh(a)"
     assert _as_math("delta_hat = 1") == "delta_{hat} = 1"         # only a one-letter name takes an accent
+    assert _as_math("dh3dh2 = dh1dW") == "\\operatorname{dh3dh2} = \\operatorname{dh1dW}"   # digits inside: one name
+    assert _as_math("h2 = h1") == "h2 = h1"                     # digits at the end: a name at a step
 
 
 GRU_FORWARD = """\
@@ -513,3 +515,36 @@ def test_an_index_sum_in_code_is_a_sum_over_that_index(attention):
     assert _by_line(verify_text(attention, text, "post.md")).get(6) == "ok"
     slipped = text.replace("sum_k( dO_ik * O_ik )", "sum_k( dO_ik * V_ik )")
     assert _by_line(verify_text(attention, slipped, "post.md")).get(6) == "wrong"
+
+
+# -- the post's own functions --------------------------------------------------------------------------------
+
+OWN_FUNCTIONS = """\
+```python
+def dtanh(x):
+    \"\"\"The slope of tanh at x.\"\"\"
+    return 1 - np.tanh(x)**2
+
+def dsigmoid(y):
+    return y * (1 - y)
+```
+
+```python
+hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t-1]) + bh)
+dhraw = dtanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t-1]) + bh) * dh
+```
+"""
+
+
+def test_a_function_the_post_s_code_defines_is_applied_as_defined(rnn):
+    verdicts = _by_line(verify_text(rnn, OWN_FUNCTIONS, "post.md"))
+    assert verdicts.get(12) == "ok", verdicts
+    slipped = OWN_FUNCTIONS.replace("return 1 - np.tanh(x)**2", "return 1 - np.tanh(x)")
+    assert _by_line(verify_text(rnn, slipped, "post.md")).get(12) == "wrong"
+
+
+def test_a_post_function_reads_its_parameter_not_the_caller_s_name(lstm):
+    text = ("```python\ndef dsigmoid(y):\n    return y * (1 - y)\n```\n\n```python\n"
+            "do = dnext_h * np.tanh(next_c)\ndo_gate = dsigmoid(o) * do\ndo_gate = dsigmoid(f) * do\n```\n")
+    verdicts = _by_line(verify_text(lstm, text, "post.md"))
+    assert verdicts.get(8) == "ok" and verdicts.get(9) == "wrong", verdicts

@@ -28,6 +28,31 @@ def code_lines(text: str) -> list[Region]:
     return found
 
 
+def code_functions(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    """The one-line functions a post's code defines (def dtanh(x): return 1 - np.tanh(x)**2), each as its
+    parameters and its returned expression in the reader's notation; a docstring may come first."""
+    sources = [text] if is_source(text) else \
+        [token.content for token in MARKDOWN.parse(text) if token.type == "fence" and token.map is not None
+         and token.info.strip().lower() in CODE_LANGUAGES]
+    found = {}
+    for source in sources:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            body = [statement for statement in getattr(node, "body", []) if not (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))]
+            if isinstance(node, ast.FunctionDef) and len(body) == 1 and isinstance(body[0], ast.Return) and \
+                    body[0].value is not None and not node.args.vararg and not node.args.kwarg:
+                returned = ast.get_source_segment(source, body[0].value)
+                if returned is not None and "\n" not in returned:
+                    found[node.name] = (tuple(a.arg for a in node.args.args), _as_math(returned).strip())
+    return found
+
+
 def with_code(regions: list[Region], text: str) -> list[Region]:
     """A Markdown document's regions, its code's lines and its notebook cells' printed values, in the
     document's order; a Python file's lines only (its comments are no prose)."""
@@ -86,6 +111,7 @@ _KEYWORDS = re.compile(r",\s*(?:axis\s*=\s*(-?\d+)|keepdims\s*=\s*\w+)")
 
 
 _SNAKE = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b(?!\s*\()")      # row_sum( stays a call's name
+_OPAQUE = re.compile(r"(?<![\\\w])([A-Za-z]+\d+[A-Za-z]\w*)\b(?!\s*\()")    # digits inside: not a letter and its step
 _INDEX_SUM = re.compile(r"(?<![\w.])sum_(?:([a-z])|\{\s*([a-z])\s*(?:≠|!=|\\neq?)\s*([a-z])\s*\})\s*\(")
 
 
@@ -104,6 +130,7 @@ _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ
 def _as_math(code: str) -> str:
     """Python's x**2 as x^{2}, np.sum(x, axis=0, keepdims=True) as np.sum(x, 0), W_ih as W_{ih},
     np.sqrt(v + eps) as \\sqrt{v + eps}: what the reader reads."""
+    code = _OPAQUE.sub(r"\\operatorname{\1}", code)                # dh3dh2, dh1dW: one name of the post's
     code = _INDEX_SUM.sub(_index_sum, code)                       # sum_k(·), sum_{k≠j}(·): Σ_k, Σ_{k≠j}
     code = _PARTIAL_SLASH.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _LOSS_BY.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)

@@ -13,7 +13,8 @@ from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links
 from ..region import Region
-from ..code_regions import code_name, with_code
+from ..code_regions import code_functions, code_name, with_code
+from ..reader import ReadError, read
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
@@ -46,6 +47,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)
     lines = document.split("\n") if document is not None else []
+    judge.post.functions = _functions(document) if document is not None else {}
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
@@ -157,6 +159,19 @@ def _case(judge: SequenceJudge, chain: s.Chain, lines: list[str], line: int) -> 
         return None
     return Verdict("unchecked", None, f"not checked as a whole: it holds where {letters[0]} ≠ {letters[1]}, the case "
                                       f"the post states above it, and not where {letters[0]} = {letters[1]}")
+
+
+def _functions(document: str) -> dict[str, tuple[tuple[str, ...], s.Node]]:
+    """The post's code's one-line functions, each read (those that do not read are left out)."""
+    found = {}
+    for name, (parameters, returned) in code_functions(document).items():
+        try:
+            rows = read(returned)
+        except ReadError:
+            continue
+        if len(rows) == 1 and rows[0].chain is not None and len(rows[0].chain.sides) == 1:
+            found[name] = (parameters, rows[0].chain.sides[0])
+    return found
 
 
 def _stated(chain: s.Chain) -> s.Chain:

@@ -47,6 +47,7 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         self.step_term = False               # dW += …: a gradient read as the step's own term
         self.read: set[str] = set()          # the world's keys read
         self.letter_sizes = {}
+        self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
 
     def pick(self, family: str, options: tuple):
         self.consulted.setdefault(family, options)
@@ -55,6 +56,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
     # -- names --------------------------------------------------------------------------------
     def named(self, node: s.Node):
         """A name's value, or None where the node is no name of the world's or the post's."""
+        if isinstance(node, s.Sym) and node.text in self.bound:
+            return self.bound[node.text]
         key = key_of(node, self.world.kind, self.pick, self.post.aliases) if kronecker(node) is None else None
         if key is not None:
             return self._world(key)
@@ -181,6 +184,23 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         found = self.named(s.Juxt((mark, name.base if turned else name)))
         return np.transpose(found) if turned and found is not None else found
 
+    def _post_function(self, name: str, argument: s.Node):
+        """dtanh(c), where the post's code defines dtanh: its returned value with its parameters the arguments."""
+        parameters, body = self.post.functions[name]
+        items = _listed(argument) if isinstance(argument, s.Args) else [argument.inner]
+        if len(items) != len(parameters):
+            raise Unfit(f"{name} of {len(items)} arguments")
+        values = {p: self.value(item) for p, item in zip(parameters, items)}
+        held = dict(self.bound)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Unfit("a function defined through itself")
+        try:
+            self.bound = values                      # the body sees its parameters, not the caller's names
+            return self.value(body)
+        finally:
+            self.bound, self.depth = held, self.depth - 1
+
     def _applied(self, function: s.Node, argument: s.Node | None):
         """f(z), f'(z), f(z)^2 (the square of f(z)), concat([...]); None if `function` is no function."""
         power = None
@@ -198,6 +218,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         if isinstance(function, s.Scripted) and function.sub is None and not function.primes and \
                 function.sup is not None and function.sup.text.isdigit() and power is None:
             function, power = function.base, int(function.sup.text)        # tanh^2(z): (tanh z)^2
+        if isinstance(function, s.Sym) and function.text in self.post.functions and power is None and not transposed:
+            return self._post_function(function.text, argument)
         name, primes = _function_name(function)
         if name is None and self.world.kind == "rnn":
             name, primes = _stand_in(function, self.world.activation)    # g(W x_t + U h_{t-1}): the state's
