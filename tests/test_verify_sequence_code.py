@@ -307,6 +307,7 @@ _LINES = st.one_of(
     st.builds(lambda a, b, c: f"{a}, {b} = {c}", _NAMES, _NAMES, _NAMES),
     st.builds(lambda a, b, c: f"{a} {'+-*'[len(b) % 3]}= np.dot({b}, {c}.T)", _NAMES, _NAMES, _NAMES),
     st.builds(lambda a, b: f"{a} = np.tanh({b}) ** 2  # a comment = with words", _NAMES, _NAMES),
+    st.builds(lambda a, b: f"def {a}(x):\n    return {b}(x) * x", _NAMES, _NAMES),          # calls itself, maybe
     _NAMES, st.text(max_size=40))
 
 
