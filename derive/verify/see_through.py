@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .macro_words import named_by_words
 from .tex_arguments import MACRO, braced_fractions, partners, tex_argument
 
 UNICODE = {
@@ -122,6 +123,7 @@ _SNAKE_CALL = re.compile(r"(?<![\\A-Za-z0-9_{])([A-Za-z]{2,}(?:_[A-Za-z]{2,})+)(
 
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
+    text = named_by_words(text)                # \queryMatrix, \lossFunction: a post's own macros, by their words
     text = _SNAKE_CALL.sub(lambda m: f"\\operatorname{{{m.group(1).replace('_', '')}}}", text)   # ROW_SUM(x): one name
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
