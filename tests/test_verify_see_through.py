@@ -4,7 +4,7 @@ people use are read as updates. Each case is a family seen in real posts (tests/
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import derive
@@ -110,6 +110,7 @@ def test_fractions_nested_a_thousand_deep_are_braced_without_recursion():
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("{}\\ab d12^_") + ["\\frac", "\\{", "\\}", "\\mathrm"]), max_size=30),
        st.integers(min_value=0, max_value=60))
+@example(pieces=["{", "{", "{", "\\{", "{", "}"], at=4)       # at an escaped brace: a character, not a group
 def test_a_group_found_by_its_partner_is_the_group_the_scan_finds(pieces, at):
     """_upright_derivatives reads each fraction's arguments through the text's brace partners, found
     once; the argument and its end are those of the brace-by-brace scan, for any text and place."""

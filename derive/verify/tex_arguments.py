@@ -64,7 +64,7 @@ def tex_argument(text: str, at: int, partner: dict[int, int] | None = None) -> t
         k += 1
     if k >= len(text):
         return None, at
-    if text[k] != "{":
+    if text[k] != "{" or (k > 0 and text[k - 1] == "\\"):      # an escaped brace is a character
         if text[k] == "\\":
             match = MACRO.match(text, k)
             if match:
