@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import syntax as s
 from .indices import INDEX_LETTERS, kronecker, letters, split_indices
-from .jacobians import jacobian
+from .jacobians import jacobian, total_jacobian
 from .derivatives import derivative_parts
 from .names import key_of, spoken
 from .unfit import Unfit
@@ -106,16 +106,19 @@ class Entries:
 
     def _jacobian_at(self, top: str, bottom: str):
         """∂h_{t+1}/∂h_t: the Jacobian at the step the top's name is at (h_{t+1}: the next one)."""
-        shift = int(top.rsplit("@", 1)[1]) if "@" in top else 0
-        below = int(bottom.rsplit("@", 1)[1]) if "@" in bottom else 0
-        top, bottom = top.split("@")[0], bottom.split("@")[0]
-        if below != shift:
-            bottom = f"{bottom}@{below - shift:+d}"
         held = self.world.at
-        if shift and not 0 <= held + shift < len(self.world.steps):
+        (top, at), (bottom, below) = self._step(top), self._step(bottom)     # h_3 by h_2: at step 3
+        if bottom in self.world.values:                 # a weight: every step's, so the top's
+            below = at
+        if below != at:
+            bottom = f"{bottom}@{below - at:+d}"
+        if at != held and not 0 <= at < len(self.world.steps):
             raise Unfit("a step outside the sequence")
-        self.world.at = held + shift
+        self.world.at = at
         try:
+            if bottom in self.world.values and at > 0 and total_jacobian(self.world, top, bottom, self._raw) is not None \
+                    and self.pick("derivative", ("immediate", "total")) == "total":
+                return total_jacobian(self.world, top, bottom, self._raw)      # through the earlier steps too
             return jacobian(self.world, top, bottom, self._raw)
         finally:
             self.world.at = held
@@ -143,6 +146,9 @@ class Entries:
         if found is None:
             raise Unfit("a derivative by what is not its own operand")
         if not top_letters and not bottom_letters:
+            below = [size for size in found.shape[1:] if size > 1]
+            if found.ndim > 2 and len(below) == 1:     # by a column W (one input): by the vector it is
+                found = found.reshape(found.shape[0], below[0])
             if found.ndim != 2:
                 raise Unfit("a Jacobian of matrices")
             diagonal = found.shape[0] == found.shape[1] and np.array_equal(found, np.diag(np.diag(found)))

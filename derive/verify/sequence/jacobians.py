@@ -19,6 +19,12 @@ GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "
 def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
     """The Jacobian of key `top` by key `bottom` at the step in view; `value(key)` reads a key there.
     None where B is not one of A's own operands."""
+    if (top, bottom) == ("yhat", "logit") and world.read_out != "softmax":
+        return _slope(world.read_out, value("logit"))
+    if (top, bottom) == ("logit", "h"):                         # o = V h + c
+        return value("V:")
+    if (top, bottom) == ("yhat", "h"):
+        return _chained(jacobian(world, "yhat", "logit", value), value("V:"))
     if (top, bottom) in (("A", "S"), ("yhat", "logit")):
         out = value(top)
         rows = out if top == "A" else out.reshape(1, -1)
@@ -28,16 +34,11 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
             seed[index] = 1.0
             found[index] = softmax_vjp_rows(rows, seed)
         return found if top == "A" else found[0, :, 0, :]
-    if bottom == f"net:{top}" or (world.kind == "rnn" and (top, bottom) == ("h", "net:")):
-        function = world.activation if top == "h" else GATE_FUNCTIONS.get(top)
-        if function is None:
-            return None
-        net = value(bottom).ravel()
-        return np.diag(kernels.slope(function)(net, ACTIVATIONS[function].numpy(net)))
-    if world.kind == "rnn" and (top, bottom) == ("h", "h@-1"):
-        net = value("net:").ravel()
-        slope = kernels.slope(world.activation)(net, ACTIVATIONS[world.activation].numpy(net))
-        return np.diag(slope) @ value("U:")
+    net = "net:" if world.kind == "rnn" and top == "h" else f"net:{top}" if top in GATE_FUNCTIONS else None
+    if net is not None:                         # h = φ(net): by the net, or through it by the net's operands
+        function = world.activation if top == "h" else GATE_FUNCTIONS[top]
+        slope = _slope(function, value(net))
+        return slope if bottom == net else _chained(slope, jacobian(world, net, bottom, value))
     if world.kind == "lstm" and (top, bottom) == ("c", "c@-1"):
         return np.diag(value("f").ravel())
     if top.startswith("net:") and bottom in (f"b:{top[4:]}", f"b':{top[4:]}"):     # ∂z/∂b = I
@@ -54,3 +55,36 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
         found[np.arange(out), np.arange(out), :] = read
         return found
     return None
+
+
+def _slope(function: str, net: np.ndarray) -> np.ndarray:
+    """An elementwise activation's Jacobian: the diagonal matrix of its slopes at the net input."""
+    net = net.ravel()
+    return np.diag(kernels.slope(function)(net, ACTIVATIONS[function].numpy(net)))
+
+
+def _chained(outer: np.ndarray | None, inner: np.ndarray | None) -> np.ndarray | None:
+    """∂A/∂C = ∂A/∂B ∂B/∂C, B a vector: A's axis first, then C's."""
+    if outer is None or inner is None:
+        return None
+    return np.tensordot(outer, inner, axes=1)
+
+
+def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
+    """An RNN's h_t or net input by a weight every step shares, through every earlier step too (the total
+    derivative, where `jacobian` holds the earlier states fixed): J_t = diag(φ'_t)(∂net_t/∂P + U J_{t-1})."""
+    if world.kind != "rnn" or top not in ("h", "net:"):
+        return None
+    held, state = world.at, None
+    try:
+        for step in range(held + 1):
+            world.at = step
+            net = jacobian(world, "net:", bottom, value)
+            if net is None:
+                return None
+            if state is not None:
+                net = net + np.tensordot(value("U:"), state, axes=1)
+            state = np.tensordot(_slope(world.activation, value("net:")), net, axes=1)
+        return net if top == "net:" else state
+    finally:
+        world.at = held

@@ -181,7 +181,7 @@ class SequenceJudge:
         self.misfits, self.misfit_why, self.misfit_read = [], None, set()
         queue = [{family: options[0] for family, options in self.fixed.items() if len(options) == 1}]
         while queue and len(tried) < MAX_CONVENTIONS:
-            convention = queue.pop()
+            convention = queue.pop(0)
             evaluator = Evaluator(self.world, self.post, convention)
             self.misfit = None
             outcome = self._holds(chain, evaluator, convention)
@@ -206,7 +206,7 @@ class SequenceJudge:
         every entry its free index letters name (A_{ij} for every i and j); None where it does not read."""
         held, read = self.world.at, False
         try:
-            for step in self._in_view():
+            for step in self.in_view():
                 self.world.at = step
                 found = self._holds_here(chain, evaluator, convention)
                 if found is False:
@@ -216,50 +216,57 @@ class SequenceJudge:
         finally:
             self.world.at = held
 
-    def _in_view(self) -> tuple[int, ...]:
+    def in_view(self) -> tuple[int, ...]:
         steps = len(self.world.steps)
         return (IN_VIEW, IN_VIEW + 1) if steps > IN_VIEW + 1 else (IN_VIEW,) if steps else (0,)
 
+    def _letters(self, node: s.Node, convention: dict) -> set[str]:
+        """The index letters an expression reads (A_{ij}: i and j)."""
+        sized = Evaluator(self.world, self.post, convention)
+        sized.value(node)
+        return set(sized.letter_sizes)
+
     def _holds_here(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
         try:
-            values = _sides(evaluator, chain)
-            if not shaped(values):
+            values = shaped(_sides(evaluator, chain))
+            if values is None:
                 return None
             base = _before_update(evaluator)            # W⁺ = …: judged by its step from W
-            if np.shape(base) == np.shape(values[0]):
+            if np.size(base) == np.size(values[0]):
+                base = np.reshape(base, np.shape(values[0]))
                 values = [v - base for v in values]
             if not evaluator.letter_sizes:
                 slacks = [slack(side) for side in chain.sides]
                 return all(_equal_sides(values[0], v, slacks[0], t) for v, t in zip(values[1:], slacks[1:]))
             sizes = dict(evaluator.letter_sizes)
-            own = []                          # each side's index letters
-            for side in chain.sides:
-                sized = Evaluator(self.world, self.post, convention)
-                sized.value(side)
-                own.append(set(sized.letter_sizes))
+            # each side's terms, each with its own index letters: Einstein's repeated index is summed in its term
+            terms = [_signed_terms(side) if self.post.einstein else [(1, side)] for side in chain.sides]
+            own = [[self._letters(term, convention) for _, term in side] for side in terms]
+            mentioned = [set().union(*side) for side in own]
             if self.post.einstein:             # an index on one side only is summed there
-                free = sorted(set.intersection(*own))
+                free = sorted(set.intersection(*mentioned))
             else:                              # the left's indices are each claim's; the right has no others
-                free = sorted(own[0])
-                if any(not letters <= own[0] for letters in own[1:]):
+                free = sorted(mentioned[0])
+                if any(not letters <= mentioned[0] for letters in mentioned[1:]):
                     return None
-                own = [set(free)] * len(own)
+                own = [[set(free)] for _ in own]
             entries = list(itertools.product(*(range(sizes[k]) for k in free)))
-            if len(entries) * max(1, *(len(list(_assignments(sizes, sorted(o - set(free))))) for o in own)) > \
-                    MAX_ENTRIES:
+            summed = max(len(list(_assignments(sizes, sorted(o - set(free))))) for side in own for o in side)
+            if len(entries) * max(1, summed) > MAX_ENTRIES:
                 return None
             for entry in entries:
                 at = dict(zip(free, entry))
                 values = []
-                for side, letters in zip(chain.sides, own):    # Einstein's: a side's own repeated index summed
+                for side, letters in zip(terms, own):
                     total = 0.0
-                    for each in _assignments(sizes, sorted(letters - set(free))):
-                        self.budget -= 1
-                        if self.budget < 0:
-                            raise Unfit("more entries and readings than are checked")
-                        other = Evaluator(self.world, self.post, convention, at | each)
-                        total = total + single(other.value(side))
-                        evaluator.consulted.update(other.consulted)
+                    for (sign, term), term_letters in zip(side, letters):
+                        for each in _assignments(sizes, sorted(term_letters - set(free))):
+                            self.budget -= 1
+                            if self.budget < 0:
+                                raise Unfit("more entries and readings than are checked")
+                            other = Evaluator(self.world, self.post, convention, at | each)
+                            total = total + sign * single(other.value(term))
+                            evaluator.consulted.update(other.consulted)
                     values.append(total)
                 slacks = [np.max(slack(side), initial=0.0) for side in chain.sides]
                 if not all(equal(values[0], v, slacks[0] + t) for v, t in zip(values[1:], slacks[1:])):
@@ -273,6 +280,16 @@ class SequenceJudge:
             return None
         except (FloatingPointError, ValueError, KeyError, IndexError):
             return None
+
+
+def _signed_terms(node: s.Node) -> list[tuple[int, s.Node]]:
+    """A side's additive terms, each with its sign: a - (b + c) as (+1, a), (-1, b + c)."""
+    if isinstance(node, s.BinOp) and node.op in ("+", "-"):
+        flip = -1 if node.op == "-" else 1
+        return _signed_terms(node.left) + [(flip * sign, term) for sign, term in _signed_terms(node.right)]
+    if isinstance(node, s.Neg):
+        return [(-sign, term) for sign, term in _signed_terms(node.arg)]
+    return [(1, node)]
 
 
 def _assignments(sizes: dict[str, int], letters: list[str]):

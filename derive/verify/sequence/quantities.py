@@ -25,6 +25,8 @@ class World:
     sizes: dict[str, float] = field(default_factory=dict)       # d_k, the head width; T, the steps
     at: int = IN_VIEW                           # the step in view
     activation: str = "tanh"                    # an RNN's state's
+    step_losses: bool = False                   # a loss at every step (their mean), not the last step's alone
+    read_out: str = "softmax"                   # the read-out's activation
 
     def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
         step = self.at if step is None else step
@@ -59,11 +61,15 @@ class Run:
         return found if node.kind == Kind.PARAMETER else found[0]
 
     def terms(self, application) -> tuple:
-        """Each input's term from this application: its VJP kernel at sample 0."""
+        """Each input's term from this application: its VJP kernel at sample 0 (the loss's: its own
+        derivative, by the whole batch's inputs, of which sample 0's is taken)."""
         numbers = self.numbers
-        inputs = [numbers.value[n][:1] if n.kind != Kind.PARAMETER else numbers.value[n] for n in application.inputs]
-        output = numbers.value[application.output][:1]
-        upstream = self.numbers.adjoint[application.output][:1]
+        whole = application.output.shape == () and application.output == self.graph.loss
+        inputs = [numbers.value[n][:1] if n.kind != Kind.PARAMETER and not whole else numbers.value[n]
+                  for n in application.inputs]
+        output = numbers.value[application.output]
+        output, upstream = (output, np.ones_like(output)) if whole else \
+            (output[:1], self.numbers.adjoint[application.output][:1])
         kernel = TENSOR_OPS[application.op].numeric.vjp(**dict(application.attributes))
         found = kernel(inputs, output, upstream)
         return tuple(None if term is None else (term[0] if n.kind != Kind.PARAMETER else term)

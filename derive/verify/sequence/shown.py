@@ -35,9 +35,15 @@ def both(left, right) -> tuple[str, str]:
     return shown
 
 
-def shaped(values) -> bool:
+def shaped(values) -> list | None:
+    """The values, where they have one shape; a vector written as a row and one as a column (∂L/∂w in the
+    numerator layout beside w's own) as the one vector they are; None where the shapes differ otherwise."""
     shapes = {np.shape(v) for v in values}
-    return len(shapes) == 1
+    if len(shapes) == 1:
+        return list(values)
+    if all(len(shape) == 2 and 1 in shape for shape in shapes) and len({max(shape) for shape in shapes}) == 1:
+        return [np.ravel(v) for v in values]
+    return None
 
 
 def equal(a, b, slack=0.0) -> bool:

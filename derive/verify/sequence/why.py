@@ -23,14 +23,18 @@ def why(judge, chain: s.Chain) -> str:
     shown = None
     for side in chain.sides[1:]:
         pair = s.Chain((chain.sides[0], side), ("=",), False, "", 0)
-        for convention, _ in judge.outcomes(pair) or [({}, False)]:
+        conventions = sorted(judge.outcomes(pair), key=_whole_first) or [({}, False)]
+        for (convention, _), step in itertools.product(conventions, judge.in_view()):
             evaluator = Evaluator(judge.world, judge.post, convention)
+            held, judge.world.at = judge.world.at, step
             try:
                 expected, written = evaluator.value(chain.sides[0]), evaluator.value(side)
                 if evaluator.letter_sizes:
                     return _entry_why(judge, pair, evaluator.letter_sizes, convention)
             except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
                 continue
+            finally:
+                judge.world.at = held
             slip = _slip(judge.world, key, expected, written)
             if slip:
                 return slip
@@ -38,6 +42,11 @@ def why(judge, chain: s.Chain) -> str:
     if shown is None:
         return "the sides differ at this network's numbers"
     return "at this network's numbers the left side is {}, the right side {}".format(*both(*shown[:2]))
+
+def _whole_first(outcome: tuple[dict, bool]) -> int:
+    """Readings shown whole first: a shared weight's gradient summed over every step, not one step's term."""
+    return -sum(option for family, option in outcome[0].items() if family.startswith("reading:"))
+
 
 def _entry_why(judge, pair: s.Chain, sizes: dict[str, int], convention: dict) -> str:
     """A claim entry by entry: the first entry it fails at, and whether it fails off the diagonal only
@@ -102,6 +111,9 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
     if np.shape(expected) != np.shape(written):
         return None
     key = key.rstrip("!") if key else key
+    if np.any(np.abs(np.asarray(expected, dtype=float)) > 1e-9) and equal(-np.asarray(expected, dtype=float), written):
+        return "the sign is reversed: at this network's numbers the left side is {}, the right side {}, " \
+               "its negative".format(*both(expected, written))
     width = world.sizes.get("d_k")
     if width and key in ("d:Q", "d:K"):
         if equal(expected * np.sqrt(width), written):
@@ -115,7 +127,7 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
                     "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
     if key is not None and key.startswith(("d:W:", "d:U:", "d:b:", "d:V:")):
         readings = world.lookup(key) or []
-        scales = (1.0, world.sizes.get("T", 1.0))          # the loss the steps' mean, or their sum
+        scales = (1.0, world.sizes["T"]) if world.step_losses else (1.0,)     # the steps' mean, or their sum
         if len(readings) == 2 and any(equal(readings[0] * c, written) and not equal(readings[1] * c, written)
                                       for c in scales):
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "

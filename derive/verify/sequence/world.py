@@ -62,6 +62,7 @@ def _cell(graph, values, layer, index: int) -> World:
     kind = layer.kind
     found = World(kind, steps=[{} for _ in range(steps)], activation=dict(layer.attributes).get("nonlinearity", "tanh"))
     found.sizes["T"] = steps
+    found.step_losses = any(a.op == "sequence_ce" for a in run.graph.applications)
     for t in range(1, steps + 1):
         _one_step(found, run, kind, index, t)
     for key, arrays in found.steps[1].items():      # the first step has no previous state, no forget gate
@@ -75,6 +76,7 @@ def _cell(graph, values, layer, index: int) -> World:
     if kind == "lstm":
         _stacked(found)
     _read_out(found, run, index)
+    _last_read_out(found, run, f"h{index}_{steps}")
     return found
 
 
@@ -156,6 +158,33 @@ def _read_out(found: World, run: "Run", index: int) -> None:
     found.add("V:", run.numbers.value[dense[0].inputs[1]])
     if len(dense[0].inputs) > 2:
         found.add("b:y", _column(run.numbers.value[dense[0].inputs[2]]))
+
+
+def _last_read_out(found: World, run: Run, last: str) -> None:
+    """A dense layer on the last state alone (a many-to-one network): its output ŷ, the target y, its
+    weights V and bias, and their gradients, all the last step's."""
+    dense = [a for a in run.consumers(last) if a.op == "dense"]
+    if len(dense) != 1 or found.step_losses:
+        return
+    layer = dense[0]
+    after = [a for a in run.consumers(layer.output.name) if a.op == "activation"]
+    output = after[0].output if len(after) == 1 else layer.output
+    losses = [a for a in run.consumers(output.name) if a.op == "loss"]
+    if len(losses) != 1:
+        return
+    step = len(found.steps) - 1
+    found.read_out = after[0].attribute("function") if after else "linear"
+    found.add("logit", _column(run.value(layer.output.name)), step=step)
+    found.add("d:logit", _column(run.adjoint(layer.output.name)), step=step)
+    found.add("yhat", _column(run.value(output.name)), step=step)
+    found.add("d:yhat", _column(run.terms(losses[0])[0]), step=step)
+    found.add("y", _column(run.numbers.value[losses[0].inputs[1]][0]), step=step)
+    terms = run.terms(layer)
+    found.add("V:", run.numbers.value[layer.inputs[1]])
+    found.add("d:V:", terms[1], step=step)
+    if len(layer.inputs) > 2:
+        found.add("b:y", _column(run.numbers.value[layer.inputs[2]]))
+        found.add("d:b:y", _column(terms[2]), step=step)
 
 
 def _step(application) -> int:
