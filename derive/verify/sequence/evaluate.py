@@ -21,10 +21,11 @@ from .readings import WorldReadings
 from .entries import Entries
 from .functions import FUNCTIONS, slope
 from .indices import kronecker
-from .derivatives import derivative_parts
+from .derivatives import adjoint_of, derivative_parts
 from .names import PostNames, key_of, macro_key, size_of
 from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .unfit import Unfit
+from .post_gradients import post_gradient
 from .quantities import World
 
 MAX_DEPTH = 40
@@ -48,6 +49,13 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         self.read: set[str] = set()          # the world's keys read
         self.letter_sizes = {}
         self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
+        self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
+
+    def with_value(self, key: str, value: np.ndarray) -> "Evaluator":
+        """This evaluator with the post's name `key` at another value, and the names defined from it with it."""
+        other = Evaluator(self.world, self.post, self.convention, self.indices)
+        other.consulted, other.read, other.moved = self.consulted, self.read, self.moved | {key: value}
+        return other
 
     def pick(self, family: str, options: tuple):
         self.consulted.setdefault(family, options)
@@ -66,6 +74,8 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         entry = self.entry_named(node, self.named)
         if entry is not None:
             return entry
+        if self.moved and macro_key(node) in self.moved:
+            return self.moved[macro_key(node)]
         macro = self.post.macro(macro_key(node))
         if macro is not None:
             self.depth += 1
@@ -79,6 +89,9 @@ class Evaluator(WorldReadings, Entries, CodeForms):
             finally:
                 self.depth -= 1
                 self.post.line = held
+        adjoint = adjoint_of(node)
+        if adjoint is not None and macro_key(adjoint) in self.post.macros and self.post.anchors:
+            return post_gradient(self, adjoint)              # ∂L/∂B_4: through the post's own definitions
         return None
 
     # -- the tree -----------------------------------------------------------------------------

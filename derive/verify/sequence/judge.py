@@ -18,6 +18,7 @@ from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .derivatives import adjoint_of
 from .names import PostNames, key_of, macro_key
+from .post_gradients import written_in
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .unfit import Misfit
@@ -123,12 +124,20 @@ class SequenceJudge:
             return Verdict("unchecked", None, f"not read: {self.unread}" if self.unread else
                            "not read: it names something this network does not have, or its shapes do not fit")
         if any(equal for _, equal in outcomes):
+            self._written_in(chain)
             return Verdict("ok", None, "")
         if self.world.kind == "gru" and any(self._reads_variant(chain, convention) for convention, _ in outcomes):
             return Verdict("unchecked", None, GRU_VARIANT)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
         return Verdict("wrong", None, why(self, chain))
+
+    def _written_in(self, chain: s.Chain) -> None:
+        """B = B_1 ⊙ B_4 held: the weights, in the post's own names, for the gradients by those names."""
+        key = key_of(chain.sides[0], self.world.kind, lambda family, options: options[0], self.post.aliases)
+        if key is not None and not key.startswith(("d:", "new:")) and not any(c in key for c in "@#~!"):
+            for side in chain.sides[1:]:
+                written_in(self.post, key, side)
 
     def matrix_rows(self, chain: s.Chain) -> list[bool] | None:
         """Of a matrix written out on the chain's last side, whether each row equals the side before's

@@ -42,6 +42,8 @@ class PostNames:
     name one of the world's quantities (B = softmax(W): the weights), by their macro_key."""
     macros: dict[str, s.Node] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    # a world quantity written in the post's own names (B = B_1 ⊙ B_4, a claim that held): the sides, in order
+    anchors: dict[str, list[s.Node]] = field(default_factory=dict)
     # the post's code's own functions (def dtanh(x): return 1 - np.tanh(x)**2): parameters and returned value
     functions: dict[str, tuple[tuple[str, ...], s.Node]] = field(default_factory=dict)
     # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
