@@ -19,26 +19,22 @@ from ..typed.evaluate import is_loss
 from .code_forms import TRANSPOSES, CodeForms, method
 from .readings import WorldReadings
 from .entries import Entries
-from .functions import FUNCTIONS, slope
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts
 from .names import PostNames, key_of, macro_key, size_of
-from .arithmetic import add, divide, entrywise, matmul, shape_of
+from .arithmetic import add, divide, entrywise, matmul
+from .applied import MAX_DEPTH, Applications
 from .unfit import Unfit
 from .post_gradients import post_gradient
 from .quantities import World
 
-MAX_DEPTH = 40
-
-
-ROW_SUMS = ("row_sum", "rowsum", "rowSum", "sum")
 
 
 # the forms a sequence claim cannot have, as a reason names them
 FORMS = {"Partial": "a derivative operator applied to what follows it", "Matrix": "a matrix written out",
          "Norm": "a norm", "Group": "a group of lines", "Chain": "a relation inside a formula"}
 
-class Evaluator(WorldReadings, Entries, CodeForms):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -197,88 +193,6 @@ class Evaluator(WorldReadings, Entries, CodeForms):
         found = self.named(s.Juxt((mark, name.base if turned else name)))
         return np.transpose(found) if turned and found is not None else found
 
-    def _post_function(self, name: str, argument: s.Node):
-        """dtanh(c), where the post's code defines dtanh: its returned value with its parameters the arguments."""
-        parameters, body = self.post.functions[name]
-        items = _listed(argument) if isinstance(argument, s.Args) else [argument.inner]
-        if len(items) != len(parameters):
-            raise Unfit(f"{name} of {len(items)} arguments")
-        values = {p: self.value(item) for p, item in zip(parameters, items)}
-        held = dict(self.bound)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise Unfit("a function defined through itself")
-        try:
-            self.bound = values                      # the body sees its parameters, not the caller's names
-            return self.value(body)
-        finally:
-            self.bound, self.depth = held, self.depth - 1
-
-    def _applied(self, function: s.Node, argument: s.Node | None):
-        """f(z), f'(z), f(z)^2 (the square of f(z)), concat([...]); None if `function` is no function."""
-        power = None
-        if argument is None:
-            return None
-        transposed = False
-        if isinstance(argument, s.Scripted) and isinstance(argument.base, s.Paren) and argument.sub is None and \
-                argument.sup is not None and (argument.sup.text.isdigit() or argument.sup.text in TRANSPOSES):
-            if argument.sup.text in TRANSPOSES:
-                argument, transposed = argument.base, True          # exp(S)^T
-            else:
-                argument, power = argument.base, int(argument.sup.text)
-        if not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
-            return None
-        if isinstance(function, s.Scripted) and function.sub is None and not function.primes and \
-                function.sup is not None and function.sup.text.isdigit() and power is None:
-            function, power = function.base, int(function.sup.text)        # tanh^2(z): (tanh z)^2
-        if isinstance(function, s.Sym) and function.text in self.post.functions and power is None and not transposed:
-            return self._post_function(function.text, argument)
-        name, primes = _function_name(function)
-        if name is None and self.world.kind == "rnn":
-            name, primes = _stand_in(function, self.world.activation)    # g(W x_t + U h_{t-1}): the state's
-        if name is None:
-            return None
-        if name == "dot":
-            items = _listed(argument)
-            if len(items) != 2:
-                raise Unfit("dot of two arrays")
-            found = matmul(self.value(items[0]), self.value(items[1]))
-        elif name == "copy":
-            found = self.value(argument)
-        elif name in ("concat", "vstack", "hstack", "outer"):
-            items = _listed(argument)
-            values = [self.value(item) for item in items]
-            if name == "outer":
-                if len(values) != 2:
-                    raise Unfit("outer of two vectors")
-                found = np.outer(values[0], values[1])
-            else:
-                found = np.vstack(values) if name != "hstack" else np.hstack(values)
-        elif name in ROW_SUMS:
-            items = _listed(argument) if isinstance(argument, s.Args) else [argument.inner]
-            axis = _axis(items[1]) if len(items) == 2 else None
-            if axis is not None:
-                summed = self.value(items[0])                                   # np.sum(x, axis=0), axis=-1
-                if not -np.ndim(summed) <= axis < np.ndim(summed):
-                    raise Unfit(f"the axis {axis} of a {shape_of(summed)}")
-                found = np.sum(summed, axis=axis, keepdims=True)
-            elif len(items) == 1:
-                found = np.sum(self.value(items[0]), axis=-1, keepdims=True)     # row_sum(x)
-            else:
-                raise Unfit(f"{name} of {len(items)} arguments")
-        elif primes:
-            inner = self.value(argument)
-            try:
-                found = slope(name, inner, self.pick("slope", ("argument", "output")) == "output")
-            except KeyError:
-                raise Unfit(f"the derivative of {name}") from None
-            if primes > 1:
-                raise Unfit(f"the second derivative of {name}")
-        else:
-            found = FUNCTIONS[name](self.value(argument))
-        found = found if power is None else found ** power
-        return np.transpose(found) if transposed else found
-
     def _Func(self, node: s.Func):
         raise Unfit(f"{node.name} without its argument")
 
@@ -362,46 +276,6 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _function_name(node: s.Node) -> tuple[str | None, int]:
-    primes = 0
-    if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
-        node, primes = node.base, node.primes
-    if isinstance(node, s.Func):
-        return node.name, primes
-    if isinstance(node, s.Sym) and node.font == "operatorname" and node.text.lower().replace("_", "") == "rowsum":
-        return "rowsum", primes                        # ROW_SUM(x), row_sum(x)
-    if isinstance(node, s.Sym) and (node.text in FUNCTIONS or node.text in ROW_SUMS or
-                                    node.text in ("concat", "vstack", "hstack", "outer", "dot", "copy")):
-        return node.text, primes
-    return None, 0
-
-
-def _axis(node: s.Node) -> int | None:
-    """0, 1, -1: an axis written as code writes it."""
-    if isinstance(node, s.Num) and node.text.isdigit():
-        return int(node.text)
-    if isinstance(node, s.Neg) and isinstance(node.arg, s.Num) and node.arg.text.isdigit():
-        return -int(node.arg.text)
-    return None
-
-
-def _stand_in(node: s.Node, activation: str) -> tuple[str | None, int]:
-    """g, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope."""
-    primes = 0
-    if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
-        node, primes = node.base, node.primes
-    return (activation, primes) if isinstance(node, s.Sym) and node.text in ("g", "\\phi", "\\varphi") else (None, 0)
-
-
-def _listed(argument: s.Node) -> list[s.Node]:
-    if isinstance(argument, s.Args):
-        return list(argument.items)
-    inner = argument.inner
-    if isinstance(inner, s.Matrix) and inner.listed:
-        return [item for row in inner.rows for item in row]
-    raise Unfit("a list")
 
 
 def _column(value):
