@@ -71,3 +71,35 @@ def test_a_name_the_post_writes_no_quantity_in_is_not_read(checker):
     post = "$$C_1 = exp(S)$$\n\n$$\\frac{\\partial L}{\\partial C_1} = C_1$$\n"
     claims = verify_text(checker, post, "post.md").claims
     assert [c.verdict for c in claims if c.line == 3] == ["unchecked"]
+
+
+CARRIED = "\n".join([
+    r"Let $S = \frac{QK^\top}{\sqrt{d_k}}$ and $Q = X W_q$.",
+    "",
+    r"$$\frac{\partial L}{\partial Q} = \frac{\partial L}{\partial S} K$$",                 # 3: 1/√d_k dropped
+    "",
+    r"$$\frac{\partial L}{\partial W_q} = X^\top \frac{\partial L}{\partial Q}$$",          # 5: carries line 3
+    "",
+    r"$$\frac{\partial L}{\partial Q} = \frac{\partial L}{\partial S} K / \sqrt{d_k}$$",   # 7: stated rightly
+    "",
+    r"$$\frac{\partial L}{\partial W_q} = X^\top \frac{\partial L}{\partial Q}$$",          # 9: right again
+    "",
+])
+
+
+def test_a_formula_right_in_form_carries_an_earlier_wrong_gradient(checker):
+    """Xᵀ ∂L/∂Q holds for the true ∂L/∂Q; with the post's own (line 3) it does not: wrong, carrying line 3, as a
+    figure computed from a wrong figure is. Once the post states ∂L/∂Q rightly, the lines below take that one."""
+    claims = {c.line: c for c in verify_text(checker, CARRIED, "post.md").claims}
+    assert [(line, claims[line].verdict, claims[line].carries) for line in (3, 5, 7, 9)] == \
+        [(3, "wrong", None), (5, "wrong", 3), (7, "ok", None), (9, "ok", None)]
+    assert "carries the error from line 3" in claims[5].reason
+
+
+def test_a_gradient_stated_rightly_before_its_slip_is_not_carried(checker):
+    """∂L/∂Q = ∂L/∂S K/√d_k, then ∂L/∂Q = ∂L/∂S K: the post has said both, so which one a later line uses is
+    open, and Xᵀ ∂L/∂Q is judged as written."""
+    lines = CARRIED.split("\n")
+    both = "\n".join(lines[:2] + [lines[6], "", lines[2], "", lines[4], ""])
+    claims = {c.line: c.verdict for c in verify_text(checker, both, "post.md").claims}
+    assert [claims[line] for line in (3, 5, 7)] == ["ok", "wrong", "ok"]

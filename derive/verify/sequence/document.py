@@ -94,13 +94,15 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
         else:
             verdict = judge.claim(chain)
+        carries = judge.carries
         if verdict.verdict == "wrong":                # ∂P_ik/∂S_ij = -P_ik P_ij under "k ≠ j" a few lines up
             verdict = _case(judge, chain, lines, line) or verdict
+        carries = carries if verdict.verdict == "wrong" else None
         if region.plain and verdict.verdict == "unchecked":
             continue
         # a chain over several lines, judged whole: each line's link judged too, and a wrong chain reported
         # at the lines whose links are wrong (where its slip is written), where some are
-        placed = [(below, first_read(judge.claim, tries))
+        placed = [(below, first_read(lambda link: judge.claim(link, traced=False), tries))
                   for below, tries in later_links(line, chain, set() if verdict.verdict == "wrong" else {line})]
         if not (verdict.verdict == "wrong" and any(again.verdict == "wrong" for _, again in placed)):
             placed = [(line, verdict)] + [(below, again) for below, again in placed if below != line]
@@ -109,7 +111,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         for below, again in placed:
             if again.verdict is not None and not (region.plain and again.verdict == "unchecked"):
                 claims.append(Claim(below, chain.text, again.verdict, again.expected, again.reason, region.start,
-                                    region.end))
+                                    region.end, carries=carries if again is verdict else None))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), "sequence")
 

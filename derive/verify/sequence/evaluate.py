@@ -64,6 +64,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
             return self.bound[node.text]
         key = key_of(node, self.world.kind, self.pick, self.post.aliases) if kronecker(node) is None else None
         if key is not None:
+            if key.rstrip("!") in self.post.standing:        # the post's own wrong value, where a slip is traced
+                return self._standing(self.post.standing[key.rstrip("!")])
             return self._world(key)
         if size_of(node) is not None and "d_k" in self.world.sizes:
             return float(self.world.sizes["d_k"])
@@ -89,6 +91,15 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
         if adjoint is not None and macro_key(adjoint) in self.post.macros and self.post.anchors:
             return post_gradient(self, adjoint)              # ∂L/∂B_4: through the post's own definitions
         return None
+
+    def _standing(self, node: s.Node):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Unfit("a name defined through itself")
+        try:
+            return self.value(node)
+        finally:
+            self.depth -= 1
 
     # -- the tree -----------------------------------------------------------------------------
     def value(self, node: s.Node):

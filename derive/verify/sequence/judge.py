@@ -19,6 +19,7 @@ from .indices import split_indices
 from .derivatives import adjoint_of
 from .names import PostNames, key_of, macro_key
 from .post_gradients import written_in
+from .carried import carried, slipped
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .unfit import Misfit
@@ -46,6 +47,7 @@ class SequenceJudge:
         self.world = world
         self.budget = MAX_EVALUATIONS
         self.unread: str | None = None      # why the claim's first reading stopped
+        self.carries: int | None = None     # the line of an earlier slip the last claim carries
         self.misfits: list[bool] = []       # of each reading that stopped: whether its shapes alone stopped it
         self.misfit: str | None = None
         self.misfit_why: str | None = None
@@ -115,8 +117,10 @@ class SequenceJudge:
         self.confirmed |= {_quantity(key) for key in evaluator.read}
 
     # -- claims ----------------------------------------------------------------------------------------
-    def claim(self, chain: s.Chain) -> Verdict:
-        self.budget, self.unread = MAX_EVALUATIONS, None
+    def claim(self, chain: s.Chain, traced: bool = True) -> Verdict:
+        """The verdict on a claim; `traced`: a whole claim (not one link of a chain), whose slips the lines
+        below may carry."""
+        self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
         outcomes = self.outcomes(chain)
         if not outcomes and self.misfits and all(self.misfits) and self.misfit_read <= self.confirmed | DATA:
             return Verdict("wrong", None, f"its shapes do not fit under any reading: {self.misfit_why}")
@@ -125,11 +129,19 @@ class SequenceJudge:
                            "not read: it names something this network does not have, or its shapes do not fit")
         if any(equal for _, equal in outcomes):
             self._written_in(chain)
-            return Verdict("ok", None, "")
+            held = next(convention for convention, equal in outcomes if equal)
+            found = carried(self, chain, held) if traced else None
+            if found is None:
+                return Verdict("ok", None, "")
+            slipped(self, chain)
+            verdict, self.carries = found
+            return verdict
         if self.world.kind == "gru" and any(self._reads_variant(chain, convention) for convention, _ in outcomes):
             return Verdict("unchecked", None, GRU_VARIANT)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
+        if traced:
+            slipped(self, chain)
         return Verdict("wrong", None, why(self, chain))
 
     def _written_in(self, chain: s.Chain) -> None:

@@ -44,6 +44,10 @@ class PostNames:
     aliases: dict[str, str] = field(default_factory=dict)
     # a world quantity written in the post's own names (B = B_1 ⊙ B_4, a claim that held): the sides, in order
     anchors: dict[str, list[s.Node]] = field(default_factory=dict)
+    # a gradient the post stated wrongly: (its line, its value), and the one standing in for the true one
+    slips: dict[str, tuple[int | None, s.Node]] = field(default_factory=dict)
+    standing: dict[str, s.Node] = field(default_factory=dict)
+    stated: set[str] = field(default_factory=set)       # the gradients a claim that held has stated
     # the post's code's own functions (def dtanh(x): return 1 - np.tanh(x)**2): parameters and returned value
     functions: dict[str, tuple[tuple[str, ...], s.Node]] = field(default_factory=dict)
     # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
