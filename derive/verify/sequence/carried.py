@@ -13,7 +13,8 @@ from .names import key_of, spoken
 
 
 def _gradient_key(judge, node: s.Node) -> str | None:
-    key = key_of(node, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+    key = key_of(node, judge.world.kind, lambda family, options: judge.fixed.get(family, options)[0],
+                 judge.post.aliases)                     # as the post's forward equations read its names
     return key if key is not None and key.startswith("d:") else None
 
 

@@ -153,6 +153,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
             return self.product(self.value(node.left.left), self.value(node.right))     # o * np.tanh(c)
         if node.op == "*" and method(node.right, "dot") is not None:
             return matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
+        if node.op in ("*", "@") and (_bare_ones(node.right) == "column" or _bare_ones(node.left) == "row"):
+            return self._by_ones(node.left, node.right)
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
             return add(left, right, 1.0 if node.op == "+" else -1.0)
@@ -188,14 +190,31 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
                 applied = self._at_step(item, items[k + 1])
             if applied is None and isinstance(item, s.Sym) and item.text in ("d", "\\delta") and k + 1 < len(items):
                 applied = self._adjoint(item, items[k + 1])                 # W^T d Γ, δA^T Q: d Γ one name
+            if applied is None and _bare_ones(item) == "row" and k + 1 < len(items):
+                applied = self._by_ones(item, items[k + 1])                # 1ᵀ M: M's column sums
             if applied is not None:
                 found, k = applied, k + 2
+            elif _bare_ones(item) == "column" and result is not None:
+                found, k = self._by_ones(None, item, result), k + 1        # M 1: M's row sums
+                result = None
             else:
                 found, k = self.value(item), k + 1
             while k < len(items) and isinstance(items[k], s.Paren) and items[k].kind == "[:":
                 found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
             result = found if result is None else self.product(result, found)
         return result
+
+    def _by_ones(self, left: s.Node | None, right: s.Node, value=None):
+        """M 1 and 1ᵀ M, a vector of ones written without its length: the length that fits M."""
+        if _bare_ones(right) == "column":
+            matrix = np.asarray(self.value(left) if value is None else value, dtype=float)
+            if matrix.ndim != 2:
+                raise Unfit("a vector of ones beside what is no matrix")
+            return matrix @ np.ones((matrix.shape[1], 1))
+        matrix = np.asarray(self.value(right), dtype=float)
+        if matrix.ndim != 2:
+            raise Unfit("a vector of ones beside what is no matrix")
+        return np.ones((1, matrix.shape[0])) @ matrix
 
     def _adjoint(self, mark: s.Sym, name: s.Node):
         """d Γ, δA, δA^T inside a product: the gradient's value (turned), or None where it names none."""
@@ -292,3 +311,16 @@ def _number(text: str) -> float | None:
 def _column(value):
     value = np.asarray(value, dtype=float)
     return value.reshape(-1, 1) if value.ndim < 2 else value
+
+
+BOLD = ("mathbf", "boldsymbol", "bm", "mathbb", "bold", "vec")
+
+
+def _bare_ones(node: s.Node) -> str | None:
+    """\\mathbf{1} (a column of ones, its length left to what it multiplies) and its transpose (a row)."""
+    if isinstance(node, s.Sym) and node.text == "1" and node.font in BOLD:
+        return "column"
+    if isinstance(node, s.Scripted) and node.sub is None and node.sup is not None and node.sup.text in TRANSPOSES \
+            and _bare_ones(node.base) == "column":
+        return "row"
+    return None
