@@ -239,7 +239,8 @@ class SequenceJudge:
 
     def in_view(self) -> tuple[int, ...]:
         steps = len(self.world.steps)
-        return (IN_VIEW, IN_VIEW + 1) if steps > IN_VIEW + 1 else (IN_VIEW,) if steps else (0,)
+        view = (IN_VIEW, IN_VIEW + 1) if steps > IN_VIEW + 1 else (IN_VIEW,) if steps else (0,)
+        return view + (steps - 1,) if self.world.read_at_last and steps - 1 not in view else view   # ŷ at the last
 
     def _letters(self, node: s.Node, convention: dict) -> set[str]:
         """The index letters an expression reads (A_{ij}: i and j)."""

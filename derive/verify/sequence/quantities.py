@@ -27,6 +27,7 @@ class World:
     activation: str = "tanh"                    # an RNN's state's
     step_losses: bool = False                   # a loss at every step (their mean), not the last step's alone
     read_out: str = "softmax"                   # the read-out's activation
+    read_at_last: bool = False                  # the read-out on the last state alone (many-to-one)
 
     def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
         step = self.at if step is None else step

@@ -173,6 +173,7 @@ def _last_read_out(found: World, run: Run, last: str) -> None:
     if len(losses) != 1:
         return
     step = len(found.steps) - 1
+    found.read_at_last = True
     found.read_out = after[0].attribute("function") if after else "linear"
     found.add("logit", _column(run.value(layer.output.name)), step=step)
     found.add("d:logit", _column(run.adjoint(layer.output.name)), step=step)
