@@ -159,3 +159,29 @@ def test_the_total_jacobian_is_pytorchs(many_to_one):
     claim = _verdict(many_to_one, rf"\frac{{\partial h_3}}{{\partial W}} = \begin{{bmatrix}} {rows} \end{{bmatrix}}")
     assert claim.verdict == "ok", claim
     assert not np.allclose(np.diag(np.diag(total)), total)      # not the immediate one, which is diagonal
+
+
+STEP_LOSS_CHAIN = "\n".join([
+    r"Here $o_t = V h_t + c$, $\hat{y}_t = \text{softmax}(o_t)$ and $J_t$ is step $t$'s cross-entropy.",
+    "",
+    r"$$\frac{\partial J_3}{\partial V} = \frac{\partial J_3}{\partial \hat{y}_3} \frac{\partial \hat{y}_3}{\partial o_3} "
+    r"\frac{\partial o_3}{\partial V}$$",
+    "",
+    r"$$\frac{\partial J_3}{\partial V} = \frac{\partial J_2}{\partial \hat{y}_2} \frac{\partial \hat{y}_2}{\partial o_2} "
+    r"\frac{\partial o_2}{\partial V}$$",
+    "",
+    r"$$\frac{\partial J_3}{\partial V} = (\hat{y}_3 - y_3) h_3^T$$",
+    "",
+])
+
+
+def test_one_step_s_loss_by_a_shared_weight_through_the_jacobian_of_a_matrix():
+    """∂J_3/∂V: step 3's term of V's gradient; the chain's last factor ∂o_3/∂V is the Jacobian of a matrix (three
+    axes), which the row ∂J_3/∂ŷ_3 ∂ŷ_3/∂o_3 before it contracts; the same chain at step 2 is another step's."""
+    from pathlib import Path
+    import derive
+    from derive.verify import Checker
+    spec = Path(__file__).parent / "posts" / "sequence_rnn" / "kjo144_rnn_bptt_index_notation" / "spec.toml"
+    checker = Checker(derive.derive(derive.load(spec)))
+    verdicts = {c.line: c.verdict for c in verify_text(checker, STEP_LOSS_CHAIN, "post.md").claims}
+    assert [verdicts[line] for line in (3, 5, 7)] == ["ok", "wrong", "ok"]

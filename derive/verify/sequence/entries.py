@@ -149,6 +149,8 @@ class Entries:
             below = [size for size in found.shape[1:] if size > 1]
             if found.ndim > 2 and len(below) == 1:     # by a column W (one input): by the vector it is
                 found = found.reshape(found.shape[0], below[0])
+            if found.ndim == 3:                      # ∂y/∂W, W a matrix: its three axes, for a row to contract
+                return found
             if found.ndim != 2:
                 raise Unfit("a Jacobian of matrices")
             diagonal = found.shape[0] == found.shape[1] and np.array_equal(found, np.diag(np.diag(found)))

@@ -171,6 +171,13 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
     def product(self, left, right):
         if np.ndim(left) == 0 or np.ndim(right) == 0:
             return left * right
+        if np.ndim(left) == 2 and np.ndim(right) >= 2 and left.shape[1] == 1 and left.shape[0] == right.shape[0] > 1 \
+                and self.pick("column beside a matrix", ("entries", "row")) == "row":
+            left = left.T                 # ∂J/∂p ∂p/∂y: the gradient a row, as the numerator layout writes it
+        if np.ndim(left) > 2 or np.ndim(right) > 2:       # ∂J/∂y ∂y/∂W: a row by the Jacobian of a matrix
+            if np.ndim(left) == 2 and np.ndim(right) == 3 and left.shape == (1, right.shape[0]):
+                return np.tensordot(left, right, axes=1)[0]
+            raise Unfit("a Jacobian of matrices")
         if left.shape == right.shape:
             square = left.ndim == 2 and left.shape[0] == left.shape[1] and left.shape[0] > 1
             if square and self.pick("product", ("entries", "matrices")) == "matrices":

@@ -99,6 +99,8 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
     step_loss = step_loss_of(node)
     if step_loss is not None:                          # ∂L_t/∂h_t: the step's own loss's gradient
         found = _plain_key(step_loss[0], kind, pick, adjoint=True)
+        if found is not None and found[:2] in ("W:", "U:", "b:", "V:") and found[-1] not in "@#0123456789":
+            found = _timed(found, step_loss[1])        # ∂J_3/∂V: a shared weight's term from step 3's loss
         if found is None or _timed("", step_loss[1]) != found[len(found.rstrip("@#+-0123456789")):]:
             return None                                # ∂J_3/∂h_1: another step's, not read
         return f"d:{found}~"
