@@ -172,6 +172,8 @@ STEP_LOSS_CHAIN = "\n".join([
     "",
     r"$$\frac{\partial J_3}{\partial V} = (\hat{y}_3 - y_3) h_3^T$$",
     "",
+    r"$$\frac{\partial J_3}{\partial h_3} = (\hat{y}_3 - y_3) V$$",          # a column by V: no row reading
+    "",
 ])
 
 
@@ -185,3 +187,4 @@ def test_one_step_s_loss_by_a_shared_weight_through_the_jacobian_of_a_matrix():
     checker = Checker(derive.derive(derive.load(spec)))
     verdicts = {c.line: c.verdict for c in verify_text(checker, STEP_LOSS_CHAIN, "post.md").claims}
     assert [verdicts[line] for line in (3, 5, 7)] == ["ok", "wrong", "ok"]
+    assert verdicts.get(9) != "ok"             # only the loss's gradient before a Jacobian is read as a row

@@ -20,7 +20,7 @@ from .code_forms import TRANSPOSES, CodeForms, method
 from .readings import WorldReadings
 from .entries import Entries
 from .indices import kronecker
-from .derivatives import adjoint_of, derivative_parts
+from .derivatives import adjoint_of, derivative_parts, step_loss_of
 from .names import PostNames, key_of, macro_key, size_of
 from .arithmetic import add, divide, entrywise, matmul
 from .applied import MAX_DEPTH, Applications
@@ -171,9 +171,6 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
     def product(self, left, right):
         if np.ndim(left) == 0 or np.ndim(right) == 0:
             return left * right
-        if np.ndim(left) == 2 and np.ndim(right) >= 2 and left.shape[1] == 1 and left.shape[0] == right.shape[0] > 1 \
-                and self.pick("column beside a matrix", ("entries", "row")) == "row":
-            left = left.T                 # ∂J/∂p ∂p/∂y: the gradient a row, as the numerator layout writes it
         if np.ndim(left) > 2 or np.ndim(right) > 2:       # ∂J/∂y ∂y/∂W: a row by the Jacobian of a matrix
             if np.ndim(left) == 2 and np.ndim(right) == 3 and left.shape == (1, right.shape[0]):
                 return np.tensordot(left, right, axes=1)[0]
@@ -206,6 +203,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
                 result = None
             else:
                 found, k = self.value(item), k + 1
+                if result is None and k < len(items) and _chain_rule(item, items[k]) and np.ndim(found) == 2 and \
+                        found.shape[1] == 1 < found.shape[0] and self.pick("gradient", ("column", "row")) == "row":
+                    found = found.T         # ∂J/∂p ∂p/∂y: the gradient a row, as the numerator layout writes it
             while k < len(items) and isinstance(items[k], s.Paren) and items[k].kind == "[:":
                 found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
             result = found if result is None else self.product(result, found)
@@ -331,3 +331,10 @@ def _bare_ones(node: s.Node) -> str | None:
             and _bare_ones(node.base) == "column":
         return "row"
     return None
+
+
+def _chain_rule(first: s.Node, second: s.Node) -> bool:
+    """∂J/∂p ∂p/∂y: the loss's gradient, then a Jacobian (the chain rule, written left to right)."""
+    gradient = isinstance(first, s.Frac) and (adjoint_of(first) is not None or step_loss_of(first) is not None)
+    parts = derivative_parts(second) if isinstance(second, s.Frac) else None
+    return gradient and parts is not None and parts[0] is not None and not is_loss(parts[0])
