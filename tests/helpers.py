@@ -17,6 +17,11 @@ def run(spec_dict: dict) -> derive.Result:
     return derive.derive(derive.from_dict(copy.deepcopy(spec_dict)))
 
 
+def trained(loss: str, rate: float) -> str:
+    """A spec's loss and training sections, as TOML text to end a spec with."""
+    return f'[loss]\nfunction = "{loss}"\n\n[training]\nlearning_rate = {rate}\n'
+
+
 def checker_of(folder: Path, spec_text: str):
     """verify's checker for a spec written out as TOML text (into `folder`, a test's temporary folder)."""
     from derive.verify import Checker

@@ -3,13 +3,13 @@ words in \\text{...} where an operand goes, the generic f'(z^{[l]}) in a network
 activations, braces around spacing only ({\\space}), and one weight with its layer in brackets
 (w^{[2]}_{11}). Each with the cases that must stay as they were (prose stays prose)."""
 
-import derive
 import pytest
-from derive.verify import Checker, verify_claim, verify_text
+from derive.verify import verify_claim, verify_text
 from derive.verify import syntax as s
 from derive.verify.reader import read
 from derive.verify.see_through import see_through
 from derive.verify.vocabulary import key
+from tests.helpers import checker_of, trained
 
 RELU_THEN_SIGMOID = """
 title = "two layers of two units: ReLU, then sigmoid"
@@ -30,18 +30,12 @@ units = 2
 activation = "sigmoid"
 weights = [[0.2, -0.3], [0.4, 0.1]]
 bias = [0.0, 0.0]
-[loss]
-function = "half_sse"
-[training]
-learning_rate = 0.1
-"""
+""" + trained("half_sse", 0.1)
 
 
 @pytest.fixture(scope="module")
 def two_activations(tmp_path_factory):
-    path = tmp_path_factory.mktemp("spec") / "spec.toml"
-    path.write_text(RELU_THEN_SIGMOID, encoding="utf-8")
-    return Checker(derive.derive(derive.load(path)))
+    return checker_of(tmp_path_factory.mktemp("spec"), RELU_THEN_SIGMOID)
 
 
 def chains(text):

@@ -12,12 +12,7 @@ import derive
 from derive.verify import Checker, verify_text
 from derive.verify.code_regions import _as_math, code_lines, is_source
 from derive.verify.regions import normalize
-from helpers import checker_of
-
-
-def _trained(loss: str, rate: float) -> str:
-    """A spec's loss and training sections, which every spec here ends with."""
-    return f'[loss]\nfunction = "{loss}"\n\n[training]\nlearning_rate = {rate}\n'
+from helpers import checker_of, trained
 
 
 SPEC = """
@@ -42,7 +37,7 @@ tokens = [[0, 2, 1]]
 [init]
 seed = 9
 
-""" + _trained("cross_entropy", 0.1)
+""" + trained("cross_entropy", 0.1)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +181,7 @@ bias = [0.0]
 [target]
 values = [[7.0]]
 
-""" + _trained("half_sse", 0.001)
+""" + trained("half_sse", 0.001)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from derive.verify import verify_claim, verify_text
-from tests.helpers import checker_of
+from tests.helpers import checker_of, trained
 
 # h_t = tanh(W x_t + U h_{t-1} + b), three steps of a scalar input, ŷ = w · h_3 + c, L = ½ (ŷ - y)²
 MANY_TO_ONE = """
@@ -34,12 +34,7 @@ bias = [0.3]
 [target]
 values = [[2.0]]
 
-[loss]
-function = "half_sse"
-
-[training]
-learning_rate = 0.1
-"""
+""" + trained("half_sse", 0.1)
 
 
 @pytest.fixture(scope="module")
