@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive.verify import Checker, verify_claim
+from derive.verify import Checker, verify_claim, verify_text
 
 SPEC = Path(__file__).parent / "posts" / "sequence_attention" / "markusheimerl_gpt_attention_readme" / "spec.toml"
 
@@ -32,3 +32,43 @@ def attention():
 def test_a_vector_of_ones_takes_the_length_that_fits(attention, formula, verdict):
     claims = verify_claim(attention, formula).claims
     assert [c.verdict for c in claims] == [verdict], claims
+
+
+KJO = Path(__file__).parent / "posts" / "sequence_rnn" / "kjo144_rnn_bptt_index_notation" / "spec.toml"
+
+
+def _named_terms_post(middle: str) -> str:
+    return "\n".join([
+        "Here $k$ and $l$ are summed-over vector indices, with $q = V h_t + b_y$.",
+        "",
+        r"$$\frac{\partial E_t}{\partial V_{ij}} = \frac{\partial E_t}{\partial \hat{y}_{t_k}} "
+        r"\frac{\partial \hat{y}_{t_k}}{\partial q_l} \frac{\partial q_l}{\partial V_{ij}}$$",
+        "",
+        f"The middle term is the softmax's derivative, which is ${middle}$, and the last term is "
+        r"$\delta_{il} {h_t}_j$.",
+        "",
+        r"The last term, the derivative by $V_{ij}$, is where the weights enter.",
+        "",
+    ])
+
+
+@pytest.mark.parametrize("middle, verdict", [
+    (r"\hat{y}_{t_k} (\delta_{kl} - \hat{y}_{t_l})", "ok"),
+    (r"\hat{y}_{t_k} (\delta_{kl} - \hat{y}_{t_k})", "wrong"),
+])
+def test_prose_that_names_a_factor_of_the_chain_rule_says_what_it_is(middle, verdict):
+    """"the middle term ... is $…$": the chain rule's middle factor, ∂ŷ_k/∂q_l, equals the formula; "the last term
+    is $δ_il h_j$" the last factor; "the last term, the derivative by $V_{ij}$" says no value, and is no claim."""
+    checker = Checker(derive.derive(derive.load(KJO)))
+    claims = verify_text(checker, _named_terms_post(middle), "post.md").claims
+    assert [(c.line, c.verdict) for c in claims if c.line >= 5] == [(5, verdict), (5, "ok")]
+
+
+@pytest.mark.parametrize("right, verdict", [(r"\delta_{il} {h_t}_j", "ok"), (r"\delta_{jl} {h_t}_i", "wrong")])
+def test_a_kronecker_delta_s_letters_are_the_claim_s_in_einstein_s_notation(right, verdict):
+    """∂q_l/∂V_ij = δ_il h_j, where repeated indices are summed: i and l index no name on the right but the δ,
+    and are still free there (not summed on the left alone)."""
+    checker = Checker(derive.derive(derive.load(KJO)))
+    post = ("Here $k$ and $l$ are summed-over vector indices, with $q = V h_t + b_y$.\n\n"
+            rf"$$\frac{{\partial q_l}}{{\partial V_{{ij}}}} = {right}$$" "\n")
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", verdict]

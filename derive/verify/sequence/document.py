@@ -22,6 +22,7 @@ from ..judge import EQUALITIES
 from .built import built
 from .definitions import named_net_input, named_quantity, rebound
 from .names import macro_key
+from .named_terms import named_terms
 from .judge import SequenceJudge
 from .why import case_letters
 from ..typed.rows import row_line
@@ -43,6 +44,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     read = [(region, joined(rows)) for region, rows in
             continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
     found = [(region, _stated(chain), line) for region, rows in read for chain, _, line in chains_of(rows)]
+    if document is not None:                   # "the middle term ... evaluates to": a factor of the chain above
+        found = sorted(found + named_terms(document, regions, found), key=lambda item: item[0].start)
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     judge = SequenceJudge(checker.world)

@@ -27,11 +27,13 @@ def _lowercase(node: s.Node) -> bool:
 class Entries:
     indices: dict[str, int]          # the index letters' values at the entry in view
     letter_sizes: dict[str, int]     # each free index letter's axis, as the names it indexes show
+    kronecker_letters: set[str]      # the letters of a Kronecker δ_{kl}, which index no name of their own
 
     def entry_named(self, node: s.Node, named):
         """A_{ij}, δ_{kl}: the entry's value; None where the node is neither."""
         pair = kronecker(node)
-        if pair is not None:
+        if pair is not None:                # its letters are the claim's too, sized by the names they index
+            self.kronecker_letters.update(letter for letter in pair if not letter.startswith("#"))
             return float(self._index(pair[0], None) == self._index(pair[1], None))
         if isinstance(node, s.Scripted) and isinstance(node.base, s.Paren) and node.base.kind == "(" and \
                 node.sup is None and node.sub is not None and letters(node.sub.text) is not None:

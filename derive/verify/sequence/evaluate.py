@@ -44,6 +44,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
         self.step_term = False               # dW += …: a gradient read as the step's own term
         self.read: set[str] = set()          # the world's keys read
         self.letter_sizes = {}
+        self.kronecker_letters: set[str] = set()
         self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
         self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
 

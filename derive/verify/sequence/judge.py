@@ -246,7 +246,7 @@ class SequenceJudge:
         """The index letters an expression reads (A_{ij}: i and j)."""
         sized = Evaluator(self.world, self.post, convention)
         sized.value(node)
-        return set(sized.letter_sizes)
+        return set(sized.letter_sizes) | sized.kronecker_letters
 
     def _holds_here(self, chain: s.Chain, evaluator: Evaluator, convention: dict) -> bool | None:
         try:
