@@ -72,3 +72,17 @@ def test_a_kronecker_delta_s_letters_are_the_claim_s_in_einstein_s_notation(righ
     post = ("Here $k$ and $l$ are summed-over vector indices, with $q = V h_t + b_y$.\n\n"
             rf"$$\frac{{\partial q_l}}{{\partial V_{{ij}}}} = {right}$$" "\n")
     assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", verdict]
+
+
+@pytest.mark.parametrize("right, verdict", [
+    (r"\frac{\partial}{\partial V_{ij}} (V_{lm} h_m + {b_y}_l)", "ok"),
+    (r"\frac{\partial}{\partial V_{ij}} (V_{lm} h_m + {b_y}_l) + \delta_{il}", "wrong"),
+    (r"\frac{\partial}{\partial V_{ij}} (2 V_{lm} h_m)", "wrong"),
+])
+def test_a_derivative_operator_applied_to_the_expression_after_it(right, verdict):
+    """∂/∂V_ij (V_lm h_m + b_l): the operator by one entry of V, applied to the expression it precedes, is that
+    expression's change with the entry (its own derivative, δ_il h_j)."""
+    checker = Checker(derive.derive(derive.load(KJO)))
+    post = ("Here $k$, $l$ and $m$ are summed-over vector indices, with $q = V h_t + b_y$.\n\n"
+            rf"$$\frac{{\partial q_l}}{{\partial V_{{ij}}}} = {right}$$" "\n")
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", verdict]

@@ -24,6 +24,7 @@ from .derivatives import adjoint_of, derivative_parts, step_loss_of
 from .names import PostNames, key_of, macro_key, size_of
 from .arithmetic import add, divide, entrywise, matmul
 from .applied import MAX_DEPTH, Applications
+from .operators import Operators
 from .unfit import Unfit
 from .post_gradients import post_gradient
 from .quantities import World
@@ -34,7 +35,7 @@ from .quantities import World
 FORMS = {"Partial": "a derivative operator applied to what follows it", "Matrix": "a matrix written out",
          "Norm": "a norm", "Group": "a group of lines", "Chain": "a relation inside a formula"}
 
-class Evaluator(WorldReadings, Entries, CodeForms, Applications):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -47,11 +48,13 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
         self.kronecker_letters: set[str] = set()
         self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
         self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
+        self.moved_keys: dict[str, np.ndarray] = {}     # a world quantity given another (∂/∂V_ij applied)
 
     def with_value(self, key: str, value: np.ndarray) -> "Evaluator":
         """This evaluator with the post's name `key` at another value, and the names defined from it with it."""
         other = Evaluator(self.world, self.post, self.convention, self.indices)
         other.consulted, other.read, other.moved = self.consulted, self.read, self.moved | {key: value}
+        other.moved_keys = self.moved_keys
         return other
 
     def pick(self, family: str, options: tuple):
@@ -65,6 +68,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
             return self.bound[node.text]
         key = key_of(node, self.world.kind, self.pick, self.post.aliases) if kronecker(node) is None else None
         if key is not None:
+            if key in self.moved_keys:
+                return self.moved_keys[key]
             if key.rstrip("!") in self.post.standing:        # the post's own wrong value, where a slip is traced
                 return self._standing(self.post.standing[key.rstrip("!")])
             return self._world(key)
@@ -195,6 +200,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications):
                 applied = self._at_step(item, items[k + 1])
             if applied is None and isinstance(item, s.Sym) and item.text in ("d", "\\delta") and k + 1 < len(items):
                 applied = self._adjoint(item, items[k + 1])                 # W^T d Γ, δA^T Q: d Γ one name
+            if applied is None and k + 1 < len(items) and isinstance(item, s.Frac) and \
+                    (derivative_parts(item) or (0,))[0] is None:
+                applied = self._operator(derivative_parts(item)[1], items[k + 1])    # ∂/∂V_ij (V_lm h_m + b_l)
             if applied is None and _bare_ones(item) == "row" and k + 1 < len(items):
                 applied = self._by_ones(item, items[k + 1])                # 1ᵀ M: M's column sums
             if applied is not None:
