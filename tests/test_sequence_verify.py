@@ -299,7 +299,7 @@ def test_an_unread_claim_says_what_stopped_its_reading(lstm):
     the post's terms (∂L/∂…, not derive's keys)."""
     operator = _verdict(lstm, r"\frac{\partial}{\partial h_t} c_t = f_t")
     assert operator.verdict == "unchecked"
-    assert operator.reason == "not read: a derivative operator by a whole quantity, applied to what follows it"
+    assert operator.reason == "not read: a derivative operator applied to what does not write the quantity it is by"
 
 
 def test_derives_keys_are_spoken_as_the_post_would_write_them():

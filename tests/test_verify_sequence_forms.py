@@ -86,3 +86,19 @@ def test_a_derivative_operator_applied_to_the_expression_after_it(right, verdict
     post = ("Here $k$, $l$ and $m$ are summed-over vector indices, with $q = V h_t + b_y$.\n\n"
             rf"$$\frac{{\partial q_l}}{{\partial V_{{ij}}}} = {right}$$" "\n")
     assert [c.verdict for c in verify_text(checker, post, "post.md").claims] == ["ok", verdict]
+
+
+LSTM = Path(__file__).parent / "posts" / "sequence_rnn" / "deeplearningai_coursera_lstm_backward" / "spec.toml"
+
+
+@pytest.mark.parametrize("formula, verdict", [
+    (r"\frac{\partial}{\partial c_{t-1}} (f_t \odot c_{t-1} + i_t \odot g_t) = f_t", "ok"),
+    (r"\frac{\partial}{\partial c_{t-1}} (f_t \odot c_{t-1}) = \mathrm{diag}(f_t)", "ok"),
+    (r"\frac{\partial}{\partial c_{t-1}} (f_t \odot c_{t-1} + i_t \odot g_t) = i_t", "wrong"),
+    # c_t depends on c_{t-1} through the network, not as written: the operator reads only what is written
+    (r"\frac{\partial}{\partial c_{t-1}} c_t = f_t", "unchecked"),
+])
+def test_a_derivative_operator_by_a_whole_vector(formula, verdict):
+    checker = Checker(derive.derive(derive.load(LSTM)))
+    assert [c.verdict for c in verify_claim(checker, formula).claims] == [verdict]
+

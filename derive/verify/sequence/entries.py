@@ -136,6 +136,21 @@ class Entries:
             raise Unfit(f"{spoken(key)} is not in this network")
         return found[0]
 
+    def laid_out(self, found: np.ndarray):
+        """A Jacobian (the top's axis first, then the bottom's) as the post lays it out."""
+        below = [size for size in found.shape[1:] if size > 1]
+        if found.ndim > 2 and len(below) == 1:     # by a column W (one input): by the vector it is
+            found = found.reshape(found.shape[0], below[0])
+        if found.ndim == 3:                      # ∂y/∂W, W a matrix: its three axes, for a row to contract
+            return found
+        if found.ndim != 2:
+            raise Unfit("a Jacobian of matrices")
+        diagonal = found.shape[0] == found.shape[1] and np.array_equal(found, np.diag(np.diag(found)))
+        layout = self.pick("jacobian", ("numerator", "denominator") + (("entries",) if diagonal else ()))
+        if layout == "entries":                  # ∂h/∂z = 1 - tanh²(z): an elementwise derivative, as a vector
+            return np.diag(found).reshape(-1, 1)
+        return found if layout == "numerator" else found.T
+
     def derivative(self, top: s.Node, bottom: s.Node):
         """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""
         top_split, bottom_split = split_indices(top), split_indices(bottom)
@@ -148,18 +163,7 @@ class Entries:
         if found is None:
             raise Unfit("a derivative by what is not its own operand")
         if not top_letters and not bottom_letters:
-            below = [size for size in found.shape[1:] if size > 1]
-            if found.ndim > 2 and len(below) == 1:     # by a column W (one input): by the vector it is
-                found = found.reshape(found.shape[0], below[0])
-            if found.ndim == 3:                      # ∂y/∂W, W a matrix: its three axes, for a row to contract
-                return found
-            if found.ndim != 2:
-                raise Unfit("a Jacobian of matrices")
-            diagonal = found.shape[0] == found.shape[1] and np.array_equal(found, np.diag(np.diag(found)))
-            layout = self.pick("jacobian", ("numerator", "denominator") + (("entries",) if diagonal else ()))
-            if layout == "entries":                  # ∂h/∂z = 1 - tanh²(z): an elementwise derivative, as a vector
-                return np.diag(found).reshape(-1, 1)
-            return found if layout == "numerator" else found.T
+            return self.laid_out(found)
         if found.ndim != len(top_letters) + len(bottom_letters):
             raise Unfit("indices that do not fit the Jacobian")
         return float(found[tuple(self._index(letter, size) for letter, size in
