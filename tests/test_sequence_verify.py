@@ -371,11 +371,13 @@ def test_a_net_input_by_its_bias_is_the_identity(lstm):
 
 
 def test_an_entry_formula_for_a_case_the_post_states_is_not_wrong(attention):
-    """∂A_ik/∂S_ij = -A_ik A_ij holds where k ≠ j; under the case stated above it, it is no slip; with no case
-    stated it is the softmax Jacobian without its diagonal term, a slip."""
+    """∂A_ik/∂S_ij = -A_ik A_ij holds where k ≠ j; under the case stated above it, it is right; with no case
+    stated it is the softmax Jacobian without its diagonal term, a slip; a slip in the case is wrong."""
     formula = r"$$ \frac{\partial A_{ik}}{\partial S_{ij}} = -A_{ik} A_{ij} $$"
     cased = f"When $k \\neq j$ (off the diagonal):\n\n{formula}\n"
-    assert [c.verdict for c in verify_text(attention, cased, "post.md").claims] == ["unchecked"]
+    assert [c.verdict for c in verify_text(attention, cased, "post.md").claims] == ["ok"]
+    assert [c.verdict for c in verify_text(attention, cased.replace("-A_{ik}", "A_{ik}"), "post.md").claims] == \
+        ["wrong"]
     assert [c.verdict for c in verify_text(attention, formula + "\n", "post.md").claims] == ["wrong"]
 
 

@@ -102,3 +102,28 @@ def test_a_derivative_operator_by_a_whole_vector(formula, verdict):
     checker = Checker(derive.derive(derive.load(LSTM)))
     assert [c.verdict for c in verify_claim(checker, formula).claims] == [verdict]
 
+
+
+ATTENTION_CODE = "\n".join([
+    "```python",
+    "P_ij = exp(S_ij) / l_i    # where l_i = sum_k(exp(S_ik))",
+    "",
+    "∂P_ij / ∂S_ij = ∂/∂S_ij [exp(S_ij) / l_i]",
+    "              = exp(S_ij) / l_i * [1 - exp(S_ij) / l_i]",
+    "              = P_ij * (1 - P_{SLIP}j)",
+    "```",
+    "",
+])
+
+
+@pytest.mark.parametrize("slip, verdict", [("i", "ok"), ("j", "wrong")])
+def test_math_in_a_code_block_with_a_name_its_comment_defines(attention, slip, verdict):
+    """A code block of math: l_i defined in the comment of the line that uses it (a definition, never a claim),
+    ∂P/∂S written with slashes, and the operator ∂/∂S_ij applied to the bracket after it."""
+    claims = verify_text(attention, ATTENTION_CODE.replace("{SLIP}", slip), "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (4, "ok"), (5, "ok"), (6, verdict)]
+
+
+def test_a_comment_that_defines_a_name_the_line_does_not_use_is_nothing(attention):
+    post = "```python\nx = 1    # where A_ij = 0\n```\n"
+    assert verify_text(attention, post, "post.md").claims == ()

@@ -14,17 +14,17 @@ from .regions import MARKDOWN, line_starts_of
 CODE_LANGUAGES = ("python", "py", "python3", "numpy", "ipython")      # a bare fence is plain.py's
 
 
-def code_lines(text: str) -> list[Region]:
+def code_lines(text: str, comments: bool = False) -> list[Region]:
     """Each line of a Markdown document's Python code blocks as a plain region, its comment dropped: a
     sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do. A document
     that is itself a Python file (a gist, a notebook's cell pasted whole) is all code."""
     line_starts = line_starts_of(text)
     if is_source(text):
-        return _regions(text.split("\n"), 1, line_starts)
+        return _regions(text.split("\n"), 1, line_starts, comments)
     found = []
     for token in MARKDOWN.parse(text):
         if token.type == "fence" and token.info.strip().lower() in CODE_LANGUAGES and token.map is not None:
-            found += _regions(token.content.split("\n"), token.map[0] + 2, line_starts)   # the fence's own line first
+            found += _regions(token.content.split("\n"), token.map[0] + 2, line_starts, comments)
     return found
 
 
@@ -56,7 +56,7 @@ def code_functions(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
 def with_code(regions: list[Region], text: str) -> list[Region]:
     """A Markdown document's regions, its code's lines and its notebook cells' printed values, in the
     document's order; a Python file's lines only (its comments are no prose)."""
-    code = code_lines(text)
+    code = code_lines(text, comments=True)
     if is_source(text):
         return code
     return sorted(regions + code + cell_outputs(text, _as_math), key=lambda r: r.start)
@@ -73,18 +73,27 @@ def is_source(text: str) -> bool:
     return any(isinstance(node, (ast.Assign, ast.AugAssign)) for node in ast.walk(tree))
 
 
-def _regions(lines: list[str], first: int, line_starts: list[int]) -> list[Region]:
+def _regions(lines: list[str], first: int, line_starts: list[int], comments: bool = False) -> list[Region]:
     found = []
     for k, line in enumerate(lines):
         number = first + k
         if number - 1 >= len(line_starts):
             break
         start = line_starts[number - 1]
-        for statement in _statements(line.split("#", 1)[0].strip()):
-            code = _as_math(statement)
-            if code.strip():
-                found.append(Region(number, code.strip(), start, start + len(line), plain=True, code=True))
+        code, _, comment = line.partition("#")
+        for statement in _statements(code.strip()):
+            written = _as_math(statement)
+            if written.strip():
+                found.append(Region(number, written.strip(), start, start + len(line), plain=True, code=True))
+        defined = _COMMENT_DEFINITION.search(comment) if comments else None
+        if defined and re.search(rf"(?<![\w.]){re.escape(defined.group(1))}(?!\w)", code):
+            written = _as_math(f"{defined.group(1)} = {defined.group(2).strip()}").strip()
+            found.append(Region(number, written, start, start + len(line), plain=True, code=True, defines=True))
     return found
+
+
+# `# where l_i = sum_k(exp(S_ik))`: a comment's definition of a name its line uses
+_COMMENT_DEFINITION = re.compile(r"(?:^|[\s:：,，(（])([A-Za-z][A-Za-z0-9_]*)\s*=\s*([^=#]+?)\s*[.。]?\s*$")
 
 
 def _statements(line: str) -> list[str]:
@@ -122,6 +131,7 @@ def _index_sum(match: re.Match) -> str:
 
 # ∂P_ij / ∂S_ij, ∂L/∂W: a derivative a code block writes with the partial sign and a slash
 _PARTIAL_SLASH = re.compile(r"∂\s*([A-Za-z]\w*)\s*/\s*∂\s*([A-Za-z]\w*)")
+_OPERATOR_SLASH = re.compile(r"∂\s*/\s*∂\s*([A-Za-z]\w*)")                   # ∂/∂S_ij [·]: the operator
 # dLdW, dL_dW, dloss_dW, dJdb1: the loss's gradient by a name, as code spells ∂L/∂W
 _LOSS_BY = re.compile(r"\bd(L|loss|Loss|J|E|C|cost)_?d([A-Za-z][A-Za-z0-9]*)\b")
 _ACCENT = re.compile(r"\b(d?)([A-Za-z])_(hat|tilde|bar)\b")        # h_hat as ĥ, dc_tilde as d c̃
@@ -133,6 +143,7 @@ def _as_math(code: str) -> str:
     code = _OPAQUE.sub(r"\\operatorname{\1}", code)                # dh3dh2, dh1dW: one name of the post's
     code = _INDEX_SUM.sub(_index_sum, code)                       # sum_k(·), sum_{k≠j}(·): Σ_k, Σ_{k≠j}
     code = _PARTIAL_SLASH.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
+    code = _OPERATOR_SLASH.sub(lambda m: f"\\frac{{\\partial}}{{\\partial {m.group(1)}}}", code)
     code = _LOSS_BY.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial {m.group(2)}}}", code)
     code = _ACCENT.sub(lambda m: f"{m.group(1)}\\{m.group(3)}{{{m.group(2)}}}", code)
     code = _roots(_SNAKE.sub(r"\1_{\2}", code))

@@ -14,3 +14,4 @@ class Region:
     end: int
     plain: bool = False  # plain text taken for math (plain.py): only its readable, known claims count
     code: bool = False   # a line of Python (code_regions.py): a name assigned again takes its new value
+    defines: bool = False  # a code comment's `name = …` for a name its line uses: a definition, never a claim

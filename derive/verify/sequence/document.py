@@ -86,7 +86,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                 claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason,
                                     region.start, region.end))
             continue
-        if len(chain.sides) < 2 or _restates(chain) or not _equates(chain):
+        if len(chain.sides) < 2 or _restates(chain) or not _equates(chain) or region.defines:
             continue
         if _changed_below(lines, line, chain):       # dy = np.copy(ps[t]), dy[targets[t]] -= 1: judged at the last
             found_built = built(lines, line, chain) if region.code else None
@@ -152,8 +152,8 @@ CASE_LINES = 15          # lines above a formula where the post may state the ca
 
 def _case(judge: SequenceJudge, chain: s.Chain, lines: list[str], line: int) -> Verdict | None:
     """A formula entry by entry that fails only where two of its letters coincide, under a case the post states
-    just above it (k ≠ j): right in that case, so not checked as a whole. A formula that fails there with no case
-    stated (the softmax Jacobian without its diagonal term) stays wrong."""
+    just above it (k ≠ j): right, in that case. A formula that fails there with no case stated (the softmax
+    Jacobian without its diagonal term) stays wrong."""
     letters = case_letters(judge, chain)
     if letters is None:
         return None
@@ -162,8 +162,8 @@ def _case(judge: SequenceJudge, chain: s.Chain, lines: list[str], line: int) -> 
     stated = re.compile(rf"(?<![A-Za-z]){a}{unequal}{b}(?![A-Za-z])|(?<![A-Za-z]){b}{unequal}{a}(?![A-Za-z])")
     if not any(stated.search(text) for text in lines[max(0, line - CASE_LINES):line]):
         return None
-    return Verdict("unchecked", None, f"not checked as a whole: it holds where {letters[0]} ≠ {letters[1]}, the case "
-                                      f"the post states above it, and not where {letters[0]} = {letters[1]}")
+    return Verdict("ok", None, f"it holds where {letters[0]} ≠ {letters[1]}, the case the post states above it "
+                               f"(not where {letters[0]} = {letters[1]}, which the post treats apart)")
 
 
 def _functions(document: str) -> dict[str, tuple[tuple[str, ...], s.Node]]:
