@@ -22,6 +22,36 @@ def trained(loss: str, rate: float) -> str:
     return f'[loss]\nfunction = "{loss}"\n\n[training]\nlearning_rate = {rate}\n'
 
 
+def many_to_one_spec(inputs, weights, recurrent, bias, read_out, read_out_bias, target, rate, title="") -> str:
+    """A spec's TOML: a two-unit RNN over a scalar input whose last state alone goes to a linear read-out of one
+    unit, under the half squared error."""
+    steps = ", ".join(f"[{x}]" for x in inputs)
+    return (f'title = "{title}"\n' if title else "") + f"""
+[input]
+shape = [{len(inputs)}, 1]
+values = [[{steps}]]
+
+[[layers]]
+type = "rnn"
+hidden = {len(bias)}
+sequence = false
+weights = {[[w] for w in weights]}
+recurrent_weights = {recurrent}
+bias = {bias}
+
+[[layers]]
+type = "dense"
+units = 1
+activation = "linear"
+weights = [{read_out}]
+bias = [{read_out_bias}]
+
+[target]
+values = [[{target}]]
+
+""" + trained("half_sse", rate)
+
+
 def checker_of(folder: Path, spec_text: str):
     """verify's checker for a spec written out as TOML text (into `folder`, a test's temporary folder)."""
     from derive.verify import Checker

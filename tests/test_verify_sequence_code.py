@@ -12,7 +12,7 @@ import derive
 from derive.verify import Checker, verify_text
 from derive.verify.code_regions import _as_math, code_lines, is_source
 from derive.verify.regions import normalize
-from helpers import checker_of, trained
+from helpers import checker_of, many_to_one_spec, trained
 
 
 SPEC = """
@@ -156,32 +156,8 @@ def test_a_state_s_gradient_built_over_paths_is_judged_whole_at_its_last_path(gr
 
 # -- a notebook's printed values ------------------------------------------------------------------------
 
-NOTEBOOK_SPEC = """
-title = "three steps of a two-unit RNN, one output at the end"
-
-[input]
-shape = [3, 1]
-values = [[[0.2], [0.3], [0.4]]]
-
-[[layers]]
-type = "rnn"
-hidden = 2
-sequence = false
-weights = [[2.0], [1.0]]
-recurrent_weights = [[1.0, 2.0], [3.0, 4.0]]
-bias = [0.0, 0.0]
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "linear"
-weights = [[2.0, 4.0]]
-bias = [0.0]
-
-[target]
-values = [[7.0]]
-
-""" + trained("half_sse", 0.001)
+NOTEBOOK_SPEC = many_to_one_spec([0.2, 0.3, 0.4], [2.0, 1.0], [[1.0, 2.0], [3.0, 4.0]], [0.0, 0.0], [2.0, 4.0], 0.0, 7.0,
+                                 0.001, title="three steps of a two-unit RNN, one output at the end")
 
 
 @pytest.fixture(scope="module")

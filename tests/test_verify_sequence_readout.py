@@ -8,33 +8,11 @@ import numpy as np
 import pytest
 
 from derive.verify import verify_claim, verify_text
-from tests.helpers import checker_of, trained
+from tests.helpers import checker_of, many_to_one_spec
 
 # h_t = tanh(W x_t + U h_{t-1} + b), three steps of a scalar input, ŷ = w · h_3 + c, L = ½ (ŷ - y)²
-MANY_TO_ONE = """
-[input]
-shape = [3, 1]
-values = [[[0.5], [-0.4], [0.9]]]
-
-[[layers]]
-type = "rnn"
-hidden = 2
-sequence = false
-weights = [[0.7], [-0.3]]
-recurrent_weights = [[0.2, -0.5], [0.6, 0.1]]
-bias = [0.1, -0.2]
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "linear"
-weights = [[1.5, -0.8]]
-bias = [0.3]
-
-[target]
-values = [[2.0]]
-
-""" + trained("half_sse", 0.1)
+MANY_TO_ONE = many_to_one_spec([0.5, -0.4, 0.9], [0.7, -0.3], [[0.2, -0.5], [0.6, 0.1]], [0.1, -0.2], [1.5, -0.8], 0.3,
+                               2.0, 0.1)
 
 
 @pytest.fixture(scope="module")
