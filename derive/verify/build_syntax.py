@@ -257,6 +257,12 @@ class Build(Transformer_NonRecursive):
     def norm(self, _open, inner, _close):
         return s.Norm(_side(inner))
 
+    def floor(self, _open, inner, _close):
+        return s.Rounded(_side(inner), down=True)
+
+    def ceiling(self, _open, inner, _close):
+        return s.Rounded(_side(inner), down=False)
+
     def bracket(self, _lb, inner, _rb):
         side = _side(inner)
         figures = side.items if isinstance(side, s.Juxt) else ()

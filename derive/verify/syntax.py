@@ -65,6 +65,13 @@ class Norm(Node):
 
 
 @dataclass(frozen=True)
+class Rounded(Node):
+    """⌊x⌋ or ⌈x⌉: a number rounded down or up, as an output size's formula writes it."""
+    arg: Node
+    down: bool
+
+
+@dataclass(frozen=True)
 class Paren(Node):
     inner: Node
     kind: str                 # ( or [ or {

@@ -25,6 +25,7 @@ from .letters import case_part
 from .rows import row_line
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
+from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
 from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
@@ -90,7 +91,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         previous = chain
         judge.case = _case(lines, line)
         verdict, rows = cache.get((chain.text, judge.case), (None, []))
-        if names.defines(chain.sides[-1]) or renames(chain) or _sets(chain):
+        if (names.defines(chain.sides[-1]) or renames(chain) or _sets(chain)) and \
+                output_size_claim(chain, checker.model) is None:
             continue                   # v_0 = σ_0² + ε: the post names an expression; nothing is claimed
         if line in cut:
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")

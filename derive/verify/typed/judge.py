@@ -18,6 +18,7 @@ from .letters import contracted, free_letters
 from .model import LayerModel, Point, random_leaves, spec_leaves
 from .names import Names, arithmetic, axes_for, index_pieces
 from .rows import aligned, wrong_rows
+from .output_size import output_size_claim
 from .sizes import size_claim
 from .slips import slip
 from .tensor_judge import judge_tensors
@@ -69,7 +70,7 @@ class TypedJudge:
 
     def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
         """`before`: the side written just above this row's (the row goes on from it), if any."""
-        sizes = size_claim(chain, self.model)
+        sizes = size_claim(chain, self.model) or output_size_claim(chain, self.model)
         if sizes is not None:
             return sizes
         self.figures = bool(_figures(chain))
