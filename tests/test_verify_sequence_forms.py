@@ -127,3 +127,31 @@ def test_math_in_a_code_block_with_a_name_its_comment_defines(attention, slip, v
 def test_a_comment_that_defines_a_name_the_line_does_not_use_is_nothing(attention):
     post = "```python\nx = 1    # where A_ij = 0\n```\n"
     assert verify_text(attention, post, "post.md").claims == ()
+
+
+CONCRETE = Path(__file__).parent / "posts" / "sequence_blind_attention" / "attention_backprop_concrete_example_blog" / \
+    "spec.toml"
+
+
+def _softmax_jacobian_post(middle_row: str) -> str:
+    return ("Let $P_1 = (p_{11}, p_{12}, p_{13})$, then we have\n\n$$\n\\begin{bmatrix}\n"
+            "p_{11} (1-p_{11}) & -p_{11}p_{12} & -p_{11}p_{13} \\\\\n"
+            f"{middle_row} \\\\\n"
+            "-p_{11}p_{13} & -p_{12}p_{13} & p_{13} (1-p_{13})\n"
+            "\\end{bmatrix} = \\begin{bmatrix}\np_{11} & 0 & 0 \\\\\n0 & p_{12} & 0 \\\\\n0 & 0 & p_{13}\n"
+            "\\end{bmatrix} - P_1^T P_1\n$$\n")
+
+
+@pytest.mark.parametrize("middle_row, verdicts", [
+    (r"-p_{11}p_{12} & p_{12} (1-p_{12}) & -p_{12}p_{13}", [(4, "ok")]),
+    # p_22 for p_12 on the diagonal: the matrix on the left is wrong in its second row only, reported there
+    (r"-p_{11}p_{12} & p_{22} (1-p_{22}) & -p_{12}p_{13}", [(5, "ok"), (6, "wrong"), (7, "ok")]),
+])
+def test_a_tuple_is_a_row_and_a_matrix_written_on_the_left_is_judged_row_by_row(middle_row, verdicts):
+    """P_1 = (p_11, p_12, p_13) is the row P_1ᵀ P_1 makes an outer product of; a softmax Jacobian written out
+    on the left of its closed form is wrong at the rows whose entries differ, named at the first such entry."""
+    checker = Checker(derive.derive(derive.load(CONCRETE)))
+    claims = verify_text(checker, _softmax_jacobian_post(middle_row), "post.md").claims
+    assert [(c.line, c.verdict) for c in claims] == verdicts, [(c.line, c.verdict, c.reason) for c in claims]
+    if len(verdicts) > 1:
+        assert "differ first at row 2, column 2" in claims[1].reason

@@ -133,10 +133,12 @@ def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds
 def _by_rows(judge: SequenceJudge, chain: s.Chain, line: int, lines: list[str], verdict: Verdict):
     """(line, verdict) for each row of a matrix written out on a wrong chain's last side: a reader corrects
     the rows that are wrong, each at its line."""
-    rows = judge.matrix_rows(chain)
-    if not rows or all(rows):
+    found_rows = judge.matrix_rows(chain)
+    if not found_rows or all(found_rows[1]):
         return None
-    start = line + (chain.lines[-1] if len(chain.lines) == len(chain.relations) and chain.lines else 0)
+    first, rows = found_rows
+    start = line if first else line + (chain.lines[-1] if len(chain.lines) == len(chain.relations) and chain.lines
+                                       else 0)
     found = []
     for row, right in enumerate(rows):
         at = row_line(lines, start, row)

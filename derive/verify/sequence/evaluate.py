@@ -281,6 +281,13 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
             return np.array([[float(np.reshape(v, ())) for v in row] for row in rows])    # its entries, written out
         raise Unfit("a matrix written out")
 
+    def _Args(self, node: s.Args):
+        """(p_11, p_12, p_13): a tuple of numbers, a row as [a, b] is (P_1ᵀ P_1 its outer product)."""
+        entries = [self.value(item) for item in node.items]
+        if not all(np.size(v) == 1 for v in entries):
+            raise Unfit("a tuple of other than numbers")
+        return np.array([[float(np.reshape(v, ())) for v in entries]])
+
     def _BigSum(self, node: s.BigSum):
         letter = node.sub.text if node.sub else ""
         bound = node.sub.node if node.sub else None

@@ -151,17 +151,20 @@ class SequenceJudge:
             for side in chain.sides[1:]:
                 written_in(self.post, key, side)
 
-    def matrix_rows(self, chain: s.Chain) -> list[bool] | None:
-        """Of a matrix written out on the chain's last side, whether each row equals the side before's
-        (under the post's conventions); None where the two do not read as matrices of one shape."""
-        matrix = chain.sides[-1]
-        while isinstance(matrix, s.Paren):
-            matrix = matrix.inner
-        if not isinstance(matrix, s.Matrix) or len(chain.sides) < 2:
+    def matrix_rows(self, chain: s.Chain) -> tuple[bool, list[bool]] | None:
+        """(first, rows): of a matrix written out on the chain's last side (or, `first`, on its first), whether
+        each row equals the side beside it (under the post's conventions); None where the two do not read as
+        matrices of one shape."""
+        if len(chain.sides) < 2:
+            return None
+        first = not isinstance(_unwrapped(chain.sides[-1]), s.Matrix)
+        matrix, other = (chain.sides[0], chain.sides[1]) if first else (chain.sides[-1], chain.sides[-2])
+        matrix = _unwrapped(matrix)
+        if not isinstance(matrix, s.Matrix):
             return None
         evaluator = Evaluator(self.world, self.post, {family: options[0] for family, options in self.fixed.items()})
         try:
-            before, after = (np.asarray(evaluator.value(side), dtype=float) for side in (chain.sides[-2], matrix))
+            before, after = (np.asarray(evaluator.value(side), dtype=float) for side in (other, matrix))
             base = _before_update(evaluator)
         except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
             return None
@@ -170,7 +173,7 @@ class SequenceJudge:
         rounding = slack(matrix)
         rounding = rounding.reshape(before.shape) if np.size(rounding) == before.size else \
             np.full(before.shape, np.max(rounding))
-        return [equal(a, b, r) for a, b, r in zip(before - base, after - base, rounding)]
+        return first, [equal(a, b, r) for a, b, r in zip(before - base, after - base, rounding)]
 
     def _adds_to_parameter(self, chain: s.Chain, convention: dict) -> bool:
         """dW += …: a weight's gradient summed over the steps (each step's term a claim), not dx += … (a state's
@@ -361,3 +364,9 @@ def _quantity(key: str) -> str:
     key = key[2:] if key.startswith("d:") else key
     key = key[4:] if key.startswith("new:") else key
     return re.split(r"[@#]", key)[0].rstrip("!~<>")
+
+
+def _unwrapped(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren):
+        node = node.inner
+    return node

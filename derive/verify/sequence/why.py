@@ -14,7 +14,7 @@ from .indices import split_indices
 from .derivatives import adjoint_of, derivative_parts
 from .names import key_of
 from .quantities import World
-from .shown import both, equal, single
+from .shown import RELATIVE, both, equal, single
 
 
 def why(judge, chain: s.Chain) -> str:
@@ -41,7 +41,21 @@ def why(judge, chain: s.Chain) -> str:
             shown = shown or (expected, written)
     if shown is None:
         return "the sides differ at this network's numbers"
-    return "at this network's numbers the left side is {}, the right side {}".format(*both(*shown[:2]))
+    return _first_difference(*shown) or \
+        "at this network's numbers the left side is {}, the right side {}".format(*both(*shown[:2]))
+
+
+def _first_difference(left, right) -> str | None:
+    """Two matrices of one shape: the first entry (row, column, from 1) where they differ, as a reader finds it."""
+    left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+    if left.ndim != 2 or left.shape != right.shape or min(left.shape) < 2:
+        return None
+    for where in np.ndindex(left.shape):
+        if not equal(left[where], right[where], RELATIVE * float(np.max(np.abs(left)))):
+            row, column = (k + 1 for k in where)
+            return ("at this network's numbers the sides differ first at row {}, column {}: the left side's entry "
+                    "is {}, the right side's {}").format(row, column, *both(left[where], right[where]))
+    return None
 
 def _whole_first(outcome: tuple[dict, bool]) -> int:
     """Readings shown whole first: a shared weight's gradient summed over every step, not one step's term."""
