@@ -8,10 +8,12 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind2   # the second blind set (tests/posts/conv_blind2/*)
     python tests/posts/measure.py --blind3   # the third (tests/posts/conv_blind3/*)
     python tests/posts/measure.py --blind4   # the fourth (tests/posts/conv_blind4/*)
+    python tests/posts/measure.py --blind5   # the fifth (tests/posts/conv_blind5/*)
     python tests/posts/measure.py --rnn      # RNN, LSTM and GRU posts (tests/posts/sequence_rnn/*)
     python tests/posts/measure.py --attention  # attention and transformer posts (tests/posts/sequence_attention/*)
     python tests/posts/measure.py --blind-attention  # held-out attention posts (tests/posts/sequence_blind_attention/*)
     python tests/posts/measure.py --blind-rnn  # held-out RNN, LSTM and GRU posts (tests/posts/sequence_blind_rnn/*)
+    python tests/posts/measure.py --blind-rnn2  # the second held-out set of them (tests/posts/sequence_blind_rnn2/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -33,10 +35,12 @@ BLIND = Path(__file__).parent / "conv_blind"
 BLIND2 = Path(__file__).parent / "conv_blind2"
 BLIND3 = Path(__file__).parent / "conv_blind3"
 BLIND4 = Path(__file__).parent / "conv_blind4"
+BLIND5 = Path(__file__).parent / "conv_blind5"
 RNN = Path(__file__).parent / "sequence_rnn"
 ATTENTION = Path(__file__).parent / "sequence_attention"
 BLIND_ATTENTION = Path(__file__).parent / "sequence_blind_attention"
 BLIND_RNN = Path(__file__).parent / "sequence_blind_rnn"
+BLIND_RNN2 = Path(__file__).parent / "sequence_blind_rnn2"
 NEAR = 4
 
 
@@ -138,8 +142,9 @@ def table(scores: list[Score]) -> str:
 
 def main() -> None:
     roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3,
-             "--blind4": BLIND4, "--rnn": RNN, "--attention": ATTENTION,
-             "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN}
+             "--blind4": BLIND4, "--blind5": BLIND5, "--rnn": RNN, "--attention": ATTENTION,
+             "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
+             "--blind-rnn2": BLIND_RNN2}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
