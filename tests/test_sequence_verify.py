@@ -118,7 +118,8 @@ def test_code_reads_matmul_and_transpose():
     assert read(r"d\Gamma_o^{\langle t \rangle} = 1")[0].chain is not None
 
 
-@pytest.mark.parametrize("corpus", ["sequence_rnn", "sequence_attention", "sequence_blind_rnn", "sequence_blind_attention"])
+@pytest.mark.parametrize("corpus", ["sequence_rnn", "sequence_attention", "sequence_blind_rnn", "sequence_blind_attention",
+                                    "sequence_blind_rnn2"])
 def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     sys.path.insert(0, str(POSTS))
     try:

@@ -29,7 +29,7 @@ from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
 from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
-                         names_the_loss, renames, swapped_operands, variables, written_name)
+                         names_the_loss, opaque_definitions, relabelled, renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
@@ -65,6 +65,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
     names = Names(checker.model.kind)
     chains = [chain for _, chain, _ in found]
+    relabelled(names, chains)
+    opaque_definitions(names, chains)
     judge = TypedJudge(checker.model, names, _base(chains))
     if checker.model.kind != "batch_norm" and not indexes_parameters(names, chains):
         judge.one_scale()

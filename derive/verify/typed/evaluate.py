@@ -82,6 +82,11 @@ class Evaluator(Sums):
                 product *= self.adjoint(items[k + 1], view)      # dW_{11}: ∂L/∂W_{11}
                 k += 2
                 continue
+            if _ones(item) and self.model.normalizing and (k + 1 < len(items) or k > 0):
+                # 1 X (1 the N×N matrix of ones), X 1: the sum over the axis the 1 stands on
+                if k + 1 < len(items):
+                    return product * self._summed_by_ones(items[k + 1:], view, axis=0)
+                return self._summed_by_ones(items[:k], view, axis=1)
             operator = derivative_parts(item) if isinstance(item, s.Frac) else None
             if operator is not None and operator[0] is None and k + 1 < len(items):
                 # ∂/∂x_{luv} (…): the operator applied to the rest of the product
@@ -90,6 +95,18 @@ class Evaluator(Sums):
             product *= self.side(item, view)
             k += 1
         return product
+
+    def _summed_by_ones(self, items: list, view: View, axis: int) -> sp.Expr:
+        """The product of `items` summed over the group's entries, where the ones stand on the axis the
+        statistics run over (batchnorm's 1 X, layer norm's X 1); else not read."""
+        if axis != self.model.group_axis:
+            raise Unread("a matrix of ones across the axis the statistics do not run over is not read")
+        rest = items[0] if len(items) == 1 else s.Juxt(tuple(items))
+        used = set(self.used)
+        total = sum((self.side(rest, View(view.indices, k, view.group, view.base, view.sums, view.across, view.lows))
+                     for k in range(self.group_size)), sp.Integer(0))
+        self.used = used | (self.used - {"•"})          # the entries it sums over are no free index
+        return total
 
     def _Frac(self, node: s.Frac, view: View):
         derivative = derivative_parts(node) or _d_fraction(node)
@@ -146,6 +163,9 @@ class Evaluator(Sums):
                 self.names.role(text, font) == "input":
             return self.on_padded(text, font, sub, view)          # x^{pad}: the input with its padding
         if sup is not None and is_label(sup):
+            if text in self.names.relabelled:
+                raise Unread(f"{text}^{{{sup}}}: the post writes {text} for the tensors of layers "
+                             f"{', '.join(self.names.relabelled[text])}, which one name is not read as")
             layer = sup.strip("[]()")
             if layer.isdigit() and self.model.layer is not None and int(layer) != self.model.layer:
                 raise Unread(f"layer {layer} is not the {self.model.kind} layer (layer {self.model.layer}) "
@@ -361,3 +381,8 @@ def _texts(condition) -> list[str]:
     """The index texts either side of a written condition (i=j, k = m+1)."""
     left, right = condition.text.split("=", 1)
     return [left.strip(), right.strip()]
+
+
+def _ones(node: s.Node) -> bool:
+    """\\mathbf{1} alone: a vector or matrix of ones, of whatever size fits what it multiplies."""
+    return isinstance(node, s.Sym) and node.text == "1" and node.font in ("mathbf", "mathbb", "boldsymbol", "bm")

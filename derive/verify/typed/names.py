@@ -65,6 +65,8 @@ class Names:
         # a normalization's index letters by axis, as the post uses them (x_{c,i}, μ_c: c the feature)
         self.axis_letters: dict[str, str] = {}
         self.feature_first = False              # x_{c,i}: the feature's index written before the sample's
+        # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
+        self.relabelled: dict[str, tuple[str, ...]] = {}
 
     @property
     def normalizing(self) -> bool:

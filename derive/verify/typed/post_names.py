@@ -320,3 +320,39 @@ def _gradient_name(names: Names, text: str, font: str) -> bool:
     """dgamma, dout, dx_hat: the loss's gradient by one of the layer's tensors, which a claim of the layer's
     quantities states (dbeta = np.sum(dout, axis=0)); set to the post's own names alone (dx = dp), it names them."""
     return not font and len(text) > 1 and text.startswith("d") and names.role(text[1:]) not in (None, "epsilon")
+
+
+def relabelled(names: Names, chains: list[s.Chain]) -> None:
+    """The letters the post writes under more than one layer's label (x^l = Σ w o^{l-1}, then o^l = f(x^l)):
+    each label names another tensor, which one name cannot stand for."""
+    labels: dict[str, set[str]] = {}
+    for chain in chains:
+        for node in s.nodes(chain):
+            if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is not None and \
+                    is_label(node.sup.text):
+                labels.setdefault(node.base.text, set()).add(node.sup.text.strip("[](){} "))
+    names.relabelled = {text: tuple(sorted(found)) for text, found in labels.items() if len(found) > 1}
+
+
+KNOWN_FUNCTIONS = {"exp", "log", "ln", "tanh", "sqrt", "max", "min", "mean", "var", "sum", "rot", "pad", "flip", "diag"}
+ACTIVATION_WORDS = {"relu", "sigmoid", "softmax", "tanh", "gelu", "softplus", "leakyrelu", "elu"}    # in any case
+
+
+def opaque_definitions(names: Names, chains: list[s.Chain]) -> None:
+    """h = LN(y): the post says one of the layer's letters is the value of a function it names and derive does
+    not know; the letter is then no longer the tensor the family's table makes it (h the input)."""
+    for chain in chains:
+        head = written_name(chain.sides[0]) if len(chain.sides) >= 2 else None
+        if head is None or names.role(head[0], head[1]) is None:
+            continue
+        if any(_opaque_call(side, names) for side in chain.sides[1:]):
+            names.bind(Names.key(head[0], head[1]), None)
+
+
+def _opaque_call(side: s.Node, names: Names) -> bool:
+    if not (isinstance(side, s.Juxt) and len(side.items) == 2 and isinstance(side.items[1], (s.Paren, s.Args))):
+        return False
+    function = side.items[0]
+    return isinstance(function, s.Sym) and len(function.text) > 1 and function.text.isalpha() and \
+        function.text not in KNOWN_FUNCTIONS and function.text.lower() not in ACTIVATION_WORDS and names.role(function.text, function.font) is None and \
+        function.text not in names.macros
