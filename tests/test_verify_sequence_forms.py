@@ -155,3 +155,37 @@ def test_a_tuple_is_a_row_and_a_matrix_written_on_the_left_is_judged_row_by_row(
     assert [(c.line, c.verdict) for c in claims] == verdicts, [(c.line, c.verdict, c.reason) for c in claims]
     if len(verdicts) > 1:
         assert "differ first at row 2, column 2" in claims[1].reason
+
+
+WAYNE = Path(__file__).parent / "posts" / "sequence_blind_rnn2" / "wayne82_rnn_bptt_notes" / "spec.toml"
+
+
+@pytest.mark.parametrize("formula, verdict", [
+    (r"h_t = f(W_{hh} h_{t-1} + W_{xh} x_t + b_h)", "ok"),           # f: a plain RNN's activation by a letter
+    (r"h_t = f(W_{hh} h_{t-1})", "wrong"),
+    (r"z_t = W_{hy} h_t + b_y", "ok"),                               # z_t: the read-out's logits here
+    (r"z_t = W_{hy} h_{t-1} + b_y", "wrong"),
+    # a step written by j: the claim holds at every step j, read at t
+    (r"\frac{\partial h_j}{\partial h_{j-1}} = f'(W_{hh} h_{j-1} + W_{xh} x_j + b_h) \cdot W_{hh}", "ok"),
+    (r"\frac{\partial h_j}{\partial h_{j-1}} = f'(W_{hh} h_{j-1} + W_{xh} x_j + b_h) \cdot W_{hh} W_{hh}", "wrong"),
+    # the letters' own meanings on one line: y the prediction, f' one case of a list (the sigmoid's)
+    (r"y_t = \text{softmax}(z_t)", "unchecked"),
+    (r"f'(z) = \sigma(z)(1-\sigma(z))", "unchecked"),
+    (r"f'(z) = 1 - \tanh^2(z)", "ok"),
+])
+def test_a_plain_rnns_letters_as_posts_write_them(formula, verdict):
+    claims = verify_claim(Checker(derive.derive(derive.load(WAYNE))), formula).claims
+    assert [c.verdict for c in claims] == [verdict], [(c.verdict, c.reason) for c in claims]
+
+
+@pytest.mark.parametrize("formula, renamed", [
+    (r"\frac{\partial h_j}{\partial h_{j-1}} = W_{hh}", True),
+    (r"\frac{\partial h_t}{\partial h_{k-1}} = W_{hh}", False),                 # t and k: two steps, kept apart
+    (r"\frac{\partial h_k}{\partial h_{k-1}} = \sum_{k} W_{hh}", False),         # a sum over the letter: it runs
+    (r"\frac{\partial h_i}{\partial W_{ij}} = x_j", False),                      # no offset: entries, not steps
+])
+def test_a_step_letter_other_than_t_is_read_as_t_only_where_it_is_the_one_step(formula, renamed):
+    from derive.verify.reader import read
+    from derive.verify.sequence.step_letters import at_step_t
+    chain = read(formula)[0].chain
+    assert (at_step_t(chain) != chain) == renamed

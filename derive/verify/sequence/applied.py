@@ -124,11 +124,12 @@ def _axis(node: s.Node) -> int | None:
 
 
 def _stand_in(node: s.Node, activation: str) -> tuple[str | None, int]:
-    """g, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope."""
+    """g, f, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope (an RNN has no forget gate
+    for f to name)."""
     primes = 0
     if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
         node, primes = node.base, node.primes
-    return (activation, primes) if isinstance(node, s.Sym) and node.text in ("g", "\\phi", "\\varphi") else (None, 0)
+    return (activation, primes) if isinstance(node, s.Sym) and node.text in ("g", "f", "\\phi", "\\varphi") else (None, 0)
 
 
 def _listed(argument: s.Node) -> list[s.Node]:

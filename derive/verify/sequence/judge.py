@@ -23,6 +23,8 @@ from .carried import carried, slipped
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .unfit import Misfit
+from .own_meaning import own_meaning
+from .step_letters import at_step_t
 from .why import why
 
 MAX_CONVENTIONS = 512
@@ -121,6 +123,8 @@ class SequenceJudge:
         """The verdict on a claim; `traced`: a whole claim (not one link of a chain), whose slips the lines
         below may carry."""
         self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
+        if self.world.steps:
+            chain = at_step_t(chain)              # ∂h_j/∂h_{j-1}: at every step j, so at t
         outcomes = self.outcomes(chain)
         if not outcomes and self.misfits and all(self.misfits) and self.misfit_read <= self.confirmed | DATA:
             return Verdict("wrong", None, f"its shapes do not fit under any reading: {self.misfit_why}")
@@ -140,6 +144,9 @@ class SequenceJudge:
             return Verdict("unchecked", None, GRU_VARIANT)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
+        own = own_meaning(self, chain)
+        if own is not None:
+            return Verdict("unchecked", None, own)
         if traced:
             slipped(self, chain)
         return Verdict("wrong", None, why(self, chain))

@@ -202,7 +202,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     if base == "p":
         base = pick("p", ("yhat", "net:"))             # p_t: the probabilities, or (p_t = U x_t + W h_{t-1}) the net
     if kind == "rnn" and not gate_letter and letter in ("z", "a") and not net:
-        base = pick(f"{letter}-name", ("net:", "h") if letter == "z" else ("h", "net:"))    # z_t, a_t: W x + U h
+        # z_t, a_t: W x + U h, the state, or (z_t = W_hy h_t + b_y) the read-out's logits
+        base = pick(f"{letter}-name", ("net:", "h", "logit") if letter == "z" else ("h", "net:", "logit"))
     if adjoint and base == "y":
         base = "logit"                                 # code's dy: the gradient at the output's logits
     if net:

@@ -1,0 +1,33 @@
+"""A wrong-looking claim that gives a letter a meaning of the post's own rather than stating a value: y_t =
+softmax(z_t) where y is the network's target (the post's y is its prediction on that line), f'(z) = σ(z)(1 − σ(z))
+of a bare z (the derivative of the activation the line names, one case of the post's list, not the cell's)."""
+
+from __future__ import annotations
+
+from .. import syntax as s
+from .names import key_of
+
+STAND_INS = ("g", "f", "\\phi", "\\varphi")
+
+
+def own_meaning(judge, chain: s.Chain) -> str | None:
+    """Why the claim is read as the post's own meaning for its letter (unchecked, not wrong); None: it is not."""
+    left = chain.sides[0]
+    key = key_of(left, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+    if key == "y" and len(chain.sides) == 2:
+        return ("the post sets the letter of the target to a value it computes: its own meaning on this line "
+                "(the prediction), which is not read")
+    if _stand_in_of_a_letter(left):
+        return "the activation written by a letter, at a letter: the post names one case of it on this line"
+    return None
+
+
+def _stand_in_of_a_letter(node: s.Node) -> bool:
+    """f'(z), g(x): a stand-in letter applied to a bare letter, no step's quantity (z, not z_t)."""
+    if not (isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[1], s.Paren)):
+        return False
+    function, argument = node.items[0], node.items[1].inner
+    if isinstance(function, s.Scripted) and function.sub is None and function.sup is None:
+        function = function.base
+    return isinstance(function, s.Sym) and function.text in STAND_INS and isinstance(argument, s.Sym) and \
+        len(argument.text) == 1
