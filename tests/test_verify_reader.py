@@ -239,3 +239,11 @@ def test_the_parser_tables_cached_on_disk_are_used_only_when_sound(tmp_path, mon
     finally:
         reader._parser.cache_clear()
         reader._read_cached.cache_clear()
+
+
+@pytest.mark.parametrize("text", [r"\Bigg[ a + b \Bigg] c", r"\biggl( a + b \biggr) c", r"\Biggl[ a + b \Biggr] c",
+                                  r"\bigg( a + b \bigg) c", r"\Bigg( a + b \Bigg) c"])
+def test_every_size_of_bracket_reads_as_a_bracket(text):
+    """\\Bigg[ … \\Bigg] (costapt's batchnorm post): TeX's sizes of a bracket, each a bracket."""
+    sides = read(text)[0].chain.sides
+    assert sides == read("( a + b ) c")[0].chain.sides or sides == read("[ a + b ] c")[0].chain.sides
