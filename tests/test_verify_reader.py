@@ -247,3 +247,10 @@ def test_every_size_of_bracket_reads_as_a_bracket(text):
     """\\Bigg[ … \\Bigg] (costapt's batchnorm post): TeX's sizes of a bracket, each a bracket."""
     sides = read(text)[0].chain.sides
     assert sides == read("( a + b ) c")[0].chain.sides or sides == read("[ a + b ] c")[0].chain.sides
+
+
+def test_an_angle_in_degrees_is_its_number_and_a_sized_brace_groups():
+    """rot_{180^\\circ} \\left\\{ w \\right\\} (jefkine's conv post), rot_{180°}(w): the rotation by 180, of w."""
+    expected = read(r"y = rot_{180}(w)")[0].chain.sides
+    for text in (r"y = rot_{180^\circ} \left\{ w \right\}", r"y = rot_{180^{\circ}}(w)", r"y = rot_{180°}(w)"):
+        assert read(text)[0].chain.sides == expected, text
