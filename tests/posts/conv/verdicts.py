@@ -28,3 +28,16 @@ def finish():
         print("DISAGREES with truth.toml:", bad, "not in truth.toml:", extra)
         sys.exit(1)
     print(f"all {len(table)} verdicts agree with truth.toml")
+
+
+class Strict:
+    """An array whose entries outside its shape are undefined (IndexError), never wrapped or zero: an index a
+    printed formula reads literally."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __call__(self, *idx):
+        if any(i < 0 or i >= n for i, n in zip(idx, self.a.shape)):
+            raise IndexError(idx)
+        return self.a[idx]

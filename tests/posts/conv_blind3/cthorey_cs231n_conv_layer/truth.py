@@ -16,21 +16,9 @@ import torch.nn.functional as F
 
 # the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
-from verdicts import decide, finish  # noqa: E402
+from verdicts import Strict, decide, finish  # noqa: E402
 
 rng = np.random.default_rng(3)
-
-
-class Strict:
-    """An array whose entries outside its shape are undefined (IndexError), never wrapped or zero."""
-
-    def __init__(self, a):
-        self.a = a
-
-    def __call__(self, *idx):
-        if any(i < 0 or i >= n for i, n in zip(idx, self.a.shape)):
-            raise IndexError(idx)
-        return self.a[idx]
 
 
 def literal(fn):

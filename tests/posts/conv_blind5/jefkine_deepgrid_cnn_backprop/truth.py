@@ -18,23 +18,11 @@ from scipy.signal import convolve2d, correlate2d
 
 # the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
-from verdicts import decide, finish, unchecked  # noqa: E402
+from verdicts import Strict, decide, finish, unchecked  # noqa: E402
 
 rng = np.random.default_rng(11)
 H, W_, k1, k2 = 5, 6, 3, 2
 I = rng.normal(size=(H, W_)); K = rng.normal(size=(k1, k2))
-
-
-class Strict:
-    """An array whose entries outside its shape are undefined (IndexError), never wrapped."""
-
-    def __init__(self, a):
-        self.a = a
-
-    def __call__(self, *idx):
-        if any(i < 0 or i >= n for i, n in zip(idx, self.a.shape)):
-            raise IndexError(idx)
-        return self.a[idx]
 
 
 def zero_out(a):
