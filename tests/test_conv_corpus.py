@@ -8,8 +8,6 @@ verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-l
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -83,11 +81,19 @@ def test_claims_quote_their_lines(folder: Path):
             assert "error" not in claim, f"{folder.name}: line {line} has an error kind but is {claim['verdict']}"
 
 
+@pytest.fixture(scope="module")
+def truth_runner():
+    from truth_runner import TruthRunner
+    runner = TruthRunner()
+    yield runner
+    runner.close()
+
+
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_truth_py_agrees(folder: Path):
-    run = subprocess.run([sys.executable, "truth.py"], cwd=folder, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, f"{folder.name}: truth.py failed\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    decided = {int(n): v for n, v in re.findall(r"^line (\d+): (ok|wrong|unchecked)\b", run.stdout, re.M)}
+def test_truth_py_agrees(folder: Path, truth_runner):
+    returncode, stdout, stderr = truth_runner.run(folder)
+    assert returncode == 0, f"{folder.name}: truth.py failed\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    decided = {int(n): v for n, v in re.findall(r"^line (\d+): (ok|wrong|unchecked)\b", stdout, re.M)}
     table = {c["line"]: c["verdict"] for c in truth(folder)["claim"]}
     assert decided == table, f"{folder.name}: truth.py decides {decided}, truth.toml says {table}"
 

@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 from sympy import Idx, IndexedBase
 
+from .finite_sums import done
 from .graph import Kind, Node, TensorGraph
 from . import sequence_axes
 from .index_level import IndexLevel
@@ -249,10 +250,12 @@ def at(level: TensorIndexLevel, expr: sp.Expr, node: Node, where: tuple[int, ...
     its sums written out, the structural zeros dropped. `values` (base -> array) decide the
     max-pool's routing."""
     concrete = expr.xreplace(dict(zip(level.axes[node], map(sp.Integer, where))))
-    return _dropping_zeros(level, _routed(level, concrete.doit(), values))
+    return _dropping_zeros(level, _routed(level, done(concrete), values))
 
 
 def _routed(level, expr, values):
+    if not expr.has(Wins, Picks, WindowMax):
+        return expr
     def decided(found):
         entry, i, j, kernel, stride = found.args
         a = values[entry.base]

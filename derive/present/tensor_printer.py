@@ -4,6 +4,8 @@ left out when there is one sample, [z > 0] for ReLU's slope, max over a pool's w
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .index_printer import THIN, IndexPrinter
@@ -11,6 +13,18 @@ from .notation import format_number
 
 
 OFFSETS = {sp.Symbol("p"), sp.Symbol("q")}
+
+
+@functools.lru_cache(maxsize=8192)          # a worked entry prints the same few indices many times
+def _index_text(index: sp.Expr) -> str:
+    named = index.xreplace({i: sp.Symbol(str(i.label)) for i in index.atoms(sp.Idx)})
+    if not isinstance(named, sp.Add):
+        return sp.latex(named).replace(" ", "")
+    # the axis before the kernel offset (i + p), larger strides first (4o + 2h + w), numbers last
+    terms = sorted(named.args, key=lambda t: (t.is_Number, not t.free_symbols.isdisjoint(OFFSETS),
+                                              -abs(t.as_coeff_Mul()[0]), sorted(map(str, t.free_symbols))))
+    text = "".join(("+" if k and not sp.latex(t).startswith("-") else "") + sp.latex(t) for k, t in enumerate(terms))
+    return text.replace(" ", "")
 
 
 class TensorPrinter(IndexPrinter):
@@ -33,14 +47,7 @@ class TensorPrinter(IndexPrinter):
         """An index as the posts write it: i, 2i + p, 4o + 2h + w."""
         if isinstance(index, sp.Indexed):             # a token id picks the row: E_{x_{n,t},k}
             return self._print(index)
-        named = index.xreplace({i: sp.Symbol(str(i.label)) for i in index.atoms(sp.Idx)})
-        if not isinstance(named, sp.Add):
-            return sp.latex(named).replace(" ", "")
-        # the axis before the kernel offset (i + p), larger strides first (4o + 2h + w), numbers last
-        terms = sorted(named.args, key=lambda t: (t.is_Number, not t.free_symbols.isdisjoint(OFFSETS),
-                                                  -abs(t.as_coeff_Mul()[0]), sorted(map(str, t.free_symbols))))
-        text = "".join(("+" if k and not sp.latex(t).startswith("-") else "") + sp.latex(t) for k, t in enumerate(terms))
-        return text.replace(" ", "")
+        return _index_text(index)
 
     def _print_Indexed(self, expr):
         if self.numbers is not None and expr.base in self.numbers and all(i.is_Integer for i in expr.indices):
