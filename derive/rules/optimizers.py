@@ -15,7 +15,7 @@ The last assignment gives the parameter after the step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import mpmath
 import numpy as np
@@ -131,7 +131,7 @@ class Optimizer:
         """The parameter after step 1 from a zero state, in SymPy's numbers (verify's 30 digits), or
         as an expression where the rate is a symbol (a spec without training: plain gradient descent)."""
         values = self.hyper(hyper)
-        constants = [sp.nsimplify(values[h.name]) for h in self.hyperparameters]
+        constants = [_exact(values[h.name]) for h in self.hyperparameters]
         if isinstance(param, sp.Float) and isinstance(grad, sp.Float) and rate.is_Number:
             # numbers: the closed form evaluated by mpmath at their precision (verify asks it of every
             # parameter at every point; substituting into the SymPy expression is a hundred times slower)
@@ -236,3 +236,10 @@ OPTIMIZERS: dict[str, Optimizer] = {row.name: row for row in (
               ((decayed, _mul(PARAMETER, _one_minus(_mul(RATE, decay)))),) + _ADAM_MOMENTS +
               ((PARAMETER, _adam_step(decayed)),)),
 )}
+
+
+@cache
+def _exact(value: float) -> sp.Expr:
+    """A hyperparameter as the exact number it is written as (0.9 is 9/10): nsimplify takes tens of
+    milliseconds, and verify asks it of every parameter at every point."""
+    return sp.nsimplify(value)

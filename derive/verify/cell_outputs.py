@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 import warnings
 
-from .region import Region
-from .regions import MARKDOWN, line_starts_of
+from .region import Region, line_starts_of
+from .regions import MARKDOWN
 
 CODE = ("python", "py", "python3", "numpy", "ipython")
 OUTPUT = ("", "text", "output", "stdout", "console")

@@ -8,8 +8,8 @@ import re
 import warnings
 
 from .cell_outputs import cell_outputs
-from .region import Region
-from .regions import MARKDOWN, line_starts_of
+from .region import Region, line_starts_of
+from .regions import MARKDOWN
 
 CODE_LANGUAGES = ("python", "py", "python3", "numpy", "ipython")      # a bare fence is plain.py's
 

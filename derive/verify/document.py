@@ -25,7 +25,7 @@ from .model import Model
 from .numbering import bias_renaming, renumbering
 from .placeholders import instances
 from .reader import ReadError
-from .region import Region
+from .region import Region, line_starts_of
 from .regions import normalize, scan
 from .row_reading import continued_regions, read_rows
 from .see_through import see_through
@@ -136,7 +136,7 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
 def _verify_regions(checker: Checker, regions: list[Region], notation: str | None, seconds: float,
                     document: str | None = None) -> Report:
     deadline = time.monotonic() + seconds
-    starts = _line_starts(document) if document is not None else None
+    starts = line_starts_of(document) if document is not None else None
     read_regions = listed_entries(continued_regions(
         [(region, read_rows(region, document, starts)) for region in regions], document), document)
     rate = _rate(checker)
@@ -256,9 +256,6 @@ def _judged(checker: Checker, judge: Judge, notation: str, chain: s.Chain, sampl
         partly = "; ".join(filter(None, [partly, "not at the softmax layer, whose derivative is not elementwise"]))
     return Verdict("ok", None, partly)
 
-
-def _line_starts(text: str) -> list[int]:
-    return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
 
 

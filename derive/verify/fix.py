@@ -22,6 +22,7 @@ from .judge import EQUALITIES
 from .output import _comment_text
 from .reader import ReadError, read
 from .regions import is_latex, normalize
+from .region import line_starts_of
 
 ROUNDS = 4                       # fix, verify again, fix what the corrections uncover
 NUMBER = r"(?:\d+\.?\d*|\.\d+)"
@@ -75,7 +76,7 @@ def repair(checker, text: str, name: str = "", report: Report | None = None,
 def _figures(text: str, report: Report):
     """(edits, changes, claims left as they are); primary mistakes first, so that carried ones know the
     corrections of the figures they repeat."""
-    starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    starts = line_starts_of(text)
     edits, changes, unfixed, done, taken = [], [], [], {}, set()
     for claim in sorted((c for c in report.claims if c.verdict == "wrong"), key=lambda c: c.carries is not None):
         below = [starts[c.line - 1] for c in report.claims if c.start == claim.start and c.line > claim.line]

@@ -9,7 +9,7 @@ import re
 from bisect import bisect_right
 from html.parser import HTMLParser
 
-from .region import Region
+from .region import Region, line_starts_of
 
 MATH_CLASSES = ({"math", "inline"}, {"math", "block"}, {"math", "display"})
 DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$"))
@@ -109,7 +109,7 @@ class _MathElements(Browserlike):
     def __init__(self, text: str):
         super().__init__(convert_charrefs=True)
         self.text = text
-        self.line_starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"]
+        self.line_starts = line_starts_of(text)
         self.regions: list[Region] = []
         self._open: list[tuple[str, bool]] = []       # (tag, is a math element) for every open element
         self._math: tuple[int, list[str]] | None = None   # start offset and text of the math element

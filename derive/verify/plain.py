@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .printouts import printout
+from .region import line_starts_of
 
 # fenced code in a language is code, not math
 PLAIN_FENCES = {"", "text", "txt", "plain", "plaintext", "none", "math-text"}
@@ -45,7 +46,7 @@ def plain_regions(text: str, tokens, math_lines: set[int]) -> list[tuple[int, st
     """(line, LaTeX, start, end) for the plain-text equations of a Markdown document, from
     markdown-it's tokens: the lines of plain code fences and of paragraphs, but for the lines
     (1-based, `math_lines`) that hold math already."""
-    line_starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    line_starts = line_starts_of(text)
     lines = text.split("\n")
     candidates: list[int] = []
     in_table = 0

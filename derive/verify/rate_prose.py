@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .region import line_starts_of
+
 _NUMBER = r"\d*\.?\d+(?:[eE][-+]?\d+)?"
 _ETA = r"(?:\$\s*\\(?:eta|alpha)\s*\$|η|α)"
 _ENDS = r"(?=\s*(?:[.,;:)!]|$)|\s+(?:and|for|here|so|which|we|in)\b)"
@@ -21,7 +23,7 @@ _SAID = re.compile(
 def rate_regions(text: str, tokens) -> list[tuple[int, str, int, int]]:
     """(line, LaTeX, start, end) for each sentence of a Markdown document's paragraphs and list
     items that gives the learning rate."""
-    line_starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    line_starts = line_starts_of(text)
     lines = text.split("\n")
     found: list[tuple[int, str, int, int]] = []
     in_table = 0

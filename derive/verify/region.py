@@ -3,7 +3,15 @@ document (Markdown, LaTeX, HTML, plain text) makes these; the claims are read fr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_NEWLINE = re.compile("\n")
+
+
+def line_starts_of(text: str) -> list[int]:
+    """The offset of each line of the text: 0, then one past every newline."""
+    return [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from .image_math import formula
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
 from .rate_prose import rate_regions
-from .region import Region
+from .region import Region, line_starts_of
 from .tables import table_regions
 
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
@@ -341,10 +341,3 @@ def _latex_regions(text: str) -> list[Region]:
     walk(nodes)
     return sorted(regions, key=lambda r: r.start)
 
-
-def line_starts_of(text: str) -> list[int]:
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .modifiers import NEW_WORDS, OLD_WORDS
+from .region import line_starts_of
 
 NUMBER = re.compile(r"^\s*[-−–]?\s*(\d+\.?\d*|\.\d+)(\s*[eE][-+]?\d+)?\s*$")
 NAME = re.compile(r"^\s*\$?\s*([A-Za-z\\][A-Za-z0-9_{}\\^,.\[\]()\s]*|[A-Za-z][\u2080-\u2089]+)\s*\$?\s*$")   # W^{[1]} too
@@ -33,7 +34,7 @@ FIGURES = re.compile(r"^(\[[-−–\d.,\s]+\]|\\begin\{[bp]matrix\}[-−–\d.&\
 
 def table_regions(text: str, tokens) -> list[tuple[int, str, int, int]]:
     """(line, LaTeX, start, end): a region for each row of a name-and-figures table."""
-    line_starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    line_starts = line_starts_of(text)
     found = []
     for heads, rows in _tables(tokens):
         kinds = [_kind(head) for head in heads]

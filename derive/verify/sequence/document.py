@@ -12,7 +12,7 @@ from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links
-from ..region import Region
+from ..region import Region, line_starts_of
 from ..code_regions import code_functions, code_name, with_code
 from ..reader import ReadError, read
 from ..regions import normalize, scan
@@ -40,7 +40,7 @@ class SequenceChecker:
 def verify_sequence(checker: SequenceChecker, regions: list[Region], document: str | None, seconds: float,
                     chains_of, joined=lambda rows: rows) -> Report:
     deadline = time.monotonic() + seconds
-    starts = _line_starts(document) if document is not None else None
+    starts = line_starts_of(document) if document is not None else None
     read = [(region, joined(rows)) for region, rows in
             continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
     found = [(region, _stated(chain), line) for region, rows in read for chain, _, line in chains_of(rows)]
@@ -232,6 +232,3 @@ def _restates(chain: s.Chain) -> bool:
                all(isinstance(item, s.Paren) and item.kind == "[:" for item in side.items[1:])
                for side in chain.sides[1:])
 
-
-def _line_starts(text: str) -> list[int]:
-    return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]

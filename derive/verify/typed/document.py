@@ -14,7 +14,7 @@ from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
 from ..link_lines import first_read, later_links, link_line
 from ..reader import ReadError, read
-from ..region import Region
+from ..region import Region, line_starts_of
 from ..code_regions import code_lines
 from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
@@ -57,7 +57,7 @@ class TypedChecker:
 def verify_typed(checker: TypedChecker, regions: list[Region], document: str | None, seconds: float,
                  chains_of):
     deadline = time.monotonic() + seconds
-    starts = _line_starts(document) if document is not None else None
+    starts = line_starts_of(document) if document is not None else None
     read = [(region, _joined(rows)) for region, rows in
             continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
     found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
@@ -209,9 +209,6 @@ def _case(lines: list[str], line: int) -> tuple | None:
             return None            # another sentence: the case ended there
     return None
 
-
-def _line_starts(text: str) -> list[int]:
-    return [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
 
 
 def _base(chains: list[s.Chain]) -> int:
