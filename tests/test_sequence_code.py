@@ -103,26 +103,29 @@ def test_a_wrong_x_or_y_is_named(tmp_path):
         module.loss(params, np.array([[0, 1, 2, 2]]), np.array([[0, 1, 2]]))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+CELLS = {"lstm": {"type": "lstm"}, "gru": {"type": "gru"}, "gru-reset-before": {"type": "gru", "reset_after": False}}
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_an_lstm_or_gru_module_is_the_tape(kind, reduction, tmp_path):
-    _check(_spec([EMBED, {"type": kind, "hidden": 3}, OUT], tokens=TOKENS, reduction=reduction), tmp_path)
+    _check(_spec([EMBED, {**CELLS[kind], "hidden": 3}, OUT], tokens=TOKENS, reduction=reduction), tmp_path)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", list(CELLS))
 def test_an_lstm_or_gru_module_reads_the_last_state_of_vectors(kind, tmp_path):
     rng = np.random.default_rng(1)
-    _check(_spec([{"type": kind, "hidden": 2, "sequence": False}, {"type": "dense", "units": 3, "activation": "softmax"}],
+    _check(_spec([{**CELLS[kind], "hidden": 2, "sequence": False}, {"type": "dense", "units": 3, "activation": "softmax"}],
                  vectors=rng.normal(size=(2, 3, 2)).round(3).tolist(), target={"values": [[1, 0, 0], [0, 0, 1]]}),
            tmp_path)
 
 
 @settings(max_examples=12, deadline=None)
-@given(kinds=st.lists(st.sampled_from(["rnn", "lstm", "gru"]), min_size=1, max_size=2), samples=st.integers(1, 3),
-       steps=st.integers(1, 4), hidden=st.integers(1, 3), seed=st.integers(0, 2 ** 31))
+@given(kinds=st.lists(st.sampled_from(["rnn", "lstm", "gru", "gru-reset-before"]), min_size=1, max_size=2),
+       samples=st.integers(1, 3), steps=st.integers(1, 4), hidden=st.integers(1, 3), seed=st.integers(0, 2 ** 31))
 def test_any_stack_of_recurrent_layers_module_is_the_tape(kinds, samples, steps, hidden, seed, tmp_path_factory):
     rng = np.random.default_rng(seed)
-    layers = [EMBED] + [{"type": kind, "hidden": hidden} for kind in kinds] + [OUT]
+    layers = [EMBED] + [{**CELLS.get(kind, {"type": kind}), "hidden": hidden} for kind in kinds] + [OUT]
     _check(_spec(layers, tokens=rng.integers(0, 4, size=(samples, steps + 1)).tolist(), seed=seed),
            tmp_path_factory.mktemp("module"))
 

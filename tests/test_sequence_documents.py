@@ -79,16 +79,20 @@ def test_the_document_sums_a_shared_weights_terms_over_the_steps():
     assert r"[x_{t} = v]" in text
 
 
+RESET_BEFORE = "gru-reset-before"         # Cho et al.'s GRU: the state reset before U_n
+
+
 def _cell(kind, tokens, hidden=2, seed=1, sequence=True):
+    cell = {"type": "gru", "reset_after": False} if kind == RESET_BEFORE else {"type": kind}
     data = {"title": "t", "init": {"seed": seed}, "input": {"tokens": tokens, "vocabulary": 3},
             "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
-            "layers": [{"type": "embedding", "size": 2}, {"type": kind, "hidden": hidden, "sequence": sequence},
+            "layers": [{"type": "embedding", "size": 2}, {**cell, "hidden": hidden, "sequence": sequence},
                        {"type": "dense", "units": 3, "activation": "softmax"}]}
     data["target"] = {"next_token": True} if sequence else {"values": [[1, 0, 0]] * len(tokens)}
     return from_dict(data)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", RESET_BEFORE])
 @pytest.mark.parametrize("sequence", [True, False], ids=["every-state", "last-state"])
 def test_the_lstms_and_grus_index_forms_are_the_kernels_at_every_entry(kind, sequence):
     result = api.derive(_cell(kind, [[0, 2, 1, 0], [1, 1, 2, 2]], sequence=sequence))
@@ -98,11 +102,20 @@ def test_the_lstms_and_grus_index_forms_are_the_kernels_at_every_entry(kind, seq
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.sampled_from(["lstm", "gru"]), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 31))
+@given(st.sampled_from(["lstm", "gru", RESET_BEFORE]), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 31))
 def test_any_small_lstm_or_gru_is_proven_entry_by_entry(kind, samples, steps, hidden, seed):
     rng = np.random.default_rng(seed)
     _every_gradient_proven(api.derive(_cell(kind, rng.integers(0, 3, size=(samples, steps + 1)).tolist(), hidden,
                                             seed)))
+
+
+def test_the_reset_before_gru_document_says_so_and_resets_the_state_before_its_recurrent_weights():
+    text = api.render(api.derive(_cell(RESET_BEFORE, [[0, 2, 1, 0]])), "markdown")
+    assert "state reset before the recurrent weights (Cho et al.)" in text
+    assert "reset previous state, step 1" in text and "reset gate, step 0" not in text    # h_0 = 0: no r_0
+    assert "new state's recurrent part" not in text           # PyTorch's U_n h' + b'_n is not computed
+    pytorch = api.render(api.derive(_cell("gru", [[0, 2, 1, 0]])), "markdown")
+    assert "reset gate, step 0" in pytorch and "Cho et al." not in pytorch
 
 
 def test_the_lstm_document_names_its_gates_and_carries_the_cell_state_back():
@@ -161,7 +174,8 @@ def test_any_small_attention_or_block_is_proven_entry_by_entry(heads, samples, c
     (lambda: _cell("lstm", [[0, 2, 1, 0], [1, 1, 2, 2]]), "The LSTM's cell state through time", 1),
     (lambda: _cell("gru", [[0, 2, 1, 0], [1, 1, 2, 2]]), "The GRU's hidden state through time", 1),
     (lambda: _cell("gru", [[0, 2, 1, 0]], sequence=False), "The GRU's hidden state through time", 1),
-], ids=["attention", "rnn-relu", "rnn-last-state", "lstm", "gru", "gru-last-state"])
+    (lambda: _cell(RESET_BEFORE, [[0, 2, 1, 0], [1, 1, 2, 2]]), "The GRU's hidden state through time", 1),
+], ids=["attention", "rnn-relu", "rnn-last-state", "lstm", "gru", "gru-last-state", "gru-reset-before"])
 def test_the_matrix_forms_are_computed_as_written_and_equal_the_kernels(spec, title, count):
     result = api.derive(spec())
     forms = result.sequence_forms

@@ -31,8 +31,26 @@ def _document(data: dict) -> dict:
 
 
 # -- PyTorch's network, built from the spec's layers and the document's parameters -----------------
+def _cho_gru(x, p, l):
+    """A GRU that resets the state before U_n (Cho et al.'s; Keras's reset_after = false), step by step in
+    torch: torch.nn.GRU is PyTorch's variant only."""
+    def gate(g, x_t, h):
+        return F.linear(x_t, p[f"W{g}{l}"], p[f"b{g}{l}"]) + F.linear(h, p[f"U{g}{l}"], p[f"bh{g}{l}"])
+    h = torch.zeros(x.shape[0], p[f"Ur{l}"].shape[0], dtype=torch.float64)
+    states = []
+    for t in range(x.shape[1]):
+        r, z = torch.sigmoid(gate("r", x[:, t], h)), torch.sigmoid(gate("z", x[:, t], h))
+        n = torch.tanh(gate("n", x[:, t], r * h))
+        h = (1 - z) * n + z * h
+        states.append(h)
+    return torch.stack(states, dim=1)
+
+
 def _recurrent(kind, layer, x, p, l):
     hidden = layer["hidden"]
+    if kind == "gru" and not layer.get("reset_after", True):
+        out = _cho_gru(x, p, l)
+        return out if layer.get("sequence", True) else out[:, -1]
     if kind == "rnn":
         module = torch.nn.RNN(x.shape[-1], hidden, batch_first=True, nonlinearity=layer.get("nonlinearity", "tanh"),
                               dtype=torch.float64)
@@ -125,8 +143,9 @@ def _spec(layers, *, tokens=None, vocabulary=4, values=None, shape=None, target=
 TOKENS = [[0, 2, 1, 3], [1, 1, 0, 2]]
 
 
-@pytest.mark.parametrize("kind, extra", [("rnn", {}), ("rnn", {"nonlinearity": "relu"}), ("lstm", {}), ("gru", {})],
-                         ids=["rnn-tanh", "rnn-relu", "lstm", "gru"])
+@pytest.mark.parametrize("kind, extra", [("rnn", {}), ("rnn", {"nonlinearity": "relu"}), ("lstm", {}), ("gru", {}),
+                                         ("gru", {"reset_after": False})],
+                         ids=["rnn-tanh", "rnn-relu", "lstm", "gru", "gru-reset-before"])
 def test_a_character_model_with_next_token_targets_is_pytorchs(kind, extra):
     """embedding → recurrent layer over T steps → dense softmax at every position, next-token CE."""
     data = _spec([{"type": "embedding", "size": 3}, {"type": kind, "hidden": 3, **extra},
@@ -135,11 +154,12 @@ def test_a_character_model_with_next_token_targets_is_pytorchs(kind, extra):
     assert doc["inputs"] == [[0, 2, 1], [1, 1, 0]] and doc["targets"] == [[2, 1, 3], [1, 0, 2]]
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_a_many_to_one_classifier_reads_the_last_state(kind):
+@pytest.mark.parametrize("kind, extra", [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})],
+                         ids=["rnn", "lstm", "gru", "gru-reset-before"])
+def test_a_many_to_one_classifier_reads_the_last_state(kind, extra):
     """vectors per step → recurrent layer, its last state only → dense softmax, one-hot targets."""
     rng = np.random.default_rng(4)
-    data = _spec([{"type": kind, "hidden": 2, "sequence": False}, {"type": "dense", "units": 3, "activation": "softmax"}],
+    data = _spec([{"type": kind, "hidden": 2, "sequence": False, **extra}, {"type": "dense", "units": 3, "activation": "softmax"}],
                  shape=[3, 2], values=rng.normal(size=(2, 3, 2)).round(2).tolist(),
                  target={"values": [[1, 0, 0], [0, 0, 1]]})
     _assert_equals_torch(data)
@@ -189,7 +209,8 @@ def networks(draw):
     for _ in range(draw(st.integers(1, 2))):
         kind = draw(st.sampled_from(["rnn", "lstm", "gru", "attention", "transformer_block", "layer_norm", "dense"]))
         if kind in ("rnn", "lstm", "gru"):
-            layers.append({"type": kind, "hidden": width})
+            layers.append({"type": kind, "hidden": width} | ({"reset_after": draw(st.booleans())} if kind == "gru"
+                                                             else {}))
         elif kind == "attention":
             layers.append({"type": kind, "heads": heads, "causal": draw(st.booleans()), "bias": draw(st.booleans())})
         elif kind == "transformer_block":
@@ -240,6 +261,10 @@ EMBED, OUT = {"type": "embedding", "size": 2}, {"type": "dense", "units": 4, "ac
      "layers[2].output_weights: given without output_projection = true"),
     (lambda d: d["layers"].insert(1, {"type": "lstm", "hidden": 2, "sequence": 1}),
      "layers[2].sequence: expected true or false"),
+    (lambda d: d["layers"].insert(1, {"type": "gru", "hidden": 2, "reset_after": "no"}),
+     "layers[2].reset_after: expected true or false"),
+    (lambda d: d["layers"].insert(1, {"type": "lstm", "hidden": 2, "reset_after": False}),
+     "layers[2].reset_after"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_bad_sequence_spec_is_named_in_one_line(change, message):
     data = _spec([dict(EMBED), dict(OUT)], tokens=[[0, 1, 2, 3]])

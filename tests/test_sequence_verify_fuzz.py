@@ -134,6 +134,38 @@ def test_a_gru_of_the_other_variant_is_never_called_wrong():
         assert claim.verdict == "unchecked" and "PyTorch" in claim.reason, (formula, claim)
 
 
+def _cho_spec(seed=7):
+    rng = np.random.default_rng(seed)
+    return from_dict({"title": "t", "init": {"seed": seed},
+                      "input": {"shape": [3, 2], "values": rng.normal(size=(1, 3, 2)).round(3).tolist()},
+                      "target": {"tokens": [rng.integers(0, 2, 3).tolist()]},
+                      "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+                      "layers": [{"type": "gru", "hidden": 2, "reset_after": False},
+                                 {"type": "dense", "units": 2, "activation": "softmax"}]})
+
+
+CHO_GRU = [      # (right, slipped) for a GRU that resets h' before U_n (Cho et al.'s, reset_after = false)
+    (r"n_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)", r"n_t = \tanh(W_n x_t + U_n h_{t-1} + b_n)"),
+    (r"\tilde{h}_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)",
+     r"\tilde{h}_t = \sigma(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)"),
+    (r"dU_n = dn_{raw} (r_t \odot h_{t-1})^T", r"dU_n = dn_{raw} h_{t-1}^T"),
+    (r"dr = (U_n^T dn) \odot h_{t-1}", r"dr = (U_n^T dn) \odot r_t"),
+    (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})"),
+]
+
+
+@pytest.mark.parametrize("right, slipped", CHO_GRU, ids=[r for r, _ in CHO_GRU])
+def test_a_cho_gru_spec_checks_a_cho_posts_formulas_and_catches_their_slips(right, slipped):
+    checker = Checker(api.derive(_cho_spec()))
+    assert _verdict(checker, right).verdict == "ok", right
+    assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+def test_a_cho_gru_spec_leaves_a_pytorch_gru_posts_candidate_unchecked():
+    claim = _verdict(Checker(api.derive(_cho_spec())), r"\tilde{h}_t = \tanh(W_n x_t + r_t \odot (U_n h_{t-1}) + b_n)")
+    assert claim.verdict == "unchecked" and "PyTorch" in claim.reason and "Cho" in claim.reason, claim
+
+
 @pytest.mark.parametrize("causal", [True, False])
 def test_the_mask_and_scores_named_before_their_scale(causal):
     """A = softmax(QKᵀ/√d_k + M) with M the causal mask (0, or -∞ above the diagonal); a post that names

@@ -11,6 +11,8 @@ consumers' terms, with nothing recurrent in the engine itself.
           c_t = lstm_cell(f_t, c_{t-1}, i_t, c̃_t) = f c' + i c̃;  h_t = lstm_out(o_t, c_t) = o tanh(c)
     GRU   r_t, z_t = gate(...; b_q, b'_q; σ);  p_t = W_n x_t + b_n;  q_t = U_n h_{t-1} + b'_n;
           n_t = gru_new(p_t, r_t, q_t) = tanh(p + r q);  h_t = gru_mix(z_t, n_t, h_{t-1}) = (1 - z) n + z h'
+          reset_after = false (Cho et al.'s): m_t = gru_reset(r_t, h_{t-1}) = r ⊙ h';
+          n_t = gate(x_t, m_t; W_n, U_n; b_n, b'_n; tanh)      (step 1: h_0 = 0, so no r_1 and no m_1)
     H = stack(h_1, ..., h_T)                                    (or h_T alone, sequence = false)
 
 Attention projects its input to Q, K and V (linear at every position), scores S = Q Kᵀ/√d_k per head,
@@ -33,7 +35,7 @@ GATES = {
 
 
 def unrolled(kind: str, source: Node, p: dict[str, Node], hidden: int, layer: int, nonlinearity: str = "tanh",
-             sequence: bool = True) -> tuple[list[Node], list[Application], Node]:
+             sequence: bool = True, reset_after: bool = True) -> tuple[list[Node], list[Application], Node]:
     """The nodes and applications of a `kind` layer over every step of `source` (time, features),
     and its output: every hidden state (time, hidden), or the last one. `p`: the layer's parameters
     by role (W, U, b; the LSTM's Wi, Ui, bi, ...; the GRU's Wr, Ur, br, bhr, ...)."""
@@ -59,6 +61,18 @@ def unrolled(kind: str, source: Node, p: dict[str, Node], hidden: int, layer: in
             cell = made.apply("lstm_cell", ((f, cell) if cell is not None else ()) + (i, g), "c", (hidden,),
                               suffix=f"_{t + 1}", t=t)
             state = made.apply("lstm_out", (o, cell), "h", (hidden,), suffix=f"_{t + 1}", t=t)
+        elif not reset_after:
+            # the reset gate scales h_{t-1}: the first step has none (h_0 = 0), so no r_1, as the LSTM has no f_1
+            r, z = (gate(name, function, (p[f"bh{name}"],)) if name != "r" or state is not None else None
+                    for name, function in GATES["gru"])
+            reset = None if state is None else made.apply("gru_reset", (r, state), "m", (hidden,),
+                                                          suffix=f"_{t + 1}", t=t)
+            read = (x_t,) + ((reset,) if reset is not None else ())
+            weights = (p["Wn"],) + ((p["Un"],) if reset is not None else ())
+            n = made.apply("gate", read + weights + (p["bn"], p["bhn"]), "n", (hidden,), suffix=f"_{t + 1}", t=t,
+                           function="tanh", sources=len(read))
+            state = made.apply("gru_mix", (z, n) + ((state,) if state is not None else ()), "h", (hidden,),
+                               suffix=f"_{t + 1}", t=t)
         else:
             r, z = (gate(name, function, (p[f"bh{name}"],)) for name, function in GATES["gru"])
             new_x = made.apply("gate", (x_t, p["Wn"], p["bn"]), "p", (hidden,), suffix=f"_{t + 1}", t=t,
@@ -109,7 +123,8 @@ def lowered(layer, source: Node, p: dict[str, Node], index: int) -> tuple[list[N
     """A sequence layer's nodes, applications and output node; `p`: its parameters by role (W, Wq, ...)."""
     a = dict(layer.attributes)
     if layer.kind in CELLS:
-        return unrolled(layer.kind, source, p, a["hidden"], index, a.get("nonlinearity", "tanh"), a["sequence"])
+        return unrolled(layer.kind, source, p, a["hidden"], index, a.get("nonlinearity", "tanh"), a["sequence"],
+                        a.get("reset_after", True))
     build = _Builder(index)
     if layer.kind == "embedding":
         out = build.apply("embedding", (source, p["E"]), "H", layer.shape)

@@ -15,7 +15,7 @@ from sympy import Idx
 
 from .graph import Kind
 
-CELL_OPS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix")
+CELL_OPS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix", "gru_reset")
 ATTENTION_OPS = ("scores", "softmax", "attend")
 SEQUENCE_OPS = ("embedding", "time_step", "stack", "linear") + CELL_OPS + ATTENTION_OPS
 # attention's nodes by their name's role (Q2: the queries); a linear layer's other outputs are z
@@ -27,7 +27,7 @@ BLOCK_LETTERS = {"BNA": "u", "BNF": "v", "BP": "p", "BRA": "r", "BRF": "s", "BU"
 LETTERS = {"embedding": "e", "stack": "h", "linear": "z", "scores": "S", "softmax": "A", "attend": "O"}
 # a cell's nodes by their name's role (h2_3: h), and its parameters' gates (Wf2: f)
 CELL_LETTERS = {"h": "h", "i": "i", "f": "f", "g": r"\tilde{c}", "o": "o", "c": "c", "r": "r", "z": "z", "n": "n",
-                "p": "{n_{x}}", "q": "{n_{h}}"}
+                "p": "{n_{x}}", "q": "{n_{h}}", "m": "m"}
 ROLES = {"W": "w", "U": "u", "E": "E", "b": "b", "bh": "b'"}
 GATES = ("i", "f", "g", "o", "r", "z", "n")
 

@@ -65,12 +65,14 @@ def _own_term(s: Site, l: int) -> Line:
                 f"    dS = dS + ({d(s.out)} if t == S{l}.shape[1] - 1 else 0)", "this step's own output's term")
 
 
-def _after(s: Site, l: int, into_input: str, into_state: str, biases: list[tuple[str, str]]) -> list[Line]:
+def _after(s: Site, l: int, into_input: str, into_state: str, biases: list[tuple[str, str]],
+           recurrent: str | None = None) -> list[Line]:
     """The gradients the loop's deltas give at once: W's and the input's from `into_input` (every
     step's, (samples, time, gates · hidden)), U's from `into_state` (the steps after the first, with
-    the states before them), each bias's from its deltas."""
+    the states before them) or as `recurrent` writes it, each bias's from its deltas."""
     lines = _split(s, "W", f"numpy.tensordot({into_input}, {s.x}, axes=((0, 1), (0, 1)))")
-    lines += _split(s, "U", f"numpy.tensordot({into_state}[:, 1:], S{l}[:, :-1], axes=((0, 1), (0, 1)))")
+    lines += _split(s, "U", recurrent or
+                    f"numpy.tensordot({into_state}[:, 1:], S{l}[:, :-1], axes=((0, 1), (0, 1)))")
     for role, deltas in biases:
         lines += _split(s, role, f"{deltas}.sum(axis=(0, 1))")
     if s.into:
@@ -146,6 +148,8 @@ def lstm_backward(s: Site) -> list[Line]:
 # -- the GRU: r, z and the new state's input part side by side (samples, time, 3 hidden) ----------------
 def gru_forward(s: Site) -> list[Line]:
     l, h = s.index, s.attribute("hidden")
+    if not s.attribute("reset_after"):
+        return _cho_gru_forward(s, l, h)
     br, bz, bn, bhr, bhz, bhn = (s.parameter(n).name for n in ("br", "bz", "bn", "bhr", "bhz", "bhn"))
     return [Line(f"A{l} = {s.x} @ {_stacked(s, 'W')}.T + numpy.concatenate([{br} + {bhr}, {bz} + {bhz}, {bn}])",
                  "every step's input part of r, z and n, one product"),
@@ -165,6 +169,8 @@ def gru_forward(s: Site) -> list[Line]:
 
 def gru_backward(s: Site) -> list[Line]:
     l, h = s.index, s.attribute("hidden")
+    if not s.attribute("reset_after"):
+        return _cho_gru_backward(s, l, h)
     return [Line(f"dA = numpy.zeros((S{l}.shape[0], S{l}.shape[1], {3 * h}))",
                  "every step's delta of r, z and the new state's input part"),
             Line("dQ = numpy.zeros_like(dA)", "and of their recurrent parts (r's and z's the same, n's times r)"),
@@ -178,6 +184,44 @@ def gru_backward(s: Site) -> list[Line]:
             Line(f"    dQ[:, t, {2 * h}:] = dA[:, t, {2 * h}:] * Rg{l}[:, t]"),
             Line(f"    dS = dS * Z{l}[:, t] + dQ[:, t] @ R{l}.T", "into the previous state")] + \
         _after(s, l, "dA", "dQ", [("b", "dA"), ("bh", "dQ")])
+
+
+# -- the GRU that resets the state before U_n (Cho et al.'s): n = tanh(W_n x + b_n + U_n (r h') + b'_n) ------
+def _cho_gru_forward(s: Site, l: int, h: int) -> list[Line]:
+    biases = ", ".join(f"{s.parameter('b' + g).name} + {s.parameter('bh' + g).name}" for g in GATES["gru"])
+    return [Line(f"A{l} = {s.x} @ {_stacked(s, 'W')}.T + numpy.concatenate([{biases}])",
+                 "every step's input part of r, z and n (both biases), one product"),
+            Line(f"R{l} = {_stacked(s, 'U')}.T", "the gates' recurrent weights side by side"),
+            _arrays(s, f"Rg{l}, Z{l}, N{l}, M{l}, S{l}", 5, str(h)),
+            Line(f"for t in range({s.x}.shape[1]):"),
+            Line(f"    a = A{l}[:, t].copy()"),
+            Line("    if t:"),
+            Line(f"        a[:, :{2 * h}] += S{l}[:, t - 1] @ R{l}[:, :{2 * h}]", "U h_{t-1} of r and z"),
+            Line(f"        Rg{l}[:, t] = {_squash('sigmoid', f'a[:, :{h}]')}", "h_0 = 0: no reset on the first step"),
+            Line(f"        M{l}[:, t] = Rg{l}[:, t] * S{l}[:, t - 1]", "the state reset before U_n"),
+            Line(f"        a[:, {2 * h}:] += M{l}[:, t] @ R{l}[:, {2 * h}:]"),
+            Line(f"    Z{l}[:, t] = {_squash('sigmoid', f'a[:, {h}:{2 * h}]')}"),
+            Line(f"    N{l}[:, t] = {_squash('tanh', f'a[:, {2 * h}:]')}"),
+            Line(f"    S{l}[:, t] = (1 - Z{l}[:, t]) * N{l}[:, t]"),
+            Line("    if t:"),
+            Line(f"        S{l}[:, t] += Z{l}[:, t] * S{l}[:, t - 1]"), _output(s, l)]
+
+
+def _cho_gru_backward(s: Site, l: int, h: int) -> list[Line]:
+    into_u = (f"numpy.concatenate([numpy.tensordot(dA[:, 1:, :{2 * h}], S{l}[:, :-1], axes=((0, 1), (0, 1))), "
+              f"numpy.tensordot(dA[:, 1:, {2 * h}:], M{l}[:, 1:], axes=((0, 1), (0, 1)))])")
+    return [Line(f"dA = numpy.zeros((S{l}.shape[0], S{l}.shape[1], {3 * h}))", "every step's delta of r, z and n"),
+            Line(f"dS = numpy.zeros_like(S{l}[:, 0])", "dL/dh of the step after, carried back"),
+            Line(f"for t in reversed(range(S{l}.shape[1])):"), _own_term(s, l),
+            Line(f"    previous = S{l}[:, t - 1] if t else 0.0"),
+            Line(f"    dA[:, t, {2 * h}:] = {_through('tanh', f'dS * (1 - Z{l}[:, t])', f'N{l}[:, t]')}"),
+            Line(f"    dA[:, t, {h}:{2 * h}] = {_through('sigmoid', f'dS * (previous - N{l}[:, t])', f'Z{l}[:, t]')}"),
+            Line(f"    dM = dA[:, t, {2 * h}:] @ R{l}[:, {2 * h}:].T", "into the reset state r h'"),
+            Line("    if t:"),
+            Line(f"        dA[:, t, :{h}] = {_through('sigmoid', 'dM * previous', f'Rg{l}[:, t]')}"),
+            Line(f"    dS = dS * Z{l}[:, t] + dA[:, t, :{2 * h}] @ R{l}[:, :{2 * h}].T + dM * Rg{l}[:, t]",
+                 "into the previous state")] + \
+        _after(s, l, "dA", "dA", [("b", "dA"), ("bh", "dA")], recurrent=into_u)
 
 
 def describe(s: Site) -> str:

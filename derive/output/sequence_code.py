@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .tensor_code_rows import Line, Site, d
 
-RECURRENT_STEPS = ("time_step", "stack", "gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix")   # one loop replaces them
+RECURRENT_STEPS = ("time_step", "stack", "gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix", "gru_reset")   # one loop replaces them
 
 
 def embedding_forward(s: Site) -> list[Line]:

@@ -99,6 +99,8 @@ def _row(form: TensorIndexForm, l: int, layer) -> dict:
         details = [f"{w.shape[0]} filters of {w.shape[2]} by {w.shape[3]}"] + details
     if layer.activation:
         details.append(layer.activation)
+    if dict(layer.attributes).get("reset_after") is False:
+        details.append("state reset before the recurrent weights (Cho et al.)")
     bases = {node.name: base for node, base in form.level.bases.items() if node.kind == Kind.PARAMETER}
     parameters = [rf"{bases[f'{name}{l}'].label} \in \mathbb{{R}}^{{{_shape(array.shape)}}}" for name, array in layer.parameters
                   if f"{name}{l}" in bases]

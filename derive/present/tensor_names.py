@@ -25,7 +25,8 @@ PROJECTIONS = {"Q": "queries", "K": "keys", "V": "values"}
 # a recurrent cell's nodes, by their name's role (f2_3: the forget gate), and its parameters' gates
 CELL_NODES = {"h": "hidden state", "i": "input gate", "f": "forget gate", "g": "candidate cell state",
               "o": "output gate", "c": "cell state", "r": "reset gate", "z": "update gate", "n": "new state",
-              "p": "new state's input part", "q": "new state's recurrent part"}
+              "p": "new state's input part", "q": "new state's recurrent part",
+              "m": "reset previous state"}
 
 
 def title(application) -> str:
@@ -88,4 +89,4 @@ def gradient_title(form, node: Node) -> str:
 
 STATES = {"stack": "stacked states", "time_step": "step's input"}
 # ops whose output is named by a noun of its own (a gate, the scores), not as "the op's output"
-NOUNS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix", "scores", "softmax", "attend")
+NOUNS = ("gate", "lstm_cell", "lstm_out", "gru_new", "gru_mix", "gru_reset", "scores", "softmax", "attend")

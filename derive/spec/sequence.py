@@ -16,6 +16,9 @@ input and output are a sequence (time, features), or token ids (time,) at the in
                                        # weights (gates·hidden, inputs), recurrent_weights (gates·hidden,
                                        # hidden), bias (gates·hidden), the GRU's recurrent_bias; gates in
                                        # PyTorch's order (LSTM i, f, g, o; GRU r, z, n)
+                                       # reset_after (GRU): true, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n))
+                                       # as PyTorch's; false, n = tanh(W_n x + b_n + U_n (r ⊙ h') + b'_n) as
+                                       # Cho et al.'s (Keras's reset_after = false)
     [[layers]]
     type = "attention"                 # heads (1), causal (false), bias (false), output_projection
                                        # (heads > 1); query_, key_, value_, output_weights (d, d)
@@ -43,7 +46,7 @@ GATE_NAMES = {"rnn": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")
 SEQUENCE_KEYS = {
     "embedding": {"size": True, "weights": False},
     **{kind: {"hidden": True, "sequence": False, "weights": False, "recurrent_weights": False, "bias": False}
-       | ({"nonlinearity": False} if kind == "rnn" else {}) | ({"recurrent_bias": False} if kind == "gru" else {})
+       | ({"nonlinearity": False} if kind == "rnn" else {}) | ({"recurrent_bias": False, "reset_after": False} if kind == "gru" else {})
        for kind in RECURRENT},
     "attention": {"heads": False, "causal": False, "bias": False, "output_projection": False,
                   "query_weights": False, "key_weights": False, "value_weights": False, "output_weights": False},
@@ -87,6 +90,8 @@ class SequenceLayers:
         hidden = self.integer(raw["hidden"], f"{field}.hidden", 1, 4096)
         rows = RECURRENT[kind] * hidden
         attributes = (("hidden", hidden), ("sequence", self.flag(raw, "sequence", field, True)))
+        if kind == "gru":               # false: the state reset before U_n (Cho et al.'s, Keras's reset_after = false)
+            attributes += (("reset_after", self.flag(raw, "reset_after", field, True)),)
         if kind == "rnn":
             attributes += (("nonlinearity", self.choice(raw.get("nonlinearity", "tanh"), f"{field}.nonlinearity",
                                                         ("tanh", "relu"))),)

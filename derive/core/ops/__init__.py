@@ -105,6 +105,8 @@ SEQUENCE: dict[str, Op] = {
         ("lstm_out", gates.lstm_out_forward, gates.lstm_out_vjp, gates.lstm_out_index_vjp, gates.lstm_out_index_forward),
         ("gru_new", gates.gru_new_forward, gates.gru_new_vjp, gates.gru_new_index_vjp, gates.gru_new_index_forward),
         ("gru_mix", gates.gru_mix_forward, gates.gru_mix_vjp, gates.gru_mix_index_vjp, gates.gru_mix_index_forward),
+        ("gru_reset", gates.gru_reset_forward, gates.gru_reset_vjp, gates.gru_reset_index_vjp,
+         gates.gru_reset_index_forward),
         ("linear", attention.linear_forward, attention.linear_vjp, sequence_index.linear_vjp,
          sequence_index.linear_forward),
         ("scores", attention.scores_forward, attention.scores_vjp, attention_index.scores_vjp,

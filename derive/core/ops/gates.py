@@ -9,6 +9,8 @@ so the one reverse walk sums a shared weight's terms over the steps (backpropaga
     lstm_out   h_j = o_j tanh(c_j)
     gru_new    n_j = tanh(p_j + r_j q_j)            p = W_n x + b_n, q = U_n h' + b'_n
     gru_mix    h_j = (1 - z_j) n_j + z_j h'_j       (first step: (1 - z_j) n_j)
+    gru_reset  m_j = r_j h'_j                      a GRU that resets the state before U_n (Cho et al.'s,
+               Keras's reset_after = false): n = gate(x, m; W_n, U_n; b_n, b'_n; tanh)
 
 A gate's inputs are its sources (x, and h' after the first step), one weight per source, then its
 biases (attribute `sources`: how many). Every slope is its row's, written in the output: σ' = a(1 - a),
@@ -219,3 +221,26 @@ def gru_mix_index_vjp(level, application, upstream):
     into_z = _mul(upstream, _add(previous[0], _neg(n)) if previous else _neg(n))
     terms = (into_z, _mul(upstream, _one_minus(z))) + tuple(_mul(upstream, z) for _ in previous)
     return tuple(_own(level, term, out, node) for term, node in zip(terms, application.inputs))
+
+
+# -- the reset state r ⊙ h' of a GRU that resets before U_n (Cho et al.'s) --------------------------------
+def gru_reset_forward(**_):
+    return lambda inputs: inputs[0] * inputs[1]
+
+
+def gru_reset_vjp(**_):
+    def gru_reset_vjp(inputs, output, upstream):
+        return upstream * inputs[1], upstream * inputs[0]
+    return gru_reset_vjp
+
+
+def gru_reset_index_forward(level, application):
+    r, previous = (_at(level, node, application.output) for node in application.inputs)
+    return _mul(r, previous)
+
+
+def gru_reset_index_vjp(level, application, upstream):
+    out = application.output
+    r, previous = (_at(level, node, out) for node in application.inputs)
+    return tuple(_own(level, term, out, node) for term, node in zip((_mul(upstream, previous), _mul(upstream, r)),
+                                                                     application.inputs))

@@ -26,7 +26,7 @@ from .named_terms import named_terms
 from .judge import SequenceJudge
 from .why import case_letters
 from ..typed.rows import row_line
-from .world import world
+from .world import other_gru_world, world
 
 
 class SequenceChecker:
@@ -35,6 +35,13 @@ class SequenceChecker:
     def __init__(self, result):
         self.spec = result.spec
         self.world = world(result.spec)
+        self._other_world = None
+
+    def other_world(self):
+        """A GRU spec's world with the other GRU variant, made once, when a claim first asks."""
+        if self._other_world is None:
+            self._other_world = (other_gru_world(self.spec),)
+        return self._other_world[0]
 
 
 def verify_sequence(checker: SequenceChecker, regions: list[Region], document: str | None, seconds: float,
@@ -48,7 +55,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         found = sorted(found + named_terms(document, regions, found), key=lambda item: item[0].start)
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
-    judge = SequenceJudge(checker.world)
+    judge = SequenceJudge(checker.world, checker.other_world)
     lines = document.split("\n") if document is not None else []
     judge.post.functions = _functions(document) if document is not None else {}
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Callable
 
 import numpy as np
 
@@ -32,12 +33,12 @@ MAX_CONVENTIONS = 512
 # dQ = dS K, the dropped 1/√d_k, would read as right; A as the attention's output (A = PV); y as the logits;
 # a GRU's z as the candidate's weight; steps counted from 0 (h_0 the first state computed, not the initial one)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,)}
-# PyTorch's GRU (derive's) resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n));
-# Cho et al.'s before it: n = tanh(W_n x + U_n (r ⊙ h')). What either computes differently is never called wrong.
-GRU_VARIANT_KEYS = {"U:n", "b':n", "q", "d:q", "d:r", "d:net:r", "d:W:r", "d:U:r", "d:b:r", "d:b':r", "d:U:n",
-                    "d:b':n", "d:h<"}
-GRU_VARIANT = ("not checked: derive's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); a GRU that "
-               "resets h' before U_n (Cho et al.'s) computes this differently")
+# PyTorch's GRU resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); Cho et al.'s
+# before it: n = tanh(W_n x + U_n (r ⊙ h')). A claim that holds in the other cell is that cell's, never called wrong.
+GRU_VARIANT = ("not checked: the spec's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)), and this "
+               "holds in a GRU that resets h' before U_n (Cho et al.'s; reset_after = false in the spec derives it)")
+CHO_VARIANT = ("not checked: the spec's GRU is Cho et al.'s (reset_after = false), n = tanh(W_n x + b_n + "
+               "U_n (r ⊙ h') + b'_n), and this holds in a GRU that resets after U_n (PyTorch's)")
 ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
             "use); only the sum is a claim")
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
@@ -45,8 +46,9 @@ MAX_EVALUATIONS = 20_000    # of a claim's sides, over its readings and entries:
 
 
 class SequenceJudge:
-    def __init__(self, world: World):
+    def __init__(self, world: World, other_world: Callable[[], World | None] | None = None):
         self.world = world
+        self.other_world = other_world        # a GRU's: the same spec's of the other variant, made when asked
         self.budget = MAX_EVALUATIONS
         self.unread: str | None = None      # why the claim's first reading stopped
         self.carries: int | None = None     # the line of an earlier slip the last claim carries
@@ -81,6 +83,8 @@ class SequenceJudge:
         if key in self.post.macros or self._reads(left):
             return False                              # QKᵀ = KQᵀ: an expression of known names, a claim
         self.post.macros[key] = chain.sides[-1]
+        if line is not None:
+            self.post.defined_at[key] = line
         return True
 
     def _reads(self, node: s.Node) -> bool:
@@ -140,8 +144,8 @@ class SequenceJudge:
             slipped(self, chain)
             verdict, self.carries = found
             return verdict
-        if self.world.kind == "gru" and any(self._reads_variant(chain, convention) for convention, _ in outcomes):
-            return Verdict("unchecked", None, GRU_VARIANT)
+        if self.world.kind == "gru" and self._holds_in_other_gru(chain):
+            return Verdict("unchecked", None, GRU_VARIANT if self.world.reset_after else CHO_VARIANT)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
         own = own_meaning(self, chain)
@@ -192,18 +196,14 @@ class SequenceJudge:
             return False
         return any(key.startswith(("d:W:", "d:U:", "d:V:", "d:b:", "d:b':")) for key in evaluator.read)
 
-    def _reads_variant(self, chain: s.Chain, convention: dict) -> bool:
-        """Whether the chain reads a quantity the two GRU cells in use compute differently."""
-        evaluator = Evaluator(self.world, self.post, convention)
-        try:
-            evaluator.value(chain.sides[0])
-            if evaluator.read & {"n", "net:n"}:
-                return True                        # n = tanh(...): the candidate's own equation
-            for side in chain.sides[1:]:
-                evaluator.value(side)
-        except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
-            return bool(evaluator.read & GRU_VARIANT_KEYS)     # what it read before it stopped still counts
-        return bool(evaluator.read & GRU_VARIANT_KEYS)
+    def _holds_in_other_gru(self, chain: s.Chain) -> bool:
+        """Whether the chain holds in the GRU of the other variant, read with this post's names and conventions."""
+        world = self.other_world() if self.other_world is not None else None
+        if world is None:
+            return False
+        other = SequenceJudge(world)
+        other.post, other.fixed, other.confirmed = self.post, self.fixed, self.confirmed
+        return any(equal for _, equal in other.outcomes(chain))
 
     def outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
         """(convention, whether every side equals the first) for each convention that reads the chain: the

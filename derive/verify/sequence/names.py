@@ -58,6 +58,7 @@ class PostNames:
     # code's names assigned again (dt = dh_hat * (1 - h_hat**2), then dt = dz * z * (1-z)): each later value
     # with its line, taken by the lines below it; `line` is the line being judged
     reassigned: dict[str, list[tuple[int, s.Node]]] = field(default_factory=dict)
+    defined_at: dict[str, int] = field(default_factory=dict)     # a code name's first assignment's line
     line: int | None = None
 
     def macro(self, key: str | None) -> tuple[int | None, s.Node] | None:
@@ -65,7 +66,8 @@ class PostNames:
         later = [(at, node) for at, node in self.reassigned.get(key, ()) if self.line is not None and at < self.line]
         if later:
             return later[-1]
-        return (None, self.macros[key]) if key in self.macros else None
+        # dhr = np.dot(dt, Wh.T): its dt is the one assigned above it, whatever dt is assigned later
+        return (self.defined_at.get(key), self.macros[key]) if key in self.macros else None
 
 
 def macro_key(node: s.Node) -> str | None:
@@ -215,7 +217,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         if adjoint and base in ("h", "c"):
             return f"{base}>"                          # dc_next: what the later steps send back to c_t
     if adjoint and base in GATES[kind].values() and not net:
-        if pick("gate-gradient", ("output", "net")) == "net":      # dΓ_f: the gate's, or its net input's
+        # dΓ_f: the gate's, or its net input's, gate by gate: dr = (U_nᵀ dn) ⊙ h' takes dn as n's net input's
+        if pick(f"gate-gradient:{base}", ("output", "net")) == "net":
             base = f"net:{base}"
     return _timed(base, time)
 

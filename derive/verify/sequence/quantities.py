@@ -28,6 +28,7 @@ class World:
     step_losses: bool = False                   # a loss at every step (their mean), not the last step's alone
     read_out: str = "softmax"                   # the read-out's activation
     read_at_last: bool = False                  # the read-out on the last state alone (many-to-one)
+    reset_after: bool = True                    # a GRU's: PyTorch's (r after U_n), or Cho et al.'s (before)
 
     def lookup(self, key: str, step: int | None = None) -> list[np.ndarray] | None:
         step = self.at if step is None else step

@@ -13,6 +13,8 @@ each (names.py). Vectors are columns; a matrix is (rows: outputs, columns: input
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ...core.graph import Kind
@@ -49,6 +51,18 @@ def world(spec) -> World:
     return found
 
 
+def other_gru_world(spec) -> World | None:
+    """The world of the spec with its GRU of the other variant (reset after U_n, PyTorch's, or before it, Cho
+    et al.'s): a claim that holds there is a post of that cell's, not a slip. None for any other layer."""
+    layers = [k for k, layer in enumerate(spec.layers) if layer.kind in CELLS + ATTENDING]
+    layer = spec.layers[layers[0]]
+    if layer.kind != "gru":
+        return None
+    attributes = tuple((key, not value if key == "reset_after" else value) for key, value in layer.attributes)
+    swapped = spec.layers[:layers[0]] + (dataclasses.replace(layer, attributes=attributes),) + spec.layers[layers[0] + 1:]
+    return world(dataclasses.replace(spec, layers=swapped))
+
+
 def _column(array: np.ndarray) -> np.ndarray:
     return array.reshape(-1, 1) if array.ndim == 1 else array
 
@@ -62,6 +76,7 @@ def _cell(graph, values, layer, index: int) -> World:
     kind = layer.kind
     found = World(kind, steps=[{} for _ in range(steps)], activation=dict(layer.attributes).get("nonlinearity", "tanh"))
     found.sizes["T"] = steps
+    found.reset_after = dict(layer.attributes).get("reset_after", True)
     found.step_losses = any(a.op == "sequence_ce" for a in run.graph.applications)
     for t in range(1, steps + 1):
         _one_step(found, run, kind, index, t)
@@ -100,7 +115,7 @@ def _one_step(found: World, run: "Run", kind: str, index: int, t: int) -> None:
     here = [a for a in run.graph.applications if a.output.layer == index and _step(a) == t]
     states = ("h", "c") if kind == "lstm" else ("h",)
     gates = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}[kind]
-    for base in ("x",) + states + gates + (("p", "q") if kind == "gru" else ()):
+    for base in ("x",) + states + gates + (("p", "q", "m") if kind == "gru" else ()):   # m: Cho's r ⊙ h'
         if name(base) in run.nodes:
             found.add(base, _column(run.value(name(base))), step=step)
             found.add(f"d:{base}", _column(run.adjoint(name(base))), step=step)
