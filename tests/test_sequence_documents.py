@@ -114,6 +114,8 @@ def test_the_reset_before_gru_document_says_so_and_resets_the_state_before_its_r
     assert "state reset before the recurrent weights (Cho et al.)" in text
     assert "reset previous state, step 1" in text and "reset gate, step 0" not in text    # h_0 = 0: no r_0
     assert "new state's recurrent part" not in text           # PyTorch's U_n h' + b'_n is not computed
+    worked = next(line for line in text.splitlines() if line.startswith(r"$$\begin{aligned}n^{[2]\langle 1\rangle}_{0}"))
+    assert r"\operatorname{tanh}\Bigl(" in worked and r"\Bigr) \\ &=" in worked     # its six terms over two lines
     pytorch = api.render(api.derive(_cell("gru", [[0, 2, 1, 0]])), "markdown")
     assert "reset gate, step 0" in pytorch and "Cho et al." not in pytorch
 

@@ -252,6 +252,7 @@ FINITE = [
     ("gru_new", lambda r: _normal(r, (2, 3), (2, 3), 3), {"first": True}),
     ("gru_mix", lambda r: _normal(r, (2, 3), (2, 3), (2, 3)), {}),
     ("gru_mix", lambda r: _normal(r, (2, 3), (2, 3)), {"first": True}),
+    ("gru_reset", lambda r: _normal(r, (2, 3), (2, 3)), {}),
     ("linear", lambda r: [r.normal(size=(2, 3, 2)), r.normal(size=(3, 2)), r.normal(size=3)], {}),
     ("softmax", lambda r: [r.normal(size=(2, 3, 4))], {}),
     ("scores", lambda r: _normal(r, (2, 4, 4), (2, 4, 4)), {"heads": 2}),

@@ -188,7 +188,15 @@ def _entry(printers: _Printers, lhs: str, found: sp.Expr, value) -> dict:
 
 def _lines(printer, expr: sp.Expr, per_line: int = 3) -> list[str]:
     """A long sum in lines of at most `per_line` terms and WIDE printed characters (each line after
-    the first starts with its sign)."""
+    the first starts with its sign); a function of a long sum, tanh(a + b + ...), its sum so, in
+    \\Bigl( and \\Bigr), which a line break may part as \\left( and \\right) may not."""
+    if isinstance(expr, sp.Function) and len(expr.args) == 1 and isinstance(expr.args[0], sp.Add):
+        whole = printer.doprint(expr)
+        if _width(whole) > WIDE and whole.endswith(r"\right)") and whole.count(r"\left(") >= 1:
+            inner = _lines(printer, expr.args[0], per_line)
+            if len(inner) > 1:
+                head = whole[:whole.index(r"\left(")]
+                return [rf"{head}\Bigl({inner[0]}"] + inner[1:-1] + [rf"{inner[-1]}\Bigr)"]
     if not isinstance(expr, sp.Add) or len(expr.args) <= per_line and _width(printer.doprint(expr)) <= WIDE:
         return [printer.doprint(expr)]
     lines, current = [], []
