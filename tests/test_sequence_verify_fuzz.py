@@ -45,6 +45,15 @@ CELLS = {
         (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})", None),
     ],
 }
+CHO_GRU = [      # (right, slipped) for a GRU that resets h' before U_n (Cho et al.'s, reset_after = false)
+    (r"n_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)", r"n_t = \tanh(W_n x_t + U_n h_{t-1} + b_n)"),
+    (r"\tilde{h}_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)",
+     r"\tilde{h}_t = \sigma(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)"),
+    (r"dU_n = dn_{raw} (r_t \odot h_{t-1})^T", r"dU_n = dn_{raw} h_{t-1}^T"),
+    (r"dr = (U_n^T dn) \odot h_{t-1}", r"dr = (U_n^T dn) \odot r_t"),
+    (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})"),
+]
+CELLS["gru-reset-before"] = CELLS["gru"] + [(right, slipped, None) for right, slipped in CHO_GRU]
 ATTENTION = [
     (r"S = \frac{QK^T}{\sqrt{d_k}}", r"S = \frac{QK^T}{d_k}", None),
     (r"\frac{\partial L}{\partial V} = A^T \frac{\partial L}{\partial O}",
@@ -62,7 +71,8 @@ def _cell_spec(kind, steps, features, hidden, seed):
                       "input": {"shape": [steps, features], "values": rng.normal(size=(1, steps, features)).round(3).tolist()},
                       "target": {"tokens": [rng.integers(0, 2, steps).tolist()]},
                       "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
-                      "layers": [{"type": kind, "hidden": hidden},
+                      "layers": [{"type": "gru", "reset_after": False, "hidden": hidden} if kind == "gru-reset-before"
+                                 else {"type": kind, "hidden": hidden},
                                  {"type": "dense", "units": 2, "activation": "softmax"}]})
 
 
@@ -135,23 +145,7 @@ def test_a_gru_of_the_other_variant_is_never_called_wrong():
 
 
 def _cho_spec(seed=7):
-    rng = np.random.default_rng(seed)
-    return from_dict({"title": "t", "init": {"seed": seed},
-                      "input": {"shape": [3, 2], "values": rng.normal(size=(1, 3, 2)).round(3).tolist()},
-                      "target": {"tokens": [rng.integers(0, 2, 3).tolist()]},
-                      "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
-                      "layers": [{"type": "gru", "hidden": 2, "reset_after": False},
-                                 {"type": "dense", "units": 2, "activation": "softmax"}]})
-
-
-CHO_GRU = [      # (right, slipped) for a GRU that resets h' before U_n (Cho et al.'s, reset_after = false)
-    (r"n_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)", r"n_t = \tanh(W_n x_t + U_n h_{t-1} + b_n)"),
-    (r"\tilde{h}_t = \tanh(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)",
-     r"\tilde{h}_t = \sigma(W_n x_t + U_n (r_t \odot h_{t-1}) + b_n)"),
-    (r"dU_n = dn_{raw} (r_t \odot h_{t-1})^T", r"dU_n = dn_{raw} h_{t-1}^T"),
-    (r"dr = (U_n^T dn) \odot h_{t-1}", r"dr = (U_n^T dn) \odot r_t"),
-    (r"dz = dh \odot (h_{t-1} - n_t)", r"dz = dh \odot (n_t - h_{t-1})"),
-]
+    return _cell_spec("gru-reset-before", 3, 2, 2, seed)
 
 
 @pytest.mark.parametrize("right, slipped", CHO_GRU, ids=[r for r, _ in CHO_GRU])
