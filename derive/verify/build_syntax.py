@@ -157,6 +157,10 @@ class Build(Transformer_NonRecursive):
         sup = next((sc for kind, sc in scripts if kind == "^"), None)
         return s.BigSum(sub, sup, body)
 
+    def bigprod(self, _op, *rest):
+        found = self.bigsum(_op, *rest)
+        return s.BigProd(found.sub, found.sup, found.body)
+
     # -- scripts -----------------------------------------------------------
     def scripted(self, base, *scripts):
         return self._attach(base, scripts, 0)

@@ -50,7 +50,7 @@ class Meaning(Names, Derivatives):
     def _visit(self, node: s.Node, scope: Scope) -> sp.Basic:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise Unreadable(f"cannot give a meaning to {type(node).__name__}")
+            raise Unreadable(f"cannot give a meaning to {s.form_words(node)}")
         scope.parts += 1
         if scope.parts > MAX_PARTS:       # aliases to formulas that use aliases can multiply the work
             raise Unreadable(f"the claim is too long to check (more than {MAX_PARTS} parts, aliases expanded)")

@@ -120,6 +120,14 @@ class BigSum(Node):
 
 
 @dataclass(frozen=True)
+class BigProd(Node):
+    """∏_{j=k+1}^{t} body: a product over a range, as BigSum is a sum."""
+    sub: Script | None
+    sup: Script | None
+    body: Node
+
+
+@dataclass(frozen=True)
 class Chain(Node):
     sides: tuple[Node, ...]
     relations: tuple[str, ...]    # between consecutive sides
@@ -138,6 +146,16 @@ class Line:
 @dataclass(frozen=True)
 class Group(Node):
     lines: tuple[Line, ...]       # braces around a whole region, as \derivefit{...} is
+
+
+# how a reason names a form that a claim's reading stops at
+FORM_WORDS = {"Partial": "a derivative operator applied to what follows it", "Matrix": "a matrix written out",
+              "BigProd": "a product over a range", "Norm": "a norm", "Group": "a group of lines",
+              "Chain": "a relation inside a formula"}
+
+
+def form_words(node: Node) -> str:
+    return FORM_WORDS.get(type(node).__name__, type(node).__name__.lower())
 
 
 def factors(node: Node) -> list[Node]:

@@ -28,14 +28,11 @@ from .operators import Operators
 from .unfit import Unfit
 from .post_gradients import post_gradient
 from .quantities import World
+from .step_ranges import StepRanges
 
 
 
-# the forms a sequence claim cannot have, as a reason names them
-FORMS = {"Partial": "a derivative operator applied to what follows it", "Matrix": "a matrix written out",
-         "Norm": "a norm", "Group": "a group of lines", "Chain": "a relation inside a formula"}
-
-class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -47,6 +44,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
         self.letter_sizes = {}
         self.kronecker_letters: set[str] = set()
         self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
+        self.step_letters: dict[str, int] = {}  # a range's letter, at its step number (Σ_{k=1}^{t}: k)
         self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
         self.moved_keys: dict[str, np.ndarray] = {}     # a world quantity given another (∂/∂V_ij applied)
 
@@ -55,6 +53,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
         other = Evaluator(self.world, self.post, self.convention, self.indices)
         other.consulted, other.read, other.moved = self.consulted, self.read, self.moved | {key: value}
         other.moved_keys = self.moved_keys
+        other.step_letters = self.step_letters
         return other
 
     def pick(self, family: str, options: tuple):
@@ -114,7 +113,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
             return found
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise Unfit(f"{FORMS.get(type(node).__name__, 'this form')}, which is not read in a sequence claim")
+            raise Unfit(f"{s.form_words(node)}, which is not read in a sequence claim")
         return method(node)
 
     def _Sym(self, node: s.Sym):
@@ -296,6 +295,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators):
             letter = "≠".join(side.text for side in bound.sides)          # Σ_{k≠j}: every k but j's
         if re.match(r"^t(=[01])?$", letter) and self.world.steps:
             return self._over_time(node.body)
+        steps = self.ranged(node)
+        if steps is not None:                       # Σ_{k=1}^{t}: every step k up to the one in view
+            return self.ranged_sum(node, *steps)
         summed = self.index_sum(letter, node.body) if node.sup is None else None
         if summed is not None:
             return summed

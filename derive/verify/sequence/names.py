@@ -20,7 +20,7 @@ STATES = {"h": "h", "a": "h", "s": "h", "c": "c", "C": "c", "x": "x"}
 GATES = {
     "rnn": {},
     "lstm": {"i": "i", "f": "f", "o": "o", "g": "g", "u": "i"},
-    "gru": {"r": "r", "z": "z", "n": "n", "u": "z", "g": "n"},
+    "gru": {"r": "r", "z": "z", "n": "n", "u": "z", "g": "n", "c": "n"},    # c: the candidate (TensorFlow's)
 }
 # accents and Greek letters people use for a gate: Γ_u, c̃ (the LSTM's candidate), h̃ (the GRU's)
 ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("lstm", "tilde", "C"): "g", ("gru", "tilde", "h"): "n",
@@ -263,7 +263,8 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
         return found if gate_letter is None else None
     if gate_letter is not None:
         return None
-    return STATES.get(letter) or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
+    state = STATES.get(letter) if STATES.get(letter) != "c" or kind == "lstm" else None    # a cell state: an LSTM's
+    return state or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 
 
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:

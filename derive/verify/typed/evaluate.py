@@ -27,7 +27,7 @@ class Evaluator(Sums):
     def side(self, node: s.Node, view: View) -> sp.Expr:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise Unread(f"{type(node).__name__.lower()} is not read in a typed layer's formula")
+            raise Unread(f"{s.form_words(node)} is not read in a typed layer's formula")
         return method(node, view)
 
     def _Num(self, node: s.Num, view: View):

@@ -1,0 +1,62 @@
+"""verify reads sums and products over a range of steps, as BPTT notes write them (verify/sequence/
+step_ranges.py): ∏_{j=k+1}^{t} ∂h_j/∂h_{j-1} is the chain of Jacobians, Σ_{k=1}^{T} a step-by-step sum;
+on random RNNs (hypothesis) the right forms hold and a slip in them is wrong. A sum up to a size (H) is
+over units, never steps, and a product verify cannot place is unchecked, never wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive import api
+from derive.spec.load import from_dict
+from derive.verify import Checker, verify_claim
+
+RIGHT_AND_SLIPPED = [
+    (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{t} \frac{\partial h_j}{\partial h_{j-1}}",
+     r"\frac{\partial h_t}{\partial h_2} = \prod_{j=2}^{t} \frac{\partial h_j}{\partial h_{j-1}}"),
+    (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{t} \mathrm{diag}(1 - h_j^2) W_{hh}",
+     r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{t} \mathrm{diag}(1 - h_j) W_{hh}"),
+    (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=1}^{t-1} \mathrm{diag}(1 - h_{j+1}^2) W_{hh}",
+     r"\frac{\partial h_t}{\partial h_1} = \prod_{j=1}^{t-1} \mathrm{diag}(1 - h_{j}^2) W_{hh}"),
+    (r"\frac{\partial L}{\partial b_h} = \sum_{k=1}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k^2)",
+     r"\frac{\partial L}{\partial b_h} = \sum_{k=2}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k^2)"),
+    (r"\frac{\partial L}{\partial b_h} = \sum_{k=1}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k^2)",
+     r"\frac{\partial L}{\partial b_h} = \sum_{k=1}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k)"),
+]
+
+
+def _rnn(steps, features, hidden, seed):
+    rng = np.random.default_rng(seed)
+    return from_dict({"title": "t", "init": {"seed": seed},
+                      "input": {"shape": [steps, features],
+                                "values": rng.normal(size=(1, steps, features)).round(3).tolist()},
+                      "target": {"tokens": [rng.integers(0, 2, steps).tolist()]},
+                      "loss": {"function": "cross_entropy"}, "training": {"learning_rate": 0.1},
+                      "layers": [{"type": "rnn", "hidden": hidden}, {"type": "dense", "units": 2,
+                                                                      "activation": "softmax"}]})
+
+
+def _verdict(checker, formula):
+    claims = verify_claim(checker, formula).claims
+    assert len(claims) == 1, (formula, claims)
+    return claims[0]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(3, 5), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_products_and_sums_over_steps_hold_and_their_slips_are_wrong(steps, features, hidden, seed):
+    checker = Checker(api.derive(_rnn(steps, features, hidden, seed)))
+    for right, slipped in RIGHT_AND_SLIPPED:
+        assert _verdict(checker, right).verdict == "ok", right
+        assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+def test_a_sum_up_to_a_size_is_over_units_and_an_unplaced_product_is_unchecked():
+    checker = Checker(api.derive(_rnn(4, 2, 3, 5)))
+    assert _verdict(checker, r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{H} \frac{\partial h_j}{\partial h_{j-1}}"
+                    ).verdict == "unchecked"
+    free = _verdict(checker, r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = "
+                             r"\prod_{j=k+1}^{t} \mathrm{diag}(1 - h_j^2) W_{hh}")     # k free: which k is not read
+    assert free.verdict == "unchecked" and "names no step" in free.reason, free
