@@ -24,6 +24,11 @@ RIGHT_AND_SLIPPED = [
      r"\frac{\partial L}{\partial b_h} = \sum_{k=2}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k^2)"),
     (r"\frac{\partial L}{\partial b_h} = \sum_{k=1}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k^2)",
      r"\frac{\partial L}{\partial b_h} = \sum_{k=1}^{T} \frac{\partial L}{\partial h_k} \odot (1 - h_k)"),
+    # k free: the claim holds for every step k, checked at the first two
+    (r"\frac{\partial h_t}{\partial h_k} = \prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}}",
+     r"\frac{\partial h_t}{\partial h_k} = \prod_{j=k}^{t} \frac{\partial h_j}{\partial h_{j-1}}"),
+    (r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = \prod_{j=k+1}^{t} \mathrm{diag}(1 - h_j^2) W_{hh}",
+     r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = \prod_{j=k+1}^{t} \mathrm{diag}(1 - h_{j-1}^2) W_{hh}"),
 ]
 
 
@@ -53,10 +58,8 @@ def test_products_and_sums_over_steps_hold_and_their_slips_are_wrong(steps, feat
         assert _verdict(checker, slipped).verdict == "wrong", slipped
 
 
-def test_a_sum_up_to_a_size_is_over_units_and_an_unplaced_product_is_unchecked():
+def test_a_range_up_to_a_size_or_a_count_is_not_read_as_steps():
     checker = Checker(api.derive(_rnn(4, 2, 3, 5)))
-    assert _verdict(checker, r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{H} \frac{\partial h_j}{\partial h_{j-1}}"
-                    ).verdict == "unchecked"
-    free = _verdict(checker, r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = "
-                             r"\prod_{j=k+1}^{t} \mathrm{diag}(1 - h_j^2) W_{hh}")     # k free: which k is not read
-    assert free.verdict == "unchecked" and "names no step" in free.reason, free
+    for formula in (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{H} \frac{\partial h_j}{\partial h_{j-1}}",
+                    r"z_t = \sum_{j=1}^{n} W_{hh} h_{t-1}"):           # n counts no step: never a step's number
+        assert _verdict(checker, formula).verdict == "unchecked", formula

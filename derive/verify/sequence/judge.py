@@ -26,6 +26,7 @@ from .shown import equal, shaped, single, slack
 from .unfit import Misfit
 from .own_meaning import own_meaning
 from .step_letters import at_step_t
+from .step_ranges import at_step, free_step_letter
 from .why import why
 
 MAX_CONVENTIONS = 512
@@ -129,6 +130,9 @@ class SequenceJudge:
         self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
         if self.world.steps:
             chain = at_step_t(chain)              # ∂h_j/∂h_{j-1}: at every step j, so at t
+            free = free_step_letter(chain)
+            if free is not None:                  # ∂h_t/∂h_k = ∏_{j=k+1}^{t} …: for every k, so at the first two
+                return self._at_every_step(chain, free, traced)
         outcomes = self.outcomes(chain)
         if not outcomes and self.misfits and all(self.misfits) and self.misfit_read <= self.confirmed | DATA:
             return Verdict("wrong", None, f"its shapes do not fit under any reading: {self.misfit_why}")
@@ -154,6 +158,17 @@ class SequenceJudge:
         if traced:
             slipped(self, chain)
         return Verdict("wrong", None, why(self, chain))
+
+    def _at_every_step(self, chain: s.Chain, letter: str, traced: bool) -> Verdict:
+        """A claim over a free step letter, judged with the letter at the post's first two steps: wrong where it
+        is wrong at one, ok where it holds at both."""
+        verdicts = []
+        for step in (self.post.first_index, self.post.first_index + 1):
+            verdict = self.claim(at_step(chain, letter, step, bounds=True), traced)
+            if verdict.verdict == "wrong":
+                return Verdict("wrong", verdict.expected, f"at {letter} = {step}: {verdict.reason}")
+            verdicts.append(verdict)
+        return next((v for v in verdicts if v.verdict != "ok"), verdicts[0])
 
     def _written_in(self, chain: s.Chain) -> None:
         """B = B_1 ⊙ B_4 held: the weights, in the post's own names, for the gradients by those names."""

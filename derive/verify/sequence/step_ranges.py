@@ -85,20 +85,43 @@ class StepRanges:
                 self.step_letters[letter] = held
 
 
-def at_step(item, letter: str, step: int):
+def at_step(item, letter: str, step: int, bounds: bool = False):
     """`item` with each script that is `letter` or `letter ± n` (h_j, h_{j-1}) written as that step's
-    number; the bounds of a range inside it are left as written, read through the letter's binding."""
+    number; the bounds of a range inside it are left as written, read through the letter's binding, or
+    (`bounds`, for a letter no range binds) written with the number too."""
     if isinstance(item, s.Script):
         found = re.fullmatch(rf"\{{?{re.escape(letter)}(?:([+-])(\d+))?\}}?", item.text)
         if found:
             number = step + (int(found.group(2)) if found.group(1) == "+" else -int(found.group(2) or 0))
             return s.Script(str(number), s.Num(str(number)))
-        return item if item.node is None else s.Script(item.text, at_step(item.node, letter, step))
+        return item if item.node is None else s.Script(item.text, at_step(item.node, letter, step, bounds))
     if isinstance(item, tuple):
-        return tuple(at_step(part, letter, step) for part in item)
+        return tuple(at_step(part, letter, step, bounds) for part in item)
     if isinstance(item, (s.BigSum, s.BigProd)):
-        return dataclasses.replace(item, body=at_step(item.body, letter, step))
+        numbered = (lambda script: script if script is None else s.Script(
+            re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", str(step), script.text), script.node)) \
+            if bounds else (lambda script: script)
+        return dataclasses.replace(item, sub=numbered(item.sub), sup=numbered(item.sup),
+                                   body=at_step(item.body, letter, step, bounds))
     if isinstance(item, s.Node) and hasattr(item, "__dataclass_fields__"):
-        changed = {name: at_step(getattr(item, name), letter, step) for name in s.node_fields(item)}
+        changed = {name: at_step(getattr(item, name), letter, step, bounds) for name in s.node_fields(item)}
         return dataclasses.replace(item, **changed)
     return item
+
+
+def free_step_letter(chain: s.Chain) -> str | None:
+    """The one letter that bounds a range of steps (one up to t or T) and that no range binds (∂h_t/∂h_k =
+    ∏_{j=k+1}^{t} ∂h_j/∂h_{j-1}: k); the claim holds for every such step. None where there is none, or
+    more; a range up to another letter (Σ_{j=1}^{n} a_{ij} v_j: n counts positions) is no range of steps."""
+    bound, named = set(), set()
+    for node in s.nodes(chain):
+        if isinstance(node, (s.BigSum, s.BigProd)) and node.sub is not None and node.sup is not None:
+            found, top = _RANGE.match(node.sub.text), _BOUND.match(node.sup.text.strip("{}"))
+            if found is None or top is None or top.group(1) not in ("t", "T"):
+                continue
+            bound.add(found.group(1))
+            low = _BOUND.match(found.group(2))
+            if low is not None and low.group(1).isalpha():
+                named.add(low.group(1))
+    free = named - bound - {"t", "T"}
+    return free.pop() if len(free) == 1 else None
