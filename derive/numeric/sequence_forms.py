@@ -108,10 +108,8 @@ def recurrent_forms(graph: TensorGraph, values: TensorValues, per_sample: float)
         steps = [nodes[f"h{l}_{t}"] for t in range(1, len(nodes)) if f"h{l}_{t}" in nodes]
         if f"c{l}_1" in nodes:
             found.append(_lstm(l, steps, nodes, graph, values))
-        elif f"z{l}_1" in nodes and graph.producer(nodes[f"n{l}_1"]).op == "gate":
-            found.append(_cho_gru(l, steps, nodes, values))       # the state reset before U_n
-        elif f"z{l}_1" in nodes:
-            found.append(_gru(l, steps, nodes, values))
+        elif f"z{l}_1" in nodes:                 # a gate n: the state reset before U_n (Cho et al.'s)
+            found.append(_gru(l, steps, nodes, values, graph.producer(nodes[f"n{l}_1"]).op != "gate"))
         else:
             found.append(_rnn(l, steps, nodes, graph, values, per_sample))
     return found
@@ -187,39 +185,10 @@ def _lstm(l, steps, nodes, graph, values) -> MatrixForms:
     return MatrixForms(l, "lstm", formulas, checks)
 
 
-def _gru(l, steps, nodes, values) -> MatrixForms:
-    """dh^{⟨t⟩} = G^{⟨t⟩} + dh^{⟨t+1⟩} ⊙ z + δ_r U_r + δ_z U_z + (δ_n ⊙ r) U_n, the deltas and gates of step t + 1."""
-    value, count = values.value, len(steps)
-
-    def at(role, t):
-        return value[nodes[f"{role}{l}_{t + 1}"]]
-    u = {gate: value[nodes[f"U{gate}{l}"]] for gate in "rzn"}
-    own = _own(l, steps, nodes, values)
-    d_h = [None] * count
-    d_h[-1] = own[-1]
-    for t in reversed(range(count - 1)):
-        z, n, r, q, h = at("z", t + 1), at("n", t + 1), at("r", t + 1), at("q", t + 1), at("h", t)
-        delta_n = d_h[t + 1] * (1.0 - z) * (1.0 - n * n)
-        delta_z = d_h[t + 1] * (h - n) * z * (1.0 - z)
-        delta_r = delta_n * q * r * (1.0 - r)
-        d_h[t] = own[t] + d_h[t + 1] * z + delta_r @ u["r"] + delta_z @ u["z"] + (delta_n * r) @ u["n"]
-    checks = (("the recursion dh^<t> = G^<t> + dh^<t+1> o z + delta_r U_r + delta_z U_z + (delta_n o r) U_n",
-               all(_same(d, values.adjoint[s]) for d, s in zip(d_h, steps))),)
-    formulas = (r"\delta_n^{\langle t\rangle} = \frac{\partial L}{\partial h^{\langle t\rangle}} \odot (1 - z^{\langle t\rangle}) "
-                r"\odot \left(1 - n^{\langle t\rangle} \odot n^{\langle t\rangle}\right), \quad \delta_z^{\langle t\rangle} = "
-                r"\frac{\partial L}{\partial h^{\langle t\rangle}} \odot \left(h^{\langle t-1\rangle} - n^{\langle t\rangle}\right) "
-                r"\odot z^{\langle t\rangle} \odot (1 - z^{\langle t\rangle})",
-                r"\delta_r^{\langle t\rangle} = \delta_n^{\langle t\rangle} \odot \left(U_n h^{\langle t-1\rangle} + b'_n\right) "
-                r"\odot r^{\langle t\rangle} \odot (1 - r^{\langle t\rangle})",
-                r"\frac{\partial L}{\partial h^{\langle t\rangle}} = G^{\langle t\rangle} + \frac{\partial L}{\partial "
-                r"h^{\langle t+1\rangle}} \odot z^{\langle t+1\rangle} + \delta_r^{\langle t+1\rangle} U_r + "
-                r"\delta_z^{\langle t+1\rangle} U_z + \left(\delta_n^{\langle t+1\rangle} \odot r^{\langle t+1\rangle}\right) U_n")
-    return MatrixForms(l, "gru", formulas, checks)
-
-
-def _cho_gru(l, steps, nodes, values) -> MatrixForms:
-    """Cho et al.'s GRU, n = tanh(W_n x + b_n + U_n (r ⊙ h') + b'_n): the reset state's gradient
-    dm = δ_n U_n reaches h' through r and r through h'."""
+def _gru(l, steps, nodes, values, reset_after: bool = True) -> MatrixForms:
+    """dh^{⟨t⟩} = G^{⟨t⟩} + dh^{⟨t+1⟩} ⊙ z + δ_r U_r + δ_z U_z + (δ_n ⊙ r) U_n, the deltas and gates of step t + 1;
+    Cho et al.'s GRU (reset_after false, n = tanh(W_n x + b_n + U_n (r ⊙ h') + b'_n)) has (δ_n U_n) ⊙ r for the
+    last term: the reset state's gradient δ_n U_n reaches h' through r, and r through h'."""
     value, count = values.value, len(steps)
 
     def at(role, t):
@@ -232,19 +201,30 @@ def _cho_gru(l, steps, nodes, values) -> MatrixForms:
         z, n, r, h = at("z", t + 1), at("n", t + 1), at("r", t + 1), at("h", t)
         delta_n = d_h[t + 1] * (1.0 - z) * (1.0 - n * n)
         delta_z = d_h[t + 1] * (h - n) * z * (1.0 - z)
-        d_m = delta_n @ u["n"]
-        delta_r = d_m * h * r * (1.0 - r)
-        d_h[t] = own[t] + d_h[t + 1] * z + delta_r @ u["r"] + delta_z @ u["z"] + d_m * r
-    checks = (("the recursion dh^<t> = G^<t> + dh^<t+1> o z + delta_r U_r + delta_z U_z + (delta_n U_n) o r",
+        if reset_after:
+            delta_r = delta_n * at("q", t + 1) * r * (1.0 - r)
+            through_n = (delta_n * r) @ u["n"]
+        else:
+            d_m = delta_n @ u["n"]
+            delta_r, through_n = d_m * h * r * (1.0 - r), d_m * r
+        d_h[t] = own[t] + d_h[t + 1] * z + delta_r @ u["r"] + delta_z @ u["z"] + through_n
+    last = "(delta_n o r) U_n" if reset_after else "(delta_n U_n) o r"
+    checks = ((f"the recursion dh^<t> = G^<t> + dh^<t+1> o z + delta_r U_r + delta_z U_z + {last}",
                all(_same(d, values.adjoint[s]) for d, s in zip(d_h, steps))),)
-    formulas = (r"\delta_n^{\langle t\rangle} = \frac{\partial L}{\partial h^{\langle t\rangle}} \odot (1 - z^{\langle t\rangle}) "
-                r"\odot \left(1 - n^{\langle t\rangle} \odot n^{\langle t\rangle}\right), \quad \delta_z^{\langle t\rangle} = "
-                r"\frac{\partial L}{\partial h^{\langle t\rangle}} \odot \left(h^{\langle t-1\rangle} - n^{\langle t\rangle}\right) "
-                r"\odot z^{\langle t\rangle} \odot (1 - z^{\langle t\rangle})",
-                r"\delta_r^{\langle t\rangle} = \left(\delta_n^{\langle t\rangle} U_n\right) \odot h^{\langle t-1\rangle} "
-                r"\odot r^{\langle t\rangle} \odot (1 - r^{\langle t\rangle}), \quad m^{\langle t\rangle} = "
-                r"r^{\langle t\rangle} \odot h^{\langle t-1\rangle}",
-                r"\frac{\partial L}{\partial h^{\langle t\rangle}} = G^{\langle t\rangle} + \frac{\partial L}{\partial "
-                r"h^{\langle t+1\rangle}} \odot z^{\langle t+1\rangle} + \delta_r^{\langle t+1\rangle} U_r + "
-                r"\delta_z^{\langle t+1\rangle} U_z + \left(\delta_n^{\langle t+1\rangle} U_n\right) \odot r^{\langle t+1\rangle}")
+    deltas = (r"\delta_n^{\langle t\rangle} = \frac{\partial L}{\partial h^{\langle t\rangle}} \odot (1 - z^{\langle t\rangle}) "
+              r"\odot \left(1 - n^{\langle t\rangle} \odot n^{\langle t\rangle}\right), \quad \delta_z^{\langle t\rangle} = "
+              r"\frac{\partial L}{\partial h^{\langle t\rangle}} \odot \left(h^{\langle t-1\rangle} - n^{\langle t\rangle}\right) "
+              r"\odot z^{\langle t\rangle} \odot (1 - z^{\langle t\rangle})")
+    recursion = (r"\frac{\partial L}{\partial h^{\langle t\rangle}} = G^{\langle t\rangle} + \frac{\partial L}{\partial "
+                 r"h^{\langle t+1\rangle}} \odot z^{\langle t+1\rangle} + \delta_r^{\langle t+1\rangle} U_r + "
+                 r"\delta_z^{\langle t+1\rangle} U_z + ")
+    if reset_after:
+        formulas = (deltas, r"\delta_r^{\langle t\rangle} = \delta_n^{\langle t\rangle} \odot \left(U_n h^{\langle t-1\rangle} + "
+                    r"b'_n\right) \odot r^{\langle t\rangle} \odot (1 - r^{\langle t\rangle})",
+                    recursion + r"\left(\delta_n^{\langle t+1\rangle} \odot r^{\langle t+1\rangle}\right) U_n")
+    else:
+        formulas = (deltas, r"\delta_r^{\langle t\rangle} = \left(\delta_n^{\langle t\rangle} U_n\right) \odot h^{\langle t-1\rangle} "
+                    r"\odot r^{\langle t\rangle} \odot (1 - r^{\langle t\rangle}), \quad m^{\langle t\rangle} = "
+                    r"r^{\langle t\rangle} \odot h^{\langle t-1\rangle}",
+                    recursion + r"\left(\delta_n^{\langle t+1\rangle} U_n\right) \odot r^{\langle t+1\rangle}")
     return MatrixForms(l, "gru", formulas, checks)
