@@ -112,6 +112,13 @@ def test_an_lstm_or_gru_module_is_the_tape(kind, reduction, tmp_path):
     _check(_spec([EMBED, {**CELLS[kind], "hidden": 3}, OUT], tokens=TOKENS, reduction=reduction), tmp_path)
 
 
+def test_a_reset_before_gru_module_says_which_gru_it_is():
+    data = _spec([EMBED, {**CELLS["gru-reset-before"], "hidden": 3}, OUT], tokens=TOKENS)
+    source = api.code(from_dict(data))
+    assert "GRU, 3 hidden, the state reset before the recurrent weights (Cho et al.)" in source
+    assert "M2[:, t] = Rg2[:, t] * S2[:, t - 1]" in source          # r h', then U_n
+
+
 @pytest.mark.parametrize("kind", list(CELLS))
 def test_an_lstm_or_gru_module_reads_the_last_state_of_vectors(kind, tmp_path):
     rng = np.random.default_rng(1)

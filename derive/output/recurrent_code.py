@@ -226,5 +226,7 @@ def _cho_gru_backward(s: Site, l: int, h: int) -> list[Line]:
 
 def describe(s: Site) -> str:
     kind = s.application.op
-    how = f", {s.attribute('nonlinearity')}" if kind == "rnn" else ""
+    how = f", {s.attribute('nonlinearity')}" if kind == "rnn" else \
+        ", the state reset before the recurrent weights (Cho et al.)" if kind == "gru" and not s.attribute("reset_after") \
+        else ""
     return f"{kind.upper()}, {s.attribute('hidden')} hidden{how}, unrolled over the time steps"
