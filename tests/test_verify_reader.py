@@ -254,3 +254,16 @@ def test_an_angle_in_degrees_is_its_number_and_a_sized_brace_groups():
     expected = read(r"y = rot_{180}(w)")[0].chain.sides
     for text in (r"y = rot_{180^\circ} \left\{ w \right\}", r"y = rot_{180^{\circ}}(w)", r"y = rot_{180°}(w)"):
         assert read(text)[0].chain.sides == expected, text
+
+
+@pytest.mark.parametrize("written, meant", [
+    (r"\frac{dC}{dy} \Big|_{y_N}", r"\frac{\partial C}{\partial y_N}"),
+    (r"\frac{\partial L}{\partial z}\bigg|_{z = z_1}", r"\frac{\partial L}{\partial z_1}"),
+    (r"\frac{d\sigma}{dz} \Big |_{z^2_N}", r"\sigma'(z^2_N)"),
+    (r"\frac{dC}{dy} \Big |_{y_N} \frac{d\sigma}{dz} \Big |_{z^2_N}", r"\frac{\partial C}{\partial y_N} \sigma'(z^2_N)"),
+    (r"\left. \frac{dC}{dy} \right|_{y_N}", r"\frac{\partial C}{\partial y}"),     # \left. ... \right|: dropped
+])
+def test_a_derivatives_evaluation_bar_reads_as_the_derivative_there(written, meant):
+    """\\Big|_{a} after a fraction evaluates the derivative at a, and is no pair of absolute-value bars
+    with another one on its line; a \\left. \\right| group's point is dropped, the body read as written."""
+    assert s.factors(read(f"q = {written}")[0].chain.sides[1]) == s.factors(read(f"q = {meant}")[0].chain.sides[1])

@@ -9,6 +9,7 @@ from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
+from .at_point import at_point
 from .functions import layer_function
 
 
@@ -251,6 +252,10 @@ class Build(Transformer_NonRecursive):
 
     def paren(self, _lp, inner, _rp):
         return s.Paren(_side(inner), "(")
+
+    def evaluated(self, body, _bar, script):
+        kind, point = script
+        return at_point(body, point.node) if kind == "_" and point.node is not None else body
 
     def slicing(self, token):
         return s.Paren(s.Sym(str(token)[1:-1]), "[:")     # its text, read by who reads slices
