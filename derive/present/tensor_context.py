@@ -9,8 +9,6 @@ them out. The entries of every axis count from 0, as NumPy and PyTorch index the
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import sympy as sp
 
@@ -25,6 +23,7 @@ from .norm_steps import agree, norm_steps
 from .notation import format_number
 from .tensor_names import KIND_NAMES, gradient_title, title
 from .tensor_printer import TensorPrinter
+from .worked_lines import worked_lines
 
 WORKED = 18                  # a node's entries worked in full; beyond, the first ones and the array
 TERMS = 36                   # an entry worked out has at most this many terms; beyond, the formula and the array
@@ -182,44 +181,8 @@ def _entry(printers: _Printers, lhs: str, found: sp.Expr, value) -> dict:
     """One worked entry: its terms, their numbers (one entry alone: its value), the value."""
     number = printers.number(value)
     single = isinstance(found, (sp.Indexed, sp.Symbol))
-    return {"lhs": lhs, "symbolic": _lines(printers.symbols, found),
-            "numbers": [number] if single else _lines(printers.numbers, found), "value": number, "zero": found == 0}
-
-
-def _lines(printer, expr: sp.Expr, per_line: int = 3) -> list[str]:
-    """A long sum in lines of at most `per_line` terms and WIDE printed characters (each line after
-    the first starts with its sign); a function of a long sum, tanh(a + b + ...), its sum so, in
-    \\Bigl( and \\Bigr), which a line break may part as \\left( and \\right) may not."""
-    if isinstance(expr, sp.Function) and len(expr.args) == 1 and isinstance(expr.args[0], sp.Add):
-        whole = printer.doprint(expr)
-        if _width(whole) > WIDE and whole.endswith(r"\right)") and whole.count(r"\left(") >= 1:
-            inner = _lines(printer, expr.args[0], per_line)
-            if len(inner) > 1:
-                head = whole[:whole.index(r"\left(")]
-                return [rf"{head}\Bigl({inner[0]}"] + inner[1:-1] + [rf"{inner[-1]}\Bigr)"]
-    if not isinstance(expr, sp.Add) or len(expr.args) <= per_line and _width(printer.doprint(expr)) <= WIDE:
-        return [printer.doprint(expr)]
-    lines, current = [], []
-    for term in expr.args:
-        if current and (len(current) == per_line or
-                        _width(printer.doprint(sp.Add(*current, term, evaluate=False))) > WIDE):
-            lines.append(current)
-            current = []
-        current.append(term)
-    texts = [printer.doprint(sp.Add(*line, evaluate=False)) if len(line) > 1 else printer.doprint(line[0])
-             for line in lines + [current]]
-    return [text if k == 0 or text.startswith("-") else "+ " + text for k, text in enumerate(texts)]
-
-
-WIDE = 72       # printed characters of a worked line, about what an article's line holds
-
-
-def _width(latex: str) -> int:
-    """Roughly the characters a line of LaTeX prints: a fraction ∂L/∂x as its denominator and two."""
-    shown = re.sub(r"\\frac\{\\partial L\}\{\\partial ([^{}]*(\{[^{}]*\})*[^{}]*)\}", r"dL\1", latex)
-    shown = re.sub(r"\\(left|right|langle|rangle|,|operatorname)", "", shown)
-    shown = re.sub(r"\\[a-zA-Z]+", "x", shown)
-    return len(re.sub(r"[{}^_ ]", "", shown))
+    return {"lhs": lhs, "symbolic": worked_lines(printers.symbols, found),
+            "numbers": [number] if single else worked_lines(printers.numbers, found), "value": number, "zero": found == 0}
 
 
 # -- the loss and the backward pass ------------------------------------------------------------------

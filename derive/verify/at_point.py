@@ -6,8 +6,11 @@ else names no point this reading can place: the body stays as written (see_throu
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from . import syntax as s
+
+_AFTER_FRACTION = re.compile(r"(?<=\})\s*\\[Bb]igg?r?\s*\|(?=\s*_)")      # \frac{dC}{dy} \Big|_{y_N}
 
 # a function written by a letter or a command, whose derivative at a point is its primed form there
 FUNCTION_LETTERS = ("f", "g", "\\sigma", "\\phi", "\\varphi")
@@ -56,3 +59,13 @@ def replaced(item, old: s.Node, new: s.Node):
         return dataclasses.replace(item, **{name: replaced(getattr(item, name), old, new)
                                             for name in s.node_fields(item)})
     return item
+
+
+def kept_bars(text: str, rest) -> str:
+    """`rest` applied to the text with each sized bar right after a fraction kept out of its way (the
+    grammar's EVALBAR reads it), where `rest` pairs and drops the other bars."""
+    kept = _AFTER_FRACTION.findall(text)
+    text = rest(_AFTER_FRACTION.sub("\x00", text))
+    for bar in kept:
+        text = text.replace("\x00", bar, 1)
+    return text

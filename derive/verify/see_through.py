@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .at_point import kept_bars
 from .macro_words import named_by_words
 from .tex_arguments import MACRO, braced_fractions, partners, tex_argument
 
@@ -68,8 +69,6 @@ _INNER_DELIMITERS = re.compile(r"\\[()]")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
-_AT_AFTER_FRACTION = re.compile(r"(?<=\})\s*\\[Bb]igg?r?\s*\|(?=\s*_)")
-KEPT_BAR = "\x00"
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
 _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}|d)(?!\s*[=}]|$)")
 # J(W, b), L(\hat{y}, y), E(w): the cost written with what it depends on, which says nothing more
@@ -148,13 +147,8 @@ def see_through(text: str) -> str:
     text = _scripts(text)
     text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
     text = re.sub(r"\{\s*('+)\s*\}", r"\1", text)          # g^{[1]}{'}: a prime braced against ^'s
-    # \frac{dC}{dy} \Big|_{y_N}: a sized bar before a subscript, after a fraction, evaluates it there (the
-    # grammar's EVALBAR): kept whole, and out of the pairing of bars; any other evaluation bar is dropped
-    kept = _AT_AFTER_FRACTION.findall(text)
-    text = _AT_AFTER_FRACTION.sub(KEPT_BAR, text)
-    text = _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", _bars(text)))
-    for bar in kept:
-        text = text.replace(KEPT_BAR, bar, 1)
+    # an evaluation bar is dropped, but one right after a fraction (at_point.py), which is no absolute value
+    text = kept_bars(text, lambda rest: _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", _bars(rest))))
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
     text = re.sub(r"\\(?:therefore|because)(?![A-Za-z])", r" \\\\ ", text)     # ∴ b = ...: a claim of its own
     text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
