@@ -106,8 +106,9 @@ class Entries:
             if size_held is not None:
                 self.letter_sizes[letter] = size_held
 
-    def _jacobian_at(self, top: str, bottom: str):
-        """∂h_{t+1}/∂h_t: the Jacobian at the step the top's name is at (h_{t+1}: the next one)."""
+    def _jacobian_at(self, top: str, bottom: str, mode: str | None = None):
+        """∂h_{t+1}/∂h_t: the Jacobian at the step the top's name is at (h_{t+1}: the next one). `mode`
+        "total" or "immediate" where the claim fixes which (chains.recursive_term), else the convention."""
         held = self.world.at
         (top, at), (bottom, below) = self._step(top), self._step(bottom)     # h_3 by h_2: at step 3
         if bottom in self.world.values:                 # a weight: every step's, so the top's
@@ -118,9 +119,12 @@ class Entries:
             raise Unfit("a step outside the sequence")
         self.world.at = at
         try:
-            if bottom in self.world.values and at > 0 and total_jacobian(self.world, top, bottom, self._raw) is not None \
-                    and self.pick("derivative", ("immediate", "total")) == "total":
-                return total_jacobian(self.world, top, bottom, self._raw)      # through the earlier steps too
+            total = total_jacobian(self.world, top, bottom, self._raw) if bottom in self.world.values else None
+            if mode == "total" and total is None:
+                raise Unfit("a total derivative by a weight this cell's steps share")
+            if total is not None and at > 0 and \
+                    (mode == "total" or mode is None and self.pick("derivative", ("immediate", "total")) == "total"):
+                return total                            # through the earlier steps too
             return jacobian(self.world, top, bottom, self._raw)
         finally:
             self.world.at = held
@@ -151,7 +155,7 @@ class Entries:
             return np.diag(found).reshape(-1, 1)
         return found if layout == "numerator" else found.T
 
-    def derivative(self, top: s.Node, bottom: s.Node):
+    def derivative(self, top: s.Node, bottom: s.Node, mode: str | None = None):
         """∂A/∂B (neither the loss): the Jacobian, or its entry where both carry indices."""
         top_split, bottom_split = split_indices(top), split_indices(bottom)
         top_node, top_letters = top_split or (top, [])
@@ -159,7 +163,7 @@ class Entries:
         keys = [key_of(n, self.world.kind, self.pick, self.post.aliases) for n in (top_node, bottom_node)]
         if None in keys or any(k.startswith("d:") for k in keys):
             raise Unfit("a derivative of names this network does not relate")
-        found = self._jacobian_at(keys[0], keys[1])
+        found = self._jacobian_at(keys[0], keys[1], mode)
         if found is None:
             raise Unfit("a derivative by what is not its own operand")
         if not top_letters and not bottom_letters:

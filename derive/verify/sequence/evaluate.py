@@ -29,10 +29,11 @@ from .unfit import Unfit
 from .post_gradients import post_gradient
 from .quantities import World
 from .step_ranges import StepRanges
+from .chains import Chains, chain_factors
 
 
 
-class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -47,6 +48,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         self.step_letters: dict[str, int] = {}  # a range's letter, at its step number (Σ_{k=1}^{t}: k)
         self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
         self.moved_keys: dict[str, np.ndarray] = {}     # a world quantity given another (∂/∂V_ij applied)
+        # ∂h_t/∂W = ∂h_t/∂W + …: the derivative the claim writes again in a sum, and whether a right side is read
+        self.recursive: s.Frac | None = None
+        self.on_right = False
 
     def with_value(self, key: str, value: np.ndarray) -> "Evaluator":
         """This evaluator with the post's name `key` at another value, and the names defined from it with it."""
@@ -148,10 +152,14 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
     def _Frac(self, node: s.Frac):
         parts = derivative_parts(node)
         if parts is not None and parts[0] is not None and not is_loss(parts[0]):
-            return self.derivative(parts[0], parts[1])
+            mode = None if node != self.recursive else "immediate" if self.on_right else "total"
+            return self.derivative(parts[0], parts[1], mode)
         return divide(self.value(node.num), self.value(node.den))
 
     def _BinOp(self, node: s.BinOp):
+        chained = self._chain(node)
+        if chained is not None:
+            return chained
         if node.op == "*" and node.left == s.Sym("np"):
             return self.value(node.right)                 # np.dot(...), np.tanh(...): NumPy's functions
         if node.op == "*" and isinstance(node.left, s.BinOp) and node.left.op == "*" and node.left.right == s.Sym("np"):
@@ -189,7 +197,14 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return left @ right
         return entrywise(left, right)
 
+    def _chain(self, node: s.Node):
+        factors = chain_factors(node)
+        return None if factors is None else self.chained(factors)
+
     def _Juxt(self, node: s.Juxt):
+        chained = self._chain(node)
+        if chained is not None:
+            return chained
         items = list(node.items)
         result, k = None, 0
         while k < len(items):

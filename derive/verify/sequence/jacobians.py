@@ -16,6 +16,13 @@ from .quantities import World
 GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "r": "sigmoid", "z": "sigmoid"}
 
 
+# the LSTM's products, each by one of its factors: the other factor, entry by entry
+LSTM_FACTORS = {("c", "c@-1"): lambda value: value("f"), ("c", "f"): lambda value: value("c@-1"),
+                ("c", "i"): lambda value: value("g"), ("c", "g"): lambda value: value("i"),
+                ("h", "o"): lambda value: np.tanh(value("c")),
+                ("h", "c"): lambda value: value("o") * (1.0 - np.tanh(value("c")) ** 2)}
+
+
 def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
     """The Jacobian of key `top` by key `bottom` at the step in view; `value(key)` reads a key there.
     None where B is not one of A's own operands."""
@@ -39,9 +46,10 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
         function = world.activation if top == "h" else GATE_FUNCTIONS[top]
         slope = _slope(function, value(net))
         return slope if bottom == net else _chained(slope, jacobian(world, net, bottom, value))
-    if world.kind == "lstm" and (top, bottom) == ("c", "c@-1"):
-        return np.diag(value("f").ravel())
-    if top.startswith("net:") and bottom in (f"b:{top[4:]}", f"b':{top[4:]}"):     # ∂z/∂b = I
+    if world.kind == "lstm" and (top, bottom) in LSTM_FACTORS:     # c = f ⊙ c' + i ⊙ g, h = o ⊙ tanh(c)
+        return np.diag(LSTM_FACTORS[top, bottom](value).ravel())
+    # ∂z/∂b = I, a net input's or the read-out's by its own bias
+    if top.startswith("net:") and bottom in (f"b:{top[4:]}", f"b':{top[4:]}") or (top, bottom) == ("logit", "b:y"):
         return np.eye(value(top).size)
     if top.startswith("net:") and bottom in ("h@-1", "x"):      # ∂z_t/∂h_{t-1} = U, ∂z_t/∂x_t = W
         gate = top[4:]

@@ -27,6 +27,7 @@ from .unfit import Misfit
 from .own_meaning import own_meaning
 from .step_letters import at_step_t
 from .step_ranges import at_step, free_step_letter
+from .chains import recursive_term
 from .why import why
 
 MAX_CONVENTIONS = 512
@@ -354,7 +355,10 @@ def _sides(evaluator: Evaluator, chain: s.Chain) -> list:
             evaluator.step_term = False
         values = [left, evaluator.value(chain.sides[1])]
     else:
-        values = [evaluator.value(side) for side in chain.sides]
+        evaluator.recursive, values = recursive_term(chain), []
+        for number, side in enumerate(chain.sides):
+            evaluator.on_right = number > 0
+            values.append(evaluator.value(side))
     return [single(v) for v in values]
 
 

@@ -1,0 +1,139 @@
+"""The chain rule written out as a product of derivatives (mixed into evaluate.Evaluator):
+∂L_t/∂ŷ_t · ∂ŷ_t/∂z_t · ∂z_t/∂W_hy, or the same factors from the right (∂z/∂W ∂ŷ/∂z ∂L/∂ŷ). Where each
+factor's bottom is the next one's top, the product means one thing whatever the post's layout: the
+factors contracted over each linking quantity's entries. So it is worked out that way, from the raw
+Jacobians (A's axes, then B's), not from the factors laid out one by one, which a Jacobian by a matrix
+(∂z/∂W, three axes) or a softmax's between a row and a column does not survive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import syntax as s
+from ..typed.evaluate import is_loss
+from .derivatives import derivative_parts, step_loss_of
+from .names import key_of
+from .unfit import Unfit
+
+
+def chain_factors(node: s.Node) -> list[s.Frac] | None:
+    """The factors of a product of two or more derivatives (juxtaposed, or joined by · or ×), else None."""
+    if isinstance(node, s.Juxt):
+        items = list(node.items)
+    elif isinstance(node, s.BinOp) and node.op == "*":
+        items = (chain_factors(node.left) or [node.left]) + (chain_factors(node.right) or [node.right])
+    else:
+        return None
+    if len(items) < 2 or not all(isinstance(item, s.Frac) for item in items):
+        return None
+    parts = [derivative_parts(item) for item in items]
+    if any(p is None or p[0] is None for p in parts):
+        return None
+    return items
+
+
+def recursive_term(chain: s.Chain) -> s.Frac | None:
+    """∂h_t/∂W = ∂h_t/∂W + ∂h_t/∂h_{t-1} ∂h_{t-1}/∂W: the left side's derivative written again as one term
+    of a sum on the right. Only one reading makes it true: the total derivative on the left, and in the
+    term the explicit one, the earlier states held fixed. None where the claim does not do so."""
+    first = _unwrapped(chain.sides[0])
+    if not isinstance(first, s.Frac) or (derivative_parts(first) or (None,))[0] is None:
+        return None
+    for side in chain.sides[1:]:
+        terms = _terms(_unwrapped(side))
+        if len(terms) > 1 and any(_unwrapped(term) == first for term in terms):
+            return first
+    return None
+
+
+def _terms(node: s.Node) -> list[s.Node]:
+    if isinstance(node, s.BinOp) and node.op in ("+", "-"):
+        return _terms(node.left) + _terms(node.right)
+    return [node]
+
+
+def _unwrapped(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren) and node.kind in ("(", "{"):
+        node = node.inner
+    return node
+
+
+class Chains:
+    def chained(self, factors: list[s.Frac]):
+        """The product's value where its factors link up, the loss's gradient (if any) at the first;
+        None where they do not (the product is then read factor by factor)."""
+        ends = [self._ends(factor) for factor in factors]
+        if None in ends:
+            return None
+        if not _linked(ends):
+            factors, ends = factors[::-1], ends[::-1]
+            if not _linked(ends):
+                return None
+        if any(top == "loss" for top, _ in ends[1:]):
+            return None
+        (first_top, first_bottom), last = ends[0], ends[-1][1][0]
+        if first_top == "loss":
+            found = np.asarray(self.value(factors[0]), dtype=float)
+            if found.size != self._raw_of(first_bottom[0]).size:
+                return None
+            running = self._natural(first_bottom[0], found).reshape(1, -1)
+        else:
+            running = self._flat(self._jacobian_at(first_top[0], first_bottom[0]), first_bottom[0])
+        for top, bottom in ends[1:]:
+            jacobian = self._flat(self._jacobian_at(top[0], bottom[0]), bottom[0])
+            if jacobian.shape[0] != running.shape[1]:
+                raise Unfit("a chain whose factors' shapes do not fit")
+            running = running @ jacobian
+        bottom = self._raw_of(last)
+        if first_top == "loss":             # ∂L/∂B, in B's shape as the post's layout turns it
+            return self._oriented(self._step(last)[0], running.reshape(bottom.shape))
+        axes = bottom.shape if bottom.ndim == 2 and min(bottom.shape) > 1 else (bottom.size,)
+        return self.laid_out(running.reshape((-1,) + axes))     # ∂A/∂B: A's axis, then B's
+
+    def _ends(self, factor: s.Frac):
+        """(top, bottom) of one factor, each (its key, (its name, its step)), the top "loss" for the
+        loss's gradient; None where a name is not read."""
+        top, bottom = derivative_parts(factor)
+        if is_loss(top) or step_loss_of(factor) is not None:
+            key = key_of(factor, self.world.kind, self.pick, self.post.aliases)
+            if key is None or not key.startswith("d:"):
+                return None
+            return "loss", self._end(key[2:].rstrip("!~"))
+        keys = [self._key(node) for node in (top, bottom)]
+        return None if None in keys else (self._end(keys[0]), self._end(keys[1]))
+
+    def _end(self, key: str):
+        return key, self._step(key)
+
+    def _key(self, node: s.Node) -> str | None:
+        key = key_of(node, self.world.kind, self.pick, self.post.aliases)
+        return None if key is None or key.startswith("d:") else key
+
+    def _raw_of(self, key: str) -> np.ndarray:
+        """A key's value in its own shape, at its step."""
+        step = self._step(key)[1]
+        held = self.world.at
+        try:
+            if 0 <= step < len(self.world.steps):
+                self.world.at = step
+            return np.asarray(self._raw(self._step(key)[0]), dtype=float)
+        finally:
+            self.world.at = held
+
+    def _flat(self, jacobian, bottom: str) -> np.ndarray:
+        """A raw Jacobian as a matrix: its top's entries by its bottom's."""
+        if jacobian is None:
+            raise Unfit("a derivative by what is not its own operand")
+        return np.asarray(jacobian, dtype=float).reshape(-1, self._raw_of(bottom).size)
+
+    def _natural(self, key: str, found: np.ndarray) -> np.ndarray:
+        """A gradient as the evaluator gave it, back in its quantity's own shape (undoing a row layout)."""
+        raw = self._raw_of(key)
+        if found.ndim == 2 and found.shape != raw.shape and found.T.shape == raw.shape:
+            found = found.T
+        return found.reshape(raw.shape)
+
+
+def _linked(ends) -> bool:
+    """Each factor's bottom the next one's top: the same quantity at the same step."""
+    return all(top != "loss" and top[1] == below[1] for (_, below), (top, _) in zip(ends, ends[1:]))
