@@ -46,7 +46,10 @@ class Applications:
                 argument, transposed = argument.base, True          # exp(S)^T
             else:
                 argument, power = argument.base, int(argument.sup.text)
-        if not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
+        if isinstance(argument, s.Sym) or isinstance(argument, s.Scripted) and not isinstance(argument.base, s.Paren):
+            if _function_name(function)[0] not in WITHOUT_PARENTHESES:
+                return None                 # \log \hat{y}_i: a name, its argument without parentheses
+        elif not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
             return None
         if isinstance(function, s.Scripted) and function.sub is None and not function.primes and \
                 function.sup is not None and function.sup.text.isdigit() and power is None:
@@ -98,6 +101,9 @@ class Applications:
             found = FUNCTIONS[name](self.value(argument))
         found = found if power is None else found ** power
         return np.transpose(found) if transposed else found
+
+
+WITHOUT_PARENTHESES = ("log", "ln", "exp", "tanh")      # applied to a name written straight after them
 
 
 def _function_name(node: s.Node) -> tuple[str | None, int]:

@@ -76,8 +76,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             if key.rstrip("!") in self.post.standing:        # the post's own wrong value, where a slip is traced
                 return self._standing(self.post.standing[key.rstrip("!")])
             return self._world(key)
-        if size_of(node) is not None and "d_k" in self.world.sizes:
-            return float(self.world.sizes["d_k"])
+        if size_of(node) in self.world.sizes:
+            return float(self.world.sizes[size_of(node)])
         entry = self.entry_named(node, self.named)
         if entry is not None:
             return entry
@@ -206,7 +206,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if chained is not None:
             return chained
         items = list(node.items)
-        result, k = None, 0
+        result, k, alone = None, 0, None         # alone: how many items the first factor took
         while k < len(items):
             item = items[k]
             applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
@@ -231,8 +231,21 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
                     found = found.T         # ∂J/∂p ∂p/∂y: the gradient a row, as the numerator layout writes it
             while k < len(items) and isinstance(items[k], s.Paren) and items[k].kind == "[:":
                 found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
-            result = found if result is None else self.product(result, found)
+            if result is not None and alone == 1 and self._target_by_vector(items[0], result, found):
+                result = result.T @ found       # y_t log ŷ_t: the one-hot target's dot product, the cross-entropy's
+            else:
+                result = found if result is None else self.product(result, found)
+            alone = k if alone is None else 0
         return result
+
+    def _target_by_vector(self, first: s.Node, left, right) -> bool:
+        """The one-hot target written before a vector of its shape, as cross-entropy's y log ŷ is: their dot
+        product, or (the convention's other reading) their entries' products."""
+        if np.ndim(left) != 2 or np.shape(left) != np.shape(right) or np.shape(left)[1] != 1:
+            return False
+        if key_of(first, self.world.kind, self.pick, self.post.aliases) != "y":
+            return False
+        return self.pick("target product", ("entries", "inner")) == "inner"
 
     def _by_ones(self, left: s.Node | None, right: s.Node, value=None):
         """M 1 and 1ᵀ M, a vector of ones written without its length: the length that fits M."""
@@ -313,7 +326,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         steps = self.ranged(node)
         if steps is not None:                       # Σ_{k=1}^{t}: every step k up to the one in view
             return self.ranged_sum(node, *steps)
-        summed = self.index_sum(letter, node.body) if node.sup is None else None
+        whole = _whole_axis(letter, node.sup.text if node.sup is not None else None)
+        summed = self.index_sum(whole, node.body) if whole is not None else None
         if summed is not None:
             return summed
         if letter not in ("j", "k", "s") or node.sup is not None:
@@ -334,6 +348,21 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         finally:
             self.world.at = held
         return total
+
+
+_FROM = re.compile(r"^([a-z])=([01])$")
+_TO = re.compile(r"^\{?([A-Za-z](?:_\{?[a-z]+\}?)?)(-1)?\}?$")
+
+
+def _whole_axis(letter: str, top: str | None) -> str | None:
+    """Σ_i, and Σ_{i=0}^{V-1} or Σ_{i=1}^{n}: the index over its whole axis, as the names it indexes size it
+    (the range's count a letter verify does not hold); None where the range is another."""
+    if top is None:
+        return letter
+    found, to = _FROM.match(letter.replace(" ", "")), _TO.match(top.replace(" ", ""))
+    if found is None or to is None or to.group(1) in ("t", "T") or (found.group(2) == "0") != bool(to.group(2)):
+        return None
+    return found.group(1)
 
 
 def _number(text: str) -> float | None:

@@ -20,8 +20,14 @@ def softmax(value: np.ndarray) -> np.ndarray:
     return softmax_rows(value)
 
 
+def _log(value: np.ndarray) -> np.ndarray:
+    """The natural logarithm; of 0 (log y, y one-hot) a FloatingPointError: not read, never -inf."""
+    with np.errstate(divide="raise", invalid="raise"):
+        return np.log(value)
+
+
 FUNCTIONS = {name: ACTIVATIONS[act].numpy for name, act in ACTIVATION_NAMES.items()} | \
-    {"exp": np.exp, "sqrt": np.sqrt, "softmax": softmax, "diag": lambda v: np.diagflat(v)}
+    {"exp": np.exp, "log": _log, "ln": _log, "sqrt": np.sqrt, "softmax": softmax, "diag": lambda v: np.diagflat(v)}
 WRITTEN_IN_OUTPUT = ("tanh", "sigmoid")        # whose derivative a post may write in the output
 
 

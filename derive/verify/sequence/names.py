@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import syntax as s
+from ..typed.evaluate import is_loss
 from .derivatives import adjoint_of, step_loss_of, time_offset
 
 Pick = Callable[[str, tuple], str]
@@ -107,7 +108,27 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
             return None                                # ∂J_3/∂h_1: another step's, not read
         return f"d:{found}~"
     found = aliases.get(macro_key(node)) if aliases else None
+    if found is None and kind != "attention":
+        found = _loss_key(node)
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
+
+
+def _loss_key(node: s.Node) -> str | None:
+    """L, J, 𝓛: the loss (loss:all); L_t, J^{(t)}, E_3: one step's own cross-entropy (loss, at its step).
+    C is the LSTM's cell state and l an index, never the loss here."""
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    time = None
+    if isinstance(node, s.Scripted):
+        if node.primes or (node.sub is None) == (node.sup is None):
+            return None
+        time = time_offset((node.sub or node.sup).text)
+        if time is None or time == "next":
+            return None
+        node = node.base
+    if not isinstance(node, s.Sym) or node.text in ("C", "l") or not is_loss(node):
+        return None
+    return "loss:all" if time is None else _timed("loss", time)
 
 
 def _stacked_gate(node: s.Node, kind: str, aliases: dict[str, str] | None) -> str | None:
@@ -327,7 +348,9 @@ def _attention_key(letter, accent, sub, sup, pick) -> str | None:
 
 
 def size_of(node: s.Node) -> str | None:
-    """d_k, d, D: the head's width, as a post writes it."""
+    """d_k, d, D: the head's width, as a post writes it (d_k); T, the number of steps (T)."""
+    if node == s.Sym("T"):
+        return "T"
     parts = _parts(node)
     if parts is None:
         return None

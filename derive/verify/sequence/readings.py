@@ -66,7 +66,7 @@ class WorldReadings:
         return self._world(key) - rate * self._finished(key, readings[-1], True)
 
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
-        if gradient and self.world.step_losses and \
+        if (gradient or bare == "loss:all") and self.world.step_losses and \
                 self.pick("loss", ("mean", "sum")) == "sum":
             value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
         return self._oriented(bare, value)

@@ -170,6 +170,10 @@ def _read_out(found: World, run: "Run", index: int) -> None:
         found.add("d:V:", adjoint[step].reshape(-1, 1) @ h.T, terms[1], step=step)
         if len(terms) > 2:
             found.add("d:b:y", adjoint[step].reshape(-1, 1), _column(terms[2]), step=step)
+    own = [-np.log(found.steps[step]["yhat"][0][int(target[step]), 0]) for step in range(len(found.steps))]
+    for step, loss in enumerate(own):           # each step's own cross-entropy, and the loss: their mean
+        found.add("loss", loss, step=step)
+    found.add("loss:all", np.mean(own))
     found.add("V:", run.numbers.value[dense[0].inputs[1]])
     if len(dense[0].inputs) > 2:
         found.add("b:y", _column(run.numbers.value[dense[0].inputs[2]]))
@@ -195,6 +199,8 @@ def _last_read_out(found: World, run: Run, last: str) -> None:
     found.add("yhat", _column(run.value(output.name)), step=step)
     found.add("d:yhat", _column(run.terms(losses[0])[0]), step=step)
     found.add("y", _column(run.numbers.value[losses[0].inputs[1]][0]), step=step)
+    if run.numbers.value[losses[0].inputs[1]].shape[0] == 1:     # one sample: the loss is its own
+        found.add("loss:all", run.numbers.value[losses[0].output])
     terms = run.terms(layer)
     found.add("V:", run.numbers.value[layer.inputs[1]])
     found.add("d:V:", terms[1], step=step)

@@ -1,0 +1,44 @@
+"""verify reads a recurrent post's loss itself, as BPTT notes define it before differentiating it:
+L_t = -y_tᵀ log ŷ_t (or y_t log ŷ_t, the one-hot target's dot product; or Σ_{i=1}^{V} entry by entry),
+and L = Σ_t L_t or its mean. On random cells (hypothesis) the right definitions hold and a slip in them
+is wrong; log 0 (log y, y one-hot) is never read as -inf."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive import api
+from derive.verify import Checker
+
+from test_sequence_verify_fuzz import _cell_spec
+from test_verify_step_ranges import _verdict
+
+RIGHT_AND_SLIPPED = [
+    (r"L_t = -y_t^T \log(\hat{y}_t)", r"L_t = -y_t^T \log(1 - \hat{y}_t)"),
+    (r"L_t = -y_t \log \hat{y}_t", r"L_t = y_t \log \hat{y}_t"),
+    (r"L_t = -\log(\hat{y}_t)^T y_t", r"L_t = -\log(\hat{y}_t)^T \hat{y}_t"),
+    (r"L_t = -\sum_{i=1}^{V} y_{t,i} \log \hat{y}_{t,i}", r"L_t = -\sum_{i=1}^{V} \log \hat{y}_{t,i}"),
+    (r"J^{(t)} = -\sum_{i=0}^{V-1} y_{t,i} \log \hat{y}_{t,i}", r"J^{(t)} = -\sum_{i=0}^{V-1} y_{t,i} \hat{y}_{t,i}"),
+    (r"L = \frac{1}{T} \sum_t L_t", r"L = T \sum_t L_t"),
+    (r"\mathcal{L} = \sum_{t} L_t = -\sum_{t} y_{t}^T \log(\hat{y}_{t})",
+     r"\mathcal{L} = \sum_{t} L_t = -\sum_{t} y_{t}^T \hat{y}_{t}"),
+]
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["rnn", "lstm", "gru"]), st.integers(2, 4), st.integers(1, 3), st.integers(2, 3),
+       st.integers(0, 2 ** 31))
+def test_a_sequence_posts_loss_definitions_hold_and_their_slips_are_wrong(kind, steps, features, hidden, seed):
+    checker = Checker(api.derive(_cell_spec(kind, steps, features, hidden, seed)))
+    for right, slipped in RIGHT_AND_SLIPPED:
+        assert _verdict(checker, right).verdict == "ok", right
+        assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+@pytest.mark.parametrize("formula", [r"L_t = -y_t^T \log(y_t)", r"L_t = -\sum_i y_{t,i} \log y_{t,i}",
+                                     r"J^{(t)} = -\sum_{i=0}^{V-1} \hat{y}_{t,i} \log y_{t,i}"])
+def test_the_log_of_a_one_hot_target_is_not_read(formula):
+    checker = Checker(api.derive(_cell_spec("rnn", 3, 2, 2, 4)))
+    assert _verdict(checker, formula).verdict == "unchecked"
