@@ -4,6 +4,8 @@ letters, the Kronecker δ, a sum over an index, and ∂A/∂B between two of the
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import syntax as s
@@ -22,6 +24,21 @@ def _lowercase(node: s.Node) -> bool:
     while isinstance(node, (s.Scripted, s.Juxt)):
         node = node.base if isinstance(node, s.Scripted) else node.items[-1]
     return isinstance(node, s.Sym) and node.text[:1].islower()
+
+
+_FROM = re.compile(r"^([a-z])=([01])$")
+_TO = re.compile(r"^\{?([A-Za-z](?:_\{?[a-z]+\}?)?)(-1)?\}?$")
+
+
+def whole_axis(letter: str, top: str | None) -> str | None:
+    """Σ_i, and Σ_{i=0}^{V-1} or Σ_{i=1}^{n}: the index over its whole axis, as the names it indexes size it
+    (the range's count a letter verify does not hold); None where the range is another."""
+    if top is None:
+        return letter
+    found, to = _FROM.match(letter.replace(" ", "")), _TO.match(top.replace(" ", ""))
+    if found is None or to is None or to.group(1) in ("t", "T") or (found.group(2) == "0") != bool(to.group(2)):
+        return None
+    return found.group(1)
 
 
 class Entries:

@@ -18,7 +18,7 @@ from .. import syntax as s
 from ..typed.evaluate import is_loss
 from .code_forms import TRANSPOSES, CodeForms, method
 from .readings import WorldReadings
-from .entries import Entries
+from .entries import Entries, whole_axis
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of
 from .names import PostNames, key_of, macro_key, size_of
@@ -326,7 +326,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         steps = self.ranged(node)
         if steps is not None:                       # Σ_{k=1}^{t}: every step k up to the one in view
             return self.ranged_sum(node, *steps)
-        whole = _whole_axis(letter, node.sup.text if node.sup is not None else None)
+        whole = whole_axis(letter, node.sup.text if node.sup is not None else None)
         summed = self.index_sum(whole, node.body) if whole is not None else None
         if summed is not None:
             return summed
@@ -348,21 +348,6 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         finally:
             self.world.at = held
         return total
-
-
-_FROM = re.compile(r"^([a-z])=([01])$")
-_TO = re.compile(r"^\{?([A-Za-z](?:_\{?[a-z]+\}?)?)(-1)?\}?$")
-
-
-def _whole_axis(letter: str, top: str | None) -> str | None:
-    """Σ_i, and Σ_{i=0}^{V-1} or Σ_{i=1}^{n}: the index over its whole axis, as the names it indexes size it
-    (the range's count a letter verify does not hold); None where the range is another."""
-    if top is None:
-        return letter
-    found, to = _FROM.match(letter.replace(" ", "")), _TO.match(top.replace(" ", ""))
-    if found is None or to is None or to.group(1) in ("t", "T") or (found.group(2) == "0") != bool(to.group(2)):
-        return None
-    return found.group(1)
 
 
 def _number(text: str) -> float | None:
