@@ -246,9 +246,11 @@ db = np.sum(dtanh, axis=0)
 
 
 def test_code_with_rows_for_vectors_and_python_powers():
-    """CS231n's RNN step: x.dot(Wx) (vectors as rows), next_h**2, np.sum(…, axis=0); dtanh named by the post."""
+    """CS231n's RNN step: x.dot(Wx) (vectors as rows), next_h**2, np.sum(…, axis=0); dtanh named by the post,
+    and a step that holds: the gradient at the state's net input."""
     claims = verify_text(_rnn_checker(), CS231N_STYLE, "post.md").claims
-    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (4, "ok"), (5, "ok"), (6, "ok"), (7, "ok"), (8, "ok")]
+    assert [(c.line, c.verdict) for c in claims] == [(2, "ok"), (3, "ok"), (4, "ok"), (5, "ok"), (6, "ok"), (7, "ok"),
+                                                     (8, "ok")]
     slipped = CS231N_STYLE.replace("dWh = prev_h.T.dot(dtanh)", "dWh = next_h.T.dot(dtanh)")
     assert {c.line: c.verdict for c in verify_text(_rnn_checker(), slipped, "post.md").claims}[7] == "wrong"
 

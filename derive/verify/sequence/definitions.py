@@ -14,30 +14,35 @@ from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .functions import FUNCTIONS
-from .names import key_of, macro_key
+from .names import key_of, macro_key, spoken
 
 MAX_READINGS = 64
 
 
-def named_quantity(judge, chain: s.Chain) -> Verdict | None:
-    """The verdict on a definition that names a quantity of the world's, and the name bound to it."""
+def named_quantity(judge, chain: s.Chain, bind: bool = True) -> Verdict | None:
+    """The verdict on a definition that names a quantity of the world's, and (`bind`) the name bound to it.
+    A value that is a gradient of the world's (code's dt = dh_hat * (1 - h_hat**2), the candidate's net
+    input's) is a step that holds, its name left the post's own: code assigns such names again."""
     key = macro_key(chain.sides[0])
     world = judge.world
     width = world.sizes.get("d_k")
-    for value in _readings(judge, chain.sides[-1]):
-        if not isinstance(value, np.ndarray) or value.size < 2:
-            return None
-        for candidate, known in _quantities(world):
-            if known.shape != value.shape and known.T.shape == value.shape:
-                known = known.T                           # written in rows (x W): the same quantity
-            if known.shape != value.shape:
-                continue
-            if _same(known, value):
-                judge.post.aliases[key] = candidate
-                return Verdict("ok", None, f"it names {_described(candidate)}")
-            if candidate == "S" and width and width > 1 and _same(known, value * np.sqrt(width)):
-                judge.post.aliases[key] = candidate
-                return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
+    readings = list(_readings(judge, chain.sides[-1]))
+    if any(not isinstance(value, np.ndarray) or value.size < 2 for value in readings):
+        return None
+    for gradients in (False, True):
+        for value in readings:
+            for candidate, known in _quantities(world, gradients):
+                if known.shape != value.shape and known.T.shape == value.shape:
+                    known = known.T                           # written in rows (x W): the same quantity
+                if known.shape != value.shape or not np.any(known):
+                    continue
+                if _same(known, value):
+                    if bind and not gradients:
+                        judge.post.aliases[key] = candidate
+                    return Verdict("ok", None, f"it names {_described(candidate)}")
+                if candidate == "S" and width and width > 1 and _same(known, value * np.sqrt(width)) and bind:
+                    judge.post.aliases[key] = candidate
+                    return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
 
 
@@ -90,11 +95,12 @@ def _readings(judge, side: s.Node):
             continue
 
 
-def _quantities(world):
-    """(key, value) of every quantity at the step in view: the step's own, then every step's."""
+def _quantities(world, gradients: bool = False):
+    """(key, value) of every quantity at the step in view, the step's own, then every step's: the forward
+    ones, or (`gradients`) the loss's gradients."""
     own = world.steps[world.at] if world.steps else {}
     for key, arrays in list(own.items()) + list(world.values.items()):
-        if not key.startswith("d:") and "/" not in key:         # a stack's order is the post's convention
+        if key.startswith("d:") == gradients and "/" not in key:    # a stack's order is the post's convention
             for array in arrays:
                 yield key, array
 
@@ -105,6 +111,11 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _described(key: str) -> str:
+    if key.startswith("d:"):
+        inner = key[2:].rstrip("<>!~")
+        return "the loss's gradient by " + ("the state's net input" if inner == "net:" else _described(inner))
+    if key.startswith("net:"):
+        return spoken(key)
     return {"S": "the scores QKᵀ/√d_k", "QK": "QKᵀ, the scores before their scale 1/√d_k", "A": "the attention weights softmax(S)", "O": "the attention's output AV",
             "Q": "the queries", "K": "the keys", "V": "the values", "Y": "the projected output",
             "net:stack": "the four gates' net inputs, stacked i, f, g, o", "h": "the hidden state", "c": "the cell state",

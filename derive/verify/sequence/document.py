@@ -80,8 +80,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             named[(line, chain.text)] = verdict
         elif len(chain.sides) >= 2 and judge.define(chain, line if region.code else None):
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
-            if not again:
-                named[(line, chain.text)] = named_quantity(judge, chain)
+            judge.post.line = line if region.code else None
+            named[(line, chain.text)] = named_quantity(judge, chain, bind=not again)
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
