@@ -246,3 +246,23 @@ def test_matrix_calculus_names_its_wrong_link_and_reads_equalities_only():
     assert (2, "wrong") in found and (3, "ok") in found, found
     bound = "$$\\hat{x}^T \\hat{x} \\le N$$\n"
     assert [c.verdict for c in verify_text(checker, bound, "post.md").claims if c.verdict != "unchecked"] == []
+
+
+def test_a_count_the_posts_variance_divides_by_and_a_sum_over_the_other_of_two_letters():
+    """σ² = 1/d Σ_k (x_k − μ)²: d counts the group the layer normalizes over, wherever the post writes it;
+    Σ_{j≠k} where the claim's own index is j runs over k. Right forms ok, a slip in each wrong."""
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    variance = "$$\\sigma^2 = \\frac{1}{d}\\sum_k \\left( x_k - \\mu \\right)^2$$\n\n"
+    formulas = [
+        "\\frac{\\partial \\left(x_i - \\mu\\right)}{\\partial x_j} = \\delta_{i, j} - \\frac{1}{d}",
+        "\\frac{\\partial \\sigma^2}{\\partial x_j} = \\frac{2(x_j - \\mu)}{d}",
+        "\\frac{\\partial \\sigma^2}{\\partial x_j} = \\frac{2}{d} \\left[(x_j - \\mu) \\left(1 - \\frac{1}{d}\\right) "
+        "+ \\sum_{j \\neq k} \\left(x_k - \\mu \\right) \\cdot - \\frac{1}{d} \\right]",
+        "\\frac{\\partial \\left(x_i - \\mu\\right)}{\\partial x_j} = \\delta_{i, j} - \\frac{2}{d}",
+        "\\frac{\\partial \\sigma^2}{\\partial x_j} = \\frac{(x_j - \\mu)}{d}",
+        "\\frac{\\partial \\sigma^2}{\\partial x_j} = \\frac{2}{d} \\left[(x_j - \\mu) \\left(1 - \\frac{1}{d}\\right) "
+        "+ \\sum_{j \\neq k} \\left(x_k - \\mu \\right) \\cdot \\frac{1}{d} \\right]",
+    ]
+    text = variance + "".join(f"$${formula}$$\n\n" for formula in formulas)
+    verdicts = [c.verdict for c in verify_text(checker, text, "post.md").claims]
+    assert verdicts == ["ok", "ok", "ok", "ok", "wrong", "wrong", "wrong"], verdicts

@@ -15,7 +15,7 @@ _INDEX_LETTER = re.compile(r"^(?:[A-Za-z](?:_[a-z]+)?'*|\\(?:alpha|beta|mu|nu|ka
 def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
     """Each side's index letters that no sum of that side binds (the first side's x_{k,j} stays free
     where a later side sums over its own j)."""
-    found = set()
+    found, first = set(), None
     for side in chain.sides:
         summed, used = set(), set()
         # the nodes inside a sum's bounds (W_{out}) or a script (c_{out}): their index text is read whole
@@ -23,7 +23,7 @@ def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
                   for n in s.nodes([b.sup.node if b.sup else None, b.sub.node if b.sub else None]) if n is not None}
         for node in (n for n in s.nodes(side) if id(n) not in bounds):
             if isinstance(node, s.BigSum) and sum_letter(node) is not None:
-                summed.add(sum_letter(node))
+                summed.add(_summed_of_unequal(node, first) or sum_letter(node))
             if isinstance(node, s.BigSum):
                 summed |= set(several_letters(node))
             if isinstance(node, s.Scripted):
@@ -34,7 +34,18 @@ def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
                         used |= {k for k in letters_of(piece)
                                  if _INDEX_LETTER.match(k) and k not in counts and k not in ATTRIBUTES}
         found |= used - summed
+        first = used - summed if first is None else first
     return found
+
+
+def _summed_of_unequal(node: s.BigSum, first: set[str] | None) -> str | None:
+    """Σ_{j≠k} on a right side whose left reads j and not k: the sum runs over k (sums.py's _unequal)."""
+    sub = node.sub.node if node.sub is not None else None
+    if first is None or not (isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",))) or \
+            not all(isinstance(side, s.Sym) for side in sub.sides) or len(sub.sides) != 2:
+        return None
+    written, other = (side.text for side in sub.sides)
+    return other if written in first and other not in first else None
 
 
 def contracted(node: s.Node) -> set[str]:

@@ -219,12 +219,28 @@ def group_counts(judge: TypedJudge, chains: list[s.Chain]) -> frozenset:
     found = set()
     for chain in chains:
         written = written_name(chain.sides[0])
+        if written is None and _squared_sigma(chain.sides[0]):
+            written = ("\\sigma", "", None)           # σ² = 1/d Σ (x - μ)²
         if written is None or len(chain.sides) < 2:
             continue
         if judge.names.role(written[0], written[1]) in ("mean", "variance") or \
                 (written[0] == "\\sigma" and written[2] is None):
+            divisors = {n.den.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Frac) and
+                        isinstance(n.den, s.Sym) and _count_letter(judge.names, n.den)}
+            judge.names.counts |= divisors            # σ² = 1/d Σ_k (x_k - μ)²: d counts the group
             found |= {n.text for n in s.nodes(chain.sides[1:]) if isinstance(n, s.Sym) and n.text in judge.names.counts}
     return frozenset(found)
+
+
+def _squared_sigma(node: s.Node) -> bool:
+    return isinstance(node, s.Scripted) and node.sub is None and node.sup is not None and node.sup.text == "2" and \
+        written_name(node.base) == ("\\sigma", "", None)
+
+
+def _count_letter(names: Names, node: s.Sym) -> bool:
+    """A letter a statistic is divided by that names nothing of the layer's: the group's size."""
+    return len(node.text) == 1 and node.text.isalpha() and not node.font and names.role(node.text) is None and \
+        node.text not in LOSSES
 
 
 def _reads(evaluator: Evaluator, side: s.Node, views) -> bool:

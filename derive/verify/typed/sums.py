@@ -70,9 +70,9 @@ class Sums(Lookup):
 
     def _skipped(self, node: s.BigSum, view: View) -> int | None:
         """Σ_{k≠i}: the value of i, left out of the sum."""
-        sub = node.sub.node if node.sub is not None else None
-        if isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",)) and len(sub.sides) == 2:
-            other = sub.sides[1]
+        pair = _unequal(node, view)
+        if pair is not None:
+            other = pair[1]
             while isinstance(other, s.Paren) and other.kind == "{":      # k ≠ {\rm i}
                 other = other.inner
             return self.index(other.text, view) + view.base if isinstance(other, s.Sym) else None
@@ -80,8 +80,8 @@ class Sums(Lookup):
 
     def _range(self, node: s.BigSum, view: View) -> tuple[str, int, int]:
         sub = node.sub.node if node.sub is not None else None
-        if isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",)) and len(sub.sides) == 2:
-            sub = sub.sides[0]                    # Σ_{k≠i}: k over its axis, i left out (_skipped)
+        if _unequal(node, view) is not None:
+            sub = _unequal(node, view)[0]         # Σ_{k≠i}: k over its axis, i left out (_skipped)
         if sub is None and (node.sup is None or _numpy_axis(node) is not None):
             letter, low, high = sum_letter(node), None, None
         elif isinstance(sub, s.Chain) and len(sub.sides) == 2 and letter_name(sub.sides[0]) is not None:
@@ -192,3 +192,16 @@ def sum_letter(node: s.BigSum) -> str | None:
             if len(pieces) == 1 and pieces[0].isalpha() and len(pieces[0]) == 1 and pieces[0] not in COUNTS:
                 return pieces[0]
     return "•"
+
+
+def _unequal(node: s.BigSum, view: View) -> tuple[s.Node, s.Node] | None:
+    """(the letter summed, the one left out) of Σ_{k≠i}, or of Σ_{i≠k} where i is the claim's own index
+    (bound in the view) and k is not: the letter summed is the free one."""
+    sub = node.sub.node if node.sub is not None else None
+    if not (isinstance(sub, s.Chain) and sub.relations in (("\\ne",), ("\\neq",)) and len(sub.sides) == 2):
+        return None
+    first, second = sub.sides
+    if isinstance(first, s.Sym) and isinstance(second, s.Sym) and first.text in view.indices and \
+            second.text not in view.indices:
+        return second, first
+    return first, second
