@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from derive import api
 from derive.verify import Checker
 
-from test_sequence_verify_fuzz import _cell_spec
+from test_sequence_verify_fuzz import _attention_spec, _cell_spec
 from test_verify_step_ranges import _rnn, _verdict
 
 D = r"\frac{\partial %s}{\partial %s}"
@@ -80,3 +80,16 @@ def test_an_lstm_cells_chain_through_its_products(steps, features, hidden, seed)
     for right, slipped in LSTM_RIGHT_AND_SLIPPED:
         assert _verdict(checker, right).verdict == "ok", right
         assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(1, 3), st.booleans(), st.integers(0, 2 ** 31))
+def test_attentions_chain_through_the_row_softmax_contracts_over_every_weight(steps, width, causal, seed):
+    """∂L/∂S = ∂L/∂A ∂A/∂S: A and S matrices, the Jacobian four-axis, contracted over A's entries; from
+    either end. The diagonal-only softmax Jacobian stays wrong and named."""
+    checker = Checker(api.derive(_attention_spec(steps, width, causal, False, seed)))
+    for formula in (D % ("L", "S") + " = " + D % ("L", "A") + D % ("A", "S"),
+                    D % ("L", "S") + " = " + D % ("A", "S") + D % ("L", "A")):
+        assert _verdict(checker, formula).verdict == "ok", formula
+    slipped = _verdict(checker, D % ("L", "S") + " = " + D % ("L", "A") + r" \odot A")
+    assert slipped.verdict == "wrong" and "diagonal" in slipped.reason

@@ -119,4 +119,4 @@ def _described(key: str) -> str:
     return {"S": "the scores QKᵀ/√d_k", "QK": "QKᵀ, the scores before their scale 1/√d_k", "A": "the attention weights softmax(S)", "O": "the attention's output AV",
             "Q": "the queries", "K": "the keys", "V": "the values", "Y": "the projected output",
             "net:stack": "the four gates' net inputs, stacked i, f, g, o", "h": "the hidden state", "c": "the cell state",
-            "x": "the step's input", "logit": "the read-out's logits", "yhat": "the softmax output ŷ"}.get(key, key)
+            "x": "the step's input", "logit": "the read-out's logits", "yhat": "the softmax output ŷ"}.get(key, spoken(key))
