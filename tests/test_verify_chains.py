@@ -34,6 +34,13 @@ RIGHT = [
     + D % ("h_{t-1}", "W_{hh}"),
     D % ("h_t", "W_{xh}") + " = " + D % ("h_t", "W_{xh}") + " + " + D % ("h_t", "h_{t-1}")
     + D % ("h_{t-1}", "W_{xh}"),
+    # a shared weight's gradient from one step's loss, through every earlier step
+    r"\frac{\partial L}{\partial W_{hh}} = \sum_t " + D % ("L_t", "W_{hh}"),
+    D % ("L_t", "W_{hh}") + " = " + D % ("L_t", "h_t") + D % ("h_t", "W_{hh}"),
+    D % ("L_t", "W_{hh}") + r" = \sum_{k=1}^{t} " + D % ("L_t", "h_t") + D % ("h_t", "h_k") + D % ("h_k", "W_{hh}"),
+    # the paths through each earlier state, the left the total derivative: ∂h_t/∂h_k the steps' Jacobians chained
+    D % ("h_t", "W_{hh}") + r" = \sum_{k=1}^{t} " + D % ("h_t", "h_k") + D % ("h_k", "W_{hh}"),
+    D % ("h_t", "h_{t-2}") + " = " + D % ("h_t", "h_{t-1}") + D % ("h_{t-1}", "h_{t-2}"),
 ]
 SLIPPED = [
     # the recursion without the Jacobian of the step
@@ -43,6 +50,9 @@ SLIPPED = [
     # the recursion through the other weight
     D % ("h_t", "W_{hh}") + " = " + D % ("h_t", "W_{hh}") + " + " + D % ("h_t", "h_{t-1}")
     + D % ("h_{t-1}", "W_{xh}"),
+    # one step's term for the whole sum, and the recursion's explicit term dropped
+    r"\frac{\partial L}{\partial W_{hh}} = " + D % ("L_t", "W_{hh}"),
+    D % ("h_t", "W_{hh}") + " = " + D % ("h_t", "h_{t-1}") + D % ("h_{t-1}", "W_{hh}"),
 ]
 # chains verify must never call right: a link skipped (∂ŷ/∂o left out), a chain ending at another quantity
 NEVER_RIGHT = [

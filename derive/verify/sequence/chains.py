@@ -33,17 +33,29 @@ def chain_factors(node: s.Node) -> list[s.Frac] | None:
 
 
 def recursive_term(chain: s.Chain) -> s.Frac | None:
-    """∂h_t/∂W = ∂h_t/∂W + ∂h_t/∂h_{t-1} ∂h_{t-1}/∂W: the left side's derivative written again as one term
-    of a sum on the right. Only one reading makes it true: the total derivative on the left, and in the
-    term the explicit one, the earlier states held fixed. None where the claim does not do so."""
+    """The left side's derivative where the claim makes it the total one: ∂h_t/∂W = ∂h_t/∂W + ∂h_t/∂h_{t-1}
+    ∂h_{t-1}/∂W, the left's derivative written again as one term of a sum on the right (the term the
+    explicit one, the earlier states held fixed); or ∂h_t/∂W = Σ_k ∂h_t/∂h_k ∂h_k/∂W, a right side through
+    a state's Jacobian by an earlier state, whose paths the left sums. None where the claim does neither."""
     first = _unwrapped(chain.sides[0])
     if not isinstance(first, s.Frac) or (derivative_parts(first) or (None,))[0] is None:
         return None
     for side in chain.sides[1:]:
         terms = _terms(_unwrapped(side))
-        if len(terms) > 1 and any(_unwrapped(term) == first for term in terms):
+        if len(terms) > 1 and any(_unwrapped(term) == first for term in terms) or _across_steps(side):
             return first
     return None
+
+
+def _across_steps(side: s.Node) -> bool:
+    """∂h_t/∂h_k, ∂h_t/∂h_{t-1}: a derivative of a name by the same name at another step."""
+    for node in s.nodes(side):
+        parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+        if parts is not None and parts[0] is not None and parts[0] != parts[1] and \
+                all(isinstance(part, s.Scripted) and part.sub is not None for part in parts) and \
+                parts[0].base == parts[1].base and parts[0].sup == parts[1].sup:
+            return True
+    return False
 
 
 def _terms(node: s.Node) -> list[s.Node]:

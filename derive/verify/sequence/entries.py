@@ -130,6 +130,8 @@ class Entries:
         (top, at), (bottom, below) = self._step(top), self._step(bottom)     # h_3 by h_2: at step 3
         if bottom in self.world.values:                 # a weight: every step's, so the top's
             below = at
+        if bottom == top == "h" and below != at - 1:     # ∂h_t/∂h_k: the steps' Jacobians chained (I where k = t)
+            return self._across_steps(at, below)
         if below != at:
             bottom = f"{bottom}@{below - at:+d}"
         if at != held and not 0 <= at < len(self.world.steps):
@@ -143,6 +145,22 @@ class Entries:
                     (mode == "total" or mode is None and self.pick("derivative", ("immediate", "total")) == "total"):
                 return total                            # through the earlier steps too
             return jacobian(self.world, top, bottom, self._raw)
+        finally:
+            self.world.at = held
+
+    def _across_steps(self, at: int, below: int) -> np.ndarray:
+        """∂h_t/∂h_k = ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k, the identity where k = t; none from a later step."""
+        if below > at or not 0 <= below <= at < len(self.world.steps):
+            raise Unfit("a state by a later one, or a step outside the sequence")
+        held, found = self.world.at, np.eye(np.size(self._raw("h")))
+        try:
+            for step in range(at, below, -1):
+                self.world.at = step
+                one = jacobian(self.world, "h", "h@-1", self._raw)
+                if one is None:
+                    raise Unfit("a state by an earlier one through this cell's gates")
+                found = found @ one
+            return found
         finally:
             self.world.at = held
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jacobians import total_jacobian
 from .names import spoken
 from .quantities import STACK_ORDERS, World
 from .unfit import Unfit
@@ -88,6 +89,11 @@ class WorldReadings:
             own = world.lookup(key)[0]                  # V's and b_y's: this step's term, their first reading
         elif key == "d:h" and world.lookup("d:logit"):
             own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
+        elif key in ("d:W:", "d:U:", "d:b:") and world.kind == "rnn" and world.lookup("d:logit"):
+            # a shared weight's gradient from this step's loss: through h_t and every earlier step
+            through = total_jacobian(world, "h", key[2:], self._raw)
+            own_h = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
+            own = np.tensordot(own_h.ravel(), through, axes=1).reshape(world.lookup(key[2:])[0].shape)
         else:
             raise Unfit(f"{spoken(key)} of one step's loss")
         self.read.add(key)

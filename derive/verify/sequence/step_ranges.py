@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import numpy as np
+
 from .. import syntax as s
 from .unfit import Unfit
 
@@ -65,7 +67,17 @@ class StepRanges:
         result = 1.0
         for step in steps:
             result = self.product(result, self._at_step_number(node.body, letter, step))
-        return result
+        return self._empty_product(node.body, letter, found[1]) if not found[1] else result
+
+    def _empty_product(self, body: s.Node, letter: str, steps: range):
+        """∏ over no step: 1, or the identity where its factors are square matrices (Jacobians), as a factor
+        at the range's first step shows."""
+        try:
+            factor = np.asarray(self._at_step_number(body, letter, steps.start - 1))
+        except Unfit:
+            return 1.0
+        square = factor.ndim == 2 and factor.shape[0] == factor.shape[1] > 1
+        return np.eye(factor.shape[0]) if square else 1.0
 
     def ranged_sum(self, node: s.BigSum, letter: str, steps: range):
         total = 0.0
