@@ -283,6 +283,10 @@ class Build(Transformer_NonRecursive):
         """[a, b] as the posts write a row: a 1×n matrix."""
         return s.Matrix((tuple(item for item in items if isinstance(item, s.Node)),), listed=True)
 
+    def stacked(self, _lb, *items):
+        """[h_{t-1}; x_t]: the vectors stacked one above the other, a column."""
+        return s.Matrix(tuple((item,) for item in items if isinstance(item, s.Node)))
+
     def args(self, _lp, *items):
         return s.Args(tuple(item for item in items if isinstance(item, s.Node)))
 

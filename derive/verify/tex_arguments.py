@@ -84,3 +84,28 @@ def tex_argument(text: str, at: int, partner: dict[int, int] | None = None) -> t
             if depth == 0:
                 return text[k + 1:end], end + 1
     return None, at
+
+
+_OVER = re.compile(r"\\over(?![A-Za-z])")
+_BRACED_OPERATOR = re.compile(r"(?<![_^\s])\s*\{\s*([-+=])\s*\}")
+
+
+def over_fractions(text: str) -> str:
+    """{a \\over b} -> \\frac{a}{b}: plain TeX's fraction of its group's two halves (MathJax reads it);
+    an \\over outside any group is left as written."""
+    while True:
+        found = _OVER.search(text)
+        if found is None:
+            return text
+        partner = partners(text)
+        groups = [(start, end) for start, end in partner.items() if start < found.start() and end > found.end()]
+        if not groups:
+            return text
+        start, end = max(groups)                  # the innermost group around it
+        text = (f"{text[:start]}\\frac{{{text[start + 1:found.start()].strip()}}}"
+                f"{{{text[found.end():end].strip()}}}{text[end + 1:]}")
+
+
+def bare_operators(text: str) -> str:
+    """a_{i,j{+}1}: an operator braced to space it as a letter is that operator; w^{+}, a script, is kept."""
+    return _BRACED_OPERATOR.sub(r"\1", text)

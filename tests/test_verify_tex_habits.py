@@ -1,0 +1,77 @@
+"""TeX habits of real posts that verify reads as TeX does (verify/tex_arguments.py, grammar.lark, typed/):
+plain TeX's {a \\over b}; an operator braced to space it as a letter (a_{i,j{+}1}); \\renewcommand and
+\\setlength inside a display; primed index letters run together (h_{i'j'}) and a sum over one (Σ_{i'=1}^{2});
+a letter the post only writes bare above a derivative (∂F/∂k_{ij}, F 'any scalar function') as the loss.
+Each read form judged on a real conv layer: right forms ok, a slip in each wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.reader import read
+from derive.verify.tex_arguments import bare_operators, over_fractions
+
+SPEC = """
+title = "one 4x4 map, one 3x3 kernel"
+[input]
+shape = [1, 4, 4]
+values = [[[[0.7, -0.2, 1.1, 0.4], [-0.5, 0.9, 0.3, -1.0], [1.3, 0.1, -0.6, 0.8], [0.2, -0.8, 0.5, 1.2]]]]
+[[layers]]
+type = "conv2d"
+out_channels = 1
+kernel = 3
+bias = false
+weights = [[[[0.4, -0.3, 0.2], [0.1, 0.6, -0.5], [-0.2, 0.3, 0.7]]]]
+[[layers]]
+type = "flatten"
+[target]
+values = [[0.5, -0.4, 0.9, 0.1]]
+[loss]
+function = "half_sse"
+reduction = "sum"
+[training]
+learning_rate = 0.1
+"""
+
+
+@pytest.mark.parametrize("written, read_as", [
+    (r"{\partial \over \partial W_{ab}} J", r"\frac{\partial}{\partial W_{ab}} J"),
+    (r"y = {a + b \over {c - d}}", r"y = \frac{a + b}{{c - d}}"),
+    (r"\overline{x} = x", r"\overline{x} = x"),
+])
+def test_plain_tex_over_is_a_fraction_of_its_groups_halves(written, read_as):
+    assert over_fractions(written) == read_as
+
+
+def test_a_braced_operator_is_that_operator():
+    assert bare_operators(r"a_{i,j{+}1} + a_{i{+}i'{-}1}") == r"a_{i,j+1} + a_{i+i'-1}"
+    assert read(r"h = a_{i,j{+}1}")[0].chain == read(r"h = a_{i,j+1}")[0].chain
+
+
+def test_a_layout_command_inside_a_display_is_no_claim_of_its_own():
+    assert read(r"\renewcommand{\arraystretch}{1.5} y = x")[0].chain.sides == read("y = x")[0].chain.sides
+
+
+def _verdicts(formulas: list[str]) -> list[str]:
+    checker = Checker(derive.derive(derive.load_text(SPEC)))
+    text = "".join(f"\\begin{{equation*}}\n{f}\n\\end{{equation*}}\n\n" for f in formulas)
+    return [c.verdict for c in verify_text(checker, text, "post.tex").claims]
+
+
+def test_primed_indices_and_a_bare_scalar_above_a_derivative():
+    right = [
+        r"h_{12} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i,j{+}1}",
+        r"\frac{\partial h_{i'j'}}{\partial k_{ij}} = a_{i{+}i'{-}1, j{+}j'{-}1}",
+        r"\frac{\partial F}{\partial k_{ij}} = \sum_{i'=1}^2 \sum_{j'=1}^2 \left( \frac{\partial F}{\partial h_{i'j'}} "
+        r"\right) a_{i{+}i'{-}1,j{+}j'{-}1}",
+    ]
+    slipped = [          # after the first right line, which names h the layer's output
+        r"h_{21} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i,j{+}1}",
+        r"\frac{\partial h_{i'j'}}{\partial k_{ij}} = a_{i{+}i', j{+}j'}",
+        r"\frac{\partial F}{\partial k_{ij}} = \sum_{i'=1}^2 \sum_{j'=1}^2 \left( \frac{\partial F}{\partial h_{i'j'}} "
+        r"\right) a_{i'j'}",
+    ]
+    assert _verdicts(right) == ["ok"] * 3
+    assert _verdicts(right[:1] + slipped) == ["ok"] + ["wrong"] * 3
