@@ -42,3 +42,26 @@ def test_a_sequence_posts_loss_definitions_hold_and_their_slips_are_wrong(kind, 
 def test_the_log_of_a_one_hot_target_is_not_read(formula):
     checker = Checker(api.derive(_cell_spec("rnn", 3, 2, 2, 4)))
     assert _verdict(checker, formula).verdict == "unchecked"
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_the_one_hot_targets_indicator_and_a_starred_true_label(steps, features, hidden, seed):
+    """1_{y_t}, 1_{y^*_t}: the indicator of the target's class (one-hot); y^* the true label, never the logits
+    (an RNN's, whose o_t are the logits: an LSTM's o_t is its output gate)."""
+    checker = Checker(api.derive(_cell_spec("rnn", steps, features, hidden, seed)))
+    for right, slipped in [(r"\frac{\partial L_t}{\partial o_t} = \hat{y}_t - \mathbf{1}_{y^*_t}",
+                            r"\frac{\partial L_t}{\partial o_t} = \hat{y}_t + \mathbf{1}_{y^*_t}"),
+                           (r"\frac{\partial L_t}{\partial o_t} = \hat{y}_t - y^*_t",
+                            r"\frac{\partial L_t}{\partial o_t} = y^*_t - \hat{y}_t")]:
+        assert _verdict(checker, right).verdict == "ok", right
+        assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_vectors_stacked_with_a_semicolon(seed):
+    """W_r [h_{t-1}; x_t]: MATLAB's vertical stack, the two vectors one above the other (as [h_{t-1}, x_t])."""
+    checker = Checker(api.derive(_cell_spec("gru", 3, 2, 3, seed)))
+    assert _verdict(checker, r"r_t = \sigma(W_r [h_{t-1}; x_t] + b_r)").verdict == "ok"
+    assert _verdict(checker, r"r_t = \sigma(W_r [h_{t-1}, x_t] + b_r)").verdict == "ok"
+    assert _verdict(checker, r"r_t = \tanh(W_r [h_{t-1}; x_t] + b_r)").verdict == "wrong"

@@ -292,6 +292,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if not ((base == s.Num("1") or isinstance(base, s.Sym) and base.text == "1") and node.sub is not None):
             return None
         letter = node.sub.text.strip("{}")
+        if node.sub.node is not None and key_of(node.sub.node, self.world.kind, self.pick, self.post.aliases) == "y":
+            return self.value(node.sub.node)         # 1_{y_t}: the indicator of the target's class, one-hot
         width, steps = self.world.sizes.get("d_k"), self.world.sizes.get("steps")
         size = steps if letter in ("n", "N", "T") else width if letter in ("d", "h", "d_k", "d_v") else None
         if self.world.kind != "attention" or size is None:

@@ -184,6 +184,9 @@ def _plain_key(node: s.Node, kind: str, pick: Pick, adjoint: bool) -> str | None
 
 
 def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
+    starred = letter == "y" and sup in ("*", "\\ast") and not accent
+    if starred:
+        sup = None                                     # y^*: the true label, the target, never the logits
     if sup == "+" and letter in ("W", "U", "V", "b") and not adjoint:       # W⁺: the weight after an update
         found = _cell_key(letter, accent, sub, None, kind, pick, adjoint)
         return f"new:{found}" if found is not None and found.split(":")[0] in ("W", "U", "V", "b", "b'") else None
@@ -220,7 +223,7 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
         return None
-    if base == "y" and letter == "y" and not adjoint:
+    if base == "y" and letter == "y" and not adjoint and not starred:
         base = pick("y", ("y", "logit"))               # y_t: the target, or (p_t = softmax(y_t)) the logits
     if base == "p":
         base = pick("p", ("yhat", "net:"))             # p_t: the probabilities, or (p_t = U x_t + W h_{t-1}) the net
