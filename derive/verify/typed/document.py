@@ -28,7 +28,7 @@ from .model import layer_model
 from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
-from .post_names import (axis_letters, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
+from .post_names import (axis_letters, bare_losses, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
                          names_the_loss, opaque_definitions, relabelled, renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
@@ -67,6 +67,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     chains = [chain for _, chain, _ in found]
     relabelled(names, chains)
     opaque_definitions(names, chains)
+    names.bare_losses = bare_losses(chains)
     judge = TypedJudge(checker.model, names, _base(chains))
     if checker.model.kind != "batch_norm" and not indexes_parameters(names, chains):
         judge.one_scale()

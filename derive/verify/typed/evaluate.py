@@ -370,7 +370,7 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
     """The loss's name: L, E, C, J, ℓ ..., or (given the names) any plain name a post differentiates that
     names nothing of the layer's (Zakka's f)."""
     text, font = _name_of(node)
-    if text is not None and is_loss_name(text, font):
+    if text is not None and (is_loss_name(text, font) or names is not None and not font and text in names.bare_losses):
         return True
     return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
         names.role(text) is None and text not in names.macros and text not in names.counts and \

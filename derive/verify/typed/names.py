@@ -58,6 +58,8 @@ class Names:
         self.definitions: list = []             # every right side the post defined a name by
         self.defined: set[str] = set()          # names the post defines (i(x) = x - μ): never the loss
         self.counts: set[str] = set(COUNTS)     # and the letters the post's sums run up to (Σ_r^n)
+        # letters the post only ever writes bare, one of them above a derivative (∂F/∂k_{ij}): a scalar, the loss
+        self.bare_losses: set[str] = set()
         self.bounds: set[str] = set()           # every letter a sum of the post's runs up to
         # a name the post gives a second meaning (Z the output at one line, z the normalized input at
         # another): written name -> the other roles it is read as where its bound one fails
@@ -134,6 +136,8 @@ def index_pieces(text: str) -> list[str] | None:
         pieces = list(text)
     elif text.isalpha() and text.islower() and len(text) > 1:
         pieces = list(text)
+    elif re.fullmatch(r"(?:[a-z]'*){2,}", text) and "'" in text:
+        pieces = re.findall(r"[a-z]'*", text)                                   # i'j': two primed letters
     elif _GREEK_RUN.fullmatch(text):
         pieces = re.findall(r"\\[a-zA-Z]+", text)
     else:

@@ -372,3 +372,22 @@ def _opaque_call(side: s.Node, names: Names) -> bool:
     return isinstance(function, s.Sym) and len(function.text) > 1 and function.text.isalpha() and \
         function.text not in KNOWN_FUNCTIONS and function.text.lower() not in ACTIVATION_WORDS and names.role(function.text, function.font) is None and \
         function.text not in names.macros
+
+
+def bare_losses(chains: list[s.Chain]) -> set[str]:
+    """Letters a post writes only bare, never with an index or a label, at least once above a derivative and
+    never below one (∂F/∂k_{ij}, F 'any scalar function of the network'): the loss, whatever the letter names
+    elsewhere. A tensor the post differentiates by (∂L/∂V) is none."""
+    bare, scripted, above, below = set(), set(), set(), set()
+    for chain in chains:
+        for node in s.nodes(chain):
+            if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym):
+                scripted.add(node.base.text)
+            elif isinstance(node, s.Sym) and len(node.text) == 1 and node.text.isupper() and not node.font:
+                bare.add(node.text)
+            parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+            if parts is not None and isinstance(parts[0], s.Sym) and not parts[0].font:
+                above.add(parts[0].text)
+            if parts is not None:
+                below |= {n.text for n in s.nodes(parts[1]) if isinstance(n, s.Sym)}
+    return (bare & above) - scripted - below

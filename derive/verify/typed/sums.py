@@ -154,6 +154,9 @@ def letter_name(node: s.Node) -> str | None:
     if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is None and node.sub is not None \
             and node.sub.text.isalpha():
         return f"{node.base.text}_{node.sub.text}"
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and not node.base.font and node.primes and \
+            node.sub is None and node.sup is None:
+        return node.base.text + "'" * node.primes                  # i': a primed index letter
     return None
 
 
