@@ -1,6 +1,6 @@
 """The corpora of real posts on typed layers (tests/posts/conv/*, the held-out tests/posts/conv_holdout/*, the blind
-tests/posts/conv_blind/* to conv_blind5/*, and the sequence sets tests/posts/sequence_rnn/*,
-sequence_attention/* and the held-out sequence_blind_rnn/*, sequence_blind_rnn2/*,
+tests/posts/conv_blind/* to conv_blind6/*, and the sequence sets tests/posts/sequence_rnn/*,
+sequence_attention/* and the held-out sequence_blind_rnn/*, sequence_blind_rnn2/*, sequence_blind_rnn3/*,
 sequence_blind_attention/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
 verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer or sequence spec."""
@@ -25,7 +25,10 @@ ATTENTION = Path(__file__).parent / "posts" / "sequence_attention"
 BLIND_ATTENTION = Path(__file__).parent / "posts" / "sequence_blind_attention"
 BLIND_RNN = Path(__file__).parent / "posts" / "sequence_blind_rnn"
 BLIND_RNN2 = Path(__file__).parent / "posts" / "sequence_blind_rnn2"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2)
+BLIND6 = Path(__file__).parent / "posts" / "conv_blind6"
+BLIND_RNN3 = Path(__file__).parent / "posts" / "sequence_blind_rnn3"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN,
+         BLIND_RNN2, BLIND_RNN3)
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}

@@ -131,6 +131,25 @@ def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     assert sum(score.ok + score.wrong for score in scores) > 0
 
 
+def test_the_third_blind_set_differs_from_its_truth_only_where_a_formula_carries_an_earlier_slip():
+    """sequence_blind_rnn3's truth judges a backward line locally, with the true values of what it names; verify,
+    as the verify issue and the other sequence sets have it, calls a formula right in form that uses a gradient
+    the post stated wrongly above wrong, carrying that line. The GRU post's two such lines (∂L/∂h̃_t and ∂L/∂u_t
+    after its Step 2 slip at line 38) are the only disagreement, and each says what it carries."""
+    sys.path.insert(0, str(POSTS))
+    try:
+        import measure
+    finally:
+        sys.path.remove(str(POSTS))
+    scores = {score.post: score for score in map(measure.score, measure.posts(POSTS / "sequence_blind_rnn3"))}
+    assert {name: score.false_alarms for name, score in scores.items() if score.false_alarms} == \
+        {"ahmadrazacdx_gru_numpy_bptt": [49, 68]}
+    folder = POSTS / "sequence_blind_rnn3" / "ahmadrazacdx_gru_numpy_bptt"
+    checker = Checker(derive.derive(derive.load(folder / "spec.toml")))
+    claims = verify_text(checker, (folder / "post.md").read_text(encoding="utf-8"), "post.md").claims
+    assert all(c.carries == 38 and "carries the error from line 38" in c.reason for c in claims if c.line in (49, 68))
+
+
 @pytest.mark.parametrize("formula", [
     r"A_{ij} = \frac{e^{S_{ij}}}{\sum_k e^{S_{ik}}}",
     r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}(\delta_{jk} - A_{ik})",

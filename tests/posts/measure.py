@@ -14,6 +14,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind-attention  # held-out attention posts (tests/posts/sequence_blind_attention/*)
     python tests/posts/measure.py --blind-rnn  # held-out RNN, LSTM and GRU posts (tests/posts/sequence_blind_rnn/*)
     python tests/posts/measure.py --blind-rnn2  # the second held-out set of them (tests/posts/sequence_blind_rnn2/*)
+    python tests/posts/measure.py --blind-rnn3  # the third: RNN, LSTM, GRU and attention (tests/posts/sequence_blind_rnn3/*)
+    python tests/posts/measure.py --blind6   # the sixth conv and normalization set (tests/posts/conv_blind6/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -41,6 +43,8 @@ ATTENTION = Path(__file__).parent / "sequence_attention"
 BLIND_ATTENTION = Path(__file__).parent / "sequence_blind_attention"
 BLIND_RNN = Path(__file__).parent / "sequence_blind_rnn"
 BLIND_RNN2 = Path(__file__).parent / "sequence_blind_rnn2"
+BLIND_RNN3 = Path(__file__).parent / "sequence_blind_rnn3"
+BLIND6 = Path(__file__).parent / "conv_blind6"
 NEAR = 4
 
 
@@ -144,7 +148,7 @@ def main() -> None:
     roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3,
              "--blind4": BLIND4, "--blind5": BLIND5, "--rnn": RNN, "--attention": ATTENTION,
              "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
-             "--blind-rnn2": BLIND_RNN2}
+             "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
