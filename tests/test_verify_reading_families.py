@@ -9,7 +9,7 @@ from derive.verify import syntax as s
 from derive.verify.reader import read
 from derive.verify.see_through import see_through
 from derive.verify.vocabulary import key
-from tests.helpers import checker_of, trained
+from helpers import checker_of, trained
 
 RELU_THEN_SIGMOID = """
 title = "two layers of two units: ReLU, then sigmoid"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from derive.verify import verify_claim, verify_text
-from tests.helpers import checker_of, many_to_one_spec
+from helpers import checker_of, many_to_one_spec
 
 # h_t = tanh(W x_t + U h_{t-1} + b), three steps of a scalar input, ŷ = w · h_3 + c, L = ½ (ŷ - y)²
 MANY_TO_ONE = many_to_one_spec([0.5, -0.4, 0.9], [0.7, -0.3], [[0.2, -0.5], [0.6, 0.1]], [0.1, -0.2], [1.5, -0.8], 0.3,
