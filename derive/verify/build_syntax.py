@@ -5,6 +5,8 @@ Nothing is evaluated: each node records what was written. Script text is sliced 
 
 from __future__ import annotations
 
+import re
+
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
 
@@ -111,7 +113,8 @@ class Build(Transformer_NonRecursive):
 
     def rel(self, *items):
         token = next(item for item in items if getattr(item, "type", None) == "REL")
-        return _Relation(str(token).strip(), token.start_pos)
+        text = str(token).strip()
+        return _Relation(":=" if _DEFINES.match(text) else text, token.start_pos)
 
     # -- operators ---------------------------------------------------------
     def add(self, a, _op, b):
@@ -156,6 +159,8 @@ class Build(Transformer_NonRecursive):
         scripts, body = rest[:-1], rest[-1]
         sub = next((sc for kind, sc in scripts if kind == "_"), None)
         sup = next((sc for kind, sc in scripts if kind == "^"), None)
+        if sup is None and sub is not None:
+            sub, sup = _between(sub)
         return s.BigSum(sub, sup, body)
 
     def bigprod(self, _op, *rest):
@@ -364,3 +369,27 @@ def _single(group) -> s.Script:
     if group.type in ("NAME_CHAR", "GREEK"):
         return s.Script(text, s.Sym(text))
     return s.Script("T" if group.type == "TOP" else text, None)
+
+
+_DEFINES = re.compile(r"^(?::\s*=|\\coloneqq|\\colon\s*=)$")    # a : = b, \coloneqq: the definition's :=
+_AT_MOST = ("\\le", "\\leq")
+_SIDES = re.compile(r"\\leq?(?![a-zA-Z])|<")
+
+
+def _between(sub: s.Script) -> tuple[s.Script, s.Script | None]:
+    """Σ_{1 ≤ k ≤ B} (Σ_{0 ≤ k < N}) as Σ_{k=1}^{B} (Σ_{k=0}^{N-1}): the range written as bounds on its letter."""
+    chain = sub.node
+    if not (isinstance(chain, s.Chain) and len(chain.sides) == 3 and all(r in _AT_MOST + ("<",) for r in chain.relations)
+            and isinstance(chain.sides[1], s.Sym) and not chain.sides[1].font):
+        return sub, None
+    parts = [part.strip() for part in _SIDES.split(chain.text)]
+    if len(parts) != 3:
+        return sub, None
+    (low, letter, high), (first, second) = parts, chain.relations
+    low_node, high_node = chain.sides[0], chain.sides[2]
+    if first == "<":
+        low, low_node = f"{low}+1", s.BinOp("+", low_node, s.Num("1"))
+    if second == "<":
+        high, high_node = f"{high}-1", s.BinOp("-", high_node, s.Num("1"))
+    start = s.Chain((chain.sides[1], low_node), ("=",), False, f"{letter}={low}", chain.offset, (0,))
+    return s.Script(f"{letter}={low}".replace(" ", ""), start), s.Script(high.replace(" ", ""), high_node)

@@ -270,8 +270,10 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
     (align's &= ...), or follows one that ends with one, continues the claim above it: it is a claim
     of its own, its first side the first side of the claim it continues, at its own line."""
     chains: list[list] = []          # [chain, sample, line, first chain of the run]
+    unread = False                   # a run's first row was not read: the rows that continue it have no first side
     for row_line, lines, row in rows:
         if isinstance(lines, ReadError):
+            unread = unread or not _GOES_ON.match(row)
             continue
         seen = see_through(row) if len(lines) > 1 else ""
         for each in lines:
@@ -281,7 +283,10 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
             line = row_line + seen[:chain.offset].count("\n")     # a = 1, \quad b = 2 on lines of their own
             tag = SAMPLE_TAG.search(each.text)
             sample = int(tag.group(1)) - 1 if tag else None
-            dangling = bool(chains) and _dangles(chains[-1][0])
+            dangling = bool(chains) and _dangles(chains[-1][0]) and chains[-1][0].relations[-1] not in IMPLICATIONS
+            if chain.continued and unread:
+                continue
+            unread = False
             if (chain.continued or dangling) and chains:
                 before, before_sample, _, first = chains[-1]
                 # a = \\ b: the relation that ends the row above joins the two
@@ -314,6 +319,11 @@ def _closed(chain: s.Chain) -> s.Chain:
 def _left_text(chain: s.Chain) -> str:
     """The written first side of a chain, as far as its first relation."""
     return re.split(r"&?\s*(?:=|:=|\\approx)", chain.text, maxsplit=1)[0].strip()
+
+
+_GOES_ON = re.compile(r"\s*&?\s*(?:=|:=|\\approx)")      # a row that starts with a relation: the run goes on
+# a = b ⇒ c = d: what follows an implication is a claim of its own, not more of a's chain
+IMPLICATIONS = ("\\Rightarrow", "\\implies")
 
 
 def _dangles(chain: s.Chain) -> bool:

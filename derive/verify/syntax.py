@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 
 class Node:
@@ -198,3 +198,21 @@ def nodes(node):
         elif hasattr(item, "__dataclass_fields__"):
             yield item
             stack.extend(getattr(item, name) for name in node_fields(item))
+
+
+def rebuilt(item, change):
+    """The tree with `change` applied to every node, innermost first; `change` returns the node or the node
+    that replaces it. Untouched subtrees are the same objects."""
+    if isinstance(item, tuple):
+        items = tuple(rebuilt(x, change) for x in item)
+        return item if all(a is b for a, b in zip(items, item)) else items
+    if not hasattr(item, "__dataclass_fields__"):
+        return item
+    updates = {}
+    for name in node_fields(item):
+        old = getattr(item, name)
+        new = rebuilt(old, change)
+        if new is not old:
+            updates[name] = new
+    item = replace(item, **updates) if updates else item
+    return change(item) if isinstance(item, Node) else item

@@ -161,8 +161,8 @@ class Lookup:
             raise Unread(f"{key} is defined with {len(pieces)} indices; written with {len(written)}")
         bound, renamed = {}, {}
         for mine, theirs in zip(pieces, written):
-            if mine.isalpha():
-                bound[mine] = self.index(theirs, view)          # 0-based, as a free index is kept
+            if mine.isalpha():      # as a sum's letter holds it: the definition's own letter is not free
+                bound[mine] = self.index(theirs, view) + view.base
             elif theirs != mine:      # v_0 = σ_0² + ε read at j: σ_j² + ε
                 renamed[mine] = theirs
         if not written and pieces and not letters:      # v with v_0 = σ_0² + ε: σ² + ε, at the entry in view
@@ -171,7 +171,7 @@ class Lookup:
             side = _renamed(side, renamed)
         if letters and not written:
             raise Unread(f"{key} is defined per entry; written here without its index")
-        sums = tuple(k for k in view.sums if k not in bound)      # the definition's own letters are free in it
+        sums = tuple(k for k in view.sums if k not in bound) + tuple(bound)
         return self.side(side, View(view.indices | bound, view.entry, view.group, view.base, sums, view.across,
                                     view.lows))
 
