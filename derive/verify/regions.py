@@ -34,6 +34,7 @@ from .plain import plain_regions
 from .rate_prose import rate_regions
 from .region import Region, line_starts_of
 from .tables import table_regions
+from .typst_regions import is_typst, typst_regions
 
 MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
                      for star in ("", "*")}
@@ -59,7 +60,8 @@ def scan(text: str, name: str = "") -> list[Region]:
     if marked > 2 * MAX_REGIONS:        # counted cheaply before the (slower) parse; the regions are counted after
         raise DeriveError(f"document: about {marked} math regions (by their delimiters); "
                           f"at most {MAX_REGIONS} are read")
-    regions = html_regions(text) if html else _latex_regions(text) if latex else _markdown_regions(text)
+    regions = (html_regions(text) if html else _latex_regions(text) if latex
+               else typst_regions(text) if is_typst(text, name) else _markdown_regions(text))
     if len(regions) > MAX_REGIONS:
         raise DeriveError(f"document: {len(regions)} math regions; at most {MAX_REGIONS} are read")
     math = sum(len(formula) for formula in {region.text for region in regions})    # a repeated one is read once

@@ -23,6 +23,7 @@ from .arrays import tensor_claim
 from .judge import TypedJudge
 from .letters import case_part
 from .rows import row_line
+from .sample_labels import sample_labels
 from .tensor_judge import CONVENTIONS, holds
 from .model import layer_model
 from .output_size import output_size_claim
@@ -63,6 +64,9 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
+    if checker.model.normalizing:
+        found = [(region, chain, line) for (region, _, line), chain in
+                 zip(found, sample_labels([chain for _, chain, _ in found]))]
     names = Names(checker.model.kind)
     chains = [chain for _, chain, _ in found]
     relabelled(names, chains)
