@@ -1,6 +1,7 @@
 """TeX habits of real posts that verify reads as TeX does (verify/tex_arguments.py, grammar.lark, typed/):
-plain TeX's {a \\over b}; an operator braced to space it as a letter (a_{i,j{+}1}); \\renewcommand and
-\\setlength inside a display; primed index letters run together (h_{i'j'}) and a sum over one (Σ_{i'=1}^{2});
+plain TeX's {a \\over b}; a derivative's differentials with their variable as d's subscript (d_{L}/d_{h_t});
+an operator braced to space it as a letter (a_{i,j{+}1}); \\renewcommand and \\setlength inside a display;
+primed index letters run together (h_{i'j'}) and a sum over one (Σ_{i'=1}^{2});
 a letter the post only writes bare above a derivative (∂F/∂k_{ij}, F 'any scalar function') as the loss.
 Each read form judged on a real conv layer: right forms ok, a slip in each wrong."""
 
@@ -11,7 +12,7 @@ import pytest
 import derive
 from derive.verify import Checker, verify_text
 from derive.verify.reader import read
-from derive.verify.tex_arguments import bare_operators, over_fractions
+from derive.verify.tex_arguments import bare_operators, over_fractions, subscripted_differentials
 
 SPEC = """
 title = "one 4x4 map, one 3x3 kernel"
@@ -48,6 +49,16 @@ def test_plain_tex_over_is_a_fraction_of_its_groups_halves(written, read_as):
 def test_a_braced_operator_is_that_operator():
     assert bare_operators(r"a_{i,j{+}1} + a_{i{+}i'{-}1}") == r"a_{i,j+1} + a_{i+i'-1}"
     assert read(r"h = a_{i,j{+}1}")[0].chain == read(r"h = a_{i,j+1}")[0].chain
+
+
+@pytest.mark.parametrize("written, read_as", [
+    (r"\frac{d_{L}}{d_{h_t}} = h_t - y", r"\frac{d L}{d h_t} = h_t - y"),
+    (r"\frac{d_L}{d_{\tilde{C}_t}}", r"\frac{d L}{d \tilde{C}_t}"),
+    (r"\frac{d_{L}}{d_{C_t}} \frac{C_t}{d_{f_t}}", r"\frac{d L}{d C_t} \frac{C_t}{d_{f_t}}"),   # one alone: a name
+    (r"\frac{d_1}{d_2}", r"\frac{d_1}{d_2}"),                                                      # no variables
+])
+def test_a_derivative_written_with_subscripted_differentials(written, read_as):
+    assert subscripted_differentials(written) == read_as
 
 
 def test_a_layout_command_inside_a_display_is_no_claim_of_its_own():

@@ -109,3 +109,34 @@ def over_fractions(text: str) -> str:
 def bare_operators(text: str) -> str:
     """a_{i,j{+}1}: an operator braced to space it as a letter is that operator; w^{+}, a script, is kept."""
     return _BRACED_OPERATOR.sub(r"\1", text)
+
+
+_SUBSCRIPTED_D = re.compile(r"\\frac\s*\{\s*d_")
+
+
+def subscripted_differentials(text: str) -> str:
+    """\\frac{d_{L}}{d_{h_t}} -> \\frac{d L}{d h_t}: a derivative whose two differentials are written with
+    the variable as d's subscript, both of them (one alone, d_{f_t}, stays a name)."""
+    at = 0
+    while (found := _SUBSCRIPTED_D.search(text, at)) is not None:
+        top, after_top = tex_argument(text, found.end())
+        close = text[after_top:].lstrip(" ")
+        bottom = None
+        if top is not None and close.startswith("}{"):
+            start = len(text) - len(close) + 1
+            inner, end = tex_argument(text, start)
+            if inner is not None and inner.strip().startswith("d_"):
+                variable, rest_end = tex_argument(inner.strip(), 2)
+                if variable is not None and not inner.strip()[rest_end:].strip():
+                    bottom = (start, end, variable)
+        if bottom is None or not all(_variable(v) for v in (top, bottom[2])):
+            at = found.end()
+            continue
+        start, end, variable = bottom
+        rebuilt = f"\\frac{{d {top}}}{{d {variable}}}"
+        text, at = text[:found.start()] + rebuilt + text[end:], found.start() + len(rebuilt)
+    return text
+
+
+def _variable(text: str) -> bool:
+    return text.strip()[:1].isalpha() or text.strip().startswith("\\")
