@@ -135,19 +135,23 @@ def test_the_third_blind_set_differs_from_its_truth_only_where_a_formula_carries
     """sequence_blind_rnn3's truth judges a backward line locally, with the true values of what it names; verify,
     as the verify issue and the other sequence sets have it, calls a formula right in form that uses a gradient
     the post stated wrongly above wrong, carrying that line. The GRU post's two such lines (∂L/∂h̃_t and ∂L/∂u_t
-    after its Step 2 slip at line 38) are the only disagreement, and each says what it carries."""
+    after its Step 2 slip at line 38) and the LSTM cell's two (dL/do_t and dL/dC_t after its dL/dh_t = h_t − y,
+    line 11, for L = (h_t − y)²) are the only disagreement, and each says what it carries."""
     sys.path.insert(0, str(POSTS))
     try:
         import measure
     finally:
         sys.path.remove(str(POSTS))
     scores = {score.post: score for score in map(measure.score, measure.posts(POSTS / "sequence_blind_rnn3"))}
+    carried = {"ahmadrazacdx_gru_numpy_bptt": ([49, 68], 38), "datvodinh10_lstm_formula_cell": ([12, 13], 11)}
     assert {name: score.false_alarms for name, score in scores.items() if score.false_alarms} == \
-        {"ahmadrazacdx_gru_numpy_bptt": [49, 68]}
-    folder = POSTS / "sequence_blind_rnn3" / "ahmadrazacdx_gru_numpy_bptt"
-    checker = Checker(derive.derive(derive.load(folder / "spec.toml")))
-    claims = verify_text(checker, (folder / "post.md").read_text(encoding="utf-8"), "post.md").claims
-    assert all(c.carries == 38 and "carries the error from line 38" in c.reason for c in claims if c.line in (49, 68))
+        {name: lines for name, (lines, _) in carried.items()}
+    for name, (lines, slip) in carried.items():
+        folder = POSTS / "sequence_blind_rnn3" / name
+        checker = Checker(derive.derive(derive.load(folder / "spec.toml")))
+        claims = verify_text(checker, (folder / "post.md").read_text(encoding="utf-8"), "post.md").claims
+        assert all(c.carries == slip and f"carries the error from line {slip}" in c.reason
+                   for c in claims if c.line in lines)
 
 
 @pytest.mark.parametrize("formula", [
