@@ -1,7 +1,8 @@
 """A post written in Typst (verify/typst_regions.py, read through pandoc's Typst reader), and the habits of
 batch-norm posts in Ng's notation it brought in: the sample as a label in parentheses (x^{(k)}_j), a sum's
 range written as bounds (Σ_{1≤k≤B}), `: =` for a definition, a = b ⇒ c = d as two claims, and a row that
-goes on (&= …) from a first row verify cannot read. Right forms are ok, each slip is wrong."""
+goes on (&= …) from a first row verify cannot read. Right forms are ok, each slip is wrong; --annotate and --fix
+mark a Typst post with Typst's own comments."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 
 import derive
 from derive.verify import Checker, verify_text
+from derive.verify.fix import fix
+from derive.verify.output import annotate
 from derive.verify.reader import read
 from derive.verify.regions import scan
-from derive.verify.typst_regions import is_typst
+from derive.verify.typst_regions import is_typst, typst_comment
 
 SPEC = """
 title = "batch norm over five samples of three features"
@@ -111,3 +114,13 @@ def test_rows_that_go_on_from_an_unread_first_row_are_not_joined_to_the_claim_ab
         r"\end{aligned}$$"])
     claims = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
     assert (2, "ok") in claims and not any(line == 4 for line, _ in claims)
+
+
+def test_marks_in_a_typst_post_are_typst_comments(checker):
+    post = TYPST + "\nThe first feature's mean is $mu_1 = 0.7$.\n"
+    report = verify_text(checker, post, "post.typ")
+    marked = annotate(post, report, "post.typ")
+    assert "$ /* derive: ✓ (4 claims) */" in marked and "<!--" not in marked and "*derive" not in marked
+    fixed, changes = fix(post, report, "post.typ")
+    assert "$mu_1 = 0.6$" in fixed and fixed.count("/* derive: wrong:") == 2
+    assert typst_comment("a */ b /* c") == " /* a * / b / * c */"

@@ -22,6 +22,7 @@ from .judge import EQUALITIES
 from .output import _comment_text
 from .reader import ReadError, read
 from .regions import is_latex, normalize
+from .typst_regions import is_typst, typst_comment
 from .region import line_starts_of
 
 ROUNDS = 4                       # fix, verify again, fix what the corrections uncover
@@ -190,9 +191,10 @@ def _scientific_text(value: Decimal, match: re.Match) -> str | None:
 
 # -- marks ---------------------------------------------------------------------
 def _marks(text: str, claims: list[Claim], name: str):
-    """A comment after each wrong claim's region: an HTML comment in Markdown and HTML, % in LaTeX."""
+    """A comment after each wrong claim's region: an HTML comment in Markdown and HTML, % in LaTeX, /* */ in Typst."""
     html = is_html(text, name)
     latex = not html and is_latex(text, name)
+    typst = not (html or latex) and is_typst(text, name)
     regions: dict[tuple[int, int], list[Claim]] = {}
     for claim in claims:
         regions.setdefault((claim.start, claim.end), []).append(claim)
@@ -209,6 +211,8 @@ def _marks(text: str, claims: list[Claim], name: str):
         before = text[text.rfind("\n", 0, start) + 1:start] + re.match(r"[ \t>]*", text[start:end]).group()
         if latex:            # a comment line after the line where the region ends
             edits.append((line_end, line_end, "".join(f"\n% derive: {note}" for note in notes)))
+        elif typst:          # Typst's own comment, right after the math
+            edits.append((end, end, "".join(typst_comment(f"derive: {note}") for note in notes)))
         elif html or text[end:line_end].strip() or not DISPLAY.fullmatch(before):
             edits.append((end, end, "".join(comments)))          # inline: right after it
         else:                # a display: lines of their own below it, indented as its first line

@@ -11,6 +11,7 @@ from ..errors import DeriveError
 from .claims import Claim, Report, shorten
 from .html_regions import is_html, markup
 from .regions import is_latex, normalize
+from .typst_regions import is_typst, typst_comment
 
 MARKS = {"ok": "✓", "wrong": "✗", "unchecked": "?"}
 
@@ -66,16 +67,20 @@ def as_dict(report: Report) -> dict:
 
 
 def annotate(text: str, report: Report, name: str = "") -> str:
-    """The document with a mark after each claim's math region: a comment in LaTeX, text in Markdown."""
+    """The document with a mark after each claim's math region: a comment in LaTeX, HTML and Typst, text in
+    Markdown."""
     text = normalize(text)       # the offsets of the claims refer to the normalized text
     by_end: dict[int, list[Claim]] = {}
     for claim in report.claims:
         by_end.setdefault(claim.end, []).append(claim)
     latex, html = is_latex(text, name), is_html(text, name)
+    typst = not (latex or html) and is_typst(text, name)
     inserts = []
     for end, claims in by_end.items():
-        mark = _mark(claims, markdown=not (latex or html))
-        if html:                # a comment after the element (or before it: see html_regions): the page looks the same
+        mark = _mark(claims, markdown=not (latex or html or typst))
+        if typst:               # a comment right after the math: the typeset page is unchanged
+            inserts.append((end, typst_comment(f"derive: {mark}")))
+        elif html:                # a comment after the element (or before it: see html_regions): the page looks the same
             inserts.append((end, f"<!--{_comment_text(mark)}-->"))
         elif latex:             # a comment at the end of the line: the compiled document is unchanged
             stop = text.find("\n", end)

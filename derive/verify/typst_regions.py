@@ -48,6 +48,11 @@ def typst_regions(text: str) -> list[Region]:
     return regions
 
 
+def typst_comment(text: str) -> str:
+    """A Typst block comment holding `text`, which can neither close it nor open a nested one."""
+    return " /* " + text.replace("*/", "* /").replace("/*", "/ *") + " */"
+
+
 def _math_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each $...$, delimiters included."""
     spans, at, opened = [], 0, None
