@@ -7,6 +7,7 @@ mark a Typst post with Typst's own comments."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import derive
 from derive.verify import Checker, verify_text
@@ -124,3 +125,21 @@ def test_marks_in_a_typst_post_are_typst_comments(checker):
     fixed, changes = fix(post, report, "post.typ")
     assert "$mu_1 = 0.6$" in fixed and fixed.count("/* derive: wrong:") == 2
     assert typst_comment("a */ b /* c") == " /* a * / b / * c */"
+
+TYPST_PIECES = st.sampled_from(["$", "x", "_", "^", "(", ")", "\\", "\n", " ", "partial", "sum_(k=1)^B", "/", "//", "`",
+                                "\\$", "=", "&", "1/B", "bold(", "cal(L)", "#let", "\"", "*", "[", "]", "mu_j"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TYPST_PIECES, max_size=40).map("".join))
+def test_any_typst_text_is_read_or_refused_in_one_line_and_keeps_its_lines(text):
+    """Whatever the text, scanning it either gives regions inside it, each row on a line of the region, or a
+    one-line DeriveError; never another exception."""
+    try:
+        regions = scan(text, "post.typ")
+    except derive.DeriveError as error:
+        assert "\n" not in str(error)
+        return
+    for region in regions:
+        assert 0 <= region.start < region.end <= len(text) and text[region.start] == "$" == text[region.end - 1]
+        assert region.text.count("\n") <= text.count("\n", region.start, region.end)
