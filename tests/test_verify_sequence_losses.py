@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive import api
-from derive.verify import Checker
+from derive.verify import Checker, verify_text
 
 from test_sequence_verify_fuzz import _cell_spec
 from test_verify_step_ranges import _verdict
@@ -65,3 +65,14 @@ def test_vectors_stacked_with_a_semicolon(seed):
     assert _verdict(checker, r"r_t = \sigma(W_r [h_{t-1}; x_t] + b_r)").verdict == "ok"
     assert _verdict(checker, r"r_t = \sigma(W_r [h_{t-1}, x_t] + b_r)").verdict == "ok"
     assert _verdict(checker, r"r_t = \tanh(W_r [h_{t-1}; x_t] + b_r)").verdict == "wrong"
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_a_post_name_for_a_gates_net_input_is_not_an_entry(seed):
+    """z_u = W_u[h_{t-1}; x_t] + b_u: z_u would read as the update gate's entry u, but it is set to a whole vector
+    (the gate's net input): the post's own name for it, used below (u_t = σ(z_u) holds, u_t = tanh(z_u) does not)."""
+    checker = Checker(api.derive(_cell_spec("gru-reset-before", 3, 2, 3, seed)))
+    post = "\n\n".join([r"$$z_u = W_u[h_{t-1}; x_t] + b_u$$", r"$$u_t = \sigma(z_u)$$",
+                        r"$$z_r = W_r[h_{t-1}; x_t] + b_r$$", r"$$r_t = \tanh(z_r)$$"])
+    found = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
+    assert found == [(1, "ok"), (3, "ok"), (5, "ok"), (7, "wrong")]

@@ -14,6 +14,7 @@ from .. import syntax as s
 from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .functions import FUNCTIONS
+from .indices import split_indices
 from .names import key_of, macro_key, spoken
 
 MAX_READINGS = 64
@@ -44,6 +45,16 @@ def named_quantity(judge, chain: s.Chain, bind: bool = True) -> Verdict | None:
                     judge.post.aliases[key] = candidate
                     return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
+
+
+def names_a_vector(judge, left: s.Node, side: s.Node) -> bool:
+    """z_u = W_u[h_{t-1}; x_t] + b_u: a name that would read as one number (z's entry u), set to a whole vector,
+    is the post's own name for that vector, not a claim about the entry."""
+    if split_indices(left) is None or key_of(left, judge.world.kind, lambda family, options: options[0]) is not None:
+        return False
+    if any(np.size(value) > 1 for value in _readings(judge, left)):      # o_i, row i of O: a vector itself
+        return False
+    return any(np.size(value) > 1 for value in _readings(judge, side))
 
 
 def rebound(judge, chain: s.Chain) -> Verdict | None:

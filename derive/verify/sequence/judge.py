@@ -28,6 +28,7 @@ from .own_meaning import own_meaning
 from .step_letters import at_step_t
 from .step_ranges import at_step, free_step_letter
 from .chains import recursive_term
+from .definitions import names_a_vector
 from .why import why
 
 MAX_CONVENTIONS = 512
@@ -75,14 +76,14 @@ class SequenceJudge:
     def define(self, chain: s.Chain, line: int | None = None) -> bool:
         """δ3 = δ1 + δ2, gates = W_ih x + ...: a name of the post's own, defined; True if the chain is one.
         A line of code (`line` given) may assign a name of its own again: the lines below take the new value."""
-        left = chain.sides[0]
-        key = macro_key(left)
-        if key is None or self.known(left) or adjoint_of(left) is not None and self.known(adjoint_of(left)):
+        left, key = chain.sides[0], macro_key(chain.sides[0])
+        own = key is not None and names_a_vector(self, left, chain.sides[-1])     # z_u = W_u[h; x] + b_u
+        if key is None or self.known(left) and not own or adjoint_of(left) is not None and self.known(adjoint_of(left)):
             return False
         if key in self.post.macros and line is not None and len(chain.sides) == 2:
             self.post.reassigned.setdefault(key, []).append((line, chain.sides[-1]))
             return True
-        if key in self.post.macros or self._reads(left):
+        if key in self.post.macros or self._reads(left) and not own:
             return False                              # QKᵀ = KQᵀ: an expression of known names, a claim
         self.post.macros[key] = chain.sides[-1]
         if line is not None:
