@@ -13,29 +13,45 @@ _INDEX_LETTER = re.compile(r"^(?:[A-Za-z](?:_[a-z]+)?'*|\\(?:alpha|beta|mu|nu|ka
 
 
 def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
-    """Each side's index letters that no sum of that side binds (the first side's x_{k,j} stays free
-    where a later side sums over its own j)."""
+    """Each side's index letters that no sum around them binds (the first side's x_{k,j} stays free where a
+    later side sums over its own j; w_h before Σ_h is free, as it is read)."""
     found, first = set(), None
     for side in chain.sides:
-        summed, used = set(), set()
-        # the nodes inside a sum's bounds (W_{out}) or a script (c_{out}): their index text is read whole
-        bounds = {id(n) for b in s.nodes(side) if isinstance(b, (s.BigSum, s.Scripted))
-                  for n in s.nodes([b.sup.node if b.sup else None, b.sub.node if b.sub else None]) if n is not None}
-        for node in (n for n in s.nodes(side) if id(n) not in bounds):
-            if isinstance(node, s.BigSum) and sum_letter(node) is not None:
-                summed.add(_summed_of_unequal(node, first) or sum_letter(node))
-            if isinstance(node, s.BigSum):
-                summed |= set(several_letters(node))
-            if isinstance(node, s.Scripted):
-                for script in (node.sub, node.sup):
-                    if script is None or script.text in LABELS:
-                        continue
-                    for piece in index_pieces(script.text) or []:
-                        used |= {k for k in letters_of(piece)
-                                 if _INDEX_LETTER.match(k) and k not in counts and k not in ATTRIBUTES}
-        found |= used - summed
-        first = used - summed if first is None else first
+        used: set[str] = set()
+        if first is None:           # -(x_j - μ) + Σ_{j≠k} (x_k - μ): the side's own j outside its sums is free
+            _unbound(side, frozenset(), None, counts, used, into_sums=False)
+        _unbound(side, frozenset(), first if first is not None else set(used), counts, used)
+        found |= used
+        first = used if first is None else first
     return found
+
+
+def _unbound(node, bound: frozenset, first: set[str] | None, counts, used: set[str], into_sums: bool = True) -> None:
+    """The index letters of `node` outside every sum over them, into `used` (`into_sums` False: outside every
+    sum); a sum's bounds and a script's own nodes (W_{out}, c_{out}) are read as text."""
+    if isinstance(node, s.BigSum):
+        if not into_sums:
+            return
+        letters = set(several_letters(node))
+        if sum_letter(node) is not None:
+            letters.add(_summed_of_unequal(node, first) or sum_letter(node))
+        _unbound(node.body, bound | letters, first, counts, used, into_sums)
+        return
+    if isinstance(node, s.Scripted):
+        for script in (node.sub, node.sup):
+            if script is None or script.text in LABELS:
+                continue
+            for piece in index_pieces(script.text) or []:
+                used |= {k for k in letters_of(piece) if _INDEX_LETTER.match(k) and k not in counts
+                         and k not in ATTRIBUTES and k not in bound}
+        _unbound(node.base, bound, first, counts, used, into_sums)
+        return
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _unbound(item, bound, first, counts, used, into_sums)
+        return
+    for name in s.node_fields(node):
+        _unbound(getattr(node, name), bound, first, counts, used, into_sums)
 
 
 def _summed_of_unequal(node: s.BigSum, first: set[str] | None) -> str | None:
