@@ -29,6 +29,11 @@ RIGHT_AND_SLIPPED = [
      r"\frac{\partial h_t}{\partial h_k} = \prod_{j=k}^{t} \frac{\partial h_j}{\partial h_{j-1}}"),
     (r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = \prod_{j=k+1}^{t} \mathrm{diag}(1 - h_j^2) W_{hh}",
      r"\prod_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}} = \prod_{j=k+1}^{t} \mathrm{diag}(1 - h_{j-1}^2) W_{hh}"),
+    # the product of Jacobians as one factor of a chain inside a sum over steps (mmuratarat's BPTT post)
+    (r"\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t} "
+     r"\left(\prod_{j=k}^{t-1} \frac{\partial h_{j+1}}{\partial h_j}\right) \frac{\partial h_k}{\partial W_{hh}}",
+     r"\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t} "
+     r"\left(\prod_{j=k}^{t} \frac{\partial h_{j+1}}{\partial h_j}\right) \frac{\partial h_k}{\partial W_{hh}}"),
 ]
 
 

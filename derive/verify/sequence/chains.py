@@ -7,9 +7,12 @@ Jacobians (A's axes, then B's), not from the factors laid out one by one, which 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import syntax as s
+from ..reader import read
 from ..typed.evaluate import is_loss
 from .derivatives import derivative_parts, step_loss_of
 from .names import key_of
@@ -24,12 +27,56 @@ def chain_factors(node: s.Node) -> list[s.Frac] | None:
         items = (chain_factors(node.left) or [node.left]) + (chain_factors(node.right) or [node.right])
     else:
         return None
+    items = [telescoped(item) or item for item in items]
     if len(items) < 2 or not all(isinstance(item, s.Frac) for item in items):
         return None
     parts = [derivative_parts(item) for item in items]
     if any(p is None or p[0] is None for p in parts):
         return None
     return items
+
+
+_STEP = re.compile(r"^\{?([a-zA-Z]|\d+)([+-]\d+)?\}?$")
+
+
+def telescoped(node: s.Node) -> s.Frac | None:
+    """(∏_{j=k}^{t} ∂h_{j+1}/∂h_j) as the one Jacobian it is, ∂h_{t+1}/∂h_k: the steps' Jacobians chained; None
+    where the node is no such product."""
+    while isinstance(node, s.Paren):
+        node = node.inner
+    if not (isinstance(node, s.BigProd) and node.sub is not None and node.sup is not None and
+            isinstance(node.body, s.Frac)):
+        return None
+    ranged = re.fullmatch(r"\{?([a-zA-Z])=(.+?)\}?", node.sub.text)
+    parts = derivative_parts(node.body)
+    if ranged is None or parts is None or not all(isinstance(p, s.Scripted) and p.sub is not None and
+                                                  isinstance(p.base, s.Sym) for p in parts):
+        return None
+    (top, bottom), letter = parts, ranged.group(1)
+    shifts = [_STEP.match(p.sub.text) for p in (top, bottom)]
+    if top.base != bottom.base or top.sup != bottom.sup or top.sup is not None or \
+            any(m is None or m.group(1) != letter for m in shifts):
+        return None
+    up, down = (int(m.group(2) or 0) for m in shifts)
+    if up - down != 1:
+        return None
+    high, low = _shifted(node.sup.text, up), _shifted(ranged.group(2), down)
+    if high is None or low is None:
+        return None
+    name = top.base.text
+    found = read(f"\\frac{{\\partial {name}_{{{high}}}}}{{\\partial {name}_{{{low}}}}} = 0")
+    return found[0].chain.sides[0] if found and found[0].chain is not None else None
+
+
+def _shifted(bound: str, offset: int) -> str | None:
+    """A range's bound moved by `offset` steps: t, 1 -> t+1; k+1, -1 -> k; 2, 1 -> 3."""
+    found = _STEP.match(bound.replace(" ", ""))
+    if found is None:
+        return None
+    total = int(found.group(2) or 0) + offset
+    if found.group(1).isdigit():
+        return str(int(found.group(1)) + total)
+    return found.group(1) + (f"{total:+d}" if total else "")
 
 
 def recursive_term(chain: s.Chain) -> s.Frac | None:

@@ -66,7 +66,9 @@ class StepRanges:
             steps = reversed(steps)                # the chain's order: the latest step's factor first
         result = 1.0
         for step in steps:
-            result = self.product(result, self._at_step_number(node.body, letter, step))
+            factor = self._at_step_number(node.body, letter, step)
+            jacobians = np.ndim(result) == 2 == np.ndim(factor) and result.shape[1] == factor.shape[0] == factor.shape[1] > 1
+            result = result @ factor if jacobians else self.product(result, factor)     # never entrywise
         return self._empty_product(node.body, letter, found[1]) if not found[1] else result
 
     def _empty_product(self, body: s.Node, letter: str, steps: range):
@@ -113,12 +115,24 @@ def at_step(item, letter: str, step: int, bounds: bool = False):
         numbered = (lambda script: script if script is None else s.Script(
             re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", str(step), script.text), script.node)) \
             if bounds else (lambda script: script)
-        return dataclasses.replace(item, sub=numbered(item.sub), sup=numbered(item.sup),
+        return dataclasses.replace(item, sub=_low_at_step(numbered(item.sub), letter, step), sup=numbered(item.sup),
                                    body=at_step(item.body, letter, step, bounds))
     if isinstance(item, s.Node) and hasattr(item, "__dataclass_fields__"):
         changed = {name: at_step(getattr(item, name), letter, step, bounds) for name in s.node_fields(item)}
         return dataclasses.replace(item, **changed)
     return item
+
+
+def _low_at_step(script: s.Script | None, letter: str, step: int) -> s.Script | None:
+    """∏_{j=k}^{t} at k = 2: ∏_{j=2}^{t}, the same range (a number is a step as the post counts), which the
+    product's Jacobians then read without k (∂h_{t+1}/∂h_2)."""
+    found = _RANGE.match(script.text) if script is not None else None
+    if found is None or found.group(1) == letter:
+        return script
+    low = re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", str(step), found.group(2))
+    if low == found.group(2):
+        return script
+    return s.Script(f"{found.group(1)}={low}", None)
 
 
 def free_step_letter(chain: s.Chain) -> str | None:
