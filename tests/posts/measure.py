@@ -16,6 +16,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind-rnn2  # the second held-out set of them (tests/posts/sequence_blind_rnn2/*)
     python tests/posts/measure.py --blind-rnn3  # the third: RNN, LSTM, GRU and attention (tests/posts/sequence_blind_rnn3/*)
     python tests/posts/measure.py --blind6   # the sixth conv and normalization set (tests/posts/conv_blind6/*)
+    python tests/posts/measure.py --blind7   # the seventh: RMSNorm (tests/posts/conv_blind7/*)
+    python tests/posts/measure.py --blind-rnn4  # the fourth sequence set (tests/posts/sequence_blind_rnn4/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -45,6 +47,8 @@ BLIND_RNN = Path(__file__).parent / "sequence_blind_rnn"
 BLIND_RNN2 = Path(__file__).parent / "sequence_blind_rnn2"
 BLIND_RNN3 = Path(__file__).parent / "sequence_blind_rnn3"
 BLIND6 = Path(__file__).parent / "conv_blind6"
+BLIND7 = Path(__file__).parent / "conv_blind7"
+BLIND_RNN4 = Path(__file__).parent / "sequence_blind_rnn4"
 NEAR = 4
 
 
@@ -148,7 +152,8 @@ def main() -> None:
     roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3,
              "--blind4": BLIND4, "--blind5": BLIND5, "--rnn": RNN, "--attention": ATTENTION,
              "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
-             "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6}
+             "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6,
+             "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
