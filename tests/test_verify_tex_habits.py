@@ -86,3 +86,10 @@ def test_primed_indices_and_a_bare_scalar_above_a_derivative():
     ]
     assert _verdicts(right) == ["ok"] * 3
     assert _verdicts(right[:1] + slipped) == ["ok"] + ["wrong"] * 3
+
+
+def test_a_label_on_its_own_line_leaves_the_claim_at_the_formulas_line():
+    checker = Checker(derive.derive(derive.load_text(SPEC)))
+    right = r"h_{12} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i,j+1}"
+    text = "\n".join([r"\begin{equation}", r"\label{eq:out}", r"\nonumber", right, r"\end{equation}"])
+    assert [(c.line, c.verdict) for c in verify_text(checker, text, "post.tex").claims] == [(4, "ok")]

@@ -113,6 +113,14 @@ def _balanced(line: str) -> bool:
     return depth == 0 and not line.rstrip().endswith(("=", "+", "-", "\\cdot", "\\times", "*"))
 
 
+# \label{loss} (or \tag, \nonumber) on a line of its own above the formula: the formula's line is the claim's
+_LAYOUT_HEAD = re.compile(r"(?:\s|\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
+
+
+def _past_layout(row: str) -> str:
+    return row[_LAYOUT_HEAD.match(row).end():]
+
+
 def located(region: Region, document: str | None, line_starts: list[int] | None) -> list[tuple[int, str]]:
     """(document line, row) for each row of the region: a row is found in the document's own text
     from where the one before it was; where it cannot be (text the renderer rewrote), the newlines
@@ -120,20 +128,20 @@ def located(region: Region, document: str | None, line_starts: list[int] | None)
     rows = split_rows(region.text)
     found = document is not None and line_starts is not None
     if len(rows) == 1:          # at the line where its text starts ($$, ```math or \begin{equation} above it)
-        head = rows[0][1].strip()[:20]
+        head = _past_layout(rows[0][1]).strip()[:20]
         at = document.find(head, region.start, region.end + 1) if found and head else -1
         return [(bisect_right(line_starts, at) if at >= 0 else region.line + region.text[:rows[0][0]].count("\n"),
                  rows[0][1])]
     out, cursor = [], region.start
     last_line, last_offset = region.line, 0
     if found:
-        head = region.text.lstrip()[:20]
+        head = _past_layout(region.text).lstrip()[:20]
         at = document.find(head, region.start, region.end + 1) if head else -1
         if at >= 0:
             last_line, last_offset = bisect_right(line_starts, at), len(region.text) - len(region.text.lstrip())
     for offset, row in rows:
         line = last_line + region.text[last_offset:offset].count("\n")
-        whole = row.rstrip()
+        whole = _past_layout(row).rstrip()
         at = document.find(whole, cursor, region.end + 1) if found and whole else -1
         if at >= 0:
             line, cursor = bisect_right(line_starts, at), at + len(whole)
