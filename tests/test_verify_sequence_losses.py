@@ -76,3 +76,11 @@ def test_a_post_name_for_a_gates_net_input_is_not_an_entry(seed):
                         r"$$z_r = W_r[h_{t-1}; x_t] + b_r$$", r"$$r_t = \tanh(z_r)$$"])
     found = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
     assert found == [(1, "ok"), (3, "ok"), (5, "ok"), (7, "wrong")]
+
+
+@pytest.mark.parametrize("seed", [5, 9])
+def test_the_outer_product_of_two_vectors(seed):
+    """(ŷ_t − y_t) ⊗ h_t: between two vectors, ⊗ is their outer product, (ŷ_t − y_t) h_tᵀ."""
+    checker = Checker(api.derive(_cell_spec("rnn", 3, 2, 3, seed)))
+    assert _verdict(checker, r"\frac{\partial L_t}{\partial W_{hy}} = (\hat{y}_t - y_t) \otimes h_t").verdict == "ok"
+    assert _verdict(checker, r"\frac{\partial L_t}{\partial W_{hy}} = (\hat{y}_t + y_t) \otimes h_t").verdict == "wrong"

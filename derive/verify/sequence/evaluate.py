@@ -179,6 +179,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return matmul(left, right)
         if node.op == "*":
             return self.product(left, right)
+        if node.op == "conv" and all(np.ndim(v) == 2 and min(np.shape(v)) == 1 for v in (left, right)):
+            return np.reshape(left, (-1, 1)) @ np.reshape(right, (1, -1))      # a ⊗ b, two vectors: their outer product
         raise Unfit(f"the operator {node.op}")
 
     def product(self, left, right):
