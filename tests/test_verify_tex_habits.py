@@ -93,3 +93,12 @@ def test_a_label_on_its_own_line_leaves_the_claim_at_the_formulas_line():
     right = r"h_{12} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i,j+1}"
     text = "\n".join([r"\begin{equation}", r"\label{eq:out}", r"\nonumber", right, r"\end{equation}"])
     assert [(c.line, c.verdict) for c in verify_text(checker, text, "post.tex").claims] == [(4, "ok")]
+
+
+@pytest.mark.parametrize("written, braced", [
+    (r"x_\text{max} = 1", r"x_{\text{max}} = 1"),
+    (r"\left( z \right)_\text{layer} = 1", r"\left( z \right)_{\text{layer}} = 1"),
+    (r"a^\mathrm{T} = b", r"a^{\mathrm{T}} = b"),
+])
+def test_a_script_that_is_one_font_command_is_braced_as_tex_takes_it(written, braced):
+    assert read(written)[0].chain.sides == read(braced)[0].chain.sides

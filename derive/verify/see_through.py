@@ -12,8 +12,8 @@ import re
 
 from .at_point import kept_bars
 from .macro_words import named_by_words
-from .tex_arguments import (MACRO, bare_operators, braced_fractions, over_fractions, partners, subscripted_differentials,
-                            tex_argument)
+from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
+                            subscripted_differentials, tex_argument)
 
 UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "𝟃": r"\partial ", "𝜕": r"\partial ", "𝝏": r"\partial ", "∑": r"\sum ", "η": r"\eta ", "α": r"\alpha ",
@@ -137,7 +137,8 @@ def see_through(text: str) -> str:
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _quad_claims(text)
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
-    text = subscripted_differentials(braced_fractions(bare_operators(over_fractions(text))))    # {a \over b}, j{+}1, d_{L}/d_{h}
+    # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them
+    text = subscripted_differentials(braced_fractions(bare_operators(over_fractions(braced_font_scripts(text)))))
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
     text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas

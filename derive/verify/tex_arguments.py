@@ -140,3 +140,11 @@ def subscripted_differentials(text: str) -> str:
 
 def _variable(text: str) -> bool:
     return text.strip()[:1].isalpha() or text.strip().startswith("\\")
+
+
+_FONT_SCRIPT = re.compile(r"([_^])\s*(\\(?:text|textrm|textit|textbf|mathrm|mathit|mathbf|mathsf|operatorname)\s*\{[^{}]*\})")
+
+
+def braced_font_scripts(text: str) -> str:
+    """x_\\text{max}, (z)_\\text{layer}: a script that is one font command and its argument, braced as TeX takes it."""
+    return _FONT_SCRIPT.sub(r"\1{\2}", text)
