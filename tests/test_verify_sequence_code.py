@@ -516,3 +516,35 @@ def test_a_post_function_reads_its_parameter_not_the_caller_s_name(lstm):
             "do = dnext_h * np.tanh(next_c)\ndo_gate = dsigmoid(o) * do\ndo_gate = dsigmoid(f) * do\n```\n")
     verdicts = _by_line(verify_text(lstm, text, "post.md"))
     assert verdicts.get(8) == "ok" and verdicts.get(9) == "wrong", verdicts
+
+
+CHO_BACKWARD = """\
+```python
+z = sigmoid(np.dot(x, Wxz) + np.dot(h_prev, Whz))
+r = sigmoid(np.dot(x, Wxr) + np.dot(h_prev, Whr))
+h_hat = np.tanh(np.dot(x, Wx) + np.dot(r*h_prev, Wh))
+h_next = (1-z) * h_prev + z * h_hat
+dh_hat = dh_next * z
+dh_prev = dh_next * (1-z)
+dt = dh_hat * (1 - h_hat ** 2)
+dhr = np.dot(dt, Wh.T)
+dh_prev += r * dhr
+dz = dh_next * h_hat - dh_next * h_prev
+dt = dz * z * (1-z)
+dh_prev += np.dot(dt, Whz.T)
+dr = dhr * h_prev
+dt = dr * r * (1-r)
+dh_prev += np.dot(dt, Whr.T)
+```
+"""
+
+
+def test_a_gradient_built_over_paths_reads_each_term_with_the_names_as_at_its_line(tmp_path):
+    """dh_prev built over the GRU's four paths while dt is assigned three times: each += reads the dt just above
+    it (sooftware's GRU), so the whole is ∂L/∂h_prev at the last line; one path's term with the wrong gate's
+    derivative makes the whole wrong there."""
+    cho = checker_of(tmp_path, SPEC.format(kind="gru").replace('type = "gru"', 'type = "gru"\nreset_after = false'))
+    verdicts = _by_line(verify_text(cho, CHO_BACKWARD, "post.md"))
+    assert verdicts.get(16) == "ok" and 7 not in verdicts, verdicts
+    slipped = CHO_BACKWARD.replace("dt = dr * r * (1-r)", "dt = dr * r * (1-z)")
+    assert _by_line(verify_text(cho, slipped, "post.md")).get(16) == "wrong"
