@@ -1,7 +1,8 @@
 """A derivative's evaluation bar, read as what it abbreviates: \\frac{dC}{dy}\\Big|_{y_N} is ∂C/∂y_N,
 \\frac{d\\sigma}{dz}\\Big|_{z^2_N} is σ'(z^2_N), \\frac{\\partial L}{\\partial z}\\Big|_{z=z_1} is ∂L/∂z_1. A point
 `v = a` puts a for v in the fraction; a point alone, for the derivative's variable. A bar after anything
-else names no point this reading can place: the body stays as written (see_through drops such bars)."""
+else names no point this reading can place: the body stays as written (see_through drops such bars). The other
+bars, |x| and \\|v\\|, are paired here too (paired_bars)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,34 @@ def kept_bars(text: str, rest) -> str:
     for bar in kept:
         text = text.replace("\x00", bar, 1)
     return text
+
+
+def paired_bars(text: str) -> str:
+    """|x| and \\|v\\| as \\lvert x \\rvert: bars paired left to right, on each line of the region
+    (\\left| ... \\right| by their marks). A line of an odd count of bare bars keeps them."""
+    if "|" not in text:          # no bar of any kind: nothing below changes the text
+        return text
+    text = re.sub(r"\\left\s*\\\|", r"\\lVert ", text)
+    text = re.sub(r"\\right\s*\\\|", r"\\rVert ", text)
+    text = re.sub(r"\\left\s*\|", r"\\lvert ", text)
+    out, depth, last = [], 0, 0
+    for mark in re.finditer(r"\\lvert|\\right\s*\|", text):      # \right| closes a \left|; else it is "at"
+        if mark.group().startswith("\\lvert"):
+            depth += 1
+        elif depth:
+            depth -= 1
+            out.append(text[last:mark.start()] + r"\rvert ")
+            last = mark.end()
+    text = "".join(out) + text[last:]
+    lines = re.split(r"(\\\\)", text)
+    for k, line in enumerate(lines):
+        for bar in (r"\\\|", r"(?<!\\)\|"):
+            marks = list(re.finditer(bar, line))
+            if marks and len(marks) % 2 == 0:
+                pieces, last = [], 0
+                for n, mark in enumerate(marks):
+                    pieces.append(line[last:mark.start()] + (r" \lvert " if n % 2 == 0 else r" \rvert "))
+                    last = mark.end()
+                line = "".join(pieces) + line[last:]
+        lines[k] = line
+    return "".join(lines)

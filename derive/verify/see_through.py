@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .at_point import kept_bars
+from .at_point import kept_bars, paired_bars
 from .macro_words import named_by_words
 from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
                             subscripted_differentials, tex_argument)
@@ -150,7 +150,7 @@ def see_through(text: str) -> str:
     text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
     text = re.sub(r"\{\s*('+)\s*\}", r"\1", text)          # g^{[1]}{'}: a prime braced against ^'s
     # an evaluation bar is dropped, but one right after a fraction (at_point.py), which is no absolute value
-    text = kept_bars(text, lambda rest: _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", _bars(rest))))
+    text = kept_bars(text, lambda rest: _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", paired_bars(rest))))
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
     text = re.sub(r"\\(?:therefore|because)(?![A-Za-z])", r" \\\\ ", text)     # ∴ b = ...: a claim of its own
     text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
@@ -224,37 +224,6 @@ def _parenthesized_powers(text: str) -> str:
             return "".join(out) + text[k:]
         out.append(f"{text[k:at]}^{{{text[start:end + 1]}}}")
         k = end + 1
-
-
-def _bars(text: str) -> str:
-    """|x| and \\|v\\| as \\lvert x \\rvert: bars paired left to right, on each line of the region
-    (\\left| ... \\right| by their marks). A line of an odd count of bare bars keeps them."""
-    if "|" not in text:          # no bar of any kind: nothing below changes the text
-        return text
-    text = re.sub(r"\\left\s*\\\|", r"\\lVert ", text)
-    text = re.sub(r"\\right\s*\\\|", r"\\rVert ", text)
-    text = re.sub(r"\\left\s*\|", r"\\lvert ", text)
-    out, depth, last = [], 0, 0
-    for mark in re.finditer(r"\\lvert|\\right\s*\|", text):      # \right| closes a \left|; else it is "at"
-        if mark.group().startswith("\\lvert"):
-            depth += 1
-        elif depth:
-            depth -= 1
-            out.append(text[last:mark.start()] + r"\rvert ")
-            last = mark.end()
-    text = "".join(out) + text[last:]
-    lines = re.split(r"(\\\\)", text)
-    for k, line in enumerate(lines):
-        for bar in (r"\\\|", r"(?<!\\)\|"):
-            marks = list(re.finditer(bar, line))
-            if marks and len(marks) % 2 == 0:
-                pieces, last = [], 0
-                for n, mark in enumerate(marks):
-                    pieces.append(line[last:mark.start()] + (r" \lvert " if n % 2 == 0 else r" \rvert "))
-                    last = mark.end()
-                line = "".join(pieces) + line[last:]
-        lines[k] = line
-    return "".join(lines)
 
 
 def _outside_groups(pattern: re.Pattern, text: str) -> str:
