@@ -41,3 +41,26 @@ class Strict:
         if any(i < 0 or i >= n for i, n in zip(idx, self.a.shape)):
             raise IndexError(idx)
         return self.a[idx]
+
+
+def batch_norm_graph(X, gamma, beta, G, eps):
+    """Batch norm in training mode as the staged graph mu -> sigma^2 -> x_hat -> y, in torch float64, with
+    L = sum(G * y): y (checked against torch's own batch_norm), x_hat, and the gradients at every node, dmu
+    including the path through sigma^2 (sigma^2 a function of x and mu)."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (X, gamma, beta))
+    mu = xt.mean(0)
+    mu.retain_grad()
+    var = ((xt - mu) ** 2).mean(0)
+    var.retain_grad()
+    xh = (xt - mu) / torch.sqrt(var + eps)
+    xh.retain_grad()
+    y = gt * xh + bt
+    (y * torch.tensor(G)).sum().backward()
+    reference = F.batch_norm(torch.tensor(X), None, None, torch.tensor(gamma), torch.tensor(beta), training=True,
+                             eps=eps).numpy()
+    assert np.allclose(y.detach().numpy(), reference)
+    return {"y": reference, "xh": xh.detach().numpy(), "dx": xt.grad.numpy(), "dgamma": gt.grad.numpy(),
+            "dbeta": bt.grad.numpy(), "dxh": xh.grad.numpy(), "dvar": var.grad.numpy(), "dmu": mu.grad.numpy()}

@@ -13,25 +13,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 # the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
-from verdicts import decide, finish  # noqa: E402
+from verdicts import batch_norm_graph, decide, finish  # noqa: E402
 
 rng = np.random.default_rng(17)
 N, D, eps = 5, 3, 1e-3
 X = rng.normal(1.5, 1.2, size=(N, D)); gamma = rng.normal(size=D); beta = rng.normal(size=D); G = rng.normal(size=(N, D))
-xt = torch.tensor(X, requires_grad=True); gt = torch.tensor(gamma, requires_grad=True); bt = torch.tensor(beta, requires_grad=True)
-mu_t = xt.mean(0); mu_t.retain_grad()
-var_t = ((xt - mu_t) ** 2).mean(0); var_t.retain_grad()
-xh_t = (xt - mu_t) / torch.sqrt(var_t + eps); xh_t.retain_grad()
-y_t = gt * xh_t + bt
-(y_t * torch.tensor(G)).sum().backward()
-assert np.allclose(y_t.detach().numpy(), F.batch_norm(torch.tensor(X), None, None, torch.tensor(gamma), torch.tensor(beta),
-                                                      training=True, eps=eps).numpy())
-dx, dgamma, dbeta = xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()
-dxh, dvar, dmu = xh_t.grad.numpy(), var_t.grad.numpy(), mu_t.grad.numpy()
+graph = batch_norm_graph(X, gamma, beta, G, eps)       # torch float64, checked against batch_norm
+ref, xh_torch = graph["y"], graph["xh"]
+dx, dgamma, dbeta = graph["dx"], graph["dgamma"], graph["dbeta"]
+dxh, dvar, dmu = graph["dxh"], graph["dvar"], graph["dmu"]
 mu = X.mean(0); var = ((X - mu) ** 2).mean(0); xh = (X - mu) / np.sqrt(var + eps); s = np.sqrt(var + eps)
 # local partials
 dxh_dx = 1 / s                                          # x_hat_i by x_i, mu and sigma^2 held

@@ -14,32 +14,25 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 # the shared bookkeeping of the conv corpus (tests/posts/conv/verdicts.py): decide, unchecked and finish
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conv"))
-from verdicts import decide, finish  # noqa: E402
+from verdicts import batch_norm_graph, decide, finish  # noqa: E402
 
 rng = np.random.default_rng(29)
 m, D, eps = 5, 3, 0.1
 X = rng.normal(0.7, 1.3, size=(m, D)); gamma = rng.normal(size=D); beta = rng.normal(size=D); G = rng.normal(size=(m, D))
-xt = torch.tensor(X, requires_grad=True); gt = torch.tensor(gamma, requires_grad=True); bt = torch.tensor(beta, requires_grad=True)
-mu_t = xt.mean(0); mu_t.retain_grad()
-var_t = ((xt - mu_t) ** 2).mean(0); var_t.retain_grad()
-xh_t = (xt - mu_t) / torch.sqrt(var_t + eps); xh_t.retain_grad()
-y_t = gt * xh_t + bt
-(y_t * torch.tensor(G)).sum().backward()
-ref = F.batch_norm(torch.tensor(X), None, None, torch.tensor(gamma), torch.tensor(beta), training=True, eps=eps).numpy()
-assert np.allclose(y_t.detach().numpy(), ref)
-dx, dgamma, dbeta = xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()
-dxh, dvar, dmu = xh_t.grad.numpy(), var_t.grad.numpy(), mu_t.grad.numpy()
+graph = batch_norm_graph(X, gamma, beta, G, eps)       # torch float64, checked against batch_norm
+ref, xh_torch = graph["y"], graph["xh"]
+dx, dgamma, dbeta = graph["dx"], graph["dgamma"], graph["dbeta"]
+dxh, dvar, dmu = graph["dxh"], graph["dvar"], graph["dmu"]
 mu = X.mean(0); var = ((X - mu) ** 2).mean(0); sigma = np.sqrt(var + eps); xh = (X - mu) / sigma
 
 # ---- forward, lines 6-15
 decide(6, np.allclose(X.sum(0) / m, mu), "mu_B = (1/m) sum_i x_i")
 decide(7, np.allclose(((X - mu) ** 2).sum(0) / m, torch.var(torch.tensor(X), 0, unbiased=False).numpy()),
        "sigma_B^2 = (1/m) sum_i (x_i - mu_B)^2, torch's biased variance")
-decide(10, np.allclose((X - mu) / np.sqrt(var + eps), xh_t.detach().numpy()), "x_hat_i = (x_i - mu_B)/sqrt(sigma_B^2 + eps)")
+decide(10, np.allclose((X - mu) / np.sqrt(var + eps), xh_torch), "x_hat_i = (x_i - mu_B)/sqrt(sigma_B^2 + eps)")
 decide(15, np.allclose(gamma * xh + beta, ref), "y_i = gamma x_hat_i + beta against torch batch_norm (training)")
 
 # ---- definitions restated, lines 34-35
