@@ -6,9 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.verify import Checker, verify_claim, verify_text
+
+from test_sequence_verify_fuzz import _cell_spec
+from test_verify_step_ranges import _verdict
 
 SPEC = Path(__file__).parent / "posts" / "sequence_attention" / "markusheimerl_gpt_attention_readme" / "spec.toml"
 
@@ -189,3 +194,32 @@ def test_a_step_letter_other_than_t_is_read_as_t_only_where_it_is_the_one_step(f
     from derive.verify.sequence.step_letters import at_step_t
     chain = read(formula)[0].chain
     assert (at_step_t(chain) != chain) == renamed
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_an_activation_named_by_the_layer_it_belongs_to(steps, features, hidden, seed):
+    """Elman's and Wikipedia's notation: σ_h, φ_h, f_h the state's activation, σ_y, φ_o the read-out's; X_t the
+    step's input; [x_t h_{t-1}] W, the row and the state side by side, times the two weights stacked."""
+    checker = Checker(derive.derive(_cell_spec("rnn", steps, features, hidden, seed)))
+    for right, slipped in [(r"h_t = \sigma_h(W_{xh} x_t + W_{hh} h_{t-1} + b_h)", r"h_t = \sigma(W_{xh} x_t + W_{hh} h_{t-1} + b_h)"),
+                           (r"h_t = \phi_{h}(W_{xh} X_t + W_{hh} h_{t-1} + b_h)", r"h_t = \phi_{h}(W_{xh} X_t + b_h)"),
+                           (r"\hat{y}_t = \sigma_y(W_{hy} h_t + b_y)", r"\hat{y}_t = \sigma_h(W_{hy} h_t + b_y)"),
+                           (r"\hat{y}_t = \phi_{o}(W_{hy} h_t + b_y)", r"\hat{y}_t = \phi_{o}(W_{hy} h_{t-1} + b_y)"),
+                           (r"h_t = \tanh([x_t h_{t-1}] \cdot W + b_h)", r"h_t = \sigma([x_t h_{t-1}] \cdot W + b_h)")]:
+        assert _verdict(checker, right).verdict == "ok", right
+        assert _verdict(checker, slipped).verdict == "wrong", slipped
+    assert _verdict(checker, r"h_t = \phi_{q}(W_{xh} x_t + W_{hh} h_{t-1} + b_h)").verdict == "unchecked"
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_wikipedias_lstm_activations(steps, features, hidden, seed):
+    """σ_g, the gates' sigmoid; σ_c, the candidate's tanh; σ_h, the tanh of the cell state in h_t."""
+    checker = Checker(derive.derive(_cell_spec("lstm", steps, features, hidden, seed)))
+    for right, slipped in [(r"f_t = \sigma_g(W_f x_t + U_f h_{t-1} + b_f)", r"f_t = \sigma_c(W_f x_t + U_f h_{t-1} + b_f)"),
+                           (r"\tilde{c}_t = \sigma_c(W_c x_t + U_c h_{t-1} + b_c)",
+                            r"\tilde{c}_t = \sigma_g(W_c x_t + U_c h_{t-1} + b_c)"),
+                           (r"h_t = o_t \odot \sigma_h(c_t)", r"h_t = o_t \odot \sigma_g(c_t)")]:
+        assert _verdict(checker, right).verdict == "ok", right
+        assert _verdict(checker, slipped).verdict == "wrong", slipped

@@ -57,8 +57,8 @@ class Applications:
         if isinstance(function, s.Sym) and function.text in self.post.functions and power is None and not transposed:
             return self._post_function(function.text, argument)
         name, primes = _function_name(function)
-        if name is None and self.world.kind == "rnn":
-            name, primes = _stand_in(function, self.world.activation)    # g(W x_t + U h_{t-1}): the state's
+        if name is None:
+            name, primes = _stand_in(function, self.world)    # g(W x_t + U h_{t-1}): the state's
         if name is None:
             return None
         if name == "dot":
@@ -129,13 +129,34 @@ def _axis(node: s.Node) -> int | None:
     return None
 
 
-def _stand_in(node: s.Node, activation: str) -> tuple[str | None, int]:
+def _stand_in(node: s.Node, world) -> tuple[str | None, int]:
     """g, f, φ: an RNN's activation written by a letter (h_t = g(z_t)), and g' its slope (an RNN has no forget gate
-    for f to name)."""
+    for f to name); with the layer it belongs to below it, as Elman's and Wikipedia's notation writes it: σ_h, φ_h
+    (the state's), σ_y, φ_o (the read-out's); and Wikipedia's LSTM's σ_g (the gates' sigmoid), σ_c and σ_h (tanh)."""
     primes = 0
-    if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
-        node, primes = node.base, node.primes
-    return (activation, primes) if isinstance(node, s.Sym) and node.text in ("g", "f", "\\phi", "\\varphi") else (None, 0)
+    if isinstance(node, s.Scripted) and node.sup is None:
+        node, primes, sub = node.base, node.primes, node.sub
+    else:
+        sub = None
+    letter = "\\sigma" if isinstance(node, s.Func) and node.name == "sigma" else getattr(node, "text", None)
+    if not isinstance(node, (s.Sym, s.Func)) or letter not in STAND_INS + ("\\sigma",):
+        return None, 0
+    layer = sub.text.strip("{}") if sub is not None else None
+    if world.kind != "rnn":                            # Wikipedia's LSTM: σ_g the gates', σ_c and σ_h tanh
+        return (GATED_LAYERS[layer], primes) if letter == "\\sigma" and layer in GATED_LAYERS else (None, 0)
+    if layer is None:
+        return (world.activation, primes) if letter != "\\sigma" else (None, 0)
+    if layer in STATE_LAYERS:
+        return world.activation, primes
+    if layer in READ_OUT_LAYERS and world.read_out in FUNCTIONS:
+        return world.read_out, primes
+    return None, 0
+
+
+STAND_INS = ("g", "f", "\\phi", "\\varphi")
+STATE_LAYERS = ("h", "a", "s", "hidden")
+READ_OUT_LAYERS = ("y", "o", "out", "output")
+GATED_LAYERS = {"g": "sigmoid", "c": "tanh", "h": "tanh"}
 
 
 def _listed(argument: s.Node) -> list[s.Node]:

@@ -30,10 +30,11 @@ from .post_gradients import post_gradient
 from .quantities import World
 from .step_ranges import StepRanges
 from .chains import Chains, chain_factors
+from .written_out import WrittenOut, bare_ones
 
 
 
-class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains, WrittenOut):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -141,6 +142,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
     def _Paren(self, node: s.Paren):
         if node.kind == "<":
             raise Unfit("a time step alone")
+        if node.kind == "[" and isinstance(node.inner, s.Juxt) and \
+                all(isinstance(item, (s.Sym, s.Scripted)) for item in node.inner.items):
+            return self._side_by_side([self.value(item) for item in node.inner.items])
         return self.value(node.inner)
 
     def _Neg(self, node: s.Neg):
@@ -166,7 +170,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return self.product(self.value(node.left.left), self.value(node.right))     # o * np.tanh(c)
         if node.op == "*" and method(node.right, "dot") is not None:
             return matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
-        if node.op in ("*", "@") and (_bare_ones(node.right) == "column" or _bare_ones(node.left) == "row"):
+        if node.op in ("*", "@") and (bare_ones(node.right) == "column" or bare_ones(node.left) == "row"):
             return self._by_ones(node.left, node.right)
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
@@ -219,11 +223,11 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             if applied is None and k + 1 < len(items) and isinstance(item, s.Frac) and \
                     (derivative_parts(item) or (0,))[0] is None:
                 applied = self._operator(derivative_parts(item)[1], items[k + 1])    # ∂/∂V_ij (V_lm h_m + b_l)
-            if applied is None and _bare_ones(item) == "row" and k + 1 < len(items):
+            if applied is None and bare_ones(item) == "row" and k + 1 < len(items):
                 applied = self._by_ones(item, items[k + 1])                # 1ᵀ M: M's column sums
             if applied is not None:
                 found, k = applied, k + 2
-            elif _bare_ones(item) == "column" and result is not None:
+            elif bare_ones(item) == "column" and result is not None:
                 found, k = self._by_ones(None, item, result), k + 1        # M 1: M's row sums
                 result = None
             else:
@@ -248,18 +252,6 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if key_of(first, self.world.kind, self.pick, self.post.aliases) != "y":
             return False
         return self.pick("target product", ("entries", "inner")) == "inner"
-
-    def _by_ones(self, left: s.Node | None, right: s.Node, value=None):
-        """M 1 and 1ᵀ M, a vector of ones written without its length: the length that fits M."""
-        if _bare_ones(right) == "column":
-            matrix = np.asarray(self.value(left) if value is None else value, dtype=float)
-            if matrix.ndim != 2:
-                raise Unfit("a vector of ones beside what is no matrix")
-            return matrix @ np.ones((matrix.shape[1], 1))
-        matrix = np.asarray(self.value(right), dtype=float)
-        if matrix.ndim != 2:
-            raise Unfit("a vector of ones beside what is no matrix")
-        return np.ones((1, matrix.shape[0])) @ matrix
 
     def _adjoint(self, mark: s.Sym, name: s.Node):
         """d Γ, δA, δA^T inside a product: the gradient's value (turned), or None where it names none."""
@@ -287,37 +279,6 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if sup in TRANSPOSES:
             return np.transpose(base)
         return base ** power
-
-    def _ones(self, node: s.Scripted):
-        """1_n, \\mathbf{1}_n: a column of n ones, n an attention's steps (n, T, N) or its width (d, h)."""
-        base = node.base
-        if not ((base == s.Num("1") or isinstance(base, s.Sym) and base.text == "1") and node.sub is not None):
-            return None
-        letter = node.sub.text.strip("{}")
-        if node.sub.node is not None and key_of(node.sub.node, self.world.kind, self.pick, self.post.aliases) == "y":
-            return self.value(node.sub.node)         # 1_{y_t}: the indicator of the target's class, one-hot
-        width, steps = self.world.sizes.get("d_k"), self.world.sizes.get("steps")
-        size = steps if letter in ("n", "N", "T") else width if letter in ("d", "h", "d_k", "d_v") else None
-        if self.world.kind != "attention" or size is None:
-            raise Unfit(f"a vector of ones of length {letter}")
-        return np.ones((int(size), 1))
-
-    def _Matrix(self, node: s.Matrix):
-        rows = [[self.value(item) for item in row] for row in node.rows]
-        if node.listed:
-            return np.vstack([_column(v) for row in rows for v in row])
-        if all(len(row) == 1 for row in rows):            # [h_{t-1}; x_t]: vectors stacked
-            return np.vstack([_column(row[0]) for row in rows])
-        if len({len(row) for row in rows}) == 1 and all(np.size(v) == 1 for row in rows for v in row):
-            return np.array([[float(np.reshape(v, ())) for v in row] for row in rows])    # its entries, written out
-        raise Unfit("a matrix written out")
-
-    def _Args(self, node: s.Args):
-        """(p_11, p_12, p_13): a tuple of numbers, a row as [a, b] is (P_1ᵀ P_1 its outer product)."""
-        entries = [self.value(item) for item in node.items]
-        if not all(np.size(v) == 1 for v in entries):
-            raise Unfit("a tuple of other than numbers")
-        return np.array([[float(np.reshape(v, ())) for v in entries]])
 
     def _BigSum(self, node: s.BigSum):
         letter = node.sub.text if node.sub else ""
@@ -364,24 +325,6 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _column(value):
-    value = np.asarray(value, dtype=float)
-    return value.reshape(-1, 1) if value.ndim < 2 else value
-
-
-BOLD = ("mathbf", "boldsymbol", "bm", "mathbb", "bold", "vec")
-
-
-def _bare_ones(node: s.Node) -> str | None:
-    """\\mathbf{1} (a column of ones, its length left to what it multiplies) and its transpose (a row)."""
-    if isinstance(node, s.Sym) and node.text == "1" and node.font in BOLD:
-        return "column"
-    if isinstance(node, s.Scripted) and node.sub is None and node.sup is not None and node.sup.text in TRANSPOSES \
-            and _bare_ones(node.base) == "column":
-        return "row"
-    return None
 
 
 def _chain_rule(first: s.Node, second: s.Node) -> bool:

@@ -212,6 +212,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             gate_letter = piece
         else:
             return None
+    if letter == "X" and time is not None and not accent and gate_letter is None:
+        letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
     read_out = _read_out_key(letter, accent, gate_letter, kind)
     if read_out is not None and read_out[:2] in ("V:", "b:"):
         return read_out if time in (None, 0) else None

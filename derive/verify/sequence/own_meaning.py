@@ -5,9 +5,8 @@ of a bare z (the derivative of the activation the line names, one case of the po
 from __future__ import annotations
 
 from .. import syntax as s
+from .applied import STAND_INS
 from .names import key_of
-
-STAND_INS = ("g", "f", "\\phi", "\\varphi")
 
 
 def own_meaning(judge, chain: s.Chain) -> str | None:

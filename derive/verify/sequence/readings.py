@@ -39,7 +39,8 @@ class WorldReadings:
             gate = weights.split(":")[1]
             blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}") +
                                   ("!" if total else "")) for side in order]
-            return np.hstack(blocks)
+            rows = self.world.kind != "attention" and self.pick("layout", ("columns", "rows")) == "rows"
+            return np.vstack(blocks) if rows else np.hstack(blocks)      # [x_t h_{t-1}] W: the blocks stacked
         self.read.add(key)
         found = self._readings(key, step)
         if total:
