@@ -22,6 +22,9 @@ RIGHT_AND_SLIPPED = [
     (r"L_t = -\sum_{i=1}^{V} y_{t,i} \log \hat{y}_{t,i}", r"L_t = -\sum_{i=1}^{V} \log \hat{y}_{t,i}"),
     (r"J^{(t)} = -\sum_{i=0}^{V-1} y_{t,i} \log \hat{y}_{t,i}", r"J^{(t)} = -\sum_{i=0}^{V-1} y_{t,i} \hat{y}_{t,i}"),
     (r"L = \frac{1}{T} \sum_t L_t", r"L = T \sum_t L_t"),
+    # the loss written with its arguments: L(ŷ, y), L_t(ŷ_t, y_t), J^{(t)}(θ)
+    (r"L(\hat{y}, y) = \sum_{t} L_t(\hat{y}_t, y_t)", r"L(\hat{y}, y) = 2 \sum_{t} L_t(\hat{y}_t, y_t)"),
+    (r"J^{(t)}(\theta) = -y_t^T \log(\hat{y}_t)", r"J^{(t)}(\theta) = -y_t^T \log(1 - \hat{y}_t)"),
     (r"\mathcal{L} = \sum_{t} L_t = -\sum_{t} y_{t}^T \log(\hat{y}_{t})",
      r"\mathcal{L} = \sum_{t} L_t = -\sum_{t} y_{t}^T \hat{y}_{t}"),
 ]

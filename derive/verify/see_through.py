@@ -72,8 +72,10 @@ _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars in
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
 _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}|d)(?!\s*[=}]|$)")
-# J(W, b), L(\hat{y}, y), E(w): the cost written with what it depends on, which says nothing more
-_COST_OF = re.compile(r"(?<![A-Za-z\\])(J|L|E|C|\\mathcal\s*\{\s*[LJ]\s*\})\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*?"
+# J(W, b), L(\hat{y}, y), L_t(ŷ_t, y_t), J^{(t)}(θ): the cost written with what it depends on, which says nothing
+# more (C only bare: C_t is an LSTM's cell state)
+_COST_OF = re.compile(r"(?<![A-Za-z\\])((?:J|L|E|\\mathcal\s*\{\s*[LJ]\s*\})(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*|C)"
+                      r"\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*?"
                       r"[A-Za-z](?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*)\)(?!\s*\^)")
 _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
 _LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^([])")
