@@ -137,7 +137,7 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     continues the equation above, which ended with an operator, and needs no equals sign)."""
     text = _LIST_MARK.sub("", line)
     text = _THEREFORE.sub("= ", text)
-    text = _EMPHASIS.sub("", text)
+    text = _EMPHASIS.sub("", _powers(text))
     text = _LABEL.sub("", text)
     text = _TRAILING_NOTE.sub("", text)
     text = _TRAILING_TAG.sub("", text).strip().replace("&=", "=").replace("&", " ")
@@ -159,6 +159,16 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
     text = re.sub(rf"\b({'|'.join(GREEK_WORDS)})(\d*)\b", _greek, text)
     text = _SCRIPTED.sub(lambda m: f"{m.group(1)}_{{{m.group(2)}}}", text)
     return " ".join(text.split())
+
+
+def _powers(text: str) -> str:
+    """Python's a ** b, (v + eps) **(-1.5) as a^b before bold's ** is stripped: a ** between two operands, spaced
+    alike on both sides or after a closing bracket or a digit (bold's opening ** follows a space and a word)."""
+    def power(match: re.Match) -> str:
+        before, after = match.group(1), match.group(2)
+        return "^" if match.string[match.start() - 1] in ")]0123456789" or bool(before) == bool(after) else \
+            match.group(0)
+    return re.sub(r"(?<=[\w)\]])(\s*)\*\*(\s*)(?=[\w(.\-])", power, text)
 
 
 def _calls(text: str) -> str:

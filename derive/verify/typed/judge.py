@@ -30,6 +30,8 @@ RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of th
 EQUALITIES = ("=", "\\approx", "\\equiv", ":=")
 
 
+OUTSIDE = "its entries are outside the layer's tensors"
+
 class MissingSum(Unread):
     """A side reads an index the claim's first side does not, and sums over none of it."""
 
@@ -204,7 +206,7 @@ class TypedJudge:
                                        f"{_shown(va)} and {_shown(vb)}" + (f"; {found}" if found else ""),
                                        link=number + 1)
         if not checked:
-            return Verdict("unchecked", None, "its entries are outside the layer's tensors")
+            return Verdict("unchecked", None, OUTSIDE)
         return Verdict("ok", None, None)
 
     def _in_case(self, view: View) -> bool:

@@ -100,6 +100,8 @@ class Lookup:
         size = named_size(self.model, text, sub) if role is None and not font else None
         if size is not None:                               # HH, H, P: the layer's sizes, in a sum's bounds
             return sp.Integer(size)
+        if not font and (text, sub) in self.names.parts:
+            raise Unread(f"{text}_{sub} is one of the parts the post sums into {text}, a term of its own")
         if role is None and text.startswith("d") and len(text) > 1 and not font:
             inner = self.names.role(text[1:])
             if inner is not None and inner != "epsilon":

@@ -38,6 +38,16 @@ def rotated_point(model: LayerModel, point: Point) -> Point:
     return Point(model, leaves)
 
 
+def unbiased_point(model: LayerModel, point: Point) -> Point | None:
+    """The point with the bias at zero (an example that leaves the bias out), or None without a bias."""
+    bias = model.tensors.get("bias")
+    if bias is None:
+        return None
+    leaves = {leaf: point.values[leaf] for leaf in model.leaves}
+    leaves |= {entry: 0.0 for entry in bias.entries()}
+    return Point(model, leaves)
+
+
 def _rotation(model, evaluator, point, right, view, expected) -> str | None:
     rotated = rotated_point(model, point)
     again = type(evaluator)(model, evaluator.names, rotated)

@@ -1,0 +1,127 @@
+"""verify on the habits of worked examples in conv and normalization posts: Python's ** in plain-text formulas,
+a gradient split into numbered parts (dx = dx1 + dx2 + dx3), a display that works an example at other sizes
+than the spec's, and a forward equation written without the bias an example sets to zero."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.plain import as_tex
+
+CONV = """
+[input]
+shape = [1, 4, 4]
+values = [[[[0.7, -0.2, 1.1, 0.4], [-0.5, 0.9, 0.3, -1.0], [1.3, 0.1, -0.6, 0.8], [0.2, -0.8, 0.5, 1.2]]]]
+
+[[layers]]
+type = "conv2d"
+out_channels = 1
+kernel = 2
+weights = [[[[0.5, -0.3], [0.2, 0.7]]]]
+bias = [0.4]
+
+[[layers]]
+type = "flatten"
+
+[init]
+seed = 3
+
+[target]
+values = [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]]
+
+[loss]
+function = "half_sse"
+reduction = "sum"
+
+[training]
+learning_rate = 0.1
+"""
+
+BATCH_NORM = """
+[input]
+shape = [3]
+values = [[0.8, -1.1, 0.3], [1.6, 0.5, -0.7], [-0.4, 1.2, 0.9], [0.2, -0.3, 1.8]]
+
+[[layers]]
+type = "batch_norm"
+epsilon = 1e-5
+gamma = [1.3, 0.6, 0.9]
+beta = [0.2, -0.5, 0.1]
+
+[target]
+values = [[0.5, -1.0, 0.0], [1.5, 0.5, -1.0], [-1.0, 1.0, 0.5], [0.0, 0.0, 1.5]]
+
+[loss]
+function = "half_sse"
+reduction = "sum"
+
+[training]
+learning_rate = 0.1
+"""
+
+BATCH_NORM_FORWARD = """```
+mu = np.mean(x, axis = 0)
+var = np.var(x, axis = 0)
+norm = (x - mu) / np.sqrt(var + eps)
+out = norm * gamma + beta
+```
+
+"""
+
+
+def _checker(tmp_path, text: str) -> Checker:
+    path = tmp_path / "spec.toml"
+    path.write_text(text)
+    return Checker(derive.derive(derive.load(path)))
+
+
+def _verdicts(checker: Checker, post: str) -> dict[int, tuple[str, str]]:
+    return {c.line: (c.verdict, c.reason or "") for c in verify_text(checker, post, "post.md").claims}
+
+
+@pytest.mark.parametrize("plain, tex", [
+    ("v = (var_j + eps) **(-1.5)", "v = (var_{j} + eps)^(-1.5)"),
+    ("y = x**2 + 3 ** x", "y = x^2 + 3^x"),
+    ("**dE/dw** = 0.5", r"\frac{\partial E}{\partial w} = 0.5"),        # bold, not a power
+])
+def test_pythons_power_is_a_power_and_bold_is_not(plain, tex):
+    assert as_tex(plain) == tex
+
+
+def test_a_partial_with_pythons_power_is_checked(tmp_path):
+    checker = _checker(tmp_path, BATCH_NORM)
+    right = BATCH_NORM_FORWARD + "```\ndnorm_ij/dvar_j = (-0.5) * (x_ij - mu_j) * (var_j + eps) **(-1.5)\n```\n"
+    slipped = right.replace("(-0.5) *", "(0.5) *")
+    assert _verdicts(checker, right)[9][0] == "ok"
+    assert _verdicts(checker, slipped)[9][0] == "wrong"
+
+
+def test_numbered_parts_of_a_gradient_are_the_posts_own_terms(tmp_path):
+    """dx1 of dx = dx1 + dx2 + dx3 is one path's term, never dx at the entry 1; without the sum it may be."""
+    checker = _checker(tmp_path, BATCH_NORM)
+    part = "```\ndx1 = dnorm * (var + eps) ** (-0.5)\n```\n"
+    parts = BATCH_NORM_FORWARD + part + "\n```\ndx = dx1 + dx2 + dx3\n```\n"
+    assert 9 not in _verdicts(checker, parts) or _verdicts(checker, parts)[9][0] == "unchecked"
+    assert _verdicts(checker, BATCH_NORM_FORWARD + part)[9][0] == "wrong"
+
+
+def test_a_display_at_other_sizes_is_that_examples(tmp_path):
+    """W_{33} of a 2×2 kernel: the display works another example, its entry-by-entry rows are not checked
+    against the spec's sizes; the same row in a display of the spec's sizes is."""
+    checker = _checker(tmp_path, CONV)
+    row = r"\frac{\partial L}{\partial W_{11}} = a_{11}\delta_{11} + a_{12}\delta_{12} + a_{21}\delta_{21} + a_{22}\delta_{22}"
+    other = r"\frac{\partial L}{\partial W_{33}} = a_{33}\delta_{11} + a_{34}\delta_{12} + a_{43}\delta_{21} + a_{44}\delta_{22}"
+    verdicts = _verdicts(checker, f"$$\n{row} \\\\\n\n{other}\n$$\n")
+    assert verdicts[2][0] == "unchecked" and "other sizes" in verdicts[2][1]
+    assert _verdicts(checker, f"$$\n{row}\n$$\n")[2][0] == "wrong"
+
+
+def test_a_forward_equation_without_the_bias_is_not_called_wrong(tmp_path):
+    checker = _checker(tmp_path, CONV)
+    post = "$$\nz = x * W + b\n$$\n\n$$\nx * W = z\n$$\n\n$$\nx * W + 2 b = z\n$$\n"
+    verdicts = _verdicts(checker, post)
+    assert verdicts[2][0] == "ok"
+    assert verdicts[6][0] == "unchecked" and "bias left out" in verdicts[6][1]
+    assert verdicts[10][0] == "wrong"        # the bias written, and wrongly: no example sets it to zero
