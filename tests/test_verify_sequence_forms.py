@@ -223,3 +223,36 @@ def test_wikipedias_lstm_activations(steps, features, hidden, seed):
                            (r"h_t = o_t \odot \sigma_h(c_t)", r"h_t = o_t \odot \sigma_g(c_t)")]:
         assert _verdict(checker, right).verdict == "ok", right
         assert _verdict(checker, slipped).verdict == "wrong", slipped
+
+
+NG_FORWARD = "\n".join(
+    rf"$$\Gamma_{gate}^{{\langle t \rangle}} = \sigma\left(W_{gate}\begin{{bmatrix}} a^{{\langle t-1 \rangle}} \\ "
+    rf"x^{{\langle t \rangle}}\end{{bmatrix}} + b_{gate} \right)$$" for gate in "ufo") + "\n" + \
+    r"$$\widetilde{c}^{\langle t \rangle} = \tanh\left(W_c\begin{bmatrix} a^{\langle t-1 \rangle} \\ " \
+    r"x^{\langle t \rangle}\end{bmatrix} + b_c \right)$$" + "\n\n" + \
+    r"$$c^{\langle t \rangle} = \Gamma_u^{\langle t \rangle} * \widetilde{c}^{\langle t \rangle} + " \
+    r"\Gamma_f^{\langle t \rangle} * c^{\langle t-1 \rangle}$$" + "\n" + \
+    r"$$a^{\langle t \rangle} = \Gamma_o^{\langle t \rangle} * \tanh\left(c^{\langle t \rangle}\right)$$" + "\n\n"
+A_PATH = r"\frac{\partial J}{\partial a^{\langle t \rangle}} * \Gamma_o^{\langle t \rangle} *\big(1-\tanh(c^{\langle t \rangle})^2\big)"
+CELL = r"\frac{\partial J}{\partial c^{\langle t \rangle}}"
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.just(3), st.integers(1, 3), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_a_cell_gradient_written_beside_the_path_through_a_names_the_later_steps_part(steps, features, hidden, seed):
+    """Andrew Ng's LSTM: (∂J/∂c^t + ∂J/∂a^t Γ_o (1 - tanh² c^t)) Γ_f is ∂J/∂c^{t-1}, ∂J/∂c^t what the later steps
+    send back (dc_next); once a post writes that sum, ∂J/∂c^t = (the path through a^t) is this step's part. A post
+    that never writes it reads ∂J/∂c^t as the whole gradient, and that line is wrong."""
+    checker = Checker(derive.derive(_cell_spec("lstm", steps, features, hidden, seed)))
+    summed = rf"$$\frac{{\partial J}}{{\partial c^{{\langle t-1 \rangle}}}} = \left({CELL} + {A_PATH}\right) * \Gamma_f^{{\langle t \rangle}}$$"
+    gate = rf"$$\frac{{\partial J}}{{\partial \Gamma_u^{{\langle t \rangle}}}} = \left({CELL} + {A_PATH}\right) * \widetilde{{c}}^{{\langle t \rangle}}$$"
+    own = rf"$${CELL} = {A_PATH}$$"
+
+    def verdicts(*lines):
+        claims = verify_text(checker, NG_FORWARD + "\n\n".join(lines) + "\n", "post.md").claims
+        return [c.verdict for c in claims if c.line > 7]       # the forward ends at line 7
+
+    assert verdicts(summed, gate, own) == ["ok", "ok", "ok"]
+    assert verdicts(summed.replace(r"\Gamma_o^{\langle t \rangle} *", ""), own)[0] == "wrong"
+    assert verdicts(gate.replace(r"\widetilde{c}", r"\Gamma_o"), own)[0] == "wrong"
+    assert verdicts(own) == ["wrong"]

@@ -24,6 +24,7 @@ from .definitions import named_net_input, named_quantity, rebound
 from .names import macro_key
 from .named_terms import named_terms
 from .judge import SequenceJudge
+from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
 from .why import case_letters
 from ..typed.rows import row_line
 from .world import other_gru_world, world
@@ -82,6 +83,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             judge.post.line = line if region.code else None
             named[(line, chain.text)] = named_quantity(judge, chain, bind=not again)
+    if splits_cell_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
+        judge.fixed[CELL_GRADIENT] = CELL_OPTIONS         # ∂J/∂c^t + the path through a^t: Ng's dc_next
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):

@@ -9,6 +9,7 @@ import numpy as np
 from .jacobians import total_jacobian
 from .names import spoken
 from .quantities import STACK_ORDERS, World
+from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS
 from .unfit import Unfit
 
 STACKS = ("W:stack", "U:stack", "b:stack", "net:stack")
@@ -126,6 +127,11 @@ class WorldReadings:
         found = list(world.lookup(key, step) or [])
         if key in ("d:h", "d:c") and step == world.at - 1:    # dh_{t-1}: this step's term into it, or all of it
             found = list(world.lookup(key + "<", world.at) or []) + found
+        if key == "d:c" and step == world.at and self.pick(CELL_GRADIENT, CELL_OPTIONS) == "parts" and found:
+            # ∂J/∂c^t + the path through a^t: a part of the gradient, first the later steps' (as ∂J/∂c^{t-1}'s
+            # first reading is what step t sends back: one reading of d:c serves both)
+            later = world.lookup("d:c>", step)[0]
+            found = [later] + found + [found[0] - later]
         if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
             found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
         if not found:
