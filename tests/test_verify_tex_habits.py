@@ -102,3 +102,11 @@ def test_a_label_on_its_own_line_leaves_the_claim_at_the_formulas_line():
 ])
 def test_a_script_that_is_one_font_command_is_braced_as_tex_takes_it(written, braced):
     assert read(written)[0].chain.sides == read(braced)[0].chain.sides
+
+
+@pytest.mark.parametrize("written", [r"\frac{\partial \cal{L}}{\partial x} = 1", r"\frac{\partial {\cal L}}{\partial x} = 1",
+                                     r"\frac{\partial \cal L}{\partial x} = 1"])
+def test_plain_tex_cal_is_the_calligraphic_letter(written):
+    """\\cal{L}, {\\cal L}: plain TeX's calligraphic switch, which old posts and MathJax keep, is \\mathcal{L}."""
+    from derive.verify.see_through import see_through
+    assert read(see_through(written))[0].chain.sides == read(r"\frac{\partial \mathcal{L}}{\partial x} = 1")[0].chain.sides

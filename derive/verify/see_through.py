@@ -99,6 +99,7 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 _COMBINING_HAT = re.compile("([A-Za-z])\u0302")
 _DOUBLE_PRIME = re.compile(r'(?<=[A-Za-z])"')
 _OLD_FONT = re.compile(r"\\(?:rm|it|bf)\s*\{\s*([A-Za-z0-9]+)\s*\}|\{\s*\\(?:rm|it|bf)\s+([A-Za-z0-9]+)\s*\}")
+_OLD_CAL = re.compile(r"\{\s*\\cal\s+([A-Za-z])\s*\}|\\cal\s*\{\s*([A-Za-z])\s*\}|\\cal\s+([A-Za-z])(?![A-Za-z])")
 _MATHOP = re.compile(r"\\mathop\s*(?:\{\s*((?:\\[A-Za-z]+\s*)+)\}|(?=\\))")
 _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
@@ -136,6 +137,7 @@ def see_through(text: str) -> str:
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
     text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright
+    text = _OLD_CAL.sub(lambda m: rf"\mathcal{{{m.group(1) or m.group(2) or m.group(3)}}}", text)   # \cal{L}, {\cal L}
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _quad_claims(text)
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
