@@ -1,7 +1,7 @@
 """The corpora of real posts on typed layers (tests/posts/conv/*, the held-out tests/posts/conv_holdout/*, the blind
-tests/posts/conv_blind/* to conv_blind7/*, and the sequence sets tests/posts/sequence_rnn/*,
+tests/posts/conv_blind/* to conv_blind8/*, and the sequence sets tests/posts/sequence_rnn/*,
 sequence_attention/* and the held-out sequence_blind_rnn/* to sequence_blind_rnn4/*,
-sequence_blind_attention/*): every folder is complete, its
+sequence_blind_attention/* and sequence_blind_attention2/*): every folder is complete, its
 truth table matches its post line for line, its truth.py (NumPy and torch, never derive) decides the same
 verdicts as truth.toml, and its spec.toml, when there is one, reads as a typed-layer or sequence spec."""
 
@@ -29,8 +29,10 @@ BLIND6 = Path(__file__).parent / "posts" / "conv_blind6"
 BLIND_RNN3 = Path(__file__).parent / "posts" / "sequence_blind_rnn3"
 BLIND7 = Path(__file__).parent / "posts" / "conv_blind7"
 BLIND_RNN4 = Path(__file__).parent / "posts" / "sequence_blind_rnn4"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN,
-         BLIND_RNN2, BLIND_RNN3, BLIND_RNN4)
+BLIND8 = Path(__file__).parent / "posts" / "conv_blind8"
+BLIND_ATTENTION2 = Path(__file__).parent / "posts" / "sequence_blind_attention2"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, RNN, ATTENTION, BLIND_ATTENTION,
+         BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2)
 # the seventh conv set holds the two RMSNorm posts its helper could cite (its README says why)
 SMALLEST = {CONV: 6, HOLDOUT: 6, BLIND7: 2}
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())

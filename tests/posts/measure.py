@@ -18,6 +18,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind6   # the sixth conv and normalization set (tests/posts/conv_blind6/*)
     python tests/posts/measure.py --blind7   # the seventh: RMSNorm (tests/posts/conv_blind7/*)
     python tests/posts/measure.py --blind-rnn4  # the fourth sequence set (tests/posts/sequence_blind_rnn4/*)
+    python tests/posts/measure.py --blind8   # the eighth conv set (tests/posts/conv_blind8/*)
+    python tests/posts/measure.py --blind-attention2  # the second attention set (tests/posts/sequence_blind_attention2/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -49,6 +51,8 @@ BLIND_RNN3 = Path(__file__).parent / "sequence_blind_rnn3"
 BLIND6 = Path(__file__).parent / "conv_blind6"
 BLIND7 = Path(__file__).parent / "conv_blind7"
 BLIND_RNN4 = Path(__file__).parent / "sequence_blind_rnn4"
+BLIND8 = Path(__file__).parent / "conv_blind8"
+BLIND_ATTENTION2 = Path(__file__).parent / "sequence_blind_attention2"
 NEAR = 4
 
 
@@ -153,7 +157,8 @@ def main() -> None:
              "--blind4": BLIND4, "--blind5": BLIND5, "--rnn": RNN, "--attention": ATTENTION,
              "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
              "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6,
-             "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4}
+             "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4,
+             "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
