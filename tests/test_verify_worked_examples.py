@@ -125,3 +125,24 @@ def test_a_forward_equation_without_the_bias_is_not_called_wrong(tmp_path):
     assert verdicts[2][0] == "ok"
     assert verdicts[6][0] == "unchecked" and "bias left out" in verdicts[6][1]
     assert verdicts[10][0] == "wrong"        # the bias written, and wrongly: no example sets it to zero
+
+
+def test_entries_indexed_in_brackets_are_the_tensors_entries(tmp_path):
+    """y[r, c], X[r + a, c + b], w[\\alpha, \\beta]: a tensor's entry by its indices in brackets, read as y_{r,c};
+    a bracket of anything else (W[h_{t-1}, x_t], numbers) is not."""
+    checker = _checker(tmp_path, CONV)
+    forward = r"$$\mathbf{y}[r, c] = \sum_{a=0}^{1} \sum_{b=0}^{1} \mathbf{x}[r + a, c + b] \mathbf{w}[a, b] + b_0$$"
+    greek = r"$$\frac{\partial \mathbf{y}[r, c]}{\partial \mathbf{w}[\alpha, \beta]} = \mathbf{x}[r + \alpha, c + \beta]$$"
+    slipped = greek.replace(r"c + \beta]", r"c - \beta]")
+    assert [c.verdict for c in verify_text(checker, f"{forward}\n\n{greek}\n\n{slipped}\n", "post.md").claims] == \
+        ["ok", "ok", "wrong"]
+
+
+def test_an_align_row_that_starts_with_an_implication_is_a_claim_of_its_own(tmp_path):
+    """a = b \\\\ \\Rightarrow c &= d: c = d is claimed, not a = c."""
+    checker = _checker(tmp_path, CONV)
+    post = "\n".join([r"$$", r"\begin{align*}", r"z_{11} &= \sum_{a=1}^{2} \sum_{b=1}^{2} x_{a,b} w_{a,b} + b \\",
+                      r"\Rightarrow \frac{\partial z_{11}}{\partial w_{12}} &= x_{12} \\", r"&= x_{1,2}",
+                      r"\end{align*}", r"$$", ""])
+    verdicts = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
+    assert verdicts == [(3, "ok"), (4, "ok"), (5, "ok")]

@@ -287,6 +287,8 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
             if chain.continued and unread:
                 continue
             unread = False
+            if chain.continued and chain.relations[0] in IMPLICATIONS:      # & \Rightarrow a = b: a claim of its own
+                chain = s.Chain(chain.sides, chain.relations[1:], False, chain.text, chain.offset)
             if (chain.continued or dangling) and chains:
                 before, before_sample, _, first = chains[-1]
                 # a = \\ b: the relation that ends the row above joins the two

@@ -160,7 +160,7 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
-    regions = scan(text, name)
+    regions = [replace(region, text=_BRACKET_INDEX.sub(r"\1_{\2}", region.text)) for region in scan(text, name)]
     if checker.model.normalizing and not name.endswith(".tex"):     # a normalization's NumPy code: its claims too
         code = [replace(region, text=_NUMBERED.sub(r"\\operatorname{\1}", region.text)) for region in code_lines(text)]
         regions = sorted(regions + code, key=lambda r: r.start)
@@ -169,6 +169,11 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
 
 # dx1, dxmu2 in code: one identifier (a path's part of a gradient), not dx at the entry 1
 _NUMBERED = re.compile(r"\b([A-Za-z]+\d+)\b")
+# X[r + a, c + b], \mathbf{y}[r', c']: a tensor's entry by its indices in brackets, as signal-processing and code
+# write it; only letters (\\alpha too), digits, primes, + and - between them (never [h_{t-1}, x_t] or [0, 1])
+_INDEX_ATOM = r"(?:[A-Za-z]|\\[a-zA-Z]+\s*)'*"
+_INDEX_TERM = rf"\s*{_INDEX_ATOM}(?:\s*[+-]\s*(?:{_INDEX_ATOM}|\d+))*\s*"
+_BRACKET_INDEX = re.compile(rf"((?:\\math[a-z]+\{{[A-Za-z]\}}|(?<![\\A-Za-z])[A-Za-z]))\[((?:{_INDEX_TERM},)+{_INDEX_TERM})\]")
 
 
 def _joined(rows: list[tuple]) -> list[tuple]:
