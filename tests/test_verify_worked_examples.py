@@ -146,3 +146,22 @@ def test_an_align_row_that_starts_with_an_implication_is_a_claim_of_its_own(tmp_
                       r"\end{align*}", r"$$", ""])
     verdicts = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
     assert verdicts == [(3, "ok"), (4, "ok"), (5, "ok")]
+
+
+@pytest.mark.parametrize("piece, value", [("i+m", 3), ("S*m+i-P", 3), ("2i", 4), ("-i+3", 1), ("(i+1)*2", 6),
+                                          ("max(0, r'-a)", 0), (r"\max(0,m - a)", 0), ("min(i, m)", 1)])
+def test_an_index_is_read_as_integer_arithmetic(piece, value):
+    from derive.verify.typed.index_values import index_value
+    assert index_value(piece, {"i": 2, "m": 1, "S": 2, "P": 1, "r'": 0, "a": 1}.__getitem__) == value
+
+
+def test_sizes_a_post_declares_and_an_index_clamped_at_the_edge(tmp_path):
+    """x ∈ ℝ^{N_1 × N_2}, w ∈ ℝ^{k_1 × k_2}: the sums run up to the declared sizes; dL/dx[r, c] summed over
+    dL/dz[max(0, r - a), …] adds row 0's terms at the top edge where the indices below 0 drop out."""
+    checker = _checker(tmp_path, CONV)
+    declared = r"Let $x \in \mathbb{R}^{N_1 \times N_2}$ and $w \in \mathbb{R}^{k_1 \times k_2}$."
+    right = (r"$$\frac{\partial L}{\partial x[r, c]} = \sum_{a=0}^{k_1 - 1} \sum_{b=0}^{k_2 - 1} "
+             r"\frac{\partial L}{\partial z[r - a, c - b]} w[a, b]$$")
+    clamped = right.replace("z[r - a, c - b]", r"z[\max(0, r - a), \max(0, c - b)]")
+    verdicts = [c.verdict for c in verify_text(checker, f"{declared}\n\n{right}\n\n{clamped}\n", "post.md").claims]
+    assert verdicts == ["ok", "wrong"]

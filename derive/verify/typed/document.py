@@ -29,6 +29,7 @@ from .model import layer_model
 from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
+from .declared import declared_sizes
 from .parts import numbered_parts
 from .post_names import (axis_letters, bare_losses, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
                          names_the_loss, opaque_definitions, relabelled, renames, swapped_operands, variables, written_name)
@@ -61,7 +62,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     deadline = time.monotonic() + seconds
     starts = line_starts_of(document) if document is not None else None
     read = [(region, _joined(rows)) for region, rows in
-            continued_regions([(region, read_rows(region, document, starts)) for region in regions], document)]
+            continued_regions([(region, _bracket_entries(read_rows(region, document, starts))) for region in regions],
+                              document)]
     found = [(region, chain, line) for region, rows in read for chain, _, line in chains_of(rows)]
     if len({chain.text for _, chain, _ in found}) > MAX_CLAIMS:
         raise DeriveError(f"document: more than {MAX_CLAIMS} different claims; at most {MAX_CLAIMS} are checked")
@@ -73,6 +75,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     relabelled(names, chains)
     opaque_definitions(names, chains)
     names.parts = numbered_parts(document or "")
+    names.declared = declared_sizes(document or "", names, checker.model)
     names.bare_losses = bare_losses(chains)
     judge = TypedJudge(checker.model, names, _base(chains))
     if checker.model.kind != "batch_norm" and not indexes_parameters(names, chains):
@@ -160,7 +163,7 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
     if len(text) > MAX_DOCUMENT:
         raise DeriveError(f"document: {len(text)} characters; at most {MAX_DOCUMENT} are read")
     text = normalize(text)
-    regions = [replace(region, text=_BRACKET_INDEX.sub(r"\1_{\2}", region.text)) for region in scan(text, name)]
+    regions = scan(text, name)
     if checker.model.normalizing and not name.endswith(".tex"):     # a normalization's NumPy code: its claims too
         code = [replace(region, text=_NUMBERED.sub(r"\\operatorname{\1}", region.text)) for region in code_lines(text)]
         regions = sorted(regions + code, key=lambda r: r.start)
@@ -170,10 +173,25 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
 # dx1, dxmu2 in code: one identifier (a path's part of a gradient), not dx at the entry 1
 _NUMBERED = re.compile(r"\b([A-Za-z]+\d+)\b")
 # X[r + a, c + b], \mathbf{y}[r', c']: a tensor's entry by its indices in brackets, as signal-processing and code
-# write it; only letters (\\alpha too), digits, primes, + and - between them (never [h_{t-1}, x_t] or [0, 1])
-_INDEX_ATOM = r"(?:[A-Za-z]|\\[a-zA-Z]+\s*)'*"
-_INDEX_TERM = rf"\s*{_INDEX_ATOM}(?:\s*[+-]\s*(?:{_INDEX_ATOM}|\d+))*\s*"
+# write it; only letters (\\alpha too), digits, primes, + and -, max(0, r - a) between them (never [h_{t-1}, x_t])
+_INDEX_ATOM = r"(?:\\?(?:max|min)[ \t]*\([^()\[\]]*\)|[A-Za-z]|\\[a-zA-Z]+[ \t]*)'*"
+_INDEX_TERM = rf"[ \t]*{_INDEX_ATOM}(?:[ \t]*[+-][ \t]*(?:{_INDEX_ATOM}|\d+))*[ \t]*"
 _BRACKET_INDEX = re.compile(rf"((?:\\math[a-z]+\{{[A-Za-z]\}}|(?<![\\A-Za-z])[A-Za-z]))\[((?:{_INDEX_TERM},)+{_INDEX_TERM})\]")
+
+
+def _bracket_entries(rows: list[tuple]) -> list[tuple]:
+    """Each row with a tensor's entries indexed in brackets read as subscripted entries (y[r, c] as y_{r,c}); the
+    row's own text stays, so that it is found at its line in the document."""
+    found = []
+    for line, lines, row in rows:
+        written = _BRACKET_INDEX.sub(r"\1_{\2}", row)
+        if written != row:
+            try:
+                lines = read(written)
+            except ReadError as exc:
+                lines = exc
+        found.append((line, lines, row))
+    return found
 
 
 def _joined(rows: list[tuple]) -> list[tuple]:

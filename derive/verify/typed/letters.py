@@ -7,7 +7,8 @@ import re
 from .. import syntax as s
 from .evaluate import derivative_parts, is_loss, several_letters, sum_letter
 from .lookup import ATTRIBUTES
-from .names import COUNTS, LABELS, index_pieces, letters_of
+from .index_values import letters_of
+from .names import COUNTS, LABELS, index_pieces
 
 _INDEX_LETTER = re.compile(r"^(?:[A-Za-z](?:_[a-z]+)?'*|\\(?:alpha|beta|mu|nu|kappa|lambda|rho|tau|xi|eta|zeta|iota))$")
 

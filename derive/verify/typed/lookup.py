@@ -10,7 +10,8 @@ import sympy as sp
 from .model import EPSILON, LOSS, LayerModel, Point
 from .sizes import named_size
 from .. import syntax as s
-from .names import Names, arithmetic, axes_for, index_pieces, index_value, is_loss_name
+from .index_values import index_value
+from .names import Names, arithmetic, axes_for, index_pieces, is_loss_name
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
@@ -86,6 +87,8 @@ class Lookup:
             return LOSS
         if sub in ("hat", "norm") and self.names.role(f"{text}_{sub}") is not None:
             text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
+        if not font and (text, sub) in self.names.declared:      # X ∈ ℝ^{N_1 × N_2}: N_1 the axis's size
+            return sp.Integer(self.names.declared[(text, sub)])
         role = self.names.role(text, font)
         if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
             # N beside m: the other axis's count where the post sums up to it, else the same count by another name

@@ -70,6 +70,7 @@ class Names:
         # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
+        self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
 
     @property
     def normalizing(self) -> bool:
@@ -113,8 +114,7 @@ class Names:
 
 
 _INDEX = re.compile(r"^(?:\d+|[A-Za-z]'*|\\[a-zA-Z]+)$")           # i, i' (another letter), 0, \alpha
-_ARITHMETIC = re.compile(r"^(?:[A-Za-z0-9_+\-*\s']|\\[a-zA-Z]+)+$")      # K - \alpha: Greek letters too
-_TOKEN = re.compile(r"\s*(\d+|[A-Za-z][A-Za-z0-9_]*'*|\\[a-zA-Z]+|[+\-*])")
+_ARITHMETIC = re.compile(r"^(?:[A-Za-z0-9_+\-*\s'(),]|\\[a-zA-Z]+)+$")     # K - \alpha, max(0, i - a)
 _GREEK_RUN = re.compile(r"(?:\\[a-zA-Z]+\s*){2,}")                        # \nu\mu: one index each
 
 
@@ -132,7 +132,7 @@ def index_pieces(text: str) -> list[str] | None:
     if groups:                                                                   # (i+a)(j+b): two indices
         return [p.strip() for p in re.findall(r"\(([^()]+)\)", text)]
     if "," in text:
-        pieces = [p.strip().strip("{}").strip() for p in text.split(",")]
+        pieces = [p.strip().strip("{}").strip() for p in _top_level(text)]
     elif text.isdigit() and len(text) > 1:
         pieces = list(text)
     elif text.isalpha() and text.islower() and len(text) > 1:
@@ -146,33 +146,20 @@ def index_pieces(text: str) -> list[str] | None:
     return pieces if all(_INDEX.match(p) or _ARITHMETIC.match(p) for p in pieces) else None
 
 
+def _top_level(text: str) -> list[str]:
+    """The text split at its commas outside brackets: max(0, i - a), j is two pieces."""
+    pieces, depth, start = [], 0, 0
+    for k, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            pieces.append(text[start:k])
+            start = k + 1
+    return pieces + [text[start:]]
+
+
 def arithmetic(piece: str) -> bool:
     """An index written as a sum or product (i+m, S*m+i-P, 2i), not one letter or number."""
     return not _INDEX.match(piece)
-
-
-def letters_of(piece: str) -> list[str]:
-    """The names an index reads: i and m in i+m."""
-    return [t for t in _TOKEN.findall(piece) if t[0].isalpha() or t[0] == "\\"]
-
-
-def index_value(piece: str, value) -> int:
-    """An index's value: + - * and juxtaposed factors (2i) over integers, each name's by `value`."""
-    tokens = _TOKEN.findall(piece)
-    if "".join(tokens) != "".join(piece.split()):
-        raise ValueError(piece)
-    total, sign, term, k = 0, 1, None, 0
-    while k < len(tokens):
-        token = tokens[k]
-        if token in "+-":
-            if term is not None:
-                total, term = total + sign * term, None
-            sign = 1 if token == "+" else -1
-        elif token != "*":
-            factor = int(token) if token.isdigit() else value(token)
-            term = factor if term is None else term * factor
-        k += 1
-    return total + sign * (term if term is not None else 0)
 
 
 def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | None:
