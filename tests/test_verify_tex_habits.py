@@ -110,3 +110,14 @@ def test_plain_tex_cal_is_the_calligraphic_letter(written):
     """\\cal{L}, {\\cal L}: plain TeX's calligraphic switch, which old posts and MathJax keep, is \\mathcal{L}."""
     from derive.verify.see_through import see_through
     assert read(see_through(written))[0].chain.sides == read(r"\frac{\partial \mathcal{L}}{\partial x} = 1")[0].chain.sides
+
+
+@pytest.mark.parametrize("written, meant", [
+    (r"\nabla_W J = x", r"\frac{\partial J}{\partial W} = x"),
+    (r"\bigtriangledown a_{11} = w", r"\frac{\partial L}{\partial a_{11}} = w"),
+    (r"\nabla a^{l-1} = w", r"\frac{\partial L}{\partial a^{l-1}} = w"),
+])
+def test_nabla_is_the_losss_gradient_by_its_operand(written, meant):
+    from derive.verify.see_through import see_through
+    assert read(see_through(written))[0].chain.sides == read(meant)[0].chain.sides
+    assert see_through(r"\nabla \cdot x") == r"\nabla \cdot x"        # a divergence, no operand

@@ -165,3 +165,20 @@ def test_sizes_a_post_declares_and_an_index_clamped_at_the_edge(tmp_path):
     clamped = right.replace("z[r - a, c - b]", r"z[\max(0, r - a), \max(0, c - b)]")
     verdicts = [c.verdict for c in verify_text(checker, f"{declared}\n\n{right}\n\n{clamped}\n", "post.md").claims]
     assert verdicts == ["ok", "wrong"]
+
+
+def test_an_example_written_out_at_other_sizes_and_its_entries(tmp_path):
+    """The post writes a as a 3×3 matrix (the spec's input is 4×4) and works z_{11} … on it: a row that holds only
+    for that example is not called wrong; ∇a_{11} is ∂L/∂a_{11}; δ_{11} is the error's entry where the post writes
+    δ^l, not Kronecker's; rot_{180} numbers no entry (a_{11} still counts from 1)."""
+    checker = _checker(tmp_path, CONV)
+    example = "\n".join([r"$$", r"\left(\begin{array}{ccc}", r"a_{11} & a_{12} & a_{13} \\", r"a_{21} & a_{22} & a_{23} \\",
+                         r"a_{31} & a_{32} & a_{33}", r"\end{array}\right)", r"$$", ""])
+    corner = r"$$\bigtriangledown a_{11} = w_{11}\delta_{11}$$"
+    edge = r"$$\bigtriangledown a_{13} = w_{12}\delta_{12}$$"       # right only where a is 3 wide
+    labels = r"$$\delta^{l-1} = \delta^l * rot180(W^l) \odot \sigma'(z^{l-1})$$"
+    post = f"{labels}\n\n{corner}\n\n{edge}\n"
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims if c.line > 1] == ["ok", "wrong"]
+    claims = verify_text(checker, f"{labels}\n\n{example}\n{corner}\n\n{edge}\n", "post.md").claims
+    assert [(c.verdict, "other sizes" in (c.reason or "")) for c in claims if c.line > 9] == \
+        [("ok", False), ("unchecked", True)]

@@ -67,6 +67,9 @@ _NEXT_FORMULA = re.compile(r"\\\)\s*[,;]?\s*(?:and\s*)?\\\(")
 _INNER_DELIMITERS = re.compile(r"\\[()]")
 # \frac{\delta L}{\delta w}: a small delta above and below, written for \partial (a delta of a unit
 # is \delta_{o1}, scripted)
+_OPERAND = r"(?:[A-Za-z]|\\(?!cdot|times|left|c?dots|ldots|quad)[a-zA-Z]+(?:\{[^{}]*\})?)(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
+# ∇a_{11}, \bigtriangledown W^l: the loss's gradient by the name; \nabla_W J: by W, of J
+_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC])(?![A-Za-z])|\s*({_OPERAND}))")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
@@ -129,6 +132,12 @@ _SNAKE_CALL = re.compile(r"(?<![\\A-Za-z0-9_{])([A-Za-z]{2,}(?:_[A-Za-z]{2,})+)(
 _DEGREES = re.compile(r"(\d+)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|°)")
 
 
+def _gradient_of(match: re.Match) -> str:
+    if match.group(3) is not None:
+        return rf"\frac{{\partial L}}{{\partial {match.group(3)}}}"
+    return rf"\frac{{\partial {match.group(2)}}}{{\partial {match.group(1)}}}"
+
+
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
     text = _DEGREES.sub(r"\1", text)            # rot_{180^\circ}, 180°: an angle in degrees, its number
@@ -145,6 +154,7 @@ def see_through(text: str) -> str:
     text = subscripted_differentials(braced_fractions(bare_operators(over_fractions(braced_font_scripts(text)))))
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
+    text = _NABLA.sub(_gradient_of, text)
     text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas
     text = _spacing_groups(text)
     text = _SPACING.sub(r"\\\\ ", text)

@@ -20,7 +20,8 @@ from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
-from .judge import OUTSIDE, TypedJudge
+from .examples import of_other_sizes, written_at_other_sizes
+from .judge import TypedJudge
 from .letters import case_part
 from .rows import row_line
 from .sample_labels import sample_labels
@@ -143,20 +144,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 claims.append(Claim(at, chain.text, "ok", None, f"the matrix's row {row + 1}", region.start,
                                     region.end))
     claims.sort(key=lambda c: (c.start, c.line))
-    return Report(tuple(_of_other_sizes(claims)), "typed")
-
-
-def _of_other_sizes(claims: list[Claim]) -> list[Claim]:
-    """A display that writes entries outside the layer's tensors (W_{33} of a 2×2 kernel) works an example of
-    other sizes than the spec's: its other entry-by-entry claims are that example's, not checked against it."""
-    examples = {c.start for c in claims if c.reason == OUTSIDE}
-    return [replace(c, verdict="unchecked", expected=None, link=None, reason=OTHER_SIZES)
-            if c.start in examples and c.verdict == "wrong" and _NUMBERED_ENTRY.search(c.text) else c
-            for c in claims]
-
-
-OTHER_SIZES = "not checked: its display writes entries outside the layer's tensors, an example of other sizes"
-_NUMBERED_ENTRY = re.compile(r"_\{?\d")
+    written = written_at_other_sizes(document or "", names, checker.model)
+    return Report(tuple(of_other_sizes(claims, written)), "typed")
 
 
 def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: float, chains_of):
@@ -265,7 +254,7 @@ def _base(chains: list[s.Chain]) -> int:
                 if isinstance(low, s.Num) and low.text.isdigit():
                     lows.append(int(low.text))
             elif isinstance(node, s.Scripted) and node.sub is not None and \
-                    not (isinstance(node.base, s.Sym) and node.base.text == KRONECKER):
+                    not (isinstance(node.base, s.Sym) and node.base.text in (KRONECKER, "rot")):    # rot_{180}: an angle
                 digits += [int(p) for p in index_pieces(node.sub.text) or [] if p.isdigit()]
     if 0 in digits or 0 in lows:
         return 0

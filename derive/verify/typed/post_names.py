@@ -348,6 +348,7 @@ def relabelled(names: Names, chains: list[s.Chain]) -> None:
                     is_label(node.sup.text):
                 labels.setdefault(node.base.text, set()).add(node.sup.text.strip("[](){} "))
     names.relabelled = {text: tuple(sorted(found)) for text, found in labels.items() if len(found) > 1}
+    names.labelled = set(labels)
 
 
 KNOWN_FUNCTIONS = {"exp", "log", "ln", "tanh", "sqrt", "max", "min", "mean", "var", "sum", "rot", "pad", "flip", "diag"}
