@@ -182,3 +182,13 @@ def test_an_example_written_out_at_other_sizes_and_its_entries(tmp_path):
     claims = verify_text(checker, f"{labels}\n\n{example}\n{corner}\n\n{edge}\n", "post.md").claims
     assert [(c.verdict, "other sizes" in (c.reason or "")) for c in claims if c.line > 9] == \
         [("ok", False), ("unchecked", True)]
+
+
+def test_an_entry_written_without_the_bias_is_not_called_wrong(tmp_path):
+    checker = _checker(tmp_path, CONV)
+    post = "\n\n".join([r"$$z_{11} = x_{11}w_{11} + x_{12}w_{12} + x_{21}w_{21} + x_{22}w_{22}$$",
+                        r"$$z_{11} = x_{11}w_{11} + x_{12}w_{12} + x_{21}w_{21} + x_{22}w_{22} + b$$",
+                        r"$$z_{11} = x_{11}w_{11} + x_{12}w_{12} + x_{21}w_{21} + x_{21}w_{22}$$"]) + "\n"
+    verdicts = [(c.verdict, c.reason or "") for c in verify_text(checker, post, "post.md").claims]
+    assert verdicts[0][0] == "unchecked" and "bias left out" in verdicts[0][1]
+    assert [v for v, _ in verdicts[1:]] == ["ok", "wrong"]

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from ..claims import Claim
-from .judge import OUTSIDE
+from .slips import OUTSIDE
 from .names import Names
 
 OTHER_SIZES = "not checked: the post works this example at other sizes than the layer's tensors"

@@ -20,7 +20,7 @@ from .names import Names, arithmetic, axes_for, index_pieces
 from .rows import aligned, wrong_rows
 from .output_size import output_size_claim
 from .sizes import size_claim
-from .slips import slip
+from .slips import OUTSIDE, bias_left_out, slip
 from .tensor_judge import judge_tensors
 
 ARGMAX = re.compile(r"^[A-Za-z]_(?:m|max|\*)$")
@@ -29,8 +29,6 @@ ASSIGNMENTS = 24           # values of a claim's free indices tried, at most
 RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of the same number
 EQUALITIES = ("=", "\\approx", "\\equiv", ":=")
 
-
-OUTSIDE = "its entries are outside the layer's tensors"
 
 class MissingSum(Unread):
     """A side reads an index the claim's first side does not, and sums over none of it."""
@@ -78,7 +76,9 @@ class TypedJudge:
         self.figures = bool(_figures(chain))
         try:
             found = self._claim(chain, before)
-            return self._other_reading(chain, before) or found if found.verdict == "wrong" else found
+            if found.verdict != "wrong":
+                return found
+            return self._other_reading(chain, before) or bias_left_out(self, chain, before) or found
         except Unread as exc:
             return Verdict("unchecked", None, str(exc))
         finally:

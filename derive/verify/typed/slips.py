@@ -1,15 +1,18 @@
 """The classic slips of a conv's or a normalization's backward, named when a wrong claim is one:
 the claim holds with the kernel rotated by 180° (the rotation is missing), or equals ∂L/∂x with the
-mean's or the variance's path through the layer left out (batchnorm's three terms cut to two)."""
+mean's or the variance's path through the layer left out (batchnorm's three terms cut to two). A forward claim
+that holds only with the bias left out is a worked example's, not a slip."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import syntax as s
+from ..values import Verdict
 from .model import LOSS, LayerModel, Point
 
 CLOSE = 1e-7
+OUTSIDE = "its entries are outside the layer's tensors"
 
 
 def slip(model: LayerModel, evaluator, point: Point, left: s.Node, right: s.Node, view, expected: float) -> str | None:
@@ -36,6 +39,25 @@ def rotated_point(model: LayerModel, point: Point) -> Point:
         o, c, p, q = index
         leaves[kernel.entry(index)] = point.values[kernel.entry((o, c, size - 1 - p, size - 1 - q))]
     return Point(model, leaves)
+
+
+UNBIASED = "not checked: it holds with the bias left out (b = 0), as a worked example may set it"
+
+
+def bias_left_out(judge, chain: s.Chain, before: s.Node | None) -> Verdict | None:
+    """A wrong forward claim (no derivative) that does not write the bias and holds with the bias at zero at
+    every point: a worked example that leaves the bias out (z_{11} = a_{11} w_{11} + …), unchecked."""
+    if judge._names_bias(chain) or any(isinstance(n, (s.Frac, s.Partial)) for n in s.nodes(chain)):
+        return None
+    zeroed = [unbiased_point(judge.model, point) for point in judge.points]
+    if not zeroed or None in zeroed:
+        return None
+    kept, judge.points = judge.points, zeroed
+    try:
+        again = judge._claim(chain, before)
+    finally:
+        judge.points = kept
+    return Verdict("unchecked", None, UNBIASED) if again.verdict == "ok" else None
 
 
 def unbiased_point(model: LayerModel, point: Point) -> Point | None:

@@ -12,13 +12,12 @@ from ..values import Verdict
 from .arrays import Arrays, ShapeMismatch
 from .letters import free_letters
 from .lookup import Unread, View
-from .slips import rotated_point, unbiased_point
+from .slips import rotated_point
 
 CONVENTIONS = ("correlation", "convolution")
 ROTATION = "it holds with the kernel rotated by 180°: the rotation of the kernel is missing"
 DILATION = "it holds once ∂L/∂(output) is dilated by the stride {} (zeros between its entries): the stride " \
     "dilation is missing"
-UNBIASED = "not checked: it holds with the bias left out (b = 0), as a worked example may set it"
 RELATIVE = 1e-9
 
 
@@ -85,38 +84,11 @@ def _link(judge, point, view: View, convention: str, left, right, number: int) -
     if left in judge.other_sizes:
         return Verdict("unchecked", None, "the post writes this tensor out above at other sizes than the layer's: "
                                           "its example is not the spec's")
-    if _forward(left, right) and not _names_bias(judge.names, left, right) and _holds_unbiased(judge, point, view, convention, left, right):
-        return Verdict("unchecked", None, UNBIASED)
     said = ROTATION if _rotation_fixes(judge, point, convention, left, right, view) else \
         DILATION.format(judge.model.attributes.get("stride", 1)) \
         if _dilation_fixes(judge, point, convention, left, right, view) else ""
     return Verdict("wrong", None, f"the two sides differ (as * is a {convention})" + (f"; {said}" if said else ""),
                    link=number + 1)
-
-
-def _forward(left, right) -> bool:
-    """No derivative on either side: a forward equation (z = a * W)."""
-    return not any(isinstance(n, (s.Frac, s.Partial)) for side in (left, right) for n in s.nodes(side))
-
-
-def _names_bias(names, left, right) -> bool:
-    return any(isinstance(n, s.Sym) and names.role(n.text, n.font) == "bias" for side in (left, right)
-               for n in s.nodes(side))
-
-
-def _holds_unbiased(judge, point, view: View, convention: str, left, right) -> bool:
-    """Whether the link holds at the point with the bias at zero, at every point (a post's example that leaves
-    the bias out, z = a * W)."""
-    for each in judge.points:
-        zeroed = unbiased_point(judge.model, each)
-        if zeroed is None:
-            return False
-        try:
-            if not _compare(Arrays(judge._evaluator(zeroed, True), convention), left, right, view):
-                return False
-        except (Unread, ShapeMismatch, IndexError):
-            return False
-    return True
 
 
 def _mislabelled(names, left, right) -> bool:
