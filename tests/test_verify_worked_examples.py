@@ -4,7 +4,10 @@ than the spec's, and a forward equation written without the bias an example sets
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.verify import Checker, verify_text
@@ -192,3 +195,35 @@ def test_an_entry_written_without_the_bias_is_not_called_wrong(tmp_path):
     verdicts = [(c.verdict, c.reason or "") for c in verify_text(checker, post, "post.md").claims]
     assert verdicts[0][0] == "unchecked" and "bias left out" in verdicts[0][1]
     assert [v for v, _ in verdicts[1:]] == ["ok", "wrong"]
+
+
+def _conv_spec(tmp_path, size: int, kernel: int, seed: int) -> Checker:
+    rng = np.random.default_rng(seed)
+    out = size - kernel + 1
+    values = rng.normal(size=(1, 1, size, size)).round(2).tolist()
+    weights = rng.normal(size=(1, 1, kernel, kernel)).round(2).tolist()
+    target = rng.normal(size=(1, out * out)).round(2).tolist()
+    text = (f"[input]\nshape = [1, {size}, {size}]\nvalues = {values}\n\n[[layers]]\ntype = \"conv2d\"\n"
+            f"out_channels = 1\nkernel = {kernel}\nweights = {weights}\nbias = [0.3]\n\n[[layers]]\ntype = \"flatten\"\n\n"
+            f"[target]\nvalues = {target}\n\n[loss]\nfunction = \"half_sse\"\nreduction = \"sum\"\n\n"
+            f"[training]\nlearning_rate = 0.1\n")
+    return _checker(tmp_path, text)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(3, 5), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_bracket_indices_and_declared_sizes_at_any_size(tmp_path, size, kernel, seed):
+    """A cross-correlation's forward and both index-level gradients in bracket indices, the sums up to the sizes
+    the post declares: right at every size; dL/dy read at r + a (a correlation, the rotation missing) is wrong."""
+    checker = _conv_spec(tmp_path, size, kernel, seed)
+    declared = (r"Let $\mathbf{X} \in \mathbb{R}^{N_1 \times N_2}$, $\mathbf{w} \in \mathbb{R}^{k_1 \times k_2}$ "
+                r"and $\mathbf{y} \in \mathbb{R}^{M_1 \times M_2}$.")
+    sums = r"\sum_{a=0}^{k_1 - 1} \sum_{b=0}^{k_2 - 1}"
+    right = [rf"$$\mathbf{{y}}[r, c] = {sums} \mathbf{{X}}[r + a, c + b] \mathbf{{w}}[a, b] + b_0$$",
+             rf"$$\frac{{\partial L}}{{\partial \mathbf{{w}}[a, b]}} = \sum_{{r=0}}^{{M_1 - 1}} \sum_{{c=0}}^{{M_2 - 1}} "
+             rf"\frac{{\partial L}}{{\partial \mathbf{{y}}[r, c]}} \mathbf{{X}}[r + a, c + b]$$",
+             rf"$$\frac{{\partial L}}{{\partial \mathbf{{X}}[r, c]}} = {sums} \frac{{\partial L}}{{\partial \mathbf{{y}}[r - a, c - b]}} "
+             rf"\mathbf{{w}}[a, b]$$"]
+    slipped = right[2].replace(r"\mathbf{y}[r - a, c - b]", r"\mathbf{y}[r + a, c + b]")     # the rotation missing
+    verdicts = [c.verdict for c in verify_text(checker, "\n\n".join([declared] + right + [slipped]) + "\n", "post.md").claims]
+    assert verdicts == ["ok", "ok", "ok", "wrong"]
