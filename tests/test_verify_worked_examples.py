@@ -220,7 +220,7 @@ def test_bracket_indices_and_declared_sizes_at_any_size(tmp_path, size, kernel, 
                 r"and $\mathbf{y} \in \mathbb{R}^{M_1 \times M_2}$.")
     sums = r"\sum_{a=0}^{k_1 - 1} \sum_{b=0}^{k_2 - 1}"
     right = [rf"$$\mathbf{{y}}[r, c] = {sums} \mathbf{{X}}[r + a, c + b] \mathbf{{w}}[a, b] + b_0$$",
-             rf"$$\frac{{\partial L}}{{\partial \mathbf{{w}}[a, b]}} = \sum_{{r=0}}^{{M_1 - 1}} \sum_{{c=0}}^{{M_2 - 1}} "
+             r"$$\frac{\partial L}{\partial \mathbf{w}[a, b]} = \sum_{r=0}^{M_1 - 1} \sum_{c=0}^{M_2 - 1} "
              r"\frac{\partial L}{\partial \mathbf{y}[r, c]} \mathbf{X}[r + a, c + b]$$",
              rf"$$\frac{{\partial L}}{{\partial \mathbf{{X}}[r, c]}} = {sums} \frac{{\partial L}}{{\partial \mathbf{{y}}[r - a, c - b]}} "
              rf"\mathbf{{w}}[a, b]$$"]
