@@ -208,7 +208,7 @@ def test_layer_norm_in_matrix_calculus():
         f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{\\partial \\hat{{x}}}}{{\\partial x}}^T {DX_HAT}",
         f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left({DX_HAT} - \\frac{{1}}{{N}}\\mathbf{{1}}^T{DX_HAT}"
         f" - \\frac{{1}}{{N}}\\hat{{x}}\\,\\hat{{x}}^T{DX_HAT}\\right)",
-        f"\\frac{{\\partial \\hat{{x}}}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left(I - \\frac{{1}}{{N}}\\hat{{x}}\\hat{{x}}^T\\right)",
+        "\\frac{\\partial \\hat{x}}{\\partial x} = \\frac{1}{\\sigma}\\left(I - \\frac{1}{N}\\hat{x}\\hat{x}^T\\right)",
         f"\\frac{{\\partial L}}{{\\partial x}} = \\frac{{1}}{{\\sigma}}\\left({DX_HAT} - \\frac{{1}}{{N}}\\mathbf{{1}}^T{DX_HAT}"
         f" + \\frac{{1}}{{N}}\\hat{{x}}\\,\\hat{{x}}^T{DX_HAT}\\right)",
     ])
