@@ -256,3 +256,12 @@ def test_a_cell_gradient_written_beside_the_path_through_a_names_the_later_steps
     assert verdicts(summed.replace(r"\Gamma_o^{\langle t \rangle} *", ""), own)[0] == "wrong"
     assert verdicts(gate.replace(r"\widetilde{c}", r"\Gamma_o"), own)[0] == "wrong"
     assert verdicts(own) == ["wrong"]
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 3), st.integers(1, 2), st.integers(2, 3), st.integers(0, 2 ** 31))
+def test_a_bracketed_product_is_a_product(steps, features, hidden, seed):
+    """[W x_t] is W x_t; only where the product does not read are the bracket's names set side by side."""
+    checker = Checker(derive.derive(_cell_spec("rnn", steps, features, hidden, seed)))
+    assert _verdict(checker, r"h_t = \tanh([W_{xh} x_t] + W_{hh} h_{t-1} + b_h)").verdict == "ok"
+    assert _verdict(checker, r"h_t = \tanh([W_{xh} x_t] + b_h)").verdict == "wrong"

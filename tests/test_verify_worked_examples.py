@@ -88,6 +88,8 @@ def _verdicts(checker: Checker, post: str) -> dict[int, tuple[str, str]]:
     ("v = (var_j + eps) **(-1.5)", "v = (var_{j} + eps)^(-1.5)"),
     ("y = x**2 + 3 ** x", "y = x^2 + 3^x"),
     ("**dE/dw** = 0.5", r"\frac{\partial E}{\partial w} = 0.5"),        # bold, not a power
+    ("**(1)** out_h1 = 0.59", "(1) out_{h1} = 0.59"),                       # bold that closes after a bracket
+    ("**Step 2** dz = 1 ** 2", "Step 2 dz = 1^2"),
 ])
 def test_pythons_power_is_a_power_and_bold_is_not(plain, tex):
     assert as_tex(plain) == tex
@@ -227,3 +229,17 @@ def test_bracket_indices_and_declared_sizes_at_any_size(tmp_path, size, kernel, 
     slipped = right[2].replace(r"\mathbf{y}[r - a, c - b]", r"\mathbf{y}[r + a, c + b]")     # the rotation missing
     verdicts = [c.verdict for c in verify_text(checker, "\n\n".join([declared] + right + [slipped]) + "\n", "post.md").claims]
     assert verdicts == ["ok", "ok", "ok", "wrong"]
+
+
+def test_an_implication_after_a_row_that_ends_with_a_relation_is_its_own_claim(tmp_path):
+    checker = _checker(tmp_path, CONV)
+    post = "\n".join([r"$$", r"\begin{align*}", r"z_{11} &= \sum_{a=1}^{2} \sum_{b=1}^{2} x_{a,b} w_{a,b} + b = \\",
+                      r"&\Rightarrow \frac{\partial z_{11}}{\partial w_{12}} = x_{12}", r"\end{align*}", r"$$", ""])
+    assert [c.verdict for c in verify_text(checker, post, "post.md").claims if c.line == 4] == ["ok"]
+
+
+def test_nabla_of_the_loss_itself_is_not_a_gradient_by_the_loss(tmp_path):
+    """∇E names the loss's gradient by what the post leaves unwritten: never ∂L/∂E = 1."""
+    checker = _checker(tmp_path, CONV)
+    claims = verify_text(checker, "$$\\nabla E = \\frac{\\partial E}{\\partial w_{11}}$$\n", "post.md").claims
+    assert [c.verdict for c in claims] in ([], ["unchecked"])

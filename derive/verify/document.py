@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 from ..errors import DeriveError
@@ -288,7 +289,9 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
                 continue
             unread = False
             if chain.continued and chain.relations[0] in IMPLICATIONS:      # & \Rightarrow a = b: a claim of its own
-                chain = s.Chain(chain.sides, chain.relations[1:], False, chain.text, chain.offset)
+                chain = replace(chain, relations=chain.relations[1:], continued=False, lines=chain.lines[1:])
+                chains.append([chain, sample, line, chain])
+                continue
             if (chain.continued or dangling) and chains:
                 before, before_sample, _, first = chains[-1]
                 # a = \\ b: the relation that ends the row above joins the two

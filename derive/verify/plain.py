@@ -163,12 +163,19 @@ def as_tex(line: str, goes_on: bool = False) -> str | None:
 
 def _powers(text: str) -> str:
     """Python's a ** b, (v + eps) **(-1.5) as a^b before bold's ** is stripped: a ** between two operands, spaced
-    alike on both sides or after a closing bracket or a digit (bold's opening ** follows a space and a word)."""
-    def power(match: re.Match) -> str:
-        before, after = match.group(1), match.group(2)
-        return "^" if match.string[match.start() - 1] in ")]0123456789" or bool(before) == bool(after) else \
-            match.group(0)
-    return re.sub(r"(?<=[\w)\]])(\s*)\*\*(\s*)(?=[\w(.\-])", power, text)
+    alike on both sides or after a closing bracket or a digit, and not the ** that closes a bold span."""
+    out, bold, last = [], False, 0
+    for match in re.finditer(r"([ \t]*)\*\*([ \t]*)", text):
+        left, right = text[:match.start()], text[match.end():]
+        power = not bold and bool(left) and bool(right) and (left[-1].isalnum() or left[-1] in "_)]") and \
+            (right[0].isalnum() or right[0] in "_(.-") and \
+            (left[-1] in ")]0123456789" or bool(match.group(1)) == bool(match.group(2)))
+        if power:
+            out.append(text[last:match.start()] + "^")
+            last = match.end()
+        else:
+            bold = not bold
+    return "".join(out) + text[last:]
 
 
 def _calls(text: str) -> str:

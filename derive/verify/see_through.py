@@ -69,7 +69,7 @@ _INNER_DELIMITERS = re.compile(r"\\[()]")
 # is \delta_{o1}, scripted)
 _OPERAND = r"(?:[A-Za-z]|\\(?!cdot|times|left|c?dots|ldots|quad)[a-zA-Z]+(?:\{[^{}]*\})?)(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
 # ∇a_{11}, \bigtriangledown W^l: the loss's gradient by the name; \nabla_W J: by W, of J
-_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC])(?![A-Za-z])|\s*({_OPERAND}))")
+_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*({_OPERAND}))")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
@@ -78,8 +78,7 @@ _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}
 # J(W, b), L(\hat{y}, y), L_t(ŷ_t, y_t), J^{(t)}(θ): the cost written with what it depends on, which says nothing
 # more (C only bare: C_t is an LSTM's cell state)
 _COST_OF = re.compile(r"(?<![A-Za-z\\])((?:J|L|E|\\mathcal\s*\{\s*[LJ]\s*\})(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*|C)"
-                      r"\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*?"
-                      r"[A-Za-z](?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*)\)(?!\s*\^)")
+                      r"\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*+)\)(?!\s*\^)")
 _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
 _LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^([])")
 _STEP_SUFFIX = re.compile(r"(_\{[^{}]*\})_\{?(new|old)\}?(?![A-Za-z0-9])")         # w_{2}_new: w2_new, glued
@@ -133,9 +132,12 @@ _DEGREES = re.compile(r"(\d+)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])
 
 
 def _gradient_of(match: re.Match) -> str:
-    if match.group(3) is not None:
+    if match.group(3) is not None:                 # ∇E, ∇E_{total}: the loss's gradient, by nothing written
+        if re.match(r"(?:[LJEC]|\\mathcal\{[LJ]\})(?![A-Za-z])", match.group(3)):
+            return match.group(0)
         return rf"\frac{{\partial L}}{{\partial {match.group(3)}}}"
-    return rf"\frac{{\partial {match.group(2)}}}{{\partial {match.group(1)}}}"
+    by = match.group(1)[1:-1] if match.group(1).startswith("{") else match.group(1)
+    return rf"\frac{{\partial {match.group(2)}}}{{\partial {by}}}"
 
 
 def see_through(text: str) -> str:
@@ -170,7 +172,8 @@ def see_through(text: str) -> str:
     text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
     text = _parenthesized_powers(text)
     text = _upright_derivatives(text)
-    text = _COST_OF.sub(lambda m: m.group(1) if not re.search(r"\\(?:log|ln|exp|sigma|frac)", m.group(2)) else m.group(0),
+    text = _COST_OF.sub(lambda m: m.group(1) if re.search(r"[A-Za-z]", m.group(2)) and
+                        not re.search(r"\\(?:log|ln|exp|sigma|frac)", m.group(2)) else m.group(0),
                         text)
     text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)

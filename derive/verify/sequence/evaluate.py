@@ -144,7 +144,10 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             raise Unfit("a time step alone")
         if node.kind == "[" and isinstance(node.inner, s.Juxt) and \
                 all(isinstance(item, (s.Sym, s.Scripted)) for item in node.inner.items):
-            return self._side_by_side([self.value(item) for item in node.inner.items])
+            keys = [key_of(item, self.world.kind, self.pick, self.post.aliases) for item in node.inner.items]
+            if any(key is not None and key[:2] in ("W:", "U:", "V:") for key in keys):
+                return self.value(node.inner)            # [W x_1]: a product
+            return self._side_by_side([self.value(item) for item in node.inner.items])   # [x_t h_{t-1}]
         return self.value(node.inner)
 
     def _Neg(self, node: s.Neg):

@@ -163,7 +163,7 @@ def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: floa
 _NUMBERED = re.compile(r"\b([A-Za-z]+\d+)\b")
 # X[r + a, c + b], \mathbf{y}[r', c']: a tensor's entry by its indices in brackets, as signal-processing and code
 # write it; only letters (\\alpha too), digits, primes, + and -, max(0, r - a) between them (never [h_{t-1}, x_t])
-_INDEX_ATOM = r"(?:\\?(?:max|min)[ \t]*\([^()\[\]]*\)|[A-Za-z]|\\[a-zA-Z]+[ \t]*)'*"
+_INDEX_ATOM = r"(?:\\?(?:max|min)[ \t]*\([^()\[\]]*\)|[A-Za-z]|\\[a-zA-Z]+)'*"
 _INDEX_TERM = rf"[ \t]*{_INDEX_ATOM}(?:[ \t]*[+-][ \t]*(?:{_INDEX_ATOM}|\d+))*[ \t]*"
 _BRACKET_INDEX = re.compile(rf"((?:\\math[a-z]+\{{[A-Za-z]\}}|(?<![\\A-Za-z])[A-Za-z]))\[((?:{_INDEX_TERM},)+{_INDEX_TERM})\]")
 

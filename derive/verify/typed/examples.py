@@ -14,7 +14,8 @@ from .names import Names
 
 OTHER_SIZES = "not checked: the post works this example at other sizes than the layer's tensors"
 _NUMBERED_ENTRY = re.compile(r"_\{?\d")
-_MATRIX = re.compile(r"\\begin\{(array|matrix|bmatrix|pmatrix|vmatrix)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
+_BEGIN = re.compile(r"\\begin\{(array|matrix|bmatrix|pmatrix|vmatrix)\}(?:\{[^{}]*\})?")
+MATRIX_TEXT = 2_000         # of one written-out example matrix, at most: a longer one is no example of a tensor
 _CELL = re.compile(r"\s*(?:\\math[a-z]+\{)?([A-Za-z])_\{?(\d)(\d)\}?\}?\s*")
 
 
@@ -22,8 +23,11 @@ def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, in
     """(letter, offset) for each matrix the text writes of one tensor's entries, every entry of a grid, at
     another shape than the tensor's last two axes."""
     found = []
-    for match in _MATRIX.finditer(text):
-        rows = [row for row in re.split(r"\\\\", match.group(2)) if row.strip()]
+    for match in _BEGIN.finditer(text):
+        end = text.find(f"\\end{{{match.group(1)}}}", match.end(), match.end() + MATRIX_TEXT)
+        if end < 0:
+            continue
+        rows = [row for row in re.split(r"\\\\", text[match.end():end]) if row.strip()]
         cells = [[_CELL.fullmatch(cell) for cell in row.split("&")] for row in rows]
         if not cells or any(cell is None for row in cells for cell in row):
             continue

@@ -41,12 +41,10 @@ class MissingSum(Unread):
 class TypedJudge:
     def __init__(self, model: LayerModel, names: Names, base: int, seed: int = 0):
         self.model, self.names, self.base = model, names, base
-        rng = np.random.default_rng(seed)
-        epsilon = 0.0          # ε sits inside the root, outside it or on σ as a post likes: at 0 all agree
-        self.rng, self.epsilon = rng, epsilon
-        self.points = [Point(model, random_leaves(model, rng, epsilon)) for _ in range(POINTS)]
-        given = spec_leaves(model)
-        self.spec_point = Point(model, given) if given is not None else None
+        # ε sits inside the root, outside it or on σ as a post likes: at 0 all agree
+        self.rng, self.epsilon = np.random.default_rng(seed), 0.0
+        self.points = [Point(model, random_leaves(model, self.rng, self.epsilon)) for _ in range(POINTS)]
+        self.spec_point = Point(model, given) if (given := spec_leaves(model)) is not None else None
         self.group_counts: frozenset = frozenset()      # set by the document: the letters its statistics divide by
         self.uniform = False          # set by the document: it writes layer norm's γ, β without an index
         self.convention: str | None = None      # set by the document: * as a correlation or a convolution
@@ -78,7 +76,10 @@ class TypedJudge:
             found = self._claim(chain, before)
             if found.verdict != "wrong":
                 return found
-            return self._other_reading(chain, before) or bias_left_out(self, chain, before) or found
+            rows = self.wrong_rows             # of this reading: the others' runs below set their own
+            other = self._other_reading(chain, before) or bias_left_out(self, chain, before)
+            self.wrong_rows, self.before = rows, before
+            return other or found
         except Unread as exc:
             return Verdict("unchecked", None, str(exc))
         finally:
@@ -98,8 +99,7 @@ class TypedJudge:
                 finally:
                     self.names.bind(key, bound)
                 if again.verdict == "ok":
-                    return Verdict("ok", None, f"read with {key} as the layer's {role}, which the post also "
-                                               f"names so")
+                    return Verdict("ok", None, f"read with {key} as the layer's {role}, which the post also names so")
         return None
 
     def _claim(self, chain: s.Chain, before: s.Node | None) -> Verdict:
