@@ -46,3 +46,18 @@ def test_worked_example_soup_verifies_cleanly(text, which):
         assert claim.line >= 1
         if claim.verdict != "ok":
             assert claim.reason and "\n" not in claim.reason
+
+
+ADVERSARIAL = [
+    "$$y[a, " + "\\alpha + " * 22 + "\\alpha !]$$",                       # bracket indices that never close
+    "$$y[a, " + "\\alpha  -  " * 14 + "!$$",
+    "$$L(" + ", ".join(rf"\mathbf{{W}}_{{{k}}}" for k in range(9)) + ")^2 = 1$$",    # a cost's arguments
+    "\\begin{array}{cc} a_{11}\n" * 3000,                                  # matrices that never end
+]
+
+
+@settings(max_examples=len(ADVERSARIAL) * 3, deadline=timedelta(seconds=20), derandomize=True)
+@given(st.sampled_from(ADVERSARIAL), st.integers(0, 2))
+def test_inputs_that_once_backtracked_verify_promptly(text, which):
+    """Each of these took from 10 s to minutes before its regex was made linear (the deadline is a hang guard)."""
+    verify_text(_checkers()[which], text, "post.md")
