@@ -1,9 +1,12 @@
 """A chain written over several lines (a = b, then = c on the next line, then = d) claims something at
 each line a relation starts: there, a reader checks the side it writes against the chain's first,
 as the row of an aligned chain that continues a claim is read (a = c, then a = d). So each such line
-gets a verdict of its own, and a wrong link is reported at the line where its side is written."""
+gets a verdict of its own, and a wrong link is reported at the line where its side is written. On one
+line, a chain with a member that does not read still claims its other members equal."""
 
 from __future__ import annotations
+
+import itertools
 
 from . import syntax as s
 from .judge import EQUALITIES
@@ -43,3 +46,45 @@ def first_read(verdict_of, tries: tuple[s.Chain, ...]):
             return found
         first = first or found
     return first
+
+
+MAX_MEMBERS = 5
+
+
+def members_that_read(verdict_of, chain: s.Chain, verdict):
+    """a = b = c on one line where b does not read (a chain rule's middle by a whole tensor, a typo in
+    it): a and c still claim to be equal, so two members that read and differ make the chain wrong.
+    Where none differ the chain stays unchecked: the unread member is not vouched for. Formulas only:
+    across a member of figures, what it rounded is unknown (as judge._links_between keeps to); and a
+    derivative's, as h_t = y_t = σ(…) is a forward definition, which a post's own names may bend."""
+    if verdict.verdict != "unchecked" or not 3 <= len(chain.sides) <= MAX_MEMBERS or \
+            len(set(chain.lines)) > 1 or not all(r in EQUALITIES for r in chain.relations) or \
+            any(isinstance(node, s.Num) and "." in node.text for node in s.nodes(chain)) or \
+            not _differentiates(chain.sides[0]):
+        return verdict
+    for a, b in itertools.combinations(range(len(chain.sides)), 2):
+        between = chain.relations[a:b]
+        relation = "\\approx" if "\\approx" in between else between[0]
+        pair = s.Chain((chain.sides[a], chain.sides[b]), (relation,), chain.continued, chain.text, chain.offset,
+                       chain.lines[:1])
+        found = verdict_of(pair)
+        if found.verdict == "wrong":
+            return found._replace(reason=f"its members {a + 1} and {b + 1} differ: {found.reason} (another of its "
+                                         f"members is not read: {verdict.reason.removeprefix('not read: ')})",
+                                  link=None)
+    return verdict
+
+
+def _differentiates(node: s.Node) -> bool:
+    """Whether a member is a derivative: ∂L/∂W, dL/dW, d_{L}/d_{W}."""
+    return any(isinstance(n, s.Partial) or isinstance(n, s.Frac) and _after_d(n.num) and _after_d(n.den)
+               for n in s.nodes(node))
+
+
+def _after_d(part: s.Node) -> bool:
+    while isinstance(part, s.Paren) and part.kind == "{":
+        part = part.inner
+    if isinstance(part, s.Juxt) and part.items:
+        part = part.items[0] if part.items[0] == s.Sym("d") else part
+    base = part.base if isinstance(part, s.Scripted) else part
+    return isinstance(base, s.Sym) and base.text.startswith("d") and not base.font

@@ -11,7 +11,7 @@ from ...errors import DeriveError
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
-from ..link_lines import first_read, later_links
+from ..link_lines import first_read, later_links, members_that_read
 from ..region import Region, line_starts_of
 from ..code_regions import code_functions, code_name, with_code
 from ..reader import ReadError, read
@@ -107,6 +107,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
         else:
             verdict = judge.claim(chain)
+            if verdict.verdict == "unchecked":
+                verdict = members_that_read(judge.claim, chain, verdict)
         carries = judge.carries
         if verdict.verdict == "wrong":                # ∂P_ik/∂S_ij = -P_ik P_ij under "k ≠ j" a few lines up
             verdict = _case(judge, chain, lines, line) or verdict

@@ -12,7 +12,7 @@ from ...spec.sequence import SEQUENCE_KINDS
 from .. import syntax as s
 from ..claims import Claim, Report, unread_claims
 from ..limits import MAX_CLAIMS, MAX_DOCUMENT
-from ..link_lines import first_read, later_links, link_line
+from ..link_lines import first_read, later_links, link_line, members_that_read
 from ..reader import ReadError, read
 from ..region import Region, line_starts_of
 from ..code_regions import code_lines
@@ -117,6 +117,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             if verdict.verdict == "unchecked" and checker.model.normalizing and vector_claim(chain, names):
                 # (I - 11ᵀ/N - x̂x̂ᵀ/N)/σ, ∂x̂/∂x ∂L/∂x̂: matrix calculus, read in one group's vectors
                 verdict = judge_vectors(checker.model, names, judge.points, chain) or verdict
+            verdict = members_that_read(lambda pair: judge.claim(pair, before), chain, verdict)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
             cache[(chain.text, judge.case)] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
