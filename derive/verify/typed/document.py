@@ -21,6 +21,7 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
 from .examples import of_other_sizes, written_at_other_sizes
+from .unit_stride import at_unit_stride
 from .judge import TypedJudge
 from .letters import case_part
 from .rows import row_line
@@ -85,6 +86,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         {chain.sides[0].text for chain in chains if names_the_loss(chain, names)}
     if checker.model.normalizing:
         names.counts |= limits(names, chains)
+        names.two_meanings = names.bounds & {c.sides[0].text for c in chains if isinstance(c.sides[0], s.Sym) and
+                                             c.relations == ("=",) and not isinstance(c.sides[1], s.Num)}
         axis_letters(names, checker.model, chains)
     swapped_operands(judge, chains)
     bind_definitions(judge, chains)
@@ -146,7 +149,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                                     region.end))
     claims.sort(key=lambda c: (c.start, c.line))
     written = written_at_other_sizes(document or "", names, checker.model)
-    return Report(tuple(of_other_sizes(claims, written)), "typed")
+    return Report(tuple(at_unit_stride(of_other_sizes(claims, written), document or "", checker.model)), "typed")
 
 
 def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: float, chains_of):

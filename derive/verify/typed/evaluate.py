@@ -12,6 +12,7 @@ from ..syntax import TRANSPOSES
 from .lookup import OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
 from .numpy_calls import numpy_formula
+from .sizes import SIZES
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name
 from .sums import Sums, several_letters, sum_letter
 
@@ -166,6 +167,8 @@ class Evaluator(Sums):
             if text in self.names.relabelled:
                 raise Unread(f"{text}^{{{sup}}}: the post writes {text} for the tensors of layers "
                              f"{', '.join(self.names.relabelled[text])}, which one name is not read as")
+            if SIZES.get(text) in ("height", "width") and self.names.role(text, font) is None:
+                raise Unread(f"{text}^{{{sup}}}: a map's size by its layer's label, the input's or the output's")
             layer = sup.strip("[]()")
             if layer.isdigit() and self.model.layer is not None and int(layer) != self.model.layer:
                 raise Unread(f"layer {layer} is not the {self.model.kind} layer (layer {self.model.layer}) "

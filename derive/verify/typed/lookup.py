@@ -89,6 +89,8 @@ class Lookup:
             text, sub = f"{text}_{sub}", None             # x_hat, as plain text writes x̂
         if not font and (text, sub) in self.names.declared:      # X ∈ ℝ^{N_1 × N_2}: N_1 the axis's size
             return sp.Integer(self.names.declared[(text, sub)])
+        if not font and text in self.names.two_meanings:
+            raise Unread(f"{text}: the post writes it for a sum's count and for a quantity it defines")
         role = self.names.role(text, font)
         if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
             # N beside m: the other axis's count where the post sums up to it, else the same count by another name

@@ -61,6 +61,7 @@ class Names:
         # letters the post only ever writes bare, one of them above a derivative (∂F/∂k_{ij}): a scalar, the loss
         self.bare_losses: set[str] = set()
         self.bounds: set[str] = set()           # every letter a sum of the post's runs up to
+        self.two_meanings: set[str] = set()     # of those, the ones it also defines a quantity by (m = 1/n Σ x_i)
         # a name the post gives a second meaning (Z the output at one line, z the normalized input at
         # another): written name -> the other roles it is read as where its bound one fails
         self.readings: dict[str, tuple[str, ...]] = {}
@@ -122,7 +123,7 @@ _GREEK_RUN = re.compile(r"(?:\\[a-zA-Z]+\s*){2,}")                        # \nu\
 def index_pieces(text: str) -> list[str] | None:
     """A subscript's indices: '1,0' and '11' (digits, one per axis) and 'nij' (letters) split;
     None where an index is an expression (S*m+i-P) derive does not read."""
-    text = re.sub(r"\^\{[^{}]*\}|\^[A-Za-z0-9]", "", text.strip())      # Z_{ij^{l}}: the layer's label
+    text = re.sub(r"\^\{[^{}]*\}|\^[A-Za-z]", "", text.strip())      # Z_{ij^{l}}: the layer's label (x^2: a power)
     text = re.sub(r"_\{([A-Za-z]+)\}", r"_\1", text)                      # c_{out}: one name
     text = re.sub(r"\\(?:cdot|times)(?![A-Za-z])", "*", text).strip()      # i \cdot s_H + p
     if text.startswith("{") and text.endswith("}"):
