@@ -380,12 +380,16 @@ def test_a_snake_case_function_is_one_name_and_row_sum_its_rows(attention):
 
 
 def test_a_forward_equation_fixes_a_reading_from_its_line_on(attention):
-    """S = QK^T (the post leaves out the scale) makes S the scores before the scale, below it; above it, S is
-    still the softmax's input."""
+    """S = QK^T (the post names the product before its scale, which it applies elsewhere) makes S the scores
+    before the scale, below it; above it, S is still the softmax's input. A post that writes no scale anywhere
+    has attention without one, another network than the spec's: its claims through S are unchecked."""
     softmax = r"\frac{\partial L}{\partial S} = A \odot \left(\frac{\partial L}{\partial A} - \sum_j \frac{\partial L}{\partial A} \odot A\right)"
-    post = f"$$ {softmax} $$\n\n$$ S = QK^T $$\n\n$$ {softmax} $$\n"
+    post = f"$$ {softmax} $$\n\n$$ S = QK^T $$\n\n$$ {softmax} $$\n\nThe softmax then takes $S/\\sqrt{{d_k}}$.\n"
     verdicts = {c.line: c.verdict for c in verify_text(attention, post, "post.md").claims}
     assert verdicts[1] == "ok" and verdicts[3] == "ok" and verdicts[5] == "wrong", verdicts
+    unscaled = {c.line: (c.verdict, c.reason) for c in verify_text(attention, post.rsplit("\n\n", 1)[0],
+                                                                  "post.md").claims}
+    assert unscaled[5][0] == "unchecked" and "without the scale" in unscaled[5][1], unscaled
 
 
 def test_a_net_input_by_its_bias_is_the_identity(lstm):

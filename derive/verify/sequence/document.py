@@ -60,6 +60,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     lines = document.split("\n") if document is not None else []
     judge.post.functions = _functions(document) if document is not None else {}
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
+    judge.post.unscaled = document is not None and not SCALED.search(document)
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
@@ -129,6 +130,10 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                                     region.end, carries=carries if again is verdict else None))
     claims.sort(key=lambda c: (c.start, c.line))
     return Report(tuple(claims), "sequence")
+
+
+SCALED = re.compile(r"\\sqrt|sqrt|√|\*\*\s*0?\.5|\^\s*\{?\s*-?\s*(?:1/2|0?\.5|\\frac\s*\{?1\}?\s*\{?2)|scal",
+                    re.IGNORECASE)      # a post that scales its scores somewhere, in any notation
 
 
 def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds: float, chains_of,

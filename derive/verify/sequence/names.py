@@ -55,6 +55,7 @@ class PostNames:
     # a post about one step means that step's term by it
     through_time: bool = False
     einstein: bool = False             # the post says an index repeated in a product is summed
+    unscaled: bool = False             # the post writes no scale anywhere (no √, ** 0.5, "scale"): S = QKᵀ is all
     first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
     # code's names assigned again (dt = dh_hat * (1 - h_hat**2), then dt = dz * z * (1-z)): each later value
     # with its line, taken by the lines below it; `line` is the line being judged

@@ -1,6 +1,7 @@
 """A wrong-looking claim that gives a letter a meaning of the post's own rather than stating a value: y_t =
 softmax(z_t) where y is the network's target (the post's y is its prediction on that line), f'(z) = σ(z)(1 − σ(z))
-of a bare z (the derivative of the activation the line names, one case of the post's list, not the cell's)."""
+of a bare z (the derivative of the activation the line names, one case of the post's list, not the cell's), and
+any claim of a post whose attention has no scale (S = QKᵀ and no √ anywhere, as FlashAttention's notes write it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def own_meaning(judge, chain: s.Chain) -> str | None:
     if key == "y" and len(chain.sides) == 2:
         return ("the post sets the letter of the target to a value it computes: its own meaning on this line "
                 "(the prediction), which is not read")
+    if judge.fixed.get("S") == ("QK",) and judge.post.unscaled:      # S = QKᵀ and no scale: another network
+        return ("the post's scores are QKᵀ, without the scale 1/√d_k that derive's attention has: its claims "
+                "through them are about another network")
     if _stand_in_of_a_letter(left):
         return "the activation written by a letter, at a letter: the post names one case of it on this line"
     return None
