@@ -41,8 +41,13 @@ MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather",
 DEFINITIONS = {"newcommand", "renewcommand", "providecommand", "def", "DeclareMathOperator"}
 
 
+# a sectioning command at a line's start: a LaTeX document's part without its preamble (Markdown has none)
+_SECTIONING = re.compile(r"^[ \t]*\\(?:chapter|(?:sub){0,2}section|paragraph)\*?\{", re.M)
+
+
 def is_latex(text: str, name: str = "") -> bool:
-    return name.endswith((".tex", ".ltx")) or "\\documentclass" in text or "\\begin{document}" in text
+    return name.endswith((".tex", ".ltx")) or "\\documentclass" in text or "\\begin{document}" in text or \
+        bool(_SECTIONING.search(text))
 
 
 def normalize(text: str) -> str:
@@ -189,6 +194,7 @@ _IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
 
 
 _DELIMITED = re.compile(r"\\\((.+?)\\\)|\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+_DOLLARS = re.compile(r"(?<![$\\])\$(?!\$)([^$]{1,2000})(?<!\\)\$(?!\$)")
 
 
 _BRACKET_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.S)
@@ -207,14 +213,20 @@ def _paragraph_displays(token, text: str, line_starts: list[int], regions: list[
 
 def _html_block_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
     """Math in a block of HTML (<div style=...> around \\( ... \\)): MathJax typesets it in the page."""
-    if token.map is None:
-        return
+    if token.map is None or token.content.lstrip()[:7].lower() in ("<script", "<style>", "<style "):
+        return                           # a page's MathJax settings ($ … $, \\( … \\)) and styles: no math
     base = line_starts[token.map[0]]
     block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
+    taken = []
     for match in _DELIMITED.finditer(block):
         inner = next(g for g in match.groups() if g is not None)
         start = base + match.start()
         regions.append(Region(bisect_right(line_starts, start), inner, start, base + match.end()))
+        taken.append(match.span())
+    for match in _DOLLARS.finditer(block):      # $ … $, as a page's MathJax set to read single dollars does
+        if "\\" in match.group(1) and not any(a < match.end() and match.start() < b for a, b in taken):
+            start = base + match.start()
+            regions.append(Region(bisect_right(line_starts, start), match.group(1), start, base + match.end()))
 
 
 def _html_images(html: str, text: str, cursor: int, line_starts: list[int], regions: list[Region]) -> int:

@@ -104,6 +104,7 @@ _OLD_FONT = re.compile(r"\\(?:rm|it|bf)\s*\{\s*([A-Za-z0-9]+)\s*\}|\{\s*\\(?:rm|
 _OLD_CAL = re.compile(r"\{\s*\\cal\s+([A-Za-z])\s*\}|\\cal\s*\{\s*([A-Za-z])\s*\}|\\cal\s+([A-Za-z])(?![A-Za-z])")
 _MATHOP = re.compile(r"\\mathop\s*(?:\{\s*((?:\\[A-Za-z]+\s*)+)\}|(?=\\))")
 _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
+_ANGLED_TIME = re.compile(r"\^\s*\{\s*(?:<|\\lt(?![A-Za-z]))\s*([^{}<>$]{1,12}?)\s*(?:>|\\gt(?![A-Za-z]))\s*\}")  # a^{<t>}
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
 
@@ -150,6 +151,7 @@ def see_through(text: str) -> str:
     text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright
     text = _OLD_CAL.sub(lambda m: rf"\mathcal{{{m.group(1) or m.group(2) or m.group(3)}}}", text)   # \cal{L}, {\cal L}
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
+    text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _quad_claims(text)
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them

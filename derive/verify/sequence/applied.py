@@ -59,6 +59,8 @@ class Applications:
         name, primes = _function_name(function)
         if name is None:
             name, primes = _stand_in(function, self.world)    # g(W x_t + U h_{t-1}): the state's
+            if name == EITHER:                 # g(·) in a gated cell: the post's forward line says which
+                name = self.pick(f"activation {_letter(function)}", ("tanh", "sigmoid"))
         if name is None:
             return None
         if name == "dot":
@@ -143,6 +145,8 @@ def _stand_in(node: s.Node, world) -> tuple[str | None, int]:
         return None, 0
     layer = sub.text.strip("{}") if sub is not None else None
     if world.kind != "rnn":                            # Wikipedia's LSTM: σ_g the gates', σ_c and σ_h tanh
+        if letter != "\\sigma" and layer is None and world.kind in ("lstm", "gru"):
+            return EITHER, primes                      # ĥ_t = g(W_h x_t + U_h(r_t ⊙ h_{t-1}) + b_h)
         return (GATED_LAYERS[layer], primes) if letter == "\\sigma" and layer in GATED_LAYERS else (None, 0)
     if layer is None:
         return (world.activation, primes) if letter != "\\sigma" else (None, 0)
@@ -154,6 +158,11 @@ def _stand_in(node: s.Node, world) -> tuple[str | None, int]:
 
 
 STAND_INS = ("g", "f", "\\phi", "\\varphi")
+EITHER = "tanh or sigmoid"          # a gated cell's activation written by a letter: its candidate's or a gate's
+
+
+def _letter(node: s.Node) -> str:
+    return getattr(node.base if isinstance(node, s.Scripted) else node, "text", "")
 STATE_LAYERS = ("h", "a", "s", "hidden")
 READ_OUT_LAYERS = ("y", "o", "out", "output")
 GATED_LAYERS = {"g": "sigmoid", "c": "tanh", "h": "tanh"}

@@ -25,6 +25,7 @@ from .names import macro_key
 from .named_terms import named_terms
 from .judge import SequenceJudge
 from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
+from .split_state import NEXT_FAMILY, NEXT_OPTIONS, names_next_state_gradient
 from .why import case_letters
 from ..typed.rows import row_line
 from .world import other_gru_world, world
@@ -86,6 +87,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             named[(line, chain.text)] = named_quantity(judge, chain, bind=not again)
     if splits_cell_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
         judge.fixed[CELL_GRADIENT] = CELL_OPTIONS         # ∂J/∂c^t + the path through a^t: Ng's dc_next
+    if names_next_state_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
+        judge.fixed[NEXT_FAMILY] = NEXT_OPTIONS           # dh_{t+1} = U_zᵀ dz_t + …: code's dh_next
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):

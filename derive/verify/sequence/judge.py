@@ -29,14 +29,14 @@ from .step_letters import at_step_t
 from .step_ranges import at_step, free_step_letter
 from .chains import recursive_term
 from .definitions import names_a_vector
-from .split_state import FAMILY as CELL_GRADIENT
+from .split_state import FAMILY as CELL_GRADIENT, NEXT_FAMILY
 from .why import why
 
 MAX_CONVENTIONS = 512
 # readings a post must state: S as QKᵀ before its scale (else dQ = dS K, the dropped 1/√d_k, reads right); A as PV;
 # y as the logits; a GRU's z as the candidate's weight; steps from 0; ∂J/∂c^t as a part (split_state.py)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,),
-              CELL_GRADIENT: ("whole",)}
+              CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",)}
 # PyTorch's GRU resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); Cho et al.'s
 # before it: n = tanh(W_n x + U_n (r ⊙ h')). A claim that holds in the other cell is that cell's, never called wrong.
 GRU_VARIANT = ("not checked: the spec's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)), and this "

@@ -9,7 +9,7 @@ import numpy as np
 from .jacobians import total_jacobian
 from .names import spoken
 from .quantities import STACK_ORDERS, World
-from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS
+from .split_state import FAMILY as CELL_GRADIENT, NEXT_FAMILY, NEXT_OPTIONS, OPTIONS as CELL_OPTIONS
 from .unfit import Unfit
 
 STACKS = ("W:stack", "U:stack", "b:stack", "net:stack")
@@ -132,6 +132,9 @@ class WorldReadings:
             # first reading is what step t sends back: one reading of d:c serves both)
             later = world.lookup("d:c>", step)[0]
             found = [later] + found + [found[0] - later]
+        if key == "d:h" and step == world.at + 1 and self.pick(NEXT_FAMILY, NEXT_OPTIONS) == "sent back":
+            # dh_{t+1} for code's dh_next: what the later steps send back to h_t, or step t to h_{t-1}
+            found = list(world.lookup("d:h>", world.at) or []) + list(world.lookup("d:h<", world.at) or [])
         if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
             found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
         if not found:

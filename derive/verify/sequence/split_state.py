@@ -5,7 +5,12 @@ later steps send back, and its lines that state ∂J/∂c^t = (the path through 
 
 Such a post opts in by writing the sum; then ∂J/∂c^t at the step in view reads as the whole gradient, the
 later steps' part or this step's own. A post that never writes it reads ∂J/∂c^t as the whole, so that a
-∂J/∂c^t missing the later steps' term stays wrong."""
+∂J/∂c^t missing the later steps' term stays wrong.
+
+Likewise a post that names by dh_{t+1} what code names dh_next (dh_t = Vᵀ dy_t + dh_{t+1}, then dh_{t+1} =
+U_zᵀ dz_t + … for what step t sends back): it opts in by stating dh_{t+1} from the step's own gradients
+(dh_t among them), which no later step's gradient is; then dh_{t+1} reads as the whole gradient at the next
+step, what the later steps send back to h_t, or what step t sends back to h_{t-1}."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from .names import key_of
 
 FAMILY = "cell gradient"
 OPTIONS = ("whole", "parts")
+NEXT_FAMILY = "next state gradient"
+NEXT_OPTIONS = ("whole", "sent back")
 
 
 def splits_cell_gradient(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
@@ -39,3 +46,14 @@ def _terms(node: s.Node) -> list[s.Node]:
     if isinstance(node, s.BinOp) and node.op == "+":
         return _terms(node.left) + _terms(node.right)
     return [node]
+
+
+def names_next_state_gradient(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
+    """Whether a chain states the next step's state gradient (dh_{t+1}) from this step's (dh_t)."""
+    first = lambda family, options: options[0]        # noqa: E731
+    key = lambda node: key_of(node, kind, first, aliases)      # noqa: E731
+    for chain in chains:
+        if len(chain.sides) == 2 and adjoint_of(chain.sides[0]) is not None and key(chain.sides[0]) == "d:h@+1" \
+                and any(adjoint_of(n) is not None and key(n) == "d:h" for n in s.nodes(chain.sides[1])):
+            return True
+    return False
