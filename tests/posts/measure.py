@@ -20,6 +20,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind-rnn4  # the fourth sequence set (tests/posts/sequence_blind_rnn4/*)
     python tests/posts/measure.py --blind8   # the eighth conv set (tests/posts/conv_blind8/*)
     python tests/posts/measure.py --blind-attention2  # the second attention set (tests/posts/sequence_blind_attention2/*)
+    python tests/posts/measure.py --blind9   # the ninth conv set (tests/posts/conv_blind9/*)
+    python tests/posts/measure.py --blind-rnn5  # the fifth sequence set: GRU, attention, LSTM (tests/posts/sequence_blind_rnn5/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -53,6 +55,8 @@ BLIND7 = Path(__file__).parent / "conv_blind7"
 BLIND_RNN4 = Path(__file__).parent / "sequence_blind_rnn4"
 BLIND8 = Path(__file__).parent / "conv_blind8"
 BLIND_ATTENTION2 = Path(__file__).parent / "sequence_blind_attention2"
+BLIND9 = Path(__file__).parent / "conv_blind9"
+BLIND_RNN5 = Path(__file__).parent / "sequence_blind_rnn5"
 NEAR = 4
 
 
@@ -158,7 +162,8 @@ def main() -> None:
              "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
              "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6,
              "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4,
-             "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2}
+             "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2, "--blind9": BLIND9,
+             "--blind-rnn5": BLIND_RNN5}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))

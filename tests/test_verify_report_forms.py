@@ -1,0 +1,83 @@
+"""verify on habits of recurrent-network write-ups in LaTeX reports, Jekyll pages and code-minded notes: a
+report's section pasted without its preamble (LaTeX, though its name or its tabs say otherwise), a gated cell's
+activation written by a letter (ĥ_t = g(W_h x_t + U_h(r_t ⊙ h_{t-1}) + b_h)), dh_{t+1} for what code calls
+dh_next, single-dollar math inside a page's HTML (as MathJax set to read $ … $ typesets it) and Ng's time written
+a^{<t>} or a^{\\lt t \\gt}."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.regions import is_latex
+
+from test_sequence_verify_fuzz import _cell_spec
+
+
+def _verdicts(checker: Checker, post: str) -> list[str]:
+    return [c.verdict for c in verify_text(checker, post, "post.md").claims]
+
+
+SECTION = ("\t\\subsection{Backpropagation} \\label{sec:bp}\n"
+           "\t\tThese gradients were computed using the following equations:\n"
+           "\t\t\\begin{equation}\n\t\t\tdy_t = \\hat{y_t} - y_t\n\t\t\\end{equation}\n"
+           "\t\t\\begin{equation}\n\t\t\tdy_t = y_t - \\hat{y_t}\n\t\t\\end{equation}\n")
+
+
+def test_a_latex_section_without_its_preamble_is_read_as_latex():
+    assert is_latex(SECTION) and is_latex("\\section*{Gradients}\n$a = b$\n")
+    assert not is_latex("# Gradients\n\n$$a = b$$\n") and not is_latex("Text with \\sectionmark{x} inside.\n")
+    checker = Checker(derive.derive(_cell_spec("gru-reset-before", 4, 2, 3, 11)))
+    assert _verdicts(checker, SECTION) == ["ok", "wrong"]
+    # without the sectioning command the tabs make it a Markdown code block, and nothing is claimed
+    assert _verdicts(checker, SECTION.split("\n", 1)[1]) == []
+
+
+CANDIDATE = r"$$\hat{h_t} = g(W_hx_t+U_h(r_t \odot h_{t-1}) + b_h)$$"
+GATE = r"$$z_t = g(W_zx_t + U_zh_{t-1} + b_z)$$"
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 50))
+def test_a_gated_cells_activation_by_a_letter_is_the_one_its_line_holds_with(seed):
+    checker = Checker(derive.derive(_cell_spec("gru-reset-before", 4, 2, 3, seed)))
+    assert _verdicts(checker, CANDIDATE) == ["ok"]                         # g is tanh here
+    assert _verdicts(checker, GATE) == ["ok"]                              # and σ here
+    assert _verdicts(checker, CANDIDATE.replace(r"(r_t \odot h_{t-1})", "h_{t-1}")) == ["wrong"]    # no reset gate
+    # one post's g is one function: after the candidate fixes it as tanh, a gate written with it is wrong
+    assert _verdicts(checker, CANDIDATE + "\n\n" + GATE) == ["ok", "wrong"]
+
+
+NEXT = (r"$$dh_t = V^T dy_t + dh_{t+1}$$" "\n\n" r"$$dh_{t+1} = W_{hh}^T ((1 - h_t^2) \odot dh_t)$$" "\n\n"
+        r"$$dh_{t+1} = W_{hh} ((1 - h_t^2) \odot dh_t)$$")
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 50))
+def test_dh_t_plus_one_is_code_s_dh_next_where_the_post_states_it_from_dh_t(seed):
+    checker = Checker(derive.derive(_cell_spec("rnn", 4, 2, 3, seed)))
+    assert _verdicts(checker, NEXT) == ["ok", "ok", "wrong"]        # Wᵀ_hh, not W_hh: still a slip
+    # a post that never states dh_{t+1} from dh_t means the next step's whole gradient by it: a slip
+    assert _verdicts(checker, NEXT.split("\n\n")[0]) == ["wrong"]
+
+
+CENTERED = ('<p align="center">\n{% raw %}\n  $\n    \\dfrac{\\partial c^{\\lt t \\gt}}{\\partial f^{\\lt t \\gt}} = '
+            'SIDE\n  $ \n{% endraw %}\n</p>\n')
+
+
+@pytest.mark.parametrize("side, verdict", [("c^{\\lt t-1 \\gt}", "ok"), ("c^{\\lt t \\gt}", "wrong"),
+                                           ("c^{<t-1>}", "ok"), ("i^{<t>}", "wrong")])
+def test_single_dollar_math_in_a_pages_html_and_ngs_time_with_lt_and_gt(side, verdict):
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    assert _verdicts(checker, CENTERED.replace("SIDE", side)) == [verdict]
+
+
+def test_dollars_in_html_without_tex_are_no_math():
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    assert _verdicts(checker, '<div class="note">\nIt costs $5 and the book $10 = a lot.\n</div>\n') == []
+    script = '<script>\nwindow.example = "$c_t = \\tanh(c_t)$";\n</script>\n'      # a page's script: no math
+    assert _verdicts(checker, script) == []
+    assert _verdicts(checker, script.replace("script", "div")) == ["wrong"]
