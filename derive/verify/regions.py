@@ -33,6 +33,7 @@ from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS
 from .plain import plain_regions
 from .rate_prose import rate_regions
 from .region import Region, line_starts_of
+from .rst_regions import is_rst, rst_regions
 from .tables import table_regions
 from .typst_regions import is_typst, typst_regions
 
@@ -66,7 +67,8 @@ def scan(text: str, name: str = "") -> list[Region]:
         raise DeriveError(f"document: about {marked} math regions (by their delimiters); "
                           f"at most {MAX_REGIONS} are read")
     regions = (html_regions(text) if html else _latex_regions(text) if latex
-               else typst_regions(text) if is_typst(text, name) else _markdown_regions(text))
+               else typst_regions(text) if is_typst(text, name) else rst_regions(text) if is_rst(text, name)
+               else _markdown_regions(text))
     if len(regions) > MAX_REGIONS:
         raise DeriveError(f"document: {len(regions)} math regions; at most {MAX_REGIONS} are read")
     math = sum(len(formula) for formula in {region.text for region in regions})    # a repeated one is read once
