@@ -126,7 +126,7 @@ $$z_{h,w} = \sum_{i=0}^{2}\sum_{j=0}^{2} x_{h+i,w+j} k_{i,j} + b$$
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stride=st.integers(2, 3), seed=st.integers(0, 20),
        opening=st.sampled_from(["With unit stride, the output is", "Assuming stride 1 for a while, the output is",
-                                "For a stride of 1 the output is"]))
+                                "For a stride of 1 the output is", "Suppose $F=3$ and $S=1$; the output is"]))
 def test_a_part_worked_at_unit_stride_is_not_checked_against_a_strided_layer(tmp_path, stride, seed, opening):
     checker = _conv(tmp_path / "spec.toml", stride, seed)
     verdicts = _verdicts(checker, UNIT_FIRST.replace("With unit stride, the output is", opening))
@@ -218,7 +218,7 @@ def test_a_typed_chain_with_an_unread_member(tmp_path):
     assert [c.verdict for c in slipped] == ["wrong"] and "members 1 and 3 differ" in slipped[0].reason
 
 
-@pytest.mark.parametrize("folder", ["conv_blind9", "sequence_blind_rnn5"])
+@pytest.mark.parametrize("folder", ["conv_blind9", "conv_blind10", "sequence_blind_rnn5", "sequence_blind_rnn6"])
 def test_the_newest_blind_sets_have_no_false_alarm(folder):
     import sys
     sys.path.insert(0, str(POSTS))

@@ -1,4 +1,4 @@
-"""A post that works unit stride first ("With unit stride, …", "Assuming stride 1 for a while") and the
+"""A post that works unit stride first ("With unit stride, …", "Assuming stride 1 for a while", "$S=1$") and the
 strided layer after ("With stride $S$", "consider a stride $s > 1$"): the claims in between are about a
 layer of stride 1, not the spec's strided one. A slip found there against the spec's stride is no slip:
 such a claim is unchecked. Its claims that hold at the spec's stride too stay as they are."""
@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from ..claims import Claim
 
-_UNIT = re.compile(r"\b(?:unit|unitary)\s+stride|\bstride\s*(?:of\s*|=\s*)?\$?\s*(?:[sS]\s*=\s*)?1\b(?![.,]\d)",
-                   re.IGNORECASE)
+_UNIT = re.compile(r"\b(?:unit|unitary)\s+stride|\bstride\s*(?:of\s*|=\s*)?\$?\s*(?:[sS]\s*=\s*)?1\b(?![.,]\d)|"
+                   r"(?-i:(?<![A-Za-z\\])S\s*=\s*1(?![\d.]))", re.IGNORECASE)    # $S=1$: the stride's letter, at 1
 _STRIDED = re.compile(r"\bstride\s*(?:of\s*)?\$?\s*(?:[sS]\b(?!\s*=\s*1\b)|[2-9]\b)|\bstrided\b|"
-                      r"\bstride\s+(?:is\s+)?(?:greater|larger|bigger)\s+than\s+1\b")
+                      r"\bstride\s+(?:is\s+)?(?:greater|larger|bigger)\s+than\s+1\b|(?<![A-Za-z\\])S\s*=\s*[2-9]")
 
 
 def at_unit_stride(claims: list[Claim], text: str, model) -> list[Claim]:
