@@ -33,8 +33,10 @@ BLIND8 = Path(__file__).parent / "posts" / "conv_blind8"
 BLIND_ATTENTION2 = Path(__file__).parent / "posts" / "sequence_blind_attention2"
 BLIND9 = Path(__file__).parent / "posts" / "conv_blind9"
 BLIND_RNN5 = Path(__file__).parent / "posts" / "sequence_blind_rnn5"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, RNN, ATTENTION,
-         BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2, BLIND_RNN5)
+BLIND10 = Path(__file__).parent / "posts" / "conv_blind10"
+BLIND_RNN6 = Path(__file__).parent / "posts" / "sequence_blind_rnn6"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, RNN, ATTENTION,
+         BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2, BLIND_RNN5, BLIND_RNN6)
 # the seventh conv set holds the two RMSNorm posts its helper could cite (its README says why)
 SMALLEST = {CONV: 6, HOLDOUT: 6, BLIND7: 2}
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
