@@ -228,3 +228,57 @@ def test_the_newest_blind_sets_have_no_false_alarm(folder):
         sys.path.remove(str(POSTS))
     scores = [measure.score(post) for post in measure.posts(POSTS / folder)]
     assert [(sc.post, line) for sc in scores for line in sc.false_alarms] == []
+
+
+# found in review: what the day's rules must not do
+
+GLUED = (r"$$\frac{\partial L}{\partial W_{hh}} = ((1-h_t^2)\odot dh_t) h_{t-1}^T SPACE \frac{\partial L}{\partial b_h} = "
+         r"(1-h_t^2)\odot dh_t$$")
+
+
+@pytest.mark.parametrize("space", [r"\:", r"\,", r"\;\;", r"\,\,", "~~", r"\hspace{1cm}", r"\enspace", r"\ \ ",
+                                   r"\phantom{x}", r"\qquad"])
+def test_two_equations_glued_by_a_space_are_never_one_wrong_chain(space):
+    from test_sequence_verify_fuzz import _cell_spec
+    checker = Checker(derive.derive(_cell_spec("rnn", 4, 2, 3, 5)))
+    verdicts = [c.verdict for c in verify_text(checker, GLUED.replace("SPACE", space), "post.md").claims]
+    assert "wrong" not in verdicts, verdicts
+    if space not in (r"\:", r"\,"):                      # a wide space parts them: each equation is read
+        assert verdicts == ["ok", "ok"], verdicts
+
+
+def test_an_unread_chain_member_is_not_judged_after_the_time_is_spent(tmp_path):
+    checker = _checker(tmp_path / "spec.toml", BATCH_NORM)
+    line = (r"$$\frac{\partial L}{\partial \beta_j} = \frac{\partial L}{\partial y}\star\frac{\partial y}"
+            r"{\partial \beta} = \sum_i \frac{\partial L}{\partial y_{ij}} \hat{x}_{ij}$$")
+    (claim,) = verify_text(checker, line, "post.md", seconds=0).claims
+    assert claim.verdict == "unchecked" and "were spent" in claim.reason
+
+
+@pytest.mark.parametrize("closing", ["Stride 2 now.", "Now the stride is 2.", "With a non-unit stride:"])
+def test_the_strided_part_opens_however_the_post_says_so(tmp_path, closing):
+    checker = _conv(tmp_path / "spec.toml", 2)
+    post = UNIT_FIRST.replace("With stride $S$, it is", closing)
+    assert _verdicts(checker, post)[7][0] == "wrong"
+
+
+def test_stride_one_in_code_opens_no_unit_stride_part(tmp_path):
+    checker = _conv(tmp_path / "spec.toml", 2)
+    post = UNIT_FIRST.replace("With unit stride, the output is", "The layer is not `nn.Conv2d(1, 1, 3, stride=1)`:")
+    assert _verdicts(checker, post)[2][0] == "wrong"
+
+
+def test_a_count_renamed_by_a_bare_letter_keeps_its_meaning(tmp_path):
+    checker = _checker(tmp_path / "spec.toml", BATCH_NORM)
+    post = (r"$$m = N$$" "\n\n" r"$$\mu = \frac{1}{m}\sum_{i=1}^m x_i$$" "\n\n"
+            r"$$\sigma^2 = \frac{1}{m}\sum_{i=1}^m (x_i - \mu)$$")
+    assert _verdicts(checker, post)[5][0] == "wrong"                    # the square left out
+
+
+def test_in_an_unscaled_attention_post_the_projections_are_still_judged(tmp_path):
+    checker = _checker(tmp_path / "spec.toml", ATTENTION)
+    post = r"$$S = QK^T, \quad P = \mathrm{softmax}(S)$$" "\n\n" r"$$Q = X W_k$$" "\n\n" r"$$Q = X W_q$$"
+    verdicts = [c.verdict for c in verify_text(checker, post, "post.md").claims]
+    assert verdicts[-2:] == ["wrong", "ok"], verdicts
+    scalar = post + "\n\nThe loss is a scalar.\n"                          # "scalar" is no scale
+    assert [c.verdict for c in verify_text(checker, scalar, "post.md").claims][1] == "unchecked"

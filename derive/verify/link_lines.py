@@ -6,8 +6,6 @@ line, a chain with a member that does not read still claims its other members eq
 
 from __future__ import annotations
 
-import itertools
-
 from . import syntax as s
 from .judge import EQUALITIES
 
@@ -52,27 +50,41 @@ MAX_MEMBERS = 5
 
 
 def members_that_read(verdict_of, chain: s.Chain, verdict):
-    """a = b = c on one line where b does not read (a chain rule's middle by a whole tensor, a typo in
-    it): a and c still claim to be equal, so two members that read and differ make the chain wrong.
-    Where none differ the chain stays unchecked: the unread member is not vouched for. Formulas only:
-    across a member of figures, what it rounded is unknown (as judge._links_between keeps to); and a
-    derivative's, as h_t = y_t = σ(…) is a forward definition, which a post's own names may bend."""
+    """a = b = c on one line where b, a chain rule written out (∂L/∂f ∂f/∂W), does not read with c (a
+    derivative by a whole tensor, a typo in it): a and c still claim to be equal, so a gradient a that differs
+    from a later member makes the chain wrong, where each member between them reads against a or is a product
+    of derivatives (two equations glued by a space are neither). Where none differ the chain stays unchecked: the
+    unread member is not vouched for. Formulas only: across a member of figures, what it rounded is unknown
+    (as judge._links_between keeps to); and a derivative's, as h_t = y_t = σ(…) is a forward definition, which
+    a post's own names may bend."""
     if verdict.verdict != "unchecked" or not 3 <= len(chain.sides) <= MAX_MEMBERS or \
             len(set(chain.lines)) > 1 or not all(r in EQUALITIES for r in chain.relations) or \
             any(isinstance(node, s.Num) and "." in node.text for node in s.nodes(chain)) or \
             not _differentiates(chain.sides[0]):
         return verdict
-    for a, b in itertools.combinations(range(len(chain.sides)), 2):
-        between = chain.relations[a:b]
-        relation = "\\approx" if "\\approx" in between else between[0]
-        pair = s.Chain((chain.sides[a], chain.sides[b]), (relation,), chain.continued, chain.text, chain.offset,
-                       chain.lines[:1])
-        found = verdict_of(pair)
-        if found.verdict == "wrong":
-            return found._replace(reason=f"its members {a + 1} and {b + 1} differ: {found.reason} (another of its "
-                                         f"members is not read: {verdict.reason.removeprefix('not read: ')})",
-                                  link=None)
+    first = {}                                   # the first member (the gradient) against each later one
+    for b in range(1, len(chain.sides)):
+        between = chain.relations[:b]
+        first[b] = verdict_of(_pair(chain, 0, b, "\\approx" if "\\approx" in between else between[0]))
+        # a ≠ c across b: b must read against a, or be the chain rule written out (two equations glued by a
+        # space are neither)
+        if first[b].verdict == "wrong" and all(first[k].verdict != "unchecked" or _differentials(chain.sides[k]) >= 2
+                                               for k in range(1, b)):
+            return first[b]._replace(reason=f"its members 1 and {b + 1} differ: {first[b].reason} (another of its "
+                                            f"members is not read: {verdict.reason.removeprefix('not read: ')})",
+                                     link=None)
     return verdict
+
+
+def _pair(chain: s.Chain, a: int, b: int, relation: str) -> s.Chain:
+    return s.Chain((chain.sides[a], chain.sides[b]), (relation,), chain.continued, chain.text, chain.offset,
+                   chain.lines[:1])
+
+
+def _differentials(node: s.Node) -> int:
+    """How many fractions in a member are by a differential (∂f/∂W, df/dW, and f/dW as a typo writes it)."""
+    return sum(1 for n in s.nodes(node) if isinstance(n, s.Frac) and
+               (any(isinstance(m, s.Partial) for m in s.nodes(n.den)) or _after_d(n.den)))
 
 
 def _differentiates(node: s.Node) -> bool:

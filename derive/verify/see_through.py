@@ -104,16 +104,19 @@ _OLD_FONT = re.compile(r"\\(?:rm|it|bf)\s*\{\s*([A-Za-z0-9]+)\s*\}|\{\s*\\(?:rm|
 _OLD_CAL = re.compile(r"\{\s*\\cal\s+([A-Za-z])\s*\}|\\cal\s*\{\s*([A-Za-z])\s*\}|\\cal\s+([A-Za-z])(?![A-Za-z])")
 _MATHOP = re.compile(r"\\mathop\s*(?:\{\s*((?:\\[A-Za-z]+\s*)+)\}|(?=\\))")
 _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
-_ANGLED_TIME = re.compile(r"\^\s*\{\s*(?:<|\\lt(?![A-Za-z]))\s*([^{}<>$]{1,12}?)\s*(?:>|\\gt(?![A-Za-z]))\s*\}")  # a^{<t>}
+_ANGLED_TIME = re.compile(r"\^\s*\{\s*(?:<|\\lt(?![A-Za-z]))\s*+([^{}<>$\s](?:[^{}<>$]{0,10}[^{}<>$\s])?)\s*"
+                          r"(?:>|\\gt(?![A-Za-z]))\s*\}")      # a^{<t>}, a^{\lt t \gt}
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
 
-_QUAD = re.compile(r"\\q?quad(?![A-Za-z])")
+_QUAD = re.compile(r"\\q?quad(?![A-Za-z])|(?:(?<!\\)\\[,;: ]\s*){2,}|~~+|\\(?:enspace|space)(?![A-Za-z])|"
+                   r"\\(?:hspace\*?|h?phantom|mspace)\s*\{[^{}]*\}")     # \quad, \;\;, \hspace{1cm}: a wide space
 _RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
 
 
 def _quad_claims(text: str) -> str:
-    """a = 1 \\quad b = 2: two claims side by side, a relation on each side of the space: one per row."""
+    """a = 1 \\quad b = 2 (or \\;\\;, \\hspace{…}, ~~): two claims side by side, a relation on each side of the
+    space: one per row."""
     pieces = _QUAD.split(text)
     if len(pieces) < 2:
         return text

@@ -160,9 +160,6 @@ def _stand_in(node: s.Node, world) -> tuple[str | None, int]:
 STAND_INS = ("g", "f", "\\phi", "\\varphi")
 EITHER = "tanh or sigmoid"          # a gated cell's activation written by a letter: its candidate's or a gate's
 
-
-def _letter(node: s.Node) -> str:
-    return getattr(node.base if isinstance(node, s.Scripted) else node, "text", "")
 STATE_LAYERS = ("h", "a", "s", "hidden")
 READ_OUT_LAYERS = ("y", "o", "out", "output")
 GATED_LAYERS = {"g": "sigmoid", "c": "tanh", "h": "tanh"}
@@ -175,3 +172,7 @@ def _listed(argument: s.Node) -> list[s.Node]:
     if isinstance(inner, s.Matrix) and inner.listed:
         return [item for row in inner.rows for item in row]
     raise Unfit("a list")
+
+
+def _letter(node: s.Node) -> str:
+    return getattr(node.base if isinstance(node, s.Scripted) else node, "text", "")

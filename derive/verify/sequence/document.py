@@ -111,8 +111,10 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
         else:
             verdict = judge.claim(chain)
-            if verdict.verdict == "unchecked":
+            carries = judge.carries
+            if verdict.verdict == "unchecked" and time.monotonic() < deadline:
                 verdict = members_that_read(judge.claim, chain, verdict)
+                judge.carries = carries               # the chain's own, not its last pair's
         carries = judge.carries
         if verdict.verdict == "wrong":                # ∂P_ik/∂S_ij = -P_ik P_ij under "k ≠ j" a few lines up
             verdict = _case(judge, chain, lines, line) or verdict
@@ -135,8 +137,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     return Report(tuple(claims), "sequence")
 
 
-SCALED = re.compile(r"\\sqrt|sqrt|√|\*\*\s*0?\.5|\^\s*\{?\s*-?\s*(?:1/2|0?\.5|\\frac\s*\{?1\}?\s*\{?2)|scal",
-                    re.IGNORECASE)      # a post that scales its scores somewhere, in any notation
+SCALED = re.compile(r"\\sqrt|sqrt|√|\*\*\s*0?\.5|\^\s*\{?\s*-?\s*(?:1/2|0?\.5|\\frac\s*\{?1\}?\s*\{?2)|"
+                    r"\bscal(?:e|ed|es|ing)\b", re.IGNORECASE)      # a post that scales its scores somewhere
 
 
 def verify_sequence_text(checker: SequenceChecker, text: str, name: str, seconds: float, chains_of,

@@ -17,7 +17,8 @@ def own_meaning(judge, chain: s.Chain) -> str | None:
     if key == "y" and len(chain.sides) == 2:
         return ("the post sets the letter of the target to a value it computes: its own meaning on this line "
                 "(the prediction), which is not read")
-    if judge.fixed.get("S") == ("QK",) and judge.post.unscaled:      # S = QKᵀ and no scale: another network
+    if judge.fixed.get("S") == ("QK",) and judge.post.unscaled and not _before_the_scores(judge, chain):
+        # S = QKᵀ and no scale anywhere: another network, from the scores on
         return ("the post's scores are QKᵀ, without the scale 1/√d_k that derive's attention has: its claims "
                 "through them are about another network")
     if _stand_in_of_a_letter(left):
@@ -34,3 +35,14 @@ def _stand_in_of_a_letter(node: s.Node) -> bool:
         function = function.base
     return isinstance(function, s.Sym) and function.text in STAND_INS and isinstance(argument, s.Sym) and \
         len(argument.text) == 1
+
+
+PROJECTIONS = {"Q", "K", "V", "X", "W:q", "W:k", "W:v"}       # what the scores do not reach, forward
+
+
+def _before_the_scores(judge, chain: s.Chain) -> bool:
+    """Q = X W_q: a claim whose names are all the attention's input, projections and their weights."""
+    keys = {key_of(node, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+            for node in s.nodes(chain) if isinstance(node, (s.Sym, s.Scripted, s.Frac))}
+    keys.discard(None)
+    return bool(keys) and keys <= PROJECTIONS

@@ -8,9 +8,10 @@ later steps' part or this step's own. A post that never writes it reads ∂J/∂
 ∂J/∂c^t missing the later steps' term stays wrong.
 
 Likewise a post that names by dh_{t+1} what code names dh_next (dh_t = Vᵀ dy_t + dh_{t+1}, then dh_{t+1} =
-U_zᵀ dz_t + … for what step t sends back): it opts in by stating dh_{t+1} from the step's own gradients
-(dh_t among them), which no later step's gradient is; then dh_{t+1} reads as the whole gradient at the next
-step, what the later steps send back to h_t, or what step t sends back to h_{t-1}."""
+U_zᵀ dz_t + … for what step t sends back): it opts in by stating dh_{t+1}, a code-style name, from the step's
+own gradients (dh_t among them), which no later step's gradient is, and adding it as a term of its own; then
+dh_{t+1} reads as the whole gradient at the next step, what the later steps send back to h_t, or what step t
+sends back to h_{t-1}."""
 
 from __future__ import annotations
 
@@ -49,11 +50,15 @@ def _terms(node: s.Node) -> list[s.Node]:
 
 
 def names_next_state_gradient(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
-    """Whether a chain states the next step's state gradient (dh_{t+1}) from this step's (dh_t)."""
+    """Whether the post states code's dh_{t+1} (a d-name, never a fraction) from this step's dh_t, and adds it
+    as a term of its own elsewhere (dh_t = Vᵀ dy_t + dh_{t+1})."""
     first = lambda family, options: options[0]        # noqa: E731
     key = lambda node: key_of(node, kind, first, aliases)      # noqa: E731
-    for chain in chains:
-        if len(chain.sides) == 2 and adjoint_of(chain.sides[0]) is not None and key(chain.sides[0]) == "d:h@+1" \
-                and any(adjoint_of(n) is not None and key(n) == "d:h" for n in s.nodes(chain.sides[1])):
-            return True
-    return False
+    stated = any(len(chain.sides) == 2 and not isinstance(chain.sides[0], s.Frac) and
+                 adjoint_of(chain.sides[0]) is not None and key(chain.sides[0]) == "d:h@+1" and
+                 any(adjoint_of(n) is not None and key(n) == "d:h" for n in s.nodes(chain.sides[1]))
+                 for chain in chains)
+    added = any(isinstance(node, s.BinOp) and node.op == "+" and
+                any(adjoint_of(term) is not None and key(term) == "d:h@+1" for term in _terms(node))
+                for chain in chains for side in chain.sides[1:] for node in s.nodes(side))
+    return stated and added

@@ -87,7 +87,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     if checker.model.normalizing:
         names.counts |= limits(names, chains)
         names.two_meanings = names.bounds & {c.sides[0].text for c in chains if isinstance(c.sides[0], s.Sym) and
-                                             c.relations == ("=",) and not isinstance(c.sides[1], s.Num)}
+                                             c.relations == ("=",) and not isinstance(c.sides[1], (s.Num, s.Sym))}
         axis_letters(names, checker.model, chains)
     swapped_operands(judge, chains)
     bind_definitions(judge, chains)
@@ -115,12 +115,14 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         elif verdict is None and case_part(chain, judge.case):
             verdict = Verdict("unchecked", None, case_part(chain, judge.case))
         elif verdict is None:
-            verdict = Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent") \
-                if time.monotonic() > deadline else judge.claim(chain, before)
+            fresh = time.monotonic() <= deadline
+            verdict = judge.claim(chain, before) if fresh else \
+                Verdict("unchecked", None, f"not checked: the document's {seconds:g} s were spent")
             if verdict.verdict == "unchecked" and checker.model.normalizing and vector_claim(chain, names):
                 # (I - 11ᵀ/N - x̂x̂ᵀ/N)/σ, ∂x̂/∂x ∂L/∂x̂: matrix calculus, read in one group's vectors
                 verdict = judge_vectors(checker.model, names, judge.points, chain) or verdict
-            verdict = members_that_read(lambda pair: judge.claim(pair, before), chain, verdict)
+            if fresh and time.monotonic() <= deadline:
+                verdict = members_that_read(lambda pair: judge.claim(pair, before), chain, verdict)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
             cache[(chain.text, judge.case)] = verdict, rows
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):

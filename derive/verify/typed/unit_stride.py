@@ -10,18 +10,22 @@ from dataclasses import replace
 
 from ..claims import Claim
 
-_UNIT = re.compile(r"\b(?:unit|unitary)\s+stride|\bstride\s*(?:of\s*|=\s*)?\$?\s*(?:[sS]\s*=\s*)?1\b(?![.,]\d)|"
-                   r"(?-i:(?<![A-Za-z\\])S\s*=\s*1(?![\d.]))", re.IGNORECASE)    # $S=1$: the stride's letter, at 1
-_STRIDED = re.compile(r"\bstride\s*(?:of\s*)?\$?\s*(?:[sS]\b(?!\s*=\s*1\b)|[2-9]\b)|\bstrided\b|"
-                      r"\bstride\s+(?:is\s+)?(?:greater|larger|bigger)\s+than\s+1\b|(?<![A-Za-z\\])S\s*=\s*[2-9]")
+_UNIT = re.compile(r"(?<!non-)(?<!non )\b(?:unit|unitary)\s+stride|\bstride\s*(?:of\s*|is\s*|=\s*)?\$?\s*"
+                   r"(?:[sS]\s*=\s*)?1\b(?![.,]\d)|(?-i:(?<![A-Za-z\\])S\s*=\s*1(?![\d.]))", re.IGNORECASE)
+_STRIDED = re.compile(r"\bstride\s*(?:of\s*|is\s*|=\s*)?\$?\s*(?:(?-i:[sS])\b(?!\s*=\s*1\b)|[2-9]\b)|\bstrided\b|"
+                      r"\bnon-?\s?unit\s+stride|\bstride\s+(?:is\s+)?(?:greater|larger|bigger)\s+than\s+1\b|"
+                      r"(?-i:(?<![A-Za-z\\])S\s*=\s*[2-9])", re.IGNORECASE)
+_CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]{1,300}`", re.S)     # what code says is no part of the prose
 
 
 def at_unit_stride(claims: list[Claim], text: str, model) -> list[Claim]:
     """The wrong claims written where the post says it works at unit stride, unchecked, where the layer's
     stride is more than 1."""
     stride = model.attributes.get("stride", 1)
+    stride = max(stride) if isinstance(stride, (list, tuple)) and stride else stride
     if not isinstance(stride, int) or stride <= 1:
         return claims
+    text = _CODE.sub(lambda m: " " * len(m.group(0)), text)
     spans, start = [], None
     for found in sorted([(m.start(), True) for m in _UNIT.finditer(text)] +
                         [(m.start(), False) for m in _STRIDED.finditer(text)]):
