@@ -1,8 +1,9 @@
 """verify on habits of recurrent-network write-ups in LaTeX reports, Jekyll pages and code-minded notes: a
 report's section pasted without its preamble (LaTeX, though its name or its tabs say otherwise), a gated cell's
 activation written by a letter (ĥ_t = g(W_h x_t + U_h(r_t ⊙ h_{t-1}) + b_h)), dh_{t+1} for what code calls
-dh_next, single-dollar math inside a page's HTML (as MathJax set to read $ … $ typesets it) and Ng's time written
-a^{<t>} or a^{\\lt t \\gt}."""
+dh_next, single-dollar math inside a page's HTML (as MathJax set to read $ … $ typesets it), Ng's time written
+a^{<t>} or a^{\\lt t \\gt}, a shared weight's gradient as the sum of its copies' (∂L/∂W^{(t)}), and a weight's
+update written as code writes it (W -= η dW, W += α dW)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,55 @@ def test_dollars_in_html_without_tex_are_no_math():
     script = '<script>\nwindow.example = "$c_t = \\tanh(c_t)$";\n</script>\n'      # a page's script: no math
     assert _verdicts(checker, script) == []
     assert _verdicts(checker, script.replace("script", "div")) == ["wrong"]
+
+
+@settings(max_examples=6, deadline=None)
+@given(kind=st.sampled_from(["rnn", "lstm", "gru-reset-before"]), steps=st.integers(2, 5), seed=st.integers(0, 50))
+def test_a_shared_weights_gradient_is_the_sum_of_its_copies_gradients(kind, steps, seed):
+    """∂L/∂W^{(t)}: the gradient by step t's copy of W, that step's own term; summed over t, the whole."""
+    weight = {"rnn": "W_{hh}", "lstm": "W_f", "gru-reset-before": "W_z"}[kind]
+    checker = Checker(derive.derive(_cell_spec(kind, steps, 2, 3, seed)))
+    whole = rf"\frac{{\partial L}}{{\partial {weight}}}"
+    copy = rf"\frac{{\partial L}}{{\partial {weight}^{{(t)}}}}"
+    assert _verdicts(checker, rf"$${whole} = \sum_{{t=1}}^{{T}} {copy}$$") == ["ok"]
+    assert _verdicts(checker, rf"$${whole} = \sum_t {copy}$$") == ["ok"]
+    assert _verdicts(checker, rf"$${whole} = 2 \sum_t {copy}$$") == ["wrong"]
+
+
+UPDATE = r"$$W_f -= \eta \frac{\partial J}{\partial W_f}$$"
+
+
+@pytest.mark.parametrize("update, verdict", [
+    (UPDATE, "ok"),
+    (UPDATE.replace(r"\eta", r"\alpha * "), "ok"),
+    (UPDATE.replace("-=", "+="), "wrong"),                        # gradient ascent: the classic slip
+    (UPDATE.replace(r"-= \eta", r"-= 2 \eta"), "wrong"),
+    (r"$$b_i -= \eta \frac{\partial J}{\partial b_i}$$", "ok"),
+    (r"$$W_f = W_f - \eta \frac{\partial J}{\partial W_f}, \mspace{31mu} b_f \mkern 3mu = b_f$$", "ok"),
+])
+def test_a_weights_update_written_as_code_writes_it(update, verdict):
+    checker = Checker(derive.derive(_cell_spec("lstm", 3, 2, 3, 9)))
+    assert _verdicts(checker, update)[0] == verdict
+
+
+@pytest.mark.parametrize("wrapper", ["<!-- Old draft: {} -->\n", "<pre>{}</pre>\n", "<div>\n<code>{}</code>\n</div>\n",
+                                     "<textarea>{}</textarea>\n", "<div>\n<!-- {} -->\n</div>\n"])
+def test_no_math_is_read_where_mathjax_typesets_none(wrapper):
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    formula = r"$\dfrac{\partial c^{<t>}}{\partial f^{<t>}} = c^{<t>}$"
+    assert _verdicts(checker, wrapper.format(formula)) == []
+
+
+def test_a_markdown_post_that_shows_latex_sections_stays_markdown():
+    post = "# Notes\n\n```latex\n\\section{Gradients}\n```\n\n    $$dy_t = y_t - \\hat{y}_t$$\n"
+    assert not is_latex(post)
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    assert _verdicts(checker, post) == []                 # the indented line is code
+
+
+@pytest.mark.parametrize("line", [r"$$dh_{t+1} = W_{hh}^T((1-h_t^2)\odot dh_t)$$",
+                                  r"$$\frac{\partial L}{\partial h_{t+1}} = W_{hh}^T((1-h_t^2)\odot "
+                                  r"\frac{\partial L}{\partial h_t})$$"])
+def test_a_backwards_recurrence_alone_does_not_opt_into_dh_next(line):
+    checker = Checker(derive.derive(_cell_spec("rnn", 4, 2, 3, 5)))
+    assert _verdicts(checker, line) == ["wrong"]

@@ -26,6 +26,7 @@ from .named_terms import named_terms
 from .judge import SequenceJudge
 from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
 from .split_state import NEXT_FAMILY, NEXT_OPTIONS, names_next_state_gradient
+from .updates import as_update
 from .why import case_letters
 from ..typed.rows import row_line
 from .world import other_gru_world, world
@@ -100,6 +101,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                 claims.append(Claim(line, chain.text, verdict.verdict, verdict.expected, verdict.reason,
                                     region.start, region.end))
             continue
+        chain = as_update(chain, checker.world.kind) or chain          # W -= η dW: W⁺ = W - (η dW)
         if len(chain.sides) < 2 or _restates(chain) or not _equates(chain) or region.defines:
             continue
         if _changed_below(lines, line, chain):       # dy = np.copy(ps[t]), dy[targets[t]] -= 1: judged at the last

@@ -28,6 +28,7 @@ from .operators import Operators
 from .unfit import Unfit
 from .post_gradients import post_gradient
 from .quantities import World
+from .updates import RATES
 from .step_ranges import StepRanges
 from .chains import Chains, chain_factors
 from .written_out import WrittenOut, bare_ones
@@ -122,6 +123,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         return method(node)
 
     def _Sym(self, node: s.Sym):
+        if node.text in RATES and not node.font and "lr" in self.world.sizes:
+            return self.world.sizes["lr"]           # η, α in an update: the spec's learning rate
         return self._letters(node, None)
 
     def _letters(self, node: s.Sym, scripted: s.Scripted | None):

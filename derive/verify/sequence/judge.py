@@ -391,7 +391,7 @@ def _quantity(key: str) -> str:
     """A key's quantity, whatever the step or the gradient: d:h@-1 -> h, d:V:! -> V:."""
     key = key[2:] if key.startswith("d:") else key
     key = key[4:] if key.startswith("new:") else key
-    return re.split(r"[@#]", key)[0].rstrip("!~<>")
+    return re.split(r"[@#]", key)[0].rstrip("!~<>^")
 
 
 def _unwrapped(node: s.Node) -> s.Node:

@@ -86,6 +86,9 @@ def macro_key(node: s.Node) -> str | None:
 
 
 
+OWN_TERM = "^"          # ∂L/∂W^{(t)}: the gradient by step t's copy of a shared weight, that step's own term
+
+
 def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None = None) -> str | None:
     """The world key a written name stands for ('d:' first for a gradient), or None."""
     inner = adjoint_of(node)
@@ -97,7 +100,8 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
         if found is not None:
             return None if found.startswith("d:") else "d:" + found
         found = _plain_key(inner, kind, pick, adjoint=True)
-        if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:", "V:"):
+        if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:", "V:") and \
+                not found.endswith(OWN_TERM):
             found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
         return None if found is None else "d:" + found
     step_loss = step_loss_of(node)
@@ -219,7 +223,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     if read_out is not None and read_out[:2] in ("V:", "b:"):
         return read_out if time in (None, 0) else None
     if letter in ("W", "U", "b"):
-        return _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
+        found = _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
+        return found + OWN_TERM if found is not None and time == 0 and adjoint else found   # ∂L/∂W^{(t)}
     if letter == "\\delta" and kind == "rnn" and gate_letter is None and time is not None and not adjoint:
         base = "net:"                                  # δ_t: the RNN's dL/dh_t, or its net input's if pick("delta", ("net", "state")) == "net" else "h"
         return _timed(f"d:{base}", time)
@@ -370,7 +375,8 @@ def spoken(key: str) -> str:
     """A key as a reason names it: d:yhat as ∂L/∂yhat, W:q as W_q, net:n as the net input of n."""
     key = key.split("@")[0]
     if key.startswith("d:"):
-        return f"∂L/∂{spoken(key[2:])}"
+        own = key.endswith(OWN_TERM)
+        return f"∂L/∂{spoken(key[2:].rstrip(OWN_TERM))}" + (" (one step's term)" if own else "")
     if key.startswith("net:"):
         return f"the net input of {key[4:]}"
     head, _, tail = key.partition(":")

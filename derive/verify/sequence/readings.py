@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jacobians import total_jacobian
-from .names import spoken
+from .names import OWN_TERM, spoken
 from .quantities import STACK_ORDERS, World
 from .split_state import FAMILY as CELL_GRADIENT, NEXT_FAMILY, NEXT_OPTIONS, OPTIONS as CELL_OPTIONS
 from .unfit import Unfit
@@ -29,7 +29,8 @@ class WorldReadings:
         if key.endswith("~"):
             return self._step_loss(key[:-1])
         total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
-        key, step = self._step(key.rstrip("!"))
+        own = key.endswith(OWN_TERM)                              # ∂L/∂W^{(t)}: step t's term alone
+        key, step = self._step(key.rstrip("!" + OWN_TERM))
         if key.removeprefix("d:") in STACKS:           # the four gates stacked: in which order
             order = self.pick("gate order", STACK_ORDERS)
             key = key if order == STACK_ORDERS[0] else f"{key}/{order}"
@@ -46,7 +47,7 @@ class WorldReadings:
         found = self._readings(key, step)
         if total:
             found = found[-1:]
-        elif self.step_term and gradient and len(found) > 1:
+        elif (self.step_term or own) and gradient and len(found) > 1:
             found = found[:1]
         value = found[self.pick(f"reading:{key}", tuple(range(len(found))))] if len(found) > 1 else found[0]
         if self.world.kind == "gru" and bare.split("@")[0] in UPDATE_GATE and \
