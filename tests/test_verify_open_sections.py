@@ -282,3 +282,25 @@ def test_in_an_unscaled_attention_post_the_projections_are_still_judged(tmp_path
     assert verdicts[-2:] == ["wrong", "ok"], verdicts
     scalar = post + "\n\nThe loss is a scalar.\n"                          # "scalar" is no scale
     assert [c.verdict for c in verify_text(checker, scalar, "post.md").claims][1] == "unchecked"
+
+
+LENET = POSTS / "conv_blind10" / "zxrobot_lenet_conv_backprop_zh" / "spec.toml"
+LABELLED = "\n\n".join([r"$$\delta^{l+1}=\frac{\partial C}{\partial z^{l+1}}, a^l=\sigma(z^l)$$",
+                        r"$$z^{l+1}=a^{l}*W^{l+1}+b$$",
+                        r"$$\frac{\partial C}{\partial W^{l+1}_{11}}=a_{11}\delta_{11}+a_{12}\delta_{12}"
+                        r"+a_{21}\delta_{21}+a_{22}\delta_{22}$$",
+                        r"$$\frac{\partial C}{\partial W^{l+1}_{21}}=a_{21}\delta_{11}+a_{22}\delta_{12}"
+                        r"+a_{31}\delta_{21}+a_{33}\delta_{22}$$",
+                        r"$$\frac{\partial C}{\partial W^{l}_{11}}=a_{11}\delta_{11}$$"])
+
+
+def test_a_letter_under_two_layers_labels_is_the_layers_where_its_forward_equation_holds():
+    """W^l and W^{l+1}, a^l and a^{l+1}: z^{l+1} = a^l * W^{l+1} + b holds with W^{l+1} the kernel and a^l
+    the input, so those labels are the layer's; W^l stays another layer's."""
+    verdicts = _verdicts(Checker(derive.derive(derive.load(LENET))), LABELLED)
+    assert verdicts[3][0] == "ok" and verdicts[5][0] == "ok"
+    assert verdicts[7][0] == "wrong"                                 # a_{33} where a_{32} belongs
+    assert verdicts[9][0] == "unchecked" and "layers" in verdicts[9][1]
+    without = LABELLED.replace(r"$$z^{l+1}=a^{l}*W^{l+1}+b$$", "")     # no forward equation: no label is the layer's
+    assert all(verdict == "unchecked" for verdict, _ in _verdicts(Checker(derive.derive(derive.load(LENET))),
+                                                                  without).values() if "W^" in _)

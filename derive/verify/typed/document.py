@@ -23,6 +23,7 @@ from .arrays import tensor_claim
 from .examples import of_other_sizes, written_at_other_sizes
 from .unit_stride import at_unit_stride
 from .judge import TypedJudge
+from .layer_labels import layer_labels
 from .letters import case_part
 from .rows import row_line
 from .sample_labels import sample_labels
@@ -91,6 +92,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         axis_letters(names, checker.model, chains)
     swapped_operands(judge, chains)
     bind_definitions(judge, chains)
+    layer_labels(judge, chains, lambda chain: judge.claim(chain).verdict == "ok" or
+                 tensor_claim(chain, names, checker.model) and any(holds(judge, chain, c) for c in CONVENTIONS))
     judge.group_counts = group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
     judge.einstein = document is not None and bool(EINSTEIN.search(document))

@@ -164,7 +164,7 @@ class Evaluator(Sums):
                 self.names.role(text, font) == "input":
             return self.on_padded(text, font, sub, view)          # x^{pad}: the input with its padding
         if sup is not None and is_label(sup):
-            if text in self.names.relabelled:
+            if text in self.names.relabelled and self.names.layer_labels.get(text) != sup.strip("[](){} "):
                 raise Unread(f"{text}^{{{sup}}}: the post writes {text} for the tensors of layers "
                              f"{', '.join(self.names.relabelled[text])}, which one name is not read as")
             if SIZES.get(text) in ("height", "width") and self.names.role(text, font) is None:

@@ -70,6 +70,7 @@ class Names:
         self.feature_first = False              # x_{c,i}: the feature's index written before the sample's
         # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
         self.relabelled: dict[str, tuple[str, ...]] = {}
+        self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
         self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l), any
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
         self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
