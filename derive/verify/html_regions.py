@@ -9,6 +9,7 @@ import re
 from bisect import bisect_right
 from html.parser import HTMLParser
 
+from .mathjax_text import mathjax_regions
 from .region import Region, line_starts_of
 
 MATH_CLASSES = ({"math", "inline"}, {"math", "block"}, {"math", "display"})
@@ -29,10 +30,11 @@ def html_math_elements(text: str) -> int:
 
 
 def html_regions(text: str) -> list[Region]:
+    """The page's math elements; a page with none leaves its math to MathJax, in its text."""
     parser = _MathElements(text)
     parser.feed(text)
     parser.close()
-    return parser.regions
+    return parser.regions or mathjax_regions(text)
 
 
 class Browserlike(HTMLParser):

@@ -29,6 +29,7 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
+from .mathjax_text import UNTYPESET, untypeset_blanked
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
 from .rate_prose import rate_regions
@@ -197,7 +198,6 @@ _IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
 
 
 _DELIMITED = re.compile(r"\\\((.+?)\\\)|\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
-_UNTYPESET_BLOCK = re.compile(r"<(?:!--|(?:script|style|pre|code|textarea|noscript)\b)", re.I)
 _DOLLARS = re.compile(r"(?<![$\\])\$(?!\$)([^$]{1,2000})(?<!\\)\$(?!\$)")
 
 
@@ -217,11 +217,11 @@ def _paragraph_displays(token, text: str, line_starts: list[int], regions: list[
 
 def _html_block_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
     """Math in a block of HTML (<div style=...> around \\( ... \\)): MathJax typesets it in the page."""
-    if token.map is None or _UNTYPESET_BLOCK.match(token.content.lstrip()):
+    if token.map is None or UNTYPESET.match(token.content.lstrip()):
         return                           # a page's MathJax settings, styles, comments, code: MathJax skips them
     base = line_starts[token.map[0]]
     block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
-    block = _untypeset_blanked(block)
+    block = untypeset_blanked(block)
     taken = []
     for match in _DELIMITED.finditer(block):
         inner = next(g for g in match.groups() if g is not None)
@@ -232,21 +232,6 @@ def _html_block_math(token, text: str, line_starts: list[int], regions: list[Reg
         if "\\" in match.group(1) and not any(a < match.end() and match.start() < b for a, b in taken):
             start = base + match.start()
             regions.append(Region(bisect_right(line_starts, start), match.group(1), start, base + match.end()))
-
-
-def _untypeset_blanked(block: str) -> str:
-    """The block with its comments and code, pre, textarea, script, style and noscript elements blanked where
-    they sit (offsets hold): MathJax typesets nothing there. One pass: an element left open runs to the end."""
-    lower, pieces, at = block.lower(), [], 0
-    while True:
-        opening = _UNTYPESET_BLOCK.search(block, at)
-        if opening is None:
-            return "".join(pieces) + block[at:]
-        tag = opening.group(0)[1:].lower()
-        end = lower.find("-->" if tag == "!--" else f"</{tag}", opening.end())
-        end = len(block) if end < 0 else (lower.find(">", end) + 1 or len(block))
-        pieces += [block[at:opening.start()], " " * (end - opening.start())]
-        at = end
 
 
 def _html_images(html: str, text: str, cursor: int, line_starts: list[int], regions: list[Region]) -> int:

@@ -1,0 +1,45 @@
+"""verify on an HTML page that leaves its math to MathJax in the browser (course pages, reveal.js slides): \\( … \\),
+\\[ … \\], $$ … $$ and the math environments in the page's text, HTML entities unescaped; never in comments,
+scripts, styles, code or pre; and a page with math elements of its own (Pandoc's) read by those alone."""
+
+from __future__ import annotations
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.html_regions import html_regions
+from derive.verify.mathjax_text import untypeset_blanked
+
+PAGE = """<!doctype html>
+<html><head><script>MathJax = {tex: {inlineMath: [['\\\\(', '\\\\)']]}};</script></head>
+<body><section>
+<p>The output's net input is \\(net_{o1} = 1.105905967\\).</p>
+\\[\\frac{\\partial E_{total}}{\\partial w_5} = 0.082167041\\]
+<div>
+\\begin{align}
+\\frac{\\partial E_{total}}{\\partial w_6} &= 0.5 \\\\
+&= 0.5
+\\end{align}
+</div>
+<p>$$net_{h1} = 0.3775$$ and $$0.3775 &lt; 1$$</p>
+<pre>\\(w_5 = 3\\)</pre>
+<!-- \\(w_5 = 4\\) -->
+<code>$$w_5 = 5$$</code>
+</section></body></html>
+"""
+
+
+def test_math_left_to_mathjax_is_read_where_the_page_writes_it():
+    checker = Checker(derive.derive(derive.load("mazur")))
+    claims = [(c.line, c.verdict) for c in verify_text(checker, PAGE, "slides.html").claims]
+    assert claims == [(4, "ok"), (5, "ok"), (8, "wrong"), (9, "wrong"), (12, "ok")], claims
+
+
+def test_a_page_with_math_elements_is_read_by_those_alone():
+    pandoc = '<html><body><p><span class="math inline">\\(a = 1\\)</span> and \\(b = 2\\)</p></body></html>'
+    assert [r.text for r in html_regions(pandoc)] == ["a = 1"]
+
+
+def test_unclosed_code_and_hostile_openings_stay_linear():
+    assert untypeset_blanked("<pre>" + "x" * 50) == " " * 55
+    hostile = "<html>" + "\\begin{align}" * 8000 + "\\(" * 8000 + "</html>"
+    assert html_regions(hostile) == []
