@@ -134,3 +134,23 @@ def test_a_markdown_post_that_shows_latex_sections_stays_markdown():
 def test_a_backwards_recurrence_alone_does_not_opt_into_dh_next(line):
     checker = Checker(derive.derive(_cell_spec("rnn", 4, 2, 3, 5)))
     assert _verdicts(checker, line) == ["wrong"]
+
+
+def test_a_is_the_cells_input_where_the_posts_forward_line_says_so():
+    """a^t = tanh(W_c x^t + U_c h^{t-1}) (Graves's cell input) beside h^t, or Ng's hidden state a^{⟨t⟩}."""
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    candidate = (r"$$a^t = \tanh(W_c x^t + U_c h^{t-1})$$" "\n\n" r"$$c^t = i^t \odot a^t + f^t \odot c^{t-1}$$"
+                 "\n\n" r"$$c^t = i^t \odot h^t + f^t \odot c^{t-1}$$")
+    assert _verdicts(checker, candidate) == ["ok", "ok", "wrong"]
+    ng = (r"$$a^{\langle t \rangle} = \Gamma_o \odot \tanh(c^{\langle t \rangle})$$" "\n\n"
+          r"$$a^{\langle t \rangle} = \Gamma_o \odot c^{\langle t \rangle}$$")
+    assert _verdicts(checker, ng) == ["ok", "wrong"]
+
+
+def test_a_cell_gradient_the_post_accumulates_into_is_a_part():
+    """∂E/∂c^t = ∂E/∂h^t ⊙ o^t ⊙ (1 - tanh²(c^t)), then δc^t += the same: the path through h^t, one part."""
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    part = r"$$\frac{\partial E}{\partial c^t} = \frac{\partial E}{\partial h^t} \odot o^t \odot (1-\tanh^2(c^t))$$"
+    assert _verdicts(checker, part) == ["wrong"]                    # alone: the whole gradient, a path missing
+    added = part + "\n\n" + r"$$\delta c^t += \delta h^t \odot o^t \odot (1-\tanh^2(c^t))$$"
+    assert _verdicts(checker, added)[0] == "ok"

@@ -36,7 +36,7 @@ MAX_CONVENTIONS = 512
 # readings a post must state: S as QKᵀ before its scale (else dQ = dS K, the dropped 1/√d_k, reads right); A as PV;
 # y as the logits; a GRU's z as the candidate's weight; steps from 0; ∂J/∂c^t as a part (split_state.py)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,),
-              CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",)}
+              CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",), "a-name": ("h",)}
 # PyTorch's GRU resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); Cho et al.'s
 # before it: n = tanh(W_n x + U_n (r ⊙ h')). A claim that holds in the other cell is that cell's, never called wrong.
 GRU_VARIANT = ("not checked: the spec's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)), and this "

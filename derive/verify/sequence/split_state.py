@@ -3,7 +3,7 @@ writes the gate's gradient as (∂J/∂c^t + ∂J/∂a^t ⊙ Γ_o ⊙ (1 - tanh�
 a^t to ∂J/∂c^t. Read as the whole gradient, that counts the path twice; the post means by ∂J/∂c^t what the
 later steps send back, and its lines that state ∂J/∂c^t = (the path through a^t) give this step's own part.
 
-Such a post opts in by writing the sum; then ∂J/∂c^t at the step in view reads as the whole gradient, the
+Such a post opts in by writing the sum (or by adding the path through h^t into δc^t with +=); then ∂J/∂c^t at the step in view reads as the whole gradient, the
 later steps' part or this step's own. A post that never writes it reads ∂J/∂c^t as the whole, so that a
 ∂J/∂c^t missing the later steps' term stays wrong.
 
@@ -26,12 +26,14 @@ NEXT_OPTIONS = ("whole", "sent back")
 
 
 def splits_cell_gradient(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
-    """Whether a chain adds to ∂J/∂c^t a term through the same step's a^t (or h_t)."""
+    """Whether a chain adds to ∂J/∂c^t a term through the same step's a^t (or h_t), or accumulates into it."""
     if kind != "lstm":
         return False
     first = lambda family, options: options[0]        # noqa: E731
     key = lambda node: key_of(node, kind, first, aliases)      # noqa: E731
     for chain in chains:
+        if chain.relations == ("+=",) and adjoint_of(chain.sides[0]) is not None and key(chain.sides[0]) == "d:c":
+            return True                                # δc^t += (the path through h^t): parts, added up
         for side in chain.sides[1:]:
             for node in s.nodes(side):
                 terms = _terms(node) if isinstance(node, s.BinOp) and node.op == "+" else []
