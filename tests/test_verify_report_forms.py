@@ -154,3 +154,12 @@ def test_a_cell_gradient_the_post_accumulates_into_is_a_part():
     assert _verdicts(checker, part) == ["wrong"]                    # alone: the whole gradient, a path missing
     added = part + "\n\n" + r"$$\delta c^t += \delta h^t \odot o^t \odot (1-\tanh^2(c^t))$$"
     assert _verdicts(checker, added)[0] == "ok"
+
+
+@pytest.mark.parametrize("cell, verdict", [(r"{c}_t = i_t \odot \hat{c}_t + f_t \odot c_{t-1}", "ok"),
+                                           (r"c_t = i_t \odot \hat{C}_t + f_t \odot c_{t-1}", "ok"),
+                                           (r"{c}_t = i_t \odot \hat{c}_t + f_t \odot c_t", "wrong"),
+                                           (r"{h}_t = o_t \odot \tanh(c_t)", "ok")])
+def test_the_candidate_with_a_hat_and_a_braced_letter(cell, verdict):
+    checker = Checker(derive.derive(_cell_spec("lstm", 4, 2, 3, 5)))
+    assert _verdicts(checker, f"$${cell}$$") == [verdict]

@@ -25,7 +25,7 @@ GATES = {
 }
 # accents and Greek letters people use for a gate: Γ_u, c̃ (the LSTM's candidate), h̃ (the GRU's)
 ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("lstm", "tilde", "C"): "g", ("gru", "tilde", "h"): "n",
-            ("gru", "hat", "h"): "n"}
+            ("gru", "hat", "h"): "n", ("lstm", "hat", "c"): "g", ("lstm", "hat", "C"): "g"}
 GREEK_GATE = "\\Gamma"
 # weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate)
 WEIGHT_GATES = {"lstm": {"c": "g", "C": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
@@ -157,6 +157,8 @@ def _parts(node: s.Node):
         sub = node.sub.text if node.sub else None
         sup = node.sup.text if node.sup else None
         node = node.base
+        while isinstance(node, s.Paren) and node.kind == "{":
+            node = node.inner                           # {c}_t: c_t, the letter braced
     if isinstance(node, s.Func) and node.name == "sigma":
         node = s.Sym("\\sigma")
     if not isinstance(node, s.Sym):
