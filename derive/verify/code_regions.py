@@ -19,13 +19,17 @@ def code_lines(text: str, comments: bool = False) -> list[Region]:
     sequence post's code (dWhh += np.dot(dhraw, hs[t-1].T)) states claims as its formulas do. A document
     that is itself a Python file (a gist, a notebook's cell pasted whole) is all code."""
     line_starts = line_starts_of(text)
+    own = set(_DEFINED.findall(text))
     if is_source(text):
-        return _regions(text.split("\n"), 1, line_starts, comments)
+        return _regions(text.split("\n"), 1, line_starts, comments, own)
     found = []
     for token in MARKDOWN.parse(text):
         if token.type == "fence" and token.info.strip().lower() in CODE_LANGUAGES and token.map is not None:
-            found += _regions(token.content.split("\n"), token.map[0] + 2, line_starts, comments)
+            found += _regions(token.content.split("\n"), token.map[0] + 2, line_starts, comments, own)
     return found
+
+
+_DEFINED = re.compile(r"^\s*def\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
 def code_functions(text: str) -> dict[str, tuple[tuple[str, ...], str]]:
@@ -73,7 +77,9 @@ def is_source(text: str) -> bool:
     return any(isinstance(node, (ast.Assign, ast.AugAssign)) for node in ast.walk(tree))
 
 
-def _regions(lines: list[str], first: int, line_starts: list[int], comments: bool = False) -> list[Region]:
+def _regions(lines: list[str], first: int, line_starts: list[int], comments: bool = False,
+             own: set[str] = frozenset()) -> list[Region]:
+    """`own`: the functions the post defines, read as it defines them."""
     found = []
     for k, line in enumerate(lines):
         number = first + k
@@ -82,7 +88,7 @@ def _regions(lines: list[str], first: int, line_starts: list[int], comments: boo
         start = line_starts[number - 1]
         code, _, comment = line.partition("#")
         for statement in _statements(code.strip()):
-            written = _as_math(statement)
+            written = _as_math(derivative_calls(statement, own))
             if written.strip():
                 found.append(Region(number, written.strip(), start, start + len(line), plain=True, code=True))
         defined = _COMMENT_DEFINITION.search(comment) if comments else None
@@ -113,6 +119,25 @@ def _statements(line: str) -> list[str]:
         return []
     return [f"{ast.get_source_segment(line, name)} = {ast.get_source_segment(line, value)}"
             for name, value in zip(names, values.elts)]
+
+
+# dsigmoid(z), sigmoid_prime(z), tanh_derivative(h), d_tanh(c): code's name for an activation's derivative,
+# read as f'(·) (at its argument, or at the output it is, as posts write either), unless the post defines it
+_DERIVATIVE_CALL = re.compile(r"(?<![\w.])(?:d_?(?P<a>sigmoid|sigm|sig|tanh|relu)|(?:deriv(?:ative)?_)(?P<b>sigmoid|tanh|relu)|"
+                              r"(?P<c>sigmoid|tanh|relu)_?(?:prime|derivative|deriv|der|grad|gradient))\s*\(",
+                              re.IGNORECASE)
+_DERIVED = {"sigmoid": "\\sigma", "sigm": "\\sigma", "sig": "\\sigma", "tanh": "\\tanh", "relu": "\\operatorname{ReLU}"}
+
+
+def derivative_calls(code: str, own: set[str] = frozenset()) -> str:
+    """A line with each call of a derivative's code name written f'( , those the post defines kept."""
+    def primed(found: re.Match) -> str:
+        name = found.group(0)[:-1].strip()
+        if name in own:
+            return found.group(0)
+        activation = (found.group("a") or found.group("b") or found.group("c")).lower()
+        return f"{_DERIVED[activation]}'("
+    return _DERIVATIVE_CALL.sub(primed, code)
 
 
 _POWER = re.compile(r"\*\*\s*(\([^()]*\)|[\w.]+)")

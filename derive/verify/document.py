@@ -277,11 +277,11 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
             unread = unread or not _GOES_ON.match(row)
             continue
         seen = see_through(row) if len(lines) > 1 else ""
-        for each in lines:
+        for each, below in [part for line_read in lines for part in _implied(line_read)]:
             chain = each.chain
             if chain is None:
                 continue
-            line = row_line + seen[:chain.offset].count("\n")     # a = 1, \quad b = 2 on lines of their own
+            line = row_line + seen[:chain.offset].count("\n") + below     # a = 1, \quad b = 2 on lines of their own
             tag = SAMPLE_TAG.search(each.text)
             sample = int(tag.group(1)) - 1 if tag else None
             dangling = bool(chains) and _dangles(chains[-1][0]) and chains[-1][0].relations[-1] not in IMPLICATIONS
@@ -307,6 +307,25 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
     return [(c, sample, line) for c, sample, line in found
             if (any(r in EQUALITIES for r in c.relations) or accumulations and c.relations == ("+=",))
             and not _dangles(c)]
+
+
+def _implied(line: s.Line) -> list[tuple[s.Line, int]]:
+    """a = b ⇒ c = d on one row: two claims, each with how many lines below the row's start it begins; an
+    implication that starts the row (& ⇒ c = d) is left to the continuation's rule."""
+    chain = line.chain
+    cuts = [k for k, relation in enumerate(chain.relations) if relation in IMPLICATIONS and k > 0] \
+        if chain is not None else []
+    if not cuts:
+        return [(line, 0)]
+    found, start = [], 0
+    for cut in cuts + [len(chain.relations)]:
+        sides, relations = chain.sides[start:cut + 1], chain.relations[start:cut]
+        below = chain.lines[start - 1] if start and chain.lines else 0
+        lines = tuple(n - below for n in chain.lines[start:cut]) if chain.lines else ()
+        part = s.Chain(sides, relations, chain.continued and start == 0, chain.text, chain.offset, lines)
+        found.append((s.Line(part if len(sides) > 1 else None, line.text), below))
+        start = cut + 1
+    return found
 
 
 def _accumulating(rows):

@@ -25,6 +25,7 @@ UNICODE = {
 }
 # ŷ, x̂ (a letter and a combining circumflex): the hat of a plain-text post
 UNICODE.update({"ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}", "ô": r"\hat{o}", "â": r"\hat{a}"})
+UNICODE.update({"，": ", ", "；": "; ", "（": "(", "）": ")"})      # a CJK post's full-width punctuation in math
 # Σ is a sum where it is an operator (Σ_k, Σ x) and a name nowhere in these posts
 UNICODE["Σ"] = r"\sum "
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-aeoxhklmnpstij"))
@@ -111,6 +112,7 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 
 _QUAD = re.compile(r"\\q?quad(?![A-Za-z])|(?:(?<!\\)\\[,;: ]\s*){2,}|~~+|\\(?:enspace|space)(?![A-Za-z])|"
                    r"\\(?:hspace\*?|h?phantom|mspace)\s*\{[^{}]*\}")     # \quad, \;\;, \hspace{1cm}: a wide space
+_FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])[^()\n]*\)|\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
 _RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
 
 
@@ -155,6 +157,7 @@ def see_through(text: str) -> str:
     text = _OLD_CAL.sub(lambda m: rf"\mathcal{{{m.group(1) or m.group(2) or m.group(3)}}}", text)   # \cal{L}, {\cal L}
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
+    text = _FOR_ALL.sub(" ", text)                 # (∀ i = 1, …, T), \quad ∀ t: the claim's scope, no more of it
     text = _quad_claims(text)
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them

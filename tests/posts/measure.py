@@ -24,6 +24,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind-rnn5  # the fifth sequence set: GRU, attention, LSTM (tests/posts/sequence_blind_rnn5/*)
     python tests/posts/measure.py --blind10  # the tenth conv set (tests/posts/conv_blind10/*)
     python tests/posts/measure.py --blind-rnn6  # the sixth sequence set (tests/posts/sequence_blind_rnn6/*)
+    python tests/posts/measure.py --blind-attention3  # the third attention set (sequence_blind_attention3/*)
+    python tests/posts/measure.py --blind11  # the eleventh conv set (tests/posts/conv_blind11/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -61,6 +63,8 @@ BLIND9 = Path(__file__).parent / "conv_blind9"
 BLIND_RNN5 = Path(__file__).parent / "sequence_blind_rnn5"
 BLIND10 = Path(__file__).parent / "conv_blind10"
 BLIND_RNN6 = Path(__file__).parent / "sequence_blind_rnn6"
+BLIND_ATTENTION3 = Path(__file__).parent / "sequence_blind_attention3"
+BLIND11 = Path(__file__).parent / "conv_blind11"
 NEAR = 4
 
 
@@ -167,7 +171,8 @@ def main() -> None:
              "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6,
              "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4,
              "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2, "--blind9": BLIND9,
-             "--blind-rnn5": BLIND_RNN5, "--blind10": BLIND10, "--blind-rnn6": BLIND_RNN6}
+             "--blind-rnn5": BLIND_RNN5, "--blind10": BLIND10, "--blind-rnn6": BLIND_RNN6,
+             "--blind-attention3": BLIND_ATTENTION3, "--blind11": BLIND11}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))

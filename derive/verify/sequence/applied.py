@@ -47,7 +47,7 @@ class Applications:
             else:
                 argument, power = argument.base, int(argument.sup.text)
         if isinstance(argument, s.Sym) or isinstance(argument, s.Scripted) and not isinstance(argument.base, s.Paren):
-            if _function_name(function)[0] not in WITHOUT_PARENTHESES:
+            if function_name(function)[0] not in WITHOUT_PARENTHESES:
                 return None                 # \log \hat{y}_i: a name, its argument without parentheses
         elif not isinstance(argument, (s.Paren, s.Args)) or (isinstance(argument, s.Paren) and argument.kind == "<"):
             return None
@@ -56,7 +56,7 @@ class Applications:
             function, power = function.base, int(function.sup.text)        # tanh^2(z): (tanh z)^2
         if isinstance(function, s.Sym) and function.text in self.post.functions and power is None and not transposed:
             return self._post_function(function.text, argument)
-        name, primes = _function_name(function)
+        name, primes = function_name(function)
         if name is None:
             name, primes = _stand_in(function, self.world)    # g(W x_t + U h_{t-1}): the state's
             if name == EITHER:                 # g(·) in a gated cell: the post's forward line says which
@@ -108,7 +108,7 @@ class Applications:
 WITHOUT_PARENTHESES = ("log", "ln", "exp", "tanh")      # applied to a name written straight after them
 
 
-def _function_name(node: s.Node) -> tuple[str | None, int]:
+def function_name(node: s.Node) -> tuple[str | None, int]:
     primes = 0
     if isinstance(node, s.Scripted) and node.sub is None and node.sup is None:
         node, primes = node.base, node.primes

@@ -40,11 +40,25 @@ def named_quantity(judge, chain: s.Chain, bind: bool = True) -> Verdict | None:
                 if _same(known, value):
                     if bind and not gradients:
                         judge.post.aliases[key] = candidate
+                    if bind and gradients:
+                        _name_its_operand(judge, chain.sides[0], candidate)
                     return Verdict("ok", None, f"it names {_described(candidate)}")
                 if candidate == "S" and width and width > 1 and _same(known, value * np.sqrt(width)) and bind:
                     judge.post.aliases[key] = candidate
                     return Verdict("wrong", None, "the scores are QKᵀ/√d_k: this scales them by 1/d_k instead")
     return None
+
+
+def _name_its_operand(judge, left: s.Node, gradient: str) -> None:
+    """dho = tanh(c) * dh in code, the loss's gradient by o: code names a gradient d + its operand's name, so
+    ho is o where the post gives ho no other meaning (its forward code left out of the excerpt)."""
+    operand = gradient[2:]
+    if judge.post.line is None or not isinstance(left, s.Sym) or left.font or not left.text.startswith("d") or \
+            len(left.text) < 3 or operand.rstrip("<>!~") != operand or "@" in operand:
+        return
+    name = s.Sym(left.text[1:])
+    if macro_key(name) is not None and not judge.known(name) and macro_key(name) not in judge.post.macros:
+        judge.post.aliases.setdefault(macro_key(name), operand)
 
 
 def names_a_vector(judge, left: s.Node, side: s.Node) -> bool:
@@ -70,6 +84,29 @@ def rebound(judge, chain: s.Chain) -> Verdict | None:
     if any(np.size(value) in {int(np.prod(shape)) for shape in own} for value in _readings(judge, chain.sides[-1])):
         return None
     return named_quantity(judge, chain)
+
+
+def own_weight_letter(judge, chain: s.Chain) -> None:
+    """Q = A X, q_i = A x_i: a letter the network has for something else (A, its attention weights) written as
+    a projection's weight is the post's own name for that weight, and is read as neither from its line on."""
+    right = chain.sides[-1]
+    items = right.items if isinstance(right, s.Juxt) else \
+        (right.left, right.right) if isinstance(right, s.BinOp) and right.op in ("*", "@") else ()
+    if judge.world.kind != "attention" or len(chain.sides) != 2 or len(items) != 2 or \
+            _base_key(judge, chain.sides[0]) not in ("Q", "K", "V"):
+        return
+    for letter, other in (items, items[::-1]):
+        key = _base_key(judge, letter)
+        if isinstance(letter, s.Sym) and key not in (None, "X") and not key.startswith("W:") and \
+                _base_key(judge, other) == "X":
+            judge.post.aliases[macro_key(letter)] = f"own:{letter.text}"
+
+
+def _base_key(judge, node: s.Node) -> str | None:
+    """The key of a name, or of the array an entry of it (q_i, x_i) is taken from."""
+    split = split_indices(node)
+    return key_of(split[0] if split else node, judge.world.kind, lambda family, options: options[0],
+                  judge.post.aliases)
 
 
 def named_net_input(judge, chain: s.Chain) -> None:

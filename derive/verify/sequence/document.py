@@ -20,8 +20,8 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
-from .definitions import named_net_input, named_quantity, rebound
-from .names import macro_key
+from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
+from .names import OWN_TERM, key_of, macro_key
 from .named_terms import named_terms
 from .judge import SequenceJudge
 from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
@@ -29,7 +29,8 @@ from .split_state import NEXT_FAMILY, NEXT_OPTIONS, names_next_state_gradient
 from .updates import as_update
 from .why import case_letters
 from ..typed.rows import row_line
-from .world import other_gru_world, world
+from .other_network import other_world
+from .world import world
 
 
 class SequenceChecker:
@@ -43,7 +44,7 @@ class SequenceChecker:
     def other_world(self):
         """A GRU spec's world with the other GRU variant, made once, when a claim first asks."""
         if self._other_world is None:
-            self._other_world = (other_gru_world(self.spec),)
+            self._other_world = (other_world(self.spec),)
         return self._other_world[0]
 
 
@@ -68,6 +69,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
     judge.post.through_time = any(_sums_over_time(chain) for _, chain, _ in found) or \
         bool(document is not None and THROUGH_TIME.search(document))
+    judge.post.copies_summed_at = min((line for _, chain, line in found if _sums_copies(checker.world.kind, chain)),
+                                      default=None)
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
@@ -93,6 +96,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
+            own_weight_letter(judge, chain)
             named_net_input(judge, chain)
             judge.learn(chain)
         if (line, chain.text) in defined:
@@ -217,6 +221,15 @@ def _stated(chain: s.Chain) -> s.Chain:
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)
+
+
+def _sums_copies(kind: str, chain: s.Chain) -> bool:
+    """∂J/∂W_f = Σ_t ∂J/∂W_f^t: the post sums a shared weight's steps' own terms, by name."""
+    right = chain.sides[1] if len(chain.sides) >= 2 else None
+    if not (isinstance(right, s.BigSum) and right.sub is not None and right.sub.text.split("=")[0] == "t"):
+        return False
+    keys = [key_of(node, kind, lambda family, options: options[0]) for node in (chain.sides[0], right.body)]
+    return None not in keys and keys[0].endswith("!") and keys[1] == keys[0][:-1] + OWN_TERM
 
 
 def _sums_over_time(chain: s.Chain) -> bool:

@@ -23,7 +23,7 @@ from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of
 from .names import PostNames, key_of, macro_key, size_of
 from .arithmetic import add, divide, entrywise, matmul
-from .applied import MAX_DEPTH, Applications
+from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
 from .unfit import Unfit
 from .post_gradients import post_gradient
@@ -72,6 +72,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if isinstance(node, s.Sym) and node.text in self.bound:
             return self.bound[node.text]
         key = key_of(node, self.world.kind, self.pick, self.post.aliases) if kronecker(node) is None else None
+        if key is not None and self.post.assigned_again(macro_key(node)):
+            key = None                       # dho = dsigmoid(ho) * dho above: code's new value, not the world's
         if key is not None:
             if key in self.moved_keys:
                 return self.moved_keys[key]
@@ -224,6 +226,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
             if applied is None and k + 1 < len(items):
                 applied = self._at_step(item, items[k + 1])
+            if item == s.Sym("d") and k + 1 < len(items) and function_name(items[k + 1])[0] is not None:
+                raise Unfit("d before a function: the function's derivative as an operator")   # d softmax(dP)
             if applied is None and isinstance(item, s.Sym) and item.text in ("d", "\\delta") and k + 1 < len(items):
                 applied = self._adjoint(item, items[k + 1])                 # W^T d Γ, δA^T Q: d Γ one name
             if applied is None and k + 1 < len(items) and isinstance(item, s.Frac) and \

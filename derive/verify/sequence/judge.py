@@ -25,6 +25,7 @@ from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .unfit import Misfit
 from .own_meaning import own_meaning
+from .other_network import in_other_network
 from .step_letters import at_step_t
 from .step_ranges import at_step, free_step_letter
 from .chains import recursive_term
@@ -37,12 +38,6 @@ MAX_CONVENTIONS = 512
 # y as the logits; a GRU's z as the candidate's weight; steps from 0; ∂J/∂c^t as a part (split_state.py)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,),
               CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",), "a-name": ("h",)}
-# PyTorch's GRU resets the state's term after U_n: n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)); Cho et al.'s
-# before it: n = tanh(W_n x + U_n (r ⊙ h')). A claim that holds in the other cell is that cell's, never called wrong.
-GRU_VARIANT = ("not checked: the spec's GRU is PyTorch's, n = tanh(W_n x + b_n + r ⊙ (U_n h' + b'_n)), and this "
-               "holds in a GRU that resets h' before U_n (Cho et al.'s; reset_after = false in the spec derives it)")
-CHO_VARIANT = ("not checked: the spec's GRU is Cho et al.'s (reset_after = false), n = tanh(W_n x + b_n + "
-               "U_n (r ⊙ h') + b'_n), and this holds in a GRU that resets after U_n (PyTorch's)")
 ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
             "use); only the sum is a claim")
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
@@ -151,8 +146,9 @@ class SequenceJudge:
             slipped(self, chain)
             verdict, self.carries = found
             return verdict
-        if self.world.kind == "gru" and self._holds_in_other_gru(chain):
-            return Verdict("unchecked", None, GRU_VARIANT if self.world.reset_after else CHO_VARIANT)
+        variant = in_other_network(self, chain)
+        if variant is not None:
+            return Verdict("unchecked", None, variant)
         if chain.relations == ("+=",) and not any(self._adds_to_parameter(chain, c) for c, _ in outcomes):
             return Verdict("unchecked", None, ONE_PATH)
         own = own_meaning(self, chain)
@@ -213,15 +209,6 @@ class SequenceJudge:
         except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
             return False
         return any(key.startswith(("d:W:", "d:U:", "d:V:", "d:b:", "d:b':")) for key in evaluator.read)
-
-    def _holds_in_other_gru(self, chain: s.Chain) -> bool:
-        """Whether the chain holds in the GRU of the other variant, read with this post's names and conventions."""
-        world = self.other_world() if self.other_world is not None else None
-        if world is None:
-            return False
-        other = SequenceJudge(world)
-        other.post, other.fixed, other.confirmed = self.post, self.fixed, self.confirmed
-        return any(equal for _, equal in other.outcomes(chain))
 
     def outcomes(self, chain: s.Chain, learning: bool = False) -> list[tuple[dict, bool]]:
         """(convention, whether every side equals the first) for each convention that reads the chain: the

@@ -54,6 +54,9 @@ class PostNames:
     # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
     # a post about one step means that step's term by it
     through_time: bool = False
+    # ∂J/∂W = Σ_t ∂J/∂W^t at this line: the post's ∂J/∂W above it may be one step's term, which it sums here
+    copies_summed_at: int | None = None
+    linear_state: bool = False         # the post's RNN is linear, without biases (other_network.py)
     einstein: bool = False             # the post says an index repeated in a product is summed
     unscaled: bool = False             # the post writes no scale anywhere (no √, ** 0.5, "scale"): S = QKᵀ is all
     first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
@@ -62,6 +65,13 @@ class PostNames:
     reassigned: dict[str, list[tuple[int, s.Node]]] = field(default_factory=dict)
     defined_at: dict[str, int] = field(default_factory=dict)     # a code name's first assignment's line
     line: int | None = None
+
+    def before_copies_summed(self) -> bool:
+        return self.copies_summed_at is not None and self.line is not None and self.line < self.copies_summed_at
+
+    def assigned_again(self, key: str | None) -> bool:
+        """Whether code assigned the name again above the line being judged."""
+        return self.line is not None and any(at < self.line for at, _ in self.reassigned.get(key, ()))
 
     def macro(self, key: str | None) -> tuple[int | None, s.Node] | None:
         """(the line it was assigned at, the value) a post's own name has at the line being judged."""

@@ -28,7 +28,8 @@ class WorldReadings:
             return self._updated(key[4:])
         if key.endswith("~"):
             return self._step_loss(key[:-1])
-        total = key.endswith("!") and self.post.through_time     # ∂L/∂W: every step's term, in a post over time
+        total = key.endswith("!") and self.post.through_time and not self.post.before_copies_summed()
+        # ∂L/∂W: every step's term, in a post over time (above where it sums the terms by name: either)
         own = key.endswith(OWN_TERM)                              # ∂L/∂W^{(t)}: step t's term alone
         key, step = self._step(key.rstrip("!" + OWN_TERM))
         if key.removeprefix("d:") in STACKS:           # the four gates stacked: in which order
@@ -138,6 +139,8 @@ class WorldReadings:
             found = list(world.lookup("d:h>", world.at) or []) + list(world.lookup("d:h<", world.at) or [])
         if key in ("d:h>", "d:c>"):             # dh_next, after the step: what it carries back to the step before
             found = found + list(world.lookup(key[:-1] + "<", world.at) or [])
+        if not found and key.removeprefix("d:").startswith("own:"):
+            raise Unfit(f"{key.split(':')[-1]}, the post's own name for a projection's weight")
         if not found:
             raise Unfit(f"{spoken(key)} is not in this network")
         return found

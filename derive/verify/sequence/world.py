@@ -13,8 +13,6 @@ each (names.py). Vectors are columns; a matrix is (rows: outputs, columns: input
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from ...core.graph import Kind
@@ -49,18 +47,6 @@ def world(spec) -> World:
     if spec.training is not None:
         found.sizes["lr"] = spec.training.learning_rate        # W⁺ = W - η ∂L/∂W
     return found
-
-
-def other_gru_world(spec) -> World | None:
-    """The world of the spec with its GRU of the other variant (reset after U_n, PyTorch's, or before it, Cho
-    et al.'s): a claim that holds there is a post of that cell's, not a slip. None for any other layer."""
-    layers = [k for k, layer in enumerate(spec.layers) if layer.kind in CELLS + ATTENDING]
-    layer = spec.layers[layers[0]]
-    if layer.kind != "gru":
-        return None
-    attributes = tuple((key, not value if key == "reset_after" else value) for key, value in layer.attributes)
-    swapped = spec.layers[:layers[0]] + (dataclasses.replace(layer, attributes=attributes),) + spec.layers[layers[0] + 1:]
-    return world(dataclasses.replace(spec, layers=swapped))
 
 
 def _column(array: np.ndarray) -> np.ndarray:

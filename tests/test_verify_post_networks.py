@@ -1,0 +1,101 @@
+"""verify on posts whose network or whose reading habits differ from the spec's in a way a reader sees at once:
+an implication inside a row (a = b ⇒ c = d: two claims), a claim's scope written after it ((∀ t = 1, …, T)),
+a linear RNN's post (h_t = W_hx x_t + W_hh h_{t-1}, no activation or bias: the post's network, not a slip),
+a letter the network has written as a projection's weight (Q = A X), d before a function (d softmax(dP)), and
+one step's term of a shared weight above the line where the post sums the steps' terms by name."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+
+from test_sequence_verify_fuzz import _attention_spec, _cell_spec
+
+
+def _claims(checker: Checker, post: str) -> list[tuple[int, str]]:
+    return [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return Checker(derive.derive(_cell_spec("lstm", 3, 2, 3, 5)))
+
+
+@pytest.fixture(scope="module")
+def rnn():
+    return Checker(derive.derive(_cell_spec("rnn", 3, 2, 3, 5)))
+
+
+CHAIN = r"\frac{\partial L}{\partial o_t} = \frac{\partial L}{\partial h_t} \odot \frac{\partial h_t}{\partial o_t}"
+RIGHT = r"\frac{\partial L}{\partial o_t} = \frac{\partial L}{\partial h_t} \odot \tanh(c_t)"
+SLIP = r"\frac{\partial L}{\partial o_t} = \frac{\partial L}{\partial h_t} \odot c_t"
+
+
+@pytest.mark.parametrize("arrow", [r"\Rightarrow", r"\implies"])
+def test_an_implication_inside_a_row_parts_two_claims(lstm, arrow):
+    """Kept from a Hugo LSTM post (sequence_blind_rnn6): each row a chain rule ⇒ its value."""
+    assert _claims(lstm, f"$${CHAIN} {arrow} {RIGHT}$$") == [(1, "ok"), (1, "ok")]
+    assert _claims(lstm, f"$${CHAIN} {arrow} {SLIP}$$") == [(1, "ok"), (1, "wrong")]
+    # the implication on the row's next line: the claim after it is at that line
+    assert _claims(lstm, f"$${CHAIN}\n{arrow} {SLIP}$$") == [(1, "ok"), (2, "wrong")]
+
+
+@pytest.mark.parametrize("scope", [r"\quad (\forall t = 1, \dots, T)", r"\qquad \forall t \in \{1, \dots, T\}",
+                                   r"\;\;\;\;(\forall t =1,2, \cdots,T)"])
+def test_a_claims_scope_after_it_is_no_more_of_it(lstm, scope):
+    assert _claims(lstm, f"$$o_t = \\sigma(W_o x_t + U_o h_{{t-1}} + b_o) {scope}$$") == [(1, "ok")]
+    assert _claims(lstm, f"$$o_t = \\tanh(W_o x_t + U_o h_{{t-1}} + b_o) {scope}$$") == [(1, "wrong")]
+    # the line's count stays: a claim below a scope is at its own line
+    assert _claims(lstm, f"$$o_t = \\sigma(W_o x_t + U_o h_{{t-1}} + b_o)\n{scope}$$\n\n"
+                         f"$$o_t = \\tanh(W_o x_t + U_o h_{{t-1}} + b_o)$$") == [(1, "ok"), (4, "wrong")]
+
+
+LINEAR = r"$$h_t = W_{hx} x_t + W_{hh} h_{t-1}$$"
+WEIGHT = r"$$\frac{\partial L}{\partial W_{hx}} = \sum_{t=1}^T \frac{\partial L}{\partial h_t} x_t^\top$$"
+
+
+def test_a_linear_rnns_post_is_another_network_not_a_slip(rnn):
+    """Kept from d2l's BPTT chapter (sequence_blind_attention3): its RNN is linear and has no bias."""
+    found = verify_text(rnn, LINEAR + "\n\n" + WEIGHT, "post.md").claims
+    assert [(c.line, c.verdict) for c in found] == [(1, "unchecked"), (3, "unchecked")]
+    assert all("linear" in c.reason for c in found)
+    # a claim wrong in the linear network too stays wrong
+    assert _claims(rnn, LINEAR + "\n\n" + WEIGHT.replace("= \\sum", "= 2 \\sum")) == \
+        [(1, "unchecked"), (3, "wrong")]
+    # without the post's linear state, ∂L/∂h_t x_tᵀ drops tanh': the classic slip, wrong
+    assert _claims(rnn, WEIGHT) == [(1, "wrong")]
+    assert _claims(rnn, r"$$h_t = \tanh(W_{hx} x_t + W_{hh} h_{t-1} + b_h)$$" + "\n\n" + WEIGHT) == \
+        [(1, "ok"), (3, "wrong")]
+
+
+def test_a_letter_the_network_has_written_as_a_projections_weight():
+    """Kept from Hui Jiang's transformer notes (sequence_blind_attention3): Q = A X, A the query's weights."""
+    checker = Checker(derive.derive(_attention_spec(4, 3, False, False, 5)))
+    post = r"$$Q = A X$$" + "\n\n" + r"$$Q = X W_Q$$" + "\n\n" + \
+        r"$$\frac{\partial L}{\partial A} = \frac{\partial L}{\partial Q} X^T$$"
+    found = verify_text(checker, post, "post.md").claims
+    assert [(c.line, c.verdict) for c in found] == [(1, "unchecked"), (3, "ok"), (5, "unchecked")]
+    assert "the post's own name" in found[0].reason
+    # the attention weights written A where no projection is made of it are still read
+    assert _claims(checker, r"$$A = \mathrm{softmax}(S)$$") == [(1, "ok")]
+
+
+def test_d_before_a_function_is_its_derivative_as_an_operator():
+    """Kept from labml's FlashAttention notes: dS_ij = d softmax(dP_ij), the backward as an operator."""
+    checker = Checker(derive.derive(_attention_spec(4, 3, False, False, 5)))
+    found = verify_text(checker, r"$$dS_{ij} = d\text{softmax}(dA_{ij})$$", "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "operator" in found[0].reason
+
+
+PER_STEP = r"$$\frac{\partial L}{\partial b_o} = \frac{\partial L}{\partial o_t} \odot o_t \odot (1 - o_t)$$"
+SUMMED = r"$$\frac{\partial L}{\partial b_o} = \sum_t \frac{\partial L}{\partial b_o^{(t)}}$$"
+
+
+def test_one_steps_term_above_where_the_post_sums_the_steps_terms(lstm):
+    """Kept from the Hugo LSTM post: one step's equations, 'calculated T times', then ∂J/∂W = Σ_t ∂J/∂W^t."""
+    intro = "Backpropagation through time.\n\n"
+    assert _claims(lstm, intro + PER_STEP) == [(3, "wrong")]                   # the sum over time dropped
+    assert _claims(lstm, intro + PER_STEP + "\n\n" + SUMMED + "\n\n" + PER_STEP) == \
+        [(3, "ok"), (5, "ok"), (7, "wrong")]                                   # below the sum: the whole gradient
