@@ -38,6 +38,11 @@ from .post_names import (axis_letters, bare_losses, bind_definitions, defined_na
                          names_the_loss, opaque_definitions, relabelled, renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
+# ẑ, z_i - μ, BN(z): the post normalizes z, its input (else z may be the output, z = γ n + β)
+_NORMALIZED_Z = re.compile(r"\\(?:w?hat|widehat|bar|overline|tilde)\s*\{?\s*z(?![A-Za-z])|ẑ|"
+                           r"(?<![A-Za-z\\])z(?:_\{?[A-Za-z0-9,]*\}?)?\s*-\s*(?:\\mu|μ)|(?:BN|LN|[Nn]orm\w*)\}?\s*\(\s*z|"
+                           r"(?:\\mu|μ)(?:_\{?[A-Za-z0-9]*\}?)?\s*=[^$\n]*?(?<![A-Za-z\\])z(?![A-Za-z])")
+_ADDED_DELTA = re.compile(r"\+\s*(?:\\delta|δ)(?![A-Za-z_^])")     # √(σ² + δ): a bare δ the post adds, its ε
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 
 
@@ -97,6 +102,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     judge.group_counts = group_counts(judge, chains)
     judge.convention = _convention(judge, chains)
     judge.einstein = document is not None and bool(EINSTEIN.search(document))
+    names.stabilizer_delta = document is None or bool(_ADDED_DELTA.search(document))
+    names.normalizes_z = document is None or bool(_NORMALIZED_Z.search(document))
     judge.variables = variables(names, chains)
     claims = []
     for region, rows in read:

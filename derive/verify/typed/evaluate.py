@@ -123,7 +123,7 @@ class Evaluator(Sums):
 
     def _Sym(self, node: s.Sym, view: View):
         if node.text == KRONECKER and not node.font and self.model.normalizing and \
-                KRONECKER not in self.names.bound:
+                KRONECKER not in self.names.bound and self.names.stabilizer_delta:
             return EPSILON            # √(σ² + δ): a bare δ is the stabilizer (Kronecker's has indices)
         found = self.name(node.text, node.font, None, view)
         if found == LOSS:

@@ -86,20 +86,20 @@ class TypedJudge:
             self.figures = False
 
     def _other_reading(self, chain: s.Chain, before: s.Node | None) -> Verdict | None:
-        """A wrong claim that holds where a name the post gives two meanings takes its other one."""
+        """A wrong claim that holds (or is not read, so may hold) where a name of two meanings takes its other."""
         written = {Names.key(n.text, n.font) for n in s.nodes(chain) if isinstance(n, s.Sym)}
-        for key in sorted(written & set(self.names.readings)):
-            bound = self.names.bound[key]
-            for role in self.names.readings[key]:
+        for key in sorted(k for k in written if self.names.other_roles(k)):
+            bound = (self.names.bound[key],) if key in self.names.bound else ()
+            for role in self.names.other_roles(key):
                 self.names.bind(key, role)
                 try:
                     again = self._claim(chain, before)
-                except Unread:
-                    continue
+                except Unread as exc:
+                    again = Verdict("unchecked", None, str(exc))
                 finally:
-                    self.names.bind(key, bound)
-                if again.verdict == "ok":
-                    return Verdict("ok", None, f"read with {key} as the layer's {role}, which the post also names so")
+                    self.names.unbind(key, bound)
+                if again.verdict in ("ok", "unchecked"):
+                    return again._replace(reason=f"read with {key} as the layer's {role}: {again.reason or 'it holds'}")
         return None
 
     def _claim(self, chain: s.Chain, before: s.Node | None) -> Verdict:

@@ -35,6 +35,7 @@ def is_loss_name(text: str, font: str | None) -> bool:
     return (text in LOSSES and not font) or (font == "mathcal" and f"\\mathcal{{{text}}}" in LOSSES)
 
 
+SECOND_ROLES = {"z": ("output",), "Z": ("output",)}
 COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
 LABELS = ("B", "batch")                     # μ_B, σ_B^2: the batch's, not an entry's
 KRONECKER = "\\delta"
@@ -74,13 +75,31 @@ class Names:
         self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l), any
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
         self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
+        self.stabilizer_delta = True            # a bare δ is ε: the post adds one (√(σ² + δ)), or says nothing
+        self.normalizes_z = True                # the post normalizes z (ẑ, z - μ): z its input, never its output
 
     @property
     def normalizing(self) -> bool:
         return self.kind in NORMS
 
-    def bind(self, written: str, role: str) -> None:
+    def bind(self, written: str, role: str | None) -> None:
         self.bound[written] = role
+
+    def unbind(self, written: str, bound: tuple[str | None] | tuple[()]) -> None:
+        """Back to what it was bound to, `bound` (one role, or none where it was not bound)."""
+        if bound:
+            self.bound[written] = bound[0]
+        else:
+            self.bound.pop(written, None)
+
+    def other_roles(self, written: str) -> tuple[str, ...]:
+        """The roles a wrong claim's name is tried again as: a second meaning the post gives it, or, where the
+        post never says, the other one posts give the letter (z: a norm's input in BN(z), its output in
+        z = γ n + β)."""
+        if written in self.readings:
+            return self.readings[written]
+        return SECOND_ROLES.get(written, ()) if self.normalizing and not self.normalizes_z and \
+            written not in self.bound else ()
 
     def also(self, written: str, role: str) -> None:
         if role != self.bound.get(written) and role not in self.readings.get(written, ()):
