@@ -43,3 +43,17 @@ def test_unclosed_code_and_hostile_openings_stay_linear():
     assert untypeset_blanked("<pre>" + "x" * 50) == " " * 55
     hostile = "<html>" + "\\begin{align}" * 8000 + "\\(" * 8000 + "</html>"
     assert html_regions(hostile) == []
+
+
+def test_a_markdown_posts_html_block_leaves_its_environments_to_mathjax_and_its_entities_to_the_browser():
+    """Kept from idiomer's CNN post (conv_blind11): a page's HTML pasted into Markdown, its matrices in
+    \\begin{equation*} with &amp; between the entries."""
+    from derive.verify.regions import normalize, scan
+    post = ("<h2>2.1</h2><p>C is:\n\\begin{equation*}\nC=\\begin{bmatrix}\n37 &amp; 47\\\\\n67 &amp; 77\n"
+            "\\end{bmatrix}\n\\end{equation*}\n</p>\n\nText $$a &lt; b$$ after.\n")
+    regions = scan(normalize(post), "post.md")
+    assert [(r.line, r.text.strip()) for r in regions] == [
+        (2, "C=\\begin{bmatrix}\n37 & 47\\\\\n67 & 77\n\\end{bmatrix}"), (10, "a < b")]
+    # inside code, MathJax typesets nothing, and a bare & stays an alignment
+    assert scan(normalize("<pre>\\begin{equation}a = b\\end{equation}</pre>\n"), "post.md") == []
+    assert [r.text for r in scan(normalize("$$\\begin{aligned} a &= b \\end{aligned}$$\n"), "post.md")] == [" a &= b "]

@@ -7,7 +7,9 @@ walker, which knows comments, groups and environments.
 
 from __future__ import annotations
 
+import html as html_module
 import re
+from dataclasses import replace
 from bisect import bisect_right
 
 from markdown_it import MarkdownIt
@@ -29,7 +31,7 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
-from .mathjax_text import UNTYPESET, untypeset_blanked
+from .mathjax_text import UNTYPESET, mathjax_regions, untypeset_blanked
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
 from .rate_prose import rate_regions
@@ -76,7 +78,12 @@ def scan(text: str, name: str = "") -> list[Region]:
     math = sum(len(formula) for formula in {region.text for region in regions})    # a repeated one is read once
     if math > MAX_MATH:
         raise DeriveError(f"document: {math} characters of math; at most {MAX_MATH} are read")
+    if not (html or latex):             # a Markdown page's math reaches MathJax through the browser: &amp; is &
+        regions = [replace(r, text=_ENTITY.sub(lambda m: html_module.unescape(m.group()), r.text)) for r in regions]
     return [Region(r.line, unbroken(r.text), r.start, r.end, r.plain) for r in regions]
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 # A display broken over aligned lines: \begin{aligned} ... \end{aligned} around the whole of it, and a
@@ -197,7 +204,6 @@ def _math_regions(text: str, tokens) -> list[Region]:
 _IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"'][^>]*>", re.I)
 
 
-_DELIMITED = re.compile(r"\\\((.+?)\\\)|\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _DOLLARS = re.compile(r"(?<![$\\])\$(?!\$)([^$]{1,2000})(?<!\\)\$(?!\$)")
 
 
@@ -221,13 +227,12 @@ def _html_block_math(token, text: str, line_starts: list[int], regions: list[Reg
         return                           # a page's MathJax settings, styles, comments, code: MathJax skips them
     base = line_starts[token.map[0]]
     block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
-    block = untypeset_blanked(block)
     taken = []
-    for match in _DELIMITED.finditer(block):
-        inner = next(g for g in match.groups() if g is not None)
-        start = base + match.start()
-        regions.append(Region(bisect_right(line_starts, start), inner, start, base + match.end()))
-        taken.append(match.span())
+    for found in mathjax_regions(block):        # \( … \), \[ … \], $$ … $$ and the math environments
+        start = base + found.start
+        regions.append(Region(bisect_right(line_starts, start), found.text, start, base + found.end))
+        taken.append((found.start, found.end))
+    block = untypeset_blanked(block)
     for match in _DOLLARS.finditer(block):      # $ … $, as a page's MathJax set to read single dollars does
         if "\\" in match.group(1) and not any(a < match.end() and match.start() < b for a, b in taken):
             start = base + match.start()
