@@ -57,3 +57,42 @@ def test_a_bare_delta_is_the_stabilizer_only_where_the_post_adds_one(checker):
 def test_a_full_width_comma_parts_math_as_a_comma_does(checker):
     ascii_comma = "$$\\frac{\\partial J}{\\partial \\beta} = \\sum_{i=1}^m \\frac{\\partial J}{\\partial y_i}, a = b$$"
     assert _claims(checker, ascii_comma.replace(", a", "，a")) == _claims(checker, ascii_comma)
+
+
+LAYER_NORM = """
+title = "layer norm"
+[input]
+shape = [5]
+values = [[0.4, -1.2, 2.1, 0.7, -0.3], [1.1, 0.6, -0.8, -1.9, 0.2]]
+[[layers]]
+type = "layer_norm"
+epsilon = 1e-12
+[target]
+values = [[0.0, -1.0, 1.5, 0.5, -0.5], [1.0, 0.5, -0.5, -1.5, 0.0]]
+[loss]
+function = "half_sse"
+reduction = "sum"
+[training]
+learning_rate = 0.1
+"""
+GRADIENT = ("\\frac{\\partial L}{\\partial x_j} = \\frac{1}{\\sigma}\\left(\\frac{\\partial L}{\\partial y_j} - "
+            "\\frac{1}{H}\\left(\\sum_i\\frac{\\partial L}{\\partial y_i} + \\left(\\bm{y}\\cdot"
+            "\\frac{\\partial L}{\\partial \\bm{y}}\\right)y_j\\right)\\right)")
+
+
+def test_a_dot_product_of_two_whole_vectors_beside_a_free_index():
+    """Kept from taro137's Zenn note (conv_blind12): y · ∂L/∂y is Σ_k y_k ∂L/∂y_k where the claim reads j."""
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    forward = "$$\\sigma = \\sqrt{\\frac{1}{H}\\sum_{i=1}^{H}(x_i-\\mu)^2}, \\quad y_i = \\frac{x_i - \\mu}{\\sigma}$$\n\n"
+    assert _claims(checker, forward + f"$${GRADIENT}$$")[-1] == (3, "ok")
+    assert _claims(checker, forward + f"$${GRADIENT.replace('- ', '+ ', 1)}$$")[-1] == (3, "wrong")
+
+
+def test_a_one_letter_variable_code_assigns_is_no_longer_the_tables_tensor():
+    """a = dy.sum(axis=-1, keepdims=True) (taro137's code, its fences lost): a is the code's own, not the input."""
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    code = ("a = dy.sum(axis=-1, keepdims=True)\nb = np.einsum('...i,...i->...', y, dy)[..., None]\n"
+            "dx = (dy - (a + b * y) / H) / sigma\n")
+    assert all(verdict != "wrong" for _, verdict in _claims(checker, code))
+    # x, y and the statistics keep their meaning when code assigns them
+    assert _claims(checker, "```python\ny = (x - mu) / sigma\n```\n") == [(2, "ok")]

@@ -82,6 +82,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     chains = [chain for _, chain, _ in found]
     relabelled(names, chains)
     opaque_definitions(names, chains)
+    _assigned_unread(names, read)
     names.parts = numbered_parts(document or "")
     names.declared = declared_sizes(document or "", names, checker.model)
     names.bare_losses = bare_losses(chains)
@@ -135,6 +136,10 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 verdict = members_that_read(lambda pair: judge.claim(pair, before), chain, verdict)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
             cache[(chain.text, judge.case)] = verdict, rows
+        if (region.code and verdict.verdict != "ok" or region.plain and verdict.verdict == "unchecked") and \
+                _code_variable(chain, names):
+            names.define(chain.sides[0].text, [], chain.sides[-1])   # a = dy.sum(…): code's own a from here on
+            continue
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
             continue
         size = judge.matrix_size(chain, before) if verdict.verdict in ("ok", "wrong") else 0
@@ -162,6 +167,30 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     claims.sort(key=lambda c: (c.start, c.line))
     written = written_at_other_sizes(document or "", names, checker.model)
     return Report(tuple(at_unit_stride(of_other_sizes(claims, written), document or "", checker.model)), "typed")
+
+
+def _code_variable(chain: s.Chain, names: Names) -> bool:
+    """a = …, b = … in a post's code: a one-letter name the table reads only as another letter's stand-in
+    (a, h, z for x; b for β), which code uses for variables of its own; never x, y or a statistic's name."""
+    return len(chain.sides) == 2 and isinstance(chain.sides[0], s.Sym) and _stand_in(chain.sides[0].text, names)
+
+
+def _stand_in(letter: str, names: Names) -> bool:
+    return len(letter) == 1 and letter not in "xXyY" and names.role(letter) is not None
+
+
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z])\s*=(?!=)")
+
+
+def _assigned_unread(names: Names, read) -> None:
+    """a = dy.sum(axis=-1, keepdims=True), a line of code (fenced or not) that does not read: a one-letter
+    stand-in it assigns is the code's own variable, no longer the table's tensor."""
+    for region, rows in read:
+        for _, lines, row in rows:
+            found = _ASSIGNMENT.match(row) if isinstance(lines, ReadError) and (region.plain or region.code) \
+                else None
+            if found and _stand_in(found.group(1), names):
+                names.bind(found.group(1), None)
 
 
 def verify_typed_text(checker: TypedChecker, text: str, name: str, seconds: float, chains_of):

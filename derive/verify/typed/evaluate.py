@@ -11,6 +11,7 @@ from .. import syntax as s
 from ..syntax import TRANSPOSES
 from .lookup import OutOfRange, SumTooLong, Unread, View
 from .model import EPSILON, LOSS
+from .dot_products import dot_product
 from .numpy_calls import numpy_formula
 from .sizes import SIZES
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name
@@ -47,6 +48,8 @@ class Evaluator(Sums):
         formula = numpy_formula(node, self._axis_size) if self.model.normalizing else None
         if formula is not None:                 # np.sum(dout, axis=0): the sum it computes
             return self.side(formula, view)
+        if dot_product(node, self.names) and set(view.indices) - set(view.sums):     # beside ∂L/∂y_j: Σ_k y_k ∂L/∂y_k
+            return self._summed_by_ones([node.left, node.right], view, axis=self.model.group_axis)
         left, right = self.side(node.left, view), self.side(node.right, view)
         if node.op == "+":
             return left + right
