@@ -37,9 +37,11 @@ BLIND10 = Path(__file__).parent / "posts" / "conv_blind10"
 BLIND_RNN6 = Path(__file__).parent / "posts" / "sequence_blind_rnn6"
 BLIND11 = Path(__file__).parent / "posts" / "conv_blind11"
 BLIND_ATTENTION3 = Path(__file__).parent / "posts" / "sequence_blind_attention3"
-ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11, RNN,
-         ATTENTION, BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2, BLIND_RNN5,
-         BLIND_RNN6, BLIND_ATTENTION3)
+BLIND12 = Path(__file__).parent / "posts" / "conv_blind12"
+BLIND_RNN7 = Path(__file__).parent / "posts" / "sequence_blind_rnn7"
+ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11, BLIND12,
+         RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2, BLIND_RNN5,
+         BLIND_RNN6, BLIND_ATTENTION3, BLIND_RNN7)
 # the seventh conv set holds the two RMSNorm posts its helper could cite (its README says why)
 SMALLEST = {CONV: 6, HOLDOUT: 6, BLIND7: 2}
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())

@@ -99,3 +99,39 @@ def test_one_steps_term_above_where_the_post_sums_the_steps_terms(lstm):
     assert _claims(lstm, intro + PER_STEP) == [(3, "wrong")]                   # the sum over time dropped
     assert _claims(lstm, intro + PER_STEP + "\n\n" + SUMMED + "\n\n" + PER_STEP) == \
         [(3, "ok"), (5, "ok"), (7, "wrong")]                                   # below the sum: the whole gradient
+
+
+def test_an_rnns_delta_is_the_state_gradient_where_the_post_says_so(rnn):
+    """Kept from csuldw's BPTT post (sequence_blind_rnn7): δ^{(t)} = ∂L/∂h^{(t)}, as Pinard's posts write it;
+    δ_t is also read as the net input's gradient, as other posts write it."""
+    assert _claims(rnn, r"$$\delta^{(t)} = \frac{\partial L}{\partial h^{(t)}}$$") == [(1, "ok")]
+    assert _claims(rnn, r"$$\delta_t = \frac{\partial L}{\partial z_t}$$") == [(1, "ok")]
+    assert _claims(rnn, r"$$\delta_t = 2 \frac{\partial L}{\partial h_t}$$") == [(1, "wrong")]
+
+
+READ_OUT = r"$$\frac{\partial L}{\partial c} = \sum_{t=1}^{T}\hat{y}^{(t)} - y^{(t)}"
+
+
+def test_a_sum_reaches_the_terms_after_it_that_read_its_letter(rnn):
+    """Σ_t ŷ^{(t)} - y^{(t)}: the later term reads t, so the sum may reach it (csuldw's eq. 6)."""
+    assert _claims(rnn, "Through time.\n\n" + READ_OUT + "$$") == [(3, "ok")]
+    assert _claims(rnn, "Through time.\n\n" + READ_OUT + " + 1$$") == [(3, "wrong")]
+
+
+@pytest.mark.parametrize("written", [r"\color{ blue }{\frac{\partial L}{\partial h^{(t)}}}",
+                                     r"{\frac{\partial L}{\partial h^{(t)}}}"])
+def test_a_tex_group_in_a_chain_rule_is_what_it_groups(rnn, written):
+    post = f"$$\\frac{{\\partial L}}{{\\partial W}} = \\sum_{{t=1}}^{{T}} {written} \\frac{{\\partial h^{{(t)}}}}{{\\partial W}}$$"
+    assert _claims(rnn, "Through time.\n\n" + post) == [(3, "ok")]
+
+
+def test_a_capital_and_a_letter_with_a_step_are_a_product(rnn):
+    """Ux^{(t)}, Wh^{(t-1)}: U times x^{(t)}, where the scripts are a step (code's Wf.T stays one name)."""
+    assert _claims(rnn, r"$$h^{(t)} = tanh(Ux^{(t)} + Wh^{(t-1)} + b)$$") == [(1, "ok")]
+    assert _claims(rnn, r"$$h^{(t)} = \sigma(Ux^{(t)} + Wh^{(t-1)} + b)$$") == [(1, "wrong")]
+
+
+def test_plain_tex_fonts_keep_their_scripts_and_their_command():
+    from derive.verify.see_through import see_through
+    assert see_through(r"\bar{\bf h}_t = W_i{\bf x_t}") == r"\bar{h}_t = W_i{x_t}"
+    assert see_through(r"{\rm e}^{x} + x_{\rm i} + {\cal L}") == r"e^{x} + x_i + \mathcal{L}"

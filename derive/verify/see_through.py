@@ -12,6 +12,7 @@ import re
 
 from .at_point import kept_bars, paired_bars
 from .macro_words import named_by_words
+from .old_fonts import plain_tex_fonts
 from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
                             subscripted_differentials, tex_argument)
 
@@ -101,8 +102,6 @@ _FUNCTION_WORD = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\s*\{\s*(max|
 
 _COMBINING_HAT = re.compile("([A-Za-z])\u0302")
 _DOUBLE_PRIME = re.compile(r'(?<=[A-Za-z])"')
-_OLD_FONT = re.compile(r"\\(?:rm|it|bf)\s*\{\s*([A-Za-z0-9]+)\s*\}|\{\s*\\(?:rm|it|bf)\s+([A-Za-z0-9]+)\s*\}")
-_OLD_CAL = re.compile(r"\{\s*\\cal\s+([A-Za-z])\s*\}|\\cal\s*\{\s*([A-Za-z])\s*\}|\\cal\s+([A-Za-z])(?![A-Za-z])")
 _MATHOP = re.compile(r"\\mathop\s*(?:\{\s*((?:\\[A-Za-z]+\s*)+)\}|(?=\\))")
 _BARE_FONT = re.compile(r"\\(mathbf|mathbb|mathrm|mathit|mathsf|mathcal|boldsymbol|bm)\s+([A-Za-z0-9])")
 _ANGLED_TIME = re.compile(r"\^\s*\{\s*(?:<|\\lt(?![A-Za-z]))\s*+([^{}<>$\s](?:[^{}<>$]{0,10}[^{}<>$\s])?)\s*"
@@ -153,8 +152,7 @@ def see_through(text: str) -> str:
     text = _SNAKE_CALL.sub(lambda m: f"\\operatorname{{{m.group(1).replace('_', '')}}}", text)   # ROW_SUM(x): one name
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
-    text = _OLD_FONT.sub(lambda m: m.group(1) or m.group(2), text)     # {\rm{i}}, {\rm i}: plain TeX's upright
-    text = _OLD_CAL.sub(lambda m: rf"\mathcal{{{m.group(1) or m.group(2) or m.group(3)}}}", text)   # \cal{L}, {\cal L}
+    text = plain_tex_fonts(text)              # {\rm i}, {\bf x_t}, {\cal L}: plain TeX's font switches
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _FOR_ALL.sub(" ", text)                 # (∀ i = 1, …, T), \quad ∀ t: the claim's scope, no more of it

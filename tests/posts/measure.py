@@ -26,6 +26,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind-rnn6  # the sixth sequence set (tests/posts/sequence_blind_rnn6/*)
     python tests/posts/measure.py --blind-attention3  # the third attention set (sequence_blind_attention3/*)
     python tests/posts/measure.py --blind11  # the eleventh conv set (tests/posts/conv_blind11/*)
+    python tests/posts/measure.py --blind12  # the twelfth conv set (tests/posts/conv_blind12/*)
+    python tests/posts/measure.py --blind-rnn7  # the seventh sequence set (tests/posts/sequence_blind_rnn7/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -65,6 +67,8 @@ BLIND10 = Path(__file__).parent / "conv_blind10"
 BLIND_RNN6 = Path(__file__).parent / "sequence_blind_rnn6"
 BLIND_ATTENTION3 = Path(__file__).parent / "sequence_blind_attention3"
 BLIND11 = Path(__file__).parent / "conv_blind11"
+BLIND12 = Path(__file__).parent / "conv_blind12"
+BLIND_RNN7 = Path(__file__).parent / "sequence_blind_rnn7"
 NEAR = 4
 
 
@@ -172,7 +176,8 @@ def main() -> None:
              "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4,
              "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2, "--blind9": BLIND9,
              "--blind-rnn5": BLIND_RNN5, "--blind10": BLIND10, "--blind-rnn6": BLIND_RNN6,
-             "--blind-attention3": BLIND_ATTENTION3, "--blind11": BLIND11}
+             "--blind-attention3": BLIND_ATTENTION3, "--blind11": BLIND11,
+             "--blind12": BLIND12, "--blind-rnn7": BLIND_RNN7}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))

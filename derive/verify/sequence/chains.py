@@ -27,13 +27,20 @@ def chain_factors(node: s.Node) -> list[s.Frac] | None:
         items = (chain_factors(node.left) or [node.left]) + (chain_factors(node.right) or [node.right])
     else:
         return None
-    items = [telescoped(item) or item for item in items]
+    items = [telescoped(item) or _ungrouped(item) for item in items]
     if len(items) < 2 or not all(isinstance(item, s.Frac) for item in items):
         return None
     parts = [derivative_parts(item) for item in items]
     if any(p is None or p[0] is None for p in parts):
         return None
     return items
+
+
+def _ungrouped(node: s.Node) -> s.Node:
+    """{∂L/∂h} (a TeX group, as \\color{blue}{…} leaves it): what it groups."""
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    return node
 
 
 _STEP = re.compile(r"^\{?([a-zA-Z]|\d+)([+-]\d+)?\}?$")

@@ -20,7 +20,7 @@ from .code_forms import TRANSPOSES, CodeForms, method
 from .readings import WorldReadings
 from .entries import Entries, whole_axis
 from .indices import kronecker
-from .derivatives import adjoint_of, derivative_parts, step_loss_of
+from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
 from .names import PostNames, key_of, macro_key, size_of
 from .arithmetic import add, divide, entrywise, matmul
 from .applied import MAX_DEPTH, Applications, function_name
@@ -130,9 +130,10 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         return self._letters(node, None)
 
     def _letters(self, node: s.Sym, scripted: s.Scripted | None):
-        """QK, XW_q: capitals run together, each its own name (the scripts are the last one's)."""
+        """QK, XW_q, Ux^{(t)}: capitals (or a capital and a letter) run together, each its own name (the scripts
+        are the last one's)."""
         text = node.text
-        if node.font or len(text) < 2 or not text.isalpha() or not text.isupper():
+        if node.font or len(text) < 2 or not text.isalpha() or not (text.isupper() or re.fullmatch(r"[A-Z][a-z]", text)):
             raise Unfit(f"the name {text}")
         last = s.Sym(text[-1]) if scripted is None else s.Scripted(s.Sym(text[-1]), scripted.sub, scripted.sup)
         result = None
@@ -180,6 +181,10 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return matmul(self.value(node.left), self.value(method(node.right, "dot")))     # a.dot(b)
         if node.op in ("*", "@") and (bare_ones(node.right) == "column" or bare_ones(node.left) == "row"):
             return self._by_ones(node.left, node.right)
+        if node.op in ("+", "-") and isinstance(node.left, s.BigSum) and _reads_letter(node.right, node.left.sub) \
+                and self.pick("sum's reach", ("its term", "the terms after it")) == "the terms after it":
+            # Σ_t ŷ^{(t)} - y^{(t)}: the later term reads the sum's letter, so the sum may reach it
+            return self.value(s.BigSum(node.left.sub, node.left.sup, s.BinOp(node.op, node.left.body, node.right)))
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
             return add(left, right, 1.0 if node.op == "+" else -1.0)
@@ -280,8 +285,10 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return ones.T if sup in TRANSPOSES else ones
         if node.base == s.Sym("e") and node.sub is None and node.sup is not None and node.sup.node is not None:
             return np.exp(self.value(node.sup.node))      # e^{S_{ij}}
-        if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and node.base.text.isupper() and not node.primes:
-            return self._letters(node.base, node)          # QK^T: Q times K^T
+        if isinstance(node.base, s.Sym) and len(node.base.text) > 1 and not node.primes and \
+                (node.base.text.isupper() or re.fullmatch(r"[A-Z][a-z]", node.base.text) and
+                 any(script is not None and time_offset(script.text) is not None for script in (node.sub, node.sup))):
+            return self._letters(node.base, node)          # QK^T: Q times K^T; Ux^{(t)}: U times x^{(t)}
         power = _number(sup)
         if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")
@@ -342,3 +349,12 @@ def _chain_rule(first: s.Node, second: s.Node) -> bool:
     gradient = isinstance(first, s.Frac) and (adjoint_of(first) is not None or step_loss_of(first) is not None)
     parts = derivative_parts(second) if isinstance(second, s.Frac) else None
     return gradient and parts is not None and parts[0] is not None and not is_loss(parts[0])
+
+
+def _reads_letter(node: s.Node, sub: s.Script | None) -> bool:
+    """Whether a script in the node reads the sum's letter (y^{(t)}, h_{t-1} after Σ_t)."""
+    letter = sub.text.split("=")[0].strip() if sub is not None else ""
+    return bool(re.fullmatch(r"[a-z]", letter)) and any(
+        isinstance(n, s.Scripted) and any(script is not None and re.search(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])",
+                                                                            script.text) for script in (n.sub, n.sup))
+        for n in s.nodes(node))

@@ -238,7 +238,7 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         found = _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
         return found + OWN_TERM if found is not None and time == 0 and adjoint else found   # ∂L/∂W^{(t)}
     if letter == "\\delta" and kind == "rnn" and gate_letter is None and time is not None and not adjoint:
-        base = "net:"                                  # δ_t: the RNN's dL/dh_t, or its net input's if pick("delta", ("net", "state")) == "net" else "h"
+        base = "net:" if pick("delta", ("net", "state")) == "net" else "h"    # δ_t: dL/dz_t, or dL/dh_t
         return _timed(f"d:{base}", time)
     base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
