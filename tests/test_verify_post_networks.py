@@ -135,3 +135,17 @@ def test_plain_tex_fonts_keep_their_scripts_and_their_command():
     from derive.verify.see_through import see_through
     assert see_through(r"\bar{\bf h}_t = W_i{\bf x_t}") == r"\bar{h}_t = W_i{x_t}"
     assert see_through(r"{\rm e}^{x} + x_{\rm i} + {\cal L}") == r"e^{x} + x_i + \mathcal{L}"
+
+
+def test_time_as_an_argument_is_a_step(rnn):
+    """h(t) = f(Ux(t) + Wh(t-1) + b), as Elman and Mikolov write it (bn3monkey's notes, sequence_blind_rnn7)."""
+    assert _claims(rnn, "$$ h(t) = f(Ux(t) + Wh(t-1) + b) $$") == [(1, "ok")]
+    assert _claims(rnn, "$$ h(t) = f(Ux(t) + Wh(t) + b) $$") != [(1, "ok")]
+    from derive.verify.see_through import see_through
+    assert see_through(r"\sigma(t) + {{\delta E} \over {\delta U}}") == r"\sigma(t) + \frac{\partial  E}{\partial  U}"
+
+
+def test_a_weights_gradient_above_where_the_post_first_goes_through_time_is_one_steps(lstm):
+    """A post that derives one step first and turns to BPTT below (bn3monkey's notes)."""
+    later = "\n\nNow backpropagation through time.\n\n"
+    assert _claims(lstm, PER_STEP + later + PER_STEP) == [(1, "ok"), (5, "wrong")]

@@ -111,6 +111,8 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 
 _QUAD = re.compile(r"\\q?quad(?![A-Za-z])|(?:(?<!\\)\\[,;: ]\s*){2,}|~~+|\\(?:enspace|space)(?![A-Za-z])|"
                    r"\\(?:hspace\*?|h?phantom|mspace)\s*\{[^{}]*\}")     # \quad, \;\;, \hspace{1cm}: a wide space
+_DOUBLE_BRACED_FRACTION = re.compile(r"\\frac\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}")
+_TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-]\s*[0-9])?)\s*\)")
 _FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])[^()\n]*\)|\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
 _RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
 
@@ -157,12 +159,14 @@ def see_through(text: str) -> str:
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _FOR_ALL.sub(" ", text)                 # (∀ i = 1, …, T), \quad ∀ t: the claim's scope, no more of it
     text = _quad_claims(text)
+    text = _TIME_ARGUMENT.sub(r"\1_{\2}", text)     # h(t), x(t), h(t-1): Elman's and Mikolov's time, a step
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them
     text = subscripted_differentials(braced_fractions(bare_operators(over_fractions(braced_font_scripts(text)))))
     text = _BRACED_SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("{") else f"{{{m.group(2)}}}"), text)
     text = _INNER_DELIMITERS.sub(" ", _NEXT_FORMULA.sub(r" \\\\ ", _WRAPPED.sub(r"\1", text)))
     text = _NABLA.sub(_gradient_of, text)
+    text = _DOUBLE_BRACED_FRACTION.sub(r"\\frac{\1}{\2}", text)     # {{δE} \over {δU}}: \frac{{δE}}{{δU}}
     text = _DELTA_FRACTION.sub(lambda m: f"\\frac{{\\partial {m.group(1)}}}{{\\partial ", text)     # $\( a \), \( b \)$: two formulas
     text = _spacing_groups(text)
     text = _SPACING.sub(r"\\\\ ", text)

@@ -69,8 +69,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
     judge.post.through_time = any(_sums_over_time(chain) for _, chain, _ in found) or \
         bool(document is not None and THROUGH_TIME.search(document))
-    judge.post.copies_summed_at = min((line for _, chain, line in found if _sums_copies(checker.world.kind, chain)),
-                                      default=None)
+    judge.post.one_step_above = min((line for _, chain, line in found if _sums_copies(checker.world.kind, chain)),
+                                    default=None) or _through_time_from(document, found)
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
@@ -221,6 +221,12 @@ def _stated(chain: s.Chain) -> s.Chain:
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)
+
+
+def _through_time_from(document: str | None, found) -> int | None:
+    """The first line at which the post goes through time (BPTT, Σ_t): above it, its ∂L/∂W is one step's."""
+    lines = [k for k, text in enumerate((document or "").split("\n"), 1) if THROUGH_TIME.search(text)]
+    return min(lines + [line for _, chain, line in found if _sums_over_time(chain)], default=None)
 
 
 def _sums_copies(kind: str, chain: s.Chain) -> bool:

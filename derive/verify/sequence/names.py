@@ -54,8 +54,9 @@ class PostNames:
     # the post runs through time (Σ_t, a loop over the steps): its ∂L/∂W is every step's term summed;
     # a post about one step means that step's term by it
     through_time: bool = False
-    # ∂J/∂W = Σ_t ∂J/∂W^t at this line: the post's ∂J/∂W above it may be one step's term, which it sums here
-    copies_summed_at: int | None = None
+    # ∂J/∂W = Σ_t ∂J/∂W^t at this line, or else the first that goes through time (BPTT, Σ_t): the post's ∂J/∂W
+    # above it may be one step's term
+    one_step_above: int | None = None
     linear_state: bool = False         # the post's RNN is linear, without biases (other_network.py)
     einstein: bool = False             # the post says an index repeated in a product is summed
     unscaled: bool = False             # the post writes no scale anywhere (no √, ** 0.5, "scale"): S = QKᵀ is all
@@ -66,8 +67,8 @@ class PostNames:
     defined_at: dict[str, int] = field(default_factory=dict)     # a code name's first assignment's line
     line: int | None = None
 
-    def before_copies_summed(self) -> bool:
-        return self.copies_summed_at is not None and self.line is not None and self.line < self.copies_summed_at
+    def about_one_step(self) -> bool:
+        return self.one_step_above is not None and self.line is not None and self.line < self.one_step_above
 
     def assigned_again(self, key: str | None) -> bool:
         """Whether code assigned the name again above the line being judged."""

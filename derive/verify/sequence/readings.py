@@ -28,8 +28,8 @@ class WorldReadings:
             return self._updated(key[4:])
         if key.endswith("~"):
             return self._step_loss(key[:-1])
-        total = key.endswith("!") and self.post.through_time and not self.post.before_copies_summed()
-        # ∂L/∂W: every step's term, in a post over time (above where it sums the terms by name: either)
+        total = key.endswith("!") and self.post.through_time and not self.post.about_one_step()
+        # ∂L/∂W: every step's term, in a post over time (above where it goes through time: either)
         own = key.endswith(OWN_TERM)                              # ∂L/∂W^{(t)}: step t's term alone
         key, step = self._step(key.rstrip("!" + OWN_TERM))
         if key.removeprefix("d:") in STACKS:           # the four gates stacked: in which order
