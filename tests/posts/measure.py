@@ -28,6 +28,8 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py --blind11  # the eleventh conv set (tests/posts/conv_blind11/*)
     python tests/posts/measure.py --blind12  # the twelfth conv set (tests/posts/conv_blind12/*)
     python tests/posts/measure.py --blind-rnn7  # the seventh sequence set (tests/posts/sequence_blind_rnn7/*)
+    python tests/posts/measure.py --blind13  # the thirteenth conv set (tests/posts/conv_blind13/*)
+    python tests/posts/measure.py --blind-attention4  # the fourth attention set (sequence_blind_attention4/*)
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -69,6 +71,8 @@ BLIND_ATTENTION3 = Path(__file__).parent / "sequence_blind_attention3"
 BLIND11 = Path(__file__).parent / "conv_blind11"
 BLIND12 = Path(__file__).parent / "conv_blind12"
 BLIND_RNN7 = Path(__file__).parent / "sequence_blind_rnn7"
+BLIND13 = Path(__file__).parent / "conv_blind13"
+BLIND_ATTENTION4 = Path(__file__).parent / "sequence_blind_attention4"
 NEAR = 4
 
 
@@ -177,7 +181,8 @@ def main() -> None:
              "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2, "--blind9": BLIND9,
              "--blind-rnn5": BLIND_RNN5, "--blind10": BLIND10, "--blind-rnn6": BLIND_RNN6,
              "--blind-attention3": BLIND_ATTENTION3, "--blind11": BLIND11,
-             "--blind12": BLIND12, "--blind-rnn7": BLIND_RNN7}
+             "--blind12": BLIND12, "--blind-rnn7": BLIND_RNN7,
+             "--blind13": BLIND13, "--blind-attention4": BLIND_ATTENTION4}
     root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
     scores = [score(folder) for folder in posts(root)]
     print(table(scores))
