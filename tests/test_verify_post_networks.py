@@ -149,3 +149,23 @@ def test_a_weights_gradient_above_where_the_post_first_goes_through_time_is_one_
     """A post that derives one step first and turns to BPTT below (bn3monkey's notes)."""
     later = "\n\nNow backpropagation through time.\n\n"
     assert _claims(lstm, PER_STEP + later + PER_STEP) == [(1, "ok"), (5, "wrong")]
+
+
+STACKED = r"\begin{bmatrix} a^{\langle t-1 \rangle} \\ x^{\langle t \rangle}\end{bmatrix}"
+GATE = r"\Gamma_u^{\langle t \rangle}"
+NG_FORWARD = f"$${GATE} = \\sigma(W_u {STACKED} + b_u)$$\n\n"
+OVER_M = f"$$\\frac{{\\partial J}}{{\\partial b_u}} = \\sum_m \\frac{{\\partial J}}{{\\partial {GATE}}} * {GATE} * (1-{GATE})$$\n\n"
+RIGHT_ORDER = (f"$$\\frac{{\\partial J}}{{\\partial W_u}} = \\frac{{\\partial J}}{{\\partial {GATE}}} * {GATE} * "
+               f"(1-{GATE}) {STACKED}^T$$")
+LATE_SLOPE = (f"$$\\frac{{\\partial J}}{{\\partial W_u}} = \\frac{{\\partial J}}{{\\partial {GATE}}}{STACKED}^T * {GATE} * "
+              f"(1-{GATE})$$")
+
+
+def test_a_product_that_holds_at_one_sample_only_in_a_post_over_m_samples(lstm):
+    """Kept from PPPW's notebook in Ng's notation (sequence_blind_attention2): the gate's slope applied after
+    [a; x]ᵀ broadcasts a column over n + d columns, which holds at m = 1 and is undefined with m samples."""
+    assert _claims(lstm, NG_FORWARD + OVER_M + RIGHT_ORDER)[-1] == (5, "ok")        # * before juxtaposition
+    found = verify_text(lstm, NG_FORWARD + OVER_M + LATE_SLOPE, "post.md").claims
+    assert (found[-1].line, found[-1].verdict) == (5, "wrong") and "m samples" in found[-1].reason
+    # a post about one sample: the same line holds
+    assert _claims(lstm, NG_FORWARD + LATE_SLOPE)[-1] == (3, "ok")

@@ -64,6 +64,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     judge.post.functions = _functions(document) if document is not None else {}
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
     judge.post.unscaled = document is not None and not SCALED.search(document)
+    judge.post.batched = document is not None and bool(BATCHED.search(document))
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
@@ -218,6 +219,9 @@ def _stated(chain: s.Chain) -> s.Chain:
                    chain.lines[:cut])
 
 
+# Σ_m, Σ_{i=1}^{m}, 1/m, "m training examples": a post over a batch of m samples, as Ng's course writes them
+BATCHED = re.compile(r"\\sum_\{?\s*m\s*\}?(?![A-Za-z0-9])|\\sum_\{\s*[a-z]\s*=\s*1\s*\}\s*\^\s*\{?\s*m\b|"
+                     r"\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}|\bm\s+(?:training\s+)?(?:examples|samples)\b")
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)

@@ -22,10 +22,10 @@ from .entries import Entries, whole_axis
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
 from .names import PostNames, key_of, macro_key, size_of
-from .arithmetic import add, divide, entrywise, matmul
+from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
-from .unfit import Unfit
+from .unfit import Misfit, Unfit
 from .post_gradients import post_gradient
 from .quantities import World
 from .updates import RATES
@@ -185,12 +185,19 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
                 and self.pick("sum's reach", ("its term", "the terms after it")) == "the terms after it":
             # Σ_t ŷ^{(t)} - y^{(t)}: the later term reads the sum's letter, so the sum may reach it
             return self.value(s.BigSum(node.left.sub, node.left.sup, s.BinOp(node.op, node.left.body, node.right)))
+        if node.op in ("*", "odot") and isinstance(node.right, s.Juxt) and len(node.right.items) > 1 and \
+                function_name(node.right.items[0])[0] is None and \
+                self.pick("* and juxtaposition", ("juxtaposition first", "left to right")) == "left to right":
+            # Γ * (1 - Γ) [a; x]ᵀ: the * first, as a post that writes * between its factors reads them
+            first = s.BinOp(node.op, node.left, node.right.items[0])
+            return self.value(s.Juxt((s.Paren(first, "("),) + node.right.items[1:]))
         left, right = self.value(node.left), self.value(node.right)
         if node.op in ("+", "-"):
             return add(left, right, 1.0 if node.op == "+" else -1.0)
         if node.op == "/":
             return divide(left, right)
         if node.op == "odot":
+            self._one_sample_only(left, right)
             return entrywise(left, right)
         if node.op == "@":
             return matmul(left, right)
@@ -214,7 +221,16 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return left * right
         if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
             return left @ right
+        self._one_sample_only(left, right)
         return entrywise(left, right)
+
+    def _one_sample_only(self, left, right) -> None:
+        """δ [a; x]ᵀ * Γ(1 - Γ) in a post over m samples: the column is one sample's here, the post's has m
+        columns, and its product with an n×(n+d) matrix is undefined (it holds at m = 1 only)."""
+        if self.post.batched and np.ndim(left) == 2 and np.ndim(right) == 2 and left.shape[0] == right.shape[0] \
+                and 1 in (left.shape[1], right.shape[1]) and max(left.shape[1], right.shape[1]) > 1:
+            raise Misfit(f"with m samples, an entrywise product of a {shape_of(left)} and a {shape_of(right)} "
+                         "whose column is one sample's (m columns in the post's) is undefined")
 
     def _chain(self, node: s.Node):
         factors = chain_factors(node)

@@ -119,7 +119,9 @@ class SequenceJudge:
                 evaluator.value(side)
         except (Unfit, FloatingPointError, ValueError, KeyError, IndexError):
             return
-        self.confirmed |= {_quantity(key) for key in evaluator.read}
+        read = {_quantity(key) for key in evaluator.read}
+        # Γ_u = σ(W_u [a; x] + b_u): a gate's equation with its weights defines its net input too, σ's argument
+        self.confirmed |= read | {f"net:{key[2:]}" for key in read if key.startswith("W:") and key[2:] in read}
 
     # -- claims ----------------------------------------------------------------------------------------
     def claim(self, chain: s.Chain, traced: bool = True) -> Verdict:

@@ -58,6 +58,7 @@ class PostNames:
     # above it may be one step's term
     one_step_above: int | None = None
     linear_state: bool = False         # the post's RNN is linear, without biases (other_network.py)
+    batched: bool = False              # the post works over m samples (Σ_m, 1/m): derive's world holds one
     einstein: bool = False             # the post says an index repeated in a product is summed
     unscaled: bool = False             # the post writes no scale anywhere (no √, ** 0.5, "scale"): S = QKᵀ is all
     first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
