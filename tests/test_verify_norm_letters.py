@@ -96,3 +96,17 @@ def test_a_one_letter_variable_code_assigns_is_no_longer_the_tables_tensor():
     assert all(verdict != "wrong" for _, verdict in _claims(checker, code))
     # x, y and the statistics keep their meaning when code assigns them
     assert _claims(checker, "```python\ny = (x - mu) / sigma\n```\n") == [(2, "ok")]
+
+
+# found in review
+def test_a_plain_line_that_assigns_a_letter_does_not_silence_the_claims_below():
+    """Only code rebinds a one-letter name, and only with a call on its right (a = dy.sum(…))."""
+    checker = Checker(derive.derive(derive.load_text(LAYER_NORM)))
+    assert _claims(checker, "$$\\hat{x}_1 = 2 \\frac{x_1 - \\mu}{\\sigma}$$") == [(1, "wrong")]
+    assert _claims(checker, "a = x + y\n\n$$\\hat{x}_1 = 2 \\frac{x_1 - \\mu}{\\sigma}$$")[-1] == (3, "wrong")
+
+
+def test_a_perturbation_is_no_stabilizer(checker):
+    """x + δx adds a small change, not ε: the bare δ · γ stays unread."""
+    found = verify_text(checker, "$$f(x + \\delta x) \\approx f(x)$$\n\n" + MU, "post.md").claims
+    assert found[-1].verdict == "unchecked"

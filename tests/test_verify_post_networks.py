@@ -6,12 +6,16 @@ one step's term of a shared weight above the line where the post sums the steps'
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import derive
 from derive.verify import Checker, verify_text
 
 from test_sequence_verify_fuzz import _attention_spec, _cell_spec
+
+POSTS = Path(__file__).parent / "posts"
 
 
 def _claims(checker: Checker, post: str) -> list[tuple[int, str]]:
@@ -169,3 +173,34 @@ def test_a_product_that_holds_at_one_sample_only_in_a_post_over_m_samples(lstm):
     assert (found[-1].line, found[-1].verdict) == (5, "wrong") and "m samples" in found[-1].reason
     # a post about one sample: the same line holds
     assert _claims(lstm, NG_FORWARD + LATE_SLOPE)[-1] == (3, "ok")
+
+
+# found in review
+def test_each_part_of_an_implication_is_judged_and_shown_as_its_own_claim():
+    """Two parts with one text shared a cached verdict: the second half's slip was reported ok."""
+    checker = Checker(derive.derive(derive.load(POSTS / "real" / "adilce009_toy_examples_sigmoid" / "spec.toml")))
+    for first, second in ((r"L = (y - \hat{y})^2", r"L = (y - \hat{y})^3"), (r"L = (y - \hat{y})^3", r"L = (y - \hat{y})^2")):
+        found = verify_text(checker, f"$${first} \\Rightarrow {second}$$", "post.md").claims
+        alone = [verify_text(checker, f"$${part}$$", "post.md").claims[0].verdict for part in (first, second)]
+        assert [c.verdict for c in found] == alone and [c.text for c in found] == [first, second]
+
+
+def test_a_leading_for_all_and_a_nested_scope_are_kept_readable():
+    from derive.verify.see_through import see_through
+    assert see_through(r"\forall t: a = b") == r"\forall t: a = b"                  # a claim about every t stays
+    assert "forall" not in see_through(r"a = b \quad (\forall t \in (1, T))")
+    assert see_through(r"a = b \quad (\forall t \in (1, T))").count("(") == 0
+
+
+@pytest.mark.parametrize("hostile", ["μ=" * 50_000, ("\\mu=" + "x" * 50) * 1800, "{\\bf x} " * 12_000,
+                                     "(\\forall " * 20_000, "\\quad \\forall " * 20_000, "h(" * 30_000])
+def test_the_new_reading_rules_stay_linear(hostile):
+    import time
+    from derive.verify.old_fonts import plain_tex_fonts
+    from derive.verify.see_through import see_through
+    from derive.verify.typed.document import _NORMALIZED_Z
+    start = time.monotonic()
+    _NORMALIZED_Z.search(hostile)
+    plain_tex_fonts(hostile)
+    see_through(hostile)
+    assert time.monotonic() - start < 5

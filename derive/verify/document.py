@@ -318,11 +318,14 @@ def _implied(line: s.Line) -> list[tuple[s.Line, int]]:
     if not cuts:
         return [(line, 0)]
     found, start = [], 0
-    for cut in cuts + [len(chain.relations)]:
+    texts = _IMPLICATION.split(chain.text)          # each part its own text: the claims are told apart by it
+    if len(texts) != len(cuts) + 1:
+        texts = [f"{chain.text} (part {k + 1})" for k in range(len(cuts) + 1)]
+    for cut, text in zip(cuts + [len(chain.relations)], texts):
         sides, relations = chain.sides[start:cut + 1], chain.relations[start:cut]
         below = chain.lines[start - 1] if start and chain.lines else 0
         lines = tuple(n - below for n in chain.lines[start:cut]) if chain.lines else ()
-        part = s.Chain(sides, relations, chain.continued and start == 0, chain.text, chain.offset, lines)
+        part = s.Chain(sides, relations, chain.continued and start == 0, text.strip(" &"), chain.offset, lines)
         found.append((s.Line(part if len(sides) > 1 else None, line.text), below))
         start = cut + 1
     return found
@@ -348,6 +351,7 @@ def _left_text(chain: s.Chain) -> str:
 _GOES_ON = re.compile(r"\s*&?\s*(?:=|:=|\\approx)")      # a row that starts with a relation: the run goes on
 # a = b ⇒ c = d: what follows an implication is a claim of its own, not more of a's chain
 IMPLICATIONS = ("\\Rightarrow", "\\implies")
+_IMPLICATION = re.compile(r"\\(?:Rightarrow|implies)(?![A-Za-z])")
 
 
 def _dangles(chain: s.Chain) -> bool:

@@ -19,6 +19,6 @@ def plain_tex_fonts(text: str) -> str:
 
 def _letters(found: re.Match) -> str:
     inner = found.group(1) or found.group(2)
-    braced = found.group(2) and (_COMMAND_BEFORE.search(found.string, 0, found.start()) or "_" in inner
-                                 or "^" in inner)
+    before = found.string[max(0, found.start() - 40):found.start()]          # a command's name, at most
+    braced = found.group(2) and (_COMMAND_BEFORE.search(before) or "_" in inner or "^" in inner)
     return f"{{{inner}}}" if braced else inner

@@ -79,8 +79,14 @@ def scan(text: str, name: str = "") -> list[Region]:
     if math > MAX_MATH:
         raise DeriveError(f"document: {math} characters of math; at most {MAX_MATH} are read")
     if not (html or latex):             # a Markdown page's math reaches MathJax through the browser: &amp; is &
-        regions = [replace(r, text=_ENTITY.sub(lambda m: html_module.unescape(m.group()), r.text)) for r in regions]
+        regions = [replace(r, text=_ENTITY.sub(_unescaped, r.text)) for r in regions]
     return [Region(r.line, unbroken(r.text), r.start, r.end, r.plain) for r in regions]
+
+
+def _unescaped(entity: re.Match) -> str:
+    """&amp; as &; an entity for a line break or a control character stays (it would move the lines)."""
+    found = html_module.unescape(entity.group())
+    return found if found.isprintable() else entity.group()
 
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")

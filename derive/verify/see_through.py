@@ -112,8 +112,9 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 _QUAD = re.compile(r"\\q?quad(?![A-Za-z])|(?:(?<!\\)\\[,;: ]\s*){2,}|~~+|\\(?:enspace|space)(?![A-Za-z])|"
                    r"\\(?:hspace\*?|h?phantom|mspace)\s*\{[^{}]*\}")     # \quad, \;\;, \hspace{1cm}: a wide space
 _DOUBLE_BRACED_FRACTION = re.compile(r"\\frac\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}")
-_TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-]\s*[0-9])?)\s*\)")
-_FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])[^()\n]*\)|\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
+_TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z_^])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-]\s*[0-9])?)\s*\)")
+_FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])(?:[^()\n]|\([^()\n]*\))*\)|(?:\\q?quad(?![A-Za-z])|\\[,;: ]|~|,)\s*"
+                      r"\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
 _RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
 
 
@@ -157,7 +158,7 @@ def see_through(text: str) -> str:
     text = plain_tex_fonts(text)              # {\rm i}, {\bf x_t}, {\cal L}: plain TeX's font switches
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
-    text = _FOR_ALL.sub(" ", text)                 # (∀ i = 1, …, T), \quad ∀ t: the claim's scope, no more of it
+    text = _FOR_ALL.sub(" ", text)     # (∀ i = 1, …, T), \quad ∀ t after a claim: its scope (a leading ∀ stays)
     text = _quad_claims(text)
     text = _TIME_ARGUMENT.sub(r"\1_{\2}", text)     # h(t), x(t), h(t-1): Elman's and Mikolov's time, a step
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)

@@ -42,7 +42,8 @@ class SequenceChecker:
         self._other_world = None
 
     def other_world(self):
-        """A GRU spec's world with the other GRU variant, made once, when a claim first asks."""
+        """The world of the network next to the spec's (the other GRU variant, the RNN made linear and
+        unbiased: other_network.py), made once, when a claim first asks."""
         if self._other_world is None:
             self._other_world = (other_world(self.spec),)
         return self._other_world[0]

@@ -41,8 +41,8 @@ LEAVES = ("input", "kernel", "bias", "scale", "shift")
 # ẑ, z_i - μ, BN(z): the post normalizes z, its input (else z may be the output, z = γ n + β)
 _NORMALIZED_Z = re.compile(r"\\(?:w?hat|widehat|bar|overline|tilde)\s*\{?\s*z(?![A-Za-z])|ẑ|"
                            r"(?<![A-Za-z\\])z(?:_\{?[A-Za-z0-9,]*\}?)?\s*-\s*(?:\\mu|μ)|(?:BN|LN|[Nn]orm\w*)\}?\s*\(\s*z|"
-                           r"(?:\\mu|μ)(?:_\{?[A-Za-z0-9]*\}?)?\s*=[^$\n]*?(?<![A-Za-z\\])z(?![A-Za-z])")
-_ADDED_DELTA = re.compile(r"\+\s*(?:\\delta|δ)(?![A-Za-z_^])")     # √(σ² + δ): a bare δ the post adds, its ε
+                           r"(?:\\mu|μ)(?:_\{?[A-Za-z0-9]*\}?)?\s*=[^$\n]{0,120}?(?<![A-Za-z\\])z(?![A-Za-z])")
+_ADDED_DELTA = re.compile(r"\+\s*(?:\\delta|δ)(?![A-Za-z_^])(?!\s*[A-Za-z\\])")     # √(σ² + δ): a bare δ the post adds, its ε
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 
 
@@ -136,8 +136,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 verdict = members_that_read(lambda pair: judge.claim(pair, before), chain, verdict)
             rows = judge.wrong_rows if verdict.verdict == "wrong" else []
             cache[(chain.text, judge.case)] = verdict, rows
-        if (region.code and verdict.verdict != "ok" or region.plain and verdict.verdict == "unchecked") and \
-                _code_variable(chain, names):
+        if region.code and verdict.verdict == "unchecked" and _code_variable(chain, names):
             names.define(chain.sides[0].text, [], chain.sides[-1])   # a = dy.sum(…): code's own a from here on
             continue
         if verdict.verdict is None or (region.plain and verdict.verdict == "unchecked"):
@@ -172,14 +171,16 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
 def _code_variable(chain: s.Chain, names: Names) -> bool:
     """a = …, b = … in a post's code: a one-letter name the table reads only as another letter's stand-in
     (a, h, z for x; b for β), which code uses for variables of its own; never x, y or a statistic's name."""
-    return len(chain.sides) == 2 and isinstance(chain.sides[0], s.Sym) and _stand_in(chain.sides[0].text, names)
+    return len(chain.sides) == 2 and isinstance(chain.sides[0], s.Sym) and _stand_in(chain.sides[0].text, names) \
+        and bool(_CALL.search(chain.text.split("=", 1)[-1]))
 
 
 def _stand_in(letter: str, names: Names) -> bool:
     return len(letter) == 1 and letter not in "xXyY" and names.role(letter) is not None
 
 
-_ASSIGNMENT = re.compile(r"^\s*([A-Za-z])\s*=(?!=)")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z])\s*=(?!=)(?=.*[\w)\]]\s*[.(])")     # a = dy.sum(…): a call on the right
+_CALL = re.compile(r"[\w)\]]\s*[.(]")
 
 
 def _assigned_unread(names: Names, read) -> None:

@@ -98,7 +98,7 @@ class TypedJudge:
                     again = Verdict("unchecked", None, str(exc))
                 finally:
                     self.names.unbind(key, bound)
-                if again.verdict in ("ok", "unchecked"):
+                if again.verdict == "ok" or again.verdict == "unchecked" and key not in self.names.readings:
                     return again._replace(reason=f"read with {key} as the layer's {role}: {again.reason or 'it holds'}")
         return None
 
