@@ -4,32 +4,11 @@ decided by hand and with NumPy (truth.py) and never by derive, set against verif
     python tests/posts/measure.py            # the table per post, and the totals
     python tests/posts/measure.py --conv     # the conv, pooling and normalization posts (tests/posts/conv/*)
     python tests/posts/measure.py --holdout  # the held-out ones (tests/posts/conv_holdout/*)
-    python tests/posts/measure.py --blind    # the blind ones (tests/posts/conv_blind/*)
-    python tests/posts/measure.py --blind2   # the second blind set (tests/posts/conv_blind2/*)
-    python tests/posts/measure.py --blind3   # the third (tests/posts/conv_blind3/*)
-    python tests/posts/measure.py --blind4   # the fourth (tests/posts/conv_blind4/*)
-    python tests/posts/measure.py --blind5   # the fifth (tests/posts/conv_blind5/*)
     python tests/posts/measure.py --rnn      # RNN, LSTM and GRU posts (tests/posts/sequence_rnn/*)
     python tests/posts/measure.py --attention  # attention and transformer posts (tests/posts/sequence_attention/*)
-    python tests/posts/measure.py --blind-attention  # held-out attention posts (tests/posts/sequence_blind_attention/*)
-    python tests/posts/measure.py --blind-rnn  # held-out RNN, LSTM and GRU posts (tests/posts/sequence_blind_rnn/*)
-    python tests/posts/measure.py --blind-rnn2  # the second held-out set of them (tests/posts/sequence_blind_rnn2/*)
-    python tests/posts/measure.py --blind-rnn3  # the third: RNN, LSTM, GRU and attention (tests/posts/sequence_blind_rnn3/*)
-    python tests/posts/measure.py --blind6   # the sixth conv and normalization set (tests/posts/conv_blind6/*)
-    python tests/posts/measure.py --blind7   # the seventh: RMSNorm (tests/posts/conv_blind7/*)
-    python tests/posts/measure.py --blind-rnn4  # the fourth sequence set (tests/posts/sequence_blind_rnn4/*)
-    python tests/posts/measure.py --blind8   # the eighth conv set (tests/posts/conv_blind8/*)
-    python tests/posts/measure.py --blind-attention2  # the second attention set (tests/posts/sequence_blind_attention2/*)
-    python tests/posts/measure.py --blind9   # the ninth conv set (tests/posts/conv_blind9/*)
-    python tests/posts/measure.py --blind-rnn5  # the fifth sequence set: GRU, attention, LSTM (tests/posts/sequence_blind_rnn5/*)
-    python tests/posts/measure.py --blind10  # the tenth conv set (tests/posts/conv_blind10/*)
-    python tests/posts/measure.py --blind-rnn6  # the sixth sequence set (tests/posts/sequence_blind_rnn6/*)
-    python tests/posts/measure.py --blind-attention3  # the third attention set (sequence_blind_attention3/*)
-    python tests/posts/measure.py --blind11  # the eleventh conv set (tests/posts/conv_blind11/*)
-    python tests/posts/measure.py --blind12  # the twelfth conv set (tests/posts/conv_blind12/*)
-    python tests/posts/measure.py --blind-rnn7  # the seventh sequence set (tests/posts/sequence_blind_rnn7/*)
-    python tests/posts/measure.py --blind13  # the thirteenth conv set (tests/posts/conv_blind13/*)
-    python tests/posts/measure.py --blind-attention4  # the fourth attention set (sequence_blind_attention4/*)
+    python tests/posts/measure.py --blind13  # a blind conv set (tests/posts/conv_blind13/*; --blind is conv_blind)
+    python tests/posts/measure.py --blind-rnn7  # a blind sequence set (tests/posts/sequence_blind_rnn7/*)
+    python tests/posts/measure.py --blind-attention4 -v  # -v: each post's false alarms, misses, unchecked lines
 
 A post whose spec verify refuses to read (one line, exit 2) has every claim unchecked.
 
@@ -39,40 +18,13 @@ wrong, ok if every claim on it is ok, unchecked if it has none or one is uncheck
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REAL = Path(__file__).parent / "real"
-CONV = Path(__file__).parent / "conv"
-HOLDOUT = Path(__file__).parent / "conv_holdout"
-BLIND = Path(__file__).parent / "conv_blind"
-BLIND2 = Path(__file__).parent / "conv_blind2"
-BLIND3 = Path(__file__).parent / "conv_blind3"
-BLIND4 = Path(__file__).parent / "conv_blind4"
-BLIND5 = Path(__file__).parent / "conv_blind5"
-RNN = Path(__file__).parent / "sequence_rnn"
-ATTENTION = Path(__file__).parent / "sequence_attention"
-BLIND_ATTENTION = Path(__file__).parent / "sequence_blind_attention"
-BLIND_RNN = Path(__file__).parent / "sequence_blind_rnn"
-BLIND_RNN2 = Path(__file__).parent / "sequence_blind_rnn2"
-BLIND_RNN3 = Path(__file__).parent / "sequence_blind_rnn3"
-BLIND6 = Path(__file__).parent / "conv_blind6"
-BLIND7 = Path(__file__).parent / "conv_blind7"
-BLIND_RNN4 = Path(__file__).parent / "sequence_blind_rnn4"
-BLIND8 = Path(__file__).parent / "conv_blind8"
-BLIND_ATTENTION2 = Path(__file__).parent / "sequence_blind_attention2"
-BLIND9 = Path(__file__).parent / "conv_blind9"
-BLIND_RNN5 = Path(__file__).parent / "sequence_blind_rnn5"
-BLIND10 = Path(__file__).parent / "conv_blind10"
-BLIND_RNN6 = Path(__file__).parent / "sequence_blind_rnn6"
-BLIND_ATTENTION3 = Path(__file__).parent / "sequence_blind_attention3"
-BLIND11 = Path(__file__).parent / "conv_blind11"
-BLIND12 = Path(__file__).parent / "conv_blind12"
-BLIND_RNN7 = Path(__file__).parent / "sequence_blind_rnn7"
-BLIND13 = Path(__file__).parent / "conv_blind13"
-BLIND_ATTENTION4 = Path(__file__).parent / "sequence_blind_attention4"
 NEAR = 4
 
 
@@ -172,19 +124,32 @@ def table(scores: list[Score]) -> str:
     return "\n".join(rows)
 
 
+def root(flag: str) -> Path | None:
+    """The folder a flag names: --conv, --holdout, --rnn, --attention, --blind[N] (conv_blind[N]) and
+    --blind-<family>[N] (sequence_blind_<family>[N]); None for any other argument."""
+    fixed = {"--conv": "conv", "--holdout": "conv_holdout", "--rnn": "sequence_rnn",
+             "--attention": "sequence_attention"}
+    name = fixed.get(flag)
+    if name is None and (found := re.fullmatch(r"--blind(\d*)", flag)):
+        name = f"conv_blind{found[1]}"
+    if name is None and (found := re.fullmatch(r"--blind-([a-z]+\d*)", flag)):
+        name = f"sequence_blind_{found[1]}"
+    if name is None:
+        return None
+    folder = Path(__file__).parent / name
+    if not folder.is_dir():
+        sys.exit(f"measure.py: {flag} names {folder}, which is not a folder of posts")
+    return folder
+
+
 def main() -> None:
-    roots = {"--conv": CONV, "--holdout": HOLDOUT, "--blind": BLIND, "--blind2": BLIND2, "--blind3": BLIND3,
-             "--blind4": BLIND4, "--blind5": BLIND5, "--rnn": RNN, "--attention": ATTENTION,
-             "--blind-attention": BLIND_ATTENTION, "--blind-rnn": BLIND_RNN,
-             "--blind-rnn2": BLIND_RNN2, "--blind-rnn3": BLIND_RNN3, "--blind6": BLIND6,
-             "--blind7": BLIND7, "--blind-rnn4": BLIND_RNN4,
-             "--blind8": BLIND8, "--blind-attention2": BLIND_ATTENTION2, "--blind9": BLIND9,
-             "--blind-rnn5": BLIND_RNN5, "--blind10": BLIND10, "--blind-rnn6": BLIND_RNN6,
-             "--blind-attention3": BLIND_ATTENTION3, "--blind11": BLIND11,
-             "--blind12": BLIND12, "--blind-rnn7": BLIND_RNN7,
-             "--blind13": BLIND13, "--blind-attention4": BLIND_ATTENTION4}
-    root = next((roots[flag] for flag in sys.argv[1:] if flag in roots), REAL)
-    scores = [score(folder) for folder in posts(root)]
+    flags = [arg for arg in sys.argv[1:] if arg.startswith("--")]
+    unknown = [flag for flag in flags if root(flag) is None]
+    if unknown:
+        sys.exit(f"measure.py: unknown flag {unknown[0]}; expected --conv, --holdout, --rnn, --attention, "
+                 "--blind<N> or --blind-<family><N>")
+    root_ = root(flags[0]) if flags else REAL
+    scores = [score(folder) for folder in posts(root_)]
     print(table(scores))
     if "-v" in sys.argv:
         for sc in scores:
