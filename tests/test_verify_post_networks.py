@@ -204,3 +204,33 @@ def test_the_new_reading_rules_stay_linear(hostile):
     plain_tex_fonts(hostile)
     see_through(hostile)
     assert time.monotonic() - start < 5
+
+
+SIGMA_STATE = r"$$h^{(t)} = \sigma(Ux^{(t)} + Wh^{(t-1)} + b)$$"
+
+
+@pytest.mark.parametrize("prose", ["where the activation $\\sigma$ can be tanh or ReLU:",
+                                   "其中激活函数\\(\\sigma\\)可以是tanh或者ReLU之类的。",
+                                   "with tanh as $\\sigma$, the state is"])
+def test_sigma_is_the_rnns_activation_where_the_post_says_so(rnn, prose):
+    """bitjoy's BPTT notes (sequence_blind_rnn8): σ for Pascanu's and WildML's generic activation."""
+    assert _claims(rnn, f"{prose}\n\n{SIGMA_STATE}\n") == [(3, "ok")]
+
+
+@pytest.mark.parametrize("prose", ["", "where $\\sigma$ is the sigmoid and tanh the hyperbolic tangent:",
+                                   "with $\\sigma(x) = \\frac{1}{1 + e^{-x}}$ and tanh:"])
+def test_sigma_stays_the_sigmoid_where_the_post_does_not_say_otherwise(rnn, prose):
+    found = _claims(rnn, f"{prose}\n\n{SIGMA_STATE}\n")
+    assert found[-1][1] == "wrong", found
+
+
+@pytest.mark.parametrize("loss", [r"E(y_t,\hat{y_t})", r"L(\hat{y}_t, y_t)", r"E(y_{t}, \hat{y}_{t})"])
+def test_a_cost_of_one_steps_values_is_that_steps_cost(rnn, loss):
+    """wjddyd66's notes (sequence_blind_rnn8): E(y_t, ŷ_t) = -y_t log ŷ_t is step t's loss, not the total."""
+    assert _claims(rnn, f"$${loss} = -y_t \\log(\\hat{{y}}_t)$$\n") == [(1, "ok")]
+    assert _claims(rnn, "$$E = -y_t \\log(\\hat{y}_t)$$\n") == [(1, "wrong")]     # the whole loss: a slip
+
+
+def test_a_cost_of_the_whole_sequence_stays_the_whole_loss(rnn):
+    assert _claims(rnn, r"$$E(y, \hat{y}) = \sum_t E_t$$" + "\n") == [(1, "ok")]
+    assert _claims(rnn, r"$$E(y, \hat{y}) = -\sum_t E_t$$" + "\n") == [(1, "wrong")]

@@ -13,6 +13,7 @@ import re
 from .at_point import kept_bars, paired_bars
 from .macro_words import named_by_words
 from .old_fonts import plain_tex_fonts
+from .cost_arguments import COST_OF, cost_of
 from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
                             subscripted_differentials, tex_argument)
 
@@ -77,10 +78,6 @@ _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars in
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
 _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}|d)(?!\s*[=}]|$)")
-# J(W, b), L(\hat{y}, y), L_t(ŷ_t, y_t), J^{(t)}(θ): the cost written with what it depends on, which says nothing
-# more (C only bare: C_t is an LSTM's cell state)
-_COST_OF = re.compile(r"(?<![A-Za-z\\])((?:J|L|E|\\mathcal\s*\{\s*[LJ]\s*\})(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*|C)"
-                      r"\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*+)\)(?!\s*\^)")
 _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
 _LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^([])")
 _STEP_SUFFIX = re.compile(r"(_\{[^{}]*\})_\{?(new|old)\}?(?![A-Za-z0-9])")         # w_{2}_new: w2_new, glued
@@ -183,9 +180,7 @@ def see_through(text: str) -> str:
     text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
     text = _parenthesized_powers(text)
     text = _upright_derivatives(text)
-    text = _COST_OF.sub(lambda m: m.group(1) if re.search(r"[A-Za-z]", m.group(2)) and
-                        not re.search(r"\\(?:log|ln|exp|sigma|frac)", m.group(2)) else m.group(0),
-                        text)
+    text = COST_OF.sub(cost_of, text)
     text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)

@@ -15,7 +15,8 @@ from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .functions import FUNCTIONS
 from .indices import split_indices
-from .names import key_of, macro_key, spoken
+from .names import key_of, spoken
+from .post_names import macro_key
 
 MAX_READINGS = 64
 

@@ -21,7 +21,8 @@ from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
 from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
-from .names import OWN_TERM, key_of, macro_key
+from .names import OWN_TERM, key_of
+from .post_names import macro_key
 from .named_terms import named_terms
 from .judge import SequenceJudge
 from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
@@ -66,6 +67,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
     judge.post.unscaled = document is not None and not SCALED.search(document)
     judge.post.batched = document is not None and bool(BATCHED.search(document))
+    judge.post.sigma_is_activation = any(SIGMA_IS_ACTIVATION.search(text) and not SIGMOID.search(text)
+                                         for text in lines)
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
@@ -223,6 +226,12 @@ def _stated(chain: s.Chain) -> s.Chain:
 # Σ_m, Σ_{i=1}^{m}, 1/m, "m training examples": a post over a batch of m samples, as Ng's course writes them
 BATCHED = re.compile(r"\\sum_\{?\s*m\s*\}?(?![A-Za-z0-9])|\\sum_\{\s*[a-z]\s*=\s*1\s*\}\s*\^\s*\{?\s*m\b|"
                      r"\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}|\bm\s+(?:training\s+)?(?:examples|samples)\b")
+# a line that names σ with another activation (其中激活函数σ可以是tanh或者ReLU; where σ is an activation such as
+# tanh) and does not call it the sigmoid: the post's σ is the activation, whichever it is
+SIGMA_IS_ACTIVATION = re.compile(r"\\sigma(?![A-Za-z]).{0,80}?(?<![A-Za-z])(?:tanh|ReLU)(?![A-Za-z])|"
+                                 r"(?<![A-Za-z\\])(?:tanh|ReLU)(?![A-Za-z]).{0,80}?\\sigma(?![A-Za-z])",
+                                 re.IGNORECASE)
+SIGMOID = re.compile(r"sigmoid|logistic|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*e|1\s*/\s*\(\s*1\s*\+", re.IGNORECASE)
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)

@@ -21,7 +21,8 @@ from .readings import WorldReadings
 from .entries import Entries, whole_axis
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
-from .names import PostNames, key_of, macro_key, size_of
+from .names import key_of, size_of
+from .post_names import PostNames, macro_key
 from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators

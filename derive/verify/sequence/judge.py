@@ -18,7 +18,8 @@ from ..values import Verdict
 from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .derivatives import adjoint_of
-from .names import PostNames, key_of, macro_key
+from .names import key_of
+from .post_names import PostNames, macro_key
 from .post_gradients import written_in
 from .carried import carried, slipped
 from .quantities import IN_VIEW, World
