@@ -84,6 +84,7 @@ class TensorLayer:
     parameters: tuple[tuple[str, np.ndarray], ...]  # ("W", ...), ("b", ...), ("gamma", ...): in the op's order
     activation: str | None
     shape: tuple[int, ...]                          # the output's shape, per sample
+    drawn: bool = False                             # its weights drawn from [init] seed: no numbers of a post's
 
     def attribute(self, name: str) -> Any:
         return dict(self.attributes)[name]

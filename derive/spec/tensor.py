@@ -211,7 +211,8 @@ class _TensorReader(SequenceLayers, Checker):
         weights = self.parameter(raw, "weights", field, size, rng, (channels * kernel ** 2, out * kernel ** 2))
         parameters = (("W", weights),) + self.bias(raw, field, out)
         output = (out, (height + 2 * padding - kernel) // stride + 1, (width + 2 * padding - kernel) // stride + 1)
-        return TensorLayer("conv2d", (("stride", stride), ("padding", padding)), parameters, activation, output)
+        return TensorLayer("conv2d", (("stride", stride), ("padding", padding)), parameters, activation, output,
+                           drawn="weights" not in raw)
 
     def _pool(self, kind, raw, field, shape):
         channels, height, width = self.image(shape, field, kind)

@@ -251,9 +251,12 @@ class Evaluator(Sums):
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []
-        above = (index_pieces(node.sup.text) or []) if node.sup is not None else []
+        # δ_{ij}^{(l)}, δ_i^{[l]}: a layer's label in brackets, so the layer's error; Kronecker's δ has none
+        labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
+        above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
         numbered = node.sup is None and KRONECKER in self.names.labelled and all(p.isdigit() for p in pieces)
-        if (len(pieces + above) != 2 or numbered) and pieces and (node.sup is None or is_label(node.sup.text)):
+        if (len(pieces + above) != 2 or numbered or labelled) and pieces and \
+                (node.sup is None or is_label(node.sup.text)):
             # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its
             # input, δ^{l-1}); Kronecker's δ has two indices, letters (δ_{11} is the error's entry where the
             # post writes δ^l)

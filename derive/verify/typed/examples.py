@@ -16,6 +16,7 @@ OTHER_SIZES = "not checked: the post works this example at other sizes than the 
 _NUMBERED_ENTRY = re.compile(r"_\{?\d")
 _BEGIN = re.compile(r"\\begin\{(array|matrix|bmatrix|pmatrix|vmatrix)\}(?:\{[^{}]*\})?")
 MATRIX_TEXT = 2_000         # of one written-out example matrix, at most: a longer one is no example of a tensor
+_QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
 _CELL = re.compile(r"\s*(?:\\math[a-z]+\{)?([A-Za-z])_\{?(\d)(\d)\}?\}?\s*")
 
 
@@ -27,7 +28,8 @@ def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, in
         end = text.find(f"\\end{{{match.group(1)}}}", match.end(), match.end() + MATRIX_TEXT)
         if end < 0:
             continue
-        rows = [row for row in re.split(r"\\\\", text[match.end():end]) if row.strip()]
+        body = _QUOTE_MARKS.sub("", text[match.end():end])     # a Markdown quote's > before each row
+        rows = [row for row in re.split(r"\\\\", body) if row.strip()]
         cells = [[_CELL.fullmatch(cell) for cell in row.split("&")] for row in rows]
         if not cells or any(cell is None for row in cells for cell in row):
             continue

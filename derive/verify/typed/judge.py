@@ -21,7 +21,7 @@ from .rows import aligned, wrong_rows
 from .output_size import output_size_claim
 from .sizes import size_claim
 from .slips import OUTSIDE, bias_left_out, slip
-from .tensor_judge import judge_tensors
+from .tensor_judge import figure_points, judge_tensors
 
 ARGMAX = re.compile(r"^[A-Za-z]_(?:m|max|\*)$")
 POINTS = 2
@@ -112,7 +112,7 @@ class TypedJudge:
         if self.model.kind == "conv2d" and tensor_claim(chain, self.names, self.model):
             return judge_tensors(self, chain, links, self.convention)
         figures = _figures(chain)
-        points = ([self.spec_point] if self.spec_point is not None else []) if figures else \
+        points = figure_points(self, chain) if figures else \
             self.points if self._names_bias(chain) else self._unbiased()
         if not points:
             return Verdict("unchecked", None, "the claim states figures, and the spec gives no numbers to check "

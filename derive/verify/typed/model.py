@@ -53,6 +53,7 @@ class LayerModel:
     spec_values: dict[sp.Basic, float]
     group_axis: int                         # the axis a normalization's statistics run over (0: the samples)
     layer: int | None = None                # the layer's number in the network (W^{[1]})
+    drawn: bool = False                     # the spec draws its weights from a seed: they are no post's numbers
     _partials: dict = field(default_factory=dict)
     _parents: dict = field(default_factory=dict)
 
@@ -114,6 +115,7 @@ def layer_model(spec: TensorSpec) -> LayerModel | None:
     spec_values |= _values(tensors["input"], given[source])
     model = _finished(application.op, attributes, tensors, definitions, spec_values, upstream, 0)
     model.layer = out.layer
+    model.drawn = spec.layers[out.layer - 1].drawn
     return model
 
 

@@ -42,7 +42,10 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
             own = (names.role(text, font) in (None,) + LEAVES or _of_own_names(names, chain.sides[1])) and \
                 not (_gradient_name(names, text, font) and not _of_own_names(names, chain.sides[1]))
             itself = _mentions(chain.sides[1], key)
-            if bound is None and own and not itself and _reads(evaluator, chain.sides[1], views):
+            # b = 0 (简化 b^l = 0): the post leaves the bias out of an example, b names no expression of its own
+            assumed = names.role(text, font) in ("bias", "shift") and isinstance(chain.sides[1], s.Num) and \
+                float(chain.sides[1].text) == 0
+            if bound is None and own and not itself and not assumed and _reads(evaluator, chain.sides[1], views):
                 names.define(key, index_pieces(sub) or [] if sub else [], chain.sides[1])
         if bound is not None:               # defined again, as something else: its first meaning stays
             names.bind(key, bound)

@@ -46,9 +46,12 @@ def _views(judge, chain: s.Chain) -> list[View]:
 
 
 def _judged(judge, chain: s.Chain, links, convention: str) -> Verdict:
+    points = figure_points(judge, chain) if judge.figures else judge.points
+    if not points:
+        return Verdict("unchecked", None, "the claim states figures, and the spec gives no numbers to check them at")
     checked = False
     for number, left, right in links:
-        for point in judge.points:
+        for point in points:
             for view in _views(judge, chain):
                 found = _link(judge, point, view, convention, left, right, number)
                 if found is None:          # a channel past the layer's: not this view
@@ -60,6 +63,23 @@ def _judged(judge, chain: s.Chain, links, convention: str) -> Verdict:
         return Verdict("unchecked", None, "its channels are outside the layer's")
     convolves = any(isinstance(n, s.BinOp) and n.op in ("*", "conv") for n in s.nodes(chain))
     return Verdict("ok", None, f"read with * as a {convention}" if convolves else None)
+
+
+def figure_points(judge, chain: s.Chain) -> list:
+    """Where a claim that states figures is checked: at the spec's own numbers; arithmetic of numbers alone
+    (4 - 2 + 1 = 3) anywhere; nowhere where it writes out the kernel (K = [[1, 2, 3], …]) and the spec draws
+    the kernel from a seed: the post's example kernel is its own."""
+    if not any(isinstance(node, s.Sym) for node in s.nodes(chain)):
+        return judge.points[:1]
+    if judge.model.drawn and any(_names_kernel(judge.names, side) for side in chain.sides):
+        return []
+    return [judge.spec_point] if judge.spec_point is not None else []
+
+
+def _names_kernel(names, side) -> bool:
+    side = _bare(side)
+    side = side.base if isinstance(side, s.Scripted) and side.sub is None else side
+    return isinstance(side, s.Sym) and names.role(side.text, side.font) == "kernel"
 
 
 def _link(judge, point, view: View, convention: str, left, right, number: int) -> Verdict | None:

@@ -1,0 +1,96 @@
+"""verify on conv posts that label layers in brackets and work small examples of their own: δ_{ij}^{(l)} is
+layer l's error, never Kronecker's δ (sevenold's notes, conv_blind14); a bias the post sets to 0 for an example
+(简化 b^l = 0) is still the bias a derivative is by (yinxiaojian's notes); and a matrix written out inside a
+Markdown quote (> rows) at other sizes than the layer's is the post's own example."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+
+SPEC = """
+title = "a 3x3 convolution"
+[input]
+shape = [1, 5, 5]
+values = [[[[0.5, -0.2, 0.1, 0.9, -0.7], [0.3, 0.8, -0.5, 0.2, 0.4], [-0.6, 0.1, 0.7, -0.3, 0.2],
+            [0.9, -0.4, 0.3, 0.6, -0.1], [0.2, 0.5, -0.8, 0.1, 0.3]]]]
+[[layers]]
+type = "conv2d"
+out_channels = 1
+kernel = 3
+activation = "sigmoid"
+[[layers]]
+type = "flatten"
+[target]
+values = [[0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6, 0.5]]
+[loss]
+function = "half_sse"
+reduction = "sum"
+[training]
+learning_rate = 0.1
+[init]
+seed = 3
+"""
+
+
+@pytest.fixture(scope="module")
+def conv():
+    return Checker(derive.derive(derive.load_text(SPEC)))
+
+
+def _verdicts(checker, text: str) -> list[str]:
+    return [c.verdict for c in verify_text(checker, text, "post.md").claims]
+
+
+@pytest.mark.parametrize("label", ["(l)", "[l]"])
+def test_a_delta_with_a_bracketed_layer_label_is_the_layers_error(conv, label):
+    assert _verdicts(conv, f"$$\\frac{{\\partial E}}{{\\partial z_{{ij}}^{{{label}}}}} = \\delta_{{ij}}^{{{label}}}$$") \
+        == ["ok"]
+    # one entry of the error for the bias, which every position feeds: the sum over positions is missing
+    assert _verdicts(conv, f"$$\\frac{{\\partial E}}{{\\partial b^{{{label}}}}} = \\delta_{{11}}^{{{label}}}$$") \
+        == ["wrong"]
+
+
+def test_a_delta_with_a_layer_label_never_reads_the_label_as_an_index(conv):
+    found = verify_text(conv, "$$\\frac{\\partial E}{\\partial b_i^{(l)}} = \\delta_i^{(l)}$$", "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "sum over l" not in (found[0].reason or "")
+
+
+def test_a_bias_set_to_zero_for_an_example_is_still_the_bias(conv):
+    post = "$$\\frac{\\partial z_{11}}{\\partial b} = 1$$\n\n(let $b=0$, one kernel)\n\n" \
+           "$$\\frac{\\partial z_{11}}{\\partial b} = 0$$\n"
+    assert _verdicts(conv, post) == ["ok", "wrong"]
+
+
+QUOTED_EXAMPLE = "\n".join([
+    "> Suppose $x$ is 3x3 and $k$ is 2x2:", "> $$", "> \\left( \\begin{array}{}", "> x_{11}&x_{12}&x_{13}\\\\",
+    "> x_{21}&x_{22}&x_{23}\\\\", "> x_{31}&x_{32}&x_{33}", "> \\end{array} \\right)", "> $$", "> $$",
+    "> z_{11}=x_{11}k_{11}+x_{12}k_{12}+x_{21}k_{21}+x_{22}k_{22}", "> $$", ""])
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_a_quoted_matrix_at_other_sizes_is_the_posts_own_example(conv, quoted):
+    text = QUOTED_EXAMPLE if quoted else QUOTED_EXAMPLE.replace("> ", "")
+    found = verify_text(conv, text, "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "other sizes" in found[0].reason
+
+
+KERNEL = "$$\\begin{bmatrix}1 & 2 & 3 \\\\ 4 & 5 & 6 \\\\ 7 & 8 & 9\\end{bmatrix} = K$$\n"
+
+
+def test_figures_for_weights_the_spec_draws_from_a_seed_are_the_posts_own(conv):
+    """hhk7734's wiki (conv_blind14): a kernel example written out in numbers, where the spec draws its kernel."""
+    found = verify_text(conv, KERNEL, "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "gives no numbers" in found[0].reason
+    # arithmetic of numbers alone needs no weights: still checked
+    assert _verdicts(conv, "$$4-2/1+1=5$$\n") == ["wrong"]
+
+
+def test_figures_for_weights_the_spec_gives_are_checked():
+    given = SPEC.replace("[init]\nseed = 3\n", "").replace(
+        'activation = "sigmoid"\n', 'activation = "sigmoid"\nweights = [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]\n', 1)
+    checker = Checker(derive.derive(derive.load_text(given)))
+    assert _verdicts(checker, KERNEL) == ["ok"]
+    assert _verdicts(checker, KERNEL.replace("9\\end", "8\\end")) == ["wrong"]
