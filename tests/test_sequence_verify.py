@@ -121,7 +121,7 @@ def test_code_reads_matmul_and_transpose():
 @pytest.mark.parametrize("corpus", ["sequence_rnn", "sequence_attention", "sequence_blind_rnn", "sequence_blind_attention",
                                     "sequence_blind_rnn2", "sequence_blind_rnn4", "sequence_blind_attention2",
                                     "sequence_blind_rnn5", "sequence_blind_rnn6", "sequence_blind_attention3",
-                                    "sequence_blind_rnn7", "sequence_blind_attention4"])
+                                    "sequence_blind_rnn7", "sequence_blind_attention4", "sequence_blind_attention5"])
 def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     sys.path.insert(0, str(POSTS))
     try:
@@ -420,3 +420,20 @@ def test_a_sum_that_leaves_one_index_out(attention, sign, verdict):
                + sign + r" \sum_{k \neq j} A_{ik} A_{ij} \frac{\partial L}{\partial A_{ik}}")
     assert _verdict(attention, formula).verdict == verdict
     assert _verdict(attention, formula.replace(r"\neq", "≠")).verdict == verdict
+
+
+def test_the_eighth_blind_set_differs_from_its_truth_only_at_one_steps_term_written_as_the_gradient():
+    """sequence_blind_rnn8, measured at first sight on 2026-12-04: 7 of 17 real errors caught, 59% unchecked and 4
+    false alarms (σ for an activation the post says may be tanh; E(y_t, ŷ_t), one step's loss, read as the total);
+    then the same catches and one disagreement, kept here. wjddyd66's line 60 writes ∂E_3/∂W = δ_i^3 s_{i-1}^T
+    ("let i be a particular time step", and below, in prose, "the computed values are all added"): the truth
+    reads it as step i's share; as written it is the classic missing sum over steps, and verify says so."""
+    sys.path.insert(0, str(POSTS))
+    try:
+        import measure
+    finally:
+        sys.path.remove(str(POSTS))
+    scores = [measure.score(folder) for folder in measure.posts(POSTS / "sequence_blind_rnn8")]
+    assert {score.post: score.false_alarms for score in scores if score.false_alarms} == \
+        {"wjddyd66_rnn_bptt_ko": [60]}
+    assert sum(score.caught for score in scores) >= 7
