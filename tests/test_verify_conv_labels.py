@@ -94,3 +94,31 @@ def test_figures_for_weights_the_spec_gives_are_checked():
     checker = Checker(derive.derive(derive.load_text(given)))
     assert _verdicts(checker, KERNEL) == ["ok"]
     assert _verdicts(checker, KERNEL.replace("9\\end", "8\\end")) == ["wrong"]
+
+
+def _matrix(letter: str, rows: int, columns: int) -> str:
+    return "\\left( \\begin{array}{}\n" + "\\\\\n".join(
+        "&".join(f"{letter}_{{{i}{j}}}" for j in range(1, columns + 1)) for i in range(1, rows + 1)) + \
+        "\n\\end{array} \\right)"
+
+
+EXAMPLE = (f"Suppose $x$ is 3x3 and $k$ is 2x2, stride 1:\n\n$$\n{_matrix('x', 3, 3)}\n*\n{_matrix('k', 2, 2)}\n=\n"
+           f"{_matrix('z', 2, 2)}\n$$\n\n$$\nz_{{11}}=x_{{11}}k_{{11}}+x_{{12}}k_{{12}}+x_{{21}}k_{{21}}+x_{{22}}k_{{22}}\n$$\n\n"
+           "$$\\delta^l = \\frac{\\partial L}{\\partial z^l}$$\n\n$$\n\\bigtriangledown{k_{11}}=\\delta_{11}x_{11}+\\delta_{12}x_{12}+\\delta_{21}x_{21}+\\delta_{22}x_{22}\n$$\n\n"
+           "$$\n\\bigtriangledown{k_{12}}=\\delta_{11}x_{12}+\\delta_{12}x_{22}+\\delta_{21}x_{22}+\\delta_{22}x_{23}\n$$\n")
+
+
+def test_a_worked_example_at_its_own_sizes_is_judged_in_its_own_network(conv):
+    """yinxiaojian's supplement (conv_blind14): x 3×3, k 2×2 and z 2×2 written out where the spec's layer is 5×5
+    with a 3×3 kernel; its entries are judged in a 3×3 convolution by a 2×2 kernel, and its slip (x_22 for
+    x_13 in ∇k_12) is found there."""
+    found = {c.line: c for c in verify_text(conv, EXAMPLE, "post.md").claims if "own example" in (c.reason or "")}
+    verdicts = {line: c.verdict for line, c in found.items()}
+    assert sorted(verdicts.values()) == ["ok", "ok", "wrong"], verdicts
+    wrong = next(c for c in found.values() if c.verdict == "wrong")
+    assert "k_{12}" in wrong.text and "an input of 3×3, a kernel of 2×2" in wrong.reason
+
+
+def test_an_example_whose_kernel_the_post_does_not_write_is_not_built(conv):
+    text = EXAMPLE.replace(f"*\n{_matrix('k', 2, 2)}\n=\n{_matrix('z', 2, 2)}\n", "")
+    assert all("own example" not in (c.reason or "") for c in verify_text(conv, text, "post.md").claims)

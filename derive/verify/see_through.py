@@ -72,7 +72,7 @@ _INNER_DELIMITERS = re.compile(r"\\[()]")
 # is \delta_{o1}, scripted)
 _OPERAND = r"(?:[A-Za-z]|\\(?!cdot|times|left|c?dots|ldots|quad)[a-zA-Z]+(?:\{[^{}]*\})?)(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
 # ∇a_{11}, \bigtriangledown W^l: the loss's gradient by the name; \nabla_W J: by W, of J
-_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*({_OPERAND}))")
+_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*\{{\s*({_OPERAND})\s*\}}|\s*({_OPERAND}))")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
@@ -137,10 +137,11 @@ _DEGREES = re.compile(r"(\d+)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])
 
 
 def _gradient_of(match: re.Match) -> str:
-    if match.group(3) is not None:                 # ∇E, ∇E_{total}: the loss's gradient, by nothing written
-        if re.match(r"(?:[LJEC]|\\mathcal\{[LJ]\})(?![A-Za-z])", match.group(3)):
+    operand = match.group(3) or match.group(4)     # \bigtriangledown{k_{11}}: braced, as \nabla k_{11}
+    if operand is not None:                        # ∇E, ∇E_{total}: the loss's gradient, by nothing written
+        if re.match(r"(?:[LJEC]|\\mathcal\{[LJ]\})(?![A-Za-z])", operand):
             return match.group(0)
-        return rf"\frac{{\partial L}}{{\partial {match.group(3)}}}"
+        return rf"\frac{{\partial L}}{{\partial {operand}}}"
     by = match.group(1)[1:-1] if match.group(1).startswith("{") else match.group(1)
     return rf"\frac{{\partial {match.group(2)}}}{{\partial {by}}}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 
 from ...errors import DeriveError
 from ...spec.sequence import SEQUENCE_KINDS
@@ -20,6 +21,7 @@ from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
+from .example_world import in_example
 from .examples import of_other_sizes, written_at_other_sizes
 from .unit_stride import at_unit_stride
 from .judge import TypedJudge
@@ -66,7 +68,8 @@ class TypedChecker:
 
 
 def verify_typed(checker: TypedChecker, regions: list[Region], document: str | None, seconds: float,
-                 chains_of):
+                 chains_of, example: bool = False):
+    """`example`: the document read again in the network of its own worked example (example_world.py)."""
     deadline = time.monotonic() + seconds
     starts = line_starts_of(document) if document is not None else None
     read = [(region, _joined(rows)) for region, rows in
@@ -165,7 +168,18 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                                     region.end))
     claims.sort(key=lambda c: (c.start, c.line))
     written = written_at_other_sizes(document or "", names, checker.model)
-    return Report(tuple(at_unit_stride(of_other_sizes(claims, written), document or "", checker.model)), "typed")
+    claims = of_other_sizes(claims, written)
+    if not example:
+
+        def judged(spec) -> list[Claim]:
+            try:
+                other = TypedChecker(SimpleNamespace(spec=spec))
+            except DeriveError:
+                return []
+            return list(verify_typed(other, regions, document, seconds, chains_of, example=True).claims)
+
+        claims = in_example(claims, checker.spec, checker.model, written, names, judged)
+    return Report(tuple(at_unit_stride(claims, document or "", checker.model)), "typed")
 
 
 def _code_variable(chain: s.Chain, names: Names) -> bool:

@@ -20,8 +20,8 @@ _QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
 _CELL = re.compile(r"\s*(?:\\math[a-z]+\{)?([A-Za-z])_\{?(\d)(\d)\}?\}?\s*")
 
 
-def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, int]]:
-    """(letter, offset) for each matrix the text writes of one tensor's entries, every entry of a grid, at
+def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, int, tuple[int, int]]]:
+    """(letter, offset, shape) for each matrix the text writes of one tensor's entries, every entry of a grid, at
     another shape than the tensor's last two axes."""
     found = []
     for match in _BEGIN.finditer(text):
@@ -40,11 +40,11 @@ def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, in
         grid = {(first[0] + i, first[1] + j) for i in range(shape[0]) for j in range(shape[1])}
         tensor = model.tensors.get(names.role(next(iter(letters)))) if len(letters) == 1 else None
         if tensor is not None and indices == grid and tuple(tensor.shape[-2:]) != shape:
-            found.append((letters.pop(), match.start()))
+            found.append((letters.pop(), match.start(), shape))
     return found
 
 
-def of_other_sizes(claims: list[Claim], written: list[tuple[str, int]]) -> list[Claim]:
+def of_other_sizes(claims: list[Claim], written: list[tuple[str, int, tuple[int, int]]]) -> list[Claim]:
     """The wrong entry-by-entry claims of a display that writes entries outside the layer's tensors, or that
     name an entry of a tensor the post wrote out above at other sizes, unchecked."""
     displays = {c.start for c in claims if c.reason == OUTSIDE}
@@ -53,7 +53,7 @@ def of_other_sizes(claims: list[Claim], written: list[tuple[str, int]]) -> list[
         if claim.start in displays:
             return True
         return any(claim.start >= offset and re.search(rf"(?<![A-Za-z\\]){letter}_\{{?\d", claim.text)
-                   for letter, offset in written)
+                   for letter, offset, _ in written)
 
     return [replace(c, verdict="unchecked", expected=None, link=None, reason=OTHER_SIZES)
             if c.verdict == "wrong" and _NUMBERED_ENTRY.search(c.text) and example(c) else c for c in claims]
