@@ -108,10 +108,19 @@ EXAMPLE = (f"Suppose $x$ is 3x3 and $k$ is 2x2, stride 1:\n\n$$\n{_matrix('x', 3
            "$$\n\\bigtriangledown{k_{12}}=\\delta_{11}x_{12}+\\delta_{12}x_{22}+\\delta_{21}x_{22}+\\delta_{22}x_{23}\n$$\n")
 
 
-def test_a_worked_example_at_its_own_sizes_is_judged_in_its_own_network(conv):
+CHANNELS = SPEC.replace("shape = [1, 5, 5]", "shape = [3, 5, 5]").replace("out_channels = 1", "out_channels = 2") \
+    .replace(SPEC[SPEC.index("values = [[[["):SPEC.index("[[layers]]")],
+             "values = " + repr([[[[round(0.1 * ((c + i * 5 + j) % 7) - 0.3, 2) for j in range(5)] for i in range(5)]
+                                  for c in range(3)]]) + "\n").replace(
+    "values = [[0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6, 0.5]]", "values = [" + repr([0.5] * 18) + "]")
+
+
+@pytest.mark.parametrize("spec", [SPEC, CHANNELS], ids=["one channel", "three in, two out"])
+def test_a_worked_example_at_its_own_sizes_is_judged_in_its_own_network(spec):
     """yinxiaojian's supplement (conv_blind14): x 3×3, k 2×2 and z 2×2 written out where the spec's layer is 5×5
-    with a 3×3 kernel; its entries are judged in a 3×3 convolution by a 2×2 kernel, and its slip (x_22 for
-    x_13 in ∇k_12) is found there."""
+    with a 3×3 kernel; its entries are judged in a 3×3 convolution by a 2×2 kernel, one map in and one out
+    whatever the spec's channels, and its slip (x_22 for x_13 in ∇k_12) is found there."""
+    conv = Checker(derive.derive(derive.load_text(spec)))
     found = {c.line: c for c in verify_text(conv, EXAMPLE, "post.md").claims if "own example" in (c.reason or "")}
     verdicts = {line: c.verdict for line, c in found.items()}
     assert sorted(verdicts.values()) == ["ok", "ok", "wrong"], verdicts

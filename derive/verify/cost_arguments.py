@@ -9,8 +9,10 @@ import re
 # more (C only bare: C_t is an LSTM's cell state)
 COST_OF = re.compile(r"(?<![A-Za-z\\])((?:J|L|E|\\mathcal\s*\{\s*[LJ]\s*\})(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*|C)"
                      r"\s*\(\s*((?:\\[A-Za-z]+|[A-Za-z0-9_^{}\[\]\s,;])*+)\)(?!\s*\^)")
-# y_t, \\hat{y_t}, y^{(t)}, y^{<t>}: an argument at step t (or t±1) of a cost written without a step of its own
-AT_STEP = re.compile(r"(?:_\s*\{?\s*|\^\s*\{\s*(?:\(|<|\\langle)\s*)(t\s*(?:[+-]\s*1)?)(?![A-Za-z0-9])")
+# y_t, \\hat{y_t}: an argument at step t (or t±1) of a cost written without a step of its own
+AT_STEP = re.compile(r"_\s*\{?\s*(t\s*(?:[+-]\s*1)?)(?![A-Za-z0-9])")
+# the output or the target, y, ŷ, o: a step's values; a weight at an iteration t (L(V_t), E(θ_t)) is no step's
+OUTPUT_OR_TARGET = re.compile(r"\s*(?:\\(?:hat|tilde|bar)\s*\{?\s*)?[yo](?![A-Za-z])")
 
 
 def cost_of(match: re.Match) -> str:
@@ -19,7 +21,8 @@ def cost_of(match: re.Match) -> str:
     if not re.search(r"[A-Za-z]", arguments) or re.search(r"\\(?:log|ln|exp|sigma|frac)", arguments):
         return match.group(0)
     steps = {re.sub(r"\s", "", found) for found in AT_STEP.findall(arguments)}
-    each_at_step = all(AT_STEP.search(part) for part in arguments.split(","))
+    parts = arguments.split(",")
+    each_at_step = all(AT_STEP.search(part) and OUTPUT_OR_TARGET.match(part) for part in parts)
     if re.fullmatch(r"[JLE]", cost) and len(steps) == 1 and each_at_step:
         return f"{cost}_{{{steps.pop()}}}"
     return cost

@@ -72,7 +72,7 @@ _INNER_DELIMITERS = re.compile(r"\\[()]")
 # is \delta_{o1}, scripted)
 _OPERAND = r"(?:[A-Za-z]|\\(?!cdot|times|left|c?dots|ldots|quad)[a-zA-Z]+(?:\{[^{}]*\})?)(?:\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
 # ∇a_{11}, \bigtriangledown W^l: the loss's gradient by the name; \nabla_W J: by W, of J
-_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*\{{\s*({_OPERAND})\s*\}}|\s*({_OPERAND}))")
+_NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*\{{\s*({_OPERAND}[0-9]*)\s*\}}(?!\s*[LJEC](?![A-Za-z]))|\s*({_OPERAND}))")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")

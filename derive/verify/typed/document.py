@@ -176,7 +176,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                 other = TypedChecker(SimpleNamespace(spec=spec))
             except DeriveError:
                 return []
-            return list(verify_typed(other, regions, document, seconds, chains_of, example=True).claims)
+            left = max(0.0, deadline - time.monotonic())        # the example's time is the post's, not more
+            return list(verify_typed(other, regions, document, left, chains_of, example=True).claims)
 
         claims = in_example(claims, checker.spec, checker.model, written, names, judged)
     return Report(tuple(at_unit_stride(claims, document or "", checker.model)), "typed")

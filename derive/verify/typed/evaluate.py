@@ -251,7 +251,8 @@ class Evaluator(Sums):
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []
-        # δ_{ij}^{(l)}, δ_i^{[l]}: a layer's label in brackets, so the layer's error; Kronecker's δ has none
+        # δ_{ij}^{(l)}, δ_i^{[l]}: a bracketed superscript is a layer's label in these posts (a sample's, δ^{(i)}_j,
+        # too), so the error; Kronecker's δ has none
         labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
         above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
         numbered = node.sup is None and KRONECKER in self.names.labelled and all(p.isdigit() for p in pieces)

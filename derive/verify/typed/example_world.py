@@ -1,10 +1,10 @@
 """A conv post's own worked example, judged in its own network. A post that writes its input out at its own
 sizes (x_{11} … x_{33} where the spec's input is 6×6), and its kernel (k_{11} … k_{22}) or its output (z_{11} …
 z_{22}, which with the input fixes the kernel at stride 1), works the layer at those sizes: the same convolution
-(channels, stride and padding as the spec's) on an input and a kernel of the sizes the post writes, its output
-the convolution's own, no activation after it (an example writes x * k = z, and δ is ∂L/∂z).
-Its entry-by-entry claims that do not hold at the spec's sizes are judged there, at random values. A written
-output must have the example's size; without one, only a plain example (stride 1, no padding) is built."""
+(stride and padding as the spec's, one map in and one out) on an input and a kernel of the sizes the post writes,
+its output the convolution's own, no activation after it (an example writes x * k = z, and δ is ∂L/∂z). Its
+entry-by-entry claims that do not hold at the spec's sizes are judged there, at random values. A written output
+must have the example's size; without one, only a plain example (stride 1, no padding) is built."""
 
 from __future__ import annotations
 
@@ -33,8 +33,7 @@ def example_spec(spec: TensorSpec, model, written: list[tuple[str, int, tuple[in
     if "input" not in shapes:
         return None
     layer = spec.layers[model.layer - 1]
-    weights = dict(layer.parameters)["W"]
-    out_channels, channels = weights.shape[:2]
+    out_channels, channels = 1, 1             # an example written x_{ij}, k_{ij}: one map in, one out
     stride, padding = layer.attribute("stride"), layer.attribute("padding")
     height, width = shapes["input"]
     kernel = shapes.get("kernel")
@@ -47,7 +46,7 @@ def example_spec(spec: TensorSpec, model, written: list[tuple[str, int, tuple[in
         return None
     rng = np.random.default_rng(0)
     conv = replace(layer, parameters=(("W", rng.uniform(-1, 1, (out_channels, channels) + tuple(kernel))),) +
-                   tuple((name, value) for name, value in layer.parameters if name != "W"),
+                   tuple((name, value[:out_channels]) for name, value in layer.parameters if name != "W"),
                    activation=None, shape=(out_channels,) + output, drawn=True)
     size = out_channels * output[0] * output[1]
     flat = TensorLayer("flatten", (), (), None, (size,))
