@@ -211,14 +211,16 @@ SIGMA_STATE = r"$$h^{(t)} = \sigma(Ux^{(t)} + Wh^{(t-1)} + b)$$"
 
 @pytest.mark.parametrize("prose", ["where the activation $\\sigma$ can be tanh or ReLU:",
                                    "其中激活函数\\(\\sigma\\)可以是tanh或者ReLU之类的。",
-                                   "with tanh as $\\sigma$, the state is"])
+                                   "where $\\sigma$ is an activation function such as tanh:"])
 def test_sigma_is_the_rnns_activation_where_the_post_says_so(rnn, prose):
     """bitjoy's BPTT notes (sequence_blind_rnn8): σ for Pascanu's and WildML's generic activation."""
     assert _claims(rnn, f"{prose}\n\n{SIGMA_STATE}\n") == [(3, "ok")]
 
 
 @pytest.mark.parametrize("prose", ["", "where $\\sigma$ is the sigmoid and tanh the hyperbolic tangent:",
-                                   "with $\\sigma(x) = \\frac{1}{1 + e^{-x}}$ and tanh:"])
+                                   "with $\\sigma(x) = \\frac{1}{1 + e^{-x}}$ and tanh:",
+                                   "The hidden state uses tanh and the output uses $\\sigma$.",
+                                   "$\\hat y=\\sigma(Vh_T),\\ h_t=\\tanh(Ux_t)$"])
 def test_sigma_stays_the_sigmoid_where_the_post_does_not_say_otherwise(rnn, prose):
     found = _claims(rnn, f"{prose}\n\n{SIGMA_STATE}\n")
     assert found[-1][1] == "wrong", found

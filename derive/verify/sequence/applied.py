@@ -57,7 +57,8 @@ class Applications:
         if isinstance(function, s.Sym) and function.text in self.post.functions and power is None and not transposed:
             return self._post_function(function.text, argument)
         name, primes = function_name(function)
-        if name == "sigma" and self.post.sigma_is_activation and self.world.kind == "rnn":
+        if name == "sigma" and self.post.sigma_is_activation and self.world.kind == "rnn" and \
+                self.world.read_out != "sigmoid":
             name = self.world.activation       # "σ can be tanh or ReLU": the post's σ is the state's activation
         if name is None:
             name, primes = _stand_in(function, self.world)    # g(W x_t + U h_{t-1}): the state's

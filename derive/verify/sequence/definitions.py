@@ -16,7 +16,7 @@ from .evaluate import Evaluator, Unfit
 from .functions import FUNCTIONS
 from .indices import split_indices
 from .names import key_of, spoken
-from .post_names import macro_key
+from .post_facts import macro_key
 
 MAX_READINGS = 64
 
@@ -111,8 +111,9 @@ def _base_key(judge, node: s.Node) -> str | None:
 
 
 def named_net_input(judge, chain: s.Chain) -> None:
-    """o_t = σ(a_o), h_t = tanh(z_t): the unknown name inside the activation names the gate's net input."""
-    if len(chain.sides) != 2 or not isinstance(chain.sides[1], s.Juxt) or len(chain.sides[1].items) != 2:
+    """o_t = σ(a_o), h_t = tanh(z_t): the unknown name inside the activation names the gate's net input (also
+    in a longer chain, f^t = σ(f̂^t) = σ(W_f x^t + U_f h^{t-1}))."""
+    if len(chain.sides) < 2 or not isinstance(chain.sides[1], s.Juxt) or len(chain.sides[1].items) != 2:
         return
     function, argument = chain.sides[1].items
     name = function.name if isinstance(function, s.Func) else function.text if isinstance(function, s.Sym) else None
@@ -120,9 +121,14 @@ def named_net_input(judge, chain: s.Chain) -> None:
         return
     key = macro_key(argument.inner)
     gate = key_of(chain.sides[0], judge.world.kind, lambda f, o: o[0])
-    if key is None or gate is None or judge.known(argument.inner) or key in judge.post.macros:
+    # h_t = tanh(s_t): s, elsewhere a state's letter, cannot be the state it makes; here it is its net input
+    itself = gate is not None and key_of(argument.inner, judge.world.kind, lambda f, o: o[0]) == gate
+    if key is None or gate is None or judge.known(argument.inner) and not itself or key in judge.post.macros:
         return
     net = "net:" if gate == "h" and judge.world.kind == "rnn" else f"net:{gate}"
+    if not judge.world.lookup(net):      # a^t = tanh(â^t): not an LSTM's state (it has no net), its candidate
+        gate = key_of(chain.sides[0], judge.world.kind, lambda f, o: o[-1])
+        net = f"net:{gate}"
     if judge.world.lookup(net):
         judge.post.aliases[key] = net
 

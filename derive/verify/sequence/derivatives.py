@@ -86,6 +86,6 @@ def step_loss_of(node: s.Node) -> tuple[s.Node, object] | None:
     time = top.sub.text if top.sub is not None and top.sup is None else top.sup.text if top.sup is not None \
         and top.sub is None else None
     offset = time_offset(time)
-    if offset is None or offset == "next" or not is_loss(top.base):
-        return None
+    if offset is None or offset == "next" or not is_loss(top.base) or getattr(top.base, "text", "") in ("C", "l"):
+        return None                     # C_t: the LSTM's cell state (names.py), never a step's cost here
     return parts[1], offset

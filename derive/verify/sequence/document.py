@@ -20,9 +20,10 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
+from .derivatives import step_loss_of
 from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
-from .post_names import macro_key
+from .post_facts import macro_key
 from .named_terms import named_terms
 from .judge import SequenceJudge
 from .split_state import FAMILY as CELL_GRADIENT, OPTIONS as CELL_OPTIONS, splits_cell_gradient
@@ -98,6 +99,11 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         judge.fixed[CELL_GRADIENT] = CELL_OPTIONS         # ∂J/∂c^t + the path through a^t: Ng's dc_next
     if names_next_state_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
         judge.fixed[NEXT_FAMILY] = NEXT_OPTIONS           # dh_{t+1} = U_zᵀ dz_t + …: code's dh_next
+    for region, chain, line in found:          # h_t = tanh(s_t) names s_t the net input, on the lines above it too
+        if (line, chain.text) not in defined and len(chain.sides) >= 2:
+            named_net_input(judge, chain)
+    if defines_delta_by_its_steps_loss(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
+        judge.fixed["delta"] = ("own",)                  # δ_t = ∂E_t/∂s_t: step t's own loss's, all through
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
         if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
@@ -226,11 +232,11 @@ def _stated(chain: s.Chain) -> s.Chain:
 # Σ_m, Σ_{i=1}^{m}, 1/m, "m training examples": a post over a batch of m samples, as Ng's course writes them
 BATCHED = re.compile(r"\\sum_\{?\s*m\s*\}?(?![A-Za-z0-9])|\\sum_\{\s*[a-z]\s*=\s*1\s*\}\s*\^\s*\{?\s*m\b|"
                      r"\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}|\bm\s+(?:training\s+)?(?:examples|samples)\b")
-# a line that names σ with another activation (其中激活函数σ可以是tanh或者ReLU; where σ is an activation such as
-# tanh) and does not call it the sigmoid: the post's σ is the activation, whichever it is
-SIGMA_IS_ACTIVATION = re.compile(r"\\sigma(?![A-Za-z]).{0,80}?(?<![A-Za-z])(?:tanh|ReLU)(?![A-Za-z])|"
-                                 r"(?<![A-Za-z\\])(?:tanh|ReLU)(?![A-Za-z]).{0,80}?\\sigma(?![A-Za-z])",
-                                 re.IGNORECASE)
+# a line that says its σ is an activation that may be tanh or ReLU (其中激活函数σ可以是tanh或者ReLU; where σ is an
+# activation such as tanh) and does not call it the sigmoid: the post's σ is the state's activation
+SIGMA_IS_ACTIVATION = re.compile(r"\\sigma(?![A-Za-z])[^.;。=]{0,40}?(?:(?<![A-Za-z])(?:can be|could be|may be|is|such as|"
+                                 r"e\.g\.|like)(?![A-Za-z])|可以是|可为|是|为|如)[^.;。=]{0,30}?(?<![A-Za-z\\])(?:tanh|ReLU)"
+                                 r"(?![A-Za-z])", re.IGNORECASE)
 SIGMOID = re.compile(r"sigmoid|logistic|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*e|1\s*/\s*\(\s*1\s*\+", re.IGNORECASE)
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
@@ -283,9 +289,24 @@ def _equates(chain: s.Chain) -> bool:
 
 def _restates(chain: s.Chain) -> bool:
     """W_f = W_f, or W_f = W_f[:n_a, :]: a name set equal to itself, or to a part of itself, says how the post
-    uses the name from then on; it claims no value, and fixes no convention."""
+    uses the name from then on; it claims no value, and fixes no convention. So does a δ of two scripts set to
+    one step's loss's derivative (δ^{(t)}_k = ∂E_t/∂s_k, WildML's δ_k^{(t)}): the post's notation, no claim."""
     left = chain.sides[0]
+    if len(chain.sides) == 2 and isinstance(left, s.Scripted) and left.base == s.Sym("\\delta") and \
+            left.sub is not None and left.sup is not None and isinstance(chain.sides[1], s.Frac) and \
+            step_loss_of(chain.sides[1]) is not None:
+        return True
     return all(side == left or isinstance(side, s.Juxt) and side.items[0] == left and
                all(isinstance(item, s.Paren) and item.kind == "[:" for item in side.items[1:])
                for side in chain.sides[1:])
 
+
+def defines_delta_by_its_steps_loss(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
+    """δ_t = ∂E_t/∂s_t (hschen's, WildML's): the post's δ_t is the net input's gradient of step t's loss alone."""
+    pick = lambda family, options: options[0]                                           # noqa: E731
+    return kind == "rnn" and any(
+        len(chain.sides) >= 2 and key_of(chain.sides[0], kind, pick) in ("d:net:", "d:h") and
+        isinstance(chain.sides[0], s.Scripted) and chain.sides[0].base == s.Sym("\\delta") and
+        (key_of(chain.sides[1], kind, pick, aliases) or "").startswith("d:net:") and
+        step_loss_of(chain.sides[1]) is not None
+        for chain in chains)

@@ -22,7 +22,7 @@ from .entries import Entries, whole_axis
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
 from .names import key_of, size_of
-from .post_names import PostNames, macro_key
+from .post_facts import PostNames, macro_key
 from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
@@ -45,6 +45,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         self.indices = dict(indices or {})
         self.step_term = False               # dW += …: a gradient read as the step's own term
         self.read: set[str] = set()          # the world's keys read
+        self.named_read: set[str] = set()    # the post's own names read (δ_ht, as its line defined it)
         self.letter_sizes = {}
         self.kronecker_letters: set[str] = set()
         self.bound: dict[str, object] = {}      # a post function's parameters, while its body is read
@@ -90,6 +91,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return self.moved[macro_key(node)]
         macro = self.post.macro(macro_key(node))
         if macro is not None:
+            self.named_read.add(macro_key(node))
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise Unfit("a name defined through itself")
@@ -306,6 +308,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
                 (node.base.text.isupper() or re.fullmatch(r"[A-Z][a-z]", node.base.text) and
                  any(script is not None and time_offset(script.text) is not None for script in (node.sub, node.sup))):
             return self._letters(node.base, node)          # QK^T: Q times K^T; Ux^{(t)}: U times x^{(t)}
+        if node.base == s.Sym("\\delta") and node.sub is not None and time_offset(sup) is not None:
+            raise Unfit("δ_k^{(t)}: the error of step t's loss at step k")      # WildML's, never a power
         power = _number(sup)
         if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")

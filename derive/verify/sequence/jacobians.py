@@ -96,3 +96,24 @@ def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | N
         return net if top == "net:" else state
     finally:
         world.at = held
+
+
+# the way down from the state h_t to a quantity of the same step, one operand at a time
+WITHIN_STEP = {"lstm": {"o": ("o",), "c": ("c",), "f": ("c", "f"), "i": ("c", "i"), "g": ("c", "g"),
+                        **{f"net:{gate}": path + (f"net:{gate}",) for gate, path in
+                           (("o", ("o",)), ("f", ("c", "f")), ("i", ("c", "i")), ("g", ("c", "g")))}},
+               "rnn": {"net:": ("net:",)}}
+
+
+def from_state(world: World, bottom: str, value) -> np.ndarray | None:
+    """∂h_t/∂q_t for a quantity q of step t that h_t reads within the step (an LSTM's gates, its cell state,
+    their net inputs; an RNN's net input): the chain of each operand's Jacobian, h's axis first."""
+    path = WITHIN_STEP.get(world.kind, {}).get(bottom)
+    if path is None:
+        return None
+    found, top = None, "h"
+    for below in path:
+        step = jacobian(world, top, below, value)
+        found = step if found is None else _chained(found, step)
+        top = below
+    return found

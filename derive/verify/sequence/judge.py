@@ -19,7 +19,7 @@ from .evaluate import Evaluator, Unfit
 from .indices import split_indices
 from .derivatives import adjoint_of
 from .names import key_of
-from .post_names import PostNames, macro_key
+from .post_facts import PostNames, macro_key
 from .post_gradients import written_in
 from .carried import carried, slipped
 from .quantities import IN_VIEW, World
@@ -27,7 +27,7 @@ from .shown import equal, shaped, single, slack
 from .unfit import Misfit
 from .own_meaning import own_meaning
 from .other_network import in_other_network
-from .step_letters import at_step_t
+from .step_letters import at_step_t, on_one_steps_loss
 from .step_ranges import at_step, free_step_letter
 from .chains import recursive_term
 from .definitions import names_a_vector
@@ -130,7 +130,7 @@ class SequenceJudge:
         below may carry."""
         self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
         if self.world.steps:
-            chain = at_step_t(chain)              # ∂h_j/∂h_{j-1}: at every step j, so at t
+            chain = on_one_steps_loss(at_step_t(chain))   # ∂h_j/∂h_{j-1}: at every step j, so at t
             free = free_step_letter(chain)
             if free is not None:                  # ∂h_t/∂h_k = ∏_{j=k+1}^{t} …: for every k, so at the first two
                 return self._at_every_step(chain, free, traced)
@@ -316,7 +316,10 @@ class SequenceJudge:
             self.unread = self.unread or str(exc)      # the first reading's reason: what a reader looks for
             if isinstance(exc, Misfit):
                 self.misfit = self.misfit_why = self.misfit_why or str(exc)
-                self.misfit_read |= {_quantity(key) for key in evaluator.read}
+                # a misfit through a name the post defined (δ_ht = h_t - y_t, of the wrong shape) may be that
+                # line's, not this one's: never confirmed
+                self.misfit_read |= {_quantity(key) for key in evaluator.read} | \
+                    {f"post:{key}" for key in evaluator.named_read}
             return None
         except (FloatingPointError, ValueError, KeyError, IndexError):
             return None

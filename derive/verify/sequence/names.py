@@ -13,7 +13,7 @@ from typing import Callable
 from .. import syntax as s
 from ..typed.evaluate import is_loss
 from .derivatives import adjoint_of, step_loss_of, time_offset
-from .post_names import macro_key
+from .post_facts import macro_key
 
 Pick = Callable[[str, tuple], str]
 
@@ -27,8 +27,9 @@ GATES = {
 ACCENTED = {("lstm", "tilde", "c"): "g", ("lstm", "bar", "c"): "g", ("lstm", "tilde", "C"): "g", ("gru", "tilde", "h"): "n",
             ("gru", "hat", "h"): "n", ("lstm", "hat", "c"): "g", ("lstm", "hat", "C"): "g"}
 GREEK_GATE = "\\Gamma"
-# weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate)
-WEIGHT_GATES = {"lstm": {"c": "g", "C": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g"},
+# weights' gate letters that differ from the gate's own: W_c, W_u (Ng's candidate and update gate), W_a (Yi
+# Wang's candidate a^t)
+WEIGHT_GATES = {"lstm": {"c": "g", "C": "g", "u": "i", "i": "i", "f": "f", "o": "o", "g": "g", "a": "g"},
                 "gru": {"r": "r", "z": "z", "u": "z", "n": "n", "h": "n", "g": "n", "c": "n"}}
 ATTENTION = {"Q": "Q", "K": "K", "V": "V", "X": "X", "S": "S", "O": "O", "Z": "O", "P": "A", "M": "M", "mask": "M"}
 # a row or an entry of attention's matrices, as index-level derivations write them: q_i, k_j, v_j, o_i, x_i;
@@ -57,7 +58,7 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
         return None if found is None else "d:" + found
     step_loss = step_loss_of(node)
     if step_loss is not None:                          # ∂L_t/∂h_t: the step's own loss's gradient
-        found = _plain_key(step_loss[0], kind, pick, adjoint=True)
+        found = (aliases or {}).get(macro_key(step_loss[0])) or _plain_key(step_loss[0], kind, pick, adjoint=True)
         if found is not None and found[:2] in ("W:", "U:", "b:", "V:") and found[-1] not in "@#0123456789":
             found = _timed(found, step_loss[1])        # ∂J_3/∂V: a shared weight's term from step 3's loss
         if found is None or _timed("", step_loss[1]) != found[len(found.rstrip("@#+-0123456789")):]:
@@ -179,8 +180,9 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         found = _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None
         return found + OWN_TERM if found is not None and time == 0 and adjoint else found   # ∂L/∂W^{(t)}
     if letter == "\\delta" and kind == "rnn" and gate_letter is None and time is not None and not adjoint:
-        base = "net:" if pick("delta", ("net", "state")) == "net" else "h"    # δ_t: dL/dz_t, or dL/dh_t
-        return _timed(f"d:{base}", time)
+        # δ_t: dL/dz_t, or dL/dh_t, or (δ_t = ∂E_t/∂s_t, where the post says so) step t's own loss's dE_t/dz_t
+        meaning = pick("delta", ("net", "state"))            # "own" only where fixed (document.py)
+        return _timed(f"d:{'h' if meaning == 'state' else 'net:'}", time) + ("~" if meaning == "own" else "")
     base = read_out or _base(letter, accent, gate_letter, kind)
     if base is None:
         return None
@@ -255,6 +257,9 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
     return state or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 
 
+RNN_SIDES = {"in": "x", "input": "x", "rec": "h", "recurrent": "h"}
+
+
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:
     """W_f, U_f, b_f, W_{xf}, W_{hf}; an RNN's W, U, b, W_{hh}, W_{xh}, b_h; an LSTM's gates stacked as
     PyTorch's W_{ih}, W_{hh}, b_{ih}, b_{hh} (or W_x, W_h), in its order i, f, g, o."""
@@ -274,6 +279,8 @@ def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | N
     if kind == "rnn":
         if letter == "W" and gate in ("x", "h") and side is None:      # W_x, W_h
             side, gate = gate, None
+        if letter == "W" and gate in RNN_SIDES:          # Pascanu's W_in, W_rec (W_out: the read-out's)
+            side, gate = RNN_SIDES[gate], None
         if letter == "b" and gate == "h":
             gate = None
         if gate is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import syntax as s
-from .post_names import PostNames, macro_key
+from .post_facts import PostNames, macro_key
 from .unfit import Unfit
 
 STEP = 1e-6             # of an entry's size: central differences, exact to far below the claims' 1e-6

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jacobians import total_jacobian
+from .jacobians import WITHIN_STEP, from_state, total_jacobian
 from .names import OWN_TERM, spoken
 from .quantities import STACK_ORDERS, World
 from .split_state import FAMILY as CELL_GRADIENT, NEXT_FAMILY, NEXT_OPTIONS, OPTIONS as CELL_OPTIONS
@@ -98,6 +98,11 @@ class WorldReadings:
             through = total_jacobian(world, "h", key[2:], self._raw)
             own_h = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
             own = np.tensordot(own_h.ravel(), through, axes=1).reshape(world.lookup(key[2:])[0].shape)
+        elif key[2:] in WITHIN_STEP.get(world.kind, {}) and world.lookup("d:logit"):
+            # ∂L_t/∂c_t, ∂L_t/∂o_t: step t's loss reads them through h_t alone, the later steps' terms left out
+            own_h = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
+            through = from_state(world, key[2:], self._raw)
+            own = (own_h.ravel() @ through).reshape(world.lookup(key[2:])[0].shape)
         else:
             raise Unfit(f"{spoken(key)} of one step's loss")
         self.read.add(key)

@@ -5,9 +5,12 @@ neither sums over nor names t, the claim holds at every step j: it is read with 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .. import syntax as s
+from ..at_point import replaced
 from ..reader import ReadError, read
+from .derivatives import derivative_parts, step_loss_of
 
 _OFFSET = re.compile(r"_\{\s*([a-su-zA-Z]|\\tau)\s*[-+]\s*\d+\s*\}")
 _SUBSCRIPT = r"_(?:\{{\s*{letter}\s*(?P<offset>[-+]\s*\d+)?\s*\}}|{letter}(?![A-Za-z0-9]))"
@@ -34,3 +37,29 @@ def at_step_t(chain: s.Chain) -> s.Chain:
         return chain
     found = lines[0].chain
     return s.Chain(found.sides, chain.relations, chain.continued, chain.text, chain.offset, chain.lines)
+
+
+def on_one_steps_loss(chain: s.Chain) -> s.Chain:
+    """∂L_t/∂i_t = ∂L/∂C_t ∂C_t/∂i_t: inside a chain about one step's loss, a bare ∂L of the same letter is that
+    step's loss, which the post writes without its step; the chain itself where there is none."""
+    top = derivative_parts(chain.sides[0])[0] if step_loss_of(chain.sides[0]) is not None else None
+    while isinstance(top, s.Paren) and top.kind == "{":
+        top = top.inner
+    if not isinstance(top, s.Scripted) or not isinstance(top.base, s.Sym):
+        return chain
+    bare = top.base
+
+    def stepped(node: s.Node) -> s.Node:
+        parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+        if parts is None or parts[0] is None or _unwrapped(parts[0]) != bare:
+            return node
+        return replace(node, num=replaced(node.num, bare, top))
+
+    sides = s.rebuilt(chain.sides, stepped)
+    return chain if sides is chain.sides else replace(chain, sides=sides)
+
+
+def _unwrapped(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    return node

@@ -1,0 +1,91 @@
+"""verify on BPTT posts that differentiate one step's loss (∂L_t/∂c_t, δ_t = ∂E_t/∂s_t, WildML's δ_k^{(t)}) and
+that name an RNN's or an LSTM's quantities their own way (Pascanu's W_in, W_rec; s_t for the net input where
+h_t = tanh(s_t); Yi Wang's a^t, â^t, f̂^t). Each rule is kept from a blind set's first sight (sequence_blind_rnn8,
+sequence_blind_rnn9) and tested here on derive's own small networks."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+
+from test_sequence_verify_fuzz import _cell_spec
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return Checker(derive.derive(_cell_spec("lstm", 3, 2, 3, 5)))
+
+
+@pytest.fixture(scope="module")
+def rnn():
+    return Checker(derive.derive(_cell_spec("rnn", 3, 2, 3, 5)))
+
+
+def _verdicts(checker, text: str) -> list[str]:
+    return [c.verdict for c in verify_text(checker, text, "post.md").claims]
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    (r"\frac{\partial L_t}{\partial o_t} = \frac{\partial L_t}{\partial h_t} \odot \tanh(c_t)", "ok"),
+    (r"\frac{\partial L_t}{\partial c_t} = \frac{\partial L_t}{\partial h_t} \odot o_t \odot (1 - \tanh^2(c_t))", "ok"),
+    (r"\frac{\partial L_t}{\partial f_t} = \frac{\partial L_t}{\partial c_t} \odot c_{t-1}", "ok"),
+    (r"\frac{\partial L_t}{\partial i_t} = \frac{\partial L_t}{\partial c_t} \odot \tilde{c}_t", "ok"),
+    (r"\frac{\partial L_t}{\partial i_t} = \frac{\partial L_t}{\partial c_t} \odot c_{t-1}", "wrong"),
+    (r"\frac{\partial L_t}{\partial c_t} = \frac{\partial L_t}{\partial h_t} \odot o_t", "wrong"),
+])
+def test_one_steps_loss_reaches_a_cells_quantities_through_its_state(lstm, claim, verdict):
+    """haiy's LSTM note (sequence_blind_rnn8): ∂L_t/∂o_t, ∂L_t/∂c_t, … by the step's own loss alone."""
+    assert _verdicts(lstm, f"$${claim}$$\n") == [verdict]
+
+
+def test_a_bare_loss_in_a_chain_about_one_steps_loss_is_that_steps(lstm):
+    """∂L_t/∂i_t = ∂L/∂C_t ∂C_t/∂i_t: the post drops the step from its loss inside the chain; C_t is the cell state,
+    never a step's cost."""
+    chain = r"\frac{\partial L_t}{\partial i_t} = \frac{\partial L}{\partial C_t}\frac{\partial C_t}{\partial i_t}"
+    assert _verdicts(lstm, f"$${chain}$$\n") == ["ok"]
+    assert _verdicts(lstm, "$$\\frac{\\partial C_t}{\\partial i_t} = \\tilde{C}_t$$\n") == ["ok"]
+
+
+def test_a_misfit_through_a_name_the_post_defined_is_that_lines(lstm):
+    """δ_ht = h_t - y_t (a 3-vector less a 2-vector: wrong at its line); a later line that uses δ_ht is right in
+    form, and its shapes fail only through that name: not read, never 'its shapes do not fit'."""
+    post = ("$$h_t = o_t \\odot \\tanh(c_t)$$\n\n$$\\frac{\\partial L_t}{\\partial h_t} = (h_t - y_t) = \\delta_{ht}$$\n\n"
+            "$$\\frac{\\partial L_t}{\\partial o_t} = \\delta_{ht} \\odot \\tanh(c_t)$$\n")
+    assert _verdicts(lstm, post) == ["ok", "wrong", "unchecked"]
+
+
+def test_delta_is_one_steps_own_where_the_post_defines_it_so(rnn):
+    """hschen's notes (sequence_blind_rnn9): δ_t = ∂E_t/∂s_t is the step's own loss's, for the whole post; where
+    the post does not say so, δ_t without the later steps' term stays the classic slip."""
+    own = r"\delta_t = (V^T(\hat{y}_t - y_t)) \odot (1 - h_t \odot h_t)"
+    assert _verdicts(rnn, f"$${own}$$\n") == ["wrong"]
+    defined = f"$$\\delta_t = \\frac{{\\partial L_t}}{{\\partial z_t}}$$\n\n$${own}$$\n"
+    assert _verdicts(rnn, defined) == ["ok", "ok"]
+
+
+def test_wildmls_delta_of_two_scripts_is_notation_never_a_power(rnn):
+    """δ_k^{(t)} = ∂E_t/∂z_k names its notation (no claim); δ_3^3 is never δ_3 cubed."""
+    assert _verdicts(rnn, "$$\\delta^{(t)}_k = \\frac{\\partial L_t}{\\partial z_k}$$\n") == []
+    found = verify_text(rnn, "$$\\frac{\\partial L_3}{\\partial W} = \\delta_i^3 h_{i-1}^{T}$$\n", "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "step t's loss at step k" in found[0].reason
+
+
+@pytest.mark.parametrize("forward", [r"s_t = W_{rec}h_{t-1} + W_{in}x_t + b", r"s_t = W_{in}x_t + W_{rec}h_{t-1} + b"])
+def test_pascanus_weights_and_a_state_letter_for_the_net_input(rnn, forward):
+    """s_t = W_rec h_{t-1} + W_in x_t, then h_t = tanh(s_t): s is this post's net input (s is elsewhere a state's
+    letter), on the line above the one that says so too."""
+    post = f"$${forward}$$\n\n$$h_t = \\tanh(s_t)$$\n"
+    assert _verdicts(rnn, post) == ["ok", "ok"]
+    assert _verdicts(rnn, post.replace("W_{in}x_t + ", "").replace(" + W_{in}x_t", "")) == ["wrong", "ok"]
+
+
+def test_yi_wangs_lstm_names(lstm):
+    """a^t = tanh(â^t) = tanh(W_a x^t + U_a h^{t-1}): a the candidate, â and f̂ the net inputs, in chains of three."""
+    post = ("$$a^t = \\tanh(\\hat{a}^t) = \\tanh(W_a x^t + U_a h^{t-1} + b_a)$$\n\n"
+            "$$f^t = \\sigma(\\hat{f}^t) = \\sigma(W_f x^t + U_f h^{t-1} + b_f)$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\hat{f}^t} = \\frac{\\partial L}{\\partial f^t} \\odot f^t \\odot (1 - f^t)$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\hat{f}^t} = \\frac{\\partial L}{\\partial f^t} \\odot \\hat{f}^t \\odot "
+            "(1 - \\hat{f}^t)$$\n")
+    assert _verdicts(lstm, post) == ["ok", "ok", "ok", "wrong"]
