@@ -14,6 +14,7 @@ from .at_point import kept_bars, paired_bars
 from .macro_words import named_by_words
 from .old_fonts import plain_tex_fonts
 from .cost_arguments import COST_OF, cost_of
+from .justifications import reasons_apart
 from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
                             subscripted_differentials, tex_argument)
 
@@ -148,6 +149,7 @@ def _gradient_of(match: re.Match) -> str:
 
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
+    text = reasons_apart(text)                  # a = b && (\text{Because } c = d): c = d a row of its own
     text = _DEGREES.sub(r"\1", text)            # rot_{180^\circ}, 180°: an angle in degrees, its number
     text = named_by_words(text)                # \queryMatrix, \lossFunction: a post's own macros, by their words
     text = _SNAKE_CALL.sub(lambda m: f"\\operatorname{{{m.group(1).replace('_', '')}}}", text)   # ROW_SUM(x): one name
