@@ -131,3 +131,13 @@ def test_a_worked_example_at_its_own_sizes_is_judged_in_its_own_network(spec):
 def test_an_example_whose_kernel_the_post_does_not_write_is_not_built(conv):
     text = EXAMPLE.replace(f"*\n{_matrix('k', 2, 2)}\n=\n{_matrix('z', 2, 2)}\n", "")
     assert all("own example" not in (c.reason or "") for c in verify_text(conv, text, "post.md").claims)
+
+
+@pytest.mark.parametrize("by, verdict", [("z", "ok"), ("x", "wrong")])
+def test_a_delta_the_post_defines_sums_over_the_axes_its_definition_indexes(conv, by, verdict):
+    """wintertee's notes (conv_blind10): δ_{i,j} = ∂H/∂x_{i,j}, then ∂H/∂b = Σ_i Σ_j δ_{i,j} — the post's own δ, not
+    Kronecker's, its unranged sums over the axes of the tensor its definition differentiates by (right with δ by
+    the output z, wrong with δ by the input x)."""
+    post = (f"$$\\delta _{{i,j}} = \\frac{{\\partial H}}{{\\partial {by}_{{i,j}}}}$$\n\n"
+            "$$\\frac{\\partial H}{\\partial b} = \\sum _i\\sum _j\\delta _{i,j}$$\n")
+    assert _verdicts(conv, post)[-1] == verdict

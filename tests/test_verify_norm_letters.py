@@ -110,3 +110,11 @@ def test_a_perturbation_is_no_stabilizer(checker):
     """x + δx adds a small change, not ε: the bare δ · γ stays unread."""
     found = verify_text(checker, "$$f(x + \\delta x) \\approx f(x)$$\n\n" + MU, "post.md").claims
     assert found[-1].verdict == "unchecked"
+
+
+def test_the_papers_calligraphic_batch_label_is_the_batchs(checker):
+    """μ_𝓑, σ²_𝓑 as Ioffe and Szegedy write them (hcnoh's notes, conv_blind12)."""
+    text = ("$$\\mu_{\\mathcal{B}} = \\frac{1}{m}\\sum_{i=1}^m z_i$$\n\n"
+            "$$\\sigma_{\\mathcal{B}}^2 = \\frac{1}{m}\\sum_{i=1}^m(z_i - \\mu_{\\mathcal{B}})^2$$\n\n"
+            "$$\\sigma_{\\mathcal{B}}^2 = \\frac{1}{m}\\sum_{i=1}^m(z_i - \\mu_{\\mathcal{B}})$$\n")
+    assert [v for _, v in _claims(checker, text)] == ["ok", "ok", "wrong"]

@@ -106,7 +106,7 @@ def test_a_post_defines_its_own_names():
                                           (CONV.parent / "conv_blind7", 4),
                                           (CONV.parent / "conv_blind8", 0),
                                           (CONV.parent / "conv_blind9", 1),
-                                          (CONV.parent / "conv_blind10", 0),
+                                          (CONV.parent / "conv_blind10", 3),
                                           (CONV.parent / "conv_blind11", 1),
                                           (CONV.parent / "conv_blind12", 1),
                                           (CONV.parent / "conv_blind13", 0),

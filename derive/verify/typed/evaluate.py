@@ -150,7 +150,8 @@ class Evaluator(Sums):
             if node.sub is None and node.sup is not None:
                 return self.side(base, view) ** self._exponent(node.sup, view)
             raise Unread("a subscript on an expression is not read")
-        if text == KRONECKER and node.sub is not None and Names.key(text, font) not in self.names.bound:
+        if text == KRONECKER and node.sub is not None and Names.key(text, font) not in self.names.bound and \
+                not self.names.macros.get(Names.key(text, font), ((),))[0]:    # δ_{i,j} = ∂H/∂x_{i,j}: the post's δ
             return self.kronecker(node, view)
         if text == "e" and not font and node.sup is not None and node.sub is None and self.names.role("e") is None \
                 and "e" not in self.names.macros:
@@ -251,8 +252,7 @@ class Evaluator(Sums):
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []
-        # δ_{ij}^{(l)}, δ_i^{[l]}: a bracketed superscript is a layer's label in these posts (a sample's, δ^{(i)}_j,
-        # too), so the error; Kronecker's δ has none
+        # δ_{ij}^{(l)}, δ^{(i)}_j: a bracketed superscript labels a layer (or a sample), so the error, never Kronecker
         labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
         above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
         numbered = node.sup is None and KRONECKER in self.names.labelled and all(p.isdigit() for p in pieces)

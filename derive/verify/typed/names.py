@@ -37,7 +37,7 @@ def is_loss_name(text: str, font: str | None) -> bool:
 
 SECOND_ROLES = {"z": ("output",), "Z": ("output",)}
 COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
-LABELS = ("B", "batch")                     # μ_B, σ_B^2: the batch's, not an entry's
+LABELS = ("B", "batch", "\\mathcal{B}")     # μ_B, σ_B^2, μ_𝓑 (Ioffe and Szegedy): the batch's, not an entry's
 KRONECKER = "\\delta"
 _LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 

@@ -10,7 +10,7 @@ import sympy as sp
 
 from .. import syntax as s
 from .lookup import Lookup, SumTooLong, Unread, View
-from .names import COUNTS, arithmetic, axes_for, index_pieces
+from .names import COUNTS, KRONECKER, arithmetic, axes_for, index_pieces
 
 
 class Sums(Lookup):
@@ -59,7 +59,16 @@ class Sums(Lookup):
             if not (isinstance(node, s.Scripted) and node.sub is not None and isinstance(node.base, s.Sym)):
                 continue
             pieces = index_pieces(node.sub.text) or []
+            key = self.names.key(node.base.text, node.base.font)
+            defined = self.names.macros.get(key)
+            if defined is not None and letter in pieces and len(defined[0]) == len(pieces):
+                # δ_{i,j} = ∂H/∂x_{i,j} above: i runs over the axis its own definition's letter indexes there
+                size = self._letter_size(defined[1], defined[0][pieces.index(letter)])
+                if size is not None:
+                    return size
             role = self.names.role(node.base.text, node.base.font)
+            if role is None and node.base == s.Sym(KRONECKER) and (len(pieces) != 2 or KRONECKER in self.names.labelled):
+                role = "output"                     # Σ_i Σ_j δ_{i,j}: the error's entries (not Kronecker's)
             if letter not in pieces or role not in self.model.tensors:
                 continue
             tensor = self.model.tensors[role]
