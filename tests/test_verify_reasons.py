@@ -43,3 +43,9 @@ def test_a_reasons_formula_is_judged_on_its_row(checker, what, verdict):
     post = "$$\n\\begin{align}\n" + BETA.replace("{WHAT}", what) + "\n\\end{align}\n$$\n"
     found = [(c.line, c.verdict) for c in verify_text(checker, post, "post.md").claims]
     assert (4, verdict) in found and all(v != "wrong" for line, v in found if line != 4), found
+
+
+def test_large_operators_are_the_operators():
+    """\\bigodot and \\bigotimes, as sevenold's and wjddyd66's posts set ⊙ and ⊗ (conv_blind14, sequence_blind_rnn8)."""
+    from derive.verify.see_through import see_through
+    assert see_through(r"a = b \bigodot c \bigotimes d") == r"a = b \odot c \otimes d"

@@ -181,6 +181,7 @@ def see_through(text: str) -> str:
     text = _FUNCTION_WORD.sub(r"\\\1 ", text)
     text = re.sub(r"\\(?:therefore|because)(?![A-Za-z])", r" \\\\ ", text)     # ∴ b = ...: a claim of its own
     text = _LOST_BACKSLASH.sub(r"\\\1", text)                 # frac{a}{b}: the backslash a Markdown pass ate
+    text = re.sub(r"\\big(odot|otimes)(?![A-Za-z])", r"\\\1", text)     # \bigodot, \bigotimes: ⊙ and ⊗, set large
     text = _parenthesized_powers(text)
     text = _upright_derivatives(text)
     text = COST_OF.sub(cost_of, text)
