@@ -89,3 +89,22 @@ def test_yi_wangs_lstm_names(lstm):
             "$$\\frac{\\partial L}{\\partial \\hat{f}^t} = \\frac{\\partial L}{\\partial f^t} \\odot \\hat{f}^t \\odot "
             "(1 - \\hat{f}^t)$$\n")
     assert _verdicts(lstm, post) == ["ok", "ok", "ok", "wrong"]
+
+
+# found in review
+def test_a_whole_side_of_the_whole_loss_is_not_read_as_one_steps(rnn):
+    """∂L_t/∂h_t = ∂L/∂h_t: the whole loss's gradient by h_t has the later steps' terms; only a chain rule's
+    factor ∂L/∂… inside a chain about ∂L_t is read as that step's."""
+    assert _verdicts(rnn, "$$\\frac{\\partial L_t}{\\partial h_t} = \\frac{\\partial L}{\\partial h_t}$$\n") == ["wrong"]
+
+
+def test_delta_stays_the_whole_losss_where_the_post_also_defines_it_so(rnn):
+    post = ("$$\\delta_t = \\frac{\\partial L_t}{\\partial z_t}$$\n\n$$\\delta_t = \\frac{\\partial L}{\\partial z_t}$$\n\n"
+            "$$\\delta_t = (V^T(\\hat{y}_t - y_t)) \\odot (1 - h_t \\odot h_t)$$\n")
+    assert _verdicts(rnn, post)[1:] == ["ok", "wrong"]
+
+
+def test_a_lower_case_l_and_an_rnns_c_are_step_costs(rnn):
+    """Only an LSTM's C_t is its cell state; l_t (d2l's ℓ) and an RNN's C_t are step t's cost."""
+    assert _verdicts(rnn, "$$\\frac{\\partial l_t}{\\partial o_t} = \\hat{y}_t - y_t$$\n") == ["ok"]
+    assert _verdicts(rnn, "$$\\frac{\\partial C_t}{\\partial o_t} = \\hat{y}_t - y_t$$\n") == ["ok"]

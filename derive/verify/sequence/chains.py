@@ -160,7 +160,7 @@ class Chains:
         """(top, bottom) of one factor, each (its key, (its name, its step)), the top "loss" for the
         loss's gradient; None where a name is not read."""
         top, bottom = derivative_parts(factor)
-        if is_loss(top) or step_loss_of(factor) is not None:
+        if is_loss(top) or step_loss_of(factor, self.world.kind) is not None:
             key = key_of(factor, self.world.kind, self.pick, self.post.aliases)
             if key is None or not key.startswith("d:"):
                 return None

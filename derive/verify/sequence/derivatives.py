@@ -71,8 +71,9 @@ def adjoint_of(node: s.Node) -> s.Node | None:
     return None
 
 
-def step_loss_of(node: s.Node) -> tuple[s.Node, object] | None:
-    """∂L_t/∂X, ∂E_t/∂X, ∂J_3/∂X: (X, the step's time) where one step's term of the loss is differentiated."""
+def step_loss_of(node: s.Node, kind: str | None = None) -> tuple[s.Node, object] | None:
+    """∂L_t/∂X, ∂E_t/∂X, ∂J_3/∂X: (X, the step's time) where one step's term of the loss is differentiated; in an
+    LSTM (`kind`), C_t is the cell state, never a step's cost."""
     if not isinstance(node, s.Frac):
         return None
     parts = derivative_parts(node)
@@ -86,6 +87,7 @@ def step_loss_of(node: s.Node) -> tuple[s.Node, object] | None:
     time = top.sub.text if top.sub is not None and top.sup is None else top.sup.text if top.sup is not None \
         and top.sub is None else None
     offset = time_offset(time)
-    if offset is None or offset == "next" or not is_loss(top.base) or getattr(top.base, "text", "") in ("C", "l"):
-        return None                     # C_t: the LSTM's cell state (names.py), never a step's cost here
+    if offset is None or offset == "next" or not is_loss(top.base) or \
+            kind == "lstm" and getattr(top.base, "text", "") == "C":
+        return None
     return parts[1], offset

@@ -20,7 +20,7 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
-from .derivatives import step_loss_of
+from .derivatives import adjoint_of, step_loss_of
 from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
 from .post_facts import macro_key
@@ -302,11 +302,15 @@ def _restates(chain: s.Chain) -> bool:
 
 
 def defines_delta_by_its_steps_loss(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
-    """δ_t = ∂E_t/∂s_t (hschen's, WildML's): the post's δ_t is the net input's gradient of step t's loss alone."""
+    """δ_t = ∂E_t/∂s_t (hschen's, WildML's): the post's δ_t is the net input's gradient of step t's loss alone,
+    where no line defines it by the whole loss (δ_t = ∂L/∂z_t)."""
     pick = lambda family, options: options[0]                                           # noqa: E731
-    return kind == "rnn" and any(
+    by_whole = any(len(chain.sides) >= 2 and isinstance(chain.sides[0], s.Scripted) and
+                   chain.sides[0].base == s.Sym("\\delta") and isinstance(chain.sides[1], s.Frac) and
+                   adjoint_of(chain.sides[1]) is not None for chain in chains)
+    return kind == "rnn" and not by_whole and any(
         len(chain.sides) >= 2 and key_of(chain.sides[0], kind, pick) in ("d:net:", "d:h") and
         isinstance(chain.sides[0], s.Scripted) and chain.sides[0].base == s.Sym("\\delta") and
         (key_of(chain.sides[1], kind, pick, aliases) or "").startswith("d:net:") and
-        step_loss_of(chain.sides[1]) is not None
+        step_loss_of(chain.sides[1], kind) is not None
         for chain in chains)

@@ -130,7 +130,7 @@ class SequenceJudge:
         below may carry."""
         self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
         if self.world.steps:
-            chain = on_one_steps_loss(at_step_t(chain))   # ∂h_j/∂h_{j-1}: at every step j, so at t
+            chain = on_one_steps_loss(at_step_t(chain), self.world.kind)   # ∂h_j/∂h_{j-1}: at every step j, so at t
             free = free_step_letter(chain)
             if free is not None:                  # ∂h_t/∂h_k = ∏_{j=k+1}^{t} …: for every k, so at the first two
                 return self._at_every_step(chain, free, traced)

@@ -56,7 +56,7 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
                 not found.endswith(OWN_TERM):
             found += "!"                               # ∂L/∂W: the whole loss's, every step's term summed
         return None if found is None else "d:" + found
-    step_loss = step_loss_of(node)
+    step_loss = step_loss_of(node, kind)
     if step_loss is not None:                          # ∂L_t/∂h_t: the step's own loss's gradient
         found = (aliases or {}).get(macro_key(step_loss[0])) or _plain_key(step_loss[0], kind, pick, adjoint=True)
         if found is not None and found[:2] in ("W:", "U:", "b:", "V:") and found[-1] not in "@#0123456789":

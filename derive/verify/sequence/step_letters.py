@@ -39,10 +39,11 @@ def at_step_t(chain: s.Chain) -> s.Chain:
     return s.Chain(found.sides, chain.relations, chain.continued, chain.text, chain.offset, chain.lines)
 
 
-def on_one_steps_loss(chain: s.Chain) -> s.Chain:
-    """∂L_t/∂i_t = ∂L/∂C_t ∂C_t/∂i_t: inside a chain about one step's loss, a bare ∂L of the same letter is that
-    step's loss, which the post writes without its step; the chain itself where there is none."""
-    top = derivative_parts(chain.sides[0])[0] if step_loss_of(chain.sides[0]) is not None else None
+def on_one_steps_loss(chain: s.Chain, kind: str) -> s.Chain:
+    """∂L_t/∂i_t = ∂L/∂C_t ∂C_t/∂i_t: inside a chain about one step's loss, a bare ∂L of the same letter that is a
+    factor of a chain rule is that step's loss, which the post writes without its step; a whole side (∂L_t/∂h_t =
+    ∂L/∂h_t) is left as written. The chain itself where there is none."""
+    top = derivative_parts(chain.sides[0])[0] if step_loss_of(chain.sides[0], kind) is not None else None
     while isinstance(top, s.Paren) and top.kind == "{":
         top = top.inner
     if not isinstance(top, s.Scripted) or not isinstance(top.base, s.Sym):
@@ -51,12 +52,13 @@ def on_one_steps_loss(chain: s.Chain) -> s.Chain:
 
     def stepped(node: s.Node) -> s.Node:
         parts = derivative_parts(node) if isinstance(node, s.Frac) else None
-        if parts is None or parts[0] is None or _unwrapped(parts[0]) != bare:
-            return node
+        if parts is None or parts[0] is None or _unwrapped(parts[0]) != bare or any(node is side for side in sides):
+            return node                  # a whole side ∂L/∂h_t stays the whole loss's: only a chain rule's factor
         return replace(node, num=replaced(node.num, bare, top))
 
-    sides = s.rebuilt(chain.sides, stepped)
-    return chain if sides is chain.sides else replace(chain, sides=sides)
+    sides = chain.sides
+    rebuilt = s.rebuilt(sides, stepped)
+    return chain if rebuilt is sides else replace(chain, sides=rebuilt)
 
 
 def _unwrapped(node: s.Node) -> s.Node:
