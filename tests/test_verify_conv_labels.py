@@ -84,6 +84,9 @@ def test_figures_for_weights_the_spec_draws_from_a_seed_are_the_posts_own(conv):
     """hhk7734's wiki (conv_blind14): a kernel example written out in numbers, where the spec draws its kernel."""
     found = verify_text(conv, KERNEL, "post.md").claims
     assert [c.verdict for c in found] == ["unchecked"] and "gives no numbers" in found[0].reason
+    pair = ("$$\nK' = \\begin{bmatrix}9 & 8 & 7 \\\\ 6 & 5 & 4 \\\\ 3 & 2 & 1\\end{bmatrix} \\quad\n"
+            "K = \\begin{bmatrix}1 & 2 & 3 \\\\ 4 & 5 & 6 \\\\ 7 & 8 & 9\\end{bmatrix}\n$$\n")
+    assert _verdicts(conv, pair) == []     # the flip and the kernel side by side: no chain K' = [9 … 1] K = [1 … 9]
     # arithmetic of numbers alone needs no weights: still checked
     assert _verdicts(conv, "$$4-2/1+1=5$$\n") == ["wrong"]
 

@@ -114,6 +114,7 @@ _TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z_^])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-
 _FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])(?:[^()\n]|\([^()\n]*\))*\)|(?:\\q?quad(?![A-Za-z])|\\[,;: ]|~|,)\s*"
                       r"\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
 _RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
+_MATRIX_BODY = re.compile(r"\\begin\s*\{([pbvBV]?matrix|smallmatrix|array)\}.*?\\end\s*\{\1\}", re.S)
 
 
 def _quad_claims(text: str) -> str:
@@ -124,9 +125,9 @@ def _quad_claims(text: str) -> str:
         return text
     joined = pieces[0]
     for piece in pieces[1:]:
-        last = re.split(r"\\\\", joined)[-1]
-        apart = _RELATION.search(last) and _RELATION.search(re.split(r"\\\\", piece)[0]) and \
-            last.count("{") == last.count("}")
+        last = re.split(r"\\\\", _MATRIX_BODY.sub("M", joined))[-1]     # a matrix's \\ ends no row
+        apart = _RELATION.search(last) and _RELATION.search(re.split(r"\\\\", _MATRIX_BODY.sub("M", piece))[0]) \
+            and last.count("{") == last.count("}")
         joined += (r" \\ " if apart else r" \quad ") + piece
     return joined
 
