@@ -108,3 +108,14 @@ def test_a_lower_case_l_and_an_rnns_c_are_step_costs(rnn):
     """Only an LSTM's C_t is its cell state; l_t (d2l's ℓ) and an RNN's C_t are step t's cost."""
     assert _verdicts(rnn, "$$\\frac{\\partial l_t}{\\partial o_t} = \\hat{y}_t - y_t$$\n") == ["ok"]
     assert _verdicts(rnn, "$$\\frac{\\partial C_t}{\\partial o_t} = \\hat{y}_t - y_t$$\n") == ["ok"]
+
+
+def test_a_state_equal_to_itself_at_another_step_is_its_flow_not_a_claim(lstm, rnn):
+    """Yi Wang's note (sequence_blind_rnn9): 'an implicit dataflow $c^{t+1} = c^t$ between LSTM units' says how
+    the cell flows, as 'c_t = c_{t-1} where f_t = 1' says what a kept path does; neither is a value claim."""
+    prose = "There is an implicit dataflow $c^{t+1} = c^t$ between LSTM units.\n"
+    assert _verdicts(lstm, prose) == []
+    assert _verdicts(rnn, "$$h_t = h_{t-1}$$\n") == []
+    # a step's value set to another quantity at another step is still judged
+    assert _verdicts(lstm, "$$c_t = c_{t-1} \\odot f_t$$\n") == ["wrong"]
+    assert _verdicts(lstm, "$$c_t = \\tilde{c}_{t-1}$$\n") == ["wrong"]

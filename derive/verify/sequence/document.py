@@ -290,15 +290,31 @@ def _equates(chain: s.Chain) -> bool:
 def _restates(chain: s.Chain) -> bool:
     """W_f = W_f, or W_f = W_f[:n_a, :]: a name set equal to itself, or to a part of itself, says how the post
     uses the name from then on; it claims no value, and fixes no convention. So does a δ of two scripts set to
-    one step's loss's derivative (δ^{(t)}_k = ∂E_t/∂s_k, WildML's δ_k^{(t)}): the post's notation, no claim."""
+    one step's loss's derivative (δ^{(t)}_k = ∂E_t/∂s_k, WildML's δ_k^{(t)}): the post's notation, no claim;
+    and a state set equal to itself at another step."""
     left = chain.sides[0]
     if len(chain.sides) == 2 and isinstance(left, s.Scripted) and left.base == s.Sym("\\delta") and \
             left.sub is not None and left.sup is not None and isinstance(chain.sides[1], s.Frac) and \
             step_loss_of(chain.sides[1]) is not None:
         return True
+    if len(chain.sides) == 2 and _at_two_steps(left, chain.sides[1]):
+        return True
     return all(side == left or isinstance(side, s.Juxt) and side.items[0] == left and
                all(isinstance(item, s.Paren) and item.kind == "[:" for item in side.items[1:])
                for side in chain.sides[1:])
+
+
+_STEP = re.compile(r"\{?\s*[a-z]\s*(?:[+-]\s*\d\s*)?\}?")
+
+
+def _at_two_steps(left: s.Node, right: s.Node) -> bool:
+    """c^{t+1} = c^t: a state set equal to itself at another step says how it flows (the cell's dataflow, a
+    path kept when f = 1), never what it is at the network's values."""
+    if not (isinstance(left, s.Scripted) and isinstance(right, s.Scripted) and left.base == right.base):
+        return False
+    steps = [(a, b) for a, b in ((left.sub, right.sub), (left.sup, right.sup)) if a is not None or b is not None]
+    return len(steps) == 1 and all(x is not None and _STEP.fullmatch(x.text) for x in steps[0]) and \
+        steps[0][0].text != steps[0][1].text
 
 
 def defines_delta_by_its_steps_loss(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
