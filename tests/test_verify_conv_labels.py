@@ -131,6 +131,19 @@ def test_a_worked_example_at_its_own_sizes_is_judged_in_its_own_network(spec):
     assert "k_{12}" in wrong.text and "an input of 3×3, a kernel of 2×2" in wrong.reason
 
 
+@pytest.mark.parametrize("definition", ["$$\\delta_j = \\frac{\\partial L}{\\partial z_j}$$",
+                                        "$$\\delta^{in} = \\delta^{out} * W$$"], ids=["set to a derivative", "a side"])
+def test_a_numbered_delta_is_the_error_where_the_post_makes_delta_a_layers(conv, definition):
+    """ThomasAtlantis's README (conv_blind16): δ_{11}, δ_{12} in ∇a_{12} = δ_{11} w_{12} + δ_{12} w_{11} are the
+    error's entries where the post sets δ_j = ∂C/∂z_j or writes δ^{out}; Kronecker's δ has letters."""
+    text = EXAMPLE.replace("$$\\delta^l = \\frac{\\partial L}{\\partial z^l}$$", definition)
+    found = [c for c in verify_text(conv, text, "post.md").claims if "own example" in (c.reason or "")]
+    assert sorted(c.verdict for c in found) == ["ok", "ok", "wrong"]
+    kronecker = [c for c in verify_text(conv, text.replace(definition, ""), "post.md").claims
+                 if "own example" in (c.reason or "")]
+    assert sorted(c.verdict for c in kronecker) != ["ok", "ok", "wrong"]      # no such δ: Kronecker's, not the error
+
+
 def test_an_example_whose_kernel_the_post_does_not_write_is_not_built(conv):
     text = EXAMPLE.replace(f"*\n{_matrix('k', 2, 2)}\n=\n{_matrix('z', 2, 2)}\n", "")
     assert all("own example" not in (c.reason or "") for c in verify_text(conv, text, "post.md").claims)

@@ -72,7 +72,7 @@ class Names:
         # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
-        self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l), any
+        self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l) or side (δ^{out})
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
         self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
         self.stabilizer_delta = True            # a bare δ is ε: the post adds one (√(σ² + δ)), or says nothing
@@ -208,3 +208,11 @@ def is_label(sup: str) -> bool:
     if sup in TRANSPOSES and sup != "t":         # xᵀ: a transpose, not layer T
         return False
     return sup.startswith(("[", "(")) and sup.endswith(("]", ")")) or bool(_LAYER.match(sup))
+
+
+_SIDE = re.compile(r"\s*(?:\\(?:text|mathrm)\s*\{)?\s*(?:in|out|input|output)\s*\}?\s*")
+
+
+def is_side(sup: str) -> bool:
+    """δ^{out}, a^{in}, z^{\\text{out}}: a layer's side written above a name, a label like l."""
+    return bool(_SIDE.fullmatch(sup))
