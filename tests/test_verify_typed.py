@@ -110,9 +110,10 @@ def test_a_post_defines_its_own_names():
                                           (CONV.parent / "conv_blind11", 1),
                                           (CONV.parent / "conv_blind12", 1),
                                           (CONV.parent / "conv_blind13", 0),
-                                          (CONV.parent / "conv_blind15", 1)],
+                                          (CONV.parent / "conv_blind15", 1),
+                                          (CONV.parent / "conv_blind16", 0)],
                          ids=["conv", "holdout", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
-                              "blind9", "blind10", "blind11", "blind12", "blind13", "blind15"])
+                              "blind9", "blind10", "blind11", "blind12", "blind13", "blind15", "blind16"])
 def test_the_conv_corpora_have_no_false_alarms(root, caught):
     """Measured 2026-12-02 (measure.py --conv, --holdout, --blind2): 17 of 31, 17 of 29 and 6 of 11 real
     errors caught (the second blind set, once read: 5 of 11 and 2 false alarms at first sight);
@@ -132,7 +133,9 @@ def test_the_conv_corpora_have_no_false_alarms(root, caught):
     read entry by entry; code's own a and b read as the input and β), then 1 of 2 and none; the thirteenth, 0 of
     6, 100% unchecked and none at first sight (a layer's index written as a subscript, z_i, δ_i); the fifteenth
     (two batch-norm posts), 0 of 8, 92% unchecked and none at first sight (2026-12-04), then 1 of 8 once a row's
-    parenthesized reason (&&&& (\\text{Because } …)) was read."""
+    parenthesized reason (&&&& (\\text{Because } …)) was read; the sixteenth (two Chinese conv notes), 0 of 14,
+    92% unchecked and 8 false alarms at first sight (2026-12-04, a later session: ∇a_{12} = δ_{11} w_{12} + δ_{12} w_{11} read with
+    Kronecker's δ where the post sets δ_j = ∂C/∂z_j and writes δ^{out}), then 0 of 14 and none."""
     scores = [measure.score(folder) for folder in measure.posts(root)]
     assert [(sc.post, line) for sc in scores for line in sc.false_alarms] == []
     assert sum(sc.caught for sc in scores) >= caught
@@ -459,7 +462,7 @@ def test_the_fourteenth_blind_set_raises_no_false_alarm():
     alarms (δ_i^{(l)} read as Kronecker's δ_{il}, a quoted example at other sizes, a bias set to 0 for an example);
     then 4 of 13 and one disagreement: hhk7734's line 35 writes its example kernel and its flip on one display
     broken after \\quad (K' = [9 … 1] \\quad, then K = [1 … 9]), and the matrix's own row ends hid the relation
-    before the \\quad, so the two were read as one chain. Since 2026-12-05 (second session) none."""
+    before the \\quad, so the two were read as one chain. None since (a later session of 2026-12-04)."""
     scores = [measure.score(folder) for folder in measure.posts(CONV.parent / "conv_blind14")]
     assert [alarm for sc in scores for alarm in sc.false_alarms] == []
     assert sum(sc.caught for sc in scores) >= 4
