@@ -14,12 +14,17 @@ import derive
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
-def documents() -> dict[Path, str]:
-    """Every gallery file and the text it should hold now."""
+def presets() -> list[str]:
+    """The gallery's presets, each a folder of reports/."""
+    return list(derive.dense_preset_names()) + list(derive.typed_preset_names())
+
+
+def preset_documents(name: str) -> dict[Path, str]:
+    """The gallery files of one preset and the text each should hold now."""
     files = {}
-    for name in derive.dense_preset_names():
-        result = derive.derive(derive.load(name))
-        folder = REPORTS / name
+    result = derive.derive(derive.load(name))
+    folder = REPORTS / name
+    if name not in derive.typed_preset_names():
         notation = result.spec.notation
         files[folder / "layer.md"] = derive.render(result, "markdown", "layer")
         files[folder / f"article-{notation}.tex"] = derive.render(result, "latex")
@@ -30,16 +35,19 @@ def documents() -> dict[Path, str]:
             files[folder / "numbers.json"] = derive.render(result, "json")
         if all(layer.activation != "g" for layer in result.spec.layers):
             files[folder / "gradients.py"] = derive.code(result.spec)
-    for name in derive.typed_preset_names():
-        result = derive.derive(derive.load(name))
-        folder = REPORTS / name
-        files[folder / "index.md"] = derive.render(result, "markdown")
-        files[folder / "article.tex"] = derive.render(result, "latex")
-        files[folder / "slides.tex"] = derive.render(result, "beamer")
-        if result.values is not None:
-            files[folder / "numbers.json"] = derive.render(result, "json")
-        files[folder / "gradients.py"] = derive.code(result.spec)
+        return files
+    files[folder / "index.md"] = derive.render(result, "markdown")
+    files[folder / "article.tex"] = derive.render(result, "latex")
+    files[folder / "slides.tex"] = derive.render(result, "beamer")
+    if result.values is not None:
+        files[folder / "numbers.json"] = derive.render(result, "json")
+    files[folder / "gradients.py"] = derive.code(result.spec)
     return files
+
+
+def documents() -> dict[Path, str]:
+    """Every gallery file and the text it should hold now."""
+    return {path: text for name in presets() for path, text in preset_documents(name).items()}
 
 
 def main() -> int:
