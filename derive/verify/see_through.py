@@ -15,6 +15,7 @@ from .macro_words import named_by_words
 from .old_fonts import plain_tex_fonts
 from .cost_arguments import COST_OF, cost_of
 from .justifications import reasons_apart
+from .side_by_side import side_by_side
 from .tex_arguments import (MACRO, bare_operators, braced_font_scripts, braced_fractions, over_fractions, partners,
                             subscripted_differentials, tex_argument)
 
@@ -107,34 +108,17 @@ _ANGLED_TIME = re.compile(r"\^\s*\{\s*(?:<|\\lt(?![A-Za-z]))\s*+([^{}<>$\s](?:[^
 _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]+)\s*\}")    # \delta{_2}: \delta_2
 
 
-_QUAD = re.compile(r"\\q?quad(?![A-Za-z])|(?:(?<!\\)\\[,;: ]\s*){2,}|~~+|\\(?:enspace|space)(?![A-Za-z])|"
-                   r"\\(?:hspace\*?|h?phantom|mspace)\s*\{[^{}]*\}")     # \quad, \;\;, \hspace{1cm}: a wide space
 _DOUBLE_BRACED_FRACTION = re.compile(r"\\frac\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}")
 _TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z_^])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-]\s*[0-9])?)\s*\)")
 _FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])(?:[^()\n]|\([^()\n]*\))*\)|(?:\\q?quad(?![A-Za-z])|\\[,;: ]|~|,)\s*"
                       r"\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
-_RELATION = re.compile(r"(?<![<>!\\])=|\\approx(?![A-Za-z])")
-_MATRIX_BODY = re.compile(r"\\begin\s*\{([pbvBV]?matrix|smallmatrix|array)\}.*?\\end\s*\{\1\}", re.S)
-
-
-def _quad_claims(text: str) -> str:
-    """a = 1 \\quad b = 2 (or \\;\\;, \\hspace{…}, ~~): two claims side by side, a relation on each side of the
-    space: one per row."""
-    pieces = _QUAD.split(text)
-    if len(pieces) < 2:
-        return text
-    joined = pieces[0]
-    for piece in pieces[1:]:
-        last = re.split(r"\\\\", _MATRIX_BODY.sub("M", joined))[-1]     # a matrix's \\ ends no row
-        apart = _RELATION.search(last) and _RELATION.search(re.split(r"\\\\", _MATRIX_BODY.sub("M", piece))[0]) \
-            and last.count("{") == last.count("}")
-        joined += (r" \\ " if apart else r" \quad ") + piece
-    return joined
-
-
 _SNAKE_CALL = re.compile(r"(?<![\\A-Za-z0-9_{])([A-Za-z]{2,}(?:_[A-Za-z]{2,})+)(?=\s*\()")
 
 
+# \rule{0mm}{7mm}, \rule[-2mm]{0pt}{5mm}, \mathstrut, \vspace{2mm}: a row's height, nothing on it (a rule
+# with a width is a space between two claims, side_by_side.py)
+_STRUT = re.compile(r"\\rule\s*(?:\[[^\]{}]*\])?\s*\{\s*0*\.?0*\s*(?:[a-z]{2})?\s*\}\s*\{[^{}]*\}|\\(?:math)?strut(?![A-Za-z])|\\vspace\*?\s*\{[^{}]*\}")
+_BRACED_OPERATOR = re.compile(r"(?<![\^_\\])\{\s*(\\cdot|\\times|\\odot|\\otimes|\\circ|=|\\approx|\+)\s*\}")
 _DEGREES = re.compile(r"(\d+)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|°)")
 
 
@@ -160,7 +144,7 @@ def see_through(text: str) -> str:
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _FOR_ALL.sub(" ", text)     # (∀ i = 1, …, T), \quad ∀ t after a claim: its scope (a leading ∀ stays)
-    text = _quad_claims(text)
+    text = side_by_side(text)
     text = _TIME_ARGUMENT.sub(r"\1_{\2}", text)     # h(t), x(t), h(t-1): Elman's and Mikolov's time, a step
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them
@@ -186,7 +170,8 @@ def see_through(text: str) -> str:
     text = _parenthesized_powers(text)
     text = _upright_derivatives(text)
     text = COST_OF.sub(cost_of, text)
-    text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(text))
+    text = _BRACKET_LAYER.sub(r"\1^{[\2]}", _macros(_STRUT.sub(" ", text)))
+    text = _BRACED_OPERATOR.sub(r" \1 ", text)       # \color{black}{\cdot} left {\cdot}: the operator alone
     text = _outside_groups(_PROSE_BETWEEN, text)
     text = _outside_groups(_WORD_TEXT, text)
     text = _text_columns(text)
