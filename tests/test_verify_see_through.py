@@ -51,6 +51,14 @@ RIGHT = [
     r"E_{o1} = \frac12 (target_{o1} - out_{o1})^2",    # TeX's arguments without braces
     r"E_{o1} = \dfrac1{2} (target_{o1} - out_{o1})^2",
     r"\frac{\partial E_{o1}}{\partial out_{o1}} = -(target_{o1} - out_{o1})",
+    # slides that colour each factor, the operators too (dl4ad's, conv_blind17)
+    r"\color{#FF6B6B}{\frac{\partial E_{total}}{\partial out_{o1}}} \color{black}{=} \color{#4ECDC4}{-(target_{o1} - "
+    r"out_{o1})}",
+    r"\color{#FF6B6B}{0.5} \color{black}{\cdot} \color{#4ECDC4}{0.164334121} \color{black}{=} 0.082167061",
+    # a strut that sets a row's height (Ahmad Zaki's post, conv_blind18)
+    r"\rule{0mm}{7mm} net_{h1} = 0.3775",
+    r"\rule[-2mm]{0pt}{5mm} net_{h1} = \mathstrut 0.3775 \vspace{2mm}",
+    r"net_{h1} = 0.3775 \rule{1cm}{0pt} out_{h1} = 0.593269992",      # a rule with a width: a space (review)
 ]
 
 
