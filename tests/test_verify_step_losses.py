@@ -116,6 +116,20 @@ def test_a_state_equal_to_itself_at_another_step_is_its_flow_not_a_claim(lstm, r
     prose = "There is an implicit dataflow $c^{t+1} = c^t$ between LSTM units.\n"
     assert _verdicts(lstm, prose) == []
     assert _verdicts(rnn, "$$h_t = h_{t-1}$$\n") == []
+    assert _verdicts(lstm, "$$h^{(t)} = h^{(t-1)}$$\n") == []                    # Goodfellow's steps
+    assert _verdicts(lstm, "$$c^{\\langle t \\rangle} = c^{\\langle t-1 \\rangle}$$\n") == []     # Ng's
     # a step's value set to another quantity at another step is still judged
     assert _verdicts(lstm, "$$c_t = c_{t-1} \\odot f_t$$\n") == ["wrong"]
     assert _verdicts(lstm, "$$c_t = \\tilde{c}_{t-1}$$\n") == ["wrong"]
+    # found in review: a gradient passed on unchanged is the slip, and two gates' weights are no steps
+    assert _verdicts(lstm, "$$dc_{t-1} = dc_t$$\n") == ["wrong"]
+    assert _verdicts(lstm, "$$dh_{t-1} = dh_t$$\n") == ["wrong"]
+    assert _verdicts(lstm, "$$W_f = W_i$$\n") == ["wrong"]
+
+
+def test_a_delta_passed_on_unchanged_is_judged_and_fixes_no_convention(rnn):
+    """Found in review: δ_t = δ_{t+1} right after δ_t = ∂L/∂h_t is the slip of a gradient passed on unchanged,
+    judged as such, and no forward line: the right claims after it stay right."""
+    text = ("$$\\delta_t = \\frac{\\partial L}{\\partial h_t}$$\n\n$$\\delta_t = \\delta_{t+1}$$\n\n"
+            "$$dh_{t-1} = U^T (dh_t \\odot (1 - h_t^2))$$\n")
+    assert _verdicts(rnn, text) == ["ok", "wrong", "ok"]

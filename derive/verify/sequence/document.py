@@ -106,7 +106,8 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
         judge.fixed["delta"] = ("own",)                  # δ_t = ∂E_t/∂s_t: step t's own loss's, all through
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on
         judge.post.line = line
-        if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain):
+        if (line, chain.text) not in defined and len(chain.sides) >= 2 and not _restates(chain) and \
+                not _at_two_steps(chain.sides[0], chain.sides[-1], states=False):    # δ_t = δ_{t+1}: no forward line
             own_weight_letter(judge, chain)
             named_net_input(judge, chain)
             judge.learn(chain)
@@ -304,17 +305,20 @@ def _restates(chain: s.Chain) -> bool:
                for side in chain.sides[1:])
 
 
-_STEP = re.compile(r"\{?\s*[a-z]\s*(?:[+-]\s*\d\s*)?\}?")
+_STEP = re.compile(r"\{?\s*(?:\(|\\langle\s*|<)?\s*(?:[tkjsT]|\\tau)\s*(?:[+-]\s*\d\s*)?(?:\)|\\rangle|>)?\s*\}?")
 
 
-def _at_two_steps(left: s.Node, right: s.Node) -> bool:
-    """c^{t+1} = c^t: a state set equal to itself at another step says how it flows (the cell's dataflow, a
-    path kept when f = 1), never what it is at the network's values."""
-    if not (isinstance(left, s.Scripted) and isinstance(right, s.Scripted) and left.base == right.base):
+def _at_two_steps(left: s.Node, right: s.Node, states: bool = True) -> bool:
+    """c^{t+1} = c^t, h^{(t)} = h^{(t-1)}: a state set equal to itself at another step says how it flows (the
+    cell's dataflow, a path kept when f = 1), never what it is at the network's values. A gradient's
+    (dc_{t-1} = dc_t, δ_t = δ_{t+1}) is a claim: the slip of a gradient passed on unchanged."""
+    if not (isinstance(left, s.Scripted) and isinstance(right, s.Scripted) and left.base == right.base and
+            isinstance(left.base, s.Sym)) or \
+            states and re.match(r"d[a-zA-Z]|\\(?:delta|nabla|partial)", left.base.text):
         return False
     steps = [(a, b) for a, b in ((left.sub, right.sub), (left.sup, right.sup)) if a is not None or b is not None]
     return len(steps) == 1 and all(x is not None and _STEP.fullmatch(x.text) for x in steps[0]) and \
-        steps[0][0].text != steps[0][1].text
+        steps[0][0].text.replace(" ", "") != steps[0][1].text.replace(" ", "")
 
 
 def defines_delta_by_its_steps_loss(kind: str, chains: list[s.Chain], aliases: dict[str, str]) -> bool:
