@@ -57,3 +57,32 @@ def test_a_markdown_posts_html_block_leaves_its_environments_to_mathjax_and_its_
     # inside code, MathJax typesets nothing, and a bare & stays an alignment
     assert scan(normalize("<pre>\\begin{equation}a = b\\end{equation}</pre>\n"), "post.md") == []
     assert [r.text for r in scan(normalize("$$\\begin{aligned} a &= b \\end{aligned}$$\n"), "post.md")] == [" a &= b "]
+
+
+SCRIPTS = """<p>The output's net input is <script type="math/tex">net_{o1} = 1.105905967</script>.</p>
+<p class="Indented">
+<span class="MathJax_Preview">
+<script type="math/tex;mode=display">
+\\frac{\\partial E_{total}}{\\partial w_5} = 0.082167041
+</script>
+</span>
+</p>
+<script type="math/tex; mode=display">\\frac{\\partial E_{total}}{\\partial w_6} = 0.5</script>
+<script>var notMath = "w_5 = 3";</script>
+<!-- a draft: <script type="math/tex">w_5 = 4</script> -->
+<script type="math/tex-foo">w_5 = 5</script>
+<script data-type="math/tex" type="text/javascript">w_5 = 6</script>
+<textarea><script type="math/tex">w_5 = 7</script></textarea>
+"""
+
+
+def test_mathjax_2s_script_elements_are_math_in_a_page_and_in_a_post():
+    """kramdown's mathjax engine and LyX's HTML write each formula as <script type="math/tex"> (MathJax 2's own
+    form; tfjgeorge's batch-norm post, conv_blind17): its TeX raw, read in an HTML page and in a Markdown post's
+    HTML; a script of another type, or in a comment or a textarea, is no math (found in review)."""
+    checker = Checker(derive.derive(derive.load("mazur")))
+    page = "<!doctype html>\n<html><body>\n" + SCRIPTS + "</body></html>\n"
+    assert [(c.line, c.verdict) for c in verify_text(checker, page, "post.html").claims] == \
+        [(3, "ok"), (7, "ok"), (11, "wrong")]     # each at its formula's line
+    assert [(c.line, c.verdict) for c in verify_text(checker, SCRIPTS, "post.md").claims] == \
+        [(1, "ok"), (5, "ok"), (9, "wrong")]

@@ -31,7 +31,7 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
-from .mathjax_text import UNTYPESET, mathjax_regions, untypeset_blanked
+from .mathjax_text import MATH_SCRIPT, UNTYPESET, mathjax_regions, untypeset_blanked
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
 from .rate_prose import rate_regions
@@ -229,7 +229,7 @@ def _paragraph_displays(token, text: str, line_starts: list[int], regions: list[
 
 def _html_block_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
     """Math in a block of HTML (<div style=...> around \\( ... \\)): MathJax typesets it in the page."""
-    if token.map is None or UNTYPESET.match(token.content.lstrip()):
+    if token.map is None or UNTYPESET.match(token.content.lstrip()) and not MATH_SCRIPT.match(token.content.lstrip()):
         return                           # a page's MathJax settings, styles, comments, code: MathJax skips them
     base = line_starts[token.map[0]]
     block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
