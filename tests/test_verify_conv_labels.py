@@ -137,6 +137,21 @@ def test_a_numbered_delta_is_the_error_where_the_post_makes_delta_a_layers(conv,
     """ThomasAtlantis's README (conv_blind16): δ_{11}, δ_{12} in ∇a_{12} = δ_{11} w_{12} + δ_{12} w_{11} are the
     error's entries where the post sets δ_j = ∂C/∂z_j or writes δ^{out}; Kronecker's δ has letters."""
     text = EXAMPLE.replace("$$\\delta^l = \\frac{\\partial L}{\\partial z^l}$$", definition)
+    _assert_the_example_is_judged(conv, text, definition)
+
+
+@pytest.mark.parametrize("loss", ["E_{total}", "L_{CE}", "E^{(n)}", "H"])
+def test_a_numbered_delta_beside_a_loss_written_with_scripts_or_a_name_of_its_own(conv, loss):
+    """Found in review: ∂E_{total}/∂k_{11} = δ_{11} x_{11} + … is a derivative of the loss (any loss's name,
+    with scripts or the post's own H), not a Jacobian of the layer's tensors: δ_{11} stays the error's."""
+    definition = f"$$\\delta_j = \\frac{{\\partial {loss}}}{{\\partial z_j}}$$"
+    text = EXAMPLE.replace("$$\\delta^l = \\frac{\\partial L}{\\partial z^l}$$", definition).replace(
+        "\\bigtriangledown{k_{11}}", f"\\frac{{\\partial {loss}}}{{\\partial k_{{11}}}}").replace(
+        "\\bigtriangledown{k_{12}}", f"\\frac{{\\partial {loss}}}{{\\partial k_{{12}}}}")
+    _assert_the_example_is_judged(conv, text, definition)
+
+
+def _assert_the_example_is_judged(conv, text, definition):
     found = [c for c in verify_text(conv, text, "post.md").claims if "own example" in (c.reason or "")]
     assert sorted(c.verdict for c in found) == ["ok", "ok", "wrong"]
     kronecker = [c for c in verify_text(conv, text.replace(definition, ""), "post.md").claims

@@ -118,3 +118,50 @@ def test_the_papers_calligraphic_batch_label_is_the_batchs(checker):
             "$$\\sigma_{\\mathcal{B}}^2 = \\frac{1}{m}\\sum_{i=1}^m(z_i - \\mu_{\\mathcal{B}})^2$$\n\n"
             "$$\\sigma_{\\mathcal{B}}^2 = \\frac{1}{m}\\sum_{i=1}^m(z_i - \\mu_{\\mathcal{B}})$$\n")
     assert [v for _, v in _claims(checker, text)] == ["ok", "ok", "wrong"]
+
+
+FORWARD_MEAN = "$$\\mu_j = \\frac{1}{m} \\sum_{i=1}^{m} x_{ij}$$\n\n$$y_{ij} = \\gamma_j \\hat{x}_{ij} + \\beta_j$$\n\n"
+KRONECKER_CLAIMS = ("$$\\frac{\\partial x_{11}}{\\partial x_{21}} = \\delta_{12}$$\n\n"
+                    "$$\\frac{\\partial (x_{11} - \\mu_1)}{\\partial x_{21}} = \\delta_{12} - \\frac{1}{m}$$\n\n")
+
+
+@pytest.mark.parametrize("definition", ["", "$$\\delta = \\frac{\\partial L}{\\partial y}$$\n\n",
+                                        "$$\\delta_i = \\frac{\\partial L}{\\partial y_i}$$\n\n",
+                                        "$$\\delta_{ij} = \\frac{\\partial x_i}{\\partial x_j}$$\n\n",
+                                        "$$\\frac{\\partial L}{\\partial x} = \\delta^{\\text{in}}$$\n\n"])
+def test_kroneckers_delta_in_a_jacobian_of_the_layers_own_tensors(checker, definition):
+    """Found in review: δ_{12} is the error's entry where the post makes δ a layer's (δ = ∂L/∂y, δ^{in}), but in
+    ∂x_{11}/∂x_{21} = δ_{12}, a Jacobian of the layer's own tensors, it is Kronecker's; δ_{ij} = ∂x_i/∂x_j, a
+    derivative of no loss, names Kronecker's δ itself."""
+    found = verify_text(checker, FORWARD_MEAN + definition + KRONECKER_CLAIMS, "post.md").claims
+    assert [c.verdict for c in found if "delta_{12}" in c.text] == ["ok", "ok"]
+
+
+SLICED = ("$$y_{i}=Y_{:i}$$\n\n$$\\hat{y} = BN(y) = \\frac{y - \\mu_y}{\\sqrt{\\sigma^2_y + \\epsilon}}$$\n\n"
+          "$$\\frac{\\partial L}{\\partial y_{i}} = \\frac{\\partial L}{\\partial\\hat{y}_{i}}"
+          "\\frac{\\partial\\hat{y}_{i}}{\\partial y_{i}}$$\n\n")
+
+
+def test_a_post_that_normalizes_y_and_takes_its_columns(checker):
+    """tfjgeorge's matrix-form post (conv_blind17): y = W x is the norm's input (ŷ = BN(y)), BN(y) the post's
+    own function (never B·N·y), and y_i = Y_{:i} a whole column, whose chain rule is a vector's, not an entry's."""
+    found = verify_text(checker, SLICED, "post.md").claims
+    assert "wrong" not in [c.verdict for c in found]
+    called = verify_text(checker, "$$\\hat{y}_{11} = BN(y_{11})$$\n", "post.md").claims
+    assert [c.verdict for c in called] == ["unchecked"] and "BN(…)" in called[0].reason
+    assert any("whole column" in (c.reason or "") for c in found)
+    normalized = verify_text(checker, "$$\\hat{y}_{11} = \\frac{y_{11} - \\mu_1}{\\sqrt{\\sigma_1^2 + \\epsilon}}$$\n\n"
+                                      "$$\\hat{y}_{11} = y_{11} - \\mu_1$$\n", "post.md").claims
+    assert [c.verdict for c in normalized] == ["ok", "wrong"]       # y the input: ŷ = (y - μ)/σ holds
+
+
+def test_y_stays_the_output_where_a_formula_makes_it_so(checker):
+    """Found in review: a prediction ŷ in prose and y - μ somewhere do not make y the input where the post's
+    formula sets y = γ x̂ + β; and a row slice x_i = X_{i,:} (an example) leaves x's entries read."""
+    text = ("The prediction is $\\hat{y}$, and $\\mu_y$ its mean.\n\n"
+            "$$y_{ij} = \\gamma_j \\hat{x}_{ij} + \\beta_j$$\n\n"
+            "$$\\frac{\\partial L}{\\partial x_{ij}} = \\frac{\\partial L}{\\partial y_{ij}}$$\n\n"
+            "$$\\frac{\\partial L}{\\partial \\beta_j} = \\sum_i \\frac{\\partial L}{\\partial y_{ij}}$$\n")
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims if "partial" in c.text] == ["wrong", "ok"]
+    rows = "Each row $x_i = X_{i,:}$ is one example.\n\n" + FORWARD_MEAN
+    assert [c.verdict for c in verify_text(checker, rows, "post.md").claims if c.line > 1] == ["ok", "ok"]

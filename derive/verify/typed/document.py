@@ -25,7 +25,7 @@ from .example_world import in_example
 from .examples import of_other_sizes, written_at_other_sizes
 from .unit_stride import at_unit_stride
 from .judge import TypedJudge
-from .layer_labels import layer_labels
+from .layer_labels import layer_labels, of_a_tensor, relabelled
 from .letters import case_part
 from .rows import row_line
 from .sample_labels import sample_labels
@@ -34,10 +34,12 @@ from .model import layer_model
 from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
+from .norm_input import normalized_outputs, upstream_letters
+from .slices import sliced_claim, sliced_letters
 from .declared import declared_sizes
 from .parts import numbered_parts
 from .post_names import (axis_letters, bare_losses, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
-                         names_the_loss, opaque_definitions, relabelled, renames, swapped_operands, variables, written_name)
+                         names_the_loss, opaque_definitions, renames, swapped_operands, variables, written_name)
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 # ẑ, z_i - μ, BN(z): the post normalizes z, its input (else z may be the output, z = γ n + β)
@@ -95,6 +97,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     names.defined = {w[0] for w in map(defined_name, chains) if w is not None} - \
         {chain.sides[0].text for chain in chains if names_the_loss(chain, names)}
     if checker.model.normalizing:
+        upstream_letters(names, chains, normalized_outputs(chains, names))
         names.counts |= limits(names, chains)
         names.two_meanings = names.bounds & {c.sides[0].text for c in chains if isinstance(c.sides[0], s.Sym) and
                                              c.relations == ("=",) and not isinstance(c.sides[1], (s.Num, s.Sym))}
@@ -113,6 +116,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     for region, rows in read:
         claims += unread_claims(region, rows)
     cut = _cut_short(read)
+    sliced = sliced_letters(document or "")
     cache: dict[str, tuple] = {}
     lines = document.split("\n") if document is not None else []
     previous = None
@@ -120,6 +124,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
         judge.case = _case(lines, line)
+        names.forward_jacobian = of_a_tensor(chain.sides[0], names)      # ∂x_{11}/∂x_{21} = δ_{12}: Kronecker's
         verdict, rows = cache.get((chain.text, judge.case), (None, []))
         if (names.defines(chain.sides[-1]) or renames(chain) or _sets(chain)) and \
                 output_size_claim(chain, checker.model) is None:
@@ -128,6 +133,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")
         elif verdict is None and case_part(chain, judge.case):
             verdict = Verdict("unchecked", None, case_part(chain, judge.case))
+        elif verdict is None and sliced_claim(chain, sliced):
+            verdict = Verdict("unchecked", None, sliced_claim(chain, sliced))
         elif verdict is None:
             fresh = time.monotonic() <= deadline
             verdict = judge.claim(chain, before) if fresh else \

@@ -4,7 +4,6 @@ come out as numbers at the point). Nothing here evaluates the post's text: only 
 
 from __future__ import annotations
 
-
 import sympy as sp
 
 from .. import syntax as s
@@ -14,7 +13,7 @@ from .model import EPSILON, LOSS
 from .dot_products import dot_product
 from .numpy_calls import numpy_formula
 from .sizes import SIZES
-from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name
+from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, named_call
 from .sums import Sums, several_letters, sum_letter
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
@@ -67,8 +66,9 @@ class Evaluator(Sums):
 
     def _Juxt(self, node: s.Juxt, view: View):
         items = list(node.items)
-        if any(isinstance(item, s.Partial) for item in items):
-            raise Unread("a derivative operator applied to what follows it is not read")
+        if any(isinstance(item, s.Partial) for item in items) or named_call(items):
+            raise Unread(f"{named_call(items)}(…), the post's own function, is not read" if named_call(items) else
+                         "a derivative operator applied to what follows it is not read")
         if self.model.normalizing and _jacobian_product(items, self.names):
             raise Unread("a Jacobian written without indices (∂z/∂x beside ∂L/∂z): the sum over z's entries it "
                          "leaves unwritten, in either layout, is not read")
@@ -255,7 +255,7 @@ class Evaluator(Sums):
         # δ_{ij}^{(l)}, δ^{(i)}_j: a bracketed superscript labels a layer (or a sample), so the error, never Kronecker
         labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
         above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
-        numbered = node.sup is None and KRONECKER in self.names.labelled and all(p.isdigit() for p in pieces)
+        numbered = node.sup is None and self.names.numbered_error(KRONECKER) and all(p.isdigit() for p in pieces)
         if (len(pieces + above) != 2 or numbered or labelled) and pieces and \
                 (node.sup is None or is_label(node.sup.text)):
             # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its

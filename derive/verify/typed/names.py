@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ...numeric.tensor_values import NORMS
+from .. import syntax as s
 from ..syntax import TRANSPOSES
 
 # written name (a letter run, a Greek command, or a word) -> role, per family of layer
@@ -73,6 +74,7 @@ class Names:
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
         self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l) or side (δ^{out})
+        self.forward_jacobian = False           # the claim at hand is ∂(a tensor)/∂(a tensor), not of the loss
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
         self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
         self.stabilizer_delta = True            # a bare δ is ε: the post adds one (√(σ² + δ)), or says nothing
@@ -81,6 +83,11 @@ class Names:
     @property
     def normalizing(self) -> bool:
         return self.kind in NORMS
+
+    def numbered_error(self, text: str) -> bool:
+        """δ_{12} is the error's entry where δ is a layer's (δ^l, δ_j = ∂C/∂z_j), except in a Jacobian of the
+        layer's own tensors (∂x̂_{11}/∂x_{21} = (δ_{12} - 1/m)/σ: Kronecker's there)."""
+        return text in self.labelled and not self.forward_jacobian
 
     def bind(self, written: str, role: str | None) -> None:
         self.bound[written] = role
@@ -216,3 +223,15 @@ _SIDE = re.compile(r"\s*(?:\\(?:text|mathrm)\s*\{)?\s*(?:in|out|input|output)\s*
 def is_side(sup: str) -> bool:
     """δ^{out}, a^{in}, z^{\\text{out}}: a layer's side written above a name, a label like l."""
     return bool(_SIDE.fullmatch(sup))
+
+
+_CALLED = re.compile(r"[A-Z]{2,}|[A-Za-z]*[Nn]orm")        # BN, LN, MLP, LayerNorm, RMSNorm: a function's name
+
+
+def named_call(items) -> str | None:
+    """BN(y), LN(x): a run of capitals (or a *Norm) applied to a parenthesis is the post's function, not B·N·y."""
+    for item, after in zip(items, items[1:]):
+        if isinstance(item, s.Sym) and _CALLED.fullmatch(item.text) and isinstance(after, s.Paren) and \
+                after.kind == "(":
+            return item.text
+    return None

@@ -12,7 +12,7 @@ from .evaluate import Evaluator, OutOfRange, Unread, derivative_parts, is_label
 from .judge import TypedJudge
 from .vector_form import vectors
 from .letters import free_letters
-from .names import LOSSES, Names, index_pieces, is_side
+from .names import LOSSES, Names, index_pieces
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 
@@ -339,22 +339,6 @@ def _gradient_name(names: Names, text: str, font: str) -> bool:
     """dgamma, dout, dx_hat: the loss's gradient by one of the layer's tensors, which a claim of the layer's
     quantities states (dbeta = np.sum(dout, axis=0)); set to the post's own names alone (dx = dp), it names them."""
     return not font and len(text) > 1 and text.startswith("d") and names.role(text[1:]) not in (None, "epsilon")
-
-
-def relabelled(names: Names, chains: list[s.Chain]) -> None:
-    """Letters under more than one layer's label (x^l = Σ w o^{l-1}, o^l = f(x^l)) name a tensor each; letters
-    under a label or a side (δ^l, δ^{out}), or set to a derivative (δ_j = ∂C/∂z_j), a layer's (δ_{12} its entry)."""
-    labels: dict[str, set[str]] = {}
-    quantities = {written_name(c.sides[0])[0] for c in chains if len(c.sides) > 1 and isinstance(c.sides[1], s.Frac)
-                  and written_name(c.sides[0]) is not None}
-    for node in (node for chain in chains for node in s.nodes(chain)):
-        if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and node.sup is not None:
-            if is_label(node.sup.text):
-                labels.setdefault(node.base.text, set()).add(node.sup.text.strip("[](){} "))
-            elif is_side(node.sup.text):
-                quantities.add(node.base.text)
-    names.relabelled = {text: tuple(sorted(found)) for text, found in labels.items() if len(found) > 1}
-    names.labelled = set(labels) | quantities
 
 
 KNOWN_FUNCTIONS = {"exp", "log", "ln", "tanh", "sqrt", "max", "min", "mean", "var", "sum", "rot", "pad", "flip", "diag"}

@@ -1,0 +1,55 @@
+"""A normalization post that normalizes the letter others give its output: ŷ = BN(y), (y - μ_y)/σ, after
+y = W x (a linear layer's output, as tfjgeorge's matrix-form post writes it). There y is the norm's input,
+and the letters of y's own definition (W, its rows w_i) belong to the layer before, not to γ."""
+
+from __future__ import annotations
+
+import re
+
+from .. import syntax as s
+from .names import Names
+
+_OUTPUT_LETTERS = ("y", "Y")
+_SCALE_ROLES = ("scale", "shift")
+
+
+def normalized_outputs(chains: list[s.Chain], names: Names) -> list[str]:
+    """The output letters the post's formulas write normalized: a hat on it, and it centred (y - μ), put
+    through BN(y), or named in μ_y; never where a formula makes it the output (y = γ x̂ + β, y = w ⊙ x̂ + b)."""
+    math = "\n".join(chain.text for chain in chains)
+    found = []
+    for letter in _OUTPUT_LETTERS:
+        if names.table.get(letter) != "output" or letter in names.bound or _is_the_output(letter, chains):
+            continue
+        hatted = re.search(rf"\\(?:w?hat|widehat)\s*\{{?\s*{letter}(?![A-Za-z])", math)
+        centred = re.search(rf"(?<![A-Za-z\\]){letter}(?:_\{{?[A-Za-z0-9,]*\}}?)?\s*-\s*(?:\\mu|μ)|"
+                            rf"(?:BN|LN|[Nn]orm\w*)\}}?\s*(?:\\left)?\s*\(\s*{letter}(?![A-Za-z])|"
+                            rf"(?:\\mu|μ)_\{{?\s*{letter}\s*\}}?(?![A-Za-z])", math)
+        if hatted and centred:
+            found.append(letter)
+    return found
+
+
+def _is_the_output(letter: str, chains: list[s.Chain]) -> bool:
+    """y = γ x̂ + β (or w ⊙ x̂ + b): a formula that sets the letter to the scaled and shifted normalized input."""
+    for chain in chains:
+        left = chain.sides[0]
+        base = left.base if isinstance(left, s.Scripted) else left
+        if base == s.Sym(letter) and len(chain.sides) > 1 and re.search(r"\\gamma|\\hat|\\widehat|\bw", chain.text):
+            return True
+    return False
+
+
+def upstream_letters(names: Names, chains: list[s.Chain], letters: list[str]) -> None:
+    """Bind each normalized output letter as the input; the scale's and shift's letters in its definition
+    (y = W x: W, and w for W's rows) name the layer before, nothing of this one."""
+    for letter in letters:
+        names.bind(letter, "input")
+        for chain in chains:
+            if len(chain.sides) != 2 or chain.sides[0] != s.Sym(letter):
+                continue
+            for node in s.nodes(chain.sides[1]):
+                for char in node.text if isinstance(node, s.Sym) and not node.font and "\\" not in node.text else "":
+                    for written in {char, char.lower()}:
+                        if names.table.get(written) in _SCALE_ROLES and written not in names.bound:
+                            names.bind(written, None)
