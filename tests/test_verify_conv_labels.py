@@ -1,7 +1,9 @@
 """verify on conv posts that label layers in brackets and work small examples of their own: δ_{ij}^{(l)} is
 layer l's error, never Kronecker's δ (sevenold's notes, conv_blind14); a bias the post sets to 0 for an example
-(简化 b^l = 0) is still the bias a derivative is by (yinxiaojian's notes); and a matrix written out inside a
-Markdown quote (> rows) at other sizes than the layer's is the post's own example."""
+(简化 b^l = 0) is still the bias a derivative is by (yinxiaojian's notes); a matrix written out inside a
+Markdown quote (> rows) at other sizes than the layer's is the post's own example; and a post that writes δ under
+two layers' labels (δ^l = ∂C/∂z^l, then δ^{l+1}) names by each the error at the tensor its definition's letter is
+under that label: this layer's where the forward makes z^{l+1} its output, another layer's otherwise."""
 
 from __future__ import annotations
 
@@ -172,3 +174,47 @@ def test_a_delta_the_post_defines_sums_over_the_axes_its_definition_indexes(conv
     post = (f"$$\\delta _{{i,j}} = \\frac{{\\partial H}}{{\\partial {by}_{{i,j}}}}$$\n\n"
             "$$\\frac{\\partial H}{\\partial b} = \\sum _i\\sum _j\\delta _{i,j}$$\n")
     assert _verdicts(conv, post)[-1] == verdict
+
+
+LABELLED = r"""
+$$z^{l+1}=a^{l}*W^{l+1}+b^{l+1}$$
+
+$$\delta^l=\frac{\partial C}{\partial z^l}$$
+
+"""
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    (r"\frac{\partial C}{\partial W^{l+1}}=a^l*\delta^{l+1}", "ok"),
+    (r"\frac{\partial C}{\partial W^{l+1}}=\delta^{l+1}*a^l", "ok"),
+    (r"\frac{\partial C}{\partial a^l}=\delta^{l+1}*\text{rot}_{180}(W^{l+1})", "ok"),
+    (r"\frac{\partial C}{\partial a^l}=\delta^{l+1}*W^{l+1}", "wrong"),          # the rotation is missing
+    (r"\frac{\partial C}{\partial W^{l+1}_{11}}=\sum_{i=1}^{3}\sum_{j=1}^{3} a_{ij}\delta^{l+1}_{ij}", "ok"),
+    (r"\frac{\partial C}{\partial W^{l+1}_{11}}=\sum_{i=1}^{3}\sum_{j=1}^{3} a_{ij}\delta^{l+1}_{ji}", "wrong"),
+])
+def test_a_delta_under_the_outputs_label_is_this_layers_error(conv, claim, verdict):
+    found = verify_text(conv, LABELLED + f"$${claim}$$\n", "post.md").claims
+    assert [c.verdict for c in found][-1] == verdict, found[-1].reason
+    if verdict == "wrong" and "rot" not in claim and "ji" not in claim:
+        assert "rotation of the kernel is missing" in found[-1].reason
+
+
+@pytest.mark.parametrize("claim", [r"\frac{\partial C}{\partial W^{l+1}}=a^l*\delta^{l}",
+                                   r"\frac{\partial C}{\partial W^{l+1}_{11}}=\sum_{i=1}^{3}\sum_{j=1}^{3} a_{ij}\delta^{l}_{ij}"])
+def test_a_delta_under_another_layers_label_is_not_this_layers_error(conv, claim):
+    found = verify_text(conv, LABELLED + f"$${claim}$$\n", "post.md").claims[-1]
+    assert found.verdict == "unchecked" and "another layer's" in found.reason
+
+
+def test_a_delta_with_one_upper_and_one_lower_letter_stays_kroneckers(conv):
+    # no δ^l in the post: δ^i_j is Kronecker's, 1 on the diagonal
+    assert _verdicts(conv, r"$$\frac{\partial z_{ij}}{\partial z_{ij}} = \delta^i_i$$") == ["ok"]
+
+
+def test_labels_alone_say_which_delta_is_this_layers(conv):
+    # no definition of δ: the forward's output label (z^l) is δ's for this layer; δ^{l-1} another's
+    post = "$$z^{l}=a^{l-1}*W^{l}+b^{l}$$\n\n$$a^{l} = \\sigma(z^{l})$$\n\n"
+    found = verify_text(conv, post + "$$\\frac{\\partial C}{\\partial W^{l}}=a^{l-1}*\\delta^{l}$$\n\n"
+                        "$$\\frac{\\partial C}{\\partial W^{l}}=a^{l-1}*\\delta^{l-1}$$\n", "post.md").claims
+    assert [c.verdict for c in found][-2:] == ["ok", "unchecked"]
+    assert "another layer's" in found[-1].reason

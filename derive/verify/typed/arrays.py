@@ -15,9 +15,10 @@ import numpy as np
 
 from .. import syntax as s
 from .evaluate import derivative_parts, is_loss, is_label, sum_letter
+from .deltas import error_role
 from .lookup import Unread, View
 from .model import LOSS
-from .names import index_pieces
+from .names import KRONECKER, index_pieces
 
 CONVOLVING = ("conv",)
 ROTATIONS = ("rot", "rot180", "rotate", "flip")
@@ -66,6 +67,11 @@ def whole(node: s.Node, names, model) -> bool:
     role = names.role(base.text, base.font)
     if role is None and base.text.startswith("d") and len(base.text) > 1:
         role = names.role(base.text[1:])
+    if base == s.Sym(KRONECKER) and not model.normalizing:
+        try:
+            role = whole_error(node, names)
+        except Unread:             # another layer's δ: a whole tensor all the same, which is not read
+            return True
     if role not in ("input", "output", "kernel", "upstream"):
         return False
     pieces = [] if sub is None else index_pieces(sub.text)
@@ -74,6 +80,15 @@ def whole(node: s.Node, names, model) -> bool:
     count = len(pieces)
     channels = model.tensors["kernel"].shape[:2] if role == "kernel" else None
     return count == 0 or count == 1 if role != "kernel" else count < 2 or (count == 2 and channels != (1, 1))
+
+
+def whole_error(node: s.Node, names) -> str:
+    """δ, δ^l, δ^{l-1} as a whole tensor: the loss's gradient at the layer's output, or at the tensor the
+    post's labels make it (deltas.py), the input's under a label one below where they say nothing."""
+    role = error_role(node, names)
+    if role is None and isinstance(node, s.Scripted) and node.sup is not None:
+        role = "input" if node.sup.text.strip("[](){}").replace(" ", "").endswith("-1") else None
+    return role or "output"
 
 
 def _bare(node: s.Node) -> s.Node:
@@ -166,6 +181,8 @@ class Arrays:
         role = self.e.names.role(text, font)
         if role is None and text.startswith("d") and len(text) > 1 and not font:
             role, gradient = self.e.names.role(text[1:]), True
+        if base == s.Sym(KRONECKER) and not self.model.normalizing:
+            role, gradient = whole_error(node, self.e.names), True
         if role not in ("input", "output", "kernel", "bias", "upstream"):
             raise Unread(f"{text} names no tensor of this layer")
         pieces = [] if sub is None else [self.e.index(p, view) for p in _pieces(sub.text)]

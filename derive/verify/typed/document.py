@@ -25,7 +25,7 @@ from .example_world import in_example
 from .examples import of_other_sizes, written_at_other_sizes
 from .unit_stride import at_unit_stride
 from .judge import TypedJudge
-from .layer_labels import layer_labels, of_a_tensor, relabelled
+from .layer_labels import error_letters, layer_labels, of_a_tensor, relabelled
 from .letters import case_part
 from .rows import row_line
 from .sample_labels import sample_labels
@@ -86,6 +86,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     names = Names(checker.model.kind)
     chains = [chain for _, chain, _ in found]
     relabelled(names, chains)
+    error_letters(names, chains)
     opaque_definitions(names, chains)
     _assigned_unread(names, read)
     names.parts = numbered_parts(document or "")

@@ -14,14 +14,15 @@ from .dot_products import dot_product
 from .numpy_calls import numpy_formula
 from .sizes import SIZES
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, named_call
-from .sums import Sums, several_letters, sum_letter
+from .deltas import Deltas
+from .sums import several_letters, sum_letter
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
 
 __all__ = ["Evaluator", "OutOfRange", "SumTooLong", "Unread", "View", "is_label", "several_letters", "sum_letter"]
 
 
-class Evaluator(Sums):
+class Evaluator(Deltas):
     """The walk over a formula's syntax tree, to a SymPy expression over the layer's entries."""
 
     # -- the walk ---------------------------------------------------------------------------------
@@ -243,37 +244,6 @@ class Evaluator(Sums):
             raise Unread("a derivative by an expression, not by one entry, is not read")
         return expr
 
-    def indicator(self, condition, view: View) -> sp.Expr:
-        """1_{i=j}: 1 where the indices are equal, else 0."""
-        if len(condition.sides) != 2 or condition.relations != ("=",):
-            raise Unread(f"the indicator of {condition.text} is not read")
-        a, b = (self.index(side_text, view) for side_text in _texts(condition))
-        return sp.Integer(int(a == b))
-
-    def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
-        pieces = index_pieces(node.sub.text) or []
-        # δ_{ij}^{(l)}, δ^{(i)}_j: a bracketed superscript labels a layer (or a sample), so the error, never Kronecker
-        labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
-        above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
-        numbered = node.sup is None and self.names.numbered_error(KRONECKER) and all(p.isdigit() for p in pieces)
-        if (len(pieces + above) != 2 or numbered or labelled) and pieces and \
-                (node.sup is None or is_label(node.sup.text)):
-            # δ_i, δ^l_{c,i,j}: backpropagation's error, the loss's gradient at the layer's output (at its
-            # input, δ^{l-1}); Kronecker's δ has two indices, letters (δ_{11} is the error's entry where the
-            # post writes δ^l)
-            role = "input" if node.sup is not None and node.sup.text.strip("[]()").replace(" ", "").endswith("-1") \
-                else "output"
-            self.target = True
-            try:
-                return self.point_adjoint(self.entry(role, node.sub.text, view))
-            finally:
-                self.target = False
-        pieces = pieces + above
-        if len(pieces) != 2:
-            raise Unread("a Kronecker delta with other than two indices is not read")
-        a, b = (self.index(p, view) for p in pieces)
-        return sp.Integer(int(a == b))
-
     def indexed_group(self, inner: s.Node, sub: str, view: View) -> sp.Expr:
         """(∂L/∂V)_{i,j}, (∂L/∂y γ)_{k,0}: the expression at that entry (its unindexed names there)."""
         pieces = index_pieces(sub)
@@ -387,12 +357,6 @@ def is_loss(node: s.Node, names: Names | None = None) -> bool:
     return names is not None and text is not None and not font and len(text) == 1 and text.isalpha() and \
         names.role(text) is None and text not in names.macros and text not in names.counts and \
         text not in "ijklmnpqrst" and text not in names.defined
-
-
-def _texts(condition) -> list[str]:
-    """The index texts either side of a written condition (i=j, k = m+1)."""
-    left, right = condition.text.split("=", 1)
-    return [left.strip(), right.strip()]
 
 
 def _ones(node: s.Node) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import syntax as s
 from .evaluate import derivative_parts
-from .names import Names, is_label, is_loss_name, is_side
+from .names import KRONECKER, Names, is_label, is_loss_name, is_side
 from .post_names import written_name
 
 MAX_TRIED = 40          # forward equations tried, at most
@@ -63,6 +63,7 @@ def relabelled(names: Names, chains: list[s.Chain]) -> None:
             elif is_side(node.sup.text):
                 quantities.add(node.base.text)
     names.relabelled = {text: tuple(sorted(found)) for text, found in labels.items() if len(found) > 1}
+    names.letter_labels = labels
     names.labelled = set(labels) | quantities
 
 
@@ -88,3 +89,31 @@ def of_a_tensor(side, names: Names) -> bool:
 def _of_another(side, names: Names) -> bool:
     """∂L/∂z_j, ∂H/∂z_j (a loss by the post's own name): a derivative, and not one of a tensor of the layer's."""
     return isinstance(side, s.Frac) and derivative_parts(side) is not None and not of_a_tensor(side, names)
+
+
+def error_letters(names: Names, chains: list[s.Chain]) -> None:
+    """δ^l = ∂C/∂z^l, δ_j = ∂C/∂z_j: the error is the loss's gradient at the letter it is defined by, under the
+    same label (δ^{l+1} then names ∂C/∂z^{l+1}, this layer's where z^{l+1} is)."""
+    for chain in chains:
+        head = _labelled_name(chain.sides[0])
+        if head is None or head[0] != KRONECKER or len(chain.sides) < 2:
+            continue
+        for side in chain.sides[1:]:
+            parts = derivative_parts(side) if isinstance(side, s.Frac) and of_the_loss(side) else None
+            by = _labelled_name(parts[1]) if parts is not None else None
+            if by is not None and by[1:] == head[1:] and by[0] != KRONECKER:
+                names.errors.setdefault(KRONECKER, by[0])
+                break
+
+
+def _labelled_name(node) -> tuple[str, str | None, str | None] | None:
+    """(letter, label, subscript) of z, z^l, z^{(l)}_j; None for anything else."""
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    if isinstance(node, s.Sym) and not node.font:
+        return node.text, None, None
+    if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and not node.base.font and not node.primes \
+            and (node.sup is None or is_label(node.sup.text)):
+        return node.base.text, node.sup.text.strip("[](){} ") if node.sup else None, \
+            node.sub.text.strip("{} ") if node.sub else None
+    return None

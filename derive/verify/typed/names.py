@@ -74,6 +74,8 @@ class Names:
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
         self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l) or side (δ^{out})
+        self.errors: dict[str, str] = {}        # δ -> z where the post sets δ^l = ∂C/∂z^l (δ_j = ∂C/∂z_j)
+        self.letter_labels: dict[str, set[str]] = {}     # every label the post writes each letter under
         self.forward_jacobian = False           # the claim at hand is ∂(a tensor)/∂(a tensor), not of the loss
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
         self.declared: dict[tuple[str, str | None], int] = {}    # X ∈ ℝ^{N_1 × N_2}: (N, 1) -> the axis's size
@@ -88,6 +90,26 @@ class Names:
         """δ_{12} is the error's entry where δ is a layer's (δ^l, δ_j = ∂C/∂z_j), except in a Jacobian of the
         layer's own tensors (∂x̂_{11}/∂x_{21} = (δ_{12} - 1/m)/σ: Kronecker's there)."""
         return text in self.labelled and not self.forward_jacobian
+
+    def error_role(self, label: str | None) -> tuple[str | None] | None:
+        """The tensor whose loss gradient δ^{label} is: (role,) where the post's labels say, (None,) where they make
+        it another layer's, None where they say nothing (a post with one δ^l, no definition by a letter)."""
+        letter = self.errors.get(KRONECKER)
+        if letter is None:
+            outputs = [fixed for text, fixed in self.layer_labels.items() if self.role(text) == "output"] + \
+                [next(iter(own)) for text, own in self.letter_labels.items()
+                 if len(own) == 1 and text not in self.relabelled and self.role(text) == "output"]
+            if KRONECKER not in self.relabelled or not outputs or label is None:
+                return None
+            return ("output",) if label == outputs[0] else (None,)
+        if label is None:
+            return None
+        if letter in self.relabelled:
+            return (self.role(letter),) if self.layer_labels.get(letter) == label else (None,)
+        own = self.letter_labels.get(letter, set())
+        if own == {label}:
+            return (self.role(letter),)
+        return (None,) if own else None
 
     def bind(self, written: str, role: str | None) -> None:
         self.bound[written] = role
