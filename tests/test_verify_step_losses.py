@@ -133,3 +133,69 @@ def test_a_delta_passed_on_unchanged_is_judged_and_fixes_no_convention(rnn):
     text = ("$$\\delta_t = \\frac{\\partial L}{\\partial h_t}$$\n\n$$\\delta_t = \\delta_{t+1}$$\n\n"
             "$$dh_{t-1} = U^T (dh_t \\odot (1 - h_t^2))$$\n")
     assert _verdicts(rnn, text) == ["ok", "wrong", "ok"]
+
+
+def test_an_lstm_state_by_a_gate_weight_through_every_step_is_autograds():
+    """∂h_t/∂W, ∂c_t/∂W, ∂u_{o,t}/∂W (total derivatives, through every earlier step), which one step's loss by a
+    shared weight needs (∂E^{(t)}/∂W_f, sequence_blind_rnn5) and a net input's total derivative (du_{ot}/db_o = 1 +
+    W_{oh} dh_{t-1}/db_o, sequence_blind_attention2), against PyTorch's autograd in float64 on the LSTM's equations."""
+    import numpy as np
+    import torch
+
+    from derive.verify.sequence.jacobians import total_jacobian
+    from derive.verify.sequence.world import world as sequence_world
+
+    found = sequence_world(_cell_spec("lstm", 3, 2, 3, 5))
+
+    def value(key):
+        key, offset = key.split("@") if "@" in key else (key, "0")
+        step = found.at + int(offset)
+        return np.zeros_like(found.lookup(key, 0)[0]) if step < 0 else found.lookup(key, step)[0]
+
+    weights = {key: torch.tensor(found.values[key][0]) for key in found.values
+               if key[:2] in ("W:", "U:", "b:") and key[2:] in ("i", "f", "g", "o")}
+    inputs = [torch.tensor(found.lookup("x", step)[0]) for step in range(3)]
+
+    def state(at, key, weight, top="h"):
+        chosen = weights | {key: weight}
+        h = c = torch.zeros(3, 1, dtype=torch.float64)
+        for x in inputs[:at + 1]:
+            net = {g: chosen[f"W:{g}"] @ x + chosen[f"U:{g}"] @ h + chosen[f"b:{g}"] for g in "ifgo"}
+            c = torch.sigmoid(net["f"]) * c + torch.sigmoid(net["i"]) * torch.tanh(net["g"])
+            h = torch.sigmoid(net["o"]) * torch.tanh(c)
+        return {"h": h, "c": c, "net:o": net["o"], "net:f": net["f"]}[top]
+
+    for at in range(3):
+        found.at = at
+        assert np.allclose(state(at, "W:i", weights["W:i"]).numpy(), value("h"), rtol=1e-12, atol=1e-14)
+        for key in ("W:f", "U:i", "b:o", "W:g", "U:o"):
+            for top in ("h", "c", "net:o", "net:f"):
+                expected = torch.autograd.functional.jacobian(lambda w: state(at, key, w, top), weights[key]).numpy()
+                got = total_jacobian(found, top, key, value)
+                assert np.allclose(got, expected.reshape(got.shape), rtol=1e-10, atol=1e-13), (at, key, top)
+
+
+@pytest.mark.parametrize("gate", ["W_i", "W_f", "U_o", "b_f"])
+def test_one_steps_loss_by_an_lstm_weight_sums_to_the_loss_over_time(lstm, gate):
+    """The steps' own terms ∂L_t/∂W, each through every earlier step, add up to ∂L/∂W; the single chain through
+    step t alone (fmorenovr's ∂E^{(t)}/∂W_f, haiy's ∂L_t/∂W_i = ∂L_t/∂i_t ⋯) is not one step's loss's gradient."""
+    claims = verify_text(lstm, f"$$\\frac{{\\partial L}}{{\\partial {gate}}} = \\sum_{{t=1}}^{{T}} "
+                               f"\\frac{{\\partial L_t}}{{\\partial {gate}}}$$\n\n"
+                               f"$$\\frac{{\\partial L_t}}{{\\partial {gate}}} = \\frac{{\\partial L}}{{\\partial {gate}}}$$\n",
+                         "post.md").claims
+    assert [c.verdict for c in claims] == ["ok", "wrong"], [c.reason for c in claims]
+
+
+def test_a_net_inputs_total_derivative_by_its_bias_reaches_the_earlier_state(lstm):
+    """leakssss's scalar LSTM (sequence_blind_attention2): du_{ot}/db_o = 1 + du_{ot}/dh_{t-1} dh_{t-1}/db_o holds
+    with both sides total; the immediate 1 is no reading of the left side beside a total right side."""
+    text = "$$o_t = \\sigma(u_{ot})$$\n\n$$\\frac{du_{ot}}{db_o} = 1 + \\frac{du_{ot}}{dh_{t-1}} \\frac{dh_{t-1}}{db_o}$$\n"
+    assert _verdicts(lstm, text) == ["ok", "ok"]
+
+
+def test_one_steps_loss_by_a_weight_over_the_joined_state_and_input(lstm):
+    """haiy's W_i over [h_{t-1}, x_t] (sequence_blind_rnn8): one step's term by each block, side by side."""
+    text = "$$i_t = \\sigma(W_i \\cdot [h_{t-1}, x_t] + b_i)$$\n\n" \
+           "$$\\frac{\\partial L}{\\partial W_i} = \\sum_{t=1}^{T} \\frac{\\partial L_t}{\\partial W_i}$$\n\n" \
+           "$$\\frac{\\partial L_t}{\\partial W_i} = \\frac{\\partial L}{\\partial W_i}$$\n"
+    assert _verdicts(lstm, text) == ["ok", "ok", "wrong"]

@@ -79,8 +79,11 @@ def _chained(outer: np.ndarray | None, inner: np.ndarray | None) -> np.ndarray |
 
 
 def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
-    """An RNN's h_t or net input by a weight every step shares, through every earlier step too (the total
-    derivative, where `jacobian` holds the earlier states fixed): J_t = diag(φ'_t)(∂net_t/∂P + U J_{t-1})."""
+    """An RNN's h_t or net input (an LSTM's h_t or c_t) by a weight every step shares, through every earlier
+    step too (the total derivative, where `jacobian` holds the earlier states fixed): J_t = diag(φ'_t)(∂net_t/∂P +
+    U J_{t-1})."""
+    if world.kind == "lstm" and top in ("h", "c") + tuple(f"net:{gate}" for gate in "ifgo"):
+        return _lstm_total(world, top, bottom, value)
     if world.kind != "rnn" or top not in ("h", "net:"):
         return None
     held, state = world.at, None
@@ -94,6 +97,34 @@ def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | N
                 net = net + np.tensordot(value("U:"), state, axes=1)
             state = np.tensordot(_slope(world.activation, value("net:")), net, axes=1)
         return net if top == "net:" else state
+    finally:
+        world.at = held
+
+
+def _lstm_total(world: World, top: str, bottom: str, value) -> np.ndarray | None:
+    """An LSTM's h_t, c_t or a gate's net input by a gate's weight (W_f, U_i, b_o), through every earlier step:
+    each step's net inputs move with the weight itself and with h_{t-1}; c_t with its gates and c_{t-1}; h_t with
+    o_t and c_t."""
+    if bottom not in {f"{weight}:{gate}" for weight in "WUb" for gate in "ifgo"} or bottom not in world.values:
+        return None                     # a gate's own weight; the stacked ones (W:stack) are code's view
+    held, state, cell = world.at, None, None
+    shape = (np.size(value("h")),) + np.shape(value(bottom))
+    try:
+        for step in range(held + 1):
+            world.at = step
+            gates, nets = {}, {}
+            for gate in ("i", "f", "g", "o"):
+                net = jacobian(world, f"net:{gate}", bottom, value)
+                net = np.zeros(shape) if net is None else net.reshape(shape)      # ∂z/∂b = I: b a column
+                if state is not None:
+                    net = net + np.tensordot(value(f"U:{gate}"), state, axes=1)
+                nets[f"net:{gate}"] = net
+                gates[gate] = np.tensordot(jacobian(world, gate, f"net:{gate}", value), net, axes=1)
+            moved = sum(np.tensordot(jacobian(world, "c", gate, value), gates[gate], axes=1) for gate in "ifg")
+            cell = moved if cell is None else moved + np.tensordot(jacobian(world, "c", "c@-1", value), cell, axes=1)
+            state = np.tensordot(jacobian(world, "h", "o", value), gates["o"], axes=1) + \
+                np.tensordot(jacobian(world, "h", "c", value), cell, axes=1)
+        return {"h": state, "c": cell}.get(top, nets.get(top))
     finally:
         world.at = held
 

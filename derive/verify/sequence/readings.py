@@ -89,13 +89,21 @@ class WorldReadings:
             finally:
                 self.world.at = held
         world = self.world
+        if "|" in key:                                  # W_f over [h; x]: each block's term, side by side
+            weights, order = key[2:].split("|")
+            gate = weights.split(":")[1]
+            blocks = [self._step_loss(f"d:{'U' if side == 'h' else 'W'}:{gate}") for side in order]
+            return np.vstack(blocks) if self.pick("layout", ("columns", "rows")) == "rows" else np.hstack(blocks)
         if key in ("d:logit", "d:yhat", "d:V:", "d:b:y"):
             own = world.lookup(key)[0]                  # V's and b_y's: this step's term, their first reading
         elif key == "d:h" and world.lookup("d:logit"):
             own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
-        elif key in ("d:W:", "d:U:", "d:b:") and world.kind == "rnn" and world.lookup("d:logit"):
+        elif key[2:] in world.values and key[2:4] in ("W:", "U:", "b:") and world.kind in ("rnn", "lstm") and \
+                world.lookup("d:logit"):
             # a shared weight's gradient from this step's loss: through h_t and every earlier step
             through = total_jacobian(world, "h", key[2:], self._raw)
+            if through is None:
+                raise Unfit(f"{spoken(key)} of one step's loss")
             own_h = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
             own = np.tensordot(own_h.ravel(), through, axes=1).reshape(world.lookup(key[2:])[0].shape)
         elif key[2:] in WITHIN_STEP.get(world.kind, {}) and world.lookup("d:logit"):
