@@ -136,13 +136,14 @@ def test_a_delta_passed_on_unchanged_is_judged_and_fixes_no_convention(rnn):
 
 
 def test_an_lstm_state_by_a_gate_weight_through_every_step_is_autograds():
-    """∂h_t/∂W, ∂c_t/∂W, ∂u_{o,t}/∂W (total derivatives, through every earlier step), which one step's loss by a
+    """∂h_t/∂W, ∂c_t/∂W, ∂u_{o,t}/∂W (total derivatives, through every earlier step; and ∂h_t/∂W, ∂c_t/∂W with the
+    earlier states held, as posts write ∂c_t/∂b_f = diag(c_{t-1} ⊙ f_t ⊙ (1 - f_t))), which one step's loss by a
     shared weight needs (∂E^{(t)}/∂W_f, sequence_blind_rnn5) and a net input's total derivative (du_{ot}/db_o = 1 +
     W_{oh} dh_{t-1}/db_o, sequence_blind_attention2), against PyTorch's autograd in float64 on the LSTM's equations."""
     import numpy as np
     import torch
 
-    from derive.verify.sequence.jacobians import total_jacobian
+    from derive.verify.sequence.jacobians import jacobian, total_jacobian
     from derive.verify.sequence.world import world as sequence_world
 
     found = sequence_world(_cell_spec("lstm", 3, 2, 3, 5))
@@ -156,11 +157,12 @@ def test_an_lstm_state_by_a_gate_weight_through_every_step_is_autograds():
                if key[:2] in ("W:", "U:", "b:") and key[2:] in ("i", "f", "g", "o")}
     inputs = [torch.tensor(found.lookup("x", step)[0]) for step in range(3)]
 
-    def state(at, key, weight, top="h"):
+    def state(at, key, weight, top="h", held=False):
         chosen = weights | {key: weight}
         h = c = torch.zeros(3, 1, dtype=torch.float64)
-        for x in inputs[:at + 1]:
-            net = {g: chosen[f"W:{g}"] @ x + chosen[f"U:{g}"] @ h + chosen[f"b:{g}"] for g in "ifgo"}
+        for step, x in enumerate(inputs[:at + 1]):
+            used = weights if held and step < at else chosen          # held: the earlier steps' states fixed
+            net = {g: used[f"W:{g}"] @ x + used[f"U:{g}"] @ h + used[f"b:{g}"] for g in "ifgo"}
             c = torch.sigmoid(net["f"]) * c + torch.sigmoid(net["i"]) * torch.tanh(net["g"])
             h = torch.sigmoid(net["o"]) * torch.tanh(c)
         return {"h": h, "c": c, "net:o": net["o"], "net:f": net["f"]}[top]
@@ -173,6 +175,10 @@ def test_an_lstm_state_by_a_gate_weight_through_every_step_is_autograds():
                 expected = torch.autograd.functional.jacobian(lambda w: state(at, key, w, top), weights[key]).numpy()
                 got = total_jacobian(found, top, key, value)
                 assert np.allclose(got, expected.reshape(got.shape), rtol=1e-10, atol=1e-13), (at, key, top)
+            for top in ("h", "c"):          # the immediate derivative, h_{t-1} and c_{t-1} held (∂c_t/∂b_f)
+                held = torch.autograd.functional.jacobian(lambda w: state(at, key, w, top, True), weights[key])
+                got = jacobian(found, top, key, value)
+                assert np.allclose(got, held.numpy().reshape(got.shape), rtol=1e-10, atol=1e-13), (at, key, top)
 
 
 @pytest.mark.parametrize("gate", ["W_i", "W_f", "U_o", "b_f"])
@@ -199,3 +205,14 @@ def test_one_steps_loss_by_a_weight_over_the_joined_state_and_input(lstm):
            "$$\\frac{\\partial L}{\\partial W_i} = \\sum_{t=1}^{T} \\frac{\\partial L_t}{\\partial W_i}$$\n\n" \
            "$$\\frac{\\partial L_t}{\\partial W_i} = \\frac{\\partial L}{\\partial W_i}$$\n"
     assert _verdicts(lstm, text) == ["ok", "ok", "wrong"]
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    (r"\frac{\partial c_t}{\partial b_f} = \mathrm{diag}(c_{t-1} \odot f_t \odot (1-f_t))", "ok"),
+    (r"\frac{\partial h_t}{\partial b_o} = \mathrm{diag}(\tanh(c_t) \odot o_t \odot (1-o_t))", "ok"),
+    (r"\frac{\partial c_t}{\partial b_f} = \mathrm{diag}(c_{t} \odot f_t \odot (1-f_t))", "wrong"),
+])
+def test_a_cells_state_by_a_gates_bias_within_the_step(lstm, claim, verdict):
+    """The immediate derivative (the earlier states held), which the review of the total derivative found judged
+    by the total alone: it reads as the post writes it."""
+    assert _verdicts(lstm, f"$${claim}$$\n") == [verdict]

@@ -16,6 +16,7 @@ from .quantities import World
 GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "r": "sigmoid", "z": "sigmoid"}
 
 
+GATE_WEIGHTS = {f"{weight}:{gate}" for weight in "WUb" for gate in "ifgo"}       # an LSTM gate's own weights
 # the LSTM's products, each by one of its factors: the other factor, entry by entry
 LSTM_FACTORS = {("c", "c@-1"): lambda value: value("f"), ("c", "f"): lambda value: value("c@-1"),
                 ("c", "i"): lambda value: value("g"), ("c", "g"): lambda value: value("i"),
@@ -54,6 +55,8 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
     if top.startswith("net:") and bottom in ("h@-1", "x"):      # ∂z_t/∂h_{t-1} = U, ∂z_t/∂x_t = W
         gate = top[4:]
         return value(f"{'U' if bottom == 'h@-1' else 'W'}:{gate}")
+    if world.kind == "lstm" and top in ("h", "c") and bottom in GATE_WEIGHTS:      # ∂c_t/∂b_f, the earlier
+        return _within_step(world, top, bottom, value)                              # states held fixed
     product = {("logit", "V:"): "h", **{(f"net:{g}", f"W:{g}"): "x" for g in ("", "i", "f", "g", "o", "r", "z")},
                **{(f"net:{g}", f"U:{g}"): "h@-1" for g in ("", "i", "f", "g", "o", "r", "z")}}.get((top, bottom))
     if product is not None:             # ∂q_l/∂V_ij = δ_li h_j: a product's output by its weights' entries
@@ -79,9 +82,9 @@ def _chained(outer: np.ndarray | None, inner: np.ndarray | None) -> np.ndarray |
 
 
 def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
-    """An RNN's h_t or net input (an LSTM's h_t or c_t) by a weight every step shares, through every earlier
-    step too (the total derivative, where `jacobian` holds the earlier states fixed): J_t = diag(φ'_t)(∂net_t/∂P +
-    U J_{t-1})."""
+    """An RNN's h_t or net input (an LSTM's h_t, c_t or a gate's net input: _lstm_total) by a weight every step
+    shares, through every earlier step too (the total derivative, where `jacobian` holds the earlier states
+    fixed): for the RNN, J_t = diag(φ'_t)(∂net_t/∂P + U J_{t-1})."""
     if world.kind == "lstm" and top in ("h", "c") + tuple(f"net:{gate}" for gate in "ifgo"):
         return _lstm_total(world, top, bottom, value)
     if world.kind != "rnn" or top not in ("h", "net:"):
@@ -101,11 +104,29 @@ def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | N
         world.at = held
 
 
+def _within_step(world: World, top: str, bottom: str, value) -> np.ndarray:
+    """An LSTM's h_t or c_t by a gate's weight within the step: down to the gate's net input, then by the weight
+    (0 where c_t does not read the gate: the output gate's)."""
+    gate = bottom.split(":")[1]
+    path = WITHIN_STEP["lstm"][f"net:{gate}"]
+    if top == "c":
+        if path[0] != "c":
+            return np.zeros((np.size(value("c")),) + np.shape(value(bottom)))
+        path = path[1:]
+    found, above = None, top
+    for below in path:
+        step = jacobian(world, above, below, value)
+        found = step if found is None else _chained(found, step)
+        above = below
+    net = jacobian(world, path[-1], bottom, value).reshape((np.size(value(path[-1])),) + np.shape(value(bottom)))
+    return _chained(found, net)
+
+
 def _lstm_total(world: World, top: str, bottom: str, value) -> np.ndarray | None:
     """An LSTM's h_t, c_t or a gate's net input by a gate's weight (W_f, U_i, b_o), through every earlier step:
     each step's net inputs move with the weight itself and with h_{t-1}; c_t with its gates and c_{t-1}; h_t with
     o_t and c_t."""
-    if bottom not in {f"{weight}:{gate}" for weight in "WUb" for gate in "ifgo"} or bottom not in world.values:
+    if bottom not in GATE_WEIGHTS or bottom not in world.values:
         return None                     # a gate's own weight; the stacked ones (W:stack) are code's view
     held, state, cell = world.at, None, None
     shape = (np.size(value("h")),) + np.shape(value(bottom))

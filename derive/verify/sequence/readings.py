@@ -38,12 +38,8 @@ class WorldReadings:
         gradient = key.startswith("d:")
         bare = key[2:] if gradient else key
         if "|" in bare:                                 # W_f over [h; x] or [x; h]: the two blocks side by side
-            weights, order = bare.split("|")
-            gate = weights.split(":")[1]
-            blocks = [self._world(("d:" if gradient else "") + (f"U:{gate}" if side == "h" else f"W:{gate}") +
-                                  ("!" if total else "")) for side in order]
-            rows = self.world.kind != "attention" and self.pick("layout", ("columns", "rows")) == "rows"
-            return np.vstack(blocks) if rows else np.hstack(blocks)      # [x_t h_{t-1}] W: the blocks stacked
+            return self._joined(bare, lambda block: self._world(("d:" if gradient else "") + block +
+                                                                ("!" if total else "")))
         self.read.add(key)
         found = self._readings(key, step)
         if total:
@@ -70,6 +66,15 @@ class WorldReadings:
         self.read.add("new:" + key)
         return self._world(key) - rate * self._finished(key, readings[-1], True)
 
+    def _joined(self, bare: str, value_of) -> np.ndarray:
+        """W_f over [h; x] or [x; h] (bare "W:f|hx"): the blocks U_f and W_f, each `value_of` its key, side by
+        side ([x_t h_{t-1}] W: stacked, where the post writes rows)."""
+        weights, order = bare.split("|")
+        gate = weights.split(":")[1]
+        blocks = [value_of(f"U:{gate}" if side == "h" else f"W:{gate}") for side in order]
+        rows = self.world.kind != "attention" and self.pick("layout", ("columns", "rows")) == "rows"
+        return np.vstack(blocks) if rows else np.hstack(blocks)
+
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
         if (gradient or bare == "loss:all") and self.world.step_losses and \
                 self.pick("loss", ("mean", "sum")) == "sum":
@@ -90,17 +95,15 @@ class WorldReadings:
                 self.world.at = held
         world = self.world
         if "|" in key:                                  # W_f over [h; x]: each block's term, side by side
-            weights, order = key[2:].split("|")
-            gate = weights.split(":")[1]
-            blocks = [self._step_loss(f"d:{'U' if side == 'h' else 'W'}:{gate}") for side in order]
-            return np.vstack(blocks) if self.pick("layout", ("columns", "rows")) == "rows" else np.hstack(blocks)
+            return self._joined(key[2:], lambda block: self._step_loss("d:" + block))
         if key in ("d:logit", "d:yhat", "d:V:", "d:b:y"):
             own = world.lookup(key)[0]                  # V's and b_y's: this step's term, their first reading
         elif key == "d:h" and world.lookup("d:logit"):
             own = world.lookup("d:h")[0] - world.lookup("d:h>")[0]
         elif key[2:] in world.values and key[2:4] in ("W:", "U:", "b:") and world.kind in ("rnn", "lstm") and \
                 world.lookup("d:logit"):
-            # a shared weight's gradient from this step's loss: through h_t and every earlier step
+            # a shared weight's gradient from this step's loss: through h_t and every earlier step (the chain through
+            # step t alone is BPTT's truncation, a slip where the post does not say it holds h_{t-1} fixed)
             through = total_jacobian(world, "h", key[2:], self._raw)
             if through is None:
                 raise Unfit(f"{spoken(key)} of one step's loss")
