@@ -218,3 +218,16 @@ def test_labels_alone_say_which_delta_is_this_layers(conv):
                         "$$\\frac{\\partial C}{\\partial W^{l}}=a^{l-1}*\\delta^{l-1}$$\n", "post.md").claims
     assert [c.verdict for c in found][-2:] == ["ok", "unchecked"]
     assert "another layer's" in found[-1].reason
+
+
+def test_an_entry_indexed_in_brackets_as_code_writes_it(conv):
+    """P[i], δ[n], x[n+k] (pchen's softmax note, faressc's slides): the entry P_i; a bracket of other than
+    index letters ([x, h], [h_{t-1}, x_t]), TeX's \\sqrt[n] and Ng's layer W[1] are left as they are."""
+    post = ("$$z[i,j] = \\sum_{m=0}^{2}\\sum_{n=0}^{2} w[m,n] x[i+m, j+n] + b$$\n\n"
+            "$$\\frac{\\partial E}{\\partial w[m,n]} = \\sum_{i}\\sum_{j} \\frac{\\partial E}{\\partial z[i,j]} x[i+m, j+n]$$\n\n"
+            "$$\\frac{\\partial E}{\\partial w[m,n]} = \\sum_{i}\\sum_{j} \\frac{\\partial E}{\\partial z[i,j]} x[i-m, j-n]$$\n")
+    assert _verdicts(conv, post) == ["ok", "ok", "wrong"]
+    from derive.verify.see_through import see_through
+    for kept in ("W[x, h]", "W_f[h_{t-1}, x_t]", "\\sqrt[n]{x}"):
+        assert see_through(kept) == kept
+    assert see_through("W[1]") == "W^{[1]}" and see_through("dP[j]") == "dP_{j}"

@@ -109,6 +109,10 @@ _BRACED_SCRIPT = re.compile(r"(?<=[A-Za-z}])\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9
 
 
 _DOUBLE_BRACED_FRACTION = re.compile(r"\\frac\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}\s*\{\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\}")
+_INDEX_TERM = r"[ijklmnpqrst](?:\s*[+-]\s*(?:[0-9]+|[ijklmnpqrst]))*"
+_BRACKET_INDEX = re.compile(rf"(?<![\\A-Za-z])((?:d?[A-Za-z]|\\[a-z]+)(?:\^\{{[^{{}}]*\}}|\^[A-Za-z0-9])?)"
+                            rf"\[\s*({_INDEX_TERM}(?:\s*,\s*{_INDEX_TERM})*)\s*\]")     # P[i], δ[n], x[n+k]: P_{i}
+_NOT_INDEXED = ("sqrt", "frac", "begin", "end", "left", "right", "big", "Big")     # \sqrt[n]{x}: TeX's option
 _TIME_ARGUMENT = re.compile(r"(?<![\\A-Za-z_^])((?:[A-Z])?[a-z])\(\s*(t\s*(?:[+-]\s*[0-9])?)\s*\)")
 _FOR_ALL = re.compile(r"\(\s*\\forall(?![A-Za-z])(?:[^()\n]|\([^()\n]*\))*\)|(?:\\q?quad(?![A-Za-z])|\\[,;: ]|~|,)\s*"
                       r"\\forall(?![A-Za-z])(?:[^\\&$\n]|\\(?![\\A-Za-z])|\\[A-Za-z]+)*")
@@ -146,6 +150,8 @@ def see_through(text: str) -> str:
     text = _FOR_ALL.sub(" ", text)     # (∀ i = 1, …, T), \quad ∀ t after a claim: its scope (a leading ∀ stays)
     text = side_by_side(text)
     text = _TIME_ARGUMENT.sub(r"\1_{\2}", text)     # h(t), x(t), h(t-1): Elman's and Mikolov's time, a step
+    text = _BRACKET_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(1)[1:].split("^")[0]
+                              not in _NOT_INDEXED else m.group(0), text)      # an array's entry, as code indexes it
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
     # {a \over b}, j{+}1, d_{L}/d_{h}, x_\text{max}: as TeX reads them
     text = subscripted_differentials(braced_fractions(bare_operators(over_fractions(braced_font_scripts(text)))))
