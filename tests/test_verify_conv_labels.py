@@ -231,3 +231,32 @@ def test_an_entry_indexed_in_brackets_as_code_writes_it(conv):
     for kept in ("W[x, h]", "W_f[h_{t-1}, x_t]", "\\sqrt[n]{x}"):
         assert see_through(kept) == kept
     assert see_through("W[1]") == "W^{[1]}" and see_through("dP[j]") == "dP_{j}"
+
+
+_BOTH = "$$z^{l}=a^{l-1}*W^{l}+b^{l}$$\n\n$$z^{l+1}=a^{l}*W^{l+1}+b^{l+1}$$\n\n" \
+        "$$\\delta^l=\\frac{\\partial C}{\\partial z^l}$$\n\n"
+
+
+@pytest.mark.parametrize("post, verdict", [
+    # jefkine's letters (x before the activation, o after): x names the input in derive's table, so its δ says nothing
+    ("$$x^l=o^{l-1}*w^l+b^l$$\n\n$$o^l=f(x^l)$$\n\n$$\\delta^l=\\frac{\\partial E}{\\partial x^l}$$\n\n"
+     "$$\\frac{\\partial E}{\\partial b^l}=\\sum_i\\sum_j\\delta^l_{ij}$$\n", "ok"),
+    # an unlabelled δ the post sets to the input's gradient: no whole tensor of the output's
+    ("$$z=x*w+b$$\n\n$$\\delta_{ij}=\\frac{\\partial L}{\\partial x_{ij}}$$\n\n$$\\frac{\\partial L}{\\partial w}=x*\\delta$$\n",
+     "unchecked"),
+    # the other letters' labels hold in whole tensors too: a^l and W^{l+1} are not this layer's where z^l is
+    (_BOTH + "$$\\frac{\\partial C}{\\partial W^{l}}=a^{l}*\\delta^{l}$$\n", "unchecked"),
+    (_BOTH + "$$\\frac{\\partial C}{\\partial a^{l-1}}=\\delta^{l}*\\text{rot}_{180}(W^{l+1})$$\n", "unchecked"),
+    ("$$z^{(2)}=a^{(1)}*W^{(2)}+b^{(2)}$$\n\n$$\\delta^{(2)}=\\frac{\\partial C}{\\partial z^{(2)}}$$\n\n"
+     "$$\\frac{\\partial C}{\\partial W^{(2)}}=a^{(1)}*\\delta^{(2)}$$\n", "unchecked"),    # layer 2 is not the spec's 1
+    # Kronecker's δ^i_i beside a δ^l: i labels none of the post's letters
+    ("$$z^{l+1}=a^{l}*W^{l+1}+b^{l+1}$$\n\n$$\\delta^l=\\frac{\\partial C}{\\partial z^l}$$\n\n"
+     "$$\\frac{\\partial z^{l+1}_{ij}}{\\partial z^{l+1}_{ij}}=\\delta^i_i$$\n", "ok"),
+    # δ under one label, without a definition: the output's label is l+1, so δ^l is another layer's
+    ("$$z^{l+1}=a^{l}*W^{l+1}+b^{l+1}$$\n\n$$\\frac{\\partial C}{\\partial W^{l+1}}=a^l*\\delta^{l}$$\n", "unchecked"),
+    # the definition written the other way round
+    ("$$z^{l+1}=a^{l}*W^{l+1}+b^{l+1}$$\n\n$$\\frac{\\partial C}{\\partial z^l}=\\delta^l$$\n\n"
+     "$$\\frac{\\partial C}{\\partial a^{l}}=\\delta^{l+1}*W^{l+1}$$\n", "wrong"),
+])
+def test_what_the_review_of_labelled_deltas_found(conv, post, verdict):
+    assert _verdicts(conv, post)[-1] == verdict

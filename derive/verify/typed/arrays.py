@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import syntax as s
 from .evaluate import derivative_parts, is_loss, is_label, sum_letter
-from .deltas import error_role
+from .deltas import error_role, unlabelled_error, unsaid
+from .labelled import check_label
 from .lookup import Unread, View
 from .model import LOSS
 from .names import KRONECKER, index_pieces
@@ -83,12 +84,11 @@ def whole(node: s.Node, names, model) -> bool:
 
 
 def whole_error(node: s.Node, names) -> str:
-    """δ, δ^l, δ^{l-1} as a whole tensor: the loss's gradient at the layer's output, or at the tensor the
-    post's labels make it (deltas.py), the input's under a label one below where they say nothing."""
-    role = error_role(node, names)
-    if role is None and isinstance(node, s.Scripted) and node.sup is not None:
-        role = "input" if node.sup.text.strip("[](){}").replace(" ", "").endswith("-1") else None
-    return role or "output"
+    """δ, δ^l, δ^{l-1} as a whole tensor: the loss's gradient at the tensor the post's labels make it (deltas.py),
+    at the input under a label one below where they say nothing; an unlabelled δ, at what its definition says."""
+    if isinstance(node, s.Scripted) and node.sup is not None and is_label(node.sup.text):
+        return error_role(node, names) or unsaid(node)
+    return unlabelled_error(names)
 
 
 def _bare(node: s.Node) -> s.Node:
@@ -183,6 +183,8 @@ class Arrays:
             role, gradient = self.e.names.role(text[1:]), True
         if base == s.Sym(KRONECKER) and not self.model.normalizing:
             role, gradient = whole_error(node, self.e.names), True
+        elif isinstance(node, s.Scripted) and node.sup is not None:         # W^{l+1}: this layer's, or Unread
+            check_label(self.e.names, text, node.sup.text, self.model.layer, self.model.kind)
         if role not in ("input", "output", "kernel", "bias", "upstream"):
             raise Unread(f"{text} names no tensor of this layer")
         pieces = [] if sub is None else [self.e.index(p, view) for p in _pieces(sub.text)]

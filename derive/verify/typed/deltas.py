@@ -7,7 +7,7 @@ import sympy as sp
 
 from .. import syntax as s
 from .lookup import Unread, View
-from .names import KRONECKER, index_pieces, is_label
+from .names import ANOTHER, KRONECKER, index_pieces, is_label, label_text
 from .sums import Sums
 
 
@@ -21,7 +21,7 @@ class Deltas(Sums):
 
     def kronecker(self, node: s.Scripted, view: View) -> sp.Expr:
         pieces = index_pieces(node.sub.text) or []
-        role = error_role(node, self.names) if node.sup is not None and is_label(node.sup.text) else None
+        role = error_role(node, self.names)
         # δ_{ij}^{(l)}, δ^{(i)}_j: a bracketed superscript labels a layer (or a sample), so the error, never Kronecker
         labelled = node.sup is not None and node.sup.text.strip().startswith(("(", "[")) and is_label(node.sup.text)
         above = (index_pieces(node.sup.text) or []) if node.sup is not None and not labelled else []
@@ -30,10 +30,9 @@ class Deltas(Sums):
                 (node.sup is None or is_label(node.sup.text)):
             # δ_i, δ^l_{c,i,j}: backpropagation's error; Kronecker's δ has two indices, letters (δ_{11} is the
             # error's entry where the post writes δ^l)
-            below = node.sup is not None and node.sup.text.strip("[]()").replace(" ", "").endswith("-1")
             self.target = True
             try:
-                return self.point_adjoint(self.entry(role or ("input" if below else "output"), node.sub.text, view))
+                return self.point_adjoint(self.entry(role or unsaid(node), node.sub.text, view))
             finally:
                 self.target = False
         pieces = pieces + above
@@ -44,21 +43,42 @@ class Deltas(Sums):
 
 
 def error_role(node: s.Node, names) -> str | None:
-    """The tensor of the layer whose loss gradient a δ under a layer's label is, where the post's labels say:
-    where it sets δ^l = ∂C/∂z^l, the one z^l names (Unread where that is another layer's), or where it writes
-    δ under several labels, the output's label's. None: no labelled δ, or nothing said."""
+    """The tensor of the layer whose loss gradient a δ under a layer's label is, where the post's labels say
+    (Names.error_role; Unread where they make it another layer's). None: no δ under a layer's label, nothing
+    said, or Kronecker's δ^i_j (an index above, where the post places none of its letters)."""
     if not (isinstance(node, s.Scripted) and node.base == s.Sym(KRONECKER) and node.sup is not None and
             is_label(node.sup.text)):
         return None
-    label = node.sup.text.strip("[](){} ")
-    said = names.error_role(label)
-    if said is None:
+    label = label_text(node.sup.text)
+    if len(label) == 1 and node.sub is not None and len(node.sub.text.strip("{} ")) == 1 and \
+            not names.placed(label):
         return None
-    if said[0] not in ("input", "output"):
-        letter = names.errors.get(KRONECKER)
-        at = f"the loss's gradient at {letter}^{{{label}}}" if letter else "the error under another label than the output's"
-        raise Unread(f"\\delta^{{{label}}} is {at}: another layer's than the one the post's claims are read on")
-    return said[0]
+    said = names.error_role(label)
+    if said == ANOTHER or said not in (None, "input", "output"):
+        at = f"the loss's gradient at {names.error_letter}^{{{node.sup.text}}}" if names.error_letter else \
+            "the error under another label than the output's"
+        raise Unread(f"\\delta^{{{node.sup.text}}} is {at}: another layer's than the one the post's claims are "
+                     "read on")
+    return said
+
+
+def unlabelled_error(names) -> str:
+    """A δ without a label, as a whole tensor: the output's gradient, or that of the letter the post defines it
+    by (δ_{ij} = ∂L/∂x_{ij}) where the layer's table names it so; Unread for another."""
+    letter = names.error_letter
+    if letter is None:
+        return "output"
+    role = names.role(letter)
+    if role != "output":
+        raise Unread(f"\\delta, the post's ∂L/∂{letter} ({role or 'no tensor of this layer'}), is not read as a "
+                     "whole tensor")
+    return role
+
+
+def unsaid(node: s.Scripted) -> str:
+    """Where the post's labels say nothing: δ^{l-1} the input's gradient, any other δ the output's."""
+    below = node.sup is not None and label_text(node.sup.text).replace(" ", "").endswith("-1")
+    return "input" if below else "output"
 
 
 def _texts(condition) -> list[str]:

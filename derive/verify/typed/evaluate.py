@@ -15,6 +15,7 @@ from .numpy_calls import numpy_formula
 from .sizes import SIZES
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, named_call
 from .deltas import Deltas
+from .labelled import check_label
 from .sums import several_letters, sum_letter
 
 APPLIED = {"max": sp.Max, "min": sp.Min, "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh}
@@ -169,15 +170,9 @@ class Evaluator(Deltas):
                 self.names.role(text, font) == "input":
             return self.on_padded(text, font, sub, view)          # x^{pad}: the input with its padding
         if sup is not None and is_label(sup):
-            if text in self.names.relabelled and self.names.layer_labels.get(text) != sup.strip("[](){} "):
-                raise Unread(f"{text}^{{{sup}}}: the post writes {text} for the tensors of layers "
-                             f"{', '.join(self.names.relabelled[text])}, which one name is not read as")
+            check_label(self.names, text, sup, self.model.layer, self.model.kind)
             if SIZES.get(text) in ("height", "width") and self.names.role(text, font) is None:
                 raise Unread(f"{text}^{{{sup}}}: a map's size by its layer's label, the input's or the output's")
-            layer = sup.strip("[]()")
-            if layer.isdigit() and self.model.layer is not None and int(layer) != self.model.layer:
-                raise Unread(f"layer {layer} is not the {self.model.kind} layer (layer {self.model.layer}) "
-                             "this post's claims are read on")
             sup = None
         if sup is not None and self._split(text, font):        # Nv^{3/2}: N times v^{3/2}, as TeX sets it
             head = self.name(text[:-1], font, None, view)

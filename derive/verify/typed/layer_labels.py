@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import syntax as s
 from .evaluate import derivative_parts
-from .names import KRONECKER, Names, is_label, is_loss_name, is_side
+from .names import KRONECKER, Names, is_label, is_loss_name, is_side, label_text
 from .post_names import written_name
 
 MAX_TRIED = 40          # forward equations tried, at most
@@ -92,18 +92,17 @@ def _of_another(side, names: Names) -> bool:
 
 
 def error_letters(names: Names, chains: list[s.Chain]) -> None:
-    """δ^l = ∂C/∂z^l, δ_j = ∂C/∂z_j: the error is the loss's gradient at the letter it is defined by, under the
-    same label (δ^{l+1} then names ∂C/∂z^{l+1}, this layer's where z^{l+1} is)."""
+    """δ^l = ∂C/∂z^l, ∂C/∂z^l = δ^l, δ_j = ∂C/∂z_j: the error is the loss's gradient at the letter it is defined
+    by, under the same label (δ^{l+1} then names ∂C/∂z^{l+1}, this layer's where z^{l+1} is)."""
     for chain in chains:
-        head = _labelled_name(chain.sides[0])
-        if head is None or head[0] != KRONECKER or len(chain.sides) < 2:
-            continue
-        for side in chain.sides[1:]:
+        named = [_labelled_name(side) for side in chain.sides]
+        errors = [name for name in named if name is not None and name[0] == KRONECKER]
+        for side in chain.sides:
             parts = derivative_parts(side) if isinstance(side, s.Frac) and of_the_loss(side) else None
             by = _labelled_name(parts[1]) if parts is not None else None
-            if by is not None and by[1:] == head[1:] and by[0] != KRONECKER:
-                names.errors.setdefault(KRONECKER, by[0])
-                break
+            if by is not None and by[0] != KRONECKER and any(by[1:] == error[1:] for error in errors):
+                names.error_letter = names.error_letter or by[0]
+                return
 
 
 def _labelled_name(node) -> tuple[str, str | None, str | None] | None:
@@ -114,6 +113,6 @@ def _labelled_name(node) -> tuple[str, str | None, str | None] | None:
         return node.text, None, None
     if isinstance(node, s.Scripted) and isinstance(node.base, s.Sym) and not node.base.font and not node.primes \
             and (node.sup is None or is_label(node.sup.text)):
-        return node.base.text, node.sup.text.strip("[](){} ") if node.sup else None, \
+        return node.base.text, label_text(node.sup.text) if node.sup else None, \
             node.sub.text.strip("{} ") if node.sub else None
     return None

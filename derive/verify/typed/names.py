@@ -40,6 +40,7 @@ SECOND_ROLES = {"z": ("output",), "Z": ("output",)}
 COUNTS = ("N", "m", "M", "B", "D")          # a normalization's group size, where it is not an index
 LABELS = ("B", "batch", "\\mathcal{B}")     # μ_B, σ_B^2, μ_𝓑 (Ioffe and Szegedy): the batch's, not an entry's
 KRONECKER = "\\delta"
+ANOTHER = "another layer's"             # the role of a tensor under another layer's label than this one's
 _LAYER = re.compile(r"^[a-zA-Z](?:[+-]\d+)?$")
 
 
@@ -74,7 +75,7 @@ class Names:
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
         self.labelled: set[str] = set()         # letters the post writes under a layer's label (δ^l) or side (δ^{out})
-        self.errors: dict[str, str] = {}        # δ -> z where the post sets δ^l = ∂C/∂z^l (δ_j = ∂C/∂z_j)
+        self.error_letter: str | None = None    # z where the post sets δ^l = ∂C/∂z^l (δ_j = ∂C/∂z_j)
         self.letter_labels: dict[str, set[str]] = {}     # every label the post writes each letter under
         self.forward_jacobian = False           # the claim at hand is ∂(a tensor)/∂(a tensor), not of the loss
         self.parts: set[tuple[str, str]] = set()     # dx = dx1 + dx2 + dx3: (dx, 1), ... the post's own terms
@@ -91,25 +92,28 @@ class Names:
         layer's own tensors (∂x̂_{11}/∂x_{21} = (δ_{12} - 1/m)/σ: Kronecker's there)."""
         return text in self.labelled and not self.forward_jacobian
 
-    def error_role(self, label: str | None) -> tuple[str | None] | None:
-        """The tensor whose loss gradient δ^{label} is: (role,) where the post's labels say, (None,) where they make
-        it another layer's, None where they say nothing (a post with one δ^l, no definition by a letter)."""
-        letter = self.errors.get(KRONECKER)
-        if letter is None:
-            outputs = [fixed for text, fixed in self.layer_labels.items() if self.role(text) == "output"] + \
-                [next(iter(own)) for text, own in self.letter_labels.items()
-                 if len(own) == 1 and text not in self.relabelled and self.role(text) == "output"]
-            if KRONECKER not in self.relabelled or not outputs or label is None:
+    def error_role(self, label: str) -> str | None:
+        """The role of the tensor δ^{label} is the loss's gradient at, where the post's labels say: that of the
+        letter its definition names (δ^l = ∂C/∂z^l), where the post's forward places that letter, or, without a
+        definition, the output's; ANOTHER where the label is another layer's; None where nothing says."""
+        letter = self.error_letter
+        if letter is not None:
+            fixed = self.layer_labels.get(letter)
+            if fixed is None:           # a forward that holds with the letter does not place it: say nothing
                 return None
-            return ("output",) if label == outputs[0] else (None,)
-        if label is None:
+            return self.role(letter) if fixed == label else ANOTHER
+        outputs = {fixed for text, fixed in self.layer_labels.items() if self.role(text) == "output"} | \
+            {label for text, own in self.letter_labels.items() if len(own) == 1 and text not in self.relabelled
+             and self.role(text) == "output" for label in own}
+        if len(outputs) != 1:
             return None
-        if letter in self.relabelled:
-            return (self.role(letter),) if self.layer_labels.get(letter) == label else (None,)
-        own = self.letter_labels.get(letter, set())
-        if own == {label}:
-            return (self.role(letter),)
-        return (None,) if own else None
+        return "output" if label in outputs else ANOTHER
+
+    def placed(self, label: str) -> bool:
+        """Whether the post writes one of the layer's letters under this label (z^l, W^{l+1}): a layer's label,
+        not an index (Kronecker's δ^i_j)."""
+        return label in self.layer_labels.values() or any(
+            label in own for text, own in self.letter_labels.items() if text != KRONECKER and self.role(text))
 
     def bind(self, written: str, role: str | None) -> None:
         self.bound[written] = role
@@ -229,6 +233,11 @@ def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | N
     if role == "kernel":
         return {2: (2, 3), 3: (0, 2, 3)}.get(count)
     return None
+
+
+def label_text(sup: str) -> str:
+    """A layer's label as written above a name, without its brackets: (l) and [l] and {l+1} -> l, l+1."""
+    return sup.strip("[](){} ")
 
 
 def is_label(sup: str) -> bool:
