@@ -216,3 +216,12 @@ def test_a_cells_state_by_a_gates_bias_within_the_step(lstm, claim, verdict):
     """The immediate derivative (the earlier states held), which the review of the total derivative found judged
     by the total alone: it reads as the post writes it."""
     assert _verdicts(lstm, f"$${claim}$$\n") == [verdict]
+
+
+def test_a_wrong_claims_reason_shows_where_its_sides_differ(lstm):
+    """The chain through step t alone for one step's loss by W_f: at the first step (no earlier state) it equals
+    the total, so the reason is taken at a step where the sides differ (the review found equal sides shown)."""
+    found = verify_text(lstm, "$$\\frac{\\partial L_t}{\\partial W_f} = \\left(\\frac{\\partial L_t}{\\partial c_t} "
+                              "\\odot c_{t-1} \\odot f_t \\odot (1 - f_t)\\right) x_t^T$$\n", "post.md").claims
+    assert [c.verdict for c in found] == ["wrong"]
+    assert "differ first at row 1, column 1" in found[0].reason, found[0].reason

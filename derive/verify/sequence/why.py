@@ -38,7 +38,8 @@ def why(judge, chain: s.Chain) -> str:
             slip = _slip(judge.world, key, expected, written)
             if slip:
                 return slip
-            shown = shown or (expected, written)
+            if shown is None or equal(*shown) and not equal(expected, written):
+                shown = (expected, written)         # the first reading and step where the sides differ
     if shown is None:
         return "the sides differ at this network's numbers"
     return _first_difference(*shown) or \
