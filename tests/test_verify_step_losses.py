@@ -225,3 +225,12 @@ def test_a_wrong_claims_reason_shows_where_its_sides_differ(lstm):
                               "\\odot c_{t-1} \\odot f_t \\odot (1 - f_t)\\right) x_t^T$$\n", "post.md").claims
     assert [c.verdict for c in found] == ["wrong"]
     assert "differ first at row 1, column 1" in found[0].reason, found[0].reason
+
+
+def test_a_wide_cells_total_derivative_is_left_unchecked_not_hours():
+    """A 64-unit LSTM over 32 steps: the forward-mode walk would carry 64 × 512 numbers per gate through every step
+    for each step's loss (minutes per claim, where the document's deadline is only checked between claims)."""
+    wide = Checker(derive.derive(_cell_spec("lstm", 32, 8, 64, 5)))
+    found = verify_text(wide, "$$\\frac{\\partial L}{\\partial W_f} = \\sum_{t=1}^{T} "
+                              "\\frac{\\partial L_t}{\\partial W_f}$$\n", "post.md").claims
+    assert [c.verdict for c in found] == ["unchecked"] and "more than derive carries" in found[0].reason

@@ -12,10 +12,12 @@ from ...core.ops.attention import softmax_vjp_rows
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
 from .quantities import World
+from .unfit import Unfit
 
 GATE_FUNCTIONS = {"i": "sigmoid", "f": "sigmoid", "o": "sigmoid", "g": "tanh", "r": "sigmoid", "z": "sigmoid"}
 
 
+MAX_CARRIED = 400_000                # numbers a total derivative carries through the steps, at most
 GATE_WEIGHTS = {f"{weight}:{gate}" for weight in "WUb" for gate in "ifgo"}       # an LSTM gate's own weights
 # the LSTM's products, each by one of its factors: the other factor, entry by entry
 LSTM_FACTORS = {("c", "c@-1"): lambda value: value("f"), ("c", "f"): lambda value: value("c@-1"),
@@ -85,6 +87,8 @@ def total_jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | N
     """An RNN's h_t or net input (an LSTM's h_t, c_t or a gate's net input: _lstm_total) by a weight every step
     shares, through every earlier step too (the total derivative, where `jacobian` holds the earlier states
     fixed): for the RNN, J_t = diag(φ'_t)(∂net_t/∂P + U J_{t-1})."""
+    if world.kind in ("rnn", "lstm") and bottom in world.values:
+        _affordable(world, bottom, value)
     if world.kind == "lstm" and top in ("h", "c") + tuple(f"net:{gate}" for gate in "ifgo"):
         return _lstm_total(world, top, bottom, value)
     if world.kind != "rnn" or top not in ("h", "net:"):
@@ -120,6 +124,15 @@ def _within_step(world: World, top: str, bottom: str, value) -> np.ndarray:
         above = below
     net = jacobian(world, path[-1], bottom, value).reshape((np.size(value(path[-1])),) + np.shape(value(bottom)))
     return _chained(found, net)
+
+
+def _affordable(world: World, bottom: str, value) -> None:
+    """Unfit where the forward-mode walk would carry more than MAX_CARRIED numbers through the steps (a state's
+    Jacobian by a weight at each step, each gate's): a wide cell over many steps, left unchecked, not hours."""
+    carried = np.size(value("h")) * np.size(value(bottom)) * (world.at + 1) * (4 if world.kind == "lstm" else 1)
+    if carried > MAX_CARRIED:
+        raise Unfit(f"a state's total derivative by a weight of {np.size(value(bottom))} entries over "
+                    f"{world.at + 1} steps: more than derive carries through the steps ({MAX_CARRIED:,} numbers)")
 
 
 def _lstm_total(world: World, top: str, bottom: str, value) -> np.ndarray | None:
