@@ -115,10 +115,12 @@ def test_a_post_defines_its_own_names():
                                           (CONV.parent / "conv_blind17", 0),
                                           (CONV.parent / "conv_blind18", 0),
                                           (CONV.parent / "conv_blind19", 0),
-                                          (CONV.parent / "conv_blind20", 0)],
+                                          (CONV.parent / "conv_blind20", 0),
+                                          (CONV.parent / "conv_blind21", 0),
+                                          (CONV.parent / "conv_blind22", 0)],
                          ids=["conv", "holdout", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
                               "blind9", "blind10", "blind11", "blind12", "blind13", "blind15", "blind16", "blind17", "blind18",
-                              "blind19", "blind20"])
+                              "blind19", "blind20", "blind21", "blind22"])
 def test_the_conv_corpora_have_no_false_alarms(root, caught):
     """Measured 2026-12-02 (measure.py --conv, --holdout, --blind2): 17 of 31, 17 of 29 and 6 of 11 real
     errors caught (the second blind set, once read: 5 of 11 and 2 false alarms at first sight);
@@ -147,7 +149,9 @@ def test_the_conv_corpora_have_no_false_alarms(root, caught):
     eighteenth (an Arabic conv post), 0 of 3, 98% unchecked and none at first sight, 69% once its rows' struts
     (\\rule{0mm}{7mm}) were read as nothing; the nineteenth (a conv primer in prose and SciPy calls, a C++ test's
     batch-norm comments), 0 of 2, 100% unchecked and none at first sight (2026-12-04, a seventh session); the
-    twentieth (a multi-channel conv post in index sums over layers l - 1, l, l + 1), 0 of 2, 100% and none."""
+    twentieth (a multi-channel conv post in index sums over layers l - 1, l, l + 1), 0 of 2, 100% and none; the
+    twenty-first (a notebook's strided multi-channel conv in index sums, 2026-12-05), 0 of 11, 100% and none; the
+    twenty-second (nGraph's batch-norm backprop page, x̄ ← y accumulations), 0 of 3, 100% and none."""
     scores = [measure.score(folder) for folder in measure.posts(root)]
     assert [(sc.post, line) for sc in scores for line in sc.false_alarms] == []
     assert sum(sc.caught for sc in scores) >= caught
