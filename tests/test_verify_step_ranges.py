@@ -34,6 +34,25 @@ RIGHT_AND_SLIPPED = [
      r"\left(\prod_{j=k}^{t-1} \frac{\partial h_{j+1}}{\partial h_j}\right) \frac{\partial h_k}{\partial W_{hh}}",
      r"\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t} "
      r"\left(\prod_{j=k}^{t} \frac{\partial h_{j+1}}{\partial h_j}\right) \frac{\partial h_k}{\partial W_{hh}}"),
+    # the chain written with an ellipsis (\cdots, \dots, ... between · products): the product over its range
+    (r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_t}{\partial h_{t-1}} \cdots \frac{\partial h_{k+1}}{\partial h_k}",
+     r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_t}{\partial h_{t-1}} \cdots \frac{\partial h_{k}}{\partial h_{k-1}}"),
+    (r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_t}{\partial h_{t-1}}.\frac{\partial h_{t-1}}{\partial h_{t-2}}"
+     r"...\frac{\partial h_{k+1}}{\partial h_k}",
+     r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_t}{\partial h_{t-1}}.\frac{\partial h_{t-1}}{\partial h_{t-2}}"
+     r"...\frac{\partial h_{k+2}}{\partial h_{k+1}}"),
+    # \Pi with a range is a product over it
+    (r"\frac{\partial h_t}{\partial h_k} = \Pi_{j=k+1}^{t} \frac{\partial h_j}{\partial h_{j-1}}",
+     r"\frac{\partial h_t}{\partial h_k} = \Pi^{t}_{j=k+1} \frac{\partial h_j}{\partial h_{k}}"),
+    # Σ_k ∂h_t/∂h_k ∂h_k/∂W: each path counted once, so ∂h_k/∂W holds the earlier states (Pascanu et al.'s form)
+    (r"\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t} "
+     r"\frac{\partial h_t}{\partial h_k} \frac{\partial h_k}{\partial W_{hh}}",
+     r"\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t-1} \frac{\partial L_t}{\partial h_t} "
+     r"\frac{\partial h_t}{\partial h_k} \frac{\partial h_k}{\partial W_{hh}}"),
+    (r"\frac{\partial L_t}{\partial W_{xh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t} \frac{\partial h_t}{\partial h_{t-1}}"
+     r" \cdots \frac{\partial h_{k+1}}{\partial h_k} \frac{\partial h_k}{\partial W_{xh}}",
+     r"\frac{\partial L_t}{\partial W_{xh}} = \sum_{k=2}^{t} \frac{\partial L_t}{\partial h_t} \frac{\partial h_t}{\partial h_{t-1}}"
+     r" \cdots \frac{\partial h_{k+1}}{\partial h_k} \frac{\partial h_k}{\partial W_{xh}}"),
 ]
 
 

@@ -229,7 +229,7 @@ class Build(Transformer_NonRecursive):
         return s.Num(str(token))
 
     def name(self, token):
-        return s.Sym(str(token))
+        return s.Sym("…" if token.type == "ELLIPSIS" else str(token))
 
     def fontname(self, token):
         text = str(token)

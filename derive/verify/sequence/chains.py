@@ -20,20 +20,94 @@ from .unfit import Unfit
 
 
 def chain_factors(node: s.Node) -> list[s.Frac] | None:
-    """The factors of a product of two or more derivatives (juxtaposed, or joined by · or ×), else None."""
-    if isinstance(node, s.Juxt):
-        items = list(node.items)
-    elif isinstance(node, s.BinOp) and node.op == "*":
-        items = (chain_factors(node.left) or [node.left]) + (chain_factors(node.right) or [node.right])
-    else:
+    """The factors of a product of two or more derivatives (juxtaposed, or joined by · or ×), else None; an
+    ellipsis among them (∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k) stands for what it elides (elided)."""
+    if not isinstance(node, s.Juxt) and not (isinstance(node, s.BinOp) and node.op == "*"):
         return None
-    items = [telescoped(item) or _ungrouped(item) for item in items]
-    if len(items) < 2 or not all(isinstance(item, s.Frac) for item in items):
+    written = [telescoped(item) or _ungrouped(item) for item in _product_items(node)]
+    items = elided(written)
+    if items is None or len(written) < 2 or not all(isinstance(item, s.Frac) for item in items):
         return None
     parts = [derivative_parts(item) for item in items]
     if any(p is None or p[0] is None for p in parts):
         return None
     return items
+
+
+def _product_items(node: s.Node) -> list[s.Node]:
+    if isinstance(node, s.Juxt):
+        return [item for part in node.items for item in _product_items(part)]
+    if isinstance(node, s.BinOp) and node.op == "*":
+        return _product_items(node.left) + _product_items(node.right)
+    return [node]
+
+
+def elided(items: list[s.Node]) -> list[s.Node] | None:
+    """The factors with each ellipsis among derivatives of one state by its earlier steps written as what it
+    stands for. Where every factor around it is one step's Jacobian (∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k), the run is
+    the product over its range, ∂h_t/∂h_k, however few steps that range holds (as x_1 ⋯ x_n reads for n = 1);
+    else the ellipsis is the Jacobian between its neighbours. None where an ellipsis stands elsewhere."""
+    found = list(items)
+    while ELLIPSIS in found:
+        at = found.index(ELLIPSIS)
+        if not 0 < at < len(found) - 1:
+            return None
+        left, right = _run_end(found, at, -1), _run_end(found, at, 1)
+        if left is None or right is None:
+            return None
+        run = [_state_derivative(item) for item in found[left:at] + found[at + 1:right + 1]]
+        if all(_one_step(top, bottom) for top, bottom in run):
+            found[left:right + 1] = [_jacobian(run[0][0], run[-1][1])]
+        else:
+            found[at:at + 1] = [_jacobian(_state_derivative(found[at - 1])[1], _state_derivative(found[at + 1])[0])]
+    return found
+
+
+def _run_end(items: list[s.Node], at: int, direction: int) -> int | None:
+    """The farthest index from the ellipsis at `at`, going one way, of linked derivatives of its state."""
+    first = _state_derivative(items[at + direction])
+    if first is None:
+        return None
+    end, here = at + direction, first
+    while 0 <= end + direction < len(items) and items[end + direction] != ELLIPSIS:
+        near = _state_derivative(items[end + direction])
+        linked = near is not None and near[0].base == here[0].base and \
+            (near[1] == here[0] if direction < 0 else near[0] == here[1])
+        if not linked:
+            break
+        end, here = end + direction, near
+    return end
+
+
+def _one_step(top: s.Scripted, bottom: s.Scripted) -> bool:
+    """h_{t+1} by h_t, h_3 by h_2: one step apart, as the post writes the steps."""
+    high, low = (_STEP.match(p.sub.text.replace(" ", "")) for p in (top, bottom))
+    if high is None or low is None:
+        return False
+    if high.group(1).isdigit() and low.group(1).isdigit():
+        return int(high.group(1)) - int(low.group(1)) == 1 and not high.group(2) and not low.group(2)
+    return high.group(1) == low.group(1) and int(high.group(2) or 0) - int(low.group(2) or 0) == 1
+
+
+def _jacobian(top: s.Scripted, bottom: s.Scripted) -> s.Frac:
+    name = top.base.text
+    return read(f"\\frac{{\\partial {name}_{{{top.sub.text}}}}}{{\\partial {name}_{{{bottom.sub.text}}}}} = 0")[0] \
+        .chain.sides[0]
+
+
+ELLIPSIS = s.Sym("…")
+
+
+def _state_derivative(node: s.Node):
+    """(top, bottom) of ∂h_a/∂h_b, one state by itself at another step; None for any other node."""
+    parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+    if parts is None or parts[0] is None:
+        return None
+    top, bottom = (_ungrouped(part) for part in parts)
+    if not all(isinstance(p, s.Scripted) and p.sub is not None and p.sup is None and isinstance(p.base, s.Sym)
+               for p in (top, bottom)) or top.base != bottom.base:
+        return None
+    return top, bottom
 
 
 def _ungrouped(node: s.Node) -> s.Node:
@@ -131,8 +205,9 @@ class Chains:
         ends = [self._ends(factor) for factor in factors]
         if None in ends:
             return None
+        modes = [self.mode_of(factor) for factor in factors]
         if not _linked(ends):
-            factors, ends = factors[::-1], ends[::-1]
+            factors, ends, modes = factors[::-1], ends[::-1], modes[::-1]
             if not _linked(ends):
                 return None
         if any(top == "loss" for top, _ in ends[1:]):
@@ -144,9 +219,9 @@ class Chains:
                 return None
             running = self._natural(first_bottom[0], found).reshape(1, -1)
         else:
-            running = self._flat(self._jacobian_at(first_top[0], first_bottom[0]), first_bottom[0])
-        for top, bottom in ends[1:]:
-            jacobian = self._flat(self._jacobian_at(top[0], bottom[0]), bottom[0])
+            running = self._flat(self._jacobian_at(first_top[0], first_bottom[0], modes[0]), first_bottom[0])
+        for (top, bottom), mode in zip(ends[1:], modes[1:]):
+            jacobian = self._flat(self._jacobian_at(top[0], bottom[0], mode), bottom[0])
             if jacobian.shape[0] != running.shape[1]:
                 raise Unfit("a chain whose factors' shapes do not fit")
             running = running @ jacobian

@@ -139,7 +139,8 @@ class Entries:
         self.world.at = at
         try:
             total = total_jacobian(self.world, top, bottom, self._raw) if bottom in self.world.values else None
-            if mode == "total" and total is None:
+            # an RNN's or GRU's h_t by h_{t-1}: its one Jacobian is the total (an LSTM's c_t also reaches h_{t-1})
+            if mode == "total" and total is None and (bottom in self.world.values or self.world.kind == "lstm"):
                 raise Unfit("a total derivative by a weight this cell's steps share")
             if total is not None and at > 0 and \
                     (mode == "total" or mode is None and self.pick("derivative", ("immediate", "total")) == "total"):

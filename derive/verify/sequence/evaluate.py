@@ -55,13 +55,14 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         # ∂h_t/∂W = ∂h_t/∂W + …: the derivative the claim writes again in a sum, and whether a right side is read
         self.recursive: s.Frac | None = None
         self.on_right = False
+        self.immediate: set[s.Frac] = set()     # Σ_k ∂h_t/∂h_k ∂h_k/∂W: its ∂h_k/∂W (step_ranges.held_earlier)
 
     def with_value(self, key: str, value: np.ndarray) -> "Evaluator":
         """This evaluator with the post's name `key` at another value, and the names defined from it with it."""
         other = Evaluator(self.world, self.post, self.convention, self.indices)
         other.consulted, other.read, other.moved = self.consulted, self.read, self.moved | {key: value}
         other.moved_keys = self.moved_keys
-        other.step_letters = self.step_letters
+        other.step_letters, other.immediate = self.step_letters, self.immediate
         return other
 
     def pick(self, family: str, options: tuple):
@@ -168,9 +169,14 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
     def _Frac(self, node: s.Frac):
         parts = derivative_parts(node)
         if parts is not None and parts[0] is not None and not is_loss(parts[0]):
-            mode = None if node != self.recursive else "immediate" if self.on_right else "total"
-            return self.derivative(parts[0], parts[1], mode)
+            return self.derivative(parts[0], parts[1], self.mode_of(node))
         return divide(self.value(node.num), self.value(node.den))
+
+    def mode_of(self, node: s.Frac) -> str | None:
+        """"total" or "immediate" where the claim fixes which derivative by a weight it means, else None."""
+        if node in self.immediate:
+            return "immediate"
+        return None if node != self.recursive else "immediate" if self.on_right else "total"
 
     def _BinOp(self, node: s.BinOp):
         chained = self._chain(node)

@@ -16,6 +16,8 @@ import re
 import numpy as np
 
 from .. import syntax as s
+from .chains import telescoped
+from .derivatives import derivative_parts
 from .unfit import Unfit
 
 _RANGE = re.compile(r"^\{?([a-zA-Z]|\\tau)=(.+?)\}?$")
@@ -82,9 +84,14 @@ class StepRanges:
         return np.eye(factor.shape[0]) if square else 1.0
 
     def ranged_sum(self, node: s.BigSum, letter: str, steps: range):
-        total = 0.0
-        for step in steps:
-            total = total + self._at_step_number(node.body, letter, step)
+        held = self.immediate
+        total, earlier = 0.0, held_earlier(node.body, letter)
+        try:
+            for step in steps:
+                self.immediate = held | {at_step(frac, letter, step) for frac in earlier}
+                total = total + self._at_step_number(node.body, letter, step)
+        finally:
+            self.immediate = held
         return total
 
     def _at_step_number(self, body: s.Node, letter: str, step: int):
@@ -97,6 +104,32 @@ class StepRanges:
                 del self.step_letters[letter]
             else:
                 self.step_letters[letter] = held
+
+
+def held_earlier(body: s.Node, letter: str) -> set[s.Frac]:
+    """In Σ_k ∂h_t/∂h_k ∂h_k/∂W (or ∏_{j=k+1}^{t} ∂h_j/∂h_{j-1} ∂h_k/∂W), the ∂h_k/∂W: each path through h_k is
+    counted once only where h_k's own derivative holds the earlier states fixed, so that is what it means."""
+    fractions = [telescoped(node) or node for node in s.nodes(body) if isinstance(node, (s.Frac, s.BigProd))]
+    stepped = [parts for parts in map(_scripted_parts, fractions) if parts is not None]
+    reached = {top.base for top, bottom in stepped if _letter_of(bottom) == letter and _letter_of(top) != letter}
+    return {frac for frac, parts in zip(fractions, map(_scripted_parts, fractions)) if parts is not None and
+            _letter_of(parts[0]) == letter and parts[0].base in reached and _letter_of(parts[1]) is None}
+
+
+def _scripted_parts(node: s.Node):
+    parts = derivative_parts(node) if isinstance(node, s.Frac) else None
+    if parts is None or parts[0] is None:
+        return None
+    top, bottom = (_unbraced(part) for part in parts)
+    return (top, bottom) if isinstance(top, s.Scripted) and top.sub is not None else None
+
+
+def _letter_of(node: s.Node) -> str | None:
+    """k of h_k (a step written as a bare letter), None for any other node."""
+    if not isinstance(node, s.Scripted) or node.sub is None:
+        return None
+    text = node.sub.text.strip("{} ")
+    return text if re.fullmatch(r"[a-zA-Z]", text) else None
 
 
 def at_step(item, letter: str, step: int, bounds: bool = False):
@@ -149,5 +182,28 @@ def free_step_letter(chain: s.Chain) -> str | None:
             low = _BOUND.match(found.group(2))
             if low is not None and low.group(1).isalpha():
                 named.add(low.group(1))
+        elif isinstance(node, s.Frac):
+            named |= _earlier_state(node)
     free = named - bound - {"t", "T"}
     return free.pop() if len(free) == 1 else None
+
+
+def _earlier_state(node: s.Frac) -> set[str]:
+    """{k} of ∂h_{t+1}/∂h_k, a state by the same state at a step a bare letter names; else nothing."""
+    parts = derivative_parts(node)
+    if parts is None or parts[0] is None:
+        return set()
+    top, bottom = (_unbraced(part) for part in parts)
+    if not all(isinstance(part, s.Scripted) and part.sub is not None for part in (top, bottom)) or \
+            top.base != bottom.base or top.sup != bottom.sup:
+        return set()
+    letter, step = bottom.sub.text.strip("{} "), _BOUND.match(top.sub.text.strip("{} ").replace(" ", ""))
+    if not re.fullmatch(r"[a-su-z]", letter) or step is None or step.group(1) not in ("t", "T"):
+        return set()
+    return {letter}
+
+
+def _unbraced(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    return node

@@ -1,0 +1,66 @@
+"""BPTT notes write the chain of Jacobians with an ellipsis (∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k), a product with
+\\Pi, an earlier step as a free letter (∂h_{t+1}/∂h_k, for every k), and the sum over paths Σ_k ∂h_t/∂h_k ∂h_k/∂W,
+whose ∂h_k/∂W holds the earlier states fixed even in a post whose other lines mean the total derivative
+(sequence_blind_rnn13: a false alarm at first sight). The fuzzed forms are in test_verify_step_ranges.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from derive import api
+from derive.spec.load import from_dict
+from derive.verify import Checker, verify_text
+from derive.verify import syntax as s
+from derive.verify.reader import read
+
+
+def _checker():
+    spec = from_dict({"title": "t", "init": {"seed": 3},
+                      "input": {"shape": [4, 2], "values": [[[0.5, -1.0], [1.25, 0.75], [-0.5, 0.25], [1.0, -1.5]]]},
+                      "target": {"tokens": [[0, 1, 1, 0]]}, "loss": {"function": "cross_entropy"},
+                      "training": {"learning_rate": 0.1},
+                      "layers": [{"type": "rnn", "hidden": 3}, {"type": "dense", "units": 2, "activation": "softmax"}]})
+    return Checker(api.derive(spec))
+
+
+@pytest.mark.parametrize("dots", [r"\cdots", r"\dots", r"\ldots", "...", "…"])
+def test_an_ellipsis_is_one_mark_and_cdots_is_never_cdot_times_s(dots):
+    product = read(f"a = b {dots} c")[0].chain.sides[1]
+    assert product == s.Juxt((s.Sym("b"), s.Sym("…"), s.Sym("c")))
+
+
+def test_pi_with_a_range_is_a_product_and_pi_alone_a_name():
+    assert isinstance(read(r"a = \Pi^{t}_{j=k} x_j")[0].chain.sides[1], s.BigProd)
+    assert isinstance(read(r"a = \Pi_{j=k}^{t} x_j")[0].chain.sides[1], s.BigProd)
+    assert read(r"a = \Pi x")[0].chain.sides[1] == s.Juxt((s.Sym("\\Pi"), s.Sym("x")))
+
+
+def test_a_sum_over_paths_holds_the_earlier_states_where_the_post_means_total_derivatives():
+    text = "\n\n".join([
+        # a one-path chain through the total ∂h_t/∂W: this post's derivatives by a weight are total ones
+        r"$$\frac{\partial L_t}{\partial W_{hh}} = \frac{\partial L_t}{\partial h_t}\frac{\partial h_t}{\partial W_{hh}}$$",
+        r"$$\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t}"
+        r"\frac{\partial h_t}{\partial h_k}\frac{\partial h_k}{\partial W_{hh}}$$",
+        r"$$\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t}"
+        r"\frac{\partial h_t}{\partial h_{t-1}} \cdots \frac{\partial h_{k+1}}{\partial h_k}\frac{\partial h_k}{\partial W_{hh}}$$",
+        # one path only, through h_{t-1}: wrong under either reading of ∂h_{t-1}/∂W
+        r"$$\frac{\partial L_t}{\partial W_{hh}} = \frac{\partial L_t}{\partial h_t}\frac{\partial h_t}{\partial h_{t-1}}"
+        r"\frac{\partial h_{t-1}}{\partial W_{hh}}$$",
+        # the product's factor by h_k at every j (ugenteraan's slip)
+        r"$$\frac{\partial L_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial h_t}"
+        r"(\Pi^{t-1}_{j=k}\frac{\partial h_{j+1}}{\partial h_{k}})\frac{\partial h_k}{\partial W_{hh}}$$",
+    ])
+    verdicts = [claim.verdict for claim in verify_text(_checker(), text, "post.md").claims]
+    assert verdicts == ["ok", "ok", "ok", "wrong", "wrong"]
+
+
+def test_a_state_by_an_earlier_one_named_by_a_free_letter_holds_for_every_step():
+    text = "\n\n".join([
+        r"$$L = \sum_{t=1}^{T} L_t$$",          # the steps counted from 1
+        r"$$\frac{\partial h_{t}}{\partial h_{k}} = \frac{\partial h_{t}}{\partial h_{t-1}}\frac{\partial h_{t-1}}{\partial h_{k}}$$",
+        r"$$\frac{\partial h_{t}}{\partial h_{k}} = \frac{\partial h_{t}}{\partial h_{k}}\frac{\partial h_{t-1}}{\partial h_{k}}$$",
+        r"$$\frac{\partial h_{t}}{\partial h_{k}} = \frac{\partial h_{t}}{\partial h_{t-2}}\cdots\frac{\partial h_{k+1}}{\partial h_{k}}$$",
+    ])
+    claims = verify_text(_checker(), text, "post.md").claims
+    assert [claim.verdict for claim in claims[:3]] == ["ok", "ok", "wrong"]
+    assert claims[3].verdict != "wrong", claims[3].reason      # a Jacobian over two steps beside an ellipsis
