@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .at_point import kept_bars, paired_bars
+from .called_entries import called_entries
 from .macro_words import named_by_words
 from .old_fonts import plain_tex_fonts
 from .cost_arguments import COST_OF, cost_of
@@ -78,7 +79,7 @@ _NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Z
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
-_PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])")          # f^{\prime}: f'
+_PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*|'\s*)+)\}|\^\s*\\prime(?![A-Za-z])")     # f^{\prime}, i^{'}: f', i'
 _UPRIGHT_D = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\}|d)(?!\s*[=}]|$)")
 _BRACKET_LAYER = re.compile(r"(?<![A-Za-z\\])(d[ZWAb]|[WZAbaz])\s*\[\s*(\d+)\s*\]")   # Ng's W[1], dZ[2] in plain type
 _LOST_BACKSLASH = re.compile(r"(?<![\\A-Za-z])(frac|sqrt|sigma|partial|cdot|times|delta|eta)(?=\s*[{\s_^([])")
@@ -149,7 +150,7 @@ def see_through(text: str) -> str:
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _FOR_ALL.sub(" ", text)     # (∀ i = 1, …, T), \quad ∀ t after a claim: its scope (a leading ∀ stays)
     text = side_by_side(text)
-    text = _TIME_ARGUMENT.sub(r"\1_{\2}", text)     # h(t), x(t), h(t-1): Elman's and Mikolov's time, a step
+    text = called_entries(_TIME_ARGUMENT.sub(r"\1_{\2}", text))     # h(t): Elman's time, a step; Y(i, j): an entry
     text = _BRACKET_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(1)[1:].split("^")[0]
                               not in _NOT_INDEXED else m.group(0), text)      # an array's entry, as code indexes it
     text = _COMBINING_HAT.sub(r"\\hat{\1}", text)
@@ -165,7 +166,7 @@ def see_through(text: str) -> str:
     text = _ACCENT_SCRIPT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}_{{{m.group(3) or m.group(4)}}}", text)
     text = text.translate(_UNICODE_TABLE)
     text = _scripts(text)
-    text = _PRIME.sub(lambda m: "'" * max(1, (m.group(1) or "").count("prime")), text).replace("\\prime", "'")
+    text = _PRIME.sub(lambda m: "'" * max(1, len(re.findall("prime|'", m.group(1) or ""))), text).replace("\\prime", "'")
     text = re.sub(r"\{\s*('+)\s*\}", r"\1", text)          # g^{[1]}{'}: a prime braced against ^'s
     # an evaluation bar is dropped, but one right after a fraction (at_point.py), which is no absolute value
     text = kept_bars(text, lambda rest: _EVALUATED_AT.sub(" ", _LEFT_DOT.sub(" ", paired_bars(rest))))

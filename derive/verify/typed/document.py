@@ -38,6 +38,7 @@ from .norm_input import normalized_outputs, upstream_letters
 from .slices import sliced_claim, sliced_letters
 from .declared import declared_sizes
 from .parts import numbered_parts
+from .channel_order import channel_order
 from .post_names import (axis_letters, bare_losses, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
                          names_the_loss, opaque_definitions, renames, swapped_operands, variables, written_name)
 
@@ -103,6 +104,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         names.two_meanings = names.bounds & {c.sides[0].text for c in chains if isinstance(c.sides[0], s.Sym) and
                                              c.relations == ("=",) and not isinstance(c.sides[1], (s.Num, s.Sym))}
         axis_letters(names, checker.model, chains)
+    channel_order(names, chains)
     swapped_operands(judge, chains)
     bind_definitions(judge, chains)
     layer_labels(judge, chains, lambda chain: judge.claim(chain).verdict == "ok" or

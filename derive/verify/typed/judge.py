@@ -308,7 +308,7 @@ class TypedJudge:
             role = self.names.role(node.base.text, node.base.font)
             pieces = index_pieces(node.sub.text) or []
             tensor = self.model.tensors.get(role)
-            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape)) if tensor is not None else None
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape), self.names.channels_last) if tensor is not None else None
             for piece, axis in zip(pieces, axes or ()):
                 if not arithmetic(piece) and not piece.isdigit():
                     found[piece] = min(found.get(piece, tensor.shape[axis]), tensor.shape[axis])

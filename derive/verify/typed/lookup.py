@@ -11,6 +11,7 @@ from .model import EPSILON, LOSS, LayerModel, Point
 from .sizes import named_size
 from .. import syntax as s
 from .index_values import index_value
+from .channel_order import sided
 from .names import Names, arithmetic, axes_for, index_pieces, is_loss_name
 
 PER_ENTRY = ("input", "normalized", "output", "upstream")
@@ -91,7 +92,7 @@ class Lookup:
             return sp.Integer(self.names.declared[(text, sub)])
         if not font and text in self.names.two_meanings:
             raise Unread(f"{text}: the post writes it for a sum's count and for a quantity it defines")
-        role = self.names.role(text, font)
+        role = sided(self.names, self.names.role(text, font), sub)     # Y(i, j, k_in): by its channel's letter
         if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
             # N beside m: the other axis's count where the post sums up to it, else the same count by another name
             if self.group_counts and text not in self.group_counts and text in self.names.bounds:
@@ -209,7 +210,7 @@ class Lookup:
             if role == "bias":                          # b of several filters: the filter in view (◦)
                 return tensor.entry((self._group(view),))
             return tensor.entry(self.position(role, view))
-        axes = axes_for(role, self.model.kind, len(values), ndim)
+        axes = axes_for(role, self.model.kind, len(values), ndim, self.names.channels_last)
         if axes is None:
             raise Unread(f"{len(values)} indices on the {role} are not read")
         index = [0] * ndim

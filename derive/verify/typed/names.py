@@ -71,6 +71,8 @@ class Names:
         # a normalization's index letters by axis, as the post uses them (x_{c,i}, μ_c: c the feature)
         self.axis_letters: dict[str, str] = {}
         self.feature_first = False              # x_{c,i}: the feature's index written before the sample's
+        self.channels_last = False              # Y(i, j, k_in): the channel's index after the position's (channel_order)
+        self.channel_sides: dict[str, str] = {}  # k_in: "input", k: "output" (channel_order)
         # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
@@ -217,13 +219,19 @@ def arithmetic(piece: str) -> bool:
     return not _INDEX.match(piece)
 
 
-def axes_for(role: str, kind: str, count: int, ndim: int) -> tuple[int, ...] | None:
+def axes_for(role: str, kind: str, count: int, ndim: int, channels_last: bool = False) -> tuple[int, ...] | None:
     """Which of a tensor's axes `count` written indices address (the rest held at the entry in view).
 
     conv and pool: the sample axis comes first and is written only with every axis; two indices are a
-    position (row, column), three the channel too. A normalization's per-entry tensors (samples,
-    features): two indices are both, one the group's (batchnorm: the sample; layer norm: the feature).
+    position (row, column), three the channel too (first, or last where the post writes it last: a kernel's
+    in-channel, then its out-channel). A normalization's per-entry tensors (samples, features): two indices
+    are both, one the group's (batchnorm: the sample; layer norm: the feature).
     """
+    if channels_last and kind not in NORMS and count >= 3:
+        if role in ("input", "output", "upstream"):
+            return {3: (2, 3, 1), 4: (0, 2, 3, 1)}.get(count) if ndim == 4 else None
+        if role == "kernel":
+            return {3: (2, 3, 1), 4: (2, 3, 1, 0)}.get(count) if ndim == 4 else None
     if count == ndim:
         return tuple(range(ndim))
     if kind in NORMS:
@@ -260,9 +268,11 @@ _CALLED = re.compile(r"[A-Z]{2,}|[A-Za-z]*[Nn]orm")        # BN, LN, MLP, LayerN
 
 
 def named_call(items) -> str | None:
-    """BN(y), LN(x): a run of capitals (or a *Norm) applied to a parenthesis is the post's function, not B·N·y."""
+    """BN(y), LN(x): a run of capitals (or a *Norm) applied to a parenthesis is the post's function, not B·N·y; so is
+    f(Z), an activation the post leaves open (f is a filter's size only without a parenthesis after it)."""
     for item, after in zip(items, items[1:]):
-        if isinstance(item, s.Sym) and _CALLED.fullmatch(item.text) and isinstance(after, s.Paren) and \
+        if isinstance(item, s.Sym) and (_CALLED.fullmatch(item.text) or item.text in ("f", "g")) and \
+                isinstance(after, s.Paren) and \
                 after.kind == "(":
             return item.text
     return None

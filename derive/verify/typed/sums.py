@@ -72,7 +72,7 @@ class Sums(Lookup):
             if letter not in pieces or role not in self.model.tensors:
                 continue
             tensor = self.model.tensors[role]
-            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape))
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape), self.names.channels_last)
             if axes is not None:
                 return tensor.shape[axes[pieces.index(letter)]]
         return None
@@ -143,7 +143,7 @@ class Sums(Lookup):
             if role not in self.model.tensors or letter not in pieces or role == "input" and padding:
                 continue
             tensor = self.model.tensors[role]
-            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape))
+            axes = axes_for(role, self.model.kind, len(pieces), len(tensor.shape), self.names.channels_last)
             if axes is not None:
                 found.append((role, tensor.shape[axes[pieces.index(letter)]]))
         return found
