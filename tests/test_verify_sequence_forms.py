@@ -265,3 +265,11 @@ def test_a_bracketed_product_is_a_product(steps, features, hidden, seed):
     checker = Checker(derive.derive(_cell_spec("rnn", steps, features, hidden, seed)))
     assert _verdict(checker, r"h_t = \tanh([W_{xh} x_t] + W_{hh} h_{t-1} + b_h)").verdict == "ok"
     assert _verdict(checker, r"h_t = \tanh([W_{xh} x_t] + b_h)").verdict == "wrong"
+
+
+@pytest.mark.parametrize("formula", [r"P = \exp(S - M)", r"P = \frac{\exp(S - M)}{\sum \exp(S - M)}", r"P_i = \exp(S_i - M_i)"])
+def test_an_m_subtracted_in_attention_is_the_posts_stabilizer_not_the_mask(attention, formula):
+    """FlashAttention notes write exp(S - M), M a row's max or its log-sum-exp (sequence_blind_attention9's false
+    alarm at first sight, M read as derive's mask, which is added): unchecked, with the reason."""
+    claims = verify_claim(attention, formula).claims
+    assert [c.verdict for c in claims] == ["unchecked"], claims

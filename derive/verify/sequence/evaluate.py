@@ -21,7 +21,7 @@ from .readings import WorldReadings
 from .entries import Entries, whole_axis
 from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
-from .names import key_of, size_of
+from .names import key_of, size_of, subtracted_mask
 from .post_facts import PostNames, macro_key
 from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
@@ -179,6 +179,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         return None if node != self.recursive else "immediate" if self.on_right else "total"
 
     def _BinOp(self, node: s.BinOp):
+        if subtracted_mask(node, self.world.kind):
+            raise Unfit("M subtracted (exp(S - M)): the post's own stabilizer, a row's max or log-sum-exp, not the mask")
         chained = self._chain(node)
         if chained is not None:
             return chained

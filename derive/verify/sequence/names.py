@@ -41,6 +41,13 @@ SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
 OWN_TERM = "^"          # ∂L/∂W^{(t)}: the gradient by step t's copy of a shared weight, that step's own term
 
 
+def subtracted_mask(node: s.BinOp, kind: str) -> bool:
+    """exp(S - M), S - M_i: an attention post's M subtracted is its own stabilizer (a row's max, its log-sum-exp,
+    as FlashAttention notes write it), never the mask, which is added (S + M)."""
+    right = node.right.base if isinstance(node.right, s.Scripted) else node.right
+    return kind == "attention" and node.op == "-" and right == s.Sym("M")
+
+
 def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None = None) -> str | None:
     """The world key a written name stands for ('d:' first for a gradient), or None."""
     inner = adjoint_of(node)
