@@ -121,3 +121,19 @@ def test_nabla_is_the_losss_gradient_by_its_operand(written, meant):
     from derive.verify.see_through import see_through
     assert read(see_through(written))[0].chain.sides == read(meant)[0].chain.sides
     assert see_through(r"\nabla \cdot x") == r"\nabla \cdot x"        # a divergence, no operand
+
+
+def test_an_empheq_display_and_tex_comments_inside_math():
+    """A LaTeX essay's equations in mathtools' empheq ([left=\\empheqlbrace]{align}: how to set them, not math), and a
+    % comment inside a display, at any depth (sequence_blind_rnn14: none of its forward lines was read at first
+    sight); an escaped \\% stays."""
+    checker = Checker(derive.derive(derive.load_text(SPEC)))
+    right = r"h_{12} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i,j+1}"
+    slipped = r"h_{12} = \sum_{i=1}^3 \sum_{j=1}^3 k_{ij} a_{i+1,j}"
+    text = "\n".join([r"\section{Forward}", r"\begin{empheq}[left=\empheqlbrace]{align}", r"\label{eq:h}",
+                      right + r" \\ % the first row, then a slip", slipped, r"\end{empheq}",
+                      r"\begin{equation}\begin{cases} % \begin{empheq}[left=\empheqlbrace]{align}",
+                      right + r" & % 50\% of it", r"\end{cases}\end{equation}"])
+    claims = verify_text(checker, text, "post.tex").claims
+    assert [(c.line, c.verdict) for c in claims if c.verdict != "unchecked"] == [(4, "ok"), (5, "wrong")], claims
+    assert "%" not in "".join(c.text for c in claims)

@@ -40,8 +40,10 @@ from .rst_regions import is_rst, rst_regions
 from .tables import table_regions
 from .typst_regions import is_typst, typst_regions
 
-MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray")
+MATH_ENVIRONMENTS = {f"{name}{star}" for name in ("equation", "align", "gather", "multline", "eqnarray", "empheq")
                      for star in ("", "*")}
+# empheq's own arguments, [left=\empheqlbrace]{align}: how to set the display, not math
+_EMPHEQ_ARGUMENTS = re.compile(r"^[ \t]*(?:\[[^\]\n]*\])?[ \t]*\{[A-Za-z]+\*?\}")
 DEFINITIONS = {"newcommand", "renewcommand", "providecommand", "def", "DeclareMathOperator"}
 
 
@@ -351,10 +353,12 @@ def _latex_regions(text: str) -> list[Region]:
     def walk(nodelist) -> None:
         for node in nodelist or []:
             if isinstance(node, LatexMathNode):
-                inner = "".join(n.latex_verbatim() for n in node.nodelist or [] if n is not None)
+                inner = _verbatim(node.nodelist)
                 regions.append(Region(bisect_right(line_starts, node.pos), inner, node.pos, node.pos + node.len))
             elif isinstance(node, LatexEnvironmentNode) and node.environmentname in MATH_ENVIRONMENTS:
-                inner = "".join(n.latex_verbatim() for n in node.nodelist or [] if n is not None)
+                inner = _verbatim(node.nodelist)
+                if node.environmentname.startswith("empheq"):
+                    inner = _EMPHEQ_ARGUMENTS.sub("", inner)
                 regions.append(Region(bisect_right(line_starts, node.pos), inner, node.pos, node.pos + node.len))
             elif isinstance(node, LatexEnvironmentNode):
                 walk(node.nodelist)
@@ -370,4 +374,12 @@ def _latex_regions(text: str) -> list[Region]:
 
     walk(nodes)
     return sorted(regions, key=lambda r: r.start)
+
+
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+
+
+def _verbatim(nodelist) -> str:
+    """A math node's source, each % comment (to its line's end, at any depth) left out."""
+    return _COMMENT.sub("", "".join(n.latex_verbatim() for n in nodelist or [] if n is not None))
 
