@@ -158,6 +158,23 @@ def test_the_third_blind_set_differs_from_its_truth_only_where_a_formula_carries
                    for c in claims if c.line in lines)
 
 
+def test_the_fifteenth_rnn_set_differs_from_its_truth_only_where_a_transpose_is_left_unwritten():
+    """sequence_blind_rnn15's truth reads (p_t - labels_t) h_t, two columns, generously as their outer product;
+    the first blind set's truth calls the same formula (willwolf's, which this notebook follows) wrong, the
+    transpose missing. verify keeps one reading for both: a product of two columns of different lengths is
+    undefined, and the claim says so. These two lines are the only disagreement."""
+    sys.path.insert(0, str(POSTS))
+    try:
+        import measure
+    finally:
+        sys.path.remove(str(POSTS))
+    folder = POSTS / "sequence_blind_rnn15" / "razmik_vanilla_rnn_bptt_notebook"
+    assert measure.score(folder).false_alarms == [151, 177]
+    checker = Checker(derive.derive(derive.load(folder / "spec.toml")))
+    claims = verify_text(checker, (folder / "post.md").read_text(encoding="utf-8"), "post.md").claims
+    assert all("which is undefined" in c.reason for c in claims if c.line in (151, 177))
+
+
 @pytest.mark.parametrize("formula", [
     r"A_{ij} = \frac{e^{S_{ij}}}{\sum_k e^{S_{ik}}}",
     r"\frac{\partial A_{ij}}{\partial S_{ik}} = A_{ij}(\delta_{jk} - A_{ik})",
