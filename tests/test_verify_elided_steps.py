@@ -64,3 +64,34 @@ def test_a_state_by_an_earlier_one_named_by_a_free_letter_holds_for_every_step()
     claims = verify_text(_checker(), text, "post.md").claims
     assert [claim.verdict for claim in claims[:3]] == ["ok", "ok", "wrong"]
     assert claims[3].verdict != "wrong", claims[3].reason      # a Jacobian over two steps beside an ellipsis
+
+
+def test_pascanus_immediate_derivative_and_a_steps_loss_by_an_earlier_state():
+    """∂⁺h_k/∂W, Pascanu et al.'s derivative with the earlier states held (a post that writes it means the total one
+    by a bare ∂h_k/∂W); ∂J_3/∂h_k, step 3's loss by an earlier state, through h_3; Σ_{k=1}^{3} over steps where its
+    body differentiates by h_k (sequence_blind_rnn15)."""
+    text = "\n\n".join([
+        r"$$J = \sum_{t=1}^{T} J_t$$",
+        r"$$\frac{\partial J_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial J_t}{\partial h_k}"
+        r"\frac{\partial^{+} h_k}{\partial W_{hh}}$$",
+        # the path through h_t counted twice (the notebook's slip)
+        r"$$\frac{\partial J_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial J_t}{\partial h_k}"
+        r"\frac{\partial h_t}{\partial h_k}\frac{\partial^{+} h_k}{\partial W_{hh}}$$",
+        r"$$\frac{\partial J_3}{\partial W_{hh}} = \sum_{k=1}^{3} \frac{\partial J_3}{\partial h_3}"
+        r"\frac{\partial h_3}{\partial h_k}\frac{\partial^{+} h_k}{\partial W_{hh}}$$",
+        r"$$\frac{\partial J_3}{\partial W_{hh}} = \sum_{k=1}^{2} \frac{\partial J_3}{\partial h_3}"
+        r"\frac{\partial h_3}{\partial h_k}\frac{\partial^{+} h_k}{\partial W_{hh}}$$",
+        r"$$\frac{\partial J_3}{\partial h_1} = \frac{\partial J_3}{\partial h_3}\frac{\partial h_3}{\partial h_2}"
+        r"\frac{\partial h_2}{\partial h_1}$$",
+        r"$$\frac{\partial J_3}{\partial h_1} = \frac{\partial J_3}{\partial h_3}\frac{\partial h_3}{\partial h_2}$$",
+        # in a post that writes ∂⁺, a bare ∂h_t/∂W is the total derivative
+        r"$$\frac{\partial J_t}{\partial W_{hh}} = \frac{\partial J_t}{\partial h_t}\frac{\partial h_t}{\partial W_{hh}}$$",
+        r"$$\frac{\partial J_t}{\partial W_{hh}} = \frac{\partial J_t}{\partial h_t}\frac{\partial^{+} h_t}{\partial W_{hh}}$$",
+    ])
+    verdicts = [claim.verdict for claim in verify_text(_checker(), text, "post.md").claims]
+    assert verdicts == ["ok", "ok", "wrong", "ok", "wrong", "ok", "wrong", "ok", "wrong"]
+
+
+def test_a_sum_up_to_a_number_over_units_is_not_a_range_of_steps():
+    claims = verify_text(_checker(), r"$$z_1 = \sum_{j=1}^{2} W_{hh} h_j$$", "post.md").claims
+    assert [claim.verdict for claim in claims] == ["unchecked"]

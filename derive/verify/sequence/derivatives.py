@@ -31,12 +31,22 @@ def time_offset(text: str | None) -> int | str | None:
 
 
 def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
-    """(what is differentiated, by what) of ∂a/∂b, and of da/db as posts also write it; None: not a derivative."""
+    """(what is differentiated, by what) of ∂a/∂b, and of da/db as posts also write it, and of ∂⁺a/∂b (held_fixed);
+    None: not a derivative."""
     found = _partial_parts(node)
     if found is not None:
         return found
+    if held_fixed(node):
+        return _partial_parts(s.Frac(s.Juxt((s.Partial(),) + node.num.items[1:]), node.den))
     top, bottom = _after_d(node.num), _after_d(node.den)
     return None if top is None or bottom is None else (top, bottom)
+
+
+def held_fixed(node: s.Frac) -> bool:
+    """∂⁺h_k/∂W: Pascanu et al.'s immediate derivative, the earlier states held fixed."""
+    first = node.num.items[0] if isinstance(node.num, s.Juxt) and len(node.num.items) > 1 else None
+    return isinstance(first, s.Scripted) and first.base == s.Partial() and first.sub is None and \
+        first.sup is not None and first.sup.text.strip() == "+"
 
 
 def _after_d(part: s.Node) -> s.Node | None:

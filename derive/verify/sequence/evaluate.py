@@ -20,7 +20,7 @@ from .code_forms import TRANSPOSES, CodeForms, method
 from .readings import WorldReadings
 from .entries import Entries, whole_axis
 from .indices import kronecker
-from .derivatives import adjoint_of, derivative_parts, step_loss_of, time_offset
+from .derivatives import adjoint_of, derivative_parts, held_fixed, step_loss_of, time_offset
 from .names import key_of, size_of, subtracted_mask
 from .post_facts import PostNames, macro_key
 from .arithmetic import add, divide, entrywise, matmul, shape_of
@@ -174,7 +174,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
 
     def mode_of(self, node: s.Frac) -> str | None:
         """"total" or "immediate" where the claim fixes which derivative by a weight it means, else None."""
-        if node in self.immediate:
+        if node in self.immediate or held_fixed(node):
             return "immediate"
         return None if node != self.recursive else "immediate" if self.on_right else "total"
 

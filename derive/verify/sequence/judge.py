@@ -27,7 +27,7 @@ from .shown import equal, shaped, single, slack
 from .unfit import Misfit
 from .own_meaning import own_meaning
 from .other_network import in_other_network
-from .step_letters import at_step_t, on_one_steps_loss
+from .step_letters import at_step_t, on_one_steps_loss, through_its_state
 from .step_ranges import at_step, free_step_letter
 from .chains import recursive_term
 from .definitions import names_a_vector
@@ -131,6 +131,7 @@ class SequenceJudge:
         self.budget, self.unread, self.carries = MAX_EVALUATIONS, None, None
         if self.world.steps:
             chain = on_one_steps_loss(at_step_t(chain), self.world.kind)   # ∂h_j/∂h_{j-1}: at every step j, so at t
+            chain = through_its_state(chain, self.world.kind)
             free = free_step_letter(chain)
             if free is not None:                  # ∂h_t/∂h_k = ∏_{j=k+1}^{t} …: for every k, so at the first two
                 return self._at_every_step(chain, free, traced)

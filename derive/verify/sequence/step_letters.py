@@ -65,3 +65,25 @@ def _unwrapped(node: s.Node) -> s.Node:
     while isinstance(node, s.Paren) and node.kind == "{":
         node = node.inner
     return node
+
+
+def through_its_state(chain: s.Chain, kind: str) -> s.Chain:
+    """∂J_3/∂h_k, one step's loss by an earlier state, as ∂J_3/∂h_3 ∂h_3/∂h_k: step 3's loss reads h_k only through
+    h_3 (its output is read from h_3), so this is the chain rule, and each factor is one verify reads. The chain
+    itself where there is none."""
+    def through(node: s.Node) -> s.Node:
+        found = step_loss_of(node, kind) if isinstance(node, s.Frac) else None
+        bottom = _unwrapped(found[0]) if found is not None else None
+        top = _unwrapped(derivative_parts(node)[0]) if found is not None else None
+        if not (isinstance(bottom, s.Scripted) and bottom.base == s.Sym("h") and bottom.sub is not None and
+                bottom.sup is None and isinstance(top, s.Scripted)):
+            return node
+        step = (top.sub or top.sup).text.strip("{}() ")
+        if bottom.sub.text.strip("{} ") == step:
+            return node
+        state = s.Scripted(bottom.base, s.Script(step, None), None, 0)
+        return s.Juxt((s.Frac(node.num, s.Juxt((s.Partial(), state))),
+                       s.Frac(s.Juxt((s.Partial(), state)), s.Juxt((s.Partial(), bottom)))))
+
+    sides = s.rebuilt(chain.sides, through)
+    return chain if sides is chain.sides else replace(chain, sides=sides)

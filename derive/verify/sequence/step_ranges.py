@@ -31,7 +31,8 @@ class StepRanges:
             return None
         found = _RANGE.match(node.sub.text)
         top = node.sup.text.strip("{}")
-        if found is None or found.group(1) == "t" or not self._at_a_step(top):
+        if found is None or found.group(1) == "t" or not (self._at_a_step(top) or _stepped_body(node.body, found.group(1))
+                                                           and top.isdigit() and int(top) <= len(self.world.steps)):
             return None
         low, high = self._count(found.group(2)), self._count(top)
         return found.group(1), range(low, high + 1)
@@ -104,6 +105,13 @@ class StepRanges:
                 del self.step_letters[letter]
             else:
                 self.step_letters[letter] = held
+
+
+def _stepped_body(body: s.Node, letter: str) -> bool:
+    """Σ_{k=1}^{3} ∂J_3/∂h_k ∂h_3/∂h_k …: a derivative by (or of) a name at step k says the range is of steps."""
+    return any(_letter_of(part) == letter and _letter_of(other) is None
+               for parts in map(_scripted_parts, [n for n in s.nodes(body) if isinstance(n, s.Frac)]) if parts
+               for part, other in (parts, parts[::-1]))
 
 
 def held_earlier(body: s.Node, letter: str) -> set[s.Frac]:
