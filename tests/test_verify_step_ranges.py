@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from derive import api
 from derive.spec.load import from_dict
-from derive.verify import Checker, verify_claim
+from derive.verify import Checker, verify_claim, verify_text
 
 RIGHT_AND_SLIPPED = [
     (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{t} \frac{\partial h_j}{\partial h_{j-1}}",
@@ -89,3 +89,23 @@ def test_a_range_up_to_a_size_or_a_count_is_not_read_as_steps():
     for formula in (r"\frac{\partial h_t}{\partial h_1} = \prod_{j=2}^{H} \frac{\partial h_j}{\partial h_{j-1}}",
                     r"z_t = \sum_{j=1}^{n} W_{hh} h_{t-1}"):           # n counts no step: never a step's number
         assert _verdict(checker, formula).verdict == "unchecked", formula
+
+
+def test_a_sum_to_the_last_step_that_reads_the_next_steps_loss_is_off_by_one():
+    """Σ_{t=1}^{T} ∂L_{t+1}/∂W reads L_{T+1}, which no reading makes (mmuratarat's and ugenteraan's BPTT posts); the
+    same term summed to T - 1, or a claim about one step t + 1 alone, is not called wrong for it. As a shape misfit,
+    only where the post's forward lines confirm the names it reads."""
+    checker = Checker(api.derive(_rnn(4, 2, 3, 5)))
+    chain = r"\frac{\partial L_{t+1}}{\partial h_{t+1}} \frac{\partial h_{t+1}}{\partial W_{hh}}"
+    claims = {
+        r"\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \frac{\partial L_{t}}{\partial h_{t}} "
+        r"\frac{\partial h_{t}}{\partial W_{hh}}": "ok",
+        rf"\frac{{\partial L}}{{\partial W_{{hh}}}} = \sum_{{t=1}}^{{T}} {chain}": "wrong",
+        rf"\frac{{\partial L}}{{\partial W_{{hh}}}} = \sum_{{t=0}}^{{T-1}} {chain}": "unchecked",
+        rf"\frac{{\partial L_{{t+1}}}}{{\partial W_{{hh}}}} = {chain}": "ok",
+    }
+    forward = [r"$$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$$", r"$$L = \sum_{t=1}^{T} L_t$$"]
+    text = "\n\n".join(forward + [f"$${claim}$$" for claim in claims])
+    found = [c for c in verify_text(checker, text, "post.md").claims][len(forward):]
+    assert [c.verdict for c in found] == list(claims.values()), [(c.verdict, c.reason) for c in found]
+    assert "step T + 1, which does not exist" in found[1].reason

@@ -26,7 +26,7 @@ from .post_facts import PostNames, macro_key
 from .arithmetic import add, divide, entrywise, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
-from .unfit import Misfit, Unfit
+from .unfit import AfterTheLast, Misfit, PastTheLast, Unfit
 from .post_gradients import post_gradient
 from .quantities import World
 from .updates import RATES
@@ -333,7 +333,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
                 all(isinstance(side, s.Sym) for side in bound.sides):
             letter = "≠".join(side.text for side in bound.sides)          # Σ_{k≠j}: every k but j's
         if re.match(r"^t(=[01])?$", letter) and self.world.steps:
-            return self._over_time(node.body)
+            return self._over_time(node.body, node.sup is not None and node.sup.text.strip("{} ") == "T")
         steps = self.ranged(node)
         if steps is not None:                       # Σ_{k=1}^{t}: every step k up to the one in view
             return self.ranged_sum(node, *steps)
@@ -349,13 +349,19 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         return np.sum(body, axis=-1, keepdims=True)        # Σ_j over a row's keys
 
 
-    def _over_time(self, body: s.Node):
-        """Σ_t: the body at every step, summed."""
+    def _over_time(self, body: s.Node, to_the_last: bool = False):
+        """Σ_t: the body at every step, summed; `to_the_last`, Σ_{t=1}^{T}, whose term there cannot read L_{T+1}."""
         held, total = self.world.at, 0.0
         try:
             for step in range(len(self.world.steps)):
                 self.world.at = step
-                total = add(total, self.value(body), 1.0) if np.ndim(total) else total + self.value(body)
+                try:
+                    total = add(total, self.value(body), 1.0) if np.ndim(total) else total + self.value(body)
+                except AfterTheLast:
+                    if to_the_last and step == len(self.world.steps) - 1 > 0:
+                        raise PastTheLast("the sum runs to the last step, T, where its term reads the loss of step "
+                                          "T + 1, which does not exist (its range, or its step, is off by one)")
+                    raise
         finally:
             self.world.at = held
         return total

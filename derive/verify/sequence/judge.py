@@ -55,6 +55,7 @@ class SequenceJudge:
         self.misfits: list[bool] = []       # of each reading that stopped: whether its shapes alone stopped it
         self.misfit: str | None = None
         self.misfit_why: str | None = None
+        self.misfit_lead = Misfit.lead
         self.misfit_read: set[str] = set()
         # the quantities a forward equation of the post's that holds names: a formula whose shapes do not fit
         # is wrong only where every name in it is one of these (or the data), not a name the post means otherwise
@@ -137,7 +138,7 @@ class SequenceJudge:
                 return self._at_every_step(chain, free, traced)
         outcomes = self.outcomes(chain)
         if not outcomes and self.misfits and all(self.misfits) and self.misfit_read <= self.confirmed | DATA:
-            return Verdict("wrong", None, f"its shapes do not fit under any reading: {self.misfit_why}")
+            return Verdict("wrong", None, f"{self.misfit_lead}{self.misfit_why}")
         if not outcomes:
             return Verdict("unchecked", None, f"not read: {self.unread}" if self.unread else
                            "not read: it names something this network does not have, or its shapes do not fit")
@@ -316,6 +317,8 @@ class SequenceJudge:
         except Unfit as exc:
             self.unread = self.unread or str(exc)      # the first reading's reason: what a reader looks for
             if isinstance(exc, Misfit):
+                if self.misfit_why is None:
+                    self.misfit_lead = exc.lead
                 self.misfit = self.misfit_why = self.misfit_why or str(exc)
                 # a misfit through a name the post defined (δ_ht = h_t - y_t, of the wrong shape) may be that
                 # line's, not this one's: never confirmed

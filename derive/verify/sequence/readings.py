@@ -10,7 +10,7 @@ from .jacobians import WITHIN_STEP, from_state, total_jacobian
 from .names import OWN_TERM, spoken
 from .quantities import STACK_ORDERS, World
 from .split_state import FAMILY as CELL_GRADIENT, NEXT_FAMILY, NEXT_OPTIONS, OPTIONS as CELL_OPTIONS
-from .unfit import Unfit
+from .unfit import AfterTheLast, Unfit
 
 STACKS = ("W:stack", "U:stack", "b:stack", "net:stack")
 
@@ -86,7 +86,9 @@ class WorldReadings:
         term of V and b_y), and the state's term from the read-out alone (all of dh but what later steps send)."""
         key, step = self._step(key)
         if step != self.world.at:                       # ∂J_3/∂p_3: step 3's own loss, at step 3
-            if not 0 <= step < len(self.world.steps):
+            if step >= len(self.world.steps):
+                raise AfterTheLast("a step's loss after the last step")
+            if step < 0:
                 raise Unfit("a step outside the sequence")
             held, self.world.at = self.world.at, step
             try:
