@@ -69,9 +69,10 @@ def test_channel_last_entries_by_their_channel_letters(conv):
         r"$$\frac{\partial Z(i^{'}, j^{'}, k)}{\partial Y(i, j, k_{in})} = W(i - i^{'}, j - j^{'}, k_{in}, k)$$",
         r"$$\frac{\partial Z(i^{'}, j^{'}, k)}{\partial Y(i, j, k_{in})} = W(i^{'} - i, j^{'} - j, k_{in}, k)$$",
         r"$$\frac{\partial Z(i, j, k)}{\partial W(a, b, k_{in}, k)} = Y(i + a, j + b, k_{in})$$",
-        r"$$\frac{\partial Z(i, j, k)}{\partial W(a, b, k_{in}, k)} = Y(i + a, j + b, k)$$",
+        r"$$\frac{\partial Z(i, j, k)}{\partial W(a, b, k_{in}, k)} = Y(i + b, j + a, k_{in})$$",
+        r"$$\frac{\partial Z(i, j, k)}{\partial W(a, b, k_{in}, k)} = Y(i + a, j + b, k)$$",   # the activation's Y
     ])
-    assert _verdicts(conv, text) == ["unchecked", "ok", "wrong", "ok", "wrong"]
+    assert _verdicts(conv, text) == ["unchecked", "ok", "wrong", "ok", "wrong", "unchecked"]
 
 
 def test_channel_first_entries_are_read_as_before(conv):
@@ -80,3 +81,28 @@ def test_channel_first_entries_are_read_as_before(conv):
         r"$$\frac{\partial z_{c,i,j}}{\partial w_{c,d,a,b}} = x_{d,i+b,j+a}$$",
     ])
     assert _verdicts(conv, text) == ["ok", "wrong"]
+
+
+def test_what_the_review_of_channel_order_found(conv):
+    """The review of 2026-12-05: one δ_{i,j,c_out} must not turn a channel-first post channel-last; a kernel written
+    (row, col, out, in) is read by its marks; a batch-first map marked last, Z(n, i, j, c_out), is channel-last;
+    Y = f(Z) names the activation, never the output itself (it passed for ∂L/∂Z = ∂L/∂Y, the relu left out)."""
+    channel_first = "\n\n".join([
+        r"$$\delta_{i, j, c_{out}} = \frac{\partial L}{\partial z_{c_{out}, i, j}}$$",
+        r"$$\frac{\partial L}{\partial w_{c_{out}, c_{in}, a, b}} = \sum_{i, j} \frac{\partial L}{\partial z_{c_{out}, i, j}}"
+        r" x_{c_{in}, i+a, j+b}$$",
+    ])
+    assert _verdicts(conv, channel_first)[-1] == "ok"
+    out_first = "\n\n".join([
+        r"$$\frac{\partial Z(i, j, c_{out})}{\partial W(a, b, c_{out}, c_{in})} = X(i + a, j + b, c_{in})$$",
+        r"$$\frac{\partial Z(i, j, c_{out})}{\partial W(a, b, c_{out}, c_{in})} = X(i + b, j + a, c_{in})$$",
+    ])
+    assert _verdicts(conv, out_first) == ["ok", "wrong"]
+    batch_first = r"$$\frac{\partial L}{\partial b_{c_{out}}} = \sum_n \sum_i \sum_j \frac{\partial L}{\partial Z(n, i, j, c_{out})}$$"
+    assert _verdicts(conv, batch_first) == ["ok"]
+    activation = "\n\n".join([
+        r"$$Y(i, j, k) = f(Z(i, j, k))$$",
+        r"$$\frac{\partial L}{\partial Z(i, j, k)} = \frac{\partial L}{\partial Y(i, j, k)}$$",
+        r"$$\frac{\partial L}{\partial Z(i, j, k)} = \frac{\partial L}{\partial Y(i, j, k)} f'(Z(i, j, k))$$",
+    ])
+    assert "ok" not in _verdicts(conv, activation)

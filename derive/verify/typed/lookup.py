@@ -92,7 +92,7 @@ class Lookup:
             return sp.Integer(self.names.declared[(text, sub)])
         if not font and text in self.names.two_meanings:
             raise Unread(f"{text}: the post writes it for a sum's count and for a quantity it defines")
-        role = sided(self.names, self.names.role(text, font), sub)     # Y(i, j, k_in): by its channel's letter
+        role = sided(self.names, Names.key(text, font), self.names.role(text, font), sub)   # Y(i, j, k_in): the input
         if role is None and not font and text in self.names.counts and self.model.normalizing and sub is None:
             # N beside m: the other axis's count where the post sums up to it, else the same count by another name
             if self.group_counts and text not in self.group_counts and text in self.names.bounds:

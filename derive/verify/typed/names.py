@@ -71,8 +71,9 @@ class Names:
         # a normalization's index letters by axis, as the post uses them (x_{c,i}, μ_c: c the feature)
         self.axis_letters: dict[str, str] = {}
         self.feature_first = False              # x_{c,i}: the feature's index written before the sample's
-        self.channels_last = False              # Y(i, j, k_in): the channel's index after the position's (channel_order)
+        self.channels_last: tuple[int, ...] | None = None   # Y(i, j, k_in): the kernel's axes, channels last (channel_order)
         self.channel_sides: dict[str, str] = {}  # k_in: "input", k: "output" (channel_order)
+        self.activated: set[str] = set()        # Y of Y = f(Z): the activation, not the output (channel_order)
         # letters the post writes under two layers' labels (o^{l-1} the input, o^l the next activation)
         self.relabelled: dict[str, tuple[str, ...]] = {}
         self.layer_labels: dict[str, str] = {}  # of those, the label under which each is this layer's (W^{l+1})
@@ -219,19 +220,19 @@ def arithmetic(piece: str) -> bool:
     return not _INDEX.match(piece)
 
 
-def axes_for(role: str, kind: str, count: int, ndim: int, channels_last: bool = False) -> tuple[int, ...] | None:
+def axes_for(role: str, kind: str, count: int, ndim: int, channels_last: tuple[int, ...] | None = None) -> tuple[int, ...] | None:
     """Which of a tensor's axes `count` written indices address (the rest held at the entry in view).
 
     conv and pool: the sample axis comes first and is written only with every axis; two indices are a
     position (row, column), three the channel too (first, or last where the post writes it last: a kernel's
-    in-channel, then its out-channel). A normalization's per-entry tensors (samples, features): two indices
+    two channels as `channels_last` orders them). A normalization's per-entry tensors (samples, features): two indices
     are both, one the group's (batchnorm: the sample; layer norm: the feature).
     """
     if channels_last and kind not in NORMS and count >= 3:
         if role in ("input", "output", "upstream"):
             return {3: (2, 3, 1), 4: (0, 2, 3, 1)}.get(count) if ndim == 4 else None
         if role == "kernel":
-            return {3: (2, 3, 1), 4: (2, 3, 1, 0)}.get(count) if ndim == 4 else None
+            return {3: (2, 3, 1), 4: channels_last}.get(count) if ndim == 4 else None
     if count == ndim:
         return tuple(range(ndim))
     if kind in NORMS:
