@@ -137,3 +137,8 @@ def test_an_empheq_display_and_tex_comments_inside_math():
     claims = verify_text(checker, text, "post.tex").claims
     assert [(c.line, c.verdict) for c in claims if c.verdict != "unchecked"] == [(4, "ok"), (5, "wrong")], claims
     assert "%" not in "".join(c.text for c in claims)
+    # a row's end right before a comment, \\% (the review of 2026-12-05: read as an escaped \%, which glued the
+    # comment onto the next row and left it unread)
+    glued = "\n".join([r"\begin{align}", right + r" \\% the first row", slipped + r" \\%a slip", r"\end{align}"])
+    found = verify_text(checker, glued, "post.tex").claims
+    assert [(c.line, c.verdict) for c in found] == [(2, "ok"), (3, "wrong")], found

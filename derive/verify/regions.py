@@ -376,10 +376,10 @@ def _latex_regions(text: str) -> list[Region]:
     return sorted(regions, key=lambda r: r.start)
 
 
-_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_COMMENT = re.compile(r"(?<!\\)((?:\\\\)*)%[^\n]*")      # after an even run of backslashes: \\% is a row's end
 
 
 def _verbatim(nodelist) -> str:
-    """A math node's source, each % comment (to its line's end, at any depth) left out."""
-    return _COMMENT.sub("", "".join(n.latex_verbatim() for n in nodelist or [] if n is not None))
+    """A math node's source, each % comment (to its line's end, at any depth) left out; \\% is a percent sign."""
+    return _COMMENT.sub(r"\1", "".join(n.latex_verbatim() for n in nodelist or [] if n is not None))
 
