@@ -67,8 +67,7 @@ def test_a_state_by_an_earlier_one_named_by_a_free_letter_holds_for_every_step()
 
 
 def test_pascanus_immediate_derivative_and_a_steps_loss_by_an_earlier_state():
-    """∂⁺h_k/∂W, Pascanu et al.'s derivative with the earlier states held (a post that writes it means the total one
-    by a bare ∂h_k/∂W); ∂J_3/∂h_k, step 3's loss by an earlier state, through h_3; Σ_{k=1}^{3} over steps where its
+    """∂⁺h_k/∂W, Pascanu et al.'s derivative with the earlier states held; ∂J_3/∂h_k, step 3's loss by an earlier state, through h_3; Σ_{k=1}^{3} over steps where its
     body differentiates by h_k (sequence_blind_rnn15)."""
     text = "\n\n".join([
         r"$$J = \sum_{t=1}^{T} J_t$$",
@@ -84,7 +83,7 @@ def test_pascanus_immediate_derivative_and_a_steps_loss_by_an_earlier_state():
         r"$$\frac{\partial J_3}{\partial h_1} = \frac{\partial J_3}{\partial h_3}\frac{\partial h_3}{\partial h_2}"
         r"\frac{\partial h_2}{\partial h_1}$$",
         r"$$\frac{\partial J_3}{\partial h_1} = \frac{\partial J_3}{\partial h_3}\frac{\partial h_3}{\partial h_2}$$",
-        # in a post that writes ∂⁺, a bare ∂h_t/∂W is the total derivative
+        # a bare ∂h_t/∂W is read as the post's other lines fix it (here, none but this one: the total), ∂⁺ never so
         r"$$\frac{\partial J_t}{\partial W_{hh}} = \frac{\partial J_t}{\partial h_t}\frac{\partial h_t}{\partial W_{hh}}$$",
         r"$$\frac{\partial J_t}{\partial W_{hh}} = \frac{\partial J_t}{\partial h_t}\frac{\partial^{+} h_t}{\partial W_{hh}}$$",
     ])
@@ -95,3 +94,26 @@ def test_pascanus_immediate_derivative_and_a_steps_loss_by_an_earlier_state():
 def test_a_sum_up_to_a_number_over_units_is_not_a_range_of_steps():
     claims = verify_text(_checker(), r"$$z_1 = \sum_{j=1}^{2} W_{hh} h_j$$", "post.md").claims
     assert [claim.verdict for claim in claims] == ["unchecked"]
+
+
+def test_what_the_review_of_the_sequence_readings_found():
+    """The review of 2026-12-05: an ellipsis in the denominator layout's order (∂h_{k+1}/∂h_k ⋯ ∂h_t/∂h_{t-1}) was
+    read backwards (a false alarm); ∂J_t/∂h_{t-1} as a whole side beside a row-form right side was read in a layout
+    that transposes W (a false alarm); one ∂⁺ line made every bare derivative total (∂h_t/∂b_h = diag(1 - h_t²)
+    wrong); ∂⁺h_4/∂h_k, the immediate derivative of a state by an earlier one, was read as the total (a false pass)."""
+    pre = r"$$J = \sum_{t=1}^{T} J_t$$"
+    cases = {
+        r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_{k+1}}{\partial h_k}\cdots\frac{\partial h_t}{\partial h_{t-1}}": "ok",
+        r"\frac{\partial h_t}{\partial h_k} = \frac{\partial h_{k+1}}{\partial h_k}\cdots\frac{\partial h_{t-1}}{\partial h_{t-2}}": "wrong",
+        r"\frac{\partial h_4}{\partial h_1} = \frac{\partial h_2}{\partial h_1} \cdots \frac{\partial h_4}{\partial h_3}": "ok",
+        r"\frac{\partial J_t}{\partial h_{t-1}} = \frac{\partial J_t}{\partial h_t}\mathrm{diag}(1-h_t^2) W_{hh}": "unchecked",
+        r"\frac{\partial J_4}{\partial W_{hh}} = \sum_{k=1}^{4} \frac{\partial J_4}{\partial h_4}\frac{\partial^{+} h_4}"
+        r"{\partial h_k}\frac{\partial h_k}{\partial W_{hh}}": "wrong",
+    }
+    for claim, verdict in cases.items():
+        found = verify_text(_checker(), f"{pre}\n\n$${claim}$$", "post.md").claims[-1]
+        assert found.verdict == verdict, (claim, found.verdict, found.reason)
+    pascanu = r"$$\frac{\partial J_t}{\partial W_{hh}} = \sum_{k=1}^{t} \frac{\partial J_t}{\partial h_t}" \
+              r"\frac{\partial h_t}{\partial h_k}\frac{\partial^{+} h_k}{\partial W_{hh}}$$"
+    local = r"$$\frac{\partial h_t}{\partial b_h} = \mathrm{diag}(1 - h_t^2)$$"
+    assert verify_text(_checker(), "\n\n".join([pre, pascanu, local]), "post.md").claims[-1].verdict == "ok"

@@ -44,39 +44,59 @@ def _product_items(node: s.Node) -> list[s.Node]:
 
 def elided(items: list[s.Node]) -> list[s.Node] | None:
     """The factors with each ellipsis among derivatives of one state by its earlier steps written as what it
-    stands for. Where every factor around it is one step's Jacobian (∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k), the run is
-    the product over its range, ∂h_t/∂h_k, however few steps that range holds (as x_1 ⋯ x_n reads for n = 1);
-    else the ellipsis is the Jacobian between its neighbours. None where an ellipsis stands elsewhere."""
+    stands for. Where every factor around it is one step's Jacobian (∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k, or in the
+    denominator layout's order ∂h_{k+1}/∂h_k ⋯ ∂h_t/∂h_{t-1}), the run is the product over its range, ∂h_t/∂h_k,
+    however few steps that range holds (as x_1 ⋯ x_n reads for n = 1); else, in the latest-first order, the
+    ellipsis is the Jacobian between its neighbours. None where an ellipsis stands elsewhere, or the order of its
+    neighbours' steps is not known from their letters."""
     found = list(items)
     while ELLIPSIS in found:
         at = found.index(ELLIPSIS)
         if not 0 < at < len(found) - 1:
             return None
-        left, right = _run_end(found, at, -1), _run_end(found, at, 1)
-        if left is None or right is None:
+        before, after = _state_derivative(found[at - 1]), _state_derivative(found[at + 1])
+        latest_first = _later(before[1], after[0]) if before is not None and after is not None else None
+        if latest_first is None:
             return None
+        left, right = _run_end(found, at, -1, latest_first), _run_end(found, at, 1, latest_first)
         run = [_state_derivative(item) for item in found[left:at] + found[at + 1:right + 1]]
         if all(_one_step(top, bottom) for top, bottom in run):
-            found[left:right + 1] = [_jacobian(run[0][0], run[-1][1])]
+            ends = (run[0][0], run[-1][1]) if latest_first else (run[-1][0], run[0][1])
+            found[left:right + 1] = [_jacobian(*ends)]
+        elif latest_first:
+            found[at:at + 1] = [_jacobian(before[1], after[0])]
         else:
-            found[at:at + 1] = [_jacobian(_state_derivative(found[at - 1])[1], _state_derivative(found[at + 1])[0])]
+            return None
     return found
 
 
-def _run_end(items: list[s.Node], at: int, direction: int) -> int | None:
+def _run_end(items: list[s.Node], at: int, direction: int, latest_first: bool) -> int:
     """The farthest index from the ellipsis at `at`, going one way, of linked derivatives of its state."""
-    first = _state_derivative(items[at + direction])
-    if first is None:
-        return None
-    end, here = at + direction, first
+    end, here = at + direction, _state_derivative(items[at + direction])
     while 0 <= end + direction < len(items) and items[end + direction] != ELLIPSIS:
         near = _state_derivative(items[end + direction])
+        outward = direction < 0 if latest_first else direction > 0      # the factor nearer the latest step
         linked = near is not None and near[0].base == here[0].base and \
-            (near[1] == here[0] if direction < 0 else near[0] == here[1])
+            (near[1] == here[0] if outward else near[0] == here[1])
         if not linked:
             break
         end, here = end + direction, near
     return end
+
+
+def _later(first: s.Scripted, second: s.Scripted) -> bool | None:
+    """Whether `first`'s step is at or after `second`'s (h_{t-1} and h_{k+1}: t is the later letter, as BPTT notes
+    write it); None where their letters do not say."""
+    a, b = (_STEP.match(p.sub.text.replace(" ", "")) for p in (first, second))
+    if a is None or b is None:
+        return None
+    (head_a, off_a), (head_b, off_b) = ((m.group(1), int(m.group(2) or 0)) for m in (a, b))
+    if head_a == head_b:
+        return off_a >= off_b
+    if head_a.isdigit() and head_b.isdigit():
+        return int(head_a) + off_a >= int(head_b) + off_b
+    late_a, late_b = head_a in ("t", "T"), head_b in ("t", "T")
+    return True if late_a and not late_b else False if late_b and not late_a else None
 
 
 def _one_step(top: s.Scripted, bottom: s.Scripted) -> bool:

@@ -20,7 +20,7 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
-from .derivatives import adjoint_of, held_fixed, step_loss_of
+from .derivatives import adjoint_of, step_loss_of
 from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
 from .post_facts import macro_key
@@ -102,8 +102,6 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     for region, chain, line in found:          # h_t = tanh(s_t) names s_t the net input, on the lines above it too
         if (line, chain.text) not in defined and len(chain.sides) >= 2:
             named_net_input(judge, chain)
-    if any(isinstance(node, s.Frac) and held_fixed(node) for _, chain, _ in found for node in s.nodes(chain)):
-        judge.fixed["derivative"] = ("total",)           # ∂⁺h_k/∂W written: a bare ∂h_k/∂W is the total one
     if defines_delta_by_its_steps_loss(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
         judge.fixed["delta"] = ("own",)                  # δ_t = ∂E_t/∂s_t: step t's own loss's, all through
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on

@@ -125,13 +125,17 @@ class Entries:
 
     def _jacobian_at(self, top: str, bottom: str, mode: str | None = None):
         """∂h_{t+1}/∂h_t: the Jacobian at the step the top's name is at (h_{t+1}: the next one). `mode`
-        "total" or "immediate" where the claim fixes which (chains.recursive_term), else the convention."""
+        "total" or "immediate" where the claim fixes which (chains.recursive_term), "held" for ∂⁺ (immediate, by a
+        state too), else the convention."""
         held = self.world.at
         (top, at), (bottom, below) = self._step(top), self._step(bottom)     # h_3 by h_2: at step 3
         if bottom in self.world.values:                 # a weight: every step's, so the top's
             below = at
         if bottom == top == "h" and below != at - 1:     # ∂h_t/∂h_k: the steps' Jacobians chained (I where k = t)
+            if mode == "held" and below != at:           # ∂⁺h_t/∂h_k: no path but the one step's
+                return np.zeros((np.size(self._raw("h")),) * 2)
             return self._across_steps(at, below)
+        mode = "immediate" if mode == "held" else mode
         if below != at:
             bottom = f"{bottom}@{below - at:+d}"
         if at != held and not 0 <= at < len(self.world.steps):

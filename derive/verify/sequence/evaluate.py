@@ -174,7 +174,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
 
     def mode_of(self, node: s.Frac) -> str | None:
         """"total" or "immediate" where the claim fixes which derivative by a weight it means, else None."""
-        if node in self.immediate or held_fixed(node):
+        if held_fixed(node):
+            return "held"                       # ∂⁺: the immediate derivative, by a weight or by an earlier state
+        if node in self.immediate:
             return "immediate"
         return None if node != self.recursive else "immediate" if self.on_right else "total"
 

@@ -69,8 +69,10 @@ def _unwrapped(node: s.Node) -> s.Node:
 
 def through_its_state(chain: s.Chain, kind: str) -> s.Chain:
     """∂J_3/∂h_k, one step's loss by an earlier state, as ∂J_3/∂h_3 ∂h_3/∂h_k: step 3's loss reads h_k only through
-    h_3 (its output is read from h_3), so this is the chain rule, and each factor is one verify reads. The chain
-    itself where there is none."""
+    h_3 (its output is read from h_3), so this is the chain rule, and each factor is one verify reads. Only as a
+    factor of a product of derivatives (Σ_k ∂J_t/∂h_k ∂⁺h_k/∂W), or as a whole side beside sides that are such
+    products: beside a row-form right side (∂J_t/∂h_t diag(1 - h_t²) W) its layout is not known. The chain itself
+    where there is none."""
     def through(node: s.Node) -> s.Node:
         found = step_loss_of(node, kind) if isinstance(node, s.Frac) else None
         bottom = _unwrapped(found[0]) if found is not None else None
@@ -85,5 +87,14 @@ def through_its_state(chain: s.Chain, kind: str) -> s.Chain:
         return s.Juxt((s.Frac(node.num, s.Juxt((s.Partial(), state))),
                        s.Frac(s.Juxt((s.Partial(), state)), s.Juxt((s.Partial(), bottom)))))
 
-    sides = s.rebuilt(chain.sides, through)
-    return chain if sides is chain.sides else replace(chain, sides=sides)
+    def in_products(node: s.Node) -> s.Node:          # a factor of a chain rule, never a whole side or term
+        if not isinstance(node, s.Juxt) or not all(isinstance(_unwrapped(i), s.Frac) for i in node.items):
+            return node
+        items = tuple(through(_unwrapped(item)) for item in node.items)
+        return node if all(a is b for a, b in zip(items, node.items)) else s.Juxt(items)
+
+    sides = s.rebuilt(chain.sides, in_products)
+    if all(isinstance(side, s.Juxt) and all(isinstance(_unwrapped(i), s.Frac) for i in side.items) or
+           isinstance(side, s.Frac) for side in sides):       # ∂J_3/∂h_1 = ∂J_3/∂h_3 ∂h_3/∂h_2 ∂h_2/∂h_1: chains only
+        sides = tuple(through(side) if isinstance(side, s.Frac) else side for side in sides)
+    return chain if all(a is b for a, b in zip(sides, chain.sides)) else replace(chain, sides=sides)
