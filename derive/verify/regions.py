@@ -31,6 +31,7 @@ from pylatexenc.macrospec import MacroSpec
 from ..errors import DeriveError
 from .html_regions import html_math_elements, html_regions, is_html
 from .image_math import formula
+from .escaped_math import ESCAPED, escaped_math
 from .mathjax_text import MATH_SCRIPT, UNTYPESET, mathjax_regions, untypeset_blanked
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
@@ -188,6 +189,8 @@ def _math_regions(text: str, tokens) -> list[Region]:
             cursor = _html_images(token.content, text, cursor, line_starts, regions)
         if token.type == "inline" and token.map is not None and "\\[" in token.content:
             _paragraph_displays(token, text, line_starts, regions)
+        if token.type == "inline" and token.map is not None and ESCAPED.search(token.content):
+            escaped_math(token, text, line_starts, regions)
         for child in token.children or []:
             if child.type == "image" and formula(child.attrGet("src") or "") is not None:
                 # the image's markup ![alt](address): found from the cursor by its alt text's opening
@@ -224,6 +227,8 @@ def _paragraph_displays(token, text: str, line_starts: list[int], regions: list[
     base = line_starts[token.map[0]]
     block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
     for match in _BRACKET_DISPLAY.finditer(block):
+        if match.start() > 0 and block[match.start() - 1] == "\\":
+            continue                     # \\[ … \\]: Markdown's escapes (escaped_math.py)
         start = base + match.start(1)
         regions.append(Region(bisect_right(line_starts, start), match.group(1), base + match.start(),
                               base + match.end()))

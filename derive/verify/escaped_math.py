@@ -1,0 +1,38 @@
+"""Math whose delimiters are written for Markdown to unescape: \\\\( … \\\\) and \\\\[ … \\\\] (kramdown,
+Jekyll and Hexo posts), which Markdown turns into \\( … \\) and \\[ … \\] before MathJax sees the page. The
+formula between them went through Markdown too, so its backslash escapes are undone as Markdown undoes
+them (y^{\\<t\\>} is y^{<t>}, \\\\\\\\ a row break), and the math read is the one the reader sees."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from .region import Region
+
+ESCAPED = re.compile(r"(?<!\\)\\\\(?:\[(?!\s*-?\d+(?:\.\d+)?\s*(?:pt|em|ex|mm|cm)\s*\])(.+?)(?<!\\)\\\\\]|"
+                     r"\((.+?)(?<!\\)\\\\\))", re.S)
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")      # CommonMark: a backslash before ASCII punctuation
+
+
+def escaped_formulas(block: str) -> list[tuple[int, int, int, str]]:
+    """(start, end, body start, body) of each Markdown-escaped formula in a block of Markdown source."""
+    found = []
+    for match in ESCAPED.finditer(block):
+        group = 1 if match.group(1) is not None else 2
+        found.append((match.start(), match.end(), match.start(group), as_markdown_renders(match.group(group))))
+    return found
+
+
+def as_markdown_renders(body: str) -> str:
+    return _BACKSLASH_ESCAPE.sub(lambda m: m.group(1), body)
+
+
+def escaped_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:
+    """The Markdown-escaped formulas of an inline token's block that no other region covers, into `regions`."""
+    base = line_starts[token.map[0]]
+    block = text[base:line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(text)]
+    taken = [(r.start, r.end) for r in regions]
+    for start, end, body_start, body in escaped_formulas(block):
+        if not any(a < base + end and base + start < b for a, b in taken):
+            regions.append(Region(bisect_right(line_starts, base + body_start), body, base + start, base + end))
