@@ -77,6 +77,7 @@ def paired_bars(text: str) -> str:
     (\\left| ... \\right| by their marks). A line of an odd count of bare bars keeps them."""
     if "|" not in text:          # no bar of any kind: nothing below changes the text
         return text
+    text = re.sub(r"(?<![\\|])\|\|(?!\|)", r"\\|", text)       # ||v||: the norm's double bar, as \| v \|
     text = re.sub(r"\\left\s*\\\|", r"\\lVert ", text)
     text = re.sub(r"\\right\s*\\\|", r"\\rVert ", text)
     text = re.sub(r"\\left\s*\|", r"\\lvert ", text)

@@ -12,6 +12,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .at_point import at_point
+from .braced_sums import into_braced_sum
 from .functions import layer_function
 
 
@@ -124,7 +125,8 @@ class Build(Transformer_NonRecursive):
         return s.BinOp("-", a, b)
 
     def mul(self, a, _op, b):
-        return s.BinOp("*", a, b)
+        widened = into_braced_sum(a, b, "*")
+        return widened if widened is not None else s.BinOp("*", a, b)
 
     def div(self, a, b):
         return s.BinOp("/", a, b)
@@ -151,6 +153,8 @@ class Build(Transformer_NonRecursive):
         return s.Juxt((s.Partial(), b))
 
     def juxt(self, a, b):
+        if (widened := into_braced_sum(a, b)) is not None:
+            return widened
         items = a.items if isinstance(a, s.Juxt) else (a,)
         layered = layer_function(items[-1], b)       # f'(z^{[1]}): layer 1's activation, as g^{[1]'}
         return s.Juxt(items[:-1] + (layered or items[-1], b))

@@ -28,6 +28,7 @@ _CLOSING = re.compile(rf"\s*\\end\s*\{{\s*(?:{_NAMES})\s*\}}\s*$")
 
 def split_rows(text: str) -> list[tuple[int, str]]:
     """(offset, row) for each row of `text` at the top level; a trailing empty row is dropped."""
+    text = _plain_tex_rows(text)
     rows, start, depth, kept = [], 0, 0, []       # kept: a stack of 'does this environment keep its rows'
     k = 0
     while k < len(text):
@@ -153,3 +154,23 @@ def located(region: Region, document: str | None, line_starts: list[int] | None)
         last_line, last_offset = line, offset
         out.append((line, row))
     return out
+
+
+_EQALIGN = re.compile(r"\\eqalign(?:no)?\s*\{")
+_CR = re.compile(r"\\cr(?![A-Za-z])")
+
+
+def _plain_tex_rows(text: str) -> str:
+    """Plain TeX's \\eqalign{a &= b \\cr c &= d \\cr} (MathType writes it) as top-level rows a &= b \\\\ c &= d:
+    the same length, so that every offset still points at its line."""
+    found = _EQALIGN.search(text)
+    if found is None:
+        return text
+    depth, k = 1, found.end()
+    while k < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[k], 0) if text[k - 1] != "\\" else 0
+        k += 1
+    if depth:
+        return text
+    body = _CR.sub(lambda m: "\\\\ ", text[found.end():k - 1])
+    return text[:found.start()] + " " * (found.end() - found.start()) + body + " " + _plain_tex_rows(text[k:])
