@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from derive import api
 from derive.spec.load import from_dict
 from derive.verify import Checker, verify_claim, verify_text
+from derive.verify.sequence.world import world
 
 # (right formula, the same with a slip); the slip's words where verify names it
 CELLS = {
@@ -115,8 +116,21 @@ def _check(checker, table):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(CELLS)), st.integers(3, 5), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 31))
 def test_any_small_cells_textbook_step_is_ok_and_its_slips_wrong(kind, steps, features, hidden, seed):
-    checker = Checker(api.derive(_cell_spec(kind, steps, features, hidden, seed)))
-    _check(checker, CELLS[kind])
+    spec = _cell_spec(kind, steps, features, hidden, seed)
+    # a slip is wrong only where it changes a number: a cell whose candidate's weight was drawn near 0 has c ≈ 1e-6
+    # at every step, where o ⊙ c and o ⊙ tanh(c) agree to 1e-12 (seed 942332); such a network proves nothing
+    assume(_not_vanishing(spec))
+    _check(Checker(api.derive(spec)), CELLS[kind])
+
+
+def _not_vanishing(spec) -> bool:
+    """Every state, cell state and candidate of the cell is away from 0 at some step (its largest entry ≥ 1e-3)."""
+    found = world(spec)
+    for key in ("h", "c", "g", "n"):
+        values = [found.lookup(key, step) for step in range(len(found.steps))]
+        if all(values) and max(float(np.max(np.abs(value[0]))) for value in values) < 1e-3:
+            return False
+    return True
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -46,3 +46,13 @@ def matmul(left, right):
 
 def shape_of(value) -> str:
     return "×".join(str(n) for n in np.shape(value)) or "number"
+
+
+def length(value, vectors: bool):
+    """|x| of a number; ‖v‖ of a vector (`vectors`), its Euclidean length. A vector's unsquared length is read only
+    under a power (½‖ŷ - y‖²): alone, L = ‖ŷ - y‖ is a distance of the post's own; a matrix's norm is not read."""
+    if np.ndim(value) == 2 and 1 not in np.shape(value):
+        raise Unfit("the norm of a matrix")
+    if np.size(value) > 1 and not vectors:
+        raise Unfit("a vector's length, unsquared: a distance of the post's own, not a loss derive computes")
+    return float(np.sqrt(np.sum(np.square(value)))) if np.ndim(value) else abs(value)

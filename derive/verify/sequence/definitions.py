@@ -175,3 +175,29 @@ def _described(key: str) -> str:
             "Q": "the queries", "K": "the keys", "V": "the values", "Y": "the projected output",
             "net:stack": "the four gates' net inputs, stacked i, f, g, o", "h": "the hidden state", "c": "the cell state",
             "x": "the step's input", "logit": "the read-out's logits", "yhat": "the softmax output ŷ"}.get(key, spoken(key))
+
+
+def corrected_definitions(judge, found, defined: set, named: dict) -> None:
+    """u^t = W_in x^t + W x^{t-1} + b, and below it u^t = W_in x^t + W z^{t-1} + b: a name the post defines
+    twice, the first time by a value that names nothing of the network's and again by one of its quantities,
+    is that quantity (the later line restates it); the first definition is a claim, and wrong."""
+    first = {}
+    for region, chain, line in found:
+        key = macro_key(chain.sides[0])
+        if (line, chain.text) in defined and named.get((line, chain.text)) is None and key is not None:
+            first.setdefault(key, (line, chain))
+    for region, chain, line in found:
+        key = macro_key(chain.sides[0])
+        if key not in first or (line, chain.text) in defined or len(chain.sides) != 2 or line <= first[key][0]:
+            continue
+        earlier, wrote = first[key]
+        if judge.post.macros.get(key) is not wrote.sides[-1]:
+            continue
+        del judge.post.macros[key]
+        verdict = named_quantity(judge, chain)
+        if verdict is None or verdict.verdict != "ok":
+            judge.post.macros[key] = wrote.sides[-1]
+            continue
+        named[(earlier, wrote.text)] = Verdict("wrong", None, f"line {line} writes {verdict.reason[9:]} "
+                                               "under this name; this value is not it")
+        del first[key]

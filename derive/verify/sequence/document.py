@@ -21,7 +21,7 @@ from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
 from .derivatives import adjoint_of, step_loss_of
-from .definitions import named_net_input, named_quantity, own_weight_letter, rebound
+from .definitions import corrected_definitions, named_net_input, named_quantity, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
 from .post_facts import macro_key
 from .named_terms import named_terms
@@ -95,6 +95,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
             defined.add((line, chain.text))    # and, in the post's order, those that name a quantity of the network's
             judge.post.line = line if region.code else None
             named[(line, chain.text)] = named_quantity(judge, chain, bind=not again)
+    corrected_definitions(judge, found, defined, named)
     if splits_cell_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
         judge.fixed[CELL_GRADIENT] = CELL_OPTIONS         # ∂J/∂c^t + the path through a^t: Ng's dc_next
     if names_next_state_gradient(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
@@ -245,9 +246,16 @@ THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|
 
 
 def _through_time_from(document: str | None, found) -> int | None:
-    """The first line at which the post goes through time (BPTT, Σ_t): above it, its ∂L/∂W is one step's."""
-    lines = [k for k, text in enumerate((document or "").split("\n"), 1) if THROUGH_TIME.search(text)]
-    return min(lines + [line for _, chain, line in found if _sums_over_time(chain)], default=None)
+    """The first line at which the post goes through time: above it, its ∂L/∂W is one step's. A sum over the
+    steps (Σ_t, Σ_z δ^{t-z}) or a loop over them says where; prose (BPTT, 'through time') only where neither is."""
+    texts = (document or "").split("\n")
+    summed = [line for _, chain, line in found if _sums_over_time(chain)] + \
+        [k for k, text in enumerate(texts, 1) if _LOOP.search(text)]
+    return min(summed, default=None) or min((k for k, text in enumerate(texts, 1) if THROUGH_TIME.search(text)),
+                                            default=None)
+
+
+_LOOP = re.compile(r"for t in (?:reversed\()?range")
 
 
 def _sums_copies(kind: str, chain: s.Chain) -> bool:
@@ -260,8 +268,15 @@ def _sums_copies(kind: str, chain: s.Chain) -> bool:
 
 
 def _sums_over_time(chain: s.Chain) -> bool:
-    return any(isinstance(node, s.BigSum) and node.sub is not None and node.sub.text.split("=")[0] == "t"
-               for node in s.nodes(chain))
+    """Σ_t …, or Σ_z δ^{t-z} x^{t-z}: a sum whose letter is the step's, or counts steps back from it."""
+    for node in s.nodes(chain):
+        if isinstance(node, s.BigSum) and node.sub is not None:
+            letter = node.sub.text.split("=")[0].strip()
+            if letter == "t" or re.fullmatch(r"[a-z]", letter) and any(
+                    isinstance(inner, s.Script) and re.fullmatch(rf"\{{?t\s*-\s*{letter}\}}?", inner.text.strip())
+                    for inner in s.nodes(node.body)):
+                return True
+    return False
 
 
 def _changed_below(lines: list[str], line: int, chain: s.Chain) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import syntax as s
 from .indices import INDEX_LETTERS, kronecker, letters, split_indices
-from .jacobians import jacobian, total_jacobian
+from .jacobians import jacobian, total_jacobian, within_step
 from .derivatives import derivative_parts
 from .names import key_of, spoken
 from .unfit import Unfit
@@ -149,7 +149,8 @@ class Entries:
             if total is not None and at > 0 and \
                     (mode == "total" or mode is None and self.pick("derivative", ("immediate", "total")) == "total"):
                 return total                            # through the earlier steps too
-            return jacobian(self.world, top, bottom, self._raw)
+            found = jacobian(self.world, top, bottom, self._raw)
+            return found if found is not None or top == bottom else within_step(self.world, top, bottom, self._raw)
         finally:
             self.world.at = held
 

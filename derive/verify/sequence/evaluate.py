@@ -23,7 +23,7 @@ from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, held_fixed, step_loss_of, time_offset
 from .names import key_of, size_of, subtracted_mask
 from .post_facts import PostNames, macro_key
-from .arithmetic import add, divide, entrywise, matmul, shape_of
+from .arithmetic import add, divide, entrywise, length, matmul, shape_of
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
 from .unfit import AfterTheLast, Misfit, PastTheLast, Unfit
@@ -52,17 +52,15 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         self.step_letters: dict[str, int] = {}  # a range's letter, at its step number (Σ_{k=1}^{t}: k)
         self.moved: dict[str, np.ndarray] = {}  # a post's name given another value (its gradient's differences)
         self.moved_keys: dict[str, np.ndarray] = {}     # a world quantity given another (∂/∂V_ij applied)
-        # ∂h_t/∂W = ∂h_t/∂W + …: the derivative the claim writes again in a sum, and whether a right side is read
-        self.recursive: s.Frac | None = None
-        self.on_right = False
+        self.recursive: s.Frac | None = None    # ∂h_t/∂W = ∂h_t/∂W + …: the derivative written again in a sum,
+        self.on_right = False                   # and whether a right side is being read
         self.immediate: set[s.Frac] = set()     # Σ_k ∂h_t/∂h_k ∂h_k/∂W: its ∂h_k/∂W (step_ranges.held_earlier)
 
     def with_value(self, key: str, value: np.ndarray) -> "Evaluator":
         """This evaluator with the post's name `key` at another value, and the names defined from it with it."""
         other = Evaluator(self.world, self.post, self.convention, self.indices)
         other.consulted, other.read, other.moved = self.consulted, self.read, self.moved | {key: value}
-        other.moved_keys = self.moved_keys
-        other.step_letters, other.immediate = self.step_letters, self.immediate
+        other.moved_keys, other.step_letters, other.immediate = self.moved_keys, self.step_letters, self.immediate
         return other
 
     def pick(self, family: str, options: tuple):
@@ -165,6 +163,9 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
 
     def _Sqrt(self, node: s.Sqrt):
         return np.sqrt(self.value(node.arg))
+
+    def _Norm(self, node: s.Norm):
+        return length(self.value(node.arg), vectors=False)
 
     def _Frac(self, node: s.Frac):
         parts = derivative_parts(node)
@@ -323,6 +324,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         power = _number(sup)
         if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")
+        if isinstance(node.base, s.Norm) and power is not None:
+            return length(self.value(node.base.arg), vectors=True) ** power      # ½‖ŷ - y‖²: a squared error
         base = self.value(s.Scripted(node.base, node.sub, None) if node.sub is not None else node.base)
         if sup in TRANSPOSES:
             return np.transpose(base)

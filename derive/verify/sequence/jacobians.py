@@ -182,3 +182,21 @@ def from_state(world: World, bottom: str, value) -> np.ndarray | None:
         found = step if found is None else _chained(found, step)
         top = below
     return found
+
+
+# an LSTM step's quantities, each by the ones of the same step (or c_{t-1}) it is made of
+OPERANDS = {"lstm": {"h": ("o", "c"), "c": ("f", "i", "g", "c@-1"), **{gate: (f"net:{gate}",) for gate in "ifgo"}}}
+
+
+def within_step(world: World, top: str, bottom: str, value) -> np.ndarray | None:
+    """∂h_t/∂f_t = ∂h_t/∂c_t ∂c_t/∂f_t: a quantity by one it reaches through others of its step, each path's chain
+    of Jacobians summed (the step's other inputs held); None where no path leads there."""
+    if top == bottom:
+        return np.eye(np.size(value(top)))
+    found = None
+    for operand in OPERANDS.get(world.kind, {}).get(top, ()):
+        rest = within_step(world, operand, bottom, value)
+        if rest is not None:
+            path = _chained(jacobian(world, top, operand, value), rest)
+            found = path if found is None else found + path
+    return found

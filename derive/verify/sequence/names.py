@@ -55,7 +55,7 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
     if stacked is not None:                            # a_i, da_i where a names the gates' stacked net inputs
         return ("d:" if inner is not None else "") + stacked
     if inner is not None:
-        found = aliases.get(macro_key(inner)) if aliases else None
+        found = aliased(inner, aliases)
         if found is not None:
             return None if found.startswith("d:") else "d:" + found
         found = _plain_key(inner, kind, pick, adjoint=True)
@@ -65,16 +65,40 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
         return None if found is None else "d:" + found
     step_loss = step_loss_of(node, kind)
     if step_loss is not None:                          # ∂L_t/∂h_t: the step's own loss's gradient
-        found = (aliases or {}).get(macro_key(step_loss[0])) or _plain_key(step_loss[0], kind, pick, adjoint=True)
+        found = aliased(step_loss[0], aliases) or _plain_key(step_loss[0], kind, pick, adjoint=True)
         if found is not None and found[:2] in ("W:", "U:", "b:", "V:") and found[-1] not in "@#0123456789":
             found = _timed(found, step_loss[1])        # ∂J_3/∂V: a shared weight's term from step 3's loss
         if found is None or _timed("", step_loss[1]) != found[len(found.rstrip("@#+-0123456789")):]:
             return None                                # ∂J_3/∂h_1: another step's, not read
         return f"d:{found}~"
-    found = aliases.get(macro_key(node)) if aliases else None
+    found = aliased(node, aliases)
     if found is None and kind != "attention":
         found = _loss_key(node)
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
+
+
+def aliased(node: s.Node, aliases: dict[str, str] | None) -> str | None:
+    """The post's own name for a quantity (u^t = W x^t + U z^{t-1} + b: u the net input), also at another step
+    than the one it was defined at (u^{t-1}), where the definition was at the step in view."""
+    key = macro_key(node)
+    if not aliases or key is None:
+        return None
+    if key in aliases:
+        return aliases[key]
+    head, _, sup = key.rpartition("^")
+    base, _, sub = head.rpartition("_")
+    for timed in (0, 1):                               # the time written above (u^{t-1}), or below (u_{t-1})
+        script, other = (sup, sub)[timed], (sub, sup)[timed]
+        offset = time_offset(script) if script else None
+        if not isinstance(offset, int) or offset == 0:
+            continue
+        for written, meaning in aliases.items():
+            w_head, _, w_sup = written.rpartition("^")
+            w_base, _, w_sub = w_head.rpartition("_")
+            mine, theirs = (w_sup, w_sub)[timed], (w_sub, w_sup)[timed]
+            if w_base == base and theirs == other and time_offset(mine) == 0 and meaning[-1] not in "@#0123456789":
+                return _timed(meaning, offset)
+    return None
 
 
 def _loss_key(node: s.Node) -> str | None:
@@ -174,8 +198,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             time = offset
         elif piece in ("gate", "raw"):                 # o_gate, hraw: the net input, before the activation
             net = True
-        elif gate_letter is None:
-            gate_letter = piece
+        elif gate_letter is None:       # W_{(in)}, W_{(out)}: the role's word in parentheses
+            gate_letter = piece[1:-1] if re.fullmatch(r"\([a-z]{2,}\)", piece) else piece
         else:
             return None
     if letter == "X" and time is not None and not accent and gate_letter is None:
@@ -243,7 +267,7 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
         return "y"
     if letter == "V" and gate_letter is None:
         return "V:"
-    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out"):
+    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out", "ya", "ay"):     # Ng's W_{ya}
         return "V:"
     if letter == "b" and gate_letter in ("y", "o", "out") and not (kind == "lstm" and gate_letter == "o"):
         return "b:y"
@@ -264,7 +288,8 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
     return state or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 
 
-RNN_SIDES = {"in": "x", "input": "x", "rec": "h", "recurrent": "h"}
+RNN_SIDES = {"in": "x", "input": "x", "rec": "h", "recurrent": "h",
+             "ax": "x", "xa": "x", "aa": "h"}      # Ng's a^{<t>} = tanh(W_{aa} a^{<t-1>} + W_{ax} x^{<t>} + b_a)
 
 
 def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | None:
@@ -288,7 +313,7 @@ def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | N
             side, gate = gate, None
         if letter == "W" and gate in RNN_SIDES:          # Pascanu's W_in, W_rec (W_out: the read-out's)
             side, gate = RNN_SIDES[gate], None
-        if letter == "b" and gate == "h":
+        if letter == "b" and gate in ("h", "a"):
             gate = None
         if gate is not None:
             return None
@@ -348,6 +373,6 @@ def spoken(key: str) -> str:
         own = key.endswith(OWN_TERM)
         return f"∂L/∂{spoken(key[2:].rstrip(OWN_TERM))}" + (" (one step's term)" if own else "")
     if key.startswith("net:"):
-        return f"the net input of {key[4:]}"
+        return f"the net input of {key[4:]}" if key[4:] else "the state's net input"
     head, _, tail = key.partition(":")
     return f"{head}_{tail}" if tail else head

@@ -1,0 +1,116 @@
+"""Notations of course reports and kramdown posts on RNNs, seen in the blind sets of 2026-12-05 (all unchecked, or
+one false alarm, at first sight): Ng's a^{<t>} = tanh(W_{aa} a^{<t-1>} + W_{ax} x^{<t>} + b_a) with ŷ = softmax(W_{ya} a + b_y),
+written for Markdown to unescape (\\\\[ … \\\\], y^{\\<t\\>}: sequence_blind_rnn17); the Study-AI report's W_{(in)},
+W_{(out)}, \\partial{E} in braces, \\{ … \\} as a bracket, and a pre-activation restated wrongly once and rightly
+later (sequence_blind_rnn18)."""
+
+from __future__ import annotations
+
+from derive import api
+from derive.spec.load import from_dict
+from derive.verify import Checker, verify_text
+from derive.verify.regions import normalize, scan
+
+
+def _checker(last_only: bool = False):
+    """An RNN with a softmax read-out at every step, or (`last_only`) the report's: one step's error, the last,
+    sent back through every earlier step (a dense sigmoid layer on the last state, the half squared error)."""
+    spec = {"title": "t", "init": {"seed": 5}, "training": {"learning_rate": 0.1},
+            "input": {"shape": [4, 2], "values": [[[0.5, -1.0], [1.25, 0.75], [-0.5, 0.25], [1.0, -1.5]]]}}
+    if last_only:
+        spec |= {"layers": [{"type": "rnn", "hidden": 3, "sequence": False},
+                            {"type": "dense", "units": 2, "activation": "sigmoid"}],
+                 "target": {"values": [[0.3, 0.7]]}, "loss": {"function": "half_sse"}}
+    else:
+        spec |= {"layers": [{"type": "rnn", "hidden": 3}, {"type": "dense", "units": 2, "activation": "softmax"}],
+                 "target": {"tokens": [[0, 1, 1, 0]]}, "loss": {"function": "cross_entropy"}}
+    return Checker(api.derive(from_dict(spec)))
+
+
+def _verdicts(text: str, last_only: bool = False) -> list[tuple[int, str]]:
+    return [(claim.line, claim.verdict) for claim in verify_text(_checker(last_only), text, "post.md").claims]
+
+
+def test_math_escaped_for_markdown_is_read_as_markdown_renders_it():
+    text = normalize("\n".join([
+        r"1. \\(L_t = - y^{\<t\>} log(\hat{y}^{\<t\>}) \\)",
+        r"",
+        r"\\[ \frac{\partial z}{\partial W_{ya}} = a^{\<t\>} \\]",
+        r"",
+        r"$$ a = b \\[2pt] c = d $$",
+    ]))
+    regions = scan(text, "post.md")
+    bodies = [region.text.strip() for region in regions]
+    assert r"L_t = - y^{<t>} log(\hat{y}^{<t>})" in bodies
+    assert r"\frac{\partial z}{\partial W_{ya}} = a^{<t>}" in bodies           # no stray backslash at its end
+    assert sum(r"\\[2pt]" in body for body in bodies) == 1                     # a row's spacing is no delimiter
+
+
+def test_ngs_rnn_names_are_read_and_a_swapped_weight_is_wrong():
+    text = "\n\n".join([
+        r"\\[ a^{\<t\>} = \tanh(W_{aa} a^{\<t-1\>} + W_{ax} x^{\<t\>} + b_a) \\]",
+        r"\\[ z^{\<t\>} = W_{ya} a^{\<t\>} + b_y \\]",
+        r"\\[ a^{\<t\>} = \tanh(W_{ax} a^{\<t-1\>} + W_{aa} x^{\<t\>} + b_a) \\]",
+        r"\\[ \frac{\partial a^{\<t\>}}{\partial a^{\<t-1\>}} = (1 - (a^{\<t\>})^2) \odot W_{aa}^T \\]",
+    ])
+    assert [verdict for _, verdict in _verdicts(text)] == ["ok", "ok", "wrong", "wrong"]
+
+
+def test_a_definition_restated_later_as_the_network_has_it_makes_the_first_one_wrong():
+    restated = r"$$u^t = W_{(in)} x^t + W z^{t-1} + b$$"
+    text = "\n\n".join([r"$$u^t = W_{(in)} x^t + W x^{t-1} + b$$", restated, r"$$z^t = f(u^t)$$"])
+    verdicts = verify_text(_checker(), text, "post.md").claims
+    assert [(c.line, c.verdict) for c in verdicts] == [(1, "wrong"), (3, "ok"), (5, "ok")]
+    assert "line 3" in verdicts[0].reason
+    # written right the first time, the name is the net input from its first line on
+    assert _verdicts("\n\n".join([restated, restated])) == [(1, "ok"), (3, "ok")]
+
+
+def test_braced_operands_of_a_derivative_and_a_written_brace_as_a_bracket():
+    text = "\n\n".join([
+        r"$$u^t = W_{(in)} x^t + W z^{t-1} + b$$",
+        r"$$\frac{\partial{E}}{\partial{u^t}} = f'(u^t) \odot \frac{\partial{E}}{\partial{z^t}}$$",
+        r"$$\frac{\partial{E}}{\partial{u^{t-1}}} = \{ W^T \frac{\partial{E}}{\partial{u^t}} \} \odot f'(u^{t-1})$$",
+        r"$$\frac{\partial{E}}{\partial{u^{t-1}}} = \Big\{ W \frac{\partial{E}}{\partial{u^t}} \Big\} \odot f'(u^{t-1})$$",
+        r"$$\frac{\partial{E}}{\partial{W_{(in)}}} = \sum_t \frac{\partial{E}}{\partial{u^t}} (x^t)^T$$",
+    ])
+    verdicts = _verdicts(text, last_only=True)      # one step's error: its recursion has no term of its own
+    assert verdicts[1:] == [(3, "ok"), (5, "ok"), (7, "wrong"), (9, "ok")]
+
+
+def test_a_squared_error_written_as_a_norm_is_read():
+    """½‖ŷ - y‖², written ||…|| as bn3monkey's and khkim's notes do: it did not parse (|| read as two bars). An
+    unsquared ‖ŷ - y‖ is a distance of the post's own (khkim's L(θ) = ||ŷ - y||), not derive's loss: unchecked."""
+    text = "\n\n".join([r"$$ L = \frac{1}{2}||\hat{y} - y||^2 $$", r"$$ L = \frac{1}{2}\|\hat{y} - y\|^2 $$",
+                        r"$$ L = ||\hat{y} - y||^2 $$", r"$$ L = ||\hat{y} - y|| $$"])
+    assert _verdicts(text, last_only=True) == [(1, "ok"), (3, "ok"), (5, "wrong"), (7, "unchecked")]
+
+
+def test_an_lstm_steps_quantities_by_one_another_within_the_step():
+    """∂h_t/∂f_t = o_t ⊙ (1 - tanh²(c_t)) ⊙ c_{t-1}: h_t by a gate it reaches through c_t (josep's README in
+    sequence_blind_rnn16: 'not its own operand' at first sight); each path's Jacobians chained, and summed."""
+    spec = from_dict({"title": "t", "init": {"seed": 7}, "training": {"learning_rate": 0.1},
+                      "input": {"shape": [3, 3], "values": [[[0.5, -1.0, 0.25], [1.25, 0.5, -0.75], [-0.5, 0.75, 1.0]]]},
+                      "layers": [{"type": "lstm", "hidden": 3}, {"type": "dense", "units": 4, "activation": "softmax"}],
+                      "target": {"tokens": [[2, 0, 3]]}, "loss": {"function": "cross_entropy"}})
+    text = "\n\n".join([
+        r"$$\frac{\partial h_t}{\partial f_t} = o_t \odot (1-\tanh^2(c_t)) \odot c_{t-1}$$",
+        r"$$\frac{\partial h_t}{\partial f_t} = o_t \odot (1-c_t^2) \odot c_{t-1}$$",             # tanh' at c_t
+        r"$$\frac{\partial h_t}{\partial c_{t-1}} = o_t \odot (1-\tanh^2(c_t)) \odot f_t$$",
+        r"$$\frac{\partial h_t}{\partial i_t} = o_t \odot (1-\tanh^2(c_t)) \odot c_{t-1}$$",        # g_t belongs
+    ])
+    claims = verify_text(Checker(api.derive(spec)), text, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok", "wrong", "ok", "wrong"]
+
+
+def test_a_steps_term_above_the_posts_sum_over_the_steps_is_that_steps_term():
+    """The report names BPTT in its first lines, writes ∂E/∂b = δ^t, and sums the steps only in its update
+    (Σ_z δ^{t-z}, the steps counted back by z): above that sum ∂E/∂b is one step's term, as the truth reads it.
+    Without any sum over the steps, the same line is the classic slip, the sum over time missing."""
+    head = "\n\n".join(["### BPTT", "BPTT stands for backpropagation through time.",
+                        r"$$u^t = W_{(in)} x^t + W z^{t-1} + b$$",
+                        r"$$\frac{\partial{E}}{\partial{b}} = \frac{\partial{E}}{\partial{u^t}}$$"])
+    summed = head + "\n\n" + r"$$b^{t+1} = b^{t} - \epsilon \sum_{z=0}^{T_t} \delta^{t-z}$$"
+    assert _verdicts(summed)[1] == (7, "ok")
+    alone, = [c for c in verify_text(_checker(), head, "post.md").claims if c.line == 7]
+    assert alone.verdict == "wrong" and "one step's term" in alone.reason
