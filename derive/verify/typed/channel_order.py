@@ -71,3 +71,28 @@ def sided(names: Names, key: str, role: str | None, sub: str | None) -> str | No
         if len(pieces) >= 3:
             role = names.channel_sides.get(pieces[-1], role)
     return None if role == "output" and key in names.activated else role
+
+
+_ACTIVATIONS = ("max", "relu", "ReLU", "\\sigma", "sigma", "tanh", "f", "g")
+
+
+def activation_of_input(chain: s.Chain, names: Names, kind: str) -> str | None:
+    """y_{cu} = max{0, x_{cu}} in a conv post: the output's letter set to an activation of one of the input's own
+    entries is an activation layer's formula (a post that takes each block from x to y), not this layer's; None
+    otherwise (a pooling layer's max runs over several entries, and is its own)."""
+    if kind != "conv2d" or len(chain.sides) != 2 or names.role(*_text(chain.sides[0])) != "output":
+        return None
+    right = chain.sides[1]
+    items = right.items if isinstance(right, s.Juxt) else ()
+    head = items[0].name if items and isinstance(items[0], s.Func) else _text(items[0])[0] if items else ""
+    if len(items) != 2 or not isinstance(items[1], (s.Paren, s.Args)) or head not in _ACTIVATIONS:
+        return None
+    arguments = items[1].items if isinstance(items[1], s.Args) else (items[1].inner,)
+    if not (len(arguments) == 1 or head == "max" and len(arguments) == 2 and s.Num("0") in arguments):
+        return None
+    inside = [n for n in s.nodes(items[1]) if isinstance(n, (s.Sym, s.Scripted)) and _text(n)[0]]
+    if any(names.role(*_text(n)) not in ("input", None) for n in inside) or \
+            not any(names.role(*_text(n)) == "input" for n in inside):
+        return None
+    return "an activation of the input's own entries: another layer's formula (the post takes each block from x " \
+           "to y), not read as this layer's"

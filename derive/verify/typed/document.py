@@ -34,11 +34,11 @@ from .model import layer_model
 from .output_size import output_size_claim
 from .vector_form import judge_vectors, vector_claim
 from .names import KRONECKER, Names, index_pieces
-from .norm_input import normalized_outputs, upstream_letters
+from .norm_input import idle_stand_ins, normalized_outputs, scaled_norm_words, upstream_letters
 from .slices import sliced_claim, sliced_letters
 from .declared import declared_sizes
 from .parts import numbered_parts
-from .channel_order import channel_order
+from .channel_order import activation_of_input, channel_order
 from .post_names import (axis_letters, bare_losses, bind_definitions, defined_name, group_counts, indexes_parameters, limits,
                          names_the_loss, opaque_definitions, renames, swapped_operands, variables, written_name)
 
@@ -100,6 +100,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
         {chain.sides[0].text for chain in chains if names_the_loss(chain, names)}
     if checker.model.normalizing:
         upstream_letters(names, chains, normalized_outputs(chains, names))
+        idle_stand_ins(names, chains)
+        scaled_norm_words(names, chains)
         names.counts |= limits(names, chains)
         names.two_meanings = names.bounds & {c.sides[0].text for c in chains if isinstance(c.sides[0], s.Sym) and
                                              c.relations == ("=",) and not isinstance(c.sides[1], (s.Num, s.Sym))}
@@ -136,6 +138,8 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
             verdict = Verdict("unchecked", None, f"it goes on at line {cut[line]}, which is not read")
         elif verdict is None and case_part(chain, judge.case):
             verdict = Verdict("unchecked", None, case_part(chain, judge.case))
+        elif verdict is None and activation_of_input(chain, names, checker.model.kind):
+            verdict = Verdict("unchecked", None, activation_of_input(chain, names, checker.model.kind))
         elif verdict is None and sliced_claim(chain, sliced):
             verdict = Verdict("unchecked", None, sliced_claim(chain, sliced))
         elif verdict is None:

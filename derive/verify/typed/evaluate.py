@@ -4,6 +4,8 @@ come out as numbers at the point). Nothing here evaluates the post's text: only 
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from .. import syntax as s
@@ -13,7 +15,7 @@ from .model import EPSILON, LOSS
 from .dot_products import dot_product
 from .numpy_calls import numpy_formula
 from .sizes import SIZES
-from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, named_call
+from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, is_side, named_call
 from .deltas import Deltas
 from .labelled import check_label
 from .sums import several_letters, sum_letter
@@ -174,6 +176,11 @@ class Evaluator(Deltas):
             if SIZES.get(text) in ("height", "width") and self.names.role(text, font) is None:
                 raise Unread(f"{text}^{{{sup}}}: a map's size by its layer's label, the input's or the output's")
             sup = None
+        word = _WORD_ABOVE.fullmatch(sup) if sup is not None and not is_side(sup) else None
+        if word is not None:                                   # x^{\text{norm}}: a word labels, it is no power
+            if self.names.role(f"{text}_{word.group(1) or word.group(2)}") is not None:
+                return self.name(f"{text}_{word.group(1) or word.group(2)}", font, sub, view)
+            raise Unread(f"{text}^{{{sup}}}: a word written above a name labels it, and this one is not read")
         if sup is not None and self._split(text, font):        # Nv^{3/2}: N times v^{3/2}, as TeX sets it
             head = self.name(text[:-1], font, None, view)
             return head * self.name(text[-1], font, sub, view) ** self._exponent(node.sup, view)
@@ -306,6 +313,8 @@ def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
             return None, True
         if isinstance(part, s.Juxt) and part.items and isinstance(part.items[0], s.Partial):
             rest = part.items[1:]
+            if len(rest) == 1:
+                rest = (_unbraced(rest[0]),)        # \partial{E}: the braces group, nothing more
             return (rest[0] if len(rest) == 1 else s.Juxt(rest)) if rest else None, True
         return None, False
     top, marked = operand(node.num)
@@ -313,6 +322,15 @@ def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
     if not (marked and below) or bottom is None:
         return None
     return top, bottom
+
+
+_WORD_ABOVE = re.compile(r"\s*\\(?:text|mathrm|operatorname)\s*\{\s*([A-Za-z]{2,})\s*\}\s*|\s*([a-z]{3,})\s*")
+
+
+def _unbraced(node: s.Node) -> s.Node:
+    while isinstance(node, s.Paren) and node.kind == "{":
+        node = node.inner
+    return node
 
 
 def _d_fraction(node: s.Frac) -> tuple[s.Node, s.Node] | None:

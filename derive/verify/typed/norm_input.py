@@ -53,3 +53,39 @@ def upstream_letters(names: Names, chains: list[s.Chain], letters: list[str]) ->
                     for written in {char, char.lower()}:
                         if names.table.get(written) in _SCALE_ROLES and written not in names.bound:
                             names.bind(written, None)
+
+
+_STAND_INS = ("a", "h")         # letters the table reads as a norm's input only for want of the post's own
+_HATTED_X = re.compile(r"\\(?:w?hat|widehat)\s*\{?\s*x(?![A-Za-z])|\bx_?hat\b")
+
+
+def idle_stand_ins(names: Names, chains: list[s.Chain]) -> None:
+    """A post that normalizes x (x̂) has x for its input: h or a, never hatted, centred or put through the norm
+    there, is a quantity of its own (h = dy ⊙ γ, said in prose), not a second name for the input."""
+    math = "\n".join(chain.text for chain in chains)
+    if not _HATTED_X.search(math):
+        return
+    for letter in _STAND_INS:
+        if letter in names.bound or names.table.get(letter) != "input":
+            continue
+        own = re.search(rf"\\(?:w?hat|widehat)\s*\{{?\s*{letter}(?![A-Za-z])|"
+                        rf"(?<![A-Za-z\\]){letter}(?:_\{{?[A-Za-z0-9,]*\}}?)?\s*-\s*(?:\\mu|μ)|"
+                        rf"(?:BN|LN|[Nn]orm\w*|\\mathrm\{{[A-Za-z]*[Nn]orm\}})\}}?\s*(?:\\left)?\s*\(\s*{letter}(?![A-Za-z])|"
+                        rf"(?:\\mu|μ|\\sigma|σ)_\{{?\s*{letter}\s*\}}?(?![A-Za-z])", math)
+        if own is None:
+            names.bind(letter, None)
+
+
+_NORM_WORD = re.compile(r"^\s*([A-Za-z])\s*[\^_]\s*\{?\s*(?:\\(?:text|mathrm|operatorname)\s*\{)?\s*norm\s*\}")
+
+
+def scaled_norm_words(names: Names, chains: list[s.Chain]) -> None:
+    """x^{norm} = γ (x - x̄)/√(σ² + ε) + β: the post's 'norm' word names the scaled and shifted output where its
+    definition applies γ and β, not x̂ (the table's reading of x_norm)."""
+    for chain in chains:
+        found = _NORM_WORD.match(chain.text)
+        if found is None or len(chain.sides) != 2 or f"{found[1]}_norm" in names.bound:
+            continue
+        right = chain.text.split("=", 1)[-1]
+        if re.search(r"\\gamma|γ", right) and re.search(r"\\beta|β", right):
+            names.bind(f"{found[1]}_norm", "output")
