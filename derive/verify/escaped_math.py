@@ -17,10 +17,14 @@ _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")      # CommonMark: a back
 
 def escaped_formulas(block: str) -> list[tuple[int, int, int, str]]:
     """(start, end, body start, body) of each Markdown-escaped formula in a block of Markdown source."""
-    found = []
-    for match in ESCAPED.finditer(block):
+    found, at = [], 0
+    while (match := ESCAPED.search(block, at)) is not None:
         group = 1 if match.group(1) is not None else 2
+        if "$" in match.group(group) or block.count("`", 0, match.start()) % 2:
+            at = match.start() + 2       # it runs into $…$ math, or sits in a code span: look on from inside it
+            continue
         found.append((match.start(), match.end(), match.start(group), as_markdown_renders(match.group(group))))
+        at = match.end()
     return found
 
 
