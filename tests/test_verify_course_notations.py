@@ -38,12 +38,15 @@ def test_math_escaped_for_markdown_is_read_as_markdown_renders_it():
         r"\\[ \frac{\partial z}{\partial W_{ya}} = a^{\<t\>} \\]",
         r"",
         r"$$ a = b \\[2pt] c = d $$",
+        r"",
+        r"In code: `\\( h_t = 3 \\)`, and $$ \begin{cases} h_t = 1 \\(t > 0) \end{cases} $$ then \\( h_t = 5 \\)",
     ]))
     regions = scan(text, "post.md")
     bodies = [region.text.strip() for region in regions]
     assert r"L_t = - y^{<t>} log(\hat{y}^{<t>})" in bodies
     assert r"\frac{\partial z}{\partial W_{ya}} = a^{<t>}" in bodies           # no stray backslash at its end
     assert sum(r"\\[2pt]" in body for body in bodies) == 1                     # a row's spacing is no delimiter
+    assert "h_t = 3" not in bodies and "h_t = 5" in bodies and not any("$$" in body for body in bodies)
 
 
 def test_ngs_rnn_names_are_read_and_a_swapped_weight_is_wrong():
@@ -64,6 +67,11 @@ def test_a_definition_restated_later_as_the_network_has_it_makes_the_first_one_w
     assert "line 3" in verdicts[0].reason
     # written right the first time, the name is the net input from its first line on
     assert _verdicts("\n\n".join([restated, restated])) == [(1, "ok"), (3, "ok")]
+    # a first definition of other weights, in general, at the start or in a row layout says nothing (review)
+    for first in (r"$$u^t = f(x^t, z^{t-1})$$", r"At the start, $$u^t = 0$$", r"$$u^t = x^t W_{(in)} + z^{t-1} W + b$$"):
+        assert _verdicts("\n\n".join([first, restated]))[-1:] == [(3, "ok")], first
+    other_net = [r"In a feed-forward net, $$u = W_{(in)} x + b$$", r"In the RNN, $$u = W_{(in)} x^t + W z^{t-1} + b$$"]
+    assert _verdicts("\n\n".join(other_net)) == [(3, "ok")]
 
 
 def test_braced_operands_of_a_derivative_and_a_written_brace_as_a_bracket():
@@ -82,8 +90,10 @@ def test_a_squared_error_written_as_a_norm_is_read():
     """½‖ŷ - y‖², written ||…|| as bn3monkey's and khkim's notes do: it did not parse (|| read as two bars). An
     unsquared ‖ŷ - y‖ is a distance of the post's own (khkim's L(θ) = ||ŷ - y||), not derive's loss: unchecked."""
     text = "\n\n".join([r"$$ L = \frac{1}{2}||\hat{y} - y||^2 $$", r"$$ L = \frac{1}{2}\|\hat{y} - y\|^2 $$",
-                        r"$$ L = ||\hat{y} - y||^2 $$", r"$$ L = ||\hat{y} - y|| $$"])
-    assert _verdicts(text, last_only=True) == [(1, "ok"), (3, "ok"), (5, "wrong"), (7, "unchecked")]
+                        r"$$ L = ||\hat{y} - y||^2 $$", r"$$ L = ||\hat{y} - y|| $$",
+                        r"$$ L = \frac{1}{2}||\hat{y} - y||_1^2 $$", r"$$ L = \frac{1}{2}||\hat{y} - y||_2^2 $$"])
+    assert _verdicts(text, last_only=True) == [(1, "ok"), (3, "ok"), (5, "wrong"), (7, "unchecked"),
+                                               (9, "unchecked"), (11, "ok")]      # ‖·‖₁ is not the length
 
 
 def test_an_lstm_steps_quantities_by_one_another_within_the_step():
@@ -114,3 +124,33 @@ def test_a_steps_term_above_the_posts_sum_over_the_steps_is_that_steps_term():
     assert _verdicts(summed)[1] == (7, "ok")
     alone, = [c for c in verify_text(_checker(), head, "post.md").claims if c.line == 7]
     assert alone.verdict == "wrong" and "one step's term" in alone.reason
+
+
+def test_an_expression_of_the_networks_quantities_by_one_of_them():
+    """∂tanh(z)/∂z = sech²(z) = 1 - tanh²(z), ∂(W x_t + U h_{t-1} + b)/∂h_{t-1} = U: the numerator an expression,
+    differentiated by central differences in the quantity it writes (vaxherra's identities, sequence_blind_rnn17)."""
+    text = "\n\n".join([
+        r"$$\frac{\partial \tanh(h_t)}{\partial h_t} = 1 - \tanh^2(h_t)$$",
+        r"$$\frac{\partial \tanh(h_t)}{\partial h_t} = sech^2(h_t)$$",
+        r"$$\frac{\partial \tanh(h_t)}{\partial h_t} = 1 - h_t^2$$",                 # tanh' at h_t, not at tanh(h_t)
+        r"$$\frac{\partial (W x_t + U h_{t-1} + b)}{\partial h_{t-1}} = U$$",
+        r"$$\frac{\partial (W x_t + U h_{t-1} + b)}{\partial h_{t-1}} = U^T$$",     # the denominator layout's
+        r"$$\frac{\partial (W x_t + U h_{t-1} + b)}{\partial h_{t-1}} = 2 U$$",
+    ])
+    assert [verdict for _, verdict in _verdicts(text)] == ["ok", "ok", "wrong", "ok", "ok", "wrong"]
+
+
+def test_a_posts_numbered_stages_are_its_own_names_not_time_steps():
+    """g_1 = W_{zh} h_{t-1}, …, g_6: a GRU broken into numbered stages (sssaha's post, sequence_blind_rnn19: g_3 read
+    as the candidate at step 3, two false alarms at first sight); W_{zh}, W_{rx}: the gate's letter, then the side's."""
+    spec = from_dict({"title": "t", "init": {"seed": 11}, "training": {"learning_rate": 0.1},
+                      "input": {"shape": [4, 2], "values": [[[0.5, -1.0], [1.25, 0.75], [-0.5, 0.25], [1.0, -1.5]]]},
+                      "layers": [{"type": "gru", "hidden": 3, "reset_after": False},
+                                 {"type": "dense", "units": 2, "activation": "softmax"}],
+                      "target": {"tokens": [[0, 1, 1, 0]]}, "loss": {"function": "cross_entropy"}})
+    stages = [r"$$g_1 = W_{zh} h_{t-1}$$", r"$$g_2 = W_{zx} x_t$$", r"$$g_3 = g_1 + g_2$$",
+              r"$$g_4 = W_{rh} h_{t-1}$$", r"$$g_5 = W_{rx} x_t$$", r"$$g_6 = g_4 + g_5$$"]
+    claims = [r"$$z_t = \sigma(g_3)$$", r"$$r_t = \sigma(g_6)$$", r"$$z_t = \sigma(g_6)$$",
+              r"$$z_t = \sigma(W_{zh} h_{t-1} + W_{zx} x_t)$$", r"$$z_t = \sigma(W_{rh} h_{t-1} + W_{zx} x_t)$$"]
+    found = verify_text(Checker(api.derive(spec)), "\n\n".join(stages + claims), "post.md").claims
+    assert [c.verdict for c in found] == ["ok", "ok", "wrong", "ok", "wrong"]

@@ -179,12 +179,15 @@ def _described(key: str) -> str:
 
 def corrected_definitions(judge, found, defined: set, named: dict) -> None:
     """u^t = W_in x^t + W x^{t-1} + b, and below it u^t = W_in x^t + W z^{t-1} + b: a name the post defines
-    twice, the first time by a value that names nothing of the network's and again by one of its quantities,
-    is that quantity (the later line restates it); the first definition is a claim, and wrong."""
+    twice, the first time by a value that names nothing of the network's and again by one of its quantities, is
+    that quantity from the later line on. Where the first value is of the same weights, reads and has the
+    quantity's shape, the later line restates it: the first definition is a claim, and wrong. Any other first
+    one (u^t = f(x^t, z^{t-1}), u = W_in x + b of a feed-forward net, u^t = 0 at the start) says nothing."""
     first = {}
     for region, chain, line in found:
         key = macro_key(chain.sides[0])
-        if (line, chain.text) in defined and named.get((line, chain.text)) is None and key is not None:
+        if (line, chain.text) in defined and named.get((line, chain.text)) is None and key is not None \
+                and not region.code:
             first.setdefault(key, (line, chain))
     for region, chain, line in found:
         key = macro_key(chain.sides[0])
@@ -198,6 +201,22 @@ def corrected_definitions(judge, found, defined: set, named: dict) -> None:
         if verdict is None or verdict.verdict != "ok":
             judge.post.macros[key] = wrote.sides[-1]
             continue
-        named[(earlier, wrote.text)] = Verdict("wrong", None, f"line {line} writes {verdict.reason[9:]} "
-                                               "under this name; this value is not it")
         del first[key]
+        readings, later = list(_readings(judge, wrote.sides[-1])), list(_readings(judge, chain.sides[-1]))
+        if _weights(judge, wrote) == _weights(judge, chain) and readings and \
+                all(isinstance(value, np.ndarray) for value in readings) and \
+                {np.shape(value) for value in readings} & {np.shape(value) for value in later}:
+            named[(earlier, wrote.text)] = Verdict("wrong", None, f"line {line} writes {verdict.reason[9:]} "
+                                                   "under this name; this value is not it")
+
+
+def _weights(judge, chain: s.Chain) -> set[str]:
+    """The names of the weights and biases a definition's right side writes (W_{(in)}, W, b), as written."""
+    found, nodes = set(), list(s.nodes(chain.sides[-1]))
+    bases = {id(node.base) for node in nodes if isinstance(node, s.Scripted)}      # W of W_{(in)}: not a name
+    for node in nodes:
+        if isinstance(node, (s.Sym, s.Scripted)) and id(node) not in bases:
+            key = key_of(node, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+            if key is not None and key[:2] in ("W:", "U:", "b:", "V:"):
+                found.add(macro_key(node))
+    return found

@@ -21,6 +21,7 @@ from ..values import Verdict
 from ..judge import EQUALITIES
 from .built import built
 from .derivatives import adjoint_of, step_loss_of
+from .numbered_names import numbered_stages
 from .definitions import corrected_definitions, named_net_input, named_quantity, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
 from .post_facts import macro_key
@@ -80,7 +81,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     claims = []
     for region, rows in read:
         claims += unread_claims(region, rows)
-    defined, named = set(), {}
+    defined, named = numbered_stages(judge, found), {}
     for index, (region, chain, line) in enumerate(found):     # the post's own names
         if len(chain.sides) >= 3 and judge.define(s.Chain(chain.sides[-1:] + chain.sides[-2:-1], ("=",), False,
                                                            chain.text, chain.offset)):

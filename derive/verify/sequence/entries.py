@@ -202,6 +202,8 @@ class Entries:
         top_node, top_letters = top_split or (top, [])
         bottom_node, bottom_letters = bottom_split or (bottom, [])
         keys = [key_of(n, self.world.kind, self.pick, self.post.aliases) for n in (top_node, bottom_node)]
+        if keys[0] is None and keys[1] is not None and not top_split and not isinstance(top, (s.Sym, s.Scripted)):
+            return self._operator(bottom, top)          # ∂tanh(z)/∂z: an expression of the network's by one of them
         if None in keys or any(k.startswith("d:") for k in keys):
             raise Unfit("a derivative of names this network does not relate")
         found = self._jacobian_at(keys[0], keys[1], mode)

@@ -324,7 +324,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         power = _number(sup)
         if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")
-        if isinstance(node.base, s.Norm) and power is not None:
+        if isinstance(node.base, s.Norm) and power is not None and (node.sub is None or node.sub.text.strip("{} ") == "2"):
             return length(self.value(node.base.arg), vectors=True) ** power      # ½‖ŷ - y‖²: a squared error
         base = self.value(s.Scripted(node.base, node.sub, None) if node.sub is not None else node.base)
         if sup in TRANSPOSES:

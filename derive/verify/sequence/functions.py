@@ -27,7 +27,8 @@ def _log(value: np.ndarray) -> np.ndarray:
 
 
 FUNCTIONS = {name: ACTIVATIONS[act].numpy for name, act in ACTIVATION_NAMES.items()} | \
-    {"exp": np.exp, "log": _log, "ln": _log, "sqrt": np.sqrt, "softmax": softmax, "diag": lambda v: np.diagflat(v)}
+    {"exp": np.exp, "log": _log, "ln": _log, "sqrt": np.sqrt, "softmax": softmax, "diag": lambda v: np.diagflat(v),
+     "sech": lambda v: 1.0 / np.cosh(v), "cosh": np.cosh, "sinh": np.sinh}      # tanh'(z) = sech²(z)
 WRITTEN_IN_OUTPUT = ("tanh", "sigmoid")        # whose derivative a post may write in the output
 
 

@@ -38,6 +38,7 @@ ROWS = {"q": "Q", "k": "K", "v": "V", "o": "O", "x": "X", "s": "S", "a": "A", "p
 SIZES = ("d_k", "d_{k}", "d", "D", "d_{head}", "d_h")
 
 
+OWN_NAME = "post:"      # an alias that says: the post's own name (g_3 of its numbered stages), never the world's
 OWN_TERM = "^"          # ∂L/∂W^{(t)}: the gradient by step t's copy of a shared weight, that step's own term
 
 
@@ -57,7 +58,7 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
     if inner is not None:
         found = aliased(inner, aliases)
         if found is not None:
-            return None if found.startswith("d:") else "d:" + found
+            return None if found.startswith("d:") or found == OWN_NAME else "d:" + found
         found = _plain_key(inner, kind, pick, adjoint=True)
         if found is not None and isinstance(node, s.Frac) and found[:2] in ("W:", "U:", "b:", "V:") and \
                 not found.endswith(OWN_TERM):
@@ -72,6 +73,8 @@ def key_of(node: s.Node, kind: str, pick: Pick, aliases: dict[str, str] | None =
             return None                                # ∂J_3/∂h_1: another step's, not read
         return f"d:{found}~"
     found = aliased(node, aliases)
+    if found == OWN_NAME:
+        return None                                    # g_3 of the post's numbered stages (numbered_names.py)
     if found is None and kind != "attention":
         found = _loss_key(node)
     return found if found is not None else _plain_key(node, kind, pick, adjoint=False)
@@ -308,6 +311,8 @@ def _weight_key(letter: str, gate: str | None, kind: str, pick: Pick) -> str | N
         if kind == "rnn" and gate in ("h", "x"):       # W_{hh}, W_{xh}, W_{hx}
             side = "h" if (side, gate) == ("h", "h") else "x"
             gate = None
+    elif gate is not None and len(gate) == 2 and gate[1] in "xh" and letter == "W" and kind != "rnn":
+        side, gate = gate[1], gate[0]                  # W_{zh}, W_{fx}: the gate's letter, then the side's
     if kind == "rnn":
         if letter == "W" and gate in ("x", "h") and side is None:      # W_x, W_h
             side, gate = gate, None
