@@ -123,7 +123,9 @@ def test_code_reads_matmul_and_transpose():
                                     "sequence_blind_rnn5", "sequence_blind_rnn6", "sequence_blind_attention3",
                                     "sequence_blind_rnn7", "sequence_blind_attention4", "sequence_blind_attention5",
                                     "sequence_blind_rnn8", "sequence_blind_rnn10",
-                                    "sequence_blind_rnn11", "sequence_blind_rnn13", "sequence_blind_attention9"])
+                                    "sequence_blind_rnn11", "sequence_blind_rnn13", "sequence_blind_attention9",
+                                    "sequence_blind_rnn16", "sequence_blind_rnn17", "sequence_blind_rnn18",
+                                    "sequence_blind_rnn19"])
 def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     sys.path.insert(0, str(POSTS))
     try:

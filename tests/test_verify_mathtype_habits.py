@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import derive
 from derive.verify import Checker, verify_text
+from derive.verify import syntax as s
+from derive.verify.reader import read
 from derive.verify.rows import split_rows
 
 CONV = """
@@ -70,6 +72,13 @@ def test_a_sum_that_ends_a_braced_group_runs_on_over_what_follows(tmp_path):
     assert _verdicts(CONV, post, tmp_path) == [(1, "ok"), (3, "wrong"), (5, "ok")]
 
 
+def test_a_braced_sum_last_in_a_product_runs_on_too():
+    """½ {Σ_t 2δ_t} h_{t-1}ᵀ: the group after a factor (review: only a leading group ran on)."""
+    product = read(r"a = \frac{1}{2} {\sum_t 2 d_t} h_t")[0].chain.sides[1]
+    assert isinstance(product, s.Juxt) and isinstance(product.items[-1], s.BigSum)
+    assert s.Sym("h") in {getattr(node, "base", None) for node in s.nodes(product.items[-1].body)}
+
+
 def test_plain_tex_eqalign_rows_are_claims_at_their_own_lines(tmp_path):
     rows = split_rows("\\eqalign{\n  a &= b \\cr \n  c &= d \\cr} ")
     assert [row.strip() for _, row in rows] == ["a &= b", "c &= d"]
@@ -108,3 +117,37 @@ def test_a_letter_the_post_never_puts_through_the_norm_is_not_a_second_input(tmp
     # a post that normalizes h has h for its input, as the table reads it
     own = post.replace("x_k^2", "h_k^2").replace(r"\hat{x}_i = \frac{x_i}", r"\hat{h}_i = \frac{h_i}")
     assert _verdicts(spec, own, tmp_path)[1] == (3, "ok")
+
+
+def test_a_capital_sigma_with_a_range_is_a_sum(tmp_path):
+    """\\Sigma^m_{i=1} x_i, as tnichols89's batch-norm post writes every sum (conv_blind25: 16 lines unread, 'Σ names
+    nothing'); Σ without a range is a name (a covariance Σ_y^{-1})."""
+    spec = NORM.format(kind="batch_norm", beta="beta = [0.2, 0.0, -0.3]")
+    post = "\n\n".join([r"$$\mu_B = \frac{1}{m} \Sigma^m_{i=1} x_i$$", r"$$\mu_B = \frac{1}{m} \Sigma_{i=1}^{m} x_i^2$$",
+                        r"$$\sigma^2_B = \frac{1}{m} \Sigma^m_{i=1}(x_i - \mu_B)^2$$"])
+    assert _verdicts(spec, post, tmp_path) == [(1, "ok"), (3, "wrong"), (5, "ok")]
+
+
+def test_what_the_review_of_the_typed_habits_found(tmp_path):
+    """A following ReLU written y = max{0, z} (the layer's own activation: no false alarm); a batch norm of a_i
+    centred as a_i - ā (a is the input there); x_norm = (out - β)/γ (γ and β, but not the scaled output); a braced
+    sum followed by two factors (each runs into the sum)."""
+    relu = CONV.replace('activation = "linear"', 'activation = "relu"')
+    conv = "$$z_{ij} = \\sum_{m=0}^{1}\\sum_{n=0}^{1} w_{mn} x_{i+m,j+n} + b$$\n\n$$y_{ij} = \\max\\{0, z_{ij}\\}$$"
+    assert _verdicts(relu, conv, tmp_path) == [(1, "ok"), (3, "unchecked")]
+    three = (r"$$\frac{\partial E}{\partial w_{m,n}} = \sum\limits_{i = 0}^2 {\sum\limits_{j = 0}^2 "
+             r"{\frac{{\partial E}}{{\partial y_{i,j}}}} } \frac{{\partial y_{i,j}}}{{\partial z_{i,j}}}"
+             r"\frac{{\partial z_{i,j}}}{{\partial w_{m,n}}}$$")
+    assert _verdicts(relu, three, tmp_path) == [(1, "ok")]
+    spec = NORM.format(kind="batch_norm", beta="beta = [0.2, 0.0, -0.3]")
+    full = (r"$$\frac{\partial L}{\partial a_i} = \frac{\gamma}{m\sqrt{\sigma^2+\epsilon}}\left(m\frac{\partial L}"
+            r"{\partial y_i} - \sum_j \frac{\partial L}{\partial y_j} - \hat{x}_i\sum_j \frac{\partial L}{\partial y_j}"
+            r"\hat{x}_j\right)$$")
+    dropped = full.replace(r" - \hat{x}_i\sum_j \frac{\partial L}{\partial y_j}\hat{x}_j", "")
+    centred = "\n\n".join([r"$$\hat{x}_i = \frac{a_i - \bar{a}}{\sqrt{\sigma^2 + \epsilon}}$$",
+                           r"$$y_i = \gamma \hat{x}_i + \beta$$", full, dropped])
+    assert _verdicts(spec, centred, tmp_path) == [(1, "ok"), (3, "ok"), (5, "ok"), (7, "wrong")]
+    inverse = "\n\n".join([r"$$x_{norm} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}$$", r"$$out = \gamma x_{norm} + \beta$$",
+                           r"$$x_{norm} = \frac{out - \beta}{\gamma}$$",
+                           r"$$\frac{\partial L}{\partial \gamma} = \sum \frac{\partial L}{\partial out} x_{norm}$$"])
+    assert [verdict for _, verdict in _verdicts(spec, inverse, tmp_path)] == ["ok"] * 4

@@ -48,12 +48,15 @@ def _side(piece: str) -> str | None:
 
 
 def _activation(names: Names, chain: s.Chain) -> str | None:
-    """Y of Y = f(Z) (or Y_{ijk} = f(Z_{ijk})), Z the layer's output: the post's name for the activation."""
-    if len(chain.sides) != 2 or not isinstance(chain.sides[1], s.Juxt) or named_call(chain.sides[1].items) is None:
+    """Y of Y = f(Z) (or Y_{ijk} = f(Z_{ijk}), y = max{0, z}, o = σ(y)), Z the layer's output: the post's name for
+    the activation."""
+    if len(chain.sides) != 2 or not isinstance(chain.sides[1], s.Juxt) or \
+            named_call(chain.sides[1].items) is None and not _activated(chain.sides[1].items):
         return None
     left = chain.sides[0].base if isinstance(chain.sides[0], s.Scripted) else chain.sides[0]
     inside = [n for n in s.nodes(chain.sides[1]) if isinstance(n, (s.Sym, s.Scripted))]
-    if not isinstance(left, s.Sym) or not any(names.role(*_text(n)) == "output" for n in inside):
+    if not isinstance(left, s.Sym) or not any(names.role(*_text(n)) == "output" for n in inside) or \
+            any(_text(n) == (left.text, left.font) for n in inside):        # y = max(0, y): the letter itself
         return None
     return Names.key(left.text, left.font)
 
@@ -76,19 +79,25 @@ def sided(names: Names, key: str, role: str | None, sub: str | None) -> str | No
 _ACTIVATIONS = ("max", "relu", "ReLU", "\\sigma", "sigma", "tanh", "f", "g")
 
 
+def _activated(items) -> bool:
+    """max{0, ·}, σ(·), tanh(·), ReLU(·) of one argument: an elementwise activation (a pool's max has more)."""
+    head = items[0].name if items and isinstance(items[0], s.Func) else _text(items[0])[0] if items else ""
+    if len(items) != 2 or not isinstance(items[1], (s.Paren, s.Args)) or head not in _ACTIVATIONS:
+        return False
+    arguments = items[1].items if isinstance(items[1], s.Args) else (items[1].inner,)
+    return len(arguments) == 1 or head == "max" and len(arguments) == 2 and s.Num("0") in arguments
+
+
 def activation_of_input(chain: s.Chain, names: Names, kind: str) -> str | None:
-    """y_{cu} = max{0, x_{cu}} in a conv post: the output's letter set to an activation of one of the input's own
-    entries is an activation layer's formula (a post that takes each block from x to y), not this layer's; None
-    otherwise (a pooling layer's max runs over several entries, and is its own)."""
-    if kind != "conv2d" or len(chain.sides) != 2 or names.role(*_text(chain.sides[0])) != "output":
+    """y_{cu} = max{0, x_{cu}} in a conv or pooling post: the output's letter set to an activation of one of the
+    input's own entries is an activation layer's formula (a post that takes each block from x to y), not this
+    layer's; None otherwise (a pooling layer's max runs over several entries, and is its own)."""
+    if kind not in ("conv2d", "max_pool", "avg_pool") or len(chain.sides) != 2 or \
+            names.role(*_text(chain.sides[0])) != "output":
         return None
     right = chain.sides[1]
     items = right.items if isinstance(right, s.Juxt) else ()
-    head = items[0].name if items and isinstance(items[0], s.Func) else _text(items[0])[0] if items else ""
-    if len(items) != 2 or not isinstance(items[1], (s.Paren, s.Args)) or head not in _ACTIVATIONS:
-        return None
-    arguments = items[1].items if isinstance(items[1], s.Args) else (items[1].inner,)
-    if not (len(arguments) == 1 or head == "max" and len(arguments) == 2 and s.Num("0") in arguments):
+    if not _activated(items):
         return None
     inside = [n for n in s.nodes(items[1]) if isinstance(n, (s.Sym, s.Scripted)) and _text(n)[0]]
     if any(names.role(*_text(n)) not in ("input", None) for n in inside) or \

@@ -68,12 +68,20 @@ def idle_stand_ins(names: Names, chains: list[s.Chain]) -> None:
     for letter in _STAND_INS:
         if letter in names.bound or names.table.get(letter) != "input":
             continue
-        own = re.search(rf"\\(?:w?hat|widehat)\s*\{{?\s*{letter}(?![A-Za-z])|"
-                        rf"(?<![A-Za-z\\]){letter}(?:_\{{?[A-Za-z0-9,]*\}}?)?\s*-\s*(?:\\mu|μ)|"
+        alone = rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])"
+        own = re.search(rf"\\(?:w?hat|widehat|bar|overline)\s*\{{?\s*{letter}(?![A-Za-z])|"
+                        rf"(?<![A-Za-z\\]){letter}(?:_\{{?[A-Za-z0-9,]*\}}?)?\s*-\s*(?:\\mu|μ|\\bar|\\overline|\\mathbb|"
+                        rf"\\frac|\\mathrm|\\operatorname|E\s*\[|mean)|"
                         rf"(?:BN|LN|[Nn]orm\w*|\\mathrm\{{[A-Za-z]*[Nn]orm\}})\}}?\s*(?:\\left)?\s*\(\s*{letter}(?![A-Za-z])|"
                         rf"(?:\\mu|μ|\\sigma|σ)_\{{?\s*{letter}\s*\}}?(?![A-Za-z])", math)
-        if own is None:
+        # or the post's own statistics (x̂, μ, σ², rms) are written in it
+        if own is None and not any(_STATISTIC.match(chain.text) and re.search(alone, chain.text.split("=", 1)[-1])
+                                   for chain in chains):
             names.bind(letter, None)
+
+
+_STATISTIC = re.compile(r"\s*(?:\\(?:w?hat|widehat)\s*\{?\s*x|\\mu|μ|\\sigma|σ|\\mathrm\s*\{\s*(?:var|mean|rms)|"
+                        r"var|mean|rms)")
 
 
 _NORM_WORD = re.compile(r"^\s*([A-Za-z])\s*[\^_]\s*\{?\s*(?:\\(?:text|mathrm|operatorname)\s*\{)?\s*norm\s*\}")
@@ -86,6 +94,12 @@ def scaled_norm_words(names: Names, chains: list[s.Chain]) -> None:
         found = _NORM_WORD.match(chain.text)
         if found is None or len(chain.sides) != 2 or f"{found[1]}_norm" in names.bound:
             continue
-        right = chain.text.split("=", 1)[-1]
-        if re.search(r"\\gamma|γ", right) and re.search(r"\\beta|β", right):
-            names.bind(f"{found[1]}_norm", "output")
+        right = chain.sides[1]
+        if isinstance(right, s.BinOp) and right.op == "+" and _shift(right.right) and \
+                re.search(r"\\gamma|γ", chain.text.split("=", 1)[-1].rsplit("+", 1)[0]):
+            names.bind(f"{found[1]}_norm", "output")       # γ (…) + β, not (out - β)/γ
+
+
+def _shift(node: s.Node) -> bool:
+    base = node.base if isinstance(node, s.Scripted) else node
+    return isinstance(base, s.Sym) and base.text in ("\\beta", "β")
