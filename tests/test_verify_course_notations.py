@@ -154,3 +154,12 @@ def test_a_posts_numbered_stages_are_its_own_names_not_time_steps():
               r"$$z_t = \sigma(W_{zh} h_{t-1} + W_{zx} x_t)$$", r"$$z_t = \sigma(W_{rh} h_{t-1} + W_{zx} x_t)$$"]
     found = verify_text(Checker(api.derive(spec)), "\n\n".join(stages + claims), "post.md").claims
     assert [c.verdict for c in found] == ["ok", "ok", "wrong", "ok", "wrong"]
+
+
+def test_a_net_inputs_derivative_by_its_weight_written_as_the_operand():
+    """∂z_t/∂W_{xh} = x_t: the posts' shorthand for ∂z_i/∂W_{ij} = x_j (the 3-index Jacobian's rows that are not
+    zero), as the truth tables of willwolf's, razmik's and vaxherra's posts read it; the wrong operand is wrong."""
+    text = "\n\n".join([r"$$z_t = W_{hh} h_{t-1} + W_{xh} x_t + b_h$$",
+                        r"$$\frac{\partial z_t}{\partial W_{xh}} = x_t$$", r"$$\frac{\partial z_t}{\partial W_{hh}} = h_{t-1}$$",
+                        r"$$\frac{\partial z_t}{\partial W_{hh}} = h_t$$"])
+    assert [verdict for _, verdict in _verdicts(text)] == ["ok", "ok", "ok", "wrong"]

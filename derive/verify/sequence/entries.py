@@ -187,6 +187,9 @@ class Entries:
         if found.ndim > 2 and len(below) == 1:     # by a column W (one input): by the vector it is
             found = found.reshape(found.shape[0], below[0])
         if found.ndim == 3:                      # ∂y/∂W, W a matrix: its three axes, for a row to contract
+            operand = _operand_rows(found)
+            if operand is not None and self.pick("jacobian by a weight", ("tensor", "operand")) == "operand":
+                return operand                   # ∂z/∂W = x: ∂z_i/∂W_{ij} = x_j, the rows that are not zero
             return found
         if found.ndim != 2:
             raise Unfit("a Jacobian of matrices")
@@ -215,3 +218,16 @@ class Entries:
             raise Unfit("indices that do not fit the Jacobian")
         return float(found[tuple(self._index(letter, size) for letter, size in
                                  zip(top_letters + bottom_letters, found.shape))])
+
+
+def _operand_rows(found: np.ndarray) -> np.ndarray | None:
+    """x where ∂z/∂W has ∂z_i/∂W_{ij} = x_j and zeros elsewhere (z = W x): the posts' shorthand ∂z/∂W = x."""
+    size = found.shape[0]
+    if found.shape[1] != size or not np.any(found):
+        return None
+    rows = found[np.arange(size), np.arange(size), :]
+    rest = found.copy()
+    rest[np.arange(size), np.arange(size), :] = 0
+    if np.any(rest) or not np.allclose(rows, rows[0]):
+        return None
+    return rows[0].reshape(-1, 1)
