@@ -1,7 +1,8 @@
 """Math whose delimiters are written for Markdown to unescape: \\\\( … \\\\) and \\\\[ … \\\\] (kramdown,
 Jekyll and Hexo posts), which Markdown turns into \\( … \\) and \\[ … \\] before MathJax sees the page. The
 formula between them went through Markdown too, so its backslash escapes are undone as Markdown undoes
-them (y^{\\<t\\>} is y^{<t>}, \\\\\\\\ a row break), and the math read is the one the reader sees."""
+them (y^{\\<t\\>} is y^{<t>}, \\\\\\\\ a row break, a backslash
+that ends a line the line break it asks for), and the math read is the one the reader sees."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .region import Region
 
 ESCAPED = re.compile(r"(?<!\\)\\\\(?:\[(?!\s*-?\d+(?:\.\d+)?\s*(?:pt|em|ex|mm|cm)\s*\])(.+?)(?<!\\)\\\\\]|"
                      r"\((.+?)(?<!\\)\\\\\))", re.S)
-_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")      # CommonMark: a backslash before ASCII punctuation
+# CommonMark: a backslash before ASCII punctuation is that character; one before a line's end, a hard line break
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|\\(?=[ \t]*\n)")
 
 
 def escaped_formulas(block: str) -> list[tuple[int, int, int, str]]:
@@ -29,7 +31,7 @@ def escaped_formulas(block: str) -> list[tuple[int, int, int, str]]:
 
 
 def as_markdown_renders(body: str) -> str:
-    return _BACKSLASH_ESCAPE.sub(lambda m: m.group(1), body)
+    return _BACKSLASH_ESCAPE.sub(lambda m: m.group(1) or "", body)
 
 
 def escaped_math(token, text: str, line_starts: list[int], regions: list[Region]) -> None:

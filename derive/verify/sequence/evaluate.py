@@ -23,20 +23,22 @@ from .indices import kronecker
 from .derivatives import adjoint_of, derivative_parts, held_fixed, step_loss_of, time_offset
 from .names import key_of, size_of, subtracted_mask
 from .post_facts import PostNames, macro_key
-from .arithmetic import add, divide, entrywise, length, matmul, shape_of
+from .arithmetic import add, divide, entrywise, length, matmul
 from .applied import MAX_DEPTH, Applications, function_name
 from .operators import Operators
-from .unfit import AfterTheLast, Misfit, PastTheLast, Unfit
+from .unfit import AfterTheLast, PastTheLast, Unfit
 from .post_gradients import post_gradient
 from .quantities import World
 from .updates import RATES
 from .step_ranges import StepRanges
 from .chains import Chains, chain_factors
 from .written_out import WrittenOut, bare_ones
+from .products import Products
 
 
 
-class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains, WrittenOut):
+class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains, WrittenOut,
+                Products):
     def __init__(self, world: World, post: PostNames, convention: dict[str, object],
                  indices: dict[str, int] | None = None):
         self.world, self.post, self.convention = world, post, convention
@@ -221,31 +223,6 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return np.reshape(left, (-1, 1)) @ np.reshape(right, (1, -1))      # a ⊗ b, two vectors: their outer product
         raise Unfit(f"the operator {node.op}")
 
-    def product(self, left, right):
-        if np.ndim(left) == 0 or np.ndim(right) == 0:
-            return left * right
-        if np.ndim(left) > 2 or np.ndim(right) > 2:       # ∂J/∂y ∂y/∂W: a row by the Jacobian of a matrix
-            if np.ndim(left) == 2 and np.ndim(right) == 3 and left.shape == (1, right.shape[0]):
-                return np.tensordot(left, right, axes=1)[0]
-            raise Unfit("a Jacobian of matrices")
-        if left.shape == right.shape:
-            square = left.ndim == 2 and left.shape[0] == left.shape[1] and left.shape[0] > 1
-            if square and self.pick("product", ("entries", "matrices")) == "matrices":
-                return left @ right
-            return left * right
-        if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
-            return left @ right
-        self._one_sample_only(left, right)
-        return entrywise(left, right)
-
-    def _one_sample_only(self, left, right) -> None:
-        """δ [a; x]ᵀ * Γ(1 - Γ) in a post over m samples: the column is one sample's here, the post's has m
-        columns, and its product with an n×(n+d) matrix is undefined (it holds at m = 1 only)."""
-        if self.post.batched and np.ndim(left) == 2 and np.ndim(right) == 2 and left.shape[0] == right.shape[0] \
-                and 1 in (left.shape[1], right.shape[1]) and max(left.shape[1], right.shape[1]) > 1:
-            raise Misfit(f"with m samples, an entrywise product of a {shape_of(left)} and a {shape_of(right)} "
-                         "whose column is one sample's (m columns in the post's) is undefined")
-
     def _chain(self, node: s.Node):
         factors = chain_factors(node)
         return None if factors is None else self.chained(factors)
@@ -255,7 +232,7 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if chained is not None:
             return chained
         items = list(node.items)
-        result, k, alone = None, 0, None         # alone: how many items the first factor took
+        factors, k, alone = [], 0, None         # alone: how many items the first factor took
         while k < len(items):
             item = items[k]
             applied = self._applied(item, items[k + 1] if k + 1 < len(items) else None)
@@ -272,22 +249,22 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
                 applied = self._by_ones(item, items[k + 1])                # 1ᵀ M: M's column sums
             if applied is not None:
                 found, k = applied, k + 2
-            elif bare_ones(item) == "column" and result is not None:
-                found, k = self._by_ones(None, item, result), k + 1        # M 1: M's row sums
-                result = None
+            elif bare_ones(item) == "column" and factors:
+                found, k = self._by_ones(None, item, self._folded(factors)), k + 1        # M 1: M's row sums
+                factors = []
             else:
                 found, k = self.value(item), k + 1
-                if result is None and k < len(items) and _chain_rule(item, items[k]) and np.ndim(found) == 2 and \
+                if not factors and k < len(items) and _chain_rule(item, items[k]) and np.ndim(found) == 2 and \
                         found.shape[1] == 1 < found.shape[0] and self.pick("gradient", ("column", "row")) == "row":
                     found = found.T         # ∂J/∂p ∂p/∂y: the gradient a row, as the numerator layout writes it
             while k < len(items) and isinstance(items[k], s.Paren) and items[k].kind == "[:":
                 found, k = self.sliced(found, items[k].inner.text), k + 1       # gates[:H]
-            if result is not None and alone == 1 and self._target_by_vector(items[0], result, found):
-                result = result.T @ found       # y_t log ŷ_t: the one-hot target's dot product, the cross-entropy's
+            if len(factors) == 1 and alone == 1 and self._target_by_vector(items[0], factors[0], found):
+                factors = [factors[0].T @ found]     # y_t log ŷ_t: the one-hot target's dot product, the cross-entropy's
             else:
-                result = found if result is None else self.product(result, found)
+                factors.append(found)
             alone = k if alone is None else 0
-        return result
+        return self._folded(factors)
 
     def _target_by_vector(self, first: s.Node, left, right) -> bool:
         """The one-hot target written before a vector of its shape, as cross-entropy's y log ŷ is: their dot

@@ -225,8 +225,9 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     if base == "p":
         base = pick("p", ("yhat", "net:"))             # p_t: the probabilities, or (p_t = U x_t + W h_{t-1}) the net
     if kind == "rnn" and not gate_letter and letter in ("z", "a") and not net:
-        # z_t, a_t: W x + U h, the state, or (z_t = W_hy h_t + b_y) the read-out's logits
-        base = pick(f"{letter}-name", ("net:", "h", "logit") if letter == "z" else ("h", "net:", "logit"))
+        # z_t, a_t: W x + U h, the state, or (z_t = W_hy h_t + b_y) the read-out's logits; z_{t,i} in -Σ z log p
+        # (where y is the logits) the target
+        base = pick(f"{letter}-name", ("net:", "h", "logit", "y") if letter == "z" else ("h", "net:", "logit"))
     if kind in ("lstm", "gru") and letter == "a" and not gate_letter and not net and not accent:
         # a^t: Ng's hidden state, or (a^t = tanh(W_c x^t + U_c h^{t-1})) the cell's input, the candidate
         base = pick("a-name", ("h", "g" if kind == "lstm" else "n"))

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from .. import syntax as s
 from .applied import STAND_INS
+from .indices import split_indices
 from .names import key_of
 
 
 def own_meaning(judge, chain: s.Chain) -> str | None:
     """Why the claim is read as the post's own meaning for its letter (unchecked, not wrong); None: it is not."""
     left = chain.sides[0]
-    key = key_of(left, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+    whole = (split_indices(left) or (left,))[0]            # y_i^t: the entry of y^t
+    key = key_of(whole, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
     if key == "y" and len(chain.sides) == 2:
         return ("the post sets the letter of the target to a value it computes: its own meaning on this line "
                 "(the prediction), which is not read")
