@@ -272,7 +272,9 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
     of its own, its first side the first side of the claim it continues, at its own line."""
     chains: list[list] = []          # [chain, sample, line, first chain of the run]
     unread = False                   # a run's first row was not read: the rows that continue it have no first side
+    row_first = 0                    # the index of the row above's first claim: a = b, where c = d \\ &= e goes on with a
     for row_line, lines, row in rows:
+        this_row = len(chains)
         if isinstance(lines, ReadError):
             unread = unread or not _GOES_ON.match(row)
             continue
@@ -293,7 +295,8 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
                 chains.append([chain, sample, line, chain])
                 continue
             if (chain.continued or dangling) and chains:
-                before, before_sample, _, first = chains[-1]
+                before, before_sample, _, first = chains[row_first if chain.continued and row_first < this_row
+                                                          else -1]
                 # a = \\ b: the relation that ends the row above joins the two
                 relations = chain.relations if chain.continued else before.relations[-1:] + chain.relations
                 merged = s.Chain((first.sides[0],) + chain.sides, relations, False,
@@ -301,6 +304,8 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
                 chains.append([merged, before_sample if sample is None else sample, line, first])
             elif not chain.continued:
                 chains.append([chain, sample, line, chain])
+        if len(chains) > this_row:
+            row_first = this_row
     tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
     found = [(applied(in_place(_closed(c), rate)), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]

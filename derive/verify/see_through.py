@@ -49,7 +49,7 @@ ARGUMENTS = {"color": 1, "textcolor": 2, "colorbox": 2, "underset": 2, "overset"
              "cancelto": 2, "phantom": 1, "hphantom": 1, "vphantom": 1}
 FUNCTION_FONTS = {"mathrm"}        # \mathrm{softmax}, \mathrm{ReLU}: a function's name, kept as it is
 ACCENTS = ("hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve")
-PROSE = r"where|and|with|so|since|for|thus|hence|then|i\.e\.|or|if|because|therefore|giving|gives|which"
+PROSE = r"where|and|with|so|since|for|thus|hence|then|i\.e\.|or|if|because|therefore|giving|gives|which|set|let|setting|letting|define|defining|denote|denoting"
 
 _GLUED = re.compile(r"(?<![\\A-Za-z0-9._^{])([A-Za-z]{1,3})([0-9]+)(?![0-9.]*[A-Za-z0-9])")   # w5, out_h1's h1
 _NESTED_SUB = re.compile(r"_\{\s*([A-Za-z]{1,4})\s*_\s*\{?\s*([0-9]+)\s*\}?\s*\}")                # _{h_{1}} -> _{h1}
@@ -303,6 +303,10 @@ def _macros(text: str) -> str:
                 out.append(f"\\{name}{{{_macros(argument).strip()}}}")
                 k = end
                 continue
+        if name == "mathcal" and re.search(r"[_^\\]", tex_argument(text, after)[0] or ""):
+            argument, k = tex_argument(text, after)     # \mathcal{y_i}, \mathcal{\hat x_j}: the name, scripted
+            out.append(f"{{{_macros(argument).strip()}}}")
+            continue
         if name not in KEEP or (name == "mathbf" and tex_argument(text, after)[0] in ("1", " 1")):
             out.append(text[k:after])
             k = after

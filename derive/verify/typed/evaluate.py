@@ -319,9 +319,17 @@ def derivative_parts(node: s.Frac) -> tuple[s.Node | None, s.Node] | None:
         return None, False
     top, marked = operand(node.num)
     bottom, below = operand(node.den)
+    if marked and top is not None and not below and _one_name(node.den):
+        return top, _unbraced(node.den)        # ∂l_t/W_{hy}: the ∂ below dropped (∂l_t alone divides nothing)
     if not (marked and below) or bottom is None:
         return None
     return top, bottom
+
+
+def _one_name(node: s.Node) -> bool:
+    node = _unbraced(node)
+    base = node.base if isinstance(node, s.Scripted) and not node.primes else node
+    return isinstance(base, s.Sym) and base.text[:1].isalpha() and not base.text[:1].isdigit()
 
 
 _WORD_ABOVE = re.compile(r"\s*\\(?:text|mathrm|operatorname)\s*\{\s*([A-Za-z]{2,})\s*\}\s*|\s*([a-z]{3,})\s*")
