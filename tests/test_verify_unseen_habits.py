@@ -1,0 +1,150 @@
+"""Habits of the posts in the blind sets of the session of 2026-12-05 (tenth), each unread or a false alarm at first
+sight: a Jekyll post's rows ended \\\\\\\\\\ (Markdown's escaped row break, then a backslash that ends the line:
+CommonMark's hard line break), its cross-entropy's target written z_{t,i} where y_t is the logits, W_{hh}^T (1 - h^2)
+∂L/∂h_{t+1} (the column between a matrix and a column the diagonal Jacobian it stands for), `\\text{ set } h^{raw}_t
+= …` after a claim, and ∂l_t/W_{hy} with the ∂ below dropped (sequence_blind_rnn20); y_i^t = softmax of the logits in
+a post whose y is its prediction (sequence_blind_rnn21); ∂J/∂k_{11} summed over a 2×2 output the post's example has,
+not the layer's (conv_blind32); and ∂\\mathcal{L}/∂\\mathcal{y_i}, a font around a scripted name (conv_blind33)."""
+
+from __future__ import annotations
+
+import derive
+from derive import api
+from derive.spec.load import from_dict
+from derive.verify import Checker, verify_text
+
+
+def _rnn(kind: str = "rnn"):
+    """A 3-unit cell (an RNN, or an LSTM) over four steps, a softmax read-out at every step, the cross-entropy."""
+    spec = {"title": "t", "init": {"seed": 5}, "training": {"learning_rate": 0.1},
+            "input": {"shape": [4, 2], "values": [[[0.5, -1.0], [1.25, 0.75], [-0.5, 0.25], [1.0, -1.5]]]},
+            "layers": [{"type": kind, "hidden": 3}, {"type": "dense", "units": 2, "activation": "softmax"}],
+            "target": {"tokens": [[0, 1, 1, 0]]}, "loss": {"function": "cross_entropy"}}
+    return Checker(api.derive(from_dict(spec)))
+
+
+def _verdicts(checker, text: str) -> list[tuple[int, str]]:
+    return [(claim.line, claim.verdict) for claim in verify_text(checker, text, "post.md").claims]
+
+
+FORWARD = "\n".join([
+    r"\\[\begin{align}",
+    r"h_t & =  \text{tanh}(W_{hh}h_{t-1} + W_{xh}x_t +b_h) \\\\ ",
+    r"y_t & =  W_{hy}h_{t} + b_y \\\\\ ",
+    r"p_t & = \frac{e^{y_t}}{\sum_{i = 1}^{n_y} e^{y_{t, i}}} \\\\\ ",
+    r"l_t & = -\sum_{i = 1}^{n_y} z_{t, i}\text{log}(p_{t, i}) \\\\\ ",
+    r"L & = \sum_{t = 1}^{n_{seq}}l_t",
+    r"\end{align}\\]",
+])
+
+
+def test_a_backslash_that_ends_a_line_is_markdowns_line_break_and_z_the_cross_entropys_target():
+    assert _verdicts(_rnn(), FORWARD) == [(2, "ok"), (3, "ok"), (4, "ok"), (6, "ok")]
+    slipped = FORWARD.replace(r"L & = \sum_{t = 1}^{n_{seq}}l_t", r"L & = \sum_{t = 1}^{n_{seq}}2 l_t")
+    assert _verdicts(_rnn(), slipped)[-1] == (6, "wrong")
+
+
+def test_a_column_between_a_matrix_and_a_column_is_the_diagonal_jacobian_it_stands_for():
+    text = FORWARD + "\n\n" + "\n\n".join([
+        r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}^T(1-h_{t+1}^2)\frac{\partial L}{\partial h_{t+1}}$$",
+        r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}(1-h_{t+1}^2)\frac{\partial L}{\partial h_{t+1}}$$",
+        r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}^T(1-h_{t}^2)\frac{\partial L}{\partial h_{t+1}}$$",
+    ])
+    assert [verdict for line, verdict in _verdicts(_rnn(), text) if line > 7] == ["ok", "wrong", "wrong"]
+
+
+def test_prose_that_sets_a_name_after_a_claim_and_the_rows_that_go_on_with_the_claim():
+    text = FORWARD + "\n\n" + "\n".join([
+        r"\\[\begin{align}dW_{hh} = \frac{\partial L}{\partial W_{hh}} & = \sum_{t = 1}^{n_{seq}}\frac{\partial L}"
+        r"{\partial h_t}\frac{\partial h_t}{\partial W_{hh}}, \text{ set }h_{t}^{raw} = W_{hh}h_{t-1} + W_{xh}x_t +b_h"
+        r" \\\\\ ",
+        r"& = \sum_{t = 1}^{n_{seq}}\frac{\partial L}{\partial h_t}\frac{\partial h_t}{\partial h_{t}^{raw}}"
+        r"\frac{\partial h_t^{raw}}{\partial W_{hh}} \\\\\ ",
+        r"& =  \sum_{t = 1}^{n_{seq}}\frac{\partial L}{\partial h_t}(1 - h_t^2)h_{t}^T",
+        r"\end{align}\\]",
+    ])
+    claims = [c for c in verify_text(_rnn(), text, "post.md").claims if c.line > 7]
+    assert [(c.line, c.verdict) for c in claims] == [(9, "ok"), (9, "ok"), (10, "ok"), (11, "wrong")]
+    assert claims[2].text.startswith("dW_{hh}") and claims[3].text.startswith("dW_{hh}")    # not h^{raw}'s rows
+
+
+def test_a_derivative_whose_partial_below_is_dropped():
+    text = FORWARD + "\n\n" + "\n\n".join([
+        r"$$\frac{\partial l_t}{W_{hy}} = \frac{\partial l_t}{y_t}\cdot h_t^T$$",
+        r"$$\frac{\partial l_t}{W_{hy}} = (p_t - z_t)\cdot h_t^T$$",
+        r"$$\frac{\partial l_t}{b_y} = p_t + z_t$$",
+    ])
+    assert [verdict for line, verdict in _verdicts(_rnn(), text) if line > 7] == ["ok", "ok", "wrong"]
+
+
+def test_an_entry_of_the_target_set_to_the_softmax_is_the_posts_prediction_not_a_slip():
+    text = r"$$y_i^t = \frac{e^{o_i^t}}{\sum_{k=1}^{K} e^{o_k^t}}$$"
+    claim, = verify_text(_rnn("lstm"), text, "post.md").claims
+    assert claim.verdict == "unchecked" and "own meaning" in claim.reason
+
+
+CONV = """
+title = "an 8x8 map, one 3x3 filter"
+[input]
+shape = [1, 8, 8]
+values = [[[[-0.8, -0.5, -0.2, 0.1, 0.4, 0.7, -0.7, -0.4], [-0.1, 0.2, 0.5, 0.8, -0.6, -0.3, 0.0, 0.3], [0.6, -0.8, -0.5, -0.2, 0.1, 0.4, 0.7, -0.7], [-0.4, -0.1, 0.2, 0.5, 0.8, -0.6, -0.3, 0.0], [0.3, 0.6, -0.8, -0.5, -0.2, 0.1, 0.4, 0.7], [-0.7, -0.4, -0.1, 0.2, 0.5, 0.8, -0.6, -0.3], [0.0, 0.3, 0.6, -0.8, -0.5, -0.2, 0.1, 0.4], [0.7, -0.7, -0.4, -0.1, 0.2, 0.5, 0.8, -0.6]]]]
+[[layers]]
+type = "conv2d"
+out_channels = 1
+kernel = 3
+activation = "linear"
+[[layers]]
+type = "flatten"
+[target]
+values = [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+           0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]
+[loss]
+function = "half_sse"
+[init]
+seed = 3
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_a_kernel_gradient_summed_over_the_posts_smaller_output_is_its_example(tmp_path):
+    (tmp_path / "spec.toml").write_text(CONV)
+    checker = Checker(derive.derive(derive.load(tmp_path / "spec.toml")))
+    text = "\n\n".join([
+        r"$$\frac{\partial J}{\partial k_{11}} = \frac{\partial J}{\partial y_{11}}x_{11} + \frac{\partial J}"
+        r"{\partial y_{12}}x_{12}$$",
+        r"$$\frac{\partial J}{\partial k_{11}} = \frac{\partial J}{\partial y_{11}}x_{11} + \frac{\partial J}"
+        r"{\partial y_{12}}x_{12} + \frac{\partial J}{\partial y_{21}}x_{21} + \frac{\partial J}{\partial y_{22}}x_{22}$$",
+    ])
+    first, second = verify_text(checker, text, "post.md").claims
+    assert first.verdict == "wrong"                        # one row of y's entries is no whole output
+    assert second.verdict == "unchecked" and "other sizes" in second.reason
+
+
+NORM = """
+title = "a layer norm"
+[input]
+shape = [4]
+values = [[0.5, -1.0, 2.0, 0.25]]
+[[layers]]
+type = "layer_norm"
+[target]
+values = [[0.0, 1.0, 0.0, 0.5]]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_a_font_around_a_scripted_name_is_the_name(tmp_path):
+    (tmp_path / "spec.toml").write_text(NORM)
+    checker = Checker(derive.derive(derive.load(tmp_path / "spec.toml")))
+    text = "\n\n".join([
+        r"$$y = w \odot \hat{x} + b$$",
+        r"$$\frac{\partial{\mathcal{L}}}{\partial{w_i}} = \frac{\partial{\mathcal{L}}}{\partial{\mathcal{y_i}}}"
+        r" \cdot \hat{x}_i$$",
+        r"$$\frac{\partial{\mathcal{L}}}{\partial{b_i}} = \frac{\partial{\mathcal{L}}}{\partial{\mathcal{y_i}}}"
+        r" \cdot \hat{x}_i$$",
+    ])
+    assert [verdict for _, verdict in _verdicts(checker, text)] == ["ok", "ok", "wrong"]
