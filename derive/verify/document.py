@@ -29,7 +29,7 @@ from .reader import ReadError
 from .region import Region, line_starts_of
 from .regions import normalize, scan
 from .row_reading import continued_regions, read_rows
-from .see_through import see_through
+from .see_through import see_through, splits_at_prose
 from .updates import applied, in_place, is_after_step, restated
 from .values import Unreadable, Verdict, layer_entries
 from .vocabulary import NOTATIONS, Vocabulary
@@ -272,7 +272,8 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
     of its own, its first side the first side of the claim it continues, at its own line."""
     chains: list[list] = []          # [chain, sample, line, first chain of the run]
     unread = False                   # a run's first row was not read: the rows that continue it have no first side
-    row_first = 0                    # the index of the row above's first claim: a = b, where c = d \\ &= e goes on with a
+    row_first = 0      # the claim the next row goes on with: a = b, where c = d \\ &= e goes on with a (prose set c
+    #                    apart); a = b \quad c = d \\ &= e with c
     for row_line, lines, row in rows:
         this_row = len(chains)
         if isinstance(lines, ReadError):
@@ -305,7 +306,7 @@ def _chains(rows, rate: Decimal | None = None, accumulations: bool = False):
             elif not chain.continued:
                 chains.append([chain, sample, line, chain])
         if len(chains) > this_row:
-            row_first = this_row
+            row_first = this_row if splits_at_prose(row) else len(chains) - 1
     tagged = {id(first): sample for _, sample, _, first in chains if sample is not None}    # (sample k) ends a run
     found = [(applied(in_place(_closed(c), rate)), tagged.get(id(first)) if sample is None else sample, line)
              for c, sample, line, first in chains]

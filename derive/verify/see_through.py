@@ -246,6 +246,11 @@ def _parenthesized_powers(text: str) -> str:
         k = end + 1
 
 
+def splits_at_prose(text: str) -> bool:
+    """Whether prose after a claim (a = b, where c = d) sets a second claim apart on the row."""
+    return _outside_groups(_PROSE_BETWEEN, text) != text
+
+
 def _outside_groups(pattern: re.Pattern, text: str) -> str:
     """Prose between two claims becomes a line break, where it is at the top level: inside braces
     or an environment (cases: 1 \\text{for} z > 0) it belongs to the formula."""

@@ -38,7 +38,8 @@ MAX_CONVENTIONS = 512
 # readings a post must state: S as QKᵀ before its scale (else dQ = dS K, the dropped 1/√d_k, reads right); A as PV;
 # y as the logits; a GRU's z as the candidate's weight; steps from 0; ∂J/∂c^t as a part (split_state.py)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,),
-              CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",), "a-name": ("h",)}
+              CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",), "a-name": ("h",),
+              "z-name": ("net:", "h", "logit")}       # z the target: only where the post's own equations say so
 ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
             "use); only the sum is a claim")
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked

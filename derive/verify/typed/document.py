@@ -22,7 +22,7 @@ from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from .arrays import tensor_claim
 from .example_world import in_example
-from .examples import of_other_sizes, summed_at_other_sizes, written_at_other_sizes
+from .examples import of_other_sizes, written_at_other_sizes
 from .unit_stride import at_unit_stride
 from .judge import TypedJudge
 from .layer_labels import error_letters, layer_labels, of_a_tensor, relabelled
@@ -182,7 +182,7 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
                                     region.end))
     claims.sort(key=lambda c: (c.start, c.line))
     written = written_at_other_sizes(document or "", names, checker.model)
-    claims = of_other_sizes(claims, written + summed_at_other_sizes(claims, names, checker.model))
+    claims = of_other_sizes(claims, written)
     if not example:
 
         def judged(spec) -> list[Claim]:

@@ -1,7 +1,6 @@
 """Worked examples at other sizes than the spec's. A post that writes a tensor out in full at its own sizes
 (a 3×3 matrix of a_{11} … a_{33} where the spec's input is 5×5), or a display that names entries outside the
-layer's tensors (W_{33} of a 2×2 kernel), or a sum over a whole grid of a tensor's entries at its own sizes
-(∂J/∂y_{11} x_{11} + … + ∂J/∂y_{22} x_{22} where the spec's output is 6×6), works an example of its own: the entry-by-entry claims of that
+layer's tensors (W_{33} of a 2×2 kernel), works an example of its own: the entry-by-entry claims of that
 example are not checked against the spec's tensors, and a slip found there is no slip."""
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ _NUMBERED_ENTRY = re.compile(r"_\{?\d")
 _BEGIN = re.compile(r"\\begin\{(array|matrix|bmatrix|pmatrix|vmatrix)\}(?:\{[^{}]*\})?")
 MATRIX_TEXT = 2_000         # of one written-out example matrix, at most: a longer one is no example of a tensor
 _QUOTE_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
-_ENTRY = re.compile(r"(?<![A-Za-z\\])([A-Za-z])_\{?(\d)(\d)\}?(?!\d)")     # y_{12}: one entry, its two indices
 _CELL = re.compile(r"\s*(?:\\math[a-z]+\{)?([A-Za-z])_\{?(\d)(\d)\}?\}?\s*")
 
 
@@ -43,28 +41,6 @@ def written_at_other_sizes(text: str, names: Names, model) -> list[tuple[str, in
         tensor = model.tensors.get(names.role(next(iter(letters)))) if len(letters) == 1 else None
         if tensor is not None and indices == grid and tuple(tensor.shape[-2:]) != shape:
             found.append((letters.pop(), match.start(), shape))
-    return found
-
-
-def summed_at_other_sizes(claims: list[Claim], names: Names, model) -> list[tuple[str, int, tuple[int, int]]]:
-    """(letter, offset, shape) for each claim that names a whole grid of the output's (or its gradient's) entries
-    from its first (y_{11}, y_{12}, y_{21}, y_{22}: every entry of a 2×2 output, as a kernel's gradient sums
-    over them) at another shape than the tensor's last two axes. An input's entries are no such grid: a window
-    of them is a kernel entry's share."""
-    found = []
-    for claim in claims:
-        entries: dict[str, set[tuple[int, int]]] = {}
-        for match in _ENTRY.finditer(claim.text):
-            entries.setdefault(match.group(1), set()).add((int(match.group(2)), int(match.group(3))))
-        for letter, indices in entries.items():
-            first = min(indices)
-            shape = (len({i for i, _ in indices}), len({j for _, j in indices}))
-            grid = {(first[0] + i, first[1] + j) for i in range(shape[0]) for j in range(shape[1])}
-            role = names.role(letter)          # the output's or its gradient's: a sum over every position
-            tensor = model.tensors.get(role) if role in ("output", "upstream") else None
-            if min(shape) >= 2 and first in ((0, 0), (1, 1)) and indices == grid and tensor is not None and \
-                    tuple(tensor.shape[-2:]) != shape:
-                found.append((letter, claim.start, shape))
     return found
 
 
