@@ -171,3 +171,20 @@ def test_a_font_around_a_scripted_name_is_the_name(tmp_path):
     ])
     assert [verdict for _, verdict in _verdicts(checker, text)] == ["ok", "ok", "wrong"]
 
+
+def test_an_analysis_of_the_recurrence_alone_is_a_simpler_network_of_the_posts():
+    """sequence_blind_rnn23 (a LaTeX writeup on vanishing gradients): after z = W h + U x + b, h = tanh(z), it
+    drops U, x and b, and writes h^{(1)} = tanh(W h^{(0)}), J(h^{(t+1)})(h^{(t)}) for a Jacobian, and an LSTM's
+    h = tanh(c) ⊙ o: none of it the spec's RNN, none of it a slip. A restated state that keeps its input and drops
+    the recurrence stays a slip."""
+    text = "\n\n".join([
+        r"$$z^{(t)} = Wh^{(t-1)} + Ux^{(t)} + b$$",
+        r"$$h^{(t)} = \tanh(z^{(t)})$$",
+        r"$$h^{(1)} = \tanh(Wh^{(0)})$$",
+        r"$$J(h^{(t+1)})(h^{(t)}) = \Big[J(h^{(t+1)})(z^{(t+1)})\Big]\Big[J(z^{(t+1)})(h^{(t)})\Big]$$",
+        r"$$h^{(t)} = \tanh(c^{(t)}) \odot o^{(t)}$$",
+        r"$$h^{(t)} = \tanh(Ux^{(t)} + b)$$",
+    ])
+    claims = verify_text(_rnn(), text, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok", "ok", "unchecked", "unchecked", "unchecked", "wrong"]
+    assert "simpler network" in claims[2].reason and "applied twice" in claims[3].reason

@@ -232,6 +232,8 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
         if chained is not None:
             return chained
         items = list(node.items)
+        if any(is_loss(a) and _round(b) and _round(c) for a, b, c in zip(items, items[1:], items[2:])):
+            raise Unfit("the post's own function applied twice, J(a)(b) (a Jacobian of a by b)")
         factors, k, alone = [], 0, None         # alone: how many items the first factor took
         while k < len(items):
             item = items[k]
@@ -366,6 +368,10 @@ def _chain_rule(first: s.Node, second: s.Node) -> bool:
     gradient = isinstance(first, s.Frac) and (adjoint_of(first) is not None or step_loss_of(first) is not None)
     parts = derivative_parts(second) if isinstance(second, s.Frac) else None
     return gradient and parts is not None and parts[0] is not None and not is_loss(parts[0])
+
+
+def _round(node: s.Node) -> bool:
+    return isinstance(node, s.Paren) and node.kind == "("
 
 
 def _reads_letter(node: s.Node, sub: s.Script | None) -> bool:

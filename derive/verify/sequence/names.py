@@ -209,6 +209,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
     read_out = _read_out_key(letter, accent, gate_letter, kind)
     if read_out is not None and read_out[:2] in ("V:", "b:"):
+        if letter == "c" and time is not None:
+            return None                                # c_t, c^{(t)}: a cell state at a step, never the bias c
         return read_out if time in (None, 0) else None
     if letter in ("W", "U", "b"):
         found = _weight_key(letter, gate_letter, kind, pick) if time in (None, 0) else None

@@ -23,6 +23,9 @@ def own_meaning(judge, chain: s.Chain) -> str | None:
         # S = QKᵀ and no scale anywhere: another network, from the scores on
         return ("the post's scores are QKᵀ, without the scale 1/√d_k that derive's attention has: its claims "
                 "through them are about another network")
+    if _state_without_its_input(judge, chain, key):
+        return ("the post writes its state again from the recurrence alone, without the input's term: a simpler "
+                "network of its own (an analysis of the recurrence), not the spec's")
     if _stand_in_of_a_letter(left):
         return "the activation written by a letter, at a letter: the post names one case of it on this line"
     return None
@@ -37,6 +40,18 @@ def _stand_in_of_a_letter(node: s.Node) -> bool:
         function = function.base
     return isinstance(function, s.Sym) and function.text in STAND_INS and isinstance(argument, s.Sym) and \
         len(argument.text) == 1
+
+
+def _state_without_its_input(judge, chain: s.Chain, key: str | None) -> bool:
+    """h^{(1)} = tanh(W h^{(0)}), h^{(t)} = W^t h^{(0)}: the state (or its net input) by its recurrent weight
+    alone, in a post whose forward equation above read the input."""
+    if key is None or key.split("@")[0].split("#")[0] not in ("h", "net:") or len(chain.sides) != 2 or \
+            "x" not in judge.confirmed:
+        return False
+    keys = {key_of(node, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
+            for node in s.nodes(chain.sides[1]) if isinstance(node, (s.Sym, s.Scripted))}
+    bases = {k.split("@")[0].split("#")[0] for k in keys if k is not None}
+    return "x" not in bases and any(k.startswith(("W:", "U:")) for k in bases) and bases <= {"h", "W:", "U:"}
 
 
 PROJECTIONS = {"Q", "K", "V", "X", "W:q", "W:k", "W:v"}       # what the scores do not reach, forward
