@@ -84,6 +84,9 @@ BLIND32 = Path(__file__).parent / "posts" / "conv_blind32"
 BLIND33 = Path(__file__).parent / "posts" / "conv_blind33"
 BLIND_RNN20 = Path(__file__).parent / "posts" / "sequence_blind_rnn20"
 BLIND_RNN21 = Path(__file__).parent / "posts" / "sequence_blind_rnn21"
+BLIND34 = Path(__file__).parent / "posts" / "conv_blind34"
+BLIND_RNN22 = Path(__file__).parent / "posts" / "sequence_blind_rnn22"
+BLIND_RNN23 = Path(__file__).parent / "posts" / "sequence_blind_rnn23"
 ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11, BLIND12,
          BLIND13, RNN, ATTENTION, BLIND_ATTENTION, BLIND_RNN, BLIND_RNN2, BLIND_RNN3, BLIND_RNN4, BLIND_ATTENTION2,
          BLIND_RNN5, BLIND_RNN6, BLIND_ATTENTION3, BLIND_RNN7, BLIND_ATTENTION4, BLIND14, BLIND_RNN8, BLIND_ATTENTION5,
@@ -91,7 +94,7 @@ ROOTS = (CONV, HOLDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, B
          BLIND17, BLIND18, BLIND_RNN11, BLIND19, BLIND_RNN12, BLIND20, BLIND_ATTENTION7, BLIND21, BLIND22, BLIND_RNN13,
          BLIND_ATTENTION8, BLIND23, BLIND_RNN14, BLIND_ATTENTION9, BLIND24, BLIND25, BLIND_RNN15, BLIND_ATTENTION10,
          BLIND26, BLIND27, BLIND28, BLIND_RNN16, BLIND_RNN17, BLIND_RNN18, BLIND_ATTENTION11, BLIND29, BLIND30,
-         BLIND_RNN19, BLIND31, BLIND32, BLIND33, BLIND_RNN20, BLIND_RNN21)
+         BLIND_RNN19, BLIND31, BLIND32, BLIND33, BLIND_RNN20, BLIND_RNN21, BLIND34, BLIND_RNN22, BLIND_RNN23)
 # the seventh conv set holds the two RMSNorm posts its helper could cite, the fourth attention set the one
 # attention derivation, the fifth attention set, the fifteenth conv set and the ninth RNN set their two (their READMEs
 # say why)
@@ -101,7 +104,7 @@ SMALLEST = {CONV: 6, HOLDOUT: 6, BLIND7: 2, BLIND_ATTENTION4: 1, BLIND_ATTENTION
             BLIND_ATTENTION8: 1, BLIND23: 1, BLIND_RNN14: 1, BLIND_ATTENTION9: 1, BLIND24: 1, BLIND25: 1, BLIND_RNN15: 1,
             BLIND_ATTENTION10: 1, BLIND26: 1, BLIND27: 1, BLIND28: 1, BLIND_RNN16: 2, BLIND_RNN17: 1, BLIND_RNN18: 1,
             BLIND_ATTENTION11: 1, BLIND29: 1, BLIND30: 1, BLIND_RNN19: 1, BLIND31: 1, BLIND32: 1, BLIND33: 1,
-            BLIND_RNN20: 1, BLIND_RNN21: 1}
+            BLIND_RNN20: 1, BLIND_RNN21: 1, BLIND34: 1, BLIND_RNN22: 1, BLIND_RNN23: 1}
 FOLDERS = sorted(p for root in ROOTS for p in root.iterdir() if p.is_dir())
 VERDICTS = {"ok", "wrong", "unchecked"}
 KINDS = {"formula", "number"}

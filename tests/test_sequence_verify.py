@@ -125,7 +125,8 @@ def test_code_reads_matmul_and_transpose():
                                     "sequence_blind_rnn8", "sequence_blind_rnn10",
                                     "sequence_blind_rnn11", "sequence_blind_rnn13", "sequence_blind_attention9",
                                     "sequence_blind_rnn16", "sequence_blind_rnn17", "sequence_blind_rnn18",
-                                    "sequence_blind_rnn19", "sequence_blind_rnn20"])
+                                    "sequence_blind_rnn19", "sequence_blind_rnn20",
+                                    "sequence_blind_rnn23"])
 def test_no_false_alarm_on_the_real_sequence_posts(corpus):
     sys.path.insert(0, str(POSTS))
     try:
