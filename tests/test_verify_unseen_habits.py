@@ -188,3 +188,80 @@ def test_an_analysis_of_the_recurrence_alone_is_a_simpler_network_of_the_posts()
     claims = verify_text(_rnn(), text, "post.md").claims
     assert [c.verdict for c in claims] == ["ok", "ok", "unchecked", "unchecked", "unchecked", "wrong"]
     assert "simpler network" in claims[2].reason and "applied twice" in claims[3].reason
+
+
+STRIDED = """
+title = "a 4x4 map, a 3x3 filter at stride 2 and padding 1"
+[input]
+shape = [1, 4, 4]
+values = [[[[0.3, -0.7, 0.5, 0.1], [-0.2, 0.8, -0.4, 0.6], [0.9, -0.1, 0.2, -0.5], [-0.6, 0.4, 0.7, -0.3]]]]
+[[layers]]
+type = "conv2d"
+out_channels = 1
+kernel = 3
+stride = 2
+padding = 1
+bias = false
+activation = "sigmoid"
+[[layers]]
+type = "flatten"
+[target]
+values = [[0.2, 0.7, 0.4, 0.9]]
+[loss]
+function = "half_sse"
+[init]
+seed = 34
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_a_product_written_with_times_in_an_index_and_p_the_padding(tmp_path):
+    """metamath1's notebook (conv_blind34): I_{(k \\times s - p + q),(l \\times s - p + r)}, the stride's product
+    written with \\times (once read as a letter \\timess) and p the padding, as s is the stride."""
+    (tmp_path / "spec.toml").write_text(STRIDED)
+    checker = Checker(derive.derive(derive.load(tmp_path / "spec.toml")))
+    text = "\n\n".join([
+        r"$$z_{kl} = \sum_{q=0}^{Q-1} \sum_{r=0}^{R-1} w_{qr} I_{(k \times s - p + q),(l \times s -p + r)}$$",
+        r"$$\delta_{kl} = \frac{\partial C}{\partial z_{kl}}$$",
+        r"$$\frac{\partial \, C}{\partial \, I_{ij}} = \sum_{k} \sum_{l} w_{(i-k \times s+p),(j-l \times s+p)} \delta_{kl}$$",
+        r"$$\frac{\partial \, C}{\partial \, I_{ij}} = \sum_{k} \sum_{l} w_{(i-k \times s-p),(j-l \times s-p)} \delta_{kl}$$",
+    ])
+    assert [verdict for _, verdict in _verdicts(checker, text)] == ["ok", "ok", "wrong"]
+
+
+BATCH = """
+title = "a batch norm"
+[input]
+shape = [3]
+values = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-0.75, 1.0, 0.5], [0.2, -0.4, 1.2]]
+[[layers]]
+type = "batch_norm"
+epsilon = 1e-5
+gamma = [0.8, 1.4, -0.7]
+beta = [0.3, -0.2, 0.5]
+[target]
+values = [[0.0, 1.0, 0.0], [1.0, 0.0, 0.5], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
+[loss]
+function = "half_sse"
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_the_papers_expectation_and_variance_and_a_parameter_set_to_them(tmp_path):
+    """zhaoyin214's notes on the batch-norm paper (conv_blind31): x̂ = (x - E[x]) / √(Var[x] + ε) with E and Var
+    the batch's statistics; γ = √Var[x], β = E[x], the paper's setting that gives the identity back, is a choice,
+    not the layer's γ; E_B[μ_B], an expectation over mini-batches, is not read."""
+    (tmp_path / "spec.toml").write_text(BATCH)
+    checker = Checker(derive.derive(derive.load(tmp_path / "spec.toml")))
+    text = "\n\n".join([
+        r"$$y = \gamma \hat{x} + \beta$$",
+        r"$$\hat{x} = \frac{x - E \left[ x \right]}{\sqrt{ \mathrm{Var} \left[ x \right] + \epsilon}}$$",
+        r"$$\hat{x} = \frac{x - E \left[ x \right]}{\mathrm{Var} \left[ x \right] + \epsilon}$$",
+        r"$$\gamma = \sqrt{ \mathrm{Var} \left[ x \right]}$$",
+        r"$$E \left[ x \right] = E _{\mathcal{B}} \left[ \mu_{\mathcal{B}} \right]$$",
+    ])
+    claims = verify_text(checker, text, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok", "ok", "wrong", "unchecked", "unchecked"]
+    assert "choice of its own" in claims[3].reason and "mini-batches" in claims[4].reason

@@ -36,7 +36,7 @@ class Continued(Exception):
 
 
 def _squeeze(text: str) -> str:
-    return "".join(text.split())
+    return "".join(re.sub(r"\\(?:times|cdot)(?![A-Za-z])", "*", text).split())     # k \times s: a product
 
 
 class Build(Transformer_NonRecursive):

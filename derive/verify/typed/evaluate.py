@@ -17,6 +17,7 @@ from .numpy_calls import numpy_formula
 from .sizes import SIZES
 from .names import KRONECKER, LABELS, LOSSES, Names, index_pieces, is_label, is_loss_name, is_side, named_call
 from .deltas import Deltas
+from .statistics import statistic, statistic_of
 from .labelled import check_label
 from .sums import several_letters, sum_letter
 
@@ -84,6 +85,11 @@ class Evaluator(Deltas):
                 argument = items[k + 1]
                 arguments = argument.items if isinstance(argument, s.Args) else (argument,)
                 product *= APPLIED[item.name](*(self.side(a, view) for a in arguments))
+                k += 2
+                continue
+            which = statistic_of(item, items[k + 1] if k + 1 < len(items) else None)
+            if which is not None and self.model.normalizing:       # E[x], Var[x]: the paper's statistics
+                product *= statistic(self, which, items[k + 1].inner, view)
                 k += 2
                 continue
             if isinstance(item, s.Sym) and item.text == "d" and k + 1 < len(items):

@@ -21,10 +21,10 @@ from .rows import aligned, wrong_rows
 from .output_size import output_size_claim
 from .sizes import size_claim
 from .slips import OUTSIDE, bias_left_out, slip
+from .statistics import chosen_parameter
 from .tensor_judge import figure_points, judge_tensors
 
-ARGMAX = re.compile(r"^[A-Za-z]_(?:m|max|\*)$")
-POINTS = 2
+ARGMAX, POINTS = re.compile(r"^[A-Za-z]_(?:m|max|\*)$"), 2
 ASSIGNMENTS = 24           # values of a claim's free indices tried, at most
 RELATIVE = 1e-9            # a formula: both sides are float64 evaluations of the same number
 EQUALITIES = ("=", "\\approx", "\\equiv", ":=")
@@ -68,7 +68,7 @@ class TypedJudge:
 
     def claim(self, chain: s.Chain, before: s.Node | None = None) -> Verdict:
         """`before`: the side written just above this row's (the row goes on from it), if any."""
-        sizes = size_claim(chain, self.model) or output_size_claim(chain, self.model)
+        sizes = size_claim(chain, self.model) or output_size_claim(chain, self.model) or chosen_parameter(chain, self.names)
         if sizes is not None:
             return sizes
         self.figures = bool(_figures(chain))

@@ -18,7 +18,7 @@ PER_ENTRY = ("input", "normalized", "output", "upstream")
 STATISTICS = ("mean", "variance", "deviation")
 FUNCTIONS = ("exp", "ln", "log", "tanh", "sqrt")
 ATTRIBUTES = {"S": "stride", "s": "stride", "s_H": "stride", "s_W": "stride", "s_h": "stride", "s_w": "stride",
-              "stride": "stride", "P": "padding", "pad": "padding", "padding": "padding"}
+              "stride": "stride", "P": "padding", "p": "padding", "pad": "padding", "padding": "padding"}
 
 
 class Unread(Exception):

@@ -13,6 +13,7 @@ from .judge import TypedJudge
 from .vector_form import vectors
 from .letters import free_letters
 from .names import LOSSES, Names, index_pieces
+from .statistics import chosen_parameter
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 
@@ -24,8 +25,8 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     point = judge.points[0]
     for chain in chains:
         if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain) or \
-                names_the_loss(chain, names):
-            continue
+                names_the_loss(chain, names) or chosen_parameter(chain, names):
+            continue                   # γ = √Var[x]: a value the post chooses for γ, which stays the scale
         written = written_name(chain.sides[0])
         if written is None:
             continue
