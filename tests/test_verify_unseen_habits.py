@@ -265,3 +265,14 @@ def test_the_papers_expectation_and_variance_and_a_parameter_set_to_them(tmp_pat
     claims = verify_text(checker, text, "post.md").claims
     assert [c.verdict for c in claims] == ["ok", "ok", "wrong", "unchecked", "unchecked"]
     assert "choice of its own" in claims[3].reason and "mini-batches" in claims[4].reason
+
+
+def test_a_documents_own_macros_without_arguments_are_put_in_place():
+    """SakodaShintaro's RTRL note (sequence_blind_rnn22) writes $\\newcommand{\\bs}{\\boldsymbol}$ once, as MathJax
+    reads a Markdown post's macros, then \\bs{s}, \\bs{W} throughout; LaTeX's \\def and \\DeclareMathOperator too."""
+    text = "\n\n".join([
+        r"Notation: $\newcommand{\bs}{\boldsymbol}$ $\def\vh{\mathbf{h}}$ $\DeclareMathOperator{\th}{tanh}$",
+        r"$$\vh_t = \th(W_{hh}\bs{h}_{t-1} + W_{xh}\bs{x}_t + \bs{b}_h)$$",
+        r"$$\vh_t = \th(W_{hh}\bs{h}_{t-1} + W_{xh}\bs{x}_{t-1} + \bs{b}_h)$$",
+    ])
+    assert _verdicts(_rnn(), text) == [(3, "ok"), (5, "wrong")]

@@ -36,6 +36,7 @@ from .mathjax_text import MATH_SCRIPT, UNTYPESET, mathjax_regions, untypeset_bla
 from .limits import MAX_LATEX_DOCUMENT, MAX_LATEX_NESTING, MAX_MATH, MAX_REGIONS, latex_nesting_depth
 from .plain import plain_regions
 from .rate_prose import rate_regions
+from .document_macros import expanded, own_macros
 from .region import Region, line_starts_of
 from .rst_regions import is_rst, rst_regions
 from .tables import table_regions
@@ -83,7 +84,8 @@ def scan(text: str, name: str = "") -> list[Region]:
         raise DeriveError(f"document: {math} characters of math; at most {MAX_MATH} are read")
     if not (html or latex):             # a Markdown page's math reaches MathJax through the browser: &amp; is &
         regions = [replace(r, text=_ENTITY.sub(_unescaped, r.text)) for r in regions]
-    return [Region(r.line, unbroken(r.text), r.start, r.end, r.plain) for r in regions]
+    macros = own_macros(text)
+    return [Region(r.line, unbroken(expanded(r.text, macros)), r.start, r.end, r.plain) for r in regions]
 
 
 def _unescaped(entity: re.Match) -> str:
