@@ -276,3 +276,26 @@ def test_a_documents_own_macros_without_arguments_are_put_in_place():
         r"$$\vh_t = \th(W_{hh}\bs{h}_{t-1} + W_{xh}\bs{x}_{t-1} + \bs{b}_h)$$",
     ])
     assert _verdicts(_rnn(), text) == [(3, "ok"), (5, "wrong")]
+
+
+def test_what_the_second_review_found(tmp_path):
+    """The review of the later diff: p in z_{pq} is the claim's own index, never the padding (a slip there passed);
+    E[x] inside Σ_i is the batch's mean, not x_i; E[x_i] is not read; μ = E[y] is a claim on μ, not the post
+    naming μ; and a state by one weight from any state but the initial one (h_t = tanh(W_{hh} h_{t-1})) stays a slip."""
+    conv = tmp_path / "conv"
+    conv.mkdir()
+    (conv / "spec.toml").write_text(STRIDED.replace("stride = 2", "stride = 1").replace("padding = 1", "padding = 0"))
+    checker = Checker(derive.derive(derive.load(conv / "spec.toml")))
+    text = "\n\n".join([r"$$z_{pq} = \sum_{m=0}^{2} \sum_{n=0}^{2} w_{mn} I_{p+m, q+n}$$",
+                        r"$$z_{pq} = \sum_{m=0}^{2} \sum_{n=0}^{2} w_{mn} I_{2p+m, q+n}$$"])
+    assert [verdict for _, verdict in _verdicts(checker, text)] == ["ok", "wrong"]
+    (tmp_path / "spec.toml").write_text(BATCH)
+    checker = Checker(derive.derive(derive.load(tmp_path / "spec.toml")))
+    text = "\n\n".join([r"$$\sigma^2 = \frac{1}{m}\sum_{i=1}^{m}(x_i - E[x])^2$$",
+                        r"$$\sum_{i=1}^{m}(x_i - E[x])^2 = 0$$",
+                        r"$$\hat{x}_i = \frac{x_i - E[x_i]}{\sqrt{\mathrm{Var}[x_i]+\epsilon}}$$",
+                        r"$$\mu = E[y]$$"])
+    assert [verdict for _, verdict in _verdicts(checker, text)] == ["ok", "wrong", "unchecked", "wrong"]
+    text = "\n\n".join([r"$$h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$$",
+                        r"$$h_t = \tanh(W_{hh} h_{t})$$", r"$$h_t = \tanh(W_{hh} h_{t-1})$$"])
+    assert [verdict for _, verdict in _verdicts(_rnn(), text)] == ["ok", "wrong", "wrong"]

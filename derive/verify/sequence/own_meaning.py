@@ -43,15 +43,35 @@ def _stand_in_of_a_letter(node: s.Node) -> bool:
 
 
 def _state_without_its_input(judge, chain: s.Chain, key: str | None) -> bool:
-    """h^{(1)} = tanh(W h^{(0)}), h^{(t)} = W^t h^{(0)}: the state (or its net input) by its recurrent weight
-    alone, in a post whose forward equation above read the input."""
-    if key is None or key.split("@")[0].split("#")[0] not in ("h", "net:") or len(chain.sides) != 2 or \
-            "x" not in judge.confirmed:
+    """h^{(1)} = tanh(W h^{(0)}), h^{(t)} = W^t h^{(0)}: a later state (or its net input) from the initial state
+    h^{(0)} by a weight alone, in a post whose forward equation above read the input. A state from the step
+    before (h_t = tanh(W h_{t-1})) stays a claim on the spec's network: a slip there is one."""
+    if key is None or key.split("@")[0].split("#")[0] not in ("h", "net:") or key.endswith("#0") or \
+            len(chain.sides) != 2 or "x" not in judge.confirmed:
         return False
     keys = {key_of(node, judge.world.kind, lambda family, options: options[0], judge.post.aliases)
-            for node in s.nodes(chain.sides[1]) if isinstance(node, (s.Sym, s.Scripted))}
-    bases = {k.split("@")[0].split("#")[0] for k in keys if k is not None}
-    return "x" not in bases and any(k.startswith(("W:", "U:")) for k in bases) and bases <= {"h", "W:", "U:"}
+            for node in _names(chain.sides[1])}
+    keys.discard(None)
+    states = {k for k in keys if k.split("@")[0].split("#")[0] == "h"}
+    weights = keys - states
+    return states == {"h#0"} and bool(weights) and all(k.startswith(("W:", "U:")) for k in weights)
+
+
+def _names(node: s.Node) -> list[s.Node]:
+    """The names a side writes, glued ones apart (Wh^{(0)}: W, then h^{(0)})."""
+    found = []
+    for each in s.nodes(node):
+        if isinstance(each, s.Scripted) and isinstance(each.base, s.Sym) and not each.base.font and \
+                len(each.base.text) > 1 and each.base.text.isalpha():
+            found += [s.Sym(letter) for letter in each.base.text[:-1]]
+            found.append(s.Scripted(s.Sym(each.base.text[-1]), each.sub, each.sup, each.primes))
+        elif isinstance(each, s.Scripted) or isinstance(each, s.Sym) and not _a_base(node, each):
+            found.append(each)
+    return found
+
+
+def _a_base(node: s.Node, sym: s.Sym) -> bool:
+    return any(isinstance(n, s.Scripted) and n.base is sym for n in s.nodes(node))
 
 
 PROJECTIONS = {"Q", "K", "V", "X", "W:q", "W:k", "W:v"}       # what the scores do not reach, forward

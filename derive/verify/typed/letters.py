@@ -24,7 +24,14 @@ def free_letters(chain: s.Chain, counts=COUNTS) -> set[str]:
         _unbound(side, frozenset(), first if first is not None else set(used), counts, used)
         found |= used
         first = used if first is None else first
-    return found
+    # z_{pq} = … I_{2p+m, …}: a letter the first side indexes by is the claim's own, though p alone is the padding
+    return found | (_indexing(chain.sides[0]) & set(ATTRIBUTES))
+
+
+def _indexing(node) -> set[str]:
+    return {k for n in s.nodes(node) if isinstance(n, s.Scripted) for script in (n.sub, n.sup)
+            if script is not None and script.text not in LABELS and len(index_pieces(script.text) or []) <= 3
+            for piece in index_pieces(script.text) or [] for k in letters_of(piece)}     # Y_{pred}: a word
 
 
 def _unbound(node, bound: frozenset, first: set[str] | None, counts, used: set[str], into_sums: bool = True) -> None:

@@ -13,7 +13,7 @@ from .judge import TypedJudge
 from .vector_form import vectors
 from .letters import free_letters
 from .names import LOSSES, Names, index_pieces
-from .statistics import chosen_parameter
+from .statistics import stated_with_statistics
 
 LEAVES = ("input", "kernel", "bias", "scale", "shift")
 
@@ -25,8 +25,8 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     point = judge.points[0]
     for chain in chains:
         if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain) or \
-                names_the_loss(chain, names) or chosen_parameter(chain, names):
-            continue                   # γ = √Var[x]: a value the post chooses for γ, which stays the scale
+                names_the_loss(chain, names) or stated_with_statistics(chain, names):
+            continue                   # γ = √Var[x], μ = E[x]: claims; γ stays the scale, μ the mean
         written = written_name(chain.sides[0])
         if written is None:
             continue

@@ -4,12 +4,15 @@ norm, a sample's features for layer norm)."""
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from .. import syntax as s
 from ..values import Verdict
 from .lookup import Unread, View
 
+_INDEX = re.compile(r"^\{?[a-z]\}?$")         # x_i, x_{k}: an entry's index letter
 EXPECTATION_FONTS = ("", "mathbb", "mathrm", "operatorname", "mathbf")
 VARIANCE_FONTS = ("mathrm", "operatorname", "text", "textrm")
 
@@ -36,10 +39,13 @@ def statistic_of(node: s.Node, after: s.Node | None) -> str | None:
 
 
 def statistic(evaluator, which: str, argument: s.Node, view: View) -> sp.Expr:
-    """The mean or the variance of `argument`, read at each entry of the view's group in turn."""
+    """The mean or the variance of `argument`, read at each entry of the view's group in turn (inside Σ_i, the
+    unindexed x of E[x] is every entry, not x_i)."""
+    if any(isinstance(n, s.Scripted) and n.sub is not None and _INDEX.match(n.sub.text) for n in s.nodes(argument)):
+        raise Unread("an expectation of an indexed entry (E[x_i]) is not read")
     used = set(evaluator.used)
-    values = [evaluator.side(argument, View(view.indices, k, view.group, view.base, view.sums, view.across,
-                                            view.lows)) for k in range(evaluator.group_size)]
+    values = [evaluator.side(argument, View(view.indices, k, view.group, view.base, (), (), view.lows))
+              for k in range(evaluator.group_size)]
     evaluator.used = used | (evaluator.used - {"•"})      # the entries it runs over are no free index
     mean = sum(values, sp.Integer(0)) / evaluator.group_size
     if which == "mean":
@@ -51,12 +57,25 @@ def chosen_parameter(chain: s.Chain, names) -> Verdict | None:
     """γ = √Var[x], β = E[x]: a scale or shift set to a statistic of the data, unchecked; None otherwise."""
     left = chain.sides[0]
     base = left.base if isinstance(left, s.Scripted) else left
-    if len(chain.sides) != 2 or not isinstance(base, s.Sym) or names.role(base.text, base.font) not in ("scale", "shift"):
+    if len(chain.sides) != 2 or not isinstance(base, s.Sym) or base.text not in ("\\gamma", "\\beta") or \
+            names.role(base.text, base.font) not in ("scale", "shift"):
         return None
     juxtaposed = [n.items for n in s.nodes(chain.sides[1]) if isinstance(n, s.Juxt)]
     if any(_named_statistic(a, b) for items in juxtaposed for a, b in zip(items, items[1:])):
         return Verdict("unchecked", None, CHOSEN)
     return None
+
+
+def stated_with_statistics(chain: s.Chain, names) -> bool:
+    """μ = E[x], σ² = Var[x], γ = √Var[x]: a statistic or a parameter stated by E and Var, a claim, never the
+    post naming a tensor of its own (which would bind μ to whatever E[y] is)."""
+    left = chain.sides[0]
+    base = left.base if isinstance(left, s.Scripted) else left
+    if len(chain.sides) != 2 or not isinstance(base, s.Sym) or \
+            names.role(base.text, base.font) not in ("scale", "shift", "mean", "variance", "deviation"):
+        return False
+    juxtaposed = [n.items for n in s.nodes(chain.sides[1]) if isinstance(n, s.Juxt)]
+    return any(_named_statistic(a, b) for items in juxtaposed for a, b in zip(items, items[1:]))
 
 
 def _named_statistic(node: s.Node, after: s.Node) -> bool:
