@@ -38,6 +38,12 @@ FORWARD = "\n".join([
 ])
 
 
+def _below_forward(*displays: str) -> list[str]:
+    """The verdicts on displays written below FORWARD (its claims left out)."""
+    text = FORWARD + "\n\n" + "\n\n".join(displays)
+    return [verdict for line, verdict in _verdicts(_rnn(), text) if line > 7]
+
+
 def test_a_backslash_that_ends_a_line_is_markdowns_line_break_and_z_the_cross_entropys_target():
     assert _verdicts(_rnn(), FORWARD) == [(2, "ok"), (3, "ok"), (4, "ok"), (6, "ok")]
     slipped = FORWARD.replace(r"L & = \sum_{t = 1}^{n_{seq}}l_t", r"L & = \sum_{t = 1}^{n_{seq}}2 l_t")
@@ -45,12 +51,11 @@ def test_a_backslash_that_ends_a_line_is_markdowns_line_break_and_z_the_cross_en
 
 
 def test_a_column_between_a_matrix_and_a_column_is_the_diagonal_jacobian_it_stands_for():
-    text = FORWARD + "\n\n" + "\n\n".join([
+    assert _below_forward(
         r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}^T(1-h_{t+1}^2)\frac{\partial L}{\partial h_{t+1}}$$",
         r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}(1-h_{t+1}^2)\frac{\partial L}{\partial h_{t+1}}$$",
         r"$$\frac{\partial L}{\partial h_t} = W_{hy}^Tdy_t + W_{hh}^T(1-h_{t}^2)\frac{\partial L}{\partial h_{t+1}}$$",
-    ])
-    assert [verdict for line, verdict in _verdicts(_rnn(), text) if line > 7] == ["ok", "wrong", "wrong"]
+    ) == ["ok", "wrong", "wrong"]
 
 
 def test_prose_that_sets_a_name_after_a_claim_and_the_rows_that_go_on_with_the_claim():
@@ -92,12 +97,9 @@ def test_a_row_that_goes_on_after_two_claims_set_side_by_side_goes_on_with_the_s
 
 
 def test_a_derivative_whose_partial_below_is_dropped():
-    text = FORWARD + "\n\n" + "\n\n".join([
-        r"$$\frac{\partial l_t}{W_{hy}} = \frac{\partial l_t}{y_t}\cdot h_t^T$$",
-        r"$$\frac{\partial l_t}{W_{hy}} = (p_t - z_t)\cdot h_t^T$$",
-        r"$$\frac{\partial l_t}{b_y} = p_t + z_t$$",
-    ])
-    assert [verdict for line, verdict in _verdicts(_rnn(), text) if line > 7] == ["ok", "ok", "wrong"]
+    assert _below_forward(r"$$\frac{\partial l_t}{W_{hy}} = \frac{\partial l_t}{y_t}\cdot h_t^T$$",
+                          r"$$\frac{\partial l_t}{W_{hy}} = (p_t - z_t)\cdot h_t^T$$",
+                          r"$$\frac{\partial l_t}{b_y} = p_t + z_t$$") == ["ok", "ok", "wrong"]
 
 
 def test_an_entry_of_the_target_set_to_the_softmax_is_the_posts_prediction_not_a_slip():
