@@ -170,10 +170,10 @@ GATES = {"f": "f_t (1-f_t)", "i": "i_t (1-i_t)", "o": "o_t (1-o_t)"}
 def test_a_chain_with_a_member_that_does_not_read_is_judged_by_those_that_do(gate, written):
     checker = Checker(derive.derive(derive.load(LSTM)))
     line = (rf"$$\frac{{\partial L}}{{\partial W_{gate}}} = \frac{{\partial L}}{{\partial {gate}_t}} "
-            rf"\frac{{\partial {gate}_t}}{{\partial W_{gate}}} = \frac{{\partial L}}{{\partial {written}_t}} "
+            rf"\frac{{\partial {gate}_t}}{{\partial \theta_{gate}}} = \frac{{\partial L}}{{\partial {written}_t}} "
             rf"{GATES[written]} [h_{{t-1}}, x_t]^T$$")
     (claim,) = verify_text(checker, line, "post.md").claims
-    if written == gate:             # the middle, a gate by a whole matrix, does not read: not vouched for
+    if written == gate:             # the middle, a gate by a name the network has not, does not read: not vouched for
         assert claim.verdict == "unchecked"
     else:
         assert claim.verdict == "wrong" and "its members 1 and 3 differ" in claim.reason

@@ -172,6 +172,10 @@ class Entries:
 
     def _raw(self, key: str) -> np.ndarray:
         """A key's first value at the step in view, or (h@-1) at the step before it: 0 before the first."""
+        if "|" in key and "@" not in key:        # W_f over [h; x]: its two blocks side by side, as the network's
+            weights, order = key.split("|")
+            gate = weights.split(":")[1]
+            return np.hstack([self._raw(f"U:{gate}" if side == "h" else f"W:{gate}") for side in order])
         key, offset = key.split("@") if "@" in key else (key, "0")
         step = self.world.at + int(offset)
         found = self.world.lookup(key, step) if step >= 0 else None

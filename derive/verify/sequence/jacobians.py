@@ -61,8 +61,11 @@ def jacobian(world: World, top: str, bottom: str, value) -> np.ndarray | None:
         return _within_step(world, top, bottom, value)                              # states held fixed
     product = {("logit", "V:"): "h", **{(f"net:{g}", f"W:{g}"): "x" for g in ("", "i", "f", "g", "o", "r", "z")},
                **{(f"net:{g}", f"U:{g}"): "h@-1" for g in ("", "i", "f", "g", "o", "r", "z")}}.get((top, bottom))
+    joined = bottom.split("|")
+    if product is None and len(joined) == 2 and top.startswith("net:") and joined[0] == f"W:{top[4:]}":
+        product = tuple("h@-1" if side == "h" else "x" for side in joined[1])    # W_f over [h_{t-1}; x_t]
     if product is not None:             # ∂q_l/∂V_ij = δ_li h_j: a product's output by its weights' entries
-        read = value(product).ravel()
+        read = np.concatenate([value(key).ravel() for key in ((product,) if isinstance(product, str) else product)])
         out = value(top).size
         found = np.zeros((out, out, read.size))
         found[np.arange(out), np.arange(out), :] = read

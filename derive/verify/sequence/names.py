@@ -205,6 +205,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             gate_letter = piece[1:-1] if re.fullmatch(r"\([a-z]{2,}\)", piece) else piece
         else:
             return None
+    if letter == "B" and gate_letter is not None and not accent:
+        letter = "b"                                   # B_h, B_y: a bias in capitals, beside W_hh
     if letter == "X" and time is not None and not accent and gate_letter is None:
         letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
     read_out = _read_out_key(letter, accent, gate_letter, kind)
@@ -273,7 +275,8 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
         return "y"
     if letter == "V" and gate_letter is None:
         return "V:"
-    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out", "ya", "ay"):     # Ng's W_{ya}
+    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out", "ya", "ay") and \
+            not (kind == "lstm" and gate_letter in ("ho", "oh")):     # Ng's W_{ya}; an LSTM's W_{ho}: its o gate's
         return "V:"
     if letter == "b" and gate_letter in ("y", "o", "out") and not (kind == "lstm" and gate_letter == "o"):
         return "b:y"
@@ -289,7 +292,9 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
         found = ACCENTED.get((kind, accent, letter))
         return found if gate_letter is None else None
     if gate_letter is not None:
-        return None
+        # a_f, z_o: a gate's net input, before its activation (f_t = σ(a_f)); a GRU's z is a gate of its own
+        named = WEIGHT_GATES.get(kind, {}).get(gate_letter) if letter == "a" or (letter, kind) == ("z", "lstm") else None
+        return f"net:{named}" if named else None
     state = STATES.get(letter) if STATES.get(letter) != "c" or kind == "lstm" else None    # a cell state: an LSTM's
     return state or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 

@@ -59,6 +59,8 @@ class WorldReadings:
     def _updated(self, key: str) -> np.ndarray:
         """W⁺ = W - η ∂L/∂W: a weight after one step of plain gradient descent on the whole loss (every
         step's term), η the spec's learning rate."""
+        if "|" in key:                                  # W_f over [h; x]: each block updated, side by side
+            return self._joined(key, self._updated)
         rate = self.world.sizes.get("lr")
         readings = self.world.lookup("d:" + key)
         if rate is None or not readings:
