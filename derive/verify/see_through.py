@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .set_ranges import set_ranges
 from .at_point import kept_bars, paired_bars
 from .called_entries import called_entries
 from .macro_words import named_by_words
@@ -145,7 +146,7 @@ def see_through(text: str) -> str:
     text = _SNAKE_CALL.sub(lambda m: f"\\operatorname{{{m.group(1).replace('_', '')}}}", text)   # ROW_SUM(x): one name
     text = _BARE_FONT.sub(r"\\\1{\2}", text)     # \mathbf 1: TeX's one-token argument, braced
     text = _MATHOP.sub(lambda m: m.group(1) or "", text)    # \mathop \sum \limits (MathType), \mathop{\arg\max}
-    text = plain_tex_fonts(text)              # {\rm i}, {\bf x_t}, {\cal L}: plain TeX's font switches
+    text = set_ranges(plain_tex_fonts(text))    # {\rm i}, {\bf x_t}: plain TeX's fonts; Σ_{a∈[1,n]}: Σ_{a=1}^{n}
     text = _DOUBLE_PRIME.sub("''", text)                    # i" for i'': an index of its own (n", c")
     text = _ANGLED_TIME.sub(r"^{\\langle \1 \\rangle}", text)      # Ng's a^{<t>}, a^{\lt t \gt}: ⟨t⟩
     text = _FOR_ALL.sub(" ", text)     # (∀ i = 1, …, T), \quad ∀ t after a claim: its scope (a leading ∀ stays)

@@ -24,6 +24,9 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     names, model = judge.names, judge.model
     point = judge.points[0]
     for chain in chains:
+        if len(chain.sides) > 2 and isinstance(chain.sides[1], s.Frac):     # η_{ij} = ∂H/∂w_{ij} = …: η names it
+            chain = s.Chain(chain.sides[:2], chain.relations[:1], chain.continued, chain.text, chain.offset,
+                            chain.lines[:1])
         if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain) or \
                 names_the_loss(chain, names) or stated_with_statistics(chain, names):
             continue                   # γ = √Var[x], μ = E[x]: claims; γ stays the scale, μ the mean

@@ -1,0 +1,53 @@
+"""A French CNN note's habits (session of 2026-12-05, eleventh): a sum's range written as its letter's set,
+Σ_{a∈[1,n], b∈[1,n]} (also ⟦1,n⟧, {1,…,n}, a half-open [0,n)), and a chain whose first side is the post's own name
+for the derivative after it (η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive.verify import Checker, verify_text
+from derive.verify.set_ranges import set_ranges
+
+# one 5×5 map, a 2×2 kernel at stride 1 with a bias and ReLU, max pooling, a dense softmax
+SPEC = Path(__file__).parent / "posts" / "conv_blind16" / "thomasatlantis_c99_mnist_conv_maxpool_zh" / "spec.toml"
+
+
+def _verdicts(text: str) -> list[str]:
+    checker = Checker(derive.derive(derive.load(SPEC)))
+    return [claim.verdict for claim in verify_text(checker, text, "post.md").claims]
+
+
+@pytest.mark.parametrize("written, read", [
+    (r"\sum_{a\in[1,n],b\in[1,n]} x", r"\sum_{a=1}^{n} \sum_{b=1}^{n} x"),
+    (r"\sum_{a \in [\![1, n]\!]} x", r"\sum_{a=1}^{n} x"),
+    (r"\sum\limits_{k\in\{1,\dots,K\}} y_k", r"\sum_{k=1}^{K} y_k"),
+    (r"\sum_{k \in [0, n)} y_k", r"\sum_{k=0}^{n-1} y_k"),
+    (r"\sum_{k \in ]0, n]} y_k", r"\sum_{k=0+1}^{n} y_k"),
+    (r"\sum_{k\in\llbracket 1,N\rrbracket}x", r"\sum_{k=1}^{N} x"),
+    (r"\sum_{i \in S} x_i", r"\sum_{i \in S} x_i"),                      # a set the post names: as written
+    (r"\sum_{(i,j) \in I(c,a,b)} d", r"\sum_{(i,j) \in I(c,a,b)} d"),
+    (r"\sum_{i=1}^{n} x", r"\sum_{i=1}^{n} x"),
+])
+def test_a_sums_range_written_as_its_letters_set(written, read):
+    assert " ".join(set_ranges(written).split()) == read
+
+
+def test_the_forward_with_its_ranges_as_sets():
+    right = r"$$z_{i,j}=\sum _{a\in[1,n],b\in[1,n]}x_{i+a-1,j+b-1}\times w_{a,b}+b$$"
+    slipped = r"$$z_{i,j}=\sum _{a\in[1,n],b\in[1,n]}x_{i+a,j+b-1}\times w_{a,b}+b$$"
+    assert _verdicts(right) == ["ok"]
+    assert _verdicts(slipped) == ["wrong"]
+
+
+FORWARD = r"$$z_{i,j}=\sum _{a\in[1,n],b\in[1,n]}x_{i+a-1,j+b-1}\times w_{a,b}+b$$" "\n\n"     # counts from 1
+
+
+def test_a_chain_whose_first_side_names_the_derivative_after_it():
+    right = FORWARD + (r"$$\eta _{i,j}=\frac{\partial H}{\partial w_{i,j}}=\sum _m\sum _n \frac{\partial H}{\partial z_{m,n}} "
+             r"\times x_{i+m-1,j+n-1}$$")
+    assert _verdicts(right) == ["ok", "ok"]
+    assert _verdicts(right.replace("x_{i+m-1,j+n-1}", "x_{i+m,j+n}")) == ["ok", "wrong"]   # the 1-based offset dropped
