@@ -138,6 +138,8 @@ class Evaluator(Deltas):
         if node.text == KRONECKER and not node.font and self.model.normalizing and \
                 KRONECKER not in self.names.bound and self.names.stabilizer_delta:
             return EPSILON            # √(σ² + δ): a bare δ is the stabilizer (Kronecker's has indices)
+        if node.text == "1" and node.font in ("vec", "mathbf", "boldsymbol", "bm", "mathbb"):
+            return sp.Integer(1)      # Σ_i ∂f/∂y_i · 1⃗: an entry of the ones vector, read entry by entry
         found = self.name(node.text, node.font, None, view)
         if found == LOSS:
             raise Unread("the loss's value is not read: the post's claims are read on one layer, whose "

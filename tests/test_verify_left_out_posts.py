@@ -1,6 +1,7 @@
-"""A French CNN note's habits (session of 2026-12-05, eleventh): a sum's range written as its letter's set,
-Σ_{a∈[1,n], b∈[1,n]} (also ⟦1,n⟧, {1,…,n}, a half-open [0,n)), and a chain whose first side is the post's own name
-for the derivative after it (η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …)."""
+"""Habits of real posts that earlier blind sets looked at and left out, their repositories not found again (session
+of 2026-12-05, eleventh): a French CNN note's sum ranges written as its letter's set, Σ_{a∈[1,n], b∈[1,n]} (also
+⟦1,n⟧, {1,…,n}, a half-open [0,n)), and its chain whose first side is the post's own name for the derivative after it
+(η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …); a batch-norm post's Σ_i ∂f/∂y_i · 1⃗ (an entry of the ones vector is 1)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from derive.verify import Checker, verify_text
 from derive.verify.set_ranges import set_ranges
 
 # one 5×5 map, a 2×2 kernel at stride 1 with a bias and ReLU, max pooling, a dense softmax
-SPEC = Path(__file__).parent / "posts" / "conv_blind16" / "thomasatlantis_c99_mnist_conv_maxpool_zh" / "spec.toml"
+POSTS = Path(__file__).parent / "posts"
+SPEC = POSTS / "conv_blind16" / "thomasatlantis_c99_mnist_conv_maxpool_zh" / "spec.toml"
+BATCH_NORM = POSTS / "conv_holdout" / "wangcsshuai_kevinzakka_batchnorm" / "spec.toml"      # one feature, m = 5
 
 
-def _verdicts(text: str) -> list[str]:
-    checker = Checker(derive.derive(derive.load(SPEC)))
+def _verdicts(text: str, spec: Path = SPEC) -> list[str]:
+    checker = Checker(derive.derive(derive.load(spec)))
     return [claim.verdict for claim in verify_text(checker, text, "post.md").claims]
 
 
@@ -51,3 +54,10 @@ def test_a_chain_whose_first_side_names_the_derivative_after_it():
              r"\times x_{i+m-1,j+n-1}$$")
     assert _verdicts(right) == ["ok", "ok"]
     assert _verdicts(right.replace("x_{i+m-1,j+n-1}", "x_{i+m,j+n}")) == ["ok", "wrong"]   # the 1-based offset dropped
+
+
+def test_an_entry_of_the_ones_vector_is_one():
+    right = r"$$\frac{\partial f}{\partial \beta} = \Sigma^m_{i=1} \frac{\partial f}{\partial y_i} \cdot \vec{1}$$"
+    assert _verdicts(right, BATCH_NORM) == ["ok"]
+    assert _verdicts(right.replace(r"\vec{1}", r"\vec{1} \hat{x}_i"), BATCH_NORM) == ["wrong"]
+    assert _verdicts(right.replace(r"\vec{1}", r"\mathbf{1}"), BATCH_NORM) == ["ok"]
