@@ -1,7 +1,8 @@
 """Habits of real posts that earlier blind sets looked at and left out, their repositories not found again (session
 of 2026-12-05, eleventh): a French CNN note's sum ranges written as its letter's set, Σ_{a∈[1,n], b∈[1,n]} (also
 ⟦1,n⟧, {1,…,n}, a half-open [0,n)), and its chain whose first side is the post's own name for the derivative after it
-(η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …); a batch-norm post's Σ_i ∂f/∂y_i · 1⃗ (an entry of the ones vector is 1)."""
+(η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …); a batch-norm post's Σ_i ∂f/∂y_i · 1⃗ (an entry of the ones vector is 1); a French
+RNN note whose y_t is the softmax and ŷ_t the true class, with its lone = signs turned into setext underlines."""
 
 from __future__ import annotations
 
@@ -61,3 +62,30 @@ def test_an_entry_of_the_ones_vector_is_one():
     assert _verdicts(right, BATCH_NORM) == ["ok"]
     assert _verdicts(right.replace(r"\vec{1}", r"\vec{1} \hat{x}_i"), BATCH_NORM) == ["wrong"]
     assert _verdicts(right.replace(r"\vec{1}", r"\mathbf{1}"), BATCH_NORM) == ["ok"]
+
+
+RNN = POSTS / "sequence_blind_rnn15" / "razmik_vanilla_rnn_bptt_notebook" / "spec.toml"     # softmax read-out, CE
+SWAPPED = "\n\n".join([                      # a French note: y_t the softmax, ŷ_t "la véritable classe"
+    r"$$h_t = \tanh(b + Wh_{t-1} + UX_t)$$",
+    r"$$y_t = \operatorname{softmax}(Vh_t)$$",
+    r"$$L_t=-\sum_i \hat y_{t,i}\log(y_{t,i})$$",
+])
+
+
+def test_y_the_softmax_and_y_hat_the_target_where_the_posts_loss_says_so():
+    right = SWAPPED + "\n\n" + r"$$\frac{\partial L_t}{\partial V} = (y_t-\hat y_t)h_t^T$$"
+    assert _verdicts(right, RNN)[-2:] == ["ok", "ok"]
+    assert _verdicts(right.replace(r"(y_t-\hat y_t)", r"(\hat y_t-y_t)"), RNN)[-1] == "wrong"
+    # the same post's display that a Markdown converter broke: its lone = made a setext underline
+    broken = SWAPPED + "\n\n$$\n\\boxed{\n\\frac{\\partial L}{\\partial V}\n=============\n\n\\sum_t\n(y_t-\\hat y_t)h_t^T\n}\n$$"
+    assert _verdicts(broken, RNN)[-1] == "ok"
+
+
+def test_y_the_softmax_on_one_line_alone_does_not_make_y_hat_the_target():
+    forward = r"$$y_t = \text{softmax}(z_t), \quad z_t = W_{hy} h_t + b_y$$"      # then ŷ the prediction again
+    right = forward + "\n\n" + r"$$\frac{\partial L_t}{\partial z_t} = \hat{y}_t - y_t$$"
+    assert _verdicts(right, RNN)[-1] == "ok"
+    # ŷ computed too: the loss −Σ ŷ log y is a slip (the log of the one-hot target), not the post's letters
+    both = r"$$\hat{y}_t = \text{softmax}(z_t)$$" + "\n\n" + r"$$L_t=-\sum_i \hat y_{t,i}\log(y_{t,i})$$" + "\n\n" + \
+        r"$$\frac{\partial L_t}{\partial z_t} = \hat{y}_t - y_t$$"
+    assert _verdicts(both, RNN)[1:] == ["unchecked", "ok"]

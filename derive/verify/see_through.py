@@ -140,6 +140,7 @@ def _gradient_of(match: re.Match) -> str:
 
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
+    text = re.sub(r"(?m)^[ \t]*={3,}[ \t]*$", "=", text)    # a display's lone = made a setext underline (====)
     text = reasons_apart(text)                  # a = b && (\text{Because } c = d): c = d a row of its own
     text = _DEGREES.sub(r"\1", text)            # rot_{180^\circ}, 180°: an angle in degrees, its number
     text = named_by_words(text)                # \queryMatrix, \lossFunction: a post's own macros, by their words

@@ -25,7 +25,7 @@ from .carried import carried, slipped
 from .quantities import IN_VIEW, World
 from .shown import equal, shaped, single, slack
 from .unfit import Misfit
-from .own_meaning import own_meaning
+from .own_meaning import of_the_loss, own_meaning
 from .other_network import in_other_network
 from .step_letters import at_step_t, on_one_steps_loss, through_its_state
 from .step_ranges import at_step, free_step_letter
@@ -39,7 +39,8 @@ MAX_CONVENTIONS = 512
 # y as the logits; a GRU's z as the candidate's weight; steps from 0; ∂J/∂c^t as a part (split_state.py)
 OPTED_INTO = {"S": ("S",), "A": ("A", "S"), "y": ("y",), "update gate": ("keeps the state",), "first step": (1,),
               CELL_GRADIENT: ("whole",), NEXT_FAMILY: ("whole",), "a-name": ("h",),
-              "z-name": ("net:", "h", "logit")}       # z the target: only where the post's own equations say so
+              "z-name": ("net:", "h", "logit"),       # z the target: only where the post's own equations say so
+              "hat": ("prediction",)}                 # ŷ the target (y the softmax): the same
 ONE_PATH = ("not checked: this adds one path's term to a gradient that sums several (through each gate, or each "
             "use); only the sum is a claim")
 MAX_ENTRIES = 1_000         # of a claim written entry by entry, each checked
@@ -106,7 +107,8 @@ class SequenceJudge:
         if not held:
             return
         self._confirm(chain, held[0])
-        for family in set().union(*held):
+        for family in set().union(*held) - ({"hat"} if not (of_the_loss(left, self.world.kind) and
+                                                                     self.post.computes_y) else set()):
             options = tuple(dict.fromkeys(c[family] for c in held if family in c))
             if family in self.fixed:
                 narrowed = tuple(o for o in self.fixed[family] if o in options)

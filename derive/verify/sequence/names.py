@@ -207,6 +207,9 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             return None
     if letter == "B" and gate_letter is not None and not accent:
         letter = "b"                                   # B_h, B_y: a bias in capitals, beside W_hh
+    if letter == "y" and gate_letter is None and accent in ("", "hat") and not starred and \
+            pick("hat", ("prediction", "target")) == "target":
+        accent = "" if accent else "hat"               # y the softmax, ŷ the true class: the post's own letters
     if letter == "X" and time is not None and not accent and gate_letter is None:
         letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
     read_out = _read_out_key(letter, accent, gate_letter, kind)

@@ -31,6 +31,12 @@ def own_meaning(judge, chain: s.Chain) -> str | None:
     return None
 
 
+def of_the_loss(left: s.Node, kind: str) -> bool:
+    """L_t = -Σ ŷ_i log y_i: only the loss's own equation says which of y and ŷ is the target (y_t = softmax(z_t)
+    may be the one line where a post calls its prediction y)."""
+    return (key_of(left, kind, lambda family, options: options[0]) or "").startswith("loss")
+
+
 def _stand_in_of_a_letter(node: s.Node) -> bool:
     """f'(z), g(x): a stand-in letter applied to a bare letter, no step's quantity (z, not z_t)."""
     if not (isinstance(node, s.Juxt) and len(node.items) == 2 and isinstance(node.items[1], s.Paren)):

@@ -37,6 +37,8 @@ class PostNames:
     # a line of the post says its σ is an activation that may be tanh or ReLU (σ can be tanh or ReLU): an
     # RNN's σ is then its state's activation
     sigma_is_activation: bool = False
+    # y = softmax(…) and no ŷ computed: the post's y may be its prediction, so its loss's equation may make ŷ the target
+    computes_y: bool = False
     first_index: int = 1               # a fixed entry's first index: v_{11} (1), or v_{00} where it writes 0
     # code's names assigned again (dt = dh_hat * (1 - h_hat**2), then dt = dz * z * (1-z)): each later value
     # with its line, taken by the lines below it; `line` is the line being judged
