@@ -78,3 +78,24 @@ def test_a_gates_weights_over_the_state_and_the_input_updated_and_differentiated
     ])
     verdicts = _verdicts(_checker("lstm"), text)
     assert [verdicts.get(line) for line in (5, 7, 9, 11)] == ["ok", "ok", "ok", "wrong"]
+
+
+def test_what_the_review_found():
+    """W_{ho} as an LSTM post's read-out (ŷ = softmax(W_{ho} h_t + b_y)), a_f as a gate's own activation (a_f =
+    σ(…)) and a = σ(a_r) after it: each the post's own meaning, as its equations make it."""
+    read_out = "\n\n".join([r"$$\hat{y}_t = \mathrm{softmax}(W_{ho} h_t + b_y)$$",
+                            r"$$\frac{\partial L}{\partial W_{ho}} = \frac{1}{T}\sum_t (\hat{y}_t - y_t) h_t^T$$"])
+    square = {"layers": [{"type": "lstm", "hidden": 3}, {"type": "dense", "units": 3, "activation": "softmax"}],
+              "target": {"tokens": [[0, 1, 2, 1]]}}
+    assert _verdicts(_checker("lstm", **square), read_out) == {1: "ok", 3: "ok"}
+    activations = "\n\n".join([
+        r"$$a_f = \sigma(W_f [h_{t-1}, x_t] + b_f)$$", r"$$a_i = \sigma(W_i [h_{t-1}, x_t] + b_i)$$",
+        r"$$a_o = \sigma(W_o [h_{t-1}, x_t] + b_o)$$", r"$$a_c = \tanh(W_c [h_{t-1}, x_t] + b_c)$$",
+        r"$$c_t = a_f \odot c_{t-1} + a_i \odot a_c$$", r"$$h_t = a_o \odot \tanh(c_t)$$",
+        r"$$\frac{\partial h_t}{\partial a_o} = \tanh(c_t)$$",
+    ])
+    assert set(_verdicts(_checker("lstm"), activations).values()) == {"ok"}
+    slipped = activations.replace(r"h_t = a_o \odot \tanh(c_t)", r"h_t = a_f \odot \tanh(c_t)")
+    assert _verdicts(_checker("lstm"), slipped)[11] == "wrong"
+    twice = r"$$a_r = \sigma(W_r x_t + U_r h_{t-1} + b_r)$$" + "\n\n" + r"$$r_t = \sigma(a_r)$$"
+    assert _verdicts(_checker("gru"), twice) == {1: "ok", 3: "wrong"}

@@ -57,6 +57,16 @@ def test_a_chain_whose_first_side_names_the_derivative_after_it():
     assert _verdicts(right.replace("x_{i+m-1,j+n-1}", "x_{i+m,j+n}")) == ["ok", "wrong"]   # the 1-based offset dropped
 
 
+def test_what_the_review_found_in_the_named_chains():
+    """The name's link holds by its definition and vouches for nothing: a last side that does not read leaves the
+    chain unchecked; a letter of the layer's own (b, x) is never renamed by a chain, whose first link is then wrong."""
+    forward = r"$$z_{i,j}=\sum_{a=1}^{2}\sum_{b=1}^{2}x_{i+a-1,j+b-1} w_{a,b}+b$$" "\n\n"
+    unread = r"$$g=\frac{\partial L}{\partial b}=\sum_{i,j}\frac{\partial L}{\partial z_{i,j}}x_{i,j}$$"
+    assert _verdicts(forward + unread) == ["ok", "unchecked"]
+    renamed = r"$$b=\frac{\partial L}{\partial w_{1,1}}=\sum_m\sum_n \frac{\partial L}{\partial z_{m,n}} x_{m,n}$$"
+    assert _verdicts(forward + renamed) == ["ok", "wrong"]
+
+
 def test_an_entry_of_the_ones_vector_is_one():
     right = r"$$\frac{\partial f}{\partial \beta} = \Sigma^m_{i=1} \frac{\partial f}{\partial y_i} \cdot \vec{1}$$"
     assert _verdicts(right, BATCH_NORM) == ["ok"]
@@ -79,6 +89,9 @@ def test_y_the_softmax_and_y_hat_the_target_where_the_posts_loss_says_so():
     # the same post's display that a Markdown converter broke: its lone = made a setext underline
     broken = SWAPPED + "\n\n$$\n\\boxed{\n\\frac{\\partial L}{\\partial V}\n=============\n\n\\sum_t\n(y_t-\\hat y_t)h_t^T\n}\n$$"
     assert _verdicts(broken, RNN)[-1] == "ok"
+    # a row of = between two equations of a display, each with its own =, is no equals sign (a review's case)
+    apart = "$$\no_t = W_{hy} h_t + b_y\n====\n\\hat{y}_t = \\mathrm{softmax}(o_t)\n$$"
+    assert "wrong" not in _verdicts(apart, RNN)
 
 
 def test_y_the_softmax_on_one_line_alone_does_not_make_y_hat_the_target():

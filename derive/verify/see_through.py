@@ -78,6 +78,7 @@ _OPERAND = r"(?:[A-Za-z]|\\(?!cdot|times|left|c?dots|ldots|quad)[a-zA-Z]+(?:\{[^
 # ∇a_{11}, \bigtriangledown W^l: the loss's gradient by the name; \nabla_W J: by W, of J
 _NABLA = re.compile(rf"\\(?:nabla|bigtriangledown)(?:\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])\s*([LJEC](?:_\{{[^{{}}]*\}}|_[A-Za-z0-9])?)(?![A-Za-z])|\s*\{{\s*({_OPERAND}[0-9]*)\s*\}}(?!\s*[LJEC](?![A-Za-z]))|\s*({_OPERAND}))")
 _DELTA_FRACTION = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z_^])((?:[^{}]|\{[^{}]*\})*)\}\s*\{\s*\\delta(?![A-Za-z_^])")
+_SETEXT_EQUALS = re.compile(r"(?m)(^(?=[^=\n]*[^=\s])[^=\n]*\n)[ \t]*={3,}[ \t]*$")     # not after a line with its own =
 _WRAPPED = re.compile(r"^\s*\$+([^$]*)\$+\s*$")          # \( $a$ \): dollars inside the delimiters
 _LEFT_DOT = re.compile(r"\\left\s*\.|\\right\s*\.")
 _PRIME = re.compile(r"\^\s*\{\s*((?:\\prime\s*|'\s*)+)\}|\^\s*\\prime(?![A-Za-z])")     # f^{\prime}, i^{'}: f', i'
@@ -140,7 +141,7 @@ def _gradient_of(match: re.Match) -> str:
 
 def see_through(text: str) -> str:
     text = text.replace("\\_", "_")           # Markdown's escaped underscore in math: rot\_180, x\_hat
-    text = re.sub(r"(?m)^[ \t]*={3,}[ \t]*$", "=", text)    # a display's lone = made a setext underline (====)
+    text = _SETEXT_EQUALS.sub(r"\1=", text)     # a lone = that a converter made a setext underline (====)
     text = reasons_apart(text)                  # a = b && (\text{Because } c = d): c = d a row of its own
     text = _DEGREES.sub(r"\1", text)            # rot_{180^\circ}, 180°: an angle in degrees, its number
     text = named_by_words(text)                # \queryMatrix, \lossFunction: a post's own macros, by their words

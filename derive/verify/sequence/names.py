@@ -213,6 +213,8 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     if letter == "X" and time is not None and not accent and gate_letter is None:
         letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
     read_out = _read_out_key(letter, accent, gate_letter, kind)
+    if read_out == "V:" and kind == "lstm" and gate_letter in ("ho", "oh") and pick("W_ho", ("read-out", "gate")) == "gate":
+        read_out = None                                # W_{ho} beside W_{xo}: the output gate's, as the post's o_t says
     if read_out is not None and read_out[:2] in ("V:", "b:"):
         if letter == "c" and time is not None:
             return None                                # c_t, c^{(t)}: a cell state at a step, never the bias c
@@ -224,7 +226,7 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
         # δ_t: dL/dz_t, or dL/dh_t, or (δ_t = ∂E_t/∂s_t, where the post says so) step t's own loss's dE_t/dz_t
         meaning = pick("delta", ("net", "state"))            # "own" only where fixed (document.py)
         return _timed(f"d:{'h' if meaning == 'state' else 'net:'}", time) + ("~" if meaning == "own" else "")
-    base = read_out or _base(letter, accent, gate_letter, kind)
+    base = read_out or _base(letter, accent, gate_letter, kind, pick)
     if base is None:
         return None
     if base == "y" and letter == "y" and not adjoint and not starred:
@@ -278,8 +280,7 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
         return "y"
     if letter == "V" and gate_letter is None:
         return "V:"
-    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out", "ya", "ay") and \
-            not (kind == "lstm" and gate_letter in ("ho", "oh")):     # Ng's W_{ya}; an LSTM's W_{ho}: its o gate's
+    if letter == "W" and gate_letter in ("hy", "yh", "y", "ho", "oh", "hq", "out", "ya", "ay"):     # Ng's W_{ya}
         return "V:"
     if letter == "b" and gate_letter in ("y", "o", "out") and not (kind == "lstm" and gate_letter == "o"):
         return "b:y"
@@ -288,7 +289,7 @@ def _read_out_key(letter, accent, gate_letter, kind) -> str | None:
     return None
 
 
-def _base(letter, accent, gate_letter, kind) -> str | None:
+def _base(letter, accent, gate_letter, kind, pick) -> str | None:
     if letter == GREEK_GATE:
         return GATES[kind].get(gate_letter) if gate_letter else None
     if accent:
@@ -297,7 +298,7 @@ def _base(letter, accent, gate_letter, kind) -> str | None:
     if gate_letter is not None:
         # a_f, z_o: a gate's net input, before its activation (f_t = σ(a_f)); a GRU's z is a gate of its own
         named = WEIGHT_GATES.get(kind, {}).get(gate_letter) if letter == "a" or (letter, kind) == ("z", "lstm") else None
-        return f"net:{named}" if named else None
+        return None if not named else f"net:{named}" if pick(f"{letter}-gate", ("net", "gate")) == "net" else named
     state = STATES.get(letter) if STATES.get(letter) != "c" or kind == "lstm" else None    # a cell state: an LSTM's
     return state or GATES[kind].get(letter) or ("net:" if kind == "rnn" and letter == "z" else None)
 

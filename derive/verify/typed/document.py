@@ -126,6 +126,9 @@ def verify_typed(checker: TypedChecker, regions: list[Region], document: str | N
     lines = document.split("\n") if document is not None else []
     previous = None
     for region, chain, line in found:
+        if len(chain.sides) > 2 and names.defines(chain.sides[1]):       # η = ∂H/∂w = …: the claim after the name
+            chain = s.Chain(chain.sides[1:], chain.relations[1:], chain.continued, chain.text, chain.offset,
+                            chain.lines[1:])
         before = previous.sides[-1] if previous is not None and previous.sides[0] == chain.sides[0] else None
         previous = chain
         judge.case = _case(lines, line)

@@ -24,7 +24,8 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
     names, model = judge.names, judge.model
     point = judge.points[0]
     for chain in chains:
-        if len(chain.sides) > 2 and isinstance(chain.sides[1], s.Frac):     # η_{ij} = ∂H/∂w_{ij} = …: η names it
+        if len(chain.sides) > 2 and isinstance(chain.sides[1], s.Frac) and _new_name(names, chain.sides[0]):
+            # η_{ij} = ∂H/∂w_{ij} = …: η names the derivative
             chain = s.Chain(chain.sides[:2], chain.relations[:1], chain.continued, chain.text, chain.offset,
                             chain.lines[:1])
         if len(chain.sides) != 2 or chain.relations[0] not in ("=", ":=") or renames(chain) or \
@@ -58,6 +59,12 @@ def bind_definitions(judge: TypedJudge, chains: list[s.Chain]) -> None:
         elif role is not None and _other_case(key) in names.bound:     # Z the output, z the normalized input
             names.also(key, names.bound[_other_case(key)])
             names.also(_other_case(key), role)
+
+
+def _new_name(names: Names, node: s.Node) -> bool:
+    """A name the layer's table gives no role (η, g), not one of its tensors' letters (x, w, b)."""
+    written = written_name(node)
+    return written is not None and names.role(written[0], written[1]) is None
 
 
 def swapped_operands(judge: TypedJudge, chains: list[s.Chain]) -> None:
