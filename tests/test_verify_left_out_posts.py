@@ -1,8 +1,9 @@
-"""Habits of real posts that earlier blind sets looked at and left out, their repositories not found again (session
-of 2026-12-05, eleventh): a French CNN note's sum ranges written as its letter's set, Σ_{a∈[1,n], b∈[1,n]} (also
-⟦1,n⟧, {1,…,n}, a half-open [0,n)), and its chain whose first side is the post's own name for the derivative after it
-(η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …); a batch-norm post's Σ_i ∂f/∂y_i · 1⃗ (an entry of the ones vector is 1); a French
-RNN note whose y_t is the softmax and ŷ_t the true class, with its lone = signs turned into setext underlines."""
+"""Habits of real posts (session of 2026-12-05, eleventh): a French CNN note's sum ranges written as its letter's set,
+Σ_{a∈[1,n], b∈[1,n]} (also ⟦1,n⟧, {1,…,n}, a half-open [0,n)), and its chain whose first side is the post's own name
+for the derivative after it (η_{i,j} = ∂H/∂w_{i,j} = Σ_m Σ_n …), both in conv_blind10; and, from posts that earlier
+blind sets looked at and left out (their repositories not found again), a batch-norm post's Σ_i ∂f/∂y_i · 1⃗ (an
+entry of the ones vector is 1) and a French RNN note whose y_t is the softmax and ŷ_t the true class, its lone =
+signs turned into setext underlines."""
 
 from __future__ import annotations
 
