@@ -2,7 +2,8 @@
 its activation if it has one, then the loss. Parameters are named by their role and layer (W1, b1,
 gamma2, beta2), as the JSON document of a dense network names them. A sequence layer is several
 applications (lower_sequence.py); a dense layer on a sequence is `linear` at every position, and a
-sequence output's softmax is the sequence cross-entropy's own, so it is no node of its own."""
+sequence output scored by token ids has its softmax inside the sequence cross-entropy, so no node of its
+own; one scored by values at every position keeps its activation, and the loss sums every position's errors."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from .lower_sequence import lowered
 
 def lower_tensor(spec: TensorSpec) -> tuple[TensorGraph, dict[Node, np.ndarray]]:
     """The graph, and the values its inputs, targets and parameters are given."""
-    sequence_output = len(spec.layers[-1].shape) == 2
+    token_output = len(spec.layers[-1].shape) == 2 and spec.loss.function == "cross_entropy"
     x = Node("X", Kind.INPUT, spec.input_shape)
-    y = Node("Y", Kind.TARGET, spec.layers[-1].shape[:1] if sequence_output else spec.layers[-1].shape)
+    y = Node("Y", Kind.TARGET, spec.layers[-1].shape[:1] if token_output else spec.layers[-1].shape)
     nodes, applications = [x, y], []
     given = {x: spec.inputs, y: spec.targets}
     previous = x
@@ -32,7 +33,7 @@ def lower_tensor(spec: TensorSpec) -> tuple[TensorGraph, dict[Node, np.ndarray]]
             nodes += made
             applications += applied
             continue
-        activation = layer.activation if not (sequence_output and l == len(spec.layers)) else None
+        activation = layer.activation if not (token_output and l == len(spec.layers)) else None
         out = Node(f"Z{l}" if activation else f"H{l}", Kind.INTERMEDIATE, layer.shape, l)
         op = "linear" if layer.kind == "dense" and len(previous.shape) == 2 else layer.kind
         applications.append(Application(op, (previous,) + parameters, out, layer.attributes))
@@ -45,6 +46,6 @@ def lower_tensor(spec: TensorSpec) -> tuple[TensorGraph, dict[Node, np.ndarray]]
         previous = out
     loss = Node("J", Kind.LOSS, ())
     reduction = ("reduction", spec.loss.reduction)
-    applications.append(Application("sequence_ce", (previous, y), loss, (reduction,)) if sequence_output else
+    applications.append(Application("sequence_ce", (previous, y), loss, (reduction,)) if token_output else
                         Application("loss", (previous, y), loss, (("function", spec.loss.function), reduction)))
     return TensorGraph(tuple(nodes + [loss]), tuple(applications), loss), given

@@ -131,9 +131,11 @@ def context(spec: TensorSpec) -> dict[str, Any]:
     used = {site.application.op for site in ops}
     activations = {site.attribute("function") for site in ops if site.application.op == "activation"}
     output, errors = loss.application.inputs[0].name, CODE[loss.application.op].forward(loss)[0]
-    sequence = spec.layers[-1].shape if len(spec.layers[-1].shape) == 2 else None
+    sequence = spec.layers[-1].shape if loss.application.op == "sequence_ce" else None
     return {
-        "title": spec.title, "input_shape": _dims(spec.input_shape), "shape": repr(tuple(spec.input_shape)), "outputs": spec.layers[-1].shape[0],
+        "title": spec.title, "input_shape": _dims(spec.input_shape), "shape": repr(tuple(spec.input_shape)),
+        "outputs": ", ".join(map(str, spec.layers[-1].shape)),
+        "positions": len(spec.layers[-1].shape) == 2 and sequence is None,
         "layers": list(layers.values()), "backward": backward,
         "helpers": list(dict.fromkeys(h.strip() for op in CODE if op in used for h in CODE[op].helpers)),
         "imports": sorted({line for op in used for line in CODE[op].imports}

@@ -296,7 +296,7 @@ def _loss_forward(s: Site) -> list[Line]:
     """The errors E_k of every output and sample; a logarithm of the outputs from the net input where
     the output activation's row gives a stable form (as the dense module's)."""
     a, y = s.application.inputs
-    row = LOSSES[s.attribute("function")].over(a.shape[0])
+    row = LOSSES[s.attribute("function")].over(a.shape[-1])
     fused = fusion(s.graph, s.application)
     log_out, log_one_minus = ACTIVATIONS[fused.attribute("function")].log_code if fused else (None, None)
     z = fused.inputs[0].name if fused else None
@@ -310,7 +310,7 @@ def _loss_backward(s: Site) -> list[Line]:
     """The seed: the output delta through the activation the loss reads alone (the rows' product,
     ending in the fusion row's cancellation), or the loss's slope at the outputs."""
     a, y = s.application.inputs
-    k = a.shape[0]
+    k = a.shape[-1]
     fused = fusion(s.graph, s.application)
     if fused is None:
         slope = loss_derivative(s.attribute("function"), _matrix(y.name, k), _matrix(a.name, k), _ones(k), k)

@@ -191,6 +191,8 @@ def _loss(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values) -> 
     function = spec.loss.function.replace("_", " ")
     if graph.producer(graph.loss).op == "sequence_ce":
         function += " of the softmax at each position, a sample's error the mean over its positions"
+    elif len(graph.producer(graph.loss).inputs[0].shape) == 2:
+        function += " at each position, a sample's error the sum over its positions"
     return {"function": function, "reduction": reduction,
             "value": printers.number(values.loss) if values is not None else None}
 

@@ -27,8 +27,10 @@ input and output are a sequence (time, features), or token ids (time,) at the in
                                        # query_, key_, value_, output_, up_ (hidden, d), down_weights (d, hidden)
 
 A dense layer on a sequence is applied at every position; layer_norm and rms_norm normalize each
-position's features. A sequence output ends in a dense softmax layer and the cross-entropy: the
-mean over positions of each position's error.
+position's features. A sequence output ends in a dense softmax layer and the cross-entropy against
+token ids (the mean over positions of each position's error), or in a dense layer with an elementwise
+activation (or none) and a squared error against `[target] values` of shape (time, outputs) per
+sample (the sum over positions: E = Σ_t ½‖ŷ_t − y_t‖², a regression at every step).
 """
 
 from __future__ import annotations

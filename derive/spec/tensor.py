@@ -55,6 +55,7 @@ KEYS = {
 MAX_SIZE = 4096                  # channels, units or pixels along an axis: a hand-sized network
 MAX_ENTRIES = 1_000_000          # of one layer's output, per sample
 MAX_WEIGHTS = 10_000_000         # of the whole network (80 MB of float64)
+SQUARED = ("half_sse", "sse", "mse")     # the losses a sequence output may take at every position, with values
 
 
 def is_tensor_spec(data: Mapping[str, Any]) -> bool:
@@ -112,19 +113,17 @@ class _TensorReader(SequenceLayers, Checker):
             raise self.fail(f"layers[{len(raw)}]", f"the last layer's output has shape {_shape(current)}; expected "
                             "a flat output for the loss (end with a dense layer, or a flatten), or a sequence's "
                             "from a dense layer at every position")
+        raw_loss = self.table(data["loss"], "loss", {"function": True, "reduction": False})
+        function = self.choice(raw_loss["function"], "loss.function", tuple(LOSSES))
+        if len(current) == 2:
+            self.sequence_loss(function, layers[-1].activation)
         targets = training = None
         if inputs is not None:
-            targets = self.targets(target, current, inputs)
+            targets = self.targets(target, current, inputs, function)
             if target.get("next_token"):
                 inputs = inputs[:, :-1]           # the last token is only a target
             training = self.training(self.table(data["training"], "training",
                                                 {"learning_rate": True, "iterations": False}))
-        raw_loss = self.table(data["loss"], "loss", {"function": True, "reduction": False})
-        function = self.choice(raw_loss["function"], "loss.function", tuple(LOSSES))
-        if len(current) == 2 and (function, layers[-1].activation) != ("cross_entropy", "softmax"):
-            raise self.fail("loss.function", "a sequence output takes the cross-entropy of a softmax at every "
-                            f"position; expected function = \"cross_entropy\" after a dense softmax layer, got "
-                            f"{function} after {layers[-1].activation or 'no activation'}")
         loss = self.loss(raw_loss, layers[-1].activation or "linear", None if len(current) == 2 else targets)
         return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training, description, precision,
                           self.vocabulary)
@@ -153,8 +152,9 @@ class _TensorReader(SequenceLayers, Checker):
             return shape, None
         return shape, self.samples(inp["values"], "input.values", shape, None, "one array of input.shape per sample")
 
-    def targets(self, target, output: tuple[int, ...], inputs: np.ndarray) -> np.ndarray:
-        """A flat output's values per sample; a sequence output's token ids, or the next input tokens."""
+    def targets(self, target, output: tuple[int, ...], inputs: np.ndarray, function: str) -> np.ndarray:
+        """A flat output's values per sample; a sequence output's token ids, or the next input tokens, or
+        (a squared error at every position) its values per position."""
         given = [key for key in ("values", "tokens", "next_token") if key in target]
         if len(given) != 1:
             raise self.fail("target", f"expected one of values, tokens or next_token, got "
@@ -165,9 +165,15 @@ class _TensorReader(SequenceLayers, Checker):
                                 "target.values, one array per sample")
             return self.samples(target["values"], "target.values", output, len(inputs),
                                 f"one per output; the last layer has {output[0]}")
+        if function in SQUARED:
+            if "values" not in target:
+                raise self.fail(f"target.{given[0]}", f"a squared error at every position compares the output, "
+                                f"{_shape(output)}, with target values; expected target.values, one row per position")
+            return self.samples(target["values"], "target.values", output, len(inputs),
+                                f"one row of {output[1]} per position, {output[0]} positions")
         if "values" in target:
-            raise self.fail("target.values", f"the output is a sequence, {_shape(output)}; expected target.tokens "
-                            "(one id per position) or target.next_token")
+            raise self.fail("target.values", f"the output is a sequence, {_shape(output)}, scored by the "
+                            "cross-entropy; expected target.tokens (one id per position) or target.next_token")
         if target.get("next_token", True) is not True:
             raise self.fail("target.next_token", f"expected true, got {_kind(target['next_token'])}")
         if "next_token" in target:
@@ -320,6 +326,15 @@ class _TensorReader(SequenceLayers, Checker):
         if value is True:
             return (("b", np.zeros(size)),)
         return (("b", self.array(value, f"{field}.bias", (size,), "one per output, or true or false")),)
+
+    def sequence_loss(self, function: str, activation: str | None) -> None:
+        """A sequence output: the cross-entropy of a softmax at every position (token targets), or a squared
+        error of an elementwise activation (or none) at every position (target values)."""
+        if function == "cross_entropy" and activation == "softmax" or function in SQUARED and activation != "softmax":
+            return
+        raise self.fail("loss.function", "a sequence output takes the cross-entropy of a softmax at every position, "
+                        "or a squared error (half_sse, sse, mse) of an elementwise activation at every position; got "
+                        f"{function} after {activation or 'no activation'}")
 
     def loss(self, raw: Mapping[str, Any], output: str, targets: np.ndarray) -> LossSpec:
         function = self.choice(raw["function"], "loss.function", tuple(LOSSES))

@@ -2,7 +2,8 @@
 the activation it reads alone, it is fused with it: one step to that activation's net input, the
 fusion row's cancellation where there is one (softmax + CE and σ + BCE give A − Y).
 
-    numeric   the mean (or sum) of the unit errors; dA per sample, or the fused dZ in one kernel
+    numeric   the mean (or sum) of the unit errors (a sequence's: of every position's); dA per sample, or the
+              fused dZ in one kernel
     units     each output unit's record: dE/dout, through the activation (softmax: every output),
               then the cancellation
     matrices  the output layer's δ as its lines (matrix_forms.output_delta)
@@ -36,7 +37,7 @@ def unit_errors(a, y, function, net=None, activation=None):
     """E_k per sample, (m, outputs). Given the net input of the activation the loss reads alone, a
     logarithm of the output is taken from it where that activation's row gives one (a saturated
     softmax or sigmoid rounds its output to 0 or 1, whose logarithm is not the loss's)."""
-    return _errors(function, a.shape[1], activation if net is not None else None)(a, y, net)
+    return _errors(function, a.shape[-1], activation if net is not None else None)(a, y, net)
 
 
 @cache
@@ -63,7 +64,7 @@ def forward(function, reduction, activation=None, **_):
 
     def loss(inputs, net=None):
         a, y = inputs
-        found = _sum(errors(a.shape[1])(a, y, net), axis=None)
+        found = _sum(errors(a.shape[-1])(a, y, net), axis=None)
         return found * (1.0 / len(a)) if mean else found
     return loss
 
@@ -75,7 +76,7 @@ def vjp(function, reduction, per_sample=None, **_):
 
     def loss_vjp(inputs, output, upstream):
         a, y = inputs
-        return (_scaled(slopes(a.shape[1])(y, a), upstream, a, reduction, per_sample), None)
+        return (_scaled(slopes(a.shape[-1])(y, a), upstream, a, reduction, per_sample), None)
     return loss_vjp
 
 
@@ -85,7 +86,7 @@ def fused(activation, function, reduction, per_sample=None, **_):
 
     def loss_fused(inputs, net, upstream):
         a, y = inputs
-        return _scaled(deltas(a.shape[1])(y, a, net), upstream, a, reduction, per_sample)
+        return _scaled(deltas(a.shape[-1])(y, a, net), upstream, a, reduction, per_sample)
     return loss_fused
 
 
@@ -141,25 +142,31 @@ def matrix_fused(level, loss, activation, upstream) -> OutputDelta:
 
 
 def index_forward(level, application):
-    """The error of one sample: the sum of its output units' errors."""
+    """The error of one sample: the sum of its output units' errors (and, for a sequence's, of its positions')."""
     a, y = application.inputs
-    j = level.indices[a]
-    row = LOSSES[application.attribute("function")].over(a.shape[0])
-    return Sum(row.unit(level.entry(y).xreplace({level.indices[y]: j}), level.entry(a)), (j, j.lower, j.upper))
+    axes = level.axes[a][1:] if hasattr(level, "axes") else (level.indices[a],)
+    row = LOSSES[application.attribute("function")].over(a.shape[-1])
+    return Sum(row.unit(_target(level, a, y), level.entry(a)), *((i, i.lower, i.upper) for i in axes))
+
+
+def _target(level, a, y):
+    """y's entry at a's indices (a sequence's output and target share their axes' indices)."""
+    if y not in level.indices:
+        return level.entry(y)
+    return level.entry(y).xreplace({level.indices[y]: level.indices[a]})
 
 
 def index_vjp(level, application, upstream):
     """dE/da_j of a loss that reads a layer with no activation of its own (a flatten, a conv's output)."""
     a, y = application.inputs
-    t, o = level.entry(y).xreplace({level.indices[y]: level.indices[a]}), level.entry(a)
-    return (level.loss_slope(application, t, o), None)
+    return (level.loss_slope(application, _target(level, a, y), level.entry(a)), None)
 
 
 def index_fused(level, loss, activation, upstream):
     """δ^L_j: the fusion row's cancellation, or dE/da through the activation (summed for softmax)
     (the general equations keep dC/da named and cancel nothing)."""
     a, y = loss.inputs
-    t, o = level.entry(y).xreplace({level.indices[y]: level.indices[a]}), level.entry(a)
+    t, o = _target(level, a, y), level.entry(a)
     rule = level.cancellation(activation, loss)
     if rule is not None:
         return rule.delta(t, o)

@@ -104,11 +104,13 @@ class SequenceJudge:
         if adjoint_of(left) is not None or not (self.known(left) or _at_step(left) and self._reads(left)):
             return
         held = [c for c, equal in self.outcomes(chain, learning=True) if equal]
+        swapped = of_the_loss(left, self.world.kind) and self.post.computes_y
+        if not swapped:     # y and ŷ swapped only by a loss equation: no other line learns from the swap
+            held = [c for c in held if c.get("hat", "prediction") == "prediction"]
         if not held:
             return
         self._confirm(chain, held[0])
-        for family in set().union(*held) - ({"hat"} if not (of_the_loss(left, self.world.kind) and
-                                                                     self.post.computes_y) else set()):
+        for family in set().union(*held) - ({"hat"} if not swapped else set()):
             options = tuple(dict.fromkeys(c[family] for c in held if family in c))
             if family in self.fixed:
                 narrowed = tuple(o for o in self.fixed[family] if o in options)

@@ -78,7 +78,7 @@ class WorldReadings:
         return np.vstack(blocks) if rows else np.hstack(blocks)
 
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
-        if (gradient or bare == "loss:all") and self.world.step_losses and \
+        if (gradient or bare == "loss:all") and self.world.step_losses and self.world.steps_mean and \
                 self.pick("loss", ("mean", "sum")) == "sum":
             value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
         return self._oriented(bare, value)
@@ -121,8 +121,8 @@ class WorldReadings:
         else:
             raise Unfit(f"{spoken(key)} of one step's loss")
         self.read.add(key)
-        # one step's cross-entropy itself: derive's loss is the steps' mean, so its gradients carry 1/T
-        return self._oriented(key[2:], own * world.sizes["T"])
+        # one step's loss itself: where derive's loss is the steps' mean (the cross-entropy's), its gradients carry 1/T
+        return self._oriented(key[2:], own * world.sizes["T"] if world.steps_mean else own)
 
     def _step(self, key: str) -> tuple[str, int]:
         """h@-1 -> (h, the step before the one in view); h#3 -> (h, step 3 as the post counts)."""

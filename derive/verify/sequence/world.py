@@ -21,6 +21,7 @@ from ...core.lower_sequence import CELLS
 from ...errors import DeriveError
 from ...numeric.tensor_values import evaluate_tensor
 from ...rules import kernels
+from ...rules.losses import LOSSES
 from ...spec.sequence import GATE_NAMES
 from .quantities import STACK_ORDERS, Run, World
 
@@ -63,7 +64,9 @@ def _cell(graph, values, layer, index: int) -> World:
     found = World(kind, steps=[{} for _ in range(steps)], activation=dict(layer.attributes).get("nonlinearity", "tanh"))
     found.sizes["T"] = steps
     found.reset_after = dict(layer.attributes).get("reset_after", True)
-    found.step_losses = any(a.op == "sequence_ce" for a in run.graph.applications)
+    found.step_losses = any(a.op == "sequence_ce" or a.op == "loss" and len(a.inputs[0].shape) == 2
+                            for a in run.graph.applications)
+    found.steps_mean = any(a.op == "sequence_ce" for a in run.graph.applications)
     for t in range(1, steps + 1):
         _one_step(found, run, kind, index, t)
     for key, arrays in found.steps[1].items():      # the first step has no previous state, no forget gate
@@ -137,6 +140,9 @@ def _read_out(found: World, run: "Run", index: int) -> None:
     stacked = run.nodes.get(f"H{index}")
     dense = [a for a in run.consumers(stacked.name) if a.op == "linear"] if stacked is not None else []
     losses = [a for a in run.consumers(dense[0].output.name) if a.op == "sequence_ce"] if dense else []
+    if dense and not losses:
+        _values_read_out(found, run, dense[0])
+        return
     if not losses:
         return
     out = dense[0].output
@@ -163,6 +169,37 @@ def _read_out(found: World, run: "Run", index: int) -> None:
     found.add("V:", run.numbers.value[dense[0].inputs[1]])
     if len(dense[0].inputs) > 2:
         found.add("b:y", _column(run.numbers.value[dense[0].inputs[2]]))
+
+
+def _values_read_out(found: World, run: Run, layer) -> None:
+    """A dense layer at every step (and its activation) into a squared error against each step's target
+    values: each step's net input, output ŷ, target y, weights V and bias, their gradients, and each
+    step's own error, the loss their sum."""
+    after = [a for a in run.consumers(layer.output.name) if a.op == "activation"]
+    output = after[0].output if len(after) == 1 else layer.output
+    losses = [a for a in run.consumers(output.name) if a.op == "loss"]
+    if len(losses) != 1:
+        return
+    found.read_out = after[0].attribute("function") if after else "linear"
+    target, outputs = run.numbers.value[losses[0].inputs[1]][0], run.value(output.name)
+    row = LOSSES[losses[0].attribute("function")].over(target.shape[-1])
+    own = row.numpy(target, outputs, None, None).sum(axis=-1)
+    terms = run.terms(layer)
+    for step in range(len(found.steps)):
+        found.add("logit", _column(run.value(layer.output.name)[step]), step=step)
+        found.add("d:logit", _column(run.adjoint(layer.output.name)[step]), step=step)
+        found.add("yhat", _column(outputs[step]), step=step)
+        found.add("d:yhat", _column(run.adjoint(output.name)[step]), step=step)
+        found.add("y", _column(target[step]), step=step)
+        found.add("d:V:", _column(run.adjoint(layer.output.name)[step]) @ found.steps[step]["h"][0].T, terms[1],
+                  step=step)
+        if len(terms) > 2:
+            found.add("d:b:y", _column(run.adjoint(layer.output.name)[step]), _column(terms[2]), step=step)
+        found.add("loss", own[step], step=step)
+    found.add("loss:all", own.sum())
+    found.add("V:", run.numbers.value[layer.inputs[1]])
+    if len(layer.inputs) > 2:
+        found.add("b:y", _column(run.numbers.value[layer.inputs[2]]))
 
 
 def _last_read_out(found: World, run: Run, last: str) -> None:
