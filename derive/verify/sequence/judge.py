@@ -103,10 +103,8 @@ class SequenceJudge:
         left = chain.sides[0]
         if adjoint_of(left) is not None or not (self.known(left) or _at_step(left) and self._reads(left)):
             return
-        held = [c for c, equal in self.outcomes(chain, learning=True) if equal]
-        swapped = of_the_loss(left, self.world.kind) and self.post.computes_y
-        if not swapped:     # y and ŷ swapped only by a loss equation: no other line learns from the swap
-            held = [c for c in held if c.get("hat", "prediction") == "prediction"]
+        swapped = of_the_loss(left, self.world.kind) and self.post.computes_y   # y and ŷ swapped: a loss equation only
+        held = [c for c, equal in self.outcomes(chain, learning=True) if equal and (swapped or c.get("hat") != "target")]
         if not held:
             return
         self._confirm(chain, held[0])
