@@ -65,6 +65,13 @@ def test_a_character_rnn_module_is_the_tape(nonlinearity, reduction, tmp_path):
                  reduction=reduction), tmp_path)
 
 
+def test_a_character_rnn_module_summing_its_positions_is_the_tape(tmp_path):
+    data = _spec([EMBED, {"type": "lstm", "hidden": 3}, OUT], tokens=TOKENS)
+    data["loss"]["positions"] = "sum"
+    source = _check(data, tmp_path).__doc__
+    assert "each sample's sum over its positions" in source
+
+
 def test_a_many_to_one_module_reads_the_last_state(tmp_path):
     rng = np.random.default_rng(0)
     _check(_spec([{"type": "rnn", "hidden": 3, "sequence": False}, {"type": "dense", "units": 2, "activation": "tanh"},

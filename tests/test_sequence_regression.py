@@ -1,5 +1,6 @@
 """A sequence output scored by a squared error at every position, against target values per step: the
-textbook regression RNN, E = Σ_t ½‖ŷ_t − y_t‖² (a sample's error the sum over its positions).
+textbook regression RNN, E = Σ_t ½‖ŷ_t − y_t‖² (a sample's error the sum over its positions, or with
+`[loss] positions = "mean"` their mean).
 
 Its gradients are held to three oracles that share nothing with derive's rows: PyTorch's own RNN, LSTM
 and GRU in float64 (built as test_sequence_specs.py builds them), central differences of the generated
@@ -33,7 +34,7 @@ ACTIVATIONS = {None: lambda a: a, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 def _data(kind="rnn", *, samples=2, steps=3, features=2, hidden=3, outputs=1, function="half_sse", activation=None,
-          reduction="sum", seed=0) -> dict:
+          reduction="sum", positions=None, seed=0) -> dict:
     rng = np.random.default_rng(seed)
     out = {"type": "dense", "units": outputs} | ({"activation": activation} if activation else {})
     low = 0.0 if activation == "sigmoid" else -1.0
@@ -41,7 +42,8 @@ def _data(kind="rnn", *, samples=2, steps=3, features=2, hidden=3, outputs=1, fu
             "input": {"shape": [steps, features], "values": rng.normal(size=(samples, steps, features)).round(3).tolist()},
             "target": {"values": rng.uniform(low, 1.0, size=(samples, steps, outputs)).round(3).tolist()},
             "layers": [{"type": kind, "hidden": hidden}, out],
-            "loss": {"function": function, "reduction": reduction}, "training": {"learning_rate": 0.1}}
+            "loss": {"function": function, "reduction": reduction} | ({"positions": positions} if positions else {}),
+            "training": {"learning_rate": 0.1}}
 
 
 def _document(data: dict) -> dict:
@@ -54,16 +56,20 @@ def _torch_loss(data: dict, doc: dict, p: dict) -> torch.Tensor:
     y_hat = ACTIVATIONS[dense.get("activation")](torch.nn.functional.linear(h, p["W2"], p["b2"]))
     y = torch.tensor(doc["targets"], dtype=torch.float64)
     per_sample = SQUARED[data["loss"]["function"]]((y_hat - y) ** 2, y.shape[-1]).sum(dim=(1, 2))
+    if data["loss"].get("positions") == "mean":
+        per_sample = per_sample / y.shape[1]
     return per_sample.mean() if data["loss"]["reduction"] == "mean" else per_sample.sum()
 
 
 @settings(max_examples=25, deadline=None)
 @given(kind=st.sampled_from(["rnn", "lstm", "gru"]), function=st.sampled_from(sorted(SQUARED)),
        activation=st.sampled_from([None, "tanh", "sigmoid"]), reduction=st.sampled_from(["mean", "sum"]),
-       samples=st.integers(1, 3), steps=st.integers(1, 4), outputs=st.integers(1, 3), seed=st.integers(0, 999))
-def test_any_regression_network_is_pytorchs(kind, function, activation, reduction, samples, steps, outputs, seed):
+       positions=st.sampled_from([None, "mean", "sum"]), samples=st.integers(1, 3), steps=st.integers(1, 4),
+       outputs=st.integers(1, 3), seed=st.integers(0, 999))
+def test_any_regression_network_is_pytorchs(kind, function, activation, reduction, positions, samples, steps, outputs,
+                                            seed):
     data = _data(kind, samples=samples, steps=steps, outputs=outputs, function=function, activation=activation,
-                 reduction=reduction, seed=seed)
+                 reduction=reduction, positions=positions, seed=seed)
     doc = _document(data)
     p = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in doc["parameters"].items()}
     loss = _torch_loss(data, doc, p)
@@ -81,7 +87,8 @@ def _module(data: dict, tmp_path):
 
 @pytest.mark.parametrize("kind, activation", [("rnn", None), ("lstm", "tanh"), ("gru", "sigmoid")])
 def test_the_generated_module_is_derives_and_central_differences(kind, activation, tmp_path):
-    data = _data(kind, outputs=2, activation=activation, function="mse", reduction="mean", seed=4)
+    data = _data(kind, outputs=2, activation=activation, function="mse", reduction="mean", seed=4,
+                 positions="mean" if kind == "lstm" else None)
     result, module = _module(data, tmp_path)
     doc = json.loads(api.render(result, "json"))
     params = {name: np.array(value) for name, value in doc["parameters"].items()}
@@ -125,6 +132,8 @@ def test_a_regression_document_says_its_loss_and_every_proof_holds():
     assert all(check.holds for check in result.checks)
     markdown = api.render(result, "markdown")
     assert "The loss is the half sse at each position, a sample's error the sum over its positions" in markdown
+    averaged = api.render(api.derive(from_dict(_data("rnn", positions="mean"))), "markdown")
+    assert "a sample's error the mean over its positions" in averaged
     assert "NOT EQUAL" not in markdown and "DOES NOT" not in markdown
     assert _katex(_fragments_of_markdown(markdown)) == []
 
@@ -198,3 +207,30 @@ def test_a_linear_read_outs_line_teaches_nothing_through_swapped_letters():
     claims = verify_text(Checker(api.derive(from_dict(data))), text, "post.md").claims
     target = np.array(data["target"]["values"])[0, 1, 0]
     assert claims[1].verdict == "wrong" and f"left side is {target:.4g}" in claims[1].reason, claims[1].reason
+
+
+CROSS_ENTROPY_POST = r"""
+$$h_t = \tanh(W x_t + U h_{t-1} + b)$$
+
+$$\hat{y}_t = \mathrm{softmax}(V h_t + c)$$
+
+$$L = \sum_t L_t, \quad L_t = -\sum_k y_{t,k} \log \hat{y}_{t,k}$$
+
+$$\frac{\partial L}{\partial V} = \sum_t (\hat{y}_t - y_t) h_t^T$$
+
+$$\frac{\partial L_t}{\partial \hat{y}_t} = -\frac{y_t}{\hat{y}_t}$$
+
+$$\frac{\partial L}{\partial V} = \frac{1}{T}\sum_t (\hat{y}_t - y_t) h_t^T$$
+"""
+
+
+@pytest.mark.parametrize("positions", ["mean", "sum"])
+def test_verify_reads_a_summed_cross_entropy_whichever_the_specs_positions(positions):
+    """L = Σ_t L_t: read as the spec's own loss where it sums its positions, and as T times it where it takes
+    their mean; the same verdicts either way."""
+    data = _data("rnn", samples=1, outputs=3, seed=3)
+    data["layers"][-1]["activation"] = "softmax"
+    data["target"] = {"tokens": [[0, 2, 1]]}
+    data["loss"] = {"function": "cross_entropy", "positions": positions}
+    claims = verify_text(Checker(api.derive(from_dict(data))), CROSS_ENTROPY_POST, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok"] * 6 + ["wrong"], [(c.line, c.verdict, c.reason) for c in claims]

@@ -112,8 +112,9 @@ def _torch_loss(data: dict, doc: dict, p: dict):
                 x = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[layer["activation"]](x)
     mean = data["loss"].get("reduction", "mean") == "mean"
     targets = torch.tensor(doc["targets"], dtype=torch.float64)
-    if x.ndim == 3:                 # a sequence: each sample's mean over its positions
-        per_sample = F.cross_entropy(x.transpose(1, 2), targets.long(), reduction="none").mean(dim=1)
+    if x.ndim == 3:                 # a sequence: each sample's mean (or sum) over its positions
+        per_position = F.cross_entropy(x.transpose(1, 2), targets.long(), reduction="none")
+        per_sample = per_position.sum(dim=1) if data["loss"].get("positions") == "sum" else per_position.mean(dim=1)
     else:
         per_sample = -(targets * F.log_softmax(x, dim=-1)).sum(dim=-1)
     return per_sample.mean() if mean else per_sample.sum()
@@ -152,6 +153,8 @@ def test_a_character_model_with_next_token_targets_is_pytorchs(kind, extra):
                   {"type": "dense", "units": 4, "activation": "softmax"}], tokens=TOKENS)
     doc = _assert_equals_torch(data)
     assert doc["inputs"] == [[0, 2, 1], [1, 1, 0]] and doc["targets"] == [[2, 1, 3], [1, 0, 2]]
+    data["loss"]["positions"] = "sum"                  # L = Σ_t L_t, as the textbooks write it
+    assert _assert_equals_torch(data)["loss"] == pytest.approx(3 * doc["loss"], rel=1e-12)
 
 
 @pytest.mark.parametrize("kind, extra", [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})],
@@ -223,8 +226,10 @@ def networks(draw):
     layers.append({"type": "dense", "units": vocabulary, "activation": "softmax"})
     tokens = draw(st.lists(st.lists(st.integers(0, vocabulary - 1), min_size=steps + 1, max_size=steps + 1),
                            min_size=n, max_size=n))
-    return _spec(layers, tokens=tokens, vocabulary=vocabulary, seed=draw(st.integers(0, 2 ** 31)),
+    data = _spec(layers, tokens=tokens, vocabulary=vocabulary, seed=draw(st.integers(0, 2 ** 31)),
                  reduction=draw(st.sampled_from(["mean", "sum"])))
+    data["loss"]["positions"] = draw(st.sampled_from(["mean", "sum"]))
+    return data
 
 
 @settings(max_examples=40, deadline=None)
@@ -265,6 +270,9 @@ EMBED, OUT = {"type": "embedding", "size": 2}, {"type": "dense", "units": 4, "ac
      "layers[2].reset_after: expected true or false"),
     (lambda d: d["layers"].insert(1, {"type": "lstm", "hidden": 2, "reset_after": False}),
      "layers[2].reset_after"),
+    (lambda d: d["loss"].update(positions="total"), "loss.positions: unknown value 'total' (expected one of: mean, sum)"),
+    (lambda d: d["layers"].insert(1, {"type": "rnn", "hidden": 2, "sequence": False}) or d.update(
+        target={"values": [[1, 0, 0, 0]]}) or d["loss"].update(positions="sum"), "loss.positions: given for a flat output"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_bad_sequence_spec_is_named_in_one_line(change, message):
     data = _spec([dict(EMBED), dict(OUT)], tokens=[[0, 1, 2, 3]])

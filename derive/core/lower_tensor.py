@@ -46,6 +46,8 @@ def lower_tensor(spec: TensorSpec) -> tuple[TensorGraph, dict[Node, np.ndarray]]
         previous = out
     loss = Node("J", Kind.LOSS, ())
     reduction = ("reduction", spec.loss.reduction)
-    applications.append(Application("sequence_ce", (previous, y), loss, (reduction,)) if token_output else
-                        Application("loss", (previous, y), loss, (("function", spec.loss.function), reduction)))
+    # a sequence's mean over its positions (the cross-entropy's default; a squared error's sum is the row's own)
+    positions = (("positions", spec.loss.positions),) if spec.loss.positions == "mean" or token_output else ()
+    applications.append(Application("sequence_ce", (previous, y), loss, (reduction,) + positions) if token_output else
+                        Application("loss", (previous, y), loss, (("function", spec.loss.function), reduction) + positions))
     return TensorGraph(tuple(nodes + [loss]), tuple(applications), loss), given

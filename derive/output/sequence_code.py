@@ -145,8 +145,9 @@ def add_backward(s: Site) -> list[Line]:
 # -- the sequence cross-entropy ----------------------------------------------------------------------------
 def sequence_errors(s: Site) -> list[Line]:
     z, y = (n.name for n in s.application.inputs)
-    return [Line(f"errors = -numpy.take_along_axis(log_softmax({z}, 2), {y}[..., None], axis=2)[..., 0].mean(axis=1)",
-                 "each sample's mean over its positions of -log p(target)")]
+    over = s.attribute("positions")
+    return [Line(f"errors = -numpy.take_along_axis(log_softmax({z}, 2), {y}[..., None], axis=2)[..., 0].{over}(axis=1)",
+                 f"each sample's {over} over its positions of -log p(target)")]
 
 
 def sequence_seed(s: Site) -> list[Line]:
@@ -154,4 +155,4 @@ def sequence_seed(s: Site) -> list[Line]:
     return [Line(f"{d(z)} = softmax({z}, 2)"),
             Line(f"numpy.put_along_axis({d(z)}, {y}[..., None], numpy.take_along_axis({d(z)}, {y}[..., None], "
                  "axis=2) - 1, axis=2)", "softmax - onehot(Y)"),
-            Line(f"{d(z)} /= {z}.shape[1]", "the mean over positions")]
+            *([Line(f"{d(z)} /= {z}.shape[1]", "the mean over positions")] if s.attribute("positions") == "mean" else [])]

@@ -135,7 +135,7 @@ def context(spec: TensorSpec) -> dict[str, Any]:
     return {
         "title": spec.title, "input_shape": _dims(spec.input_shape), "shape": repr(tuple(spec.input_shape)),
         "outputs": ", ".join(map(str, spec.layers[-1].shape)),
-        "positions": len(spec.layers[-1].shape) == 2 and sequence is None,
+        "positions": spec.loss.positions, "values_per_position": len(spec.layers[-1].shape) == 2 and sequence is None,
         "layers": list(layers.values()), "backward": backward,
         "helpers": list(dict.fromkeys(h.strip() for op in CODE if op in used for h in CODE[op].helpers)),
         "imports": sorted({line for op in used for line in CODE[op].imports}

@@ -303,6 +303,8 @@ def _loss_forward(s: Site) -> list[Line]:
     code = row.code.format(t=y.name, a=a.name,
                            log_a=log_out.format(z=z, axis=1) if log_out else f"numpy.log({a.name})",
                            log_1m=log_one_minus.format(z=z, axis=1) if log_one_minus else f"numpy.log(1 - {a.name})")
+    if dict(s.application.attributes).get("positions") == "mean":
+        return [Line(f"errors = ({code}) / {a.shape[0]}", "E_k of every output, position and sample, over the positions")]
     return [Line(f"errors = {code}", "E_k of every output and sample")]
 
 
@@ -312,15 +314,21 @@ def _loss_backward(s: Site) -> list[Line]:
     a, y = s.application.inputs
     k = a.shape[-1]
     fused = fusion(s.graph, s.application)
+    averaged = dict(s.application.attributes).get("positions") == "mean"
     if fused is None:
         slope = loss_derivative(s.attribute("function"), _matrix(y.name, k), _matrix(a.name, k), _ones(k), k)
-        return [Line(f"{d(a.name)} = {_PRINTER.doprint(slope)}", "dE/d" + a.name)]
+        return [Line(f"{d(a.name)} = {_PRINTER.doprint(slope)}", "dE/d" + a.name)] + _over_positions(d(a.name), a, averaged)
     z = fused.inputs[0].name
     found = output_delta(fused.attribute("function"), s.attribute("function"), _matrix(z, k), _matrix(a.name, k),
                          _matrix(y.name, k), _ones(k), _matrix(d(z), k), _matrix(d(a.name), k), False)
     rule = CANCELLATIONS.get((fused.attribute("function"), s.attribute("function")))
     comment = f"dE/d{z}: {rule.name}" if rule else f"dE/d{z}, through {fused.attribute('function')}"
-    return [Line(f"{d(z)} = {_PRINTER.doprint(cancel_reciprocals(found.delta))}", comment)]
+    return [Line(f"{d(z)} = {_PRINTER.doprint(cancel_reciprocals(found.delta))}", comment)] + \
+        _over_positions(d(z), a, averaged)
+
+
+def _over_positions(name: str, a, averaged: bool) -> list[Line]:
+    return [Line(f"{name} /= {a.shape[0]}", "the mean over positions")] if averaged else []
 
 
 CODE: dict[str, OpCode] = {

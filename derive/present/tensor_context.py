@@ -189,10 +189,9 @@ def _entry(printers: _Printers, lhs: str, found: sp.Expr, value) -> dict:
 def _loss(printers: _Printers, spec: TensorSpec, graph: TensorGraph, values) -> dict:
     reduction = "mean" if spec.loss.reduction == "mean" else "sum"
     function = spec.loss.function.replace("_", " ")
-    if graph.producer(graph.loss).op == "sequence_ce":
-        function += " of the softmax at each position, a sample's error the mean over its positions"
-    elif len(graph.producer(graph.loss).inputs[0].shape) == 2:
-        function += " at each position, a sample's error the sum over its positions"
+    if spec.loss.positions:
+        softmax = " of the softmax" if graph.producer(graph.loss).op == "sequence_ce" else ""
+        function += f"{softmax} at each position, a sample's error the {spec.loss.positions} over its positions"
     return {"function": function, "reduction": reduction,
             "value": printers.number(values.loss) if values is not None else None}
 

@@ -34,6 +34,7 @@ class LossSpec:
     function: str
     reduction: str = "mean"
     l2: float = 0.0        # lambda of the L2 penalty lambda/2 * (sum of every squared weight) added to the loss
+    positions: str = ""    # a sequence output's: a sample's error the "mean" or the "sum" over its positions
 
 
 @dataclass(frozen=True)

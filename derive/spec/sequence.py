@@ -30,7 +30,8 @@ A dense layer on a sequence is applied at every position; layer_norm and rms_nor
 position's features. A sequence output ends in a dense softmax layer and the cross-entropy against
 token ids (the mean over positions of each position's error), or in a dense layer with an elementwise
 activation (or none) and a squared error against `[target] values` of shape (time, outputs) per
-sample (the sum over positions: E = Σ_t ½‖ŷ_t − y_t‖², a regression at every step).
+sample (the sum over positions: E = Σ_t ½‖ŷ_t − y_t‖², a regression at every step). `[loss] positions`
+("mean" or "sum") overrides how a sample's error gathers its positions.
 """
 
 from __future__ import annotations

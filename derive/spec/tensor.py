@@ -30,6 +30,7 @@ Weights are given (conv2d: (out, in, kernel, kernel); dense: (units, inputs)) or
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -113,7 +114,7 @@ class _TensorReader(SequenceLayers, Checker):
             raise self.fail(f"layers[{len(raw)}]", f"the last layer's output has shape {_shape(current)}; expected "
                             "a flat output for the loss (end with a dense layer, or a flatten), or a sequence's "
                             "from a dense layer at every position")
-        raw_loss = self.table(data["loss"], "loss", {"function": True, "reduction": False})
+        raw_loss = self.table(data["loss"], "loss", {"function": True, "reduction": False, "positions": False})
         function = self.choice(raw_loss["function"], "loss.function", tuple(LOSSES))
         if len(current) == 2:
             self.sequence_loss(function, layers[-1].activation)
@@ -125,6 +126,12 @@ class _TensorReader(SequenceLayers, Checker):
             training = self.training(self.table(data["training"], "training",
                                                 {"learning_rate": True, "iterations": False}))
         loss = self.loss(raw_loss, layers[-1].activation or "linear", None if len(current) == 2 else targets)
+        if "positions" in raw_loss and len(current) != 2:
+            raise self.fail("loss.positions", f"given for a flat output, {_shape(current)}; expected it only where the "
+                            "output is a sequence, whose positions it sums or averages")
+        if len(current) == 2:
+            loss = replace(loss, positions=self.choice(raw_loss.get("positions", "mean" if function == "cross_entropy"
+                                                                    else "sum"), "loss.positions", ("mean", "sum")))
         return TensorSpec(title, shape, inputs, targets, tuple(layers), loss, training, description, precision,
                           self.vocabulary)
 

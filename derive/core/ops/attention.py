@@ -133,23 +133,24 @@ def _picked(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.take_along_axis(_log_softmax(z), ids.astype(np.intp)[..., None], axis=-1)[..., 0]
 
 
-def sequence_ce_forward(reduction: str = "mean", **_):
-    """Per sample, the mean over its positions of -log softmax(z_t)[y_t]; over the samples, their
+def sequence_ce_forward(reduction: str = "mean", positions: str = "mean", **_):
+    """Per sample, the mean (or sum) over its positions of -log softmax(z_t)[y_t]; over the samples, their
     mean (reduction mean) or sum."""
     def sequence_ce(inputs):
         z, ids = inputs
-        errors = -_picked(z, ids).mean(axis=1)
+        errors = -_picked(z, ids).mean(axis=1) if positions == "mean" else -_picked(z, ids).sum(axis=1)
         return errors.mean() if reduction == "mean" else errors.sum()
     return sequence_ce
 
 
-def sequence_ce_vjp(reduction: str = "mean", per_sample=None, **_):
+def sequence_ce_vjp(reduction: str = "mean", per_sample=None, positions: str = "mean", **_):
     def sequence_ce_vjp(inputs, output, upstream):
         z, ids = inputs
         slope = np.exp(_log_softmax(z))
         np.put_along_axis(slope, ids.astype(np.intp)[..., None],
                           np.take_along_axis(slope, ids.astype(np.intp)[..., None], axis=-1) - 1.0, axis=-1)
-        slope /= z.shape[1]
+        if positions == "mean":
+            slope /= z.shape[1]
         scale = upstream if per_sample is not None else upstream / (len(z) if reduction == "mean" else 1.0)
         return scale * slope, None
     return sequence_ce_vjp

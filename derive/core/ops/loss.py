@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import sympy as sp
 from sympy import OneMatrix, Sum
 
 from ...rules import kernels
@@ -57,37 +58,43 @@ def _errors(function, outputs, activation):
     return errors
 
 
-def forward(function, reduction, activation=None, **_):
-    """The kernel reads the net input of `activation` where the loss reads that activation alone."""
+def forward(function, reduction, activation=None, positions=None, **_):
+    """The kernel reads the net input of `activation` where the loss reads that activation alone.
+    `positions` "mean": a sequence's errors averaged over its positions (axis 1)."""
     errors = _by_width(lambda outputs: _errors(function, outputs, activation))
     mean = reduction == "mean"
 
     def loss(inputs, net=None):
         a, y = inputs
-        found = _sum(errors(a.shape[-1])(a, y, net), axis=None)
+        found = _sum(errors(a.shape[-1])(a, y, net), axis=None) / _positions(a, positions)
         return found * (1.0 / len(a)) if mean else found
     return loss
 
 
-def vjp(function, reduction, per_sample=None, **_):
+def vjp(function, reduction, per_sample=None, positions=None, **_):
     """`per_sample`: given, the term stays per sample (of the summed errors); the parameters' readers
     apply the mean's factor."""
     slopes = _by_width(lambda outputs: kernels.loss_slope(function, outputs))
 
     def loss_vjp(inputs, output, upstream):
         a, y = inputs
-        return (_scaled(slopes(a.shape[-1])(y, a), upstream, a, reduction, per_sample), None)
+        return (_scaled(slopes(a.shape[-1])(y, a), upstream / _positions(a, positions), a, reduction, per_sample), None)
     return loss_vjp
 
 
-def fused(activation, function, reduction, per_sample=None, **_):
+def fused(activation, function, reduction, per_sample=None, positions=None, **_):
     """dJ/dnet of the activation the loss reads, in one kernel."""
     deltas = _by_width(lambda outputs: kernels.output_delta(activation, function, outputs))
 
     def loss_fused(inputs, net, upstream):
         a, y = inputs
-        return _scaled(deltas(a.shape[-1])(y, a, net), upstream, a, reduction, per_sample)
+        return _scaled(deltas(a.shape[-1])(y, a, net), upstream / _positions(a, positions), a, reduction, per_sample)
     return loss_fused
+
+
+def _positions(a, positions) -> float:
+    """The divisor of a sequence's mean over its positions (1: their sum, or no sequence)."""
+    return float(a.shape[1]) if positions == "mean" else 1.0
 
 
 def _by_width(make):
@@ -146,7 +153,13 @@ def index_forward(level, application):
     a, y = application.inputs
     axes = level.axes[a][1:] if hasattr(level, "axes") else (level.indices[a],)
     row = LOSSES[application.attribute("function")].over(a.shape[-1])
-    return Sum(row.unit(_target(level, a, y), level.entry(a)), *((i, i.lower, i.upper) for i in axes))
+    return _per_position(application, a, Sum(row.unit(_target(level, a, y), level.entry(a)),
+                                             *((i, i.lower, i.upper) for i in axes)))
+
+
+def _per_position(application, a, found: sp.Expr) -> sp.Expr:
+    """`found` over T where a sequence's errors are averaged over its T positions, else as it is."""
+    return _mul(sp.Rational(1, a.shape[0]), found) if dict(application.attributes).get("positions") == "mean" else found
 
 
 def _target(level, a, y):
@@ -159,7 +172,7 @@ def _target(level, a, y):
 def index_vjp(level, application, upstream):
     """dE/da_j of a loss that reads a layer with no activation of its own (a flatten, a conv's output)."""
     a, y = application.inputs
-    return (level.loss_slope(application, _target(level, a, y), level.entry(a)), None)
+    return _per_position(application, a, level.loss_slope(application, _target(level, a, y), level.entry(a))), None
 
 
 def index_fused(level, loss, activation, upstream):
@@ -169,5 +182,5 @@ def index_fused(level, loss, activation, upstream):
     t, o = _target(level, a, y), level.entry(a)
     rule = level.cancellation(activation, loss)
     if rule is not None:
-        return rule.delta(t, o)
-    return elementwise.activation_index_vjp(level, activation, level.loss_slope(loss, t, o))[0]
+        return _per_position(loss, a, rule.delta(t, o))
+    return _per_position(loss, a, elementwise.activation_index_vjp(level, activation, level.loss_slope(loss, t, o))[0])

@@ -100,11 +100,17 @@ def sequence_ce_forward(level, application):
     picked = level.entry(z).xreplace({j: level.entry(y)})
     j2 = level.summed_over(j)
     log_sum = sp.log(Sum(sp.exp(level.entry(z).xreplace({j: j2})), *_limits(j2)), evaluate=False)
-    return _mul(sp.Rational(-1, steps), Sum(_add(picked, _neg(log_sum)), *_limits(t)))
+    return _mul(sp.Rational(-1, steps) if _averaged(application) else sp.S.NegativeOne,
+                Sum(_add(picked, _neg(log_sum)), *_limits(t)))
+
+
+def _averaged(application) -> bool:
+    """A sample's error the mean over its positions (or their sum)."""
+    return application.attribute("positions") == "mean"
 
 
 def sequence_ce_vjp(level, application, upstream):
     z, y = application.inputs
     _, t, j = level.axes[z]
     difference = _add(_probability(level, z, j), _neg(Picks(level.entry(y), j)))
-    return _mul(sp.Rational(1, z.shape[0]), difference), None
+    return (_mul(sp.Rational(1, z.shape[0]), difference) if _averaged(application) else difference), None

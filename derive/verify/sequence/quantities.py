@@ -26,7 +26,7 @@ class World:
     at: int = IN_VIEW                           # the step in view
     activation: str = "tanh"                    # an RNN's state's
     step_losses: bool = False                   # a loss at every step, not the last step's alone
-    steps_mean: bool = True                     # the step losses' mean (the cross-entropy's), or their sum (a squared error's)
+    steps_mean: bool = True                     # the step losses' mean (the spec's loss.positions), or their sum
     read_out: str = "softmax"                   # the read-out's activation
     read_at_last: bool = False                  # the read-out on the last state alone (many-to-one)
     reset_after: bool = True                    # a GRU's: PyTorch's (r after U_n), or Cho et al.'s (before)

@@ -66,7 +66,7 @@ def _cell(graph, values, layer, index: int) -> World:
     found.reset_after = dict(layer.attributes).get("reset_after", True)
     found.step_losses = any(a.op == "sequence_ce" or a.op == "loss" and len(a.inputs[0].shape) == 2
                             for a in run.graph.applications)
-    found.steps_mean = any(a.op == "sequence_ce" for a in run.graph.applications)
+    found.steps_mean = any(dict(a.attributes).get("positions") == "mean" for a in run.graph.applications)
     for t in range(1, steps + 1):
         _one_step(found, run, kind, index, t)
     for key, arrays in found.steps[1].items():      # the first step has no previous state, no forget gate
@@ -158,14 +158,14 @@ def _read_out(found: World, run: "Run", index: int) -> None:
         found.add("y", np.eye(row.shape[0])[int(target[step])].reshape(-1, 1), step=step)
         found.add("d:logit", adjoint[step].reshape(-1, 1), step=step)
         probabilities, one_hot = found.steps[step]["yhat"][0], found.steps[step]["y"][0]
-        found.add("d:yhat", -one_hot / probabilities / len(found.steps), step=step)    # the mean's CE: -y/ŷ per step
+        found.add("d:yhat", -one_hot / probabilities / (len(found.steps) if found.steps_mean else 1), step=step)
         found.add("d:V:", adjoint[step].reshape(-1, 1) @ h.T, terms[1], step=step)
         if len(terms) > 2:
             found.add("d:b:y", adjoint[step].reshape(-1, 1), _column(terms[2]), step=step)
     own = [-np.log(found.steps[step]["yhat"][0][int(target[step]), 0]) for step in range(len(found.steps))]
-    for step, loss in enumerate(own):           # each step's own cross-entropy, and the loss: their mean
+    for step, loss in enumerate(own):           # each step's own cross-entropy, and the loss: their mean or sum
         found.add("loss", loss, step=step)
-    found.add("loss:all", np.mean(own))
+    found.add("loss:all", np.mean(own) if found.steps_mean else np.sum(own))
     found.add("V:", run.numbers.value[dense[0].inputs[1]])
     if len(dense[0].inputs) > 2:
         found.add("b:y", _column(run.numbers.value[dense[0].inputs[2]]))
@@ -174,7 +174,7 @@ def _read_out(found: World, run: "Run", index: int) -> None:
 def _values_read_out(found: World, run: Run, layer) -> None:
     """A dense layer at every step (and its activation) into a squared error against each step's target
     values: each step's net input, output ŷ, target y, weights V and bias, their gradients, and each
-    step's own error, the loss their sum."""
+    step's own error, the loss their sum (or mean)."""
     after = [a for a in run.consumers(layer.output.name) if a.op == "activation"]
     output = after[0].output if len(after) == 1 else layer.output
     losses = [a for a in run.consumers(output.name) if a.op == "loss"]
@@ -196,7 +196,7 @@ def _values_read_out(found: World, run: Run, layer) -> None:
         if len(terms) > 2:
             found.add("d:b:y", _column(run.adjoint(layer.output.name)[step]), _column(terms[2]), step=step)
         found.add("loss", own[step], step=step)
-    found.add("loss:all", own.sum())
+    found.add("loss:all", own.mean() if found.steps_mean else own.sum())
     found.add("V:", run.numbers.value[layer.inputs[1]])
     if len(layer.inputs) > 2:
         found.add("b:y", _column(run.numbers.value[layer.inputs[2]]))
