@@ -41,7 +41,7 @@ def test_missing_file(capsys, tmp_path):
 
 def test_unknown_preset_lists_the_known_ones(capsys):
     assert main(["report", "mazurr"]) == 2
-    assert capsys.readouterr().err == "derive: error: unknown preset 'mazurr' (known presets: attention_head, batch4, batchnorm_mlp, deep_sigmoid, dropout, gru_T2, khanal, l2, lenet_like, lstm_T2, mazur, momentum, niuguy, no_bias, residual, rnn_T3, tiny_cnn, transformer_block)\n"
+    assert capsys.readouterr().err == "derive: error: unknown preset 'mazurr' (known presets: attention_head, batch4, batchnorm_mlp, deep_sigmoid, dropout, gru_T2, khanal, l2, lenet_like, lstm_T2, mazur, momentum, niuguy, no_bias, residual, rnn_T3, rnn_sine, tiny_cnn, transformer_block)\n"
 
 
 def test_bad_spec_through_the_real_command_has_no_traceback():

@@ -33,8 +33,8 @@ STRIDED = {"input": {"shape": [1, 5, 5], "values": np.arange(25.0).reshape(1, 1,
 
 
 def test_the_typed_presets_are_issue_14s():
-    assert TYPED == ["attention_head", "batchnorm_mlp", "gru_T2", "lenet_like", "lstm_T2", "rnn_T3", "tiny_cnn",
-                     "transformer_block"]
+    assert TYPED == ["attention_head", "batchnorm_mlp", "gru_T2", "lenet_like", "lstm_T2", "rnn_T3", "rnn_sine",
+                     "tiny_cnn", "transformer_block"]
     tiny = derive.load("tiny_cnn")
     assert tiny.input_shape == (1, 4, 4) and [layer.kind for layer in tiny.layers] == [
         "conv2d", "max_pool", "flatten", "dense"]
