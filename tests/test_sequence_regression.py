@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_latex import assert_clean, compile_tex
 from test_renderers import _fragments_of_markdown, _katex
-from test_sequence_specs import _recurrent
+from test_sequence_specs import _attend, _block, _recurrent
 from test_tensor_code import _load
 
 from derive import api
@@ -70,7 +70,9 @@ def test_any_regression_network_is_pytorchs(kind, function, activation, reductio
                                             seed):
     data = _data(kind, samples=samples, steps=steps, outputs=outputs, function=function, activation=activation,
                  reduction=reduction, positions=positions, seed=seed)
-    doc = _document(data)
+    result = api.derive(from_dict(data))
+    assert all(check.holds for check in result.checks), [c.node.name for c in result.checks if not c.holds]
+    doc = json.loads(api.render(result, "json"))
     p = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in doc["parameters"].items()}
     loss = _torch_loss(data, doc, p)
     loss.backward()
@@ -78,6 +80,39 @@ def test_any_regression_network_is_pytorchs(kind, function, activation, reductio
     assert set(doc["gradients"]) == set(p)
     for name, leaf in p.items():
         np.testing.assert_allclose(doc["gradients"][name], leaf.grad.numpy(), rtol=1e-11, atol=1e-13, err_msg=name)
+
+
+@pytest.mark.parametrize("middle", [{"type": "attention", "heads": 2, "causal": True},
+                                    {"type": "transformer_block", "heads": 2, "hidden": 4}, {"type": "layer_norm"}],
+                         ids=["attention", "transformer_block", "layer_norm"])
+@pytest.mark.parametrize("function, positions", [("mse", "mean"), ("sse", "sum")])
+def test_a_regression_after_attention_or_a_norm_is_pytorchs_and_proven(middle, function, positions):
+    """Any sequence layer under a regression at every position: every index formula holds at the numbers
+    (mse's 1/k over the outputs, not over the positions), and PyTorch agrees."""
+    rng = np.random.default_rng(5)
+    data = {"title": "t", "init": {"seed": 1}, "training": {"learning_rate": 0.1},
+            "input": {"shape": [3, 4], "values": rng.normal(size=(2, 3, 4)).round(2).tolist()},
+            "target": {"values": rng.normal(size=(2, 3, 2)).round(2).tolist()},
+            "layers": [middle, {"type": "dense", "units": 2, "activation": "tanh"}],
+            "loss": {"function": function, "positions": positions}}
+    result = api.derive(from_dict(data))
+    assert all(check.holds for check in result.checks), [c.node.name for c in result.checks if not c.holds]
+    doc = json.loads(api.render(result, "json"))
+    p = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in doc["parameters"].items()}
+    x = torch.tensor(doc["inputs"], dtype=torch.float64)
+    if middle["type"] == "attention":
+        x = _attend(x, p, 1, 2, True, True)
+    elif middle["type"] == "transformer_block":
+        x = _block(middle, x, p, 1)
+    else:
+        x = torch.nn.functional.layer_norm(x, (4,), p["gamma1"], p["beta1"], eps=1e-5)
+    y_hat = torch.tanh(torch.nn.functional.linear(x, p["W2"], p["b2"]))
+    per_sample = SQUARED[function]((y_hat - torch.tensor(doc["targets"], dtype=torch.float64)) ** 2, 2).sum(dim=(1, 2))
+    loss = (per_sample / (3 if positions == "mean" else 1)).mean()
+    loss.backward()
+    np.testing.assert_allclose(doc["loss"], loss.item(), rtol=1e-12)
+    for name, leaf in p.items():
+        np.testing.assert_allclose(doc["gradients"][name], leaf.grad.numpy(), rtol=1e-10, atol=1e-13, err_msg=name)
 
 
 def _module(data: dict, tmp_path):

@@ -50,7 +50,7 @@ class IndexLevel:
         return kept(dropout) * self.masks[dropout.output][self.indices[dropout.output]]
 
     def loss_slope(self, loss, t, o) -> sp.Expr:
-        return LOSSES[loss.attribute("function")].over(loss.inputs[0].shape[0]).derivative(t, o)
+        return LOSSES[loss.attribute("function")].over(loss.inputs[0].shape[-1]).derivative(t, o)
 
     def cancellation(self, activation, loss):
         return CANCELLATIONS.get((activation.attribute("function"), loss.attribute("function")))
