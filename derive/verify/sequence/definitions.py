@@ -16,6 +16,7 @@ from .evaluate import Evaluator, Unfit
 from .functions import FUNCTIONS
 from .indices import split_indices
 from .names import key_of, spoken
+from .own_meaning import of_the_loss
 from .post_facts import macro_key
 
 MAX_READINGS = 64
@@ -220,3 +221,31 @@ def _weights(judge, chain: s.Chain) -> set[str]:
             if key is not None and key[:2] in ("W:", "U:", "b:", "V:"):
                 found.add(macro_key(node))
     return found
+
+
+def named_target(judge, chain: s.Chain) -> None:
+    """E = ½ Σ_t (y_t − d_t)²: in the loss's own equation, a name the network lacks, subtracted from or by the
+    read-out's output written with the same scripts, names the target (d for desired, t for target); where
+    that output is written y, the post's y is its prediction (ŷ)."""
+    if len(chain.sides) < 2 or not of_the_loss(chain.sides[0], judge.world.kind) or not judge.world.lookup("y"):
+        return
+    first = lambda family, options: options[0]        # noqa: E731
+    for node in s.nodes(chain.sides[1:]):
+        if not isinstance(node, s.BinOp) or node.op != "-":
+            continue
+        for target, prediction in ((node.left, node.right), (node.right, node.left)):
+            key = macro_key(target)
+            if key is None or key in judge.post.aliases or key in judge.post.macros or judge.known(target) or \
+                    _scripts(target) != _scripts(prediction):
+                continue
+            read_as = key_of(prediction, judge.world.kind, first, judge.post.aliases)
+            if read_as not in ("y", "yhat"):
+                continue
+            judge.post.aliases[key] = "y"
+            if read_as == "y":                       # y_t the prediction: the target has a name of its own
+                judge.post.aliases[macro_key(prediction)] = "yhat"
+            return
+
+
+def _scripts(node: s.Node) -> tuple | None:
+    return (node.sub, node.sup) if isinstance(node, s.Scripted) else None

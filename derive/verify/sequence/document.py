@@ -22,7 +22,7 @@ from ..judge import EQUALITIES
 from .built import built
 from .derivatives import adjoint_of, step_loss_of
 from .numbered_names import numbered_stages
-from .definitions import corrected_definitions, named_net_input, named_quantity, own_weight_letter, rebound
+from .definitions import corrected_definitions, named_net_input, named_quantity, named_target, own_weight_letter, rebound
 from .names import OWN_TERM, key_of
 from .post_facts import macro_key
 from .named_terms import named_terms
@@ -105,6 +105,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     for region, chain, line in found:          # h_t = tanh(s_t) names s_t the net input, on the lines above it too
         if (line, chain.text) not in defined and len(chain.sides) >= 2:
             named_net_input(judge, chain)
+            named_target(judge, chain)         # E = ½ Σ_t (y_t − d_t)²: d the target
     if defines_delta_by_its_steps_loss(checker.world.kind, [chain for _, chain, _ in found], judge.post.aliases):
         judge.fixed["delta"] = ("own",)                  # δ_t = ∂E_t/∂s_t: step t's own loss's, all through
     for region, chain, line in found:          # a forward equation fixes the post's conventions from its line on

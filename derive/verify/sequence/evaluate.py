@@ -35,6 +35,7 @@ from .chains import Chains, chain_factors
 from .written_out import WrittenOut, bare_ones
 from .products import Products
 
+_TIMED = re.compile(r"(\(.+\)|\\langle.+\\rangle|<.+>)(T|\\top|⊤|\\intercal|[23])")
 
 
 class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, StepRanges, Chains, WrittenOut,
@@ -300,6 +301,10 @@ class Evaluator(WorldReadings, Entries, CodeForms, Applications, Operators, Step
             return self._letters(node.base, node)          # QK^T: Q times K^T; Ux^{(t)}: U times x^{(t)}
         if node.base == s.Sym("\\delta") and node.sub is not None and time_offset(sup) is not None:
             raise Unfit("δ_k^{(t)}: the error of step t's loss at step k")      # WildML's, never a power
+        timed = _TIMED.fullmatch(sup)
+        if timed and time_offset(timed[1]) is not None:        # h^{(t)T}, x^{(t)}^T, h^{(t)2}: step t's, turned or squared
+            value = self.value(s.Scripted(node.base, node.sub, s.Script(timed[1], None), node.primes))
+            return value ** int(timed[2]) if timed[2].isdigit() else np.transpose(value)
         power = _number(sup)
         if node.primes or not (sup in TRANSPOSES or power is not None):
             raise Unfit("a scripted name this network does not have")
