@@ -269,3 +269,38 @@ def test_verify_reads_a_summed_cross_entropy_whichever_the_specs_positions(posit
     data["loss"] = {"function": "cross_entropy", "positions": positions}
     claims = verify_text(Checker(api.derive(from_dict(data))), CROSS_ENTROPY_POST, "post.md").claims
     assert [c.verdict for c in claims] == ["ok"] * 6 + ["wrong"], [(c.line, c.verdict, c.reason) for c in claims]
+
+
+def test_what_the_review_found_in_the_regression_read_out():
+    """∂E/∂ŷ_t through a tanh read-out (the loss fused with its activation computes no ŷ adjoint of its own: it
+    is the loss's own slope), and a post whose y_t = V h_t + c is its prediction and ŷ_t its target (the
+    loss's difference pairs them; no softmax says so)."""
+    data = _data("rnn", samples=1, outputs=2, activation="tanh", function="sse", seed=3)
+    checker = Checker(api.derive(from_dict(data)))
+    text = r"""
+$$h_t = \tanh(W x_t + U h_{t-1} + b)$$
+
+$$\hat{y}_t = \tanh(o_t), \quad o_t = V h_t + c$$
+
+$$E = \sum_t \lVert \hat{y}_t - y_t \rVert^2$$
+
+$$\frac{\partial E}{\partial \hat{y}_t} = 2(\hat{y}_t - y_t)$$
+
+$$\frac{\partial E}{\partial o_t} = \frac{\partial E}{\partial \hat{y}_t} \odot (1 - \hat{y}_t^2)$$
+
+$$\frac{\partial E}{\partial \hat{y}_t} = \hat{y}_t - y_t$$
+"""
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"] * 6 + ["wrong"]
+    checker = Checker(api.derive(from_dict(_data("rnn", samples=1, seed=3))))
+    text = r"""
+$$h_t = \tanh(W x_t + U h_{t-1} + b)$$
+
+$$y_t = V h_t + c$$
+
+$$E = \frac{1}{2}\sum_t (y_t - \hat{y}_t)^2$$
+
+$$\frac{\partial E}{\partial c} = \sum_t (y_t - \hat{y}_t)$$
+
+$$\frac{\partial E}{\partial c} = \sum_t (\hat{y}_t - y_t)$$
+"""
+    assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"] * 4 + ["wrong"]

@@ -71,7 +71,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     judge.post.batched = document is not None and bool(BATCHED.search(document))
     judge.post.sigma_is_activation = any(SIGMA_IS_ACTIVATION.search(text) and not SIGMOID.search(text)
                                          for text in lines)
-    judge.post.computes_y = _computes_y(found)
+    judge.post.computes_y = _computes_y(found, checker.world.kind)
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
                                       for _, chain, _ in found for node in s.nodes(chain)) else 1
@@ -261,9 +261,13 @@ def _through_time_from(document: str | None, found) -> int | None:
 _LOOP = re.compile(r"for t in (?:reversed\()?range")
 
 
-def _computes_y(found) -> bool:
-    """y_t = softmax(z_t), and no ŷ_t = softmax(…): the post's y is its prediction (ŷ, if anything, its target)."""
-    letters = {_letter(chain.sides[0]) for _, chain, _ in found if len(chain.sides) == 2 and "softmax" in chain.text}
+def _computes_y(found, kind: str) -> bool:
+    """y_t = softmax(z_t), or y_t = V h_t + c, and no such ŷ_t = …: the post's y is its prediction (ŷ, if
+    anything, its target)."""
+    def read_out(chain) -> bool:
+        return "softmax" in chain.text or any(key_of(node, kind, lambda family, options: options[0]) == "V:"
+                                              for node in s.nodes(chain.sides[1]))
+    letters = {_letter(chain.sides[0]) for _, chain, _ in found if len(chain.sides) == 2 and read_out(chain)}
     return ("y", "") in letters and ("y", "hat") not in letters
 
 

@@ -207,8 +207,9 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
             return None
     if letter == "B" and gate_letter is not None and not accent:
         letter = "b"                                   # B_h, B_y: a bias in capitals, beside W_hh
-    if letter == "y" and gate_letter is None and accent in ("", "hat") and not starred and \
-            pick("hat", ("prediction", "target")) == "target":
+    swapped = letter == "y" and gate_letter is None and accent in ("", "hat") and not starred and \
+        pick("hat", ("prediction", "target")) == "target"
+    if swapped:
         accent = "" if accent else "hat"               # y the softmax, ŷ the true class: the post's own letters
     if letter == "X" and time is not None and not accent and gate_letter is None:
         letter = "x"                                   # X_t: the step's input (a bare X may be the whole sequence)
@@ -229,7 +230,7 @@ def _cell_key(letter, accent, sub, sup, kind, pick, adjoint) -> str | None:
     base = read_out or _base(letter, accent, gate_letter, kind, pick)
     if base is None:
         return None
-    if base == "y" and letter == "y" and not adjoint and not starred:
+    if base == "y" and letter == "y" and not adjoint and not starred and not swapped:
         base = pick("y", ("y", "logit"))               # y_t: the target, or (p_t = softmax(y_t)) the logits
     if base == "p":
         base = pick("p", ("yhat", "net:"))             # p_t: the probabilities, or (p_t = U x_t + W h_{t-1}) the net

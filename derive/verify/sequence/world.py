@@ -185,11 +185,12 @@ def _values_read_out(found: World, run: Run, layer) -> None:
     row = LOSSES[losses[0].attribute("function")].over(target.shape[-1])
     own = row.numpy(target, outputs, None, None).sum(axis=-1)
     terms = run.terms(layer)
+    slope = run.terms(losses[0])[0]      # the loss's own derivative (a loss fused with its activation skips ŷ's)
     for step in range(len(found.steps)):
         found.add("logit", _column(run.value(layer.output.name)[step]), step=step)
         found.add("d:logit", _column(run.adjoint(layer.output.name)[step]), step=step)
         found.add("yhat", _column(outputs[step]), step=step)
-        found.add("d:yhat", _column(run.adjoint(output.name)[step]), step=step)
+        found.add("d:yhat", _column(slope[step]), step=step)
         found.add("y", _column(target[step]), step=step)
         found.add("d:V:", _column(run.adjoint(layer.output.name)[step]) @ found.steps[step]["h"][0].T, terms[1],
                   step=step)
