@@ -270,6 +270,8 @@ EMBED, OUT = {"type": "embedding", "size": 2}, {"type": "dense", "units": 4, "ac
      "layers[2].reset_after: expected true or false"),
     (lambda d: d["layers"].insert(1, {"type": "lstm", "hidden": 2, "reset_after": False}),
      "layers[2].reset_after"),
+    (lambda d: d["layers"].insert(1, {"type": "rnn", "hidden": 2}) or d["layers"].insert(2, {"type": "flatten"}),
+     "layers[3]: flatten reads an image (channels, height, width), got shape (3, 2)"),
     (lambda d: d["loss"].update(positions="total"), "loss.positions: unknown value 'total' (expected one of: mean, sum)"),
     (lambda d: d["layers"].insert(1, {"type": "rnn", "hidden": 2, "sequence": False}) or d.update(
         target={"values": [[1, 0, 0, 0]]}) or d["loss"].update(positions="sum"), "loss.positions: given for a flat output"),

@@ -19,6 +19,7 @@ from torch_typed import torch_loss
 
 import derive
 from derive.cli import main
+from derive.spec.load import from_dict
 
 TYPED = derive.typed_preset_names()
 STRIDED = {"input": {"shape": [1, 5, 5], "values": np.arange(25.0).reshape(1, 1, 5, 5).tolist()},
@@ -123,3 +124,20 @@ def test_what_does_not_apply_is_refused_in_one_line(argv, message, capsys, monke
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("first", [{"type": "dense", "units": 2, "activation": "tanh"},
+                                   {"type": "rnn", "hidden": 2, "sequence": False}], ids=["dense", "many-to-one"])
+def test_a_one_unit_output_is_written_and_proven(first):
+    """A layer of one unit: its bias's gradient sums over the one entry of its unit axis, whose letter is also
+    the entry's own (the review found the document failing there, a sum's limit set to the entry's number)."""
+    rng = np.random.default_rng(1)
+    shape = [3] if first["type"] == "dense" else [2, 3]
+    data = {"title": "one unit", "init": {"seed": 2}, "training": {"learning_rate": 0.1},
+            "input": {"shape": shape, "values": rng.normal(size=[2] + shape).round(2).tolist()},
+            "target": {"values": [[0.3], [-0.2]]}, "layers": [first, {"type": "dense", "units": 1}],
+            "loss": {"function": "half_sse"}}
+    result = derive.derive(from_dict(data))
+    assert all(check.holds for check in result.checks)
+    markdown = derive.render(result, "markdown")
+    assert "NOT EQUAL" not in markdown and "gradient by the biases" in markdown

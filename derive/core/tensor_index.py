@@ -249,7 +249,13 @@ def at(level: TensorIndexLevel, expr: sp.Expr, node: Node, where: tuple[int, ...
     """The expression at the node's entry `where` (the sample's index first, unless a parameter):
     its sums written out, the structural zeros dropped. `values` (base -> array) decide the
     max-pool's routing."""
-    concrete = expr.xreplace(dict(zip(level.axes[node], map(sp.Integer, where))))
+    mapping = dict(zip(level.axes[node], map(sp.Integer, where)))
+    # a sum over an index letter that is also the node's (a one-unit layer's bias: Σ_j over j = 0 alone) keeps
+    # its own, renamed, letter: the entry's number goes to the free indices only
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and any(limit[0] in mapping for limit in e.limits),
+                        lambda e: e.xreplace({limit[0]: level.summed_over(limit[0]) for limit in e.limits
+                                              if limit[0] in mapping}))
+    concrete = expr.xreplace(mapping)
     return _dropping_zeros(level, _routed(level, done(concrete), values))
 
 

@@ -244,6 +244,10 @@ class _TensorReader(SequenceLayers, Checker):
         return self._pool("avg_pool", raw, field, shape)
 
     def _flatten(self, raw, field, shape, rng, activation):
+        if len(shape) != 3:
+            raise self.fail(field, f"flatten reads an image (channels, height, width), got shape {_shape(shape)}; "
+                            "expected it after a conv2d or pooling layer (a recurrent layer keeps its last state with "
+                            "sequence = false)")
         return TensorLayer("flatten", (), (), None, (math.prod(shape),))
 
     def _dense(self, raw, field, shape, rng, activation):
