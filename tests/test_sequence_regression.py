@@ -304,3 +304,13 @@ $$\frac{\partial E}{\partial c} = \sum_t (y_t - \hat{y}_t)$$
 $$\frac{\partial E}{\partial c} = \sum_t (\hat{y}_t - y_t)$$
 """
     assert [c.verdict for c in verify_text(checker, text, "post.md").claims] == ["ok"] * 4 + ["wrong"]
+
+
+def test_the_mean_squared_errors_slope_is_written_with_its_number_folded():
+    """mse over two outputs: ∂L/∂z = −(y − z), not ½ · −2 (y − z) (which reads as ½ − 2(y − z)); with the mean
+    over three positions, −⅓ (y − z)."""
+    for positions, slope in ((None, r"= -\left(y_{n,\,t,\,k} - z^{[2]}_{n,\,t,\,k}\right)$$"),
+                             ("mean", r"= -\frac{1}{3} \, \left(y_{n,\,t,\,k} - z^{[2]}_{n,\,t,\,k}\right)$$")):
+        markdown = api.render(api.derive(from_dict(_data("rnn", outputs=2, function="mse", positions=positions))),
+                              "markdown")
+        assert slope in markdown, [line for line in markdown.splitlines() if "partial z^{[2]}" in line][:1]

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from .activations import ACTIVATIONS
-from .algebra import Expr, _add, _mul, _neg, _one_minus
+from .algebra import Expr, _add, _mul, _neg, _one_minus, _times
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Loss:
             return self
         k = sp.Integer(outputs)
         return replace(self, unit=lambda t, o: _mul(sp.Pow(k, -1), self.unit(t, o)),
-                       derivative=lambda t, o: _mul(sp.Pow(k, -1), self.derivative(t, o)),
+                       derivative=lambda t, o: _times(sp.Pow(k, -1), self.derivative(t, o)) if outputs > 1 else
+                       _mul(sp.Pow(k, -1), self.derivative(t, o)),
                        numpy=lambda t, out, log_out, log_1m: self.numpy(t, out, log_out, log_1m) / outputs,
                        code=f"{self.code} / {outputs}")
 

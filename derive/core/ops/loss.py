@@ -19,7 +19,7 @@ from sympy import OneMatrix, Sum
 
 from ...rules import kernels
 from ...rules.activations import ACTIVATIONS
-from ...rules.algebra import _add, _mul
+from ...rules.algebra import _add, _mul, _times
 from ...rules.fusions import CANCELLATIONS
 from ...rules.losses import LOSSES
 from ..chain import UnitRecord
@@ -159,7 +159,7 @@ def index_forward(level, application):
 
 def _per_position(application, a, found: sp.Expr) -> sp.Expr:
     """`found` over T where a sequence's errors are averaged over its T positions, else as it is."""
-    return _mul(sp.Rational(1, a.shape[0]), found) if dict(application.attributes).get("positions") == "mean" else found
+    return _times(sp.Rational(1, a.shape[0]), found) if dict(application.attributes).get("positions") == "mean" else found
 
 
 def _target(level, a, y):
