@@ -314,3 +314,23 @@ def test_the_mean_squared_errors_slope_is_written_with_its_number_folded():
         markdown = api.render(api.derive(from_dict(_data("rnn", outputs=2, function="mse", positions=positions))),
                               "markdown")
         assert slope in markdown, [line for line in markdown.splitlines() if "partial z^{[2]}" in line][:1]
+
+
+def test_a_post_averaging_its_steps_reads_against_a_spec_that_sums_them():
+    """E = (1/T) Σ_t E_t against a spec whose positions are summed (the squared error's default): read as that
+    loss over T, as a post's Σ_t L_t is read as T times a mean spec's; the lines that drop the 1/T are caught."""
+    text = r"""
+$$h_t = \tanh(W x_t + U h_{t-1} + b)$$
+
+$$\hat{y}_t = V h_t + c$$
+
+$$E = \frac{1}{T}\sum_t E_t, \quad E_t = \frac{1}{2}(\hat{y}_t - y_t)^2$$
+
+$$\frac{\partial E}{\partial c} = \frac{1}{T}\sum_t (\hat{y}_t - y_t)$$
+
+$$\frac{\partial E_t}{\partial \hat{y}_t} = \hat{y}_t - y_t$$
+
+$$\frac{\partial E}{\partial c} = \sum_t (\hat{y}_t - y_t)$$
+"""
+    claims = verify_text(Checker(api.derive(from_dict(_data("rnn", samples=1, seed=3)))), text, "post.md").claims
+    assert [c.verdict for c in claims] == ["ok"] * 6 + ["wrong"], [(c.line, c.verdict, c.reason) for c in claims]

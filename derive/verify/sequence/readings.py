@@ -78,9 +78,11 @@ class WorldReadings:
         return np.vstack(blocks) if rows else np.hstack(blocks)
 
     def _finished(self, bare: str, value: np.ndarray, gradient: bool) -> np.ndarray:
-        if (gradient or bare == "loss:all") and self.world.step_losses and self.world.steps_mean and \
-                self.pick("loss", ("mean", "sum")) == "sum":
-            value = value * self.world.sizes["T"]       # L = Σ_t L_t, where derive's is their mean
+        if (gradient or bare == "loss:all") and self.world.step_losses:
+            own = "mean" if self.world.steps_mean else "sum"
+            if self.pick("loss", (own, "sum" if own == "mean" else "mean")) != own:
+                # L = Σ_t L_t where derive's is their mean, or their mean where derive's is their sum
+                value = value * self.world.sizes["T"] if own == "mean" else value / self.world.sizes["T"]
         return self._oriented(bare, value)
 
     def _step_loss(self, key: str) -> np.ndarray:

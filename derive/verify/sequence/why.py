@@ -142,7 +142,7 @@ def _slip(world: World, key: str | None, expected, written) -> str | None:
                     "so dS = A ⊙ (dA − rowsum(dA ⊙ A))")
     if key is not None and key.startswith(("d:W:", "d:U:", "d:b:", "d:V:")):
         readings = world.lookup(key) or []
-        scales = (1.0, world.sizes["T"]) if world.step_losses and world.steps_mean else (1.0,)  # the steps' mean, or sum
+        scales = (1.0, world.sizes["T"] ** (1 if world.steps_mean else -1)) if world.step_losses else (1.0,)  # mean or sum
         if len(readings) == 2 and any(equal(readings[0] * c, written) and not equal(readings[1] * c, written)
                                       for c in scales):
             return ("this is one step's term: a weight shared by every step has the sum of every step's term "
