@@ -24,6 +24,7 @@ from .matrix_binding import bind_matrices
 from .meaning import Meaning
 from .model import Model
 from .numbering import bias_renaming, renumbering
+from .own_scalars import with_own_scalars
 from .placeholders import instances
 from .reader import ReadError
 from .region import Region, line_starts_of
@@ -107,14 +108,23 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
         from .typed.document import TypedChecker, verify_typed_text, _joined
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence_text
-            return verify_sequence_text(checker, text, name, seconds, _accumulating, _joined)
-        return verify_typed_text(checker, text, name, seconds, _chains)
+            return with_own_scalars(verify_sequence_text(checker, text, name, seconds, _accumulating, _joined),
+                                    _written(text, name))
+        return with_own_scalars(verify_typed_text(checker, text, name, seconds, _chains), _written(text, name))
     try:
         with older_objects_set_aside():
             text = normalize(text)
-            return _verify_regions(checker, scan(text, name), notation, seconds, text)
+            return with_own_scalars(_verify_regions(checker, scan(text, name), notation, seconds, text),
+                                    _written(text, name))
     except RecursionError:        # the last line of defence: every depth is measured before it is read
         raise DeriveError("document: nests too deeply to read") from None
+
+
+def _written(text: str, name: str) -> list[tuple[int, s.Chain]]:
+    """Every chain of a document with its line, claims or not: the post's own definitions among them."""
+    text = normalize(text)
+    starts = line_starts_of(text)
+    return [(line, chain) for region in scan(text, name) for chain, _, line in _chains(read_rows(region, text, starts))]
 
 
 def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:
@@ -125,11 +135,14 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
         from .typed.document import TypedChecker, verify_typed
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence
-            return verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _accumulating)
-        return verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS, _chains)
+            return with_own_scalars(verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS,
+                                                    _accumulating), [])
+        return with_own_scalars(verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS,
+                                             _chains), [])
     try:
         with older_objects_set_aside():
-            return _verify_regions(checker, [Region(1, formula, 0, len(formula))], notation, MAX_SECONDS)
+            return with_own_scalars(_verify_regions(checker, [Region(1, formula, 0, len(formula))], notation,
+                                                    MAX_SECONDS), [])
     except RecursionError:
         raise DeriveError("--claim: the formula nests too deeply to read") from None
 

@@ -1,0 +1,227 @@
+"""A post's own scalar circuit (a = e^{e_1}, α_1 = a/b, then ∂α_1/∂a = 1/b) and its identities (d/dx tanh(x) =
+1 − tanh²(x)): claims no network reading reads, judged as what the post's definitions make them, with every
+network kind's checker. The truths are decided here: by hand for the written snippets (the derivatives are the
+textbook ones, each noted), and for random circuits by this file's own differentiation rules, confirmed by
+PyTorch's autograd in float64."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive import api
+from derive.verify import Checker, verify_claim, verify_text
+
+def _checkers():
+    return {"dense": Checker(api.derive(api.load("mazur"))), "rnn": Checker(api.derive(api.load("rnn_T3"))),
+            "attention": Checker(api.derive(api.load("attention_head"))),
+            "conv": Checker(api.derive(api.load("tiny_cnn")))}
+
+
+CHECKERS = _checkers()
+
+# a softmax of two scores drawn as a circuit; every derivative below is the quotient rule's (right) or a slip
+CIRCUIT = r"""
+Let $a = e^{s_1}$, $c = e^{s_2}$, $b = a + c$, $p_1 = \frac{a}{b}$ and $p_2 = \frac{c}{b}$.
+
+$$\frac{\partial p_1}{\partial a} = \frac{1}{b}$$
+
+$$\frac{\partial p_1}{\partial b} = -\frac{a}{b^2}$$
+
+$$\frac{\partial a}{\partial s_1} = e^{s_1}$$
+
+$$\frac{\partial p_1}{\partial s_1} = p_1 (1 - p_1)$$
+
+$$\frac{\partial p_2}{\partial s_1} = -p_1 p_2$$
+
+$$\frac{\partial p_1}{\partial b} = \frac{a}{b^2}$$
+
+$$\frac{\partial p_2}{\partial s_1} = p_2 (1 - p_2)$$
+
+$$\frac{\partial p_1}{\partial s_1} = \frac{e^{s_1}}{b} - \frac{e^{s_1} a}{b} = \frac{a}{b}\left(1 - \frac{a}{b}\right)$$
+"""
+# line: verdict (the local ∂p_1/∂a holds b fixed; the total ∂p_1/∂s_1 = p_1(1 − p_1), ∂p_2/∂s_1 = −p_1 p_2)
+CIRCUIT_TRUTH = {4: "ok", 6: "ok", 8: "ok", 10: "ok", 12: "ok", 14: "wrong", 16: "wrong", 18: "wrong"}
+
+
+def _verdicts(checker, text: str) -> dict[int, str]:
+    return {claim.line: claim.verdict for claim in verify_text(checker, text, "post.md").claims}
+
+
+@pytest.mark.parametrize("kind", sorted(CHECKERS))
+def test_a_softmax_circuit_is_judged_by_its_own_definitions(kind):
+    found = _verdicts(CHECKERS[kind], CIRCUIT)
+    assert {line: found.get(line) for line in CIRCUIT_TRUTH} == CIRCUIT_TRUTH
+    assert found[2] == "unchecked"             # the definitions themselves are no claims to judge
+
+
+def test_the_wrong_claim_says_where_it_fails():
+    claim = next(c for c in verify_text(CHECKERS["rnn"], CIRCUIT, "post.md").claims if c.line == 14)
+    assert "read as the post's own letters" in claim.reason and "p_1 = \\frac{a}{b}" in claim.reason
+    assert "the left side is -" in claim.reason        # −a/b², the right side a/b²: opposite signs
+
+
+IDENTITIES = [
+    (r"\frac{d}{dx}\tanh(x) = 1 - \tanh^2(x)", "ok"),
+    (r"\frac{\partial}{\partial z} \sigma(z) = \sigma(z)(1 - \sigma(z))", "ok"),
+    (r"\frac{d}{du} \log(u) = \frac{1}{u}", "ok"),
+    (r"\frac{d}{du} e^{2u} = 2 e^{2u}", "ok"),
+    (r"\frac{d}{du} \sqrt{u} = \frac{1}{2\sqrt{u}}", "ok"),
+    (r"\frac{d}{dx}\tanh(x) = 1 - \tanh(x)", "wrong"),
+    (r"\frac{d}{du} \log(u) = \log(u)", "wrong"),
+    (r"\frac{d}{du} e^{2u} = e^{2u}", "wrong"),
+]
+
+
+@pytest.mark.parametrize("formula, truth", IDENTITIES)
+def test_an_identity_in_a_free_letter_holds_or_not_for_every_value(formula, truth):
+    for kind in ("rnn", "attention", "conv"):
+        assert verify_claim(CHECKERS[kind], formula).claims[0].verdict == truth, kind
+
+
+def test_sigma_may_be_tanh():
+    """A post whose σ is its activation: h = σ(z) with ∂h/∂z = 1 − h² holds for σ = tanh."""
+    text = "$$h = \\sigma(z)$$\n\n$$\\frac{\\partial h}{\\partial z} = 1 - h^2$$\n\n" \
+           "$$\\frac{\\partial h}{\\partial z} = 1 + h^2$$\n"
+    found = _verdicts(CHECKERS["conv"], text)
+    assert (found[3], found[5]) == ("ok", "wrong")
+
+
+# what is not certain is left as it was: the network's names, a letter defined twice, one defined by what is not
+# read, a letter the left side does not depend on, vectors and transposes
+LEFT_ALONE = [
+    "$$q = x + y$$\n\n$$q = x - y$$\n\n$$\\frac{\\partial q}{\\partial x} = 1$$\n",          # two definitions
+    "$$b = \\sum_j e^{s_j}$$\n\n$$a = e^{s_1}$$\n\n$$p = \\frac{a}{b}$$\n\n$$\\frac{\\partial p}{\\partial s_1} = p$$\n",
+    "$$a = e^{s_1}$$\n\n$$\\frac{\\partial a}{\\partial s_1} = e^{s_1} w$$\n",                 # w: meant otherwise
+    "$$\\frac{\\partial L}{\\partial a} = \\frac{\\partial L}{\\partial b} c$$\n",            # L: no definition
+    "$$u = W^T x$$\n\n$$\\frac{\\partial u}{\\partial x} = W$$\n",                              # a transpose
+    "$$\\frac{\\partial a}{\\partial s_1} = 5$$\n\n$$a = e^{s_1}$$\n",                          # defined below it
+    "$$Y = W * X$$\n\n$$\\frac{\\partial Y}{\\partial X} = W$$\n",                             # * may convolve
+    "$$c = f(y)$$\n\n$$\\frac{\\partial c}{\\partial y} = f$$\n",                              # f: a function
+    "$$q = x + y$$\n\n$$\\frac{\\partial q}{\\partial x} = 1 + z$$\n",                         # z: meant otherwise
+]
+
+
+@pytest.mark.parametrize("text", LEFT_ALONE)
+def test_what_is_not_certain_is_left_alone(text, monkeypatch):
+    import derive.verify.document as document
+    for kind, checker in CHECKERS.items():
+        judged = [c.verdict for c in verify_text(checker, text, "post.md").claims]
+        with monkeypatch.context() as patch:
+            patch.setattr(document, "with_own_scalars", lambda report, written: report)
+            alone = [c.verdict for c in verify_text(checker, text, "post.md").claims]
+        assert judged == alone, kind
+
+
+def test_a_vector_written_bold_is_never_judged_as_a_scalar_wrongly():
+    text = "$$\\mathbf{u} = w \\mathbf{x}$$\n\n$$\\frac{\\partial \\mathbf{u}}{\\partial w} = \\mathbf{x}$$\n"
+    for kind, checker in CHECKERS.items():
+        assert "wrong" not in _verdicts(checker, text).values(), kind
+
+
+def test_the_network_reading_comes_first():
+    """A claim a network reading judges keeps its verdict (Mazur's output neuron)."""
+    report = verify_text(CHECKERS["dense"], "$$out_{o1} = \\frac{1}{1 + e^{-net_{o1}}}$$\n", "post.md")
+    assert report.claims[0].verdict == "ok" and not report.claims[0].reason
+
+
+# -- random circuits: this file's own rules and LaTeX, PyTorch's autograd as the judge of the truth -----------
+
+LEAVES = ("u", "v")
+
+
+def _trees(depth: int):
+    leaf = st.sampled_from(LEAVES).map(lambda name: ("leaf", name))
+    if depth == 0:
+        return leaf
+    inner = _trees(depth - 1)
+    return st.one_of(leaf,
+                     st.tuples(st.sampled_from(["+", "-", "*", "/"]), inner, inner),
+                     st.tuples(st.sampled_from(["exp", "tanh", "sigma", "square"]), inner))
+
+
+CONSTANTS = {"one": "1", "zero": "0", "two": "2"}
+
+
+def _latex(tree) -> str:
+    kind = tree[0]
+    if kind in CONSTANTS:
+        return CONSTANTS[kind]
+    if kind == "leaf":
+        return tree[1]
+    if kind in "+-":
+        return f"({_latex(tree[1])} {kind} {_latex(tree[2])})"
+    if kind == "*":
+        return f"({_latex(tree[1])} \\cdot {_latex(tree[2])})"
+    if kind == "/":
+        return f"\\frac{{{_latex(tree[1])}}}{{{_latex(tree[2])}}}"
+    if kind == "exp":
+        return f"e^{{{_latex(tree[1])}}}"
+    if kind == "square":
+        return f"({_latex(tree[1])})^2"
+    return f"\\{'tanh' if kind == 'tanh' else 'sigma'}({_latex(tree[1])})"
+
+
+def _torch(tree, values):
+    import torch
+    kind = tree[0]
+    if kind == "leaf":
+        return values[tree[1]]
+    args = [_torch(t, values) for t in tree[1:]]
+    return {"+": lambda: args[0] + args[1], "-": lambda: args[0] - args[1], "*": lambda: args[0] * args[1],
+            "/": lambda: args[0] / args[1], "exp": lambda: torch.exp(args[0]), "tanh": lambda: torch.tanh(args[0]),
+            "sigma": lambda: torch.sigmoid(args[0]), "square": lambda: args[0] ** 2}[kind]()
+
+
+def _slope(tree, by: str):
+    """This file's own differentiation: a tree of the slope, by the sum, product, quotient and chain rules."""
+    kind = tree[0]
+    if kind == "leaf":
+        return ("one",) if tree[1] == by else ("zero",)
+    if kind in "+-":
+        return (kind, _slope(tree[1], by), _slope(tree[2], by))
+    if kind == "*":
+        return ("+", ("*", _slope(tree[1], by), tree[2]), ("*", tree[1], _slope(tree[2], by)))
+    if kind == "/":
+        return ("/", ("-", ("*", _slope(tree[1], by), tree[2]), ("*", tree[1], _slope(tree[2], by))),
+                ("square", tree[2]))
+    inner = _slope(tree[1], by)
+    outer = {"exp": tree, "tanh": ("-", ("one",), ("square", tree)), "square": ("*", ("two",), tree[1]),
+             "sigma": ("*", tree, ("-", ("one",), tree))}[kind]
+    return ("*", outer, inner)
+
+
+def _torch_slope(tree, by: str, point: dict[str, float]) -> tuple[float, float]:
+    """PyTorch's ∂f/∂by at the point, and the value of this file's slope formula there."""
+    import torch
+    values = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in point.items()}
+    _torch(tree, values).backward()
+
+    def value(t):
+        if t[0] in CONSTANTS:
+            return torch.tensor(float(CONSTANTS[t[0]]), dtype=torch.float64)
+        if t[0] == "leaf":
+            return values[t[1]].detach()
+        return _torch((t[0],) + tuple(("leaf", f"#{i}") for i in range(len(t) - 1)),
+                      {f"#{i}": value(x) for i, x in enumerate(t[1:])})
+    grad = values[by].grad
+    return (0.0 if grad is None else float(grad)), float(value(_slope(tree, by)))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=_trees(3), by=st.sampled_from(LEAVES), slip=st.sampled_from(["none", "double", "plus leaf"]))
+def test_any_circuits_slope_is_judged_as_autograd_decides(tree, by, slip):
+    pytest.importorskip("torch")
+    point = {"u": 0.37, "v": 0.81}
+    true, formula = _torch_slope(tree, by, point)
+    if not math.isfinite(true) or abs(true) < 1e-6 or by not in _latex(tree):
+        return                                     # f does not depend on `by` there: no claim of the circuit's
+    assert math.isclose(true, formula, rel_tol=1e-9, abs_tol=1e-12)      # this file's rules, confirmed
+    written = _latex(_slope(tree, by))
+    right = {"none": written, "double": f"2 ({written})", "plus leaf": f"{written} + {by}"}[slip]
+    text = f"$$f = {_latex(tree)}$$\n\n$$\\frac{{\\partial f}}{{\\partial {by}}} = {right}$$\n"
+    verdict = _verdicts(CHECKERS["attention"], text)[3]
+    assert verdict == ("ok" if slip == "none" else "wrong"), text
