@@ -25,6 +25,7 @@ from .meaning import Meaning
 from .model import Model
 from .numbering import bias_renaming, renumbering
 from .own_scalars import with_own_scalars
+from .sigma_words import sigma_is_activation
 from .placeholders import instances
 from .reader import ReadError
 from .region import Region, line_starts_of
@@ -108,23 +109,23 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
         from .typed.document import TypedChecker, verify_typed_text, _joined
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence_text
-            return with_own_scalars(verify_sequence_text(checker, text, name, seconds, _accumulating, _joined),
-                                    _written(text, name))
-        return with_own_scalars(verify_typed_text(checker, text, name, seconds, _chains), _written(text, name))
+            return _own_circuit(verify_sequence_text(checker, text, name, seconds, _accumulating, _joined), text, name)
+        return _own_circuit(verify_typed_text(checker, text, name, seconds, _chains), text, name)
     try:
         with older_objects_set_aside():
             text = normalize(text)
-            return with_own_scalars(_verify_regions(checker, scan(text, name), notation, seconds, text),
-                                    _written(text, name))
+            return _own_circuit(_verify_regions(checker, scan(text, name), notation, seconds, text), text, name)
     except RecursionError:        # the last line of defence: every depth is measured before it is read
         raise DeriveError("document: nests too deeply to read") from None
 
 
-def _written(text: str, name: str) -> list[tuple[int, s.Chain]]:
-    """Every chain of a document with its line, claims or not: the post's own definitions among them."""
+def _own_circuit(report: Report, text: str, name: str) -> Report:
+    """The report with the post's own scalar circuit read (own_scalars.py): every chain of the document with its
+    line, claims or not, holds the post's own definitions."""
     text = normalize(text)
     starts = line_starts_of(text)
-    return [(line, chain) for region in scan(text, name) for chain, _, line in _chains(read_rows(region, text, starts))]
+    written = [(line, chain) for region in scan(text, name) for chain, _, line in _chains(read_rows(region, text, starts))]
+    return with_own_scalars(report, written, sigma_is_activation(text.split("\n")), text.split("\n"))
 
 
 def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:
@@ -136,13 +137,13 @@ def verify_claim(checker: Checker, formula: str, notation: str | None = None) ->
         if not isinstance(checker, TypedChecker):
             from .sequence.document import verify_sequence
             return with_own_scalars(verify_sequence(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS,
-                                                    _accumulating), [])
+                                                    _accumulating), [], lines=formula.split("\n"))
         return with_own_scalars(verify_typed(checker, [Region(1, formula, 0, len(formula))], None, MAX_SECONDS,
-                                             _chains), [])
+                                             _chains), [], lines=formula.split("\n"))
     try:
         with older_objects_set_aside():
             return with_own_scalars(_verify_regions(checker, [Region(1, formula, 0, len(formula))], notation,
-                                                    MAX_SECONDS), [])
+                                                    MAX_SECONDS), [], lines=formula.split("\n"))
     except RecursionError:
         raise DeriveError("--claim: the formula nests too deeply to read") from None
 

@@ -28,7 +28,8 @@ FUNCTIONS = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "tanh": sp.tanh, "sinh"
 
 
 # letters a post names a function of its own by: f(Y) applies f, it does not multiply
-FUNCTION_LETTERS = {"f", "g", "h", "F", "G", "H", "L", "J", "E", "C", "l", "\\ell", "\\phi", "\\varphi", "\\psi"}
+FUNCTION_LETTERS = {"f", "g", "F", "G", "H", "L", "J", "E", "C", "l", "\\ell", "\\phi", "\\varphi", "\\psi"}
+MAX_POWER = 64
 # a star is a convolution as often as a product: \cdot and \times are read, * and \ast are not
 STARS = ("*", "\\ast", "\\star", "\\circledast", "\\otimes")
 
@@ -113,6 +114,8 @@ class ScalarReader:
         return sp.sqrt(self.value(node.arg))
 
     def _BinOp(self, node: s.BinOp) -> sp.Expr:
+        if _opens_with_operator(node.left):
+            raise NotScalar("how far d/dx reaches")       # \frac{d}{dx} x \cdot y, \frac{d}{dx} x^3 + x
         left, right = self.value(node.left), self.value(node.right)
         operations = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                       "odot": lambda: left * right, "/": lambda: left / right, "oslash": lambda: left / right}
@@ -130,13 +133,21 @@ class ScalarReader:
         return self.value(node.num) / self.value(node.den)
 
     def _Scripted(self, node: s.Scripted) -> sp.Expr:
-        if node.primes or node.sub is not None or node.sup is None or node.sup.node is None:
+        if node.primes or node.sup is None or node.sup.node is None:
             raise NotScalar("a script")
-        if isinstance(node.base, s.Sym) and node.base.text == "e" and not node.base.font:
+        if isinstance(node.base, s.Sym) and node.base.text == "e" and not node.base.font and node.sub is None:
             return sp.exp(self.value(node.sup.node))
         if _naming(node.sup) or node.sup.text in s.TRANSPOSES or not _numeric(node.sup.node):
             raise NotScalar("a script")
-        return self.value(node.base) ** self.value(node.sup.node)
+        base = s.Scripted(node.base, node.sub, None) if node.sub is not None else node.base     # h_t^2
+        return self.value(base) ** self._exponent(node.sup.node)
+
+    def _exponent(self, node: s.Node) -> sp.Rational:
+        """A power's number: small, as a hand-worked formula's are (x^{99999999999} is not worked out)."""
+        power = self.value(node)
+        if not isinstance(power, sp.Rational) or abs(power) > MAX_POWER or power.q > MAX_POWER:
+            raise NotScalar("a power too large to work out")
+        return power
 
     def _Juxt(self, node: s.Juxt) -> sp.Expr:
         items, product = list(node.items), sp.Integer(1)
@@ -156,7 +167,7 @@ class ScalarReader:
                 argument, power = items.pop(0), 1
                 if isinstance(argument, s.Scripted) and isinstance(argument.base, s.Paren) and argument.sup and \
                         argument.sub is None and not argument.primes and _numeric(argument.sup.node):
-                    argument, power = argument.base, self.value(argument.sup.node)     # \sigma(x)^2
+                    argument, power = argument.base, self._exponent(argument.sup.node)     # \sigma(x)^2
                 product *= function(self.value(argument)) ** power
                 continue
             if letter_key(item) is not None and items and isinstance(items[0], s.Paren) and \
@@ -172,7 +183,9 @@ class ScalarReader:
             if item.sup is not None:
                 if not _numeric(item.sup.node):
                     return None
-                power = self.value(item.sup.node)
+                power = self._exponent(item.sup.node)
+                if power < 1 or not power.is_integer:
+                    raise NotScalar("an inverse function")          # \tanh^{-1}(x): artanh, not 1/tanh
             primes, item = item.primes, item.base
         if not isinstance(item, s.Func):
             return None
@@ -196,6 +209,12 @@ def derivative_of(node: s.Frac) -> tuple[str, str] | None:
 
 def _is_operator(node: s.Frac) -> bool:
     return isinstance(node.num, s.Partial)
+
+
+def _opens_with_operator(node: s.Node) -> bool:
+    while isinstance(node, s.BinOp):
+        node = node.left
+    return isinstance(node, s.Juxt) and isinstance(node.items[0], s.Frac) and _is_operator(node.items[0])
 
 
 def _numeric(node: s.Node | None) -> bool:

@@ -19,6 +19,7 @@ from ..regions import normalize, scan
 from ..row_reading import continued_regions, read_rows
 from ..values import Verdict
 from ..judge import EQUALITIES
+from ..sigma_words import sigma_is_activation
 from .built import built
 from .derivatives import adjoint_of, step_loss_of
 from .numbered_names import numbered_stages
@@ -69,8 +70,7 @@ def verify_sequence(checker: SequenceChecker, regions: list[Region], document: s
     judge.post.einstein = bool(document is not None and EINSTEIN.search(document))
     judge.post.unscaled = document is not None and not SCALED.search(document)
     judge.post.batched = document is not None and bool(BATCHED.search(document))
-    judge.post.sigma_is_activation = any(SIGMA_IS_ACTIVATION.search(text) and not SIGMOID.search(text)
-                                         for text in lines)
+    judge.post.sigma_is_activation = sigma_is_activation(lines)
     judge.post.computes_y = _computes_y(found, checker.world.kind)
     judge.post.first_index = 0 if any(isinstance(node, s.Scripted) and node.sub is not None and
                                       re.fullmatch(r"\{?\d,?\d\}?", node.sub.text) and "0" in node.sub.text
@@ -237,12 +237,6 @@ def _stated(chain: s.Chain) -> s.Chain:
 # Σ_m, Σ_{i=1}^{m}, 1/m, "m training examples": a post over a batch of m samples, as Ng's course writes them
 BATCHED = re.compile(r"\\sum_\{?\s*m\s*\}?(?![A-Za-z0-9])|\\sum_\{\s*[a-z]\s*=\s*1\s*\}\s*\^\s*\{?\s*m\b|"
                      r"\\frac\s*\{\s*1\s*\}\s*\{\s*m\s*\}|\bm\s+(?:training\s+)?(?:examples|samples)\b")
-# a line that says its σ is an activation that may be tanh or ReLU (其中激活函数σ可以是tanh或者ReLU; where σ is an
-# activation such as tanh) and does not call it the sigmoid: the post's σ is the state's activation
-SIGMA_IS_ACTIVATION = re.compile(r"\\sigma(?![A-Za-z])[^.;。=]{0,40}?(?:(?<![A-Za-z])(?:can be|could be|may be|is|such as|"
-                                 r"e\.g\.|like)(?![A-Za-z])|可以是|可为|是|为|如)[^.;。=]{0,30}?(?<![A-Za-z\\])(?:tanh|ReLU)"
-                                 r"(?![A-Za-z])", re.IGNORECASE)
-SIGMOID = re.compile(r"sigmoid|logistic|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*e|1\s*/\s*\(\s*1\s*\+", re.IGNORECASE)
 EINSTEIN = re.compile(r"einstein|summation convention|summed[- ]over (?:vector )?ind(?:ex|ices)|repeated "
                       r"ind(?:ex|ices) (?:is|are) summed", re.IGNORECASE)
 THROUGH_TIME = re.compile(r"through time|\bBPTT\b|for t in (?:reversed\()?range|\\sum_\{?t\b", re.IGNORECASE)
