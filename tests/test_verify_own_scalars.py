@@ -267,6 +267,28 @@ REVIEWED = [
 ]
 
 
+# the second review's: a derivative at a point (tanh'(0) = 1, σ'(0) = 1/4), ∂ on the left meaning the total
+# derivative beside a d (the chain rule for dh₂/dw, true), a letter defined again in words in a later section
+# (1 − y² for y = tanh x, true), 1/2\sqrt{x} meant as 1/(2√x), σ said to be ReLU (ReLU′ = 1, not 1 − h²), and a
+# three-step scalar GRU whose expansion is too large to differentiate in good time
+REVIEWED += [
+    ("$$\\frac{d}{dx}\\tanh(x)\\Big|_{x=0} = 1$$\n", "not wrong"),
+    ("$$y = \\tanh(x)$$\n\n$$\\left.\\frac{dy}{dx}\\right|_{x=0} = 1$$\n", "not wrong"),
+    ("$$\\frac{d}{dx}\\sigma(x)\\bigg|_{x=0} = \\frac{1}{4}$$\n", "not wrong"),
+    ("$$h_1 = \\tanh(w h_0 + u x_1)$$\n\n$$h_2 = \\tanh(w h_1 + u x_2)$$\n\n$$\\frac{\\partial h_2}{\\partial w} = "
+     "(1 - h_2^2)\\left(h_1 + w\\frac{d h_1}{d w}\\right)$$\n", "ok"),
+    ("## Warm-up\n\nTake $y = x^2$; then\n\n$$\\frac{dy}{dx} = 2x$$\n\n## A tanh unit\n\nNow $y$ is $\\tanh$ of $x$, "
+     "so\n\n$$\\frac{dy}{dx} = 1 - y^2$$\n", "not wrong"),
+    ("$$\\frac{d}{dx}\\sqrt{x} = 1/2\\sqrt{x}$$\n", "not wrong"),
+    ("Here $\\sigma$ is an activation such as ReLU.\n\n$$h = \\sigma(a)$$\n\n$$\\frac{\\partial h}{\\partial a} = 1 - h^2$$\n",
+     "not ok"),
+    ("\n\n".join(["$$h_0 = 0$$"] + [line for t in (1, 2, 3) for line in (
+        f"$$z_{t} = \\sigma(w_z h_{t - 1} + u_z x_{t})$$", f"$$r_{t} = \\sigma(w_r h_{t - 1} + u_r x_{t})$$",
+        f"$$n_{t} = \\tanh(w_n r_{t} h_{t - 1} + u_n x_{t})$$", f"$$h_{t} = (1 - z_{t}) n_{t} + z_{t} h_{t - 1}$$")]
+        + ["$$\\frac{\\partial h_3}{\\partial x_3} = 1$$"]) + "\n", "not ok"),
+]
+
+
 @pytest.mark.parametrize("text, truth", REVIEWED)
 def test_what_the_review_found(text, truth):
     last = max(_verdicts(CHECKERS["conv"], text).items())[1]

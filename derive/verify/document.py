@@ -25,7 +25,7 @@ from .meaning import Meaning
 from .model import Model
 from .numbering import bias_renaming, renumbering
 from .own_scalars import with_own_scalars
-from .sigma_words import sigma_is_activation
+from .sigma_words import sigma_said
 from .placeholders import instances
 from .reader import ReadError
 from .region import Region, line_starts_of
@@ -121,11 +121,13 @@ def verify_text(checker: Checker, text: str, name: str = "", notation: str | Non
 
 def _own_circuit(report: Report, text: str, name: str) -> Report:
     """The report with the post's own scalar circuit read (own_scalars.py): every chain of the document with its
-    line, claims or not, holds the post's own definitions."""
+    line, claims or not, holds the post's own definitions (read again only where a claim is unchecked)."""
+    if not any(claim.verdict == "unchecked" for claim in report.claims):
+        return report
     text = normalize(text)
     starts = line_starts_of(text)
     written = [(line, chain) for region in scan(text, name) for chain, _, line in _chains(read_rows(region, text, starts))]
-    return with_own_scalars(report, written, sigma_is_activation(text.split("\n")), text.split("\n"))
+    return with_own_scalars(report, written, sigma_said(text.split("\n")), text.split("\n"))
 
 
 def verify_claim(checker: Checker, formula: str, notation: str | None = None) -> Report:

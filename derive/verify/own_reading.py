@@ -12,8 +12,9 @@ import sympy as sp
 from . import syntax as s
 from .scalar_math import Derivative, NotScalar, ScalarReader
 
-MAX_NODES = 200            # distinct nodes of an expansion: beyond this it is no hand-worked circuit
-MAX_TREE = 800             # its nodes walked as a tree (SymPy differentiates a tree, not the DAG)
+MAX_NODES = 120            # distinct nodes of an expansion: beyond this it is no hand-worked circuit
+MAX_TREE = 300             # its nodes walked as a tree (SymPy differentiates a tree, not the DAG, and its
+#                            checks of each product's terms grow faster than the tree)
 POSITIVE_DRAWS = 3         # letters in (0.15, 1.35): where a log or a root of them is real
 SIGNED_DRAWS = 3           # then all negative, then of either sign: √(x²)′ = 1 holds for positive x only
 TOLERANCE = 1e-12          # relative, at 30 digits: far above rounding, far below any slip

@@ -7,11 +7,15 @@ read with the post's own definitions at or above its line (scalar_math.py) and h
 of the letters they leave free: it is worked out at random points (own_reading.py).
 
 ∂A/∂B is the total derivative through every definition (B held as itself) or the local one of A's own definition
-(its other letters held): a line that writes both d and ∂ says which (df/dx = ∂f/∂x + ∂f/∂y dy/dx), or, where its
-marks are not the claim's alone, each may be either; a line of one kind may mean either, and holds if one does. σ is the logistic function, or tanh where the post says its σ
-is the activation. Only what is certain is judged: a letter defined twice differently, or by a line that is not
-read, or applied to brackets as a function, a letter on the right that the left does not involve, a matrix's
-capital, or a written decimal (a rounded figure is the network reading's to judge), is left as it was.
+(its other letters held). Where a line writes both d and ∂, its d is total and each ∂ either (df/dx = ∂f/∂x +
+∂f/∂y dy/dx), or, where its marks are not the claim's alone, each may be either; in a line of one kind all are
+total or all local. A claim holds if one reading does. σ is the logistic function, or tanh where the post says its
+σ is the activation (not read where it may be ReLU). A definition holds below it, in its own section.
+
+Only what is certain is judged: a letter defined twice differently, or by a line that is not read, or applied to
+brackets as a function, a letter on the right that the left does not involve, a matrix's capital, a written
+decimal (a rounded figure is the network reading's to judge), or a derivative at a point (a \\Big bar), is left
+as it was.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ MODES = ("total", "local")
 MAX_MIXED = 4             # derivatives read each either way where the line's marks do not say which is which
 CLAIM_SECONDS = 2.0        # one claim's expansions and draws
 PASS_SECONDS = 15.0        # the whole document's: claims past it stay unchecked
+# \Big|_{x=0}, \right|_{x=0}: a derivative at one point, which the reader does not keep
+EVALUATED_AT = re.compile(r"\|\s*_|\\right\s*\\?[|\]]|\\[Bb]ig+[lr]?\s*\\?[|\]]|\\[lr]?vert\s*_|\\rvert")
+# a Markdown heading or a LaTeX section: a definition holds in its own section
+HEADING = re.compile(r"\s{0,3}#{1,6}\s|\s*\\(?:sub)*section\*?\{")
 DERIVATIVE_MARK = re.compile(r"\\[dt]?frac\s*\{\s*(\\partial|∂|\\mathrm\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\}|"
                              r"\\operatorname\s*\{\s*d\s*\}|d)")
 
@@ -44,13 +52,13 @@ class Definition:
     right: s.Node
 
 
-def with_own_scalars(report: Report, written: list[tuple[int, s.Chain]], sigma_is_tanh: bool = False,
+def with_own_scalars(report: Report, written: list[tuple[int, s.Chain]], sigma: str = "logistic",
                      lines: list[str] | tuple[str, ...] = ()) -> Report:
     """The report, with its unchecked claims that read as the post's own circuit judged; `written`: every chain
     of the document with its line (those that define a name of the post's own are no claims); `lines`: the
     document's, as written (the reader writes d as ∂: a line's own marks say which it is)."""
     circuit = Circuit(written + [(claim.line, chain) for claim in report.claims for chain in _chains(claim.text)],
-                      "tanh" if sigma_is_tanh else "logistic")
+                      sigma, _headings(lines))
     deadline = time.monotonic() + PASS_SECONDS
     claims = []
     for claim in report.claims:
@@ -58,7 +66,7 @@ def with_own_scalars(report: Report, written: list[tuple[int, s.Chain]], sigma_i
             time.monotonic() < deadline else []
         if len(chains) == 1:
             written_line = lines[claim.line - 1] if 0 < claim.line <= len(lines) else claim.text
-            verdict = circuit.judge(claim.line, chains[0], written_line)
+            verdict = None if EVALUATED_AT.search(written_line) else circuit.judge(claim.line, chains[0], written_line)
             if verdict is not None:
                 claim = replace(claim, verdict=verdict[0], reason=verdict[1], expected=None, unknown=None)
         claims.append(claim)
@@ -72,9 +80,13 @@ def _chains(text: str) -> list[s.Chain]:
         return []
 
 
+def _headings(lines) -> list[int]:
+    return [number for number, text in enumerate(lines, 1) if HEADING.match(text)]
+
+
 class Circuit:
-    def __init__(self, written: list[tuple[int, s.Chain]], sigma: str):
-        self.sigma = sigma
+    def __init__(self, written: list[tuple[int, s.Chain]], sigma: str, headings: list[int] = ()):
+        self.sigma, self.headings = sigma, headings
         self.definitions: dict[str, list[Definition]] = {}
         self.opaque: set[str] = set()            # letters some line defines in a way not read as scalars
         for line, chain in dict.fromkeys(written):
@@ -100,7 +112,8 @@ class Circuit:
 
     def visible(self, key: str, line: int) -> list[Definition] | None:
         """The one definition of a letter a claim may use (at its line or above)."""
-        found = [d for d in self.definitions.get(key, ()) if d.line <= line]
+        found = [d for d in self.definitions.get(key, ()) if d.line <= line and
+                 not any(d.line < heading <= line for heading in self.headings)]
         if not found or len({d.text.replace(" ", "") for d in found}) > 1 or key in self.opaque:
             return None
         return found
@@ -145,8 +158,10 @@ def _readings(text: str, count: int) -> list[tuple[str, ...]]:
     marks = ["partial" if "partial" in m.group(1) or "∂" in m.group(1) else "d" for m in DERIVATIVE_MARK.finditer(text)]
     if len(set(marks)) < 2:
         return [(mode,) for mode in MODES]
-    if len(marks) == count:
-        return [tuple("total" if mark == "d" else "local" for mark in marks)]
+    if len(marks) == count and marks.count("partial") <= MAX_MIXED:
+        return [tuple(mode if mark == "partial" else "total" for mark, mode in zip(marks, choice))
+                for choice in itertools.product(MODES, repeat=count)
+                if all(mode == "total" for mark, mode in zip(marks, choice) if mark == "d")]
     return list(itertools.product(MODES, repeat=count)) if count <= MAX_MIXED else [(mode,) for mode in MODES]
 
 

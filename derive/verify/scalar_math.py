@@ -117,6 +117,8 @@ class ScalarReader:
         if _opens_with_operator(node.left):
             raise NotScalar("how far d/dx reaches")       # \frac{d}{dx} x \cdot y, \frac{d}{dx} x^3 + x
         left, right = self.value(node.left), self.value(node.right)
+        if node.op == "/" and isinstance(node.right, s.Juxt):
+            raise NotScalar("a slash before a product")       # 1/2\sqrt{x}: 1/(2√x) or √x/2
         operations = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                       "odot": lambda: left * right, "/": lambda: left / right, "oslash": lambda: left / right}
         if node.op not in operations:
@@ -153,6 +155,8 @@ class ScalarReader:
         items, product = list(node.items), sp.Integer(1)
         while items:
             item = items.pop(0)
+            if isinstance(item, s.BinOp) and item.op == "/" and items:
+                raise NotScalar("a slash before a product")
             if isinstance(item, s.Frac) and _is_operator(item):      # \frac{d}{dx} f(x): of all that follows
                 by = letter_key(item.den.items[1]) if isinstance(item.den, s.Juxt) and len(item.den.items) == 2 \
                     else None
@@ -189,7 +193,7 @@ class ScalarReader:
             primes, item = item.primes, item.base
         if not isinstance(item, s.Func):
             return None
-        rule = SIGMAS[self.sigma] if item.name == "sigma" else FUNCTIONS.get(item.name)
+        rule = SIGMAS.get(self.sigma) if item.name == "sigma" else FUNCTIONS.get(item.name)
         if rule is None or primes > 2:
             raise NotScalar(item.name)
         x = sp.Dummy("x")

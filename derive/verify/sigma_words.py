@@ -15,3 +15,11 @@ SIGMOID = re.compile(r"sigmoid|logistic|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*e|1
 def sigma_is_activation(lines: list[str]) -> bool:
     """Whether a line of the post says its σ is an activation such as tanh, and does not call it the sigmoid."""
     return any(SIGMA_IS_ACTIVATION.search(text) and not SIGMOID.search(text) for text in lines)
+
+
+def sigma_said(lines: list[str]) -> str:
+    """σ as the post's words make it: "logistic" (said nothing, or the sigmoid), "tanh", or "unknown" (ReLU, or
+    either)."""
+    said = {word for text in lines if SIGMA_IS_ACTIVATION.search(text) and not SIGMOID.search(text)
+            for word in ("tanh", "relu") if word in text.lower()}
+    return "logistic" if not said else "tanh" if said == {"tanh"} else "unknown"
